@@ -1,0 +1,246 @@
+"""A tiny ATT&CK bundle and MISP galaxies that the tests write themselves.
+
+The contents are made up for the tests; they only borrow the shape of the real
+sources (and a few real group names so the cases read naturally).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+NS = uuid.UUID("6c1c1a9e-5f87-4a43-9d35-7c6f0e2b1a00")
+
+
+def sid(kind: str, name: str) -> str:
+    """A stable STIX id for a made-up object."""
+    return f"{kind}--{uuid.uuid5(NS, kind + name)}"
+
+
+def _ext(attack_id: str, *citations: str) -> list[dict[str, str]]:
+    refs = [
+        {"source_name": "mitre-attack", "external_id": attack_id, "url": f"https://example.test/{attack_id}"}
+    ]
+    refs += [{"source_name": c, "description": f"{c} (made up)"} for c in citations]
+    return refs
+
+
+def technique(attack_id: str, name: str, tactic: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "type": "attack-pattern",
+        "id": sid("attack-pattern", attack_id),
+        "name": name,
+        "external_references": _ext(attack_id),
+        "kill_chain_phases": [{"kill_chain_name": "mitre-attack", "phase_name": tactic}],
+        "x_mitre_is_subtechnique": "." in attack_id,
+        **extra,
+    }
+
+
+def group(attack_id: str, name: str, aliases: list[str], **extra: Any) -> dict[str, Any]:
+    return {
+        "type": "intrusion-set",
+        "id": sid("intrusion-set", attack_id),
+        "name": name,
+        "aliases": [name, *aliases],
+        "description": f"{name} is a made-up test group.",
+        "external_references": _ext(attack_id),
+        **extra,
+    }
+
+
+def software(kind: str, attack_id: str, name: str, aliases: list[str]) -> dict[str, Any]:
+    return {
+        "type": kind,
+        "id": sid(kind, attack_id),
+        "name": name,
+        "x_mitre_aliases": [name, *aliases],
+        "external_references": _ext(attack_id),
+    }
+
+
+def relation(source: dict[str, Any], kind: str, target: dict[str, Any], *citations: str) -> dict[str, Any]:
+    return {
+        "type": "relationship",
+        "id": sid("relationship", source["id"] + kind + target["id"]),
+        "relationship_type": kind,
+        "source_ref": source["id"],
+        "target_ref": target["id"],
+        "external_references": [{"source_name": c, "description": c} for c in citations],
+    }
+
+
+def attack_bundle() -> dict[str, Any]:
+    """ATT&CK-shaped bundle: 5 intrusion sets (3 active, 1 revoked, 1 deprecated), 1 campaign."""
+    t_lsass = technique("T1003.001", "LSASS Memory", "credential-access")
+    t_dump = technique("T1003", "OS Credential Dumping", "credential-access")
+    t_phish = technique("T1566.001", "Spearphishing Attachment", "initial-access")
+    t_ps = technique("T1059.001", "PowerShell", "execution")
+    t_wipe = technique("T1485", "Data Destruction", "impact")
+    t_old = technique("T1999", "Old Technique", "impact", x_mitre_deprecated=True)
+    helminth = software("malware", "S0170", "Helminth", [])
+    mimikatz = software("tool", "S0002", "Mimikatz", [])
+    zerocleare = software("malware", "S1151", "ZeroCleare", ["ZeroCleare wiper"])
+    oilrig = group("G0049", "OilRig", ["APT34", "Helix Kitten", "EUROPIUM", "Hazel Sandstorm"])
+    apt28 = group("G0007", "APT28", ["Sofacy", "Fancy Bear", "STRONTIUM", "Forest Blizzard"])
+    hound = group("G0059", "Magic Hound", ["Charming Kitten", "Newscaster"])
+    cleaver = group("G0003", "Cleaver", ["Newscaster"])
+    revoked = group("G0057", "APT34", [], revoked=True)
+    deprecated = group("G0999", "Gone Group", [], x_mitre_deprecated=True)
+    campaign = {
+        "type": "campaign",
+        "id": sid("campaign", "C0001"),
+        "name": "Operation Made Up",
+        "aliases": ["Operation Made Up"],
+        "first_seen": "2022-05-01T00:00:00.000Z",
+        "last_seen": "2022-09-01T00:00:00.000Z",
+        "external_references": _ext("C0001", "Report C"),
+    }
+    objects: list[dict[str, Any]] = [
+        {"type": "x-mitre-collection", "id": sid("x-mitre-collection", "c"), "x_mitre_version": "99.0"},
+        t_lsass, t_dump, t_phish, t_ps, t_wipe, t_old,
+        helminth, mimikatz, zerocleare,
+        oilrig, apt28, hound, cleaver, revoked, deprecated, campaign,
+        relation(revoked, "revoked-by", oilrig),
+        relation(t_lsass, "subtechnique-of", t_dump),
+        relation(oilrig, "uses", t_lsass, "Report A", "Report B"),
+        relation(oilrig, "uses", t_ps, "Report A"),
+        relation(oilrig, "uses", helminth, "Report A"),
+        relation(oilrig, "uses", mimikatz, "Report B"),
+        relation(oilrig, "uses", t_wipe, "Report C"),
+        relation(campaign, "attributed-to", oilrig, "Report C"),
+        relation(campaign, "uses", zerocleare, "Report C"),
+        relation(campaign, "uses", t_wipe, "Report C"),
+        relation(apt28, "uses", t_phish, "Report D"),
+        relation(apt28, "uses", mimikatz, "Report D", "Report E"),
+        relation(apt28, "uses", t_lsass, "Report E"),
+        relation(hound, "uses", t_phish, "Report F"),
+        relation(deprecated, "uses", t_phish, "Report G"),
+    ]  # fmt: skip
+    return {"type": "bundle", "id": sid("bundle", "tiny"), "objects": objects}
+
+
+def _cluster(kind: str, values: list[dict[str, Any]], version: int = 1) -> dict[str, Any]:
+    return {
+        "authors": ["unmask tests"],
+        "category": "actor",
+        "description": f"test {kind}",
+        "name": kind,
+        "source": "unmask tests",
+        "type": kind,
+        "uuid": str(uuid.uuid5(NS, kind)),
+        "version": version,
+        "values": values,
+    }
+
+
+def muid(name: str) -> str:
+    return str(uuid.uuid5(NS, "misp" + name))
+
+
+def galaxies() -> dict[str, dict[str, Any]]:
+    """Five galaxy clusters in the MISP format, keyed by file name."""
+    oilrig_stix = sid("intrusion-set", "G0049").split("--")[1]
+    apt28_stix = sid("intrusion-set", "G0007").split("--")[1]
+    threat_actor = [
+        {
+            "value": "OilRig",
+            "uuid": muid("OilRig"),
+            "description": "MISP text about OilRig.",
+            "meta": {
+                "synonyms": ["APT34", "G0049", "Twisted Kitten", "Hazel Sandstorm"],
+                "country": "IR",
+                "cfr-suspected-state-sponsor": "Iran (Islamic Republic of)",
+                "attribution-confidence": "50",
+                "cfr-suspected-victims": ["Israel", "Saudi Arabia", "Kuwait", "NATO"],
+                "cfr-target-category": ["Government", "Energy"],
+                "cfr-type-of-incident": "Espionage",
+            },
+            "related": [{"dest-uuid": muid("EUROPIUM"), "type": "similar"}],
+        },
+        {
+            "value": "Helix Kitten",
+            "uuid": muid("Helix Kitten"),
+            "meta": {"country": "IR", "synonyms": ["Crambus"]},
+        },
+        {
+            "value": "Sofacy",
+            "uuid": muid("Sofacy"),
+            "meta": {
+                "synonyms": ["Fancy Bear", "Pawn Storm"],
+                "country": "RU",
+                "cfr-suspected-state-sponsor": "Russian Federation",
+            },
+            "related": [{"dest-uuid": apt28_stix, "type": "similar"}],
+        },
+        {"value": "HomeLand Justice", "uuid": muid("HomeLand Justice"), "meta": {"country": "IR"}},
+        {"value": "HomeLand Justice", "uuid": muid("HomeLand Justice 2"), "meta": {"country": "AL"}},
+        {
+            "value": "Money Gang",
+            "uuid": muid("Money Gang"),
+            "meta": {"country": "RU", "cfr-type-of-incident": "Financial Theft"},
+            "related": [{"dest-uuid": muid("OilRig"), "type": "linked-to"}],
+        },
+        {
+            "value": "Split Group",
+            "uuid": muid("Split Group"),
+            "meta": {"country": "CN", "cfr-suspected-state-sponsor": "Russian Federation"},
+        },
+    ]
+    microsoft = [
+        {
+            "value": "EUROPIUM",
+            "uuid": muid("EUROPIUM"),
+            "meta": {"synonyms": ["Hazel Sandstorm"], "country": "IR"},
+        },
+        {"value": "STRONTIUM", "uuid": muid("STRONTIUM"), "meta": {"synonyms": ["APT28"], "country": "RU"}},
+    ]
+    mitre = [
+        {
+            "value": "OilRig - G0049",
+            "uuid": oilrig_stix,
+            "meta": {"external_id": "G0049", "synonyms": ["OilRig"]},
+        },
+    ]
+    tidal = [
+        {
+            "value": "OilRig",
+            "uuid": muid("tidal OilRig"),
+            "meta": {
+                "group_attack_id": "G0049",
+                "country": "IR",
+                "observed_countries": ["AE", "JO"],
+                "target_categories": ["Energy"],
+                "observed_motivations": ["Cyber Espionage"],
+                "source": "MITRE",
+            },
+        },
+    ]
+    malpedia = [
+        {
+            "value": "Helminth",
+            "uuid": muid("mp Helminth"),
+            "meta": {"synonyms": ["Helminth loader"], "type": []},
+        },
+        {"value": "Shamoon", "uuid": muid("mp Shamoon"), "meta": {"synonyms": ["Disttrack"], "type": []}},
+    ]
+    return {
+        "threat-actor": _cluster("threat-actor", threat_actor, 300),
+        "microsoft-activity-group": _cluster("microsoft-activity-group", microsoft),
+        "mitre-intrusion-set": _cluster("mitre-intrusion-set", mitre),
+        "tidal-groups": _cluster("groups", tidal),
+        "malpedia": _cluster("malpedia", malpedia),
+    }
+
+
+def write_sources(directory: Path) -> tuple[Path, Path]:
+    """Write the tiny bundle and galaxies under ``directory``; return (bundle, galaxy folder)."""
+    bundle = directory / "enterprise-attack.json"
+    bundle.write_text(json.dumps(attack_bundle()))
+    folder = directory / "clusters"
+    folder.mkdir()
+    for name, cluster in galaxies().items():
+        (folder / f"{name}.json").write_text(json.dumps(cluster))
+    return bundle, folder

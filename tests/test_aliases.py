@@ -1,0 +1,82 @@
+from unmask.knowledge.aliases import merge_entries, normalize_name
+from unmask.knowledge.entries import NameEntry
+
+
+def _groups(entries: list[NameEntry], links: dict[str, str] | None = None) -> tuple[list, list]:
+    groups, conflicts = merge_entries(entries, links or {})
+    return sorted(sorted(e.key for e in g.entries) for g in groups), conflicts
+
+
+def test_normalize_ignores_case_spaces_and_punctuation() -> None:
+    assert normalize_name("APT 34") == normalize_name("apt-34") == "apt34"
+    assert normalize_name("Threat Group-4127") == "threatgroup4127"
+
+
+def test_same_group_across_sources_is_merged_with_reasons() -> None:
+    entries = [
+        NameEntry("attack", "G0049", "OilRig", ("APT34", "Helix Kitten")),
+        NameEntry("misp", "m1", "OilRig", ("Twisted Kitten",)),
+        NameEntry("microsoft", "ms1", "EUROPIUM", ("APT 34",)),
+        NameEntry("tidal", "t1", "Something Else", attack_links=("G0049",)),
+    ]
+    groups, conflicts = merge_entries(entries, {})
+    assert len(groups) == 1 and not conflicts
+    reasons = groups[0].reasons
+    assert any("names ATT&CK id G0049" in r for r in reasons)
+    assert any("same name 'OilRig'" in r for r in reasons)
+    assert any("'APT34' / 'APT 34'" in r for r in reasons)
+    assert groups[0].primary.key == "G0049"
+
+
+def test_alias_claimed_by_two_attack_groups_is_a_conflict_not_a_merge() -> None:
+    entries = [
+        NameEntry("attack", "G0059", "Magic Hound", ("Newscaster",)),
+        NameEntry("attack", "G0003", "Cleaver", ("Newscaster",)),
+        NameEntry("misp", "m1", "Newscaster"),
+    ]
+    groups, conflicts = _groups(entries)
+    assert ["G0003"] in groups and any("G0059" in g for g in groups)
+    kinds = {c.kind for c in conflicts}
+    assert kinds == {"alias-collision", "merge-refused"}
+    collision = next(c for c in conflicts if c.kind == "alias-collision")
+    assert collision.subject == "Newscaster"
+    assert set(collision.parties) == {"ATT&CK G0059 'Magic Hound'", "ATT&CK G0003 'Cleaver'"}
+
+
+def test_two_misp_clusters_for_one_attack_group_stay_apart() -> None:
+    entries = [
+        NameEntry("attack", "G0049", "OilRig", ("Helix Kitten",)),
+        NameEntry("misp", "m1", "OilRig", attack_links=("G0049",)),
+        NameEntry("misp", "m2", "Helix Kitten"),
+    ]
+    groups, conflicts = _groups(entries)
+    assert groups == [["G0049", "m1"], ["m2"]]
+    assert [c.kind for c in conflicts] == ["merge-refused"]
+    assert "different groups in MISP threat-actor" in conflicts[0].detail
+
+
+def test_explicit_links_whose_names_agree_win() -> None:
+    # A MISP cluster marked similar to two ATT&CK groups joins the one it shares a name with.
+    entries = [
+        NameEntry("attack", "G0013", "APT30"),
+        NameEntry("attack", "G0019", "Naikon"),
+        NameEntry("misp", "m1", "Naikon", peer_links=("uuid-apt30", "uuid-naikon")),
+    ]
+    groups, _ = _groups(entries, {"uuid-apt30": "G0013", "uuid-naikon": "G0019"})
+    assert ["G0019", "m1"] in groups
+
+
+def test_revoked_attack_group_joins_its_successor() -> None:
+    entries = [
+        NameEntry("attack", "G0049", "OilRig"),
+        NameEntry("attack-revoked", "G0057", "APT34", attack_links=("G0049",)),
+        NameEntry("misp", "m1", "APT34"),
+    ]
+    groups, conflicts = _groups(entries)
+    assert groups == [["G0049", "G0057", "m1"]] and not conflicts
+
+
+def test_short_names_do_not_merge() -> None:
+    entries = [NameEntry("attack", "G1", "X1"), NameEntry("misp", "m1", "x-1")]
+    groups, _ = _groups(entries)
+    assert len(groups) == 2

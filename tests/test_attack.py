@@ -1,0 +1,61 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.sources import attack_bundle
+from unmask.errors import SourceError
+from unmask.knowledge.attack import load_attack_bundle, parse_attack_bundle
+
+
+def _parse() -> tuple:
+    return parse_attack_bundle(json.dumps(attack_bundle()).encode(), "tiny.json")
+
+
+def test_counts_active_and_all_intrusion_sets() -> None:
+    data, info = _parse()
+    assert data.version == "99.0"
+    assert data.counts["intrusion-set"] == 6
+    assert data.counts["intrusion-set-active"] == 4
+    # The deprecated group is dropped; the revoked one is kept to carry its names over.
+    assert set(data.groups) == {"G0007", "G0049", "G0059", "G0003", "G0057"}
+    assert data.groups["G0057"].revoked_by == "G0049"
+    assert info.name == "mitre-attack-enterprise" and len(info.sha256) == 64
+
+
+def test_keeps_citations_of_each_relationship() -> None:
+    data, _ = _parse()
+    rel = next(r for r in data.relations if r.source == "G0049" and r.target == "T1003.001")
+    assert rel.citations == ("Report A", "Report B")
+    assert any(r.kind == "attributed-to" and r.source == "C0001" for r in data.relations)
+    # A deprecated technique and the deprecated group's relationships are not kept.
+    assert "T1999" not in data.techniques
+    assert not any(r.source == "G0999" for r in data.relations)
+
+
+def test_techniques_know_their_tactics_and_parent() -> None:
+    data, _ = _parse()
+    assert data.techniques["T1003.001"].parent == "T1003"
+    assert data.techniques["T1003.001"].tactics == ("credential-access",)
+    assert data.software["S1151"].aliases == ("ZeroCleare wiper",)
+    assert data.campaigns["C0001"].citations == ("Report C",)
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        (b'{"type": "bundle", "objects": [', "not a JSON document"),
+        (b"\xff\xfe\x00garbage", "not a JSON document"),
+        (b'{"type": "identity"}', "not a STIX bundle"),
+        (b'{"type": "bundle", "objects": []}', "no ATT&CK groups or techniques"),
+    ],
+)
+def test_bad_bundles_raise_source_error_naming_the_file(payload: bytes, message: str) -> None:
+    with pytest.raises(SourceError, match=message) as info:
+        parse_attack_bundle(payload, "broken.json")
+    assert str(info.value).startswith("broken.json: ")
+
+
+def test_missing_file_is_a_source_error(tmp_path: Path) -> None:
+    with pytest.raises(SourceError, match="file not found"):
+        load_attack_bundle(tmp_path / "nope.json")

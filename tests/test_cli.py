@@ -1,0 +1,101 @@
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from unmask.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def installed(sources: tuple[Path, Path]) -> None:
+    bundle, folder = sources
+    result = runner.invoke(app, ["kb", "install", "--from", str(bundle), "--galaxies", str(folder)])
+    assert result.exit_code == 0, result.output
+
+
+def test_install_prints_summary(sources: tuple[Path, Path]) -> None:
+    bundle, folder = sources
+    result = runner.invoke(app, ["kb", "install", "--from", str(bundle), "--galaxies", str(folder), "--json"])
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert data["origin"] == str(bundle)
+    assert data["counts"]["actors_in_attack"] == 4
+
+
+def test_info_json(installed: None) -> None:
+    result = runner.invoke(app, ["kb", "info", "--json"])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["attack_version"] == "99.0"
+    table = runner.invoke(app, ["kb", "info"])
+    assert "with a suspected sponsor state" in table.stdout
+
+
+def test_actor_shows_names_by_source_and_sponsor(installed: None) -> None:
+    result = runner.invoke(app, ["kb", "actor", "Fancy Bear"])
+    assert result.exit_code == 0
+    for text in ("APT28", "ATT&CK", "MISP", "Microsoft", "STRONTIUM", "Russia"):
+        assert text in result.stdout
+    data = json.loads(runner.invoke(app, ["kb", "actor", "apt34", "--json"]).stdout)
+    assert data["id"] == "G0049" and data["techniques"]["T1003.001"] == 2
+
+
+def test_actor_view_option(installed: None) -> None:
+    result = runner.invoke(app, ["kb", "actor", "OilRig", "--without-campaign", "C0001", "--json"])
+    assert "S1151" not in json.loads(result.stdout)["software"]
+
+
+def test_unknown_actor_is_one_line_exit_2(installed: None) -> None:
+    result = runner.invoke(app, ["kb", "actor", "OilRog"])
+    assert result.exit_code == 2
+    assert result.stderr.strip().startswith("error: unknown actor 'OilRog'; did you mean: OilRig")
+    assert "Traceback" not in result.output
+
+
+def test_missing_bundle_is_one_line_exit_2(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["kb", "install", "--from", str(tmp_path / "missing.json")])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"error: {tmp_path / 'missing.json'}: file not found"
+
+
+def test_no_kb_installed_says_what_to_do() -> None:
+    result = runner.invoke(app, ["kb", "info"])
+    assert result.exit_code == 2
+    assert "unmask kb install" in result.stderr
+
+
+def test_compare_search_conflicts(installed: None) -> None:
+    compare = json.loads(runner.invoke(app, ["kb", "compare", "OilRig", "APT28", "--json"]).stdout)
+    assert compare["software"]["common"] == ["S0002"]
+    assert "common to all" in runner.invoke(app, ["kb", "compare", "OilRig", "APT28"]).stdout
+    hits = json.loads(runner.invoke(app, ["kb", "search", "mimikatz", "--json"]).stdout)
+    assert hits[0]["id"] == "S0002"
+    conflicts = json.loads(runner.invoke(app, ["kb", "conflicts", "--json"]).stdout)
+    assert {c["kind"] for c in conflicts} >= {"alias-collision", "merge-refused", "sponsor"}
+    only = json.loads(runner.invoke(app, ["kb", "conflicts", "--name", "newscaster", "--json"]).stdout)
+    assert only and all("Newscaster" in c["subject"] for c in only)
+
+
+def test_markup_in_source_names_is_printed_literally(sources: tuple[Path, Path]) -> None:
+    bundle, folder = sources
+    data = json.loads((folder / "threat-actor.json").read_text())
+    data["values"][0]["meta"]["synonyms"].append("[red]Inj[/red]")
+    (folder / "threat-actor.json").write_text(json.dumps(data))
+    assert (
+        runner.invoke(app, ["kb", "install", "--from", str(bundle), "--galaxies", str(folder)]).exit_code == 0
+    )
+    result = runner.invoke(app, ["kb", "actor", "OilRig"])
+    assert "[red]Inj[/red]" in result.stdout
+
+
+def test_demo_prints_summary_and_a_profile(installed: None) -> None:
+    result = runner.invoke(app, ["demo"])
+    assert result.exit_code == 0
+    assert "The knowledge base" in result.stdout and "OilRig" in result.stdout
+
+
+def test_version() -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.stdout.startswith("unmask ")

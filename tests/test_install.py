@@ -1,0 +1,126 @@
+import hashlib
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.sources import attack_bundle
+from unmask.errors import DownloadError, SourceError
+from unmask.knowledge import install as install_module
+from unmask.knowledge.home import kb_path, sources_dir
+from unmask.knowledge.install import WHEEL_MEMBER, install_kb
+from unmask.knowledge.store import load_kb
+
+BUNDLE = json.dumps(attack_bundle()).encode()
+BUNDLE_SHA = hashlib.sha256(BUNDLE).hexdigest()
+
+
+class FakeTransport:
+    """Serves URLs from a dict; everything else fails as an offline machine would."""
+
+    def __init__(self, pages: dict[str, bytes] | None = None) -> None:
+        self.pages = pages or {}
+        self.asked: list[str] = []
+
+    def fetch(self, url: str, timeout: float) -> bytes:
+        self.asked.append(url)
+        if url in self.pages:
+            return self.pages[url]
+        raise DownloadError(f"cannot download {url}: offline")
+
+
+class FakeWheels:
+    def __init__(self, member: bytes | None) -> None:
+        self.member = member
+        self.calls = 0
+
+    def fetch_wheel(self, requirement: str, dest: Path, timeout: float) -> Path:
+        self.calls += 1
+        if self.member is None:
+            raise DownloadError(f"pip download {requirement} failed: offline")
+        wheel = dest / "mitre_mcp_server-0.1.2-py3-none-any.whl"
+        with zipfile.ZipFile(wheel, "w") as archive:
+            archive.writestr(WHEEL_MEMBER, self.member)
+            archive.writestr("../../evil.txt", b"never extracted")
+        return wheel
+
+
+@pytest.fixture
+def pinned_to_tiny(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the tiny bundle the 'official' pinned release for these tests."""
+    monkeypatch.setattr(install_module, "ATTACK_SHA256", BUNDLE_SHA)
+
+
+def test_official_release_is_tried_first(pinned_to_tiny: None, sources: tuple[Path, Path]) -> None:
+    transport = FakeTransport({install_module.OFFICIAL_URL: BUNDLE})
+    wheels = FakeWheels(None)
+    result = install_kb(transport=transport, wheel_fetcher=wheels, galaxies_dir=sources[1])
+    assert result.origin.startswith("MITRE release")
+    assert wheels.calls == 0
+    assert result.kb is not None and result.kb.actor("OilRig").id == "G0049"
+
+
+def test_falls_back_to_the_wheel_and_caches_it(pinned_to_tiny: None, sources: tuple[Path, Path]) -> None:
+    transport = FakeTransport()
+    wheels = FakeWheels(BUNDLE)
+    result = install_kb(transport=transport, wheel_fetcher=wheels, galaxies_dir=sources[1])
+    assert result.origin.startswith("PyPI wheel")
+    assert "offline" in result.attempts[0]
+    assert (sources_dir() / "enterprise-attack-18.1.json").read_bytes() == BUNDLE
+    # A second install needs no network at all.
+    again = install_kb(transport=FakeTransport(), wheel_fetcher=FakeWheels(None), galaxies_dir=sources[1])
+    assert again.attempts[0].startswith("cached copy")
+
+
+def test_wrong_hash_everywhere_is_refused(pinned_to_tiny: None, sources: tuple[Path, Path]) -> None:
+    tampered = BUNDLE.replace(b"OilRig", b"OilRug")
+    transport = FakeTransport({install_module.OFFICIAL_URL: tampered})
+    with pytest.raises(DownloadError) as info:
+        install_kb(transport=transport, wheel_fetcher=FakeWheels(tampered), galaxies_dir=sources[1])
+    message = str(info.value)
+    assert "is not the official" in message and "--from FILE" in message
+    assert not kb_path().exists()
+
+
+def test_wheel_without_the_member_is_a_download_error(
+    pinned_to_tiny: None, sources: tuple[Path, Path]
+) -> None:
+    class EmptyWheel(FakeWheels):
+        def fetch_wheel(self, requirement: str, dest: Path, timeout: float) -> Path:
+            wheel = dest / "w.whl"
+            with zipfile.ZipFile(wheel, "w") as archive:
+                archive.writestr("other.txt", b"")
+            return wheel
+
+    with pytest.raises(DownloadError, match="has no mitre_mcp_server"):
+        install_kb(transport=FakeTransport(), wheel_fetcher=EmptyWheel(None), galaxies_dir=sources[1])
+
+
+def test_from_url_uses_the_transport(sources: tuple[Path, Path]) -> None:
+    url = "https://example.test/attack.json"
+    result = install_kb(url, transport=FakeTransport({url: BUNDLE}), galaxies_dir=sources[1])
+    assert result.origin == url
+
+
+def test_from_file_checks_the_given_hash(sources: tuple[Path, Path]) -> None:
+    bundle, folder = sources
+    install_kb(str(bundle), sha256=BUNDLE_SHA.upper(), galaxies_dir=folder)
+    with pytest.raises(SourceError, match="expected 00"):
+        install_kb(str(bundle), sha256="00" * 32, galaxies_dir=folder)
+
+
+def test_failed_install_leaves_previous_kb_usable(sources: tuple[Path, Path], tmp_path: Path) -> None:
+    bundle, folder = sources
+    install_kb(str(bundle), galaxies_dir=folder)
+    before = kb_path().read_bytes()
+    truncated = tmp_path / "truncated.json"
+    truncated.write_bytes(BUNDLE[: len(BUNDLE) // 2])
+    with pytest.raises(SourceError, match="not a JSON document") as info:
+        install_kb(str(truncated), galaxies_dir=folder)
+    assert str(truncated) in str(info.value)
+    with pytest.raises(SourceError, match="file not found"):
+        install_kb(str(tmp_path / "missing.json"), galaxies_dir=folder)
+    assert kb_path().read_bytes() == before
+    assert load_kb().actor("OilRig").id == "G0049"
+    assert not [p for p in kb_path().parent.iterdir() if p.name.endswith(".tmp")]

@@ -1,0 +1,62 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from unmask.errors import SourceError
+from unmask.knowledge.misp import load_galaxies
+
+
+def test_reads_entries_claims_and_links(sources: tuple[Path, Path]) -> None:
+    _, folder = sources
+    data = load_galaxies(folder)
+    oilrig = next(e for e in data.entries if e.source == "misp" and e.name == "OilRig")
+    assert oilrig.attack_links == ("G0049",)
+    assert "G0049" not in oilrig.aliases
+    assert {(c.state, c.basis) for c in oilrig.sponsor_claims} == {
+        ("IR", "suspected state sponsor (CFR)"),
+        ("IR", "country of origin"),
+    }
+    # Countries become ISO codes; organisations such as NATO are not countries.
+    assert oilrig.victim_countries == ["IL", "SA", "KW"]
+    assert oilrig.motivations == ["espionage"]
+    tidal = next(e for e in data.entries if e.source == "tidal")
+    assert tidal.attack_links == ("G0049",)
+    assert tidal.victim_countries == ["AE", "JO"]
+    assert data.mitre_uuid_to_id
+    assert {s.name for s in data.software} == {"Helminth", "Shamoon"}
+    assert {s.name.split(":")[1] for s in data.sources} == {
+        "threat-actor",
+        "microsoft-activity-group",
+        "mitre-intrusion-set",
+        "tidal-groups",
+        "malpedia",
+    }
+
+
+def test_duplicate_cluster_names_are_kept_and_reported(sources: tuple[Path, Path]) -> None:
+    data = load_galaxies(sources[1])
+    justice = [e for e in data.entries if e.name == "HomeLand Justice"]
+    assert len(justice) == 2
+    assert any(c.kind == "duplicate-cluster" and c.subject == "HomeLand Justice" for c in data.conflicts)
+
+
+def test_missing_galaxy_is_reported_not_fatal(sources: tuple[Path, Path]) -> None:
+    (sources[1] / "tidal-groups.json").unlink()
+    data = load_galaxies(sources[1])
+    assert not any(e.source == "tidal" for e in data.entries)
+    assert any(c.kind == "missing-source" and c.subject == "tidal-groups" for c in data.conflicts)
+
+
+def test_corrupt_galaxy_names_file_and_line(sources: tuple[Path, Path]) -> None:
+    path = sources[1] / "threat-actor.json"
+    path.write_text('{\n  "name": "x",\n  "values": [ oops ]\n}')
+    with pytest.raises(SourceError, match="not valid JSON") as info:
+        load_galaxies(sources[1])
+    assert f"{path}:3" in str(info.value)
+
+
+def test_galaxy_without_required_fields_is_a_source_error(sources: tuple[Path, Path]) -> None:
+    (sources[1] / "malpedia.json").write_text(json.dumps({"values": []}))
+    with pytest.raises(SourceError, match="not a MISP galaxy cluster"):
+        load_galaxies(sources[1])

@@ -1,0 +1,134 @@
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from unmask.errors import KnowledgeBaseError, NotInstalledError, UnknownNameError
+from unmask.knowledge.store import KnowledgeBase, load_kb
+
+
+def test_profile_counts_independent_reports(kb: KnowledgeBase) -> None:
+    oilrig = kb.actor("OilRig")
+    assert oilrig.id == "G0049"
+    # T1003.001 is cited by Report A and Report B: two independent reports.
+    assert oilrig.techniques["T1003.001"] == 2
+    assert oilrig.techniques["T1059.001"] == 1
+    # Software used in a campaign attributed to the actor counts for the actor.
+    assert oilrig.software == {"S0002": 1, "S0170": 1, "S1151": 1}
+    assert oilrig.campaigns == ["C0001"]
+    assert oilrig.active_years == (2022, 2022)
+
+
+def test_names_resolve_across_sources(kb: KnowledgeBase) -> None:
+    for name in ("OilRig", "APT 34", "hazel sandstorm", "EUROPIUM", "Twisted Kitten", "G0049", "G0057"):
+        assert kb.actor(name).id == "G0049", name
+    apt28 = kb.actor("Pawn Storm")
+    assert apt28.id == "G0007"
+    assert set(apt28.names) == {"ATT&CK", "MISP", "Microsoft"}
+    assert apt28.sponsor == "RU" and apt28.sponsor_confidence == "high"
+
+
+def test_unknown_actor_suggests_close_names(kb: KnowledgeBase) -> None:
+    with pytest.raises(UnknownNameError) as info:
+        kb.actor("OilRog")
+    assert "OilRig" in info.value.suggestions
+
+
+def test_sponsor_rules(kb: KnowledgeBase) -> None:
+    assert kb.actor("HomeLand Justice").sponsor == "IR"
+    assert kb.actor("HomeLand Justice").sponsor_confidence == "low"
+    # Financially motivated with a country of origin: no state sponsor.
+    assert kb.actor("Money Gang").sponsor is None
+    split = kb.actor("Split Group")
+    assert split.sponsor == "RU" and split.sponsor_confidence == "low"
+    assert any(c.kind == "sponsor" and c.subject == "Split Group" for c in kb.conflicts)
+
+
+def test_victims_and_related_actors(kb: KnowledgeBase) -> None:
+    oilrig = kb.actor("OilRig")
+    assert oilrig.victim_countries["IL"] == ["MISP threat-actor"]
+    assert oilrig.victim_countries["AE"] == ["Tidal"]
+    assert "Energy" in oilrig.victim_sectors
+    assert ("G0049", "linked-to") in kb.actor("Money Gang").related
+
+
+def test_view_without_campaign_removes_what_came_from_its_reports(kb: KnowledgeBase) -> None:
+    view = kb.view(without_campaigns=["C0001"])
+    oilrig = view.actor("OilRig")
+    # The campaign's software and the group link cited only by the campaign's report are gone.
+    assert "S1151" not in oilrig.software
+    assert "T1485" not in oilrig.techniques
+    assert oilrig.techniques["T1003.001"] == 2
+    assert oilrig.campaigns == []
+    assert "C0001" not in view.campaigns
+    # The full KB is unchanged.
+    assert "T1485" in kb.actor("OilRig").techniques
+    assert view.summary()["view"]["without_campaigns"] == ["C0001"]
+
+
+def test_view_accepts_campaign_names_and_rejects_unknown(kb: KnowledgeBase) -> None:
+    assert kb.view(without_campaigns=["operation made up"]).without_campaigns == ("C0001",)
+    with pytest.raises(UnknownNameError, match="unknown campaign"):
+        kb.view(without_campaigns=["C0404"])
+
+
+def test_view_without_citation_recounts_reports(kb: KnowledgeBase) -> None:
+    view = kb.view(without_citations=["Report B"])
+    oilrig = view.actor("OilRig")
+    assert oilrig.techniques["T1003.001"] == 1
+    assert "S0002" not in oilrig.software
+    with pytest.raises(UnknownNameError, match="unknown citation"):
+        kb.view(without_citations=["Report Z"])
+
+
+def test_compare_common_and_unique(kb: KnowledgeBase) -> None:
+    result = kb.compare(["OilRig", "APT28"])
+    assert result["techniques"]["common"] == ["T1003.001"]
+    assert result["techniques"]["unique"]["G0007"] == ["T1566.001"]
+    assert result["software"]["common"] == ["S0002"]
+    assert "S0170" in result["software"]["unique"]["G0049"]
+    with pytest.raises(KnowledgeBaseError):
+        kb.compare(["OilRig"])
+
+
+def test_search_finds_each_kind(kb: KnowledgeBase) -> None:
+    kinds = {(h.kind, h.id) for h in kb.search("helminth")}
+    assert ("software", "S0170") in kinds
+    assert kb.search("OilRig")[0].id == "G0049"
+    assert kb.search("LSASS Memory")[0].id == "T1003.001"
+    assert kb.search("Operation Made Up")[0].id == "C0001"
+
+
+def test_software_and_technique_lookup(kb: KnowledgeBase) -> None:
+    assert kb.software_record("Helminth loader").id == "S0170"  # Malpedia synonym
+    assert kb.software_record("Disttrack").id == "malpedia:Shamoon"
+    assert kb.technique("t1003.001").name == "LSASS Memory"
+    assert kb.technique("PowerShell").id == "T1059.001"
+    with pytest.raises(UnknownNameError):
+        kb.technique("T0000")
+
+
+def test_summary_records_sources_and_counts(kb: KnowledgeBase) -> None:
+    summary = kb.summary()
+    assert summary["attack_version"] == "99.0"
+    assert summary["counts"]["attack_intrusion_sets"] == 6
+    assert summary["counts"]["attack_groups_active"] == 4
+    assert summary["counts"]["campaigns"] == 1
+    assert len(summary["sources"]) == 6
+    assert all(len(s["sha256"]) == 64 for s in summary["sources"])
+
+
+def test_missing_kb_says_how_to_install(tmp_path: Path) -> None:
+    with pytest.raises(NotInstalledError, match="unmask kb install"):
+        load_kb(tmp_path / "none.json.gz")
+
+
+def test_corrupt_kb_file_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "kb.json.gz"
+    path.write_bytes(b"not gzip at all")
+    with pytest.raises(KnowledgeBaseError, match="corrupt"):
+        load_kb(path)
+    path.write_bytes(gzip.compress(json.dumps({"schema": 0}).encode()))
+    with pytest.raises(KnowledgeBaseError, match="schema 0"):
+        load_kb(path)

@@ -1,0 +1,44 @@
+"""What every command shares: consoles, JSON output, and turning errors into one line."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+
+from unmask.errors import UnmaskError
+
+__all__ = ["console", "emit_json", "err_console", "user_errors"]
+
+console = Console()
+err_console = Console(stderr=True)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def emit_json(data: Any) -> None:
+    """Write ``data`` as indented JSON on standard output (no markup, no wrapping)."""
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def user_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn :class:`UnmaskError` into ``error: <message>`` on stderr and exit code 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except UnmaskError as exc:
+            err_console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(code=2) from None
+        except KeyboardInterrupt:
+            err_console.print("interrupted", markup=False)
+            raise typer.Exit(code=130) from None
+
+    return wrapper

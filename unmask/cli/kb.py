@@ -1,0 +1,194 @@
+"""``unmask kb ...``: install, inspect and query the threat-actor knowledge base."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from unmask.cli.common import console, emit_json, err_console, user_errors
+from unmask.cli.render import actor_view, compare_view, conflicts_view, search_view, summary_view
+from unmask.knowledge.install import install_kb
+from unmask.knowledge.store import KnowledgeBase, load_kb
+
+__all__ = ["kb_app"]
+
+kb_app = typer.Typer(
+    help="The threat-actor knowledge base (ATT&CK + MISP galaxies), offline after install.",
+    no_args_is_help=True,
+)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+WithoutCampaign = Annotated[
+    list[str] | None,
+    typer.Option("--without-campaign", help="Evaluation view: leave this campaign (id or name) out."),
+]
+WithoutCitation = Annotated[
+    list[str] | None,
+    typer.Option("--without-citation", help="Evaluation view: leave this citation (report) out."),
+]
+
+
+def _kb(
+    without_campaign: list[str] | None = None, without_citation: list[str] | None = None
+) -> KnowledgeBase:
+    kb = load_kb()
+    if without_campaign or without_citation:
+        kb = kb.view(without_campaign or (), without_citation or ())
+    return kb
+
+
+@kb_app.command("install")
+@user_errors
+def install_command(
+    source: Annotated[
+        str | None,
+        typer.Option("--from", help="An ATT&CK Enterprise STIX 2.1 bundle: file path or URL."),
+    ] = None,
+    sha256: Annotated[
+        str | None, typer.Option("--sha256", help="Refuse the --from bundle unless it has this SHA-256.")
+    ] = None,
+    galaxies: Annotated[
+        Path | None,
+        typer.Option("--galaxies", help="A MISP galaxy clusters folder instead of the packaged one."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Download (or read), verify and compile the KB; the previous KB stays until the new one is complete.
+
+    Example: unmask kb install            (pinned ATT&CK v18.1, verified by SHA-256)
+             unmask kb install --from enterprise-attack.json
+    """
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+        console=err_console, transient=True,
+    ) as progress:  # fmt: skip
+        task = progress.add_task("installing the knowledge base", total=None)
+        result = install_kb(
+            source,
+            sha256=sha256,
+            galaxies_dir=galaxies,
+            progress=lambda message: progress.update(task, description=message),
+        )
+    assert result.kb is not None
+    summary = result.kb.summary()
+    if as_json:
+        emit_json({"origin": result.origin, "attempts": result.attempts, **summary})
+        return
+    for attempt in result.attempts:
+        err_console.print(f"  {attempt}", markup=False, highlight=False)
+    console.print(summary_view(summary))
+    console.print(f"installed from {result.origin}", markup=False, highlight=False)
+
+
+@kb_app.command("info")
+@user_errors
+def info_command(
+    without_campaign: WithoutCampaign = None,
+    without_citation: WithoutCitation = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Versions, hashes and counts of the installed KB.
+
+    Example: unmask kb info --json
+    """
+    summary = _kb(without_campaign, without_citation).summary()
+    if as_json:
+        emit_json(summary)
+    else:
+        console.print(summary_view(summary))
+
+
+@kb_app.command("actor")
+@user_errors
+def actor_command(
+    name: Annotated[str, typer.Argument(help="Any name of the actor in any source, or its id.")],
+    limit: Annotated[int, typer.Option(help="How many techniques and software to list.")] = 15,
+    without_campaign: WithoutCampaign = None,
+    without_citation: WithoutCitation = None,
+    as_json: JsonOption = False,
+) -> None:
+    """One actor's profile: names by source, sponsor, techniques, software, victims, relations.
+
+    Example: unmask kb actor "Hazel Sandstorm"
+    """
+    kb = _kb(without_campaign, without_citation)
+    candidates = kb.actor_candidates(name)
+    actor = candidates[0] if candidates else kb.actor(name)
+    if as_json:
+        data = actor.to_dict()
+        data["also_named_by"] = [a.id for a in candidates[1:]]
+        emit_json(data)
+        return
+    console.print(actor_view(kb, actor, limit))
+    if len(candidates) > 1:
+        others = ", ".join(f"{a.name} ({a.id})" for a in candidates[1:])
+        console.print(f"The name {name!r} is also used for: {others}", markup=False, highlight=False)
+
+
+@kb_app.command("search")
+@user_errors
+def search_command(
+    text: Annotated[str, typer.Argument(help="Part of a name: actor, software, technique or campaign.")],
+    limit: Annotated[int, typer.Option(help="How many results.")] = 20,
+    as_json: JsonOption = False,
+) -> None:
+    """Find actors, software, techniques and campaigns by (fuzzy) name.
+
+    Example: unmask kb search "sandstorm"
+    """
+    hits = load_kb().search(text, limit)
+    if as_json:
+        emit_json([h.to_dict() for h in hits])
+    else:
+        console.print(search_view(hits))
+
+
+@kb_app.command("compare")
+@user_errors
+def compare_command(
+    names: Annotated[list[str], typer.Argument(help="Two or more actor names or ids.")],
+    without_campaign: WithoutCampaign = None,
+    without_citation: WithoutCitation = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Techniques and software the actors share, and those unique to each.
+
+    Example: unmask kb compare OilRig MuddyWater APT33
+    """
+    kb = _kb(without_campaign, without_citation)
+    result = kb.compare(names)
+    if as_json:
+        emit_json(result)
+    else:
+        console.print(compare_view(kb, result))
+
+
+@kb_app.command("conflicts")
+@user_errors
+def conflicts_command(
+    kind: Annotated[
+        str | None,
+        typer.Option(help="Only this kind: merge-refused, alias-collision, sponsor, duplicate-cluster."),
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="Only conflicts that mention this name.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Where the sources disagree and the KB kept groups apart instead of merging silently.
+
+    Example: unmask kb conflicts --kind alias-collision
+    """
+    conflicts = load_kb().conflicts
+    if kind:
+        conflicts = [c for c in conflicts if c.kind == kind]
+    if name:
+        needle = name.lower()
+        conflicts = [
+            c for c in conflicts if needle in c.subject.lower() or any(needle in p.lower() for p in c.parties)
+        ]
+    if as_json:
+        emit_json([c.to_dict() for c in conflicts])
+    else:
+        console.print(conflicts_view(conflicts))

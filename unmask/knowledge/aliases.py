@@ -1,0 +1,215 @@
+"""Merge the groups of several sources into one actor per real group.
+
+Method: every entry (an ATT&CK group, a MISP threat-actor cluster, a Microsoft
+activity group, a Tidal group) is a node.  Edges join entries that the sources
+say are the same group, strongest first:
+
+0. an explicit id: a source names the ATT&CK group id (Tidal's ``group_attack_id``,
+   a ``G0049`` among MISP synonyms, a MISP ``similar`` relation to the ATT&CK object);
+1. an explicit ``similar`` relation between two MISP clusters;
+2. the same primary name; 3. a primary name equal to the other's alias;
+4. a shared alias.
+
+Edges are applied in that order with a union-find, under one rule: an actor
+never holds two entries of the same source (two ATT&CK groups, two MISP
+clusters...).  An edge that would break the rule is not applied; it is
+reported as a conflict instead, and so is a name that one source gives to two
+of its groups.  Every applied edge is kept as the reason for the merge.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from unmask.knowledge.entries import SOURCE_LABELS, NameEntry
+from unmask.knowledge.records import Conflict
+
+__all__ = ["MergedGroup", "merge_entries", "normalize_name"]
+
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+_EXCLUSIVE = {"attack", "misp", "microsoft", "tidal"}
+_SOURCE_ORDER = ("attack", "misp", "microsoft", "tidal", "attack-revoked")
+
+
+def normalize_name(name: str) -> str:
+    """The form under which two names count as the same: lower case, letters and digits only."""
+    return _NON_ALNUM.sub("", name.lower())
+
+
+@dataclass
+class MergedGroup:
+    """The entries that describe one real group, and why they were merged."""
+
+    entries: list[NameEntry]
+    reasons: list[str] = field(default_factory=list)
+
+    def first(self, source: str) -> NameEntry | None:
+        """The entry of ``source`` in this group, if any."""
+        return next((e for e in self.entries if e.source == source), None)
+
+    @property
+    def primary(self) -> NameEntry:
+        """The entry whose name becomes the actor's canonical name."""
+        for source in _SOURCE_ORDER:
+            entry = self.first(source)
+            if entry is not None:
+                return entry
+        return self.entries[0]
+
+
+@dataclass(frozen=True, order=True)
+class _Edge:
+    strength: int
+    # 0 when the two entries also share a name: among explicit links of equal
+    # strength, those whose names agree are applied first.
+    disagreement: int
+    left: int
+    right: int
+    reason: str
+    subject: str
+
+
+class _UnionFind:
+    def __init__(self, entries: list[NameEntry]) -> None:
+        self.parent = list(range(len(entries)))
+        self.sources: list[dict[str, int]] = [
+            {e.source: i} if e.source in _EXCLUSIVE else {} for i, e in enumerate(entries)
+        ]
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def clash(self, a: int, b: int) -> str | None:
+        """The source both components already hold an entry of, if any."""
+        left, right = self.sources[a], self.sources[b]
+        return next((s for s in left if s in right), None)
+
+    def union(self, a: int, b: int) -> None:
+        self.parent[b] = a
+        self.sources[a].update(self.sources[b])
+        self.sources[b] = {}
+
+
+def _names(entry: NameEntry) -> Iterable[tuple[str, bool]]:
+    yield entry.name, True
+    for alias in entry.aliases:
+        yield alias, False
+
+
+def _name_edges(entries: list[NameEntry], conflicts: list[Conflict]) -> list[_Edge]:
+    claims: dict[str, list[tuple[int, bool, str]]] = {}
+    for index, entry in enumerate(entries):
+        seen: set[str] = set()
+        for name, primary in _names(entry):
+            key = normalize_name(name)
+            if len(key) < 3 or key in seen:
+                continue
+            seen.add(key)
+            claims.setdefault(key, []).append((index, primary, name))
+    edges: list[_Edge] = []
+    for holders in claims.values():
+        by_source: dict[str, list[tuple[int, bool, str]]] = {}
+        for holder in holders:
+            by_source.setdefault(entries[holder[0]].source, []).append(holder)
+        for source, same in by_source.items():
+            if source in _EXCLUSIVE and len(same) > 1:
+                parties = tuple(sorted(entries[i].label for i, _, _ in same))
+                conflicts.append(
+                    Conflict(
+                        "alias-collision",
+                        same[0][2],
+                        parties,
+                        f"{SOURCE_LABELS[source]} gives the name {same[0][2]!r} to {len(same)} different groups",
+                    )
+                )
+        for i, (left, left_primary, left_name) in enumerate(holders):
+            for right, right_primary, right_name in holders[i + 1 :]:
+                if entries[left].source == entries[right].source:
+                    continue
+                strength = 4 - int(left_primary) - int(right_primary)
+                kind = {2: "same name", 3: "name matches alias", 4: "shared alias"}[strength]
+                reason = f"{entries[left].label} = {entries[right].label}: {kind} {left_name!r}"
+                if normalize_name(left_name) == normalize_name(right_name) and left_name != right_name:
+                    reason += f" / {right_name!r}"
+                edges.append(_Edge(strength, 0, left, right, reason, left_name))
+    return edges
+
+
+def _link_edges(entries: list[NameEntry], stix_to_id: dict[str, str]) -> list[_Edge]:
+    attack = {e.key: i for i, e in enumerate(entries) if e.source == "attack"}
+    by_key = {e.key: i for i, e in enumerate(entries)}
+    names = [{normalize_name(n) for n, _ in _names(e)} for e in entries]
+
+    def edge(strength: int, left: int, right: int, reason: str, subject: str) -> _Edge:
+        disagreement = 0 if names[left] & names[right] else 1
+        return _Edge(strength, disagreement, left, right, reason, subject)
+
+    edges: list[_Edge] = []
+    for index, entry in enumerate(entries):
+        for attack_id in entry.attack_links:
+            if attack_id in attack and attack[attack_id] != index:
+                reason = f"{entry.label} names ATT&CK id {attack_id}"
+                edges.append(edge(0, attack[attack_id], index, reason, attack_id))
+        for peer in entry.peer_links:
+            target = stix_to_id.get(peer)
+            if target in attack:
+                reason = f"{entry.label} is marked 'similar' to ATT&CK {target} in MISP"
+                edges.append(edge(0, attack[target], index, reason, str(target)))
+            elif peer in by_key and by_key[peer] != index:
+                other = entries[by_key[peer]]
+                reason = f"{entry.label} is marked 'similar' to {other.label} in MISP"
+                edges.append(edge(1, by_key[peer], index, reason, other.name))
+    return edges
+
+
+def merge_entries(
+    entries: list[NameEntry], stix_to_id: dict[str, str]
+) -> tuple[list[MergedGroup], list[Conflict]]:
+    """Group ``entries`` into actors; return the groups and the conflicts found.
+
+    ``stix_to_id`` maps the UUID part of ATT&CK intrusion-set ids to their
+    ATT&CK ids (MISP relations point at those UUIDs).
+    """
+    conflicts: list[Conflict] = []
+    edges = sorted(_link_edges(entries, stix_to_id) + _name_edges(entries, conflicts))
+    forest = _UnionFind(entries)
+    reasons: dict[int, list[str]] = {}
+    blocked: set[tuple[int, int, str]] = set()
+    for edge in edges:
+        a, b = forest.find(edge.left), forest.find(edge.right)
+        if a == b:
+            continue
+        clash = forest.clash(a, b)
+        if clash is not None:
+            key = (min(a, b), max(a, b), normalize_name(edge.subject))
+            if key not in blocked:
+                blocked.add(key)
+                conflicts.append(_blocked_conflict(entries, forest, a, b, clash, edge))
+            continue
+        forest.union(a, b)
+        reasons.setdefault(a, []).extend(reasons.pop(b, []))
+        reasons[a].append(edge.reason)
+    members: dict[int, list[NameEntry]] = {}
+    for index, entry in enumerate(entries):
+        members.setdefault(forest.find(index), []).append(entry)
+    groups = [MergedGroup(m, reasons.get(root, [])) for root, m in members.items()]
+    return groups, conflicts
+
+
+def _blocked_conflict(
+    entries: list[NameEntry], forest: _UnionFind, a: int, b: int, clash: str, edge: _Edge
+) -> Conflict:
+    left = entries[forest.sources[a][clash]]
+    right = entries[forest.sources[b][clash]]
+    return Conflict(
+        "merge-refused",
+        edge.subject,
+        (left.label, right.label),
+        f"{edge.reason}; not merged because {left.label} and {right.label} "
+        f"are different groups in {SOURCE_LABELS[clash]}",
+    )

@@ -1,0 +1,184 @@
+"""Read a MITRE ATT&CK Enterprise STIX 2.1 bundle into knowledge-base records.
+
+The bundle is read with the standard ``json`` module rather than ``stix2``:
+``stix2`` would build ~25,000 validated Python objects (tens of seconds) only
+for us to copy a few fields out of them.  What is kept: groups, campaigns,
+software, techniques and every ``uses`` / ``attributed-to`` relationship with
+its citations (the ``source_name`` of each external reference).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from unmask.errors import Location, SourceError
+from unmask.knowledge.records import (
+    AttackGroup,
+    Campaign,
+    Relation,
+    SoftwareRecord,
+    SourceInfo,
+    Technique,
+)
+
+__all__ = ["AttackData", "attack_version", "load_attack_bundle", "parse_attack_bundle"]
+
+_ID_PREFIXES = ("intrusion-set", "campaign", "malware", "tool", "attack-pattern")
+
+
+@dataclass
+class AttackData:
+    """What the KB keeps of one ATT&CK bundle."""
+
+    version: str
+    groups: dict[str, AttackGroup] = field(default_factory=dict)
+    campaigns: dict[str, Campaign] = field(default_factory=dict)
+    software: dict[str, SoftwareRecord] = field(default_factory=dict)
+    techniques: dict[str, Technique] = field(default_factory=dict)
+    relations: list[Relation] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def _attack_id(obj: dict[str, Any]) -> str | None:
+    for ref in obj.get("external_references", []):
+        if ref.get("source_name") == "mitre-attack" and ref.get("external_id"):
+            return str(ref["external_id"])
+    return None
+
+
+def _citations(obj: dict[str, Any]) -> tuple[str, ...]:
+    names: dict[str, None] = {}
+    for ref in obj.get("external_references", []):
+        name = ref.get("source_name")
+        if name and name != "mitre-attack" and not ref.get("external_id"):
+            names.setdefault(str(name), None)
+    return tuple(names)
+
+
+def _is_active(obj: dict[str, Any]) -> bool:
+    return not obj.get("revoked") and not obj.get("x_mitre_deprecated")
+
+
+def attack_version(objects: list[dict[str, Any]]) -> str:
+    """The ATT&CK release of a bundle, from its ``x-mitre-collection`` object."""
+    for obj in objects:
+        if obj.get("type") == "x-mitre-collection" and obj.get("x_mitre_version"):
+            return str(obj["x_mitre_version"])
+    return "unknown"
+
+
+def parse_attack_bundle(data: bytes, origin: str = "<bytes>") -> tuple[AttackData, SourceInfo]:
+    """Parse the bytes of an ATT&CK bundle; raise :class:`SourceError` if it is not one."""
+    where = Location(origin)
+    try:
+        bundle = json.loads(data)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise SourceError(f"not a JSON document ({exc.__class__.__name__}: {exc})", where) from None
+    if not isinstance(bundle, dict) or bundle.get("type") != "bundle":
+        raise SourceError("not a STIX bundle (no top-level 'type': 'bundle')", where)
+    objects = bundle.get("objects")
+    if not isinstance(objects, list):
+        raise SourceError("STIX bundle has no 'objects' list", where)
+    objects = [o for o in objects if isinstance(o, dict)]
+    result = AttackData(version=attack_version(objects))
+    by_stix: dict[str, str] = {}
+    raw_groups: dict[str, dict[str, Any]] = {}
+    counts: dict[str, int] = {}
+    inactive: set[str] = set()
+
+    for obj in objects:
+        kind = obj.get("type")
+        if kind not in _ID_PREFIXES:
+            continue
+        counts[f"{kind}"] = counts.get(f"{kind}", 0) + 1
+        ext = _attack_id(obj)
+        if ext is None or "id" not in obj:
+            continue
+        by_stix[obj["id"]] = ext
+        if not _is_active(obj):
+            inactive.add(ext)
+        if kind == "intrusion-set":
+            counts["intrusion-set-active"] = counts.get("intrusion-set-active", 0) + _is_active(obj)
+            raw_groups[obj["id"]] = obj
+            continue
+        if not _is_active(obj):
+            continue
+        name = str(obj.get("name", ext))
+        if kind == "campaign":
+            result.campaigns[ext] = Campaign(
+                id=ext,
+                name=name,
+                aliases=tuple(a for a in obj.get("aliases", []) if a != name),
+                first_seen=obj.get("first_seen"),
+                last_seen=obj.get("last_seen"),
+                citations=_citations(obj),
+            )
+        elif kind in ("malware", "tool"):
+            aliases = tuple(a for a in obj.get("x_mitre_aliases", []) if a != name)
+            result.software[ext] = SoftwareRecord(ext, name, str(kind), aliases)
+        else:
+            tactics = tuple(
+                p["phase_name"]
+                for p in obj.get("kill_chain_phases", [])
+                if p.get("kill_chain_name") == "mitre-attack"
+            )
+            parent = ext.split(".")[0] if "." in ext else None
+            result.techniques[ext] = Technique(ext, name, tactics, parent)
+
+    revoked_by: dict[str, str] = {}
+    for obj in objects:
+        if obj.get("type") != "relationship" or not _is_active(obj):
+            continue
+        rel_type = obj.get("relationship_type")
+        src = by_stix.get(str(obj.get("source_ref")))
+        dst = by_stix.get(str(obj.get("target_ref")))
+        if src is None or dst is None:
+            continue
+        if rel_type == "revoked-by":
+            revoked_by[src] = dst
+        elif rel_type in ("uses", "attributed-to") and src not in inactive and dst not in inactive:
+            result.relations.append(Relation(src, str(rel_type), dst, _citations(obj)))
+
+    for stix_id, obj in raw_groups.items():
+        ext = by_stix[stix_id]
+        if obj.get("x_mitre_deprecated") or (obj.get("revoked") and ext not in revoked_by):
+            continue
+        name = str(obj.get("name", ext))
+        result.groups[ext] = AttackGroup(
+            id=ext,
+            stix_id=stix_id,
+            name=name,
+            aliases=tuple(a for a in obj.get("aliases", []) if a != name),
+            description=str(obj.get("description", "")),
+            revoked_by=revoked_by.get(ext) if obj.get("revoked") else None,
+        )
+
+    counts["campaign-active"] = len(result.campaigns)
+    counts["software-active"] = len(result.software)
+    counts["technique-active"] = len(result.techniques)
+    counts["relationship-kept"] = len(result.relations)
+    result.counts = counts
+    if not result.groups and not result.techniques:
+        raise SourceError("bundle has no ATT&CK groups or techniques; is it an ATT&CK bundle?", where)
+    info = SourceInfo(
+        name="mitre-attack-enterprise",
+        version=result.version,
+        sha256=hashlib.sha256(data).hexdigest(),
+        origin=origin,
+    )
+    return result, info
+
+
+def load_attack_bundle(path: Path) -> tuple[AttackData, SourceInfo]:
+    """Read and parse an ATT&CK bundle file."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise SourceError("file not found", Location(path)) from None
+    except OSError as exc:
+        raise SourceError(f"cannot read file: {exc.strerror}", Location(path)) from None
+    return parse_attack_bundle(data, str(path))

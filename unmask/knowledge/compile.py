@@ -1,0 +1,244 @@
+"""Compile ATT&CK and the MISP galaxies into the knowledge-base document.
+
+The result is a plain dict (written by :mod:`unmask.knowledge.store`) that
+keeps the ATT&CK graph with citations, the merged actors with the reason for
+every merge, and the conflicts the merge refused to paper over.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import UTC, datetime
+from typing import Any
+
+from unmask import __version__
+from unmask.knowledge.aliases import MergedGroup, merge_entries, normalize_name
+from unmask.knowledge.attack import AttackData
+from unmask.knowledge.entries import SOURCE_LABELS, NameEntry
+from unmask.knowledge.misp import GalaxyData
+from unmask.knowledge.records import Conflict, SoftwareRecord, SourceInfo
+from unmask.model import Actor, SponsorClaim
+
+__all__ = ["SCHEMA_VERSION", "compile_kb"]
+
+SCHEMA_VERSION = 1
+
+_SLUG = re.compile(r"[^0-9a-z]+")
+_NAME_KEYS = {
+    "attack": "ATT&CK",
+    "attack-revoked": "ATT&CK",
+    "misp": "MISP",
+    "microsoft": "Microsoft",
+    "tidal": "Tidal",
+}
+
+
+def _attack_entries(attack: AttackData) -> list[NameEntry]:
+    entries = []
+    for group in attack.groups.values():
+        if group.revoked_by:
+            entries.append(
+                NameEntry(
+                    source="attack-revoked",
+                    key=group.id,
+                    name=group.name,
+                    aliases=group.aliases,
+                    attack_links=(group.revoked_by,),
+                )
+            )
+        else:
+            entries.append(
+                NameEntry(
+                    source="attack",
+                    key=group.id,
+                    name=group.name,
+                    aliases=group.aliases,
+                    description=group.description,
+                )
+            )
+    return entries
+
+
+def _actor_id(group: MergedGroup, taken: set[str]) -> str:
+    attack = group.first("attack")
+    if attack is not None:
+        return attack.key
+    primary = group.primary
+    prefix = {"misp": "misp", "microsoft": "microsoft", "tidal": "tidal"}.get(primary.source, "x")
+    base = f"{prefix}:{_SLUG.sub('-', primary.name.lower()).strip('-') or 'unnamed'}"
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate, n = f"{base}-{n}", n + 1
+    return candidate
+
+
+def _decide_sponsor(claims: list[SponsorClaim], motivations: list[str]) -> tuple[str | None, str | None]:
+    """The sponsor state and a confidence level from the claims of all sources.
+
+    An explicit "suspected state sponsor" claim decides; agreement of other
+    sources raises confidence, disagreement lowers it.  Without one, a shared
+    country of origin is taken as the sponsor at low confidence unless the
+    group is only financially motivated (a criminal group, not a state's).
+    """
+    explicit = Counter(c.state for c in claims if "sponsor" in c.basis)
+    origin = Counter(c.state for c in claims if "sponsor" not in c.basis)
+    if explicit:
+        state = explicit.most_common(1)[0][0]
+        disagree = [s for s in set(explicit) | set(origin) if s != state]
+        agreeing_sources = {c.source for c in claims if c.state == state}
+        if disagree:
+            return state, "low"
+        return state, "high" if len(agreeing_sources) >= 2 and origin[state] else "moderate"
+    if not origin:
+        return None, None
+    if motivations and set(motivations) <= {"financial"}:
+        return None, None
+    state, votes = origin.most_common(1)[0]
+    if len(origin) > 1:
+        return state, "low"
+    return state, "low" if votes < 2 else "moderate"
+
+
+def _dedupe(values: list[str]) -> list[str]:
+    seen: dict[str, str] = {}
+    for value in values:
+        seen.setdefault(value.strip().lower(), value.strip())
+    return [v for v in seen.values() if v]
+
+
+def _build_actor(actor_id: str, group: MergedGroup) -> tuple[Actor, list[Conflict]]:
+    names: dict[str, list[str]] = {}
+    for entry in group.entries:
+        bucket = names.setdefault(_NAME_KEYS.get(entry.source, entry.source), [])
+        for name in (entry.name, *entry.aliases):
+            if name not in bucket:
+                bucket.append(name)
+    claims = [c for e in group.entries for c in e.sponsor_claims]
+    motivations = _dedupe([m for e in group.entries for m in e.motivations])
+    sponsor, confidence = _decide_sponsor(claims, motivations)
+    conflicts = []
+    states = sorted({c.state for c in claims})
+    if len(states) > 1:
+        conflicts.append(
+            Conflict(
+                "sponsor",
+                group.primary.name,
+                tuple(f"{c.source} ({c.basis}): {c.state}" for c in claims),
+                f"sources disagree on the state behind {group.primary.name}: {', '.join(states)}",
+            )
+        )
+    victims: dict[str, list[str]] = {}
+    sectors: dict[str, list[str]] = {}
+    for entry in group.entries:
+        label = SOURCE_LABELS.get(entry.source, entry.source)
+        for code in entry.victim_countries:
+            if label not in victims.setdefault(code, []):
+                victims[code].append(label)
+        for sector in entry.sectors:
+            key = next((k for k in sectors if k.lower() == sector.strip().lower()), sector.strip())
+            if label not in sectors.setdefault(key, []):
+                sectors[key].append(label)
+    since = [e.since for e in group.entries if e.since]
+    description = next((e.description for e in group.entries if e.source == "attack" and e.description), "")
+    description = description or next((e.description for e in group.entries if e.description), "")
+    attack = group.first("attack")
+    actor = Actor(
+        id=actor_id,
+        name=group.primary.name,
+        names=names,
+        attack_id=attack.key if attack else None,
+        sponsor=sponsor,
+        sponsor_confidence=confidence,
+        sponsor_claims=claims,
+        motivations=motivations,
+        victim_countries=victims,
+        victim_sectors=sectors,
+        active_years=(min(since), min(since)) if since else None,
+        merge_reasons=list(group.reasons),
+        description=description,
+    )
+    return actor, conflicts
+
+
+def _related(
+    groups: list[MergedGroup], ids: list[str], stix_to_id: dict[str, str]
+) -> list[list[tuple[str, str]]]:
+    """For each group, the other actors its MISP relations point at, with the relation type."""
+    owner: dict[str, int] = {}
+    for index, group in enumerate(groups):
+        for entry in group.entries:
+            owner[entry.key] = index
+    for attack_uuid, attack_id in stix_to_id.items():
+        if attack_id in owner:
+            owner.setdefault(attack_uuid, owner[attack_id])
+    result = []
+    for index, group in enumerate(groups):
+        links: dict[str, str] = {}
+        for entry in group.entries:
+            pairs = [(peer, "similar") for peer in entry.peer_links] + list(entry.related)
+            for dest, kind in pairs:
+                other = owner.get(dest)
+                if other is not None and other != index:
+                    links.setdefault(ids[other], kind)
+        result.append(sorted(links.items()))
+    return result
+
+
+def _software(attack: AttackData, galaxies: GalaxyData) -> dict[str, SoftwareRecord]:
+    records = dict(attack.software)
+    by_name: dict[str, str] = {}
+    for record in records.values():
+        for name in (record.name, *record.aliases):
+            by_name.setdefault(normalize_name(name), record.id)
+    for family in galaxies.software:
+        match = next(
+            (by_name[k] for k in map(normalize_name, (family.name, *family.aliases)) if k in by_name),
+            None,
+        )
+        if match is None:
+            records[family.id] = family
+            continue
+        known = records[match]
+        extra = tuple(a for a in (family.name, *family.aliases) if a not in known.aliases and a != known.name)
+        records[match] = SoftwareRecord(known.id, known.name, known.kind, known.aliases + extra)
+    return records
+
+
+def compile_kb(attack: AttackData, attack_info: SourceInfo, galaxies: GalaxyData) -> dict[str, Any]:
+    """Build the KB document from parsed sources."""
+    stix_to_id = {g.stix_id.split("--", 1)[-1]: g.id for g in attack.groups.values()}
+    for misp_uuid, attack_id in galaxies.mitre_uuid_to_id.items():
+        stix_to_id.setdefault(misp_uuid, attack_id)
+    entries = _attack_entries(attack) + galaxies.entries
+    groups, conflicts = merge_entries(entries, stix_to_id)
+    groups.sort(key=lambda g: (g.first("attack") is None, g.primary.name.lower()))
+    taken: set[str] = set()
+    ids = []
+    for group in groups:
+        ids.append(_actor_id(group, taken))
+        taken.add(ids[-1])
+    related = _related(groups, ids, stix_to_id)
+    actors = []
+    for actor_id, group, links in zip(ids, groups, related, strict=True):
+        actor, found = _build_actor(actor_id, group)
+        actor.related = links
+        actors.append(actor)
+        conflicts.extend(found)
+    conflicts.extend(galaxies.conflicts)
+    software = _software(attack, galaxies)
+    return {
+        "schema": SCHEMA_VERSION,
+        "built": datetime.now(UTC).isoformat(timespec="seconds"),
+        "unmask_version": __version__,
+        "attack_version": attack.version,
+        "sources": [attack_info.to_dict()] + [s.to_dict() for s in galaxies.sources],
+        "attack_counts": attack.counts,
+        "techniques": [t.to_dict() for t in attack.techniques.values()],
+        "software": [s.to_dict() for s in software.values()],
+        "campaigns": [c.to_dict() for c in attack.campaigns.values()],
+        "groups": [g.to_dict() for g in attack.groups.values()],
+        "relations": [[r.source, r.kind, r.target, list(r.citations)] for r in attack.relations],
+        "actors": [a.to_dict() for a in actors],
+        "conflicts": [c.to_dict() for c in conflicts],
+    }

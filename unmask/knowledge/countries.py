@@ -1,0 +1,83 @@
+"""Country names to ISO 3166-1 alpha-2 codes, via pycountry (no network)."""
+
+from __future__ import annotations
+
+import functools
+
+import pycountry
+
+__all__ = ["country_code", "country_name"]
+
+# Forms that sources use and pycountry's lookup does not know.
+_EXTRA = {
+    "russia": "RU",
+    "iran": "IR",
+    "north korea": "KP",
+    "south korea": "KR",
+    "korea": "KR",
+    "people's republic of china": "CN",
+    "taiwan": "TW",
+    "vietnam": "VN",
+    "syria": "SY",
+    "palestine": "PS",
+    "uk": "GB",
+    "us": "US",
+    "usa": "US",
+    "united states of america": "US",
+    "turkey": "TR",
+    "laos": "LA",
+    "moldova": "MD",
+    "bolivia": "BO",
+    "venezuela": "VE",
+    "tanzania": "TZ",
+    "czech republic": "CZ",
+    "kosovo": "XK",
+}
+
+
+_SHORT_NAMES = {
+    "RU": "Russia",
+    "KP": "North Korea",
+    "KR": "South Korea",
+    "XK": "Kosovo",
+    "GB": "United Kingdom",
+    "US": "United States",
+    "VN": "Vietnam",
+}
+
+
+@functools.lru_cache(maxsize=4096)
+def country_code(text: str) -> str | None:
+    """The ISO alpha-2 code for a country name or code, or ``None`` if it is not a country."""
+    key = text.strip()
+    if not key:
+        return None
+    if key.lower() in _EXTRA:
+        return _EXTRA[key.lower()]
+    if len(key) == 2 and key.isalpha():
+        found = pycountry.countries.get(alpha_2=key.upper())
+        return found.alpha_2 if found else None
+    candidates = [key]
+    if key.endswith(")") and " (" in key:
+        # "Iran (Islamic Republic of)" is how MISP writes pycountry's "Iran, Islamic Republic of".
+        head, _, tail = key[:-1].partition(" (")
+        candidates += [f"{head}, {tail}", head]
+    for candidate in candidates:
+        if candidate.lower() in _EXTRA:
+            return _EXTRA[candidate.lower()]
+        try:
+            return str(pycountry.countries.lookup(candidate).alpha_2)
+        except LookupError:
+            continue
+    return None
+
+
+@functools.lru_cache(maxsize=512)
+def country_name(code: str) -> str:
+    """A short readable name for an ISO alpha-2 code (the code itself if unknown)."""
+    if code in _SHORT_NAMES:
+        return _SHORT_NAMES[code]
+    found = pycountry.countries.get(alpha_2=code)
+    if found is None:
+        return code
+    return str(getattr(found, "common_name", None) or found.name)

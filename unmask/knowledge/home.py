@@ -1,0 +1,43 @@
+"""Where unmask keeps its data: ``$UNMASK_HOME`` or the platform's user data directory."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import platformdirs
+
+__all__ = ["atomic_write", "kb_path", "sources_dir", "unmask_home"]
+
+
+def unmask_home() -> Path:
+    """The data directory (``UNMASK_HOME`` overrides the platform default)."""
+    configured = os.environ.get("UNMASK_HOME")
+    return Path(configured).expanduser() if configured else Path(platformdirs.user_data_dir("unmask"))
+
+
+def kb_path() -> Path:
+    """The compiled knowledge-base file."""
+    return unmask_home() / "kb" / "kb.json.gz"
+
+
+def sources_dir() -> Path:
+    """Where verified copies of downloaded sources are cached for offline reinstalls."""
+    return unmask_home() / "sources"
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        Path(tmp).chmod(0o644)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,380 @@
+"""The compiled knowledge base: load it, look things up, and derive evaluation views.
+
+The store file is gzip-compressed JSON written atomically.  It keeps the
+ATT&CK ``uses`` graph with the citations of every edge, so a view with some
+campaigns or citations removed recomputes every actor profile from what is
+left: evaluation never tests on what the profiles were built from.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from rapidfuzz import fuzz, process
+
+from unmask.errors import KnowledgeBaseError, Location, NotInstalledError, UnknownNameError
+from unmask.knowledge.aliases import normalize_name
+from unmask.knowledge.compile import SCHEMA_VERSION
+from unmask.knowledge.home import atomic_write, kb_path
+from unmask.knowledge.records import (
+    AttackGroup,
+    Campaign,
+    Conflict,
+    Relation,
+    SoftwareRecord,
+    SourceInfo,
+    Technique,
+)
+from unmask.model import Actor
+
+__all__ = ["KnowledgeBase", "SearchHit", "load_kb", "save_kb_document"]
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One result of :meth:`KnowledgeBase.search`."""
+
+    kind: str
+    id: str
+    name: str
+    matched: str
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "id": self.id,
+            "name": self.name,
+            "matched": self.matched,
+            "score": self.score,
+        }
+
+
+def save_kb_document(document: dict[str, Any], path: Path | None = None) -> str:
+    """Write a compiled KB document atomically; return the SHA-256 of the written file."""
+    target = path or kb_path()
+    payload = gzip.compress(json.dumps(document, separators=(",", ":")).encode(), compresslevel=6, mtime=0)
+    atomic_write(target, payload)
+    return hashlib.sha256(payload).hexdigest()
+
+
+def load_kb(path: Path | None = None) -> KnowledgeBase:
+    """Load the installed KB (or the one at ``path``)."""
+    source = path or kb_path()
+    try:
+        raw = source.read_bytes()
+    except FileNotFoundError:
+        raise NotInstalledError(
+            "no knowledge base installed; run 'unmask kb install' first", Location(source)
+        ) from None
+    except OSError as exc:
+        raise KnowledgeBaseError(f"cannot read: {exc.strerror}", Location(source)) from None
+    try:
+        document = json.loads(gzip.decompress(raw))
+    except (OSError, EOFError, zlib.error, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise KnowledgeBaseError(
+            f"knowledge base file is corrupt ({exc.__class__.__name__}); run 'unmask kb install' again",
+            Location(source),
+        ) from None
+    if not isinstance(document, dict) or document.get("schema") != SCHEMA_VERSION:
+        found = document.get("schema") if isinstance(document, dict) else None
+        raise KnowledgeBaseError(
+            f"knowledge base schema {found!r} is not {SCHEMA_VERSION}; run 'unmask kb install' again",
+            Location(source),
+        )
+    return KnowledgeBase(document, hashlib.sha256(raw).hexdigest(), source)
+
+
+class KnowledgeBase:
+    """Actors, software, techniques and campaigns, with profiles for one view.
+
+    A fresh load is the full view; :meth:`view` gives another with campaigns or
+    citations removed.  Views share the static parts and recompute profiles.
+    """
+
+    def __init__(
+        self,
+        document: dict[str, Any],
+        sha256: str,
+        path: Path | None = None,
+        *,
+        without_campaigns: tuple[str, ...] = (),
+        without_citations: tuple[str, ...] = (),
+        relations: list[Relation] | None = None,
+    ) -> None:
+        self.document = document
+        self.sha256 = sha256
+        self.path = path
+        self.without_campaigns = without_campaigns
+        self.without_citations = without_citations
+        self.techniques = {t["id"]: Technique.from_dict(t) for t in document["techniques"]}
+        self.software = {s["id"]: SoftwareRecord.from_dict(s) for s in document["software"]}
+        self.groups = {g["id"]: AttackGroup.from_dict(g) for g in document["groups"]}
+        self.campaigns = {
+            c["id"]: Campaign.from_dict(c) for c in document["campaigns"] if c["id"] not in without_campaigns
+        }
+        self.conflicts = [Conflict.from_dict(c) for c in document["conflicts"]]
+        self.sources = [SourceInfo.from_dict(s) for s in document["sources"]]
+        if relations is None:
+            relations = [Relation(s, k, t, tuple(c)) for s, k, t, c in document["relations"]]
+        self.relations = relations
+        self._base_actors = [Actor.from_dict(a) for a in document["actors"]]
+
+    # ----------------------------------------------------------------- views
+    def view(
+        self, without_campaigns: Iterable[str] = (), without_citations: Iterable[str] = ()
+    ) -> KnowledgeBase:
+        """A KB with the named campaigns (ids or names) and citations removed.
+
+        Removing a campaign drops it, its relationships, and every other
+        relationship whose citations all come from the campaign's reports (a
+        group's relationships often repeat a campaign's content under the same
+        citation).  Removing a citation strips it from every relationship; a
+        relationship left with no citation is dropped.
+        """
+        campaign_ids = tuple(sorted({self._campaign_id(c) for c in without_campaigns}))
+        citations = frozenset(without_citations)
+        known = {c for r in self.relations for c in r.citations}
+        for citation in citations - known:
+            raise UnknownNameError("citation", citation, _closest(citation, sorted(known)))
+        held_out: set[str] = set(citations)
+        for cid in campaign_ids:
+            held_out.update(self.campaigns[cid].citations)
+            held_out.update(c for r in self.relations if r.source == cid for c in r.citations)
+        kept: list[Relation] = []
+        for rel in self.relations:
+            if rel.source in campaign_ids or rel.target in campaign_ids:
+                continue
+            if rel.citations and set(rel.citations) <= held_out:
+                continue
+            if citations and rel.citations:
+                rel = replace(rel, citations=tuple(c for c in rel.citations if c not in citations))
+            kept.append(rel)
+        return KnowledgeBase(
+            self.document,
+            self.sha256,
+            self.path,
+            without_campaigns=tuple(sorted(set(self.without_campaigns) | set(campaign_ids))),
+            without_citations=tuple(sorted(set(self.without_citations) | citations)),
+            relations=kept,
+        )
+
+    def _campaign_id(self, name: str) -> str:
+        if name in self.campaigns:
+            return name
+        key = normalize_name(name)
+        for campaign in self.campaigns.values():
+            if key in {normalize_name(n) for n in (campaign.name, *campaign.aliases)}:
+                return campaign.id
+        names = [c.id for c in self.campaigns.values()] + [c.name for c in self.campaigns.values()]
+        raise UnknownNameError("campaign", name, _closest(name, names))
+
+    # -------------------------------------------------------------- profiles
+    @cached_property
+    def actors(self) -> dict[str, Actor]:
+        """Every actor with its technique and software profile for this view."""
+        attributed: dict[str, list[str]] = {}
+        for rel in self.relations:
+            if rel.kind == "attributed-to" and rel.source in self.campaigns:
+                attributed.setdefault(rel.source, []).append(rel.target)
+        support: dict[str, dict[str, set[str]]] = {}
+        for rel in self.relations:
+            if rel.kind != "uses" or not (rel.target in self.techniques or rel.target in self.software):
+                continue
+            owners = [rel.source] if rel.source in self.groups else attributed.get(rel.source, [])
+            for owner in owners:
+                # An uncited link is ATT&CK's own statement: it counts as one report.
+                cites = set(rel.citations) or {f"ATT&CK {rel.source}"}
+                support.setdefault(owner, {}).setdefault(rel.target, set()).update(cites)
+        campaigns_of: dict[str, list[str]] = {}
+        for cid, groups in attributed.items():
+            for gid in groups:
+                campaigns_of.setdefault(gid, []).append(cid)
+        result: dict[str, Actor] = {}
+        for base in self._base_actors:
+            actor = replace(base)
+            gids = [base.attack_id] if base.attack_id else []
+            gids += [g.id for g in self.groups.values() if g.revoked_by and g.revoked_by == base.attack_id]
+            links: dict[str, set[str]] = {}
+            for gid in gids:
+                for target, cites in support.get(gid, {}).items():
+                    links.setdefault(target, set()).update(cites)
+            actor.techniques = {t: len(c) for t, c in sorted(links.items()) if t in self.techniques}
+            actor.software = {s: len(c) for s, c in sorted(links.items()) if s in self.software}
+            actor.campaigns = sorted({c for gid in gids for c in campaigns_of.get(gid, [])})
+            actor.active_years = _active_years(
+                base.active_years, [self.campaigns[c] for c in actor.campaigns]
+            )
+            result[actor.id] = actor
+        return result
+
+    # --------------------------------------------------------------- lookups
+    @cached_property
+    def _actor_names(self) -> dict[str, list[str]]:
+        index: dict[str, list[str]] = {}
+        for actor in self._base_actors:
+            for name in (actor.id, actor.attack_id or "", *actor.all_names):
+                key = normalize_name(name)
+                if key and actor.id not in index.setdefault(key, []):
+                    index[key].append(actor.id)
+        by_attack_id = {a.attack_id: a.id for a in self._base_actors if a.attack_id}
+        for group in self.groups.values():
+            if group.revoked_by in by_attack_id:
+                index.setdefault(normalize_name(group.id), []).append(by_attack_id[group.revoked_by])
+        return index
+
+    def actor_candidates(self, name: str) -> list[Actor]:
+        """All actors that carry ``name`` (or id), best first: ATT&CK-backed, then best known."""
+        ids = self._actor_names.get(normalize_name(name), [])
+        actors = [self.actors[i] for i in ids]
+
+        def rank(actor: Actor) -> tuple[int, int, int]:
+            exact = normalize_name(actor.name) == normalize_name(name) or actor.id == name
+            return (actor.attack_id is None, not exact, -len(actor.all_names))
+
+        return sorted(actors, key=rank)
+
+    def actor(self, name: str) -> Actor:
+        """The actor called ``name`` in any source; :class:`UnknownNameError` with suggestions if none."""
+        found = self.actor_candidates(name)
+        if found:
+            return found[0]
+        names = sorted({n for a in self._base_actors for n in a.all_names})
+        raise UnknownNameError("actor", name, _closest(name, names))
+
+    @cached_property
+    def _software_names(self) -> dict[str, str]:
+        index: dict[str, str] = {}
+        # ATT&CK entries first, so they win over Malpedia families of the same name.
+        for record in sorted(self.software.values(), key=lambda s: s.id.startswith("malpedia:")):
+            for name in (record.id, record.name, *record.aliases):
+                index.setdefault(normalize_name(name), record.id)
+        return index
+
+    def software_record(self, name: str) -> SoftwareRecord:
+        """Software by ATT&CK id, name or alias (ATT&CK and Malpedia)."""
+        sid = self._software_names.get(normalize_name(name))
+        if sid is None:
+            names = sorted({n for s in self.software.values() for n in (s.name, *s.aliases)})
+            raise UnknownNameError("software", name, _closest(name, names))
+        return self.software[sid]
+
+    def technique(self, name: str) -> Technique:
+        """A technique by id (``T1003.001``) or exact name."""
+        key = name.strip().upper()
+        if key in self.techniques:
+            return self.techniques[key]
+        wanted = normalize_name(name)
+        for technique in self.techniques.values():
+            if normalize_name(technique.name) == wanted:
+                return technique
+        names = [t.name for t in self.techniques.values()] + list(self.techniques)
+        raise UnknownNameError("technique", name, _closest(name, names))
+
+    def search(self, text: str, limit: int = 20) -> list[SearchHit]:
+        """Actors, software, techniques and campaigns whose names match ``text`` (fuzzy)."""
+        choices: list[tuple[str, str, str, str]] = []
+        for actor in self._base_actors:
+            choices += [("actor", actor.id, actor.name, n) for n in actor.all_names]
+        for soft in self.software.values():
+            choices += [("software", soft.id, soft.name, n) for n in (soft.name, *soft.aliases)]
+        for tech in self.techniques.values():
+            choices += [("technique", tech.id, tech.name, n) for n in (tech.id, tech.name)]
+        for camp in self.campaigns.values():
+            choices += [("campaign", camp.id, camp.name, n) for n in (camp.id, camp.name, *camp.aliases)]
+        query = text.strip().lower()
+        scored = process.extract(
+            query, [c[3].lower() for c in choices], scorer=fuzz.WRatio, limit=limit * 6, score_cutoff=70
+        )
+        best: dict[tuple[str, str], SearchHit] = {}
+        for _, score, index in scored:
+            kind, ident, name, matched = choices[index]
+            exact = normalize_name(matched) == normalize_name(text)
+            if not exact and len(matched) * 2 < len(query):
+                continue  # "at" is not a good answer to "mimikatz"
+            final = 100.0 if exact else round(float(score), 1)
+            hit = SearchHit(kind, ident, name, matched, final)
+            if (kind, ident) not in best or best[(kind, ident)].score < final:
+                best[(kind, ident)] = hit
+        wanted = normalize_name(text)
+
+        def rank(hit: SearchHit) -> tuple[float, bool, bool, str, str]:
+            canonical = normalize_name(hit.name) == wanted or hit.id.lower() == text.strip().lower()
+            return (-hit.score, not canonical, ":" in hit.id, hit.kind, hit.name)
+
+        return sorted(best.values(), key=rank)[:limit]
+
+    def compare(self, names: list[str]) -> dict[str, Any]:
+        """Techniques and software common to all the named actors and unique to each."""
+        if len(names) < 2:
+            raise KnowledgeBaseError("compare needs at least two actors")
+        actors = [self.actor(n) for n in names]
+        result: dict[str, Any] = {"actors": [{"id": a.id, "name": a.name} for a in actors]}
+        for facet in ("techniques", "software"):
+            sets = [set(getattr(a, facet)) for a in actors]
+            common = set.intersection(*sets)
+            result[facet] = {
+                "common": sorted(common),
+                "unique": {
+                    a.id: sorted(s - set().union(*(o for j, o in enumerate(sets) if j != i)))
+                    for i, (a, s) in enumerate(zip(actors, sets, strict=True))
+                },
+                "jaccard": round(len(common) / len(set.union(*sets)), 3) if any(sets) else 0.0,
+            }
+        return result
+
+    # ---------------------------------------------------------------- summary
+    def summary(self) -> dict[str, Any]:
+        """Versions, hashes and counts: what ``unmask kb info`` shows."""
+        actors = self.actors.values()
+        return {
+            "path": str(self.path) if self.path else None,
+            "sha256": self.sha256,
+            "schema": self.document["schema"],
+            "built": self.document["built"],
+            "unmask_version": self.document["unmask_version"],
+            "attack_version": self.document["attack_version"],
+            "sources": [s.to_dict() for s in self.sources],
+            "counts": {
+                "attack_intrusion_sets": self.document["attack_counts"].get("intrusion-set", 0),
+                "attack_groups_active": self.document["attack_counts"].get("intrusion-set-active", 0),
+                "campaigns": len(self.campaigns),
+                "software": sum(1 for s in self.software.values() if not s.id.startswith("malpedia:")),
+                "malpedia_families": sum(1 for s in self.software.values() if s.id.startswith("malpedia:")),
+                "techniques": sum(1 for t in self.techniques.values() if t.parent is None),
+                "sub_techniques": sum(1 for t in self.techniques.values() if t.parent is not None),
+                "relationships": len(self.relations),
+                "actors": len(self.actors),
+                "actors_in_attack": sum(1 for a in actors if a.attack_id),
+                "actors_with_sponsor": sum(1 for a in actors if a.sponsor),
+                "conflicts": len(self.conflicts),
+            },
+            "view": {
+                "without_campaigns": list(self.without_campaigns),
+                "without_citations": list(self.without_citations),
+            },
+        }
+
+
+def _active_years(base: tuple[int, int] | None, campaigns: list[Campaign]) -> tuple[int, int] | None:
+    years = list(base or ())
+    for campaign in campaigns:
+        for stamp in (campaign.first_seen, campaign.last_seen):
+            if stamp and stamp[:4].isdigit():
+                years.append(int(stamp[:4]))
+    return (min(years), max(years)) if years else None
+
+
+def _closest(name: str, choices: list[str], limit: int = 5) -> list[str]:
+    if not choices:
+        return []
+    found = process.extract(name, choices, scorer=fuzz.WRatio, limit=limit, score_cutoff=60)
+    return [choices[index] for _, _, index in found]

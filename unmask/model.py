@@ -1,0 +1,355 @@
+"""The core types of unmask (see DESIGN.md, "Core types").
+
+Each is a dataclass with ``to_dict`` / ``from_dict`` so it can travel as JSON
+between the stages, the CLI (``--json``) and the case store.  The knowledge
+base's :class:`Actor` profile lives here too because attribution, reports and
+the CLI all read it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+__all__ = [
+    "Actor",
+    "Assessment",
+    "Case",
+    "ConfidenceLevel",
+    "Finding",
+    "Hypothesis",
+    "Observation",
+    "ObservationKind",
+    "Provenance",
+    "SponsorClaim",
+    "Tlp",
+]
+
+
+class ObservationKind(StrEnum):
+    """What an :class:`Observation` is evidence of (the diamond model's facets)."""
+
+    TECHNIQUE = "technique"
+    SOFTWARE = "software"
+    INFRASTRUCTURE = "infrastructure"
+    FILE = "file"
+    VULNERABILITY = "vulnerability"
+    VICTIM = "victim"
+    TIMING = "timing"
+    SIMILARITY = "similarity"
+
+
+class ConfidenceLevel(StrEnum):
+    """The analytic confidence of a judgement, separate from its likelihood."""
+
+    LOW = "low"
+    MODERATE = "moderate"
+    HIGH = "high"
+
+
+class Tlp(StrEnum):
+    """Traffic Light Protocol 2.0 labels."""
+
+    CLEAR = "clear"
+    GREEN = "green"
+    AMBER = "amber"
+    AMBER_STRICT = "amber+strict"
+    RED = "red"
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a finding or observation came from: an evidence record or a report sentence."""
+
+    source: str
+    sha256: str | None = None
+    record: str | None = None
+    offset: int | None = None
+    text: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Provenance:
+        return cls(
+            source=str(data["source"]),
+            sha256=data.get("sha256"),
+            record=None if data.get("record") is None else str(data["record"]),
+            offset=data.get("offset"),
+            text=data.get("text"),
+        )
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One detection hit pointing back at the event that caused it."""
+
+    rule_id: str
+    title: str
+    level: str
+    techniques: tuple[str, ...]
+    time: str | None
+    host: str | None
+    provenance: Provenance
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["techniques"] = list(self.techniques)
+        data["provenance"] = self.provenance.to_dict()
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Finding:
+        return cls(
+            rule_id=str(data["rule_id"]),
+            title=str(data["title"]),
+            level=str(data.get("level", "informational")),
+            techniques=tuple(data.get("techniques", ())),
+            time=data.get("time"),
+            host=data.get("host"),
+            provenance=Provenance.from_dict(data["provenance"]),
+        )
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One piece of attribution evidence with its provenance."""
+
+    kind: ObservationKind
+    value: str
+    subtype: str | None = None
+    first_seen: str | None = None
+    last_seen: str | None = None
+    phase: str | None = None
+    host: str | None = None
+    confidence: float = 1.0
+    provenance: Provenance | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"kind": self.kind.value, "value": self.value}
+        for key in ("subtype", "first_seen", "last_seen", "phase", "host"):
+            if getattr(self, key) is not None:
+                data[key] = getattr(self, key)
+        data["confidence"] = self.confidence
+        if self.provenance is not None:
+            data["provenance"] = self.provenance.to_dict()
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Observation:
+        prov = data.get("provenance")
+        return cls(
+            kind=ObservationKind(data["kind"]),
+            value=str(data["value"]),
+            subtype=data.get("subtype"),
+            first_seen=data.get("first_seen"),
+            last_seen=data.get("last_seen"),
+            phase=data.get("phase"),
+            host=data.get("host"),
+            confidence=float(data.get("confidence", 1.0)),
+            provenance=Provenance.from_dict(prov) if prov else None,
+        )
+
+
+@dataclass
+class Case:
+    """An investigation: its evidence manifest, findings, observations and notes."""
+
+    id: str
+    title: str
+    tlp: Tlp = Tlp.AMBER
+    evidence: dict[str, str] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    observations: list[Observation] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "tlp": self.tlp.value,
+            "evidence": dict(self.evidence),
+            "findings": [f.to_dict() for f in self.findings],
+            "observations": [o.to_dict() for o in self.observations],
+            "notes": list(self.notes),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Case:
+        return cls(
+            id=str(data["id"]),
+            title=str(data.get("title", data["id"])),
+            tlp=Tlp(data.get("tlp", Tlp.AMBER.value)),
+            evidence=dict(data.get("evidence", {})),
+            findings=[Finding.from_dict(f) for f in data.get("findings", [])],
+            observations=[Observation.from_dict(o) for o in data.get("observations", [])],
+            notes=list(data.get("notes", [])),
+        )
+
+
+@dataclass(frozen=True)
+class SponsorClaim:
+    """One source's claim about the state behind (or the country of origin of) an actor."""
+
+    state: str
+    source: str
+    basis: str
+    confidence: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SponsorClaim:
+        return cls(
+            state=str(data["state"]),
+            source=str(data["source"]),
+            basis=str(data["basis"]),
+            confidence=data.get("confidence"),
+        )
+
+
+@dataclass
+class Actor:
+    """One canonical threat group, merged across sources, as the KB profiles it.
+
+    ``techniques`` and ``software`` map an ATT&CK id to the number of independent
+    reports (distinct citations) that support the link in the current KB view.
+    """
+
+    id: str
+    name: str
+    names: dict[str, list[str]]
+    attack_id: str | None = None
+    sponsor: str | None = None
+    sponsor_confidence: str | None = None
+    sponsor_claims: list[SponsorClaim] = field(default_factory=list)
+    motivations: list[str] = field(default_factory=list)
+    techniques: dict[str, int] = field(default_factory=dict)
+    software: dict[str, int] = field(default_factory=dict)
+    campaigns: list[str] = field(default_factory=list)
+    infrastructure: list[str] = field(default_factory=list)
+    cves: list[str] = field(default_factory=list)
+    victim_countries: dict[str, list[str]] = field(default_factory=dict)
+    victim_sectors: dict[str, list[str]] = field(default_factory=dict)
+    active_years: tuple[int, int] | None = None
+    related: list[tuple[str, str]] = field(default_factory=list)
+    merge_reasons: list[str] = field(default_factory=list)
+    description: str = ""
+
+    @property
+    def all_names(self) -> list[str]:
+        """Every name of the actor, canonical first, without duplicates."""
+        seen: dict[str, None] = {self.name: None}
+        for names in self.names.values():
+            for name in names:
+                seen.setdefault(name, None)
+        return list(seen)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["sponsor_claims"] = [c.to_dict() for c in self.sponsor_claims]
+        data["active_years"] = list(self.active_years) if self.active_years else None
+        data["related"] = [{"actor": a, "relation": r} for a, r in self.related]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Actor:
+        years = data.get("active_years")
+        return cls(
+            id=str(data["id"]),
+            name=str(data["name"]),
+            names={k: list(v) for k, v in data.get("names", {}).items()},
+            attack_id=data.get("attack_id"),
+            sponsor=data.get("sponsor"),
+            sponsor_confidence=data.get("sponsor_confidence"),
+            sponsor_claims=[SponsorClaim.from_dict(c) for c in data.get("sponsor_claims", [])],
+            motivations=list(data.get("motivations", [])),
+            techniques=dict(data.get("techniques", {})),
+            software=dict(data.get("software", {})),
+            campaigns=list(data.get("campaigns", [])),
+            infrastructure=list(data.get("infrastructure", [])),
+            cves=list(data.get("cves", [])),
+            victim_countries={k: list(v) for k, v in data.get("victim_countries", {}).items()},
+            victim_sectors={k: list(v) for k, v in data.get("victim_sectors", {}).items()},
+            active_years=(int(years[0]), int(years[1])) if years else None,
+            related=[(r["actor"], r["relation"]) for r in data.get("related", [])],
+            merge_reasons=list(data.get("merge_reasons", [])),
+            description=str(data.get("description", "")),
+        )
+
+
+@dataclass(frozen=True)
+class Hypothesis:
+    """One candidate answer: an actor, a new cluster, or unknown."""
+
+    id: str
+    label: str
+    probability: float
+    likelihood: str
+    confidence: ConfidenceLevel
+    evidence_for: tuple[tuple[str, float], ...] = ()
+    evidence_against: tuple[tuple[str, float], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "label": self.label,
+            "probability": self.probability,
+            "likelihood": self.likelihood,
+            "confidence": self.confidence.value,
+            "evidence_for": [{"evidence": e, "weight": w} for e, w in self.evidence_for],
+            "evidence_against": [{"evidence": e, "weight": w} for e, w in self.evidence_against],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Hypothesis:
+        return cls(
+            id=str(data["id"]),
+            label=str(data["label"]),
+            probability=float(data["probability"]),
+            likelihood=str(data["likelihood"]),
+            confidence=ConfidenceLevel(data["confidence"]),
+            evidence_for=tuple((e["evidence"], float(e["weight"])) for e in data.get("evidence_for", [])),
+            evidence_against=tuple(
+                (e["evidence"], float(e["weight"])) for e in data.get("evidence_against", [])
+            ),
+        )
+
+
+@dataclass
+class Assessment:
+    """The answer of the attribution engine for one case."""
+
+    case_id: str
+    groups: list[Hypothesis] = field(default_factory=list)
+    sponsors: list[Hypothesis] = field(default_factory=list)
+    phases: dict[str, list[Hypothesis]] = field(default_factory=dict)
+    ach: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "case_id": self.case_id,
+            "groups": [h.to_dict() for h in self.groups],
+            "sponsors": [h.to_dict() for h in self.sponsors],
+            "phases": {p: [h.to_dict() for h in hs] for p, hs in self.phases.items()},
+            "ach": list(self.ach),
+            "warnings": list(self.warnings),
+            "provenance": dict(self.provenance),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Assessment:
+        return cls(
+            case_id=str(data["case_id"]),
+            groups=[Hypothesis.from_dict(h) for h in data.get("groups", [])],
+            sponsors=[Hypothesis.from_dict(h) for h in data.get("sponsors", [])],
+            phases={p: [Hypothesis.from_dict(h) for h in hs] for p, hs in data.get("phases", {}).items()},
+            ach=list(data.get("ach", [])),
+            warnings=list(data.get("warnings", [])),
+            provenance=dict(data.get("provenance", {})),
+        )
