@@ -124,3 +124,23 @@ def test_failed_install_leaves_previous_kb_usable(sources: tuple[Path, Path], tm
     assert kb_path().read_bytes() == before
     assert load_kb().actor("OilRig").id == "G0049"
     assert not [p for p in kb_path().parent.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_corrupt_wheel_is_a_download_error(pinned_to_tiny: None, sources: tuple[Path, Path]) -> None:
+    class BrokenWheel(FakeWheels):
+        def fetch_wheel(self, requirement: str, dest: Path, timeout: float) -> Path:
+            wheel = dest / "w.whl"
+            wheel.write_bytes(b"PK\x03\x04 truncated")
+            return wheel
+
+    with pytest.raises(DownloadError, match="not a readable wheel"):
+        install_kb(transport=FakeTransport(), wheel_fetcher=BrokenWheel(None), galaxies_dir=sources[1])
+
+
+def test_unofficial_copy_of_the_pinned_version_is_noted(sources: tuple[Path, Path], tmp_path: Path) -> None:
+    bundle = attack_bundle()
+    bundle["objects"][0]["x_mitre_version"] = install_module.ATTACK_VERSION
+    path = tmp_path / "modified.json"
+    path.write_text(json.dumps(bundle))
+    result = install_kb(str(path), galaxies_dir=sources[1])
+    assert any("is not the official release" in a for a in result.attempts)

@@ -102,7 +102,8 @@ def actor_view(kb: KnowledgeBase, actor: Actor, limit: int = 15) -> Group:
     if actor.motivations:
         head.add_row("Motivation", _t(", ".join(actor.motivations)))
     if actor.active_years:
-        head.add_row("Active (dated)", _t(f"{actor.active_years[0]}–{actor.active_years[1]}"))
+        first, last = actor.active_years
+        head.add_row("Active", _t(f"{first}–{last}" if last != first else f"since {first}"))
     if actor.campaigns:
         names = [f"{c} {kb.campaigns[c].name}" if c in kb.campaigns else c for c in actor.campaigns]
         head.add_row("Campaigns", _t(", ".join(names)))

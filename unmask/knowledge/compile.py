@@ -15,6 +15,7 @@ from typing import Any
 from unmask import __version__
 from unmask.knowledge.aliases import MergedGroup, merge_entries, normalize_name
 from unmask.knowledge.attack import AttackData
+from unmask.knowledge.attack_text import read_description
 from unmask.knowledge.entries import SOURCE_LABELS, NameEntry
 from unmask.knowledge.misp import GalaxyData
 from unmask.knowledge.records import Conflict, SoftwareRecord, SourceInfo
@@ -48,12 +49,16 @@ def _attack_entries(attack: AttackData) -> list[NameEntry]:
                 )
             )
         else:
+            facts = read_description(group.description)
             entries.append(
                 NameEntry(
                     source="attack",
                     key=group.id,
                     name=group.name,
                     aliases=group.aliases,
+                    sponsor_claims=facts.claims,
+                    motivations=facts.motivations,
+                    since=facts.since,
                     description=group.description,
                 )
             )
@@ -73,6 +78,11 @@ def _actor_id(group: MergedGroup, taken: set[str]) -> str:
     return candidate
 
 
+def _names_sponsor(claim: SponsorClaim) -> bool:
+    """Whether a claim says a state is behind the group (not merely where it is from)."""
+    return claim.basis.startswith(("state sponsor", "suspected state sponsor"))
+
+
 def _decide_sponsor(claims: list[SponsorClaim], motivations: list[str]) -> tuple[str | None, str | None]:
     """The sponsor state and a confidence level from the claims of all sources.
 
@@ -81,8 +91,8 @@ def _decide_sponsor(claims: list[SponsorClaim], motivations: list[str]) -> tuple
     country of origin is taken as the sponsor at low confidence unless the
     group is only financially motivated (a criminal group, not a state's).
     """
-    explicit = Counter(c.state for c in claims if "sponsor" in c.basis)
-    origin = Counter(c.state for c in claims if "sponsor" not in c.basis)
+    explicit = Counter(c.state for c in claims if _names_sponsor(c))
+    origin = Counter(c.state for c in claims if not _names_sponsor(c))
     if explicit:
         state = explicit.most_common(1)[0][0]
         disagree = [s for s in set(explicit) | set(origin) if s != state]

