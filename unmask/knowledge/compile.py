@@ -23,7 +23,9 @@ from unmask.model import Actor, SponsorClaim
 
 __all__ = ["SCHEMA_VERSION", "compile_kb"]
 
-SCHEMA_VERSION = 1
+# Bump when the document changes shape or compile logic changes what it holds:
+# an installed KB of another schema is refused and `make kb` reinstalls it.
+SCHEMA_VERSION = 2
 
 _SLUG = re.compile(r"[^0-9a-z]+")
 _NAME_KEYS = {
