@@ -132,3 +132,13 @@ def test_corrupt_kb_file_is_reported(tmp_path: Path) -> None:
     path.write_bytes(gzip.compress(json.dumps({"schema": 0}).encode()))
     with pytest.raises(KnowledgeBaseError, match="schema 0"):
         load_kb(path)
+
+
+def test_view_without_actor_removes_it_and_its_campaigns(kb: KnowledgeBase) -> None:
+    view = kb.view(without_actors=["APT34"])
+    assert "G0049" not in view.actors
+    assert "C0001" not in view.campaigns
+    assert not any(r.source in {"G0049", "C0001"} for r in view.relations)
+    # Others keep their profiles; the name now resolves elsewhere or not at all.
+    assert view.actor("APT28").techniques == kb.actor("APT28").techniques
+    assert view.without_actors == ("G0049",)

@@ -215,8 +215,9 @@ class SponsorClaim:
 class Actor:
     """One canonical threat group, merged across sources, as the KB profiles it.
 
-    ``techniques`` and ``software`` map an ATT&CK id to the number of independent
-    reports (distinct citations) that support the link in the current KB view.
+    ``techniques``, ``software`` and ``cves`` map an ATT&CK id (or CVE id) to the
+    number of independent reports (distinct citations) that support the link in
+    the current KB view.
     """
 
     id: str
@@ -231,7 +232,7 @@ class Actor:
     software: dict[str, int] = field(default_factory=dict)
     campaigns: list[str] = field(default_factory=list)
     infrastructure: list[str] = field(default_factory=list)
-    cves: list[str] = field(default_factory=list)
+    cves: dict[str, int] = field(default_factory=dict)
     victim_countries: dict[str, list[str]] = field(default_factory=dict)
     victim_sectors: dict[str, list[str]] = field(default_factory=dict)
     active_years: tuple[int, int] | None = None
@@ -271,7 +272,7 @@ class Actor:
             software=dict(data.get("software", {})),
             campaigns=list(data.get("campaigns", [])),
             infrastructure=list(data.get("infrastructure", [])),
-            cves=list(data.get("cves", [])),
+            cves=dict(data.get("cves", {})),
             victim_countries={k: list(v) for k, v in data.get("victim_countries", {}).items()},
             victim_sectors={k: list(v) for k, v in data.get("victim_sectors", {}).items()},
             active_years=(int(years[0]), int(years[1])) if years else None,

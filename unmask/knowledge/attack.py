@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from unmask.knowledge.records import (
 __all__ = ["AttackData", "attack_version", "load_attack_bundle", "parse_attack_bundle"]
 
 _ID_PREFIXES = ("intrusion-set", "campaign", "malware", "tool", "attack-pattern")
+_CVE = re.compile(r"CVE-\d{4}-\d{4,7}", re.IGNORECASE)
 
 
 @dataclass
@@ -141,7 +143,8 @@ def parse_attack_bundle(data: bytes, origin: str = "<bytes>") -> tuple[AttackDat
         if rel_type == "revoked-by":
             revoked_by[src] = dst
         elif rel_type in ("uses", "attributed-to") and src not in inactive and dst not in inactive:
-            result.relations.append(Relation(src, str(rel_type), dst, _citations(obj)))
+            cves = tuple(dict.fromkeys(c.upper() for c in _CVE.findall(str(obj.get("description", "")))))
+            result.relations.append(Relation(src, str(rel_type), dst, _citations(obj), cves))
 
     for stix_id, obj in raw_groups.items():
         ext = by_stix[stix_id]

@@ -25,7 +25,7 @@ __all__ = ["SCHEMA_VERSION", "compile_kb"]
 
 # Bump when the document changes shape or compile logic changes what it holds:
 # an installed KB of another schema is refused and `make kb` reinstalls it.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _SLUG = re.compile(r"[^0-9a-z]+")
 _NAME_KEYS = {
@@ -250,7 +250,7 @@ def compile_kb(attack: AttackData, attack_info: SourceInfo, galaxies: GalaxyData
         "software": [s.to_dict() for s in software.values()],
         "campaigns": [c.to_dict() for c in attack.campaigns.values()],
         "groups": [g.to_dict() for g in attack.groups.values()],
-        "relations": [[r.source, r.kind, r.target, list(r.citations)] for r in attack.relations],
+        "relations": [[r.source, r.kind, r.target, list(r.citations), list(r.cves)] for r in attack.relations],
         "actors": [a.to_dict() for a in actors],
         "conflicts": [c.to_dict() for c in conflicts],
     }

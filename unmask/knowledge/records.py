@@ -142,13 +142,16 @@ class AttackGroup:
 class Relation:
     """One edge of the ATT&CK graph between ATT&CK ids, with its citations.
 
-    ``kind`` is the STIX relationship type (``uses``, ``attributed-to``).
+    ``kind`` is the STIX relationship type (``uses``, ``attributed-to``);
+    ``cves`` are the CVE ids its procedure description names (an exploited
+    vulnerability is stated there, not as an object of its own).
     """
 
     source: str
     kind: str
     target: str
     citations: tuple[str, ...] = ()
+    cves: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

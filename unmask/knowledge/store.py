@@ -93,11 +93,28 @@ def load_kb(path: Path | None = None) -> KnowledgeBase:
     return KnowledgeBase(document, hashlib.sha256(raw).hexdigest(), source)
 
 
+class _Static:
+    """The parts of a loaded KB that no view changes; shared by all views."""
+
+    def __init__(self, document: dict[str, Any]) -> None:
+        self.techniques = {t["id"]: Technique.from_dict(t) for t in document["techniques"]}
+        self.software = {s["id"]: SoftwareRecord.from_dict(s) for s in document["software"]}
+        self.groups = {g["id"]: AttackGroup.from_dict(g) for g in document["groups"]}
+        self.campaigns = {c["id"]: Campaign.from_dict(c) for c in document["campaigns"]}
+        self.conflicts = [Conflict.from_dict(c) for c in document["conflicts"]]
+        self.sources = [SourceInfo.from_dict(s) for s in document["sources"]]
+        self.relations = [
+            Relation(row[0], row[1], row[2], tuple(row[3]), tuple(row[4])) for row in document["relations"]
+        ]
+        self.base_actors = [Actor.from_dict(a) for a in document["actors"]]
+
+
 class KnowledgeBase:
     """Actors, software, techniques and campaigns, with profiles for one view.
 
-    A fresh load is the full view; :meth:`view` gives another with campaigns or
-    citations removed.  Views share the static parts and recompute profiles.
+    A fresh load is the full view; :meth:`view` gives another with campaigns,
+    citations or whole actors removed.  Views share the static parts and
+    recompute profiles.
     """
 
     def __init__(
@@ -106,52 +123,67 @@ class KnowledgeBase:
         sha256: str,
         path: Path | None = None,
         *,
+        _static: _Static | None = None,
+        _relations: list[Relation] | None = None,
         without_campaigns: tuple[str, ...] = (),
         without_citations: tuple[str, ...] = (),
-        relations: list[Relation] | None = None,
+        without_actors: tuple[str, ...] = (),
     ) -> None:
         self.document = document
         self.sha256 = sha256
         self.path = path
+        self._static = _static or _Static(document)
         self.without_campaigns = without_campaigns
         self.without_citations = without_citations
-        self.techniques = {t["id"]: Technique.from_dict(t) for t in document["techniques"]}
-        self.software = {s["id"]: SoftwareRecord.from_dict(s) for s in document["software"]}
-        self.groups = {g["id"]: AttackGroup.from_dict(g) for g in document["groups"]}
-        self.campaigns = {
-            c["id"]: Campaign.from_dict(c) for c in document["campaigns"] if c["id"] not in without_campaigns
-        }
-        self.conflicts = [Conflict.from_dict(c) for c in document["conflicts"]]
-        self.sources = [SourceInfo.from_dict(s) for s in document["sources"]]
-        if relations is None:
-            relations = [Relation(s, k, t, tuple(c)) for s, k, t, c in document["relations"]]
-        self.relations = relations
-        self._base_actors = [Actor.from_dict(a) for a in document["actors"]]
+        self.without_actors = without_actors
+        self.techniques = self._static.techniques
+        self.software = self._static.software
+        self.groups = self._static.groups
+        self.conflicts = self._static.conflicts
+        self.sources = self._static.sources
+        self.campaigns = {k: v for k, v in self._static.campaigns.items() if k not in without_campaigns}
+        self.relations = self._static.relations if _relations is None else _relations
+        self._base_actors = [a for a in self._static.base_actors if a.id not in without_actors]
 
     # ----------------------------------------------------------------- views
     def view(
-        self, without_campaigns: Iterable[str] = (), without_citations: Iterable[str] = ()
+        self,
+        without_campaigns: Iterable[str] = (),
+        without_citations: Iterable[str] = (),
+        without_actors: Iterable[str] = (),
     ) -> KnowledgeBase:
-        """A KB with the named campaigns (ids or names) and citations removed.
+        """A KB with the named campaigns (ids or names), citations and actors removed.
 
         Removing a campaign drops it, its relationships, and every other
         relationship whose citations all come from the campaign's reports (a
         group's relationships often repeat a campaign's content under the same
         citation).  Removing a citation strips it from every relationship; a
-        relationship left with no citation is dropped.
+        relationship left with no citation is dropped.  Removing an actor drops
+        it, its ATT&CK group's relationships and the campaigns attributed only
+        to it (the open-set evaluation: a group the KB has never heard of).
         """
-        campaign_ids = tuple(sorted({self._campaign_id(c) for c in without_campaigns}))
+        base_ids = {a.id for a in self._base_actors}
+        actor_ids = tuple(sorted({a if a in base_ids else self.actor(a).id for a in without_actors}))
+        removed_groups = {a.attack_id for a in self._base_actors if a.id in actor_ids and a.attack_id}
+        removed_groups |= {g.id for g in self.groups.values() if g.revoked_by in removed_groups}
+        owners: dict[str, set[str]] = {}
+        for rel in self.relations:
+            if rel.kind == "attributed-to":
+                owners.setdefault(rel.source, set()).add(rel.target)
+        orphaned = {c for c, groups in owners.items() if groups <= removed_groups}
+        campaign_ids = {self._campaign_id(c) for c in without_campaigns}
         citations = frozenset(without_citations)
         known = {c for r in self.relations for c in r.citations}
-        for citation in citations - known:
+        for citation in sorted(citations - known):
             raise UnknownNameError("citation", citation, _closest(citation, sorted(known)))
         held_out: set[str] = set(citations)
         for cid in campaign_ids:
             held_out.update(self.campaigns[cid].citations)
             held_out.update(c for r in self.relations if r.source == cid for c in r.citations)
+        dropped = campaign_ids | orphaned | removed_groups
         kept: list[Relation] = []
         for rel in self.relations:
-            if rel.source in campaign_ids or rel.target in campaign_ids:
+            if rel.source in dropped or rel.target in dropped:
                 continue
             if rel.citations and set(rel.citations) <= held_out:
                 continue
@@ -162,9 +194,11 @@ class KnowledgeBase:
             self.document,
             self.sha256,
             self.path,
-            without_campaigns=tuple(sorted(set(self.without_campaigns) | set(campaign_ids))),
+            _static=self._static,
+            _relations=kept,
+            without_campaigns=tuple(sorted(set(self.without_campaigns) | campaign_ids | orphaned)),
             without_citations=tuple(sorted(set(self.without_citations) | citations)),
-            relations=kept,
+            without_actors=tuple(sorted(set(self.without_actors) | set(actor_ids))),
         )
 
     def _campaign_id(self, name: str) -> str:
@@ -180,7 +214,7 @@ class KnowledgeBase:
     # -------------------------------------------------------------- profiles
     @cached_property
     def actors(self) -> dict[str, Actor]:
-        """Every actor with its technique and software profile for this view."""
+        """Every actor with its technique, software and CVE profile for this view."""
         attributed: dict[str, list[str]] = {}
         for rel in self.relations:
             if rel.kind == "attributed-to" and rel.source in self.campaigns:
@@ -190,10 +224,13 @@ class KnowledgeBase:
             if rel.kind != "uses" or not (rel.target in self.techniques or rel.target in self.software):
                 continue
             owners = [rel.source] if rel.source in self.groups else attributed.get(rel.source, [])
+            # An uncited link is ATT&CK's own statement: it counts as one report.
+            cites = set(rel.citations) or {f"ATT&CK {rel.source}"}
             for owner in owners:
-                # An uncited link is ATT&CK's own statement: it counts as one report.
-                cites = set(rel.citations) or {f"ATT&CK {rel.source}"}
-                support.setdefault(owner, {}).setdefault(rel.target, set()).update(cites)
+                owned = support.setdefault(owner, {})
+                owned.setdefault(rel.target, set()).update(cites)
+                for cve in rel.cves:
+                    owned.setdefault(cve, set()).update(cites)
         campaigns_of: dict[str, list[str]] = {}
         for cid, groups in attributed.items():
             for gid in groups:
@@ -209,10 +246,9 @@ class KnowledgeBase:
                     links.setdefault(target, set()).update(cites)
             actor.techniques = {t: len(c) for t, c in sorted(links.items()) if t in self.techniques}
             actor.software = {s: len(c) for s, c in sorted(links.items()) if s in self.software}
+            actor.cves = {v: len(c) for v, c in sorted(links.items()) if v.startswith("CVE-")}
             actor.campaigns = sorted({c for gid in gids for c in campaigns_of.get(gid, [])})
-            actor.active_years = _active_years(
-                base.active_years, [self.campaigns[c] for c in actor.campaigns]
-            )
+            actor.active_years = _active_years(base.active_years, [self.campaigns[c] for c in actor.campaigns])
             result[actor.id] = actor
         return result
 
