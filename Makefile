@@ -50,6 +50,7 @@ conformance: $(VENV)/.installed-test kb
 ## bench: benchmarks; results go to docs/benchmarks/
 bench: kb
 	$(BIN)/python benchmarks/kb_load.py
+	$(BIN)/python benchmarks/attribution.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -90,10 +90,13 @@ def test_markup_in_source_names_is_printed_literally(sources: tuple[Path, Path])
     assert "[red]Inj[/red]" in result.stdout
 
 
-def test_demo_prints_summary_and_a_profile(installed: None) -> None:
+def test_demo_attributes_the_example_case(installed: None) -> None:
     result = runner.invoke(app, ["demo"])
-    assert result.exit_code == 0
-    assert "The knowledge base" in result.stdout and "OilRig" in result.stdout
+    assert result.exit_code == 0, result.output
+    assert "The knowledge base" in result.stdout and "example-albania-2022" in result.stdout
+    assert "We assess" in result.stdout
+    data = json.loads(runner.invoke(app, ["demo", "--json"]).stdout)
+    assert data["assessment"]["groups"] and data["case"]["id"] == "example-albania-2022"
 
 
 def test_version() -> None:

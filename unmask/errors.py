@@ -11,6 +11,7 @@ specific input carry a :class:`Location` so the message says where::
      │    ├── DownloadError     a transport could not fetch a source
      │    ├── NotInstalledError no knowledge base has been installed yet
      │    └── UnknownNameError  an actor, software or technique name that does not resolve
+     ├── CaseError              a case file that is malformed, empty or unusable
      ├── IngestError            evidence files (later issues)
      └── RuleError              detection rules (later issues)
 
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = [
+    "CaseError",
     "ConfigError",
     "DownloadError",
     "IngestError",
@@ -92,6 +94,10 @@ class UnknownNameError(KnowledgeBaseError):
         self.kind = kind
         self.name = name
         self.suggestions = suggestions
+
+
+class CaseError(UnmaskError):
+    """A case file that cannot be used: malformed, invalid against the schema, or empty."""
 
 
 class IngestError(UnmaskError):

@@ -284,7 +284,12 @@ class Actor:
 
 @dataclass(frozen=True)
 class Hypothesis:
-    """One candidate answer: an actor, a new cluster, or unknown."""
+    """One candidate answer: an actor, a state, a new cluster, or unknown.
+
+    ``kind`` is ``actor``, ``unknown`` (a group the KB does not know: a new
+    activity cluster), ``other`` (the remaining known actors, summed), ``state``,
+    ``none`` (no state: criminal) or ``unknown-state``.
+    """
 
     id: str
     label: str
@@ -293,11 +298,15 @@ class Hypothesis:
     confidence: ConfidenceLevel
     evidence_for: tuple[tuple[str, float], ...] = ()
     evidence_against: tuple[tuple[str, float], ...] = ()
+    kind: str = "actor"
+    names: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
+            "kind": self.kind,
             "label": self.label,
+            "names": list(self.names),
             "probability": self.probability,
             "likelihood": self.likelihood,
             "confidence": self.confidence.value,
@@ -317,6 +326,8 @@ class Hypothesis:
             evidence_against=tuple(
                 (e["evidence"], float(e["weight"])) for e in data.get("evidence_against", [])
             ),
+            kind=str(data.get("kind", "actor")),
+            names=tuple(data.get("names", ())),
         )
 
 
@@ -331,15 +342,19 @@ class Assessment:
     ach: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     provenance: dict[str, Any] = field(default_factory=dict)
+    unresolved: list[dict[str, Any]] = field(default_factory=list)
+    summary: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "case_id": self.case_id,
+            "summary": self.summary,
             "groups": [h.to_dict() for h in self.groups],
             "sponsors": [h.to_dict() for h in self.sponsors],
             "phases": {p: [h.to_dict() for h in hs] for p, hs in self.phases.items()},
             "ach": list(self.ach),
             "warnings": list(self.warnings),
+            "unresolved": list(self.unresolved),
             "provenance": dict(self.provenance),
         }
 
@@ -353,4 +368,6 @@ class Assessment:
             ach=list(data.get("ach", [])),
             warnings=list(data.get("warnings", [])),
             provenance=dict(data.get("provenance", {})),
+            unresolved=list(data.get("unresolved", [])),
+            summary=str(data.get("summary", "")),
         )

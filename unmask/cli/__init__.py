@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from importlib import resources
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from unmask import __version__
+from unmask.attribute.engine import attribute_case
+from unmask.cases import load_case
+from unmask.cli.assessment_view import assessment_view
+from unmask.cli.attribute import attribute_command
+from unmask.cli.bench import bench_app
 from unmask.cli.common import console, emit_json, user_errors
 from unmask.cli.kb import kb_app
-from unmask.cli.render import actor_view, summary_view
+from unmask.cli.render import summary_view
 from unmask.knowledge.store import load_kb
 
 __all__ = ["app", "main"]
@@ -20,8 +27,17 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(kb_app, name="kb")
+app.add_typer(bench_app, name="bench")
+app.command("attribute")(attribute_command)
 
-DEMO_ACTOR = "OilRig"
+DEMO_CASE = "albania-2022.yml"
+# The KB's own description of the incident, built from the same public reports: held out.
+DEMO_HOLDOUT = "C0038"
+
+
+def example_case_path(name: str = DEMO_CASE) -> Path:
+    """The path of an example case shipped with the package."""
+    return Path(str(resources.files("unmask") / "data" / "examples" / name))
 
 
 def _version(value: bool) -> None:
@@ -42,19 +58,28 @@ def root(
 @app.command("demo")
 @user_errors
 def demo_command(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
-    """Show what unmask knows: the KB summary and one actor profile.
+    """Attribute the example case shipped with unmask (a destructive attack on a government network).
 
     Example: unmask demo
     """
     kb = load_kb()
-    actor = kb.actor(DEMO_ACTOR)
+    case = load_case(example_case_path())
+    held_out = [DEMO_HOLDOUT] if DEMO_HOLDOUT in kb.campaigns else []
+    assessment = attribute_case(case, kb.view(without_campaigns=held_out))
     if as_json:
-        emit_json({"kb": kb.summary(), "actor": actor.to_dict()})
+        emit_json({"kb": kb.summary(), "case": case.to_dict(), "assessment": assessment.to_dict()})
         return
     console.rule("The knowledge base")
     console.print(summary_view(kb.summary()))
-    console.rule(f"An actor profile: {actor.name}")
-    console.print(actor_view(kb, actor))
+    console.rule(f"Attributing the example case {case.id} ({len(case.observations)} observations)")
+    note = (
+        f"Held out of the KB: campaign {DEMO_HOLDOUT} ({kb.campaigns[DEMO_HOLDOUT].name}), which the "
+        "public reports of the same incident describe."
+        if held_out
+        else f"(This KB has no campaign {DEMO_HOLDOUT}: nothing held out.)"
+    )
+    console.print(f"Case file: {example_case_path()}\n{note}", markup=False, highlight=False)
+    console.print(assessment_view(assessment))
 
 
 def main() -> None:

@@ -250,7 +250,9 @@ def compile_kb(attack: AttackData, attack_info: SourceInfo, galaxies: GalaxyData
         "software": [s.to_dict() for s in software.values()],
         "campaigns": [c.to_dict() for c in attack.campaigns.values()],
         "groups": [g.to_dict() for g in attack.groups.values()],
-        "relations": [[r.source, r.kind, r.target, list(r.citations), list(r.cves)] for r in attack.relations],
+        "relations": [
+            [r.source, r.kind, r.target, list(r.citations), list(r.cves)] for r in attack.relations
+        ],
         "actors": [a.to_dict() for a in actors],
         "conflicts": [c.to_dict() for c in conflicts],
     }

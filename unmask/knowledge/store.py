@@ -96,6 +96,23 @@ def load_kb(path: Path | None = None) -> KnowledgeBase:
 class _Static:
     """The parts of a loaded KB that no view changes; shared by all views."""
 
+    @cached_property
+    def software_names(self) -> dict[str, str]:
+        """Normalised software name or alias -> id; ATT&CK entries win over Malpedia families."""
+        index: dict[str, str] = {}
+        for record in sorted(self.software.values(), key=lambda s: s.id.startswith("malpedia:")):
+            for name in (record.id, record.name, *record.aliases):
+                index.setdefault(normalize_name(name), record.id)
+        return index
+
+    @cached_property
+    def technique_names(self) -> dict[str, str]:
+        """Normalised technique name -> id (a parent technique wins over a sub-technique)."""
+        index: dict[str, str] = {}
+        for technique in sorted(self.techniques.values(), key=lambda t: t.parent is not None):
+            index.setdefault(normalize_name(technique.name), technique.id)
+        return index
+
     def __init__(self, document: dict[str, Any]) -> None:
         self.techniques = {t["id"]: Technique.from_dict(t) for t in document["techniques"]}
         self.software = {s["id"]: SoftwareRecord.from_dict(s) for s in document["software"]}
@@ -107,6 +124,11 @@ class _Static:
             Relation(row[0], row[1], row[2], tuple(row[3]), tuple(row[4])) for row in document["relations"]
         ]
         self.base_actors = [Actor.from_dict(a) for a in document["actors"]]
+        self.citations = frozenset(c for r in self.relations for c in r.citations)
+        self.revoked_into: dict[str, list[str]] = {}
+        for group in self.groups.values():
+            if group.revoked_by:
+                self.revoked_into.setdefault(group.revoked_by, []).append(group.id)
 
 
 class KnowledgeBase:
@@ -141,6 +163,7 @@ class KnowledgeBase:
         self.groups = self._static.groups
         self.conflicts = self._static.conflicts
         self.sources = self._static.sources
+        self.citations = self._static.citations
         self.campaigns = {k: v for k, v in self._static.campaigns.items() if k not in without_campaigns}
         self.relations = self._static.relations if _relations is None else _relations
         self._base_actors = [a for a in self._static.base_actors if a.id not in without_actors]
@@ -171,9 +194,9 @@ class KnowledgeBase:
             if rel.kind == "attributed-to":
                 owners.setdefault(rel.source, set()).add(rel.target)
         orphaned = {c for c, groups in owners.items() if groups <= removed_groups}
-        campaign_ids = {self._campaign_id(c) for c in without_campaigns}
+        campaign_ids = {self.campaign_id(c) for c in without_campaigns}
         citations = frozenset(without_citations)
-        known = {c for r in self.relations for c in r.citations}
+        known = self._static.citations
         for citation in sorted(citations - known):
             raise UnknownNameError("citation", citation, _closest(citation, sorted(known)))
         held_out: set[str] = set(citations)
@@ -187,7 +210,7 @@ class KnowledgeBase:
                 continue
             if rel.citations and set(rel.citations) <= held_out:
                 continue
-            if citations and rel.citations:
+            if citations and not citations.isdisjoint(rel.citations):
                 rel = replace(rel, citations=tuple(c for c in rel.citations if c not in citations))
             kept.append(rel)
         return KnowledgeBase(
@@ -201,7 +224,8 @@ class KnowledgeBase:
             without_actors=tuple(sorted(set(self.without_actors) | set(actor_ids))),
         )
 
-    def _campaign_id(self, name: str) -> str:
+    def campaign_id(self, name: str) -> str:
+        """The id of a campaign given by id or name; :class:`UnknownNameError` with suggestions."""
         if name in self.campaigns:
             return name
         key = normalize_name(name)
@@ -224,6 +248,8 @@ class KnowledgeBase:
             if rel.kind != "uses" or not (rel.target in self.techniques or rel.target in self.software):
                 continue
             owners = [rel.source] if rel.source in self.groups else attributed.get(rel.source, [])
+            if not owners:
+                continue
             # An uncited link is ATT&CK's own statement: it counts as one report.
             cites = set(rel.citations) or {f"ATT&CK {rel.source}"}
             for owner in owners:
@@ -238,8 +264,9 @@ class KnowledgeBase:
         result: dict[str, Actor] = {}
         for base in self._base_actors:
             actor = replace(base)
-            gids = [base.attack_id] if base.attack_id else []
-            gids += [g.id for g in self.groups.values() if g.revoked_by and g.revoked_by == base.attack_id]
+            gids = (
+                [base.attack_id, *self._static.revoked_into.get(base.attack_id, [])] if base.attack_id else []
+            )
             links: dict[str, set[str]] = {}
             for gid in gids:
                 for target, cites in support.get(gid, {}).items():
@@ -248,7 +275,9 @@ class KnowledgeBase:
             actor.software = {s: len(c) for s, c in sorted(links.items()) if s in self.software}
             actor.cves = {v: len(c) for v, c in sorted(links.items()) if v.startswith("CVE-")}
             actor.campaigns = sorted({c for gid in gids for c in campaigns_of.get(gid, [])})
-            actor.active_years = _active_years(base.active_years, [self.campaigns[c] for c in actor.campaigns])
+            actor.active_years = _active_years(
+                base.active_years, [self.campaigns[c] for c in actor.campaigns]
+            )
             result[actor.id] = actor
         return result
 
@@ -286,18 +315,9 @@ class KnowledgeBase:
         names = sorted({n for a in self._base_actors for n in a.all_names})
         raise UnknownNameError("actor", name, _closest(name, names))
 
-    @cached_property
-    def _software_names(self) -> dict[str, str]:
-        index: dict[str, str] = {}
-        # ATT&CK entries first, so they win over Malpedia families of the same name.
-        for record in sorted(self.software.values(), key=lambda s: s.id.startswith("malpedia:")):
-            for name in (record.id, record.name, *record.aliases):
-                index.setdefault(normalize_name(name), record.id)
-        return index
-
     def software_record(self, name: str) -> SoftwareRecord:
         """Software by ATT&CK id, name or alias (ATT&CK and Malpedia)."""
-        sid = self._software_names.get(normalize_name(name))
+        sid = self._static.software_names.get(normalize_name(name))
         if sid is None:
             names = sorted({n for s in self.software.values() for n in (s.name, *s.aliases)})
             raise UnknownNameError("software", name, _closest(name, names))
@@ -308,10 +328,9 @@ class KnowledgeBase:
         key = name.strip().upper()
         if key in self.techniques:
             return self.techniques[key]
-        wanted = normalize_name(name)
-        for technique in self.techniques.values():
-            if normalize_name(technique.name) == wanted:
-                return technique
+        found = self._static.technique_names.get(normalize_name(name))
+        if found is not None:
+            return self.techniques[found]
         names = [t.name for t in self.techniques.values()] + list(self.techniques)
         raise UnknownNameError("technique", name, _closest(name, names))
 

@@ -1,0 +1,166 @@
+from pathlib import Path
+
+import pytest
+
+from tests.synthetic import three_groups
+from unmask.attribute.engine import attribute_case
+from unmask.attribute.params import DEFAULT_PARAMS
+from unmask.errors import CaseError
+from unmask.knowledge.store import KnowledgeBase
+from unmask.model import Case, ConfidenceLevel, Observation, ObservationKind
+
+
+@pytest.fixture
+def kb(tmp_path: Path) -> KnowledgeBase:
+    return three_groups(tmp_path / "kb")
+
+
+def _case(*items: str | tuple[str, str], **extra: str) -> Case:
+    observations = []
+    for entry in items:
+        value, phase = entry if isinstance(entry, tuple) else (entry, None)
+        if value.startswith("T"):
+            kind = ObservationKind.TECHNIQUE
+        elif value.startswith("S"):
+            kind = ObservationKind.SOFTWARE
+        else:
+            kind = ObservationKind.SIMILARITY
+        observations.append(
+            Observation(kind, value, phase=phase, confidence=float(extra.get("confidence", 1.0)))
+        )
+    return Case("test", "test", observations=observations)
+
+
+def _probability(groups: list, hid: str) -> float:
+    return next(h.probability for h in groups if h.id == hid)
+
+
+def test_distinctive_evidence_ranks_its_group_first(kb: KnowledgeBase) -> None:
+    a = attribute_case(_case("T1101", "T1102", "T1103", "S0101", "S0102", "T1001"), kb)
+    actors = [h for h in a.groups if h.kind == "actor"]
+    assert actors[0].id == "G0001"
+    assert a.groups[0].id == "G0001"
+    assert abs(sum(h.probability for h in a.groups) - 1.0) < 1e-3
+    lead = actors[0]
+    assert [e for e, _ in lead.evidence_for][:1] == ["software Ware S0101 (S0101)"] or lead.evidence_for
+    assert all(w > 0 for _, w in lead.evidence_for)
+
+
+def test_shared_evidence_favours_the_group_that_has_it(kb: KnowledgeBase) -> None:
+    # T1101 is Alpha's (two reports) and Beta's (one); with Beta's own items Beta must lead.
+    a = attribute_case(_case("T1201", "T1202", "T1203", "S0201", "T1101"), kb)
+    assert next(h for h in a.groups if h.kind == "actor").id == "G0002"
+
+
+def test_common_only_evidence_leaves_the_answer_open(kb: KnowledgeBase) -> None:
+    a = attribute_case(_case("T1001", "T1002", "T1003"), kb)
+    unknown = _probability(a.groups, "unknown")
+    best_actor = max(h.probability for h in a.groups if h.kind == "actor")
+    assert unknown > best_actor
+    assert all(h.confidence is ConfidenceLevel.LOW for h in a.groups if h.kind == "actor")
+
+
+def test_thin_evidence_keeps_unknown_dominant_and_warns(kb: KnowledgeBase) -> None:
+    a = attribute_case(_case("T1301"), kb)
+    assert a.groups[0].id == "unknown"
+    assert a.groups[0].confidence is ConfidenceLevel.LOW
+    assert any(w.startswith("thin evidence") for w in a.warnings)
+
+
+def test_evidence_no_actor_has_points_to_unknown(kb: KnowledgeBase) -> None:
+    a = attribute_case(_case("T1999", "S0999", "T1999.001"), kb)
+    assert a.groups[0].id == "unknown"
+
+
+def test_sponsor_rolls_up_groups_of_the_same_state(kb: KnowledgeBase) -> None:
+    # Evidence split between Alpha and Beta: both Russian.
+    a = attribute_case(_case("T1101", "T1102", "S0101", "T1201", "T1202", "S0201"), kb)
+    sponsors = {h.id: h.probability for h in a.sponsors}
+    assert max(sponsors, key=lambda k: sponsors[k]) == "RU"
+    russian = _probability(a.groups, "G0001") + _probability(a.groups, "G0002")
+    assert sponsors["RU"] >= russian - 1e-3
+    assert abs(sum(sponsors.values()) - 1.0) < 1e-3
+    assert "We assess" in a.summary
+
+
+def test_criminal_group_rolls_up_to_no_state(kb: KnowledgeBase) -> None:
+    a = attribute_case(_case("T1401", "T1402", "S0401", "T1001"), kb)
+    assert a.groups[0].id == "G0004"
+    assert a.sponsors[0].id == "none"
+
+
+def test_phases_pointing_to_different_actors_are_split(kb: KnowledgeBase) -> None:
+    items = [(i, "access") for i in ("T1301", "T1302", "T1303", "S0301", "S0302")]
+    items += [(i, "destruction") for i in ("T1101", "T1102", "T1103", "S0101", "S0102")]
+    a = attribute_case(_case(*items), kb)
+    assert set(a.phases) == {"phase:access", "phase:destruction"}
+    assert a.phases["phase:access"][0].id == "G0003"
+    assert a.phases["phase:destruction"][0].id == "G0001"
+    assert a.warnings[0].startswith("the evidence splits")
+
+
+def test_one_phase_is_not_a_split(kb: KnowledgeBase) -> None:
+    a = attribute_case(_case(*[(i, "access") for i in ("T1301", "T1302", "S0301")]), kb)
+    assert a.phases == {}
+
+
+def test_cheap_artifact_against_the_rest_is_a_possible_false_flag(kb: KnowledgeBase) -> None:
+    a = attribute_case(_case("T1301", "T1302", "T1303", "S0301", "S0302", "Alpha"), kb)
+    assert next(h for h in a.groups if h.kind == "actor").id == "G0003"
+    flag = next(w for w in a.warnings if w.startswith("possible false flag"))
+    assert "Alpha" in flag and "Gamma" in flag
+    # The doubt lowers the confidence in the lead.
+    assert a.groups[0].confidence is ConfidenceLevel.LOW
+
+
+def test_lead_resting_on_a_cheap_artifact_is_flagged(kb: KnowledgeBase) -> None:
+    a = attribute_case(_case("T1001", "T1002", "Gamma"), kb)
+    if next(h for h in a.groups if h.kind == "actor").id == "G0003":
+        assert any("leads only because of" in w for w in a.warnings)
+
+
+def test_unresolved_names_are_listed_with_suggestions(kb: KnowledgeBase) -> None:
+    case = _case("T1101", "T1102")
+    case.observations.append(Observation(ObservationKind.SOFTWARE, "Ware S010"))
+    case.observations.append(Observation(ObservationKind.TECHNIQUE, "T1102.999"))
+    a = attribute_case(case, kb)
+    assert [u["value"] for u in a.unresolved] == ["Ware S010", "T1102.999"]
+    assert "Ware S0101" in a.unresolved[0]["suggestions"]
+    assert any("unresolved: observation 2" in w for w in a.warnings)
+
+
+def test_only_unresolvable_names_is_an_error(kb: KnowledgeBase) -> None:
+    case = Case("x", "x", observations=[Observation(ObservationKind.TECHNIQUE, "Nothing Like It")])
+    with pytest.raises(CaseError, match="none of the 1 observations"):
+        attribute_case(case, kb)
+    with pytest.raises(CaseError, match="no observations"):
+        attribute_case(Case("y", "y"), kb)
+
+
+def test_ach_matrix_marks_consistency_and_orders_by_diagnosticity(kb: KnowledgeBase) -> None:
+    a = attribute_case(_case("T1101", "T1102", "S0101", "T1001"), kb)
+    rows = {r["evidence"]: r for r in a.ach}
+    assert rows["software Ware S0101 (S0101)"]["cells"]["G0001"] == "consistent"
+    assert rows["software Ware S0101 (S0101)"]["cells"]["unknown"] == "neutral"
+    diagnosticity = [r["diagnosticity"] for r in a.ach]
+    assert diagnosticity == sorted(diagnosticity, reverse=True)
+    # The common technique separates nobody.
+    assert (
+        rows["T1001 Technique T1001"]["diagnosticity"] < rows["software Ware S0101 (S0101)"]["diagnosticity"]
+    )
+
+
+def test_provenance_records_kb_engine_and_parameters(kb: KnowledgeBase) -> None:
+    view = kb.view(without_citations=["a2"])
+    a = attribute_case(_case("T1101", "T1102"), view)
+    prov = a.provenance
+    assert prov["kb_sha256"] == kb.sha256
+    assert prov["kb_view"]["without_citations"] == ["a2"]
+    assert prov["parameters"] == DEFAULT_PARAMS.to_dict()
+    assert prov["engine"] and prov["unmask_version"]
+
+
+def test_low_confidence_observations_count_for_less(kb: KnowledgeBase) -> None:
+    sure = attribute_case(_case("T1101", "T1102", "S0101"), kb)
+    unsure = attribute_case(_case("T1101", "T1102", "S0101", confidence="0.3"), kb)
+    assert _probability(unsure.groups, "G0001") < _probability(sure.groups, "G0001")

@@ -1,0 +1,67 @@
+from pathlib import Path
+
+import pytest
+
+from tests.synthetic import build_kb
+from unmask.attribute.params import DEFAULT_PARAMS
+from unmask.bench.attribution import report, run_benchmark
+from unmask.bench.metrics import auroc, brier, ece, mrr, top_k
+from unmask.bench.units import MIN_ITEMS, build_units, split_of
+
+
+def test_ranking_metrics() -> None:
+    ranks = [1, 2, None, 5]
+    assert top_k(ranks, 1) == 0.25
+    assert top_k(ranks, 5) == 0.75
+    assert mrr(ranks) == pytest.approx((1 + 0.5 + 0.2) / 4)
+
+
+def test_calibration_metrics() -> None:
+    # Perfectly calibrated: 80 % confident, right 4 times out of 5.
+    assert ece([0.8] * 5, [True, True, True, True, False]) == pytest.approx(0.0)
+    assert ece([0.9, 0.9], [False, False]) == pytest.approx(0.9)
+    assert brier([1.0, 0.0], [True, False]) == 0.0
+    assert brier([0.5], [True]) == 0.25
+
+
+def test_auroc() -> None:
+    assert auroc([0.9, 0.8], [0.1, 0.2]) == 1.0
+    assert auroc([0.1], [0.9]) == 0.0
+    assert auroc([0.5], [0.5]) == 0.5
+
+
+def _kb(tmp_path: Path):  # type: ignore[no-untyped-def]
+    groups = {}
+    for g in range(6):
+        uses = {f"T1{g}0{i}": [f"g{g}-r1"] for i in range(MIN_ITEMS)}
+        uses |= {f"T1{g}1{i}": [f"g{g}-r2"] for i in range(MIN_ITEMS)}
+        uses |= {"T1001": [f"g{g}-r1"], f"S0{g}01": [f"g{g}-r1", f"g{g}-r2"]}
+        groups[f"G000{g}"] = (f"Group {g}", uses)
+    campaigns = {"C0001": ("G0001", {f"T1{1}0{i}": ["camp"] for i in range(3)} | {"S0101": ["camp"]})}
+    return build_kb(tmp_path / "kb", groups, {f"G000{g}": "China" for g in range(3)}, campaigns=campaigns)
+
+
+def test_units_cover_campaigns_and_citations(tmp_path: Path) -> None:
+    kb = _kb(tmp_path)
+    units = build_units(kb)
+    campaign = [u for u in units if u.protocol == "campaign"]
+    assert [u.id for u in campaign] == ["C0001"] and campaign[0].truth == ("G0001",)
+    citation = [u for u in units if u.protocol == "citation"]
+    assert len(citation) == 12
+    assert all(u.split == split_of(u.citation or "") for u in citation)
+    unit = citation[0]
+    view = unit.view(kb)
+    # Held out: no relation in the view still rests on the removed report alone.
+    assert all(unit.citation not in r.citations for r in view.relations)
+
+
+def test_benchmark_runs_end_to_end_and_reports(tmp_path: Path) -> None:
+    kb = _kb(tmp_path)
+    result = run_benchmark(kb, DEFAULT_PARAMS)
+    assert result["campaign"]["group"]["units"] == 1
+    assert result["citation_dev"]["group"]["units"] + result["citation_test"]["group"]["units"] == 12
+    assert 0.0 <= result["citation_test"]["group"]["top1"] <= 1.0
+    assert "open_set_test" in result
+    text = report(result, "unmask bench attribution")
+    assert "| campaign | group | top1 | >= 0.5 |" in text
+    assert "## Parameters" in text

@@ -1,0 +1,130 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from unmask.cases import load_case, parse_case
+from unmask.errors import CaseError
+from unmask.model import ObservationKind
+
+CASE = """\
+id: c1
+title: Test case
+tlp: amber
+observations:
+  - technique: T1190
+    phase: access
+    host: web01
+    confidence: 0.9
+  - {software: Mimikatz, source: EDR}
+  - {kind: infrastructure, subtype: domain, value: bad.example}
+  - {ip: 203.0.113.7}
+  - {victim_country: Albania}
+  - {cve: CVE-2019-0604}
+  - {similarity: Lazarus Group}
+"""
+
+
+def test_yaml_case_with_short_and_long_forms(tmp_path: Path) -> None:
+    path = tmp_path / "case.yml"
+    path.write_text(CASE)
+    case = load_case(path)
+    assert case.id == "c1" and case.tlp.value == "amber"
+    kinds = [(o.kind, o.subtype) for o in case.observations]
+    assert kinds[0] == (ObservationKind.TECHNIQUE, None)
+    assert kinds[2] == (ObservationKind.INFRASTRUCTURE, "domain")
+    assert kinds[3] == (ObservationKind.INFRASTRUCTURE, "ip")
+    assert kinds[4] == (ObservationKind.VICTIM, "country")
+    first = case.observations[0]
+    assert (first.phase, first.host, first.confidence) == ("access", "web01", 0.9)
+    assert first.provenance is not None and first.provenance.record == "observations[0]"
+    assert case.observations[1].provenance.source == "EDR"
+    assert case.evidence[str(path)]
+
+
+def test_json_case(tmp_path: Path) -> None:
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps({"observations": [{"technique": "T1003.001"}]}))
+    case = load_case(path)
+    assert case.id == "case" and case.observations[0].value == "T1003.001"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "observations:\n  - techniqe: T1190\n",
+            "case.yml:2: observations[0].techniqe: unknown field 'techniqe'; did you mean 'technique'?",
+        ),
+        (
+            "observations:\n  - {technique: T1, confidence: 1.5}\n",
+            "case.yml:2: observations[0].confidence: 1.5 is greater than the maximum of 1",
+        ),
+        ("observations:\n  - {technique: T1, software: x}\n", "names exactly one thing; this one has 2"),
+        ("observations: []\n", "the case has no observations"),
+        ("title: x\n", "'observations' is a required property"),
+        ("observations:\n  - T1190\n", "an observation is a mapping"),
+        ("observations: [\n", "case.yml:2: not valid YAML or JSON"),
+        ("- just\n- a list\n", "a case is a mapping"),
+        ("observations:\n  - {kind: nonsense, value: x}\n", "'nonsense' is not one of"),
+        (
+            "extra: 1\nobservations:\n  - {technique: T1}\n",
+            "Additional properties are not allowed ('extra' was unexpected)",
+        ),
+    ],
+)
+def test_bad_cases_say_where_and_why(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "case.yml"
+    path.write_text(text)
+    with pytest.raises(CaseError) as info:
+        load_case(path)
+    assert message in str(info.value)
+    assert str(info.value).startswith(str(tmp_path))
+
+
+def test_binary_junk_and_missing_files(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.yml"
+    junk.write_bytes(b"\x00\xff\xfe\x80garbage")
+    with pytest.raises(CaseError, match="not UTF-8"):
+        load_case(junk)
+    with pytest.raises(CaseError, match="file not found"):
+        load_case(tmp_path / "none.yml")
+    with pytest.raises(CaseError, match="is a directory"):
+        load_case(tmp_path)
+
+
+def test_stix_bundle_becomes_a_case() -> None:
+    bundle = {
+        "type": "bundle",
+        "id": "bundle--1",
+        "objects": [
+            {"type": "attack-pattern", "id": "attack-pattern--1", "name": "LSASS Memory",
+             "external_references": [{"source_name": "mitre-attack", "external_id": "T1003.001"}]},
+            {"type": "malware", "id": "malware--1", "name": "ZeroCleare"},
+            {"type": "vulnerability", "id": "vulnerability--1", "name": "CVE-2019-0604"},
+            {"type": "indicator", "id": "indicator--1", "pattern": "[ipv4-addr:value = '203.0.113.9'] OR [file:hashes.'SHA-256' = 'ab12']"},
+            {"type": "location", "id": "location--1", "country": "AL"},
+            {"type": "intrusion-set", "id": "intrusion-set--1", "name": "Some Actor"},
+            {"type": "x-custom-thing", "id": "x-custom-thing--1"},
+            "not even an object",
+        ],
+    }  # fmt: skip
+    case = parse_case(json.dumps(bundle).encode(), "bundle.json")
+    values = [(o.kind.value, o.value) for o in case.observations]
+    assert values == [
+        ("technique", "T1003.001"),
+        ("software", "ZeroCleare"),
+        ("vulnerability", "CVE-2019-0604"),
+        ("infrastructure", "203.0.113.9"),
+        ("file", "ab12"),
+        ("victim", "AL"),
+    ]
+    assert any("'Some Actor'" in n and "not used as evidence" in n for n in case.notes)
+    assert any("1 x-custom-thing" in n and "1 not an object" in n for n in case.notes)
+    assert case.observations[0].provenance.record == "objects[0] attack-pattern--1"
+
+
+def test_stix_bundle_without_evidence_is_an_error() -> None:
+    bundle = {"type": "bundle", "id": "bundle--2", "objects": [{"type": "intrusion-set", "name": "X"}]}
+    with pytest.raises(CaseError, match="no usable observations"):
+        parse_case(json.dumps(bundle).encode(), "b.json")

@@ -1,0 +1,79 @@
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.synthetic import three_groups
+from unmask.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def case_file(tmp_path: Path) -> Path:
+    three_groups(tmp_path / "kb")
+    path = tmp_path / "case.yml"
+    path.write_text(
+        "id: t1\nobservations:\n"
+        + "".join(f"  - {{technique: {t}}}\n" for t in ("T1301", "T1302", "T1303"))
+        + "  - {software: S0301}\n  - {technique: T0000}\n  - {ip: 203.0.113.5}\n"
+        + "  - {victim_sector: '<script>alert(1)</script>'}\n"
+    )
+    return path
+
+
+def test_attribute_json_has_the_documented_shape(case_file: Path) -> None:
+    result = runner.invoke(app, ["attribute", str(case_file), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert {"groups", "sponsors", "phases", "ach", "warnings", "provenance", "unresolved", "summary"} <= set(
+        data
+    )
+    group = next(g for g in data["groups"] if g["kind"] == "actor")
+    assert {
+        "id",
+        "names",
+        "probability",
+        "likelihood",
+        "confidence",
+        "evidence_for",
+        "evidence_against",
+    } <= set(group)
+    assert group["id"] == "G0003"
+    assert abs(sum(g["probability"] for g in data["groups"]) - 1) < 1e-3
+    assert {"id", "probability"} <= set(data["sponsors"][0])
+    assert data["unresolved"][0]["value"] == "T0000"
+
+
+def test_attribute_table_and_markdown(case_file: Path) -> None:
+    table = runner.invoke(app, ["attribute", str(case_file), "--top", "2"])
+    assert table.exit_code == 0 and "Gamma" in table.stdout and "We assess" in table.stdout
+    md = runner.invoke(app, ["attribute", str(case_file), "--format", "md"])
+    assert md.exit_code == 0
+    assert md.stdout.startswith("# Attribution of case t1")
+    assert "<script>" not in md.stdout and "\\<script\\>" in md.stdout
+
+
+def test_kb_without_campaign_and_bad_names(case_file: Path) -> None:
+    bad = runner.invoke(app, ["attribute", str(case_file), "--kb-without", "C9999"])
+    assert bad.exit_code == 2 and "neither a campaign" in bad.stderr
+    ok = runner.invoke(app, ["attribute", str(case_file), "--kb-without", "c1", "--format", "json"])
+    assert ok.exit_code == 0
+    assert json.loads(ok.stdout)["provenance"]["kb_view"]["without_citations"] == ["c1"]
+
+
+def test_bad_inputs_exit_2_with_one_line(case_file: Path, tmp_path: Path) -> None:
+    fmt = runner.invoke(app, ["attribute", str(case_file), "--format", "xml"])
+    assert fmt.exit_code == 2 and "choose table, json or md" in fmt.stderr
+    missing = runner.invoke(app, ["attribute", str(tmp_path / "nope.yml")])
+    assert missing.exit_code == 2 and "file not found" in missing.stderr
+    empty = tmp_path / "empty.yml"
+    empty.write_text("observations: []\n")
+    result = runner.invoke(app, ["attribute", str(empty)])
+    assert result.exit_code == 2 and "no observations" in result.stderr
+    nothing = tmp_path / "nothing.yml"
+    nothing.write_text("observations:\n  - {technique: Not A Technique}\n")
+    result = runner.invoke(app, ["attribute", str(nothing)])
+    assert result.exit_code == 2 and "resolves in the knowledge base" in result.stderr
+    assert "Traceback" not in result.output

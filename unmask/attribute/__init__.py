@@ -1,0 +1,1 @@
+"""Attribution: evidence in, ranked and calibrated hypotheses with their explanation out."""

@@ -1,0 +1,78 @@
+"""Analysis of competing hypotheses: each item of evidence against the leading hypotheses.
+
+A cell is ``consistent`` when the item makes the hypothesis more likely than
+the background of all actors (contribution >= +0.5 nats), ``inconsistent``
+when it makes it less likely (<= -0.5), ``neutral`` otherwise.  The unknown
+hypothesis predicts nothing in particular: its cells are neutral.  An item's
+diagnosticity is the spread of its contributions across the hypotheses shown:
+evidence consistent with every hypothesis has none, however much of it there is.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from unmask.attribute.combine import Scores
+from unmask.attribute.evidence import EvidenceItem
+
+__all__ = ["THRESHOLD", "ach_matrix", "cell", "evidence_for_against"]
+
+THRESHOLD = 0.5
+
+
+def cell(contribution: float) -> str:
+    """consistent / inconsistent / neutral for one contribution."""
+    if contribution >= THRESHOLD:
+        return "consistent"
+    if contribution <= -THRESHOLD:
+        return "inconsistent"
+    return "neutral"
+
+
+def ach_matrix(
+    scores: Scores, columns: list[tuple[str, int | None]], unscored: list[EvidenceItem]
+) -> list[dict[str, Any]]:
+    """Rows of the matrix, most diagnostic first; ``columns`` are (hypothesis id, actor row or None)."""
+    rows: list[dict[str, Any]] = []
+    for position, item in enumerate(scores.items):
+        values = {hid: float(scores.contributions[position, row]) for hid, row in columns if row is not None}
+        spread = max(values.values()) - min(values.values()) if values else 0.0
+        cells = {hid: cell(values[hid]) if row is not None else "neutral" for hid, row in columns}
+        rows.append(
+            {
+                "evidence": item.label,
+                "observation": item.index,
+                "signal": item.signal,
+                "cost_to_fake": item.cost,
+                "diagnosticity": round(spread, 3),
+                "cells": cells,
+                "contributions": {k: round(v, 3) for k, v in values.items()},
+            }
+        )
+    for item in unscored:
+        rows.append(
+            {
+                "evidence": item.label,
+                "observation": item.index,
+                "signal": item.signal,
+                "cost_to_fake": item.cost,
+                "diagnosticity": 0.0,
+                "cells": {hid: "neutral" for hid, _ in columns},
+                "contributions": {},
+                "note": "the knowledge base holds nothing to compare this with",
+            }
+        )
+    rows.sort(key=lambda r: -r["diagnosticity"])
+    return rows
+
+
+def evidence_for_against(
+    scores: Scores, row: int, limit: int = 10
+) -> tuple[tuple[tuple[str, float], ...], tuple[tuple[str, float], ...]]:
+    """The strongest items for and against the actor in ``row``, with their weights (nats)."""
+    pairs = [
+        (item.label, round(float(scores.contributions[i, row]), 3)) for i, item in enumerate(scores.items)
+    ]
+    support = sorted((p for p in pairs if p[1] > 0.05), key=lambda p: -p[1])[:limit]
+    against = sorted((p for p in pairs if p[1] < -0.05), key=lambda p: p[1])[:limit]
+    return tuple(support), tuple(against)

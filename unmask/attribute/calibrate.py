@@ -1,0 +1,57 @@
+"""Words for probabilities (ICD 203) and the analytic confidence level.
+
+Likelihood and confidence are separate judgements: a probability says how
+likely; confidence says how much, how varied and how hard to fake the evidence
+behind it is.
+"""
+
+from __future__ import annotations
+
+from unmask.model import ConfidenceLevel
+
+__all__ = ["ICD203_BANDS", "confidence_level", "likelihood_band", "likelihood_term"]
+
+# Upper bound of each band (ICD 203, "expressions of likelihood").
+ICD203_BANDS: tuple[tuple[float, str, str], ...] = (
+    (0.05, "almost no chance", "1–5 %"),
+    (0.20, "very unlikely", "5–20 %"),
+    (0.45, "unlikely", "20–45 %"),
+    (0.55, "roughly even chance", "45–55 %"),
+    (0.80, "likely", "55–80 %"),
+    (0.95, "very likely", "80–95 %"),
+    (1.01, "almost certain", "95–99 %"),
+)
+
+
+def likelihood_term(probability: float) -> str:
+    """The ICD 203 term for a probability."""
+    return next(term for bound, term, _ in ICD203_BANDS if probability < bound)
+
+
+def likelihood_band(probability: float) -> str:
+    """The ICD 203 band of a probability, e.g. ``80–95 %``."""
+    return next(band for bound, _, band in ICD203_BANDS if probability < bound)
+
+
+def confidence_level(
+    probability: float, supporting: int, families: int, strong: bool, doubted: bool
+) -> ConfidenceLevel:
+    """Analytic confidence from the evidence behind a hypothesis.
+
+    ``supporting`` items count for it, from ``families`` different signals;
+    ``strong`` says some of them are costly to fake (a way of operating, custom
+    software); ``doubted`` says a false-flag or conflict warning touches it.
+
+    - high: at least 8 supporting items from at least 2 signals, some costly to
+      fake, probability at least 0.5 and no doubt raised;
+    - moderate: at least 4 supporting items and either 2 signals or
+      probability at least 0.5, no doubt raised;
+    - low: anything less.
+    """
+    if doubted or supporting < 4:
+        return ConfidenceLevel.LOW
+    if supporting >= 8 and families >= 2 and strong and probability >= 0.5:
+        return ConfidenceLevel.HIGH
+    if families >= 2 or probability >= 0.5:
+        return ConfidenceLevel.MODERATE
+    return ConfidenceLevel.LOW

@@ -1,0 +1,108 @@
+"""Warnings an analyst must see before trusting an assessment.
+
+- thin evidence: too little to tell actors apart;
+- possible false flag: one cheap-to-fake item (a hash, an address, a claimed
+  code similarity) points strongly to another actor than the rest of the
+  evidence, or the leading hypothesis stands only because of such an item;
+- unresolved names: observations the KB could not place;
+- conflicting aliases: the sources disagree about the names of a leading actor;
+- evidence the KB cannot compare (infrastructure, hashes, dates).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from unmask.attribute.combine import Posterior, Scores
+from unmask.attribute.evidence import EvidenceItem, Unresolved
+from unmask.knowledge.store import KnowledgeBase
+from unmask.model import Actor
+
+__all__ = ["FALSE_FLAG_MARGIN", "THIN_ITEMS", "caveats", "false_flags"]
+
+THIN_ITEMS = 5
+FALSE_FLAG_MARGIN = 2.0
+
+
+def false_flags(scores: Scores, post: Posterior, actors: list[Actor]) -> list[tuple[int, str]]:
+    """(item position, message) for each cheap item that contradicts or carries the leading hypothesis."""
+    ranking = post.ranking()
+    if not ranking or len(scores.items) < 2:
+        return []
+    top = ranking[0]
+    flags: list[tuple[int, str]] = []
+    totals = scores.contributions.sum(axis=0)
+    for position, item in enumerate(scores.items):
+        if item.cost != "low":
+            continue
+        row = scores.contributions[position]
+        favoured = int(np.argmax(np.where(scores.candidates, row, -np.inf)))
+        if favoured != top and row[favoured] - row[top] >= FALSE_FLAG_MARGIN:
+            flags.append(
+                (
+                    position,
+                    f"possible false flag: {item.label} (cheap to fake) points to {actors[favoured].name}, "
+                    f"against the rest of the evidence, which favours {actors[top].name}",
+                )
+            )
+            continue
+        without = np.where(scores.candidates, totals - row, -np.inf)
+        if int(np.argmax(without)) != top and row[top] > 0:
+            flags.append(
+                (
+                    position,
+                    f"possible false flag: {actors[top].name} leads only because of {item.label}, "
+                    f"which is cheap to fake; without it {actors[int(np.argmax(without))].name} leads",
+                )
+            )
+    return flags
+
+
+def _alias_conflicts(kb: KnowledgeBase, actor: Actor) -> list[str]:
+    names = {n.lower() for n in actor.all_names}
+    found = []
+    for conflict in kb.conflicts:
+        if conflict.kind not in ("alias-collision", "merge-refused"):
+            continue
+        if conflict.subject.lower() in names:
+            found.append(conflict.detail)
+    return found
+
+
+def caveats(
+    kb: KnowledgeBase,
+    scores: Scores,
+    post: Posterior,
+    actors: list[Actor],
+    unresolved: list[Unresolved],
+    unscored: list[EvidenceItem],
+    leading: list[int],
+) -> list[str]:
+    """All warnings for one assessment, most serious first."""
+    warnings = [message for _, message in false_flags(scores, post, actors)]
+    if len(scores.items) < THIN_ITEMS:
+        warnings.append(
+            f"thin evidence: {len(scores.items)} comparable item(s); the unknown hypothesis keeps "
+            "most of the probability until more evidence is added"
+        )
+    for miss in unresolved:
+        hint = (
+            f" (closest: {', '.join(miss.suggestions)})"
+            if miss.suggestions and "did you mean" not in miss.reason
+            else ""
+        )
+        warnings.append(
+            f"unresolved: observation {miss.index} {miss.observation.value!r}: {miss.reason}{hint}"
+        )
+    for row in leading:
+        details = _alias_conflicts(kb, actors[row])
+        if details:
+            more = f" ({len(details)} in all; see 'unmask kb conflicts --name')" if len(details) > 1 else ""
+            warnings.append(f"conflicting aliases for {actors[row].name}: {details[0]}{more}")
+    if unscored:
+        kinds = sorted({item.signal for item in unscored})
+        warnings.append(
+            f"{len(unscored)} observation(s) ({', '.join(kinds)}) could not be compared: the knowledge "
+            "base holds no such data for actors yet"
+        )
+    return warnings

@@ -1,0 +1,251 @@
+"""attribute_case: a case and a KB in, an assessment out.
+
+The steps: resolve the observations (evidence.py), score them against every
+actor (index.py, combine.py), roll the posterior up to sponsor states
+(sponsor.py), attribute each phase or host on its own when the evidence splits
+(phases.py), explain (ach.py) and warn (caveats.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from unmask import __version__
+from unmask.attribute.ach import ach_matrix, evidence_for_against
+from unmask.attribute.calibrate import confidence_level, likelihood_band, likelihood_term
+from unmask.attribute.caveats import caveats, false_flags
+from unmask.attribute.combine import Posterior, Scores, posterior, score_items
+from unmask.attribute.evidence import EvidenceItem, Unresolved, resolve_case
+from unmask.attribute.index import ScoringIndex
+from unmask.attribute.params import DEFAULT_PARAMS, Params
+from unmask.attribute.phases import split_parts
+from unmask.attribute.signals import SIGNALS
+from unmask.attribute.sponsor import NO_STATE, UNKNOWN_STATE, sponsor_posterior
+from unmask.errors import CaseError
+from unmask.knowledge.countries import country_name
+from unmask.knowledge.store import KnowledgeBase
+from unmask.model import Assessment, Case, ConfidenceLevel, Hypothesis
+
+__all__ = ["Analysis", "analyse", "attribute_case"]
+
+ENGINE = "unmask-nb"
+# A part "points to" an actor when that actor holds at least this much of the part's probability.
+SPLIT_MIN_PROBABILITY = 0.3
+
+
+@dataclass
+class Analysis:
+    """The numbers behind an assessment (what the benchmark reads)."""
+
+    index: ScoringIndex
+    items: list[EvidenceItem]
+    unresolved: list[Unresolved]
+    unscored: list[EvidenceItem]
+    scores: Scores
+    posterior: Posterior
+    sponsors: dict[str, float]
+
+
+def analyse(case: Case, index: ScoringIndex) -> Analysis:
+    """Resolve, score and combine; no explanation."""
+    items, unresolved = resolve_case(case, index.kb)
+    scored = [i for i in items if i.signal in SIGNALS]
+    unscored = [i for i in items if i.signal not in SIGNALS]
+    scores = score_items(index, scored)
+    post = posterior(scores, index.params)
+    sponsors = sponsor_posterior(index.actors, scores, post, index.params)
+    return Analysis(index, items, unresolved, unscored, scores, post, sponsors)
+
+
+def _support(scores: Scores, row: int) -> tuple[int, int, bool]:
+    helpful = [item for i, item in enumerate(scores.items) if scores.contributions[i, row] >= 0.5]
+    strong = any(item.cost == "high" for item in helpful) or any(
+        item.signal == "software" for item in helpful
+    )
+    return len(helpful), len({item.signal for item in helpful}), strong
+
+
+def _actor_hypotheses(analysis: Analysis, rows: list[int], doubted: set[int]) -> list[Hypothesis]:
+    result = []
+    for row in rows:
+        actor = analysis.index.actors[row]
+        p = float(analysis.posterior.actors[row])
+        n, families, strong = _support(analysis.scores, row)
+        for_, against = evidence_for_against(analysis.scores, row)
+        result.append(
+            Hypothesis(
+                id=actor.id,
+                kind="actor",
+                label=actor.name,
+                names=tuple(actor.all_names[:10]),
+                probability=round(p, 4),
+                likelihood=likelihood_term(p),
+                confidence=confidence_level(p, n, families, strong, row in doubted),
+                evidence_for=for_,
+                evidence_against=against,
+            )
+        )
+    return result
+
+
+def _unknown_hypothesis(analysis: Analysis) -> Hypothesis:
+    p = analysis.posterior.unknown
+    n = len(analysis.scores.items)
+    level = ConfidenceLevel.MODERATE if n >= 10 and p >= 0.5 else ConfidenceLevel.LOW
+    return Hypothesis(
+        id="unknown",
+        kind="unknown",
+        label="unknown / new activity cluster",
+        probability=round(p, 4),
+        likelihood=likelihood_term(p),
+        confidence=level,
+    )
+
+
+def _group_hypotheses(analysis: Analysis, top: int, doubted: set[int]) -> tuple[list[Hypothesis], list[int]]:
+    ranking = analysis.posterior.ranking()
+    shown = ranking[:top]
+    hypotheses = _actor_hypotheses(analysis, shown, doubted)
+    hypotheses.append(_unknown_hypothesis(analysis))
+    rest = float(sum(analysis.posterior.actors[r] for r in ranking[top:]))
+    if rest > 0:
+        hypotheses.append(
+            Hypothesis(
+                id="other",
+                kind="other",
+                label=f"one of the {len(ranking) - len(shown)} other known actors",
+                probability=round(rest, 4),
+                likelihood=likelihood_term(rest),
+                confidence=ConfidenceLevel.LOW,
+            )
+        )
+    hypotheses.sort(key=lambda h: -h.probability)
+    return hypotheses, shown
+
+
+def _sponsor_hypotheses(analysis: Analysis, groups: list[Hypothesis]) -> list[Hypothesis]:
+    lead = next((h for h in groups if h.kind == "actor"), None)
+    lead_state = None
+    if lead is not None:
+        actor = analysis.index.kb.actors.get(lead.id)
+        lead_state = actor.sponsor if actor else None
+    result = []
+    for state, p in analysis.sponsors.items():
+        if state == UNKNOWN_STATE:
+            kind, label = "unknown-state", "unknown state or none"
+        elif state == NO_STATE:
+            kind, label = "none", "no state (criminal)"
+        else:
+            kind, label = "state", country_name(state)
+        confidence = lead.confidence if lead is not None and state == lead_state else ConfidenceLevel.LOW
+        result.append(
+            Hypothesis(
+                id=state,
+                kind=kind,
+                label=label,
+                probability=round(p, 4),
+                likelihood=likelihood_term(p),
+                confidence=confidence,
+            )
+        )
+    return result
+
+
+def _summary(groups: list[Hypothesis], sponsors: list[Hypothesis]) -> str:
+    lead, state = groups[0], sponsors[0] if sponsors else None
+    who = "a group the knowledge base does not know" if lead.kind == "unknown" else lead.label
+    if lead.kind == "other":
+        who = "none of the leading known actors in particular"
+    text = (
+        f"We assess with {lead.confidence.value} confidence that it is {lead.likelihood} "
+        f"({likelihood_band(lead.probability)}) that {who} is behind this activity."
+    )
+    if state is not None:
+        text += (
+            f" At the state level, it is {state.likelihood} ({likelihood_band(state.probability)}) "
+            f"that the sponsor is {state.label}."
+        )
+    return text
+
+
+def attribute_case(
+    case: Case,
+    kb: KnowledgeBase | None = None,
+    *,
+    index: ScoringIndex | None = None,
+    params: Params = DEFAULT_PARAMS,
+    top: int = 5,
+) -> Assessment:
+    """Attribute a case against a KB (or a prebuilt index of one); see docs/attribution.md."""
+    if index is None:
+        if kb is None:
+            raise ValueError("attribute_case needs a KB or an index")
+        index = ScoringIndex.build(kb, params)
+    if not case.observations:
+        raise CaseError(f"case {case.id!r} has no observations: nothing to attribute")
+    analysis = analyse(case, index)
+    if not analysis.items:
+        raise CaseError(
+            f"none of the {len(case.observations)} observations of case {case.id!r} resolves in the "
+            "knowledge base: "
+            + "; ".join(f"{u.observation.value!r}: {u.reason}" for u in analysis.unresolved[:5])
+        )
+    flags = false_flags(analysis.scores, analysis.posterior, index.actors)
+    ranking = analysis.posterior.ranking()
+    doubted = {ranking[0]} if flags and ranking else set()
+    groups, shown = _group_hypotheses(analysis, top, doubted)
+    sponsors = _sponsor_hypotheses(analysis, groups)
+    columns: list[tuple[str, int | None]] = [(index.actors[r].id, r) for r in shown[: min(top, 5)]]
+    columns.append(("unknown", None))
+    phases = {}
+    warnings = caveats(
+        index.kb,
+        analysis.scores,
+        analysis.posterior,
+        index.actors,
+        analysis.unresolved,
+        analysis.unscored,
+        shown[:3],
+    )
+    parts = split_parts(analysis.scores, params)
+    leaders = set()
+    for label, (part_scores, part_post) in parts.items():
+        part = Analysis(index, part_scores.items, [], [], part_scores, part_post, {})
+        part_groups, _ = _group_hypotheses(part, 3, set())
+        phases[label] = part_groups
+        lead = max((h for h in part_groups if h.kind == "actor"), key=lambda h: h.probability, default=None)
+        if lead is not None and lead.probability >= SPLIT_MIN_PROBABILITY:
+            leaders.add(lead.id)
+    if len(leaders) > 1:
+        split = ", ".join(
+            f"{label} -> {lead.label} ({lead.probability:.0%})"
+            for label, hs in phases.items()
+            for lead in [max(hs, key=lambda h: (h.kind == "actor", h.probability))]
+        )
+        warnings.insert(0, f"the evidence splits: different parts point to different actors: {split}")
+    return Assessment(
+        case_id=case.id,
+        summary=_summary(groups, sponsors),
+        groups=groups,
+        sponsors=sponsors,
+        phases=phases,
+        ach=ach_matrix(analysis.scores, columns, analysis.unscored),
+        warnings=warnings,
+        unresolved=[u.to_dict() for u in analysis.unresolved],
+        provenance={
+            "engine": ENGINE,
+            "unmask_version": __version__,
+            "kb_sha256": index.kb.sha256,
+            "attack_version": index.kb.document.get("attack_version"),
+            "kb_sources": [s.to_dict() for s in index.kb.sources],
+            "kb_view": {
+                "without_campaigns": list(index.kb.without_campaigns),
+                "without_citations": list(index.kb.without_citations),
+                "without_actors": list(index.kb.without_actors),
+            },
+            "parameters": params.to_dict(),
+            "case_evidence": dict(case.evidence),
+            "observations": len(case.observations),
+            "evidence_items": len(analysis.items),
+        },
+    )

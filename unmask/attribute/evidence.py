@@ -1,0 +1,128 @@
+"""Resolve a case's observations against the KB into evidence items.
+
+Each item keeps the observation it came from, the KB id it resolved to, the
+signal that scores it and how costly it would be for an attacker to fake.
+Observations that do not resolve are returned with the closest known names,
+never dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from unmask.errors import UnknownNameError
+from unmask.knowledge.countries import country_code, country_name
+from unmask.knowledge.store import KnowledgeBase
+from unmask.model import Case, Observation, ObservationKind
+
+__all__ = ["COST_TO_FAKE", "EvidenceItem", "Unresolved", "resolve_case"]
+
+_CVE = re.compile(r"^CVE-\d{4}-\d{4,7}$", re.IGNORECASE)
+
+# How costly an item is for an attacker to fake or plant (Pyramid of Pain, turned around):
+# a hash or a copied string costs nothing; a whole way of operating costs a great deal.
+COST_TO_FAKE = {
+    "technique": "high",
+    "software": "moderate",
+    "cve": "moderate",
+    "victim": "high",
+    "similarity": "low",
+    "infrastructure": "low",
+    "file": "low",
+    "timing": "moderate",
+}
+
+
+@dataclass(frozen=True)
+class EvidenceItem:
+    """One resolved observation, ready to be scored."""
+
+    index: int
+    observation: Observation
+    signal: str
+    key: str
+    label: str
+
+    @property
+    def cost(self) -> str:
+        """The cost-to-fake class: low, moderate or high."""
+        return COST_TO_FAKE[self.signal]
+
+    @property
+    def phase(self) -> str | None:
+        return self.observation.phase
+
+    @property
+    def host(self) -> str | None:
+        return self.observation.host
+
+
+@dataclass(frozen=True)
+class Unresolved:
+    """An observation whose name is not in the KB, with the closest names that are."""
+
+    index: int
+    observation: Observation
+    reason: str
+    suggestions: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "observation": self.index,
+            "kind": self.observation.kind.value,
+            "value": self.observation.value,
+            "reason": self.reason,
+            "suggestions": list(self.suggestions),
+        }
+
+
+def _resolve(kb: KnowledgeBase, index: int, obs: Observation) -> EvidenceItem | Unresolved:
+    kind, value = obs.kind, obs.value.strip()
+    try:
+        if kind is ObservationKind.TECHNIQUE:
+            tech = kb.technique(value)
+            return EvidenceItem(index, obs, "technique", tech.id, f"{tech.id} {tech.name}")
+        if kind is ObservationKind.SOFTWARE:
+            soft = kb.software_record(value)
+            return EvidenceItem(index, obs, "software", soft.id, f"software {soft.name} ({soft.id})")
+        if kind is ObservationKind.SIMILARITY:
+            actor = kb.actor(value)
+            return EvidenceItem(index, obs, "similarity", actor.id, f"similar to {actor.name}'s artifacts")
+    except UnknownNameError as exc:
+        return Unresolved(index, obs, str(exc), tuple(exc.suggestions))
+    if kind is ObservationKind.VULNERABILITY:
+        if not _CVE.match(value):
+            return Unresolved(index, obs, f"{value!r} is not a CVE id (CVE-YYYY-NNNN)")
+        return EvidenceItem(index, obs, "cve", value.upper(), value.upper())
+    if kind is ObservationKind.VICTIM:
+        if obs.subtype == "sector":
+            return EvidenceItem(index, obs, "victim", f"sector:{value.lower()}", f"victim sector {value}")
+        code = country_code(value)
+        if code is None:
+            return Unresolved(index, obs, f"{value!r} is not a country name or ISO code")
+        return EvidenceItem(index, obs, "victim", f"country:{code}", f"victim in {country_name(code)}")
+    if kind is ObservationKind.INFRASTRUCTURE:
+        return EvidenceItem(
+            index, obs, "infrastructure", value.lower(), f"{obs.subtype or 'infrastructure'} {value}"
+        )
+    if kind is ObservationKind.FILE:
+        return EvidenceItem(index, obs, "file", value.lower(), f"{obs.subtype or 'file'} {value}")
+    return EvidenceItem(index, obs, "timing", value, f"{kind.value} {value}")
+
+
+def resolve_case(case: Case, kb: KnowledgeBase) -> tuple[list[EvidenceItem], list[Unresolved]]:
+    """Resolve every observation; duplicates (same signal and key, phase and host) count once."""
+    items: list[EvidenceItem] = []
+    unresolved: list[Unresolved] = []
+    seen: set[tuple[str, str, str | None, str | None]] = set()
+    for index, obs in enumerate(case.observations):
+        result = _resolve(kb, index, obs)
+        if isinstance(result, Unresolved):
+            unresolved.append(result)
+            continue
+        key = (result.signal, result.key, obs.phase, obs.host)
+        if key not in seen:
+            seen.add(key)
+            items.append(result)
+    return items, unresolved

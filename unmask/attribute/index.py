@@ -1,0 +1,48 @@
+"""The scoring index: every actor's profile per signal (see table.py for the ratios)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from unmask.attribute.params import Params
+from unmask.attribute.signals import SIGNALS, SignalContext
+from unmask.attribute.table import Table
+from unmask.knowledge.store import KnowledgeBase
+from unmask.model import Actor
+
+__all__ = ["ScoringIndex"]
+
+
+@dataclass
+class ScoringIndex:
+    """Everything needed to score evidence against the actors of one KB view.
+
+    Only actors with something known (techniques, software, CVEs, victims) are
+    rows: an actor that is a name and nothing else cannot be told apart from
+    the unknown hypothesis.
+    """
+
+    kb: KnowledgeBase
+    params: Params
+    context: SignalContext
+    actors: list[Actor]
+    tables: dict[str, Table] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, kb: KnowledgeBase, params: Params) -> ScoringIndex:
+        """Build the index for a KB view (the benchmark does this once per held-out unit)."""
+        context = SignalContext.build(kb, params)
+        actors = [
+            a
+            for a in kb.actors.values()
+            if a.techniques or a.software or a.cves or a.victim_countries or a.victim_sectors
+        ]
+        index = cls(kb, params, context, actors)
+        for name, signal in SIGNALS.items():
+            profiles = [signal.actor_features(actor, context) for actor in actors]
+            index.tables[name] = signal.table(profiles, params)
+        return index
+
+    def actor_position(self) -> dict[str, int]:
+        """Actor id -> row."""
+        return {actor.id: row for row, actor in enumerate(self.actors)}

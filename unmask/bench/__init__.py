@@ -1,0 +1,1 @@
+"""Benchmarks that ship with unmask (``unmask bench ...``); scripts in benchmarks/ call these."""

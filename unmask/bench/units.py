@@ -1,0 +1,118 @@
+"""The held-out units of the attribution benchmark and the KB views that hide them.
+
+- ``campaign``: every ATT&CK campaign attributed to a group; the case is the
+  campaign's techniques and software; the view removes the campaign and every
+  relationship whose citations all come from its reports.
+- ``citation``: every (group, cited report) pair whose report supports at least
+  five of the group's technique/software links; the case is those items; the
+  view removes the report everywhere.  Half of the reports (by a hash of the
+  report's name, so one report is never in both halves) form the development
+  split on which parameters are chosen; the other half is reported.
+- open set: the groups are dealt into five folds by a hash of their id; a unit
+  is attributed again with its whole fold of groups removed, and should then
+  come out as unknown.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from unmask.knowledge.store import KnowledgeBase
+from unmask.model import Case, Observation, ObservationKind, Provenance
+
+__all__ = ["MIN_ITEMS", "Unit", "build_units", "fold_of", "split_of"]
+
+MIN_ITEMS = 5
+FOLDS = 5
+
+
+def _bucket(text: str, buckets: int) -> int:
+    return int(hashlib.sha256(text.encode()).hexdigest(), 16) % buckets
+
+
+def split_of(citation: str) -> str:
+    """``dev`` or ``test``: which half a report belongs to."""
+    return "dev" if _bucket(citation, 2) == 0 else "test"
+
+
+def fold_of(actor_id: str) -> int:
+    """The open-set fold (0-4) of a group."""
+    return _bucket(actor_id, FOLDS)
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One held-out unit: what to hide from the KB, the evidence, and the right answer."""
+
+    protocol: str
+    id: str
+    truth: tuple[str, ...]
+    items: tuple[str, ...]
+    split: str
+    campaign: str | None = None
+    citation: str | None = None
+
+    def view(self, kb: KnowledgeBase, without_actors: tuple[str, ...] = ()) -> KnowledgeBase:
+        """The KB with this unit (and optionally whole actors) removed."""
+        return kb.view(
+            without_campaigns=[self.campaign] if self.campaign else (),
+            without_citations=[self.citation] if self.citation else (),
+            without_actors=without_actors,
+        )
+
+    def case(self) -> Case:
+        """The unit's evidence as a case (techniques and software)."""
+        observations = [
+            Observation(
+                kind=ObservationKind.TECHNIQUE if item.startswith("T") else ObservationKind.SOFTWARE,
+                value=item,
+                provenance=Provenance(source=f"benchmark unit {self.id}"),
+            )
+            for item in self.items
+        ]
+        return Case(id=self.id, title=self.id, observations=observations)
+
+
+def build_units(kb: KnowledgeBase) -> list[Unit]:
+    """All campaign and citation units of the full KB, in a stable order."""
+    by_group = {a.attack_id: a.id for a in kb.actors.values() if a.attack_id}
+    units: list[Unit] = []
+    attributed: dict[str, set[str]] = {}
+    for rel in kb.relations:
+        if rel.kind == "attributed-to" and rel.source in kb.campaigns and rel.target in by_group:
+            attributed.setdefault(rel.source, set()).add(by_group[rel.target])
+    for cid in sorted(attributed):
+        items = sorted(
+            {
+                r.target
+                for r in kb.relations
+                if r.source == cid and r.kind == "uses" and _is_item(kb, r.target)
+            }
+        )
+        if items:
+            units.append(
+                Unit("campaign", cid, tuple(sorted(attributed[cid])), tuple(items), "test", campaign=cid)
+            )
+    pairs: dict[tuple[str, str], set[str]] = {}
+    for rel in kb.relations:
+        if rel.kind == "uses" and rel.source in by_group and _is_item(kb, rel.target):
+            for citation in rel.citations:
+                pairs.setdefault((rel.source, citation), set()).add(rel.target)
+    for (group, citation), found in sorted(pairs.items()):
+        if len(found) >= MIN_ITEMS:
+            units.append(
+                Unit(
+                    "citation",
+                    f"{group} | {citation}",
+                    (by_group[group],),
+                    tuple(sorted(found)),
+                    split_of(citation),
+                    citation=citation,
+                )
+            )
+    return units
+
+
+def _is_item(kb: KnowledgeBase, target: str) -> bool:
+    return target in kb.techniques or target in kb.software

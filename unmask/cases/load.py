@@ -1,0 +1,172 @@
+"""Load a case: YAML or JSON in the case format, or a STIX 2.1 bundle.
+
+Problems are reported with where they are: ``case.yml:14: observations[3]:
+unknown field 'techniqe'; did you mean 'technique'?``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from unmask.cases.schema import CASE_SCHEMA, OPTIONAL_FIELDS, SHORTHAND
+from unmask.errors import CaseError, Location
+from unmask.model import Case, Observation, ObservationKind, Provenance, Tlp
+
+__all__ = ["load_case", "parse_case"]
+
+_MAX_CASE_BYTES = 64 * 1024 * 1024
+_TOP = {k: v for k, v in CASE_SCHEMA.items() if k != "properties"} | {
+    "properties": {k: v for k, v in CASE_SCHEMA["properties"].items() if k != "observations"}
+    | {"observations": {"type": "array"}}
+}
+_ITEM_LONG, _ITEM_SHORT = CASE_SCHEMA["properties"]["observations"]["items"]["oneOf"]
+
+
+def _line_map(text: str) -> dict[tuple[str | int, ...], int]:
+    """Map each path in a YAML/JSON document to its 1-based line number."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return {}
+    lines: dict[tuple[str | int, ...], int] = {}
+
+    def walk(node: yaml.Node, path: tuple[str | int, ...]) -> None:
+        lines[path] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                walk(value, (*path, str(key.value)))
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                walk(item, (*path, index))
+
+    if root is not None:
+        walk(root, ())
+    return lines
+
+
+def _path_text(path: tuple[str | int, ...]) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+class _Reporter:
+    def __init__(self, origin: str, lines: dict[tuple[str | int, ...], int]) -> None:
+        self.origin = origin
+        self.lines = lines
+
+    def error(self, path: tuple[str | int, ...], message: str) -> CaseError:
+        line = None
+        for cut in range(len(path), -1, -1):
+            if path[:cut] in self.lines:
+                line = self.lines[path[:cut]]
+                break
+        where = f"{_path_text(path)}: " if path else ""
+        return CaseError(f"{where}{message}", Location(self.origin, line))
+
+
+def _observation(raw: Any, index: int, report: _Reporter, default_source: str) -> Observation:
+    path: tuple[str | int, ...] = ("observations", index)
+    if not isinstance(raw, dict):
+        raise report.error(path, f"an observation is a mapping such as 'technique: T1190', not {raw!r}")
+    if "kind" in raw:
+        schema = _ITEM_LONG
+    else:
+        unknown = [k for k in raw if k not in SHORTHAND and k not in OPTIONAL_FIELDS]
+        for key in unknown:
+            close = difflib.get_close_matches(str(key), [*SHORTHAND, *OPTIONAL_FIELDS, "kind"], n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(SHORTHAND)}"
+            raise report.error((*path, str(key)), f"unknown field {key!r}{hint}")
+        named = [k for k in raw if k in SHORTHAND]
+        if len(named) != 1:
+            what = "no" if not named else f"{len(named)} ({', '.join(named)})"
+            raise report.error(path, f"an observation names exactly one thing; this one has {what}")
+        schema = _ITEM_SHORT
+    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(raw), key=lambda e: list(e.path))
+    if errors:
+        raise report.error((*path, *errors[0].path), errors[0].message)
+    if "kind" in raw:
+        kind, subtype, value = ObservationKind(raw["kind"]), raw.get("subtype"), raw["value"]
+    else:
+        key = next(k for k in raw if k in SHORTHAND)
+        (kind, subtype), value = SHORTHAND[key], raw[key]
+    text = str(value).strip()
+    if not text:
+        raise report.error(path, "empty value")
+    return Observation(
+        kind=kind,
+        value=text,
+        subtype=subtype,
+        first_seen=None if raw.get("first_seen") is None else str(raw["first_seen"]),
+        last_seen=None if raw.get("last_seen") is None else str(raw["last_seen"]),
+        phase=raw.get("phase"),
+        host=raw.get("host"),
+        confidence=float(raw.get("confidence", 1.0)),
+        provenance=Provenance(
+            source=str(raw.get("source") or default_source), record=f"observations[{index}]"
+        ),
+    )
+
+
+def parse_case(data: bytes, origin: str = "<case>", default_id: str = "case") -> Case:
+    """Parse case bytes (YAML, JSON or a STIX 2.1 bundle) into a :class:`Case`."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CaseError(f"not UTF-8 text (byte {exc.start})", Location(origin)) from None
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise CaseError(
+            f"not valid YAML or JSON: {problem}", Location(origin, mark.line + 1 if mark else None)
+        ) from None
+    if isinstance(document, dict) and document.get("type") == "bundle":
+        from unmask.extract.stix import case_from_stix
+
+        return case_from_stix(document, origin, default_id)
+    report = _Reporter(origin, _line_map(text))
+    if not isinstance(document, dict):
+        raise report.error((), "a case is a mapping with an 'observations' list (see docs/case-format.md)")
+    for error in sorted(
+        jsonschema.Draft202012Validator(_TOP).iter_errors(document), key=lambda e: list(e.path)
+    ):
+        raise report.error(tuple(error.path), error.message)
+    observations = [
+        _observation(raw, index, report, origin) for index, raw in enumerate(document["observations"])
+    ]
+    if not observations:
+        raise report.error(("observations",), "the case has no observations: nothing to attribute")
+    sha = hashlib.sha256(data).hexdigest()
+    return Case(
+        id=str(document.get("id") or default_id),
+        title=str(document.get("title") or document.get("id") or default_id),
+        tlp=Tlp(document.get("tlp", Tlp.AMBER.value)),
+        evidence={origin: sha},
+        observations=observations,
+        notes=list(document.get("notes", [])),
+    )
+
+
+def load_case(path: Path) -> Case:
+    """Load a case file (YAML, JSON or STIX 2.1 bundle)."""
+    try:
+        if path.is_dir():
+            raise CaseError("is a directory; give a case file (YAML, JSON or STIX bundle)", Location(path))
+        size = path.stat().st_size
+        if size > _MAX_CASE_BYTES:
+            raise CaseError(f"case file is {size // 2**20} MiB; the limit is 64 MiB", Location(path))
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise CaseError("file not found", Location(path)) from None
+    except OSError as exc:
+        raise CaseError(f"cannot read: {exc.strerror}", Location(path)) from None
+    return parse_case(data, str(path), default_id=path.stem)

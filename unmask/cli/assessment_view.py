@@ -1,0 +1,95 @@
+"""A rich rendering of an assessment for the terminal."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from unmask.attribute.calibrate import likelihood_band
+from unmask.model import Assessment, Hypothesis
+
+__all__ = ["assessment_view"]
+
+_COLOURS = {"consistent": "green", "inconsistent": "red", "neutral": "dim"}
+
+
+def _t(value: object) -> Text:
+    return Text("" if value is None else str(value))
+
+
+def _table(title: str, hypotheses: list[Hypothesis]) -> Table:
+    table = Table(title=title, title_justify="left")
+    for column, justify in (
+        ("hypothesis", "left"),
+        ("id", "left"),
+        ("probability", "right"),
+        ("likelihood", "left"),
+        ("confidence", "left"),
+    ):
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for h in hypotheses:
+        table.add_row(
+            _t(h.label), _t(h.id), _t(f"{h.probability:.1%}"),
+            _t(f"{h.likelihood} ({likelihood_band(h.probability)})"), _t(h.confidence.value),
+        )  # fmt: skip
+    return table
+
+
+def assessment_view(assessment: Assessment, ach_rows: int = 15) -> Group:
+    """Summary, warnings, groups, sponsors, phases, evidence for/against and the ACH matrix."""
+    parts: list[object] = [Panel(_t(assessment.summary), title=f"Case {assessment.case_id}")]
+    if assessment.warnings:
+        parts.append(
+            Panel(
+                _t("\n".join(f"• {w}" for w in assessment.warnings)), title="Warnings", border_style="yellow"
+            )
+        )
+    parts.append(_table("Groups", assessment.groups))
+    parts.append(_table("Sponsor states", assessment.sponsors))
+    for label, hypotheses in assessment.phases.items():
+        parts.append(_table(f"Part {label}", hypotheses))
+    lead = next((h for h in assessment.groups if h.kind == "actor"), None)
+    if lead is not None:
+        reasons = Table(title=f"Why {lead.label}", title_justify="left")
+        reasons.add_column("for")
+        reasons.add_column("weight", justify="right")
+        reasons.add_column("against")
+        reasons.add_column("weight", justify="right")
+        for i in range(max(len(lead.evidence_for), len(lead.evidence_against))):
+            f = lead.evidence_for[i] if i < len(lead.evidence_for) else ("", None)
+            a = lead.evidence_against[i] if i < len(lead.evidence_against) else ("", None)
+            reasons.add_row(
+                _t(f[0]),
+                _t("" if f[1] is None else f"{f[1]:+.2f}"),
+                _t(a[0]),
+                _t("" if a[1] is None else f"{a[1]:+.2f}"),
+            )
+        parts.append(reasons)
+    if assessment.ach:
+        columns = list(assessment.ach[0]["cells"])
+        names = {h.id: h.label for h in assessment.groups}
+        ach = Table(title="Analysis of competing hypotheses (most diagnostic first)", title_justify="left")
+        ach.add_column("evidence", ratio=4, overflow="ellipsis", no_wrap=True, min_width=24)
+        ach.add_column("diag.", justify="right", no_wrap=True)
+        for column in columns:
+            ach.add_column(_t(names.get(column, column)[:12]), justify="center", no_wrap=True, ratio=1)
+        for row in assessment.ach[:ach_rows]:
+            cells = [Text(row["cells"][c][:1].upper(), style=_COLOURS[row["cells"][c]]) for c in columns]
+            ach.add_row(_t(row["evidence"]), _t(f"{row['diagnosticity']:.2f}"), *cells)
+        if len(assessment.ach) > ach_rows:
+            ach.add_row(
+                _t(f"… {len(assessment.ach) - ach_rows} more (--format json or md)"),
+                "",
+                *["" for _ in columns],
+            )
+        parts.append(ach)
+    prov = assessment.provenance
+    parts.append(
+        _t(
+            f"KB ATT&CK v{prov.get('attack_version')} {str(prov.get('kb_sha256'))[:16]}…, "
+            f"engine {prov.get('engine')} {prov.get('unmask_version')}, view {prov.get('kb_view')}"
+        )
+    )
+    return Group(*parts)  # type: ignore[arg-type]

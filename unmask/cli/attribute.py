@@ -1,0 +1,68 @@
+"""``unmask attribute``: who is behind a case, how likely, how sure, and why."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from unmask.attribute.engine import attribute_case
+from unmask.cases import load_case
+from unmask.cli.assessment_view import assessment_view
+from unmask.cli.common import console, emit_json, user_errors
+from unmask.errors import ConfigError, UnknownNameError
+from unmask.knowledge.store import KnowledgeBase, load_kb
+from unmask.report.markdown import assessment_markdown
+
+__all__ = ["attribute_command", "kb_without"]
+
+
+def kb_without(kb: KnowledgeBase, names: list[str]) -> KnowledgeBase:
+    """A view without each named campaign (id or name) or citation (report name)."""
+    campaigns, citations = [], []
+    for name in names:
+        if name in kb.citations:
+            citations.append(name)
+            continue
+        try:
+            campaigns.append(kb.campaign_id(name))
+        except UnknownNameError as exc:
+            raise ConfigError(
+                f"--kb-without {name!r} is neither a campaign (id or name) nor a citation in the knowledge base"
+                + (f"; did you mean: {', '.join(exc.suggestions)}?" if exc.suggestions else "")
+            ) from None
+    return kb.view(without_campaigns=campaigns, without_citations=citations)
+
+
+@user_errors
+def attribute_command(
+    case: Annotated[
+        Path, typer.Argument(help="A case file: YAML or JSON (docs/case-format.md) or a STIX 2.1 bundle.")
+    ],
+    top: Annotated[int, typer.Option("--top", min=1, max=50, help="How many actor hypotheses to list.")] = 5,
+    output: Annotated[str, typer.Option("--format", help="table, json or md.")] = "table",
+    without: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--kb-without", help="Attribute against a KB without this campaign (C0001) or citation."
+        ),
+    ] = None,
+) -> None:
+    """Attribute a case: ranked group and sponsor hypotheses, the ACH matrix, warnings.
+
+    Example: unmask attribute case.yml --kb-without C0038 --format md
+    """
+    if output not in ("table", "json", "md"):
+        raise ConfigError(f"--format {output!r}: choose table, json or md")
+    loaded = load_case(case)
+    kb = load_kb()
+    if without:
+        kb = kb_without(kb, without)
+    assessment = attribute_case(loaded, kb, top=top)
+    if output == "json":
+        emit_json(assessment.to_dict())
+    elif output == "md":
+        console.print(assessment_markdown(assessment), markup=False, highlight=False, soft_wrap=True)
+    else:
+        console.print(assessment_view(assessment))

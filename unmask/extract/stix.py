@@ -1,0 +1,114 @@
+"""A STIX 2.1 bundle as a case: the objects that are attribution evidence become observations.
+
+What is read: attack-patterns (by ATT&CK id, else name), malware and tools (by
+name), vulnerabilities (CVE names), indicators (simple comparison patterns over
+IPs, domains, URLs, emails, file hashes and certificate fingerprints),
+identities (sectors) and locations (countries) as victims.  Threat-actor and
+intrusion-set names are listed as notes and never used as evidence: a report
+that names its actor must not be attributed by reading the name.  Other object
+types are counted in the notes, never fatal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import Counter
+from typing import Any
+
+from unmask.errors import CaseError, Location
+from unmask.model import Case, Observation, ObservationKind, Provenance
+
+__all__ = ["case_from_stix", "pattern_observables"]
+
+_COMPARISON = re.compile(r"\[\s*([a-z0-9-]+):([a-z0-9_.'\[\] -]+?)\s*=\s*'((?:[^'\\]|\\.)*)'\s*\]", re.I)
+_PATTERN_KINDS: dict[tuple[str, str], tuple[ObservationKind, str]] = {
+    ("ipv4-addr", "value"): (ObservationKind.INFRASTRUCTURE, "ip"),
+    ("ipv6-addr", "value"): (ObservationKind.INFRASTRUCTURE, "ip"),
+    ("domain-name", "value"): (ObservationKind.INFRASTRUCTURE, "domain"),
+    ("url", "value"): (ObservationKind.INFRASTRUCTURE, "url"),
+    ("email-addr", "value"): (ObservationKind.INFRASTRUCTURE, "email"),
+    ("autonomous-system", "number"): (ObservationKind.INFRASTRUCTURE, "asn"),
+    ("file", "hashes.sha-256"): (ObservationKind.FILE, "sha256"),
+    ("file", "hashes.sha256"): (ObservationKind.FILE, "sha256"),
+    ("file", "hashes.sha-1"): (ObservationKind.FILE, "sha1"),
+    ("file", "hashes.sha1"): (ObservationKind.FILE, "sha1"),
+    ("file", "hashes.md5"): (ObservationKind.FILE, "md5"),
+    ("x509-certificate", "hashes.sha-256"): (ObservationKind.INFRASTRUCTURE, "certificate"),
+    ("x509-certificate", "hashes.sha-1"): (ObservationKind.INFRASTRUCTURE, "certificate"),
+}
+
+
+def pattern_observables(pattern: str) -> list[tuple[ObservationKind, str, str]]:
+    """The (kind, subtype, value) of each simple ``[type:path = 'value']`` comparison in a pattern."""
+    found = []
+    for obj_type, path, value in _COMPARISON.findall(pattern):
+        key = (obj_type.lower(), path.strip().lower().replace("'", ""))
+        if key in _PATTERN_KINDS:
+            kind, subtype = _PATTERN_KINDS[key]
+            found.append((kind, subtype, value.replace("\\'", "'")))
+    return found
+
+
+def _attack_id(obj: dict[str, Any]) -> str | None:
+    for ref in obj.get("external_references", []) or []:
+        if isinstance(ref, dict) and ref.get("source_name") == "mitre-attack" and ref.get("external_id"):
+            return str(ref["external_id"])
+    return None
+
+
+def case_from_stix(bundle: dict[str, Any], origin: str, default_id: str = "case") -> Case:
+    """Turn a parsed STIX 2.1 bundle into a case."""
+    objects = bundle.get("objects")
+    if not isinstance(objects, list):
+        raise CaseError("STIX bundle has no 'objects' list", Location(origin))
+    observations: list[Observation] = []
+    notes: list[str] = []
+    skipped: Counter[str] = Counter()
+
+    def add(kind: ObservationKind, value: str, subtype: str | None, index: int, obj: dict[str, Any]) -> None:
+        prov = Provenance(source=origin, record=f"objects[{index}] {obj.get('id', '')}".strip())
+        observations.append(Observation(kind=kind, value=value, subtype=subtype, provenance=prov))
+
+    for index, obj in enumerate(objects):
+        if not isinstance(obj, dict):
+            skipped["not an object"] += 1
+            continue
+        kind = str(obj.get("type", ""))
+        name = str(obj.get("name", "")).strip()
+        if kind == "attack-pattern" and (_attack_id(obj) or name):
+            add(ObservationKind.TECHNIQUE, _attack_id(obj) or name, None, index, obj)
+        elif kind in ("malware", "tool") and name:
+            add(ObservationKind.SOFTWARE, name, kind, index, obj)
+        elif kind == "vulnerability" and name:
+            add(ObservationKind.VULNERABILITY, name, None, index, obj)
+        elif kind == "indicator":
+            found = pattern_observables(str(obj.get("pattern", "")))
+            for obs_kind, subtype, value in found:
+                add(obs_kind, value, subtype, index, obj)
+            if not found:
+                skipped["indicator with an unsupported pattern"] += 1
+        elif kind == "location" and obj.get("country"):
+            add(ObservationKind.VICTIM, str(obj["country"]), "country", index, obj)
+        elif kind == "identity" and obj.get("sectors"):
+            for sector in obj["sectors"]:
+                add(ObservationKind.VICTIM, str(sector), "sector", index, obj)
+        elif kind in ("threat-actor", "intrusion-set") and name:
+            notes.append(f"the bundle names the actor {name!r}; names are not used as evidence")
+        elif kind not in ("relationship", "report", "marking-definition", "identity", "sighting"):
+            skipped[kind or "untyped"] += 1
+    if skipped:
+        notes.append("not used: " + ", ".join(f"{n} {k}" for k, n in sorted(skipped.items())))
+    if not observations:
+        raise CaseError(
+            "the STIX bundle holds no usable observations: nothing to attribute", Location(origin)
+        )
+    raw = json.dumps(bundle, sort_keys=True).encode()
+    return Case(
+        id=str(bundle.get("id") or default_id),
+        title=f"STIX bundle {origin}",
+        evidence={origin: hashlib.sha256(raw).hexdigest()},
+        observations=observations,
+        notes=notes,
+    )

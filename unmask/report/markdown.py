@@ -1,0 +1,79 @@
+"""An assessment as Markdown: the judgement in words first, then the numbers and the reasons.
+
+Every string that comes from evidence or sources is escaped: case files and
+reports are attacker-controlled, and Markdown renders HTML.
+"""
+
+from __future__ import annotations
+
+import re
+
+from unmask.attribute.calibrate import likelihood_band
+from unmask.model import Assessment, Hypothesis
+
+__all__ = ["assessment_markdown", "md_escape"]
+
+_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
+
+
+def md_escape(text: object) -> str:
+    """Escape Markdown and HTML specials; newlines become spaces (table cells stay one line)."""
+    return _SPECIAL.sub(r"\\\1", str(text).replace("\r", " ").replace("\n", " "))
+
+
+def _hypotheses(title: str, hypotheses: list[Hypothesis]) -> list[str]:
+    lines = [
+        f"## {title}",
+        "",
+        "| hypothesis | probability | likelihood | confidence |",
+        "|---|---:|---|---|",
+    ]
+    for h in hypotheses:
+        lines.append(
+            f"| {md_escape(h.label)} ({md_escape(h.id)}) | {h.probability:.1%} | "
+            f"{h.likelihood} ({likelihood_band(h.probability)}) | {h.confidence.value} |"
+        )
+    return [*lines, ""]
+
+
+def assessment_markdown(assessment: Assessment) -> str:
+    """The whole assessment as one Markdown document."""
+    lines = [f"# Attribution of case {md_escape(assessment.case_id)}", "", md_escape(assessment.summary), ""]
+    if assessment.warnings:
+        lines += ["## Warnings", "", *(f"- {md_escape(w)}" for w in assessment.warnings), ""]
+    lines += _hypotheses("Groups", assessment.groups)
+    lines += _hypotheses("Sponsor states", assessment.sponsors)
+    for label, hypotheses in assessment.phases.items():
+        lines += _hypotheses(f"Part {label}", hypotheses)
+    lines += ["## Evidence for and against", ""]
+    for h in assessment.groups:
+        if h.kind != "actor":
+            continue
+        lines.append(f"### {md_escape(h.label)}")
+        lines.append("")
+        for name, items in (("for", h.evidence_for), ("against", h.evidence_against)):
+            if items:
+                rendered = "; ".join(f"{md_escape(e)} ({w:+.2f})" for e, w in items)
+                lines.append(f"- {name}: {rendered}")
+        lines.append("")
+    if assessment.ach:
+        columns = list(assessment.ach[0]["cells"])
+        lines += ["## Analysis of competing hypotheses", ""]
+        lines.append("| evidence | diagnosticity | " + " | ".join(md_escape(c) for c in columns) + " |")
+        lines.append("|---|---:|" + "---|" * len(columns))
+        marks = {"consistent": "C", "inconsistent": "I", "neutral": "N"}
+        for row in assessment.ach:
+            cells = " | ".join(marks[row["cells"][c]] for c in columns)
+            lines.append(f"| {md_escape(row['evidence'])} | {row['diagnosticity']:.2f} | {cells} |")
+        lines += ["", "C consistent, I inconsistent, N neutral.", ""]
+    prov = assessment.provenance
+    lines += [
+        "## Provenance",
+        "",
+        f"- engine: {md_escape(prov.get('engine'))} (unmask {md_escape(prov.get('unmask_version'))})",
+        f"- knowledge base: ATT&CK v{md_escape(prov.get('attack_version'))}, SHA-256 {md_escape(prov.get('kb_sha256'))}",
+        f"- view: {md_escape(prov.get('kb_view'))}",
+        f"- parameters: {md_escape(prov.get('parameters'))}",
+        "",
+    ]
+    return "\n".join(lines)
