@@ -96,7 +96,8 @@ def test_phases_pointing_to_different_actors_are_split(kb: KnowledgeBase) -> Non
     assert set(a.phases) == {"phase:access", "phase:destruction"}
     assert a.phases["phase:access"][0].id == "G0003"
     assert a.phases["phase:destruction"][0].id == "G0001"
-    assert a.warnings[0].startswith("the evidence splits")
+    assert a.warnings[0].startswith("The evidence splits into parts")
+    assert "access points to Gamma" in a.summary and "destruction points to Alpha" in a.summary
 
 
 def test_one_phase_is_not_a_split(kb: KnowledgeBase) -> None:

@@ -65,3 +65,22 @@ def test_benchmark_runs_end_to_end_and_reports(tmp_path: Path) -> None:
     text = report(result, "unmask bench attribution")
     assert "| campaign | group | top1 | >= 0.5 |" in text
     assert "## Parameters" in text
+
+
+def test_tune_uses_only_the_development_half(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import unmask.bench.attribution as bench
+
+    seen: list[str] = []
+    original = bench.evaluate
+
+    def spy(kb, units, params, mode="closed", progress=None, time_engine=False):  # type: ignore[no-untyped-def]
+        seen.extend(u.split for u in units)
+        return original(kb, units, params, mode, progress, time_engine)
+
+    monkeypatch.setattr(bench, "evaluate", spy)
+    monkeypatch.setattr(bench, "STRUCTURAL_GRID", {"smoothing": (5.0,)})
+    monkeypatch.setattr(bench, "CALIBRATION_GRID", {"temperature": (1.0, 2.0)})
+    params, log = bench.tune(_kb(tmp_path))
+    assert seen and set(seen) == {"dev"}
+    assert log[0].startswith("start: dev MRR")
+    assert params.temperature in (1.0, 2.0, DEFAULT_PARAMS.temperature)

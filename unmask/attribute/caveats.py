@@ -11,12 +11,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from unmask.attribute.combine import Posterior, Scores
-from unmask.attribute.evidence import EvidenceItem, Unresolved
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Actor
+
+if TYPE_CHECKING:
+    from unmask.attribute.engine import Analysis
 
 __all__ = ["FALSE_FLAG_MARGIN", "THIN_ITEMS", "caveats", "false_flags"]
 
@@ -31,7 +35,7 @@ def false_flags(scores: Scores, post: Posterior, actors: list[Actor]) -> list[tu
         return []
     top = ranking[0]
     flags: list[tuple[int, str]] = []
-    totals = scores.contributions.sum(axis=0)
+    totals = post.totals
     for position, item in enumerate(scores.items):
         if item.cost != "low":
             continue
@@ -69,23 +73,16 @@ def _alias_conflicts(kb: KnowledgeBase, actor: Actor) -> list[str]:
     return found
 
 
-def caveats(
-    kb: KnowledgeBase,
-    scores: Scores,
-    post: Posterior,
-    actors: list[Actor],
-    unresolved: list[Unresolved],
-    unscored: list[EvidenceItem],
-    leading: list[int],
-) -> list[str]:
+def caveats(analysis: Analysis, flags: list[tuple[int, str]], leading: list[int]) -> list[str]:
     """All warnings for one assessment, most serious first."""
-    warnings = [message for _, message in false_flags(scores, post, actors)]
+    scores, actors = analysis.scores, analysis.index.actors
+    warnings = [message for _, message in flags]
     if len(scores.items) < THIN_ITEMS:
         warnings.append(
             f"thin evidence: {len(scores.items)} comparable item(s); the unknown hypothesis keeps "
             "most of the probability until more evidence is added"
         )
-    for miss in unresolved:
+    for miss in analysis.unresolved:
         hint = (
             f" (closest: {', '.join(miss.suggestions)})"
             if miss.suggestions and "did you mean" not in miss.reason
@@ -95,14 +92,14 @@ def caveats(
             f"unresolved: observation {miss.index} {miss.observation.value!r}: {miss.reason}{hint}"
         )
     for row in leading:
-        details = _alias_conflicts(kb, actors[row])
+        details = _alias_conflicts(analysis.index.kb, actors[row])
         if details:
             more = f" ({len(details)} in all; see 'unmask kb conflicts --name')" if len(details) > 1 else ""
             warnings.append(f"conflicting aliases for {actors[row].name}: {details[0]}{more}")
-    if unscored:
-        kinds = sorted({item.signal for item in unscored})
+    if analysis.unscored:
+        kinds = sorted({item.signal for item in analysis.unscored})
         warnings.append(
-            f"{len(unscored)} observation(s) ({', '.join(kinds)}) could not be compared: the knowledge "
-            "base holds no such data for actors yet"
+            f"{len(analysis.unscored)} observation(s) ({', '.join(kinds)}) could not be compared: the "
+            "knowledge base holds no such data for actors yet"
         )
     return warnings

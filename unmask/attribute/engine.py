@@ -168,6 +168,25 @@ def _summary(groups: list[Hypothesis], sponsors: list[Hypothesis]) -> str:
     return text
 
 
+def _parts(analysis: Analysis) -> tuple[dict[str, list[Hypothesis]], str | None]:
+    """Each phase's (or host's) hypotheses, and a sentence when they point to different actors."""
+    phases: dict[str, list[Hypothesis]] = {}
+    leads: dict[str, Hypothesis] = {}
+    for label, (part_scores, part_post) in split_parts(analysis.scores, analysis.index.params).items():
+        part = Analysis(analysis.index, part_scores.items, [], [], part_scores, part_post, {})
+        phases[label], _ = _group_hypotheses(part, 3, set())
+        lead = max((h for h in phases[label] if h.kind == "actor"), key=lambda h: h.probability, default=None)
+        if lead is not None and lead.probability >= SPLIT_MIN_PROBABILITY:
+            leads[label] = lead
+    if len({h.id for h in leads.values()}) < 2:
+        return phases, None
+    split = "; ".join(
+        f"{label.split(':', 1)[1]} points to {h.label} ({h.likelihood}, {h.probability:.0%})"
+        for label, h in leads.items()
+    )
+    return phases, f"The evidence splits into parts that point to different actors: {split}."
+
+
 def attribute_case(
     case: Case,
     kb: KnowledgeBase | None = None,
@@ -176,7 +195,7 @@ def attribute_case(
     params: Params = DEFAULT_PARAMS,
     top: int = 5,
 ) -> Assessment:
-    """Attribute a case against a KB (or a prebuilt index of one); see docs/attribution.md."""
+    """Attribute a case against a KB (or a prebuilt index of one, whose parameters then apply)."""
     if index is None:
         if kb is None:
             raise ValueError("attribute_case needs a KB or an index")
@@ -195,37 +214,17 @@ def attribute_case(
     doubted = {ranking[0]} if flags and ranking else set()
     groups, shown = _group_hypotheses(analysis, top, doubted)
     sponsors = _sponsor_hypotheses(analysis, groups)
-    columns: list[tuple[str, int | None]] = [(index.actors[r].id, r) for r in shown[: min(top, 5)]]
+    columns: list[tuple[str, int | None]] = [(index.actors[r].id, r) for r in shown[:5]]
     columns.append(("unknown", None))
-    phases = {}
-    warnings = caveats(
-        index.kb,
-        analysis.scores,
-        analysis.posterior,
-        index.actors,
-        analysis.unresolved,
-        analysis.unscored,
-        shown[:3],
-    )
-    parts = split_parts(analysis.scores, params)
-    leaders = set()
-    for label, (part_scores, part_post) in parts.items():
-        part = Analysis(index, part_scores.items, [], [], part_scores, part_post, {})
-        part_groups, _ = _group_hypotheses(part, 3, set())
-        phases[label] = part_groups
-        lead = max((h for h in part_groups if h.kind == "actor"), key=lambda h: h.probability, default=None)
-        if lead is not None and lead.probability >= SPLIT_MIN_PROBABILITY:
-            leaders.add(lead.id)
-    if len(leaders) > 1:
-        split = ", ".join(
-            f"{label} -> {lead.label} ({lead.probability:.0%})"
-            for label, hs in phases.items()
-            for lead in [max(hs, key=lambda h: (h.kind == "actor", h.probability))]
-        )
-        warnings.insert(0, f"the evidence splits: different parts point to different actors: {split}")
+    warnings = caveats(analysis, flags, shown[:3])
+    phases, split = _parts(analysis)
+    summary = _summary(groups, sponsors)
+    if split:
+        warnings.insert(0, split)
+        summary += " " + split
     return Assessment(
         case_id=case.id,
-        summary=_summary(groups, sponsors),
+        summary=summary,
         groups=groups,
         sponsors=sponsors,
         phases=phases,
@@ -243,7 +242,7 @@ def attribute_case(
                 "without_citations": list(index.kb.without_citations),
                 "without_actors": list(index.kb.without_actors),
             },
-            "parameters": params.to_dict(),
+            "parameters": index.params.to_dict(),
             "case_evidence": dict(case.evidence),
             "observations": len(case.observations),
             "evidence_items": len(analysis.items),

@@ -56,7 +56,7 @@ def sponsor_posterior(
 def _flat(scores: Scores, post: Posterior, params: Params) -> NDArray[np.float64]:
     if not scores.candidates.any():
         return np.zeros_like(post.totals)
-    logits = np.where(scores.candidates, post.totals / (params.temperature * _FLATTEN), -np.inf)
+    logits = np.where(scores.candidates, post.totals / (post.temperature * _FLATTEN), -np.inf)
     weights = np.exp(logits - logits.max())
     flat: NDArray[np.float64] = weights / weights.sum()
     return flat

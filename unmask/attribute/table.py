@@ -1,7 +1,8 @@
 """Signal tables: every actor's profile for one signal, as smoothed log-likelihood ratios.
 
 For a feature f and actor a, with profile mass m(a, f), total mass M(a), the
-background share b(f) of f across all actors and the smoothing pseudo-count mu:
+background share b(f) of f across all actors and the smoothing pseudo-count mu
+(``smoothing`` times the median profile mass of the signal):
 
     L(a, f) = ln (m(a, f) + mu b(f)) - ln (mu b(f)) - g [ln (M(a) + mu) - ln mu]
 
@@ -48,6 +49,18 @@ class SignalTable:
         self.unseen = -self._length
         self.has_profile = self.totals > 0
 
+    def mass(self, feature: str) -> NDArray[np.float64]:
+        """m(a, feature) for every actor (0 where the profile lacks it)."""
+        result = np.zeros(len(self.totals))
+        entry = self.columns.get(feature)
+        if entry is not None:
+            result[entry[0]] = entry[1]
+        return result
+
+    def known(self, feature: str) -> bool:
+        """Whether any actor's profile has the feature."""
+        return feature in self.columns
+
     def column(self, feature: str) -> NDArray[np.float64]:
         """L(a, feature) for every actor."""
         entry = self.columns.get(feature)
@@ -79,7 +92,9 @@ class SignalTable:
             f: (np.asarray(rows[f], dtype=np.intp), np.asarray(values[f], dtype=np.float64)) for f in rows
         }
         background = {f: (float(v.sum()) + _EPSILON) / denominator for f, (_, v) in columns.items()}
-        return cls(columns, totals, background, smoothing, length_power)
+        nonempty = totals[totals > 0]
+        mu = smoothing * (float(np.median(nonempty)) if len(nonempty) else 1.0)
+        return cls(columns, totals, background, mu, length_power)
 
 
 @dataclass
@@ -97,6 +112,13 @@ class FixedRatioTable:
     def __post_init__(self) -> None:
         self.has_profile = np.ones(self.size, dtype=bool)
         self.unseen = np.zeros(self.size)
+        self.totals = np.zeros(self.size)
+
+    def mass(self, feature: str) -> NDArray[np.float64]:
+        return np.zeros(self.size)
+
+    def known(self, feature: str) -> bool:
+        return feature in self.rows
 
     def column(self, feature: str) -> NDArray[np.float64]:
         result = np.zeros(self.size)

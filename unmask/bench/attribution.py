@@ -241,15 +241,18 @@ def _sponsor_nll(outcomes: Iterable[Outcome], params: Params) -> float:
 
 STRUCTURAL_GRID: dict[str, tuple[float, ...]] = {
     "length_power": (0.0, 0.25, 0.5, 0.75, 1.0),
-    "smoothing": (2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0),
-    "cooccurrence_mass": (0.0, 0.05, 0.1, 0.2, 0.4),
-    "software_weight": (1.0, 1.5, 2.0, 3.0),
+    "absence_rate": (0.0, 0.005, 0.01, 0.02, 0.05, 0.1),
+    "smoothing": (0.1, 0.25, 0.5, 1.0, 2.0, 4.0),
+    "cooccurrence_mass": (0.0, 0.2, 0.4, 0.8),
+    "software_weight": (1.0, 2.0, 3.0, 4.0, 6.0),
     "software_technique_mass": (0.0, 0.1, 0.2, 0.4),
-    "parent_weight": (0.0, 0.25, 0.5, 1.0),
-    "count_weight": (0.0, 0.5, 1.0),
+    "parent_weight": (0.0, 0.25, 0.5),
+    "count_weight": (0.0, 0.5, 1.0, 2.0),
 }
 CALIBRATION_GRID: dict[str, tuple[float, ...]] = {
     "temperature": (1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0),
+    "temperature_growth": (0.0, 0.25, 0.5, 0.75, 1.0),
+    "unknown_per_novel": (0.0, 0.25, 0.5, 1.0, 2.0, 3.0),
     "unknown_per_item": (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0, 1.3, 1.6),
     "unknown_base": (-6.0, -4.0, -2.0, -1.0, 0.0, 1.0, 2.0, 4.0, 6.0, 8.0),
     "unknown_prior": (0.02, 0.05, 0.1, 0.2, 0.3, 0.5),
