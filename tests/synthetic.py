@@ -80,9 +80,10 @@ def build_kb(
 
 
 def three_groups(folder: Path) -> KnowledgeBase:
-    """Alpha (RU) and Beta (RU) share common techniques; Gamma (IR) is distinct; Delta is criminal.
+    """Alpha (RU) and Beta (RU) share some techniques; Gamma (IR) is distinct; Delta is criminal.
 
-    T1001-T1003 are used by everyone; each group also has its own techniques and software.
+    T1001-T1003 are used by everyone; each group also has its own techniques and software;
+    twenty filler groups (half of them Chinese) make the crowd a real KB has.
     """
     common = {"T1001": ["r0"], "T1002": ["r0"], "T1003": ["r0"]}
     groups: Groups = {
@@ -91,9 +92,14 @@ def three_groups(folder: Path) -> KnowledgeBase:
         "G0003": ("Gamma", {**common, "T1301": ["c1"], "T1302": ["c1"], "T1303": ["c2"], "S0301": ["c1", "c2"], "S0302": ["c2"]}),
         "G0004": ("Delta", {**common, "T1401": ["d1"], "T1402": ["d1"], "S0401": ["d1"]}),
     }  # fmt: skip
+    # Twenty more groups, each with a few techniques of its own, so that priors are shared as in a real KB.
+    for n in range(20):
+        own = {f"T15{n:02d}": [f"f{n}"], f"T16{n:02d}": [f"f{n}"], f"S05{n:02d}": [f"f{n}"]}
+        groups[f"G01{n:02d}"] = (f"Filler {n}", {**common, **own})
     sponsors = {
         "G0001": "Russian Federation",
         "G0002": "Russian Federation",
         "G0003": "Iran (Islamic Republic of)",
     }
+    sponsors |= {f"G01{n:02d}": "China" for n in range(0, 20, 2)}
     return build_kb(folder, groups, sponsors, criminal=("G0004",), extra_items=("T1999", "S0999"))

@@ -61,7 +61,7 @@ def test_benchmark_runs_end_to_end_and_reports(tmp_path: Path) -> None:
     assert result["campaign"]["group"]["units"] == 1
     assert result["citation_dev"]["group"]["units"] + result["citation_test"]["group"]["units"] == 12
     assert 0.0 <= result["citation_test"]["group"]["top1"] <= 1.0
-    assert "open_set_test" in result
+    assert "open_set" in result
     text = report(result, "unmask bench attribution")
     assert "| campaign | group | top1 | >= 0.5 |" in text
     assert "## Parameters" in text

@@ -156,11 +156,16 @@ def score_items(index: ScoringIndex, items: list[EvidenceItem]) -> Scores:
     return Scores(scored, contributions, weights, candidates, known, matched, novel, profile_mass)
 
 
-def posterior(scores: Scores, params: Params) -> Posterior:
-    """The posterior over candidate actors and the unknown hypothesis."""
+def posterior(scores: Scores, params: Params, sharpness: float = 1.0) -> Posterior:
+    """The posterior over candidate actors and the unknown hypothesis.
+
+    ``sharpness`` multiplies the temperature (the sponsor roll-up uses its own).
+    """
     totals = scores.totals(params)
     weight = float(scores.weights.sum())
-    temperature = params.temperature * max(1.0, weight / REFERENCE_WEIGHT) ** params.temperature_growth
+    temperature = (
+        sharpness * params.temperature * max(1.0, weight / REFERENCE_WEIGHT) ** params.temperature_growth
+    )
     n_candidates = int(scores.candidates.sum())
     actors = np.zeros_like(totals)
     if n_candidates == 0:
@@ -174,7 +179,9 @@ def posterior(scores: Scores, params: Params) -> Posterior:
     np.log((1.0 - params.unknown_prior) * share / share.sum(), where=share > 0, out=prior_actor)
     logits = np.where(scores.candidates, totals / temperature + prior_actor, -np.inf)
     novel_weight = float(scores.weights[scores.novel].sum())
-    unknown_score = params.unknown_base + params.unknown_per_item * weight + params.unknown_per_novel * novel_weight
+    unknown_score = (
+        params.unknown_base + params.unknown_per_item * weight + params.unknown_per_novel * novel_weight
+    )
     unknown_logit = unknown_score / temperature + np.log(params.unknown_prior)
     top = max(float(logits.max()), unknown_logit)
     exp_actors = np.exp(logits - top)

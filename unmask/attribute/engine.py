@@ -29,6 +29,8 @@ from unmask.model import Assessment, Case, ConfidenceLevel, Hypothesis
 __all__ = ["Analysis", "analyse", "attribute_case"]
 
 ENGINE = "unmask-nb"
+# Below this, the leading hypothesis is reported as not singling anyone out.
+WEAK_LEAD = 0.45
 # A part "points to" an actor when that actor holds at least this much of the part's probability.
 SPLIT_MIN_PROBABILITY = 0.3
 
@@ -107,8 +109,10 @@ def _group_hypotheses(analysis: Analysis, top: int, doubted: set[int]) -> tuple[
     shown = ranking[:top]
     hypotheses = _actor_hypotheses(analysis, shown, doubted)
     hypotheses.append(_unknown_hypothesis(analysis))
+    hypotheses.sort(key=lambda h: -h.probability)
     rest = float(sum(analysis.posterior.actors[r] for r in ranking[top:]))
     if rest > 0:
+        # The remainder is listed last whatever its size: it is many hypotheses, none of them singled out.
         hypotheses.append(
             Hypothesis(
                 id="other",
@@ -119,7 +123,6 @@ def _group_hypotheses(analysis: Analysis, top: int, doubted: set[int]) -> tuple[
                 confidence=ConfidenceLevel.LOW,
             )
         )
-    hypotheses.sort(key=lambda h: -h.probability)
     return hypotheses, shown
 
 
@@ -152,14 +155,17 @@ def _sponsor_hypotheses(analysis: Analysis, groups: list[Hypothesis]) -> list[Hy
 
 
 def _summary(groups: list[Hypothesis], sponsors: list[Hypothesis]) -> str:
-    lead, state = groups[0], sponsors[0] if sponsors else None
+    lead = groups[0]
     who = "a group the knowledge base does not know" if lead.kind == "unknown" else lead.label
-    if lead.kind == "other":
-        who = "none of the leading known actors in particular"
-    text = (
-        f"We assess with {lead.confidence.value} confidence that it is {lead.likelihood} "
-        f"({likelihood_band(lead.probability)}) that {who} is behind this activity."
-    )
+    band = f"{lead.likelihood} ({likelihood_band(lead.probability)})"
+    if lead.probability < WEAK_LEAD:
+        text = (
+            f"The evidence does not single out an actor: the most likely hypothesis, that {who} is "
+            f"behind this activity, is only {band}, at {lead.confidence.value} confidence."
+        )
+    else:
+        text = f"We assess with {lead.confidence.value} confidence that it is {band} that {who} is behind this activity."
+    state = sponsors[0] if sponsors else None
     if state is not None:
         text += (
             f" At the state level, it is {state.likelihood} ({likelihood_band(state.probability)}) "

@@ -19,6 +19,8 @@ class Params:
     # Dirichlet smoothing of each actor's profile towards the background, as a multiple of
     # the median profile mass of the signal.
     smoothing: float = 1.0
+    # The same for software, whose profiles are short and whose items are rare.
+    software_smoothing: float = 1.0
     # How much a profile's size dilutes each of its features (1: multinomial, 0: not at all).
     length_power: float = 0.75
     # How report counts become mass in a profile: 1 + count_weight * ln(reports).
@@ -51,6 +53,8 @@ class Params:
     # Share of the unknown group's mass that the sponsor roll-up spreads over the
     # sponsors of the actors the evidence resembles (the rest stays "unknown").
     sponsor_spread: float = 1.0
+    # Temperature of the sponsor roll-up, relative to the group level's.
+    sponsor_temperature: float = 1.0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -2,8 +2,10 @@
 
 Each actor carries the KB's sponsor state, or ``none`` (no state: a
 financially motivated group the sources tie to no state), or ``unknown``.  A
-state's probability is the sum over its actors.  The unknown-group hypothesis is
-split: a share (``sponsor_spread``) goes to the states of the actors the evidence
+state's probability is the sum over its actors.  The group posterior is taken at its
+own temperature (``sponsor_temperature`` times the group level's: states pool
+the probability of many groups, so they can afford to be sharper or must be
+softer), and the unknown-group hypothesis is split: a share (``sponsor_spread``) goes to the states of the actors the evidence
 resembles, weighed by a flatter version of the posterior (a new cluster that
 behaves like Iranian groups is more likely Iranian), and the rest to ``unknown``.
 """
@@ -13,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from unmask.attribute.combine import Posterior, Scores
+from unmask.attribute.combine import Posterior, Scores, posterior
 from unmask.attribute.params import Params
 from unmask.model import Actor
 
@@ -37,6 +39,8 @@ def sponsor_posterior(
     actors: list[Actor], scores: Scores, post: Posterior, params: Params
 ) -> dict[str, float]:
     """Probability of each sponsor state, ``none`` and ``unknown``; sums to 1."""
+    if params.sponsor_temperature != 1.0:
+        post = posterior(scores, params, params.sponsor_temperature)
     labels = [sponsor_label(a) for a in actors]
     result: dict[str, float] = {}
     for label, p in zip(labels, post.actors, strict=True):

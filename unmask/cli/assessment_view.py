@@ -19,7 +19,7 @@ def _t(value: object) -> Text:
     return Text("" if value is None else str(value))
 
 
-def _table(title: str, hypotheses: list[Hypothesis]) -> Table:
+def _table(title: str, hypotheses: list[Hypothesis], limit: int = 12) -> Table:
     table = Table(title=title, title_justify="left")
     for column, justify in (
         ("hypothesis", "left"),
@@ -29,11 +29,14 @@ def _table(title: str, hypotheses: list[Hypothesis]) -> Table:
         ("confidence", "left"),
     ):
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
-    for h in hypotheses:
+    for h in hypotheses[:limit]:
         table.add_row(
             _t(h.label), _t(h.id), _t(f"{h.probability:.1%}"),
             _t(f"{h.likelihood} ({likelihood_band(h.probability)})"), _t(h.confidence.value),
         )  # fmt: skip
+    if len(hypotheses) > limit:
+        rest = sum(h.probability for h in hypotheses[limit:])
+        table.add_row(_t(f"{len(hypotheses) - limit} more"), "", _t(f"{rest:.1%}"), "", "")
     return table
 
 
@@ -47,7 +50,7 @@ def assessment_view(assessment: Assessment, ach_rows: int = 15) -> Group:
             )
         )
     parts.append(_table("Groups", assessment.groups))
-    parts.append(_table("Sponsor states", assessment.sponsors))
+    parts.append(_table("Sponsor states", assessment.sponsors, limit=8))
     for label, hypotheses in assessment.phases.items():
         parts.append(_table(f"Part {label}", hypotheses))
     lead = next((h for h in assessment.groups if h.kind == "actor"), None)

@@ -13,7 +13,8 @@ from unmask.model import Assessment, Hypothesis
 
 __all__ = ["assessment_markdown", "md_escape"]
 
-_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
+# Enough to keep evidence text from becoming markup or HTML; parentheses and dots stay readable.
+_SPECIAL = re.compile(r"([\\`*_\[\]|<>~#])")
 
 
 def md_escape(text: object) -> str:
@@ -21,18 +22,21 @@ def md_escape(text: object) -> str:
     return _SPECIAL.sub(r"\\\1", str(text).replace("\r", " ").replace("\n", " "))
 
 
-def _hypotheses(title: str, hypotheses: list[Hypothesis]) -> list[str]:
+def _hypotheses(title: str, hypotheses: list[Hypothesis], limit: int = 12) -> list[str]:
     lines = [
         f"## {title}",
         "",
         "| hypothesis | probability | likelihood | confidence |",
         "|---|---:|---|---|",
     ]
-    for h in hypotheses:
+    for h in hypotheses[:limit]:
         lines.append(
             f"| {md_escape(h.label)} ({md_escape(h.id)}) | {h.probability:.1%} | "
             f"{h.likelihood} ({likelihood_band(h.probability)}) | {h.confidence.value} |"
         )
+    if len(hypotheses) > limit:
+        rest = sum(h.probability for h in hypotheses[limit:])
+        lines.append(f"| {len(hypotheses) - limit} more | {rest:.1%} | | |")
     return [*lines, ""]
 
 
@@ -42,7 +46,7 @@ def assessment_markdown(assessment: Assessment) -> str:
     if assessment.warnings:
         lines += ["## Warnings", "", *(f"- {md_escape(w)}" for w in assessment.warnings), ""]
     lines += _hypotheses("Groups", assessment.groups)
-    lines += _hypotheses("Sponsor states", assessment.sponsors)
+    lines += _hypotheses("Sponsor states", assessment.sponsors, limit=8)
     for label, hypotheses in assessment.phases.items():
         lines += _hypotheses(f"Part {label}", hypotheses)
     lines += ["## Evidence for and against", ""]

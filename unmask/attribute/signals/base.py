@@ -77,6 +77,7 @@ class Signal(ABC):
 
     name: ClassVar[str]
     weight_param: ClassVar[str | None] = None
+    smoothing_param: ClassVar[str] = "smoothing"
 
     def weight(self, params: Params) -> float:
         """The exponent applied to this signal's likelihood ratios."""
@@ -84,7 +85,7 @@ class Signal(ABC):
 
     def table(self, profiles: list[dict[str, float]], params: Params) -> Table:
         """The table of log-likelihood ratios for these profiles (one per actor row)."""
-        return SignalTable.build(profiles, params.smoothing, params.length_power)
+        return SignalTable.build(profiles, float(getattr(params, self.smoothing_param)), params.length_power)
 
     @abstractmethod
     def actor_features(self, actor: Actor, context: SignalContext) -> dict[str, float]:

@@ -13,6 +13,7 @@ __all__ = ["SoftwareSignal"]
 class SoftwareSignal(Signal):
     name = "software"
     weight_param = "software_weight"
+    smoothing_param = "software_smoothing"
 
     def actor_features(self, actor: Actor, context: SignalContext) -> dict[str, float]:
         return {f"S:{s}": reports_mass(n, context.params) for s, n in actor.software.items()}
