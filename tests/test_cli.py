@@ -94,7 +94,7 @@ def test_demo_attributes_the_example_case(installed: None) -> None:
     result = runner.invoke(app, ["demo"])
     assert result.exit_code == 0, result.output
     assert "The knowledge base" in result.stdout and "example-albania-2022" in result.stdout
-    assert "We assess" in result.stdout
+    assert "At the state level" in result.stdout
     data = json.loads(runner.invoke(app, ["demo", "--json"]).stdout)
     assert data["assessment"]["groups"] and data["case"]["id"] == "example-albania-2022"
 

@@ -48,7 +48,7 @@ def test_attribute_json_has_the_documented_shape(case_file: Path) -> None:
 
 def test_attribute_table_and_markdown(case_file: Path) -> None:
     table = runner.invoke(app, ["attribute", str(case_file), "--top", "2"])
-    assert table.exit_code == 0 and "Gamma" in table.stdout and "We assess" in table.stdout
+    assert table.exit_code == 0 and "Gamma" in table.stdout and "At the state level" in table.stdout
     md = runner.invoke(app, ["attribute", str(case_file), "--format", "md"])
     assert md.exit_code == 0
     assert md.stdout.startswith("# Attribution of case t1")

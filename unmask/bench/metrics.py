@@ -12,21 +12,21 @@ __all__ = ["auroc", "brier", "ece", "mrr", "top_k"]
 
 def top_k(ranks: Sequence[int | None], k: int) -> float:
     """Share of cases whose right answer is ranked within the first k (None: not ranked at all)."""
-    if not ranks:
+    if len(ranks) == 0:
         return float("nan")
     return sum(1 for r in ranks if r is not None and r <= k) / len(ranks)
 
 
 def mrr(ranks: Sequence[int | None]) -> float:
     """Mean reciprocal rank (0 for an answer not ranked)."""
-    if not ranks:
+    if len(ranks) == 0:
         return float("nan")
     return sum(1.0 / r for r in ranks if r is not None) / len(ranks)
 
 
 def ece(confidences: Sequence[float], correct: Sequence[bool], bins: int = 10) -> float:
     """Expected calibration error of the top-1 probability, equal-width bins."""
-    if not confidences:
+    if len(confidences) == 0:
         return float("nan")
     conf = np.asarray(confidences, dtype=float)
     hit = np.asarray(correct, dtype=float)
@@ -41,7 +41,7 @@ def ece(confidences: Sequence[float], correct: Sequence[bool], bins: int = 10) -
 
 def brier(confidences: Sequence[float], correct: Sequence[bool]) -> float:
     """Brier score of the top-1 probability against whether the top-1 answer was right."""
-    if not confidences:
+    if len(confidences) == 0:
         return float("nan")
     conf = np.asarray(confidences, dtype=float)
     hit = np.asarray(correct, dtype=float)
@@ -50,7 +50,7 @@ def brier(confidences: Sequence[float], correct: Sequence[bool]) -> float:
 
 def auroc(positives: Sequence[float], negatives: Sequence[float]) -> float:
     """Area under the ROC curve: chance a positive scores above a negative (ties count half)."""
-    if not positives or not negatives:
+    if len(positives) == 0 or len(negatives) == 0:
         return float("nan")
     pos = np.asarray(positives, dtype=float)
     neg = np.asarray(negatives, dtype=float)
