@@ -167,3 +167,17 @@ def test_low_confidence_observations_count_for_less(kb: KnowledgeBase) -> None:
     sure = attribute_case(_case("T1101", "T1102", "S0101"), kb)
     unsure = attribute_case(_case("T1101", "T1102", "S0101", confidence="0.3"), kb)
     assert _probability(unsure.groups, "G0001") < _probability(sure.groups, "G0001")
+
+
+def test_without_phases_or_hosts_parts_are_taken_by_time(kb: KnowledgeBase) -> None:
+    observations = [
+        Observation(ObservationKind.TECHNIQUE if v.startswith("T") else ObservationKind.SOFTWARE, v, first_seen=d)
+        for v, d in [
+            ("T1301", "2021-05-01"), ("T1302", "2021-05-03"), ("S0301", "2021-05-04"), ("T1303", "2021-05-10"),
+            ("T1101", "2022-07-10"), ("T1102", "2022-07-12"), ("S0101", "2022-07-15"), ("T1103", "2022-07-15"),
+        ]
+    ]  # fmt: skip
+    a = attribute_case(Case("t", "t", observations=observations), kb)
+    assert set(a.phases) == {"time:2021-05-01..2021-05-10", "time:2022-07-10..2022-07-15"}
+    assert a.phases["time:2021-05-01..2021-05-10"][0].id == "G0003"
+    assert a.phases["time:2022-07-10..2022-07-15"][0].id == "G0001"
