@@ -79,8 +79,8 @@ def caveats(analysis: Analysis, flags: list[tuple[int, str]], leading: list[int]
     warnings = [message for _, message in flags]
     if len(scores.items) < THIN_ITEMS:
         warnings.append(
-            f"thin evidence: {len(scores.items)} comparable item(s); the unknown hypothesis keeps "
-            "most of the probability until more evidence is added"
+            f"thin evidence: {len(scores.items)} comparable item(s), too few to tell actors apart; "
+            "treat any lead as provisional until more evidence is added"
         )
     for miss in analysis.unresolved:
         hint = (
