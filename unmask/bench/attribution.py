@@ -283,27 +283,42 @@ def _dev_units(kb: KnowledgeBase) -> list[Unit]:
     return [u for u in build_units(kb) if u.protocol == "citation" and u.split == "dev"]
 
 
+def _coordinate_search(
+    params: Params,
+    grid: dict[str, tuple[float, ...]],
+    loss: Callable[[Params], float],
+    passes: int,
+    label: str,
+    log: list[str],
+    progress: Progress | None = None,
+) -> Params:
+    """Change one parameter at a time to the grid value that lowers ``loss`` most; repeat."""
+    best = loss(params)
+    log.append(f"{label} start: {best:.4f}")
+    for _ in range(passes):
+        for name, values in grid.items():
+            for value in values:
+                if getattr(params, name) == value:
+                    continue
+                trial = params.with_values(**{name: value})
+                score = loss(trial)
+                if progress:
+                    progress(f"tuning {name}={value}: {label} {score:.4f} (best {best:.4f})", 0, 0)
+                if score < best - 1e-6:
+                    best, params = score, trial
+                    log.append(f"{name}={value}: {label} {score:.4f}")
+    return params
+
+
 def tune_ranking(
     kb: KnowledgeBase, start: Params = DEFAULT_PARAMS, progress: Progress | None = None
 ) -> tuple[Params, list[str]]:
     """Coordinate ascent of the ranking parameters on the development units' MRR."""
     dev = _dev_units(kb)
-    log: list[str] = []
-    params = start
-    best = _dev_mrr(kb, dev, params)
-    log.append(f"start: dev MRR {best:.4f} with {params.to_dict()}")
-    for _ in range(2):
-        for name, values in STRUCTURAL_GRID.items():
-            for value in values:
-                if getattr(params, name) == value:
-                    continue
-                trial = params.with_values(**{name: value})
-                score = _dev_mrr(kb, dev, trial)
-                if progress:
-                    progress(f"tuning {name}={value}: dev MRR {score:.4f} (best {best:.4f})", 0, 0)
-                if score > best + 1e-4:
-                    best, params = score, trial
-                    log.append(f"{name}={value}: dev MRR {score:.4f}")
+    log: list[str] = [f"start parameters: {start.to_dict()}"]
+    params = _coordinate_search(
+        start, STRUCTURAL_GRID, lambda p: -_dev_mrr(kb, dev, p), 2, "negative dev MRR", log, progress
+    )
     return params, log
 
 
@@ -321,26 +336,12 @@ def tune_calibration(
     log: list[str] = []
     closed = evaluate(kb, dev, params, "closed", progress)
     opened = evaluate(kb, dev, params, "open", progress)
-    both = closed + opened
-    best_nll = _nll(both, params)
-    log.append(f"calibration start: dev NLL {best_nll:.4f}")
-    for _ in range(3):
-        for name, values in CALIBRATION_GRID.items():
-            for value in values:
-                trial = params.with_values(**{name: value})
-                score = _nll(both, trial)
-                if score < best_nll - 1e-6:
-                    best_nll, params = score, trial
-                    log.append(f"{name}={value}: dev NLL {score:.4f}")
-    best_sponsor = _sponsor_nll(closed, params)
-    for _ in range(2):
-        for name, values in SPONSOR_GRID.items():
-            for value in values:
-                trial = params.with_values(**{name: value})
-                score = _sponsor_nll(closed, trial)
-                if score < best_sponsor - 1e-6:
-                    best_sponsor, params = score, trial
-                    log.append(f"{name}={value}: dev sponsor NLL {score:.4f}")
+    params = _coordinate_search(
+        params, CALIBRATION_GRID, lambda p: _nll(closed + opened, p), 3, "dev NLL", log, progress
+    )
+    params = _coordinate_search(
+        params, SPONSOR_GRID, lambda p: _sponsor_nll(closed, p), 2, "dev sponsor NLL", log, progress
+    )
     return params, log
 
 
