@@ -71,13 +71,17 @@ def assessment_view(assessment: Assessment, ach_rows: int = 15) -> Group:
             )
         parts.append(reasons)
     if assessment.ach:
-        columns = list(assessment.ach[0]["cells"])
+        # The terminal shows the three leading actors and the unknown hypothesis; json and md show all.
+        all_columns = list(assessment.ach[0]["cells"])
+        columns = [c for c in all_columns if c != "unknown"][:3] + (
+            ["unknown"] if "unknown" in all_columns else []
+        )
         names = {h.id: h.label for h in assessment.groups}
         ach = Table(title="Analysis of competing hypotheses (most diagnostic first)", title_justify="left")
-        ach.add_column("evidence", ratio=4, overflow="ellipsis", no_wrap=True, min_width=24)
-        ach.add_column("diag.", justify="right", no_wrap=True)
+        ach.add_column("evidence", overflow="ellipsis", no_wrap=True, min_width=20, max_width=28)
+        ach.add_column("diag.", justify="right", no_wrap=True, min_width=5)
         for column in columns:
-            ach.add_column(_t(names.get(column, column)[:12]), justify="center", no_wrap=True, ratio=1)
+            ach.add_column(_t(names.get(column, column)[:10]), justify="center", no_wrap=True, min_width=6, max_width=8)
         for row in assessment.ach[:ach_rows]:
             cells = [Text(row["cells"][c][:1].upper(), style=_COLOURS[row["cells"][c]]) for c in columns]
             ach.add_row(_t(row["evidence"]), _t(f"{row['diagnosticity']:.2f}"), *cells)
