@@ -81,7 +81,9 @@ def assessment_view(assessment: Assessment, ach_rows: int = 15) -> Group:
         ach.add_column("evidence", overflow="ellipsis", no_wrap=True, min_width=20, max_width=28)
         ach.add_column("diag.", justify="right", no_wrap=True, min_width=5)
         for column in columns:
-            ach.add_column(_t(names.get(column, column)[:10]), justify="center", no_wrap=True, min_width=6, max_width=8)
+            ach.add_column(
+                _t(names.get(column, column)[:10]), justify="center", no_wrap=True, min_width=6, max_width=8
+            )
         for row in assessment.ach[:ach_rows]:
             cells = [Text(row["cells"][c][:1].upper(), style=_COLOURS[row["cells"][c]]) for c in columns]
             ach.add_row(_t(row["evidence"]), _t(f"{row['diagnosticity']:.2f}"), *cells)
