@@ -118,8 +118,9 @@ def test_cheap_artifact_against_the_rest_is_a_possible_false_flag(kb: KnowledgeB
 
 def test_lead_resting_on_a_cheap_artifact_is_flagged(kb: KnowledgeBase) -> None:
     a = attribute_case(_case("T1001", "T1002", "Gamma"), kb)
-    if next(h for h in a.groups if h.kind == "actor").id == "G0003":
-        assert any("leads only because of" in w for w in a.warnings)
+    assert next(h for h in a.groups if h.kind == "actor").id == "G0003"
+    assert any("Gamma leads only because of" in w for w in a.warnings)
+    assert a.groups[0].confidence is ConfidenceLevel.LOW
 
 
 def test_unresolved_names_are_listed_with_suggestions(kb: KnowledgeBase) -> None:

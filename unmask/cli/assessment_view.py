@@ -8,15 +8,12 @@ from rich.table import Table
 from rich.text import Text
 
 from unmask.attribute.calibrate import likelihood_band
+from unmask.cli.common import plain
 from unmask.model import Assessment, Hypothesis
 
 __all__ = ["assessment_view"]
 
 _COLOURS = {"consistent": "green", "inconsistent": "red", "neutral": "dim"}
-
-
-def _t(value: object) -> Text:
-    return Text("" if value is None else str(value))
 
 
 def _table(title: str, hypotheses: list[Hypothesis], limit: int = 12) -> Table:
@@ -31,22 +28,24 @@ def _table(title: str, hypotheses: list[Hypothesis], limit: int = 12) -> Table:
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for h in hypotheses[:limit]:
         table.add_row(
-            _t(h.label), _t(h.id), _t(f"{h.probability:.1%}"),
-            _t(f"{h.likelihood} ({likelihood_band(h.probability)})"), _t(h.confidence.value),
+            plain(h.label), plain(h.id), plain(f"{h.probability:.1%}"),
+            plain(f"{h.likelihood} ({likelihood_band(h.probability)})"), plain(h.confidence.value),
         )  # fmt: skip
     if len(hypotheses) > limit:
         rest = sum(h.probability for h in hypotheses[limit:])
-        table.add_row(_t(f"{len(hypotheses) - limit} more"), "", _t(f"{rest:.1%}"), "", "")
+        table.add_row(plain(f"{len(hypotheses) - limit} more"), "", plain(f"{rest:.1%}"), "", "")
     return table
 
 
 def assessment_view(assessment: Assessment, ach_rows: int = 15) -> Group:
     """Summary, warnings, groups, sponsors, phases, evidence for/against and the ACH matrix."""
-    parts: list[object] = [Panel(_t(assessment.summary), title=f"Case {assessment.case_id}")]
+    parts: list[object] = [Panel(plain(assessment.summary), title=f"Case {assessment.case_id}")]
     if assessment.warnings:
         parts.append(
             Panel(
-                _t("\n".join(f"• {w}" for w in assessment.warnings)), title="Warnings", border_style="yellow"
+                plain("\n".join(f"• {w}" for w in assessment.warnings)),
+                title="Warnings",
+                border_style="yellow",
             )
         )
     parts.append(_table("Groups", assessment.groups))
@@ -64,10 +63,10 @@ def assessment_view(assessment: Assessment, ach_rows: int = 15) -> Group:
             f = lead.evidence_for[i] if i < len(lead.evidence_for) else ("", None)
             a = lead.evidence_against[i] if i < len(lead.evidence_against) else ("", None)
             reasons.add_row(
-                _t(f[0]),
-                _t("" if f[1] is None else f"{f[1]:+.2f}"),
-                _t(a[0]),
-                _t("" if a[1] is None else f"{a[1]:+.2f}"),
+                plain(f[0]),
+                plain("" if f[1] is None else f"{f[1]:+.2f}"),
+                plain(a[0]),
+                plain("" if a[1] is None else f"{a[1]:+.2f}"),
             )
         parts.append(reasons)
     if assessment.ach:
@@ -82,21 +81,25 @@ def assessment_view(assessment: Assessment, ach_rows: int = 15) -> Group:
         ach.add_column("diag.", justify="right", no_wrap=True, min_width=5)
         for column in columns:
             ach.add_column(
-                _t(names.get(column, column)[:10]), justify="center", no_wrap=True, min_width=6, max_width=8
+                plain(names.get(column, column)[:10]),
+                justify="center",
+                no_wrap=True,
+                min_width=6,
+                max_width=8,
             )
         for row in assessment.ach[:ach_rows]:
             cells = [Text(row["cells"][c][:1].upper(), style=_COLOURS[row["cells"][c]]) for c in columns]
-            ach.add_row(_t(row["evidence"]), _t(f"{row['diagnosticity']:.2f}"), *cells)
+            ach.add_row(plain(row["evidence"]), plain(f"{row['diagnosticity']:.2f}"), *cells)
         if len(assessment.ach) > ach_rows:
             ach.add_row(
-                _t(f"… {len(assessment.ach) - ach_rows} more (--format json or md)"),
+                plain(f"… {len(assessment.ach) - ach_rows} more (--format json or md)"),
                 "",
                 *["" for _ in columns],
             )
         parts.append(ach)
     prov = assessment.provenance
     parts.append(
-        _t(
+        plain(
             f"KB ATT&CK v{prov.get('attack_version')} {str(prov.get('kb_sha256'))[:16]}…, "
             f"engine {prov.get('engine')} {prov.get('unmask_version')}, view {prov.get('kb_view')}"
         )

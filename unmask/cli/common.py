@@ -10,16 +10,22 @@ from typing import Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from unmask.errors import UnmaskError
 
-__all__ = ["console", "emit_json", "err_console", "user_errors"]
+__all__ = ["console", "emit_json", "err_console", "plain", "user_errors"]
 
 console = Console()
 err_console = Console(stderr=True)
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+def plain(value: object) -> Text:
+    """Source or evidence text as a table cell: never interpreted as rich markup."""
+    return Text("" if value is None else str(value))
 
 
 def emit_json(data: Any) -> None:

@@ -7,8 +7,8 @@ from typing import Any
 from rich.console import Group
 from rich.panel import Panel
 from rich.table import Table
-from rich.text import Text
 
+from unmask.cli.common import plain
 from unmask.knowledge.countries import country_name
 from unmask.knowledge.records import Conflict
 from unmask.knowledge.store import KnowledgeBase, SearchHit
@@ -17,27 +17,24 @@ from unmask.model import Actor
 __all__ = ["actor_view", "compare_view", "conflicts_view", "search_view", "summary_view"]
 
 
-def _t(value: object) -> Text:
-    """Source text as a plain cell: never interpreted as rich markup."""
-    return Text("" if value is None else str(value))
-
-
 def summary_view(summary: dict[str, Any]) -> Group:
     """The KB summary: versions, hashes, counts."""
     counts = summary["counts"]
     head = Table.grid(padding=(0, 2))
-    head.add_row("Knowledge base", _t(summary["path"]))
-    head.add_row("SHA-256", _t(summary["sha256"]))
-    head.add_row("Built", _t(f"{summary['built']} by unmask {summary['unmask_version']}"))
-    head.add_row("ATT&CK", _t(f"Enterprise v{summary['attack_version']}"))
+    head.add_row("Knowledge base", plain(summary["path"]))
+    head.add_row("SHA-256", plain(summary["sha256"]))
+    head.add_row("Built", plain(f"{summary['built']} by unmask {summary['unmask_version']}"))
+    head.add_row("ATT&CK", plain(f"Enterprise v{summary['attack_version']}"))
     view = summary.get("view", {})
     if view.get("without_campaigns") or view.get("without_citations"):
-        head.add_row("View", _t(f"without {view['without_campaigns'] + view['without_citations']}"))
+        head.add_row("View", plain(f"without {view['without_campaigns'] + view['without_citations']}"))
     sources = Table(title="Sources", title_justify="left")
     for column in ("source", "version", "SHA-256", "from"):
         sources.add_column(column, overflow="fold")
     for src in summary["sources"]:
-        sources.add_row(_t(src["name"]), _t(src["version"]), _t(src["sha256"][:16] + "…"), _t(src["origin"]))
+        sources.add_row(
+            plain(src["name"]), plain(src["version"]), plain(src["sha256"][:16] + "…"), plain(src["origin"])
+        )
     table = Table(title="Contents", title_justify="left")
     table.add_column("what")
     table.add_column("count", justify="right")
@@ -57,7 +54,7 @@ def summary_view(summary: dict[str, Any]) -> Group:
         ("conflicts between sources", counts["conflicts"]),
     ]
     for label, value in rows:
-        table.add_row(label, _t(value))
+        table.add_row(label, plain(value))
     return Group(head, sources, table)
 
 
@@ -66,7 +63,7 @@ def _names_table(actor: Actor) -> Table:
     table.add_column("source")
     table.add_column("names")
     for source, names in actor.names.items():
-        table.add_row(_t(source), _t(", ".join(names)))
+        table.add_row(plain(source), plain(", ".join(names)))
     return table
 
 
@@ -79,34 +76,34 @@ def _ranked(kb: KnowledgeBase, counts: dict[str, int], kind: str, limit: int) ->
     ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     for ident, n in ordered[:limit]:
         record = kb.techniques.get(ident) if kind == "techniques" else kb.software.get(ident)
-        table.add_row(_t(ident), _t(record.name if record else ident), _t(n))
+        table.add_row(plain(ident), plain(record.name if record else ident), plain(n))
     if len(ordered) > limit:
-        table.add_row("…", _t(f"{len(ordered) - limit} more (use --limit or --json)"), "")
+        table.add_row("…", plain(f"{len(ordered) - limit} more (use --limit or --json)"), "")
     return table
 
 
 def actor_view(kb: KnowledgeBase, actor: Actor, limit: int = 15) -> Group:
     """One actor's profile: names, sponsor, techniques, software, victims, relations."""
     head = Table.grid(padding=(0, 2))
-    head.add_row("Actor", _t(f"{actor.name}  ({actor.id})"))
+    head.add_row("Actor", plain(f"{actor.name}  ({actor.id})"))
     if actor.sponsor:
         head.add_row(
             "Suspected sponsor",
-            _t(f"{country_name(actor.sponsor)} ({actor.sponsor}), {actor.sponsor_confidence} confidence"),
+            plain(f"{country_name(actor.sponsor)} ({actor.sponsor}), {actor.sponsor_confidence} confidence"),
         )
     else:
-        head.add_row("Suspected sponsor", _t("none recorded"))
+        head.add_row("Suspected sponsor", plain("none recorded"))
     for claim in actor.sponsor_claims:
         extra = f", attribution confidence {claim.confidence}" if claim.confidence else ""
-        head.add_row("", _t(f"{claim.source}: {country_name(claim.state)} ({claim.basis}{extra})"))
+        head.add_row("", plain(f"{claim.source}: {country_name(claim.state)} ({claim.basis}{extra})"))
     if actor.motivations:
-        head.add_row("Motivation", _t(", ".join(actor.motivations)))
+        head.add_row("Motivation", plain(", ".join(actor.motivations)))
     if actor.active_years:
         first, last = actor.active_years
-        head.add_row("Active", _t(f"{first}–{last}" if last != first else f"since {first}"))
+        head.add_row("Active", plain(f"{first}–{last}" if last != first else f"since {first}"))
     if actor.campaigns:
         names = [f"{c} {kb.campaigns[c].name}" if c in kb.campaigns else c for c in actor.campaigns]
-        head.add_row("Campaigns", _t(", ".join(names)))
+        head.add_row("Campaigns", plain(", ".join(names)))
     parts: list[Any] = [head, _names_table(actor)]
     parts.append(_ranked(kb, actor.techniques, "techniques", limit))
     parts.append(_ranked(kb, actor.software, "software", limit))
@@ -115,7 +112,7 @@ def actor_view(kb: KnowledgeBase, actor: Actor, limit: int = 15) -> Group:
         victims.add_column("countries")
         victims.add_column("sectors")
         countries = ", ".join(sorted(country_name(c) for c in actor.victim_countries))
-        victims.add_row(_t(countries), _t(", ".join(actor.victim_sectors)))
+        victims.add_row(plain(countries), plain(", ".join(actor.victim_sectors)))
         parts.append(victims)
     if actor.related:
         related = Table(title="Related actors", title_justify="left")
@@ -123,10 +120,10 @@ def actor_view(kb: KnowledgeBase, actor: Actor, limit: int = 15) -> Group:
         related.add_column("actor")
         for other, kind in actor.related:
             name = kb.actors[other].name if other in kb.actors else other
-            related.add_row(_t(kind), _t(f"{name} ({other})"))
+            related.add_row(plain(kind), plain(f"{name} ({other})"))
         parts.append(related)
     if actor.merge_reasons:
-        parts.append(Panel(_t("\n".join(actor.merge_reasons)), title="Why these names are one actor"))
+        parts.append(Panel(plain("\n".join(actor.merge_reasons)), title="Why these names are one actor"))
     return Group(*parts)
 
 
@@ -149,9 +146,13 @@ def compare_view(kb: KnowledgeBase, result: dict[str, Any]) -> Group:
             record = lookup.get(ident)
             return f"{ident} {record.name}" if record else ident
 
-        table.add_row("common to all", _t(len(data["common"])), _t(", ".join(map(label, data["common"]))))
+        table.add_row(
+            "common to all", plain(len(data["common"])), plain(", ".join(map(label, data["common"])))
+        )
         for actor_id, items in data["unique"].items():
-            table.add_row(_t(f"only {names[actor_id]}"), _t(len(items)), _t(", ".join(map(label, items))))
+            table.add_row(
+                plain(f"only {names[actor_id]}"), plain(len(items)), plain(", ".join(map(label, items)))
+            )
         parts.append(table)
     return Group(*parts)
 
@@ -163,7 +164,7 @@ def conflicts_view(conflicts: list[Conflict]) -> Table:
     table.add_column("name")
     table.add_column("detail")
     for conflict in conflicts:
-        table.add_row(_t(conflict.kind), _t(conflict.subject), _t(conflict.detail))
+        table.add_row(plain(conflict.kind), plain(conflict.subject), plain(conflict.detail))
     return table
 
 
@@ -173,5 +174,5 @@ def search_view(hits: list[SearchHit]) -> Table:
     for column in ("kind", "id", "name", "matched", "score"):
         table.add_column(column)
     for hit in hits:
-        table.add_row(_t(hit.kind), _t(hit.id), _t(hit.name), _t(hit.matched), _t(hit.score))
+        table.add_row(plain(hit.kind), plain(hit.id), plain(hit.name), plain(hit.matched), plain(hit.score))
     return table
