@@ -51,6 +51,7 @@ conformance: $(VENV)/.installed-test kb
 bench: kb
 	$(BIN)/python benchmarks/kb_load.py
 	$(BIN)/python benchmarks/attribution.py
+	$(BIN)/python benchmarks/hunt.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

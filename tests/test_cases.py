@@ -89,7 +89,7 @@ def test_binary_junk_and_missing_files(tmp_path: Path) -> None:
         load_case(junk)
     with pytest.raises(CaseError, match="file not found"):
         load_case(tmp_path / "none.yml")
-    with pytest.raises(CaseError, match="is a directory"):
+    with pytest.raises(CaseError, match="not a case directory"):
         load_case(tmp_path)
 
 

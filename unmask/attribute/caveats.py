@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -82,15 +82,23 @@ def caveats(analysis: Analysis, flags: list[tuple[int, str]], leading: list[int]
             f"thin evidence: {len(scores.items)} comparable item(s), too few to tell actors apart; "
             "treat any lead as provisional until more evidence is added"
         )
+    # One warning per unresolved value, however many observations (hosts, phases) carry it.
+    grouped: dict[str, list[Any]] = {}
     for miss in analysis.unresolved:
+        grouped.setdefault(f"{miss.observation.kind.value}:{miss.observation.value}", []).append(miss)
+    for misses in grouped.values():
+        miss = misses[0]
         hint = (
             f" (closest: {', '.join(miss.suggestions)})"
             if miss.suggestions and "did you mean" not in miss.reason
             else ""
         )
-        warnings.append(
-            f"unresolved: observation {miss.index} {miss.observation.value!r}: {miss.reason}{hint}"
+        where = (
+            f"observation {miss.index}"
+            if len(misses) == 1
+            else f"observations {', '.join(str(m.index) for m in misses[:3])}{' …' if len(misses) > 3 else ''} ({len(misses)} in all)"
         )
+        warnings.append(f"unresolved: {where} {miss.observation.value!r}: {miss.reason}{hint}")
     for row in leading:
         details = _alias_conflicts(analysis.index.kb, actors[row])
         if details:

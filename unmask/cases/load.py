@@ -14,6 +14,7 @@ from typing import Any
 import jsonschema
 import yaml
 
+from unmask.cases.directory import load_case_dir
 from unmask.cases.schema import CASE_SCHEMA, OPTIONAL_FIELDS, SHORTHAND
 from unmask.errors import CaseError, Location
 from unmask.model import Case, Observation, ObservationKind, Provenance, Tlp
@@ -157,10 +158,10 @@ def parse_case(data: bytes, origin: str = "<case>", default_id: str = "case") ->
 
 
 def load_case(path: Path) -> Case:
-    """Load a case file (YAML, JSON or STIX 2.1 bundle)."""
+    """Load a case file (YAML, JSON or STIX 2.1 bundle) or a case directory written by a hunt."""
     try:
         if path.is_dir():
-            raise CaseError("is a directory; give a case file (YAML, JSON or STIX bundle)", Location(path))
+            return load_case_dir(path)
         size = path.stat().st_size
         if size > _MAX_CASE_BYTES:
             raise CaseError(f"case file is {size // 2**20} MiB; the limit is 64 MiB", Location(path))

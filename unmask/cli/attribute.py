@@ -38,7 +38,10 @@ def kb_without(kb: KnowledgeBase, names: list[str]) -> KnowledgeBase:
 @user_errors
 def attribute_command(
     case: Annotated[
-        Path, typer.Argument(help="A case file: YAML or JSON (docs/case-format.md) or a STIX 2.1 bundle.")
+        Path,
+        typer.Argument(
+            help="A case file (YAML or JSON, docs/case-format.md), a STIX 2.1 bundle, or a case directory from `unmask hunt`."
+        ),
     ],
     top: Annotated[int, typer.Option("--top", min=1, max=50, help="How many actor hypotheses to list.")] = 5,
     output: Annotated[str, typer.Option("--format", help="table, json or md.")] = "table",

@@ -1,0 +1,241 @@
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.evidence import SYSMON, process, rule, win_event, write_jsonl, write_rule
+from unmask.cases import load_case
+from unmask.cli import app
+from unmask.detect.findings import read_findings
+from unmask.detect.hunt import hunt
+from unmask.detect.sigma.correlation import Correlation, Hit, evaluate
+from unmask.model import ObservationKind
+
+runner = CliRunner()
+PROC = "    product: windows\n    category: process_creation"
+SECURITY = "    product: windows\n    service: security"
+
+
+def _failed_logons(times: list[str], ip: str, users: list[str]) -> list[dict[str, object]]:
+    return [
+        win_event(
+            4625,
+            "Security",
+            {"IpAddress": ip, "TargetUserName": user, "LogonType": 3},
+            time=t,
+            computer="dc01",
+            record=i,
+        )
+        for i, (t, user) in enumerate(zip(times, users, strict=True))
+    ]
+
+
+@pytest.fixture
+def evidence(tmp_path: Path) -> Path:
+    folder = tmp_path / "evidence"
+    events = [
+        win_event(
+            1,
+            SYSMON,
+            process("C:\\Windows\\System32\\whoami.exe", "whoami /all"),
+            time="2024-03-01T10:00:00Z",
+            computer="ws01",
+        ),
+        win_event(
+            1,
+            SYSMON,
+            process("C:\\Windows\\System32\\cmd.exe", 'cmd /c =HYPERLINK("x")'),
+            time="2024-03-01T10:05:00Z",
+            computer="ws02",
+        ),
+    ]
+    write_jsonl(folder / "sysmon.jsonl", events)
+    times = [f"2024-03-01T11:00:{s:02d}Z" for s in (0, 10, 20, 30, 40)]
+    write_jsonl(folder / "security.jsonl", _failed_logons(times, "203.0.113.9", ["a", "b", "c", "d", "e"]))
+    return folder
+
+
+@pytest.fixture
+def rules(tmp_path: Path) -> Path:
+    folder = tmp_path / "rules"
+    write_rule(
+        folder,
+        "whoami",
+        rule(
+            "aaaaaaaa-0000-0000-0000-000000000001",
+            "Whoami",
+            PROC,
+            "    sel:\n        Image|endswith: '\\whoami.exe'\n    condition: sel",
+            tags="attack.discovery attack.t1033",
+        ),
+    )
+    write_rule(
+        folder,
+        "cmd",
+        rule(
+            "aaaaaaaa-0000-0000-0000-000000000002",
+            "Cmd",
+            PROC,
+            "    sel:\n        Image|endswith: '\\cmd.exe'\n    condition: sel",
+            tags="attack.t1059.003",
+            level="low",
+        ),
+    )
+    base = rule(
+        "aaaaaaaa-0000-0000-0000-000000000003",
+        "Failed logon",
+        SECURITY,
+        "    sel:\n        EventID: 4625\n    condition: sel",
+        level="informational",
+    )
+    correlation = (
+        "title: Password spraying\nid: aaaaaaaa-0000-0000-0000-000000000004\nlevel: high\nstatus: test\n"
+        "tags:\n    - attack.t1110.003\ncorrelation:\n    type: value_count\n    rules:\n        - aaaaaaaa-0000-0000-0000-000000000003\n"
+        "    group-by:\n        - IpAddress\n    timespan: 1m\n    condition:\n        gte: 4\n        field: TargetUserName\n"
+    )
+    write_rule(folder, "spray", base + "---\n" + correlation)
+    write_rule(folder, "broken", "title: [\n")
+    return folder
+
+
+def test_hunt_writes_findings_observations_and_a_case(evidence: Path, rules: Path, tmp_path: Path) -> None:
+    result = hunt([evidence], [rules], tmp_path / "case", jobs=1)
+    assert result.ingest.total_events == 7
+    assert len(result.rules.correlations) == 1
+    assert [Path(p.path).name for p in result.rules.problems] == ["broken.yml"]
+    rows = list(read_findings(tmp_path / "case" / "findings.parquet"))
+    titles = sorted(r.title for r in rows)
+    assert titles == [
+        "Cmd",
+        "Failed logon",
+        "Failed logon",
+        "Failed logon",
+        "Failed logon",
+        "Failed logon",
+        "Password spraying",
+        "Whoami",
+    ]
+    spray = next(r for r in rows if r.title == "Password spraying")
+    assert (
+        spray.techniques == ("T1110.003",)
+        and spray.host == "dc01"
+        and spray.time == "2024-03-01T11:00:00.000000Z"
+    )
+    whoami = next(r for r in rows if r.title == "Whoami")
+    assert whoami.sha256 == result.case.evidence[str(evidence / "sysmon.jsonl")]
+    assert whoami.record == "1" and whoami.host == "ws01"
+
+    case = load_case(tmp_path / "case")  # what `unmask attribute CASE_DIR` reads
+    techniques = {(o.value, o.host) for o in case.observations if o.kind is ObservationKind.TECHNIQUE}
+    assert techniques == {("T1033", "ws01"), ("T1059.003", "ws02"), ("T1110.003", "dc01")}
+    obs = next(o for o in case.observations if o.value == "T1033")
+    assert obs.provenance is not None and obs.provenance.record == "1" and obs.confidence == 0.8
+    assert set(case.evidence) == {str(evidence / "sysmon.jsonl"), str(evidence / "security.jsonl")}
+
+
+def test_min_level_filters_the_evidence_for_attribution(evidence: Path, rules: Path, tmp_path: Path) -> None:
+    result = hunt([evidence], [rules], tmp_path / "case", jobs=1, min_level="high")
+    assert {o.value for o in result.case.observations} == {"T1033", "T1110.003"}
+
+
+def test_correlation_windows() -> None:
+    base = {
+        "id": "c",
+        "title": "c",
+        "level": "high",
+        "rules": ["r"],
+        "group_by": ["ip"],
+        "timespan": 60,
+        "op": "gte",
+        "count": 3,
+        "fieldref": None,
+        "techniques": (),
+    }
+    hits = [
+        Hit("r", f"2024-01-01T00:00:{s:02d}Z", {"ip": ip}, None)
+        for s, ip in ((0, "a"), (10, "a"), (20, "b"), (30, "a"), (50, "a"))
+    ]
+    fired = evaluate(Correlation(type="event_count", **base), hits)  # type: ignore[arg-type]
+    assert [len(w) for w in fired] == [4]
+    late = [*hits, Hit("r", "2024-01-01T00:05:00Z", {"ip": "a"}, None)]
+    assert len(evaluate(Correlation(type="event_count", **base), late)) == 1  # type: ignore[arg-type]
+    ordered = dict(base, rules=["x", "y"], group_by=[], count=2)
+    seq = [Hit("x", "2024-01-01T00:00:00Z", {}, None), Hit("y", "2024-01-01T00:00:30Z", {}, None)]
+    assert evaluate(Correlation(type="temporal_ordered", **ordered), seq)  # type: ignore[arg-type]
+    wrong_order = [seq[1], Hit("x", "2024-01-01T00:00:40Z", {}, None)]
+    assert not evaluate(Correlation(type="temporal_ordered", **ordered), wrong_order)  # type: ignore[arg-type]
+
+
+def test_cli_hunt_findings_timeline_and_attribute(evidence: Path, rules: Path, tmp_path: Path) -> None:
+    case = tmp_path / "case"
+    result = runner.invoke(
+        app, ["hunt", str(evidence), "--rules", str(rules), "--case", str(case), "--json", "--jobs", "1"]
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["findings"] == 8 and summary["by_level"]["high"] == 2 and summary["total_events"] == 7
+
+    out = runner.invoke(app, ["findings", str(case), "--format", "csv"])
+    assert out.exit_code == 0, out.output
+    table = list(csv.DictReader(io.StringIO(out.stdout)))
+    assert len(table) == 8 and {
+        "rule_id",
+        "title",
+        "techniques",
+        "time",
+        "host",
+        "file",
+        "sha256",
+        "record",
+    } <= set(table[0])
+
+    lines = runner.invoke(
+        app, ["timeline", str(case), "--format", "jsonl", "--min-level", "low"]
+    ).stdout.splitlines()
+    times = [json.loads(line)["time"] for line in lines]
+    assert times == sorted(times) and len(times) == 3
+
+    parquet = tmp_path / "f.parquet"
+    assert (
+        runner.invoke(app, ["findings", str(case), "--format", "parquet", "-o", str(parquet)]).exit_code == 0
+    )
+    import pyarrow.parquet as pq
+
+    exported = pq.read_table(parquet)
+    assert exported.num_rows == 8 and "sha256" in exported.column_names
+
+    bad = runner.invoke(app, ["timeline", str(tmp_path)])
+    assert bad.exit_code == 2 and "not a case directory" in bad.output
+
+
+def test_csv_export_defuses_formulas(tmp_path: Path) -> None:
+    from unmask.cli.hunt import _csv_cell
+
+    assert _csv_cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
+    assert _csv_cell("+1") == "'+1" and _csv_cell("plain") == "plain"
+    assert _csv_cell(["T1", "T2"]) == "T1;T2"
+
+
+def test_a_route_the_engine_cannot_run_is_reported_and_the_rest_run(
+    evidence: Path, rules: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import duckdb
+
+    from unmask.detect.engines import duckdb as engine_module
+
+    original = engine_module.DuckDBEngine._run_group
+
+    def failing(self, family, where, members, db):  # type: ignore[no-untyped-def]
+        if members[0][1].route.name == "security":
+            raise duckdb.OutOfMemoryException("Out of Memory Error: simulated")
+        return original(self, family, where, members, db)
+
+    monkeypatch.setattr(engine_module.DuckDBEngine, "_run_group", failing)
+    result = hunt([evidence], [rules], tmp_path / "case", jobs=1)
+    assert result.engine_problems and "route security" in result.engine_problems[0]
+    assert {"Whoami", "Cmd"} <= set(result.by_rule)

@@ -1,0 +1,204 @@
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import tarfile
+import zipfile
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.evidence import SYSMON, process, win_event, write_jsonl
+from unmask.errors import IngestError
+from unmask.ingest import Problems, ingest, parser, sniff
+from unmask.ingest.archive import ArchiveLimits, extract
+
+ZEEK_CONN = (
+    "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\tconn\n"
+    "#fields\tts\tuid\tid.orig_h\tid.resp_h\tid.resp_p\tservice\n"
+    "#types\ttime\tstring\taddr\taddr\tport\tstring\n"
+    "1709287200.5\tC1\t10.0.0.5\t203.0.113.9\t443\tssl\n"
+    "1709287201.0\tC2\t10.0.0.6\t198.51.100.7\t53\t-\n"
+    "broken line\n"
+    "#close\t2024-03-01-10-00-00\n"
+)
+AUTH_LOG = (
+    "Mar  1 10:00:00 web01 sshd[811]: Failed password for root from 203.0.113.9 port 4242 ssh2\n"
+    "Mar  1 10:00:05 web01 sshd[811]: Accepted password for deploy from 203.0.113.9 port 4243 ssh2\n"
+    "this is not syslog\n"
+)
+
+
+def _table(events: Path, family: str) -> list[dict[str, object]]:
+    rel = duckdb.sql(f"SELECT * FROM read_parquet('{events / family}/*.parquet', union_by_name=true)")
+    cols = rel.columns
+    return [dict(zip(cols, row, strict=True)) for row in rel.fetchall()]
+
+
+def test_sniff_recognises_formats_by_content(tmp_path: Path) -> None:
+    (tmp_path / "a.log").write_text(ZEEK_CONN)
+    (tmp_path / "b.txt").write_text(AUTH_LOG)
+    (tmp_path / "c.dat").write_text('{"a": 1}\n{"a": 2}\n')
+    (tmp_path / "d.txt").write_text("name,value\nx,1\ny,2\n")
+    (tmp_path / "e.bin").write_bytes(b"ElfFile\x00" + b"\x00" * 100)
+    (tmp_path / "f.txt").write_text("just some notes\n")
+    found = {p.name: sniff(p.read_bytes()[:8192], p) for p in tmp_path.iterdir()}
+    assert found == {
+        "a.log": "zeek",
+        "b.txt": "syslog",
+        "c.dat": "json",
+        "d.txt": "csv",
+        "e.bin": "evtx",
+        "f.txt": None,
+    }
+
+
+def test_ingest_writes_one_dataset_per_family_with_pointers_and_manifest(tmp_path: Path) -> None:
+    evidence = tmp_path / "evidence"
+    events = [win_event(1, SYSMON, process("C:\\x\\a.exe", "a.exe -x"), record=i) for i in range(1, 4)]
+    jsonl = write_jsonl(evidence / "sysmon.jsonl", events, bad_lines=(1,))
+    (evidence / "net").mkdir()
+    (evidence / "net" / "conn.log").write_text(ZEEK_CONN)
+    (evidence / "auth.log").write_text(AUTH_LOG)
+    (evidence / "notes.txt").write_text("plain notes\n")
+    report = ingest([evidence], tmp_path / "case" / "events", jobs=1)
+
+    assert report.events == {"windows": 3, "zeek": 2, "linux": 2}
+    assert report.skipped == 3  # one malformed JSON line, one bad Zeek line, one non-syslog line
+    by_name = {Path(f.name).name: f for f in report.files}
+    assert by_name["sysmon.jsonl"].sha256 == hashlib.sha256(jsonl.read_bytes()).hexdigest()
+    assert by_name["notes.txt"].format is None
+    positions = {str(p) for p in report.problems}
+    assert any("sysmon.jsonl:line 2" in p and "malformed JSON" in p for p in positions)
+    assert any("conn.log:line 10" in p for p in positions)
+
+    windows = _table(tmp_path / "case" / "events", "windows")
+    assert {r["_record"] for r in windows} == {"1", "3", "4"}  # line numbers in the file
+    assert all(r["_file"] == str(jsonl) and r["Image"] == "C:\\x\\a.exe" for r in windows)
+    zeek = _table(tmp_path / "case" / "events", "zeek")
+    assert {r["id.resp_h"] for r in zeek} == {"203.0.113.9", "198.51.100.7"}
+    assert all(r["_log"] == "conn" for r in zeek)
+    assert next(r for r in zeek if r["uid"] == "C2")["service"] is None  # unset field
+    linux = _table(tmp_path / "case" / "events", "linux")
+    assert {r["program"] for r in linux} == {"sshd"}
+
+
+def test_ingest_in_parallel_gives_the_same_events(tmp_path: Path) -> None:
+    evidence = tmp_path / "evidence"
+    for n in range(6):
+        write_jsonl(
+            evidence / f"f{n}.jsonl",
+            [win_event(1, SYSMON, process(f"C:\\{n}.exe", "x"), record=k) for k in range(50)],
+        )
+    serial = ingest([evidence], tmp_path / "a" / "events", jobs=1)
+    parallel = ingest([evidence], tmp_path / "b" / "events", jobs=2)
+    assert serial.events == parallel.events == {"windows": 300}
+    assert serial.manifest == parallel.manifest
+
+
+def test_corrupt_evtx_is_reported_not_fatal(tmp_path: Path) -> None:
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+    (evidence / "bad.evtx").write_bytes(b"ElfFile\x00" + bytes(range(256)) * 40)
+    write_jsonl(evidence / "ok.jsonl", [win_event(4624, "Security", {"LogonType": 3})])
+    report = ingest([evidence], tmp_path / "events", jobs=1)
+    assert report.events == {"windows": 1}
+    bad = next(f for f in report.files if f.name.endswith("bad.evtx"))
+    assert bad.format == "evtx" and bad.events == 0 and bad.problems
+    assert "bad.evtx" in str(bad.problems[0])
+
+
+def test_missing_input_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(IngestError, match="no such file"):
+        ingest([tmp_path / "nope"], tmp_path / "events", jobs=1)
+
+
+def test_json_shapes_winlogbeat_flat_windows_and_zeek(tmp_path: Path) -> None:
+    path = tmp_path / "mixed.json"
+    docs = [
+        {
+            "@timestamp": "2024-03-01T10:00:00Z",
+            "winlog": {
+                "channel": "Security",
+                "event_id": 4688,
+                "computer_name": "h1",
+                "event_data": {"NewProcessName": "C:\\a.exe"},
+            },
+        },
+        {"EventID": 1, "Channel": SYSMON, "Image": "C:\\b.exe", "UtcTime": "2024-03-01 10:00:01.000"},
+        {"_path": "dns", "ts": 1709287200.0, "uid": "C9", "query": "evil.example"},
+        {"message": "hello", "host": {"name": "h2"}},
+    ]
+    path.write_text(json.dumps(docs))  # one JSON document holding an array
+    problems = Problems(str(path))
+    rows = list(parser("json").parse(path, problems))
+    assert [r["_family"] for r in rows] == ["windows", "windows", "zeek", "generic"]
+    assert (
+        rows[0]["EventID"] == "4688" and rows[0]["_host"] == "h1" and rows[0]["NewProcessName"] == "C:\\a.exe"
+    )
+    assert rows[1]["_ts"] == "2024-03-01T10:00:01.000000Z"
+    assert rows[2]["_log"] == "dns" and rows[2]["query"] == "evil.example"
+    assert rows[3]["host.name"] == "h2" and rows[3]["_host"] == "h2"
+    assert problems.skipped == 0
+
+
+def test_csv_rows_keep_their_line_numbers(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text(
+        "TimeCreated,EventID,Channel,Computer\n2024-03-01 10:00:00,4625,Security,dc1\nbad,row\n2024-03-01 10:00:01,4624,Security,dc1\n"
+    )
+    problems = Problems(str(path))
+    rows = list(parser("csv").parse(path, problems))
+    assert [r["_record"] for r in rows] == ["2", "4"]
+    assert rows[0]["_family"] == "windows" and rows[0]["_host"] == "dc1"
+    assert problems.skipped == 1 and "line 3" in str(problems.kept[0])
+
+
+def _zip(path: Path, members: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
+def test_zip_members_cannot_escape_and_bombs_are_refused(tmp_path: Path) -> None:
+    archive = _zip(
+        tmp_path / "e.zip",
+        {
+            "../evil.txt": b"x",
+            "/abs.txt": b"x",
+            "logs/ok.jsonl": b'{"a": 1}\n',
+            "big.bin": b"\x00" * (8 * 1024 * 1024),
+        },
+    )
+    problems = Problems(str(archive))
+    out = tmp_path / "out"
+    kept = list(extract(archive, "zip", out, problems, ArchiveLimits(max_ratio=100.0)))
+    assert [name for _, name in kept] == ["logs/ok.jsonl"]
+    messages = " ".join(str(p) for p in problems.kept)
+    assert "../evil.txt" in messages and "/abs.txt" in messages and "compression ratio" in messages
+    assert not (tmp_path / "evil.txt").exists()
+    assert all(p.resolve().is_relative_to(out.resolve()) for p in out.rglob("*"))
+
+
+def test_tar_links_are_refused_and_archives_are_ingested(tmp_path: Path) -> None:
+    archive = tmp_path / "e.tar.gz"
+    payload = (json.dumps(win_event(1, SYSMON, process("C:\\t.exe", "t"))) + "\n").encode()
+    with tarfile.open(archive, "w:gz") as tar:
+        info = tarfile.TarInfo("logs/sysmon.jsonl")
+        info.size = len(payload)
+        tar.addfile(info, io.BytesIO(payload))
+        link = tarfile.TarInfo("logs/passwd")
+        link.type = tarfile.SYMTYPE
+        link.linkname = "/etc/passwd"
+        tar.addfile(link)
+    report = ingest([archive], tmp_path / "case" / "events", jobs=1)
+    assert report.events == {"windows": 1}
+    names = [f.name for f in report.files]
+    assert f"{archive}!logs/sysmon.jsonl" in names
+    archive_result = next(f for f in report.files if f.name == str(archive))
+    assert archive_result.format == "archive:gz"
+    assert any("link" in p.message for p in archive_result.problems)
+    assert not (tmp_path / "case" / ".extract").exists()

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from unmask.ingest.fields import flatten_into, iso_utc, windows_row
+
+
+def test_iso_utc_accepts_the_shapes_logs_use() -> None:
+    assert iso_utc("2024-03-01T10:00:00.1234567Z") == "2024-03-01T10:00:00.123456Z"
+    assert iso_utc("2024-03-01 10:00:00.5") == "2024-03-01T10:00:00.500000Z"
+    assert iso_utc("2024-03-01T12:00:00+02:00") == "2024-03-01T10:00:00.000000Z"
+    assert iso_utc("2025-12-11T06:17:19.7725453Z UTC") == "2025-12-11T06:17:19.772545Z"
+    assert iso_utc(1709287200) == "2024-03-01T10:00:00.000000Z"
+    assert iso_utc("1709287200.25") == "2024-03-01T10:00:00.250000Z"
+    assert iso_utc("yesterday") is None
+    assert iso_utc("") is None
+
+
+def test_windows_row_flattens_system_eventdata_and_userdata() -> None:
+    doc = {
+        "Event": {
+            "System": {
+                "Provider": {"#attributes": {"Name": "Microsoft-Windows-Eventlog", "Guid": "{x}"}},
+                "EventID": {"#attributes": {"Qualifiers": 0}, "#text": 1102},
+                "Channel": "Security",
+                "Computer": "dc01",
+                "TimeCreated": {"#attributes": {"SystemTime": "2024-01-02T03:04:05Z"}},
+                "Security": {"#attributes": {"UserID": "S-1-5-18"}},
+            },
+            "EventData": {"Source Name": "Real-Time Protection", "Flag": True, "Count": 3, "Empty": None},
+            "UserData": {"LogFileCleared": {"SubjectUserName": "alice", "Items": ["a", "b"]}},
+        }
+    }
+    row = windows_row(doc)
+    assert row["EventID"] == "1102"
+    assert row["Provider_Name"] == "Microsoft-Windows-Eventlog"
+    assert row["Channel"] == "Security"
+    assert row["_host"] == "dc01"
+    assert row["_ts"] == "2024-01-02T03:04:05.000000Z"
+    assert row["SourceName"] == "Real-Time Protection"  # spaces removed, as Sigma spells it
+    assert row["Flag"] == "true"
+    assert row["Count"] == "3"
+    assert "Empty" not in row
+    assert row["SubjectUserName"] == "alice"
+    assert row["Items"] == "a\nb"
+    assert row["SecurityUserID"] == "S-1-5-18"
+
+
+def test_generic_flatten_joins_keys_with_dots() -> None:
+    row: dict[str, str] = {}
+    flatten_into(row, {"process": {"command_line": "x", "args": ["a", "b"]}, "n": 1}, None, dotted=True)
+    assert row == {"process.command_line": "x", "process.args": "a\nb", "n": "1"}

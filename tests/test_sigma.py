@@ -1,0 +1,223 @@
+"""Sigma semantics: each modifier SigmaHQ uses, over events the test writes itself."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+import pytest
+
+from tests.evidence import SYSMON, process, rule, win_event, write_jsonl, write_rule
+from unmask.detect.engines.duckdb import DuckDBEngine
+from unmask.detect.sigma.rules import load_rules
+from unmask.ingest import ingest
+
+PROC = "    product: windows\n    category: process_creation"
+
+EVENTS = [
+    # JSON lines: an event's pointer is its line (1..6; the Security event below is line 7)
+    process("C:\\Windows\\System32\\cmd.exe", "cmd.exe /c whoami", User="CORP\\alice"),
+    process(
+        "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
+        "powershell -enc " + base64.b64encode("Invoke-Mimikatz".encode("utf-16-le")).decode(),
+    ),
+    process("C:\\Tools\\100%_sure.exe", "100%_sure.exe it's 'quoted'", User="CORP\\bob"),
+    process(
+        "C:\\Windows\\System32\\net.exe", "net.exe user /domain", ParentImage="C:\\Windows\\System32\\net.exe"
+    ),
+    process(
+        "C:\\Windows\\System32\\rundll32.exe",
+        "rundll32.exe –exec payload.dll",
+        DestinationIp="10.1.2.3",
+        Count="12",
+    ),
+    process("C:\\Windows\\System32\\certutil.exe", "CERTUTIL -urlcache -f http://x", IntegrityLevel="High"),
+]
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> DuckDBEngine:
+    root = tmp_path_factory.mktemp("sigma")
+    events = [win_event(1, SYSMON, data, record=i + 1) for i, data in enumerate(EVENTS)]
+    events.append(
+        win_event(
+            4688,
+            "Security",
+            {"NewProcessName": "C:\\Windows\\System32\\cmd.exe", "CommandLine": "cmd.exe /c whoami"},
+            record=99,
+        )
+    )
+    write_jsonl(root / "ev" / "sysmon.jsonl", events)
+    ingest([root / "ev"], root / "case" / "events", jobs=1)
+    with DuckDBEngine(root / "case" / "events", threads=1) as db:
+        yield db
+
+
+def _matches(engine: DuckDBEngine, tmp_path: Path, detection: str, logsource: str = PROC) -> set[str]:
+    write_rule(
+        tmp_path / "rules", "r", rule("11111111-1111-1111-1111-111111111111", "t", logsource, detection)
+    )
+    rules = load_rules([tmp_path / "rules"])
+    assert not rules.problems, rules.problems
+    return {hit.record for hit in engine.run(rules.rules)}
+
+
+CASES = {
+    "plain equality is case-insensitive": (
+        "    sel:\n        Image: 'c:\\windows\\system32\\CMD.EXE'\n    condition: sel",
+        {"1", "7"},
+    ),
+    "endswith": ("    sel:\n        Image|endswith: '\\net.exe'\n    condition: sel", {"4"}),
+    "startswith": ("    sel:\n        CommandLine|startswith: 'CERTutil'\n    condition: sel", {"6"}),
+    "contains with all": (
+        "    sel:\n        CommandLine|contains|all:\n            - 'net'\n            - '/domain'\n    condition: sel",
+        {"4"},
+    ),
+    "contains list is any": (
+        "    sel:\n        CommandLine|contains:\n            - 'whoami'\n            - 'urlcache'\n    condition: sel",
+        {"1", "6", "7"},
+    ),
+    "wildcards in values": (
+        "    sel:\n        Image: 'C:\\Windows\\\\*\\ne?.exe'\n    condition: sel",
+        {"4"},
+    ),
+    "percent, underscore and quotes are literal": (
+        '    sel:\n        CommandLine|contains: "100%_sure.exe it\'s"\n    condition: sel',
+        {"3"},
+    ),
+    "underscore does not match any character": (
+        "    sel:\n        CommandLine|contains: 'cmd_exe'\n    condition: sel",
+        set(),
+    ),
+    "re is case-sensitive": ("    sel:\n        CommandLine|re: '^CERTUTIL\\s'\n    condition: sel", {"6"}),
+    "re with i flag": ("    sel:\n        CommandLine|re|i: '^certutil\\s'\n    condition: sel", {"6"}),
+    "cidr": ("    sel:\n        DestinationIp|cidr: '10.0.0.0/8'\n    condition: sel", {"5"}),
+    "windash matches the en dash": (
+        "    sel:\n        CommandLine|windash|contains: '-exec'\n    condition: sel",
+        {"5"},
+    ),
+    "base64offset utf16le": (
+        "    sel:\n        CommandLine|wide|base64offset|contains: 'Invoke-Mimikatz'\n    condition: sel",
+        {"2"},
+    ),
+    "exists": ("    sel:\n        IntegrityLevel|exists: true\n    condition: sel", {"6"}),
+    "fieldref": ("    sel:\n        ParentImage|fieldref: Image\n    condition: sel", {"4"}),
+    "numeric comparison": ("    sel:\n        Count|gte: 10\n    condition: sel", {"5"}),
+    "not over a missing field counts as not matching": (
+        "    sel:\n        Image|endswith: '.exe'\n    filter:\n        User|endswith: '\\alice'\n    condition: sel and not filter",
+        {"2", "3", "4", "5", "6", "7"},
+    ),
+    "cased": ("    sel:\n        CommandLine|cased|contains: 'CERTUTIL'\n    condition: sel", {"6"}),
+    "1 of with keywords-free selections": (
+        "    sel_a:\n        Image|endswith: '\\cmd.exe'\n    sel_b:\n        Image|endswith: '\\certutil.exe'\n    condition: 1 of sel_*",
+        {"1", "6", "7"},
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_modifier_semantics(name: str, engine: DuckDBEngine, tmp_path: Path) -> None:
+    detection, expected = CASES[name]
+    assert _matches(engine, tmp_path, detection) == expected
+
+
+def test_keywords_search_the_whole_event(engine: DuckDBEngine, tmp_path: Path) -> None:
+    detection = "    keywords:\n        - 'payload.dll'\n    condition: keywords"
+    assert _matches(engine, tmp_path, detection, "    product: windows") == {"5"}
+
+
+def test_security_4688_route_maps_field_names(engine: DuckDBEngine, tmp_path: Path) -> None:
+    write_rule(
+        tmp_path / "rules",
+        "r",
+        rule(
+            "22222222-2222-2222-2222-222222222222",
+            "t",
+            PROC,
+            "    sel:\n        Image|endswith: '\\cmd.exe'\n    condition: sel",
+        ),
+    )
+    rules = load_rules([tmp_path / "rules"])
+    routes = {r.route.name: r for r in rules.rules[0].routes}
+    assert set(routes) == {"sysmon/process_creation", "security/process_creation"}
+    assert '"NewProcessName"' in routes["security/process_creation"].sql.replace("__lc_", "")
+    hits = list(engine.run(rules.rules))
+    assert {h.record for h in hits} == {"1", "7"}
+
+
+def test_bad_rules_are_reported_and_the_rest_load(tmp_path: Path) -> None:
+    folder = tmp_path / "rules"
+    write_rule(
+        folder,
+        "good",
+        rule(
+            "33333333-3333-3333-3333-333333333333",
+            "good",
+            PROC,
+            "    sel:\n        Image: x\n    condition: sel",
+            tags="attack.execution attack.t1059.001 attack.s0002",
+        ),
+    )
+    write_rule(folder, "broken", "title: [unclosed\n")
+    write_rule(
+        folder,
+        "nocond",
+        "title: no condition\nlogsource:\n    product: windows\ndetection:\n    sel:\n        a: b\n",
+    )
+    write_rule(
+        folder,
+        "lookbehind",
+        rule(
+            "44444444-4444-4444-4444-444444444444",
+            "re2",
+            PROC,
+            "    sel:\n        CommandLine|re: '(?<=a)b'\n    condition: sel",
+        ),
+    )
+    write_rule(
+        folder,
+        "mac",
+        rule(
+            "55555555-5555-5555-5555-555555555555",
+            "mac",
+            "    product: macos\n    category: process_creation",
+            "    sel:\n        Image: x\n    condition: sel",
+        ),
+    )
+    rules = load_rules([folder])
+    assert [r.title for r in rules.rules] == ["good"]
+    assert rules.rules[0].techniques == ("T1059.001",) and rules.rules[0].software == ("S0002",)
+    problems = {Path(p.path).name: p.message for p in rules.problems}
+    assert set(problems) == {"broken.yml", "nocond.yml", "lookbehind.yml"}
+    assert "not supported" in problems["lookbehind.yml"]
+    assert [r.title for r in rules.unrouted] == ["mac"]
+
+
+def test_compiled_rules_are_cached_by_file_hash(tmp_path: Path) -> None:
+    folder = tmp_path / "rules"
+    write_rule(
+        folder,
+        "a",
+        rule(
+            "66666666-6666-6666-6666-666666666666",
+            "a",
+            PROC,
+            "    sel:\n        Image: x\n    condition: sel",
+        ),
+    )
+    cache = tmp_path / "cache.json"
+    first = load_rules([folder], cache=cache)
+    assert cache.is_file()
+    second = load_rules([folder], cache=cache)
+    assert [r.to_dict() for r in first.rules] == [r.to_dict() for r in second.rules]
+    write_rule(
+        folder,
+        "a",
+        rule(
+            "66666666-6666-6666-6666-666666666666",
+            "a changed",
+            PROC,
+            "    sel:\n        Image: y\n    condition: sel",
+        ),
+    )
+    assert load_rules([folder], cache=cache).rules[0].title == "a changed"

@@ -1,0 +1,281 @@
+"""``unmask hunt``, ``unmask findings``, ``unmask timeline``: logs and rules to findings."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from unmask.cases.directory import FINDINGS_FILE, load_case_dir
+from unmask.cli.common import console, emit_json, err_console, plain, user_errors
+from unmask.detect.findings import LEVEL_ORDER, FindingRow, read_findings
+from unmask.detect.hunt import HuntResult, hunt
+from unmask.errors import CaseError, ConfigError, Location
+
+__all__ = ["findings_command", "hunt_command", "timeline_command"]
+
+_STAGES = {
+    "parse": "parsing evidence (bytes)",
+    "rules": "compiling rules (files)",
+    "detect": "detecting (rule routes)",
+}
+
+
+@user_errors
+def hunt_command(
+    evidence: Annotated[
+        list[Path],
+        typer.Argument(help="Evidence files or folders: EVTX, JSON lines, Zeek, CSV, syslog, zip/tar.gz."),
+    ],
+    rules: Annotated[
+        list[Path], typer.Option("--rules", help="A Sigma rule folder or file (repeat for more).")
+    ],
+    case: Annotated[
+        Path | None, typer.Option("--case", help="Case directory to write (default: ./case-<time>).")
+    ] = None,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", min=1, help="Parallel workers (default: all cores).")
+    ] = None,
+    min_level: Annotated[
+        str, typer.Option("--min-level", help="Lowest rule level that becomes attribution evidence.")
+    ] = "low",
+    memory_limit: Annotated[
+        str,
+        typer.Option("--memory-limit", help="DuckDB memory limit (it spills to disk beyond it), e.g. 1GB."),
+    ] = "512MB",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    top: Annotated[int, typer.Option("--top", min=1, help="Rows per summary table.")] = 10,
+) -> None:
+    """Ingest evidence, run Sigma rules over it and write a case directory.
+
+    Example: unmask hunt logs/ --rules sigma/rules/windows --case case-01
+    """
+    if min_level not in LEVEL_ORDER:
+        raise ConfigError(f"--min-level {min_level!r}: choose one of {', '.join(LEVEL_ORDER)}")
+    target = case or Path(f"case-{datetime.now(tz=UTC).strftime('%Y%m%d-%H%M%S')}")
+    if target.exists() and not target.is_dir():
+        raise CaseError("exists and is not a directory", Location(target))
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
+        console=err_console, transient=True, disable=as_json or not err_console.is_terminal,
+    ) as progress:  # fmt: skip
+        tasks: dict[str, TaskID] = {}
+
+        def step(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = progress.add_task(_STAGES.get(stage, stage), total=total or None)
+            progress.update(tasks[stage], completed=done, total=total or None)
+
+        result = hunt(
+            evidence, rules, target, jobs=jobs, progress=step, min_level=min_level, memory_limit=memory_limit
+        )
+    if as_json:
+        emit_json(result.summary())
+        return
+    _print_summary(result, top)
+
+
+def _counter_table(title: str, counts: dict[str, int], top: int, label: str) -> Table:
+    table = Table(title=title, title_justify="left")
+    table.add_column(label, overflow="fold")
+    table.add_column("findings", justify="right")
+    for key, value in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:top]:
+        table.add_row(plain(key), str(value))
+    return table
+
+
+def _print_summary(result: HuntResult, top: int) -> None:
+    report = result.ingest
+    families = ", ".join(f"{k} {v:,}" for k, v in sorted(report.events.items())) or "none"
+    console.print(
+        plain(
+            f"{report.total_events:,} events ({families}) from {len(report.files)} files; {report.skipped:,} records skipped"
+        )
+    )
+    if report.unrecognised:
+        console.print(
+            plain(
+                f"{len(report.unrecognised)} files not recognised as evidence (see hunt.json), e.g. {report.unrecognised[0]}"
+            )
+        )
+    for problem in report.problems[:5]:
+        console.print(plain(f"warning: {problem}"), style="yellow")
+    if len(report.problems) > 5:
+        console.print(
+            plain(f"... {len(report.problems) - 5} more problems in {result.case_dir / 'hunt.json'}"),
+            style="yellow",
+        )
+    rules = result.rules
+    console.print(
+        plain(
+            f"{len(rules.rules):,} rules compiled from {rules.files:,} files, {len(rules.correlations)} correlations; "
+            f"{len(rules.unrouted)} rules have no events source here; {len(rules.problems)} rules could not be used"
+        )
+    )
+    for rule_problem in rules.problems[:5]:
+        console.print(plain(f"rule: {rule_problem}"), style="yellow")
+    for engine_problem in result.engine_problems:
+        console.print(plain(f"error: {engine_problem}"), style="red")
+    levels = {k: result.by_level[k] for k in LEVEL_ORDER if k in result.by_level}
+    console.print(_counter_table("Findings by level", levels, len(levels), "level"))
+    console.print(_counter_table("Findings by technique", result.by_technique, top, "technique"))
+    console.print(_counter_table("Findings by host", result.by_host, top, "host"))
+    console.print(_counter_table("Findings by rule", result.by_rule, top, "rule"))
+    console.print(
+        plain(
+            f"{result.findings:,} findings, {len(result.case.observations)} observations -> {result.case_dir}  "
+            f"(next: unmask timeline {result.case_dir}; unmask attribute {result.case_dir})"
+        )
+    )
+
+
+def _rows(case: Path, min_level: str) -> Iterator[FindingRow]:
+    load_case_dir(case)  # a clear error when it is not a case directory
+    path = case / FINDINGS_FILE
+    if not path.is_file():
+        raise CaseError(f"no {FINDINGS_FILE}; this case was not made by `unmask hunt`", Location(case))
+    allowed = set(LEVEL_ORDER[: LEVEL_ORDER.index(min_level) + 1])
+    return (row for row in read_findings(path) if row.level in allowed)
+
+
+def _record(row: FindingRow) -> dict[str, Any]:
+    return {
+        "rule_id": row.rule_id,
+        "title": row.title,
+        "level": row.level,
+        "techniques": list(row.techniques),
+        "time": row.time,
+        "host": row.host,
+        "file": row.file,
+        "sha256": row.sha256,
+        "record": row.record,
+    }
+
+
+def _csv_cell(value: object) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula (log text is attacker-controlled)."""
+    text = "" if value is None else ";".join(value) if isinstance(value, list) else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _write(rows: Iterator[FindingRow], fmt: str, output: Path | None) -> int:
+    count = 0
+    if fmt == "parquet":
+        if output is None:
+            raise ConfigError("--format parquet needs --output FILE")
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        records = [_record(r) for r in rows]
+        count = len(records)
+        from unmask.knowledge.home import atomic_write
+
+        buffer = pa.BufferOutputStream()
+        pq.write_table(
+            pa.Table.from_pylist(records) if records else pa.table({"rule_id": pa.array([], pa.string())}),
+            buffer,
+        )
+        atomic_write(output, buffer.getvalue().to_pybytes())
+        return count
+    buffer = io.StringIO()
+    stream: Any = buffer if output is not None else sys.stdout
+    if fmt == "csv":
+        writer = csv.writer(stream)
+        columns = ["rule_id", "title", "level", "techniques", "time", "host", "file", "sha256", "record"]
+        writer.writerow(columns)
+        for row in rows:
+            record = _record(row)
+            writer.writerow([_csv_cell(record[c]) for c in columns])
+            count += 1
+    else:
+        for row in rows:
+            stream.write(json.dumps(_record(row), ensure_ascii=False) + "\n")
+            count += 1
+    if output is not None:
+        from unmask.knowledge.home import atomic_write
+
+        atomic_write(output, buffer.getvalue().encode())
+    return count
+
+
+@user_errors
+def findings_command(
+    case: Annotated[Path, typer.Argument(help="A case directory written by `unmask hunt`.")],
+    fmt: Annotated[str, typer.Option("--format", help="csv, jsonl or parquet.")] = "jsonl",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file (stdout if omitted).")
+    ] = None,
+    min_level: Annotated[
+        str, typer.Option("--min-level", help="Only findings of this level or above.")
+    ] = "informational",
+) -> None:
+    """Export a case's findings: rule, techniques, time, host, evidence file and SHA-256, record.
+
+    Example: unmask findings case-01 --format csv -o findings.csv
+    """
+    if fmt not in ("csv", "jsonl", "parquet"):
+        raise ConfigError(f"--format {fmt!r}: choose csv, jsonl or parquet")
+    if min_level not in LEVEL_ORDER:
+        raise ConfigError(f"--min-level {min_level!r}: choose one of {', '.join(LEVEL_ORDER)}")
+    count = _write(_rows(case, min_level), fmt, output)
+    if output is not None:
+        err_console.print(f"wrote {count} findings to {output}", markup=False, highlight=False)
+
+
+@user_errors
+def timeline_command(
+    case: Annotated[Path, typer.Argument(help="A case directory written by `unmask hunt`.")],
+    fmt: Annotated[str, typer.Option("--format", help="table, csv or jsonl.")] = "table",
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=1, help="Only the first N findings in time.")
+    ] = None,
+    min_level: Annotated[
+        str, typer.Option("--min-level", help="Only findings of this level or above.")
+    ] = "low",
+    host: Annotated[str | None, typer.Option("--host", help="Only this host.")] = None,
+) -> None:
+    """The case's findings in time order (undated findings last).
+
+    Example: unmask timeline case-01 --min-level high
+    """
+    if fmt not in ("table", "csv", "jsonl"):
+        raise ConfigError(f"--format {fmt!r}: choose table, csv or jsonl")
+    if min_level not in LEVEL_ORDER:
+        raise ConfigError(f"--min-level {min_level!r}: choose one of {', '.join(LEVEL_ORDER)}")
+    rows = [r for r in _rows(case, min_level) if host is None or (r.host or "").lower() == host.lower()]
+    rows.sort(key=lambda r: (r.time is None, r.time or "", r.host or "", r.title))
+    if limit is not None:
+        rows = rows[:limit]
+    if fmt != "table":
+        _write(iter(rows), fmt, None)
+        return
+    table = Table(title=f"Timeline of {case} ({len(rows)} findings)", title_justify="left")
+    for name in ("time (UTC)", "host", "level", "rule", "techniques", "event"):
+        table.add_column(name, overflow="fold")
+    for row in rows:
+        table.add_row(
+            plain(row.time or "-"),
+            plain(row.host or "-"),
+            plain(row.level),
+            plain(row.title),
+            plain(", ".join(row.techniques)),
+            plain(f"{Path(row.file).name}#{row.record}"),
+        )
+    console.print(table)

@@ -1,0 +1,1 @@
+"""Detect: rules over events to findings (Sigma compiled to SQL, run by an engine)."""

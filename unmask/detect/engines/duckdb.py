@@ -1,0 +1,229 @@
+"""Run compiled Sigma rules over a case's Parquet events with DuckDB.
+
+Rules are grouped by route (family + filter).  Each group's events are selected once into a
+temporary table with the lower-cased copies its rules need, then many rules are evaluated
+in one scan: each row yields the list of rules it matched.  Memory is bounded by DuckDB's
+``memory_limit`` (it spills to disk beyond it), not by the size of the evidence.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from unmask.detect.sigma.rules import CompiledRoute, CompiledRule
+from unmask.detect.sigma.sql import ALL_FIELDS, LOWER_PREFIX, literal, quote
+from unmask.ingest.base import COMMON_COLUMNS
+from unmask.ingest.dataset import family_parts, list_families
+
+__all__ = ["BATCH_RULES", "DuckDBEngine", "RawHit"]
+
+BATCH_RULES = 100
+_IDENT = re.compile(r'"((?:[^"]|"")*)"')
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class RawHit:
+    """A rule matched an event: the rule, and the event's pointer, time and host."""
+
+    rule: CompiledRule
+    file: str
+    sha256: str
+    record: str
+    ts: str | None
+    host: str | None
+
+
+class DuckDBEngine:
+    """The embedded engine: one DuckDB connection over ``events/<family>/*.parquet``."""
+
+    def __init__(self, events: Path, *, memory_limit: str = "512MB", threads: int | None = None) -> None:
+        self.events = events
+        self.db = duckdb.connect(config={"memory_limit": memory_limit, "preserve_insertion_order": False})
+        self._spill = tempfile.TemporaryDirectory(prefix="unmask-duckdb-")
+        self.db.execute(f"SET temp_directory = {literal(self._spill.name)}")
+        if threads:
+            self.db.execute(f"SET threads = {int(threads)}")
+        self.workers = threads or os.cpu_count() or 1
+        self.columns: dict[str, set[str]] = {}
+        self.problems: list[str] = []
+        self._lower: dict[str, dict[str, str]] = {}
+        for family in list_families(events):
+            parts = [str(p) for p in family_parts(events, family)]
+            files = "[" + ", ".join(literal(p) for p in parts) + "]"
+            self.db.execute(
+                f"CREATE VIEW {quote('raw_' + family)} AS SELECT * FROM read_parquet({files}, union_by_name = true)"
+            )
+            names = [row[0] for row in self.db.execute(f"DESCRIBE {quote('raw_' + family)}").fetchall()]
+            self.columns[family] = set(names)
+            self._lower[family] = {n.lower(): n for n in names}
+
+    def close(self) -> None:
+        self.db.close()
+        self._spill.cleanup()
+
+    def __enter__(self) -> DuckDBEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def count(self, family: str) -> int:
+        if family not in self.columns:
+            return 0
+        return int(self.db.execute(f"SELECT count(*) FROM {quote('raw_' + family)}").fetchone()[0])  # type: ignore[index]
+
+    def _column(self, family: str, name: str) -> str:
+        """An existing column (as SQL) or a typed NULL when the data has no such field."""
+        real = self._lower[family].get(name.lower())
+        return quote(real) if real is not None else "CAST(NULL AS VARCHAR)"
+
+    def run(self, rules: list[CompiledRule], progress: Progress | None = None) -> Iterator[RawHit]:
+        """Every (rule, event) match; rules whose family has no events are not run."""
+        groups: dict[tuple[str, str], list[tuple[CompiledRule, CompiledRoute]]] = {}
+        for rule in rules:
+            for route in rule.routes:
+                if route.route.family in self.columns:
+                    groups.setdefault(route.route.key, []).append((rule, route))
+        total = sum(len(g) for g in groups.values())
+        done = 0
+        # Groups run side by side, each on its own connection: a group's table is usually
+        # smaller than one DuckDB row group, so a single query would use one core.
+        ordered = sorted(groups.items(), key=lambda item: -len(item[1]))
+        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+            futures = {
+                pool.submit(self._collect, family, where, members): len(members)
+                for (family, where), members in ordered
+            }
+            for future in as_completed(futures):
+                yield from future.result()
+                done += futures[future]
+                if progress:
+                    progress(done, total)
+
+    def _collect(
+        self, family: str, where: str, members: list[tuple[CompiledRule, CompiledRoute]]
+    ) -> list[RawHit]:
+        cursor = self.db.cursor()
+        try:
+            return list(self._run_group(family, where, members, cursor))
+        except duckdb.Error as exc:
+            # One route's failure (out of memory, a rule the engine rejects) costs that route
+            # only; it is reported with the rules it concerns.
+            route = members[0][1].route.name
+            first = str(exc).splitlines()[0]
+            self.problems.append(f"route {route} ({len(members)} rules) could not run: {first}")
+            return []
+        finally:
+            cursor.close()
+
+    def _run_group(
+        self,
+        family: str,
+        where: str,
+        members: list[tuple[CompiledRule, CompiledRoute]],
+        db: duckdb.DuckDBPyConnection,
+    ) -> Iterator[RawHit]:
+        fields: set[str] = set()
+        lowered: set[str] = set()
+        for _, route in members:
+            fields |= route.fields
+            lowered |= route.lowered
+        if ALL_FIELDS in fields | lowered:
+            # Keyword rules search the whole text of each event: selecting that text for every
+            # event at once would hold all of it, so such groups go one Parquet part at a time.
+            for part in family_parts(self.events, family):
+                names = [
+                    row[0]
+                    for row in db.execute(
+                        f"DESCRIBE SELECT * FROM read_parquet({literal(str(part))})"
+                    ).fetchall()
+                ]
+                relation = f"read_parquet({literal(str(part))})"
+                yield from self._run_source(
+                    db, relation, {n.lower(): n for n in names}, where, fields, lowered, members
+                )
+            return
+        yield from self._run_source(
+            db, quote("raw_" + family), self._lower[family], where, fields, lowered, members
+        )
+
+    def _run_source(
+        self,
+        db: duckdb.DuckDBPyConnection,
+        relation: str,
+        columns: dict[str, str],
+        where: str,
+        fields: set[str],
+        lowered: set[str],
+        members: list[tuple[CompiledRule, CompiledRoute]],
+    ) -> Iterator[RawHit]:
+        def column(name: str) -> str:
+            """An existing column (as SQL) or a typed NULL when the data has no such field."""
+            real = columns.get(name.lower())
+            return quote(real) if real is not None else "CAST(NULL AS VARCHAR)"
+
+        filter_sql = _IDENT.sub(lambda m: column(m.group(1).replace('""', '"')), where)
+        data_columns = sorted(c for c in columns.values() if not c.startswith("_"))
+        select = [column(c) + f" AS {quote(c)}" for c in COMMON_COLUMNS]
+        everything = (
+            "concat_ws(' | ', " + ", ".join(quote(c) for c in data_columns) + ")" if data_columns else "''"
+        )
+        for name in sorted(fields):
+            expr = everything if name == ALL_FIELDS else column(name)
+            select.append(f"{expr} AS {quote(name)}")
+        for name in sorted(lowered):
+            expr = everything if name == ALL_FIELDS else column(name)
+            select.append(f"lower({expr}) AS {quote(LOWER_PREFIX + name)}")
+        # The batches share one selection of the route's events with their lower-cased copies
+        # (made once, not once per rule).  Beyond the memory limit DuckDB spills it to disk.
+        db.execute(
+            f"CREATE OR REPLACE TEMP TABLE base AS SELECT {', '.join(select)} FROM {relation} WHERE {filter_sql}"
+        )
+        try:
+            rows = db.execute("SELECT count(*) FROM base").fetchone()
+            if not rows or not rows[0]:
+                return  # no events on this route: nothing to plan or run
+            for start in range(0, len(members), BATCH_RULES):
+                yield from self._run_batch(db, "base", members[start : start + BATCH_RULES])
+        finally:
+            db.execute("DROP TABLE IF EXISTS base")
+
+    def _run_batch(
+        self, db: duckdb.DuckDBPyConnection, source: str, batch: list[tuple[CompiledRule, CompiledRoute]]
+    ) -> Iterator[RawHit]:
+        cases = ", ".join(f"CASE WHEN {route.sql} THEN '{i}' END" for i, (_, route) in enumerate(batch))
+        sql = (
+            "SELECT _file, _sha256, _record, _ts, _host, hits FROM ("
+            f"SELECT _file, _sha256, _record, _ts, _host, concat_ws(',', {cases}) AS hits FROM {source}"
+            ") WHERE hits <> ''"
+        )
+        result = db.execute(sql)
+        while rows := result.fetchmany(10_000):
+            for file, sha, record, ts, host, hits in rows:
+                for index in hits.split(","):
+                    yield RawHit(batch[int(index)][0], file, sha, record, ts, host)
+
+    def fetch(
+        self, family: str, pointers: list[tuple[str, str]], fields: list[str]
+    ) -> dict[tuple[str, str], dict[str, str | None]]:
+        """Field values of the events at ``(file, record)`` pointers (for correlations and reports)."""
+        if not pointers or family not in self.columns:
+            return {}
+        self.db.execute("CREATE OR REPLACE TEMP TABLE wanted (f VARCHAR, r VARCHAR)")
+        self.db.executemany("INSERT INTO wanted VALUES (?, ?)", pointers)
+        cols = ", ".join(f"{self._column(family, f)} AS {quote(f)}" for f in fields) or "NULL AS none"
+        rows = self.db.execute(
+            f"SELECT e._file, e._record, {cols} FROM {quote('raw_' + family)} e JOIN wanted w ON e._file = w.f AND e._record = w.r"
+        ).fetchall()
+        self.db.execute("DROP TABLE wanted")
+        return {(r[0], r[1]): dict(zip(fields, r[2:], strict=False)) for r in rows}

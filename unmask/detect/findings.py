@@ -1,0 +1,183 @@
+"""Findings: written to and read from the case's ``findings.parquet``; turned into observations.
+
+A finding is one rule hit on one event (see :class:`unmask.model.Finding`).  For attribution,
+findings are summarised into observations: one per ATT&CK technique (or software id) and
+host, with the first and last time it was seen, a confidence from the strongest rule level
+behind it, and the first event as provenance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from unmask.model import Finding, Observation, ObservationKind, Provenance
+
+__all__ = [
+    "FINDINGS_SCHEMA",
+    "LEVEL_CONFIDENCE",
+    "FindingsWriter",
+    "observations_from_findings",
+    "read_findings",
+]
+
+LEVEL_CONFIDENCE = {"critical": 0.9, "high": 0.8, "medium": 0.6, "low": 0.4, "informational": 0.2}
+LEVEL_ORDER = ["critical", "high", "medium", "low", "informational"]
+
+FINDINGS_SCHEMA = pa.schema(
+    [
+        ("rule_id", pa.string()),
+        ("title", pa.string()),
+        ("level", pa.string()),
+        ("techniques", pa.list_(pa.string())),
+        ("software", pa.list_(pa.string())),
+        ("time", pa.string()),
+        ("host", pa.string()),
+        ("file", pa.string()),
+        ("sha256", pa.string()),
+        ("record", pa.string()),
+        ("rule_path", pa.string()),
+    ]
+)
+
+
+@dataclass
+class FindingRow:
+    rule_id: str
+    title: str
+    level: str
+    techniques: tuple[str, ...]
+    software: tuple[str, ...]
+    time: str | None
+    host: str | None
+    file: str
+    sha256: str
+    record: str
+    rule_path: str = ""
+
+    def finding(self) -> Finding:
+        return Finding(
+            rule_id=self.rule_id,
+            title=self.title,
+            level=self.level,
+            techniques=self.techniques,
+            time=self.time,
+            host=self.host,
+            provenance=Provenance(source=self.file, sha256=self.sha256, record=self.record),
+        )
+
+
+class FindingsWriter:
+    """Streams findings into one Parquet file (row groups of 50,000), renamed into place at close."""
+
+    def __init__(self, path: Path, batch: int = 50_000) -> None:
+        self.path = path
+        self.temporary = path.with_name(f".{path.name}.tmp")
+        self.batch = batch
+        self.rows: list[FindingRow] = []
+        self.count = 0
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.writer = pq.ParquetWriter(self.temporary, FINDINGS_SCHEMA, compression="zstd")
+
+    def add(self, row: FindingRow) -> None:
+        self.rows.append(row)
+        self.count += 1
+        if len(self.rows) >= self.batch:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self.rows:
+            return
+        columns = {name: [getattr(r, name) for r in self.rows] for name in FINDINGS_SCHEMA.names}
+        columns["techniques"] = [list(t) for t in columns["techniques"]]
+        columns["software"] = [list(t) for t in columns["software"]]
+        self.writer.write_table(pa.table(columns, schema=FINDINGS_SCHEMA))
+        self.rows = []
+
+    def close(self) -> None:
+        self._flush()
+        self.writer.close()
+        self.temporary.replace(self.path)
+
+    def abort(self) -> None:
+        self.writer.close()
+        self.temporary.unlink(missing_ok=True)
+
+
+def read_findings(path: Path) -> Iterator[FindingRow]:
+    """Every finding of a ``findings.parquet`` file, in file order."""
+    table = pq.ParquetFile(path)
+    for batch in table.iter_batches(batch_size=20_000):
+        for item in batch.to_pylist():
+            yield FindingRow(
+                rule_id=item["rule_id"],
+                title=item["title"],
+                level=item["level"],
+                techniques=tuple(item["techniques"] or ()),
+                software=tuple(item["software"] or ()),
+                time=item["time"],
+                host=item["host"],
+                file=item["file"],
+                sha256=item["sha256"],
+                record=item["record"],
+                rule_path=item.get("rule_path") or "",
+            )
+
+
+@dataclass
+class _Summary:
+    first: str | None = None
+    last: str | None = None
+    level: str = "informational"
+    count: int = 0
+    first_row: FindingRow | None = None
+    rules: set[str] = field(default_factory=set)
+
+
+def observations_from_findings(rows: Iterable[FindingRow], min_level: str = "low") -> list[Observation]:
+    """One observation per (technique or software, host) from findings at ``min_level`` or above."""
+    allowed = set(LEVEL_ORDER[: LEVEL_ORDER.index(min_level) + 1])
+    summaries: dict[tuple[ObservationKind, str, str | None], _Summary] = {}
+    for row in rows:
+        if row.level not in allowed:
+            continue
+        items = [(ObservationKind.TECHNIQUE, t) for t in row.techniques] + [
+            (ObservationKind.SOFTWARE, s) for s in row.software
+        ]
+        for kind, value in items:
+            summary = summaries.setdefault((kind, value, row.host), _Summary())
+            summary.count += 1
+            summary.rules.add(row.title)
+            if row.time and (summary.first is None or row.time < summary.first):
+                summary.first = row.time
+                summary.first_row = row
+            if row.time and (summary.last is None or row.time > summary.last):
+                summary.last = row.time
+            if summary.first_row is None:
+                summary.first_row = row
+            if LEVEL_ORDER.index(row.level) < LEVEL_ORDER.index(summary.level):
+                summary.level = row.level
+    observations: list[Observation] = []
+    for (kind, value, host), summary in sorted(
+        summaries.items(), key=lambda kv: (kv[0][0].value, kv[0][1], kv[0][2] or "")
+    ):
+        first = summary.first_row
+        assert first is not None
+        rules = sorted(summary.rules)
+        text = f"{summary.count} finding(s) of: " + "; ".join(rules[:3]) + (" …" if len(rules) > 3 else "")
+        observations.append(
+            Observation(
+                kind=kind,
+                value=value,
+                first_seen=summary.first,
+                last_seen=summary.last,
+                host=host,
+                confidence=LEVEL_CONFIDENCE.get(summary.level, 0.5),
+                provenance=Provenance(source=first.file, sha256=first.sha256, record=first.record, text=text),
+            )
+        )
+    return observations

@@ -1,0 +1,210 @@
+"""Hunting: evidence and rules in, a case directory with events, findings and observations out.
+
+``hunt(["logs/"], ["sigma/rules/windows"], Path("case"))`` ingests the evidence, compiles
+the rules, runs them with the DuckDB engine, evaluates correlation rules, writes the
+findings and a ``case.json`` whose observations ``unmask attribute`` consumes.  The case
+directory::
+
+    case.json          the Case: evidence manifest (SHA-256 per file), observations, notes
+    hunt.json          what happened: events per family, skipped records, rule problems, timings
+    events/<family>/   the events, Parquet
+    findings.parquet   every finding with its rule, techniques, time, host and event pointer
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from unmask.cases.directory import CASE_FILE, FINDINGS_FILE, HUNT_FILE, save_case_dir
+from unmask.detect.engines.duckdb import DuckDBEngine
+from unmask.detect.findings import FindingRow, FindingsWriter, observations_from_findings, read_findings
+from unmask.detect.sigma.correlation import Hit, evaluate
+from unmask.detect.sigma.rules import RuleSet, load_rules
+from unmask.ingest import IngestReport, ingest
+from unmask.knowledge.home import atomic_write, unmask_home
+from unmask.model import Case
+
+__all__ = ["CASE_FILE", "FINDINGS_FILE", "HUNT_FILE", "HuntResult", "hunt"]
+
+
+# stage name, done, total
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class HuntResult:
+    """What a hunt produced, with the counts a summary needs."""
+
+    case_dir: Path
+    case: Case
+    ingest: IngestReport
+    rules: RuleSet
+    findings: int = 0
+    by_level: dict[str, int] = field(default_factory=dict)
+    by_technique: dict[str, int] = field(default_factory=dict)
+    by_host: dict[str, int] = field(default_factory=dict)
+    by_rule: dict[str, int] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    engine_problems: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "case_dir": str(self.case_dir),
+            "events": self.ingest.events,
+            "total_events": self.ingest.total_events,
+            "files": len(self.ingest.files),
+            "unrecognised_files": self.ingest.unrecognised,
+            "skipped_records": self.ingest.skipped,
+            "problems": [str(p) for p in self.ingest.problems],
+            "rules": {
+                "files": self.rules.files,
+                "compiled": len(self.rules.rules),
+                "correlations": len(self.rules.correlations),
+                "not_routed": len(self.rules.unrouted),
+                "problems": [p.to_dict() for p in self.rules.problems],
+            },
+            "engine_problems": self.engine_problems,
+            "findings": self.findings,
+            "by_level": self.by_level,
+            "by_technique": self.by_technique,
+            "by_host": self.by_host,
+            "by_rule": self.by_rule,
+            "observations": len(self.case.observations),
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
+        }
+
+
+def _count(counter: dict[str, int], key: str | None) -> None:
+    name = key or "-"
+    counter[name] = counter.get(name, 0) + 1
+
+
+def hunt(
+    evidence: Iterable[Path | str],
+    rule_folders: Iterable[Path | str],
+    case_dir: Path,
+    *,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+    min_level: str = "low",
+    rule_cache: Path | None = None,
+    memory_limit: str = "512MB",
+) -> HuntResult:
+    """Run a whole hunt into ``case_dir`` (created; an earlier hunt there is replaced)."""
+    timings: dict[str, float] = {}
+    case_dir.mkdir(parents=True, exist_ok=True)
+    clock = time.perf_counter()
+    report = ingest(
+        evidence,
+        case_dir / "events",
+        jobs=jobs,
+        progress=(lambda d, t: progress("parse", d, t)) if progress else None,
+    )
+    timings["ingest"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    cache = rule_cache if rule_cache is not None else unmask_home() / "cache" / "sigma-compiled.json"
+    rules = load_rules(
+        rule_folders, cache=cache, progress=(lambda d, t: progress("rules", d, t)) if progress else None
+    )
+    timings["rules"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    case = Case(id=case_dir.resolve().name, title=f"Hunt over {', '.join(str(e) for e in evidence)}")
+    case.evidence = report.manifest
+    result = HuntResult(case_dir, case, report, rules)
+    correlated = {rid for c in rules.correlations for rid in c.rules}
+    kept: dict[str, list[tuple[Any, FindingRow]]] = {}
+    writer = FindingsWriter(case_dir / FINDINGS_FILE)
+    try:
+        with DuckDBEngine(case_dir / "events", memory_limit=memory_limit, threads=jobs) as engine:
+            for hit in engine.run(
+                rules.rules, progress=(lambda d, t: progress("detect", d, t)) if progress else None
+            ):
+                rule = hit.rule
+                row = FindingRow(
+                    rule.id,
+                    rule.title,
+                    rule.level,
+                    rule.techniques,
+                    rule.software,
+                    hit.ts,
+                    hit.host,
+                    hit.file,
+                    hit.sha256,
+                    hit.record,
+                    rule.path,
+                )
+                _record(result, writer, row)
+                if rule.id in correlated:
+                    kept.setdefault(rule.id, []).append((hit, row))
+            for correlation in rules.correlations:
+                hits = _correlation_hits(engine, correlation, kept)
+                for window in evaluate(correlation, hits):
+                    first: FindingRow = window[0].pointer
+                    row = FindingRow(
+                        correlation.id,
+                        correlation.title,
+                        correlation.level,
+                        correlation.techniques,
+                        (),
+                        first.time,
+                        first.host,
+                        first.file,
+                        first.sha256,
+                        first.record,
+                        "",
+                    )
+                    _record(result, writer, row)
+            result.engine_problems = list(engine.problems)
+        writer.close()
+    except BaseException:
+        writer.abort()
+        raise
+    timings["detect"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    case.observations = observations_from_findings(
+        read_findings(case_dir / FINDINGS_FILE), min_level=min_level
+    )
+    case.notes.append(
+        f"{report.total_events} events from {len(report.files)} files; {result.findings} findings from "
+        f"{len(rules.rules)} rules; observations from findings of level {min_level} or above."
+    )
+    save_case_dir(case_dir, case)
+    timings["observations"] = time.perf_counter() - clock
+    result.timings = timings
+    body = result.summary() | {"ingest": report.to_dict()}
+    atomic_write(case_dir / HUNT_FILE, json.dumps(body, indent=2, ensure_ascii=False).encode())
+    return result
+
+
+def _record(result: HuntResult, writer: FindingsWriter, row: FindingRow) -> None:
+    writer.add(row)
+    result.findings += 1
+    _count(result.by_level, row.level)
+    _count(result.by_host, row.host)
+    _count(result.by_rule, row.title)
+    for technique in row.techniques:
+        _count(result.by_technique, technique)
+
+
+def _correlation_hits(
+    engine: DuckDBEngine, correlation: Any, kept: dict[str, list[tuple[Any, FindingRow]]]
+) -> list[Hit]:
+    hits: list[Hit] = []
+    for rule_id in correlation.rules:
+        items = kept.get(rule_id, [])
+        if not items:
+            continue
+        fields = sorted(correlation.fields_of(rule_id))
+        family = items[0][0].rule.routes[0].route.family
+        values = engine.fetch(family, [(h.file, h.record) for h, _ in items], fields)
+        for raw, row in items:
+            hits.append(Hit(rule_id, raw.ts, values.get((raw.file, raw.record), {}), row))
+    return hits

@@ -1,0 +1,147 @@
+"""Which events a rule's log source really covers.
+
+A Sigma rule names a log source (``product: windows, category: process_creation``); here
+that becomes explicit *routes*: the event family, a SQL filter on channel / event id /
+provider, and a field mapping where the same thing has another name (Sysmon's ``Image``
+is ``NewProcessName`` in Security event 4688).  The tables come from pySigma's Windows
+and Sysmon pipelines; routing is done here because a category rule carries no channel
+condition after those pipelines.  A rule is evaluated only over the events of its routes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from sigma.pipelines.common import windows_logsource_mapping
+from sigma.pipelines.sysmon.sysmon import sysmon_generic_logsource_eventid_mapping
+from sigma.pipelines.windows.windows import (
+    generic_logsource_to_windows_audit_event_mapping,
+    windows_audit_registry_fieldmappings,
+    windows_audit_registry_unsupported_fields,
+    windows_generic_category_channel_mapping,
+)
+from sigma.rule import SigmaLogSource
+
+from unmask.detect.sigma.sql import literal, quote
+
+__all__ = ["Route", "routes_for"]
+
+SYSMON_CHANNEL = "Microsoft-Windows-Sysmon/Operational"
+SYSMON_PROVIDER = "Microsoft-Windows-Sysmon"
+
+# Security 4688 names for the Sysmon process-creation fields (as pySigma's windows-audit pipeline).
+AUDIT_PROCESS_FIELDS = {
+    "Image": "NewProcessName",
+    "ParentImage": "ParentProcessName",
+    "LogonId": "SubjectLogonId",
+}
+
+# Zeek logs for Sigma's generic network categories.
+ZEEK_CATEGORIES = {"dns": "dns", "proxy": "http", "firewall": "conn", "webserver": "http"}
+
+
+@dataclass(frozen=True)
+class Route:
+    """The events one rule runs over: a family and a filter, with field names mapped."""
+
+    name: str
+    family: str
+    filter: str
+    field_map: Mapping[str, str] = field(default_factory=dict)
+    unsupported_fields: frozenset[str] = frozenset()
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.family, self.filter)
+
+
+def _values(value: object) -> list[str]:
+    items = value if isinstance(value, list | tuple) else [value]
+    return [str(v) for v in items]
+
+
+def _in(column: str, values: list[str]) -> str:
+    if len(values) == 1:
+        return f"{quote(column)} = {literal(values[0])}"
+    return f"{quote(column)} IN ({', '.join(literal(v) for v in values)})"
+
+
+# Services SigmaHQ uses that pySigma's table does not name (yet).
+EXTRA_CHANNELS = {
+    "ldap": "Microsoft-Windows-LDAP-Client/Debug",
+    "iis-configuration": "Microsoft-IIS-Configuration/Operational",
+    "smbserver-connectivity": "Microsoft-Windows-SmbServer/Connectivity",
+    "smbserver-security": "Microsoft-Windows-SmbServer/Security",
+    "kernel-shimengine": "Microsoft-Windows-Kernel-ShimEngine/Operational",
+    "hyper-v-worker": "Microsoft-Windows-Hyper-V-Worker",
+}
+
+
+def _channels(service: str) -> list[str] | None:
+    mapped = windows_logsource_mapping.get(service) or EXTRA_CHANNELS.get(service)
+    return None if mapped is None else _values(mapped)
+
+
+def _windows(source: SigmaLogSource) -> list[Route]:
+    category, service = source.category, source.service
+    routes: list[Route] = []
+    if category in sysmon_generic_logsource_eventid_mapping:
+        ids = _values(sysmon_generic_logsource_eventid_mapping[category])
+        where = f"({quote('Channel')} = {literal(SYSMON_CHANNEL)} OR {quote('Provider_Name')} = {literal(SYSMON_PROVIDER)})"
+        routes.append(Route(f"sysmon/{category}", "windows", f"{where} AND {_in('EventID', ids)}"))
+    audit: dict[str, dict[str, object]] = generic_logsource_to_windows_audit_event_mapping  # type: ignore[assignment]
+    if category in audit:
+        conditions = audit[category]
+        parts = [_in("Channel", ["Security"])] + [_in(k, _values(v)) for k, v in conditions.items()]
+        if category == "process_creation":
+            mapping, unsupported = AUDIT_PROCESS_FIELDS, frozenset[str]()
+        else:
+            mapping = dict(windows_audit_registry_fieldmappings)
+            unsupported = frozenset(windows_audit_registry_unsupported_fields)
+        routes.append(Route(f"security/{category}", "windows", " AND ".join(parts), mapping, unsupported))
+    if category in windows_generic_category_channel_mapping:
+        info = windows_generic_category_channel_mapping[category]
+        channels = _channels(str(info["service"])) or []
+        routes.append(
+            Route(
+                f"{info['service']}/{category}",
+                "windows",
+                f"{_in('Channel', channels)} AND {_in('EventID', _values(info['EventID']))}",
+            )
+        )
+    if category is None and service is not None:
+        found = _channels(service)
+        if found is not None:
+            routes.append(Route(service, "windows", _in("Channel", found)))
+    if category is None and service is None:
+        routes.append(Route("windows", "windows", "true"))
+    return routes
+
+
+def routes_for(source: SigmaLogSource) -> list[Route]:
+    """The routes of a log source; empty when unmask has no events of that kind."""
+    product = (source.product or "").lower()
+    if product == "windows":
+        return _windows(source)
+    if product == "zeek" and source.service:
+        return [Route(f"zeek/{source.service}", "zeek", _in("_log", [source.service]))]
+    if not product and source.category in ZEEK_CATEGORIES:
+        log = ZEEK_CATEGORIES[source.category]
+        return [Route(f"zeek/{log}", "zeek", _in("_log", [log]))]
+    if product == "linux":
+        if source.service in ("auth", "syslog"):
+            return [
+                Route(
+                    f"linux/{source.service}",
+                    "linux",
+                    _in("_log", [source.service]) if source.service == "auth" else "true",
+                )
+            ]
+        if source.service and source.category is None:
+            return [Route(f"linux/{source.service}", "linux", _in("program", [source.service]))]
+        return []
+    if product and not source.category:
+        # Cloud and SaaS audit logs arrive as generic JSON with the product's own field names.
+        return [Route(product, "generic", "true")]
+    return []

@@ -1,0 +1,326 @@
+"""Loading Sigma rule folders and compiling each rule to SQL per route, with a cache.
+
+Rules are parsed by pySigma (modifiers, placeholders, correlation rules); each is then
+compiled once per route (see :mod:`unmask.detect.sigma.routes`).  A rule that cannot be
+parsed or compiled is reported with its file and the reason and left out; it never stops
+the load.  Compiled rules are cached by the SHA-256 of their file, so a second hunt with
+the same rules skips pySigma entirely.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import yaml
+from sigma.collection import SigmaCollection
+from sigma.correlations import SigmaCorrelationRule
+from sigma.exceptions import SigmaError
+from sigma.rule import SigmaRule
+
+from unmask.detect.sigma.correlation import Correlation, correlation_from_rule
+from unmask.detect.sigma.routes import Route, routes_for
+from unmask.detect.sigma.sql import Unsupported, to_sql
+from unmask.errors import ConfigError
+
+__all__ = ["COMPILER_VERSION", "CompiledRoute", "CompiledRule", "RuleProblem", "RuleSet", "load_rules"]
+
+# Bump whenever the SQL a rule compiles to changes: it invalidates the cache.
+COMPILER_VERSION = "2"
+
+_TECHNIQUE = re.compile(r"^attack\.(t\d{4}(?:\.\d{3})?)$", re.IGNORECASE)
+_SOFTWARE = re.compile(r"^attack\.(s\d{4})$", re.IGNORECASE)
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class CompiledRoute:
+    """One rule's SQL over one route's events."""
+
+    route: Route
+    sql: str
+    lowered: frozenset[str]
+    fields: frozenset[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "route": {
+                "name": self.route.name,
+                "family": self.route.family,
+                "filter": self.route.filter,
+                "field_map": dict(self.route.field_map),
+                "unsupported_fields": sorted(self.route.unsupported_fields),
+            },
+            "sql": self.sql,
+            "lowered": sorted(self.lowered),
+            "fields": sorted(self.fields),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CompiledRoute:
+        r = data["route"]
+        route = Route(
+            r["name"], r["family"], r["filter"], dict(r["field_map"]), frozenset(r["unsupported_fields"])
+        )
+        return cls(route, data["sql"], frozenset(data["lowered"]), frozenset(data["fields"]))
+
+
+@dataclass
+class CompiledRule:
+    """A Sigma rule ready to run: its identity, ATT&CK tags and SQL per route."""
+
+    id: str
+    name: str | None
+    title: str
+    level: str
+    status: str | None
+    techniques: tuple[str, ...]
+    software: tuple[str, ...]
+    path: str
+    logsource: str
+    routes: list[CompiledRoute] = field(default_factory=list)
+    skipped_routes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "title": self.title,
+            "level": self.level,
+            "status": self.status,
+            "techniques": list(self.techniques),
+            "software": list(self.software),
+            "path": self.path,
+            "logsource": self.logsource,
+            "routes": [r.to_dict() for r in self.routes],
+            "skipped_routes": list(self.skipped_routes),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CompiledRule:
+        return cls(
+            id=data["id"],
+            name=data.get("name"),
+            title=data["title"],
+            level=data["level"],
+            status=data.get("status"),
+            techniques=tuple(data["techniques"]),
+            software=tuple(data["software"]),
+            path=data["path"],
+            logsource=data["logsource"],
+            routes=[CompiledRoute.from_dict(r) for r in data["routes"]],
+            skipped_routes=list(data.get("skipped_routes", [])),
+        )
+
+
+@dataclass(frozen=True)
+class RuleProblem:
+    """A rule (or file) left out, and why."""
+
+    path: str
+    rule: str | None
+    message: str
+
+    def __str__(self) -> str:
+        who = f" (rule {self.rule})" if self.rule else ""
+        return f"{self.path}{who}: {self.message}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "rule": self.rule, "message": self.message}
+
+
+@dataclass
+class RuleSet:
+    """Compiled rules, correlation rules, and what could not be used."""
+
+    rules: list[CompiledRule] = field(default_factory=list)
+    correlations: list[Correlation] = field(default_factory=list)
+    problems: list[RuleProblem] = field(default_factory=list)
+    unrouted: list[CompiledRule] = field(default_factory=list)
+    files: int = 0
+
+    def by_id(self) -> dict[str, CompiledRule]:
+        return {r.id: r for r in self.rules}
+
+
+def _tags(rule: SigmaRule | SigmaCorrelationRule) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    techniques: list[str] = []
+    software: list[str] = []
+    for tag in rule.tags:
+        text = f"{tag.namespace}.{tag.name}"
+        if m := _TECHNIQUE.match(text):
+            techniques.append(m.group(1).upper())
+        elif m := _SOFTWARE.match(text):
+            software.append(m.group(1).upper())
+    return tuple(dict.fromkeys(techniques)), tuple(dict.fromkeys(software))
+
+
+def _logsource_text(rule: SigmaRule) -> str:
+    source = rule.logsource
+    return "/".join(p or "-" for p in (source.product, source.category, source.service))
+
+
+def compile_rule(rule: SigmaRule, path: str, checker: _RegexChecker) -> CompiledRule:
+    """Compile one parsed rule for every route of its log source."""
+    techniques, software = _tags(rule)
+    compiled = CompiledRule(
+        id=str(rule.id) if rule.id else f"{path}#{rule.title}",
+        name=rule.name,
+        title=rule.title,
+        level=rule.level.name.lower() if rule.level else "informational",
+        status=rule.status.name.lower() if rule.status else None,
+        techniques=techniques,
+        software=software,
+        path=path,
+        logsource=_logsource_text(rule),
+    )
+    conditions = [c.parsed for c in rule.detection.parsed_condition]
+    for route in routes_for(rule.logsource):
+        try:
+            expression = to_sql(conditions, route.field_map, route.unsupported_fields)
+            for pattern in expression.regexes:
+                checker.check(pattern)
+        except Unsupported as exc:
+            compiled.skipped_routes.append(f"{route.name}: {exc}")
+            continue
+        compiled.routes.append(
+            CompiledRoute(route, expression.sql, frozenset(expression.lowered), frozenset(expression.fields))
+        )
+    return compiled
+
+
+class _RegexChecker:
+    """Asks the SQL engine whether it accepts a regular expression (RE2 has no look-around)."""
+
+    def __init__(self) -> None:
+        self._db: duckdb.DuckDBPyConnection | None = None
+
+    def check(self, pattern: str) -> None:
+        if self._db is None:
+            self._db = duckdb.connect()
+        try:
+            self._db.execute("SELECT regexp_matches('', ?)", [pattern])
+        except duckdb.Error as exc:
+            raise Unsupported(
+                f"regular expression {pattern!r} is not supported: {str(exc).splitlines()[0]}"
+            ) from None
+
+
+class _Cache:
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.entries: dict[str, Any] = {}
+        self.dirty = False
+        if path is not None and path.is_file():
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+                if data.get("version") == COMPILER_VERSION:
+                    self.entries = data["files"]
+            except (OSError, ValueError, KeyError):
+                self.entries = {}
+
+    def save(self) -> None:
+        if self.path is None or not self.dirty:
+            return
+        from unmask.knowledge.home import atomic_write
+
+        body = {"version": COMPILER_VERSION, "files": self.entries}
+        atomic_write(self.path, json.dumps(body, separators=(",", ":")).encode())
+
+
+def rule_files(folders: Iterable[Path]) -> list[Path]:
+    files: list[Path] = []
+    for folder in folders:
+        if not folder.exists():
+            raise ConfigError(f"rules folder {folder} does not exist")
+        if folder.is_file():
+            files.append(folder)
+        else:
+            files.extend(
+                sorted(p for p in folder.rglob("*") if p.suffix in (".yml", ".yaml") and p.is_file())
+            )
+    return files
+
+
+def load_rules(
+    folders: Iterable[Path | str], *, cache: Path | None = None, progress: Progress | None = None
+) -> RuleSet:
+    """Load and compile every Sigma rule under ``folders`` (files or folders, recursively)."""
+    files = rule_files(Path(f) for f in folders)
+    store = _Cache(cache)
+    checker = _RegexChecker()
+    result = RuleSet(files=len(files))
+    correlation_docs: list[tuple[str, SigmaCorrelationRule]] = []
+    for index, path in enumerate(files):
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            result.problems.append(RuleProblem(str(path), None, f"cannot read: {exc}"))
+            continue
+        digest = hashlib.sha256(data).hexdigest()
+        entry = store.entries.get(digest)
+        if entry is None or entry.get("correlations"):
+            entry = _compile_file(data, str(path), checker, correlation_docs)
+            store.entries[digest] = {k: v for k, v in entry.items() if k != "objects"}
+            store.dirty = True
+        for rule in entry["rules"]:
+            compiled = CompiledRule.from_dict(rule)
+            compiled.path = str(path)
+            (result.rules if compiled.routes else result.unrouted).append(compiled)
+        result.problems.extend(
+            RuleProblem(str(path), p.get("rule"), p["message"])
+            for p in entry["problems"]
+            if p.get("kind") != "unrouted"
+        )
+        if progress:
+            progress(index + 1, len(files))
+    store.save()
+    known = result.by_id()
+    names = {r.name: r for r in result.rules if r.name}
+    for path_text, correlation in correlation_docs:
+        try:
+            result.correlations.append(correlation_from_rule(correlation, known, names))
+        except Unsupported as exc:
+            result.problems.append(RuleProblem(path_text, str(correlation.id or correlation.title), str(exc)))
+    return result
+
+
+def _compile_file(
+    data: bytes, path: str, checker: _RegexChecker, correlations: list[tuple[str, SigmaCorrelationRule]]
+) -> dict[str, Any]:
+    rules: list[dict[str, Any]] = []
+    problems: list[dict[str, Any]] = []
+    try:
+        text = data.decode("utf-8")
+        collection = SigmaCollection.from_yaml(text, collect_errors=True)
+    except (UnicodeDecodeError, SigmaError, ValueError, yaml.YAMLError) as exc:
+        return {"rules": [], "problems": [{"rule": None, "message": f"not a Sigma rule file: {exc}"}]}
+    has_correlation = False
+    for item in collection.rules:
+        ident = str(getattr(item, "id", None) or getattr(item, "title", "") or "") or None
+        if item.errors:
+            problems.append({"rule": ident, "message": "; ".join(str(e) for e in item.errors)})
+            continue
+        if isinstance(item, SigmaCorrelationRule):
+            has_correlation = True
+            correlations.append((path, item))
+            continue
+        try:
+            compiled = compile_rule(item, path, checker)
+        except (SigmaError, Unsupported) as exc:
+            problems.append({"rule": ident, "message": f"cannot compile: {exc}"})
+            continue
+        if not compiled.routes and compiled.skipped_routes:
+            problems.append(
+                {"rule": ident, "message": "cannot compile: " + "; ".join(compiled.skipped_routes)}
+            )
+            continue
+        rules.append(compiled.to_dict())  # a rule without routes is counted as "no events source"
+    return {"rules": rules, "problems": problems, "correlations": has_correlation}

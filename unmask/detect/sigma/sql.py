@@ -1,0 +1,296 @@
+"""Sigma detection logic (pySigma's parsed condition tree) to one SQL boolean expression.
+
+The SQL is plain enough for DuckDB and Spark SQL.  Sigma matches strings case-insensitively,
+so string comparisons run on a lower-cased copy of the column (:func:`lc`), which the engine
+computes once per query rather than once per rule; case-sensitive matches (``|cased``,
+``|re``) use the original column (:func:`col`).  A field the data lacks is ``NULL``;
+``NOT`` treats ``NULL`` as "did not match", as Sigma means it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from sigma.conditions import (
+    ConditionAND,
+    ConditionFieldEqualsValueExpression,
+    ConditionNOT,
+    ConditionOR,
+    ConditionValueExpression,
+)
+from sigma.types import (
+    CompareOperators,
+    Placeholder,
+    SigmaBool,
+    SigmaCasedString,
+    SigmaCIDRExpression,
+    SigmaCompareExpression,
+    SigmaExists,
+    SigmaExpansion,
+    SigmaFieldReference,
+    SigmaNull,
+    SigmaNumber,
+    SigmaRegularExpression,
+    SigmaRegularExpressionFlag,
+    SigmaString,
+    SpecialChars,
+)
+
+__all__ = ["ALL_FIELDS", "LOWER_PREFIX", "Expression", "Unsupported", "col", "lc", "quote", "to_sql"]
+
+LOWER_PREFIX = "__lc_"
+ALL_FIELDS = "__all"  # the whole event as text, for keyword searches
+
+_OPS = {
+    CompareOperators.LT: "<",
+    CompareOperators.LTE: "<=",
+    CompareOperators.GT: ">",
+    CompareOperators.GTE: ">=",
+}
+_REGEX_FLAGS = {
+    SigmaRegularExpressionFlag.IGNORECASE: "i",
+    SigmaRegularExpressionFlag.MULTILINE: "m",
+    SigmaRegularExpressionFlag.DOTALL: "s",
+}
+
+
+class Unsupported(Exception):
+    """A part of a rule this compiler cannot express (reported per rule, never fatal)."""
+
+
+def quote(name: str) -> str:
+    """A SQL identifier."""
+    if "\x00" in name:
+        raise Unsupported(f"field name {name!r} contains a NUL character")
+    return '"' + name.replace('"', '""') + '"'
+
+
+def literal(text: str) -> str:
+    """A SQL string literal (standard SQL: quotes doubled, backslashes literal)."""
+    if "\x00" in text:
+        raise Unsupported("value contains a NUL character")
+    return "'" + text.replace("'", "''") + "'"
+
+
+def col(name: str) -> str:
+    return quote(name)
+
+
+def lc(name: str) -> str:
+    return quote(LOWER_PREFIX + name)
+
+
+@dataclass
+class Expression:
+    """The SQL of one rule and what it needs from the data."""
+
+    sql: str
+    fields: set[str] = field(default_factory=set)  # original columns used
+    lowered: set[str] = field(default_factory=set)  # columns used lower-cased
+    regexes: list[str] = field(default_factory=list)  # patterns to check with the engine
+
+
+class _Compiler:
+    def __init__(self, field_map: Mapping[str, str], unsupported_fields: frozenset[str]) -> None:
+        self.field_map = field_map
+        self.unsupported_fields = unsupported_fields
+        self.out = Expression("")
+
+    def name(self, field_name: str | None) -> str:
+        if field_name is None:
+            raise Unsupported("a value without a field inside a field condition")
+        if field_name in self.unsupported_fields:
+            raise Unsupported(f"field {field_name!r} does not exist in this log source")
+        return self.field_map.get(field_name, field_name)
+
+    def col(self, field_name: str) -> str:
+        self.out.fields.add(field_name)
+        return col(field_name)
+
+    def lc(self, field_name: str) -> str:
+        self.out.lowered.add(field_name)
+        return lc(field_name)
+
+    # -- tree -------------------------------------------------------------------------
+    def node(self, item: object) -> str:
+        if isinstance(item, ConditionAND):
+            return "(" + " AND ".join(self.node(a) for a in item.args) + ")"
+        if isinstance(item, ConditionOR):
+            return self.disjunction(item.args)
+        if isinstance(item, ConditionNOT):
+            return f"(NOT coalesce({self.node(item.args[0])}, false))"
+        if isinstance(item, ConditionFieldEqualsValueExpression):
+            return self.field_value(self.name(item.field), item.value)
+        if isinstance(item, ConditionValueExpression):
+            return self.keyword(item.value)
+        raise Unsupported(f"condition element {type(item).__name__}")
+
+    def disjunction(self, args: Sequence[object]) -> str:
+        # Plain case-insensitive equalities on one field become one IN list.
+        groups: dict[str, list[str]] = {}
+        rest: list[str] = []
+        for arg in args:
+            if (
+                isinstance(arg, ConditionFieldEqualsValueExpression)
+                and type(arg.value) is SigmaString
+                and not arg.value.contains_special()
+                and not arg.value.contains_placeholder()
+                and arg.field is not None
+            ):
+                name = self.name(arg.field)
+                groups.setdefault(name, []).append(literal(str(arg.value).lower()))
+            else:
+                rest.append(self.node(arg))
+        parts = [
+            f"{self.lc(name)} = {values[0]}"
+            if len(values) == 1
+            else f"{self.lc(name)} IN ({', '.join(values)})"
+            for name, values in groups.items()
+        ]
+        return "(" + " OR ".join(parts + rest) + ")"
+
+    # -- values -----------------------------------------------------------------------
+    def field_value(self, name: str, value: object) -> str:
+        if isinstance(value, SigmaExpansion):
+            return "(" + " OR ".join(self.field_value(name, v) for v in value.values) + ")"
+        if isinstance(value, SigmaCasedString):
+            return self.string(self.col(name), value, lower=False)
+        if isinstance(value, SigmaString):
+            return self.string(self.lc(name), value, lower=True)
+        if isinstance(value, SigmaBool):
+            return f"{self.lc(name)} = {literal('true' if value.boolean else 'false')}"
+        if isinstance(value, SigmaNumber):
+            return f"{self.col(name)} = {literal(str(value.number))}"
+        if isinstance(value, SigmaNull):
+            column = self.col(name)
+            return f"({column} IS NULL OR {column} = '')"
+        if isinstance(value, SigmaExists):
+            return f"({self.col(name)} IS {'NOT ' if value.exists else ''}NULL)"
+        if isinstance(value, SigmaRegularExpression):
+            flags = "".join(_REGEX_FLAGS[f] for f in value.flags if f in _REGEX_FLAGS)
+            pattern = (f"(?{flags})" if flags else "") + str(value.regexp)
+            self.out.regexes.append(pattern)
+            return f"regexp_matches({self.col(name)}, {literal(pattern)})"
+        if isinstance(value, SigmaCIDRExpression):
+            prefixes = value.expand(wildcard="*")
+            column = self.lc(name)
+            return "(" + " OR ".join(self.pattern(column, p.lower()) for p in prefixes) + ")"
+        if isinstance(value, SigmaCompareExpression):
+            op = _OPS[value.op]
+            return f"(TRY_CAST({self.col(name)} AS DOUBLE) {op} {float(value.number.number)!r})"
+        if isinstance(value, SigmaFieldReference):
+            other = self.name(value.field)
+            left, right = self.lc(name), self.lc(other)
+            if value.starts_with and value.ends_with:
+                return f"contains({left}, {right})"
+            if value.starts_with:
+                return f"starts_with({left}, {right})"
+            if value.ends_with:
+                return f"suffix({left}, {right})"
+            return f"({left} = {right})"
+        raise Unsupported(f"value type {type(value).__name__}")
+
+    def keyword(self, value: object) -> str:
+        if isinstance(value, SigmaExpansion):
+            return "(" + " OR ".join(self.keyword(v) for v in value.values) + ")"
+        if isinstance(value, SigmaString | SigmaNumber):
+            text = value if isinstance(value, SigmaString) else SigmaString(str(value.number))
+            pattern = _like(text, lower=True)
+            if not pattern.startswith("%"):
+                pattern = "%" + pattern
+            if not pattern.endswith("%") or pattern.endswith("\\%"):
+                pattern += "%"
+            self.out.lowered.add(ALL_FIELDS)
+            return self.pattern(lc(ALL_FIELDS), pattern, like=True)
+        if isinstance(value, SigmaRegularExpression):
+            flags = "".join(_REGEX_FLAGS[f] for f in value.flags if f in _REGEX_FLAGS)
+            pattern = (f"(?{flags})" if flags else "") + str(value.regexp)
+            self.out.regexes.append(pattern)
+            self.out.fields.add(ALL_FIELDS)
+            return f"regexp_matches({col(ALL_FIELDS)}, {literal(pattern)})"
+        raise Unsupported(f"keyword of type {type(value).__name__}")
+
+    def string(self, column: str, value: SigmaString, *, lower: bool) -> str:
+        return self.pattern(column, _like(value, lower=lower), like=True)
+
+    def pattern(self, column: str, pattern: str, *, like: bool = False) -> str:
+        """The fastest SQL for a LIKE pattern (or a ``*`` wildcard string when ``like`` is false)."""
+        if not like:
+            pattern = _like(SigmaString(pattern), lower=False)
+        lead = pattern.startswith("%")
+        trail = len(pattern) > int(lead) and pattern.endswith("%") and not _escaped_end(pattern)
+        body = pattern[int(lead) : len(pattern) - int(trail)]
+        if not _has_wildcard(body):
+            text = _unescape_like(body)
+            if lead and trail:
+                return f"contains({column}, {literal(text)})"
+            if trail:
+                return f"starts_with({column}, {literal(text)})"
+            if lead:
+                return f"suffix({column}, {literal(text)})"
+            return f"{column} = {literal(text)}"
+        return f"{column} LIKE {literal(pattern)} ESCAPE '\\'"
+
+
+def _like(value: SigmaString, *, lower: bool) -> str:
+    out: list[str] = []
+    for part in value.s:
+        if isinstance(part, str):
+            text = part.lower() if lower else part
+            out.append(text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_"))
+        elif part == SpecialChars.WILDCARD_MULTI or isinstance(part, Placeholder):
+            # An unresolved placeholder (%Admins_Workstations%) matches anything, as pySigma's
+            # wildcard placeholder transformation does.
+            out.append("%")
+        elif part == SpecialChars.WILDCARD_SINGLE:
+            out.append("_")
+    return "".join(out)
+
+
+def _escaped_end(pattern: str) -> bool:
+    """Whether the last character of a LIKE pattern is escaped."""
+    count = 0
+    for char in reversed(pattern[:-1]):
+        if char != "\\":
+            break
+        count += 1
+    return count % 2 == 1
+
+
+def _has_wildcard(body: str) -> bool:
+    escaped = False
+    for char in body:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char in "%_":
+            return True
+    return False
+
+
+def _unescape_like(text: str) -> str:
+    out: list[str] = []
+    escaped = False
+    for char in text:
+        if escaped:
+            out.append(char)
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def to_sql(
+    conditions: Sequence[object],
+    field_map: Mapping[str, str] | None = None,
+    unsupported_fields: frozenset[str] = frozenset(),
+) -> Expression:
+    """One SQL expression for a rule's conditions (several conditions are alternatives)."""
+    compiler = _Compiler(field_map or {}, unsupported_fields)
+    parts = [compiler.node(c) for c in conditions]
+    compiler.out.sql = parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
+    return compiler.out

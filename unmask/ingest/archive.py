@@ -1,0 +1,178 @@
+"""Evidence archives (zip, tar, tar.gz, gz) opened safely.
+
+Members are written under one extraction folder and nowhere else: absolute paths, ``..``,
+links and device files are refused; sizes are counted as the bytes really come out (not as
+the header claims) and extraction stops at the limits, so a decompression bomb costs at most
+the limit.  Every refusal is reported with the member's name.
+"""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+import tarfile
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import IO
+
+from unmask.ingest.base import Problems
+
+__all__ = ["ArchiveLimits", "extract", "is_archive"]
+
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class ArchiveLimits:
+    """How much an archive may expand to."""
+
+    max_total_bytes: int = 16 * 1024**3
+    max_member_bytes: int = 8 * 1024**3
+    max_ratio: float = 200.0  # uncompressed / compressed, for members over 1 MiB
+    max_members: int = 200_000
+
+
+def is_archive(head: bytes, path: Path) -> str | None:
+    """``zip``, ``tar``, ``gz`` or ``None`` from the first bytes."""
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        return "zip"
+    if head.startswith(b"\x1f\x8b"):
+        return "gz"
+    if len(head) > 262 and head[257:262] == b"ustar":
+        return "tar"
+    return None
+
+
+def _safe_name(name: str) -> PurePosixPath | None:
+    pure = PurePosixPath(name.replace("\\", "/"))
+    if pure.is_absolute() or any(part in ("..", "") for part in pure.parts) or not pure.parts:
+        return None
+    if ":" in pure.parts[0]:  # a Windows drive letter
+        return None
+    return pure
+
+
+class _Budget:
+    def __init__(self, limits: ArchiveLimits) -> None:
+        self.limits = limits
+        self.total = 0
+
+    def copy(self, source: IO[bytes], target: Path, compressed: int | None) -> str | None:
+        """Copy one member; a reason string when it was refused (and the partial file removed)."""
+        written = 0
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with target.open("wb") as out:
+            while chunk := source.read(_CHUNK):
+                written += len(chunk)
+                self.total += len(chunk)
+                reason = None
+                if written > self.limits.max_member_bytes:
+                    reason = f"member larger than {self.limits.max_member_bytes} bytes"
+                elif self.total > self.limits.max_total_bytes:
+                    reason = f"archive expands beyond {self.limits.max_total_bytes} bytes"
+                elif compressed and written > _CHUNK and written / max(compressed, 1) > self.limits.max_ratio:
+                    reason = f"compression ratio above {self.limits.max_ratio:.0f} (a decompression bomb?)"
+                if reason:
+                    out.close()
+                    target.unlink(missing_ok=True)
+                    return reason
+                out.write(chunk)
+        return None
+
+
+def extract(
+    path: Path, kind: str, into: Path, problems: Problems, limits: ArchiveLimits | None = None
+) -> Iterator[tuple[Path, str]]:
+    """Extract ``path`` into ``into``; yield (extracted file, member name) for each member kept."""
+    budget = _Budget(limits or ArchiveLimits())
+    try:
+        if kind == "zip":
+            yield from _zip(path, into, problems, budget)
+        elif kind == "gz":
+            if tarfile.is_tarfile(path):
+                yield from _tar(path, into, problems, budget)
+            else:
+                yield from _gzip(path, into, problems, budget)
+        else:
+            yield from _tar(path, into, problems, budget)
+    except (OSError, zipfile.BadZipFile, tarfile.TarError, EOFError, gzip.BadGzipFile) as exc:
+        problems.add(None, f"archive is corrupt or truncated: {exc}", lost=0)
+
+
+def _zip(path: Path, into: Path, problems: Problems, budget: _Budget) -> Iterator[tuple[Path, str]]:
+    with zipfile.ZipFile(path) as archive:
+        members = archive.infolist()
+        if len(members) > budget.limits.max_members:
+            problems.add(
+                None, f"{len(members)} members is more than {budget.limits.max_members}; refused", lost=0
+            )
+            return
+        for info in members:
+            if info.is_dir():
+                continue
+            safe = _safe_name(info.filename)
+            mode = (info.external_attr >> 16) & 0o170000
+            if safe is None:
+                problems.add(info.filename, "member path escapes the archive; refused", lost=0)
+                continue
+            if mode in (0o120000, 0o020000, 0o060000, 0o010000, 0o140000):
+                problems.add(info.filename, "member is a link or device; refused", lost=0)
+                continue
+            if info.flag_bits & 0x1:
+                problems.add(info.filename, "member is encrypted; skipped", lost=0)
+                continue
+            target = into / safe
+            with archive.open(info) as source:
+                reason = budget.copy(source, target, info.compress_size)
+            if reason:
+                problems.add(info.filename, f"refused: {reason}", lost=0)
+                if budget.total > budget.limits.max_total_bytes:
+                    return
+                continue
+            yield target, info.filename
+
+
+def _tar(path: Path, into: Path, problems: Problems, budget: _Budget) -> Iterator[tuple[Path, str]]:
+    compressed = path.stat().st_size
+    with tarfile.open(path, mode="r:*") as archive:
+        count = 0
+        for member in archive:
+            count += 1
+            if count > budget.limits.max_members:
+                problems.add(None, f"more than {budget.limits.max_members} members; the rest refused", lost=0)
+                return
+            if member.isdir():
+                continue
+            if not member.isfile():
+                problems.add(member.name, "member is a link or device; refused", lost=0)
+                continue
+            safe = _safe_name(member.name)
+            if safe is None:
+                problems.add(member.name, "member path escapes the archive; refused", lost=0)
+                continue
+            source = archive.extractfile(member)
+            if source is None:
+                continue
+            reason = budget.copy(source, into / safe, compressed)
+            if reason:
+                problems.add(member.name, f"refused: {reason}", lost=0)
+                if budget.total > budget.limits.max_total_bytes:
+                    return
+                continue
+            yield into / safe, member.name
+
+
+def _gzip(path: Path, into: Path, problems: Problems, budget: _Budget) -> Iterator[tuple[Path, str]]:
+    name = path.name[:-3] if path.name.endswith(".gz") else path.name + ".out"
+    with gzip.open(path, "rb") as source:
+        reason = budget.copy(source, into / name, path.stat().st_size)  # type: ignore[arg-type]
+    if reason:
+        problems.add(name, f"refused: {reason}", lost=0)
+        return
+    yield into / name, name
+
+
+def remove_tree(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)

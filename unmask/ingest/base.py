@@ -1,0 +1,125 @@
+"""What every evidence parser shares: rows, problems, the registry by format name.
+
+A parser turns one evidence file into rows (``dict[str, str]``) of one *source family*
+(``windows``, ``zeek``, ``linux``, ``generic``); each family is one Parquet schema.  Every
+row carries where it came from (``_file``, ``_record``) so a finding can point back at it.
+Parsers never raise on bad content: they report each problem with its position to a
+:class:`Problems` log and go on with the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+__all__ = [
+    "COMMON_COLUMNS",
+    "PARSERS",
+    "Parser",
+    "Problem",
+    "Problems",
+    "Row",
+    "parser",
+    "register",
+]
+
+Row = dict[str, str]
+
+# Columns every family has: the evidence file, the record in it, time (ISO 8601 UTC) and host.
+COMMON_COLUMNS = ("_file", "_sha256", "_record", "_ts", "_host")
+
+# How many problem messages are kept per file; the count is always exact.
+MAX_MESSAGES_PER_FILE = 20
+
+
+@dataclass
+class Problem:
+    """One thing that could not be read: where, what, and how many records it cost."""
+
+    path: str
+    position: str | None
+    message: str
+    lost: int = 1
+
+    def __str__(self) -> str:
+        where = self.path if self.position is None else f"{self.path}:{self.position}"
+        return f"{where}: {self.message}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "position": self.position, "message": self.message, "lost": self.lost}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Problem:
+        return cls(str(data["path"]), data.get("position"), str(data["message"]), int(data.get("lost", 1)))
+
+
+@dataclass
+class Problems:
+    """The problems of one file: every loss counted, the first messages kept."""
+
+    path: str
+    kept: list[Problem] = field(default_factory=list)
+    skipped: int = 0
+
+    def add(self, position: str | int | None, message: str, lost: int = 1) -> None:
+        self.skipped += lost
+        if len(self.kept) < MAX_MESSAGES_PER_FILE:
+            pos = None if position is None else str(position)
+            self.kept.append(Problem(self.path, pos, message, lost))
+
+
+class Parser(Protocol):
+    """One evidence format."""
+
+    name: str
+    family: str
+    priority: int  # lower sniffs first: specific formats before loose ones (CSV last)
+
+    def sniff(self, head: bytes, path: Path) -> bool:
+        """Whether the first bytes of a file look like this format."""
+        ...
+
+    def parse(self, path: Path, problems: Problems) -> Iterator[Row]:
+        """Rows of the file; each with at least ``_record``; bad parts go to ``problems``."""
+        ...
+
+
+PARSERS: dict[str, Parser] = {}
+
+
+def register(p: Parser) -> Parser:
+    """Add a parser to the registry under its name (order of registration = sniffing order)."""
+    PARSERS[p.name] = p
+    ordered = sorted(PARSERS.values(), key=lambda item: item.priority)
+    PARSERS.clear()
+    PARSERS.update((item.name, item) for item in ordered)
+    return p
+
+
+def parser(name: str) -> Parser:
+    from unmask.errors import ConfigError
+
+    try:
+        return PARSERS[name]
+    except KeyError:
+        raise ConfigError(f"unknown evidence format {name!r}; known: {', '.join(sorted(PARSERS))}") from None
+
+
+def text_lines(path: Path, problems: Problems) -> Iterator[tuple[int, str]]:
+    """Numbered lines of a text file, undecodable bytes replaced (and counted once)."""
+    bad = False
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                line = raw.decode("utf-8", errors="replace")
+                if not bad:
+                    problems.add(number, "bytes that are not UTF-8 were replaced", lost=0)
+                    bad = True
+            yield number, line.rstrip("\r\n")
+
+
+Sniffer = Callable[[bytes, Path], bool]

@@ -1,0 +1,108 @@
+"""The per-case event dataset: Parquet parts under ``events/<family>/``, one schema per family.
+
+Columns are text (what the evidence said, untouched) except the common columns of
+:data:`~unmask.ingest.base.COMMON_COLUMNS`.  Field names that differ only in case (Sysmon's
+``ProcessId`` and a provider's ``ProcessID``) share one column: SQL engines fold case.
+Parts are written to a temporary name and renamed, so a part is either whole or absent.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from unmask.ingest.base import COMMON_COLUMNS, Row
+
+__all__ = ["BATCH_ROWS", "EventWriter", "family_parts", "list_families"]
+
+BATCH_ROWS = 20_000
+
+
+class _Columns:
+    """One family's rows held column by column; only the cells an event has cost anything."""
+
+    def __init__(self) -> None:
+        self.columns: dict[str, list[str | None]] = {name: [] for name in COMMON_COLUMNS}
+        self.rows = 0
+
+    def add(self, row: Row) -> None:
+        n = self.rows
+        for key, value in row.items():
+            column = self.columns.get(key)
+            if column is None:
+                column = self.columns[key] = [None] * n
+            elif len(column) < n:
+                column.extend([None] * (n - len(column)))
+            column.append(value)
+        self.rows = n + 1
+
+    def table(self) -> pa.Table:
+        n = self.rows
+        for column in self.columns.values():
+            if len(column) < n:
+                column.extend([None] * (n - len(column)))
+        return pa.table({name: pa.array(values, type=pa.string()) for name, values in self.columns.items()})
+
+
+class EventWriter:
+    """Collects rows per family and writes a Parquet part every :data:`BATCH_ROWS` rows."""
+
+    def __init__(self, root: Path, tag: str, batch_rows: int = BATCH_ROWS) -> None:
+        self.root = root
+        self.tag = tag
+        self.batch_rows = batch_rows
+        self._data: dict[str, _Columns] = {}
+        self._names: dict[str, dict[str, str]] = {}
+        self._parts: dict[str, int] = {}
+        self.counts: dict[str, int] = {}
+
+    def add(self, family: str, row: Row) -> None:
+        names = self._names.setdefault(family, {})
+        fixed: Row = {}
+        for key, value in row.items():
+            canonical = names.get(key)
+            if canonical is None:
+                canonical = names.setdefault(key.lower(), key)
+                names[key] = canonical
+            if canonical in fixed:  # two spellings in one event: keep both values
+                fixed[canonical] = f"{fixed[canonical]}\n{value}"
+            else:
+                fixed[canonical] = value
+        data = self._data.get(family)
+        if data is None:
+            data = self._data[family] = _Columns()
+        data.add(fixed)
+        self.counts[family] = self.counts.get(family, 0) + 1
+        if data.rows >= self.batch_rows:
+            self.flush(family)
+
+    def flush(self, family: str) -> None:
+        data = self._data.pop(family, None)
+        if data is None or data.rows == 0:
+            return
+        table = data.table()
+        index = self._parts.get(family, 0)
+        self._parts[family] = index + 1
+        folder = self.root / family
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"part-{self.tag}-{index:04d}.parquet"
+        temporary = target.with_suffix(".tmp")
+        pq.write_table(table, temporary, compression="zstd", compression_level=1)
+        temporary.replace(target)
+
+    def close(self) -> None:
+        for family in list(self._data):
+            self.flush(family)
+
+
+def list_families(events: Path) -> list[str]:
+    """The families that have at least one part under ``events``."""
+    if not events.is_dir():
+        return []
+    return sorted(p.name for p in events.iterdir() if p.is_dir() and any(p.glob("*.parquet")))
+
+
+def family_parts(events: Path, family: str) -> list[Path]:
+    return sorted((events / family).glob("*.parquet"))

@@ -1,0 +1,157 @@
+"""Turning nested event documents into flat rows, and times into one ISO 8601 form."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+__all__ = ["flatten_into", "iso_utc", "scalar", "stamp", "windows_row"]
+
+_FRACTION = re.compile(r"(\.\d{1,6})\d*")
+_SPACE_T = re.compile(r"^(\d{4}-\d{2}-\d{2}) (\d)")
+
+
+def scalar(value: Any) -> str | None:
+    """A JSON scalar as the text a Windows event would show (booleans lower-case)."""
+    if value is None:
+        return None
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    return str(value)
+
+
+def iso_utc(value: Any) -> str | None:
+    """A timestamp as ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` (UTC), or ``None`` when it is not one.
+
+    Accepts ISO 8601 with or without zone (no zone means UTC), a space instead of ``T``,
+    more than six fraction digits, a trailing `` UTC``, and UNIX epoch seconds.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return _from_epoch(float(value))
+    text = str(value).strip()
+    if text.endswith(" UTC"):
+        text = text[:-4]
+    try:
+        return _from_epoch(float(text))
+    except ValueError:
+        pass
+    text = _SPACE_T.sub(r"\1T\2", _FRACTION.sub(r"\1", text, count=1))
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _from_epoch(seconds: float) -> str | None:
+    if not 0 < seconds < 32503680000:  # up to year 3000
+        return None
+    return datetime.fromtimestamp(seconds, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def flatten_into(row: dict[str, str], value: Any, key: str | None, *, dotted: bool = False) -> None:
+    """Flatten ``value`` into ``row``.
+
+    Windows style (``dotted=False``): leaves keep their own name (``EventData.Image`` ->
+    ``Image``), XML attributes become fields, ``#text`` takes its element's name, and lists
+    of scalars are joined with new lines.  Generic style (``dotted=True``): keys are joined
+    with dots (``process.command_line``).
+    """
+    if isinstance(value, dict):
+        for sub, item in value.items():
+            if sub == "#attributes":
+                flatten_into(row, item, key, dotted=dotted)
+            elif sub == "#text":
+                flatten_into(row, item, key or "text", dotted=dotted)
+            else:
+                # Windows field names lose their spaces ("Source Name" -> "SourceName"),
+                # which is how Sigma rules spell them.
+                name = (f"{key}.{sub}" if key else sub) if dotted else sub.replace(" ", "")
+                flatten_into(row, item, name, dotted=dotted)
+    elif isinstance(value, list):
+        if all(not isinstance(item, dict | list) for item in value):
+            parts = [s for s in (scalar(item) for item in value) if s is not None]
+            if parts and key is not None:
+                row[key] = "\n".join(parts)
+        else:
+            for item in value:
+                flatten_into(row, item, key, dotted=dotted)
+    elif key is not None:
+        text = scalar(value)
+        if text is not None:
+            row[key] = text
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, dict):
+        return scalar(value.get("#text"))
+    return scalar(value)
+
+
+def windows_row(document: dict[str, Any]) -> dict[str, str]:
+    """One Windows event (the ``{"Event": {"System": …, "EventData": …}}`` shape) as a flat row."""
+    event = document.get("Event", document)
+    if not isinstance(event, dict):
+        return {}
+    system = event.get("System") or {}
+    row: dict[str, str] = {}
+    if isinstance(system, dict):
+        provider = system.get("Provider")
+        if isinstance(provider, dict):
+            attrs = provider.get("#attributes") or {}
+            if attrs.get("Name") is not None:
+                row["Provider_Name"] = str(attrs["Name"])
+            if attrs.get("Guid") is not None:
+                row["Provider_Guid"] = str(attrs["Guid"])
+        for name in (
+            "EventID",
+            "Version",
+            "Level",
+            "Task",
+            "Opcode",
+            "Keywords",
+            "EventRecordID",
+            "Channel",
+            "Computer",
+        ):
+            text = _text(system.get(name))
+            if text is not None:
+                row[name] = text
+        created = system.get("TimeCreated")
+        if isinstance(created, dict):
+            stamp = (created.get("#attributes") or {}).get("SystemTime")
+            ts = iso_utc(stamp)
+            if ts is not None:
+                row["_ts"] = ts
+        security = system.get("Security")
+        if isinstance(security, dict):
+            uid = (security.get("#attributes") or {}).get("UserID")
+            if uid is not None:
+                row["SecurityUserID"] = str(uid)
+    for section in ("EventData", "UserData"):
+        data = event.get(section)
+        if data is not None:
+            flatten_into(row, data, None)
+    if "Computer" in row:
+        row["_host"] = row["Computer"]
+    return row
+
+
+def stamp(row: dict[str, str], time_keys: tuple[str, ...], host_keys: tuple[str, ...]) -> None:
+    """Set ``_ts`` and ``_host`` from the first of the given fields that holds a time / a host."""
+    for key in time_keys:
+        ts = iso_utc(row.get(key))
+        if ts:
+            row["_ts"] = ts
+            break
+    for key in host_keys:
+        if row.get(key):
+            row["_host"] = row[key]
+            break

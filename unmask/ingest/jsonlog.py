@@ -1,0 +1,175 @@
+"""JSON evidence: JSON lines or one JSON document (an object or an array of objects).
+
+Each object is recognised by its shape: a Windows event as ``evtx_dump`` writes it
+(``Event.System``), Winlogbeat / ECS (``winlog.*``), a flattened Windows event (top-level
+``EventID`` and ``Channel``, as NXLog writes Sysmon), a Zeek JSON log (``_path`` or ``uid``
+with ``ts``); anything else is kept as a generic event with dotted keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from unmask.ingest.base import Problems, Row, register, text_lines
+from unmask.ingest.fields import flatten_into, iso_utc, scalar, stamp, windows_row
+
+__all__ = ["JsonParser", "json_row"]
+
+# A whole-document JSON file bigger than this is refused (JSON lines stream at any size).
+MAX_DOCUMENT_BYTES = 512 * 1024 * 1024
+
+_TIME_KEYS = ("@timestamp", "timestamp", "ts", "time", "TimeCreated", "UtcTime", "EventTime", "date")
+_HOST_KEYS = ("host.name", "hostname", "host", "Hostname", "computer", "Computer", "agent.hostname")
+
+
+def _winlogbeat(doc: dict[str, Any]) -> Row:
+    winlog = doc["winlog"]
+    row: Row = {}
+    for src, dst in (
+        ("channel", "Channel"),
+        ("event_id", "EventID"),
+        ("computer_name", "Computer"),
+        ("provider_name", "Provider_Name"),
+        ("record_id", "EventRecordID"),
+        ("task", "Task"),
+        ("opcode", "Opcode"),
+    ):
+        text = scalar(winlog.get(src))
+        if text is not None:
+            row[dst] = text
+    for section in ("event_data", "user_data"):
+        if isinstance(winlog.get(section), dict):
+            flatten_into(row, winlog[section], None)
+    ts = iso_utc(doc.get("@timestamp"))
+    if ts:
+        row["_ts"] = ts
+    if "Computer" in row:
+        row["_host"] = row["Computer"]
+    row["_family"] = "windows"
+    return row
+
+
+def _flat_windows(doc: dict[str, Any]) -> Row:
+    row: Row = {}
+    flatten_into(row, doc, None)
+    for key in ("SystemTime", "TimeCreated", "@timestamp", "UtcTime", "EventTime"):
+        ts = iso_utc(row.get(key))
+        if ts:
+            row["_ts"] = ts
+            break
+    host = row.get("Computer") or row.get("Hostname")
+    if host:
+        row["_host"] = host
+    if "ProviderName" in row and "Provider_Name" not in row:
+        row["Provider_Name"] = row["ProviderName"]
+    row["_family"] = "windows"
+    return row
+
+
+def _generic(doc: dict[str, Any], family: str, log: str | None = None) -> Row:
+    row: Row = {}
+    flatten_into(row, doc, None, dotted=True)
+    stamp(row, _TIME_KEYS, _HOST_KEYS)
+    if family == "zeek":
+        row["_log"] = row.get("_path") or log or "unknown"
+        if "_host" not in row and row.get("id.orig_h"):
+            row["_host"] = row["id.orig_h"]
+    row["_family"] = family
+    return row
+
+
+def json_row(doc: Any, log: str | None = None) -> Row | None:
+    """One JSON object as a row of the right family, or ``None`` when it is not an object."""
+    if not isinstance(doc, dict):
+        return None
+    event = doc.get("Event")
+    if isinstance(event, dict) and "System" in event:
+        row = windows_row(doc)
+        row["_family"] = "windows"
+        return row
+    if isinstance(doc.get("winlog"), dict):
+        return _winlogbeat(doc)
+    if "EventID" in doc and ("Channel" in doc or "Provider_Name" in doc or "SourceName" in doc):
+        return _flat_windows(doc)
+    if "_path" in doc or ("uid" in doc and "ts" in doc):
+        return _generic(doc, "zeek", log)
+    return _generic(doc, "generic")
+
+
+def _log_name(path: Path) -> str:
+    return path.name.split(".", 1)[0]
+
+
+class JsonParser:
+    name = "json"
+    family = "generic"
+    priority = 20
+
+    def sniff(self, head: bytes, path: Path) -> bool:
+        text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+        return text[:1] in (b"{", b"[")
+
+    def parse(self, path: Path, problems: Problems) -> Iterator[Row]:
+        with path.open("rb") as handle:
+            head = handle.read(65536).lstrip(b"\xef\xbb\xbf \t\r\n")
+        lines = head.split(b"\n")
+        first = lines[0].strip()
+        is_lines = head[:1] == b"{" and _complete(first)
+        if is_lines:
+            yield from self._lines(path, problems)
+        else:
+            yield from self._document(path, problems)
+
+    def _lines(self, path: Path, problems: Problems) -> Iterator[Row]:
+        log = _log_name(path)
+        for number, line in text_lines(path, problems):
+            if not line.strip():
+                continue
+            try:
+                doc = orjson.loads(line)
+            except orjson.JSONDecodeError as exc:
+                problems.add(f"line {number}", f"malformed JSON line skipped: {exc}")
+                continue
+            row = json_row(doc, log)
+            if row is None:
+                problems.add(f"line {number}", "JSON line is not an object; skipped")
+                continue
+            row["_record"] = str(number)
+            yield row
+
+    def _document(self, path: Path, problems: Problems) -> Iterator[Row]:
+        size = path.stat().st_size
+        if size > MAX_DOCUMENT_BYTES:
+            problems.add(
+                None, f"JSON document of {size} bytes is too big to load whole; use JSON lines", lost=0
+            )
+            return
+        try:
+            doc = orjson.loads(path.read_bytes())
+        except orjson.JSONDecodeError as exc:
+            problems.add(None, f"not valid JSON (nor JSON lines): {exc}")
+            return
+        items = doc if isinstance(doc, list) else [doc]
+        log = _log_name(path)
+        for index, item in enumerate(items):
+            row = json_row(item, log)
+            if row is None:
+                problems.add(f"item {index}", "array item is not an object; skipped")
+                continue
+            row["_record"] = str(index)
+            yield row
+
+
+def _complete(line: bytes) -> bool:
+    try:
+        orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return False
+    return True
+
+
+register(JsonParser())
