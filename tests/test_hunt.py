@@ -239,3 +239,65 @@ def test_a_route_the_engine_cannot_run_is_reported_and_the_rest_run(
     result = hunt([evidence], [rules], tmp_path / "case", jobs=1)
     assert result.engine_problems and "route security" in result.engine_problems[0]
     assert {"Whoami", "Cmd"} <= set(result.by_rule)
+
+
+def test_flagged_events_give_infrastructure_and_file_observations(tmp_path: Path) -> None:
+    from unmask.detect.artifacts import artifacts_of
+
+    fields = {"DestinationIp": "ip", "QueryName": "domain", "Hashes": "hashes"}
+    found = artifacts_of(
+        {
+            "DestinationIp": "5.6.7.8",
+            "QueryName": "c2.example.com.",
+            "Hashes": "MD5=" + "a" * 32 + ",SHA256=" + "B" * 64,
+        },
+        fields,
+    )
+    assert [(a.subtype, a.value) for a in found] == [
+        ("ip", "5.6.7.8"),
+        ("domain", "c2.example.com"),
+        ("sha256", "b" * 64),
+    ]
+    assert artifacts_of({"DestinationIp": "10.0.0.5", "QueryName": "dc01.corp.local"}, fields) == []
+
+    folder = tmp_path / "ev"
+    events = [
+        win_event(
+            3,
+            SYSMON,
+            {"Image": "C:\\x\\implant.exe", "DestinationIp": "5.6.7.9"},
+            computer="ws05",
+            time="2024-03-02T01:00:00Z",
+        ),
+        win_event(
+            3,
+            SYSMON,
+            {"Image": "C:\\x\\implant.exe", "DestinationIp": "192.168.1.1"},
+            computer="ws05",
+            time="2024-03-02T01:00:01Z",
+        ),
+        win_event(
+            3,
+            SYSMON,
+            {"Image": "C:\\x\\other.exe", "DestinationIp": "5.6.7.10"},
+            computer="ws05",
+            time="2024-03-02T01:00:02Z",
+        ),
+    ]
+    write_jsonl(folder / "net.jsonl", events)
+    net = "    product: windows\n    category: network_connection"
+    write_rule(
+        tmp_path / "r",
+        "net",
+        rule(
+            "bbbbbbbb-0000-0000-0000-000000000001",
+            "Implant beacon",
+            net,
+            "    sel:\n        Image|endswith: '\\implant.exe'\n    condition: sel",
+            tags="attack.t1071",
+        ),
+    )
+    result = hunt([folder], [tmp_path / "r"], tmp_path / "case", jobs=1)
+    infra = [o for o in result.case.observations if o.kind is ObservationKind.INFRASTRUCTURE]
+    assert [(o.subtype, o.value, o.host) for o in infra] == [("ip", "5.6.7.9", "ws05")]
+    assert infra[0].provenance is not None and infra[0].provenance.record == "1"

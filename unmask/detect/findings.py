@@ -72,14 +72,15 @@ class FindingRow:
 
 
 class FindingsWriter:
-    """Streams findings into one Parquet file (row groups of 50,000), renamed into place at close."""
+    """Streams findings into one Parquet file (row groups of 10,000), renamed into place at close."""
 
-    def __init__(self, path: Path, batch: int = 50_000) -> None:
+    def __init__(self, path: Path, batch: int = 10_000) -> None:
         self.path = path
         self.temporary = path.with_name(f".{path.name}.tmp")
         self.batch = batch
         self.rows: list[FindingRow] = []
         self.count = 0
+        self.closed = False
         path.parent.mkdir(parents=True, exist_ok=True)
         self.writer = pq.ParquetWriter(self.temporary, FINDINGS_SCHEMA, compression="zstd")
 
@@ -102,10 +103,13 @@ class FindingsWriter:
         self._flush()
         self.writer.close()
         self.temporary.replace(self.path)
+        self.closed = True
 
     def abort(self) -> None:
-        self.writer.close()
-        self.temporary.unlink(missing_ok=True)
+        """Drop what was written (an interrupted hunt leaves no half findings file)."""
+        if not self.closed:
+            self.writer.close()
+            self.temporary.unlink(missing_ok=True)
 
 
 def read_findings(path: Path) -> Iterator[FindingRow]:

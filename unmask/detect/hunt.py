@@ -15,19 +15,27 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from unmask.cases.directory import CASE_FILE, FINDINGS_FILE, HUNT_FILE, save_case_dir
+from unmask.detect.artifacts import ARTIFACT_FIELDS, artifact_observations, artifacts_of
 from unmask.detect.engines.duckdb import DuckDBEngine
-from unmask.detect.findings import FindingRow, FindingsWriter, observations_from_findings, read_findings
+from unmask.detect.findings import (
+    LEVEL_CONFIDENCE,
+    LEVEL_ORDER,
+    FindingRow,
+    FindingsWriter,
+    observations_from_findings,
+    read_findings,
+)
 from unmask.detect.sigma.correlation import Hit, evaluate
 from unmask.detect.sigma.rules import RuleSet, load_rules
 from unmask.ingest import IngestReport, ingest
 from unmask.knowledge.home import atomic_write, unmask_home
-from unmask.model import Case
+from unmask.model import Case, Observation, Provenance
 
 __all__ = ["CASE_FILE", "FINDINGS_FILE", "HUNT_FILE", "HuntResult", "hunt"]
 
@@ -120,6 +128,7 @@ def hunt(
     result = HuntResult(case_dir, case, report, rules)
     correlated = {rid for c in rules.correlations for rid in c.rules}
     kept: dict[str, list[tuple[Any, FindingRow]]] = {}
+    evidence_levels = LEVEL_ORDER[: LEVEL_ORDER.index(min_level) + 1]
     writer = FindingsWriter(case_dir / FINDINGS_FILE)
     try:
         with DuckDBEngine(case_dir / "events", memory_limit=memory_limit, threads=jobs) as engine:
@@ -161,8 +170,9 @@ def hunt(
                         "",
                     )
                     _record(result, writer, row)
+            writer.close()
+            artifacts = _artifact_observations(engine, case_dir / FINDINGS_FILE, evidence_levels)
             result.engine_problems = list(engine.problems)
-        writer.close()
     except BaseException:
         writer.abort()
         raise
@@ -172,6 +182,7 @@ def hunt(
     case.observations = observations_from_findings(
         read_findings(case_dir / FINDINGS_FILE), min_level=min_level
     )
+    case.observations += artifacts
     case.notes.append(
         f"{report.total_events} events from {len(report.files)} files; {result.findings} findings from "
         f"{len(rules.rules)} rules; observations from findings of level {min_level} or above."
@@ -192,6 +203,20 @@ def _record(result: HuntResult, writer: FindingsWriter, row: FindingRow) -> None
     _count(result.by_rule, row.title)
     for technique in row.techniques:
         _count(result.by_technique, technique)
+
+
+def _artifact_observations(engine: DuckDBEngine, findings: Path, levels: list[str]) -> list[Observation]:
+    """IPs, domains and hashes in the events that findings of ``levels`` point at (streamed)."""
+
+    def items() -> Iterator[tuple[Any, str | None, str | None, float, Provenance, str]]:
+        for family, fields in ARTIFACT_FIELDS.items():
+            for row, values in engine.flagged_events(family, findings, levels, list(fields)):
+                provenance = Provenance(source=row["file"], sha256=row["sha256"], record=row["record"])
+                confidence = LEVEL_CONFIDENCE.get(row["level"], 0.5)
+                for artifact in artifacts_of(values, fields):
+                    yield artifact, row["time"], row["host"], confidence, provenance, row["title"]
+
+    return artifact_observations(items())
 
 
 def _correlation_hits(

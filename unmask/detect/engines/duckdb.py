@@ -9,12 +9,15 @@ in one scan: each row yields the list of rules it matched.  Memory is bounded by
 from __future__ import annotations
 
 import os
+import queue
 import re
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -26,6 +29,8 @@ from unmask.ingest.dataset import family_parts, list_families
 __all__ = ["BATCH_RULES", "DuckDBEngine", "RawHit"]
 
 BATCH_RULES = 100
+HIT_CHUNK = 5_000
+SLICE_ROWS = 100_000  # events per slice for groups that search whole events
 _IDENT = re.compile(r'"((?:[^"]|"")*)"')
 
 Progress = Callable[[int, int], None]
@@ -97,34 +102,61 @@ class DuckDBEngine:
         total = sum(len(g) for g in groups.values())
         done = 0
         # Groups run side by side, each on its own connection: a group's table is usually
-        # smaller than one DuckDB row group, so a single query would use one core.
+        # smaller than one DuckDB row group, so a single query would use one core.  Hits come
+        # back through a small queue, so memory does not grow with the number of hits.
         ordered = sorted(groups.items(), key=lambda item: -len(item[1]))
-        with ThreadPoolExecutor(max_workers=self.workers) as pool:
-            futures = {
-                pool.submit(self._collect, family, where, members): len(members)
-                for (family, where), members in ordered
-            }
-            for future in as_completed(futures):
-                yield from future.result()
-                done += futures[future]
-                if progress:
-                    progress(done, total)
+        channel: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=8)
+        stop = threading.Event()
 
-    def _collect(
-        self, family: str, where: str, members: list[tuple[CompiledRule, CompiledRoute]]
-    ) -> list[RawHit]:
-        cursor = self.db.cursor()
-        try:
-            return list(self._run_group(family, where, members, cursor))
-        except duckdb.Error as exc:
-            # One route's failure (out of memory, a rule the engine rejects) costs that route
-            # only; it is reported with the rules it concerns.
-            route = members[0][1].route.name
-            first = str(exc).splitlines()[0]
-            self.problems.append(f"route {route} ({len(members)} rules) could not run: {first}")
-            return []
-        finally:
-            cursor.close()
+        def put(item: tuple[str, Any]) -> None:
+            while not stop.is_set():
+                try:
+                    channel.put(item, timeout=0.1)
+                    return
+                except queue.Full:
+                    continue
+
+        def work(family: str, where: str, members: list[tuple[CompiledRule, CompiledRoute]]) -> None:
+            cursor = self.db.cursor()
+            chunk: list[RawHit] = []
+            try:
+                for hit in self._run_group(family, where, members, cursor):
+                    chunk.append(hit)
+                    if len(chunk) >= HIT_CHUNK:
+                        put(("hits", chunk))
+                        chunk = []
+                put(("hits", chunk))
+            except duckdb.Error as exc:
+                # One route's failure (out of memory, a rule the engine rejects) costs that
+                # route only; it is reported with the rules it concerns.
+                first = str(exc).splitlines()[0]
+                self.problems.append(
+                    f"route {members[0][1].route.name} ({len(members)} rules) could not run: {first}"
+                )
+            except BaseException as exc:  # handed to the caller's thread
+                put(("error", exc))
+            finally:
+                cursor.close()
+                put(("done", len(members)))
+
+        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+            for (family, where), members in ordered:
+                pool.submit(work, family, where, members)
+            remaining = len(ordered)
+            try:
+                while remaining:
+                    kind, payload = channel.get()
+                    if kind == "hits":
+                        yield from payload
+                    elif kind == "error":
+                        raise payload
+                    else:
+                        remaining -= 1
+                        done += payload
+                        if progress:
+                            progress(done, total)
+            finally:
+                stop.set()
 
     def _run_group(
         self,
@@ -140,15 +172,12 @@ class DuckDBEngine:
             lowered |= route.lowered
         if ALL_FIELDS in fields | lowered:
             # Keyword rules search the whole text of each event: selecting that text for every
-            # event at once would hold all of it, so such groups go one Parquet part at a time.
-            for part in family_parts(self.events, family):
-                names = [
-                    row[0]
-                    for row in db.execute(
-                        f"DESCRIBE SELECT * FROM read_parquet({literal(str(part))})"
-                    ).fetchall()
-                ]
-                relation = f"read_parquet({literal(str(part))})"
+            # event at once would hold all of it, so such groups go a slice of parts at a time.
+            for parts in self._slices(family):
+                relation = (
+                    "read_parquet([" + ", ".join(literal(str(p)) for p in parts) + "], union_by_name = true)"
+                )
+                names = [row[0] for row in db.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()]
                 yield from self._run_source(
                     db, relation, {n.lower(): n for n in names}, where, fields, lowered, members
                 )
@@ -156,6 +185,21 @@ class DuckDBEngine:
         yield from self._run_source(
             db, quote("raw_" + family), self._lower[family], where, fields, lowered, members
         )
+
+    def _slices(self, family: str) -> list[list[Path]]:
+        """The family's Parquet parts in runs of at most :data:`SLICE_ROWS` events."""
+        import pyarrow.parquet as pq
+
+        slices: list[list[Path]] = [[]]
+        rows = 0
+        for part in family_parts(self.events, family):
+            count = pq.read_metadata(part).num_rows
+            if slices[-1] and rows + count > SLICE_ROWS:
+                slices.append([])
+                rows = 0
+            slices[-1].append(part)
+            rows += count
+        return [s for s in slices if s]
 
     def _run_source(
         self,
@@ -219,11 +263,48 @@ class DuckDBEngine:
         """Field values of the events at ``(file, record)`` pointers (for correlations and reports)."""
         if not pointers or family not in self.columns:
             return {}
-        self.db.execute("CREATE OR REPLACE TEMP TABLE wanted (f VARCHAR, r VARCHAR)")
-        self.db.executemany("INSERT INTO wanted VALUES (?, ?)", pointers)
-        cols = ", ".join(f"{self._column(family, f)} AS {quote(f)}" for f in fields) or "NULL AS none"
-        rows = self.db.execute(
-            f"SELECT e._file, e._record, {cols} FROM {quote('raw_' + family)} e JOIN wanted w ON e._file = w.f AND e._record = w.r"
-        ).fetchall()
-        self.db.execute("DROP TABLE wanted")
+        import pyarrow as pa
+
+        files, records = zip(*sorted(set(pointers)), strict=True)
+        wanted = pa.table({"f": pa.array(files, pa.string()), "r": pa.array(records, pa.string())})
+        cursor = self.db.cursor()
+        try:
+            cursor.register("wanted", wanted)
+            cols = ", ".join(f"{self._column(family, f)} AS {quote(f)}" for f in fields) or "NULL AS none"
+            rows = cursor.execute(
+                f"SELECT e._file, e._record, {cols} FROM {quote('raw_' + family)} e "
+                "JOIN wanted w ON e._file = w.f AND e._record = w.r"
+            ).fetchall()
+        finally:
+            cursor.close()
         return {(r[0], r[1]): dict(zip(fields, r[2:], strict=False)) for r in rows}
+
+    def flagged_events(
+        self, family: str, findings: Path, levels: list[str], fields: list[str]
+    ) -> Iterator[tuple[dict[str, Any], dict[str, str | None]]]:
+        """(finding, field values of its event) for findings of ``levels`` on ``family`` events.
+
+        Streams a join of ``findings.parquet`` with the events; only events that have at least
+        one of ``fields`` are returned.
+        """
+        if family not in self.columns or not findings.is_file():
+            return
+        present = [f for f in fields if f.lower() in self._lower[family]]
+        if not present:
+            return
+        cols = ", ".join(f"e.{self._column(family, f)} AS {quote(f)}" for f in present)
+        any_value = " OR ".join(f"e.{self._column(family, f)} IS NOT NULL" for f in present)
+        wanted = ", ".join(literal(level) for level in levels)
+        cursor = self.db.cursor()
+        try:
+            result = cursor.execute(
+                f"SELECT f.file, f.sha256, f.record, f.time, f.host, f.level, f.title, {cols} "
+                f"FROM read_parquet({literal(str(findings))}) f JOIN {quote('raw_' + family)} e "
+                f"ON e._file = f.file AND e._record = f.record WHERE f.level IN ({wanted}) AND ({any_value})"
+            )
+            keys = ("file", "sha256", "record", "time", "host", "level", "title")
+            while rows := result.fetchmany(10_000):
+                for row in rows:
+                    yield dict(zip(keys, row[:7], strict=True)), dict(zip(present, row[7:], strict=True))
+        finally:
+            cursor.close()

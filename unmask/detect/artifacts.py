@@ -1,0 +1,180 @@
+"""Infrastructure and file artifacts of the events that rules flagged, as observations.
+
+A rule hit on a network connection, a DNS query or a process start says more than its
+technique: the remote address, the name looked up, the hashes of the image.  For every
+finding at the chosen level, the event's artifact fields are read back and kept when they
+could identify an adversary: global IP addresses (not private, loopback or reserved), domain
+names with a public-looking suffix, well-formed hashes.  Each distinct value becomes one
+observation with the first and last time seen and the first event as provenance.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from unmask.model import Observation, ObservationKind, Provenance
+
+__all__ = ["ARTIFACT_FIELDS", "MAX_ARTIFACTS", "Artifact", "artifact_observations", "artifacts_of"]
+
+MAX_ARTIFACTS = 500
+
+# family -> field -> what it holds
+ARTIFACT_FIELDS: dict[str, dict[str, str]] = {
+    "windows": {
+        "DestinationIp": "ip",
+        "DestinationHostname": "domain",
+        "QueryName": "domain",
+        "Hashes": "hashes",
+        "Hash": "hashes",
+        "ImageLoadedHashes": "hashes",
+    },
+    "zeek": {
+        "id.resp_h": "ip",
+        "query": "domain",
+        "host": "domain",
+        "server_name": "domain",
+        "sha256": "sha256",
+        "sha1": "sha1",
+        "md5": "md5",
+    },
+}
+
+_HEX = {"md5": 32, "sha1": 40, "sha256": 64, "imphash": 32}
+_HASH_PART = re.compile(r"(MD5|SHA1|SHA256|IMPHASH)=([0-9A-Fa-f]+)")
+_DOMAIN = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,62}$")
+_LOCAL_SUFFIXES = (
+    ".local",
+    ".localdomain",
+    ".lan",
+    ".internal",
+    ".arpa",
+    ".home",
+    ".corp",
+    ".test",
+    ".invalid",
+)
+
+
+@dataclass(frozen=True)
+class Artifact:
+    subtype: str  # ip, domain, sha256, sha1, md5, imphash
+    value: str
+
+    @property
+    def kind(self) -> ObservationKind:
+        return ObservationKind.INFRASTRUCTURE if self.subtype in ("ip", "domain") else ObservationKind.FILE
+
+
+def _ip(text: str) -> Artifact | None:
+    try:
+        address = ipaddress.ip_address(text.strip().strip("[]"))
+    except ValueError:
+        return None
+    return Artifact("ip", str(address)) if address.is_global else None
+
+
+def _domain(text: str) -> Artifact | None:
+    name = text.strip().rstrip(".").lower()
+    if _ip(name) is not None or not _DOMAIN.match(name) or name.endswith(_LOCAL_SUFFIXES):
+        return None
+    return Artifact("domain", name)
+
+
+def _hash(subtype: str, text: str) -> Artifact | None:
+    value = text.strip().lower()
+    if len(value) != _HEX[subtype] or not re.fullmatch(r"[0-9a-f]+", value) or set(value) == {"0"}:
+        return None
+    return Artifact(subtype, value)
+
+
+def artifacts_of(values: dict[str, str | None], fields: dict[str, str]) -> list[Artifact]:
+    """The artifacts in one event's field values."""
+    found: list[Artifact] = []
+    for name, what in fields.items():
+        text = values.get(name)
+        if not text:
+            continue
+        if what == "ip":
+            item = _ip(text)
+            found.extend([item] if item else [])
+        elif what == "domain":
+            item = _domain(text)
+            found.extend([item] if item else [])
+        elif what == "hashes":
+            # One file, one observation: the strongest hash Sysmon gives (SHA256 > SHA1 > MD5 > IMPHASH).
+            digests = {algorithm.lower(): digest for algorithm, digest in _HASH_PART.findall(text)}
+            for algorithm in ("sha256", "sha1", "md5", "imphash"):
+                item = _hash(algorithm, digests[algorithm]) if algorithm in digests else None
+                if item:
+                    found.append(item)
+                    break
+        else:
+            item = _hash(what, text)
+            found.extend([item] if item else [])
+    return found
+
+
+@dataclass
+class _Seen:
+    count: int = 0
+    first: str | None = None
+    last: str | None = None
+    hosts: set[str] = field(default_factory=set)
+    confidence: float = 0.0
+    provenance: Provenance | None = None
+    rules: set[str] = field(default_factory=set)
+
+
+def artifact_observations(
+    items: Iterable[tuple[Artifact, str | None, str | None, float, Provenance, str]],
+) -> list[Observation]:
+    """Observations from (artifact, time, host, confidence, provenance, rule title) items.
+
+    At most :data:`MAX_ARTIFACTS`, the most often seen first.
+    """
+    seen: dict[Artifact, _Seen] = {}
+    for artifact, time, host, confidence, provenance, title in items:
+        entry = seen.setdefault(artifact, _Seen())
+        entry.count += 1
+        entry.rules.add(title)
+        if host:
+            entry.hosts.add(host)
+        entry.confidence = max(entry.confidence, confidence)
+        if time and (entry.first is None or time < entry.first):
+            entry.first = time
+            entry.provenance = provenance
+        if time and (entry.last is None or time > entry.last):
+            entry.last = time
+        if entry.provenance is None:
+            entry.provenance = provenance
+    ranked = sorted(seen.items(), key=lambda kv: (-kv[1].count, kv[0].subtype, kv[0].value))[:MAX_ARTIFACTS]
+    observations = []
+    for artifact, entry in ranked:
+        assert entry.provenance is not None
+        rules = sorted(entry.rules)
+        text = (
+            f"in {entry.count} flagged event(s) of: "
+            + "; ".join(rules[:3])
+            + (" …" if len(rules) > 3 else "")
+        )
+        observations.append(
+            Observation(
+                kind=artifact.kind,
+                value=artifact.value,
+                subtype=artifact.subtype,
+                first_seen=entry.first,
+                last_seen=entry.last,
+                host=next(iter(entry.hosts)) if len(entry.hosts) == 1 else None,
+                confidence=entry.confidence,
+                provenance=Provenance(
+                    source=entry.provenance.source,
+                    sha256=entry.provenance.sha256,
+                    record=entry.provenance.record,
+                    text=text,
+                ),
+            )
+        )
+    return observations
