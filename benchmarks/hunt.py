@@ -203,8 +203,10 @@ def report(rows: list[tuple[str, str, dict[str, float]]], args: argparse.Namespa
         "",
         "Peak memory of warm hunts as the input grows: "
         + ", ".join(f"{n} {mb:,.0f} MB" for n, mb in peaks)
-        + ".  It is bounded by design: parse workers write Parquet parts of at most 20,000 rows, and "
-        "DuckDB's memory limit (512 MB by default) caps detection; beyond it DuckDB spills to disk.",
+        + ".  What grows is DuckDB's working memory, which its limit caps (512 MB by default, "
+        "`--memory-limit`; beyond it DuckDB spills to disk); parse workers write Parquet parts of at "
+        "most 20,000 rows, hits stream through a bounded queue, and artifacts are read back by a "
+        "streamed join, so nothing else grows with the input.",
     ]
     lines += [
         "",

@@ -1,6 +1,7 @@
 """Hunting conformance over the public datasets (skipped when ../shared/datasets is absent).
 
-- SigmaHQ regression data: every rule fires on its own positive-test EVTX (202 of 202).
+- SigmaHQ regression data: every rule fires on its own positive-test EVTX (202 of 202), and on
+  the same events exported as JSON.
 - EVTX-to-MITRE-Attack: share of files whose folder technique is among the file's finding
   techniques, at parent and exact level, with the whole SigmaHQ rule set (target: parent >= 30 %).
 - Every EVTX in hayabusa-sample-evtx parses without a crash, with a count of skipped records.
@@ -54,6 +55,12 @@ def test_every_regression_rule_fires_on_its_own_sample(tmp_path: Path, rule_cach
     ]
     print(f"regression: {len(cases) - len(misses)} of {len(cases)} rules fire on their own sample")
     assert not misses, "\n".join(misses)
+    # The same events exported as JSON (evtx_dump's concatenated objects) must fire the same rules.
+    json_copies = [(rule_id, str(Path(path).with_suffix(".json"))) for rule_id, _, path in cases]
+    json_copies = [(rule_id, path) for rule_id, path in json_copies if Path(path).is_file()]
+    json_misses = [path for rule_id, path in json_copies if (rule_id, path) not in fired]
+    print(f"regression (JSON copies): {len(json_copies) - len(json_misses)} of {len(json_copies)} fire")
+    assert not json_misses, "\n".join(json_misses)
 
 
 def test_evtx_to_mitre_technique_share(tmp_path: Path, rule_cache: Path) -> None:

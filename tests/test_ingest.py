@@ -202,3 +202,15 @@ def test_tar_links_are_refused_and_archives_are_ingested(tmp_path: Path) -> None
     assert archive_result.format == "archive:gz"
     assert any("link" in p.message for p in archive_result.problems)
     assert not (tmp_path / "case" / ".extract").exists()
+
+
+def test_concatenated_pretty_printed_objects_are_read_one_by_one(tmp_path: Path) -> None:
+    path = tmp_path / "dump.json"
+    first = json.dumps(win_event(1, SYSMON, process("C:\\a.exe", "a")), indent=2)
+    second = json.dumps(win_event(1, SYSMON, process("C:\\b.exe", "b")), indent=2)
+    path.write_text(first + "\n" + second + "\n{ broken\n")
+    problems = Problems(str(path))
+    rows = list(parser("json").parse(path, problems))
+    assert [r["Image"] for r in rows] == ["C:\\a.exe", "C:\\b.exe"]
+    assert rows[0]["_record"] == "1" and rows[1]["_record"] == str(first.count("\n") + 2)
+    assert problems.skipped == 1 and "rest of file skipped" in str(problems.kept[0])

@@ -8,6 +8,7 @@ with ``ts``); anything else is kept as a generic event with dotted keys.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -148,13 +149,16 @@ class JsonParser:
                 None, f"JSON document of {size} bytes is too big to load whole; use JSON lines", lost=0
             )
             return
+        data = path.read_bytes()
+        log = _log_name(path)
         try:
-            doc = orjson.loads(path.read_bytes())
-        except orjson.JSONDecodeError as exc:
-            problems.add(None, f"not valid JSON (nor JSON lines): {exc}")
+            doc = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            # Not one document: perhaps several pretty-printed objects one after another, as
+            # evtx_dump writes them.  Each is pointed at by the line it starts on.
+            yield from self._concatenated(data.decode("utf-8", errors="replace"), log, problems)
             return
         items = doc if isinstance(doc, list) else [doc]
-        log = _log_name(path)
         for index, item in enumerate(items):
             row = json_row(item, log)
             if row is None:
@@ -162,6 +166,32 @@ class JsonParser:
                 continue
             row["_record"] = str(index)
             yield row
+
+    def _concatenated(self, text: str, log: str, problems: Problems) -> Iterator[Row]:
+        decoder = json.JSONDecoder()
+        position, line = 0, 1
+        while True:
+            start = position
+            while position < len(text) and text[position] in " \t\r\n\ufeff":
+                position += 1
+            line += text.count("\n", start, position)
+            if position >= len(text):
+                return
+            try:
+                doc, end = decoder.raw_decode(text, position)
+            except json.JSONDecodeError as exc:
+                problems.add(
+                    f"line {exc.lineno}", f"not valid JSON from here on; rest of file skipped: {exc.msg}"
+                )
+                return
+            row = json_row(doc, log)
+            if row is None:
+                problems.add(f"line {line}", "JSON value is not an object; skipped")
+            else:
+                row["_record"] = str(line)
+                yield row
+            line += text.count("\n", position, end)
+            position = end
 
 
 def _complete(line: bytes) -> bool:
