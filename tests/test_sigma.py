@@ -221,3 +221,25 @@ def test_compiled_rules_are_cached_by_file_hash(tmp_path: Path) -> None:
         ),
     )
     assert load_rules([folder], cache=cache).rules[0].title == "a changed"
+
+
+def test_parallel_compile_gives_the_same_rules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from unmask.detect.sigma import rules as rules_module
+
+    folder = tmp_path / "rules"
+    for n in range(6):
+        write_rule(
+            folder,
+            f"r{n}",
+            rule(
+                f"77777777-7777-7777-7777-00000000000{n}",
+                f"r{n}",
+                PROC,
+                f"    sel:\n        Image|endswith: '\\\\t{n}.exe'\n    condition: sel",
+            ),
+        )
+    serial = load_rules([folder], jobs=1)
+    monkeypatch.setattr(rules_module, "PARALLEL_FROM", 2)
+    parallel = load_rules([folder], jobs=2)
+    assert sorted(r.id for r in serial.rules) == sorted(r.id for r in parallel.rules)
+    assert {r.id: r.to_dict() for r in serial.rules} == {r.id: r.to_dict() for r in parallel.rules}

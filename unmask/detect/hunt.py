@@ -118,7 +118,10 @@ def hunt(
     clock = time.perf_counter()
     cache = rule_cache if rule_cache is not None else unmask_home() / "cache" / "sigma-compiled.json"
     rules = load_rules(
-        rule_folders, cache=cache, progress=(lambda d, t: progress("rules", d, t)) if progress else None
+        rule_folders,
+        cache=cache,
+        progress=(lambda d, t: progress("rules", d, t)) if progress else None,
+        jobs=jobs,
     )
     timings["rules"] = time.perf_counter() - clock
 

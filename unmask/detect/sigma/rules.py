@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,7 @@ from unmask.errors import ConfigError
 __all__ = ["COMPILER_VERSION", "CompiledRoute", "CompiledRule", "RuleProblem", "RuleSet", "load_rules"]
 
 # Bump whenever the SQL a rule compiles to changes: it invalidates the cache.
-COMPILER_VERSION = "2"
+COMPILER_VERSION = "3"
 
 _TECHNIQUE = re.compile(r"^attack\.(t\d{4}(?:\.\d{3})?)$", re.IGNORECASE)
 _SOFTWARE = re.compile(r"^attack\.(s\d{4})$", re.IGNORECASE)
@@ -48,6 +49,7 @@ class CompiledRoute:
     sql: str
     lowered: frozenset[str]
     fields: frozenset[str]
+    regexes: tuple[str, ...] = ()  # checked against the engine before the rule is used
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -61,6 +63,7 @@ class CompiledRoute:
             "sql": self.sql,
             "lowered": sorted(self.lowered),
             "fields": sorted(self.fields),
+            "regexes": list(self.regexes),
         }
 
     @classmethod
@@ -69,7 +72,13 @@ class CompiledRoute:
         route = Route(
             r["name"], r["family"], r["filter"], dict(r["field_map"]), frozenset(r["unsupported_fields"])
         )
-        return cls(route, data["sql"], frozenset(data["lowered"]), frozenset(data["fields"]))
+        return cls(
+            route,
+            data["sql"],
+            frozenset(data["lowered"]),
+            frozenset(data["fields"]),
+            tuple(data.get("regexes", ())),
+        )
 
 
 @dataclass
@@ -167,7 +176,7 @@ def _logsource_text(rule: SigmaRule) -> str:
     return "/".join(p or "-" for p in (source.product, source.category, source.service))
 
 
-def compile_rule(rule: SigmaRule, path: str, checker: _RegexChecker) -> CompiledRule:
+def compile_rule(rule: SigmaRule, path: str) -> CompiledRule:
     """Compile one parsed rule for every route of its log source."""
     techniques, software = _tags(rule)
     compiled = CompiledRule(
@@ -185,13 +194,17 @@ def compile_rule(rule: SigmaRule, path: str, checker: _RegexChecker) -> Compiled
     for route in routes_for(rule.logsource):
         try:
             expression = to_sql(conditions, route.field_map, route.unsupported_fields)
-            for pattern in expression.regexes:
-                checker.check(pattern)
         except Unsupported as exc:
             compiled.skipped_routes.append(f"{route.name}: {exc}")
             continue
         compiled.routes.append(
-            CompiledRoute(route, expression.sql, frozenset(expression.lowered), frozenset(expression.fields))
+            CompiledRoute(
+                route,
+                expression.sql,
+                frozenset(expression.lowered),
+                frozenset(expression.fields),
+                tuple(expression.regexes),
+            )
         )
     return compiled
 
@@ -250,26 +263,48 @@ def rule_files(folders: Iterable[Path]) -> list[Path]:
 
 
 def load_rules(
-    folders: Iterable[Path | str], *, cache: Path | None = None, progress: Progress | None = None
+    folders: Iterable[Path | str],
+    *,
+    cache: Path | None = None,
+    progress: Progress | None = None,
+    jobs: int | None = None,
 ) -> RuleSet:
-    """Load and compile every Sigma rule under ``folders`` (files or folders, recursively)."""
+    """Load and compile every Sigma rule under ``folders`` (files or folders, recursively).
+
+    Files not in the cache are compiled in ``jobs`` worker processes when there are many.
+    """
     files = rule_files(Path(f) for f in folders)
     store = _Cache(cache)
-    checker = _RegexChecker()
     result = RuleSet(files=len(files))
-    correlation_docs: list[tuple[str, SigmaCorrelationRule]] = []
-    for index, path in enumerate(files):
+    contents: list[tuple[Path, bytes, str] | None] = []
+    for path in files:
         try:
             data = path.read_bytes()
         except OSError as exc:
             result.problems.append(RuleProblem(str(path), None, f"cannot read: {exc}"))
+            contents.append(None)
             continue
-        digest = hashlib.sha256(data).hexdigest()
-        entry = store.entries.get(digest)
-        if entry is None or entry.get("correlations"):
-            entry = _compile_file(data, str(path), checker, correlation_docs)
-            store.entries[digest] = {k: v for k, v in entry.items() if k != "objects"}
-            store.dirty = True
+        contents.append((path, data, hashlib.sha256(data).hexdigest()))
+    missing = {
+        item[2]: item
+        for item in contents
+        if item is not None and (item[2] not in store.entries or store.entries[item[2]].get("correlations"))
+    }
+    done = len(contents) - len(missing)
+    if progress:
+        progress(done, len(files))
+    checker = _RegexChecker()  # the engine is asked here, in this process, never in a worker
+    for digest, entry in _compile_all(list(missing.values()), jobs, progress, done, len(files)):
+        store.entries[digest] = _validate(entry, checker)
+        store.dirty = True
+    correlation_docs: list[tuple[str, SigmaCorrelationRule]] = []
+    for item in contents:
+        if item is None:
+            continue
+        path, data, digest = item
+        entry = store.entries[digest]
+        if entry.get("correlations"):  # parsed again here: correlation objects stay in this process
+            _compile_file(data, str(path), correlation_docs)
         for rule in entry["rules"]:
             compiled = CompiledRule.from_dict(rule)
             compiled.path = str(path)
@@ -279,8 +314,6 @@ def load_rules(
             for p in entry["problems"]
             if p.get("kind") != "unrouted"
         )
-        if progress:
-            progress(index + 1, len(files))
     store.save()
     known = result.by_id()
     names = {r.name: r for r in result.rules if r.name}
@@ -292,8 +325,66 @@ def load_rules(
     return result
 
 
+def _validate(entry: dict[str, Any], checker: _RegexChecker) -> dict[str, Any]:
+    """Drop the routes whose regular expressions the engine cannot run; report rules left without any."""
+    kept: list[dict[str, Any]] = []
+    for rule in entry["rules"]:
+        routes = []
+        for route in rule["routes"]:
+            try:
+                for pattern in route.get("regexes", ()):
+                    checker.check(pattern)
+            except Unsupported as exc:
+                rule["skipped_routes"].append(f"{route['route']['name']}: {exc}")
+                continue
+            routes.append(route)
+        if rule["routes"] and not routes:
+            message = "cannot compile: " + "; ".join(rule["skipped_routes"])
+            entry["problems"].append({"rule": rule["id"], "message": message})
+            continue
+        rule["routes"] = routes
+        kept.append(rule)
+    entry["rules"] = kept
+    return entry
+
+
+PARALLEL_FROM = 200  # fewer files than this compile in this process
+
+
+def _compile_batch(items: list[tuple[Path, bytes, str]]) -> list[tuple[str, dict[str, Any]]]:
+    """Worker: compile files, dropping pySigma objects (they stay behind)."""
+    return [(digest, _compile_file(data, str(path), [])) for path, data, digest in items]
+
+
+def _compile_all(
+    items: list[tuple[Path, bytes, str]], jobs: int | None, progress: Progress | None, done: int, total: int
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    workers = jobs or os.cpu_count() or 1
+    if workers == 1 or len(items) < PARALLEL_FROM:
+        for path, data, digest in items:
+            yield digest, _compile_file(data, str(path), [])
+            done += 1
+            if progress:
+                progress(done, total)
+        return
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from multiprocessing import get_context
+
+    size = max(20, len(items) // (workers * 8))
+    batches = [items[i : i + size] for i in range(0, len(items), size)]
+    method = "fork" if os.name == "posix" else "spawn"
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context(method)) as pool:
+        futures = [pool.submit(_compile_batch, batch) for batch in batches]
+        for future in as_completed(futures):
+            results = future.result()
+            yield from results
+            done += len(results)
+            if progress:
+                progress(done, total)
+
+
 def _compile_file(
-    data: bytes, path: str, checker: _RegexChecker, correlations: list[tuple[str, SigmaCorrelationRule]]
+    data: bytes, path: str, correlations: list[tuple[str, SigmaCorrelationRule]]
 ) -> dict[str, Any]:
     rules: list[dict[str, Any]] = []
     problems: list[dict[str, Any]] = []
@@ -313,7 +404,7 @@ def _compile_file(
             correlations.append((path, item))
             continue
         try:
-            compiled = compile_rule(item, path, checker)
+            compiled = compile_rule(item, path)
         except (SigmaError, Unsupported) as exc:
             problems.append({"rule": ident, "message": f"cannot compile: {exc}"})
             continue
