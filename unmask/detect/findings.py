@@ -41,6 +41,7 @@ FINDINGS_SCHEMA = pa.schema(
         ("sha256", pa.string()),
         ("record", pa.string()),
         ("rule_path", pa.string()),
+        ("detail", pa.string()),
     ]
 )
 
@@ -58,6 +59,7 @@ class FindingRow:
     sha256: str
     record: str
     rule_path: str = ""
+    detail: str | None = None  # what matched, for indicator hits: "DestinationIp=203.0.113.9"
 
     def finding(self) -> Finding:
         return Finding(
@@ -129,6 +131,7 @@ def read_findings(path: Path) -> Iterator[FindingRow]:
                 sha256=item["sha256"],
                 record=item["record"],
                 rule_path=item.get("rule_path") or "",
+                detail=item.get("detail"),
             )
 
 

@@ -31,10 +31,13 @@ from unmask.detect.findings import (
     observations_from_findings,
     read_findings,
 )
+from unmask.detect.indicators import load_all
+from unmask.detect.ioc import match_indicators
 from unmask.detect.sigma.correlation import Hit, evaluate
 from unmask.detect.sigma.rules import RuleSet, load_rules
 from unmask.ingest import IngestReport, ingest
 from unmask.knowledge.home import atomic_write, unmask_home
+from unmask.knowledge.warninglists import benign_index
 from unmask.model import Case, Observation, Provenance
 
 __all__ = ["CASE_FILE", "FINDINGS_FILE", "HUNT_FILE", "HuntResult", "hunt"]
@@ -59,6 +62,7 @@ class HuntResult:
     by_rule: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     engine_problems: list[str] = field(default_factory=list)
+    iocs: dict[str, Any] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -77,6 +81,7 @@ class HuntResult:
                 "problems": [p.to_dict() for p in self.rules.problems],
             },
             "engine_problems": self.engine_problems,
+            "iocs": self.iocs,
             "findings": self.findings,
             "by_level": self.by_level,
             "by_technique": self.by_technique,
@@ -102,6 +107,7 @@ def hunt(
     min_level: str = "low",
     rule_cache: Path | None = None,
     memory_limit: str = "512MB",
+    iocs: Iterable[Path | str] = (),
 ) -> HuntResult:
     """Run a whole hunt into ``case_dir`` (created; an earlier hunt there is replaced)."""
     timings: dict[str, float] = {}
@@ -124,6 +130,13 @@ def hunt(
         jobs=jobs,
     )
     timings["rules"] = time.perf_counter() - clock
+
+    indicators = None
+    ioc_paths = [Path(p) for p in iocs]
+    if ioc_paths:
+        clock = time.perf_counter()
+        indicators = load_all(ioc_paths, benign_index())
+        timings["indicators"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
     case = Case(id=case_dir.resolve().name, title=f"Hunt over {', '.join(str(e) for e in evidence)}")
@@ -173,8 +186,17 @@ def hunt(
                         "",
                     )
                     _record(result, writer, row)
+            ioc_observations: list[Observation] = []
+            if indicators is not None:
+                matches = match_indicators(engine, indicators)
+                for finding in matches.findings:
+                    _record(result, writer, finding)
+                ioc_observations = matches.observations
+                result.iocs = indicators.summary() | {"matched": matches.matched}
             writer.close()
-            artifacts = _artifact_observations(engine, case_dir / FINDINGS_FILE, evidence_levels)
+            artifacts = ioc_observations + _artifact_observations(
+                engine, case_dir / FINDINGS_FILE, evidence_levels
+            )
             result.engine_problems = list(engine.problems)
     except BaseException:
         writer.abort()

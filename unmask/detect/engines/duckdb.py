@@ -39,6 +39,10 @@ SKIPPED_OPTIMIZERS = (
 )
 SLICE_ROWS = 50_000  # events per slice for groups that search whole events or most events
 _IDENT = re.compile(r'"((?:[^"]|"")*)"')
+# Tokens of event text that indicators are joined with (the text is lower-cased first).
+_WORD_PATTERN = r"[a-z0-9_][a-z0-9._-]*[a-z0-9_]|[0-9a-f]*:[0-9a-f:]*:[0-9a-f:.]*"
+_URL_PATTERN = r"[a-z][a-z0-9+.-]*://[^\s\"'<>|^`{}]+"
+_EMAIL_PATTERN = r"[a-z0-9._%+'-]+@[a-z0-9.-]+\.[a-z]{2,}"
 
 Progress = Callable[[int, int], None]
 
@@ -326,5 +330,80 @@ class DuckDBEngine:
             while rows := result.fetchmany(10_000):
                 for row in rows:
                     yield dict(zip(keys, row[:7], strict=True)), dict(zip(present, row[7:], strict=True))
+        finally:
+            cursor.close()
+
+    def match_values(
+        self, values: list[str], *, urls: bool = False, emails: bool = False
+    ) -> Iterator[tuple[str, dict[str, Any], dict[str, str]]]:
+        """(value, event pointer, the event's fields holding it) for each event holding a value.
+
+        Every text field of every event is searched, command lines included: the event's text
+        is cut into tokens (host names, addresses, hashes; URLs and e-mail addresses when
+        asked), and the tokens are joined with ``values`` (lower-case), so the cost does not
+        grow with the number of values.  Events go a slice of Parquet parts at a time.
+        """
+        import pyarrow as pa
+
+        wanted = pa.table({"v": pa.array(sorted(set(values)), pa.string())})
+        cursor = self.db.cursor()
+        try:
+            cursor.register("wanted_values", wanted)
+            for family in sorted(self.columns):
+                for parts in self._slices(family):
+                    relation = (
+                        "read_parquet(["
+                        + ", ".join(literal(str(p)) for p in parts)
+                        + "], union_by_name = true)"
+                    )
+                    names = [r[0] for r in cursor.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()]
+                    data = [n for n in names if not n.startswith("_")]
+                    if not data:
+                        continue
+                    text = "lower(concat_ws(' ', " + ", ".join(quote(n) for n in data) + "))"
+                    patterns = (
+                        [_WORD_PATTERN]
+                        + ([_URL_PATTERN] if urls else [])
+                        + ([_EMAIL_PATTERN] if emails else [])
+                    )
+                    tokens = " UNION ALL ".join(
+                        f"SELECT _file, _record, unnest(regexp_extract_all(x, {literal(p)})) AS v FROM t"
+                        for p in patterns
+                    )
+                    hits = cursor.execute(
+                        f"WITH t AS MATERIALIZED (SELECT _file, _record, {text} AS x FROM {relation}), "
+                        f"tok AS ({tokens}) "
+                        "SELECT DISTINCT tok._file, tok._record, tok.v FROM tok JOIN wanted_values w ON tok.v = w.v"
+                    ).fetchall()
+                    if not hits:
+                        continue
+                    pointers = pa.table(
+                        {
+                            "f": pa.array([h[0] for h in hits], pa.string()),
+                            "r": pa.array([h[1] for h in hits], pa.string()),
+                        }
+                    )
+                    cursor.register("hit_pointers", pointers)
+                    rows = cursor.execute(
+                        f"SELECT DISTINCT e.* FROM {relation} e JOIN hit_pointers p ON e._file = p.f AND e._record = p.r"
+                    ).fetchall()
+                    cursor.unregister("hit_pointers")
+                    events = {
+                        (row[names.index("_file")], row[names.index("_record")]): dict(
+                            zip(names, row, strict=True)
+                        )
+                        for row in rows
+                    }
+                    for file, record, value in hits:
+                        event = events.get((file, record))
+                        if event is None:
+                            continue
+                        fields = {
+                            k: str(v)
+                            for k, v in event.items()
+                            if not k.startswith("_") and v is not None and value in str(v).lower()
+                        }
+                        pointer = {k: event.get(k) for k in ("_file", "_sha256", "_record", "_ts", "_host")}
+                        yield value, pointer, fields
         finally:
             cursor.close()

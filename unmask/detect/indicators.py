@@ -1,0 +1,336 @@
+"""Indicators of compromise: read from lists, STIX 2.1 bundles and MISP events; normalised.
+
+An :class:`Indicator` is a kind (``ip``, ``domain``, ``url``, ``email``, ``md5``, ``sha1``,
+``sha256``, ``sha512``, ``certificate``) and a normalised value: refanged (``hxxp``,
+``[.]``, ``(.)``, ``[@]``, ``[:]``), lower-cased, trailing dots removed, IPv6 in its
+compressed form.  Values on a MISP warninglist are *suppressed*: kept aside with the list
+that names them, reported, never matched.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import ipaddress
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from unmask.errors import IngestError, Location
+
+__all__ = [
+    "Indicator",
+    "IndicatorSet",
+    "guess_kind",
+    "load_indicators",
+    "normalise",
+    "refang",
+]
+
+_HEX_KINDS = {32: "md5", 40: "sha1", 64: "sha256", 128: "sha512"}
+_DOMAIN = re.compile(r"^(?=.{3,253}$)(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,62}$")
+_EMAIL = re.compile(r"^[a-z0-9._%+'-]+@[a-z0-9.-]+\.[a-z]{2,}$")
+_URL = re.compile(r"^[a-z][a-z0-9+.-]*://\S+$")
+_REFANG = [
+    (re.compile(r"\bhxxp", re.IGNORECASE), "http"),
+    (re.compile(r"\bfxp", re.IGNORECASE), "ftp"),
+    (re.compile(r"\[\s*(?:\.|dot)\s*\]|\(\s*(?:\.|dot)\s*\)|\{\s*(?:\.|dot)\s*\}", re.IGNORECASE), "."),
+    (re.compile(r"\[\s*(?:@|at)\s*\]|\(\s*(?:@|at)\s*\)", re.IGNORECASE), "@"),
+    (re.compile(r"\[\s*:\s*\]"), ":"),
+    (re.compile(r"\[\s*/\s*\]"), "/"),
+    (re.compile(r"\[://\]"), "://"),
+]
+
+# MISP attribute types -> indicator kind (composite "a|b" types name their parts)
+MISP_TYPES = {
+    "ip-src": "ip",
+    "ip-dst": "ip",
+    "domain": "domain",
+    "hostname": "domain",
+    "url": "url",
+    "link": None,
+    "email": "email",
+    "email-src": "email",
+    "email-dst": "email",
+    "md5": "md5",
+    "sha1": "sha1",
+    "sha256": "sha256",
+    "sha512": "sha512",
+    "x509-fingerprint-sha1": "certificate",
+    "x509-fingerprint-sha256": "certificate",
+    "x509-fingerprint-md5": "certificate",
+}
+
+# STIX cyber-observable paths -> indicator kind
+STIX_PATHS = {
+    "ipv4-addr:value": "ip",
+    "ipv6-addr:value": "ip",
+    "domain-name:value": "domain",
+    "url:value": "url",
+    "email-addr:value": "email",
+    "email-message:from_ref.value": "email",
+    "file:hashes.md5": "md5",
+    "file:hashes.'md5'": "md5",
+    "file:hashes.'sha-1'": "sha1",
+    "file:hashes.sha1": "sha1",
+    "file:hashes.'sha-256'": "sha256",
+    "file:hashes.sha256": "sha256",
+    "file:hashes.'sha-512'": "sha512",
+    "x509-certificate:hashes.'sha-1'": "certificate",
+    "x509-certificate:hashes.'sha-256'": "certificate",
+    "x509-certificate:hashes.md5": "certificate",
+}
+_COMPARISON = re.compile(
+    r"([a-z0-9-]+:[a-z0-9_.'\-]+)\s*(=|LIKE|IN|MATCHES)\s*('(?:[^'\\]|\\.)*'|\([^)]*\))", re.IGNORECASE
+)
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One normalised indicator and where it came from."""
+
+    kind: str
+    value: str
+    source: str
+    ref: str | None = None
+    label: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+@dataclass
+class IndicatorSet:
+    """Indicators to match, those suppressed as known-benign, and what could not be read."""
+
+    indicators: list[Indicator] = field(default_factory=list)
+    suppressed: list[tuple[Indicator, list[str]]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    skipped: int = 0
+
+    def extend(self, other: IndicatorSet) -> None:
+        self.indicators += other.indicators
+        self.suppressed += other.suppressed
+        self.problems += other.problems
+        self.skipped += other.skipped
+
+    def summary(self) -> dict[str, Any]:
+        kinds: dict[str, int] = {}
+        for item in self.indicators:
+            kinds[item.kind] = kinds.get(item.kind, 0) + 1
+        return {
+            "indicators": len(self.indicators),
+            "by_kind": kinds,
+            "suppressed": [
+                {"value": i.value, "kind": i.kind, "lists": lists} for i, lists in self.suppressed
+            ],
+            "skipped": self.skipped,
+            "problems": self.problems[:50],
+        }
+
+
+def refang(text: str) -> str:
+    """``hxxp://evil[.]com`` -> ``http://evil.com``."""
+    for pattern, replacement in _REFANG:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def normalise(kind: str, raw: str) -> str | None:
+    """The canonical form of a value of ``kind``, or ``None`` when it is not one."""
+    text = refang(raw.strip().strip("\"'<>")).strip()
+    if not text:
+        return None
+    if kind == "ip":
+        try:
+            return str(ipaddress.ip_address(text.strip("[]")))
+        except ValueError:
+            return None
+    lowered = text.lower()
+    if kind == "domain":
+        lowered = lowered.rstrip(".")
+        return lowered if _DOMAIN.match(lowered) else None
+    if kind == "email":
+        return lowered if _EMAIL.match(lowered) else None
+    if kind == "url":
+        return lowered if _URL.match(lowered) else None
+    if kind in ("md5", "sha1", "sha256", "sha512", "certificate"):
+        digest = lowered.replace(":", "")
+        if not re.fullmatch(r"[0-9a-f]+", digest):
+            return None
+        if kind != "certificate" and _HEX_KINDS.get(len(digest)) != kind:
+            return None
+        return digest
+    return None
+
+
+def guess_kind(raw: str) -> str | None:
+    """What a bare value in a list is: ip, url, email, a hash, or a domain."""
+    text = refang(raw.strip()).lower()
+    for kind in ("ip", "url", "email"):
+        if normalise(kind, text) is not None:
+            return kind
+    digest = text.replace(":", "")
+    if re.fullmatch(r"[0-9a-f]+", digest) and len(digest) in _HEX_KINDS:
+        return _HEX_KINDS[len(digest)]
+    if normalise("domain", text) is not None:
+        return "domain"
+    return None
+
+
+class _Builder:
+    def __init__(self, source: str, benign: Any) -> None:
+        self.source = source
+        self.benign = benign
+        self.out = IndicatorSet()
+        self.seen: set[tuple[str, str]] = set()
+
+    def add(self, kind: str | None, raw: str, ref: str | None, label: str | None = None) -> None:
+        if kind is None:
+            kind = guess_kind(raw)
+        value = normalise(kind, raw) if kind else None
+        if kind is None or value is None:
+            self.out.skipped += 1
+            if len(self.out.problems) < 50:
+                self.out.problems.append(
+                    f"{self.source}:{ref}: {raw[:80]!r} is not a usable indicator; skipped"
+                )
+            return
+        if (kind, value) in self.seen:
+            return
+        self.seen.add((kind, value))
+        indicator = Indicator(kind, value, self.source, ref, label)
+        lists = (
+            self.benign.lists_for(value)
+            if self.benign is not None and kind in ("ip", "domain", "url", "md5", "sha1", "sha256")
+            else []
+        )
+        if kind == "url" and self.benign is not None and not lists:
+            host = re.sub(r"^[a-z][a-z0-9+.-]*://", "", value).split("/", 1)[0].split(":", 1)[0]
+            lists = self.benign.lists_for(host) if value.count("/") <= 3 else []
+        if lists:
+            self.out.suppressed.append((indicator, lists))
+        else:
+            self.out.indicators.append(indicator)
+
+
+def _stix(builder: _Builder, data: Any) -> None:
+    objects = data.get("objects", []) if isinstance(data, dict) else []
+    for obj in objects:
+        if not isinstance(obj, dict) or obj.get("type") != "indicator":
+            continue
+        pattern = str(obj.get("pattern", ""))
+        if obj.get("pattern_type", "stix") != "stix":
+            builder.add(None, pattern, obj.get("id"))  # a non-STIX pattern is tried as a bare value
+            continue
+        found = False
+        for path, op, literal in _COMPARISON.findall(pattern):
+            kind = STIX_PATHS.get(path.lower())
+            if kind is None or op.upper() not in ("=", "IN"):
+                continue
+            values = re.findall(r"'((?:[^'\\]|\\.)*)'", literal)
+            for value in values:
+                found = True
+                builder.add(
+                    kind, value.replace("\\'", "'").replace("\\\\", "\\"), obj.get("id"), obj.get("name")
+                )
+        if not found:
+            builder.out.skipped += 1
+            builder.out.problems.append(
+                f"{builder.source}:{obj.get('id')}: no supported comparison in pattern {pattern[:80]!r}"
+            )
+
+
+def _misp(builder: _Builder, data: Any) -> None:
+    events = data.get("response", [data]) if isinstance(data, dict) else data
+    for item in events if isinstance(events, list) else []:
+        event = item.get("Event", item) if isinstance(item, dict) else {}
+        attributes = list(event.get("Attribute", []))
+        for obj in event.get("Object", []) or []:
+            attributes += obj.get("Attribute", []) or []
+        for attribute in attributes:
+            if not isinstance(attribute, dict):
+                continue
+            kind_name = str(attribute.get("type", ""))
+            value = str(attribute.get("value", ""))
+            parts = kind_name.split("|")
+            values = value.split("|") if len(parts) > 1 else [value]
+            for part, text in zip(parts, values, strict=False):
+                if part.endswith("port") or part == "filename":
+                    continue
+                kind = MISP_TYPES.get(part)
+                if kind is not None:
+                    builder.add(kind, text, attribute.get("uuid"), attribute.get("comment") or None)
+
+
+def _table(builder: _Builder, text: str) -> None:
+    lines = text.splitlines()
+    sample = "\n".join(lines[:20])
+    delimiter = None
+    if any(d in sample for d in (",", ";", "\t")):
+        try:
+            delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
+        except csv.Error:
+            delimiter = None
+    if delimiter is None:
+        for number, line in enumerate(lines, start=1):
+            value = line.split("#", 1)[0].strip()
+            if value:
+                builder.add(None, value, f"line {number}")
+        return
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    header = [h.strip().lower() for h in next(reader, [])]
+    value_col = next(
+        (i for i, h in enumerate(header) if h in ("value", "indicator", "ioc", "observable")), None
+    )
+    type_col = next((i for i, h in enumerate(header) if h in ("type", "kind", "indicator_type")), None)
+    if value_col is None:  # no header: every cell may be a value
+        reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    for number, row in enumerate(reader, start=2 if value_col is not None else 1):
+        cells = [row[value_col]] if value_col is not None and value_col < len(row) else row
+        declared = row[type_col].strip().lower() if type_col is not None and type_col < len(row) else None
+        kind = MISP_TYPES.get(declared or "") if declared else None
+        if declared in ("ip", "domain", "url", "email", "md5", "sha1", "sha256", "sha512", "certificate"):
+            kind = declared
+        for cell in cells:
+            if cell.strip():
+                builder.add(kind, cell, f"line {number}")
+
+
+def load_indicators(path: Path, benign: Any = None) -> IndicatorSet:
+    """Indicators from a list (plain or CSV), a STIX 2.1 bundle or a MISP event (JSON)."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise IngestError(f"cannot read indicator file: {exc.strerror}", Location(path)) from None
+    if b"\x00" in raw[:4096]:
+        raise IngestError(
+            "not a text file (binary data); give a list, CSV, STIX bundle or MISP event", Location(path)
+        )
+    text = raw.decode("utf-8", errors="replace")
+    builder = _Builder(str(path), benign)
+    stripped = text.lstrip()
+    if stripped.startswith(("{", "[")):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise IngestError(
+                f"malformed JSON at line {exc.lineno}: {exc.msg}", Location(path, exc.lineno)
+            ) from None
+        if isinstance(data, dict) and data.get("type") == "bundle":
+            _stix(builder, data)
+        elif isinstance(data, dict | list):
+            _misp(builder, data)
+    else:
+        _table(builder, text)
+    return builder.out
+
+
+def load_all(paths: Iterable[Path], benign: Any = None) -> IndicatorSet:
+    result = IndicatorSet()
+    for path in paths:
+        result.extend(load_indicators(path, benign))
+    return result

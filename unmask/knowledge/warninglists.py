@@ -1,0 +1,116 @@
+"""Known-benign values (MISP warninglists, shipped by ``pymispwarninglists``).
+
+Indicators and values extracted from reports are checked here before they become evidence:
+a public DNS resolver, a top-ranked website or an RFC 1918 address is reported as suppressed,
+with the list that names it, never silently dropped.
+
+pymispwarninglists' fast search does exact lookups only, so CIDR lists (RFC 1918, cloud
+ranges) would never match an address; its slow search is correct but takes seconds to load
+and a tenth of a second per value.  Here (see :data:`MAX_LIST_ENTRIES`): exact sets for string and hostname lists (a hostname
+list also covers subdomains), and per-list sorted, merged address intervals for CIDR lists.
+"""
+
+from __future__ import annotations
+
+import bisect
+import ipaddress
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+__all__ = ["MAX_LIST_ENTRIES", "BenignIndex", "benign_index"]
+
+# Popularity rankings of a million sites are left out: a rank is no proof of innocence (attackers
+# host on popular platforms), and they would cost seconds and a hundred MB per run.  Address
+# ranges are always kept, however long.
+MAX_LIST_ENTRIES = 100_000
+
+
+@dataclass
+class _Ranges:
+    name: str
+    starts: list[int] = field(default_factory=list)
+    ends: list[int] = field(default_factory=list)
+
+    def contains(self, value: int) -> bool:
+        index = bisect.bisect_right(self.starts, value) - 1
+        return index >= 0 and value <= self.ends[index]
+
+
+def _merge(intervals: list[tuple[int, int]]) -> tuple[list[int], list[int]]:
+    intervals.sort()
+    starts: list[int] = []
+    ends: list[int] = []
+    for start, end in intervals:
+        if starts and start <= ends[-1] + 1:
+            ends[-1] = max(ends[-1], end)
+        else:
+            starts.append(start)
+            ends.append(end)
+    return starts, ends
+
+
+class BenignIndex:
+    """Which warninglists name a value."""
+
+    def __init__(self, lists: list[tuple[str, str, list[str]]]) -> None:
+        """``lists``: (name, type, entries) with type ``string``, ``hostname``, ``cidr``, ``substring``."""
+        self.exact: dict[str, list[str]] = {}
+        self.hostnames: dict[str, list[str]] = {}
+        self.substrings: list[tuple[str, str]] = []
+        self.ranges: dict[int, list[_Ranges]] = {4: [], 6: []}
+        for name, kind, entries in lists:
+            if kind == "cidr":
+                by_version: dict[int, list[tuple[int, int]]] = {4: [], 6: []}
+                for entry in entries:
+                    try:
+                        network = ipaddress.ip_network(entry.strip(), strict=False)
+                    except ValueError:
+                        continue
+                    by_version[network.version].append(
+                        (int(network.network_address), int(network.broadcast_address))
+                    )
+                for version, intervals in by_version.items():
+                    if intervals:
+                        starts, ends = _merge(intervals)
+                        self.ranges[version].append(_Ranges(name, starts, ends))
+            elif kind in ("string", "hostname"):
+                target = self.hostnames if kind == "hostname" else self.exact
+                for entry in entries:
+                    key = entry.strip().lower().rstrip(".")
+                    if key:
+                        target.setdefault(key, []).append(name)
+            elif kind == "substring":
+                self.substrings.extend((entry.lower(), name) for entry in entries if len(entry) >= 4)
+
+    def lists_for(self, value: str) -> list[str]:
+        """The names of the lists that call ``value`` benign (empty when none does)."""
+        text = value.strip().lower().rstrip(".")
+        names = list(self.exact.get(text, ()))
+        try:
+            address = ipaddress.ip_address(text)
+        except ValueError:
+            address = None
+        if address is not None:
+            number = int(address)
+            names += [r.name for r in self.ranges[address.version] if r.contains(number)]
+        else:
+            labels = text.split(".")
+            for i in range(len(labels) - 1):
+                names += self.hostnames.get(".".join(labels[i:]), [])
+            names += [name for needle, name in self.substrings if needle in text]
+        return list(dict.fromkeys(names))
+
+
+@lru_cache(maxsize=1)
+def benign_index() -> BenignIndex:
+    """The index of every warninglist pymispwarninglists ships (loaded once per process)."""
+    from pymispwarninglists.api import WarningLists
+
+    lists = WarningLists(slow_search=False).warninglists.values()
+    return BenignIndex(
+        [
+            (w.name, w.type, [str(e) for e in w.list])
+            for w in lists
+            if len(w.list) <= MAX_LIST_ENTRIES or w.type == "cidr"
+        ]
+    )
