@@ -22,6 +22,16 @@ from unmask.model import Case, Observation, ObservationKind, Provenance
 
 __all__ = ["case_from_stix", "pattern_observables"]
 
+_SCO_KINDS = {
+    "ipv4-addr": (ObservationKind.INFRASTRUCTURE, "ip"),
+    "ipv6-addr": (ObservationKind.INFRASTRUCTURE, "ip"),
+    "domain-name": (ObservationKind.INFRASTRUCTURE, "domain"),
+    "url": (ObservationKind.INFRASTRUCTURE, "url"),
+    "email-addr": (ObservationKind.INFRASTRUCTURE, "email"),
+    "autonomous-system": (ObservationKind.INFRASTRUCTURE, "asn"),
+}
+_HASH_NAMES = {"MD5": "md5", "SHA1": "sha1", "SHA256": "sha256", "SHA512": "sha512"}
+
 _COMPARISON = re.compile(r"\[\s*([a-z0-9-]+):([a-z0-9_.'\[\] -]+?)\s*=\s*'((?:[^'\\]|\\.)*)'\s*\]", re.I)
 _PATTERN_KINDS: dict[tuple[str, str], tuple[ObservationKind, str]] = {
     ("ipv4-addr", "value"): (ObservationKind.INFRASTRUCTURE, "ip"),
@@ -71,11 +81,30 @@ def case_from_stix(bundle: dict[str, Any], origin: str, default_id: str = "case"
         prov = Provenance(source=origin, record=f"objects[{index}] {obj.get('id', '')}".strip())
         observations.append(Observation(kind=kind, value=value, subtype=subtype, provenance=prov))
 
+    # Locations and identities are victims when something targets them, not when an actor is
+    # located at or originates from them.
+    targeted: set[str] = set()
+    origins: set[str] = set()
+    for obj in objects:
+        if isinstance(obj, dict) and obj.get("type") == "relationship":
+            relation = str(obj.get("relationship_type", ""))
+            if relation == "targets":
+                targeted.add(str(obj.get("target_ref")))
+            elif relation in ("located-at", "originates-from") and str(obj.get("source_ref", "")).startswith(
+                ("threat-actor--", "intrusion-set--", "campaign--")
+            ):
+                origins.add(str(obj.get("target_ref")))
+
     for index, obj in enumerate(objects):
         if not isinstance(obj, dict):
             skipped["not an object"] += 1
             continue
         kind = str(obj.get("type", ""))
+        if obj.get("id") in origins and obj.get("id") not in targeted:
+            notes.append(
+                f"{kind} {obj.get('name') or obj.get('country') or obj.get('id')} is where an actor is located or comes from; not a victim"
+            )
+            continue
         name = str(obj.get("name", "")).strip()
         if kind == "attack-pattern" and (_attack_id(obj) or name):
             add(ObservationKind.TECHNIQUE, _attack_id(obj) or name, None, index, obj)
@@ -96,7 +125,24 @@ def case_from_stix(bundle: dict[str, Any], origin: str, default_id: str = "case"
                 add(ObservationKind.VICTIM, str(sector), "sector", index, obj)
         elif kind in ("threat-actor", "intrusion-set") and name:
             notes.append(f"the bundle names the actor {name!r}; names are not used as evidence")
-        elif kind not in ("relationship", "report", "marking-definition", "identity", "sighting"):
+        elif kind in _SCO_KINDS and obj.get("value"):
+            obs_kind, subtype = _SCO_KINDS[kind]
+            add(obs_kind, str(obj["value"]).lower(), subtype, index, obj)
+        elif kind == "file" and isinstance(obj.get("hashes"), dict):
+            for algorithm, digest in obj["hashes"].items():
+                hash_kind = _HASH_NAMES.get(str(algorithm).upper().replace("-", ""))
+                if hash_kind:
+                    add(ObservationKind.FILE, str(digest).lower(), hash_kind, index, obj)
+        elif kind == "observed-data":
+            for _ref_kind, value in (
+                (obj.get("objects") or {}).items() if isinstance(obj.get("objects"), dict) else []
+            ):
+                if isinstance(value, dict) and value.get("type") in _SCO_KINDS and value.get("value"):
+                    obs_kind, subtype = _SCO_KINDS[value["type"]]
+                    add(obs_kind, str(value["value"]).lower(), subtype, index, obj)
+        elif kind == "sighting":
+            notes.append(f"sighting of {obj.get('sighting_of_ref')} ({obj.get('count', 1)} times)")
+        elif kind not in ("relationship", "report", "marking-definition", "identity"):
             skipped[kind or "untyped"] += 1
     if skipped:
         notes.append("not used: " + ", ".join(f"{n} {k}" for k, n in sorted(skipped.items())))

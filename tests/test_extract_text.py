@@ -1,0 +1,191 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.synthetic import three_groups
+from unmask.cli import app
+from unmask.errors import IngestError
+from unmask.extract.documents import read_document
+from unmask.extract.lexicon import Lexicon
+from unmask.extract.misp import case_from_misp
+from unmask.extract.run import extract_inputs
+from unmask.extract.text import TextExtractor, sentences
+from unmask.knowledge.store import KnowledgeBase, load_kb
+from unmask.knowledge.warninglists import BenignIndex
+from unmask.model import ObservationKind, Tlp
+
+runner = CliRunner()
+BENIGN = BenignIndex(
+    [("resolvers", "string", ["8.8.8.8"]), ("rfc1918", "cidr", ["10.0.0.0/8", "192.168.0.0/16"])]
+)
+
+
+@pytest.fixture
+def kb(tmp_path: Path) -> KnowledgeBase:
+    three_groups(tmp_path / "kb")
+    return load_kb()
+
+
+def _report(kb: KnowledgeBase) -> str:
+    technique = kb.techniques["T1301"].name
+    software = kb.software["S0301"].name
+    actor = next(a for a in kb.actors.values() if a.attack_id).name
+    return (
+        f"Summary\n\nIn March 2024 the intruders targeted the energy sector in Norway. They used {technique} "
+        f"and deployed {software} (see T1302). The attribution to Iran rests on tooling.\n\n"
+        f"- C2: hxxp://bad-update[.]com/x and 185.220.101[.]7; resolver 8.8.8.8 and 10.2.3.4.\n"
+        f"- Exploited CVE-2023-23397 on 2024-03-05.\n"
+        f"We attribute this with moderate confidence to {actor}.\n"
+    )
+
+
+def test_sentences_keep_offsets() -> None:
+    text = "First one. Second one!\n\n- item one\n- item two"
+    parts = list(sentences(text))
+    assert [s for _, s in parts] == ["First one.", "Second one!", "- item one", "- item two"]
+    assert all(text[o : o + len(s.split()[0])] == s.split()[0] for o, s in parts)
+
+
+def test_report_text_becomes_observations_with_their_sentences(kb: KnowledgeBase) -> None:
+    text = _report(kb)
+    result = TextExtractor(kb, BENIGN).extract_text(text, "report.txt", "abc")
+    found = {(o.kind, o.subtype, o.value) for o in result.observations}
+    assert (ObservationKind.TECHNIQUE, None, "T1301") in found
+    assert (ObservationKind.TECHNIQUE, None, "T1302") in found
+    assert (ObservationKind.SOFTWARE, None, "S0301") in found
+    assert (ObservationKind.INFRASTRUCTURE, "ip", "185.220.101.7") in found
+    assert (ObservationKind.INFRASTRUCTURE, "url", "http://bad-update.com/x") in found
+    assert (ObservationKind.VULNERABILITY, None, "CVE-2023-23397") in found
+    assert (ObservationKind.VICTIM, "country", "NO") in found
+    assert (ObservationKind.VICTIM, "sector", "energy") in found
+    assert (ObservationKind.TIMING, None, "2024-03") in found and (
+        ObservationKind.TIMING,
+        None,
+        "2024-03-05",
+    ) in found
+    assert not any(
+        o.kind is ObservationKind.VICTIM and o.value == "IR" for o in result.observations
+    )  # attribution, not victim
+    assert {s["value"] for s in result.suppressed} == {"8.8.8.8", "10.2.3.4"}
+    for obs in result.observations:
+        assert obs.provenance is not None and obs.provenance.offset is not None
+        first_word = obs.provenance.text.split()[0]
+        assert text[obs.provenance.offset :].startswith(first_word)
+    # the actor is reported, and nothing carries its name as evidence
+    actor = next(a for a in kb.actors.values() if a.attack_id)
+    assert actor.id in {a["id"] for a in result.actors}
+    assert all(o.value != actor.name for o in result.observations)
+
+
+def test_software_named_like_an_actor_is_not_evidence(kb: KnowledgeBase) -> None:
+    lexicon = Lexicon.from_kb(kb)
+    assert not set(lexicon.software) & set(lexicon.actors) - {
+        k for k, v in lexicon.software.items() if any(i.startswith("S") for i in v)
+    }
+
+
+def test_documents_html_binary_and_empty_pdf(tmp_path: Path) -> None:
+    page = tmp_path / "r.html"
+    page.write_text(
+        "<html><head><script>var x='T1999';</script><style>p{}</style></head><body><p>Used &amp; abused <b>PowerShell</b>.</p></body></html>"
+    )
+    doc = read_document(page)
+    assert doc.format == "html" and "Used & abused PowerShell." in doc.text and "T1999" not in doc.text
+    junk = tmp_path / "junk.txt"
+    junk.write_bytes(bytes(range(256)) * 64)
+    with pytest.raises(IngestError, match="binary data"):
+        read_document(junk)
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    pdf = tmp_path / "scan.pdf"
+    with pdf.open("wb") as handle:
+        writer.write(handle)
+    doc = read_document(pdf)
+    assert doc.format == "pdf" and doc.text.strip() == "" and "no text layer" in doc.problems[0]
+
+
+def test_misp_event_to_case(tmp_path: Path) -> None:
+    event = {
+        "Event": {
+            "info": "Partner sharing",
+            "uuid": "e1",
+            "Tag": [
+                {"name": "tlp:green"},
+                {"name": 'misp-galaxy:threat-actor="APT34"'},
+                {"name": 'misp-galaxy:mitre-attack-pattern="Spearphishing Attachment - T1566.001"'},
+            ],
+            "Attribute": [
+                {"type": "ip-dst", "value": "185.220.101.7", "uuid": "a1"},
+                {"type": "vulnerability", "value": "cve-2021-44228", "uuid": "a2"},
+                {"type": "filename", "value": "x.exe", "uuid": "a3"},
+            ],
+            "Object": [{"name": "file", "Attribute": [{"type": "sha256", "value": "AB" * 32, "uuid": "a4"}]}],
+        }
+    }
+    case = case_from_misp(event, "event.json")
+    assert case.tlp is Tlp.GREEN
+    found = {(o.kind, o.value) for o in case.observations}
+    assert found == {
+        (ObservationKind.INFRASTRUCTURE, "185.220.101.7"),
+        (ObservationKind.VULNERABILITY, "CVE-2021-44228"),
+        (ObservationKind.FILE, "ab" * 32),
+        (ObservationKind.TECHNIQUE, "T1566.001"),
+    }
+    assert any("APT34" in n and "not used as evidence" in n for n in case.notes)
+    assert any("filename" in n for n in case.notes)
+
+
+def test_extract_cli_merges_inputs_into_a_case_attribute_accepts(kb: KnowledgeBase, tmp_path: Path) -> None:
+    report = tmp_path / "report.md"
+    report.write_text(_report(kb))
+    bundle = tmp_path / "bundle.json"
+    bundle.write_text(
+        json.dumps(
+            {
+                "type": "bundle",
+                "id": "bundle--1",
+                "objects": [
+                    {
+                        "type": "attack-pattern",
+                        "id": "attack-pattern--1",
+                        "name": "x",
+                        "external_references": [{"source_name": "mitre-attack", "external_id": "T1303"}],
+                    },
+                    {"type": "location", "id": "location--1", "country": "IR"},
+                    {"type": "intrusion-set", "id": "intrusion-set--1", "name": "Some Group"},
+                    {
+                        "type": "relationship",
+                        "id": "relationship--1",
+                        "relationship_type": "located-at",
+                        "source_ref": "intrusion-set--1",
+                        "target_ref": "location--1",
+                    },
+                    {"type": "ipv4-addr", "id": "ipv4-addr--1", "value": "185.220.101.8"},
+                ],
+            }
+        )
+    )
+    broken = tmp_path / "broken.json"
+    broken.write_text("{ nope")
+    case = tmp_path / "case"
+    result = runner.invoke(
+        app, ["extract", str(report), str(bundle), str(broken), "--case", str(case), "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    values = {o["value"] for o in data["case"]["observations"]}
+    assert {"T1301", "T1303", "185.220.101.8"} <= values and "IR" not in values
+    assert any("broken.json" in f and "malformed JSON" in f for f in data["failed"])
+    attributed = runner.invoke(app, ["attribute", str(case), "--format", "json"])
+    assert attributed.exit_code == 0, attributed.output
+
+
+def test_extract_inputs_reports_unreadable_files(kb: KnowledgeBase, tmp_path: Path) -> None:
+    result = extract_inputs([tmp_path / "missing.txt"], kb)
+    assert result.failed and "file not found" in result.failed[0]

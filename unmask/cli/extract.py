@@ -1,0 +1,84 @@
+"""``unmask extract``: CTI reports, STIX bundles and MISP events to case observations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from unmask.cases.directory import CASE_FILE, load_case_dir, save_case_dir
+from unmask.cli.common import console, emit_json, err_console, plain, user_errors
+from unmask.errors import ConfigError
+from unmask.extract.run import extract_inputs
+from unmask.knowledge.store import load_kb
+from unmask.knowledge.warninglists import benign_index
+
+__all__ = ["extract_command"]
+
+
+@user_errors
+def extract_command(
+    reports: Annotated[
+        list[Path], typer.Argument(help="Reports (txt, md, html, pdf), STIX 2.1 bundles, MISP events (JSON).")
+    ],
+    case: Annotated[
+        Path | None, typer.Option("--case", help="Write (or add to) the case in this directory.")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+) -> None:
+    """Extract observations (techniques, software, indicators, CVEs, victims, dates), each with its source.
+
+    Actor names found in a report are listed apart and never used as evidence.
+
+    Example: unmask extract advisory.pdf partner-event.json --case case-01
+    """
+    if fmt not in ("table", "json"):
+        raise ConfigError(f"--format {fmt!r}: choose table or json")
+    kb = load_kb()
+    existing = load_case_dir(case) if case is not None and (case / CASE_FILE).is_file() else None
+    result = extract_inputs(reports, kb, existing, benign_index())
+    if case is not None:
+        case.mkdir(parents=True, exist_ok=True)
+        if existing is None:
+            result.case.id = case.resolve().name
+        save_case_dir(case, result.case)
+    if fmt == "json":
+        emit_json(result.to_dict())
+    else:
+        table = Table(title=f"{len(result.case.observations)} observations", title_justify="left")
+        for name in ("kind", "value", "source", "where", "sentence / record"):
+            table.add_column(name, overflow="fold")
+        for obs in result.case.observations:
+            prov = obs.provenance
+            where = (
+                ""
+                if prov is None
+                else (f"offset {prov.offset}" if prov.offset is not None else prov.record or "")
+            )
+            table.add_row(
+                plain(obs.kind.value + (f":{obs.subtype}" if obs.subtype else "")),
+                plain(obs.value),
+                plain(Path(prov.source).name if prov else ""),
+                plain(where),
+                plain((prov.text or "")[:160] if prov else ""),
+            )
+        console.print(table)
+        if result.actors:
+            names = sorted({f"{a['name']} ({a['id']})" for a in result.actors})
+            console.print(plain("Actors named (reported, never evidence): " + ", ".join(names)))
+        if result.suppressed:
+            console.print(
+                plain(
+                    f"{len(result.suppressed)} known-benign values suppressed, e.g. {result.suppressed[0]['value']} ({result.suppressed[0]['lists'][0]})"
+                )
+            )
+    for problem in result.problems:
+        err_console.print(f"warning: {problem}", markup=False, highlight=False)
+    for failure in result.failed:
+        err_console.print(f"error: {failure}", markup=False, highlight=False)
+    if case is not None and fmt != "json":
+        console.print(plain(f"case written to {case} (next: unmask attribute {case})"))
+    if result.failed and not result.case.observations:
+        raise typer.Exit(code=2)

@@ -1,0 +1,145 @@
+"""Reading report files as text: plain text, Markdown, HTML and PDF.
+
+Each reader returns the text and the problems met.  A file that is not text (binary junk
+named ``.txt``), a PDF without a text layer, or text beyond :data:`MAX_TEXT_CHARS` is
+reported with the file's name; what could be read is kept.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import ClassVar
+
+from unmask.errors import IngestError, Location
+
+__all__ = ["MAX_TEXT_CHARS", "Document", "read_document"]
+
+MAX_TEXT_CHARS = 20_000_000  # about 4,000 pages; the rest of a bigger file is not read
+_READ_BYTES = MAX_TEXT_CHARS * 2
+
+
+@dataclass
+class Document:
+    path: Path
+    sha256: str
+    text: str
+    format: str
+    problems: list[str] = field(default_factory=list)
+
+
+class _TextOnly(HTMLParser):
+    """The visible text of an HTML page (scripts, styles and markup dropped)."""
+
+    _SKIP: ClassVar[set[str]] = {"script", "style", "noscript", "template", "svg"}
+    _BLOCK: ClassVar[set[str]] = {
+        "p",
+        "div",
+        "br",
+        "li",
+        "tr",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "section",
+        "article",
+        "pre",
+        "td",
+        "table",
+    }
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._SKIP:
+            self.depth += 1
+        elif tag in self._BLOCK:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._SKIP and self.depth:
+            self.depth -= 1
+        elif tag in self._BLOCK:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.depth:
+            self.parts.append(data)
+
+
+def _html_text(raw: str) -> str:
+    parser = _TextOnly()
+    parser.feed(raw)
+    parser.close()
+    return html.unescape("".join(parser.parts))
+
+
+def _pdf_text(path: Path, problems: list[str]) -> str:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(str(path))
+        pages = []
+        for number, page in enumerate(reader.pages, start=1):
+            try:
+                pages.append(page.extract_text() or "")
+            except Exception as exc:
+                problems.append(f"{path}: page {number}: text could not be read ({type(exc).__name__})")
+    except (PdfReadError, OSError, ValueError) as exc:
+        raise IngestError(f"not a readable PDF: {exc}", Location(path)) from None
+    text = "\n\n".join(pages)
+    if not text.strip():
+        problems.append(f"{path}: the PDF has no text layer (a scan?); nothing to extract")
+    return text
+
+
+def read_document(path: Path) -> Document:
+    """The text of a report file, by its content (PDF, HTML) or else as text."""
+    import hashlib
+
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(_READ_BYTES + 1)
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise IngestError("file not found", Location(path)) from None
+    except OSError as exc:
+        raise IngestError(f"cannot read: {exc.strerror}", Location(path)) from None
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    problems: list[str] = []
+    if raw.startswith(b"%PDF"):
+        return Document(path, digest.hexdigest(), _pdf_text(path, problems), "pdf", problems)
+    if size > _READ_BYTES:
+        problems.append(f"{path}: {size:,} bytes; only the first {_READ_BYTES:,} were read")
+        raw = raw[:_READ_BYTES]
+    sample = raw[:8192]
+    if sample and _binary_share(sample) > 0.1:
+        raise IngestError("binary data, not a text report (txt, md, html or pdf)", Location(path))
+    text = raw.decode("utf-8", errors="replace")
+    head = text[:2048].lower()
+    if path.suffix.lower() in (".html", ".htm") or "<html" in head or "<!doctype html" in head:
+        return Document(path, digest.hexdigest(), _html_text(text), "html", problems)
+    fmt = "md" if path.suffix.lower() in (".md", ".markdown") else "txt"
+    if fmt == "md":
+        text = re.sub(r"[*_`]{1,3}([^*_`\n]+)[*_`]{1,3}", r"\1", text)  # emphasis marks only
+    return Document(path, digest.hexdigest(), text[:MAX_TEXT_CHARS], fmt, problems)
+
+
+def _binary_share(sample: bytes) -> float:
+    """The share of a sample that is control bytes or not UTF-8 (text has almost none)."""
+    text = sample.decode("utf-8", errors="replace")
+    bad = sum(1 for ch in text if ch == "\ufffd" or (ord(ch) < 32 and ch not in "\t\n\r\f"))
+    return bad / max(len(text), 1)

@@ -1,0 +1,282 @@
+"""Names to look for in report text: techniques, software and actors from the knowledge base.
+
+Names are matched as whole word sequences (1 to 8 words), case-insensitively, through a
+dictionary of normalised n-grams, so the cost per sentence does not depend on how many
+names there are.  A name that is also an everyday word ("at", "net", "ping", "tool",
+"domains") would fire on ordinary prose, so single-word names found in :data:`COMMON_WORDS`
+or shorter than three letters are left out (the ATT&CK id still matches).  A software name
+that is also an actor's name is left out too: reading it would be reading the actor's name.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from unmask.knowledge.store import KnowledgeBase
+
+__all__ = ["COMMON_WORDS", "Lexicon", "words"]
+
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+#&'/-]*[A-Za-z0-9+#]|[A-Za-z0-9]")
+MAX_WORDS = 8
+
+# Everyday English (and generic security) words that are also the whole name of an ATT&CK
+# technique, a software entry or an actor alias.
+COMMON_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "the",
+        "at",
+        "in",
+        "on",
+        "of",
+        "to",
+        "for",
+        "by",
+        "with",
+        "from",
+        "as",
+        "or",
+        "is",
+        "be",
+        "it",
+        "net",
+        "ping",
+        "route",
+        "page",
+        "find",
+        "expand",
+        "reg",
+        "tor",
+        "cmd",
+        "ftp",
+        "zip",
+        "mail",
+        "sys",
+        "tool",
+        "tools",
+        "malware",
+        "exploits",
+        "exploit",
+        "domains",
+        "domain",
+        "server",
+        "servers",
+        "botnet",
+        "dns",
+        "software",
+        "hardware",
+        "services",
+        "service",
+        "code",
+        "data",
+        "file",
+        "files",
+        "network",
+        "networks",
+        "email",
+        "accounts",
+        "account",
+        "web",
+        "cloud",
+        "cookies",
+        "token",
+        "tokens",
+        "credentials",
+        "keylogging",
+        "screensaver",
+        "masquerading",
+        "rootkit",
+        "compression",
+        "encryption",
+        "obfuscation",
+        "injection",
+        "impact",
+        "discovery",
+        "execution",
+        "persistence",
+        "collection",
+        "exfiltration",
+        "reconnaissance",
+        "resources",
+        "vpn",
+        "proxy",
+        "bootkit",
+        "firmware",
+        "binary",
+        "unix",
+        "linux",
+        "windows",
+        "macos",
+        "application",
+        "applications",
+        "system",
+        "systems",
+        "spearphishing",
+        "phishing",
+        "hijacking",
+        "scanning",
+        "replication",
+        "communication",
+        "process",
+        "processes",
+        "storage",
+        "backdoor",
+        "dropper",
+        "loader",
+        "downloader",
+        "rat",
+        "trojan",
+        "worm",
+        "ransomware",
+        "wiper",
+        "stealer",
+        "spyware",
+        "agent",
+        "client",
+        "shell",
+        "script",
+        "scripts",
+        "update",
+        "updater",
+        "installer",
+        "launcher",
+        "helper",
+        "monitor",
+        "service",
+        "host",
+        "hosts",
+        "group",
+        "groups",
+        "team",
+        "teams",
+        "operation",
+        "campaign",
+        "campaigns",
+        "attack",
+        "attacks",
+        "target",
+        "targets",
+        "victim",
+        "victims",
+        "actor",
+        "actors",
+        "threat",
+        "threats",
+        "unknown",
+        "other",
+        "poison",
+        "ivy",
+        "cobalt",
+        "gold",
+        "silver",
+        "iron",
+        "copper",
+        "bronze",
+        "lead",
+        "steel",
+        "turbine",
+        "emissary",
+        "sandworm",
+        "carbon",
+        "sunburst",
+    ]
+)
+
+
+def words(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, word) for each word of ``text``."""
+    return [(m.start(), m.end(), m.group(0)) for m in _WORD.finditer(text)]
+
+
+def _key(text: str) -> str:
+    return " ".join(w for _, _, w in words(text.lower()))
+
+
+@dataclass
+class Lexicon:
+    """Normalised name -> ids, by category."""
+
+    techniques: dict[str, set[str]] = field(default_factory=dict)
+    software: dict[str, set[str]] = field(default_factory=dict)
+    actors: dict[str, set[str]] = field(default_factory=dict)
+
+    @classmethod
+    def from_kb(cls, kb: KnowledgeBase) -> Lexicon:
+        lexicon = cls()
+        for technique in kb.techniques.values():
+            lexicon._add(lexicon.techniques, technique.name, technique.id)
+            if technique.parent and technique.parent in kb.techniques:
+                lexicon._add(
+                    lexicon.techniques,
+                    f"{kb.techniques[technique.parent].name}: {technique.name}",
+                    technique.id,
+                )
+        for record in kb.software.values():
+            for name in (record.name, *record.aliases):
+                lexicon._add(lexicon.software, name, record.id)
+        for actor in kb.actors.values():
+            for name in actor.all_names:
+                lexicon._add(lexicon.actors, name, actor.id)
+        # A software entry named like an actor (Malpedia names some families after their
+        # group) would let the actor's name in a report count as evidence: it is left out,
+        # unless ATT&CK itself describes it as software.
+        for key in set(lexicon.software) & set(lexicon.actors):
+            kept = {i for i in lexicon.software[key] if not i.startswith(("malpedia:", "misp:"))}
+            if kept:
+                lexicon.software[key] = kept
+            else:
+                del lexicon.software[key]
+        # One name, several techniques ("Spearphishing Attachment" is T1566.001 and T1598.002):
+        # the one more actors are known to use.
+        usage: dict[str, int] = {}
+        for actor in kb.actors.values():
+            for used in actor.techniques:
+                usage[used] = usage.get(used, 0) + 1
+        for key, ids in lexicon.techniques.items():
+            if len(ids) > 1:
+                lexicon.techniques[key] = {max(sorted(ids), key=lambda t: usage.get(t, 0))}
+        return lexicon
+
+    @staticmethod
+    def _add(table: dict[str, set[str]], name: str, ident: str) -> None:
+        key = _key(name)
+        if not key:
+            return
+        parts = key.split()
+        if len(parts) > MAX_WORDS:
+            return
+        if len(parts) == 1 and (len(key) < 3 or key in COMMON_WORDS or key.isdigit()):
+            return
+        table.setdefault(key, set()).add(ident)
+
+    def find(self, text: str) -> list[tuple[str, str, int, str]]:
+        """(category, id, offset, matched text) for the longest names found in ``text``."""
+        tokens = words(text)
+        lowered = [w.lower() for _, _, w in tokens]
+        found: list[tuple[str, str, int, str]] = []
+        i = 0
+        while i < len(tokens):
+            matched = 0
+            for n in range(min(MAX_WORDS, len(tokens) - i), 0, -1):
+                key = " ".join(lowered[i : i + n])
+                hits = [
+                    (cat, table[key])
+                    for cat, table in (
+                        ("technique", self.techniques),
+                        ("software", self.software),
+                        ("actor", self.actors),
+                    )
+                    if key in table
+                ]
+                if hits:
+                    start, end = tokens[i][0], tokens[i + n - 1][1]
+                    for category, ids in hits:
+                        for ident in sorted(ids):
+                            found.append((category, ident, start, text[start:end]))
+                    matched = n
+                    break
+            i += matched or 1
+        return found

@@ -1,0 +1,179 @@
+"""A MISP event (JSON export) as a case: attributes, objects, galaxy tags, TLP.
+
+Attributes become observations by type (addresses, domains, URLs, e-mail, hashes,
+certificate fingerprints, vulnerabilities, ASNs); attributes inside objects too.  Galaxy tags
+of ATT&CK techniques and of malware / tools become techniques and software; threat-actor
+and intrusion-set tags are reported in the notes and never used as evidence.  A ``tlp:`` tag
+sets the case's TLP.  Attribute types that are not evidence here are counted, not fatal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import Counter
+from typing import Any
+
+from unmask.detect.indicators import MISP_TYPES, normalise
+from unmask.errors import CaseError, Location
+from unmask.model import Case, Observation, ObservationKind, Provenance, Tlp
+
+__all__ = ["case_from_misp", "is_misp"]
+
+_FILE_KINDS = {"md5", "sha1", "sha256", "sha512"}
+_ATTACK_ID = re.compile(r"\b(T\d{4}(?:\.\d{3})?)\b")
+_ACTOR_GALAXIES = (
+    "threat-actor",
+    "mitre-intrusion-set",
+    "microsoft-activity-group",
+    "mitre-enterprise-attack-intrusion-set",
+)
+_SOFTWARE_GALAXIES = (
+    "mitre-malware",
+    "mitre-tool",
+    "malpedia",
+    "mitre-enterprise-attack-malware",
+    "mitre-enterprise-attack-tool",
+    "tool",
+    "ransomware",
+    "rat",
+    "backdoor",
+    "banker",
+    "stealer",
+)
+
+
+def is_misp(data: Any) -> bool:
+    return isinstance(data, dict) and (
+        "Event" in data or ("response" in data and isinstance(data["response"], list))
+    )
+
+
+def _tag_value(tag: str) -> tuple[str, str] | None:
+    match = re.match(r'misp-galaxy:([\w-]+)="(.*)"$', tag)
+    return (match.group(1), match.group(2)) if match else None
+
+
+def case_from_misp(data: dict[str, Any], origin: str, default_id: str = "case") -> Case:
+    """Turn a parsed MISP event export into a case."""
+    events = data.get("response", [data])
+    observations: list[Observation] = []
+    notes: list[str] = []
+    unused: Counter[str] = Counter()
+    tlp: Tlp | None = None
+    title = ""
+    for item in events:
+        event = item.get("Event", item) if isinstance(item, dict) else None
+        if not isinstance(event, dict):
+            unused["not an event"] += 1
+            continue
+        title = title or str(event.get("info", ""))
+        ref = str(event.get("uuid") or event.get("id") or "")
+
+        def add(
+            kind: ObservationKind, value: str, subtype: str | None, record: str, comment: str | None
+        ) -> None:
+            prov = Provenance(source=origin, record=record, text=comment or None)
+            observations.append(Observation(kind=kind, value=value, subtype=subtype, provenance=prov))
+
+        attributes = [(a, None) for a in event.get("Attribute", []) or []]
+        for obj in event.get("Object", []) or []:
+            attributes += [(a, obj.get("name")) for a in obj.get("Attribute", []) or []]
+        for attribute, object_name in attributes:
+            if not isinstance(attribute, dict):
+                unused["malformed attribute"] += 1
+                continue
+            record = f"attribute {attribute.get('uuid') or attribute.get('id') or '?'}" + (
+                f" in object {object_name}" if object_name else ""
+            )
+            kind_name = str(attribute.get("type", ""))
+            text_value = str(attribute.get("value", ""))
+            comment = attribute.get("comment") or None
+            if kind_name == "vulnerability":
+                add(ObservationKind.VULNERABILITY, text_value.upper(), None, record, comment)
+                continue
+            if kind_name == "AS":
+                add(
+                    ObservationKind.INFRASTRUCTURE,
+                    text_value.upper().removeprefix("AS"),
+                    "asn",
+                    record,
+                    comment,
+                )
+                continue
+            parts = kind_name.split("|")
+            values = text_value.split("|") if len(parts) > 1 else [text_value]
+            used = False
+            for part, text in zip(parts, values, strict=False):
+                indicator_kind = MISP_TYPES.get(part)
+                if indicator_kind is None:
+                    continue
+                value = normalise(indicator_kind, text)
+                if value is None:
+                    continue
+                obs_kind = (
+                    ObservationKind.FILE if indicator_kind in _FILE_KINDS else ObservationKind.INFRASTRUCTURE
+                )
+                add(obs_kind, value, indicator_kind, record, comment)
+                used = True
+            if not used:
+                unused[kind_name or "untyped"] += 1
+            for tag in attribute.get("Tag", []) or []:
+                _tag(tag, add, notes, record)
+        for tag in event.get("Tag", []) or []:
+            name = str(tag.get("name", "")) if isinstance(tag, dict) else str(tag)
+            if name.lower().startswith("tlp:"):
+                try:
+                    tlp = Tlp(name.lower().removeprefix("tlp:"))
+                except ValueError:
+                    notes.append(f"unknown TLP tag {name!r}")
+                continue
+            _tag(tag, add, notes, f"event {ref} tag")
+        for galaxy in event.get("Galaxy", []) or []:
+            for cluster in galaxy.get("GalaxyCluster", []) or []:
+                _tag(
+                    {"name": f'misp-galaxy:{galaxy.get("type", "")}="{cluster.get("value", "")}"'},
+                    add,
+                    notes,
+                    f"event {ref} galaxy",
+                )
+    if unused:
+        notes.append("not used: " + ", ".join(f"{n} {k}" for k, n in sorted(unused.items())))
+    if not observations:
+        raise CaseError("the MISP event holds no usable observations: nothing to attribute", Location(origin))
+    raw = json.dumps(data, sort_keys=True).encode()
+    return Case(
+        id=default_id,
+        title=f"MISP event: {title}" if title else f"MISP event {origin}",
+        tlp=tlp or Tlp.AMBER,
+        evidence={origin: hashlib.sha256(raw).hexdigest()},
+        observations=_dedupe(observations),
+        notes=list(dict.fromkeys(notes)),
+    )
+
+
+def _tag(tag: Any, add: Any, notes: list[str], record: str) -> None:
+    name = str(tag.get("name", "")) if isinstance(tag, dict) else str(tag)
+    parsed = _tag_value(name)
+    if parsed is None:
+        return
+    galaxy, value = parsed
+    if galaxy in _ACTOR_GALAXIES or "intrusion-set" in galaxy or "threat-actor" in galaxy:
+        notes.append(f"the event is tagged with the actor {value!r}; actor names are not used as evidence")
+    elif "attack-pattern" in galaxy:
+        found = _ATTACK_ID.search(value)
+        add(ObservationKind.TECHNIQUE, found.group(1) if found else value.split(" - ")[0], None, record, name)
+    elif galaxy in _SOFTWARE_GALAXIES or "malware" in galaxy or "tool" in galaxy:
+        add(ObservationKind.SOFTWARE, re.sub(r"\s+-\s+S\d{4}$", "", value), None, record, name)
+
+
+def _dedupe(observations: list[Observation]) -> list[Observation]:
+    seen: set[tuple[str, str, str | None]] = set()
+    out = []
+    for obs in observations:
+        key = (obs.kind.value, obs.value, obs.subtype)
+        if key not in seen:
+            seen.add(key)
+            out.append(obs)
+    return out

@@ -1,0 +1,98 @@
+"""``extract``: reports, STIX bundles and MISP events in; one case out.
+
+Each input is recognised by its content: a JSON STIX bundle, a JSON MISP event, else a
+report (text, Markdown, HTML, PDF) read by :class:`~unmask.extract.text.TextExtractor`.
+The observations of all inputs go into one case; an existing case directory can be added to
+(a hunt's case and the partner's report side by side).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from unmask.errors import CaseError, IngestError, UnmaskError
+from unmask.extract.misp import case_from_misp, is_misp
+from unmask.extract.stix import case_from_stix
+from unmask.extract.text import Extraction, TextExtractor
+from unmask.knowledge.store import KnowledgeBase
+from unmask.model import Case
+
+__all__ = ["ExtractResult", "extract_inputs"]
+
+
+@dataclass
+class ExtractResult:
+    case: Case
+    actors: list[dict[str, Any]] = field(default_factory=list)
+    suppressed: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "case": self.case.to_dict(),
+            "actors_named": self.actors,
+            "suppressed": self.suppressed,
+            "problems": self.problems,
+            "failed": self.failed,
+        }
+
+
+def _json(path: Path) -> Any:
+    with path.open("rb") as handle:
+        head = handle.read(1).lstrip()
+    if head not in (b"{", b"["):
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8", errors="replace"))
+    except json.JSONDecodeError as exc:
+        raise IngestError(f"malformed JSON at line {exc.lineno}: {exc.msg}") from None
+
+
+def extract_inputs(
+    paths: list[Path], kb: KnowledgeBase, case: Case | None = None, benign: Any = None
+) -> ExtractResult:
+    """Observations of every input, added to ``case`` (or a new one). A bad input is reported, not fatal."""
+    target = case or Case(
+        id=paths[0].stem if paths else "case", title="Extracted: " + ", ".join(p.name for p in paths)
+    )
+    result = ExtractResult(target)
+    extractor: TextExtractor | None = None
+    for path in paths:
+        try:
+            data = _json(path) if path.is_file() and path.suffix.lower() in (".json", ".stix", "") else None
+            if isinstance(data, dict) and data.get("type") == "bundle":
+                _merge(target, case_from_stix(data, str(path), path.stem))
+            elif isinstance(data, dict) and is_misp(data):
+                part = case_from_misp(data, str(path), path.stem)
+                if part.tlp != target.tlp and case is None:
+                    target.tlp = part.tlp
+                _merge(target, part)
+            elif data is not None:
+                raise CaseError("JSON that is neither a STIX 2.1 bundle nor a MISP event")
+            else:
+                extractor = extractor or TextExtractor(kb, benign)
+                extraction: Extraction = extractor.extract_file(path)
+                target.observations += extraction.observations
+                target.evidence.update(extraction.evidence)
+                result.actors += [dict(a, source=str(path)) for a in extraction.actors]
+                result.suppressed += [dict(s, source=str(path)) for s in extraction.suppressed]
+                result.problems += extraction.problems
+                if extraction.actors:
+                    names = sorted({a["name"] for a in extraction.actors})
+                    target.notes.append(
+                        f"{path.name} names the actor(s) {', '.join(names)}; names are reported, never used as evidence"
+                    )
+        except UnmaskError as exc:
+            where = str(exc) if exc.location is not None else f"{path}: {exc}"
+            result.failed.append(where)
+    return result
+
+
+def _merge(target: Case, part: Case) -> None:
+    target.observations += part.observations
+    target.evidence.update(part.evidence)
+    target.notes += part.notes

@@ -1,0 +1,288 @@
+"""CTI text reports to observations, each with the sentence it came from.
+
+What is extracted, sentence by sentence:
+
+- indicators (ioc-finder, defanged forms included), known-benign ones suppressed with the
+  MISP warninglists and reported;
+- ATT&CK techniques by id (``T1003.001``) and by name (``LSASS Memory``,
+  ``Spearphishing Attachment``; see :mod:`unmask.extract.lexicon`);
+- software and malware by ATT&CK and Malpedia names and aliases;
+- CVE ids; victim countries and sectors, only in sentences that speak of targets or victims
+  and not of attribution; dates (``July 2022``, ``2022-07-15``).
+
+Actor names are found and reported apart (:attr:`Extraction.actors`) and are **never**
+evidence: a report that names its actor must not be attributed by reading the name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from unmask.detect.indicators import normalise
+from unmask.extract.documents import read_document
+from unmask.extract.lexicon import Lexicon
+from unmask.knowledge.countries import country_code
+from unmask.knowledge.store import KnowledgeBase
+from unmask.model import Observation, ObservationKind, Provenance
+
+__all__ = ["Extraction", "TextExtractor", "sentences"]
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])|\n\s*\n|\n(?=\s*[-*•#\d]+[.)]?\s)")
+_TECHNIQUE_ID = re.compile(r"\bT1\d{3}(?:\.\d{3})?\b")
+_CVE = re.compile(r"\bCVE-\d{4}-\d{4,7}\b", re.IGNORECASE)
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+_DATE = re.compile(
+    rf"\b(?:(\d{{4}})-(\d{{2}})-(\d{{2}})|(?:(\d{{1,2}})\s+)?({_MONTHS})\s+(?:(\d{{1,2}}),?\s+)?(\d{{4}}))\b",
+    re.IGNORECASE,
+)
+_VICTIM_CUES = re.compile(
+    r"\b(target(?:s|ed|ing)?|victim(?:s)?|against|attack(?:s|ed)? on|compromis(?:e|ed|ing)|breach(?:ed)?|"
+    r"intrusion(?:s)? (?:into|at|in)|affect(?:s|ed|ing)|hit|disrupt(?:ed|ing)?|wip(?:e|ed|ing))\b",
+    re.IGNORECASE,
+)
+_ATTRIBUTION_CUES = re.compile(
+    r"\b(attribut\w*|sponsor\w*|backed|linked to|nexus|state-sponsored|on behalf of|acting for|based in|origin)\b",
+    re.IGNORECASE,
+)
+SECTORS = {
+    "government": "government",
+    "ministry": "government",
+    "ministries": "government",
+    "public administration": "government",
+    "energy": "energy",
+    "oil and gas": "energy",
+    "electric": "energy",
+    "telecommunication": "telecommunications",
+    "telecommunications": "telecommunications",
+    "telecom": "telecommunications",
+    "financial": "financial",
+    "banking": "financial",
+    "banks": "financial",
+    "healthcare": "healthcare",
+    "hospital": "healthcare",
+    "hospitals": "healthcare",
+    "defense": "defense",
+    "defence": "defense",
+    "military": "defense",
+    "aerospace": "aerospace",
+    "education": "education",
+    "universities": "education",
+    "university": "education",
+    "manufacturing": "manufacturing",
+    "transportation": "transportation",
+    "aviation": "aviation",
+    "maritime": "maritime",
+    "media": "media",
+    "journalists": "media",
+    "non-governmental": "ngo",
+    "ngos": "ngo",
+    "diplomatic": "government",
+    "embassies": "government",
+    "critical infrastructure": "critical infrastructure",
+    "technology": "technology",
+    "retail": "retail",
+    "hospitality": "hospitality",
+    "legal": "legal",
+    "pharmaceutical": "pharmaceutical",
+    "chemical": "chemical",
+    "water": "utilities",
+    "utilities": "utilities",
+}
+_SECTOR = re.compile(
+    r"\b(" + "|".join(sorted((re.escape(k) for k in SECTORS), key=len, reverse=True)) + r")\b", re.IGNORECASE
+)
+_IOC_KINDS = {
+    "ipv4s": ("ip", ObservationKind.INFRASTRUCTURE),
+    "ipv6s": ("ip", ObservationKind.INFRASTRUCTURE),
+    "domains": ("domain", ObservationKind.INFRASTRUCTURE),
+    "urls": ("url", ObservationKind.INFRASTRUCTURE),
+    "email_addresses": ("email", ObservationKind.INFRASTRUCTURE),
+    "md5s": ("md5", ObservationKind.FILE),
+    "sha1s": ("sha1", ObservationKind.FILE),
+    "sha256s": ("sha256", ObservationKind.FILE),
+    "sha512s": ("sha512", ObservationKind.FILE),
+    "asns": ("asn", ObservationKind.INFRASTRUCTURE),
+}
+# Words that look like domains in prose ("e.g", file names) are not indicators.
+_FILE_SUFFIXES = (
+    ".exe",
+    ".dll",
+    ".ps1",
+    ".bat",
+    ".vbs",
+    ".js",
+    ".doc",
+    ".docx",
+    ".xls",
+    ".xlsx",
+    ".pdf",
+    ".zip",
+    ".rar",
+    ".txt",
+    ".lnk",
+    ".sys",
+    ".py",
+    ".sh",
+    ".jpg",
+    ".png",
+)
+
+
+def sentences(text: str) -> Iterator[tuple[int, str]]:
+    """(offset, sentence) for each sentence of ``text`` (paragraph breaks and list items end one)."""
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        chunk = text[start : match.start()]
+        if chunk.strip():
+            lead = len(chunk) - len(chunk.lstrip())
+            yield start + lead, " ".join(chunk.split())
+        start = match.end()
+    chunk = text[start:]
+    if chunk.strip():
+        lead = len(chunk) - len(chunk.lstrip())
+        yield start + lead, " ".join(chunk.split())
+
+
+@dataclass
+class Extraction:
+    """What one or more reports yielded."""
+
+    observations: list[Observation] = field(default_factory=list)
+    actors: list[dict[str, Any]] = field(default_factory=list)  # reported, never evidence
+    suppressed: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    evidence: dict[str, str] = field(default_factory=dict)
+
+    def extend(self, other: Extraction) -> None:
+        self.observations += other.observations
+        self.actors += other.actors
+        self.suppressed += other.suppressed
+        self.problems += other.problems
+        self.evidence.update(other.evidence)
+
+
+class TextExtractor:
+    """Extracts observations from report text against one knowledge base."""
+
+    def __init__(self, kb: KnowledgeBase, benign: Any = None) -> None:
+        self.kb = kb
+        self.lexicon = Lexicon.from_kb(kb)
+        self.benign = benign
+
+    def extract_file(self, path: Path) -> Extraction:
+        document = read_document(path)
+        result = self.extract_text(document.text, str(path), document.sha256)
+        result.problems = document.problems + result.problems
+        result.evidence[str(path)] = document.sha256
+        return result
+
+    def extract_text(self, text: str, source: str, sha256: str | None = None) -> Extraction:
+        from ioc_finder import find_iocs
+
+        result = Extraction()
+        seen: set[tuple[str, str]] = set()
+
+        def add(
+            kind: ObservationKind,
+            value: str,
+            subtype: str | None,
+            offset: int,
+            sentence: str,
+            confidence: float,
+        ) -> None:
+            if (kind.value + (subtype or ""), value) in seen:
+                return
+            seen.add((kind.value + (subtype or ""), value))
+            result.observations.append(
+                Observation(
+                    kind=kind,
+                    value=value,
+                    subtype=subtype,
+                    confidence=confidence,
+                    provenance=Provenance(source=source, sha256=sha256, offset=offset, text=sentence[:400]),
+                )
+            )
+
+        actors_seen: set[str] = set()
+        for offset, sentence in sentences(text):
+            for match in _TECHNIQUE_ID.finditer(sentence):
+                if match.group(0) in self.kb.techniques:
+                    add(ObservationKind.TECHNIQUE, match.group(0), None, offset, sentence, 0.9)
+            for category, ident, _, matched in self.lexicon.find(sentence):
+                if category == "technique":
+                    add(ObservationKind.TECHNIQUE, ident, None, offset, sentence, 0.7)
+                elif category == "software":
+                    add(ObservationKind.SOFTWARE, ident, None, offset, sentence, 0.8)
+                elif ident not in actors_seen:
+                    actors_seen.add(ident)
+                    result.actors.append(
+                        {"id": ident, "name": matched, "offset": offset, "sentence": sentence[:400]}
+                    )
+            for match in _CVE.finditer(sentence):
+                add(ObservationKind.VULNERABILITY, match.group(0).upper(), None, offset, sentence, 0.9)
+            self._iocs(find_iocs(sentence), add, offset, sentence, result)
+            if _VICTIM_CUES.search(sentence) and not _ATTRIBUTION_CUES.search(sentence):
+                for code in self._countries(sentence):
+                    add(ObservationKind.VICTIM, code, "country", offset, sentence, 0.6)
+                for match in _SECTOR.finditer(sentence):
+                    add(
+                        ObservationKind.VICTIM,
+                        SECTORS[match.group(0).lower()],
+                        "sector",
+                        offset,
+                        sentence,
+                        0.6,
+                    )
+            for date in self._dates(sentence):
+                add(ObservationKind.TIMING, date, None, offset, sentence, 0.5)
+        return result
+
+    def _iocs(self, found: dict[str, Any], add: Any, offset: int, sentence: str, result: Extraction) -> None:
+        for key, (subtype, kind) in _IOC_KINDS.items():
+            for raw in found.get(key, []) or []:
+                value = normalise(subtype, raw) if subtype != "asn" else str(raw).upper()
+                if value is None:
+                    continue
+                if subtype == "domain" and (value.endswith(_FILE_SUFFIXES) or "." not in value):
+                    continue
+                lists = self.benign.lists_for(value) if self.benign is not None and subtype != "asn" else []
+                if lists:
+                    result.suppressed.append(
+                        {"value": value, "kind": subtype, "lists": lists[:3], "offset": offset}
+                    )
+                    continue
+                add(kind, value, subtype, offset, sentence, 0.8)
+
+    @staticmethod
+    def _countries(sentence: str) -> list[str]:
+        codes: list[str] = []
+        for match in re.finditer(r"\b([A-Z][a-z]+(?:\s+(?:of\s+)?[A-Z][a-z]+){0,3})\b", sentence):
+            phrase = match.group(1)
+            parts = phrase.split()
+            for n in range(len(parts), 0, -1):  # longest country name in the capitalised run
+                for i in range(len(parts) - n + 1):
+                    code = country_code(" ".join(parts[i : i + n]))
+                    if code and len(" ".join(parts[i : i + n])) > 3:
+                        codes.append(code)
+                        break
+                else:
+                    continue
+                break
+        return list(dict.fromkeys(codes))
+
+    @staticmethod
+    def _dates(sentence: str) -> list[str]:
+        months = {m: i + 1 for i, m in enumerate(_MONTHS.split("|"))}
+        out = []
+        for match in _DATE.finditer(sentence):
+            if match.group(1):
+                out.append(f"{match.group(1)}-{match.group(2)}-{match.group(3)}")
+            else:
+                year, month = match.group(7), months[match.group(5).lower()]
+                day = match.group(4) or match.group(6)
+                out.append(f"{year}-{month:02d}" + (f"-{int(day):02d}" if day else ""))
+        return out
