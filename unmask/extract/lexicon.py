@@ -202,10 +202,15 @@ class Lexicon:
     techniques: dict[str, set[str]] = field(default_factory=dict)
     software: dict[str, set[str]] = field(default_factory=dict)
     actors: dict[str, set[str]] = field(default_factory=dict)
+    phrases: dict[str, set[str]] = field(default_factory=dict)  # learned, see unmask.extract.phrases
 
     @classmethod
-    def from_kb(cls, kb: KnowledgeBase) -> Lexicon:
+    def from_kb(cls, kb: KnowledgeBase, phrases: dict[str, str] | None = None) -> Lexicon:
+        """Names from ``kb``; technique phrases from ``phrases`` or else the KB's own."""
         lexicon = cls()
+        for phrase, technique_id in (kb.technique_phrases if phrases is None else phrases).items():
+            if technique_id in kb.techniques:
+                lexicon.phrases.setdefault(phrase, set()).add(technique_id)
         for technique in kb.techniques.values():
             lexicon._add(lexicon.techniques, technique.name, technique.id)
             if technique.parent and technique.parent in kb.techniques:
@@ -268,9 +273,12 @@ class Lexicon:
                         ("technique", self.techniques),
                         ("software", self.software),
                         ("actor", self.actors),
+                        ("phrase", self.phrases),
                     )
                     if key in table
                 ]
+                if len(hits) > 1:  # a name beats a learned phrase
+                    hits = [h for h in hits if h[0] != "phrase"]
                 if hits:
                     start, end = tokens[i][0], tokens[i + n - 1][1]
                     for category, ids in hits:

@@ -168,9 +168,9 @@ class Extraction:
 class TextExtractor:
     """Extracts observations from report text against one knowledge base."""
 
-    def __init__(self, kb: KnowledgeBase, benign: Any = None) -> None:
+    def __init__(self, kb: KnowledgeBase, benign: Any = None, phrases: dict[str, str] | None = None) -> None:
         self.kb = kb
-        self.lexicon = Lexicon.from_kb(kb)
+        self.lexicon = Lexicon.from_kb(kb, phrases)
         self.benign = benign
 
     def extract_file(self, path: Path) -> Extraction:
@@ -215,6 +215,8 @@ class TextExtractor:
             for category, ident, _, matched in self.lexicon.find(sentence):
                 if category == "technique":
                     add(ObservationKind.TECHNIQUE, ident, None, offset, sentence, 0.7)
+                elif category == "phrase":
+                    add(ObservationKind.TECHNIQUE, ident, None, offset, sentence, 0.5)
                 elif category == "software":
                     add(ObservationKind.SOFTWARE, ident, None, offset, sentence, 0.8)
                 elif ident not in actors_seen:

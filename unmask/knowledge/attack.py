@@ -43,6 +43,8 @@ class AttackData:
     techniques: dict[str, Technique] = field(default_factory=dict)
     relations: list[Relation] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    # (technique id, procedure example text, citations) of every "uses" relationship to a technique
+    procedures: list[tuple[str, str, tuple[str, ...]]] = field(default_factory=list)
 
 
 def _attack_id(obj: dict[str, Any]) -> str | None:
@@ -145,6 +147,8 @@ def parse_attack_bundle(data: bytes, origin: str = "<bytes>") -> tuple[AttackDat
         elif rel_type in ("uses", "attributed-to") and src not in inactive and dst not in inactive:
             cves = tuple(dict.fromkeys(c.upper() for c in _CVE.findall(str(obj.get("description", "")))))
             result.relations.append(Relation(src, str(rel_type), dst, _citations(obj), cves))
+            if rel_type == "uses" and obj.get("description") and dst.startswith("T"):
+                result.procedures.append((dst, str(obj["description"]), _citations(obj)))
 
     for stix_id, obj in raw_groups.items():
         ext = by_stix[stix_id]

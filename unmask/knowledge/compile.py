@@ -25,7 +25,7 @@ __all__ = ["SCHEMA_VERSION", "compile_kb"]
 
 # Bump when the document changes shape or compile logic changes what it holds:
 # an installed KB of another schema is refused and `make kb` reinstalls it.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _SLUG = re.compile(r"[^0-9a-z]+")
 _NAME_KEYS = {
@@ -254,5 +254,20 @@ def compile_kb(attack: AttackData, attack_info: SourceInfo, galaxies: GalaxyData
             [r.source, r.kind, r.target, list(r.citations), list(r.cves)] for r in attack.relations
         ],
         "actors": [a.to_dict() for a in actors],
+        "technique_phrases": _technique_phrases(attack),
         "conflicts": [c.to_dict() for c in conflicts],
     }
+
+
+def _technique_phrases(attack: AttackData) -> dict[str, str]:
+    """Phrases that name techniques in report prose, learned from every procedure example."""
+    from unmask.extract.phrases import learn_phrases, name_words
+
+    names = [g.name for g in attack.groups.values()] + [a for g in attack.groups.values() for a in g.aliases]
+    names += [s.name for s in attack.software.values()] + [
+        a for s in attack.software.values() for a in s.aliases
+    ]
+    names += [c.name for c in attack.campaigns.values()]
+    return learn_phrases(
+        ((text, technique) for technique, text, _ in attack.procedures), exclude=name_words(names)
+    )

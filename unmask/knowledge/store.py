@@ -124,6 +124,7 @@ class _Static:
             Relation(row[0], row[1], row[2], tuple(row[3]), tuple(row[4])) for row in document["relations"]
         ]
         self.base_actors = [Actor.from_dict(a) for a in document["actors"]]
+        self.technique_phrases: dict[str, str] = dict(document.get("technique_phrases", {}))
         self.citations = frozenset(c for r in self.relations for c in r.citations)
         self.revoked_into: dict[str, list[str]] = {}
         for group in self.groups.values():
@@ -160,6 +161,7 @@ class KnowledgeBase:
         self.without_actors = without_actors
         self.techniques = self._static.techniques
         self.software = self._static.software
+        self.technique_phrases = self._static.technique_phrases
         self.groups = self._static.groups
         self.conflicts = self._static.conflicts
         self.sources = self._static.sources
