@@ -28,7 +28,7 @@ from pathlib import Path
 
 from unmask.bench.units import split_of
 from unmask.extract.lexicon import Lexicon
-from unmask.extract.phrases import clean_example, learn_phrases, name_words
+from unmask.extract.phrases import attack_name_words, clean_example, learn_phrases
 from unmask.knowledge.attack import load_attack_bundle
 from unmask.knowledge.home import sources_dir
 from unmask.knowledge.install import ATTACK_VERSION
@@ -78,11 +78,8 @@ def main() -> None:
     for technique, text, citations in attack.procedures:
         key = citations[0] if citations else text
         examples[split_of(key)].append((clean_example(text), technique))
-    names = [g.name for g in attack.groups.values()] + [a for g in attack.groups.values() for a in g.aliases]
-    names += [s.name for s in attack.software.values()] + [a for s in attack.software.values() for a in s.aliases]
-    names += [c.name for c in attack.campaigns.values()]
     start = time.perf_counter()
-    learned = learn_phrases(examples["dev"], exclude=name_words(names))
+    learned = learn_phrases(examples["dev"], exclude=attack_name_words(attack))
     learn_seconds = time.perf_counter() - start
     known = set(kb.techniques)
     matchers = {

@@ -14,10 +14,11 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from typing import Any
 
 from unmask.extract.lexicon import words
 
-__all__ = ["clean_example", "learn_phrases", "name_words", "phrase_keys"]
+__all__ = ["attack_name_words", "clean_example", "learn_phrases", "name_words", "phrase_keys"]
 
 _CITATION = re.compile(r"\(Citation:[^)]*\)")
 _LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
@@ -192,3 +193,11 @@ def name_words(names: Iterable[str]) -> frozenset[str]:
             if len(word) >= 4 and word not in COMMON_WORDS and word not in STOPWORDS:
                 out.add(word)
     return frozenset(out)
+
+
+def attack_name_words(attack: Any) -> frozenset[str]:
+    """:func:`name_words` of every group, software and campaign name of parsed ATT&CK data."""
+    names = [g.name for g in attack.groups.values()] + [a for g in attack.groups.values() for a in g.aliases]
+    names += [s.name for s in attack.software.values()] + [a for s in attack.software.values() for a in s.aliases]
+    names += [c.name for c in attack.campaigns.values()]
+    return name_words(names)

@@ -261,13 +261,7 @@ def compile_kb(attack: AttackData, attack_info: SourceInfo, galaxies: GalaxyData
 
 def _technique_phrases(attack: AttackData) -> dict[str, str]:
     """Phrases that name techniques in report prose, learned from every procedure example."""
-    from unmask.extract.phrases import learn_phrases, name_words
+    from unmask.extract.phrases import attack_name_words, learn_phrases
 
-    names = [g.name for g in attack.groups.values()] + [a for g in attack.groups.values() for a in g.aliases]
-    names += [s.name for s in attack.software.values()] + [
-        a for s in attack.software.values() for a in s.aliases
-    ]
-    names += [c.name for c in attack.campaigns.values()]
-    return learn_phrases(
-        ((text, technique) for technique, text, _ in attack.procedures), exclude=name_words(names)
-    )
+    examples = ((text, technique) for technique, text, _ in attack.procedures)
+    return learn_phrases(examples, exclude=attack_name_words(attack))
