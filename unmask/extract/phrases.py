@@ -198,6 +198,8 @@ def name_words(names: Iterable[str]) -> frozenset[str]:
 def attack_name_words(attack: Any) -> frozenset[str]:
     """:func:`name_words` of every group, software and campaign name of parsed ATT&CK data."""
     names = [g.name for g in attack.groups.values()] + [a for g in attack.groups.values() for a in g.aliases]
-    names += [s.name for s in attack.software.values()] + [a for s in attack.software.values() for a in s.aliases]
+    names += [s.name for s in attack.software.values()] + [
+        a for s in attack.software.values() for a in s.aliases
+    ]
     names += [c.name for c in attack.campaigns.values()]
     return name_words(names)
