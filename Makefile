@@ -52,6 +52,7 @@ bench: kb
 	$(BIN)/python benchmarks/kb_load.py
 	$(BIN)/python benchmarks/attribution.py
 	$(BIN)/python benchmarks/hunt.py
+	$(BIN)/python benchmarks/extract.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -189,3 +189,43 @@ def test_extract_cli_merges_inputs_into_a_case_attribute_accepts(kb: KnowledgeBa
 def test_extract_inputs_reports_unreadable_files(kb: KnowledgeBase, tmp_path: Path) -> None:
     result = extract_inputs([tmp_path / "missing.txt"], kb)
     assert result.failed and "file not found" in result.failed[0]
+
+
+def test_stix_location_of_an_actor_is_not_a_victim_and_scos_are_read() -> None:
+    from unmask.extract.stix import case_from_stix
+
+    bundle = {
+        "type": "bundle",
+        "id": "bundle--2",
+        "objects": [
+            {"type": "location", "id": "location--1", "country": "IR"},
+            {"type": "location", "id": "location--2", "country": "AL"},
+            {"type": "intrusion-set", "id": "intrusion-set--1", "name": "X"},
+            {
+                "type": "relationship",
+                "id": "r1",
+                "relationship_type": "located-at",
+                "source_ref": "intrusion-set--1",
+                "target_ref": "location--1",
+            },
+            {
+                "type": "relationship",
+                "id": "r2",
+                "relationship_type": "targets",
+                "source_ref": "intrusion-set--1",
+                "target_ref": "location--2",
+            },
+            {"type": "file", "id": "file--1", "hashes": {"SHA-256": "CD" * 32}},
+            {"type": "domain-name", "id": "domain-name--1", "value": "Bad.Example"},
+            {"type": "sighting", "id": "sighting--1", "sighting_of_ref": "indicator--9", "count": 3},
+            {"type": "x-custom", "id": "x-custom--1"},
+        ],
+    }
+    case = case_from_stix(bundle, "b.json")
+    found = {(o.kind, o.value) for o in case.observations}
+    assert (ObservationKind.VICTIM, "AL") in found and (ObservationKind.VICTIM, "IR") not in found
+    assert (ObservationKind.FILE, "cd" * 32) in found and (
+        ObservationKind.INFRASTRUCTURE,
+        "bad.example",
+    ) in found
+    assert any("x-custom" in n for n in case.notes) and any("sighting" in n for n in case.notes)

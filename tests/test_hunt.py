@@ -393,3 +393,44 @@ def test_indicator_files_stix_and_misp(tmp_path: Path) -> None:
     path.write_text("{ not json")
     with pytest.raises(Exception, match="malformed JSON"):
         load_indicators(path)
+
+
+def test_yara_rules_scan_evidence_files_and_bad_rules_are_reported(tmp_path: Path) -> None:
+    evidence = tmp_path / "ev"
+    evidence.mkdir()
+    (evidence / "dropper.bin").write_bytes(b"MZ\x90\x00 some padding HOMELANDJUSTICE-WIPER marker \x00\x01")
+    (evidence / "clean.bin").write_bytes(b"nothing to see")
+    rules = tmp_path / "yara"
+    rules.mkdir()
+    (rules / "wiper.yar").write_text(
+        'rule Wiper_Marker : T1485 {\n meta:\n  description = "wiper marker"\n  mitre_attack = "T1561.002"\n'
+        ' strings:\n  $a = "HOMELANDJUSTICE-WIPER"\n condition:\n  $a\n}\n'
+    )
+    (rules / "broken.yar").write_text("rule Broken { condition: and }\n")
+    sigma = tmp_path / "sigma"
+    sigma.mkdir()
+    result = hunt([evidence], [sigma], tmp_path / "case", jobs=1, yara_rules=[rules])
+    assert result.yara["rule_files"] == 1 and result.yara["matches"] == 1
+    assert any("broken.yar" in p and "syntax error" in p for p in result.yara["problems"])
+    row = next(
+        r for r in read_findings(tmp_path / "case" / "findings.parquet") if r.rule_id.startswith("yara:")
+    )
+    assert row.file.endswith("dropper.bin") and set(row.techniques) == {"T1561.002", "T1485"}
+    assert any(o.kind is ObservationKind.FILE and o.value == row.sha256 for o in result.case.observations)
+
+
+def test_benign_index_covers_cidr_ranges_and_subdomains() -> None:
+    from unmask.knowledge.warninglists import BenignIndex
+
+    index = BenignIndex(
+        [
+            ("rfc1918", "cidr", ["10.0.0.0/8", "172.16.0.0/12", "fd00::/8"]),
+            ("sites", "hostname", ["example-cdn.com"]),
+            ("resolvers", "string", ["1.1.1.1"]),
+        ]
+    )
+    assert index.lists_for("10.20.30.40") == ["rfc1918"]
+    assert index.lists_for("172.31.255.255") == ["rfc1918"] and index.lists_for("172.32.0.1") == []
+    assert index.lists_for("fd12::1") == ["rfc1918"]
+    assert index.lists_for("img.example-cdn.com.") == ["sites"]
+    assert index.lists_for("1.1.1.1") == ["resolvers"] and index.lists_for("evil.com") == []

@@ -67,6 +67,12 @@ def hunt_command(
             help="Indicators to match: a list, CSV, STIX 2.1 bundle or MISP event (repeat for more).",
         ),
     ] = None,
+    yara_rules: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--yara", help="A folder or file of YARA rules to scan the evidence files with (repeatable)."
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     top: Annotated[int, typer.Option("--top", min=1, help="Rows per summary table.")] = 10,
 ) -> None:
@@ -99,6 +105,7 @@ def hunt_command(
             min_level=min_level,
             memory_limit=memory_limit,
             iocs=iocs or [],
+            yara_rules=yara_rules or [],
         )
     if as_json:
         emit_json(result.summary())
@@ -158,6 +165,15 @@ def _print_summary(result: HuntResult, top: int) -> None:
             console.print(
                 plain(f"suppressed: {item['kind']} {item['value']} ({item['lists'][0]})"), style="yellow"
             )
+    if result.yara:
+        yara = result.yara
+        console.print(
+            plain(
+                f"YARA: {yara['rule_files']} rule files over {yara['files_scanned']} files, {yara['matches']} matches"
+            )
+        )
+        for problem_text in yara["problems"][:5]:
+            console.print(plain(f"yara: {problem_text}"), style="yellow")
     for engine_problem in result.engine_problems:
         console.print(plain(f"error: {engine_problem}"), style="red")
     levels = {k: result.by_level[k] for k in LEVEL_ORDER if k in result.by_level}

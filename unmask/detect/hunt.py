@@ -35,6 +35,7 @@ from unmask.detect.indicators import load_all
 from unmask.detect.ioc import match_indicators
 from unmask.detect.sigma.correlation import Hit, evaluate
 from unmask.detect.sigma.rules import RuleSet, load_rules
+from unmask.detect.yara import scan_files
 from unmask.ingest import IngestReport, ingest
 from unmask.knowledge.home import atomic_write, unmask_home
 from unmask.knowledge.warninglists import benign_index
@@ -63,6 +64,7 @@ class HuntResult:
     timings: dict[str, float] = field(default_factory=dict)
     engine_problems: list[str] = field(default_factory=list)
     iocs: dict[str, Any] = field(default_factory=dict)
+    yara: dict[str, Any] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -82,6 +84,7 @@ class HuntResult:
             },
             "engine_problems": self.engine_problems,
             "iocs": self.iocs,
+            "yara": self.yara,
             "findings": self.findings,
             "by_level": self.by_level,
             "by_technique": self.by_technique,
@@ -108,6 +111,7 @@ def hunt(
     rule_cache: Path | None = None,
     memory_limit: str = "512MB",
     iocs: Iterable[Path | str] = (),
+    yara_rules: Iterable[Path | str] = (),
 ) -> HuntResult:
     """Run a whole hunt into ``case_dir`` (created; an earlier hunt there is replaced)."""
     timings: dict[str, float] = {}
@@ -193,6 +197,18 @@ def hunt(
                     _record(result, writer, finding)
                 ioc_observations = matches.observations
                 result.iocs = indicators.summary() | {"matched": matches.matched}
+            yara_folders = [Path(p) for p in yara_rules]
+            if yara_folders:
+                scanned = scan_files(yara_folders, _evidence_files(evidence))
+                for finding in scanned.findings:
+                    _record(result, writer, finding)
+                ioc_observations += scanned.observations
+                result.yara = {
+                    "rule_files": scanned.rules,
+                    "files_scanned": scanned.scanned,
+                    "matches": len(scanned.findings),
+                    "problems": scanned.problems,
+                }
             writer.close()
             artifacts = ioc_observations + _artifact_observations(
                 engine, case_dir / FINDINGS_FILE, evidence_levels
@@ -258,3 +274,11 @@ def _correlation_hits(
         for raw, row in items:
             hits.append(Hit(rule_id, raw.ts, values.get((raw.file, raw.record), {}), row))
     return hits
+
+
+def _evidence_files(evidence: Iterable[Path | str]) -> list[Path]:
+    files: list[Path] = []
+    for item in evidence:
+        path = Path(item)
+        files += [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+    return files
