@@ -9,7 +9,6 @@ matched file's SHA-256).
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from unmask.detect.findings import FindingRow
+from unmask.ingest.base import sha256_file
 from unmask.model import Observation, ObservationKind, Provenance
 
 __all__ = ["YaraResult", "compile_yara", "scan_files"]
@@ -89,7 +89,7 @@ def scan_files(rule_folders: Iterable[Path], files: Iterable[Path]) -> YaraResul
             result.problems.append(f"{path}: {size:,} bytes; larger than {MAX_SCAN_BYTES:,}, not scanned")
             continue
         result.scanned += 1
-        digest = _sha256(path)
+        digest = sha256_file(path)
         for rule_file, rules in compiled:
             try:
                 matches = rules.match(filepath=str(path), timeout=60)
@@ -132,11 +132,3 @@ def scan_files(rule_folders: Iterable[Path], files: Iterable[Path]) -> YaraResul
                         )
                     )
     return result
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from unmask.errors import IngestError, Location
+from unmask.ingest.base import sha256_file
 
 __all__ = ["MAX_TEXT_CHARS", "Document", "read_document"]
 
@@ -105,8 +106,6 @@ def _pdf_text(path: Path, problems: list[str]) -> str:
 
 def read_document(path: Path) -> Document:
     """The text of a report file, by its content (PDF, HTML) or else as text."""
-    import hashlib
-
     try:
         with path.open("rb") as handle:
             raw = handle.read(_READ_BYTES + 1)
@@ -115,13 +114,10 @@ def read_document(path: Path) -> Document:
         raise IngestError("file not found", Location(path)) from None
     except OSError as exc:
         raise IngestError(f"cannot read: {exc.strerror}", Location(path)) from None
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
+    digest = sha256_file(path)
     problems: list[str] = []
     if raw.startswith(b"%PDF"):
-        return Document(path, digest.hexdigest(), _pdf_text(path, problems), "pdf", problems)
+        return Document(path, digest, _pdf_text(path, problems), "pdf", problems)
     if size > _READ_BYTES:
         problems.append(f"{path}: {size:,} bytes; only the first {_READ_BYTES:,} were read")
         raw = raw[:_READ_BYTES]
@@ -131,11 +127,11 @@ def read_document(path: Path) -> Document:
     text = raw.decode("utf-8", errors="replace")
     head = text[:2048].lower()
     if path.suffix.lower() in (".html", ".htm") or "<html" in head or "<!doctype html" in head:
-        return Document(path, digest.hexdigest(), _html_text(text), "html", problems)
+        return Document(path, digest, _html_text(text), "html", problems)
     fmt = "md" if path.suffix.lower() in (".md", ".markdown") else "txt"
     if fmt == "md":
         text = re.sub(r"[*_`]{1,3}([^*_`\n]+)[*_`]{1,3}", r"\1", text)  # emphasis marks only
-    return Document(path, digest.hexdigest(), text[:MAX_TEXT_CHARS], fmt, problems)
+    return Document(path, digest, text[:MAX_TEXT_CHARS], fmt, problems)
 
 
 def _binary_share(sample: bytes) -> float:

@@ -23,6 +23,7 @@ __all__ = [
     "Row",
     "parser",
     "register",
+    "sha256_file",
 ]
 
 Row = dict[str, str]
@@ -123,3 +124,14 @@ def text_lines(path: Path, problems: Problems) -> Iterator[tuple[int, str]]:
 
 
 Sniffer = Callable[[bytes, Path], bool]
+
+
+def sha256_file(path: Path) -> str:
+    """The SHA-256 of a file, read in 1 MiB chunks."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()

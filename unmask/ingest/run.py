@@ -9,7 +9,6 @@ and every problem with the file and position it happened at.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import uuid
@@ -22,7 +21,7 @@ from typing import Any
 
 from unmask.errors import IngestError
 from unmask.ingest import archive as archives
-from unmask.ingest.base import PARSERS, Problem, Problems
+from unmask.ingest.base import PARSERS, Problem, Problems, sha256_file
 from unmask.ingest.dataset import EventWriter
 
 __all__ = ["EvidenceFile", "FileResult", "IngestReport", "discover", "ingest", "sniff"]
@@ -165,7 +164,7 @@ def _add(
         return
     kind = archives.is_archive(head, path)
     if kind is not None and depth > 0:
-        digest = _sha256(path)
+        digest = sha256_file(path)
         problems = Problems(name)
         into = scratch / digest[:16]
         members = list(archives.extract(path, kind, into, problems))
@@ -176,20 +175,12 @@ def _add(
     found.append(EvidenceFile(path, name, sniff(head, path), size))
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _parse_chunk(files: list[EvidenceFile], out: str, tag: str) -> tuple[list[FileResult], dict[str, int]]:
     """Worker: parse a list of files into Parquet parts tagged ``tag``."""
     writer = EventWriter(Path(out), tag)
     results: list[FileResult] = []
     for item in files:
-        sha = _sha256(item.path)
+        sha = sha256_file(item.path)
         result = FileResult(item.name, sha, item.format)
         results.append(result)
         if item.format is None:
