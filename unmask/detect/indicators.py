@@ -30,6 +30,7 @@ __all__ = [
     "refang",
 ]
 
+MAX_INDICATOR_BYTES = 256 * 1024 * 1024
 _HEX_KINDS = {32: "md5", 40: "sha1", 64: "sha256", 128: "sha512"}
 _DOMAIN = re.compile(r"^(?=.{3,253}$)(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,62}$")
 _EMAIL = re.compile(r"^[a-z0-9._%+'-]+@[a-z0-9.-]+\.[a-z]{2,}$")
@@ -303,6 +304,12 @@ def _table(builder: _Builder, text: str) -> None:
 def load_indicators(path: Path, benign: Any = None) -> IndicatorSet:
     """Indicators from a list (plain or CSV), a STIX 2.1 bundle or a MISP event (JSON)."""
     try:
+        size = path.stat().st_size
+        if size > MAX_INDICATOR_BYTES:
+            raise IngestError(
+                f"{size:,} bytes is more than the {MAX_INDICATOR_BYTES:,} an indicator file may have; split it",
+                Location(path),
+            )
         raw = path.read_bytes()
     except OSError as exc:
         raise IngestError(f"cannot read indicator file: {exc.strerror}", Location(path)) from None
