@@ -15,6 +15,7 @@ from unmask.cli.assessment_view import assessment_view
 from unmask.cli.attribute import attribute_command
 from unmask.cli.bench import bench_app
 from unmask.cli.common import console, emit_json, user_errors
+from unmask.cli.export import export_command
 from unmask.cli.extract import extract_command
 from unmask.cli.hunt import findings_command, hunt_command, timeline_command
 from unmask.cli.kb import kb_app
@@ -35,6 +36,7 @@ app.command("hunt")(hunt_command)
 app.command("findings")(findings_command)
 app.command("timeline")(timeline_command)
 app.command("extract")(extract_command)
+app.command("export")(export_command)
 
 DEMO_CASE = "albania-2022.yml"
 # The KB's own description of the incident, built from the same public reports: held out.

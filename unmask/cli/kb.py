@@ -192,3 +192,31 @@ def conflicts_command(
         emit_json([c.to_dict() for c in conflicts])
     else:
         console.print(conflicts_view(conflicts))
+
+
+@kb_app.command("layer")
+@user_errors
+def layer_command(
+    names: Annotated[list[str], typer.Argument(help="One or more actor names or ids.")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here (stdout if omitted).")
+    ] = None,
+    without_campaign: WithoutCampaign = None,
+    without_citation: WithoutCitation = None,
+) -> None:
+    """An ATT&CK Navigator layer (format 4.5) of actors' techniques, scored by how many use each.
+
+    Example: unmask kb layer OilRig MuddyWater -o iran.json
+    """
+    import json
+
+    from unmask.export.navigator import actors_layer
+    from unmask.knowledge.home import atomic_write
+
+    kb = _kb(without_campaign, without_citation)
+    layer = actors_layer([kb.actor(n) for n in names], kb)
+    if output is None:
+        emit_json(layer)
+        return
+    atomic_write(output, json.dumps(layer, indent=2, ensure_ascii=False).encode())
+    err_console.print(f"wrote {output}", markup=False, highlight=False)

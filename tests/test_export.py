@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.synthetic import three_groups
+from unmask.attribute.engine import attribute_case
+from unmask.cli import app
+from unmask.export.misp import event_for_case
+from unmask.export.navigator import actors_layer, case_layer
+from unmask.export.stix import TLP2_MARKINGS, bundle_for_case
+from unmask.extract.misp import case_from_misp
+from unmask.knowledge.store import KnowledgeBase, load_kb
+from unmask.model import Case, Observation, ObservationKind, Provenance, Tlp
+
+runner = CliRunner()
+HOSTILE = "<script>alert('x')</script>\"'"
+
+
+@pytest.fixture
+def kb(tmp_path: Path) -> KnowledgeBase:
+    three_groups(tmp_path / "kb")
+    return load_kb()
+
+
+def _case() -> Case:
+    prov = Provenance(source="report.txt", text=HOSTILE)
+
+    def obs(kind: ObservationKind, value: str, subtype: str | None = None) -> Observation:
+        return Observation(kind=kind, value=value, subtype=subtype, provenance=prov)
+
+    return Case(
+        id="c1",
+        title=f"Case {HOSTILE}",
+        tlp=Tlp.AMBER_STRICT,
+        observations=[
+            obs(ObservationKind.TECHNIQUE, "T1301"),
+            obs(ObservationKind.TECHNIQUE, "T1302"),
+            obs(ObservationKind.SOFTWARE, "S0301"),
+            obs(ObservationKind.INFRASTRUCTURE, "185.220.101.7", "ip"),
+            obs(ObservationKind.INFRASTRUCTURE, "bad-update.com", "domain"),
+            obs(ObservationKind.INFRASTRUCTURE, "http://bad-update.com/x?a='1'", "url"),
+            obs(ObservationKind.FILE, "ab" * 32, "sha256"),
+            obs(ObservationKind.VULNERABILITY, "CVE-2023-23397"),
+            obs(ObservationKind.VICTIM, "NO", "country"),
+            obs(ObservationKind.VICTIM, "energy", "sector"),
+        ],
+    )
+
+
+def _quiet(func, *args):  # mitreattack-python prints what it rejects
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        result = func(*args)
+    return result, out.getvalue()
+
+
+def test_navigator_layers_load_in_mitreattack_python(kb: KnowledgeBase) -> None:
+    from mitreattack.navlayers import Layer
+
+    actor = next(a for a in kb.actors.values() if a.attack_id and a.techniques)
+    for data in (
+        case_layer(_case(), kb),
+        case_layer(_case(), kb, actor),
+        actors_layer(list(kb.actors.values())[:2], kb),
+    ):
+        assert data["versions"]["layer"] == "4.5" and data["domain"] == "enterprise-attack"
+        layer = Layer()
+        _, printed = _quiet(layer.from_dict, data)
+        assert printed == "", printed  # nothing rejected or skipped
+        assert len(layer.to_dict()["techniques"]) == len(data["techniques"])
+    overlay = case_layer(_case(), kb, actor)
+    kinds = {t["comment"].split(" ")[0] for t in overlay["techniques"]}
+    assert "only" in kinds or "in" in kinds
+
+
+def test_stix_bundle_validates_with_tlp2_on_every_object(kb: KnowledgeBase) -> None:
+    from stix2validator import ValidationOptions, validate_instance
+
+    case = _case()
+    assessment = attribute_case(case, kb)
+    bundle = bundle_for_case(case, kb, assessment)
+    result = validate_instance(bundle, ValidationOptions(version="2.1"))
+    assert result.is_valid, [str(e) for o in result.object_results for e in o.errors]
+    marking = TLP2_MARKINGS[Tlp.AMBER_STRICT][0]
+    for obj in bundle["objects"]:
+        if obj["type"] != "marking-definition":
+            assert obj["object_marking_refs"] == [marking]
+    attributed = [o for o in bundle["objects"] if o.get("relationship_type") == "attributed-to"]
+    assert attributed and all(0 <= o["confidence"] <= 100 for o in attributed)
+    assert sum(o["confidence"] for o in attributed) <= 100
+    patterns = {o["pattern"] for o in bundle["objects"] if o["type"] == "indicator"}
+    assert "[ipv4-addr:value = '185.220.101.7']" in patterns
+    assert any("a=\\'1" in p for p in patterns)  # quotes inside a value are escaped
+
+
+def test_misp_event_round_trips_through_extract(kb: KnowledgeBase) -> None:
+    case = _case()
+    event = event_for_case(case, kb, attribute_case(case, kb))
+    back = case_from_misp(json.loads(json.dumps(event)), "event.json")
+    values = {(o.kind, o.value) for o in back.observations}
+    for original in case.observations:
+        if original.kind in (ObservationKind.TECHNIQUE, ObservationKind.VULNERABILITY, ObservationKind.FILE):
+            assert (original.kind, original.value) in values
+    assert (ObservationKind.INFRASTRUCTURE, "185.220.101.7") in values
+    assert back.tlp is Tlp.AMBER_STRICT
+    assert any("not used as evidence" in n for n in back.notes)  # the actor tag is reported only
+
+
+def test_export_cli_writes_each_format(kb: KnowledgeBase, tmp_path: Path) -> None:
+    case_file = tmp_path / "case.yml"
+    case_file.write_text(
+        "id: t1\nobservations:\n  - {technique: T1301}\n  - {technique: T1302}\n  - {ip: 185.220.101.7}\n"
+    )
+    for fmt in ("navigator", "stix", "misp"):
+        out = tmp_path / f"{fmt}.json"
+        result = runner.invoke(app, ["export", str(case_file), "--format", fmt, "-o", str(out)])
+        assert result.exit_code == 0, result.output
+        assert json.loads(out.read_text())
+    layer = runner.invoke(app, ["kb", "layer", next(a.name for a in kb.actors.values() if a.attack_id)])
+    assert layer.exit_code == 0 and json.loads(layer.stdout)["versions"]["layer"] == "4.5"
+    bad = runner.invoke(app, ["export", str(case_file), "--format", "pdf"])
+    assert bad.exit_code == 2

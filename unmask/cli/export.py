@@ -1,0 +1,62 @@
+"""``unmask export``: a case (and its assessment) as a Navigator layer, STIX 2.1 or MISP event."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from unmask.attribute.engine import attribute_case
+from unmask.cases import load_case
+from unmask.cli.common import emit_json, err_console, user_errors
+from unmask.errors import ConfigError
+from unmask.export.misp import event_for_case
+from unmask.export.navigator import case_layer
+from unmask.export.stix import bundle_for_case
+from unmask.knowledge.home import atomic_write
+from unmask.knowledge.store import load_kb
+
+__all__ = ["export_command"]
+
+FORMATS = ("navigator", "stix", "misp")
+
+
+@user_errors
+def export_command(
+    case: Annotated[Path, typer.Argument(help="A case file or a case directory.")],
+    fmt: Annotated[str, typer.Option("--format", help="navigator, stix or misp.")] = "stix",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here (stdout if omitted).")
+    ] = None,
+    overlay: Annotated[
+        bool,
+        typer.Option("--overlay/--no-overlay", help="Navigator: overlay the leading actor's techniques."),
+    ] = True,
+) -> None:
+    """Export a case for sharing: ATT&CK Navigator layer 4.5, STIX 2.1 bundle (TLP 2.0), MISP event.
+
+    The case is attributed first, so STIX carries the group hypotheses (attributed-to, with
+    their confidence) and MISP the leading actor as a threat-actor tag.
+
+    Example: unmask export case-01 --format navigator -o layer.json
+    """
+    if fmt not in FORMATS:
+        raise ConfigError(f"--format {fmt!r}: choose {', '.join(FORMATS)}")
+    loaded = load_case(case)
+    kb = load_kb()
+    assessment = attribute_case(loaded, kb)
+    if fmt == "navigator":
+        leading = next((h for h in assessment.groups if h.kind == "actor"), None)
+        actor = kb.actors.get(leading.id) if overlay and leading is not None else None
+        data = case_layer(loaded, kb, actor)
+    elif fmt == "stix":
+        data = bundle_for_case(loaded, kb, assessment)
+    else:
+        data = event_for_case(loaded, kb, assessment)
+    if output is None:
+        emit_json(data)
+        return
+    atomic_write(output, json.dumps(data, indent=2, ensure_ascii=False).encode())
+    err_console.print(f"wrote {output}", markup=False, highlight=False)

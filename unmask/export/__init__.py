@@ -1,0 +1,1 @@
+"""Sharing formats: ATT&CK Navigator layers, STIX 2.1 bundles, MISP events."""

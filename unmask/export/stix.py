@@ -1,0 +1,163 @@
+"""A case and its assessment as a STIX 2.1 bundle (built with the ``stix2`` library).
+
+The case's activity is one ``campaign``; what it uses (attack-patterns, malware, tools) and
+targets (locations, sector identities) hang from it; indicators *indicate* it; each group
+hypothesis is an ``intrusion-set`` the campaign is ``attributed-to``, with the posterior as the
+relationship's confidence (0–100) and the ICD 203 wording in its description.  A ``report``
+lists every object.  Every object carries the case's TLP 2.0 marking.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import stix2
+
+from unmask.detect.indicators import normalise
+from unmask.knowledge.store import KnowledgeBase
+from unmask.model import Assessment, Case, ObservationKind, Tlp
+
+__all__ = ["TLP2_MARKINGS", "bundle_for_case"]
+
+# The TLP 2.0 marking definitions of the STIX 2.1 TLP 2.0 extension.
+_TLP2_EXTENSION = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
+TLP2_MARKINGS = {
+    Tlp.CLEAR: ("marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487", "clear"),
+    Tlp.GREEN: ("marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb", "green"),
+    Tlp.AMBER: ("marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421", "amber"),
+    Tlp.AMBER_STRICT: ("marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003", "amber+strict"),
+    Tlp.RED: ("marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1", "red"),
+}
+_PATTERNS = {
+    "ip": lambda v: f"[{'ipv6-addr' if ':' in v else 'ipv4-addr'}:value = '{v}']",
+    "domain": lambda v: f"[domain-name:value = '{v}']",
+    "url": lambda v: f"[url:value = '{v}']",
+    "email": lambda v: f"[email-addr:value = '{v}']",
+    "md5": lambda v: f"[file:hashes.MD5 = '{v}']",
+    "sha1": lambda v: f"[file:hashes.'SHA-1' = '{v}']",
+    "sha256": lambda v: f"[file:hashes.'SHA-256' = '{v}']",
+    "sha512": lambda v: f"[file:hashes.'SHA-512' = '{v}']",
+}
+
+
+def _marking(tlp: Tlp) -> stix2.MarkingDefinition:
+    ident, level = TLP2_MARKINGS.get(tlp, TLP2_MARKINGS[Tlp.AMBER])
+    return stix2.MarkingDefinition(
+        id=ident,
+        created="2022-10-01T00:00:00.000Z",
+        name=f"TLP:{level.upper()}",
+        extensions={_TLP2_EXTENSION: {"extension_type": "property-extension", "tlp_2_0": level}},
+        allow_custom=True,
+    )
+
+
+def bundle_for_case(case: Case, kb: KnowledgeBase, assessment: Assessment | None = None) -> dict[str, Any]:
+    """The STIX 2.1 bundle of a case (and of its assessment when given), as a dict."""
+    now = datetime.now(tz=UTC)
+    marking = _marking(case.tlp)
+    common: dict[str, Any] = {"object_marking_refs": [marking.id]}
+    producer = stix2.Identity(name="unmask", identity_class="system", **common)
+    common["created_by_ref"] = producer.id
+    objects: list[Any] = [marking, producer]
+    campaign = stix2.Campaign(name=f"Activity of case {case.id}", description=case.title, **common)
+    objects.append(campaign)
+    seen: set[tuple[str, str]] = set()
+
+    def relate(source: Any, kind: str, target: Any, **extra: Any) -> None:
+        objects.append(
+            stix2.Relationship(
+                source_ref=source.id, relationship_type=kind, target_ref=target.id, **common, **extra
+            )
+        )
+
+    for obs in case.observations:
+        key = (obs.kind.value + (obs.subtype or ""), obs.value)
+        if key in seen:
+            continue
+        seen.add(key)
+        if obs.kind is ObservationKind.TECHNIQUE and obs.value.upper() in kb.techniques:
+            record = kb.techniques[obs.value.upper()]
+            pattern = stix2.AttackPattern(
+                name=record.name,
+                external_references=[{"source_name": "mitre-attack", "external_id": record.id}],
+                **common,
+            )
+            objects.append(pattern)
+            relate(campaign, "uses", pattern)
+        elif obs.kind is ObservationKind.SOFTWARE:
+            soft = kb.software.get(obs.value)
+            name = soft.name if soft else obs.value
+            refs = (
+                [{"source_name": "mitre-attack", "external_id": soft.id}]
+                if soft and not soft.id.startswith(("malpedia:", "misp:"))
+                else None
+            )
+            if soft and soft.kind == "tool":
+                software: Any = stix2.Tool(name=name, external_references=refs, **common)
+            else:
+                software = stix2.Malware(name=name, is_family=True, external_references=refs, **common)
+            objects.append(software)
+            relate(campaign, "uses", software)
+        elif obs.kind is ObservationKind.VULNERABILITY:
+            vulnerability = stix2.Vulnerability(
+                name=obs.value,
+                external_references=[{"source_name": "cve", "external_id": obs.value}],
+                **common,
+            )
+            objects.append(vulnerability)
+            relate(campaign, "targets", vulnerability)
+        elif obs.kind in (ObservationKind.INFRASTRUCTURE, ObservationKind.FILE) and obs.subtype in _PATTERNS:
+            value = normalise(obs.subtype, obs.value)
+            if value is None:
+                continue
+            indicator = stix2.Indicator(
+                name=f"{obs.subtype} {value}",
+                pattern=_PATTERNS[obs.subtype](value.replace("\\", "\\\\").replace("'", "\\'")),
+                pattern_type="stix",
+                valid_from=obs.first_seen or now,
+                description=(obs.provenance.text or "")[:500] if obs.provenance else None,
+                **common,
+            )
+            objects.append(indicator)
+            relate(indicator, "indicates", campaign)
+        elif obs.kind is ObservationKind.VICTIM and obs.subtype == "country":
+            location = stix2.Location(country=obs.value, **common)
+            objects.append(location)
+            relate(campaign, "targets", location)
+        elif obs.kind is ObservationKind.VICTIM and obs.subtype == "sector":
+            victim = stix2.Identity(
+                name=f"{obs.value} sector", identity_class="class", sectors=[obs.value], **common
+            )
+            objects.append(victim)
+            relate(campaign, "targets", victim)
+    description = case.title
+    if assessment is not None:
+        description = assessment.summary or description
+        for hypothesis in assessment.groups:
+            if hypothesis.kind != "actor":
+                continue
+            group = stix2.IntrusionSet(
+                name=hypothesis.label, aliases=list(hypothesis.names) or None, **common
+            )
+            objects.append(group)
+            relate(
+                campaign,
+                "attributed-to",
+                group,
+                confidence=max(0, min(100, round(100 * hypothesis.probability))),
+                description=f"{hypothesis.likelihood}, {hypothesis.confidence.value} confidence (unmask assessment)",
+            )
+    report = stix2.Report(
+        name=f"unmask case {case.id}",
+        description=description,
+        published=now,
+        report_types=["threat-report"],
+        object_refs=[o.id for o in objects if o.id != marking.id],
+        **common,
+    )
+    objects.append(report)
+    bundle = stix2.Bundle(objects=objects, allow_custom=True)
+    data: dict[str, Any] = json.loads(bundle.serialize())
+    return data
