@@ -20,6 +20,7 @@ from unmask.cli.extract import extract_command
 from unmask.cli.hunt import findings_command, hunt_command, timeline_command
 from unmask.cli.kb import kb_app
 from unmask.cli.render import summary_view
+from unmask.cli.report import report_command
 from unmask.knowledge.store import load_kb
 
 __all__ = ["app", "main"]
@@ -37,6 +38,7 @@ app.command("findings")(findings_command)
 app.command("timeline")(timeline_command)
 app.command("extract")(extract_command)
 app.command("export")(export_command)
+app.command("report")(report_command)
 
 DEMO_CASE = "albania-2022.yml"
 # The KB's own description of the incident, built from the same public reports: held out.

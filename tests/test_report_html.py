@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.synthetic import three_groups
+from unmask.attribute.engine import attribute_case
+from unmask.knowledge.store import KnowledgeBase, load_kb
+from unmask.model import Case, Observation, ObservationKind, Provenance
+from unmask.report.html import ReportInput, render_html, render_pdf
+
+HOSTILE = "<script>alert(1)</script>\"'><img src=x onerror=alert(2)>"
+
+
+@pytest.fixture
+def kb(tmp_path: Path) -> KnowledgeBase:
+    three_groups(tmp_path / "kb")
+    return load_kb()
+
+
+def _data(kb: KnowledgeBase) -> ReportInput:
+    prov = Provenance(source=f"evil{HOSTILE}.evtx", sha256="ab" * 32, record=HOSTILE, text=HOSTILE)
+    observations = [
+        Observation(
+            ObservationKind.TECHNIQUE,
+            "T1301",
+            host=HOSTILE,
+            phase=HOSTILE,
+            first_seen="2024-03-01T10:00:00Z",
+            provenance=prov,
+        ),
+        Observation(
+            ObservationKind.TECHNIQUE,
+            "T1302",
+            host="ws02",
+            first_seen="2024-03-01T12:00:00Z",
+            provenance=prov,
+        ),
+        Observation(ObservationKind.SOFTWARE, "S0301", provenance=prov),
+        Observation(ObservationKind.INFRASTRUCTURE, HOSTILE, subtype="domain", provenance=prov),
+        Observation(ObservationKind.VICTIM, HOSTILE, subtype="sector", provenance=prov),
+    ]
+    case = Case(
+        id=f"c{HOSTILE}",
+        title=f"Title {HOSTILE}",
+        observations=observations,
+        notes=[HOSTILE],
+        evidence={HOSTILE: "cd" * 32},
+    )
+    assessment = attribute_case(case, kb)
+    findings = [{"time": "2024-03-01T10:00:00Z", "host": HOSTILE, "title": HOSTILE, "level": "high"}]
+    return ReportInput(case, assessment, kb, findings)
+
+
+def test_every_evidence_string_is_escaped_and_nothing_loads_from_outside(kb: KnowledgeBase) -> None:
+    html = render_html(_data(kb))
+    assert "<script" not in html.lower()
+    assert "<img" not in html.lower() and "onerror=alert" not in html.replace("onerror=alert(2)&gt;", "")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html), "external load"
+    assert "@import" not in html and "url(" not in html
+
+
+def test_report_has_every_section_and_drawn_charts(kb: KnowledgeBase) -> None:
+    data = _data(kb)
+    html = render_html(data)
+    for section in ("assessment", "hypotheses", "matrix", "timeline", "ach", "evidence", "provenance"):
+        assert f'id="{section}"' in html, section
+    assert html.count("<svg") >= 3  # group bars, sponsor bars, timeline
+    assert html.count("<rect") >= len(data.assessment.groups[:10])
+    assert "<circle" in html  # timeline points
+    leading = next(h for h in data.assessment.groups if h.kind == "actor")
+    assert leading.label in html and data.assessment.summary.split(",")[0] in html
+    assert 'class="cell case"' in html or 'class="cell both"' in html
+
+
+def test_pdf_pages_are_not_blank(kb: KnowledgeBase, tmp_path: Path) -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*HarfBuzz.*", category=DeprecationWarning)
+        try:
+            import weasyprint  # noqa: F401
+        except OSError as exc:  # the system's Pango libraries are missing
+            pytest.skip(f"skipped: WeasyPrint cannot load its system libraries: {exc}")
+    import pypdfium2 as pdfium
+
+    target = tmp_path / "r.pdf"
+    render_pdf(_data(kb), target)
+    document = pdfium.PdfDocument(str(target))
+    assert len(document) >= 2
+    for index in range(min(len(document), 3)):
+        image = document[index].render(scale=0.5).to_pil().convert("L")
+        histogram = image.histogram()  # 256 grey levels
+        dark = sum(histogram[:200])
+        assert dark / (image.width * image.height) > 0.005, f"page {index + 1} looks blank"

@@ -1,0 +1,167 @@
+"""The investigation report as one self-contained HTML file (and PDF through WeasyPrint).
+
+Everything is inline: CSS, SVG charts, no scripts, no fonts or images from elsewhere, so the
+file opens offline and can go into a court file as it is.  Jinja2 autoescaping escapes every
+value; evidence text (log fields, report sentences) is attacker-controlled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from unmask import __version__
+from unmask.knowledge.store import KnowledgeBase
+from unmask.model import Assessment, Case, ObservationKind
+from unmask.report.charts import bar_chart, timeline_chart
+
+__all__ = ["TACTICS", "ReportInput", "render_html", "render_pdf"]
+
+TACTICS = (
+    "reconnaissance",
+    "resource-development",
+    "initial-access",
+    "execution",
+    "persistence",
+    "privilege-escalation",
+    "defense-evasion",
+    "credential-access",
+    "discovery",
+    "lateral-movement",
+    "collection",
+    "command-and-control",
+    "exfiltration",
+    "impact",
+)
+MAX_TIMELINE_POINTS = 3000
+
+
+@dataclass
+class ReportInput:
+    """What a report is made of."""
+
+    case: Case
+    assessment: Assessment
+    kb: KnowledgeBase
+    findings: list[dict[str, Any]] = field(default_factory=list)  # time, host, title, level
+
+
+def _environment() -> jinja2.Environment:
+    loader = jinja2.FileSystemLoader(str(resources.files("unmask") / "report" / "templates"))
+    return jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined)
+
+
+def _matrix(data: ReportInput) -> dict[str, list[dict[str, str]]]:
+    kb = data.kb
+    observed = {o.value.upper() for o in data.case.observations if o.kind is ObservationKind.TECHNIQUE}
+    observed &= set(kb.techniques)
+    leading = next((h for h in data.assessment.groups if h.kind == "actor"), None)
+    actor = kb.actors.get(leading.id) if leading else None
+    known = set(actor.techniques) if actor else set()
+    columns: dict[str, list[dict[str, str]]] = {t: [] for t in TACTICS}
+    for technique in sorted(observed | known):
+        record = kb.techniques.get(technique)
+        if record is None:
+            continue
+        where = (
+            "both"
+            if technique in observed and technique in known
+            else ("case" if technique in observed else "actor")
+        )
+        for tactic in record.tactics:
+            if tactic in columns:
+                columns[tactic].append({"id": technique, "name": record.name, "where": where})
+    for cells in columns.values():
+        cells.sort(key=lambda c: ({"both": 0, "case": 1, "actor": 2}[c["where"]], c["id"]))
+    return columns
+
+
+def _timeline(data: ReportInput) -> str:
+    rows: list[tuple[str, str, str]] = []
+    for finding in data.findings[:MAX_TIMELINE_POINTS]:
+        if finding.get("time"):
+            rows.append(
+                (str(finding.get("host") or "-"), str(finding["time"]), str(finding.get("title", "")))
+            )
+    if not rows:
+        for obs in data.case.observations:
+            if obs.first_seen:
+                rows.append(
+                    (obs.host or obs.phase or "case", obs.first_seen, f"{obs.kind.value} {obs.value}")
+                )
+    return timeline_chart(rows)
+
+
+def _context(data: ReportInput) -> dict[str, Any]:
+    assessment, case = data.assessment, data.case
+    groups = [(h.label, h.probability) for h in assessment.groups[:10]]
+    sponsors = [(h.label, h.probability) for h in assessment.sponsors[:8]]
+    leading = next((h for h in assessment.groups if h.kind == "actor"), None)
+    columns = list(assessment.ach[0]["cells"] if assessment.ach else {})
+    labels = {h.id: h.label for h in assessment.groups}
+    evidence = []
+    for index, obs in enumerate(case.observations):
+        prov = obs.provenance
+        evidence.append(
+            {
+                "index": index,
+                "kind": obs.kind.value + (f":{obs.subtype}" if obs.subtype else ""),
+                "value": obs.value,
+                "host": obs.host or "",
+                "phase": obs.phase or "",
+                "seen": obs.first_seen or "",
+                "confidence": f"{obs.confidence:.1f}",
+                "source": prov.source if prov else "",
+                "sha256": (prov.sha256 or "")[:16] if prov else "",
+                "where": (prov.record or (f"offset {prov.offset}" if prov.offset is not None else ""))
+                if prov
+                else "",
+                "text": (prov.text or "")[:300] if prov else "",
+            }
+        )
+    return {
+        "case": case,
+        "assessment": assessment,
+        "leading": leading,
+        "group_chart": bar_chart(groups),
+        "sponsor_chart": bar_chart(sponsors, colour="#7a3b8f"),
+        "matrix": _matrix(data),
+        "tactics": TACTICS,
+        "timeline": _timeline(data),
+        "ach": assessment.ach[:40],
+        "ach_columns": columns,
+        "ach_labels": labels,
+        "evidence": evidence,
+        "generated": datetime.now(tz=UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "version": __version__,
+        "provenance": assessment.provenance,
+        "kb_sources": assessment.provenance.get("kb_sources", []),
+    }
+
+
+def render_html(data: ReportInput) -> str:
+    """The report as one HTML document."""
+    return _environment().get_template("report.html.j2").render(**_context(data))
+
+
+def render_pdf(data: ReportInput, target: Path) -> None:
+    """The same report as PDF (WeasyPrint)."""
+    import warnings
+
+    from unmask.errors import ConfigError
+    from unmask.knowledge.home import atomic_write
+
+    with warnings.catch_warnings():
+        # A notice about an optional system library (HarfBuzz subsetting), not about the report.
+        warnings.filterwarnings("ignore", message=".*HarfBuzz.*", category=DeprecationWarning)
+        try:
+            import weasyprint
+        except (ImportError, OSError) as exc:  # OSError: the system's Pango libraries are missing
+            raise ConfigError(f"PDF needs WeasyPrint and its system libraries (Pango): {exc}") from None
+        pdf = weasyprint.HTML(string=render_html(data)).write_pdf()
+    atomic_write(target, pdf)
