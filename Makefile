@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-PKGS   := unmask tests conformance benchmarks
+PKGS   := unmask tests conformance benchmarks scripts
 
 .PHONY: demo test lint format check conformance kb bench clean
 

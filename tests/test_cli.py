@@ -91,11 +91,11 @@ def test_markup_in_source_names_is_printed_literally(sources: tuple[Path, Path])
 
 
 def test_demo_attributes_the_example_case(installed: None) -> None:
-    result = runner.invoke(app, ["demo"])
+    result = runner.invoke(app, ["demo", "--example"])
     assert result.exit_code == 0, result.output
     assert "The knowledge base" in result.stdout and "example-albania-2022" in result.stdout
     assert "At the state level" in result.stdout
-    data = json.loads(runner.invoke(app, ["demo", "--json"]).stdout)
+    data = json.loads(runner.invoke(app, ["demo", "--example", "--json"]).stdout)
     assert data["assessment"]["groups"] and data["case"]["id"] == "example-albania-2022"
 
 

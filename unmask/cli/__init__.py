@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -14,7 +14,7 @@ from unmask.cases import load_case
 from unmask.cli.assessment_view import assessment_view
 from unmask.cli.attribute import attribute_command
 from unmask.cli.bench import bench_app
-from unmask.cli.common import console, emit_json, user_errors
+from unmask.cli.common import console, emit_json, err_console, user_errors
 from unmask.cli.export import export_command
 from unmask.cli.extract import extract_command
 from unmask.cli.hunt import findings_command, hunt_command, timeline_command
@@ -67,12 +67,71 @@ def root(
 
 @app.command("demo")
 @user_errors
-def demo_command(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
-    """Attribute the example case shipped with unmask (a destructive attack on a government network).
+def demo_command(
+    out: Annotated[
+        Path, typer.Option("--out", help="Where to write the incident, case, report and exports.")
+    ] = Path("unmask-demo"),
+    example: Annotated[
+        bool, typer.Option("--example", help="Only attribute the small example case shipped with unmask.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Run the whole pipeline on a synthetic incident and write unmask-demo/report.html.
 
-    Example: unmask demo
+    The incident (a government network hit in phases: web shell, credential dumping, lateral
+    movement, mailbox theft, ransomware and a wiper) is generated, hunted with the demo Sigma
+    rules and a partner's indicator list, enriched with a partner's report, attributed,
+    reported and exported.
+
+    Example: unmask demo --out unmask-demo
     """
     kb = load_kb()
+    if example:
+        _example_demo(kb, as_json)
+        return
+    from rich.status import Status
+
+    from unmask.demo.run import run_demo
+
+    with Status("starting", console=err_console, spinner="dots") as status:
+        result = run_demo(out, kb, step=lambda message: status.update(message))
+    if as_json:
+        emit_json(
+            {
+                "outputs": {k: str(v) for k, v in result.outputs.items()},
+                "hunt": result.hunt_summary,
+                "assessment": result.assessment.to_dict(),
+                "truth": result.incident.truth,
+                "seconds": round(result.seconds, 2),
+                "held_out": result.held_out,
+            }
+        )
+        return
+    summary = result.hunt_summary
+    console.print(
+        f"Synthetic incident: {summary['total_events']} events on {len(summary['by_host'])} hosts; "
+        f"{summary['findings']} findings; report read: {result.incident.report.name}",
+        markup=False,
+        highlight=False,
+    )
+    if result.held_out:
+        console.print(
+            f"Held out of the KB: campaign {', '.join(result.held_out)} (the public account the incident is modelled on).",
+            markup=False,
+            highlight=False,
+        )
+    console.print(assessment_view(result.assessment))
+    console.rule("Written")
+    for name, path in result.outputs.items():
+        console.print(f"{name:10} {path}", markup=False, highlight=False)
+    console.print(
+        f"in {result.seconds:.1f} s; open {result.outputs['report']} in a browser",
+        markup=False,
+        highlight=False,
+    )
+
+
+def _example_demo(kb: Any, as_json: bool) -> None:
     case = load_case(example_case_path())
     held_out = [DEMO_HOLDOUT] if DEMO_HOLDOUT in kb.campaigns else []
     assessment = attribute_case(case, kb.view(without_campaigns=held_out))

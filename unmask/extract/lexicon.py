@@ -182,6 +182,8 @@ COMMON_WORDS = frozenset(
         "sandworm",
         "carbon",
         "sunburst",
+        "sharepoint",
+        "confluence",
     ]
 )
 

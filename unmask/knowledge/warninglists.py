@@ -14,15 +14,21 @@ from __future__ import annotations
 
 import bisect
 import ipaddress
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-__all__ = ["MAX_LIST_ENTRIES", "BenignIndex", "benign_index"]
+__all__ = ["MAX_LIST_ENTRIES", "RENTABLE", "BenignIndex", "benign_index"]
 
 # Popularity rankings of a million sites are left out: a rank is no proof of innocence (attackers
 # host on popular platforms), and they would cost seconds and a hundred MB per run.  Address
 # ranges are always kept, however long.
 MAX_LIST_ENTRIES = 100_000
+
+# Address ranges anyone can rent (VPN providers, datacenters, cloud platforms, CDNs) are where
+# adversaries host their servers: being in one says nothing about innocence, so these lists
+# do not suppress anything.
+RENTABLE = re.compile(r"vpn|datacenter|data center|cloud platform|amazon aws|azure|cloudflare", re.IGNORECASE)
 
 
 @dataclass
@@ -111,6 +117,6 @@ def benign_index() -> BenignIndex:
         [
             (w.name, w.type, [str(e) for e in w.list])
             for w in lists
-            if len(w.list) <= MAX_LIST_ENTRIES or w.type == "cidr"
+            if (len(w.list) <= MAX_LIST_ENTRIES or w.type == "cidr") and not RENTABLE.search(w.name)
         ]
     )
