@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PKGS   := unmask tests conformance benchmarks scripts
 
-.PHONY: demo test lint format check conformance kb bench clean
+.PHONY: demo test lint format check conformance kb bench clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,9 +43,14 @@ format: $(VENV)/.installed-test
 ## check: what CI runs before the conformance suites
 check: lint test
 
-## conformance: suites over ../shared/datasets and the installed KB
-conformance: $(VENV)/.installed-test kb
+## conformance: suites over ../shared/datasets and the installed KB (and the report in Chromium)
+conformance: $(VENV)/.installed-test kb browser
 	$(BIN)/pytest -q -rs conformance
+
+## browser: headless Chromium for the report test (Debian package; skipped when it cannot be installed)
+browser:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium) >/dev/null 2>&1 \
+		|| echo "chromium could not be installed: the browser test will be skipped"
 
 ## bench: benchmarks; results go to docs/benchmarks/
 bench: kb
