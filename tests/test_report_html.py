@@ -96,3 +96,13 @@ def test_pdf_pages_are_not_blank(kb: KnowledgeBase, tmp_path: Path) -> None:
         histogram = image.histogram()  # 256 grey levels
         dark = sum(histogram[:200])
         assert dark / (image.width * image.height) > 0.005, f"page {index + 1} looks blank"
+
+
+def test_markdown_report_escapes_and_has_the_evidence(kb: KnowledgeBase) -> None:
+    from unmask.report.markdown import case_markdown
+
+    data = _data(kb)
+    text = case_markdown(data.case, data.assessment)
+    assert "<script>" not in text and "\\<script\\>" in text
+    assert ("## Evidence" in text and "## Analysis of competing hypotheses" in text) or "## Evidence" in text
+    assert text.count("\n| ") >= len(data.case.observations)

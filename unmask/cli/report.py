@@ -16,7 +16,7 @@ from unmask.errors import ConfigError
 from unmask.knowledge.home import atomic_write
 from unmask.knowledge.store import load_kb
 from unmask.report.html import ReportInput, render_html, render_pdf
-from unmask.report.markdown import assessment_markdown
+from unmask.report.markdown import case_markdown
 
 __all__ = ["findings_for_report", "report_command"]
 
@@ -67,6 +67,6 @@ def report_command(
     elif fmt == "html":
         atomic_write(target, render_html(data).encode())
     else:
-        atomic_write(target, assessment_markdown(assessment).encode())
+        atomic_write(target, case_markdown(loaded, assessment).encode())
     err_console.print(f"wrote {target}", markup=False, highlight=False)
     console.print(assessment.summary, markup=False, highlight=False, soft_wrap=True)

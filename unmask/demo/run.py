@@ -23,7 +23,7 @@ from unmask.knowledge.store import KnowledgeBase
 from unmask.knowledge.warninglists import benign_index
 from unmask.model import Assessment
 from unmask.report.html import ReportInput, render_html
-from unmask.report.markdown import assessment_markdown
+from unmask.report.markdown import case_markdown
 
 __all__ = ["DEMO_HOLDOUT", "DemoResult", "demo_rules", "run_demo"]
 
@@ -90,7 +90,7 @@ def run_demo(out: Path, kb: KnowledgeBase, step: Step | None = None, jobs: int |
         "misp": out / "misp-event.json",
     }
     atomic_write(outputs["report"], render_html(ReportInput(case, assessment, view, findings)).encode())
-    atomic_write(outputs["markdown"], assessment_markdown(assessment).encode())
+    atomic_write(outputs["markdown"], case_markdown(case, assessment).encode())
     leading = next((h for h in assessment.groups if h.kind == "actor"), None)
     actor = view.actors.get(leading.id) if leading else None
     for name, data in (

@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 
 from unmask.attribute.calibrate import likelihood_band
-from unmask.model import Assessment, Hypothesis
+from unmask.model import Assessment, Case, Hypothesis
 
-__all__ = ["assessment_markdown", "md_escape"]
+__all__ = ["assessment_markdown", "case_markdown", "md_escape"]
 
 # Enough to keep evidence text from becoming markup or HTML; parentheses and dots stay readable.
 _SPECIAL = re.compile(r"([\\`*_\[\]|<>~#])")
@@ -81,3 +81,43 @@ def assessment_markdown(assessment: Assessment) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def case_markdown(case: Case, assessment: Assessment) -> str:
+    """The investigation report in Markdown: the assessment, then the case's evidence with provenance."""
+    lines = [
+        f"# {md_escape(case.title)}",
+        "",
+        f"TLP:{case.tlp.value.upper()} · case {md_escape(case.id)}",
+        "",
+    ]
+    lines.append(assessment_markdown(assessment).split("\n", 2)[2])  # without its own title
+    lines += [
+        "## Evidence",
+        "",
+        "| # | kind | value | host / phase | first seen | source | SHA-256 | record / offset | sentence or detail |",
+        "|---:|---|---|---|---|---|---|---|---|",
+    ]
+    for index, obs in enumerate(case.observations):
+        prov = obs.provenance
+        where = ""
+        if prov is not None:
+            where = prov.record or (f"offset {prov.offset}" if prov.offset is not None else "")
+        cells = [
+            str(index),
+            obs.kind.value + (f":{obs.subtype}" if obs.subtype else ""),
+            obs.value,
+            (obs.host or "") + (f" / {obs.phase}" if obs.phase else ""),
+            obs.first_seen or "",
+            prov.source if prov else "",
+            (prov.sha256 or "")[:16] if prov else "",
+            where,
+            (prov.text or "")[:200] if prov else "",
+        ]
+        lines.append("| " + " | ".join(md_escape(c) for c in cells) + " |")
+    if case.evidence:
+        lines += ["", "## Evidence files", ""]
+        lines += [f"- {md_escape(name)}: `{digest}`" for name, digest in case.evidence.items()]
+    if case.notes:
+        lines += ["", "## Notes", "", *(f"- {md_escape(n)}" for n in case.notes)]
+    return "\n".join(lines) + "\n"
