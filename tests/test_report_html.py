@@ -104,5 +104,5 @@ def test_markdown_report_escapes_and_has_the_evidence(kb: KnowledgeBase) -> None
     data = _data(kb)
     text = case_markdown(data.case, data.assessment)
     assert "<script>" not in text and "\\<script\\>" in text
-    assert ("## Evidence" in text and "## Analysis of competing hypotheses" in text) or "## Evidence" in text
+    assert "## Evidence" in text and "## Provenance" in text and "## Groups" in text
     assert text.count("\n| ") >= len(data.case.observations)
