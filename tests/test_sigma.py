@@ -243,3 +243,22 @@ def test_parallel_compile_gives_the_same_rules(tmp_path: Path, monkeypatch: pyte
     parallel = load_rules([folder], jobs=2)
     assert sorted(r.id for r in serial.rules) == sorted(r.id for r in parallel.rules)
     assert {r.id: r.to_dict() for r in serial.rules} == {r.id: r.to_dict() for r in parallel.rules}
+
+
+def test_a_file_that_is_not_a_rule_at_all_is_reported(tmp_path: Path) -> None:
+    folder = tmp_path / "rules"
+    write_rule(folder, "plain", "just a line of text\n")
+    write_rule(folder, "list", "- a\n- b\n")
+    write_rule(
+        folder,
+        "ok",
+        rule(
+            "88888888-8888-8888-8888-888888888888",
+            "ok",
+            PROC,
+            "    sel:\n        Image: x\n    condition: sel",
+        ),
+    )
+    rules = load_rules([folder])
+    assert [r.title for r in rules.rules] == ["ok"]
+    assert {Path(p.path).name for p in rules.problems} == {"plain.yml", "list.yml"}

@@ -393,6 +393,11 @@ def _compile_file(
         collection = SigmaCollection.from_yaml(text, collect_errors=True)
     except (UnicodeDecodeError, SigmaError, ValueError, yaml.YAMLError) as exc:
         return {"rules": [], "problems": [{"rule": None, "message": f"not a Sigma rule file: {exc}"}]}
+    except Exception as exc:  # pySigma on arbitrary files fails in many ways; only this file is lost
+        return {
+            "rules": [],
+            "problems": [{"rule": None, "message": f"not a Sigma rule file ({type(exc).__name__}: {exc})"}],
+        }
     has_correlation = False
     for item in collection.rules:
         ident = str(getattr(item, "id", None) or getattr(item, "title", "") or "") or None
@@ -407,6 +412,9 @@ def _compile_file(
             compiled = compile_rule(item, path)
         except (SigmaError, Unsupported) as exc:
             problems.append({"rule": ident, "message": f"cannot compile: {exc}"})
+            continue
+        except Exception as exc:  # a rule the library chokes on costs that rule only
+            problems.append({"rule": ident, "message": f"cannot compile ({type(exc).__name__}: {exc})"})
             continue
         if not compiled.routes and compiled.skipped_routes:
             problems.append(
