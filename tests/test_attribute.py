@@ -182,3 +182,29 @@ def test_without_phases_or_hosts_parts_are_taken_by_time(kb: KnowledgeBase) -> N
     assert set(a.phases) == {"time:2021-05-01..2021-05-10", "time:2022-07-10..2022-07-15"}
     assert a.phases["time:2021-05-01..2021-05-10"][0].id == "G0003"
     assert a.phases["time:2022-07-10..2022-07-15"][0].id == "G0001"
+
+
+def test_the_same_technique_on_many_hosts_counts_once_at_group_level(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.synthetic import three_groups
+    from unmask.attribute.engine import attribute_case
+    from unmask.knowledge.store import load_kb
+    from unmask.model import Case, Observation, ObservationKind
+
+    three_groups(tmp_path / "kb")
+    kb = load_kb()
+    base = [Observation(ObservationKind.TECHNIQUE, t) for t in ("T1301", "T1302")]
+    once = Case(
+        id="a", title="a", observations=[*base, Observation(ObservationKind.TECHNIQUE, "T1201", host="h0")]
+    )
+    many = Case(
+        id="b",
+        title="b",
+        observations=[
+            *base,
+            *(Observation(ObservationKind.TECHNIQUE, "T1201", host=f"h{i}") for i in range(8)),
+        ],
+    )
+    first, second = attribute_case(once, kb), attribute_case(many, kb)
+    assert [(h.id, round(h.probability, 6)) for h in first.groups] == [
+        (h.id, round(h.probability, 6)) for h in second.groups
+    ]

@@ -229,3 +229,25 @@ def test_stix_location_of_an_actor_is_not_a_victim_and_scos_are_read() -> None:
         "bad.example",
     ) in found
     assert any("x-custom" in n for n in case.notes) and any("sighting" in n for n in case.notes)
+
+
+def test_pdf_report_text_is_extracted(kb: KnowledgeBase, tmp_path: Path) -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*HarfBuzz.*", category=DeprecationWarning)
+        try:
+            import weasyprint
+        except OSError as exc:
+            pytest.skip(f"skipped: WeasyPrint cannot load its system libraries: {exc}")
+        technique = kb.techniques["T1301"].name
+        html = f"<html><body><p>The intruders used {technique} against the energy sector in Norway.</p><p>CVE-2021-44228 was exploited.</p></body></html>"
+        pdf = tmp_path / "advisory.pdf"
+        pdf.write_bytes(weasyprint.HTML(string=html).write_pdf())
+    result = TextExtractor(kb, BENIGN).extract_file(pdf)
+    found = {(o.kind, o.value) for o in result.observations}
+    assert (ObservationKind.TECHNIQUE, "T1301") in found and (
+        ObservationKind.VULNERABILITY,
+        "CVE-2021-44228",
+    ) in found
+    assert all(o.provenance is not None and o.provenance.sha256 for o in result.observations)

@@ -76,6 +76,31 @@ class Scores:
             self.profile_mass,
         )
 
+    def distinct(self) -> Scores:
+        """One entry per distinct piece of evidence (signal and key).
+
+        A hunt reports a technique once per host; seen on ten hosts it is still one thing the
+        actor does, so its copies are merged (their contributions averaged) before the group
+        level is judged.  The parts of an incident (hosts, phases) are judged on their own.
+        """
+        groups: dict[tuple[str, str], list[int]] = {}
+        for position, item in enumerate(self.items):
+            groups.setdefault((item.signal, item.key), []).append(position)
+        if len(groups) == len(self.items):
+            return self
+        members = list(groups.values())
+        firsts = [m[0] for m in members]
+        return Scores(
+            [self.items[m[0]] for m in members],
+            np.vstack([self.contributions[m].mean(axis=0) for m in members]),
+            np.array([self.weights[m].mean() for m in members]),
+            self.candidates,
+            self.known[firsts],
+            np.vstack([self.matched[m].mean(axis=0) for m in members]),
+            self.novel[firsts],
+            self.profile_mass,
+        )
+
     def coverage(self) -> NDArray[np.float64]:
         """Per actor, the share of the evidence weight its profile can speak to."""
         total = float(self.weights.sum())

@@ -43,9 +43,10 @@ class Analysis:
     items: list[EvidenceItem]
     unresolved: list[Unresolved]
     unscored: list[EvidenceItem]
-    scores: Scores
+    scores: Scores  # one entry per distinct piece of evidence: what the group level is judged on
     posterior: Posterior
     sponsors: dict[str, float]
+    every: Scores | None = None  # every item, hosts and phases apart: what the parts are cut from
 
 
 def analyse(case: Case, index: ScoringIndex) -> Analysis:
@@ -53,10 +54,11 @@ def analyse(case: Case, index: ScoringIndex) -> Analysis:
     items, unresolved = resolve_case(case, index.kb)
     scored = [i for i in items if i.signal in SIGNALS]
     unscored = [i for i in items if i.signal not in SIGNALS]
-    scores = score_items(index, scored)
+    every = score_items(index, scored)
+    scores = every.distinct()
     post = posterior(scores, index.params)
     sponsors = sponsor_posterior(index.actors, scores, post, index.params)
-    return Analysis(index, items, unresolved, unscored, scores, post, sponsors)
+    return Analysis(index, items, unresolved, unscored, scores, post, sponsors, every)
 
 
 def _support(scores: Scores, row: int) -> tuple[int, int, bool]:
@@ -178,7 +180,7 @@ def _parts(analysis: Analysis) -> tuple[dict[str, list[Hypothesis]], str | None]
     """Each phase's (or host's) hypotheses, and a sentence when they point to different actors."""
     phases: dict[str, list[Hypothesis]] = {}
     leads: dict[str, Hypothesis] = {}
-    for label, (part_scores, part_post) in split_parts(analysis.scores, analysis.index.params).items():
+    for label, (part_scores, part_post) in split_parts(analysis.every or analysis.scores, analysis.index.params).items():
         part = Analysis(analysis.index, part_scores.items, [], [], part_scores, part_post, {})
         phases[label], _ = _group_hypotheses(part, 3, set())
         lead = max((h for h in phases[label] if h.kind == "actor"), key=lambda h: h.probability, default=None)

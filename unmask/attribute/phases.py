@@ -65,7 +65,7 @@ def split_parts(scores: Scores, params: Params) -> dict[str, tuple[Scores, Poste
             parts = {}
             for label, positions in groups.items():
                 if len(positions) >= MIN_PART_ITEMS:
-                    part = scores.subset(positions)
+                    part = scores.subset(positions).distinct()
                     parts[f"{attribute}:{label}"] = (part, posterior(part, params))
             if len(parts) >= 2:
                 return parts
