@@ -180,7 +180,9 @@ def _parts(analysis: Analysis) -> tuple[dict[str, list[Hypothesis]], str | None]
     """Each phase's (or host's) hypotheses, and a sentence when they point to different actors."""
     phases: dict[str, list[Hypothesis]] = {}
     leads: dict[str, Hypothesis] = {}
-    for label, (part_scores, part_post) in split_parts(analysis.every or analysis.scores, analysis.index.params).items():
+    for label, (part_scores, part_post) in split_parts(
+        analysis.every or analysis.scores, analysis.index.params
+    ).items():
         part = Analysis(analysis.index, part_scores.items, [], [], part_scores, part_post, {})
         phases[label], _ = _group_hypotheses(part, 3, set())
         lead = max((h for h in phases[label] if h.kind == "actor"), key=lambda h: h.probability, default=None)
