@@ -27,6 +27,7 @@ __all__ = [
     "guess_kind",
     "load_indicators",
     "normalise",
+    "pattern_values",
     "refang",
 ]
 
@@ -83,6 +84,7 @@ STIX_PATHS = {
     "x509-certificate:hashes.'sha-1'": "certificate",
     "x509-certificate:hashes.'sha-256'": "certificate",
     "x509-certificate:hashes.md5": "certificate",
+    "autonomous-system:number": "asn",
 }
 _COMPARISON = re.compile(
     r"([a-z0-9-]+:[a-z0-9_.'\-]+)\s*(=|LIKE|IN|MATCHES)\s*('(?:[^'\\]|\\.)*'|\([^)]*\))", re.IGNORECASE
@@ -218,6 +220,21 @@ class _Builder:
             self.out.indicators.append(indicator)
 
 
+def pattern_values(pattern: str) -> list[tuple[str, str]]:
+    """(kind, value) of each equality (``=`` or ``IN``) over a known observable path in a STIX pattern.
+
+    Values are unescaped but not normalised; ``kind`` is an indicator kind or ``asn``.
+    """
+    found: list[tuple[str, str]] = []
+    for path, op, literal in _COMPARISON.findall(pattern):
+        kind = STIX_PATHS.get(path.lower())
+        if kind is None or op.upper() not in ("=", "IN"):
+            continue
+        for value in re.findall(r"'((?:[^'\\]|\\.)*)'", literal):
+            found.append((kind, value.replace("\\'", "'").replace("\\\\", "\\")))
+    return found
+
+
 def _stix(builder: _Builder, data: Any) -> None:
     objects = data.get("objects", []) if isinstance(data, dict) else []
     for obj in objects:
@@ -227,17 +244,9 @@ def _stix(builder: _Builder, data: Any) -> None:
         if obj.get("pattern_type", "stix") != "stix":
             builder.add(None, pattern, obj.get("id"))  # a non-STIX pattern is tried as a bare value
             continue
-        found = False
-        for path, op, literal in _COMPARISON.findall(pattern):
-            kind = STIX_PATHS.get(path.lower())
-            if kind is None or op.upper() not in ("=", "IN"):
-                continue
-            values = re.findall(r"'((?:[^'\\]|\\.)*)'", literal)
-            for value in values:
-                found = True
-                builder.add(
-                    kind, value.replace("\\'", "'").replace("\\\\", "\\"), obj.get("id"), obj.get("name")
-                )
+        found = pattern_values(pattern)
+        for kind, value in found:
+            builder.add(kind, value, obj.get("id"), obj.get("name"))
         if not found:
             builder.out.skipped += 1
             builder.out.problems.append(

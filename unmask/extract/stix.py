@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections import Counter
 from typing import Any
 
+from unmask.detect.indicators import normalise, pattern_values
 from unmask.errors import CaseError, Location
 from unmask.model import Case, Observation, ObservationKind, Provenance
 
@@ -32,32 +32,17 @@ _SCO_KINDS = {
 }
 _HASH_NAMES = {"MD5": "md5", "SHA1": "sha1", "SHA256": "sha256", "SHA512": "sha512"}
 
-_COMPARISON = re.compile(r"\[\s*([a-z0-9-]+):([a-z0-9_.'\[\] -]+?)\s*=\s*'((?:[^'\\]|\\.)*)'\s*\]", re.I)
-_PATTERN_KINDS: dict[tuple[str, str], tuple[ObservationKind, str]] = {
-    ("ipv4-addr", "value"): (ObservationKind.INFRASTRUCTURE, "ip"),
-    ("ipv6-addr", "value"): (ObservationKind.INFRASTRUCTURE, "ip"),
-    ("domain-name", "value"): (ObservationKind.INFRASTRUCTURE, "domain"),
-    ("url", "value"): (ObservationKind.INFRASTRUCTURE, "url"),
-    ("email-addr", "value"): (ObservationKind.INFRASTRUCTURE, "email"),
-    ("autonomous-system", "number"): (ObservationKind.INFRASTRUCTURE, "asn"),
-    ("file", "hashes.sha-256"): (ObservationKind.FILE, "sha256"),
-    ("file", "hashes.sha256"): (ObservationKind.FILE, "sha256"),
-    ("file", "hashes.sha-1"): (ObservationKind.FILE, "sha1"),
-    ("file", "hashes.sha1"): (ObservationKind.FILE, "sha1"),
-    ("file", "hashes.md5"): (ObservationKind.FILE, "md5"),
-    ("x509-certificate", "hashes.sha-256"): (ObservationKind.INFRASTRUCTURE, "certificate"),
-    ("x509-certificate", "hashes.sha-1"): (ObservationKind.INFRASTRUCTURE, "certificate"),
-}
+_FILE_KINDS = {"md5", "sha1", "sha256", "sha512"}
 
 
 def pattern_observables(pattern: str) -> list[tuple[ObservationKind, str, str]]:
-    """The (kind, subtype, value) of each simple ``[type:path = 'value']`` comparison in a pattern."""
+    """The (kind, subtype, value) of each comparison of a STIX pattern over a known observable."""
     found = []
-    for obj_type, path, value in _COMPARISON.findall(pattern):
-        key = (obj_type.lower(), path.strip().lower().replace("'", ""))
-        if key in _PATTERN_KINDS:
-            kind, subtype = _PATTERN_KINDS[key]
-            found.append((kind, subtype, value.replace("\\'", "'")))
+    for subtype, raw in pattern_values(pattern):
+        # Normalised where it can be; otherwise as the bundle wrote it (the case keeps what was said).
+        value = (normalise(subtype, raw) if subtype != "asn" else None) or raw
+        kind = ObservationKind.FILE if subtype in _FILE_KINDS else ObservationKind.INFRASTRUCTURE
+        found.append((kind, subtype, value))
     return found
 
 
