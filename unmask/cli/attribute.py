@@ -13,9 +13,24 @@ from unmask.cli.assessment_view import assessment_view
 from unmask.cli.common import console, emit_json, user_errors
 from unmask.errors import ConfigError, UnknownNameError
 from unmask.knowledge.store import KnowledgeBase, load_kb
+from unmask.model import Assessment, Case
 from unmask.report.markdown import assessment_markdown
 
-__all__ = ["attribute_command", "kb_without"]
+__all__ = ["KbWithout", "attribute_command", "attributed", "kb_without"]
+
+KbWithout = Annotated[
+    list[str] | None,
+    typer.Option("--kb-without", help="Attribute against a KB without this campaign (C0001) or citation."),
+]
+
+
+def attributed(case: Path, without: list[str] | None, top: int = 5) -> tuple[Case, KnowledgeBase, Assessment]:
+    """The case at ``case``, the KB (or its view without ``without``) and the assessment."""
+    loaded = load_case(case)
+    kb = load_kb()
+    if without:
+        kb = kb_without(kb, without)
+    return loaded, kb, attribute_case(loaded, kb, top=top)
 
 
 def kb_without(kb: KnowledgeBase, names: list[str]) -> KnowledgeBase:
@@ -45,12 +60,7 @@ def attribute_command(
     ],
     top: Annotated[int, typer.Option("--top", min=1, max=50, help="How many actor hypotheses to list.")] = 5,
     output: Annotated[str, typer.Option("--format", help="table, json or md.")] = "table",
-    without: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--kb-without", help="Attribute against a KB without this campaign (C0001) or citation."
-        ),
-    ] = None,
+    without: KbWithout = None,
 ) -> None:
     """Attribute a case: ranked group and sponsor hypotheses, the ACH matrix, warnings.
 
@@ -58,11 +68,7 @@ def attribute_command(
     """
     if output not in ("table", "json", "md"):
         raise ConfigError(f"--format {output!r}: choose table, json or md")
-    loaded = load_case(case)
-    kb = load_kb()
-    if without:
-        kb = kb_without(kb, without)
-    assessment = attribute_case(loaded, kb, top=top)
+    _, _, assessment = attributed(case, without, top)
     if output == "json":
         emit_json(assessment.to_dict())
     elif output == "md":

@@ -8,15 +8,13 @@ from typing import Annotated
 
 import typer
 
-from unmask.attribute.engine import attribute_case
-from unmask.cases import load_case
+from unmask.cli.attribute import KbWithout, attributed
 from unmask.cli.common import emit_json, err_console, user_errors
 from unmask.errors import ConfigError
 from unmask.export.misp import event_for_case
 from unmask.export.navigator import case_layer
 from unmask.export.stix import bundle_for_case
 from unmask.knowledge.home import atomic_write
-from unmask.knowledge.store import load_kb
 
 __all__ = ["export_command"]
 
@@ -34,6 +32,7 @@ def export_command(
         bool,
         typer.Option("--overlay/--no-overlay", help="Navigator: overlay the leading actor's techniques."),
     ] = True,
+    without: KbWithout = None,
 ) -> None:
     """Export a case for sharing: ATT&CK Navigator layer 4.5, STIX 2.1 bundle (TLP 2.0), MISP event.
 
@@ -44,9 +43,7 @@ def export_command(
     """
     if fmt not in FORMATS:
         raise ConfigError(f"--format {fmt!r}: choose {', '.join(FORMATS)}")
-    loaded = load_case(case)
-    kb = load_kb()
-    assessment = attribute_case(loaded, kb)
+    loaded, kb, assessment = attributed(case, without)
     if fmt == "navigator":
         leading = next((h for h in assessment.groups if h.kind == "actor"), None)
         actor = kb.actors.get(leading.id) if overlay and leading is not None else None

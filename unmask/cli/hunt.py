@@ -80,8 +80,7 @@ def hunt_command(
 
     Example: unmask hunt logs/ --rules sigma/rules/windows --case case-01
     """
-    if min_level not in LEVEL_ORDER:
-        raise ConfigError(f"--min-level {min_level!r}: choose one of {', '.join(LEVEL_ORDER)}")
+    _check_level(min_level)
     target = case or Path(f"case-{datetime.now(tz=UTC).strftime('%Y%m%d-%H%M%S')}")
     if target.exists() and not target.is_dir():
         raise CaseError("exists and is not a directory", Location(target))
@@ -198,18 +197,29 @@ def _rows(case: Path, min_level: str) -> Iterator[FindingRow]:
     return (row for row in read_findings(path) if row.level in allowed)
 
 
+# What an exported finding holds, in this order (CSV columns, JSON keys).
+EXPORT_COLUMNS = (
+    "rule_id",
+    "title",
+    "level",
+    "techniques",
+    "time",
+    "host",
+    "file",
+    "sha256",
+    "record",
+    "detail",
+)
+
+
+def _check_level(level: str) -> None:
+    if level not in LEVEL_ORDER:
+        raise ConfigError(f"--min-level {level!r}: choose one of {', '.join(LEVEL_ORDER)}")
+
+
 def _record(row: FindingRow) -> dict[str, Any]:
     return {
-        "rule_id": row.rule_id,
-        "title": row.title,
-        "level": row.level,
-        "techniques": list(row.techniques),
-        "time": row.time,
-        "host": row.host,
-        "file": row.file,
-        "sha256": row.sha256,
-        "record": row.record,
-        "detail": row.detail,
+        name: list(row.techniques) if name == "techniques" else getattr(row, name) for name in EXPORT_COLUMNS
     }
 
 
@@ -242,18 +252,7 @@ def _write(rows: Iterator[FindingRow], fmt: str, output: Path | None) -> int:
     stream: Any = buffer if output is not None else sys.stdout
     if fmt == "csv":
         writer = csv.writer(stream)
-        columns = [
-            "rule_id",
-            "title",
-            "level",
-            "techniques",
-            "time",
-            "host",
-            "file",
-            "sha256",
-            "record",
-            "detail",
-        ]
+        columns = list(EXPORT_COLUMNS)
         writer.writerow(columns)
         for row in rows:
             record = _record(row)
@@ -287,8 +286,7 @@ def findings_command(
     """
     if fmt not in ("csv", "jsonl", "parquet"):
         raise ConfigError(f"--format {fmt!r}: choose csv, jsonl or parquet")
-    if min_level not in LEVEL_ORDER:
-        raise ConfigError(f"--min-level {min_level!r}: choose one of {', '.join(LEVEL_ORDER)}")
+    _check_level(min_level)
     count = _write(_rows(case, min_level), fmt, output)
     if output is not None:
         err_console.print(f"wrote {count} findings to {output}", markup=False, highlight=False)
@@ -312,8 +310,7 @@ def timeline_command(
     """
     if fmt not in ("table", "csv", "jsonl"):
         raise ConfigError(f"--format {fmt!r}: choose table, csv or jsonl")
-    if min_level not in LEVEL_ORDER:
-        raise ConfigError(f"--min-level {min_level!r}: choose one of {', '.join(LEVEL_ORDER)}")
+    _check_level(min_level)
     rows = [r for r in _rows(case, min_level) if host is None or (r.host or "").lower() == host.lower()]
     rows.sort(key=lambda r: (r.time is None, r.time or "", r.host or "", r.title))
     if limit is not None:

@@ -4,7 +4,7 @@ Every event is written here (nothing is copied from a dataset).  The story, host
 
 1. access (days 1–2): a web shell on the internet-facing SharePoint server ``web01`` after
    exploitation of CVE-2019-0604; ``w3wp.exe`` spawns ``cmd.exe``; discovery commands;
-   a C2 beacon to ``update-gov-portal.com`` / 185.141.63.120 (Zeek conn, dns, http).
+   a C2 beacon to ``update-gov-portal.com`` / 91.238.50.77 (Zeek conn and dns).
 2. exfiltration (days 3–6): LSASS dumped with ``comsvcs.dll``; RDP from ``web01`` to ``dc01``
    and ``mail01`` (Security 4624 type 10); PsExec-style service over SMB; mailbox export
    requests through Exchange PowerShell; archives sent out over HTTPS.
@@ -86,6 +86,18 @@ class _Writer:
                 "EventData": data,
             }
         }
+
+    def rdp_logon(self, host: str, when: datetime) -> dict[str, Any]:
+        """The stolen admin account logging on over Remote Desktop from the web server."""
+        data = {
+            "TargetUserName": "adm-backup",
+            "TargetDomainName": "GOV",
+            "LogonType": 10,
+            "IpAddress": "10.10.5.20",
+            "WorkstationName": "WEB01",
+            "AuthenticationPackageName": "Negotiate",
+        }
+        return self.event(host, "Security", 4624, when, data)
 
     def process(
         self,
@@ -238,23 +250,9 @@ def generate(root: Path, seed: int = 2022) -> DemoIncident:
     ]
     _write_jsonl(evidence / "web01" / "sysmon.jsonl", web)
 
-    security = "Security"
     dc = _background(w, "dc01", day[2], 40)
     dc += [
-        w.event(
-            "dc01",
-            security,
-            4624,
-            day[3] + timedelta(hours=4),
-            {
-                "TargetUserName": "adm-backup",
-                "TargetDomainName": "GOV",
-                "LogonType": 10,
-                "IpAddress": "10.10.5.20",
-                "WorkstationName": "WEB01",
-                "AuthenticationPackageName": "Negotiate",
-            },
-        ),
+        w.rdp_logon("dc01", day[3] + timedelta(hours=4)),
         w.event(
             "dc01",
             "System",
@@ -305,20 +303,7 @@ def generate(root: Path, seed: int = 2022) -> DemoIncident:
 
     mail = _background(w, "mail01", day[4], 30)
     mail += [
-        w.event(
-            "mail01",
-            security,
-            4624,
-            day[4] + timedelta(hours=1),
-            {
-                "TargetUserName": "adm-backup",
-                "TargetDomainName": "GOV",
-                "LogonType": 10,
-                "IpAddress": "10.10.5.20",
-                "WorkstationName": "WEB01",
-                "AuthenticationPackageName": "Negotiate",
-            },
-        ),
+        w.rdp_logon("mail01", day[4] + timedelta(hours=1)),
         w.process(
             "mail01",
             day[4] + timedelta(hours=1, minutes=20),

@@ -22,7 +22,7 @@ from unmask.knowledge.home import atomic_write
 from unmask.knowledge.store import KnowledgeBase
 from unmask.knowledge.warninglists import benign_index
 from unmask.model import Assessment
-from unmask.report.html import ReportInput, render_html
+from unmask.report.html import ReportInput, render_html, timeline_findings
 from unmask.report.markdown import case_markdown
 
 __all__ = ["DEMO_HOLDOUT", "DemoResult", "demo_rules", "run_demo"]
@@ -77,11 +77,6 @@ def run_demo(out: Path, kb: KnowledgeBase, step: Step | None = None, jobs: int |
     say("attributing")
     assessment = attribute_case(case, view)
     say("writing the report and the exports")
-    findings = [
-        {"time": f.time, "host": f.host, "title": f.title, "level": f.level}
-        for f in _findings(case_dir)
-        if f.level in ("critical", "high", "medium", "low")
-    ]
     outputs = {
         "report": out / "report.html",
         "markdown": out / "report.md",
@@ -89,7 +84,10 @@ def run_demo(out: Path, kb: KnowledgeBase, step: Step | None = None, jobs: int |
         "stix": out / "stix-bundle.json",
         "misp": out / "misp-event.json",
     }
-    atomic_write(outputs["report"], render_html(ReportInput(case, assessment, view, findings)).encode())
+    atomic_write(
+        outputs["report"],
+        render_html(ReportInput(case, assessment, view, timeline_findings(case_dir))).encode(),
+    )
     atomic_write(outputs["markdown"], case_markdown(case, assessment).encode())
     leading = next((h for h in assessment.groups if h.kind == "actor"), None)
     actor = view.actors.get(leading.id) if leading else None
@@ -102,9 +100,3 @@ def run_demo(out: Path, kb: KnowledgeBase, step: Step | None = None, jobs: int |
     return DemoResult(
         incident, case_dir, assessment, outputs, hunted.summary(), time.perf_counter() - start, held_out
     )
-
-
-def _findings(case_dir: Path) -> list[Any]:
-    from unmask.detect.findings import read_findings
-
-    return list(read_findings(case_dir / "findings.parquet"))

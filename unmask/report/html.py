@@ -20,7 +20,7 @@ from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Assessment, Case, ObservationKind
 from unmask.report.charts import bar_chart, timeline_chart
 
-__all__ = ["TACTICS", "ReportInput", "render_html", "render_pdf"]
+__all__ = ["TACTICS", "ReportInput", "render_html", "render_pdf", "timeline_findings"]
 
 TACTICS = (
     "reconnaissance",
@@ -49,6 +49,23 @@ class ReportInput:
     assessment: Assessment
     kb: KnowledgeBase
     findings: list[dict[str, Any]] = field(default_factory=list)  # time, host, title, level
+
+
+def timeline_findings(case: Path, limit: int = MAX_TIMELINE_POINTS) -> list[dict[str, Any]]:
+    """The findings (level low or above) of a hunt's case directory, for the timeline; none for a case file."""
+    from unmask.cases.directory import FINDINGS_FILE
+    from unmask.detect.findings import read_findings
+
+    path = case / FINDINGS_FILE
+    if not case.is_dir() or not path.is_file():
+        return []
+    rows: list[dict[str, Any]] = []
+    for row in read_findings(path):
+        if row.level in ("critical", "high", "medium", "low"):
+            rows.append({"time": row.time, "host": row.host, "title": row.title, "level": row.level})
+            if len(rows) >= limit:
+                break
+    return rows
 
 
 def _environment() -> jinja2.Environment:
