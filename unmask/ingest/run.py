@@ -19,7 +19,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from unmask.errors import IngestError
+from unmask.errors import IngestError, Location
 from unmask.ingest import archive as archives
 from unmask.ingest.base import PARSERS, Problem, Problems, sha256_file
 from unmask.ingest.dataset import EventWriter
@@ -143,7 +143,7 @@ def discover(
     found: list[EvidenceFile] = []
     for root in inputs:
         if not root.exists():
-            raise IngestError("no such file or folder", None) from None
+            raise IngestError("no such file or folder", Location(root))
         paths = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
         for path in paths:
             name = str(path)
@@ -236,7 +236,7 @@ def ingest(
         paths = [Path(p) for p in inputs]
         for path in paths:
             if not path.exists():
-                raise IngestError("no such file or folder", _location(path))
+                raise IngestError("no such file or folder", Location(path))
         found = discover(paths, scratch, report)
         total = sum(f.size for f in found)
         chunks = _chunks(found, jobs)
@@ -277,9 +277,3 @@ def _context() -> Any:
     # fork: workers start at once and need no importable __main__; the parent has started
     # no engine threads yet.  Elsewhere (macOS, Windows) spawn.
     return get_context("fork" if os.name == "posix" and hasattr(os, "fork") else "spawn")
-
-
-def _location(path: Path) -> Any:
-    from unmask.errors import Location
-
-    return Location(path)

@@ -59,6 +59,17 @@ class RawHit:
     host: str | None
 
 
+def _column_sql(columns: dict[str, str], name: str) -> str:
+    """An existing column (``columns``: lower-case name -> name) as SQL, or a typed NULL when absent."""
+    real = columns.get(name.lower())
+    return quote(real) if real is not None else "CAST(NULL AS VARCHAR)"
+
+
+def _filter_sql(columns: dict[str, str], where: str) -> str:
+    """A route filter with its identifiers resolved against ``columns``."""
+    return _IDENT.sub(lambda m: _column_sql(columns, m.group(1).replace('""', '"')), where)
+
+
 class DuckDBEngine:
     """The embedded engine: one DuckDB connection over ``events/<family>/*.parquet``."""
 
@@ -103,9 +114,7 @@ class DuckDBEngine:
         return int(self.db.execute(f"SELECT count(*) FROM {quote('raw_' + family)}").fetchone()[0])  # type: ignore[index]
 
     def _column(self, family: str, name: str) -> str:
-        """An existing column (as SQL) or a typed NULL when the data has no such field."""
-        real = self._lower[family].get(name.lower())
-        return quote(real) if real is not None else "CAST(NULL AS VARCHAR)"
+        return _column_sql(self._lower[family], name)
 
     def run(self, rules: list[CompiledRule], progress: Progress | None = None) -> Iterator[RawHit]:
         """Every (rule, event) match; rules whose family has no events are not run."""
@@ -206,7 +215,7 @@ class DuckDBEngine:
         )
 
     def _route_rows(self, db: duckdb.DuckDBPyConnection, family: str, where: str) -> int:
-        filter_sql = _IDENT.sub(lambda m: self._column(family, m.group(1).replace('""', '"')), where)
+        filter_sql = _filter_sql(self._lower[family], where)
         row = db.execute(f"SELECT count(*) FROM {quote('raw_' + family)} WHERE {filter_sql}").fetchone()
         return int(row[0]) if row else 0
 
@@ -236,11 +245,9 @@ class DuckDBEngine:
         members: list[tuple[CompiledRule, CompiledRoute]],
     ) -> Iterator[RawHit]:
         def column(name: str) -> str:
-            """An existing column (as SQL) or a typed NULL when the data has no such field."""
-            real = columns.get(name.lower())
-            return quote(real) if real is not None else "CAST(NULL AS VARCHAR)"
+            return _column_sql(columns, name)
 
-        filter_sql = _IDENT.sub(lambda m: column(m.group(1).replace('""', '"')), where)
+        filter_sql = _filter_sql(columns, where)
         data_columns = sorted(c for c in columns.values() if not c.startswith("_"))
         select = [column(c) + f" AS {quote(c)}" for c in COMMON_COLUMNS]
         everything = (
