@@ -62,8 +62,10 @@ def test_common_only_evidence_leaves_the_answer_open(kb: KnowledgeBase) -> None:
 
 def test_thin_evidence_keeps_unknown_dominant_and_warns(kb: KnowledgeBase) -> None:
     a = attribute_case(_case("T1301"), kb)
-    assert a.groups[0].id == "unknown"
-    assert a.groups[0].confidence is ConfidenceLevel.LOW
+    # One technique never singles anyone out: no hypothesis is even "roughly even", all low confidence.
+    assert a.groups[0].probability < 0.45
+    assert all(h.confidence is ConfidenceLevel.LOW for h in a.groups)
+    assert a.summary.startswith("The evidence does not single out an actor")
     assert any(w.startswith("thin evidence") for w in a.warnings)
 
 
@@ -80,8 +82,8 @@ def test_sponsor_rolls_up_groups_of_the_same_state(kb: KnowledgeBase) -> None:
     russian = _probability(a.groups, "G0001") + _probability(a.groups, "G0002")
     assert sponsors["RU"] >= russian - 1e-3
     assert abs(sum(sponsors.values()) - 1.0) < 1e-3
-    # No single group stands out, but the state does.
-    assert a.summary.startswith("The evidence does not single out an actor")
+    # The state is surer than either of its groups.
+    assert sponsors["RU"] > max(_probability(a.groups, "G0001"), _probability(a.groups, "G0002"))
     assert "that the sponsor is Russia" in a.summary
 
 

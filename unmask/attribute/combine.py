@@ -12,21 +12,29 @@ really reflects the actor rather than noise or a plant.  A cheap-to-fake item
 decide the answer; r_i also bounds how hard one odd item can count against an
 actor.  An incident shows a handful of an actor's ways, so each signal present
 also costs the actor ``absence_rate`` per unit of its profile the incident did
-not show.  Then, with a temperature T that grows with the amount of evidence
-(items are not independent),
+not show.  That is the actor's evidence score, score(a).
 
-    logit(a)       = score(a) / T + ln prior(a)
-    logit(unknown) = (u0 + u1 * sum_i w_s + u2 * sum_novel w_s) / T + ln prior(unknown)
+The posterior is a conditional logit over the candidate actors and the unknown
+hypothesis (see :func:`design` for the features and :class:`Params` for the
+weights, which are fitted by maximum likelihood on the development split):
 
-and the posterior is their softmax.  The unknown hypothesis is an actor the KB
-does not know, credited with a fixed allowance per item, and more for items no
-known actor has ever shown (a new tool): it wins when no known actor explains
-the evidence better than that.  The actors share the prior in proportion to
-coverage(a)^2, the share of the evidence weight their profile speaks to.
+    logit(a)       = w . [score(a) / sqrt(n), profile(a), closest(a), closest_two(a)] + 2 ln coverage(a)
+    logit(unknown) = v . [1, ln n, share of items no known actor has]
+
+where n is the number of distinct items, the three similarities come from
+reports.py (each times n / (n + 5): a case of one technique is "identical" to
+every report that names only that technique, which says little) and coverage(a) is the share of the evidence weight a's profile
+speaks to (an actor known only by its victims cannot be told apart on
+behaviour).  Dividing the score by sqrt(n) keeps the features on one scale
+from a five-item report to a sixty-item campaign: items of one incident are not
+independent, so evidence grows slower than their count.  The unknown
+hypothesis is an actor the KB does not know: it wins when no known actor's
+score and similarity beat what an incident of that size usually reaches.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -35,14 +43,35 @@ from numpy.typing import NDArray
 from unmask.attribute.evidence import EvidenceItem
 from unmask.attribute.index import ScoringIndex
 from unmask.attribute.params import Params
+from unmask.attribute.reports import SIMILARITIES, ReportIndex
 from unmask.attribute.signals import SIGNALS
 
-__all__ = ["RELIABILITY", "Posterior", "Scores", "posterior", "reliability", "score_items"]
+__all__ = [
+    "RANK_FEATURES",
+    "RELIABILITY",
+    "UNKNOWN_FEATURES",
+    "Design",
+    "Posterior",
+    "Scores",
+    "design",
+    "posterior",
+    "rank_weights",
+    "reliability",
+    "score_items",
+]
 
-COVERAGE_POWER = 2.0
 MIN_COVERAGE = 0.01
-# Evidence weight at which the temperature starts to grow.
-REFERENCE_WEIGHT = 10.0
+# The signals whose items the report similarities compare (reports.py).
+PROFILE_SIGNALS = ("technique", "software")
+# The ranking's features, in the order of design(); their weights are Params.rank_<name>.
+RANK_FEATURES = ("evidence", *SIMILARITIES)
+# An actor's prior shrinks as coverage(a) ** COVERAGE_POWER: a fixed offset of its logit, not fitted
+# (the benchmark's cases are all behaviour, so the fit cannot see what victims-only actors need).
+COVERAGE_POWER = 2.0
+# The similarities count for n / (n + SIMILARITY_HALF_ITEMS) of themselves in a case of n items.
+SIMILARITY_HALF_ITEMS = 5.0
+# The unknown hypothesis's features; their weights are Params.unknown_<name>.
+UNKNOWN_FEATURES = ("bias", "log_items", "novel")
 
 # Chance that an item of each cost-to-fake class reflects the actor (not noise, not a plant).
 RELIABILITY = {"low": 0.5, "moderate": 0.85, "high": 0.95}
@@ -62,6 +91,7 @@ class Scores:
     matched: NDArray[np.float64]
     novel: NDArray[np.bool_]
     profile_mass: dict[str, NDArray[np.float64]] = field(default_factory=dict)
+    reports: ReportIndex | None = None
 
     def subset(self, keep: list[int]) -> Scores:
         """The scores of some of the items (a phase, a host) with the same candidates."""
@@ -74,6 +104,7 @@ class Scores:
             self.matched[keep],
             self.novel[keep],
             self.profile_mass,
+            self.reports,
         )
 
     def distinct(self) -> Scores:
@@ -99,6 +130,7 @@ class Scores:
             np.vstack([self.matched[m].mean(axis=0) for m in members]),
             self.novel[firsts],
             self.profile_mass,
+            self.reports,
         )
 
     def coverage(self) -> NDArray[np.float64]:
@@ -132,8 +164,9 @@ class Posterior:
 
     actors: NDArray[np.float64]
     unknown: float
-    totals: NDArray[np.float64]
-    temperature: float
+    totals: NDArray[np.float64]  # score(a): the evidence score the explanations are made of
+    logits: NDArray[np.float64]  # -inf for actors that are not candidates
+    unknown_logit: float
 
     def ranking(self) -> list[int]:
         """Actor rows by probability, best first (candidates only)."""
@@ -178,38 +211,59 @@ def score_items(index: ScoringIndex, items: list[EvidenceItem]) -> Scores:
             candidates |= table.has_profile
             known[position] = table.has_profile
     profile_mass = {name: table.totals for name, table in index.tables.items() if name != "similarity"}
-    return Scores(scored, contributions, weights, candidates, known, matched, novel, profile_mass)
+    return Scores(
+        scored, contributions, weights, candidates, known, matched, novel, profile_mass, index.reports
+    )
 
 
-def posterior(scores: Scores, params: Params, sharpness: float = 1.0) -> Posterior:
-    """The posterior over candidate actors and the unknown hypothesis.
+@dataclass
+class Design:
+    """The features of one case: candidate actors' rows, their features, the unknown's features."""
 
-    ``sharpness`` multiplies the temperature (the sponsor roll-up uses its own).
-    """
+    rows: NDArray[np.intp]
+    actors: NDArray[np.float64]
+    offsets: NDArray[np.float64]
+    unknown: NDArray[np.float64]
+    totals: NDArray[np.float64]
+
+
+def design(scores: Scores, params: Params) -> Design:
+    """The case's feature vectors for the ranking (see the module docstring)."""
     totals = scores.totals(params)
-    weight = float(scores.weights.sum())
-    temperature = (
-        sharpness * params.temperature * max(1.0, weight / REFERENCE_WEIGHT) ** params.temperature_growth
-    )
-    n_candidates = int(scores.candidates.sum())
-    actors = np.zeros_like(totals)
-    if n_candidates == 0:
-        return Posterior(actors, 1.0, totals, temperature)
-    # An actor the KB describes only in part of what the case shows (say, only its victims when
-    # the evidence is mostly behaviour) cannot be told apart on the rest: its prior shrinks with
-    # the share of the evidence its profile covers.
-    coverage = np.maximum(scores.coverage(), MIN_COVERAGE) ** COVERAGE_POWER
-    share = np.where(scores.candidates, coverage, 0.0)
-    prior_actor = np.full_like(share, -np.inf)
-    np.log((1.0 - params.unknown_prior) * share / share.sum(), where=share > 0, out=prior_actor)
-    logits = np.where(scores.candidates, totals / temperature + prior_actor, -np.inf)
-    novel_weight = float(scores.weights[scores.novel].sum())
-    unknown_score = (
-        params.unknown_base + params.unknown_per_item * weight + params.unknown_per_novel * novel_weight
-    )
-    unknown_logit = unknown_score / temperature + np.log(params.unknown_prior)
+    rows = np.flatnonzero(scores.candidates)
+    n = max(1, len(scores.items))
+    keys = {item.key for item in scores.items if item.signal in PROFILE_SIGNALS}
+    if scores.reports is not None and keys:
+        similar = scores.reports.similarities(keys)
+    else:
+        similar = np.zeros((len(totals), len(SIMILARITIES)))
+    coverage = np.log(np.maximum(scores.coverage(), MIN_COVERAGE))
+    # A one-item case is "identical" to every one-item report: similarity needs items to mean much.
+    similar = similar * (n / (n + SIMILARITY_HALF_ITEMS))
+    actors = np.column_stack([totals / math.sqrt(n), similar])[rows]
+    unknown = np.array([1.0, math.log(n), float(scores.novel.sum()) / n])
+    return Design(rows, actors, COVERAGE_POWER * coverage[rows], unknown, totals)
+
+
+def rank_weights(params: Params) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The weights of the actor features and of the unknown hypothesis's features."""
+    actor = np.array([getattr(params, f"rank_{name}") for name in RANK_FEATURES])
+    unknown = np.array([getattr(params, f"unknown_{name}") for name in UNKNOWN_FEATURES])
+    return actor, unknown
+
+
+def posterior(scores: Scores, params: Params) -> Posterior:
+    """The posterior over candidate actors and the unknown hypothesis."""
+    features = design(scores, params)
+    totals = features.totals
+    logits = np.full_like(totals, -np.inf)
+    actor_weights, unknown_weights = rank_weights(params)
+    unknown_logit = float(features.unknown @ unknown_weights)
+    if len(features.rows) == 0:
+        return Posterior(np.zeros_like(totals), 1.0, totals, logits, unknown_logit)
+    logits[features.rows] = features.actors @ actor_weights + features.offsets
     top = max(float(logits.max()), unknown_logit)
     exp_actors = np.exp(logits - top)
     exp_unknown = float(np.exp(unknown_logit - top))
     norm = float(exp_actors.sum()) + exp_unknown
-    return Posterior(exp_actors / norm, exp_unknown / norm, totals, temperature)
+    return Posterior(exp_actors / norm, exp_unknown / norm, totals, logits, unknown_logit)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from unmask.attribute.params import Params
+from unmask.attribute.reports import ReportIndex
 from unmask.attribute.signals import SIGNALS, SignalContext
 from unmask.attribute.table import Table
 from unmask.knowledge.store import KnowledgeBase
@@ -27,6 +28,7 @@ class ScoringIndex:
     context: SignalContext
     actors: list[Actor]
     tables: dict[str, Table] = field(default_factory=dict)
+    reports: ReportIndex | None = None
 
     @classmethod
     def build(cls, kb: KnowledgeBase, params: Params) -> ScoringIndex:
@@ -37,7 +39,7 @@ class ScoringIndex:
             for a in kb.actors.values()
             if a.techniques or a.software or a.cves or a.victim_countries or a.victim_sectors
         ]
-        index = cls(kb, params, context, actors)
+        index = cls(kb, params, context, actors, reports=ReportIndex.build(kb, actors))
         for name, signal in SIGNALS.items():
             profiles = [signal.actor_features(actor, context) for actor in actors]
             index.tables[name] = signal.table(profiles, params)

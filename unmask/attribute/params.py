@@ -39,22 +39,31 @@ class Params:
     # Bernoulli view of an incident: each known item of an actor's profile that the incident
     # does not show costs absence_rate (per unit of profile mass, per signal present).
     absence_rate: float = 0.0025
-    # Temperature of the posterior: > 1 softens the naive-Bayes overconfidence; it grows as
-    # (evidence weight / 10) ** temperature_growth, since many items are not independent.
-    temperature: float = 1.0
-    temperature_growth: float = 0.5
-    # The unknown / new-cluster hypothesis scores unknown_base + unknown_per_item * (evidence weight).
-    unknown_base: float = 1.0
-    unknown_per_item: float = 0.0
-    # ... plus unknown_per_novel for each item no known actor's profile has (a new tool).
-    unknown_per_novel: float = 0.25
-    # Prior share of the unknown hypothesis before any evidence.
-    unknown_prior: float = 0.1
-    # Share of the unknown group's mass that the sponsor roll-up spreads over the
-    # sponsors of the actors the evidence resembles (the rest stays "unknown").
-    sponsor_spread: float = 1.0
-    # Temperature of the sponsor roll-up, relative to the group level's.
-    sponsor_temperature: float = 0.75
+    # The ranking (combine.py): each candidate actor's logit is a weighted sum of its features,
+    #   rank_evidence    * (likelihood score above) / sqrt(number of items)
+    #   rank_profile     * rarity-weighted cosine of the case to the actor's whole profile
+    #   rank_closest     * the same to the actor's closest single report (reports.py)
+    #   rank_closest_two * the mean of its two closest reports
+    # plus 2 ln(share of the evidence weight the actor's profile speaks to), a fixed prior,
+    # and the unknown / new-cluster hypothesis's logit is
+    #   unknown_bias + unknown_log_items * ln(items) + unknown_novel * (share of items no actor has).
+    # The weights are a conditional logit fitted on the development split (maximum likelihood,
+    # ``unmask bench attribution --tune``), so the posterior is calibrated there by construction.
+    rank_evidence: float = 2.1371
+    rank_profile: float = 1.7982
+    rank_closest: float = 4.5674
+    rank_closest_two: float = 2.7301
+    unknown_bias: float = 1.936
+    unknown_log_items: float = 1.1219
+    unknown_novel: float = 0.6517
+    # The sponsor level pools the actors of each state: logit(state) = sponsor_sharpness *
+    # ln sum exp(actor logits) + sponsor_log_groups * ln(number of its candidate actors), the
+    # second correcting the pull of states with many groups.
+    sponsor_sharpness: float = 1.3095
+    sponsor_log_groups: float = -0.2609
+    # Share of the unknown hypothesis's mass that goes to the states the evidence resembles
+    # (a new cluster that behaves like Iranian groups is more likely Iranian); the rest is "unknown".
+    sponsor_spread: float = 0.75
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

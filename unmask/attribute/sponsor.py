@@ -1,29 +1,41 @@
 """The sponsor level: roll the group-level posterior up to states.
 
 Each actor carries the KB's sponsor state, or ``none`` (no state: a
-financially motivated group the sources tie to no state), or ``unknown``.  A
-state's probability is the sum over its actors.  The group posterior is taken at its
-own temperature (``sponsor_temperature`` times the group level's: states pool
-the probability of many groups, so they can afford to be sharper or must be
-softer), and the unknown-group hypothesis is split: a share (``sponsor_spread``) goes to the states of the actors the evidence
-resembles, weighed by a flatter version of the posterior (a new cluster that
-behaves like Iranian groups is more likely Iranian), and the rest to ``unknown``.
+financially motivated group the sources tie to no state), or ``unknown``.  The
+candidate actors of each label form a pool; a pool's logit is
+
+    sponsor_sharpness * ln sum_{a in pool} exp(logit(a)) + sponsor_log_groups * ln |pool|
+
+(with sharpness 1 and no second term, a state's probability would be the sum of
+its actors'; the second term corrects the pull of the states with many groups,
+which otherwise pool the mass of a flat group posterior).  The unknown-group
+hypothesis's probability is split: a share (``sponsor_spread``) goes to the
+states in proportion to the pools (a new cluster that behaves like Iranian
+groups is more likely Iranian), the rest to ``unknown``.  Both weights and the
+share are fitted on the development split.
 """
 
 from __future__ import annotations
 
-import numpy as np
-from numpy.typing import NDArray
+import math
 
-from unmask.attribute.combine import Posterior, Scores, posterior
+import numpy as np
+
+from unmask.attribute.combine import Posterior, Scores
 from unmask.attribute.params import Params
 from unmask.model import Actor
 
-__all__ = ["NO_STATE", "UNKNOWN_STATE", "sponsor_label", "sponsor_posterior"]
+__all__ = [
+    "NO_STATE",
+    "UNKNOWN_STATE",
+    "pool_features",
+    "sponsor_label",
+    "sponsor_pools",
+    "sponsor_posterior",
+]
 
 NO_STATE = "none"
 UNKNOWN_STATE = "unknown"
-_FLATTEN = 3.0
 
 
 def sponsor_label(actor: Actor) -> str:
@@ -35,32 +47,40 @@ def sponsor_label(actor: Actor) -> str:
     return UNKNOWN_STATE
 
 
+def sponsor_pools(actors: list[Actor], scores: Scores, post: Posterior) -> dict[str, list[float]]:
+    """The candidate actors' logits by sponsor label."""
+    pools: dict[str, list[float]] = {}
+    for actor, logit, candidate in zip(actors, post.logits, scores.candidates, strict=True):
+        if candidate and np.isfinite(logit):
+            pools.setdefault(sponsor_label(actor), []).append(float(logit))
+    return pools
+
+
+def pool_features(logits: list[float]) -> tuple[float, float]:
+    """(ln sum exp of the pool's logits, ln of its size): what a pool's logit weighs."""
+    values = np.asarray(logits)
+    top = float(values.max())
+    return top + math.log(float(np.exp(values - top).sum())), math.log(len(values))
+
+
 def sponsor_posterior(
     actors: list[Actor], scores: Scores, post: Posterior, params: Params
 ) -> dict[str, float]:
     """Probability of each sponsor state, ``none`` and ``unknown``; sums to 1."""
-    if params.sponsor_temperature != 1.0:
-        post = posterior(scores, params, params.sponsor_temperature)
-    labels = [sponsor_label(a) for a in actors]
-    result: dict[str, float] = {}
-    for label, p in zip(labels, post.actors, strict=True):
-        if p > 0:
-            result[label] = result.get(label, 0.0) + float(p)
-    if post.unknown > 0:
-        flat = _flat(scores, post, params)
-        spread = params.sponsor_spread * post.unknown
-        for label, q in zip(labels, flat, strict=True):
-            if q > 0:
-                result[label] = result.get(label, 0.0) + spread * float(q)
-        result[UNKNOWN_STATE] = result.get(UNKNOWN_STATE, 0.0) + post.unknown - spread * float(flat.sum())
+    pools = sponsor_pools(actors, scores, post)
+    if not pools:
+        return {UNKNOWN_STATE: 1.0}
+    labels = list(pools)
+    logits = np.array(
+        [
+            params.sponsor_sharpness * lse + params.sponsor_log_groups * size
+            for lse, size in (pool_features(pools[label]) for label in labels)
+        ]
+    )
+    share = np.exp(logits - logits.max())
+    share /= share.sum()
+    known = 1.0 - post.unknown + params.sponsor_spread * post.unknown
+    result = {label: known * float(q) for label, q in zip(labels, share, strict=True)}
+    result[UNKNOWN_STATE] = result.get(UNKNOWN_STATE, 0.0) + (1.0 - params.sponsor_spread) * post.unknown
     total = sum(result.values())
     return dict(sorted(((k, v / total) for k, v in result.items()), key=lambda kv: -kv[1]))
-
-
-def _flat(scores: Scores, post: Posterior, params: Params) -> NDArray[np.float64]:
-    if not scores.candidates.any():
-        return np.zeros_like(post.totals)
-    logits = np.where(scores.candidates, post.totals / (post.temperature * _FLATTEN), -np.inf)
-    weights = np.exp(logits - logits.max())
-    flat: NDArray[np.float64] = weights / weights.sum()
-    return flat

@@ -10,7 +10,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from unmask.attribute.params import DEFAULT_PARAMS
-from unmask.bench.attribution import report, run_benchmark, tune
+from unmask.bench.attribution import fit_combination, report, run_benchmark, tune
 from unmask.cli.common import console, emit_json, err_console, user_errors
 from unmask.knowledge.home import atomic_write
 from unmask.knowledge.store import load_kb
@@ -30,6 +30,13 @@ def attribution_command(
     tune_params: Annotated[
         bool, typer.Option("--tune", help="Choose parameters on the development split and print them.")
     ] = False,
+    fit_only: Annotated[
+        bool,
+        typer.Option(
+            "--fit",
+            help="Only refit the ranking and sponsor weights on the development split and print them.",
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print every metric as JSON.")] = False,
 ) -> None:
     """Leave-one-campaign-out, leave-one-citation-out, open set and sponsor level on the installed KB.
@@ -46,8 +53,8 @@ def attribution_command(
         def step(label: str, done: int, total: int) -> None:
             progress.update(task, description=label, completed=done, total=total or None)
 
-        if tune_params:
-            params, log = tune(kb, DEFAULT_PARAMS, step)
+        if tune_params or fit_only:
+            params, log = (fit_combination if fit_only else tune)(kb, DEFAULT_PARAMS, step)
             for line in log:
                 err_console.print(line, markup=False, highlight=False)
             emit_json(params.to_dict())

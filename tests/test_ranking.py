@@ -1,0 +1,96 @@
+"""The learned combination: the conditional-logit fit, report similarities, sponsor pools."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.synthetic import three_groups
+from unmask.attribute.combine import RANK_FEATURES, design, posterior, score_items
+from unmask.attribute.evidence import resolve_case
+from unmask.attribute.index import ScoringIndex
+from unmask.attribute.params import DEFAULT_PARAMS
+from unmask.attribute.reports import SIMILARITIES
+from unmask.attribute.sponsor import pool_features, sponsor_posterior
+from unmask.bench.fit import Problem, fit_conditional_logit, log_likelihood
+from unmask.model import Case, Observation, ObservationKind
+
+
+def test_fit_recovers_the_weights_that_generated_the_choices() -> None:
+    rng = np.random.default_rng(7)
+    truth = np.array([2.0, -1.0])
+    problems = []
+    for _ in range(600):
+        features = rng.normal(size=(6, 2))
+        p = np.exp(features @ truth)
+        problems.append(Problem(features, [int(rng.choice(6, p=p / p.sum()))]))
+    fitted = fit_conditional_logit(problems, l2=0.01)
+    assert np.allclose(fitted, truth, atol=0.3)
+    assert log_likelihood(problems, fitted) > log_likelihood(problems, np.zeros(2))
+
+
+def test_fit_honours_offsets_and_weights() -> None:
+    # The right answer is always the alternative with the larger feature, but an offset already
+    # favours it by 3: the fitted weight is smaller than without the offset.
+    features = np.array([[1.0], [0.0]])
+    plain = fit_conditional_logit([Problem(features, [0])] * 20, l2=1.0)
+    offset = fit_conditional_logit([Problem(features, [0], 1.0, np.array([3.0, 0.0]))] * 20, l2=1.0)
+    assert plain[0] > offset[0] > 0
+    with pytest.raises(ValueError):
+        fit_conditional_logit([Problem(features, [])])
+
+
+def _case(*items: str) -> Case:
+    kinds = {"T": ObservationKind.TECHNIQUE, "S": ObservationKind.SOFTWARE}
+    return Case("t", "t", observations=[Observation(kinds[i[0]], i) for i in items])
+
+
+def test_closest_report_is_read_per_citation(tmp_path: Path) -> None:
+    kb = three_groups(tmp_path / "kb")
+    index = ScoringIndex.build(kb, DEFAULT_PARAMS)
+    assert index.reports is not None
+    rows = index.actor_position()
+    # Exactly Alpha's report a2 (T1102, T1103, S0101, S0102).
+    similar = index.reports.similarities({"T1102", "T1103", "S0101", "S0102"})
+    assert similar.shape == (len(index.actors), len(SIMILARITIES))
+    alpha = similar[rows["G0001"]]
+    assert alpha[1] == pytest.approx(1.0)  # the closest report is the case itself
+    assert alpha[0] < 1.0  # the whole profile has more than this report
+    assert alpha[2] < alpha[1]  # its second-closest report (a1) shares less
+    assert similar[rows["G0003"]].max() == 0.0  # Gamma has none of it
+    assert np.all((similar >= 0) & (similar <= 1 + 1e-9))
+
+
+def test_posterior_features_and_probabilities(tmp_path: Path) -> None:
+    kb = three_groups(tmp_path / "kb")
+    index = ScoringIndex.build(kb, DEFAULT_PARAMS)
+    items, _ = resolve_case(_case("T1301", "T1302", "S0301", "T1303", "S0302"), kb)
+    scores = score_items(index, items)
+    features = design(scores, DEFAULT_PARAMS)
+    assert features.actors.shape == (len(features.rows), len(RANK_FEATURES))
+    post = posterior(scores, DEFAULT_PARAMS)
+    assert post.actors.sum() + post.unknown == pytest.approx(1.0)
+    assert index.actors[post.ranking()[0]].id == "G0003"
+    # Thin evidence: one item, the same actor but far less sure.
+    thin = posterior(score_items(index, resolve_case(_case("T1301"), kb)[0]), DEFAULT_PARAMS)
+    assert thin.actors.max() < post.actors.max()
+
+
+def test_sponsor_pools_correct_for_states_with_many_groups(tmp_path: Path) -> None:
+    kb = three_groups(tmp_path / "kb")
+    index = ScoringIndex.build(kb, DEFAULT_PARAMS)
+    scores = score_items(index, resolve_case(_case("T1001", "T1002"), kb)[0])
+    post = posterior(scores, DEFAULT_PARAMS)
+    plain = sponsor_posterior(index.actors, scores, post, DEFAULT_PARAMS.with_values(sponsor_log_groups=0.0))
+    corrected = sponsor_posterior(
+        index.actors, scores, post, DEFAULT_PARAMS.with_values(sponsor_log_groups=-1.0)
+    )
+    # Evidence every group shares: China (ten groups) pools more than Russia (two); the correction
+    # shrinks that pull.
+    assert plain["CN"] > plain["RU"]
+    assert corrected["CN"] / corrected["RU"] < plain["CN"] / plain["RU"]
+    assert corrected["CN"] < plain["CN"]
+    assert sum(corrected.values()) == pytest.approx(1.0)
+    assert pool_features([0.0, 0.0]) == pytest.approx((np.log(2), np.log(2)))
+    kept = sponsor_posterior(index.actors, scores, post, DEFAULT_PARAMS.with_values(sponsor_spread=0.0))
+    assert kept["unknown"] >= post.unknown - 1e-9

@@ -1,0 +1,109 @@
+"""How close a case is to what each actor was seen doing, report by report.
+
+The likelihood model (table.py) pools each actor's reports into one profile.
+An incident often resembles one earlier report of its actor (the same toolset,
+the same playbook) far more than the actor's whole, diluted profile, so the
+ranking also reads three similarities, all cosine similarities of the case's
+techniques and software weighted by rarity (idf across the actors of the view):
+
+- ``profile``: the case against the actor's whole profile;
+- ``closest``: the case against the actor's closest single report (or campaign
+  citation), the nearest-neighbour view;
+- ``closest_two``: the mean of the two closest reports (an actor seen doing
+  this twice is more likely than one seen once).
+
+Documents are the KB view's ``uses`` relations, grouped by (actor, citation):
+a held-out report is absent from the view, so it cannot be its own neighbour.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from unmask.knowledge.store import KnowledgeBase
+from unmask.model import Actor
+
+__all__ = ["SIMILARITIES", "ReportIndex"]
+
+SIMILARITIES = ("profile", "closest", "closest_two")
+
+
+@dataclass
+class ReportIndex:
+    """Per actor row: its profile and its reports as sets of technique/software ids."""
+
+    profiles: list[frozenset[str]]
+    documents: list[tuple[int, frozenset[str]]]
+    idf: dict[str, float]
+    unseen_idf: float
+    profile_norms: list[float] = field(default_factory=list)
+    document_norms: list[float] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.profile_norms = [self._norm(p) for p in self.profiles]
+        self.document_norms = [self._norm(d) for _, d in self.documents]
+
+    @classmethod
+    def build(cls, kb: KnowledgeBase, actors: list[Actor]) -> ReportIndex:
+        """The documents of one KB view (the actors are the scoring index's rows)."""
+        row_of: dict[str, int] = {}
+        revoked = getattr(getattr(kb, "_static", None), "revoked_into", {})
+        for row, actor in enumerate(actors):
+            if actor.attack_id:
+                for gid in (actor.attack_id, *revoked.get(actor.attack_id, [])):
+                    row_of[gid] = row
+        attributed: dict[str, list[str]] = {}
+        for rel in kb.relations:
+            if rel.kind == "attributed-to" and rel.source in kb.campaigns:
+                attributed.setdefault(rel.source, []).append(rel.target)
+        grouped: dict[tuple[int, str], set[str]] = {}
+        for rel in kb.relations:
+            if rel.kind != "uses" or not (rel.target in kb.techniques or rel.target in kb.software):
+                continue
+            owners = [rel.source] if rel.source in kb.groups else attributed.get(rel.source, [])
+            for owner in owners:
+                if owner in row_of:
+                    for citation in rel.citations or (f"ATT&CK {rel.source}",):
+                        grouped.setdefault((row_of[owner], citation), set()).add(rel.target)
+        profiles = [frozenset(actor.techniques) | frozenset(actor.software) for actor in actors]
+        frequency: dict[str, int] = {}
+        for profile in profiles:
+            for key in profile:
+                frequency[key] = frequency.get(key, 0) + 1
+        n = len(actors)
+        idf = {key: math.log((n + 1) / (count + 1)) for key, count in frequency.items()}
+        documents = [(row, frozenset(items)) for (row, _), items in sorted(grouped.items())]
+        return cls(profiles, documents, idf, math.log(n + 1))
+
+    def _weight(self, key: str) -> float:
+        return self.idf.get(key, self.unseen_idf)
+
+    def _norm(self, items: frozenset[str]) -> float:
+        return math.sqrt(sum(self._weight(k) ** 2 for k in items))
+
+    def similarities(self, keys: set[str]) -> NDArray[np.float64]:
+        """Actors x (profile, closest, closest_two) for a case's technique and software ids."""
+        result = np.zeros((len(self.profiles), len(SIMILARITIES)))
+        query = frozenset(keys)
+        query_norm = self._norm(query)
+        if not query or query_norm == 0:
+            return result
+        squared = {k: self._weight(k) ** 2 for k in query}
+        for row, profile in enumerate(self.profiles):
+            shared = query & profile
+            if shared and self.profile_norms[row] > 0:
+                result[row, 0] = sum(squared[k] for k in shared) / (query_norm * self.profile_norms[row])
+        nearest: dict[int, list[float]] = {}
+        for (row, document), norm in zip(self.documents, self.document_norms, strict=True):
+            shared = query & document
+            if shared and norm > 0:
+                nearest.setdefault(row, []).append(sum(squared[k] for k in shared) / (query_norm * norm))
+        for row, values in nearest.items():
+            values.sort(reverse=True)
+            result[row, 1] = values[0]
+            result[row, 2] = (values[0] + (values[1] if len(values) > 1 else 0.0)) / 2
+        return result
