@@ -50,25 +50,12 @@ class ReportIndex:
     @classmethod
     def build(cls, kb: KnowledgeBase, actors: list[Actor]) -> ReportIndex:
         """The documents of one KB view (the actors are the scoring index's rows)."""
-        row_of: dict[str, int] = {}
-        revoked = getattr(getattr(kb, "_static", None), "revoked_into", {})
-        for row, actor in enumerate(actors):
-            if actor.attack_id:
-                for gid in (actor.attack_id, *revoked.get(actor.attack_id, [])):
-                    row_of[gid] = row
-        attributed: dict[str, list[str]] = {}
-        for rel in kb.relations:
-            if rel.kind == "attributed-to" and rel.source in kb.campaigns:
-                attributed.setdefault(rel.source, []).append(rel.target)
+        row_of = {gid: row for row, actor in enumerate(actors) for gid in kb.group_ids(actor)}
         grouped: dict[tuple[int, str], set[str]] = {}
-        for rel in kb.relations:
-            if rel.kind != "uses" or not (rel.target in kb.techniques or rel.target in kb.software):
-                continue
-            owners = [rel.source] if rel.source in kb.groups else attributed.get(rel.source, [])
-            for owner in owners:
-                if owner in row_of:
-                    for citation in rel.citations or (f"ATT&CK {rel.source}",):
-                        grouped.setdefault((row_of[owner], citation), set()).add(rel.target)
+        for owner, rel, citations in kb.owned_uses():
+            if owner in row_of:
+                for citation in citations:
+                    grouped.setdefault((row_of[owner], citation), set()).add(rel.target)
         profiles = [frozenset(actor.techniques) | frozenset(actor.software) for actor in actors]
         frequency: dict[str, int] = {}
         for profile in profiles:

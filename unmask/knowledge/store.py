@@ -239,40 +239,56 @@ class KnowledgeBase:
 
     # -------------------------------------------------------------- profiles
     @cached_property
-    def actors(self) -> dict[str, Actor]:
-        """Every actor with its technique, software and CVE profile for this view."""
+    def _attributed(self) -> dict[str, list[str]]:
+        """Campaign id -> the ATT&CK groups it is attributed to, in this view."""
         attributed: dict[str, list[str]] = {}
         for rel in self.relations:
             if rel.kind == "attributed-to" and rel.source in self.campaigns:
                 attributed.setdefault(rel.source, []).append(rel.target)
-        support: dict[str, dict[str, set[str]]] = {}
+        return attributed
+
+    def owned_uses(self) -> list[tuple[str, Relation, tuple[str, ...]]]:
+        """(owning ATT&CK group, relation, its reports) for each technique/software ``uses`` link.
+
+        A campaign's links belong to the groups it is attributed to; an uncited
+        link is ATT&CK's own statement and counts as one report of its own.
+        """
+        result: list[tuple[str, Relation, tuple[str, ...]]] = []
         for rel in self.relations:
             if rel.kind != "uses" or not (rel.target in self.techniques or rel.target in self.software):
                 continue
-            owners = [rel.source] if rel.source in self.groups else attributed.get(rel.source, [])
-            if not owners:
-                continue
-            # An uncited link is ATT&CK's own statement: it counts as one report.
-            cites = set(rel.citations) or {f"ATT&CK {rel.source}"}
-            for owner in owners:
-                owned = support.setdefault(owner, {})
-                owned.setdefault(rel.target, set()).update(cites)
-                for cve in rel.cves:
-                    owned.setdefault(cve, set()).update(cites)
+            owners = [rel.source] if rel.source in self.groups else self._attributed.get(rel.source, [])
+            cites = rel.citations or (f"ATT&CK {rel.source}",)
+            result.extend((owner, rel, cites) for owner in owners)
+        return result
+
+    def group_ids(self, actor: Actor) -> list[str]:
+        """The ATT&CK group ids whose links make up an actor's profile (its own and revoked ones)."""
+        if not actor.attack_id:
+            return []
+        return [actor.attack_id, *self._static.revoked_into.get(actor.attack_id, [])]
+
+    @cached_property
+    def actors(self) -> dict[str, Actor]:
+        """Every actor with its technique, software and CVE profile for this view."""
+        support: dict[str, dict[str, set[str]]] = {}
+        for owner, rel, cites in self.owned_uses():
+            owned = support.setdefault(owner, {})
+            owned.setdefault(rel.target, set()).update(cites)
+            for cve in rel.cves:
+                owned.setdefault(cve, set()).update(cites)
         campaigns_of: dict[str, list[str]] = {}
-        for cid, groups in attributed.items():
+        for cid, groups in self._attributed.items():
             for gid in groups:
                 campaigns_of.setdefault(gid, []).append(cid)
         result: dict[str, Actor] = {}
         for base in self._base_actors:
             actor = replace(base)
-            gids = (
-                [base.attack_id, *self._static.revoked_into.get(base.attack_id, [])] if base.attack_id else []
-            )
+            gids = self.group_ids(base)
             links: dict[str, set[str]] = {}
             for gid in gids:
-                for target, cites in support.get(gid, {}).items():
-                    links.setdefault(target, set()).update(cites)
+                for target, reports in support.get(gid, {}).items():
+                    links.setdefault(target, set()).update(reports)
             actor.techniques = {t: len(c) for t, c in sorted(links.items()) if t in self.techniques}
             actor.software = {s: len(c) for s, c in sorted(links.items()) if s in self.software}
             actor.cves = {v: len(c) for v, c in sorted(links.items()) if v.startswith("CVE-")}
