@@ -6,7 +6,7 @@ from tests.synthetic import build_kb
 from unmask.attribute.params import DEFAULT_PARAMS
 from unmask.bench.attribution import report, run_benchmark
 from unmask.bench.metrics import auroc, brier, ece, mrr, top_k
-from unmask.bench.units import MIN_ITEMS, build_units, split_of
+from unmask.bench.units import MIN_ITEMS, build_units, merged_units, split_of
 
 
 def test_ranking_metrics() -> None:
@@ -48,11 +48,29 @@ def test_units_cover_campaigns_and_citations(tmp_path: Path) -> None:
     assert [u.id for u in campaign] == ["C0001"] and campaign[0].truth == ("G0001",)
     citation = [u for u in units if u.protocol == "citation"]
     assert len(citation) == 12
-    assert all(u.split == split_of(u.citation or "") for u in citation)
+    assert all(u.split == split_of(u.citations[0]) for u in citation)
     unit = citation[0]
     view = unit.view(kb)
     # Held out: no relation in the view still rests on the removed report alone.
-    assert all(unit.citation not in r.citations for r in view.relations)
+    assert all(unit.citations[0] not in r.citations for r in view.relations)
+
+
+def test_merged_units_join_one_groups_reports_and_hide_them_all(tmp_path: Path) -> None:
+    kb = _kb(tmp_path)
+    units = build_units(kb)
+    for split in ("dev", "test"):
+        merged = merged_units(units, split)
+        for unit in merged:
+            members = [
+                u for u in units if u.protocol == "citation" and u.split == split and u.truth == unit.truth
+            ]
+            assert 2 <= len(unit.citations) <= min(len(members), 4)
+            assert set(unit.items) == {
+                i for u in members if u.citations[0] in unit.citations for i in u.items
+            }
+            view = unit.view(kb)
+            assert not any(set(r.citations) & set(unit.citations) for r in view.relations)
+    assert merged_units(units, "dev") or merged_units(units, "test")
 
 
 def test_benchmark_runs_end_to_end_and_reports(tmp_path: Path) -> None:

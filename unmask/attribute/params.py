@@ -40,27 +40,32 @@ class Params:
     # does not show costs absence_rate (per unit of profile mass, per signal present).
     absence_rate: float = 0.0025
     # The ranking (combine.py): each candidate actor's logit is a weighted sum of its features,
-    #   rank_evidence    * (likelihood score above) / sqrt(number of items)
-    #   rank_profile     * rarity-weighted cosine of the case to the actor's whole profile
-    #   rank_closest     * the same to the actor's closest single report (reports.py)
-    #   rank_closest_two * the mean of its two closest reports
+    #   rank_evidence          * (likelihood score above, all but software) / items ** 0.75
+    #   rank_evidence_software * (the same, software items only) / items ** 0.75
+    #   rank_profile           * rarity-weighted cosine of the case to the actor's whole profile
+    #   rank_closest           * the same to the actor's closest single report (reports.py)
+    #   rank_closest_two       * the mean of its two closest reports
+    #   rank_profile_techniques, rank_profile_software: the profile cosine of each kind alone
     # plus 2 ln(share of the evidence weight the actor's profile speaks to), a fixed prior,
     # and the unknown / new-cluster hypothesis's logit is
     #   unknown_bias + unknown_log_items * ln(items) + unknown_novel * (share of items no actor has).
     # The weights are a conditional logit fitted on the development split (maximum likelihood,
     # ``unmask bench attribution --tune``), so the posterior is calibrated there by construction.
-    rank_evidence: float = 2.1371
-    rank_profile: float = 1.7982
-    rank_closest: float = 4.5674
-    rank_closest_two: float = 2.7301
-    unknown_bias: float = 1.936
-    unknown_log_items: float = 1.1219
-    unknown_novel: float = 0.6517
+    rank_evidence: float = 3.0
+    rank_profile: float = 2.6763
+    rank_closest: float = 5.0474
+    rank_closest_two: float = 3.3592
+    rank_evidence_software: float = 3.2789
+    rank_profile_techniques: float = 1.9891
+    rank_profile_software: float = 2.1375
+    unknown_bias: float = 2.3933
+    unknown_log_items: float = 0.9795
+    unknown_novel: float = 0.7047
     # The sponsor level pools the actors of each state: logit(state) = sponsor_sharpness *
     # ln sum exp(actor logits) + sponsor_log_groups * ln(number of its candidate actors), the
     # second correcting the pull of states with many groups.
-    sponsor_sharpness: float = 1.3095
-    sponsor_log_groups: float = -0.2609
+    sponsor_sharpness: float = 1.4137
+    sponsor_log_groups: float = -0.3382
     # Share of the unknown hypothesis's mass that goes to the states the evidence resembles
     # (a new cluster that behaves like Iranian groups is more likely Iranian); the rest is "unknown".
     sponsor_spread: float = 0.75

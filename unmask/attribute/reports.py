@@ -10,7 +10,11 @@ techniques and software weighted by rarity (idf across the actors of the view):
 - ``closest``: the case against the actor's closest single report (or campaign
   citation), the nearest-neighbour view;
 - ``closest_two``: the mean of the two closest reports (an actor seen doing
-  this twice is more likely than one seen once).
+  this twice is more likely than one seen once);
+- ``profile_techniques`` and ``profile_software``: the profile cosine of the
+  case's techniques alone and of its software alone (a toolset match and a
+  playbook match are different evidence, and a case may have many of one and
+  few of the other).
 
 Documents are the KB view's ``uses`` relations, grouped by (actor, citation):
 a held-out report is absent from the view, so it cannot be its own neighbour.
@@ -29,7 +33,11 @@ from unmask.model import Actor
 
 __all__ = ["SIMILARITIES", "ReportIndex"]
 
-SIMILARITIES = ("profile", "closest", "closest_two")
+SIMILARITIES = ("profile", "closest", "closest_two", "profile_techniques", "profile_software")
+
+
+def _is_technique(key: str) -> bool:
+    return key.startswith("T")
 
 
 @dataclass
@@ -42,10 +50,19 @@ class ReportIndex:
     unseen_idf: float
     profile_norms: list[float] = field(default_factory=list)
     document_norms: list[float] = field(default_factory=list)
+    # Per actor row: the norms of its profile's techniques and of its software.
+    kind_norms: list[tuple[float, float]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.profile_norms = [self._norm(p) for p in self.profiles]
         self.document_norms = [self._norm(d) for _, d in self.documents]
+        self.kind_norms = [
+            (
+                self._norm(frozenset(k for k in p if _is_technique(k))),
+                self._norm(frozenset(k for k in p if not _is_technique(k))),
+            )
+            for p in self.profiles
+        ]
 
     @classmethod
     def build(cls, kb: KnowledgeBase, actors: list[Actor]) -> ReportIndex:
@@ -73,17 +90,29 @@ class ReportIndex:
         return math.sqrt(sum(self._weight(k) ** 2 for k in items))
 
     def similarities(self, keys: set[str]) -> NDArray[np.float64]:
-        """Actors x (profile, closest, closest_two) for a case's technique and software ids."""
+        """Actors x SIMILARITIES for a case's technique and software ids."""
         result = np.zeros((len(self.profiles), len(SIMILARITIES)))
         query = frozenset(keys)
         query_norm = self._norm(query)
         if not query or query_norm == 0:
             return result
         squared = {k: self._weight(k) ** 2 for k in query}
+        kind_query_norms = (
+            self._norm(frozenset(k for k in query if _is_technique(k))),
+            self._norm(frozenset(k for k in query if not _is_technique(k))),
+        )
         for row, profile in enumerate(self.profiles):
             shared = query & profile
-            if shared and self.profile_norms[row] > 0:
+            if not shared:
+                continue
+            if self.profile_norms[row] > 0:
                 result[row, 0] = sum(squared[k] for k in shared) / (query_norm * self.profile_norms[row])
+            for kind, (case_norm, actor_norm) in enumerate(
+                zip(kind_query_norms, self.kind_norms[row], strict=True)
+            ):
+                if case_norm > 0 and actor_norm > 0:
+                    same = sum(squared[k] for k in shared if _is_technique(k) == (kind == 0))
+                    result[row, 3 + kind] = same / (case_norm * actor_norm)
         nearest: dict[int, list[float]] = {}
         for (row, document), norm in zip(self.documents, self.document_norms, strict=True):
             shared = query & document

@@ -31,7 +31,7 @@ from unmask.attribute.sponsor import (
 )
 from unmask.bench.fit import Problem, fit_conditional_logit
 from unmask.bench.metrics import auroc, brier, ece, mrr, top_k
-from unmask.bench.units import Unit, build_units, fold_of
+from unmask.bench.units import Unit, build_units, fold_of, merged_units
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Actor
 
@@ -328,13 +328,16 @@ def fit_combination(
     """Fit the ranking and sponsor weights on the development units (maximum likelihood).
 
     The ranking: a conditional logit over each unit's candidate actors and the
-    unknown hypothesis, the units attributed both with their group in the KB
+    unknown hypothesis, on the development citation units and the larger units
+    made of several of one group's development reports (``merged_units``),
+    attributed both with their group in the KB
     (answer: the group) and with its fold of groups held out (answer: unknown,
     weighed by ``OPEN_WEIGHT``).  Then the sponsor pools' weights on the units
     with a known sponsor, and the share of the unknown hypothesis spread over
     states (``SPREAD_GRID``) on the sponsor-level log-likelihood.
     """
     dev = _dev_units(kb)
+    dev += merged_units(build_units(kb), "dev")
     closed = evaluate(kb, dev, params, "closed", progress)
     opened = evaluate(kb, dev, params, "open", progress)
     log = [f"dev NLL start: {_nll(closed + opened, params):.4f}"]

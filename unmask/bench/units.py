@@ -8,6 +8,10 @@
   view removes the report everywhere.  Half of the reports (by a hash of the
   report's name, so one report is never in both halves) form the development
   split on which parameters are chosen; the other half is reported.
+- ``merged`` (development only, for fitting): up to four development reports
+  of one group merged into one larger unit, all of them removed from the view —
+  the size of a campaign, which the citation units rarely reach, so that the
+  fitted weights also hold for large cases.
 - open set: the groups are dealt into five folds by a hash of their id; a unit
   is attributed again with its whole fold of groups removed, and should then
   come out as unknown.
@@ -21,10 +25,11 @@ from dataclasses import dataclass
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Case, Observation, ObservationKind, Provenance
 
-__all__ = ["MIN_ITEMS", "Unit", "build_units", "fold_of", "split_of"]
+__all__ = ["MIN_ITEMS", "Unit", "build_units", "fold_of", "merged_units", "split_of"]
 
 MIN_ITEMS = 5
 FOLDS = 5
+MERGED_REPORTS = 4
 
 
 def _bucket(text: str, buckets: int) -> int:
@@ -51,13 +56,13 @@ class Unit:
     items: tuple[str, ...]
     split: str
     campaign: str | None = None
-    citation: str | None = None
+    citations: tuple[str, ...] = ()
 
     def view(self, kb: KnowledgeBase, without_actors: tuple[str, ...] = ()) -> KnowledgeBase:
         """The KB with this unit (and optionally whole actors) removed."""
         return kb.view(
             without_campaigns=[self.campaign] if self.campaign else (),
-            without_citations=[self.citation] if self.citation else (),
+            without_citations=self.citations,
             without_actors=without_actors,
         )
 
@@ -108,10 +113,34 @@ def build_units(kb: KnowledgeBase) -> list[Unit]:
                     (by_group[group],),
                     tuple(sorted(found)),
                     split_of(citation),
-                    citation=citation,
+                    citations=(citation,),
                 )
             )
     return units
+
+
+def merged_units(units: list[Unit], split: str = "dev") -> list[Unit]:
+    """Per group with two or more citation units of the split, up to MERGED_REPORTS of them as one."""
+    by_group: dict[tuple[str, ...], list[Unit]] = {}
+    for unit in units:
+        if unit.protocol == "citation" and unit.split == split:
+            by_group.setdefault(unit.truth, []).append(unit)
+    merged = []
+    for truth, members in sorted(by_group.items()):
+        if len(members) < 2:
+            continue
+        members = sorted(members, key=lambda u: u.id)[:MERGED_REPORTS]
+        merged.append(
+            Unit(
+                "merged",
+                " + ".join(u.id for u in members),
+                truth,
+                tuple(sorted({item for u in members for item in u.items})),
+                split,
+                citations=tuple(c for u in members for c in u.citations),
+            )
+        )
+    return merged
 
 
 def _is_item(kb: KnowledgeBase, target: str) -> bool:
