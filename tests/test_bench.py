@@ -75,7 +75,14 @@ def test_merged_units_join_one_groups_reports_and_hide_them_all(tmp_path: Path) 
 
 def test_benchmark_runs_end_to_end_and_reports(tmp_path: Path) -> None:
     kb = _kb(tmp_path)
-    result = run_benchmark(kb, DEFAULT_PARAMS)
+    result = run_benchmark(kb, DEFAULT_PARAMS, per_unit=True)
+    records = result.pop("units")
+    closed = [r for r in records if r["mode"] == "closed"]
+    assert len(closed) == 13 and {r["protocol"] for r in closed} == {"campaign", "citation"}
+    assert len(records) - len(closed) == sum(1 for r in closed if r["split"] == "test")
+    for record in closed:
+        assert record["top_correct"] == (record["top"] in record["truth"])
+        assert record["items"] >= 1 and 0.0 <= record["p_truth"] <= 1.0
     assert result["campaign"]["group"]["units"] == 1
     assert result["citation_dev"]["group"]["units"] + result["citation_test"]["group"]["units"] == 12
     assert 0.0 <= result["citation_test"]["group"]["top1"] <= 1.0

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from tests.synthetic import three_groups
-from unmask.attribute.combine import RANK_FEATURES, design, posterior, score_items
+from unmask.attribute.combine import EVIDENCE_SIZE_POWER, RANK_FEATURES, design, posterior, score_items
 from unmask.attribute.evidence import resolve_case
 from unmask.attribute.index import ScoringIndex
 from unmask.attribute.params import DEFAULT_PARAMS
@@ -59,6 +59,38 @@ def test_closest_report_is_read_per_citation(tmp_path: Path) -> None:
     assert alpha[2] < alpha[1]  # its second-closest report (a1) shares less
     assert similar[rows["G0003"]].max() == 0.0  # Gamma has none of it
     assert np.all((similar >= 0) & (similar <= 1 + 1e-9))
+
+
+def test_profile_similarity_by_kind(tmp_path: Path) -> None:
+    kb = three_groups(tmp_path / "kb")
+    index = ScoringIndex.build(kb, DEFAULT_PARAMS)
+    assert index.reports is not None
+    rows = index.actor_position()
+    techniques, software = SIMILARITIES.index("profile_techniques"), SIMILARITIES.index("profile_software")
+    # Alpha's whole toolset and nothing else: its software cosine is 1, no technique cosine at all.
+    tools = index.reports.similarities({"S0101", "S0102"})
+    assert tools[rows["G0001"], software] == pytest.approx(1.0)
+    assert tools[:, techniques].max() == 0.0
+    # Gamma's playbook with one of Alpha's tools: each kind points to its own group.
+    mixed = index.reports.similarities({"T1301", "T1302", "S0101"})
+    assert 0 < mixed[rows["G0003"], techniques] < 1  # Gamma also has T1303 (the common ones weigh 0)
+    assert mixed[rows["G0003"], software] == 0.0
+    assert mixed[rows["G0001"], software] > 0.0 and mixed[rows["G0001"], techniques] == 0.0
+
+
+def test_evidence_is_split_into_software_and_the_rest(tmp_path: Path) -> None:
+    kb = three_groups(tmp_path / "kb")
+    index = ScoringIndex.build(kb, DEFAULT_PARAMS)
+    items, _ = resolve_case(_case("T1301", "T1302", "S0301", "S0101"), kb)
+    scores = score_items(index, items)
+    parts = scores.signal_totals(DEFAULT_PARAMS)
+    assert set(parts) == {"technique", "software"}
+    assert np.allclose(parts["technique"] + parts["software"], scores.totals(DEFAULT_PARAMS))
+    features = design(scores, DEFAULT_PARAMS)
+    scale = len(items) ** EVIDENCE_SIZE_POWER
+    other, tools = RANK_FEATURES.index("evidence"), RANK_FEATURES.index("evidence_software")
+    assert np.allclose(features.actors[:, other], parts["technique"][features.rows] / scale)
+    assert np.allclose(features.actors[:, tools], parts["software"][features.rows] / scale)
 
 
 def test_posterior_features_and_probabilities(tmp_path: Path) -> None:

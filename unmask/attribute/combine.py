@@ -51,6 +51,7 @@ from unmask.attribute.reports import SIMILARITIES, ReportIndex
 from unmask.attribute.signals import SIGNALS
 
 __all__ = [
+    "EVIDENCE_SIZE_POWER",
     "RANK_FEATURES",
     "RELIABILITY",
     "UNKNOWN_FEATURES",

@@ -35,7 +35,7 @@ from unmask.bench.units import Unit, build_units, fold_of, merged_units
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Actor
 
-__all__ = ["Outcome", "evaluate", "fit_combination", "report", "run_benchmark", "tune"]
+__all__ = ["Outcome", "evaluate", "fit_combination", "report", "run_benchmark", "tune", "unit_records"]
 
 Progress = Callable[[str, int, int], None]
 
@@ -69,6 +69,7 @@ def _measure(outcome: Outcome, post: Posterior, sponsors: dict[str, float]) -> d
     states = list(sponsors)
     sponsor_rank = states.index(outcome.truth_sponsor) + 1 if outcome.truth_sponsor in states else None
     return {
+        "top": "unknown" if top_is_unknown or not ranking else outcome.actors[ranking[0]].id,
         "rank": rank,
         "p_truth": p_truth,
         "p_unknown": post.unknown,
@@ -76,6 +77,7 @@ def _measure(outcome: Outcome, post: Posterior, sponsors: dict[str, float]) -> d
         "top_correct": (not top_is_unknown and ranking[0] in truth)
         if outcome.mode == "closed"
         else top_is_unknown,
+        "sponsor_top": states[0] if states else UNKNOWN_STATE,
         "sponsor_rank": sponsor_rank,
         "sponsor_p_top": sponsors[states[0]] if states else 0.0,
         "sponsor_correct": bool(states) and states[0] == outcome.truth_sponsor,
@@ -188,10 +190,34 @@ def summarise(closed: list[Outcome], opened: list[Outcome]) -> dict[str, Any]:
     return result
 
 
+def unit_records(outcomes: Iterable[Outcome]) -> list[dict[str, Any]]:
+    """One record per unit and mode: the right answer, what came first, and the measures."""
+    return [
+        {
+            "protocol": o.unit.protocol,
+            "split": o.unit.split,
+            "id": o.unit.id,
+            "mode": o.mode,
+            "truth": list(o.unit.truth),
+            "truth_sponsor": o.truth_sponsor,
+            "items": len(o.unit.items),
+            **o.measures,
+        }
+        for o in outcomes
+    ]
+
+
 def run_benchmark(
-    kb: KnowledgeBase, params: Params = DEFAULT_PARAMS, progress: Progress | None = None, quick: bool = False
+    kb: KnowledgeBase,
+    params: Params = DEFAULT_PARAMS,
+    progress: Progress | None = None,
+    quick: bool = False,
+    per_unit: bool = False,
 ) -> dict[str, Any]:
-    """Run every protocol; return the metrics (with the run's duration and parameters)."""
+    """Run every protocol; return the metrics (with the run's duration and parameters).
+
+    With ``per_unit`` the result also holds ``units``: every unit's record (:func:`unit_records`).
+    """
     start = time.perf_counter()
     units = build_units(kb)
     if quick:
@@ -212,6 +238,8 @@ def run_benchmark(
         "kb_sha256": kb.sha256,
         "attack_version": kb.document.get("attack_version"),
     }
+    if per_unit:
+        result["units"] = unit_records(closed + opened)
     return result
 
 
@@ -414,7 +442,7 @@ def report(result: dict[str, Any], command: str) -> str:
         "# Attribution benchmark",
         "",
         f"Reproduce: `{command}` (ATT&CK Enterprise v{result['meta']['attack_version']}, "
-        f"KB SHA-256 `{result['meta']['kb_sha256'][:16]}…`).",
+        f"KB SHA-256 `{result['meta']['kb_sha256'][:16]}…`). Every unit's outcome: add `--units FILE`.",
         "",
         f"Units: {result['meta']['units']}. Whole run: {result['meta']['seconds']:.0f} s.",
         "",

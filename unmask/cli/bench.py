@@ -38,6 +38,13 @@ def attribution_command(
         ),
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print every metric as JSON.")] = False,
+    units_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--units",
+            help="Also write every unit's outcome (truth, what came first, rank, probabilities) as JSON.",
+        ),
+    ] = None,
 ) -> None:
     """Leave-one-campaign-out, leave-one-citation-out, open set and sponsor level on the installed KB.
 
@@ -59,7 +66,13 @@ def attribution_command(
                 err_console.print(line, markup=False, highlight=False)
             emit_json(params.to_dict())
             return
-        result = run_benchmark(kb, DEFAULT_PARAMS, step, quick=quick)
+        result = run_benchmark(kb, DEFAULT_PARAMS, step, quick=quick, per_unit=units_path is not None)
+    if units_path is not None:
+        records = result.pop("units")
+        atomic_write(units_path, json.dumps(records, indent=1, default=float).encode())
+        err_console.print(
+            f"wrote {len(records)} unit outcomes to {units_path}", markup=False, highlight=False
+        )
     text = report(result, COMMAND + (" --quick" if quick else ""))
     if output is not None:
         atomic_write(output, text.encode())
