@@ -5,7 +5,7 @@ import pytest
 from tests.synthetic import build_kb
 from unmask.attribute.params import DEFAULT_PARAMS
 from unmask.bench.attribution import report, run_benchmark
-from unmask.bench.metrics import auroc, brier, ece, mrr, top_k
+from unmask.bench.metrics import auroc, auroc_interval, brier, calibrated_ece, ece, interval, mrr, top_k
 from unmask.bench.units import MIN_ITEMS, build_units, merged_units, split_of
 
 
@@ -28,6 +28,27 @@ def test_auroc() -> None:
     assert auroc([0.9, 0.8], [0.1, 0.2]) == 1.0
     assert auroc([0.1], [0.9]) == 0.0
     assert auroc([0.5], [0.5]) == 0.5
+
+
+def test_bootstrap_intervals_bracket_the_estimate_and_shrink_with_data() -> None:
+    few = [True, False] * 10
+    many = [True, False] * 500
+    low, high = interval(few)
+    assert low < 0.5 < high
+    low_many, high_many = interval(many)
+    assert low_many < 0.5 < high_many and high_many - low_many < (high - low) / 3
+    pos, neg = [0.9, 0.8, 0.3, 0.7], [0.1, 0.2, 0.4, 0.6]
+    low, high = auroc_interval(pos, neg)
+    assert low <= auroc(pos, neg) <= high
+
+
+def test_calibrated_ece_is_the_noise_floor_of_small_samples() -> None:
+    # Certain and always right: a perfect model's ECE is 0 whatever the sample.
+    assert calibrated_ece([1.0] * 10) == (0.0, 0.0)
+    # At 60 % confidence a perfect model shows a clearly positive ECE on 20 units, less on 2000.
+    small, small_p95 = calibrated_ece([0.6] * 20)
+    large, _ = calibrated_ece([0.6] * 2000)
+    assert 0.05 < small < small_p95 and large < small / 4
 
 
 def _kb(tmp_path: Path):  # type: ignore[no-untyped-def]
@@ -89,6 +110,7 @@ def test_benchmark_runs_end_to_end_and_reports(tmp_path: Path) -> None:
     assert "open_set" in result
     text = report(result, "unmask bench attribution")
     assert "| campaign | group | top1 | >= 0.5 |" in text
+    assert "a perfectly calibrated model:" in text and "95 % interval" in text
     assert "## Parameters" in text
 
 
