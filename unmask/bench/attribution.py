@@ -464,6 +464,13 @@ TARGETS = {
 }
 
 
+REPORTED = ("campaign", "citation_dev", "citation_test")
+
+
+def _group_metrics(result: dict[str, Any]) -> list[tuple[str, dict[str, float]]]:
+    return [(protocol, result[protocol]["group"]) for protocol in REPORTED if protocol in result]
+
+
 def report(result: dict[str, Any], command: str) -> str:
     """The benchmark result as Markdown."""
     lines = [
@@ -531,14 +538,10 @@ def report(result: dict[str, Any], command: str) -> str:
         "miscalibration only above that. Mean top-1 confidence against accuracy (top1 strict):",
         "",
     ]
-    for protocol in ("campaign", "citation_dev", "citation_test"):
-        m = result.get(protocol, {}).get("group")
-        if m:
-            lines.append(
-                f"- {protocol}: confidence {m['mean_confidence']:.3f}, accuracy {m['top1_strict']:.3f}"
-            )
+    for protocol, m in _group_metrics(result):
+        lines.append(f"- {protocol}: confidence {m['mean_confidence']:.3f}, accuracy {m['top1_strict']:.3f}")
     lines += ["", "## Every metric", ""]
-    for protocol in ("campaign", "citation_dev", "citation_test"):
+    for protocol in REPORTED:
         if protocol not in result:
             continue
         lines += [
@@ -576,9 +579,8 @@ def report(result: dict[str, Any], command: str) -> str:
         "| protocol | units | none left | under 30 % left | half or more left | top5 where half or more left |",
         "|---|---:|---:|---:|---:|---:|",
     ]
-    for protocol in ("campaign", "citation_dev", "citation_test"):
-        m = result.get(protocol, {}).get("group")
-        if m and "share_half_left" in m:
+    for protocol, m in _group_metrics(result):
+        if "share_half_left" in m:
             lines.append(
                 f"| {protocol} | {m['units']:.0f} | {m['share_nothing_left']:.3f} | {m['share_under_30pct_left']:.3f} "
                 f"| {m['share_half_left']:.3f} | {m['top5_half_left']:.3f} |"
