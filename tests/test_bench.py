@@ -111,6 +111,9 @@ def test_benchmark_runs_end_to_end_and_reports(tmp_path: Path) -> None:
     text = report(result, "unmask bench attribution")
     assert "| campaign | group | top1 | >= 0.5 |" in text
     assert "a perfectly calibrated model:" in text and "95 % interval" in text
+    # The baseline, measured in the same views: the campaign's techniques are its group's own.
+    assert result["campaign"]["group"]["baseline_top1"] == 1.0
+    assert "The baseline in the same run" in text
     assert "## Parameters" in text
 
 

@@ -22,6 +22,7 @@ from unmask.attribute.combine import RANK_FEATURES, UNKNOWN_FEATURES, Posterior,
 from unmask.attribute.engine import analyse, attribute_case
 from unmask.attribute.index import ScoringIndex
 from unmask.attribute.params import DEFAULT_PARAMS, Params
+from unmask.attribute.reports import SIMILARITIES
 from unmask.attribute.sponsor import (
     UNKNOWN_STATE,
     pool_features,
@@ -125,10 +126,37 @@ def evaluate(
         )
         outcome.measures = _measure(outcome, analysis.posterior, analysis.sponsors)
         outcome.measures["truth_overlap"] = _truth_overlap(view, unit)
+        if mode == "closed":
+            outcome.measures.update(_baseline(index, unit, outcome))
         outcomes.append(outcome)
         if progress:
             progress(f"{mode} {unit.protocol}", number + 1, len(units))
     return outcomes
+
+
+def _baseline(index: ScoringIndex, unit: Unit, outcome: Outcome) -> dict[str, Any]:
+    """The issue's baseline in the same view: rank by the idf-weighted cosine to each actor's profile.
+
+    ``baseline_rank`` over techniques and software, ``baseline_software_rank`` over
+    software alone; ties share their middle rank.  At the sponsor level, the state of
+    the actor ranked first.
+    """
+    if index.reports is None:
+        return {}
+    similar = index.reports.similarities(set(unit.items))
+    result: dict[str, Any] = {}
+    for name, column in (("baseline_rank", SIMILARITIES.index("profile")),
+                         ("baseline_software_rank", SIMILARITIES.index("profile_software"))):  # fmt: skip
+        values = similar[:, column]
+        best = max((float(values[r]) for r in outcome.truth_rows), default=None)
+        if best is None:
+            result[name] = None
+        else:
+            ties = int((values == best).sum())
+            result[name] = int((values > best).sum()) + (ties + 1) // 2
+    leader = int(np.argmax(similar[:, SIMILARITIES.index("profile")]))
+    result["baseline_sponsor_correct"] = sponsor_label(index.actors[leader]) == outcome.truth_sponsor
+    return result
 
 
 def _truth_overlap(view: KnowledgeBase, unit: Unit) -> float:
@@ -165,6 +193,12 @@ def _level_metrics(outcomes: list[Outcome], level: str) -> dict[str, float]:
         low, high = interval([r is not None and r <= k for r in ranks])
         result[f"top{k}_low"], result[f"top{k}_high"] = low, high
     result["ece_calibrated"], result["ece_calibrated_p95"] = calibrated_ece(conf)
+    if level == "sponsor" and chosen and "baseline_sponsor_correct" in chosen[0].measures:
+        result["baseline_top1"] = statistics.fmean(o.measures["baseline_sponsor_correct"] for o in chosen)
+    if level == "group" and chosen and "baseline_rank" in chosen[0].measures:
+        for key, name in (("baseline_rank", "baseline"), ("baseline_software_rank", "baseline_software")):
+            for k in (1, 5):
+                result[f"{name}_top{k}"] = top_k([o.measures[key] for o in chosen], k)
     if level == "group" and chosen:
         overlap = [o.measures.get("truth_overlap", float("nan")) for o in chosen]
         result["share_nothing_left"] = sum(1 for v in overlap if v == 0) / len(chosen)
@@ -572,6 +606,26 @@ def report(result: dict[str, Any], command: str) -> str:
                 "",
             ]
     lines += [
+        "### The baseline in the same run",
+        "",
+        "The issue's baseline measured on the same units and KB views: rank the actors by the",
+        "idf-weighted cosine of the case's techniques and software (or software alone) to each actor's",
+        "profile; at the sponsor level, the state of the actor ranked first.",
+        "",
+        "| protocol | baseline top1 | top5 | software only top1 | top5 | sponsor top1 | unmask top1 | top5 | sponsor top1 |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for protocol, m in _group_metrics(result):
+        if "baseline_top1" in m:
+            sponsor = result[protocol]["sponsor"]
+            lines.append(
+                f"| {protocol} | {m['baseline_top1']:.3f} | {m['baseline_top5']:.3f} "
+                f"| {m['baseline_software_top1']:.3f} | {m['baseline_software_top5']:.3f} "
+                f"| {sponsor.get('baseline_top1', float('nan')):.3f} | {m['top1']:.3f} | {m['top5']:.3f} "
+                f"| {sponsor['top1']:.3f} |"
+            )
+    lines += [
+        "",
         "### What the held-out KB leaves of the right group",
         "",
         "Model-free: the share of each unit's items still in its group's profile once the unit (its",
