@@ -113,6 +113,7 @@ def test_benchmark_runs_end_to_end_and_reports(tmp_path: Path) -> None:
     assert "a perfectly calibrated model:" in text and "95 % interval" in text
     # The baseline, measured in the same views: the campaign's techniques are its group's own.
     assert result["campaign"]["group"]["baseline_top1"] == 1.0
+    assert result["campaign"]["group"]["baseline_software_count_top1"] == 1.0  # S0101 is G0001's alone
     assert "The baseline in the same run" in text
     assert "## Parameters" in text
 

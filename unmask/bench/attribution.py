@@ -154,6 +154,12 @@ def _baseline(index: ScoringIndex, unit: Unit, outcome: Outcome) -> dict[str, An
         else:
             ties = int((values == best).sum())
             result[name] = int((values > best).sum()) + (ties + 1) // 2
+    # The count of shared software with ties resolved in the right group's favour: how the issue's
+    # quoted software-only campaign baseline (0.46) is reproduced in these views.
+    software = {item for item in unit.items if not item.startswith("T")}
+    counts = np.array([len(software & profile) for profile in index.reports.profiles], dtype=float)
+    best = max((float(counts[r]) for r in outcome.truth_rows), default=0.0)
+    result["baseline_software_count_rank"] = int((counts > best).sum()) + 1 if best > 0 else None
     leader = int(np.argmax(similar[:, SIMILARITIES.index("profile")]))
     result["baseline_sponsor_correct"] = sponsor_label(index.actors[leader]) == outcome.truth_sponsor
     return result
@@ -196,7 +202,11 @@ def _level_metrics(outcomes: list[Outcome], level: str) -> dict[str, float]:
     if level == "sponsor" and chosen and "baseline_sponsor_correct" in chosen[0].measures:
         result["baseline_top1"] = statistics.fmean(o.measures["baseline_sponsor_correct"] for o in chosen)
     if level == "group" and chosen and "baseline_rank" in chosen[0].measures:
-        for key, name in (("baseline_rank", "baseline"), ("baseline_software_rank", "baseline_software")):
+        for key, name in (
+            ("baseline_rank", "baseline"),
+            ("baseline_software_rank", "baseline_software"),
+            ("baseline_software_count_rank", "baseline_software_count"),
+        ):
             for k in (1, 5):
                 result[f"{name}_top{k}"] = top_k([o.measures[key] for o in chosen], k)
     if level == "group" and chosen:
@@ -610,10 +620,14 @@ def report(result: dict[str, Any], command: str) -> str:
         "",
         "The issue's baseline measured on the same units and KB views: rank the actors by the",
         "idf-weighted cosine of the case's techniques and software (or software alone) to each actor's",
-        "profile; at the sponsor level, the state of the actor ranked first.",
+        "profile; at the sponsor level, the state of the actor ranked first. Ties share their middle",
+        "rank. The last baseline column counts shared software items and breaks ties in the right",
+        "group's favour (an optimistic measure; it is how the issue's quoted software-only figure",
+        "for campaigns is reproduced in these views).",
         "",
-        "| protocol | baseline top1 | top5 | software only top1 | top5 | sponsor top1 | unmask top1 | top5 | sponsor top1 |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| protocol | baseline top1 | top5 | software only top1 | top5 | sponsor top1 "
+        "| software count, ties favour the truth, top1 | unmask top1 | top5 | sponsor top1 |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for protocol, m in _group_metrics(result):
         if "baseline_top1" in m:
@@ -621,7 +635,8 @@ def report(result: dict[str, Any], command: str) -> str:
             lines.append(
                 f"| {protocol} | {m['baseline_top1']:.3f} | {m['baseline_top5']:.3f} "
                 f"| {m['baseline_software_top1']:.3f} | {m['baseline_software_top5']:.3f} "
-                f"| {sponsor.get('baseline_top1', float('nan')):.3f} | {m['top1']:.3f} | {m['top5']:.3f} "
+                f"| {sponsor.get('baseline_top1', float('nan')):.3f} | {m['baseline_software_count_top1']:.3f} "
+                f"| {m['top1']:.3f} | {m['top5']:.3f} "
                 f"| {sponsor['top1']:.3f} |"
             )
     lines += [
