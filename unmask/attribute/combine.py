@@ -167,10 +167,7 @@ class Scores:
 
     def totals(self, params: Params) -> NDArray[np.float64]:
         """Each actor's score: the sum of its per-signal scores."""
-        total = np.zeros(self.contributions.shape[1])
-        for part in self.signal_totals(params).values():
-            total += part
-        return total
+        return sum(self.signal_totals(params).values(), np.zeros(self.contributions.shape[1]))
 
 
 @dataclass
@@ -245,9 +242,7 @@ class Design:
 def design(scores: Scores, params: Params) -> Design:
     """The case's feature vectors for the ranking (see the module docstring)."""
     parts = scores.signal_totals(params)
-    totals = np.zeros(len(scores.candidates))
-    for part in parts.values():
-        totals += part
+    totals: NDArray[np.float64] = sum(parts.values(), np.zeros(len(scores.candidates)))
     software = parts.get("software", np.zeros_like(totals))
     rows = np.flatnonzero(scores.candidates)
     n = max(1, len(scores.items))

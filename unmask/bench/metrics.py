@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
+
+# Per-unit values: a list or an array.
+Values = Sequence[float] | Sequence[bool] | NDArray[Any]
 
 __all__ = ["auroc", "auroc_interval", "brier", "calibrated_ece", "ece", "interval", "mrr", "top_k"]
 
@@ -27,7 +32,7 @@ def mrr(ranks: Sequence[int | None]) -> float:
     return sum(1.0 / r for r in ranks if r is not None) / len(ranks)
 
 
-def ece(confidences: Sequence[float], correct: Sequence[bool], bins: int = 10) -> float:
+def ece(confidences: Values, correct: Values, bins: int = 10) -> float:
     """Expected calibration error of the top-1 probability, equal-width bins."""
     if len(confidences) == 0:
         return float("nan")
@@ -42,7 +47,7 @@ def ece(confidences: Sequence[float], correct: Sequence[bool], bins: int = 10) -
     return float(total)
 
 
-def brier(confidences: Sequence[float], correct: Sequence[bool]) -> float:
+def brier(confidences: Values, correct: Values) -> float:
     """Brier score of the top-1 probability against whether the top-1 answer was right."""
     if len(confidences) == 0:
         return float("nan")
@@ -51,7 +56,7 @@ def brier(confidences: Sequence[float], correct: Sequence[bool]) -> float:
     return float(np.mean((conf - hit) ** 2))
 
 
-def auroc(positives: Sequence[float], negatives: Sequence[float]) -> float:
+def auroc(positives: Values, negatives: Values) -> float:
     """Area under the ROC curve: chance a positive scores above a negative (ties count half)."""
     if len(positives) == 0 or len(negatives) == 0:
         return float("nan")
@@ -62,7 +67,7 @@ def auroc(positives: Sequence[float], negatives: Sequence[float]) -> float:
     return float((greater + 0.5 * ties) / (len(pos) * len(neg)))
 
 
-def interval(values: Sequence[float], draws: int = DRAWS, seed: int = 0) -> tuple[float, float]:
+def interval(values: Values, draws: int = DRAWS, seed: int = 0) -> tuple[float, float]:
     """95 % percentile-bootstrap interval of the mean of per-unit values (hits: 0 or 1)."""
     data = np.asarray(values, dtype=float)
     if len(data) == 0:
@@ -73,7 +78,7 @@ def interval(values: Sequence[float], draws: int = DRAWS, seed: int = 0) -> tupl
 
 
 def auroc_interval(
-    positives: Sequence[float], negatives: Sequence[float], draws: int = DRAWS, seed: int = 0
+    positives: Values, negatives: Values, draws: int = DRAWS, seed: int = 0
 ) -> tuple[float, float]:
     """95 % bootstrap interval of the AUROC of paired scores (unit i gives positives[i] and negatives[i])."""
     pos = np.asarray(positives, dtype=float)
@@ -84,11 +89,11 @@ def auroc_interval(
     values = []
     for _ in range(draws):
         pick = rng.integers(0, len(pos), size=len(pos))
-        values.append(auroc(list(pos[pick]), list(neg[pick])))
+        values.append(auroc(pos[pick], neg[pick]))
     return float(np.percentile(values, 2.5)), float(np.percentile(values, 97.5))
 
 
-def calibrated_ece(confidences: Sequence[float], draws: int = DRAWS, seed: int = 0) -> tuple[float, float]:
+def calibrated_ece(confidences: Values, draws: int = DRAWS, seed: int = 0) -> tuple[float, float]:
     """The ECE a perfectly calibrated model with these confidences would show: mean and 95th percentile.
 
     Each draw makes every answer right with exactly its stated probability.  On a few
@@ -99,5 +104,5 @@ def calibrated_ece(confidences: Sequence[float], draws: int = DRAWS, seed: int =
     if len(conf) == 0:
         return float("nan"), float("nan")
     rng = np.random.default_rng(seed)
-    values = [ece(list(conf), list(rng.random(len(conf)) < conf)) for _ in range(draws)]
+    values = [ece(conf, rng.random(len(conf)) < conf) for _ in range(draws)]
     return float(np.mean(values)), float(np.percentile(values, 95))
