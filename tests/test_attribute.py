@@ -64,6 +64,7 @@ def test_thin_evidence_keeps_unknown_dominant_and_warns(kb: KnowledgeBase) -> No
     a = attribute_case(_case("T1301"), kb)
     # One technique never singles anyone out: no hypothesis is even "roughly even", all low confidence.
     assert a.groups[0].probability < 0.45
+    assert a.groups[0].id == "unknown"
     assert all(h.confidence is ConfidenceLevel.LOW for h in a.groups)
     assert a.summary.startswith("The evidence does not single out an actor")
     assert any(w.startswith("thin evidence") for w in a.warnings)

@@ -6,7 +6,7 @@ from tests.synthetic import build_kb
 from unmask.attribute.params import DEFAULT_PARAMS
 from unmask.bench.attribution import report, run_benchmark
 from unmask.bench.metrics import auroc, auroc_interval, brier, calibrated_ece, ece, interval, mrr, top_k
-from unmask.bench.units import MIN_ITEMS, build_units, merged_units, split_of
+from unmask.bench.units import MIN_ITEMS, THIN_ITEMS, build_units, merged_units, split_of, thin_units
 
 
 def test_ranking_metrics() -> None:
@@ -94,13 +94,34 @@ def test_merged_units_join_one_groups_reports_and_hide_them_all(tmp_path: Path) 
     assert merged_units(units, "dev") or merged_units(units, "test")
 
 
+def test_thin_units_are_a_few_of_one_units_items_with_its_report_hidden(tmp_path: Path) -> None:
+    kb = _kb(tmp_path)
+    units = build_units(kb)
+    parents = {u.id: u for u in units if u.protocol == "citation"}
+    for split in ("dev", "test"):
+        thin = thin_units(units, split)
+        assert len(thin) == sum(1 for u in parents.values() if u.split == split)
+        for unit in thin:
+            parent = parents[unit.id]
+            assert unit.protocol == "thin" and unit.split == split and unit.truth == parent.truth
+            assert 1 <= len(unit.items) <= THIN_ITEMS and set(unit.items) < set(parent.items)
+            assert unit.citations == parent.citations
+    assert thin_units(units, "dev") == thin_units(list(reversed(units)), "dev")[::-1]
+
+
 def test_benchmark_runs_end_to_end_and_reports(tmp_path: Path) -> None:
     kb = _kb(tmp_path)
     result = run_benchmark(kb, DEFAULT_PARAMS, per_unit=True)
     records = result.pop("units")
-    closed = [r for r in records if r["mode"] == "closed"]
+    thin = [r for r in records if r["protocol"] == "thin"]
+    closed = [r for r in records if r["mode"] == "closed" and r["protocol"] != "thin"]
     assert len(closed) == 13 and {r["protocol"] for r in closed} == {"campaign", "citation"}
-    assert len(records) - len(closed) == sum(1 for r in closed if r["split"] == "test")
+    opened = len(records) - len(closed) - len(thin)
+    assert opened == sum(1 for r in closed if r["split"] == "test")
+    # One to four items of every reported citation unit, attributed with the group known and held out.
+    assert len(thin) == 2 * sum(1 for r in closed if r["protocol"] == "citation" and r["split"] == "test")
+    assert all(1 <= r["items"] <= 4 for r in thin)
+    assert 0.0 <= result["thin_test"]["group"]["unknown_first"] <= 1.0
     for record in closed:
         assert record["top_correct"] == (record["top"] in record["truth"])
         assert record["items"] >= 1 and 0.0 <= record["p_truth"] <= 1.0
@@ -114,7 +135,7 @@ def test_benchmark_runs_end_to_end_and_reports(tmp_path: Path) -> None:
     # The baseline, measured in the same views: the campaign's techniques are its group's own.
     assert result["campaign"]["group"]["baseline_top1"] == 1.0
     assert result["campaign"]["group"]["baseline_software_count_top1"] == 1.0  # S0101 is G0001's alone
-    assert "The baseline in the same run" in text
+    assert "The baseline in the same run" in text and "A first lead" in text
     assert "## Parameters" in text
 
 

@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 
 from tests.synthetic import three_groups
-from unmask.attribute.combine import EVIDENCE_SIZE_POWER, RANK_FEATURES, design, posterior, score_items
+from unmask.attribute.combine import (
+    EVIDENCE_SIZE_POWER,
+    RANK_FEATURES,
+    THIN_HALF_ITEMS,
+    design,
+    posterior,
+    score_items,
+)
 from unmask.attribute.evidence import resolve_case
 from unmask.attribute.index import ScoringIndex
 from unmask.attribute.params import DEFAULT_PARAMS
@@ -87,7 +94,9 @@ def test_evidence_is_split_into_software_and_the_rest(tmp_path: Path) -> None:
     assert set(parts) == {"technique", "software"}
     assert np.allclose(parts["technique"] + parts["software"], scores.totals(DEFAULT_PARAMS))
     features = design(scores, DEFAULT_PARAMS)
-    scale = len(items) ** EVIDENCE_SIZE_POWER
+    # Divided by n^0.75, and like every feature tempered by n / (n + THIN_HALF_ITEMS) in a case of n items.
+    n = len(items)
+    scale = n**EVIDENCE_SIZE_POWER * (n + THIN_HALF_ITEMS) / n
     other, tools = RANK_FEATURES.index("evidence"), RANK_FEATURES.index("evidence_software")
     assert np.allclose(features.actors[:, other], parts["technique"][features.rows] / scale)
     assert np.allclose(features.actors[:, tools], parts["software"][features.rows] / scale)
@@ -126,3 +135,15 @@ def test_sponsor_pools_correct_for_states_with_many_groups(tmp_path: Path) -> No
     assert pool_features([0.0, 0.0]) == pytest.approx((np.log(2), np.log(2)))
     kept = sponsor_posterior(index.actors, scores, post, DEFAULT_PARAMS.with_values(sponsor_spread=0.0))
     assert kept["unknown"] >= post.unknown - 1e-9
+
+
+def test_a_lone_item_is_tempered_in_the_ranking(tmp_path: Path) -> None:
+    kb = three_groups(tmp_path / "kb")
+    index = ScoringIndex.build(kb, DEFAULT_PARAMS)
+    items, _ = resolve_case(_case("S0101"), kb)
+    scores = score_items(index, items)
+    features = design(scores, DEFAULT_PARAMS)
+    tools = RANK_FEATURES.index("evidence_software")
+    software = scores.signal_totals(DEFAULT_PARAMS)["software"][features.rows]
+    assert np.allclose(features.actors[:, tools], software / (1 + THIN_HALF_ITEMS))
+    assert features.actors[:, tools].max() > 0  # Alpha's own tool still points to Alpha

@@ -18,7 +18,8 @@ The posterior is a conditional logit over the candidate actors and the unknown
 hypothesis (see :func:`design` for the features and :class:`Params` for the
 weights, which are fitted by maximum likelihood on the development split):
 
-    logit(a)       = w . [score_other(a) / n^0.75, score_software(a) / n^0.75, similarities(a)]
+    logit(a)       = n / (n + 1.5) * w . [score_other(a) / n^0.75, score_software(a) / n^0.75,
+                                         similarities(a)]
                      + 2 ln coverage(a)
     logit(unknown) = v . [1, ln n, share of items no known actor has]
 
@@ -31,7 +32,9 @@ little) and coverage(a) is the share of the evidence weight a's profile speaks
 to (an actor known only by its victims cannot be told apart on behaviour).
 Dividing the scores by n^0.75 keeps the features on one scale from a five-item
 report to a sixty-item campaign: items of one incident are not independent, so
-evidence grows slower than their count.  The unknown
+evidence grows slower than their count.  The factor n / (n + 1.5) tempers
+the whole of a one- or two-item case: a lone technique or tool is shared by
+many actors, known and unknown, and should leave the answer open.  The unknown
 hypothesis is an actor the KB does not know: it wins when no known actor's
 score and similarity beat what an incident of that size usually reaches.
 """
@@ -54,6 +57,7 @@ __all__ = [
     "EVIDENCE_SIZE_POWER",
     "RANK_FEATURES",
     "RELIABILITY",
+    "THIN_HALF_ITEMS",
     "UNKNOWN_FEATURES",
     "Design",
     "Posterior",
@@ -79,6 +83,11 @@ EVIDENCE_SIZE_POWER = 0.75
 COVERAGE_POWER = 2.0
 # The similarities count for n / (n + SIMILARITY_HALF_ITEMS) of themselves in a case of n items.
 SIMILARITY_HALF_ITEMS = 5.0
+# The actors' logits count for n / (n + THIN_HALF_ITEMS) of themselves in a case of n items.  Chosen
+# on the development units, thin ones included (bench/units.py: thin_units), by the one-standard-error
+# rule: the strongest tempering whose held-out log-likelihood is within one standard error of the best
+# (docs/benchmarks/attribution-tuning.md, round 6).
+THIN_HALF_ITEMS = 1.5
 # The unknown hypothesis's features; their weights are Params.unknown_<name>.
 UNKNOWN_FEATURES = ("bias", "log_items", "novel")
 
@@ -256,6 +265,7 @@ def design(scores: Scores, params: Params) -> Design:
     similar = similar * (n / (n + SIMILARITY_HALF_ITEMS))
     scale = n**EVIDENCE_SIZE_POWER
     actors = np.column_stack([(totals - software) / scale, software / scale, similar])[rows]
+    actors *= n / (n + THIN_HALF_ITEMS)
     unknown = np.array([1.0, math.log(n), float(scores.novel.sum()) / n])
     return Design(rows, actors, COVERAGE_POWER * coverage[rows], unknown, totals)
 

@@ -46,26 +46,27 @@ class Params:
     #   rank_closest           * the same to the actor's closest single report (reports.py)
     #   rank_closest_two       * the mean of its two closest reports
     #   rank_profile_techniques, rank_profile_software: the profile cosine of each kind alone
+    # all times n / (n + 1.5) for a case of n items (a lone item leaves the answer open),
     # plus 2 ln(share of the evidence weight the actor's profile speaks to), a fixed prior,
     # and the unknown / new-cluster hypothesis's logit is
     #   unknown_bias + unknown_log_items * ln(items) + unknown_novel * (share of items no actor has).
     # The weights are a conditional logit fitted on the development split (maximum likelihood,
     # ``unmask bench attribution --tune``), so the posterior is calibrated there by construction.
-    rank_evidence: float = 3.0
-    rank_profile: float = 2.6763
-    rank_closest: float = 5.0474
-    rank_closest_two: float = 3.3592
-    rank_evidence_software: float = 3.2789
-    rank_profile_techniques: float = 1.9891
-    rank_profile_software: float = 2.1375
-    unknown_bias: float = 2.3933
-    unknown_log_items: float = 0.9795
-    unknown_novel: float = 0.7047
+    rank_evidence: float = 3.5506
+    rank_profile: float = 2.7926
+    rank_closest: float = 5.903
+    rank_closest_two: float = 4.1966
+    rank_evidence_software: float = 3.5269
+    rank_profile_techniques: float = 1.8371
+    rank_profile_software: float = 2.1149
+    unknown_bias: float = 2.4841
+    unknown_log_items: float = 0.972
+    unknown_novel: float = 0.8765
     # The sponsor level pools the actors of each state: logit(state) = sponsor_sharpness *
     # ln sum exp(actor logits) + sponsor_log_groups * ln(number of its candidate actors), the
     # second correcting the pull of states with many groups.
-    sponsor_sharpness: float = 1.4137
-    sponsor_log_groups: float = -0.3382
+    sponsor_sharpness: float = 1.3324
+    sponsor_log_groups: float = -0.3292
     # Share of the unknown hypothesis's mass that goes to the states the evidence resembles
     # (a new cluster that behaves like Iranian groups is more likely Iranian); the rest is "unknown".
     sponsor_spread: float = 0.75

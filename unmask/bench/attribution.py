@@ -32,7 +32,7 @@ from unmask.attribute.sponsor import (
 )
 from unmask.bench.fit import Problem, fit_conditional_logit
 from unmask.bench.metrics import auroc, auroc_interval, brier, calibrated_ece, ece, interval, mrr, top_k
-from unmask.bench.units import Unit, build_units, fold_of, merged_units
+from unmask.bench.units import Unit, build_units, fold_of, merged_units, thin_units
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Actor
 
@@ -60,6 +60,10 @@ class Outcome:
         return post, sponsor_posterior(self.actors, self.scores, post, params)
 
 
+# What a unit's record names as its top answer when the unknown hypothesis leads.
+UNKNOWN_ID = "unknown"
+
+
 def _measure(outcome: Outcome, post: Posterior, sponsors: dict[str, float]) -> dict[str, Any]:
     ranking = post.ranking()
     truth = set(outcome.truth_rows)
@@ -70,7 +74,7 @@ def _measure(outcome: Outcome, post: Posterior, sponsors: dict[str, float]) -> d
     states = list(sponsors)
     sponsor_rank = states.index(outcome.truth_sponsor) + 1 if outcome.truth_sponsor in states else None
     return {
-        "top": "unknown" if top_is_unknown or not ranking else outcome.actors[ranking[0]].id,
+        "top": UNKNOWN_ID if top_is_unknown or not ranking else outcome.actors[ranking[0]].id,
         "rank": rank,
         "p_truth": p_truth,
         "p_unknown": post.unknown,
@@ -225,6 +229,7 @@ def summarise(closed: list[Outcome], opened: list[Outcome]) -> dict[str, Any]:
         "campaign": [o for o in closed if o.unit.protocol == "campaign"],
         "citation_dev": [o for o in closed if o.unit.protocol == "citation" and o.unit.split == "dev"],
         "citation_test": [o for o in closed if o.unit.protocol == "citation" and o.unit.split == "test"],
+        "thin_test": [o for o in closed if o.unit.protocol == "thin" and o.unit.split == "test"],
     }
     result: dict[str, Any] = {}
     for name, chosen in by.items():
@@ -233,13 +238,19 @@ def summarise(closed: list[Outcome], opened: list[Outcome]) -> dict[str, Any]:
                 "group": _level_metrics(chosen, "group"),
                 "sponsor": _level_metrics(chosen, "sponsor"),
             }
+    if by["thin_test"]:
+        result["thin_test"]["group"].update(_thin_metrics(by["thin_test"], opened))
     if opened:
-        closed_p = {(o.unit.id): o.measures["p_unknown"] for o in closed}
+        closed_p = {(o.unit.protocol, o.unit.id): o.measures["p_unknown"] for o in closed}
         for split in ("dev", "test"):
-            pos = [o for o in opened if o.unit.split == split]
+            pos = [o for o in opened if o.unit.split == split and o.unit.protocol != "thin"]
             if not pos:
                 continue
-            pairs = [(o.measures["p_unknown"], closed_p[o.unit.id]) for o in pos if o.unit.id in closed_p]
+            pairs = [
+                (o.measures["p_unknown"], closed_p[key])
+                for o in pos
+                if (key := (o.unit.protocol, o.unit.id)) in closed_p
+            ]
             negatives = [known for _, known in pairs]
             low, high = auroc_interval([held for held, _ in pairs], negatives)
             result["open_set" if split == "test" else "open_set_dev"] = {
@@ -259,6 +270,26 @@ def summarise(closed: list[Outcome], opened: list[Outcome]) -> dict[str, Any]:
             "median_ms": 1000 * statistics.median(seconds),
             "p95_ms": 1000 * float(np.percentile(seconds, 95)),
         }
+    return result
+
+
+def _thin_metrics(closed: list[Outcome], opened: list[Outcome]) -> dict[str, float]:
+    """How a case of one to four items comes out: how often the unknown hypothesis leads, and its AUROC."""
+    result = {
+        "unknown_first": statistics.fmean(o.measures["top"] == UNKNOWN_ID for o in closed),
+        "mean_p_unknown_known": statistics.fmean(o.measures["p_unknown"] for o in closed),
+        "max_p_top": max(o.measures["p_top"] for o in closed),
+    }
+    for size in (1, 2):
+        chosen = [o for o in closed if len(o.unit.items) == size]
+        if chosen:
+            result[f"unknown_first_{size}_items"] = statistics.fmean(
+                o.measures["top"] == UNKNOWN_ID for o in chosen
+            )
+    held = [o.measures["p_unknown"] for o in opened if o.unit.protocol == "thin"]
+    if held:
+        result["auroc"] = auroc(held, [o.measures["p_unknown"] for o in closed])
+        result["mean_p_unknown_held_out"] = statistics.fmean(held)
     return result
 
 
@@ -297,6 +328,9 @@ def run_benchmark(
     closed = evaluate(kb, units, params, "closed", progress, time_engine=True)
     reported = [u for u in units if u.split == "test"]
     opened = evaluate(kb, reported, params, "open", progress)
+    thin = thin_units(units, "test")
+    closed += evaluate(kb, thin, params, "closed", progress)
+    opened += evaluate(kb, thin, params, "open", progress)
     result = summarise(closed, opened)
     result["meta"] = {
         "seconds": time.perf_counter() - start,
@@ -304,6 +338,7 @@ def run_benchmark(
             "campaign": sum(1 for u in units if u.protocol == "campaign"),
             "citation_dev": sum(1 for u in units if u.protocol == "citation" and u.split == "dev"),
             "citation_test": sum(1 for u in units if u.protocol == "citation" and u.split == "test"),
+            "thin_test": len(thin),
         },
         "quick": quick,
         "parameters": params.to_dict(),
@@ -429,7 +464,8 @@ def fit_combination(
 
     The ranking: a conditional logit over each unit's candidate actors and the
     unknown hypothesis, on the development citation units and the larger units
-    made of several of one group's development reports (``merged_units``),
+    made of several of one group's development reports (``merged_units``) and
+    the one- to four-item units cut from the development units (``thin_units``),
     attributed both with their group in the KB
     (answer: the group) and with its fold of groups held out (answer: unknown,
     weighed by ``OPEN_WEIGHT``).  Then the sponsor pools' weights on the units
@@ -437,7 +473,8 @@ def fit_combination(
     states (``SPREAD_GRID``) on the sponsor-level log-likelihood.
     """
     dev = _dev_units(kb)
-    dev += merged_units(build_units(kb), "dev")
+    every = build_units(kb)
+    dev += merged_units(every, "dev") + thin_units(every, "dev")
     closed = evaluate(kb, dev, params, "closed", progress)
     opened = evaluate(kb, dev, params, "open", progress)
     log = [f"dev NLL start: {_nll(closed + opened, params):.4f}"]
@@ -533,7 +570,8 @@ def report(result: dict[str, Any], command: str) -> str:
         "  software items; the report removed everywhere. Reports are split in two halves by a hash of their",
         "  name; parameters were chosen on `citation_dev` only (`unmask bench attribution --tune`): its",
         "  units, and for the ranking weights also units merging up to four of one group's `citation_dev`",
-        "  reports (all held out), so that the fit sees cases of a campaign's size.",
+        "  reports (all held out), so that the fit sees cases of a campaign's size, and one to four items",
+        "  of each `citation_dev` unit, so that it sees how little a first lead says.",
         "- `open_set` (C): the reported units again, with their group's fold (one fifth of the groups, by a",
         "  hash of the id) removed from the KB; AUROC of P(unknown) against the same units with the group known.",
         "- sponsor level (D): the KB's sponsor state of the right group (`none` for criminal groups); units",
@@ -615,6 +653,27 @@ def report(result: dict[str, Any], command: str) -> str:
                 f"held out vs {m['mean_p_unknown_known']:.3f} known ({m['units']:.0f} units).",
                 "",
             ]
+    if "thin_test" in result:
+        m = result["thin_test"]["group"]
+        sponsor = result["thin_test"]["sponsor"]
+        lines += [
+            "### A first lead: one to four items (`thin_test`)",
+            "",
+            "One to four items (by a hash) of each reported citation unit, the report held out: what an",
+            "analyst has after the first hits of a hunt. Not a target of the issue; it shows that little",
+            "evidence leaves the answer open rather than falsely certain.",
+            "",
+            "| units | top1 | top5 | top1 strict | mean confidence | ECE | unknown first (1 item / 2 items / all) "
+            "| mean P(unknown) known / held out | AUROC | sponsor top1 |",
+            "|---:|---:|---:|---:|---:|---:|---|---|---:|---:|",
+            f"| {m['units']:.0f} | {m['top1']:.3f} | {m['top5']:.3f} | {m['top1_strict']:.3f} "
+            f"| {m['mean_confidence']:.3f} | {m['ece']:.3f} "
+            f"| {m.get('unknown_first_1_items', float('nan')):.2f} / {m.get('unknown_first_2_items', float('nan')):.2f}"
+            f" / {m['unknown_first']:.2f} "
+            f"| {m['mean_p_unknown_known']:.3f} / {m.get('mean_p_unknown_held_out', float('nan')):.3f} "
+            f"| {m.get('auroc', float('nan')):.3f} | {sponsor['top1']:.3f} |",
+            "",
+        ]
     lines += [
         "### The baseline in the same run",
         "",

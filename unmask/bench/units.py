@@ -12,6 +12,10 @@
   of one group merged into one larger unit, all of them removed from the view —
   the size of a campaign, which the citation units rarely reach, so that the
   fitted weights also hold for large cases.
+- ``thin`` (development only, for fitting): a few items (one to four) of each
+  development citation unit, its report removed from the view — the size of a
+  first lead from a hunt, so that the fitted weights also say how little one
+  or two items can tell (the benchmark's units all have five items or more).
 - open set: the groups are dealt into five folds by a hash of their id; a unit
   is attributed again with its whole fold of groups removed, and should then
   come out as unknown.
@@ -25,11 +29,12 @@ from dataclasses import dataclass
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Case, Observation, ObservationKind, Provenance
 
-__all__ = ["MIN_ITEMS", "Unit", "build_units", "fold_of", "merged_units", "split_of"]
+__all__ = ["MIN_ITEMS", "Unit", "build_units", "fold_of", "merged_units", "split_of", "thin_units"]
 
 MIN_ITEMS = 5
 FOLDS = 5
 MERGED_REPORTS = 4
+THIN_ITEMS = 4
 
 
 def _bucket(text: str, buckets: int) -> int:
@@ -141,6 +146,18 @@ def merged_units(units: list[Unit], split: str = "dev") -> list[Unit]:
             )
         )
     return merged
+
+
+def thin_units(units: list[Unit], split: str = "dev") -> list[Unit]:
+    """Per citation unit of the split, one to THIN_ITEMS of its items (chosen by a hash) as a unit."""
+    thin = []
+    for unit in units:
+        if unit.protocol != "citation" or unit.split != split:
+            continue
+        size = 1 + _bucket(unit.id, THIN_ITEMS)
+        items = sorted(unit.items, key=lambda item: _bucket(f"{unit.id} {item}", 2**32))[:size]
+        thin.append(Unit("thin", unit.id, unit.truth, tuple(sorted(items)), split, citations=unit.citations))
+    return thin
 
 
 def _is_item(kb: KnowledgeBase, target: str) -> bool:
