@@ -136,6 +136,8 @@ def test_benchmark_runs_end_to_end_and_reports(tmp_path: Path) -> None:
     assert result["campaign"]["group"]["baseline_top1"] == 1.0
     assert result["campaign"]["group"]["baseline_software_count_top1"] == 1.0  # S0101 is G0001's alone
     assert "The baseline in the same run" in text and "A first lead" in text
+    assert 0.0 <= result["citation_test"]["group"]["share_shared_tooling"] <= 1.0
+    assert "The shared-tooling warning" in text
     assert "## Parameters" in text
 
 

@@ -4,6 +4,9 @@
 - possible false flag: one cheap-to-fake item (a hash, an address, a claimed
   code similarity) points strongly to another actor than the rest of the
   evidence, or the leading hypothesis stands only because of such an item;
+  or one tool or exploit (dearer to fake, but tools leak, are sold and are
+  planted, as Olympic Destroyer planted another group's code) points very
+  strongly to another actor than the rest;
 - unresolved names: observations the KB could not place;
 - conflicting aliases: the sources disagree about the names of a leading actor;
 - evidence the KB cannot compare (infrastructure, hashes, dates).
@@ -22,10 +25,22 @@ from unmask.model import Actor
 if TYPE_CHECKING:
     from unmask.attribute.engine import Analysis
 
-__all__ = ["FALSE_FLAG_MARGIN", "THIN_ITEMS", "caveats", "false_flags"]
+__all__ = [
+    "FALSE_FLAG_MARGIN",
+    "PLANTED_TOOL_MARGIN",
+    "SHARED_TOOLING",
+    "THIN_ITEMS",
+    "caveats",
+    "false_flags",
+]
 
 THIN_ITEMS = 5
+# How much more (nats) a cheap-to-fake item must favour another actor than the leader to be flagged.
 FALSE_FLAG_MARGIN = 2.0
+# An item of moderate cost (a tool, an exploit) is flagged when it favours another actor over the
+# leader by at least as much as the best item of the case favours the leader, and by this at least.
+PLANTED_TOOL_MARGIN = 1.0
+SHARED_TOOLING = "possible false flag or shared tooling"
 
 
 def false_flags(scores: Scores, post: Posterior, actors: list[Actor]) -> list[tuple[int, str]]:
@@ -36,11 +51,24 @@ def false_flags(scores: Scores, post: Posterior, actors: list[Actor]) -> list[tu
     top = ranking[0]
     flags: list[tuple[int, str]] = []
     totals = post.totals
+    leader_best = float(scores.contributions[:, top].max())
     for position, item in enumerate(scores.items):
-        if item.cost != "low":
+        if item.cost == "high":
             continue
         row = scores.contributions[position]
         favoured = int(np.argmax(np.where(scores.candidates, row, -np.inf)))
+        if item.cost == "moderate":
+            margin = row[favoured] - row[top]
+            if favoured != top and margin >= max(PLANTED_TOOL_MARGIN, leader_best):
+                flags.append(
+                    (
+                        position,
+                        f"{SHARED_TOOLING}: {item.label} points to "
+                        f"{actors[favoured].name}, against the rest of the evidence, which favours "
+                        f"{actors[top].name}; tools and exploits leak, are sold and are planted",
+                    )
+                )
+            continue
         if favoured != top and row[favoured] - row[top] >= FALSE_FLAG_MARGIN:
             flags.append(
                 (

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from unmask.attribute.caveats import SHARED_TOOLING, false_flags
 from unmask.attribute.combine import RANK_FEATURES, UNKNOWN_FEATURES, Posterior, Scores, design, posterior
 from unmask.attribute.engine import analyse, attribute_case
 from unmask.attribute.index import ScoringIndex
@@ -129,6 +130,8 @@ def evaluate(
             seconds=seconds,
         )
         outcome.measures = _measure(outcome, analysis.posterior, analysis.sponsors)
+        flags = false_flags(analysis.scores, analysis.posterior, index.actors)
+        outcome.measures["shared_tooling"] = any(m.startswith(SHARED_TOOLING) for _, m in flags)
         outcome.measures["truth_overlap"] = _truth_overlap(view, unit)
         if mode == "closed":
             outcome.measures.update(_baseline(index, unit, outcome))
@@ -220,6 +223,11 @@ def _level_metrics(outcomes: list[Outcome], level: str) -> dict[str, float]:
         kept = [r for r, v in zip(ranks, overlap, strict=True) if v >= 0.5]
         result["share_half_left"] = len(kept) / len(chosen)
         result["top5_half_left"] = top_k(kept, 5)
+    if level == "group" and chosen and "shared_tooling" in chosen[0].measures:
+        flagged = [o.measures["shared_tooling"] for o in chosen]
+        result["share_shared_tooling"] = sum(flagged) / len(chosen)
+        result["top1_shared_tooling"] = top_k([r for r, f in zip(ranks, flagged, strict=True) if f], 1)
+        result["top1_no_shared_tooling"] = top_k([r for r, f in zip(ranks, flagged, strict=True) if not f], 1)
     return result
 
 
@@ -714,6 +722,23 @@ def report(result: dict[str, Any], command: str) -> str:
             lines.append(
                 f"| {protocol} | {m['units']:.0f} | {m['share_nothing_left']:.3f} | {m['share_under_30pct_left']:.3f} "
                 f"| {m['share_half_left']:.3f} | {m['top5_half_left']:.3f} |"
+            )
+    lines += [
+        "",
+        "### The shared-tooling warning",
+        "",
+        "How often one tool or exploit of the case favours another actor over the leader by at least",
+        "as much as the case's best item favours the leader (`possible false flag or shared tooling`),",
+        "and how often the leader is right with and without that warning.",
+        "",
+        "| protocol | units | warned | top1 when warned | top1 otherwise |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for protocol, m in _group_metrics(result):
+        if "share_shared_tooling" in m:
+            lines.append(
+                f"| {protocol} | {m['units']:.0f} | {m['share_shared_tooling']:.3f} "
+                f"| {m['top1_shared_tooling']:.3f} | {m['top1_no_shared_tooling']:.3f} |"
             )
     lines.append("")
     if timing:
