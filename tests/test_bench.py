@@ -4,8 +4,9 @@ import pytest
 
 from tests.synthetic import build_kb
 from unmask.attribute.params import DEFAULT_PARAMS
-from unmask.bench.attribution import report, run_benchmark
+from unmask.bench.attribution import run_benchmark
 from unmask.bench.metrics import auroc, auroc_interval, brier, calibrated_ece, ece, interval, mrr, top_k
+from unmask.bench.report import report
 from unmask.bench.units import MIN_ITEMS, THIN_ITEMS, build_units, merged_units, split_of, thin_units
 
 
@@ -137,12 +138,14 @@ def test_benchmark_runs_end_to_end_and_reports(tmp_path: Path) -> None:
     assert result["campaign"]["group"]["baseline_software_count_top1"] == 1.0  # S0101 is G0001's alone
     assert "The baseline in the same run" in text and "A first lead" in text
     assert 0.0 <= result["citation_test"]["group"]["share_shared_tooling"] <= 1.0
-    assert "The shared-tooling warning" in text
+    assert "The shared-tooling warning" in text and "Analytic confidence" in text
+    shares = [result["citation_test"]["group"][f"share_{n}_confidence"] for n in ("low", "moderate", "high")]
+    assert sum(shares) == pytest.approx(1.0)
     assert "## Parameters" in text
 
 
 def test_tune_uses_only_the_development_half(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import unmask.bench.attribution as bench
+    import unmask.bench.tuning as bench
 
     seen: list[str] = []
     original = bench.evaluate

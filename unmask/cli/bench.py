@@ -10,7 +10,9 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from unmask.attribute.params import DEFAULT_PARAMS
-from unmask.bench.attribution import fit_combination, report, run_benchmark, tune
+from unmask.bench.attribution import run_benchmark
+from unmask.bench.report import report
+from unmask.bench.tuning import fit_combination, tune
 from unmask.cli.common import console, emit_json, err_console, user_errors
 from unmask.knowledge.home import atomic_write
 from unmask.knowledge.store import load_kb
