@@ -20,7 +20,7 @@ weights, which are fitted by maximum likelihood on the development split):
 
     logit(a)       = n / (n + 1.5) * w . [score_other(a) / n^0.75, score_software(a) / n^0.75,
                                          similarities(a)]
-                     + 2 ln coverage(a)
+                     + 2 ln coverage(a) + indicators(a)
     logit(unknown) = v . [1, ln n, share of items no known actor has]
 
 where n is the number of distinct items, score_software(a) is the part of
@@ -32,7 +32,10 @@ little) and coverage(a) is the share of the evidence weight a's profile speaks
 to (an actor known only by its victims cannot be told apart on behaviour).
 Dividing the scores by n^0.75 keeps the features on one scale from a five-item
 report to a sixty-item campaign: items of one incident are not independent, so
-evidence grows slower than their count.  The factor n / (n + 1.5) tempers
+evidence grows slower than their count.  indicators(a) is the sum of the
+contributions of the case's indicators that the user's intelligence ties to
+actors (signals/indicator.py): fixed, judged likelihood ratios, added as they
+are, and not counted in n.  The factor n / (n + 1.5) tempers
 the whole of a one- or two-item case: a lone technique or tool is shared by
 many actors, known and unknown, and should leave the answer open.  The unknown
 hypothesis is an actor the KB does not know: it wins when no known actor's
@@ -219,19 +222,27 @@ def score_items(index: ScoringIndex, items: list[EvidenceItem]) -> Scores:
         for feature, share in features.items():
             log_ratio += share * table.column(feature)
             matched[position] += share * table.mass(feature)
-        novel[position] = not table.known(next(iter(features)))
+        novel[position] = not signal.indicator and not table.known(next(iter(features)))
         r = reliability(item)
         weight = signal.weight(index.params)
         contributions[position] = weight * np.log(r * np.exp(log_ratio) + (1.0 - r))
         weights[position] = weight
-        if item.signal == "similarity":
+        if signal.indicator:
+            # An actor the user's intelligence does not cover is not thereby ruled out.
+            candidates |= index.has_any_profile
+            known[position] = True
+        elif item.signal == "similarity":
             if item.key in rows:
                 candidates[rows[item.key]] = True
                 known[position, rows[item.key]] = True
         else:
             candidates |= table.has_profile
             known[position] = table.has_profile
-    profile_mass = {name: table.totals for name, table in index.tables.items() if name != "similarity"}
+    profile_mass = {
+        name: table.totals
+        for name, table in index.tables.items()
+        if name != "similarity" and not SIGNALS[name].indicator
+    }
     return Scores(
         scored, contributions, weights, candidates, known, matched, novel, profile_mass, index.reports
     )
@@ -253,8 +264,9 @@ def design(scores: Scores, params: Params) -> Design:
     parts = scores.signal_totals(params)
     totals: NDArray[np.float64] = sum(parts.values(), np.zeros(len(scores.candidates)))
     software = parts.get("software", np.zeros_like(totals))
+    exact = sum((v for k, v in parts.items() if SIGNALS[k].indicator), np.zeros_like(totals))
     rows = np.flatnonzero(scores.candidates)
-    n = max(1, len(scores.items))
+    n = max(1, sum(1 for item in scores.items if not SIGNALS[item.signal].indicator))
     keys = {item.key for item in scores.items if item.signal in PROFILE_SIGNALS}
     if scores.reports is not None and keys:
         similar = scores.reports.similarities(keys)
@@ -264,10 +276,10 @@ def design(scores: Scores, params: Params) -> Design:
     # A one-item case is "identical" to every one-item report: similarity needs items to mean much.
     similar = similar * (n / (n + SIMILARITY_HALF_ITEMS))
     scale = n**EVIDENCE_SIZE_POWER
-    actors = np.column_stack([(totals - software) / scale, software / scale, similar])[rows]
+    actors = np.column_stack([(totals - software - exact) / scale, software / scale, similar])[rows]
     actors *= n / (n + THIN_HALF_ITEMS)
     unknown = np.array([1.0, math.log(n), float(scores.novel.sum()) / n])
-    return Design(rows, actors, COVERAGE_POWER * coverage[rows], unknown, totals)
+    return Design(rows, actors, (COVERAGE_POWER * coverage + exact)[rows], unknown, totals)
 
 
 def rank_weights(params: Params) -> tuple[NDArray[np.float64], NDArray[np.float64]]:

@@ -19,7 +19,6 @@ from unmask.attribute.evidence import EvidenceItem, Unresolved, resolve_case
 from unmask.attribute.index import ScoringIndex
 from unmask.attribute.params import DEFAULT_PARAMS, Params
 from unmask.attribute.phases import split_parts
-from unmask.attribute.signals import SIGNALS
 from unmask.attribute.sponsor import NO_STATE, UNKNOWN_STATE, sponsor_posterior
 from unmask.errors import CaseError
 from unmask.knowledge.countries import country_name
@@ -52,8 +51,11 @@ class Analysis:
 def analyse(case: Case, index: ScoringIndex) -> Analysis:
     """Resolve, score and combine; no explanation."""
     items, unresolved = resolve_case(case, index.kb)
-    scored = [i for i in items if i.signal in SIGNALS]
-    unscored = [i for i in items if i.signal not in SIGNALS]
+    # A signal no actor of the KB has any profile for (indicators without intelligence) cannot be
+    # compared: its items are listed as such instead of being scored.
+    comparable = {name for name, table in index.tables.items() if table.has_profile.any()}
+    scored = [i for i in items if i.signal in comparable]
+    unscored = [i for i in items if i.signal not in comparable]
     every = score_items(index, scored)
     scores = every.distinct()
     post = posterior(scores, index.params)

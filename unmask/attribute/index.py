@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+from numpy.typing import NDArray
+
 from unmask.attribute.params import Params
 from unmask.attribute.reports import ReportIndex
 from unmask.attribute.signals import SIGNALS, SignalContext
@@ -18,7 +21,7 @@ __all__ = ["ScoringIndex"]
 class ScoringIndex:
     """Everything needed to score evidence against the actors of one KB view.
 
-    Only actors with something known (techniques, software, CVEs, victims) are
+    Only actors with something known (techniques, software, CVEs, victims, indicators) are
     rows: an actor that is a name and nothing else cannot be told apart from
     the unknown hypothesis.
     """
@@ -37,13 +40,23 @@ class ScoringIndex:
         actors = [
             a
             for a in kb.actors.values()
-            if a.techniques or a.software or a.cves or a.victim_countries or a.victim_sectors
+            if a.techniques
+            or a.software
+            or a.cves
+            or a.victim_countries
+            or a.victim_sectors
+            or a.infrastructure
         ]
         index = cls(kb, params, context, actors, reports=ReportIndex.build(kb, actors))
         for name, signal in SIGNALS.items():
             profiles = [signal.actor_features(actor, context) for actor in actors]
             index.tables[name] = signal.table(profiles, params)
         return index
+
+    @property
+    def has_any_profile(self) -> NDArray[np.bool_]:
+        """Every row: each actor of the index has something known."""
+        return np.ones(len(self.actors), dtype=bool)
 
     def actor_position(self) -> dict[str, int]:
         """Actor id -> row."""

@@ -36,6 +36,8 @@ class Params:
     cve_weight: float = 1.0
     victim_weight: float = 0.5
     similarity_weight: float = 1.0
+    # Indicators from the user's intelligence (kb intel): not fitted, the benchmark has none.
+    indicator_weight: float = 1.0
     # Bernoulli view of an incident: each known item of an actor's profile that the incident
     # does not show costs absence_rate (per unit of profile mass, per signal present).
     absence_rate: float = 0.0025

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["FixedRatioTable", "SignalTable", "Table"]
+__all__ = ["FixedRatioTable", "MatchTable", "SignalTable", "Table"]
 
 _EPSILON = 0.5
 
@@ -127,4 +127,46 @@ class FixedRatioTable:
         return result
 
 
-Table = SignalTable | FixedRatioTable
+@dataclass
+class MatchTable:
+    """A signal of exact matches (indicators): each actor whose profile has the feature gets ln(ratio).
+
+    The smoothed ratios of :class:`SignalTable` suit features many actors share; an address or a
+    hash is either one of an actor's or not, and only the few actors the user's intelligence covers
+    have any, so the background of the others would be meaningless.  Other actors score 0.
+    """
+
+    columns: dict[str, NDArray[np.intp]]
+    log_ratio: float
+    totals: NDArray[np.float64]
+    has_profile: NDArray[np.bool_] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.has_profile = self.totals > 0
+        self.unseen = np.zeros(len(self.totals))
+
+    def mass(self, feature: str) -> NDArray[np.float64]:
+        result = np.zeros(len(self.totals))
+        if feature in self.columns:
+            result[self.columns[feature]] = 1.0
+        return result
+
+    def known(self, feature: str) -> bool:
+        return feature in self.columns
+
+    def column(self, feature: str) -> NDArray[np.float64]:
+        return self.mass(feature) * self.log_ratio
+
+    @classmethod
+    def build(cls, profiles: list[dict[str, float]], log_ratio: float) -> MatchTable:
+        rows: dict[str, list[int]] = {}
+        totals = np.zeros(len(profiles))
+        for row, profile in enumerate(profiles):
+            for feature, mass in profile.items():
+                if mass > 0:
+                    rows.setdefault(feature, []).append(row)
+                    totals[row] += 1
+        return cls({f: np.asarray(r, dtype=np.intp) for f, r in rows.items()}, log_ratio, totals)
+
+
+Table = SignalTable | FixedRatioTable | MatchTable

@@ -83,6 +83,54 @@ def install_command(
     console.print(f"installed from {result.origin}", markup=False, highlight=False)
 
 
+@kb_app.command("intel")
+@user_errors
+def intel_command(
+    files: Annotated[list[Path], typer.Argument(help="STIX 2.1 bundles or MISP event exports (JSON).")],
+    actor: Annotated[
+        str | None,
+        typer.Option("--actor", help="Whose indicators these are, when a file names no actor or several."),
+    ] = None,
+    keep_benign: Annotated[
+        bool, typer.Option("--keep-benign", help="Keep values a MISP warninglist calls benign.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Add the infrastructure and file indicators of your own intelligence to the installed KB.
+
+    Each file's indicators are tied to the actor it names (a STIX intrusion set or threat
+    actor, a MISP threat-actor galaxy tag) or to --actor; 'unmask attribute' then weighs a
+    case's indicators against them. A file that cannot be used is reported and the rest added.
+
+    Example: unmask kb intel misp-event-1234.json stix-report.json
+             unmask kb intel iocs.json --actor "OilRig"
+    """
+    from unmask.knowledge.intel import add_intel
+    from unmask.knowledge.warninglists import benign_index
+
+    result = add_intel(files, actor, None if keep_benign else benign_index())
+    if as_json:
+        emit_json(
+            {
+                "added": [e.to_dict() | {"indicators": len(e.indicators)} for e in result.added],
+                "failed": result.failed,
+            }
+        )
+    else:
+        for entry in result.added:
+            name = result.kb.actors[entry.actor].name if result.kb else entry.actor
+            skipped = f", {entry.benign_skipped} benign value(s) left out" if entry.benign_skipped else ""
+            console.print(
+                f"{entry.origin}: {len(entry.indicators)} indicator(s) added to {name} ({entry.actor}){skipped}",
+                markup=False,
+                highlight=False,
+            )
+        for message in result.failed:
+            err_console.print(f"error: {message}", markup=False, highlight=False)
+    if result.failed:
+        raise typer.Exit(2)
+
+
 @kb_app.command("info")
 @user_errors
 def info_command(

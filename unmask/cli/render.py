@@ -52,6 +52,10 @@ def summary_view(summary: dict[str, Any]) -> Group:
         ("  of which in ATT&CK", counts["actors_in_attack"]),
         ("  with a suspected sponsor state", counts["actors_with_sponsor"]),
         ("conflicts between sources", counts["conflicts"]),
+        (
+            "intelligence files / their indicators (kb intel)",
+            f"{counts.get('intel_files', 0)} / {counts.get('intel_indicators', 0)}",
+        ),
     ]
     for label, value in rows:
         table.add_row(label, plain(value))

@@ -19,7 +19,7 @@ from unmask.detect.indicators import MISP_TYPES, normalise
 from unmask.errors import CaseError, Location
 from unmask.model import Case, Observation, ObservationKind, Provenance, Tlp
 
-__all__ = ["case_from_misp", "is_misp"]
+__all__ = ["case_from_misp", "is_misp", "misp_actor_names"]
 
 _FILE_KINDS = {"md5", "sha1", "sha256", "sha512"}
 _ATTACK_ID = re.compile(r"\b(T\d{4}(?:\.\d{3})?)\b")
@@ -153,13 +153,39 @@ def case_from_misp(data: dict[str, Any], origin: str, default_id: str = "case") 
     )
 
 
+def _is_actor_galaxy(galaxy: str) -> bool:
+    return galaxy in _ACTOR_GALAXIES or "intrusion-set" in galaxy or "threat-actor" in galaxy
+
+
+def misp_actor_names(data: dict[str, Any]) -> list[str]:
+    """The actors the events are tagged with (threat-actor galaxies, as tags or galaxy clusters)."""
+    names: list[str] = []
+    for item in data.get("response", [data]):
+        event = item.get("Event", item) if isinstance(item, dict) else None
+        if not isinstance(event, dict):
+            continue
+        tags = [str(t.get("name", "")) if isinstance(t, dict) else str(t) for t in event.get("Tag", []) or []]
+        for galaxy in event.get("Galaxy", []) or []:
+            if isinstance(galaxy, dict):
+                tags += [
+                    f'misp-galaxy:{galaxy.get("type", "")}="{cluster.get("value", "")}"'
+                    for cluster in galaxy.get("GalaxyCluster", []) or []
+                    if isinstance(cluster, dict)
+                ]
+        for tag in tags:
+            parsed = _tag_value(tag)
+            if parsed and _is_actor_galaxy(parsed[0]) and parsed[1] not in names:
+                names.append(parsed[1])
+    return names
+
+
 def _tag(tag: Any, add: Any, notes: list[str], record: str) -> None:
     name = str(tag.get("name", "")) if isinstance(tag, dict) else str(tag)
     parsed = _tag_value(name)
     if parsed is None:
         return
     galaxy, value = parsed
-    if galaxy in _ACTOR_GALAXIES or "intrusion-set" in galaxy or "threat-actor" in galaxy:
+    if _is_actor_galaxy(galaxy):
         notes.append(f"the event is tagged with the actor {value!r}; actor names are not used as evidence")
     elif "attack-pattern" in galaxy:
         found = _ATTACK_ID.search(value)

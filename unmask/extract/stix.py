@@ -20,7 +20,7 @@ from unmask.detect.indicators import normalise, pattern_values
 from unmask.errors import CaseError, Location
 from unmask.model import Case, Observation, ObservationKind, Provenance
 
-__all__ = ["case_from_stix", "pattern_observables"]
+__all__ = ["case_from_stix", "pattern_observables", "stix_actor_names"]
 
 _SCO_KINDS = {
     "ipv4-addr": (ObservationKind.INFRASTRUCTURE, "ip"),
@@ -51,6 +51,17 @@ def _attack_id(obj: dict[str, Any]) -> str | None:
         if isinstance(ref, dict) and ref.get("source_name") == "mitre-attack" and ref.get("external_id"):
             return str(ref["external_id"])
     return None
+
+
+def stix_actor_names(bundle: dict[str, Any]) -> list[str]:
+    """The names of the intrusion sets and threat actors the bundle describes."""
+    names: list[str] = []
+    for obj in bundle.get("objects") or []:
+        if isinstance(obj, dict) and obj.get("type") in ("intrusion-set", "threat-actor"):
+            name = str(obj.get("name", "")).strip()
+            if name and name not in names:
+                names.append(name)
+    return names
 
 
 def case_from_stix(bundle: dict[str, Any], origin: str, default_id: str = "case") -> Case:

@@ -26,6 +26,7 @@ from unmask.errors import DownloadError, KnowledgeBaseError, Location, SourceErr
 from unmask.knowledge.attack import parse_attack_bundle
 from unmask.knowledge.compile import compile_kb
 from unmask.knowledge.home import atomic_write, kb_path, sources_dir
+from unmask.knowledge.intel import attach_intel, saved_intel
 from unmask.knowledge.misp import load_galaxies
 from unmask.knowledge.store import KnowledgeBase, load_kb, save_kb_document
 from unmask.knowledge.transport import PipWheelFetcher, Transport, UrllibTransport, WheelFetcher
@@ -175,6 +176,11 @@ def install_kb(
     galaxies = load_galaxies(galaxies_dir)
     say("merging actors across sources")
     document = compile_kb(attack, info, galaxies)
+    entries, notes = saved_intel(KnowledgeBase(document, "", None))
+    if entries:
+        say(f"re-applying {len(entries)} intelligence file(s)")
+        document = attach_intel(document, entries)
+    attempts += notes
     destination = target or kb_path()
     say(f"writing {destination}")
     try:

@@ -124,6 +124,12 @@ class _Static:
             Relation(row[0], row[1], row[2], tuple(row[3]), tuple(row[4])) for row in document["relations"]
         ]
         self.base_actors = [Actor.from_dict(a) for a in document["actors"]]
+        # Indicators from the user's own intelligence (knowledge/intel.py), as "signal:value".
+        by_id = {actor.id: actor for actor in self.base_actors}
+        for entry in document.get("intel", []):
+            owner = by_id.get(entry.get("actor"))
+            if owner is not None:
+                owner.infrastructure.extend(f"{signal}:{value}" for signal, value in entry["indicators"])
         self.technique_phrases: dict[str, str] = dict(document.get("technique_phrases", {}))
         self.citations = frozenset(c for r in self.relations for c in r.citations)
         self.revoked_into: dict[str, list[str]] = {}
@@ -429,7 +435,14 @@ class KnowledgeBase:
                 "actors_in_attack": sum(1 for a in actors if a.attack_id),
                 "actors_with_sponsor": sum(1 for a in actors if a.sponsor),
                 "conflicts": len(self.conflicts),
+                "intel_files": len(self.document.get("intel", [])),
+                "intel_indicators": sum(len(e["indicators"]) for e in self.document.get("intel", [])),
             },
+            "intel": [
+                {k: e[k] for k in ("origin", "sha256", "actor", "actor_name")}
+                | {"indicators": len(e["indicators"])}
+                for e in self.document.get("intel", [])
+            ],
             "view": {
                 "without_campaigns": list(self.without_campaigns),
                 "without_citations": list(self.without_citations),

@@ -1,6 +1,6 @@
 """The attribution signals, one module each, registered by name in :data:`SIGNALS`."""
 
-from unmask.attribute.signals import cve, similarity, software, technique, victim
+from unmask.attribute.signals import cve, indicator, similarity, software, technique, victim
 from unmask.attribute.signals.base import SIGNALS, Signal, SignalContext, register
 
 __all__ = [
@@ -8,6 +8,7 @@ __all__ = [
     "Signal",
     "SignalContext",
     "cve",
+    "indicator",
     "register",
     "similarity",
     "software",

@@ -78,6 +78,10 @@ class Signal(ABC):
     name: ClassVar[str]
     weight_param: ClassVar[str | None] = None
     smoothing_param: ClassVar[str] = "smoothing"
+    # An indicator signal (exact matches with the user's intelligence, signals/indicator.py): its
+    # items do not count in the case's size, cost no absence, are never "novel", leave every actor a
+    # candidate, and their log-ratios enter the logits as they are, not through the fitted weights.
+    indicator: ClassVar[bool] = False
 
     def weight(self, params: Params) -> float:
         """The exponent applied to this signal's likelihood ratios."""

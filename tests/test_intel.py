@@ -1,0 +1,155 @@
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.synthetic import three_groups
+from unmask.attribute.engine import attribute_case
+from unmask.cli import app
+from unmask.errors import IngestError, UnknownNameError
+from unmask.knowledge.install import install_kb
+from unmask.knowledge.intel import add_intel, read_intel
+from unmask.knowledge.store import KnowledgeBase, load_kb
+from unmask.knowledge.warninglists import BenignIndex
+from unmask.model import Case, Observation, ObservationKind
+
+runner = CliRunner()
+BENIGN = BenignIndex([("resolvers", "string", ["8.8.8.8"])])
+
+
+@pytest.fixture
+def kb(tmp_path: Path) -> KnowledgeBase:
+    return three_groups(tmp_path / "kb")
+
+
+def _misp(path: Path, actor: str | None, values: list[tuple[str, str]]) -> Path:
+    tags = [{"name": "tlp:amber"}] + ([{"name": f'misp-galaxy:threat-actor="{actor}"'}] if actor else [])
+    attributes = [{"type": t, "value": v, "uuid": f"a{i}"} for i, (t, v) in enumerate(values)]
+    path.write_text(
+        json.dumps({"Event": {"info": "intel", "uuid": "e1", "Tag": tags, "Attribute": attributes}})
+    )
+    return path
+
+
+def _stix(path: Path, actors: list[str], domain: str) -> Path:
+    common: dict[str, Any] = {
+        "spec_version": "2.1",
+        "created": "2024-01-01T00:00:00Z",
+        "modified": "2024-01-01T00:00:00Z",
+    }
+    objects = [
+        {"type": "intrusion-set", "id": f"intrusion-set--{i}", "name": a, **common}
+        for i, a in enumerate(actors)
+    ]
+    objects.append(
+        {"type": "indicator", "id": "indicator--1", "pattern": f"[domain-name:value = '{domain}']",
+         "pattern_type": "stix", "valid_from": "2024-01-01T00:00:00Z", **common}
+    )  # fmt: skip
+    path.write_text(json.dumps({"type": "bundle", "id": "bundle--1", "objects": objects}))
+    return path
+
+
+def _case(*observations: tuple[ObservationKind, str, str | None]) -> Case:
+    return Case(
+        "c", "c", observations=[Observation(kind, value, subtype=sub) for kind, value, sub in observations]
+    )
+
+
+def test_misp_event_indicators_go_to_its_tagged_actor(kb: KnowledgeBase, tmp_path: Path) -> None:
+    path = _misp(
+        tmp_path / "e.json",
+        "Gamma",
+        [("ip-dst", "198.51.100.7"), ("ip-dst", "8.8.8.8"), ("sha256", "A" * 64), ("text", "x")],
+    )
+    entry = read_intel(path, kb, benign=BENIGN)
+    assert entry.actor == "G0003" and entry.actor_name == "Gamma"
+    assert set(entry.indicators) == {("infrastructure", "198.51.100.7"), ("file", "a" * 64)}
+    assert entry.benign_skipped == 1  # 8.8.8.8 is on a warninglist
+
+
+def test_stix_bundle_names_its_actor_and_override_wins(kb: KnowledgeBase, tmp_path: Path) -> None:
+    path = _stix(tmp_path / "b.json", ["Alpha"], "mail-alpha.net")
+    assert read_intel(path, kb).actor == "G0001"
+    assert read_intel(path, kb, actor="Beta").actor == "G0002"
+    with pytest.raises(UnknownNameError):
+        read_intel(path, kb, actor="Nobody Known")
+
+
+def test_files_that_cannot_say_whose_they_are_are_refused(kb: KnowledgeBase, tmp_path: Path) -> None:
+    with pytest.raises(IngestError, match="names 2 actors"):
+        read_intel(_stix(tmp_path / "two.json", ["Alpha", "Gamma"], "x-y.net"), kb)
+    with pytest.raises(IngestError, match=r"names no actor the KB knows.*'Zeta'"):
+        read_intel(_misp(tmp_path / "z.json", "Zeta", [("domain", "z-y.net")]), kb)
+    with pytest.raises(IngestError, match=r"no infrastructure or file indicators.*1 on a MISP warninglist"):
+        read_intel(_misp(tmp_path / "b.json", "Gamma", [("ip-dst", "8.8.8.8")]), kb, benign=BENIGN)
+    (tmp_path / "bad.json").write_text("{not json")
+    with pytest.raises(IngestError, match="not JSON"):
+        read_intel(tmp_path / "bad.json", kb)
+    (tmp_path / "list.json").write_text("[1]")
+    with pytest.raises(IngestError, match="neither a STIX"):
+        read_intel(tmp_path / "list.json", kb)
+
+
+def test_added_intelligence_points_a_case_to_its_actor(kb: KnowledgeBase, tmp_path: Path) -> None:
+    case = _case(
+        (ObservationKind.INFRASTRUCTURE, "198.51.100.7", "ip"),
+        (ObservationKind.INFRASTRUCTURE, "c2-gamma.net", "domain"),
+        (ObservationKind.TECHNIQUE, "T1001", None),
+        (ObservationKind.TECHNIQUE, "T1002", None),
+        (ObservationKind.TECHNIQUE, "T1003", None),
+    )
+    before = attribute_case(case, kb)
+    assert any("could not be compared" in w for w in before.warnings)  # no intelligence yet
+    result = add_intel(
+        [_misp(tmp_path / "e.json", "Gamma", [("ip-dst", "198.51.100.7"), ("domain", "c2-gamma.net")])]
+    )
+    assert not result.failed and result.kb is not None
+    assert result.kb.summary()["counts"]["intel_indicators"] == 2
+    after = attribute_case(case, result.kb)
+    assert not any("could not be compared" in w for w in after.warnings)
+    lead = next(h for h in after.groups if h.kind == "actor")
+    assert lead.id == "G0003" and lead.probability > max(
+        h.probability for h in before.groups if h.kind == "actor"
+    )
+    assert any(label.startswith("ip 198.51.100.7") for label, _ in lead.evidence_for)
+
+
+def test_one_indicator_alone_does_not_decide(kb: KnowledgeBase, tmp_path: Path) -> None:
+    result = add_intel([_misp(tmp_path / "e.json", "Gamma", [("ip-dst", "198.51.100.7")])])
+    assert result.kb is not None
+    a = attribute_case(_case((ObservationKind.INFRASTRUCTURE, "198.51.100.7", "ip")), result.kb)
+    assert a.groups[0].probability < 0.45 and a.summary.startswith("The evidence does not single out")
+
+
+def test_intelligence_survives_a_reinstall(kb: KnowledgeBase, tmp_path: Path) -> None:
+    add_intel([_misp(tmp_path / "e.json", "Gamma", [("ip-dst", "198.51.100.7")])])
+    folder = tmp_path / "kb"
+    install_kb(str(folder / "bundle.json"), galaxies_dir=folder / "clusters")
+    gamma = load_kb().actor("Gamma")
+    assert gamma.infrastructure == ["infrastructure:198.51.100.7"]
+
+
+def test_cli_adds_good_files_and_reports_bad_ones(kb: KnowledgeBase, tmp_path: Path) -> None:
+    good = _misp(tmp_path / "e.json", "Gamma", [("ip-dst", "198.51.100.7")])
+    bad = tmp_path / "bad.json"
+    bad.write_text("nope")
+    result = runner.invoke(app, ["kb", "intel", str(good), str(bad), "--keep-benign"])
+    assert result.exit_code == 2
+    words = " ".join(result.output.split())  # the console wraps long lines
+    assert "1 indicator(s) added to Gamma (G0003)" in words
+    assert "bad.json: not JSON" in words
+    assert load_kb().summary()["counts"]["intel_files"] == 1
+
+
+def test_an_indicator_of_another_actor_against_the_rest_is_a_possible_false_flag(
+    kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    result = add_intel([_misp(tmp_path / "e.json", "Gamma", [("ip-dst", "198.51.100.7")])])
+    assert result.kb is not None
+    alpha = [(ObservationKind.TECHNIQUE, t, None) for t in ("T1101", "T1102", "T1103")]
+    alpha += [(ObservationKind.SOFTWARE, s, None) for s in ("S0101", "S0102")]
+    a = attribute_case(_case(*alpha, (ObservationKind.INFRASTRUCTURE, "198.51.100.7", "ip")), result.kb)
+    assert next(h for h in a.groups if h.kind == "actor").id == "G0001"
+    assert any(w.startswith("possible false flag") and "Gamma" in w for w in a.warnings)

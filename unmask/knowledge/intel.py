@@ -1,0 +1,218 @@
+"""Your own intelligence in the KB: indicators that a report or MISP event ties to a known actor.
+
+ATT&CK describes how groups operate, not their infrastructure; a CERT's own MISP
+events and STIX reports do.  ``unmask kb intel FILE...`` reads each file (a STIX
+2.1 bundle or a MISP event export), finds the one actor it is about (the bundle's
+intrusion set or threat actor, the event's threat-actor galaxy tag, or
+``--actor``), keeps its infrastructure and file indicators (addresses, domains,
+URLs, e-mail addresses, ASNs, hashes) less the values a MISP warninglist calls
+benign, and adds them to the installed KB as that actor's, with the file's
+SHA-256 as provenance.  The attribution engine then weighs a case's indicators
+against them (``attribute/signals/indicator.py``): cheap to fake, so never
+decisive alone, but shared infrastructure is what ties many incidents together.
+
+The entries are also kept in the sources directory (``intel/<sha256>.json``), so
+that ``unmask kb install`` re-applies them to a rebuilt KB.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from unmask.errors import IngestError, Location, UnknownNameError, UnmaskError
+from unmask.knowledge.home import atomic_write, sources_dir
+from unmask.knowledge.store import KnowledgeBase, load_kb, save_kb_document
+from unmask.knowledge.warninglists import BenignIndex
+from unmask.model import ObservationKind
+
+__all__ = [
+    "IntelEntry",
+    "IntelResult",
+    "add_intel",
+    "attach_intel",
+    "read_intel",
+    "save_intel",
+    "saved_intel",
+]
+
+INDICATOR_SIGNALS = {ObservationKind.INFRASTRUCTURE: "infrastructure", ObservationKind.FILE: "file"}
+
+
+@dataclass(frozen=True)
+class IntelEntry:
+    """One intelligence file's indicators, tied to one actor of the KB."""
+
+    origin: str
+    sha256: str
+    actor: str  # the actor's id in the KB
+    actor_name: str  # as the file (or --actor) named it: what a rebuilt KB resolves again
+    indicators: tuple[tuple[str, str], ...]  # (signal, value): infrastructure or file
+    benign_skipped: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "origin": self.origin,
+            "sha256": self.sha256,
+            "actor": self.actor,
+            "actor_name": self.actor_name,
+            "indicators": [list(pair) for pair in self.indicators],
+            "benign_skipped": self.benign_skipped,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> IntelEntry:
+        return cls(
+            str(data["origin"]),
+            str(data["sha256"]),
+            str(data["actor"]),
+            str(data.get("actor_name") or data["actor"]),
+            tuple((str(signal), str(value)) for signal, value in data["indicators"]),
+            int(data.get("benign_skipped", 0)),
+        )
+
+
+def read_intel(
+    path: Path, kb: KnowledgeBase, actor: str | None = None, benign: BenignIndex | None = None
+) -> IntelEntry:
+    """Read one STIX bundle or MISP event and tie its indicators to its actor (or to ``actor``)."""
+    from unmask.extract.misp import case_from_misp, is_misp, misp_actor_names
+    from unmask.extract.stix import case_from_stix, stix_actor_names
+
+    where = Location(str(path))
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise IngestError("file not found", where) from None
+    except OSError as exc:
+        raise IngestError(f"cannot read: {exc.strerror}", where) from None
+    try:
+        data = json.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise IngestError(f"not JSON ({exc.__class__.__name__})", where) from None
+    if isinstance(data, dict) and data.get("type") == "bundle":
+        case, names = case_from_stix(data, str(path)), stix_actor_names(data)
+    elif isinstance(data, dict) and is_misp(data):
+        case, names = case_from_misp(data, str(path)), misp_actor_names(data)
+    else:
+        raise IngestError("neither a STIX 2.1 bundle nor a MISP event", where)
+    name, actor_id = _whose(kb, names, actor, where)
+    indicators: dict[tuple[str, str], None] = {}
+    skipped = 0
+    for obs in case.observations:
+        signal = INDICATOR_SIGNALS.get(obs.kind)
+        if signal is None:
+            continue
+        value = obs.value.strip().lower()
+        if benign is not None and benign.lists_for(value):
+            skipped += 1
+            continue
+        indicators.setdefault((signal, value), None)
+    if not indicators:
+        raise IngestError(
+            "no infrastructure or file indicators to add"
+            + (f" ({skipped} on a MISP warninglist)" if skipped else ""),
+            where,
+        )
+    return IntelEntry(str(path), hashlib.sha256(raw).hexdigest(), actor_id, name, tuple(indicators), skipped)
+
+
+def _whose(kb: KnowledgeBase, names: list[str], actor: str | None, where: Location) -> tuple[str, str]:
+    """(name, actor id) of the one actor the file is about."""
+    if actor is not None:
+        return actor, kb.actor(actor).id
+    found: dict[str, str] = {}
+    unknown: list[str] = []
+    for name in names:
+        try:
+            found.setdefault(kb.actor(name).id, name)
+        except UnknownNameError:
+            unknown.append(name)
+    if len(found) == 1:
+        actor_id, name = next(iter(found.items()))
+        return name, actor_id
+    if not found:
+        said = f" (it names {', '.join(map(repr, unknown))}, which the KB does not know)" if unknown else ""
+        raise IngestError(f"names no actor the KB knows{said}; say whose it is with --actor NAME", where)
+    listed = ", ".join(f"{kb.actor(i).name} ({n!r})" for i, n in found.items())
+    raise IngestError(
+        f"names {len(found)} actors: {listed}; say whose indicators these are with --actor NAME", where
+    )
+
+
+def attach_intel(document: dict[str, Any], entries: list[IntelEntry]) -> dict[str, Any]:
+    """The KB document with the entries added (an entry of the same file and actor is replaced)."""
+    keep = {(e.sha256, e.actor) for e in entries}
+    current = [e for e in document.get("intel", []) if (e["sha256"], e["actor"]) not in keep]
+    return {**document, "intel": current + [e.to_dict() for e in entries]}
+
+
+def _intel_dir() -> Path:
+    return sources_dir() / "intel"
+
+
+def save_intel(entries: list[IntelEntry]) -> None:
+    """Keep the entries with the sources, for ``unmask kb install`` to re-apply (atomic writes)."""
+    folder = _intel_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    for entry in entries:
+        target = folder / f"{entry.sha256}-{entry.actor}.json"
+        atomic_write(target, json.dumps(entry.to_dict(), indent=1).encode())
+
+
+def saved_intel(kb: KnowledgeBase) -> tuple[list[IntelEntry], list[str]]:
+    """The kept entries, their actors resolved again in ``kb``; and a note for each that no longer resolves."""
+    entries: list[IntelEntry] = []
+    notes: list[str] = []
+    folder = _intel_dir()
+    for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        try:
+            entry = IntelEntry.from_dict(json.loads(path.read_text(encoding="utf-8")))
+            actor_id = kb.actor(entry.actor_name).id
+        except UnknownNameError as exc:
+            notes.append(f"{path.name}: intelligence not re-applied: {exc}")
+            continue
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            notes.append(f"{path.name}: unreadable intelligence entry ({exc.__class__.__name__}); skipped")
+            continue
+        entries.append(
+            IntelEntry(
+                entry.origin, entry.sha256, actor_id, entry.actor_name, entry.indicators, entry.benign_skipped
+            )
+        )
+    return entries, notes
+
+
+@dataclass
+class IntelResult:
+    """What ``add_intel`` did: the entries added, a message per file that failed, the updated KB."""
+
+    added: list[IntelEntry]
+    failed: list[str] = field(default_factory=list)
+    kb: KnowledgeBase | None = None
+
+
+def add_intel(
+    paths: list[Path],
+    actor: str | None = None,
+    benign: BenignIndex | None = None,
+    kb_file: Path | None = None,
+) -> IntelResult:
+    """Add each file's indicators to the installed KB (a file that fails is reported, the rest added)."""
+    kb = load_kb(kb_file)
+    added: list[IntelEntry] = []
+    failed: list[str] = []
+    for path in paths:
+        try:
+            added.append(read_intel(path, kb, actor, benign))
+        except UnmaskError as exc:
+            failed.append(str(exc) if exc.location else f"{path}: {exc}")
+    if added:
+        target = kb.path or kb_file
+        save_kb_document(attach_intel(kb.document, added), target)
+        save_intel(added)
+        kb = load_kb(target)
+    return IntelResult(added, failed, kb)
