@@ -122,7 +122,9 @@ def test_cheap_artifact_against_the_rest_is_a_possible_false_flag(kb: KnowledgeB
 def test_one_tool_of_another_group_against_the_rest_is_flagged(kb: KnowledgeBase) -> None:
     a = attribute_case(_case("T1301", "T1302", "T1303", "S0301", "S0302", "S0101"), kb)
     assert next(h for h in a.groups if h.kind == "actor").id == "G0003"
-    flag = next(w for w in a.warnings if w.startswith("possible false flag or shared tooling"))
+    flag = next(
+        w for w in a.warnings if w.startswith("possible false flag, shared tooling or a second actor")
+    )
     assert "S0101" in flag and "Alpha" in flag and "favours Gamma" in flag
     # Gamma's own tools are not flagged, nor is a case without a stray tool.
     assert "S0301" not in flag

@@ -5,8 +5,9 @@
   code similarity) points strongly to another actor than the rest of the
   evidence, or the leading hypothesis stands only because of such an item;
   or one tool or exploit (dearer to fake, but tools leak, are sold and are
-  planted, as Olympic Destroyer planted another group's code) points very
-  strongly to another actor than the rest;
+  planted, as Olympic Destroyer planted another group's code; or a second
+  actor took part, as in Albania 2022) points to another actor than the rest
+  at least as strongly as anything points to the leader;
 - unresolved names: observations the KB could not place;
 - conflicting aliases: the sources disagree about the names of a leading actor;
 - evidence the KB cannot compare (infrastructure, hashes, dates).
@@ -40,7 +41,7 @@ FALSE_FLAG_MARGIN = 2.0
 # An item of moderate cost (a tool, an exploit) is flagged when it favours another actor over the
 # leader by at least as much as the best item of the case favours the leader, and by this at least.
 PLANTED_TOOL_MARGIN = 1.0
-SHARED_TOOLING = "possible false flag or shared tooling"
+SHARED_TOOLING = "possible false flag, shared tooling or a second actor"
 
 
 def false_flags(scores: Scores, post: Posterior, actors: list[Actor]) -> list[tuple[int, str]]:
@@ -65,7 +66,8 @@ def false_flags(scores: Scores, post: Posterior, actors: list[Actor]) -> list[tu
                         position,
                         f"{SHARED_TOOLING}: {item.label} points to "
                         f"{actors[favoured].name}, against the rest of the evidence, which favours "
-                        f"{actors[top].name}; tools and exploits leak, are sold and are planted",
+                        f"{actors[top].name}; tools and exploits leak, are sold and are planted, and "
+                        "one incident can have several actors (see the parts, if any)",
                     )
                 )
             continue

@@ -208,7 +208,7 @@ def report(result: dict[str, Any], command: str) -> str:
         result,
         "The shared-tooling warning",
         "How often one tool or exploit of the case favours another actor over the leader by at least "
-        "as much as the case's best item favours the leader (`possible false flag or shared tooling`), "
+        "as much as the case's best item favours the leader (`possible false flag, shared tooling or a second actor`), "
         "and how often the leader is right with and without that warning.",
         {
             "share_shared_tooling": "warned",
