@@ -18,7 +18,7 @@ from unmask.attribute.evidence import resolve_case
 from unmask.attribute.index import ScoringIndex
 from unmask.attribute.params import DEFAULT_PARAMS
 from unmask.attribute.reports import SIMILARITIES
-from unmask.attribute.sponsor import pool_features, sponsor_posterior
+from unmask.attribute.sponsor import base_rates, pool_features, sponsor_posterior
 from unmask.bench.fit import Problem, fit_conditional_logit, log_likelihood
 from unmask.model import Case, Observation, ObservationKind
 
@@ -147,3 +147,24 @@ def test_a_lone_item_is_tempered_in_the_ranking(tmp_path: Path) -> None:
     software = scores.signal_totals(DEFAULT_PARAMS)["software"][features.rows]
     assert np.allclose(features.actors[:, tools], software / (1 + THIN_HALF_ITEMS))
     assert features.actors[:, tools].max() > 0  # Alpha's own tool still points to Alpha
+
+
+def test_unknown_state_is_spread_by_base_rates(tmp_path: Path) -> None:
+    kb = three_groups(tmp_path / "kb")
+    index = ScoringIndex.build(kb, DEFAULT_PARAMS)
+    # The odd-numbered fillers have no state: evidence of one of them leaves "unknown" a large share.
+    scores = score_items(index, resolve_case(_case("T1501", "T1601", "S0501"), kb)[0])
+    post = posterior(scores, DEFAULT_PARAMS)
+    kept = sponsor_posterior(
+        index.actors, scores, post, DEFAULT_PARAMS.with_values(sponsor_unknown_spread=0.0)
+    )
+    spread = sponsor_posterior(
+        index.actors, scores, post, DEFAULT_PARAMS.with_values(sponsor_unknown_spread=0.5)
+    )
+    assert spread["unknown"] == pytest.approx(kept["unknown"] / 2)
+    rates = base_rates(index.actors)
+    assert rates["CN"] == pytest.approx(10 / 14) and sum(rates.values()) == pytest.approx(1.0)
+    moved = kept["unknown"] / 2
+    for state in ("CN", "RU", "IR", "none"):
+        assert spread[state] == pytest.approx(kept.get(state, 0.0) + moved * rates[state])
+    assert sum(spread.values()) == pytest.approx(1.0)

@@ -72,6 +72,10 @@ class Params:
     # Share of the unknown hypothesis's mass that goes to the states the evidence resembles
     # (a new cluster that behaves like Iranian groups is more likely Iranian); the rest is "unknown".
     sponsor_spread: float = 0.75
+    # Share of what "unknown" then holds that goes to the states (and "none") by how many of the
+    # KB's actors each has (fitted on the development units, those of groups of no known state
+    # counted as answered "unknown").
+    sponsor_unknown_spread: float = 0.25
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -11,8 +11,11 @@ its actors'; the second term corrects the pull of the states with many groups,
 which otherwise pool the mass of a flat group posterior).  The unknown-group
 hypothesis's probability is split: a share (``sponsor_spread``) goes to the
 states in proportion to the pools (a new cluster that behaves like Iranian
-groups is more likely Iranian), the rest to ``unknown``.  Both weights and the
-share are fitted on the development split.
+groups is more likely Iranian), the rest to ``unknown``.  Last, a share
+(``sponsor_unknown_spread``) of what ``unknown`` then holds goes to the states
+(and ``none``) in proportion to how many of the KB's actors each has: a group
+the sources tie to no state, or a new cluster, is most likely sponsored the way
+groups usually are.  The weights and shares are fitted on the development split.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from unmask.model import Actor
 __all__ = [
     "NO_STATE",
     "UNKNOWN_STATE",
+    "base_rates",
     "pool_features",
     "sponsor_label",
     "sponsor_pools",
@@ -63,6 +67,17 @@ def pool_features(logits: list[float]) -> tuple[float, float]:
     return top + math.log(float(np.exp(values - top).sum())), math.log(len(values))
 
 
+def base_rates(actors: list[Actor]) -> dict[str, float]:
+    """Share of each state (and ``none``) among the actors whose sponsor label is not ``unknown``."""
+    counts: dict[str, int] = {}
+    for actor in actors:
+        label = sponsor_label(actor)
+        if label != UNKNOWN_STATE:
+            counts[label] = counts.get(label, 0) + 1
+    total = sum(counts.values())
+    return {label: n / total for label, n in counts.items()} if total else {}
+
+
 def sponsor_posterior(
     actors: list[Actor], scores: Scores, post: Posterior, params: Params
 ) -> dict[str, float]:
@@ -82,5 +97,11 @@ def sponsor_posterior(
     known = 1.0 - post.unknown + params.sponsor_spread * post.unknown
     result = {label: known * float(q) for label, q in zip(labels, share, strict=True)}
     result[UNKNOWN_STATE] = result.get(UNKNOWN_STATE, 0.0) + (1.0 - params.sponsor_spread) * post.unknown
+    moved = params.sponsor_unknown_spread * result[UNKNOWN_STATE]
+    if moved > 0:
+        rates = base_rates(actors)
+        result[UNKNOWN_STATE] -= moved
+        for label, rate in rates.items():
+            result[label] = result.get(label, 0.0) + moved * rate
     total = sum(result.values())
     return dict(sorted(((k, v / total) for k, v in result.items()), key=lambda kv: -kv[1]))

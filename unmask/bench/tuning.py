@@ -46,10 +46,11 @@ def _nll(outcomes: Iterable[Outcome], params: Params) -> float:
     return total / max(weight, 1e-9)
 
 
-def _sponsor_nll(outcomes: Iterable[Outcome], params: Params) -> float:
+def _sponsor_nll(outcomes: Iterable[Outcome], params: Params, every: bool = False) -> float:
+    """Mean NLL of the right state; ``every``: also the units of groups of no known state, answer "unknown"."""
     total, n = 0.0, 0
     for outcome in outcomes:
-        if outcome.truth_sponsor == UNKNOWN_STATE:
+        if outcome.truth_sponsor == UNKNOWN_STATE and not every:
             continue
         _, sponsors = outcome.recompute(params)
         total -= math.log(max(sponsors.get(outcome.truth_sponsor, 0.0), 1e-9))
@@ -74,6 +75,10 @@ RANK_L2 = 1.0
 # a new cluster's sponsor cannot be read from resemblance alone (a prior, not fitted: the
 # development units are all known groups, so the fit would always choose to spread everything).
 SPREAD_GRID = (0.0, 0.25, 0.5, 0.75)
+# The share of the "unknown" state's probability spread over the states by their base rates: fitted
+# on every development unit, those whose group has no known state answered "unknown" (so that the
+# fit cannot gain by never saying "unknown").
+UNKNOWN_SPREAD_GRID = (0.0, 0.1, 0.25, 0.4, 0.5)
 
 
 def tune(
@@ -146,7 +151,8 @@ def fit_combination(
     (answer: the group) and with its fold of groups held out (answer: unknown,
     weighed by ``OPEN_WEIGHT``).  Then the sponsor pools' weights on the units
     with a known sponsor, and the share of the unknown hypothesis spread over
-    states (``SPREAD_GRID``) on the sponsor-level log-likelihood.
+    states (``SPREAD_GRID``) on the sponsor-level log-likelihood, and the share of the
+    remaining "unknown" spread by base rates (``UNKNOWN_SPREAD_GRID``).
     """
     dev = _dev_units(kb)
     every = build_units(kb)
@@ -166,12 +172,17 @@ def fit_combination(
     )
     best = min(SPREAD_GRID, key=lambda v: _sponsor_nll(closed, params.with_values(sponsor_spread=v)))
     params = params.with_values(sponsor_spread=best)
+    best = min(
+        UNKNOWN_SPREAD_GRID,
+        key=lambda v: _sponsor_nll(closed, params.with_values(sponsor_unknown_spread=v), every=True),
+    )
+    params = params.with_values(sponsor_unknown_spread=best)
     log.append(f"sponsor weights fitted: dev sponsor NLL {_sponsor_nll(closed, params):.4f}")
     log.append("fitted: " + ", ".join(f"{n} = {getattr(params, n)}" for n in (*names, *SPONSOR_NAMES)))
     return params, log
 
 
-SPONSOR_NAMES = ("sponsor_sharpness", "sponsor_log_groups", "sponsor_spread")
+SPONSOR_NAMES = ("sponsor_sharpness", "sponsor_log_groups", "sponsor_spread", "sponsor_unknown_spread")
 
 
 def _rank_problem(outcome: Outcome, params: Params) -> Problem | None:
