@@ -141,6 +141,8 @@ def test_cli_adds_good_files_and_reports_bad_ones(kb: KnowledgeBase, tmp_path: P
     assert "1 indicator(s) added to Gamma (G0003)" in words
     assert "bad.json: not JSON" in words
     assert load_kb().summary()["counts"]["intel_files"] == 1
+    shown = runner.invoke(app, ["kb", "actor", "Gamma"])
+    assert "1 from your intelligence (infrastructure; kb intel)" in " ".join(shown.stdout.split())
 
 
 def test_an_indicator_of_another_actor_against_the_rest_is_a_possible_false_flag(

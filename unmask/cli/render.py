@@ -108,6 +108,12 @@ def actor_view(kb: KnowledgeBase, actor: Actor, limit: int = 15) -> Group:
     if actor.campaigns:
         names = [f"{c} {kb.campaigns[c].name}" if c in kb.campaigns else c for c in actor.campaigns]
         head.add_row("Campaigns", plain(", ".join(names)))
+    if actor.infrastructure:
+        kinds = sorted({key.split(":", 1)[0] for key in actor.infrastructure})
+        head.add_row(
+            "Indicators",
+            plain(f"{len(set(actor.infrastructure))} from your intelligence ({', '.join(kinds)}; kb intel)"),
+        )
     parts: list[Any] = [head, _names_table(actor)]
     parts.append(_ranked(kb, actor.techniques, "techniques", limit))
     parts.append(_ranked(kb, actor.software, "software", limit))
