@@ -63,7 +63,7 @@ def test_misp_event_indicators_go_to_its_tagged_actor(kb: KnowledgeBase, tmp_pat
         "Gamma",
         [("ip-dst", "198.51.100.7"), ("ip-dst", "8.8.8.8"), ("sha256", "A" * 64), ("text", "x")],
     )
-    entry = read_intel(path, kb, benign=BENIGN)
+    (entry,) = read_intel(path, kb, benign=BENIGN)
     assert entry.actor == "G0003" and entry.actor_name == "Gamma"
     assert set(entry.indicators) == {("infrastructure", "198.51.100.7"), ("file", "a" * 64)}
     assert entry.benign_skipped == 1  # 8.8.8.8 is on a warninglist
@@ -71,8 +71,8 @@ def test_misp_event_indicators_go_to_its_tagged_actor(kb: KnowledgeBase, tmp_pat
 
 def test_stix_bundle_names_its_actor_and_override_wins(kb: KnowledgeBase, tmp_path: Path) -> None:
     path = _stix(tmp_path / "b.json", ["Alpha"], "mail-alpha.net")
-    assert read_intel(path, kb).actor == "G0001"
-    assert read_intel(path, kb, actor="Beta").actor == "G0002"
+    assert read_intel(path, kb)[0].actor == "G0001"
+    assert read_intel(path, kb, actor="Beta")[0].actor == "G0002"
     with pytest.raises(UnknownNameError):
         read_intel(path, kb, actor="Nobody Known")
 
@@ -155,3 +155,19 @@ def test_an_indicator_of_another_actor_against_the_rest_is_a_possible_false_flag
     a = attribute_case(_case(*alpha, (ObservationKind.INFRASTRUCTURE, "198.51.100.7", "ip")), result.kb)
     assert next(h for h in a.groups if h.kind == "actor").id == "G0001"
     assert any(w.startswith("possible false flag") and "Gamma" in w for w in a.warnings)
+
+
+def test_a_misp_export_of_several_events_gives_each_its_actor(kb: KnowledgeBase, tmp_path: Path) -> None:
+    events = []
+    for n, (actor, ip) in enumerate((("Gamma", "198.51.100.7"), ("Alpha", "198.51.100.8"))):
+        tags = [{"name": f'misp-galaxy:threat-actor="{actor}"'}]
+        events.append({"Event": {"info": f"e{n}", "uuid": f"e{n}", "Tag": tags,
+                                 "Attribute": [{"type": "ip-dst", "value": ip, "uuid": f"a{n}"}]}})  # fmt: skip
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps({"response": events}))
+    entries = read_intel(path, kb)
+    assert [(e.actor, e.indicators) for e in entries] == [
+        ("G0003", (("infrastructure", "198.51.100.7"),)),
+        ("G0001", (("infrastructure", "198.51.100.8"),)),
+    ]
+    assert entries[1].origin.endswith("export.json event 2")

@@ -6,8 +6,9 @@ events and STIX reports do.  ``unmask kb intel FILE...`` reads each file (a STIX
 intrusion set or threat actor, the event's threat-actor galaxy tag, or
 ``--actor``), keeps its infrastructure and file indicators (addresses, domains,
 URLs, e-mail addresses, ASNs, hashes) less the values a MISP warninglist calls
-benign, and adds them to the installed KB as that actor's, with the file's
-SHA-256 as provenance.  The attribution engine then weighs a case's indicators
+benign, and adds them to the installed KB as that actor's, with the SHA-256 of
+the content as provenance.  A MISP export of several events gives one entry per
+event, each with its own actor.  The attribution engine then weighs a case's indicators
 against them (``attribute/signals/indicator.py``): cheap to fake, so never
 decisive alone, but shared infrastructure is what ties many incidents together.
 
@@ -77,11 +78,12 @@ class IntelEntry:
 
 def read_intel(
     path: Path, kb: KnowledgeBase, actor: str | None = None, benign: BenignIndex | None = None
-) -> IntelEntry:
-    """Read one STIX bundle or MISP event and tie its indicators to its actor (or to ``actor``)."""
-    from unmask.extract.misp import case_from_misp, is_misp, misp_actor_names
-    from unmask.extract.stix import case_from_stix, stix_actor_names
+) -> list[IntelEntry]:
+    """Read one STIX bundle or MISP export and tie its indicators to its actor (or to ``actor``).
 
+    A MISP export of several events (``{"response": [...]}``) gives one entry per event, each
+    tied to its own actor; the first event that cannot be used raises, naming the event.
+    """
     where = Location(str(path))
     try:
         raw = path.read_bytes()
@@ -93,10 +95,26 @@ def read_intel(
         data = json.loads(raw.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise IngestError(f"not JSON ({exc.__class__.__name__})", where) from None
+    events = data.get("response") if isinstance(data, dict) else None
+    if isinstance(events, list) and len(events) > 1:
+        return [
+            _entry({"response": [event]}, f"{path} event {number}", kb, actor, benign)
+            for number, event in enumerate(events, 1)
+        ]
+    return [_entry(data, str(path), kb, actor, benign)]
+
+
+def _entry(
+    data: Any, origin: str, kb: KnowledgeBase, actor: str | None, benign: BenignIndex | None
+) -> IntelEntry:
+    from unmask.extract.misp import case_from_misp, is_misp, misp_actor_names
+    from unmask.extract.stix import case_from_stix, stix_actor_names
+
+    where = Location(origin)
     if isinstance(data, dict) and data.get("type") == "bundle":
-        case, names = case_from_stix(data, str(path)), stix_actor_names(data)
+        case, names = case_from_stix(data, origin), stix_actor_names(data)
     elif isinstance(data, dict) and is_misp(data):
-        case, names = case_from_misp(data, str(path)), misp_actor_names(data)
+        case, names = case_from_misp(data, origin), misp_actor_names(data)
     else:
         raise IngestError("neither a STIX 2.1 bundle nor a MISP event", where)
     name, actor_id = _whose(kb, names, actor, where)
@@ -117,7 +135,8 @@ def read_intel(
             + (f" ({skipped} on a MISP warninglist)" if skipped else ""),
             where,
         )
-    return IntelEntry(str(path), hashlib.sha256(raw).hexdigest(), actor_id, name, tuple(indicators), skipped)
+    digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+    return IntelEntry(origin, digest, actor_id, name, tuple(indicators), skipped)
 
 
 def _whose(kb: KnowledgeBase, names: list[str], actor: str | None, where: Location) -> tuple[str, str]:
@@ -207,7 +226,7 @@ def add_intel(
     failed: list[str] = []
     for path in paths:
         try:
-            added.append(read_intel(path, kb, actor, benign))
+            added += read_intel(path, kb, actor, benign)
         except UnmaskError as exc:
             failed.append(str(exc) if exc.location else f"{path}: {exc}")
     if added:
