@@ -9,8 +9,9 @@ from tests.synthetic import three_groups
 from unmask.attribute.engine import attribute_case
 from unmask.cli import app
 from unmask.errors import IngestError, UnknownNameError
+from unmask.knowledge.home import sources_dir
 from unmask.knowledge.install import install_kb
-from unmask.knowledge.intel import add_intel, read_intel
+from unmask.knowledge.intel import IntelEntry, add_intel, read_intel, save_intel
 from unmask.knowledge.store import KnowledgeBase, load_kb
 from unmask.knowledge.warninglists import BenignIndex
 from unmask.model import Case, Observation, ObservationKind
@@ -125,10 +126,16 @@ def test_one_indicator_alone_does_not_decide(kb: KnowledgeBase, tmp_path: Path) 
 
 def test_intelligence_survives_a_reinstall(kb: KnowledgeBase, tmp_path: Path) -> None:
     add_intel([_misp(tmp_path / "e.json", "Gamma", [("ip-dst", "198.51.100.7")])])
+    stale = IntelEntry("old.json", "0" * 64, "G9999", "Nobody Known", (("file", "f" * 64),))
+    save_intel([stale])
+    (sources_dir() / "intel" / "broken.json").write_text("{")
     folder = tmp_path / "kb"
-    install_kb(str(folder / "bundle.json"), galaxies_dir=folder / "clusters")
+    result = install_kb(str(folder / "bundle.json"), galaxies_dir=folder / "clusters")
     gamma = load_kb().actor("Gamma")
     assert gamma.infrastructure == ["infrastructure:198.51.100.7"]
+    assert load_kb().summary()["counts"]["intel_files"] == 1
+    assert any("not re-applied" in note and "Nobody Known" in note for note in result.attempts)
+    assert any(note.startswith("broken.json: unreadable") for note in result.attempts)
 
 
 def test_cli_adds_good_files_and_reports_bad_ones(kb: KnowledgeBase, tmp_path: Path) -> None:

@@ -190,7 +190,7 @@ def saved_intel(kb: KnowledgeBase) -> tuple[list[IntelEntry], list[str]]:
     for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
         try:
             entry = IntelEntry.from_dict(json.loads(path.read_text(encoding="utf-8")))
-            actor_id = kb.actor(entry.actor_name).id
+            actor_id = _same_actor(kb, entry)
         except UnknownNameError as exc:
             notes.append(f"{path.name}: intelligence not re-applied: {exc}")
             continue
@@ -203,6 +203,14 @@ def saved_intel(kb: KnowledgeBase) -> tuple[list[IntelEntry], list[str]]:
             )
         )
     return entries, notes
+
+
+def _same_actor(kb: KnowledgeBase, entry: IntelEntry) -> str:
+    """The entry's actor in ``kb``: by its id if the KB still has it, else by the name it was given."""
+    try:
+        return kb.actor(entry.actor).id
+    except UnknownNameError:
+        return kb.actor(entry.actor_name).id
 
 
 @dataclass
