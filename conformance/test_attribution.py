@@ -7,6 +7,7 @@ from unmask.bench.attribution import run_benchmark
 from unmask.cases import load_case
 from unmask.cli import DEMO_HOLDOUT, example_case_path
 from unmask.knowledge.store import KnowledgeBase
+from unmask.model import Case, Observation, ObservationKind
 
 
 def test_example_case_attributes_to_iran_with_the_incident_held_out(real_kb: KnowledgeBase) -> None:
@@ -26,3 +27,23 @@ def test_quick_benchmark_runs_and_beats_a_floor(real_kb: KnowledgeBase) -> None:
     # A floor far below the targets: it catches a broken engine, not a missed target.
     assert result["citation_test"]["group"]["top5"] >= 0.5
     assert result["open_set"]["group"]["auroc"] >= 0.6
+
+
+def _lone(kind: str, value: str) -> Case:
+    return Case("lone", "lone", observations=[Observation(ObservationKind(kind), value)])
+
+
+def test_a_lone_common_item_leaves_the_answer_open(real_kb: KnowledgeBase) -> None:
+    # A technique, a tool many groups use: the unknown hypothesis first, nobody above "unlikely".
+    for kind, value in (("technique", "T1059.001"), ("software", "Mimikatz")):
+        assessment = attribute_case(_lone(kind, value), real_kb)
+        assert assessment.groups[0].id == "unknown", (value, assessment.groups[:3])
+        assert max(h.probability for h in assessment.groups if h.kind == "actor") < 0.2
+        assert all(h.confidence.value == "low" for h in assessment.groups)
+
+
+def test_one_actors_own_tool_still_points_to_it(real_kb: KnowledgeBase) -> None:
+    assessment = attribute_case(_lone("software", "WannaCry"), real_kb)
+    assert assessment.groups[0].label == "Lazarus Group"
+    assert assessment.groups[0].confidence.value == "low"
+    assert any(w.startswith("thin evidence") for w in assessment.warnings)
