@@ -178,3 +178,16 @@ def test_a_misp_export_of_several_events_gives_each_its_actor(kb: KnowledgeBase,
         ("G0001", (("infrastructure", "198.51.100.8"),)),
     ]
     assert entries[1].origin.endswith("export.json event 2")
+
+
+def test_cli_lists_and_removes_intelligence(kb: KnowledgeBase, tmp_path: Path) -> None:
+    add_intel([_misp(tmp_path / "e.json", "Gamma", [("ip-dst", "198.51.100.7")])])
+    listed = runner.invoke(app, ["kb", "intel", "--list", "--json"])
+    (entry,) = json.loads(listed.stdout)["intel"]
+    assert entry["actor"] == "G0003" and entry["indicators"] == 1
+    assert runner.invoke(app, ["kb", "intel", "--remove", "abc"]).exit_code == 2  # too short to be safe
+    removed = runner.invoke(app, ["kb", "intel", "--remove", entry["sha256"][:10]])
+    assert removed.exit_code == 0 and "removed:" in removed.stdout
+    assert load_kb().actor("Gamma").infrastructure == []
+    assert not list((sources_dir() / "intel").glob("*.json"))
+    assert runner.invoke(app, ["kb", "intel"]).exit_code == 2  # nothing to do

@@ -10,6 +10,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from unmask.cli.common import console, emit_json, err_console, user_errors
 from unmask.cli.render import actor_view, compare_view, conflicts_view, search_view, summary_view
+from unmask.errors import UnmaskError
 from unmask.knowledge.install import install_kb
 from unmask.knowledge.store import KnowledgeBase, load_kb
 
@@ -86,7 +87,9 @@ def install_command(
 @kb_app.command("intel")
 @user_errors
 def intel_command(
-    files: Annotated[list[Path], typer.Argument(help="STIX 2.1 bundles or MISP event exports (JSON).")],
+    files: Annotated[
+        list[Path] | None, typer.Argument(help="STIX 2.1 bundles or MISP event exports (JSON).")
+    ] = None,
     actor: Annotated[
         str | None,
         typer.Option("--actor", help="Whose indicators these are, when a file names no actor or several."),
@@ -94,6 +97,10 @@ def intel_command(
     keep_benign: Annotated[
         bool, typer.Option("--keep-benign", help="Keep values a MISP warninglist calls benign.")
     ] = False,
+    list_entries: Annotated[bool, typer.Option("--list", help="List the intelligence in the KB.")] = False,
+    remove: Annotated[
+        str | None, typer.Option("--remove", help="Remove the entry whose SHA-256 starts with this.")
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Add the infrastructure and file indicators of your own intelligence to the installed KB.
@@ -104,10 +111,29 @@ def intel_command(
 
     Example: unmask kb intel misp-event-1234.json stix-report.json
              unmask kb intel iocs.json --actor "OilRig"
+             unmask kb intel --list            unmask kb intel --remove 3f5a09
     """
-    from unmask.knowledge.intel import add_intel
+    from unmask.knowledge.intel import add_intel, remove_intel
     from unmask.knowledge.warninglists import benign_index
 
+    if list_entries or remove:
+        entries = remove_intel(remove) if remove else load_kb().summary()["intel"]
+        if as_json:
+            emit_json({"removed" if remove else "intel": entries})
+            return
+        for e in entries:
+            count = len(e["indicators"]) if isinstance(e["indicators"], list) else e["indicators"]
+            verb = "removed: " if remove else ""
+            console.print(
+                f"{verb}{e['sha256'][:12]}  {e['actor_name']} ({e['actor']})  {count} indicator(s)  {e['origin']}",
+                markup=False,
+                highlight=False,
+            )
+        if not entries:
+            console.print("no intelligence in the KB; add some with 'unmask kb intel FILE...'")
+        return
+    if not files:
+        raise UnmaskError("give STIX bundles or MISP events to add, or --list, or --remove SHA")
     result = add_intel(files, actor, None if keep_benign else benign_index())
     if as_json:
         emit_json(

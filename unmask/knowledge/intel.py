@@ -36,6 +36,7 @@ __all__ = [
     "add_intel",
     "attach_intel",
     "read_intel",
+    "remove_intel",
     "save_intel",
     "saved_intel",
 ]
@@ -243,3 +244,21 @@ def add_intel(
         save_intel(added)
         kb = load_kb(target)
     return IntelResult(added, failed, kb)
+
+
+def remove_intel(prefix: str, kb_file: Path | None = None) -> list[dict[str, Any]]:
+    """Remove the entries whose SHA-256 starts with ``prefix`` from the KB and the sources; return them."""
+    if len(prefix) < 6:
+        raise UnmaskError(
+            f"give at least 6 characters of the entry's SHA-256 (got {prefix!r}); see kb intel --list"
+        )
+    kb = load_kb(kb_file)
+    entries = kb.document.get("intel", [])
+    gone = [e for e in entries if e["sha256"].startswith(prefix.lower())]
+    if not gone:
+        raise UnmaskError(f"no intelligence entry's SHA-256 starts with {prefix!r}; see kb intel --list")
+    kept = [e for e in entries if e not in gone]
+    save_kb_document({**kb.document, "intel": kept}, kb.path or kb_file)
+    for entry in gone:
+        (_intel_dir() / f"{entry['sha256']}-{entry['actor']}.json").unlink(missing_ok=True)
+    return gone
