@@ -45,13 +45,17 @@ def confidence_level(
     - high: at least 8 supporting items from at least 2 signals, some costly to
       fake, probability at least 0.5 and no doubt raised;
     - moderate: at least 4 supporting items and either 2 signals or
-      probability at least 0.5, no doubt raised;
+      probability at least 0.5, no doubt raised; or a few (2 or 3) supporting
+      items, some costly to fake, that single the actor out (probability at
+      least 0.8), no doubt raised;
     - low: anything less.
     """
-    if doubted or supporting < 4:
+    if doubted:
         return ConfidenceLevel.LOW
     if supporting >= 8 and families >= 2 and strong and probability >= 0.5:
         return ConfidenceLevel.HIGH
-    if families >= 2 or probability >= 0.5:
+    if supporting >= 4 and (families >= 2 or probability >= 0.5):
+        return ConfidenceLevel.MODERATE
+    if supporting >= 2 and strong and probability >= 0.8:
         return ConfidenceLevel.MODERATE
     return ConfidenceLevel.LOW

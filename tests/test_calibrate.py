@@ -1,0 +1,29 @@
+from unmask.attribute.calibrate import confidence_level, likelihood_band, likelihood_term
+from unmask.model import ConfidenceLevel
+
+HIGH, MODERATE, LOW = ConfidenceLevel.HIGH, ConfidenceLevel.MODERATE, ConfidenceLevel.LOW
+
+
+def test_confidence_grows_with_amount_diversity_and_cost_to_fake() -> None:
+    assert confidence_level(0.9, 8, 2, True, False) is HIGH
+    assert confidence_level(0.9, 8, 1, True, False) is MODERATE  # one signal only
+    assert confidence_level(0.9, 8, 2, False, False) is MODERATE  # nothing costly to fake
+    assert confidence_level(0.4, 5, 1, True, False) is LOW  # neither diverse nor a clear lead
+    assert confidence_level(0.4, 5, 2, True, False) is MODERATE
+
+
+def test_a_few_costly_items_that_single_one_actor_out_are_moderate() -> None:
+    assert confidence_level(0.95, 3, 1, True, False) is MODERATE  # e.g. three of its own tools
+    assert confidence_level(0.95, 2, 1, True, False) is MODERATE
+    assert confidence_level(0.95, 1, 1, True, False) is LOW  # one item is never enough
+    assert confidence_level(0.7, 3, 1, True, False) is LOW  # not singled out
+    assert confidence_level(0.95, 3, 1, False, False) is LOW  # only cheap items
+
+
+def test_a_doubt_always_means_low_confidence() -> None:
+    assert confidence_level(0.99, 20, 3, True, True) is LOW
+
+
+def test_icd203_words() -> None:
+    assert likelihood_term(0.5) == "roughly even chance" and likelihood_band(0.5) == "45–55 %"
+    assert likelihood_term(0.97) == "almost certain" and likelihood_term(0.01) == "almost no chance"
