@@ -26,7 +26,7 @@ from unmask.errors import DownloadError, KnowledgeBaseError, Location, SourceErr
 from unmask.knowledge.attack import parse_attack_bundle
 from unmask.knowledge.compile import compile_kb
 from unmask.knowledge.home import atomic_write, kb_path, sources_dir
-from unmask.knowledge.intel import attach_intel, saved_intel
+from unmask.knowledge.intel import attach_intel, has_saved_intel, saved_intel
 from unmask.knowledge.misp import load_galaxies
 from unmask.knowledge.store import KnowledgeBase, load_kb, save_kb_document
 from unmask.knowledge.transport import PipWheelFetcher, Transport, UrllibTransport, WheelFetcher
@@ -176,7 +176,7 @@ def install_kb(
     galaxies = load_galaxies(galaxies_dir)
     say("merging actors across sources")
     document = compile_kb(attack, info, galaxies)
-    entries, notes = saved_intel(KnowledgeBase(document, "", None))
+    entries, notes = saved_intel(KnowledgeBase(document, "", None)) if has_saved_intel() else ([], [])
     if entries:
         say(f"re-applying {len(entries)} intelligence file(s)")
         document = attach_intel(document, entries)

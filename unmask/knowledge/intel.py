@@ -35,6 +35,7 @@ __all__ = [
     "IntelResult",
     "add_intel",
     "attach_intel",
+    "has_saved_intel",
     "read_intel",
     "remove_intel",
     "save_intel",
@@ -181,6 +182,12 @@ def save_intel(entries: list[IntelEntry]) -> None:
     for entry in entries:
         target = folder / f"{entry.sha256}-{entry.actor}.json"
         atomic_write(target, json.dumps(entry.to_dict(), indent=1).encode())
+
+
+def has_saved_intel() -> bool:
+    """Whether any entry is kept for ``unmask kb install`` to re-apply."""
+    folder = _intel_dir()
+    return folder.is_dir() and any(folder.glob("*.json"))
 
 
 def saved_intel(kb: KnowledgeBase) -> tuple[list[IntelEntry], list[str]]:
