@@ -191,3 +191,33 @@ def test_cli_lists_and_removes_intelligence(kb: KnowledgeBase, tmp_path: Path) -
     assert load_kb().actor("Gamma").infrastructure == []
     assert not list((sources_dir() / "intel").glob("*.json"))
     assert runner.invoke(app, ["kb", "intel"]).exit_code == 2  # nothing to do
+
+
+def test_a_stix_bundle_about_several_actors_is_cut_by_its_indicates_relationships(
+    kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    common: dict[str, Any] = {
+        "spec_version": "2.1",
+        "created": "2024-01-01T00:00:00Z",
+        "modified": "2024-01-01T00:00:00Z",
+    }
+    objects: list[dict[str, Any]] = [
+        {"type": "intrusion-set", "id": "intrusion-set--a", "name": "Alpha", **common},
+        {"type": "intrusion-set", "id": "intrusion-set--g", "name": "Gamma", **common},
+    ]
+    for n, (domain, owner) in enumerate((("a-c2.net", "a"), ("g-c2.net", "g"), ("loose.net", None))):
+        objects.append({"type": "indicator", "id": f"indicator--{n}", "pattern": f"[domain-name:value = '{domain}']",
+                        "pattern_type": "stix", "valid_from": "2024-01-01T00:00:00Z", **common})  # fmt: skip
+        if owner:
+            objects.append({"type": "relationship", "id": f"relationship--{n}", "relationship_type": "indicates",
+                            "source_ref": f"indicator--{n}", "target_ref": f"intrusion-set--{owner}", **common})  # fmt: skip
+    path = tmp_path / "report.json"
+    path.write_text(json.dumps({"type": "bundle", "id": "bundle--r", "objects": objects}))
+    entries = {e.actor: e.indicators for e in read_intel(path, kb)}
+    assert entries == {
+        "G0001": (("infrastructure", "a-c2.net"),),
+        "G0003": (("infrastructure", "g-c2.net"),),
+    }
+    # --actor still takes the whole bundle as one actor's.
+    (whole,) = read_intel(path, kb, actor="Gamma")
+    assert len(whole.indicators) == 3

@@ -84,7 +84,9 @@ def read_intel(
     """Read one STIX bundle or MISP export and tie its indicators to its actor (or to ``actor``).
 
     A MISP export of several events (``{"response": [...]}``) gives one entry per event, each
-    tied to its own actor; the first event that cannot be used raises, naming the event.
+    tied to its own actor; the first event that cannot be used raises, naming the event.  A
+    STIX bundle about several actors gives one entry per actor its ``indicates`` relationships
+    point to.
     """
     where = Location(str(path))
     try:
@@ -103,7 +105,40 @@ def read_intel(
             _entry({"response": [event]}, f"{path} event {number}", kb, actor, benign)
             for number, event in enumerate(events, 1)
         ]
+    if actor is None and isinstance(data, dict) and data.get("type") == "bundle":
+        parts = _by_indicates(data, kb)
+        if len(parts) > 1:
+            return [_entry(part, str(path), kb, name, benign) for name, part in parts.items()]
     return [_entry(data, str(path), kb, actor, benign)]
+
+
+def _by_indicates(bundle: dict[str, Any], kb: KnowledgeBase) -> dict[str, dict[str, Any]]:
+    """A bundle about several actors, cut into one bundle per actor by its ``indicates`` relationships.
+
+    Each part holds the actor and the indicators that indicate it; indicators tied to no actor are
+    left out.  Fewer than two parts: the bundle is about one actor (or says nothing about whose).
+    """
+    objects = [o for o in bundle.get("objects") or [] if isinstance(o, dict)]
+    actors: dict[str, tuple[str, dict[str, Any]]] = {}
+    for obj in objects:
+        if obj.get("type") in ("intrusion-set", "threat-actor") and obj.get("name"):
+            try:
+                actors[str(obj.get("id"))] = (kb.actor(str(obj["name"])).id, obj)
+            except UnknownNameError:
+                continue
+    by_id = {str(o.get("id")): o for o in objects}
+    parts: dict[str, dict[str, Any]] = {}
+    for rel in objects:
+        if rel.get("type") != "relationship" or rel.get("relationship_type") != "indicates":
+            continue
+        owner, indicator = actors.get(str(rel.get("target_ref"))), by_id.get(str(rel.get("source_ref")))
+        if owner is None or indicator is None:
+            continue
+        actor_id, actor_obj = owner
+        part = parts.setdefault(actor_id, {"type": "bundle", "id": bundle.get("id"), "objects": [actor_obj]})
+        if indicator not in part["objects"]:
+            part["objects"].append(indicator)
+    return {str(part["objects"][0]["name"]): part for part in parts.values()}
 
 
 def _entry(
