@@ -42,7 +42,8 @@ def test_attribute_json_has_the_documented_shape(case_file: Path) -> None:
     } <= set(group)
     assert group["id"] == "G0003"
     assert abs(sum(g["probability"] for g in data["groups"]) - 1) < 1e-3
-    assert {"id", "probability"} <= set(data["sponsors"][0])
+    assert {"state", "id", "probability"} <= set(data["sponsors"][0])
+    assert data["sponsors"][0]["state"] == data["sponsors"][0]["id"]
     assert data["unresolved"][0]["value"] == "T0000"
 
 

@@ -350,7 +350,8 @@ class Assessment:
             "case_id": self.case_id,
             "summary": self.summary,
             "groups": [h.to_dict() for h in self.groups],
-            "sponsors": [h.to_dict() for h in self.sponsors],
+            # "state" names the sponsor the way the JSON shape does; "id" is the same value.
+            "sponsors": [{"state": h.id, **h.to_dict()} for h in self.sponsors],
             "phases": {p: [h.to_dict() for h in hs] for p, hs in self.phases.items()},
             "ach": list(self.ach),
             "warnings": list(self.warnings),
