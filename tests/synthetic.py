@@ -42,8 +42,13 @@ def build_kb(
         obj = group(gid, name, [])
         objects.append(obj)
         for item, citations in uses.items():
-            target = items.setdefault(item, _item(item))
-            objects.append(relation(obj, "uses", target, *citations))
+            # "T1190|CVE-2019-0604": the technique, with a description that names the CVE.
+            technique_id, _, cve = item.partition("|")
+            target = items.setdefault(technique_id, _item(technique_id))
+            link = relation(obj, "uses", target, *citations)
+            if cve:
+                link["description"] = f"exploited {cve}"
+            objects.append(link)
     for cid, (gid, uses) in (campaigns or {}).items():
         camp = {
             "type": "campaign",

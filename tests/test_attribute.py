@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.synthetic import three_groups
+from tests.synthetic import build_kb, three_groups
 from unmask.attribute.engine import attribute_case
 from unmask.attribute.params import DEFAULT_PARAMS
 from unmask.errors import CaseError
@@ -224,3 +224,21 @@ def test_the_same_technique_on_many_hosts_counts_once_at_group_level(tmp_path) -
     assert [(h.id, round(h.probability, 6)) for h in first.groups] == [
         (h.id, round(h.probability, 6)) for h in second.groups
     ]
+
+
+def test_a_lone_cve_does_not_narrow_the_field_to_the_actors_with_cve_data(tmp_path: Path) -> None:
+    # The KB records CVEs for few actors; an actor without any is not thereby ruled out.
+    common = {"T1001": ["r0"], "T1002": ["r0"]}
+    groups = {
+        "G0001": ("Alpha", {**common, "T1190|CVE-2019-0604": ["a1"], "T1101": ["a1"]}),
+        "G0002": ("Beta", {**common, "T1201": ["b1"], "T1202": ["b1"]}),
+        "G0003": ("Gamma", {**common, "T1301": ["c1"], "T1302": ["c1"]}),
+    }
+    kb = build_kb(tmp_path / "kb", groups)
+    assert kb.actor("Alpha").cves == {"CVE-2019-0604": 1}
+    case = Case("c", "c", observations=[Observation(ObservationKind.VULNERABILITY, "CVE-2019-0604")])
+    a = attribute_case(case, kb)
+    probabilities = {h.id: h.probability for h in a.groups}
+    assert probabilities.get("G0002", 0) > 0 and probabilities.get("G0003", 0) > 0
+    assert probabilities["G0001"] > probabilities["G0002"]  # the CVE still counts for Alpha
+    assert a.groups[0].id == "unknown"  # one item: the answer stays open

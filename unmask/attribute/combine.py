@@ -227,8 +227,8 @@ def score_items(index: ScoringIndex, items: list[EvidenceItem]) -> Scores:
         weight = signal.weight(index.params)
         contributions[position] = weight * np.log(r * np.exp(log_ratio) + (1.0 - r))
         weights[position] = weight
-        if signal.indicator:
-            # An actor the user's intelligence does not cover is not thereby ruled out.
+        if signal.sparse:
+            # An actor with no profile for a sparse signal is not thereby ruled out.
             candidates |= index.has_any_profile
             known[position] = True
         elif item.signal == "similarity":

@@ -82,6 +82,10 @@ class Signal(ABC):
     # items do not count in the case's size, cost no absence, are never "novel", leave every actor a
     # candidate, and their log-ratios enter the logits as they are, not through the fitted weights.
     indicator: ClassVar[bool] = False
+    # A sparse signal: most actors have no profile for it, and having none says nothing about them
+    # (the KB records few actors' CVEs, only the user's intelligence has indicators).  Its items
+    # neither narrow the candidates to the actors with a profile nor lower the others' coverage.
+    sparse: ClassVar[bool] = False
 
     def weight(self, params: Params) -> float:
         """The exponent applied to this signal's likelihood ratios."""

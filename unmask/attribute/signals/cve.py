@@ -13,6 +13,7 @@ __all__ = ["CveSignal"]
 class CveSignal(Signal):
     name = "cve"
     weight_param = "cve_weight"
+    sparse = True
 
     def actor_features(self, actor: Actor, context: SignalContext) -> dict[str, float]:
         return {f"C:{c}": reports_mass(n, context.params) for c, n in actor.cves.items()}

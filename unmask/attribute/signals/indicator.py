@@ -32,6 +32,7 @@ INDICATOR_RATIO = 50.0
 class _IndicatorSignal(Signal):
     weight_param = "indicator_weight"
     indicator = True
+    sparse = True
 
     def table(self, profiles: list[dict[str, float]], params: Params) -> Table:
         return MatchTable.build(profiles, math.log(INDICATOR_RATIO))
