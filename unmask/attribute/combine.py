@@ -229,7 +229,7 @@ def score_items(index: ScoringIndex, items: list[EvidenceItem]) -> Scores:
         weights[position] = weight
         if signal.sparse:
             # An actor with no profile for a sparse signal is not thereby ruled out.
-            candidates |= index.has_any_profile
+            candidates[:] = True
             known[position] = True
         elif item.signal == "similarity":
             if item.key in rows:

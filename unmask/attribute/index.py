@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
-from numpy.typing import NDArray
-
 from unmask.attribute.params import Params
 from unmask.attribute.reports import ReportIndex
 from unmask.attribute.signals import SIGNALS, SignalContext
@@ -52,11 +49,6 @@ class ScoringIndex:
             profiles = [signal.actor_features(actor, context) for actor in actors]
             index.tables[name] = signal.table(profiles, params)
         return index
-
-    @property
-    def has_any_profile(self) -> NDArray[np.bool_]:
-        """Every row: each actor of the index has something known."""
-        return np.ones(len(self.actors), dtype=bool)
 
     def actor_position(self) -> dict[str, int]:
         """Actor id -> row."""

@@ -122,10 +122,10 @@ def intel_command(
             emit_json({"removed" if remove else "intel": entries})
             return
         for e in entries:
-            count = len(e["indicators"]) if isinstance(e["indicators"], list) else e["indicators"]
             verb = "removed: " if remove else ""
             console.print(
-                f"{verb}{e['sha256'][:12]}  {e['actor_name']} ({e['actor']})  {count} indicator(s)  {e['origin']}",
+                f"{verb}{e['sha256'][:12]}  {e['actor_name']} ({e['actor']})  {e['indicators']} indicator(s)  "
+                f"{e['origin']}",
                 markup=False,
                 highlight=False,
             )

@@ -26,7 +26,7 @@ from typing import Any
 
 from unmask.errors import IngestError, Location, UnknownNameError, UnmaskError
 from unmask.knowledge.home import atomic_write, sources_dir
-from unmask.knowledge.store import KnowledgeBase, load_kb, save_kb_document
+from unmask.knowledge.store import KnowledgeBase, intel_summary, load_kb, save_kb_document
 from unmask.knowledge.warninglists import BenignIndex
 from unmask.model import ObservationKind
 
@@ -108,11 +108,11 @@ def read_intel(
     if actor is None and isinstance(data, dict) and data.get("type") == "bundle":
         parts = _by_indicates(data, kb)
         if len(parts) > 1:
-            return [_entry(part, str(path), kb, name, benign) for name, part in parts.items()]
+            return [_entry(part, str(path), kb, None, benign) for part in parts]
     return [_entry(data, str(path), kb, actor, benign)]
 
 
-def _by_indicates(bundle: dict[str, Any], kb: KnowledgeBase) -> dict[str, dict[str, Any]]:
+def _by_indicates(bundle: dict[str, Any], kb: KnowledgeBase) -> list[dict[str, Any]]:
     """A bundle about several actors, cut into one bundle per actor by its ``indicates`` relationships.
 
     Each part holds the actor and the indicators that indicate it; indicators tied to no actor are
@@ -138,7 +138,7 @@ def _by_indicates(bundle: dict[str, Any], kb: KnowledgeBase) -> dict[str, dict[s
         part = parts.setdefault(actor_id, {"type": "bundle", "id": bundle.get("id"), "objects": [actor_obj]})
         if indicator not in part["objects"]:
             part["objects"].append(indicator)
-    return {str(part["objects"][0]["name"]): part for part in parts.values()}
+    return list(parts.values())
 
 
 def _entry(
@@ -210,13 +210,16 @@ def _intel_dir() -> Path:
     return sources_dir() / "intel"
 
 
+def _kept_path(sha256: str, actor: str) -> Path:
+    return _intel_dir() / f"{sha256}-{actor}.json"
+
+
 def save_intel(entries: list[IntelEntry]) -> None:
     """Keep the entries with the sources, for ``unmask kb install`` to re-apply (atomic writes)."""
     folder = _intel_dir()
     folder.mkdir(parents=True, exist_ok=True)
     for entry in entries:
-        target = folder / f"{entry.sha256}-{entry.actor}.json"
-        atomic_write(target, json.dumps(entry.to_dict(), indent=1).encode())
+        atomic_write(_kept_path(entry.sha256, entry.actor), json.dumps(entry.to_dict(), indent=1).encode())
 
 
 def has_saved_intel() -> bool:
@@ -289,7 +292,10 @@ def add_intel(
 
 
 def remove_intel(prefix: str, kb_file: Path | None = None) -> list[dict[str, Any]]:
-    """Remove the entries whose SHA-256 starts with ``prefix`` from the KB and the sources; return them."""
+    """Remove the entries whose SHA-256 starts with ``prefix`` from the KB and the sources.
+
+    Returns what was removed, as ``KnowledgeBase.summary()`` lists intelligence.
+    """
     if len(prefix) < 6:
         raise UnmaskError(
             f"give at least 6 characters of the entry's SHA-256 (got {prefix!r}); see kb intel --list"
@@ -302,5 +308,5 @@ def remove_intel(prefix: str, kb_file: Path | None = None) -> list[dict[str, Any
     kept = [e for e in entries if e not in gone]
     save_kb_document({**kb.document, "intel": kept}, kb.path or kb_file)
     for entry in gone:
-        (_intel_dir() / f"{entry['sha256']}-{entry['actor']}.json").unlink(missing_ok=True)
-    return gone
+        _kept_path(entry["sha256"], entry["actor"]).unlink(missing_ok=True)
+    return [intel_summary(e) for e in gone]

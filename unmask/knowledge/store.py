@@ -35,7 +35,7 @@ from unmask.knowledge.records import (
 )
 from unmask.model import Actor
 
-__all__ = ["KnowledgeBase", "SearchHit", "load_kb", "save_kb_document"]
+__all__ = ["KnowledgeBase", "SearchHit", "intel_summary", "load_kb", "save_kb_document"]
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,13 @@ def save_kb_document(document: dict[str, Any], path: Path | None = None) -> str:
     payload = gzip.compress(json.dumps(document, separators=(",", ":")).encode(), compresslevel=6, mtime=0)
     atomic_write(target, payload)
     return hashlib.sha256(payload).hexdigest()
+
+
+def intel_summary(entry: dict[str, Any]) -> dict[str, Any]:
+    """One intelligence entry of the KB document as listed: origin, SHA-256, actor, indicator count."""
+    return {k: entry[k] for k in ("origin", "sha256", "actor", "actor_name")} | {
+        "indicators": len(entry["indicators"])
+    }
 
 
 def load_kb(path: Path | None = None) -> KnowledgeBase:
@@ -438,11 +445,7 @@ class KnowledgeBase:
                 "intel_files": len(self.document.get("intel", [])),
                 "intel_indicators": sum(len(e["indicators"]) for e in self.document.get("intel", [])),
             },
-            "intel": [
-                {k: e[k] for k in ("origin", "sha256", "actor", "actor_name")}
-                | {"indicators": len(e["indicators"])}
-                for e in self.document.get("intel", [])
-            ],
+            "intel": [intel_summary(e) for e in self.document.get("intel", [])],
             "view": {
                 "without_campaigns": list(self.without_campaigns),
                 "without_citations": list(self.without_citations),

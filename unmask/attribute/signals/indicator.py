@@ -12,11 +12,10 @@ cheap to fake (low reliability), so one of them never decides the answer.
 from __future__ import annotations
 
 import math
-from collections import Counter
 
 from unmask.attribute.evidence import EvidenceItem
 from unmask.attribute.params import Params
-from unmask.attribute.signals.base import Signal, SignalContext, register, reports_mass
+from unmask.attribute.signals.base import Signal, SignalContext, register
 from unmask.attribute.table import MatchTable, Table
 from unmask.model import Actor
 
@@ -38,10 +37,9 @@ class _IndicatorSignal(Signal):
         return MatchTable.build(profiles, math.log(INDICATOR_RATIO))
 
     def actor_features(self, actor: Actor, context: SignalContext) -> dict[str, float]:
+        # A match is a match: how many intelligence files name the indicator does not change it.
         prefix = f"{self.name}:"
-        # One entry per intelligence file that names the indicator: the count of reports.
-        counts = Counter(key for key in actor.infrastructure if key.startswith(prefix))
-        return {f"I:{key}": reports_mass(n, context.params) for key, n in counts.items()}
+        return {f"I:{key}": 1.0 for key in actor.infrastructure if key.startswith(prefix)}
 
     def item_features(self, item: EvidenceItem, context: SignalContext) -> dict[str, float]:
         return {f"I:{self.name}:{item.key}": 1.0}
