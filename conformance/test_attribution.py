@@ -29,14 +29,28 @@ def test_quick_benchmark_runs_and_beats_a_floor(real_kb: KnowledgeBase) -> None:
     assert result["open_set"]["group"]["auroc"] >= 0.6
 
 
-def _lone(kind: str, value: str) -> Case:
-    return Case("lone", "lone", observations=[Observation(ObservationKind(kind), value)])
+def _lone(kind: str, value: str, subtype: str | None = None) -> Case:
+    return Case("lone", "lone", observations=[Observation(ObservationKind(kind), value, subtype)])
 
 
 def test_a_lone_common_item_leaves_the_answer_open(real_kb: KnowledgeBase) -> None:
     # A technique, a tool many groups use: the unknown hypothesis first, nobody above "unlikely".
     for kind, value in (("technique", "T1059.001"), ("software", "Mimikatz")):
         assessment = attribute_case(_lone(kind, value), real_kb)
+        assert assessment.groups[0].id == "unknown", (value, assessment.groups[:3])
+        assert max(h.probability for h in assessment.groups if h.kind == "actor") < 0.2
+        assert all(h.confidence.value == "low" for h in assessment.groups)
+
+
+def test_a_lone_victim_or_cve_leaves_the_answer_open(real_kb: KnowledgeBase) -> None:
+    # Far more actors have victims or CVEs on record than behaviour: they share the known actors'
+    # prior instead of crowding the unknown hypothesis out.
+    for kind, value, subtype in (
+        ("victim", "Albania", "country"),
+        ("victim", "Government", "sector"),
+        ("vulnerability", "CVE-2021-44228", None),
+    ):
+        assessment = attribute_case(_lone(kind, value, subtype), real_kb)
         assert assessment.groups[0].id == "unknown", (value, assessment.groups[:3])
         assert max(h.probability for h in assessment.groups if h.kind == "actor") < 0.2
         assert all(h.confidence.value == "low" for h in assessment.groups)

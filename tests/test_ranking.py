@@ -149,6 +149,24 @@ def test_a_lone_item_is_tempered_in_the_ranking(tmp_path: Path) -> None:
     assert features.actors[:, tools].max() > 0  # Alpha's own tool still points to Alpha
 
 
+def test_unknown_prior_is_a_share_of_the_field(tmp_path: Path) -> None:
+    # A lone common technique: every actor known by behaviour is a candidate, no field term.
+    kb = three_groups(tmp_path / "kb")
+    index = ScoringIndex.build(kb, DEFAULT_PARAMS)
+    items, _ = resolve_case(_case("T1001"), kb)
+    scores = score_items(index, items)
+    assert scores.behaviour is not None and scores.behaviour.all() and scores.candidates.sum() == 24
+    plain = posterior(scores, DEFAULT_PARAMS)
+    # The same evidence reaching as many actors again that the KB knows only otherwise (as a victim
+    # or a CVE does): the known actors share one prior, so the unknown's odds against them double
+    # rather than halve.
+    scores.behaviour[12:] = False
+    wide = posterior(scores, DEFAULT_PARAMS)
+    odds = plain.unknown / (1 - plain.unknown), wide.unknown / (1 - wide.unknown)
+    assert odds[1] == pytest.approx(2 * odds[0])
+    assert np.allclose(wide.actors / wide.actors.sum(), plain.actors / plain.actors.sum())
+
+
 def test_unknown_state_is_spread_by_base_rates(tmp_path: Path) -> None:
     kb = three_groups(tmp_path / "kb")
     index = ScoringIndex.build(kb, DEFAULT_PARAMS)

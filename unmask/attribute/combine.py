@@ -20,7 +20,7 @@ weights, which are fitted by maximum likelihood on the development split):
 
     logit(a)       = n / (n + 1.5) * w . [score_other(a) / n^0.75, score_software(a) / n^0.75,
                                          similarities(a)]
-                     + 2 ln coverage(a) + indicators(a)
+                     + 2 ln coverage(a) + indicators(a) - field
     logit(unknown) = v . [1, ln n, share of items no known actor has]
 
 where n is the number of distinct items, score_software(a) is the part of
@@ -40,6 +40,12 @@ the whole of a one- or two-item case: a lone technique or tool is shared by
 many actors, known and unknown, and should leave the answer open.  The unknown
 hypothesis is an actor the KB does not know: it wins when no known actor's
 score and similarity beat what an incident of that size usually reaches.
+field is ln of the candidates' prior mass (the sum of coverage(a)^2) over
+that of the candidates the KB knows by techniques or software, the field
+the unknown's weights were fitted against: 0 for a case of behaviour alone,
+while a case of victims or CVEs, which many more actors can speak to, shares
+the same prior among more of them rather than crowding the unknown
+hypothesis out (a lone victim country had left it at 3 %, a lone technique 7 %).
 """
 
 from __future__ import annotations
@@ -113,6 +119,9 @@ class Scores:
     novel: NDArray[np.bool_]
     profile_mass: dict[str, NDArray[np.float64]] = field(default_factory=dict)
     reports: ReportIndex | None = None
+    # The actors the KB knows by behaviour (a technique or software profile): the field the unknown
+    # hypothesis's prior was fitted against (see design()).
+    behaviour: NDArray[np.bool_] | None = None
 
     def subset(self, keep: list[int]) -> Scores:
         """The scores of some of the items (a phase, a host) with the same candidates."""
@@ -126,6 +135,7 @@ class Scores:
             self.novel[keep],
             self.profile_mass,
             self.reports,
+            self.behaviour,
         )
 
     def distinct(self) -> Scores:
@@ -152,6 +162,7 @@ class Scores:
             self.novel[firsts],
             self.profile_mass,
             self.reports,
+            self.behaviour,
         )
 
     def coverage(self) -> NDArray[np.float64]:
@@ -243,8 +254,21 @@ def score_items(index: ScoringIndex, items: list[EvidenceItem]) -> Scores:
         for name, table in index.tables.items()
         if name != "similarity" and not SIGNALS[name].indicator
     }
+    behaviour = np.zeros(n_actors, dtype=bool)
+    for name in PROFILE_SIGNALS:
+        if name in index.tables:
+            behaviour |= index.tables[name].has_profile
     return Scores(
-        scored, contributions, weights, candidates, known, matched, novel, profile_mass, index.reports
+        scored,
+        contributions,
+        weights,
+        candidates,
+        known,
+        matched,
+        novel,
+        profile_mass,
+        index.reports,
+        behaviour,
     )
 
 
@@ -279,7 +303,23 @@ def design(scores: Scores, params: Params) -> Design:
     actors = np.column_stack([(totals - software - exact) / scale, software / scale, similar])[rows]
     actors *= n / (n + THIN_HALF_ITEMS)
     unknown = np.array([1.0, math.log(n), float(scores.novel.sum()) / n])
-    return Design(rows, actors, (COVERAGE_POWER * coverage + exact)[rows], unknown, totals)
+    offsets = (COVERAGE_POWER * coverage)[rows]
+    offsets -= _field(np.exp(offsets), scores.behaviour, rows)
+    return Design(rows, actors, offsets + exact[rows], unknown, totals)
+
+
+def _field(prior: NDArray[np.float64], behaviour: NDArray[np.bool_] | None, rows: NDArray[np.intp]) -> float:
+    """ln(the candidates' prior mass / that of the candidates known by behaviour).
+
+    The unknown hypothesis's weights were fitted on cases of techniques and software, against the
+    actors known by them.  A case whose signals reach actors the KB knows only otherwise (a victim
+    country, a CVE) shares the known actors' prior among more of them instead of crowding the
+    unknown hypothesis out; 0 for a case of behaviour alone.
+    """
+    if behaviour is None:
+        return 0.0
+    known = float(prior[behaviour[rows]].sum())
+    return math.log(float(prior.sum()) / known) if known > 0 else 0.0
 
 
 def rank_weights(params: Params) -> tuple[NDArray[np.float64], NDArray[np.float64]]:

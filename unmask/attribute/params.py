@@ -50,6 +50,7 @@ class Params:
     #   rank_profile_techniques, rank_profile_software: the profile cosine of each kind alone
     # all times n / (n + 1.5) for a case of n items (a lone item leaves the answer open),
     # plus 2 ln(share of the evidence weight the actor's profile speaks to), a fixed prior,
+    # less ln(candidates' prior mass / that of those known by behaviour) (0 for behaviour alone),
     # and the unknown / new-cluster hypothesis's logit is
     #   unknown_bias + unknown_log_items * ln(items) + unknown_novel * (share of items no actor has).
     # The weights are a conditional logit fitted on the development split (maximum likelihood,
