@@ -42,6 +42,14 @@ def test_yaml_case_with_short_and_long_forms(tmp_path: Path) -> None:
     assert case.evidence[str(path)]
 
 
+def test_unquoted_yaml_dates_are_kept_as_written() -> None:
+    text = b"observations:\n  - {technique: T1003, first_seen: 2022-05-20, last_seen: 2022-05-21T10:00:00Z}\n  - date: 2022-07-15\n"
+    case = parse_case(text)
+    first = case.observations[0]
+    assert (first.first_seen, first.last_seen) == ("2022-05-20", "2022-05-21T10:00:00Z")
+    assert case.observations[1].value == "2022-07-15"
+
+
 def test_json_case(tmp_path: Path) -> None:
     path = tmp_path / "case.json"
     path.write_text(json.dumps({"observations": [{"technique": "T1003.001"}]}))

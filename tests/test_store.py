@@ -109,6 +109,23 @@ def test_software_and_technique_lookup(kb: KnowledgeBase) -> None:
         kb.technique("T0000")
 
 
+def test_names_in_the_forms_reports_write_them(kb: KnowledgeBase) -> None:
+    # ATT&CK's full sub-technique name, an id leading a name, an id in brackets, a file name, a
+    # Malpedia family id.
+    assert kb.technique("OS Credential Dumping: LSASS Memory").id == "T1003.001"
+    assert kb.technique("T1003.001 - LSASS Memory").id == "T1003.001"
+    assert kb.software_record("Mimikatz (S0002)").id == "S0002"
+    assert kb.software_record("S0002 - Mimikatz").id == "S0002"
+    assert kb.software_record("mimikatz.exe").id == "S0002"
+    assert kb.software_record("win.mimikatz").id == "S0002"
+    # An id that is not in the KB does not rescue a name, and a longer id is not a prefix match.
+    for name in ("S9999 foo", ".exe", "win."):
+        with pytest.raises(UnknownNameError):
+            kb.software_record(name)
+    with pytest.raises(UnknownNameError):
+        kb.technique("T1003.0012")
+
+
 def test_summary_records_sources_and_counts(kb: KnowledgeBase) -> None:
     summary = kb.summary()
     assert summary["attack_version"] == "99.0"

@@ -29,6 +29,17 @@ _TOP = {k: v for k, v in CASE_SCHEMA.items() if k != "properties"} | {
 _ITEM_LONG, _ITEM_SHORT = CASE_SCHEMA["properties"]["observations"]["items"]["oneOf"]
 
 
+class _Loader(yaml.SafeLoader):
+    """Safe YAML that keeps dates and times as the text written (``first_seen: 2022-05-20``)."""
+
+
+def _as_written(loader: _Loader, node: yaml.Node) -> str:
+    return str(node.value)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _as_written)
+
+
 def _line_map(text: str) -> dict[tuple[str | int, ...], int]:
     """Map each path in a YAML/JSON document to its 1-based line number."""
     try:
@@ -123,7 +134,7 @@ def parse_case(data: bytes, origin: str = "<case>", default_id: str = "case") ->
     except UnicodeDecodeError as exc:
         raise CaseError(f"not UTF-8 text (byte {exc.start})", Location(origin)) from None
     try:
-        document = yaml.safe_load(text)
+        document = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import re
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -36,6 +37,13 @@ from unmask.knowledge.records import (
 from unmask.model import Actor
 
 __all__ = ["KnowledgeBase", "SearchHit", "intel_summary", "load_kb", "save_kb_document"]
+
+_LEADING_TECHNIQUE = re.compile(r"(T\d{4}(?:\.\d{3})?)(?![\d.])")
+_SOFTWARE_ID = re.compile(r"\bS\d{4}\b")
+_FILE_SUFFIX = re.compile(r"\.(exe|dll|sys|ps1|bat|cmd|vbs|js|jar|apk|elf|bin|py|sh)$", re.IGNORECASE)
+_MALPEDIA_PLATFORM = re.compile(
+    r"^(win|elf|osx|apk|ios|jar|ps1|py|php|js|vbs|asp|aspx|symbian|fas)\.", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -114,10 +122,16 @@ class _Static:
 
     @cached_property
     def technique_names(self) -> dict[str, str]:
-        """Normalised technique name -> id (a parent technique wins over a sub-technique)."""
+        """Normalised technique name -> id (a parent technique wins over a sub-technique).
+
+        A sub-technique is also found by ATT&CK's full form, "OS Credential Dumping: LSASS Memory".
+        """
         index: dict[str, str] = {}
         for technique in sorted(self.techniques.values(), key=lambda t: t.parent is not None):
             index.setdefault(normalize_name(technique.name), technique.id)
+            parent = self.techniques.get(technique.parent or "")
+            if parent is not None:
+                index.setdefault(normalize_name(f"{parent.name}: {technique.name}"), technique.id)
         return index
 
     def __init__(self, document: dict[str, Any]) -> None:
@@ -347,8 +361,20 @@ class KnowledgeBase:
         raise UnknownNameError("actor", name, _closest(name, names))
 
     def software_record(self, name: str) -> SoftwareRecord:
-        """Software by ATT&CK id, name or alias (ATT&CK and Malpedia)."""
-        sid = self._static.software_names.get(normalize_name(name))
+        """Software by ATT&CK id, name or alias (ATT&CK and Malpedia).
+
+        Also the forms reports and tools write: "Mimikatz (S0002)", "S0002 - Mimikatz" (the id
+        wins), "mimikatz.exe" (a file name), "win.mimikatz" (a Malpedia family id).
+        """
+        known = self._static.software_names
+        sid = known.get(normalize_name(name))
+        if sid is None:
+            cited = _SOFTWARE_ID.search(name.upper())
+            if cited and cited.group(0) in self.software:
+                sid = cited.group(0)
+        if sid is None:
+            bare = _MALPEDIA_PLATFORM.sub("", _FILE_SUFFIX.sub("", name.strip()))
+            sid = known.get(normalize_name(bare)) if bare else None
         if sid is None:
             names = sorted({n for s in self.software.values() for n in (s.name, *s.aliases)})
             raise UnknownNameError("software", name, _closest(name, names))
@@ -359,6 +385,10 @@ class KnowledgeBase:
         key = name.strip().upper()
         if key in self.techniques:
             return self.techniques[key]
+        # "T1003.001 - LSASS Memory", "T1003.001 LSASS Memory": the id that leads the text.
+        leading = _LEADING_TECHNIQUE.match(key)
+        if leading and leading.group(1) in self.techniques:
+            return self.techniques[leading.group(1)]
         found = self._static.technique_names.get(normalize_name(name))
         if found is not None:
             return self.techniques[found]
