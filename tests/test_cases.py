@@ -128,7 +128,9 @@ def test_stix_bundle_becomes_a_case() -> None:
         ("victim", "AL"),
     ]
     assert any("'Some Actor'" in n and "not used as evidence" in n for n in case.notes)
-    assert any("1 x-custom-thing" in n and "1 not an object" in n for n in case.notes)
+    skipped = next(n for n in case.notes if n.startswith("not used: "))
+    assert "1 x-custom-thing (objects[6] x-custom-thing--1)" in skipped
+    assert "1 not an object (objects[7])" in skipped
     assert case.observations[0].provenance.record == "objects[0] attack-pattern--1"
 
 

@@ -56,6 +56,21 @@ def test_attribute_table_and_markdown(case_file: Path) -> None:
     assert "<script>" not in md.stdout and "\\<script\\>" in md.stdout
 
 
+def test_what_a_bundle_holds_besides_evidence_is_counted_on_stderr(case_file: Path) -> None:
+    bundle = case_file.with_name("bundle.json")
+    objects = [
+        {"type": "malware", "id": "malware--1", "name": "S0301"},
+        {"type": "x-odd", "id": "x-odd--1"},
+        7,
+    ]
+    bundle.write_text(json.dumps({"type": "bundle", "id": "bundle--1", "objects": objects}))
+    result = runner.invoke(app, ["attribute", str(bundle), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["groups"]
+    note = " ".join(result.stderr.split())
+    assert "not used: 1 not an object (objects[2]); 1 x-odd (objects[1] x-odd--1)" in note
+
+
 def test_kb_without_campaign_and_bad_names(case_file: Path) -> None:
     bad = runner.invoke(app, ["attribute", str(case_file), "--kb-without", "C9999"])
     assert bad.exit_code == 2 and "neither a campaign" in bad.stderr

@@ -10,8 +10,9 @@ import typer
 from unmask.attribute.engine import attribute_case
 from unmask.cases import load_case
 from unmask.cli.assessment_view import assessment_view
-from unmask.cli.common import console, emit_json, user_errors
+from unmask.cli.common import console, emit_json, err_console, plain, user_errors
 from unmask.errors import ConfigError, UnknownNameError
+from unmask.extract.stix import SKIPPED_NOTE
 from unmask.knowledge.store import KnowledgeBase, load_kb
 from unmask.model import Assessment, Case
 from unmask.report.markdown import assessment_markdown
@@ -27,6 +28,9 @@ KbWithout = Annotated[
 def attributed(case: Path, without: list[str] | None, top: int = 5) -> tuple[Case, KnowledgeBase, Assessment]:
     """The case at ``case``, the KB (or its view without ``without``) and the assessment."""
     loaded = load_case(case)
+    for note in loaded.notes:
+        if note.startswith(SKIPPED_NOTE):  # what a STIX bundle held that is not evidence
+            err_console.print(plain(f"note: {case}: {note}"))
     kb = load_kb()
     if without:
         kb = kb_without(kb, without)

@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import Counter
 from typing import Any
 
 from unmask.detect.indicators import normalise, pattern_values
 from unmask.errors import CaseError, Location
 from unmask.model import Case, Observation, ObservationKind, Provenance
 
-__all__ = ["case_from_stix", "pattern_observables", "stix_actor_names"]
+__all__ = ["SKIPPED_NOTE", "case_from_stix", "pattern_observables", "stix_actor_names"]
+
+# The case note that counts what a bundle held that is not evidence (the CLI shows it).
+SKIPPED_NOTE = "not used: "
 
 _SCO_KINDS = {
     "ipv4-addr": (ObservationKind.INFRASTRUCTURE, "ip"),
@@ -71,7 +73,11 @@ def case_from_stix(bundle: dict[str, Any], origin: str, default_id: str = "case"
         raise CaseError("STIX bundle has no 'objects' list", Location(origin))
     observations: list[Observation] = []
     notes: list[str] = []
-    skipped: Counter[str] = Counter()
+    skipped: dict[str, list[str]] = {}
+
+    def skip(why: str, index: int, obj: Any) -> None:
+        where = f"objects[{index}]" + (f" {obj['id']}" if isinstance(obj, dict) and obj.get("id") else "")
+        skipped.setdefault(why, []).append(where)
 
     def add(kind: ObservationKind, value: str, subtype: str | None, index: int, obj: dict[str, Any]) -> None:
         prov = Provenance(source=origin, record=f"objects[{index}] {obj.get('id', '')}".strip())
@@ -93,7 +99,7 @@ def case_from_stix(bundle: dict[str, Any], origin: str, default_id: str = "case"
 
     for index, obj in enumerate(objects):
         if not isinstance(obj, dict):
-            skipped["not an object"] += 1
+            skip("not an object", index, obj)
             continue
         kind = str(obj.get("type", ""))
         if obj.get("id") in origins and obj.get("id") not in targeted:
@@ -113,7 +119,7 @@ def case_from_stix(bundle: dict[str, Any], origin: str, default_id: str = "case"
             for obs_kind, subtype, value in found:
                 add(obs_kind, value, subtype, index, obj)
             if not found:
-                skipped["indicator with an unsupported pattern"] += 1
+                skip("indicator with an unsupported pattern", index, obj)
         elif kind == "location" and obj.get("country"):
             add(ObservationKind.VICTIM, str(obj["country"]), "country", index, obj)
         elif kind == "identity" and obj.get("sectors"):
@@ -139,9 +145,11 @@ def case_from_stix(bundle: dict[str, Any], origin: str, default_id: str = "case"
         elif kind == "sighting":
             notes.append(f"sighting of {obj.get('sighting_of_ref')} ({obj.get('count', 1)} times)")
         elif kind not in ("relationship", "report", "marking-definition", "identity"):
-            skipped[kind or "untyped"] += 1
+            skip(kind or "untyped", index, obj)
     if skipped:
-        notes.append("not used: " + ", ".join(f"{n} {k}" for k, n in sorted(skipped.items())))
+        notes.append(
+            SKIPPED_NOTE + "; ".join(_skipped_text(why, where) for why, where in sorted(skipped.items()))
+        )
     if not observations:
         raise CaseError(
             "the STIX bundle holds no usable observations: nothing to attribute", Location(origin)
@@ -154,3 +162,8 @@ def case_from_stix(bundle: dict[str, Any], origin: str, default_id: str = "case"
         observations=observations,
         notes=notes,
     )
+
+
+def _skipped_text(why: str, where: list[str]) -> str:
+    shown = ", ".join(where[:3]) + (f" and {len(where) - 3} more" if len(where) > 3 else "")
+    return f"{len(where)} {why} ({shown})"
