@@ -1,4 +1,4 @@
-from unmask.attribute.calibrate import confidence_level, likelihood_band, likelihood_term
+from unmask.attribute.calibrate import confidence_level, likelihood_band, likelihood_term, percent
 from unmask.model import ConfidenceLevel
 
 HIGH, MODERATE, LOW = ConfidenceLevel.HIGH, ConfidenceLevel.MODERATE, ConfidenceLevel.LOW
@@ -27,3 +27,14 @@ def test_a_doubt_always_means_low_confidence() -> None:
 def test_icd203_words() -> None:
     assert likelihood_term(0.5) == "roughly even chance" and likelihood_band(0.5) == "45–55 %"
     assert likelihood_term(0.97) == "almost certain" and likelihood_term(0.01) == "almost no chance"
+
+
+def test_percent_never_rounds_to_certainty_or_to_nothing() -> None:
+    assert [percent(p) for p in (0.9996, 1.0, 0.5, 0.0004, 0.0)] == [
+        "> 99.9%",
+        "> 99.9%",
+        "50.0%",
+        "< 0.1%",
+        "0.0%",
+    ]
+    assert (percent(0.996, 0), percent(0.004, 0), percent(0.42, 0)) == ("> 99%", "< 1%", "42%")

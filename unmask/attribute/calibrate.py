@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from unmask.model import ConfidenceLevel
 
-__all__ = ["ICD203_BANDS", "confidence_level", "likelihood_band", "likelihood_term"]
+__all__ = ["ICD203_BANDS", "confidence_level", "likelihood_band", "likelihood_term", "percent"]
 
 # Upper bound of each band (ICD 203, "expressions of likelihood").
 ICD203_BANDS: tuple[tuple[float, str, str], ...] = (
@@ -26,6 +26,21 @@ ICD203_BANDS: tuple[tuple[float, str, str], ...] = (
 def likelihood_term(probability: float) -> str:
     """The ICD 203 term for a probability."""
     return next(term for bound, term, _ in ICD203_BANDS if probability < bound)
+
+
+def percent(probability: float, digits: int = 1) -> str:
+    """A probability as a percentage that never rounds to certainty or to nothing.
+
+    0.9996 is "> 99.9%", not "100.0%" (no assessment is certain: the unknown hypothesis always
+    keeps some probability), and 0.0004 is "< 0.1%".
+    """
+    text = f"{probability:.{digits}%}"
+    step = 10.0**-digits
+    if float(text[:-1]) >= 100:  # the probabilities are rounded: 1.0 is 0.99996
+        return f"> {100 - step:.{digits}f}%"
+    if probability > 0 and float(text[:-1]) <= 0:
+        return f"< {step:.{digits}f}%"
+    return text
 
 
 def likelihood_band(probability: float) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from unmask import __version__
 from unmask.attribute.ach import ach_matrix, evidence_for_against
-from unmask.attribute.calibrate import confidence_level, likelihood_band, likelihood_term
+from unmask.attribute.calibrate import confidence_level, likelihood_band, likelihood_term, percent
 from unmask.attribute.caveats import caveats, false_flags
 from unmask.attribute.combine import Posterior, Scores, posterior, score_items
 from unmask.attribute.evidence import EvidenceItem, Unresolved, resolve_case
@@ -193,7 +193,7 @@ def _parts(analysis: Analysis) -> tuple[dict[str, list[Hypothesis]], str | None]
     if len({h.id for h in leads.values()}) < 2:
         return phases, None
     split = "; ".join(
-        f"{label.split(':', 1)[1]} points to {h.label} ({h.likelihood}, {h.probability:.0%})"
+        f"{label.split(':', 1)[1]} points to {h.label} ({h.likelihood}, {percent(h.probability, 0)})"
         for label, h in leads.items()
     )
     return phases, f"The evidence splits into parts that point to different actors: {split}."

@@ -7,7 +7,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from unmask.attribute.calibrate import likelihood_band
+from unmask.attribute.calibrate import likelihood_band, percent
 from unmask.cli.common import plain
 from unmask.model import Assessment, Hypothesis
 
@@ -28,12 +28,12 @@ def _table(title: str, hypotheses: list[Hypothesis], limit: int = 12) -> Table:
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for h in hypotheses[:limit]:
         table.add_row(
-            plain(h.label), plain(h.id), plain(f"{h.probability:.1%}"),
+            plain(h.label), plain(h.id), plain(percent(h.probability)),
             plain(f"{h.likelihood} ({likelihood_band(h.probability)})"), plain(h.confidence.value),
         )  # fmt: skip
     if len(hypotheses) > limit:
         rest = sum(h.probability for h in hypotheses[limit:])
-        table.add_row(plain(f"{len(hypotheses) - limit} more"), "", plain(f"{rest:.1%}"), "", "")
+        table.add_row(plain(f"{len(hypotheses) - limit} more"), "", plain(percent(rest)), "", "")
     return table
 
 

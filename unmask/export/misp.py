@@ -12,6 +12,7 @@ from typing import Any
 
 from pymisp import MISPEvent
 
+from unmask.attribute.calibrate import percent
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Assessment, Case, ObservationKind
 
@@ -61,7 +62,7 @@ def event_for_case(case: Case, kb: KnowledgeBase, assessment: Assessment | None 
             event.add_tag(f'misp-galaxy:threat-actor="{leading.label}"')
             event.add_attribute(
                 "comment",
-                f"unmask assessment: {leading.label}: {leading.likelihood} ({leading.probability:.0%}), "
+                f"unmask assessment: {leading.label}: {leading.likelihood} ({percent(leading.probability, 0)}), "
                 f"{leading.confidence.value} confidence. {assessment.summary}"[:1000],
                 to_ids=False,
             )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from html import escape
 
+from unmask.attribute.calibrate import percent
+
 __all__ = ["bar_chart", "timeline_chart"]
 
 
@@ -25,8 +27,8 @@ def bar_chart(
         parts.append(
             f'<text x="{label_w - 6}" y="{y + bar * 0.65:.1f}" text-anchor="end" class="label">{escape(short)}</text>'
             f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{bar - 6}" fill="{colour}" rx="2">'
-            f"<title>{escape(label)}: {value:.1%}</title></rect>"
-            f'<text x="{label_w + w + 5:.1f}" y="{y + bar * 0.65:.1f}" class="value">{value:.1%}</text>'
+            f"<title>{escape(label)}: {percent(value)}</title></rect>"
+            f'<text x="{label_w + w + 5:.1f}" y="{y + bar * 0.65:.1f}" class="value">{percent(value)}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)

@@ -16,6 +16,7 @@ from typing import Any
 import jinja2
 
 from unmask import __version__
+from unmask.attribute.calibrate import percent
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Assessment, Case, ObservationKind
 from unmask.report.charts import bar_chart, timeline_chart
@@ -70,7 +71,9 @@ def timeline_findings(case: Path, limit: int = MAX_TIMELINE_POINTS) -> list[dict
 
 def _environment() -> jinja2.Environment:
     loader = jinja2.FileSystemLoader(str(resources.files("unmask") / "report" / "templates"))
-    return jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined)
+    env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined)
+    env.filters["percent"] = percent
+    return env
 
 
 def _matrix(data: ReportInput) -> dict[str, list[dict[str, str]]]:

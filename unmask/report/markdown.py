@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from unmask.attribute.calibrate import likelihood_band
+from unmask.attribute.calibrate import likelihood_band, percent
 from unmask.model import Assessment, Case, Hypothesis
 
 __all__ = ["assessment_markdown", "case_markdown", "md_escape"]
@@ -31,12 +31,12 @@ def _hypotheses(title: str, hypotheses: list[Hypothesis], limit: int = 12) -> li
     ]
     for h in hypotheses[:limit]:
         lines.append(
-            f"| {md_escape(h.label)} ({md_escape(h.id)}) | {h.probability:.1%} | "
+            f"| {md_escape(h.label)} ({md_escape(h.id)}) | {percent(h.probability)} | "
             f"{h.likelihood} ({likelihood_band(h.probability)}) | {h.confidence.value} |"
         )
     if len(hypotheses) > limit:
         rest = sum(h.probability for h in hypotheses[limit:])
-        lines.append(f"| {len(hypotheses) - limit} more | {rest:.1%} | | |")
+        lines.append(f"| {len(hypotheses) - limit} more | {percent(rest)} | | |")
     return [*lines, ""]
 
 
