@@ -70,6 +70,18 @@ def test_thin_evidence_keeps_unknown_dominant_and_warns(kb: KnowledgeBase) -> No
     assert any(w.startswith("thin evidence") for w in a.warnings)
 
 
+def test_a_few_telling_items_still_mean_low_confidence(kb: KnowledgeBase) -> None:
+    # Gamma's own two tools and a technique single Gamma out, but three items are too few to be
+    # more than a lead; with five of its items the same evidence can be trusted further.
+    thin = attribute_case(_case("S0301", "S0302", "T1301"), kb)
+    assert thin.groups[0].id == "G0003"
+    assert all(h.confidence is ConfidenceLevel.LOW for h in thin.groups)
+    assert any(w.startswith("thin evidence") for w in thin.warnings)
+    fuller = attribute_case(_case("S0301", "S0302", "T1301", "T1302", "T1303"), kb)
+    assert fuller.groups[0].id == "G0003"
+    assert fuller.groups[0].confidence is not ConfidenceLevel.LOW
+
+
 def test_evidence_no_actor_has_points_to_unknown(kb: KnowledgeBase) -> None:
     a = attribute_case(_case("T1999", "S0999", "T1999.001"), kb)
     assert a.groups[0].id == "unknown"

@@ -63,7 +63,8 @@ def confidence_level(
       probability at least 0.5, no doubt raised; or a few (2 or 3) supporting
       items, some costly to fake, that single the actor out (probability at
       least 0.8), no doubt raised;
-    - low: anything less.
+    - low: anything less, and every hypothesis of a case (or part) of fewer than five
+      comparable items (the engine passes them as doubted).
     """
     if doubted:
         return ConfidenceLevel.LOW

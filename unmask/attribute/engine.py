@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from unmask import __version__
 from unmask.attribute.ach import ach_matrix, evidence_for_against
 from unmask.attribute.calibrate import confidence_level, likelihood_band, likelihood_term, percent
-from unmask.attribute.caveats import caveats, false_flags
+from unmask.attribute.caveats import THIN_ITEMS, caveats, false_flags
 from unmask.attribute.combine import Posterior, Scores, posterior, score_items
 from unmask.attribute.evidence import EvidenceItem, Unresolved, resolve_case
 from unmask.attribute.index import ScoringIndex
@@ -111,6 +111,10 @@ def _unknown_hypothesis(analysis: Analysis) -> Hypothesis:
 def _group_hypotheses(analysis: Analysis, top: int, doubted: set[int]) -> tuple[list[Hypothesis], list[int]]:
     ranking = analysis.posterior.ranking()
     shown = ranking[:top]
+    if len(analysis.scores.items) < THIN_ITEMS:
+        # Very little evidence: whatever it points to, the confidence in it is low (the issue's
+        # "never false certainty"; the thin-evidence warning says why).
+        doubted = set(shown)
     hypotheses = _actor_hypotheses(analysis, shown, doubted)
     hypotheses.append(_unknown_hypothesis(analysis))
     hypotheses.sort(key=lambda h: -h.probability)
