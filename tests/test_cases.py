@@ -50,6 +50,15 @@ def test_unquoted_yaml_dates_are_kept_as_written() -> None:
     assert case.observations[1].value == "2022-07-15"
 
 
+def test_yaml_aliases_are_refused() -> None:
+    # Nested aliases would expand a few lines into billions of observations.
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{n}: &{n} [{', '.join([f'*{p}'] * 9)}]\n" for p, n in zip("abcdefg", "bcdefgh", strict=True)
+    )
+    with pytest.raises(CaseError, match=r"case.yml:2: .*aliases \(\*a\) are not allowed"):
+        parse_case((bomb + "observations: [*h]\n").encode(), "case.yml")
+
+
 def test_json_case(tmp_path: Path) -> None:
     path = tmp_path / "case.json"
     path.write_text(json.dumps({"observations": [{"technique": "T1003.001"}]}))

@@ -159,6 +159,11 @@ def test_bad_rules_are_reported_and_the_rest_load(tmp_path: Path) -> None:
         ),
     )
     write_rule(folder, "broken", "title: [unclosed\n")
+    # Nested aliases: a few lines that would expand into 9^8 entries.
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{n}: &{n} [{', '.join([f'*{p}'] * 9)}]\n" for p, n in zip("abcdefg", "bcdefgh", strict=True)
+    )
+    write_rule(folder, "bomb", bomb + "title: bomb\n")
     write_rule(
         folder,
         "nocond",
@@ -188,7 +193,8 @@ def test_bad_rules_are_reported_and_the_rest_load(tmp_path: Path) -> None:
     assert [r.title for r in rules.rules] == ["good"]
     assert rules.rules[0].techniques == ("T1059.001",) and rules.rules[0].software == ("S0002",)
     problems = {Path(p.path).name: p.message for p in rules.problems}
-    assert set(problems) == {"broken.yml", "nocond.yml", "lookbehind.yml"}
+    assert set(problems) == {"broken.yml", "nocond.yml", "lookbehind.yml", "bomb.yml"}
+    assert "aliases" in problems["bomb.yml"]
     assert "not supported" in problems["lookbehind.yml"]
     assert [r.title for r in rules.unrouted] == ["mac"]
 

@@ -30,7 +30,19 @@ _ITEM_LONG, _ITEM_SHORT = CASE_SCHEMA["properties"]["observations"]["items"]["on
 
 
 class _Loader(yaml.SafeLoader):
-    """Safe YAML that keeps dates and times as the text written (``first_seen: 2022-05-20``)."""
+    """Safe YAML that keeps dates and times as the text written (``first_seen: 2022-05-20``).
+
+    Aliases (``*name``) are refused: a case has no use for them, and nested ones expand a few
+    lines into billions of entries (a hostile file would hang the run).
+    """
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            event = self.get_event()
+            raise yaml.composer.ComposerError(
+                None, None, f"aliases (*{event.anchor}) are not allowed in a case file", event.start_mark
+            )
+        return super().compose_node(parent, index)  # type: ignore[no-any-return]
 
 
 def _as_written(loader: _Loader, node: yaml.Node) -> str:
@@ -43,7 +55,7 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", _as_written)
 def _line_map(text: str) -> dict[tuple[str | int, ...], int]:
     """Map each path in a YAML/JSON document to its 1-based line number."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError:
         return {}
     lines: dict[tuple[str | int, ...], int] = {}

@@ -390,6 +390,17 @@ def _compile_file(
     problems: list[dict[str, Any]] = []
     try:
         text = data.decode("utf-8")
+        if "&" in text and any(
+            isinstance(e, yaml.AliasEvent) for e in yaml.parse(text, Loader=yaml.SafeLoader)
+        ):
+            # Nested aliases expand a few lines into billions of entries: one hostile file would hang
+            # the whole compilation.  Sigma rules have no use for them.
+            return {
+                "rules": [],
+                "problems": [
+                    {"rule": None, "message": "YAML aliases (*name) are not allowed in a rule file"}
+                ],
+            }
         collection = SigmaCollection.from_yaml(text, collect_errors=True)
     except (UnicodeDecodeError, SigmaError, ValueError, yaml.YAMLError) as exc:
         return {"rules": [], "problems": [{"rule": None, "message": f"not a Sigma rule file: {exc}"}]}
