@@ -6,6 +6,7 @@ from tests.synthetic import build_kb, three_groups
 from unmask.attribute.engine import attribute_case
 from unmask.attribute.params import DEFAULT_PARAMS
 from unmask.errors import CaseError
+from unmask.knowledge.install import install_kb
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Case, ConfidenceLevel, Observation, ObservationKind
 
@@ -13,6 +14,14 @@ from unmask.model import Case, ConfidenceLevel, Observation, ObservationKind
 @pytest.fixture
 def kb(tmp_path: Path) -> KnowledgeBase:
     return three_groups(tmp_path / "kb")
+
+
+@pytest.fixture
+def kb_sources(sources: tuple[Path, Path]) -> KnowledgeBase:
+    """The ATT&CK + MISP fixture KB of the store tests, whose sources disagree about some names."""
+    result = install_kb(str(sources[0]), galaxies_dir=sources[1])
+    assert result.kb is not None
+    return result.kb
 
 
 def _case(*items: str | tuple[str, str], **extra: str) -> Case:
@@ -254,3 +263,27 @@ def test_a_lone_cve_does_not_narrow_the_field_to_the_actors_with_cve_data(tmp_pa
     assert probabilities.get("G0002", 0) > 0 and probabilities.get("G0003", 0) > 0
     assert probabilities["G0001"] > probabilities["G0002"]  # the CVE still counts for Alpha
     assert a.groups[0].id == "unknown"  # one item: the answer stays open
+
+
+def test_conflicting_aliases_are_reported_for_the_hypotheses_that_matter(
+    kb_sources: KnowledgeBase,
+) -> None:
+    # OilRig leads; the sources disagree about one of its names ('Helix Kitten').  Magic Hound is
+    # listed too, at a few per cent, and its name quarrel ('Newscaster') is not worth a warning.
+    case = Case(
+        "t",
+        "t",
+        observations=[
+            Observation(ObservationKind.SOFTWARE, "Helminth"),
+            Observation(ObservationKind.SOFTWARE, "ZeroCleare"),
+            Observation(ObservationKind.TECHNIQUE, "T1485"),
+            Observation(ObservationKind.TECHNIQUE, "T1003.001"),
+            Observation(ObservationKind.TECHNIQUE, "T1059.001"),
+        ],
+    )
+    a = attribute_case(case, kb_sources)
+    assert a.groups[0].label == "OilRig"
+    hound = next(h for h in a.groups if h.label == "Magic Hound")
+    assert hound.probability < 0.05
+    aliases = [w for w in a.warnings if w.startswith("conflicting aliases")]
+    assert len(aliases) == 1 and "OilRig" in aliases[0] and "Helix Kitten" in aliases[0]

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from unmask.attribute.engine import Analysis
 
 __all__ = [
+    "ALIAS_WARNING_MIN",
     "FALSE_FLAG_MARGIN",
     "PLANTED_TOOL_MARGIN",
     "SHARED_TOOLING",
@@ -36,6 +37,8 @@ __all__ = [
 ]
 
 THIN_ITEMS = 5
+# Conflicting aliases are reported for the leading actor and for the next ones above this probability.
+ALIAS_WARNING_MIN = 0.05
 # How much more (nats) a cheap-to-fake item must favour another actor than the leader to be flagged.
 FALSE_FLAG_MARGIN = 2.0
 # An item of moderate cost (a tool, an exploit) is flagged when it favours another actor over the
@@ -129,7 +132,10 @@ def caveats(analysis: Analysis, flags: list[tuple[int, str]], leading: list[int]
             else f"observations {', '.join(str(m.index) for m in misses[:3])}{' …' if len(misses) > 3 else ''} ({len(misses)} in all)"
         )
         warnings.append(f"unresolved: {where} {miss.observation.value!r}: {miss.reason}{hint}")
-    for row in leading:
+    for position, row in enumerate(leading):
+        # Only for hypotheses that matter: the leader, and the others with some probability.
+        if position > 0 and analysis.posterior.actors[row] < ALIAS_WARNING_MIN:
+            continue
         details = _alias_conflicts(analysis.index.kb, actors[row])
         if details:
             more = f" ({len(details)} in all; see 'unmask kb conflicts --name')" if len(details) > 1 else ""
