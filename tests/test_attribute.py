@@ -287,3 +287,31 @@ def test_conflicting_aliases_are_reported_for_the_hypotheses_that_matter(
     assert hound.probability < 0.05
     aliases = [w for w in a.warnings if w.startswith("conflicting aliases")]
     assert len(aliases) == 1 and "OilRig" in aliases[0] and "Helix Kitten" in aliases[0]
+
+
+def test_nothing_comparable_leaves_the_prior_not_certainty(kb: KnowledgeBase) -> None:
+    # An address and a hash the KB holds nothing on: no actor is singled out, and the unknown
+    # hypothesis keeps its prior share instead of taking everything.
+    case = Case(
+        "t",
+        "t",
+        observations=[
+            Observation(ObservationKind.INFRASTRUCTURE, "203.0.113.9", subtype="ip"),
+            Observation(ObservationKind.FILE, "ab" * 32, subtype="sha256"),
+        ],
+    )
+    a = attribute_case(case, kb)
+    assert [h.kind for h in a.groups] == ["unknown", "other"]
+    assert 0.05 < a.groups[0].probability < 0.5
+    assert a.groups[1].label == "one of the 24 known actors"
+    assert abs(sum(h.probability for h in a.groups) - 1) < 1e-3
+    assert all(h.confidence is ConfidenceLevel.LOW for h in a.groups + a.sponsors)
+    assert a.sponsors[0].probability < 0.5
+
+
+def test_a_lone_similarity_claim_is_a_lead_not_an_answer(kb: KnowledgeBase) -> None:
+    # "Resembles Gamma's code" is cheap to plant: Gamma comes first, the other actors stay in.
+    a = attribute_case(_case("Gamma"), kb)
+    actors = [h for h in a.groups if h.kind == "actor"]
+    assert actors[0].label == "Gamma" and actors[0].probability < 0.5
+    assert len(actors) > 1 and all(h.confidence is ConfidenceLevel.LOW for h in a.groups)

@@ -224,7 +224,6 @@ def score_items(index: ScoringIndex, items: list[EvidenceItem]) -> Scores:
     known = np.zeros((len(scored), n_actors), dtype=bool)
     novel = np.zeros(len(scored), dtype=bool)
     candidates = np.zeros(n_actors, dtype=bool)
-    rows = index.actor_position()
     for position, item in enumerate(scored):
         signal = SIGNALS[item.signal]
         table = index.tables[item.signal]
@@ -242,10 +241,6 @@ def score_items(index: ScoringIndex, items: list[EvidenceItem]) -> Scores:
             # An actor with no profile for a sparse signal is not thereby ruled out.
             candidates[:] = True
             known[position] = True
-        elif item.signal == "similarity":
-            if item.key in rows:
-                candidates[rows[item.key]] = True
-                known[position, rows[item.key]] = True
         else:
             candidates |= table.has_profile
             known[position] = table.has_profile
@@ -258,6 +253,9 @@ def score_items(index: ScoringIndex, items: list[EvidenceItem]) -> Scores:
     for name in PROFILE_SIGNALS:
         if name in index.tables:
             behaviour |= index.tables[name].has_profile
+    if not scored:
+        # Nothing comparable: the evidence leaves every actor known by behaviour where the prior put it.
+        candidates[:] = behaviour if behaviour.any() else True
     return Scores(
         scored,
         contributions,

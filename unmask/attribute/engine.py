@@ -110,7 +110,9 @@ def _unknown_hypothesis(analysis: Analysis) -> Hypothesis:
 
 def _group_hypotheses(analysis: Analysis, top: int, doubted: set[int]) -> tuple[list[Hypothesis], list[int]]:
     ranking = analysis.posterior.ranking()
-    shown = ranking[:top]
+    # With nothing comparable no actor is singled out: listing a few of the tied ones would suggest
+    # otherwise, so they are all "other known actors".
+    shown = ranking[:top] if analysis.scores.items else []
     if len(analysis.scores.items) < THIN_ITEMS:
         # Very little evidence: whatever it points to, the confidence in it is low (the issue's
         # "never false certainty"; the thin-evidence warning says why).
@@ -118,14 +120,14 @@ def _group_hypotheses(analysis: Analysis, top: int, doubted: set[int]) -> tuple[
     hypotheses = _actor_hypotheses(analysis, shown, doubted)
     hypotheses.append(_unknown_hypothesis(analysis))
     hypotheses.sort(key=lambda h: -h.probability)
-    rest = float(sum(analysis.posterior.actors[r] for r in ranking[top:]))
+    rest = float(sum(analysis.posterior.actors[r] for r in ranking[len(shown) :]))
     if rest > 0:
         # The remainder is listed last whatever its size: it is many hypotheses, none of them singled out.
         hypotheses.append(
             Hypothesis(
                 id="other",
                 kind="other",
-                label=f"one of the {len(ranking) - len(shown)} other known actors",
+                label=f"one of the {len(ranking) - len(shown)} {'other ' if shown else ''}known actors",
                 probability=round(rest, 4),
                 likelihood=likelihood_term(rest),
                 confidence=ConfidenceLevel.LOW,

@@ -26,6 +26,8 @@ SIMILARITY_RATIO = 20.0
 class SimilaritySignal(Signal):
     name = "similarity"
     weight_param = "similarity_weight"
+    # "Resembles X" is evidence for X against everyone else, not a reason to drop the others.
+    sparse = True
 
     def table(self, profiles: list[dict[str, float]], params: Params) -> Table:
         rows = {feature: row for row, profile in enumerate(profiles) for feature in profile}
