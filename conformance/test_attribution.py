@@ -42,18 +42,23 @@ def test_a_lone_common_item_leaves_the_answer_open(real_kb: KnowledgeBase) -> No
         assert all(h.confidence.value == "low" for h in assessment.groups)
 
 
-def test_a_lone_victim_or_cve_leaves_the_answer_open(real_kb: KnowledgeBase) -> None:
-    # Far more actors have victims or CVEs on record than behaviour: they share the known actors'
-    # prior instead of crowding the unknown hypothesis out.
+def test_a_lone_weak_item_leaves_the_answer_open(real_kb: KnowledgeBase) -> None:
+    # A victim, a CVE (far more actors have them on record than behaviour: they share the known
+    # actors' prior instead of crowding the unknown hypothesis out), an address the KB cannot
+    # compare, a claimed code similarity: none of them alone is an answer.
     for kind, value, subtype in (
         ("victim", "Albania", "country"),
         ("victim", "Government", "sector"),
         ("vulnerability", "CVE-2021-44228", None),
+        ("infrastructure", "203.0.113.9", "ip"),  # nothing the KB can compare: the prior
+        ("similarity", "APT28", None),  # a cheap claim: a lead at most
     ):
         assessment = attribute_case(_lone(kind, value, subtype), real_kb)
-        assert assessment.groups[0].id == "unknown", (value, assessment.groups[:3])
-        assert max(h.probability for h in assessment.groups if h.kind == "actor") < 0.2
+        assert assessment.groups[0].probability < 0.2, (value, assessment.groups[:3])
+        assert max((h.probability for h in assessment.groups if h.kind == "actor"), default=0) < 0.2
         assert all(h.confidence.value == "low" for h in assessment.groups)
+        if kind != "similarity":
+            assert assessment.groups[0].id == "unknown", (value, assessment.groups[:3])
 
 
 def test_one_actors_own_tool_still_points_to_it(real_kb: KnowledgeBase) -> None:
