@@ -315,3 +315,20 @@ def test_a_lone_similarity_claim_is_a_lead_not_an_answer(kb: KnowledgeBase) -> N
     actors = [h for h in a.groups if h.kind == "actor"]
     assert actors[0].label == "Gamma" and actors[0].probability < 0.5
     assert len(actors) > 1 and all(h.confidence is ConfidenceLevel.LOW for h in a.groups)
+
+
+def test_a_victim_without_subtype_is_a_country_or_else_a_sector(kb: KnowledgeBase) -> None:
+    case = Case(
+        "t",
+        "t",
+        observations=[
+            Observation(ObservationKind.TECHNIQUE, "T1301"),
+            Observation(ObservationKind.VICTIM, "Albania"),
+            Observation(ObservationKind.VICTIM, "Energy"),
+            Observation(ObservationKind.VICTIM, "Energy", subtype="country"),
+        ],
+    )
+    a = attribute_case(case, kb)
+    rows = [row["evidence"] for row in a.to_dict()["ach"]]
+    assert "victim in Albania" in rows and "victim sector Energy" in rows
+    assert [u["value"] for u in a.unresolved] == ["Energy"]  # said to be a country, and is not one

@@ -96,9 +96,10 @@ def _resolve(kb: KnowledgeBase, index: int, obs: Observation) -> EvidenceItem | 
             return Unresolved(index, obs, f"{value!r} is not a CVE id (CVE-YYYY-NNNN)")
         return EvidenceItem(index, obs, "cve", value.upper(), value.upper())
     if kind is ObservationKind.VICTIM:
-        if obs.subtype == "sector":
+        code = country_code(value) if obs.subtype != "sector" else None
+        if obs.subtype == "sector" or (obs.subtype is None and code is None):
+            # Without a subtype, what is not a country is taken as a sector ("Energy").
             return EvidenceItem(index, obs, "victim", f"sector:{value.lower()}", f"victim sector {value}")
-        code = country_code(value)
         if code is None:
             return Unresolved(index, obs, f"{value!r} is not a country name or ISO code")
         return EvidenceItem(index, obs, "victim", f"country:{code}", f"victim in {country_name(code)}")
