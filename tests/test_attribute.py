@@ -4,6 +4,7 @@ import pytest
 
 from tests.synthetic import build_kb, three_groups
 from unmask.attribute.engine import attribute_case
+from unmask.attribute.evidence import resolve_case
 from unmask.attribute.params import DEFAULT_PARAMS
 from unmask.errors import CaseError
 from unmask.knowledge.install import install_kb
@@ -332,3 +333,16 @@ def test_a_victim_without_subtype_is_a_country_or_else_a_sector(kb: KnowledgeBas
     rows = [row["evidence"] for row in a.to_dict()["ach"]]
     assert "victim in Albania" in rows and "victim sector Energy" in rows
     assert [u["value"] for u in a.unresolved] == ["Energy"]  # said to be a country, and is not one
+
+
+def test_a_public_tool_is_cheaper_to_fake_than_malware(kb_sources: KnowledgeBase) -> None:
+    case = Case(
+        "t",
+        "t",
+        observations=[
+            Observation(ObservationKind.SOFTWARE, "Mimikatz"),  # an ATT&CK "tool": anyone has it
+            Observation(ObservationKind.SOFTWARE, "Helminth"),  # malware of one group
+        ],
+    )
+    items, _ = resolve_case(case, kb_sources)
+    assert [(item.key, item.cost) for item in items] == [("S0002", "low"), ("S0170", "moderate")]

@@ -61,7 +61,7 @@ def false_flags(scores: Scores, post: Posterior, actors: list[Actor]) -> list[tu
             continue
         row = scores.contributions[position]
         favoured = int(np.argmax(np.where(scores.candidates, row, -np.inf)))
-        if item.cost == "moderate":
+        if item.cost == "moderate" or item.signal == "software":  # a public tool too: shared tooling
             margin = row[favoured] - row[top]
             if favoured != top and margin >= max(PLANTED_TOOL_MARGIN, leader_best):
                 flags.append(

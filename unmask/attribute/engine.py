@@ -65,8 +65,9 @@ def analyse(case: Case, index: ScoringIndex) -> Analysis:
 
 def _support(scores: Scores, row: int) -> tuple[int, int, bool]:
     helpful = [item for i, item in enumerate(scores.items) if scores.contributions[i, row] >= 0.5]
-    strong = any(item.cost == "high" for item in helpful) or any(
-        item.signal == "software" for item in helpful
+    # Costly to fake: a way of operating, or software of the actor's own (not a public tool).
+    strong = any(
+        item.cost == "high" or (item.signal == "software" and item.cost != "low") for item in helpful
     )
     return len(helpful), len({item.signal for item in helpful}), strong
 

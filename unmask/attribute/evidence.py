@@ -16,7 +16,7 @@ from unmask.knowledge.countries import country_code, country_name
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Case, Observation, ObservationKind
 
-__all__ = ["COST_TO_FAKE", "EvidenceItem", "Unresolved", "resolve_case"]
+__all__ = ["COST_TO_FAKE", "PUBLIC_TOOL_COST", "EvidenceItem", "Unresolved", "resolve_case"]
 
 _CVE = re.compile(r"^CVE-\d{4}-\d{4,7}$", re.IGNORECASE)
 
@@ -32,6 +32,10 @@ COST_TO_FAKE = {
     "file": "low",
     "timing": "moderate",
 }
+# Software ATT&CK calls a tool (commercial, open-source, built into the system or otherwise public:
+# Mimikatz, PsExec, AdFind) is there for anyone to pick up: as cheap to show as a copied string.
+# Chosen on the development units (docs/benchmarks/attribution-tuning.md, round 7).
+PUBLIC_TOOL_COST = "low"
 
 
 @dataclass(frozen=True)
@@ -43,11 +47,13 @@ class EvidenceItem:
     signal: str
     key: str
     label: str
+    # The cost-to-fake class when it is not the signal's (a public tool is cheaper than malware).
+    cost_class: str | None = None
 
     @property
     def cost(self) -> str:
         """The cost-to-fake class: low, moderate or high."""
-        return COST_TO_FAKE[self.signal]
+        return self.cost_class or COST_TO_FAKE[self.signal]
 
     @property
     def phase(self) -> str | None:
@@ -85,7 +91,8 @@ def _resolve(kb: KnowledgeBase, index: int, obs: Observation) -> EvidenceItem | 
             return EvidenceItem(index, obs, "technique", tech.id, f"{tech.id} {tech.name}")
         if kind is ObservationKind.SOFTWARE:
             soft = kb.software_record(value)
-            return EvidenceItem(index, obs, "software", soft.id, f"software {soft.name} ({soft.id})")
+            cost = PUBLIC_TOOL_COST if soft.kind == "tool" else None
+            return EvidenceItem(index, obs, "software", soft.id, f"software {soft.name} ({soft.id})", cost)
         if kind is ObservationKind.SIMILARITY:
             actor = kb.actor(value)
             return EvidenceItem(index, obs, "similarity", actor.id, f"similar to {actor.name}'s artifacts")

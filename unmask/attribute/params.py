@@ -55,21 +55,21 @@ class Params:
     #   unknown_bias + unknown_log_items * ln(items) + unknown_novel * (share of items no actor has).
     # The weights are a conditional logit fitted on the development split (maximum likelihood,
     # ``unmask bench attribution --tune``), so the posterior is calibrated there by construction.
-    rank_evidence: float = 3.5506
-    rank_profile: float = 2.7926
-    rank_closest: float = 5.903
-    rank_closest_two: float = 4.1966
-    rank_evidence_software: float = 3.5269
-    rank_profile_techniques: float = 1.8371
-    rank_profile_software: float = 2.1149
-    unknown_bias: float = 2.4841
-    unknown_log_items: float = 0.972
-    unknown_novel: float = 0.8765
+    rank_evidence: float = 3.5844
+    rank_profile: float = 2.7539
+    rank_closest: float = 5.7857
+    rank_closest_two: float = 4.1797
+    rank_evidence_software: float = 3.9229
+    rank_profile_techniques: float = 1.8468
+    rank_profile_software: float = 2.2052
+    unknown_bias: float = 2.4759
+    unknown_log_items: float = 0.9657
+    unknown_novel: float = 0.8824
     # The sponsor level pools the actors of each state: logit(state) = sponsor_sharpness *
     # ln sum exp(actor logits) + sponsor_log_groups * ln(number of its candidate actors), the
     # second correcting the pull of states with many groups.
-    sponsor_sharpness: float = 1.3324
-    sponsor_log_groups: float = -0.3292
+    sponsor_sharpness: float = 1.3554
+    sponsor_log_groups: float = -0.3388
     # Share of the unknown hypothesis's mass that goes to the states the evidence resembles
     # (a new cluster that behaves like Iranian groups is more likely Iranian); the rest is "unknown".
     sponsor_spread: float = 0.75
