@@ -112,8 +112,9 @@ def caveats(analysis: Analysis, flags: list[tuple[int, str]], leading: list[int]
     warnings = [message for _, message in flags]
     if len(scores.items) < THIN_ITEMS:
         warnings.append(
-            f"thin evidence: {len(scores.items)} comparable item(s), too few to tell actors apart; "
-            "treat any lead as provisional until more evidence is added"
+            f"thin evidence: {len(scores.items)} comparable item(s), too few to rely on (one or two "
+            "artifacts can be shared, reused or planted); every hypothesis is at low confidence: treat "
+            "any lead as provisional until more evidence is added"
         )
     # One warning per unresolved value, however many observations (hosts, phases) carry it.
     grouped: dict[str, list[Any]] = {}
