@@ -147,3 +147,31 @@ def test_stix_bundle_without_evidence_is_an_error() -> None:
     bundle = {"type": "bundle", "id": "bundle--2", "objects": [{"type": "intrusion-set", "name": "X"}]}
     with pytest.raises(CaseError, match="no usable observations"):
         parse_case(json.dumps(bundle).encode(), "b.json")
+
+
+def test_misp_event_is_a_case_too() -> None:
+    event = {
+        "Event": {
+            "info": "Wiper at a ministry",
+            "Tag": [
+                {"name": "tlp:green"},
+                {"name": 'misp-galaxy:mitre-attack-pattern="Disk Structure Wipe - T1561.002"'},
+                {"name": 'misp-galaxy:threat-actor="OilRig"'},
+            ],
+            "Attribute": [
+                {"type": "ip-dst", "value": "203.0.113.7"},
+                {"type": "vulnerability", "value": "CVE-2019-0604"},
+                {"type": "text", "value": "free text"},
+            ],
+        }
+    }
+    case = parse_case(json.dumps(event).encode(), "event.json", "event")
+    values = {(o.kind.value, o.value) for o in case.observations}
+    assert {
+        ("technique", "T1561.002"),
+        ("infrastructure", "203.0.113.7"),
+        ("vulnerability", "CVE-2019-0604"),
+    } <= values
+    assert case.tlp.value == "green"
+    assert any("OilRig" in n and "not used as evidence" in n for n in case.notes)  # a name is not evidence
+    assert any(n.startswith("not used: ") and "1 text" in n for n in case.notes)

@@ -1,4 +1,4 @@
-"""Load a case: YAML or JSON in the case format, or a STIX 2.1 bundle.
+"""Load a case: YAML or JSON in the case format, a STIX 2.1 bundle, or a MISP event (JSON export).
 
 Problems are reported with where they are: ``case.yml:14: observations[3]:
 unknown field 'techniqe'; did you mean 'technique'?``.
@@ -140,7 +140,7 @@ def _observation(raw: Any, index: int, report: _Reporter, default_source: str) -
 
 
 def parse_case(data: bytes, origin: str = "<case>", default_id: str = "case") -> Case:
-    """Parse case bytes (YAML, JSON or a STIX 2.1 bundle) into a :class:`Case`."""
+    """Parse case bytes (YAML, JSON, a STIX 2.1 bundle or a MISP event export) into a :class:`Case`."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -157,6 +157,10 @@ def parse_case(data: bytes, origin: str = "<case>", default_id: str = "case") ->
         from unmask.extract.stix import case_from_stix
 
         return case_from_stix(document, origin, default_id)
+    from unmask.extract.misp import case_from_misp, is_misp
+
+    if is_misp(document):
+        return case_from_misp(document, origin, default_id)
     report = _Reporter(origin, _line_map(text))
     if not isinstance(document, dict):
         raise report.error((), "a case is a mapping with an 'observations' list (see docs/case-format.md)")

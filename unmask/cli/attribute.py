@@ -29,7 +29,7 @@ def attributed(case: Path, without: list[str] | None, top: int = 5) -> tuple[Cas
     """The case at ``case``, the KB (or its view without ``without``) and the assessment."""
     loaded = load_case(case)
     for note in loaded.notes:
-        if note.startswith(SKIPPED_NOTE):  # what a STIX bundle held that is not evidence
+        if note.startswith(SKIPPED_NOTE):  # what a STIX bundle or MISP event held that is not evidence
             err_console.print(plain(f"note: {case}: {note}"))
     kb = load_kb()
     if without:
@@ -59,7 +59,7 @@ def attribute_command(
     case: Annotated[
         Path,
         typer.Argument(
-            help="A case file (YAML or JSON, docs/case-format.md), a STIX 2.1 bundle, or a case directory from `unmask hunt`."
+            help="A case file (YAML or JSON, docs/case-format.md), a STIX 2.1 bundle, a MISP event, or a case directory from `unmask hunt`."
         ),
     ],
     top: Annotated[int, typer.Option("--top", min=1, max=50, help="How many actor hypotheses to list.")] = 5,

@@ -17,6 +17,7 @@ from typing import Any
 
 from unmask.detect.indicators import MISP_TYPES, normalise
 from unmask.errors import CaseError, Location
+from unmask.extract.stix import SKIPPED_NOTE
 from unmask.model import Case, Observation, ObservationKind, Provenance, Tlp
 
 __all__ = ["case_from_misp", "is_misp", "misp_actor_names"]
@@ -139,7 +140,7 @@ def case_from_misp(data: dict[str, Any], origin: str, default_id: str = "case") 
                     f"event {ref} galaxy",
                 )
     if unused:
-        notes.append("not used: " + ", ".join(f"{n} {k}" for k, n in sorted(unused.items())))
+        notes.append(SKIPPED_NOTE + ", ".join(f"{n} {k}" for k, n in sorted(unused.items())))
     if not observations:
         raise CaseError("the MISP event holds no usable observations: nothing to attribute", Location(origin))
     raw = json.dumps(data, sort_keys=True).encode()
