@@ -26,8 +26,14 @@ def sources(tmp_path: Path) -> tuple[Path, Path]:
 
 
 @pytest.fixture
-def kb(sources: tuple[Path, Path]) -> KnowledgeBase:
+def sources_kb(sources: tuple[Path, Path]) -> KnowledgeBase:
+    """The KB installed from the fixture sources (ATT&CK + MISP, whose names sometimes disagree)."""
     bundle, galaxies = sources
     result = install_kb(str(bundle), galaxies_dir=galaxies)
     assert result.kb is not None
     return result.kb
+
+
+@pytest.fixture
+def kb(sources_kb: KnowledgeBase) -> KnowledgeBase:
+    return sources_kb

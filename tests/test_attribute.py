@@ -7,7 +7,6 @@ from unmask.attribute.engine import attribute_case
 from unmask.attribute.evidence import resolve_case
 from unmask.attribute.params import DEFAULT_PARAMS
 from unmask.errors import CaseError
-from unmask.knowledge.install import install_kb
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Case, ConfidenceLevel, Observation, ObservationKind
 
@@ -15,14 +14,6 @@ from unmask.model import Case, ConfidenceLevel, Observation, ObservationKind
 @pytest.fixture
 def kb(tmp_path: Path) -> KnowledgeBase:
     return three_groups(tmp_path / "kb")
-
-
-@pytest.fixture
-def kb_sources(sources: tuple[Path, Path]) -> KnowledgeBase:
-    """The ATT&CK + MISP fixture KB of the store tests, whose sources disagree about some names."""
-    result = install_kb(str(sources[0]), galaxies_dir=sources[1])
-    assert result.kb is not None
-    return result.kb
 
 
 def _case(*items: str | tuple[str, str], **extra: str) -> Case:
@@ -39,6 +30,10 @@ def _case(*items: str | tuple[str, str], **extra: str) -> Case:
             Observation(kind, value, phase=phase, confidence=float(extra.get("confidence", 1.0)))
         )
     return Case("test", "test", observations=observations)
+
+
+def _observed(*observations: Observation) -> Case:
+    return Case("t", "t", observations=list(observations))
 
 
 def _probability(groups: list, hid: str) -> float:
@@ -267,22 +262,18 @@ def test_a_lone_cve_does_not_narrow_the_field_to_the_actors_with_cve_data(tmp_pa
 
 
 def test_conflicting_aliases_are_reported_for_the_hypotheses_that_matter(
-    kb_sources: KnowledgeBase,
+    sources_kb: KnowledgeBase,
 ) -> None:
     # OilRig leads; the sources disagree about one of its names ('Helix Kitten').  Magic Hound is
     # listed too, at a few per cent, and its name quarrel ('Newscaster') is not worth a warning.
-    case = Case(
-        "t",
-        "t",
-        observations=[
-            Observation(ObservationKind.SOFTWARE, "Helminth"),
-            Observation(ObservationKind.SOFTWARE, "ZeroCleare"),
-            Observation(ObservationKind.TECHNIQUE, "T1485"),
-            Observation(ObservationKind.TECHNIQUE, "T1003.001"),
-            Observation(ObservationKind.TECHNIQUE, "T1059.001"),
-        ],
+    case = _observed(
+        Observation(ObservationKind.SOFTWARE, "Helminth"),
+        Observation(ObservationKind.SOFTWARE, "ZeroCleare"),
+        Observation(ObservationKind.TECHNIQUE, "T1485"),
+        Observation(ObservationKind.TECHNIQUE, "T1003.001"),
+        Observation(ObservationKind.TECHNIQUE, "T1059.001"),
     )
-    a = attribute_case(case, kb_sources)
+    a = attribute_case(case, sources_kb)
     assert a.groups[0].label == "OilRig"
     hound = next(h for h in a.groups if h.label == "Magic Hound")
     assert hound.probability < 0.05
@@ -293,13 +284,9 @@ def test_conflicting_aliases_are_reported_for_the_hypotheses_that_matter(
 def test_nothing_comparable_leaves_the_prior_not_certainty(kb: KnowledgeBase) -> None:
     # An address and a hash the KB holds nothing on: no actor is singled out, and the unknown
     # hypothesis keeps its prior share instead of taking everything.
-    case = Case(
-        "t",
-        "t",
-        observations=[
-            Observation(ObservationKind.INFRASTRUCTURE, "203.0.113.9", subtype="ip"),
-            Observation(ObservationKind.FILE, "ab" * 32, subtype="sha256"),
-        ],
+    case = _observed(
+        Observation(ObservationKind.INFRASTRUCTURE, "203.0.113.9", subtype="ip"),
+        Observation(ObservationKind.FILE, "ab" * 32, subtype="sha256"),
     )
     a = attribute_case(case, kb)
     assert [h.kind for h in a.groups] == ["unknown", "other"]
@@ -319,15 +306,11 @@ def test_a_lone_similarity_claim_is_a_lead_not_an_answer(kb: KnowledgeBase) -> N
 
 
 def test_a_victim_without_subtype_is_a_country_or_else_a_sector(kb: KnowledgeBase) -> None:
-    case = Case(
-        "t",
-        "t",
-        observations=[
-            Observation(ObservationKind.TECHNIQUE, "T1301"),
-            Observation(ObservationKind.VICTIM, "Albania"),
-            Observation(ObservationKind.VICTIM, "Energy"),
-            Observation(ObservationKind.VICTIM, "Energy", subtype="country"),
-        ],
+    case = _observed(
+        Observation(ObservationKind.TECHNIQUE, "T1301"),
+        Observation(ObservationKind.VICTIM, "Albania"),
+        Observation(ObservationKind.VICTIM, "Energy"),
+        Observation(ObservationKind.VICTIM, "Energy", subtype="country"),
     )
     a = attribute_case(case, kb)
     rows = [row["evidence"] for row in a.to_dict()["ach"]]
@@ -335,14 +318,10 @@ def test_a_victim_without_subtype_is_a_country_or_else_a_sector(kb: KnowledgeBas
     assert [u["value"] for u in a.unresolved] == ["Energy"]  # said to be a country, and is not one
 
 
-def test_a_public_tool_is_cheaper_to_fake_than_malware(kb_sources: KnowledgeBase) -> None:
-    case = Case(
-        "t",
-        "t",
-        observations=[
-            Observation(ObservationKind.SOFTWARE, "Mimikatz"),  # an ATT&CK "tool": anyone has it
-            Observation(ObservationKind.SOFTWARE, "Helminth"),  # malware of one group
-        ],
+def test_a_public_tool_is_cheaper_to_fake_than_malware(sources_kb: KnowledgeBase) -> None:
+    case = _observed(
+        Observation(ObservationKind.SOFTWARE, "Mimikatz"),  # an ATT&CK "tool": anyone has it
+        Observation(ObservationKind.SOFTWARE, "Helminth"),  # malware of one group
     )
-    items, _ = resolve_case(case, kb_sources)
+    items, _ = resolve_case(case, sources_kb)
     assert [(item.key, item.cost) for item in items] == [("S0002", "low"), ("S0170", "moderate")]

@@ -18,6 +18,7 @@ from unmask.cases.directory import load_case_dir
 from unmask.cases.schema import CASE_SCHEMA, OPTIONAL_FIELDS, SHORTHAND
 from unmask.errors import CaseError, Location
 from unmask.model import Case, Observation, ObservationKind, Provenance, Tlp
+from unmask.safe_yaml import first_alias
 
 __all__ = ["load_case", "parse_case"]
 
@@ -30,19 +31,7 @@ _ITEM_LONG, _ITEM_SHORT = CASE_SCHEMA["properties"]["observations"]["items"]["on
 
 
 class _Loader(yaml.SafeLoader):
-    """Safe YAML that keeps dates and times as the text written (``first_seen: 2022-05-20``).
-
-    Aliases (``*name``) are refused: a case has no use for them, and nested ones expand a few
-    lines into billions of entries (a hostile file would hang the run).
-    """
-
-    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
-        if self.check_event(yaml.AliasEvent):
-            event = self.get_event()  # type: ignore[no-untyped-call]
-            raise yaml.composer.ComposerError(
-                None, None, f"aliases (*{event.anchor}) are not allowed in a case file", event.start_mark
-            )
-        return super().compose_node(parent, index)
+    """Safe YAML that keeps dates and times as the text written (``first_seen: 2022-05-20``)."""
 
 
 def _as_written(loader: _Loader, node: yaml.Node) -> str:
@@ -55,7 +44,7 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", _as_written)
 def _line_map(text: str) -> dict[tuple[str | int, ...], int]:
     """Map each path in a YAML/JSON document to its 1-based line number."""
     try:
-        root = yaml.compose(text, Loader=_Loader)
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError:
         return {}
     lines: dict[tuple[str | int, ...], int] = {}
@@ -145,6 +134,12 @@ def parse_case(data: bytes, origin: str = "<case>", default_id: str = "case") ->
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise CaseError(f"not UTF-8 text (byte {exc.start})", Location(origin)) from None
+    alias = first_alias(text)
+    if alias is not None:
+        raise CaseError(
+            f"not valid YAML or JSON: aliases (*{alias.anchor}) are not allowed in a case file",
+            Location(origin, alias.start_mark.line + 1 if alias.start_mark else None),
+        )
     try:
         document = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as exc:

@@ -29,6 +29,7 @@ from unmask.detect.sigma.correlation import Correlation, correlation_from_rule
 from unmask.detect.sigma.routes import Route, routes_for
 from unmask.detect.sigma.sql import Unsupported, to_sql
 from unmask.errors import ConfigError
+from unmask.safe_yaml import first_alias
 
 __all__ = ["COMPILER_VERSION", "CompiledRoute", "CompiledRule", "RuleProblem", "RuleSet", "load_rules"]
 
@@ -390,11 +391,7 @@ def _compile_file(
     problems: list[dict[str, Any]] = []
     try:
         text = data.decode("utf-8")
-        if "&" in text and any(
-            isinstance(e, yaml.AliasEvent) for e in yaml.parse(text, Loader=yaml.SafeLoader)
-        ):
-            # Nested aliases expand a few lines into billions of entries: one hostile file would hang
-            # the whole compilation.  Sigma rules have no use for them.
+        if first_alias(text) is not None:  # nested aliases would hang the whole compilation
             return {
                 "rules": [],
                 "problems": [
