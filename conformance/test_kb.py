@@ -7,6 +7,7 @@ import re
 import pytest
 
 from conformance.conftest import dataset
+from unmask.errors import UnknownNameError
 from unmask.knowledge.install import ATTACK_SHA256
 from unmask.knowledge.store import KnowledgeBase
 
@@ -60,13 +61,36 @@ def test_holding_out_a_campaign_removes_its_evidence(real_kb: KnowledgeBase) -> 
     assert "C0038" in full.campaigns and "C0038" not in view.actor("G1001").campaigns
 
 
-def test_sigmahq_technique_tags_resolve(real_kb: KnowledgeBase) -> None:
-    rules = dataset("sigmahq")
+def _sigmahq_technique_tags() -> set[str]:
     tags: set[str] = set()
-    for path in rules.glob("rules*/**/*.yml"):
+    for path in dataset("sigmahq").glob("rules*/**/*.yml"):
         text = path.read_text(encoding="utf-8", errors="replace")
         tags.update(m.upper() for m in re.findall(r"attack\.(t\d{4}(?:\.\d{3})?)", text))
+    return tags
+
+
+def test_sigmahq_technique_tags_resolve(real_kb: KnowledgeBase) -> None:
+    tags = _sigmahq_technique_tags()
     unknown = sorted(t for t in tags if t not in real_kb.techniques)
     print(f"SigmaHQ technique tags: {len(tags)}, not in ATT&CK v18.1: {len(unknown)} {unknown}")
     assert len(tags) > 300
     assert len(unknown) / len(tags) < 0.05
+
+
+def test_sigmahq_tags_outside_the_release_say_why(real_kb: KnowledgeBase) -> None:
+    # Rules tag techniques of later ATT&CK releases (and sometimes revoked ones): each resolves
+    # to its successor or says why it cannot, never a look-alike suggestion.
+    tags = _sigmahq_technique_tags()
+    for tag in sorted(t for t in tags if t not in real_kb.techniques):
+        if tag in real_kb.successors:
+            assert real_kb.technique(tag).id == real_kb.successors[tag]
+            continue
+        with pytest.raises(UnknownNameError, match=r"newer than ATT&CK v18\.1|deprecated"):
+            real_kb.technique(tag)
+
+
+def test_revoked_attack_ids_stand_for_their_successors(real_kb: KnowledgeBase) -> None:
+    assert real_kb.technique("T1086").id == "T1059.001"
+    assert real_kb.technique("Disabling Security Tools").id == "T1562.001"
+    assert real_kb.software_record("S0209").id == "S0012"
+    assert len(real_kb.successors) == 134

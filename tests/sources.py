@@ -80,6 +80,7 @@ def attack_bundle() -> dict[str, Any]:
     t_ps = technique("T1059.001", "PowerShell", "execution")
     t_wipe = technique("T1485", "Data Destruction", "impact")
     t_old = technique("T1999", "Old Technique", "impact", x_mitre_deprecated=True)
+    t_retired = technique("T1086", "PowerShell", "execution", revoked=True)
     helminth = software("malware", "S0170", "Helminth", [])
     mimikatz = software("tool", "S0002", "Mimikatz", [])
     zerocleare = software("malware", "S1151", "ZeroCleare", ["ZeroCleare wiper"])
@@ -100,10 +101,11 @@ def attack_bundle() -> dict[str, Any]:
     }
     objects: list[dict[str, Any]] = [
         {"type": "x-mitre-collection", "id": sid("x-mitre-collection", "c"), "x_mitre_version": "99.0"},
-        t_lsass, t_dump, t_phish, t_ps, t_wipe, t_old,
+        t_lsass, t_dump, t_phish, t_ps, t_wipe, t_old, t_retired,
         helminth, mimikatz, zerocleare,
         oilrig, apt28, hound, cleaver, revoked, deprecated, campaign,
         relation(revoked, "revoked-by", oilrig),
+        relation(t_retired, "revoked-by", t_ps),
         relation(t_lsass, "subtechnique-of", t_dump),
         relation(oilrig, "uses", t_lsass, "Report A", "Report B"),
         relation(oilrig, "uses", t_ps, "Report A"),

@@ -30,6 +30,11 @@ def test_keeps_citations_of_each_relationship() -> None:
     assert any(r.kind == "attributed-to" and r.source == "C0001" for r in data.relations)
     # A deprecated technique and the deprecated group's relationships are not kept.
     assert "T1999" not in data.techniques
+    # Retired techniques are remembered with what replaced them, if anything.
+    assert data.retired == {
+        "T1999": {"name": "Old Technique", "successor": None},
+        "T1086": {"name": "PowerShell", "successor": "T1059.001"},
+    }
     assert not any(r.source == "G0999" for r in data.relations)
 
 

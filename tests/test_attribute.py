@@ -295,6 +295,9 @@ def test_nothing_comparable_leaves_the_prior_not_certainty(kb: KnowledgeBase) ->
     assert abs(sum(h.probability for h in a.groups) - 1) < 1e-3
     assert all(h.confidence is ConfidenceLevel.LOW for h in a.groups + a.sponsors)
     assert a.sponsors[0].probability < 0.5
+    # The summary says so rather than reading the base rates as a lead.
+    assert a.summary.startswith("Nothing in the case can be compared") and "no state" in a.summary
+    assert a.sponsors[0].label not in a.summary
 
 
 def test_a_lone_similarity_claim_is_a_lead_not_an_answer(kb: KnowledgeBase) -> None:

@@ -86,7 +86,15 @@ def test_json_case(tmp_path: Path) -> None:
         ("observations:\n  - {kind: nonsense, value: x}\n", "'nonsense' is not one of"),
         (
             "extra: 1\nobservations:\n  - {technique: T1}\n",
-            "Additional properties are not allowed ('extra' was unexpected)",
+            "case.yml:1: extra: unknown field 'extra'; known: id,",
+        ),
+        (
+            "obsevations:\n  - technique: T1\n",
+            "case.yml:1: obsevations: unknown field 'obsevations'; did you mean 'observations'?",
+        ),
+        (
+            "id: x\ntechniques: [T1059.001, T1003]\n",
+            "case.yml:2: techniques: not a case field: observations go one per entry in the 'observations' list",
         ),
     ],
 )

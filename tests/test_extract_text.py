@@ -81,6 +81,13 @@ def test_report_text_becomes_observations_with_their_sentences(kb: KnowledgeBase
     assert all(o.value != actor.name for o in result.observations)
 
 
+def test_a_retired_technique_id_in_a_report_is_its_successor(sources_kb: KnowledgeBase) -> None:
+    text = "The loader ran T1086 and then T1999, both as ATT&CK called them in 2019."
+    result = TextExtractor(sources_kb, BENIGN).extract_text(text, "old-report.txt", "abc")
+    techniques = {o.value for o in result.observations if o.kind is ObservationKind.TECHNIQUE}
+    assert "T1059.001" in techniques and "T1086" not in techniques and "T1999" not in techniques
+
+
 def test_software_named_like_an_actor_is_not_evidence(kb: KnowledgeBase) -> None:
     lexicon = Lexicon.from_kb(kb)
     assert not set(lexicon.software) & set(lexicon.actors) - {
@@ -229,6 +236,19 @@ def test_stix_location_of_an_actor_is_not_a_victim_and_scos_are_read() -> None:
         "bad.example",
     ) in found
     assert any("x-custom" in n for n in case.notes) and any("sighting" in n for n in case.notes)
+
+
+def test_stix_objects_without_a_name_are_counted_not_read_as_none() -> None:
+    from unmask.extract.stix import case_from_stix
+
+    objects = [
+        {"type": "malware", "id": "malware--1", "name": None},
+        {"type": "tool", "id": "tool--1"},
+        {"type": "vulnerability", "id": "vulnerability--1", "name": "CVE-2021-44228"},
+    ]
+    case = case_from_stix({"type": "bundle", "id": "bundle--3", "objects": objects}, "b.json")
+    assert [o.value for o in case.observations] == ["CVE-2021-44228"]
+    assert case.notes == ["not used: 1 malware (objects[0] malware--1); 1 tool (objects[1] tool--1)"]
 
 
 def test_pdf_report_text_is_extracted(kb: KnowledgeBase, tmp_path: Path) -> None:

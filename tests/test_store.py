@@ -126,6 +126,25 @@ def test_names_in_the_forms_reports_write_them(kb: KnowledgeBase) -> None:
         kb.technique("T1003.0012")
 
 
+def test_retired_and_newer_attack_ids(kb: KnowledgeBase) -> None:
+    # Older reports and rules use ids ATT&CK has since revoked: they stand for their successors.
+    assert kb.technique("T1086").id == "T1059.001"
+    assert kb.technique("T1086 - PowerShell").id == "T1059.001"
+    assert kb.successors["T1086"] == "T1059.001"
+    # Deprecated without a successor, and newer than the KB's release: said so, no guesses.
+    with pytest.raises(
+        UnknownNameError, match=r"ATT&CK deprecated T1999 \(Old Technique\) without a successor$"
+    ):
+        kb.technique("T1999")
+    with pytest.raises(UnknownNameError, match=r"'T2685.005': newer than ATT&CK v99.0.*kb install --from"):
+        kb.technique("T2685.005")
+    with pytest.raises(UnknownNameError, match=r"'S2000': newer than ATT&CK v99.0"):
+        kb.software_record("S2000")
+    # An id inside the release's range that does not exist still gets suggestions.
+    with pytest.raises(UnknownNameError, match="did you mean"):
+        kb.technique("T1003.009")
+
+
 def test_summary_records_sources_and_counts(kb: KnowledgeBase) -> None:
     summary = kb.summary()
     assert summary["attack_version"] == "99.0"

@@ -88,9 +88,9 @@ class NotInstalledError(KnowledgeBaseError):
 class UnknownNameError(KnowledgeBaseError):
     """A name that does not resolve; carries the closest known names."""
 
-    def __init__(self, kind: str, name: str, suggestions: list[str]) -> None:
+    def __init__(self, kind: str, name: str, suggestions: list[str], why: str | None = None) -> None:
         hint = f"; did you mean: {', '.join(suggestions)}?" if suggestions else ""
-        super().__init__(f"unknown {kind} {name!r}{hint}")
+        super().__init__(f"unknown {kind} {name!r}{': ' + why if why else ''}{hint}")
         self.kind = kind
         self.name = name
         self.suggestions = suggestions

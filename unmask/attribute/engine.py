@@ -165,7 +165,14 @@ def _sponsor_hypotheses(analysis: Analysis, groups: list[Hypothesis]) -> list[Hy
     return result
 
 
-def _summary(groups: list[Hypothesis], sponsors: list[Hypothesis]) -> str:
+def _summary(groups: list[Hypothesis], sponsors: list[Hypothesis], compared: int) -> str:
+    if not compared:
+        # The probabilities are then the prior: naming the likeliest state would read as a lead.
+        return (
+            "Nothing in the case can be compared with what the knowledge base knows of actors "
+            "(see the warnings): no actor and no state is singled out, and the probabilities below "
+            "are the knowledge base's base rates, not a finding."
+        )
     lead = groups[0]
     who = "a group the knowledge base does not know" if lead.kind == "unknown" else lead.label
     band = f"{lead.likelihood} ({likelihood_band(lead.probability)})"
@@ -237,7 +244,7 @@ def attribute_case(
     columns.append(("unknown", None))
     warnings = caveats(analysis, flags, shown[:3])
     phases, split = _parts(analysis)
-    summary = _summary(groups, sponsors)
+    summary = _summary(groups, sponsors, len(analysis.scores.items))
     if split:
         warnings.insert(0, split)
         summary += " " + split

@@ -50,9 +50,11 @@ def _line_map(text: str) -> dict[tuple[str | int, ...], int]:
     lines: dict[tuple[str | int, ...], int] = {}
 
     def walk(node: yaml.Node, path: tuple[str | int, ...]) -> None:
-        lines[path] = node.start_mark.line + 1
+        # A mapping entry is where its key is (a block value starts on the next line).
+        lines.setdefault(path, node.start_mark.line + 1)
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
+                lines[(*path, str(key.value))] = key.start_mark.line + 1
                 walk(value, (*path, str(key.value)))
         elif isinstance(node, yaml.SequenceNode):
             for index, item in enumerate(node.value):
@@ -128,6 +130,25 @@ def _observation(raw: Any, index: int, report: _Reporter, default_source: str) -
     )
 
 
+def _check_top_keys(document: dict[Any, Any], report: _Reporter) -> None:
+    """Unknown top-level fields, with what was probably meant (``techniques: [...]`` is common)."""
+    fields = list(CASE_SCHEMA["properties"])
+    for key in document:
+        if key in fields:
+            continue
+        name = str(key)
+        singular = name[:-1] if name.endswith("s") else name
+        if name in SHORTHAND or singular in SHORTHAND:
+            raise report.error(
+                (name,),
+                f"not a case field: observations go one per entry in the 'observations' list, "
+                f"e.g. 'observations: [{{{singular}: ...}}]' (see docs/case-format.md)",
+            )
+        close = difflib.get_close_matches(name, fields, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(fields)}"
+        raise report.error((name,), f"unknown field {name!r}{hint}")
+
+
 def parse_case(data: bytes, origin: str = "<case>", default_id: str = "case") -> Case:
     """Parse case bytes (YAML, JSON, a STIX 2.1 bundle or a MISP event export) into a :class:`Case`."""
     try:
@@ -159,6 +180,7 @@ def parse_case(data: bytes, origin: str = "<case>", default_id: str = "case") ->
     report = _Reporter(origin, _line_map(text))
     if not isinstance(document, dict):
         raise report.error((), "a case is a mapping with an 'observations' list (see docs/case-format.md)")
+    _check_top_keys(document, report)
     for error in sorted(
         jsonschema.Draft202012Validator(_TOP).iter_errors(document), key=lambda e: list(e.path)
     ):

@@ -123,7 +123,7 @@ def case_from_misp(data: dict[str, Any], origin: str, default_id: str = "case") 
             for tag in attribute.get("Tag", []) or []:
                 _tag(tag, add, notes, record)
         for tag in event.get("Tag", []) or []:
-            name = str(tag.get("name", "")) if isinstance(tag, dict) else str(tag)
+            name = str(tag.get("name") or "") if isinstance(tag, dict) else str(tag)
             if name.lower().startswith("tlp:"):
                 try:
                     tlp = Tlp(name.lower().removeprefix("tlp:"))
@@ -165,7 +165,9 @@ def misp_actor_names(data: dict[str, Any]) -> list[str]:
         event = item.get("Event", item) if isinstance(item, dict) else None
         if not isinstance(event, dict):
             continue
-        tags = [str(t.get("name", "")) if isinstance(t, dict) else str(t) for t in event.get("Tag", []) or []]
+        tags = [
+            str(t.get("name") or "") if isinstance(t, dict) else str(t) for t in event.get("Tag", []) or []
+        ]
         for galaxy in event.get("Galaxy", []) or []:
             if isinstance(galaxy, dict):
                 tags += [
@@ -181,7 +183,7 @@ def misp_actor_names(data: dict[str, Any]) -> list[str]:
 
 
 def _tag(tag: Any, add: Any, notes: list[str], record: str) -> None:
-    name = str(tag.get("name", "")) if isinstance(tag, dict) else str(tag)
+    name = str(tag.get("name") or "") if isinstance(tag, dict) else str(tag)
     parsed = _tag_value(name)
     if parsed is None:
         return

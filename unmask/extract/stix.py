@@ -60,7 +60,7 @@ def stix_actor_names(bundle: dict[str, Any]) -> list[str]:
     names: list[str] = []
     for obj in bundle.get("objects") or []:
         if isinstance(obj, dict) and obj.get("type") in ("intrusion-set", "threat-actor"):
-            name = str(obj.get("name", "")).strip()
+            name = str(obj.get("name") or "").strip()
             if name and name not in names:
                 names.append(name)
     return names
@@ -107,7 +107,7 @@ def case_from_stix(bundle: dict[str, Any], origin: str, default_id: str = "case"
                 f"{kind} {obj.get('name') or obj.get('country') or obj.get('id')} is where an actor is located or comes from; not a victim"
             )
             continue
-        name = str(obj.get("name", "")).strip()
+        name = str(obj.get("name") or "").strip()
         if kind == "attack-pattern" and (_attack_id(obj) or name):
             add(ObservationKind.TECHNIQUE, _attack_id(obj) or name, None, index, obj)
         elif kind in ("malware", "tool") and name:

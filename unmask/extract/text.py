@@ -210,8 +210,10 @@ class TextExtractor:
         actors_seen: set[str] = set()
         for offset, sentence in sentences(text):
             for match in _TECHNIQUE_ID.finditer(sentence):
-                if match.group(0) in self.kb.techniques:
-                    add(ObservationKind.TECHNIQUE, match.group(0), None, offset, sentence, 0.9)
+                # An older report's retired id (T1086) stands for the technique that replaced it.
+                technique_id = self.kb.successors.get(match.group(0), match.group(0))
+                if technique_id in self.kb.techniques:
+                    add(ObservationKind.TECHNIQUE, technique_id, None, offset, sentence, 0.9)
             for category, ident, _, matched in self.lexicon.find(sentence):
                 if category == "technique":
                     add(ObservationKind.TECHNIQUE, ident, None, offset, sentence, 0.7)

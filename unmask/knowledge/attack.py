@@ -45,6 +45,10 @@ class AttackData:
     counts: dict[str, int] = field(default_factory=dict)
     # (technique id, procedure example text, citations) of every "uses" relationship to a technique
     procedures: list[tuple[str, str, tuple[str, ...]]] = field(default_factory=list)
+    # Techniques and software ATT&CK has retired: id -> {"name", "successor" (the active id that
+    # replaced it, or None when it was deprecated outright)}.  Old reports, MISP events and Sigma
+    # rules still use these ids (T1086 for PowerShell, now T1059.001).
+    retired: dict[str, dict[str, str | None]] = field(default_factory=dict)
 
 
 def _attack_id(obj: dict[str, Any]) -> str | None:
@@ -65,6 +69,28 @@ def _citations(obj: dict[str, Any]) -> tuple[str, ...]:
 
 def _is_active(obj: dict[str, Any]) -> bool:
     return not obj.get("revoked") and not obj.get("x_mitre_deprecated")
+
+
+def _retired(
+    objects: list[dict[str, Any]], by_stix: dict[str, str], revoked_by: dict[str, str], active: set[str]
+) -> dict[str, dict[str, str | None]]:
+    """Retired techniques and software, each with the active id that replaced it (or None)."""
+    retired: dict[str, dict[str, str | None]] = {}
+    for obj in objects:
+        ext = by_stix.get(str(obj.get("id")))
+        if obj.get("type") not in ("attack-pattern", "malware", "tool") or ext is None or _is_active(obj):
+            continue
+        if ext in active:  # a retired copy of an id that is still active: the active one wins
+            continue
+        successor, seen = revoked_by.get(ext), {ext}
+        while successor is not None and successor not in active and successor not in seen:
+            seen.add(successor)
+            successor = revoked_by.get(successor)
+        retired[ext] = {
+            "name": str(obj.get("name", ext)),
+            "successor": successor if successor in active else None,
+        }
+    return retired
 
 
 def attack_version(objects: list[dict[str, Any]]) -> str:
@@ -150,6 +176,7 @@ def parse_attack_bundle(data: bytes, origin: str = "<bytes>") -> tuple[AttackDat
             if rel_type == "uses" and obj.get("description") and dst.startswith("T"):
                 result.procedures.append((dst, str(obj["description"]), _citations(obj)))
 
+    result.retired = _retired(objects, by_stix, revoked_by, set(result.techniques) | set(result.software))
     for stix_id, obj in raw_groups.items():
         ext = by_stix[stix_id]
         if obj.get("x_mitre_deprecated") or (obj.get("revoked") and ext not in revoked_by):

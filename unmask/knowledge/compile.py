@@ -247,6 +247,7 @@ def compile_kb(attack: AttackData, attack_info: SourceInfo, galaxies: GalaxyData
         "sources": [attack_info.to_dict()] + [s.to_dict() for s in galaxies.sources],
         "attack_counts": attack.counts,
         "techniques": [t.to_dict() for t in attack.techniques.values()],
+        "retired": attack.retired,
         "software": [s.to_dict() for s in software.values()],
         "campaigns": [c.to_dict() for c in attack.campaigns.values()],
         "groups": [g.to_dict() for g in attack.groups.values()],

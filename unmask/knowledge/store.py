@@ -13,7 +13,7 @@ import hashlib
 import json
 import re
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
@@ -118,7 +118,16 @@ class _Static:
         for record in sorted(self.software.values(), key=lambda s: s.id.startswith("malpedia:")):
             for name in (record.id, record.name, *record.aliases):
                 index.setdefault(normalize_name(name), record.id)
+        for old, successor in self.successors.items():  # retired ATT&CK software, after every live name
+            if successor in self.software:
+                index.setdefault(normalize_name(old), successor)
+                index.setdefault(normalize_name(str(self.retired[old]["name"])), successor)
         return index
+
+    @cached_property
+    def successors(self) -> dict[str, str]:
+        """Retired ATT&CK id -> the active id that replaced it (T1086 -> T1059.001)."""
+        return {old: str(entry["successor"]) for old, entry in self.retired.items() if entry.get("successor")}
 
     @cached_property
     def technique_names(self) -> dict[str, str]:
@@ -132,10 +141,15 @@ class _Static:
             parent = self.techniques.get(technique.parent or "")
             if parent is not None:
                 index.setdefault(normalize_name(f"{parent.name}: {technique.name}"), technique.id)
+        for old, successor in self.successors.items():  # "Disabling Security Tools" -> T1562.001
+            if successor in self.techniques:
+                index.setdefault(normalize_name(str(self.retired[old]["name"])), successor)
         return index
 
     def __init__(self, document: dict[str, Any]) -> None:
         self.techniques = {t["id"]: Technique.from_dict(t) for t in document["techniques"]}
+        self.retired: dict[str, dict[str, Any]] = dict(document.get("retired", {}))
+        self.attack_version = str(document.get("attack_version", "unknown"))
         self.software = {s["id"]: SoftwareRecord.from_dict(s) for s in document["software"]}
         self.groups = {g["id"]: AttackGroup.from_dict(g) for g in document["groups"]}
         self.campaigns = {c["id"]: Campaign.from_dict(c) for c in document["campaigns"]}
@@ -187,6 +201,8 @@ class KnowledgeBase:
         self.without_citations = without_citations
         self.without_actors = without_actors
         self.techniques = self._static.techniques
+        # Retired ATT&CK technique and software ids -> the active ids that replaced them.
+        self.successors = self._static.successors
         self.software = self._static.software
         self.technique_phrases = self._static.technique_phrases
         self.groups = self._static.groups
@@ -367,17 +383,22 @@ class KnowledgeBase:
         wins), "mimikatz.exe" (a file name), "win.mimikatz" (a Malpedia family id).
         """
         known = self._static.software_names
+        cited = _SOFTWARE_ID.search(name.upper())
         sid = known.get(normalize_name(name))
-        if sid is None:
-            cited = _SOFTWARE_ID.search(name.upper())
-            if cited and cited.group(0) in self.software:
-                sid = cited.group(0)
+        if sid is None and cited:
+            # The id wins; a retired one stands for its successor (S0209 is now S0012).
+            sid = (
+                cited.group(0)
+                if cited.group(0) in self.software
+                else self._static.successors.get(cited.group(0))
+            )
         if sid is None:
             bare = _MALPEDIA_PLATFORM.sub("", _FILE_SUFFIX.sub("", name.strip()))
             sid = known.get(normalize_name(bare)) if bare else None
-        if sid is None:
+        if sid is None or sid not in self.software:
+            why = self._unknown_id(cited.group(0), self.software) if cited else None
             names = sorted({n for s in self.software.values() for n in (s.name, *s.aliases)})
-            raise UnknownNameError("software", name, _closest(name, names))
+            raise UnknownNameError("software", name, [] if why else _closest(name, names), why)
         return self.software[sid]
 
     def technique(self, name: str) -> Technique:
@@ -392,8 +413,27 @@ class KnowledgeBase:
         found = self._static.technique_names.get(normalize_name(name))
         if found is not None:
             return self.techniques[found]
+        technique_id = leading.group(1) if leading else None
+        successor = self._static.successors.get(technique_id or "")
+        if successor in self.techniques:  # a retired id: T1086 is now T1059.001
+            return self.techniques[successor]
+        why = self._unknown_id(technique_id, self.techniques) if technique_id else None
         names = [t.name for t in self.techniques.values()] + list(self.techniques)
-        raise UnknownNameError("technique", name, _closest(name, names))
+        raise UnknownNameError("technique", name, [] if why else _closest(name, names), why)
+
+    def _unknown_id(self, attack_id: str, known: Mapping[str, object]) -> str | None:
+        """Why an ATT&CK id is not in the KB, when that can be said: retired, or newer than its release."""
+        entry = self._static.retired.get(attack_id)
+        if entry is not None:
+            return f"ATT&CK deprecated {attack_id} ({entry['name']}) without a successor"
+        number = int(attack_id[1:5])
+        prefix = attack_id[0]
+        if known and number > max(int(k[1:5]) for k in known if re.fullmatch(prefix + r"\d{4}(\.\d{3})?", k)):
+            return (
+                f"newer than ATT&CK v{self._static.attack_version}, the knowledge base's release "
+                "(install a newer one: unmask kb install --from enterprise-attack.json)"
+            )
+        return None
 
     def search(self, text: str, limit: int = 20) -> list[SearchHit]:
         """Actors, software, techniques and campaigns whose names match ``text`` (fuzzy)."""
