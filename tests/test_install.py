@@ -10,7 +10,7 @@ from unmask.errors import DownloadError, SourceError
 from unmask.knowledge import install as install_module
 from unmask.knowledge.home import kb_path, sources_dir
 from unmask.knowledge.install import WHEEL_MEMBER, install_kb
-from unmask.knowledge.store import load_kb
+from unmask.knowledge.store import content_sha256, load_kb, save_kb_document
 
 BUNDLE = json.dumps(attack_bundle()).encode()
 BUNDLE_SHA = hashlib.sha256(BUNDLE).hexdigest()
@@ -144,3 +144,16 @@ def test_unofficial_copy_of_the_pinned_version_is_noted(sources: tuple[Path, Pat
     path.write_text(json.dumps(bundle))
     result = install_kb(str(path), galaxies_dir=sources[1])
     assert any("is not the official release" in a for a in result.attempts)
+
+
+def test_the_kb_hash_is_of_its_content_not_its_build_time(sources: tuple[Path, Path]) -> None:
+    # The hash an assessment cites must be the same for the same sources on another day or machine.
+    bundle, folder = sources
+    first = install_kb(str(bundle), galaxies_dir=folder).kb
+    assert first is not None
+    save_kb_document({**first.document, "built": "2031-01-01T00:00:00+00:00"})
+    again = load_kb()
+    assert again.document["built"] != first.document["built"]
+    assert again.sha256 == first.sha256 == content_sha256(first.document)
+    # What the KB says changes the hash.
+    assert save_kb_document({**first.document, "intel": [{"actor": "G0049"}]}) != first.sha256

@@ -36,7 +36,7 @@ from unmask.knowledge.records import (
 )
 from unmask.model import Actor
 
-__all__ = ["KnowledgeBase", "SearchHit", "intel_summary", "load_kb", "save_kb_document"]
+__all__ = ["KnowledgeBase", "SearchHit", "content_sha256", "intel_summary", "load_kb", "save_kb_document"]
 
 _LEADING_TECHNIQUE = re.compile(r"(T\d{4}(?:\.\d{3})?)(?![\d.])")
 _SOFTWARE_ID = re.compile(r"\bS\d{4}\b")
@@ -66,12 +66,20 @@ class SearchHit:
         }
 
 
+def content_sha256(document: dict[str, Any]) -> str:
+    """SHA-256 of what a KB document says, not of when it was built: the same sources, unmask
+    version and intelligence give the same hash on any machine (the provenance of an assessment)."""
+    body = {k: v for k, v in document.items() if k not in ("built", "content_sha256")}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
 def save_kb_document(document: dict[str, Any], path: Path | None = None) -> str:
-    """Write a compiled KB document atomically; return the SHA-256 of the written file."""
+    """Write a compiled KB document atomically; return its content SHA-256 (stored in it too)."""
     target = path or kb_path()
+    document = {**document, "content_sha256": content_sha256(document)}
     payload = gzip.compress(json.dumps(document, separators=(",", ":")).encode(), compresslevel=6, mtime=0)
     atomic_write(target, payload)
-    return hashlib.sha256(payload).hexdigest()
+    return str(document["content_sha256"])
 
 
 def intel_summary(entry: dict[str, Any]) -> dict[str, Any]:
@@ -105,7 +113,9 @@ def load_kb(path: Path | None = None) -> KnowledgeBase:
             f"knowledge base schema {found!r} is not {SCHEMA_VERSION}; run 'unmask kb install' again",
             Location(source),
         )
-    return KnowledgeBase(document, hashlib.sha256(raw).hexdigest(), source)
+    # KBs written before the content hash was stored are known by the hash of their file.
+    sha = str(document.get("content_sha256") or hashlib.sha256(raw).hexdigest())
+    return KnowledgeBase(document, sha, source)
 
 
 class _Static:
