@@ -2,6 +2,7 @@ import json
 from pathlib import Path
 
 import pytest
+import typer
 from typer.testing import CliRunner
 
 from unmask.cli import app
@@ -103,3 +104,34 @@ def test_demo_attributes_the_example_case(installed: None) -> None:
 def test_version() -> None:
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0 and result.stdout.startswith("unmask ")
+
+
+def _commands(group: typer.Typer, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    found = [
+        (*prefix, c.name or (c.callback.__name__ if c.callback else "")) for c in group.registered_commands
+    ]
+    for sub in group.registered_groups:
+        if sub.typer_instance is not None:
+            found += _commands(sub.typer_instance, (*prefix, sub.name or ""))
+    return found
+
+
+def test_every_command_takes_json() -> None:
+    commands = _commands(app)
+    assert len(commands) > 10
+    for command in commands:
+        result = runner.invoke(app, [*command, "--help"], terminal_width=200)
+        assert result.exit_code == 0 and "--json" in result.stdout, command
+
+
+def test_writing_commands_say_what_they_wrote_in_json(installed: None, tmp_path: Path) -> None:
+    case = tmp_path / "case.yml"
+    case.write_text("observations:\n  - {technique: T1003.001}\n  - {software: Helminth}\n")
+    target = tmp_path / "r.md"
+    result = runner.invoke(app, ["report", str(case), "--format", "md", "-o", str(target), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["written"] == str(target) and data["format"] == "md"
+    assert data["bytes"] == target.stat().st_size and data["summary"] in target.read_text()
+    result = runner.invoke(app, ["attribute", str(case), "--json"])
+    assert result.exit_code == 0 and json.loads(result.stdout)["case_id"] == "case"

@@ -10,7 +10,7 @@ import typer
 from unmask.attribute.engine import attribute_case
 from unmask.cases import load_case
 from unmask.cli.assessment_view import assessment_view
-from unmask.cli.common import console, emit_json, err_console, plain, user_errors
+from unmask.cli.common import JsonOption, console, emit_json, err_console, plain, user_errors
 from unmask.errors import ConfigError, UnknownNameError
 from unmask.extract.stix import SKIPPED_NOTE
 from unmask.knowledge.store import KnowledgeBase, load_kb
@@ -65,6 +65,7 @@ def attribute_command(
     top: Annotated[int, typer.Option("--top", min=1, max=50, help="How many actor hypotheses to list.")] = 5,
     output: Annotated[str, typer.Option("--format", help="table, json or md.")] = "table",
     without: KbWithout = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Attribute a case: ranked group and sponsor hypotheses, the ACH matrix, warnings.
 
@@ -73,7 +74,7 @@ def attribute_command(
     if output not in ("table", "json", "md"):
         raise ConfigError(f"--format {output!r}: choose table, json or md")
     _, _, assessment = attributed(case, without, top)
-    if output == "json":
+    if output == "json" or as_json:
         emit_json(assessment.to_dict())
     elif output == "md":
         console.print(assessment_markdown(assessment), markup=False, highlight=False, soft_wrap=True)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import sys
 from collections.abc import Callable
-from typing import Any, ParamSpec, TypeVar
+from pathlib import Path
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -14,7 +16,11 @@ from rich.text import Text
 
 from unmask.errors import UnmaskError
 
-__all__ = ["console", "emit_json", "err_console", "plain", "user_errors"]
+__all__ = ["JsonOption", "console", "emit_json", "err_console", "plain", "say_written", "user_errors"]
+
+# Every command takes --json: its result (or, for a command that writes a file, what it wrote) as
+# JSON on standard output, for scripts.
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (for scripts) instead of tables.")]
 
 console = Console()
 err_console = Console(stderr=True)
@@ -31,6 +37,15 @@ def plain(value: object) -> Text:
 def emit_json(data: Any) -> None:
     """Write ``data`` as indented JSON on standard output (no markup, no wrapping)."""
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def say_written(path: Path, fmt: str, as_json: bool, **extra: Any) -> None:
+    """Say what a command wrote: a line on stderr, and with ``--json`` a record on stdout."""
+    err_console.print(f"wrote {path}", markup=False, highlight=False)
+    if as_json:
+        data = path.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        emit_json({"written": str(path), "format": fmt, "bytes": len(data), "sha256": digest, **extra})
 
 
 def user_errors(func: Callable[P, R]) -> Callable[P, R]:

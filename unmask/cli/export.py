@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from unmask.cli.attribute import KbWithout, attributed
-from unmask.cli.common import emit_json, err_console, user_errors
+from unmask.cli.common import JsonOption, emit_json, say_written, user_errors
 from unmask.errors import ConfigError
 from unmask.export.misp import event_for_case
 from unmask.export.navigator import case_layer
@@ -33,6 +33,7 @@ def export_command(
         typer.Option("--overlay/--no-overlay", help="Navigator: overlay the leading actor's techniques."),
     ] = True,
     without: KbWithout = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Export a case for sharing: ATT&CK Navigator layer 4.5, STIX 2.1 bundle (TLP 2.0), MISP event.
 
@@ -56,4 +57,4 @@ def export_command(
         emit_json(data)
         return
     atomic_write(output, json.dumps(data, indent=2, ensure_ascii=False).encode())
-    err_console.print(f"wrote {output}", markup=False, highlight=False)
+    say_written(output, fmt, as_json)

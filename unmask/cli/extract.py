@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from unmask.cases.directory import CASE_FILE, load_case_dir, save_case_dir
-from unmask.cli.common import console, emit_json, err_console, plain, user_errors
+from unmask.cli.common import JsonOption, console, emit_json, err_console, plain, user_errors
 from unmask.errors import ConfigError
 from unmask.extract.run import extract_inputs
 from unmask.knowledge.store import load_kb
@@ -27,6 +27,7 @@ def extract_command(
         Path | None, typer.Option("--case", help="Write (or add to) the case in this directory.")
     ] = None,
     fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    as_json: JsonOption = False,
 ) -> None:
     """Extract observations (techniques, software, indicators, CVEs, victims, dates), each with its source.
 
@@ -44,7 +45,7 @@ def extract_command(
         if existing is None:
             result.case.id = case.resolve().name
         save_case_dir(case, result.case)
-    if fmt == "json":
+    if fmt == "json" or as_json:
         emit_json(result.to_dict())
     else:
         table = Table(title=f"{len(result.case.observations)} observations", title_justify="left")

@@ -37,6 +37,9 @@ _STAGES = {
     "detect": "detecting (rule routes)",
 }
 
+# --json on the findings commands: JSON lines, one object per finding (as --format jsonl).
+JsonLines = Annotated[bool, typer.Option("--json", help="JSON lines, one finding per line (--format jsonl).")]
+
 
 @user_errors
 def hunt_command(
@@ -279,6 +282,7 @@ def findings_command(
     min_level: Annotated[
         str, typer.Option("--min-level", help="Only findings of this level or above.")
     ] = "informational",
+    as_json: JsonLines = False,
 ) -> None:
     """Export a case's findings: rule, techniques, time, host, evidence file and SHA-256, record.
 
@@ -286,6 +290,7 @@ def findings_command(
     """
     if fmt not in ("csv", "jsonl", "parquet"):
         raise ConfigError(f"--format {fmt!r}: choose csv, jsonl or parquet")
+    fmt = "jsonl" if as_json else fmt
     _check_level(min_level)
     count = _write(_rows(case, min_level), fmt, output)
     if output is not None:
@@ -303,6 +308,7 @@ def timeline_command(
         str, typer.Option("--min-level", help="Only findings of this level or above.")
     ] = "low",
     host: Annotated[str | None, typer.Option("--host", help="Only this host.")] = None,
+    as_json: JsonLines = False,
 ) -> None:
     """The case's findings in time order (undated findings last).
 
@@ -310,6 +316,7 @@ def timeline_command(
     """
     if fmt not in ("table", "csv", "jsonl"):
         raise ConfigError(f"--format {fmt!r}: choose table, csv or jsonl")
+    fmt = "jsonl" if as_json else fmt
     _check_level(min_level)
     rows = [r for r in _rows(case, min_level) if host is None or (r.host or "").lower() == host.lower()]
     rows.sort(key=lambda r: (r.time is None, r.time or "", r.host or "", r.title))

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from unmask.cli.common import console, emit_json, err_console, user_errors
+from unmask.cli.common import JsonOption, console, emit_json, err_console, say_written, user_errors
 from unmask.cli.render import actor_view, compare_view, conflicts_view, search_view, summary_view
 from unmask.errors import UnmaskError
 from unmask.knowledge.install import install_kb
@@ -21,7 +21,6 @@ kb_app = typer.Typer(
     no_args_is_help=True,
 )
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 WithoutCampaign = Annotated[
     list[str] | None,
     typer.Option("--without-campaign", help="Evaluation view: leave this campaign (id or name) out."),
@@ -277,6 +276,7 @@ def layer_command(
     ] = None,
     without_campaign: WithoutCampaign = None,
     without_citation: WithoutCitation = None,
+    as_json: JsonOption = False,
 ) -> None:
     """An ATT&CK Navigator layer (format 4.5) of actors' techniques, scored by how many use each.
 
@@ -293,4 +293,4 @@ def layer_command(
         emit_json(layer)
         return
     atomic_write(output, json.dumps(layer, indent=2, ensure_ascii=False).encode())
-    err_console.print(f"wrote {output}", markup=False, highlight=False)
+    say_written(output, "navigator", as_json)

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from unmask.cli.attribute import KbWithout, attributed
-from unmask.cli.common import console, err_console, user_errors
+from unmask.cli.common import JsonOption, console, say_written, user_errors
 from unmask.errors import ConfigError
 from unmask.knowledge.home import atomic_write
 from unmask.report.html import ReportInput, render_html, render_pdf, timeline_findings
@@ -25,6 +25,7 @@ def report_command(
         Path | None, typer.Option("--output", "-o", help="Write here (default: report.<format>).")
     ] = None,
     without: KbWithout = None,
+    as_json: JsonOption = False,
 ) -> None:
     """The investigation report: the judgement in words, charts, the ATT&CK matrix, ACH, evidence.
 
@@ -41,5 +42,6 @@ def report_command(
         atomic_write(target, render_html(data).encode())
     else:
         atomic_write(target, case_markdown(loaded, assessment).encode())
-    err_console.print(f"wrote {target}", markup=False, highlight=False)
-    console.print(assessment.summary, markup=False, highlight=False, soft_wrap=True)
+    say_written(target, fmt, as_json, summary=assessment.summary)
+    if not as_json:
+        console.print(assessment.summary, markup=False, highlight=False, soft_wrap=True)
