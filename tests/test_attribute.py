@@ -92,6 +92,18 @@ def test_evidence_no_actor_has_points_to_unknown(kb: KnowledgeBase) -> None:
     assert a.groups[0].id == "unknown"
 
 
+def test_ids_of_a_later_attack_release_are_one_warning(kb: KnowledgeBase) -> None:
+    # Rules written for a later ATT&CK release than the KB's: said once, with what to do.
+    a = attribute_case(_case("T1301", "S0301", "T2001", "T2002.001", "T2002.001", "T1301.777"), kb)
+    newer = [w for w in a.warnings if "newer than" in w]
+    assert newer == [
+        "unresolved: 2 ATT&CK id(s) newer than v1.0, the knowledge base's release (T2001, T2002.001; "
+        "3 observation(s)): install a newer one: unmask kb install --from enterprise-attack.json"
+    ]
+    # An id inside the release's range is still an ordinary unresolved name, with suggestions.
+    assert any(w.startswith("unresolved: observation 5 'T1301.777'") for w in a.warnings)
+
+
 def test_sponsor_rolls_up_groups_of_the_same_state(kb: KnowledgeBase) -> None:
     # Evidence split between Alpha and Beta: both Russian.
     a = attribute_case(_case("T1101", "T1102", "S0101", "T1201", "T1202", "S0201"), kb)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from unmask.attribute.combine import Posterior, Scores
-from unmask.knowledge.store import KnowledgeBase
+from unmask.knowledge.store import NEWER_HINT, NEWER_RELEASE, KnowledgeBase
 from unmask.model import Actor
 
 if TYPE_CHECKING:
@@ -116,9 +116,20 @@ def caveats(analysis: Analysis, flags: list[tuple[int, str]], leading: list[int]
             "artifacts can be shared, reused or planted); every hypothesis is at low confidence: treat "
             "any lead as provisional until more evidence is added"
         )
+    # Ids of a later ATT&CK release than the KB's (rules written for it): one warning for all.
+    newer = [m for m in analysis.unresolved if NEWER_RELEASE in m.reason]
+    if newer:
+        ids = list(dict.fromkeys(m.observation.value for m in newer))
+        version = analysis.index.kb.document.get("attack_version", "?")
+        warnings.append(
+            f"unresolved: {len(ids)} ATT&CK id(s) newer than v{version}, the knowledge base's release "
+            f"({', '.join(ids[:8])}{' …' if len(ids) > 8 else ''}; {len(newer)} observation(s)): {NEWER_HINT}"
+        )
     # One warning per unresolved value, however many observations (hosts, phases) carry it.
     grouped: dict[str, list[Any]] = {}
     for miss in analysis.unresolved:
+        if NEWER_RELEASE in miss.reason:
+            continue
         grouped.setdefault(f"{miss.observation.kind.value}:{miss.observation.value}", []).append(miss)
     for misses in grouped.values():
         miss = misses[0]

@@ -36,8 +36,20 @@ from unmask.knowledge.records import (
 )
 from unmask.model import Actor
 
-__all__ = ["KnowledgeBase", "SearchHit", "content_sha256", "intel_summary", "load_kb", "save_kb_document"]
+__all__ = [
+    "NEWER_HINT",
+    "NEWER_RELEASE",
+    "KnowledgeBase",
+    "SearchHit",
+    "content_sha256",
+    "intel_summary",
+    "load_kb",
+    "save_kb_document",
+]
 
+# How a lookup says an ATT&CK id is from a later release than the KB's, and what to do about it.
+NEWER_RELEASE = "newer than ATT&CK v"
+NEWER_HINT = "install a newer one: unmask kb install --from enterprise-attack.json"
 _LEADING_TECHNIQUE = re.compile(r"(T\d{4}(?:\.\d{3})?)(?![\d.])")
 _SOFTWARE_ID = re.compile(r"\bS\d{4}\b")
 _FILE_SUFFIX = re.compile(r"\.(exe|dll|sys|ps1|bat|cmd|vbs|js|jar|apk|elf|bin|py|sh)$", re.IGNORECASE)
@@ -440,8 +452,7 @@ class KnowledgeBase:
         prefix = attack_id[0]
         if known and number > max(int(k[1:5]) for k in known if re.fullmatch(prefix + r"\d{4}(\.\d{3})?", k)):
             return (
-                f"newer than ATT&CK v{self._static.attack_version}, the knowledge base's release "
-                "(install a newer one: unmask kb install --from enterprise-attack.json)"
+                f"{NEWER_RELEASE}{self._static.attack_version}, the knowledge base's release ({NEWER_HINT})"
             )
         return None
 
