@@ -135,3 +135,12 @@ def test_writing_commands_say_what_they_wrote_in_json(installed: None, tmp_path:
     assert data["bytes"] == target.stat().st_size and data["summary"] in target.read_text()
     result = runner.invoke(app, ["attribute", str(case), "--json"])
     assert result.exit_code == 0 and json.loads(result.stdout)["case_id"] == "case"
+
+
+def test_an_output_that_cannot_be_written_is_one_line_exit_2(installed: None, tmp_path: Path) -> None:
+    case = tmp_path / "case.yml"
+    case.write_text("observations:\n  - {technique: T1003.001}\n")
+    (tmp_path / "file").write_text("x")
+    for target, message in ((tmp_path, "is a folder"), (tmp_path / "file" / "r.md", "cannot write here")):
+        result = runner.invoke(app, ["report", str(case), "--format", "md", "-o", str(target)])
+        assert result.exit_code == 2 and f"error: {target}: {message}" in " ".join(result.stderr.split())

@@ -434,3 +434,65 @@ def test_benign_index_covers_cidr_ranges_and_subdomains() -> None:
     assert index.lists_for("fd12::1") == ["rfc1918"]
     assert index.lists_for("img.example-cdn.com.") == ["sites"]
     assert index.lists_for("1.1.1.1") == ["resolvers"] and index.lists_for("evil.com") == []
+
+
+def test_a_failed_hunt_leaves_the_earlier_one_whole(evidence: Path, rules: Path, tmp_path: Path) -> None:
+    from unmask.errors import ConfigError, IngestError
+
+    case_dir = tmp_path / "case"
+    hunt([evidence], [rules], case_dir, jobs=1)
+    before = {p.name: p.read_bytes() for p in case_dir.iterdir() if p.is_file()}
+    events = sorted(str(p.relative_to(case_dir)) for p in (case_dir / "events").rglob("*"))
+    bad = tmp_path / "bad-iocs.json"
+    bad.write_text('{"bad')
+    other = tmp_path / "other"
+    write_jsonl(other / "x.jsonl", [{"msg": "other"}])
+    with pytest.raises(IngestError, match="malformed JSON"):
+        hunt([other], [rules], case_dir, jobs=1, iocs=[bad])
+    for limit, message in (("abc", "give a size"), ("1KB", "at least 64MB")):
+        with pytest.raises(ConfigError, match=message):
+            hunt([other], [rules], case_dir, jobs=1, memory_limit=limit)
+    assert {p.name: p.read_bytes() for p in case_dir.iterdir() if p.is_file()} == before
+    assert sorted(str(p.relative_to(case_dir)) for p in (case_dir / "events").rglob("*")) == events
+    assert not [p for p in case_dir.iterdir() if p.name.startswith(".")]
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(IngestError, match="cannot create the case folder"):
+        hunt([other], [rules], tmp_path / "afile" / "sub", jobs=1)
+
+
+def test_malformed_misp_indicator_files_are_read_as_far_as_they_go(tmp_path: Path) -> None:
+    from unmask.detect.indicators import load_indicators
+
+    for text in ('{"Event": {"Attribute": null}}', '{"Event": "oops"}', '{"Event": {"Object": ["x", 5]}}'):
+        path = tmp_path / "event.json"
+        path.write_text(text)
+        assert load_indicators(path, None).indicators == []
+    path.write_text(
+        json.dumps(
+            {
+                "Event": {
+                    "Attribute": [{"type": "domain", "value": None}, {"type": "ip-dst", "value": "5.6.7.8"}]
+                }
+            }
+        )
+    )
+    found = load_indicators(path, None)
+    assert [i.value for i in found.indicators] == ["5.6.7.8"]
+    assert found.problems == [f"{path}:attribute 0: '' is not a usable indicator; skipped"]
+
+
+def test_shipped_warninglists_do_not_vouch_for_abused_services() -> None:
+    # Popularity rankings and lists of abused services (dynamic DNS, shorteners, shared hosting
+    # seen through a popular parent domain) must not hide an intruder's server.
+    from unmask.knowledge.warninglists import benign_index
+
+    index = benign_index()
+    for value in (
+        "evil-c2.duckdns.org",
+        "drop.github.io",
+        "c2.workers.dev",
+        "bit.ly",
+        "google.com.evil.example",
+    ):
+        assert index.lists_for(value) == [], value
+    assert index.lists_for("8.8.8.8") and index.lists_for("10.1.2.3")

@@ -214,3 +214,59 @@ def test_concatenated_pretty_printed_objects_are_read_one_by_one(tmp_path: Path)
     assert [r["Image"] for r in rows] == ["C:\\a.exe", "C:\\b.exe"]
     assert rows[0]["_record"] == "1" and rows[1]["_record"] == str(first.count("\n") + 2)
     assert problems.skipped == 1 and "rest of file skipped" in str(problems.kept[0])
+
+
+def test_fields_named_like_unmask_columns_cannot_move_or_forge_events(tmp_path: Path) -> None:
+    # The evidence is hostile: a field named _family would pick the folder an event is written to
+    # (outside the case, with ../), and _ts / _host / _record would forge its provenance.
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "conn.log").write_text(
+        "#separator \\x09\n#path\tconn\n#fields\tts\t_family\tuid\n"
+        "1700000000.0\t../../../../escaped\tC1\n1700000001.0\twindows\tC2\n"
+    )
+    (folder / "app.jsonl").write_text(
+        json.dumps({"msg": "a", "_ts": "garbage", "_host": "forged", "_record": "99", "_family": "x/../y"})
+        + "\n"
+    )
+    (folder / "t.csv").write_text("_ts,_host,msg\ngarbage,forged,a\n")
+    events = tmp_path / "case" / "events"
+    report = ingest([folder], events, jobs=1)
+    assert sorted(p.name for p in events.iterdir()) == ["generic", "zeek"]
+    assert not (tmp_path / "escaped").exists() and report.events == {"zeek": 2, "generic": 2}
+    zeek = _table(events, "zeek")
+    assert sorted(r["evidence_family"] for r in zeek) == ["../../../../escaped", "windows"]
+    for row in _table(events, "generic"):
+        assert row["_ts"] is None and row["_host"] is None and row["evidence_ts"] == "garbage"
+        assert row["evidence_host"] == "forged" and row["_record"] in ("1", "2")
+
+
+def test_hostile_json_shapes_are_skipped_not_fatal(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    lines = [
+        json.dumps({"@timestamp": "9999-12-31T23:59:59-14:00", "msg": "late"}),
+        "[" * 5000 + "]" * 5000,
+        json.dumps({"Event": {"System": {"Provider": {"#attributes": ["x"]}, "EventID": 1,
+                    "TimeCreated": {"#attributes": "2024"}, "Security": {"#attributes": 5}}}}),
+        json.dumps({"a": "caf\u00e9", "deep": {"x": {"y": [[{"z": 1}]]}}}),
+    ]  # fmt: skip
+    (folder / "mixed.jsonl").write_text("\n".join(lines) + "\n")
+    (folder / "latin.jsonl").write_bytes(b'{"msg": "caf\xe9"}\n{"msg": "b"}\n{broken\n{"msg": "c"}\n')
+    report = ingest([folder], tmp_path / "events", jobs=1)
+    by_name = {Path(f.name).name: f for f in report.files}
+    assert by_name["mixed.jsonl"].events == 3 and by_name["mixed.jsonl"].skipped == 1
+    assert by_name["latin.jsonl"].events == 3 and by_name["latin.jsonl"].skipped == 1
+    assert any("not UTF-8" in p.message for p in by_name["latin.jsonl"].problems)
+    late = [r for r in _table(tmp_path / "events", "generic") if r.get("msg") == "late"]
+    assert late and late[0]["_ts"] is None
+
+
+def test_a_file_named_twice_or_inside_the_case_is_read_once(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    write_jsonl(folder / "a.jsonl", [{"msg": "a"}])
+    write_jsonl(folder / "case" / "old.jsonl", [{"msg": "from an earlier hunt"}])
+    report = ingest(
+        [folder / "a.jsonl", folder, folder / "a.jsonl"], tmp_path / "ev", jobs=1, exclude=[folder / "case"]
+    )
+    assert [Path(f.name).name for f in report.files] == ["a.jsonl"] and report.total_events == 1

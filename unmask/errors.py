@@ -32,6 +32,7 @@ __all__ = [
     "KnowledgeBaseError",
     "Location",
     "NotInstalledError",
+    "OutputError",
     "RuleError",
     "SourceError",
     "UnknownNameError",
@@ -106,3 +107,7 @@ class IngestError(UnmaskError):
 
 class RuleError(UnmaskError):
     """A detection rule that cannot be loaded or compiled."""
+
+
+class OutputError(UnmaskError):
+    """An output (report, export, case folder) that cannot be written where it was asked for."""

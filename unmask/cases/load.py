@@ -45,7 +45,7 @@ def _line_map(text: str) -> dict[tuple[str | int, ...], int]:
     """Map each path in a YAML/JSON document to its 1-based line number."""
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError):
         return {}
     lines: dict[tuple[str | int, ...], int] = {}
 
@@ -163,6 +163,8 @@ def parse_case(data: bytes, origin: str = "<case>", default_id: str = "case") ->
         )
     try:
         document = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader
+    except RecursionError:
+        raise CaseError("not a usable case: nested too deeply to read", Location(origin)) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]

@@ -58,6 +58,9 @@ def user_errors(func: Callable[P, R]) -> Callable[P, R]:
         except UnmaskError as exc:
             err_console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
             raise typer.Exit(code=2) from None
+        except RecursionError:  # a backstop: the readers say where when they can
+            err_console.print("error: an input is nested too deeply to read", markup=False)
+            raise typer.Exit(code=2) from None
         except KeyboardInterrupt:
             err_console.print("interrupted", markup=False)
             raise typer.Exit(code=130) from None

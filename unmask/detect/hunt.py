@@ -14,7 +14,10 @@ directory::
 from __future__ import annotations
 
 import json
+import re
+import shutil
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,17 +34,22 @@ from unmask.detect.findings import (
     observations_from_findings,
     read_findings,
 )
-from unmask.detect.indicators import load_all
+from unmask.detect.indicators import IndicatorSet, load_all
 from unmask.detect.ioc import match_indicators
 from unmask.detect.sigma.correlation import Hit, evaluate
 from unmask.detect.sigma.rules import RuleSet, load_rules
 from unmask.detect.yara import scan_files
+from unmask.errors import ConfigError, IngestError, Location
 from unmask.ingest import IngestReport, ingest
 from unmask.knowledge.home import atomic_write, unmask_home
 from unmask.knowledge.warninglists import benign_index
 from unmask.model import Case, Observation, Provenance
 
-__all__ = ["CASE_FILE", "FINDINGS_FILE", "HUNT_FILE", "HuntResult", "hunt"]
+__all__ = ["CASE_FILE", "FINDINGS_FILE", "HUNT_FILE", "HuntResult", "check_memory_limit", "hunt"]
+
+_MEMORY = re.compile(r"(\d+(?:\.\d+)?)\s*((?:[KMGT]I?)?B)", re.IGNORECASE)
+_UNITS = {"B": 1, "KB": 2**10, "MB": 2**20, "GB": 2**30, "TB": 2**40}
+MIN_MEMORY = 64 * 2**20  # below this DuckDB cannot hold even one rule's working set
 
 
 # stage name, done, total
@@ -113,15 +121,81 @@ def hunt(
     iocs: Iterable[Path | str] = (),
     yara_rules: Iterable[Path | str] = (),
 ) -> HuntResult:
-    """Run a whole hunt into ``case_dir`` (created; an earlier hunt there is replaced)."""
+    """Run a whole hunt into ``case_dir`` (created; an earlier hunt there is replaced).
+
+    The hunt works in a staging folder inside ``case_dir`` and moves its products (events,
+    findings, case, summary) into place only when it has succeeded: a hunt that fails leaves the
+    earlier one whole.  The options that can fail (indicator files, the memory limit) are checked
+    before the evidence is read.
+    """
     timings: dict[str, float] = {}
-    case_dir.mkdir(parents=True, exist_ok=True)
+    check_memory_limit(memory_limit)
+    indicators = None
+    ioc_paths = [Path(p) for p in iocs]
+    if ioc_paths:
+        clock = time.perf_counter()
+        indicators = load_all(ioc_paths, benign_index())
+        timings["indicators"] = time.perf_counter() - clock
+    try:
+        case_dir.mkdir(parents=True, exist_ok=True)
+        stage = case_dir / f".hunt-{uuid.uuid4().hex[:8]}"
+        stage.mkdir()
+    except OSError as exc:
+        raise IngestError(f"cannot create the case folder: {exc.strerror}", Location(case_dir)) from None
+    try:
+        result = _hunt(
+            evidence, rule_folders, case_dir, stage, indicators, timings,
+            jobs=jobs, progress=progress, min_level=min_level, rule_cache=rule_cache,
+            memory_limit=memory_limit, yara_rules=yara_rules,
+        )  # fmt: skip
+        _promote(stage, case_dir)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    return result
+
+
+def check_memory_limit(limit: str) -> None:
+    """A DuckDB memory limit unmask can work in (``512MB``, ``2GB``); :class:`ConfigError` if not."""
+    match = _MEMORY.fullmatch(limit.strip())
+    if match is None:
+        raise ConfigError(f"--memory-limit {limit!r}: give a size such as 512MB or 2GB")
+    size = float(match.group(1)) * _UNITS[match.group(2).upper().replace("I", "")]
+    if size < MIN_MEMORY:
+        raise ConfigError(f"--memory-limit {limit!r}: at least {MIN_MEMORY // 2**20}MB is needed")
+
+
+def _promote(stage: Path, case_dir: Path) -> None:
+    """Move a finished hunt's products from ``stage`` into the case folder."""
+    events, old = case_dir / "events", stage / "events-replaced"
+    if events.exists():
+        events.replace(old)
+    (stage / "events").replace(events)
+    for name in (FINDINGS_FILE, CASE_FILE, HUNT_FILE):
+        (stage / name).replace(case_dir / name)
+
+
+def _hunt(
+    evidence: Iterable[Path | str],
+    rule_folders: Iterable[Path | str],
+    case_dir: Path,
+    stage: Path,
+    indicators: IndicatorSet | None,
+    timings: dict[str, float],
+    *,
+    jobs: int | None,
+    progress: Progress | None,
+    min_level: str,
+    rule_cache: Path | None,
+    memory_limit: str,
+    yara_rules: Iterable[Path | str],
+) -> HuntResult:
     clock = time.perf_counter()
     report = ingest(
         evidence,
-        case_dir / "events",
+        stage / "events",
         jobs=jobs,
         progress=(lambda d, t: progress("parse", d, t)) if progress else None,
+        exclude=[case_dir],
     )
     timings["ingest"] = time.perf_counter() - clock
 
@@ -135,13 +209,6 @@ def hunt(
     )
     timings["rules"] = time.perf_counter() - clock
 
-    indicators = None
-    ioc_paths = [Path(p) for p in iocs]
-    if ioc_paths:
-        clock = time.perf_counter()
-        indicators = load_all(ioc_paths, benign_index())
-        timings["indicators"] = time.perf_counter() - clock
-
     clock = time.perf_counter()
     case = Case(id=case_dir.resolve().name, title=f"Hunt over {', '.join(str(e) for e in evidence)}")
     case.evidence = report.manifest
@@ -149,9 +216,9 @@ def hunt(
     correlated = {rid for c in rules.correlations for rid in c.rules}
     kept: dict[str, list[tuple[Any, FindingRow]]] = {}
     evidence_levels = LEVEL_ORDER[: LEVEL_ORDER.index(min_level) + 1]
-    writer = FindingsWriter(case_dir / FINDINGS_FILE)
+    writer = FindingsWriter(stage / FINDINGS_FILE)
     try:
-        with DuckDBEngine(case_dir / "events", memory_limit=memory_limit, threads=jobs) as engine:
+        with DuckDBEngine(stage / "events", memory_limit=memory_limit, threads=jobs) as engine:
             for hit in engine.run(
                 rules.rules, progress=(lambda d, t: progress("detect", d, t)) if progress else None
             ):
@@ -211,7 +278,7 @@ def hunt(
                 }
             writer.close()
             artifacts = ioc_observations + _artifact_observations(
-                engine, case_dir / FINDINGS_FILE, evidence_levels
+                engine, stage / FINDINGS_FILE, evidence_levels
             )
             result.engine_problems = list(engine.problems)
     except BaseException:
@@ -220,19 +287,17 @@ def hunt(
     timings["detect"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    case.observations = observations_from_findings(
-        read_findings(case_dir / FINDINGS_FILE), min_level=min_level
-    )
+    case.observations = observations_from_findings(read_findings(stage / FINDINGS_FILE), min_level=min_level)
     case.observations += artifacts
     case.notes.append(
         f"{report.total_events} events from {len(report.files)} files; {result.findings} findings from "
         f"{len(rules.rules)} rules; observations from findings of level {min_level} or above."
     )
-    save_case_dir(case_dir, case)
+    save_case_dir(stage, case)
     timings["observations"] = time.perf_counter() - clock
     result.timings = timings
     body = result.summary() | {"ingest": report.to_dict()}
-    atomic_write(case_dir / HUNT_FILE, json.dumps(body, indent=2, ensure_ascii=False).encode())
+    atomic_write(stage / HUNT_FILE, json.dumps(body, indent=2, ensure_ascii=False).encode())
     return result
 
 

@@ -254,18 +254,24 @@ def _stix(builder: _Builder, data: Any) -> None:
             )
 
 
+def _entries(value: Any) -> list[Any]:
+    """The mappings of a MISP list field (a hostile event can put anything there)."""
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
 def _misp(builder: _Builder, data: Any) -> None:
     events = data.get("response", [data]) if isinstance(data, dict) else data
     for item in events if isinstance(events, list) else []:
         event = item.get("Event", item) if isinstance(item, dict) else {}
-        attributes = list(event.get("Attribute", []))
-        for obj in event.get("Object", []) or []:
-            attributes += obj.get("Attribute", []) or []
-        for attribute in attributes:
-            if not isinstance(attribute, dict):
-                continue
-            kind_name = str(attribute.get("type", ""))
-            value = str(attribute.get("value", ""))
+        if not isinstance(event, dict):
+            continue
+        attributes = _entries(event.get("Attribute"))
+        for obj in _entries(event.get("Object")):
+            attributes += _entries(obj.get("Attribute"))
+        for number, attribute in enumerate(attributes):
+            kind_name = str(attribute.get("type") or "")
+            value = str(attribute.get("value") or "")
+            ref = str(attribute.get("uuid") or f"attribute {number}")
             parts = kind_name.split("|")
             values = value.split("|") if len(parts) > 1 else [value]
             for part, text in zip(parts, values, strict=False):
@@ -273,7 +279,7 @@ def _misp(builder: _Builder, data: Any) -> None:
                     continue
                 kind = MISP_TYPES.get(part)
                 if kind is not None:
-                    builder.add(kind, text, attribute.get("uuid"), attribute.get("comment") or None)
+                    builder.add(kind, text, ref, attribute.get("comment") or None)
 
 
 def _table(builder: _Builder, text: str) -> None:
@@ -336,6 +342,8 @@ def load_indicators(path: Path, benign: Any = None) -> IndicatorSet:
             raise IngestError(
                 f"malformed JSON at line {exc.lineno}: {exc.msg}", Location(path, exc.lineno)
             ) from None
+        except RecursionError:
+            raise IngestError("JSON nested too deeply to read", Location(path)) from None
         if isinstance(data, dict) and data.get("type") == "bundle":
             _stix(builder, data)
         elif isinstance(data, dict | list):

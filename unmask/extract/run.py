@@ -50,6 +50,8 @@ def _json(path: Path) -> Any:
         return json.loads(path.read_text(encoding="utf-8", errors="replace"))
     except json.JSONDecodeError as exc:
         raise IngestError(f"malformed JSON at line {exc.lineno}: {exc.msg}") from None
+    except RecursionError:
+        raise IngestError("JSON nested too deeply to read") from None
 
 
 def extract_inputs(

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 __all__ = [
     "COMMON_COLUMNS",
+    "FAMILIES",
     "PARSERS",
     "Parser",
     "Problem",
@@ -27,6 +28,9 @@ __all__ = [
 ]
 
 Row = dict[str, str]
+
+# The source families (one Parquet schema and one folder of the case's events each).
+FAMILIES = frozenset({"windows", "zeek", "linux", "generic"})
 
 # Columns every family has: the evidence file, the record in it, time (ISO 8601 UTC) and host.
 COMMON_COLUMNS = ("_file", "_sha256", "_record", "_ts", "_host")

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from unmask.ingest.base import Problems, Row, register
-from unmask.ingest.fields import stamp
+from unmask.ingest.fields import evidence_key, stamp
 
 __all__ = ["CsvParser"]
 
@@ -56,7 +56,7 @@ class CsvParser:
             except (StopIteration, csv.Error):
                 problems.add(1, "no header row", lost=0)
                 return
-            header = [h.strip().lstrip("\ufeff") for h in header]
+            header = [evidence_key(h.strip().lstrip("\ufeff")) for h in header]
             family = "windows" if {"EventID", "Channel"} <= set(header) else "generic"
             while True:
                 try:

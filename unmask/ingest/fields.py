@@ -6,7 +6,30 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-__all__ = ["flatten_into", "iso_utc", "scalar", "stamp", "windows_row"]
+__all__ = [
+    "MAX_DEPTH",
+    "RESERVED",
+    "evidence_key",
+    "flatten_into",
+    "iso_utc",
+    "scalar",
+    "stamp",
+    "windows_row",
+]
+
+# The columns unmask itself sets on every row (where it came from, when, which host, which
+# family).  The evidence is hostile: a field it names like one of them is kept under
+# ``evidence_<name>`` so that it can neither move an event to another family (a folder name)
+# nor forge its time, host or record number.
+RESERVED = frozenset({"_file", "_sha256", "_record", "_ts", "_host", "_family", "_log"})
+# Deeper nesting than this is kept as a marker, not walked (a hostile document can nest 100,000 deep).
+MAX_DEPTH = 64
+
+
+def evidence_key(name: str) -> str:
+    """The column a field of the evidence is kept under (``_ts`` -> ``evidence_ts``)."""
+    return f"evidence{name}" if name in RESERVED else name
+
 
 _FRACTION = re.compile(r"(\.\d{1,6})\d*")
 _SPACE_T = re.compile(r"^(\d{4}-\d{2}-\d{2}) (\d)")
@@ -43,11 +66,11 @@ def iso_utc(value: Any) -> str | None:
     text = _SPACE_T.sub(r"\1T\2", _FRACTION.sub(r"\1", text, count=1))
     try:
         moment = datetime.fromisoformat(text)
-    except ValueError:
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    except (ValueError, OverflowError):  # not a time, or one that leaves the calendar in UTC
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _from_epoch(seconds: float) -> str | None:
@@ -56,37 +79,50 @@ def _from_epoch(seconds: float) -> str | None:
     return datetime.fromtimestamp(seconds, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def flatten_into(row: dict[str, str], value: Any, key: str | None, *, dotted: bool = False) -> None:
+def flatten_into(
+    row: dict[str, str], value: Any, key: str | None, *, dotted: bool = False, depth: int = 0
+) -> None:
     """Flatten ``value`` into ``row``.
 
     Windows style (``dotted=False``): leaves keep their own name (``EventData.Image`` ->
     ``Image``), XML attributes become fields, ``#text`` takes its element's name, and lists
     of scalars are joined with new lines.  Generic style (``dotted=True``): keys are joined
-    with dots (``process.command_line``).
+    with dots (``process.command_line``).  A field named like one of unmask's own columns is kept
+    under :func:`evidence_key`; nesting deeper than :data:`MAX_DEPTH` is kept as a marker.
     """
+    if depth > MAX_DEPTH:
+        if key is not None:
+            row[evidence_key(key)] = f"[nested deeper than {MAX_DEPTH} levels; not read]"
+        return
     if isinstance(value, dict):
         for sub, item in value.items():
             if sub == "#attributes":
-                flatten_into(row, item, key, dotted=dotted)
+                flatten_into(row, item, key, dotted=dotted, depth=depth + 1)
             elif sub == "#text":
-                flatten_into(row, item, key or "text", dotted=dotted)
+                flatten_into(row, item, key or "text", dotted=dotted, depth=depth + 1)
             else:
                 # Windows field names lose their spaces ("Source Name" -> "SourceName"),
                 # which is how Sigma rules spell them.
-                name = (f"{key}.{sub}" if key else sub) if dotted else sub.replace(" ", "")
-                flatten_into(row, item, name, dotted=dotted)
+                name = (f"{key}.{sub}" if key else sub) if dotted else str(sub).replace(" ", "")
+                flatten_into(row, item, name, dotted=dotted, depth=depth + 1)
     elif isinstance(value, list):
         if all(not isinstance(item, dict | list) for item in value):
             parts = [s for s in (scalar(item) for item in value) if s is not None]
             if parts and key is not None:
-                row[key] = "\n".join(parts)
+                row[evidence_key(key)] = "\n".join(parts)
         else:
             for item in value:
-                flatten_into(row, item, key, dotted=dotted)
+                flatten_into(row, item, key, dotted=dotted, depth=depth + 1)
     elif key is not None:
         text = scalar(value)
         if text is not None:
-            row[key] = text
+            row[evidence_key(key)] = text
+
+
+def _attributes(value: Any) -> dict[str, Any]:
+    """The ``#attributes`` of an element, or nothing when the evidence gives something else."""
+    attrs = value.get("#attributes") if isinstance(value, dict) else None
+    return attrs if isinstance(attrs, dict) else {}
 
 
 def _text(value: Any) -> str | None:
@@ -103,13 +139,11 @@ def windows_row(document: dict[str, Any]) -> dict[str, str]:
     system = event.get("System") or {}
     row: dict[str, str] = {}
     if isinstance(system, dict):
-        provider = system.get("Provider")
-        if isinstance(provider, dict):
-            attrs = provider.get("#attributes") or {}
-            if attrs.get("Name") is not None:
-                row["Provider_Name"] = str(attrs["Name"])
-            if attrs.get("Guid") is not None:
-                row["Provider_Guid"] = str(attrs["Guid"])
+        attrs = _attributes(system.get("Provider"))
+        if attrs.get("Name") is not None:
+            row["Provider_Name"] = str(attrs["Name"])
+        if attrs.get("Guid") is not None:
+            row["Provider_Guid"] = str(attrs["Guid"])
         for name in (
             "EventID",
             "Version",
@@ -124,17 +158,12 @@ def windows_row(document: dict[str, Any]) -> dict[str, str]:
             text = _text(system.get(name))
             if text is not None:
                 row[name] = text
-        created = system.get("TimeCreated")
-        if isinstance(created, dict):
-            stamp = (created.get("#attributes") or {}).get("SystemTime")
-            ts = iso_utc(stamp)
-            if ts is not None:
-                row["_ts"] = ts
-        security = system.get("Security")
-        if isinstance(security, dict):
-            uid = (security.get("#attributes") or {}).get("UserID")
-            if uid is not None:
-                row["SecurityUserID"] = str(uid)
+        ts = iso_utc(_attributes(system.get("TimeCreated")).get("SystemTime"))
+        if ts is not None:
+            row["_ts"] = ts
+        uid = _attributes(system.get("Security")).get("UserID")
+        if uid is not None:
+            row["SecurityUserID"] = str(uid)
     for section in ("EventData", "UserData"):
         data = event.get(section)
         if data is not None:

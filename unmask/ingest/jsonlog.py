@@ -135,6 +135,9 @@ class JsonParser:
             except orjson.JSONDecodeError as exc:
                 problems.add(f"line {number}", f"malformed JSON line skipped: {exc}")
                 continue
+            except RecursionError:
+                problems.add(f"line {number}", "JSON line nested too deeply to read; skipped")
+                continue
             row = json_row(doc, log)
             if row is None:
                 problems.add(f"line {number}", "JSON line is not an object; skipped")
@@ -184,6 +187,9 @@ class JsonParser:
                     f"line {exc.lineno}", f"not valid JSON from here on; rest of file skipped: {exc.msg}"
                 )
                 return
+            except RecursionError:
+                problems.add(f"line {line}", "JSON nested too deeply to read; rest of file skipped")
+                return
             row = json_row(doc, log)
             if row is None:
                 problems.add(f"line {line}", "JSON value is not an object; skipped")
@@ -195,8 +201,8 @@ class JsonParser:
 
 
 def _complete(line: bytes) -> bool:
-    try:
-        orjson.loads(line)
+    try:  # a byte that is not UTF-8 does not make a line of JSON lines something else
+        orjson.loads(line.decode("utf-8", errors="replace"))
     except orjson.JSONDecodeError:
         return False
     return True

@@ -21,7 +21,7 @@ from typing import Any
 
 from unmask.errors import IngestError, Location
 from unmask.ingest import archive as archives
-from unmask.ingest.base import PARSERS, Problem, Problems, sha256_file
+from unmask.ingest.base import FAMILIES, PARSERS, Problem, Problems, sha256_file
 from unmask.ingest.dataset import EventWriter
 
 __all__ = ["EvidenceFile", "FileResult", "IngestReport", "discover", "ingest", "sniff"]
@@ -137,17 +137,30 @@ def _head(path: Path) -> bytes:
 
 
 def discover(
-    inputs: Iterable[Path], scratch: Path, report: IngestReport, depth: int = 2
+    inputs: Iterable[Path],
+    scratch: Path,
+    report: IngestReport,
+    depth: int = 2,
+    exclude: Iterable[Path] = (),
 ) -> list[EvidenceFile]:
-    """Every evidence file under ``inputs``; archives are extracted (safely) into ``scratch``."""
+    """Every evidence file under ``inputs``; archives are extracted (safely) into ``scratch``.
+
+    A file reached twice (named twice, or inside a folder also named) is read once; nothing
+    under ``exclude`` (the case folder a hunt writes into) is evidence.
+    """
     found: list[EvidenceFile] = []
+    seen: set[Path] = set()
+    skip = [p.resolve() for p in exclude]
     for root in inputs:
         if not root.exists():
             raise IngestError("no such file or folder", Location(root))
         paths = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
         for path in paths:
-            name = str(path)
-            _add(path, name, scratch, report, found, depth)
+            real = path.resolve()
+            if real in seen or any(real.is_relative_to(folder) for folder in skip):
+                continue
+            seen.add(real)
+            _add(path, str(path), scratch, report, found, depth)
     return found
 
 
@@ -190,6 +203,8 @@ def _parse_chunk(files: list[EvidenceFile], out: str, tag: str) -> tuple[list[Fi
         try:
             for row in parser.parse(item.path, problems):
                 family = row.pop("_family", parser.family)
+                if family not in FAMILIES:  # only parsers name families (they are folder names)
+                    family = parser.family
                 row["_file"] = item.name
                 row["_sha256"] = sha
                 writer.add(family, row)
@@ -222,8 +237,9 @@ def ingest(
     *,
     jobs: int | None = None,
     progress: Progress | None = None,
+    exclude: Iterable[Path] = (),
 ) -> IngestReport:
-    """Parse every evidence file under ``inputs`` into the dataset folder ``events``.
+    """Parse every evidence file under ``inputs`` (not under ``exclude``) into the folder ``events``.
 
     The folder is replaced whole when the run succeeds (a failed run leaves the old one).
     """
@@ -237,7 +253,7 @@ def ingest(
         for path in paths:
             if not path.exists():
                 raise IngestError("no such file or folder", Location(path))
-        found = discover(paths, scratch, report)
+        found = discover(paths, scratch, report, exclude=exclude)
         total = sum(f.size for f in found)
         chunks = _chunks(found, jobs)
         done = 0

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from unmask.ingest.base import Problems, Row, register, text_lines
-from unmask.ingest.fields import iso_utc
+from unmask.ingest.fields import evidence_key, iso_utc
 
 __all__ = ["ZeekParser"]
 
@@ -48,7 +48,7 @@ class ZeekParser:
                 elif key == "path":
                     log = value
                 elif key == "fields":
-                    fields = value.split(separator)
+                    fields = [evidence_key(name) for name in value.split(separator)]
                 continue
             if not line:
                 continue

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import platformdirs
 
+from unmask.errors import Location, OutputError
+
 __all__ = ["atomic_write", "kb_path", "sources_dir", "unmask_home"]
 
 
@@ -28,9 +30,17 @@ def sources_dir() -> Path:
 
 
 def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half of one.
+
+    :class:`OutputError` (where and why) when it cannot: a folder in the way, no permission, a full disk.
+    """
+    if path.is_dir():
+        raise OutputError("is a folder; give a file name", Location(path))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise OutputError(f"cannot write here: {exc.strerror}", Location(path)) from None
     try:
         Path(tmp).chmod(0o644)
         with os.fdopen(fd, "wb") as handle:
@@ -38,6 +48,9 @@ def atomic_write(path: Path, data: bytes) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         Path(tmp).replace(path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise OutputError(f"cannot write here: {exc.strerror}", Location(path)) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -97,7 +97,7 @@ def read_intel(
         raise IngestError(f"cannot read: {exc.strerror}", where) from None
     try:
         data = json.loads(raw.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise IngestError(f"not JSON ({exc.__class__.__name__})", where) from None
     events = data.get("response") if isinstance(data, dict) else None
     if isinstance(events, list) and len(events) > 1:

@@ -1,7 +1,7 @@
 """Known-benign values (MISP warninglists, shipped by ``pymispwarninglists``).
 
 Indicators and values extracted from reports are checked here before they become evidence:
-a public DNS resolver, a top-ranked website or an RFC 1918 address is reported as suppressed,
+a public DNS resolver, a vendor's own domain or an RFC 1918 address is reported as suppressed,
 with the list that names it, never silently dropped.
 
 pymispwarninglists' fast search does exact lookups only, so CIDR lists (RFC 1918, cloud
@@ -18,12 +18,22 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-__all__ = ["MAX_LIST_ENTRIES", "RENTABLE", "BenignIndex", "benign_index"]
+__all__ = ["ABUSED", "MAX_LIST_ENTRIES", "RENTABLE", "BenignIndex", "benign_index"]
 
 # Popularity rankings of a million sites are left out: a rank is no proof of innocence (attackers
 # host on popular platforms), and they would cost seconds and a hundred MB per run.  Address
 # ranges are always kept, however long.
 MAX_LIST_ENTRIES = 100_000
+
+# Lists that say how popular a site is, or that name services adversaries routinely abuse
+# (dynamic DNS, URL shorteners, "living off trusted sites", IPFS gateways, disposable mail,
+# link-in-bio and parking services): a subdomain of duckdns.org or a page on a popular site is
+# where an intruder's server or payload often is, so these lists suppress nothing.
+ABUSED = re.compile(
+    r"\btop\b|most-used|alexa|tranco|umbrella|majestic|crux|dynamic dns|living off trusted"
+    r"|url shortener|ipfs|disposable|link in bio|parking",
+    re.IGNORECASE,
+)
 
 # Address ranges anyone can rent (VPN providers, datacenters, cloud platforms, CDNs) are where
 # adversaries host their servers: being in one says nothing about innocence, so these lists
@@ -117,6 +127,8 @@ def benign_index() -> BenignIndex:
         [
             (w.name, w.type, [str(e) for e in w.list])
             for w in lists
-            if (len(w.list) <= MAX_LIST_ENTRIES or w.type == "cidr") and not RENTABLE.search(w.name)
+            if (len(w.list) <= MAX_LIST_ENTRIES or w.type == "cidr")
+            and not RENTABLE.search(w.name)
+            and not ABUSED.search(w.name)
         ]
     )
