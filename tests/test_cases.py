@@ -183,3 +183,52 @@ def test_misp_event_is_a_case_too() -> None:
     assert case.tlp.value == "green"
     assert any("OilRig" in n and "not used as evidence" in n for n in case.notes)  # a name is not evidence
     assert any(n.startswith("not used: ") and "1 text" in n for n in case.notes)
+
+
+def test_values_are_kept_as_written_not_as_yaml_reads_them() -> None:
+    # YAML 1.1 would read these as numbers or booleans: evidence must stay what the analyst wrote.
+    text = (
+        "observations:\n"
+        "  - {md5: 01234567012345670123456701234567}\n"
+        "  - {certificate: 12:34:56}\n"
+        "  - {ip: 0777}\n"
+        "  - {victim_country: NO}\n"
+        "  - {sha256: " + "0" * 64 + "}\n"
+        "  - {technique: T1078, confidence: 5e-1, host: 10.0.0.5, phase: on}\n"
+    )
+    case = parse_case(text.encode(), "case.yml")
+    values = [o.value for o in case.observations]
+    assert values == ["01234567012345670123456701234567", "12:34:56", "0777", "NO", "0" * 64, "T1078"]
+    last = case.observations[-1]
+    assert last.confidence == 0.5 and last.host == "10.0.0.5" and last.phase == "on"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "observations:\n  - technique: T1190\n    technique: T1078\n",
+            "case.yml:3: .*'technique' is given twice",
+        ),
+        (
+            '{"observations": [{"technique": "T1"}], "observations": []}',
+            "case.yml:1: .*'observations' is given twice",
+        ),
+        (
+            "observations:\n  - {technique: T1, confidence: .nan}\n",
+            r"case.yml:2: .*\.nan is not a number from 0 to 1",
+        ),
+    ],
+)
+def test_duplicate_keys_and_nan_are_refused(text: str, message: str) -> None:
+    with pytest.raises(CaseError, match=message):
+        parse_case(text.encode(), "case.yml")
+
+
+def test_lone_surrogates_from_json_escapes_become_replacement_text() -> None:
+    case = parse_case(
+        b'{"id": "x\\ud800", "observations": [{"technique": "T1", "source": "s\\udfff"}]}', "c.json"
+    )
+    assert case.id == "x?" and case.observations[0].provenance is not None
+    assert case.observations[0].provenance.source == "s?"
+    case.id.encode("utf-8")  # writable as UTF-8

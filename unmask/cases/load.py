@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -31,14 +33,79 @@ _ITEM_LONG, _ITEM_SHORT = CASE_SCHEMA["properties"]["observations"]["items"]["on
 
 
 class _Loader(yaml.SafeLoader):
-    """Safe YAML that keeps dates and times as the text written (``first_seen: 2022-05-20``)."""
+    """Safe YAML that keeps what an analyst wrote.
+
+    Dates and times stay text (``first_seen: 2022-05-20``); numbers remember how they were
+    written, so that a hash of digits (``md5: 0123...``), an address (``ip: 0777``) or a
+    fingerprint (``12:34:56``, sexagesimal in YAML 1.1) is evidence as written, not a number;
+    only ``true`` and ``false`` are booleans (``victim_country: NO`` is Norway); JSON's
+    exponent floats (``5e-1``) are numbers; a key given twice is an error, not a silent overwrite.
+    """
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            if key is not None and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key {key!r} is given twice", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+class WrittenInt(int):
+    """A number of a case file that remembers the text it was written as."""
+
+    written: str
+
+
+class WrittenFloat(float):
+    """A number of a case file that remembers the text it was written as."""
+
+    written: str
 
 
 def _as_written(loader: _Loader, node: yaml.Node) -> str:
     return str(node.value)
 
 
+def _int_as_written(loader: _Loader, node: yaml.ScalarNode) -> WrittenInt:
+    number = WrittenInt(loader.construct_yaml_int(node))
+    number.written = str(node.value)
+    return number
+
+
+def _float_as_written(loader: _Loader, node: yaml.ScalarNode) -> WrittenFloat:
+    text = str(node.value)
+    try:
+        number = WrittenFloat(loader.construct_yaml_float(node))
+    except ValueError:  # a JSON exponent form the YAML 1.1 constructor does not take
+        number = WrittenFloat(text)
+    number.written = text
+    return number
+
+
+def _bool_or_text(loader: _Loader, node: yaml.ScalarNode) -> bool | str:
+    text = str(node.value)
+    return text.lower() == "true" if text.lower() in ("true", "false") else text
+
+
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _as_written)
+_Loader.add_constructor("tag:yaml.org,2002:int", _int_as_written)
+_Loader.add_constructor("tag:yaml.org,2002:float", _float_as_written)
+_Loader.add_constructor("tag:yaml.org,2002:bool", _bool_or_text)
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?[eE][-+]?[0-9]+$"),
+    list("-0123456789"),
+)
+
+
+def _text(value: Any) -> str:
+    """A value of the file as the text written; lone surrogates (from JSON escapes) replaced."""
+    text = getattr(value, "written", None) or str(value)
+    return text.encode("utf-8", errors="replace").decode("utf-8")
 
 
 def _line_map(text: str) -> dict[tuple[str | int, ...], int]:
@@ -107,25 +174,27 @@ def _observation(raw: Any, index: int, report: _Reporter, default_source: str) -
     errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(raw), key=lambda e: list(e.path))
     if errors:
         raise report.error((*path, *errors[0].path), errors[0].message)
+    if "confidence" in raw and not math.isfinite(float(raw["confidence"])):
+        raise report.error((*path, "confidence"), f"{_text(raw['confidence'])} is not a number from 0 to 1")
     if "kind" in raw:
         kind, subtype, value = ObservationKind(raw["kind"]), raw.get("subtype"), raw["value"]
     else:
         key = next(k for k in raw if k in SHORTHAND)
         (kind, subtype), value = SHORTHAND[key], raw[key]
-    text = str(value).strip()
+    text = _text(value).strip()
     if not text:
         raise report.error(path, "empty value")
     return Observation(
         kind=kind,
         value=text,
         subtype=subtype,
-        first_seen=None if raw.get("first_seen") is None else str(raw["first_seen"]),
-        last_seen=None if raw.get("last_seen") is None else str(raw["last_seen"]),
-        phase=raw.get("phase"),
-        host=raw.get("host"),
+        first_seen=None if raw.get("first_seen") is None else _text(raw["first_seen"]),
+        last_seen=None if raw.get("last_seen") is None else _text(raw["last_seen"]),
+        phase=None if raw.get("phase") is None else _text(raw["phase"]),
+        host=None if raw.get("host") is None else _text(raw["host"]),
         confidence=float(raw.get("confidence", 1.0)),
         provenance=Provenance(
-            source=str(raw.get("source") or default_source), record=f"observations[{index}]"
+            source=_text(raw.get("source") or default_source), record=f"observations[{index}]"
         ),
     )
 
@@ -194,12 +263,12 @@ def parse_case(data: bytes, origin: str = "<case>", default_id: str = "case") ->
         raise report.error(("observations",), "the case has no observations: nothing to attribute")
     sha = hashlib.sha256(data).hexdigest()
     return Case(
-        id=str(document.get("id") or default_id),
-        title=str(document.get("title") or document.get("id") or default_id),
+        id=_text(document.get("id") or default_id),
+        title=_text(document.get("title") or document.get("id") or default_id),
         tlp=Tlp(document.get("tlp", Tlp.AMBER.value)),
         evidence={origin: sha},
         observations=observations,
-        notes=list(document.get("notes", [])),
+        notes=[_text(note) for note in document.get("notes", [])],
     )
 
 
