@@ -126,3 +126,57 @@ def test_export_cli_writes_each_format(kb: KnowledgeBase, tmp_path: Path) -> Non
     assert layer.exit_code == 0 and json.loads(layer.stdout)["versions"]["layer"] == "4.5"
     bad = runner.invoke(app, ["export", str(case_file), "--format", "pdf"])
     assert bad.exit_code == 2
+
+
+def test_exports_share_what_the_engine_resolved(sources_kb: KnowledgeBase) -> None:
+    def obs(kind: ObservationKind, value: str, subtype: str | None = None, **extra: str) -> Observation:
+        return Observation(kind=kind, value=value, subtype=subtype, **extra)
+
+    T, S, N = ObservationKind.TECHNIQUE, ObservationKind.SOFTWARE, ObservationKind.INFRASTRUCTURE
+    case = Case(
+        id="names",
+        title="names as analysts write them",
+        observations=[
+            obs(S, "mimikatz.exe"), obs(S, "S0002"), obs(T, "T1086"), obs(T, "LSASS Memory"),
+            obs(T, "t1003.001"), obs(ObservationKind.VICTIM, "albania", "country"),
+            obs(N, "999.1.1.1", "ip"), obs(N, "evil[.]com", "domain"),
+            obs(N, "203.0.113.7", "ip", first_seen="2022-05-01"),
+        ],
+    )  # fmt: skip
+    assessment = attribute_case(case, sources_kb)
+    objects = bundle_for_case(case, sources_kb, assessment)["objects"]
+    by_type: dict[str, list[dict[str, object]]] = {}
+    for item in objects:
+        by_type.setdefault(str(item["type"]), []).append(item)
+    assert [t["name"] for t in by_type["tool"]] == ["Mimikatz"] and "malware" not in by_type
+    patterns = sorted(p["external_references"][0]["external_id"] for p in by_type["attack-pattern"])  # type: ignore[index]
+    assert patterns == ["T1003.001", "T1059.001"]
+    assert [loc["country"] for loc in by_type["location"]] == ["AL"]
+    indicators = {str(i["name"]): i for i in by_type["indicator"]}
+    assert set(indicators) == {"domain evil.com", "ip 203.0.113.7"}
+    assert str(indicators["ip 203.0.113.7"]["valid_from"]).startswith("2022-05-01T00:00:00")
+
+    event = event_for_case(case, sources_kb, assessment)["Event"]
+    tags = {t["name"] for t in event["Tag"]}
+    assert 'misp-galaxy:mitre-tool="Mimikatz - S0002"' in tags
+    assert {
+        'misp-galaxy:mitre-attack-pattern="LSASS Memory - T1003.001"',
+        'misp-galaxy:mitre-attack-pattern="PowerShell - T1059.001"',
+    } <= tags
+    values = [(a["type"], a["value"]) for a in event["Attribute"]]
+    assert ("domain", "evil.com") in values and not any(v == "999.1.1.1" for _, v in values)
+    assert any("999.1.1.1" in v for k, v in values if k == "comment")
+    layer = case_layer(case, sources_kb)
+    assert {(t["techniqueID"], t["score"]) for t in layer["techniques"]} == {
+        ("T1003.001", 2),
+        ("T1059.001", 1),
+    }
+
+
+def test_a_weak_lead_is_not_shared_as_the_attribution(kb: KnowledgeBase) -> None:
+    case = Case(id="thin", title="thin", observations=[Observation(ObservationKind.TECHNIQUE, "T1301")])
+    assessment = attribute_case(case, kb)
+    assert assessment.groups[0].kind == "unknown" or assessment.groups[0].probability < 0.45
+    event = event_for_case(case, kb, assessment)["Event"]
+    assert not [t for t in event["Tag"] if "threat-actor" in t["name"]]
+    assert any("no actor named" in a["value"] for a in event["Attribute"] if a["type"] == "comment")

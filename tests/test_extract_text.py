@@ -271,3 +271,41 @@ def test_pdf_report_text_is_extracted(kb: KnowledgeBase, tmp_path: Path) -> None
         "CVE-2021-44228",
     ) in found
     assert all(o.provenance is not None and o.provenance.sha256 for o in result.observations)
+
+
+def test_the_most_restrictive_tlp_wins_and_broken_misp_lists_are_skipped() -> None:
+    from unmask.extract.misp import case_from_misp
+    from unmask.extract.stix import case_from_stix
+    from unmask.model import TLP_MARKINGS, Tlp
+
+    attack = {"name": 'misp-galaxy:mitre-attack-pattern="Exploit Public-Facing Application - T1190"'}
+    for tags, expected in (
+        (["tlp:red", "tlp:clear"], Tlp.RED),
+        (["tlp:clear", "tlp:red"], Tlp.RED),
+        (["tlp:red ", "tlp:amber"], Tlp.RED),
+        (["tlp:green"], Tlp.GREEN),
+    ):
+        event = {"Event": {"Tag": [{"name": t} for t in tags] + [attack], "Object": [None, 5]}}
+        case = case_from_misp(event, "e.json", "e")
+        assert case.tlp is expected and [o.value for o in case.observations] == ["T1190"]
+    red = next(k for k, v in TLP_MARKINGS.items() if v is Tlp.RED)
+    bundle = {
+        "type": "bundle",
+        "id": "bundle--9",
+        "objects": [
+            {"type": "vulnerability", "id": "vulnerability--1", "name": "CVE-2021-44228"},
+            {"type": "identity", "id": "identity--1", "sectors": "government", "object_marking_refs": [red]},
+            {"type": "identity", "id": "identity--2", "sectors": [None, 5]},
+            {"type": "location", "id": "location--1", "country": 123},
+        ],
+    }
+    case = case_from_stix(bundle, "b.json")
+    assert case.tlp is Tlp.RED
+    assert [(o.kind.value, o.value) for o in case.observations] == [
+        ("vulnerability", "CVE-2021-44228"),
+        ("victim", "government"),
+    ]
+    assert (
+        "2 identity sector that is not text" in case.notes[-1]
+        and "1 location whose country" in case.notes[-1]
+    )

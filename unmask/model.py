@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 __all__ = [
+    "TLP_MARKINGS",
     "Actor",
     "Assessment",
     "Case",
@@ -56,6 +57,26 @@ class Tlp(StrEnum):
     AMBER = "amber"
     AMBER_STRICT = "amber+strict"
     RED = "red"
+
+    @property
+    def rank(self) -> int:
+        """How restrictive the label is (CLEAR 0 ... RED 4): where sources disagree, the highest wins."""
+        return list(Tlp).index(self)
+
+
+# The STIX 2.1 marking definitions of the TLP labels: TLP 2.0 (the extension) and TLP 1.0 (white
+# is TLP 2.0's clear).  A bundle marked with any of them is read at that label.
+TLP_MARKINGS: dict[str, Tlp] = {
+    "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487": Tlp.CLEAR,
+    "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb": Tlp.GREEN,
+    "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421": Tlp.AMBER,
+    "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003": Tlp.AMBER_STRICT,
+    "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1": Tlp.RED,
+    "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9": Tlp.CLEAR,
+    "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da": Tlp.GREEN,
+    "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82": Tlp.AMBER,
+    "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed": Tlp.RED,
+}
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,14 @@ from unmask.knowledge.countries import country_code, country_name
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Case, Observation, ObservationKind
 
-__all__ = ["COST_TO_FAKE", "PUBLIC_TOOL_COST", "EvidenceItem", "Unresolved", "resolve_case"]
+__all__ = [
+    "COST_TO_FAKE",
+    "PUBLIC_TOOL_COST",
+    "EvidenceItem",
+    "Unresolved",
+    "resolve_case",
+    "resolve_observation",
+]
 
 _CVE = re.compile(r"^CVE-\d{4}-\d{4,7}$", re.IGNORECASE)
 
@@ -83,7 +90,8 @@ class Unresolved:
         }
 
 
-def _resolve(kb: KnowledgeBase, index: int, obs: Observation) -> EvidenceItem | Unresolved:
+def resolve_observation(kb: KnowledgeBase, index: int, obs: Observation) -> EvidenceItem | Unresolved:
+    """One observation as the engine reads it: an evidence item, or why it does not resolve."""
     kind, value = obs.kind, obs.value.strip()
     try:
         if kind is ObservationKind.TECHNIQUE:
@@ -125,7 +133,7 @@ def resolve_case(case: Case, kb: KnowledgeBase) -> tuple[list[EvidenceItem], lis
     unresolved: list[Unresolved] = []
     seen: set[tuple[str, str, str | None, str | None]] = set()
     for index, obs in enumerate(case.observations):
-        result = _resolve(kb, index, obs)
+        result = resolve_observation(kb, index, obs)
         if isinstance(result, Unresolved):
             unresolved.append(result)
             continue

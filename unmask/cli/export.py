@@ -13,6 +13,7 @@ from unmask.cli.common import JsonOption, emit_json, say_written, user_errors
 from unmask.errors import ConfigError
 from unmask.export.misp import event_for_case
 from unmask.export.navigator import case_layer
+from unmask.export.resolved import named_lead
 from unmask.export.stix import bundle_for_case
 from unmask.knowledge.home import atomic_write
 
@@ -30,7 +31,10 @@ def export_command(
     ] = None,
     overlay: Annotated[
         bool,
-        typer.Option("--overlay/--no-overlay", help="Navigator: overlay the leading actor's techniques."),
+        typer.Option(
+            "--overlay/--no-overlay",
+            help="Navigator: overlay the techniques of the actor the assessment names (if any).",
+        ),
     ] = True,
     without: KbWithout = None,
     as_json: JsonOption = False,
@@ -38,7 +42,7 @@ def export_command(
     """Export a case for sharing: ATT&CK Navigator layer 4.5, STIX 2.1 bundle (TLP 2.0), MISP event.
 
     The case is attributed first, so STIX carries the group hypotheses (attributed-to, with
-    their confidence) and MISP the leading actor as a threat-actor tag.
+    their confidence) and MISP the actor the assessment names (if any) as a threat-actor tag.
 
     Example: unmask export case-01 --format navigator -o layer.json
     """
@@ -46,7 +50,7 @@ def export_command(
         raise ConfigError(f"--format {fmt!r}: choose {', '.join(FORMATS)}")
     loaded, kb, assessment = attributed(case, without)
     if fmt == "navigator":
-        leading = next((h for h in assessment.groups if h.kind == "actor"), None)
+        leading = named_lead(assessment)  # no overlay when the assessment names no actor
         actor = kb.actors.get(leading.id) if overlay and leading is not None else None
         data = case_layer(loaded, kb, actor)
     elif fmt == "stix":

@@ -16,6 +16,7 @@ from unmask.demo.incident import DemoIncident, generate
 from unmask.detect.hunt import hunt
 from unmask.export.misp import event_for_case
 from unmask.export.navigator import case_layer
+from unmask.export.resolved import named_lead
 from unmask.export.stix import bundle_for_case
 from unmask.extract.run import extract_inputs
 from unmask.knowledge.home import atomic_write
@@ -89,7 +90,7 @@ def run_demo(out: Path, kb: KnowledgeBase, step: Step | None = None, jobs: int |
         render_html(ReportInput(case, assessment, view, timeline_findings(case_dir))).encode(),
     )
     atomic_write(outputs["markdown"], case_markdown(case, assessment).encode())
-    leading = next((h for h in assessment.groups if h.kind == "actor"), None)
+    leading = named_lead(assessment)
     actor = view.actors.get(leading.id) if leading else None
     for name, data in (
         ("navigator", case_layer(case, view, actor)),

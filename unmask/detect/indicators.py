@@ -159,7 +159,12 @@ def normalise(kind: str, raw: str) -> str | None:
     if kind == "email":
         return lowered if _EMAIL.match(lowered) else None
     if kind == "url":
-        return lowered if _URL.match(lowered) else None
+        # Scheme and host are case-blind; the path and query are not (/Payload.EXE?id=AbC).
+        if not _URL.match(lowered):
+            return None
+        scheme, _, rest = text.partition("://")
+        host, slash, path = rest.partition("/")
+        return f"{scheme.lower()}://{host.lower()}{slash}{path}"
     if kind in ("md5", "sha1", "sha256", "sha512", "certificate"):
         digest = lowered.replace(":", "")
         if not re.fullmatch(r"[0-9a-f]+", digest):

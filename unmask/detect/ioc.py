@@ -42,7 +42,8 @@ def match_indicators(engine: Any, indicators: IndicatorSet) -> IocMatches:
     result = IocMatches()
     by_value: dict[str, list[Indicator]] = {}
     for indicator in indicators.indicators:
-        by_value.setdefault(indicator.value, []).append(indicator)
+        # Matching is case-blind (a URL keeps its path's case as evidence, not as a condition).
+        by_value.setdefault(indicator.value.lower(), []).append(indicator)
     if not by_value:
         return result
     kinds = {i.kind for i in indicators.indicators}

@@ -13,6 +13,8 @@ from typing import Any
 from pymisp import MISPEvent
 
 from unmask.attribute.calibrate import percent
+from unmask.detect.indicators import normalise
+from unmask.export.resolved import named_lead, resolved
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Assessment, Case, ObservationKind
 
@@ -28,7 +30,16 @@ _TYPES = {
     "sha256": "sha256",
     "sha512": "sha512",
     "asn": "AS",
+    "certificate": "x509-fingerprint-sha256",
 }
+_CERTIFICATES = {32: "x509-fingerprint-md5", 40: "x509-fingerprint-sha1", 64: "x509-fingerprint-sha256"}
+
+
+def _attribute_value(subtype: str, value: str) -> str | None:
+    """The value MISP should carry: refanged and checked (an AS number as written)."""
+    if subtype == "asn":
+        return value.strip().upper() or None
+    return normalise(subtype, value)
 
 
 def event_for_case(case: Case, kb: KnowledgeBase, assessment: Assessment | None = None) -> dict[str, Any]:
@@ -40,31 +51,56 @@ def event_for_case(case: Case, kb: KnowledgeBase, assessment: Assessment | None 
     event.threat_level_id = 2
     event.add_tag(f"tlp:{case.tlp.value}")
     tags: set[str] = set()
-    for obs in case.observations:
+    skipped: list[str] = []
+    added: set[tuple[str, str]] = set()
+    for obs, item in resolved(case, kb):
         comment = (obs.provenance.text or "")[:200] if obs.provenance else ""
         if obs.kind in (ObservationKind.INFRASTRUCTURE, ObservationKind.FILE) and obs.subtype in _TYPES:
-            event.add_attribute(_TYPES[obs.subtype], obs.value, comment=comment, to_ids=obs.subtype != "asn")
-        elif obs.kind is ObservationKind.VULNERABILITY:
-            event.add_attribute("vulnerability", obs.value, comment=comment)
-        elif obs.kind is ObservationKind.TECHNIQUE and obs.value.upper() in kb.techniques:
-            record = kb.techniques[obs.value.upper()]
+            # Shared for detection (to_ids): only values that are what they claim, refanged.
+            value = _attribute_value(obs.subtype, obs.value)
+            if value is None:
+                skipped.append(f"{obs.subtype} {obs.value}")
+                continue
+            kind = (
+                _CERTIFICATES.get(len(value), _TYPES[obs.subtype])
+                if obs.subtype == "certificate"
+                else _TYPES[obs.subtype]
+            )
+            if (kind, value) not in added:
+                added.add((kind, value))
+                event.add_attribute(kind, value, comment=comment, to_ids=obs.subtype != "asn")
+        elif obs.kind is ObservationKind.VULNERABILITY and item is not None:
+            if ("vulnerability", item.key) not in added:
+                added.add(("vulnerability", item.key))
+                event.add_attribute("vulnerability", item.key, comment=comment)
+        elif obs.kind is ObservationKind.TECHNIQUE and item is not None:
+            record = kb.techniques[item.key]
             tags.add(f'misp-galaxy:mitre-attack-pattern="{record.name} - {record.id}"')
-        elif obs.kind is ObservationKind.SOFTWARE and obs.value in kb.software:
-            software = kb.software[obs.value]
+        elif obs.kind is ObservationKind.SOFTWARE and item is not None:
+            software = kb.software[item.key]
             if not software.id.startswith(("malpedia:", "misp:")):
                 galaxy = "mitre-tool" if software.kind == "tool" else "mitre-malware"
                 tags.add(f'misp-galaxy:{galaxy}="{software.name} - {software.id}"')
     for tag in sorted(tags):
         event.add_tag(tag)
     if assessment is not None:
-        leading = next((h for h in assessment.groups if h.kind == "actor"), None)
-        if leading is not None:
+        leading = named_lead(assessment)
+        if leading is not None:  # a weak lead is not an attribution: no actor tag, the summary says why
             event.add_tag(f'misp-galaxy:threat-actor="{leading.label}"')
-            event.add_attribute(
-                "comment",
-                f"unmask assessment: {leading.label}: {leading.likelihood} ({percent(leading.probability, 0)}), "
-                f"{leading.confidence.value} confidence. {assessment.summary}"[:1000],
-                to_ids=False,
-            )
+        lead_text = (
+            f"{leading.label}: {leading.likelihood} ({percent(leading.probability, 0)}), "
+            f"{leading.confidence.value} confidence. "
+            if leading is not None
+            else "no actor named. "
+        )
+        event.add_attribute(
+            "comment", f"unmask assessment: {lead_text}{assessment.summary}"[:1000], to_ids=False
+        )
+    if skipped:
+        event.add_attribute(
+            "comment",
+            f"not exported as indicators (not valid values of their type): {'; '.join(skipped)}"[:1000],
+            to_ids=False,
+        )
     data: dict[str, Any] = {"Event": json.loads(event.to_json())}
     return data

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from unmask.export.resolved import resolved
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Actor, Case, ObservationKind
 
@@ -64,11 +65,9 @@ def _entry(kb: KnowledgeBase, technique: str, score: int, colour: str, comment: 
 def case_layer(case: Case, kb: KnowledgeBase, actor: Actor | None = None) -> dict[str, Any]:
     """The case's techniques; with ``actor``, what the case and the actor have in common."""
     seen: dict[str, int] = {}
-    for obs in case.observations:
-        if obs.kind is ObservationKind.TECHNIQUE:
-            key = obs.value.upper()
-            if key in kb.techniques:
-                seen[key] = seen.get(key, 0) + 1
+    for obs, item in resolved(case, kb):
+        if obs.kind is ObservationKind.TECHNIQUE and item is not None:
+            seen[item.key] = seen.get(item.key, 0) + 1
     techniques: list[dict[str, Any]] = []
     legend = []
     if actor is None:

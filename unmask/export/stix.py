@@ -16,20 +16,18 @@ from typing import Any
 import stix2
 
 from unmask.detect.indicators import normalise
+from unmask.export.resolved import resolved, timestamp
 from unmask.knowledge.store import KnowledgeBase
-from unmask.model import Assessment, Case, ObservationKind, Tlp
+from unmask.model import TLP_MARKINGS, Assessment, Case, ObservationKind, Tlp
 
 __all__ = ["TLP2_MARKINGS", "bundle_for_case"]
 
 # The TLP 2.0 marking definitions of the STIX 2.1 TLP 2.0 extension.
 _TLP2_EXTENSION = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
 TLP2_MARKINGS = {
-    Tlp.CLEAR: ("marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487", "clear"),
-    Tlp.GREEN: ("marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb", "green"),
-    Tlp.AMBER: ("marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421", "amber"),
-    Tlp.AMBER_STRICT: ("marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003", "amber+strict"),
-    Tlp.RED: ("marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1", "red"),
-}
+    tlp: (ident, tlp.value) for ident, tlp in list(TLP_MARKINGS.items())[:5]
+}  # the first five are TLP 2.0's
+_DIGESTS = {32: "MD5", 40: "SHA-1", 64: "SHA-256"}
 _PATTERNS = {
     "ip": lambda v: f"[{'ipv6-addr' if ':' in v else 'ipv4-addr'}:value = '{v}']",
     "domain": lambda v: f"[domain-name:value = '{v}']",
@@ -39,6 +37,7 @@ _PATTERNS = {
     "sha1": lambda v: f"[file:hashes.'SHA-1' = '{v}']",
     "sha256": lambda v: f"[file:hashes.'SHA-256' = '{v}']",
     "sha512": lambda v: f"[file:hashes.'SHA-512' = '{v}']",
+    "certificate": lambda v: f"[x509-certificate:hashes.'{_DIGESTS.get(len(v), 'SHA-256')}' = '{v}']",
 }
 
 
@@ -72,13 +71,13 @@ def bundle_for_case(case: Case, kb: KnowledgeBase, assessment: Assessment | None
             )
         )
 
-    for obs in case.observations:
-        key = (obs.kind.value + (obs.subtype or ""), obs.value)
+    for obs, item in resolved(case, kb):
+        key = (item.signal, item.key) if item else (obs.kind.value + (obs.subtype or ""), obs.value)
         if key in seen:
             continue
         seen.add(key)
-        if obs.kind is ObservationKind.TECHNIQUE and obs.value.upper() in kb.techniques:
-            record = kb.techniques[obs.value.upper()]
+        if obs.kind is ObservationKind.TECHNIQUE and item is not None:
+            record = kb.techniques[item.key]
             pattern = stix2.AttackPattern(
                 name=record.name,
                 external_references=[{"source_name": "mitre-attack", "external_id": record.id}],
@@ -87,7 +86,7 @@ def bundle_for_case(case: Case, kb: KnowledgeBase, assessment: Assessment | None
             objects.append(pattern)
             relate(campaign, "uses", pattern)
         elif obs.kind is ObservationKind.SOFTWARE:
-            soft = kb.software.get(obs.value)
+            soft = kb.software.get(item.key) if item else None  # unknown to the KB: named as written
             name = soft.name if soft else obs.value
             refs = (
                 [{"source_name": "mitre-attack", "external_id": soft.id}]
@@ -116,17 +115,17 @@ def bundle_for_case(case: Case, kb: KnowledgeBase, assessment: Assessment | None
                 name=f"{obs.subtype} {value}",
                 pattern=_PATTERNS[obs.subtype](value.replace("\\", "\\\\").replace("'", "\\'")),
                 pattern_type="stix",
-                valid_from=obs.first_seen or now,
+                valid_from=timestamp(obs.first_seen) or now,
                 description=(obs.provenance.text or "")[:500] if obs.provenance else None,
                 **common,
             )
             objects.append(indicator)
             relate(indicator, "indicates", campaign)
-        elif obs.kind is ObservationKind.VICTIM and obs.subtype == "country":
-            location = stix2.Location(country=obs.value, **common)
+        elif item is not None and item.key.startswith("country:"):
+            location = stix2.Location(country=item.key.removeprefix("country:"), **common)
             objects.append(location)
             relate(campaign, "targets", location)
-        elif obs.kind is ObservationKind.VICTIM and obs.subtype == "sector":
+        elif item is not None and item.key.startswith("sector:"):
             victim = stix2.Identity(
                 name=f"{obs.value} sector", identity_class="class", sectors=[obs.value], **common
             )

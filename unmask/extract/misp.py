@@ -45,6 +45,11 @@ _SOFTWARE_GALAXIES = (
 )
 
 
+def _items(value: Any) -> list[Any]:
+    """A list field of an event, or nothing when a hostile or broken export puts something else there."""
+    return value if isinstance(value, list) else []
+
+
 def is_misp(data: Any) -> bool:
     return isinstance(data, dict) and (
         "Event" in data or ("response" in data and isinstance(data["response"], list))
@@ -58,7 +63,7 @@ def _tag_value(tag: str) -> tuple[str, str] | None:
 
 def case_from_misp(data: dict[str, Any], origin: str, default_id: str = "case") -> Case:
     """Turn a parsed MISP event export into a case."""
-    events = data.get("response", [data])
+    events = _items(data.get("response", [data]))
     observations: list[Observation] = []
     notes: list[str] = []
     unused: Counter[str] = Counter()
@@ -78,9 +83,12 @@ def case_from_misp(data: dict[str, Any], origin: str, default_id: str = "case") 
             prov = Provenance(source=origin, record=record, text=comment or None)
             observations.append(Observation(kind=kind, value=value, subtype=subtype, provenance=prov))
 
-        attributes = [(a, None) for a in event.get("Attribute", []) or []]
-        for obj in event.get("Object", []) or []:
-            attributes += [(a, obj.get("name")) for a in obj.get("Attribute", []) or []]
+        attributes = [(a, None) for a in _items(event.get("Attribute"))]
+        for obj in _items(event.get("Object")):
+            if not isinstance(obj, dict):
+                unused["malformed object"] += 1
+                continue
+            attributes += [(a, obj.get("name")) for a in _items(obj.get("Attribute"))]
         for attribute, object_name in attributes:
             if not isinstance(attribute, dict):
                 unused["malformed attribute"] += 1
@@ -120,19 +128,22 @@ def case_from_misp(data: dict[str, Any], origin: str, default_id: str = "case") 
                 used = True
             if not used:
                 unused[kind_name or "untyped"] += 1
-            for tag in attribute.get("Tag", []) or []:
+            for tag in _items(attribute.get("Tag")):
                 _tag(tag, add, notes, record)
-        for tag in event.get("Tag", []) or []:
-            name = str(tag.get("name") or "") if isinstance(tag, dict) else str(tag)
+        for tag in _items(event.get("Tag")):
+            name = (str(tag.get("name") or "") if isinstance(tag, dict) else str(tag)).strip()
             if name.lower().startswith("tlp:"):
                 try:
-                    tlp = Tlp(name.lower().removeprefix("tlp:"))
+                    label = Tlp(name.lower().removeprefix("tlp:").strip())
                 except ValueError:
                     notes.append(f"unknown TLP tag {name!r}")
+                    continue
+                # Tags that disagree: the most restrictive wins (never share RED as CLEAR).
+                tlp = label if tlp is None or label.rank > tlp.rank else tlp
                 continue
             _tag(tag, add, notes, f"event {ref} tag")
-        for galaxy in event.get("Galaxy", []) or []:
-            for cluster in galaxy.get("GalaxyCluster", []) or []:
+        for galaxy in (g for g in _items(event.get("Galaxy")) if isinstance(g, dict)):
+            for cluster in (c for c in _items(galaxy.get("GalaxyCluster")) if isinstance(c, dict)):
                 _tag(
                     {"name": f'misp-galaxy:{galaxy.get("type", "")}="{cluster.get("value", "")}"'},
                     add,
@@ -161,18 +172,16 @@ def _is_actor_galaxy(galaxy: str) -> bool:
 def misp_actor_names(data: dict[str, Any]) -> list[str]:
     """The actors the events are tagged with (threat-actor galaxies, as tags or galaxy clusters)."""
     names: list[str] = []
-    for item in data.get("response", [data]):
+    for item in _items(data.get("response", [data])):
         event = item.get("Event", item) if isinstance(item, dict) else None
         if not isinstance(event, dict):
             continue
-        tags = [
-            str(t.get("name") or "") if isinstance(t, dict) else str(t) for t in event.get("Tag", []) or []
-        ]
-        for galaxy in event.get("Galaxy", []) or []:
+        tags = [str(t.get("name") or "") if isinstance(t, dict) else str(t) for t in _items(event.get("Tag"))]
+        for galaxy in _items(event.get("Galaxy")):
             if isinstance(galaxy, dict):
                 tags += [
                     f'misp-galaxy:{galaxy.get("type", "")}="{cluster.get("value", "")}"'
-                    for cluster in galaxy.get("GalaxyCluster", []) or []
+                    for cluster in _items(galaxy.get("GalaxyCluster"))
                     if isinstance(cluster, dict)
                 ]
         for tag in tags:

@@ -17,7 +17,7 @@ from typing import Any
 
 from unmask.detect.indicators import normalise, pattern_values
 from unmask.errors import CaseError, Location
-from unmask.model import Case, Observation, ObservationKind, Provenance
+from unmask.model import TLP_MARKINGS, Case, Observation, ObservationKind, Provenance, Tlp
 
 __all__ = ["SKIPPED_NOTE", "case_from_stix", "pattern_observables", "stix_actor_names"]
 
@@ -97,10 +97,16 @@ def case_from_stix(bundle: dict[str, Any], origin: str, default_id: str = "case"
             ):
                 origins.add(str(obj.get("target_ref")))
 
+    tlp: Tlp | None = None
     for index, obj in enumerate(objects):
         if not isinstance(obj, dict):
             skip("not an object", index, obj)
             continue
+        refs = obj.get("object_marking_refs")
+        for ref in refs if isinstance(refs, list) else []:
+            label = TLP_MARKINGS.get(str(ref))
+            if label is not None and (tlp is None or label.rank > tlp.rank):
+                tlp = label  # the most restrictive marking of any object is the bundle's
         kind = str(obj.get("type", ""))
         if obj.get("id") in origins and obj.get("id") not in targeted:
             notes.append(
@@ -121,10 +127,17 @@ def case_from_stix(bundle: dict[str, Any], origin: str, default_id: str = "case"
             if not found:
                 skip("indicator with an unsupported pattern", index, obj)
         elif kind == "location" and obj.get("country"):
-            add(ObservationKind.VICTIM, str(obj["country"]), "country", index, obj)
+            if isinstance(obj["country"], str):
+                add(ObservationKind.VICTIM, obj["country"], "country", index, obj)
+            else:
+                skip("location whose country is not text", index, obj)
         elif kind == "identity" and obj.get("sectors"):
-            for sector in obj["sectors"]:
-                add(ObservationKind.VICTIM, str(sector), "sector", index, obj)
+            sectors = obj["sectors"] if isinstance(obj["sectors"], list) else [obj["sectors"]]
+            for sector in sectors:  # a lone string is one sector, not a list of letters
+                if isinstance(sector, str) and sector.strip():
+                    add(ObservationKind.VICTIM, sector.strip(), "sector", index, obj)
+                else:
+                    skip("identity sector that is not text", index, obj)
         elif kind in ("threat-actor", "intrusion-set") and name:
             notes.append(f"the bundle names the actor {name!r}; names are not used as evidence")
         elif kind in _SCO_KINDS and obj.get("value"):
@@ -158,6 +171,7 @@ def case_from_stix(bundle: dict[str, Any], origin: str, default_id: str = "case"
     return Case(
         id=str(bundle.get("id") or default_id),
         title=f"STIX bundle {origin}",
+        tlp=tlp or Tlp.AMBER,
         evidence={origin: hashlib.sha256(raw).hexdigest()},
         observations=observations,
         notes=notes,

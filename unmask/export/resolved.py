@@ -1,0 +1,45 @@
+"""A case's observations as the attribution engine read them, for the sharing formats.
+
+The exports must say what the assessment used: ``mimikatz.exe``, ``S0002`` and ``Mimikatz``
+are one tool, ``T1086`` is ``T1059.001``, ``albania`` is ``AL``.  Each observation comes with
+its evidence item (or ``None`` when the KB cannot place it), and a date in any form the case
+format accepts is turned into a STIX timestamp when it can be.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+from unmask.attribute.engine import WEAK_LEAD
+from unmask.attribute.evidence import EvidenceItem, resolve_observation
+from unmask.ingest.fields import iso_utc
+from unmask.knowledge.store import KnowledgeBase
+from unmask.model import Assessment, Case, Hypothesis, Observation
+
+__all__ = ["named_lead", "resolved", "timestamp"]
+
+
+def resolved(case: Case, kb: KnowledgeBase) -> Iterator[tuple[Observation, EvidenceItem | None]]:
+    """Each observation with the evidence item it resolves to, or ``None``."""
+    for index, obs in enumerate(case.observations):
+        item = resolve_observation(kb, index, obs)
+        yield obs, item if isinstance(item, EvidenceItem) else None
+
+
+def timestamp(value: str | None) -> datetime | None:
+    """A case date (``2022-05-20``, ISO 8601 with a zone, epoch seconds) as UTC, or ``None``."""
+    text = iso_utc(value)
+    return None if text is None else datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+def named_lead(assessment: Assessment | None) -> Hypothesis | None:
+    """The actor the assessment names: first of all hypotheses (unknown included), not a weak lead.
+
+    Shared intelligence tags its actor as the attribution; a 3 % leader among known actors,
+    behind the unknown hypothesis, must not travel as one.
+    """
+    if assessment is None or not assessment.groups:
+        return None
+    lead = assessment.groups[0]
+    return lead if lead.kind == "actor" and lead.probability >= WEAK_LEAD else None
