@@ -340,3 +340,10 @@ def test_a_public_tool_is_cheaper_to_fake_than_malware(sources_kb: KnowledgeBase
     )
     items, _ = resolve_case(case, sources_kb)
     assert [(item.key, item.cost) for item in items] == [("S0002", "low"), ("S0170", "moderate")]
+
+
+def test_phase_labels_are_compared_without_case_or_spacing(kb: KnowledgeBase) -> None:
+    items = [("T1101", "access"), ("T1102", "Access "), ("S0101", "ACCESS")]
+    items += [("T1301", "Destruction"), ("T1302", "destruction"), ("S0301", " DESTRUCTION")]
+    a = attribute_case(_case(*items), kb)
+    assert sorted(a.phases) == ["phase:Destruction", "phase:access"]

@@ -144,3 +144,12 @@ def test_an_output_that_cannot_be_written_is_one_line_exit_2(installed: None, tm
     for target, message in ((tmp_path, "is a folder"), (tmp_path / "file" / "r.md", "cannot write here")):
         result = runner.invoke(app, ["report", str(case), "--format", "md", "-o", str(target)])
         assert result.exit_code == 2 and f"error: {target}: {message}" in " ".join(result.stderr.split())
+
+
+def test_the_terminal_never_receives_control_sequences_from_a_case(installed: None, tmp_path: Path) -> None:
+    case = tmp_path / "case.json"
+    case.write_text(
+        json.dumps({"id": "x\x1b]0;PWNED\x07\x1b[2Jy", "observations": [{"technique": "T1003.001"}]})
+    )
+    result = runner.invoke(app, ["attribute", str(case)], terminal_width=200)
+    assert result.exit_code == 0 and "\x1b" not in result.stdout and "\\x1b" in result.stdout

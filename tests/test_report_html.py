@@ -106,3 +106,22 @@ def test_markdown_report_escapes_and_has_the_evidence(kb: KnowledgeBase) -> None
     assert "<script>" not in text and "\\<script\\>" in text
     assert "## Evidence" in text and "## Provenance" in text and "## Groups" in text
     assert text.count("\n| ") >= len(data.case.observations)
+
+
+def test_control_and_direction_characters_are_shown_as_escapes(kb: KnowledgeBase) -> None:
+    from unmask.report.markdown import case_markdown
+
+    sneaky = "inv\u202efdp.exe\x1b]0;pwned\x07\x1b[2J\x00"
+    prov = Provenance(source=sneaky, text=sneaky)
+    case = Case(
+        id=f"c{sneaky}",
+        title=sneaky,
+        observations=[
+            Observation(ObservationKind.TECHNIQUE, "T1301", host=sneaky, provenance=prov),
+            Observation(ObservationKind.INFRASTRUCTURE, sneaky, subtype="domain", provenance=prov),
+        ],
+    )
+    assessment = attribute_case(case, kb)
+    for text in (render_html(ReportInput(case, assessment, kb, [])), case_markdown(case, assessment)):
+        assert not re.search("[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e]", text)
+        assert "\\u202e" in text and "\\x1b" in text

@@ -57,10 +57,13 @@ def split_parts(scores: Scores, params: Params) -> dict[str, tuple[Scores, Poste
         if attribute == "time":
             groups = _time_groups(scores)
         else:
+            # "Destruction", "destruction " and "DESTRUCTION" are one phase (one host).
+            shown: dict[str, str] = {}
             for position, item in enumerate(scores.items):
-                label = getattr(item, attribute)
+                label = " ".join(str(getattr(item, attribute) or "").split())
                 if label:
-                    groups.setdefault(label, []).append(position)
+                    key = shown.setdefault(label.casefold(), label)
+                    groups.setdefault(key, []).append(position)
         if len(groups) >= 2:
             parts = {}
             for label, positions in groups.items():

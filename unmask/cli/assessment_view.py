@@ -39,7 +39,7 @@ def _table(title: str, hypotheses: list[Hypothesis], limit: int = 12) -> Table:
 
 def assessment_view(assessment: Assessment, ach_rows: int = 15) -> Group:
     """Summary, warnings, groups, sponsors, phases, evidence for/against and the ACH matrix."""
-    parts: list[object] = [Panel(plain(assessment.summary), title=f"Case {assessment.case_id}")]
+    parts: list[object] = [Panel(plain(assessment.summary), title=plain(f"Case {assessment.case_id}"))]
     if assessment.warnings:
         parts.append(
             Panel(

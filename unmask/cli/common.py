@@ -14,9 +14,20 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from unmask.errors import UnmaskError
+from unmask.errors import ConfigError, UnmaskError
+from unmask.printable import printable
 
-__all__ = ["JsonOption", "console", "emit_json", "err_console", "plain", "say_written", "user_errors"]
+__all__ = [
+    "JsonOption",
+    "check_output",
+    "console",
+    "emit_json",
+    "err_console",
+    "plain",
+    "printable",
+    "say_written",
+    "user_errors",
+]
 
 # Every command takes --json: its result (or, for a command that writes a file, what it wrote) as
 # JSON on standard output, for scripts.
@@ -30,13 +41,26 @@ R = TypeVar("R")
 
 
 def plain(value: object) -> Text:
-    """Source or evidence text as a table cell: never interpreted as rich markup."""
-    return Text("" if value is None else str(value))
+    """Source or evidence text for the terminal: never rich markup, never a control sequence."""
+    return Text("" if value is None else printable(str(value)))
 
 
 def emit_json(data: Any) -> None:
     """Write ``data`` as indented JSON on standard output (no markup, no wrapping)."""
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def check_output(output: Path | None, *inputs: Path) -> None:
+    """Refuse an output that would overwrite an input (``report case.yml -o case.yml``)."""
+    if output is None:
+        return
+    target = output.resolve()
+    for given in inputs:
+        source = given.resolve()
+        if target == source or (
+            source.is_dir() and target.parent == source and target.suffix in (".json", ".parquet")
+        ):
+            raise ConfigError(f"-o {output} would overwrite the input {given}; choose another file")
 
 
 def say_written(path: Path, fmt: str, as_json: bool, **extra: Any) -> None:
@@ -56,7 +80,7 @@ def user_errors(func: Callable[P, R]) -> Callable[P, R]:
         try:
             return func(*args, **kwargs)
         except UnmaskError as exc:
-            err_console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+            err_console.print(printable(f"error: {exc}"), markup=False, highlight=False, soft_wrap=True)
             raise typer.Exit(code=2) from None
         except RecursionError:  # a backstop: the readers say where when they can
             err_console.print("error: an input is nested too deeply to read", markup=False)

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from unmask.cli.attribute import KbWithout, attributed
-from unmask.cli.common import JsonOption, emit_json, say_written, user_errors
+from unmask.cli.common import JsonOption, check_output, emit_json, say_written, user_errors
 from unmask.errors import ConfigError
 from unmask.export.misp import event_for_case
 from unmask.export.navigator import case_layer
@@ -48,6 +48,7 @@ def export_command(
     """
     if fmt not in FORMATS:
         raise ConfigError(f"--format {fmt!r}: choose {', '.join(FORMATS)}")
+    check_output(output, case)
     loaded, kb, assessment = attributed(case, without)
     if fmt == "navigator":
         leading = named_lead(assessment)  # no overlay when the assessment names no actor

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from unmask.cases.directory import CASE_FILE, load_case_dir, save_case_dir
-from unmask.cli.common import JsonOption, console, emit_json, err_console, plain, user_errors
+from unmask.cli.common import JsonOption, console, emit_json, err_console, plain, printable, user_errors
 from unmask.errors import ConfigError
 from unmask.extract.run import extract_inputs
 from unmask.knowledge.store import load_kb
@@ -76,9 +76,9 @@ def extract_command(
                 )
             )
     for problem in result.problems:
-        err_console.print(f"warning: {problem}", markup=False, highlight=False)
+        err_console.print(printable(f"warning: {problem}"), markup=False, highlight=False)
     for failure in result.failed:
-        err_console.print(f"error: {failure}", markup=False, highlight=False)
+        err_console.print(printable(f"error: {failure}"), markup=False, highlight=False)
     if case is not None and fmt != "json":
         console.print(plain(f"case written to {case} (next: unmask attribute {case})"))
     if result.failed and not result.case.observations:

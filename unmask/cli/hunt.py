@@ -325,7 +325,7 @@ def timeline_command(
     if fmt != "table":
         _write(iter(rows), fmt, None)
         return
-    table = Table(title=f"Timeline of {case} ({len(rows)} findings)", title_justify="left")
+    table = Table(title=plain(f"Timeline of {case} ({len(rows)} findings)"), title_justify="left")
     for name in ("time (UTC)", "host", "level", "rule", "techniques", "event"):
         table.add_column(name, overflow="fold")
     for row in rows:

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from unmask.cli.attribute import KbWithout, attributed
-from unmask.cli.common import JsonOption, console, say_written, user_errors
+from unmask.cli.common import JsonOption, check_output, console, say_written, user_errors
 from unmask.errors import ConfigError
 from unmask.knowledge.home import atomic_write
 from unmask.report.html import ReportInput, render_html, render_pdf, timeline_findings
@@ -33,6 +33,7 @@ def report_command(
     """
     if fmt not in ("html", "pdf", "md"):
         raise ConfigError(f"--format {fmt!r}: choose html, pdf or md")
+    check_output(output or Path(f"report.{fmt}"), case)
     loaded, kb, assessment = attributed(case, without)
     data = ReportInput(loaded, assessment, kb, timeline_findings(case))
     target = output or Path(f"report.{fmt}")

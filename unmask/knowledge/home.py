@@ -29,6 +29,12 @@ def sources_dir() -> Path:
     return unmask_home() / "sources"
 
 
+def _umask() -> int:
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
+
+
 def atomic_write(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the new one, never half of one.
 
@@ -42,7 +48,7 @@ def atomic_write(path: Path, data: bytes) -> None:
     except OSError as exc:
         raise OutputError(f"cannot write here: {exc.strerror}", Location(path)) from None
     try:
-        Path(tmp).chmod(0o644)
+        Path(tmp).chmod(0o666 & ~_umask())  # as any file the user writes (mkstemp's would be 0600)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()

@@ -14,11 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import markupsafe
 
 from unmask import __version__
 from unmask.attribute.calibrate import percent
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Assessment, Case, ObservationKind
+from unmask.printable import printable
 from unmask.report.charts import bar_chart, timeline_chart
 
 __all__ = ["TACTICS", "ReportInput", "render_html", "render_pdf", "timeline_findings"]
@@ -71,7 +73,16 @@ def timeline_findings(case: Path, limit: int = MAX_TIMELINE_POINTS) -> list[dict
 
 def _environment() -> jinja2.Environment:
     loader = jinja2.FileSystemLoader(str(resources.files("unmask") / "report" / "templates"))
-    env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined)
+    env = jinja2.Environment(
+        loader=loader,
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        # Every value shown: control and direction-override characters as escapes (then HTML-escaped).
+        # (Markup, the charts unmask draws, is left as it is.)
+        finalize=lambda value: (
+            value if isinstance(value, markupsafe.Markup) or not isinstance(value, str) else printable(value)
+        ),
+    )
     env.filters["percent"] = percent
     return env
 

@@ -10,6 +10,7 @@ import re
 
 from unmask.attribute.calibrate import likelihood_band, percent
 from unmask.model import Assessment, Case, Hypothesis
+from unmask.printable import printable
 
 __all__ = ["assessment_markdown", "case_markdown", "md_escape"]
 
@@ -19,7 +20,7 @@ _SPECIAL = re.compile(r"([\\`*_\[\]|<>~#])")
 
 def md_escape(text: object) -> str:
     """Escape Markdown and HTML specials; newlines become spaces (table cells stay one line)."""
-    return _SPECIAL.sub(r"\\\1", str(text).replace("\r", " ").replace("\n", " "))
+    return _SPECIAL.sub(r"\\\1", printable(str(text).replace("\r", " ").replace("\n", " ")))
 
 
 def _hypotheses(title: str, hypotheses: list[Hypothesis], limit: int = 12) -> list[str]:

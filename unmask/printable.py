@@ -1,0 +1,22 @@
+"""Text from the evidence, made safe to show: no control sequences, no direction overrides.
+
+Log fields, report text and case values are written by the adversary.  Shown raw, an escape
+sequence can clear an analyst's terminal or retitle it, a NUL can cut a report short, and a
+right-to-left override can show ``invoice\u202efdp.exe`` as ``invoiceexe.pdf``.  Every view
+(terminal, HTML, Markdown) shows these characters as escapes instead; the data itself (case
+files, exports, findings) keeps them as they were.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["printable"]
+
+# C0 and C1 controls except tab and new line, DEL, and the bidirectional marks and overrides.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` with every control or direction-override character shown as an escape (``\\x1b``)."""
+    return _UNPRINTABLE.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), text)
