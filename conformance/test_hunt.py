@@ -112,3 +112,22 @@ def test_every_sample_evtx_parses(tmp_path: Path) -> None:
     assert report.events.get("windows", 0) > 20_000
     for result in evtx:
         assert result.events > 0 or result.problems, f"{result.name}: no events and no problem reported"
+
+
+def test_a_truncated_evtx_counts_the_records_it_lost(tmp_path: Path) -> None:
+    from unmask.ingest.base import Problems
+    from unmask.ingest.evtx import CHUNK_BYTES, HEADER_BYTES, EvtxParser, declared_records
+
+    sample = max(
+        dataset("hayabusa-sample-evtx").rglob("*.evtx"),
+        key=lambda p: declared_records(p) if p.stat().st_size < 2**21 else 0,
+    )
+    whole = Problems(str(sample))
+    total = sum(1 for _ in EvtxParser().parse(sample, whole))
+    assert total == declared_records(sample) and not whole.kept
+    cut = tmp_path / "cut.evtx"
+    cut.write_bytes(sample.read_bytes()[: HEADER_BYTES + CHUNK_BYTES + CHUNK_BYTES // 2])
+    problems = Problems(str(cut))
+    read = sum(1 for _ in EvtxParser().parse(cut, problems))
+    assert read < total and read + problems.skipped == declared_records(cut)
+    assert any("could not be read (a truncated or damaged file)" in p.message for p in problems.kept)

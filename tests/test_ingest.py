@@ -270,3 +270,20 @@ def test_a_file_named_twice_or_inside_the_case_is_read_once(tmp_path: Path) -> N
         [folder / "a.jsonl", folder, folder / "a.jsonl"], tmp_path / "ev", jobs=1, exclude=[folder / "case"]
     )
     assert [Path(f.name).name for f in report.files] == ["a.jsonl"] and report.total_events == 1
+
+
+def test_evtx_chunk_headers_say_how_many_records_a_file_holds(tmp_path: Path) -> None:
+    from unmask.ingest.evtx import CHUNK_BYTES, HEADER_BYTES, declared_records
+
+    def chunk(first: int, last: int) -> bytes:
+        header = b"ElfChnk\x00" + first.to_bytes(8, "little") * 2 + first.to_bytes(8, "little")
+        header += last.to_bytes(8, "little")
+        return header.ljust(CHUNK_BYTES, b"\x00")
+
+    path = tmp_path / "x.evtx"
+    # Two chunks of 10 and 5 records, an unused chunk, and a last one cut short after its header.
+    body = chunk(1, 10) + chunk(11, 15) + bytes(CHUNK_BYTES) + chunk(16, 40)[:1000]
+    path.write_bytes(b"ElfFile\x00".ljust(HEADER_BYTES, b"\x00") + body)
+    assert declared_records(path) == 40
+    path.write_bytes(b"ElfFile\x00".ljust(HEADER_BYTES, b"\x00"))
+    assert declared_records(path) == 0

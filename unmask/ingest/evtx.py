@@ -17,6 +17,10 @@ __all__ = ["EvtxParser"]
 
 MAGIC = b"ElfFile\x00"
 HEADER_BYTES = 4096
+CHUNK_BYTES = 65536
+CHUNK_MAGIC = b"ElfChnk\x00"
+CHUNK_HEADER_READ = 40
+MAX_CHUNK_RECORDS = 65536  # a sane bound: a chunk of 64 KiB cannot hold more records than bytes
 _RANGE = re.compile(r"record IDs (\d+)\.\.(\d+)")
 
 
@@ -60,10 +64,35 @@ class EvtxParser:
                 row["_record"] = str(last)
                 yield row
             _report(caught, last, problems)
-        if count == 0 and path.stat().st_size > HEADER_BYTES:
+        declared = declared_records(path)
+        missing = declared - count - problems.skipped
+        if missing > 0:
+            # Each chunk's header says which records it holds: what was neither read nor already
+            # reported as skipped was lost to a truncated or damaged file.
+            problems.add(
+                None,
+                f"{missing} of the {declared} records the chunk headers declare could not be read "
+                "(a truncated or damaged file)",
+                lost=missing,
+            )
+        elif count == 0:
             problems.add(
                 None, "no EVTX records could be read (an empty log, or a corrupt header or chunks)", lost=0
             )
+
+
+def declared_records(path: Path) -> int:
+    """How many records the chunk headers of an EVTX file say it holds (0 when none can be read)."""
+    total = 0
+    with path.open("rb") as handle:
+        handle.seek(HEADER_BYTES)
+        while header := handle.read(CHUNK_HEADER_READ):
+            if len(header) >= 40 and header.startswith(CHUNK_MAGIC):
+                first, last = int.from_bytes(header[24:32], "little"), int.from_bytes(header[32:40], "little")
+                if 0 <= last - first < MAX_CHUNK_RECORDS:
+                    total += last - first + 1
+            handle.seek(CHUNK_BYTES - len(header), 1)
+    return total
 
 
 def _report(caught: list[warnings.WarningMessage], last: int, problems: Problems) -> None:
