@@ -287,3 +287,50 @@ def test_evtx_chunk_headers_say_how_many_records_a_file_holds(tmp_path: Path) ->
     assert declared_records(path) == 40
     path.write_bytes(b"ElfFile\x00".ljust(HEADER_BYTES, b"\x00"))
     assert declared_records(path) == 0
+
+
+def test_archive_members_of_one_name_and_cut_streams_lose_nothing_they_hold(tmp_path: Path) -> None:
+    import gzip
+    import warnings
+
+    archive = tmp_path / "dup.zip"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # zipfile warns about the duplicate name
+        with zipfile.ZipFile(archive, "w") as handle:
+            handle.writestr("log.jsonl", b'{"msg": "a"}\n')
+            handle.writestr("log.jsonl", b'{"msg": "b"}\n')
+            handle.writestr("x", b'{"msg": "file x"}\n')
+            handle.writestr("x/y.jsonl", b'{"msg": "in folder x"}\n')
+    problems = Problems(str(archive))
+    kept = list(extract(archive, "zip", tmp_path / "out", problems))
+    assert sorted(path.read_text() for path, _ in kept) == sorted(
+        ['{"msg": "a"}\n', '{"msg": "b"}\n', '{"msg": "file x"}\n', '{"msg": "in folder x"}\n']
+    )
+    assert not problems.kept
+    lines = b"".join(b'{"msg": "line %d"}\n' % n for n in range(5000))
+    cut = tmp_path / "cut.jsonl.gz"
+    cut.write_bytes(gzip.compress(lines)[:-2000])
+    problems = Problems(str(cut))
+    kept = list(extract(cut, "gz", tmp_path / "out2", problems))
+    assert len(kept) == 1 and 0 < len(kept[0][0].read_bytes()) < len(lines)
+    assert "cut short" in problems.kept[0].message
+
+
+def test_csv_bad_rows_quotes_headers_and_encodings_are_reported_not_lost(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "short.csv").write_text("msg,host\na,h1\na\na,h3\na,h4\n")
+    quote = 'time,host,msg\n2024-01-01,h1,"unterminated\n' + "".join(
+        f"2024-01-02,h2,row {n}\n" for n in range(150)
+    )
+    (folder / "quote.csv").write_text(quote)
+    (folder / "dup.csv").write_text("msg,msg,host\na,b,h\n")
+    (folder / "latin.csv").write_bytes(b"msg,host\ncaf\xe9,h\nb,h2\n")
+    report = ingest([folder], tmp_path / "events", jobs=1)
+    files = {Path(f.name).name: f for f in report.files}
+    assert all(f.format == "csv" for f in files.values())
+    assert files["short.csv"].events == 3 and files["short.csv"].skipped == 1
+    assert "spans 151 lines (an unterminated quote?)" in files["quote.csv"].problems[0].message
+    assert "not UTF-8" in files["latin.csv"].problems[0].message and files["latin.csv"].events == 2
+    dup = [r for r in _table(tmp_path / "events", "generic") if r.get("msg_2")]
+    assert [(r["msg"], r["msg_2"]) for r in dup] == [("a", "b")]

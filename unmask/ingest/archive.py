@@ -1,6 +1,8 @@
 """Evidence archives (zip, tar, tar.gz, gz) opened safely.
 
-Members are written under one extraction folder and nowhere else: absolute paths, ``..``,
+Members are written under one extraction folder and nowhere else, each in a folder of its own
+(``0003/logs/a.jsonl``: two members of one name, or a file and a folder of one name, cannot
+overwrite each other): absolute paths, ``..``,
 links and device files are refused; sizes are counted as the bytes really come out (not as
 the header claims) and extraction stops at the limits, so a decompression bomb costs at most
 the limit.  Every refusal is reported with the member's name.
@@ -12,6 +14,7 @@ import gzip
 import shutil
 import tarfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -109,7 +112,7 @@ def _zip(path: Path, into: Path, problems: Problems, budget: _Budget) -> Iterato
                 None, f"{len(members)} members is more than {budget.limits.max_members}; refused", lost=0
             )
             return
-        for info in members:
+        for number, info in enumerate(members):
             if info.is_dir():
                 continue
             safe = _safe_name(info.filename)
@@ -123,9 +126,14 @@ def _zip(path: Path, into: Path, problems: Problems, budget: _Budget) -> Iterato
             if info.flag_bits & 0x1:
                 problems.add(info.filename, "member is encrypted; skipped", lost=0)
                 continue
-            target = into / safe
-            with archive.open(info) as source:
-                reason = budget.copy(source, target, info.compress_size)
+            target = into / f"{number:06d}" / safe
+            try:
+                with archive.open(info) as source:
+                    reason = budget.copy(source, target, info.compress_size)
+            except (OSError, zipfile.BadZipFile, EOFError, zlib.error) as exc:  # this member only
+                target.unlink(missing_ok=True)
+                problems.add(info.filename, f"member is corrupt; skipped: {exc}", lost=0)
+                continue
             if reason:
                 problems.add(info.filename, f"refused: {reason}", lost=0)
                 if budget.total > budget.limits.max_total_bytes:
@@ -140,6 +148,7 @@ def _tar(path: Path, into: Path, problems: Problems, budget: _Budget) -> Iterato
         count = 0
         for member in archive:
             count += 1
+            target = into / f"{count:06d}"
             if count > budget.limits.max_members:
                 problems.add(None, f"more than {budget.limits.max_members} members; the rest refused", lost=0)
                 return
@@ -155,19 +164,67 @@ def _tar(path: Path, into: Path, problems: Problems, budget: _Budget) -> Iterato
             source = archive.extractfile(member)
             if source is None:
                 continue
-            reason = budget.copy(source, into / safe, compressed)
+            try:
+                reason = budget.copy(source, target / safe, compressed)
+            except (OSError, EOFError, tarfile.TarError, zlib.error) as exc:
+                # A truncated tar: what came out of this member is read, the rest is lost.
+                problems.add(
+                    member.name, f"archive ends inside this member ({exc}); what came before is read", lost=0
+                )
+                if (target / safe).is_file() and (target / safe).stat().st_size:
+                    yield target / safe, member.name
+                return
             if reason:
                 problems.add(member.name, f"refused: {reason}", lost=0)
                 if budget.total > budget.limits.max_total_bytes:
                     return
                 continue
-            yield into / safe, member.name
+            yield target / safe, member.name
+
+
+class _GzipStream:
+    """A gzip file read as far as it goes (``gzip.open`` loses the last megabyte of a cut file)."""
+
+    def __init__(self, handle: IO[bytes]) -> None:
+        self.handle = handle
+        self.inflate = zlib.decompressobj(wbits=31)
+        self.pending = b""
+        self.complete = False
+
+    def read(self, size: int) -> bytes:
+        while len(self.pending) < size:
+            data = self.handle.read(_CHUNK)
+            if not data:
+                break
+            self.complete = False
+            self.pending += self.inflate.decompress(data)
+            while self.inflate.eof:  # the end of one gzip member; another may follow
+                rest = self.inflate.unused_data
+                self.inflate = zlib.decompressobj(wbits=31)
+                self.complete = not rest
+                if not rest:
+                    break
+                self.pending += self.inflate.decompress(rest)
+        chunk, self.pending = self.pending[:size], self.pending[size:]
+        return chunk
 
 
 def _gzip(path: Path, into: Path, problems: Problems, budget: _Budget) -> Iterator[tuple[Path, str]]:
     name = path.name[:-3] if path.name.endswith(".gz") else path.name + ".out"
-    with gzip.open(path, "rb") as source:
-        reason = budget.copy(source, into / name, path.stat().st_size)  # type: ignore[arg-type]
+    try:
+        with path.open("rb") as handle:
+            source = _GzipStream(handle)
+            reason = budget.copy(source, into / name, path.stat().st_size)  # type: ignore[arg-type]
+        if not source.complete and not reason:
+            raise EOFError("the stream ends before its end marker")
+    except (OSError, EOFError, zlib.error) as exc:
+        # A truncated or damaged stream: what decompressed before the damage is still evidence.
+        problems.add(
+            name, f"compressed stream is damaged or cut short ({exc}); what came before is read", lost=0
+        )
+        if (into / name).is_file() and (into / name).stat().st_size:
+            yield into / name, name
+        return
     if reason:
         problems.add(name, f"refused: {reason}", lost=0)
         return

@@ -18,6 +18,7 @@ __all__ = ["CsvParser"]
 
 _TIME = ("@timestamp", "timestamp", "TimeCreated", "time", "Time", "date", "Date", "UtcTime", "ts")
 _HOST = ("Computer", "hostname", "host", "Host", "host.name")
+_DELIMITERS = ",\t;|"
 csv.field_size_limit(64 * 1024 * 1024)
 
 
@@ -25,15 +26,37 @@ def _dialect(head: str) -> type[csv.Dialect] | None:
     lines = [line for line in head.splitlines()[:20] if line.strip()]
     if len(lines) < 2:
         return None
+    # The last line of a sample cut from a longer file may be cut short.
+    sample = "\n".join(lines if head.endswith("\n") else lines[:-1])
+    candidates: list[type[csv.Dialect]] = []
     try:
-        dialect = csv.Sniffer().sniff("\n".join(lines), delimiters=",;\t|")
-    except csv.Error:
-        return None
-    rows = list(csv.reader(io.StringIO("\n".join(lines[:-1])), dialect))
-    widths = {len(r) for r in rows}
-    if len(widths) != 1 or widths.pop() < 2:
-        return None
-    return dialect
+        candidates.append(csv.Sniffer().sniff("\n".join(lines), delimiters=_DELIMITERS))
+    except csv.Error:  # the sniffer gives up on a bad row; try each delimiter instead
+        candidates += [type("Delimited", (csv.excel,), {"delimiter": d}) for d in _DELIMITERS]
+    for dialect in candidates:
+        rows = list(csv.reader(io.StringIO(sample), dialect))
+        # A table: a header of two columns or more that most rows match (a short or long row is a
+        # bad row of a CSV file, reported when parsed, not a reason to call the file something else).
+        width = len(rows[0]) if rows else 0
+        fitting = sum(len(r) == width for r in rows[1:])
+        others = len(rows) - 1
+        if width >= 2 and others >= 1 and fitting >= others - max(1, others // 5):
+            return dialect
+    return None
+
+
+# A quoted field may hold line breaks; a row spanning more lines than this is reported.
+MAX_ROW_LINES = 100
+
+
+def _unique(header: list[str]) -> list[str]:
+    """Column names made unique (``msg, msg`` -> ``msg, msg_2``): no value is dropped."""
+    seen: dict[str, int] = {}
+    result = []
+    for name in header:
+        seen[name] = seen.get(name, 0) + 1
+        result.append(name if seen[name] == 1 or not name else f"{name}_{seen[name]}")
+    return result
 
 
 class CsvParser:
@@ -47,6 +70,12 @@ class CsvParser:
         return _dialect(head.decode("utf-8", errors="replace")) is not None
 
     def parse(self, path: Path, problems: Problems) -> Iterator[Row]:
+        with path.open("rb") as raw:
+            try:
+                raw.read(1 << 20).decode("utf-8")
+            except UnicodeDecodeError as exc:
+                if exc.start < (1 << 20) - 4:  # not a character cut at the end of the sample
+                    problems.add(None, "bytes that are not UTF-8 were replaced (another encoding?)", lost=0)
         with path.open("r", encoding="utf-8", errors="replace", newline="") as handle:
             dialect = _dialect(handle.read(65536)) or csv.excel
             handle.seek(0)
@@ -56,8 +85,9 @@ class CsvParser:
             except (StopIteration, csv.Error):
                 problems.add(1, "no header row", lost=0)
                 return
-            header = [evidence_key(h.strip().lstrip("\ufeff")) for h in header]
+            header = _unique([evidence_key(h.strip().lstrip("\ufeff")) for h in header])
             family = "windows" if {"EventID", "Channel"} <= set(header) else "generic"
+            start = reader.line_num
             while True:
                 try:
                     values = next(reader)
@@ -68,6 +98,14 @@ class CsvParser:
                     continue
                 if not values:
                     continue
+                span = reader.line_num - start
+                start = reader.line_num
+                if span > MAX_ROW_LINES:
+                    problems.add(
+                        f"line {start - span + 1}",
+                        f"one row spans {span} lines (an unterminated quote?); check the lines it swallowed",
+                        lost=0,
+                    )
                 if len(values) != len(header):
                     problems.add(
                         f"line {reader.line_num}", f"{len(values)} values for {len(header)} columns; skipped"
