@@ -98,7 +98,9 @@ def rules(tmp_path: Path) -> Path:
         "tags:\n    - attack.t1110.003\ncorrelation:\n    type: value_count\n    rules:\n        - aaaaaaaa-0000-0000-0000-000000000003\n"
         "    group-by:\n        - IpAddress\n    timespan: 1m\n    condition:\n        gte: 4\n        field: TargetUserName\n"
     )
-    write_rule(folder, "spray", base + "---\n" + correlation)
+    # The correlation is in a file of its own: references resolve across files.
+    write_rule(folder, "failed", base)
+    write_rule(folder, "spray", correlation)
     write_rule(folder, "broken", "title: [\n")
     return folder
 
@@ -407,11 +409,15 @@ def test_yara_rules_scan_evidence_files_and_bad_rules_are_reported(tmp_path: Pat
         ' strings:\n  $a = "HOMELANDJUSTICE-WIPER"\n condition:\n  $a\n}\n'
     )
     (rules / "broken.yar").write_text("rule Broken { condition: and }\n")
+    # Includes are read from under the rule folder only: a rule file cannot read other files.
+    (rules / "sneaky.yar").write_text(f'include "{tmp_path / "secret.txt"}"\nrule S {{ condition: true }}\n')
+    (tmp_path / "secret.txt").write_text("rule Secret { condition: true }\n")
     sigma = tmp_path / "sigma"
     sigma.mkdir()
     result = hunt([evidence], [sigma], tmp_path / "case", jobs=1, yara_rules=[rules])
     assert result.yara["rule_files"] == 1 and result.yara["matches"] == 1
     assert any("broken.yar" in p and "syntax error" in p for p in result.yara["problems"])
+    assert any("sneaky.yar" in p and "include" in p for p in result.yara["problems"])
     row = next(
         r for r in read_findings(tmp_path / "case" / "findings.parquet") if r.rule_id.startswith("yara:")
     )

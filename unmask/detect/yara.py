@@ -10,7 +10,8 @@ matched file's SHA-256).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+import warnings
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,14 +51,34 @@ def compile_yara(folders: Iterable[Path]) -> tuple[list[tuple[str, Any]], list[s
         if not folder.exists():
             problems.append(f"{folder}: no such file or folder")
             continue
+        root = (folder.parent if folder.is_file() else folder).resolve()
         for path in files:
             try:
-                compiled.append((str(path), yara.compile(filepath=str(path))))
+                compiled.append(
+                    (str(path), yara.compile(filepath=str(path), include_callback=_includes_under(root)))
+                )
             except yara.SyntaxError as exc:
                 problems.append(f"{path}: YARA syntax error: {exc}")
             except yara.Error as exc:
                 problems.append(f"{path}: cannot compile: {exc}")
     return compiled, problems
+
+
+def _includes_under(root: Path) -> Callable[[str, str | None, str], str | None]:
+    """A YARA include resolver that reads only files under ``root`` (the rule folder).
+
+    A rule file is input like any other: ``include "/etc/shadow"`` or ``include "../../x"`` must
+    not read what the analyst did not give.  YARA then reports the include as failed.
+    """
+
+    def resolve(requested: str, including: str | None, namespace: str) -> str | None:
+        base = Path(including).parent if including else root
+        target = (base / requested).resolve()
+        if not target.is_relative_to(root) or not target.is_file():
+            return None
+        return target.read_text(encoding="utf-8", errors="replace")
+
+    return resolve
 
 
 def _techniques(match: Any) -> tuple[str, ...]:
@@ -92,10 +113,14 @@ def scan_files(rule_folders: Iterable[Path], files: Iterable[Path]) -> YaraResul
         digest = sha256_file(path)
         for rule_file, rules in compiled:
             try:
-                matches = rules.match(filepath=str(path), timeout=60)
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    matches = rules.match(filepath=str(path), timeout=60)
             except yara.Error as exc:
                 result.problems.append(f"{path}: YARA scan with {rule_file} failed: {exc}")
                 continue
+            for warning in caught:  # e.g. a string with too many matches: counted, not printed raw
+                result.problems.append(f"{path}: YARA with {rule_file}: {warning.message}")
             for match in matches:
                 title = str(match.meta.get("description") or match.rule) if match.meta else match.rule
                 result.findings.append(

@@ -34,7 +34,7 @@ from unmask.safe_yaml import first_alias
 __all__ = ["COMPILER_VERSION", "CompiledRoute", "CompiledRule", "RuleProblem", "RuleSet", "load_rules"]
 
 # Bump whenever the SQL a rule compiles to changes: it invalidates the cache.
-COMPILER_VERSION = "3"
+COMPILER_VERSION = "4"  # 4: correlation references resolved across files
 
 _TECHNIQUE = re.compile(r"^attack\.(t\d{4}(?:\.\d{3})?)$", re.IGNORECASE)
 _SOFTWARE = re.compile(r"^attack\.(s\d{4})$", re.IGNORECASE)
@@ -398,7 +398,9 @@ def _compile_file(
                     {"rule": None, "message": "YAML aliases (*name) are not allowed in a rule file"}
                 ],
             }
-        collection = SigmaCollection.from_yaml(text, collect_errors=True)
+        # References of correlation rules are resolved once every file is loaded (load_rules): the
+        # rules a correlation names are often in files of their own.
+        collection = SigmaCollection.from_yaml(text, collect_errors=True, resolve_references=False)
     except (UnicodeDecodeError, SigmaError, ValueError, yaml.YAMLError) as exc:
         return {"rules": [], "problems": [{"rule": None, "message": f"not a Sigma rule file: {exc}"}]}
     except Exception as exc:  # pySigma on arbitrary files fails in many ways; only this file is lost
