@@ -191,6 +191,9 @@ def test_extract_cli_merges_inputs_into_a_case_attribute_accepts(kb: KnowledgeBa
     assert any("broken.json" in f and "malformed JSON" in f for f in data["failed"])
     attributed = runner.invoke(app, ["attribute", str(case), "--format", "json"])
     assert attributed.exit_code == 0, attributed.output
+    # Extracting the same inputs into the case again adds nothing.
+    again = runner.invoke(app, ["extract", str(report), str(bundle), "--case", str(case), "--json"])
+    assert len(json.loads(again.stdout)["case"]["observations"]) == len(data["case"]["observations"])
 
 
 def test_extract_inputs_reports_unreadable_files(kb: KnowledgeBase, tmp_path: Path) -> None:

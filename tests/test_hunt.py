@@ -502,3 +502,17 @@ def test_shipped_warninglists_do_not_vouch_for_abused_services() -> None:
     ):
         assert index.lists_for(value) == [], value
     assert index.lists_for("8.8.8.8") and index.lists_for("10.1.2.3")
+
+
+def test_indicator_lists_with_a_bom_and_url_fragments(tmp_path: Path) -> None:
+    from unmask.detect.indicators import load_indicators
+
+    table = tmp_path / "iocs.csv"
+    table.write_bytes("\ufeffvalue,type\nevil.example,domain\n".encode())
+    assert [(i.kind, i.value) for i in load_indicators(table, None).indicators] == [
+        ("domain", "evil.example")
+    ]
+    listed = tmp_path / "iocs.txt"
+    listed.write_text("# partner list\nhttps://evil.example/a#frag  # seen 2024-03-01\n")
+    found = load_indicators(listed, None)
+    assert [i.value for i in found.indicators] == ["https://evil.example/a#frag"] and not found.problems

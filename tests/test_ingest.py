@@ -334,3 +334,16 @@ def test_csv_bad_rows_quotes_headers_and_encodings_are_reported_not_lost(tmp_pat
     assert "not UTF-8" in files["latin.csv"].problems[0].message and files["latin.csv"].events == 2
     dup = [r for r in _table(tmp_path / "events", "generic") if r.get("msg_2")]
     assert [(r["msg"], r["msg_2"]) for r in dup] == [("a", "b")]
+
+
+def test_links_to_nothing_and_fifos_are_reported_not_read(tmp_path: Path) -> None:
+    import os
+
+    folder = tmp_path / "in"
+    write_jsonl(folder / "ok.jsonl", [{"msg": "a"}])
+    (folder / "broken.jsonl").symlink_to(tmp_path / "nowhere")
+    os.mkfifo(folder / "pipe")
+    report = ingest([folder], tmp_path / "events", jobs=1)
+    messages = sorted(p.message for f in report.files for p in f.problems)
+    assert messages == ["a link to nothing; skipped", "not a regular file; skipped"]
+    assert report.total_events == 1

@@ -79,7 +79,7 @@ def extract_command(
         err_console.print(printable(f"warning: {problem}"), markup=False, highlight=False)
     for failure in result.failed:
         err_console.print(printable(f"error: {failure}"), markup=False, highlight=False)
-    if case is not None and fmt != "json":
+    if case is not None and fmt != "json" and not as_json:
         console.print(plain(f"case written to {case} (next: unmask attribute {case})"))
     if result.failed and not result.case.observations:
         raise typer.Exit(code=2)

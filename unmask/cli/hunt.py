@@ -132,6 +132,8 @@ def _print_summary(result: HuntResult, top: int) -> None:
             f"{report.total_events:,} events ({families}) from {len(report.files)} files; {report.skipped:,} records skipped"
         )
     )
+    if not report.files:
+        console.print(plain("warning: no evidence files were found in the inputs given"), style="yellow")
     if report.unrecognised:
         console.print(
             plain(
@@ -152,6 +154,10 @@ def _print_summary(result: HuntResult, top: int) -> None:
             f"{len(rules.unrouted)} rules have no events source here; {len(rules.problems)} rules could not be used"
         )
     )
+    if not rules.files:
+        console.print(
+            plain("warning: no Sigma rule files (.yml, .yaml) were found under --rules"), style="yellow"
+        )
     for rule_problem in rules.problems[:5]:
         console.print(plain(f"rule: {rule_problem}"), style="yellow")
     if result.iocs:

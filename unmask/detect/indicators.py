@@ -287,6 +287,9 @@ def _misp(builder: _Builder, data: Any) -> None:
                     builder.add(kind, text, ref, attribute.get("comment") or None)
 
 
+_COMMENT = re.compile(r"(?:^|\s)#")
+
+
 def _table(builder: _Builder, text: str) -> None:
     lines = text.splitlines()
     sample = "\n".join(lines[:20])
@@ -298,7 +301,7 @@ def _table(builder: _Builder, text: str) -> None:
             delimiter = None
     if delimiter is None:
         for number, line in enumerate(lines, start=1):
-            value = line.split("#", 1)[0].strip()
+            value = _COMMENT.split(line, maxsplit=1)[0].strip()  # "# note", not a URL's #fragment
             if value:
                 builder.add(None, value, f"line {number}")
         return
@@ -337,7 +340,7 @@ def load_indicators(path: Path, benign: Any = None) -> IndicatorSet:
         raise IngestError(
             "not a text file (binary data); give a list, CSV, STIX bundle or MISP event", Location(path)
         )
-    text = raw.decode("utf-8", errors="replace")
+    text = raw.decode("utf-8-sig", errors="replace")  # a BOM (Excel's CSV) is not part of the header
     builder = _Builder(str(path), benign)
     stripped = text.lstrip()
     if stripped.startswith(("{", "[")):

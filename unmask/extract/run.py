@@ -18,7 +18,7 @@ from unmask.extract.misp import case_from_misp, is_misp
 from unmask.extract.stix import case_from_stix
 from unmask.extract.text import Extraction, TextExtractor
 from unmask.knowledge.store import KnowledgeBase
-from unmask.model import Case
+from unmask.model import Case, Observation
 
 __all__ = ["ExtractResult", "extract_inputs"]
 
@@ -63,6 +63,7 @@ def extract_inputs(
     )
     result = ExtractResult(target)
     extractor: TextExtractor | None = None
+    tlp_set = False
     for path in paths:
         try:
             data = _json(path) if path.is_file() and path.suffix.lower() in (".json", ".stix", "") else None
@@ -70,15 +71,16 @@ def extract_inputs(
                 _merge(target, case_from_stix(data, str(path), path.stem))
             elif isinstance(data, dict) and is_misp(data):
                 part = case_from_misp(data, str(path), path.stem)
-                if part.tlp != target.tlp and case is None:
-                    target.tlp = part.tlp
+                # A new case takes the event's label; any case takes a more restrictive one.
+                if (case is None and not tlp_set) or part.tlp.rank > target.tlp.rank:
+                    target.tlp, tlp_set = part.tlp, True
                 _merge(target, part)
             elif data is not None:
                 raise CaseError("JSON that is neither a STIX 2.1 bundle nor a MISP event")
             else:
                 extractor = extractor or TextExtractor(kb, benign)
                 extraction: Extraction = extractor.extract_file(path)
-                target.observations += extraction.observations
+                _add_new(target, extraction.observations)
                 target.evidence.update(extraction.evidence)
                 result.actors += [dict(a, source=str(path)) for a in extraction.actors]
                 result.suppressed += [dict(s, source=str(path)) for s in extraction.suppressed]
@@ -95,6 +97,21 @@ def extract_inputs(
 
 
 def _merge(target: Case, part: Case) -> None:
-    target.observations += part.observations
+    _add_new(target, part.observations)
     target.evidence.update(part.evidence)
-    target.notes += part.notes
+    target.notes += [note for note in part.notes if note not in target.notes]
+
+
+def _add_new(target: Case, observations: list[Observation]) -> None:
+    """Add what the case does not hold yet: extracting the same input again adds nothing."""
+
+    def key(obs: Observation) -> tuple[object, ...]:
+        prov = obs.provenance
+        where = (prov.source, prov.sha256, prov.record, prov.offset) if prov else None
+        return (obs.kind, obs.subtype, obs.value, obs.phase, obs.host, where)
+
+    held = {key(obs) for obs in target.observations}
+    for obs in observations:
+        if key(obs) not in held:
+            held.add(key(obs))
+            target.observations.append(obs)

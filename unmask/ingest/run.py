@@ -154,8 +154,14 @@ def discover(
     for root in inputs:
         if not root.exists():
             raise IngestError("no such file or folder", Location(root))
-        paths = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+        paths = [root] if not root.is_dir() else sorted(p for p in root.rglob("*") if not p.is_dir())
         for path in paths:
+            if not path.is_file():  # a link to nothing, a FIFO, a socket, a device: said, not read
+                why = "a link to nothing" if path.is_symlink() and not path.exists() else "not a regular file"
+                report.files.append(
+                    FileResult(str(path), "", None, problems=[Problem(str(path), None, f"{why}; skipped", 0)])
+                )
+                continue
             real = path.resolve()
             if real in seen or any(real.is_relative_to(folder) for folder in skip):
                 continue
