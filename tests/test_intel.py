@@ -221,3 +221,20 @@ def test_a_stix_bundle_about_several_actors_is_cut_by_its_indicates_relationship
     # --actor still takes the whole bundle as one actor's.
     (whole,) = read_intel(path, kb, actor="Gamma")
     assert len(whole.indicators) == 3
+
+
+def test_a_case_indicator_meets_the_intelligence_however_it_is_written(
+    kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    values = [("ip-dst", "198.51.100.7"), ("domain", "c2-gamma.net"), ("url", "http://c2-gamma.net/Gate.PHP")]
+    result = add_intel([_misp(tmp_path / "e.json", "Gamma", values)])
+    assert result.kb is not None
+    written = [
+        ("198.51.100[.]7", "ip"),
+        ("C2-Gamma[.]net.", "domain"),
+        ("hxxp://C2-GAMMA.net/Gate.PHP", "url"),
+    ]
+    for value, subtype in written:
+        a = attribute_case(_case((ObservationKind.INFRASTRUCTURE, value, subtype)), result.kb)
+        lead = next(h for h in a.groups if h.kind == "actor")
+        assert lead.id == "G0003" and lead.evidence_for, value

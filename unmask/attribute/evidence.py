@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from unmask.detect.indicators import indicator_key
 from unmask.errors import UnknownNameError
 from unmask.knowledge.countries import country_code, country_name
 from unmask.knowledge.store import KnowledgeBase
@@ -118,12 +119,12 @@ def resolve_observation(kb: KnowledgeBase, index: int, obs: Observation) -> Evid
         if code is None:
             return Unresolved(index, obs, f"{value!r} is not a country name or ISO code")
         return EvidenceItem(index, obs, "victim", f"country:{code}", f"victim in {country_name(code)}")
-    if kind is ObservationKind.INFRASTRUCTURE:
-        return EvidenceItem(
-            index, obs, "infrastructure", value.lower(), f"{obs.subtype or 'infrastructure'} {value}"
-        )
-    if kind is ObservationKind.FILE:
-        return EvidenceItem(index, obs, "file", value.lower(), f"{obs.subtype or 'file'} {value}")
+    if kind in (ObservationKind.INFRASTRUCTURE, ObservationKind.FILE):
+        # The form the user's intelligence is kept in (knowledge/intel.py): refanged, without a
+        # trailing dot, addresses canonical, so that 45.77.1[.]1 meets 45.77.1.1.
+        signal = "infrastructure" if kind is ObservationKind.INFRASTRUCTURE else "file"
+        key = indicator_key(obs.subtype, value)
+        return EvidenceItem(index, obs, signal, key, f"{obs.subtype or signal} {value}")
     return EvidenceItem(index, obs, "timing", value, f"{kind.value} {value}")
 
 

@@ -25,6 +25,7 @@ __all__ = [
     "Indicator",
     "IndicatorSet",
     "guess_kind",
+    "indicator_key",
     "load_indicators",
     "normalise",
     "pattern_values",
@@ -173,6 +174,11 @@ def normalise(kind: str, raw: str) -> str | None:
             return None
         return digest
     return None
+
+
+def indicator_key(kind: str | None, raw: str) -> str:
+    """How an indicator is compared (a case's with the intelligence's): canonical when it can be."""
+    return (normalise(kind, raw) if kind else None) or raw.strip().lower()
 
 
 def guess_kind(raw: str) -> str | None:

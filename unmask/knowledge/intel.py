@@ -144,6 +144,7 @@ def _by_indicates(bundle: dict[str, Any], kb: KnowledgeBase) -> list[dict[str, A
 def _entry(
     data: Any, origin: str, kb: KnowledgeBase, actor: str | None, benign: BenignIndex | None
 ) -> IntelEntry:
+    from unmask.detect.indicators import indicator_key
     from unmask.extract.misp import case_from_misp, is_misp, misp_actor_names
     from unmask.extract.stix import case_from_stix, stix_actor_names
 
@@ -161,7 +162,7 @@ def _entry(
         signal = INDICATOR_SIGNALS.get(obs.kind)
         if signal is None:
             continue
-        value = obs.value.strip().lower()
+        value = indicator_key(obs.subtype, obs.value)  # as a case's indicators are compared
         if benign is not None and benign.lists_for(value):
             skipped += 1
             continue
