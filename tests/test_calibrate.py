@@ -38,3 +38,11 @@ def test_percent_never_rounds_to_certainty_or_to_nothing() -> None:
         "0.0%",
     ]
     assert (percent(0.996, 0), percent(0.004, 0), percent(0.42, 0)) == ("> 99%", "< 1%", "42%")
+
+
+def test_bands_beyond_the_icd_scale_do_not_contradict_the_number() -> None:
+    from unmask.attribute.calibrate import likelihood_band, likelihood_term
+
+    assert (likelihood_term(0.999), likelihood_band(0.999)) == ("almost certain", "above 99 %")
+    assert (likelihood_term(0.97), likelihood_band(0.97)) == ("almost certain", "95–99 %")
+    assert (likelihood_term(0.002), likelihood_band(0.002)) == ("almost no chance", "below 1 %")

@@ -77,6 +77,15 @@ def test_compare_search_conflicts(installed: None) -> None:
     assert {c["kind"] for c in conflicts} >= {"alias-collision", "merge-refused", "sponsor"}
     only = json.loads(runner.invoke(app, ["kb", "conflicts", "--name", "newscaster", "--json"]).stdout)
     assert only and all("Newscaster" in c["subject"] for c in only)
+    # Arguments that cannot mean anything are errors, not empty answers.
+    bogus = runner.invoke(app, ["kb", "conflicts", "--kind", "bogus"])
+    assert bogus.exit_code == 2 and "choose alias-collision" in bogus.stderr
+    same = runner.invoke(app, ["kb", "compare", "OilRig", "APT34"])
+    assert same.exit_code == 2 and "are one actor (OilRig, G0049)" in " ".join(same.stderr.split())
+    actor = json.loads(
+        runner.invoke(app, ["kb", "actor", "OilRig", "--without-campaign", "c0001", "--json"]).stdout
+    )
+    assert "C0001" not in actor["campaigns"]
 
 
 def test_markup_in_source_names_is_printed_literally(sources: tuple[Path, Path]) -> None:

@@ -91,7 +91,8 @@ class UnknownNameError(KnowledgeBaseError):
 
     def __init__(self, kind: str, name: str, suggestions: list[str], why: str | None = None) -> None:
         hint = f"; did you mean: {', '.join(suggestions)}?" if suggestions else ""
-        super().__init__(f"unknown {kind} {name!r}{': ' + why if why else ''}{hint}")
+        shown = name if len(name) <= 120 else f"{name[:100]}… ({len(name)} characters)"
+        super().__init__(f"unknown {kind} {shown!r}{': ' + why if why else ''}{hint}")
         self.kind = kind
         self.name = name
         self.suggestions = suggestions

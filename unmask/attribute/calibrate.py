@@ -44,7 +44,16 @@ def percent(probability: float, digits: int = 1) -> str:
 
 
 def likelihood_band(probability: float) -> str:
-    """The ICD 203 band of a probability, e.g. ``80–95 %``."""
+    """The ICD 203 band of a probability, e.g. ``80–95 %``.
+
+    ICD 203's scale stops at 1 % and 99 %; a probability beyond it keeps the end term
+    ("almost certain") with the band it is in, ``above 99 %`` (``below 1 %``), so that the words
+    never contradict the number next to them.
+    """
+    if probability > 0.99:
+        return "above 99 %"
+    if probability < 0.01:
+        return "below 1 %"
     return next(band for bound, _, band in ICD203_BANDS if probability < bound)
 
 

@@ -165,7 +165,7 @@ def _sponsor_hypotheses(analysis: Analysis, groups: list[Hypothesis]) -> list[Hy
     return result
 
 
-def _summary(groups: list[Hypothesis], sponsors: list[Hypothesis], compared: int) -> str:
+def _summary(groups: list[Hypothesis], sponsors: list[Hypothesis], compared: int, candidates: int) -> str:
     if not compared:
         # The probabilities are then the prior: naming the likeliest state would read as a lead.
         return (
@@ -181,6 +181,16 @@ def _summary(groups: list[Hypothesis], sponsors: list[Hypothesis], compared: int
             f"The evidence does not single out an actor: the most likely hypothesis, that {who} is "
             f"behind this activity, is only {band}, at {lead.confidence.value} confidence."
         )
+        others = [h.probability for h in groups if h.kind == "actor" and h is not lead]
+        rest = sum(others) + sum(h.probability for h in groups if h.kind == "other")
+        count = candidates - (lead.kind == "actor")
+        if count > 0 and rest > 0:
+            top = f", none above {percent(max(others), 0)}" if others else ""
+            text += f" The {'other ' if lead.kind == 'actor' else ''}{count} known actors share {percent(rest, 0)}{top}"
+            unknown = next((h for h in groups if h.kind == "unknown"), None)
+            if lead.kind == "actor" and unknown is not None:
+                text += f"; a group the knowledge base does not know, {percent(unknown.probability, 0)}"
+            text += "."
     else:
         text = f"We assess with {lead.confidence.value} confidence that it is {band} that {who} is behind this activity."
     state = sponsors[0] if sponsors else None
@@ -244,7 +254,7 @@ def attribute_case(
     columns.append(("unknown", None))
     warnings = caveats(analysis, flags, shown[:3])
     phases, split = _parts(analysis)
-    summary = _summary(groups, sponsors, len(analysis.scores.items))
+    summary = _summary(groups, sponsors, len(analysis.scores.items), len(ranking))
     if split:
         warnings.insert(0, split)
         summary += " " + split

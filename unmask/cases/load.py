@@ -168,8 +168,8 @@ def _observation(raw: Any, index: int, report: _Reporter, default_source: str) -
             raise report.error((*path, str(key)), f"unknown field {key!r}{hint}")
         named = [k for k in raw if k in SHORTHAND]
         if len(named) != 1:
-            what = "no" if not named else f"{len(named)} ({', '.join(named)})"
-            raise report.error(path, f"an observation names exactly one thing; this one has {what}")
+            what = "none (such as 'technique: T1190')" if not named else f"{len(named)} ({', '.join(named)})"
+            raise report.error(path, f"an observation names exactly one thing; this one names {what}")
         schema = _ITEM_SHORT
     errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(raw), key=lambda e: list(e.path))
     if errors:
@@ -178,6 +178,10 @@ def _observation(raw: Any, index: int, report: _Reporter, default_source: str) -
         raise report.error((*path, "confidence"), f"{_text(raw['confidence'])} is not a number from 0 to 1")
     if "kind" in raw:
         kind, subtype, value = ObservationKind(raw["kind"]), raw.get("subtype"), raw["value"]
+        allowed = sorted({sub for k, sub in SHORTHAND.values() if k is kind and sub})
+        if subtype is not None and subtype not in allowed:
+            known = f"one of {', '.join(allowed)}" if allowed else "none"
+            raise report.error((*path, "subtype"), f"{subtype!r} is not a subtype of {kind.value} ({known})")
     else:
         key = next(k for k in raw if k in SHORTHAND)
         (kind, subtype), value = SHORTHAND[key], raw[key]

@@ -10,7 +10,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from unmask.cli.common import JsonOption, console, emit_json, err_console, say_written, user_errors
 from unmask.cli.render import actor_view, compare_view, conflicts_view, search_view, summary_view
-from unmask.errors import UnmaskError
+from unmask.errors import ConfigError, UnmaskError
 from unmask.knowledge.install import install_kb
 from unmask.knowledge.store import KnowledgeBase, load_kb
 
@@ -239,6 +239,9 @@ def compare_command(
         console.print(compare_view(kb, result))
 
 
+CONFLICT_KINDS = ("merge-refused", "alias-collision", "sponsor", "duplicate-cluster", "missing-source")
+
+
 @kb_app.command("conflicts")
 @user_errors
 def conflicts_command(
@@ -255,6 +258,9 @@ def conflicts_command(
     """
     conflicts = load_kb().conflicts
     if kind:
+        kinds = sorted({c.kind for c in conflicts} | set(CONFLICT_KINDS))
+        if kind not in kinds:
+            raise ConfigError(f"--kind {kind!r}: choose {', '.join(kinds)}")
         conflicts = [c for c in conflicts if c.kind == kind]
     if name:
         needle = name.lower()

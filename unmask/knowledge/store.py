@@ -293,8 +293,8 @@ class KnowledgeBase:
 
     def campaign_id(self, name: str) -> str:
         """The id of a campaign given by id or name; :class:`UnknownNameError` with suggestions."""
-        if name in self.campaigns:
-            return name
+        if name in self.campaigns or name.upper() in self.campaigns:
+            return name if name in self.campaigns else name.upper()
         key = normalize_name(name)
         for campaign in self.campaigns.values():
             if key in {normalize_name(n) for n in (campaign.name, *campaign.aliases)}:
@@ -494,6 +494,12 @@ class KnowledgeBase:
         if len(names) < 2:
             raise KnowledgeBaseError("compare needs at least two actors")
         actors = [self.actor(n) for n in names]
+        for i, actor in enumerate(actors):
+            for j in range(i):
+                if actors[j].id == actor.id:
+                    raise KnowledgeBaseError(
+                        f"{names[j]!r} and {names[i]!r} are one actor ({actor.name}, {actor.id}); name different actors"
+                    )
         result: dict[str, Any] = {"actors": [{"id": a.id, "name": a.name} for a in actors]}
         for facet in ("techniques", "software"):
             sets = [set(getattr(a, facet)) for a in actors]
