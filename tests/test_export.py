@@ -140,7 +140,7 @@ def test_exports_share_what_the_engine_resolved(sources_kb: KnowledgeBase) -> No
             obs(S, "mimikatz.exe"), obs(S, "S0002"), obs(T, "T1086"), obs(T, "LSASS Memory"),
             obs(T, "t1003.001"), obs(ObservationKind.VICTIM, "albania", "country"),
             obs(N, "999.1.1.1", "ip"), obs(N, "evil[.]com", "domain"),
-            obs(N, "203.0.113.7", "ip", first_seen="2022-05-01"),
+            obs(N, "203.0.113.7", "ip", first_seen="2022-05-01"), obs(N, "AS13335", "asn"),
         ],
     )  # fmt: skip
     assessment = attribute_case(case, sources_kb)
@@ -153,7 +153,8 @@ def test_exports_share_what_the_engine_resolved(sources_kb: KnowledgeBase) -> No
     assert patterns == ["T1003.001", "T1059.001"]
     assert [loc["country"] for loc in by_type["location"]] == ["AL"]
     indicators = {str(i["name"]): i for i in by_type["indicator"]}
-    assert set(indicators) == {"domain evil.com", "ip 203.0.113.7"}
+    assert set(indicators) == {"domain evil.com", "ip 203.0.113.7", "asn 13335"}
+    assert indicators["asn 13335"]["pattern"] == "[autonomous-system:number = 13335]"
     assert str(indicators["ip 203.0.113.7"]["valid_from"]).startswith("2022-05-01T00:00:00")
 
     event = event_for_case(case, sources_kb, assessment)["Event"]

@@ -502,6 +502,11 @@ def test_shipped_warninglists_do_not_vouch_for_abused_services() -> None:
     ):
         assert index.lists_for(value) == [], value
     assert index.lists_for("8.8.8.8") and index.lists_for("10.1.2.3")
+    # A report's reference links are not infrastructure; a page on a big platform may well be.
+    assert index.lists_for("https://attack.mitre.org/techniques/T1059") == [
+        "unmask: reference sites cited in reports"
+    ]
+    assert index.lists_for("https://docs.google.com/document/d/x") == []
 
 
 def test_indicator_lists_with_a_bom_and_url_fragments(tmp_path: Path) -> None:

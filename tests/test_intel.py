@@ -238,3 +238,11 @@ def test_a_case_indicator_meets_the_intelligence_however_it_is_written(
         a = attribute_case(_case((ObservationKind.INFRASTRUCTURE, value, subtype)), result.kb)
         lead = next(h for h in a.groups if h.kind == "actor")
         assert lead.id == "G0003" and lead.evidence_for, value
+
+
+def test_the_same_file_is_added_once(kb: KnowledgeBase, tmp_path: Path) -> None:
+    event = _misp(tmp_path / "e.json", "Gamma", [("ip-dst", "198.51.100.7")])
+    first = add_intel([event])
+    again = add_intel([event])
+    assert first.added and not again.added and "already in the knowledge base for Gamma" in again.failed[0]
+    assert again.kb is not None and again.kb.summary()["counts"]["intel_indicators"] == 1

@@ -189,11 +189,13 @@ def test_bad_rules_are_reported_and_the_rest_load(tmp_path: Path) -> None:
             "    sel:\n        Image: x\n    condition: sel",
         ),
     )
+    write_rule(folder, "empty", "")
     rules = load_rules([folder])
     assert [r.title for r in rules.rules] == ["good"]
     assert rules.rules[0].techniques == ("T1059.001",) and rules.rules[0].software == ("S0002",)
     problems = {Path(p.path).name: p.message for p in rules.problems}
-    assert set(problems) == {"broken.yml", "nocond.yml", "lookbehind.yml", "bomb.yml"}
+    assert set(problems) == {"broken.yml", "nocond.yml", "lookbehind.yml", "bomb.yml", "empty.yml"}
+    assert "no Sigma rule in this file" in problems["empty.yml"]
     assert "aliases" in problems["bomb.yml"]
     assert "not supported" in problems["lookbehind.yml"]
     assert [r.title for r in rules.unrouted] == ["mac"]

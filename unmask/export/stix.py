@@ -38,7 +38,14 @@ _PATTERNS = {
     "sha256": lambda v: f"[file:hashes.'SHA-256' = '{v}']",
     "sha512": lambda v: f"[file:hashes.'SHA-512' = '{v}']",
     "certificate": lambda v: f"[x509-certificate:hashes.'{_DIGESTS.get(len(v), 'SHA-256')}' = '{v}']",
+    "asn": lambda v: f"[autonomous-system:number = {v}]",
 }
+
+
+def _asn(value: str) -> str | None:
+    """An AS number as STIX writes it (``AS13335`` -> ``13335``), or ``None``."""
+    digits = value.strip().upper().removeprefix("AS")
+    return digits if digits.isdigit() else None
 
 
 def _marking(tlp: Tlp) -> stix2.MarkingDefinition:
@@ -108,7 +115,7 @@ def bundle_for_case(case: Case, kb: KnowledgeBase, assessment: Assessment | None
             objects.append(vulnerability)
             relate(campaign, "targets", vulnerability)
         elif obs.kind in (ObservationKind.INFRASTRUCTURE, ObservationKind.FILE) and obs.subtype in _PATTERNS:
-            value = normalise(obs.subtype, obs.value)
+            value = _asn(obs.value) if obs.subtype == "asn" else normalise(obs.subtype, obs.value)
             if value is None:
                 continue
             indicator = stix2.Indicator(

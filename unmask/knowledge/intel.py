@@ -279,9 +279,17 @@ def add_intel(
     kb = load_kb(kb_file)
     added: list[IntelEntry] = []
     failed: list[str] = []
+    held = {(e["sha256"], e["actor"]) for e in kb.document.get("intel", [])}
     for path in paths:
         try:
-            added += read_intel(path, kb, actor, benign)
+            for entry in read_intel(path, kb, actor, benign):
+                if (entry.sha256, entry.actor) in held:  # the same file for the same actor: once
+                    failed.append(
+                        f"{path}: already in the knowledge base for {entry.actor_name} ({entry.sha256[:12]})"
+                    )
+                    continue
+                held.add((entry.sha256, entry.actor))
+                added.append(entry)
         except UnmaskError as exc:
             failed.append(str(exc) if exc.location else f"{path}: {exc}")
     if added:
@@ -306,6 +314,9 @@ def remove_intel(prefix: str, kb_file: Path | None = None) -> list[dict[str, Any
     gone = [e for e in entries if e["sha256"].startswith(prefix.lower())]
     if not gone:
         raise UnmaskError(f"no intelligence entry's SHA-256 starts with {prefix!r}; see kb intel --list")
+    if len({e["sha256"] for e in gone}) > 1:
+        listed = ", ".join(sorted({e["sha256"][:16] for e in gone}))
+        raise UnmaskError(f"{prefix!r} starts the SHA-256 of several files ({listed}); give more of it")
     kept = [e for e in entries if e not in gone]
     save_kb_document({**kb.document, "intel": kept}, kb.path or kb_file)
     for entry in gone:

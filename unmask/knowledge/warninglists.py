@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-__all__ = ["ABUSED", "MAX_LIST_ENTRIES", "RENTABLE", "BenignIndex", "benign_index"]
+__all__ = ["ABUSED", "MAX_LIST_ENTRIES", "REFERENCES", "RENTABLE", "BenignIndex", "benign_index"]
 
 # Popularity rankings of a million sites are left out: a rank is no proof of innocence (attackers
 # host on popular platforms), and they would cost seconds and a hundred MB per run.  Address
@@ -101,6 +101,11 @@ class BenignIndex:
     def lists_for(self, value: str) -> list[str]:
         """The names of the lists that call ``value`` benign (empty when none does)."""
         text = value.strip().lower().rstrip(".")
+        if "://" in text:
+            # A URL is vouched for only when it is a reference (attack.mitre.org/techniques/...):
+            # a page on a big platform's host (docs.google.com/...) is often the intruder's.
+            host = text.split("://", 1)[1].split("/", 1)[0].split("@")[-1].split(":")[0]
+            return [name for name in self.lists_for(host) if name == REFERENCES[0]]
         names = list(self.exact.get(text, ()))
         try:
             address = ipaddress.ip_address(text)
@@ -117,6 +122,16 @@ class BenignIndex:
         return list(dict.fromkeys(names))
 
 
+# The knowledge bases reports cite (https://attack.mitre.org/techniques/T1059): references, not
+# an intruder's infrastructure.
+REFERENCES = (
+    "unmask: reference sites cited in reports",
+    "hostname",
+    ["attack.mitre.org", "cve.mitre.org", "cwe.mitre.org", "capec.mitre.org", "d3fend.mitre.org",
+     "car.mitre.org", "nvd.nist.gov", "www.cve.org", "cve.org", "www.first.org", "malpedia.caad.fkie.fraunhofer.de"],
+)  # fmt: skip
+
+
 @lru_cache(maxsize=1)
 def benign_index() -> BenignIndex:
     """The index of every warninglist pymispwarninglists ships (loaded once per process)."""
@@ -131,4 +146,5 @@ def benign_index() -> BenignIndex:
             and not RENTABLE.search(w.name)
             and not ABUSED.search(w.name)
         ]
+        + [REFERENCES]
     )

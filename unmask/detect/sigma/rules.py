@@ -34,7 +34,7 @@ from unmask.safe_yaml import first_alias
 __all__ = ["COMPILER_VERSION", "CompiledRoute", "CompiledRule", "RuleProblem", "RuleSet", "load_rules"]
 
 # Bump whenever the SQL a rule compiles to changes: it invalidates the cache.
-COMPILER_VERSION = "4"  # 4: correlation references resolved across files
+COMPILER_VERSION = "5"  # 4: correlation references across files; 5: empty files reported
 
 _TECHNIQUE = re.compile(r"^attack\.(t\d{4}(?:\.\d{3})?)$", re.IGNORECASE)
 _SOFTWARE = re.compile(r"^attack\.(s\d{4})$", re.IGNORECASE)
@@ -409,6 +409,8 @@ def _compile_file(
             "problems": [{"rule": None, "message": f"not a Sigma rule file ({type(exc).__name__}: {exc})"}],
         }
     has_correlation = False
+    if not collection.rules and not collection.errors:
+        problems.append({"rule": None, "message": "no Sigma rule in this file (empty?)"})
     for item in collection.rules:
         ident = str(getattr(item, "id", None) or getattr(item, "title", "") or "") or None
         if item.errors:
