@@ -347,3 +347,32 @@ def test_phase_labels_are_compared_without_case_or_spacing(kb: KnowledgeBase) ->
     items += [("T1301", "Destruction"), ("T1302", "destruction"), ("S0301", " DESTRUCTION")]
     a = attribute_case(_case(*items), kb)
     assert sorted(a.phases) == ["phase:Destruction", "phase:access"]
+
+
+def test_no_actor_is_likelier_than_one_of_its_items_being_genuine(kb: KnowledgeBase) -> None:
+    # One malware family (reliability 0.85) can be planted, shared or leaked: the actor it favours
+    # gets at most 85 %, whatever the rest of the model says; the excess goes to the others in
+    # proportion; an actor no item favours is not bounded; more items lift the bound.
+    import numpy as np
+
+    from unmask.attribute.combine import cap_by_reliability
+    from unmask.attribute.engine import analyse
+    from unmask.attribute.index import ScoringIndex
+    from unmask.attribute.params import DEFAULT_PARAMS
+
+    index = ScoringIndex.build(kb, DEFAULT_PARAMS)
+    scores = analyse(_case("S0301"), index).scores
+    favoured = scores.contributions[0] > 0
+    lead = int(np.flatnonzero(favoured & (np.array([a.id for a in index.actors]) == "G0003"))[0])
+    actors = np.full(len(index.actors), 0.0)
+    actors[lead], actors[~favoured] = 0.97, 0.02 / max(1, int((~favoured).sum()))
+    capped = cap_by_reliability(scores, actors, 0.01)
+    assert capped is not None
+    result, unknown = capped
+    assert abs(result[lead] - 0.85) < 1e-9 and abs(result.sum() + unknown - 1) < 1e-9
+    assert unknown > 0.01 and np.all(result[~favoured] >= actors[~favoured])
+    doubtful = Case("c", "c", observations=[Observation(ObservationKind.SOFTWARE, "S0301", confidence=0.5)])
+    result, _ = cap_by_reliability(analyse(doubtful, index).scores, actors, 0.01) or (actors, 0.0)
+    assert abs(result[lead] - 0.425) < 1e-9
+    more = analyse(_case("S0301", "S0302", "T1301", "T1302"), index).scores
+    assert cap_by_reliability(more, actors, 0.01) is None  # 1 - 0.15 * 0.15 * 0.05 * 0.05 > 0.97

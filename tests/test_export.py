@@ -181,3 +181,27 @@ def test_a_weak_lead_is_not_shared_as_the_attribution(kb: KnowledgeBase) -> None
     event = event_for_case(case, kb, assessment)["Event"]
     assert not [t for t in event["Tag"] if "threat-actor" in t["name"]]
     assert any("no actor named" in a["value"] for a in event["Attribute"] if a["type"] == "comment")
+
+
+def test_values_seen_in_flagged_events_are_context_not_indicators(kb: KnowledgeBase) -> None:
+    # A rule flagged an event; the hash of the program it ran (powershell.exe) is context.
+    flagged = Provenance(
+        source="sysmon.evtx", record="7", text="in 1 flagged event(s) of: x", method="flagged-event"
+    )
+    case = Case(
+        id="ctx",
+        title="ctx",
+        observations=[
+            Observation(ObservationKind.TECHNIQUE, "T1301"),
+            Observation(ObservationKind.FILE, "ab" * 32, "sha256", provenance=flagged),
+            Observation(ObservationKind.FILE, "cd" * 32, "sha256"),
+        ],
+    )
+    event = event_for_case(case, kb)["Event"]
+    ids = {a["value"]: a["to_ids"] for a in event["Attribute"] if a["type"] == "sha256"}
+    assert ids == {"ab" * 32: False, "cd" * 32: True}
+    bundle = bundle_for_case(case, kb)
+    patterns = [o["pattern"] for o in bundle["objects"] if o["type"] == "indicator"]
+    assert len(patterns) == 1 and "cd" * 32 in patterns[0]
+    report = next(o for o in bundle["objects"] if o["type"] == "report")
+    assert "1 value(s) seen in events that rules flagged" in report["description"]

@@ -521,3 +521,12 @@ def test_indicator_lists_with_a_bom_and_url_fragments(tmp_path: Path) -> None:
     listed.write_text("# partner list\nhttps://evil.example/a#frag  # seen 2024-03-01\n")
     found = load_indicators(listed, None)
     assert [i.value for i in found.indicators] == ["https://evil.example/a#frag"] and not found.problems
+
+
+def test_a_rule_tagged_with_several_sub_techniques_of_one_parent_says_the_parent() -> None:
+    from unmask.detect.findings import rule_techniques
+
+    mimikatz = ["T1003.001", "T1003.002", "T1003.004", "T1003.005", "T1003.006", "T1059.001"]
+    assert rule_techniques(mimikatz) == ["T1003", "T1059.001"]
+    assert rule_techniques(["T1003", "T1003.001"]) == ["T1003", "T1003.001"]
+    assert rule_techniques(["T1003.001", "T1003", "T1003.002"]) == ["T1003"]

@@ -88,6 +88,10 @@ class Provenance:
     record: str | None = None
     offset: int | None = None
     text: str | None = None
+    # How the observation was derived when it is not what the source says outright:
+    # "rule-tag" (a detection rule's ATT&CK tag), "flagged-event" (a value found in an event a rule
+    # flagged: context, not a vetted indicator).
+    method: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v is not None}
@@ -100,6 +104,7 @@ class Provenance:
             record=None if data.get("record") is None else str(data["record"]),
             offset=data.get("offset"),
             text=data.get("text"),
+            method=data.get("method"),
         )
 
 

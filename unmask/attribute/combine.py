@@ -341,4 +341,40 @@ def posterior(scores: Scores, params: Params) -> Posterior:
     exp_actors = np.exp(logits - top)
     exp_unknown = float(np.exp(unknown_logit - top))
     norm = float(exp_actors.sum()) + exp_unknown
-    return Posterior(exp_actors / norm, exp_unknown / norm, totals, logits, unknown_logit)
+    actors, unknown = exp_actors / norm, exp_unknown / norm
+    capped = cap_by_reliability(scores, actors, unknown)
+    if capped is None:
+        return Posterior(actors, unknown, totals, logits, unknown_logit)
+    actors, unknown = capped
+    with np.errstate(divide="ignore"):
+        return Posterior(actors, unknown, totals, np.log(actors), math.log(unknown))
+
+
+def cap_by_reliability(
+    scores: Scores, actors: NDArray[np.float64], unknown: float
+) -> tuple[NDArray[np.float64], float] | None:
+    """No actor more likely than the chance that one of the items for it is really its own.
+
+    An item reflects its actor with probability r (its reliability: a planted, shared, sold or
+    leaked artifact does not); the actor is behind the case only if at least one of the items
+    that favour it does, so P(actor) <= 1 - prod(1 - r).  A lone malware family (r = 0.85)
+    leaves at least 15 % to the others; a handful of items makes the bound 1 in effect.  The
+    excess goes to the other hypotheses, unknown included, in proportion.  ``None`` when no
+    bound binds.
+    """
+    if not len(scores.items):
+        return None
+    unreliable = np.array([1.0 - reliability(item) for item in scores.items])
+    favour = scores.contributions > 0
+    bound = 1.0 - np.prod(np.where(favour, unreliable[:, None], 1.0), axis=0)
+    # Only what the items favour is bounded by them (an actor no item favours is not ruled out).
+    over = favour.any(axis=0) & (actors > bound + 1e-12)
+    if not over.any():
+        return None
+    excess = float((actors[over] - bound[over]).sum())
+    result = np.where(over, bound, actors)
+    rest = float(result[~over].sum()) + unknown
+    if rest <= 0:
+        return None
+    result[~over] *= 1.0 + excess / rest
+    return np.asarray(result, dtype=np.float64), unknown * (1.0 + excess / rest)

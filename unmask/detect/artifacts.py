@@ -17,7 +17,14 @@ from dataclasses import dataclass, field
 
 from unmask.model import Observation, ObservationKind, Provenance
 
-__all__ = ["ARTIFACT_FIELDS", "MAX_ARTIFACTS", "Artifact", "artifact_observations", "artifacts_of"]
+__all__ = [
+    "ARTIFACT_FIELDS",
+    "FLAGGED_EVENT",
+    "MAX_ARTIFACTS",
+    "Artifact",
+    "artifact_observations",
+    "artifacts_of",
+]
 
 MAX_ARTIFACTS = 500
 
@@ -128,6 +135,11 @@ class _Seen:
     rules: set[str] = field(default_factory=set)
 
 
+# The provenance method of a value found in an event a rule flagged: the hash of powershell.exe
+# that a suspicious command ran in is context for the analyst, not an indicator to share.
+FLAGGED_EVENT = "flagged-event"
+
+
 def artifact_observations(
     items: Iterable[tuple[Artifact, str | None, str | None, float, Provenance, str]],
 ) -> list[Observation]:
@@ -174,6 +186,7 @@ def artifact_observations(
                     sha256=entry.provenance.sha256,
                     record=entry.provenance.record,
                     text=text,
+                    method=FLAGGED_EVENT,
                 ),
             )
         )

@@ -23,6 +23,7 @@ __all__ = [
     "FindingsWriter",
     "observations_from_findings",
     "read_findings",
+    "rule_techniques",
 ]
 
 LEVEL_CONFIDENCE = {"critical": 0.9, "high": 0.8, "medium": 0.6, "low": 0.4, "informational": 0.2}
@@ -145,6 +146,27 @@ class _Summary:
     rules: set[str] = field(default_factory=set)
 
 
+def rule_techniques(techniques: Iterable[str]) -> list[str]:
+    """The techniques a rule's tags say were seen: several sub-techniques of one parent are the parent.
+
+    A rule tagged T1003.001, .002, .004, .005 and .006 ("Mimikatz ran") does not say which way
+    credentials were dumped; counting five observed techniques would invent four of them.
+    """
+    listed = list(dict.fromkeys(techniques))
+    subs: dict[str, list[str]] = {}
+    for technique in listed:
+        if "." in technique:
+            subs.setdefault(technique.split(".")[0], []).append(technique)
+    merged = {parent for parent, children in subs.items() if len(children) > 1}
+    result: list[str] = []
+    for technique in listed:
+        parent = technique.split(".")[0]
+        keep = parent if parent in merged else technique
+        if keep not in result:
+            result.append(keep)
+    return result
+
+
 def observations_from_findings(rows: Iterable[FindingRow], min_level: str = "low") -> list[Observation]:
     """One observation per (technique or software, host) from findings at ``min_level`` or above."""
     allowed = set(LEVEL_ORDER[: LEVEL_ORDER.index(min_level) + 1])
@@ -152,7 +174,7 @@ def observations_from_findings(rows: Iterable[FindingRow], min_level: str = "low
     for row in rows:
         if row.level not in allowed:
             continue
-        items = [(ObservationKind.TECHNIQUE, t) for t in row.techniques] + [
+        items = [(ObservationKind.TECHNIQUE, t) for t in rule_techniques(row.techniques)] + [
             (ObservationKind.SOFTWARE, s) for s in row.software
         ]
         for kind, value in items:
@@ -184,7 +206,9 @@ def observations_from_findings(rows: Iterable[FindingRow], min_level: str = "low
                 last_seen=summary.last,
                 host=host,
                 confidence=LEVEL_CONFIDENCE.get(summary.level, 0.5),
-                provenance=Provenance(source=first.file, sha256=first.sha256, record=first.record, text=text),
+                provenance=Provenance(
+                    source=first.file, sha256=first.sha256, record=first.record, text=text, method="rule-tag"
+                ),
             )
         )
     return observations

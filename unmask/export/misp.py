@@ -14,7 +14,7 @@ from pymisp import MISPEvent
 
 from unmask.attribute.calibrate import percent
 from unmask.detect.indicators import normalise
-from unmask.export.resolved import named_lead, resolved
+from unmask.export.resolved import is_context, named_lead, resolved
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Assessment, Case, ObservationKind
 
@@ -68,7 +68,10 @@ def event_for_case(case: Case, kb: KnowledgeBase, assessment: Assessment | None 
             )
             if (kind, value) not in added:
                 added.add((kind, value))
-                event.add_attribute(kind, value, comment=comment, to_ids=obs.subtype != "asn")
+                context = is_context(obs)  # seen in a flagged event: not for detection (to_ids)
+                if context:
+                    comment = f"context, not vetted as an indicator: {comment}"[:200]
+                event.add_attribute(kind, value, comment=comment, to_ids=obs.subtype != "asn" and not context)
         elif obs.kind is ObservationKind.VULNERABILITY and item is not None:
             if ("vulnerability", item.key) not in added:
                 added.add(("vulnerability", item.key))

@@ -13,11 +13,18 @@ from datetime import UTC, datetime
 
 from unmask.attribute.engine import WEAK_LEAD
 from unmask.attribute.evidence import EvidenceItem, resolve_observation
+from unmask.detect.artifacts import FLAGGED_EVENT
 from unmask.ingest.fields import iso_utc
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Assessment, Case, Hypothesis, Observation
 
-__all__ = ["named_lead", "resolved", "timestamp"]
+__all__ = ["is_context", "named_lead", "resolved", "timestamp"]
+
+
+def is_context(obs: Observation) -> bool:
+    """A value found in an event a rule flagged (a program's hash, an address in a log line):
+    shared as context, never as an indicator to detect or block on."""
+    return obs.provenance is not None and obs.provenance.method == FLAGGED_EVENT
 
 
 def resolved(case: Case, kb: KnowledgeBase) -> Iterator[tuple[Observation, EvidenceItem | None]]:

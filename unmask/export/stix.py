@@ -16,7 +16,7 @@ from typing import Any
 import stix2
 
 from unmask.detect.indicators import normalise
-from unmask.export.resolved import resolved, timestamp
+from unmask.export.resolved import is_context, resolved, timestamp
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import TLP_MARKINGS, Assessment, Case, ObservationKind, Tlp
 
@@ -70,6 +70,7 @@ def bundle_for_case(case: Case, kb: KnowledgeBase, assessment: Assessment | None
     campaign = stix2.Campaign(name=f"Activity of case {case.id}", description=case.title, **common)
     objects.append(campaign)
     seen: set[tuple[str, str]] = set()
+    context = 0
 
     def relate(source: Any, kind: str, target: Any, **extra: Any) -> None:
         objects.append(
@@ -114,6 +115,8 @@ def bundle_for_case(case: Case, kb: KnowledgeBase, assessment: Assessment | None
             )
             objects.append(vulnerability)
             relate(campaign, "targets", vulnerability)
+        elif obs.kind in (ObservationKind.INFRASTRUCTURE, ObservationKind.FILE) and is_context(obs):
+            context += 1  # a value seen in a flagged event is not an indicator to share
         elif obs.kind in (ObservationKind.INFRASTRUCTURE, ObservationKind.FILE) and obs.subtype in _PATTERNS:
             value = _asn(obs.value) if obs.subtype == "asn" else normalise(obs.subtype, obs.value)
             if value is None:
@@ -155,6 +158,11 @@ def bundle_for_case(case: Case, kb: KnowledgeBase, assessment: Assessment | None
                 confidence=max(0, min(100, round(100 * hypothesis.probability))),
                 description=f"{hypothesis.likelihood}, {hypothesis.confidence.value} confidence (unmask assessment)",
             )
+    if context:
+        description += (
+            f" {context} value(s) seen in events that rules flagged (program hashes, addresses) are"
+            " context for the analyst and not shared as indicators."
+        )
     report = stix2.Report(
         name=f"unmask case {case.id}",
         description=description,
