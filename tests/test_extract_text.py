@@ -312,3 +312,30 @@ def test_the_most_restrictive_tlp_wins_and_broken_misp_lists_are_skipped() -> No
         "2 identity sector that is not text" in case.notes[-1]
         and "1 location whose country" in case.notes[-1]
     )
+
+
+@pytest.mark.parametrize(
+    ("sentence", "mention", "denied"),
+    [
+        ("We found no evidence of Emotet, TrickBot or Qakbot in this intrusion.", "Qakbot", True),
+        ("Data destruction (T1485) was not observed.", "T1485", True),
+        ("The attackers did not use PowerShell.", "PowerShell", True),
+        ("There was no lateral movement, but the actor used Mimikatz.", "Mimikatz", False),
+        ("The group, which has no known ties to Iran, used Mimikatz.", "Mimikatz", False),
+        ("Cobalt Strike was not used; instead they deployed Sliver.", "Sliver", False),
+        ("Cobalt Strike was not used; instead they deployed Sliver.", "Cobalt Strike", True),
+        ("The actor used Mimikatz and PsExec.", "PsExec", False),
+    ],
+)
+def test_mentions_a_sentence_denies_are_not_evidence(sentence: str, mention: str, denied: bool) -> None:
+    from unmask.extract.text import negated
+
+    start = sentence.index(mention)
+    assert negated(sentence, start, start + len(mention)) is denied
+
+
+def test_a_denied_technique_is_noted_not_extracted(kb: KnowledgeBase) -> None:
+    text = "Data destruction (T1302) was not observed. The intruders ran T1301."
+    result = TextExtractor(kb, BENIGN).extract_text(text, "r.txt", "abc")
+    assert {o.value for o in result.observations if o.kind is ObservationKind.TECHNIQUE} == {"T1301"}
+    assert any("'T1302' is denied in its sentence" in p for p in result.problems)

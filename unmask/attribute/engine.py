@@ -185,8 +185,16 @@ def _summary(groups: list[Hypothesis], sponsors: list[Hypothesis], compared: int
         rest = sum(others) + sum(h.probability for h in groups if h.kind == "other")
         count = candidates - (lead.kind == "actor")
         if count > 0 and rest > 0:
-            top = f", none above {percent(max(others), 0)}" if others else ""
-            text += f" The {'other ' if lead.kind == 'actor' else ''}{count} known actors share {percent(rest, 0)}{top}"
+            largest = max(others, default=0.0)
+            top = (
+                ""
+                if not others
+                else (f", none above {percent(largest, 0)}" if largest >= 0.01 else ", each below 1%")
+            )
+            text += (
+                f" The {'other ' if lead.kind == 'actor' else ''}{count} known actors the evidence "
+                f"can be compared with share {percent(rest, 0)}{top}"
+            )
             unknown = next((h for h in groups if h.kind == "unknown"), None)
             if lead.kind == "actor" and unknown is not None:
                 text += f"; a group the knowledge base does not know, {percent(unknown.probability, 0)}"
@@ -195,10 +203,18 @@ def _summary(groups: list[Hypothesis], sponsors: list[Hypothesis], compared: int
         text = f"We assess with {lead.confidence.value} confidence that it is {band} that {who} is behind this activity."
     state = sponsors[0] if sponsors else None
     if state is not None:
-        text += (
-            f" At the state level, it is {state.likelihood} ({likelihood_band(state.probability)}) "
-            f"that the sponsor is {state.label}."
-        )
+        words = f"{state.likelihood} ({likelihood_band(state.probability)})"
+        if state.probability < WEAK_LEAD:
+            # A weak state lead mostly reflects how many groups each state has: say so.
+            text += (
+                f" No state stands out either: the likeliest, {state.label}, is only {words}, "
+                f"at {state.confidence.value} confidence."
+            )
+        else:
+            text += (
+                f" At the state level, it is {words} that the sponsor is {state.label}, "
+                f"at {state.confidence.value} confidence."
+            )
     return text
 
 
@@ -217,7 +233,8 @@ def _parts(analysis: Analysis) -> tuple[dict[str, list[Hypothesis]], str | None]
     if len({h.id for h in leads.values()}) < 2:
         return phases, None
     split = "; ".join(
-        f"{label.split(':', 1)[1]} points to {h.label} ({h.likelihood}, {percent(h.probability, 0)})"
+        f"{label.split(':', 1)[1]} points to {h.label} ({h.likelihood}, {percent(h.probability, 0)}, "
+        f"{h.confidence.value} confidence)"
         for label, h in leads.items()
     )
     return phases, f"The evidence splits into parts that point to different actors: {split}."

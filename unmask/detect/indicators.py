@@ -160,7 +160,10 @@ def normalise(kind: str, raw: str) -> str | None:
     if kind == "email":
         return lowered if _EMAIL.match(lowered) else None
     if kind == "url":
-        # Scheme and host are case-blind; the path and query are not (/Payload.EXE?id=AbC).
+        # Scheme and host are case-blind; the path and query are not (/Payload.EXE?id=AbC). The
+        # full stop or comma of the sentence a URL ends is not part of it.
+        text = text.rstrip(".,;:!?")
+        lowered = text.lower()
         if not _URL.match(lowered):
             return None
         scheme, _, rest = text.partition("://")

@@ -147,6 +147,35 @@ def sentences(text: str) -> Iterator[tuple[int, str]]:
         yield start + lead, " ".join(chunk.split())
 
 
+# A mention the sentence denies: "no evidence of Emotet", "T1485 was not observed", "not
+# TrickBot", "ruled out". A negation cue in the few words before the mention (with no "but",
+# "however" or a verb of use such as "deployed" between) or a denial right after it.
+_NEGATION_BEFORE = re.compile(
+    r"\b(?:no|not|never|without|nor|neither|none of|absence of|lack of|ruled out|rather than|instead of)\b"
+    r"(?:(?!\b(?:but|however|although|while|whereas|used|uses|deployed|ran|executed|leveraged|dropped"
+    r"|installed|employed|exploited)\b)[^.;:])*$",
+    re.IGNORECASE,
+)
+_NEGATION_AFTER = re.compile(
+    r"^\W*(?:\w+\W+){0,3}?(?:was|were|is|are|has been|have been|could be)\s+(?:not|never)\b"
+    r"|^\W*(?:\w+\W+){0,2}?(?:was|were)\s+(?:absent|ruled out)\b",
+    re.IGNORECASE,
+)
+_NEGATION_WINDOW = 60  # characters before a mention where a cue still applies to it
+
+
+def negated(sentence: str, start: int, end: int) -> bool:
+    """Whether the sentence denies the mention at ``start:end`` rather than reporting it."""
+    before = sentence[max(0, start - _NEGATION_WINDOW) : start]
+    return bool(_NEGATION_BEFORE.search(before) or _NEGATION_AFTER.search(sentence[end : end + 40]))
+
+
+def _negated_note(source: str, offset: int, mention: str) -> str:
+    return (
+        f'{source}: offset {offset}: {mention!r} is denied in its sentence ("not ..."); not taken as evidence'
+    )
+
+
 @dataclass
 class Extraction:
     """What one or more reports yielded."""
@@ -213,8 +242,14 @@ class TextExtractor:
                 # An older report's retired id (T1086) stands for the technique that replaced it.
                 technique_id = self.kb.successors.get(match.group(0), match.group(0))
                 if technique_id in self.kb.techniques:
+                    if negated(sentence, match.start(), match.end()):
+                        result.problems.append(_negated_note(source, offset, match.group(0)))
+                        continue
                     add(ObservationKind.TECHNIQUE, technique_id, None, offset, sentence, 0.9)
-            for category, ident, _, matched in self.lexicon.find(sentence):
+            for category, ident, at, matched in self.lexicon.find(sentence):
+                if category != "actor" and negated(sentence, at, at + len(matched)):
+                    result.problems.append(_negated_note(source, offset, matched))
+                    continue
                 if category == "technique":
                     add(ObservationKind.TECHNIQUE, ident, None, offset, sentence, 0.7)
                 elif category == "phrase":
@@ -227,6 +262,9 @@ class TextExtractor:
                         {"id": ident, "name": matched, "offset": offset, "sentence": sentence[:400]}
                     )
             for match in _CVE.finditer(sentence):
+                if negated(sentence, match.start(), match.end()):
+                    result.problems.append(_negated_note(source, offset, match.group(0)))
+                    continue
                 add(ObservationKind.VULNERABILITY, match.group(0).upper(), None, offset, sentence, 0.9)
             self._iocs(find_iocs(sentence), add, offset, sentence, result)
             if _VICTIM_CUES.search(sentence) and not _ATTRIBUTION_CUES.search(sentence):
