@@ -162,3 +162,40 @@ def test_the_terminal_never_receives_control_sequences_from_a_case(installed: No
     )
     result = runner.invoke(app, ["attribute", str(case)], terminal_width=200)
     assert result.exit_code == 0 and "\x1b" not in result.stdout and "\\x1b" in result.stdout
+
+
+def test_outputs_never_replace_devices_fifos_or_the_kb(installed: None, tmp_path: Path) -> None:
+    import os
+
+    from unmask.knowledge.home import kb_path
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    result = runner.invoke(app, ["kb", "layer", "OilRig", "-o", str(fifo)])
+    assert result.exit_code == 2 and "not a regular file" in result.stderr and fifo.is_fifo()
+    before = kb_path().read_bytes()
+    result = runner.invoke(app, ["kb", "layer", "OilRig", "-o", str(kb_path())])
+    assert result.exit_code == 2 and "inside unmask's own folder" in " ".join(result.stderr.split())
+    assert kb_path().read_bytes() == before
+    target = tmp_path / "real.json"
+    (tmp_path / "link.json").symlink_to(target)
+    assert runner.invoke(app, ["kb", "layer", "OilRig", "-o", str(tmp_path / "link.json")]).exit_code == 0
+    assert (tmp_path / "link.json").is_symlink() and json.loads(target.read_text())[
+        "domain"
+    ] == "enterprise-attack"
+    assert runner.invoke(app, ["kb", "search", "oil", "--limit", "-1"]).exit_code == 2
+
+
+def test_a_galaxies_folder_that_is_wrong_is_an_error_not_a_smaller_kb(
+    sources: tuple[Path, Path], tmp_path: Path
+) -> None:
+    bundle, _ = sources
+    for folder in (tmp_path / "typo", tmp_path):
+        result = runner.invoke(app, ["kb", "install", "--from", str(bundle), "--galaxies", str(folder)])
+        assert result.exit_code == 2, result.output
+    assert (
+        "galaxies folder not found"
+        in runner.invoke(
+            app, ["kb", "install", "--from", str(bundle), "--galaxies", str(tmp_path / "typo")]
+        ).stderr
+    )

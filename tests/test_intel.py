@@ -246,3 +246,35 @@ def test_the_same_file_is_added_once(kb: KnowledgeBase, tmp_path: Path) -> None:
     again = add_intel([event])
     assert first.added and not again.added and "already in the knowledge base for Gamma" in again.failed[0]
     assert again.kb is not None and again.kb.summary()["counts"]["intel_indicators"] == 1
+
+
+def test_one_unusable_event_or_unknown_actor_costs_only_its_own_indicators(
+    kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    events = [
+        {"Event": {"info": "e1", "uuid": "e1", "Tag": [{"name": 'misp-galaxy:threat-actor="Gamma"'}],
+                   "Attribute": [{"type": "ip-dst", "value": "198.51.100.7", "uuid": "a1"}]}},
+        {"Event": {"info": "e2", "uuid": "e2", "Attribute": [{"type": "ip-dst", "value": "198.51.100.9"}]}},
+    ]  # fmt: skip
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps({"response": events}))
+    result = add_intel([export])
+    assert [e.actor for e in result.added] == ["G0003"] and "event 2" in result.failed[0]
+    # A bundle whose second indicator indicates an actor the KB does not know: that one goes to nobody.
+    common = {"spec_version": "2.1", "created": "2024-01-01T00:00:00Z", "modified": "2024-01-01T00:00:00Z"}
+    objects: list[dict[str, Any]] = [
+        {"type": "intrusion-set", "id": "intrusion-set--1", "name": "Alpha", **common},
+        {"type": "intrusion-set", "id": "intrusion-set--2", "name": "Zorblax Kitten", **common},
+    ]
+    for n, domain in ((1, "alpha-c2.net"), (2, "zorblax.net")):
+        objects.append({"type": "indicator", "id": f"indicator--{n}", "pattern": f"[domain-name:value = '{domain}']",
+                        "pattern_type": "stix", "valid_from": "2024-01-01T00:00:00Z", **common})  # fmt: skip
+        objects.append({"type": "relationship", "id": f"relationship--{n}", "relationship_type": "indicates",
+                        "source_ref": f"indicator--{n}", "target_ref": f"intrusion-set--{n}", **common})  # fmt: skip
+    bundle = tmp_path / "mixed.json"
+    bundle.write_text(json.dumps({"type": "bundle", "id": "bundle--7", "objects": objects}))
+    result = add_intel([bundle])
+    assert [(e.actor, e.indicators) for e in result.added] == [
+        ("G0001", (("infrastructure", "alpha-c2.net"),))
+    ]
+    assert "1 indicator(s) indicate actors the KB does not know" in result.failed[0]

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.text import Text
 
 from unmask.errors import ConfigError, UnmaskError
+from unmask.knowledge.home import unmask_home
 from unmask.printable import printable
 
 __all__ = [
@@ -55,6 +56,9 @@ def check_output(output: Path | None, *inputs: Path) -> None:
     if output is None:
         return
     target = output.resolve()
+    home = unmask_home().resolve()
+    if target == home or target.is_relative_to(home):
+        raise ConfigError(f"-o {output} is inside unmask's own folder ({home}); choose another place")
     for given in inputs:
         source = given.resolve()
         if target == source or (

@@ -24,7 +24,7 @@ from rich.progress import (
 from rich.table import Table
 
 from unmask.cases.directory import FINDINGS_FILE, load_case_dir
-from unmask.cli.common import console, emit_json, err_console, plain, user_errors
+from unmask.cli.common import check_output, console, emit_json, err_console, plain, user_errors
 from unmask.detect.findings import LEVEL_ORDER, FindingRow, read_findings
 from unmask.detect.hunt import HuntResult, hunt
 from unmask.errors import CaseError, ConfigError, Location
@@ -298,6 +298,7 @@ def findings_command(
         raise ConfigError(f"--format {fmt!r}: choose csv, jsonl or parquet")
     fmt = "jsonl" if as_json else fmt
     _check_level(min_level)
+    check_output(output, case)
     count = _write(_rows(case, min_level), fmt, output)
     if output is not None:
         err_console.print(f"wrote {count} findings to {output}", markup=False, highlight=False)

@@ -8,7 +8,15 @@ from typing import Annotated
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from unmask.cli.common import JsonOption, console, emit_json, err_console, say_written, user_errors
+from unmask.cli.common import (
+    JsonOption,
+    check_output,
+    console,
+    emit_json,
+    err_console,
+    say_written,
+    user_errors,
+)
 from unmask.cli.render import actor_view, compare_view, conflicts_view, search_view, summary_view
 from unmask.errors import ConfigError, UnmaskError
 from unmask.knowledge.install import install_kb
@@ -178,7 +186,7 @@ def info_command(
 @user_errors
 def actor_command(
     name: Annotated[str, typer.Argument(help="Any name of the actor in any source, or its id.")],
-    limit: Annotated[int, typer.Option(help="How many techniques and software to list.")] = 15,
+    limit: Annotated[int, typer.Option(min=1, help="How many techniques and software to list.")] = 15,
     without_campaign: WithoutCampaign = None,
     without_citation: WithoutCitation = None,
     as_json: JsonOption = False,
@@ -205,7 +213,7 @@ def actor_command(
 @user_errors
 def search_command(
     text: Annotated[str, typer.Argument(help="Part of a name: actor, software, technique or campaign.")],
-    limit: Annotated[int, typer.Option(help="How many results.")] = 20,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="How many results.")] = 20,
     as_json: JsonOption = False,
 ) -> None:
     """Find actors, software, techniques and campaigns by (fuzzy) name.
@@ -293,8 +301,10 @@ def layer_command(
     from unmask.export.navigator import actors_layer
     from unmask.knowledge.home import atomic_write
 
+    check_output(output)
     kb = _kb(without_campaign, without_citation)
-    layer = actors_layer([kb.actor(n) for n in names], kb)
+    actors = list({actor.id: actor for actor in (kb.actor(n) for n in names)}.values())  # each once
+    layer = actors_layer(actors, kb)
     if output is None:
         emit_json(layer)
         return

@@ -42,6 +42,13 @@ def atomic_write(path: Path, data: bytes) -> None:
     """
     if path.is_dir():
         raise OutputError("is a folder; give a file name", Location(path))
+    if path.is_symlink():
+        path = path.resolve()  # write what the link points to, keep the link
+    if path.exists() and not path.is_file():
+        # A device, FIFO or socket: renaming a file over it would replace it (as root, /dev/null).
+        raise OutputError(
+            "is not a regular file (a device, FIFO or socket); give a file name", Location(path)
+        )
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from unmask.errors import IngestError, Location, UnknownNameError, UnmaskError
+from unmask.errors import IngestError, Location, OutputError, UnknownNameError, UnmaskError
 from unmask.knowledge.home import atomic_write, sources_dir
 from unmask.knowledge.store import KnowledgeBase, intel_summary, load_kb, save_kb_document
 from unmask.knowledge.warninglists import BenignIndex
@@ -79,14 +79,18 @@ class IntelEntry:
 
 
 def read_intel(
-    path: Path, kb: KnowledgeBase, actor: str | None = None, benign: BenignIndex | None = None
+    path: Path,
+    kb: KnowledgeBase,
+    actor: str | None = None,
+    benign: BenignIndex | None = None,
+    failed: list[str] | None = None,
 ) -> list[IntelEntry]:
     """Read one STIX bundle or MISP export and tie its indicators to its actor (or to ``actor``).
 
     A MISP export of several events (``{"response": [...]}``) gives one entry per event, each
-    tied to its own actor; the first event that cannot be used raises, naming the event.  A
-    STIX bundle about several actors gives one entry per actor its ``indicates`` relationships
-    point to.
+    tied to its own actor; an event that cannot be used is added to ``failed`` (without
+    ``failed``, it raises).  A STIX bundle about several actors gives one entry per actor its
+    ``indicates`` relationships point to; indicators of actors the KB does not know go to nobody.
     """
     where = Location(str(path))
     try:
@@ -101,36 +105,56 @@ def read_intel(
         raise IngestError(f"not JSON ({exc.__class__.__name__})", where) from None
     events = data.get("response") if isinstance(data, dict) else None
     if isinstance(events, list) and len(events) > 1:
-        return [
-            _entry({"response": [event]}, f"{path} event {number}", kb, actor, benign)
-            for number, event in enumerate(events, 1)
-        ]
+        # Event by event: one that cannot be used is reported, the others are added.
+        entries: list[IntelEntry] = []
+        for number, event in enumerate(events, 1):
+            try:
+                entries.append(_entry({"response": [event]}, f"{path} event {number}", kb, actor, benign))
+            except UnmaskError as exc:
+                if failed is None:
+                    raise
+                failed.append(str(exc))
+        if not entries:
+            raise IngestError(f"none of its {len(events)} events could be used", where)
+        return entries
     if actor is None and isinstance(data, dict) and data.get("type") == "bundle":
-        parts = _by_indicates(data, kb)
-        if len(parts) > 1:
+        parts, unknown = _by_indicates(data, kb)
+        if parts and (len(parts) > 1 or unknown):
+            # Indicators that indicate an actor the KB does not know go to nobody.
+            if unknown and failed is not None:
+                failed.append(
+                    f"{path}: {unknown} indicator(s) indicate actors the KB does not know; not added"
+                )
             return [_entry(part, str(path), kb, None, benign) for part in parts]
+        if unknown and not parts:
+            raise IngestError(
+                "its indicators indicate only actors the KB does not know; say whose with --actor", where
+            )
     return [_entry(data, str(path), kb, actor, benign)]
 
 
-def _by_indicates(bundle: dict[str, Any], kb: KnowledgeBase) -> list[dict[str, Any]]:
+def _by_indicates(bundle: dict[str, Any], kb: KnowledgeBase) -> tuple[list[dict[str, Any]], int]:
     """A bundle about several actors, cut into one bundle per actor by its ``indicates`` relationships.
 
     Each part holds the actor and the indicators that indicate it; indicators tied to no actor are
-    left out.  Fewer than two parts: the bundle is about one actor (or says nothing about whose).
+    left out.  Also how many ``indicates`` relationships point to an actor the KB does not know.
     """
     objects = [o for o in bundle.get("objects") or [] if isinstance(o, dict)]
     actors: dict[str, tuple[str, dict[str, Any]]] = {}
+    strangers: set[str] = set()
     for obj in objects:
-        if obj.get("type") in ("intrusion-set", "threat-actor") and obj.get("name"):
+        if obj.get("type") in ("intrusion-set", "threat-actor") and isinstance(obj.get("name"), str):
             try:
-                actors[str(obj.get("id"))] = (kb.actor(str(obj["name"])).id, obj)
+                actors[str(obj.get("id"))] = (kb.actor(obj["name"]).id, obj)
             except UnknownNameError:
-                continue
+                strangers.add(str(obj.get("id")))
     by_id = {str(o.get("id")): o for o in objects}
     parts: dict[str, dict[str, Any]] = {}
+    unknown = 0
     for rel in objects:
         if rel.get("type") != "relationship" or rel.get("relationship_type") != "indicates":
             continue
+        unknown += str(rel.get("target_ref")) in strangers
         owner, indicator = actors.get(str(rel.get("target_ref"))), by_id.get(str(rel.get("source_ref")))
         if owner is None or indicator is None:
             continue
@@ -138,7 +162,7 @@ def _by_indicates(bundle: dict[str, Any], kb: KnowledgeBase) -> list[dict[str, A
         part = parts.setdefault(actor_id, {"type": "bundle", "id": bundle.get("id"), "objects": [actor_obj]})
         if indicator not in part["objects"]:
             part["objects"].append(indicator)
-    return list(parts.values())
+    return list(parts.values()), unknown
 
 
 def _entry(
@@ -218,7 +242,10 @@ def _kept_path(sha256: str, actor: str) -> Path:
 def save_intel(entries: list[IntelEntry]) -> None:
     """Keep the entries with the sources, for ``unmask kb install`` to re-apply (atomic writes)."""
     folder = _intel_dir()
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot keep intelligence here: {exc.strerror}", Location(folder)) from None
     for entry in entries:
         atomic_write(_kept_path(entry.sha256, entry.actor), json.dumps(entry.to_dict(), indent=1).encode())
 
@@ -282,7 +309,7 @@ def add_intel(
     held = {(e["sha256"], e["actor"]) for e in kb.document.get("intel", [])}
     for path in paths:
         try:
-            for entry in read_intel(path, kb, actor, benign):
+            for entry in read_intel(path, kb, actor, benign, failed):
                 if (entry.sha256, entry.actor) in held:  # the same file for the same actor: once
                     failed.append(
                         f"{path}: already in the knowledge base for {entry.actor_name} ({entry.sha256[:12]})"
@@ -294,8 +321,8 @@ def add_intel(
             failed.append(str(exc) if exc.location else f"{path}: {exc}")
     if added:
         target = kb.path or kb_file
+        save_intel(added)  # first the copies a reinstall re-applies, then the KB
         save_kb_document(attach_intel(kb.document, added), target)
-        save_intel(added)
         kb = load_kb(target)
     return IntelResult(added, failed, kb)
 

@@ -260,9 +260,18 @@ def load_galaxies(directory: Path | None = None) -> GalaxyData:
     conflicts as ``missing-source``); a corrupt one raises :class:`SourceError`.
     """
     folder = directory or default_galaxy_dir()
+    if directory is not None:
+        # A folder the user named: a typo or an empty folder must not quietly shrink the KB.
+        if not folder.is_dir():
+            raise SourceError("galaxies folder not found", Location(folder))
+        if not any((folder / f"{name}.json").is_file() for name in GALAXIES):
+            expected = ", ".join(f"{name}.json" for name in GALAXIES)
+            raise SourceError(f"holds none of the MISP galaxies unmask reads ({expected})", Location(folder))
     result = GalaxyData()
     for name in GALAXIES:
         path = folder / f"{name}.json"
+        if path.exists() and not path.is_file():
+            raise SourceError("is not a file", Location(path))
         if not path.exists():
             result.conflicts.append(
                 Conflict("missing-source", name, (str(path),), "galaxy not found; its data is not in the KB")
