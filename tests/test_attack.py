@@ -52,7 +52,12 @@ def test_techniques_know_their_tactics_and_parent() -> None:
         (b'{"type": "bundle", "objects": [', "not a JSON document"),
         (b"\xff\xfe\x00garbage", "not a JSON document"),
         (b'{"type": "identity"}', "not a STIX bundle"),
-        (b'{"type": "bundle", "objects": []}', "no ATT&CK groups or techniques"),
+        (b'{"type": "bundle", "objects": []}', "0 ATT&CK groups and 0 techniques"),
+        (
+            b'{"type": "bundle", "objects": [{"type": "intrusion-set", "id": "intrusion-set--1", "name": "X",'
+            b' "external_references": [{"source_name": "mitre-attack", "external_id": "G0001"}]}]}',
+            "1 ATT&CK groups and 0 techniques",
+        ),
     ],
 )
 def test_bad_bundles_raise_source_error_naming_the_file(payload: bytes, message: str) -> None:
@@ -64,3 +69,20 @@ def test_bad_bundles_raise_source_error_naming_the_file(payload: bytes, message:
 def test_missing_file_is_a_source_error(tmp_path: Path) -> None:
     with pytest.raises(SourceError, match="file not found"):
         load_attack_bundle(tmp_path / "nope.json")
+
+
+def test_objects_of_the_wrong_shape_cost_themselves_not_the_install() -> None:
+    bundle = attack_bundle()
+    bundle["objects"] += [
+        {"type": "intrusion-set", "id": ["x"], "name": "list id"},
+        {"type": "intrusion-set", "id": "intrusion-set--9", "name": "Nulls", "external_references": None,
+         "aliases": None},
+        {"type": "intrusion-set", "id": "intrusion-set--8", "name": "Strings", "external_references": ["abc"],
+         "aliases": "Zed"},
+        {"type": "attack-pattern", "id": "attack-pattern--9", "name": "No phase",
+         "external_references": [{"source_name": "mitre-attack", "external_id": "T1998"}],
+         "kill_chain_phases": [{"kill_chain_name": "mitre-attack"}]},
+    ]  # fmt: skip
+    data, _ = parse_attack_bundle(json.dumps(bundle).encode(), "b.json")
+    assert data.counts["malformed-skipped"] == 1
+    assert data.techniques["T1998"].tactics == () and "G0049" in data.groups

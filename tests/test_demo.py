@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from tests.synthetic import three_groups
@@ -59,3 +60,12 @@ def test_demo_command(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert Path(data["outputs"]["report"]).is_file() and data["truth"]["phases"]
+
+
+def test_demo_output_that_cannot_be_written_is_an_error(tmp_path: Path) -> None:
+    from unmask.demo.run import run_demo
+    from unmask.errors import OutputError
+
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(OutputError, match="cannot write the demo here"):
+        run_demo(tmp_path / "afile", None)  # type: ignore[arg-type]  # fails before the KB is used

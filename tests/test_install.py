@@ -157,3 +157,33 @@ def test_the_kb_hash_is_of_its_content_not_its_build_time(sources: tuple[Path, P
     assert again.sha256 == first.sha256 == content_sha256(first.document)
     # What the KB says changes the hash.
     assert save_kb_document({**first.document, "intel": [{"actor": "G0049"}]}) != first.sha256
+
+
+def test_the_kb_hash_does_not_depend_on_where_the_sources_were(
+    sources: tuple[Path, Path], tmp_path: Path
+) -> None:
+    import shutil
+
+    bundle, folder = sources
+    copy = tmp_path / "elsewhere" / "attack.json"
+    copy.parent.mkdir()
+    shutil.copy(bundle, copy)
+    first = install_kb(str(bundle), galaxies_dir=folder).kb
+    second = install_kb(f"file://{copy}", galaxies_dir=folder).kb
+    assert first is not None and second is not None and first.sha256 == second.sha256
+    assert second.document["sources"][0]["origin"] == str(copy.resolve())
+
+
+@pytest.mark.parametrize(
+    ("source", "pin", "message"),
+    [
+        (None, "ab" * 32, "give --from too"),
+        ("x.json", "", "64 hex digits"),
+        ("x.json", "abc", "64 hex digits"),
+    ],
+)
+def test_a_pin_that_cannot_be_applied_is_an_error(source: str | None, pin: str, message: str) -> None:
+    from unmask.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=message):
+        install_kb(source, sha256=pin)

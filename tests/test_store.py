@@ -168,6 +168,11 @@ def test_corrupt_kb_file_is_reported(tmp_path: Path) -> None:
     path.write_bytes(gzip.compress(json.dumps({"schema": 0}).encode()))
     with pytest.raises(KnowledgeBaseError, match="schema 0"):
         load_kb(path)
+    from unmask.knowledge.compile import SCHEMA_VERSION
+
+    path.write_bytes(gzip.compress(json.dumps({"schema": SCHEMA_VERSION}).encode()))
+    with pytest.raises(KnowledgeBaseError, match=r"damaged \(KeyError"):
+        load_kb(path)
 
 
 def test_view_without_actor_removes_it_and_its_campaigns(kb: KnowledgeBase) -> None:

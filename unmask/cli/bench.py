@@ -14,7 +14,7 @@ from unmask.bench.attribution import run_benchmark
 from unmask.bench.report import report
 from unmask.bench.tuning import fit_combination, tune
 from unmask.cli.common import console, emit_json, err_console, user_errors
-from unmask.knowledge.home import atomic_write
+from unmask.knowledge.home import atomic_write, check_writable
 from unmask.knowledge.store import load_kb
 
 __all__ = ["bench_app"]
@@ -52,6 +52,9 @@ def attribution_command(
 
     Example: unmask bench attribution --output docs/benchmarks/attribution.md
     """
+    for target in (output, units_path):  # a run takes minutes: find out first that it can be saved
+        if target is not None:
+            check_writable(target)
     kb = load_kb()
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),

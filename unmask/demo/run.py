@@ -14,6 +14,7 @@ from unmask.attribute.engine import attribute_case
 from unmask.cases.directory import load_case_dir, save_case_dir
 from unmask.demo.incident import DemoIncident, generate
 from unmask.detect.hunt import hunt
+from unmask.errors import Location, OutputError
 from unmask.export.misp import event_for_case
 from unmask.export.navigator import case_layer
 from unmask.export.resolved import named_lead
@@ -55,6 +56,13 @@ def run_demo(out: Path, kb: KnowledgeBase, step: Step | None = None, jobs: int |
     """Generate the incident under ``out`` and run everything; the report is ``out/report.html``."""
     start = time.perf_counter()
     say = step or (lambda _: None)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".unmask-write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise OutputError(f"cannot write the demo here: {exc.strerror}", Location(out)) from None
     say("writing the synthetic incident")
     incident = generate(out / "incident")
     case_dir = out / "case"

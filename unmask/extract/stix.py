@@ -108,7 +108,8 @@ def case_from_stix(bundle: dict[str, Any], origin: str, default_id: str = "case"
             if label is not None and (tlp is None or label.rank > tlp.rank):
                 tlp = label  # the most restrictive marking of any object is the bundle's
         kind = str(obj.get("type", ""))
-        if obj.get("id") in origins and obj.get("id") not in targeted:
+        ident = str(obj.get("id") or "")  # a hostile bundle can put a list here
+        if ident in origins and ident not in targeted:
             notes.append(
                 f"{kind} {obj.get('name') or obj.get('country') or obj.get('id')} is where an actor is located or comes from; not a victim"
             )

@@ -51,6 +51,33 @@ class AttackData:
     retired: dict[str, dict[str, str | None]] = field(default_factory=dict)
 
 
+_LISTS_OF_MAPPINGS = ("external_references", "kill_chain_phases")
+_LISTS_OF_TEXT = ("aliases", "x_mitre_aliases")
+
+
+def _well_formed(obj: dict[str, Any]) -> dict[str, Any] | None:
+    """The object with the fields unmask reads in the types STIX gives them, or ``None``.
+
+    A bundle is input like any other: a ``null`` where a list belongs, a list where an id
+    belongs, a kill-chain phase without its name must cost that object or field, not the install.
+    """
+    if not isinstance(obj.get("id"), str) or not isinstance(obj.get("type"), str):
+        return None
+    clean = dict(obj)
+    for key in _LISTS_OF_MAPPINGS:
+        value = clean.get(key)
+        clean[key] = [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+    clean["kill_chain_phases"] = [
+        p for p in clean["kill_chain_phases"] if isinstance(p.get("phase_name"), str)
+    ]
+    for key in _LISTS_OF_TEXT:
+        value = clean.get(key)
+        clean[key] = [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
+    if "name" in clean and not isinstance(clean["name"], str):
+        clean["name"] = str(clean["name"])
+    return clean
+
+
 def _attack_id(obj: dict[str, Any]) -> str | None:
     for ref in obj.get("external_references", []):
         if ref.get("source_name") == "mitre-attack" and ref.get("external_id"):
@@ -113,7 +140,8 @@ def parse_attack_bundle(data: bytes, origin: str = "<bytes>") -> tuple[AttackDat
     objects = bundle.get("objects")
     if not isinstance(objects, list):
         raise SourceError("STIX bundle has no 'objects' list", where)
-    objects = [o for o in objects if isinstance(o, dict)]
+    given = len(objects)
+    objects = [clean for o in objects if isinstance(o, dict) and (clean := _well_formed(o)) is not None]
     result = AttackData(version=attack_version(objects))
     by_stix: dict[str, str] = {}
     raw_groups: dict[str, dict[str, Any]] = {}
@@ -191,13 +219,18 @@ def parse_attack_bundle(data: bytes, origin: str = "<bytes>") -> tuple[AttackDat
             revoked_by=revoked_by.get(ext) if obj.get("revoked") else None,
         )
 
+    counts["malformed-skipped"] = given - len(objects)
     counts["campaign-active"] = len(result.campaigns)
     counts["software-active"] = len(result.software)
     counts["technique-active"] = len(result.techniques)
     counts["relationship-kept"] = len(result.relations)
     result.counts = counts
-    if not result.groups and not result.techniques:
-        raise SourceError("bundle has no ATT&CK groups or techniques; is it an ATT&CK bundle?", where)
+    if not result.groups or not result.techniques:
+        raise SourceError(
+            f"bundle has {len(result.groups)} ATT&CK groups and {len(result.techniques)} techniques; "
+            "is it an ATT&CK Enterprise bundle?",
+            where,
+        )
     info = SourceInfo(
         name="mitre-attack-enterprise",
         version=result.version,

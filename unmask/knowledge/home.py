@@ -10,7 +10,7 @@ import platformdirs
 
 from unmask.errors import Location, OutputError
 
-__all__ = ["atomic_write", "kb_path", "sources_dir", "unmask_home"]
+__all__ = ["atomic_write", "check_writable", "kb_path", "sources_dir", "unmask_home"]
 
 
 def unmask_home() -> Path:
@@ -27,6 +27,19 @@ def kb_path() -> Path:
 def sources_dir() -> Path:
     """Where verified copies of downloaded sources are cached for offline reinstalls."""
     return unmask_home() / "sources"
+
+
+def check_writable(path: Path) -> None:
+    """:class:`OutputError` now if ``path`` could not be written later (before a long run)."""
+    if path.is_dir():
+        raise OutputError("is a folder; give a file name", Location(path))
+    if path.exists() and not path.is_file():
+        raise OutputError(
+            "is not a regular file (a device, FIFO or socket); give a file name", Location(path)
+        )
+    folder = path.resolve().parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK):
+        raise OutputError("cannot write here: the folder does not exist or is not writable", Location(path))
 
 
 def _umask() -> int:

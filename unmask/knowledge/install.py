@@ -16,13 +16,14 @@ written until the new KB is complete; a failure leaves the old KB in place.
 from __future__ import annotations
 
 import hashlib
+import re
 import tempfile
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from unmask.errors import DownloadError, KnowledgeBaseError, Location, SourceError
+from unmask.errors import ConfigError, DownloadError, KnowledgeBaseError, Location, SourceError
 from unmask.knowledge.attack import parse_attack_bundle
 from unmask.knowledge.compile import compile_kb
 from unmask.knowledge.home import atomic_write, kb_path, sources_dir
@@ -159,9 +160,19 @@ def install_kb(
     transport = transport or UrllibTransport()
     fetcher = wheel_fetcher or PipWheelFetcher()
     attempts: list[str] = []
+    if sha256 is not None:
+        sha256 = sha256.strip().lower()
+        if not re.fullmatch(r"[0-9a-f]{64}", sha256):
+            raise ConfigError(f"--sha256 {sha256!r}: give the 64 hex digits of the bundle's SHA-256")
+        if not source:
+            raise ConfigError("--sha256 pins the file or URL given with --from; give --from too")
     if source:
+        if source.startswith("file://"):
+            source = source.removeprefix("file://")
         say(f"reading ATT&CK from {source}")
-        data, origin = _from_user(source, sha256, transport, timeout), source
+        is_url = source.startswith(("http://", "https://"))
+        origin = source if is_url else str(Path(source).expanduser().resolve())
+        data = _from_user(source, sha256, transport, timeout)
         attempts.append(f"{source}: ok")
     else:
         data, origin = _pinned_bundle(transport, fetcher, timeout, attempts, say)

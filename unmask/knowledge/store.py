@@ -81,7 +81,14 @@ class SearchHit:
 def content_sha256(document: dict[str, Any]) -> str:
     """SHA-256 of what a KB document says, not of when it was built: the same sources, unmask
     version and intelligence give the same hash on any machine (the provenance of an assessment)."""
-    body = {k: v for k, v in document.items() if k not in ("built", "content_sha256")}
+    body = {k: v for k, v in document.items() if k not in ("built", "content_sha256", "sources", "intel")}
+    # Where each source or intelligence file was read from (a path on this machine) is not what
+    # the KB says; its name, version, SHA-256, actor and indicators are.
+    for key in ("sources", "intel"):
+        body[key] = [
+            {k: v for k, v in entry.items() if k != "origin"} if isinstance(entry, dict) else entry
+            for entry in document.get(key, [])
+        ]
     return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
@@ -127,7 +134,13 @@ def load_kb(path: Path | None = None) -> KnowledgeBase:
         )
     # KBs written before the content hash was stored are known by the hash of their file.
     sha = str(document.get("content_sha256") or hashlib.sha256(raw).hexdigest())
-    return KnowledgeBase(document, sha, source)
+    try:
+        return KnowledgeBase(document, sha, source)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:  # the right schema, damaged
+        raise KnowledgeBaseError(
+            f"knowledge base file is damaged ({exc.__class__.__name__}: {exc}); run 'unmask kb install' again",
+            Location(source),
+        ) from None
 
 
 class _Static:
