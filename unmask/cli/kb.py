@@ -14,11 +14,14 @@ from unmask.cli.common import (
     console,
     emit_json,
     err_console,
+    plain,
+    printable,
     say_written,
     user_errors,
 )
 from unmask.cli.render import actor_view, compare_view, conflicts_view, search_view, summary_view
 from unmask.errors import ConfigError, UnmaskError
+from unmask.knowledge.aliases import normalize_name
 from unmask.knowledge.install import install_kb
 from unmask.knowledge.store import KnowledgeBase, load_kb
 
@@ -86,9 +89,9 @@ def install_command(
         emit_json({"origin": result.origin, "attempts": result.attempts, **summary})
         return
     for attempt in result.attempts:
-        err_console.print(f"  {attempt}", markup=False, highlight=False)
+        err_console.print(printable(f"  {attempt}"), markup=False, highlight=False)
     console.print(summary_view(summary))
-    console.print(f"installed from {result.origin}", markup=False, highlight=False)
+    console.print(plain(f"installed from {result.origin}"))
 
 
 @kb_app.command("intel")
@@ -124,6 +127,8 @@ def intel_command(
     from unmask.knowledge.warninglists import benign_index
 
     if list_entries or remove:
+        if files:
+            raise UnmaskError("--list and --remove take no files; add files in a separate run")
         entries = remove_intel(remove) if remove else load_kb().summary()["intel"]
         if as_json:
             emit_json({"removed" if remove else "intel": entries})
@@ -131,10 +136,10 @@ def intel_command(
         for e in entries:
             verb = "removed: " if remove else ""
             console.print(
-                f"{verb}{e['sha256'][:12]}  {e['actor_name']} ({e['actor']})  {e['indicators']} indicator(s)  "
-                f"{e['origin']}",
-                markup=False,
-                highlight=False,
+                plain(
+                    f"{verb}{e['sha256'][:12]}  {e['actor_name']} ({e['actor']})  {e['indicators']} indicator(s)  "
+                    f"{e['origin']}"
+                )
             )
         if not entries:
             console.print("no intelligence in the KB; add some with 'unmask kb intel FILE...'")
@@ -154,12 +159,12 @@ def intel_command(
             name = result.kb.actors[entry.actor].name if result.kb else entry.actor
             skipped = f", {entry.benign_skipped} benign value(s) left out" if entry.benign_skipped else ""
             console.print(
-                f"{entry.origin}: {len(entry.indicators)} indicator(s) added to {name} ({entry.actor}){skipped}",
-                markup=False,
-                highlight=False,
+                plain(
+                    f"{entry.origin}: {len(entry.indicators)} indicator(s) added to {name} ({entry.actor}){skipped}"
+                )
             )
         for message in result.failed:
-            err_console.print(f"error: {message}", markup=False, highlight=False)
+            err_console.print(printable(f"error: {message}"), markup=False, highlight=False)
     if result.failed:
         raise typer.Exit(2)
 
@@ -271,9 +276,12 @@ def conflicts_command(
             raise ConfigError(f"--kind {kind!r}: choose {', '.join(kinds)}")
         conflicts = [c for c in conflicts if c.kind == kind]
     if name:
-        needle = name.lower()
+        # As names are compared everywhere: "APT 28", "apt28" and "APT-28" are one name.
+        needle = normalize_name(name)
         conflicts = [
-            c for c in conflicts if needle in c.subject.lower() or any(needle in p.lower() for p in c.parties)
+            c
+            for c in conflicts
+            if needle in normalize_name(c.subject) or any(needle in normalize_name(p) for p in c.parties)
         ]
     if as_json:
         emit_json([c.to_dict() for c in conflicts])
