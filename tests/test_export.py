@@ -156,8 +156,13 @@ def test_exports_share_what_the_engine_resolved(sources_kb: KnowledgeBase) -> No
     assert set(indicators) == {"domain evil.com", "ip 203.0.113.7", "asn 13335"}
     assert indicators["asn 13335"]["pattern"] == "[autonomous-system:number = 13335]"
     assert str(indicators["ip 203.0.113.7"]["valid_from"]).startswith("2022-05-01T00:00:00")
+    (campaign,) = by_type["campaign"]
+    assert str(campaign["first_seen"]).startswith("2022-05-01") and str(campaign["last_seen"]).startswith(
+        "2022-05-01"
+    )
 
     event = event_for_case(case, sources_kb, assessment)["Event"]
+    assert event["date"] == "2022-05-01"
     tags = {t["name"] for t in event["Tag"]}
     assert 'misp-galaxy:mitre-tool="Mimikatz - S0002"' in tags
     assert {

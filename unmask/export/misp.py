@@ -14,7 +14,7 @@ from pymisp import MISPEvent
 
 from unmask.attribute.calibrate import percent
 from unmask.detect.indicators import normalise
-from unmask.export.resolved import is_context, named_lead, resolved
+from unmask.export.resolved import is_context, named_lead, resolved, timestamp
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Assessment, Case, ObservationKind
 
@@ -50,6 +50,9 @@ def event_for_case(case: Case, kb: KnowledgeBase, assessment: Assessment | None 
     event.analysis = 1
     event.threat_level_id = 2
     event.add_tag(f"tlp:{case.tlp.value}")
+    dates = sorted(t for obs in case.observations if (t := timestamp(obs.first_seen)))
+    if dates:
+        event.date = dates[0].date()  # the event is dated by the activity it describes
     tags: set[str] = set()
     skipped: list[str] = []
     added: set[tuple[str, str]] = set()

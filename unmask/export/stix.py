@@ -67,7 +67,12 @@ def bundle_for_case(case: Case, kb: KnowledgeBase, assessment: Assessment | None
     producer = stix2.Identity(name="unmask", identity_class="system", **common)
     common["created_by_ref"] = producer.id
     objects: list[Any] = [marking, producer]
-    campaign = stix2.Campaign(name=f"Activity of case {case.id}", description=case.title, **common)
+    # The activity's span, when the case dates it.
+    moments = sorted(
+        t for obs in case.observations for t in (timestamp(obs.first_seen), timestamp(obs.last_seen)) if t
+    )
+    span = {"first_seen": moments[0], "last_seen": moments[-1]} if moments else {}
+    campaign = stix2.Campaign(name=f"Activity of case {case.id}", description=case.title, **span, **common)
     objects.append(campaign)
     seen: set[tuple[str, str]] = set()
     context = 0

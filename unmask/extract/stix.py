@@ -60,7 +60,8 @@ def stix_actor_names(bundle: dict[str, Any]) -> list[str]:
     names: list[str] = []
     for obj in bundle.get("objects") or []:
         if isinstance(obj, dict) and obj.get("type") in ("intrusion-set", "threat-actor"):
-            name = str(obj.get("name") or "").strip()
+            name = obj.get("name")
+            name = name.strip() if isinstance(name, str) else ""  # a list or number is no name
             if name and name not in names:
                 names.append(name)
     return names
