@@ -339,3 +339,15 @@ def test_a_denied_technique_is_noted_not_extracted(kb: KnowledgeBase) -> None:
     result = TextExtractor(kb, BENIGN).extract_text(text, "r.txt", "abc")
     assert {o.value for o in result.observations if o.kind is ObservationKind.TECHNIQUE} == {"T1301"}
     assert any("'T1302' is denied in its sentence" in p for p in result.problems)
+
+
+def test_utf16_reports_and_events_are_read(kb: KnowledgeBase, tmp_path: Path) -> None:
+    report = tmp_path / "r.txt"
+    report.write_bytes("The intruders ran T1301 from 185.220.101.7.".encode("utf-16"))
+    event = tmp_path / "e.json"
+    event.write_bytes(
+        json.dumps({"Event": {"Attribute": [{"type": "domain", "value": "evil.example"}]}}).encode("utf-16")
+    )
+    result = extract_inputs([report, event], kb)
+    assert {o.value for o in result.case.observations} >= {"T1301", "185.220.101.7", "evil.example"}
+    assert not result.failed

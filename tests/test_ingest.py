@@ -347,3 +347,15 @@ def test_links_to_nothing_and_fifos_are_reported_not_read(tmp_path: Path) -> Non
     messages = sorted(p.message for f in report.files for p in f.problems)
     assert messages == ["a link to nothing; skipped", "not a regular file; skipped"]
     assert report.total_events == 1
+
+
+def test_utf16_text_as_windows_powershell_writes_it_is_read(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    data = '{"msg": "a", "host": "h1"}\r\n{"msg": "b"}\r\n'.encode("utf-16")
+    (folder / "ps.jsonl").write_bytes(data)
+    report = ingest([folder], tmp_path / "events", jobs=1)
+    (result,) = report.files
+    assert result.format == "json" and result.events == 2
+    assert result.sha256 == hashlib.sha256(data).hexdigest()  # the evidence as given, not the copy
+    assert "UTF-16 text read as UTF-8" in result.problems[0].message

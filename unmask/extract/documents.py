@@ -7,6 +7,7 @@ reported with the file's name; what could be read is kept.
 
 from __future__ import annotations
 
+import codecs
 import html
 import re
 from dataclasses import dataclass, field
@@ -121,6 +122,12 @@ def read_document(path: Path) -> Document:
     if size > _READ_BYTES:
         problems.append(f"{path}: {size:,} bytes; only the first {_READ_BYTES:,} were read")
         raw = raw[:_READ_BYTES]
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Windows PowerShell's "> file"
+        try:
+            raw = raw.decode("utf-16").encode("utf-8")
+            problems.append(f"{path}: UTF-16 text read as UTF-8")
+        except UnicodeDecodeError:
+            pass
     sample = raw[:8192]
     if sample and _binary_share(sample) > 0.1:
         raise IngestError("binary data, not a text report (txt, md, html or pdf)", Location(path))

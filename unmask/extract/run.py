@@ -8,6 +8,7 @@ The observations of all inputs go into one case; an existing case directory can 
 
 from __future__ import annotations
 
+import codecs
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,12 +43,15 @@ class ExtractResult:
 
 
 def _json(path: Path) -> Any:
+    """The parsed JSON of a file that starts like JSON (UTF-8, or UTF-16 with its BOM), else ``None``."""
     with path.open("rb") as handle:
-        head = handle.read(1).lstrip()
-    if head not in (b"{", b"["):
+        head = handle.read(64)
+    utf16 = head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    start = head.decode("utf-16" if utf16 else "utf-8-sig", errors="ignore").lstrip()[:1]
+    if start not in ("{", "["):
         return None
     try:
-        return json.loads(path.read_text(encoding="utf-8", errors="replace"))
+        return json.loads(path.read_text(encoding="utf-16" if utf16 else "utf-8-sig", errors="replace"))
     except json.JSONDecodeError as exc:
         raise IngestError(f"malformed JSON at line {exc.lineno}: {exc.msg}") from None
     except RecursionError:

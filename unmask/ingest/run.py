@@ -9,6 +9,7 @@ and every problem with the file and position it happened at.
 
 from __future__ import annotations
 
+import codecs
 import os
 import shutil
 import uuid
@@ -40,6 +41,9 @@ class EvidenceFile:
     name: str
     format: str | None
     size: int
+    # The SHA-256 of the evidence as given, when ``path`` is a converted copy (UTF-16 text).
+    sha256: str | None = None
+    note: str | None = None
 
 
 @dataclass
@@ -191,7 +195,30 @@ def _add(
         for member_path, member in members:
             _add(member_path, f"{name}!{member}", scratch, report, found, depth - 1)
         return
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # UTF-16 text (what Windows PowerShell's "> file" writes): read as UTF-8, the original's
+        # SHA-256 kept as the evidence's.
+        copy = _utf8_copy(path, scratch)
+        if copy is not None:
+            found.append(
+                EvidenceFile(
+                    copy, name, sniff(_head(copy), copy), size, sha256_file(path), "UTF-16 text read as UTF-8"
+                )
+            )
+            return
     found.append(EvidenceFile(path, name, sniff(head, path), size))
+
+
+def _utf8_copy(path: Path, scratch: Path) -> Path | None:
+    """A UTF-8 copy of a UTF-16 file in ``scratch`` (same name), or ``None`` when it is not UTF-16 text."""
+    try:
+        text = path.read_bytes().decode("utf-16")
+    except (UnicodeDecodeError, OSError):
+        return None
+    target = scratch / "utf16" / sha256_file(path)[:16] / path.name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    return target
 
 
 def _parse_chunk(files: list[EvidenceFile], out: str, tag: str) -> tuple[list[FileResult], dict[str, int]]:
@@ -199,12 +226,14 @@ def _parse_chunk(files: list[EvidenceFile], out: str, tag: str) -> tuple[list[Fi
     writer = EventWriter(Path(out), tag)
     results: list[FileResult] = []
     for item in files:
-        sha = sha256_file(item.path)
+        sha = item.sha256 or sha256_file(item.path)
         result = FileResult(item.name, sha, item.format)
         results.append(result)
         if item.format is None:
             continue
         problems = Problems(item.name)
+        if item.note:
+            problems.add(None, item.note, lost=0)
         parser = PARSERS[item.format]
         try:
             for row in parser.parse(item.path, problems):
