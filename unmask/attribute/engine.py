@@ -63,6 +63,17 @@ def analyse(case: Case, index: ScoringIndex) -> Analysis:
     return Analysis(index, items, unresolved, unscored, scores, post, sponsors, every)
 
 
+def shown_probability(p: float) -> float:
+    """A probability for the assessment: six digits, never exactly 0 or 1 unless it is.
+
+    Rounded to four digits, 0.99996 became 1.0 and 0.00004 became 0.0: certainty and
+    impossibility in the JSON and STIX, which no assessment claims.
+    """
+    if 0.0 < p < 1.0:
+        return min(max(round(p, 6), 1e-6), 1 - 1e-6)
+    return p
+
+
 def _support(scores: Scores, row: int) -> tuple[int, int, bool]:
     helpful = [item for i, item in enumerate(scores.items) if scores.contributions[i, row] >= 0.5]
     # Costly to fake: a way of operating, or software of the actor's own (not a public tool).
@@ -85,7 +96,7 @@ def _actor_hypotheses(analysis: Analysis, rows: list[int], doubted: set[int]) ->
                 kind="actor",
                 label=actor.name,
                 names=tuple(actor.all_names[:10]),
-                probability=round(p, 4),
+                probability=shown_probability(p),
                 likelihood=likelihood_term(p),
                 confidence=confidence_level(p, n, families, strong, row in doubted),
                 evidence_for=for_,
@@ -103,7 +114,7 @@ def _unknown_hypothesis(analysis: Analysis) -> Hypothesis:
         id="unknown",
         kind="unknown",
         label="unknown / new activity cluster",
-        probability=round(p, 4),
+        probability=shown_probability(p),
         likelihood=likelihood_term(p),
         confidence=level,
     )
@@ -113,7 +124,10 @@ def _group_hypotheses(analysis: Analysis, top: int, doubted: set[int]) -> tuple[
     ranking = analysis.posterior.ranking()
     # With nothing comparable no actor is singled out: listing a few of the tied ones would suggest
     # otherwise, so they are all "other known actors".
-    shown = ranking[:top] if analysis.scores.items else []
+    # Named are the actors some item favours: below them the order is a tie of evidence-free
+    # actors (alphabetical filler), which the "other known actors" line holds.
+    favoured = (analysis.scores.contributions > 0).any(axis=0) if analysis.scores.items else None
+    shown = [r for r in ranking if favoured is not None and favoured[r]][:top]
     if len(analysis.scores.items) < THIN_ITEMS:
         # Very little evidence: whatever it points to, the confidence in it is low (the issue's
         # "never false certainty"; the thin-evidence warning says why).
@@ -129,7 +143,7 @@ def _group_hypotheses(analysis: Analysis, top: int, doubted: set[int]) -> tuple[
                 id="other",
                 kind="other",
                 label=f"one of the {len(ranking) - len(shown)} {'other ' if shown else ''}known actors",
-                probability=round(rest, 4),
+                probability=shown_probability(rest),
                 likelihood=likelihood_term(rest),
                 confidence=ConfidenceLevel.LOW,
             )
@@ -157,7 +171,7 @@ def _sponsor_hypotheses(analysis: Analysis, groups: list[Hypothesis]) -> list[Hy
                 id=state,
                 kind=kind,
                 label=label,
-                probability=round(p, 4),
+                probability=shown_probability(p),
                 likelihood=likelihood_term(p),
                 confidence=confidence,
             )

@@ -24,7 +24,7 @@ import math
 
 import numpy as np
 
-from unmask.attribute.combine import Posterior, Scores
+from unmask.attribute.combine import Posterior, Scores, reliability
 from unmask.attribute.params import Params
 from unmask.model import Actor
 
@@ -104,4 +104,39 @@ def sponsor_posterior(
         for label, rate in rates.items():
             result[label] = result.get(label, 0.0) + moved * rate
     total = sum(result.values())
-    return dict(sorted(((k, v / total) for k, v in result.items()), key=lambda kv: -kv[1]))
+    result = {k: v / total for k, v in result.items()}
+    result = _bound_by_items(actors, scores, result, base_rates(actors))
+    return dict(sorted(result.items(), key=lambda kv: -kv[1]))
+
+
+def _bound_by_items(
+    actors: list[Actor], scores: Scores, result: dict[str, float], rates: dict[str, float]
+) -> dict[str, float]:
+    """No state likelier than its items allow (as for groups, combine.cap_by_reliability).
+
+    If none of the items that favour a state's actors is genuinely theirs (each is with
+    probability r), the sponsor is as likely as states usually are: P(state) <= 1 - u(1 - rate),
+    u the product of (1 - r) over those items.  A lone Olympic Destroyer (a known false flag)
+    says "very likely Russia", not "almost certain".
+    """
+    if not scores.items:
+        return result
+    favour = scores.contributions > 0
+    unreliable = np.array([1.0 - reliability(item) for item in scores.items])
+    labels = [sponsor_label(actor) for actor in actors]
+    bounds: dict[str, float] = {}
+    for label in result:
+        columns = [j for j, own in enumerate(labels) if own == label and scores.candidates[j]]
+        rows = favour[:, columns].any(axis=1) if columns else np.zeros(len(scores.items), dtype=bool)
+        if rows.any():
+            bounds[label] = 1.0 - float(np.prod(unreliable[rows])) * (1.0 - rates.get(label, 0.0))
+    over = {label for label, p in result.items() if label in bounds and p > bounds[label] + 1e-12}
+    if not over:
+        return result
+    excess = sum(result[label] - bounds[label] for label in over)
+    rest = sum(p for label, p in result.items() if label not in over)
+    if rest <= 0:
+        return result
+    return {
+        label: bounds[label] if label in over else p * (1.0 + excess / rest) for label, p in result.items()
+    }

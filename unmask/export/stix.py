@@ -10,6 +10,7 @@ lists every object.  Every object carries the case's TLP 2.0 marking.
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -142,7 +143,10 @@ def bundle_for_case(case: Case, kb: KnowledgeBase, assessment: Assessment | None
             relate(campaign, "targets", location)
         elif item is not None and item.key.startswith("sector:"):
             victim = stix2.Identity(
-                name=f"{obs.value} sector", identity_class="class", sectors=[obs.value], **common
+                name=f"{obs.value} sector",
+                identity_class="class",
+                sectors=[re.sub(r"[^a-z0-9]+", "-", obs.value.lower()).strip("-")],  # STIX's vocabulary form
+                **common,
             )
             objects.append(victim)
             relate(campaign, "targets", victim)
@@ -150,7 +154,8 @@ def bundle_for_case(case: Case, kb: KnowledgeBase, assessment: Assessment | None
     if assessment is not None:
         description = assessment.summary or description
         for hypothesis in assessment.groups:
-            if hypothesis.kind != "actor":
+            # Only actors the evidence speaks for: a tie of evidence-free actors is not an attribution.
+            if hypothesis.kind != "actor" or not hypothesis.evidence_for:
                 continue
             group = stix2.IntrusionSet(
                 name=hypothesis.label, aliases=list(hypothesis.names) or None, **common
@@ -160,7 +165,8 @@ def bundle_for_case(case: Case, kb: KnowledgeBase, assessment: Assessment | None
                 campaign,
                 "attributed-to",
                 group,
-                confidence=max(0, min(100, round(100 * hypothesis.probability))),
+                # 0 and 100 mean "impossible" and "certain" on STIX's scale: never claimed.
+                confidence=max(1, min(99, round(100 * hypothesis.probability))),
                 description=f"{hypothesis.likelihood}, {hypothesis.confidence.value} confidence (unmask assessment)",
             )
     if context:

@@ -27,8 +27,8 @@ def bar_chart(
         parts.append(
             f'<text x="{label_w - 6}" y="{y + bar * 0.65:.1f}" text-anchor="end" class="label">{escape(short)}</text>'
             f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{bar - 6}" fill="{colour}" rx="2">'
-            f"<title>{escape(label)}: {percent(value)}</title></rect>"
-            f'<text x="{label_w + w + 5:.1f}" y="{y + bar * 0.65:.1f}" class="value">{percent(value)}</text>'
+            f"<title>{escape(label)}: {escape(percent(value))}</title></rect>"
+            f'<text x="{label_w + w + 5:.1f}" y="{y + bar * 0.65:.1f}" class="value">{escape(percent(value))}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)
