@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+from numpy.typing import NDArray
+
 from unmask import __version__
 from unmask.attribute.ach import ach_matrix, evidence_for_against
 from unmask.attribute.calibrate import confidence_level, likelihood_band, likelihood_term, percent
@@ -126,8 +129,8 @@ def _group_hypotheses(analysis: Analysis, top: int, doubted: set[int]) -> tuple[
     # otherwise, so they are all "other known actors".
     # Named are the actors some item favours: below them the order is a tie of evidence-free
     # actors (alphabetical filler), which the "other known actors" line holds.
-    favoured = (analysis.scores.contributions > 0).any(axis=0) if analysis.scores.items else None
-    shown = [r for r in ranking if favoured is not None and favoured[r]][:top]
+    favoured: NDArray[np.bool_] = np.asarray((analysis.scores.contributions > 0).any(axis=0), dtype=bool)
+    shown = [r for r in ranking if analysis.scores.items and favoured[r]][:top]
     if len(analysis.scores.items) < THIN_ITEMS:
         # Very little evidence: whatever it points to, the confidence in it is low (the issue's
         # "never false certainty"; the thin-evidence warning says why).
