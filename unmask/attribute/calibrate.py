@@ -57,6 +57,11 @@ def likelihood_band(probability: float) -> str:
     return next(band for bound, _, band in ICD203_BANDS if probability < bound)
 
 
+# A hypothesis below this probability is given low confidence whatever its evidence: "moderate
+# confidence" next to "almost no chance" reads as a claim about the actor, not about the evidence.
+NEGLIGIBLE = 0.05
+
+
 def confidence_level(
     probability: float, supporting: int, families: int, strong: bool, doubted: bool
 ) -> ConfidenceLevel:
@@ -72,10 +77,10 @@ def confidence_level(
       probability at least 0.5, no doubt raised; or a few (2 or 3) supporting
       items, some costly to fake, that single the actor out (probability at
       least 0.8), no doubt raised;
-    - low: anything less, and every hypothesis of a case (or part) of fewer than five
-      comparable items (the engine passes them as doubted).
+    - low: anything less, every hypothesis under 5 %, and every hypothesis of a case (or part)
+      of fewer than five comparable items (the engine passes them as doubted).
     """
-    if doubted:
+    if doubted or probability < NEGLIGIBLE:
         return ConfidenceLevel.LOW
     if supporting >= 8 and families >= 2 and strong and probability >= 0.5:
         return ConfidenceLevel.HIGH

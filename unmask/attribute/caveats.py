@@ -53,6 +53,13 @@ def false_flags(scores: Scores, post: Posterior, actors: list[Actor]) -> list[tu
     if not ranking or len(scores.items) < 2:
         return []
     top = ranking[0]
+    # When the unknown hypothesis leads, "the rest of the evidence" favours this actor only among
+    # the known ones: say so rather than present a weak actor as the lead.
+    rest = (
+        f"{actors[top].name}"
+        if post.actors[top] >= post.unknown
+        else f"{actors[top].name} among the known actors (a group the knowledge base does not know leads)"
+    )
     flags: list[tuple[int, str]] = []
     totals = post.totals
     leader_best = float(scores.contributions[:, top].max())
@@ -69,7 +76,7 @@ def false_flags(scores: Scores, post: Posterior, actors: list[Actor]) -> list[tu
                         position,
                         f"{SHARED_TOOLING}: {item.label} points to "
                         f"{actors[favoured].name}, against the rest of the evidence, which favours "
-                        f"{actors[top].name}; tools and exploits leak, are sold and are planted, and "
+                        f"{rest}; tools and exploits leak, are sold and are planted, and "
                         "one incident can have several actors (see the parts, if any)",
                     )
                 )
@@ -79,7 +86,7 @@ def false_flags(scores: Scores, post: Posterior, actors: list[Actor]) -> list[tu
                 (
                     position,
                     f"possible false flag: {item.label} (cheap to fake) points to {actors[favoured].name}, "
-                    f"against the rest of the evidence, which favours {actors[top].name}",
+                    f"against the rest of the evidence, which favours {rest}",
                 )
             )
             continue
@@ -146,7 +153,7 @@ def caveats(analysis: Analysis, flags: list[tuple[int, str]], leading: list[int]
         warnings.append(f"unresolved: {where} {miss.observation.value!r}: {miss.reason}{hint}")
     for position, row in enumerate(leading):
         # Only for hypotheses that matter: the leader, and the others with some probability.
-        if position > 0 and analysis.posterior.actors[row] < ALIAS_WARNING_MIN:
+        if analysis.posterior.actors[row] < ALIAS_WARNING_MIN:  # the leader too, if it is negligible
             continue
         details = _alias_conflicts(analysis.index.kb, actors[row])
         if details:

@@ -206,7 +206,7 @@ def _summary(groups: list[Hypothesis], sponsors: list[Hypothesis], compared: int
             top = (
                 ""
                 if not others
-                else (f", none above {percent(largest, 0)}" if largest >= 0.01 else ", each below 1%")
+                else (f", none above {percent(largest, 1)}" if largest >= 0.001 else ", each below 0.1%")
             )
             text += (
                 f" The {'other ' if lead.kind == 'actor' else ''}{count} known actors the evidence "
