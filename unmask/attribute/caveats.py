@@ -151,9 +151,9 @@ def caveats(analysis: Analysis, flags: list[tuple[int, str]], leading: list[int]
             else f"observations {', '.join(str(m.index) for m in misses[:3])}{' …' if len(misses) > 3 else ''} ({len(misses)} in all)"
         )
         warnings.append(f"unresolved: {where} {miss.observation.value!r}: {miss.reason}{hint}")
-    for position, row in enumerate(leading):
-        # Only for hypotheses that matter: the leader, and the others with some probability.
-        if analysis.posterior.actors[row] < ALIAS_WARNING_MIN:  # the leader too, if it is negligible
+    for row in leading:
+        # Only for hypotheses that matter: those with some probability (a negligible leader too).
+        if analysis.posterior.actors[row] < ALIAS_WARNING_MIN:
             continue
         details = _alias_conflicts(analysis.index.kb, actors[row])
         if details:
