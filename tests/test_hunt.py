@@ -530,3 +530,35 @@ def test_a_rule_tagged_with_several_sub_techniques_of_one_parent_says_the_parent
     assert rule_techniques(mimikatz) == ["T1003", "T1059.001"]
     assert rule_techniques(["T1003", "T1003.001"]) == ["T1003", "T1003.001"]
     assert rule_techniques(["T1003.001", "T1003", "T1003.002"]) == ["T1003"]
+
+
+def test_a_new_hunt_keeps_what_other_sources_added_to_the_case(
+    evidence: Path, rules: Path, tmp_path: Path
+) -> None:
+    from unmask.cases.directory import load_case_dir, save_case_dir
+    from unmask.errors import ConfigError
+    from unmask.model import Observation, Provenance, Tlp
+
+    case_dir = tmp_path / "case"
+    hunt([evidence], [rules], case_dir, jobs=1)
+    case = load_case_dir(case_dir)
+    hunted = len(case.observations)
+    case.observations.append(
+        Observation(
+            ObservationKind.INFRASTRUCTURE, "evil.example", "domain", provenance=Provenance("partner.json")
+        )
+    )
+    case.tlp = Tlp.RED
+    save_case_dir(case_dir, case)
+    hunt([evidence], [rules], case_dir, jobs=1)
+    again = load_case_dir(case_dir)
+    assert again.tlp is Tlp.RED and len(again.observations) == hunted + 1
+    assert any(o.value == "evil.example" for o in again.observations)
+    # A folder of other files, or the evidence itself, is not a case folder to overwrite.
+    other = tmp_path / "project"
+    other.mkdir()
+    (other / "notes.txt").write_text("mine")
+    with pytest.raises(ConfigError, match=r"other files and no case\.json"):
+        hunt([evidence], [rules], other, jobs=1)
+    with pytest.raises(ConfigError, match="holds the evidence"):
+        hunt([evidence], [rules], evidence.parent, jobs=1)

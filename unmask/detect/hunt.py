@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from unmask.cases.directory import CASE_FILE, FINDINGS_FILE, HUNT_FILE, save_case_dir
+from unmask.cases.directory import CASE_FILE, FINDINGS_FILE, HUNT_FILE, load_case_dir, save_case_dir
 from unmask.detect.artifacts import ARTIFACT_FIELDS, artifact_observations, artifacts_of
 from unmask.detect.engines.duckdb import DuckDBEngine
 from unmask.detect.findings import (
@@ -136,6 +136,8 @@ def hunt(
         clock = time.perf_counter()
         indicators = load_all(ioc_paths, benign_index())
         timings["indicators"] = time.perf_counter() - clock
+    _check_case_dir(case_dir, evidence)
+    earlier = load_case_dir(case_dir) if (case_dir / CASE_FILE).is_file() else None
     try:
         case_dir.mkdir(parents=True, exist_ok=True)
         stage = case_dir / f".hunt-{uuid.uuid4().hex[:8]}"
@@ -146,12 +148,50 @@ def hunt(
         result = _hunt(
             evidence, rule_folders, case_dir, stage, indicators, timings,
             jobs=jobs, progress=progress, min_level=min_level, rule_cache=rule_cache,
-            memory_limit=memory_limit, yara_rules=yara_rules,
+            memory_limit=memory_limit, yara_rules=yara_rules, earlier=earlier,
         )  # fmt: skip
         _promote(stage, case_dir)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     return result
+
+
+# Observations a hunt makes (and replaces when it runs again); any other (from `unmask extract`,
+# a report, an analyst) is kept.
+HUNT_METHODS = frozenset({"rule-tag", "flagged-event", "ioc-match", "yara-match"})
+HUNT_NOTE = "hunt: "
+
+
+def _check_case_dir(case_dir: Path, evidence: Iterable[Path | str]) -> None:
+    """Refuse a case folder that would cost the user files: not a case, or the evidence itself."""
+    target = case_dir.resolve()
+    for given in evidence:
+        source = Path(given).resolve()
+        if target == source or source.is_relative_to(target):
+            raise ConfigError(f"--case {case_dir} holds the evidence {given}; choose a folder of its own")
+    if case_dir.is_dir() and any(case_dir.iterdir()) and not (case_dir / CASE_FILE).is_file():
+        raise ConfigError(
+            f"--case {case_dir} is a folder with other files and no {CASE_FILE}; a hunt replaces its "
+            "events and findings: choose a new or empty folder, or a case folder"
+        )
+
+
+def _carry_over(case: Case, earlier: Case | None) -> None:
+    """What another source added to the case (extract, reports) survives a new hunt, and so does
+    the most restrictive TLP."""
+    if earlier is None:
+        return
+    case.observations += [
+        obs
+        for obs in earlier.observations
+        if obs.provenance is None or obs.provenance.method not in HUNT_METHODS
+    ]
+    if earlier.tlp.rank > case.tlp.rank:
+        case.tlp = earlier.tlp
+    case.notes = [note for note in earlier.notes if not note.startswith(HUNT_NOTE)] + case.notes
+    for source, digest in earlier.evidence.items():
+        case.evidence.setdefault(source, digest)
+    case.title = earlier.title or case.title
 
 
 def check_memory_limit(limit: str) -> None:
@@ -188,6 +228,7 @@ def _hunt(
     rule_cache: Path | None,
     memory_limit: str,
     yara_rules: Iterable[Path | str],
+    earlier: Case | None = None,
 ) -> HuntResult:
     clock = time.perf_counter()
     report = ingest(
@@ -290,9 +331,10 @@ def _hunt(
     case.observations = observations_from_findings(read_findings(stage / FINDINGS_FILE), min_level=min_level)
     case.observations += artifacts
     case.notes.append(
-        f"{report.total_events} events from {len(report.files)} files; {result.findings} findings from "
+        f"{HUNT_NOTE}{report.total_events} events from {len(report.files)} files; {result.findings} findings from "
         f"{len(rules.rules)} rules; observations from findings of level {min_level} or above."
     )
+    _carry_over(case, earlier)
     save_case_dir(stage, case)
     timings["observations"] = time.perf_counter() - clock
     result.timings = timings

@@ -102,6 +102,7 @@ def match_indicators(engine: Any, indicators: IndicatorSet) -> IocMatches:
                     sha256=pointer["_sha256"],
                     record=pointer["_record"],
                     text=f"indicator from {sources} in {result.matched[value]} event(s); first: {detail[:200]}",
+                    method="ioc-match",
                 ),
             )
         )

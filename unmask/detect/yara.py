@@ -153,6 +153,7 @@ def scan_files(rule_folders: Iterable[Path], files: Iterable[Path]) -> YaraResul
                                 source=str(path),
                                 sha256=digest,
                                 text=f"matches YARA rule {match.rule} ({rule_file})",
+                                method="yara-match",
                             ),
                         )
                     )
