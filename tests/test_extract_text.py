@@ -351,3 +351,28 @@ def test_utf16_reports_and_events_are_read(kb: KnowledgeBase, tmp_path: Path) ->
     result = extract_inputs([report, event], kb)
     assert {o.value for o in result.case.observations} >= {"T1301", "185.220.101.7", "evil.example"}
     assert not result.failed
+
+
+def test_markdown_emphasis_is_removed_but_not_underscores_inside_names(
+    kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    from unmask.extract.documents import read_document
+
+    report = tmp_path / "r.md"
+    report.write_text(
+        "The loader hxxp://evil-cdn[.]example/dl/stage_one_loader.bin wrote to john_smith_ops@evil-mail.example.org; "
+        "it is *important* and _emphasised_.\n"
+    )
+    text = read_document(report).text
+    assert "stage_one_loader.bin" in text and "john_smith_ops@" in text
+    assert "*important*" not in text and "_emphasised_" not in text
+
+
+def test_the_tail_of_an_internationalised_name_is_not_a_domain(kb: KnowledgeBase) -> None:
+    result = TextExtractor(kb, BENIGN).extract_text(
+        "Der Server war böse-domain.example.de und evil.example.com.", "r.txt"
+    )
+    domains = {o.value for o in result.observations if o.subtype == "domain"}
+    assert domains == {"evil.example.com"} and any(
+        "böse" not in p and "se-domain" in p for p in result.problems
+    )

@@ -562,3 +562,16 @@ def test_a_new_hunt_keeps_what_other_sources_added_to_the_case(
         hunt([evidence], [rules], other, jobs=1)
     with pytest.raises(ConfigError, match="holds the evidence"):
         hunt([evidence], [rules], evidence.parent, jobs=1)
+
+
+def test_resolver_host_names_do_not_hide_their_subdomains_and_utf16_lists_read(tmp_path: Path) -> None:
+    from unmask.detect.indicators import load_indicators
+    from unmask.knowledge.warninglists import BenignIndex
+
+    index = BenignIndex(
+        [("List of known public DNS resolvers expressed as hostname", "hostname", ["tube-hosting.com"])]
+    )
+    assert index.lists_for("tube-hosting.com") and index.lists_for("vps7.tube-hosting.com") == []
+    listed = tmp_path / "iocs.txt"
+    listed.write_bytes("evil.example\r\n198.51.100.4\r\n".encode("utf-16"))
+    assert {i.value for i in load_indicators(listed, None).indicators} == {"evil.example", "198.51.100.4"}

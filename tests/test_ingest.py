@@ -208,12 +208,23 @@ def test_concatenated_pretty_printed_objects_are_read_one_by_one(tmp_path: Path)
     path = tmp_path / "dump.json"
     first = json.dumps(win_event(1, SYSMON, process("C:\\a.exe", "a")), indent=2)
     second = json.dumps(win_event(1, SYSMON, process("C:\\b.exe", "b")), indent=2)
-    path.write_text(first + "\n" + second + "\n{ broken\n")
+    third = json.dumps(win_event(1, SYSMON, process("C:\\c.exe", "c")), indent=2)
+    path.write_text(first + "\n" + second + "\n{ broken\n" + third + "\n")
     problems = Problems(str(path))
     rows = list(parser("json").parse(path, problems))
-    assert [r["Image"] for r in rows] == ["C:\\a.exe", "C:\\b.exe"]
+    # A broken object costs itself: reading goes on at the next line that starts an object.
+    assert [r["Image"] for r in rows] == ["C:\\a.exe", "C:\\b.exe", "C:\\c.exe"]
     assert rows[0]["_record"] == "1" and rows[1]["_record"] == str(first.count("\n") + 2)
-    assert problems.skipped == 1 and "rest of file skipped" in str(problems.kept[0])
+    assert problems.skipped == 1 and "skipped to the next object" in str(problems.kept[0])
+
+
+def test_json_lines_with_a_first_line_longer_than_the_sample_and_a_bom(tmp_path: Path) -> None:
+    path = tmp_path / "long.jsonl"
+    first = json.dumps({"EventID": 4104, "ScriptBlockText": "x" * 70_000})
+    path.write_bytes(b"\xef\xbb\xbf" + (first + '\n{"EventID": 1, broken\n' + '{"msg": "a"}\n' * 6).encode())
+    problems = Problems(str(path))
+    rows = list(parser("json").parse(path, problems))
+    assert len(rows) == 7 and problems.skipped == 1 and rows[-1]["_record"] == "8"
 
 
 def test_fields_named_like_unmask_columns_cannot_move_or_forge_events(tmp_path: Path) -> None:

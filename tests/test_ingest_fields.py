@@ -48,3 +48,11 @@ def test_generic_flatten_joins_keys_with_dots() -> None:
     row: dict[str, str] = {}
     flatten_into(row, {"process": {"command_line": "x", "args": ["a", "b"]}, "n": 1}, None, dotted=True)
     assert row == {"process.command_line": "x", "process.args": "a\nb", "n": "1"}
+
+
+def test_epoch_numbers_only_when_they_can_be_times() -> None:
+    from unmask.ingest.fields import iso_utc
+
+    assert iso_utc("2024") is None  # a year is not 33 minutes after 1970
+    assert iso_utc("20240301") == "2024-03-01T00:00:00.000000Z"
+    assert iso_utc(1709287200000) == iso_utc(1709287200) == "2024-03-01T10:00:00.000000Z"  # milliseconds too

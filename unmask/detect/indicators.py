@@ -9,6 +9,8 @@ that names them, reported, never matched.
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import csv
 import io
 import ipaddress
@@ -345,6 +347,9 @@ def load_indicators(path: Path, benign: Any = None) -> IndicatorSet:
         raw = path.read_bytes()
     except OSError as exc:
         raise IngestError(f"cannot read indicator file: {exc.strerror}", Location(path)) from None
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # PowerShell's "> iocs.txt"
+        with contextlib.suppress(UnicodeDecodeError):
+            raw = raw.decode("utf-16").encode("utf-8")
     if b"\x00" in raw[:4096]:
         raise IngestError(
             "not a text file (binary data); give a list, CSV, STIX bundle or MISP event", Location(path)

@@ -134,12 +134,17 @@ def read_document(path: Path) -> Document:
     text = raw.decode("utf-8", errors="replace")
     head = text[:2048].lower()
     if path.suffix.lower() in (".html", ".htm") or "<html" in head or "<!doctype html" in head:
-        return Document(path, digest, _html_text(text)[:MAX_TEXT_CHARS], "html", problems)
+        body = _html_text(text)
+        if len(body) > MAX_TEXT_CHARS:
+            problems.append(f"{path}: only the first {MAX_TEXT_CHARS:,} characters of its text were read")
+        return Document(path, digest, body[:MAX_TEXT_CHARS], "html", problems)
     if len(text) > MAX_TEXT_CHARS:
         problems.append(f"{path}: only the first {MAX_TEXT_CHARS:,} characters were read")
     fmt = "md" if path.suffix.lower() in (".md", ".markdown") else "txt"
     if fmt == "md":
-        text = re.sub(r"[*_`]{1,3}([^*_`\n]+)[*_`]{1,3}", r"\1", text)  # emphasis marks only
+        # Emphasis marks only: a mark that opens after a space and closes before one (stage_one_loader.bin
+        # and john_smith@x keep their underscores).
+        text = re.sub(r"(?<![\w/.@:-])([*_`]{1,3})(?=\S)([^*_`\n]+?)(?<=\S)\1(?![\w/@-]|\.\w)", r"\2", text)
     return Document(path, digest, text[:MAX_TEXT_CHARS], fmt, problems)
 
 

@@ -164,6 +164,12 @@ _NEGATION_AFTER = re.compile(
 _NEGATION_WINDOW = 60  # characters before a mention where a cue still applies to it
 
 
+def _cut_short(sentence: str, raw: str) -> bool:
+    """Whether a value found in ``sentence`` is the tail of a longer word (an internationalised name)."""
+    at = sentence.lower().find(raw.lower())
+    return at > 0 and (sentence[at - 1].isalnum() or sentence[at - 1] in "-_")
+
+
 def negated(sentence: str, start: int, end: int) -> bool:
     """Whether the sentence denies the mention at ``start:end`` rather than reporting it."""
     before = sentence[max(0, start - _NEGATION_WINDOW) : start]
@@ -266,7 +272,7 @@ class TextExtractor:
                     result.problems.append(_negated_note(source, offset, match.group(0)))
                     continue
                 add(ObservationKind.VULNERABILITY, match.group(0).upper(), None, offset, sentence, 0.9)
-            self._iocs(find_iocs(sentence), add, offset, sentence, result)
+            self._iocs(find_iocs(sentence), add, offset, sentence, result, source)
             if _VICTIM_CUES.search(sentence) and not _ATTRIBUTION_CUES.search(sentence):
                 for code in self._countries(sentence):
                     add(ObservationKind.VICTIM, code, "country", offset, sentence, 0.6)
@@ -283,11 +289,19 @@ class TextExtractor:
                 add(ObservationKind.TIMING, date, None, offset, sentence, 0.5)
         return result
 
-    def _iocs(self, found: dict[str, Any], add: Any, offset: int, sentence: str, result: Extraction) -> None:
+    def _iocs(
+        self, found: dict[str, Any], add: Any, offset: int, sentence: str, result: Extraction, source: str
+    ) -> None:
         for key, (subtype, kind) in _IOC_KINDS.items():
             for raw in found.get(key, []) or []:
                 value = normalise(subtype, raw) if subtype != "asn" else str(raw).upper()
                 if value is None:
+                    continue
+                if subtype in ("domain", "url", "email") and _cut_short(sentence, str(raw)):
+                    # "böse-domain.example.de" was read as "se-domain.example.de": another domain.
+                    result.problems.append(
+                        f"{source}: offset {offset}: {raw!r} is the tail of a name with letters outside ASCII; not taken"
+                    )
                     continue
                 if subtype == "domain" and (value.endswith(_FILE_SUFFIXES) or "." not in value):
                     continue

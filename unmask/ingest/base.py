@@ -117,6 +117,8 @@ def text_lines(path: Path, problems: Problems) -> Iterator[tuple[int, str]]:
     bad = False
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
+            if number == 1:
+                raw = raw.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 BOM (Out-File -Encoding utf8)
             try:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError:

@@ -60,9 +60,13 @@ def iso_utc(value: Any) -> str | None:
     if text.endswith(" UTC"):
         text = text[:-4]
     try:
-        return _from_epoch(float(text))
+        number = float(text)
     except ValueError:
-        pass
+        number = None
+    if number is not None:
+        epoch = _from_epoch(number)
+        if epoch is not None or not re.fullmatch(r"\d{8}", text):  # 20240301 is a date, not seconds
+            return epoch
     text = _SPACE_T.sub(r"\1T\2", _FRACTION.sub(r"\1", text, count=1))
     try:
         moment = datetime.fromisoformat(text)
@@ -74,7 +78,10 @@ def iso_utc(value: Any) -> str | None:
 
 
 def _from_epoch(seconds: float) -> str | None:
-    if not 0 < seconds < 32503680000:  # up to year 3000
+    # Epoch seconds from 1973 on (a bare "2024" or "20240301" is not 1970), or milliseconds.
+    if 1e12 <= seconds < 32503680000 * 1000:
+        seconds /= 1000.0
+    if not 1e8 <= seconds < 32503680000:  # 1973 .. 3000
         return None
     return datetime.fromtimestamp(seconds, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 

@@ -116,10 +116,15 @@ class JsonParser:
 
     def parse(self, path: Path, problems: Problems) -> Iterator[Row]:
         with path.open("rb") as handle:
-            head = handle.read(65536).lstrip(b"\xef\xbb\xbf \t\r\n")
-        lines = head.split(b"\n")
-        first = lines[0].strip()
-        is_lines = head[:1] == b"{" and _complete(first)
+            # The whole first line that holds something (a PowerShell script block can make it
+            # megabytes long; a 64 KiB sample made such a file "one document" and lost its rest).
+            first = b""
+            for _ in range(100):
+                line = handle.readline(MAX_DOCUMENT_BYTES)
+                first = line.removeprefix(b"\xef\xbb\xbf").strip()
+                if first or not line:
+                    break
+        is_lines = first[:1] == b"{" and _complete(first)
         if is_lines:
             yield from self._lines(path, problems)
         else:
@@ -152,7 +157,7 @@ class JsonParser:
                 None, f"JSON document of {size} bytes is too big to load whole; use JSON lines", lost=0
             )
             return
-        data = path.read_bytes()
+        data = path.read_bytes().removeprefix(b"\xef\xbb\xbf")  # a BOM is not part of the JSON
         log = _log_name(path)
         try:
             doc = orjson.loads(data)
@@ -182,14 +187,16 @@ class JsonParser:
                 return
             try:
                 doc, end = decoder.raw_decode(text, position)
-            except json.JSONDecodeError as exc:
-                problems.add(
-                    f"line {exc.lineno}", f"not valid JSON from here on; rest of file skipped: {exc.msg}"
-                )
-                return
-            except RecursionError:
-                problems.add(f"line {line}", "JSON nested too deeply to read; rest of file skipped")
-                return
+            except (json.JSONDecodeError, RecursionError) as exc:
+                # Skip to the next line that starts an object: one broken record costs itself.
+                why = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply to read"
+                resume = text.find("\n{", position + 1)
+                problems.add(f"line {line}", f"not valid JSON ({why}); skipped to the next object")
+                if resume < 0:
+                    return
+                line += text.count("\n", position, resume + 1)
+                position = resume + 1
+                continue
             row = json_row(doc, log)
             if row is None:
                 problems.add(f"line {line}", "JSON value is not an object; skipped")

@@ -124,6 +124,7 @@ class IngestReport:
 
 def sniff(head: bytes, path: Path) -> str | None:
     """The name of the parser that recognises a file's first bytes, or ``None``."""
+    head = head.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 BOM says nothing about the format
     matches = [name for name, p in PARSERS.items() if p.sniff(head, path)]
     if not matches:
         return None

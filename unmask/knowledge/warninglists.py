@@ -90,7 +90,10 @@ class BenignIndex:
                         starts, ends = _merge(intervals)
                         self.ranges[version].append(_Ranges(name, starts, ends))
             elif kind in ("string", "hostname"):
-                target = self.hostnames if kind == "hostname" else self.exact
+                # Resolver host names are exact: a list of them includes bare hosting domains
+                # (tube-hosting.com), and their subdomains are anyone's rented servers.
+                subdomains = kind == "hostname" and "resolver" not in name.lower()
+                target = self.hostnames if subdomains else self.exact
                 for entry in entries:
                     key = entry.strip().lower().rstrip(".")
                     if key:
