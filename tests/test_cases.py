@@ -90,6 +90,10 @@ def test_json_case(tmp_path: Path) -> None:
         ),
         ("observations:\n  - {phase: access}\n", "this one names none (such as 'technique: T1190')"),
         (
+            "observations:\n  - {technique: T1, first_seen: 2022-04-09, last_seen: 2021-01-01}\n",
+            "case.yml:2: observations[0].last_seen: 2021-01-01 is before first_seen 2022-04-09",
+        ),
+        (
             "extra: 1\nobservations:\n  - {technique: T1}\n",
             "case.yml:1: extra: unknown field 'extra'; known: id,",
         ),

@@ -210,3 +210,25 @@ def test_values_seen_in_flagged_events_are_context_not_indicators(kb: KnowledgeB
     assert len(patterns) == 1 and "cd" * 32 in patterns[0]
     report = next(o for o in bundle["objects"] if o["type"] == "report")
     assert "1 value(s) seen in events that rules flagged" in report["description"]
+
+
+def test_import_hashes_and_tlsh_are_shared_where_the_format_can_say_them(kb: KnowledgeBase) -> None:
+    tlsh = "T1" + "AB" * 35
+    case = Case(
+        id="h",
+        title="h",
+        observations=[
+            Observation(ObservationKind.TECHNIQUE, "T1301"),
+            Observation(ObservationKind.FILE, "93ea3a1e1e6a6dc4ab3e7b4bd0a6a2d9", "imphash"),
+            Observation(ObservationKind.FILE, tlsh, "tlsh"),
+        ],
+    )
+    event = event_for_case(case, kb)["Event"]
+    assert {(a["type"], a["value"]) for a in event["Attribute"]} >= {
+        ("imphash", "93ea3a1e1e6a6dc4ab3e7b4bd0a6a2d9"),
+        ("tlsh", tlsh),
+    }
+    objects = bundle_for_case(case, kb)["objects"]
+    assert [o["pattern"] for o in objects if o["type"] == "indicator"] == [f"[file:hashes.TLSH = '{tlsh}']"]
+    report = next(o for o in objects if o["type"] == "report")
+    assert "Not expressible as STIX indicators: imphash 93ea3a1e" in report["description"]

@@ -125,3 +125,14 @@ def test_control_and_direction_characters_are_shown_as_escapes(kb: KnowledgeBase
     for text in (render_html(ReportInput(case, assessment, kb, [])), case_markdown(case, assessment)):
         assert not re.search("[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e]", text)
         assert "\\u202e" in text and "\\x1b" in text
+
+
+def test_the_report_says_which_knowledge_base_view_it_used(kb: KnowledgeBase) -> None:
+    data = _data(kb)
+    data.assessment.provenance["kb_view"] = {
+        "without_campaigns": ["C0038"],
+        "without_citations": [],
+        "without_actors": [],
+    }
+    html = render_html(data)
+    assert "Knowledge base view:" in html and "C0038" in html

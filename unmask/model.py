@@ -25,6 +25,7 @@ __all__ = [
     "Provenance",
     "SponsorClaim",
     "Tlp",
+    "view_text",
 ]
 
 
@@ -106,6 +107,21 @@ class Provenance:
             text=data.get("text"),
             method=data.get("method"),
         )
+
+
+def view_text(view: dict[str, Any] | None) -> str:
+    """A KB view as words: ``full knowledge base`` or ``without campaign C0038; report ...``."""
+    view = view or {}
+    parts = [
+        f"{label} {', '.join(map(str, view.get(key) or []))}"
+        for key, label in (
+            ("without_campaigns", "campaign"),
+            ("without_citations", "report"),
+            ("without_actors", "actor"),
+        )
+        if view.get(key)
+    ]
+    return "without " + "; ".join(parts) if parts else "the full knowledge base"
 
 
 @dataclass(frozen=True)

@@ -221,6 +221,10 @@ def _summary(groups: list[Hypothesis], sponsors: list[Hypothesis], compared: int
     state = sponsors[0] if sponsors else None
     if state is not None:
         words = f"{state.likelihood} ({likelihood_band(state.probability)})"
+        claim = {
+            "none": "no state is behind it (a criminal group)",
+            "unknown-state": "the sponsor is a state the knowledge base does not name, or none",
+        }.get(state.kind, f"the sponsor is {state.label}")
         if state.probability < WEAK_LEAD:
             # A weak state lead mostly reflects how many groups each state has: say so.
             text += (
@@ -229,8 +233,7 @@ def _summary(groups: list[Hypothesis], sponsors: list[Hypothesis], compared: int
             )
         else:
             text += (
-                f" At the state level, it is {words} that the sponsor is {state.label}, "
-                f"at {state.confidence.value} confidence."
+                f" At the state level, it is {words} that {claim}, at {state.confidence.value} confidence."
             )
     return text
 

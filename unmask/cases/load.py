@@ -19,6 +19,7 @@ import yaml
 from unmask.cases.directory import load_case_dir
 from unmask.cases.schema import CASE_SCHEMA, OPTIONAL_FIELDS, SHORTHAND
 from unmask.errors import CaseError, Location
+from unmask.ingest.fields import iso_utc
 from unmask.model import Case, Observation, ObservationKind, Provenance, Tlp
 from unmask.safe_yaml import first_alias
 
@@ -188,6 +189,13 @@ def _observation(raw: Any, index: int, report: _Reporter, default_source: str) -
     text = _text(value).strip()
     if not text:
         raise report.error(path, "empty value")
+    first, last = (
+        iso_utc(_text(raw[k])) if raw.get(k) is not None else None for k in ("first_seen", "last_seen")
+    )
+    if first and last and last < first:
+        raise report.error(
+            (*path, "last_seen"), f"{_text(raw['last_seen'])} is before first_seen {_text(raw['first_seen'])}"
+        )
     return Observation(
         kind=kind,
         value=text,

@@ -9,7 +9,7 @@ from rich.text import Text
 
 from unmask.attribute.calibrate import likelihood_band, percent
 from unmask.cli.common import plain
-from unmask.model import Assessment, Hypothesis
+from unmask.model import Assessment, Hypothesis, view_text
 
 __all__ = ["assessment_view"]
 
@@ -101,7 +101,7 @@ def assessment_view(assessment: Assessment, ach_rows: int = 15) -> Group:
     parts.append(
         plain(
             f"KB ATT&CK v{prov.get('attack_version')} {str(prov.get('kb_sha256'))[:16]}…, "
-            f"engine {prov.get('engine')} {prov.get('unmask_version')}, view {prov.get('kb_view')}"
+            f"engine {prov.get('engine')} {prov.get('unmask_version')}, view: {view_text(prov.get('kb_view'))}"
         )
     )
     return Group(*parts)  # type: ignore[arg-type]

@@ -171,6 +171,10 @@ def normalise(kind: str, raw: str) -> str | None:
         scheme, _, rest = text.partition("://")
         host, slash, path = rest.partition("/")
         return f"{scheme.lower()}://{host.lower()}{slash}{path}"
+    if kind == "imphash":  # an MD5 of the import table
+        return lowered if re.fullmatch(r"[0-9a-f]{32}", lowered) else None
+    if kind == "tlsh":  # 70 hex digits, with or without the "T1" version prefix
+        return text.upper() if re.fullmatch(r"(?:T1)?[0-9A-F]{70}", text.upper()) else None
     if kind in ("md5", "sha1", "sha256", "sha512", "certificate"):
         digest = lowered.replace(":", "")
         if not re.fullmatch(r"[0-9a-f]+", digest):

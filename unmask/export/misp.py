@@ -31,6 +31,8 @@ _TYPES = {
     "sha512": "sha512",
     "asn": "AS",
     "certificate": "x509-fingerprint-sha256",
+    "imphash": "imphash",
+    "tlsh": "tlsh",
 }
 _CERTIFICATES = {32: "x509-fingerprint-md5", 40: "x509-fingerprint-sha1", 64: "x509-fingerprint-sha256"}
 

@@ -40,6 +40,7 @@ _PATTERNS = {
     "sha512": lambda v: f"[file:hashes.'SHA-512' = '{v}']",
     "certificate": lambda v: f"[x509-certificate:hashes.'{_DIGESTS.get(len(v), 'SHA-256')}' = '{v}']",
     "asn": lambda v: f"[autonomous-system:number = {v}]",
+    "tlsh": lambda v: f"[file:hashes.TLSH = '{v}']",
 }
 
 
@@ -77,6 +78,7 @@ def bundle_for_case(case: Case, kb: KnowledgeBase, assessment: Assessment | None
     objects.append(campaign)
     seen: set[tuple[str, str]] = set()
     context = 0
+    unshared: list[str] = []
 
     def relate(source: Any, kind: str, target: Any, **extra: Any) -> None:
         objects.append(
@@ -123,6 +125,8 @@ def bundle_for_case(case: Case, kb: KnowledgeBase, assessment: Assessment | None
             relate(campaign, "targets", vulnerability)
         elif obs.kind in (ObservationKind.INFRASTRUCTURE, ObservationKind.FILE) and is_context(obs):
             context += 1  # a value seen in a flagged event is not an indicator to share
+        elif obs.kind is ObservationKind.FILE and obs.subtype == "imphash":
+            unshared.append(f"imphash {obs.value}")  # STIX has no hash name for an import hash
         elif obs.kind in (ObservationKind.INFRASTRUCTURE, ObservationKind.FILE) and obs.subtype in _PATTERNS:
             value = _asn(obs.value) if obs.subtype == "asn" else normalise(obs.subtype, obs.value)
             if value is None:
@@ -169,6 +173,8 @@ def bundle_for_case(case: Case, kb: KnowledgeBase, assessment: Assessment | None
                 confidence=max(1, min(99, round(100 * hypothesis.probability))),
                 description=f"{hypothesis.likelihood}, {hypothesis.confidence.value} confidence (unmask assessment)",
             )
+    if unshared:
+        description += f" Not expressible as STIX indicators: {'; '.join(unshared)[:500]}."
     if context:
         description += (
             f" {context} value(s) seen in events that rules flagged (program hashes, addresses) are"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from unmask.attribute.calibrate import likelihood_band, percent
-from unmask.model import Assessment, Case, Hypothesis
+from unmask.model import Assessment, Case, Hypothesis, view_text
 from unmask.printable import printable
 
 __all__ = ["assessment_markdown", "case_markdown", "md_escape"]
@@ -77,7 +77,7 @@ def assessment_markdown(assessment: Assessment) -> str:
         "",
         f"- engine: {md_escape(prov.get('engine'))} (unmask {md_escape(prov.get('unmask_version'))})",
         f"- knowledge base: ATT&CK v{md_escape(prov.get('attack_version'))}, SHA-256 {md_escape(prov.get('kb_sha256'))}",
-        f"- view: {md_escape(prov.get('kb_view'))}",
+        f"- view: {md_escape(view_text(prov.get('kb_view')))}",
         f"- parameters: {md_escape(prov.get('parameters'))}",
         "",
     ]
