@@ -356,7 +356,7 @@ def test_links_to_nothing_and_fifos_are_reported_not_read(tmp_path: Path) -> Non
     os.mkfifo(folder / "pipe")
     report = ingest([folder], tmp_path / "events", jobs=1)
     messages = sorted(p.message for f in report.files for p in f.problems)
-    assert messages == ["a link to nothing; skipped", "not a regular file; skipped"]
+    assert messages == ["a link to nothing (or a loop); skipped", "not a regular file; skipped"]
     assert report.total_events == 1
 
 
@@ -370,3 +370,24 @@ def test_utf16_text_as_windows_powershell_writes_it_is_read(tmp_path: Path) -> N
     assert result.format == "json" and result.events == 2
     assert result.sha256 == hashlib.sha256(data).hexdigest()  # the evidence as given, not the copy
     assert "UTF-16 text read as UTF-8" in result.problems[0].message
+
+
+def test_linked_folders_and_archives_nested_too_deep_are_reported(tmp_path: Path) -> None:
+    import io as _io
+
+    folder = tmp_path / "in"
+    write_jsonl(tmp_path / "real" / "a.jsonl", [{"msg": "a"}])
+    folder.mkdir()
+    (folder / "linked").symlink_to(tmp_path / "real", target_is_directory=True)
+    inner = _io.BytesIO()
+    with zipfile.ZipFile(inner, "w") as handle:
+        handle.writestr("x.jsonl", b'{"msg": "deep"}\n')
+    middle = _io.BytesIO()
+    with zipfile.ZipFile(middle, "w") as handle:
+        handle.writestr("inner.zip", inner.getvalue())
+    with zipfile.ZipFile(folder / "outer.zip", "w") as handle:
+        handle.writestr("middle.zip", middle.getvalue())
+    report = ingest([folder], tmp_path / "events", jobs=1)
+    messages = {Path(f.name).name: [p.message for p in f.problems] for f in report.files}
+    assert messages["linked"] == ["a link to a folder; not followed (give the folder itself)"]
+    assert any("nested too deep" in m for name, ms in messages.items() if "inner.zip" in name for m in ms)

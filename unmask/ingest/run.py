@@ -160,9 +160,27 @@ def discover(
         if not root.exists():
             raise IngestError("no such file or folder", Location(root))
         paths = [root] if not root.is_dir() else sorted(p for p in root.rglob("*") if not p.is_dir())
+        for link in sorted(p for p in root.rglob("*") if root.is_dir() and p.is_symlink() and p.is_dir()):
+            # Folders reached through a link are not walked (a link can loop or leave the evidence).
+            report.files.append(
+                FileResult(
+                    str(link),
+                    "",
+                    None,
+                    problems=[
+                        Problem(
+                            str(link), None, "a link to a folder; not followed (give the folder itself)", 0
+                        )
+                    ],
+                )
+            )
         for path in paths:
             if not path.is_file():  # a link to nothing, a FIFO, a socket, a device: said, not read
-                why = "a link to nothing" if path.is_symlink() and not path.exists() else "not a regular file"
+                why = (
+                    "a link to nothing (or a loop)"
+                    if path.is_symlink() and not path.exists()
+                    else "not a regular file"
+                )
                 report.files.append(
                     FileResult(str(path), "", None, problems=[Problem(str(path), None, f"{why}; skipped", 0)])
                 )
@@ -187,6 +205,16 @@ def _add(
         )
         return
     kind = archives.is_archive(head, path)
+    if kind is not None and depth <= 0:
+        report.files.append(
+            FileResult(
+                name,
+                "",
+                f"archive:{kind}",
+                problems=[Problem(name, None, "an archive nested too deep; not opened", 0)],
+            )
+        )
+        return
     if kind is not None and depth > 0:
         digest = sha256_file(path)
         problems = Problems(name)

@@ -257,10 +257,27 @@ def rule_files(folders: Iterable[Path]) -> list[Path]:
         if folder.is_file():
             files.append(folder)
         else:
-            files.extend(
-                sorted(p for p in folder.rglob("*") if p.suffix in (".yml", ".yaml") and p.is_file())
-            )
+            files.extend(_walk(folder))
     return files
+
+
+def _walk(folder: Path) -> list[Path]:
+    """The rule files under ``folder``, linked folders followed once (a link cannot loop)."""
+    found: list[Path] = []
+    seen: set[str] = set()
+    for root, dirs, names in os.walk(folder, followlinks=True):
+        real = os.path.realpath(root)
+        if real in seen:
+            dirs[:] = []
+            continue
+        seen.add(real)
+        dirs.sort()
+        found += [
+            Path(root) / n
+            for n in sorted(names)
+            if n.endswith((".yml", ".yaml")) and (Path(root) / n).is_file()
+        ]
+    return sorted(found)
 
 
 def load_rules(
