@@ -391,3 +391,20 @@ def test_linked_folders_and_archives_nested_too_deep_are_reported(tmp_path: Path
     messages = {Path(f.name).name: [p.message for p in f.problems] for f in report.files}
     assert messages["linked"] == ["a link to a folder; not followed (give the folder itself)"]
     assert any("nested too deep" in m for name, ms in messages.items() if "inner.zip" in name for m in ms)
+
+
+def test_windows_exports_with_float_event_ids_and_lower_case_channels_route(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    write_jsonl(
+        folder / "e.jsonl",
+        [
+            {"EventID": 1.0, "Channel": "microsoft-windows-sysmon/operational ", "Image": "C:\\\\x.exe"},
+            {"EventID": "4688.0", "Channel": "security"},
+        ],
+    )
+    ingest([folder], tmp_path / "events", jobs=1)
+    rows = _table(tmp_path / "events", "windows")
+    assert sorted((r["EventID"], r["Channel"]) for r in rows) == [
+        ("1", "Microsoft-Windows-Sysmon/Operational"),
+        ("4688", "Security"),
+    ]

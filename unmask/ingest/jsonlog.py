@@ -9,6 +9,7 @@ with ``ts``); anything else is kept as a generic event with dotted keys.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -91,14 +92,40 @@ def json_row(doc: Any, log: str | None = None) -> Row | None:
     if isinstance(event, dict) and "System" in event:
         row = windows_row(doc)
         row["_family"] = "windows"
-        return row
+        return _tidy_windows(row)
     if isinstance(doc.get("winlog"), dict):
-        return _winlogbeat(doc)
+        return _tidy_windows(_winlogbeat(doc))
     if "EventID" in doc and ("Channel" in doc or "Provider_Name" in doc or "SourceName" in doc):
-        return _flat_windows(doc)
+        return _tidy_windows(_flat_windows(doc))
     if "_path" in doc or ("uid" in doc and "ts" in doc):
         return _generic(doc, "zeek", log)
     return _generic(doc, "generic")
+
+
+# Channels as Windows names them (Sigma's routes compare them exactly); an export can lower-case them.
+_CHANNELS = {
+    name.lower(): name
+    for name in (
+        "Security", "System", "Application", "Microsoft-Windows-Sysmon/Operational",
+        "Microsoft-Windows-PowerShell/Operational", "Windows PowerShell",
+        "Microsoft-Windows-Windows Defender/Operational", "Microsoft-Windows-TaskScheduler/Operational",
+        "Microsoft-Windows-WMI-Activity/Operational", "Microsoft-Windows-Bits-Client/Operational",
+        "Microsoft-Windows-TerminalServices-LocalSessionManager/Operational",
+        "Microsoft-Windows-DNS-Client/Operational", "Microsoft-Windows-CodeIntegrity/Operational",
+    )
+}  # fmt: skip
+
+
+def _tidy_windows(row: Row) -> Row:
+    """Field values as Windows writes them: EventID 1 (not 1.0 from a spreadsheet or ELK export),
+    Channel in its own case and without stray spaces."""
+    event_id = row.get("EventID")
+    if event_id is not None and re.fullmatch(r"\d+\.0+", event_id.strip()):
+        row["EventID"] = event_id.strip().split(".")[0]
+    channel = row.get("Channel")
+    if channel is not None:
+        row["Channel"] = _CHANNELS.get(channel.strip().lower(), channel.strip())
+    return row
 
 
 def _log_name(path: Path) -> str:
