@@ -185,10 +185,12 @@ def discover(
                     FileResult(str(path), "", None, problems=[Problem(str(path), None, f"{why}; skipped", 0)])
                 )
                 continue
-            real = path.resolve()
-            if real in seen or any(real.is_relative_to(folder) for folder in skip):
+            # The same name twice is one file; a link is a name of its own (the hunt benchmark's
+            # copies are links), but nothing under the case folder is evidence.
+            named = Path(os.path.abspath(path))  # noqa: PTH100 - a link is not followed here
+            if named in seen or any(path.resolve().is_relative_to(folder) for folder in skip):
                 continue
-            seen.add(real)
+            seen.add(named)
             _add(path, str(path), scratch, report, found, depth)
     return found
 
