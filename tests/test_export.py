@@ -232,3 +232,27 @@ def test_import_hashes_and_tlsh_are_shared_where_the_format_can_say_them(kb: Kno
     assert [o["pattern"] for o in objects if o["type"] == "indicator"] == [f"[file:hashes.TLSH = '{tlsh}']"]
     report = next(o for o in objects if o["type"] == "report")
     assert "Not expressible as STIX indicators: imphash 93ea3a1e" in report["description"]
+
+
+def test_each_actor_of_a_split_incident_is_shared(kb: KnowledgeBase) -> None:
+    observations = [
+        Observation(
+            ObservationKind.TECHNIQUE if v.startswith("T") else ObservationKind.SOFTWARE, v, phase=phase
+        )
+        for phase, values in (
+            ("access", ("T1301", "T1302", "T1303", "S0301", "S0302")),
+            ("destruction", ("T1101", "T1102", "T1103", "S0101", "S0102")),
+        )
+        for v in values
+    ]
+    case = Case(id="two", title="two actors", observations=observations)
+    assessment = attribute_case(case, kb)
+    event = event_for_case(case, kb, assessment)["Event"]
+    actors = {t["name"] for t in event["Tag"] if "threat-actor" in t["name"]}
+    assert actors == {'misp-galaxy:threat-actor="Gamma"', 'misp-galaxy:threat-actor="Alpha"'}
+    comments = [a["value"] for a in event["Attribute"] if a["type"] == "comment"]
+    assert any("part phase:access: Gamma" in c for c in comments)
+    objects = bundle_for_case(case, kb, assessment)["objects"]
+    sets = {o["id"]: o["name"] for o in objects if o["type"] == "intrusion-set"}
+    attributed = {sets[o["target_ref"]] for o in objects if o.get("relationship_type") == "attributed-to"}
+    assert {"Gamma", "Alpha"} <= attributed

@@ -14,7 +14,7 @@ from pymisp import MISPEvent
 
 from unmask.attribute.calibrate import percent
 from unmask.detect.indicators import normalise
-from unmask.export.resolved import is_context, named_lead, resolved, timestamp
+from unmask.export.resolved import is_context, named_lead, part_leads, resolved, timestamp
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Assessment, Case, ObservationKind
 
@@ -95,6 +95,15 @@ def event_for_case(case: Case, kb: KnowledgeBase, assessment: Assessment | None 
         leading = named_lead(assessment)
         if leading is not None:  # a weak lead is not an attribution: no actor tag, the summary says why
             event.add_tag(f'misp-galaxy:threat-actor="{leading.label}"')
+        for label, lead in part_leads(assessment).items():  # the actors of the incident's parts too
+            if leading is None or lead.id != leading.id:
+                event.add_tag(f'misp-galaxy:threat-actor="{lead.label}"')
+            event.add_attribute(
+                "comment",
+                f"unmask assessment of the part {label}: {lead.label}: {lead.likelihood} "
+                f"({percent(lead.probability, 0)}), {lead.confidence.value} confidence",
+                to_ids=False,
+            )
         lead_text = (
             f"{leading.label}: {leading.likelihood} ({percent(leading.probability, 0)}), "
             f"{leading.confidence.value} confidence. "

@@ -18,7 +18,21 @@ from unmask.ingest.fields import iso_utc
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Assessment, Case, Hypothesis, Observation
 
-__all__ = ["is_context", "named_lead", "resolved", "timestamp"]
+__all__ = ["is_context", "named_lead", "part_leads", "resolved", "timestamp"]
+
+
+def part_leads(assessment: Assessment | None) -> dict[str, Hypothesis]:
+    """Each part (phase, host) of the incident whose evidence names an actor: label -> its lead.
+
+    One incident can have several actors (Albania 2022: four groups by phase); a share that
+    carried only the whole case's lead would lose the others.
+    """
+    leads: dict[str, Hypothesis] = {}
+    for label, hypotheses in (assessment.phases if assessment is not None else {}).items():
+        lead = hypotheses[0] if hypotheses else None
+        if lead is not None and lead.kind == "actor" and lead.probability >= WEAK_LEAD:
+            leads[label] = lead
+    return leads
 
 
 def is_context(obs: Observation) -> bool:

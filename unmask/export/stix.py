@@ -17,9 +17,9 @@ from typing import Any
 import stix2
 
 from unmask.detect.indicators import normalise
-from unmask.export.resolved import is_context, resolved, timestamp
+from unmask.export.resolved import is_context, part_leads, resolved, timestamp
 from unmask.knowledge.store import KnowledgeBase
-from unmask.model import TLP_MARKINGS, Assessment, Case, ObservationKind, Tlp
+from unmask.model import TLP_MARKINGS, Assessment, Case, Hypothesis, ObservationKind, Tlp
 
 __all__ = ["TLP2_MARKINGS", "bundle_for_case"]
 
@@ -157,10 +157,8 @@ def bundle_for_case(case: Case, kb: KnowledgeBase, assessment: Assessment | None
     description = case.title
     if assessment is not None:
         description = assessment.summary or description
-        for hypothesis in assessment.groups:
-            # Only actors the evidence speaks for: a tie of evidence-free actors is not an attribution.
-            if hypothesis.kind != "actor" or not hypothesis.evidence_for:
-                continue
+
+        def attribute(hypothesis: Hypothesis, part: str) -> None:
             group = stix2.IntrusionSet(
                 name=hypothesis.label, aliases=list(hypothesis.names) or None, **common
             )
@@ -171,8 +169,20 @@ def bundle_for_case(case: Case, kb: KnowledgeBase, assessment: Assessment | None
                 group,
                 # 0 and 100 mean "impossible" and "certain" on STIX's scale: never claimed.
                 confidence=max(1, min(99, round(100 * hypothesis.probability))),
-                description=f"{hypothesis.likelihood}, {hypothesis.confidence.value} confidence (unmask assessment)",
+                description=f"{part}{hypothesis.likelihood}, {hypothesis.confidence.value} confidence (unmask assessment)",
             )
+
+        # Only actors the evidence speaks for (a tie of evidence-free actors is not an
+        # attribution), and the actor of each part of a split incident.
+        listed = set()
+        for hypothesis in assessment.groups:
+            if hypothesis.kind == "actor" and hypothesis.evidence_for:
+                listed.add(hypothesis.id)
+                attribute(hypothesis, "")
+        for label, lead in part_leads(assessment).items():
+            if lead.id not in listed:
+                listed.add(lead.id)
+                attribute(lead, f"the part {label}: ")
     if unshared:
         description += f" Not expressible as STIX indicators: {'; '.join(unshared)[:500]}."
     if context:
