@@ -408,3 +408,22 @@ def test_windows_exports_with_float_event_ids_and_lower_case_channels_route(tmp_
         ("1", "Microsoft-Windows-Sysmon/Operational"),
         ("4688", "Security"),
     ]
+
+
+def test_zeek_json_records_say_which_log_they_are_whatever_the_file_name(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    write_jsonl(
+        folder / "zeek_export.json",
+        [
+            {
+                "ts": 1709287200.5,
+                "uid": "C1",
+                "query": "evil.example",
+                "qtype_name": "A",
+                "id.orig_h": "10.0.0.5",
+            },
+            {"ts": 1709287201.0, "fuid": "F1", "mime_type": "application/x-dosexec", "sha256": "ab" * 32},
+        ],
+    )
+    ingest([folder], tmp_path / "events", jobs=1)
+    assert sorted(r["_log"] for r in _table(tmp_path / "events", "zeek")) == ["dns", "files"]

@@ -77,7 +77,7 @@ def _generic(doc: dict[str, Any], family: str, log: str | None = None) -> Row:
     flatten_into(row, doc, None, dotted=True)
     stamp(row, _TIME_KEYS, _HOST_KEYS)
     if family == "zeek":
-        row["_log"] = row.get("_path") or log or "unknown"
+        row["_log"] = row.get("_path") or _zeek_log(doc) or log or "unknown"
         if "_host" not in row and row.get("id.orig_h"):
             row["_host"] = row["id.orig_h"]
     row["_family"] = family
@@ -97,7 +97,7 @@ def json_row(doc: Any, log: str | None = None) -> Row | None:
         return _tidy_windows(_winlogbeat(doc))
     if "EventID" in doc and ("Channel" in doc or "Provider_Name" in doc or "SourceName" in doc):
         return _tidy_windows(_flat_windows(doc))
-    if "_path" in doc or ("uid" in doc and "ts" in doc):
+    if "_path" in doc or ("ts" in doc and ("uid" in doc or "fuid" in doc or _zeek_log(doc))):
         return _generic(doc, "zeek", log)
     return _generic(doc, "generic")
 
@@ -126,6 +126,25 @@ def _tidy_windows(row: Row) -> Row:
     if channel is not None:
         row["Channel"] = _CHANNELS.get(channel.strip().lower(), channel.strip())
     return row
+
+
+# Which Zeek log a record without "_path" comes from, by the fields only that log has (a renamed
+# dns.log must still meet the dns rules).
+_ZEEK_FIELDS = (
+    ("dns", ("query", "qtype_name")),
+    ("http", ("method", "uri", "status_code")),
+    ("ssl", ("server_name", "established")),
+    ("x509", ("certificate.subject",)),
+    ("files", ("fuid", "mime_type")),
+    ("conn", ("proto", "conn_state")),
+)
+
+
+def _zeek_log(doc: dict[str, Any]) -> str | None:
+    for log, fields in _ZEEK_FIELDS:
+        if all(field in doc for field in fields):
+            return log
+    return None
 
 
 def _log_name(path: Path) -> str:
