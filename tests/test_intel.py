@@ -278,3 +278,11 @@ def test_one_unusable_event_or_unknown_actor_costs_only_its_own_indicators(
         ("G0001", (("infrastructure", "alpha-c2.net"),))
     ]
     assert "1 indicator(s) indicate actors the KB does not know" in result.failed[0]
+
+
+def test_actor_given_over_the_files_own_is_noted(kb: KnowledgeBase, tmp_path: Path) -> None:
+    result = add_intel([_misp(tmp_path / "e.json", "Gamma", [("ip-dst", "198.51.100.7")])], actor="Alpha")
+    assert [e.actor for e in result.added] == ["G0001"] and not result.failed
+    assert (
+        result.notes and "names Gamma; its indicators were added to Alpha as --actor says" in result.notes[0]
+    )

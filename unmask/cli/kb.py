@@ -152,6 +152,7 @@ def intel_command(
             {
                 "added": [e.to_dict() | {"indicators": len(e.indicators)} for e in result.added],
                 "failed": result.failed,
+                "notes": result.notes,
             }
         )
     else:
@@ -163,6 +164,8 @@ def intel_command(
                     f"{entry.origin}: {len(entry.indicators)} indicator(s) added to {name} ({entry.actor}){skipped}"
                 )
             )
+        for message in result.notes:
+            err_console.print(printable(f"note: {message}"), markup=False, highlight=False)
         for message in result.failed:
             err_console.print(printable(f"error: {message}"), markup=False, highlight=False)
     if result.failed:

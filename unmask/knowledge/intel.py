@@ -130,7 +130,7 @@ def read_intel(
             raise IngestError(
                 "its indicators indicate only actors the KB does not know; say whose with --actor", where
             )
-    return [_entry(data, str(path), kb, actor, benign)]
+    return [_entry(data, str(path), kb, actor, benign, failed)]
 
 
 def _by_indicates(bundle: dict[str, Any], kb: KnowledgeBase) -> tuple[list[dict[str, Any]], int]:
@@ -165,8 +165,23 @@ def _by_indicates(bundle: dict[str, Any], kb: KnowledgeBase) -> tuple[list[dict[
     return list(parts.values()), unknown
 
 
+NOTE = "note: "  # a message about a file that is not a failure
+
+
+def _known_id(kb: KnowledgeBase, name: str) -> str | None:
+    try:
+        return kb.actor(name).id
+    except UnknownNameError:
+        return None
+
+
 def _entry(
-    data: Any, origin: str, kb: KnowledgeBase, actor: str | None, benign: BenignIndex | None
+    data: Any,
+    origin: str,
+    kb: KnowledgeBase,
+    actor: str | None,
+    benign: BenignIndex | None,
+    failed: list[str] | None = None,
 ) -> IntelEntry:
     from unmask.detect.indicators import indicator_key
     from unmask.extract.misp import case_from_misp, is_misp, misp_actor_names
@@ -180,6 +195,12 @@ def _entry(
     else:
         raise IngestError("neither a STIX 2.1 bundle nor a MISP event", where)
     name, actor_id = _whose(kb, names, actor, where)
+    if actor is not None and failed is not None:
+        named = {n for n in names if _known_id(kb, n) not in (None, actor_id)}
+        if named:  # --actor wins, but the analyst should know the file says otherwise
+            failed.append(
+                f"{NOTE}{origin} names {', '.join(sorted(named))}; its indicators were added to {name} as --actor says"
+            )
     indicators: dict[tuple[str, str], None] = {}
     skipped = 0
     for obs in case.observations:
@@ -294,6 +315,7 @@ class IntelResult:
     added: list[IntelEntry]
     failed: list[str] = field(default_factory=list)
     kb: KnowledgeBase | None = None
+    notes: list[str] = field(default_factory=list)  # said, not failures (--actor over a file's own actor)
 
 
 def add_intel(
@@ -319,12 +341,14 @@ def add_intel(
                 added.append(entry)
         except UnmaskError as exc:
             failed.append(str(exc) if exc.location else f"{path}: {exc}")
+    notes = [m.removeprefix(NOTE) for m in failed if m.startswith(NOTE)]
+    failed = [m for m in failed if not m.startswith(NOTE)]
     if added:
         target = kb.path or kb_file
         save_intel(added)  # first the copies a reinstall re-applies, then the KB
         save_kb_document(attach_intel(kb.document, added), target)
         kb = load_kb(target)
-    return IntelResult(added, failed, kb)
+    return IntelResult(added, failed, kb, notes)
 
 
 def remove_intel(prefix: str, kb_file: Path | None = None) -> list[dict[str, Any]]:
