@@ -369,7 +369,7 @@ def test_utf16_text_as_windows_powershell_writes_it_is_read(tmp_path: Path) -> N
     (result,) = report.files
     assert result.format == "json" and result.events == 2
     assert result.sha256 == hashlib.sha256(data).hexdigest()  # the evidence as given, not the copy
-    assert "UTF-16 text read as UTF-8" in result.problems[0].message
+    assert "UTF-16 text converted to UTF-8" in result.problems[0].message
 
 
 def test_linked_folders_and_archives_nested_too_deep_are_reported(tmp_path: Path) -> None:

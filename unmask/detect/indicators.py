@@ -9,8 +9,6 @@ that names them, reported, never matched.
 
 from __future__ import annotations
 
-import codecs
-import contextlib
 import csv
 import io
 import ipaddress
@@ -22,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from unmask.errors import IngestError, Location
+from unmask.ingest.base import from_utf16
 
 __all__ = [
     "Indicator",
@@ -351,9 +350,7 @@ def load_indicators(path: Path, benign: Any = None) -> IndicatorSet:
         raw = path.read_bytes()
     except OSError as exc:
         raise IngestError(f"cannot read indicator file: {exc.strerror}", Location(path)) from None
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # PowerShell's "> iocs.txt"
-        with contextlib.suppress(UnicodeDecodeError):
-            raw = raw.decode("utf-16").encode("utf-8")
+    raw = from_utf16(raw) or raw  # PowerShell's "> iocs.txt"
     if b"\x00" in raw[:4096]:
         raise IngestError(
             "not a text file (binary data); give a list, CSV, STIX bundle or MISP event", Location(path)

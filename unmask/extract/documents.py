@@ -7,7 +7,6 @@ reported with the file's name; what could be read is kept.
 
 from __future__ import annotations
 
-import codecs
 import html
 import re
 from dataclasses import dataclass, field
@@ -16,7 +15,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from unmask.errors import IngestError, Location
-from unmask.ingest.base import sha256_file
+from unmask.ingest.base import from_utf16, sha256_file
 
 __all__ = ["MAX_TEXT_CHARS", "Document", "read_document"]
 
@@ -122,12 +121,10 @@ def read_document(path: Path) -> Document:
     if size > _READ_BYTES:
         problems.append(f"{path}: {size:,} bytes; only the first {_READ_BYTES:,} were read")
         raw = raw[:_READ_BYTES]
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Windows PowerShell's "> file"
-        try:
-            raw = raw.decode("utf-16").encode("utf-8")
-            problems.append(f"{path}: UTF-16 text read as UTF-8")
-        except UnicodeDecodeError:
-            pass
+    converted = from_utf16(raw)
+    if converted is not None:
+        raw = converted
+        problems.append(f"{path}: UTF-16 text converted to UTF-8")
     sample = raw[:8192]
     if sample and _binary_share(sample) > 0.1:
         raise IngestError("binary data, not a text report (txt, md, html or pdf)", Location(path))

@@ -8,7 +8,6 @@ The observations of all inputs go into one case; an existing case directory can 
 
 from __future__ import annotations
 
-import codecs
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +17,7 @@ from unmask.errors import CaseError, IngestError, UnmaskError
 from unmask.extract.misp import case_from_misp, is_misp
 from unmask.extract.stix import case_from_stix
 from unmask.extract.text import Extraction, TextExtractor
+from unmask.ingest.base import from_utf16
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Case, Observation
 
@@ -44,14 +44,12 @@ class ExtractResult:
 
 def _json(path: Path) -> Any:
     """The parsed JSON of a file that starts like JSON (UTF-8, or UTF-16 with its BOM), else ``None``."""
-    with path.open("rb") as handle:
-        head = handle.read(64)
-    utf16 = head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
-    start = head.decode("utf-16" if utf16 else "utf-8-sig", errors="ignore").lstrip()[:1]
-    if start not in ("{", "["):
+    raw = path.read_bytes()  # only files named .json, .stix or without a suffix come here
+    text = (from_utf16(raw) or raw).decode("utf-8-sig", errors="replace")
+    if text.lstrip()[:1] not in ("{", "["):
         return None
     try:
-        return json.loads(path.read_text(encoding="utf-16" if utf16 else "utf-8-sig", errors="replace"))
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise IngestError(f"malformed JSON at line {exc.lineno}: {exc.msg}") from None
     except RecursionError:

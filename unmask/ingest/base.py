@@ -9,6 +9,7 @@ Parsers never raise on bad content: they report each problem with its position t
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,7 @@ __all__ = [
     "Problem",
     "Problems",
     "Row",
+    "from_utf16",
     "parser",
     "register",
     "sha256_file",
@@ -118,7 +120,7 @@ def text_lines(path: Path, problems: Problems) -> Iterator[tuple[int, str]]:
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
             if number == 1:
-                raw = raw.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 BOM (Out-File -Encoding utf8)
+                raw = raw.removeprefix(codecs.BOM_UTF8)  # a UTF-8 BOM (Out-File -Encoding utf8)
             try:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError:
@@ -127,6 +129,17 @@ def text_lines(path: Path, problems: Problems) -> Iterator[tuple[int, str]]:
                     problems.add(number, "bytes that are not UTF-8 were replaced", lost=0)
                     bad = True
             yield number, line.rstrip("\r\n")
+
+
+def from_utf16(raw: bytes) -> bytes | None:
+    """UTF-16 text with its BOM (what Windows PowerShell's ``> file`` writes) as UTF-8 bytes;
+    ``None`` when ``raw`` is not that."""
+    if not raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None
+    try:
+        return raw.decode("utf-16").encode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 Sniffer = Callable[[bytes, Path], bool]

@@ -8,6 +8,7 @@ with ``ts``); anything else is kept as a generic event with dotted keys.
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from collections.abc import Iterator
@@ -167,7 +168,7 @@ class JsonParser:
             first = b""
             for _ in range(100):
                 line = handle.readline(MAX_DOCUMENT_BYTES)
-                first = line.removeprefix(b"\xef\xbb\xbf").strip()
+                first = line.removeprefix(codecs.BOM_UTF8).strip()
                 if first or not line:
                     break
         is_lines = first[:1] == b"{" and _complete(first)
@@ -203,7 +204,7 @@ class JsonParser:
                 None, f"JSON document of {size} bytes is too big to load whole; use JSON lines", lost=0
             )
             return
-        data = path.read_bytes().removeprefix(b"\xef\xbb\xbf")  # a BOM is not part of the JSON
+        data = path.read_bytes().removeprefix(codecs.BOM_UTF8)  # a BOM is not part of the JSON
         log = _log_name(path)
         try:
             doc = orjson.loads(data)

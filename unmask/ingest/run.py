@@ -22,7 +22,7 @@ from typing import Any
 
 from unmask.errors import IngestError, Location
 from unmask.ingest import archive as archives
-from unmask.ingest.base import FAMILIES, PARSERS, Problem, Problems, sha256_file
+from unmask.ingest.base import FAMILIES, PARSERS, Problem, Problems, from_utf16, sha256_file
 from unmask.ingest.dataset import EventWriter
 
 __all__ = ["EvidenceFile", "FileResult", "IngestReport", "discover", "ingest", "sniff"]
@@ -124,7 +124,7 @@ class IngestReport:
 
 def sniff(head: bytes, path: Path) -> str | None:
     """The name of the parser that recognises a file's first bytes, or ``None``."""
-    head = head.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 BOM says nothing about the format
+    head = head.removeprefix(codecs.BOM_UTF8)  # a UTF-8 BOM says nothing about the format
     matches = [name for name, p in PARSERS.items() if p.sniff(head, path)]
     if not matches:
         return None
@@ -226,30 +226,19 @@ def _add(
         for member_path, member in members:
             _add(member_path, f"{name}!{member}", scratch, report, found, depth - 1)
         return
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        # UTF-16 text (what Windows PowerShell's "> file" writes): read as UTF-8, the original's
-        # SHA-256 kept as the evidence's.
-        copy = _utf8_copy(path, scratch)
-        if copy is not None:
-            found.append(
-                EvidenceFile(
-                    copy, name, sniff(_head(copy), copy), size, sha256_file(path), "UTF-16 text read as UTF-8"
-                )
-            )
-            return
+    converted = (
+        from_utf16(path.read_bytes()) if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else None
+    )
+    if converted is not None:
+        # UTF-16 text: parsed from a UTF-8 copy, the original's SHA-256 kept as the evidence's.
+        digest = sha256_file(path)
+        copy = scratch / "utf16" / digest[:16] / path.name
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        copy.write_bytes(converted)
+        note = "UTF-16 text converted to UTF-8"
+        found.append(EvidenceFile(copy, name, sniff(_head(copy), copy), size, digest, note))
+        return
     found.append(EvidenceFile(path, name, sniff(head, path), size))
-
-
-def _utf8_copy(path: Path, scratch: Path) -> Path | None:
-    """A UTF-8 copy of a UTF-16 file in ``scratch`` (same name), or ``None`` when it is not UTF-16 text."""
-    try:
-        text = path.read_bytes().decode("utf-16")
-    except (UnicodeDecodeError, OSError):
-        return None
-    target = scratch / "utf16" / sha256_file(path)[:16] / path.name
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8")
-    return target
 
 
 def _parse_chunk(files: list[EvidenceFile], out: str, tag: str) -> tuple[list[FileResult], dict[str, int]]:
