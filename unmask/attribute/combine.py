@@ -76,6 +76,7 @@ __all__ = [
     "rank_weights",
     "reliability",
     "score_items",
+    "within_bounds",
 ]
 
 MIN_COVERAGE = 0.01
@@ -364,17 +365,25 @@ def cap_by_reliability(
     """
     if not len(scores.items):
         return None
-    unreliable = np.array([1.0 - reliability(item) for item in scores.items])
     favour = scores.contributions > 0
+    unreliable = np.array([1.0 - reliability(item) for item in scores.items])
     bound = 1.0 - np.prod(np.where(favour, unreliable[:, None], 1.0), axis=0)
     # Only what the items favour is bounded by them (an actor no item favours is not ruled out).
-    over = favour.any(axis=0) & (actors > bound + 1e-12)
+    bounds = np.append(np.where(favour.any(axis=0), bound, np.inf), np.inf)
+    capped = within_bounds(np.append(actors, unknown), bounds)
+    return None if capped is None else (capped[:-1], float(capped[-1]))
+
+
+def within_bounds(
+    probabilities: NDArray[np.float64], bounds: NDArray[np.float64]
+) -> NDArray[np.float64] | None:
+    """The probabilities with each one over its bound cut to it, the excess shared by the others
+    in proportion; ``None`` when none is over (or nothing could take the excess)."""
+    over = probabilities > bounds + 1e-12
     if not over.any():
         return None
-    excess = float((actors[over] - bound[over]).sum())
-    result = np.where(over, bound, actors)
-    rest = float(result[~over].sum()) + unknown
+    rest = float(probabilities[~over].sum())
     if rest <= 0:
         return None
-    result[~over] *= 1.0 + excess / rest
-    return np.asarray(result, dtype=np.float64), unknown * (1.0 + excess / rest)
+    excess = float((probabilities[over] - bounds[over]).sum())
+    return np.where(over, bounds, probabilities * (1.0 + excess / rest))

@@ -24,7 +24,7 @@ import math
 
 import numpy as np
 
-from unmask.attribute.combine import Posterior, Scores, reliability
+from unmask.attribute.combine import Posterior, Scores, reliability, within_bounds
 from unmask.attribute.params import Params
 from unmask.model import Actor
 
@@ -130,13 +130,9 @@ def _bound_by_items(
         rows = favour[:, columns].any(axis=1) if columns else np.zeros(len(scores.items), dtype=bool)
         if rows.any():
             bounds[label] = 1.0 - float(np.prod(unreliable[rows])) * (1.0 - rates.get(label, 0.0))
-    over = {label for label, p in result.items() if label in bounds and p > bounds[label] + 1e-12}
-    if not over:
-        return result
-    excess = sum(result[label] - bounds[label] for label in over)
-    rest = sum(p for label, p in result.items() if label not in over)
-    if rest <= 0:
-        return result
-    return {
-        label: bounds[label] if label in over else p * (1.0 + excess / rest) for label, p in result.items()
-    }
+    labels_in = list(result)
+    capped = within_bounds(
+        np.array([result[label] for label in labels_in]),
+        np.array([bounds.get(label, np.inf) for label in labels_in]),
+    )
+    return result if capped is None else dict(zip(labels_in, map(float, capped), strict=True))

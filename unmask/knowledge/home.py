@@ -29,14 +29,19 @@ def sources_dir() -> Path:
     return unmask_home() / "sources"
 
 
-def check_writable(path: Path) -> None:
-    """:class:`OutputError` now if ``path`` could not be written later (before a long run)."""
+def _refuse_non_file(path: Path) -> None:
     if path.is_dir():
         raise OutputError("is a folder; give a file name", Location(path))
     if path.exists() and not path.is_file():
+        # A device, FIFO or socket: renaming a file over it would replace it (as root, /dev/null).
         raise OutputError(
             "is not a regular file (a device, FIFO or socket); give a file name", Location(path)
         )
+
+
+def check_writable(path: Path) -> None:
+    """:class:`OutputError` now if ``path`` could not be written later (before a long run)."""
+    _refuse_non_file(path)
     folder = path.resolve().parent
     if not folder.is_dir() or not os.access(folder, os.W_OK):
         raise OutputError("cannot write here: the folder does not exist or is not writable", Location(path))
@@ -53,15 +58,9 @@ def atomic_write(path: Path, data: bytes) -> None:
 
     :class:`OutputError` (where and why) when it cannot: a folder in the way, no permission, a full disk.
     """
-    if path.is_dir():
-        raise OutputError("is a folder; give a file name", Location(path))
     if path.is_symlink():
         path = path.resolve()  # write what the link points to, keep the link
-    if path.exists() and not path.is_file():
-        # A device, FIFO or socket: renaming a file over it would replace it (as root, /dev/null).
-        raise OutputError(
-            "is not a regular file (a device, FIFO or socket); give a file name", Location(path)
-        )
+    _refuse_non_file(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
