@@ -270,3 +270,59 @@ def test_a_file_that_is_not_a_rule_at_all_is_reported(tmp_path: Path) -> None:
     rules = load_rules([folder])
     assert [r.title for r in rules.rules] == ["ok"]
     assert {Path(p.path).name for p in rules.problems} == {"plain.yml", "list.yml"}
+
+
+def test_rules_of_other_products_need_one_of_their_fields(tmp_path: Path) -> None:
+    # Generic JSON events of an application: nothing says they are Okta's or a Cisco router's.
+    write_jsonl(
+        tmp_path / "ev" / "app.jsonl",
+        [
+            {"time": "2024-05-01T10:00:00Z", "msg": "show running-config", "status": "ok"},
+            {"time": "2024-05-01T10:00:01Z", "eventType": "user.session.start", "Location": "FR"},
+        ],
+    )
+    ingest([tmp_path / "ev"], tmp_path / "case" / "events", jobs=1)
+    okta = "    product: okta\n    service: okta"
+    write_rule(
+        tmp_path / "rules",
+        "keywords",
+        rule(
+            "22222222-2222-2222-2222-222222222222",
+            "cli",
+            "    product: cisco\n    service: aaa",
+            "    keywords:\n        - 'show running'\n    condition: keywords",
+        ),
+    )
+    write_rule(
+        tmp_path / "rules",
+        "not-only",
+        rule(
+            "33333333-3333-3333-3333-333333333333",
+            "not",
+            okta,
+            "    filter:\n        Location: 'US'\n    condition: not filter",
+        ),
+    )
+    write_rule(
+        tmp_path / "rules",
+        "selection",
+        rule(
+            "44444444-4444-4444-4444-444444444444",
+            "sel",
+            okta,
+            "    sel:\n        eventType: 'user.session.start'\n        Location|expand: '%KNOWN%'\n    condition: sel",
+        ),
+    )
+    rules = load_rules([tmp_path / "rules"])
+    # Keywords alone cannot tell a router's log from any other: no events of that source here.
+    assert [r.id for r in rules.unrouted] == ["22222222-2222-2222-2222-222222222222"]
+    placeholders = {r.id: r.placeholders for r in rules.rules}
+    # An unresolved placeholder matches any value, and the rule says it holds one.
+    assert placeholders == {
+        "33333333-3333-3333-3333-333333333333": (),
+        "44444444-4444-4444-4444-444444444444": ("KNOWN",),
+    }
+    with DuckDBEngine(tmp_path / "case" / "events", threads=1) as db:
+        hits = {(h.rule.id[:2], h.record) for h in db.run(rules.rules)}
+    # "not filter" matched only the event that has the field; the selection its one event.
+    assert hits == {("33", "2"), ("44", "2")}

@@ -50,6 +50,9 @@ class Route:
     filter: str
     field_map: Mapping[str, str] = field(default_factory=dict)
     unsupported_fields: frozenset[str] = frozenset()
+    # Events of many products share the generic family: a rule of such a route applies only to
+    # the events that have at least one of the fields it names (see rules.compile_rule).
+    anchored: bool = False
 
     @property
     def key(self) -> tuple[str, str]:
@@ -142,6 +145,7 @@ def routes_for(source: SigmaLogSource) -> list[Route]:
             return [Route(f"linux/{source.service}", "linux", _in("program", [source.service]))]
         return []
     if product and not source.category:
-        # Cloud and SaaS audit logs arrive as generic JSON with the product's own field names.
-        return [Route(product, "generic", "true")]
+        # Cloud and SaaS audit logs arrive as generic JSON with the product's own field names; a
+        # generic event is not known to be the product's, so the rule needs one of its fields.
+        return [Route(product, "generic", "true", anchored=True)]
     return []

@@ -27,14 +27,14 @@ from sigma.rule import SigmaRule
 
 from unmask.detect.sigma.correlation import Correlation, correlation_from_rule
 from unmask.detect.sigma.routes import Route, routes_for
-from unmask.detect.sigma.sql import Unsupported, to_sql
+from unmask.detect.sigma.sql import ALL_FIELDS, Unsupported, col, lc, to_sql
 from unmask.errors import ConfigError
 from unmask.safe_yaml import first_alias
 
 __all__ = ["COMPILER_VERSION", "CompiledRoute", "CompiledRule", "RuleProblem", "RuleSet", "load_rules"]
 
 # Bump whenever the SQL a rule compiles to changes: it invalidates the cache.
-COMPILER_VERSION = "5"  # 4: correlation references across files; 5: empty files reported
+COMPILER_VERSION = "6"  # 5: empty files reported; 6: generic product rules need one of their fields
 
 _TECHNIQUE = re.compile(r"^attack\.(t\d{4}(?:\.\d{3})?)$", re.IGNORECASE)
 _SOFTWARE = re.compile(r"^attack\.(s\d{4})$", re.IGNORECASE)
@@ -97,6 +97,8 @@ class CompiledRule:
     logsource: str
     routes: list[CompiledRoute] = field(default_factory=list)
     skipped_routes: list[str] = field(default_factory=list)
+    # Unresolved placeholders (%Admins_Workstations%): they match any value (docs/hunting.md).
+    placeholders: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -111,6 +113,7 @@ class CompiledRule:
             "logsource": self.logsource,
             "routes": [r.to_dict() for r in self.routes],
             "skipped_routes": list(self.skipped_routes),
+            "placeholders": list(self.placeholders),
         }
 
     @classmethod
@@ -127,6 +130,7 @@ class CompiledRule:
             logsource=data["logsource"],
             routes=[CompiledRoute.from_dict(r) for r in data["routes"]],
             skipped_routes=list(data.get("skipped_routes", [])),
+            placeholders=tuple(data.get("placeholders", ())),
         )
 
 
@@ -198,10 +202,20 @@ def compile_rule(rule: SigmaRule, path: str) -> CompiledRule:
         except Unsupported as exc:
             compiled.skipped_routes.append(f"{route.name}: {exc}")
             continue
+        compiled.placeholders = tuple(sorted({*compiled.placeholders, *expression.placeholders}))
+        sql = expression.sql
+        if route.anchored:
+            named = [col(name) for name in sorted(expression.fields - {ALL_FIELDS})]
+            named += [lc(name) for name in sorted(expression.lowered - expression.fields - {ALL_FIELDS})]
+            if not named:
+                # Keywords alone (a Cisco CLI rule): nothing tells which generic events it is for.
+                continue
+            present = " OR ".join(f"{name} IS NOT NULL" for name in named)
+            sql = f"({sql}) AND ({present})"
         compiled.routes.append(
             CompiledRoute(
                 route,
-                expression.sql,
+                sql,
                 frozenset(expression.lowered),
                 frozenset(expression.fields),
                 tuple(expression.regexes),

@@ -89,6 +89,7 @@ class Expression:
     fields: set[str] = field(default_factory=set)  # original columns used
     lowered: set[str] = field(default_factory=set)  # columns used lower-cased
     regexes: list[str] = field(default_factory=list)  # patterns to check with the engine
+    placeholders: set[str] = field(default_factory=set)  # unresolved %names%, which match anything
 
 
 class _Compiler:
@@ -196,6 +197,7 @@ class _Compiler:
             return "(" + " OR ".join(self.keyword(v) for v in value.values) + ")"
         if isinstance(value, SigmaString | SigmaNumber):
             text = value if isinstance(value, SigmaString) else SigmaString(str(value.number))
+            self.note_placeholders(text)
             pattern = _like(text, lower=True)
             if not pattern.startswith("%"):
                 pattern = "%" + pattern
@@ -212,7 +214,11 @@ class _Compiler:
         raise Unsupported(f"keyword of type {type(value).__name__}")
 
     def string(self, column: str, value: SigmaString, *, lower: bool) -> str:
+        self.note_placeholders(value)
         return self.pattern(column, _like(value, lower=lower), like=True)
+
+    def note_placeholders(self, value: SigmaString) -> None:
+        self.out.placeholders.update(part.name for part in value.s if isinstance(part, Placeholder))
 
     def pattern(self, column: str, pattern: str, *, like: bool = False) -> str:
         """The fastest SQL for a LIKE pattern (or a ``*`` wildcard string when ``like`` is false)."""
