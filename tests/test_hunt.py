@@ -211,6 +211,15 @@ def test_cli_hunt_findings_timeline_and_attribute(evidence: Path, rules: Path, t
     exported = pq.read_table(parquet)
     assert exported.num_rows == 8 and "sha256" in exported.column_names
 
+    # --json with --output: the file in its format, and what was written on stdout.
+    written = runner.invoke(
+        app, ["findings", str(case), "--format", "csv", "-o", str(tmp_path / "f.csv"), "--json"]
+    )
+    assert written.exit_code == 0, written.output
+    record = json.loads(written.stdout)
+    assert record["format"] == "csv" and record["findings"] == 8 and len(record["sha256"]) == 64
+    assert (tmp_path / "f.csv").read_text().startswith("rule_id,")
+
     bad = runner.invoke(app, ["timeline", str(tmp_path)])
     assert bad.exit_code == 2 and "not a case directory" in bad.output
 

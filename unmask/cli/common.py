@@ -28,6 +28,7 @@ __all__ = [
     "printable",
     "say_written",
     "user_errors",
+    "written_record",
 ]
 
 # Every command takes --json: its result (or, for a command that writes a file, what it wrote) as
@@ -71,9 +72,19 @@ def say_written(path: Path, fmt: str, as_json: bool, **extra: Any) -> None:
     """Say what a command wrote: a line on stderr, and with ``--json`` a record on stdout."""
     err_console.print(f"wrote {path}", markup=False, highlight=False)
     if as_json:
-        data = path.read_bytes()
-        digest = hashlib.sha256(data).hexdigest()
-        emit_json({"written": str(path), "format": fmt, "bytes": len(data), "sha256": digest, **extra})
+        emit_json(written_record(path, fmt, **extra))
+
+
+def written_record(path: Path, fmt: str, **extra: Any) -> dict[str, Any]:
+    """What ``--json`` says of a file a command wrote: its path, format, size and SHA-256."""
+    data = path.read_bytes()
+    return {
+        "written": str(path),
+        "format": fmt,
+        "bytes": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        **extra,
+    }
 
 
 def user_errors(func: Callable[P, R]) -> Callable[P, R]:

@@ -24,7 +24,15 @@ from rich.progress import (
 from rich.table import Table
 
 from unmask.cases.directory import FINDINGS_FILE, load_case_dir
-from unmask.cli.common import check_output, console, emit_json, err_console, plain, user_errors
+from unmask.cli.common import (
+    check_output,
+    console,
+    emit_json,
+    err_console,
+    plain,
+    user_errors,
+    written_record,
+)
 from unmask.detect.findings import LEVEL_ORDER, FindingRow, read_findings
 from unmask.detect.hunt import HuntResult, hunt
 from unmask.errors import CaseError, ConfigError, Location
@@ -299,7 +307,13 @@ def findings_command(
     min_level: Annotated[
         str, typer.Option("--min-level", help="Only findings of this level or above.")
     ] = "informational",
-    as_json: JsonLines = False,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="JSON lines on stdout (--format jsonl); with --output, what was written, as JSON.",
+        ),
+    ] = False,
 ) -> None:
     """Export a case's findings: rule, techniques, time, host, evidence file and SHA-256, record.
 
@@ -307,12 +321,15 @@ def findings_command(
     """
     if fmt not in ("csv", "jsonl", "parquet"):
         raise ConfigError(f"--format {fmt!r}: choose csv, jsonl or parquet")
-    fmt = "jsonl" if as_json else fmt
+    if as_json and output is None:
+        fmt = "jsonl"
     _check_level(min_level)
     check_output(output, case)
     count = _write(_rows(case, min_level), fmt, output)
     if output is not None:
         err_console.print(f"wrote {count} findings to {output}", markup=False, highlight=False)
+        if as_json:
+            emit_json(written_record(output, fmt, findings=count))
 
 
 @user_errors
