@@ -427,3 +427,16 @@ def test_zeek_json_records_say_which_log_they_are_whatever_the_file_name(tmp_pat
     )
     ingest([folder], tmp_path / "events", jobs=1)
     assert sorted(r["_log"] for r in _table(tmp_path / "events", "zeek")) == ["dns", "files"]
+
+
+def test_a_file_that_changes_while_it_is_read_is_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from unmask.ingest import run
+
+    log = write_jsonl(tmp_path / "ev" / "live.jsonl", [win_event(1, SYSMON, process("a.exe", "a"), record=1)])
+    stamps = iter([(1, 1), (2, 2)])  # the size and time before reading, then after
+    monkeypatch.setattr(run, "_stamp", lambda path: next(stamps))
+    report = ingest([log], tmp_path / "case" / "events", jobs=1)
+    assert report.total_events == 1
+    assert any("changed while it was read" in p.message for p in report.problems)

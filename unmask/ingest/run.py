@@ -246,6 +246,7 @@ def _parse_chunk(files: list[EvidenceFile], out: str, tag: str) -> tuple[list[Fi
     writer = EventWriter(Path(out), tag)
     results: list[FileResult] = []
     for item in files:
+        before = _stamp(item.path)
         sha = item.sha256 or sha256_file(item.path)
         result = FileResult(item.name, sha, item.format)
         results.append(result)
@@ -266,10 +267,26 @@ def _parse_chunk(files: list[EvidenceFile], out: str, tag: str) -> tuple[list[Fi
                 result.events += 1
         except (OSError, ValueError, UnicodeError) as exc:
             problems.add(None, f"reading stopped: {exc}", lost=0)
+        if _stamp(item.path) != before:
+            problems.add(
+                None,
+                "the file changed while it was read (a live log?): its SHA-256 and its events may not "
+                "match; hunt a copy that nothing writes to",
+                lost=0,
+            )
         result.skipped = problems.skipped
         result.problems = problems.kept
     writer.close()
     return results, writer.counts
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    """Size and modification time: what tells that a file changed while it was read."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_size, stat.st_mtime_ns
 
 
 def _chunks(files: list[EvidenceFile], jobs: int) -> list[list[EvidenceFile]]:
