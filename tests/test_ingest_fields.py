@@ -56,3 +56,16 @@ def test_epoch_numbers_only_when_they_can_be_times() -> None:
     assert iso_utc("2024") is None  # a year is not 33 minutes after 1970
     assert iso_utc("20240301") == "2024-03-01T00:00:00.000000Z"
     assert iso_utc(1709287200000) == iso_utc(1709287200) == "2024-03-01T10:00:00.000000Z"  # milliseconds too
+
+
+def test_lists_of_objects_keep_every_element_and_whole_floats_read_as_integers() -> None:
+    row: dict[str, str] = {}
+    event = {
+        "resources": [{"ARN": "arn:first", "type": "a"}, {"ARN": "arn:second"}],
+        "LogonType": 3.0,
+        "ratio": 0.5,
+        "big": 1e300,
+    }
+    flatten_into(row, event, None, dotted=True)
+    assert row["resources.ARN"] == "arn:first\narn:second" and row["resources.type"] == "a"
+    assert row["LogonType"] == "3" and row["ratio"] == "0.5" and row["big"] == "1e+300"

@@ -30,6 +30,7 @@ EVENTS = [
         "rundll32.exe –exec payload.dll",
         DestinationIp="10.1.2.3",
         Count="12",
+        User="İstanbul\\carol",
     ),
     process("C:\\Windows\\System32\\certutil.exe", "CERTUTIL -urlcache -f http://x", IntegrityLevel="High"),
 ]
@@ -108,6 +109,10 @@ CASES = {
         {"2", "3", "4", "5", "6", "7"},
     ),
     "cased": ("    sel:\n        CommandLine|cased|contains: 'CERTUTIL'\n    condition: sel", {"6"}),
+    "lower-casing as the engine does (dotted capital I)": (
+        "    sel:\n        User|contains: 'İSTANBUL'\n    condition: sel",
+        {"5"},
+    ),
     "1 of with keywords-free selections": (
         "    sel_a:\n        Image|endswith: '\\cmd.exe'\n    sel_b:\n        Image|endswith: '\\certutil.exe'\n    condition: 1 of sel_*",
         {"1", "6", "7"},
@@ -124,6 +129,27 @@ def test_modifier_semantics(name: str, engine: DuckDBEngine, tmp_path: Path) -> 
 def test_keywords_search_the_whole_event(engine: DuckDBEngine, tmp_path: Path) -> None:
     detection = "    keywords:\n        - 'payload.dll'\n    condition: keywords"
     assert _matches(engine, tmp_path, detection, "    product: windows") == {"5"}
+
+
+KEYWORDS = {
+    # Each value on its own: nothing matches across two of an event's values.
+    "plain": ("'whoami'", {"1", "7"}),
+    "across values": ("'cmd.exe | '", set()),
+    "wildcard within a value": ("'rundll32*payload'", {"5"}),
+    "wildcard across values": ("'rundll32.exe –exec*10.1.2.3'", set()),
+    "regex anchored to a value": ("'|re': '^net\\.exe user /domain$'", {"4"}),
+    "regex across values": ("'|re': 'payload.*10\\.1'", set()),
+}
+
+
+@pytest.mark.parametrize("name", sorted(KEYWORDS))
+def test_keywords_match_one_value_at_a_time(name: str, engine: DuckDBEngine, tmp_path: Path) -> None:
+    value, expected = KEYWORDS[name]
+    if value.startswith("'|re'"):
+        detection = f"    keywords:\n        {value}\n    condition: keywords"
+    else:
+        detection = f"    keywords:\n        - {value}\n    condition: keywords"
+    assert _matches(engine, tmp_path, detection, "    product: windows") == expected
 
 
 def test_security_4688_route_maps_field_names(engine: DuckDBEngine, tmp_path: Path) -> None:
@@ -310,18 +336,26 @@ def test_rules_of_other_products_need_one_of_their_fields(tmp_path: Path) -> Non
             "44444444-4444-4444-4444-444444444444",
             "sel",
             okta,
+            "    sel:\n        eventType: 'user.session.start'\n    condition: sel",
+        ),
+    )
+    write_rule(
+        tmp_path / "rules",
+        "placeholder",
+        rule(
+            "55555555-5555-5555-5555-555555555555",
+            "placeholder",
+            okta,
             "    sel:\n        eventType: 'user.session.start'\n        Location|expand: '%KNOWN%'\n    condition: sel",
         ),
     )
     rules = load_rules([tmp_path / "rules"])
     # Keywords alone cannot tell a router's log from any other: no events of that source here.
     assert [r.id for r in rules.unrouted] == ["22222222-2222-2222-2222-222222222222"]
-    placeholders = {r.id: r.placeholders for r in rules.rules}
-    # An unresolved placeholder matches any value, and the rule says it holds one.
-    assert placeholders == {
-        "33333333-3333-3333-3333-333333333333": (),
-        "44444444-4444-4444-4444-444444444444": ("KNOWN",),
-    }
+    # A placeholder without a value: the rule is rejected, as Sigma asks, and says why.
+    assert [(p.rule, "%KNOWN%" in p.message) for p in rules.problems] == [
+        ("55555555-5555-5555-5555-555555555555", True)
+    ]
     with DuckDBEngine(tmp_path / "case" / "events", threads=1) as db:
         hits = {(h.rule.id[:2], h.record) for h in db.run(rules.rules)}
     # "not filter" matched only the event that has the field; the selection its one event.

@@ -166,17 +166,6 @@ def _print_summary(result: HuntResult, top: int) -> None:
         console.print(
             plain("warning: no Sigma rule files (.yml, .yaml) were found under --rules"), style="yellow"
         )
-    held = sorted({name for rule in rules.rules for name in rule.placeholders})
-    if held:
-        count = sum(1 for rule in rules.rules if rule.placeholders)
-        console.print(
-            plain(
-                f"note: {count} rules hold placeholders that match any value ({', '.join(f'%{n}%' for n in held[:5])}"
-                f"{', ...' if len(held) > 5 else ''}): their findings are broader than the rule's intent "
-                "(listed in hunt.json)"
-            ),
-            style="yellow",
-        )
     for rule_problem in rules.problems[:5]:
         console.print(plain(f"rule: {rule_problem}"), style="yellow")
     if result.iocs:

@@ -88,7 +88,6 @@ class HuntResult:
                 "compiled": len(self.rules.rules),
                 "correlations": len(self.rules.correlations),
                 "not_routed": len(self.rules.unrouted),
-                "with_placeholders": {r.id: list(r.placeholders) for r in self.rules.rules if r.placeholders},
                 "problems": [p.to_dict() for p in self.rules.problems],
             },
             "engine_problems": self.engine_problems,

@@ -43,6 +43,9 @@ def scalar(value: Any) -> str | None:
         return "true"
     if value is False:
         return "false"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        # 3.0 is the number 3, as a rule's `LogonType: 3` means it (JSON does not tell them apart).
+        return str(int(value))
     return str(value)
 
 
@@ -118,8 +121,15 @@ def flatten_into(
             if parts and key is not None:
                 row[evidence_key(key)] = "\n".join(parts)
         else:
+            # The same field in several elements (resources[].ARN) keeps every element's value,
+            # one per line, as a list of scalars does.
+            merged: dict[str, str] = {}
             for item in value:
-                flatten_into(row, item, key, dotted=dotted, depth=depth + 1)
+                part: dict[str, str] = {}
+                flatten_into(part, item, key, dotted=dotted, depth=depth + 1)
+                for name, found in part.items():
+                    merged[name] = f"{merged[name]}\n{found}" if name in merged else found
+            row.update(merged)
     elif key is not None:
         text = scalar(value)
         if text is not None:

@@ -22,7 +22,7 @@ from typing import Any
 import duckdb
 
 from unmask.detect.sigma.rules import CompiledRoute, CompiledRule
-from unmask.detect.sigma.sql import ALL_FIELDS, LOWER_PREFIX, literal, quote
+from unmask.detect.sigma.sql import ALL_FIELDS, LOWER_PREFIX, VALUE_SEPARATOR, literal, quote
 from unmask.ingest.base import COMMON_COLUMNS
 from unmask.ingest.dataset import family_parts, list_families
 
@@ -250,11 +250,13 @@ class DuckDBEngine:
         filter_sql = _filter_sql(columns, where)
         data_columns = sorted(c for c in columns.values() if not c.startswith("_"))
         select = [column(c) + f" AS {quote(c)}" for c in COMMON_COLUMNS]
-        everything = (
-            "concat_ws(' | ', " + ", ".join(quote(c) for c in data_columns) + ")" if data_columns else "''"
-        )
+        # Keyword searches: the values one after the other, with a separator no keyword holds,
+        # lower-cased; for regular expressions, the list of the values.
+        quoted = ", ".join(quote(c) for c in data_columns)
+        everything = f"concat_ws({literal(VALUE_SEPARATOR)}, {quoted})" if data_columns else "''"
+        values = f"list_value({quoted})" if data_columns else "[]::VARCHAR[]"
         for name in sorted(fields):
-            expr = everything if name == ALL_FIELDS else column(name)
+            expr = values if name == ALL_FIELDS else column(name)
             select.append(f"{expr} AS {quote(name)}")
         for name in sorted(lowered):
             expr = everything if name == ALL_FIELDS else column(name)

@@ -34,7 +34,9 @@ from unmask.safe_yaml import first_alias
 __all__ = ["COMPILER_VERSION", "CompiledRoute", "CompiledRule", "RuleProblem", "RuleSet", "load_rules"]
 
 # Bump whenever the SQL a rule compiles to changes: it invalidates the cache.
-COMPILER_VERSION = "6"  # 5: empty files reported; 6: generic product rules need one of their fields
+COMPILER_VERSION = (
+    "7"  # 6: generic product rules need one of their fields; 7: keywords per value, placeholders
+)
 
 _TECHNIQUE = re.compile(r"^attack\.(t\d{4}(?:\.\d{3})?)$", re.IGNORECASE)
 _SOFTWARE = re.compile(r"^attack\.(s\d{4})$", re.IGNORECASE)
@@ -97,8 +99,6 @@ class CompiledRule:
     logsource: str
     routes: list[CompiledRoute] = field(default_factory=list)
     skipped_routes: list[str] = field(default_factory=list)
-    # Unresolved placeholders (%Admins_Workstations%): they match any value (docs/hunting.md).
-    placeholders: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -113,7 +113,6 @@ class CompiledRule:
             "logsource": self.logsource,
             "routes": [r.to_dict() for r in self.routes],
             "skipped_routes": list(self.skipped_routes),
-            "placeholders": list(self.placeholders),
         }
 
     @classmethod
@@ -130,7 +129,6 @@ class CompiledRule:
             logsource=data["logsource"],
             routes=[CompiledRoute.from_dict(r) for r in data["routes"]],
             skipped_routes=list(data.get("skipped_routes", [])),
-            placeholders=tuple(data.get("placeholders", ())),
         )
 
 
@@ -202,7 +200,6 @@ def compile_rule(rule: SigmaRule, path: str) -> CompiledRule:
         except Unsupported as exc:
             compiled.skipped_routes.append(f"{route.name}: {exc}")
             continue
-        compiled.placeholders = tuple(sorted({*compiled.placeholders, *expression.placeholders}))
         sql = expression.sql
         if route.anchored:
             named = [col(name) for name in sorted(expression.fields - {ALL_FIELDS})]

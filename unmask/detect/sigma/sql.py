@@ -9,6 +9,7 @@ computes once per query rather than once per rule; case-sensitive matches (``|ca
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -37,10 +38,31 @@ from sigma.types import (
     SpecialChars,
 )
 
-__all__ = ["ALL_FIELDS", "LOWER_PREFIX", "Expression", "Unsupported", "col", "lc", "quote", "to_sql"]
+__all__ = [
+    "ALL_FIELDS",
+    "LOWER_PREFIX",
+    "VALUE_SEPARATOR",
+    "Expression",
+    "Unsupported",
+    "col",
+    "fold",
+    "lc",
+    "quote",
+    "to_sql",
+]
 
 LOWER_PREFIX = "__lc_"
-ALL_FIELDS = "__all"  # the whole event as text, for keyword searches
+ALL_FIELDS = "__all"  # the event's values, for keyword searches
+# Between an event's values in the lower-cased whole-event text (engines/duckdb.py): a keyword
+# never holds it, so no keyword matches across two values (the original-case ALL_FIELDS is a
+# list of the values, for regular expressions).
+VALUE_SEPARATOR = "\x1f"
+
+
+def fold(text: str) -> str:
+    """Lower-cased as the engine lower-cases event values (Python turns İ into two code points)."""
+    return text.replace("\u0130", "I").lower()
+
 
 _OPS = {
     CompareOperators.LT: "<",
@@ -89,7 +111,6 @@ class Expression:
     fields: set[str] = field(default_factory=set)  # original columns used
     lowered: set[str] = field(default_factory=set)  # columns used lower-cased
     regexes: list[str] = field(default_factory=list)  # patterns to check with the engine
-    placeholders: set[str] = field(default_factory=set)  # unresolved %names%, which match anything
 
 
 class _Compiler:
@@ -140,7 +161,7 @@ class _Compiler:
                 and arg.field is not None
             ):
                 name = self.name(arg.field)
-                groups.setdefault(name, []).append(literal(str(arg.value).lower()))
+                groups.setdefault(name, []).append(literal(fold(str(arg.value))))
             else:
                 rest.append(self.node(arg))
         parts = [
@@ -198,19 +219,22 @@ class _Compiler:
         if isinstance(value, SigmaString | SigmaNumber):
             text = value if isinstance(value, SigmaString) else SigmaString(str(value.number))
             self.note_placeholders(text)
-            pattern = _like(text, lower=True)
-            if not pattern.startswith("%"):
-                pattern = "%" + pattern
-            if not pattern.endswith("%") or pattern.endswith("\\%"):
-                pattern += "%"
             self.out.lowered.add(ALL_FIELDS)
-            return self.pattern(lc(ALL_FIELDS), pattern, like=True)
+            if not text.contains_special():
+                return f"contains({lc(ALL_FIELDS)}, {literal(fold(str(text)))})"
+            # Wildcards stay within one value: * and ? never match the separator between values.
+            pattern = _keyword_regex(text)
+            self.out.regexes.append(pattern)
+            return f"regexp_matches({lc(ALL_FIELDS)}, {literal(pattern)})"
         if isinstance(value, SigmaRegularExpression):
             flags = "".join(_REGEX_FLAGS[f] for f in value.flags if f in _REGEX_FLAGS)
             pattern = (f"(?{flags})" if flags else "") + str(value.regexp)
             self.out.regexes.append(pattern)
             self.out.fields.add(ALL_FIELDS)
-            return f"regexp_matches({col(ALL_FIELDS)}, {literal(pattern)})"
+            # Each value on its own: anchors mean the start and end of a value.
+            return (
+                f"(len(list_filter({col(ALL_FIELDS)}, lambda v: regexp_matches(v, {literal(pattern)}))) > 0)"
+            )
         raise Unsupported(f"keyword of type {type(value).__name__}")
 
     def string(self, column: str, value: SigmaString, *, lower: bool) -> str:
@@ -218,7 +242,13 @@ class _Compiler:
         return self.pattern(column, _like(value, lower=lower), like=True)
 
     def note_placeholders(self, value: SigmaString) -> None:
-        self.out.placeholders.update(part.name for part in value.s if isinstance(part, Placeholder))
+        names = [part.name for part in value.s if isinstance(part, Placeholder)]
+        if names:
+            # Sigma: a tool that cannot fill placeholders rejects the rule (matching anything in
+            # their place would flag every event, or silence a rule whose filter holds one).
+            raise Unsupported(
+                f"placeholder %{names[0]}% has no value (a rule of placeholders needs values unmask cannot fill)"
+            )
 
     def pattern(self, column: str, pattern: str, *, like: bool = False) -> str:
         """The fastest SQL for a LIKE pattern (or a ``*`` wildcard string when ``like`` is false)."""
@@ -243,14 +273,25 @@ def _like(value: SigmaString, *, lower: bool) -> str:
     out: list[str] = []
     for part in value.s:
         if isinstance(part, str):
-            text = part.lower() if lower else part
+            text = fold(part) if lower else part
             out.append(text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_"))
-        elif part == SpecialChars.WILDCARD_MULTI or isinstance(part, Placeholder):
-            # An unresolved placeholder (%Admins_Workstations%) matches anything, as pySigma's
-            # wildcard placeholder transformation does.
+        elif part == SpecialChars.WILDCARD_MULTI:
             out.append("%")
         elif part == SpecialChars.WILDCARD_SINGLE:
             out.append("_")
+    return "".join(out)
+
+
+def _keyword_regex(value: SigmaString) -> str:
+    """A keyword with wildcards as a regular expression over the lower-cased values of an event."""
+    out: list[str] = []
+    for part in value.s:
+        if isinstance(part, str):
+            out.append(re.escape(fold(part)))
+        elif part == SpecialChars.WILDCARD_MULTI:
+            out.append(f"[^{VALUE_SEPARATOR}]*")
+        elif part == SpecialChars.WILDCARD_SINGLE:
+            out.append(f"[^{VALUE_SEPARATOR}]")
     return "".join(out)
 
 
