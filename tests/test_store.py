@@ -183,3 +183,14 @@ def test_view_without_actor_removes_it_and_its_campaigns(kb: KnowledgeBase) -> N
     # Others keep their profiles; the name now resolves elsewhere or not at all.
     assert view.actor("APT28").techniques == kb.actor("APT28").techniques
     assert view.without_actors == ("G0049",)
+
+
+def test_the_command_line_starts_without_the_slow_imports() -> None:
+    # jsonschema (through pymisp, pymispgalaxies or the case validator) costs most of a second to
+    # import; the KB load and every command that does not read a case or a galaxy skip it.
+    import subprocess
+    import sys
+
+    code = "import sys, unmask.cli, unmask.knowledge.store; print(sorted({'jsonschema', 'pymisp'} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

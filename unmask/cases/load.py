@@ -7,13 +7,13 @@ unknown field 'techniqe'; did you mean 'technique'?``.
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import math
 import re
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import yaml
 
 from unmask.cases.directory import load_case_dir
@@ -31,6 +31,19 @@ _TOP = {k: v for k, v in CASE_SCHEMA.items() if k != "properties"} | {
     | {"observations": {"type": "array"}}
 }
 _ITEM_LONG, _ITEM_SHORT = CASE_SCHEMA["properties"]["observations"]["items"]["oneOf"]
+_SCHEMAS = {"top": _TOP, "long": _ITEM_LONG, "short": _ITEM_SHORT}
+
+
+@functools.cache
+def _validator(form: str) -> Any:
+    """The JSON Schema validator of a part of a case (top, long or short observation).
+
+    jsonschema is imported here, when a case is read: importing it costs most of a second (its
+    IRI format checker builds a grammar), which no other command should pay.
+    """
+    import jsonschema
+
+    return jsonschema.Draft202012Validator(_SCHEMAS[form])
 
 
 class _Loader(yaml.SafeLoader):
@@ -160,7 +173,7 @@ def _observation(raw: Any, index: int, report: _Reporter, default_source: str) -
     if not isinstance(raw, dict):
         raise report.error(path, f"an observation is a mapping such as 'technique: T1190', not {raw!r}")
     if "kind" in raw:
-        schema = _ITEM_LONG
+        form = "long"
     else:
         unknown = [k for k in raw if k not in SHORTHAND and k not in OPTIONAL_FIELDS]
         for key in unknown:
@@ -171,8 +184,8 @@ def _observation(raw: Any, index: int, report: _Reporter, default_source: str) -
         if len(named) != 1:
             what = "none (such as 'technique: T1190')" if not named else f"{len(named)} ({', '.join(named)})"
             raise report.error(path, f"an observation names exactly one thing; this one names {what}")
-        schema = _ITEM_SHORT
-    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(raw), key=lambda e: list(e.path))
+        form = "short"
+    errors = sorted(_validator(form).iter_errors(raw), key=lambda e: list(e.path))
     if errors:
         raise report.error((*path, *errors[0].path), errors[0].message)
     if "confidence" in raw and not math.isfinite(float(raw["confidence"])):
@@ -264,9 +277,7 @@ def parse_case(data: bytes, origin: str = "<case>", default_id: str = "case") ->
     if not isinstance(document, dict):
         raise report.error((), "a case is a mapping with an 'observations' list (see docs/case-format.md)")
     _check_top_keys(document, report)
-    for error in sorted(
-        jsonschema.Draft202012Validator(_TOP).iter_errors(document), key=lambda e: list(e.path)
-    ):
+    for error in sorted(_validator("top").iter_errors(document), key=lambda e: list(e.path)):
         raise report.error(tuple(error.path), error.message)
     observations = [
         _observation(raw, index, report, origin) for index, raw in enumerate(document["observations"])

@@ -10,8 +10,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pymisp import MISPEvent
-
 from unmask.attribute.calibrate import percent
 from unmask.detect.indicators import normalise
 from unmask.export.resolved import is_context, named_lead, part_leads, resolved, timestamp
@@ -46,6 +44,9 @@ def _attribute_value(subtype: str, value: str) -> str | None:
 
 def event_for_case(case: Case, kb: KnowledgeBase, assessment: Assessment | None = None) -> dict[str, Any]:
     """The MISP event of a case, as the dict MISP's JSON export has (``{"Event": {...}}``)."""
+    # Imported here: pymisp brings jsonschema, whose import costs most of a second.
+    from pymisp import MISPEvent
+
     event = MISPEvent()
     event.info = f"unmask case {case.id}: {case.title}"[:250]
     event.distribution = 0  # this organisation only: sharing is the analyst's decision

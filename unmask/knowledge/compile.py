@@ -18,14 +18,10 @@ from unmask.knowledge.attack import AttackData
 from unmask.knowledge.attack_text import read_description
 from unmask.knowledge.entries import SOURCE_LABELS, NameEntry
 from unmask.knowledge.misp import GalaxyData
-from unmask.knowledge.records import Conflict, SoftwareRecord, SourceInfo
+from unmask.knowledge.records import SCHEMA_VERSION, Conflict, SoftwareRecord, SourceInfo
 from unmask.model import Actor, SponsorClaim
 
 __all__ = ["SCHEMA_VERSION", "compile_kb"]
-
-# Bump when the document changes shape or compile logic changes what it holds:
-# an installed KB of another schema is refused and `make kb` reinstalls it.
-SCHEMA_VERSION = 4
 
 _SLUG = re.compile(r"[^0-9a-z]+")
 _NAME_KEYS = {

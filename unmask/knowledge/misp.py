@@ -13,15 +13,16 @@ import re
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any
-
-from pymispgalaxies.api import Cluster, ClusterValue, PyMISPGalaxiesError
+from typing import TYPE_CHECKING, Any
 
 from unmask.errors import Location, SourceError
 from unmask.knowledge.countries import country_code
 from unmask.knowledge.entries import NameEntry
 from unmask.knowledge.records import Conflict, SoftwareRecord, SourceInfo
 from unmask.model import SponsorClaim
+
+if TYPE_CHECKING:  # pymispgalaxies is imported where it is used: it brings jsonschema, slow to import
+    from pymispgalaxies.api import Cluster, ClusterValue
 
 __all__ = ["GALAXIES", "GalaxyData", "default_galaxy_dir", "load_galaxies"]
 
@@ -207,6 +208,8 @@ def _tidal(value: Any) -> NameEntry:
 
 
 def _read_cluster(path: Path) -> tuple[Cluster, dict[str, Any], SourceInfo]:
+    from pymispgalaxies.api import Cluster, PyMISPGalaxiesError
+
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -229,6 +232,8 @@ def _read_cluster(path: Path) -> tuple[Cluster, dict[str, Any], SourceInfo]:
 
 
 def _values(data: dict[str, Any], path: Path) -> list[ClusterValue]:
+    from pymispgalaxies.api import ClusterValue, PyMISPGalaxiesError
+
     values = []
     raw_values = data.get("values", [])
     for index, raw in enumerate(raw_values if isinstance(raw_values, list) else []):

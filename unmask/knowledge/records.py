@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
+    "SCHEMA_VERSION",
     "AttackGroup",
     "Campaign",
     "Conflict",
@@ -19,6 +20,11 @@ __all__ = [
     "SourceInfo",
     "Technique",
 ]
+
+
+# The compiled KB document's schema. Bump when the document changes shape or compile logic
+# changes what it holds: an installed KB of another schema is refused and `make kb` reinstalls it.
+SCHEMA_VERSION = 4
 
 
 @dataclass(frozen=True)

@@ -23,9 +23,9 @@ from rapidfuzz import fuzz, process
 
 from unmask.errors import KnowledgeBaseError, Location, NotInstalledError, UnknownNameError
 from unmask.knowledge.aliases import normalize_name
-from unmask.knowledge.compile import SCHEMA_VERSION
 from unmask.knowledge.home import atomic_write, kb_path
 from unmask.knowledge.records import (
+    SCHEMA_VERSION,
     AttackGroup,
     Campaign,
     Conflict,
