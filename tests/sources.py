@@ -165,7 +165,8 @@ def galaxies() -> dict[str, dict[str, Any]]:
         {
             "value": "Helix Kitten",
             "uuid": muid("Helix Kitten"),
-            "meta": {"country": "IR", "synonyms": ["Crambus"]},
+            # A source that names a group after its wiper (as one does for ZeroCleare in the real KB).
+            "meta": {"country": "IR", "synonyms": ["Crambus", "ZeroCleare"]},
         },
         {
             "value": "Sofacy",

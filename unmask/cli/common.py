@@ -36,7 +36,7 @@ __all__ = [
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (for scripts) instead of tables.")]
 
 console = Console()
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)  # one message, one line: never wrapped
 
 P = ParamSpec("P")
 R = TypeVar("R")

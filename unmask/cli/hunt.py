@@ -23,7 +23,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from unmask.cases.directory import FINDINGS_FILE, load_case_dir
+from unmask.cases.directory import CASE_FILE, FINDINGS_FILE, load_case_dir
 from unmask.cli.common import (
     check_output,
     console,
@@ -206,7 +206,13 @@ def _print_summary(result: HuntResult, top: int) -> None:
 
 
 def _rows(case: Path, min_level: str) -> Iterator[FindingRow]:
-    load_case_dir(case)  # a clear error when it is not a case directory
+    if not (case / CASE_FILE).is_file():
+        raise CaseError(
+            f"not a case directory written by `unmask hunt` (no {CASE_FILE}); run `unmask hunt EVIDENCE "
+            "--rules RULES --case DIR` and give DIR",
+            Location(case),
+        )
+    load_case_dir(case)  # a damaged case.json is an error here too
     path = case / FINDINGS_FILE
     if not path.is_file():
         raise CaseError(f"no {FINDINGS_FILE}; this case was not made by `unmask hunt`", Location(case))

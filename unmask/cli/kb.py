@@ -74,7 +74,7 @@ def install_command(
     """
     with Progress(
         SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-        console=err_console, transient=True,
+        console=err_console, transient=True, disable=not err_console.is_terminal,
     ) as progress:  # fmt: skip
         task = progress.add_task("installing the knowledge base", total=None)
         result = install_kb(
@@ -263,7 +263,7 @@ CONFLICT_KINDS = ("merge-refused", "alias-collision", "sponsor", "duplicate-clus
 def conflicts_command(
     kind: Annotated[
         str | None,
-        typer.Option(help="Only this kind: merge-refused, alias-collision, sponsor, duplicate-cluster."),
+        typer.Option(help="Only this kind: " + ", ".join(CONFLICT_KINDS) + "."),
     ] = None,
     name: Annotated[str | None, typer.Option(help="Only conflicts that mention this name.")] = None,
     as_json: JsonOption = False,

@@ -229,11 +229,14 @@ class Lexicon:
                 lexicon._add(lexicon.actors, name, actor.id)
         # A software entry named like an actor (Malpedia names some families after their
         # group) would let the actor's name in a report count as evidence: it is left out,
-        # unless ATT&CK itself describes it as software.
+        # unless ATT&CK itself describes it as software; then the name is read as that software
+        # only, not also as an actor named (a source that lists ZeroCleare among an actor's names
+        # does not make a report that mentions the wiper name its actor).
         for key in set(lexicon.software) & set(lexicon.actors):
             kept = {i for i in lexicon.software[key] if not i.startswith(("malpedia:", "misp:"))}
             if kept:
                 lexicon.software[key] = kept
+                del lexicon.actors[key]
             else:
                 del lexicon.software[key]
         # One name, several techniques ("Spearphishing Attachment" is T1566.001 and T1598.002):
