@@ -102,6 +102,13 @@ def test_a_name_read_as_attack_software_is_not_also_an_actor_named(sources_kb: K
     assert [o.value for o in found.observations] == ["S1151"] and found.actors == []
 
 
+def test_names_joined_to_a_linking_word_are_found_and_hedges_are_not(sources_kb: KnowledgeBase) -> None:
+    text = "An OilRig-linked intrusion used a Helminth-based implant and a Mimikatz-like tool."
+    found = TextExtractor(sources_kb).extract_text(text, "r.txt")
+    assert [o.value for o in found.observations] == ["S0170"]
+    assert [a["id"] for a in found.actors] == ["G0049"]
+
+
 def test_documents_html_binary_and_empty_pdf(tmp_path: Path) -> None:
     page = tmp_path / "r.html"
     page.write_text(

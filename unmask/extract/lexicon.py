@@ -188,9 +188,46 @@ COMMON_WORDS = frozenset(
 )
 
 
+# "Lazarus-linked", "Cobalt Strike-based", "Emotet-delivered": a name joined to a word that says how
+# something relates to it is still the name.  Hedges ("Mimikatz-like", "-style") stay one word:
+# a Mimikatz-like tool is not Mimikatz.
+LINK_SUFFIXES = frozenset(
+    [
+        "linked",
+        "related",
+        "affiliated",
+        "associated",
+        "attributed",
+        "backed",
+        "sponsored",
+        "aligned",
+        "based",
+        "operated",
+        "controlled",
+        "delivered",
+        "dropped",
+        "deployed",
+        "signed",
+        "infected",
+        "encrypted",
+        "powered",
+        "built",
+    ]
+)
+
+
 def words(text: str) -> list[tuple[int, int, str]]:
     """(start, end, word) for each word of ``text``."""
-    return [(m.start(), m.end(), m.group(0)) for m in _WORD.finditer(text)]
+    found = []
+    for m in _WORD.finditer(text):
+        word = m.group(0)
+        head, dash, tail = word.rpartition("-")
+        if dash and head and tail.lower() in LINK_SUFFIXES:
+            found.append((m.start(), m.start() + len(head), head))
+            found.append((m.start() + len(head) + 1, m.end(), tail))
+        else:
+            found.append((m.start(), m.end(), word))
+    return found
 
 
 def _key(text: str) -> str:
