@@ -84,6 +84,9 @@ def attack_bundle() -> dict[str, Any]:
     helminth = software("malware", "S0170", "Helminth", [])
     mimikatz = software("tool", "S0002", "Mimikatz", [])
     zerocleare = software("malware", "S1151", "ZeroCleare", ["ZeroCleare wiper"])
+    # As in the real KB, where a merged source lists NotPetya's names among Bad Rabbit's aliases.
+    notpetya = software("malware", "S0368", "NotPetya", ["ExPetr", "Nyetya"])
+    badrabbit = software("malware", "S0606", "Bad Rabbit", ["BadRabbit", "NotPetya", "ExPetr"])
     oilrig = group("G0049", "OilRig", ["APT34", "Helix Kitten", "EUROPIUM", "Hazel Sandstorm"])
     apt28 = group("G0007", "APT28", ["Sofacy", "Fancy Bear", "STRONTIUM", "Forest Blizzard"])
     hound = group("G0059", "Magic Hound", ["Charming Kitten", "Newscaster"])
@@ -102,7 +105,7 @@ def attack_bundle() -> dict[str, Any]:
     objects: list[dict[str, Any]] = [
         {"type": "x-mitre-collection", "id": sid("x-mitre-collection", "c"), "x_mitre_version": "99.0"},
         t_lsass, t_dump, t_phish, t_ps, t_wipe, t_old, t_retired,
-        helminth, mimikatz, zerocleare,
+        helminth, mimikatz, zerocleare, notpetya, badrabbit,
         oilrig, apt28, hound, cleaver, revoked, deprecated, campaign,
         relation(revoked, "revoked-by", oilrig),
         relation(t_retired, "revoked-by", t_ps),
@@ -228,6 +231,12 @@ def galaxies() -> dict[str, dict[str, Any]]:
             "meta": {"synonyms": ["Helminth loader"], "type": []},
         },
         {"value": "Shamoon", "uuid": muid("mp Shamoon"), "meta": {"synonyms": ["Disttrack"], "type": []}},
+        {"value": "DarkSide (ELF)", "uuid": muid("mp DarkSide elf"), "meta": {"type": []}},
+        {
+            "value": "DarkSide (Windows)",
+            "uuid": muid("mp DarkSide win"),
+            "meta": {"synonyms": ["BlackMatter"], "type": []},
+        },
     ]
     return {
         "threat-actor": _cluster("threat-actor", threat_actor, 300),

@@ -174,7 +174,7 @@ def test_unresolved_names_are_listed_with_suggestions(kb: KnowledgeBase) -> None
     case.observations.append(Observation(ObservationKind.TECHNIQUE, "T1102.999"))
     a = attribute_case(case, kb)
     assert [u["value"] for u in a.unresolved] == ["Ware S010", "T1102.999"]
-    assert "Ware S0101" in a.unresolved[0]["suggestions"]
+    assert "Ware S0101 (S0101)" in a.unresolved[0]["suggestions"]
     assert any("unresolved: observation 2" in w for w in a.warnings)
 
 

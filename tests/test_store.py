@@ -194,3 +194,24 @@ def test_the_command_line_starts_without_the_slow_imports() -> None:
     code = "import sys, unmask.cli, unmask.knowledge.store; print(sorted({'jsonschema', 'pymisp'} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_software_names_exact_names_first_then_aliases_then_family_names(kb: KnowledgeBase) -> None:
+    # NotPetya is S0368's own name, though another entry lists it as an alias.
+    assert kb.software_record("NotPetya").id == "S0368" and kb.software_record("Bad Rabbit").id == "S0606"
+    # An alias two entries claim goes to the one whose name is closest to it.
+    assert kb.software_record("ExPetr").id == "S0368"
+    # A Malpedia family named with its platform: by its bare name (Windows first) or its family id.
+    assert kb.software_record("DarkSide").name == "DarkSide (Windows)"
+    assert kb.software_record("elf.darkside").name == "DarkSide (ELF)"
+
+
+def test_suggestions_are_close_names_with_their_ids(kb: KnowledgeBase) -> None:
+    with pytest.raises(UnknownNameError) as caught:
+        kb.software_record("Mimikats")
+    assert caught.value.suggestions[0] == "Mimikatz (S0002)"
+    with pytest.raises(UnknownNameError) as caught:
+        kb.technique("LSASS Memori")
+    assert caught.value.suggestions[0] == "LSASS Memory (T1003.001)"
+    with pytest.raises(UnknownNameError, match="ATT&CK for ICS"):
+        kb.technique("T0855")

@@ -19,7 +19,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz, process, utils
 
 from unmask.errors import KnowledgeBaseError, Location, NotInstalledError, UnknownNameError
 from unmask.knowledge.aliases import normalize_name
@@ -53,6 +53,9 @@ NEWER_HINT = "install a newer one: unmask kb install --from enterprise-attack.js
 _LEADING_TECHNIQUE = re.compile(r"(T\d{4}(?:\.\d{3})?)(?![\d.])")
 _SOFTWARE_ID = re.compile(r"\bS\d{4}\b")
 _FILE_SUFFIX = re.compile(r"\.(exe|dll|sys|ps1|bat|cmd|vbs|js|jar|apk|elf|bin|py|sh)$", re.IGNORECASE)
+# "DarkSide (Windows)": a Malpedia family named with its platform, and the prefix of its family id.
+_PLATFORM_NAME = re.compile(r"^(.+?) \((Windows|ELF|OS X|Android|iOS)\)$")
+_MALPEDIA_PREFIX = {"Windows": "win", "ELF": "elf", "OS X": "osx", "Android": "apk", "iOS": "ios"}
 _MALPEDIA_PLATFORM = re.compile(
     r"^(win|elf|osx|apk|ios|jar|ps1|py|php|js|vbs|asp|aspx|symbian|fas)\.", re.IGNORECASE
 )
@@ -148,11 +151,41 @@ class _Static:
 
     @cached_property
     def software_names(self) -> dict[str, str]:
-        """Normalised software name or alias -> id; ATT&CK entries win over Malpedia families."""
+        """Normalised software name or alias -> id.
+
+        Ids first, then names, then aliases, then a Malpedia family's name without its platform
+        ("DarkSide" for "DarkSide (Windows)", Windows first) and its family id ("elf.darkside"):
+        NotPetya is S0368's name, though a merged source lists it among Bad Rabbit's aliases.
+        Within each, ATT&CK entries win over Malpedia families, and an alias several entries
+        claim goes to the one whose name is closest to it (ExPetr to NotPetya).
+        """
+        records = sorted(self.software.values(), key=lambda s: (s.id.startswith("malpedia:"), s.id))
         index: dict[str, str] = {}
-        for record in sorted(self.software.values(), key=lambda s: s.id.startswith("malpedia:")):
-            for name in (record.id, record.name, *record.aliases):
-                index.setdefault(normalize_name(name), record.id)
+        for record in records:
+            index.setdefault(normalize_name(record.id), record.id)
+        for record in records:
+            index.setdefault(normalize_name(record.name), record.id)
+        claims: dict[str, list[SoftwareRecord]] = {}
+        for record in records:
+            for alias in record.aliases:
+                claims.setdefault(normalize_name(alias), []).append(record)
+        for key, claimants in claims.items():
+            if key not in index:
+                tier = [
+                    c
+                    for c in claimants
+                    if c.id.startswith("malpedia:") == claimants[0].id.startswith("malpedia:")
+                ]
+                index[key] = max(tier, key=lambda c: fuzz.ratio(key, normalize_name(c.name))).id
+        platforms = sorted(
+            ((m.group(1), m.group(2), r.id) for r in records if (m := _PLATFORM_NAME.match(r.name))),
+            key=lambda found: (found[1] != "Windows", found[2]),
+        )
+        for base, platform, ident in platforms:
+            index.setdefault(normalize_name(base), ident)
+            prefix = _MALPEDIA_PREFIX.get(platform)
+            if prefix:
+                index.setdefault(normalize_name(f"{prefix}.{base}"), ident)
         for old, successor in self.successors.items():  # retired ATT&CK software, after every live name
             if successor in self.software:
                 index.setdefault(normalize_name(old), successor)
@@ -408,8 +441,8 @@ class KnowledgeBase:
         found = self.actor_candidates(name)
         if found:
             return found[0]
-        names = sorted({n for a in self._base_actors for n in a.all_names})
-        raise UnknownNameError("actor", name, _closest(name, names))
+        names = sorted({(n, n) for a in self._base_actors for n in a.all_names})
+        raise UnknownNameError("actor", name, _closest_named(name, names))
 
     def software_record(self, name: str) -> SoftwareRecord:
         """Software by ATT&CK id, name or alias (ATT&CK and Malpedia).
@@ -432,8 +465,11 @@ class KnowledgeBase:
             sid = known.get(normalize_name(bare)) if bare else None
         if sid is None or sid not in self.software:
             why = self._unknown_id(cited.group(0), self.software) if cited else None
-            names = sorted({n for s in self.software.values() for n in (s.name, *s.aliases)})
-            raise UnknownNameError("software", name, [] if why else _closest(name, names), why)
+            names = sorted(
+                {(n, s.name if s.id.startswith("malpedia:") else f"{s.name} ({s.id})")
+                 for s in self.software.values() for n in (s.name, *s.aliases)}
+            )  # fmt: skip
+            raise UnknownNameError("software", name, [] if why else _closest_named(name, names), why)
         return self.software[sid]
 
     def technique(self, name: str) -> Technique:
@@ -453,19 +489,23 @@ class KnowledgeBase:
         if successor in self.techniques:  # a retired id: T1086 is now T1059.001
             return self.techniques[successor]
         why = self._unknown_id(technique_id, self.techniques) if technique_id else None
-        names = [t.name for t in self.techniques.values()] + list(self.techniques)
-        raise UnknownNameError("technique", name, [] if why else _closest(name, names), why)
+        names = [(t.name, f"{t.name} ({t.id})") for t in self.techniques.values()]
+        names += [(t.id, f"{t.id} {t.name}") for t in self.techniques.values()]
+        raise UnknownNameError("technique", name, [] if why else _closest_named(name, names), why)
 
     def _unknown_id(self, attack_id: str, known: Mapping[str, object]) -> str | None:
         """Why an ATT&CK id is not in the KB, when that can be said: retired, or newer than its release."""
         entry = self._static.retired.get(attack_id)
         if entry is not None:
             return f"ATT&CK deprecated {attack_id} ({entry['name']}) without a successor"
+        if re.fullmatch(r"T0\d{3}", attack_id):
+            return "an ATT&CK for ICS technique; the knowledge base holds ATT&CK Enterprise only"
         number = int(attack_id[1:5])
         prefix = attack_id[0]
         if known and number > max(int(k[1:5]) for k in known if re.fullmatch(prefix + r"\d{4}(\.\d{3})?", k)):
             return (
-                f"{NEWER_RELEASE}{self._static.attack_version}, the knowledge base's release ({NEWER_HINT})"
+                f"{NEWER_RELEASE}{self._static.attack_version}, the knowledge base's release, or not an "
+                f"ATT&CK id at all ({NEWER_HINT})"
             )
         return None
 
@@ -570,6 +610,32 @@ def _active_years(base: tuple[int, int] | None, campaigns: list[Campaign]) -> tu
             if stamp and stamp[:4].isdigit():
                 years.append(int(stamp[:4]))
     return (min(years), max(years)) if years else None
+
+
+def _name_score(query: str, choice: str, **_: Any) -> float:
+    """How close a name is to what was typed: edit distance, or a part of a longer name.
+
+    A shorter name inside what was typed ("at" in "Mimikats") is no suggestion; what was typed
+    inside a longer name ("LSASS" in "LSASS Memory") is.
+    """
+    score = fuzz.ratio(query, choice)
+    if len(choice) > len(query):
+        score = max(score, 0.9 * fuzz.partial_ratio(query, choice))
+    return score
+
+
+def _closest_named(name: str, choices: list[tuple[str, str]], limit: int = 5) -> list[str]:
+    """The closest names as shown (``(name, shown)`` pairs): each shown once, best first."""
+    if not choices:
+        return []
+    texts = [text for text, _ in choices]
+    found = process.extract(
+        name, texts, scorer=_name_score, processor=utils.default_process, limit=limit * 3, score_cutoff=60
+    )
+    shown: dict[str, str] = {}
+    for _, _, index in found:  # "Fancy Bear" and "FANCY BEAR" are one suggestion
+        shown.setdefault(choices[index][1].casefold(), choices[index][1])
+    return list(shown.values())[:limit]
 
 
 def _closest(name: str, choices: list[str], limit: int = 5) -> list[str]:
