@@ -391,3 +391,8 @@ def test_the_tail_of_an_internationalised_name_is_not_a_domain(kb: KnowledgeBase
     assert domains == {"evil.example.com"} and any(
         "böse" not in p and "se-domain" in p for p in result.problems
     )
+
+
+def test_a_name_several_entries_carry_is_read_as_the_kb_resolves_it(sources_kb: KnowledgeBase) -> None:
+    found = TextExtractor(sources_kb).extract_text("The wiper was NotPetya.", "r.txt")
+    assert [o.value for o in found.observations] == ["S0368"]

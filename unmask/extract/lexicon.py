@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from unmask.errors import UnknownNameError
 from unmask.knowledge.store import KnowledgeBase
 
 __all__ = ["COMMON_WORDS", "Lexicon", "words"]
@@ -261,6 +262,16 @@ class Lexicon:
         for record in kb.software.values():
             for name in (record.name, *record.aliases):
                 lexicon._add(lexicon.software, name, record.id)
+        # A name several entries carry (NotPetya: S0368's name, an alias of Bad Rabbit) is read
+        # as the knowledge base resolves it (knowledge/store.py: software_names).
+        for key, ids in lexicon.software.items():
+            if len(ids) > 1:
+                try:
+                    chosen = kb.software_record(key).id
+                except UnknownNameError:
+                    continue
+                if chosen in ids:
+                    lexicon.software[key] = {chosen}
         for actor in kb.actors.values():
             for name in actor.all_names:
                 lexicon._add(lexicon.actors, name, actor.id)
