@@ -132,6 +132,11 @@ def test_phases_pointing_to_different_actors_are_split(kb: KnowledgeBase) -> Non
     assert a.phases["phase:destruction"][0].id == "G0001"
     assert a.warnings[0].startswith("The evidence splits into parts")
     assert "access points to Gamma" in a.summary and "destruction points to Alpha" in a.summary
+    # The split leads the summary; the whole incident's judgement is qualified as one actor's.
+    assert (
+        a.summary.startswith("The evidence splits into parts")
+        and "Taken as the work of one actor: " in a.summary
+    )
 
 
 def test_one_phase_is_not_a_split(kb: KnowledgeBase) -> None:
@@ -396,3 +401,37 @@ def test_no_state_is_likelier_than_its_items_allow(kb: KnowledgeBase) -> None:
     bounded = _bound_by_items(index.actors, scores, result, rates)
     assert abs(bounded[state] - (1 - 0.15 * (1 - rates.get(state, 0.0)))) < 1e-9
     assert abs(sum(bounded.values()) - 1) < 1e-9 and all(bounded[k] >= result[k] for k in others)
+
+
+def test_summary_explains_a_state_lead_that_is_not_the_group_leads_state() -> None:
+    from unmask.attribute.engine import _summary
+    from unmask.model import Hypothesis
+
+    low = ConfidenceLevel.LOW
+    groups = [
+        Hypothesis("G0007", "APT28", 0.3, "unlikely", low),
+        Hypothesis("unknown", "unknown / new activity cluster", 0.2, "unlikely", low, kind="unknown"),
+    ]
+    sponsors = [
+        Hypothesis("CN", "China", 0.4, "unlikely", low, kind="state"),
+        Hypothesis("RU", "Russia", 0.3, "unlikely", low, kind="state"),
+    ]
+    text = _summary(groups, sponsors, 3, 10, ("APT28", "RU"))
+    assert "not that of the likeliest known group whose state is known (APT28: Russia)" in text
+    assert "those of China hold more" in text
+    # When they agree, nothing to explain.
+    assert "not that of" not in _summary(groups, sponsors[::-1], 3, 10, ("APT28", "RU"))
+
+
+def test_evidence_for_and_against_agree_with_the_matrix(kb: KnowledgeBase) -> None:
+    a = attribute_case(_case("T1101", "T1102", "T1103", "S0101", "S0102", "T1301"), kb)
+    lead = a.groups[0]
+    assert lead.evidence_for and all(w >= 0.5 for _, w in lead.evidence_for)
+    assert all(w <= -0.5 for _, w in lead.evidence_against)
+    column = {row["evidence"]: row["cells"].get(lead.id) for row in a.ach}
+    assert all(column[e] == "consistent" for e, _ in lead.evidence_for)
+    assert all(column[e] == "inconsistent" for e, _ in lead.evidence_against)
+    # Nothing is lost: the listed items and the weaker ones add up to every item that leans.
+    listed = len(lead.evidence_for) + len(lead.evidence_against)
+    assert listed + lead.weaker_for[0] + lead.weaker_against[0] <= len(a.ach)
+    assert a.to_dict()["groups"][0]["weaker_evidence"]["for"]["items"] == lead.weaker_for[0]

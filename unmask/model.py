@@ -324,6 +324,11 @@ class Actor:
         )
 
 
+def _weaker(data: dict[str, Any], side: str) -> tuple[int, float]:
+    found = data.get("weaker_evidence", {}).get(side, {})
+    return int(found.get("items", 0)), float(found.get("weight", 0.0))
+
+
 @dataclass(frozen=True)
 class Hypothesis:
     """One candidate answer: an actor, a state, a new cluster, or unknown.
@@ -342,6 +347,14 @@ class Hypothesis:
     evidence_against: tuple[tuple[str, float], ...] = ()
     kind: str = "actor"
     names: tuple[str, ...] = ()
+    # Items that lean only a little (or beyond the ten listed): (how many, summed weight).
+    weaker_for: tuple[int, float] = (0, 0.0)
+    weaker_against: tuple[int, float] = (0, 0.0)
+
+    @property
+    def supported(self) -> bool:
+        """Whether any item of the evidence speaks for this hypothesis."""
+        return bool(self.evidence_for) or self.weaker_for[0] > 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -354,6 +367,10 @@ class Hypothesis:
             "confidence": self.confidence.value,
             "evidence_for": [{"evidence": e, "weight": w} for e, w in self.evidence_for],
             "evidence_against": [{"evidence": e, "weight": w} for e, w in self.evidence_against],
+            "weaker_evidence": {
+                "for": {"items": self.weaker_for[0], "weight": self.weaker_for[1]},
+                "against": {"items": self.weaker_against[0], "weight": self.weaker_against[1]},
+            },
         }
 
     @classmethod
@@ -370,6 +387,8 @@ class Hypothesis:
             ),
             kind=str(data.get("kind", "actor")),
             names=tuple(data.get("names", ())),
+            weaker_for=_weaker(data, "for"),
+            weaker_against=_weaker(data, "against"),
         )
 
 

@@ -10,14 +10,17 @@ evidence consistent with every hypothesis has none, however much of it there is.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from unmask.attribute.combine import Scores
 from unmask.attribute.evidence import EvidenceItem
 
-__all__ = ["THRESHOLD", "ach_matrix", "cell", "evidence_for_against"]
+__all__ = ["NEGLIGIBLE_WEIGHT", "THRESHOLD", "ForAgainst", "ach_matrix", "cell", "evidence_for_against"]
 
 THRESHOLD = 0.5
+# Contributions smaller than this either way are no lean at all.
+NEGLIGIBLE_WEIGHT = 0.05
 
 
 def cell(contribution: float) -> str:
@@ -66,13 +69,36 @@ def ach_matrix(
     return rows
 
 
-def evidence_for_against(
-    scores: Scores, row: int, limit: int = 10
-) -> tuple[tuple[tuple[str, float], ...], tuple[tuple[str, float], ...]]:
-    """The strongest items for and against the actor in ``row``, with their weights (nats)."""
+@dataclass(frozen=True)
+class ForAgainst:
+    """The items for and against one actor, as the matrix judges them, and the weaker rest."""
+
+    support: tuple[tuple[str, float], ...]  # consistent: weight >= THRESHOLD, strongest first
+    against: tuple[tuple[str, float], ...]  # inconsistent: weight <= -THRESHOLD
+    weaker_for: tuple[int, float]  # (items, summed weight) of the rest that lean for
+    weaker_against: tuple[int, float]  # ... and against
+
+
+def evidence_for_against(scores: Scores, row: int, limit: int = 10) -> ForAgainst:
+    """The items for and against the actor in ``row``, with their weights (nats).
+
+    For and against are what the matrix calls consistent and inconsistent (a likelihood ratio
+    beyond e^0.5, about 1.6, either way), so the two never disagree; an item that is only a little
+    more or less typical of the actor than of actors in general (EternalBlue for Lazarus, shared
+    by many) is counted with the weaker items instead of being called evidence against it.
+    """
     pairs = [
         (item.label, round(float(scores.contributions[i, row]), 3)) for i, item in enumerate(scores.items)
     ]
-    support = sorted((p for p in pairs if p[1] > 0.05), key=lambda p: -p[1])[:limit]
-    against = sorted((p for p in pairs if p[1] < -0.05), key=lambda p: p[1])[:limit]
-    return tuple(support), tuple(against)
+    support = sorted((p for p in pairs if p[1] >= THRESHOLD), key=lambda p: -p[1])
+    against = sorted((p for p in pairs if p[1] <= -THRESHOLD), key=lambda p: p[1])
+    lean_for = [w for _, w in pairs if NEGLIGIBLE_WEIGHT < w < THRESHOLD] + [w for _, w in support[limit:]]
+    lean_against = [w for _, w in pairs if -THRESHOLD < w < -NEGLIGIBLE_WEIGHT] + [
+        w for _, w in against[limit:]
+    ]
+    return ForAgainst(
+        tuple(support[:limit]),
+        tuple(against[:limit]),
+        (len(lean_for), round(sum(lean_for), 3)),
+        (len(lean_against), round(sum(lean_against), 3)),
+    )

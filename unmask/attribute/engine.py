@@ -22,7 +22,7 @@ from unmask.attribute.evidence import EvidenceItem, Unresolved, resolve_case
 from unmask.attribute.index import ScoringIndex
 from unmask.attribute.params import DEFAULT_PARAMS, Params
 from unmask.attribute.phases import split_parts
-from unmask.attribute.sponsor import NO_STATE, UNKNOWN_STATE, sponsor_posterior
+from unmask.attribute.sponsor import NO_STATE, UNKNOWN_STATE, sponsor_label, sponsor_posterior
 from unmask.errors import CaseError
 from unmask.knowledge.countries import country_name
 from unmask.knowledge.store import KnowledgeBase
@@ -92,7 +92,7 @@ def _actor_hypotheses(analysis: Analysis, rows: list[int], doubted: set[int]) ->
         actor = analysis.index.actors[row]
         p = float(analysis.posterior.actors[row])
         n, families, strong = _support(analysis.scores, row)
-        for_, against = evidence_for_against(analysis.scores, row)
+        found = evidence_for_against(analysis.scores, row)
         result.append(
             Hypothesis(
                 id=actor.id,
@@ -102,8 +102,10 @@ def _actor_hypotheses(analysis: Analysis, rows: list[int], doubted: set[int]) ->
                 probability=shown_probability(p),
                 likelihood=likelihood_term(p),
                 confidence=confidence_level(p, n, families, strong, row in doubted),
-                evidence_for=for_,
-                evidence_against=against,
+                evidence_for=found.support,
+                evidence_against=found.against,
+                weaker_for=found.weaker_for,
+                weaker_against=found.weaker_against,
             )
         )
     return result
@@ -182,7 +184,13 @@ def _sponsor_hypotheses(analysis: Analysis, groups: list[Hypothesis]) -> list[Hy
     return result
 
 
-def _summary(groups: list[Hypothesis], sponsors: list[Hypothesis], compared: int, candidates: int) -> str:
+def _summary(
+    groups: list[Hypothesis],
+    sponsors: list[Hypothesis],
+    compared: int,
+    candidates: int,
+    lead_state: tuple[str, str] | None = None,
+) -> str:
     if not compared:
         # The probabilities are then the prior: naming the likeliest state would read as a lead.
         return (
@@ -234,6 +242,14 @@ def _summary(groups: list[Hypothesis], sponsors: list[Hypothesis], compared: int
         else:
             text += (
                 f" At the state level, it is {words} that {claim}, at {state.confidence.value} confidence."
+            )
+        if lead_state is not None and state.id != lead_state[1]:
+            own = "no state" if lead_state[1] == NO_STATE else country_name(lead_state[1])
+            text += (
+                f" The likeliest state is not that of the likeliest known group whose state is known "
+                f"({lead_state[0]}: {own}): "
+                f"the state level weighs all the groups of each state (or of none) together, and those "
+                f"of {state.label} hold more of the probability."
             )
     return text
 
@@ -291,10 +307,13 @@ def attribute_case(
     columns.append(("unknown", None))
     warnings = caveats(analysis, flags, shown[:3])
     phases, split = _parts(analysis)
-    summary = _summary(groups, sponsors, len(analysis.scores.items), len(ranking))
+    known = [index.kb.actors[h.id] for h in groups if h.kind == "actor" and h.id in index.kb.actors]
+    lead_state = next(((a.name, sponsor_label(a)) for a in known if sponsor_label(a) != UNKNOWN_STATE), None)
+    summary = _summary(groups, sponsors, len(analysis.scores.items), len(ranking), lead_state)
     if split:
+        # The parts lead: the whole incident's judgement assumes one actor, which the parts deny.
         warnings.insert(0, split)
-        summary += " " + split
+        summary = f"{split} Taken as the work of one actor: {summary[0].lower()}{summary[1:]}"
     return Assessment(
         case_id=case.id,
         summary=summary,
@@ -319,5 +338,7 @@ def attribute_case(
             "case_evidence": dict(case.evidence),
             "observations": len(case.observations),
             "evidence_items": len(analysis.items),
+            # The same technique seen on ten hosts is one piece of evidence for the group level.
+            "distinct_evidence_items": len(analysis.scores.items) + len(analysis.unscored),
         },
     )

@@ -68,6 +68,17 @@ def assessment_view(assessment: Assessment, ach_rows: int = 15) -> Group:
                 plain(a[0]),
                 plain("" if a[1] is None else f"{a[1]:+.2f}"),
             )
+        (n_for, w_for), (n_against, w_against) = lead.weaker_for, lead.weaker_against
+        if n_for or n_against:
+            reasons.add_row(
+                plain(f"{n_for} weaker items" if n_for else ""),
+                plain(f"{w_for:+.2f}" if n_for else ""),
+                plain(f"{n_against} weaker items" if n_against else ""),
+                plain(f"{w_against:+.2f}" if n_against else ""),
+                style="dim",
+            )
+        if not (lead.evidence_for or lead.evidence_against or n_for or n_against):
+            reasons.add_row(plain("no item moves the odds either way"), "", "", "")
         parts.append(reasons)
     if assessment.ach:
         # The terminal shows the three leading actors and the unknown hypothesis; json and md show all.

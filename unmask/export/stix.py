@@ -176,7 +176,7 @@ def bundle_for_case(case: Case, kb: KnowledgeBase, assessment: Assessment | None
         # attribution), and the actor of each part of a split incident.
         listed = set()
         for hypothesis in assessment.groups:
-            if hypothesis.kind == "actor" and hypothesis.evidence_for:
+            if hypothesis.kind == "actor" and hypothesis.supported:
                 listed.add(hypothesis.id)
                 attribute(hypothesis, "")
         for label, lead in part_leads(assessment).items():

@@ -56,10 +56,15 @@ def assessment_markdown(assessment: Assessment) -> str:
             continue
         lines.append(f"### {md_escape(h.label)}")
         lines.append("")
-        for name, items in (("for", h.evidence_for), ("against", h.evidence_against)):
-            if items:
-                rendered = "; ".join(f"{md_escape(e)} ({w:+.2f})" for e, w in items)
-                lines.append(f"- {name}: {rendered}")
+        for name, items, (count, weight) in (
+            ("for", h.evidence_for, h.weaker_for),
+            ("against", h.evidence_against, h.weaker_against),
+        ):
+            rendered = [f"{md_escape(e)} ({w:+.2f})" for e, w in items]
+            if count:
+                rendered.append(f"{count} weaker items ({weight:+.2f} in all)")
+            if rendered:
+                lines.append(f"- {name}: " + "; ".join(rendered))
         lines.append("")
     if assessment.ach:
         columns = list(assessment.ach[0]["cells"])
