@@ -435,3 +435,10 @@ def test_evidence_for_and_against_agree_with_the_matrix(kb: KnowledgeBase) -> No
     listed = len(lead.evidence_for) + len(lead.evidence_against)
     assert listed + lead.weaker_for[0] + lead.weaker_against[0] <= len(a.ach)
     assert a.to_dict()["groups"][0]["weaker_evidence"]["for"]["items"] == lead.weaker_for[0]
+
+
+def test_tools_of_one_other_group_are_flagged_together(kb: KnowledgeBase) -> None:
+    case = _case("T1301", "T1302", "T1303", "S0301", "S0302", "S0101", "S0102")
+    a = attribute_case(case, kb)
+    flag = next(w for w in a.warnings if w.startswith("possible false flag, shared tooling"))
+    assert "S0101" in flag and "S0102" in flag and " point to Alpha" in flag

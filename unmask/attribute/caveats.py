@@ -7,7 +7,8 @@
   or one tool or exploit (dearer to fake, but tools leak, are sold and are
   planted, as Olympic Destroyer planted another group's code; or a second
   actor took part, as in Albania 2022) points to another actor than the rest
-  at least as strongly as anything points to the leader;
+  at least as strongly as anything points to the leader, or the tools that
+  point to one other actor do so strongly together however strong the lead;
 - unresolved names: observations the KB could not place;
 - conflicting aliases: the sources disagree about the names of a leading actor;
 - evidence the KB cannot compare (infrastructure, hashes, dates).
@@ -44,6 +45,10 @@ FALSE_FLAG_MARGIN = 2.0
 # An item of moderate cost (a tool, an exploit) is flagged when it favours another actor over the
 # leader by at least as much as the best item of the case favours the leader, and by this at least.
 PLANTED_TOOL_MARGIN = 1.0
+# ... or, whatever the leader's best item, when the tools and exploits that point to one other actor
+# favour it over the leader by this much together (a likelihood ratio of about 20): a strong lead
+# does not make another group's malware in the same case unremarkable.
+STRONG_CONTRARY = 3.0
 SHARED_TOOLING = "possible false flag, shared tooling or a second actor"
 
 
@@ -63,23 +68,17 @@ def false_flags(scores: Scores, post: Posterior, actors: list[Actor]) -> list[tu
     flags: list[tuple[int, str]] = []
     totals = post.totals
     leader_best = float(scores.contributions[:, top].max())
+    # Tools and exploits (a public tool too) that point to another actor, by that actor.
+    tools: dict[int, list[tuple[int, float]]] = {}
     for position, item in enumerate(scores.items):
         if item.cost == "high":
             continue
         row = scores.contributions[position]
         favoured = int(np.argmax(np.where(scores.candidates, row, -np.inf)))
-        if item.cost == "moderate" or item.signal == "software":  # a public tool too: shared tooling
-            margin = row[favoured] - row[top]
-            if favoured != top and margin >= max(PLANTED_TOOL_MARGIN, leader_best):
-                flags.append(
-                    (
-                        position,
-                        f"{SHARED_TOOLING}: {item.label} points to "
-                        f"{actors[favoured].name}, against the rest of the evidence, which favours "
-                        f"{rest}; tools and exploits leak, are sold and are planted, and "
-                        "one incident can have several actors (see the parts, if any)",
-                    )
-                )
+        if item.cost == "moderate" or item.signal == "software":
+            margin = float(row[favoured] - row[top])
+            if favoured != top and margin >= PLANTED_TOOL_MARGIN:
+                tools.setdefault(favoured, []).append((position, margin))
             continue
         if favoured != top and row[favoured] - row[top] >= FALSE_FLAG_MARGIN:
             flags.append(
@@ -97,6 +96,20 @@ def false_flags(scores: Scores, post: Posterior, actors: list[Actor]) -> list[tu
                     position,
                     f"possible false flag: {actors[top].name} leads only because of {item.label}, "
                     f"which is cheap to fake; without it {actors[int(np.argmax(without))].name} leads",
+                )
+            )
+    for favoured, found in tools.items():
+        margins = [margin for _, margin in found]
+        if max(margins) >= leader_best or sum(margins) >= STRONG_CONTRARY:
+            labels = [scores.items[position].label for position, _ in found]
+            what = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+            flags.append(
+                (
+                    found[0][0],
+                    f"{SHARED_TOOLING}: {what} point{'s' if len(labels) == 1 else ''} to "
+                    f"{actors[favoured].name}, against the rest of the evidence, which favours "
+                    f"{rest}; tools and exploits leak, are sold and are planted, and "
+                    "one incident can have several actors (see the parts, if any)",
                 )
             )
     return flags

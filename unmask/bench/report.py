@@ -207,8 +207,9 @@ def report(result: dict[str, Any], command: str) -> str:
     lines += _protocol_table(
         result,
         "The shared-tooling warning",
-        "How often one tool or exploit of the case favours another actor over the leader by at least "
-        "as much as the case's best item favours the leader (`possible false flag, shared tooling or a second actor`), "
+        "How often the tools and exploits of the case that point to one other actor favour it over the "
+        "leader by as much as the case's best item favours the leader, or by 3 nats together "
+        "(`possible false flag, shared tooling or a second actor`), "
         "and how often the leader is right with and without that warning.",
         {
             "share_shared_tooling": "warned",
