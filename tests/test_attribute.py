@@ -442,3 +442,19 @@ def test_tools_of_one_other_group_are_flagged_together(kb: KnowledgeBase) -> Non
     a = attribute_case(case, kb)
     flag = next(w for w in a.warnings if w.startswith("possible false flag, shared tooling"))
     assert "S0101" in flag and "S0102" in flag and " point to Alpha" in flag
+
+
+def test_no_hypothesis_is_held_with_more_confidence_than_the_lead(kb: KnowledgeBase) -> None:
+    from unmask.attribute.engine import _cap_confidence
+    from unmask.model import Hypothesis
+
+    hypotheses = [
+        Hypothesis("G0001", "Alpha", 0.4, "unlikely", ConfidenceLevel.LOW),
+        Hypothesis("G0002", "Beta", 0.06, "very unlikely", ConfidenceLevel.MODERATE),
+    ]
+    _cap_confidence(hypotheses)
+    assert [h.confidence for h in hypotheses] == [ConfidenceLevel.LOW, ConfidenceLevel.LOW]
+    a = attribute_case(_case("T1101", "T1102", "T1103", "S0101", "S0102", "T1301", "T1302", "S0301"), kb)
+    levels = list(ConfidenceLevel)
+    for hypotheses in (a.groups, a.sponsors):
+        assert all(levels.index(h.confidence) <= levels.index(hypotheses[0].confidence) for h in hypotheses)

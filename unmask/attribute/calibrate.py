@@ -72,7 +72,8 @@ def confidence_level(
     software); ``doubted`` says a false-flag or conflict warning touches it.
 
     - high: at least 8 supporting items from at least 2 signals, some costly to
-      fake, probability at least 0.5 and no doubt raised;
+      fake, probability at least 0.55 (likely or more: "high confidence" in a roughly even
+      chance reads as a contradiction) and no doubt raised;
     - moderate: at least 4 supporting items and either 2 signals or
       probability at least 0.5, no doubt raised; or a few (2 or 3) supporting
       items, some costly to fake, that single the actor out (probability at
@@ -82,7 +83,7 @@ def confidence_level(
     """
     if doubted or probability < NEGLIGIBLE:
         return ConfidenceLevel.LOW
-    if supporting >= 8 and families >= 2 and strong and probability >= 0.5:
+    if supporting >= 8 and families >= 2 and strong and probability >= 0.55:
         return ConfidenceLevel.HIGH
     if supporting >= 4 and (families >= 2 or probability >= 0.5):
         return ConfidenceLevel.MODERATE

@@ -8,7 +8,7 @@ actor (index.py, combine.py), roll the posterior up to sponsor states
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -125,6 +125,21 @@ def _unknown_hypothesis(analysis: Analysis) -> Hypothesis:
     )
 
 
+def _cap_confidence(hypotheses: list[Hypothesis]) -> None:
+    """No hypothesis held with more confidence than the leading one (in place).
+
+    The confidence of a judgement rests on the same evidence for every hypothesis; a runner-up at
+    6 % "at moderate confidence" under a lead "at low confidence" reads as the stronger claim.
+    """
+    if not hypotheses:
+        return
+    order = list(ConfidenceLevel)
+    ceiling = order.index(hypotheses[0].confidence)
+    for position, h in enumerate(hypotheses[1:], start=1):
+        if order.index(h.confidence) > ceiling:
+            hypotheses[position] = replace(h, confidence=hypotheses[0].confidence)
+
+
 def _group_hypotheses(analysis: Analysis, top: int, doubted: set[int]) -> tuple[list[Hypothesis], list[int]]:
     ranking = analysis.posterior.ranking()
     # With nothing comparable no actor is singled out: listing a few of the tied ones would suggest
@@ -140,6 +155,7 @@ def _group_hypotheses(analysis: Analysis, top: int, doubted: set[int]) -> tuple[
     hypotheses = _actor_hypotheses(analysis, shown, doubted)
     hypotheses.append(_unknown_hypothesis(analysis))
     hypotheses.sort(key=lambda h: -h.probability)
+    _cap_confidence(hypotheses)
     rest = float(sum(analysis.posterior.actors[r] for r in ranking[len(shown) :]))
     if rest > 0:
         # The remainder is listed last whatever its size: it is many hypotheses, none of them singled out.
@@ -181,6 +197,7 @@ def _sponsor_hypotheses(analysis: Analysis, groups: list[Hypothesis]) -> list[Hy
                 confidence=confidence,
             )
         )
+    _cap_confidence(result)
     return result
 
 
