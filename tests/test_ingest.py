@@ -440,3 +440,32 @@ def test_a_file_that_changes_while_it_is_read_is_reported(
     report = ingest([log], tmp_path / "case" / "events", jobs=1)
     assert report.total_events == 1
     assert any("changed while it was read" in p.message for p in report.problems)
+
+
+def test_names_and_values_that_are_not_unicode_text_are_kept_as_escapes(tmp_path: Path) -> None:
+    import os
+
+    folder = tmp_path / "ev"
+    folder.mkdir()
+    # A file name written by another system (Latin-1 bytes), a NUL in a field name, a lone surrogate.
+    name = os.fsdecode(b"caf\xe9.jsonl")
+    (folder / name).write_text(
+        '{"time": "2024-05-01T10:00:00Z", "msg": "bad \\ud800 value", "k\\u0000evil": "v"}\n',
+        encoding="utf-8",
+    )
+    report = ingest([folder], tmp_path / "case" / "events", jobs=1)
+    assert report.total_events == 1 and [Path(f.name).name for f in report.files] == ["caf\\xe9.jsonl"]
+    rows = duckdb.sql(f"SELECT * FROM read_parquet('{tmp_path}/case/events/generic/*.parquet')").df()
+    assert rows["msg"][0] == "bad \\ud800 value" and rows["k\\x00evil"][0] == "v"
+
+
+def test_json_lines_that_lost_their_first_line_are_still_json_lines(tmp_path: Path) -> None:
+    events = [win_event(1, SYSMON, process("a.exe", f"a {n}"), record=n) for n in range(1, 4)]
+    log = write_jsonl(tmp_path / "ev" / "cut.jsonl", events)
+    # The first line lost its end (the head of a cut log) or its start (a rotated one).
+    text = log.read_text(encoding="utf-8")
+    log.write_text('{"EventID": 1, "Comm\n' + text, encoding="utf-8")
+    other = tmp_path / "ev" / "rotated.jsonl"
+    other.write_text('"CommandLine": "cut off"}\n' + text, encoding="utf-8")
+    report = ingest([log, other], tmp_path / "case" / "events", jobs=1)
+    assert report.total_events == 6 and report.skipped == 2

@@ -25,6 +25,7 @@ __all__ = [
     "Row",
     "from_utf16",
     "parser",
+    "readable_name",
     "register",
     "sha256_file",
 ]
@@ -129,6 +130,16 @@ def text_lines(path: Path, problems: Problems) -> Iterator[tuple[int, str]]:
                     problems.add(number, "bytes that are not UTF-8 were replaced", lost=0)
                     bad = True
             yield number, line.rstrip("\r\n")
+
+
+def readable_name(name: str) -> str:
+    """A file or member name as UTF-8 text: bytes that are not UTF-8 (a Latin-1 name in a tar,
+    a name written by another system) shown as ``\xff`` escapes instead of failing the hunt."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return name
 
 
 def from_utf16(raw: bytes) -> bytes | None:

@@ -18,6 +18,10 @@ from unmask.ingest.base import COMMON_COLUMNS, Row
 __all__ = ["BATCH_ROWS", "EventWriter", "family_parts", "list_families"]
 
 BATCH_ROWS = 20_000
+# A batch is also written once it holds this many cells (rows x columns seen): logs whose field
+# names vary from event to event (a header name per request) would otherwise pad every column ever
+# seen to the whole batch, gigabytes for tens of thousands of names.
+BATCH_CELLS = 4_000_000
 
 
 class _Columns:
@@ -43,7 +47,30 @@ class _Columns:
         for column in self.columns.values():
             if len(column) < n:
                 column.extend([None] * (n - len(column)))
-        return pa.table({name: pa.array(values, type=pa.string()) for name, values in self.columns.items()})
+        return pa.table({name: _text_array(values) for name, values in self.columns.items()})
+
+
+def _text_array(values: list[str | None]) -> pa.Array:
+    """A column as Arrow text; values that are not valid Unicode text (a lone surrogate from a JSON
+    escape such as ``\\ud800``) are kept with those characters written as escapes."""
+    try:
+        return pa.array(values, type=pa.string())
+    except UnicodeEncodeError:
+        return pa.array(
+            [None if v is None else v.encode("utf-8", "backslashreplace").decode("utf-8") for v in values],
+            type=pa.string(),
+        )
+
+
+def clean_name(name: str) -> str:
+    """A field name any engine can quote: NUL and lone surrogates written as escapes."""
+    if "\x00" in name:
+        name = name.replace("\x00", "\\x00")
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        name = name.encode("utf-8", "backslashreplace").decode("utf-8")
+    return name
 
 
 class EventWriter:
@@ -64,7 +91,8 @@ class EventWriter:
         for key, value in row.items():
             canonical = names.get(key)
             if canonical is None:
-                canonical = names.setdefault(key.lower(), key)
+                clean = clean_name(key)
+                canonical = names.setdefault(clean.lower(), clean)
                 names[key] = canonical
             if canonical in fixed:  # two spellings in one event: keep both values
                 fixed[canonical] = f"{fixed[canonical]}\n{value}"
@@ -75,7 +103,7 @@ class EventWriter:
             data = self._data[family] = _Columns()
         data.add(fixed)
         self.counts[family] = self.counts.get(family, 0) + 1
-        if data.rows >= self.batch_rows:
+        if data.rows >= self.batch_rows or data.rows * len(data.columns) >= BATCH_CELLS:
             self.flush(family)
 
     def flush(self, family: str) -> None:

@@ -24,6 +24,8 @@ __all__ = ["JsonParser", "json_row"]
 
 # A whole-document JSON file bigger than this is refused (JSON lines stream at any size).
 MAX_DOCUMENT_BYTES = 512 * 1024 * 1024
+# How many non-empty lines decide whether a file is JSON lines.
+LINES_SNIFFED = 5
 
 _TIME_KEYS = ("@timestamp", "timestamp", "ts", "time", "TimeCreated", "UtcTime", "EventTime", "date")
 _HOST_KEYS = ("host.name", "hostname", "host", "Hostname", "computer", "Computer", "agent.hostname")
@@ -159,19 +161,31 @@ class JsonParser:
 
     def sniff(self, head: bytes, path: Path) -> bool:
         text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-        return text[:1] in (b"{", b"[")
+        if text[:1] in (b"{", b"["):
+            return True
+        # JSON lines that lost the start of their first line (a rotated or cut log).
+        lines = text.split(b"\n", LINES_SNIFFED)[1:LINES_SNIFFED]
+        return any(line.strip()[:1] == b"{" and line.strip()[-1:] == b"}" for line in lines)
 
     def parse(self, path: Path, problems: Problems) -> Iterator[Row]:
         with path.open("rb") as handle:
-            # The whole first line that holds something (a PowerShell script block can make it
+            # The whole first lines that hold something (a PowerShell script block can make one
             # megabytes long; a 64 KiB sample made such a file "one document" and lost its rest).
-            first = b""
+            # A log that lost its head (rotated, cut) starts with a broken line: any of the first
+            # few lines that is a whole object makes the file JSON lines.
+            is_lines, seen = False, 0
             for _ in range(100):
                 line = handle.readline(MAX_DOCUMENT_BYTES)
-                first = line.removeprefix(codecs.BOM_UTF8).strip()
-                if first or not line:
+                if not line:
                     break
-        is_lines = first[:1] == b"{" and _complete(first)
+                stripped = line.removeprefix(codecs.BOM_UTF8).strip()
+                if stripped:
+                    if stripped[:1] == b"{" and _complete(stripped):
+                        is_lines = True
+                        break
+                    seen += 1
+                    if seen == LINES_SNIFFED:
+                        break
         if is_lines:
             yield from self._lines(path, problems)
         else:

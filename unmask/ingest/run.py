@@ -22,7 +22,7 @@ from typing import Any
 
 from unmask.errors import IngestError, Location
 from unmask.ingest import archive as archives
-from unmask.ingest.base import FAMILIES, PARSERS, Problem, Problems, from_utf16, sha256_file
+from unmask.ingest.base import FAMILIES, PARSERS, Problem, Problems, from_utf16, readable_name, sha256_file
 from unmask.ingest.dataset import EventWriter
 
 __all__ = ["EvidenceFile", "FileResult", "IngestReport", "discover", "ingest", "sniff"]
@@ -162,15 +162,14 @@ def discover(
         paths = [root] if not root.is_dir() else sorted(p for p in root.rglob("*") if not p.is_dir())
         for link in sorted(p for p in root.rglob("*") if root.is_dir() and p.is_symlink() and p.is_dir()):
             # Folders reached through a link are not walked (a link can loop or leave the evidence).
+            shown = readable_name(str(link))
             report.files.append(
                 FileResult(
-                    str(link),
+                    shown,
                     "",
                     None,
                     problems=[
-                        Problem(
-                            str(link), None, "a link to a folder; not followed (give the folder itself)", 0
-                        )
+                        Problem(shown, None, "a link to a folder; not followed (give the folder itself)", 0)
                     ],
                 )
             )
@@ -181,8 +180,9 @@ def discover(
                     if path.is_symlink() and not path.exists()
                     else "not a regular file"
                 )
+                shown = readable_name(str(path))
                 report.files.append(
-                    FileResult(str(path), "", None, problems=[Problem(str(path), None, f"{why}; skipped", 0)])
+                    FileResult(shown, "", None, problems=[Problem(shown, None, f"{why}; skipped", 0)])
                 )
                 continue
             # The same name twice is one file; a link is a name of its own (the hunt benchmark's
@@ -198,6 +198,7 @@ def discover(
 def _add(
     path: Path, name: str, scratch: Path, report: IngestReport, found: list[EvidenceFile], depth: int
 ) -> None:
+    name = readable_name(name)
     try:
         head = _head(path)
         size = path.stat().st_size
