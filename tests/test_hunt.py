@@ -584,3 +584,24 @@ def test_resolver_host_names_do_not_hide_their_subdomains_and_utf16_lists_read(t
     listed = tmp_path / "iocs.txt"
     listed.write_bytes("evil.example\r\n198.51.100.4\r\n".encode("utf-16"))
     assert {i.value for i in load_indicators(listed, None).indicators} == {"evil.example", "198.51.100.4"}
+
+
+def test_timeline_table_shows_the_first_rows_and_says_so(
+    evidence: Path, rules: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from unmask.cli import hunt as hunt_cli
+
+    case = tmp_path / "case"
+    assert (
+        runner.invoke(app, ["hunt", str(evidence), "--rules", str(rules), "--case", str(case)]).exit_code == 0
+    )
+    monkeypatch.setattr(hunt_cli, "TIMELINE_TABLE_ROWS", 2)
+    out = runner.invoke(app, ["timeline", str(case), "--min-level", "informational"])
+    assert out.exit_code == 0, out.output
+    text = " ".join(out.output.split())
+    assert "(8 findings; the first 2 in time)" in text and "showing the first 2 of 8 findings" in text
+    # csv and jsonl stream every finding, in time order, undated last.
+    lines = runner.invoke(app, ["timeline", str(case), "--format", "jsonl", "--min-level", "informational"])
+    times = [json.loads(line)["time"] for line in lines.stdout.splitlines()]
+    dated = [t for t in times if t]
+    assert len(times) == 8 and dated == sorted(dated) and times[: len(dated)] == dated

@@ -33,7 +33,7 @@ from unmask.cli.common import (
     user_errors,
     written_record,
 )
-from unmask.detect.findings import LEVEL_ORDER, FindingRow, read_findings
+from unmask.detect.findings import LEVEL_ORDER, FindingRow, query_findings
 from unmask.detect.hunt import HuntResult, hunt
 from unmask.errors import CaseError, ConfigError, Location
 
@@ -205,7 +205,15 @@ def _print_summary(result: HuntResult, top: int) -> None:
     )
 
 
-def _rows(case: Path, min_level: str) -> Iterator[FindingRow]:
+def _rows(
+    case: Path,
+    min_level: str,
+    host: str | None = None,
+    *,
+    in_time_order: bool = False,
+    limit: int | None = None,
+) -> tuple[int, Iterator[FindingRow]]:
+    """How many findings of the case match, and those findings (streamed, see query_findings)."""
     if not (case / CASE_FILE).is_file():
         raise CaseError(
             f"not a case directory written by `unmask hunt` (no {CASE_FILE}); run `unmask hunt EVIDENCE "
@@ -216,9 +224,12 @@ def _rows(case: Path, min_level: str) -> Iterator[FindingRow]:
     path = case / FINDINGS_FILE
     if not path.is_file():
         raise CaseError(f"no {FINDINGS_FILE}; this case was not made by `unmask hunt`", Location(case))
-    allowed = set(LEVEL_ORDER[: LEVEL_ORDER.index(min_level) + 1])
-    return (row for row in read_findings(path) if row.level in allowed)
+    allowed = LEVEL_ORDER[: LEVEL_ORDER.index(min_level) + 1]
+    return query_findings(path, allowed, host, in_time_order=in_time_order, limit=limit)
 
+
+# The rows a timeline table shows without --limit.
+TIMELINE_TABLE_ROWS = 1_000
 
 # What an exported finding holds, in this order (CSV columns, JSON keys).
 EXPORT_COLUMNS = (
@@ -253,26 +264,25 @@ def _csv_cell(value: object) -> str:
 
 
 def _write(rows: Iterator[FindingRow], fmt: str, output: Path | None) -> int:
-    count = 0
-    if fmt == "parquet":
-        if output is None:
-            raise ConfigError("--format parquet needs --output FILE")
-        import pyarrow as pa
-        import pyarrow.parquet as pq
+    """Write the findings as they stream (to ``output`` atomically, or to stdout); how many."""
+    if fmt == "parquet" and output is None:
+        raise ConfigError("--format parquet needs --output FILE")
+    if output is None:
+        return _write_text(rows, fmt, sys.stdout)
+    from unmask.knowledge.home import atomic_writer
 
-        records = [_record(r) for r in rows]
-        count = len(records)
-        from unmask.knowledge.home import atomic_write
-
-        buffer = pa.BufferOutputStream()
-        pq.write_table(
-            pa.Table.from_pylist(records) if records else pa.table({"rule_id": pa.array([], pa.string())}),
-            buffer,
-        )
-        atomic_write(output, buffer.getvalue().to_pybytes())
+    with atomic_writer(output) as handle:
+        if fmt == "parquet":
+            return _write_parquet(rows, handle)
+        text = io.TextIOWrapper(handle, encoding="utf-8", newline="")
+        count = _write_text(rows, fmt, text)
+        text.flush()
+        text.detach()  # the writer closes the file itself
         return count
-    buffer = io.StringIO()
-    stream: Any = buffer if output is not None else sys.stdout
+
+
+def _write_text(rows: Iterator[FindingRow], fmt: str, stream: Any) -> int:
+    count = 0
     if fmt == "csv":
         writer = csv.writer(stream)
         columns = list(EXPORT_COLUMNS)
@@ -285,10 +295,27 @@ def _write(rows: Iterator[FindingRow], fmt: str, output: Path | None) -> int:
         for row in rows:
             stream.write(json.dumps(_record(row), ensure_ascii=False) + "\n")
             count += 1
-    if output is not None:
-        from unmask.knowledge.home import atomic_write
+    return count
 
-        atomic_write(output, buffer.getvalue().encode())
+
+def _write_parquet(rows: Iterator[FindingRow], handle: Any) -> int:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = pa.schema(
+        [(name, pa.list_(pa.string()) if name == "techniques" else pa.string()) for name in EXPORT_COLUMNS]
+    )
+    count = 0
+    with pq.ParquetWriter(handle, schema) as writer:
+        batch: list[dict[str, Any]] = []
+        for row in rows:
+            batch.append(_record(row))
+            if len(batch) == 20_000:
+                writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+                count += len(batch)
+                batch = []
+        writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+        count += len(batch)
     return count
 
 
@@ -320,7 +347,8 @@ def findings_command(
         fmt = "jsonl"
     _check_level(min_level)
     check_output(output, case)
-    count = _write(_rows(case, min_level), fmt, output)
+    _, rows = _rows(case, min_level)
+    count = _write(rows, fmt, output)
     if output is not None:
         err_console.print(f"wrote {count} findings to {output}", markup=False, highlight=False)
         if as_json:
@@ -348,14 +376,17 @@ def timeline_command(
         raise ConfigError(f"--format {fmt!r}: choose table, csv or jsonl")
     fmt = "jsonl" if as_json else fmt
     _check_level(min_level)
-    rows = [r for r in _rows(case, min_level) if host is None or (r.host or "").lower() == host.lower()]
-    rows.sort(key=lambda r: (r.time is None, r.time or "", r.host or "", r.title))
-    if limit is not None:
-        rows = rows[:limit]
+    # A terminal table of millions of rows helps no one and costs gigabytes: the first
+    # TIMELINE_TABLE_ROWS unless --limit says otherwise (csv and jsonl stream every one).
+    shown = limit if limit is not None or fmt != "table" else TIMELINE_TABLE_ROWS
+    total, found = _rows(case, min_level, host, in_time_order=True, limit=shown)
     if fmt != "table":
-        _write(iter(rows), fmt, None)
+        _write(found, fmt, None)
         return
-    table = Table(title=plain(f"Timeline of {case} ({len(rows)} findings)"), title_justify="left")
+    rows = list(found)
+    title = f"Timeline of {case} ({total:,} findings"
+    title += f"; the first {len(rows):,} in time)" if len(rows) < total else ")"
+    table = Table(title=plain(title), title_justify="left")
     for name in ("time (UTC)", "host", "level", "rule", "techniques", "event"):
         table.add_column(name, overflow="fold")
     for row in rows:
@@ -368,3 +399,10 @@ def timeline_command(
             plain(f"{Path(row.file).name}#{row.record}"),
         )
     console.print(table)
+    if len(rows) < total and limit is None:
+        err_console.print(
+            f"showing the first {len(rows):,} of {total:,} findings: --limit N for more, "
+            "or --format csv / jsonl for all",
+            markup=False,
+            highlight=False,
+        )

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -22,6 +23,7 @@ __all__ = [
     "LEVEL_CONFIDENCE",
     "FindingsWriter",
     "observations_from_findings",
+    "query_findings",
     "read_findings",
     "rule_techniques",
 ]
@@ -115,25 +117,76 @@ class FindingsWriter:
             self.temporary.unlink(missing_ok=True)
 
 
+def query_findings(
+    path: Path,
+    levels: Iterable[str] | None = None,
+    host: str | None = None,
+    *,
+    in_time_order: bool = False,
+    limit: int | None = None,
+) -> tuple[int, Iterator[FindingRow]]:
+    """How many findings match, and the findings themselves, streamed.
+
+    Filtering, ordering (time, undated last, then host and rule) and the limit are done by DuckDB
+    over the Parquet file, which spills to disk beyond its memory limit: a hunt of millions of
+    findings is listed without holding them all.
+    """
+    import duckdb
+
+    conditions, parameters = [], []
+    if levels is not None:
+        wanted = list(levels)
+        conditions.append(f"level IN ({', '.join('?' for _ in wanted)})" if wanted else "false")
+        parameters += wanted
+    if host is not None:
+        conditions.append("lower(coalesce(host, '')) = ?")
+        parameters.append(host.lower())
+    where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+    db = duckdb.connect()
+    db.execute("SET memory_limit = '512MB'")
+    source = "read_parquet(?)"
+    # Only fixed text and ? placeholders are put together here; every value is a parameter.
+    count_row = db.execute(f"SELECT count(*) FROM {source}{where}", [str(path), *parameters]).fetchone()  # noqa: S608
+    total = int(count_row[0]) if count_row else 0
+    order = " ORDER BY time IS NULL, time, host, title" if in_time_order else ""
+    cut = f" LIMIT {int(limit)}" if limit is not None else ""
+    result = db.execute(f"SELECT * FROM {source}{where}{order}{cut}", [str(path), *parameters])  # noqa: S608
+
+    def rows() -> Iterator[FindingRow]:
+        try:
+            names = [column[0] for column in result.description or ()]
+            while batch := result.fetchmany(20_000):
+                for values in batch:
+                    yield _finding_row(dict(zip(names, values, strict=True)))
+        finally:
+            db.close()
+
+    return total, rows()
+
+
 def read_findings(path: Path) -> Iterator[FindingRow]:
     """Every finding of a ``findings.parquet`` file, in file order."""
     table = pq.ParquetFile(path)
     for batch in table.iter_batches(batch_size=20_000):
         for item in batch.to_pylist():
-            yield FindingRow(
-                rule_id=item["rule_id"],
-                title=item["title"],
-                level=item["level"],
-                techniques=tuple(item["techniques"] or ()),
-                software=tuple(item["software"] or ()),
-                time=item["time"],
-                host=item["host"],
-                file=item["file"],
-                sha256=item["sha256"],
-                record=item["record"],
-                rule_path=item.get("rule_path") or "",
-                detail=item.get("detail"),
-            )
+            yield _finding_row(item)
+
+
+def _finding_row(item: dict[str, Any]) -> FindingRow:
+    return FindingRow(
+        rule_id=item["rule_id"],
+        title=item["title"],
+        level=item["level"],
+        techniques=tuple(item["techniques"] or ()),
+        software=tuple(item["software"] or ()),
+        time=item["time"],
+        host=item["host"],
+        file=item["file"],
+        sha256=item["sha256"],
+        record=item["record"],
+        rule_path=item.get("rule_path") or "",
+        detail=item.get("detail"),
+    )
 
 
 @dataclass

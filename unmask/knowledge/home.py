@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 import platformdirs
 
 from unmask.errors import Location, OutputError
 
-__all__ = ["atomic_write", "check_writable", "kb_path", "sources_dir", "unmask_home"]
+__all__ = ["atomic_write", "atomic_writer", "check_writable", "kb_path", "sources_dir", "unmask_home"]
 
 
 def unmask_home() -> Path:
@@ -58,6 +61,16 @@ def atomic_write(path: Path, data: bytes) -> None:
 
     :class:`OutputError` (where and why) when it cannot: a folder in the way, no permission, a full disk.
     """
+    with atomic_writer(path) as handle:
+        handle.write(data)
+
+
+@contextmanager
+def atomic_writer(path: Path) -> Iterator[BinaryIO]:
+    """A binary file to write ``path`` through, put in place whole when the block ends.
+
+    For outputs too large to hold in memory (a hunt's findings); as :func:`atomic_write` otherwise.
+    """
     if path.is_symlink():
         path = path.resolve()  # write what the link points to, keep the link
     _refuse_non_file(path)
@@ -69,7 +82,7 @@ def atomic_write(path: Path, data: bytes) -> None:
     try:
         Path(tmp).chmod(0o666 & ~_umask())  # as any file the user writes (mkstemp's would be 0600)
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         Path(tmp).replace(path)
