@@ -469,3 +469,12 @@ def test_json_lines_that_lost_their_first_line_are_still_json_lines(tmp_path: Pa
     other.write_text('"CommandLine": "cut off"}\n' + text, encoding="utf-8")
     report = ingest([log, other], tmp_path / "case" / "events", jobs=1)
     assert report.total_events == 6 and report.skipped == 2
+
+
+def test_events_without_a_readable_time_are_counted(tmp_path: Path) -> None:
+    log = write_jsonl(
+        tmp_path / "ev" / "t.jsonl",
+        [{"time": "2024-05-01T10:00:00Z", "m": "a"}, {"time": "soon", "m": "b"}, {"m": "c"}],
+    )
+    report = ingest([log], tmp_path / "case" / "events", jobs=1)
+    assert report.total_events == 3 and report.undated == 2 and report.to_dict()["undated"] == 2

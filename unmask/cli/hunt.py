@@ -142,6 +142,14 @@ def _print_summary(result: HuntResult, top: int) -> None:
     )
     if not report.files:
         console.print(plain("warning: no evidence files were found in the inputs given"), style="yellow")
+    if report.undated:
+        console.print(
+            plain(
+                f"note: {report.undated:,} events have no time that could be read (kept; their findings are "
+                "undated and come last in the timeline; hunt.json lists them by file)"
+            ),
+            style="yellow",
+        )
     if report.unrecognised:
         console.print(
             plain(

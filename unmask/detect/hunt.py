@@ -82,6 +82,7 @@ class HuntResult:
             "files": len(self.ingest.files),
             "unrecognised_files": self.ingest.unrecognised,
             "skipped_records": self.ingest.skipped,
+            "undated_events": self.ingest.undated,
             "problems": [str(p) for p in self.ingest.problems],
             "rules": {
                 "files": self.rules.files,

@@ -56,6 +56,7 @@ class FileResult:
     events: int = 0
     skipped: int = 0
     problems: list[Problem] = field(default_factory=list)
+    undated: int = 0  # events kept without a time that could be read
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -64,6 +65,7 @@ class FileResult:
             "format": self.format,
             "events": self.events,
             "skipped": self.skipped,
+            "undated": self.undated,
             "problems": [p.to_dict() for p in self.problems],
         }
 
@@ -76,6 +78,7 @@ class FileResult:
             events=int(data.get("events", 0)),
             skipped=int(data.get("skipped", 0)),
             problems=[Problem.from_dict(p) for p in data.get("problems", [])],
+            undated=int(data.get("undated", 0)),
         )
 
 
@@ -99,6 +102,10 @@ class IngestReport:
         return sum(f.skipped for f in self.files)
 
     @property
+    def undated(self) -> int:
+        return sum(f.undated for f in self.files)
+
+    @property
     def unrecognised(self) -> list[str]:
         return [f.name for f in self.files if f.format is None]
 
@@ -111,6 +118,7 @@ class IngestReport:
             "events": dict(self.events),
             "total_events": self.total_events,
             "skipped": self.skipped,
+            "undated": self.undated,
             "files": [f.to_dict() for f in self.files],
         }
 
@@ -264,6 +272,8 @@ def _parse_chunk(files: list[EvidenceFile], out: str, tag: str) -> tuple[list[Fi
                     family = parser.family
                 row["_file"] = item.name
                 row["_sha256"] = sha
+                if not row.get("_ts"):
+                    result.undated += 1
                 writer.add(family, row)
                 result.events += 1
         except (OSError, ValueError, UnicodeError) as exc:
