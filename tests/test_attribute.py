@@ -137,6 +137,8 @@ def test_phases_pointing_to_different_actors_are_split(kb: KnowledgeBase) -> Non
         a.summary.startswith("The evidence splits into parts")
         and "Taken as the work of one actor: " in a.summary
     )
+    # The whole incident taken as one actor's is then a judgement held at low confidence.
+    assert a.groups[0].confidence is ConfidenceLevel.LOW
 
 
 def test_one_phase_is_not_a_split(kb: KnowledgeBase) -> None:

@@ -46,3 +46,8 @@ def test_bands_beyond_the_icd_scale_do_not_contradict_the_number() -> None:
     assert (likelihood_term(0.999), likelihood_band(0.999)) == ("almost certain", "above 99 %")
     assert (likelihood_term(0.97), likelihood_band(0.97)) == ("almost certain", "95–99 %")
     assert (likelihood_term(0.002), likelihood_band(0.002)) == ("almost no chance", "below 1 %")
+
+
+def test_percentages_do_not_round_across_a_band() -> None:
+    # 54.78 % is "roughly even chance"; "55%" next to it would read as "likely".
+    assert percent(0.5478, 0) == "54.8%" and percent(0.33, 0) == "33%" and percent(0.55, 0) == "55%"

@@ -251,8 +251,34 @@ def test_each_actor_of_a_split_incident_is_shared(kb: KnowledgeBase) -> None:
     actors = {t["name"] for t in event["Tag"] if "threat-actor" in t["name"]}
     assert actors == {'misp-galaxy:threat-actor="Gamma"', 'misp-galaxy:threat-actor="Alpha"'}
     comments = [a["value"] for a in event["Attribute"] if a["type"] == "comment"]
-    assert any("part phase:access: Gamma" in c for c in comments)
+    assert any("part phase access: Gamma" in c for c in comments)
     objects = bundle_for_case(case, kb, assessment)["objects"]
     sets = {o["id"]: o["name"] for o in objects if o["type"] == "intrusion-set"}
     attributed = {sets[o["target_ref"]] for o in objects if o.get("relationship_type") == "attributed-to"}
     assert {"Gamma", "Alpha"} <= attributed
+
+
+def test_internal_addresses_bad_values_and_weak_hypotheses_are_not_shared(kb: KnowledgeBase) -> None:
+    N = ObservationKind.INFRASTRUCTURE
+    extra = [
+        Observation(N, "10.0.0.5", subtype="ip"),
+        Observation(N, "AA:BB:CC", subtype="certificate"),  # too short for any fingerprint
+        Observation(N, "198.51.100.9", subtype="ip"),
+    ]
+    techniques = [Observation(ObservationKind.TECHNIQUE, t) for t in ("T1101", "T1102", "T1103", "T1301")]
+    case = Case(id="hygiene", title="hygiene", observations=techniques + extra)
+    assessment = attribute_case(case, kb)
+    objects = bundle_for_case(case, kb, assessment)["objects"]  # the bad certificate no longer crashes it
+    assert [o["name"] for o in objects if o["type"] == "indicator"] == ["ip 198.51.100.9"]
+    report = next(o for o in objects if o["type"] == "report")
+    assert "ip 10.0.0.5 (an internal or reserved address)" in report["description"]
+    assert "certificate AA:BB:CC (not a valid value of its type)" in report["description"]
+    # attributed-to only for the actor the assessment names; the others are described, not attributed.
+    sets = {o["id"]: o["name"] for o in objects if o["type"] == "intrusion-set"}
+    attributed = [sets[o["target_ref"]] for o in objects if o.get("relationship_type") == "attributed-to"]
+    assert len(attributed) <= 1
+    if assessment.groups[0].kind != "actor" or assessment.groups[0].probability < 0.45:
+        assert attributed == []
+    event = event_for_case(case, kb, assessment)["Event"]
+    shared = {a["value"]: a["to_ids"] for a in event["Attribute"] if a["type"].startswith("ip")}
+    assert shared == {"10.0.0.5": False, "198.51.100.9": True}

@@ -32,7 +32,8 @@ def percent(probability: float, digits: int = 1) -> str:
     """A probability as a percentage that never rounds to certainty or to nothing.
 
     0.9996 is "> 99.9%", not "100.0%" (no assessment is certain: the unknown hypothesis always
-    keeps some probability), and 0.0004 is "< 0.1%".
+    keeps some probability), and 0.0004 is "< 0.1%".  Nor does it round across an ICD 203 band:
+    0.548 is "54.8%", not "55%" next to "roughly even chance" (55 % is "likely").
     """
     text = f"{probability:.{digits}%}"
     step = 10.0**-digits
@@ -40,6 +41,8 @@ def percent(probability: float, digits: int = 1) -> str:
         return f"> {100 - step:.{digits}f}%"
     if probability > 0 and float(text[:-1]) <= 0:
         return f"< {step:.{digits}f}%"
+    if digits < 3 and likelihood_term(float(text[:-1]) / 100) != likelihood_term(probability):
+        return percent(probability, digits + 1)
     return text
 
 

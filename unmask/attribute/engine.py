@@ -212,7 +212,7 @@ def _summary(
         # The probabilities are then the prior: naming the likeliest state would read as a lead.
         return (
             "Nothing in the case can be compared with what the knowledge base knows of actors "
-            "(see the warnings): no actor and no state is singled out, and the probabilities below "
+            "(see the warnings): no actor and no state is singled out, and the probabilities of this assessment "
             "are the knowledge base's base rates, not a finding."
         )
     lead = groups[0]
@@ -317,13 +317,15 @@ def attribute_case(
         )
     flags = false_flags(analysis.scores, analysis.posterior, index.actors)
     ranking = analysis.posterior.ranking()
-    doubted = {ranking[0]} if flags and ranking else set()
+    phases, split = _parts(analysis)
+    # A warning that touches the lead, or parts that point to different actors (the whole is then
+    # not one actor's work), leave the whole incident's lead at low confidence.
+    doubted = {ranking[0]} if (flags or split) and ranking else set()
     groups, shown = _group_hypotheses(analysis, top, doubted)
     sponsors = _sponsor_hypotheses(analysis, groups)
     columns: list[tuple[str, int | None]] = [(index.actors[r].id, r) for r in shown[:5]]
     columns.append(("unknown", None))
     warnings = caveats(analysis, flags, shown[:3])
-    phases, split = _parts(analysis)
     known = [index.kb.actors[h.id] for h in groups if h.kind == "actor" and h.id in index.kb.actors]
     lead_state = next(((a.name, sponsor_label(a)) for a in known if sponsor_label(a) != UNKNOWN_STATE), None)
     summary = _summary(groups, sponsors, len(analysis.scores.items), len(ranking), lead_state)

@@ -15,10 +15,17 @@ from datetime import date
 from unmask.attribute.combine import Posterior, Scores, posterior
 from unmask.attribute.params import Params
 
-__all__ = ["MIN_PART_ITEMS", "split_parts"]
+__all__ = ["MIN_PART_ITEMS", "part_title", "split_parts"]
 
 MIN_PART_ITEMS = 3
 TIME_GAP_DAYS = 14
+
+
+def part_title(label: str) -> str:
+    """A part's key (``phase:access``, ``host:web01``, ``time:2022-05-20..2022-05-22``) for a reader:
+    ``phase access``, ``host web01``, ``time 2022-05-20..2022-05-22``."""
+    kind, _, name = label.partition(":")
+    return f"{kind} {name}" if name else label
 
 
 def _day(text: str | None) -> date | None:

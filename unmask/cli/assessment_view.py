@@ -8,6 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from unmask.attribute.calibrate import likelihood_band, percent
+from unmask.attribute.phases import part_title
 from unmask.cli.common import plain
 from unmask.model import Assessment, Hypothesis, view_text
 
@@ -51,7 +52,7 @@ def assessment_view(assessment: Assessment, ach_rows: int = 15) -> Group:
     parts.append(_table("Groups", assessment.groups))
     parts.append(_table("Sponsor states", assessment.sponsors, limit=8))
     for label, hypotheses in assessment.phases.items():
-        parts.append(_table(f"Part {label}", hypotheses))
+        parts.append(_table(f"Part: {part_title(label)}", hypotheses))
     lead = next((h for h in assessment.groups if h.kind == "actor"), None)
     if lead is not None:
         reasons = Table(title=f"Why {lead.label}", title_justify="left")
@@ -71,9 +72,9 @@ def assessment_view(assessment: Assessment, ach_rows: int = 15) -> Group:
         (n_for, w_for), (n_against, w_against) = lead.weaker_for, lead.weaker_against
         if n_for or n_against:
             reasons.add_row(
-                plain(f"{n_for} weaker items" if n_for else ""),
+                plain(f"{n_for} weaker item{'s' if n_for != 1 else ''}" if n_for else ""),
                 plain(f"{w_for:+.2f}" if n_for else ""),
-                plain(f"{n_against} weaker items" if n_against else ""),
+                plain(f"{n_against} weaker item{'s' if n_against != 1 else ''}" if n_against else ""),
                 plain(f"{w_against:+.2f}" if n_against else ""),
                 style="dim",
             )

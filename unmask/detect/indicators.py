@@ -180,6 +180,8 @@ def normalise(kind: str, raw: str) -> str | None:
             return None
         if kind != "certificate" and _HEX_KINDS.get(len(digest)) != kind:
             return None
+        if kind == "certificate" and len(digest) not in (32, 40, 64):  # an MD5, SHA-1 or SHA-256 fingerprint
+            return None
         return digest
     return None
 

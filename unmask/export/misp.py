@@ -11,8 +11,9 @@ import json
 from typing import Any
 
 from unmask.attribute.calibrate import percent
+from unmask.attribute.phases import part_title
 from unmask.detect.indicators import normalise
-from unmask.export.resolved import is_context, named_lead, part_leads, resolved, timestamp
+from unmask.export.resolved import is_context, named_lead, not_routable, part_leads, resolved, timestamp
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Assessment, Case, ObservationKind
 
@@ -75,8 +76,12 @@ def event_for_case(case: Case, kb: KnowledgeBase, assessment: Assessment | None 
             if (kind, value) not in added:
                 added.add((kind, value))
                 context = is_context(obs)  # seen in a flagged event: not for detection (to_ids)
+                internal = not_routable(obs.subtype, value)
                 if context:
                     comment = f"context, not vetted as an indicator: {comment}"[:200]
+                elif internal:
+                    comment = f"an internal or reserved address, not an indicator: {comment}"[:200]
+                    context = True
                 event.add_attribute(kind, value, comment=comment, to_ids=obs.subtype != "asn" and not context)
         elif obs.kind is ObservationKind.VULNERABILITY and item is not None:
             if ("vulnerability", item.key) not in added:
@@ -101,7 +106,7 @@ def event_for_case(case: Case, kb: KnowledgeBase, assessment: Assessment | None 
                 event.add_tag(f'misp-galaxy:threat-actor="{lead.label}"')
             event.add_attribute(
                 "comment",
-                f"unmask assessment of the part {label}: {lead.label}: {lead.likelihood} "
+                f"unmask assessment of the part {part_title(label)}: {lead.label}: {lead.likelihood} "
                 f"({percent(lead.probability, 0)}), {lead.confidence.value} confidence",
                 to_ids=False,
             )

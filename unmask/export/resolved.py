@@ -8,6 +8,7 @@ format accepts is turned into a STIX timestamp when it can be.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -18,7 +19,7 @@ from unmask.ingest.fields import iso_utc
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Assessment, Case, Hypothesis, Observation
 
-__all__ = ["is_context", "named_lead", "part_leads", "resolved", "timestamp"]
+__all__ = ["is_context", "named_lead", "not_routable", "part_leads", "resolved", "timestamp"]
 
 
 def part_leads(assessment: Assessment | None) -> dict[str, Hypothesis]:
@@ -32,7 +33,29 @@ def part_leads(assessment: Assessment | None) -> dict[str, Hypothesis]:
         lead = hypotheses[0] if hypotheses else None
         if lead is not None and lead.kind == "actor" and lead.probability >= WEAK_LEAD:
             leads[label] = lead
-    return leads
+    # Only when the parts point to different actors (the assessment's split): one part's lead in
+    # a case that names no actor as a whole is not an actor of the incident to share.
+    return leads if len({lead.id for lead in leads.values()}) >= 2 else {}
+
+
+# Documentation ranges (RFC 5737, RFC 3849) stand for public addresses in examples and exercises.
+_DOCUMENTATION = tuple(
+    ipaddress.ip_network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")
+)
+
+
+def not_routable(subtype: str | None, value: str) -> bool:
+    """An address no one outside can reach (private, loopback, link-local, shared, multicast):
+    the victim's own network, not an indicator for partners to detect or block."""
+    if subtype != "ip":
+        return False
+    try:
+        address = ipaddress.ip_address(value.strip())
+    except ValueError:
+        return False
+    if any(address in network for network in _DOCUMENTATION if network.version == address.version):
+        return False
+    return not address.is_global
 
 
 def is_context(obs: Observation) -> bool:

@@ -15,9 +15,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import stix2
+from stix2.exceptions import STIXError
 
+from unmask.attribute.calibrate import percent
+from unmask.attribute.phases import part_title
 from unmask.detect.indicators import normalise
-from unmask.export.resolved import is_context, part_leads, resolved, timestamp
+from unmask.export.resolved import is_context, named_lead, not_routable, part_leads, resolved, timestamp
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import TLP_MARKINGS, Assessment, Case, Hypothesis, ObservationKind, Tlp
 
@@ -48,6 +51,12 @@ def _asn(value: str) -> str | None:
     """An AS number as STIX writes it (``AS13335`` -> ``13335``), or ``None``."""
     digits = value.strip().upper().removeprefix("AS")
     return digits if digits.isdigit() else None
+
+
+def _names_only(kb: KnowledgeBase, name: str, actor_id: str) -> bool:
+    """Whether ``name`` leads to this actor in the KB (not to another group that also carries it)."""
+    found = kb.actor_candidates(name)
+    return bool(found) and found[0].id == actor_id
 
 
 def _marking(tlp: Tlp) -> stix2.MarkingDefinition:
@@ -130,15 +139,23 @@ def bundle_for_case(case: Case, kb: KnowledgeBase, assessment: Assessment | None
         elif obs.kind in (ObservationKind.INFRASTRUCTURE, ObservationKind.FILE) and obs.subtype in _PATTERNS:
             value = _asn(obs.value) if obs.subtype == "asn" else normalise(obs.subtype, obs.value)
             if value is None:
+                unshared.append(f"{obs.subtype} {obs.value} (not a valid value of its type)")
                 continue
-            indicator = stix2.Indicator(
-                name=f"{obs.subtype} {value}",
-                pattern=_PATTERNS[obs.subtype](value.replace("\\", "\\\\").replace("'", "\\'")),
-                pattern_type="stix",
-                valid_from=timestamp(obs.first_seen) or now,
-                description=(obs.provenance.text or "")[:500] if obs.provenance else None,
-                **common,
-            )
+            if not_routable(obs.subtype, value):
+                unshared.append(f"{obs.subtype} {value} (an internal or reserved address)")
+                continue
+            try:
+                indicator = stix2.Indicator(
+                    name=f"{obs.subtype} {value}",
+                    pattern=_PATTERNS[obs.subtype](value.replace("\\", "\\\\").replace("'", "\\'")),
+                    pattern_type="stix",
+                    valid_from=timestamp(obs.first_seen) or now,
+                    description=(obs.provenance.text or "")[:500] if obs.provenance else None,
+                    **common,
+                )
+            except (STIXError, ValueError) as exc:  # a value the STIX library refuses costs itself only
+                unshared.append(f"{obs.subtype} {obs.value} ({exc})"[:200])
+                continue
             objects.append(indicator)
             relate(indicator, "indicates", campaign)
         elif item is not None and item.key.startswith("country:"):
@@ -159,9 +176,10 @@ def bundle_for_case(case: Case, kb: KnowledgeBase, assessment: Assessment | None
         description = assessment.summary or description
 
         def attribute(hypothesis: Hypothesis, part: str) -> None:
-            group = stix2.IntrusionSet(
-                name=hypothesis.label, aliases=list(hypothesis.names) or None, **common
-            )
+            # Only names that are this actor's in the KB: a partner platform merges intrusion
+            # sets by alias, and a source that lists "APT38" under Lazarus would merge two groups.
+            own = [n for n in hypothesis.names if n != hypothesis.label and _names_only(kb, n, hypothesis.id)]
+            group = stix2.IntrusionSet(name=hypothesis.label, aliases=own or None, **common)
             objects.append(group)
             relate(
                 campaign,
@@ -172,17 +190,25 @@ def bundle_for_case(case: Case, kb: KnowledgeBase, assessment: Assessment | None
                 description=f"{part}{hypothesis.likelihood}, {hypothesis.confidence.value} confidence (unmask assessment)",
             )
 
-        # Only actors the evidence speaks for (a tie of evidence-free actors is not an
-        # attribution), and the actor of each part of a split incident.
+        # attributed-to is what a partner's platform records as the attribution: the actor the
+        # assessment names, and the actor of each part of a split incident; the other
+        # hypotheses are listed in the report's description, with their probabilities.
         listed = set()
-        for hypothesis in assessment.groups:
-            if hypothesis.kind == "actor" and hypothesis.supported:
-                listed.add(hypothesis.id)
-                attribute(hypothesis, "")
+        leading = named_lead(assessment)
+        if leading is not None:
+            listed.add(leading.id)
+            attribute(leading, "")
         for label, lead in part_leads(assessment).items():
             if lead.id not in listed:
                 listed.add(lead.id)
-                attribute(lead, f"the part {label}: ")
+                attribute(lead, f"the part {part_title(label)}: ")
+        others = [h for h in assessment.groups if h.kind == "actor" and h.id not in listed and h.supported]
+        if others:
+            description += (
+                " Other hypotheses, not attributions: "
+                + "; ".join(f"{h.label} {percent(h.probability, 0)}" for h in others)
+                + "."
+            )
     if unshared:
         description += f" Not expressible as STIX indicators: {'; '.join(unshared)[:500]}."
     if context:

@@ -18,6 +18,7 @@ import markupsafe
 
 from unmask import __version__
 from unmask.attribute.calibrate import percent
+from unmask.attribute.phases import part_title
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Assessment, Case, ObservationKind
 from unmask.printable import printable
@@ -84,6 +85,7 @@ def _environment() -> jinja2.Environment:
         ),
     )
     env.filters["percent"] = percent
+    env.filters["part_title"] = part_title
     return env
 
 
@@ -158,6 +160,8 @@ def _context(data: ReportInput) -> dict[str, Any]:
     return {
         "case": case,
         "assessment": assessment,
+        # Nothing comparable: the probabilities are base rates, and no state line is written.
+        "compared": any(row.get("contributions") for row in assessment.ach),
         "leading": leading,
         "group_chart": bar_chart(groups),
         "sponsor_chart": bar_chart(sponsors, colour="#7a3b8f"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from unmask.attribute.calibrate import likelihood_band, percent
+from unmask.attribute.phases import part_title
 from unmask.model import Assessment, Case, Hypothesis, view_text
 from unmask.printable import printable
 
@@ -49,7 +50,7 @@ def assessment_markdown(assessment: Assessment) -> str:
     lines += _hypotheses("Groups", assessment.groups)
     lines += _hypotheses("Sponsor states", assessment.sponsors, limit=8)
     for label, hypotheses in assessment.phases.items():
-        lines += _hypotheses(f"Part {label}", hypotheses)
+        lines += _hypotheses(f"Part: {part_title(label)}", hypotheses)
     lines += ["## Evidence for and against", ""]
     for h in assessment.groups:
         if h.kind != "actor":
@@ -62,7 +63,7 @@ def assessment_markdown(assessment: Assessment) -> str:
         ):
             rendered = [f"{md_escape(e)} ({w:+.2f})" for e, w in items]
             if count:
-                rendered.append(f"{count} weaker items ({weight:+.2f} in all)")
+                rendered.append(f"{count} weaker item{'s' if count != 1 else ''} ({weight:+.2f} in all)")
             if rendered:
                 lines.append(f"- {name}: " + "; ".join(rendered))
         lines.append("")
