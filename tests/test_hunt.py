@@ -97,6 +97,7 @@ def rules(tmp_path: Path) -> Path:
         "title: Password spraying\nid: aaaaaaaa-0000-0000-0000-000000000004\nlevel: high\nstatus: test\n"
         "tags:\n    - attack.t1110.003\ncorrelation:\n    type: value_count\n    rules:\n        - aaaaaaaa-0000-0000-0000-000000000003\n"
         "    group-by:\n        - IpAddress\n    timespan: 1m\n    condition:\n        gte: 4\n        field: TargetUserName\n"
+        "    generate: true\n"  # the failed logons are findings of their own too
     )
     # The correlation is in a file of its own: references resolve across files.
     write_rule(folder, "failed", base)
@@ -171,6 +172,15 @@ def test_correlation_windows() -> None:
     assert evaluate(Correlation(type="temporal_ordered", **ordered), seq)  # type: ignore[arg-type]
     wrong_order = [seq[1], Hit("x", "2024-01-01T00:00:40Z", {}, None)]
     assert not evaluate(Correlation(type="temporal_ordered", **ordered), wrong_order)  # type: ignore[arg-type]
+    # "Fewer than" is judged on whole windows: a's two events in a minute are not "fewer than 2",
+    # though its last event alone would be; b's one event is.
+    few = [
+        Hit("r", f"2024-01-01T00:00:{s:02d}Z", {"ip": ip}, None) for s, ip in ((0, "a"), (10, "a"), (20, "b"))
+    ]
+    below = evaluate(Correlation(type="event_count", **dict(base, op="lt", count=2)), few)  # type: ignore[arg-type]
+    assert [[h.values["ip"] for h in w] for w in below] == [["b"]]
+    three = [Hit("r", f"2024-01-01T00:00:{s:02d}Z", {"ip": "a"}, None) for s in (0, 10, 20)]
+    assert not evaluate(Correlation(type="event_count", **dict(base, op="eq", count=2)), three)  # type: ignore[arg-type]
 
 
 def test_cli_hunt_findings_timeline_and_attribute(evidence: Path, rules: Path, tmp_path: Path) -> None:
@@ -605,3 +615,13 @@ def test_timeline_table_shows_the_first_rows_and_says_so(
     times = [json.loads(line)["time"] for line in lines.stdout.splitlines()]
     dated = [t for t in times if t]
     assert len(times) == 8 and dated == sorted(dated) and times[: len(dated)] == dated
+
+
+def test_rules_only_correlations_use_report_no_findings_of_their_own(
+    evidence: Path, rules: Path, tmp_path: Path
+) -> None:
+    spray = rules / "spray.yml"
+    spray.write_text(spray.read_text().replace("    generate: true\n", ""))  # Sigma's default: false
+    hunt([evidence], [rules], tmp_path / "case", jobs=1)
+    titles = sorted(r.title for r in read_findings(tmp_path / "case" / "findings.parquet"))
+    assert titles == ["Cmd", "Password spraying", "Whoami"]

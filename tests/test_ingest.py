@@ -478,3 +478,12 @@ def test_events_without_a_readable_time_are_counted(tmp_path: Path) -> None:
     )
     report = ingest([log], tmp_path / "case" / "events", jobs=1)
     assert report.total_events == 3 and report.undated == 2 and report.to_dict()["undated"] == 2
+
+
+def test_cloud_audit_logs_are_dated_by_their_own_time_fields(tmp_path: Path) -> None:
+    events = [
+        {"eventTime": "2024-05-01T10:00:00Z", "eventSource": "iam.amazonaws.com", "eventName": "CreateUser"},
+        {"published": "2024-05-01T10:00:01.000Z", "eventType": "user.session.start"},
+    ]
+    log = write_jsonl(tmp_path / "ev" / "cloud.jsonl", events)
+    assert ingest([log], tmp_path / "case" / "events", jobs=1).undated == 0

@@ -69,3 +69,9 @@ def test_lists_of_objects_keep_every_element_and_whole_floats_read_as_integers()
     flatten_into(row, event, None, dotted=True)
     assert row["resources.ARN"] == "arn:first\narn:second" and row["resources.type"] == "a"
     assert row["LogonType"] == "3" and row["ratio"] == "0.5" and row["big"] == "1e+300"
+
+
+def test_a_dotted_key_and_a_nested_object_of_one_name_keep_both_values() -> None:
+    row: dict[str, str] = {}
+    flatten_into(row, {"a": {"b": "v"}, "a.b": "w"}, None, dotted=True)
+    assert row == {"a.b": "v\nw"}

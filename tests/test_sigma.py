@@ -360,3 +360,46 @@ def test_rules_of_other_products_need_one_of_their_fields(tmp_path: Path) -> Non
         hits = {(h.rule.id[:2], h.record) for h in db.run(rules.rules)}
     # "not filter" matched only the event that has the field; the selection its one event.
     assert hits == {("33", "2"), ("44", "2")}
+
+
+def test_generic_network_categories_use_sigma_field_names_on_zeek_logs(tmp_path: Path) -> None:
+    http = {
+        "ts": 1714557600.0, "uid": "C1", "id.orig_h": "10.0.0.5", "id.orig_p": 50000,
+        "id.resp_h": "203.0.113.9", "id.resp_p": 4444, "trans_depth": 1, "method": "GET",
+        "host": "evil.example", "uri": "/a.ps1", "user_agent": "rclone/v1.62", "status_code": 200,
+    }  # fmt: skip
+    write_jsonl(tmp_path / "ev" / "http.log", [http])
+    ingest([tmp_path / "ev"], tmp_path / "case" / "events", jobs=1)
+    proxy = "    category: proxy"
+    detections = {
+        "11111111-0000-0000-0000-000000000001": "    sel:\n        c-useragent|startswith: 'rclone/v'\n        c-uri|endswith: '.ps1'\n    condition: sel",
+        "11111111-0000-0000-0000-000000000002": "    sel:\n        dst_port: 4444\n        cs-host: 'evil.example'\n    condition: sel",
+    }
+    for number, (ident, detection) in enumerate(detections.items()):
+        write_rule(tmp_path / "rules", f"r{number}", rule(ident, "proxy", proxy, detection))
+    rules = load_rules([tmp_path / "rules"])
+    assert not rules.problems and len(rules.rules) == 2
+    with DuckDBEngine(tmp_path / "case" / "events", threads=1) as db:
+        assert {h.rule.id for h in db.run(rules.rules)} == set(detections)
+
+
+def test_linux_services_match_their_programs_in_any_case(tmp_path: Path) -> None:
+    log = tmp_path / "ev" / "syslog"
+    log.parent.mkdir(parents=True)
+    log.write_text(
+        "May  1 10:00:00 web01 CRON[200]: (root) REPLACE (root)\n"
+        "May  1 10:00:01 web01 crontab[201]: (root) REPLACE (root)\n"
+        "May  1 10:00:02 web01 sshd[202]: (root) REPLACE (root)\n"
+    )
+    ingest([log.parent], tmp_path / "case" / "events", jobs=1)
+    detection = "    keywords:\n        - 'REPLACE'\n    condition: keywords"
+    write_rule(
+        tmp_path / "rules",
+        "cron",
+        rule(
+            "66666666-6666-6666-6666-666666666666", "cron", "    product: linux\n    service: cron", detection
+        ),
+    )
+    rules = load_rules([tmp_path / "rules"])
+    with DuckDBEngine(tmp_path / "case" / "events", threads=1) as db:
+        assert sorted(h.record for h in db.run(rules.rules)) == ["1", "2"]

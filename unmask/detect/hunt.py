@@ -256,6 +256,9 @@ def _hunt(
     case.evidence = report.manifest
     result = HuntResult(case_dir, case, report, rules)
     correlated = {rid for c in rules.correlations for rid in c.rules}
+    # A rule that only correlations use (`generate: false`, Sigma's default) reports no finding
+    # of its own: its matches are the correlation's raw material.
+    silent = correlated - {rid for c in rules.correlations if c.generate for rid in c.rules}
     kept: dict[str, list[tuple[Any, FindingRow]]] = {}
     evidence_levels = LEVEL_ORDER[: LEVEL_ORDER.index(min_level) + 1]
     writer = FindingsWriter(stage / FINDINGS_FILE)
@@ -278,7 +281,8 @@ def _hunt(
                     hit.record,
                     rule.path,
                 )
-                _record(result, writer, row)
+                if rule.id not in silent:
+                    _record(result, writer, row)
                 if rule.id in correlated:
                     kept.setdefault(rule.id, []).append((hit, row))
             for correlation in rules.correlations:

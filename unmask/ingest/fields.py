@@ -133,7 +133,10 @@ def flatten_into(
     elif key is not None:
         text = scalar(value)
         if text is not None:
-            row[evidence_key(key)] = text
+            name = evidence_key(key)
+            if dotted and name in row:  # {"a": {"b": 1}, "a.b": 2}: one field, both values kept
+                text = f"{row[name]}\n{text}"
+            row[name] = text
 
 
 def _attributes(value: Any) -> dict[str, Any]:

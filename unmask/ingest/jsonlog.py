@@ -27,7 +27,13 @@ MAX_DOCUMENT_BYTES = 512 * 1024 * 1024
 # How many non-empty lines decide whether a file is JSON lines.
 LINES_SNIFFED = 5
 
-_TIME_KEYS = ("@timestamp", "timestamp", "ts", "time", "TimeCreated", "UtcTime", "EventTime", "date")
+# Where JSON logs keep their time: Elastic/ECS, Zeek, Windows exports, cloud audit logs
+# (CloudTrail eventTime, Okta published, Azure/Entra TimeGenerated and createdDateTime,
+# Microsoft 365 CreationTime, GCP receiveTimestamp).
+_TIME_KEYS = (
+    "@timestamp", "timestamp", "ts", "time", "TimeCreated", "UtcTime", "EventTime", "date",
+    "eventTime", "published", "TimeGenerated", "createdDateTime", "CreationTime", "receiveTimestamp",
+)  # fmt: skip
 _HOST_KEYS = ("host.name", "hostname", "host", "Hostname", "computer", "Computer", "agent.hostname")
 
 

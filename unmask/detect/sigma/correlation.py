@@ -54,6 +54,8 @@ class Correlation:
     fieldref: str | None
     techniques: tuple[str, ...]
     aliases: dict[str, dict[str, str]] = field(default_factory=dict)  # alias -> rule id -> field
+    # Sigma's `generate`: whether the referenced rules also report their own matches (default no).
+    generate: bool = False
 
     def field_for(self, rule_id: str, name: str) -> str:
         return self.aliases.get(name, {}).get(rule_id, name)
@@ -111,6 +113,7 @@ def correlation_from_rule(
         fieldref=fieldref,
         techniques=tuple(dict.fromkeys(techniques + inherited)),
         aliases=aliases,
+        generate=bool(getattr(rule, "generate", False)),
     )
 
 
@@ -138,6 +141,9 @@ def evaluate(correlation: Correlation, hits: list[Hit]) -> list[list[Hit]]:
         )
         groups.setdefault(key, []).append((moment, hit))
     test = _OPS[correlation.op]
+    # "Fewer than" (lt, lte, eq, neq) is judged on whole windows only: a window that an earlier
+    # start also covers is a part of one (the last events of a group, seen alone, are always few).
+    at_most = correlation.op in ("lt", "lte", "eq", "neq")
     fired: list[list[Hit]] = []
     for items in groups.values():
         items.sort(key=lambda pair: pair[0])
@@ -147,6 +153,9 @@ def evaluate(correlation: Correlation, hits: list[Hit]) -> list[list[Hit]]:
             while end + 1 < len(items) and items[end + 1][0] - items[start][0] <= correlation.timespan:
                 end += 1
             window = [hit for _, hit in items[start : end + 1]]
+            if at_most and start > 0 and items[end][0] - items[start - 1][0] <= correlation.timespan:
+                start += 1
+                continue
             if _holds(correlation, window, test):
                 fired.append(window)
                 start = end + 1

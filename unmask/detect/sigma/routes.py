@@ -37,8 +37,44 @@ AUDIT_PROCESS_FIELDS = {
     "LogonId": "SubjectLogonId",
 }
 
+# Programs that log for a Sigma Linux service under other names.
+LINUX_PROGRAMS = {"cron": ("crond", "crontab", "anacron"), "sshd": ("ssh",), "auditd": ("audit",)}
+
 # Zeek logs for Sigma's generic network categories.
 ZEEK_CATEGORIES = {"dns": "dns", "proxy": "http", "firewall": "conn", "webserver": "http"}
+
+# Sigma's taxonomy names for those categories' fields, as Zeek writes them.
+_ZEEK_ENDPOINTS = {
+    "src_ip": "id.orig_h",
+    "src_port": "id.orig_p",
+    "dst_ip": "id.resp_h",
+    "dst_port": "id.resp_p",
+}
+_ZEEK_HTTP = {
+    **_ZEEK_ENDPOINTS,
+    "c-uri": "uri",
+    "c-useragent": "user_agent",
+    "cs-host": "host",
+    "r-dns": "host",
+    "cs-method": "method",
+    "cs-referrer": "referrer",
+    "cs-referer": "referrer",
+    "cs-version": "version",
+    "sc-status": "status_code",
+    "cs-bytes": "request_body_len",
+    "sc-bytes": "response_body_len",
+}
+ZEEK_FIELDS: dict[str, dict[str, str]] = {
+    "proxy": _ZEEK_HTTP,
+    "webserver": _ZEEK_HTTP,
+    "firewall": {**_ZEEK_ENDPOINTS, "protocol": "proto"},
+    "dns": {
+        **_ZEEK_ENDPOINTS,
+        "answer": "answers",
+        "record_type": "qtype_name",
+        "response_code": "rcode_name",
+    },
+}
 
 
 @dataclass(frozen=True)
@@ -131,7 +167,7 @@ def routes_for(source: SigmaLogSource) -> list[Route]:
         return [Route(f"zeek/{source.service}", "zeek", _in("_log", [source.service]))]
     if not product and source.category in ZEEK_CATEGORIES:
         log = ZEEK_CATEGORIES[source.category]
-        return [Route(f"zeek/{log}", "zeek", _in("_log", [log]))]
+        return [Route(f"zeek/{log}", "zeek", _in("_log", [log]), ZEEK_FIELDS[source.category])]
     if product == "linux":
         if source.service in ("auth", "syslog"):
             return [
@@ -142,7 +178,10 @@ def routes_for(source: SigmaLogSource) -> list[Route]:
                 )
             ]
         if source.service and source.category is None:
-            return [Route(f"linux/{source.service}", "linux", _in("program", [source.service]))]
+            # The program's name as syslog writes it, in any case (CRON, crond, crontab for cron).
+            names = sorted({source.service.lower(), *LINUX_PROGRAMS.get(source.service.lower(), ())})
+            where = f"lower({quote('program')}) IN ({', '.join(literal(n) for n in names)})"
+            return [Route(f"linux/{source.service}", "linux", where)]
         return []
     if product and not source.category:
         # Cloud and SaaS audit logs arrive as generic JSON with the product's own field names; a

@@ -34,9 +34,8 @@ from unmask.safe_yaml import first_alias
 __all__ = ["COMPILER_VERSION", "CompiledRoute", "CompiledRule", "RuleProblem", "RuleSet", "load_rules"]
 
 # Bump whenever the SQL a rule compiles to changes: it invalidates the cache.
-COMPILER_VERSION = (
-    "7"  # 6: generic product rules need one of their fields; 7: keywords per value, placeholders
-)
+# 7: keywords per value, placeholders rejected; 8: Sigma taxonomy field names on Zeek logs.
+COMPILER_VERSION = "9"  # 9: Linux services by program name in any case
 
 _TECHNIQUE = re.compile(r"^attack\.(t\d{4}(?:\.\d{3})?)$", re.IGNORECASE)
 _SOFTWARE = re.compile(r"^attack\.(s\d{4})$", re.IGNORECASE)
