@@ -234,6 +234,12 @@ def score_items(index: ScoringIndex, items: list[EvidenceItem]) -> Scores:
             log_ratio += share * table.column(feature)
             matched[position] += share * table.mass(feature)
         novel[position] = not signal.indicator and not table.known(next(iter(features)))
+        if not signal.indicator and not any(table.known(f) for f in features):
+            # No actor of the KB has it (a family the sources tie to no group): it says nothing
+            # about which known actor, and says "someone new" through the unknown hypothesis's
+            # novelty feature.  The smoothed ratio would count it against big profiles most (a
+            # group's own signature malware, missing from the KB, lowered that group).
+            log_ratio[:] = 0.0
         r = reliability(item)
         weight = signal.weight(index.params)
         contributions[position] = weight * np.log(r * np.exp(log_ratio) + (1.0 - r))

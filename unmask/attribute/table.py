@@ -11,9 +11,10 @@ p(f | a) = (m + mu b) / (M + mu) against the background, relative to an actor
 with an empty profile; with g = 0 the profile's size is ignored and each match
 counts by the rarity of the feature (an incident shows a handful of an actor's
 ways, not a draw from all of them).  ``length_power`` g is chosen on the
-development split.  An actor without f gets -g [ln (M(a) + mu) - ln mu], and so
-does every actor for a feature no actor has: such evidence argues, mildly, for
-the unknown hypothesis.  An actor with nothing known for a signal scores 0 on
+development split.  An actor without f gets -g [ln (M(a) + mu) - ln mu]; an
+item no actor has at all is scored 0 for every actor instead (combine.score_items:
+it tells no known actor from another, and argues for the unknown hypothesis through
+its novelty feature).  An actor with nothing known for a signal scores 0 on
 it: neutral, not against.  Columns are kept sparse and computed when a case
 asks for them.
 """
