@@ -460,3 +460,13 @@ def test_no_hypothesis_is_held_with_more_confidence_than_the_lead(kb: KnowledgeB
     levels = list(ConfidenceLevel)
     for hypotheses in (a.groups, a.sponsors):
         assert all(levels.index(h.confidence) <= levels.index(hypotheses[0].confidence) for h in hypotheses)
+
+
+def test_an_item_no_actor_has_is_neutral_among_known_actors(kb: KnowledgeBase) -> None:
+    from unmask.attribute.engine import analyse
+    from unmask.attribute.index import ScoringIndex
+
+    analysis = analyse(_case("T1101", "T1102", "S0999"), ScoringIndex.build(kb, DEFAULT_PARAMS))
+    novel = [i for i, item in enumerate(analysis.scores.items) if item.key == "S0999"]
+    assert novel and analysis.scores.novel[novel[0]]
+    assert not analysis.scores.contributions[novel[0]].any()
