@@ -282,3 +282,17 @@ def test_internal_addresses_bad_values_and_weak_hypotheses_are_not_shared(kb: Kn
     event = event_for_case(case, kb, assessment)["Event"]
     shared = {a["value"]: a["to_ids"] for a in event["Attribute"] if a["type"].startswith("ip")}
     assert shared == {"10.0.0.5": False, "198.51.100.9": True}
+
+
+def test_a_case_dated_only_by_its_dates_is_dated_in_the_exports(kb: KnowledgeBase) -> None:
+    observations = [
+        Observation(ObservationKind.TECHNIQUE, "T1101"),
+        Observation(ObservationKind.TIMING, "2014-11-24"),
+        Observation(ObservationKind.TIMING, "2014-12-01"),
+    ]
+    case = Case(id="dated", title="dated by dates", observations=observations)
+    assert event_for_case(case, kb)["Event"]["date"] == "2014-11-24"
+    campaign = next(o for o in bundle_for_case(case, kb)["objects"] if o["type"] == "campaign")
+    assert str(campaign["first_seen"]).startswith("2014-11-24") and str(campaign["last_seen"]).startswith(
+        "2014-12-01"
+    )

@@ -13,7 +13,7 @@ from typing import Any
 from unmask.attribute.calibrate import percent
 from unmask.attribute.phases import part_title
 from unmask.detect.indicators import normalise
-from unmask.export.resolved import is_context, named_lead, not_routable, part_leads, resolved, timestamp
+from unmask.export.resolved import is_context, moments, named_lead, not_routable, part_leads, resolved
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Assessment, Case, ObservationKind
 
@@ -54,7 +54,7 @@ def event_for_case(case: Case, kb: KnowledgeBase, assessment: Assessment | None 
     event.analysis = 1
     event.threat_level_id = 2
     event.add_tag(f"tlp:{case.tlp.value}")
-    dates = sorted(t for obs in case.observations if (t := timestamp(obs.first_seen)))
+    dates = moments(case)
     if dates:
         event.date = dates[0].date()  # the event is dated by the activity it describes
     tags: set[str] = set()

@@ -17,9 +17,9 @@ from unmask.attribute.evidence import EvidenceItem, resolve_observation
 from unmask.detect.artifacts import FLAGGED_EVENT
 from unmask.ingest.fields import iso_utc
 from unmask.knowledge.store import KnowledgeBase
-from unmask.model import Assessment, Case, Hypothesis, Observation
+from unmask.model import Assessment, Case, Hypothesis, Observation, ObservationKind
 
-__all__ = ["is_context", "named_lead", "not_routable", "part_leads", "resolved", "timestamp"]
+__all__ = ["is_context", "moments", "named_lead", "not_routable", "part_leads", "resolved", "timestamp"]
 
 
 def part_leads(assessment: Assessment | None) -> dict[str, Hypothesis]:
@@ -75,6 +75,18 @@ def timestamp(value: str | None) -> datetime | None:
     """A case date (``2022-05-20``, ISO 8601 with a zone, epoch seconds) as UTC, or ``None``."""
     text = iso_utc(value)
     return None if text is None else datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+def moments(case: Case) -> list[datetime]:
+    """Every time the case gives, in order: observations' first and last seen, and its dates
+    (``date: 2014-11-24`` observations), so that a case dated only by those is dated too."""
+    found = [
+        t for obs in case.observations for t in (timestamp(obs.first_seen), timestamp(obs.last_seen)) if t
+    ]
+    found += [
+        t for obs in case.observations if obs.kind is ObservationKind.TIMING and (t := timestamp(obs.value))
+    ]
+    return sorted(found)
 
 
 def named_lead(assessment: Assessment | None) -> Hypothesis | None:

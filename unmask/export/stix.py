@@ -20,7 +20,15 @@ from stix2.exceptions import STIXError
 from unmask.attribute.calibrate import percent
 from unmask.attribute.phases import part_title
 from unmask.detect.indicators import normalise
-from unmask.export.resolved import is_context, named_lead, not_routable, part_leads, resolved, timestamp
+from unmask.export.resolved import (
+    is_context,
+    moments,
+    named_lead,
+    not_routable,
+    part_leads,
+    resolved,
+    timestamp,
+)
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import TLP_MARKINGS, Assessment, Case, Hypothesis, ObservationKind, Tlp
 
@@ -53,6 +61,61 @@ def _asn(value: str) -> str | None:
     return digits if digits.isdigit() else None
 
 
+# STIX 2.1's industry-sector vocabulary, and the names cases use for its entries.
+_SECTORS = frozenset(
+    [
+        "agriculture",
+        "aerospace",
+        "automotive",
+        "chemical",
+        "commercial",
+        "communications",
+        "construction",
+        "defense",
+        "education",
+        "energy",
+        "entertainment",
+        "financial-services",
+        "government",
+        "government-emergency-services",
+        "government-local",
+        "government-national",
+        "government-public-services",
+        "government-regional",
+        "healthcare",
+        "hospitality-leisure",
+        "infrastructure",
+        "infrastructure-dams",
+        "infrastructure-nuclear",
+        "infrastructure-water",
+        "insurance",
+        "manufacturing",
+        "mining",
+        "non-profit",
+        "pharmaceuticals",
+        "retail",
+        "technology",
+        "telecommunications",
+        "transportation",
+        "utilities",
+    ]
+)
+_SECTOR_NAMES = {
+    "media": "entertainment", "media-entertainment": "entertainment", "finance": "financial-services",
+    "financial": "financial-services", "banking": "financial-services", "health": "healthcare",
+    "information-technology": "technology", "it": "technology", "telecom": "telecommunications",
+    "defence": "defense", "military": "defense", "oil-and-gas": "energy", "water": "infrastructure-water",
+    "nuclear": "infrastructure-nuclear", "transport": "transportation", "academia": "education",
+    "ngo": "non-profit", "ngos": "non-profit", "think-tanks": "non-profit", "hospitality": "hospitality-leisure",
+}  # fmt: skip
+
+
+def _sector(name: str) -> str:
+    """A victim sector in STIX's vocabulary when it has the sector, else in its form (open vocabulary)."""
+    key = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return key if key in _SECTORS else _SECTOR_NAMES.get(key, key)
+
+
 def _names_only(kb: KnowledgeBase, name: str, actor_id: str) -> bool:
     """Whether ``name`` leads to this actor in the KB (not to another group that also carries it)."""
     found = kb.actor_candidates(name)
@@ -79,10 +142,8 @@ def bundle_for_case(case: Case, kb: KnowledgeBase, assessment: Assessment | None
     common["created_by_ref"] = producer.id
     objects: list[Any] = [marking, producer]
     # The activity's span, when the case dates it.
-    moments = sorted(
-        t for obs in case.observations for t in (timestamp(obs.first_seen), timestamp(obs.last_seen)) if t
-    )
-    span = {"first_seen": moments[0], "last_seen": moments[-1]} if moments else {}
+    dated = moments(case)
+    span = {"first_seen": dated[0], "last_seen": dated[-1]} if dated else {}
     campaign = stix2.Campaign(name=f"Activity of case {case.id}", description=case.title, **span, **common)
     objects.append(campaign)
     seen: set[tuple[str, str]] = set()
@@ -166,7 +227,7 @@ def bundle_for_case(case: Case, kb: KnowledgeBase, assessment: Assessment | None
             victim = stix2.Identity(
                 name=f"{obs.value} sector",
                 identity_class="class",
-                sectors=[re.sub(r"[^a-z0-9]+", "-", obs.value.lower()).strip("-")],  # STIX's vocabulary form
+                sectors=[_sector(obs.value)],
                 **common,
             )
             objects.append(victim)
