@@ -37,6 +37,8 @@ _SPACE_T = re.compile(r"^(\d{4}-\d{2}-\d{2}) (\d)")
 
 def scalar(value: Any) -> str | None:
     """A JSON scalar as the text a Windows event would show (booleans lower-case)."""
+    if type(value) is str:  # most values: the fast way out
+        return value
     if value is None:
         return None
     if value is True:
