@@ -260,7 +260,7 @@ def _summary(
             text += (
                 f" At the state level, it is {words} that {claim}, at {state.confidence.value} confidence."
             )
-        if lead_state is not None and state.id != lead_state[1]:
+        if lead_state is not None and state.id not in (lead_state[1], UNKNOWN_STATE):
             own = "no state" if lead_state[1] == NO_STATE else country_name(lead_state[1])
             text += (
                 f" The likeliest state is not that of the likeliest known group whose state is known "

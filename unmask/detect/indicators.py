@@ -144,9 +144,17 @@ def refang(text: str) -> str:
     return text
 
 
+def _unwrap(text: str) -> str:
+    """A value without the quotes or angle brackets written around it (``<https://x/>``, ``'a.b'``):
+    only a matching pair is removed, so ``https://x/?q=<b>`` keeps its last character."""
+    while len(text) >= 2 and (text[0], text[-1]) in (("<", ">"), ('"', '"'), ("'", "'")):
+        text = text[1:-1].strip()
+    return text.strip("\"'")  # a stray quote left over from a list is never part of a value
+
+
 def normalise(kind: str, raw: str) -> str | None:
     """The canonical form of a value of ``kind``, or ``None`` when it is not one."""
-    text = refang(raw.strip().strip("\"'<>")).strip()
+    text = refang(_unwrap(raw.strip())).strip()
     if not text:
         return None
     if kind == "ip":

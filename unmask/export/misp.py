@@ -15,7 +15,7 @@ from unmask.attribute.phases import part_title
 from unmask.detect.indicators import normalise
 from unmask.export.resolved import is_context, moments, named_lead, not_routable, part_leads, resolved
 from unmask.knowledge.store import KnowledgeBase
-from unmask.model import Assessment, Case, ObservationKind
+from unmask.model import Assessment, Case, Hypothesis, ObservationKind
 
 __all__ = ["event_for_case"]
 
@@ -41,6 +41,14 @@ def _attribute_value(subtype: str, value: str) -> str | None:
     if subtype == "asn":
         return value.strip().upper() or None
     return normalise(subtype, value)
+
+
+def _actor_tag(kb: KnowledgeBase, hypothesis: Hypothesis) -> str:
+    """The threat-actor galaxy tag of an actor: MISP's own cluster name when MISP knows the group
+    (a receiving MISP links the tag to its galaxy by that name), else the name unmask uses."""
+    actor = kb.actors.get(hypothesis.id)
+    misp_names = actor.names.get("MISP", []) if actor is not None else []
+    return f'misp-galaxy:threat-actor="{misp_names[0] if misp_names else hypothesis.label}"'
 
 
 def event_for_case(case: Case, kb: KnowledgeBase, assessment: Assessment | None = None) -> dict[str, Any]:
@@ -92,7 +100,9 @@ def event_for_case(case: Case, kb: KnowledgeBase, assessment: Assessment | None 
             tags.add(f'misp-galaxy:mitre-attack-pattern="{record.name} - {record.id}"')
         elif obs.kind is ObservationKind.SOFTWARE and item is not None:
             software = kb.software[item.key]
-            if not software.id.startswith(("malpedia:", "misp:")):
+            if software.id.startswith("malpedia:"):  # a family from MISP's own Malpedia galaxy
+                tags.add(f'misp-galaxy:malpedia="{software.name}"')
+            elif not software.id.startswith("misp:"):
                 galaxy = "mitre-tool" if software.kind == "tool" else "mitre-malware"
                 tags.add(f'misp-galaxy:{galaxy}="{software.name} - {software.id}"')
     for tag in sorted(tags):
@@ -100,10 +110,10 @@ def event_for_case(case: Case, kb: KnowledgeBase, assessment: Assessment | None 
     if assessment is not None:
         leading = named_lead(assessment)
         if leading is not None:  # a weak lead is not an attribution: no actor tag, the summary says why
-            event.add_tag(f'misp-galaxy:threat-actor="{leading.label}"')
+            event.add_tag(_actor_tag(kb, leading))
         for label, lead in part_leads(assessment).items():  # the actors of the incident's parts too
             if leading is None or lead.id != leading.id:
-                event.add_tag(f'misp-galaxy:threat-actor="{lead.label}"')
+                event.add_tag(_actor_tag(kb, lead))
             event.add_attribute(
                 "comment",
                 f"unmask assessment of the part {part_title(label)}: {lead.label}: {lead.likelihood} "

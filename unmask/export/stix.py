@@ -119,7 +119,7 @@ def _sector(name: str) -> str:
 def _names_only(kb: KnowledgeBase, name: str, actor_id: str) -> bool:
     """Whether ``name`` leads to this actor in the KB (not to another group that also carries it)."""
     found = kb.actor_candidates(name)
-    return bool(found) and found[0].id == actor_id
+    return bool(found) and all(actor.id == actor_id for actor in found)
 
 
 def _marking(tlp: Tlp) -> stix2.MarkingDefinition:
