@@ -296,3 +296,20 @@ def test_a_case_dated_only_by_its_dates_is_dated_in_the_exports(kb: KnowledgeBas
     assert str(campaign["first_seen"]).startswith("2014-11-24") and str(campaign["last_seen"]).startswith(
         "2014-12-01"
     )
+
+
+def test_shared_values_keep_their_characters_and_families_their_galaxy(sources_kb: KnowledgeBase) -> None:
+    from unmask.detect.indicators import normalise
+
+    assert normalise("url", "https://evil.example/a.php?q=<b>") == "https://evil.example/a.php?q=<b>"
+    assert normalise("url", "<https://evil.example/a>") == "https://evil.example/a"
+    case = Case(
+        id="fam",
+        title="a Malpedia family",
+        observations=[
+            Observation(ObservationKind.SOFTWARE, "DarkSide"),
+            Observation(ObservationKind.TECHNIQUE, "T1485"),
+        ],
+    )
+    tags = {t["name"] for t in event_for_case(case, sources_kb)["Event"]["Tag"]}
+    assert 'misp-galaxy:malpedia="DarkSide (Windows)"' in tags
