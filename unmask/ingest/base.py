@@ -133,12 +133,19 @@ def text_lines(path: Path, problems: Problems) -> Iterator[tuple[int, str]]:
 
 
 def readable_name(name: str) -> str:
-    """A file or member name as UTF-8 text: bytes that are not UTF-8 (a Latin-1 name in a tar,
-    a name written by another system) shown as ``\xff`` escapes instead of failing the hunt."""
+    """Text that can be written as UTF-8, whatever it held; what could not is shown as escapes.
+
+    A file or member name with bytes that are not UTF-8 (a Latin-1 name in a tar) comes from the
+    OS as surrogate escapes and is shown as ``\xff``; a lone surrogate from a JSON escape
+    (``\ud800``) as ``\ud800``.  Either would fail the Parquet writer, and the hunt with it.
+    """
     try:
         name.encode("utf-8")
     except UnicodeEncodeError:
-        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        try:
+            return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        except UnicodeEncodeError:
+            return name.encode("utf-8", "backslashreplace").decode("utf-8")
     return name
 
 

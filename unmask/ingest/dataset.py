@@ -13,7 +13,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from unmask.ingest.base import COMMON_COLUMNS, Row
+from unmask.ingest.base import COMMON_COLUMNS, Row, readable_name
 
 __all__ = ["BATCH_ROWS", "EventWriter", "family_parts", "list_families"]
 
@@ -58,21 +58,12 @@ def _text_array(values: list[str | None]) -> pa.Array:
     try:
         return pa.array(values, type=pa.string())
     except UnicodeEncodeError:
-        return pa.array(
-            [None if v is None else v.encode("utf-8", "backslashreplace").decode("utf-8") for v in values],
-            type=pa.string(),
-        )
+        return pa.array([None if v is None else readable_name(v) for v in values], type=pa.string())
 
 
 def clean_name(name: str) -> str:
     """A field name any engine can quote: NUL and lone surrogates written as escapes."""
-    if "\x00" in name:
-        name = name.replace("\x00", "\\x00")
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:
-        name = name.encode("utf-8", "backslashreplace").decode("utf-8")
-    return name
+    return readable_name(name.replace("\x00", "\\x00"))
 
 
 class EventWriter:

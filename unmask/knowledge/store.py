@@ -311,7 +311,9 @@ class KnowledgeBase:
         citations = frozenset(without_citations)
         known = self._static.citations
         for citation in sorted(citations - known):
-            raise UnknownNameError("citation", citation, _closest(citation, sorted(known)))
+            raise UnknownNameError(
+                "citation", citation, _closest_named(citation, [(c, c) for c in sorted(known)])
+            )
         held_out: set[str] = set(citations)
         for cid in campaign_ids:
             held_out.update(self.campaigns[cid].citations)
@@ -346,7 +348,7 @@ class KnowledgeBase:
             if key in {normalize_name(n) for n in (campaign.name, *campaign.aliases)}:
                 return campaign.id
         names = [c.id for c in self.campaigns.values()] + [c.name for c in self.campaigns.values()]
-        raise UnknownNameError("campaign", name, _closest(name, names))
+        raise UnknownNameError("campaign", name, _closest_named(name, [(n, n) for n in names]))
 
     # -------------------------------------------------------------- profiles
     @cached_property
@@ -636,10 +638,3 @@ def _closest_named(name: str, choices: list[tuple[str, str]], limit: int = 5) ->
     for _, _, index in found:  # "Fancy Bear" and "FANCY BEAR" are one suggestion
         shown.setdefault(choices[index][1].casefold(), choices[index][1])
     return list(shown.values())[:limit]
-
-
-def _closest(name: str, choices: list[str], limit: int = 5) -> list[str]:
-    if not choices:
-        return []
-    found = process.extract(name, choices, scorer=fuzz.WRatio, limit=limit, score_cutoff=60)
-    return [choices[index] for _, _, index in found]
