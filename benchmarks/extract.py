@@ -76,8 +76,8 @@ def main() -> None:
     kb = load_kb()
     examples = {"dev": [], "test": []}
     for technique, text, citations in attack.procedures:
-        key = citations[0] if citations else text
-        examples[split_of(key)].append((clean_example(text), technique))
+        names = kb.report_names(citations[0]) if citations else (text,)
+        examples[split_of(*names)].append((clean_example(text), technique))
     start = time.perf_counter()
     learned = learn_phrases(examples["dev"], exclude=attack_name_words(attack))
     learn_seconds = time.perf_counter() - start

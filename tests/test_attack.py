@@ -86,3 +86,19 @@ def test_objects_of_the_wrong_shape_cost_themselves_not_the_install() -> None:
     data, _ = parse_attack_bundle(json.dumps(bundle).encode(), "b.json")
     assert data.counts["malformed-skipped"] == 1
     assert data.techniques["T1998"].tactics == () and "G0049" in data.groups
+
+
+def test_one_report_cited_under_two_names_is_kept_under_one() -> None:
+    bundle = attack_bundle()
+    urls = {"Report A": "https://Example.test/apt34/", "Report B": "http://www.example.test/apt34"}
+    for obj in bundle["objects"]:
+        for ref in obj.get("external_references", []):
+            if ref["source_name"] in urls:
+                ref["url"] = urls[ref["source_name"]]
+    data, _ = parse_attack_bundle(json.dumps(bundle).encode(), "tiny.json")
+    assert data.citation_aliases == {"Report B": "Report A"}
+    # The relation cited by both names rests on one report; Report B's own links are Report A's.
+    rel = next(r for r in data.relations if r.source == "G0049" and r.target == "T1003.001")
+    assert rel.citations == ("Report A",)
+    assert all("Report B" not in r.citations for r in data.relations)
+    assert ("Report D",) in {r.citations for r in data.relations}  # other reports untouched

@@ -470,3 +470,41 @@ def test_an_item_no_actor_has_is_neutral_among_known_actors(kb: KnowledgeBase) -
     novel = [i for i, item in enumerate(analysis.scores.items) if item.key == "S0999"]
     assert novel and analysis.scores.novel[novel[0]]
     assert not analysis.scores.contributions[novel[0]].any()
+
+
+@pytest.mark.parametrize(
+    "items", [("T1001",), ("S0101", "T1500"), ("T1101", "S0201"), ("T1001", "T1002", "T1003", "T1101")]
+)
+def test_listed_probabilities_add_up_to_one_however_many_are_listed(kb: KnowledgeBase, items: tuple) -> None:
+    for top in (1, 2, 50):
+        try:
+            a = attribute_case(_case(*items), kb, top=top)
+        except CaseError:
+            continue
+        # Each shown probability is rounded to six digits: the sum is 1 to that precision.
+        assert abs(sum(h.probability for h in a.groups) - 1.0) < 1e-5, (items, top)
+
+
+def test_top_must_be_a_positive_whole_number(kb: KnowledgeBase) -> None:
+    for bad in (0, -1, "3", 2.5, True):
+        with pytest.raises(ValueError, match="top must be"):
+            attribute_case(_case("T1101"), kb, top=bad)  # type: ignore[arg-type]
+
+
+def test_malformed_indicators_are_unresolved_with_the_reason(kb: KnowledgeBase) -> None:
+    bad = [
+        ("ip", ObservationKind.INFRASTRUCTURE, "999.1.1.1", "not an IPv4 or IPv6 address"),
+        ("sha256", ObservationKind.FILE, "xyz", "not a SHA-256"),
+        ("md5", ObservationKind.FILE, "not-a-hash", "not an MD5"),
+        ("email", ObservationKind.INFRASTRUCTURE, "no-at-sign", "not an email address"),
+        ("asn", ObservationKind.INFRASTRUCTURE, "-5", "not an AS number"),
+    ]
+    good = [
+        Observation(ObservationKind.INFRASTRUCTURE, "45.77.1[.]1", subtype="ip"),
+        Observation(ObservationKind.INFRASTRUCTURE, "AS13335", subtype="asn"),
+    ]
+    case = _observed(*(Observation(kind, value, subtype=sub) for sub, kind, value, _ in bad), *good)
+    items, unresolved = resolve_case(case, kb)
+    assert [i.key for i in items] == ["45.77.1.1", "as13335"]
+    for (_, _, value, reason), found in zip(bad, unresolved, strict=True):
+        assert found.observation.value == value and reason in found.reason

@@ -162,3 +162,23 @@ def test_tune_uses_only_the_development_half(tmp_path: Path, monkeypatch: pytest
     assert any(line.startswith("dev NLL start") for line in log)
     assert any(line.startswith("ranking weights fitted") for line in log)
     assert params.sponsor_spread in bench.SPREAD_GRID
+
+
+def test_a_report_of_several_names_is_development_if_any_name_is() -> None:
+    dev = next(f"report {i}" for i in range(100) if split_of(f"report {i}") == "dev")
+    test = next(f"report {i}" for i in range(100) if split_of(f"report {i}") == "test")
+    assert split_of(test, dev) == split_of(dev, test) == "dev"
+    assert split_of(test) == "test"
+
+
+def test_open_set_holds_out_the_fold_of_every_right_group(tmp_path: Path) -> None:
+    from unmask.bench.attribution import evaluate
+    from unmask.bench.units import Unit, fold_of
+
+    kb = _kb(tmp_path)
+    first = next(u for u in build_units(kb) if u.protocol == "citation")
+    other = next(a for a in sorted(kb.actors) if fold_of(a) != fold_of(first.truth[0]))
+    unit = Unit("campaign", "two groups", (first.truth[0], other), first.items, "test")
+    [outcome] = evaluate(kb, [unit], DEFAULT_PARAMS, "open")
+    left = {actor.id for actor in outcome.actors}
+    assert first.truth[0] not in left and other not in left

@@ -241,3 +241,56 @@ def test_lone_surrogates_from_json_escapes_become_replacement_text() -> None:
     assert case.id == "x?" and case.observations[0].provenance is not None
     assert case.observations[0].provenance.source == "s?"
     case.id.encode("utf-8")  # writable as UTF-8
+
+
+def test_dates_that_are_not_dates_are_refused_and_a_day_lasts_to_its_end() -> None:
+    same_day = (
+        "observations:\n  - {technique: T1486, first_seen: '2022-07-15T10:00:00Z', last_seen: 2022-07-15}\n"
+    )
+    assert parse_case(same_day.encode()).observations[0].last_seen == "2022-07-15"
+    for value in ("yesterday", "2022-13-45"):
+        with pytest.raises(
+            CaseError, match=f"c.yml:2: observations\\[0\\].first_seen: '{value}' is not a date"
+        ):
+            parse_case(f"observations:\n  - {{technique: T1486, first_seen: {value}}}\n".encode(), "c.yml")
+    with pytest.raises(CaseError, match="is before first_seen"):
+        parse_case(b"observations:\n  - {technique: T1486, first_seen: 2022-07-16, last_seen: 2022-07-15}\n")
+
+
+def test_text_and_string_paths_are_accepted_as_well(tmp_path: Path) -> None:
+    assert parse_case("observations:\n  - technique: T1486\n").observations[0].value == "T1486"
+    path = tmp_path / "c.yml"
+    path.write_text("observations:\n  - technique: T1486\n")
+    assert load_case(str(path)).observations[0].value == "T1486"
+    with pytest.raises(TypeError, match="bytes or text"):
+        parse_case(42)  # type: ignore[arg-type]
+
+
+def test_syntax_errors_point_at_their_line() -> None:
+    unclosed = b'{\n "observations": [\n  {"software": "ZeroCleare"},\n  {"technique": "T1561.002}\n ]\n}\n'
+    with pytest.raises(CaseError, match=r"^c\.json:4: not valid JSON: "):
+        parse_case(unclosed, "c.json")
+    with pytest.raises(
+        CaseError, match="expected a single document in the stream, but found another document"
+    ):
+        parse_case(b"observations: [{technique: T1486}]\n---\nobservations: []\n", "c.yml")
+
+
+def test_stix_names_that_are_not_text_are_not_evidence() -> None:
+    bundle = {
+        "type": "bundle",
+        "id": "bundle--3",
+        "objects": [
+            {"type": "malware", "id": "malware--1", "name": ["ZeroCleare"]},
+            {"type": "tool", "id": "tool--1", "name": 12},
+            {"type": "malware", "id": "malware--2", "name": "ROADSWEEP"},
+            {"type": "relationship", "id": "relationship--1"},
+            {"type": "sighting", "id": "sighting--1"},
+        ],
+    }
+    case = parse_case(json.dumps(bundle).encode(), "b.json")
+    assert [o.value for o in case.observations] == ["ROADSWEEP"]
+    notes = " ".join(case.notes)
+    assert "2 malware whose name is not text" not in notes  # one of each kind
+    assert "1 malware whose name is not text" in notes and "1 tool whose name is not text" in notes
+    assert "1 relationship" in notes and "sighting of an unnamed object" in notes

@@ -91,5 +91,32 @@ def test_bad_inputs_exit_2_with_one_line(case_file: Path, tmp_path: Path) -> Non
     nothing = tmp_path / "nothing.yml"
     nothing.write_text("observations:\n  - {technique: Not A Technique}\n")
     result = runner.invoke(app, ["attribute", str(nothing)])
-    assert result.exit_code == 2 and "resolves in the knowledge base" in result.stderr
+    assert result.exit_code == 2 and "can be weighed" in result.stderr
+    assert f"{nothing}: none of the 1 observations" in " ".join(result.stderr.split())
     assert "Traceback" not in result.output
+    # Observations nobody believes (confidence 0) are not evidence, however well they resolve.
+    doubted = tmp_path / "doubted.yml"
+    doubted.write_text("observations:\n  - {software: ZeroCleare, confidence: 0}\n")
+    result = runner.invoke(app, ["attribute", str(doubted)])
+    assert result.exit_code == 2 and "given confidence 0" in result.stderr
+
+
+def test_json_and_markdown_at_once_is_refused(case_file: Path) -> None:
+    result = runner.invoke(app, ["attribute", str(case_file), "--format", "md", "--json"])
+    assert result.exit_code == 2 and "give one of them" in result.stderr
+
+
+def test_an_output_that_cannot_be_written_is_an_error_not_a_traceback() -> None:
+    import errno
+
+    import typer
+
+    from unmask.cli.common import user_errors
+
+    @user_errors
+    def full_disk() -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with pytest.raises(typer.Exit) as info:
+        full_disk()
+    assert info.value.exit_code == 2

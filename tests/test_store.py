@@ -215,3 +215,44 @@ def test_suggestions_are_close_names_with_their_ids(kb: KnowledgeBase) -> None:
     assert caught.value.suggestions[0] == "LSASS Memory (T1003.001)"
     with pytest.raises(UnknownNameError, match="ATT&CK for ICS"):
         kb.technique("T0855")
+
+
+def test_a_report_of_two_names_is_held_out_by_either(tmp_path: Path) -> None:
+    from tests.sources import attack_bundle
+    from unmask.knowledge.install import install_kb
+
+    bundle = attack_bundle()
+    for obj in bundle["objects"]:
+        for ref in obj.get("external_references", []):
+            if ref["source_name"] in ("Report A", "Report B"):
+                ref["url"] = "https://example.test/apt34"
+    path = tmp_path / "bundle.json"
+    path.write_text(json.dumps(bundle))
+    kb = install_kb(str(path)).kb
+    assert kb is not None
+    assert kb.report_names("Report B") == kb.report_names("Report A") == ("Report A", "Report B")
+    for name in ("Report A", "Report B"):
+        oilrig = kb.view(without_citations=[name]).actor("OilRig")
+        # Everything Report A or Report B said of OilRig is gone, whichever name was given.
+        assert "T1003.001" not in oilrig.techniques and "S0002" not in oilrig.software
+
+
+def test_view_without_campaign_strips_its_reports_from_what_stays(tmp_path: Path) -> None:
+    from tests.sources import attack_bundle
+    from unmask.knowledge.install import install_kb
+
+    bundle = attack_bundle()
+    for obj in bundle["objects"]:
+        refs = obj.get("external_references", [])
+        if obj.get("relationship_type") == "uses" and [r["source_name"] for r in refs] == ["Report A"]:
+            refs.append({"source_name": "Report C", "description": "the campaign's report"})
+    path = tmp_path / "bundle.json"
+    path.write_text(json.dumps(bundle))
+    kb = install_kb(str(path)).kb
+    assert kb is not None
+    assert any("Report C" in r.citations and r.source == "G0049" and r.kind == "uses" for r in kb.relations)
+    view = kb.view(without_campaigns=["C0001"])
+    # Links Report A also gives stay, but no longer as the campaign report's: a report left out
+    # of an evaluation must leave no trace for the scorer (its report documents included).
+    assert view.actor("OilRig").techniques["T1059.001"] == 1
+    assert not any("Report C" in r.citations for r in view.relations)

@@ -156,7 +156,8 @@ def _group_hypotheses(analysis: Analysis, top: int, doubted: set[int]) -> tuple[
     hypotheses.append(_unknown_hypothesis(analysis))
     hypotheses.sort(key=lambda h: -h.probability)
     _cap_confidence(hypotheses)
-    rest = float(sum(analysis.posterior.actors[r] for r in ranking[len(shown) :]))
+    listed = set(shown)
+    rest = float(sum(analysis.posterior.actors[r] for r in ranking if r not in listed))
     if rest > 0:
         # The remainder is listed last whatever its size: it is many hypotheses, none of them singled out.
         hypotheses.append(
@@ -302,6 +303,8 @@ def attribute_case(
     top: int = 5,
 ) -> Assessment:
     """Attribute a case against a KB (or a prebuilt index of one, whose parameters then apply)."""
+    if isinstance(top, bool) or not isinstance(top, int) or top < 1:
+        raise ValueError(f"top must be a whole number of at least 1, not {top!r}")
     if index is None:
         if kb is None:
             raise ValueError("attribute_case needs a KB or an index")
@@ -311,8 +314,8 @@ def attribute_case(
     analysis = analyse(case, index)
     if not analysis.items:
         raise CaseError(
-            f"none of the {len(case.observations)} observations of case {case.id!r} resolves in the "
-            "knowledge base: "
+            f"none of the {len(case.observations)} observations of case {case.id!r} can be weighed "
+            "(each is unknown to the knowledge base, malformed or given confidence 0): "
             + "; ".join(f"{u.observation.value!r}: {u.reason}" for u in analysis.unresolved[:5])
         )
     flags = false_flags(analysis.scores, analysis.posterior, index.actors)

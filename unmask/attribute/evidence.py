@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from unmask.detect.indicators import indicator_key
+from unmask.detect.indicators import indicator_key, normalise
 from unmask.errors import UnknownNameError
 from unmask.knowledge.countries import country_code, country_name
 from unmask.knowledge.store import KnowledgeBase
@@ -123,9 +123,41 @@ def resolve_observation(kb: KnowledgeBase, index: int, obs: Observation) -> Evid
         # The form the user's intelligence is kept in (knowledge/intel.py): refanged, without a
         # trailing dot, addresses canonical, so that 45.77.1[.]1 meets 45.77.1.1.
         signal = "infrastructure" if kind is ObservationKind.INFRASTRUCTURE else "file"
+        problem = _not_an_indicator(obs.subtype, value)
+        if problem:
+            return Unresolved(index, obs, problem)
         key = indicator_key(obs.subtype, value)
         return EvidenceItem(index, obs, signal, key, f"{obs.subtype or signal} {value}")
     return EvidenceItem(index, obs, "timing", value, f"{kind.value} {value}")
+
+
+# Indicator types whose form is known: a value not of that form is a mistake, not evidence.
+_CHECKED = {
+    "ip": "an IPv4 or IPv6 address",
+    "domain": "a domain name",
+    "url": "a URL (scheme://host/...)",
+    "email": "an email address",
+    "md5": "an MD5 (32 hex digits)",
+    "sha1": "a SHA-1 (40 hex digits)",
+    "sha256": "a SHA-256 (64 hex digits)",
+    "sha512": "a SHA-512 (128 hex digits)",
+    "certificate": "a certificate fingerprint (32, 40 or 64 hex digits)",
+    "imphash": "an import hash (32 hex digits)",
+    "tlsh": "a TLSH (70 hex digits)",
+}
+_ASN = re.compile(r"(?:AS)?(\d{1,10})", re.IGNORECASE)
+
+
+def _not_an_indicator(subtype: str | None, value: str) -> str | None:
+    """Why ``value`` is not an indicator of its type, or ``None`` when it is (or the type is free)."""
+    if subtype == "asn":
+        found = _ASN.fullmatch(value.strip())
+        if found is None or int(found.group(1)) >= 2**32:
+            return f"{value!r} is not an AS number (AS13335 or 13335)"
+        return None
+    if subtype in _CHECKED and normalise(subtype, value) is None:
+        return f"{value!r} is not {_CHECKED[subtype]}"
+    return None
 
 
 def resolve_case(case: Case, kb: KnowledgeBase) -> tuple[list[EvidenceItem], list[Unresolved]]:
@@ -135,6 +167,9 @@ def resolve_case(case: Case, kb: KnowledgeBase) -> tuple[list[EvidenceItem], lis
     seen: set[tuple[str, str, str | None, str | None]] = set()
     for index, obs in enumerate(case.observations):
         result = resolve_observation(kb, index, obs)
+        if isinstance(result, EvidenceItem) and obs.confidence <= 0:
+            # Believed by no one: not evidence, and not part of the case's size either.
+            result = Unresolved(index, obs, "given confidence 0, so not weighed")
         if isinstance(result, Unresolved):
             unresolved.append(result)
             continue

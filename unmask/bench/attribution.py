@@ -102,7 +102,8 @@ def evaluate(
                 folds[fold_of(actor.id)] += (actor.id,)
     outcomes = []
     for number, unit in enumerate(units):
-        removed = folds.get(fold_of(unit.truth[0]), ()) if mode == "open" else ()
+        # Open set: every right group's fold goes (a campaign of two groups is new only if both are).
+        removed = tuple(a for t in unit.truth for a in folds.get(fold_of(t), ())) if mode == "open" else ()
         view = unit.view(kb, removed)
         index = ScoringIndex.build(view, params)
         case = unit.case()

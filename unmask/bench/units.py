@@ -6,8 +6,9 @@
 - ``citation``: every (group, cited report) pair whose report supports at least
   five of the group's technique/software links; the case is those items; the
   view removes the report everywhere.  Half of the reports (by a hash of the
-  report's name, so one report is never in both halves) form the development
-  split on which parameters are chosen; the other half is reported.
+  report's name, so one report is never in both halves; a report cited under
+  several names is one report, development if any name hashes there) form the
+  development split on which parameters are chosen; the other half is reported.
 - ``merged`` (development only, for fitting): up to four development reports
   of one group merged into one larger unit, all of them removed from the view —
   the size of a campaign, which the citation units rarely reach, so that the
@@ -41,9 +42,13 @@ def _bucket(text: str, buckets: int) -> int:
     return int(hashlib.sha256(text.encode()).hexdigest(), 16) % buckets
 
 
-def split_of(citation: str) -> str:
-    """``dev`` or ``test``: which half a report belongs to."""
-    return "dev" if _bucket(citation, 2) == 0 else "test"
+def split_of(*names: str) -> str:
+    """``dev`` or ``test``: which half a report belongs to, given every name it is cited under.
+
+    A report cited under several names is development if any of its names hashes there, so
+    that no report the parameters were chosen on is reported.
+    """
+    return "dev" if any(_bucket(name, 2) == 0 for name in names) else "test"
 
 
 def fold_of(actor_id: str) -> int:
@@ -117,7 +122,7 @@ def build_units(kb: KnowledgeBase) -> list[Unit]:
                     f"{group} | {citation}",
                     (by_group[group],),
                     tuple(sorted(found)),
-                    split_of(citation),
+                    split_of(*kb.report_names(citation)),
                     citations=(citation,),
                 )
             )

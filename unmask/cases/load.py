@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import functools
 import hashlib
+import json
 import math
 import re
 from pathlib import Path
@@ -26,6 +27,7 @@ from unmask.safe_yaml import first_alias
 __all__ = ["load_case", "parse_case"]
 
 _MAX_CASE_BYTES = 64 * 1024 * 1024
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _TOP = {k: v for k, v in CASE_SCHEMA.items() if k != "properties"} | {
     "properties": {k: v for k, v in CASE_SCHEMA["properties"].items() if k != "observations"}
     | {"observations": {"type": "array"}}
@@ -202,9 +204,18 @@ def _observation(raw: Any, index: int, report: _Reporter, default_source: str) -
     text = _text(value).strip()
     if not text:
         raise report.error(path, "empty value")
-    first, last = (
-        iso_utc(_text(raw[k])) if raw.get(k) is not None else None for k in ("first_seen", "last_seen")
-    )
+    moments = {}
+    for key in ("first_seen", "last_seen"):
+        if raw.get(key) is not None:
+            moments[key] = iso_utc(_text(raw[key]))
+            if moments[key] is None:
+                raise report.error(
+                    (*path, key),
+                    f"{_text(raw[key])!r} is not a date or time (ISO 8601, e.g. 2022-07-15 or 2022-07-15T10:00:00Z)",
+                )
+    first, last = moments.get("first_seen"), moments.get("last_seen")
+    if first and last and _DAY.fullmatch(_text(raw["last_seen"]).strip()):
+        last = last[:10] + "T23:59:59.999999Z"  # a day given as last seen lasts to its end
     if first and last and last < first:
         raise report.error(
             (*path, "last_seen"), f"{_text(raw['last_seen'])} is before first_seen {_text(raw['first_seen'])}"
@@ -243,10 +254,30 @@ def _check_top_keys(document: dict[Any, Any], report: _Reporter) -> None:
         raise report.error((name,), f"unknown field {name!r}{hint}")
 
 
-def parse_case(data: bytes, origin: str = "<case>", default_id: str = "case") -> Case:
-    """Parse case bytes (YAML, JSON, a STIX 2.1 bundle or a MISP event export) into a :class:`Case`."""
+def _syntax_error(exc: yaml.YAMLError, text: str, origin: str) -> CaseError:
+    """Where and why a case does not parse; a JSON document is told in JSON's terms (its line)."""
+    as_json = origin.lower().endswith(".json") or not origin.lower().endswith((".yml", ".yaml"))
+    if as_json and text.lstrip().startswith(("{", "[")):
+        try:
+            json.loads(text)
+        except json.JSONDecodeError as bad:
+            return CaseError(f"not valid JSON: {bad}", Location(origin, bad.lineno))
+        except RecursionError:
+            pass
+    mark = getattr(exc, "problem_mark", None)
+    parts = [getattr(exc, "context", None), getattr(exc, "problem", None)]
+    problem = ", ".join(str(p) for p in parts if p) or str(exc).splitlines()[0]
+    return CaseError(f"not valid YAML or JSON: {problem}", Location(origin, mark.line + 1 if mark else None))
+
+
+def parse_case(data: bytes | str, origin: str = "<case>", default_id: str = "case") -> Case:
+    """Parse a case (YAML, JSON, a STIX 2.1 bundle or a MISP event export; bytes or text) into a :class:`Case`."""
+    if isinstance(data, str):
+        data = data.encode("utf-8", "surrogatepass")
+    if not isinstance(data, bytes | bytearray):
+        raise TypeError(f"parse_case reads bytes or text, not {type(data).__name__}")
     try:
-        text = data.decode("utf-8-sig")
+        text = bytes(data).decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise CaseError(f"not UTF-8 text (byte {exc.start})", Location(origin)) from None
     alias = first_alias(text)
@@ -260,11 +291,7 @@ def parse_case(data: bytes, origin: str = "<case>", default_id: str = "case") ->
     except RecursionError:
         raise CaseError("not a usable case: nested too deeply to read", Location(origin)) from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise CaseError(
-            f"not valid YAML or JSON: {problem}", Location(origin, mark.line + 1 if mark else None)
-        ) from None
+        raise _syntax_error(exc, text, origin) from None
     if isinstance(document, dict) and document.get("type") == "bundle":
         from unmask.extract.stix import case_from_stix
 
@@ -295,8 +322,9 @@ def parse_case(data: bytes, origin: str = "<case>", default_id: str = "case") ->
     )
 
 
-def load_case(path: Path) -> Case:
+def load_case(path: Path | str) -> Case:
     """Load a case file (YAML, JSON or STIX 2.1 bundle) or a case directory written by a hunt."""
+    path = Path(path)
     try:
         if path.is_dir():
             return load_case_dir(path)

@@ -11,7 +11,7 @@ from unmask.attribute.engine import attribute_case
 from unmask.cases import load_case
 from unmask.cli.assessment_view import assessment_view
 from unmask.cli.common import JsonOption, console, emit_json, err_console, plain, user_errors
-from unmask.errors import ConfigError, UnknownNameError
+from unmask.errors import CaseError, ConfigError, Location, UnknownNameError
 from unmask.extract.stix import SKIPPED_NOTE
 from unmask.knowledge.store import KnowledgeBase, load_kb
 from unmask.model import Assessment, Case
@@ -34,14 +34,19 @@ def attributed(case: Path, without: list[str] | None, top: int = 5) -> tuple[Cas
     kb = load_kb()
     if without:
         kb = kb_without(kb, without)
-    return loaded, kb, attribute_case(loaded, kb, top=top)
+    try:
+        return loaded, kb, attribute_case(loaded, kb, top=top)
+    except CaseError as exc:  # the engine knows the case, not the file it came from
+        if exc.location is None:
+            raise CaseError(exc.message, Location(case)) from None
+        raise
 
 
 def kb_without(kb: KnowledgeBase, names: list[str]) -> KnowledgeBase:
     """A view without each named campaign (id or name) or citation (report name)."""
     campaigns, citations = [], []
     for name in names:
-        if name in kb.citations:
+        if kb.citation_name(name) in kb.citations:
             citations.append(name)
             continue
         try:
@@ -73,6 +78,8 @@ def attribute_command(
     """
     if output not in ("table", "json", "md"):
         raise ConfigError(f"--format {output!r}: choose table, json or md")
+    if as_json and output == "md":
+        raise ConfigError("--json asks for JSON and --format md for Markdown: give one of them")
     _, _, assessment = attributed(case, without, top)
     if output == "json" or as_json:
         emit_json(assessment.to_dict())

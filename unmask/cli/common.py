@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -87,13 +88,37 @@ def written_record(path: Path, fmt: str, **extra: Any) -> dict[str, Any]:
     }
 
 
+def _drop_stdout() -> None:
+    """Point standard output at /dev/null, so the unwritten rest does not fail again at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file descriptor (captured in tests): nothing to drop
+        pass
+
+
 def user_errors(func: Callable[P, R]) -> Callable[P, R]:
     """Turn :class:`UnmaskError` into ``error: <message>`` on stderr and exit code 2."""
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
-            return func(*args, **kwargs)
+            result = func(*args, **kwargs)
+            sys.stdout.flush()  # a failed write of the output is the command's error, said here
+            return result
+        except BrokenPipeError:  # the reader went away (`| head`): stop quietly, as Unix tools do
+            _drop_stdout()
+            raise typer.Exit(code=141) from None
+        except OSError as exc:
+            _drop_stdout()
+            where = f"{exc.filename}" if exc.filename else "cannot write the output"
+            err_console.print(
+                printable(f"error: {where}: {exc.strerror or exc}"),
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
+            raise typer.Exit(code=2) from None
         except UnmaskError as exc:
             err_console.print(printable(f"error: {exc}"), markup=False, highlight=False, soft_wrap=True)
             raise typer.Exit(code=2) from None

@@ -115,7 +115,11 @@ def case_from_stix(bundle: dict[str, Any], origin: str, default_id: str = "case"
                 f"{kind} {obj.get('name') or obj.get('country') or obj.get('id')} is where an actor is located or comes from; not a victim"
             )
             continue
-        name = str(obj.get("name") or "").strip()
+        raw_name = obj.get("name")
+        if raw_name is not None and not isinstance(raw_name, str):
+            skip(f"{kind or 'untyped'} whose name is not text", index, obj)
+            continue
+        name = (raw_name or "").strip()
         if kind == "attack-pattern" and (_attack_id(obj) or name):
             add(ObservationKind.TECHNIQUE, _attack_id(obj) or name, None, index, obj)
         elif kind in ("malware", "tool") and name:
@@ -158,16 +162,21 @@ def case_from_stix(bundle: dict[str, Any], origin: str, default_id: str = "case"
                     obs_kind, subtype = _SCO_KINDS[value["type"]]
                     add(obs_kind, str(value["value"]).lower(), subtype, index, obj)
         elif kind == "sighting":
-            notes.append(f"sighting of {obj.get('sighting_of_ref')} ({obj.get('count', 1)} times)")
-        elif kind not in ("relationship", "report", "marking-definition", "identity"):
+            notes.append(
+                f"sighting of {obj.get('sighting_of_ref') or 'an unnamed object'} ({obj.get('count', 1)} times)"
+            )
+        elif kind == "identity":
+            skip("identity without sectors", index, obj)
+        else:  # relationships, reports, markings and the rest: structure or context, not evidence
             skip(kind or "untyped", index, obj)
     if skipped:
         notes.append(
             SKIPPED_NOTE + "; ".join(_skipped_text(why, where) for why, where in sorted(skipped.items()))
         )
     if not observations:
+        left = f" ({notes[-1]})" if skipped else ""
         raise CaseError(
-            "the STIX bundle holds no usable observations: nothing to attribute", Location(origin)
+            f"the STIX bundle holds no usable observations: nothing to attribute{left}", Location(origin)
         )
     raw = json.dumps(bundle, sort_keys=True).encode()
     return Case(

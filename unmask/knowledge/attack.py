@@ -4,7 +4,10 @@ The bundle is read with the standard ``json`` module rather than ``stix2``:
 ``stix2`` would build ~25,000 validated Python objects (tens of seconds) only
 for us to copy a few fields out of them.  What is kept: groups, campaigns,
 software, techniques and every ``uses`` / ``attributed-to`` relationship with
-its citations (the ``source_name`` of each external reference).
+its citations (the ``source_name`` of each external reference).  One report is
+sometimes cited under two or three names (the same URL); each such report is
+kept under one name, the others recorded as its aliases, so that holding a
+report out of an evaluation holds out all of it.
 """
 
 from __future__ import annotations
@@ -49,6 +52,8 @@ class AttackData:
     # replaced it, or None when it was deprecated outright)}.  Old reports, MISP events and Sigma
     # rules still use these ids (T1086 for PowerShell, now T1059.001).
     retired: dict[str, dict[str, str | None]] = field(default_factory=dict)
+    # Citation name -> the name its report is kept under (only names that are not kept).
+    citation_aliases: dict[str, str] = field(default_factory=dict)
 
 
 _LISTS_OF_MAPPINGS = ("external_references", "kill_chain_phases")
@@ -85,13 +90,58 @@ def _attack_id(obj: dict[str, Any]) -> str | None:
     return None
 
 
-def _citations(obj: dict[str, Any]) -> tuple[str, ...]:
+def _citation_refs(obj: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        ref
+        for ref in obj.get("external_references", [])
+        if ref.get("source_name") and ref.get("source_name") != "mitre-attack" and not ref.get("external_id")
+    ]
+
+
+def _citations(obj: dict[str, Any], aliases: dict[str, str]) -> tuple[str, ...]:
     names: dict[str, None] = {}
-    for ref in obj.get("external_references", []):
-        name = ref.get("source_name")
-        if name and name != "mitre-attack" and not ref.get("external_id"):
-            names.setdefault(str(name), None)
+    for ref in _citation_refs(obj):
+        name = str(ref["source_name"])
+        names.setdefault(aliases.get(name, name), None)
     return tuple(names)
+
+
+def _url_key(url: str) -> str:
+    """A URL without what does not change the document (scheme, ``www.``, a trailing slash)."""
+    key = re.sub(r"^[a-z]+://", "", url.strip().casefold())
+    return key.removeprefix("www.").rstrip("/")
+
+
+def citation_aliases(objects: list[dict[str, Any]]) -> dict[str, str]:
+    """Citation names that share a report (a URL) with another name -> the one name kept for it.
+
+    ATT&CK cites one report under several names now and then ("Mandiant APT43 Full PDF
+    Report" and "Mandiant APT43 March 2024" are one PDF).  Names linked through shared URLs
+    form one report, kept under the first of its names in sorted order.
+    """
+    parent: dict[str, str] = {}
+
+    def root(node: str) -> str:
+        parent.setdefault(node, node)
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    for obj in objects:
+        for ref in _citation_refs(obj):
+            url = ref.get("url")
+            if isinstance(url, str) and url.strip():
+                parent[root("name:" + str(ref["source_name"]))] = root("url:" + _url_key(url))
+    reports: dict[str, list[str]] = {}
+    for node in list(parent):
+        if node.startswith("name:"):
+            reports.setdefault(root(node), []).append(node.removeprefix("name:"))
+    aliases: dict[str, str] = {}
+    for names in reports.values():
+        kept, *others = sorted(names)
+        aliases.update((name, kept) for name in others)
+    return dict(sorted(aliases.items()))
 
 
 def _is_active(obj: dict[str, Any]) -> bool:
@@ -142,7 +192,8 @@ def parse_attack_bundle(data: bytes, origin: str = "<bytes>") -> tuple[AttackDat
         raise SourceError("STIX bundle has no 'objects' list", where)
     given = len(objects)
     objects = [clean for o in objects if isinstance(o, dict) and (clean := _well_formed(o)) is not None]
-    result = AttackData(version=attack_version(objects))
+    result = AttackData(version=attack_version(objects), citation_aliases=citation_aliases(objects))
+    cited_as = result.citation_aliases
     by_stix: dict[str, str] = {}
     raw_groups: dict[str, dict[str, Any]] = {}
     counts: dict[str, int] = {}
@@ -173,7 +224,7 @@ def parse_attack_bundle(data: bytes, origin: str = "<bytes>") -> tuple[AttackDat
                 aliases=tuple(a for a in obj.get("aliases", []) if a != name),
                 first_seen=obj.get("first_seen"),
                 last_seen=obj.get("last_seen"),
-                citations=_citations(obj),
+                citations=_citations(obj, cited_as),
             )
         elif kind in ("malware", "tool"):
             aliases = tuple(a for a in obj.get("x_mitre_aliases", []) if a != name)
@@ -200,9 +251,9 @@ def parse_attack_bundle(data: bytes, origin: str = "<bytes>") -> tuple[AttackDat
             revoked_by[src] = dst
         elif rel_type in ("uses", "attributed-to") and src not in inactive and dst not in inactive:
             cves = tuple(dict.fromkeys(c.upper() for c in _CVE.findall(str(obj.get("description", "")))))
-            result.relations.append(Relation(src, str(rel_type), dst, _citations(obj), cves))
+            result.relations.append(Relation(src, str(rel_type), dst, _citations(obj, cited_as), cves))
             if rel_type == "uses" and obj.get("description") and dst.startswith("T"):
-                result.procedures.append((dst, str(obj["description"]), _citations(obj)))
+                result.procedures.append((dst, str(obj["description"]), _citations(obj, cited_as)))
 
     result.retired = _retired(objects, by_stix, revoked_by, set(result.techniques) | set(result.software))
     for stix_id, obj in raw_groups.items():

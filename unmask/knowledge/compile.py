@@ -244,6 +244,7 @@ def compile_kb(attack: AttackData, attack_info: SourceInfo, galaxies: GalaxyData
         "attack_counts": attack.counts,
         "techniques": [t.to_dict() for t in attack.techniques.values()],
         "retired": attack.retired,
+        "citation_aliases": attack.citation_aliases,
         "software": [s.to_dict() for s in software.values()],
         "campaigns": [c.to_dict() for c in attack.campaigns.values()],
         "groups": [g.to_dict() for g in attack.groups.values()],

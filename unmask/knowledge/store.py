@@ -235,6 +235,8 @@ class _Static:
                 owner.infrastructure.extend(f"{signal}:{value}" for signal, value in entry["indicators"])
         self.technique_phrases: dict[str, str] = dict(document.get("technique_phrases", {}))
         self.citations = frozenset(c for r in self.relations for c in r.citations)
+        # Another name of a cited report -> the name the KB keeps it under (knowledge/attack.py).
+        self.citation_aliases: dict[str, str] = dict(document.get("citation_aliases", {}))
         self.revoked_into: dict[str, list[str]] = {}
         for group in self.groups.values():
             if group.revoked_by:
@@ -281,6 +283,15 @@ class KnowledgeBase:
         self.relations = self._static.relations if _relations is None else _relations
         self._base_actors = [a for a in self._static.base_actors if a.id not in without_actors]
 
+    def citation_name(self, name: str) -> str:
+        """The name the KB keeps a cited report under (one report may be cited under several)."""
+        return self._static.citation_aliases.get(name, name)
+
+    def report_names(self, name: str) -> tuple[str, ...]:
+        """Every name a cited report goes by, the kept one first."""
+        kept = self.citation_name(name)
+        return (kept, *sorted(a for a, k in self._static.citation_aliases.items() if k == kept))
+
     # ----------------------------------------------------------------- views
     def view(
         self,
@@ -293,8 +304,9 @@ class KnowledgeBase:
         Removing a campaign drops it, its relationships, and every other
         relationship whose citations all come from the campaign's reports (a
         group's relationships often repeat a campaign's content under the same
-        citation).  Removing a citation strips it from every relationship; a
-        relationship left with no citation is dropped.  Removing an actor drops
+        citation); the relationships kept for other reports no longer cite the
+        campaign's.  Removing a citation (by any of its report's names) strips it
+        from every relationship; a relationship left with no citation is dropped.  Removing an actor drops
         it, its ATT&CK group's relationships and the campaigns attributed only
         to it (the open-set evaluation: a group the KB has never heard of).
         """
@@ -308,7 +320,7 @@ class KnowledgeBase:
                 owners.setdefault(rel.source, set()).add(rel.target)
         orphaned = {c for c, groups in owners.items() if groups <= removed_groups}
         campaign_ids = {self.campaign_id(c) for c in without_campaigns}
-        citations = frozenset(without_citations)
+        citations = frozenset(self.citation_name(c) for c in without_citations)
         known = self._static.citations
         for citation in sorted(citations - known):
             raise UnknownNameError(
@@ -325,8 +337,9 @@ class KnowledgeBase:
                 continue
             if rel.citations and set(rel.citations) <= held_out:
                 continue
-            if citations and not citations.isdisjoint(rel.citations):
-                rel = replace(rel, citations=tuple(c for c in rel.citations if c not in citations))
+            if not held_out.isdisjoint(rel.citations):
+                # Kept for its other reports; the held-out reports no longer say it.
+                rel = replace(rel, citations=tuple(c for c in rel.citations if c not in held_out))
             kept.append(rel)
         return KnowledgeBase(
             self.document,
