@@ -101,7 +101,7 @@ def main() -> None:
         "Reproduce: `python benchmarks/extract.py` (needs the installed KB and its cached ATT&CK bundle).",
         "",
         f"Labelled set: the {len(attack.procedures):,} procedure examples of ATT&CK {attack.version} (citations removed), "
-        f"split by their first cited report: {len(examples['dev']):,} dev, {len(examples['test']):,} test. "
+        f"split by their first cited report (dev if any of its names is): {len(examples['dev']):,} dev, {len(examples['test']):,} test. "
         f"Phrases learned from dev only: {len(learned):,} ({learn_seconds:.1f} s). The result is the test half; "
         "dev is shown for comparison.",
         "",
