@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from unmask.attribute.engine import attribute_case
+from unmask.attribute.params import DEFAULT_PARAMS
 from unmask.bench.attribution import run_benchmark
 from unmask.cases import load_case
 from unmask.cli import DEMO_HOLDOUT, example_case_path
@@ -66,3 +67,46 @@ def test_one_actors_own_tool_still_points_to_it(real_kb: KnowledgeBase) -> None:
     assert assessment.groups[0].label == "Lazarus Group"
     assert assessment.groups[0].confidence.value == "low"
     assert any(w.startswith("thin evidence") for w in assessment.warnings)
+
+
+def test_a_user_studying_a_campaign_gets_what_the_benchmark_measured(
+    real_kb: KnowledgeBase, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """`unmask attribute CASE --kb-without C...` on a campaign's own evidence = the benchmark's unit."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from unmask.bench.attribution import evaluate
+    from unmask.bench.units import build_units
+    from unmask.cli import app
+
+    units = {u.id: u for u in build_units(real_kb) if u.protocol == "campaign"}
+    for cid in ("C0011", "C0024", "C0038"):
+        unit = units[cid]
+        path = tmp_path / f"{cid}.yml"
+        path.write_text(
+            "observations:\n"
+            + "".join(
+                f"  - {{{'technique' if i.startswith('T') else 'software'}: {i}}}\n" for i in unit.items
+            )
+        )
+        result = CliRunner().invoke(app, ["attribute", str(path), "--kb-without", cid, "--format", "json"])
+        assert result.exit_code == 0, result.output
+        groups = [g for g in json.loads(result.stdout)["groups"] if g["kind"] in ("actor", "unknown")]
+        lead = max(groups, key=lambda g: g["probability"])
+        [outcome] = evaluate(real_kb, [unit], DEFAULT_PARAMS)
+        assert (lead["id"] if lead["kind"] == "actor" else "unknown") == outcome.measures["top"], cid
+        assert abs(lead["probability"] - outcome.measures["p_top"]) < 1e-3, cid
+
+
+def test_held_out_reports_leave_no_trace_in_the_view(real_kb: KnowledgeBase) -> None:
+    # A campaign's reports are struck from what other reports keep (the report index reads citations).
+    view = real_kb.view(without_campaigns=["C0024"])
+    held_out = set(real_kb.campaigns["C0024"].citations)
+    assert held_out and not any(held_out & set(r.citations) for r in view.relations)
+    # One report under two names (one URL): holding out either name holds out both.
+    names = real_kb.report_names("Mandiant APT43 March 2024")
+    assert set(names) == {"Mandiant APT43 Full PDF Report", "Mandiant APT43 March 2024"}
+    view = real_kb.view(without_citations=["Mandiant APT43 March 2024"])
+    assert not any(set(names) & set(r.citations) for r in view.relations)
