@@ -51,3 +51,6 @@ def test_bands_beyond_the_icd_scale_do_not_contradict_the_number() -> None:
 def test_percentages_do_not_round_across_a_band() -> None:
     # 54.78 % is "roughly even chance"; "55%" next to it would read as "likely".
     assert percent(0.5478, 0) == "54.8%" and percent(0.33, 0) == "33%" and percent(0.55, 0) == "55%"
+    # 0.954 % is "below 1 %" (ICD 203's scale stops at 1 %): "1.0%" would sit in the next band.
+    assert percent(0.009542) == "0.95%" and percent(0.0099999) == "< 1%" and percent(0.9904) == "99.04%"
+    assert percent(0.04999) == "< 5%" and percent(0.01) == "1.0%"

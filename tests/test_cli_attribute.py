@@ -120,3 +120,14 @@ def test_an_output_that_cannot_be_written_is_an_error_not_a_traceback() -> None:
     with pytest.raises(typer.Exit) as info:
         full_disk()
     assert info.value.exit_code == 2
+
+
+def test_json_output_is_strict_json(capsys: pytest.CaptureFixture[str]) -> None:
+    from unmask.cli.common import emit_json
+
+    emit_json({"ece": float("nan"), "runs": [1.0, float("inf")], "ok": 0.5})
+    assert json.loads(capsys.readouterr().out, parse_constant=lambda c: pytest.fail(c)) == {
+        "ece": None,
+        "runs": [1.0, None],
+        "ok": 0.5,
+    }

@@ -51,6 +51,16 @@ def test_demo_runs_the_whole_pipeline(tmp_path: Path) -> None:
     assert 'id="assessment"' in html and "<svg" in html
     assert json.loads(result.outputs["stix"].read_text())["type"] == "bundle"
     assert result.seconds < 60
+    # Run again into the same folder, with something an older run left in its case: the same
+    # case and answer as the first time (the demo starts afresh).
+    first = json.loads((result.case_dir / "case.json").read_text())
+    stale = dict(first, observations=[*first["observations"], {"kind": "technique", "value": "T1999"}])
+    (result.case_dir / "case.json").write_text(json.dumps(stale))
+    again = run_demo(tmp_path / "demo", load_kb(), jobs=1)
+    assert json.loads((again.case_dir / "case.json").read_text())["observations"] == first["observations"]
+    assert [h.probability for h in again.assessment.groups] == [
+        h.probability for h in result.assessment.groups
+    ]
 
 
 def test_demo_command(tmp_path: Path) -> None:

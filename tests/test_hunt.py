@@ -625,3 +625,21 @@ def test_rules_only_correlations_use_report_no_findings_of_their_own(
     hunt([evidence], [rules], tmp_path / "case", jobs=1)
     titles = sorted(r.title for r in read_findings(tmp_path / "case" / "findings.parquet"))
     assert titles == ["Cmd", "Password spraying", "Whoami"]
+
+
+def test_a_failed_hunt_leaves_no_new_case_folder_behind(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    write_jsonl(logs / "a.jsonl", [win_event(1, SYSMON, {"Image": "C:\\x.exe"})])
+    case = tmp_path / "new-case"
+    result = CliRunner().invoke(
+        app, ["hunt", str(logs), "--rules", str(tmp_path / "nosuch"), "--case", str(case)]
+    )
+    assert result.exit_code == 2 and not case.exists()
+    # An existing case folder is kept (with what it held) when a hunt into it fails.
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    result = CliRunner().invoke(
+        app, ["hunt", str(logs), "--rules", str(tmp_path / "nosuch"), "--case", str(kept)]
+    )
+    assert result.exit_code == 2 and kept.is_dir()

@@ -286,3 +286,23 @@ def test_actor_given_over_the_files_own_is_noted(kb: KnowledgeBase, tmp_path: Pa
     assert (
         result.notes and "names Gamma; its indicators were added to Alpha as --actor says" in result.notes[0]
     )
+
+
+def test_values_marked_not_for_detection_are_not_an_actors_indicators(
+    kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    # An event unmask exported: the hash of powershell.exe a flagged command ran in is context.
+    path = _misp(tmp_path / "e.json", "Gamma", [("ip-dst", "198.51.100.7"), ("sha256", "B" * 64)])
+    event = json.loads(path.read_text())
+    event["Event"]["Attribute"][1]["to_ids"] = False
+    path.write_text(json.dumps(event))
+    notes: list[str] = []
+    (entry,) = read_intel(path, kb, benign=BENIGN, failed=notes)
+    assert set(entry.indicators) == {("infrastructure", "198.51.100.7")}
+    assert any("1 value(s) marked not for detection" in n for n in notes)
+    # The case read from the same event keeps the value, as context.
+    from unmask.detect.artifacts import is_context
+    from unmask.extract.misp import case_from_misp
+
+    case = case_from_misp(event, "e.json")
+    assert [is_context(o) for o in case.observations] == [False, True]

@@ -41,10 +41,14 @@ def percent(probability: float, digits: int = 1) -> str:
         return f"> {100 - step:.{digits}f}%"
     if probability > 0 and float(text[:-1]) <= 0:
         return f"< {step:.{digits}f}%"
-    if likelihood_term(float(text[:-1]) / 100) != likelihood_term(probability):
-        if digits < 1:
+    if likelihood_band(float(text[:-1]) / 100) != likelihood_band(probability):
+        if digits < 2:
             return percent(probability, digits + 1)
-        # Still across the band at one decimal (4.999 %): say which side of its edge it is on.
+        # Still across the band at two decimals (4.999 %): say which side of its edge it is on.
+        if probability < 0.01:
+            return "< 1%"
+        if probability > 0.99:
+            return "> 99%"
         edge = next(bound for bound, _, _ in ICD203_BANDS if probability < bound)
         return f"< {100 * edge:.0f}%"
     return text

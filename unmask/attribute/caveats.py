@@ -170,7 +170,12 @@ def caveats(analysis: Analysis, flags: list[tuple[int, str]], leading: list[int]
             continue
         details = _alias_conflicts(analysis.index.kb, actors[row])
         if details:
-            more = f" ({len(details)} in all; see 'unmask kb conflicts --name')" if len(details) > 1 else ""
+            more = (
+                f" (and {len(details) - 1} more about its names; every conflict that mentions it: "
+                f'unmask kb conflicts --name "{actors[row].name}")'
+                if len(details) > 1
+                else ""
+            )
             warnings.append(f"conflicting aliases for {actors[row].name}: {details[0]}{more}")
     if analysis.unscored:
         kinds = sorted({item.signal for item in analysis.unscored})

@@ -53,7 +53,9 @@ def report(result: dict[str, Any], command: str) -> str:
         f"Reproduce: `{command}` (ATT&CK Enterprise v{result['meta']['attack_version']}, "
         f"KB SHA-256 `{result['meta']['kb_sha256'][:16]}…`). Every unit's outcome: add `--units FILE`.",
         "",
-        f"Units: {result['meta']['units']}. Whole run: {result['meta']['seconds']:.0f} s.",
+        "Units: "
+        + ", ".join(f"{k} {v}" for k, v in result["meta"]["units"].items())
+        + f". Whole run: {result['meta']['seconds']:.0f} s.",
         "",
         "Protocols (every profile built from a KB view without the held-out unit, without every",
         "relationship whose citations all come from the unit's reports, and with those reports struck",

@@ -78,7 +78,8 @@ def attribution_command(
         err_console.print(
             f"wrote {len(records)} unit outcomes to {units_path}", markup=False, highlight=False
         )
-    text = report(result, COMMAND + (" --quick" if quick else ""))
+    command = f"unmask bench attribution --output {output}" if output is not None else COMMAND
+    text = report(result, command + (" --quick" if quick else ""))
     if output is not None:
         atomic_write(output, text.encode())
         err_console.print(f"wrote {output}", markup=False, highlight=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import math
 import os
 import sys
 from collections.abc import Callable
@@ -50,7 +51,18 @@ def plain(value: object) -> Text:
 
 def emit_json(data: Any) -> None:
     """Write ``data`` as indented JSON on standard output (no markup, no wrapping)."""
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+    sys.stdout.write(json.dumps(_finite(data), indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def _finite(data: Any) -> Any:
+    """``data`` with NaN and infinities as ``null``: JSON has no such numbers (``NaN`` is not JSON)."""
+    if isinstance(data, float):
+        return data if math.isfinite(data) else None
+    if isinstance(data, dict):
+        return {k: _finite(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [_finite(v) for v in data]
+    return data
 
 
 def check_output(output: Path | None, *inputs: Path) -> None:

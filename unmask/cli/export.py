@@ -41,8 +41,9 @@ def export_command(
 ) -> None:
     """Export a case for sharing: ATT&CK Navigator layer 4.5, STIX 2.1 bundle (TLP 2.0), MISP event.
 
-    The case is attributed first, so STIX carries the group hypotheses (attributed-to, with
-    their confidence) and MISP the actor the assessment names (if any) as a threat-actor tag.
+    The case is attributed first: STIX and MISP name the actor the assessment names (if any;
+    docs/reporting.md says when), STIX with an attributed-to relationship, MISP with a
+    threat-actor tag; the other hypotheses are described, not attributed.
 
     Example: unmask export case-01 --format navigator -o layer.json
     """

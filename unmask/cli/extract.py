@@ -40,7 +40,9 @@ def extract_command(
     kb = load_kb()
     existing = load_case_dir(case) if case is not None and (case / CASE_FILE).is_file() else None
     result = extract_inputs(reports, kb, existing, benign_index())
-    if case is not None:
+    # Nothing read and no case to add to: no empty case is left behind for `attribute` to trip on.
+    written = case is not None and (existing is not None or bool(result.case.observations))
+    if case is not None and written:
         case.mkdir(parents=True, exist_ok=True)
         if existing is None:
             result.case.id = case.resolve().name
@@ -80,6 +82,9 @@ def extract_command(
     for failure in result.failed:
         err_console.print(printable(f"error: {failure}"), markup=False, highlight=False)
     if case is not None and fmt != "json" and not as_json:
-        console.print(plain(f"case written to {case} (next: unmask attribute {case})"))
+        if written:
+            console.print(plain(f"case written to {case} (next: unmask attribute {case})"))
+        else:
+            err_console.print(plain(f"no case written to {case}: nothing was extracted"))
     if result.failed:  # the other files' observations are printed and written; the run still failed
         raise typer.Exit(code=2)

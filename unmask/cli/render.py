@@ -27,7 +27,9 @@ def summary_view(summary: dict[str, Any]) -> Group:
     head.add_row("ATT&CK", plain(f"Enterprise v{summary['attack_version']}"))
     view = summary.get("view", {})
     if view.get("without_campaigns") or view.get("without_citations"):
-        head.add_row("View", plain(f"without {view['without_campaigns'] + view['without_citations']}"))
+        head.add_row(
+            "View", plain("without " + ", ".join(view["without_campaigns"] + view["without_citations"]))
+        )
     sources = Table(title="Sources", title_justify="left")
     for column in ("source", "version", "SHA-256", "from"):
         sources.add_column(column, overflow="fold")

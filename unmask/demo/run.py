@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -11,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from unmask.attribute.engine import attribute_case
-from unmask.cases.directory import load_case_dir, save_case_dir
+from unmask.cases.directory import CASE_FILE, load_case_dir, save_case_dir
 from unmask.demo.incident import DemoIncident, generate
 from unmask.detect.hunt import hunt
 from unmask.errors import Location, OutputError
@@ -66,6 +67,10 @@ def run_demo(out: Path, kb: KnowledgeBase, step: Step | None = None, jobs: int |
     say("writing the synthetic incident")
     incident = generate(out / "incident")
     case_dir = out / "case"
+    if (case_dir / CASE_FILE).is_file():
+        # A previous demo's case: the demo starts afresh (a hunt would keep what it did not make,
+        # so an older version's extraction would linger and change the answer).
+        shutil.rmtree(case_dir)
     say("hunting: ingest, Sigma rules, indicators")
     hunted = hunt(
         [incident.evidence],

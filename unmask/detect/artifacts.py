@@ -19,11 +19,14 @@ from unmask.model import Observation, ObservationKind, Provenance
 
 __all__ = [
     "ARTIFACT_FIELDS",
+    "CONTEXT_METHODS",
     "FLAGGED_EVENT",
     "MAX_ARTIFACTS",
+    "NOT_FOR_DETECTION",
     "Artifact",
     "artifact_observations",
     "artifacts_of",
+    "is_context",
 ]
 
 MAX_ARTIFACTS = 500
@@ -138,6 +141,17 @@ class _Seen:
 # The provenance method of a value found in an event a rule flagged: the hash of powershell.exe
 # that a suspicious command ran in is context for the analyst, not an indicator to share.
 FLAGGED_EVENT = "flagged-event"
+# The provenance method of a MISP attribute its author marked not for detection (``to_ids`` off).
+NOT_FOR_DETECTION = "not-for-detection"
+# Values shared as context, never as indicators (exports) nor added to an actor's intelligence.
+CONTEXT_METHODS = frozenset({FLAGGED_EVENT, NOT_FOR_DETECTION})
+
+
+def is_context(obs: Observation) -> bool:
+    """A value found in an event a rule flagged (a program's hash, an address in a log line), or
+    one its source marked not for detection (MISP ``to_ids`` off): shared as context, never as an
+    indicator to detect or block on, nor added to an actor's intelligence."""
+    return obs.provenance is not None and obs.provenance.method in CONTEXT_METHODS
 
 
 def artifact_observations(

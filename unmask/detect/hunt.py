@@ -139,6 +139,7 @@ def hunt(
         timings["indicators"] = time.perf_counter() - clock
     _check_case_dir(case_dir, evidence)
     earlier = load_case_dir(case_dir) if (case_dir / CASE_FILE).is_file() else None
+    created = not case_dir.exists()
     try:
         case_dir.mkdir(parents=True, exist_ok=True)
         stage = case_dir / f".hunt-{uuid.uuid4().hex[:8]}"
@@ -152,8 +153,12 @@ def hunt(
             memory_limit=memory_limit, yara_rules=yara_rules, earlier=earlier,
         )  # fmt: skip
         _promote(stage, case_dir)
-    finally:
+    except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
+        if created:  # a folder this failed hunt made holds nothing: it goes too
+            shutil.rmtree(case_dir, ignore_errors=True)
+        raise
+    shutil.rmtree(stage, ignore_errors=True)
     return result
 
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from unmask.attribute.engine import WEAK_LEAD
 from unmask.attribute.evidence import EvidenceItem, resolve_observation
-from unmask.detect.artifacts import FLAGGED_EVENT
+from unmask.detect.artifacts import is_context
 from unmask.ingest.fields import iso_utc
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Assessment, Case, Hypothesis, Observation, ObservationKind
@@ -56,12 +56,6 @@ def not_routable(subtype: str | None, value: str) -> bool:
     if any(address in network for network in _DOCUMENTATION if network.version == address.version):
         return False
     return not address.is_global
-
-
-def is_context(obs: Observation) -> bool:
-    """A value found in an event a rule flagged (a program's hash, an address in a log line):
-    shared as context, never as an indicator to detect or block on."""
-    return obs.provenance is not None and obs.provenance.method == FLAGGED_EVENT
 
 
 def resolved(case: Case, kb: KnowledgeBase) -> Iterator[tuple[Observation, EvidenceItem | None]]:

@@ -15,6 +15,7 @@ import re
 from collections import Counter
 from typing import Any
 
+from unmask.detect.artifacts import NOT_FOR_DETECTION
 from unmask.detect.indicators import MISP_TYPES, normalise
 from unmask.errors import CaseError, Location
 from unmask.extract.stix import SKIPPED_NOTE
@@ -23,6 +24,8 @@ from unmask.model import Case, Observation, ObservationKind, Provenance, Tlp
 __all__ = ["case_from_misp", "is_misp", "misp_actor_names"]
 
 _FILE_KINDS = {"md5", "sha1", "sha256", "sha512"}
+# How MISP exports write a to_ids that is off.
+_OFF = {"false", "0"}
 _ATTACK_ID = re.compile(r"\b(T\d{4}(?:\.\d{3})?)\b")
 _ACTOR_GALAXIES = (
     "threat-actor",
@@ -78,9 +81,14 @@ def case_from_misp(data: dict[str, Any], origin: str, default_id: str = "case") 
         ref = str(event.get("uuid") or event.get("id") or "")
 
         def add(
-            kind: ObservationKind, value: str, subtype: str | None, record: str, comment: str | None
+            kind: ObservationKind,
+            value: str,
+            subtype: str | None,
+            record: str,
+            comment: str | None,
+            method: str | None = None,
         ) -> None:
-            prov = Provenance(source=origin, record=record, text=comment or None)
+            prov = Provenance(source=origin, record=record, text=comment or None, method=method)
             observations.append(Observation(kind=kind, value=value, subtype=subtype, provenance=prov))
 
         attributes = [(a, None) for a in _items(event.get("Attribute"))]
@@ -97,6 +105,8 @@ def case_from_misp(data: dict[str, Any], origin: str, default_id: str = "case") 
                 f" in object {object_name}" if object_name else ""
             )
             kind_name = str(attribute.get("type", ""))
+            # to_ids off: the author's "context, not for detection" (kept, shared as such).
+            method = NOT_FOR_DETECTION if str(attribute.get("to_ids", True)).lower() in _OFF else None
             text_value = str(attribute.get("value", ""))
             comment = attribute.get("comment") or None
             if kind_name == "vulnerability":
@@ -109,6 +119,7 @@ def case_from_misp(data: dict[str, Any], origin: str, default_id: str = "case") 
                     "asn",
                     record,
                     comment,
+                    method,
                 )
                 continue
             parts = kind_name.split("|")
@@ -124,7 +135,7 @@ def case_from_misp(data: dict[str, Any], origin: str, default_id: str = "case") 
                 obs_kind = (
                     ObservationKind.FILE if indicator_kind in _FILE_KINDS else ObservationKind.INFRASTRUCTURE
                 )
-                add(obs_kind, value, indicator_kind, record, comment)
+                add(obs_kind, value, indicator_kind, record, comment, method)
                 used = True
             if not used:
                 unused[kind_name or "untyped"] += 1

@@ -183,6 +183,7 @@ def _entry(
     benign: BenignIndex | None,
     failed: list[str] | None = None,
 ) -> IntelEntry:
+    from unmask.detect.artifacts import is_context
     from unmask.detect.indicators import indicator_key
     from unmask.extract.misp import case_from_misp, is_misp, misp_actor_names
     from unmask.extract.stix import case_from_stix, stix_actor_names
@@ -202,21 +203,27 @@ def _entry(
                 f"{NOTE}{origin} names {', '.join(sorted(named))}; its indicators were added to {name} as --actor says"
             )
     indicators: dict[tuple[str, str], None] = {}
-    skipped = 0
+    skipped = context = 0
     for obs in case.observations:
         signal = INDICATOR_SIGNALS.get(obs.kind)
         if signal is None:
+            continue
+        if is_context(obs):  # not for detection: the program a command ran in is no one's indicator
+            context += 1
             continue
         value = indicator_key(obs.subtype, obs.value)  # as a case's indicators are compared
         if benign is not None and benign.lists_for(value):
             skipped += 1
             continue
         indicators.setdefault((signal, value), None)
+    left_out = (f" ({skipped} on a MISP warninglist)" if skipped else "") + (
+        f" ({context} marked not for detection)" if context else ""
+    )
     if not indicators:
-        raise IngestError(
-            "no infrastructure or file indicators to add"
-            + (f" ({skipped} on a MISP warninglist)" if skipped else ""),
-            where,
+        raise IngestError("no infrastructure or file indicators to add" + left_out, where)
+    if context and failed is not None:
+        failed.append(
+            f"{NOTE}{origin}: {context} value(s) marked not for detection (MISP to_ids off) not added"
         )
     digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
     return IntelEntry(origin, digest, actor_id, name, tuple(indicators), skipped)
