@@ -294,3 +294,14 @@ def test_stix_names_that_are_not_text_are_not_evidence() -> None:
     assert "2 malware whose name is not text" not in notes  # one of each kind
     assert "1 malware whose name is not text" in notes and "1 tool whose name is not text" in notes
     assert "1 relationship" in notes and "sighting of an unnamed object" in notes
+
+
+def test_a_damaged_case_folder_says_which_field(tmp_path: Path) -> None:
+    (tmp_path / "case.json").write_text(json.dumps({"id": "c", "observations": [{"kind": "technique"}]}))
+    with pytest.raises(CaseError, match="a record has no 'value' field"):
+        load_case(tmp_path)
+    (tmp_path / "case.json").write_text(
+        json.dumps({"id": "c", "observations": [{"kind": "technique", "value": "T1", "confidence": 7}]})
+    )
+    with pytest.raises(CaseError, match=r"case\.json: case file is damaged: .*confidence is a number"):
+        load_case(tmp_path)

@@ -97,6 +97,13 @@ def test_stix_bundle_validates_with_tlp2_on_every_object(kb: KnowledgeBase) -> N
     patterns = {o["pattern"] for o in bundle["objects"] if o["type"] == "indicator"}
     assert "[ipv4-addr:value = '185.220.101.7']" in patterns
     assert any("a=\\'1" in p for p in patterns)  # quotes inside a value are escaped
+    # One producer in every bundle unmask writes; the other objects are new with each export.
+    again = bundle_for_case(case, kb, assessment)["objects"]
+    producers = [
+        o for b in (bundle["objects"], again) for o in b if o["type"] == "identity" and o["name"] == "unmask"
+    ]
+    assert len({json.dumps(o, sort_keys=True) for o in producers}) == 1
+    assert all(o["created_by_ref"] == producers[0]["id"] for o in again if "created_by_ref" in o)
 
 
 def test_misp_event_round_trips_through_extract(kb: KnowledgeBase) -> None:

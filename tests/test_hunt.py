@@ -643,3 +643,10 @@ def test_a_failed_hunt_leaves_no_new_case_folder_behind(tmp_path: Path) -> None:
         app, ["hunt", str(logs), "--rules", str(tmp_path / "nosuch"), "--case", str(kept)]
     )
     assert result.exit_code == 2 and kept.is_dir()
+
+
+def test_an_unknown_minimum_level_is_refused_before_reading_evidence(tmp_path: Path) -> None:
+    from unmask.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="minimum level 'severe'"):
+        hunt([tmp_path / "nothing"], [tmp_path / "rules"], tmp_path / "case", min_level="severe")

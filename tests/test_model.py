@@ -1,3 +1,5 @@
+import pytest
+
 from unmask.model import (
     Actor,
     Assessment,
@@ -69,3 +71,23 @@ def test_assessment_round_trips() -> None:
         provenance={"kb_sha256": "00"},
     )
     assert Assessment.from_dict(assessment.to_dict()) == assessment
+
+
+def test_what_a_library_caller_gets_wrong_is_coerced_or_refused() -> None:
+    import math
+
+    from unmask.errors import CaseError
+    from unmask.model import Case, Observation, ObservationKind, Tlp
+
+    assert Observation("technique", "T1190").kind is ObservationKind.TECHNIQUE  # type: ignore[arg-type]
+    assert Observation(ObservationKind.INFRASTRUCTURE, 13335, subtype="asn").value == "13335"  # type: ignore[arg-type]
+    assert Case("c", "t", tlp="RED").tlp is Tlp.RED  # type: ignore[arg-type]
+    for bad in (float("nan"), 2.0, -1.0, math.inf, True):
+        with pytest.raises(CaseError, match="confidence is a number from 0 to 1"):
+            Observation(ObservationKind.TECHNIQUE, "T1190", confidence=bad)
+    with pytest.raises(CaseError, match="value is text"):
+        Observation(ObservationKind.TECHNIQUE, None)  # type: ignore[arg-type]
+    with pytest.raises(CaseError, match="not a known observation kind"):
+        Observation("telepathy", "x")  # type: ignore[arg-type]
+    with pytest.raises(CaseError, match="not a known TLP label"):
+        Case.from_dict({"id": "x", "tlp": "purple"})

@@ -256,3 +256,8 @@ def test_view_without_campaign_strips_its_reports_from_what_stays(tmp_path: Path
     # of an evaluation must leave no trace for the scorer (its report documents included).
     assert view.actor("OilRig").techniques["T1059.001"] == 1
     assert not any("Report C" in r.citations for r in view.relations)
+
+
+def test_one_name_given_alone_is_one_name(kb: KnowledgeBase) -> None:
+    assert kb.view(without_campaigns="C0001").without_campaigns == ("C0001",)  # type: ignore[arg-type]
+    assert kb.view(without_citations="Report B").without_citations == ("Report B",)  # type: ignore[arg-type]

@@ -8,9 +8,12 @@ the CLI all read it.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
+
+from unmask.errors import CaseError
 
 __all__ = [
     "TLP_MARKINGS",
@@ -78,6 +81,15 @@ TLP_MARKINGS: dict[str, Tlp] = {
     "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82": Tlp.AMBER,
     "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed": Tlp.RED,
 }
+
+
+def _member(enum: type[Any], value: Any, what: str) -> Any:
+    """The member of a text enum that ``value`` names, or a :class:`CaseError` listing them."""
+    try:
+        return enum(str(value).lower())
+    except ValueError:
+        known = ", ".join(m.value for m in enum)
+        raise CaseError(f"{value!r} is not a known {what} ({known})") from None
 
 
 @dataclass(frozen=True)
@@ -169,6 +181,18 @@ class Observation:
     confidence: float = 1.0
     provenance: Provenance | None = None
 
+    def __post_init__(self) -> None:
+        """What a library caller can get wrong is refused here, as a case file's loader refuses it."""
+        if not isinstance(self.kind, ObservationKind):  # "technique": the enum's own text is fine
+            object.__setattr__(self, "kind", _member(ObservationKind, self.kind, "observation kind"))
+        if isinstance(self.value, int | float) and not isinstance(self.value, bool):
+            object.__setattr__(self, "value", str(self.value))
+        if not isinstance(self.value, str):
+            raise CaseError(f"an observation's value is text, not {self.value!r}")
+        c = self.confidence
+        if isinstance(c, bool) or not isinstance(c, int | float) or not math.isfinite(c) or not 0 <= c <= 1:
+            raise CaseError(f"an observation's confidence is a number from 0 to 1, not {c!r}")
+
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"kind": self.kind.value, "value": self.value}
         for key in ("subtype", "first_seen", "last_seen", "phase", "host"):
@@ -183,14 +207,14 @@ class Observation:
     def from_dict(cls, data: dict[str, Any]) -> Observation:
         prov = data.get("provenance")
         return cls(
-            kind=ObservationKind(data["kind"]),
-            value=str(data["value"]),
+            kind=data["kind"],
+            value=data["value"],
             subtype=data.get("subtype"),
             first_seen=data.get("first_seen"),
             last_seen=data.get("last_seen"),
             phase=data.get("phase"),
             host=data.get("host"),
-            confidence=float(data.get("confidence", 1.0)),
+            confidence=data.get("confidence", 1.0),
             provenance=Provenance.from_dict(prov) if prov else None,
         )
 
@@ -206,6 +230,10 @@ class Case:
     findings: list[Finding] = field(default_factory=list)
     observations: list[Observation] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.tlp, Tlp):  # "red": the label's own text is fine
+            self.tlp = _member(Tlp, self.tlp, "TLP label")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -223,7 +251,7 @@ class Case:
         return cls(
             id=str(data["id"]),
             title=str(data.get("title", data["id"])),
-            tlp=Tlp(data.get("tlp", Tlp.AMBER.value)),
+            tlp=data.get("tlp", Tlp.AMBER.value),
             evidence=dict(data.get("evidence", {})),
             findings=[Finding.from_dict(f) for f in data.get("findings", [])],
             observations=[Observation.from_dict(o) for o in data.get("observations", [])],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from unmask.errors import CaseError, Location
+from unmask.errors import CaseError, Location, UnmaskError
 from unmask.knowledge.home import atomic_write
 from unmask.model import Case
 
@@ -31,5 +31,8 @@ def load_case_dir(path: Path) -> Case:
         )
     try:
         return Case.from_dict(json.loads(target.read_text(encoding="utf-8")))
-    except (ValueError, KeyError, TypeError) as exc:
-        raise CaseError(f"case file is damaged: {exc}", Location(target)) from None
+    except KeyError as exc:
+        raise CaseError(f"case file is damaged: a record has no {exc} field", Location(target)) from None
+    except (ValueError, TypeError, AttributeError, UnmaskError) as exc:
+        message = exc.message if isinstance(exc, UnmaskError) else str(exc)
+        raise CaseError(f"case file is damaged: {message}", Location(target)) from None

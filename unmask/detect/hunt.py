@@ -131,6 +131,9 @@ def hunt(
     """
     timings: dict[str, float] = {}
     check_memory_limit(memory_limit)
+    min_level = str(min_level).lower()  # "High" is "high"
+    if min_level not in LEVEL_ORDER:
+        raise ConfigError(f"minimum level {min_level!r}: choose one of {', '.join(reversed(LEVEL_ORDER))}")
     indicators = None
     ioc_paths = [Path(p) for p in iocs]
     if ioc_paths:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -133,12 +134,20 @@ def _marking(tlp: Tlp) -> stix2.MarkingDefinition:
     )
 
 
+PRODUCER_ID = "identity--" + str(uuid.uuid5(uuid.NAMESPACE_URL, "unmask:producer"))
+PRODUCER_CREATED = datetime(2026, 1, 1, tzinfo=UTC)
+
+
 def bundle_for_case(case: Case, kb: KnowledgeBase, assessment: Assessment | None = None) -> dict[str, Any]:
     """The STIX 2.1 bundle of a case (and of its assessment when given), as a dict."""
     now = datetime.now(tz=UTC)
     marking = _marking(case.tlp)
     common: dict[str, Any] = {"object_marking_refs": [marking.id]}
-    producer = stix2.Identity(name="unmask", identity_class="system", **common)
+    # The producer is one identity in every bundle unmask writes, so a platform sees one source.
+    producer = stix2.Identity(
+        id=PRODUCER_ID, name="unmask", identity_class="system", created=PRODUCER_CREATED,
+        modified=PRODUCER_CREATED, **common,
+    )  # fmt: skip
     common["created_by_ref"] = producer.id
     objects: list[Any] = [marking, producer]
     # The activity's span, when the case dates it.

@@ -310,6 +310,11 @@ class KnowledgeBase:
         it, its ATT&CK group's relationships and the campaigns attributed only
         to it (the open-set evaluation: a group the KB has never heard of).
         """
+        # One name alone is one name, not its letters (view(without_campaigns="C0038")).
+        without_campaigns, without_citations, without_actors = (
+            [names] if isinstance(names, str) else names
+            for names in (without_campaigns, without_citations, without_actors)
+        )
         base_ids = {a.id for a in self._base_actors}
         actor_ids = tuple(sorted({a if a in base_ids else self.actor(a).id for a in without_actors}))
         removed_groups = {a.attack_id for a in self._base_actors if a.id in actor_ids and a.attack_id}
