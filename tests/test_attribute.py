@@ -443,7 +443,8 @@ def test_tools_of_one_other_group_are_flagged_together(kb: KnowledgeBase) -> Non
     case = _case("T1301", "T1302", "T1303", "S0301", "S0302", "S0101", "S0102")
     a = attribute_case(case, kb)
     flag = next(w for w in a.warnings if w.startswith("possible false flag, shared tooling"))
-    assert "S0101" in flag and "S0102" in flag and " point to Alpha" in flag
+    assert "S0101" in flag and "S0102" in flag and " point to Alpha (" in flag
+    assert "nats more than for" in flag  # the weight, to check a warning about an actor not shown
 
 
 def test_no_hypothesis_is_held_with_more_confidence_than_the_lead(kb: KnowledgeBase) -> None:
@@ -508,3 +509,36 @@ def test_malformed_indicators_are_unresolved_with_the_reason(kb: KnowledgeBase) 
     assert [i.key for i in items] == ["45.77.1.1", "as13335"]
     for (_, _, value, reason), found in zip(bad, unresolved, strict=True):
         assert found.observation.value == value and reason in found.reason
+
+
+def test_a_criminal_lead_gives_no_state_its_confidence(kb: KnowledgeBase) -> None:
+    a = attribute_case(_case("T1401", "T1402", "S0401", "T1001", "T1002"), kb)
+    lead = a.groups[0]
+    assert lead.id == "G0004" and lead.confidence is not ConfidenceLevel.LOW
+    none = next(s for s in a.sponsors if s.id == "none")
+    assert none.confidence == lead.confidence
+
+
+@pytest.mark.parametrize(
+    "items", [("T1101", "S0101"), ("T1101", "T1201"), ("T1001",), ("S0301", "S0201", "T1102")]
+)
+def test_no_state_is_likelier_than_its_groups_allow(kb: KnowledgeBase, items: tuple) -> None:
+    from unmask.attribute.engine import analyse
+    from unmask.attribute.index import ScoringIndex
+    from unmask.attribute.sponsor import UNKNOWN_STATE, sponsor_label
+
+    index = ScoringIndex.build(kb, DEFAULT_PARAMS)
+    analysis = analyse(_case(*items), index)
+    post, mass = analysis.posterior, {}
+    for actor, p in zip(index.actors, post.actors, strict=True):
+        mass[sponsor_label(actor)] = mass.get(sponsor_label(actor), 0.0) + float(p)
+    free = post.unknown + mass.get(UNKNOWN_STATE, 0.0)
+    for state, p in analysis.sponsors.items():
+        if state != UNKNOWN_STATE:
+            assert p <= mass.get(state, 0.0) + free + 1e-9, (state, p)
+
+
+def test_a_misspelt_country_gets_a_suggestion(kb: KnowledgeBase) -> None:
+    case = _observed(Observation(ObservationKind.VICTIM, "Ukrain", subtype="country"))
+    _, [miss] = resolve_case(case, kb)
+    assert miss.suggestions == ("Ukraine",)

@@ -84,7 +84,8 @@ def false_flags(scores: Scores, post: Posterior, actors: list[Actor]) -> list[tu
             flags.append(
                 (
                     position,
-                    f"possible false flag: {item.label} (cheap to fake) points to {actors[favoured].name}, "
+                    f"possible false flag: {item.label} (cheap to fake) points to {actors[favoured].name} "
+                    f"({_by(row[favoured] - row[top], actors[top].name)}), "
                     f"against the rest of the evidence, which favours {rest}",
                 )
             )
@@ -107,7 +108,8 @@ def false_flags(scores: Scores, post: Posterior, actors: list[Actor]) -> list[tu
                 (
                     found[0][0],
                     f"{SHARED_TOOLING}: {what} point{'s' if len(labels) == 1 else ''} to "
-                    f"{actors[favoured].name}, against the rest of the evidence, which favours "
+                    f"{actors[favoured].name} ({_by(sum(margins), actors[top].name)}), "
+                    "against the rest of the evidence, which favours "
                     f"{rest}; tools and exploits leak, are sold and are planted, and "
                     "one incident can have several actors (see the parts, if any)",
                 )
@@ -124,6 +126,15 @@ def _alias_conflicts(kb: KnowledgeBase, actor: Actor) -> list[str]:
         if conflict.subject.lower() in names:
             found.append(conflict.detail)
     return found
+
+
+def _by(margin: float, leader: str) -> str:
+    """How much more an item (or items) favours another actor than the leader, in words and nats.
+
+    The other actor may be in neither the table nor the ACH matrix; the weight lets the reader
+    check the warning (an ACH contribution is in the same nats).
+    """
+    return f"{margin:.1f} nats more than for {leader}"
 
 
 def caveats(analysis: Analysis, flags: list[tuple[int, str]], leading: list[int]) -> list[str]:

@@ -178,7 +178,9 @@ def _sponsor_hypotheses(analysis: Analysis, groups: list[Hypothesis]) -> list[Hy
     lead_state = None
     if lead is not None:
         actor = analysis.index.kb.actors.get(lead.id)
-        lead_state = actor.sponsor if actor else None
+        # A criminal group's "state" is none: held as surely as the group is.
+        label = sponsor_label(actor) if actor else UNKNOWN_STATE
+        lead_state = label if label != UNKNOWN_STATE else None
     result = []
     for state, p in analysis.sponsors.items():
         if state == UNKNOWN_STATE:
@@ -253,8 +255,13 @@ def _summary(
         }.get(state.kind, f"the sponsor is {state.label}")
         if state.probability < WEAK_LEAD:
             # A weak state lead mostly reflects how many groups each state has: say so.
+            likeliest = (
+                "that the sponsor is unknown (a state the knowledge base does not name, or none)"
+                if state.kind == "unknown-state"
+                else state.label
+            )
             text += (
-                f" No state stands out either: the likeliest, {state.label}, is only {words}, "
+                f" No state stands out either: the likeliest, {likeliest}, is only {words}, "
                 f"at {state.confidence.value} confidence."
             )
         else:

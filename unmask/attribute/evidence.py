@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from unmask.detect.indicators import indicator_key, normalise
 from unmask.errors import UnknownNameError
-from unmask.knowledge.countries import country_code, country_name
+from unmask.knowledge.countries import close_countries, country_code, country_name
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Case, Observation, ObservationKind
 
@@ -117,7 +117,8 @@ def resolve_observation(kb: KnowledgeBase, index: int, obs: Observation) -> Evid
             # Without a subtype, what is not a country is taken as a sector ("Energy").
             return EvidenceItem(index, obs, "victim", f"sector:{value.lower()}", f"victim sector {value}")
         if code is None:
-            return Unresolved(index, obs, f"{value!r} is not a country name or ISO code")
+            close = tuple(close_countries(value))
+            return Unresolved(index, obs, f"{value!r} is not a country name or ISO code", close)
         return EvidenceItem(index, obs, "victim", f"country:{code}", f"victim in {country_name(code)}")
     if kind in (ObservationKind.INFRASTRUCTURE, ObservationKind.FILE):
         # The form the user's intelligence is kept in (knowledge/intel.py): refanged, without a

@@ -15,7 +15,9 @@ groups is more likely Iranian), the rest to ``unknown``.  Last, a share
 (``sponsor_unknown_spread``) of what ``unknown`` then holds goes to the states
 (and ``none``) in proportion to how many of the KB's actors each has: a group
 the sources tie to no state, or a new cluster, is most likely sponsored the way
-groups usually are.  The weights and shares are fitted on the development split.
+groups usually are.  The weights and shares are fitted on the development split.  Last, no
+state is held likelier than its groups, the groups of unknown state and the unknown group
+together allow (the pooling sharpens; it must not contradict the group level).
 """
 
 from __future__ import annotations
@@ -106,7 +108,28 @@ def sponsor_posterior(
     total = sum(result.values())
     result = {k: v / total for k, v in result.items()}
     result = _bound_by_items(actors, scores, result, base_rates(actors))
+    result = _coherent(actors, scores, post, result)
     return dict(sorted(result.items(), key=lambda kv: -kv[1]))
+
+
+def _coherent(
+    actors: list[Actor], scores: Scores, post: Posterior, result: dict[str, float]
+) -> dict[str, float]:
+    """No state likelier than the group level allows: its own groups, plus the groups whose state
+    is unknown and the unknown group (either could be its).  The pooling above sharpens the state
+    level; it must not claim more than the groups add up to ("almost certain Russia" over
+    "very likely Sandworm" once a planted artifact has cut Sandworm).  The excess goes to the
+    other labels in proportion."""
+    mass: dict[str, float] = {}
+    for actor, p, candidate in zip(actors, post.actors, scores.candidates, strict=True):
+        if candidate:
+            label = sponsor_label(actor)
+            mass[label] = mass.get(label, 0.0) + float(p)
+    free = post.unknown + mass.get(UNKNOWN_STATE, 0.0)
+    labels = list(result)
+    bounds = np.array([np.inf if k == UNKNOWN_STATE else mass.get(k, 0.0) + free for k in labels])
+    capped = within_bounds(np.array([result[k] for k in labels]), bounds)
+    return result if capped is None else dict(zip(labels, map(float, capped), strict=True))
 
 
 def _bound_by_items(

@@ -108,7 +108,10 @@ def actor_view(kb: KnowledgeBase, actor: Actor, limit: int = 15) -> Group:
         first, last = actor.active_years
         head.add_row("Active", plain(f"{first}–{last}" if last != first else f"since {first}"))
     if actor.campaigns:
-        names = [f"{c} {kb.campaigns[c].name}" if c in kb.campaigns else c for c in actor.campaigns]
+        names = [
+            f"{c} {kb.campaigns[c].name}" if c in kb.campaigns and kb.campaigns[c].name != c else c
+            for c in actor.campaigns
+        ]
         head.add_row("Campaigns", plain(", ".join(names)))
     if actor.infrastructure:
         kinds = sorted({key.split(":", 1)[0] for key in actor.infrastructure})

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import difflib
 import functools
 
 import pycountry
 
-__all__ = ["country_code", "country_name"]
+__all__ = ["close_countries", "country_code", "country_name"]
 
 # Forms that sources use and pycountry's lookup does not know.
 _EXTRA = {
@@ -81,3 +82,11 @@ def country_name(code: str) -> str:
     if found is None:
         return code
     return str(getattr(found, "common_name", None) or found.name)
+
+
+def close_countries(text: str, n: int = 3) -> list[str]:
+    """Country names spelt like ``text`` ("Ukrain" -> "Ukraine"), for a suggestion."""
+    names = sorted({country_name(str(c.alpha_2)) for c in pycountry.countries} | set(_EXTRA))
+    by_lower = {name.lower(): name for name in names}
+    found = difflib.get_close_matches(text.strip().lower(), list(by_lower), n=n, cutoff=0.8)
+    return [by_lower[name] for name in found]
