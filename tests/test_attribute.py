@@ -542,3 +542,16 @@ def test_a_misspelt_country_gets_a_suggestion(kb: KnowledgeBase) -> None:
     case = _observed(Observation(ObservationKind.VICTIM, "Ukrain", subtype="country"))
     _, [miss] = resolve_case(case, kb)
     assert miss.suggestions == ("Ukraine",)
+
+
+def test_a_state_named_for_a_financially_motivated_group_is_qualified() -> None:
+    from unmask.attribute.engine import _financial_sponsor_note
+    from unmask.model import Actor, Hypothesis
+
+    crew = Actor("G9", "Crew", {}, sponsor="RU", motivations=["financial"])
+    spies = Actor("G8", "Spies", {}, sponsor="RU", motivations=["espionage"])
+    russia = Hypothesis("RU", "Russia", 0.9, "very likely", ConfidenceLevel.LOW, kind="state")
+    assert "financially motivated" in _financial_sponsor_note([crew], [russia])
+    assert _financial_sponsor_note([spies], [russia]) == ""
+    china = Hypothesis("CN", "China", 0.9, "very likely", ConfidenceLevel.LOW, kind="state")
+    assert _financial_sponsor_note([crew], [china]) == ""

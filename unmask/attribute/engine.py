@@ -26,7 +26,7 @@ from unmask.attribute.sponsor import NO_STATE, UNKNOWN_STATE, sponsor_label, spo
 from unmask.errors import CaseError
 from unmask.knowledge.countries import country_name
 from unmask.knowledge.store import KnowledgeBase
-from unmask.model import Assessment, Case, ConfidenceLevel, Hypothesis
+from unmask.model import Actor, Assessment, Case, ConfidenceLevel, Hypothesis
 
 __all__ = ["Analysis", "analyse", "attribute_case"]
 
@@ -204,6 +204,25 @@ def _sponsor_hypotheses(analysis: Analysis, groups: list[Hypothesis]) -> list[Hy
     return result
 
 
+def _financial_sponsor_note(lead: list[Actor], sponsors: list[Hypothesis]) -> str:
+    """A caution when the state named rests on a sponsor claim about a financially motivated group.
+
+    Sources (CFR's "suspected state sponsor", in MISP) sometimes give such a group a state, meaning
+    where it operates from as much as who directs it: a report must not read as state
+    responsibility for a ransomware crew without saying so.
+    """
+    if not lead or not sponsors or not lead[0].sponsor or sponsors[0].id != lead[0].sponsor:
+        return ""
+    actor = lead[0]
+    if not actor.motivations or not set(actor.motivations) <= {"financial"}:
+        return ""
+    return (
+        f" {actor.name} is financially motivated in the sources; that it is {country_name(actor.sponsor)}'s"
+        ' rests on a "suspected state sponsor" or country-of-origin claim, which for a criminal group'
+        " may say where it operates from rather than that the state directs it."
+    )
+
+
 def _summary(
     groups: list[Hypothesis],
     sponsors: list[Hypothesis],
@@ -339,6 +358,7 @@ def attribute_case(
     known = [index.kb.actors[h.id] for h in groups if h.kind == "actor" and h.id in index.kb.actors]
     lead_state = next(((a.name, sponsor_label(a)) for a in known if sponsor_label(a) != UNKNOWN_STATE), None)
     summary = _summary(groups, sponsors, len(analysis.scores.items), len(ranking), lead_state)
+    summary += _financial_sponsor_note(known[:1], sponsors)
     if split:
         # The parts lead: the whole incident's judgement assumes one actor, which the parts deny.
         warnings.insert(0, split)
