@@ -261,3 +261,13 @@ def test_view_without_campaign_strips_its_reports_from_what_stays(tmp_path: Path
 def test_one_name_given_alone_is_one_name(kb: KnowledgeBase) -> None:
     assert kb.view(without_campaigns="C0001").without_campaigns == ("C0001",)  # type: ignore[arg-type]
     assert kb.view(without_citations="Report B").without_citations == ("Report B",)  # type: ignore[arg-type]
+
+
+def test_a_name_like_none_of_the_kbs_gets_no_suggestions(kb: KnowledgeBase) -> None:
+    # A tool the KB does not have is not a typo of one it does (AnyDesk suggested SeaDuke, Hades).
+    with pytest.raises(UnknownNameError) as info:
+        kb.software_record("AnyDesk")
+    assert info.value.suggestions == []
+    with pytest.raises(UnknownNameError) as info:
+        kb.software_record("Mimikats")
+    assert info.value.suggestions[0].startswith("Mimikatz")

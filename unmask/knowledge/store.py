@@ -644,15 +644,25 @@ def _name_score(query: str, choice: str, **_: Any) -> float:
     return score
 
 
+# A suggestion must be close to what was typed (a typo, a missing letter, part of a longer name),
+# and close to the best one: "AnyDesk", a tool the KB does not have, suggested SeaDuke and Hades.
+SUGGESTION_CUTOFF = 75
+SUGGESTION_SPREAD = 12
+
+
 def _closest_named(name: str, choices: list[tuple[str, str]], limit: int = 5) -> list[str]:
     """The closest names as shown (``(name, shown)`` pairs): each shown once, best first."""
     if not choices:
         return []
     texts = [text for text, _ in choices]
     found = process.extract(
-        name, texts, scorer=_name_score, processor=utils.default_process, limit=limit * 3, score_cutoff=60
-    )
+        name, texts, scorer=_name_score, processor=utils.default_process, limit=limit * 3,
+        score_cutoff=SUGGESTION_CUTOFF,
+    )  # fmt: skip
+    best = found[0][1] if found else 0.0
     shown: dict[str, str] = {}
-    for _, _, index in found:  # "Fancy Bear" and "FANCY BEAR" are one suggestion
+    for _, score, index in found:  # "Fancy Bear" and "FANCY BEAR" are one suggestion
+        if score < best - SUGGESTION_SPREAD:  # far behind the best: a different name, not a typo of it
+            break
         shown.setdefault(choices[index][1].casefold(), choices[index][1])
     return list(shown.values())[:limit]
