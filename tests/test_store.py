@@ -265,9 +265,10 @@ def test_one_name_given_alone_is_one_name(kb: KnowledgeBase) -> None:
 
 def test_a_name_like_none_of_the_kbs_gets_no_suggestions(kb: KnowledgeBase) -> None:
     # A tool the KB does not have is not a typo of one it does (AnyDesk suggested SeaDuke, Hades).
-    with pytest.raises(UnknownNameError) as info:
-        kb.software_record("AnyDesk")
-    assert info.value.suggestions == []
+    for far in ("AnyDesk", "Helmet"):  # Helmet is not a typo of Helminth
+        with pytest.raises(UnknownNameError) as info:
+            kb.software_record(far)
+        assert info.value.suggestions == [], far
     with pytest.raises(UnknownNameError) as info:
         kb.software_record("Mimikats")
     assert info.value.suggestions[0].startswith("Mimikatz")
