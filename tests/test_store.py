@@ -272,3 +272,11 @@ def test_a_name_like_none_of_the_kbs_gets_no_suggestions(kb: KnowledgeBase) -> N
     with pytest.raises(UnknownNameError) as info:
         kb.software_record("Mimikats")
     assert info.value.suggestions[0].startswith("Mimikatz")
+
+
+def test_part_of_a_longer_name_counts_only_when_it_is_nearly_all_there() -> None:
+    from unmask.knowledge.store import SUGGESTION_CUTOFF, _name_score
+
+    assert _name_score("lsass", "lsass memory") >= 90  # what was typed, inside a longer name
+    assert _name_score("powershel", "powershell profile") >= SUGGESTION_CUTOFF
+    assert _name_score("atera", "bondupdater") < SUGGESTION_CUTOFF  # "ater" in "updater" is no match

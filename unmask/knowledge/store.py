@@ -640,7 +640,9 @@ def _name_score(query: str, choice: str, **_: Any) -> float:
     """
     score = fuzz.ratio(query, choice)
     if len(choice) > len(query):
-        score = max(score, 0.9 * fuzz.partial_ratio(query, choice))
+        part = fuzz.partial_ratio(query, choice)
+        if part >= 90:  # what was typed, all but a letter, inside the name ("ater" in "updater" is not)
+            score = max(score, 0.9 * part)
     return score
 
 
