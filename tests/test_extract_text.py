@@ -340,6 +340,15 @@ def test_the_most_restrictive_tlp_wins_and_broken_misp_lists_are_skipped() -> No
         ("Cobalt Strike was not used; instead they deployed Sliver.", "Sliver", False),
         ("Cobalt Strike was not used; instead they deployed Sliver.", "Cobalt Strike", True),
         ("The actor used Mimikatz and PsExec.", "PsExec", False),
+        ("The actors never used Mimikatz.", "Mimikatz", True),
+        ("The sample is not the Emotet loader.", "Emotet", True),
+        # "Not" about something else than the mention's presence is no denial of it.
+        ("The server was not patched against CVE-2021-26855, so they used it.", "CVE-2021-26855", False),
+        ("CVE-2021-44228 was not patched on the exposed server.", "CVE-2021-44228", False),
+        ("CVE-2021-45046 was never fixed by the vendor, and the actors abused it.", "CVE-2021-45046", False),
+        ("Mimikatz, which is not signed, was dropped.", "Mimikatz", False),
+        ("Cobalt Strike beacons were not detected by the antivirus.", "Cobalt Strike", False),
+        ("No doubt remains that Emotet delivered the first stage.", "Emotet", False),
     ],
 )
 def test_mentions_a_sentence_denies_are_not_evidence(sentence: str, mention: str, denied: bool) -> None:
@@ -396,3 +405,48 @@ def test_the_tail_of_an_internationalised_name_is_not_a_domain(kb: KnowledgeBase
 def test_a_name_several_entries_carry_is_read_as_the_kb_resolves_it(sources_kb: KnowledgeBase) -> None:
     found = TextExtractor(sources_kb).extract_text("The wiper was NotPetya.", "r.txt")
     assert [o.value for o in found.observations] == ["S0368"]
+
+
+def test_indicators_are_taken_as_the_report_wrote_them(kb: KnowledgeBase) -> None:
+    text = (
+        "The lure sat at hxxps://v2-dot-docs-viewer-prod[.]appspot[.]com/View and tools on ma1ware-dot-cdn[.]xyz. "
+        "They dropped libpam_backdoor.so, libcrypt.so, README.md, backdoor.pl and config.json, "
+        "then beaconed to evil[.]so and c2-server[.]pl."
+    )
+    result = TextExtractor(kb, BENIGN).extract_text(text, "r.txt", "abc")
+    found = {(o.subtype, o.value) for o in result.observations if o.kind is ObservationKind.INFRASTRUCTURE}
+    assert found == {
+        ("url", "https://v2-dot-docs-viewer-prod.appspot.com/View"),  # App Engine names hold "-dot-"
+        ("domain", "v2-dot-docs-viewer-prod.appspot.com"),
+        ("domain", "ma1ware-dot-cdn.xyz"),
+        ("domain", "evil.so"),  # defanged: a domain, though .so is also a file extension
+        ("domain", "c2-server.pl"),
+    }
+
+
+def test_ids_against_cjk_text_dates_that_are_none_and_the_surest_mention(kb: KnowledgeBase) -> None:
+    text = "攻击者利用CVE-2021-44228漏洞，随后使用T1301执行命令。 On 2023-13-45, 30 February 2023 and 12 March 2023."
+    result = TextExtractor(kb, BENIGN).extract_text(text, "r.txt", "abc")
+    values = {(o.kind, o.value) for o in result.observations}
+    assert (ObservationKind.VULNERABILITY, "CVE-2021-44228") in values
+    assert (ObservationKind.TECHNIQUE, "T1301") in values
+    assert {v for k, v in values if k is ObservationKind.TIMING} == {"2023-03-12"}
+    long = "x " * 300 + "then CVE-2022-1388 was exploited."
+    [cve] = TextExtractor(kb, BENIGN).extract_text(long, "r.txt", "abc").observations
+    assert cve.provenance is not None and "CVE-2022-1388" in (cve.provenance.text or "")
+
+
+def test_archives_are_not_reports_and_markdown_offsets_are_the_files(tmp_path: Path) -> None:
+    import zipfile
+
+    inner = tmp_path / "r.txt"
+    inner.write_text("The actors used Mimikatz.\n")
+    with zipfile.ZipFile(tmp_path / "stored.zip", "w", zipfile.ZIP_STORED) as archive:
+        archive.write(inner, "r.txt")
+    with pytest.raises(IngestError, match="a zip archive, not a text report"):
+        read_document(tmp_path / "stored.zip")
+    md = tmp_path / "r.md"
+    md.write_text("# Report\n\nThe **actors** used `Mimikatz`.\n")
+    document = read_document(md)
+    assert document.text.index("Mimikatz") == md.read_text().index("Mimikatz")
+    assert "**" not in document.text and "`" not in document.text

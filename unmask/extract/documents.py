@@ -126,6 +126,9 @@ def read_document(path: Path) -> Document:
         raw = converted
         problems.append(f"{path}: UTF-16 text converted to UTF-8")
     sample = raw[:8192]
+    kind = next((name for magic, name in _BINARY_MAGIC if raw.startswith(magic)), None)
+    if kind is not None:  # a stored (uncompressed) zip holds its files' text: still not a report
+        raise IngestError(f"{kind}, not a text report (txt, md, html or pdf)", Location(path))
     if sample and _binary_share(sample) > 0.1:
         raise IngestError("binary data, not a text report (txt, md, html or pdf)", Location(path))
     text = raw.decode("utf-8", errors="replace")
@@ -140,9 +143,24 @@ def read_document(path: Path) -> Document:
     fmt = "md" if path.suffix.lower() in (".md", ".markdown") else "txt"
     if fmt == "md":
         # Emphasis marks only: a mark that opens after a space and closes before one (stage_one_loader.bin
-        # and john_smith@x keep their underscores).
-        text = re.sub(r"(?<![\w/.@:-])([*_`]{1,3})(?=\S)([^*_`\n]+?)(?<=\S)\1(?![\w/@-]|\.\w)", r"\2", text)
+        # and john_smith@x keep their underscores). Blanked, not removed: offsets stay the file's.
+        text = re.sub(
+            r"(?<![\w/.@:-])([*_`]{1,3})(?=\S)([^*_`\n]+?)(?<=\S)\1(?![\w/@-]|\.\w)",
+            lambda m: " " * len(m.group(1)) + m.group(2) + " " * len(m.group(1)),
+            text,
+        )
     return Document(path, digest, text[:MAX_TEXT_CHARS], fmt, problems)
+
+
+# Files that are not reports whatever their name: archives and programs.
+_BINARY_MAGIC = (
+    (b"PK\x03\x04", "a zip archive"),
+    (b"\x1f\x8b", "gzip data"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (b"Rar!\x1a\x07", "a RAR archive"),
+    (b"MZ\x90\x00", "a Windows program"),
+    (b"\x7fELF", "an ELF program"),
+)
 
 
 def _binary_share(sample: bytes) -> float:

@@ -35,6 +35,8 @@ _SCO_KINDS = {
 _HASH_NAMES = {"MD5": "md5", "SHA1": "sha1", "SHA256": "sha256", "SHA512": "sha512"}
 
 _FILE_KINDS = {"md5", "sha1", "sha256", "sha512"}
+# Relationships the reader uses (to tell a victim's location from the actor's).
+_READ_RELATIONSHIPS = frozenset({"targets", "located-at", "originates-from"})
 
 
 def pattern_observables(pattern: str) -> list[tuple[ObservationKind, str, str]]:
@@ -167,6 +169,8 @@ def case_from_stix(bundle: dict[str, Any], origin: str, default_id: str = "case"
             )
         elif kind == "identity":
             skip("identity without sectors", index, obj)
+        elif kind == "relationship" and str(obj.get("relationship_type")) in _READ_RELATIONSHIPS:
+            continue  # read above: what is a victim and what is the actor's own place
         else:  # relationships, reports, markings and the rest: structure or context, not evidence
             skip(kind or "untyped", index, obj)
     if skipped:

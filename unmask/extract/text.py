@@ -16,13 +16,14 @@ evidence: a report that names its actor must not be attributed by reading the na
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from unmask.detect.indicators import normalise
+from unmask.detect.indicators import normalise, refang
 from unmask.extract.documents import read_document
 from unmask.extract.lexicon import Lexicon
 from unmask.knowledge.countries import country_code
@@ -32,8 +33,10 @@ from unmask.model import Observation, ObservationKind, Provenance
 __all__ = ["Extraction", "TextExtractor", "sentences"]
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])|\n\s*\n|\n(?=\s*[-*•#\d]+[.)]?\s)")
-_TECHNIQUE_ID = re.compile(r"\bT1\d{3}(?:\.\d{3})?\b")
-_CVE = re.compile(r"\bCVE-\d{4}-\d{4,7}\b", re.IGNORECASE)
+# Not \b: an id written against Chinese or Japanese text ("利用CVE-2021-44228漏洞") has no word
+# boundary there, the letters on either side being word characters too.
+_TECHNIQUE_ID = re.compile(r"(?<![A-Za-z0-9])T1\d{3}(?:\.\d{3})?(?![0-9])")
+_CVE = re.compile(r"(?<![A-Za-z0-9])CVE-\d{4}-\d{4,7}(?![0-9])", re.IGNORECASE)
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _DATE = re.compile(
     rf"\b(?:(\d{{4}})-(\d{{2}})-(\d{{2}})|(?:(\d{{1,2}})\s+)?({_MONTHS})\s+(?:(\d{{1,2}}),?\s+)?(\d{{4}}))\b",
@@ -129,7 +132,50 @@ _FILE_SUFFIXES = (
     ".sh",
     ".jpg",
     ".png",
+    ".ini",
+    ".cfg",
+    ".conf",
+    ".log",
+    ".tmp",
+    ".dat",
+    ".bin",
+    ".elf",
+    ".jar",
+    ".msi",
+    ".hta",
+    ".cpl",
+    ".scr",
+    ".iso",
+    ".img",
+    ".7z",
+    ".gz",
+    ".tar",
+    ".json",
+    ".xml",
+    ".yml",
+    ".yaml",
+    ".csv",
+    ".psm1",
+    ".vbe",
+    ".wsf",
+    ".docm",
+    ".xlsm",
+    ".pptx",
+    ".rtf",
+    ".dylib",
+    ".plist",
+    ".php",
+    ".aspx",
+    ".jsp",
+    ".c",
+    ".h",
+    ".cpp",
 )
+# File extensions that are also top-level domains (Moldova, Somalia, Poland...): such a name is a
+# domain only when the report defanged it ("evil[.]so"); written plainly it is a file name
+# ("libcrypt.so", "README.md", "backdoor.pl").
+_FILE_OR_DOMAIN = (".md", ".so", ".pl", ".rs", ".cc", ".app", ".in", ".ms", ".py", ".sh", ".go", ".rb")
+_DOT_WORD = re.compile(r"-dot-", re.IGNORECASE)
 
 
 def sentences(text: str) -> Iterator[tuple[int, str]]:
@@ -147,21 +193,55 @@ def sentences(text: str) -> Iterator[tuple[int, str]]:
         yield start + lead, " ".join(chunk.split())
 
 
-# A mention the sentence denies: "no evidence of Emotet", "T1485 was not observed", "not
-# TrickBot", "ruled out". A negation cue in the few words before the mention (with no "but",
-# "however" or a verb of use such as "deployed" between) or a denial right after it.
+# A mention the sentence denies: "no evidence of Emotet", "T1485 was not observed", "did not
+# use PowerShell", "ruled out". Before the mention: a cue of absence in the few words before it
+# (with no "but", "however" or a verb of use such as "deployed" between), or "not"/"never"
+# directly on it ("not the", "never used", "not linked to"); after it: a denial of its presence
+# ("was not observed"). "Not" about something else is no denial: "was not patched against
+# CVE-2021-26855", "Mimikatz, which is not signed", "beacons were not detected", "no doubt".
 _NEGATION_BEFORE = re.compile(
-    r"\b(?:no|not|never|without|nor|neither|none of|absence of|lack of|ruled out|rather than|instead of)\b"
+    r"\b(?:no(?!\s+(?:doubt|question)\b)|without|nor|neither|none of|absence of|lack of|ruled out"
+    r"|rather than|instead of)\b"
     r"(?:(?!\b(?:but|however|although|while|whereas|used|uses|deployed|ran|executed|leveraged|dropped"
-    r"|installed|employed|exploited)\b)[^.;:])*$",
+    r"|installed|employed|exploited)\b)[^.;:])*$"
+    r"|\b(?:not|never)\s+(?:(?:use|used|using|deploy|deployed|run|ran|see|seen|observe|observed|find|found"
+    r"|involve|involved|employ|employed|exploit|exploited|leverage|leveraged|drop|dropped|install"
+    r"|installed|execute|executed|a|an|the|any|evidence\s+of|linked\s+to|related\s+to|tied\s+to"
+    r"|associated\s+with|attributable\s+to)\W+)*$",
     re.IGNORECASE,
 )
+_PRESENCE = (
+    r"(?:observed|seen|found|used|identified|present|involved|deployed|employed|leveraged|exploited"
+    r"|discovered|recovered|evident|responsible|behind|linked|related|associated|attributable)"
+)
 _NEGATION_AFTER = re.compile(
-    r"^\W*(?:\w+\W+){0,3}?(?:was|were|is|are|has been|have been|could be)\s+(?:not|never)\b"
-    r"|^\W*(?:\w+\W+){0,2}?(?:was|were)\s+(?:absent|ruled out)\b",
+    r"^\W*(?:\w+\W+){0,3}?(?:was|were|is|are|has been|have been|could be)\s+(?:not|never)\s+"
+    + _PRESENCE
+    + r"\b|^\W*(?:\w+\W+){0,2}?(?:was|were)\s+(?:absent|ruled out)\b",
     re.IGNORECASE,
 )
 _NEGATION_WINDOW = 60  # characters before a mention where a cue still applies to it
+
+
+SENTENCE_CHARS = 400  # of a sentence kept as an observation's provenance
+
+
+def _excerpt(sentence: str, value: str) -> str:
+    """The sentence, or in a long one the part around the value when the start does not hold it."""
+    if len(sentence) <= SENTENCE_CHARS:
+        return sentence
+    at = sentence.lower().find(value.lower())
+    if at < 0 or at + len(value) <= SENTENCE_CHARS:
+        return sentence[:SENTENCE_CHARS]
+    start = max(0, at - SENTENCE_CHARS // 2)
+    return "…" + sentence[start : start + SENTENCE_CHARS - 1]
+
+
+def _as_written(sentence: str, value: str) -> str | None:
+    """``value`` as the sentence (refanged) writes it when some of its dots are "-dot-" there."""
+    pattern = re.escape(value).replace(r"\.", r"(?:\.|-dot-)")
+    found = re.search(pattern, refang(sentence), re.IGNORECASE)
+    return found.group(0) if found else None
 
 
 def _cut_short(sentence: str, raw: str) -> bool:
@@ -219,7 +299,7 @@ class TextExtractor:
         from ioc_finder import find_iocs
 
         result = Extraction()
-        seen: set[tuple[str, str]] = set()
+        seen: dict[tuple[str, str], int] = {}
 
         def add(
             kind: ObservationKind,
@@ -229,18 +309,22 @@ class TextExtractor:
             sentence: str,
             confidence: float,
         ) -> None:
-            if (kind.value + (subtype or ""), value) in seen:
-                return
-            seen.add((kind.value + (subtype or ""), value))
-            result.observations.append(
-                Observation(
-                    kind=kind,
-                    value=value,
-                    subtype=subtype,
-                    confidence=confidence,
-                    provenance=Provenance(source=source, sha256=sha256, offset=offset, text=sentence[:400]),
-                )
+            observation = Observation(
+                kind=kind,
+                value=value,
+                subtype=subtype,
+                confidence=confidence,
+                provenance=Provenance(
+                    source=source, sha256=sha256, offset=offset, text=_excerpt(sentence, value)
+                ),
             )
+            key = (kind.value + (subtype or ""), value)
+            if key not in seen:
+                seen[key] = len(result.observations)
+                result.observations.append(observation)
+            elif confidence > result.observations[seen[key]].confidence:
+                # Named by its id in the mapping table after a looser phrase: the surest mention wins.
+                result.observations[seen[key]] = observation
 
         actors_seen: set[str] = set()
         for offset, sentence in sentences(text):
@@ -303,7 +387,15 @@ class TextExtractor:
                         f"{source}: offset {offset}: {raw!r} is the tail of a name with letters outside ASCII; not taken"
                     )
                     continue
+                plain_text = str(raw).lower() in sentence.lower()  # written as it is, not defanged
+                if subtype in ("domain", "url", "email") and _DOT_WORD.search(sentence):
+                    # ioc-finder reads "-dot-" as a dot, but App Engine names really hold it
+                    # ("v2-dot-app[.]appspot[.]com"): take the name as the report wrote it.
+                    written = _as_written(sentence, value)
+                    value = (normalise(subtype, written) if written else None) or value
                 if subtype == "domain" and (value.endswith(_FILE_SUFFIXES) or "." not in value):
+                    continue
+                if subtype == "domain" and plain_text and (value.endswith(_FILE_OR_DOMAIN) or "_" in value):
                     continue
                 lists = self.benign.lists_for(value) if self.benign is not None and subtype != "asn" else []
                 if lists:
@@ -336,9 +428,13 @@ class TextExtractor:
         out = []
         for match in _DATE.finditer(sentence):
             if match.group(1):
-                out.append(f"{match.group(1)}-{match.group(2)}-{match.group(3)}")
+                year, month, day = int(match.group(1)), int(match.group(2)), match.group(3)
             else:
-                year, month = match.group(7), months[match.group(5).lower()]
+                year, month = int(match.group(7)), months[match.group(5).lower()]
                 day = match.group(4) or match.group(6)
-                out.append(f"{year}-{month:02d}" + (f"-{int(day):02d}" if day else ""))
+            try:  # 2023-13-45 and 30 February are no dates
+                datetime.date(year, month, int(day) if day else 1)
+            except ValueError:
+                continue
+            out.append(f"{year}-{month:02d}" + (f"-{int(day):02d}" if day else ""))
         return out
