@@ -450,3 +450,10 @@ def test_archives_are_not_reports_and_markdown_offsets_are_the_files(tmp_path: P
     document = read_document(md)
     assert document.text.index("Mimikatz") == md.read_text().index("Mimikatz")
     assert "**" not in document.text and "`" not in document.text
+
+
+def test_program_file_names_possessives_and_slashes_name_software(kb: KnowledgeBase) -> None:
+    text = "They ran Ware S0101.exe, then Ware S0201's loader and Ware S0301/Ware S0302 implants."
+    result = TextExtractor(kb, BENIGN).extract_text(text, "r.txt", "abc")
+    found = {o.value for o in result.observations if o.kind is ObservationKind.SOFTWARE}
+    assert found == {"S0101", "S0201", "S0301", "S0302"}

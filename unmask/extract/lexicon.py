@@ -180,9 +180,7 @@ COMMON_WORDS = frozenset(
         "steel",
         "turbine",
         "emissary",
-        "sandworm",
         "carbon",
-        "sunburst",
         "sharepoint",
         "confluence",
     ]
@@ -217,18 +215,37 @@ LINK_SUFFIXES = frozenset(
 )
 
 
+# A program's file name stands for the program ("mimikatz.exe", "rclone.exe").
+_PROGRAM_FILE = re.compile(r"(.+?)\.(?:exe|dll|ps1|bat|cmd|vbs|py|sh|elf|bin)", re.IGNORECASE)
+
+
 def words(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, word) for each word of ``text``."""
+    """(start, end, word) for each word of ``text``.
+
+    "Mimikatz's" is "Mimikatz", "mimikatz.exe" is "mimikatz", "PlugX/ShadowPad" is two words.
+    """
     found = []
     for m in _WORD.finditer(text):
-        word = m.group(0)
-        head, dash, tail = word.rpartition("-")
-        if dash and head and tail.lower() in LINK_SUFFIXES:
-            found.append((m.start(), m.start() + len(head), head))
-            found.append((m.start() + len(head) + 1, m.end(), tail))
-        else:
-            found.append((m.start(), m.end(), word))
+        start, word = m.start(), m.group(0)
+        if word.lower().endswith("'s") and len(word) > 2:
+            word = word[:-2]
+        program = _PROGRAM_FILE.fullmatch(word)
+        if program:
+            word = program.group(1)
+        at = start
+        for part in word.split("/"):
+            if part:
+                found.extend(_linked(at, part))
+            at += len(part) + 1
     return found
+
+
+def _linked(start: int, word: str) -> list[tuple[int, int, str]]:
+    """A word, or the name and the link word of "Lazarus-linked"."""
+    head, dash, tail = word.rpartition("-")
+    if dash and head and tail.lower() in LINK_SUFFIXES:
+        return [(start, start + len(head), head), (start + len(head) + 1, start + len(word), tail)]
+    return [(start, start + len(word), word)]
 
 
 def _key(text: str) -> str:
