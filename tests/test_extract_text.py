@@ -457,3 +457,20 @@ def test_program_file_names_possessives_and_slashes_name_software(kb: KnowledgeB
     result = TextExtractor(kb, BENIGN).extract_text(text, "r.txt", "abc")
     found = {o.value for o in result.observations if o.kind is ObservationKind.SOFTWARE}
     assert found == {"S0101", "S0201", "S0301", "S0302"}
+
+
+def test_known_benign_values_of_a_misp_event_are_listed_not_kept(kb: KnowledgeBase, tmp_path: Path) -> None:
+    event = {
+        "Event": {
+            "info": "partner",
+            "Attribute": [
+                {"type": "ip-dst", "value": "8.8.8.8", "uuid": "a1"},
+                {"type": "ip-dst", "value": "185.220.101.7", "uuid": "a2"},
+            ],
+        }
+    }
+    path = tmp_path / "event.json"
+    path.write_text(json.dumps(event))
+    result = extract_inputs([path], kb, None, BENIGN)
+    assert [o.value for o in result.case.observations] == ["185.220.101.7"]
+    assert [s["value"] for s in result.suppressed] == ["8.8.8.8"]

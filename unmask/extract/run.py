@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from unmask.detect.indicators import indicator_key
 from unmask.errors import CaseError, IngestError, UnmaskError
 from unmask.extract.misp import case_from_misp, is_misp
 from unmask.extract.stix import case_from_stix
 from unmask.extract.text import Extraction, TextExtractor
 from unmask.ingest.base import from_utf16
 from unmask.knowledge.store import KnowledgeBase
-from unmask.model import Case, Observation
+from unmask.model import Case, Observation, ObservationKind
 
 __all__ = ["ExtractResult", "extract_inputs"]
 
@@ -70,9 +71,9 @@ def extract_inputs(
         try:
             data = _json(path) if path.is_file() and path.suffix.lower() in (".json", ".stix", "") else None
             if isinstance(data, dict) and data.get("type") == "bundle":
-                _merge(target, case_from_stix(data, str(path), path.stem))
+                _merge(target, _without_benign(case_from_stix(data, str(path), path.stem), benign, result))
             elif isinstance(data, dict) and is_misp(data):
-                part = case_from_misp(data, str(path), path.stem)
+                part = _without_benign(case_from_misp(data, str(path), path.stem), benign, result)
                 # A new case takes the event's label; any case takes a more restrictive one.
                 if (case is None and not tlp_set) or part.tlp.rank > target.tlp.rank:
                     target.tlp, tlp_set = part.tlp, True
@@ -96,6 +97,25 @@ def extract_inputs(
             where = str(exc) if exc.location is not None else f"{path}: {exc}"
             result.failed.append(where)
     return result
+
+
+def _without_benign(part: Case, benign: Any, result: ExtractResult) -> Case:
+    """A bundle's or event's indicators less the known-benign ones, listed as a report's are."""
+    if benign is None:
+        return part
+    kept = []
+    for obs in part.observations:
+        if obs.kind in (ObservationKind.INFRASTRUCTURE, ObservationKind.FILE) and obs.subtype != "asn":
+            lists = benign.lists_for(indicator_key(obs.subtype, obs.value))
+            if lists:
+                source = obs.provenance.source if obs.provenance else ""
+                result.suppressed.append(
+                    {"value": obs.value, "kind": obs.subtype, "lists": lists[:3], "source": source}
+                )
+                continue
+        kept.append(obs)
+    part.observations = kept
+    return part
 
 
 def _merge(target: Case, part: Case) -> None:
