@@ -474,3 +474,9 @@ def test_known_benign_values_of_a_misp_event_are_listed_not_kept(kb: KnowledgeBa
     result = extract_inputs([path], kb, None, BENIGN)
     assert [o.value for o in result.case.observations] == ["185.220.101.7"]
     assert [s["value"] for s in result.suppressed] == ["8.8.8.8"]
+
+
+def test_a_state_named_like_a_country_is_not_that_country(kb: KnowledgeBase) -> None:
+    text = "Victims were in New Mexico and New Jersey, and later in Mexico and Papua New Guinea."
+    result = TextExtractor(kb, BENIGN).extract_text(text, "r.txt", "abc")
+    assert {o.value for o in result.observations if o.kind is ObservationKind.VICTIM} == {"MX", "PG"}

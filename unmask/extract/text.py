@@ -223,6 +223,11 @@ _NEGATION_AFTER = re.compile(
 _NEGATION_WINDOW = 60  # characters before a mention where a cue still applies to it
 
 
+# Places whose names hold a country's ("New Mexico", "New Jersey") but are not that country.
+_NOT_A_COUNTRY = re.compile(
+    r"\b(?:New Mexico|New Jersey|New England|New South Wales"
+    r"|West Virginia|Georgia State|Jordan Valley)\b"
+)
 SENTENCE_CHARS = 400  # of a sentence kept as an observation's provenance
 
 
@@ -410,6 +415,8 @@ class TextExtractor:
         codes: list[str] = []
         for match in re.finditer(r"\b([A-Z][a-z]+(?:\s+(?:of\s+)?[A-Z][a-z]+){0,3})\b", sentence):
             phrase = match.group(1)
+            if _NOT_A_COUNTRY.search(phrase):  # New Mexico is a state, not Mexico
+                continue
             parts = phrase.split()
             for n in range(len(parts), 0, -1):  # longest country name in the capitalised run
                 for i in range(len(parts) - n + 1):
