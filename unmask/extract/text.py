@@ -128,8 +128,6 @@ _FILE_SUFFIXES = (
     ".txt",
     ".lnk",
     ".sys",
-    ".py",
-    ".sh",
     ".jpg",
     ".png",
     ".ini",
