@@ -487,3 +487,59 @@ def test_cloud_audit_logs_are_dated_by_their_own_time_fields(tmp_path: Path) -> 
     ]
     log = write_jsonl(tmp_path / "ev" / "cloud.jsonl", events)
     assert ingest([log], tmp_path / "case" / "events", jobs=1).undated == 0
+
+
+def test_cloudtrail_and_azure_exports_are_their_records(tmp_path: Path) -> None:
+    records = [
+        {"eventTime": "2026-11-20T10:00:00Z", "eventSource": "cloudtrail.amazonaws.com", "eventName": name}
+        for name in ("StopLogging", "DescribeTrails", "StartLogging")
+    ]
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "ct_one_line.json").write_text(json.dumps({"Records": records}))  # as delivered to S3
+    (folder / "ct_pretty.json").write_text(json.dumps({"Records": records}, indent=2))
+    (folder / "azure.json").write_text(json.dumps({"records": records[:1]}))
+    ingest([folder], tmp_path / "events", jobs=1)
+    rows = _table(tmp_path / "events", "generic")
+    assert len(rows) == 7 and sorted({r["eventName"] for r in rows}) == [
+        "DescribeTrails",
+        "StartLogging",
+        "StopLogging",
+    ]
+    assert all(r["_ts"] for r in rows)
+
+
+def test_a_zeek_http_event_belongs_to_its_client_not_the_host_header(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    write_jsonl(
+        folder / "http.json",
+        [
+            {
+                "_path": "http",
+                "ts": 1709287200.5,
+                "uid": "C1",
+                "id.orig_h": "10.1.1.5",
+                "host": "x.com",
+                "uri": "/",
+            }
+        ],
+    )
+    ingest([folder], tmp_path / "events", jobs=1)
+    [row] = _table(tmp_path / "events", "zeek")
+    assert row["_host"] == "10.1.1.5" and row["host"] == "x.com"
+
+
+def test_a_syslog_line_dated_after_its_file_was_written_is_from_the_year_before(tmp_path: Path) -> None:
+    import os
+    from datetime import UTC, datetime
+
+    log = tmp_path / "in" / "auth.log"
+    log.parent.mkdir()
+    log.write_text(
+        "Dec 31 23:59:00 srv sshd[1]: Corrupted MAC on input.\nJan  5 00:00:10 srv sshd[1]: Accepted key\n"
+    )
+    written = datetime(2026, 1, 5, 12, 0, tzinfo=UTC).timestamp()
+    os.utime(log, (written, written))
+    ingest([log.parent], tmp_path / "events", jobs=1)
+    stamps = sorted(r["_ts"] for r in _table(tmp_path / "events", "linux"))
+    assert stamps[0].startswith("2025-12-31") and stamps[1].startswith("2026-01-05")

@@ -403,3 +403,42 @@ def test_linux_services_match_their_programs_in_any_case(tmp_path: Path) -> None
     rules = load_rules([tmp_path / "rules"])
     with DuckDBEngine(tmp_path / "case" / "events", threads=1) as db:
         assert sorted(h.record for h in db.run(rules.rules)) == ["1", "2"]
+
+
+def test_rules_of_any_linux_log_and_of_kubernetes_audit_run(tmp_path: Path) -> None:
+    log = tmp_path / "ev" / "messages"
+    log.parent.mkdir(parents=True)
+    log.write_text(
+        "May  1 10:00:00 web01 kernel: stack smashing detected\nMay  1 10:00:01 web01 kernel: ok\n"
+    )
+    write_jsonl(
+        tmp_path / "ev" / "k8s_audit.log",
+        [
+            {"kind": "Event", "verb": "create", "objectRef": {"resource": "pods", "subresource": "exec"},
+             "requestReceivedTimestamp": "2026-11-20T12:00:00Z"},
+            {"kind": "Event", "verb": "get", "objectRef": {"resource": "pods", "subresource": "log"},
+             "requestReceivedTimestamp": "2026-11-20T12:00:01Z"},
+        ],
+    )  # fmt: skip
+    ingest([tmp_path / "ev"], tmp_path / "case" / "events", jobs=1)
+    kernel = "    keywords:\n        - 'stack smashing detected'\n    condition: keywords"
+    exec_ = "    sel:\n        verb: create\n        objectRef.resource: pods\n        objectRef.subresource: exec\n    condition: sel"
+    write_rule(
+        tmp_path / "rules",
+        "lnx",
+        rule("77777777-0000-0000-0000-000000000001", "lnx", "    product: linux", kernel),
+    )
+    source = "    category: application\n    product: kubernetes\n    service: audit"
+    write_rule(tmp_path / "rules", "k8s", rule("77777777-0000-0000-0000-000000000002", "k8s", source, exec_))
+    rules = load_rules([tmp_path / "rules"])
+    assert not rules.problems and len(rules.rules) == 2
+    with DuckDBEngine(tmp_path / "case" / "events", threads=1) as db:
+        hits = sorted((h.rule.title, h.record, h.ts is not None) for h in db.run(rules.rules))
+    assert hits == [("k8s", "1", True), ("lnx", "1", True)]
+
+
+def test_sigma_web_fields_find_zeek_http_fields() -> None:
+    from unmask.detect.sigma.routes import ZEEK_FIELDS
+
+    for name in ("cs-user-agent", "c-useragent", "cs-uri", "c-uri", "cs-uri-query", "c-uri-query"):
+        assert ZEEK_FIELDS["webserver"][name] in ("user_agent", "uri"), name

@@ -33,6 +33,7 @@ LINES_SNIFFED = 5
 _TIME_KEYS = (
     "@timestamp", "timestamp", "ts", "time", "TimeCreated", "UtcTime", "EventTime", "date",
     "eventTime", "published", "TimeGenerated", "createdDateTime", "CreationTime", "receiveTimestamp",
+    "requestReceivedTimestamp", "stageTimestamp",
 )  # fmt: skip
 _HOST_KEYS = ("host.name", "hostname", "host", "Hostname", "computer", "Computer", "agent.hostname")
 
@@ -87,10 +88,27 @@ def _generic(doc: dict[str, Any], family: str, log: str | None = None) -> Row:
     stamp(row, _TIME_KEYS, _HOST_KEYS)
     if family == "zeek":
         row["_log"] = row.get("_path") or _zeek_log(doc) or log or "unknown"
-        if "_host" not in row and row.get("id.orig_h"):
+        if row.get("id.orig_h"):  # the connection's originator, as in Zeek's TSV: not http's Host header
             row["_host"] = row["id.orig_h"]
     row["_family"] = family
     return row
+
+
+# Exports that wrap their events in one object: CloudTrail's {"Records": [...]} (as delivered to
+# S3), Azure diagnostic logs' {"records": [...]}, Microsoft Graph's {"value": [...], "@odata...": ...}.
+_ENVELOPES = ("Records", "records", "value")
+
+
+def envelope(doc: Any) -> list[Any] | None:
+    """The events of a wrapping object, or ``None`` when ``doc`` is an event itself."""
+    if not isinstance(doc, dict):
+        return None
+    for key in _ENVELOPES:
+        items = doc.get(key)
+        others = [k for k in doc if k != key and not str(k).startswith("@odata")]
+        if isinstance(items, list) and items and all(isinstance(i, dict) for i in items) and not others:
+            return items
+    return None
 
 
 def json_row(doc: Any, log: str | None = None) -> Row | None:
@@ -210,6 +228,14 @@ class JsonParser:
             except RecursionError:
                 problems.add(f"line {number}", "JSON line nested too deeply to read; skipped")
                 continue
+            wrapped = envelope(doc)
+            if wrapped is not None:  # a CloudTrail file is one line holding every record
+                for index, item in enumerate(wrapped):
+                    row = json_row(item, log)
+                    if row is not None:
+                        row["_record"] = f"{number}:{index}"
+                        yield row
+                continue
             row = json_row(doc, log)
             if row is None:
                 problems.add(f"line {number}", "JSON line is not an object; skipped")
@@ -233,7 +259,7 @@ class JsonParser:
             # evtx_dump writes them.  Each is pointed at by the line it starts on.
             yield from self._concatenated(data.decode("utf-8", errors="replace"), log, problems)
             return
-        items = doc if isinstance(doc, list) else [doc]
+        items = doc if isinstance(doc, list) else (envelope(doc) or [doc])
         for index, item in enumerate(items):
             row = json_row(item, log)
             if row is None:

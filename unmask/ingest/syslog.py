@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from unmask.ingest.base import Problems, Row, register, text_lines
@@ -22,11 +22,18 @@ _ISO = re.compile(
 )
 
 
-def _bsd_time(text: str, year: int) -> str | None:
+def _bsd_time(text: str, year: int, written: datetime | None = None) -> str | None:
+    """A BSD time (no year) in ``year``; a line dated after the file was last written (``written``,
+    by more than a day) is from the year before: "Dec 31" in a file rotated on 5 January."""
     try:
         moment = datetime.strptime(f"{year} {text}", "%Y %b %d %H:%M:%S").replace(tzinfo=UTC)
     except ValueError:
         return None
+    if written is not None and moment > written + timedelta(days=1):
+        try:
+            moment = moment.replace(year=year - 1)
+        except ValueError:  # 29 February
+            return None
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
@@ -40,8 +47,10 @@ class SyslogParser:
         return bool(_BSD.match(first) or _ISO.match(first))
 
     def parse(self, path: Path, problems: Problems) -> Iterator[Row]:
-        # BSD syslog has no year: take the file's modification year (documented assumption).
-        year = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).year
+        # BSD syslog has no year: take the file's modification year (documented assumption), the
+        # year before for a line dated after the file was last written.
+        written = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
+        year = written.year
         service = "auth" if path.name.startswith(("auth", "secure")) else "syslog"
         for number, line in text_lines(path, problems):
             if not line.strip():
@@ -51,7 +60,7 @@ class SyslogParser:
                 problems.add(f"line {number}", "not a syslog line; skipped")
                 continue
             parts = match.groupdict()
-            ts = _bsd_time(parts["ts"], year) if parts["ts"][0].isalpha() else iso_utc(parts["ts"])
+            ts = _bsd_time(parts["ts"], year, written) if parts["ts"][0].isalpha() else iso_utc(parts["ts"])
             row: Row = {
                 "_record": str(number),
                 "_host": parts["host"],

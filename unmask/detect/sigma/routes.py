@@ -53,7 +53,12 @@ _ZEEK_ENDPOINTS = {
 _ZEEK_HTTP = {
     **_ZEEK_ENDPOINTS,
     "c-uri": "uri",
+    "cs-uri": "uri",
+    # Zeek's uri holds the query: a rule on the query alone still finds it there.
+    "c-uri-query": "uri",
+    "cs-uri-query": "uri",
     "c-useragent": "user_agent",
+    "cs-user-agent": "user_agent",
     "cs-host": "host",
     "r-dns": "host",
     "cs-method": "method",
@@ -182,9 +187,12 @@ def routes_for(source: SigmaLogSource) -> list[Route]:
             names = sorted({source.service.lower(), *LINUX_PROGRAMS.get(source.service.lower(), ())})
             where = f"lower({quote('program')}) IN ({', '.join(literal(n) for n in names)})"
             return [Route(f"linux/{source.service}", "linux", where)]
+        if not source.service and not source.category:
+            return [Route("linux", "linux", "true")]  # any Linux log: every syslog line
         return []
-    if product and not source.category:
-        # Cloud and SaaS audit logs arrive as generic JSON with the product's own field names; a
-        # generic event is not known to be the product's, so the rule needs one of its fields.
+    if product and source.category in (None, "application"):
+        # Cloud and SaaS audit logs (and applications' own: Kubernetes audit) arrive as generic
+        # JSON with the product's own field names; a generic event is not known to be the
+        # product's, so the rule needs one of its fields.
         return [Route(product, "generic", "true", anchored=True)]
     return []
