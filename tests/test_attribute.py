@@ -132,6 +132,7 @@ def test_phases_pointing_to_different_actors_are_split(kb: KnowledgeBase) -> Non
     assert a.phases["phase:destruction"][0].id == "G0001"
     assert a.warnings[0].startswith("The evidence splits into parts")
     assert "access points to Gamma" in a.summary and "destruction points to Alpha" in a.summary
+    assert "confidence; Iran)" in a.summary and "confidence; Russia)" in a.summary  # each part's state
     # The split leads the summary; the whole incident's judgement is qualified as one actor's.
     assert (
         a.summary.startswith("The evidence splits into parts")
@@ -139,6 +140,24 @@ def test_phases_pointing_to_different_actors_are_split(kb: KnowledgeBase) -> Non
     )
     # The whole incident taken as one actor's is then a judgement held at low confidence.
     assert a.groups[0].confidence is ConfidenceLevel.LOW
+
+
+def test_a_phase_written_three_ways_is_one_phase_and_parts_count_distinct_items(kb: KnowledgeBase) -> None:
+    from unmask.attribute.phases import phase_key
+
+    assert (
+        phase_key("Initial Access") == phase_key("initial-access") == phase_key("TA0001") == "initial-access"
+    )
+    labels = ("Initial Access", "initial-access", "TA0001", "Initial Access", "TA0001")
+    items = list(zip(("T1301", "T1302", "T1303", "S0301", "S0302"), labels, strict=True))
+    items += [(i, "impact") for i in ("T1101", "T1102", "T1103", "S0101", "S0102")]
+    a = attribute_case(_case(*items), kb)
+    assert set(a.phases) == {"phase:Initial Access", "phase:impact"}
+    # One tool seen on three hosts is one item: no part of its own, no second actor.
+    case = _case(*[(i, "access") for i in ("T1101", "T1102", "T1103", "S0101", "S0102")])
+    for host in ("ot1", "ot2", "ot3"):
+        case.observations.append(Observation(ObservationKind.SOFTWARE, "S0301", phase="impact", host=host))
+    assert attribute_case(case, kb).phases == {}
 
 
 def test_one_phase_is_not_a_split(kb: KnowledgeBase) -> None:

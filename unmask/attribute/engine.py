@@ -21,7 +21,7 @@ from unmask.attribute.combine import Posterior, Scores, posterior, score_items
 from unmask.attribute.evidence import EvidenceItem, Unresolved, resolve_case
 from unmask.attribute.index import ScoringIndex
 from unmask.attribute.params import DEFAULT_PARAMS, Params
-from unmask.attribute.phases import split_parts
+from unmask.attribute.phases import part_title, split_parts
 from unmask.attribute.sponsor import NO_STATE, UNKNOWN_STATE, sponsor_label, sponsor_posterior
 from unmask.errors import CaseError
 from unmask.knowledge.countries import country_name
@@ -34,7 +34,9 @@ ENGINE = "unmask-nb"
 # Below this, the leading hypothesis is reported as not singling anyone out.
 WEAK_LEAD = 0.45
 # A part "points to" an actor when that actor holds at least this much of the part's probability.
-SPLIT_MIN_PROBABILITY = 0.3
+# A part points to an actor, for the split and for the exports alike, when its lead is at least
+# a roughly even chance ("HEXANE, unlikely, 39 %" is no actor of the incident to name).
+SPLIT_MIN_PROBABILITY = WEAK_LEAD
 
 
 @dataclass
@@ -298,6 +300,15 @@ def _summary(
     return text
 
 
+def _state_of(analysis: Analysis, lead: Hypothesis) -> str:
+    """ "; China" (or "; no state") for a part's lead, so that each part says whose it is."""
+    actor = analysis.index.kb.actors.get(lead.id)
+    label = sponsor_label(actor) if actor else UNKNOWN_STATE
+    if label == UNKNOWN_STATE:
+        return ""
+    return "; no state" if label == NO_STATE else f"; {country_name(label)}"
+
+
 def _parts(analysis: Analysis) -> tuple[dict[str, list[Hypothesis]], str | None]:
     """Each phase's (or host's) hypotheses, and a sentence when they point to different actors."""
     phases: dict[str, list[Hypothesis]] = {}
@@ -313,8 +324,8 @@ def _parts(analysis: Analysis) -> tuple[dict[str, list[Hypothesis]], str | None]
     if len({h.id for h in leads.values()}) < 2:
         return phases, None
     split = "; ".join(
-        f"{label.split(':', 1)[1]} points to {h.label} ({h.likelihood}, {percent(h.probability, 0)}, "
-        f"{h.confidence.value} confidence)"
+        f"{part_title(label)} points to {h.label} ({h.likelihood}, {percent(h.probability, 0)}, "
+        f"{h.confidence.value} confidence{_state_of(analysis, h)})"
         for label, h in leads.items()
     )
     return phases, f"The evidence splits into parts that point to different actors: {split}."

@@ -15,10 +15,28 @@ from datetime import date
 from unmask.attribute.combine import Posterior, Scores, posterior
 from unmask.attribute.params import Params
 
-__all__ = ["MIN_PART_ITEMS", "part_title", "split_parts"]
+__all__ = ["MIN_PART_ITEMS", "TACTIC_IDS", "part_title", "phase_key", "split_parts"]
 
 MIN_PART_ITEMS = 3
 TIME_GAP_DAYS = 14
+
+
+# ATT&CK Enterprise's tactics by id: a phase may be written as the tactic's id.
+TACTIC_IDS = {
+    "TA0043": "reconnaissance", "TA0042": "resource-development", "TA0001": "initial-access",
+    "TA0002": "execution", "TA0003": "persistence", "TA0004": "privilege-escalation",
+    "TA0005": "defense-evasion", "TA0006": "credential-access", "TA0007": "discovery",
+    "TA0008": "lateral-movement", "TA0009": "collection", "TA0011": "command-and-control",
+    "TA0010": "exfiltration", "TA0040": "impact",
+}  # fmt: skip
+
+
+def phase_key(label: str) -> str:
+    """What makes two phase labels one: case, spaces, hyphens and underscores aside, a tactic's id
+    for its name ("Initial Access" = "initial-access" = "TA0001")."""
+    text = label.strip()
+    text = TACTIC_IDS.get(text.upper(), text)
+    return "-".join(text.casefold().replace("_", " ").replace("-", " ").split())
 
 
 def part_title(label: str) -> str:
@@ -64,18 +82,21 @@ def split_parts(scores: Scores, params: Params) -> dict[str, tuple[Scores, Poste
         if attribute == "time":
             groups = _time_groups(scores)
         else:
-            # "Destruction", "destruction " and "DESTRUCTION" are one phase (one host).
+            # "Destruction", "destruction " and "DESTRUCTION" are one phase (one host); so are
+            # "Initial Access", "initial-access" and "TA0001".
             shown: dict[str, str] = {}
             for position, item in enumerate(scores.items):
                 label = " ".join(str(getattr(item, attribute) or "").split())
                 if label:
-                    key = shown.setdefault(label.casefold(), label)
+                    same = phase_key(label) if attribute == "phase" else label.casefold()
+                    key = shown.setdefault(same, label)
                     groups.setdefault(key, []).append(position)
         if len(groups) >= 2:
             parts = {}
             for label, positions in groups.items():
-                if len(positions) >= MIN_PART_ITEMS:
-                    part = scores.subset(positions).distinct()
+                # Distinct items: one tool seen on three hosts is one item, not a part of three.
+                part = scores.subset(positions).distinct()
+                if len(part.items) >= MIN_PART_ITEMS:
                     parts[f"{attribute}:{label}"] = (part, posterior(part, params))
             if len(parts) >= 2:
                 return parts
