@@ -261,8 +261,11 @@ def test_each_actor_of_a_split_incident_is_shared(kb: KnowledgeBase) -> None:
     assert any("part phase access: Gamma" in c for c in comments)
     objects = bundle_for_case(case, kb, assessment)["objects"]
     sets = {o["id"]: o["name"] for o in objects if o["type"] == "intrusion-set"}
-    attributed = {sets[o["target_ref"]] for o in objects if o.get("relationship_type") == "attributed-to"}
-    assert {"Gamma", "Alpha"} <= attributed
+    links = [o for o in objects if o.get("relationship_type") == "attributed-to"]
+    assert {sets[o["target_ref"]] for o in links} == {"Gamma", "Alpha"}
+    # Each by its part: the whole taken as one actor's work is not shared as an attribution.
+    assert all(o["description"].startswith("the part phase ") for o in links)
+    assert any("splits between actors" in c for c in comments)
 
 
 def test_internal_addresses_bad_values_and_weak_hypotheses_are_not_shared(kb: KnowledgeBase) -> None:

@@ -108,10 +108,13 @@ def event_for_case(case: Case, kb: KnowledgeBase, assessment: Assessment | None 
     for tag in sorted(tags):
         event.add_tag(tag)
     if assessment is not None:
-        leading = named_lead(assessment)
-        if leading is not None:  # a weak lead is not an attribution: no actor tag, the summary says why
+        parts = part_leads(assessment)
+        # A weak lead is not an attribution (no actor tag, the summary says why); nor is the whole
+        # of a split incident taken as one actor's: its parts' actors are tagged instead.
+        leading = None if parts else named_lead(assessment)
+        if leading is not None:
             event.add_tag(_actor_tag(kb, leading))
-        for label, lead in part_leads(assessment).items():  # the actors of the incident's parts too
+        for label, lead in parts.items():  # the actors of the incident's parts
             if leading is None or lead.id != leading.id:
                 event.add_tag(_actor_tag(kb, lead))
             event.add_attribute(
@@ -124,7 +127,7 @@ def event_for_case(case: Case, kb: KnowledgeBase, assessment: Assessment | None 
             f"{leading.label}: {leading.likelihood} ({percent(leading.probability, 0)}), "
             f"{leading.confidence.value} confidence. "
             if leading is not None
-            else "no actor named. "
+            else ("the incident splits between actors (see the parts). " if parts else "no actor named. ")
         )
         event.add_attribute(
             "comment", f"unmask assessment: {lead_text}{assessment.summary}"[:1000], to_ids=False

@@ -264,11 +264,14 @@ def bundle_for_case(case: Case, kb: KnowledgeBase, assessment: Assessment | None
         # assessment names, and the actor of each part of a split incident; the other
         # hypotheses are listed in the report's description, with their probabilities.
         listed = set()
-        leading = named_lead(assessment)
+        parts = part_leads(assessment)
+        # A split incident is attributed by its parts: the whole taken as one actor's work is a
+        # hypothesis the split denies, described (with the summary), not shared as an attribution.
+        leading = None if parts else named_lead(assessment)
         if leading is not None:
             listed.add(leading.id)
             attribute(leading, "")
-        for label, lead in part_leads(assessment).items():
+        for label, lead in parts.items():
             if lead.id not in listed:
                 listed.add(lead.id)
                 attribute(lead, f"the part {part_title(label)}: ")
