@@ -574,3 +574,17 @@ def test_a_state_named_for_a_financially_motivated_group_is_qualified() -> None:
     assert _financial_sponsor_note([spies], [russia]) == ""
     china = Hypothesis("CN", "China", 0.9, "very likely", ConfidenceLevel.LOW, kind="state")
     assert _financial_sponsor_note([crew], [china]) == ""
+
+
+def test_a_time_part_is_labelled_by_the_span_its_items_were_seen_over(kb: KnowledgeBase) -> None:
+    T, S = ObservationKind.TECHNIQUE, ObservationKind.SOFTWARE
+    observations = [
+        Observation(T, "T1301", first_seen="2021-05-01"),
+        Observation(S, "S0301", first_seen="2021-05-03", last_seen="2021-09-30"),  # seen for months
+        Observation(T, "T1302", first_seen="2021-05-04"),
+        Observation(T, "T1101", first_seen="2022-07-10"),
+        Observation(S, "S0101", first_seen="2022-07-12"),
+        Observation(T, "T1102", first_seen="2022-07-15"),
+    ]
+    a = attribute_case(Case("t", "t", observations=observations), kb)
+    assert set(a.phases) == {"time:2021-05-01..2021-09-30", "time:2022-07-10..2022-07-15"}

@@ -66,7 +66,11 @@ def _time_groups(scores: Scores) -> dict[str, list[int]]:
     members: list[int] = []
     for day, position in [*dated, (None, -1)]:
         if previous is not None and (day is None or (day - previous).days > TIME_GAP_DAYS):
-            groups[f"{start}..{previous}"] = members
+            # Cut by first sightings; labelled by the span its items were seen over (last_seen too).
+            last = max(
+                (d for p in members if (d := _day(scores.items[p].observation.last_seen))), default=previous
+            )
+            groups[f"{start}..{max(last, previous)}"] = members
             members, start = [], None
         if day is not None:
             start = start or day

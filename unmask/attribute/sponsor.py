@@ -15,7 +15,7 @@ groups is more likely Iranian), the rest to ``unknown``.  Last, a share
 (``sponsor_unknown_spread``) of what ``unknown`` then holds goes to the states
 (and ``none``) in proportion to how many of the KB's actors each has: a group
 the sources tie to no state, or a new cluster, is most likely sponsored the way
-groups usually are.  The weights and shares are fitted on the development split.  Last, no
+groups usually are.  The weights and shares are fitted on the development split.  Finally, no
 state is held likelier than its groups, the groups of unknown state and the unknown group
 together allow (the pooling sharpens; it must not contradict the group level).
 """
