@@ -588,3 +588,12 @@ def test_a_time_part_is_labelled_by_the_span_its_items_were_seen_over(kb: Knowle
     ]
     a = attribute_case(Case("t", "t", observations=observations), kb)
     assert set(a.phases) == {"time:2021-05-01..2021-09-30", "time:2022-07-10..2022-07-15"}
+
+
+def test_a_split_says_how_much_evidence_is_in_no_part(kb: KnowledgeBase) -> None:
+    items = [(i, "access") for i in ("T1301", "T1302", "T1303", "S0301", "S0302")]
+    items += [(i, "destruction") for i in ("T1101", "T1102", "T1103", "S0101", "S0102")]
+    items += [("T1201", "recon"), "T1202"]  # a part too thin to attribute, and an unlabelled item
+    a = attribute_case(_case(*items), kb)
+    assert a.warnings[0].startswith("The evidence splits into parts")
+    assert "2 item(s) are in no part attributed here" in a.warnings[0]

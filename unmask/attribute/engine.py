@@ -313,9 +313,11 @@ def _parts(analysis: Analysis) -> tuple[dict[str, list[Hypothesis]], str | None]
     """Each phase's (or host's) hypotheses, and a sentence when they point to different actors."""
     phases: dict[str, list[Hypothesis]] = {}
     leads: dict[str, Hypothesis] = {}
+    in_parts: set[tuple[str, str]] = set()
     for label, (part_scores, part_post) in split_parts(
         analysis.every or analysis.scores, analysis.index.params
     ).items():
+        in_parts |= {(item.signal, item.key) for item in part_scores.items}
         part = Analysis(analysis.index, part_scores.items, [], [], part_scores, part_post, {})
         phases[label], _ = _group_hypotheses(part, 3, set())
         lead = max((h for h in phases[label] if h.kind == "actor"), key=lambda h: h.probability, default=None)
@@ -328,7 +330,14 @@ def _parts(analysis: Analysis) -> tuple[dict[str, list[Hypothesis]], str | None]
         f"{h.confidence.value} confidence{_state_of(analysis, h)})"
         for label, h in leads.items()
     )
-    return phases, f"The evidence splits into parts that point to different actors: {split}."
+    outside = sum(1 for item in analysis.scores.items if (item.signal, item.key) not in in_parts)
+    rest = (
+        f" {outside} item(s) are in no part attributed here (without a label, or in a part of fewer"
+        " than three items)."
+        if outside
+        else ""
+    )
+    return phases, f"The evidence splits into parts that point to different actors: {split}.{rest}"
 
 
 def attribute_case(
