@@ -199,3 +199,14 @@ def test_a_galaxies_folder_that_is_wrong_is_an_error_not_a_smaller_kb(
             app, ["kb", "install", "--from", str(bundle), "--galaxies", str(tmp_path / "typo")]
         ).stderr
     )
+
+
+def test_a_report_is_written_in_the_format_its_file_name_says(installed: None, tmp_path: Path) -> None:
+    case = tmp_path / "case.yml"
+    case.write_text("observations:\n  - {technique: T1003.001}\n  - {software: Helminth}\n")
+    target = tmp_path / "r.md"
+    result = runner.invoke(app, ["report", str(case), "-o", str(target), "--json"])
+    assert result.exit_code == 0 and json.loads(result.stdout)["format"] == "md"
+    assert not target.read_text().lstrip().startswith("<")
+    result = runner.invoke(app, ["report", str(case), "--format", "html", "-o", str(tmp_path / "r.pdf")])
+    assert result.exit_code == 2 and "give one of them" in result.stderr

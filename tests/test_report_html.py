@@ -136,3 +136,12 @@ def test_the_report_says_which_knowledge_base_view_it_used(kb: KnowledgeBase) ->
     }
     html = render_html(data)
     assert "Knowledge base view:" in html and "C0038" in html
+
+
+def test_a_very_long_value_is_shown_clipped() -> None:
+    from unmask.report.html import SHOWN_CHARS, clip
+
+    assert clip("short") == "short"
+    long = "A" * 20_000
+    shown = clip(long)
+    assert shown.startswith("A" * SHOWN_CHARS) and shown.endswith("(20,000 characters)")

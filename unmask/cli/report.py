@@ -16,11 +16,16 @@ from unmask.report.markdown import case_markdown
 
 __all__ = ["report_command"]
 
+_FORMAT_OF = {".html": "html", ".htm": "html", ".pdf": "pdf", ".md": "md", ".markdown": "md"}
+
 
 @user_errors
 def report_command(
     case: Annotated[Path, typer.Argument(help="A case file or a case directory.")],
-    fmt: Annotated[str, typer.Option("--format", help="html, pdf or md.")] = "html",
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", help="html, pdf or md (default: from -o's extension, else html)."),
+    ] = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write here (default: report.<format>).")
     ] = None,
@@ -31,8 +36,13 @@ def report_command(
 
     Example: unmask report case-01 --format html -o report.html
     """
+    named = _FORMAT_OF.get(output.suffix.lower()) if output is not None else None
+    if fmt is None:
+        fmt = named or "html"  # -o report.pdf writes a PDF
     if fmt not in ("html", "pdf", "md"):
         raise ConfigError(f"--format {fmt!r}: choose html, pdf or md")
+    if named is not None and named != fmt:
+        raise ConfigError(f"-o {output} names a {named} file and --format asks for {fmt}: give one of them")
     check_output(output or Path(f"report.{fmt}"), case)
     loaded, kb, assessment = attributed(case, without)
     data = ReportInput(loaded, assessment, kb, timeline_findings(case))

@@ -72,6 +72,16 @@ def timeline_findings(case: Path, limit: int = MAX_TIMELINE_POINTS) -> list[dict
     return rows
 
 
+SHOWN_CHARS = 300  # of one value in the report; the case and the JSON keep all of it
+
+
+def clip(text: str) -> str:
+    """A value as the report shows it: a 20,000-character name made the PDF layout run for minutes."""
+    if len(text) <= SHOWN_CHARS:
+        return text
+    return f"{text[:SHOWN_CHARS]}… ({len(text):,} characters)"
+
+
 def _environment() -> jinja2.Environment:
     loader = jinja2.FileSystemLoader(str(resources.files("unmask") / "report" / "templates"))
     env = jinja2.Environment(
@@ -81,7 +91,9 @@ def _environment() -> jinja2.Environment:
         # Every value shown: control and direction-override characters as escapes (then HTML-escaped).
         # (Markup, the charts unmask draws, is left as it is.)
         finalize=lambda value: (
-            value if isinstance(value, markupsafe.Markup) or not isinstance(value, str) else printable(value)
+            value
+            if isinstance(value, markupsafe.Markup) or not isinstance(value, str)
+            else printable(clip(value))
         ),
     )
     env.filters["percent"] = percent
