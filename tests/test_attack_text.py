@@ -36,3 +36,8 @@ def test_languages_and_unknown_places_are_not_origins() -> None:
     facts = read_description("X is a Portuguese-speaking threat group. Y is an unaffiliated threat group.")
     assert facts.claims == []
     assert facts.since is None
+
+
+def test_a_state_named_with_its_acronym_still_sponsors() -> None:
+    facts = read_description("Volt Typhoon is a People's Republic of China (PRC) state-sponsored actor.")
+    assert [(c.state, c.basis.split(":")[0]) for c in facts.claims] == [("CN", "state sponsor")]

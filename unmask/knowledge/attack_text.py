@@ -25,7 +25,10 @@ _DEMONYMS = {
     "ukrainian": "UA", "vietnamese": "VN", "korean": "KP", "gazan": "PS",
 }  # fmt: skip
 _PLACE = r"((?:North |South )?[A-Z][a-z]+(?: [A-Z][a-z]+)?)"
-_SPONSORED = re.compile(_PLACE + r"(?:[- ](?:[Ss]tate|[Gg]overnment))?[- ](?:sponsored|backed)")
+# "a North Korean state-sponsored group"; "People's Republic of China (PRC) state-sponsored".
+_SPONSORED = re.compile(
+    _PLACE + r"(?: \([A-Z]{2,5}\))?(?:[- ](?:[Ss]tate|[Gg]overnment))?[- ](?:sponsored|backed)"
+)
 _ATTRIBUTED = re.compile(r"attributed to (?:the )?" + _PLACE + r"(?:'s|’s| government| state)")
 _BASED = re.compile(_PLACE + r"[- ]based")
 _NATIONAL_GROUP = re.compile(
