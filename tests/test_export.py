@@ -266,6 +266,10 @@ def test_each_actor_of_a_split_incident_is_shared(kb: KnowledgeBase) -> None:
     # Each by its part: the whole taken as one actor's work is not shared as an attribution.
     assert all(o["description"].startswith("the part phase ") for o in links)
     assert any("splits between actors" in c for c in comments)
+    # No one actor's overlay on the Navigator layer of a split incident either.
+    from unmask.export.resolved import named_lead
+
+    assert named_lead(assessment) is None
 
 
 def test_internal_addresses_bad_values_and_weak_hypotheses_are_not_shared(kb: KnowledgeBase) -> None:

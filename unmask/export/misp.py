@@ -111,7 +111,7 @@ def event_for_case(case: Case, kb: KnowledgeBase, assessment: Assessment | None 
         parts = part_leads(assessment)
         # A weak lead is not an attribution (no actor tag, the summary says why); nor is the whole
         # of a split incident taken as one actor's: its parts' actors are tagged instead.
-        leading = None if parts else named_lead(assessment)
+        leading = named_lead(assessment)
         if leading is not None:
             event.add_tag(_actor_tag(kb, leading))
         for label, lead in parts.items():  # the actors of the incident's parts

@@ -87,9 +87,10 @@ def named_lead(assessment: Assessment | None) -> Hypothesis | None:
     """The actor the assessment names: first of all hypotheses (unknown included), not a weak lead.
 
     Shared intelligence tags its actor as the attribution; a 3 % leader among known actors,
-    behind the unknown hypothesis, must not travel as one.
+    behind the unknown hypothesis, must not travel as one.  Nor does the whole of a split
+    incident taken as one actor's work: its parts name its actors (:func:`part_leads`).
     """
-    if assessment is None or not assessment.groups:
+    if assessment is None or not assessment.groups or part_leads(assessment):
         return None
     lead = assessment.groups[0]
     return lead if lead.kind == "actor" and lead.probability >= WEAK_LEAD else None

@@ -265,9 +265,9 @@ def bundle_for_case(case: Case, kb: KnowledgeBase, assessment: Assessment | None
         # hypotheses are listed in the report's description, with their probabilities.
         listed = set()
         parts = part_leads(assessment)
-        # A split incident is attributed by its parts: the whole taken as one actor's work is a
-        # hypothesis the split denies, described (with the summary), not shared as an attribution.
-        leading = None if parts else named_lead(assessment)
+        # A split incident is attributed by its parts (named_lead is then None): the whole taken
+        # as one actor's work is a hypothesis the split denies, described with the summary.
+        leading = named_lead(assessment)
         if leading is not None:
             listed.add(leading.id)
             attribute(leading, "")
