@@ -22,7 +22,7 @@ from unmask.attribute.evidence import EvidenceItem, Unresolved, resolve_case
 from unmask.attribute.index import ScoringIndex
 from unmask.attribute.params import DEFAULT_PARAMS, Params
 from unmask.attribute.phases import part_title, split_parts
-from unmask.attribute.sponsor import NO_STATE, UNKNOWN_STATE, sponsor_label, sponsor_posterior
+from unmask.attribute.sponsor import NO_STATE, UNKNOWN_STATE, sponsor_label, sponsor_posterior, state_words
 from unmask.errors import CaseError
 from unmask.knowledge.countries import country_name
 from unmask.knowledge.store import KnowledgeBase
@@ -290,7 +290,7 @@ def _summary(
                 f" At the state level, it is {words} that {claim}, at {state.confidence.value} confidence."
             )
         if lead_state is not None and state.id not in (lead_state[1], UNKNOWN_STATE):
-            own = "no state" if lead_state[1] == NO_STATE else country_name(lead_state[1])
+            own = state_words(lead_state[1])
             text += (
                 f" The likeliest state is not that of the likeliest known group whose state is known "
                 f"({lead_state[0]}: {own}): "
@@ -303,10 +303,8 @@ def _summary(
 def _state_of(analysis: Analysis, lead: Hypothesis) -> str:
     """ "; China" (or "; no state") for a part's lead, so that each part says whose it is."""
     actor = analysis.index.kb.actors.get(lead.id)
-    label = sponsor_label(actor) if actor else UNKNOWN_STATE
-    if label == UNKNOWN_STATE:
-        return ""
-    return "; no state" if label == NO_STATE else f"; {country_name(label)}"
+    words = state_words(sponsor_label(actor)) if actor else None
+    return f"; {words}" if words else ""
 
 
 def _parts(analysis: Analysis) -> tuple[dict[str, list[Hypothesis]], str | None]:

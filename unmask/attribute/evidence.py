@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from unmask.detect.indicators import indicator_key, normalise
+from unmask.detect.indicators import asn_number, indicator_key, normalise
 from unmask.errors import UnknownNameError
 from unmask.knowledge.countries import close_countries, country_code, country_name
 from unmask.knowledge.store import KnowledgeBase
@@ -146,16 +146,12 @@ _CHECKED = {
     "imphash": "an import hash (32 hex digits)",
     "tlsh": "a TLSH (70 hex digits)",
 }
-_ASN = re.compile(r"(?:AS)?(\d{1,10})", re.IGNORECASE)
 
 
 def _not_an_indicator(subtype: str | None, value: str) -> str | None:
     """Why ``value`` is not an indicator of its type, or ``None`` when it is (or the type is free)."""
     if subtype == "asn":
-        found = _ASN.fullmatch(value.strip())
-        if found is None or int(found.group(1)) >= 2**32:
-            return f"{value!r} is not an AS number (AS13335 or 13335)"
-        return None
+        return None if asn_number(value) else f"{value!r} is not an AS number (AS13335 or 13335)"
     if subtype in _CHECKED and normalise(subtype, value) is None:
         return f"{value!r} is not {_CHECKED[subtype]}"
     return None

@@ -28,6 +28,7 @@ import numpy as np
 
 from unmask.attribute.combine import Posterior, Scores, reliability, within_bounds
 from unmask.attribute.params import Params
+from unmask.knowledge.countries import country_name
 from unmask.model import Actor
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "sponsor_label",
     "sponsor_pools",
     "sponsor_posterior",
+    "state_words",
 ]
 
 NO_STATE = "none"
@@ -60,6 +62,13 @@ def sponsor_pools(actors: list[Actor], scores: Scores, post: Posterior) -> dict[
         if candidate and np.isfinite(logit):
             pools.setdefault(sponsor_label(actor), []).append(float(logit))
     return pools
+
+
+def state_words(label: str) -> str | None:
+    """A sponsor label in words ("China", "no state"), or ``None`` for ``unknown``."""
+    if label == UNKNOWN_STATE:
+        return None
+    return "no state" if label == NO_STATE else country_name(label)
 
 
 def pool_features(logits: list[float]) -> tuple[float, float]:

@@ -25,6 +25,7 @@ from unmask.ingest.base import from_utf16
 __all__ = [
     "Indicator",
     "IndicatorSet",
+    "asn_number",
     "guess_kind",
     "indicator_key",
     "load_indicators",
@@ -192,6 +193,12 @@ def normalise(kind: str, raw: str) -> str | None:
             return None
         return digest
     return None
+
+
+def asn_number(raw: str) -> str | None:
+    """An AS number's digits (``AS13335`` and ``13335`` are ``13335``), or ``None`` when it is none."""
+    digits = raw.strip().upper().removeprefix("AS")
+    return digits if digits.isdigit() and int(digits) < 2**32 else None
 
 
 def indicator_key(kind: str | None, raw: str) -> str:

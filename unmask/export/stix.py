@@ -20,7 +20,7 @@ from stix2.exceptions import STIXError
 
 from unmask.attribute.calibrate import percent
 from unmask.attribute.phases import part_title
-from unmask.detect.indicators import normalise
+from unmask.detect.indicators import asn_number, normalise
 from unmask.export.resolved import (
     is_context,
     moments,
@@ -54,12 +54,6 @@ _PATTERNS = {
     "asn": lambda v: f"[autonomous-system:number = {v}]",
     "tlsh": lambda v: f"[file:hashes.TLSH = '{v}']",
 }
-
-
-def _asn(value: str) -> str | None:
-    """An AS number as STIX writes it (``AS13335`` -> ``13335``), or ``None``."""
-    digits = value.strip().upper().removeprefix("AS")
-    return digits if digits.isdigit() else None
 
 
 # STIX 2.1's industry-sector vocabulary, and the names cases use for its entries.
@@ -207,7 +201,7 @@ def bundle_for_case(case: Case, kb: KnowledgeBase, assessment: Assessment | None
         elif obs.kind is ObservationKind.FILE and obs.subtype == "imphash":
             unshared.append(f"imphash {obs.value}")  # STIX has no hash name for an import hash
         elif obs.kind in (ObservationKind.INFRASTRUCTURE, ObservationKind.FILE) and obs.subtype in _PATTERNS:
-            value = _asn(obs.value) if obs.subtype == "asn" else normalise(obs.subtype, obs.value)
+            value = asn_number(obs.value) if obs.subtype == "asn" else normalise(obs.subtype, obs.value)
             if value is None:
                 unshared.append(f"{obs.subtype} {obs.value} (not a valid value of its type)")
                 continue

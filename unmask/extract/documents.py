@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from unmask.errors import IngestError, Location
+from unmask.ingest.archive import is_archive
 from unmask.ingest.base import from_utf16, sha256_file
 
 __all__ = ["MAX_TEXT_CHARS", "Document", "read_document"]
@@ -126,9 +127,9 @@ def read_document(path: Path) -> Document:
         raw = converted
         problems.append(f"{path}: UTF-16 text converted to UTF-8")
     sample = raw[:8192]
-    kind = next((name for magic, name in _BINARY_MAGIC if raw.startswith(magic)), None)
-    if kind is not None:  # a stored (uncompressed) zip holds its files' text: still not a report
-        raise IngestError(f"{kind}, not a text report (txt, md, html or pdf)", Location(path))
+    archive = is_archive(raw[:512], path)
+    if archive is not None:  # a stored (uncompressed) zip holds its files' text: still not a report
+        raise IngestError(f"a {archive} archive, not a text report (txt, md, html or pdf)", Location(path))
     if sample and _binary_share(sample) > 0.1:
         raise IngestError("binary data, not a text report (txt, md, html or pdf)", Location(path))
     text = raw.decode("utf-8", errors="replace")
@@ -150,17 +151,6 @@ def read_document(path: Path) -> Document:
             text,
         )
     return Document(path, digest, text[:MAX_TEXT_CHARS], fmt, problems)
-
-
-# Files that are not reports whatever their name: archives and programs.
-_BINARY_MAGIC = (
-    (b"PK\x03\x04", "a zip archive"),
-    (b"\x1f\x8b", "gzip data"),
-    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
-    (b"Rar!\x1a\x07", "a RAR archive"),
-    (b"MZ\x90\x00", "a Windows program"),
-    (b"\x7fELF", "an ELF program"),
-)
 
 
 def _binary_share(sample: bytes) -> float:

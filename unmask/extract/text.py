@@ -352,7 +352,12 @@ class TextExtractor:
                 elif ident not in actors_seen:
                     actors_seen.add(ident)
                     result.actors.append(
-                        {"id": ident, "name": matched, "offset": offset, "sentence": sentence[:400]}
+                        {
+                            "id": ident,
+                            "name": matched,
+                            "offset": offset,
+                            "sentence": _excerpt(sentence, matched),
+                        }
                     )
             for match in _CVE.finditer(sentence):
                 if negated(sentence, match.start(), match.end()):

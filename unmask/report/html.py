@@ -166,7 +166,7 @@ def _context(data: ReportInput) -> dict[str, Any]:
                 "where": (prov.record or (f"offset {prov.offset}" if prov.offset is not None else ""))
                 if prov
                 else "",
-                "text": (prov.text or "")[:300] if prov else "",
+                "text": (prov.text or "") if prov else "",  # clipped when shown
             }
         )
     return {
