@@ -41,3 +41,54 @@ def test_languages_and_unknown_places_are_not_origins() -> None:
 def test_a_state_named_with_its_acronym_still_sponsors() -> None:
     facts = read_description("Volt Typhoon is a People's Republic of China (PRC) state-sponsored actor.")
     assert [(c.state, c.basis.split(":")[0]) for c in facts.claims] == [("CN", "state sponsor")]
+
+
+@pytest.mark.parametrize(
+    ("text", "state", "basis"),
+    [
+        ("X is a cyber espionage group assessed to be a subordinate element within Iran's Ministry "
+         "of Intelligence and Security (MOIS).", "IR", "state sponsor"),
+        ("X is one of several names for activity conducted by the Iranian Ministry of Intelligence.",
+         "IR", "state sponsor"),
+        ("X is a group attributed to the Chinese People\u2019s Liberation Army\u2019s (PLA) unit.",
+         "CN", "state sponsor"),
+        ("X is threat actor with a suspected nexus to the Iranian government.", "IR", "state sponsor"),
+        ("X is a North Korea\u2013aligned threat group active since 2023.", "KP", "country of origin"),
+        ("X is a T\u00fcrkiye-linked threat actor.", "TR", "country of origin"),
+        ("X is a China-nexus cyberespionage group.", "CN", "country of origin"),
+        ("X is a likely state-sponsored cyber espionage group operating out of China.", "CN",
+         "country of origin"),
+        ("X appears to operate from the Guandong Province of China.", "CN", "country of origin"),
+        ("X is a cyber espionage group with likely Chinese origins.", "CN", "country of origin"),
+        ("X is a cyber espionage and influence group originating in Russia.", "RU", "country of origin"),
+    ],
+)  # fmt: skip
+def test_reads_state_bodies_links_and_origins(text: str, state: str, basis: str) -> None:
+    assert (state, basis) in {(c.state, c.basis.split(":")[0]) for c in read_description(text).claims}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "X is a group that has targeted government organizations operating in Ukraine.",
+        "X targets companies based in Singapore.",
+        "X's motivations appear to overlap with those of the Chinese government.",
+        "X is a Russian-speaking cyber espionage group.",
+    ],
+)
+def test_victims_and_languages_are_not_origins(text: str) -> None:
+    assert read_description(text).claims == []
+
+
+@pytest.mark.parametrize(
+    ("text", "financial"),
+    [
+        ("X is cyber criminal threat group active since 2021.", True),
+        ("X is a ransomware deployment entity active since 2023.", True),
+        ("X is an initial access broker that has distributed QakBot.", True),
+        ("X specializes in extortion, including destructive attacks without the use of ransomware.", False),
+        ("X is an Iranian threat actor notable for a series of ransomware and wiper operations.", False),
+    ],
+)
+def test_money_as_the_motive(text: str, financial: bool) -> None:
+    assert ("financial" in read_description(text).motivations) is financial

@@ -24,15 +24,40 @@ _DEMONYMS = {
     "russian": "RU", "south korean": "KR", "spanish": "ES", "syrian": "SY", "turkish": "TR",
     "ukrainian": "UA", "vietnamese": "VN", "korean": "KP", "gazan": "PS",
 }  # fmt: skip
-_PLACE = r"((?:North |South )?[A-Z][a-z]+(?: [A-Z][a-z]+)?)"
+_PLACE = r"((?:North |South )?[A-Z][^\W\d_]+(?: [A-Z][^\W\d_]+)?)"
+_ACRONYM = r"(?: \([A-Z]{2,5}\))?"
+_DASH = r"[-\u2010-\u2013 ]"
 # "a North Korean state-sponsored group"; "People's Republic of China (PRC) state-sponsored".
 _SPONSORED = re.compile(
-    _PLACE + r"(?: \([A-Z]{2,5}\))?(?:[- ](?:[Ss]tate|[Gg]overnment))?[- ](?:sponsored|backed)"
+    _PLACE + _ACRONYM + r"(?:" + _DASH + r"(?:[Ss]tate|[Gg]overnment))?" + _DASH + r"(?:sponsored|backed)"
 )
-_ATTRIBUTED = re.compile(r"attributed to (?:the )?" + _PLACE + r"(?:'s|’s| government| state)")
-_BASED = re.compile(_PLACE + r"[- ]based")
+_ATTRIBUTED = re.compile(r"attributed to (?:the )?" + _PLACE + r"(?:'s|\u2019s| government| state)")
+# "a subordinate element within Iran's Ministry of Intelligence", "conducted by the Iranian
+# Ministry ...", "attributed to the Chinese People's Liberation Army", "a suspected nexus to the
+# Iranian government": a state body named as the one behind the group.
+_STATE_BODY = re.compile(
+    r"(?:attributed to|associated with|association with|conducted by|operated by|on behalf of|"
+    r"sponsored by|working for|element (?:within|of)|nexus to) (?:the )?" + _PLACE + r"(?:'s|\u2019s)? "
+    r"(?:[Gg]overnment|[Mm]inistry|[Mm]ilitary|[Aa]rmed [Ff]orces|[Ii]ntelligence|People['\u2019]s "
+    r"Liberation|General Directorate|Federal Security|Main Intelligence|Foreign Intelligence|"
+    r"Islamic Revolutionary)"
+)
+_BASED = re.compile(_PLACE + _DASH + r"based")
+_LINKED = re.compile(_PLACE + _ACRONYM + r"[-\u2010-\u2013](?:linked|nexus|aligned|related)\b")
+_OUT_OF = re.compile(
+    r"(?:operat\w* (?:out of|from)|originating (?:in|from)) (?:the )?"
+    r"(?:[A-Z]\w+ Province of )?" + _PLACE
+)
+_ORIGINS = re.compile(_PLACE + r" origins?\b")
 _NATIONAL_GROUP = re.compile(
     _PLACE + r" (?:cyber ?espionage |espionage |APT |threat |hacking |hacker |cyber )*(?:group|actor|team)"
+)
+# Money as the motive: said outright, or (for a group no state or country is named for; Agrius's
+# ransomware is a state's cover) ransomware, mining or access brokering.
+_FINANCIAL = re.compile(r"cyber ?crim|financially[- ]motivated", re.IGNORECASE)
+_FINANCIAL_TRADE = re.compile(
+    r"(?<!use of )(?<!without )ransomware|cryptojacking|cryptocurrency[- ]mining|initial access broker",
+    re.IGNORECASE,
 )
 _SINCE = re.compile(r"since at least (?:\w+ )?((?:19|20)\d\d)")
 _LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
@@ -76,10 +101,11 @@ def read_description(description: str) -> DescriptionFacts:
 
     claim(_SPONSORED, "state sponsor")
     claim(_ATTRIBUTED, "state sponsor")
-    claim(_BASED, "country of origin")
-    claim(_NATIONAL_GROUP, "country of origin")
+    claim(_STATE_BODY, "state sponsor")
+    for origin in (_BASED, _LINKED, _OUT_OF, _ORIGINS, _NATIONAL_GROUP):
+        claim(origin, "country of origin")
     low = text.lower()
-    if "cybercriminal" in low or "financially motivated" in low or "financially-motivated" in low:
+    if _FINANCIAL.search(text) or (not facts.claims and _FINANCIAL_TRADE.search(text)):
         facts.motivations.append("financial")
     if "espionage" in low:
         facts.motivations.append("espionage")
