@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 from unmask.ingest.fields import flatten_into, iso_utc, windows_row
 
 
@@ -75,3 +77,29 @@ def test_a_dotted_key_and_a_nested_object_of_one_name_keep_both_values() -> None
     row: dict[str, str] = {}
     flatten_into(row, {"a": {"b": "v"}, "a.b": "w"}, None, dotted=True)
     assert row == {"a.b": "v\nw"}
+
+
+def test_a_windows_field_named_like_an_own_column_is_kept_apart() -> None:
+    row = windows_row({"Event": {"System": {"Computer": "pc"}, "EventData": {"_host": "forged", "_ts": "x"}}})
+    assert row["_host"] == "pc"
+    assert row["evidence_host"] == "forged"
+    assert row["evidence_ts"] == "x"
+    assert "_ts" not in row
+
+
+def test_field_names_that_differ_in_case_share_a_column_and_keep_both_values(tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    from unmask.ingest.dataset import EventWriter, family_parts
+
+    writer = EventWriter(tmp_path, "t")
+    writer.add("windows", {"ProcessId": "1", "Image": "a.exe"})
+    writer.add("windows", {"ProcessID": "2"})
+    writer.add("windows", {"ProcessId": "3", "ProcessID": "4", "image": "b.exe"})
+    writer.add("windows", {"Other": "x"})
+    writer.close()
+    table = pq.read_table(family_parts(tmp_path, "windows")[0])
+    assert table.column("ProcessId").to_pylist() == ["1", "2", "3\n4", None]
+    assert table.column("Image").to_pylist() == ["a.exe", None, "b.exe", None]
+    assert table.column("Other").to_pylist() == [None, None, None, "x"]
+    assert "ProcessID" not in table.column_names

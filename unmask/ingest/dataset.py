@@ -33,14 +33,25 @@ class _Columns:
         self.columns: dict[str, list[str | None]] = {name: [] for name in COMMON_COLUMNS}
         self.rows = 0
 
-    def add(self, row: Row) -> None:
+    def add(self, row: Row, names: dict[str, str]) -> None:
+        """Add one event; ``names`` maps each field name to its column's (and learns new ones)."""
         n = self.rows
+        columns = self.columns
         for key, value in row.items():
-            column = self.columns.get(key)
+            name = names.get(key)
+            if name is None:
+                clean = clean_name(key)
+                name = names[key] = names.setdefault(clean.lower(), clean)
+            column = columns.get(name)
             if column is None:
-                column = self.columns[key] = [None] * n
-            elif len(column) < n:
-                column.extend([None] * (n - len(column)))
+                column = columns[name] = [None] * n
+            else:
+                missing = n - len(column)
+                if missing < 0:  # two spellings in one event (ProcessId, ProcessID): keep both
+                    column[-1] = f"{column[-1]}\n{value}"
+                    continue
+                if missing:
+                    column.extend([None] * missing)
             column.append(value)
         self.rows = n + 1
 
@@ -79,22 +90,10 @@ class EventWriter:
         self.counts: dict[str, int] = {}
 
     def add(self, family: str, row: Row) -> None:
-        names = self._names.setdefault(family, {})
-        fixed: Row = {}
-        for key, value in row.items():
-            canonical = names.get(key)
-            if canonical is None:
-                clean = clean_name(key)
-                canonical = names.setdefault(clean.lower(), clean)
-                names[key] = canonical
-            if canonical in fixed:  # two spellings in one event: keep both values
-                fixed[canonical] = f"{fixed[canonical]}\n{value}"
-            else:
-                fixed[canonical] = value
         data = self._data.get(family)
         if data is None:
             data = self._data[family] = _Columns()
-        data.add(fixed)
+        data.add(row, self._names.setdefault(family, {}))
         self.counts[family] = self.counts.get(family, 0) + 1
         if data.rows >= self.batch_rows or data.rows * len(data.columns) >= BATCH_CELLS:
             self.flush(family)

@@ -108,7 +108,11 @@ def flatten_into(
         return
     if isinstance(value, dict):
         for sub, item in value.items():
-            if sub == "#attributes":
+            if not dotted and type(item) is str and sub[:1] != "#":
+                # The common leaf of a Windows event (EventData's Image, CommandLine ...), inline.
+                name = sub.replace(" ", "")
+                row[f"evidence{name}" if name in RESERVED else name] = item
+            elif sub == "#attributes":
                 flatten_into(row, item, key, dotted=dotted, depth=depth + 1)
             elif sub == "#text":
                 flatten_into(row, item, key or "text", dotted=dotted, depth=depth + 1)
