@@ -122,7 +122,9 @@ def test_control_and_direction_characters_are_shown_as_escapes(kb: KnowledgeBase
         ],
     )
     assessment = attribute_case(case, kb)
-    for text in (render_html(ReportInput(case, assessment, kb, [])), case_markdown(case, assessment)):
+    # The timeline chart draws its lanes (hosts) as SVG text: the same escapes there.
+    findings = [{"time": "2024-03-01T10:00:00Z", "host": sneaky, "title": sneaky, "level": "high"}]
+    for text in (render_html(ReportInput(case, assessment, kb, findings)), case_markdown(case, assessment)):
         assert not re.search("[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e]", text)
         assert "\\u202e" in text and "\\x1b" in text
 
@@ -145,3 +147,12 @@ def test_a_very_long_value_is_shown_clipped() -> None:
     long = "A" * 20_000
     shown = clip(long)
     assert shown.startswith("A" * SHOWN_CHARS) and shown.endswith("(20,000 characters)")
+
+
+def test_the_judgement_and_warnings_are_shown_whole(kb: KnowledgeBase) -> None:
+    data = _data(kb)
+    data.assessment.summary = "A judgement. " * 60 + "The last words."
+    data.assessment.warnings = ["A warning. " * 50 + "Its end."]
+    html = render_html(data)
+    assert "The last words." in html and "Its end." in html
+    assert "characters)" not in html.split("Evidence")[0]

@@ -5,8 +5,15 @@ from __future__ import annotations
 from html import escape
 
 from unmask.attribute.calibrate import percent
+from unmask.printable import printable
 
 __all__ = ["bar_chart", "timeline_chart"]
+
+
+def _safe(text: str) -> str:
+    """A label as SVG text: control and direction-override characters as escapes, then escaped
+    (a host named with U+202E would otherwise show reversed)."""
+    return escape(printable(text))
 
 
 def bar_chart(
@@ -25,10 +32,10 @@ def bar_chart(
         w = max(1.0, span * max(0.0, min(1.0, value)))
         short = label if len(label) <= 42 else label[:41] + "…"
         parts.append(
-            f'<text x="{label_w - 6}" y="{y + bar * 0.65:.1f}" text-anchor="end" class="label">{escape(short)}</text>'
+            f'<text x="{label_w - 6}" y="{y + bar * 0.65:.1f}" text-anchor="end" class="label">{_safe(short)}</text>'
             f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{bar - 6}" fill="{colour}" rx="2">'
-            f"<title>{escape(label)}: {escape(percent(value))}</title></rect>"
-            f'<text x="{label_w + w + 5:.1f}" y="{y + bar * 0.65:.1f}" class="value">{escape(percent(value))}</text>'
+            f"<title>{_safe(label)}: {_safe(percent(value))}</title></rect>"
+            f'<text x="{label_w + w + 5:.1f}" y="{y + bar * 0.65:.1f}" class="value">{_safe(percent(value))}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)
@@ -62,7 +69,7 @@ def timeline_chart(rows: list[tuple[str, str, str]], width: int = 900) -> str:
         y = 10 + i * lane_h + lane_h / 2
         short = lane if len(lane) <= 28 else lane[:27] + "…"
         parts.append(
-            f'<text x="{left - 8}" y="{y + 4:.1f}" text-anchor="end" class="label">{escape(short)}</text>'
+            f'<text x="{left - 8}" y="{y + 4:.1f}" text-anchor="end" class="label">{_safe(short)}</text>'
             f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" class="lane"/>'
         )
     for lane, moment, ts, label in points:
@@ -70,12 +77,12 @@ def timeline_chart(rows: list[tuple[str, str, str]], width: int = 900) -> str:
         x = left + (width - left - right) * (moment - first) / span
         y = 10 + lanes.index(lane) * lane_h + lane_h / 2
         parts.append(
-            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" class="point"><title>{escape(ts)} {escape(label)}</title></circle>'
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" class="point"><title>{_safe(ts)} {_safe(label)}</title></circle>'
         )
     axis_y = height - 12
     parts.append(
-        f'<text x="{left}" y="{axis_y}" class="value">{escape(points[0][2][:19] if len(points) == 1 else _iso(first))}</text>'
-        f'<text x="{width - right}" y="{axis_y}" text-anchor="end" class="value">{escape(_iso(last))}</text>'
+        f'<text x="{left}" y="{axis_y}" class="value">{_safe(points[0][2][:19] if len(points) == 1 else _iso(first))}</text>'
+        f'<text x="{width - right}" y="{axis_y}" text-anchor="end" class="value">{_safe(_iso(last))}</text>'
     )
     parts.append("</svg>")
     return "".join(parts)

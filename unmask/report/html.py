@@ -73,13 +73,26 @@ def timeline_findings(case: Path, limit: int = MAX_TIMELINE_POINTS) -> list[dict
 
 
 SHOWN_CHARS = 300  # of one value in the report; the case and the JSON keep all of it
+PROSE_CHARS = 5_000  # of one of unmask's own sentences (the judgement, a warning), which may quote values
 
 
-def clip(text: str) -> str:
+class _Prose(str):
+    """unmask's own sentence: shown whole, up to :data:`PROSE_CHARS` (the ``prose`` filter)."""
+
+
+def clip(text: str, limit: int = SHOWN_CHARS) -> str:
     """A value as the report shows it: a 20,000-character name made the PDF layout run for minutes."""
-    if len(text) <= SHOWN_CHARS:
+    if len(text) <= limit:
         return text
-    return f"{text[:SHOWN_CHARS]}… ({len(text):,} characters)"
+    return f"{text[:limit]}… ({len(text):,} characters)"
+
+
+def _shown(value: Any) -> Any:
+    """Every value shown: clipped, control and direction-override characters as escapes (then
+    HTML-escaped).  Markup, the charts unmask draws, is left as it is."""
+    if isinstance(value, markupsafe.Markup) or not isinstance(value, str):
+        return value
+    return printable(clip(value, PROSE_CHARS if isinstance(value, _Prose) else SHOWN_CHARS))
 
 
 def _environment() -> jinja2.Environment:
@@ -88,14 +101,9 @@ def _environment() -> jinja2.Environment:
         loader=loader,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
-        # Every value shown: control and direction-override characters as escapes (then HTML-escaped).
-        # (Markup, the charts unmask draws, is left as it is.)
-        finalize=lambda value: (
-            value
-            if isinstance(value, markupsafe.Markup) or not isinstance(value, str)
-            else printable(clip(value))
-        ),
+        finalize=_shown,
     )
+    env.filters["prose"] = lambda value: _Prose(value) if isinstance(value, str) else value
     env.filters["percent"] = percent
     env.filters["part_title"] = part_title
     return env
