@@ -145,6 +145,7 @@ def test_misp_event_to_case(tmp_path: Path) -> None:
                 {"type": "ip-dst", "value": "185.220.101.7", "uuid": "a1"},
                 {"type": "vulnerability", "value": "cve-2021-44228", "uuid": "a2"},
                 {"type": "filename", "value": "x.exe", "uuid": "a3"},
+                {"type": "ip-dst", "value": "185.220.101.9", "uuid": "a5", "deleted": True},
             ],
             "Object": [{"name": "file", "Attribute": [{"type": "sha256", "value": "AB" * 32, "uuid": "a4"}]}],
         }
@@ -480,3 +481,86 @@ def test_a_state_named_like_a_country_is_not_that_country(kb: KnowledgeBase) -> 
     text = "Victims were in New Mexico and New Jersey, and later in Mexico and Papua New Guinea."
     result = TextExtractor(kb, BENIGN).extract_text(text, "r.txt", "abc")
     assert {o.value for o in result.observations if o.kind is ObservationKind.VICTIM} == {"MX", "PG"}
+
+
+def _stix(marking: str | None) -> dict[str, object]:
+    indicator: dict[str, object] = {
+        "type": "indicator",
+        "spec_version": "2.1",
+        "id": "indicator--a1b2c3d4-0000-4000-8000-000000000001",
+        "created": "2024-01-01T00:00:00.000Z",
+        "modified": "2024-01-01T00:00:00.000Z",
+        "pattern": "[ipv4-addr:value = '185.220.101.7']",
+        "pattern_type": "stix",
+        "valid_from": "2024-01-01T00:00:00Z",
+    }
+    if marking:
+        indicator["object_marking_refs"] = [marking]
+    return {"type": "bundle", "id": "bundle--6f1b2c3d-1111-4222-8333-944455556666", "objects": [indicator]}
+
+
+RED_2_0 = "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"
+GREEN_1_0 = "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da"
+
+
+def test_the_case_takes_the_most_restrictive_label_of_its_inputs(kb: KnowledgeBase, tmp_path: Path) -> None:
+    red, green, text = tmp_path / "red.json", tmp_path / "green.json", tmp_path / "r.txt"
+    red.write_text(json.dumps(_stix(RED_2_0)))
+    green.write_text(json.dumps(_stix(GREEN_1_0)))
+    text.write_text("TLP: AMBER+STRICT\n\nThe intruders used 185.220.101[.]8 for control.\n")
+    assert extract_inputs([green], kb).case.tlp is Tlp.GREEN
+    assert extract_inputs([green, red], kb).case.tlp is Tlp.RED
+    assert extract_inputs([red, green], kb).case.tlp is Tlp.RED
+    assert extract_inputs([green, text], kb).case.tlp is Tlp.AMBER_STRICT
+    # The analyst's own label is the floor: inputs raise it, never lower it.
+    assert extract_inputs([green], kb, tlp=Tlp.AMBER).case.tlp is Tlp.AMBER
+    assert extract_inputs([red], kb, tlp=Tlp.CLEAR).case.tlp is Tlp.RED
+
+
+def test_extract_tlp_option(kb: KnowledgeBase, tmp_path: Path) -> None:
+    report = tmp_path / "r.txt"
+    report.write_text("The intruders used 185.220.101[.]8 for control.\n")
+    result = runner.invoke(app, ["extract", str(report), "--case", str(tmp_path / "c"), "--tlp", "TLP:GREEN"])
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "c" / "case.json").read_text())["tlp"] == "green"
+    result = runner.invoke(app, ["extract", str(report), "--tlp", "pink"])
+    assert result.exit_code == 2 and "not a known TLP label" in result.output
+
+
+def test_stix_revoked_and_benign_indicators_are_not_evidence_and_expired_ones_are_noted() -> None:
+    from unmask.extract.stix import case_from_stix
+
+    def indicator(n: int, ip: str, **extra: object) -> dict[str, object]:
+        body = _stix(None)["objects"][0]  # type: ignore[index]
+        return {
+            **body,
+            "id": f"indicator--a1b2c3d4-0000-4000-8000-00000000000{n}",
+            "pattern": f"[ipv4-addr:value = '{ip}']",
+            **extra,
+        }
+
+    bundle = {
+        "type": "bundle",
+        "id": "bundle--6f1b2c3d-1111-4222-8333-944455556666",
+        "objects": [
+            indicator(1, "45.77.20.1"),
+            indicator(2, "45.77.20.2", revoked=True),
+            indicator(3, "45.77.20.3", indicator_types=["benign"]),
+            indicator(4, "45.77.20.4", valid_until="2020-01-01T00:00:00Z"),
+        ],
+    }
+    case = case_from_stix(bundle, "b.json")
+    assert sorted(o.value for o in case.observations) == ["45.77.20.1", "45.77.20.4"]
+    notes = " ".join(case.notes)
+    assert "revoked indicator" in notes and "indicator of benign activity" in notes
+    assert "1 indicator(s) past their valid_until" in notes
+
+
+def test_a_software_name_that_is_an_english_word_is_read_only_as_a_name() -> None:
+    from unmask.extract.lexicon import Lexicon
+
+    lexicon = Lexicon(software={"beacon": {"S0154"}, "mimikatz": {"S0002"}}, everyday=frozenset({"beacon"}))
+    found = lambda text: [(c, i) for c, i, _, _ in lexicon.find(text)]  # noqa: E731
+    assert found("The beacon talked to the server every minute.") == []
+    assert found("Beacon talked to the server; so did BEACON.") == [("software", "S0154")] * 2
+    assert found("They ran mimikatz and Mimikatz.") == [("software", "S0002")] * 2

@@ -67,6 +67,14 @@ class Tlp(StrEnum):
         """How restrictive the label is (CLEAR 0 ... RED 4): where sources disagree, the highest wins."""
         return list(Tlp).index(self)
 
+    @classmethod
+    def parse(cls, text: str) -> Tlp:
+        """A label as people write it ("TLP:RED", "amber+strict", TLP 1.0's "white" is clear);
+        :class:`CaseError` listing the labels if it is none."""
+        key = str(text).strip().lower().removeprefix("tlp:").strip().replace(" ", "")
+        label: Tlp = _member(cls, "clear" if key == "white" else key, "TLP label")
+        return label
+
 
 # The STIX 2.1 marking definitions of the TLP labels: TLP 2.0 (the extension) and TLP 1.0 (white
 # is TLP 2.0's clear).  A bundle marked with any of them is read at that label.
@@ -233,7 +241,7 @@ class Case:
 
     def __post_init__(self) -> None:
         if not isinstance(self.tlp, Tlp):  # "red": the label's own text is fine
-            self.tlp = _member(Tlp, self.tlp, "TLP label")
+            self.tlp = Tlp.parse(self.tlp)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -14,6 +14,7 @@ from unmask.errors import ConfigError
 from unmask.extract.run import extract_inputs
 from unmask.knowledge.store import load_kb
 from unmask.knowledge.warninglists import benign_index
+from unmask.model import Tlp
 
 __all__ = ["extract_command"]
 
@@ -27,6 +28,14 @@ def extract_command(
         Path | None, typer.Option("--case", help="Write (or add to) the case in this directory.")
     ] = None,
     fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    tlp: Annotated[
+        str | None,
+        typer.Option(
+            "--tlp",
+            help="The case's TLP label: clear, green, amber, amber+strict or red. An input marked "
+            "more restrictively (STIX marking, MISP tag, a TLP line in a report) raises it.",
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Extract observations (techniques, software, indicators, CVEs, victims, dates), each with its source.
@@ -37,9 +46,10 @@ def extract_command(
     """
     if fmt not in ("table", "json"):
         raise ConfigError(f"--format {fmt!r}: choose table or json")
+    label = Tlp.parse(tlp) if tlp is not None else None
     kb = load_kb()
     existing = load_case_dir(case) if case is not None and (case / CASE_FILE).is_file() else None
-    result = extract_inputs(reports, kb, existing, benign_index())
+    result = extract_inputs(reports, kb, existing, benign_index(), tlp=label)
     # Nothing read and no case to add to: no empty case is left behind for `attribute` to trip on.
     written = case is not None and (existing is not None or bool(result.case.observations))
     if case is not None and written:

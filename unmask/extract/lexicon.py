@@ -10,13 +10,14 @@ that is also an actor's name is left out too: reading it would be reading the ac
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
 from unmask.errors import UnknownNameError
 from unmask.knowledge.store import KnowledgeBase
 
-__all__ = ["COMMON_WORDS", "Lexicon", "words"]
+__all__ = ["COMMON_WORDS", "Lexicon", "english_words", "words"]
 
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+#&'/-]*[A-Za-z0-9+#]|[A-Za-z0-9]")
 MAX_WORDS = 8
@@ -219,6 +220,14 @@ LINK_SUFFIXES = frozenset(
 _PROGRAM_FILE = re.compile(r"(.+?)\.(?:exe|dll|ps1|bat|cmd|vbs|py|sh|elf|bin)", re.IGNORECASE)
 
 
+@functools.cache
+def english_words() -> frozenset[str]:
+    """Lower-case English words (the GCIDE dictionary, from the english-words package)."""
+    from english_words import get_english_words_set
+
+    return frozenset(get_english_words_set(["gcide"], lower=True, alpha=True))
+
+
 def words(text: str) -> list[tuple[int, int, str]]:
     """(start, end, word) for each word of ``text``.
 
@@ -260,6 +269,9 @@ class Lexicon:
     software: dict[str, set[str]] = field(default_factory=dict)
     actors: dict[str, set[str]] = field(default_factory=dict)
     phrases: dict[str, set[str]] = field(default_factory=dict)  # learned, see unmask.extract.phrases
+    # One-word software and actor names that are also English words ("Beacon", "Empire", "Havoc"):
+    # read when written as a name (capitalised), not as the word ("the beacon interval").
+    everyday: frozenset[str] = frozenset()
 
     @classmethod
     def from_kb(cls, kb: KnowledgeBase, phrases: dict[str, str] | None = None) -> Lexicon:
@@ -304,6 +316,10 @@ class Lexicon:
                 del lexicon.actors[key]
             else:
                 del lexicon.software[key]
+        dictionary = english_words()
+        lexicon.everyday = frozenset(
+            key for key in (*lexicon.software, *lexicon.actors) if " " not in key and key in dictionary
+        )
         # One name, several techniques ("Spearphishing Attachment" is T1566.001 and T1598.002):
         # the one more actors are known to use.
         usage: dict[str, int] = {}
@@ -349,6 +365,8 @@ class Lexicon:
                 ]
                 if len(hits) > 1:  # a name beats a learned phrase
                     hits = [h for h in hits if h[0] != "phrase"]
+                if n == 1 and key in self.everyday and tokens[i][2].islower():
+                    hits = [h for h in hits if h[0] not in ("software", "actor")]
                 if hits:
                     start, end = tokens[i][0], tokens[i + n - 1][1]
                     for category, ids in hits:

@@ -105,6 +105,9 @@ def case_from_misp(data: dict[str, Any], origin: str, default_id: str = "case") 
                 f" in object {object_name}" if object_name else ""
             )
             kind_name = str(attribute.get("type", ""))
+            if str(attribute.get("deleted", False)).lower() in ("true", "1"):  # soft-deleted in MISP
+                unused["deleted attribute"] += 1
+                continue
             # to_ids off: the author's "context, not for detection" (kept, shared as such).
             method = NOT_FOR_DETECTION if str(attribute.get("to_ids", True)).lower() in _OFF else None
             text_value = str(attribute.get("value", ""))
@@ -145,8 +148,8 @@ def case_from_misp(data: dict[str, Any], origin: str, default_id: str = "case") 
             name = (str(tag.get("name") or "") if isinstance(tag, dict) else str(tag)).strip()
             if name.lower().startswith("tlp:"):
                 try:
-                    label = Tlp(name.lower().removeprefix("tlp:").strip())
-                except ValueError:
+                    label = Tlp.parse(name)
+                except CaseError:
                     notes.append(f"unknown TLP tag {name!r}")
                     continue
                 # Tags that disagree: the most restrictive wins (never share RED as CLEAR).

@@ -20,7 +20,7 @@ from unmask.extract.stix import case_from_stix
 from unmask.extract.text import Extraction, TextExtractor
 from unmask.ingest.base import from_utf16
 from unmask.knowledge.store import KnowledgeBase
-from unmask.model import Case, Observation, ObservationKind
+from unmask.model import Case, Observation, ObservationKind, Tlp
 
 __all__ = ["ExtractResult", "extract_inputs"]
 
@@ -58,31 +58,46 @@ def _json(path: Path) -> Any:
 
 
 def extract_inputs(
-    paths: list[Path], kb: KnowledgeBase, case: Case | None = None, benign: Any = None
+    paths: list[Path],
+    kb: KnowledgeBase,
+    case: Case | None = None,
+    benign: Any = None,
+    tlp: Tlp | None = None,
 ) -> ExtractResult:
-    """Observations of every input, added to ``case`` (or a new one). A bad input is reported, not fatal."""
+    """Observations of every input, added to ``case`` (or a new one). A bad input is reported, not fatal.
+
+    The case's TLP label is the most restrictive of its own, ``tlp`` and every input's (a STIX
+    marking, a MISP ``tlp:`` tag, a "TLP:RED" line in a report); a new case takes ``tlp`` or its
+    first input's label as the starting point.
+    """
     target = case or Case(
         id=paths[0].stem if paths else "case", title="Extracted: " + ", ".join(p.name for p in paths)
     )
     result = ExtractResult(target)
     extractor: TextExtractor | None = None
-    tlp_set = False
+    labelled = False
+
+    def label(tlp: Tlp | None) -> None:
+        # A new case takes its first input's label; any case takes a more restrictive one.
+        nonlocal labelled
+        if tlp is not None and ((case is None and not labelled) or tlp.rank > target.tlp.rank):
+            target.tlp, labelled = tlp, True
+
+    label(tlp)
     for path in paths:
         try:
             data = _json(path) if path.is_file() and path.suffix.lower() in (".json", ".stix", "") else None
-            if isinstance(data, dict) and data.get("type") == "bundle":
-                _merge(target, _without_benign(case_from_stix(data, str(path), path.stem), benign, result))
-            elif isinstance(data, dict) and is_misp(data):
-                part = _without_benign(case_from_misp(data, str(path), path.stem), benign, result)
-                # A new case takes the event's label; any case takes a more restrictive one.
-                if (case is None and not tlp_set) or part.tlp.rank > target.tlp.rank:
-                    target.tlp, tlp_set = part.tlp, True
+            if isinstance(data, dict) and (data.get("type") == "bundle" or is_misp(data)):
+                read = case_from_stix if data.get("type") == "bundle" else case_from_misp
+                part = _without_benign(read(data, str(path), path.stem), benign, result)
+                label(part.tlp)
                 _merge(target, part)
             elif data is not None:
                 raise CaseError("JSON that is neither a STIX 2.1 bundle nor a MISP event")
             else:
                 extractor = extractor or TextExtractor(kb, benign)
                 extraction: Extraction = extractor.extract_file(path)
+                label(extraction.tlp)
                 _add_new(target, extraction.observations)
                 target.evidence.update(extraction.evidence)
                 result.actors += [dict(a, source=str(path)) for a in extraction.actors]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from unmask.detect.indicators import normalise, pattern_values
@@ -101,6 +102,7 @@ def case_from_stix(bundle: dict[str, Any], origin: str, default_id: str = "case"
                 origins.add(str(obj.get("target_ref")))
 
     tlp: Tlp | None = None
+    expired: list[str] = []
     for index, obj in enumerate(objects):
         if not isinstance(obj, dict):
             skip("not an object", index, obj)
@@ -122,6 +124,15 @@ def case_from_stix(bundle: dict[str, Any], origin: str, default_id: str = "case"
             skip(f"{kind or 'untyped'} whose name is not text", index, obj)
             continue
         name = (raw_name or "").strip()
+        if obj.get("revoked") is True:  # withdrawn by its producer: not evidence
+            skip(f"revoked {kind or 'untyped'}", index, obj)
+            continue
+        types = obj.get("indicator_types")
+        if kind == "indicator" and isinstance(types, list) and "benign" in types:
+            skip("indicator of benign activity", index, obj)
+            continue
+        if kind == "indicator" and _expired(obj.get("valid_until")):
+            expired.append(ident or f"object {index}")
         if kind == "attack-pattern" and (_attack_id(obj) or name):
             add(ObservationKind.TECHNIQUE, _attack_id(obj) or name, None, index, obj)
         elif kind in ("malware", "tool") and name:
@@ -173,6 +184,11 @@ def case_from_stix(bundle: dict[str, Any], origin: str, default_id: str = "case"
             continue  # read above: what is a victim and what is the actor's own place
         else:  # relationships, reports, markings and the rest: structure or context, not evidence
             skip(kind or "untyped", index, obj)
+    if expired:
+        shown = ", ".join(expired[:3]) + (f" and {len(expired) - 3} more" if len(expired) > 3 else "")
+        notes.append(
+            f"{len(expired)} indicator(s) past their valid_until, used as evidence of past activity ({shown})"
+        )
     if skipped:
         notes.append(
             SKIPPED_NOTE + "; ".join(_skipped_text(why, where) for why, where in sorted(skipped.items()))
@@ -191,6 +207,19 @@ def case_from_stix(bundle: dict[str, Any], origin: str, default_id: str = "case"
         observations=observations,
         notes=notes,
     )
+
+
+def _expired(valid_until: Any) -> bool:
+    """Whether an indicator's ``valid_until`` is a time that has passed."""
+    if not isinstance(valid_until, str):
+        return False
+    try:
+        moment = datetime.fromisoformat(valid_until.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment < datetime.now(UTC)
 
 
 def _skipped_text(why: str, where: list[str]) -> str:

@@ -28,7 +28,7 @@ from unmask.extract.documents import read_document
 from unmask.extract.lexicon import Lexicon
 from unmask.knowledge.countries import country_code
 from unmask.knowledge.store import KnowledgeBase
-from unmask.model import Observation, ObservationKind, Provenance
+from unmask.model import Observation, ObservationKind, Provenance, Tlp
 
 __all__ = ["Extraction", "TextExtractor", "sentences"]
 
@@ -174,6 +174,16 @@ _FILE_SUFFIXES = (
 # ("libcrypt.so", "README.md", "backdoor.pl").
 _FILE_OR_DOMAIN = (".md", ".so", ".pl", ".rs", ".cc", ".app", ".in", ".ms", ".py", ".sh", ".go", ".rb")
 _DOT_WORD = re.compile(r"-dot-", re.IGNORECASE)
+# A report's Traffic Light Protocol label ("TLP:RED", "TLP: AMBER+STRICT"; TLP 1.0's WHITE is CLEAR).
+_TLP = re.compile(
+    r"(?<![A-Za-z0-9])TLP ?: ?(CLEAR|WHITE|GREEN|AMBER ?\+ ?STRICT|AMBER|RED)(?![A-Za-z0-9])", re.IGNORECASE
+)
+
+
+def tlp_label(text: str) -> Tlp | None:
+    """The most restrictive TLP label the text carries, if any."""
+    found = [Tlp(m.group(1).lower().replace(" ", "").replace("white", "clear")) for m in _TLP.finditer(text)]
+    return max(found, key=lambda label: label.rank) if found else None
 
 
 def sentences(text: str) -> Iterator[tuple[int, str]]:
@@ -274,8 +284,11 @@ class Extraction:
     suppressed: list[dict[str, Any]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     evidence: dict[str, str] = field(default_factory=dict)
+    tlp: Tlp | None = None  # the most restrictive label the reports carry
 
     def extend(self, other: Extraction) -> None:
+        if other.tlp is not None and (self.tlp is None or other.tlp.rank > self.tlp.rank):
+            self.tlp = other.tlp
         self.observations += other.observations
         self.actors += other.actors
         self.suppressed += other.suppressed
@@ -301,7 +314,7 @@ class TextExtractor:
     def extract_text(self, text: str, source: str, sha256: str | None = None) -> Extraction:
         from ioc_finder import find_iocs
 
-        result = Extraction()
+        result = Extraction(tlp=tlp_label(text))
         seen: dict[tuple[str, str], int] = {}
 
         def add(
