@@ -442,3 +442,80 @@ def test_sigma_web_fields_find_zeek_http_fields() -> None:
 
     for name in ("cs-user-agent", "c-useragent", "cs-uri", "c-uri", "cs-uri-query", "c-uri-query"):
         assert ZEEK_FIELDS["webserver"][name] in ("user_agent", "uri"), name
+
+
+def _engine_over(tmp_path: Path, events: list[dict[str, object]]) -> DuckDBEngine:
+    write_jsonl(tmp_path / "ev" / "e.jsonl", events)
+    ingest([tmp_path / "ev"], tmp_path / "case" / "events", jobs=1)
+    return DuckDBEngine(tmp_path / "case" / "events", threads=1)
+
+
+def _hits(engine: DuckDBEngine, folder: Path, logsource: str, detection: str) -> set[str]:
+    write_rule(folder, "r", rule("22222222-2222-2222-2222-222222222222", "t", logsource, detection))
+    rules = load_rules([folder])
+    assert not rules.problems, rules.problems
+    return {hit.record for hit in engine.run(rules.rules)}
+
+
+def test_cidr_is_an_ip_network_not_a_text_prefix(tmp_path: Path) -> None:
+    addresses = ["10.0.0.1", "10.evil.com", "2001:db8::1", "2001:db8:5::1", "::1", "-", "::ffff:10.9.9.9"]
+    events = [win_event(3, SYSMON, {"DestinationIp": ip}, record=i + 1) for i, ip in enumerate(addresses)]
+    net = "    product: windows\n    category: network_connection"
+    with _engine_over(tmp_path, events) as engine:
+        cidr = "    sel:\n        DestinationIp|cidr: '{}'\n    condition: sel"
+        assert _hits(engine, tmp_path / "r1", net, cidr.format("10.0.0.0/8")) == {"1"}
+        assert _hits(engine, tmp_path / "r2", net, cidr.format("2001:db8::/48")) == {"3"}
+        assert _hits(engine, tmp_path / "r3", net, cidr.format("0.0.0.0/0")) == {"1"}
+        no_private = "    sel:\n        DestinationIp|cidr: '10.0.0.0/8'\n    condition: not sel"
+        assert _hits(engine, tmp_path / "r4", net, no_private) == {"2", "3", "4", "5", "6", "7"}
+
+
+def test_timestamp_part_modifiers_compare_a_part_of_the_time(tmp_path: Path) -> None:
+    events = [
+        win_event(1, SYSMON, process("C:\\a.exe", "a", UtcTime="2024-01-01 10:15:00.000"), record=1),
+        win_event(1, SYSMON, process("C:\\b.exe", "b", UtcTime="2024-03-01 22:15:00.000"), record=2),
+    ]
+    with _engine_over(tmp_path, events) as engine:
+        assert _hits(
+            engine, tmp_path / "r1", PROC, "    sel:\n        UtcTime|hour: 10\n    condition: sel"
+        ) == {"1"}
+        assert _hits(
+            engine, tmp_path / "r2", PROC, "    sel:\n        UtcTime|month: 3\n    condition: sel"
+        ) == {"2"}
+
+
+def test_sysmon_registry_add_and_delete_are_told_apart_by_event_type(tmp_path: Path) -> None:
+    kinds = ["CreateKey", "DeleteKey", "DeleteValue", "SetValue"]
+    events = [
+        win_event(
+            12 if kind != "SetValue" else 13,
+            SYSMON,
+            {"EventType": kind, "TargetObject": "HKU\\x\\RunMRU"},
+            record=i + 1,
+        )
+        for i, kind in enumerate(kinds)
+    ]
+    detection = "    sel:\n        TargetObject|endswith: '\\RunMRU'\n    condition: sel"
+    with _engine_over(tmp_path, events) as engine:
+        source = "    product: windows\n    category: {}"
+        assert _hits(engine, tmp_path / "r1", source.format("registry_delete"), detection) == {"2", "3"}
+        assert _hits(engine, tmp_path / "r2", source.format("registry_add"), detection) == {"1"}
+        assert _hits(engine, tmp_path / "r3", source.format("registry_event"), detection) == {
+            "1",
+            "2",
+            "3",
+            "4",
+        }
+
+
+def test_base64_text_is_compared_as_written(tmp_path: Path) -> None:
+    commands = ["x YWJj y", "x ywjj y", "x YWJJ y"]  # base64 of "abc" is YWJj; the others are not it
+    events = [win_event(1, SYSMON, process("C:\\a.exe", c), record=i + 1) for i, c in enumerate(commands)]
+    with _engine_over(tmp_path, events) as engine:
+        for n, detection in enumerate(
+            [
+                "    sel:\n        CommandLine|base64|contains: 'abc'\n    condition: sel",
+                "    sel:\n        CommandLine|base64offset|contains:\n            - 'abc'\n    condition: sel",
+            ]
+        ):
+            assert _hits(engine, tmp_path / f"r{n}", PROC, detection) == {"1"}

@@ -20,9 +20,18 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+from duckdb.func import FunctionNullHandling
 
 from unmask.detect.sigma.rules import CompiledRoute, CompiledRule
-from unmask.detect.sigma.sql import ALL_FIELDS, LOWER_PREFIX, VALUE_SEPARATOR, literal, quote
+from unmask.detect.sigma.sql import (
+    ALL_FIELDS,
+    IN_NETWORK,
+    LOWER_PREFIX,
+    VALUE_SEPARATOR,
+    in_network,
+    literal,
+    quote,
+)
 from unmask.ingest.base import COMMON_COLUMNS
 from unmask.ingest.dataset import family_parts, list_families
 
@@ -84,6 +93,14 @@ class DuckDBEngine:
         self.db.execute(f"SET disabled_optimizers = {literal(','.join(SKIPPED_OPTIMIZERS))}")
         if threads:
             self.db.execute(f"SET threads = {int(threads)}")
+        self.db.create_function(
+            IN_NETWORK,
+            in_network,
+            ["varchar", "varchar"],
+            "boolean",
+            null_handling=FunctionNullHandling.SPECIAL,
+            side_effects=False,
+        )
         self.workers = threads or os.cpu_count() or 1
         self.columns: dict[str, set[str]] = {}
         self.problems: list[str] = []

@@ -111,6 +111,9 @@ def _in(column: str, values: list[str]) -> str:
     return f"{quote(column)} IN ({', '.join(literal(v) for v in values)})"
 
 
+# Sysmon's event 12 holds both a key created and a key or value deleted.
+SYSMON_EVENT_TYPES = {"registry_add": ["CreateKey"], "registry_delete": ["DeleteKey", "DeleteValue"]}
+
 # Services SigmaHQ uses that pySigma's table does not name (yet).
 EXTRA_CHANNELS = {
     "ldap": "Microsoft-Windows-LDAP-Client/Debug",
@@ -133,6 +136,9 @@ def _windows(source: SigmaLogSource) -> list[Route]:
     if category in sysmon_generic_logsource_eventid_mapping:
         ids = _values(sysmon_generic_logsource_eventid_mapping[category])
         where = f"({quote('Channel')} = {literal(SYSMON_CHANNEL)} OR {quote('Provider_Name')} = {literal(SYSMON_PROVIDER)})"
+        kind = SYSMON_EVENT_TYPES.get(category)
+        if kind is not None:  # event 12 is both: its EventType says which
+            where += f" AND {_in('EventType', kind)}"
         routes.append(Route(f"sysmon/{category}", "windows", f"{where} AND {_in('EventID', ids)}"))
     audit: dict[str, dict[str, object]] = generic_logsource_to_windows_audit_event_mapping  # type: ignore[assignment]
     if category in audit:

@@ -27,7 +27,7 @@ from sigma.rule import SigmaRule
 
 from unmask.detect.sigma.correlation import Correlation, correlation_from_rule
 from unmask.detect.sigma.routes import Route, routes_for
-from unmask.detect.sigma.sql import ALL_FIELDS, Unsupported, col, lc, to_sql
+from unmask.detect.sigma.sql import ALL_FIELDS, Unsupported, col, encoded_values, lc, to_sql
 from unmask.errors import ConfigError
 from unmask.safe_yaml import first_alias
 
@@ -35,7 +35,7 @@ __all__ = ["COMPILER_VERSION", "CompiledRoute", "CompiledRule", "RuleProblem", "
 
 # Bump whenever the SQL a rule compiles to changes: it invalidates the cache.
 # 7: keywords per value, placeholders rejected; 8: Sigma taxonomy field names on Zeek logs.
-COMPILER_VERSION = "9"  # 9: Linux services by program name in any case
+COMPILER_VERSION = "10"  # 10: cidr decided by the engine as an IP network; Sysmon 12 by EventType
 
 _TECHNIQUE = re.compile(r"^attack\.(t\d{4}(?:\.\d{3})?)$", re.IGNORECASE)
 _SOFTWARE = re.compile(r"^attack\.(s\d{4})$", re.IGNORECASE)
@@ -193,9 +193,10 @@ def compile_rule(rule: SigmaRule, path: str) -> CompiledRule:
         logsource=_logsource_text(rule),
     )
     conditions = [c.parsed for c in rule.detection.parsed_condition]
+    encoded = encoded_values(rule)
     for route in routes_for(rule.logsource):
         try:
-            expression = to_sql(conditions, route.field_map, route.unsupported_fields)
+            expression = to_sql(conditions, route.field_map, route.unsupported_fields, encoded)
         except Unsupported as exc:
             compiled.skipped_routes.append(f"{route.name}: {exc}")
             continue

@@ -9,6 +9,8 @@ computes once per query rather than once per rule; case-sensitive matches (``|ca
 
 from __future__ import annotations
 
+import functools
+import ipaddress
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +22,8 @@ from sigma.conditions import (
     ConditionOR,
     ConditionValueExpression,
 )
+from sigma.modifiers import SigmaBase64Modifier, SigmaBase64OffsetModifier
+from sigma.rule import SigmaDetection, SigmaRule
 from sigma.types import (
     CompareOperators,
     Placeholder,
@@ -35,17 +39,21 @@ from sigma.types import (
     SigmaRegularExpression,
     SigmaRegularExpressionFlag,
     SigmaString,
+    SigmaTimestampPart,
     SpecialChars,
 )
 
 __all__ = [
     "ALL_FIELDS",
+    "IN_NETWORK",
     "LOWER_PREFIX",
     "VALUE_SEPARATOR",
     "Expression",
     "Unsupported",
     "col",
+    "encoded_values",
     "fold",
+    "in_network",
     "lc",
     "quote",
     "to_sql",
@@ -57,6 +65,25 @@ ALL_FIELDS = "__all"  # the event's values, for keyword searches
 # never holds it, so no keyword matches across two values (the original-case ALL_FIELDS is a
 # list of the values, for regular expressions).
 VALUE_SEPARATOR = "\x1f"
+# The engine's function (value, network) -> whether the value is an IP address in the network.
+IN_NETWORK = "unmask_in_network"
+
+
+@functools.lru_cache(maxsize=256)
+def _network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    return ipaddress.ip_network(text)
+
+
+def in_network(value: str | None, network: str) -> bool:
+    """Whether ``value`` is an IP address of the network's version in ``network``."""
+    if value is None:
+        return False
+    try:
+        address = ipaddress.ip_address(value.strip().split("%", 1)[0])
+    except ValueError:
+        return False
+    net = _network(network)
+    return address.version == net.version and address in net
 
 
 def fold(text: str) -> str:
@@ -114,9 +141,12 @@ class Expression:
 
 
 class _Compiler:
-    def __init__(self, field_map: Mapping[str, str], unsupported_fields: frozenset[str]) -> None:
+    def __init__(
+        self, field_map: Mapping[str, str], unsupported_fields: frozenset[str], encoded: frozenset[int]
+    ) -> None:
         self.field_map = field_map
         self.unsupported_fields = unsupported_fields
+        self.encoded = encoded
         self.out = Expression("")
 
     def name(self, field_name: str | None) -> str:
@@ -159,6 +189,7 @@ class _Compiler:
                 and not arg.value.contains_special()
                 and not arg.value.contains_placeholder()
                 and arg.field is not None
+                and id(arg.value) not in self.encoded
             ):
                 name = self.name(arg.field)
                 groups.setdefault(name, []).append(literal(fold(str(arg.value))))
@@ -174,6 +205,10 @@ class _Compiler:
 
     # -- values -----------------------------------------------------------------------
     def field_value(self, name: str, value: object) -> str:
+        if id(value) in self.encoded:
+            values = value.values if isinstance(value, SigmaExpansion) else [value]
+            if all(isinstance(v, SigmaString) for v in values):
+                return "(" + " OR ".join(self.string(self.col(name), v, lower=False) for v in values) + ")"  # type: ignore[arg-type]
         if isinstance(value, SigmaExpansion):
             return "(" + " OR ".join(self.field_value(name, v) for v in value.values) + ")"
         if isinstance(value, SigmaCasedString):
@@ -182,6 +217,11 @@ class _Compiler:
             return self.string(self.lc(name), value, lower=True)
         if isinstance(value, SigmaBool):
             return f"{self.lc(name)} = {literal('true' if value.boolean else 'false')}"
+        if isinstance(value, SigmaTimestampPart):  # |hour, |day ...: a part of the field's time
+            part = value.timestamp_part.name.lower()
+            return (
+                f"(date_part({literal(part)}, TRY_CAST({self.col(name)} AS TIMESTAMP)) = {int(value.number)})"
+            )
         if isinstance(value, SigmaNumber):
             return f"{self.col(name)} = {literal(str(value.number))}"
         if isinstance(value, SigmaNull):
@@ -195,9 +235,12 @@ class _Compiler:
             self.out.regexes.append(pattern)
             return f"regexp_matches({self.col(name)}, {literal(pattern)})"
         if isinstance(value, SigmaCIDRExpression):
+            # The text prefixes narrow the rows cheaply ("10.*"); the engine's IN_NETWORK function
+            # decides (10.evil.com is not in 10.0.0.0/8, 2001:db8:5::1 is not in 2001:db8::/48).
             prefixes = value.expand(wildcard="*")
             column = self.lc(name)
-            return "(" + " OR ".join(self.pattern(column, p.lower()) for p in prefixes) + ")"
+            narrow = "(" + " OR ".join(self.pattern(column, p.lower()) for p in prefixes) + ")"
+            return f"({narrow} AND {IN_NETWORK}({self.col(name)}, {literal(str(value.network))}))"
         if isinstance(value, SigmaCompareExpression):
             op = _OPS[value.op]
             return f"(TRY_CAST({self.col(name)} AS DOUBLE) {op} {float(value.number.number)!r})"
@@ -331,13 +374,33 @@ def _unescape_like(text: str) -> str:
     return "".join(out)
 
 
+def encoded_values(rule: SigmaRule) -> frozenset[int]:
+    """The ids of a rule's values that ``base64`` or ``base64offset`` produced: Base64 text is
+    compared as written (``ywjj`` is not ``YWJj``), not case-insensitively like other strings."""
+    found: set[int] = set()
+
+    def walk(detection: SigmaDetection) -> None:
+        for item in detection.detection_items:
+            if isinstance(item, SigmaDetection):
+                walk(item)
+            elif any(issubclass(m, SigmaBase64Modifier | SigmaBase64OffsetModifier) for m in item.modifiers):
+                found.update(id(value) for value in item.value)
+
+    for detection in rule.detection.detections.values():
+        walk(detection)
+    return frozenset(found)
+
+
 def to_sql(
     conditions: Sequence[object],
     field_map: Mapping[str, str] | None = None,
     unsupported_fields: frozenset[str] = frozenset(),
+    encoded: frozenset[int] = frozenset(),
 ) -> Expression:
-    """One SQL expression for a rule's conditions (several conditions are alternatives)."""
-    compiler = _Compiler(field_map or {}, unsupported_fields)
+    """One SQL expression for a rule's conditions (several conditions are alternatives).
+
+    ``encoded`` holds the ids of values to compare case-sensitively (:func:`encoded_values`)."""
+    compiler = _Compiler(field_map or {}, unsupported_fields, encoded)
     parts = [compiler.node(c) for c in conditions]
     compiler.out.sql = parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
     return compiler.out
