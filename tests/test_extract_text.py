@@ -403,6 +403,15 @@ def test_the_tail_of_an_internationalised_name_is_not_a_domain(kb: KnowledgeBase
     )
 
 
+def test_a_name_with_an_invisible_character_inside_is_not_read_as_its_tail(kb: KnowledgeBase) -> None:
+    result = TextExtractor(kb, BENIGN).extract_text(
+        "The C2 was evil\u200bzero[.]com and bad-site[.]com.", "r.txt"
+    )
+    domains = {o.value for o in result.observations if o.subtype == "domain"}
+    assert "zero.com" not in domains and "bad-site.com" in domains
+    assert any("zero.com" in p and "invisible" in p for p in result.problems)
+
+
 def test_a_name_several_entries_carry_is_read_as_the_kb_resolves_it(sources_kb: KnowledgeBase) -> None:
     found = TextExtractor(sources_kb).extract_text("The wiper was NotPetya.", "r.txt")
     assert [o.value for o in found.observations] == ["S0368"]
@@ -564,3 +573,26 @@ def test_a_software_name_that_is_an_english_word_is_read_only_as_a_name() -> Non
     assert found("The beacon talked to the server every minute.") == []
     assert found("Beacon talked to the server; so did BEACON.") == [("software", "S0154")] * 2
     assert found("They ran mimikatz and Mimikatz.") == [("software", "S0002")] * 2
+
+
+def test_benign_values_are_noted_in_the_case_and_notes_are_not_repeated(
+    kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    report = tmp_path / "r.txt"
+    report.write_text("The implant resolved names through 8.8.8.8 and beaconed to 185.220.101[.]7.\n")
+    bundle = tmp_path / "b.json"
+    body = _stix(None)
+    body["objects"][0]["pattern"] = "[ipv4-addr:value = '8.8.8.8']"  # type: ignore[index]
+    body["objects"].append(
+        {
+            **body["objects"][0],
+            "id": "indicator--a1b2c3d4-0000-4000-8000-000000000002",
+            "pattern": "[ipv4-addr:value = '185.220.101.9']",
+        }
+    )  # type: ignore[attr-defined,index]
+    bundle.write_text(json.dumps(body))
+    case = extract_inputs([report, bundle], kb, None, BENIGN).case
+    again = extract_inputs([report, bundle], kb, case, BENIGN).case
+    benign = [n for n in again.notes if "known-benign" in n]
+    assert len(benign) == 2 and all("8.8.8.8" in n for n in benign)
+    assert len(again.notes) == len(set(again.notes))

@@ -568,11 +568,23 @@ def test_a_new_hunt_keeps_what_other_sources_added_to_the_case(
         )
     )
     case.tlp = Tlp.RED
+    case.evidence["partner.json"] = "ab" * 32
     save_case_dir(case_dir, case)
-    hunt([evidence], [rules], case_dir, jobs=1)
+    first = hunt([evidence], [rules], case_dir, jobs=1)
+    assert first.replaced == []
     again = load_case_dir(case_dir)
     assert again.tlp is Tlp.RED and len(again.observations) == hunted + 1
     assert any(o.value == "evil.example" for o in again.observations)
+    # A hunt over other evidence replaces the earlier hunt: its files leave the evidence list,
+    # and the result says so; what extract added stays.
+    other_logs = tmp_path / "other" / "one.jsonl"
+    other_logs.parent.mkdir()
+    other_logs.write_text('{"EventID": 1, "Image": "C:\\\\x.exe"}\n')
+    replaced = hunt([other_logs], [rules], case_dir, jobs=1)
+    assert replaced.replaced and all("partner.json" not in r for r in replaced.replaced)
+    third = load_case_dir(case_dir)
+    assert "partner.json" in third.evidence and not set(replaced.replaced) & set(third.evidence)
+    assert any(o.value == "evil.example" for o in third.observations)
     # A folder of other files, or the evidence itself, is not a case folder to overwrite.
     other = tmp_path / "project"
     other.mkdir()

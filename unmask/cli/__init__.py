@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
@@ -151,6 +152,13 @@ def _example_demo(kb: Any, as_json: bool) -> None:
     console.print(assessment_view(assessment))
 
 
+def _terminated(signum: int, frame: object) -> None:
+    # SIGTERM (kill, a CI timeout) ends the command the way Ctrl-C does: every command's cleanup
+    # runs (a hunt removes its staging folder, a write its temporary file) before the exit.
+    raise SystemExit(128 + signum)
+
+
 def main() -> None:
     """Entry point of the ``unmask`` script."""
+    signal.signal(signal.SIGTERM, _terminated)
     app()

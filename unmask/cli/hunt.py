@@ -142,6 +142,15 @@ def _print_summary(result: HuntResult, top: int) -> None:
     )
     if not report.files:
         console.print(plain("warning: no evidence files were found in the inputs given"), style="yellow")
+    if result.replaced:
+        console.print(
+            plain(
+                f"warning: this hunt replaced the case's earlier hunt over {len(result.replaced):,} other "
+                f"evidence files (e.g. {result.replaced[0]}); their findings are no longer in the case. "
+                "Hunt all the evidence in one run to keep it together (observations from unmask extract are kept)."
+            ),
+            style="yellow",
+        )
     if report.undated:
         console.print(
             plain(

@@ -73,6 +73,7 @@ class HuntResult:
     engine_problems: list[str] = field(default_factory=list)
     iocs: dict[str, Any] = field(default_factory=dict)
     yara: dict[str, Any] = field(default_factory=dict)
+    replaced: list[str] = field(default_factory=list)  # evidence of an earlier hunt, now gone
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -89,6 +90,9 @@ class HuntResult:
                 "compiled": len(self.rules.rules),
                 "correlations": len(self.rules.correlations),
                 "not_routed": len(self.rules.unrouted),
+                "not_routed_rules": [
+                    {"path": r.path, "title": r.title, "logsource": r.logsource} for r in self.rules.unrouted
+                ],
                 "problems": [p.to_dict() for p in self.rules.problems],
             },
             "engine_problems": self.engine_problems,
@@ -100,6 +104,7 @@ class HuntResult:
             "by_host": self.by_host,
             "by_rule": self.by_rule,
             "observations": len(self.case.observations),
+            "replaced_evidence": self.replaced,
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
         }
 
@@ -145,6 +150,8 @@ def hunt(
     created = not case_dir.exists()
     try:
         case_dir.mkdir(parents=True, exist_ok=True)
+        for stale in case_dir.glob(".hunt-*"):  # left by a hunt that was killed outright
+            shutil.rmtree(stale, ignore_errors=True)
         stage = case_dir / f".hunt-{uuid.uuid4().hex[:8]}"
         stage.mkdir()
     except OSError as exc:
@@ -185,22 +192,32 @@ def _check_case_dir(case_dir: Path, evidence: Iterable[Path | str]) -> None:
         )
 
 
-def _carry_over(case: Case, earlier: Case | None) -> None:
+def _carry_over(case: Case, earlier: Case | None) -> list[str]:
     """What another source added to the case (extract, reports) survives a new hunt, and so does
-    the most restrictive TLP."""
+    the most restrictive TLP.  Returns the evidence files of the earlier hunt that this one
+    replaced (their findings are gone, so they leave the case's evidence list too)."""
     if earlier is None:
-        return
-    case.observations += [
+        return []
+    kept = [
         obs
         for obs in earlier.observations
         if obs.provenance is None or obs.provenance.method not in HUNT_METHODS
     ]
+    case.observations += kept
     if earlier.tlp.rank > case.tlp.rank:
         case.tlp = earlier.tlp
     case.notes = [note for note in earlier.notes if not note.startswith(HUNT_NOTE)] + case.notes
+    sources = {obs.provenance.source for obs in kept if obs.provenance is not None}
+    replaced = []
     for source, digest in earlier.evidence.items():
-        case.evidence.setdefault(source, digest)
+        if source in case.evidence:
+            continue
+        if source in sources:
+            case.evidence[source] = digest
+        else:
+            replaced.append(source)
     case.title = earlier.title or case.title
+    return replaced
 
 
 def check_memory_limit(limit: str) -> None:
@@ -347,7 +364,7 @@ def _hunt(
         f"{HUNT_NOTE}{report.total_events} events from {len(report.files)} files; {result.findings} findings from "
         f"{len(rules.rules)} rules; observations from findings of level {min_level} or above."
     )
-    _carry_over(case, earlier)
+    result.replaced = _carry_over(case, earlier)
     save_case_dir(stage, case)
     timings["observations"] = time.perf_counter() - clock
     result.timings = timings

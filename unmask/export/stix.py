@@ -242,7 +242,12 @@ def bundle_for_case(case: Case, kb: KnowledgeBase, assessment: Assessment | None
         def attribute(hypothesis: Hypothesis, part: str) -> None:
             # Only names that are this actor's in the KB: a partner platform merges intrusion
             # sets by alias, and a source that lists "APT38" under Lazarus would merge two groups.
-            own = [n for n in hypothesis.names if n != hypothesis.label and _names_only(kb, n, hypothesis.id)]
+            own: list[str] = []
+            for name in hypothesis.names:  # "Lyceum" and "LYCEUM" are one alias
+                if name.casefold() not in {n.casefold() for n in [hypothesis.label, *own]} and _names_only(
+                    kb, name, hypothesis.id
+                ):
+                    own.append(name)
             group = stix2.IntrusionSet(name=hypothesis.label, aliases=own or None, **common)
             objects.append(group)
             relate(

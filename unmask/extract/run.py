@@ -103,11 +103,15 @@ def extract_inputs(
                 result.actors += [dict(a, source=str(path)) for a in extraction.actors]
                 result.suppressed += [dict(s, source=str(path)) for s in extraction.suppressed]
                 result.problems += extraction.problems
+                notes = []
                 if extraction.actors:
                     names = sorted({a["name"] for a in extraction.actors})
-                    target.notes.append(
+                    notes.append(
                         f"{path.name} names the actor(s) {', '.join(names)}; names are reported, never used as evidence"
                     )
+                if extraction.suppressed:
+                    notes.append(benign_note(path.name, [str(s["value"]) for s in extraction.suppressed]))
+                target.notes += [note for note in notes if note not in target.notes]
         except UnmaskError as exc:
             where = str(exc) if exc.location is not None else f"{path}: {exc}"
             result.failed.append(where)
@@ -118,7 +122,7 @@ def _without_benign(part: Case, benign: Any, result: ExtractResult) -> Case:
     """A bundle's or event's indicators less the known-benign ones, listed as a report's are."""
     if benign is None:
         return part
-    kept = []
+    kept, dropped = [], []
     for obs in part.observations:
         if obs.kind in (ObservationKind.INFRASTRUCTURE, ObservationKind.FILE) and obs.subtype != "asn":
             lists = benign.lists_for(indicator_key(obs.subtype, obs.value))
@@ -127,10 +131,20 @@ def _without_benign(part: Case, benign: Any, result: ExtractResult) -> Case:
                 result.suppressed.append(
                     {"value": obs.value, "kind": obs.subtype, "lists": lists[:3], "source": source}
                 )
+                dropped.append(obs.value)
                 continue
         kept.append(obs)
     part.observations = kept
+    if dropped:
+        part.notes.append(benign_note(Path(next(iter(part.evidence), part.id)).name, dropped))
     return part
+
+
+def benign_note(source: str, values: list[str]) -> str:
+    """The case's note of the values a source gave that warninglists say are benign."""
+    unique = sorted(set(values))
+    shown = ", ".join(unique[:5]) + (f" and {len(unique) - 5} more" if len(unique) > 5 else "")
+    return f"{source}: {len(unique)} value(s) on known-benign warninglists not used as evidence ({shown})"
 
 
 def _merge(target: Case, part: Case) -> None:

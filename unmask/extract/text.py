@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -258,9 +259,14 @@ def _as_written(sentence: str, value: str) -> str | None:
 
 
 def _cut_short(sentence: str, raw: str) -> bool:
-    """Whether a value found in ``sentence`` is the tail of a longer word (an internationalised name)."""
-    at = sentence.lower().find(raw.lower())
-    return at > 0 and (sentence[at - 1].isalnum() or sentence[at - 1] in "-_")
+    """Whether a value found in ``sentence`` is the tail of a longer word: an internationalised
+    name, or one with an invisible character (a zero-width space) inside that hides its start."""
+    text = refang(sentence).lower()
+    at = text.find(raw.lower())
+    if at <= 0:
+        return False
+    before = text[at - 1]
+    return before.isalnum() or before in "-_" or unicodedata.category(before) == "Cf"
 
 
 def negated(sentence: str, start: int, end: int) -> bool:
@@ -405,7 +411,8 @@ class TextExtractor:
                 if subtype in ("domain", "url", "email") and _cut_short(sentence, str(raw)):
                     # "böse-domain.example.de" was read as "se-domain.example.de": another domain.
                     result.problems.append(
-                        f"{source}: offset {offset}: {raw!r} is the tail of a name with letters outside ASCII; not taken"
+                        f"{source}: offset {offset}: {raw!r} is the tail of a longer name (letters outside ASCII, "
+                        "or an invisible character inside it); not taken"
                     )
                     continue
                 plain_text = str(raw).lower() in sentence.lower()  # written as it is, not defanged
