@@ -43,6 +43,30 @@ def test_oilrig_names_are_one_actor(real_kb: KnowledgeBase, name: str) -> None:
     assert real_kb.actor(name).id == "G0049"
 
 
+@pytest.mark.parametrize(
+    ("name", "group"),
+    [
+        ("Cadet Blizzard", "G1003"),
+        ("BlueNoroff", "G0082"),
+        ("Sapphire Sleet", "G0082"),
+        ("Citrine Sleet", "G1049"),
+    ],
+)
+def test_a_name_attack_gives_a_group_finds_that_group(real_kb: KnowledgeBase, name: str, group: str) -> None:
+    assert real_kb.actor(name).attack_id == group
+
+
+def test_microsoft_entries_join_the_groups_attack_names_them_for(real_kb: KnowledgeBase) -> None:
+    # Hazel Sandstorm is OilRig's (not Cleaver's, which MISP marks it similar to); Forest
+    # Blizzard, STRONTIUM's new name, is APT28's rather than an empty actor of its own.
+    assert "Hazel Sandstorm" in real_kb.actor("G0049").names.get("Microsoft", [])
+    assert "Microsoft" not in real_kb.actor("G0003").names
+    assert "Forest Blizzard" in real_kb.actor("G0007").names["Microsoft"]
+    for weather in ("Forest Blizzard", "Brass Typhoon", "Silk Typhoon", "Gingham Typhoon", "Violet Typhoon"):
+        assert [a.id for a in real_kb.actor_candidates(weather)][:1] == [real_kb.actor(weather).id]
+        assert real_kb.actor(weather).attack_id is not None
+
+
 def test_real_conflicts_are_listed(real_kb: KnowledgeBase) -> None:
     kinds = {c.kind for c in real_kb.conflicts}
     assert {"merge-refused", "alias-collision"} <= kinds

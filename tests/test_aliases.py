@@ -1,5 +1,6 @@
 from unmask.knowledge.aliases import merge_entries, normalize_name
 from unmask.knowledge.entries import NameEntry
+from unmask.model import SponsorClaim
 
 
 def _groups(entries: list[NameEntry], links: dict[str, str] | None = None) -> tuple[list, list]:
@@ -23,9 +24,25 @@ def test_same_group_across_sources_is_merged_with_reasons() -> None:
     assert len(groups) == 1 and not conflicts
     reasons = groups[0].reasons
     assert any("names ATT&CK id G0049" in r for r in reasons)
-    assert any("same name 'OilRig'" in r for r in reasons)
+    assert any("MISP threat-actor 'OilRig': its name is one ATT&CK gives to" in r for r in reasons)
     assert any("'APT34' / 'APT 34'" in r for r in reasons)
     assert groups[0].primary.key == "G0049"
+
+
+def test_an_entry_named_as_attack_names_a_group_joins_it_before_links_elsewhere() -> None:
+    # Microsoft's Hazel Sandstorm is OilRig's (ATT&CK lists the name), though MISP marks it similar
+    # to Cleaver; a source's renamed entry (STRONTIUM, then Forest Blizzard) joins its group too.
+    entries = [
+        NameEntry("attack", "G0049", "OilRig", ("Hazel Sandstorm", "EUROPIUM")),
+        NameEntry("attack", "G0003", "Cleaver"),
+        NameEntry("misp", "m-cleaver", "Cleaver", attack_links=("G0003",)),
+        NameEntry(
+            "microsoft", "ms1", "Hazel Sandstorm", ("EUROPIUM", "Cobalt Gypsy"), peer_links=("m-cleaver",)
+        ),
+        NameEntry("microsoft", "ms2", "EUROPIUM", ("OilRig",)),
+    ]
+    groups, _ = _groups(entries)
+    assert ["G0049", "ms1", "ms2"] in groups and ["G0003", "m-cleaver"] in groups
 
 
 def test_alias_claimed_by_two_attack_groups_is_a_conflict_not_a_merge() -> None:
@@ -47,12 +64,32 @@ def test_two_misp_clusters_for_one_attack_group_stay_apart() -> None:
     entries = [
         NameEntry("attack", "G0049", "OilRig", ("Helix Kitten",)),
         NameEntry("misp", "m1", "OilRig", attack_links=("G0049",)),
-        NameEntry("misp", "m2", "Helix Kitten"),
+        NameEntry("misp", "m2", "Crambus", ("Helix Kitten",)),
     ]
     groups, conflicts = _groups(entries)
     assert groups == [["G0049", "m1"], ["m2"]]
     assert [c.kind for c in conflicts] == ["merge-refused"]
     assert "different groups in MISP threat-actor" in conflicts[0].detail
+
+
+def test_a_second_cluster_named_as_attack_names_the_group_joins_unless_it_disagrees() -> None:
+    entries = [
+        NameEntry("attack", "G0034", "Sandworm Team", ("IRIDIUM", "Voodoo Bear", "Telebots")),
+        NameEntry(
+            "misp",
+            "m1",
+            "Sandworm",
+            attack_links=("G0034",),
+            sponsor_claims=[SponsorClaim("RU", "MISP", "x")],
+        ),
+        NameEntry("misp", "m2", "Voodoo Bear"),  # MISP's second cluster for the group: joins it
+        NameEntry(
+            "misp", "m3", "IRIDIUM", sponsor_claims=[SponsorClaim("IR", "MISP", "x")]
+        ),  # another state's
+        NameEntry("misp", "m4", "Telebots", ("Unrelated Name",)),  # its other names are not the group's
+    ]
+    groups, _ = _groups(entries)
+    assert ["G0034", "m1", "m2"] in groups and ["m3"] in groups and ["m4"] in groups
 
 
 def test_explicit_links_whose_names_agree_win() -> None:

@@ -92,3 +92,11 @@ def test_victims_and_languages_are_not_origins(text: str) -> None:
 )
 def test_money_as_the_motive(text: str, financial: bool) -> None:
     assert ("financial" in read_description(text).motivations) is financial
+
+
+def test_another_group_described_in_passing_is_not_this_groups_origin() -> None:
+    facts = read_description(
+        "SideCopy is a Pakistani threat group. Its infection chain mimics that of Sidewinder, a suspected "
+        "Indian threat group."
+    )
+    assert [(c.state, c.basis.split(":")[0]) for c in facts.claims] == [("PK", "country of origin")]

@@ -228,6 +228,8 @@ def search_command(
 
     Example: unmask kb search "sandstorm"
     """
+    if not normalize_name(text):
+        raise ConfigError(f"search {text!r}: give a name, or part of one, with letters or digits")
     hits = load_kb().search(text, limit)
     if as_json:
         emit_json([h.to_dict() for h in hits])
@@ -278,9 +280,11 @@ def conflicts_command(
         if kind not in kinds:
             raise ConfigError(f"--kind {kind!r}: choose {', '.join(kinds)}")
         conflicts = [c for c in conflicts if c.kind == kind]
-    if name:
+    if name is not None:
         # As names are compared everywhere: "APT 28", "apt28" and "APT-28" are one name.
         needle = normalize_name(name)
+        if not needle:
+            raise ConfigError(f"--name {name!r}: give a name with letters or digits")
         conflicts = [
             c
             for c in conflicts

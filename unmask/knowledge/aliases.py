@@ -6,20 +6,29 @@ say are the same group, strongest first:
 
 0. an explicit id: a source names the ATT&CK group id (Tidal's ``group_attack_id``,
    a ``G0049`` among MISP synonyms, a MISP ``similar`` relation to the ATT&CK object);
-1. an explicit ``similar`` relation between two MISP clusters;
-2. the same primary name; 3. a primary name equal to the other's alias;
-4. a shared alias.
+1. an ATT&CK anchor: the entry's own name is the name or an alias that ATT&CK gives to
+   exactly one group (Microsoft's "Hazel Sandstorm" is OilRig's, whatever MISP links it to);
+2. an explicit ``similar`` relation between two MISP clusters;
+3. the same primary name; 4. a primary name equal to the other's alias;
+5. a shared alias.
 
 Edges are applied in that order with a union-find, under one rule: an actor
 never holds two entries of the same source (two ATT&CK groups, two MISP
 clusters...).  An edge that would break the rule is not applied; it is
 reported as a conflict instead, and so is a name that one source gives to two
-of its groups.  Every applied edge is kept as the reason for the merge.
+of its groups.  The one exception is the anchor: a source that describes one
+ATT&CK group twice (Microsoft's "STRONTIUM" and, after its renaming, "Forest
+Blizzard"; MISP's "APT35" and "Charming Kitten") has both entries in that
+group's actor, unless the entry names another state than the group's sources
+do (MISP's Iranian "IRIDIUM" is not Sandworm's alias) or none of its other names is
+the group's.  Every applied edge is
+kept as the reason for the merge.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -34,8 +43,9 @@ _SOURCE_ORDER = ("attack", "misp", "microsoft", "tidal", "attack-revoked")
 
 
 def normalize_name(name: str) -> str:
-    """The form under which two names count as the same: lower case, letters and digits only."""
-    return _NON_ALNUM.sub("", name.lower())
+    """The form under which two names count as the same: lower case, letters and digits only
+    (after Unicode compatibility folding: full-width "ＡＰＴ２８" is APT28)."""
+    return _NON_ALNUM.sub("", unicodedata.normalize("NFKC", name).lower())
 
 
 @dataclass
@@ -69,6 +79,7 @@ class _Edge:
     right: int
     reason: str
     subject: str
+    anchor: bool = False  # may join a second entry of a source (see the module's docstring)
 
 
 class _UnionFind:
@@ -88,6 +99,10 @@ class _UnionFind:
         """The source both components already hold an entry of, if any."""
         left, right = self.sources[a], self.sources[b]
         return next((s for s in left if s in right), None)
+
+    def holds_both(self, a: int, b: int, source: str) -> bool:
+        """Whether both components already hold an entry of ``source``."""
+        return source in self.sources[a] and source in self.sources[b]
 
     def union(self, a: int, b: int) -> None:
         self.parent[b] = a
@@ -131,8 +146,8 @@ def _name_edges(entries: list[NameEntry], conflicts: list[Conflict]) -> list[_Ed
             for right, right_primary, right_name in holders[i + 1 :]:
                 if entries[left].source == entries[right].source:
                     continue
-                strength = 4 - int(left_primary) - int(right_primary)
-                kind = {2: "same name", 3: "name matches alias", 4: "shared alias"}[strength]
+                strength = 5 - int(left_primary) - int(right_primary)
+                kind = {3: "same name", 4: "name matches alias", 5: "shared alias"}[strength]
                 reason = f"{entries[left].label} = {entries[right].label}: {kind} {left_name!r}"
                 if normalize_name(left_name) == normalize_name(right_name) and left_name != right_name:
                     reason += f" / {right_name!r}"
@@ -163,7 +178,46 @@ def _link_edges(entries: list[NameEntry], stix_to_id: dict[str, str]) -> list[_E
             elif peer in by_key and by_key[peer] != index:
                 other = entries[by_key[peer]]
                 reason = f"{entry.label} is marked 'similar' to {other.label} in MISP"
-                edges.append(edge(1, by_key[peer], index, reason, other.name))
+                edges.append(edge(2, by_key[peer], index, reason, other.name))
+    return edges
+
+
+def _anchor_edges(entries: list[NameEntry]) -> list[_Edge]:
+    """Entries whose own name ATT&CK gives to exactly one group, joined to that group."""
+    owners: dict[str, set[int]] = {}
+    for index, entry in enumerate(entries):
+        if entry.source == "attack":
+            for name, _ in _names(entry):
+                owners.setdefault(normalize_name(name), set()).add(index)
+    states: dict[int, set[str]] = {
+        i: {c.state for c in e.sponsor_claims} for i, e in enumerate(entries) if e.source == "attack"
+    }
+    by_attack_id = {e.key: i for i, e in enumerate(entries) if e.source == "attack"}
+    for entry in entries:
+        for attack_id in entry.attack_links:
+            if attack_id in by_attack_id:
+                states[by_attack_id[attack_id]] |= {c.state for c in entry.sponsor_claims}
+    edges: list[_Edge] = []
+    for index, entry in enumerate(entries):
+        if entry.source not in _EXCLUSIVE or entry.source == "attack":
+            continue
+        key = normalize_name(entry.name)
+        found = owners.get(key, set()) if len(key) >= 3 else set()
+        if len(found) != 1:
+            continue
+        (group,) = found
+        own = {c.state for c in entry.sponsor_claims}
+        if own and states[group] and not own & states[group]:
+            continue
+        # The group's own name first; an alias only if the entry's other names, if it has any,
+        # agree too: MISP's "Cold River" (Nahr Elbard, a Middle East DNS-tunnelling group) is
+        # not ATT&CK's COLDRIVER though the names fold alike.
+        alias = normalize_name(entries[group].name) != normalize_name(entry.name)
+        others = {normalize_name(a) for a in entry.aliases} - {normalize_name(entry.name)}
+        if alias and others and not others & {normalize_name(n) for n, _ in _names(entries[group])}:
+            continue
+        reason = f"{entry.label}: its name is one ATT&CK gives to {entries[group].label}"
+        edges.append(_Edge(1, int(alias), group, index, reason, entry.name, anchor=True))
     return edges
 
 
@@ -176,24 +230,37 @@ def merge_entries(
     ATT&CK ids (MISP relations point at those UUIDs).
     """
     conflicts: list[Conflict] = []
-    edges = sorted(_link_edges(entries, stix_to_id) + _name_edges(entries, conflicts))
+    edges = sorted(
+        _link_edges(entries, stix_to_id) + _anchor_edges(entries) + _name_edges(entries, conflicts)
+    )
     forest = _UnionFind(entries)
     reasons: dict[int, list[str]] = {}
     blocked: set[tuple[int, int, str]] = set()
-    for edge in edges:
+    deferred: list[_Edge] = []
+
+    def apply(edge: _Edge, exception: bool) -> None:
         a, b = forest.find(edge.left), forest.find(edge.right)
         if a == b:
-            continue
+            return
         clash = forest.clash(a, b)
-        if clash is not None:
+        if clash is not None and edge.anchor and not forest.holds_both(a, b, "attack"):
+            if not exception:  # after every other edge: never in place of a source's own entry
+                deferred.append(edge)
+                return
+        elif clash is not None:
             key = (min(a, b), max(a, b), normalize_name(edge.subject))
             if key not in blocked:
                 blocked.add(key)
                 conflicts.append(_blocked_conflict(entries, forest, a, b, clash, edge))
-            continue
+            return
         forest.union(a, b)
         reasons.setdefault(a, []).extend(reasons.pop(b, []))
         reasons[a].append(edge.reason)
+
+    for edge in edges:
+        apply(edge, exception=False)
+    for edge in deferred:
+        apply(edge, exception=True)
     members: dict[int, list[NameEntry]] = {}
     for index, entry in enumerate(entries):
         members.setdefault(forest.find(index), []).append(entry)

@@ -59,6 +59,8 @@ _FINANCIAL_TRADE = re.compile(
     r"(?<!use of )(?<!without )ransomware|cryptojacking|cryptocurrency[- ]mining|initial access broker",
     re.IGNORECASE,
 )
+# Another group described in passing: "..., a suspected Indian threat group" right after a name.
+_APPOSITIVE = re.compile(r"[A-Z][\w-]*, (?:an?|the) (?:suspected |likely |possible )?$")
 _SINCE = re.compile(r"since at least (?:\w+ )?((?:19|20)\d\d)")
 _LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 _CITATION = re.compile(r"\(Citation:[^)]*\)")
@@ -93,6 +95,8 @@ def read_description(description: str) -> DescriptionFacts:
 
     def claim(pattern: re.Pattern[str], basis: str) -> None:
         for match in pattern.finditer(text):
+            if _APPOSITIVE.search(text, 0, match.start()):
+                continue  # "mimics Sidewinder, a suspected Indian threat group": another group's
             code = _country(match.group(1))
             if code and (code, basis) not in seen:
                 seen.add((code, basis))

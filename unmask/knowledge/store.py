@@ -450,9 +450,14 @@ class KnowledgeBase:
         ids = self._actor_names.get(normalize_name(name), [])
         actors = [self.actors[i] for i in ids]
 
-        def rank(actor: Actor) -> tuple[int, int, int]:
-            exact = normalize_name(actor.name) == normalize_name(name) or actor.id == name
-            return (actor.attack_id is None, not exact, -len(actor.all_names))
+        key = normalize_name(name)
+
+        def rank(actor: Actor) -> tuple[int, int, int, int]:
+            exact = normalize_name(actor.name) == key or actor.id == name
+            # ATT&CK's own alias list first: MISP's Lazarus cluster also carries BlueNoroff and
+            # the Sleet names that ATT&CK gives to APT38 and AppleJeus.
+            attack_alias = any(normalize_name(n) == key for n in actor.names.get("ATT&CK", []))
+            return (not (exact or attack_alias), actor.attack_id is None, not exact, -len(actor.all_names))
 
         return sorted(actors, key=rank)
 
