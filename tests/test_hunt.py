@@ -13,7 +13,7 @@ from unmask.cases import load_case
 from unmask.cli import app
 from unmask.detect.findings import read_findings
 from unmask.detect.hunt import hunt
-from unmask.detect.sigma.correlation import Correlation, Hit, evaluate
+from unmask.detect.sigma.correlation import Correlation, Hit, describe, evaluate
 from unmask.model import ObservationKind
 
 runner = CliRunner()
@@ -165,6 +165,9 @@ def test_correlation_windows() -> None:
     ]
     fired = evaluate(Correlation(type="event_count", **base), hits)  # type: ignore[arg-type]
     assert [len(w) for w in fired] == [4]
+    assert describe(Correlation(type="event_count", **base), fired[0]) == (  # type: ignore[arg-type]
+        "event_count: 4 events (gte 3) within 60 s for ip=a from 2024-01-01T00:00:00Z to 2024-01-01T00:00:50Z"
+    )
     late = [*hits, Hit("r", "2024-01-01T00:05:00Z", {"ip": "a"}, None)]
     assert len(evaluate(Correlation(type="event_count", **base), late)) == 1  # type: ignore[arg-type]
     ordered = dict(base, rules=["x", "y"], group_by=[], count=2)

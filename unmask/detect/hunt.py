@@ -36,7 +36,7 @@ from unmask.detect.findings import (
 )
 from unmask.detect.indicators import IndicatorSet, load_all
 from unmask.detect.ioc import match_indicators
-from unmask.detect.sigma.correlation import Hit, evaluate
+from unmask.detect.sigma.correlation import Hit, describe, evaluate
 from unmask.detect.sigma.rules import RuleSet, load_rules
 from unmask.detect.yara import scan_files
 from unmask.errors import ConfigError, IngestError, Location
@@ -326,6 +326,7 @@ def _hunt(
                         first.sha256,
                         first.record,
                         "",
+                        describe(correlation, window),
                     )
                     _record(result, writer, row)
             ioc_observations: list[Observation] = []

@@ -18,7 +18,7 @@ from sigma.correlations import SigmaCorrelationCondition, SigmaCorrelationRule
 
 from unmask.detect.sigma.sql import Unsupported
 
-__all__ = ["Correlation", "Hit", "correlation_from_rule", "evaluate"]
+__all__ = ["Correlation", "Hit", "correlation_from_rule", "describe", "evaluate"]
 
 _OPS: dict[str, Callable[[int, int], bool]] = {
     "gt": operator.gt,
@@ -164,17 +164,39 @@ def evaluate(correlation: Correlation, hits: list[Hit]) -> list[list[Hit]]:
     return fired
 
 
+def _distinct(correlation: Correlation, window: list[Hit]) -> set[str]:
+    assert correlation.fieldref is not None
+    return {
+        (h.values.get(correlation.field_for(h.rule_id, correlation.fieldref)) or "").lower()
+        for h in window
+        if h.values.get(correlation.field_for(h.rule_id, correlation.fieldref))
+    }
+
+
+def describe(correlation: Correlation, window: list[Hit]) -> str:
+    """Why a window fired, for the finding's detail: the group, the count and the span."""
+    first = window[0]
+    group = ", ".join(
+        f"{name}={first.values.get(correlation.field_for(first.rule_id, name)) or '(none)'}"
+        for name in correlation.group_by
+    )
+    if correlation.type == "value_count":
+        counted = f"{len(_distinct(correlation, window))} distinct {correlation.fieldref}"
+    elif correlation.type == "event_count":
+        counted = f"{len(window)} events"
+    else:
+        counted = f"{len({h.rule_id for h in window})} of {len(correlation.rules)} rules"
+    times = [h.ts for h in window if h.ts]
+    span = f" from {min(times)} to {max(times)}" if times else ""
+    where = f" for {group}" if group else ""
+    return f"{correlation.type}: {counted} ({correlation.op} {correlation.count}) within {correlation.timespan} s{where}{span}"
+
+
 def _holds(correlation: Correlation, window: list[Hit], test: Callable[[int, int], bool]) -> bool:
     if correlation.type == "event_count":
         return test(len(window), correlation.count)
     if correlation.type == "value_count":
-        assert correlation.fieldref is not None
-        values = {
-            (h.values.get(correlation.field_for(h.rule_id, correlation.fieldref)) or "").lower()
-            for h in window
-            if h.values.get(correlation.field_for(h.rule_id, correlation.fieldref))
-        }
-        return test(len(values), correlation.count)
+        return test(len(_distinct(correlation, window)), correlation.count)
     seen = [h.rule_id for h in window]
     if correlation.type == "temporal":
         return test(len(set(seen) & set(correlation.rules)), correlation.count)
