@@ -45,6 +45,7 @@ def _case() -> Case:
             obs(ObservationKind.INFRASTRUCTURE, "185.220.101.7", "ip"),
             obs(ObservationKind.INFRASTRUCTURE, "bad-update.com", "domain"),
             obs(ObservationKind.INFRASTRUCTURE, "http://bad-update.com/x?a='1'", "url"),
+            obs(ObservationKind.INFRASTRUCTURE, "ops@bad-update.com", "email"),
             obs(ObservationKind.FILE, "ab" * 32, "sha256"),
             obs(ObservationKind.VULNERABILITY, "CVE-2023-23397"),
             obs(ObservationKind.VICTIM, "NO", "country"),
@@ -115,6 +116,9 @@ def test_misp_event_round_trips_through_extract(kb: KnowledgeBase) -> None:
         if original.kind in (ObservationKind.TECHNIQUE, ObservationKind.VULNERABILITY, ObservationKind.FILE):
             assert (original.kind, original.value) in values
     assert (ObservationKind.INFRASTRUCTURE, "185.220.101.7") in values
+    assert (ObservationKind.INFRASTRUCTURE, "ops@bad-update.com") in values
+    email = next(a for a in event["Event"]["Attribute"] if a["type"] == "email")
+    assert email["category"] == "Network activity"
     assert back.tlp is Tlp.AMBER_STRICT
     assert any("not used as evidence" in n for n in back.notes)  # the actor tag is reported only
 

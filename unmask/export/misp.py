@@ -90,7 +90,12 @@ def event_for_case(case: Case, kb: KnowledgeBase, assessment: Assessment | None 
                 elif internal:
                     comment = f"an internal or reserved address, not an indicator: {comment}"[:200]
                     context = True
-                event.add_attribute(kind, value, comment=comment, to_ids=obs.subtype != "asn" and not context)
+                # MISP files an "email" under "Social network" by default; an address in an intrusion
+                # is network activity.
+                extra = {"category": "Network activity"} if kind == "email" else {}
+                event.add_attribute(
+                    kind, value, comment=comment, to_ids=obs.subtype != "asn" and not context, **extra
+                )
         elif obs.kind is ObservationKind.VULNERABILITY and item is not None:
             if ("vulnerability", item.key) not in added:
                 added.add(("vulnerability", item.key))
