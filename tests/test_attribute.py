@@ -438,10 +438,28 @@ def test_summary_explains_a_state_lead_that_is_not_the_group_leads_state() -> No
         Hypothesis("RU", "Russia", 0.3, "unlikely", low, kind="state"),
     ]
     text = _summary(groups, sponsors, 3, 10, ("APT28", "RU"))
-    assert "not that of the likeliest known group whose state is known (APT28: Russia)" in text
+    assert "not that of APT28, the likeliest known group whose allegiance the sources give (Russia)" in text
     assert "those of China hold more" in text
     # When they agree, nothing to explain.
     assert "not that of" not in _summary(groups, sponsors[::-1], 3, 10, ("APT28", "RU"))
+    criminal = _summary(groups, sponsors, 3, 10, ("Carbanak", "none"))
+    assert "(a criminal group of no state)" in criminal
+
+
+def test_summary_names_a_runner_up_that_is_nearly_as_likely() -> None:
+    from unmask.attribute.engine import _summary
+    from unmask.model import Hypothesis
+
+    low = ConfidenceLevel.LOW
+
+    def groups(second: float) -> list[Hypothesis]:
+        return [
+            Hypothesis("G0115", "GOLD SOUTHFIELD", 0.47, "roughly even chance", low),
+            Hypothesis("G0069", "MuddyWater", second, "roughly even chance", low),
+        ]
+
+    assert "MuddyWater is nearly as likely (44.9%)" in _summary(groups(0.449), [], 8, 10)
+    assert "nearly as likely" not in _summary(groups(0.2), [], 8, 10)
 
 
 def test_evidence_for_and_against_agree_with_the_matrix(kb: KnowledgeBase) -> None:
@@ -597,3 +615,26 @@ def test_a_split_says_how_much_evidence_is_in_no_part(kb: KnowledgeBase) -> None
     a = attribute_case(_case(*items), kb)
     assert a.warnings[0].startswith("The evidence splits into parts")
     assert "2 item(s) are in no part attributed here" in a.warnings[0]
+
+
+def test_a_tool_of_a_group_of_the_same_state_doubts_the_group_not_the_state(kb: KnowledgeBase) -> None:
+    alpha = ("T1101", "T1102", "T1103", "T1104.001", "S0101", "S0102")
+    clean = attribute_case(_case(*alpha), kb)
+    mixed = attribute_case(_case(*alpha, "S0201"), kb)  # Beta's tool; Beta is Russian too
+    assert clean.groups[0].id == mixed.groups[0].id == "G0001"
+    flag = next(w for w in mixed.warnings if w.startswith("possible false flag, shared tooling"))
+    assert "Beta (also Russia)" in flag
+    assert mixed.groups[0].confidence is ConfidenceLevel.LOW
+    assert mixed.sponsors[0].id == "RU"
+    assert mixed.sponsors[0].confidence is clean.sponsors[0].confidence is not ConfidenceLevel.LOW
+    # A tool of another state's group still doubts the state too.
+    other = attribute_case(_case(*alpha, "S0301"), kb)  # Gamma's tool; Gamma is Iranian
+    assert any("Gamma (" in w and "also" not in w.split("Gamma")[1][:8] for w in other.warnings)
+    assert other.sponsors[0].confidence is ConfidenceLevel.LOW
+
+
+def test_items_the_kb_ties_to_no_actor_are_named_in_a_warning(kb: KnowledgeBase) -> None:
+    a = attribute_case(_case("T1301", "T1302", "T1303", "S0301", "S0999"), kb)  # S0999: no actor has it
+    warning = next(w for w in a.warnings if "ties to no actor" in w)
+    assert warning.startswith("1 item(s)") and "S0999" in warning
+    assert not any("ties to no actor" in w for w in attribute_case(_case("T1301", "S0301"), kb).warnings)

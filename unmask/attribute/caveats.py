@@ -16,11 +16,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from unmask.attribute.combine import Posterior, Scores
+from unmask.attribute.sponsor import UNKNOWN_STATE, sponsor_label, state_words
 from unmask.knowledge.store import NEWER_HINT, NEWER_RELEASE, KnowledgeBase
 from unmask.model import Actor
 
@@ -33,8 +35,10 @@ __all__ = [
     "PLANTED_TOOL_MARGIN",
     "SHARED_TOOLING",
     "THIN_ITEMS",
+    "Flag",
     "caveats",
     "false_flags",
+    "same_state",
 ]
 
 THIN_ITEMS = 5
@@ -52,8 +56,19 @@ STRONG_CONTRARY = 3.0
 SHARED_TOOLING = "possible false flag, shared tooling or a second actor"
 
 
-def false_flags(scores: Scores, post: Posterior, actors: list[Actor]) -> list[tuple[int, str]]:
-    """(item position, message) for each cheap item that contradicts or carries the leading hypothesis."""
+@dataclass(frozen=True)
+class Flag:
+    """A warning that touches the leading hypothesis: the item, the words, and the actor the item
+    points to instead (``None`` when the leader stands only because of the item)."""
+
+    position: int
+    message: str
+    favoured: int | None = None
+
+
+def false_flags(scores: Scores, post: Posterior, actors: list[Actor]) -> list[Flag]:
+    """The cheap items that contradict or carry the leading hypothesis, and the tools and exploits
+    that point to another actor."""
     ranking = post.ranking()
     if not ranking or len(scores.items) < 2:
         return []
@@ -65,7 +80,7 @@ def false_flags(scores: Scores, post: Posterior, actors: list[Actor]) -> list[tu
         if post.actors[top] >= post.unknown
         else f"{actors[top].name} among the known actors (a group the knowledge base does not know leads)"
     )
-    flags: list[tuple[int, str]] = []
+    flags: list[Flag] = []
     totals = post.totals
     leader_best = float(scores.contributions[:, top].max())
     # Tools and exploits (a public tool too) that point to another actor, by that actor.
@@ -82,39 +97,61 @@ def false_flags(scores: Scores, post: Posterior, actors: list[Actor]) -> list[tu
             continue
         if favoured != top and row[favoured] - row[top] >= FALSE_FLAG_MARGIN:
             flags.append(
-                (
+                Flag(
                     position,
-                    f"possible false flag: {item.label} (cheap to fake) points to {actors[favoured].name} "
-                    f"({_by(row[favoured] - row[top], actors[top].name)}), "
+                    f"possible false flag: {item.label} (cheap to fake) points to "
+                    f"{_other(actors, favoured, top)} ({_by(row[favoured] - row[top], actors[top].name)}), "
                     f"against the rest of the evidence, which favours {rest}",
+                    favoured,
                 )
             )
             continue
         without = np.where(scores.candidates, totals - row, -np.inf)
         if int(np.argmax(without)) != top and row[top] > 0:
             flags.append(
-                (
+                Flag(
                     position,
                     f"possible false flag: {actors[top].name} leads only because of {item.label}, "
                     f"which is cheap to fake; without it {actors[int(np.argmax(without))].name} leads",
                 )
             )
-    for favoured, found in tools.items():
-        margins = [margin for _, margin in found]
-        if max(margins) >= leader_best or sum(margins) >= STRONG_CONTRARY:
-            labels = [scores.items[position].label for position, _ in found]
-            what = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
-            flags.append(
-                (
-                    found[0][0],
-                    f"{SHARED_TOOLING}: {what} point{'s' if len(labels) == 1 else ''} to "
-                    f"{actors[favoured].name} ({_by(sum(margins), actors[top].name)}), "
-                    "against the rest of the evidence, which favours "
-                    f"{rest}; tools and exploits leak, are sold and are planted, and "
-                    "one incident can have several actors (see the parts, if any)",
-                )
+    shared = [
+        (favoured, found)
+        for favoured, found in tools.items()
+        if max(m for _, m in found) >= leader_best or sum(m for _, m in found) >= STRONG_CONTRARY
+    ]
+    for n, (favoured, found) in enumerate(shared):
+        labels = [scores.items[position].label for position, _ in found]
+        what = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+        why = (
+            "; tools and exploits leak, are sold and are planted, and one incident can have several actors"
+            if n == len(shared) - 1
+            else ""
+        )
+        flags.append(
+            Flag(
+                found[0][0],
+                f"{SHARED_TOOLING}: {what} point{'s' if len(labels) == 1 else ''} to "
+                f"{_other(actors, favoured, top)} ({_by(sum(m for _, m in found), actors[top].name)}), "
+                f"against the rest of the evidence, which favours {rest}{why}",
+                favoured,
             )
+        )
     return flags
+
+
+def same_state(actors: list[Actor], one: int, other: int) -> bool:
+    """Whether two actors are held to be the same state's (a known state, not "unknown")."""
+    label = sponsor_label(actors[one])
+    return label != UNKNOWN_STATE and label == sponsor_label(actors[other])
+
+
+def _other(actors: list[Actor], favoured: int, top: int) -> str:
+    """The other actor's name, and whether it is the leader's state's too (then the warning
+    doubts the group, not the state)."""
+    if same_state(actors, favoured, top):
+        return f"{actors[favoured].name} (also {state_words(sponsor_label(actors[top]))})"
+    return actors[favoured].name
 
 
 def _alias_conflicts(kb: KnowledgeBase, actor: Actor) -> list[str]:
@@ -137,10 +174,10 @@ def _by(margin: float, leader: str) -> str:
     return f"{margin:.1f} nats more than for {leader}"
 
 
-def caveats(analysis: Analysis, flags: list[tuple[int, str]], leading: list[int]) -> list[str]:
+def caveats(analysis: Analysis, flags: list[Flag], leading: list[int]) -> list[str]:
     """All warnings for one assessment, most serious first."""
     scores, actors = analysis.scores, analysis.index.actors
-    warnings = [message for _, message in flags]
+    warnings = [flag.message for flag in flags]
     if len(scores.items) < THIN_ITEMS:
         warnings.append(
             f"thin evidence: {len(scores.items)} comparable item(s), too few to rely on (one or two "
@@ -188,6 +225,14 @@ def caveats(analysis: Analysis, flags: list[tuple[int, str]], leading: list[int]
                 else ""
             )
             warnings.append(f"conflicting aliases for {actors[row].name}: {details[0]}{more}")
+    novel = [item.label for item, new in zip(scores.items, scores.novel, strict=True) if new]
+    if novel:
+        shown = ", ".join(novel[:6]) + (f" and {len(novel) - 6} more" if len(novel) > 6 else "")
+        warnings.append(
+            f"{len(novel)} item(s) the knowledge base knows but ties to no actor: {shown}; they weigh "
+            "nothing between the known actors (each makes a group the knowledge base does not know a "
+            "little likelier), so a distinctive family or exploit here cannot point to its actor"
+        )
     if analysis.unscored:
         kinds = sorted({item.signal for item in analysis.unscored})
         warnings.append(

@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 from unmask import __version__
 from unmask.attribute.ach import ach_matrix, evidence_for_against
 from unmask.attribute.calibrate import confidence_level, likelihood_band, likelihood_term, percent
-from unmask.attribute.caveats import THIN_ITEMS, caveats, false_flags
+from unmask.attribute.caveats import THIN_ITEMS, caveats, false_flags, same_state
 from unmask.attribute.combine import Posterior, Scores, posterior, score_items
 from unmask.attribute.evidence import EvidenceItem, Unresolved, resolve_case
 from unmask.attribute.index import ScoringIndex
@@ -225,6 +225,10 @@ def _financial_sponsor_note(lead: list[Actor], sponsors: list[Hypothesis]) -> st
     )
 
 
+# The runner-up is named in the summary when it holds at least this share of the lead's probability.
+NEAR_TIE = 0.8
+
+
 def _summary(
     groups: list[Hypothesis],
     sponsors: list[Hypothesis],
@@ -267,6 +271,11 @@ def _summary(
             text += "."
     else:
         text = f"We assess with {lead.confidence.value} confidence that it is {band} that {who} is behind this activity."
+    runner = next((h for h in groups[1:] if h.kind in ("actor", "unknown")), None)
+    if runner is not None and runner.probability >= NEAR_TIE * lead.probability:
+        # A near tie is the finding: a reader of the first name alone would miss it.
+        other = "a group the knowledge base does not know" if runner.kind == "unknown" else runner.label
+        text += f" {other[0].upper()}{other[1:]} is nearly as likely ({percent(runner.probability, 0)})."
     state = sponsors[0] if sponsors else None
     if state is not None:
         words = f"{state.likelihood} ({likelihood_band(state.probability)})"
@@ -290,10 +299,10 @@ def _summary(
                 f" At the state level, it is {words} that {claim}, at {state.confidence.value} confidence."
             )
         if lead_state is not None and state.id not in (lead_state[1], UNKNOWN_STATE):
-            own = state_words(lead_state[1])
+            own = "a criminal group of no state" if lead_state[1] == NO_STATE else state_words(lead_state[1])
             text += (
-                f" The likeliest state is not that of the likeliest known group whose state is known "
-                f"({lead_state[0]}: {own}): "
+                f" The likeliest state is not that of {lead_state[0]}, the likeliest known group whose "
+                f"allegiance the sources give ({own}): "
                 f"the state level weighs all the groups of each state (or of none) together, and those "
                 f"of {state.label} hold more of the probability."
             )
@@ -369,7 +378,16 @@ def attribute_case(
     # not one actor's work), leave the whole incident's lead at low confidence.
     doubted = {ranking[0]} if (flags or split) and ranking else set()
     groups, shown = _group_hypotheses(analysis, top, doubted)
-    sponsors = _sponsor_hypotheses(analysis, groups)
+    # Warnings that point only to other groups of the leader's state doubt the group, not the
+    # state: the state level keeps the confidence the lead would have without them.
+    state_only = (
+        bool(flags)
+        and not split
+        and all(f.favoured is not None and same_state(index.actors, f.favoured, ranking[0]) for f in flags)
+    )
+    sponsors = _sponsor_hypotheses(
+        analysis, _group_hypotheses(analysis, top, set())[0] if state_only else groups
+    )
     columns: list[tuple[str, int | None]] = [(index.actors[r].id, r) for r in shown[:5]]
     columns.append(("unknown", None))
     warnings = caveats(analysis, flags, shown[:3])

@@ -129,7 +129,7 @@ def evaluate(
             outcome.measures["lead_confidence"] = lead.confidence.value
             outcome.measures["lead_right"] = lead.id in unit.truth and mode == "closed"
         flags = false_flags(analysis.scores, analysis.posterior, index.actors)
-        outcome.measures["shared_tooling"] = any(m.startswith(SHARED_TOOLING) for _, m in flags)
+        outcome.measures["shared_tooling"] = any(f.message.startswith(SHARED_TOOLING) for f in flags)
         outcome.measures["truth_overlap"] = _truth_overlap(view, unit)
         if mode == "closed":
             outcome.measures.update(_baseline(index, unit, outcome))
