@@ -638,3 +638,29 @@ def test_items_the_kb_ties_to_no_actor_are_named_in_a_warning(kb: KnowledgeBase)
     warning = next(w for w in a.warnings if "ties to no actor" in w)
     assert warning.startswith("1 item(s)") and "S0999" in warning
     assert not any("ties to no actor" in w for w in attribute_case(_case("T1301", "S0301"), kb).warnings)
+
+
+def test_public_tools_do_not_make_the_evidence_diverse() -> None:
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from unmask.attribute.calibrate import confidence_level
+    from unmask.attribute.engine import _support
+    from unmask.attribute.evidence import PUBLIC_TOOL_COST, EvidenceItem
+
+    def item(n: int, signal: str, cost: str | None = None) -> EvidenceItem:
+        obs = Observation(ObservationKind.TECHNIQUE, f"T1{n:03d}")
+        return EvidenceItem(n, obs, signal, f"k{n}", f"item {n}", cost)
+
+    commodity = [
+        item(1, "technique"),
+        item(2, "technique"),
+        item(3, "technique"),
+        item(4, "software", PUBLIC_TOOL_COST),
+    ]
+    scores = SimpleNamespace(items=commodity, contributions=np.ones((4, 1)))
+    assert _support(scores, 0) == (4, 1, True)  # type: ignore[arg-type]
+    own = [*commodity[:3], item(4, "software")]  # the actor's own malware is a second line of evidence
+    assert _support(SimpleNamespace(items=own, contributions=np.ones((4, 1))), 0) == (4, 2, True)  # type: ignore[arg-type]
+    assert confidence_level(0.23, 4, 1, True, False) is ConfidenceLevel.LOW

@@ -80,12 +80,16 @@ def shown_probability(p: float) -> float:
 
 
 def _support(scores: Scores, row: int) -> tuple[int, int, bool]:
+    """(items for the actor, kinds of evidence among them, whether some are costly to fake).
+
+    A kind counts only through items that are not cheap: Rclone and Mimikatz beside a few
+    techniques are not a second, independent line of evidence (any crew has them)."""
     helpful = [item for i, item in enumerate(scores.items) if scores.contributions[i, row] >= 0.5]
     # Costly to fake: a way of operating, or software of the actor's own (not a public tool).
     strong = any(
         item.cost == "high" or (item.signal == "software" and item.cost != "low") for item in helpful
     )
-    return len(helpful), len({item.signal for item in helpful}), strong
+    return len(helpful), len({item.signal for item in helpful if item.cost != "low"}), strong
 
 
 def _actor_hypotheses(analysis: Analysis, rows: list[int], doubted: set[int]) -> list[Hypothesis]:
