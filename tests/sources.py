@@ -237,6 +237,7 @@ def galaxies() -> dict[str, dict[str, Any]]:
             "uuid": muid("mp DarkSide win"),
             "meta": {"synonyms": ["BlackMatter"], "type": []},
         },
+        {"value": "RandomQuery (Powershell)", "uuid": muid("mp RandomQuery ps1"), "meta": {"type": []}},
     ]
     return {
         "threat-actor": _cluster("threat-actor", threat_actor, 300),

@@ -24,7 +24,13 @@ def test_reads_entries_claims_and_links(sources: tuple[Path, Path]) -> None:
     assert tidal.attack_links == ("G0049",)
     assert tidal.victim_countries == ["AE", "JO"]
     assert data.mitre_uuid_to_id
-    assert {s.name for s in data.software} == {"Helminth", "Shamoon", "DarkSide (ELF)", "DarkSide (Windows)"}
+    assert {s.name for s in data.software} == {
+        "Helminth",
+        "Shamoon",
+        "DarkSide (ELF)",
+        "DarkSide (Windows)",
+        "RandomQuery (Powershell)",
+    }
     assert {s.name.split(":")[1] for s in data.sources} == {
         "threat-actor",
         "microsoft-activity-group",

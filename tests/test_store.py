@@ -204,6 +204,7 @@ def test_software_names_exact_names_first_then_aliases_then_family_names(kb: Kno
     # A Malpedia family named with its platform: by its bare name (Windows first) or its family id.
     assert kb.software_record("DarkSide").name == "DarkSide (Windows)"
     assert kb.software_record("elf.darkside").name == "DarkSide (ELF)"
+    assert kb.software_record("RandomQuery").name == "RandomQuery (Powershell)"  # a script variant
 
 
 def test_suggestions_are_close_names_with_their_ids(kb: KnowledgeBase) -> None:

@@ -54,7 +54,8 @@ _LEADING_TECHNIQUE = re.compile(r"(T\d{4}(?:\.\d{3})?)(?![\d.])")
 _SOFTWARE_ID = re.compile(r"\bS\d{4}\b")
 _FILE_SUFFIX = re.compile(r"\.(exe|dll|sys|ps1|bat|cmd|vbs|js|jar|apk|elf|bin|py|sh)$", re.IGNORECASE)
 # "DarkSide (Windows)": a Malpedia family named with its platform, and the prefix of its family id.
-_PLATFORM_NAME = re.compile(r"^(.+?) \((Windows|ELF|OS X|Android|iOS)\)$")
+# A family named with its platform or variant: "DarkSide (Windows)", "RandomQuery (Powershell)".
+_PLATFORM_NAME = re.compile(r"^(.+?) \(([A-Za-z][\w .+-]{0,30})\)$")
 _MALPEDIA_PREFIX = {"Windows": "win", "ELF": "elf", "OS X": "osx", "Android": "apk", "iOS": "ios"}
 _MALPEDIA_PLATFORM = re.compile(
     r"^(win|elf|osx|apk|ios|jar|ps1|py|php|js|vbs|asp|aspx|symbian|fas)\.", re.IGNORECASE
@@ -153,8 +154,9 @@ class _Static:
     def software_names(self) -> dict[str, str]:
         """Normalised software name or alias -> id.
 
-        Ids first, then names, then aliases, then a Malpedia family's name without its platform
-        ("DarkSide" for "DarkSide (Windows)", Windows first) and its family id ("elf.darkside"):
+        Ids first, then names, then aliases, then a Malpedia family's name without its platform or
+        variant ("DarkSide" for "DarkSide (Windows)", Windows first; "RandomQuery" for "RandomQuery
+        (Powershell)") and its family id ("elf.darkside"):
         NotPetya is S0368's name, though a merged source lists it among Bad Rabbit's aliases.
         Within each, ATT&CK entries win over Malpedia families, and an alias several entries
         claim goes to the one whose name is closest to it (ExPetr to NotPetya).
