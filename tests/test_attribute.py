@@ -635,9 +635,32 @@ def test_a_tool_of_a_group_of_the_same_state_doubts_the_group_not_the_state(kb: 
 
 def test_items_the_kb_ties_to_no_actor_are_named_in_a_warning(kb: KnowledgeBase) -> None:
     a = attribute_case(_case("T1301", "T1302", "T1303", "S0301", "S0999"), kb)  # S0999: no actor has it
-    warning = next(w for w in a.warnings if "ties to no actor" in w)
+    warning = next(w for w in a.warnings if "no actor of the knowledge base is known for" in w)
     assert warning.startswith("1 item(s)") and "S0999" in warning
-    assert not any("ties to no actor" in w for w in attribute_case(_case("T1301", "S0301"), kb).warnings)
+    plain = attribute_case(_case("T1301", "S0301"), kb).warnings
+    assert not any("no actor of the knowledge base is known for" in w for w in plain)
+
+
+def test_victim_sectors_are_compared_in_one_vocabulary_and_unknown_ones_listed(kb: KnowledgeBase) -> None:
+    from unmask.knowledge.sectors import sector_key, stix_sector
+
+    assert sector_key("government-national") == sector_key("Government") == "government"
+    assert sector_key("Banks") == sector_key("financial-services") == sector_key("Finance")
+    assert stix_sector("Government, Administration") == "government"
+    assert stix_sector("Telecoms") == "telecommunications"
+    assert stix_sector("government-national") == "government-national"  # kept for exports
+
+    def case(*sectors: str) -> Case:
+        c = _case("T1301", "T1302")
+        c.observations += [Observation(ObservationKind.VICTIM, s, "sector") for s in sectors]
+        return c
+
+    known = attribute_case(case("energy"), kb)
+    again = attribute_case(case("Energy", "energy"), kb)
+    assert not known.unresolved and not again.unresolved
+    typo = attribute_case(case("Enrgy"), kb)
+    assert [u["value"] for u in typo.unresolved] == ["Enrgy"]
+    assert any("Enrgy" in w and "closest: energy" in w for w in typo.warnings)
 
 
 def test_public_tools_do_not_make_the_evidence_diverse() -> None:

@@ -229,7 +229,7 @@ def caveats(analysis: Analysis, flags: list[Flag], leading: list[int]) -> list[s
     if novel:
         shown = ", ".join(novel[:6]) + (f" and {len(novel) - 6} more" if len(novel) > 6 else "")
         warnings.append(
-            f"{len(novel)} item(s) the knowledge base knows but ties to no actor: {shown}; they weigh "
+            f"{len(novel)} item(s) no actor of the knowledge base is known for: {shown}; they weigh "
             "nothing between the known actors (each makes a group the knowledge base does not know a "
             "little likelier), so a distinctive family or exploit here cannot point to its actor"
         )

@@ -11,9 +11,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from rapidfuzz import process
+
 from unmask.detect.indicators import asn_number, indicator_key, normalise
 from unmask.errors import UnknownNameError
 from unmask.knowledge.countries import close_countries, country_code, country_name
+from unmask.knowledge.sectors import sector_key
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Case, Observation, ObservationKind
 
@@ -115,7 +118,18 @@ def resolve_observation(kb: KnowledgeBase, index: int, obs: Observation) -> Evid
         code = country_code(value) if obs.subtype != "sector" else None
         if obs.subtype == "sector" or (obs.subtype is None and code is None):
             # Without a subtype, what is not a country is taken as a sector ("Energy").
-            return EvidenceItem(index, obs, "victim", f"sector:{value.lower()}", f"victim sector {value}")
+            key = sector_key(value)
+            if key not in kb.sector_keys:
+                near = process.extract(key, list(kb.sector_keys), limit=3, score_cutoff=75)
+                named = tuple(kb.sector_keys[found] for found, _, _ in near)
+                what = "a country name or ISO code, nor " if obs.subtype is None else ""
+                return Unresolved(
+                    index,
+                    obs,
+                    f"{value!r} is not {what}a victim sector the knowledge base or STIX knows",
+                    named,
+                )
+            return EvidenceItem(index, obs, "victim", f"sector:{key}", f"victim sector {value}")
         if code is None:
             close = tuple(close_countries(value))
             return Unresolved(index, obs, f"{value!r} is not a country name or ISO code", close)

@@ -10,7 +10,6 @@ lists every object.  Every object carries the case's TLP 2.0 marking.
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -30,6 +29,7 @@ from unmask.export.resolved import (
     resolved,
     timestamp,
 )
+from unmask.knowledge.sectors import stix_sector
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import TLP_MARKINGS, Assessment, Case, Hypothesis, ObservationKind, Tlp
 
@@ -54,61 +54,6 @@ _PATTERNS = {
     "asn": lambda v: f"[autonomous-system:number = {v}]",
     "tlsh": lambda v: f"[file:hashes.TLSH = '{v}']",
 }
-
-
-# STIX 2.1's industry-sector vocabulary, and the names cases use for its entries.
-_SECTORS = frozenset(
-    [
-        "agriculture",
-        "aerospace",
-        "automotive",
-        "chemical",
-        "commercial",
-        "communications",
-        "construction",
-        "defense",
-        "education",
-        "energy",
-        "entertainment",
-        "financial-services",
-        "government",
-        "government-emergency-services",
-        "government-local",
-        "government-national",
-        "government-public-services",
-        "government-regional",
-        "healthcare",
-        "hospitality-leisure",
-        "infrastructure",
-        "infrastructure-dams",
-        "infrastructure-nuclear",
-        "infrastructure-water",
-        "insurance",
-        "manufacturing",
-        "mining",
-        "non-profit",
-        "pharmaceuticals",
-        "retail",
-        "technology",
-        "telecommunications",
-        "transportation",
-        "utilities",
-    ]
-)
-_SECTOR_NAMES = {
-    "media": "entertainment", "media-entertainment": "entertainment", "finance": "financial-services",
-    "financial": "financial-services", "banking": "financial-services", "health": "healthcare",
-    "information-technology": "technology", "it": "technology", "telecom": "telecommunications",
-    "defence": "defense", "military": "defense", "oil-and-gas": "energy", "water": "infrastructure-water",
-    "nuclear": "infrastructure-nuclear", "transport": "transportation", "academia": "education",
-    "ngo": "non-profit", "ngos": "non-profit", "think-tanks": "non-profit", "hospitality": "hospitality-leisure",
-}  # fmt: skip
-
-
-def _sector(name: str) -> str:
-    """A victim sector in STIX's vocabulary when it has the sector, else in its form (open vocabulary)."""
-    key = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-    return key if key in _SECTORS else _SECTOR_NAMES.get(key, key)
 
 
 def _names_only(kb: KnowledgeBase, name: str, actor_id: str) -> bool:
@@ -230,7 +175,7 @@ def bundle_for_case(case: Case, kb: KnowledgeBase, assessment: Assessment | None
             victim = stix2.Identity(
                 name=f"{obs.value} sector",
                 identity_class="class",
-                sectors=[_sector(obs.value)],
+                sectors=[stix_sector(obs.value)],
                 **common,
             )
             objects.append(victim)

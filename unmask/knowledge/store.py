@@ -34,6 +34,7 @@ from unmask.knowledge.records import (
     SourceInfo,
     Technique,
 )
+from unmask.knowledge.sectors import STIX_SECTORS, sector_key
 from unmask.model import Actor
 
 __all__ = [
@@ -369,6 +370,18 @@ class KnowledgeBase:
                 return campaign.id
         names = [c.id for c in self.campaigns.values()] + [c.name for c in self.campaigns.values()]
         raise UnknownNameError("campaign", name, _closest_named(name, [(n, n) for n in names]))
+
+    @cached_property
+    def sector_keys(self) -> dict[str, str]:
+        """The victim sectors the sources name (by :func:`~unmask.knowledge.sectors.sector_key`),
+        and STIX's vocabulary: key -> a name to show."""
+        keys: dict[str, str] = {}
+        for term in sorted(STIX_SECTORS):
+            keys.setdefault(sector_key(term), term)
+        for actor in self._base_actors:
+            for sector in actor.victim_sectors:
+                keys.setdefault(sector_key(sector), sector)
+        return keys
 
     # -------------------------------------------------------------- profiles
     @cached_property

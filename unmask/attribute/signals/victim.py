@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from unmask.attribute.evidence import EvidenceItem
 from unmask.attribute.signals.base import Signal, SignalContext, register
+from unmask.knowledge.sectors import sector_key
 from unmask.model import Actor
 
 __all__ = ["VictimSignal"]
@@ -19,7 +20,7 @@ class VictimSignal(Signal):
             f"country:{code}": float(len(sources)) for code, sources in actor.victim_countries.items()
         }
         for sector, sources in actor.victim_sectors.items():
-            key = f"sector:{sector.lower()}"
+            key = f"sector:{sector_key(sector)}"
             features[key] = max(features.get(key, 0.0), float(len(sources)))
         return features
 

@@ -1,0 +1,94 @@
+"""Victim sectors: one vocabulary for what cases, reports, partners' STIX and the KB's sources say.
+
+STIX 2.1's industry-sector vocabulary is the reference (a partner's identity says
+``government-national``); the KB's sources write "Government", "Financial Services", "Banks",
+"Telecoms".  :func:`stix_sector` gives the STIX term (for exports) and :func:`sector_key` the key
+two sectors are compared under (every ``government-*`` is government).
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["STIX_SECTORS", "sector_key", "stix_sector"]
+
+STIX_SECTORS = frozenset(
+    [
+        "agriculture",
+        "aerospace",
+        "automotive",
+        "chemical",
+        "commercial",
+        "communications",
+        "construction",
+        "defense",
+        "education",
+        "energy",
+        "entertainment",
+        "financial-services",
+        "government",
+        "government-emergency-services",
+        "government-local",
+        "government-national",
+        "government-public-services",
+        "government-regional",
+        "healthcare",
+        "hospitality-leisure",
+        "infrastructure",
+        "infrastructure-dams",
+        "infrastructure-nuclear",
+        "infrastructure-water",
+        "insurance",
+        "manufacturing",
+        "mining",
+        "non-profit",
+        "pharmaceuticals",
+        "retail",
+        "technology",
+        "telecommunications",
+        "transportation",
+        "utilities",
+    ]
+)
+
+# Other names for the vocabulary's entries (hyphenated lower case).
+_SYNONYMS = {
+    "media": "entertainment", "media-entertainment": "entertainment",
+    "media-and-entertainment": "entertainment", "news-media": "entertainment",
+    "journalist": "entertainment", "journalists": "entertainment",
+    "finance": "financial-services", "financial": "financial-services", "banking": "financial-services",
+    "banks": "financial-services", "bank": "financial-services", "fintech": "financial-services",
+    "health": "healthcare", "hospital": "healthcare", "hospitals": "healthcare",
+    "information-technology": "technology", "it": "technology", "high-tech": "technology",
+    "tech": "technology", "telecom": "telecommunications", "telecoms": "telecommunications",
+    "telecomms": "telecommunications", "telecommunication": "telecommunications",
+    "communications": "telecommunications", "defence": "defense", "military": "defense",
+    "defense-industrial-base": "defense", "oil-and-gas": "energy", "oil-gas": "energy",
+    "electric": "energy", "electricity": "energy", "water": "infrastructure-water",
+    "nuclear": "infrastructure-nuclear", "dams": "infrastructure-dams",
+    "critical-infrastructure": "infrastructure", "transport": "transportation",
+    "transportation-systems": "transportation", "academia": "education",
+    "academia-university": "education", "university": "education", "universities": "education",
+    "ngo": "non-profit", "ngos": "non-profit", "nonprofit": "non-profit",
+    "non-governmental": "non-profit", "think-tanks": "non-profit", "hospitality": "hospitality-leisure",
+    "pharmaceutical": "pharmaceuticals", "pharma": "pharmaceuticals", "chemicals": "chemical",
+    "government-administration": "government", "public-administration": "government",
+    "ministry": "government", "ministries": "government", "diplomatic": "government",
+    "diplomacy": "government", "embassies": "government", "private-sector": "commercial",
+}  # fmt: skip
+
+
+def _hyphenated(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+def stix_sector(name: str) -> str:
+    """A sector in STIX's vocabulary when it has it ("Banks" is financial-services), else hyphenated."""
+    key = _hyphenated(name)
+    return key if key in STIX_SECTORS else _SYNONYMS.get(key, key)
+
+
+def sector_key(name: str) -> str:
+    """The key two sectors are compared under: the STIX term, every government level as one."""
+    term = stix_sector(name)
+    return "government" if term.startswith("government-") else term
