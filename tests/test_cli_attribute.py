@@ -131,3 +131,12 @@ def test_json_output_is_strict_json(capsys: pytest.CaptureFixture[str]) -> None:
         "runs": [1.0, None],
         "ok": 0.5,
     }
+
+
+def test_json_with_another_format_is_refused_by_every_command(tmp_path: Path) -> None:
+    for args in (
+        ["timeline", str(tmp_path), "--json", "--format", "csv"],
+        ["findings", str(tmp_path), "--json", "--format", "csv"],
+    ):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2 and "give one of them" in result.stderr, args

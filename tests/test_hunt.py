@@ -207,7 +207,10 @@ def test_cli_hunt_findings_timeline_and_attribute(evidence: Path, rules: Path, t
         "file",
         "sha256",
         "record",
+        "software",
+        "rule_path",
     } <= set(table[0])
+    assert any(row["rule_path"].endswith((".yml", ".yaml")) for row in table)
 
     lines = runner.invoke(
         app, ["timeline", str(case), "--format", "jsonl", "--min-level", "low"]
@@ -222,7 +225,7 @@ def test_cli_hunt_findings_timeline_and_attribute(evidence: Path, rules: Path, t
     import pyarrow.parquet as pq
 
     exported = pq.read_table(parquet)
-    assert exported.num_rows == 8 and "sha256" in exported.column_names
+    assert exported.num_rows == 8 and {"sha256", "software", "rule_path"} <= set(exported.column_names)
 
     # --json with --output: the file in its format, and what was written on stdout.
     written = runner.invoke(

@@ -141,7 +141,7 @@ def test_the_report_says_which_knowledge_base_view_it_used(kb: KnowledgeBase) ->
 
 
 def test_a_very_long_value_is_shown_clipped() -> None:
-    from unmask.report.html import SHOWN_CHARS, clip
+    from unmask.printable import SHOWN_CHARS, clip
 
     assert clip("short") == "short"
     long = "A" * 20_000
@@ -156,3 +156,16 @@ def test_the_judgement_and_warnings_are_shown_whole(kb: KnowledgeBase) -> None:
     html = render_html(data)
     assert "The last words." in html and "Its end." in html
     assert "characters)" not in html.split("Evidence")[0]
+
+
+def test_the_markdown_report_clips_long_values_too(kb: KnowledgeBase) -> None:
+    from unmask.report.markdown import case_markdown
+
+    long = "a" * 320
+    case = Case(
+        id="c",
+        title="t",
+        observations=[Observation(ObservationKind.TECHNIQUE, "T1301", provenance=Provenance(source=long))],
+    )
+    text = case_markdown(case, attribute_case(case, kb))
+    assert long not in text and "(320 characters)" in text

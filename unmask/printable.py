@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["printable"]
+__all__ = ["SHOWN_CHARS", "clip", "printable"]
+
+SHOWN_CHARS = 300  # of one value in a report; the case and the JSON keep all of it
 
 # C0 and C1 controls except tab and new line, DEL, and the bidirectional marks and overrides.
 _UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -20,3 +22,10 @@ _UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e
 def printable(text: str) -> str:
     """``text`` with every control or direction-override character shown as an escape (``\\x1b``)."""
     return _UNPRINTABLE.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), text)
+
+
+def clip(text: str, limit: int = SHOWN_CHARS) -> str:
+    """A value as a report shows it: a 20,000-character name made the PDF layout run for minutes."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text):,} characters)"

@@ -10,7 +10,15 @@ import typer
 from unmask.attribute.engine import attribute_case
 from unmask.cases import load_case
 from unmask.cli.assessment_view import assessment_view
-from unmask.cli.common import JsonOption, console, emit_json, err_console, plain, user_errors
+from unmask.cli.common import (
+    JsonOption,
+    check_json_format,
+    console,
+    emit_json,
+    err_console,
+    plain,
+    user_errors,
+)
 from unmask.errors import CaseError, ConfigError, Location, UnknownNameError
 from unmask.extract.stix import SKIPPED_NOTE
 from unmask.knowledge.store import KnowledgeBase, load_kb
@@ -78,8 +86,7 @@ def attribute_command(
     """
     if output not in ("table", "json", "md"):
         raise ConfigError(f"--format {output!r}: choose table, json or md")
-    if as_json and output == "md":
-        raise ConfigError("--json asks for JSON and --format md for Markdown: give one of them")
+    check_json_format(as_json, output, "table", ("json",))
     _, _, assessment = attributed(case, without, top)
     if output == "json" or as_json:
         emit_json(assessment.to_dict())

@@ -22,6 +22,7 @@ from unmask.printable import printable
 
 __all__ = [
     "JsonOption",
+    "check_json_format",
     "check_output",
     "console",
     "emit_json",
@@ -63,6 +64,12 @@ def _finite(data: Any) -> Any:
     if isinstance(data, list | tuple):
         return [_finite(v) for v in data]
     return data
+
+
+def check_json_format(as_json: bool, fmt: str, default: str, json_formats: tuple[str, ...]) -> None:
+    """--json with a --format that is neither the default nor JSON asks for two things: refused."""
+    if as_json and fmt != default and fmt not in json_formats:
+        raise ConfigError(f"--json asks for JSON and --format {fmt} for something else: give one of them")
 
 
 def check_output(output: Path | None, *inputs: Path) -> None:

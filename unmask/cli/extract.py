@@ -9,7 +9,16 @@ import typer
 from rich.table import Table
 
 from unmask.cases.directory import CASE_FILE, load_case_dir, save_case_dir
-from unmask.cli.common import JsonOption, console, emit_json, err_console, plain, printable, user_errors
+from unmask.cli.common import (
+    JsonOption,
+    check_json_format,
+    console,
+    emit_json,
+    err_console,
+    plain,
+    printable,
+    user_errors,
+)
 from unmask.errors import ConfigError
 from unmask.extract.run import extract_inputs
 from unmask.knowledge.store import load_kb
@@ -46,6 +55,7 @@ def extract_command(
     """
     if fmt not in ("table", "json"):
         raise ConfigError(f"--format {fmt!r}: choose table or json")
+    check_json_format(as_json, fmt, "table", ("json",))
     label = Tlp.parse(tlp) if tlp is not None else None
     kb = load_kb()
     existing = load_case_dir(case) if case is not None and (case / CASE_FILE).is_file() else None

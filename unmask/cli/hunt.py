@@ -25,6 +25,7 @@ from rich.table import Table
 
 from unmask.cases.directory import CASE_FILE, FINDINGS_FILE, load_case_dir
 from unmask.cli.common import (
+    check_json_format,
     check_output,
     console,
     emit_json,
@@ -214,11 +215,15 @@ def _print_summary(result: HuntResult, top: int) -> None:
     console.print(_counter_table("Findings by technique", result.by_technique, top, "technique"))
     console.print(_counter_table("Findings by host", result.by_host, top, "host"))
     console.print(_counter_table("Findings by rule", result.by_rule, top, "rule"))
+    observations = len(result.case.observations)
+    step = (
+        f"next: unmask timeline {result.case_dir}; unmask attribute {result.case_dir}"
+        if observations
+        else "nothing to attribute yet: no finding gave an observation; add evidence (hunt more logs, "
+        f"or unmask extract REPORT --case {result.case_dir})"
+    )
     console.print(
-        plain(
-            f"{result.findings:,} findings, {len(result.case.observations)} observations -> {result.case_dir}  "
-            f"(next: unmask timeline {result.case_dir}; unmask attribute {result.case_dir})"
-        )
+        plain(f"{result.findings:,} findings, {observations} observations -> {result.case_dir}  ({step})")
     )
 
 
@@ -254,13 +259,16 @@ EXPORT_COLUMNS = (
     "title",
     "level",
     "techniques",
+    "software",
     "time",
     "host",
     "file",
     "sha256",
     "record",
     "detail",
+    "rule_path",
 )
+_LISTS = ("techniques", "software")
 
 
 def _check_level(level: str) -> None:
@@ -270,7 +278,7 @@ def _check_level(level: str) -> None:
 
 def _record(row: FindingRow) -> dict[str, Any]:
     return {
-        name: list(row.techniques) if name == "techniques" else getattr(row, name) for name in EXPORT_COLUMNS
+        name: list(getattr(row, name)) if name in _LISTS else getattr(row, name) for name in EXPORT_COLUMNS
     }
 
 
@@ -320,7 +328,7 @@ def _write_parquet(rows: Iterator[FindingRow], handle: Any) -> int:
     import pyarrow.parquet as pq
 
     schema = pa.schema(
-        [(name, pa.list_(pa.string()) if name == "techniques" else pa.string()) for name in EXPORT_COLUMNS]
+        [(name, pa.list_(pa.string()) if name in _LISTS else pa.string()) for name in EXPORT_COLUMNS]
     )
     count = 0
     with pq.ParquetWriter(handle, schema) as writer:
@@ -361,7 +369,7 @@ def findings_command(
     if fmt not in ("csv", "jsonl", "parquet"):
         raise ConfigError(f"--format {fmt!r}: choose csv, jsonl or parquet")
     if as_json and output is None:
-        fmt = "jsonl"
+        check_json_format(as_json, fmt, "jsonl", ("jsonl",))
     _check_level(min_level)
     check_output(output, case)
     _, rows = _rows(case, min_level)
@@ -391,6 +399,7 @@ def timeline_command(
     """
     if fmt not in ("table", "csv", "jsonl"):
         raise ConfigError(f"--format {fmt!r}: choose table, csv or jsonl")
+    check_json_format(as_json, fmt, "table", ("jsonl",))
     fmt = "jsonl" if as_json else fmt
     _check_level(min_level)
     # A terminal table of millions of rows helps no one and costs gigabytes: the first

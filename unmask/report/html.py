@@ -21,7 +21,7 @@ from unmask.attribute.calibrate import percent
 from unmask.attribute.phases import part_title
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Assessment, Case, ObservationKind
-from unmask.printable import printable
+from unmask.printable import SHOWN_CHARS, clip, printable
 from unmask.report.charts import bar_chart, timeline_chart
 
 __all__ = ["TACTICS", "ReportInput", "render_html", "render_pdf", "timeline_findings"]
@@ -72,19 +72,11 @@ def timeline_findings(case: Path, limit: int = MAX_TIMELINE_POINTS) -> list[dict
     return rows
 
 
-SHOWN_CHARS = 300  # of one value in the report; the case and the JSON keep all of it
 PROSE_CHARS = 5_000  # of one of unmask's own sentences (the judgement, a warning), which may quote values
 
 
 class _Prose(str):
     """unmask's own sentence: shown whole, up to :data:`PROSE_CHARS` (the ``prose`` filter)."""
-
-
-def clip(text: str, limit: int = SHOWN_CHARS) -> str:
-    """A value as the report shows it: a 20,000-character name made the PDF layout run for minutes."""
-    if len(text) <= limit:
-        return text
-    return f"{text[:limit]}… ({len(text):,} characters)"
 
 
 def _shown(value: Any) -> Any:

@@ -11,7 +11,7 @@ import re
 from unmask.attribute.calibrate import likelihood_band, percent
 from unmask.attribute.phases import part_title
 from unmask.model import Assessment, Case, Hypothesis, view_text
-from unmask.printable import printable
+from unmask.printable import clip, printable
 
 __all__ = ["assessment_markdown", "case_markdown", "md_escape"]
 
@@ -121,10 +121,10 @@ def case_markdown(case: Case, assessment: Assessment) -> str:
             where,
             (prov.text or "")[:200] if prov else "",
         ]
-        lines.append("| " + " | ".join(md_escape(c) for c in cells) + " |")
+        lines.append("| " + " | ".join(md_escape(clip(c)) for c in cells) + " |")
     if case.evidence:
         lines += ["", "## Evidence files", ""]
-        lines += [f"- {md_escape(name)}: `{digest}`" for name, digest in case.evidence.items()]
+        lines += [f"- {md_escape(clip(name))}: `{digest}`" for name, digest in case.evidence.items()]
     if case.notes:
         lines += ["", "## Notes", "", *(f"- {md_escape(n)}" for n in case.notes)]
     return "\n".join(lines) + "\n"
