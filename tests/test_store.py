@@ -281,3 +281,12 @@ def test_part_of_a_longer_name_counts_only_when_it_is_nearly_all_there() -> None
     assert _name_score("lsass", "lsass memory") >= 90  # what was typed, inside a longer name
     assert _name_score("powershel", "powershell profile") >= SUGGESTION_CUTOFF
     assert _name_score("atera", "bondupdater") < SUGGESTION_CUTOFF  # "ater" in "updater" is no match
+
+
+def test_a_suggestion_through_an_alias_says_whose_alias_it_is(kb: KnowledgeBase) -> None:
+    with pytest.raises(UnknownNameError) as caught:
+        kb.software_record("Nyetyaa")
+    assert "Nyetya, an alias of NotPetya (S0368)" in str(caught.value)
+    with pytest.raises(UnknownNameError) as caught:
+        kb.software_record("Mimikats")
+    assert "Mimikatz (S0002)" in str(caught.value) and "alias" not in str(caught.value)

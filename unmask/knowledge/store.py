@@ -506,9 +506,8 @@ class KnowledgeBase:
         if sid is None or sid not in self.software:
             why = self._unknown_id(cited.group(0), self.software) if cited else None
             names = sorted(
-                {(n, s.name if s.id.startswith("malpedia:") else f"{s.name} ({s.id})")
-                 for s in self.software.values() for n in (s.name, *s.aliases)}
-            )  # fmt: skip
+                {(n, _software_shown(s, n)) for s in self.software.values() for n in (s.name, *s.aliases)}
+            )
             raise UnknownNameError("software", name, [] if why else _closest_named(name, names), why)
         return self.software[sid]
 
@@ -664,6 +663,13 @@ def _name_score(query: str, choice: str, **_: Any) -> float:
         if part >= 90:  # what was typed, all but a letter, inside the name ("ater" in "updater" is not)
             score = max(score, 0.9 * part)
     return score
+
+
+def _software_shown(record: SoftwareRecord, name: str) -> str:
+    """A software suggestion as shown: its name and ATT&CK id, and the alias that was close when
+    it was one ("Poldat, an alias of ZLib (S0086)": a bare "ZLib" for "COLDCAT" reads as nonsense)."""
+    own = record.name if record.id.startswith("malpedia:") else f"{record.name} ({record.id})"
+    return own if normalize_name(name) == normalize_name(record.name) else f"{name}, an alias of {own}"
 
 
 # A suggestion must be close to what was typed (a typo, a missing letter, part of a longer name),
