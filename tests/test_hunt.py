@@ -14,7 +14,7 @@ from unmask.cli import app
 from unmask.detect.findings import read_findings
 from unmask.detect.hunt import hunt
 from unmask.detect.sigma.correlation import Correlation, Hit, describe, evaluate
-from unmask.model import ObservationKind
+from unmask.model import ObservationKind, Tlp
 
 runner = CliRunner()
 PROC = "    product: windows\n    category: process_creation"
@@ -362,6 +362,27 @@ def test_iocs_match_any_field_and_benign_values_are_suppressed(tmp_path: Path) -
         ("infrastructure", "5.6.7.8"),
         ("file", "c" * 64),
     } <= observed
+    assert result.case.tlp is Tlp.AMBER
+    # A partner's indicator file marked red makes the case red (and so every export of it).
+    red = tmp_path / "red.json"
+    red.write_text(
+        json.dumps(
+            {
+                "type": "bundle",
+                "id": "bundle--1",
+                "objects": [
+                    {
+                        "type": "indicator",
+                        "id": "indicator--1",
+                        "pattern_type": "stix",
+                        "pattern": "[ipv4-addr:value = '5.6.7.8']",
+                        "object_marking_refs": ["marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"],
+                    }
+                ],
+            }
+        )
+    )
+    assert hunt([folder], [rules], tmp_path / "case2", jobs=1, iocs=[iocs, red]).case.tlp is Tlp.RED
 
 
 def test_indicator_files_stix_and_misp(tmp_path: Path) -> None:

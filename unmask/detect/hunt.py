@@ -365,6 +365,8 @@ def _hunt(
         f"{HUNT_NOTE}{report.total_events} events from {len(report.files)} files; {result.findings} findings from "
         f"{len(rules.rules)} rules; observations from findings of level {min_level} or above."
     )
+    if indicators is not None and indicators.tlp is not None and indicators.tlp.rank > case.tlp.rank:
+        case.tlp = indicators.tlp  # a partner's red indicator file makes the case red
     result.replaced = _carry_over(case, earlier)
     save_case_dir(stage, case)
     timings["observations"] = time.perf_counter() - clock

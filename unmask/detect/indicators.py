@@ -19,8 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from unmask.cases.tlp import bundle_tlp, misp_deleted, stix_withdrawn, strictest, tag_tlp
 from unmask.errors import IngestError, Location
 from unmask.ingest.base import from_utf16
+from unmask.model import Tlp
 
 __all__ = [
     "Indicator",
@@ -116,8 +118,10 @@ class IndicatorSet:
     suppressed: list[tuple[Indicator, list[str]]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     skipped: int = 0
+    tlp: Tlp | None = None  # the most restrictive label the files carry (a STIX marking, a MISP tag)
 
     def extend(self, other: IndicatorSet) -> None:
+        self.tlp = strictest([self.tlp, other.tlp])
         self.indicators += other.indicators
         self.suppressed += other.suppressed
         self.problems += other.problems
@@ -271,10 +275,22 @@ def pattern_values(pattern: str) -> list[tuple[str, str]]:
     return found
 
 
+def _withdrawn(builder: _Builder, ref: Any, why: str) -> None:
+    builder.out.skipped += 1
+    if len(builder.out.problems) < 50:
+        builder.out.problems.append(f"{builder.source}:{ref}: {why}; not matched")
+
+
 def _stix(builder: _Builder, data: Any) -> None:
     objects = data.get("objects", []) if isinstance(data, dict) else []
+    objects = objects if isinstance(objects, list) else []
+    builder.out.tlp = bundle_tlp(objects)
     for obj in objects:
         if not isinstance(obj, dict) or obj.get("type") != "indicator":
+            continue
+        why = stix_withdrawn(obj)
+        if why:
+            _withdrawn(builder, obj.get("id"), why)
             continue
         pattern = str(obj.get("pattern", ""))
         if obj.get("pattern_type", "stix") != "stix":
@@ -301,10 +317,20 @@ def _misp(builder: _Builder, data: Any) -> None:
         event = item.get("Event", item) if isinstance(item, dict) else {}
         if not isinstance(event, dict):
             continue
+        builder.out.tlp = strictest([builder.out.tlp, tag_tlp(_entries(event.get("Tag")))[0]])
         attributes = _entries(event.get("Attribute"))
         for obj in _entries(event.get("Object")):
+            if misp_deleted(obj):
+                _withdrawn(builder, obj.get("uuid") or obj.get("name"), "object marked deleted")
+                continue
             attributes += _entries(obj.get("Attribute"))
         for number, attribute in enumerate(attributes):
+            if misp_deleted(attribute):
+                _withdrawn(
+                    builder, attribute.get("uuid") or f"attribute {number}", "attribute marked deleted"
+                )
+                continue
+            builder.out.tlp = strictest([builder.out.tlp, tag_tlp(_entries(attribute.get("Tag")))[0]])
             kind_name = str(attribute.get("type") or "")
             value = str(attribute.get("value") or "")
             ref = str(attribute.get("uuid") or f"attribute {number}")

@@ -15,6 +15,7 @@ import re
 from collections import Counter
 from typing import Any
 
+from unmask.cases.tlp import misp_deleted, strictest, tag_tlp
 from unmask.detect.artifacts import NOT_FOR_DETECTION
 from unmask.detect.indicators import MISP_TYPES, normalise
 from unmask.errors import CaseError, Location
@@ -96,6 +97,9 @@ def case_from_misp(data: dict[str, Any], origin: str, default_id: str = "case") 
             if not isinstance(obj, dict):
                 unused["malformed object"] += 1
                 continue
+            if misp_deleted(obj):  # a deleted object takes its attributes with it
+                unused["attribute of a deleted object"] += len(_items(obj.get("Attribute")))
+                continue
             attributes += [(a, obj.get("name")) for a in _items(obj.get("Attribute"))]
         for attribute, object_name in attributes:
             if not isinstance(attribute, dict):
@@ -105,9 +109,11 @@ def case_from_misp(data: dict[str, Any], origin: str, default_id: str = "case") 
                 f" in object {object_name}" if object_name else ""
             )
             kind_name = str(attribute.get("type", ""))
-            if str(attribute.get("deleted", False)).lower() in ("true", "1"):  # soft-deleted in MISP
+            if misp_deleted(attribute):  # soft-deleted in MISP
                 unused["deleted attribute"] += 1
                 continue
+            # A tlp: tag on an attribute marks the event at least as restrictively.
+            tlp = strictest([tlp, tag_tlp(_items(attribute.get("Tag")))[0]])
             # to_ids off: the author's "context, not for detection" (kept, shared as such).
             method = NOT_FOR_DETECTION if str(attribute.get("to_ids", True)).lower() in _OFF else None
             text_value = str(attribute.get("value", ""))
@@ -144,17 +150,11 @@ def case_from_misp(data: dict[str, Any], origin: str, default_id: str = "case") 
                 unused[kind_name or "untyped"] += 1
             for tag in _items(attribute.get("Tag")):
                 _tag(tag, add, notes, record)
+        # Tags that disagree: the most restrictive wins (never share RED as CLEAR).
+        label, unknown = tag_tlp(_items(event.get("Tag")))
+        tlp = strictest([tlp, label])
+        notes += [f"unknown TLP tag {name!r}" for name in unknown]
         for tag in _items(event.get("Tag")):
-            name = (str(tag.get("name") or "") if isinstance(tag, dict) else str(tag)).strip()
-            if name.lower().startswith("tlp:"):
-                try:
-                    label = Tlp.parse(name)
-                except CaseError:
-                    notes.append(f"unknown TLP tag {name!r}")
-                    continue
-                # Tags that disagree: the most restrictive wins (never share RED as CLEAR).
-                tlp = label if tlp is None or label.rank > tlp.rank else tlp
-                continue
             _tag(tag, add, notes, f"event {ref} tag")
         for galaxy in (g for g in _items(event.get("Galaxy")) if isinstance(g, dict)):
             for cluster in (c for c in _items(galaxy.get("GalaxyCluster")) if isinstance(c, dict)):

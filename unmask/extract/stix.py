@@ -16,9 +16,10 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from unmask.cases.tlp import bundle_tlp, stix_withdrawn
 from unmask.detect.indicators import normalise, pattern_values
 from unmask.errors import CaseError, Location
-from unmask.model import TLP_MARKINGS, Case, Observation, ObservationKind, Provenance, Tlp
+from unmask.model import Case, Observation, ObservationKind, Provenance, Tlp
 
 __all__ = ["SKIPPED_NOTE", "case_from_stix", "pattern_observables", "stix_actor_names"]
 
@@ -101,17 +102,12 @@ def case_from_stix(bundle: dict[str, Any], origin: str, default_id: str = "case"
             ):
                 origins.add(str(obj.get("target_ref")))
 
-    tlp: Tlp | None = None
+    tlp = bundle_tlp(objects)  # the most restrictive marking of any object is the bundle's
     expired: list[str] = []
     for index, obj in enumerate(objects):
         if not isinstance(obj, dict):
             skip("not an object", index, obj)
             continue
-        refs = obj.get("object_marking_refs")
-        for ref in refs if isinstance(refs, list) else []:
-            label = TLP_MARKINGS.get(str(ref))
-            if label is not None and (tlp is None or label.rank > tlp.rank):
-                tlp = label  # the most restrictive marking of any object is the bundle's
         kind = str(obj.get("type", ""))
         ident = str(obj.get("id") or "")  # a hostile bundle can put a list here
         if ident in origins and ident not in targeted:
@@ -124,12 +120,9 @@ def case_from_stix(bundle: dict[str, Any], origin: str, default_id: str = "case"
             skip(f"{kind or 'untyped'} whose name is not text", index, obj)
             continue
         name = (raw_name or "").strip()
-        if obj.get("revoked") is True:  # withdrawn by its producer: not evidence
-            skip(f"revoked {kind or 'untyped'}", index, obj)
-            continue
-        types = obj.get("indicator_types")
-        if kind == "indicator" and isinstance(types, list) and "benign" in types:
-            skip("indicator of benign activity", index, obj)
+        withdrawn = stix_withdrawn(obj)  # revoked by its producer, or benign: not evidence
+        if withdrawn:
+            skip(withdrawn, index, obj)
             continue
         if kind == "indicator" and _expired(obj.get("valid_until")):
             expired.append(ident or f"object {index}")

@@ -1,0 +1,102 @@
+"""What partners' intelligence says about how it may be shared, and what it withdraws.
+
+A STIX bundle marks objects with TLP 1.0 or 2.0 marking definitions: the standard ones (by id),
+or its own (``definition_type: tlp`` with ``definition: {tlp: red}``, or the TLP 2.0 extension
+``tlp_2_0: red``), on the object or in its granular markings.  A MISP event carries ``tlp:`` tags
+on the event or on its attributes.  The most restrictive label of any of them is the source's.
+
+A STIX object marked ``revoked``, an indicator of benign activity, and a MISP attribute or object
+marked deleted are withdrawn: neither evidence nor an indicator to match.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from unmask.errors import CaseError
+from unmask.model import TLP_MARKINGS, Tlp
+
+__all__ = ["bundle_tlp", "misp_deleted", "stix_withdrawn", "strictest", "tag_tlp"]
+
+
+def strictest(labels: Iterable[Tlp | None]) -> Tlp | None:
+    """The most restrictive of the labels given (``None`` if none is)."""
+    found = [label for label in labels if label is not None]
+    return max(found, key=lambda label: label.rank) if found else None
+
+
+def _own_definition(obj: dict[str, Any]) -> Tlp | None:
+    """The label a bundle's own marking definition gives (TLP 1.0 form or TLP 2.0 extension)."""
+    texts: list[Any] = []
+    definition = obj.get("definition")
+    if str(obj.get("definition_type", "")).lower() == "tlp" and isinstance(definition, dict):
+        texts.append(definition.get("tlp"))
+    extensions = obj.get("extensions")
+    for extension in extensions.values() if isinstance(extensions, dict) else []:
+        if isinstance(extension, dict) and "tlp_2_0" in extension:
+            texts.append(extension["tlp_2_0"])
+    labels = []
+    for text in texts:
+        try:
+            labels.append(Tlp.parse(str(text)))
+        except CaseError:
+            continue
+    return strictest(labels)
+
+
+def bundle_tlp(objects: list[Any]) -> Tlp | None:
+    """The most restrictive TLP label that marks any object of a bundle (``None`` if none does)."""
+    known = dict(TLP_MARKINGS)
+    for obj in objects:
+        if (
+            isinstance(obj, dict)
+            and obj.get("type") == "marking-definition"
+            and isinstance(obj.get("id"), str)
+        ):
+            own = _own_definition(obj)
+            if own is not None:
+                known.setdefault(obj["id"], own)
+    labels: list[Tlp | None] = []
+    for obj in objects:
+        if not isinstance(obj, dict):
+            continue
+        refs = obj.get("object_marking_refs")
+        labels += [known.get(str(ref)) for ref in (refs if isinstance(refs, list) else [])]
+        granular = obj.get("granular_markings")
+        for marking in granular if isinstance(granular, list) else []:
+            if isinstance(marking, dict):
+                labels.append(known.get(str(marking.get("marking_ref"))))
+    return strictest(labels)
+
+
+def tag_tlp(tags: Iterable[Any]) -> tuple[Tlp | None, list[str]]:
+    """The most restrictive ``tlp:`` tag of MISP tags (dicts with ``name``, or text), and the
+    unknown ``tlp:`` tags."""
+    labels, unknown = [], []
+    for tag in tags:
+        name = (str(tag.get("name") or "") if isinstance(tag, dict) else str(tag)).strip()
+        if name.lower().startswith("tlp:"):
+            try:
+                labels.append(Tlp.parse(name))
+            except CaseError:
+                unknown.append(name)
+    return strictest(labels), unknown
+
+
+def _true(value: Any) -> bool:
+    return value is True or str(value).strip().lower() in ("true", "1")
+
+
+def stix_withdrawn(obj: dict[str, Any]) -> str | None:
+    """Why a STIX object is not to be used (revoked, or an indicator of benign activity), if so."""
+    if _true(obj.get("revoked")):
+        return f"revoked {obj.get('type') or 'untyped'}"
+    types = obj.get("indicator_types")
+    benign = isinstance(types, list) and any(str(t).strip().lower() == "benign" for t in types)
+    return "indicator of benign activity" if obj.get("type") == "indicator" and benign else None
+
+
+def misp_deleted(item: dict[str, Any]) -> bool:
+    """Whether a MISP attribute or object is marked deleted."""
+    return _true(item.get("deleted", False))
