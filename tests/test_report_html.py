@@ -169,3 +169,24 @@ def test_the_markdown_report_clips_long_values_too(kb: KnowledgeBase) -> None:
     )
     text = case_markdown(case, attribute_case(case, kb))
     assert long not in text and "(320 characters)" in text
+
+
+def test_the_report_lists_the_first_observations_and_says_where_the_rest_are(kb: KnowledgeBase) -> None:
+    from unmask.report.markdown import EVIDENCE_ROWS, case_markdown
+
+    prov = Provenance(source="/very/long/folder/of/evidence/Security.evtx", record="7")
+    observations = [
+        Observation(ObservationKind.INFRASTRUCTURE, f"10.0.{n // 250}.{n % 250}", "ip", provenance=prov)
+        for n in range(EVIDENCE_ROWS + 25)
+    ]
+    case = Case(
+        id="c", title="t", observations=[Observation(ObservationKind.TECHNIQUE, "T1301"), *observations]
+    )
+    assessment = attribute_case(case, kb)
+    html = render_html(ReportInput(case, assessment, kb, []))
+    assert f"The first {EVIDENCE_ROWS} of {EVIDENCE_ROWS + 26} observations; the other 26" in html
+    assert (
+        ">Security.evtx<" in html
+        and "/very/long/folder" not in html.split('id="evidence"')[1].split("</table>")[0]
+    )
+    assert "the other 26 are in the case" in case_markdown(case, assessment)

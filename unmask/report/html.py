@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 import jinja2
@@ -23,6 +23,7 @@ from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Assessment, Case, ObservationKind
 from unmask.printable import SHOWN_CHARS, clip, printable
 from unmask.report.charts import bar_chart, timeline_chart
+from unmask.report.markdown import EVIDENCE_ROWS
 
 __all__ = ["TACTICS", "ReportInput", "render_html", "render_pdf", "timeline_findings"]
 
@@ -150,7 +151,9 @@ def _context(data: ReportInput) -> dict[str, Any]:
     columns = list(assessment.ach[0]["cells"] if assessment.ach else {})
     labels = {h.id: h.label for h in assessment.groups}
     evidence = []
-    for index, obs in enumerate(case.observations):
+    # The first EVIDENCE_ROWS observations: 20,000 made a 2,400-page PDF that took nine minutes
+    # and 4 GB; every one stays in case.json and the exports.
+    for index, obs in enumerate(case.observations[:EVIDENCE_ROWS]):
         prov = obs.provenance
         evidence.append(
             {
@@ -161,7 +164,9 @@ def _context(data: ReportInput) -> dict[str, Any]:
                 "phase": obs.phase or "",
                 "seen": obs.first_seen or "",
                 "confidence": f"{obs.confidence:.1f}",
-                "source": prov.source if prov else "",
+                # The file's name: its folder is in the evidence files list (a full path in a
+                # narrow PDF column broke every few characters).
+                "source": PurePath(prov.source).name or prov.source if prov else "",
                 "sha256": (prov.sha256 or "")[:16] if prov else "",
                 "where": (prov.record or (f"offset {prov.offset}" if prov.offset is not None else ""))
                 if prov
@@ -184,6 +189,7 @@ def _context(data: ReportInput) -> dict[str, Any]:
         "ach_columns": columns,
         "ach_labels": labels,
         "evidence": evidence,
+        "evidence_left": max(0, len(case.observations) - EVIDENCE_ROWS),
         "generated": datetime.now(tz=UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "version": __version__,
         "provenance": assessment.provenance,

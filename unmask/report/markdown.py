@@ -13,7 +13,10 @@ from unmask.attribute.phases import part_title
 from unmask.model import Assessment, Case, Hypothesis, view_text
 from unmask.printable import clip, printable
 
-__all__ = ["assessment_markdown", "case_markdown", "md_escape"]
+__all__ = ["EVIDENCE_ROWS", "assessment_markdown", "case_markdown", "md_escape"]
+
+# Observations a report lists (the case, the findings and the exports keep every one).
+EVIDENCE_ROWS = 300
 
 # Enough to keep evidence text from becoming markup or HTML; parentheses and dots stay readable.
 _SPECIAL = re.compile(r"([\\`*_\[\]|<>~#])")
@@ -75,7 +78,7 @@ def assessment_markdown(assessment: Assessment) -> str:
         marks = {"consistent": "C", "inconsistent": "I", "neutral": "N"}
         for row in assessment.ach:
             cells = " | ".join(marks[row["cells"][c]] for c in columns)
-            lines.append(f"| {md_escape(row['evidence'])} | {row['diagnosticity']:.2f} | {cells} |")
+            lines.append(f"| {md_escape(clip(row['evidence']))} | {row['diagnosticity']:.2f} | {cells} |")
         lines += ["", "C consistent, I inconsistent, N neutral.", ""]
     prov = assessment.provenance
     lines += [
@@ -105,7 +108,7 @@ def case_markdown(case: Case, assessment: Assessment) -> str:
         "| # | kind | value | host / phase | first seen | source | SHA-256 | record / offset | sentence or detail |",
         "|---:|---|---|---|---|---|---|---|---|",
     ]
-    for index, obs in enumerate(case.observations):
+    for index, obs in enumerate(case.observations[:EVIDENCE_ROWS]):
         prov = obs.provenance
         where = ""
         if prov is not None:
@@ -122,6 +125,13 @@ def case_markdown(case: Case, assessment: Assessment) -> str:
             (prov.text or "")[:200] if prov else "",
         ]
         lines.append("| " + " | ".join(md_escape(clip(c)) for c in cells) + " |")
+    left = len(case.observations) - EVIDENCE_ROWS
+    if left > 0:
+        lines += [
+            "",
+            f"The first {EVIDENCE_ROWS} of {len(case.observations)} observations; the other {left} are in the "
+            "case (case.json), and `unmask findings` and the exports carry every one.",
+        ]
     if case.evidence:
         lines += ["", "## Evidence files", ""]
         lines += [f"- {md_escape(clip(name))}: `{digest}`" for name, digest in case.evidence.items()]
