@@ -41,8 +41,12 @@ def test_an_entry_named_as_attack_names_a_group_joins_it_before_links_elsewhere(
         ),
         NameEntry("microsoft", "ms2", "EUROPIUM", ("OilRig",)),
     ]
-    groups, _ = _groups(entries)
+    groups, conflicts = _groups(entries)
     assert ["G0049", "ms1", "ms2"] in groups and ["G0003", "m-cleaver"] in groups
+    # The two Microsoft entries ended in one actor: no refusal between them is left standing.
+    assert not [
+        c for c in conflicts if set(c.parties) == {"Microsoft 'Hazel Sandstorm'", "Microsoft 'EUROPIUM'"}
+    ]
 
 
 def test_alias_claimed_by_two_attack_groups_is_a_conflict_not_a_merge() -> None:

@@ -331,3 +331,18 @@ def test_shared_values_keep_their_characters_and_families_their_galaxy(sources_k
     )
     tags = {t["name"] for t in event_for_case(case, sources_kb)["Event"]["Tag"]}
     assert 'misp-galaxy:malpedia="DarkSide (Windows)"' in tags
+
+
+def test_every_output_of_a_red_case_says_it_is_red(kb: KnowledgeBase) -> None:
+    from unmask.export.navigator import case_layer
+    from unmask.report.markdown import assessment_markdown
+
+    case = _case()
+    case.tlp = Tlp.RED
+    assessment = attribute_case(case, kb)
+    assert assessment.to_dict()["tlp"] == "red"
+    assert "TLP:RED" in assessment_markdown(assessment).splitlines()[2]
+    layer = case_layer(case, kb)
+    assert layer["metadata"][0] == {"name": "TLP", "value": "TLP:RED"} and layer["description"].startswith(
+        "TLP:RED"
+    )

@@ -265,6 +265,8 @@ def test_a_route_the_engine_cannot_run_is_reported_and_the_rest_run(
     monkeypatch.setattr(engine_module.DuckDBEngine, "_run_group", failing)
     result = hunt([evidence], [rules], tmp_path / "case", jobs=1)
     assert result.engine_problems and "route security" in result.engine_problems[0]
+    assert "findings are missing" in result.engine_problems[0]
+    assert "raise --memory-limit (now 512MB)" in result.engine_problems[0]
     assert {"Whoami", "Cmd"} <= set(result.by_rule)
 
 

@@ -441,10 +441,12 @@ class Assessment:
     provenance: dict[str, Any] = field(default_factory=dict)
     unresolved: list[dict[str, Any]] = field(default_factory=list)
     summary: str = ""
+    tlp: Tlp = Tlp.AMBER  # the case's label: an assessment is shared no wider than its evidence
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "case_id": self.case_id,
+            "tlp": self.tlp.value,
             "summary": self.summary,
             "groups": [h.to_dict() for h in self.groups],
             # "state" names the sponsor the way the JSON shape does; "id" is the same value.
@@ -468,4 +470,5 @@ class Assessment:
             provenance=dict(data.get("provenance", {})),
             unresolved=list(data.get("unresolved", [])),
             summary=str(data.get("summary", "")),
+            tlp=Tlp.parse(str(data.get("tlp", Tlp.AMBER.value))),
         )

@@ -405,6 +405,7 @@ def attribute_case(
         summary = f"{split} Taken as the work of one actor: {summary[0].lower()}{summary[1:]}"
     return Assessment(
         case_id=case.id,
+        tlp=case.tlp,
         summary=summary,
         groups=groups,
         sponsors=sponsors,

@@ -99,8 +99,10 @@ def case_layer(case: Case, kb: KnowledgeBase, actor: Actor | None = None) -> dic
             {"label": f"only {actor.name}", "color": COLOURS["actor"]},
         ]
     name = f"{case.id}" + (f" vs {actor.name}" if actor else "")
-    layer = _layer(name, f"Techniques of case {case.title}", kb, techniques)
+    label = f"TLP:{case.tlp.value.upper()}"
+    layer = _layer(name, f"{label} · Techniques of case {case.title}", kb, techniques)
     layer["legendItems"] = legend
+    layer["metadata"].insert(0, {"name": "TLP", "value": label})
     return layer
 
 

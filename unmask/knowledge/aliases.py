@@ -265,6 +265,15 @@ def merge_entries(
     for index, entry in enumerate(entries):
         members.setdefault(forest.find(index), []).append(entry)
     groups = [MergedGroup(m, reasons.get(root, [])) for root, m in members.items()]
+    # A refusal or a collision between entries that ended in one actor (the anchors joined them)
+    # is no conflict any more.
+    actor_of = {entry.label: forest.find(index) for index, entry in enumerate(entries)}
+    conflicts = [
+        c
+        for c in conflicts
+        if c.kind not in ("merge-refused", "alias-collision")
+        or len({actor_of.get(party, party) for party in c.parties}) > 1
+    ]
     return groups, conflicts
 
 

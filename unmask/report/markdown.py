@@ -47,7 +47,14 @@ def _hypotheses(title: str, hypotheses: list[Hypothesis], limit: int = 12) -> li
 
 def assessment_markdown(assessment: Assessment) -> str:
     """The whole assessment as one Markdown document."""
-    lines = [f"# Attribution of case {md_escape(assessment.case_id)}", "", md_escape(assessment.summary), ""]
+    lines = [
+        f"# Attribution of case {md_escape(assessment.case_id)}",
+        "",
+        f"TLP:{assessment.tlp.value.upper()}",
+        "",
+        md_escape(assessment.summary),
+        "",
+    ]
     if assessment.warnings:
         lines += ["## Warnings", "", *(f"- {md_escape(w)}" for w in assessment.warnings), ""]
     lines += _hypotheses("Groups", assessment.groups)
@@ -101,7 +108,7 @@ def case_markdown(case: Case, assessment: Assessment) -> str:
         f"TLP:{case.tlp.value.upper()} · case {md_escape(case.id)}",
         "",
     ]
-    lines.append(assessment_markdown(assessment).split("\n", 2)[2])  # without its own title
+    lines.append(assessment_markdown(assessment).split("\n", 4)[4])  # without its own title and TLP line
     lines += [
         "## Evidence",
         "",

@@ -84,6 +84,7 @@ class DuckDBEngine:
 
     def __init__(self, events: Path, *, memory_limit: str = "512MB", threads: int | None = None) -> None:
         self.events = events
+        self.memory_limit = memory_limit
         self.db = duckdb.connect(config={"memory_limit": memory_limit, "preserve_insertion_order": False})
         self._spill = tempfile.TemporaryDirectory(prefix="unmask-duckdb-")
         self.db.execute(f"SET temp_directory = {literal(self._spill.name)}")
@@ -171,8 +172,15 @@ class DuckDBEngine:
                 # One route's failure (out of memory, a rule the engine rejects) costs that
                 # route only; it is reported with the rules it concerns.
                 first = str(exc).splitlines()[0]
+                titles = ", ".join(rule.title for rule, _ in members[:3]) + (" …" if len(members) > 3 else "")
+                hint = (
+                    f"; raise --memory-limit (now {self.memory_limit}) and hunt again"
+                    if isinstance(exc, duckdb.OutOfMemoryException)
+                    else ""
+                )
                 self.problems.append(
-                    f"route {members[0][1].route.name} ({len(members)} rules) could not run: {first}"
+                    f"route {members[0][1].route.name} ({len(members)} rules: {titles}) could not run, "
+                    f"their findings are missing: {first}{hint}"
                 )
             except BaseException as exc:  # handed to the caller's thread
                 put(("error", exc))
