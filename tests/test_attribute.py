@@ -648,6 +648,7 @@ def test_victim_sectors_are_compared_in_one_vocabulary_and_unknown_ones_listed(k
     assert sector_key("Banks") == sector_key("financial-services") == sector_key("Finance")
     assert stix_sector("Government, Administration") == "government"
     assert stix_sector("Telecoms") == "telecommunications"
+    assert stix_sector("health-care") == stix_sector("Health Care") == "healthcare"
     assert stix_sector("government-national") == "government-national"  # kept for exports
 
     def case(*sectors: str) -> Case:
@@ -687,3 +688,8 @@ def test_public_tools_do_not_make_the_evidence_diverse() -> None:
     own = [*commodity[:3], item(4, "software")]  # the actor's own malware is a second line of evidence
     assert _support(SimpleNamespace(items=own, contributions=np.ones((4, 1))), 0) == (4, 2, True)  # type: ignore[arg-type]
     assert confidence_level(0.23, 4, 1, True, False) is ConfidenceLevel.LOW
+    # Software many actors use is commodity too, whatever ATT&CK calls it (Cobalt Strike: malware).
+    framework = [*commodity[:3], item(4, "software")]
+    shared = SimpleNamespace(items=framework, contributions=np.ones((4, 1)))
+    assert _support(shared, 0, {"k4": 29}) == (4, 1, True)  # type: ignore[arg-type]
+    assert _support(shared, 0, {"k4": 2}) == (4, 2, True)  # type: ignore[arg-type]

@@ -410,6 +410,12 @@ def test_a_name_with_an_invisible_character_inside_is_not_read_as_its_tail(kb: K
     domains = {o.value for o in result.observations if o.subtype == "domain"}
     assert "zero.com" not in domains and "bad-site.com" in domains
     assert any("zero.com" in p and "invisible" in p for p in result.problems)
+    ip = TextExtractor(kb, BENIGN).extract_text(
+        "It beaconed to 1\u200b85.220.101.77 and 185.220.101.9.", "r.txt"
+    )
+    assert {o.value for o in ip.observations if o.subtype == "ip"} == {"185.220.101.9"}
+    mark = TextExtractor(kb, BENIGN).extract_text("The C2 was evil\u034fzero[.]com.", "r.txt")
+    assert "zero.com" not in {o.value for o in mark.observations}
 
 
 def test_a_name_several_entries_carry_is_read_as_the_kb_resolves_it(sources_kb: KnowledgeBase) -> None:
@@ -596,3 +602,10 @@ def test_benign_values_are_noted_in_the_case_and_notes_are_not_repeated(
     benign = [n for n in again.notes if "known-benign" in n]
     assert len(benign) == 2 and all("8.8.8.8" in n for n in benign)
     assert len(again.notes) == len(set(again.notes))
+
+
+def test_an_unmarked_bundle_does_not_raise_the_analysts_label(kb: KnowledgeBase, tmp_path: Path) -> None:
+    plain = tmp_path / "plain.json"
+    plain.write_text(json.dumps(_stix(None)))
+    assert extract_inputs([plain], kb, tlp=Tlp.GREEN).case.tlp is Tlp.GREEN
+    assert extract_inputs([plain], kb).case.tlp is Tlp.AMBER  # a new case without any label

@@ -290,3 +290,8 @@ def test_a_suggestion_through_an_alias_says_whose_alias_it_is(kb: KnowledgeBase)
     with pytest.raises(UnknownNameError) as caught:
         kb.software_record("Mimikats")
     assert "Mimikatz (S0002)" in str(caught.value) and "alias" not in str(caught.value)
+
+
+def test_full_width_names_and_ids_are_found(kb: KnowledgeBase) -> None:
+    assert kb.technique("\uff34\uff11\uff10\uff10\uff13.\uff10\uff10\uff11").id == "T1003.001"
+    assert kb.software_record("\uff2d\uff49\uff4d\uff49\uff4b\uff41\uff54\uff5a").id == "S0002"

@@ -79,17 +79,26 @@ def shown_probability(p: float) -> float:
     return p
 
 
-def _support(scores: Scores, row: int) -> tuple[int, int, bool]:
+# Software this many actors of the KB use is commodity for the confidence level, whatever ATT&CK
+# calls it: Cobalt Strike (malware in ATT&CK; 29 actors), PlugX (15), gh0st RAT (11).
+COMMODITY_USERS = 10
+
+
+def _support(scores: Scores, row: int, users: dict[str, int] | None = None) -> tuple[int, int, bool]:
     """(items for the actor, kinds of evidence among them, whether some are costly to fake).
 
     A kind counts only through items that are not cheap: Rclone and Mimikatz beside a few
-    techniques are not a second, independent line of evidence (any crew has them)."""
+    techniques are not a second, independent line of evidence (any crew has them), nor is
+    software that many actors use (``users``: software id -> how many)."""
     helpful = [item for i, item in enumerate(scores.items) if scores.contributions[i, row] >= 0.5]
+
+    def cheap(item: EvidenceItem) -> bool:
+        shared = item.signal == "software" and (users or {}).get(item.key, 0) >= COMMODITY_USERS
+        return item.cost == "low" or shared
+
     # Costly to fake: a way of operating, or software of the actor's own (not a public tool).
-    strong = any(
-        item.cost == "high" or (item.signal == "software" and item.cost != "low") for item in helpful
-    )
-    return len(helpful), len({item.signal for item in helpful if item.cost != "low"}), strong
+    strong = any(item.cost == "high" or (item.signal == "software" and not cheap(item)) for item in helpful)
+    return len(helpful), len({item.signal for item in helpful if not cheap(item)}), strong
 
 
 def _actor_hypotheses(analysis: Analysis, rows: list[int], doubted: set[int]) -> list[Hypothesis]:
@@ -97,7 +106,7 @@ def _actor_hypotheses(analysis: Analysis, rows: list[int], doubted: set[int]) ->
     for row in rows:
         actor = analysis.index.actors[row]
         p = float(analysis.posterior.actors[row])
-        n, families, strong = _support(analysis.scores, row)
+        n, families, strong = _support(analysis.scores, row, analysis.index.kb.software_users)
         found = evidence_for_against(analysis.scores, row)
         result.append(
             Hypothesis(

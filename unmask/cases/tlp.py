@@ -17,7 +17,7 @@ from typing import Any
 from unmask.errors import CaseError
 from unmask.model import TLP_MARKINGS, Tlp
 
-__all__ = ["bundle_tlp", "misp_deleted", "stix_withdrawn", "strictest", "tag_tlp"]
+__all__ = ["bundle_tlp", "misp_deleted", "misp_tlp", "stix_withdrawn", "strictest", "tag_tlp"]
 
 
 def strictest(labels: Iterable[Tlp | None]) -> Tlp | None:
@@ -100,3 +100,25 @@ def stix_withdrawn(obj: dict[str, Any]) -> str | None:
 def misp_deleted(item: dict[str, Any]) -> bool:
     """Whether a MISP attribute or object is marked deleted."""
     return _true(item.get("deleted", False))
+
+
+def _mappings(value: Any) -> list[dict[str, Any]]:
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def misp_tlp(data: Any) -> Tlp | None:
+    """The most restrictive ``tlp:`` tag of a MISP export (its events and their attributes,
+    deleted ones aside), or ``None`` when nothing is tagged."""
+    events = data.get("response", [data]) if isinstance(data, dict) else data
+    labels: list[Tlp | None] = []
+    for item in _mappings(events):
+        event = item.get("Event", item)
+        if not isinstance(event, dict):
+            continue
+        labels.append(tag_tlp(_mappings(event.get("Tag")))[0])
+        attributes = _mappings(event.get("Attribute"))
+        for obj in _mappings(event.get("Object")):
+            if not misp_deleted(obj):
+                attributes += _mappings(obj.get("Attribute"))
+        labels += [tag_tlp(_mappings(a.get("Tag")))[0] for a in attributes if not misp_deleted(a)]
+    return strictest(labels)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from unmask.cases.tlp import bundle_tlp, misp_deleted, stix_withdrawn, strictest, tag_tlp
+from unmask.cases.tlp import bundle_tlp, misp_deleted, misp_tlp, stix_withdrawn, strictest
 from unmask.errors import IngestError, Location
 from unmask.ingest.base import from_utf16
 from unmask.model import Tlp
@@ -312,12 +312,12 @@ def _entries(value: Any) -> list[Any]:
 
 
 def _misp(builder: _Builder, data: Any) -> None:
+    builder.out.tlp = misp_tlp(data)
     events = data.get("response", [data]) if isinstance(data, dict) else data
     for item in events if isinstance(events, list) else []:
         event = item.get("Event", item) if isinstance(item, dict) else {}
         if not isinstance(event, dict):
             continue
-        builder.out.tlp = strictest([builder.out.tlp, tag_tlp(_entries(event.get("Tag")))[0]])
         attributes = _entries(event.get("Attribute"))
         for obj in _entries(event.get("Object")):
             if misp_deleted(obj):
@@ -330,7 +330,6 @@ def _misp(builder: _Builder, data: Any) -> None:
                     builder, attribute.get("uuid") or f"attribute {number}", "attribute marked deleted"
                 )
                 continue
-            builder.out.tlp = strictest([builder.out.tlp, tag_tlp(_entries(attribute.get("Tag")))[0]])
             kind_name = str(attribute.get("type") or "")
             value = str(attribute.get("value") or "")
             ref = str(attribute.get("uuid") or f"attribute {number}")

@@ -15,7 +15,7 @@ import re
 from collections import Counter
 from typing import Any
 
-from unmask.cases.tlp import misp_deleted, strictest, tag_tlp
+from unmask.cases.tlp import misp_deleted, misp_tlp, tag_tlp
 from unmask.detect.artifacts import NOT_FOR_DETECTION
 from unmask.detect.indicators import MISP_TYPES, normalise
 from unmask.errors import CaseError, Location
@@ -71,7 +71,6 @@ def case_from_misp(data: dict[str, Any], origin: str, default_id: str = "case") 
     observations: list[Observation] = []
     notes: list[str] = []
     unused: Counter[str] = Counter()
-    tlp: Tlp | None = None
     title = ""
     for item in events:
         event = item.get("Event", item) if isinstance(item, dict) else None
@@ -112,8 +111,6 @@ def case_from_misp(data: dict[str, Any], origin: str, default_id: str = "case") 
             if misp_deleted(attribute):  # soft-deleted in MISP
                 unused["deleted attribute"] += 1
                 continue
-            # A tlp: tag on an attribute marks the event at least as restrictively.
-            tlp = strictest([tlp, tag_tlp(_items(attribute.get("Tag")))[0]])
             # to_ids off: the author's "context, not for detection" (kept, shared as such).
             method = NOT_FOR_DETECTION if str(attribute.get("to_ids", True)).lower() in _OFF else None
             text_value = str(attribute.get("value", ""))
@@ -150,10 +147,7 @@ def case_from_misp(data: dict[str, Any], origin: str, default_id: str = "case") 
                 unused[kind_name or "untyped"] += 1
             for tag in _items(attribute.get("Tag")):
                 _tag(tag, add, notes, record)
-        # Tags that disagree: the most restrictive wins (never share RED as CLEAR).
-        label, unknown = tag_tlp(_items(event.get("Tag")))
-        tlp = strictest([tlp, label])
-        notes += [f"unknown TLP tag {name!r}" for name in unknown]
+        notes += [f"unknown TLP tag {name!r}" for name in tag_tlp(_items(event.get("Tag")))[1]]
         for tag in _items(event.get("Tag")):
             _tag(tag, add, notes, f"event {ref} tag")
         for galaxy in (g for g in _items(event.get("Galaxy")) if isinstance(g, dict)):
@@ -172,7 +166,8 @@ def case_from_misp(data: dict[str, Any], origin: str, default_id: str = "case") 
     return Case(
         id=default_id,
         title=f"MISP event: {title}" if title else f"MISP event {origin}",
-        tlp=tlp or Tlp.AMBER,
+        # Tags that disagree (the event's, its attributes'): the most restrictive wins.
+        tlp=misp_tlp(data) or Tlp.AMBER,
         evidence={origin: hashlib.sha256(raw).hexdigest()},
         observations=_dedupe(observations),
         notes=list(dict.fromkeys(notes)),

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from unmask.cases.tlp import bundle_tlp, misp_tlp
 from unmask.detect.indicators import indicator_key
 from unmask.errors import CaseError, IngestError, UnmaskError
 from unmask.extract.misp import case_from_misp, is_misp
@@ -88,9 +89,12 @@ def extract_inputs(
         try:
             data = _json(path) if path.is_file() and path.suffix.lower() in (".json", ".stix", "") else None
             if isinstance(data, dict) and (data.get("type") == "bundle" or is_misp(data)):
-                read = case_from_stix if data.get("type") == "bundle" else case_from_misp
+                stix = data.get("type") == "bundle"
+                read = case_from_stix if stix else case_from_misp
                 part = _without_benign(read(data, str(path), path.stem), benign, result)
-                label(part.tlp)
+                # What the source is marked (an unmarked one does not make a case amber).
+                objects = data.get("objects")
+                label(bundle_tlp(objects if isinstance(objects, list) else []) if stix else misp_tlp(data))
                 _merge(target, part)
             elif data is not None:
                 raise CaseError("JSON that is neither a STIX 2.1 bundle nor a MISP event")

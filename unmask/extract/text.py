@@ -177,7 +177,9 @@ _FILE_OR_DOMAIN = (".md", ".so", ".pl", ".rs", ".cc", ".app", ".in", ".ms", ".py
 _DOT_WORD = re.compile(r"-dot-", re.IGNORECASE)
 # A report's Traffic Light Protocol label ("TLP:RED", "TLP: AMBER+STRICT"; TLP 1.0's WHITE is CLEAR).
 _TLP = re.compile(
-    r"(?<![A-Za-z0-9])TLP ?: ?(CLEAR|WHITE|GREEN|AMBER ?\+ ?STRICT|AMBER|RED)(?![A-Za-z0-9])", re.IGNORECASE
+    r"(?<![A-Za-z0-9])(?:TLP|Traffic Light Protocol) ?[:：_ -] ?(CLEAR|WHITE|GREEN|AMBER ?\+ ?STRICT|AMBER|RED)"
+    r"(?![A-Za-z0-9])",
+    re.IGNORECASE,
 )
 
 
@@ -266,7 +268,9 @@ def _cut_short(sentence: str, raw: str) -> bool:
     if at <= 0:
         return False
     before = text[at - 1]
-    return before.isalnum() or before in "-_" or unicodedata.category(before) == "Cf"
+    if unicodedata.category(before) in ("Cf", "Mn"):  # invisible, or a mark on the letter before
+        return True
+    return before.isdigit() if raw[:1].isdigit() else before.isalnum() or before in "-_"
 
 
 def negated(sentence: str, start: int, end: int) -> bool:
@@ -408,7 +412,7 @@ class TextExtractor:
                 value = normalise(subtype, raw) if subtype != "asn" else str(raw).upper()
                 if value is None:
                     continue
-                if subtype in ("domain", "url", "email") and _cut_short(sentence, str(raw)):
+                if subtype in ("domain", "url", "email", "ip") and _cut_short(sentence, str(raw)):
                     # "böse-domain.example.de" was read as "se-domain.example.de": another domain.
                     result.problems.append(
                         f"{source}: offset {offset}: {raw!r} is the tail of a longer name (letters outside ASCII, "

@@ -82,10 +82,18 @@ def _hyphenated(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
+# Every known form without its hyphens: "health-care" and "tele-communications" are found too.
+_COMPACT = {term.replace("-", ""): term for term in STIX_SECTORS} | {
+    alias.replace("-", ""): term for alias, term in _SYNONYMS.items()
+}
+
+
 def stix_sector(name: str) -> str:
     """A sector in STIX's vocabulary when it has it ("Banks" is financial-services), else hyphenated."""
     key = _hyphenated(name)
-    return key if key in STIX_SECTORS else _SYNONYMS.get(key, key)
+    if key in STIX_SECTORS:
+        return key
+    return _SYNONYMS.get(key) or _COMPACT.get(key.replace("-", ""), key)
 
 
 def sector_key(name: str) -> str:

@@ -12,6 +12,7 @@ import gzip
 import hashlib
 import json
 import re
+import unicodedata
 import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -372,6 +373,15 @@ class KnowledgeBase:
         raise UnknownNameError("campaign", name, _closest_named(name, [(n, n) for n in names]))
 
     @cached_property
+    def software_users(self) -> dict[str, int]:
+        """Software id -> how many actors of this view are known to use it."""
+        users: dict[str, int] = {}
+        for actor in self.actors.values():
+            for sid in actor.software:
+                users[sid] = users.get(sid, 0) + 1
+        return users
+
+    @cached_property
     def sector_keys(self) -> dict[str, str]:
         """The victim sectors the sources name (by :func:`~unmask.knowledge.sectors.sector_key`),
         and STIX's vocabulary: key -> a name to show."""
@@ -490,6 +500,7 @@ class KnowledgeBase:
         Also the forms reports and tools write: "Mimikatz (S0002)", "S0002 - Mimikatz" (the id
         wins), "mimikatz.exe" (a file name), "win.mimikatz" (a Malpedia family id).
         """
+        name = unicodedata.normalize("NFKC", name)
         known = self._static.software_names
         cited = _SOFTWARE_ID.search(name.upper())
         sid = known.get(normalize_name(name))
@@ -513,6 +524,7 @@ class KnowledgeBase:
 
     def technique(self, name: str) -> Technique:
         """A technique by id (``T1003.001``) or exact name."""
+        name = unicodedata.normalize("NFKC", name)  # a full-width "Ｔ１５６６.００１" is T1566.001
         key = name.strip().upper()
         if key in self.techniques:
             return self.techniques[key]
@@ -550,6 +562,7 @@ class KnowledgeBase:
 
     def search(self, text: str, limit: int = 20) -> list[SearchHit]:
         """Actors, software, techniques and campaigns whose names match ``text`` (fuzzy)."""
+        text = unicodedata.normalize("NFKC", text)
         choices: list[tuple[str, str, str, str]] = []
         for actor in self._base_actors:
             choices += [("actor", actor.id, actor.name, n) for n in actor.all_names]
