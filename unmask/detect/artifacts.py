@@ -30,6 +30,9 @@ __all__ = [
 ]
 
 MAX_ARTIFACTS = 500
+# Distinct values counted at once (artifact_observations); 1.7 million findings, each event with
+# its own hash, took a hunt from 400 MB to 1.7 GB.
+TRACKED_ARTIFACTS = 100_000
 
 # family -> field -> what it holds
 ARTIFACT_FIELDS: dict[str, dict[str, str]] = {
@@ -159,10 +162,16 @@ def artifact_observations(
 ) -> list[Observation]:
     """Observations from (artifact, time, host, confidence, provenance, rule title) items.
 
-    At most :data:`MAX_ARTIFACTS`, the most often seen first.
+    At most :data:`MAX_ARTIFACTS`, the most often seen first.  Memory is bounded: when more than
+    :data:`TRACKED_ARTIFACTS` distinct values are being counted (a million flagged events, each
+    with its own hash), the half seen least often so far is dropped; a value seen often enough to
+    be kept is seen again and counted again (its count can then be low by what was dropped).
     """
     seen: dict[Artifact, _Seen] = {}
     for artifact, time, host, confidence, provenance, title in items:
+        if artifact not in seen and len(seen) >= TRACKED_ARTIFACTS:
+            kept = sorted(seen.items(), key=lambda kv: -kv[1].count)[: TRACKED_ARTIFACTS // 2]
+            seen = dict(kept)
         entry = seen.setdefault(artifact, _Seen())
         entry.count += 1
         entry.rules.add(title)
