@@ -210,3 +210,14 @@ def test_a_report_is_written_in_the_format_its_file_name_says(installed: None, t
     assert not target.read_text().lstrip().startswith("<")
     result = runner.invoke(app, ["report", str(case), "--format", "html", "-o", str(tmp_path / "r.pdf")])
     assert result.exit_code == 2 and "give one of them" in result.stderr
+
+
+def test_progress_without_a_terminal_is_a_few_plain_lines(capsys: pytest.CaptureFixture[str]) -> None:
+    from unmask.cli.common import LogProgress
+
+    log = LogProgress(interval=3600)
+    for done in range(0, 101):
+        log("parsing", done, 100)
+    log("parsing", 100, 100)
+    lines = capsys.readouterr().err.splitlines()
+    assert lines == ["parsing: 0/100", "parsing: 100/100 (done)"]

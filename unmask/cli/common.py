@@ -8,6 +8,7 @@ import json
 import math
 import os
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, ParamSpec, TypeVar
@@ -22,6 +23,7 @@ from unmask.printable import printable
 
 __all__ = [
     "JsonOption",
+    "LogProgress",
     "check_json_format",
     "check_output",
     "console",
@@ -64,6 +66,27 @@ def _finite(data: Any) -> Any:
     if isinstance(data, list | tuple):
         return [_finite(v) for v in data]
     return data
+
+
+class LogProgress:
+    """Progress as plain lines on standard error, for a log or CI (no terminal to draw bars on):
+    a stage's count at most every ``interval`` seconds, and when it is done."""
+
+    def __init__(self, interval: float = 15.0) -> None:
+        self.interval = interval
+        self.last: dict[str, float] = {}
+        self.finished: set[str] = set()
+
+    def __call__(self, label: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        complete = bool(total) and done >= total
+        if label in self.finished or (not complete and now - self.last.get(label, 0.0) < self.interval):
+            return
+        self.last[label] = now
+        if complete:
+            self.finished.add(label)
+        count = f"{done:,}/{total:,}" if total else f"{done:,}"
+        err_console.print(f"{label}: {count}{' (done)' if complete else ''}", markup=False, highlight=False)
 
 
 def check_json_format(as_json: bool, fmt: str, default: str, json_formats: tuple[str, ...]) -> None:

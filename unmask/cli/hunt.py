@@ -25,6 +25,7 @@ from rich.table import Table
 
 from unmask.cases.directory import CASE_FILE, FINDINGS_FILE, load_case_dir
 from unmask.cli.common import (
+    LogProgress,
     check_json_format,
     check_output,
     console,
@@ -101,8 +102,12 @@ def hunt_command(
         console=err_console, transient=True, disable=as_json or not err_console.is_terminal,
     ) as progress:  # fmt: skip
         tasks: dict[str, TaskID] = {}
+        logged = LogProgress() if not err_console.is_terminal else None
 
         def step(stage: str, done: int, total: int) -> None:
+            if logged is not None:
+                logged(_STAGES.get(stage, stage), done, total)
+                return
             if stage not in tasks:
                 tasks[stage] = progress.add_task(_STAGES.get(stage, stage), total=total or None)
             progress.update(tasks[stage], completed=done, total=total or None)
