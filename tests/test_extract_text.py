@@ -609,3 +609,34 @@ def test_an_unmarked_bundle_does_not_raise_the_analysts_label(kb: KnowledgeBase,
     plain.write_text(json.dumps(_stix(None)))
     assert extract_inputs([plain], kb, tlp=Tlp.GREEN).case.tlp is Tlp.GREEN
     assert extract_inputs([plain], kb).case.tlp is Tlp.AMBER  # a new case without any label
+
+
+def test_actors_a_bundle_names_are_listed_apart(kb: KnowledgeBase, tmp_path: Path) -> None:
+    actor = next(a for a in kb.actors.values() if a.attack_id)
+    body = _stix(None)
+    body["objects"].append(  # type: ignore[attr-defined]
+        {
+            "type": "intrusion-set",
+            "id": "intrusion-set--00000000-0000-4000-8000-000000000009",
+            "name": actor.name,
+        }
+    )
+    bundle = tmp_path / "b.json"
+    bundle.write_text(json.dumps(body))
+    result = extract_inputs([bundle], kb)
+    assert [(a["id"], a["name"]) for a in result.actors] == [(actor.id, actor.name)]
+    assert all(o.kind is not ObservationKind.SIMILARITY for o in result.case.observations)
+
+
+def test_a_long_report_is_cut_with_one_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from unmask.extract import documents
+
+    monkeypatch.setattr(documents, "MAX_TEXT_CHARS", 1_000)
+    monkeypatch.setattr(documents, "_READ_BYTES", 2_000)
+    report = tmp_path / "long.txt"
+    report.write_text("word " * 1_000)
+    document = read_document(report)
+    assert len(document.text) == 1_000
+    assert document.problems == [
+        f"{report}: 5,000 bytes; only the first 1,000 characters of its text were read"
+    ]

@@ -111,3 +111,14 @@ def test_indicator_files_skip_withdrawn_items_and_carry_their_label(tmp_path: Pa
     # The same bundle read as case evidence: the same items withdrawn.
     case = case_from_stix(bundle, "b.json")
     assert [o.value for o in case.observations] == ["kept.com"] and case.tlp is Tlp.RED
+
+
+def test_indicator_files_give_each_value_once(tmp_path: Path) -> None:
+    from unmask.detect.indicators import load_all
+
+    one, two = tmp_path / "a.txt", tmp_path / "b.txt"
+    one.write_text("evil.com\n5.6.7.8\n")
+    two.write_text("evil.com\nother.com\n")
+    found = load_all([one, two])
+    assert sorted(i.value for i in found.indicators) == ["5.6.7.8", "evil.com", "other.com"]
+    assert next(i for i in found.indicators if i.value == "evil.com").source == str(one)

@@ -89,7 +89,9 @@ def extract_command(
             )
         console.print(table)
         if result.actors:
-            names = sorted({f"{a['name']} ({a['id']})" for a in result.actors})
+            names = sorted(
+                {f"{a['name']} ({a['id']})" if a.get("id") else str(a["name"]) for a in result.actors}
+            )
             console.print(plain("Actors named (reported, never evidence): " + ", ".join(names)))
         if result.suppressed:
             console.print(

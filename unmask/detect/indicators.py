@@ -419,7 +419,12 @@ def load_indicators(path: Path, benign: Any = None) -> IndicatorSet:
 
 
 def load_all(paths: Iterable[Path], benign: Any = None) -> IndicatorSet:
+    """The indicators of every file, each value once (the first file that gives it names it)."""
     result = IndicatorSet()
+    seen: set[tuple[str, str]] = set()
     for path in paths:
-        result.extend(load_indicators(path, benign))
+        found = load_indicators(path, benign)
+        found.indicators = [i for i in found.indicators if (i.kind, i.value) not in seen]
+        seen.update((i.kind, i.value) for i in found.indicators)
+        result.extend(found)
     return result

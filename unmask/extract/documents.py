@@ -119,8 +119,8 @@ def read_document(path: Path) -> Document:
     problems: list[str] = []
     if raw.startswith(b"%PDF"):
         return Document(path, digest, _pdf_text(path, problems), "pdf", problems)
-    if size > _READ_BYTES:
-        problems.append(f"{path}: {size:,} bytes; only the first {_READ_BYTES:,} were read")
+    cut = size > _READ_BYTES
+    if cut:
         raw = raw[:_READ_BYTES]
     converted = from_utf16(raw)
     if converted is not None:
@@ -136,11 +136,15 @@ def read_document(path: Path) -> Document:
     head = text[:2048].lower()
     if path.suffix.lower() in (".html", ".htm") or "<html" in head or "<!doctype html" in head:
         body = _html_text(text)
-        if len(body) > MAX_TEXT_CHARS:
-            problems.append(f"{path}: only the first {MAX_TEXT_CHARS:,} characters of its text were read")
+        if len(body) > MAX_TEXT_CHARS or cut:
+            read = min(len(body), MAX_TEXT_CHARS)
+            problems.append(
+                f"{path}: {size:,} bytes; only the first {read:,} characters of its text were read"
+            )
         return Document(path, digest, body[:MAX_TEXT_CHARS], "html", problems)
-    if len(text) > MAX_TEXT_CHARS:
-        problems.append(f"{path}: only the first {MAX_TEXT_CHARS:,} characters were read")
+    if len(text) > MAX_TEXT_CHARS or cut:  # one message, however the text was cut
+        read = min(len(text), MAX_TEXT_CHARS)
+        problems.append(f"{path}: {size:,} bytes; only the first {read:,} characters of its text were read")
     fmt = "md" if path.suffix.lower() in (".md", ".markdown") else "txt"
     if fmt == "md":
         # Emphasis marks only: a mark that opens after a space and closes before one (stage_one_loader.bin

@@ -16,8 +16,8 @@ from typing import Any
 from unmask.cases.tlp import bundle_tlp, misp_tlp
 from unmask.detect.indicators import indicator_key
 from unmask.errors import CaseError, IngestError, UnmaskError
-from unmask.extract.misp import case_from_misp, is_misp
-from unmask.extract.stix import case_from_stix
+from unmask.extract.misp import case_from_misp, is_misp, misp_actor_names
+from unmask.extract.stix import case_from_stix, stix_actor_names
 from unmask.extract.text import Extraction, TextExtractor
 from unmask.ingest.base import from_utf16
 from unmask.knowledge.store import KnowledgeBase
@@ -96,6 +96,8 @@ def extract_inputs(
                 objects = data.get("objects")
                 label(bundle_tlp(objects if isinstance(objects, list) else []) if stix else misp_tlp(data))
                 _merge(target, part)
+                names = stix_actor_names(data) if stix else misp_actor_names(data)
+                result.actors += [_named(kb, name, str(path)) for name in dict.fromkeys(names)]
             elif data is not None:
                 raise CaseError("JSON that is neither a STIX 2.1 bundle nor a MISP event")
             else:
@@ -142,6 +144,12 @@ def _without_benign(part: Case, benign: Any, result: ExtractResult) -> Case:
     if dropped:
         part.notes.append(benign_note(Path(next(iter(part.evidence), part.id)).name, dropped))
     return part
+
+
+def _named(kb: KnowledgeBase, name: str, source: str) -> dict[str, Any]:
+    """An actor a bundle or event names (reported, never evidence), as text reports list theirs."""
+    found = kb.actor_candidates(name)
+    return {"id": found[0].id if found else None, "name": name, "source": source}
 
 
 def benign_note(source: str, values: list[str]) -> str:
