@@ -579,6 +579,9 @@ def test_a_software_name_that_is_an_english_word_is_read_only_as_a_name() -> Non
     assert found("The beacon talked to the server every minute.") == []
     assert found("Beacon talked to the server; so did BEACON.") == [("software", "S0154")] * 2
     assert found("They ran mimikatz and Mimikatz.") == [("software", "S0002")] * 2
+    from unmask.extract.lexicon import english_words
+
+    assert {"proton", "responder", "beacon"} <= english_words() and "mimikatz" not in english_words()
 
 
 def test_benign_values_are_noted_in_the_case_and_notes_are_not_repeated(

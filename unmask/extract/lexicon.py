@@ -222,10 +222,12 @@ _PROGRAM_FILE = re.compile(r"(.+?)\.(?:exe|dll|ps1|bat|cmd|vbs|py|sh|elf|bin)", 
 
 @functools.cache
 def english_words() -> frozenset[str]:
-    """Lower-case English words (the GCIDE dictionary, from the english-words package)."""
+    """Lower-case English words: the GCIDE dictionary, and the common (not capitalised) words of
+    Webster's Second ("proton", "responder"), from the english-words package."""
     from english_words import get_english_words_set
 
-    return frozenset(get_english_words_set(["gcide"], lower=True, alpha=True))
+    common = {word for word in get_english_words_set(["web2"], lower=False, alpha=True) if word.islower()}
+    return frozenset(get_english_words_set(["gcide"], lower=True, alpha=True) | common)
 
 
 def words(text: str) -> list[tuple[int, int, str]]:
