@@ -474,6 +474,7 @@ def test_timestamp_part_modifiers_compare_a_part_of_the_time(tmp_path: Path) -> 
     events = [
         win_event(1, SYSMON, process("C:\\a.exe", "a", UtcTime="2024-01-01 10:15:00.000"), record=1),
         win_event(1, SYSMON, process("C:\\b.exe", "b", UtcTime="2024-03-01 22:15:00.000"), record=2),
+        win_event(1, SYSMON, process("C:\\c.exe", "c", UtcTime="2024-01-05T12:15:00+02:00"), record=3),
     ]
     with _engine_over(tmp_path, events) as engine:
         assert _hits(

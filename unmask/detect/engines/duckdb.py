@@ -89,6 +89,7 @@ class DuckDBEngine:
         self._spill = tempfile.TemporaryDirectory(prefix="unmask-duckdb-")
         self.db.execute(f"SET temp_directory = {literal(self._spill.name)}")
         self.db.execute("SET enable_progress_bar = false")  # progress is ours to show
+        self.db.execute("SET TimeZone = 'UTC'")  # |hour and the like read times in UTC, as findings show them
         # Rule queries are one scan with hundreds of large expressions: these optimizer passes
         # cost more planning time than they save (about 10 % of detection on the benchmark).
         self.db.execute(f"SET disabled_optimizers = {literal(','.join(SKIPPED_OPTIMIZERS))}")

@@ -219,9 +219,7 @@ class _Compiler:
             return f"{self.lc(name)} = {literal('true' if value.boolean else 'false')}"
         if isinstance(value, SigmaTimestampPart):  # |hour, |day ...: a part of the field's time
             part = value.timestamp_part.name.lower()
-            return (
-                f"(date_part({literal(part)}, TRY_CAST({self.col(name)} AS TIMESTAMP)) = {int(value.number)})"
-            )
+            return f"(date_part({literal(part)}, TRY_CAST({self.col(name)} AS TIMESTAMPTZ)) = {int(value.number)})"
         if isinstance(value, SigmaNumber):
             return f"{self.col(name)} = {literal(str(value.number))}"
         if isinstance(value, SigmaNull):
