@@ -477,12 +477,11 @@ def test_timestamp_part_modifiers_compare_a_part_of_the_time(tmp_path: Path) -> 
         win_event(1, SYSMON, process("C:\\c.exe", "c", UtcTime="2024-01-05T12:15:00+02:00"), record=3),
     ]
     with _engine_over(tmp_path, events) as engine:
-        assert _hits(
-            engine, tmp_path / "r1", PROC, "    sel:\n        UtcTime|hour: 10\n    condition: sel"
-        ) == {"1"}
-        assert _hits(
-            engine, tmp_path / "r2", PROC, "    sel:\n        UtcTime|month: 3\n    condition: sel"
-        ) == {"2"}
+        hour = "    sel:\n        UtcTime|hour: 10\n    condition: sel"
+        # A time with its offset is read in UTC (12:15+02:00 is 10:15 UTC), as findings show times.
+        assert _hits(engine, tmp_path / "r1", PROC, hour) == {"1", "3"}
+        month = "    sel:\n        UtcTime|month: 3\n    condition: sel"
+        assert _hits(engine, tmp_path / "r2", PROC, month) == {"2"}
 
 
 def test_sysmon_registry_add_and_delete_are_told_apart_by_event_type(tmp_path: Path) -> None:
