@@ -100,3 +100,15 @@ def test_another_group_described_in_passing_is_not_this_groups_origin() -> None:
         "Indian threat group."
     )
     assert [(c.state, c.basis.split(":")[0]) for c in facts.claims] == [("PK", "country of origin")]
+
+
+def test_a_suspected_state_sponsor_of_a_criminal_group_is_where_it_works_from() -> None:
+    from unmask.knowledge.compile import _decide_sponsor
+    from unmask.model import SponsorClaim
+
+    cfr = SponsorClaim("RU", "MISP threat-actor", "suspected state sponsor (CFR)")
+    origin = SponsorClaim("RU", "ATT&CK description", "country of origin: 'Russia-based'")
+    assert _decide_sponsor([cfr, origin], ["financial"]) == (None, None)  # a ransomware crew
+    assert _decide_sponsor([cfr, origin], ["espionage"]) == ("RU", "high")
+    described = SponsorClaim("KP", "ATT&CK description", "state sponsor: 'North Korean state-sponsored'")
+    assert _decide_sponsor([described], ["financial"]) == ("KP", "moderate")  # APT38 keeps its state

@@ -693,3 +693,24 @@ def test_public_tools_do_not_make_the_evidence_diverse() -> None:
     shared = SimpleNamespace(items=framework, contributions=np.ones((4, 1)))
     assert _support(shared, 0, {"k4": 29}) == (4, 1, True)  # type: ignore[arg-type]
     assert _support(shared, 0, {"k4": 2}) == (4, 2, True)  # type: ignore[arg-type]
+
+
+def test_parts_that_point_to_groups_of_one_state_keep_the_state_confident(kb: KnowledgeBase) -> None:
+    alpha = [(i, "access") for i in ("T1101", "T1102", "T1103", "T1104.001", "S0101", "S0102")]
+    beta = [(i, "impact") for i in ("T1201", "T1202", "T1203", "S0201")]
+    gamma = [(i, "impact") for i in ("T1301", "T1302", "T1303", "S0301", "S0302")]
+    same = attribute_case(_case(*alpha, *beta), kb)  # Alpha and Beta are both Russian
+    assert "phase access points to Alpha" in same.warnings[0] and "points to Beta" in same.warnings[0]
+    assert same.sponsors[0].id == "RU" and same.sponsors[0].confidence is not ConfidenceLevel.LOW
+    mixed = attribute_case(_case(*alpha, *gamma), kb)  # Gamma is Iranian: the state is in doubt
+    assert "points to Gamma" in mixed.warnings[0]
+    assert mixed.sponsors[0].confidence is ConfidenceLevel.LOW
+
+
+def test_a_tool_of_a_group_the_sources_relate_to_the_leader_is_no_doubt(kb: KnowledgeBase) -> None:
+    alpha = ("T1101", "T1102", "T1103", "T1104.001", "S0101", "S0102")
+    kb.actors["G0002"].related = [("G0001", "similar")]  # Beta "similar" to Alpha, as APT41 and Winnti Group
+    mixed = attribute_case(_case(*alpha, "S0201"), kb)
+    flag = next(w for w in mixed.warnings if w.startswith("possible false flag, shared tooling"))
+    assert "Beta (also Russia; a group the sources relate to Alpha)" in flag
+    assert mixed.groups[0].id == "G0001" and mixed.groups[0].confidence is not ConfidenceLevel.LOW

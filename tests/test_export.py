@@ -93,8 +93,8 @@ def test_stix_bundle_validates_with_tlp2_on_every_object(kb: KnowledgeBase) -> N
         if obj["type"] != "marking-definition":
             assert obj["object_marking_refs"] == [marking]
     attributed = [o for o in bundle["objects"] if o.get("relationship_type") == "attributed-to"]
-    assert attributed and all(0 <= o["confidence"] <= 100 for o in attributed)
-    assert sum(o["confidence"] for o in attributed) <= 100
+    assert attributed and all(o["confidence"] in (15, 50, 85) for o in attributed)
+    assert all("%)" in o["description"] and "confidence" in o["description"] for o in attributed)
     patterns = {o["pattern"] for o in bundle["objects"] if o["type"] == "indicator"}
     assert "[ipv4-addr:value = '185.220.101.7']" in patterns
     assert any("a=\\'1" in p for p in patterns)  # quotes inside a value are escaped

@@ -38,6 +38,7 @@ __all__ = [
     "Flag",
     "caveats",
     "false_flags",
+    "related",
     "same_state",
 ]
 
@@ -64,6 +65,7 @@ class Flag:
     position: int
     message: str
     favoured: int | None = None
+    related: bool = False  # the actor pointed to is one the sources relate to the leader
 
 
 def false_flags(scores: Scores, post: Posterior, actors: list[Actor]) -> list[Flag]:
@@ -103,6 +105,7 @@ def false_flags(scores: Scores, post: Posterior, actors: list[Actor]) -> list[Fl
                     f"{_other(actors, favoured, top)} ({_by(row[favoured] - row[top], actors[top].name)}), "
                     f"against the rest of the evidence, which favours {rest}",
                     favoured,
+                    related(actors, favoured, top),
                 )
             )
             continue
@@ -135,6 +138,7 @@ def false_flags(scores: Scores, post: Posterior, actors: list[Actor]) -> list[Fl
                 f"{_other(actors, favoured, top)} ({_by(sum(m for _, m in found), actors[top].name)}), "
                 f"against the rest of the evidence, which favours {rest}{why}",
                 favoured,
+                related(actors, favoured, top),
             )
         )
     return flags
@@ -146,12 +150,22 @@ def same_state(actors: list[Actor], one: int, other: int) -> bool:
     return label != UNKNOWN_STATE and label == sponsor_label(actors[other])
 
 
+def related(actors: list[Actor], one: int, other: int) -> bool:
+    """Whether the sources relate two actors (MISP's "similar": APT41 and Winnti Group)."""
+    return any(ident == actors[other].id for ident, _ in actors[one].related) or any(
+        ident == actors[one].id for ident, _ in actors[other].related
+    )
+
+
 def _other(actors: list[Actor], favoured: int, top: int) -> str:
-    """The other actor's name, and whether it is the leader's state's too (then the warning
-    doubts the group, not the state)."""
+    """The other actor's name, whether it is the leader's state's too (then the warning doubts the
+    group, not the state), and whether the sources relate the two (then it doubts neither)."""
+    notes = []
     if same_state(actors, favoured, top):
-        return f"{actors[favoured].name} (also {state_words(sponsor_label(actors[top]))})"
-    return actors[favoured].name
+        notes.append(f"also {state_words(sponsor_label(actors[top]))}")
+    if related(actors, favoured, top):
+        notes.append(f"a group the sources relate to {actors[top].name}")
+    return f"{actors[favoured].name} ({'; '.join(notes)})" if notes else actors[favoured].name
 
 
 def _alias_conflicts(kb: KnowledgeBase, actor: Actor) -> list[str]:
@@ -231,7 +245,9 @@ def caveats(analysis: Analysis, flags: list[Flag], leading: list[int]) -> list[s
         warnings.append(
             f"{len(novel)} item(s) no actor of the knowledge base is known for: {shown}; they weigh "
             "nothing between the known actors (each makes a group the knowledge base does not know a "
-            "little likelier), so a distinctive family or exploit here cannot point to its actor"
+            "little likelier): a family or exploit public reporting ties to a group, but the knowledge "
+            "base's sources do not, cannot point to it here, nor can a parent technique whose actors "
+            "are known only for its sub-techniques (give the sub-technique when it is known)"
         )
     if analysis.unscored:
         kinds = sorted({item.signal for item in analysis.unscored})

@@ -389,14 +389,28 @@ def attribute_case(
     phases, split = _parts(analysis)
     # A warning that touches the lead, or parts that point to different actors (the whole is then
     # not one actor's work), leave the whole incident's lead at low confidence.
-    doubted = {ranking[0]} if (flags or split) and ranking else set()
+    # (A tool of a group the sources relate to the leader, APT41's Winnti for Windows, is no doubt.)
+    doubting = [f for f in flags if not f.related]
+    doubted = {ranking[0]} if (doubting or split) and ranking else set()
     groups, shown = _group_hypotheses(analysis, top, doubted)
     # Warnings that point only to other groups of the leader's state doubt the group, not the
     # state: the state level keeps the confidence the lead would have without them.
+    rows = {actor.id: row for row, actor in enumerate(index.actors)}
+    part_rows = [
+        rows[lead.id]
+        for hypotheses in phases.values()
+        for lead in [
+            max((h for h in hypotheses if h.kind == "actor"), key=lambda h: h.probability, default=None)
+        ]
+        if lead is not None and lead.probability >= SPLIT_MIN_PROBABILITY and lead.id in rows
+    ]
+    # The same goes for parts that point to different groups of one state (two Chinese groups on
+    # two hosts are strong evidence for China).
     state_only = (
-        bool(flags)
-        and not split
-        and all(f.favoured is not None and same_state(index.actors, f.favoured, ranking[0]) for f in flags)
+        bool(doubting or split)
+        and ranking
+        and all(f.favoured is not None and same_state(index.actors, f.favoured, ranking[0]) for f in doubting)
+        and (not split or all(same_state(index.actors, row, ranking[0]) for row in part_rows))
     )
     sponsors = _sponsor_hypotheses(
         analysis, _group_hypotheses(analysis, top, set())[0] if state_only else groups

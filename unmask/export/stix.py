@@ -2,8 +2,9 @@
 
 The case's activity is one ``campaign``; what it uses (attack-patterns, malware, tools) and
 targets (locations, sector identities) hang from it; indicators *indicate* it; each group
-hypothesis is an ``intrusion-set`` the campaign is ``attributed-to``, with the posterior as the
-relationship's confidence (0–100) and the ICD 203 wording in its description.  A ``report``
+hypothesis is an ``intrusion-set`` the campaign is ``attributed-to``, with the analytic confidence
+level as the relationship's confidence (STIX's High/Medium/Low scale: 85/50/15) and the ICD 203
+wording and the probability in its description.  A ``report``
 lists every object.  Every object carries the case's TLP 2.0 marking.
 """
 
@@ -31,9 +32,12 @@ from unmask.export.resolved import (
 )
 from unmask.knowledge.sectors import stix_sector
 from unmask.knowledge.store import KnowledgeBase
-from unmask.model import TLP_MARKINGS, Assessment, Case, Hypothesis, ObservationKind, Tlp
+from unmask.model import TLP_MARKINGS, Assessment, Case, ConfidenceLevel, Hypothesis, ObservationKind, Tlp
 
 __all__ = ["TLP2_MARKINGS", "bundle_for_case"]
+
+# STIX 2.1's High/Medium/Low confidence scale (appendix A): the value it gives each level.
+STIX_CONFIDENCE = {ConfidenceLevel.LOW: 15, ConfidenceLevel.MODERATE: 50, ConfidenceLevel.HIGH: 85}
 
 # The TLP 2.0 marking definitions of the STIX 2.1 TLP 2.0 extension.
 _TLP2_EXTENSION = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
@@ -199,9 +203,13 @@ def bundle_for_case(case: Case, kb: KnowledgeBase, assessment: Assessment | None
                 campaign,
                 "attributed-to",
                 group,
-                # 0 and 100 mean "impossible" and "certain" on STIX's scale: never claimed.
-                confidence=max(1, min(99, round(100 * hypothesis.probability))),
-                description=f"{part}{hypothesis.likelihood}, {hypothesis.confidence.value} confidence (unmask assessment)",
+                # STIX's confidence is the producer's confidence in the claim: the analytic level,
+                # on STIX's High/Medium/Low scale (its appendix A); the probability is in the words.
+                confidence=STIX_CONFIDENCE[hypothesis.confidence],
+                description=(
+                    f"{part}{hypothesis.likelihood} ({percent(hypothesis.probability, 0)}), "
+                    f"{hypothesis.confidence.value} confidence (unmask assessment)"
+                ),
             )
 
         # attributed-to is what a partner's platform records as the attribution: the actor the

@@ -89,8 +89,13 @@ def _decide_sponsor(claims: list[SponsorClaim], motivations: list[str]) -> tuple
     country of origin is taken as the sponsor at low confidence unless the
     group is only financially motivated (a criminal group, not a state's).
     """
-    explicit = Counter(c.state for c in claims if _names_sponsor(c))
-    origin = Counter(c.state for c in claims if not _names_sponsor(c))
+    criminal = bool(motivations) and set(motivations) <= {"financial"}
+    # For a group whose only motive is money, CFR's "suspected state sponsor" says where it works
+    # from (Wizard Spider: "Russia"), not who directs it: read as a country of origin, as TA505's
+    # and FIN7's are.  A description that calls the group state-sponsored still names its state.
+    demoted = [c for c in claims if criminal and c.basis.startswith("suspected state sponsor")]
+    explicit = Counter(c.state for c in claims if _names_sponsor(c) and c not in demoted)
+    origin = Counter(c.state for c in claims if not _names_sponsor(c) or c in demoted)
     if explicit:
         state = explicit.most_common(1)[0][0]
         disagree = [s for s in set(explicit) | set(origin) if s != state]
@@ -100,7 +105,7 @@ def _decide_sponsor(claims: list[SponsorClaim], motivations: list[str]) -> tuple
         return state, "high" if len(agreeing_sources) >= 2 and origin[state] else "moderate"
     if not origin:
         return None, None
-    if motivations and set(motivations) <= {"financial"}:
+    if criminal:
         return None, None
     state, votes = origin.most_common(1)[0]
     if len(origin) > 1:
