@@ -103,3 +103,15 @@ def test_field_names_that_differ_in_case_share_a_column_and_keep_both_values(tmp
     assert table.column("Image").to_pylist() == ["a.exe", None, "b.exe", None]
     assert table.column("Other").to_pylist() == [None, None, None, "x"]
     assert "ProcessID" not in table.column_names
+
+
+def test_the_events_own_system_fields_win_over_data_fields_of_the_same_name() -> None:
+    doc = {
+        "Event": {
+            "System": {"EventID": 104, "Channel": "System", "Computer": "dc01"},
+            "UserData": {"LogFileCleared": {"Channel": "Application", "SubjectUserName": "alice"}},
+        }
+    }
+    row = windows_row(doc)
+    assert row["Channel"] == "System" and row["UserData.Channel"] == "Application"
+    assert row["SubjectUserName"] == "alice" and row["_host"] == "dc01"

@@ -519,3 +519,22 @@ def test_base64_text_is_compared_as_written(tmp_path: Path) -> None:
             ]
         ):
             assert _hits(engine, tmp_path / f"r{n}", PROC, detection) == {"1"}
+
+
+def test_security_4657_matches_the_operation_code_raw_evtx_keeps(tmp_path: Path) -> None:
+    events = [
+        win_event(
+            4657,
+            "Security",
+            {
+                "ObjectName": "\\REGISTRY\\MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run",
+                "OperationType": op,
+            },
+            record=i + 1,
+        )
+        for i, op in enumerate(["%%1905", "%%1904", "%%1906"])
+    ]
+    detection = "    sel:\n        TargetObject|contains: '\\CurrentVersion\\Run'\n    condition: sel"
+    with _engine_over(tmp_path, events) as engine:
+        found = _hits(engine, tmp_path / "r", "    product: windows\n    category: registry_set", detection)
+        assert found == {"1"}  # a value modified (%%1905); not created (1904) nor deleted (1906)

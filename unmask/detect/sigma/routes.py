@@ -111,6 +111,9 @@ def _in(column: str, values: list[str]) -> str:
     return f"{quote(column)} IN ({', '.join(literal(v) for v in values)})"
 
 
+# Raw EVTX keeps 4657's OperationType as its message code, not pySigma's rendered text.
+AUDIT_CODES = {"New registry value created": "%%1904", "Existing registry value modified": "%%1905"}
+
 # Sysmon's event 12 holds both a key created and a key or value deleted.
 SYSMON_EVENT_TYPES = {"registry_add": ["CreateKey"], "registry_delete": ["DeleteKey", "DeleteValue"]}
 
@@ -143,7 +146,10 @@ def _windows(source: SigmaLogSource) -> list[Route]:
     audit: dict[str, dict[str, object]] = generic_logsource_to_windows_audit_event_mapping  # type: ignore[assignment]
     if category in audit:
         conditions = audit[category]
-        parts = [_in("Channel", ["Security"])] + [_in(k, _values(v)) for k, v in conditions.items()]
+        parts = [_in("Channel", ["Security"])] + [
+            _in(k, [*_values(v), *(AUDIT_CODES[x] for x in _values(v) if x in AUDIT_CODES)])
+            for k, v in conditions.items()
+        ]
         if category == "process_creation":
             mapping, unsupported = AUDIT_PROCESS_FIELDS, frozenset[str]()
         else:
