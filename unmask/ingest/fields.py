@@ -190,18 +190,16 @@ def windows_row(document: dict[str, Any]) -> dict[str, str]:
         uid = _attributes(system.get("Security")).get("UserID")
         if uid is not None:
             row["SecurityUserID"] = str(uid)
-    system = frozenset(row)
+    system = dict(row)
     for section in ("EventData", "UserData"):
         data = event.get(section)
         if data is not None:
-            fields: dict[str, str] = {}
-            flatten_into(fields, data, None)
-            if fields.keys() & system:
-                # The event's own System fields win: event 104's UserData names the log that was
-                # cleared as "Channel", which made a System event look like an Application one.
-                for name in fields.keys() & system:
-                    fields[f"{section}.{name}"] = fields.pop(name)
-            row.update(fields)
+            flatten_into(row, data, None)
+            # The event's own System fields win: event 104's UserData names the log that was
+            # cleared as "Channel", which made a System event look like an Application one.
+            for name, value in system.items():
+                if row[name] is not value:
+                    row[f"{section}.{name}"], row[name] = row[name], value
     if "Computer" in row:
         row["_host"] = row["Computer"]
     return row
