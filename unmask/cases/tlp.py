@@ -17,7 +17,7 @@ from typing import Any
 from unmask.errors import CaseError
 from unmask.model import TLP_MARKINGS, Tlp
 
-__all__ = ["bundle_tlp", "misp_deleted", "misp_tlp", "stix_withdrawn", "strictest", "tag_tlp"]
+__all__ = ["bundle_tlp", "mappings", "misp_deleted", "misp_tlp", "stix_withdrawn", "strictest", "tag_tlp"]
 
 
 def strictest(labels: Iterable[Tlp | None]) -> Tlp | None:
@@ -102,7 +102,8 @@ def misp_deleted(item: dict[str, Any]) -> bool:
     return _true(item.get("deleted", False))
 
 
-def _mappings(value: Any) -> list[dict[str, Any]]:
+def mappings(value: Any) -> list[dict[str, Any]]:
+    """The mappings of a list field (a hostile export can put anything there)."""
     return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
 
 
@@ -111,14 +112,14 @@ def misp_tlp(data: Any) -> Tlp | None:
     deleted ones aside), or ``None`` when nothing is tagged."""
     events = data.get("response", [data]) if isinstance(data, dict) else data
     labels: list[Tlp | None] = []
-    for item in _mappings(events):
+    for item in mappings(events):
         event = item.get("Event", item)
         if not isinstance(event, dict):
             continue
-        labels.append(tag_tlp(_mappings(event.get("Tag")))[0])
-        attributes = _mappings(event.get("Attribute"))
-        for obj in _mappings(event.get("Object")):
+        labels.append(tag_tlp(mappings(event.get("Tag")))[0])
+        attributes = mappings(event.get("Attribute"))
+        for obj in mappings(event.get("Object")):
             if not misp_deleted(obj):
-                attributes += _mappings(obj.get("Attribute"))
-        labels += [tag_tlp(_mappings(a.get("Tag")))[0] for a in attributes if not misp_deleted(a)]
+                attributes += mappings(obj.get("Attribute"))
+        labels += [tag_tlp(mappings(a.get("Tag")))[0] for a in attributes if not misp_deleted(a)]
     return strictest(labels)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from unmask.cases.tlp import bundle_tlp, misp_deleted, misp_tlp, stix_withdrawn, strictest
+from unmask.cases.tlp import bundle_tlp, mappings, misp_deleted, misp_tlp, stix_withdrawn, strictest
 from unmask.errors import IngestError, Location
 from unmask.ingest.base import from_utf16
 from unmask.model import Tlp
@@ -306,11 +306,6 @@ def _stix(builder: _Builder, data: Any) -> None:
             )
 
 
-def _entries(value: Any) -> list[Any]:
-    """The mappings of a MISP list field (a hostile event can put anything there)."""
-    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
-
-
 def _misp(builder: _Builder, data: Any) -> None:
     builder.out.tlp = misp_tlp(data)
     events = data.get("response", [data]) if isinstance(data, dict) else data
@@ -318,12 +313,12 @@ def _misp(builder: _Builder, data: Any) -> None:
         event = item.get("Event", item) if isinstance(item, dict) else {}
         if not isinstance(event, dict):
             continue
-        attributes = _entries(event.get("Attribute"))
-        for obj in _entries(event.get("Object")):
+        attributes = mappings(event.get("Attribute"))
+        for obj in mappings(event.get("Object")):
             if misp_deleted(obj):
                 _withdrawn(builder, obj.get("uuid") or obj.get("name"), "object marked deleted")
                 continue
-            attributes += _entries(obj.get("Attribute"))
+            attributes += mappings(obj.get("Attribute"))
         for number, attribute in enumerate(attributes):
             if misp_deleted(attribute):
                 _withdrawn(
