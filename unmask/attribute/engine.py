@@ -329,8 +329,9 @@ def _state_of(analysis: Analysis, lead: Hypothesis) -> str:
     return f"; {words}" if words else ""
 
 
-def _parts(analysis: Analysis) -> tuple[dict[str, list[Hypothesis]], str | None]:
-    """Each phase's (or host's) hypotheses, and a sentence when they point to different actors."""
+def _parts(analysis: Analysis) -> tuple[dict[str, list[Hypothesis]], str | None, list[Hypothesis]]:
+    """Each phase's (or host's) hypotheses, a sentence when they point to different actors, and
+    the parts' leads (each part's likeliest actor, when it leads at SPLIT_MIN_PROBABILITY)."""
     phases: dict[str, list[Hypothesis]] = {}
     leads: dict[str, Hypothesis] = {}
     in_parts: set[tuple[str, str]] = set()
@@ -344,7 +345,7 @@ def _parts(analysis: Analysis) -> tuple[dict[str, list[Hypothesis]], str | None]
         if lead is not None and lead.probability >= SPLIT_MIN_PROBABILITY:
             leads[label] = lead
     if len({h.id for h in leads.values()}) < 2:
-        return phases, None
+        return phases, None, list(leads.values())
     split = "; ".join(
         f"{part_title(label)} points to {h.label} ({h.likelihood}, {percent(h.probability, 0)}, "
         f"{h.confidence.value} confidence{_state_of(analysis, h)})"
@@ -357,7 +358,8 @@ def _parts(analysis: Analysis) -> tuple[dict[str, list[Hypothesis]], str | None]
         if outside
         else ""
     )
-    return phases, f"The evidence splits into parts that point to different actors: {split}.{rest}"
+    sentence = f"The evidence splits into parts that point to different actors: {split}.{rest}"
+    return phases, sentence, list(leads.values())
 
 
 def attribute_case(
@@ -386,7 +388,7 @@ def attribute_case(
         )
     flags = false_flags(analysis.scores, analysis.posterior, index.actors)
     ranking = analysis.posterior.ranking()
-    phases, split = _parts(analysis)
+    phases, split, part_leads = _parts(analysis)
     # A warning that touches the lead, or parts that point to different actors (the whole is then
     # not one actor's work), leave the whole incident's lead at low confidence.
     # (A tool of a group the sources relate to the leader, APT41's Winnti for Windows, is no doubt.)
@@ -396,14 +398,7 @@ def attribute_case(
     # Warnings that point only to other groups of the leader's state doubt the group, not the
     # state: the state level keeps the confidence the lead would have without them.
     rows = {actor.id: row for row, actor in enumerate(index.actors)}
-    part_rows = [
-        rows[lead.id]
-        for hypotheses in phases.values()
-        for lead in [
-            max((h for h in hypotheses if h.kind == "actor"), key=lambda h: h.probability, default=None)
-        ]
-        if lead is not None and lead.probability >= SPLIT_MIN_PROBABILITY and lead.id in rows
-    ]
+    part_rows = [rows[lead.id] for lead in part_leads if lead.id in rows]
     # The same goes for parts that point to different groups of one state (two Chinese groups on
     # two hosts are strong evidence for China).
     state_only = (
