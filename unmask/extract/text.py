@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from unmask.cases.tlp import strictest
 from unmask.detect.indicators import normalise, refang
 from unmask.extract.documents import read_document
 from unmask.extract.lexicon import Lexicon
@@ -185,8 +186,7 @@ _TLP = re.compile(
 
 def tlp_label(text: str) -> Tlp | None:
     """The most restrictive TLP label the text carries, if any."""
-    found = [Tlp(m.group(1).lower().replace(" ", "").replace("white", "clear")) for m in _TLP.finditer(text)]
-    return max(found, key=lambda label: label.rank) if found else None
+    return strictest(Tlp.parse(m.group(1)) for m in _TLP.finditer(text))
 
 
 def sentences(text: str) -> Iterator[tuple[int, str]]:
