@@ -346,3 +346,38 @@ def test_every_output_of_a_red_case_says_it_is_red(kb: KnowledgeBase) -> None:
     assert layer["metadata"][0] == {"name": "TLP", "value": "TLP:RED"} and layer["description"].startswith(
         "TLP:RED"
     )
+
+
+class _Lists:
+    """A stand-in for the warninglists: one public resolver and one top site."""
+
+    def lists_for(self, value: str) -> list[str]:
+        return {"8.8.8.8": ["List of known IPv4 public DNS resolvers"], "google.com": ["Top sites"]}.get(
+            value, []
+        )
+
+
+def test_known_benign_values_of_a_case_file_are_not_shared_as_indicators(kb: KnowledgeBase) -> None:
+    # An analyst's case lists the resolver the malware checked connectivity with: partners must not
+    # be told to block it.  Defanged, it is the same value.
+    case = Case(
+        id="benign",
+        title="benign",
+        observations=[
+            Observation(ObservationKind.TECHNIQUE, "T1301"),
+            Observation(ObservationKind.INFRASTRUCTURE, "8.8.8[.]8", "ip"),
+            Observation(ObservationKind.INFRASTRUCTURE, "evil-update.example", "domain"),
+        ],
+    )
+    event = event_for_case(case, kb, benign=_Lists())["Event"]
+    attributes = {a["value"]: a for a in event["Attribute"] if a["type"] in ("ip-dst", "domain")}
+    assert attributes["8.8.8.8"]["to_ids"] is False
+    assert "known-benign (List of known IPv4 public DNS resolvers)" in attributes["8.8.8.8"]["comment"]
+    assert attributes["evil-update.example"]["to_ids"] is True
+    objects = bundle_for_case(case, kb, benign=_Lists())["objects"]
+    patterns = [o["pattern"] for o in objects if o["type"] == "indicator"]
+    assert len(patterns) == 1 and "evil-update.example" in patterns[0]
+    report = next(o for o in objects if o["type"] == "report")
+    assert "Known-benign on MISP warninglists, not shared as indicators: ip 8.8.8.8" in report["description"]
+    # Without the lists (a library caller who passes none) the value is shared as before.
+    assert len([o for o in bundle_for_case(case, kb)["objects"] if o["type"] == "indicator"]) == 2

@@ -9,13 +9,22 @@ from typing import Annotated
 import typer
 
 from unmask.cli.attribute import KbWithout, attributed
-from unmask.cli.common import JsonOption, check_output, emit_json, say_written, user_errors
+from unmask.cli.common import (
+    JsonOption,
+    check_output,
+    emit_json,
+    err_console,
+    printable,
+    say_written,
+    user_errors,
+)
 from unmask.errors import ConfigError
 from unmask.export.misp import event_for_case
 from unmask.export.navigator import case_layer
-from unmask.export.resolved import named_lead
+from unmask.export.resolved import benign_lists, named_lead
 from unmask.export.stix import bundle_for_case
 from unmask.knowledge.home import atomic_write
+from unmask.knowledge.warninglists import benign_index
 
 __all__ = ["export_command"]
 
@@ -51,14 +60,23 @@ def export_command(
         raise ConfigError(f"--format {fmt!r}: choose {', '.join(FORMATS)}")
     check_output(output, case)
     loaded, kb, assessment = attributed(case, without)
+    benign = benign_index() if fmt in ("stix", "misp") else None
+    listed = [obs.value for obs in loaded.observations if benign_lists(benign, obs.subtype, obs.value)]
+    if listed:
+        err_console.print(
+            f"note: {len(listed)} value(s) on MISP warninglists kept out of the indicators (known-benign,"
+            f" e.g. {printable(listed[0])}); the export names them",
+            markup=False,
+            highlight=False,
+        )
     if fmt == "navigator":
         leading = named_lead(assessment)  # no overlay when the assessment names no actor
         actor = kb.actors.get(leading.id) if overlay and leading is not None else None
         data = case_layer(loaded, kb, actor)
     elif fmt == "stix":
-        data = bundle_for_case(loaded, kb, assessment)
+        data = bundle_for_case(loaded, kb, assessment, benign)
     else:
-        data = event_for_case(loaded, kb, assessment)
+        data = event_for_case(loaded, kb, assessment, benign)
     if output is None:
         emit_json(data)
         return

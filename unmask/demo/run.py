@@ -107,8 +107,8 @@ def run_demo(out: Path, kb: KnowledgeBase, step: Step | None = None, jobs: int |
     actor = view.actors.get(leading.id) if leading else None
     for name, data in (
         ("navigator", case_layer(case, view, actor)),
-        ("stix", bundle_for_case(case, view, assessment)),
-        ("misp", event_for_case(case, view, assessment)),
+        ("stix", bundle_for_case(case, view, assessment, benign_index())),
+        ("misp", event_for_case(case, view, assessment, benign_index())),
     ):
         atomic_write(outputs[name], json.dumps(data, indent=2, ensure_ascii=False).encode())
     return DemoResult(

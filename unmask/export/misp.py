@@ -13,7 +13,16 @@ from typing import Any
 from unmask.attribute.calibrate import percent
 from unmask.attribute.phases import part_title
 from unmask.detect.indicators import normalise
-from unmask.export.resolved import is_context, moments, named_lead, not_routable, part_leads, resolved
+from unmask.export.resolved import (
+    Benign,
+    benign_lists,
+    is_context,
+    moments,
+    named_lead,
+    not_routable,
+    part_leads,
+    resolved,
+)
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Assessment, Case, Hypothesis, ObservationKind
 
@@ -51,8 +60,18 @@ def _actor_tag(kb: KnowledgeBase, hypothesis: Hypothesis) -> str:
     return f'misp-galaxy:threat-actor="{misp_names[0] if misp_names else hypothesis.label}"'
 
 
-def event_for_case(case: Case, kb: KnowledgeBase, assessment: Assessment | None = None) -> dict[str, Any]:
-    """The MISP event of a case, as the dict MISP's JSON export has (``{"Event": {...}}``)."""
+def _why(reason: str, comment: str) -> str:
+    """An attribute's comment: why it is not for detection, then its source's words if any."""
+    return f"{reason}: {comment}"[:200] if comment else reason
+
+
+def event_for_case(
+    case: Case, kb: KnowledgeBase, assessment: Assessment | None = None, benign: Benign | None = None
+) -> dict[str, Any]:
+    """The MISP event of a case, as the dict MISP's JSON export has (``{"Event": {...}}``).
+
+    ``benign`` (knowledge/warninglists.benign_index()): values a warninglist calls known-benign
+    are kept, but not for detection (``to_ids`` false), the list named in the comment."""
     # Imported here: pymisp brings jsonschema, whose import costs most of a second.
     from pymisp import MISPEvent
 
@@ -85,10 +104,14 @@ def event_for_case(case: Case, kb: KnowledgeBase, assessment: Assessment | None 
                 added.add((kind, value))
                 context = is_context(obs)  # seen in a flagged event: not for detection (to_ids)
                 internal = not_routable(obs.subtype, value)
+                listed = benign_lists(benign, obs.subtype, value)
                 if context:
-                    comment = f"context, not vetted as an indicator: {comment}"[:200]
+                    comment = _why("context, not vetted as an indicator", comment)
                 elif internal:
-                    comment = f"an internal or reserved address, not an indicator: {comment}"[:200]
+                    comment = _why("an internal or reserved address, not an indicator", comment)
+                    context = True
+                elif listed:
+                    comment = _why(f"known-benign ({listed[0]}), not an indicator", comment)
                     context = True
                 # MISP files an "email" under "Social network" by default; an address in an intrusion
                 # is network activity.

@@ -11,15 +11,33 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Protocol
 
 from unmask.attribute.engine import WEAK_LEAD
 from unmask.attribute.evidence import EvidenceItem, resolve_observation
 from unmask.detect.artifacts import is_context
+from unmask.detect.indicators import normalise
 from unmask.ingest.fields import iso_utc
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Assessment, Case, Hypothesis, Observation, ObservationKind
 
-__all__ = ["is_context", "moments", "named_lead", "not_routable", "part_leads", "resolved", "timestamp"]
+__all__ = [
+    "Benign",
+    "benign_lists",
+    "is_context",
+    "moments",
+    "named_lead",
+    "not_routable",
+    "part_leads",
+    "resolved",
+    "timestamp",
+]
+
+
+class Benign(Protocol):
+    """What names the lists that call a value benign (knowledge/warninglists.BenignIndex)."""
+
+    def lists_for(self, value: str) -> list[str]: ...
 
 
 def part_leads(assessment: Assessment | None) -> dict[str, Hypothesis]:
@@ -56,6 +74,20 @@ def not_routable(subtype: str | None, value: str) -> bool:
     if any(address in network for network in _DOCUMENTATION if network.version == address.version):
         return False
     return not address.is_global
+
+
+# The indicator kinds a MISP warninglist can vouch for.
+_LISTED_KINDS = ("ip", "domain", "url", "md5", "sha1", "sha256")
+
+
+def benign_lists(benign: Benign | None, subtype: str | None, value: str) -> list[str]:
+    """The warninglists that call an indicator known-benign (a public resolver, a top site, an
+    installer's hash): shared as an indicator, it would have partners alert on or block their own
+    traffic.  An analyst's case file can hold such a value; the exports keep it as context."""
+    if benign is None or subtype not in _LISTED_KINDS:
+        return []
+    clean = normalise(subtype, value)  # refanged: 8.8.8[.]8 is 8.8.8.8
+    return benign.lists_for(clean) if clean else []
 
 
 def resolved(case: Case, kb: KnowledgeBase) -> Iterator[tuple[Observation, EvidenceItem | None]]:

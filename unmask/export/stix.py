@@ -22,6 +22,8 @@ from unmask.attribute.calibrate import percent
 from unmask.attribute.phases import part_title
 from unmask.detect.indicators import asn_number, normalise
 from unmask.export.resolved import (
+    Benign,
+    benign_lists,
     is_context,
     moments,
     named_lead,
@@ -81,8 +83,13 @@ PRODUCER_ID = "identity--" + str(uuid.uuid5(uuid.NAMESPACE_URL, "unmask:producer
 PRODUCER_CREATED = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def bundle_for_case(case: Case, kb: KnowledgeBase, assessment: Assessment | None = None) -> dict[str, Any]:
-    """The STIX 2.1 bundle of a case (and of its assessment when given), as a dict."""
+def bundle_for_case(
+    case: Case, kb: KnowledgeBase, assessment: Assessment | None = None, benign: Benign | None = None
+) -> dict[str, Any]:
+    """The STIX 2.1 bundle of a case (and of its assessment when given), as a dict.
+
+    ``benign`` (knowledge/warninglists.benign_index()): values a warninglist calls known-benign
+    are not shared as indicators; the report's description names them and their list."""
     now = datetime.now(tz=UTC)
     marking = _marking(case.tlp)
     common: dict[str, Any] = {"object_marking_refs": [marking.id]}
@@ -101,6 +108,7 @@ def bundle_for_case(case: Case, kb: KnowledgeBase, assessment: Assessment | None
     seen: set[tuple[str, str]] = set()
     context = 0
     unshared: list[str] = []
+    known_benign: list[str] = []
 
     def relate(source: Any, kind: str, target: Any, **extra: Any) -> None:
         objects.append(
@@ -156,6 +164,10 @@ def bundle_for_case(case: Case, kb: KnowledgeBase, assessment: Assessment | None
                 continue
             if not_routable(obs.subtype, value):
                 unshared.append(f"{obs.subtype} {value} (an internal or reserved address)")
+                continue
+            lists = benign_lists(benign, obs.subtype, value)
+            if lists:
+                known_benign.append(f"{obs.subtype} {value} ({lists[0]})")
                 continue
             try:
                 indicator = stix2.Indicator(
@@ -236,6 +248,10 @@ def bundle_for_case(case: Case, kb: KnowledgeBase, assessment: Assessment | None
             )
     if unshared:
         description += f" Not expressible as STIX indicators: {'; '.join(unshared)[:500]}."
+    if known_benign:
+        description += (
+            f" Known-benign on MISP warninglists, not shared as indicators: {'; '.join(known_benign)[:500]}."
+        )
     if context:
         description += (
             f" {context} value(s) seen in events that rules flagged (program hashes, addresses) are"
