@@ -12,13 +12,17 @@ import codecs
 import json
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from unmask.ingest.auditd import audit_record, forwarded_record
 from unmask.ingest.base import Problems, Row, register, text_lines
 from unmask.ingest.fields import flatten_into, iso_utc, scalar, stamp, windows_row
+from unmask.ingest.syslog import syslog_row
+from unmask.ingest.zeek import http_fields
 
 __all__ = ["JsonParser", "json_row"]
 
@@ -82,6 +86,43 @@ def _flat_windows(doc: dict[str, Any]) -> Row:
     return row
 
 
+# syslog facilities 4 (auth) and 10 (authpriv): what auth.log holds.
+_AUTH_FACILITIES = frozenset({"4", "10"})
+_AUDIT_IDENTIFIERS = frozenset({"audit", "auditd", "audisp", "audisp-syslog", "kernel"})
+
+
+def _journal(doc: dict[str, Any]) -> Row:
+    """A systemd journal entry as the syslog line it stands for (family ``linux``)."""
+    row: Row = {}
+    flatten_into(row, doc, None, dotted=True)
+    program = scalar(doc.get("SYSLOG_IDENTIFIER")) or scalar(doc.get("_COMM")) or ""
+    host = scalar(doc.get("_HOSTNAME")) or ""
+    facility = scalar(doc.get("SYSLOG_FACILITY")) or ""
+    row.update(
+        {
+            "_log": "auth" if facility in _AUTH_FACILITIES else "syslog",
+            "_family": "linux",
+            "program": program.rsplit("/", 1)[-1],
+            "message": scalar(doc.get("MESSAGE")) or "",
+        }
+    )
+    pid = scalar(doc.get("SYSLOG_PID")) or scalar(doc.get("_PID"))
+    if pid:
+        row["pid"] = pid
+    if host:
+        row["_host"] = row["host"] = host
+    micros = scalar(doc.get("__REALTIME_TIMESTAMP")) or scalar(doc.get("_SOURCE_REALTIME_TIMESTAMP"))
+    if micros and micros.isdigit():
+        ts = iso_utc(str(int(micros) / 1_000_000))
+        if ts:
+            row["_ts"] = ts
+    if program.lower() in _AUDIT_IDENTIFIERS:
+        record = forwarded_record(row["message"])
+        if record is not None:
+            row.update({k: v for k, v in record.items() if k != "_ts" or "_ts" not in row})
+    return row
+
+
 def _generic(doc: dict[str, Any], family: str, log: str | None = None) -> Row:
     row: Row = {}
     flatten_into(row, doc, None, dotted=True)
@@ -90,6 +131,8 @@ def _generic(doc: dict[str, Any], family: str, log: str | None = None) -> Row:
         row["_log"] = row.get("_path") or _zeek_log(doc) or log or "unknown"
         if row.get("id.orig_h"):  # the connection's originator, as in Zeek's TSV: not http's Host header
             row["_host"] = row["id.orig_h"]
+        if row["_log"] == "http":
+            http_fields(row)
     row["_family"] = family
     return row
 
@@ -126,6 +169,8 @@ def json_row(doc: Any, log: str | None = None) -> Row | None:
         return _tidy_windows(_flat_windows(doc))
     if "_path" in doc or ("ts" in doc and ("uid" in doc or "fuid" in doc or _zeek_log(doc))):
         return _generic(doc, "zeek", log)
+    if "MESSAGE" in doc and ("SYSLOG_IDENTIFIER" in doc or "_COMM" in doc or "__REALTIME_TIMESTAMP" in doc):
+        return _journal(doc)
     return _generic(doc, "generic")
 
 
@@ -217,13 +262,19 @@ class JsonParser:
 
     def _lines(self, path: Path, problems: Problems) -> Iterator[Row]:
         log = _log_name(path)
+        written = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
         for number, line in text_lines(path, problems):
             if not line.strip():
                 continue
             try:
                 doc = orjson.loads(line)
             except orjson.JSONDecodeError as exc:
-                problems.add(f"line {number}", f"malformed JSON line skipped: {exc}")
+                text = _text_line(line, written)
+                if text is not None:  # a syslog or audit line among the JSON ones
+                    text["_record"] = str(number)
+                    yield text
+                else:
+                    problems.add(f"line {number}", f"malformed JSON line skipped: {exc}")
                 continue
             except RecursionError:
                 problems.add(f"line {number}", "JSON line nested too deeply to read; skipped")
@@ -298,6 +349,14 @@ class JsonParser:
                 yield row
             line += text.count("\n", position, end)
             position = end
+
+
+def _text_line(line: str, written: datetime) -> Row | None:
+    """A syslog or audit.log line, as those parsers read it (family ``linux``), or ``None``."""
+    row = audit_record(line) or syslog_row(line, written.year, written)
+    if row is not None:
+        row["_family"] = "linux"
+    return row
 
 
 def _complete(line: bytes) -> bool:

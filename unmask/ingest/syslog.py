@@ -1,30 +1,55 @@
-"""Linux auth.log / syslog lines (BSD ``Mon dd hh:mm:ss host prog[pid]: msg`` and RFC 5424)."""
+"""Linux syslog lines: BSD (``Mon dd hh:mm:ss host prog[pid]: msg``, as auth.log and
+``journalctl`` write them), rsyslog's ISO 8601 form and RFC 5424.
+
+A file is syslog when most of its first lines are; ``journalctl``'s ``-- Journal begins ...`` and
+``-- Boot ... --`` lines are not events and are passed over.  RFC 5424's PROCID, MSGID and
+structured data get fields of their own (``pid``, ``msgid``, ``structured_data``).  A program
+given by its path (``/usr/sbin/cron``) is named by its file name, as Sigma's services are.  An
+audit record forwarded through syslog (``audit[…]: SYSCALL ...``) gets its fields read as in
+audit.log (auditd.py), with ``_log`` ``auditd``.
+"""
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from unmask.ingest.auditd import forwarded_record
 from unmask.ingest.base import Problems, Row, register, text_lines
 from unmask.ingest.fields import iso_utc
 
-__all__ = ["SyslogParser"]
+__all__ = ["SyslogParser", "syslog_row"]
 
 _BSD = re.compile(
-    r"^(?:<(?P<pri>\d{1,3})>)?(?P<ts>[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2}) (?P<host>\S+) "
-    r"(?P<prog>[^:\[\s]+)(?:\[(?P<pid>\d+)\])?: ?(?P<msg>.*)$"
+    r"^(?:<(?P<pri>\d{1,3})>)?(?P<ts>[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2})(?:\.(?P<fraction>\d{1,9}))? "
+    r"(?P<host>\S+) (?P<prog>[^:\[\s]+)(?:\[(?P<pid>\d+)\])?: ?(?P<msg>.*)$"
+)
+_RFC5424 = re.compile(
+    r"^<(?P<pri>\d{1,3})>1 (?P<ts>\S+) (?P<host>\S+) (?P<prog>\S+) (?P<pid>\S+) (?P<msgid>\S+) "
+    r"(?P<sd>-|(?:\[(?:[^\]\\\"]|\\.|\"(?:[^\"\\]|\\.)*\")*\])+)(?: (?P<msg>.*))?$"
 )
 _ISO = re.compile(
     r"^(?:<(?P<pri>\d{1,3})>(?:1 )?)?(?P<ts>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?) "
     r"(?P<host>\S+) (?P<prog>[^:\[\s]+)(?:\[(?P<pid>\d+)\])?:? ?(?P<msg>.*)$"
 )
+# What journalctl writes between events: "-- Journal begins at ...", "-- Boot 3e1f... --",
+# "-- No entries --".
+_JOURNAL_NOTE = re.compile(r"^-- .* --$|^-- (?:Journal|Logs) begin")
+# Programs that forward audit records to syslog.
+_AUDIT_PROGRAMS = frozenset({"audit", "auditd", "audisp", "audisp-syslog", "kernel"})
+LINES_SNIFFED = 5
 
 
-def _bsd_time(text: str, year: int, written: datetime | None = None) -> str | None:
+def _bsd_time(text: str, fraction: str | None, year: int, written: datetime | None = None) -> str | None:
     """A BSD time (no year) in ``year``; a line dated after the file was last written (``written``,
-    by more than a day) is from the year before: "Dec 31" in a file rotated on 5 January."""
+    by more than a day) is from the year before: "Dec 31" in a file rotated on 5 January.  29
+    February is in the last leap year up to ``year``."""
+    if text.startswith("Feb 29"):
+        while not calendar.isleap(year):
+            year -= 1
     try:
         moment = datetime.strptime(f"{year} {text}", "%Y %b %d %H:%M:%S").replace(tzinfo=UTC)
     except ValueError:
@@ -32,9 +57,57 @@ def _bsd_time(text: str, year: int, written: datetime | None = None) -> str | No
     if written is not None and moment > written + timedelta(days=1):
         try:
             moment = moment.replace(year=year - 1)
-        except ValueError:  # 29 February
-            return None
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        except ValueError:  # 29 February: four years back
+            moment = moment.replace(year=year - 4)
+    micro = (fraction or "0")[:6].ljust(6, "0")
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + micro + "Z"
+
+
+def _program(name: str) -> str:
+    return name.rsplit("/", 1)[-1] or name
+
+
+def syslog_row(line: str, year: int, written: datetime | None = None, service: str = "syslog") -> Row | None:
+    """One syslog line as a row (without ``_record``), or ``None`` when it is not syslog."""
+    match = _RFC5424.match(line) or _BSD.match(line) or _ISO.match(line)
+    if match is None:
+        return None
+    parts = match.groupdict()
+    if parts["ts"][0].isalpha():
+        ts = _bsd_time(parts["ts"], parts.get("fraction"), year, written)
+    else:
+        ts = iso_utc(parts["ts"]) if parts["ts"] != "-" else None
+    host = parts["host"] if parts["host"] != "-" else ""
+    program = _program(parts["prog"]) if parts["prog"] != "-" else ""
+    row: Row = {
+        "_host": host,
+        "_log": service,
+        "host": host,
+        "program": program,
+        "message": parts["msg"] or "",
+    }
+    if parts.get("pid") and parts["pid"] != "-":
+        row["pid"] = parts["pid"]
+    if parts.get("msgid") and parts["msgid"] != "-":
+        row["msgid"] = parts["msgid"]
+    if parts.get("sd") and parts["sd"] != "-":
+        row["structured_data"] = parts["sd"]
+    if ts:
+        row["_ts"] = ts
+    if program.lower() in _AUDIT_PROGRAMS:
+        record = forwarded_record(row["message"])
+        if record is not None:
+            row.update({k: v for k, v in record.items() if k != "_ts"})
+            row.setdefault("_ts", record.get("_ts", ""))
+            if not row["_ts"]:
+                del row["_ts"]
+    return row
+
+
+def _lines_of(head: bytes) -> list[str]:
+    text = head.decode("utf-8", errors="replace")
+    lines = [x for x in text.split("\n") if x.strip() and not _JOURNAL_NOTE.match(x.strip())]
+    return lines[:LINES_SNIFFED]
 
 
 class SyslogParser:
@@ -43,36 +116,25 @@ class SyslogParser:
     priority = 30
 
     def sniff(self, head: bytes, path: Path) -> bool:
-        first = head.split(b"\n", 1)[0].decode("utf-8", errors="replace")
-        return bool(_BSD.match(first) or _ISO.match(first))
+        # Most of the first lines: a log whose first line was cut, or that starts with a blank line
+        # or journalctl's header, is still syslog.
+        lines = _lines_of(head)
+        matched = sum(1 for x in lines if _RFC5424.match(x) or _BSD.match(x) or _ISO.match(x))
+        return matched > 0 and matched * 2 >= len(lines)
 
     def parse(self, path: Path, problems: Problems) -> Iterator[Row]:
         # BSD syslog has no year: take the file's modification year (documented assumption), the
         # year before for a line dated after the file was last written.
         written = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
-        year = written.year
         service = "auth" if path.name.startswith(("auth", "secure")) else "syslog"
         for number, line in text_lines(path, problems):
-            if not line.strip():
+            if not line.strip() or _JOURNAL_NOTE.match(line.strip()):
                 continue
-            match = _BSD.match(line) or _ISO.match(line)
-            if match is None:
+            row = syslog_row(line, written.year, written, service)
+            if row is None:
                 problems.add(f"line {number}", "not a syslog line; skipped")
                 continue
-            parts = match.groupdict()
-            ts = _bsd_time(parts["ts"], year, written) if parts["ts"][0].isalpha() else iso_utc(parts["ts"])
-            row: Row = {
-                "_record": str(number),
-                "_host": parts["host"],
-                "_log": service,
-                "host": parts["host"],
-                "program": parts["prog"],
-                "message": parts["msg"],
-            }
-            if parts.get("pid"):
-                row["pid"] = parts["pid"]
-            if ts:
-                row["_ts"] = ts
+            row["_record"] = str(number)
             yield row
 
 

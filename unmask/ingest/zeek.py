@@ -1,7 +1,10 @@
 """Zeek logs in their native TSV form (conn, dns, http, ssl, files, x509 and the rest).
 
 Zeek JSON logs are read by the JSON parser; both land in the ``zeek`` family with a
-``_log`` column naming the log (``conn``, ``dns`` …) and Zeek's own field names.
+``_log`` column naming the log (``conn``, ``dns`` …) and Zeek's own field names.  An http
+record also gets what Sigma's proxy rules ask of a request and Zeek does not write as such
+(:func:`http_fields`): the whole URL (``url``, Sigma's ``c-uri``: ``http://host/path?query``)
+and the extension of the file the path names (``uri_extension``, Sigma's ``c-uri-extension``).
 """
 
 from __future__ import annotations
@@ -13,13 +16,29 @@ from pathlib import Path
 from unmask.ingest.base import Problems, Row, register, text_lines
 from unmask.ingest.fields import evidence_key, iso_utc
 
-__all__ = ["ZeekParser"]
+__all__ = ["ZeekParser", "http_fields"]
 
 _ESCAPE = re.compile(r"\\x([0-9a-fA-F]{2})")
 
 
 def _unescape(text: str) -> str:
     return _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+
+
+def http_fields(row: Row) -> None:
+    """Add ``url`` and ``uri_extension`` to a Zeek http record (see the module's docstring)."""
+    uri = row.get("uri")
+    if uri is None:
+        return
+    host = row.get("host")
+    if uri.lower().startswith(("http://", "https://")):  # a request to a proxy names the whole URL
+        row["url"] = uri
+    elif host:
+        row["url"] = f"http://{host}{uri if uri.startswith('/') else '/' + uri}"
+    path = re.split(r"[?#]", uri.split("://", 1)[-1], maxsplit=1)[0]
+    name = path.rsplit("/", 1)[-1]
+    if "." in name.strip("."):
+        row["uri_extension"] = name.rsplit(".", 1)[1]
 
 
 class ZeekParser:
@@ -69,6 +88,8 @@ class ZeekParser:
                 row["_ts"] = ts
             if row.get("id.orig_h"):
                 row["_host"] = row["id.orig_h"]
+            if log == "http":
+                http_fields(row)
             yield row
 
 

@@ -24,6 +24,7 @@ from sigma.pipelines.windows.windows import (
 from sigma.rule import SigmaLogSource
 
 from unmask.detect.sigma.sql import literal, quote
+from unmask.ingest.auditd import AUDIT_LOG
 
 __all__ = ["Route", "routes_for"]
 
@@ -38,7 +39,8 @@ AUDIT_PROCESS_FIELDS = {
 }
 
 # Programs that log for a Sigma Linux service under other names.
-LINUX_PROGRAMS = {"cron": ("crond", "crontab", "anacron"), "sshd": ("ssh",), "auditd": ("audit",)}
+# (OpenSSH 9.8 and later log a session's messages as sshd-session, 10 its authentication as sshd-auth.)
+LINUX_PROGRAMS = {"cron": ("crond", "crontab", "anacron"), "sshd": ("ssh", "sshd-session", "sshd-auth")}
 
 # Zeek logs for Sigma's generic network categories.
 ZEEK_CATEGORIES = {"dns": "dns", "proxy": "http", "firewall": "conn", "webserver": "http"}
@@ -53,7 +55,10 @@ _ZEEK_ENDPOINTS = {
 _ZEEK_HTTP = {
     **_ZEEK_ENDPOINTS,
     "c-uri": "uri",
+    "c-uri-extension": "uri_extension",
     "cs-uri": "uri",
+    "cs-uri-stem": "uri",
+    "cs-cookie": "cookie",
     # Zeek's uri holds the query: a rule on the query alone still finds it there.
     "c-uri-query": "uri",
     "cs-uri-query": "uri",
@@ -70,7 +75,9 @@ _ZEEK_HTTP = {
     "sc-bytes": "response_body_len",
 }
 ZEEK_FIELDS: dict[str, dict[str, str]] = {
-    "proxy": _ZEEK_HTTP,
+    # A proxy's c-uri is the whole URL it was asked for (rules look for "http" at its start, a host
+    # in it); a web server's is the path it served.
+    "proxy": {**_ZEEK_HTTP, "c-uri": "url"},
     "webserver": _ZEEK_HTTP,
     "firewall": {**_ZEEK_ENDPOINTS, "protocol": "proto"},
     "dns": {
@@ -187,13 +194,11 @@ def routes_for(source: SigmaLogSource) -> list[Route]:
         return [Route(f"zeek/{log}", "zeek", _in("_log", [log]), ZEEK_FIELDS[source.category])]
     if product == "linux":
         if source.service in ("auth", "syslog"):
-            return [
-                Route(
-                    f"linux/{source.service}",
-                    "linux",
-                    _in("_log", [source.service]) if source.service == "auth" else "true",
-                )
-            ]
+            logs = ["auth"] if source.service == "auth" else ["auth", "syslog"]
+            return [Route(f"linux/{source.service}", "linux", _in("_log", logs))]
+        if source.service == "auditd" and source.category is None:
+            # audit.log's records, and those forwarded through syslog (ingest/auditd.py)
+            return [Route("linux/auditd", "linux", _in("_log", [AUDIT_LOG]))]
         if source.service and source.category is None:
             # The program's name as syslog writes it, in any case (CRON, crond, crontab for cron).
             names = sorted({source.service.lower(), *LINUX_PROGRAMS.get(source.service.lower(), ())})

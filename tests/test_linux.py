@@ -1,0 +1,180 @@
+"""Linux and network logs: audit.log, journald, syslog variants, Zeek http as proxy logs."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from tests.evidence import rule, write_rule
+from unmask.detect.engines.duckdb import DuckDBEngine
+from unmask.detect.sigma.rules import load_rules
+from unmask.ingest import Problems, ingest, parser, sniff
+from unmask.ingest.auditd import audit_record
+
+AUDIT_LOG = (
+    "type=SYSCALL msg=audit(1709467200.101:2001): arch=c000003e syscall=59 success=yes exit=0 a0=55d1 a1=55d2 "
+    'ppid=900 pid=901 auid=1000 uid=0 euid=0 comm="chmod" exe="/usr/bin/chmod" key="exec"\n'
+    'type=EXECVE msg=audit(1709467200.101:2001): argc=3 a0="chmod" a1="777" a2=2F746D702F6120622E7368\n'
+    'type=PATH msg=audit(1709467204.505:2006): item=0 name="/etc/ld.so.preload" inode=12 nametype=CREATE\n'
+    'type=USER_CMD msg=audit(1709467205.000:2007): pid=1 uid=0 msg=\'cwd="/root" cmd=6964202D61 '
+    'exe="/usr/bin/sudo" terminal=pts/0 res=success\'\n'
+    'type=SYSCALL msg=audit(1709467206.000:2008): arch=c000003e syscall=319 success=yes comm="x" uid=0'
+    '\x1dARCH=x86_64 SYSCALL=memfd_create UID="root"\n'
+)
+
+
+def _rows(events: Path, family: str) -> list[dict[str, object]]:
+    rel = duckdb.sql(f"SELECT * FROM read_parquet('{events / family}/*.parquet', union_by_name=true)")
+    return [dict(zip(rel.columns, row, strict=True)) for row in rel.fetchall()]
+
+
+def _hunt(tmp_path: Path, logsource: str, detection: str) -> list[str]:
+    """The records one rule finds in the events under tmp_path/case/events."""
+    write_rule(
+        tmp_path / "rules", "r", rule("77777777-7777-7777-7777-777777777777", "r", logsource, detection)
+    )
+    rules = load_rules([tmp_path / "rules"])
+    assert not rules.problems
+    with DuckDBEngine(tmp_path / "case" / "events", threads=1) as db:
+        return sorted(f"{h.file.rsplit('/', 1)[-1]}:{h.record}" for h in db.run(rules.rules))
+
+
+def test_audit_records_are_decoded() -> None:
+    lines = AUDIT_LOG.splitlines()
+    execve = audit_record(lines[1])
+    assert execve is not None
+    assert execve["type"] == "EXECVE" and execve["a2"] == "/tmp/a b.sh"  # hex-encoded: it has a space
+    assert execve["_ts"] == "2024-03-03T12:00:00.101000Z" and execve["serial"] == "2001"
+    syscall = audit_record(lines[0])
+    assert syscall is not None and syscall["SYSCALL"] == "execve"  # x86-64 number 59, named
+    assert syscall["a0"] == "55d1"  # a register, not hex text
+    user = audit_record(lines[3])
+    assert user is not None and user["cmd"] == "id -a" and user["exe"] == "/usr/bin/sudo"
+    enriched = audit_record(lines[4])
+    assert enriched is not None and enriched["SYSCALL"] == "memfd_create" and enriched["uid"] == "0"
+    assert "UID" not in enriched  # one column holds uid and UID: the raw number stays
+    pieces = audit_record(
+        'type=EXECVE msg=audit(1.0:9): argc=2 a0="sh" a1_len=8 a1[0]=2F746D70 a1[1]=2F782079'
+    )
+    assert pieces is not None and pieces["a1"] == "/tmp/x y" and "a1_len" not in pieces
+    assert audit_record("type=EXECVE without a msg") is None
+
+
+def test_auditd_rules_run_on_audit_log_and_forwarded_records(tmp_path: Path) -> None:
+    evidence = tmp_path / "ev"
+    evidence.mkdir()
+    (evidence / "audit.log").write_text(AUDIT_LOG + "garbage line\n")
+    (evidence / "syslog").write_text(
+        'Mar  3 12:00:00 web01 audit[4101]: EXECVE argc=3 a0="chmod" a1="777" a2="/tmp/y"\n'
+        "Mar  3 12:00:01 web01 sshd[5002]: chmod 777 in a message is not an audit record\n"
+    )
+    assert sniff((evidence / "audit.log").read_bytes()[:8192], evidence / "audit.log") == "auditd"
+    report = ingest([evidence], tmp_path / "case" / "events", jobs=1)
+    assert report.skipped == 1  # the garbage line, named
+    logsource = "    product: linux\n    service: auditd"
+    detection = "    sel:\n        type: EXECVE\n        a0: chmod\n        a1: '777'\n    condition: sel"
+    assert _hunt(tmp_path, logsource, detection) == ["audit.log:2", "syslog:1"]
+
+
+def test_auditd_syscall_names_and_keys(tmp_path: Path) -> None:
+    evidence = tmp_path / "ev"
+    evidence.mkdir()
+    (evidence / "audit.log").write_text(AUDIT_LOG)
+    ingest([evidence], tmp_path / "case" / "events", jobs=1)
+    detection = "    sel:\n        type: SYSCALL\n        SYSCALL: memfd_create\n    condition: sel"
+    assert _hunt(tmp_path, "    product: linux\n    service: auditd", detection) == ["audit.log:5"]
+
+
+def test_journald_json_is_read_as_syslog(tmp_path: Path) -> None:
+    evidence = tmp_path / "ev"
+    evidence.mkdir()
+    entries = [
+        {"__REALTIME_TIMESTAMP": "1709467200101000", "SYSLOG_IDENTIFIER": "sshd", "_PID": "2310",
+         "_HOSTNAME": "web03", "SYSLOG_FACILITY": "4", "MESSAGE": "error: Corrupted MAC on input."},
+        {"__REALTIME_TIMESTAMP": "1709467201000000", "SYSLOG_IDENTIFIER": "CRON", "_HOSTNAME": "web03",
+         "MESSAGE": "(root) REPLACE (root)"},
+    ]  # fmt: skip
+    (evidence / "journal.json").write_text("".join(json.dumps(e) + "\n" for e in entries))
+    ingest([evidence], tmp_path / "case" / "events", jobs=1)
+    rows = sorted(_rows(tmp_path / "case" / "events", "linux"), key=lambda r: str(r["_ts"]))
+    assert [(r["_host"], r["program"], r["_log"]) for r in rows] == [
+        ("web03", "sshd", "auth"),
+        ("web03", "CRON", "syslog"),
+    ]
+    assert rows[0]["_ts"] == "2024-03-03T12:00:00.101000Z" and rows[0]["pid"] == "2310"
+    detection = "    keywords:\n        - 'Corrupted MAC on input'\n    condition: keywords"
+    assert _hunt(tmp_path, "    product: linux\n    service: sshd", detection) == ["journal.json:1"]
+
+
+def test_syslog_variants(tmp_path: Path) -> None:
+    evidence = tmp_path / "ev"
+    evidence.mkdir()
+    # journalctl's text output: a header, fractional seconds, OpenSSH 9.8's sshd-session.
+    journal = evidence / "journal.txt"
+    journal.write_text(
+        "-- Journal begins at Sun 2024-03-03 09:00:00 UTC, ends at Sun 2024-03-03 13:00:00 UTC. --\n"
+        "Mar 03 12:00:01.123456 web04 sshd-session[5002]: error: Corrupted MAC on input.\n"
+        "-- Boot 3e1f0c --\n"
+        "Feb 29 12:00:02 web04 /usr/sbin/cron[7]: (root) REPLACE (root)\n"
+    )
+    written = datetime(2025, 3, 4, tzinfo=UTC).timestamp()  # 2025 has no 29 February
+    os.utime(journal, (written, written))
+    # A log whose first line was cut, and RFC 5424 with its PROCID, MSGID and structured data.
+    (evidence / "auth.log").write_text(
+        "ssed password for root from 1.2.3.4 port 22 ssh2\n"
+        '<38>1 2024-03-03T10:16:41.000+01:00 web02 sshd 2311 ID47 [exampleSDID@32473 iut="3"] '
+        "Failed password for root\n"
+        "Mar  3 12:00:00 web02 sshd[9]: Accepted password for deploy\n"
+    )
+    assert sniff(journal.read_bytes(), journal) == "syslog"
+    report = ingest([evidence], tmp_path / "case" / "events", jobs=1)
+    assert report.skipped == 1  # the cut line
+    rows = {(r["_host"], r["program"]): r for r in _rows(tmp_path / "case" / "events", "linux")}
+    assert rows[("web04", "sshd-session")]["_ts"] == "2025-03-03T12:00:01.123456Z"  # the year written
+    assert rows[("web04", "cron")]["_ts"] == "2024-02-29T12:00:02.000000Z"
+    rfc = next(r for r in _rows(tmp_path / "case" / "events", "linux") if r["pid"] == "2311")
+    assert rfc["msgid"] == "ID47" and rfc["message"] == "Failed password for root"
+    assert (
+        rfc["structured_data"] == '[exampleSDID@32473 iut="3"]'
+        and rfc["_ts"] == "2024-03-03T09:16:41.000000Z"
+    )
+    detection = "    keywords:\n        - 'Corrupted MAC on input'\n    condition: keywords"
+    assert _hunt(tmp_path, "    product: linux\n    service: sshd", detection) == ["journal.txt:2"]
+
+
+def test_a_file_mixing_syslog_and_json_lines_loses_neither(tmp_path: Path) -> None:
+    mixed = tmp_path / "mixed.log"
+    mixed.write_text(
+        "Mar  3 12:00:01 web07 sshd[5002]: error: Corrupted MAC on input.\n"
+        '{"MESSAGE": "error: Corrupted MAC on input.", "SYSLOG_IDENTIFIER": "sshd", "_HOSTNAME": "web07"}\n'
+        "Mar  3 12:00:03 web07 sshd[5003]: Accepted password for deploy\n"
+        "neither\n"
+    )
+    problems = Problems(str(mixed))
+    rows = list(parser("json").parse(mixed, problems))
+    assert [r["_record"] for r in rows] == ["1", "2", "3"] and {r["_family"] for r in rows} == {"linux"}
+    assert problems.skipped == 1
+
+
+def test_zeek_http_as_proxy_logs(tmp_path: Path) -> None:
+    evidence = tmp_path / "ev"
+    evidence.mkdir()
+    records = [
+        {"_path": "http", "ts": 1709467200.0, "uid": "C1", "id.orig_h": "10.0.0.5", "method": "GET",
+         "host": "dl.evil.top", "uri": "/payload.exe?x=1", "status_code": 200},
+        {"_path": "http", "ts": 1709467201.0, "uid": "C2", "id.orig_h": "10.0.0.5", "method": "GET",
+         "host": "pastebin.com", "uri": "/raw/Xy12ab", "status_code": 200},
+    ]  # fmt: skip
+    (evidence / "http.json").write_text("".join(json.dumps(r) + "\n" for r in records))
+    ingest([evidence], tmp_path / "case" / "events", jobs=1)
+    detection = (
+        "    sel_ext:\n        c-uri-extension: exe\n        cs-host|endswith: '.top'\n"
+        "    sel_paste:\n        c-uri|contains: 'pastebin.com/raw/'\n"
+        "    sel_scheme:\n        c-uri|startswith: 'http://dl.'\n"
+        "    condition: 1 of sel_*"
+    )
+    assert _hunt(tmp_path, "    category: proxy", detection) == ["http.json:1", "http.json:2"]

@@ -1,0 +1,172 @@
+"""Linux audit logs (auditd's ``audit.log``): ``type=T msg=audit(seconds:serial): key=value ...``.
+
+Each record is one event of the ``linux`` family with ``_log`` ``auditd`` and its fields named as
+auditd writes them, which are the names Sigma's auditd rules use (``type``, ``a0``, ``exe``,
+``comm``, ``key``, ``SYSCALL``).  What the records encode is decoded:
+
+- a value auditd wrote in hex because it holds a space, a quote or a control character
+  (``a1=2F746D702F6120622E7368``, ``proctitle=...`` with NUL between arguments);
+- an argument split into pieces (``a1_len=... a1[0]=... a1[1]=...``) joined again;
+- the inner ``msg='op=... exe="/usr/bin/passwd" res=success'`` of user-space records;
+- the enriched part after the 0x1D separator (``SYSCALL=memfd_create UID="root"``); a raw field of
+  the same name (``uid=0``) keeps its value (SQL engines fold case, so one column holds both),
+  except the syscall, whose name is what rules give.  Logs without enrichment get the name of
+  the syscalls Sigma's rules name from the number, on x86-64 and AArch64.
+
+A record forwarded through syslog (``audit[…]: SYSCALL ...``, ``audisp-syslog: type=...``) is
+read the same way by the syslog parser (:func:`audit_fields`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from unmask.ingest.base import Problems, Row, register, text_lines
+
+__all__ = ["AUDIT_LOG", "AuditdParser", "audit_fields", "audit_record"]
+
+AUDIT_LOG = "auditd"
+
+_RECORD = re.compile(
+    r"^(?:node=(?P<node>\S+) )?type=(?P<type>[A-Za-z0-9_]+) "
+    r"msg=audit\((?P<seconds>\d+)(?:\.(?P<fraction>\d+))?:(?P<serial>\d+)\):\s?(?P<body>.*)$"
+)
+# As forwarded to syslog by the kernel (``audit: type=1400 audit(…):``) or by audisp.
+_FORWARDED = re.compile(
+    r"^(?:(?:type=(?P<type>[A-Za-z0-9_]+) )?(?:msg=)?audit\((?P<seconds>\d+)(?:\.(?P<fraction>\d+))?"
+    r":(?P<serial>\d+)\):\s?|(?P<bare>[A-Z][A-Z0-9_]+) )(?P<body>.*)$"
+)
+_PAIR = re.compile(r"""([A-Za-z0-9_\-]+(?:\[\d+\])?)=(?:"([^"]*)"|'([^']*)'|(\S*))""")
+_HEX = re.compile(r"(?:[0-9A-Fa-f]{2})+")
+_PIECE = re.compile(r"(a\d+)\[(\d+)\]")
+# Fields whose unquoted value is hex-encoded text (numbers such as SYSCALL's a0 are never hex text).
+_TEXT_FIELDS = frozenset(
+    {"proctitle", "name", "cmd", "comm", "exe", "cwd", "path", "data", "acct", "old", "new", "key"}
+)
+ENRICHED_SEPARATOR = "\x1d"
+
+# The syscalls Sigma's auditd rules name, and a few an investigation asks about, by number.
+_SYSCALLS = {
+    "c000003e": {  # x86-64
+        "2": "open", "41": "socket", "42": "connect", "49": "bind", "57": "fork", "59": "execve",
+        "62": "kill", "82": "rename", "87": "unlink", "90": "chmod", "99": "sysinfo",
+        "101": "ptrace", "103": "syslog", "105": "setuid", "133": "mknod", "135": "personality",
+        "156": "_sysctl", "175": "init_module", "257": "openat", "263": "unlinkat",
+        "268": "fchmodat", "313": "finit_module", "319": "memfd_create", "322": "execveat",
+    },
+    "c00000b7": {  # AArch64
+        "33": "mknodat", "35": "unlinkat", "53": "fchmodat", "56": "openat", "92": "personality",
+        "105": "init_module", "116": "syslog", "117": "ptrace", "129": "kill", "146": "setuid",
+        "179": "sysinfo", "198": "socket", "200": "bind", "203": "connect", "221": "execve",
+        "273": "finit_module", "279": "memfd_create", "281": "execveat",
+    },
+}  # fmt: skip
+
+
+def _decoded(key: str, record_type: str, value: str) -> str:
+    """An unquoted value as text: hex-encoded text decoded, anything else as written."""
+    text_field = key in _TEXT_FIELDS or (record_type == "EXECVE" and re.fullmatch(r"a\d+", key))
+    if not text_field or value == "(null)" or not _HEX.fullmatch(value):
+        return value
+    raw = bytes.fromhex(value)
+    return raw.replace(b"\x00", b" ").decode("utf-8", errors="replace").strip()
+
+
+def audit_fields(record_type: str, body: str) -> Row:
+    """The fields of a record's body (after ``msg=audit(...):``), decoded."""
+    raw, _, enriched = body.partition(ENRICHED_SEPARATOR)
+    fields: Row = {}
+    pieces: dict[str, dict[int, str]] = {}
+    for key, double, single, bare in _PAIR.findall(raw):
+        if single and key == "msg":  # a user-space record's own key=value list
+            fields.update(audit_fields(record_type, single))
+            continue
+        value = double or single or _decoded(key.split("[")[0], record_type, bare)
+        piece = _PIECE.fullmatch(key)
+        if piece:
+            pieces.setdefault(piece[1], {})[int(piece[2])] = value
+            continue
+        fields[key] = value
+    for key, parts in pieces.items():
+        fields[key] = "".join(parts[i] for i in sorted(parts))
+        fields.pop(f"{key}_len", None)
+    folded = {k.lower() for k in fields}
+    for key, double, single, bare in _PAIR.findall(enriched):
+        if key == "SYSCALL" or key.lower() not in folded:
+            for same in [k for k in fields if k.lower() == key.lower()]:
+                del fields[same]
+            fields[key] = double or single or bare
+    if "syscall" in fields and fields["syscall"].isdigit():
+        named = _SYSCALLS.get(fields.get("arch", "").lower(), {}).get(fields["syscall"])
+        if named is not None:
+            del fields["syscall"]
+            fields["SYSCALL"] = named
+    return fields
+
+
+def _time(seconds: str, fraction: str | None) -> str | None:
+    try:
+        moment = datetime.fromtimestamp(int(seconds), tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+    micro = (fraction or "0")[:6].ljust(6, "0")
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + micro + "Z"
+
+
+def audit_record(line: str) -> Row | None:
+    """One audit.log line as a row (without ``_record``), or ``None`` when it is not a record."""
+    match = _RECORD.match(line)
+    if match is None:
+        return None
+    row = _row(match["type"], match["seconds"], match["fraction"], match["serial"], match["body"])
+    if match["node"]:
+        row["_host"] = row["node"] = match["node"]
+    return row
+
+
+def forwarded_record(message: str) -> Row | None:
+    """An audit record as syslog carries it (the message of ``audit[…]:`` or ``audisp``), or ``None``."""
+    match = _FORWARDED.match(message)
+    if match is None:
+        return None
+    record_type = match["type"] or match["bare"]
+    if record_type is None or (match["seconds"] is None and "=" not in match["body"]):
+        return None
+    return _row(record_type, match["seconds"], match["fraction"], match["serial"], match["body"])
+
+
+def _row(record_type: str, seconds: str | None, fraction: str | None, serial: str | None, body: str) -> Row:
+    row: Row = {"_log": AUDIT_LOG, **audit_fields(record_type, body), "type": record_type}
+    if serial is not None:
+        row["serial"] = serial
+    ts = _time(seconds, fraction) if seconds is not None else None
+    if ts:
+        row["_ts"] = ts
+    return row
+
+
+class AuditdParser:
+    name = "auditd"
+    family = "linux"
+    priority = 25
+
+    def sniff(self, head: bytes, path: Path) -> bool:
+        lines = [x for x in head.decode("utf-8", errors="replace").splitlines()[:5] if x.strip()]
+        return bool(lines) and sum(1 for x in lines if _RECORD.match(x)) * 2 > len(lines)
+
+    def parse(self, path: Path, problems: Problems) -> Iterator[Row]:
+        for number, line in text_lines(path, problems):
+            if not line.strip():
+                continue
+            row = audit_record(line)
+            if row is None:
+                problems.add(f"line {number}", "not an audit record; skipped")
+                continue
+            row["_record"] = str(number)
+            yield row
+
+
+register(AuditdParser())
