@@ -714,3 +714,26 @@ def test_a_tool_of_a_group_the_sources_relate_to_the_leader_is_no_doubt(kb: Know
     flag = next(w for w in mixed.warnings if w.startswith("possible false flag, shared tooling"))
     assert "Beta (also Russia; a group the sources relate to Alpha)" in flag
     assert mixed.groups[0].id == "G0001" and mixed.groups[0].confidence is not ConfidenceLevel.LOW
+
+
+def test_evidence_known_only_from_a_campaign_of_the_kb_is_said(tmp_path: Path) -> None:
+    # Gamma's wiper and ransomware are Gamma's only through campaign C0042's report: a case of
+    # them may be that campaign, whose attribution the KB already holds (Albania 2022, C0038).
+    groups = {
+        f"G00{n:02d}": (f"Group {n}", {"T1001": ["r0"], f"T12{n:02d}": [f"g{n}"], f"S02{n:02d}": [f"g{n}"]})
+        for n in range(8)
+    }
+    campaign = {"S0777": ["camp"], "S0778": ["camp"], "T1485": ["camp"]}
+    kb = build_kb(tmp_path / "kb", groups, campaigns={"C0042": ("G0003", campaign)})
+    assessment = attribute_case(_case("S0777", "S0778", "T1485", "T1001", "T1203"), kb)
+    assert assessment.groups[0].id == "G0003"
+    [warning] = [w for w in assessment.warnings if w.startswith("known campaign")]
+    assert "C0042 (Campaign C0042)" in warning and "--kb-without C0042" in warning
+    assert "Ware S0777" in warning and "Ware S0778" in warning
+    # Held out, the campaign no longer speaks for the group: no such warning.
+    held_out = attribute_case(_case("S0777", "S0778", "T1485", "T1001", "T1203"), kb.view(["C0042"]))
+    assert not [w for w in held_out.warnings if w.startswith("known campaign")]
+    # The group's own reports are not a campaign's: its own tools raise no such warning.
+    own = attribute_case(_case("S0203", "T1203", "T1001", "T1485"), kb)
+    assert own.groups[0].id == "G0003"
+    assert not [w for w in own.warnings if w.startswith("known campaign")]

@@ -11,6 +11,9 @@
   point to one other actor do so strongly together however strong the lead;
 - unresolved names: observations the KB could not place;
 - conflicting aliases: the sources disagree about the names of a leading actor;
+- a known campaign: the evidence for a leading actor comes from the knowledge base's record
+  of one campaign (the case may be that campaign: the assessment would then repeat the
+  sources' attribution rather than test it);
 - evidence the KB cannot compare (infrastructure, hashes, dates).
 """
 
@@ -38,6 +41,7 @@ __all__ = [
     "Flag",
     "caveats",
     "false_flags",
+    "known_campaign",
     "related",
     "same_state",
 ]
@@ -168,6 +172,53 @@ def _other(actors: list[Actor], favoured: int, top: int) -> str:
     return f"{actors[favoured].name} ({'; '.join(notes)})" if notes else actors[favoured].name
 
 
+# The share of the evidence for an actor that, coming through one campaign's reports alone, makes
+# the case a possible repeat of that campaign.
+CAMPAIGN_SHARE = 0.5
+CAMPAIGN_SIGNALS = ("technique", "software", "cve")
+
+
+def known_campaign(analysis: Analysis, row: int) -> str | None:
+    """A warning when most of what favours an actor is the actor's only through one campaign the
+    knowledge base records (Albania 2022's ROADSWEEP and CHIMNEYSWEEP are HEXANE's through
+    HomeLand Justice, C0038): if the case is that campaign, the knowledge base already holds its
+    attribution, and the assessment repeats it.  ``None`` otherwise."""
+    kb, scores = analysis.index.kb, analysis.scores
+    actor = analysis.index.actors[row]
+    column = scores.contributions[:, row]
+    favour = {
+        position: float(weight)
+        for position, weight in enumerate(column)
+        if weight > 0 and scores.items[position].signal in CAMPAIGN_SIGNALS
+    }
+    total = float(column[column > 0].sum())
+    if not favour or total <= 0:
+        return None
+    for campaign_id in kb.actors[actor.id].campaigns if actor.id in kb.actors else []:
+        named = kb.campaign_items(campaign_id)
+        shared = {p: w for p, w in favour.items() if scores.items[p].key in named}
+        if sum(shared.values()) < CAMPAIGN_SHARE * total:
+            continue  # cheap test first: a view costs tens of milliseconds
+        kept = kb.view(without_campaigns=(campaign_id,)).actors.get(actor.id)
+        profile = set() if kept is None else {*kept.techniques, *kept.software, *kept.cves}
+        lost = {p: w for p, w in shared.items() if scores.items[p].key not in profile}
+        weight = sum(lost.values())
+        if weight < CAMPAIGN_SHARE * total:
+            continue
+        campaign = kb.campaigns[campaign_id]
+        best = sorted(lost, key=lambda p: -lost[p])
+        labels = [scores.items[p].label for p in best[:4]] + (["…"] if len(best) > 4 else [])
+        span = "–".join(t[:7] for t in (campaign.first_seen, campaign.last_seen) if t)
+        return (
+            f"known campaign: what favours {actor.name} ({', '.join(labels)}: {weight:.1f} of "
+            f"{total:.1f} nats) is {actor.name}'s in the knowledge base only through campaign "
+            f"{campaign.id} ({campaign.name}{', ' + span if span else ''}). If this case is that "
+            "activity, the assessment repeats the sources' attribution rather than testing it; "
+            f"for an independent judgement, attribute it again with --kb-without {campaign.id}"
+        )
+    return None
+
+
 def _alias_conflicts(kb: KnowledgeBase, actor: Actor) -> list[str]:
     names = {n.lower() for n in actor.all_names}
     found = []
@@ -188,10 +239,17 @@ def _by(margin: float, leader: str) -> str:
     return f"{margin:.1f} nats more than for {leader}"
 
 
-def caveats(analysis: Analysis, flags: list[Flag], leading: list[int]) -> list[str]:
-    """All warnings for one assessment, most serious first."""
+def caveats(
+    analysis: Analysis, flags: list[Flag], leading: list[int], named: list[int] | None = None
+) -> list[str]:
+    """All warnings for one assessment, most serious first.  ``named``: the rows of the actors the
+    assessment names (its lead, the leads of its parts), checked against the KB's campaigns."""
     scores, actors = analysis.scores, analysis.index.actors
     warnings = [flag.message for flag in flags]
+    for row in dict.fromkeys(named or []):
+        repeat = known_campaign(analysis, row)
+        if repeat is not None:
+            warnings.append(repeat)
     if len(scores.items) < THIN_ITEMS:
         warnings.append(
             f"thin evidence: {len(scores.items)} comparable item(s), too few to rely on (one or two "

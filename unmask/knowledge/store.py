@@ -418,6 +418,18 @@ class KnowledgeBase:
             result.extend((owner, rel, cites) for owner in owners)
         return result
 
+    def campaign_items(self, campaign_id: str) -> frozenset[str]:
+        """The techniques, software and CVEs a campaign's own links name."""
+        return self._campaign_items.get(campaign_id, frozenset())
+
+    @cached_property
+    def _campaign_items(self) -> dict[str, frozenset[str]]:
+        found: dict[str, set[str]] = {}
+        for rel in self.relations:
+            if rel.kind == "uses" and rel.source in self.campaigns:
+                found.setdefault(rel.source, set()).update((rel.target, *rel.cves))
+        return {k: frozenset(v) for k, v in found.items()}
+
     def group_ids(self, actor: Actor) -> list[str]:
         """The ATT&CK group ids whose links make up an actor's profile (its own and revoked ones)."""
         if not actor.attack_id:
