@@ -643,3 +643,17 @@ def test_a_long_report_is_cut_with_one_message(tmp_path: Path, monkeypatch: pyte
     assert document.problems == [
         f"{report}: 5,000 bytes; only the first 1,000 characters of its text were read"
     ]
+
+
+def test_an_actors_sponsor_and_earlier_victims_are_not_this_incidents_victims(kb: KnowledgeBase) -> None:
+    text = (
+        "The intruders act for Iran's Ministry of Intelligence and attacked the government. "
+        "The group has previously targeted Israel, Saudi Arabia, the UAE, Jordan, Kuwait and Cyprus. "
+        "In July 2022 the attackers targeted Albania and the UAE."
+    )
+    result = TextExtractor(kb, BENIGN).extract_text(text, "r.txt", "abc")
+    victims = {
+        o.value for o in result.observations if o.kind is ObservationKind.VICTIM and o.subtype == "country"
+    }
+    assert victims == {"AL", "AE"}
+    assert any("earlier targets (IL, SA, JO, KW, CY, AE)" in p for p in result.problems)

@@ -50,9 +50,19 @@ _VICTIM_CUES = re.compile(
     re.IGNORECASE,
 )
 _ATTRIBUTION_CUES = re.compile(
-    r"\b(attribut\w*|sponsor\w*|backed|linked to|nexus|state-sponsored|on behalf of|acting for|based in|origin)\b",
+    r"\b(attribut\w*|sponsor\w*|backed|linked to|tied to|affiliated with|nexus|state-sponsored|on behalf of|"
+    r"act(?:s|ed|ing)? for|work(?:s|ed|ing)? for|based in|origin)\b",
     re.IGNORECASE,
 )
+# A sentence about an actor's past ("has previously targeted Israel, Saudi Arabia ...") names the
+# actor's earlier victims, not this incident's.
+_HISTORY_CUES = re.compile(
+    r"\b(previously|historically|in the past|(?:earlier|past|prior|previous) (?:campaigns?|attacks?|operations?|"
+    r"intrusions?|activity)|known for|history of|track record)\b",
+    re.IGNORECASE,
+)
+# Countries reports write by their initials.
+_COUNTRY_INITIALS = {"UAE": "AE", "KSA": "SA", "USA": "US", "US": "US", "UK": "GB"}
 SECTORS = {
     "government": "government",
     "ministry": "government",
@@ -388,7 +398,13 @@ class TextExtractor:
                     continue
                 add(ObservationKind.VULNERABILITY, match.group(0).upper(), None, offset, sentence, 0.9)
             self._iocs(find_iocs(sentence), add, offset, sentence, result, source)
-            if _VICTIM_CUES.search(sentence) and not _ATTRIBUTION_CUES.search(sentence):
+            history = _VICTIM_CUES.search(sentence) and _HISTORY_CUES.search(sentence)
+            if history and not _ATTRIBUTION_CUES.search(sentence) and self._countries(sentence):
+                result.problems.append(
+                    f"{source}: offset {offset}: countries named as an actor's earlier targets "
+                    f"({', '.join(self._countries(sentence))}) are not taken as victims of this incident"
+                )
+            elif _VICTIM_CUES.search(sentence) and not _ATTRIBUTION_CUES.search(sentence):
                 for code in self._countries(sentence):
                     add(ObservationKind.VICTIM, code, "country", offset, sentence, 0.6)
                 for match in _SECTOR.finditer(sentence):
@@ -454,6 +470,7 @@ class TextExtractor:
                 else:
                     continue
                 break
+        codes += [_COUNTRY_INITIALS[m.group(0)] for m in re.finditer(r"\b(?:UAE|KSA|USA|US|UK)\b", sentence)]
         return list(dict.fromkeys(codes))
 
     @staticmethod
