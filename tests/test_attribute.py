@@ -737,3 +737,20 @@ def test_evidence_known_only_from_a_campaign_of_the_kb_is_said(tmp_path: Path) -
     own = attribute_case(_case("S0203", "T1203", "T1001", "T1485"), kb)
     assert own.groups[0].id == "G0003"
     assert not [w for w in own.warnings if w.startswith("known campaign")]
+
+
+def test_no_false_flag_warning_against_a_split_or_a_lead_the_unknown_group_holds(kb: KnowledgeBase) -> None:
+    # Gamma's tools in the impact phase are that part's lead, not a plant against Alpha's access.
+    split = attribute_case(
+        _case(
+            *[(i, "access") for i in ("T1101", "T1102", "T1103", "S0101")],
+            *[(i, "impact") for i in ("T1301", "T1302", "S0301", "S0302")],
+        ),
+        kb,
+    )
+    assert split.warnings[0].startswith("The evidence splits into parts")
+    assert not any("false flag" in w for w in split.warnings)
+    # A group the KB does not know leads: a cheap item against the first known actor contradicts no lead.
+    unknown = attribute_case(_case("T1101", "T1102", "T1999", "S0999", "Gamma"), kb)
+    assert unknown.groups[0].kind == "unknown"
+    assert not any("false flag" in w for w in unknown.warnings)

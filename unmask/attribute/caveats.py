@@ -47,8 +47,11 @@ __all__ = [
 ]
 
 THIN_ITEMS = 5
-# Conflicting aliases are reported for the leading actor and for the next ones above this probability.
+# Conflicting aliases are reported for the leading actor above the first probability and for the
+# next ones above the second (a hypothesis an analyst would weigh; a 6 % third one's naming disputes
+# are noise).
 ALIAS_WARNING_MIN = 0.05
+ALIAS_WARNING_NEXT = 0.2
 # How much more (nats) a cheap-to-fake item must favour another actor than the leader to be flagged.
 FALSE_FLAG_MARGIN = 2.0
 # An item of moderate cost (a tool, an exploit) is flagged when it favours another actor over the
@@ -284,9 +287,9 @@ def caveats(
             else f"observations {', '.join(str(m.index) for m in misses[:3])}{' …' if len(misses) > 3 else ''} ({len(misses)} in all)"
         )
         warnings.append(f"unresolved: {where} {miss.observation.value!r}: {miss.reason}{hint}")
-    for row in leading:
-        # Only for hypotheses that matter: those with some probability (a negligible leader too).
-        if analysis.posterior.actors[row] < ALIAS_WARNING_MIN:
+    for n, row in enumerate(leading):
+        # Only for hypotheses that matter: the leader with some probability, the next likely ones.
+        if analysis.posterior.actors[row] < (ALIAS_WARNING_MIN if n == 0 else ALIAS_WARNING_NEXT):
             continue
         details = _alias_conflicts(analysis.index.kb, actors[row])
         if details:

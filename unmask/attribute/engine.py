@@ -386,9 +386,19 @@ def attribute_case(
             "(each is unknown to the knowledge base, malformed or given confidence 0): "
             + "; ".join(f"{u.observation.value!r}: {u.reason}" for u in analysis.unresolved[:5])
         )
-    flags = false_flags(analysis.scores, analysis.posterior, index.actors)
     ranking = analysis.posterior.ranking()
     phases, split, part_leads = _parts(analysis)
+    rows = {actor.id: row for row, actor in enumerate(index.actors)}
+    part_rows = [rows[lead.id] for lead in part_leads if lead.id in rows]
+    flags = [
+        flag
+        for flag in false_flags(analysis.scores, analysis.posterior, index.actors)
+        # An item of another part's actor is the split, not a plant; and when a group the KB does
+        # not know leads, an item against the first known actor contradicts no lead (that the first
+        # known actor stands only on a cheap item is still said).
+        if not (split and flag.favoured in part_rows)
+        and (flag.favoured is None or analysis.posterior.actors[ranking[0]] > analysis.posterior.unknown)
+    ]
     # A warning that touches the lead, or parts that point to different actors (the whole is then
     # not one actor's work), leave the whole incident's lead at low confidence.
     # (A tool of a group the sources relate to the leader, APT41's Winnti for Windows, is no doubt.)
@@ -397,8 +407,6 @@ def attribute_case(
     groups, shown = _group_hypotheses(analysis, top, doubted)
     # Warnings that point only to other groups of the leader's state doubt the group, not the
     # state: the state level keeps the confidence the lead would have without them.
-    rows = {actor.id: row for row, actor in enumerate(index.actors)}
-    part_rows = [rows[lead.id] for lead in part_leads if lead.id in rows]
     # The same goes for parts that point to different groups of one state (two Chinese groups on
     # two hosts are strong evidence for China).
     state_only = (
