@@ -754,3 +754,20 @@ def test_no_false_flag_warning_against_a_split_or_a_lead_the_unknown_group_holds
     unknown = attribute_case(_case("T1101", "T1102", "T1999", "S0999", "Gamma"), kb)
     assert unknown.groups[0].kind == "unknown"
     assert not any("false flag" in w for w in unknown.warnings)
+
+
+def test_parts_that_do_not_point_to_the_whole_incidents_lead_are_said(kb: KnowledgeBase) -> None:
+    # Gamma's tools in the impact phase; the access phase shows only what everyone does.
+    case = _case(
+        *[(i, "access") for i in ("T1001", "T1002", "T1003")],
+        *[(i, "impact") for i in ("T1301", "T1302", "T1303", "S0301", "S0302")],
+    )
+    assessment = attribute_case(case, kb)
+    assert assessment.groups[0].id == "G0003"
+    assert "By part: phase access (the likeliest there: " in assessment.summary
+    assert "names no actor on its own; the judgement on the whole rests on the evidence of phase impact." in (
+        assessment.summary
+    )
+    # Every part pointing to the lead: nothing to add.
+    agreeing = _case(*[(i, p) for p in ("access", "impact") for i in ("T1301", "T1302", "S0301", "S0302")])
+    assert "By part" not in attribute_case(agreeing, kb).summary

@@ -329,6 +329,35 @@ def _state_of(analysis: Analysis, lead: Hypothesis) -> str:
     return f"; {words}" if words else ""
 
 
+def _by_part(phases: dict[str, list[Hypothesis]], lead: Hypothesis) -> str:
+    """A sentence on the parts (phases, hosts) that do not point to the whole incident's lead: the
+    judgement on the whole then rests on the others' evidence ("" when every part agrees)."""
+    agree, other, open_parts = [], [], []
+    for label, hypotheses in phases.items():
+        first = max((h for h in hypotheses if h.kind == "actor"), key=lambda h: h.probability, default=None)
+        if first is not None and first.id == lead.id and first.probability >= SPLIT_MIN_PROBABILITY:
+            agree.append(part_title(label))
+        elif first is not None and first.probability >= SPLIT_MIN_PROBABILITY:
+            other.append(f"{part_title(label)} points to {first.label} ({percent(first.probability, 0)})")
+        else:
+            likeliest = f"{first.label}, {percent(first.probability, 0)}" if first is not None else "none"
+            open_parts.append(f"{part_title(label)} (the likeliest there: {likeliest})")
+    if not other and not open_parts:
+        return ""
+    said = []
+    if other:
+        said.append("; ".join(other))
+    if open_parts:
+        alone = "names no actor on its own" if len(open_parts) == 1 else "name no actor on their own"
+        said.append(f"{' and '.join(open_parts)} {alone}")
+    base = (
+        f"the judgement on the whole rests on the evidence of {' and '.join(agree)}"
+        if agree
+        else f"no part on its own points to {lead.label}: the judgement rests on the parts' evidence together"
+    )
+    return f" By part: {'; '.join(said)}; {base}."
+
+
 def _parts(analysis: Analysis) -> tuple[dict[str, list[Hypothesis]], str | None, list[Hypothesis]]:
     """Each phase's (or host's) hypotheses, a sentence when they point to different actors, and
     the parts' leads (each part's likeliest actor, when it leads at SPLIT_MIN_PROBABILITY)."""
@@ -430,6 +459,8 @@ def attribute_case(
         # The parts lead: the whole incident's judgement assumes one actor, which the parts deny.
         warnings.insert(0, split)
         summary = f"{split} Taken as the work of one actor: {summary[0].lower()}{summary[1:]}"
+    elif groups and groups[0].kind == "actor" and groups[0].probability >= WEAK_LEAD:
+        summary += _by_part(phases, groups[0])
     return Assessment(
         case_id=case.id,
         tlp=case.tlp,
