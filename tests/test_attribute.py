@@ -771,3 +771,14 @@ def test_parts_that_do_not_point_to_the_whole_incidents_lead_are_said(kb: Knowle
     # Every part pointing to the lead: nothing to add.
     agreeing = _case(*[(i, p) for p in ("access", "impact") for i in ("T1301", "T1302", "S0301", "S0302")])
     assert "By part" not in attribute_case(agreeing, kb).summary
+
+
+def test_a_planted_artifact_lowers_confidence_by_one_level(kb: KnowledgeBase) -> None:
+    items = ("T1301", "T1302", "T1303", "S0301", "S0302", "T1001", "T1002", "T1003")
+    clean = attribute_case(_case(*items), kb).groups[0]
+    planted = attribute_case(_case(*items, "Alpha"), kb)
+    assert clean.id == planted.groups[0].id == "G0003"
+    assert any("possible false flag" in w for w in planted.warnings)
+    order = list(ConfidenceLevel)
+    assert clean.confidence is not ConfidenceLevel.LOW
+    assert order.index(planted.groups[0].confidence) == order.index(clean.confidence) - 1

@@ -74,13 +74,16 @@ NEGLIGIBLE = 0.05
 
 
 def confidence_level(
-    probability: float, supporting: int, families: int, strong: bool, doubted: bool
+    probability: float, supporting: int, families: int, strong: bool, doubted: bool, lowered: bool = False
 ) -> ConfidenceLevel:
     """Analytic confidence from the evidence behind a hypothesis.
 
     ``supporting`` items count for it, from ``families`` different signals;
     ``strong`` says some of them are costly to fake (a way of operating, custom
-    software); ``doubted`` says a false-flag or conflict warning touches it.
+    software); ``doubted`` says the judgement cannot be held with confidence (parts that point
+    to different actors, too little evidence); ``lowered`` that a false-flag warning touches it:
+    one level less than the evidence would give (a planted artifact is a possibility to weigh,
+    not a refutation of everything else).
 
     - high: at least 8 supporting items from at least 2 signals, some costly to
       fake, probability at least 0.55 (likely or more: "high confidence" in a roughly even
@@ -95,9 +98,13 @@ def confidence_level(
     if doubted or probability < NEGLIGIBLE:
         return ConfidenceLevel.LOW
     if supporting >= 8 and families >= 2 and strong and probability >= 0.55:
-        return ConfidenceLevel.HIGH
-    if supporting >= 4 and (families >= 2 or probability >= 0.5):
-        return ConfidenceLevel.MODERATE
-    if supporting >= 2 and strong and probability >= 0.8:
-        return ConfidenceLevel.MODERATE
-    return ConfidenceLevel.LOW
+        level = ConfidenceLevel.HIGH
+    elif (supporting >= 4 and (families >= 2 or probability >= 0.5)) or (
+        supporting >= 2 and strong and probability >= 0.8
+    ):
+        level = ConfidenceLevel.MODERATE
+    else:
+        return ConfidenceLevel.LOW
+    if lowered:
+        return ConfidenceLevel.MODERATE if level is ConfidenceLevel.HIGH else ConfidenceLevel.LOW
+    return level

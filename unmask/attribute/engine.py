@@ -101,7 +101,9 @@ def _support(scores: Scores, row: int, users: dict[str, int] | None = None) -> t
     return len(helpful), len({item.signal for item in helpful if not cheap(item)}), strong
 
 
-def _actor_hypotheses(analysis: Analysis, rows: list[int], doubted: set[int]) -> list[Hypothesis]:
+def _actor_hypotheses(
+    analysis: Analysis, rows: list[int], doubted: set[int], lowered: frozenset[int] = frozenset()
+) -> list[Hypothesis]:
     result = []
     for row in rows:
         actor = analysis.index.actors[row]
@@ -116,7 +118,7 @@ def _actor_hypotheses(analysis: Analysis, rows: list[int], doubted: set[int]) ->
                 names=tuple(actor.all_names[:10]),
                 probability=shown_probability(p),
                 likelihood=likelihood_term(p),
-                confidence=confidence_level(p, n, families, strong, row in doubted),
+                confidence=confidence_level(p, n, families, strong, row in doubted, row in lowered),
                 evidence_for=found.support,
                 evidence_against=found.against,
                 weaker_for=found.weaker_for,
@@ -155,7 +157,9 @@ def _cap_confidence(hypotheses: list[Hypothesis]) -> None:
             hypotheses[position] = replace(h, confidence=hypotheses[0].confidence)
 
 
-def _group_hypotheses(analysis: Analysis, top: int, doubted: set[int]) -> tuple[list[Hypothesis], list[int]]:
+def _group_hypotheses(
+    analysis: Analysis, top: int, doubted: set[int], lowered: frozenset[int] = frozenset()
+) -> tuple[list[Hypothesis], list[int]]:
     ranking = analysis.posterior.ranking()
     # With nothing comparable no actor is singled out: listing a few of the tied ones would suggest
     # otherwise, so they are all "other known actors".
@@ -167,7 +171,7 @@ def _group_hypotheses(analysis: Analysis, top: int, doubted: set[int]) -> tuple[
         # Very little evidence: whatever it points to, the confidence in it is low (the issue's
         # "never false certainty"; the thin-evidence warning says why).
         doubted = set(shown)
-    hypotheses = _actor_hypotheses(analysis, shown, doubted)
+    hypotheses = _actor_hypotheses(analysis, shown, doubted, lowered)
     hypotheses.append(_unknown_hypothesis(analysis))
     hypotheses.sort(key=lambda h: -h.probability)
     _cap_confidence(hypotheses)
@@ -428,12 +432,14 @@ def attribute_case(
         if not (split and flag.favoured in part_rows)
         and (flag.favoured is None or analysis.posterior.actors[ranking[0]] > analysis.posterior.unknown)
     ]
-    # A warning that touches the lead, or parts that point to different actors (the whole is then
-    # not one actor's work), leave the whole incident's lead at low confidence.
+    # Parts that point to different actors (the whole is then not one actor's work) leave the whole
+    # incident's lead at low confidence; a false-flag warning that touches the lead, one level
+    # lower than its evidence would give.
     # (A tool of a group the sources relate to the leader, APT41's Winnti for Windows, is no doubt.)
     doubting = [f for f in flags if not f.related]
-    doubted = {ranking[0]} if (doubting or split) and ranking else set()
-    groups, shown = _group_hypotheses(analysis, top, doubted)
+    doubted = {ranking[0]} if split and ranking else set()
+    lowered = frozenset(ranking[:1]) if doubting else frozenset()
+    groups, shown = _group_hypotheses(analysis, top, doubted, lowered)
     # Warnings that point only to other groups of the leader's state doubt the group, not the
     # state: the state level keeps the confidence the lead would have without them.
     # The same goes for parts that point to different groups of one state (two Chinese groups on
