@@ -782,3 +782,17 @@ def test_a_planted_artifact_lowers_confidence_by_one_level(kb: KnowledgeBase) ->
     order = list(ConfidenceLevel)
     assert clean.confidence is not ConfidenceLevel.LOW
     assert order.index(planted.groups[0].confidence) == order.index(clean.confidence) - 1
+
+
+def test_a_weak_leads_summary_gives_the_unknown_groups_share_once() -> None:
+    from unmask.attribute.engine import _summary
+    from unmask.model import Hypothesis
+
+    low = ConfidenceLevel.LOW
+    groups = [
+        Hypothesis("G0049", "OilRig", 0.07, "very unlikely", low),
+        Hypothesis("unknown", "unknown", 0.06, "very unlikely", low, kind="unknown"),
+        Hypothesis("other", "others", 0.87, "very likely", low, kind="other"),
+    ]
+    text = _summary(groups, [], 12, 375)
+    assert text.count("a group the knowledge base does not know") == 1 and "nearly as likely" not in text

@@ -289,7 +289,14 @@ def _summary(
     else:
         text = f"We assess with {lead.confidence.value} confidence that it is {band} that {who} is behind this activity."
     runner = next((h for h in groups[1:] if h.kind in ("actor", "unknown")), None)
-    if runner is not None and runner.probability >= NEAR_TIE * lead.probability:
+    # (A weak actor lead's sentence has already given the unknown group's share.)
+    said = (
+        lead.probability < WEAK_LEAD
+        and lead.kind == "actor"
+        and runner is not None
+        and runner.kind == "unknown"
+    )
+    if runner is not None and runner.probability >= NEAR_TIE * lead.probability and not said:
         # A near tie is the finding: a reader of the first name alone would miss it.
         other = "a group the knowledge base does not know" if runner.kind == "unknown" else runner.label
         text += f" {other[0].upper()}{other[1:]} is nearly as likely ({percent(runner.probability, 0)})."
