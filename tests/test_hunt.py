@@ -246,6 +246,10 @@ def test_csv_export_defuses_formulas(tmp_path: Path) -> None:
     assert _csv_cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
     assert _csv_cell("+1") == "'+1" and _csv_cell("plain") == "plain"
     assert _csv_cell(["T1", "T2"]) == "T1;T2"
+    # On standard output (a terminal's view) escape sequences are shown, not run; a file keeps them.
+    hostile = "web\x1b]0;pwned\x07\u202eexe.txt"
+    assert _csv_cell(hostile, shown=True) == "web\\x1b]0;pwned\\x07\\u202eexe.txt"
+    assert _csv_cell(hostile) == hostile
 
 
 def test_a_route_the_engine_cannot_run_is_reported_and_the_rest_run(

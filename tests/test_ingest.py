@@ -543,3 +543,51 @@ def test_a_syslog_line_dated_after_its_file_was_written_is_from_the_year_before(
     ingest([log.parent], tmp_path / "events", jobs=1)
     stamps = sorted(r["_ts"] for r in _table(tmp_path / "events", "linux"))
     assert stamps[0].startswith("2025-12-31") and stamps[1].startswith("2026-01-05")
+
+
+def test_a_member_name_too_long_for_the_disk_costs_nothing_of_the_rest(tmp_path: Path) -> None:
+    # An attacker's 300-character member name once stopped the archive there (ENAMETOOLONG).
+    archive = tmp_path / "logs.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("a.jsonl", "{}\n")
+        zf.writestr("y" * 300 + ".jsonl", "{}\n")
+        zf.writestr("deep/" + "/".join(["d" * 150] * 12) + "/b.jsonl", "{}\n")
+        zf.writestr("c.jsonl", "{}\n")
+    problems = Problems(str(archive))
+    kept = list(extract(archive, "zip", tmp_path / "out", problems))
+    assert [name[:5] for _, name in kept] == ["a.jso", "yyyyy", "deep/", "c.jso"]
+    assert all(path.is_file() for path, _ in kept) and not problems.kept
+    tarred = tmp_path / "logs.tar.gz"
+    with tarfile.open(tarred, "w:gz") as tf:
+        for name in ("a.jsonl", "z" * 300, "c.jsonl"):
+            info = tarfile.TarInfo(name)
+            info.size = 3
+            tf.addfile(info, io.BytesIO(b"{}\n"))
+    kept = list(extract(tarred, "gz", tmp_path / "out2", Problems(str(tarred))))
+    assert len(kept) == 3
+
+
+def test_a_gzipped_log_that_starts_with_nul_bytes_is_a_log_not_an_empty_tar(tmp_path: Path) -> None:
+    import gzip
+
+    log = tmp_path / "sysmon.jsonl.gz"
+    log.write_bytes(gzip.compress(b"\0" * 1024 + b'{"a": 1}\n'))
+    problems = Problems(str(log))
+    [(path, name)] = list(extract(log, "gz", tmp_path / "out", problems))
+    assert name == "sysmon.jsonl" and path.read_bytes().endswith(b'{"a": 1}\n')
+
+
+def test_a_gzip_bomb_is_refused_in_time_proportional_to_what_comes_out(tmp_path: Path) -> None:
+    import zlib
+
+    # 256 MiB of one byte compresses about 1,000:1; the ratio limit stops it at the first check.
+    squeeze = zlib.compressobj(9, zlib.DEFLATED, 31)
+    bomb = tmp_path / "bomb.gz"
+    with bomb.open("wb") as out:
+        block = b"A" * (1 << 20)
+        for _ in range(256):
+            out.write(squeeze.compress(block))
+        out.write(squeeze.flush())
+    problems = Problems(str(bomb))
+    assert list(extract(bomb, "gz", tmp_path / "out", problems, ArchiveLimits(max_ratio=100.0))) == []
+    assert "compression ratio above 100" in problems.kept[0].message

@@ -32,6 +32,7 @@ from unmask.cli.common import (
     emit_json,
     err_console,
     plain,
+    printable,
     user_errors,
     written_record,
 )
@@ -287,9 +288,13 @@ def _record(row: FindingRow) -> dict[str, Any]:
     }
 
 
-def _csv_cell(value: object) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula (log text is attacker-controlled)."""
+def _csv_cell(value: object, shown: bool = False) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula (log text is attacker-controlled);
+    ``shown`` (CSV on standard output, a terminal's): control characters as escapes, as every
+    view shows them (an escape sequence in a host name could retitle or clear the terminal)."""
     text = "" if value is None else ";".join(value) if isinstance(value, list) else str(value)
+    if shown:
+        text = printable(text)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
@@ -298,7 +303,7 @@ def _write(rows: Iterator[FindingRow], fmt: str, output: Path | None) -> int:
     if fmt == "parquet" and output is None:
         raise ConfigError("--format parquet needs --output FILE")
     if output is None:
-        return _write_text(rows, fmt, sys.stdout)
+        return _write_text(rows, fmt, sys.stdout, shown=True)
     from unmask.knowledge.home import atomic_writer
 
     with atomic_writer(output) as handle:
@@ -311,7 +316,7 @@ def _write(rows: Iterator[FindingRow], fmt: str, output: Path | None) -> int:
         return count
 
 
-def _write_text(rows: Iterator[FindingRow], fmt: str, stream: Any) -> int:
+def _write_text(rows: Iterator[FindingRow], fmt: str, stream: Any, shown: bool = False) -> int:
     count = 0
     if fmt == "csv":
         writer = csv.writer(stream)
@@ -319,7 +324,7 @@ def _write_text(rows: Iterator[FindingRow], fmt: str, stream: Any) -> int:
         writer.writerow(columns)
         for row in rows:
             record = _record(row)
-            writer.writerow([_csv_cell(record[c]) for c in columns])
+            writer.writerow([_csv_cell(record[c], shown) for c in columns])
             count += 1
     else:
         for row in rows:

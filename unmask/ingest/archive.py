@@ -3,14 +3,18 @@
 Members are written under one extraction folder and nowhere else, each in a folder of its own
 (``0003/logs/a.jsonl``: two members of one name, or a file and a folder of one name, cannot
 overwrite each other): absolute paths, ``..``,
-links and device files are refused; sizes are counted as the bytes really come out (not as
-the header claims) and extraction stops at the limits, so a decompression bomb costs at most
-the limit.  Every refusal is reported with the member's name.
+links and device files are refused; a name too long for the file system is shortened on disk
+(the member keeps its name in every report); sizes are counted as the bytes really come out
+(not as the header claims) and extraction stops at the limits, so a decompression bomb costs at
+most the limit.  A member that cannot be written costs itself only.  Every refusal is reported
+with the member's name.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gzip
+import hashlib
 import shutil
 import tarfile
 import zipfile
@@ -56,7 +60,7 @@ def _safe_name(name: str) -> PurePosixPath | None:
         return None
     if ":" in pure.parts[0]:  # a Windows drive letter
         return None
-    return pure
+    return _on_disk(pure)
 
 
 class _Budget:
@@ -65,10 +69,25 @@ class _Budget:
         self.total = 0
 
     def copy(self, source: IO[bytes], target: Path, compressed: int | None) -> str | None:
-        """Copy one member; a reason string when it was refused (and the partial file removed)."""
+        """Copy one member; a reason string when it was refused (and the partial file removed).
+
+        An error of the source (a truncated archive) is raised; one of the target (no space, a
+        name the file system refuses) refuses this member only."""
+        try:
+            return self._copy(source, target, compressed)
+        except _TargetError as exc:
+            with contextlib.suppress(OSError):
+                target.unlink(missing_ok=True)
+            return f"cannot be written here ({exc.__cause__})"
+
+    def _copy(self, source: IO[bytes], target: Path, compressed: int | None) -> str | None:
         written = 0
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with target.open("wb") as out:
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            out = target.open("wb")
+        except OSError as exc:
+            raise _TargetError from exc
+        with out:
             while chunk := source.read(_CHUNK):
                 written += len(chunk)
                 self.total += len(chunk)
@@ -83,8 +102,37 @@ class _Budget:
                     out.close()
                     target.unlink(missing_ok=True)
                     return reason
-                out.write(chunk)
+                try:
+                    out.write(chunk)
+                except OSError as exc:
+                    raise _TargetError from exc
         return None
+
+
+class _TargetError(Exception):
+    """Writing an extracted member failed (its cause says why)."""
+
+
+# File systems take names of up to 255 bytes; a longer member name is shortened on disk (the
+# member keeps its own name in every report).
+_MAX_PART_BYTES = 200
+_MAX_PATH_BYTES = 1024
+
+
+def _on_disk(name: PurePosixPath) -> PurePosixPath:
+    """A member's path with each over-long part shortened (its start and a hash of the whole)."""
+    parts = []
+    for part in name.parts:
+        if len(part.encode("utf-8", "surrogateescape")) > _MAX_PART_BYTES:
+            digest = hashlib.sha256(part.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+            suffix = PurePosixPath(part).suffix[:16]
+            part = f"{part[:60]}~{digest}{suffix}"
+        parts.append(part)
+    if sum(len(p.encode("utf-8", "surrogateescape")) + 1 for p in parts) > _MAX_PATH_BYTES:
+        # Folders nested past what a path can hold: the file alone, under a hash of the whole.
+        digest = hashlib.sha256(str(name).encode("utf-8", "surrogateescape")).hexdigest()[:16]
+        parts = [digest, parts[-1]]
+    return PurePosixPath(*parts)
 
 
 def extract(
@@ -96,7 +144,7 @@ def extract(
         if kind == "zip":
             yield from _zip(path, into, problems, budget)
         elif kind == "gz":
-            if tarfile.is_tarfile(path):
+            if _gzipped_tar(path):
                 yield from _tar(path, into, problems, budget)
             else:
                 yield from _gzip(path, into, problems, budget)
@@ -104,6 +152,17 @@ def extract(
             yield from _tar(path, into, problems, budget)
     except (OSError, zipfile.BadZipFile, tarfile.TarError, EOFError, gzip.BadGzipFile) as exc:
         problems.add(None, f"archive is corrupt or truncated: {exc}", lost=0)
+
+
+def _gzipped_tar(path: Path) -> bool:
+    """Whether a gzip file holds a tar: its first header says ``ustar`` (a log that starts with
+    NUL bytes, as one cut by a crash can, looks to ``tarfile`` like an empty tar)."""
+    try:
+        with gzip.open(path, "rb") as handle:
+            head = handle.read(512)
+    except (OSError, EOFError, zlib.error):
+        return False
+    return len(head) == 512 and head[257:262] == b"ustar"
 
 
 def _zip(path: Path, into: Path, problems: Problems, budget: _Budget) -> Iterator[tuple[Path, str]]:
@@ -133,7 +192,8 @@ def _zip(path: Path, into: Path, problems: Problems, budget: _Budget) -> Iterato
                 with archive.open(info) as source:
                     reason = budget.copy(source, target, info.compress_size)
             except (OSError, zipfile.BadZipFile, EOFError, zlib.error) as exc:  # this member only
-                target.unlink(missing_ok=True)
+                with contextlib.suppress(OSError):
+                    target.unlink(missing_ok=True)
                 problems.add(info.filename, f"member is corrupt; skipped: {exc}", lost=0)
                 continue
             if reason:
@@ -185,29 +245,40 @@ def _tar(path: Path, into: Path, problems: Problems, budget: _Budget) -> Iterato
 
 
 class _GzipStream:
-    """A gzip file read as far as it goes (``gzip.open`` loses the last megabyte of a cut file)."""
+    """A gzip file read as far as it goes (``gzip.open`` loses the last megabyte of a cut file).
+
+    At most one chunk is inflated at a time, so a bomb costs time in proportion to what comes
+    out (and the budget stops it), never a gigabyte at once."""
 
     def __init__(self, handle: IO[bytes]) -> None:
         self.handle = handle
         self.inflate = zlib.decompressobj(wbits=31)
-        self.pending = b""
+        self.pending = bytearray()
         self.complete = False
 
-    def read(self, size: int) -> bytes:
-        while len(self.pending) < size:
+    def _more(self) -> bool:
+        """Inflate up to one more chunk; ``False`` at the end of the input."""
+        data = self.inflate.unconsumed_tail
+        if not data:
             data = self.handle.read(_CHUNK)
             if not data:
-                break
+                return False
             self.complete = False
-            self.pending += self.inflate.decompress(data)
-            while self.inflate.eof:  # the end of one gzip member; another may follow
-                rest = self.inflate.unused_data
-                self.inflate = zlib.decompressobj(wbits=31)
-                self.complete = not rest
-                if not rest:
-                    break
-                self.pending += self.inflate.decompress(rest)
-        chunk, self.pending = self.pending[:size], self.pending[size:]
+        self.pending += self.inflate.decompress(data, _CHUNK)
+        while self.inflate.eof:  # the end of one gzip member; another may follow
+            rest = self.inflate.unused_data
+            self.inflate = zlib.decompressobj(wbits=31)
+            self.complete = not rest
+            if not rest:
+                break
+            self.pending += self.inflate.decompress(rest, _CHUNK)
+        return True
+
+    def read(self, size: int) -> bytes:
+        while len(self.pending) < size and self._more():
+            pass
+        chunk = bytes(self.pending[:size])
+        del self.pending[:size]
         return chunk
 
 
