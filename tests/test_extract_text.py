@@ -657,3 +657,18 @@ def test_an_actors_sponsor_and_earlier_victims_are_not_this_incidents_victims(kb
     }
     assert victims == {"AL", "AE"}
     assert any("earlier targets (IL, SA, JO, KW, CY, AE)" in p for p in result.problems)
+
+
+def test_a_new_case_is_titled_by_its_reports_title_line(kb: KnowledgeBase, tmp_path: Path) -> None:
+    from unmask.extract.run import extract_inputs
+
+    report = tmp_path / "advisory.txt"
+    report.write_text(
+        "TLP:AMBER\n\n# Iranian State Actors Conduct Cyber Operations Against Albania\n\nBody text.\n"
+    )
+    assert extract_inputs([report], kb, None, BENIGN).case.title == (
+        "Iranian State Actors Conduct Cyber Operations Against Albania"
+    )
+    prose = tmp_path / "notes.txt"
+    prose.write_text("The actor used T1301 against the ministry.\n")
+    assert extract_inputs([prose], kb, None, BENIGN).case.title == "Extracted: notes.txt"

@@ -66,7 +66,16 @@ def test_every_evidence_string_is_escaped_and_nothing_loads_from_outside(kb: Kno
 def test_report_has_every_section_and_drawn_charts(kb: KnowledgeBase) -> None:
     data = _data(kb)
     html = render_html(data)
-    for section in ("assessment", "hypotheses", "matrix", "timeline", "ach", "evidence", "provenance"):
+    for section in (
+        "assessment",
+        "hypotheses",
+        "matrix",
+        "timeline",
+        "ach",
+        "evidence",
+        "guide",
+        "provenance",
+    ):
         assert f'id="{section}"' in html, section
     assert html.count("<svg") >= 3  # group bars, sponsor bars, timeline
     assert html.count("<rect") >= len(data.assessment.groups[:10])
@@ -96,6 +105,10 @@ def test_pdf_pages_are_not_blank(kb: KnowledgeBase, tmp_path: Path) -> None:
         histogram = image.histogram()  # 256 grey levels
         dark = sum(histogram[:200])
         assert dark / (image.width * image.height) > 0.005, f"page {index + 1} looks blank"
+    # The marking and the page number on every page, not only on the first.
+    for index in range(len(document)):
+        text = document[index].get_textpage().get_text_range()
+        assert "TLP:AMBER" in text and f"page {index + 1} of {len(document)}" in text, index
 
 
 def test_markdown_report_escapes_and_has_the_evidence(kb: KnowledgeBase) -> None:
@@ -105,6 +118,8 @@ def test_markdown_report_escapes_and_has_the_evidence(kb: KnowledgeBase) -> None
     text = case_markdown(data.case, data.assessment)
     assert "<script>" not in text and "\\<script\\>" in text
     assert "## Evidence" in text and "## Provenance" in text and "## Groups" in text
+    assert "## How to read this report" in text and "| roughly even chance | 45–55 % |" in text
+    assert "- parameters: smoothing = " in text  # not a Python dict
     assert text.count("\n| ") >= len(data.case.observations)
 
 

@@ -488,6 +488,7 @@ def attribute_case(
             "engine": ENGINE,
             "unmask_version": __version__,
             "kb_sha256": index.kb.sha256,
+            "kb_built": index.kb.document.get("built"),
             "attack_version": index.kb.document.get("attack_version"),
             "kb_sources": [s.to_dict() for s in index.kb.sources],
             "kb_view": {

@@ -58,6 +58,24 @@ def _json(path: Path) -> Any:
         raise IngestError("JSON nested too deeply to read") from None
 
 
+def _titled(data: dict[str, Any], stix: bool) -> str | None:
+    """A STIX bundle's first report's name, or a MISP event's info: the title its author gave."""
+    if stix:
+        objects = data.get("objects")
+        found = (
+            next(
+                (o.get("name") for o in objects if isinstance(o, dict) and o.get("type") == "report"),
+                None,
+            )
+            if isinstance(objects, list)
+            else None
+        )
+    else:
+        event = data.get("Event", data)
+        found = event.get("info") if isinstance(event, dict) else None
+    return found.strip()[:200] if isinstance(found, str) and found.strip() else None
+
+
 def extract_inputs(
     paths: list[Path],
     kb: KnowledgeBase,
@@ -95,6 +113,9 @@ def extract_inputs(
                 # What the source is marked (an unmarked one does not make a case amber).
                 objects = data.get("objects")
                 label(bundle_tlp(objects if isinstance(objects, list) else []) if stix else misp_tlp(data))
+                titled = _titled(data, stix)
+                if case is None and path == paths[0] and titled:
+                    target.title = titled
                 _merge(target, part)
                 names = stix_actor_names(data) if stix else misp_actor_names(data)
                 result.actors += [_named(kb, name, str(path)) for name in dict.fromkeys(names)]
@@ -104,6 +125,8 @@ def extract_inputs(
                 extractor = extractor or TextExtractor(kb, benign)
                 extraction: Extraction = extractor.extract_file(path)
                 label(extraction.tlp)
+                if case is None and path == paths[0] and extraction.title:
+                    target.title = extraction.title  # a new case is titled by its report
                 _add_new(target, extraction.observations)
                 target.evidence.update(extraction.evidence)
                 result.actors += [dict(a, source=str(path)) for a in extraction.actors]

@@ -199,6 +199,26 @@ def tlp_label(text: str) -> Tlp | None:
     return strictest(Tlp.parse(m.group(1)) for m in _TLP.finditer(text))
 
 
+_TITLE_MAX = 150
+
+
+def title_line(text: str) -> str | None:
+    """A report's title: its first line that holds words, when it reads as one (short, no full
+    stop at its end, not the TLP marking)."""
+    for line in text.splitlines()[:20]:
+        line = line.strip().strip("#").strip()
+        if not line or (tlp_label(line) is not None and len(line) < 30):
+            continue
+        if (
+            len(line) <= _TITLE_MAX
+            and not line.endswith((".", ":", ";", ","))
+            and re.search(r"[A-Za-z]{3}", line)
+        ):
+            return line
+        return None
+    return None
+
+
 def sentences(text: str) -> Iterator[tuple[int, str]]:
     """(offset, sentence) for each sentence of ``text`` (paragraph breaks and list items end one)."""
     start = 0
@@ -305,6 +325,7 @@ class Extraction:
     problems: list[str] = field(default_factory=list)
     evidence: dict[str, str] = field(default_factory=dict)
     tlp: Tlp | None = None  # the most restrictive label the reports carry
+    title: str | None = None  # the report's own title line, when it has one
 
     def extend(self, other: Extraction) -> None:
         if other.tlp is not None and (self.tlp is None or other.tlp.rank > self.tlp.rank):
@@ -334,7 +355,7 @@ class TextExtractor:
     def extract_text(self, text: str, source: str, sha256: str | None = None) -> Extraction:
         from ioc_finder import find_iocs
 
-        result = Extraction(tlp=tlp_label(text))
+        result = Extraction(tlp=tlp_label(text), title=title_line(text))
         seen: dict[tuple[str, str], int] = {}
 
         def add(

@@ -7,6 +7,7 @@ value; evidence text (log fields, report sentences) is attacker-controlled.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
@@ -17,12 +18,13 @@ import jinja2
 import markupsafe
 
 from unmask import __version__
-from unmask.attribute.calibrate import percent
+from unmask.attribute.calibrate import likelihood_band, percent
 from unmask.attribute.phases import part_title
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Assessment, Case, ObservationKind
 from unmask.printable import SHOWN_CHARS, clip, printable
 from unmask.report.charts import bar_chart, timeline_chart
+from unmask.report.guide import CONFIDENCE, LIMITS, METHOD, SCALE
 from unmask.report.markdown import EVIDENCE_ROWS
 
 __all__ = ["TACTICS", "ReportInput", "render_html", "render_pdf", "timeline_findings"]
@@ -98,6 +100,9 @@ def _environment() -> jinja2.Environment:
     )
     env.filters["prose"] = lambda value: _Prose(value) if isinstance(value, str) else value
     env.filters["percent"] = percent
+    env.filters["band"] = likelihood_band
+    # A value inside a CSS string (the page's running footer): letters, digits and . _ - only.
+    env.filters["css_string"] = lambda value: re.sub(r"[^A-Za-z0-9._ -]", "_", str(value))[:60]
     env.filters["part_title"] = part_title
     return env
 
@@ -194,6 +199,7 @@ def _context(data: ReportInput) -> dict[str, Any]:
         "version": __version__,
         "provenance": assessment.provenance,
         "kb_sources": assessment.provenance.get("kb_sources", []),
+        "guide": {"method": METHOD, "scale": SCALE, "confidence": CONFIDENCE, "limits": LIMITS},
     }
 
 

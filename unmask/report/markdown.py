@@ -12,8 +12,9 @@ from unmask.attribute.calibrate import likelihood_band, percent
 from unmask.attribute.phases import part_title
 from unmask.model import Assessment, Case, Hypothesis, view_text
 from unmask.printable import clip, printable
+from unmask.report.guide import CONFIDENCE, LIMITS, METHOD, SCALE
 
-__all__ = ["EVIDENCE_ROWS", "assessment_markdown", "case_markdown", "md_escape"]
+__all__ = ["EVIDENCE_ROWS", "assessment_markdown", "case_markdown", "guide_markdown", "md_escape"]
 
 # Observations a report lists (the case, the findings and the exports keep every one).
 EVIDENCE_ROWS = 300
@@ -87,17 +88,43 @@ def assessment_markdown(assessment: Assessment) -> str:
             cells = " | ".join(marks[row["cells"][c]] for c in columns)
             lines.append(f"| {md_escape(clip(row['evidence']))} | {row['diagnosticity']:.2f} | {cells} |")
         lines += ["", "C consistent, I inconsistent, N neutral.", ""]
+    lines += guide_markdown()
     prov = assessment.provenance
+    built = f", built {md_escape(prov['kb_built'])}" if prov.get("kb_built") else ""
+    parameters = prov.get("parameters")
+    shown = (
+        ", ".join(f"{k} = {v}" for k, v in parameters.items())
+        if isinstance(parameters, dict)
+        else str(parameters)
+    )
     lines += [
         "## Provenance",
         "",
         f"- engine: {md_escape(prov.get('engine'))} (unmask {md_escape(prov.get('unmask_version'))})",
-        f"- knowledge base: ATT&CK v{md_escape(prov.get('attack_version'))}, SHA-256 {md_escape(prov.get('kb_sha256'))}",
+        f"- knowledge base: ATT&CK v{md_escape(prov.get('attack_version'))}, SHA-256 "
+        f"{md_escape(prov.get('kb_sha256'))}{built}",
         f"- view: {md_escape(view_text(prov.get('kb_view')))}",
-        f"- parameters: {md_escape(prov.get('parameters'))}",
+        f"- parameters: {md_escape(shown)}",
         "",
     ]
     return "\n".join(lines)
+
+
+def guide_markdown() -> list[str]:
+    """How to read the report (report/guide.py) as Markdown lines."""
+    lines = [
+        "## How to read this report",
+        "",
+        METHOD,
+        "",
+        "| likelihood (ICD 203) | probability |",
+        "|---|---|",
+    ]
+    lines += [f"| {term} | {band} |" for term, band in SCALE]
+    lines += ["", "| confidence | what it rests on |", "|---|---|"]
+    lines += [f"| {level} | {meaning} |" for level, meaning in CONFIDENCE]
+    lines += ["", "Limits:", "", *(f"- {limit}" for limit in LIMITS), ""]
+    return lines
 
 
 def case_markdown(case: Case, assessment: Assessment) -> str:
