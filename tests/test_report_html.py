@@ -205,3 +205,18 @@ def test_the_report_lists_the_first_observations_and_says_where_the_rest_are(kb:
         and "/very/long/folder" not in html.split('id="evidence"')[1].split("</table>")[0]
     )
     assert "the other 26 are in the case" in case_markdown(case, assessment)
+
+
+def test_items_nothing_could_be_compared_with_stay_out_of_the_shown_matrix(kb: KnowledgeBase) -> None:
+    from unmask.report.markdown import case_markdown
+
+    base = _data(kb)
+    base.case.observations.append(Observation(ObservationKind.TIMING, "2024-03-01"))  # a date: no KB data
+    data = ReportInput(base.case, attribute_case(base.case, kb), kb, base.findings)
+    compared = [r for r in data.assessment.ach if "note" not in r]
+    assert len(compared) < len(data.assessment.ach)
+    text = case_markdown(data.case, data.assessment)
+    matrix = text.split("## Analysis of competing hypotheses", 1)[1].split("\n\n", 2)[1]
+    assert len([line for line in matrix.splitlines() if line.startswith("| ")]) == len(compared) + 1
+    html = render_html(data)
+    assert html.split('id="ach"', 1)[1].split("</table>", 1)[0].count("<tr>") == len(compared) + 1

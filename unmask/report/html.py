@@ -190,7 +190,9 @@ def _context(data: ReportInput) -> dict[str, Any]:
         "matrix": _matrix(data),
         "tactics": TACTICS,
         "timeline": _timeline(data),
-        "ach": assessment.ach[:40],
+        # Rows of items nothing could be compared with (dates, unmatched infrastructure) are all
+        # neutral: the warnings count them, and the matrix shows what weighs.
+        "ach": [row for row in assessment.ach if "note" not in row][:40],
         "ach_columns": columns,
         "ach_labels": labels,
         "evidence": evidence,

@@ -85,6 +85,8 @@ def assessment_markdown(assessment: Assessment) -> str:
         lines.append("|---|---:|" + "---|" * len(columns))
         marks = {"consistent": "C", "inconsistent": "I", "neutral": "N"}
         for row in assessment.ach:
+            if "note" in row:  # nothing to compare it with: neutral everywhere (the warnings count them)
+                continue
             cells = " | ".join(marks[row["cells"][c]] for c in columns)
             lines.append(f"| {md_escape(clip(row['evidence']))} | {row['diagnosticity']:.2f} | {cells} |")
         lines += ["", "C consistent, I inconsistent, N neutral.", ""]
