@@ -178,3 +178,36 @@ def test_zeek_http_as_proxy_logs(tmp_path: Path) -> None:
         "    condition: 1 of sel_*"
     )
     assert _hunt(tmp_path, "    category: proxy", detection) == ["http.json:1", "http.json:2"]
+
+
+def test_web_server_access_logs_meet_webserver_rules(tmp_path: Path) -> None:
+    evidence = tmp_path / "ev"
+    evidence.mkdir()
+    (evidence / "access.log").write_text(
+        '203.0.113.9 - - [03/Mar/2024:10:40:00 +0100] "GET /index.php?id=1%27%20UNION%20SELECT%201 HTTP/1.1" '
+        '200 512 "-" "sqlmap/1.7.2#stable (https://sqlmap.org)"\n'
+        '198.51.100.7 - - [03/Mar/2024:10:41:00 +0100] "GET /index.php?id=2 HTTP/1.1" 200 512 "-" "Mozilla/5.0"\n'
+        "not a log line\n"
+    )
+    (evidence / "u_ex240303.log").write_text(
+        "#Software: Microsoft Internet Information Services 10.0\n#Version: 1.0\n#Date: 2024-03-03 00:00:00\n"
+        "#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) "
+        "cs(Referer) sc-status\n"
+        "2024-03-03 10:42:00 10.0.0.2 GET /../../etc/passwd - 80 - 203.0.113.9 curl/8.0 - 400\n"
+        "2024-03-03 10:43:00 10.0.0.2 GET /default.aspx a=1 80 - 198.51.100.7 Mozilla/5.0+(Windows+NT+10.0) - 200\n"
+    )
+    report = ingest([evidence], tmp_path / "case" / "events", jobs=1)
+    assert report.skipped == 1
+    rows = {r["c-ip"] + r["_log"]: r for r in _rows(tmp_path / "case" / "events", "web")}
+    assert rows["203.0.113.9access"]["_ts"] in ("2024-03-03T09:40:00.000000Z", "2024-03-03T10:42:00.000000Z")
+    iis = next(r for r in _rows(tmp_path / "case" / "events", "web") if r["cs-uri-stem"] == "/default.aspx")
+    assert (
+        iis["cs-user-agent"] == "Mozilla/5.0 (Windows NT 10.0)" and iis["cs-uri-query"] == "/default.aspx?a=1"
+    )
+    detection = (
+        "    sel_sqli:\n        cs-uri-query|contains: 'UNION%20SELECT'\n"
+        "    sel_ua:\n        cs-user-agent|startswith: 'sqlmap/'\n"
+        "    sel_traversal:\n        cs-uri-query|contains: '../'\n"
+        "    condition: 1 of sel_*"
+    )
+    assert _hunt(tmp_path, "    category: webserver", detection) == ["access.log:1", "u_ex240303.log:5"]

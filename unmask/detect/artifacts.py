@@ -44,6 +44,8 @@ ARTIFACT_FIELDS: dict[str, dict[str, str]] = {
         "Hash": "hashes",
         "ImageLoadedHashes": "hashes",
     },
+    # A web server's log: the client of a flagged request (the server is the victim's own).
+    "web": {"c-ip": "ip"},
     "zeek": {
         "id.resp_h": "ip",
         "query": "domain",

@@ -1,7 +1,7 @@
 """What every evidence parser shares: rows, problems, the registry by format name.
 
 A parser turns one evidence file into rows (``dict[str, str]``) of one *source family*
-(``windows``, ``zeek``, ``linux``, ``generic``); each family is one Parquet schema.  Every
+(``windows``, ``zeek``, ``linux``, ``web``, ``generic``); each family is one Parquet schema.  Every
 row carries where it came from (``_file``, ``_record``) so a finding can point back at it.
 Parsers never raise on bad content: they report each problem with its position to a
 :class:`Problems` log and go on with the rest.
@@ -33,7 +33,7 @@ __all__ = [
 Row = dict[str, str]
 
 # The source families (one Parquet schema and one folder of the case's events each).
-FAMILIES = frozenset({"windows", "zeek", "linux", "generic"})
+FAMILIES = frozenset({"windows", "zeek", "linux", "web", "generic"})
 
 # Columns every family has: the evidence file, the record in it, time (ISO 8601 UTC) and host.
 COMMON_COLUMNS = ("_file", "_sha256", "_record", "_ts", "_host")

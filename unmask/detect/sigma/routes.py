@@ -89,6 +89,18 @@ ZEEK_FIELDS: dict[str, dict[str, str]] = {
 }
 
 
+# Sigma's other names for the W3C fields the web family keeps (ingest/weblog.py).
+WEB_FIELDS = {
+    "c-useragent": "cs-user-agent",
+    "cs-uri": "c-uri",
+    "c-uri-query": "cs-uri-query",
+    "c-uri-stem": "cs-uri-stem",
+    "cs-referrer": "cs-referer",
+    "r-dns": "cs-host",
+    "src_ip": "c-ip",
+}
+
+
 @dataclass(frozen=True)
 class Route:
     """The events one rule runs over: a family and a filter, with field names mapped."""
@@ -191,7 +203,10 @@ def routes_for(source: SigmaLogSource) -> list[Route]:
         return [Route(f"zeek/{source.service}", "zeek", _in("_log", [source.service]))]
     if not product and source.category in ZEEK_CATEGORIES:
         log = ZEEK_CATEGORIES[source.category]
-        return [Route(f"zeek/{log}", "zeek", _in("_log", [log]), ZEEK_FIELDS[source.category])]
+        routes = [Route(f"zeek/{log}", "zeek", _in("_log", [log]), ZEEK_FIELDS[source.category])]
+        if source.category == "webserver":  # and the web servers' own access logs (ingest/weblog.py)
+            routes.append(Route("web/access", "web", _in("_log", ["access"]), WEB_FIELDS))
+        return routes
     if product == "linux":
         if source.service in ("auth", "syslog"):
             logs = ["auth"] if source.service == "auth" else ["auth", "syslog"]
