@@ -211,3 +211,14 @@ def test_web_server_access_logs_meet_webserver_rules(tmp_path: Path) -> None:
         "    condition: 1 of sel_*"
     )
     assert _hunt(tmp_path, "    category: webserver", detection) == ["access.log:1", "u_ex240303.log:5"]
+
+
+def test_a_csv_with_w3c_columns_is_a_web_log(tmp_path: Path) -> None:
+    evidence = tmp_path / "ev"
+    evidence.mkdir()
+    (evidence / "weblog.csv").write_text(
+        "time,c-ip,cs-method,cs-uri-query,cs-user-agent\n2024-03-03T10:00:00Z,203.0.113.9,GET,/x?id=1,sqlmap/1.7\n"
+    )
+    ingest([evidence], tmp_path / "case" / "events", jobs=1)
+    detection = "    sel:\n        cs-user-agent|startswith: 'sqlmap/'\n    condition: sel"
+    assert _hunt(tmp_path, "    category: webserver", detection) == ["weblog.csv:2"]

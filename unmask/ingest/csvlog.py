@@ -59,6 +59,9 @@ def _unique(header: list[str]) -> list[str]:
     return result
 
 
+_W3C_COLUMNS = frozenset({"c-ip", "cs-method", "cs-uri-stem", "cs-uri-query", "sc-status", "cs-user-agent"})
+
+
 class CsvParser:
     name = "csv"
     family = "generic"
@@ -87,6 +90,9 @@ class CsvParser:
                 return
             header = _unique([evidence_key(h.strip().lstrip("\ufeff")) for h in header])
             family = "windows" if {"EventID", "Channel"} <= set(header) else "generic"
+            # An access log exported with the W3C names Sigma's web rules use (weblog.py's family).
+            web = len(_W3C_COLUMNS & set(header)) >= 2 and family == "generic"
+            family = "web" if web else family
             start = reader.line_num
             while True:
                 try:
@@ -114,6 +120,8 @@ class CsvParser:
                 row: Row = {k: v for k, v in zip(header, values, strict=True) if k and v != ""}
                 row["_record"] = str(reader.line_num)
                 row["_family"] = family
+                if web:
+                    row["_log"] = "access"
                 stamp(row, _TIME, _HOST)
                 yield row
 
