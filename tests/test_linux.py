@@ -222,3 +222,33 @@ def test_a_csv_with_w3c_columns_is_a_web_log(tmp_path: Path) -> None:
     ingest([evidence], tmp_path / "case" / "events", jobs=1)
     detection = "    sel:\n        cs-user-agent|startswith: 'sqlmap/'\n    condition: sel"
     assert _hunt(tmp_path, "    category: webserver", detection) == ["weblog.csv:2"]
+
+
+def test_auditd_execve_events_are_linux_process_creations(tmp_path: Path) -> None:
+    evidence = tmp_path / "ev"
+    evidence.mkdir()
+    (evidence / "audit.log").write_text(
+        "type=SYSCALL msg=audit(1709467200.000:10): arch=c000003e syscall=59 success=yes ppid=1 pid=500 "
+        'uid=0 ses=3 comm="bash" exe="/usr/bin/bash"\n'
+        'type=EXECVE msg=audit(1709467200.000:10): argc=1 a0="bash"\n'
+        "type=EOE msg=audit(1709467200.000:10):\n"
+        "type=SYSCALL msg=audit(1709467201.000:11): arch=c000003e syscall=59 success=yes ppid=500 pid=501 "
+        'uid=0 ses=3 comm="base64" exe="/usr/bin/base64"\n'
+        'type=EXECVE msg=audit(1709467201.000:11): argc=2 a0="base64" a1="-d"\n'
+        'type=CWD msg=audit(1709467201.000:11): cwd="/tmp"\n'
+        "type=SYSCALL msg=audit(1709467202.000:12): arch=c000003e syscall=59 success=no ppid=500 pid=502 "
+        'exe="/usr/bin/base64"\n'
+        'type=EXECVE msg=audit(1709467202.000:12): argc=2 a0="base64" a1="-d"\n'
+    )
+    ingest([evidence], tmp_path / "case" / "events", jobs=1)
+    created = [r for r in _rows(tmp_path / "case" / "events", "linux") if r["_log"] == "process_creation"]
+    assert len(created) == 2  # the failed execve started nothing
+    child = next(r for r in created if r["ProcessId"] == "501")
+    assert child["Image"] == "/usr/bin/base64" and child["CommandLine"] == "base64 -d"
+    assert child["ParentImage"] == "/usr/bin/bash" and child["CurrentDirectory"] == "/tmp"
+    assert child["_record"] == "5" and child["LogonId"] == "3"
+    detection = (
+        "    sel:\n        Image|endswith: '/base64'\n        CommandLine|contains: ' -d'\n"
+        "        ParentImage|endswith: '/bash'\n    condition: sel"
+    )
+    assert _hunt(tmp_path, "    product: linux\n    category: process_creation", detection) == ["audit.log:5"]

@@ -158,6 +158,7 @@ class AuditdParser:
         return bool(lines) and sum(1 for x in lines if _RECORD.match(x)) * 2 > len(lines)
 
     def parse(self, path: Path, problems: Problems) -> Iterator[Row]:
+        processes = _Processes()
         for number, line in text_lines(path, problems):
             if not line.strip():
                 continue
@@ -166,7 +167,76 @@ class AuditdParser:
                 problems.add(f"line {number}", "not an audit record; skipped")
                 continue
             row["_record"] = str(number)
+            yield from processes.add(row)
             yield row
+        yield from processes.flush()
+
+
+# How many processes' programs are remembered to name a parent (a bound: a busy host starts millions).
+MAX_TRACKED_PROCESSES = 100_000
+
+
+class _Processes:
+    """Process creations made of one event's records (SYSCALL execve, EXECVE, CWD), as Sigma's Linux
+    ``process_creation`` rules expect them: ``Image``, ``CommandLine``, ``CurrentDirectory``,
+    ``ProcessId``, ``ParentProcessId``, ``ParentImage`` (the program the parent process last ran,
+    when the log showed it), ``User`` (the name when the log is enriched, else the uid),
+    ``LogonId`` (the audit session).  An event's records are consecutive and share a serial."""
+
+    def __init__(self) -> None:
+        self.serial: str | None = None
+        self.records: dict[str, Row] = {}
+        self.images: dict[str, str] = {}
+
+    def add(self, row: Row) -> Iterator[Row]:
+        serial = row.get("serial")
+        if serial != self.serial:
+            yield from self.flush()
+            self.serial = serial
+        if row["type"] == "EOE":
+            yield from self.flush()
+            return
+        self.records.setdefault(row["type"], row)
+
+    def flush(self) -> Iterator[Row]:
+        records, self.records, self.serial = self.records, {}, None
+        call, execve = records.get("SYSCALL"), records.get("EXECVE")
+        if call is None or execve is None or call.get("SYSCALL") not in ("execve", "execveat"):
+            return
+        if call.get("success", "yes") != "yes":
+            return
+        argc = int(execve["argc"]) if execve.get("argc", "").isdigit() else 0
+        arguments = [execve[f"a{i}"] for i in range(argc) if f"a{i}" in execve]
+        row: Row = {
+            "_log": "process_creation",
+            "_record": execve["_record"],
+            "serial": call.get("serial", ""),
+        }
+        for name in ("_ts", "_host"):
+            if call.get(name):
+                row[name] = call[name]
+        image = call.get("exe", "")
+        row["Image"] = image
+        row["CommandLine"] = " ".join(arguments)
+        pid, ppid = call.get("pid"), call.get("ppid")
+        if pid:
+            row["ProcessId"] = pid
+            if len(self.images) >= MAX_TRACKED_PROCESSES:
+                self.images.clear()
+            self.images[pid] = image
+        if ppid:
+            row["ParentProcessId"] = ppid
+            if ppid in self.images:
+                row["ParentImage"] = self.images[ppid]
+        cwd = records.get("CWD", {}).get("cwd")
+        if cwd:
+            row["CurrentDirectory"] = cwd
+        user = call.get("UID") or call.get("uid")
+        if user:
+            row["User"] = user
+        if call.get("ses"):
+            row["LogonId"] = call["ses"]
+        yield row
 
 
 register(AuditdParser())

@@ -214,6 +214,9 @@ def routes_for(source: SigmaLogSource) -> list[Route]:
         if source.service == "auditd" and source.category is None:
             # audit.log's records, and those forwarded through syslog (ingest/auditd.py)
             return [Route("linux/auditd", "linux", _in("_log", [AUDIT_LOG]))]
+        if source.category == "process_creation" and not source.service:
+            # the process creations audit.log's execve events make (ingest/auditd.py)
+            return [Route("linux/process_creation", "linux", _in("_log", ["process_creation"]))]
         if source.service and source.category is None:
             # The program's name as syslog writes it, in any case (CRON, crond, crontab for cron).
             names = sorted({source.service.lower(), *LINUX_PROGRAMS.get(source.service.lower(), ())})
