@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from unmask.ingest.base import Problems, Row, register, text_lines
+from unmask.ingest.base import Problems, Row, line_rows, most_lines, register
 
 __all__ = ["AUDIT_LOG", "AuditdParser", "audit_fields", "audit_record"]
 
@@ -154,19 +154,11 @@ class AuditdParser:
     priority = 25
 
     def sniff(self, head: bytes, path: Path) -> bool:
-        lines = [x for x in head.decode("utf-8", errors="replace").splitlines()[:5] if x.strip()]
-        return bool(lines) and sum(1 for x in lines if _RECORD.match(x)) * 2 > len(lines)
+        return most_lines(head, _RECORD.match)
 
     def parse(self, path: Path, problems: Problems) -> Iterator[Row]:
         processes = _Processes()
-        for number, line in text_lines(path, problems):
-            if not line.strip():
-                continue
-            row = audit_record(line)
-            if row is None:
-                problems.add(f"line {number}", "not an audit record; skipped")
-                continue
-            row["_record"] = str(number)
+        for row in line_rows(path, problems, audit_record, "an audit record"):
             yield from processes.add(row)
             yield row
         yield from processes.flush()

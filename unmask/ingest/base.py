@@ -24,6 +24,8 @@ __all__ = [
     "Problems",
     "Row",
     "from_utf16",
+    "line_rows",
+    "most_lines",
     "parser",
     "readable_name",
     "register",
@@ -130,6 +132,41 @@ def text_lines(path: Path, problems: Problems) -> Iterator[tuple[int, str]]:
                     problems.add(number, "bytes that are not UTF-8 were replaced", lost=0)
                     bad = True
             yield number, line.rstrip("\r\n")
+
+
+# How many of a text log's first lines decide its format.
+LINES_SNIFFED = 5
+
+
+def most_lines(
+    head: bytes, matches: Callable[[str], object], skip: Callable[[str], object] | None = None
+) -> bool:
+    """Whether most of a file's first lines that hold something (``skip`` aside) are of a format:
+    a log whose first line was cut, or that starts with a blank line or a header, still is."""
+    text = head.decode("utf-8", errors="replace")
+    lines = [x for x in text.split("\n") if x.strip() and not (skip and skip(x.strip()))][:LINES_SNIFFED]
+    matched = sum(1 for x in lines if matches(x))
+    return matched > 0 and matched * 2 >= len(lines)
+
+
+def line_rows(
+    path: Path,
+    problems: Problems,
+    read: Callable[[str], Row | None],
+    what: str,
+    skip: Callable[[str], object] | None = None,
+) -> Iterator[Row]:
+    """Each line of a text log read as a row (``_record``: its line number); a line ``read`` cannot
+    take is counted and named ("not {what}; skipped"), blank lines and ``skip``'s are passed over."""
+    for number, line in text_lines(path, problems):
+        if not line.strip() or (skip is not None and skip(line.strip())):
+            continue
+        row = read(line)
+        if row is None:
+            problems.add(f"line {number}", f"not {what}; skipped")
+            continue
+        row["_record"] = str(number)
+        yield row
 
 
 def readable_name(name: str) -> str:

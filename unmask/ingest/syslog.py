@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from unmask.ingest.auditd import forwarded_record
-from unmask.ingest.base import Problems, Row, register, text_lines
+from unmask.ingest.base import Problems, Row, line_rows, most_lines, register
 from unmask.ingest.fields import iso_utc
 
 __all__ = ["SyslogParser", "syslog_row"]
@@ -40,7 +40,6 @@ _ISO = re.compile(
 _JOURNAL_NOTE = re.compile(r"^-- .* --$|^-- (?:Journal|Logs) begin")
 # Programs that forward audit records to syslog.
 _AUDIT_PROGRAMS = frozenset({"audit", "auditd", "audisp", "audisp-syslog", "kernel"})
-LINES_SNIFFED = 5
 
 
 def _bsd_time(text: str, fraction: str | None, year: int, written: datetime | None = None) -> str | None:
@@ -104,38 +103,28 @@ def syslog_row(line: str, year: int, written: datetime | None = None, service: s
     return row
 
 
-def _lines_of(head: bytes) -> list[str]:
-    text = head.decode("utf-8", errors="replace")
-    lines = [x for x in text.split("\n") if x.strip() and not _JOURNAL_NOTE.match(x.strip())]
-    return lines[:LINES_SNIFFED]
-
-
 class SyslogParser:
     name = "syslog"
     family = "linux"
     priority = 30
 
     def sniff(self, head: bytes, path: Path) -> bool:
-        # Most of the first lines: a log whose first line was cut, or that starts with a blank line
-        # or journalctl's header, is still syslog.
-        lines = _lines_of(head)
-        matched = sum(1 for x in lines if _RFC5424.match(x) or _BSD.match(x) or _ISO.match(x))
-        return matched > 0 and matched * 2 >= len(lines)
+        return most_lines(
+            head, lambda x: _RFC5424.match(x) or _BSD.match(x) or _ISO.match(x), _JOURNAL_NOTE.match
+        )
 
     def parse(self, path: Path, problems: Problems) -> Iterator[Row]:
         # BSD syslog has no year: take the file's modification year (documented assumption), the
         # year before for a line dated after the file was last written.
         written = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
         service = "auth" if path.name.startswith(("auth", "secure")) else "syslog"
-        for number, line in text_lines(path, problems):
-            if not line.strip() or _JOURNAL_NOTE.match(line.strip()):
-                continue
-            row = syslog_row(line, written.year, written, service)
-            if row is None:
-                problems.add(f"line {number}", "not a syslog line; skipped")
-                continue
-            row["_record"] = str(number)
-            yield row
+        return line_rows(
+            path,
+            problems,
+            lambda line: syslog_row(line, written.year, written, service),
+            "a syslog line",
+            _JOURNAL_NOTE.match,
+        )
 
 
 register(SyslogParser())

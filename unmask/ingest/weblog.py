@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from unmask.ingest.base import Problems, Row, register, text_lines
+from unmask.ingest.base import Problems, Row, line_rows, most_lines, register, text_lines
 
 __all__ = ["AccessLogParser", "W3CParser", "access_row"]
 
@@ -32,7 +32,6 @@ _COMBINED = re.compile(
     + r")?(?P<rest>.*)$"
 )
 _ESCAPED = re.compile(r"\\(x[0-9a-fA-F]{2}|.)")
-LINES_SNIFFED = 5
 
 
 def _unescape(text: str) -> str:
@@ -88,20 +87,10 @@ class AccessLogParser:
     priority = 35
 
     def sniff(self, head: bytes, path: Path) -> bool:
-        lines = [x for x in head.decode("utf-8", errors="replace").split("\n") if x.strip()][:LINES_SNIFFED]
-        matched = sum(1 for x in lines if _COMBINED.match(x))
-        return matched > 0 and matched * 2 >= len(lines)
+        return most_lines(head, _COMBINED.match)
 
     def parse(self, path: Path, problems: Problems) -> Iterator[Row]:
-        for number, line in text_lines(path, problems):
-            if not line.strip():
-                continue
-            row = access_row(line)
-            if row is None:
-                problems.add(f"line {number}", "not an access log line; skipped")
-                continue
-            row["_record"] = str(number)
-            yield row
+        return line_rows(path, problems, access_row, "an access log line")
 
 
 # W3C names as IIS writes them, to Sigma's.
