@@ -252,3 +252,96 @@ def test_auditd_execve_events_are_linux_process_creations(tmp_path: Path) -> Non
         "        ParentImage|endswith: '/bash'\n    condition: sel"
     )
     assert _hunt(tmp_path, "    product: linux\n    category: process_creation", detection) == ["audit.log:5"]
+
+
+def test_process_creations_from_interleaved_and_split_audit_records(tmp_path: Path) -> None:
+    evidence = tmp_path / "ev"
+    evidence.mkdir()
+    hello = b"echo hello".hex().upper()
+    world = b" world".hex().upper()
+    (evidence / "audit.log").write_text(
+        # Two CPUs' events interleaved; the second's long argument split over two EXECVE records,
+        # a piece boundary falling on a space; a claimed argc far beyond what is there.
+        "type=SYSCALL msg=audit(1710000003.400:2003): arch=c000003e syscall=59 success=yes ppid=1 pid=7 "
+        'uid=0 exe="/usr/bin/base64"\x1dARCH=x86_64 SYSCALL=execve UID="root"\n'
+        "type=SYSCALL msg=audit(1710000003.401:2004): arch=c000003e syscall=59 success=yes ppid=1 pid=8 "
+        'uid=0 exe="/usr/bin/sh"\n'
+        'type=EXECVE msg=audit(1710000003.400:2003): argc=300000000 a0="base64" a1="-d"\n'
+        f'type=EXECVE msg=audit(1710000003.401:2004): argc=3 a0="sh" a1="-c" a2_len=16 a2[0]={hello}\n'
+        f"type=EXECVE msg=audit(1710000003.401:2004): a2[1]={world}\n"
+        "type=UNKNOWN[1334] msg=audit(1710000003.402:2005): prog-id=12 op=LOAD\n"
+        "type=CONFIG_CHANGE msg=audit(1710000003.403:2006): op=set audit_backlog_limit=8192 old=64 res=1\n"
+    )
+    report = ingest([evidence], tmp_path / "case" / "events", jobs=1)
+    assert report.skipped == 0  # UNKNOWN[1334] is a record too
+    rows = _rows(tmp_path / "case" / "events", "linux")
+    created = {r["ProcessId"]: r for r in rows if r["_log"] == "process_creation"}
+    assert created["7"]["CommandLine"] == "base64 -d" and created["7"]["User"] == "root"
+    assert created["8"]["CommandLine"] == "sh -c echo hello world" and created["8"]["_record"] == "4"
+    assert next(r for r in rows if r["type"] == "CONFIG_CHANGE")["old"] == "64"  # a number, not hex text
+
+
+def test_kernel_audit_lines_in_syslog_are_read() -> None:
+    from unmask.ingest.syslog import syslog_row
+
+    row = syslog_row(
+        "2024-03-10T13:45:04.000000+01:00 web01 kernel: audit: type=1400 audit(1710074704.120:88): "
+        'apparmor="DENIED" operation="exec" profile="/usr/sbin/named" name="/bin/sh"',
+        2024,
+    )
+    assert row is not None and row["_log"] == "auditd" and row["apparmor"] == "DENIED"
+    assert row["name"] == "/bin/sh" and row["type"] == "1400"
+
+
+def test_journal_messages_as_bytes_once_and_continued_lines(tmp_path: Path) -> None:
+    evidence = tmp_path / "ev"
+    evidence.mkdir()
+    raw = list(b"fatal: bad string \x1b[0m\xff")
+    (evidence / "journal.json").write_text(
+        json.dumps({"SYSLOG_IDENTIFIER": "sshd", "_HOSTNAME": "h", "MESSAGE": raw}) + "\n"
+        + json.dumps({"SYSLOG_IDENTIFIER": "sshd", "_HOSTNAME": "h", "MESSAGE": "Corrupted MAC on input."}) + "\n"
+    )  # fmt: skip
+    (evidence / "journal.txt").write_text(
+        "Mar 03 12:00:00 web04 python3[4000]: Traceback (most recent call last):\n"
+        '  File "/srv/app.py", line 3, in <module>\n'
+        "    main()\n"
+        "Mar 03 12:00:01 web04 sshd-session[5002]: error: Corrupted MAC on input.\n"
+    )
+    report = ingest([evidence], tmp_path / "case" / "events", jobs=1)
+    assert report.skipped == 0
+    rows = _rows(tmp_path / "case" / "events", "linux")
+    messages = sorted(str(r["message"]) for r in rows)
+    assert "Corrupted MAC on input." in messages  # not twice over (MESSAGE and message are one column)
+    assert "fatal: bad string \x1b[0m\ufffd" in messages
+    trace = next(r for r in rows if r["program"] == "python3")
+    assert (
+        trace["message"]
+        == 'Traceback (most recent call last):\nFile "/srv/app.py", line 3, in <module>\nmain()'
+    )
+
+
+def test_an_iis_log_exported_as_csv_reads_as_the_w3c_log(tmp_path: Path) -> None:
+    evidence = tmp_path / "ev"
+    evidence.mkdir()
+    (evidence / "iis.csv").write_text(
+        "date,time,s-ip,cs-method,cs-uri-stem,cs-uri-query,s-port,c-ip,cs(User-Agent),sc-status\n"
+        "2024-03-10,12:00:05,10.0.0.10,GET,/aspnet~1/a.aspx,,443,203.0.113.5,Mozilla/5.0,200\n"
+        "2024-03-10,12:00:06,10.0.0.10,GET,/x.aspx,file=../../../etc/passwd,443,203.0.113.5,sqlmap/1.7,200\n"
+    )
+    ingest([evidence], tmp_path / "case" / "events", jobs=1)
+    rows = sorted(_rows(tmp_path / "case" / "events", "web"), key=lambda r: str(r["_ts"]))
+    assert [r["_ts"] for r in rows] == ["2024-03-10T12:00:05.000000Z", "2024-03-10T12:00:06.000000Z"]
+    assert (
+        rows[1]["cs-user-agent"] == "sqlmap/1.7"
+        and rows[1]["cs-uri-query"] == "/x.aspx?file=../../../etc/passwd"
+    )
+    detection = "    sel:\n        cs-user-agent|startswith: 'sqlmap/'\n        cs-uri-query|contains: '../'\n    condition: sel"
+    assert _hunt(tmp_path, "    category: webserver", detection) == ["iis.csv:3"]
+
+
+def test_a_connect_tunnel_has_no_path_to_read() -> None:
+    from unmask.ingest.zeek import http_fields
+
+    row = {"method": "CONNECT", "host": "api.telegram.org:443", "uri": "api.telegram.org:443"}
+    http_fields(row)
+    assert row["url"] == "api.telegram.org:443" and "uri_extension" not in row

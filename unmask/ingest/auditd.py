@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,21 +32,20 @@ __all__ = ["AUDIT_LOG", "AuditdParser", "audit_fields", "audit_record"]
 AUDIT_LOG = "auditd"
 
 _RECORD = re.compile(
-    r"^(?:node=(?P<node>\S+) )?type=(?P<type>[A-Za-z0-9_]+) "
+    r"^(?:node=(?P<node>\S+) )?type=(?P<type>[A-Za-z0-9_]+(?:\[\d+\])?) "
     r"msg=audit\((?P<seconds>\d+)(?:\.(?P<fraction>\d+))?:(?P<serial>\d+)\):\s?(?P<body>.*)$"
 )
 # As forwarded to syslog by the kernel (``audit: type=1400 audit(…):``) or by audisp.
 _FORWARDED = re.compile(
-    r"^(?:(?:type=(?P<type>[A-Za-z0-9_]+) )?(?:msg=)?audit\((?P<seconds>\d+)(?:\.(?P<fraction>\d+))?"
-    r":(?P<serial>\d+)\):\s?|(?P<bare>[A-Z][A-Z0-9_]+) )(?P<body>.*)$"
+    r"^(?:audit: )?(?:(?:type=(?P<type>[A-Za-z0-9_]+(?:\[\d+\])?) )?(?:msg=)?audit\((?P<seconds>\d+)"
+    r"(?:\.(?P<fraction>\d+))?:(?P<serial>\d+)\):\s?|(?P<bare>[A-Z][A-Z0-9_]+) )(?P<body>.*)$"
 )
 _PAIR = re.compile(r"""([A-Za-z0-9_\-]+(?:\[\d+\])?)=(?:"([^"]*)"|'([^']*)'|(\S*))""")
 _HEX = re.compile(r"(?:[0-9A-Fa-f]{2})+")
 _PIECE = re.compile(r"(a\d+)\[(\d+)\]")
+_ARGUMENT = re.compile(r"a(\d+)")
 # Fields whose unquoted value is hex-encoded text (numbers such as SYSCALL's a0 are never hex text).
-_TEXT_FIELDS = frozenset(
-    {"proctitle", "name", "cmd", "comm", "exe", "cwd", "path", "data", "acct", "old", "new", "key"}
-)
+_TEXT_FIELDS = frozenset({"proctitle", "name", "cmd", "comm", "exe", "cwd", "path", "data", "acct", "key"})
 ENRICHED_SEPARATOR = "\x1d"
 
 # The syscalls Sigma's auditd rules name, and a few an investigation asks about, by number.
@@ -66,39 +66,76 @@ _SYSCALLS = {
 }  # fmt: skip
 
 
-def _decoded(key: str, record_type: str, value: str) -> str:
-    """An unquoted value as text: hex-encoded text decoded, anything else as written."""
-    text_field = key in _TEXT_FIELDS or (record_type == "EXECVE" and re.fullmatch(r"a\d+", key))
-    if not text_field or value == "(null)" or not _HEX.fullmatch(value):
+def _text(key: str, record_type: str) -> bool:
+    return key in _TEXT_FIELDS or (record_type == "EXECVE" and _ARGUMENT.fullmatch(key) is not None)
+
+
+def _decoded(value: str) -> str:
+    """Hex-encoded text decoded (NUL, between a command's arguments, as a space); else as written."""
+    if value == "(null)" or not _HEX.fullmatch(value):
         return value
-    raw = bytes.fromhex(value)
-    return raw.replace(b"\x00", b" ").decode("utf-8", errors="replace").strip()
+    return bytes.fromhex(value).replace(b"\x00", b" ").decode("utf-8", errors="replace")
+
+
+# One written piece of a value: (quoted, as written).  Pieces are joined before they are decoded:
+# a piece boundary can fall inside a space or a multi-byte character.
+Piece = tuple[bool, str]
+
+
+def joined(key: str, record_type: str, pieces: list[Piece]) -> str:
+    """A value from its pieces, in order: quoted ones as written, hex-encoded ones decoded."""
+    if all(quoted for quoted, _ in pieces) or not _text(key, record_type):
+        return "".join(text for _, text in pieces)
+    return _decoded("".join(text for _, text in pieces))
+
+
+def _pairs(text: str) -> Iterator[tuple[str, bool, str]]:
+    """(key, quoted, value as written) of each ``key=value`` of a record's text."""
+    for key, double, single, bare in _PAIR.findall(text):
+        yield key, bool(double or single), double or single or bare
+
+
+def argument_pieces(body: str) -> dict[int, dict[int, Piece]]:
+    """An EXECVE record's arguments as written: index -> piece number (0 when whole) -> piece."""
+    found: dict[int, dict[int, Piece]] = {}
+    for key, quoted, value in _pairs(body.partition(ENRICHED_SEPARATOR)[0]):
+        piece = _PIECE.fullmatch(key)
+        whole = _ARGUMENT.fullmatch(key)
+        if piece:
+            found.setdefault(int(piece[1][1:]), {})[int(piece[2])] = (quoted, value)
+        elif whole:
+            found.setdefault(int(whole[1]), {})[0] = (quoted, value)
+    return found
+
+
+def enriched_fields(body: str) -> Row:
+    """The enriched part of a record (after 0x1D): names for numbers (``UID="root"``)."""
+    return {key: value for key, _, value in _pairs(body.partition(ENRICHED_SEPARATOR)[2])}
 
 
 def audit_fields(record_type: str, body: str) -> Row:
     """The fields of a record's body (after ``msg=audit(...):``), decoded."""
-    raw, _, enriched = body.partition(ENRICHED_SEPARATOR)
+    raw = body.partition(ENRICHED_SEPARATOR)[0]
     fields: Row = {}
-    pieces: dict[str, dict[int, str]] = {}
-    for key, double, single, bare in _PAIR.findall(raw):
-        if single and key == "msg":  # a user-space record's own key=value list
-            fields.update(audit_fields(record_type, single))
+    pieces: dict[str, dict[int, Piece]] = {}
+    for key, quoted, value in _pairs(raw):
+        if quoted and key == "msg":  # a user-space record's own key=value list
+            fields.update(audit_fields(record_type, value))
             continue
-        value = double or single or _decoded(key.split("[")[0], record_type, bare)
         piece = _PIECE.fullmatch(key)
         if piece:
-            pieces.setdefault(piece[1], {})[int(piece[2])] = value
+            pieces.setdefault(piece[1], {})[int(piece[2])] = (quoted, value)
             continue
-        fields[key] = value
+        fields[key] = value if quoted or not _text(key, record_type) else _decoded(value)
     for key, parts in pieces.items():
-        fields[key] = "".join(parts[i] for i in sorted(parts))
+        fields[key] = joined(key, record_type, [parts[i] for i in sorted(parts)])
         fields.pop(f"{key}_len", None)
     folded = {k.lower() for k in fields}
-    for key, double, single, bare in _PAIR.findall(enriched):
+    for key, value in enriched_fields(body).items():
         if key == "SYSCALL" or key.lower() not in folded:
             for same in [k for k in fields if k.lower() == key.lower()]:
                 del fields[same]
-            fields[key] = double or single or bare
+            fields[key] = value
     if "syscall" in fields and fields["syscall"].isdigit():
         named = _SYSCALLS.get(fields.get("arch", "").lower(), {}).get(fields["syscall"])
         if named is not None:
@@ -158,55 +195,97 @@ class AuditdParser:
 
     def parse(self, path: Path, problems: Problems) -> Iterator[Row]:
         processes = _Processes()
-        for row in line_rows(path, problems, audit_record, "an audit record"):
-            yield from processes.add(row)
+        read: list[str] = [""]
+
+        def record(line: str) -> Row | None:
+            read[0] = line  # the line as written: its arguments' pieces, its enriched names
+            return audit_record(line)
+
+        for row in line_rows(path, problems, record, "an audit record"):
+            yield from processes.add(row, read[0])
             yield row
         yield from processes.flush()
 
 
 # How many processes' programs are remembered to name a parent (a bound: a busy host starts millions).
 MAX_TRACKED_PROCESSES = 100_000
+# How many events may be open at once (records of events on several CPUs interleave; an event
+# without an end-of-event record is closed when this many newer ones are open).
+MAX_OPEN_EVENTS = 1_000
+_EXECS = ("execve", "execveat")
+
+
+@dataclass
+class _Event:
+    """The records of one execve event seen so far."""
+
+    call: Row | None = None
+    names: Row = field(default_factory=dict)  # the enriched part of its SYSCALL record
+    cwd: str | None = None
+    record: str | None = None  # the line of its first EXECVE record
+    pieces: dict[int, dict[int, Piece]] = field(default_factory=dict)
 
 
 class _Processes:
-    """Process creations made of one event's records (SYSCALL execve, EXECVE, CWD), as Sigma's Linux
+    """Process creations made of an execve event's records (SYSCALL, EXECVE, CWD), as Sigma's Linux
     ``process_creation`` rules expect them: ``Image``, ``CommandLine``, ``CurrentDirectory``,
     ``ProcessId``, ``ParentProcessId``, ``ParentImage`` (the program the parent process last ran,
     when the log showed it), ``User`` (the name when the log is enriched, else the uid),
-    ``LogonId`` (the audit session).  An event's records are consecutive and share a serial."""
+    ``LogonId`` (the audit session).  Records are grouped by node and serial, wherever they are
+    (events of several CPUs interleave); a long command line the kernel wrote over several
+    EXECVE records is joined again, its pieces decoded together."""
 
     def __init__(self) -> None:
-        self.serial: str | None = None
-        self.records: dict[str, Row] = {}
-        self.images: dict[str, str] = {}
+        self.open: dict[tuple[str, str], _Event] = {}
+        self.images: dict[tuple[str, str], str] = {}
 
-    def add(self, row: Row) -> Iterator[Row]:
-        serial = row.get("serial")
-        if serial != self.serial:
-            yield from self.flush()
-            self.serial = serial
-        if row["type"] == "EOE":
-            yield from self.flush()
+    def add(self, row: Row, line: str) -> Iterator[Row]:
+        serial, kind = row.get("serial"), row["type"]
+        if serial is None:
             return
-        self.records.setdefault(row["type"], row)
+        key = (row.get("node", ""), serial)
+        if kind == "EOE":
+            event = self.open.pop(key, None)
+            if event is not None:
+                yield from self._made(event)
+            return
+        event = self.open.get(key)
+        if event is None:
+            if kind not in ("SYSCALL", "EXECVE") or (kind == "SYSCALL" and row.get("SYSCALL") not in _EXECS):
+                return  # not the start of a process creation
+            event = self.open[key] = _Event()
+        if kind == "SYSCALL":
+            event.call, event.names = row, enriched_fields(line)
+        elif kind == "EXECVE":
+            event.record = event.record or row["_record"]
+            match = _RECORD.match(line)
+            for index, parts in argument_pieces(match["body"] if match else "").items():
+                event.pieces.setdefault(index, {}).update(parts)
+        elif kind == "CWD":
+            event.cwd = row.get("cwd")
+        if len(self.open) > MAX_OPEN_EVENTS:
+            yield from self._made(self.open.pop(next(iter(self.open))))
 
     def flush(self) -> Iterator[Row]:
-        records, self.records, self.serial = self.records, {}, None
-        call, execve = records.get("SYSCALL"), records.get("EXECVE")
-        if call is None or execve is None or call.get("SYSCALL") not in ("execve", "execveat"):
+        events, self.open = self.open, {}
+        for event in events.values():
+            yield from self._made(event)
+
+    def _made(self, event: _Event) -> Iterator[Row]:
+        call = event.call
+        if call is None or event.record is None or call.get("SYSCALL") not in _EXECS:
             return
         if call.get("success", "yes") != "yes":
             return
-        argc = int(execve["argc"]) if execve.get("argc", "").isdigit() else 0
-        arguments = [execve[f"a{i}"] for i in range(argc) if f"a{i}" in execve]
-        row: Row = {
-            "_log": "process_creation",
-            "_record": execve["_record"],
-            "serial": call.get("serial", ""),
-        }
+        arguments = [
+            joined(f"a{index}", "EXECVE", [parts[n] for n in sorted(parts)])
+            for index, parts in sorted(event.pieces.items())
+        ]
+        row: Row = {"_log": "process_creation", "_record": event.record, "serial": call.get("serial", "")}
         for name in ("_ts", "_host"):
             if call.get(name):
                 row[name] = call[name]
+        node = call.get("node", "")
         image = call.get("exe", "")
         row["Image"] = image
         row["CommandLine"] = " ".join(arguments)
@@ -215,15 +294,14 @@ class _Processes:
             row["ProcessId"] = pid
             if len(self.images) >= MAX_TRACKED_PROCESSES:
                 self.images.clear()
-            self.images[pid] = image
+            self.images[(node, pid)] = image
         if ppid:
             row["ParentProcessId"] = ppid
-            if ppid in self.images:
-                row["ParentImage"] = self.images[ppid]
-        cwd = records.get("CWD", {}).get("cwd")
-        if cwd:
-            row["CurrentDirectory"] = cwd
-        user = call.get("UID") or call.get("uid")
+            if (node, ppid) in self.images:
+                row["ParentImage"] = self.images[(node, ppid)]
+        if event.cwd:
+            row["CurrentDirectory"] = event.cwd
+        user = event.names.get("UID") or call.get("uid")
         if user:
             row["User"] = user
         if call.get("ses"):

@@ -144,7 +144,7 @@ def most_lines(
     """Whether most of a file's first lines that hold something (``skip`` aside) are of a format:
     a log whose first line was cut, or that starts with a blank line or a header, still is."""
     text = head.decode("utf-8", errors="replace")
-    lines = [x for x in text.split("\n") if x.strip() and not (skip and skip(x.strip()))][:LINES_SNIFFED]
+    lines = [x for x in text.split("\n") if x.strip() and not (skip and skip(x))][:LINES_SNIFFED]
     matched = sum(1 for x in lines if matches(x))
     return matched > 0 and matched * 2 >= len(lines)
 
@@ -155,18 +155,30 @@ def line_rows(
     read: Callable[[str], Row | None],
     what: str,
     skip: Callable[[str], object] | None = None,
+    continues: Callable[[Row, str], bool] | None = None,
 ) -> Iterator[Row]:
     """Each line of a text log read as a row (``_record``: its line number); a line ``read`` cannot
-    take is counted and named ("not {what}; skipped"), blank lines and ``skip``'s are passed over."""
+    take is counted and named ("not {what}; skipped"), blank lines and ``skip``'s are passed over,
+    and a line ``continues`` takes into the row before it (a message's next line) is part of it."""
+    held: Row | None = None
     for number, line in text_lines(path, problems):
-        if not line.strip() or (skip is not None and skip(line.strip())):
+        if not line.strip() or (skip is not None and skip(line)):
+            continue
+        if held is not None and continues is not None and continues(held, line):
             continue
         row = read(line)
         if row is None:
             problems.add(f"line {number}", f"not {what}; skipped")
             continue
         row["_record"] = str(number)
-        yield row
+        if continues is None:
+            yield row  # nothing to wait for (and the caller may still be looking at this line)
+            continue
+        if held is not None:
+            yield held
+        held = row
+    if held is not None:
+        yield held
 
 
 def readable_name(name: str) -> str:

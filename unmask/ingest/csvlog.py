@@ -13,6 +13,7 @@ from pathlib import Path
 
 from unmask.ingest.base import Problems, Row, register
 from unmask.ingest.fields import evidence_key, stamp
+from unmask.ingest.weblog import w3c_row
 
 __all__ = ["CsvParser"]
 
@@ -59,7 +60,9 @@ def _unique(header: list[str]) -> list[str]:
     return result
 
 
-_W3C_COLUMNS = frozenset({"c-ip", "cs-method", "cs-uri-stem", "cs-uri-query", "sc-status", "cs-user-agent"})
+_W3C_COLUMNS = frozenset(
+    {"c-ip", "cs-method", "cs-uri-stem", "cs-uri-query", "sc-status", "cs-user-agent", "cs(user-agent)"}
+)
 
 
 class CsvParser:
@@ -91,7 +94,7 @@ class CsvParser:
             header = _unique([evidence_key(h.strip().lstrip("\ufeff")) for h in header])
             family = "windows" if {"EventID", "Channel"} <= set(header) else "generic"
             # An access log exported with the W3C names Sigma's web rules use (weblog.py's family).
-            web = len(_W3C_COLUMNS & set(header)) >= 2 and family == "generic"
+            web = len(_W3C_COLUMNS & {h.lower() for h in header}) >= 2 and family == "generic"
             family = "web" if web else family
             start = reader.line_num
             while True:
@@ -119,10 +122,12 @@ class CsvParser:
                     continue
                 row: Row = {k: v for k, v in zip(header, values, strict=True) if k and v != ""}
                 row["_record"] = str(reader.line_num)
+                if web:  # as a W3C log's line: Sigma's names, the request target, date and time
+                    row = w3c_row(row)
+                    row["_record"] = str(reader.line_num)
                 row["_family"] = family
-                if web:
-                    row["_log"] = "access"
-                stamp(row, _TIME, _HOST)
+                if "_ts" not in row:
+                    stamp(row, _TIME, _HOST)
                 yield row
 
 

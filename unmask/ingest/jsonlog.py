@@ -94,7 +94,12 @@ _AUDIT_IDENTIFIERS = frozenset({"audit", "auditd", "audisp", "audisp-syslog", "k
 def _journal(doc: dict[str, Any]) -> Row:
     """A systemd journal entry as the syslog line it stands for (family ``linux``)."""
     row: Row = {}
-    flatten_into(row, doc, None, dotted=True)
+    # MESSAGE is the message below (one column: SQL folds case); journald writes a message that
+    # holds control characters or bytes that are not UTF-8 as an array of bytes.
+    flatten_into(row, {k: v for k, v in doc.items() if k != "MESSAGE"}, None, dotted=True)
+    message = doc.get("MESSAGE")
+    if isinstance(message, list) and all(isinstance(b, int) and 0 <= b < 256 for b in message):
+        message = bytes(message).decode("utf-8", errors="replace")
     program = scalar(doc.get("SYSLOG_IDENTIFIER")) or scalar(doc.get("_COMM")) or ""
     host = scalar(doc.get("_HOSTNAME")) or ""
     facility = scalar(doc.get("SYSLOG_FACILITY")) or ""
@@ -103,7 +108,7 @@ def _journal(doc: dict[str, Any]) -> Row:
             "_log": "auth" if facility in _AUTH_FACILITIES else "syslog",
             "_family": "linux",
             "program": program.rsplit("/", 1)[-1],
-            "message": scalar(doc.get("MESSAGE")) or "",
+            "message": scalar(message) or "",
         }
     )
     pid = scalar(doc.get("SYSLOG_PID")) or scalar(doc.get("_PID"))

@@ -62,6 +62,20 @@ def _bsd_time(text: str, fraction: str | None, year: int, written: datetime | No
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + micro + "Z"
 
 
+def _passed_over(line: str) -> bool:
+    """journalctl's notes, and a message's continuation lines, when telling what a file is."""
+    return bool(_JOURNAL_NOTE.match(line.strip())) or line[:1] in (" ", "\t")
+
+
+def _continued(row: Row, line: str) -> bool:
+    """An indented line after an event is the next line of its message (journalctl writes a
+    multi-line message so: a Python traceback, a kernel oops); it joins the message."""
+    if line[:1] not in (" ", "\t"):
+        return False
+    row["message"] = f"{row.get('message', '')}\n{line.strip()}"
+    return True
+
+
 def _program(name: str) -> str:
     return name.rsplit("/", 1)[-1] or name
 
@@ -109,9 +123,7 @@ class SyslogParser:
     priority = 30
 
     def sniff(self, head: bytes, path: Path) -> bool:
-        return most_lines(
-            head, lambda x: _RFC5424.match(x) or _BSD.match(x) or _ISO.match(x), _JOURNAL_NOTE.match
-        )
+        return most_lines(head, lambda x: _RFC5424.match(x) or _BSD.match(x) or _ISO.match(x), _passed_over)
 
     def parse(self, path: Path, problems: Problems) -> Iterator[Row]:
         # BSD syslog has no year: take the file's modification year (documented assumption), the
@@ -123,7 +135,8 @@ class SyslogParser:
             problems,
             lambda line: syslog_row(line, written.year, written, service),
             "a syslog line",
-            _JOURNAL_NOTE.match,
+            lambda line: _JOURNAL_NOTE.match(line.strip()),
+            _continued,
         )
 
 

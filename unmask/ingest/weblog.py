@@ -19,7 +19,7 @@ from pathlib import Path
 
 from unmask.ingest.base import Problems, Row, line_rows, most_lines, register, text_lines
 
-__all__ = ["AccessLogParser", "W3CParser", "access_row"]
+__all__ = ["AccessLogParser", "W3CParser", "access_row", "w3c_row"]
 
 _QUOTED = r'"(?P<{}>(?:[^"\\]|\\.)*)"'
 _COMBINED = re.compile(
@@ -97,6 +97,31 @@ class AccessLogParser:
 _W3C_NAMES = {"cs(user-agent)": "cs-user-agent", "cs(referer)": "cs-referer", "cs(cookie)": "cs-cookie"}
 
 
+def w3c_row(raw: dict[str, str]) -> Row:
+    """A W3C log's fields (names as IIS writes them, ``-`` for none) as a row of the web family:
+    Sigma's names, ``+`` in the user agent read as a space, the request target, the time (UTC)."""
+    row: Row = {"_log": "access"}
+    fields = {
+        _W3C_NAMES.get(name.lower(), name): value for name, value in raw.items() if value not in ("-", "")
+    }
+    for name, value in fields.items():
+        row[name] = value.replace("+", " ") if name in ("cs-user-agent", "cs-referer") else value
+    stem = fields.get("cs-uri-stem")
+    if stem is not None:
+        query = fields.get("cs-uri-query")
+        _target(row, f"{stem}?{query}" if query else stem)
+    host = fields.get("cs-host") or fields.get("s-computername")
+    if host:
+        row["_host"] = host
+    if fields.get("date") and fields.get("time"):
+        try:
+            moment = datetime.strptime(f"{fields['date']} {fields['time']}", "%Y-%m-%d %H:%M:%S")
+            row["_ts"] = moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        except ValueError:
+            pass
+    return row
+
+
 class W3CParser:
     name = "w3c"
     family = "web"
@@ -111,7 +136,7 @@ class W3CParser:
             if line.startswith("#"):
                 key, _, value = line[1:].partition(":")
                 if key.strip().lower() == "fields":
-                    fields = [_W3C_NAMES.get(name.lower(), name) for name in value.split()]
+                    fields = value.split()
                 continue
             if not line.strip():
                 continue
@@ -122,29 +147,9 @@ class W3CParser:
             if len(values) != len(fields):
                 problems.add(f"line {number}", f"{len(values)} values for {len(fields)} fields; skipped")
                 continue
-            raw = {name: value for name, value in zip(fields, values, strict=True) if value != "-"}
-            yield self._row(raw, number)
-
-    @staticmethod
-    def _row(raw: dict[str, str], number: int) -> Row:
-        row: Row = {"_record": str(number), "_log": "access"}
-        for name, value in raw.items():
-            row[name] = value.replace("+", " ") if name in ("cs-user-agent", "cs-referer") else value
-        stem = raw.get("cs-uri-stem")
-        if stem is not None:
-            query = raw.get("cs-uri-query")
-            _target(row, f"{stem}?{query}" if query else stem)
-        if raw.get("cs-host"):
-            row["_host"] = raw["cs-host"]
-        elif raw.get("s-computername"):
-            row["_host"] = raw["s-computername"]
-        if raw.get("date") and raw.get("time"):
-            try:
-                moment = datetime.strptime(f"{raw['date']} {raw['time']}", "%Y-%m-%d %H:%M:%S")
-                row["_ts"] = moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-            except ValueError:
-                pass
-        return row
+            row = w3c_row(dict(zip(fields, values, strict=True)))
+            row["_record"] = str(number)
+            yield row
 
 
 register(AccessLogParser())

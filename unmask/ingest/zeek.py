@@ -31,6 +31,9 @@ def http_fields(row: Row) -> None:
     if uri is None:
         return
     host = row.get("host")
+    if row.get("method", "").upper() == "CONNECT":  # a tunnel: the target is host:port, no path
+        row["url"] = uri
+        return
     if uri.lower().startswith(("http://", "https://")):  # a request to a proxy names the whole URL
         row["url"] = uri
     elif host:
