@@ -723,15 +723,17 @@ def test_evidence_known_only_from_a_campaign_of_the_kb_is_said(tmp_path: Path) -
         f"G00{n:02d}": (f"Group {n}", {"T1001": ["r0"], f"T12{n:02d}": [f"g{n}"], f"S02{n:02d}": [f"g{n}"]})
         for n in range(8)
     }
+    # A tool the group's own links give, cited only by the campaign's report, is the campaign's too.
+    groups["G0003"][1]["S0779"] = ["camp"]
     campaign = {"S0777": ["camp"], "S0778": ["camp"], "T1485": ["camp"]}
     kb = build_kb(tmp_path / "kb", groups, campaigns={"C0042": ("G0003", campaign)})
-    assessment = attribute_case(_case("S0777", "S0778", "T1485", "T1001", "T1203"), kb)
+    assessment = attribute_case(_case("S0777", "S0779", "T1485", "T1001", "T1203"), kb)
     assert assessment.groups[0].id == "G0003"
     [warning] = [w for w in assessment.warnings if w.startswith("known campaign")]
     assert "C0042 (Campaign C0042)" in warning and "--kb-without C0042" in warning
-    assert "Ware S0777" in warning and "Ware S0778" in warning
+    assert "Ware S0777" in warning and "Ware S0779" in warning
     # Held out, the campaign no longer speaks for the group: no such warning.
-    held_out = attribute_case(_case("S0777", "S0778", "T1485", "T1001", "T1203"), kb.view(["C0042"]))
+    held_out = attribute_case(_case("S0777", "S0779", "T1485", "T1001", "T1203"), kb.view(["C0042"]))
     assert not [w for w in held_out.warnings if w.startswith("known campaign")]
     # The group's own reports are not a campaign's: its own tools raise no such warning.
     own = attribute_case(_case("S0203", "T1203", "T1001", "T1485"), kb)

@@ -185,7 +185,11 @@ def known_campaign(analysis: Analysis, row: int) -> str | None:
     """A warning when most of what favours an actor is the actor's only through one campaign the
     knowledge base records (Albania 2022's ROADSWEEP and CHIMNEYSWEEP are HEXANE's through
     HomeLand Justice, C0038): if the case is that campaign, the knowledge base already holds its
-    attribution, and the assessment repeats it.  ``None`` otherwise."""
+    attribution, and the assessment repeats it.  ``None`` otherwise.
+
+    An item is the actor's only through the campaign when every report that ties it to the
+    actor's groups is one the campaign's view removes (its own links and the group's links cited
+    only by the campaign's reports), as ``--kb-without`` would remove them."""
     kb, scores = analysis.index.kb, analysis.scores
     actor = analysis.index.actors[row]
     column = scores.contributions[:, row]
@@ -195,16 +199,19 @@ def known_campaign(analysis: Analysis, row: int) -> str | None:
         if weight > 0 and scores.items[position].signal in CAMPAIGN_SIGNALS
     }
     total = float(column[column > 0].sum())
-    if not favour or total <= 0:
+    known = kb.actors.get(actor.id)
+    if not favour or total <= 0 or known is None:
         return None
-    for campaign_id in kb.actors[actor.id].campaigns if actor.id in kb.actors else []:
-        named = kb.campaign_items(campaign_id)
-        shared = {p: w for p, w in favour.items() if scores.items[p].key in named}
-        if sum(shared.values()) < CAMPAIGN_SHARE * total:
-            continue  # cheap test first: a view costs tens of milliseconds
-        kept = kb.view(without_campaigns=(campaign_id,)).actors.get(actor.id)
-        profile = set() if kept is None else {*kept.techniques, *kept.software, *kept.cves}
-        lost = {p: w for p, w in shared.items() if scores.items[p].key not in profile}
+    groups = kb.group_ids(known)
+    for campaign_id in known.campaigns:
+        held = kb.campaign_reports(campaign_id)
+        lost = {}
+        for position, weight in favour.items():
+            reports = set().union(
+                *(kb.support.get(g, {}).get(scores.items[position].key, set()) for g in groups)
+            )
+            if reports and reports <= held:
+                lost[position] = weight
         weight = sum(lost.values())
         if weight < CAMPAIGN_SHARE * total:
             continue

@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 from unmask import __version__
 from unmask.attribute.ach import ach_matrix, evidence_for_against
 from unmask.attribute.calibrate import confidence_level, likelihood_band, likelihood_term, percent
-from unmask.attribute.caveats import ALIAS_WARNING_MIN, THIN_ITEMS, caveats, false_flags, same_state
+from unmask.attribute.caveats import THIN_ITEMS, caveats, false_flags, same_state
 from unmask.attribute.combine import Posterior, Scores, posterior, score_items
 from unmask.attribute.evidence import EvidenceItem, Unresolved, resolve_case
 from unmask.attribute.index import ScoringIndex
@@ -462,7 +462,8 @@ def attribute_case(
     )
     columns: list[tuple[str, int | None]] = [(index.actors[r].id, r) for r in shown[:5]]
     columns.append(("unknown", None))
-    named = [r for r in ranking[:1] if analysis.posterior.actors[r] >= ALIAS_WARNING_MIN] + part_rows
+    # The actors the assessment names: a lead of at least a roughly even chance, the parts' leads.
+    named = [r for r in ranking[:1] if analysis.posterior.actors[r] >= WEAK_LEAD] + part_rows
     warnings = caveats(analysis, flags, shown[:3], named)
     known = [index.kb.actors[h.id] for h in groups if h.kind == "actor" and h.id in index.kb.actors]
     lead_state = next(((a.name, sponsor_label(a)) for a in known if sponsor_label(a) != UNKNOWN_STATE), None)

@@ -337,8 +337,7 @@ class KnowledgeBase:
             )
         held_out: set[str] = set(citations)
         for cid in campaign_ids:
-            held_out.update(self.campaigns[cid].citations)
-            held_out.update(c for r in self.relations if r.source == cid for c in r.citations)
+            held_out.update(self.campaign_reports(cid))
         dropped = campaign_ids | orphaned | removed_groups
         kept: list[Relation] = []
         for rel in self.relations:
@@ -418,18 +417,6 @@ class KnowledgeBase:
             result.extend((owner, rel, cites) for owner in owners)
         return result
 
-    def campaign_items(self, campaign_id: str) -> frozenset[str]:
-        """The techniques, software and CVEs a campaign's own links name."""
-        return self._campaign_items.get(campaign_id, frozenset())
-
-    @cached_property
-    def _campaign_items(self) -> dict[str, frozenset[str]]:
-        found: dict[str, set[str]] = {}
-        for rel in self.relations:
-            if rel.kind == "uses" and rel.source in self.campaigns:
-                found.setdefault(rel.source, set()).update((rel.target, *rel.cves))
-        return {k: frozenset(v) for k, v in found.items()}
-
     def group_ids(self, actor: Actor) -> list[str]:
         """The ATT&CK group ids whose links make up an actor's profile (its own and revoked ones)."""
         if not actor.attack_id:
@@ -437,14 +424,28 @@ class KnowledgeBase:
         return [actor.attack_id, *self._static.revoked_into.get(actor.attack_id, [])]
 
     @cached_property
-    def actors(self) -> dict[str, Actor]:
-        """Every actor with its technique, software and CVE profile for this view."""
+    def support(self) -> dict[str, dict[str, set[str]]]:
+        """ATT&CK group id -> technique, software or CVE id -> the reports its links cite (a
+        campaign's links count for the groups it is attributed to; an uncited link is one report
+        of its own, ``ATT&CK <source id>``)."""
         support: dict[str, dict[str, set[str]]] = {}
         for owner, rel, cites in self.owned_uses():
             owned = support.setdefault(owner, {})
             owned.setdefault(rel.target, set()).update(cites)
             for cve in rel.cves:
                 owned.setdefault(cve, set()).update(cites)
+        return support
+
+    def campaign_reports(self, campaign_id: str) -> set[str]:
+        """The reports a campaign's view removes: its own, those its links cite, and its uncited links'."""
+        held = set(self.campaigns[campaign_id].citations) | {f"ATT&CK {campaign_id}"}
+        held.update(c for r in self.relations if r.source == campaign_id for c in r.citations)
+        return held
+
+    @cached_property
+    def actors(self) -> dict[str, Actor]:
+        """Every actor with its technique, software and CVE profile for this view."""
+        support = self.support
         campaigns_of: dict[str, list[str]] = {}
         for cid, groups in self._attributed.items():
             for gid in groups:
