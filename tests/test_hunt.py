@@ -492,6 +492,9 @@ def test_benign_index_covers_cidr_ranges_and_subdomains() -> None:
     assert index.lists_for("fd12::1") == ["rfc1918"]
     assert index.lists_for("img.example-cdn.com.") == ["sites"]
     assert index.lists_for("1.1.1.1") == ["resolvers"] and index.lists_for("evil.com") == []
+    # Documentation ranges stand for public addresses (examples, exercises): never vouched for.
+    reserved = BenignIndex([("rfc5735", "cidr", ["192.0.2.0/24", "203.0.113.0/24", "2001:db8::/32"])])
+    assert reserved.lists_for("203.0.113.45") == [] and reserved.lists_for("2001:db8::7") == []
 
 
 def test_a_failed_hunt_leaves_the_earlier_one_whole(evidence: Path, rules: Path, tmp_path: Path) -> None:

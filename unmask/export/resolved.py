@@ -19,6 +19,7 @@ from unmask.detect.artifacts import is_context
 from unmask.detect.indicators import normalise
 from unmask.ingest.fields import iso_utc
 from unmask.knowledge.store import KnowledgeBase
+from unmask.knowledge.warninglists import documentation
 from unmask.model import Assessment, Case, Hypothesis, Observation, ObservationKind
 
 __all__ = [
@@ -56,12 +57,6 @@ def part_leads(assessment: Assessment | None) -> dict[str, Hypothesis]:
     return leads if len({lead.id for lead in leads.values()}) >= 2 else {}
 
 
-# Documentation ranges (RFC 5737, RFC 3849) stand for public addresses in examples and exercises.
-_DOCUMENTATION = tuple(
-    ipaddress.ip_network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")
-)
-
-
 def not_routable(subtype: str | None, value: str) -> bool:
     """An address no one outside can reach (private, loopback, link-local, shared, multicast):
     the victim's own network, not an indicator for partners to detect or block."""
@@ -71,7 +66,7 @@ def not_routable(subtype: str | None, value: str) -> bool:
         address = ipaddress.ip_address(value.strip())
     except ValueError:
         return False
-    if any(address in network for network in _DOCUMENTATION if network.version == address.version):
+    if documentation(address):  # a stand-in for a public address: shared
         return False
     return not address.is_global
 
@@ -81,13 +76,15 @@ _LISTED_KINDS = ("ip", "domain", "url", "md5", "sha1", "sha256")
 
 
 def benign_lists(benign: Benign | None, subtype: str | None, value: str) -> list[str]:
-    """The warninglists that call an indicator known-benign (a public resolver, a top site, an
+    """The warninglists that call an indicator known-benign (a public resolver, a vendor's domain, an
     installer's hash): shared as an indicator, it would have partners alert on or block their own
     traffic.  An analyst's case file can hold such a value; the exports keep it as context."""
     if benign is None or subtype not in _LISTED_KINDS:
         return []
     clean = normalise(subtype, value)  # refanged: 8.8.8[.]8 is 8.8.8.8
-    return benign.lists_for(clean) if clean else []
+    if not clean or not_routable(subtype, clean):  # the victim's own network: said as such
+        return []
+    return benign.lists_for(clean)
 
 
 def resolved(case: Case, kb: KnowledgeBase) -> Iterator[tuple[Observation, EvidenceItem | None]]:

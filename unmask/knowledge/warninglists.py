@@ -65,6 +65,17 @@ def _merge(intervals: list[tuple[int, int]]) -> tuple[list[int], list[int]]:
     return starts, ends
 
 
+# Documentation ranges (RFC 5737, RFC 3849) stand for public addresses in examples and exercises.
+DOCUMENTATION_NETWORKS = tuple(
+    ipaddress.ip_network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")
+)
+
+
+def documentation(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Whether an address is in a documentation range: a stand-in for a public address."""
+    return any(address in network for network in DOCUMENTATION_NETWORKS if network.version == address.version)
+
+
 class BenignIndex:
     """Which warninglists name a value."""
 
@@ -114,6 +125,8 @@ class BenignIndex:
             address = ipaddress.ip_address(text)
         except ValueError:
             address = None
+        if address is not None and documentation(address):
+            return []  # a stand-in for a public address (examples, exercises): not vouched for
         if address is not None:
             number = int(address)
             names += [r.name for r in self.ranges[address.version] if r.contains(number)]
