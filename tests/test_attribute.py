@@ -133,11 +133,12 @@ def test_phases_pointing_to_different_actors_are_split(kb: KnowledgeBase) -> Non
     assert a.warnings[0].startswith("The evidence splits into parts")
     assert "access points to Gamma" in a.summary and "destruction points to Alpha" in a.summary
     assert "confidence; Iran)" in a.summary and "confidence; Russia)" in a.summary  # each part's state
-    # The split leads the summary; the whole incident's judgement is qualified as one actor's.
-    assert (
-        a.summary.startswith("The evidence splits into parts")
-        and "Taken as the work of one actor: " in a.summary
-    )
+    # The split leads the summary; the whole taken as one actor's work is a reading the parts deny,
+    # and parts of different states leave no state for the whole.
+    assert a.summary.startswith("The evidence splits into parts")
+    assert "Taken as the work of one actor, the likeliest would be " in a.summary
+    assert "no single actor is assessed for the whole" in a.summary and "We assess" not in a.summary
+    assert "different states or none (Iran and Russia): no single state is assessed" in a.summary
     # The whole incident taken as one actor's is then a judgement held at low confidence.
     assert a.groups[0].confidence is ConfidenceLevel.LOW
 

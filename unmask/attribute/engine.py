@@ -340,6 +340,46 @@ def _state_of(analysis: Analysis, lead: Hypothesis) -> str:
     return f"; {words}" if words else ""
 
 
+def _split_summary(
+    split: str, groups: list[Hypothesis], sponsors: list[Hypothesis], states: list[str]
+) -> str:
+    """The judgement of an incident whose parts point to different actors: the parts, then what the
+    whole would say taken as one actor's work, as a reading the parts deny (an "almost certain"
+    Turla beside a part "almost certainly" HEXANE's would contradict the split)."""
+    text = split
+    lead = groups[0] if groups else None
+    if lead is not None and lead.kind == "actor":
+        text += (
+            f" Taken as the work of one actor, the likeliest would be {lead.label} "
+            f"({percent(lead.probability, 0)}); the parts deny that reading, so no single actor is "
+            "assessed for the whole."
+        )
+    if len(states) > 1:
+        named = _listed(["no state" if s == NO_STATE else country_name(s) for s in states])
+        text += f" The parts point to groups of different states or none ({named}): no single state is assessed for the whole either."
+    elif sponsors and sponsors[0].probability >= WEAK_LEAD:
+        state = sponsors[0]
+        claim = (
+            "no state is behind it (a criminal group)"
+            if state.kind == "none"
+            else f"the sponsor is {state.label}"
+        )
+        text += (
+            f" At the state level, it is {state.likelihood} ({likelihood_band(state.probability)}) that "
+            f"{claim}, at {state.confidence.value} confidence."
+        )
+    return text
+
+
+def _who(h: Hypothesis) -> str:
+    return "a group the knowledge base does not know" if h.kind == "unknown" else h.label
+
+
+def _listed(names: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
 def _by_part(phases: dict[str, list[Hypothesis]], lead: Hypothesis) -> str:
     """A sentence on the parts (phases, hosts) that do not point to the whole incident's lead: the
     judgement on the whole then rests on the others' evidence ("" when every part agrees)."""
@@ -351,7 +391,13 @@ def _by_part(phases: dict[str, list[Hypothesis]], lead: Hypothesis) -> str:
         elif first is not None and first.probability >= SPLIT_MIN_PROBABILITY:
             other.append(f"{part_title(label)} points to {first.label} ({percent(first.probability, 0)})")
         else:
-            likeliest = f"{first.label}, {percent(first.probability, 0)}" if first is not None else "none"
+            # The likeliest hypothesis there, a group the knowledge base does not know included.
+            top = max(
+                (h for h in hypotheses if h.kind in ("actor", "unknown")),
+                key=lambda h: h.probability,
+                default=None,
+            )
+            likeliest = "none" if top is None else f"{_who(top)}, {percent(top.probability, 0)}"
             open_parts.append(f"{part_title(label)} (the likeliest there: {likeliest})")
     if not other and not open_parts:
         return ""
@@ -360,9 +406,9 @@ def _by_part(phases: dict[str, list[Hypothesis]], lead: Hypothesis) -> str:
         said.append("; ".join(other))
     if open_parts:
         alone = "names no actor on its own" if len(open_parts) == 1 else "name no actor on their own"
-        said.append(f"{' and '.join(open_parts)} {alone}")
+        said.append(f"{_listed(open_parts)} {alone}")
     base = (
-        f"the judgement on the whole rests on the evidence of {' and '.join(agree)}"
+        f"the judgement on the whole rests on the evidence of {_listed(agree)}"
         if agree
         else f"no part on its own points to {lead.label}: the judgement rests on the parts' evidence together"
     )
@@ -472,7 +518,8 @@ def attribute_case(
     if split:
         # The parts lead: the whole incident's judgement assumes one actor, which the parts deny.
         warnings.insert(0, split)
-        summary = f"{split} Taken as the work of one actor: {summary[0].lower()}{summary[1:]}"
+        states = {sponsor_label(index.actors[row]) for row in part_rows} - {UNKNOWN_STATE}
+        summary = _split_summary(split, groups, sponsors, sorted(states))
     elif groups and groups[0].kind == "actor" and groups[0].probability >= WEAK_LEAD:
         summary += _by_part(phases, groups[0])
     return Assessment(
