@@ -381,3 +381,13 @@ def test_known_benign_values_of_a_case_file_are_not_shared_as_indicators(kb: Kno
     assert "Known-benign on MISP warninglists, not shared as indicators: ip 8.8.8.8" in report["description"]
     # Without the lists (a library caller who passes none) the value is shared as before.
     assert len([o for o in bundle_for_case(case, kb)["objects"] if o["type"] == "indicator"]) == 2
+
+
+def test_the_warnings_that_qualify_an_attribution_travel_with_it(kb: KnowledgeBase) -> None:
+    case = Case(id="thin", title="thin", observations=[Observation(ObservationKind.TECHNIQUE, "T1301")])
+    assessment = attribute_case(case, kb)
+    assert any(w.startswith("thin evidence") for w in assessment.warnings)
+    report = next(o for o in bundle_for_case(case, kb, assessment)["objects"] if o["type"] == "report")
+    assert "Caveats: thin evidence" in report["description"]
+    comments = [a["value"] for a in event_for_case(case, kb, assessment)["Event"]["Attribute"]]
+    assert any(c.startswith("unmask caveat: thin evidence") for c in comments)

@@ -22,6 +22,7 @@ from unmask.export.resolved import (
     not_routable,
     part_leads,
     resolved,
+    shared_caveats,
 )
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Assessment, Case, Hypothesis, ObservationKind
@@ -160,6 +161,8 @@ def event_for_case(
         event.add_attribute(
             "comment", f"unmask assessment: {lead_text}{assessment.summary}"[:1000], to_ids=False
         )
+        for caveat in shared_caveats(assessment):  # what qualifies the attribution travels with it
+            event.add_attribute("comment", f"unmask caveat: {caveat}"[:1000], to_ids=False)
     if skipped:
         event.add_attribute(
             "comment",

@@ -31,6 +31,7 @@ __all__ = [
     "not_routable",
     "part_leads",
     "resolved",
+    "shared_caveats",
     "timestamp",
 ]
 
@@ -39,6 +40,18 @@ class Benign(Protocol):
     """What names the lists that call a value benign (knowledge/warninglists.BenignIndex)."""
 
     def lists_for(self, value: str) -> list[str]: ...
+
+
+# Warnings that qualify an attribution itself: a partner who records the attribution must get them.
+_SHARED_WARNINGS = ("known campaign", "possible false flag", "thin evidence")
+
+
+def shared_caveats(assessment: Assessment | None) -> list[str]:
+    """The warnings an exported attribution carries with it (a possible repeat of a known campaign,
+    a possible false flag or shared tooling, thin evidence)."""
+    if assessment is None:
+        return []
+    return [w for w in assessment.warnings if w.startswith(_SHARED_WARNINGS)]
 
 
 def part_leads(assessment: Assessment | None) -> dict[str, Hypothesis]:

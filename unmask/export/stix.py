@@ -30,6 +30,7 @@ from unmask.export.resolved import (
     not_routable,
     part_leads,
     resolved,
+    shared_caveats,
     timestamp,
 )
 from unmask.knowledge.sectors import stix_sector
@@ -246,6 +247,9 @@ def bundle_for_case(
                 + "; ".join(f"{h.label} {percent(h.probability, 0)}" for h in others)
                 + "."
             )
+    caveats = shared_caveats(assessment)
+    if caveats:
+        description += " Caveats: " + " | ".join(caveats) + "."
     if unshared:
         description += f" Not expressible as STIX indicators: {'; '.join(unshared)[:500]}."
     if known_benign:
