@@ -656,7 +656,47 @@ def test_an_actors_sponsor_and_earlier_victims_are_not_this_incidents_victims(kb
         o.value for o in result.observations if o.kind is ObservationKind.VICTIM and o.subtype == "country"
     }
     assert victims == {"AL", "AE"}
-    assert any("earlier targets (IL, SA, JO, KW, CY, AE)" in p for p in result.problems)
+    assert any("earlier targets (IL, SA, AE, JO, KW, CY)" in p for p in result.problems)
+
+
+@pytest.mark.parametrize(
+    ("text", "victims", "noted"),
+    [
+        (
+            "In July 2022, actors acting for Iran's Ministry of Intelligence and Security (MOIS) "
+            "compromised government networks in Albania.",
+            {"AL", "government"},
+            "sponsor or origin (IR)",
+        ),
+        (
+            "The attackers targeted ministries in Albania, in an operation sponsored by Iran.",
+            {"AL", "government"},
+            "(IR)",
+        ),
+        (
+            "MuddyWater, a group acting for Iran's MOIS, targeted telecommunications in Jordan.",
+            {"JO", "telecommunications"},
+            "(IR)",
+        ),
+        ("A group based in China targeted Taiwan.", {"TW"}, "sponsor or origin (CN)"),
+        (
+            "The actor has previously targeted Israel and now targeted Albania.",
+            {"AL"},
+            "earlier targets (IL)",
+        ),
+        (
+            "In this campaign the actor targeted Albania; it has previously targeted Israel, Saudi Arabia and Kuwait.",
+            {"AL"},
+            "earlier targets (IL, SA, KW)",
+        ),
+    ],
+)
+def test_this_incidents_victim_is_kept_beside_a_sponsor_or_an_earlier_victim(
+    kb: KnowledgeBase, text: str, victims: set[str], noted: str
+) -> None:
+    result = TextExtractor(kb, BENIGN).extract_text(text, "r.txt", "abc")
+    assert {o.value for o in result.observations if o.kind is ObservationKind.VICTIM} == victims
+    assert any(noted in p for p in result.problems), result.problems
 
 
 def test_a_new_case_is_titled_by_its_reports_title_line(kb: KnowledgeBase, tmp_path: Path) -> None:

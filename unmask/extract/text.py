@@ -61,8 +61,28 @@ _HISTORY_CUES = re.compile(
     r"intrusions?|activity)|known for|history of|track record)\b",
     re.IGNORECASE,
 )
+# Where a sentence's clauses part: a semicolon, "and now", ", but", ", while", ", whereas".
+_CLAUSES = re.compile(r";|\s+and now\s+|,\s*(?:but|while|whereas|and now)\s+", re.IGNORECASE)
+
+
+def _span_end(clause: str, start: int) -> int:
+    """Where the words after an attribution cue end: the next comma, parenthesis close or victim cue."""
+    stop = re.search(r"[,)]", clause[start:])
+    cue = _VICTIM_CUES.search(clause, start)
+    ends = [len(clause)] + ([start + stop.start()] if stop else []) + ([cue.start()] if cue else [])
+    return min(ends)
+
+
 # Countries reports write by their initials.
-_COUNTRY_INITIALS = {"UAE": "AE", "KSA": "SA", "USA": "US", "US": "US", "UK": "GB"}
+_COUNTRY_INITIALS = {
+    "UAE": "AE",
+    "KSA": "SA",
+    "USA": "US",
+    "US": "US",
+    "UK": "GB",
+    "U.S.": "US",
+    "U.K.": "GB",
+}
 SECTORS = {
     "government": "government",
     "ministry": "government",
@@ -419,16 +439,38 @@ class TextExtractor:
                     continue
                 add(ObservationKind.VULNERABILITY, match.group(0).upper(), None, offset, sentence, 0.9)
             self._iocs(find_iocs(sentence), add, offset, sentence, result, source)
-            history = _VICTIM_CUES.search(sentence) and _HISTORY_CUES.search(sentence)
-            if history and not _ATTRIBUTION_CUES.search(sentence) and self._countries(sentence):
-                result.problems.append(
-                    f"{source}: offset {offset}: countries named as an actor's earlier targets "
-                    f"({', '.join(self._countries(sentence))}) are not taken as victims of this incident"
-                )
-            elif _VICTIM_CUES.search(sentence) and not _ATTRIBUTION_CUES.search(sentence):
-                for code in self._countries(sentence):
-                    add(ObservationKind.VICTIM, code, "country", offset, sentence, 0.6)
-                for match in _SECTOR.finditer(sentence):
+            if _VICTIM_CUES.search(sentence):
+                self._victims(sentence, add, offset, result, source)
+            for date in self._dates(sentence):
+                add(ObservationKind.TIMING, date, None, offset, sentence, 0.5)
+        return result
+
+    def _victims(self, sentence: str, add: Any, offset: int, result: Extraction, source: str) -> None:
+        """Victim countries and sectors of a sentence that speaks of targets, clause by clause.
+
+        A clause about the actor's past ("it has previously targeted Israel") names earlier victims,
+        not this incident's; the country after an attribution cue ("acting for Iran's MOIS",
+        "sponsored by Iran", "based in China") up to the next comma or victim cue is the sponsor or
+        origin, and the words there are not a victim sector ("Ministry of Intelligence").  Both are
+        noted, not dropped silently."""
+        earlier: list[str] = []
+        sponsors: list[str] = []
+        for clause in _CLAUSES.split(sentence):
+            spans = [(m.start(), _span_end(clause, m.end())) for m in _ATTRIBUTION_CUES.finditer(clause)]
+
+            def inside(position: int, spans: list[tuple[int, int]] = spans) -> bool:
+                return any(start <= position < end for start, end in spans)
+
+            mentions = self._country_mentions(clause)
+            sponsors += [code for position, code in mentions if inside(position)]
+            named = [code for position, code in mentions if not inside(position)]
+            if _HISTORY_CUES.search(clause):
+                earlier += named
+                continue
+            for code in named:
+                add(ObservationKind.VICTIM, code, "country", offset, sentence, 0.6)
+            for match in _SECTOR.finditer(clause):
+                if not inside(match.start()):
                     add(
                         ObservationKind.VICTIM,
                         SECTORS[match.group(0).lower()],
@@ -437,9 +479,16 @@ class TextExtractor:
                         sentence,
                         0.6,
                     )
-            for date in self._dates(sentence):
-                add(ObservationKind.TIMING, date, None, offset, sentence, 0.5)
-        return result
+        if earlier:
+            result.problems.append(
+                f"{source}: offset {offset}: countries named as an actor's earlier targets "
+                f"({', '.join(dict.fromkeys(earlier))}) are not taken as victims of this incident"
+            )
+        if sponsors:
+            result.problems.append(
+                f"{source}: offset {offset}: countries named as the actor's sponsor or origin "
+                f"({', '.join(dict.fromkeys(sponsors))}) are not taken as victims"
+            )
 
     def _iocs(
         self, found: dict[str, Any], add: Any, offset: int, sentence: str, result: Extraction, source: str
@@ -476,7 +525,12 @@ class TextExtractor:
 
     @staticmethod
     def _countries(sentence: str) -> list[str]:
-        codes: list[str] = []
+        return list(dict.fromkeys(code for _, code in TextExtractor._country_mentions(sentence)))
+
+    @staticmethod
+    def _country_mentions(sentence: str) -> list[tuple[int, str]]:
+        """(where, ISO code) of each country a sentence names, in order."""
+        found: list[tuple[int, str]] = []
         for match in re.finditer(r"\b([A-Z][a-z]+(?:\s+(?:of\s+)?[A-Z][a-z]+){0,3})\b", sentence):
             phrase = match.group(1)
             if _NOT_A_COUNTRY.search(phrase):  # New Mexico is a state, not Mexico
@@ -486,13 +540,16 @@ class TextExtractor:
                 for i in range(len(parts) - n + 1):
                     code = country_code(" ".join(parts[i : i + n]))
                     if code and len(" ".join(parts[i : i + n])) > 3:
-                        codes.append(code)
+                        found.append((match.start(), code))
                         break
                 else:
                     continue
                 break
-        codes += [_COUNTRY_INITIALS[m.group(0)] for m in re.finditer(r"\b(?:UAE|KSA|USA|US|UK)\b", sentence)]
-        return list(dict.fromkeys(codes))
+        found += [
+            (m.start(), _COUNTRY_INITIALS[m.group(0)])
+            for m in re.finditer(r"\b(?:UAE|KSA|USA|US|UK)\b|\bU\.[SK]\.", sentence)
+        ]
+        return sorted(found)
 
     @staticmethod
     def _dates(sentence: str) -> list[str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from unmask.attribute.calibrate import ICD203_BANDS
 
-__all__ = ["CONFIDENCE", "LIMITS", "METHOD", "SCALE"]
+__all__ = ["CONFIDENCE", "LIMITS", "METHOD", "SCALE", "SCALE_ENDS"]
 
 METHOD = (
     "unmask compares the observations of the case with what its knowledge base (MITRE ATT&CK and "
@@ -16,12 +16,18 @@ METHOD = (
     "how rare it is among actors and how hard it is to fake; the weights are combined into "
     "probabilities over the known actors and over an explicit hypothesis that a group the knowledge "
     "base does not know is behind the activity. The model was fitted on reports held out of the "
-    "knowledge base, and the state level adds up the groups of each state. Probability (how likely) "
+    "knowledge base; the state level pools the probabilities of each state's groups (corrected for "
+    "how many groups each state has) and shares out the unknown group's. Probability (how likely) "
     "and confidence (how well founded) are separate judgements, as ICD 203 asks."
 )
 
 # (term, range) of the ICD 203 scale, from the least to the most likely.
 SCALE: tuple[tuple[str, str], ...] = tuple((term, band) for _, term, band in ICD203_BANDS)
+# What the report says beyond the scale's ends.
+SCALE_ENDS = (
+    "The scale stops at 1 % and 99 %: beyond them the end term keeps its word and says where the number "
+    'is ("almost certain (above 99 %)", "almost no chance (below 1 %)"); no judgement is certainty.'
+)
 
 CONFIDENCE: tuple[tuple[str, str], ...] = (
     (

@@ -24,7 +24,7 @@ from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Assessment, Case, ObservationKind
 from unmask.printable import SHOWN_CHARS, clip, printable
 from unmask.report.charts import bar_chart, timeline_chart
-from unmask.report.guide import CONFIDENCE, LIMITS, METHOD, SCALE
+from unmask.report.guide import CONFIDENCE, LIMITS, METHOD, SCALE, SCALE_ENDS
 from unmask.report.markdown import EVIDENCE_ROWS
 
 __all__ = ["TACTICS", "ReportInput", "render_html", "render_pdf", "timeline_findings"]
@@ -201,7 +201,13 @@ def _context(data: ReportInput) -> dict[str, Any]:
         "version": __version__,
         "provenance": assessment.provenance,
         "kb_sources": assessment.provenance.get("kb_sources", []),
-        "guide": {"method": METHOD, "scale": SCALE, "confidence": CONFIDENCE, "limits": LIMITS},
+        "guide": {
+            "method": METHOD,
+            "scale": SCALE,
+            "ends": SCALE_ENDS,
+            "confidence": CONFIDENCE,
+            "limits": LIMITS,
+        },
     }
 
 

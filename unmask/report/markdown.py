@@ -12,7 +12,7 @@ from unmask.attribute.calibrate import likelihood_band, percent
 from unmask.attribute.phases import part_title
 from unmask.model import Assessment, Case, Hypothesis, view_text
 from unmask.printable import clip, printable
-from unmask.report.guide import CONFIDENCE, LIMITS, METHOD, SCALE
+from unmask.report.guide import CONFIDENCE, LIMITS, METHOD, SCALE, SCALE_ENDS
 
 __all__ = ["EVIDENCE_ROWS", "assessment_markdown", "case_markdown", "guide_markdown", "md_escape"]
 
@@ -123,6 +123,7 @@ def guide_markdown() -> list[str]:
         "|---|---|",
     ]
     lines += [f"| {term} | {band} |" for term, band in SCALE]
+    lines += ["", SCALE_ENDS]
     lines += ["", "| confidence | what it rests on |", "|---|---|"]
     lines += [f"| {level} | {meaning} |" for level, meaning in CONFIDENCE]
     lines += ["", "Limits:", "", *(f"- {limit}" for limit in LIMITS), ""]
