@@ -712,3 +712,14 @@ def test_a_new_case_is_titled_by_its_reports_title_line(kb: KnowledgeBase, tmp_p
     prose = tmp_path / "notes.txt"
     prose.write_text("The actor used T1301 against the ministry.\n")
     assert extract_inputs([prose], kb, None, BENIGN).case.title == "Extracted: notes.txt"
+
+
+def test_an_account_named_like_a_tool_is_an_account(kb: KnowledgeBase) -> None:
+    result = TextExtractor(kb, BENIGN).extract_text(
+        "The intruders created a local account named Ware S0301 and later ran Ware S0301 again.",
+        "r.txt",
+        "abc",
+    )
+    software = [o for o in result.observations if o.kind is ObservationKind.SOFTWARE]
+    assert [o.value for o in software] == ["S0301"] and "ran Ware S0301" in software[0].provenance.text
+    assert any("names an account here" in p for p in result.problems)

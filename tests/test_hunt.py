@@ -368,6 +368,10 @@ def test_iocs_match_any_field_and_benign_values_are_suppressed(tmp_path: Path) -
         ("infrastructure", "5.6.7.8"),
         ("file", "c" * 64),
     } <= observed
+    # Once each: the matched values are the indicators' observations, not also artifacts of the
+    # events their own findings flagged.
+    values = [o.value for o in result.case.observations if o.value in ("5.6.7.8", "c" * 64)]
+    assert sorted(values) == ["5.6.7.8", "c" * 64]
     assert result.case.tlp is Tlp.AMBER
     # A partner's indicator file marked red makes the case red (and so every export of it).
     red = tmp_path / "red.json"
@@ -698,3 +702,19 @@ def test_an_unknown_minimum_level_is_refused_before_reading_evidence(tmp_path: P
 
     with pytest.raises(ConfigError, match="minimum level 'severe'"):
         hunt([tmp_path / "nothing"], [tmp_path / "rules"], tmp_path / "case", min_level="severe")
+
+
+def test_an_indicator_seen_on_a_host_and_in_a_hostless_log_is_no_one_hosts(tmp_path: Path) -> None:
+    folder = tmp_path / "ev"
+    write_jsonl(
+        folder / "sysmon.jsonl", [win_event(3, SYSMON, {"DestinationIp": "5.6.7.8"}, computer="ws07")]
+    )
+    (folder / "access.log").write_text(
+        '5.6.7.8 - - [03/Mar/2024:10:40:00 +0000] "GET /shell.php HTTP/1.1" 200 5 "-" "curl/8"\n'
+    )
+    iocs = tmp_path / "iocs.txt"
+    iocs.write_text("5.6.7.8\n")
+    (tmp_path / "rules").mkdir()
+    result = hunt([folder], [tmp_path / "rules"], tmp_path / "case", jobs=1, iocs=[iocs])
+    [observation] = [o for o in result.case.observations if o.value == "5.6.7.8"]
+    assert observation.host is None  # not ws07's: the web server's log names no host

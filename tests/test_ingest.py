@@ -591,3 +591,10 @@ def test_a_gzip_bomb_is_refused_in_time_proportional_to_what_comes_out(tmp_path:
     problems = Problems(str(bomb))
     assert list(extract(bomb, "gz", tmp_path / "out", problems, ArchiveLimits(max_ratio=100.0))) == []
     assert "compression ratio above 100" in problems.kept[0].message
+
+
+def test_nxlog_source_name_is_the_provider_sigma_rules_name() -> None:
+    from unmask.ingest.jsonlog import json_row
+
+    row = json_row({"EventID": 7045, "SourceName": "Service Control Manager", "Channel": "System"})
+    assert row is not None and row["Provider_Name"] == "Service Control Manager"

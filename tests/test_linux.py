@@ -345,3 +345,22 @@ def test_a_connect_tunnel_has_no_path_to_read() -> None:
     row = {"method": "CONNECT", "host": "api.telegram.org:443", "uri": "api.telegram.org:443"}
     http_fields(row)
     assert row["url"] == "api.telegram.org:443" and "uri_extension" not in row
+
+
+def test_a_syslog_file_in_an_archive_is_dated_by_the_archives_record_of_it(tmp_path: Path) -> None:
+    import io
+    import tarfile
+    import zipfile
+
+    line = b"Mar 12 09:16:30 web01 sshd[9]: Accepted password for deploy from 203.0.113.9 port 22 ssh2\n"
+    evidence = tmp_path / "ev"
+    evidence.mkdir()
+    with tarfile.open(evidence / "triage.tar.gz", "w:gz") as tf:
+        info = tarfile.TarInfo("var/log/auth.log")
+        info.size, info.mtime = len(line), datetime(2024, 3, 13, tzinfo=UTC).timestamp()
+        tf.addfile(info, io.BytesIO(line))
+    with zipfile.ZipFile(evidence / "more.zip", "w") as zf:
+        zf.writestr(zipfile.ZipInfo("logs/secure", date_time=(2023, 3, 13, 0, 0, 0)), line)
+    ingest([evidence], tmp_path / "case" / "events", jobs=1)
+    stamps = sorted(str(r["_ts"]) for r in _rows(tmp_path / "case" / "events", "linux"))
+    assert stamps == ["2023-03-12T09:16:30.000000Z", "2024-03-12T09:16:30.000000Z"]

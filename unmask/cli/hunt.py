@@ -228,9 +228,11 @@ def _print_summary(result: HuntResult, top: int) -> None:
         else "nothing to attribute yet: no finding gave an observation; add evidence (hunt more logs, "
         f"or unmask extract REPORT --case {result.case_dir})"
     )
-    console.print(
-        plain(f"{result.findings:,} findings, {observations} observations -> {result.case_dir}  ({step})")
+    kept = observations - result.hunted
+    made = f"{observations} observations" + (
+        f" ({result.hunted} from this hunt, {kept} kept from extract)" if kept else ""
     )
+    console.print(plain(f"{result.findings:,} findings, {made} -> {result.case_dir}  ({step})"))
 
 
 def _rows(

@@ -177,8 +177,7 @@ def artifact_observations(
         entry = seen.setdefault(artifact, _Seen())
         entry.count += 1
         entry.rules.add(title)
-        if host:
-            entry.hosts.add(host)
+        entry.hosts.add(host or "")  # an event without a host could be any host's
         entry.confidence = max(entry.confidence, confidence)
         if time and (entry.first is None or time < entry.first):
             entry.first = time
@@ -204,7 +203,7 @@ def artifact_observations(
                 subtype=artifact.subtype,
                 first_seen=entry.first,
                 last_seen=entry.last,
-                host=next(iter(entry.hosts)) if len(entry.hosts) == 1 else None,
+                host=next(iter(entry.hosts)) or None if len(entry.hosts) == 1 else None,
                 confidence=entry.confidence,
                 provenance=Provenance(
                     source=entry.provenance.source,

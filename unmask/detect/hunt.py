@@ -74,6 +74,7 @@ class HuntResult:
     iocs: dict[str, Any] = field(default_factory=dict)
     yara: dict[str, Any] = field(default_factory=dict)
     replaced: list[str] = field(default_factory=list)  # evidence of an earlier hunt, now gone
+    hunted: int = 0  # observations this hunt made (the case also keeps what extract added)
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -104,6 +105,7 @@ class HuntResult:
             "by_host": self.by_host,
             "by_rule": self.by_rule,
             "observations": len(self.case.observations),
+            "observations_from_this_hunt": self.hunted,
             "replaced_evidence": self.replaced,
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
         }
@@ -349,9 +351,14 @@ def _hunt(
                     "problems": scanned.problems,
                 }
             writer.close()
-            artifacts = ioc_observations + _artifact_observations(
-                engine, stage / FINDINGS_FILE, evidence_levels
-            )
+            # A value an indicator matched is that indicator's observation, not also an artifact of
+            # the events its own findings flagged.
+            matched = {(o.kind, o.value) for o in ioc_observations}
+            artifacts = ioc_observations + [
+                o
+                for o in _artifact_observations(engine, stage / FINDINGS_FILE, evidence_levels)
+                if (o.kind, o.value) not in matched
+            ]
             result.engine_problems = list(engine.problems)
     except BaseException:
         writer.abort()
@@ -361,6 +368,7 @@ def _hunt(
     clock = time.perf_counter()
     case.observations = observations_from_findings(read_findings(stage / FINDINGS_FILE), min_level=min_level)
     case.observations += artifacts
+    result.hunted = len(case.observations)
     case.notes.append(
         f"{HUNT_NOTE}{report.total_events} events from {len(report.files)} files; {result.findings} findings from "
         f"{len(rules.rules)} rules; observations from findings of level {min_level} or above."

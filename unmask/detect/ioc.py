@@ -76,8 +76,8 @@ def match_indicators(engine: Any, indicators: IndicatorSet) -> IocMatches:
         result.matched[value] = result.matched.get(value, 0) + 1
         if pointer["_ts"]:
             times.setdefault(value, []).append(pointer["_ts"])
-        if pointer["_host"]:
-            hosts.setdefault(value, set()).add(pointer["_host"])
+        # A match in an event without a host could be on any host: it is not the other matches' host.
+        hosts.setdefault(value, set()).add(pointer["_host"] or "")
         if value not in first or (pointer["_ts"] or "~") < (first[value][0]["_ts"] or "~"):
             first[value] = (pointer, detail)
     for value, (pointer, detail) in sorted(first.items()):
@@ -95,7 +95,7 @@ def match_indicators(engine: Any, indicators: IndicatorSet) -> IocMatches:
                 subtype=subtype,
                 first_seen=seen[0] if seen else None,
                 last_seen=seen[-1] if seen else None,
-                host=next(iter(host_set)) if len(host_set) == 1 else None,
+                host=next(iter(host_set)) or None if len(host_set) == 1 else None,
                 confidence=IOC_CONFIDENCE,
                 provenance=Provenance(
                     source=pointer["_file"],

@@ -61,6 +61,10 @@ _HISTORY_CUES = re.compile(
     r"intrusions?|activity)|known for|history of|track record)\b",
     re.IGNORECASE,
 )
+# What names an account, just before a name: the name is a user's, not software's.
+_ACCOUNT_BEFORE = re.compile(
+    r"\b(?:account|user(?:name)?|login|logon)\s+(?:(?:named|called)\s+)?[\"'“‘`]?$", re.IGNORECASE
+)
 # Where a sentence's clauses part: a semicolon, "and now", ", but", ", while", ", whereas".
 _CLAUSES = re.compile(r";|\s+and now\s+|,\s*(?:but|while|whereas|and now)\s+", re.IGNORECASE)
 
@@ -421,6 +425,11 @@ class TextExtractor:
                     add(ObservationKind.TECHNIQUE, ident, None, offset, sentence, 0.7)
                 elif category == "phrase":
                     add(ObservationKind.TECHNIQUE, ident, None, offset, sentence, 0.5)
+                elif category == "software" and _ACCOUNT_BEFORE.search(sentence[:at]):
+                    # "created a local account named sysupdate": a user name, not SysUpdate.
+                    result.problems.append(
+                        f"{source}: offset {offset}: {matched!r} names an account here, not software; not taken"
+                    )
                 elif category == "software":
                     add(ObservationKind.SOFTWARE, ident, None, offset, sentence, 0.8)
                 elif ident not in actors_seen:

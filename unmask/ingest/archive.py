@@ -15,12 +15,14 @@ from __future__ import annotations
 import contextlib
 import gzip
 import hashlib
+import os
 import shutil
 import tarfile
 import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import IO
 
@@ -154,6 +156,32 @@ def extract(
         problems.add(None, f"archive is corrupt or truncated: {exc}", lost=0)
 
 
+def _dated(target: Path, mtime: float | None) -> None:
+    """Give an extracted member the time the archive recorded for it: a log's last-modified time
+    says which year its BSD syslog dates are in (the extraction's own time would say this year)."""
+    if mtime and mtime > 0:
+        with contextlib.suppress(OSError, OverflowError, ValueError):
+            os.utime(target, (mtime, mtime))
+
+
+def _zip_time(date_time: tuple[int, int, int, int, int, int]) -> float | None:
+    """A zip member's recorded time (local time of the machine that zipped it, read as UTC)."""
+    try:
+        return datetime(*date_time, tzinfo=UTC).timestamp()
+    except ValueError:
+        return None
+
+
+def _gzip_time(path: Path) -> float | None:
+    """The MTIME of a gzip file's header (the compressed file's own time; 0 when not recorded)."""
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(8)
+    except OSError:
+        return None
+    return float(int.from_bytes(header[4:8], "little")) if len(header) == 8 else None
+
+
 def _gzipped_tar(path: Path) -> bool:
     """Whether a gzip file holds a tar: its first header says ``ustar`` (a log that starts with
     NUL bytes, as one cut by a crash can, looks to ``tarfile`` like an empty tar)."""
@@ -201,6 +229,7 @@ def _zip(path: Path, into: Path, problems: Problems, budget: _Budget) -> Iterato
                 if budget.total > budget.limits.max_total_bytes:
                     return
                 continue
+            _dated(target, _zip_time(info.date_time))
             yield target, info.filename
 
 
@@ -234,6 +263,7 @@ def _tar(path: Path, into: Path, problems: Problems, budget: _Budget) -> Iterato
                     member.name, f"archive ends inside this member ({exc}); what came before is read", lost=0
                 )
                 if (target / safe).is_file() and (target / safe).stat().st_size:
+                    _dated(target / safe, member.mtime)
                     yield target / safe, member.name
                 return
             if reason:
@@ -241,6 +271,7 @@ def _tar(path: Path, into: Path, problems: Problems, budget: _Budget) -> Iterato
                 if budget.total > budget.limits.max_total_bytes:
                     return
                 continue
+            _dated(target / safe, member.mtime)
             yield target / safe, member.name
 
 
@@ -296,11 +327,13 @@ def _gzip(path: Path, into: Path, problems: Problems, budget: _Budget) -> Iterat
             name, f"compressed stream is damaged or cut short ({exc}); what came before is read", lost=0
         )
         if (into / name).is_file() and (into / name).stat().st_size:
+            _dated(into / name, _gzip_time(path))
             yield into / name, name
         return
     if reason:
         problems.add(name, f"refused: {reason}", lost=0)
         return
+    _dated(into / name, _gzip_time(path))
     yield into / name, name
 
 

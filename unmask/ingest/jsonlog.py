@@ -80,8 +80,10 @@ def _flat_windows(doc: dict[str, Any]) -> Row:
     host = row.get("Computer") or row.get("Hostname")
     if host:
         row["_host"] = host
-    if "ProviderName" in row and "Provider_Name" not in row:
-        row["Provider_Name"] = row["ProviderName"]
+    # NXLog names the provider SourceName (or ProviderName); Sigma's rules say Provider_Name.
+    for name in ("ProviderName", "SourceName"):
+        if name in row and "Provider_Name" not in row:
+            row["Provider_Name"] = row[name]
     row["_family"] = "windows"
     return row
 
