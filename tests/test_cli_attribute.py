@@ -140,3 +140,15 @@ def test_json_with_another_format_is_refused_by_every_command(tmp_path: Path) ->
     ):
         result = runner.invoke(app, args)
         assert result.exit_code == 2 and "give one of them" in result.stderr, args
+
+
+def test_attribute_writes_its_markdown_or_json_to_a_file(case_file: Path, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["attribute", str(case_file), "-o", str(tmp_path / "a.md")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "a.md").read_text().startswith("# Attribution of case t1")
+    result = runner.invoke(app, ["attribute", str(case_file), "-o", str(tmp_path / "a.json"), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["format"] == "json"
+    assert "groups" in json.loads((tmp_path / "a.json").read_text())
+    refused = runner.invoke(app, ["attribute", str(case_file), "-o", str(case_file)])
+    assert refused.exit_code == 2 and case_file.read_text().startswith("id: t1")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -13,14 +14,17 @@ from unmask.cli.assessment_view import assessment_view
 from unmask.cli.common import (
     JsonOption,
     check_json_format,
+    check_output,
     console,
     emit_json,
     err_console,
     plain,
+    say_written,
     user_errors,
 )
 from unmask.errors import CaseError, ConfigError, Location, UnknownNameError
 from unmask.extract.stix import SKIPPED_NOTE
+from unmask.knowledge.home import atomic_write
 from unmask.knowledge.store import KnowledgeBase, load_kb
 from unmask.model import Assessment, Case
 from unmask.report.markdown import assessment_markdown
@@ -77,17 +81,35 @@ def attribute_command(
     ],
     top: Annotated[int, typer.Option("--top", min=1, max=50, help="How many actor hypotheses to list.")] = 5,
     output: Annotated[str, typer.Option("--format", help="table, json or md.")] = "table",
+    target: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Write the JSON or Markdown here (atomically) instead of printing it."
+        ),
+    ] = None,
     without: KbWithout = None,
     as_json: JsonOption = False,
 ) -> None:
     """Attribute a case: ranked group and sponsor hypotheses, the ACH matrix, warnings.
 
-    Example: unmask attribute case.yml --kb-without C0038 --format md
+    Example: unmask attribute case.yml --kb-without C0038 --format md -o assessment.md
     """
     if output not in ("table", "json", "md"):
         raise ConfigError(f"--format {output!r}: choose table, json or md")
     check_json_format(as_json, output, "table", ("json",))
+    if target is not None and output == "table":
+        output = "md" if target.suffix.lower() in (".md", ".markdown") else "json"
+    check_output(target, case)
     _, _, assessment = attributed(case, without, top)
+    if target is not None:
+        text = (
+            assessment_markdown(assessment)
+            if output == "md"
+            else json.dumps(assessment.to_dict(), indent=2, ensure_ascii=False)
+        )
+        atomic_write(target, text.encode())
+        say_written(target, output, as_json)
+        return
     if output == "json" or as_json:
         emit_json(assessment.to_dict())
     elif output == "md":
