@@ -98,6 +98,9 @@ def test_search_finds_each_kind(kb: KnowledgeBase) -> None:
     assert kb.search("OilRig")[0].id == "G0049"
     assert kb.search("LSASS Memory")[0].id == "T1003.001"
     assert kb.search("Operation Made Up")[0].id == "C0001"
+    # By id, as output shows them: exactly that one, no near misses.
+    assert [(h.kind, h.id) for h in kb.search("S0170")] == [("software", "S0170")]
+    assert [(h.kind, h.id) for h in kb.search("g0049")] == [("actor", "G0049")]
 
 
 def test_software_and_technique_lookup(kb: KnowledgeBase) -> None:

@@ -64,6 +64,10 @@ _MALPEDIA_PLATFORM = re.compile(
 )
 
 
+# An ATT&CK id as a search finds it: a group, software, campaign or technique.
+_ATTACK_ID = re.compile(r"[GSCT]\d{4}(?:\.\d{3})?", re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class SearchHit:
     """One result of :meth:`KnowledgeBase.search`."""
@@ -577,10 +581,11 @@ class KnowledgeBase:
         """Actors, software, techniques and campaigns whose names match ``text`` (fuzzy)."""
         text = unicodedata.normalize("NFKC", text)
         choices: list[tuple[str, str, str, str]] = []
+        # Each by its id too: an id seen in output (G1001, S0663) is what a reader looks up.
         for actor in self._base_actors:
-            choices += [("actor", actor.id, actor.name, n) for n in actor.all_names]
+            choices += [("actor", actor.id, actor.name, n) for n in (actor.id, *actor.all_names)]
         for soft in self.software.values():
-            choices += [("software", soft.id, soft.name, n) for n in (soft.name, *soft.aliases)]
+            choices += [("software", soft.id, soft.name, n) for n in (soft.id, soft.name, *soft.aliases)]
         for tech in self.techniques.values():
             choices += [("technique", tech.id, tech.name, n) for n in (tech.id, tech.name)]
         for camp in self.campaigns.values():
@@ -605,7 +610,11 @@ class KnowledgeBase:
             canonical = normalize_name(hit.name) == wanted or hit.id.lower() == text.strip().lower()
             return (-hit.score, not canonical, ":" in hit.id, hit.kind, hit.name)
 
-        return sorted(best.values(), key=rank)[:limit]
+        hits = sorted(best.values(), key=rank)
+        if _ATTACK_ID.fullmatch(text.strip()) and hits and hits[0].score == 100.0:
+            # An id is exact or nothing: S0066 is no near miss for S0663.
+            hits = [h for h in hits if h.score == 100.0]
+        return hits[:limit]
 
     def compare(self, names: list[str]) -> dict[str, Any]:
         """Techniques and software common to all the named actors and unique to each."""
