@@ -656,7 +656,7 @@ def test_an_actors_sponsor_and_earlier_victims_are_not_this_incidents_victims(kb
         o.value for o in result.observations if o.kind is ObservationKind.VICTIM and o.subtype == "country"
     }
     assert victims == {"AL", "AE"}
-    assert any("earlier targets (IL, SA, AE, JO, KW, CY)" in p for p in result.problems)
+    assert any("earlier targets (IL, SA, AE, JO, KW, CY)" in note for note in result.notes)
 
 
 @pytest.mark.parametrize(
@@ -666,7 +666,7 @@ def test_an_actors_sponsor_and_earlier_victims_are_not_this_incidents_victims(kb
             "In July 2022, actors acting for Iran's Ministry of Intelligence and Security (MOIS) "
             "compromised government networks in Albania.",
             {"AL", "government"},
-            "sponsor or origin (IR)",
+            "side (sponsor, origin) or the reporting side (IR)",
         ),
         (
             "The attackers targeted ministries in Albania, in an operation sponsored by Iran.",
@@ -678,7 +678,7 @@ def test_an_actors_sponsor_and_earlier_victims_are_not_this_incidents_victims(kb
             {"JO", "telecommunications"},
             "(IR)",
         ),
-        ("A group based in China targeted Taiwan.", {"TW"}, "sponsor or origin (CN)"),
+        ("A group based in China targeted Taiwan.", {"TW"}, "reporting side (CN)"),
         (
             "The actor has previously targeted Israel and now targeted Albania.",
             {"AL"},
@@ -696,7 +696,7 @@ def test_this_incidents_victim_is_kept_beside_a_sponsor_or_an_earlier_victim(
 ) -> None:
     result = TextExtractor(kb, BENIGN).extract_text(text, "r.txt", "abc")
     assert {o.value for o in result.observations if o.kind is ObservationKind.VICTIM} == victims
-    assert any(noted in p for p in result.problems), result.problems
+    assert any(noted in note for note in result.notes), result.notes
 
 
 def test_a_new_case_is_titled_by_its_reports_title_line(kb: KnowledgeBase, tmp_path: Path) -> None:
@@ -722,4 +722,41 @@ def test_an_account_named_like_a_tool_is_an_account(kb: KnowledgeBase) -> None:
     )
     software = [o for o in result.observations if o.kind is ObservationKind.SOFTWARE]
     assert [o.value for o in software] == ["S0301"] and "ran Ware S0301" in software[0].provenance.text
-    assert any("names an account here" in p for p in result.problems)
+    assert any("names an account here" in note for note in result.notes)
+
+
+@pytest.mark.parametrize(
+    ("text", "victims"),
+    [
+        ("Russia's Sandworm targeted Ukraine.", {"UA"}),
+        ("North Korea's Lazarus Group targeted banks in Bangladesh.", {"BD", "financial"}),
+        ("Iran-linked actors targeted Israel.", {"IL"}),
+        ("China-based actors targeted Taiwan's semiconductor industry.", {"TW"}),
+        (
+            "APT28 (military unit 26165 of Russia's GRU) targeted the German Bundestag and the French TV5Monde.",
+            {"DE", "FR"},
+        ),
+        (
+            "Microsoft attributed the attacks against Albania's government to Iran's Ministry of Intelligence.",
+            {"AL", "government"},
+        ),
+        ("Operating from China, the actor compromised networks in Vietnam.", {"VN"}),
+        ("The UK's NCSC and the US's CISA assess that APT29 targeted vaccine research in Canada.", {"CA"}),
+        (
+            "HEXANE, which historically targeted Kuwait and Saudi Arabia, compromised telecoms in Tunisia.",
+            {"TN", "telecommunications"},
+        ),
+        ("Known for its attacks on Ukraine, Sandworm targeted Poland in this incident.", {"PL"}),
+        ("Historically the actor focused on Israel, and in this incident it compromised Albania.", {"AL"}),
+        ("Russian actors attacked Ukraine.", {"UA"}),
+        (
+            "Iranian actors compromised Israeli water utilities and Albanian government networks.",
+            {"IL", "AL", "utilities", "government"},
+        ),
+        ("Albania's government networks were attacked by Iranian actors.", {"AL", "government"}),
+        ("The actors targeted the U.A.E. and the U.K.", {"AE", "GB"}),
+    ],
+)
+def test_sentence_shapes_of_real_advisories(kb: KnowledgeBase, text: str, victims: set[str]) -> None:
+    result = TextExtractor(kb, BENIGN).extract_text(text, "r.txt", "abc")
+    assert {o.value for o in result.observations if o.kind is ObservationKind.VICTIM} == victims

@@ -131,8 +131,8 @@ def extract_inputs(
                 target.evidence.update(extraction.evidence)
                 result.actors += [dict(a, source=str(path)) for a in extraction.actors]
                 result.suppressed += [dict(s, source=str(path)) for s in extraction.suppressed]
-                result.problems += extraction.problems
-                notes = []
+                result.problems += extraction.problems + extraction.notes
+                notes = list(extraction.notes)  # the case keeps what was left out, and why
                 if extraction.actors:
                     names = sorted({a["name"] for a in extraction.actors})
                     notes.append(

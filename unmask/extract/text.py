@@ -28,7 +28,7 @@ from unmask.cases.tlp import strictest
 from unmask.detect.indicators import normalise, refang
 from unmask.extract.documents import read_document
 from unmask.extract.lexicon import Lexicon
-from unmask.knowledge.countries import country_code
+from unmask.extract.victims import VICTIM_CUES, read_victims
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Observation, ObservationKind, Provenance, Tlp
 
@@ -44,95 +44,9 @@ _DATE = re.compile(
     rf"\b(?:(\d{{4}})-(\d{{2}})-(\d{{2}})|(?:(\d{{1,2}})\s+)?({_MONTHS})\s+(?:(\d{{1,2}}),?\s+)?(\d{{4}}))\b",
     re.IGNORECASE,
 )
-_VICTIM_CUES = re.compile(
-    r"\b(target(?:s|ed|ing)?|victim(?:s)?|against|attack(?:s|ed)? on|compromis(?:e|ed|ing)|breach(?:ed)?|"
-    r"intrusion(?:s)? (?:into|at|in)|affect(?:s|ed|ing)|hit|disrupt(?:ed|ing)?|wip(?:e|ed|ing))\b",
-    re.IGNORECASE,
-)
-_ATTRIBUTION_CUES = re.compile(
-    r"\b(attribut\w*|sponsor\w*|backed|linked to|tied to|affiliated with|nexus|state-sponsored|on behalf of|"
-    r"act(?:s|ed|ing)? for|work(?:s|ed|ing)? for|based in|origin)\b",
-    re.IGNORECASE,
-)
-# A sentence about an actor's past ("has previously targeted Israel, Saudi Arabia ...") names the
-# actor's earlier victims, not this incident's.
-_HISTORY_CUES = re.compile(
-    r"\b(previously|historically|in the past|(?:earlier|past|prior|previous) (?:campaigns?|attacks?|operations?|"
-    r"intrusions?|activity)|known for|history of|track record)\b",
-    re.IGNORECASE,
-)
 # What names an account, just before a name: the name is a user's, not software's.
 _ACCOUNT_BEFORE = re.compile(
     r"\b(?:account|user(?:name)?|login|logon)\s+(?:(?:named|called)\s+)?[\"'“‘`]?$", re.IGNORECASE
-)
-# Where a sentence's clauses part: a semicolon, "and now", ", but", ", while", ", whereas".
-_CLAUSES = re.compile(r";|\s+and now\s+|,\s*(?:but|while|whereas|and now)\s+", re.IGNORECASE)
-
-
-def _span_end(clause: str, start: int) -> int:
-    """Where the words after an attribution cue end: the next comma, parenthesis close or victim cue."""
-    stop = re.search(r"[,)]", clause[start:])
-    cue = _VICTIM_CUES.search(clause, start)
-    ends = [len(clause)] + ([start + stop.start()] if stop else []) + ([cue.start()] if cue else [])
-    return min(ends)
-
-
-# Countries reports write by their initials.
-_COUNTRY_INITIALS = {
-    "UAE": "AE",
-    "KSA": "SA",
-    "USA": "US",
-    "US": "US",
-    "UK": "GB",
-    "U.S.": "US",
-    "U.K.": "GB",
-}
-SECTORS = {
-    "government": "government",
-    "ministry": "government",
-    "ministries": "government",
-    "public administration": "government",
-    "energy": "energy",
-    "oil and gas": "energy",
-    "electric": "energy",
-    "telecommunication": "telecommunications",
-    "telecommunications": "telecommunications",
-    "telecom": "telecommunications",
-    "financial": "financial",
-    "banking": "financial",
-    "banks": "financial",
-    "healthcare": "healthcare",
-    "hospital": "healthcare",
-    "hospitals": "healthcare",
-    "defense": "defense",
-    "defence": "defense",
-    "military": "defense",
-    "aerospace": "aerospace",
-    "education": "education",
-    "universities": "education",
-    "university": "education",
-    "manufacturing": "manufacturing",
-    "transportation": "transportation",
-    "aviation": "aviation",
-    "maritime": "maritime",
-    "media": "media",
-    "journalists": "media",
-    "non-governmental": "ngo",
-    "ngos": "ngo",
-    "diplomatic": "government",
-    "embassies": "government",
-    "critical infrastructure": "critical infrastructure",
-    "technology": "technology",
-    "retail": "retail",
-    "hospitality": "hospitality",
-    "legal": "legal",
-    "pharmaceutical": "pharmaceutical",
-    "chemical": "chemical",
-    "water": "utilities",
-    "utilities": "utilities",
-}
-_SECTOR = re.compile(
-    r"\b(" + "|".join(sorted((re.escape(k) for k in SECTORS), key=len, reverse=True)) + r")\b", re.IGNORECASE
 )
 _IOC_KINDS = {
     "ipv4s": ("ip", ObservationKind.INFRASTRUCTURE),
@@ -288,11 +202,6 @@ _NEGATION_AFTER = re.compile(
 _NEGATION_WINDOW = 60  # characters before a mention where a cue still applies to it
 
 
-# Places whose names hold a country's ("New Mexico", "New Jersey") but are not that country.
-_NOT_A_COUNTRY = re.compile(
-    r"\b(?:New Mexico|New Jersey|New England|New South Wales"
-    r"|West Virginia|Georgia State|Jordan Valley)\b"
-)
 SENTENCE_CHARS = 400  # of a sentence kept as an observation's provenance
 
 
@@ -350,6 +259,7 @@ class Extraction:
     evidence: dict[str, str] = field(default_factory=dict)
     tlp: Tlp | None = None  # the most restrictive label the reports carry
     title: str | None = None  # the report's own title line, when it has one
+    notes: list[str] = field(default_factory=list)  # what the case should keep said (not problems)
 
     def extend(self, other: Extraction) -> None:
         if other.tlp is not None and (self.tlp is None or other.tlp.rank > self.tlp.rank):
@@ -358,6 +268,7 @@ class Extraction:
         self.actors += other.actors
         self.suppressed += other.suppressed
         self.problems += other.problems
+        self.notes += other.notes
         self.evidence.update(other.evidence)
 
 
@@ -427,7 +338,7 @@ class TextExtractor:
                     add(ObservationKind.TECHNIQUE, ident, None, offset, sentence, 0.5)
                 elif category == "software" and _ACCOUNT_BEFORE.search(sentence[:at]):
                     # "created a local account named sysupdate": a user name, not SysUpdate.
-                    result.problems.append(
+                    result.notes.append(
                         f"{source}: offset {offset}: {matched!r} names an account here, not software; not taken"
                     )
                 elif category == "software":
@@ -448,55 +359,30 @@ class TextExtractor:
                     continue
                 add(ObservationKind.VULNERABILITY, match.group(0).upper(), None, offset, sentence, 0.9)
             self._iocs(find_iocs(sentence), add, offset, sentence, result, source)
-            if _VICTIM_CUES.search(sentence):
+            if VICTIM_CUES.search(sentence):
                 self._victims(sentence, add, offset, result, source)
             for date in self._dates(sentence):
                 add(ObservationKind.TIMING, date, None, offset, sentence, 0.5)
         return result
 
-    def _victims(self, sentence: str, add: Any, offset: int, result: Extraction, source: str) -> None:
-        """Victim countries and sectors of a sentence that speaks of targets, clause by clause.
-
-        A clause about the actor's past ("it has previously targeted Israel") names earlier victims,
-        not this incident's; the country after an attribution cue ("acting for Iran's MOIS",
-        "sponsored by Iran", "based in China") up to the next comma or victim cue is the sponsor or
-        origin, and the words there are not a victim sector ("Ministry of Intelligence").  Both are
-        noted, not dropped silently."""
-        earlier: list[str] = []
-        sponsors: list[str] = []
-        for clause in _CLAUSES.split(sentence):
-            spans = [(m.start(), _span_end(clause, m.end())) for m in _ATTRIBUTION_CUES.finditer(clause)]
-
-            def inside(position: int, spans: list[tuple[int, int]] = spans) -> bool:
-                return any(start <= position < end for start, end in spans)
-
-            mentions = self._country_mentions(clause)
-            sponsors += [code for position, code in mentions if inside(position)]
-            named = [code for position, code in mentions if not inside(position)]
-            if _HISTORY_CUES.search(clause):
-                earlier += named
-                continue
-            for code in named:
-                add(ObservationKind.VICTIM, code, "country", offset, sentence, 0.6)
-            for match in _SECTOR.finditer(clause):
-                if not inside(match.start()):
-                    add(
-                        ObservationKind.VICTIM,
-                        SECTORS[match.group(0).lower()],
-                        "sector",
-                        offset,
-                        sentence,
-                        0.6,
-                    )
-        if earlier:
-            result.problems.append(
+    @staticmethod
+    def _victims(sentence: str, add: Any, offset: int, result: Extraction, source: str) -> None:
+        """Victim countries and sectors of a sentence that speaks of targets (victims.py); what it
+        names otherwise (earlier victims, the actor's or the reporting side) is noted."""
+        found = read_victims(sentence)
+        for code in found.countries:
+            add(ObservationKind.VICTIM, code, "country", offset, sentence, 0.6)
+        for sector in found.sectors:
+            add(ObservationKind.VICTIM, sector, "sector", offset, sentence, 0.6)
+        if found.earlier:
+            result.notes.append(
                 f"{source}: offset {offset}: countries named as an actor's earlier targets "
-                f"({', '.join(dict.fromkeys(earlier))}) are not taken as victims of this incident"
+                f"({', '.join(found.earlier)}) are not taken as victims of this incident"
             )
-        if sponsors:
-            result.problems.append(
-                f"{source}: offset {offset}: countries named as the actor's sponsor or origin "
-                f"({', '.join(dict.fromkeys(sponsors))}) are not taken as victims"
+        if found.elsewhere:
+            result.notes.append(
+                f"{source}: offset {offset}: countries named for the actor's side (sponsor, origin) or the "
+                f"reporting side ({', '.join(found.elsewhere)}) are not taken as victims"
             )
 
     def _iocs(
@@ -531,34 +417,6 @@ class TextExtractor:
                     )
                     continue
                 add(kind, value, subtype, offset, sentence, 0.8)
-
-    @staticmethod
-    def _countries(sentence: str) -> list[str]:
-        return list(dict.fromkeys(code for _, code in TextExtractor._country_mentions(sentence)))
-
-    @staticmethod
-    def _country_mentions(sentence: str) -> list[tuple[int, str]]:
-        """(where, ISO code) of each country a sentence names, in order."""
-        found: list[tuple[int, str]] = []
-        for match in re.finditer(r"\b([A-Z][a-z]+(?:\s+(?:of\s+)?[A-Z][a-z]+){0,3})\b", sentence):
-            phrase = match.group(1)
-            if _NOT_A_COUNTRY.search(phrase):  # New Mexico is a state, not Mexico
-                continue
-            parts = phrase.split()
-            for n in range(len(parts), 0, -1):  # longest country name in the capitalised run
-                for i in range(len(parts) - n + 1):
-                    code = country_code(" ".join(parts[i : i + n]))
-                    if code and len(" ".join(parts[i : i + n])) > 3:
-                        found.append((match.start(), code))
-                        break
-                else:
-                    continue
-                break
-        found += [
-            (m.start(), _COUNTRY_INITIALS[m.group(0)])
-            for m in re.finditer(r"\b(?:UAE|KSA|USA|US|UK)\b|\bU\.[SK]\.", sentence)
-        ]
-        return sorted(found)
 
     @staticmethod
     def _dates(sentence: str) -> list[str]:
