@@ -139,6 +139,11 @@ def test_phases_pointing_to_different_actors_are_split(kb: KnowledgeBase) -> Non
     assert "Taken as the work of one actor, the likeliest would be " in a.summary
     assert "no single actor is assessed for the whole" in a.summary and "We assess" not in a.summary
     assert "different states or none (Iran and Russia): no single state is assessed" in a.summary
+    # The tables of the whole say what they are.
+    from unmask.report.markdown import assessment_markdown
+
+    text = assessment_markdown(a)
+    assert "## Groups (the whole incident taken as one actor's work: a reading the parts deny)" in text
     # The whole incident taken as one actor's is then a judgement held at low confidence.
     assert a.groups[0].confidence is ConfidenceLevel.LOW
 
@@ -733,6 +738,8 @@ def test_evidence_known_only_from_a_campaign_of_the_kb_is_said(tmp_path: Path) -
     [warning] = [w for w in assessment.warnings if w.startswith("known campaign")]
     assert "C0042 (Campaign C0042)" in warning and "--kb-without C0042" in warning
     assert "Ware S0777" in warning and "Ware S0779" in warning
+    assert assessment.groups[0].probability >= 0.45  # a named lead: the summary says it too
+    assert "only through campaign C0042: if this is that campaign" in assessment.summary
     # Held out, the campaign no longer speaks for the group: no such warning.
     held_out = attribute_case(_case("S0777", "S0779", "T1485", "T1001", "T1203"), kb.view(["C0042"]))
     assert not [w for w in held_out.warnings if w.startswith("known campaign")]

@@ -289,7 +289,10 @@ def test_internal_addresses_bad_values_and_weak_hypotheses_are_not_shared(kb: Kn
     objects = bundle_for_case(case, kb, assessment)["objects"]  # the bad certificate no longer crashes it
     assert [o["name"] for o in objects if o["type"] == "indicator"] == ["ip 198.51.100.9"]
     report = next(o for o in objects if o["type"] == "report")
-    assert "ip 10.0.0.5 (an internal or reserved address)" in report["description"]
+    assert (
+        "Internal or reserved addresses (the victim's own network), not shared as indicators: ip 10.0.0.5"
+        in (report["description"])
+    )
     assert "certificate AA:BB:CC (not a valid value of its type)" in report["description"]
     # attributed-to only for the actor the assessment names; the others are described, not attributed.
     sets = {o["id"]: o["name"] for o in objects if o["type"] == "intrusion-set"}

@@ -8,6 +8,7 @@ actor (index.py, combine.py), roll the posterior up to sponsor states
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -28,7 +29,7 @@ from unmask.knowledge.countries import country_name
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Actor, Assessment, Case, ConfidenceLevel, Hypothesis
 
-__all__ = ["Analysis", "analyse", "attribute_case"]
+__all__ = ["SPLIT_PREFIX", "Analysis", "analyse", "attribute_case", "is_split"]
 
 ENGINE = "unmask-nb"
 # Below this, the leading hypothesis is reported as not singling anyone out.
@@ -37,6 +38,8 @@ WEAK_LEAD = 0.45
 # A part points to an actor, for the split and for the exports alike, when its lead is at least
 # a roughly even chance ("HEXANE, unlikely, 39 %" is no actor of the incident to name).
 SPLIT_MIN_PROBABILITY = WEAK_LEAD
+# How the warning (and the summary) of a split incident begins.
+SPLIT_PREFIX = "The evidence splits into parts that point to different actors"
 
 
 @dataclass
@@ -340,6 +343,11 @@ def _state_of(analysis: Analysis, lead: Hypothesis) -> str:
     return f"; {words}" if words else ""
 
 
+def is_split(assessment: Assessment) -> bool:
+    """Whether an assessment's parts point to different actors (the whole then names none)."""
+    return bool(assessment.warnings) and assessment.warnings[0].startswith(SPLIT_PREFIX)
+
+
 def _split_summary(
     split: str, groups: list[Hypothesis], sponsors: list[Hypothesis], states: list[str]
 ) -> str:
@@ -433,7 +441,7 @@ def _parts(analysis: Analysis) -> tuple[dict[str, list[Hypothesis]], str | None,
     if len({h.id for h in leads.values()}) < 2:
         return phases, None, list(leads.values())
     split = "; ".join(
-        f"{part_title(label)} points to {h.label} ({h.likelihood}, {percent(h.probability, 0)}, "
+        f"{part_title(label)} points to {h.label} ({h.likelihood}, {likelihood_band(h.probability)}, "
         f"{h.confidence.value} confidence{_state_of(analysis, h)})"
         for label, h in leads.items()
     )
@@ -444,7 +452,7 @@ def _parts(analysis: Analysis) -> tuple[dict[str, list[Hypothesis]], str | None,
         if outside
         else ""
     )
-    sentence = f"The evidence splits into parts that point to different actors: {split}.{rest}"
+    sentence = f"{SPLIT_PREFIX}: {split}.{rest}"
     return phases, sentence, list(leads.values())
 
 
@@ -479,10 +487,11 @@ def attribute_case(
     flags = [
         flag
         for flag in false_flags(analysis.scores, analysis.posterior, index.actors)
-        # An item of another part's actor is the split, not a plant; and when a group the KB does
-        # not know leads, an item against the first known actor contradicts no lead (that the first
-        # known actor stands only on a cheap item is still said).
-        if not (split and flag.favoured in part_rows)
+        # A split incident names no actor for the whole: an item against the whole's first actor
+        # contradicts no judgement (its parts have their own leads).  And when a group the KB does
+        # not know leads, an item against the first known actor contradicts no lead either (that the
+        # first known actor stands only on a cheap item is still said).
+        if not split
         and (flag.favoured is None or analysis.posterior.actors[ranking[0]] > analysis.posterior.unknown)
     ]
     # Parts that point to different actors (the whole is then not one actor's work) leave the whole
@@ -509,8 +518,9 @@ def attribute_case(
     columns: list[tuple[str, int | None]] = [(index.actors[r].id, r) for r in shown[:5]]
     columns.append(("unknown", None))
     # The actors the assessment names: a lead of at least a roughly even chance, the parts' leads.
-    named = [r for r in ranking[:1] if analysis.posterior.actors[r] >= WEAK_LEAD] + part_rows
-    warnings = caveats(analysis, flags, shown[:3], named)
+    named = [r for r in ranking[:1] if analysis.posterior.actors[r] >= WEAK_LEAD and not split] + part_rows
+    # A split incident's naming disputes are those of its parts' actors.
+    warnings = caveats(analysis, flags, part_rows if split else shown[:3], named)
     known = [index.kb.actors[h.id] for h in groups if h.kind == "actor" and h.id in index.kb.actors]
     lead_state = next(((a.name, sponsor_label(a)) for a in known if sponsor_label(a) != UNKNOWN_STATE), None)
     summary = _summary(groups, sponsors, len(analysis.scores.items), len(ranking), lead_state)
@@ -522,6 +532,16 @@ def attribute_case(
         summary = _split_summary(split, groups, sponsors, sorted(states))
     elif groups and groups[0].kind == "actor" and groups[0].probability >= WEAK_LEAD:
         summary += _by_part(phases, groups[0])
+        repeat = next(
+            (w for w in warnings if w.startswith(f"known campaign: what favours {groups[0].label} (")), None
+        )
+        campaign = re.search(r"--kb-without (\S+)$", repeat) if repeat else None
+        if campaign is not None:
+            summary += (
+                f" Most of the evidence for {groups[0].label} is {groups[0].label}'s in the knowledge base only "
+                f"through campaign {campaign.group(1)}: if this is that campaign, the judgement repeats "
+                "the sources' attribution (see the warnings)."
+            )
     return Assessment(
         case_id=case.id,
         tlp=case.tlp,

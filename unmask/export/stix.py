@@ -110,6 +110,7 @@ def bundle_for_case(
     context = 0
     unshared: list[str] = []
     known_benign: list[str] = []
+    internal: list[str] = []  # the victim's own network
 
     def relate(source: Any, kind: str, target: Any, **extra: Any) -> None:
         objects.append(
@@ -164,7 +165,7 @@ def bundle_for_case(
                 unshared.append(f"{obs.subtype} {obs.value} (not a valid value of its type)")
                 continue
             if not_routable(obs.subtype, value):
-                unshared.append(f"{obs.subtype} {value} (an internal or reserved address)")
+                internal.append(f"{obs.subtype} {value}")
                 continue
             lists = benign_lists(benign, obs.subtype, value)
             if lists:
@@ -252,6 +253,11 @@ def bundle_for_case(
         description += " Caveats: " + " | ".join(caveats) + "."
     if unshared:
         description += f" Not expressible as STIX indicators: {'; '.join(unshared)[:500]}."
+    if internal:
+        description += (
+            f" Internal or reserved addresses (the victim's own network), not shared as indicators:"
+            f" {'; '.join(internal)[:500]}."
+        )
     if known_benign:
         description += (
             f" Known-benign on MISP warninglists, not shared as indicators: {'; '.join(known_benign)[:500]}."

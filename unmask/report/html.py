@@ -19,6 +19,7 @@ import markupsafe
 
 from unmask import __version__
 from unmask.attribute.calibrate import likelihood_band, percent
+from unmask.attribute.engine import is_split
 from unmask.attribute.phases import part_title
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Assessment, Case, ObservationKind
@@ -185,6 +186,7 @@ def _context(data: ReportInput) -> dict[str, Any]:
         # Nothing comparable: the probabilities are base rates, and no state line is written.
         "compared": any(row.get("contributions") for row in assessment.ach),
         "leading": leading,
+        "split": is_split(assessment),
         "group_chart": bar_chart(groups),
         "sponsor_chart": bar_chart(sponsors, colour="#7a3b8f"),
         "matrix": _matrix(data),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from unmask.attribute.calibrate import likelihood_band, percent
+from unmask.attribute.engine import is_split
 from unmask.attribute.phases import part_title
 from unmask.model import Assessment, Case, Hypothesis, view_text
 from unmask.printable import clip, printable
@@ -58,8 +59,13 @@ def assessment_markdown(assessment: Assessment) -> str:
     ]
     if assessment.warnings:
         lines += ["## Warnings", "", *(f"- {md_escape(w)}" for w in assessment.warnings), ""]
-    lines += _hypotheses("Groups", assessment.groups)
-    lines += _hypotheses("Sponsor states", assessment.sponsors, limit=8)
+    whole = (
+        " (the whole incident taken as one actor's work: a reading the parts deny)"
+        if is_split(assessment)
+        else ""
+    )
+    lines += _hypotheses(f"Groups{whole}", assessment.groups)
+    lines += _hypotheses(f"Sponsor states{whole}", assessment.sponsors, limit=8)
     for label, hypotheses in assessment.phases.items():
         lines += _hypotheses(f"Part: {part_title(label)}", hypotheses)
     lines += ["## Evidence for and against", ""]
