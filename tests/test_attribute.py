@@ -431,7 +431,7 @@ def test_no_state_is_likelier_than_its_items_allow(kb: KnowledgeBase) -> None:
 
 
 def test_summary_explains_a_state_lead_that_is_not_the_group_leads_state() -> None:
-    from unmask.attribute.engine import _summary
+    from unmask.attribute.summary import summary as _summary
     from unmask.model import Hypothesis
 
     low = ConfidenceLevel.LOW
@@ -453,7 +453,7 @@ def test_summary_explains_a_state_lead_that_is_not_the_group_leads_state() -> No
 
 
 def test_summary_names_a_runner_up_that_is_nearly_as_likely() -> None:
-    from unmask.attribute.engine import _summary
+    from unmask.attribute.summary import summary as _summary
     from unmask.model import Hypothesis
 
     low = ConfidenceLevel.LOW
@@ -588,7 +588,7 @@ def test_a_misspelt_country_gets_a_suggestion(kb: KnowledgeBase) -> None:
 
 
 def test_a_state_named_for_a_financially_motivated_group_is_qualified() -> None:
-    from unmask.attribute.engine import _financial_sponsor_note
+    from unmask.attribute.summary import financial_sponsor_note as _financial_sponsor_note
     from unmask.model import Actor, Hypothesis
 
     crew = Actor("G9", "Crew", {}, sponsor="RU", motivations=["financial"])
@@ -795,7 +795,7 @@ def test_a_planted_artifact_lowers_confidence_by_one_level(kb: KnowledgeBase) ->
 
 
 def test_a_weak_leads_summary_gives_the_unknown_groups_share_once() -> None:
-    from unmask.attribute.engine import _summary
+    from unmask.attribute.summary import summary as _summary
     from unmask.model import Hypothesis
 
     low = ConfidenceLevel.LOW

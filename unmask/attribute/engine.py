@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 
 from unmask import __version__
 from unmask.attribute.ach import ach_matrix, evidence_for_against
-from unmask.attribute.calibrate import confidence_level, likelihood_band, likelihood_term, percent
+from unmask.attribute.calibrate import confidence_level, likelihood_band, likelihood_term
 from unmask.attribute.caveats import THIN_ITEMS, caveats, false_flags, same_state
 from unmask.attribute.combine import Posterior, Scores, posterior, score_items
 from unmask.attribute.evidence import EvidenceItem, Unresolved, resolve_case
@@ -24,22 +24,23 @@ from unmask.attribute.index import ScoringIndex
 from unmask.attribute.params import DEFAULT_PARAMS, Params
 from unmask.attribute.phases import part_title, split_parts
 from unmask.attribute.sponsor import NO_STATE, UNKNOWN_STATE, sponsor_label, sponsor_posterior, state_words
+from unmask.attribute.summary import (
+    SPLIT_MIN_PROBABILITY,
+    SPLIT_PREFIX,
+    WEAK_LEAD,
+    by_part,
+    financial_sponsor_note,
+    split_summary,
+)
+from unmask.attribute.summary import summary as summary_text
 from unmask.errors import CaseError
 from unmask.knowledge.countries import country_name
 from unmask.knowledge.store import KnowledgeBase
-from unmask.model import Actor, Assessment, Case, ConfidenceLevel, Hypothesis
+from unmask.model import Assessment, Case, ConfidenceLevel, Hypothesis
 
-__all__ = ["SPLIT_PREFIX", "Analysis", "analyse", "attribute_case", "is_split"]
+__all__ = ["WEAK_LEAD", "Analysis", "analyse", "attribute_case"]
 
 ENGINE = "unmask-nb"
-# Below this, the leading hypothesis is reported as not singling anyone out.
-WEAK_LEAD = 0.45
-# A part "points to" an actor when that actor holds at least this much of the part's probability.
-# A part points to an actor, for the split and for the exports alike, when its lead is at least
-# a roughly even chance ("HEXANE, unlikely, 39 %" is no actor of the incident to name).
-SPLIT_MIN_PROBABILITY = WEAK_LEAD
-# How the warning (and the summary) of a split incident begins.
-SPLIT_PREFIX = "The evidence splits into parts that point to different actors"
 
 
 @dataclass
@@ -226,201 +227,11 @@ def _sponsor_hypotheses(analysis: Analysis, groups: list[Hypothesis]) -> list[Hy
     return result
 
 
-def _financial_sponsor_note(lead: list[Actor], sponsors: list[Hypothesis]) -> str:
-    """A caution when the state named rests on a sponsor claim about a financially motivated group.
-
-    Sources (CFR's "suspected state sponsor", in MISP) sometimes give such a group a state, meaning
-    where it operates from as much as who directs it: a report must not read as state
-    responsibility for a ransomware crew without saying so.
-    """
-    if not lead or not sponsors or not lead[0].sponsor or sponsors[0].id != lead[0].sponsor:
-        return ""
-    actor = lead[0]
-    if not actor.motivations or not set(actor.motivations) <= {"financial"}:
-        return ""
-    return (
-        f" {actor.name} is financially motivated in the sources; that it is {country_name(actor.sponsor)}'s"
-        ' rests on a "suspected state sponsor" or country-of-origin claim, which for a criminal group'
-        " may say where it operates from rather than that the state directs it."
-    )
-
-
-# The runner-up is named in the summary when it holds at least this share of the lead's probability.
-NEAR_TIE = 0.8
-
-
-def _summary(
-    groups: list[Hypothesis],
-    sponsors: list[Hypothesis],
-    compared: int,
-    candidates: int,
-    lead_state: tuple[str, str] | None = None,
-) -> str:
-    if not compared:
-        # The probabilities are then the prior: naming the likeliest state would read as a lead.
-        return (
-            "Nothing in the case can be compared with what the knowledge base knows of actors "
-            "(see the warnings): no actor and no state is singled out, and the probabilities of this assessment "
-            "are the knowledge base's base rates, not a finding."
-        )
-    lead = groups[0]
-    who = "a group the knowledge base does not know" if lead.kind == "unknown" else lead.label
-    band = f"{lead.likelihood} ({likelihood_band(lead.probability)})"
-    if lead.probability < WEAK_LEAD:
-        text = (
-            f"The evidence does not single out an actor: the most likely hypothesis, that {who} is "
-            f"behind this activity, is only {band}, at {lead.confidence.value} confidence."
-        )
-        others = [h.probability for h in groups if h.kind == "actor" and h is not lead]
-        rest = sum(others) + sum(h.probability for h in groups if h.kind == "other")
-        count = candidates - (lead.kind == "actor")
-        if count > 0 and rest > 0:
-            largest = max(others, default=0.0)
-            top = (
-                ""
-                if not others
-                else (f", none above {percent(largest, 1)}" if largest >= 0.001 else ", each below 0.1%")
-            )
-            text += (
-                f" The {'other ' if lead.kind == 'actor' else ''}{count} known actors the evidence "
-                f"can be compared with share {percent(rest, 0)}{top}"
-            )
-            unknown = next((h for h in groups if h.kind == "unknown"), None)
-            if lead.kind == "actor" and unknown is not None:
-                text += f"; a group the knowledge base does not know, {percent(unknown.probability, 0)}"
-            text += "."
-    else:
-        text = f"We assess with {lead.confidence.value} confidence that it is {band} that {who} is behind this activity."
-    runner = next((h for h in groups[1:] if h.kind in ("actor", "unknown")), None)
-    # (A weak actor lead's sentence has already given the unknown group's share.)
-    said = (
-        lead.probability < WEAK_LEAD
-        and lead.kind == "actor"
-        and runner is not None
-        and runner.kind == "unknown"
-    )
-    if runner is not None and runner.probability >= NEAR_TIE * lead.probability and not said:
-        # A near tie is the finding: a reader of the first name alone would miss it.
-        other = "a group the knowledge base does not know" if runner.kind == "unknown" else runner.label
-        text += f" {other[0].upper()}{other[1:]} is nearly as likely ({percent(runner.probability, 0)})."
-    state = sponsors[0] if sponsors else None
-    if state is not None:
-        words = f"{state.likelihood} ({likelihood_band(state.probability)})"
-        claim = {
-            "none": "no state is behind it (a criminal group)",
-            "unknown-state": "the sponsor is a state the knowledge base does not name, or none",
-        }.get(state.kind, f"the sponsor is {state.label}")
-        if state.probability < WEAK_LEAD:
-            # A weak state lead mostly reflects how many groups each state has: say so.
-            likeliest = (
-                "that the sponsor is unknown (a state the knowledge base does not name, or none)"
-                if state.kind == "unknown-state"
-                else state.label
-            )
-            text += (
-                f" No state stands out either: the likeliest, {likeliest}, is only {words}, "
-                f"at {state.confidence.value} confidence."
-            )
-        else:
-            text += (
-                f" At the state level, it is {words} that {claim}, at {state.confidence.value} confidence."
-            )
-        if lead_state is not None and state.id not in (lead_state[1], UNKNOWN_STATE):
-            own = "a criminal group of no state" if lead_state[1] == NO_STATE else state_words(lead_state[1])
-            text += (
-                f" The likeliest state is not that of {lead_state[0]}, the likeliest known group whose "
-                f"allegiance the sources give ({own}): "
-                f"the state level weighs all the groups of each state (or of none) together, and those "
-                f"of {state.label} hold more of the probability."
-            )
-    return text
-
-
 def _state_of(analysis: Analysis, lead: Hypothesis) -> str:
     """ "; China" (or "; no state") for a part's lead, so that each part says whose it is."""
     actor = analysis.index.kb.actors.get(lead.id)
     words = state_words(sponsor_label(actor)) if actor else None
     return f"; {words}" if words else ""
-
-
-def is_split(assessment: Assessment) -> bool:
-    """Whether an assessment's parts point to different actors (the whole then names none)."""
-    return bool(assessment.warnings) and assessment.warnings[0].startswith(SPLIT_PREFIX)
-
-
-def _split_summary(
-    split: str, groups: list[Hypothesis], sponsors: list[Hypothesis], states: list[str]
-) -> str:
-    """The judgement of an incident whose parts point to different actors: the parts, then what the
-    whole would say taken as one actor's work, as a reading the parts deny (an "almost certain"
-    Turla beside a part "almost certainly" HEXANE's would contradict the split)."""
-    text = split
-    lead = groups[0] if groups else None
-    if lead is not None and lead.kind == "actor":
-        text += (
-            f" Taken as the work of one actor, the likeliest would be {lead.label} "
-            f"({percent(lead.probability, 0)}); the parts deny that reading, so no single actor is "
-            "assessed for the whole."
-        )
-    if len(states) > 1:
-        named = _listed(["no state" if s == NO_STATE else country_name(s) for s in states])
-        text += f" The parts point to groups of different states or none ({named}): no single state is assessed for the whole either."
-    elif sponsors and sponsors[0].probability >= WEAK_LEAD:
-        state = sponsors[0]
-        claim = (
-            "no state is behind it (a criminal group)"
-            if state.kind == "none"
-            else f"the sponsor is {state.label}"
-        )
-        text += (
-            f" At the state level, it is {state.likelihood} ({likelihood_band(state.probability)}) that "
-            f"{claim}, at {state.confidence.value} confidence."
-        )
-    return text
-
-
-def _who(h: Hypothesis) -> str:
-    return "a group the knowledge base does not know" if h.kind == "unknown" else h.label
-
-
-def _listed(names: list[str]) -> str:
-    """``a``, ``a and b``, ``a, b and c``."""
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
-
-
-def _by_part(phases: dict[str, list[Hypothesis]], lead: Hypothesis) -> str:
-    """A sentence on the parts (phases, hosts) that do not point to the whole incident's lead: the
-    judgement on the whole then rests on the others' evidence ("" when every part agrees)."""
-    agree, other, open_parts = [], [], []
-    for label, hypotheses in phases.items():
-        first = max((h for h in hypotheses if h.kind == "actor"), key=lambda h: h.probability, default=None)
-        if first is not None and first.id == lead.id and first.probability >= SPLIT_MIN_PROBABILITY:
-            agree.append(part_title(label))
-        elif first is not None and first.probability >= SPLIT_MIN_PROBABILITY:
-            other.append(f"{part_title(label)} points to {first.label} ({percent(first.probability, 0)})")
-        else:
-            # The likeliest hypothesis there, a group the knowledge base does not know included.
-            top = max(
-                (h for h in hypotheses if h.kind in ("actor", "unknown")),
-                key=lambda h: h.probability,
-                default=None,
-            )
-            likeliest = "none" if top is None else f"{_who(top)}, {percent(top.probability, 0)}"
-            open_parts.append(f"{part_title(label)} (the likeliest there: {likeliest})")
-    if not other and not open_parts:
-        return ""
-    said = []
-    if other:
-        said.append("; ".join(other))
-    if open_parts:
-        alone = "names no actor on its own" if len(open_parts) == 1 else "name no actor on their own"
-        said.append(f"{_listed(open_parts)} {alone}")
-    base = (
-        f"the judgement on the whole rests on the evidence of {_listed(agree)}"
-        if agree
-        else f"no part on its own points to {lead.label}: the judgement rests on the parts' evidence together"
-    )
-    return f" By part: {'; '.join(said)}; {base}."
 
 
 def _parts(analysis: Analysis) -> tuple[dict[str, list[Hypothesis]], str | None, list[Hypothesis]]:
@@ -523,15 +334,15 @@ def attribute_case(
     warnings = caveats(analysis, flags, part_rows if split else shown[:3], named)
     known = [index.kb.actors[h.id] for h in groups if h.kind == "actor" and h.id in index.kb.actors]
     lead_state = next(((a.name, sponsor_label(a)) for a in known if sponsor_label(a) != UNKNOWN_STATE), None)
-    summary = _summary(groups, sponsors, len(analysis.scores.items), len(ranking), lead_state)
-    summary += _financial_sponsor_note(known[:1], sponsors)
+    summary = summary_text(groups, sponsors, len(analysis.scores.items), len(ranking), lead_state)
+    summary += financial_sponsor_note(known[:1], sponsors)
     if split:
         # The parts lead: the whole incident's judgement assumes one actor, which the parts deny.
         warnings.insert(0, split)
         states = {sponsor_label(index.actors[row]) for row in part_rows} - {UNKNOWN_STATE}
-        summary = _split_summary(split, groups, sponsors, sorted(states))
+        summary = split_summary(split, groups, sponsors, sorted(states))
     elif groups and groups[0].kind == "actor" and groups[0].probability >= WEAK_LEAD:
-        summary += _by_part(phases, groups[0])
+        summary += by_part(phases, groups[0])
         repeat = next(
             (w for w in warnings if w.startswith(f"known campaign: what favours {groups[0].label} (")), None
         )

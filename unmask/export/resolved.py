@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Protocol
 
-from unmask.attribute.engine import WEAK_LEAD
 from unmask.attribute.evidence import EvidenceItem, resolve_observation
+from unmask.attribute.summary import WEAK_LEAD
 from unmask.detect.artifacts import is_context
 from unmask.detect.indicators import normalise
 from unmask.ingest.fields import iso_utc

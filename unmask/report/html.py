@@ -19,8 +19,8 @@ import markupsafe
 
 from unmask import __version__
 from unmask.attribute.calibrate import likelihood_band, percent
-from unmask.attribute.engine import is_split
 from unmask.attribute.phases import part_title
+from unmask.attribute.summary import is_split
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Assessment, Case, ObservationKind
 from unmask.printable import SHOWN_CHARS, clip, printable

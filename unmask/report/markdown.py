@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 
 from unmask.attribute.calibrate import likelihood_band, percent
-from unmask.attribute.engine import is_split
 from unmask.attribute.phases import part_title
+from unmask.attribute.summary import is_split
 from unmask.model import Assessment, Case, Hypothesis, view_text
 from unmask.printable import clip, printable
 from unmask.report.guide import CONFIDENCE, LIMITS, METHOD, SCALE, SCALE_ENDS
