@@ -806,3 +806,19 @@ def test_a_weak_leads_summary_gives_the_unknown_groups_share_once() -> None:
     ]
     text = _summary(groups, [], 12, 375)
     assert text.count("a group the knowledge base does not know") == 1 and "nearly as likely" not in text
+
+
+def test_a_part_that_names_an_actor_is_said_when_the_whole_names_none() -> None:
+    from unmask.attribute.summary import parts_named
+    from unmask.model import Hypothesis
+
+    low, moderate = ConfidenceLevel.LOW, ConfidenceLevel.MODERATE
+    phases = {
+        "phase:access": [Hypothesis("G0100", "Inception", 0.956, "almost certain", moderate)],
+        "phase:impact": [Hypothesis("G0049", "OilRig", 0.2, "unlikely", low)],
+    }
+    assert (
+        parts_named(phases)
+        == " On its own, phase access points to Inception (almost certain, 95–99 %, moderate confidence)."
+    )
+    assert parts_named({"phase:impact": phases["phase:impact"]}) == ""

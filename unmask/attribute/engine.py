@@ -8,7 +8,6 @@ actor (index.py, combine.py), roll the posterior up to sponsor states
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -30,6 +29,8 @@ from unmask.attribute.summary import (
     WEAK_LEAD,
     by_part,
     financial_sponsor_note,
+    parts_named,
+    repeats_campaign,
     split_summary,
 )
 from unmask.attribute.summary import summary as summary_text
@@ -342,17 +343,11 @@ def attribute_case(
         states = {sponsor_label(index.actors[row]) for row in part_rows} - {UNKNOWN_STATE}
         summary = split_summary(split, groups, sponsors, sorted(states))
     elif groups and groups[0].kind == "actor" and groups[0].probability >= WEAK_LEAD:
-        summary += by_part(phases, groups[0])
-        repeat = next(
-            (w for w in warnings if w.startswith(f"known campaign: what favours {groups[0].label} (")), None
-        )
-        campaign = re.search(r"--kb-without (\S+)$", repeat) if repeat else None
-        if campaign is not None:
-            summary += (
-                f" Most of the evidence for {groups[0].label} is {groups[0].label}'s in the knowledge base only "
-                f"through campaign {campaign.group(1)}: if this is that campaign, the judgement repeats "
-                "the sources' attribution (see the warnings)."
-            )
+        summary += by_part(phases, groups[0]) + repeats_campaign(warnings, groups[0])
+    else:
+        summary += parts_named(phases)
+    for lead in part_leads if split else []:  # a part's actor resting on a known campaign, too
+        summary += repeats_campaign(warnings, lead)
     return Assessment(
         case_id=case.id,
         tlp=case.tlp,

@@ -8,6 +8,8 @@ alone must not miss (a criminal group's "state", a lead that repeats a known cam
 
 from __future__ import annotations
 
+import re
+
 from unmask.attribute.calibrate import likelihood_band, percent
 from unmask.attribute.phases import part_title
 from unmask.attribute.sponsor import NO_STATE, UNKNOWN_STATE, state_words
@@ -22,6 +24,8 @@ __all__ = [
     "by_part",
     "financial_sponsor_note",
     "is_split",
+    "parts_named",
+    "repeats_campaign",
     "split_summary",
     "summary",
 ]
@@ -189,6 +193,38 @@ def _listed(names: list[str]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
+# A part's likeliest hypothesis is named, when the part names no actor, from this probability.
+NAMED_RUNNER = 0.2
+
+
+def parts_named(phases: dict[str, list[Hypothesis]]) -> str:
+    """When the whole incident names no actor: the parts that do, each with its lead ("" if none)."""
+    named = []
+    for label, hypotheses in phases.items():
+        first = max((h for h in hypotheses if h.kind == "actor"), key=lambda h: h.probability, default=None)
+        if first is not None and first.probability >= SPLIT_MIN_PROBABILITY:
+            named.append(
+                f"{part_title(label)} points to {first.label} ({first.likelihood}, "
+                f"{likelihood_band(first.probability)}, {first.confidence.value} confidence)"
+            )
+    return f" On its own, {_listed(named)}." if named else ""
+
+
+def repeats_campaign(warnings: list[str], actor: Hypothesis) -> str:
+    """The summary's sentence when a named actor's evidence is the KB's record of one campaign."""
+    repeat = next(
+        (w for w in warnings if w.startswith(f"known campaign: what favours {actor.label} (")), None
+    )
+    campaign = re.search(r"--kb-without (\S+)$", repeat) if repeat else None
+    if campaign is None:
+        return ""
+    return (
+        f" Most of the evidence for {actor.label} is {actor.label}'s in the knowledge base only through "
+        f"campaign {campaign.group(1)}: if this is that campaign, the judgement repeats the sources' "
+        "attribution (see the warnings)."
+    )
+
+
 def by_part(phases: dict[str, list[Hypothesis]], lead: Hypothesis) -> str:
     """A sentence on the parts (phases, hosts) that do not point to the whole incident's lead: the
     judgement on the whole then rests on the others' evidence ("" when every part agrees)."""
@@ -206,8 +242,13 @@ def by_part(phases: dict[str, list[Hypothesis]], lead: Hypothesis) -> str:
                 key=lambda h: h.probability,
                 default=None,
             )
-            likeliest = "none" if top is None else f"{_who(top)}, {percent(top.probability, 0)}"
-            open_parts.append(f"{part_title(label)} (the likeliest there: {likeliest})")
+            # named only when it is a real runner (a 13 % criminal group in an access phase is noise)
+            likeliest = (
+                f" (the likeliest there: {_who(top)}, {percent(top.probability, 0)})"
+                if top is not None and top.probability >= NAMED_RUNNER
+                else ""
+            )
+            open_parts.append(f"{part_title(label)}{likeliest}")
     if not other and not open_parts:
         return ""
     said = []

@@ -21,6 +21,7 @@ from unmask import __version__
 from unmask.attribute.calibrate import likelihood_band, percent
 from unmask.attribute.phases import part_title
 from unmask.attribute.summary import is_split
+from unmask.export.resolved import moments
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Assessment, Case, ObservationKind
 from unmask.printable import SHOWN_CHARS, clip, printable
@@ -200,6 +201,7 @@ def _context(data: ReportInput) -> dict[str, Any]:
         "evidence": evidence,
         "evidence_left": max(0, len(case.observations) - EVIDENCE_ROWS),
         "generated": datetime.now(tz=UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "activity": _activity(case),
         "version": __version__,
         "provenance": assessment.provenance,
         "kb_sources": assessment.provenance.get("kb_sources", []),
@@ -211,6 +213,15 @@ def _context(data: ReportInput) -> dict[str, Any]:
             "limits": LIMITS,
         },
     }
+
+
+def _activity(case: Case) -> str:
+    """The span of time the case's evidence is dated over ("2022-07-15 to 2022-09-01"), or ""."""
+    dates = moments(case)
+    if not dates:
+        return ""
+    first, last = dates[0].strftime("%Y-%m-%d"), dates[-1].strftime("%Y-%m-%d")
+    return first if first == last else f"{first} to {last}"
 
 
 def render_html(data: ReportInput) -> str:
