@@ -14,6 +14,7 @@ from pathlib import Path
 from unmask.ingest.base import Problems, Row, register
 from unmask.ingest.fields import evidence_key, stamp
 from unmask.ingest.weblog import w3c_row
+from unmask.ingest.winexport import as_windows
 
 __all__ = ["CsvParser"]
 
@@ -92,7 +93,9 @@ class CsvParser:
                 problems.add(1, "no header row", lost=0)
                 return
             header = _unique([evidence_key(h.strip().lstrip("\ufeff")) for h in header])
-            family = "windows" if {"EventID", "Channel"} <= set(header) else "generic"
+            # Windows events under any tool's names (EvtxECmd's EventId, Splunk's EventCode ...).
+            probe = as_windows(dict.fromkeys(header, "1"))
+            family = "windows" if probe is not None else "generic"
             # An access log exported with the W3C names Sigma's web rules use (weblog.py's family).
             web = len(_W3C_COLUMNS & {h.lower() for h in header}) >= 2 and family == "generic"
             family = "web" if web else family
@@ -124,6 +127,9 @@ class CsvParser:
                 row["_record"] = str(reader.line_num)
                 if web:  # as a W3C log's line: Sigma's names, the request target, date and time
                     row = w3c_row(row)
+                    row["_record"] = str(reader.line_num)
+                elif family == "windows":
+                    row = as_windows(row) or row
                     row["_record"] = str(reader.line_num)
                 row["_family"] = family
                 if "_ts" not in row:

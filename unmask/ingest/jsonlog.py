@@ -22,6 +22,7 @@ from unmask.ingest.auditd import audit_record, forwarded_record
 from unmask.ingest.base import Problems, Row, register, text_lines
 from unmask.ingest.fields import flatten_into, iso_utc, scalar, stamp, windows_row
 from unmask.ingest.syslog import syslog_row
+from unmask.ingest.winexport import as_windows
 from unmask.ingest.zeek import http_fields
 
 __all__ = ["JsonParser", "json_row"]
@@ -65,25 +66,6 @@ def _winlogbeat(doc: dict[str, Any]) -> Row:
         row["_ts"] = ts
     if "Computer" in row:
         row["_host"] = row["Computer"]
-    row["_family"] = "windows"
-    return row
-
-
-def _flat_windows(doc: dict[str, Any]) -> Row:
-    row: Row = {}
-    flatten_into(row, doc, None)
-    for key in ("SystemTime", "TimeCreated", "@timestamp", "UtcTime", "EventTime"):
-        ts = iso_utc(row.get(key))
-        if ts:
-            row["_ts"] = ts
-            break
-    host = row.get("Computer") or row.get("Hostname")
-    if host:
-        row["_host"] = host
-    # NXLog names the provider SourceName (or ProviderName); Sigma's rules say Provider_Name.
-    for name in ("ProviderName", "SourceName"):
-        if name in row and "Provider_Name" not in row:
-            row["Provider_Name"] = row[name]
     row["_family"] = "windows"
     return row
 
@@ -149,10 +131,28 @@ def _generic(doc: dict[str, Any], family: str, log: str | None = None) -> Row:
 _ENVELOPES = ("Records", "records", "value")
 
 
+# What else a Splunk search's JSON holds beside its "results".
+_SPLUNK_KEYS = {
+    "preview",
+    "init_offset",
+    "messages",
+    "fields",
+    "highlighted",
+    "post_process_count",
+    "results",
+}
+
+
 def envelope(doc: Any) -> list[Any] | None:
     """The events of a wrapping object, or ``None`` when ``doc`` is an event itself."""
     if not isinstance(doc, dict):
         return None
+    results = doc.get("results")
+    if isinstance(results, list) and set(doc) <= _SPLUNK_KEYS and all(isinstance(i, dict) for i in results):
+        return results
+    hits = doc.get("hits")
+    if isinstance(hits, dict) and isinstance(hits.get("hits"), list):  # an Elasticsearch _search response
+        return [h.get("_source", h) if isinstance(h, dict) else h for h in hits["hits"]]
     for key in _ENVELOPES:
         items = doc.get(key)
         others = [k for k in doc if k != key and not str(k).startswith("@odata")]
@@ -161,10 +161,25 @@ def envelope(doc: Any) -> list[Any] | None:
     return None
 
 
+def _unwrapped(doc: dict[str, Any]) -> dict[str, Any]:
+    """The event inside a tool's wrapper: a Splunk export line's ``result``, an Elasticsearch
+    document's ``_source``, a Chainsaw hunt hit's ``document.data``."""
+    result = doc.get("result")
+    if isinstance(result, dict) and set(doc) <= {"preview", "offset", "lastrow", "result"}:
+        return result
+    source = doc.get("_source")
+    if isinstance(source, dict) and ("_index" in doc or "_id" in doc):
+        return source
+    document = doc.get("document")
+    data = document.get("data") if isinstance(document, dict) else None
+    return data if isinstance(data, dict) else doc
+
+
 def json_row(doc: Any, log: str | None = None) -> Row | None:
     """One JSON object as a row of the right family, or ``None`` when it is not an object."""
     if not isinstance(doc, dict):
         return None
+    doc = _unwrapped(doc)
     event = doc.get("Event")
     if isinstance(event, dict) and "System" in event:
         row = windows_row(doc)
@@ -172,8 +187,10 @@ def json_row(doc: Any, log: str | None = None) -> Row | None:
         return _tidy_windows(row)
     if isinstance(doc.get("winlog"), dict):
         return _tidy_windows(_winlogbeat(doc))
-    if "EventID" in doc and ("Channel" in doc or "Provider_Name" in doc or "SourceName" in doc):
-        return _tidy_windows(_flat_windows(doc))
+    exported = as_windows(doc)  # NXLog, EvtxECmd, Splunk, Sentinel, Velociraptor, Get-WinEvent
+    if exported is not None:
+        exported["_family"] = "windows"
+        return _tidy_windows(exported)
     if "_path" in doc or ("ts" in doc and ("uid" in doc or "fuid" in doc or _zeek_log(doc))):
         return _generic(doc, "zeek", log)
     if "MESSAGE" in doc and ("SYSLOG_IDENTIFIER" in doc or "_COMM" in doc or "__REALTIME_TIMESTAMP" in doc):

@@ -1,0 +1,296 @@
+"""Windows events as other tools export them, read as the events they are.
+
+An analyst rarely gets only EVTX files: events arrive from EvtxECmd (KAPE), Splunk, Microsoft
+Sentinel, Velociraptor, PowerShell's ``Get-WinEvent``, NXLog, or as the rendered XML of
+``wevtutil qe /f:xml`` and Event Viewer.  Each names the same few fields its own way.  A record
+is taken as a Windows event when it has an event id and a channel or provider under any of
+those names; they become the names Sigma's rules use (``EventID``, ``Channel``,
+``Provider_Name``, ``Computer``), its time is read from whichever field holds it, and the event
+data a tool keeps inside one field is opened: EvtxECmd's ``Payload`` (JSON), Sentinel's
+``EventData`` (XML), Splunk's ``_raw`` (the rendered XML event).
+
+Rendered XML is parsed with defusedxml and without a DTD: a document that declares one
+(``<!DOCTYPE``, ``<!ENTITY``) is refused, as entity expansion is how an XML file attacks its reader.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import defusedxml.ElementTree as SafeET
+from defusedxml import DefusedXmlException
+
+from unmask.ingest.base import Problems, Row, register
+from unmask.ingest.fields import flatten_into, iso_utc, scalar, windows_row
+
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
+
+__all__ = ["WindowsXmlParser", "as_windows", "rendered_event"]
+
+# What a document that is not XML, or is hostile XML (a DTD, entities), raises.
+_XML_ERRORS = (SafeET.ParseError, DefusedXmlException, ValueError)
+
+# Each Sigma name and what exports call it (compared without case).
+_EVENT_ID = ("eventid", "eventcode", "event_id", "eventid.value")
+_CHANNEL = ("channel", "logname", "eventlog", "log_name")
+_PROVIDER = ("provider_name", "providername", "provider", "sourcename", "eventsourcename", "source_name")
+_COMPUTER = ("computer", "computername", "machinename", "hostname", "host")
+_TIME = (
+    "timecreated", "systemtime", "timegenerated", "timegenerated [utc]", "_time", "utctime",
+    "eventtime", "@timestamp", "timestamp",
+)  # fmt: skip
+_DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+_MS_DATE = re.compile(r"^/Date\((-?\d+)\)/$")
+_US_TIME = ("%m/%d/%Y, %I:%M:%S.%f %p", "%m/%d/%Y, %I:%M:%S %p", "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %H:%M:%S")
+
+
+def _lookup(doc: dict[str, Any], names: tuple[str, ...]) -> str | None:
+    keys = {str(k).lower(): k for k in doc}
+    return next((keys[n] for n in names if n in keys), None)
+
+
+def _time(value: Any) -> str | None:
+    """A time as exports write it: ISO, epoch, PowerShell's ``/Date(ms)/``, a US portal's format."""
+    if isinstance(value, dict):  # TimeCreated: {"SystemTime": ...}
+        value = value.get("SystemTime") or value.get("#attributes", {}).get("SystemTime")
+    text = scalar(value)
+    if text is None:
+        return None
+    ms = _MS_DATE.match(text.strip())
+    if ms:
+        return iso_utc(int(ms.group(1)) / 1000.0)
+    found = iso_utc(re.sub(r"\s+([+-]\d{2}:?\d{2})$", r"\1", text.strip()))  # "… 11:00:00 +00:00"
+    if found:
+        return found
+    for pattern in _US_TIME:
+        try:
+            return (
+                datetime.strptime(text.strip(), pattern).replace(tzinfo=UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+            )
+        except ValueError:
+            continue
+    return None
+
+
+def _event_id(value: Any) -> str | None:
+    if isinstance(value, dict):  # Velociraptor's {"Value": 4688}, evtx_dump's {"#text": 4688}
+        value = value.get("Value", value.get("#text"))
+    text = scalar(value)
+    if text is None:
+        return None
+    text = text.strip()
+    return text.split(".")[0] if re.fullmatch(r"\d+\.0+", text) else text
+
+
+def _data_xml(text: str) -> dict[str, str]:
+    """``<EventData><Data Name="X">v</Data>…`` (or a whole rendered event) as X -> v."""
+    try:
+        root = SafeET.fromstring(text, forbid_dtd=True)
+    except _XML_ERRORS:
+        return {}
+    found: dict[str, str] = {}
+    for element in root.iter():
+        if _local(element.tag) == "Data" and element.get("Name"):
+            found[str(element.get("Name")).replace(" ", "")] = element.text or ""
+    return found
+
+
+def _payload(value: str) -> dict[str, str]:
+    """EvtxECmd's ``Payload``: JSON of the event data, ``Data`` a list of ``@Name``/``#text``."""
+    try:
+        data = json.loads(value)
+    except (ValueError, RecursionError):
+        return {}
+    found: dict[str, str] = {}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            name = node.get("@Name")
+            if isinstance(name, str) and "#text" in node:
+                found[name.replace(" ", "")] = str(node["#text"])
+                return
+            for item in node.values():
+                walk(item)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(data)
+    return found
+
+
+def as_windows(doc: dict[str, Any]) -> Row | None:
+    """A record of a tool's Windows event export as a row of the windows family, or ``None``
+    when it does not have an event id and a channel or provider under any name."""
+    system = doc.get("System")
+    if isinstance(system, dict) and ("EventID" in system or "Channel" in system):
+        # Velociraptor's parse_evtx row: the event itself, attributes as plain keys
+        # ({"Provider": {"Name": ...}}, {"EventID": {"Value": 4688}}, SystemTime in epoch seconds).
+        shaped = {
+            k: (
+                {"#attributes": v}
+                if isinstance(v, dict) and "#attributes" not in v and "Value" not in v
+                else v
+            )
+            for k, v in system.items()
+        }
+        if isinstance(system.get("EventID"), dict) and "Value" in system["EventID"]:
+            shaped["EventID"] = system["EventID"]["Value"]
+        return windows_row({"Event": {**doc, "System": shaped}})
+    raw = doc.get("_raw")
+    if isinstance(raw, str) and "<Event" in raw:
+        event = rendered_event(raw)
+        if event is not None:
+            return event
+    id_key, channel_key, provider_key = (
+        _lookup(doc, _EVENT_ID),
+        _lookup(doc, _CHANNEL),
+        _lookup(doc, _PROVIDER),
+    )
+    if id_key is None and "Id" in doc and ("LogName" in doc or "ProviderName" in doc):
+        id_key = "Id"  # PowerShell's Get-WinEvent
+    if provider_key is None and "Source" in doc and channel_key:
+        provider_key = "Source"  # Sentinel's Event table
+    # A Windows event id is a number, and a bare "provider" (a cloud log's) is not enough alone.
+    windows_provider = provider_key is not None and str(provider_key).lower() != "provider"
+    event_id = _event_id(doc[id_key]) if id_key is not None else None
+    if event_id is None or not event_id.isdigit() or not (channel_key or windows_provider):
+        return None
+    row: Row = {}
+    opened: dict[str, str] = {}
+    payload_keys = set()
+    for key, value in doc.items():
+        if not isinstance(value, str):
+            continue
+        if str(key).lower() == "payload" and value.lstrip().startswith("{"):
+            opened |= _payload(value)
+            payload_keys.add(key)
+        elif str(key).lower() in ("eventdata", "_raw") and "<" in value:
+            opened |= _data_xml(value)
+            payload_keys.add(key)
+    flatten_into(row, {k: v for k, v in doc.items() if k not in payload_keys}, None)
+    row.update(opened)
+    for target in ("EventID", "Channel", "Provider_Name", "Computer"):
+        for key in [k for k in row if k != target and k.lower() == target.lower()]:
+            del row[key]  # EvtxECmd's EventId is the EventID (one column: SQL folds case)
+    row["EventID"] = event_id
+    for target, named in (("Channel", channel_key), ("Provider_Name", provider_key)):
+        text = scalar(doc[named]) if named is not None else None
+        if text is not None:
+            row[target] = text.strip()
+    computer_key = _lookup(doc, _COMPUTER)
+    if computer_key is not None and scalar(doc[computer_key]):
+        row["Computer"] = str(scalar(doc[computer_key]))
+        row["_host"] = row["Computer"]
+    time_key = _lookup(doc, _TIME)
+    ts = _time(doc[time_key]) if time_key is not None else None
+    if ts:
+        row["_ts"] = ts
+    return row
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _element_dict(element: Element) -> Any:
+    """An XML element as evtx_dump writes it: attributes under ``#attributes``, text, children."""
+    children = list(element)
+    if not children and not element.attrib:
+        return element.text or ""
+    node: dict[str, Any] = {}
+    if element.attrib:
+        node["#attributes"] = {_local(k): v for k, v in element.attrib.items()}
+    if element.text and element.text.strip():
+        node["#text"] = element.text
+    for child in children:
+        name = _local(child.tag)
+        value = _element_dict(child)
+        if name in node:
+            existing = node[name]
+            node[name] = [*existing, value] if isinstance(existing, list) else [existing, value]
+        else:
+            node[name] = value
+    return node
+
+
+def _event_doc(element: Element) -> dict[str, Any]:
+    """A rendered ``<Event>`` in the ``{"Event": {"System": …, "EventData": {Name: value}}}`` shape."""
+    event: dict[str, Any] = {}
+    for section in element:
+        name = _local(section.tag)
+        if name == "EventData":
+            data: dict[str, Any] = {}
+            for item in section:
+                key = item.get("Name")
+                if key:
+                    data[key.replace(" ", "")] = item.text or ""
+                else:
+                    data.setdefault("Data", []).append(item.text or "")
+            event[name] = data
+        elif name == "RenderingInfo":
+            continue  # the message text in the viewer's language: not a field of the event
+        else:
+            event[name] = _element_dict(section)
+    return {"Event": event}
+
+
+def rendered_event(text: str) -> Row | None:
+    """One rendered XML event (Splunk's ``_raw``) as a row, or ``None``."""
+    try:
+        root = SafeET.fromstring(text.strip(), forbid_dtd=True)
+    except _XML_ERRORS:
+        return None
+    event = (
+        root
+        if _local(root.tag) == "Event"
+        else next((e for e in root.iter() if _local(e.tag) == "Event"), None)
+    )
+    return windows_row(_event_doc(event)) if event is not None else None
+
+
+class WindowsXmlParser:
+    """Files of rendered Windows events: ``wevtutil qe /f:xml``, Event Viewer's "Save as XML",
+    forwarded events (``<Events><Event xmlns=…>…</Event>…</Events>``)."""
+
+    name = "windows-xml"
+    family = "windows"
+    priority = 15
+
+    def sniff(self, head: bytes, path: Path) -> bool:
+        text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+        return text.startswith(b"<") and b"schemas.microsoft.com/win/2004/08/events/event" in head
+
+    def parse(self, path: Path, problems: Problems) -> Iterator[Row]:
+        with path.open("rb") as handle:
+            head = handle.read(1 << 16)
+        if _DTD.search(head):
+            problems.add(None, "XML with a document type declaration (entities) refused: not read", lost=0)
+            return
+        number = 0
+        try:
+            for _, element in SafeET.iterparse(path, events=("end",), forbid_dtd=True):
+                if _local(element.tag) != "Event":
+                    continue
+                number += 1
+                row = windows_row(_event_doc(element))
+                element.clear()
+                if not row:
+                    problems.add(f"event {number}", "not a Windows event; skipped")
+                    continue
+                row["_record"] = str(number)
+                yield row
+        except _XML_ERRORS as exc:
+            problems.add(
+                f"after event {number}",
+                f"XML is not well formed or declares a DTD, the rest unreadable: {exc}",
+            )
+
+
+register(WindowsXmlParser())
