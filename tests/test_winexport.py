@@ -169,3 +169,21 @@ def test_records_that_only_look_like_windows_events_stay_what_they_are() -> None
     assert as_windows(cloudtrail) is None  # an id that is no number
     assert as_windows({"Id": 5, "provider": "aws", "region": "eu-west-1"}) is None
     assert as_windows({"EventCode": "4720", "LogName": "Security", "ComputerName": "DC01"}) is not None
+
+
+def test_powershell_export_csv_with_its_type_line(tmp_path: Path) -> None:
+    evidence = tmp_path / "ev"
+    _write(
+        evidence,
+        "events.csv",
+        "#TYPE System.Diagnostics.Eventing.Reader.EventLogRecord\n"
+        '"Id","LogName","ProviderName","MachineName","TimeCreated","Message"\n'
+        '"4720","Security","Microsoft-Windows-Security-Auditing","DC01","2024-03-05T11:00:00Z","A user account was created."\n',
+    )
+    report = ingest([evidence], tmp_path / "case" / "events", jobs=1)
+    assert report.events == {"windows": 1}
+    rel = duckdb.sql(
+        f"SELECT * FROM read_parquet('{tmp_path}/case/events/windows/*.parquet', union_by_name=true)"
+    )
+    [row] = [dict(zip(rel.columns, r, strict=True)) for r in rel.fetchall()]
+    assert (row["EventID"], row["Channel"], row["_host"], row["_record"]) == ("4720", "Security", "DC01", "3")

@@ -66,6 +66,11 @@ _W3C_COLUMNS = frozenset(
 )
 
 
+def _typeless(text: str) -> str:
+    """CSV text without PowerShell's ``#TYPE`` first line."""
+    return text.split("\n", 1)[1] if text.startswith("#TYPE ") and "\n" in text else text
+
+
 class CsvParser:
     name = "csv"
     family = "generic"
@@ -74,7 +79,7 @@ class CsvParser:
     def sniff(self, head: bytes, path: Path) -> bool:
         if b"\x00" in head:
             return False
-        return _dialect(head.decode("utf-8", errors="replace")) is not None
+        return _dialect(_typeless(head.decode("utf-8", errors="replace"))) is not None
 
     def parse(self, path: Path, problems: Problems) -> Iterator[Row]:
         with path.open("rb") as raw:
@@ -84,11 +89,16 @@ class CsvParser:
                 if exc.start < (1 << 20) - 4:  # not a character cut at the end of the sample
                     problems.add(None, "bytes that are not UTF-8 were replaced (another encoding?)", lost=0)
         with path.open("r", encoding="utf-8", errors="replace", newline="") as handle:
-            dialect = _dialect(handle.read(65536)) or csv.excel
+            dialect = _dialect(_typeless(handle.read(65536))) or csv.excel
             handle.seek(0)
-            reader = csv.reader(handle, dialect)
+            # PowerShell's Export-Csv writes "#TYPE <.NET class>" first: a blank line in its place
+            # keeps every row's line number.
+            lines = ("\n" if n == 0 and line.startswith("#TYPE ") else line for n, line in enumerate(handle))
+            reader = csv.reader(lines, dialect)
             try:
                 header = next(reader)
+                while not header:
+                    header = next(reader)
             except (StopIteration, csv.Error):
                 problems.add(1, "no header row", lost=0)
                 return
