@@ -187,3 +187,64 @@ def test_powershell_export_csv_with_its_type_line(tmp_path: Path) -> None:
     )
     [row] = [dict(zip(rel.columns, r, strict=True)) for r in rel.fetchall()]
     assert (row["EventID"], row["Channel"], row["_host"], row["_record"]) == ("4720", "Security", "DC01", "3")
+
+
+def test_rendered_xml_as_wevtutil_and_powershell_write_it(tmp_path: Path) -> None:
+    evidence = tmp_path / "ev"
+    evidence.mkdir()
+    second = RENDERED.replace("4688", "4689")
+    # wevtutil qe /f:xml: events one after another, no root; PowerShell's ">" makes it UTF-16.
+    (evidence / "wevtutil.xml").write_text(f"{RENDERED}\r\n{second}\r\n", encoding="utf-8")
+    (evidence / "saved.xml").write_bytes(
+        f'<?xml version="1.0" encoding="UTF-16"?>\r\n<Events>{RENDERED}{second}</Events>'.encode("utf-16")
+    )
+    deep = "<a>" * 3000 + "x" + "</a>" * 3000
+    (evidence / "deep.xml").write_text(
+        f"<Events>{RENDERED.replace('</EventData>', '</EventData><UserData>' + deep + '</UserData>')}"
+        f"{second}</Events>"
+    )
+    report = ingest([evidence], tmp_path / "case" / "events", jobs=1)
+    assert report.events == {"windows": 5}  # two + two + the deep file's second event
+    assert any("nested too deeply" in str(p) for p in report.problems)
+
+
+def test_a_payload_cannot_forge_unmasks_columns_and_a_cut_one_is_kept(tmp_path: Path) -> None:
+    forged = json.dumps(
+        {
+            "EventData": {
+                "Data": [
+                    {"@Name": "ServiceName", "#text": "PSEXESVC"},
+                    {"@Name": "_ts", "#text": "2001-09-11"},
+                ]
+            }
+        }
+    ).replace('"', '""')
+    _write(
+        tmp_path / "ev",
+        "evtxecmd.csv",
+        "EventId,Provider,Channel,Computer,TimeCreated,Payload\n"
+        f'7045,Service Control Manager,System,DC01,2024-03-05T11:00:00Z,"{forged}"\n'
+        '7045,Service Control Manager,System,DC01,2024-03-05T11:00:01Z,"{""EventData"": {""Data"": [{""@Name"": ""ServiceName"", ""#te"\n',
+    )
+    ingest([tmp_path / "ev"], tmp_path / "case" / "events", jobs=1)
+    rel = duckdb.sql(
+        f"SELECT * FROM read_parquet('{tmp_path}/case/events/windows/*.parquet', union_by_name=true)"
+    )
+    rows = sorted(
+        (dict(zip(rel.columns, r, strict=True)) for r in rel.fetchall()), key=lambda r: str(r["_ts"])
+    )
+    assert rows[0]["_ts"].startswith("2024-03-05T11:00:00") and rows[0]["evidence_ts"] == "2001-09-11"
+    assert rows[0]["ServiceName"] == "PSEXESVC"
+    assert rows[1]["Payload"].startswith('{"EventData"')  # not JSON: kept as written
+
+
+def test_a_splunk_csv_of_rendered_events(tmp_path: Path) -> None:
+    raw = RENDERED.replace('"', '""')
+    _write(
+        tmp_path / "ev",
+        "splunk.csv",
+        '"_time","host","source","sourcetype","EventCode","_raw"\n'
+        f'"2024-03-05T11:00:00.500+0000","WS01","XmlWinEventLog:Security","XmlWinEventLog","4688","{raw}"\n',
+    )
+    report = ingest([tmp_path / "ev"], tmp_path / "case" / "events", jobs=1)
+    assert report.events == {"windows": 1}

@@ -105,7 +105,10 @@ class CsvParser:
             header = _unique([evidence_key(h.strip().lstrip("\ufeff")) for h in header])
             # Windows events under any tool's names (EvtxECmd's EventId, Splunk's EventCode ...).
             probe = as_windows(dict.fromkeys(header, "1"))
-            family = "windows" if probe is not None else "generic"
+            lowered = {h.lower() for h in header}
+            # Splunk's XmlWinEventLog export: the rendered event in _raw beside EventCode.
+            splunk = "_raw" in lowered and bool({"eventcode", "eventid"} & lowered)
+            family = "windows" if probe is not None or splunk else "generic"
             # An access log exported with the W3C names Sigma's web rules use (weblog.py's family).
             web = len(_W3C_COLUMNS & {h.lower() for h in header}) >= 2 and family == "generic"
             family = "web" if web else family
@@ -134,13 +137,11 @@ class CsvParser:
                     )
                     continue
                 row: Row = {k: v for k, v in zip(header, values, strict=True) if k and v != ""}
-                row["_record"] = str(reader.line_num)
                 if web:  # as a W3C log's line: Sigma's names, the request target, date and time
                     row = w3c_row(row)
-                    row["_record"] = str(reader.line_num)
                 elif family == "windows":
                     row = as_windows(row) or row
-                    row["_record"] = str(reader.line_num)
+                row["_record"] = str(reader.line_num)
                 row["_family"] = family
                 if "_ts" not in row:
                     stamp(row, _TIME, _HOST)

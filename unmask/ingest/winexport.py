@@ -26,7 +26,7 @@ import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
 from unmask.ingest.base import Problems, Row, register
-from unmask.ingest.fields import flatten_into, iso_utc, scalar, windows_row
+from unmask.ingest.fields import evidence_key, flatten_into, iso_utc, scalar, windows_row
 
 if TYPE_CHECKING:
     from xml.etree.ElementTree import Element
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 __all__ = ["WindowsXmlParser", "as_windows", "rendered_event"]
 
 # What a document that is not XML, or is hostile XML (a DTD, entities), raises.
-_XML_ERRORS = (SafeET.ParseError, DefusedXmlException, ValueError)
+_XML_ERRORS = (SafeET.ParseError, DefusedXmlException, ValueError, RecursionError)
 
 # Each Sigma name and what exports call it (compared without case).
 _EVENT_ID = ("eventid", "eventcode", "event_id", "eventid.value")
@@ -97,23 +97,26 @@ def _data_xml(text: str) -> dict[str, str]:
     found: dict[str, str] = {}
     for element in root.iter():
         if _local(element.tag) == "Data" and element.get("Name"):
-            found[str(element.get("Name")).replace(" ", "")] = element.text or ""
+            found[evidence_key(str(element.get("Name")).replace(" ", ""))] = element.text or ""
     return found
 
 
-def _payload(value: str) -> dict[str, str]:
-    """EvtxECmd's ``Payload``: JSON of the event data, ``Data`` a list of ``@Name``/``#text``."""
+def _payload(value: str) -> dict[str, str] | None:
+    """EvtxECmd's ``Payload``: JSON of the event data, ``Data`` a list of ``@Name``/``#text``
+    (``None`` when it is not JSON: a cell cut short, as a spreadsheet cuts long ones)."""
     try:
         data = json.loads(value)
     except (ValueError, RecursionError):
-        return {}
+        return None
     found: dict[str, str] = {}
 
     def walk(node: Any) -> None:
         if isinstance(node, dict):
             name = node.get("@Name")
             if isinstance(name, str) and "#text" in node:
-                found[name.replace(" ", "")] = str(node["#text"])
+                text = node["#text"]
+                value = "\n".join(map(str, text)) if isinstance(text, list) else str(text)
+                found[evidence_key(name.replace(" ", ""))] = value
                 return
             for item in node.values():
                 walk(item)
@@ -121,7 +124,10 @@ def _payload(value: str) -> dict[str, str]:
             for item in node:
                 walk(item)
 
-    walk(data)
+    try:
+        walk(data)
+    except RecursionError:
+        return None
     return found
 
 
@@ -169,8 +175,10 @@ def as_windows(doc: dict[str, Any]) -> Row | None:
         if not isinstance(value, str):
             continue
         if str(key).lower() == "payload" and value.lstrip().startswith("{"):
-            opened |= _payload(value)
-            payload_keys.add(key)
+            fields = _payload(value)
+            if fields is not None:  # else the Payload stays, as written, in its own field
+                opened |= fields
+                payload_keys.add(key)
         elif str(key).lower() in ("eventdata", "_raw") and "<" in value:
             opened |= _data_xml(value)
             payload_keys.add(key)
@@ -230,7 +238,7 @@ def _event_doc(element: Element) -> dict[str, Any]:
             for item in section:
                 key = item.get("Name")
                 if key:
-                    data[key.replace(" ", "")] = item.text or ""
+                    data[evidence_key(key.replace(" ", ""))] = item.text or ""
                 else:
                     data.setdefault("Data", []).append(item.text or "")
             event[name] = data
@@ -255,6 +263,32 @@ def rendered_event(text: str) -> Row | None:
     return windows_row(_event_doc(event)) if event is not None else None
 
 
+class _Rooted:
+    """An XML file read inside a root of its own, its declaration left out (events written one
+    after another have no root; a file converted from UTF-16 still declares UTF-16)."""
+
+    def __init__(self, handle: Any) -> None:
+        self.handle = handle
+        self.pending = b"<unmask-events>"
+        self.started = False
+        self.done = False
+
+    def read(self, size: int = -1) -> bytes:
+        while not self.done and (size < 0 or len(self.pending) < size):
+            chunk = self.handle.read(1 << 16)
+            if not self.started:
+                self.started = True
+                chunk = re.sub(rb"^\s*(?:\xef\xbb\xbf)?\s*<\?xml[^>]*\?>", b"", chunk, count=1)
+            if not chunk:
+                self.pending += b"</unmask-events>"
+                self.done = True
+            self.pending += chunk
+        if size < 0:
+            size = len(self.pending)
+        result, self.pending = self.pending[:size], self.pending[size:]
+        return result
+
+
 class WindowsXmlParser:
     """Files of rendered Windows events: ``wevtutil qe /f:xml``, Event Viewer's "Save as XML",
     forwarded events (``<Events><Event xmlns=…>…</Event>…</Events>``)."""
@@ -275,17 +309,22 @@ class WindowsXmlParser:
             return
         number = 0
         try:
-            for _, element in SafeET.iterparse(path, events=("end",), forbid_dtd=True):
-                if _local(element.tag) != "Event":
-                    continue
-                number += 1
-                row = windows_row(_event_doc(element))
-                element.clear()
-                if not row:
-                    problems.add(f"event {number}", "not a Windows event; skipped")
-                    continue
-                row["_record"] = str(number)
-                yield row
+            with path.open("rb") as handle:
+                # wevtutil writes events one after another with no root: give them one.
+                for _, element in SafeET.iterparse(_Rooted(handle), events=("end",), forbid_dtd=True):
+                    if _local(element.tag) != "Event":
+                        continue
+                    number += 1
+                    try:
+                        row = windows_row(_event_doc(element))
+                    except RecursionError:
+                        row = {}
+                    element.clear()
+                    if not row:
+                        problems.add(f"event {number}", "not a Windows event (or nested too deeply); skipped")
+                        continue
+                    row["_record"] = str(number)
+                    yield row
         except _XML_ERRORS as exc:
             problems.add(
                 f"after event {number}",
