@@ -760,3 +760,10 @@ def test_an_account_named_like_a_tool_is_an_account(kb: KnowledgeBase) -> None:
 def test_sentence_shapes_of_real_advisories(kb: KnowledgeBase, text: str, victims: set[str]) -> None:
     result = TextExtractor(kb, BENIGN).extract_text(text, "r.txt", "abc")
     assert {o.value for o in result.observations if o.kind is ObservationKind.VICTIM} == victims
+
+
+def test_a_passive_with_an_adverb(kb: KnowledgeBase) -> None:
+    result = TextExtractor(kb, BENIGN).extract_text(
+        "Israeli companies were also attacked by the group.", "r.txt", "a"
+    )
+    assert {o.value for o in result.observations if o.kind is ObservationKind.VICTIM} == {"IL"}

@@ -246,12 +246,14 @@ def test_auditd_execve_events_are_linux_process_creations(tmp_path: Path) -> Non
     child = next(r for r in created if r["ProcessId"] == "501")
     assert child["Image"] == "/usr/bin/base64" and child["CommandLine"] == "base64 -d"
     assert child["ParentImage"] == "/usr/bin/bash" and child["CurrentDirectory"] == "/tmp"
-    assert child["_record"] == "5" and child["LogonId"] == "3"
+    assert child["_record"] == "5:process" and child["LogonId"] == "3"
     detection = (
         "    sel:\n        Image|endswith: '/base64'\n        CommandLine|contains: ' -d'\n"
         "        ParentImage|endswith: '/bash'\n    condition: sel"
     )
-    assert _hunt(tmp_path, "    product: linux\n    category: process_creation", detection) == ["audit.log:5"]
+    assert _hunt(tmp_path, "    product: linux\n    category: process_creation", detection) == [
+        "audit.log:5:process"
+    ]
 
 
 def test_process_creations_from_interleaved_and_split_audit_records(tmp_path: Path) -> None:
@@ -277,7 +279,7 @@ def test_process_creations_from_interleaved_and_split_audit_records(tmp_path: Pa
     rows = _rows(tmp_path / "case" / "events", "linux")
     created = {r["ProcessId"]: r for r in rows if r["_log"] == "process_creation"}
     assert created["7"]["CommandLine"] == "base64 -d" and created["7"]["User"] == "root"
-    assert created["8"]["CommandLine"] == "sh -c echo hello world" and created["8"]["_record"] == "4"
+    assert created["8"]["CommandLine"] == "sh -c echo hello world" and created["8"]["_record"] == "4:process"
     assert next(r for r in rows if r["type"] == "CONFIG_CHANGE")["old"] == "64"  # a number, not hex text
 
 
@@ -364,3 +366,44 @@ def test_a_syslog_file_in_an_archive_is_dated_by_the_archives_record_of_it(tmp_p
     ingest([evidence], tmp_path / "case" / "events", jobs=1)
     stamps = sorted(str(r["_ts"]) for r in _rows(tmp_path / "case" / "events", "linux"))
     assert stamps == ["2023-03-12T09:16:30.000000Z", "2024-03-12T09:16:30.000000Z"]
+
+
+def test_second_review_of_linux_and_web_parsing(tmp_path: Path) -> None:
+    from unmask.ingest.syslog import syslog_row
+    from unmask.ingest.weblog import access_row, w3c_row
+
+    evidence = tmp_path / "ev"
+    evidence.mkdir()
+    (evidence / "audit.log").write_text(
+        # a parent's command line for its child; a 32-bit execve on x86-64 (arch 40000003, syscall 11)
+        'type=SYSCALL msg=audit(1.0:1): arch=c000003e syscall=59 success=yes ppid=1 pid=20 exe="/usr/bin/bash"\n'
+        'type=EXECVE msg=audit(1.0:1): argc=2 a0="bash" a1="-i"\n'
+        'type=SYSCALL msg=audit(2.0:2): arch=c000003e syscall=59 success=yes ppid=20 pid=21 exe="/usr/bin/whoami"\n'
+        'type=EXECVE msg=audit(2.0:2): argc=1 a0="whoami"\n'
+        'type=SYSCALL msg=audit(3.0:3): arch=40000003 syscall=11 success=yes ppid=1 pid=22 exe="/tmp/x86bin"\n'
+        'type=EXECVE msg=audit(3.0:3): argc=1 a0="/tmp/x86bin"\n'
+    )
+    ingest([evidence], tmp_path / "case" / "events", jobs=1)
+    created = {
+        r["ProcessId"]: r
+        for r in _rows(tmp_path / "case" / "events", "linux")
+        if r["_log"] == "process_creation"
+    }
+    assert created["21"]["ParentCommandLine"] == "bash -i" and created["22"]["Image"] == "/tmp/x86bin"
+    # A kernel firewall line is not an audit record; a dmesg-stamped AppArmor denial is.
+    dropped = syslog_row(
+        "Mar  1 10:01:01 srv1 kernel: DROPPED IN=eth0 OUT= SRC=203.0.113.5 DST=10.0.0.5", 2024
+    )
+    assert dropped is not None and dropped["_log"] == "syslog" and "type" not in dropped
+    denied = syslog_row(
+        'Mar  1 10:01:02 srv1 kernel: [ 1234.567890] audit: type=1400 audit(1709287262.100:88): apparmor="DENIED"',
+        2024,
+    )
+    assert denied is not None and denied["_log"] == "auditd" and denied["apparmor"] == "DENIED"
+    # pkexec's lines are auth's, in any file (a journalctl export holds every program's).
+    pkexec = syslog_row("Mar 01 10:00:00 srv8 pkexec[1234]: alice: suspicious XAUTHORITY", 2024)
+    assert pkexec is not None and pkexec["_log"] == "auth"
+    # IIS: the server's own name, not the client's Host header; Apache's \xC3\xA9 is é.
+    assert w3c_row({"s-computername": "IIS01", "cs-host": "evil.attacker.tld"})["_host"] == "IIS01"
+    row = access_row('1.2.3.4 - - [01/Mar/2024:10:00:00 +0000] "GET /caf\\xC3\\xA9 HTTP/1.1" 200 1 "-" "x"')
+    assert row is not None and row["cs-uri-stem"] == "/café"

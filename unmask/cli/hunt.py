@@ -56,7 +56,10 @@ JsonLines = Annotated[bool, typer.Option("--json", help="JSON lines, one finding
 def hunt_command(
     evidence: Annotated[
         list[Path],
-        typer.Argument(help="Evidence files or folders: EVTX, JSON lines, Zeek, CSV, syslog, zip/tar.gz."),
+        typer.Argument(
+            help="Evidence files or folders: EVTX, Windows XML and tool exports (JSON, CSV), Zeek, "
+            "syslog, journald, audit.log, web access logs, CSV, zip/tar/gz (docs/hunting.md)."
+        ),
     ],
     rules: Annotated[
         list[Path], typer.Option("--rules", help="A Sigma rule folder or file (repeat for more).")

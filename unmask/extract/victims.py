@@ -46,7 +46,7 @@ _PRESENT_CUES = re.compile(
     r"\b(this (?:time|incident|campaign|attack|intrusion|operation)|now)\b", re.IGNORECASE
 )
 _PASSIVE = re.compile(
-    r"\b(?:was|were|been|being|is|are|got)\s+(?:\w+ly\s+)?(?:target|attack|compromis|breach|hit|affect|disrupt|wip)",
+    r"\b(?:was|were|been|being|is|are|got)\s+(?:\w+\s+)?(?:target|attack|compromis|breach|hit|affect|disrupt|wip)",
     re.IGNORECASE,
 )
 _CLAUSES = re.compile(r";|\s+and now\s+|,\s*(?:but|while|whereas|and now)\s+", re.IGNORECASE)

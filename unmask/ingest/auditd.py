@@ -37,8 +37,8 @@ _RECORD = re.compile(
 )
 # As forwarded to syslog by the kernel (``audit: type=1400 audit(…):``) or by audisp.
 _FORWARDED = re.compile(
-    r"^(?:audit: )?(?:(?:type=(?P<type>[A-Za-z0-9_]+(?:\[\d+\])?) )?(?:msg=)?audit\((?P<seconds>\d+)"
-    r"(?:\.(?P<fraction>\d+))?:(?P<serial>\d+)\):\s?|(?P<bare>[A-Z][A-Z0-9_]+) )(?P<body>.*)$"
+    r"^(?:\[\s*\d+\.\d+\]\s*)?(?:audit: )?(?:(?:type=(?P<type>[A-Za-z0-9_]+(?:\[\d+\])?) )?(?:msg=)?audit\("
+    r"(?P<seconds>\d+)(?:\.(?P<fraction>\d+))?:(?P<serial>\d+)\):\s?|(?P<bare>[A-Z][A-Z0-9_]+) )(?P<body>.*)$"
 )
 _PAIR = re.compile(r"""([A-Za-z0-9_\-]+(?:\[\d+\])?)=(?:"([^"]*)"|'([^']*)'|(\S*))""")
 _HEX = re.compile(r"(?:[0-9A-Fa-f]{2})+")
@@ -56,6 +56,10 @@ _SYSCALLS = {
         "101": "ptrace", "103": "syslog", "105": "setuid", "133": "mknod", "135": "personality",
         "156": "_sysctl", "175": "init_module", "257": "openat", "263": "unlinkat",
         "268": "fchmodat", "313": "finit_module", "319": "memfd_create", "322": "execveat",
+    },
+    "40000003": {  # i386 (32-bit programs on x86-64 too)
+        "11": "execve", "358": "execveat", "37": "kill", "26": "ptrace", "102": "socketcall",
+        "116": "sysinfo", "103": "syslog", "14": "mknod", "136": "personality", "356": "memfd_create",
     },
     "c00000b7": {  # AArch64
         "33": "mknodat", "35": "unlinkat", "53": "fchmodat", "56": "openat", "92": "personality",
@@ -164,10 +168,13 @@ def audit_record(line: str) -> Row | None:
     return row
 
 
-def forwarded_record(message: str) -> Row | None:
-    """An audit record as syslog carries it (the message of ``audit[…]:`` or ``audisp``), or ``None``."""
+def forwarded_record(message: str, bare: bool = True) -> Row | None:
+    """An audit record as syslog carries it (the message of ``audit[…]:`` or ``audisp``), or ``None``.
+
+    ``bare``: a record written without ``type=`` (``SYSCALL arch=...``), as auditd's own programs
+    forward it; not from the kernel, whose other lines look the same (``DROPPED IN=eth0 ...``)."""
     match = _FORWARDED.match(message)
-    if match is None:
+    if match is None or (match["bare"] and not bare):
         return None
     record_type = match["type"] or match["bare"]
     if record_type is None or (match["seconds"] is None and "=" not in match["body"]):
@@ -237,7 +244,7 @@ class _Processes:
 
     def __init__(self) -> None:
         self.open: dict[tuple[str, str], _Event] = {}
-        self.images: dict[tuple[str, str], str] = {}
+        self.images: dict[tuple[str, str], tuple[str, str]] = {}  # (node, pid) -> (image, command line)
 
     def add(self, row: Row, line: str) -> Iterator[Row]:
         serial, kind = row.get("serial"), row["type"]
@@ -281,7 +288,13 @@ class _Processes:
             joined(f"a{index}", "EXECVE", [parts[n] for n in sorted(parts)])
             for index, parts in sorted(event.pieces.items())
         ]
-        row: Row = {"_log": "process_creation", "_record": event.record, "serial": call.get("serial", "")}
+        # Its own record id, pointing at the first EXECVE line: a rule that matches both the record and
+        # the process creation made of it gives two findings, not one reported twice.
+        row: Row = {
+            "_log": "process_creation",
+            "_record": f"{event.record}:process",
+            "serial": call.get("serial", ""),
+        }
         for name in ("_ts", "_host"):
             if call.get(name):
                 row[name] = call[name]
@@ -294,11 +307,11 @@ class _Processes:
             row["ProcessId"] = pid
             if len(self.images) >= MAX_TRACKED_PROCESSES:
                 self.images.clear()
-            self.images[(node, pid)] = image
+            self.images[(node, pid)] = (image, row["CommandLine"])
         if ppid:
             row["ParentProcessId"] = ppid
             if (node, ppid) in self.images:
-                row["ParentImage"] = self.images[(node, ppid)]
+                row["ParentImage"], row["ParentCommandLine"] = self.images[(node, ppid)]
         if event.cwd:
             row["CurrentDirectory"] = event.cwd
         user = event.names.get("UID") or call.get("uid")

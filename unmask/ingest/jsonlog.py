@@ -106,7 +106,7 @@ def _journal(doc: dict[str, Any]) -> Row:
         if ts:
             row["_ts"] = ts
     if program.lower() in _AUDIT_IDENTIFIERS:
-        record = forwarded_record(row["message"])
+        record = forwarded_record(row["message"], bare=program.lower() != "kernel")
         if record is not None:
             row.update({k: v for k, v in record.items() if k != "_ts" or "_ts" not in row})
     return row

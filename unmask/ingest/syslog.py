@@ -38,6 +38,12 @@ _ISO = re.compile(
 # What journalctl writes between events: "-- Journal begins at ...", "-- Boot 3e1f... --",
 # "-- No entries --".
 _JOURNAL_NOTE = re.compile(r"^-- .* --$|^-- (?:Journal|Logs) begin")
+# Programs whose lines syslog files under auth/authpriv (auth.log, secure).
+AUTH_PROGRAMS = frozenset(
+    {"sshd", "sshd-session", "sshd-auth", "sudo", "su", "pkexec", "polkitd", "login", "passwd", "useradd",
+     "userdel", "usermod", "groupadd", "groupdel", "groupmod", "chpasswd", "chage", "gpasswd", "newgrp",
+     "systemd-logind", "unix_chkpwd"}
+)  # fmt: skip
 # Programs that forward audit records to syslog.
 _AUDIT_PROGRAMS = frozenset({"audit", "auditd", "audisp", "audisp-syslog", "kernel"})
 
@@ -92,9 +98,11 @@ def syslog_row(line: str, year: int, written: datetime | None = None, service: s
         ts = iso_utc(parts["ts"]) if parts["ts"] != "-" else None
     host = parts["host"] if parts["host"] != "-" else ""
     program = _program(parts["prog"]) if parts["prog"] != "-" else ""
+    # What auth.log holds, whatever file it came in (a journalctl export has every program's lines).
+    log = "auth" if service == "auth" or program.lower() in AUTH_PROGRAMS else service
     row: Row = {
         "_host": host,
-        "_log": service,
+        "_log": log,
         "host": host,
         "program": program,
         "message": parts["msg"] or "",
@@ -108,7 +116,7 @@ def syslog_row(line: str, year: int, written: datetime | None = None, service: s
     if ts:
         row["_ts"] = ts
     if program.lower() in _AUDIT_PROGRAMS:
-        record = forwarded_record(row["message"])
+        record = forwarded_record(row["message"], bare=program.lower() != "kernel")
         if record is not None:
             row.update({k: v for k, v in record.items() if k != "_ts"})
             row.setdefault("_ts", record.get("_ts", ""))

@@ -41,7 +41,13 @@ def _unescape(text: str) -> str:
         code = match.group(1)
         return chr(int(code[1:], 16)) if code.startswith("x") and len(code) == 3 else code
 
-    return _ESCAPED.sub(one, text)
+    unescaped = _ESCAPED.sub(one, text)
+    if "\\x" not in text:
+        return unescaped
+    try:  # \xC3\xA9 is the two bytes of é: read them as UTF-8 when they are
+        return unescaped.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return unescaped
 
 
 def _target(row: Row, target: str) -> None:
@@ -110,7 +116,8 @@ def w3c_row(raw: dict[str, str]) -> Row:
     if stem is not None:
         query = fields.get("cs-uri-query")
         _target(row, f"{stem}?{query}" if query else stem)
-    host = fields.get("cs-host") or fields.get("s-computername")
+    # The server's own name first: the Host header is the client's to write.
+    host = fields.get("s-computername") or fields.get("s-ip") or fields.get("cs-host")
     if host:
         row["_host"] = host
     if fields.get("date") and fields.get("time"):
