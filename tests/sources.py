@@ -238,6 +238,7 @@ def galaxies() -> dict[str, dict[str, Any]]:
             "meta": {"synonyms": ["BlackMatter"], "type": []},
         },
         {"value": "RandomQuery (Powershell)", "uuid": muid("mp RandomQuery ps1"), "meta": {"type": []}},
+        {"value": "Maui Ransomware", "uuid": muid("mp Maui"), "meta": {"type": []}},
     ]
     return {
         "threat-actor": _cluster("threat-actor", threat_actor, 300),

@@ -18,10 +18,10 @@ from unmask.knowledge.store import KnowledgeBase
 Groups = dict[str, tuple[str, dict[str, list[str]]]]
 
 
-def _item(item: str) -> dict[str, Any]:
+def _item(item: str, tools: tuple[str, ...] = ()) -> dict[str, Any]:
     if item.startswith("T"):
         return technique(item, f"Technique {item}", "execution")
-    return software("malware", item, f"Ware {item}", [])
+    return software("tool" if item in tools else "malware", item, f"Ware {item}", [])
 
 
 def build_kb(
@@ -31,6 +31,7 @@ def build_kb(
     criminal: tuple[str, ...] = (),
     campaigns: dict[str, tuple[str, dict[str, list[str]]]] | None = None,
     extra_items: tuple[str, ...] = (),
+    tools: tuple[str, ...] = (),
 ) -> KnowledgeBase:
     """Write a bundle and galaxies under ``folder`` and install the KB from them."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -44,7 +45,7 @@ def build_kb(
         for item, citations in uses.items():
             # "T1190|CVE-2019-0604": the technique, with a description that names the CVE.
             technique_id, _, cve = item.partition("|")
-            target = items.setdefault(technique_id, _item(technique_id))
+            target = items.setdefault(technique_id, _item(technique_id, tools))
             link = relation(obj, "uses", target, *citations)
             if cve:
                 link["description"] = f"exploited {cve}"

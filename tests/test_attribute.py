@@ -822,3 +822,21 @@ def test_a_part_that_names_an_actor_is_said_when_the_whole_names_none() -> None:
         == " On its own, phase access points to Inception (almost certain, 95–99 %, moderate confidence)."
     )
     assert parts_named({"phase:impact": phases["phase:impact"]}) == ""
+
+
+def test_a_lead_that_stands_only_on_public_tools_is_flagged(tmp_path: Path) -> None:
+    # Group 1 is known only for remote-access tools anyone can use; Group 2 for a technique.
+    groups = {
+        f"G00{n:02d}": (f"Group {n}", {"T1001": ["r0"], f"T12{n:02d}": [f"g{n}"], f"S02{n:02d}": [f"g{n}"]})
+        for n in range(8)
+    }
+    groups["G0001"] = ("Group 1", {"S0900": ["g1"], "S0901": ["g1"], "S0902": ["g1"]})
+    groups["G0002"][1]["T1566"] = ["g2"]
+    kb = build_kb(tmp_path / "kb", groups, tools=("S0900", "S0901", "S0902"))
+    assessment = attribute_case(_case("S0900", "S0901", "S0902", "T1566", "T1202", "T1001"), kb)
+    assert assessment.groups[0].id == "G0001"
+    assert any(
+        w.startswith("possible false flag: Group 1 leads only because of software Ware S0900")
+        and "public tools anyone can use; without them Group 2 leads" in w
+        for w in assessment.warnings
+    )

@@ -30,6 +30,7 @@ def test_reads_entries_claims_and_links(sources: tuple[Path, Path]) -> None:
         "DarkSide (ELF)",
         "DarkSide (Windows)",
         "RandomQuery (Powershell)",
+        "Maui Ransomware",
     }
     assert {s.name.split(":")[1] for s in data.sources} == {
         "threat-actor",

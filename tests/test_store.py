@@ -106,6 +106,8 @@ def test_search_finds_each_kind(kb: KnowledgeBase) -> None:
 def test_software_and_technique_lookup(kb: KnowledgeBase) -> None:
     assert kb.software_record("Helminth loader").id == "S0170"  # Malpedia synonym
     assert kb.software_record("Disttrack").id == "malpedia:Shamoon"
+    # A family named with its kind in one source and without in another ("Maui", "Maui Ransomware").
+    assert kb.software_record("Maui").name == kb.software_record("win.maui").name == "Maui Ransomware"
     assert kb.technique("t1003.001").name == "LSASS Memory"
     assert kb.technique("PowerShell").id == "T1059.001"
     with pytest.raises(UnknownNameError):

@@ -125,6 +125,25 @@ def false_flags(scores: Scores, post: Posterior, actors: list[Actor]) -> list[Fl
                     f"which is cheap to fake; without it {actors[int(np.argmax(without))].name} leads",
                 )
             )
+    # Public tools (ScreenConnect, PsExec) anyone can pick up: a lead that stands only on them is no lead.
+    public = [
+        position
+        for position, item in enumerate(scores.items)
+        if item.signal == "software" and item.cost == "low" and scores.contributions[position, top] > 0
+    ]
+    if public:
+        without = np.where(scores.candidates, totals - scores.contributions[public].sum(axis=0), -np.inf)
+        other = int(np.argmax(without))
+        if other != top:
+            names = ", ".join(scores.items[p].label for p in public)
+            flags.append(
+                Flag(
+                    public[0],
+                    f"possible false flag: {actors[top].name} leads only because of {names}, "
+                    f"{'a public tool' if len(public) == 1 else 'public tools'} anyone can use; without "
+                    f"{'it' if len(public) == 1 else 'them'} {actors[other].name} leads",
+                )
+            )
     shared = [
         (favoured, found)
         for favoured, found in tools.items()
@@ -312,15 +331,16 @@ def caveats(
         shown = ", ".join(novel[:6]) + (f" and {len(novel) - 6} more" if len(novel) > 6 else "")
         warnings.append(
             f"{len(novel)} item(s) no actor of the knowledge base is known for: {shown}; they weigh "
-            "nothing between the known actors (each makes a group the knowledge base does not know a "
-            "little likelier): a family or exploit public reporting ties to a group, but the knowledge "
-            "base's sources do not, cannot point to it here, nor can a parent technique whose actors "
-            "are known only for its sub-techniques (give the sub-technique when it is known)"
+            "nothing between the known actors and make a new group a little likelier (public reporting "
+            "may tie them to a group the knowledge base's sources do not; for a parent technique, give "
+            "the sub-technique)"
         )
-    if analysis.unscored:
-        kinds = sorted({item.signal for item in analysis.unscored})
+    # (Dates never are: they order the evidence, they do not point to actors.)
+    unscored = [item for item in analysis.unscored if item.signal != "timing"]
+    if unscored:
+        kinds = sorted({item.signal for item in unscored})
         warnings.append(
-            f"{len(analysis.unscored)} observation(s) ({', '.join(kinds)}) could not be compared: the "
+            f"{len(unscored)} observation(s) ({', '.join(kinds)}) could not be compared: the "
             "knowledge base holds no such data for actors yet"
         )
     return warnings

@@ -64,6 +64,8 @@ _MALPEDIA_PLATFORM = re.compile(
 )
 
 
+# What a family's name can end with in one source and not in another ("Maui Ransomware", "Maui").
+_FAMILY_KINDS = ("ransomware", "rat", "backdoor", "loader", "stealer", "wiper")
 # An ATT&CK id as a search finds it: a group, software, campaign or technique.
 _ATTACK_ID = re.compile(r"[GSCT]\d{4}(?:\.\d{3})?", re.IGNORECASE)
 
@@ -531,6 +533,15 @@ class KnowledgeBase:
         if sid is None:
             bare = _MALPEDIA_PLATFORM.sub("", _FILE_SUFFIX.sub("", name.strip()))
             sid = known.get(normalize_name(bare)) if bare else None
+            # "Maui" for Malpedia's "Maui Ransomware", "Tiger RAT" for a family named "Tiger".
+            for kind in _FAMILY_KINDS if sid is None and bare else ():
+                words = bare.split()
+                other = (
+                    " ".join(words[:-1]) if words[-1].lower() == kind and len(words) > 1 else f"{bare} {kind}"
+                )
+                sid = known.get(normalize_name(other))
+                if sid is not None:
+                    break
         if sid is None or sid not in self.software:
             why = self._unknown_id(cited.group(0), self.software) if cited else None
             names = sorted(
