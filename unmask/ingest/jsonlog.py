@@ -18,10 +18,10 @@ from typing import Any
 
 import orjson
 
-from unmask.ingest.auditd import audit_record, forwarded_record
+from unmask.ingest.auditd import audit_record
 from unmask.ingest.base import Problems, Row, register, text_lines
 from unmask.ingest.fields import flatten_into, iso_utc, scalar, stamp, windows_row
-from unmask.ingest.syslog import syslog_row
+from unmask.ingest.syslog import AUTH_PROGRAMS, program_name, syslog_row, with_audit_record
 from unmask.ingest.winexport import as_windows
 from unmask.ingest.zeek import http_fields
 
@@ -72,7 +72,6 @@ def _winlogbeat(doc: dict[str, Any]) -> Row:
 
 # syslog facilities 4 (auth) and 10 (authpriv): what auth.log holds.
 _AUTH_FACILITIES = frozenset({"4", "10"})
-_AUDIT_IDENTIFIERS = frozenset({"audit", "auditd", "audisp", "audisp-syslog", "kernel"})
 
 
 def _journal(doc: dict[str, Any]) -> Row:
@@ -84,14 +83,15 @@ def _journal(doc: dict[str, Any]) -> Row:
     message = doc.get("MESSAGE")
     if isinstance(message, list) and all(isinstance(b, int) and 0 <= b < 256 for b in message):
         message = bytes(message).decode("utf-8", errors="replace")
-    program = scalar(doc.get("SYSLOG_IDENTIFIER")) or scalar(doc.get("_COMM")) or ""
+    program = program_name(scalar(doc.get("SYSLOG_IDENTIFIER")) or scalar(doc.get("_COMM")) or "")
     host = scalar(doc.get("_HOSTNAME")) or ""
     facility = scalar(doc.get("SYSLOG_FACILITY")) or ""
+    auth = facility in _AUTH_FACILITIES or program.lower() in AUTH_PROGRAMS
     row.update(
         {
-            "_log": "auth" if facility in _AUTH_FACILITIES else "syslog",
+            "_log": "auth" if auth else "syslog",
             "_family": "linux",
-            "program": program.rsplit("/", 1)[-1],
+            "program": program,
             "message": scalar(message) or "",
         }
     )
@@ -105,11 +105,7 @@ def _journal(doc: dict[str, Any]) -> Row:
         ts = iso_utc(str(int(micros) / 1_000_000))
         if ts:
             row["_ts"] = ts
-    if program.lower() in _AUDIT_IDENTIFIERS:
-        record = forwarded_record(row["message"], bare=program.lower() != "kernel")
-        if record is not None:
-            row.update({k: v for k, v in record.items() if k != "_ts" or "_ts" not in row})
-    return row
+    return with_audit_record(row)
 
 
 def _generic(doc: dict[str, Any], family: str, log: str | None = None) -> Row:

@@ -21,7 +21,7 @@ from unmask.ingest.auditd import forwarded_record
 from unmask.ingest.base import Problems, Row, line_rows, most_lines, register
 from unmask.ingest.fields import iso_utc
 
-__all__ = ["SyslogParser", "syslog_row"]
+__all__ = ["AUTH_PROGRAMS", "SyslogParser", "program_name", "syslog_row", "with_audit_record"]
 
 _BSD = re.compile(
     r"^(?:<(?P<pri>\d{1,3})>)?(?P<ts>[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2})(?:\.(?P<fraction>\d{1,9}))? "
@@ -82,7 +82,8 @@ def _continued(row: Row, line: str) -> bool:
     return True
 
 
-def _program(name: str) -> str:
+def program_name(name: str) -> str:
+    """A program as Sigma's services name it: ``/usr/sbin/cron`` is ``cron``."""
     return name.rsplit("/", 1)[-1] or name
 
 
@@ -97,7 +98,7 @@ def syslog_row(line: str, year: int, written: datetime | None = None, service: s
     else:
         ts = iso_utc(parts["ts"]) if parts["ts"] != "-" else None
     host = parts["host"] if parts["host"] != "-" else ""
-    program = _program(parts["prog"]) if parts["prog"] != "-" else ""
+    program = program_name(parts["prog"]) if parts["prog"] != "-" else ""
     # What auth.log holds, whatever file it came in (a journalctl export has every program's lines).
     log = "auth" if service == "auth" or program.lower() in AUTH_PROGRAMS else service
     row: Row = {
@@ -115,13 +116,18 @@ def syslog_row(line: str, year: int, written: datetime | None = None, service: s
         row["structured_data"] = parts["sd"]
     if ts:
         row["_ts"] = ts
-    if program.lower() in _AUDIT_PROGRAMS:
-        record = forwarded_record(row["message"], bare=program.lower() != "kernel")
-        if record is not None:
-            row.update({k: v for k, v in record.items() if k != "_ts"})
-            row.setdefault("_ts", record.get("_ts", ""))
-            if not row["_ts"]:
-                del row["_ts"]
+    return with_audit_record(row)
+
+
+def with_audit_record(row: Row) -> Row:
+    """A syslog or journal row whose message is an audit record forwarded by an audit program or
+    the kernel, with the record's fields (``_log`` auditd; the row's own time wins)."""
+    program = row.get("program", "").lower()
+    if program not in _AUDIT_PROGRAMS:
+        return row
+    record = forwarded_record(row.get("message", ""), bare=program != "kernel")
+    if record is not None:
+        row.update({k: v for k, v in record.items() if k != "_ts" or "_ts" not in row})
     return row
 
 
