@@ -39,6 +39,7 @@ __all__ = [
     "SHARED_TOOLING",
     "THIN_ITEMS",
     "Flag",
+    "KnownCampaign",
     "caveats",
     "false_flags",
     "known_campaign",
@@ -200,7 +201,16 @@ CAMPAIGN_SHARE = 0.5
 CAMPAIGN_SIGNALS = ("technique", "software", "cve")
 
 
-def known_campaign(analysis: Analysis, row: int) -> str | None:
+@dataclass(frozen=True)
+class KnownCampaign:
+    """An actor whose evidence is the KB's record of one campaign: which, and the warning."""
+
+    actor_id: str
+    campaign_id: str
+    message: str
+
+
+def known_campaign(analysis: Analysis, row: int) -> KnownCampaign | None:
     """A warning when most of what favours an actor is the actor's only through one campaign the
     knowledge base records (Albania 2022's ROADSWEEP and CHIMNEYSWEEP are HEXANE's through
     HomeLand Justice, C0038): if the case is that campaign, the knowledge base already holds its
@@ -238,12 +248,14 @@ def known_campaign(analysis: Analysis, row: int) -> str | None:
         best = sorted(lost, key=lambda p: -lost[p])
         labels = [scores.items[p].label for p in best[:4]] + (["…"] if len(best) > 4 else [])
         span = "–".join(t[:7] for t in (campaign.first_seen, campaign.last_seen) if t)
-        return (
+        return KnownCampaign(
+            actor.id,
+            campaign.id,
             f"known campaign: what favours {actor.name} ({', '.join(labels)}: {weight:.1f} of "
             f"{total:.1f} nats) is {actor.name}'s in the knowledge base only through campaign "
             f"{campaign.id} ({campaign.name}{', ' + span if span else ''}). If this case is that "
             "activity, the assessment repeats the sources' attribution rather than testing it; "
-            f"for an independent judgement, attribute it again with --kb-without {campaign.id}"
+            f"for an independent judgement, attribute it again with --kb-without {campaign.id}",
         )
     return None
 
@@ -269,16 +281,12 @@ def _by(margin: float, leader: str) -> str:
 
 
 def caveats(
-    analysis: Analysis, flags: list[Flag], leading: list[int], named: list[int] | None = None
+    analysis: Analysis, flags: list[Flag], leading: list[int], repeats: list[KnownCampaign] | None = None
 ) -> list[str]:
-    """All warnings for one assessment, most serious first.  ``named``: the rows of the actors the
-    assessment names (its lead, the leads of its parts), checked against the KB's campaigns."""
+    """All warnings for one assessment, most serious first.  ``repeats``: the named actors whose
+    evidence is the KB's record of one campaign (:func:`known_campaign`)."""
     scores, actors = analysis.scores, analysis.index.actors
-    warnings = [flag.message for flag in flags]
-    for row in dict.fromkeys(named or []):
-        repeat = known_campaign(analysis, row)
-        if repeat is not None:
-            warnings.append(repeat)
+    warnings = [flag.message for flag in flags] + [repeat.message for repeat in repeats or []]
     if len(scores.items) < THIN_ITEMS:
         warnings.append(
             f"thin evidence: {len(scores.items)} comparable item(s), too few to rely on (one or two "

@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 from unmask import __version__
 from unmask.attribute.ach import ach_matrix, evidence_for_against
 from unmask.attribute.calibrate import confidence_level, likelihood_band, likelihood_term
-from unmask.attribute.caveats import THIN_ITEMS, caveats, false_flags, same_state
+from unmask.attribute.caveats import THIN_ITEMS, caveats, false_flags, known_campaign, same_state
 from unmask.attribute.combine import Posterior, Scores, posterior, score_items
 from unmask.attribute.evidence import EvidenceItem, Unresolved, resolve_case
 from unmask.attribute.index import ScoringIndex
@@ -331,8 +331,10 @@ def attribute_case(
     columns.append(("unknown", None))
     # The actors the assessment names: a lead of at least a roughly even chance, the parts' leads.
     named = [r for r in ranking[:1] if analysis.posterior.actors[r] >= WEAK_LEAD and not split] + part_rows
+    repeats = [r for r in (known_campaign(analysis, row) for row in dict.fromkeys(named)) if r is not None]
+    campaign_of = {r.actor_id: r.campaign_id for r in repeats}
     # A split incident's naming disputes are those of its parts' actors.
-    warnings = caveats(analysis, flags, part_rows if split else shown[:3], named)
+    warnings = caveats(analysis, flags, part_rows if split else shown[:3], repeats)
     known = [index.kb.actors[h.id] for h in groups if h.kind == "actor" and h.id in index.kb.actors]
     lead_state = next(((a.name, sponsor_label(a)) for a in known if sponsor_label(a) != UNKNOWN_STATE), None)
     summary = summary_text(groups, sponsors, len(analysis.scores.items), len(ranking), lead_state)
@@ -343,11 +345,11 @@ def attribute_case(
         states = {sponsor_label(index.actors[row]) for row in part_rows} - {UNKNOWN_STATE}
         summary = split_summary(split, groups, sponsors, sorted(states))
     elif groups and groups[0].kind == "actor" and groups[0].probability >= WEAK_LEAD:
-        summary += by_part(phases, groups[0]) + repeats_campaign(warnings, groups[0])
+        summary += by_part(phases, groups[0]) + repeats_campaign(campaign_of.get(groups[0].id), groups[0])
     else:
         summary += parts_named(phases)
     for lead in part_leads if split else []:  # a part's actor resting on a known campaign, too
-        summary += repeats_campaign(warnings, lead)
+        summary += repeats_campaign(campaign_of.get(lead.id), lead)
     return Assessment(
         case_id=case.id,
         tlp=case.tlp,

@@ -8,8 +8,6 @@ alone must not miss (a criminal group's "state", a lead that repeats a known cam
 
 from __future__ import annotations
 
-import re
-
 from unmask.attribute.calibrate import likelihood_band, percent
 from unmask.attribute.phases import part_title
 from unmask.attribute.sponsor import NO_STATE, UNKNOWN_STATE, state_words
@@ -210,17 +208,13 @@ def parts_named(phases: dict[str, list[Hypothesis]]) -> str:
     return f" On its own, {_listed(named)}." if named else ""
 
 
-def repeats_campaign(warnings: list[str], actor: Hypothesis) -> str:
+def repeats_campaign(campaign_id: str | None, actor: Hypothesis) -> str:
     """The summary's sentence when a named actor's evidence is the KB's record of one campaign."""
-    repeat = next(
-        (w for w in warnings if w.startswith(f"known campaign: what favours {actor.label} (")), None
-    )
-    campaign = re.search(r"--kb-without (\S+)$", repeat) if repeat else None
-    if campaign is None:
+    if campaign_id is None:
         return ""
     return (
         f" Most of the evidence for {actor.label} is {actor.label}'s in the knowledge base only through "
-        f"campaign {campaign.group(1)}: if this is that campaign, the judgement repeats the sources' "
+        f"campaign {campaign_id}: if this is that campaign, the judgement repeats the sources' "
         "attribution (see the warnings)."
     )
 
