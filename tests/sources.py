@@ -223,6 +223,54 @@ def galaxies() -> dict[str, dict[str, Any]]:
                 "source": "MITRE",
             },
         },
+        {
+            "value": "Ransom Crew",
+            "uuid": muid("tidal Ransom Crew"),
+            # Tidal's own groups carry ids of Tidal's own range, not ATT&CK's.
+            "meta": {"group_attack_id": "G3001", "observed_motivations": ["Financial Gain"]},
+        },
+    ]
+    crew, tidal_oilrig = muid("tidal Ransom Crew"), muid("tidal OilRig")
+
+    def used_by(*groups: str) -> list[dict[str, str]]:
+        return [{"dest-uuid": g, "type": "used-by"} for g in groups]
+
+    tidal_software = [
+        # Tidal's own tool: linked to OilRig (ATT&CK does not say so) and to a group ATT&CK lacks.
+        {
+            "value": "AnyDesk",
+            "uuid": muid("ts AnyDesk"),
+            "meta": {"software_attack_id": "S3027", "type": ["tool"], "source": "Tidal Cyber"},
+            "related": used_by(tidal_oilrig, crew),
+        },
+        # ATT&CK's own software by ATT&CK's id: OilRig's link is ATT&CK's already.
+        {
+            "value": "Helminth",
+            "uuid": muid("ts Helminth"),
+            "meta": {"software_attack_id": "S0170", "type": ["malware"], "source": "MITRE"},
+            "related": used_by(tidal_oilrig),
+        },
+        # Tidal's old entry beside ATT&CK's: joins S0002 by its name.
+        {
+            "value": "Mimikatz (Deprecated)",
+            "uuid": muid("ts Mimikatz old"),
+            "meta": {"software_attack_id": "S3100", "type": ["tool"], "source": "Tidal Cyber"},
+            "related": used_by(crew),
+        },
+        # Named by campaign C0001's report (for OilRig); Tidal ties it to the crew.
+        {
+            "value": "ZeroCleare",
+            "uuid": muid("ts ZeroCleare"),
+            "meta": {"software_attack_id": "S1151", "type": ["malware"], "source": "MITRE"},
+            "related": used_by(crew),
+        },
+        # A Malpedia family of the same name: one record.
+        {
+            "value": "Shamoon",
+            "uuid": muid("ts Shamoon"),
+            "meta": {"software_attack_id": "S3200", "type": ["malware"], "source": "Tidal Cyber"},
+            "related": used_by(crew, muid("tidal nobody")),
+        },
     ]
     malpedia = [
         {
@@ -246,6 +294,7 @@ def galaxies() -> dict[str, dict[str, Any]]:
         "mitre-intrusion-set": _cluster("mitre-intrusion-set", mitre),
         "tidal-groups": _cluster("groups", tidal),
         "malpedia": _cluster("malpedia", malpedia),
+        "tidal-software": _cluster("software", tidal_software),
     }
 
 

@@ -7,7 +7,16 @@ from unmask.attribute.params import DEFAULT_PARAMS
 from unmask.bench.attribution import run_benchmark
 from unmask.bench.metrics import auroc, auroc_interval, brier, calibrated_ece, ece, interval, mrr, top_k
 from unmask.bench.report import report
-from unmask.bench.units import MIN_ITEMS, THIN_ITEMS, build_units, merged_units, split_of, thin_units
+from unmask.bench.units import (
+    MIN_ITEMS,
+    THIN_ITEMS,
+    attack_only,
+    build_units,
+    merged_units,
+    split_of,
+    thin_units,
+)
+from unmask.knowledge.store import KnowledgeBase
 
 
 def test_ranking_metrics() -> None:
@@ -182,3 +191,9 @@ def test_open_set_holds_out_the_fold_of_every_right_group(tmp_path: Path) -> Non
     [outcome] = evaluate(kb, [unit], DEFAULT_PARAMS, "open")
     left = {actor.id for actor in outcome.actors}
     assert first.truth[0] not in left and other not in left
+
+
+def test_the_benchmark_sees_attack_alone(kb: KnowledgeBase) -> None:
+    # Tidal's links cite no report, so no held-out unit could be kept from them.
+    assert kb.links and not attack_only(kb).links
+    assert attack_only(kb).actor("OilRig").software == {"S0002": 1, "S0170": 1, "S1151": 1}

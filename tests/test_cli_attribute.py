@@ -6,6 +6,9 @@ from typer.testing import CliRunner
 
 from tests.synthetic import three_groups
 from unmask.cli import app
+from unmask.cli.attribute import kb_without
+from unmask.knowledge.store import KnowledgeBase
+from unmask.model import view_text
 
 runner = CliRunner()
 
@@ -152,3 +155,9 @@ def test_attribute_writes_its_markdown_or_json_to_a_file(case_file: Path, tmp_pa
     assert "groups" in json.loads((tmp_path / "a.json").read_text())
     refused = runner.invoke(app, ["attribute", str(case_file), "-o", str(case_file)])
     assert refused.exit_code == 2 and case_file.read_text().startswith("id: t1")
+
+
+def test_kb_without_a_source_leaves_out_its_links(kb: KnowledgeBase) -> None:
+    view = kb_without(kb, ["Tidal"])
+    assert kb.links and not view.links
+    assert view_text({"without_sources": list(view.without_sources)}) == "without the links of tidal"

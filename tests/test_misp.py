@@ -3,6 +3,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.sources import muid
 from unmask.errors import SourceError
 from unmask.knowledge.misp import load_galaxies
 
@@ -24,7 +25,7 @@ def test_reads_entries_claims_and_links(sources: tuple[Path, Path]) -> None:
     assert tidal.attack_links == ("G0049",)
     assert tidal.victim_countries == ["AE", "JO"]
     assert data.mitre_uuid_to_id
-    assert {s.name for s in data.software} == {
+    assert {s.name for s in data.software if s.origin == "malpedia"} == {
         "Helminth",
         "Shamoon",
         "DarkSide (ELF)",
@@ -38,7 +39,19 @@ def test_reads_entries_claims_and_links(sources: tuple[Path, Path]) -> None:
         "mitre-intrusion-set",
         "tidal-groups",
         "malpedia",
+        "tidal-software",
     }
+
+
+def test_reads_tidal_software_and_the_groups_using_it(sources: tuple[Path, Path]) -> None:
+    data = load_galaxies(sources[1])
+    tidal = {s.name: s for s in data.software if s.origin == "tidal"}
+    # "(Deprecated)" is Tidal's mark on its own entry once ATT&CK has one: the bare name is kept.
+    assert set(tidal) == {"AnyDesk", "Helminth", "Mimikatz", "ZeroCleare", "Shamoon"}
+    assert tidal["AnyDesk"].kind == "tool" and tidal["Helminth"].kind == "malware"
+    assert data.software_attack_ids[tidal["Helminth"].id] == "S0170"
+    users = {(g, s) for source, g, s in data.software_links if source == "tidal"}
+    assert len(users) == 7 and (muid("tidal Ransom Crew"), tidal["AnyDesk"].id) in users
 
 
 def test_duplicate_cluster_names_are_kept_and_reported(sources: tuple[Path, Path]) -> None:

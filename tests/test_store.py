@@ -14,8 +14,9 @@ def test_profile_counts_independent_reports(kb: KnowledgeBase) -> None:
     # T1003.001 is cited by Report A and Report B: two independent reports.
     assert oilrig.techniques["T1003.001"] == 2
     assert oilrig.techniques["T1059.001"] == 1
-    # Software used in a campaign attributed to the actor counts for the actor.
-    assert oilrig.software == {"S0002": 1, "S0170": 1, "S1151": 1}
+    # Software used in a campaign attributed to the actor counts for the actor; Tidal's link to
+    # AnyDesk is one report of its own (its link to Helminth is ATT&CK's, already counted).
+    assert oilrig.software == {"S0002": 1, "S0170": 1, "S1151": 1, "tidal:AnyDesk": 1}
     assert oilrig.campaigns == ["C0001"]
     assert oilrig.active_years == (2022, 2022)
 
@@ -156,7 +157,7 @@ def test_summary_records_sources_and_counts(kb: KnowledgeBase) -> None:
     assert summary["counts"]["attack_intrusion_sets"] == 6
     assert summary["counts"]["attack_groups_active"] == 4
     assert summary["counts"]["campaigns"] == 1
-    assert len(summary["sources"]) == 6
+    assert len(summary["sources"]) == 7
     assert all(len(s["sha256"]) == 64 for s in summary["sources"])
 
 
@@ -188,6 +189,33 @@ def test_view_without_actor_removes_it_and_its_campaigns(kb: KnowledgeBase) -> N
     # Others keep their profiles; the name now resolves elsewhere or not at all.
     assert view.actor("APT28").techniques == kb.actor("APT28").techniques
     assert view.without_actors == ("G0049",)
+
+
+def test_tidal_links_add_software_attack_does_not_tie_to_an_actor(kb: KnowledgeBase) -> None:
+    crew = kb.actor("Ransom Crew")
+    assert crew.attack_id is None and not crew.techniques
+    # Tidal's old Mimikatz entry is ATT&CK's S0002; its Shamoon is Malpedia's family.
+    assert set(crew.software) == {"tidal:AnyDesk", "S0002", "S1151", "malpedia:Shamoon"}
+    assert kb.software_record("anydesk.exe").kind == "tool"
+    links = {(link.actor, link.software) for link in kb.links}
+    assert ("G0049", "S0170") not in links  # ATT&CK says so, citing its report
+    assert kb.summary()["counts"]["software_links"] == len(kb.links) == 5
+    assert all(link.report.startswith("Tidal: ") for link in kb.links)
+
+
+def test_views_drop_the_links_that_cannot_be_held_out(kb: KnowledgeBase) -> None:
+    # By source: what the benchmark uses, and `--kb-without tidal`.
+    bare = kb.view(without_sources=["tidal"])
+    assert not bare.links and bare.without_sources == ("tidal",)
+    assert "tidal:AnyDesk" not in bare.actor("OilRig").software
+    assert not bare.actor("Ransom Crew").software
+    # Holding out campaign C0001 drops the links to what its report names (ZeroCleare), any actor's.
+    held = kb.view(without_campaigns=["C0001"])
+    assert "S1151" not in held.actor("Ransom Crew").software
+    assert "tidal:AnyDesk" in held.actor("Ransom Crew").software
+    # An actor held out takes its links with it (the open-set evaluation).
+    crew = kb.actor("Ransom Crew").id
+    assert not any(link.actor == crew for link in kb.view(without_actors=[crew]).links)
 
 
 def test_the_command_line_starts_without_the_slow_imports() -> None:
@@ -270,8 +298,8 @@ def test_one_name_given_alone_is_one_name(kb: KnowledgeBase) -> None:
 
 
 def test_a_name_like_none_of_the_kbs_gets_no_suggestions(kb: KnowledgeBase) -> None:
-    # A tool the KB does not have is not a typo of one it does (AnyDesk suggested SeaDuke, Hades).
-    for far in ("AnyDesk", "Helmet"):  # Helmet is not a typo of Helminth
+    # A tool the KB does not have is not a typo of one it does (AnyDesk had suggested SeaDuke, Hades).
+    for far in ("Splashtop", "Helmet"):  # Helmet is not a typo of Helminth
         with pytest.raises(UnknownNameError) as info:
             kb.software_record(far)
         assert info.value.suggestions == [], far

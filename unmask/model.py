@@ -138,6 +138,7 @@ def view_text(view: dict[str, Any] | None) -> str:
             ("without_campaigns", "campaign"),
             ("without_citations", "report"),
             ("without_actors", "actor"),
+            ("without_sources", "the links of"),
         )
         if view.get(key)
     ]

@@ -371,6 +371,7 @@ def attribute_case(
                 "without_campaigns": list(index.kb.without_campaigns),
                 "without_citations": list(index.kb.without_citations),
                 "without_actors": list(index.kb.without_actors),
+                "without_sources": list(index.kb.without_sources),
             },
             "parameters": index.params.to_dict(),
             "case_evidence": dict(case.evidence),

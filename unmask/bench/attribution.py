@@ -25,7 +25,7 @@ from unmask.attribute.params import DEFAULT_PARAMS, Params
 from unmask.attribute.reports import SIMILARITIES
 from unmask.attribute.sponsor import UNKNOWN_STATE, sponsor_label, sponsor_posterior
 from unmask.bench.metrics import auroc, auroc_interval, brier, calibrated_ece, ece, interval, mrr, top_k
-from unmask.bench.units import Unit, build_units, fold_of, thin_units
+from unmask.bench.units import Unit, attack_only, build_units, fold_of, thin_units
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Actor
 
@@ -333,6 +333,7 @@ def run_benchmark(
     With ``per_unit`` the result also holds ``units``: every unit's record (:func:`unit_records`).
     """
     start = time.perf_counter()
+    kb = attack_only(kb)
     units = build_units(kb)
     if quick:
         units = units[::5]

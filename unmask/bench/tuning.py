@@ -22,7 +22,7 @@ from unmask.attribute.sponsor import UNKNOWN_STATE, pool_features, sponsor_pools
 from unmask.bench.attribution import Outcome, Progress, evaluate
 from unmask.bench.fit import Problem, fit_conditional_logit
 from unmask.bench.metrics import mrr
-from unmask.bench.units import Unit, build_units, merged_units, thin_units
+from unmask.bench.units import Unit, attack_only, build_units, merged_units, thin_units
 from unmask.knowledge.store import KnowledgeBase
 
 __all__ = ["OPEN_WEIGHT", "STRUCTURAL_GRID", "fit_combination", "tune", "tune_ranking"]
@@ -135,6 +135,7 @@ def tune_ranking(
     kb: KnowledgeBase, start: Params = DEFAULT_PARAMS, progress: Progress | None = None
 ) -> tuple[Params, list[str]]:
     """Coordinate ascent of the ranking parameters on the development units' MRR."""
+    kb = attack_only(kb)
     dev = _dev_units(kb)
     log: list[str] = [f"start parameters: {start.to_dict()}"]
     params = _coordinate_search(
@@ -159,6 +160,7 @@ def fit_combination(
     states (``SPREAD_GRID``) on the sponsor-level log-likelihood, and the share of the
     remaining "unknown" spread by base rates (``UNKNOWN_SPREAD_GRID``).
     """
+    kb = attack_only(kb)
     dev = _dev_units(kb)
     every = build_units(kb)
     dev += merged_units(every, "dev") + thin_units(every, "dev")

@@ -20,6 +20,9 @@
 - open set: the groups are dealt into five folds by a hash of their id; a unit
   is attributed again with its whole fold of groups removed, and should then
   come out as unknown.
+
+Every view is of ATT&CK alone (:func:`attack_only`): a second source's software
+links cite no report, so they could repeat a held-out report unseen.
 """
 
 from __future__ import annotations
@@ -30,12 +33,27 @@ from dataclasses import dataclass
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Case, Observation, ObservationKind, Provenance
 
-__all__ = ["MIN_ITEMS", "Unit", "build_units", "fold_of", "merged_units", "split_of", "thin_units"]
+__all__ = [
+    "MIN_ITEMS",
+    "Unit",
+    "attack_only",
+    "build_units",
+    "fold_of",
+    "merged_units",
+    "split_of",
+    "thin_units",
+]
 
 MIN_ITEMS = 5
 FOLDS = 5
 MERGED_REPORTS = 4
 THIN_ITEMS = 4
+
+
+def attack_only(kb: KnowledgeBase) -> KnowledgeBase:
+    """The KB without the software links of sources other than ATT&CK (none cites a report)."""
+    sources = sorted({link.source for link in kb.links})
+    return kb.view(without_sources=sources) if sources else kb
 
 
 def _bucket(text: str, buckets: int) -> int:

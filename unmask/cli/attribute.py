@@ -33,7 +33,10 @@ __all__ = ["KbWithout", "attribute_command", "attributed", "kb_without"]
 
 KbWithout = Annotated[
     list[str] | None,
-    typer.Option("--kb-without", help="Attribute against a KB without this campaign (C0001) or citation."),
+    typer.Option(
+        "--kb-without",
+        help="Attribute against a KB without this campaign (C0001) or citation, or a second source's links (tidal).",
+    ),
 ]
 
 
@@ -55,9 +58,13 @@ def attributed(case: Path, without: list[str] | None, top: int = 5) -> tuple[Cas
 
 
 def kb_without(kb: KnowledgeBase, names: list[str]) -> KnowledgeBase:
-    """A view without each named campaign (id or name) or citation (report name)."""
-    campaigns, citations = [], []
+    """A view without each named campaign (id or name), citation (report name) or second source."""
+    campaigns, citations, sources = [], [], []
+    link_sources = {link.source for link in kb.links}
     for name in names:
+        if name.strip().lower() in link_sources:
+            sources.append(name.strip().lower())
+            continue
         if kb.citation_name(name) in kb.citations:
             citations.append(name)
             continue
@@ -65,10 +72,11 @@ def kb_without(kb: KnowledgeBase, names: list[str]) -> KnowledgeBase:
             campaigns.append(kb.campaign_id(name))
         except UnknownNameError as exc:
             raise ConfigError(
-                f"--kb-without {name!r} is neither a campaign (id or name) nor a citation in the knowledge base"
+                f"--kb-without {name!r} is neither a campaign (id or name), a citation nor a source of links"
+                " in the knowledge base"
                 + (f"; did you mean: {', '.join(exc.suggestions)}?" if exc.suggestions else "")
             ) from None
-    return kb.view(without_campaigns=campaigns, without_citations=citations)
+    return kb.view(without_campaigns=campaigns, without_citations=citations, without_sources=sources)
 
 
 @user_errors

@@ -129,9 +129,10 @@ def event_for_case(
             tags.add(f'misp-galaxy:mitre-attack-pattern="{record.name} - {record.id}"')
         elif obs.kind is ObservationKind.SOFTWARE and item is not None:
             software = kb.software[item.key]
-            if software.id.startswith("malpedia:"):  # a family from MISP's own Malpedia galaxy
-                tags.add(f'misp-galaxy:malpedia="{software.name}"')
-            elif not software.id.startswith("misp:"):
+            if software.origin in ("malpedia", "tidal"):  # from MISP's own Malpedia or Tidal galaxy
+                galaxy = "tidal-software" if software.origin == "tidal" else "malpedia"
+                tags.add(f'misp-galaxy:{galaxy}="{software.name}"')
+            elif software.origin == "attack":
                 galaxy = "mitre-tool" if software.kind == "tool" else "mitre-malware"
                 tags.add(f'misp-galaxy:{galaxy}="{software.name} - {software.id}"')
     for tag in sorted(tags):

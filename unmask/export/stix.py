@@ -138,7 +138,7 @@ def bundle_for_case(
             name = soft.name if soft else obs.value
             refs = (
                 [{"source_name": "mitre-attack", "external_id": soft.id}]
-                if soft and not soft.id.startswith(("malpedia:", "misp:"))
+                if soft and soft.origin == "attack"
                 else None
             )
             if soft and soft.kind == "tool":

@@ -312,7 +312,7 @@ class Lexicon:
         # only, not also as an actor named (a source that lists ZeroCleare among an actor's names
         # does not make a report that mentions the wiper name its actor).
         for key in set(lexicon.software) & set(lexicon.actors):
-            kept = {i for i in lexicon.software[key] if not i.startswith(("malpedia:", "misp:"))}
+            kept = {i for i in lexicon.software[key] if kb.software[i].origin == "attack"}
             if kept:
                 lexicon.software[key] = kept
                 del lexicon.actors[key]

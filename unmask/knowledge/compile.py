@@ -18,7 +18,7 @@ from unmask.knowledge.attack import AttackData
 from unmask.knowledge.attack_text import read_description
 from unmask.knowledge.entries import SOURCE_LABELS, NameEntry
 from unmask.knowledge.misp import GalaxyData
-from unmask.knowledge.records import SCHEMA_VERSION, Conflict, SoftwareRecord, SourceInfo
+from unmask.knowledge.records import SCHEMA_VERSION, Conflict, SoftwareLink, SoftwareRecord, SourceInfo
 from unmask.model import Actor, SponsorClaim
 
 __all__ = ["SCHEMA_VERSION", "compile_kb"]
@@ -198,24 +198,73 @@ def _related(
     return result
 
 
-def _software(attack: AttackData, galaxies: GalaxyData) -> dict[str, SoftwareRecord]:
+def _software(attack: AttackData, galaxies: GalaxyData) -> tuple[dict[str, SoftwareRecord], dict[str, str]]:
+    """Every software record, the galaxies' merged into ATT&CK's by id or name; and each
+    galaxy record's id -> the id of the record it became."""
     records = dict(attack.software)
     by_name: dict[str, str] = {}
     for record in records.values():
         for name in (record.name, *record.aliases):
             by_name.setdefault(normalize_name(name), record.id)
+    became: dict[str, str] = {}
+    added: dict[str, str] = {}  # names of the galaxies' records that joined no ATT&CK record
     for family in galaxies.software:
-        match = next(
-            (by_name[k] for k in map(normalize_name, (family.name, *family.aliases)) if k in by_name),
-            None,
-        )
+        keys = [normalize_name(n) for n in (family.name, *family.aliases)]
+        match = galaxies.software_attack_ids.get(family.id)
+        if match not in records:
+            match = next((by_name[k] for k in keys if k in by_name), None)
+        if match is None and family.origin == "tidal":
+            # Tidal's own tools join a Malpedia family of the same name (Malpedia's families are
+            # each their own, as they always were).
+            match = next((added[k] for k in keys if k in added), None)
         if match is None:
             records[family.id] = family
+            became[family.id] = family.id
+            for key in keys:
+                added.setdefault(key, family.id)
             continue
+        became[family.id] = match
         known = records[match]
         extra = tuple(a for a in (family.name, *family.aliases) if a not in known.aliases and a != known.name)
         records[match] = SoftwareRecord(known.id, known.name, known.kind, known.aliases + extra)
-    return records
+    return records, became
+
+
+def _software_links(
+    attack: AttackData,
+    galaxies: GalaxyData,
+    groups: list[MergedGroup],
+    ids: list[str],
+    became: dict[str, str],
+) -> list[SoftwareLink]:
+    """The galaxies' group-uses-software links that ATT&CK does not already make.
+
+    A link is the actor's (the merged group its source's entry joined); one ATT&CK makes for the
+    actor's ATT&CK group, a revoked one or a campaign attributed to it is left to ATT&CK, which
+    cites its reports.
+    """
+    actor_of = {entry.key: ids[i] for i, group in enumerate(groups) for entry in group.entries}
+    named = {entry.key: entry.name for group in groups for entry in group.entries}
+    attributed: dict[str, list[str]] = {}
+    for rel in attack.relations:
+        if rel.kind == "attributed-to":
+            attributed.setdefault(rel.source, []).append(rel.target)
+    made: set[tuple[str, str]] = set()
+    for rel in attack.relations:
+        if rel.kind == "uses" and rel.target in attack.software:
+            for group in [rel.source] if rel.source in attack.groups else attributed.get(rel.source, []):
+                if group in actor_of:
+                    made.add((actor_of[group], rel.target))
+    links: dict[tuple[str, str], SoftwareLink] = {}
+    for source, group_key, record_id in galaxies.software_links:
+        actor, software = actor_of.get(group_key), became.get(record_id)
+        if actor is None or software is None or (actor, software) in made:
+            continue
+        label = SOURCE_LABELS.get(source, source)
+        links.setdefault(
+            (actor, software), SoftwareLink(actor, software, source, f"{label}: {named[group_key]}")
+        )
+    return sorted(links.values(), key=lambda link: (link.actor, link.software))
 
 
 def compile_kb(attack: AttackData, attack_info: SourceInfo, galaxies: GalaxyData) -> dict[str, Any]:
@@ -233,13 +282,14 @@ def compile_kb(attack: AttackData, attack_info: SourceInfo, galaxies: GalaxyData
         taken.add(ids[-1])
     related = _related(groups, ids, stix_to_id)
     actors = []
-    for actor_id, group, links in zip(ids, groups, related, strict=True):
+    for actor_id, group, peers in zip(ids, groups, related, strict=True):
         actor, found = _build_actor(actor_id, group)
-        actor.related = links
+        actor.related = peers
         actors.append(actor)
         conflicts.extend(found)
     conflicts.extend(galaxies.conflicts)
-    software = _software(attack, galaxies)
+    software, became = _software(attack, galaxies)
+    uses = _software_links(attack, galaxies, groups, ids, became)
     return {
         "schema": SCHEMA_VERSION,
         "built": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -256,6 +306,7 @@ def compile_kb(attack: AttackData, attack_info: SourceInfo, galaxies: GalaxyData
         "relations": [
             [r.source, r.kind, r.target, list(r.citations), list(r.cves)] for r in attack.relations
         ],
+        "links": [link.to_row() for link in uses],
         "actors": [a.to_dict() for a in actors],
         "technique_phrases": _technique_phrases(attack),
         "conflicts": [c.to_dict() for c in conflicts],

@@ -32,9 +32,12 @@ GALAXIES = (
     "mitre-intrusion-set",
     "tidal-groups",
     "malpedia",
+    "tidal-software",
 )
 
 _ATTACK_ID = re.compile(r"^G\d{4}$")
+_SOFTWARE_ID = re.compile(r"^S\d{4}$")
+_DEPRECATED = re.compile(r"\s*\(deprecated\)\s*$", re.IGNORECASE)
 _MOTIVES = {
     "espionage": "espionage",
     "intelligence": "espionage",
@@ -58,6 +61,11 @@ class GalaxyData:
     entries: list[NameEntry] = field(default_factory=list)
     mitre_uuid_to_id: dict[str, str] = field(default_factory=dict)
     software: list[SoftwareRecord] = field(default_factory=list)
+    # A galaxy software record's id -> the ATT&CK software id its source gives it (Tidal ids
+    # ATT&CK's software with ATT&CK's ids, and its own additions with ids ATT&CK does not have).
+    software_attack_ids: dict[str, str] = field(default_factory=dict)
+    # (source, group entry key, galaxy software record id): a group uses the software.
+    software_links: list[tuple[str, str, str]] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
     sources: list[SourceInfo] = field(default_factory=list)
 
@@ -207,6 +215,29 @@ def _tidal(value: Any) -> NameEntry:
     )
 
 
+def _tidal_software(value: Any, result: GalaxyData) -> None:
+    """A Tidal software entry: its record and the groups its ``used-by`` relations name."""
+    meta = _meta(value)
+    kinds = _strings(getattr(value.meta, "type", None))
+    # Tidal keeps its own entry beside ATT&CK's once ATT&CK describes the same software, as
+    # "Mango (Deprecated)": the name without the mark joins ATT&CK's.
+    name = _DEPRECATED.sub("", str(value.value)).strip() or str(value.value)
+    record = SoftwareRecord(
+        f"tidal:{name}",
+        name,
+        "tool" if "tool" in kinds and "malware" not in kinds else "malware",
+        tuple(s for s in meta.get("synonyms", []) if s != name),
+    )
+    result.software.append(record)
+    attack_id = meta.get("software_attack_id")
+    if isinstance(attack_id, str) and _SOFTWARE_ID.match(attack_id):
+        result.software_attack_ids[record.id] = attack_id
+    for rel in value.related or []:
+        dest = rel.get("dest-uuid")
+        if dest and rel.get("type") == "used-by":
+            result.software_links.append(("tidal", str(dest), record.id))
+
+
 def _read_cluster(path: Path) -> tuple[Cluster, dict[str, Any], SourceInfo]:
     from pymispgalaxies.api import Cluster, PyMISPGalaxiesError
 
@@ -301,6 +332,8 @@ def load_galaxies(directory: Path | None = None) -> GalaxyData:
                 result.entries.append(_microsoft(value))
             elif name == "tidal-groups":
                 result.entries.append(_tidal(value))
+            elif name == "tidal-software":
+                _tidal_software(value, result)
             elif name == "mitre-intrusion-set":
                 ext = _meta(value).get("external_id")
                 if isinstance(ext, str) and value.uuid:

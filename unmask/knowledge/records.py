@@ -16,6 +16,7 @@ __all__ = [
     "Campaign",
     "Conflict",
     "Relation",
+    "SoftwareLink",
     "SoftwareRecord",
     "SourceInfo",
     "Technique",
@@ -24,7 +25,7 @@ __all__ = [
 
 # The compiled KB document's schema. Bump when the document changes shape or compile logic
 # changes what it holds: an installed KB of another schema is refused and `make kb` reinstalls it.
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 
 
 @dataclass(frozen=True)
@@ -63,12 +64,19 @@ class Technique:
 
 @dataclass(frozen=True)
 class SoftwareRecord:
-    """A piece of software: ATT&CK malware or tool, or a Malpedia family."""
+    """A piece of software: ATT&CK malware or tool, or a Malpedia or Tidal family or tool."""
 
     id: str
     name: str
     kind: str
     aliases: tuple[str, ...] = ()
+
+    @property
+    def origin(self) -> str:
+        """Where the record comes from: ``attack`` (an ``S`` id) or the prefix of its id
+        (``malpedia``, ``tidal``)."""
+        prefix, sep, _ = self.id.partition(":")
+        return prefix if sep else "attack"
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "name": self.name, "kind": self.kind, "aliases": list(self.aliases)}
@@ -158,6 +166,29 @@ class Relation:
     target: str
     citations: tuple[str, ...] = ()
     cves: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SoftwareLink:
+    """A second source's statement that an actor uses a piece of software, citing no report.
+
+    ATT&CK's links cite the reports they come from, so a view can hold a report out; a link
+    from another source (Tidal's software-to-group links) cannot be traced to one, so a view
+    that holds reports out drops the links that repeat what those reports say, and the
+    benchmark leaves these links out altogether (``KnowledgeBase.view(without_sources=...)``).
+    """
+
+    actor: str
+    software: str
+    source: str
+    report: str
+
+    def to_row(self) -> list[str]:
+        return [self.actor, self.software, self.source, self.report]
+
+    @classmethod
+    def from_row(cls, row: list[str]) -> SoftwareLink:
+        return cls(row[0], row[1], row[2], row[3])
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from unmask.knowledge.records import (
     Campaign,
     Conflict,
     Relation,
+    SoftwareLink,
     SoftwareRecord,
     SourceInfo,
     Technique,
@@ -169,7 +170,7 @@ class _Static:
         Within each, ATT&CK entries win over Malpedia families, and an alias several entries
         claim goes to the one whose name is closest to it (ExPetr to NotPetya).
         """
-        records = sorted(self.software.values(), key=lambda s: (s.id.startswith("malpedia:"), s.id))
+        records = sorted(self.software.values(), key=lambda s: (s.origin != "attack", s.id))
         index: dict[str, str] = {}
         for record in records:
             index.setdefault(normalize_name(record.id), record.id)
@@ -181,11 +182,7 @@ class _Static:
                 claims.setdefault(normalize_name(alias), []).append(record)
         for key, claimants in claims.items():
             if key not in index:
-                tier = [
-                    c
-                    for c in claimants
-                    if c.id.startswith("malpedia:") == claimants[0].id.startswith("malpedia:")
-                ]
+                tier = [c for c in claimants if (c.origin == "attack") == (claimants[0].origin == "attack")]
                 index[key] = max(tier, key=lambda c: fuzz.ratio(key, normalize_name(c.name))).id
         platforms = sorted(
             ((m.group(1), m.group(2), r.id) for r in records if (m := _PLATFORM_NAME.match(r.name))),
@@ -236,6 +233,7 @@ class _Static:
         self.relations = [
             Relation(row[0], row[1], row[2], tuple(row[3]), tuple(row[4])) for row in document["relations"]
         ]
+        self.links = [SoftwareLink.from_row(row) for row in document.get("links", [])]
         self.base_actors = [Actor.from_dict(a) for a in document["actors"]]
         # Indicators from the user's own intelligence (knowledge/intel.py), as "signal:value".
         by_id = {actor.id: actor for actor in self.base_actors}
@@ -269,9 +267,11 @@ class KnowledgeBase:
         *,
         _static: _Static | None = None,
         _relations: list[Relation] | None = None,
+        _links: list[SoftwareLink] | None = None,
         without_campaigns: tuple[str, ...] = (),
         without_citations: tuple[str, ...] = (),
         without_actors: tuple[str, ...] = (),
+        without_sources: tuple[str, ...] = (),
     ) -> None:
         self.document = document
         self.sha256 = sha256
@@ -280,6 +280,7 @@ class KnowledgeBase:
         self.without_campaigns = without_campaigns
         self.without_citations = without_citations
         self.without_actors = without_actors
+        self.without_sources = without_sources
         self.techniques = self._static.techniques
         # Retired ATT&CK technique and software ids -> the active ids that replaced them.
         self.successors = self._static.successors
@@ -291,6 +292,8 @@ class KnowledgeBase:
         self.citations = self._static.citations
         self.campaigns = {k: v for k, v in self._static.campaigns.items() if k not in without_campaigns}
         self.relations = self._static.relations if _relations is None else _relations
+        # Second sources' software links (records.SoftwareLink), kept apart from ATT&CK's graph.
+        self.links = self._static.links if _links is None else _links
         self._base_actors = [a for a in self._static.base_actors if a.id not in without_actors]
 
     def citation_name(self, name: str) -> str:
@@ -308,6 +311,7 @@ class KnowledgeBase:
         without_campaigns: Iterable[str] = (),
         without_citations: Iterable[str] = (),
         without_actors: Iterable[str] = (),
+        without_sources: Iterable[str] = (),
     ) -> KnowledgeBase:
         """A KB with the named campaigns (ids or names), citations and actors removed.
 
@@ -319,11 +323,16 @@ class KnowledgeBase:
         from every relationship; a relationship left with no citation is dropped.  Removing an actor drops
         it, its ATT&CK group's relationships and the campaigns attributed only
         to it (the open-set evaluation: a group the KB has never heard of).
+        Removing a source (``tidal``) drops its software links.
+
+        A second source's link cites no report, so which report it repeats cannot be known: when
+        reports are held out, the links (of any actor) to software the held-out reports name are
+        dropped too, since who used it may be what those reports told the source.
         """
         # One name alone is one name, not its letters (view(without_campaigns="C0038")).
-        without_campaigns, without_citations, without_actors = (
+        without_campaigns, without_citations, without_actors, without_sources = (
             [names] if isinstance(names, str) else names
-            for names in (without_campaigns, without_citations, without_actors)
+            for names in (without_campaigns, without_citations, without_actors, without_sources)
         )
         base_ids = {a.id for a in self._base_actors}
         actor_ids = tuple(sorted({a if a in base_ids else self.actor(a).id for a in without_actors}))
@@ -346,7 +355,10 @@ class KnowledgeBase:
             held_out.update(self.campaign_reports(cid))
         dropped = campaign_ids | orphaned | removed_groups
         kept: list[Relation] = []
+        named: set[str] = set()  # what the held-out reports name
         for rel in self.relations:
+            if rel.kind == "uses" and (rel.source in campaign_ids or not held_out.isdisjoint(rel.citations)):
+                named.add(rel.target)
             if rel.source in dropped or rel.target in dropped:
                 continue
             if rel.citations and set(rel.citations) <= held_out:
@@ -355,15 +367,23 @@ class KnowledgeBase:
                 # Kept for its other reports; the held-out reports no longer say it.
                 rel = replace(rel, citations=tuple(c for c in rel.citations if c not in held_out))
             kept.append(rel)
+        sources = set(without_sources)
+        links = [
+            link
+            for link in self.links
+            if link.source not in sources and link.actor not in actor_ids and link.software not in named
+        ]
         return KnowledgeBase(
             self.document,
             self.sha256,
             self.path,
             _static=self._static,
             _relations=kept,
+            _links=links,
             without_campaigns=tuple(sorted(set(self.without_campaigns) | campaign_ids | orphaned)),
             without_citations=tuple(sorted(set(self.without_citations) | citations)),
             without_actors=tuple(sorted(set(self.without_actors) | set(actor_ids))),
+            without_sources=tuple(sorted(set(self.without_sources) | sources)),
         )
 
     def campaign_id(self, name: str) -> str:
@@ -421,12 +441,19 @@ class KnowledgeBase:
             owners = [rel.source] if rel.source in self.groups else self._attributed.get(rel.source, [])
             cites = rel.citations or (f"ATT&CK {rel.source}",)
             result.extend((owner, rel, cites) for owner in owners)
+        # A second source's link is its actor's (an ATT&CK group's id is its actor's id), and
+        # the source's entry for the actor counts as one report.
+        for link in self.links:
+            if link.software in self.software:
+                rel = Relation(link.actor, "uses", link.software, (link.report,))
+                result.append((link.actor, rel, rel.citations))
         return result
 
     def group_ids(self, actor: Actor) -> list[str]:
-        """The ATT&CK group ids whose links make up an actor's profile (its own and revoked ones)."""
+        """The ids whose links make up an actor's profile: its ATT&CK group's and revoked ones',
+        or its own for an actor ATT&CK does not know (the links of a second source)."""
         if not actor.attack_id:
-            return []
+            return [actor.id]
         return [actor.attack_id, *self._static.revoked_into.get(actor.attack_id, [])]
 
     @cached_property
@@ -668,11 +695,13 @@ class KnowledgeBase:
                 "attack_intrusion_sets": self.document["attack_counts"].get("intrusion-set", 0),
                 "attack_groups_active": self.document["attack_counts"].get("intrusion-set-active", 0),
                 "campaigns": len(self.campaigns),
-                "software": sum(1 for s in self.software.values() if not s.id.startswith("malpedia:")),
-                "malpedia_families": sum(1 for s in self.software.values() if s.id.startswith("malpedia:")),
+                "software": sum(1 for s in self.software.values() if s.origin == "attack"),
+                "malpedia_families": sum(1 for s in self.software.values() if s.origin == "malpedia"),
+                "tidal_software": sum(1 for s in self.software.values() if s.origin == "tidal"),
                 "techniques": sum(1 for t in self.techniques.values() if t.parent is None),
                 "sub_techniques": sum(1 for t in self.techniques.values() if t.parent is not None),
                 "relationships": len(self.relations),
+                "software_links": len(self.links),
                 "actors": len(self.actors),
                 "actors_in_attack": sum(1 for a in actors if a.attack_id),
                 "actors_with_sponsor": sum(1 for a in actors if a.sponsor),
@@ -684,6 +713,7 @@ class KnowledgeBase:
             "view": {
                 "without_campaigns": list(self.without_campaigns),
                 "without_citations": list(self.without_citations),
+                "without_sources": list(self.without_sources),
             },
         }
 
@@ -714,7 +744,7 @@ def _name_score(query: str, choice: str, **_: Any) -> float:
 def _software_shown(record: SoftwareRecord, name: str) -> str:
     """A software suggestion as shown: its name and ATT&CK id, and the alias that was close when
     it was one ("Poldat, an alias of ZLib (S0086)": a bare "ZLib" for "COLDCAT" reads as nonsense)."""
-    own = record.name if record.id.startswith("malpedia:") else f"{record.name} ({record.id})"
+    own = f"{record.name} ({record.id})" if record.origin == "attack" else record.name
     return own if normalize_name(name) == normalize_name(record.name) else f"{name}, an alias of {own}"
 
 
