@@ -229,6 +229,12 @@ def galaxies() -> dict[str, dict[str, Any]]:
             # Tidal's own groups carry ids of Tidal's own range, not ATT&CK's.
             "meta": {"group_attack_id": "G3001", "observed_motivations": ["Financial Gain"]},
         },
+        # Tidal's retired entry for a group it describes again: one actor, not two.
+        {
+            "value": "OilRig (Deprecated)",
+            "uuid": muid("tidal OilRig old"),
+            "meta": {"group_attack_id": "G3002"},
+        },
     ]
     crew, tidal_oilrig = muid("tidal Ransom Crew"), muid("tidal OilRig")
 
@@ -241,7 +247,13 @@ def galaxies() -> dict[str, dict[str, Any]]:
             "value": "AnyDesk",
             "uuid": muid("ts AnyDesk"),
             "meta": {"software_attack_id": "S3027", "type": ["tool"], "source": "Tidal Cyber"},
-            "related": used_by(tidal_oilrig, crew),
+            "related": used_by(tidal_oilrig, crew, muid("tidal OilRig old")),
+        },
+        {
+            "value": "Plink",
+            "uuid": muid("ts Plink"),
+            "meta": {"software_attack_id": "S3300", "type": ["tool"], "source": "Tidal Cyber"},
+            "related": used_by(muid("tidal OilRig old")),
         },
         # ATT&CK's own software by ATT&CK's id: OilRig's link is ATT&CK's already.
         {

@@ -105,7 +105,7 @@ def test_demo_attributes_the_example_case(installed: None) -> None:
     assert result.exit_code == 0, result.output
     assert "The knowledge base" in result.stdout and "example-albania-2022" in result.stdout
     words = " ".join(result.stdout.replace("│", " ").split())  # the panel wraps lines anywhere
-    assert "At the state level" in words
+    assert "At the state level" in words or "No state stands out" in words  # the state level is judged
     data = json.loads(runner.invoke(app, ["demo", "--example", "--json"]).stdout)
     assert data["assessment"]["groups"] and data["case"]["id"] == "example-albania-2022"
 

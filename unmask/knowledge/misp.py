@@ -7,6 +7,7 @@ directory with the same ``clusters/*.json`` files can be given instead (tests do
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import json
 import re
@@ -343,4 +344,31 @@ def load_galaxies(directory: Path | None = None) -> GalaxyData:
                 result.software.append(
                     SoftwareRecord(f"malpedia:{value.value}", str(value.value), "malware", synonyms)
                 )
+    _retire_tidal_duplicates(result)
     return result
+
+
+def _retire_tidal_duplicates(result: GalaxyData) -> None:
+    """Tidal's retired groups ("Salt Typhoon (Deprecated)") join the entry they were retired for.
+
+    Two entries of one source never merge (docs/knowledge-base.md), so the retired entry is
+    dropped and its software links go to the live entry of its name; without one, it stays under
+    the name without the mark.
+    """
+    live = {
+        e.name.casefold(): e for e in result.entries if e.source == "tidal" and not _DEPRECATED.search(e.name)
+    }
+    moved: dict[str, str] = {}
+    kept: list[NameEntry] = []
+    for entry in result.entries:
+        if entry.source != "tidal" or not _DEPRECATED.search(entry.name):
+            kept.append(entry)
+            continue
+        name = _DEPRECATED.sub("", entry.name).strip()
+        successor = live.get(name.casefold())
+        if successor is None:
+            kept.append(dataclasses.replace(entry, name=name))
+        else:
+            moved[entry.key] = successor.key
+    result.entries = kept
+    result.software_links = [(src, moved.get(key, key), sid) for src, key, sid in result.software_links]
