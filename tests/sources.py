@@ -249,6 +249,34 @@ def galaxies() -> dict[str, dict[str, Any]]:
             "meta": {"software_attack_id": "S3027", "type": ["tool"], "source": "Tidal Cyber"},
             "related": used_by(tidal_oilrig, crew, muid("tidal OilRig old")),
         },
+        # An RMM tool whose name is an English word.
+        {
+            "value": "Level",
+            "uuid": muid("ts Level"),
+            "meta": {"software_attack_id": "S3400", "type": ["tool"], "source": "Tidal Cyber"},
+            "related": used_by(crew),
+        },
+        # Programs every Windows has, which Tidal ties to groups too: no sign of who.
+        {
+            "value": "Rundll32",
+            "uuid": muid("ts Rundll32"),
+            "description": "This object contains information sourced from the [Living Off The Land Binaries, "
+            "Scripts and Libraries (LOLBAS)](https://lolbas-project.github.io/) project.",
+            "meta": {"software_attack_id": "S3500", "type": ["tool"], "source": "Tidal Cyber"},
+            "related": used_by(crew),
+        },
+        {
+            "value": "PowerShell",
+            "uuid": muid("ts PowerShell"),
+            "meta": {"software_attack_id": "S3501", "type": ["tool"], "source": "Tidal Cyber"},
+            "related": used_by(crew),
+        },
+        # Used by no group: not kept.
+        {
+            "value": "Remote",
+            "uuid": muid("ts Remote"),
+            "meta": {"software_attack_id": "S3502", "type": ["tool"], "source": "Tidal Cyber"},
+        },
         {
             "value": "Plink",
             "uuid": muid("ts Plink"),

@@ -102,6 +102,18 @@ def test_a_name_read_as_attack_software_is_not_also_an_actor_named(sources_kb: K
     assert [o.value for o in found.observations] == ["S1151"] and found.actors == []
 
 
+def test_a_word_only_other_sources_call_software_is_not_read_opening_a_sentence(
+    sources_kb: KnowledgeBase,
+) -> None:
+    # Tidal's RMM tool "Level" (tests/sources.py): read where it is a name, not as the capitalised
+    # first word of a sentence, a title or a list item, nor in lower case.
+    lexicon = Lexicon.from_kb(sources_kb)
+    named = "They installed Level, an RMM tool. Then Level ran a script."
+    assert [(c, i) for c, i, _, _ in lexicon.find(named)] == [("software", "tidal:Level")] * 2
+    for text in ("Level of access was high.", "- Level: high", "Risk: Level 3", "the level was high"):
+        assert not [c for c, _, _, _ in lexicon.find(text) if c == "software"], text
+
+
 def test_names_joined_to_a_linking_word_are_found_and_hedges_are_not(sources_kb: KnowledgeBase) -> None:
     text = "An OilRig-linked intrusion used a Helminth-based implant and a Mimikatz-like tool."
     found = TextExtractor(sources_kb).extract_text(text, "r.txt")

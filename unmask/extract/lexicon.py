@@ -274,6 +274,9 @@ class Lexicon:
     # One-word software and actor names that are also English words ("Beacon", "Empire", "Havoc"):
     # read when written as a name (capitalised), not as the word ("the beacon interval").
     everyday: frozenset[str] = frozenset()
+    # Those of them only other sources than ATT&CK call software (Tidal's "Level", "Terminator"):
+    # not read first in a sentence or title either, where every word is capitalised.
+    weak: frozenset[str] = frozenset()
 
     @classmethod
     def from_kb(cls, kb: KnowledgeBase, phrases: dict[str, str] | None = None) -> Lexicon:
@@ -322,6 +325,12 @@ class Lexicon:
         lexicon.everyday = frozenset(
             key for key in (*lexicon.software, *lexicon.actors) if " " not in key and key in dictionary
         )
+        lexicon.weak = frozenset(
+            key
+            for key in lexicon.everyday
+            if key in lexicon.software
+            and all(kb.software[i].origin != "attack" for i in lexicon.software[key])
+        )
         # One name, several techniques ("Spearphishing Attachment" is T1566.001 and T1598.002):
         # the one more actors are known to use.
         usage: dict[str, int] = {}
@@ -369,6 +378,8 @@ class Lexicon:
                     hits = [h for h in hits if h[0] != "phrase"]
                 if n == 1 and key in self.everyday and tokens[i][2].islower():
                     hits = [h for h in hits if h[0] not in ("software", "actor")]
+                if n == 1 and key in self.weak and _opens_sentence(text, tokens[i][0]):
+                    hits = [h for h in hits if h[0] != "software"]
                 if hits:
                     start, end = tokens[i][0], tokens[i + n - 1][1]
                     for category, ids in hits:
@@ -378,3 +389,9 @@ class Lexicon:
                     break
             i += matched or 1
         return found
+
+
+def _opens_sentence(text: str, start: int) -> bool:
+    """Whether the word at ``start`` is the first of a sentence, line, title or list item."""
+    before = text[:start].rstrip(" \t\"'(“‘*#>")
+    return not before or before[-1] in ".!?:;\n-–—•|"

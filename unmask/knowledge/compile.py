@@ -290,6 +290,10 @@ def compile_kb(attack: AttackData, attack_info: SourceInfo, galaxies: GalaxyData
     conflicts.extend(galaxies.conflicts)
     software, became = _software(attack, galaxies)
     uses = _software_links(attack, galaxies, groups, ids, became)
+    # Tidal's own entries that no group uses (most are Windows binaries LOLBAS lists: Remote,
+    # Print, Url) say nothing about who, and their names would be read in reports as software.
+    used = {link.software for link in uses}
+    software = {k: r for k, r in software.items() if r.origin != "tidal" or k in used}
     return {
         "schema": SCHEMA_VERSION,
         "built": datetime.now(UTC).isoformat(timespec="seconds"),

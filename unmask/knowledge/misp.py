@@ -38,6 +38,17 @@ GALAXIES = (
 
 _ATTACK_ID = re.compile(r"^G\d{4}$")
 _SOFTWARE_ID = re.compile(r"^S\d{4}$")
+_LOLBAS = "Living Off The Land Binaries, Scripts and Libraries"
+# Programs and services of every system that Tidal ties to a group or two: no sign of who.
+_EVERYWHERE = frozenset(
+    name.casefold()
+    for name in (
+        "awk", "bash", "busybox", "cat", "chcon", "chmod", "curl", "echo", "everything", "github",
+        "google drive", "grep", "gzip", "invoke-expression", "javascript", "mkdir", "mount (unix)",
+        "powershell", "printf", "python.exe", "tcpdump", "telegram", "touch", "uname", "vmware tools",
+        "vmware vcenter", "whoami", "xcopy", "yum-versionlock",
+    )
+)  # fmt: skip
 _DEPRECATED = re.compile(r"\s*\(deprecated\)\s*$", re.IGNORECASE)
 _MOTIVES = {
     "espionage": "espionage",
@@ -217,7 +228,15 @@ def _tidal(value: Any) -> NameEntry:
 
 
 def _tidal_software(value: Any, result: GalaxyData) -> None:
-    """A Tidal software entry: its record and the groups its ``used-by`` relations name."""
+    """A Tidal software entry: its record and the groups its ``used-by`` relations name.
+
+    Left out: the programs every system has (Tidal's entries drawn from LOLBAS, the shell's
+    commands, general services and languages), whose use says nothing about who; and an entry
+    named as an ATT&CK technique is (PowerShell), which the technique already stands for.
+    """
+    description = str(value.description or "")
+    if _LOLBAS in description[:300] or str(value.value).casefold() in _EVERYWHERE:
+        return
     meta = _meta(value)
     kinds = _strings(getattr(value.meta, "type", None))
     # Tidal keeps its own entry beside ATT&CK's once ATT&CK describes the same software, as
