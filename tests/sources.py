@@ -304,6 +304,13 @@ def galaxies() -> dict[str, dict[str, Any]]:
             "meta": {"software_attack_id": "S1151", "type": ["malware"], "source": "MITRE"},
             "related": used_by(crew),
         },
+        # Malpedia's family by its name without platform or kind.
+        {
+            "value": "DarkSide Ransomware",
+            "uuid": muid("ts DarkSide"),
+            "meta": {"software_attack_id": "S3600", "type": ["malware"], "source": "Tidal Cyber"},
+            "related": used_by(crew),
+        },
         # A Malpedia family of the same name: one record.
         {
             "value": "Shamoon",

@@ -121,3 +121,23 @@ def test_short_names_do_not_merge() -> None:
     entries = [NameEntry("attack", "G1", "X1"), NameEntry("misp", "m1", "x-1")]
     groups, _ = _groups(entries)
     assert len(groups) == 2
+
+
+def test_names_that_differ_only_by_words_saying_a_group_join() -> None:
+    entries = [
+        NameEntry("attack", "G1051", "Medusa Group"),
+        NameEntry("tidal", "t1", "Medusa Ransomware Actors"),
+        NameEntry("tidal", "t2", "MedusaLocker Ransomware Actors"),
+        NameEntry("misp", "m1", "RansomHub"),
+        NameEntry("tidal", "t3", "RansomHub Ransomware Actors & Affiliates"),
+        # Too short a core to say anything: "Ace Group" and "Ace Team" stay apart.
+        NameEntry("misp", "m2", "Ace Group"),
+        NameEntry("tidal", "t4", "Ace Team"),
+    ]
+    groups, conflicts = _groups(entries)
+    assert groups == [["G1051", "t1"], ["m1", "t3"], ["m2"], ["t2"], ["t4"]] and not conflicts
+    reasons = next(g.reasons for g in merge_entries(entries, {})[0] if g.first("attack"))
+    assert reasons == [
+        "ATT&CK G1051 'Medusa Group' = Tidal 'Medusa Ransomware Actors': the same name but for words "
+        "that say it is a group"
+    ]

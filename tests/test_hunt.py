@@ -11,9 +11,11 @@ from typer.testing import CliRunner
 from tests.evidence import SYSMON, process, rule, win_event, write_jsonl, write_rule
 from unmask.cases import load_case
 from unmask.cli import app
-from unmask.detect.findings import read_findings
+from unmask.detect.findings import FindingRow, observations_from_findings, read_findings
 from unmask.detect.hunt import hunt
 from unmask.detect.sigma.correlation import Correlation, Hit, describe, evaluate
+from unmask.extract.lexicon import Lexicon
+from unmask.knowledge.store import KnowledgeBase
 from unmask.model import ObservationKind, Tlp
 
 runner = CliRunner()
@@ -718,3 +720,31 @@ def test_an_indicator_seen_on_a_host_and_in_a_hostless_log_is_no_one_hosts(tmp_p
     result = hunt([folder], [tmp_path / "rules"], tmp_path / "case", jobs=1, iocs=[iocs])
     [observation] = [o for o in result.case.observations if o.value == "5.6.7.8"]
     assert observation.host is None  # not ws07's: the web server's log names no host
+
+
+def _row(title: str, software: tuple[str, ...] = ()) -> FindingRow:
+    return FindingRow(
+        "r1", title, "high", ("attack.t1219",), software, "2024-01-01T00:00:00Z", "h1", "f", "0", "1"
+    )
+
+
+def test_software_a_rule_title_names_becomes_an_observation(sources_kb: KnowledgeBase) -> None:
+    lexicon = Lexicon.from_kb(sources_kb)
+    named = {
+        "HackTool - Mimikatz Execution": "S0002",
+        "Remote Access Tool - AnyDesk Execution": "tidal:AnyDesk",
+        "Shamoon Wiper Activity": "malpedia:Shamoon",
+        # Two tools: which one ran is not known.
+        "Mimikatz or AnyDesk Execution": None,
+        # A title's capitalised English word is no name; nor a synonym only Malpedia gives.
+        "Rar Usage with Password and Compression Level": None,
+        "Disttrack Activity": None,
+    }
+    for title, expected in named.items():
+        assert lexicon.software_in_title(title, sources_kb) == expected, title
+    rows = [_row("Remote Access Tool - AnyDesk Execution"), _row("PsExec Service", software=("S0029",))]
+    found = observations_from_findings(rows, named=lambda title: ("AnyDesk",) if "AnyDesk" in title else ())
+    software = {o.value: o.provenance.method for o in found if o.kind is ObservationKind.SOFTWARE}
+    # A rule's tag wins over its title; the title's software is marked as read from the title.
+    assert software == {"AnyDesk": "rule-title", "S0029": "rule-tag"}
+    assert not [o for o in observations_from_findings(rows) if o.value == "AnyDesk"]

@@ -8,7 +8,7 @@ behind it, and the first event as provenance.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -197,6 +197,7 @@ class _Summary:
     count: int = 0
     first_row: FindingRow | None = None
     rules: set[str] = field(default_factory=set)
+    tagged: bool = False  # a rule's tag says it (not only a rule's title)
 
 
 def rule_techniques(techniques: Iterable[str]) -> list[str]:
@@ -220,18 +221,29 @@ def rule_techniques(techniques: Iterable[str]) -> list[str]:
     return result
 
 
-def observations_from_findings(rows: Iterable[FindingRow], min_level: str = "low") -> list[Observation]:
-    """One observation per (technique or software, host) from findings at ``min_level`` or above."""
+def observations_from_findings(
+    rows: Iterable[FindingRow],
+    min_level: str = "low",
+    named: Callable[[str], tuple[str, ...]] | None = None,
+) -> list[Observation]:
+    """One observation per (technique or software, host) from findings at ``min_level`` or above.
+
+    Software comes from the rule's ATT&CK tags, or when it has none, from ``named`` (the
+    software its title names, looked up in the knowledge base: most rules that detect a tool
+    name it in the title and tag only the technique).
+    """
     allowed = set(LEVEL_ORDER[: LEVEL_ORDER.index(min_level) + 1])
     summaries: dict[tuple[ObservationKind, str, str | None], _Summary] = {}
     for row in rows:
         if row.level not in allowed:
             continue
+        software = row.software or (named(row.title) if named is not None else ())
         items = [(ObservationKind.TECHNIQUE, t) for t in rule_techniques(row.techniques)] + [
-            (ObservationKind.SOFTWARE, s) for s in row.software
+            (ObservationKind.SOFTWARE, s) for s in software
         ]
         for kind, value in items:
             summary = summaries.setdefault((kind, value, row.host), _Summary())
+            summary.tagged = summary.tagged or kind is ObservationKind.TECHNIQUE or bool(row.software)
             summary.count += 1
             summary.rules.add(row.title)
             if row.time and (summary.first is None or row.time < summary.first):
@@ -260,7 +272,11 @@ def observations_from_findings(rows: Iterable[FindingRow], min_level: str = "low
                 host=host,
                 confidence=LEVEL_CONFIDENCE.get(summary.level, 0.5),
                 provenance=Provenance(
-                    source=first.file, sha256=first.sha256, record=first.record, text=text, method="rule-tag"
+                    source=first.file,
+                    sha256=first.sha256,
+                    record=first.record,
+                    text=text,
+                    method="rule-tag" if summary.tagged else "rule-title",
                 ),
             )
         )

@@ -13,6 +13,7 @@ directory::
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import shutil
@@ -39,7 +40,7 @@ from unmask.detect.ioc import match_indicators
 from unmask.detect.sigma.correlation import Hit, describe, evaluate
 from unmask.detect.sigma.rules import RuleSet, load_rules
 from unmask.detect.yara import scan_files
-from unmask.errors import ConfigError, IngestError, Location
+from unmask.errors import ConfigError, IngestError, KnowledgeBaseError, Location
 from unmask.ingest import IngestReport, ingest
 from unmask.knowledge.home import atomic_write, unmask_home
 from unmask.knowledge.warninglists import benign_index
@@ -366,7 +367,9 @@ def _hunt(
     timings["detect"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    case.observations = observations_from_findings(read_findings(stage / FINDINGS_FILE), min_level=min_level)
+    case.observations = observations_from_findings(
+        read_findings(stage / FINDINGS_FILE), min_level=min_level, named=_title_software()
+    )
     case.observations += artifacts
     result.hunted = len(case.observations)
     case.notes.append(
@@ -382,6 +385,30 @@ def _hunt(
     body = result.summary() | {"ingest": report.to_dict()}
     atomic_write(stage / HUNT_FILE, json.dumps(body, indent=2, ensure_ascii=False).encode())
     return result
+
+
+def _title_software() -> Callable[[str], tuple[str, ...]] | None:
+    """The software a rule's title names, by the installed knowledge base (None without one:
+    the observations then come from the rules' tags alone)."""
+    from unmask.extract.lexicon import Lexicon
+    from unmask.knowledge.store import load_kb
+
+    try:
+        kb = load_kb()
+    except KnowledgeBaseError:
+        return None
+    lexicon = Lexicon.from_kb(kb)
+
+    @functools.cache
+    def named(title: str) -> tuple[str, ...]:
+        found = lexicon.software_in_title(title, kb)
+        if found is None:
+            return ()
+        record = kb.software[found]
+        # ATT&CK's id, or the name (another KB resolves a name, not this one's internal id).
+        return (record.id if record.origin == "attack" else record.name,)
+
+    return named
 
 
 def _record(result: HuntResult, writer: FindingsWriter, row: FindingRow) -> None:

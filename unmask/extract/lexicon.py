@@ -354,6 +354,25 @@ class Lexicon:
             return
         table.setdefault(key, set()).add(ident)
 
+    def software_in_title(self, title: str, kb: KnowledgeBase) -> str | None:
+        """The one piece of software a detection rule's title names ("HackTool - Rubeus
+        Execution", "Remote Access Tool - AnyDesk ..."), or None when it names none or several
+        ("Meterpreter or Cobalt Strike ...": which one ran is not known).
+
+        Titles capitalise every word, so a name that is an English word is not read ("Apache
+        Spark" is not the Spark malware, "LSASS Crash" not CrashOverride); and a family only other
+        sources than ATT&CK know counts by its own name, not by a synonym ("Autorun").
+        """
+        found: set[str] = set()
+        for category, ident, _, text in self.find(title):
+            key = _key(text)
+            if category != "software" or key in self.everyday:
+                continue
+            record = kb.software[ident]
+            if record.origin == "attack" or key == _key(record.name):
+                found.add(ident)
+        return found.pop() if len(found) == 1 else None
+
     def find(self, text: str) -> list[tuple[str, str, int, str]]:
         """(category, id, offset, matched text) for the longest names found in ``text``."""
         tokens = words(text)

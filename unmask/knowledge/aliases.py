@@ -10,7 +10,10 @@ say are the same group, strongest first:
    exactly one group (Microsoft's "Hazel Sandstorm" is OilRig's, whatever MISP links it to);
 2. an explicit ``similar`` relation between two MISP clusters;
 3. the same primary name; 4. a primary name equal to the other's alias;
-5. a shared alias.
+5. a shared alias;
+6. the same primary name once words that only say "a group" are dropped from its end
+   (Tidal's "Medusa Ransomware Actors" is ATT&CK's "Medusa Group", its "RansomHub
+   Ransomware Actors" MISP's "RansomHub").
 
 Edges are applied in that order with a union-find, under one rule: an actor
 never holds two entries of the same source (two ATT&CK groups, two MISP
@@ -155,6 +158,37 @@ def _name_edges(entries: list[NameEntry], conflicts: list[Conflict]) -> list[_Ed
     return edges
 
 
+# Words at the end of a group's name that say only that it is a group (or a ransomware crew).
+_GROUP_WORDS = re.compile(
+    r"(?:\s+(?:ransomware|actors?|affiliates?|group|gang|team|crew|operators?|&|and))+\s*$", re.IGNORECASE
+)
+
+
+def _core_edges(entries: list[NameEntry]) -> list[_Edge]:
+    """Entries whose primary names are the same once the words that say "a group" are dropped."""
+    holders: dict[str, list[int]] = {}
+    for index, entry in enumerate(entries):
+        core = _GROUP_WORDS.sub("", entry.name).strip()
+        key = normalize_name(core)
+        if len(key) >= 4 and core != entry.name.strip():
+            holders.setdefault(key, []).append(index)
+    for index, entry in enumerate(entries):  # a name that is already the bare core ("RansomHub")
+        key = normalize_name(entry.name)
+        if key in holders and index not in holders[key]:
+            holders[key].append(index)
+    edges: list[_Edge] = []
+    for same in holders.values():
+        for i, left in enumerate(same):
+            for right in same[i + 1 :]:
+                if entries[left].source != entries[right].source:
+                    reason = (
+                        f"{entries[left].label} = {entries[right].label}: the same name but for words "
+                        "that say it is a group"
+                    )
+                    edges.append(_Edge(6, 0, left, right, reason, entries[left].name))
+    return edges
+
+
 def _link_edges(entries: list[NameEntry], stix_to_id: dict[str, str]) -> list[_Edge]:
     attack = {e.key: i for i, e in enumerate(entries) if e.source == "attack"}
     by_key = {e.key: i for i, e in enumerate(entries)}
@@ -231,7 +265,10 @@ def merge_entries(
     """
     conflicts: list[Conflict] = []
     edges = sorted(
-        _link_edges(entries, stix_to_id) + _anchor_edges(entries) + _name_edges(entries, conflicts)
+        _link_edges(entries, stix_to_id)
+        + _anchor_edges(entries)
+        + _name_edges(entries, conflicts)
+        + _core_edges(entries)
     )
     forest = _UnionFind(entries)
     reasons: dict[int, list[str]] = {}

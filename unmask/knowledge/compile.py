@@ -208,6 +208,7 @@ def _software(attack: AttackData, galaxies: GalaxyData) -> tuple[dict[str, Softw
             by_name.setdefault(normalize_name(name), record.id)
     became: dict[str, str] = {}
     added: dict[str, str] = {}  # names of the galaxies' records that joined no ATT&CK record
+    bare: dict[str, str] = {}  # the same without platform or kind ("Rhysida" for "Rhysida (Windows)")
     for family in galaxies.software:
         keys = [normalize_name(n) for n in (family.name, *family.aliases)]
         match = galaxies.software_attack_ids.get(family.id)
@@ -215,19 +216,32 @@ def _software(attack: AttackData, galaxies: GalaxyData) -> tuple[dict[str, Softw
             match = next((by_name[k] for k in keys if k in by_name), None)
         if match is None and family.origin == "tidal":
             # Tidal's own tools join a Malpedia family of the same name (Malpedia's families are
-            # each their own, as they always were).
-            match = next((added[k] for k in keys if k in added), None)
+            # each their own, as they always were), "Rhysida Ransomware" the family Malpedia
+            # calls "Rhysida (Windows)".
+            match = next((added[k] for k in keys if k in added), bare.get(normalize_name(_bare(family.name))))
         if match is None:
             records[family.id] = family
             became[family.id] = family.id
             for key in keys:
                 added.setdefault(key, family.id)
+            key = normalize_name(_bare(family.name))
+            if key not in bare or family.name.endswith("(Windows)"):  # the family a name resolves to
+                bare[key] = family.id
             continue
         became[family.id] = match
         known = records[match]
         extra = tuple(a for a in (family.name, *family.aliases) if a not in known.aliases and a != known.name)
         records[match] = SoftwareRecord(known.id, known.name, known.kind, known.aliases + extra)
     return records, became
+
+
+_PLATFORM = re.compile(r"\s+\((?:Windows|ELF|OS X|Android|iOS)\)$")
+_KIND_WORD = re.compile(r"\s+(?:ransomware|rat|backdoor|loader|stealer|wiper)$", re.IGNORECASE)
+
+
+def _bare(name: str) -> str:
+    """A family's name without its platform ("(Windows)") or kind ("Ransomware")."""
+    return _KIND_WORD.sub("", _PLATFORM.sub("", name)).strip() or name
 
 
 def _software_links(
