@@ -133,10 +133,15 @@ def test_names_that_differ_only_by_words_saying_a_group_join() -> None:
         # Too short a core to say anything: "Ace Group" and "Ace Team" stay apart.
         NameEntry("misp", "m2", "Ace Group"),
         NameEntry("tidal", "t4", "Ace Team"),
+        # The core is an alias ATT&CK gives to one group.
+        NameEntry("attack", "G0034", "Sandworm Team", ("Seashell Blizzard",)),
+        NameEntry("tidal", "t5", "Seashell Blizzard Subgroup"),
     ]
     groups, conflicts = _groups(entries)
-    assert groups == [["G1051", "t1"], ["m1", "t3"], ["m2"], ["t2"], ["t4"]] and not conflicts
-    reasons = next(g.reasons for g in merge_entries(entries, {})[0] if g.first("attack"))
+    assert (
+        groups == [["G0034", "t5"], ["G1051", "t1"], ["m1", "t3"], ["m2"], ["t2"], ["t4"]] and not conflicts
+    )
+    reasons = next(g.reasons for g in merge_entries(entries, {})[0] if g.primary.key == "G1051")
     assert reasons == [
         "ATT&CK G1051 'Medusa Group' = Tidal 'Medusa Ransomware Actors': the same name but for words "
         "that say it is a group"

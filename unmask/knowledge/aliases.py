@@ -11,9 +11,10 @@ say are the same group, strongest first:
 2. an explicit ``similar`` relation between two MISP clusters;
 3. the same primary name; 4. a primary name equal to the other's alias;
 5. a shared alias;
-6. the same primary name once words that only say "a group" are dropped from its end
-   (Tidal's "Medusa Ransomware Actors" is ATT&CK's "Medusa Group", its "RansomHub
-   Ransomware Actors" MISP's "RansomHub").
+6. the same primary name (or an alias ATT&CK gives to one group) once words that only say
+   "a group" are dropped from its end (Tidal's "Medusa Ransomware Actors" is ATT&CK's "Medusa
+   Group", its "RansomHub Ransomware Actors" MISP's "RansomHub", its "Seashell Blizzard
+   Subgroup" Sandworm Team, whom ATT&CK also calls Seashell Blizzard).
 
 Edges are applied in that order with a union-find, under one rule: an actor
 never holds two entries of the same source (two ATT&CK groups, two MISP
@@ -160,7 +161,8 @@ def _name_edges(entries: list[NameEntry], conflicts: list[Conflict]) -> list[_Ed
 
 # Words at the end of a group's name that say only that it is a group (or a ransomware crew).
 _GROUP_WORDS = re.compile(
-    r"(?:\s+(?:ransomware|actors?|affiliates?|group|gang|team|crew|operators?|&|and))+\s*$", re.IGNORECASE
+    r"(?:\s+(?:ransomware|actors?|affiliates?|group|subgroup|gang|team|crew|operators?|&|and))+\s*$",
+    re.IGNORECASE,
 )
 
 
@@ -176,6 +178,15 @@ def _core_edges(entries: list[NameEntry]) -> list[_Edge]:
         key = normalize_name(entry.name)
         if key in holders and index not in holders[key]:
             holders[key].append(index)
+    # Or an alias ATT&CK gives to one group ("Seashell Blizzard Subgroup" is Sandworm Team's).
+    owners: dict[str, set[int]] = {}
+    for index, entry in enumerate(entries):
+        if entry.source == "attack":
+            for alias in entry.aliases:
+                owners.setdefault(normalize_name(alias), set()).add(index)
+    for key, found in owners.items():
+        if key in holders and len(found) == 1 and not found & set(holders[key]):
+            holders[key].extend(found)
     edges: list[_Edge] = []
     for same in holders.values():
         for i, left in enumerate(same):
