@@ -41,11 +41,13 @@ many actors, known and unknown, and should leave the answer open.  The unknown
 hypothesis is an actor the KB does not know: it wins when no known actor's
 score and similarity beat what an incident of that size usually reaches.
 field is ln of the candidates' prior mass (the sum of coverage(a)^2) over
-that of the candidates the KB knows by techniques or software, the field
-the unknown's weights were fitted against: 0 for a case of behaviour alone,
-while a case of victims or CVEs, which many more actors can speak to, shares
-the same prior among more of them rather than crowding the unknown
-hypothesis out (a lone victim country had left it at 3 %, a lone technique 7 %).
+that of the candidates ATT&CK knows by techniques or software, the field
+the unknown's weights were fitted against: 0 for a case of behaviour alone on
+ATT&CK's actors, while a case of victims or CVEs, which many more actors can
+speak to, or one that also reaches actors another source knows by software
+alone (Tidal's ransomware crews), shares the same prior among more of them
+rather than crowding the unknown hypothesis out (a lone victim country had
+left it at 3 %, a lone technique 7 %).
 """
 
 from __future__ import annotations
@@ -120,7 +122,7 @@ class Scores:
     novel: NDArray[np.bool_]
     profile_mass: dict[str, NDArray[np.float64]] = field(default_factory=dict)
     reports: ReportIndex | None = None
-    # The actors the KB knows by behaviour (a technique or software profile): the field the unknown
+    # The actors ATT&CK knows by behaviour (a technique or software profile): the field the unknown
     # hypothesis's prior was fitted against (see design()).
     behaviour: NDArray[np.bool_] | None = None
 
@@ -263,6 +265,9 @@ def score_items(index: ScoringIndex, items: list[EvidenceItem]) -> Scores:
     if not scored:
         # Nothing comparable: the evidence leaves every actor known by behaviour where the prior put it.
         candidates[:] = behaviour if behaviour.any() else True
+    # The field: actors a second source alone knows by its software links share the prior of those
+    # ATT&CK knows rather than crowd the unknown hypothesis out (the same ones, for ATT&CK alone).
+    fitted = behaviour & index.in_attack if len(index.in_attack) == n_actors else behaviour
     return Scores(
         scored,
         contributions,
@@ -273,7 +278,7 @@ def score_items(index: ScoringIndex, items: list[EvidenceItem]) -> Scores:
         novel,
         profile_mass,
         index.reports,
-        behaviour,
+        fitted if fitted.any() else behaviour,
     )
 
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+from numpy.typing import NDArray
+
 from unmask.attribute.params import Params
 from unmask.attribute.reports import ReportIndex
 from unmask.attribute.signals import SIGNALS, SignalContext
@@ -29,6 +32,9 @@ class ScoringIndex:
     actors: list[Actor]
     tables: dict[str, Table] = field(default_factory=dict)
     reports: ReportIndex | None = None
+    # Per actor row: ATT&CK describes the group (the actors the ranking's weights were fitted on;
+    # another source's actors, known by its software links alone, were not among them).
+    in_attack: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
     @classmethod
     def build(cls, kb: KnowledgeBase, params: Params) -> ScoringIndex:
@@ -44,7 +50,14 @@ class ScoringIndex:
             or a.victim_sectors
             or a.infrastructure
         ]
-        index = cls(kb, params, context, actors, reports=ReportIndex.build(kb, actors))
+        index = cls(
+            kb,
+            params,
+            context,
+            actors,
+            reports=ReportIndex.build(kb, actors),
+            in_attack=np.array([a.attack_id is not None for a in actors], dtype=bool),
+        )
         for name, signal in SIGNALS.items():
             profiles = [signal.actor_features(actor, context) for actor in actors]
             index.tables[name] = signal.table(profiles, params)
