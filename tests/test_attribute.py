@@ -840,3 +840,19 @@ def test_a_lead_that_stands_only_on_public_tools_is_flagged(tmp_path: Path) -> N
         and "public tools anyone can use; without them Group 2 leads" in w
         for w in assessment.warnings
     )
+
+
+def test_actors_known_only_by_a_second_sources_software_do_not_crowd_the_unknown_out(
+    sources_kb: KnowledgeBase,
+) -> None:
+    from unmask.attribute.combine import score_items
+    from unmask.attribute.index import ScoringIndex
+
+    # Tidal's "Ransom Crew" (tests/sources.py) is known by software links alone: a candidate, but
+    # not of the field the unknown hypothesis's weights were fitted against (ATT&CK's actors).
+    index = ScoringIndex.build(sources_kb, DEFAULT_PARAMS)
+    case = _observed(Observation(ObservationKind.SOFTWARE, "Mimikatz"))
+    scores = score_items(index, resolve_case(case, sources_kb)[0])
+    row = index.actor_position()[sources_kb.actor("Ransom Crew").id]
+    assert scores.candidates[row] and scores.behaviour is not None and not scores.behaviour[row]
+    assert scores.behaviour[index.actor_position()["G0049"]]
