@@ -311,6 +311,13 @@ def galaxies() -> dict[str, dict[str, Any]]:
             "meta": {"software_attack_id": "S3600", "type": ["malware"], "source": "Tidal Cyber"},
             "related": used_by(crew),
         },
+        # Not Malpedia's "Terminator RAT": a family's kind is dropped from Tidal's names only.
+        {
+            "value": "Terminator",
+            "uuid": muid("ts Terminator"),
+            "meta": {"software_attack_id": "S3700", "type": ["tool"], "source": "Tidal Cyber"},
+            "related": used_by(crew),
+        },
         # A Malpedia family of the same name: one record.
         {
             "value": "Shamoon",
@@ -334,6 +341,7 @@ def galaxies() -> dict[str, dict[str, Any]]:
         },
         {"value": "RandomQuery (Powershell)", "uuid": muid("mp RandomQuery ps1"), "meta": {"type": []}},
         {"value": "Maui Ransomware", "uuid": muid("mp Maui"), "meta": {"type": []}},
+        {"value": "Terminator RAT", "uuid": muid("mp Terminator RAT"), "meta": {"type": []}},
     ]
     return {
         "threat-actor": _cluster("threat-actor", threat_actor, 300),

@@ -102,15 +102,22 @@ def test_a_name_read_as_attack_software_is_not_also_an_actor_named(sources_kb: K
     assert [o.value for o in found.observations] == ["S1151"] and found.actors == []
 
 
-def test_a_word_only_other_sources_call_software_is_not_read_opening_a_sentence(
+def test_a_word_only_other_sources_call_software_is_read_beside_a_word_for_software(
     sources_kb: KnowledgeBase,
 ) -> None:
-    # Tidal's RMM tool "Level" (tests/sources.py): read where it is a name, not as the capitalised
-    # first word of a sentence, a title or a list item, nor in lower case.
+    # Tidal's RMM tool "Level" (tests/sources.py): read beside a word that says software, or as a
+    # program file; not as the capitalised word ("Integrity Level", "Threat Level"), nor in lower case.
     lexicon = Lexicon.from_kb(sources_kb)
-    named = "They installed Level, an RMM tool. Then Level ran a script."
-    assert [(c, i) for c, i, _, _ in lexicon.find(named)] == [("software", "tidal:Level")] * 2
-    for text in ("Level of access was high.", "- Level: high", "Risk: Level 3", "the level was high"):
+    named = "They installed Level, an RMM tool. Then Level ran a script. The agent level.exe ran."
+    assert [(c, i) for c, i, _, _ in lexicon.find(named)] == [("software", "tidal:Level")] * 3
+    for text in (
+        "Level of access was high.",
+        "- Level: high",
+        "Risk: Level 3",
+        "the level was high",
+        "The dropper runs at High Integrity Level and spawns a child process.",
+        "The actors used a Level of stealth that suggests long-term planning.",
+    ):
         assert not [c for c, _, _, _ in lexicon.find(text) if c == "software"], text
 
 
@@ -362,6 +369,7 @@ def test_the_most_restrictive_tlp_wins_and_broken_misp_lists_are_skipped() -> No
         ("Mimikatz, which is not signed, was dropped.", "Mimikatz", False),
         ("Cobalt Strike beacons were not detected by the antivirus.", "Cobalt Strike", False),
         ("No doubt remains that Emotet delivered the first stage.", "Emotet", False),
+        ("Mimikatz is not mentioned in this advisory.", "Mimikatz", True),
     ],
 )
 def test_mentions_a_sentence_denies_are_not_evidence(sentence: str, mention: str, denied: bool) -> None:

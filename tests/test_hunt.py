@@ -736,6 +736,9 @@ def test_software_a_rule_title_names_becomes_an_observation(sources_kb: Knowledg
         "Shamoon Wiper Activity": "malpedia:Shamoon",
         # Two tools: which one ran is not known.
         "Mimikatz or AnyDesk Execution": None,
+        "Potential Mimikatz/AnyDesk Activity": None,
+        # Where Sigma's titles put a tool's name, an English word is that tool's name.
+        "PUA - Level Execution": "tidal:Level",
         # A title's capitalised English word is no name; nor a synonym only Malpedia gives.
         "Rar Usage with Password and Compression Level": None,
         "Disttrack Activity": None,

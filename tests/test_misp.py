@@ -32,6 +32,7 @@ def test_reads_entries_claims_and_links(sources: tuple[Path, Path]) -> None:
         "DarkSide (Windows)",
         "RandomQuery (Powershell)",
         "Maui Ransomware",
+        "Terminator RAT",
     }
     assert {s.name.split(":")[1] for s in data.sources} == {
         "threat-actor",
@@ -58,6 +59,7 @@ def test_reads_tidal_software_and_the_groups_using_it(sources: tuple[Path, Path]
         "Level",
         "Remote",
         "DarkSide Ransomware",
+        "Terminator",
     }
     assert tidal["AnyDesk"].kind == "tool" and tidal["Helminth"].kind == "malware"
     assert data.software_attack_ids[tidal["Helminth"].id] == "S0170"
@@ -66,7 +68,7 @@ def test_reads_tidal_software_and_the_groups_using_it(sources: tuple[Path, Path]
     # A retired group's links are its successor's, and the retired entry is gone.
     assert (muid("tidal OilRig"), tidal["Plink"].id) in users
     assert not any("Deprecated" in e.name for e in data.entries)
-    assert len(users) == 10
+    assert len(users) == 11
 
 
 def test_duplicate_cluster_names_are_kept_and_reported(sources: tuple[Path, Path]) -> None:

@@ -197,7 +197,8 @@ def test_tidal_links_add_software_attack_does_not_tie_to_an_actor(kb: KnowledgeB
     # Tidal's old Mimikatz entry is ATT&CK's S0002; its Shamoon is Malpedia's family.
     # Tidal's "DarkSide Ransomware" is Malpedia's family, the one the name "DarkSide" finds.
     assert set(crew.software) == {
-        "tidal:AnyDesk", "S0002", "S1151", "malpedia:Shamoon", "tidal:Level", "malpedia:DarkSide (Windows)"
+        "tidal:AnyDesk", "S0002", "S1151", "malpedia:Shamoon", "tidal:Level", "malpedia:DarkSide (Windows)",
+        "tidal:Terminator",
     }  # fmt: skip
     assert kb.software_record("DarkSide").id == "malpedia:DarkSide (Windows)"
     # A Tidal entry no group uses is not kept: it would only be a name to misread in reports.
@@ -205,7 +206,7 @@ def test_tidal_links_add_software_attack_does_not_tie_to_an_actor(kb: KnowledgeB
     assert kb.software_record("anydesk.exe").kind == "tool"
     links = {(link.actor, link.software) for link in kb.links}
     assert ("G0049", "S0170") not in links  # ATT&CK says so, citing its report
-    assert kb.summary()["counts"]["software_links"] == len(kb.links) == 8
+    assert kb.summary()["counts"]["software_links"] == len(kb.links) == 9
     # Tidal's retired entry for OilRig is no actor of its own: its links are OilRig's.
     assert not any("Deprecated" in a.name for a in kb.actors.values())
     assert all(link.report.startswith("Tidal: ") for link in kb.links)

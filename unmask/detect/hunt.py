@@ -367,9 +367,15 @@ def _hunt(
     timings["detect"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
+    named = _title_software()
     case.observations = observations_from_findings(
-        read_findings(stage / FINDINGS_FILE), min_level=min_level, named=_title_software()
+        read_findings(stage / FINDINGS_FILE), min_level=min_level, named=named
     )
+    if named is None:
+        case.notes.append(
+            f"{HUNT_NOTE}software named in rule titles was not read: no knowledge base is installed"
+            " (unmask kb install)"
+        )
     case.observations += artifacts
     result.hunted = len(case.observations)
     case.notes.append(

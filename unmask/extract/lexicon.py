@@ -217,6 +217,40 @@ LINK_SUFFIXES = frozenset(
 
 
 # A program's file name stands for the program ("mimikatz.exe", "rclone.exe").
+# Words that say a name near them (within CUE_WINDOW words) is a tool, and words that say the
+# name just before them is a kind of malware ("Crystal ransomware"; a "dropper" a few words away
+# may be another program's).
+_TOOL_WORDS = frozenset(
+    [
+        "tool",
+        "tools",
+        "utility",
+        "rmm",
+        "agent",
+        "software",
+        "client",
+        "binary",
+        "executable",
+        "tunnel",
+        "tunneling",
+        "tunnelling",
+        "scanner",
+        "framework",
+        "edr-killer",
+        "killer",
+        "hacktool",
+        "pua",
+    ]
+)
+_KIND_WORDS = frozenset(
+    ["malware", "backdoor", "implant", "ransomware", "loader", "dropper", "rat", "stealer", "wiper"]
+)
+CUE_WINDOW = 6
+# Sigma's titles put a tool's name after these ("HackTool - Rubeus Execution").
+_TOOL_TITLE = re.compile(r"\s*(?:HackTool|Hack Tool|PUA|Remote Access Tool)\s*-\s*", re.IGNORECASE)
+# A title that offers alternatives ("Meterpreter or Cobalt Strike") does not say which ran.
+_ALTERNATIVES = re.compile(r"\bor\b", re.IGNORECASE)
+_PROGRAM_SUFFIX = re.compile(r"\.(?:exe|dll|ps1|bat|cmd|vbs|py|sh|elf|bin)\b", re.IGNORECASE)
 _PROGRAM_FILE = re.compile(r"(.+?)\.(?:exe|dll|ps1|bat|cmd|vbs|py|sh|elf|bin)", re.IGNORECASE)
 
 
@@ -275,7 +309,8 @@ class Lexicon:
     # read when written as a name (capitalised), not as the word ("the beacon interval").
     everyday: frozenset[str] = frozenset()
     # Those of them only other sources than ATT&CK call software (Tidal's "Level", "Terminator"):
-    # not read first in a sentence or title either, where every word is capitalised.
+    # read only beside a word that says software ("Level, an RMM tool"), since a capitalised
+    # "Integrity Level" or "Threat Level" is no tool.  A program file ("terminator.exe") is one.
     weak: frozenset[str] = frozenset()
 
     @classmethod
@@ -356,22 +391,31 @@ class Lexicon:
 
     def software_in_title(self, title: str, kb: KnowledgeBase) -> str | None:
         """The one piece of software a detection rule's title names ("HackTool - Rubeus
-        Execution", "Remote Access Tool - AnyDesk ..."), or None when it names none or several
-        ("Meterpreter or Cobalt Strike ...": which one ran is not known).
+        Execution", "Remote Access Tool - AnyDesk ..."), or None when it names none or more than
+        one ("Meterpreter or Cobalt Strike ...", "Bloodhound/Sharphound": which ran is not known).
 
-        Titles capitalise every word, so a name that is an English word is not read ("Apache
-        Spark" is not the Spark malware, "LSASS Crash" not CrashOverride); and a family only other
-        sources than ATT&CK know counts by its own name, not by a synonym ("Autorun").
+        Titles capitalise every word, so a name that is an English word is read only where
+        Sigma's titles put a tool's name ("HackTool - Empire ...", "PUA - ...", "Remote Access
+        Tool - ..."), not elsewhere ("Apache Spark" is not the Spark malware, "LSASS Crash" not
+        CrashOverride); a family only other sources than ATT&CK know counts by its own name, not
+        by a synonym ("Autorun").
         """
+        if _ALTERNATIVES.search(title):
+            return None
+        named = _TOOL_TITLE.match(title)
         found: set[str] = set()
-        for category, ident, _, text in self.find(title):
+        mentioned: set[str] = set()
+        for category, ident, offset, text in self.find(title):
+            if category != "software":
+                continue
+            mentioned.add(ident)
             key = _key(text)
-            if category != "software" or key in self.everyday:
+            if key in self.everyday and not (named and offset == named.end()):
                 continue
             record = kb.software[ident]
             if record.origin == "attack" or key == _key(record.name):
                 found.add(ident)
-        return found.pop() if len(found) == 1 else None
+        return found.pop() if len(found) == 1 and mentioned == found else None
 
     def find(self, text: str) -> list[tuple[str, str, int, str]]:
         """(category, id, offset, matched text) for the longest names found in ``text``."""
@@ -395,10 +439,14 @@ class Lexicon:
                 ]
                 if len(hits) > 1:  # a name beats a learned phrase
                     hits = [h for h in hits if h[0] != "phrase"]
-                if n == 1 and key in self.everyday and tokens[i][2].islower():
-                    hits = [h for h in hits if h[0] not in ("software", "actor")]
-                if n == 1 and key in self.weak and _opens_sentence(text, tokens[i][0]):
-                    hits = [h for h in hits if h[0] != "software"]
+                if n == 1 and key in self.everyday and not _written_as_name(text, tokens[i]):
+                    if tokens[i][2].islower():
+                        hits = [h for h in hits if h[0] not in ("software", "actor")]
+                    elif key in self.weak and not (
+                        _TOOL_WORDS & set(lowered[max(0, i - CUE_WINDOW) : i + CUE_WINDOW + 1])
+                        or set(lowered[i + 1 : i + 2]) & _KIND_WORDS
+                    ):
+                        hits = [h for h in hits if h[0] != "software"]
                 if hits:
                     start, end = tokens[i][0], tokens[i + n - 1][1]
                     for category, ids in hits:
@@ -410,7 +458,11 @@ class Lexicon:
         return found
 
 
-def _opens_sentence(text: str, start: int) -> bool:
-    """Whether the word at ``start`` is the first of a sentence, line, title or list item."""
-    before = text[:start].rstrip(" \t\"'(“‘*#>")
-    return not before or before[-1] in ".!?:;\n-–—•|"
+def _written_as_name(text: str, token: tuple[int, int, str]) -> bool:
+    """Whether a word that is also English is written as only a name is: in mixed case ("PuTTY")
+    or as a program file ("terminator.exe")."""
+    start, end, _ = token
+    shown = text[start:end]
+    if any(c.isupper() for c in shown[1:]) and not shown.isupper():
+        return True
+    return _PROGRAM_SUFFIX.match(text, end) is not None

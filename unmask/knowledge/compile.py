@@ -218,13 +218,15 @@ def _software(attack: AttackData, galaxies: GalaxyData) -> tuple[dict[str, Softw
             # Tidal's own tools join a Malpedia family of the same name (Malpedia's families are
             # each their own, as they always were), "Rhysida Ransomware" the family Malpedia
             # calls "Rhysida (Windows)".
-            match = next((added[k] for k in keys if k in added), bare.get(normalize_name(_bare(family.name))))
+            match = next(
+                (added[k] for k in keys if k in added), bare.get(normalize_name(_bare(family.name, True)))
+            )
         if match is None:
             records[family.id] = family
             became[family.id] = family.id
             for key in keys:
                 added.setdefault(key, family.id)
-            key = normalize_name(_bare(family.name))
+            key = normalize_name(_bare(family.name, False))
             if key not in bare or family.name.endswith("(Windows)"):  # the family a name resolves to
                 bare[key] = family.id
             continue
@@ -239,9 +241,12 @@ _PLATFORM = re.compile(r"\s+\((?:Windows|ELF|OS X|Android|iOS)\)$")
 _KIND_WORD = re.compile(r"\s+(?:ransomware|rat|backdoor|loader|stealer|wiper)$", re.IGNORECASE)
 
 
-def _bare(name: str) -> str:
-    """A family's name without its platform ("(Windows)") or kind ("Ransomware")."""
-    return _KIND_WORD.sub("", _PLATFORM.sub("", name)).strip() or name
+def _bare(name: str, kind: bool) -> str:
+    """A family's name without its platform ("(Windows)") and, with ``kind``, its kind
+    ("Ransomware"): Tidal's "Rhysida Ransomware" is Malpedia's "Rhysida (Windows)", but Tidal's
+    Terminator (an EDR killer) is not Malpedia's "Terminator RAT"."""
+    bare = _PLATFORM.sub("", name)
+    return (_KIND_WORD.sub("", bare) if kind else bare).strip() or name
 
 
 def _software_links(

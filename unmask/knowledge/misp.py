@@ -44,9 +44,10 @@ _EVERYWHERE = frozenset(
     name.casefold()
     for name in (
         "awk", "bash", "busybox", "cat", "chcon", "chmod", "curl", "echo", "everything", "github",
-        "google drive", "grep", "gzip", "invoke-expression", "javascript", "mkdir", "mount (unix)",
-        "powershell", "printf", "python.exe", "tcpdump", "telegram", "touch", "uname", "vmware tools",
-        "vmware vcenter", "whoami", "xcopy", "yum-versionlock",
+        "google drive", "grep", "gzip", "invoke-expression", "javascript", "minidump", "mkdir",
+        "mount (unix)", "network scanner", "openssh", "powershell", "printf", "python.exe", "tcpdump",
+        "telegram", "touch", "uname", "vmware tools", "vmware vcenter", "whoami", "xcopy",
+        "yum-versionlock",
     )
 )  # fmt: skip
 _DEPRECATED = re.compile(r"\s*\(deprecated\)\s*$", re.IGNORECASE)
