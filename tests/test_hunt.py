@@ -751,3 +751,21 @@ def test_software_a_rule_title_names_becomes_an_observation(sources_kb: Knowledg
     # A rule's tag wins over its title; the title's software is marked as read from the title.
     assert software == {"AnyDesk": "rule-title", "S0029": "rule-tag"}
     assert not [o for o in observations_from_findings(rows) if o.value == "AnyDesk"]
+
+
+def test_an_unknown_time_zone_is_refused_before_the_evidence_is_read(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app,
+        [
+            "hunt",
+            str(tmp_path),
+            "--rules",
+            str(tmp_path),
+            "--timezone",
+            "Mars/Olympus",
+            "--case",
+            str(tmp_path / "c"),
+        ],
+    )
+    assert result.exit_code == 2 and "time zone 'Mars/Olympus' is not known" in result.stderr
+    assert not (tmp_path / "c").exists()

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from tests.evidence import rule, write_rule
 from unmask.detect.engines.duckdb import DuckDBEngine
 from unmask.detect.sigma.rules import load_rules
+from unmask.errors import ConfigError
 from unmask.ingest import Problems, ingest, parser, sniff
 from unmask.ingest.auditd import audit_record
+from unmask.ingest.fields import parse_zone
 
 AUDIT_LOG = (
     "type=SYSCALL msg=audit(1709467200.101:2001): arch=c000003e syscall=59 success=yes exit=0 a0=55d1 a1=55d2 "
@@ -407,3 +410,31 @@ def test_second_review_of_linux_and_web_parsing(tmp_path: Path) -> None:
     assert w3c_row({"s-computername": "IIS01", "cs-host": "evil.attacker.tld"})["_host"] == "IIS01"
     row = access_row('1.2.3.4 - - [01/Mar/2024:10:00:00 +0000] "GET /caf\\xC3\\xA9 HTTP/1.1" 200 1 "-" "x"')
     assert row is not None and row["cs-uri-stem"] == "/café"
+
+
+def test_local_times_are_read_in_the_zone_given(tmp_path: Path) -> None:
+    evidence = tmp_path / "ev"
+    evidence.mkdir()
+    log = evidence / "auth.log"
+    # BSD syslog writes the local clock; RFC 5424 and ISO times carry their zone and keep it.
+    log.write_text(
+        "Jul 15 10:00:00 gw01 sshd[9]: Accepted password for deploy\n"
+        "Jan 15 10:00:00 gw01 sshd[9]: Accepted password for deploy\n"
+        "<38>1 2022-07-15T10:00:00.000Z gw01 sshd 2311 - - Failed password for root\n"
+    )
+    written = datetime(2022, 12, 1, tzinfo=UTC).timestamp()
+    os.utime(log, (written, written))
+    report = ingest([evidence], tmp_path / "case" / "events", jobs=1, zone=parse_zone("Europe/Tirane"))
+    times = sorted(str(r["_ts"]) for r in _rows(tmp_path / "case" / "events", "linux"))
+    # Tirane is UTC+2 in summer, UTC+1 in winter.
+    assert times == [
+        "2022-01-15T09:00:00.000000Z",
+        "2022-07-15T08:00:00.000000Z",
+        "2022-07-15T10:00:00.000000Z",
+    ]
+    assert report.to_dict()["local_times_read_in"] == "Europe/Tirane"
+    assert parse_zone("+05:30").utcoffset(None) == timedelta(hours=5, minutes=30)
+    assert parse_zone("UTC-5").utcoffset(None) == -timedelta(hours=5)
+    for bad in ("Mars/Olympus", "+15:00", ""):
+        with pytest.raises(ConfigError, match="time zone"):
+            parse_zone(bad)

@@ -39,6 +39,7 @@ from unmask.cli.common import (
 from unmask.detect.findings import LEVEL_ORDER, FindingRow, query_findings
 from unmask.detect.hunt import HuntResult, hunt
 from unmask.errors import CaseError, ConfigError, Location
+from unmask.ingest.fields import parse_zone
 
 __all__ = ["findings_command", "hunt_command", "timeline_command"]
 
@@ -90,14 +91,24 @@ def hunt_command(
             "--yara", help="A folder or file of YARA rules to scan the evidence files with (repeatable)."
         ),
     ] = None,
+    timezone: Annotated[
+        str,
+        typer.Option(
+            "--timezone",
+            help="Zone of the evidence's local times, written without a zone (BSD syslog lines, Event "
+            "Viewer and Get-WinEvent dates): an IANA name such as Europe/Tirane, UTC, or an offset "
+            "such as +02:00. ISO 8601 times without a zone stay UTC.",
+        ),
+    ] = "UTC",
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     top: Annotated[int, typer.Option("--top", min=1, help="Rows per summary table.")] = 10,
 ) -> None:
     """Ingest evidence, run Sigma rules over it and write a case directory.
 
-    Example: unmask hunt logs/ --rules sigma/rules/windows --case case-01
+    Example: unmask hunt logs/ --rules sigma/rules/windows --case case-01 --timezone Europe/Tirane
     """
     _check_level(min_level)
+    zone = parse_zone(timezone)
     target = case or Path(f"case-{datetime.now(tz=UTC).strftime('%Y%m%d-%H%M%S')}")
     if target.exists() and not target.is_dir():
         raise CaseError("exists and is not a directory", Location(target))
@@ -126,6 +137,7 @@ def hunt_command(
             memory_limit=memory_limit,
             iocs=iocs or [],
             yara_rules=yara_rules or [],
+            zone=zone,
         )
     if as_json:
         emit_json(result.summary())

@@ -21,6 +21,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -129,8 +130,11 @@ def hunt(
     memory_limit: str = "512MB",
     iocs: Iterable[Path | str] = (),
     yara_rules: Iterable[Path | str] = (),
+    zone: tzinfo = UTC,
 ) -> HuntResult:
     """Run a whole hunt into ``case_dir`` (created; an earlier hunt there is replaced).
+
+    The evidence's local times (BSD syslog, Windows export dates) are read in ``zone`` (UTC unless given).
 
     The hunt works in a staging folder inside ``case_dir`` and moves its products (events,
     findings, case, summary) into place only when it has succeeded: a hunt that fails leaves the
@@ -163,7 +167,7 @@ def hunt(
         result = _hunt(
             evidence, rule_folders, case_dir, stage, indicators, timings,
             jobs=jobs, progress=progress, min_level=min_level, rule_cache=rule_cache,
-            memory_limit=memory_limit, yara_rules=yara_rules, earlier=earlier,
+            memory_limit=memory_limit, yara_rules=yara_rules, earlier=earlier, zone=zone,
         )  # fmt: skip
         _promote(stage, case_dir)
     except BaseException:
@@ -258,6 +262,7 @@ def _hunt(
     memory_limit: str,
     yara_rules: Iterable[Path | str],
     earlier: Case | None = None,
+    zone: tzinfo = UTC,
 ) -> HuntResult:
     clock = time.perf_counter()
     report = ingest(
@@ -266,6 +271,7 @@ def _hunt(
         jobs=jobs,
         progress=(lambda d, t: progress("parse", d, t)) if progress else None,
         exclude=[case_dir],
+        zone=zone,
     )
     timings["ingest"] = time.perf_counter() - clock
 
@@ -381,6 +387,11 @@ def _hunt(
     case.notes.append(
         f"{HUNT_NOTE}{report.total_events} events from {len(report.files)} files; {result.findings} findings from "
         f"{len(rules.rules)} rules; observations from findings of level {min_level} or above."
+        + (
+            ""
+            if str(zone) == "UTC"
+            else f" Local times (BSD syslog, Windows export dates) were read in {zone}."
+        )
     )
     if indicators is not None and indicators.tlp is not None and indicators.tlp.rank > case.tlp.rank:
         case.tlp = indicators.tlp  # a partner's red indicator file makes the case red

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from unmask.errors import ConfigError
 
 __all__ = [
     "MAX_DEPTH",
@@ -12,7 +15,10 @@ __all__ = [
     "evidence_key",
     "flatten_into",
     "iso_utc",
+    "naive_zone",
+    "parse_zone",
     "scalar",
+    "set_naive_zone",
     "stamp",
     "windows_row",
 ]
@@ -49,6 +55,48 @@ def scalar(value: Any) -> str | None:
         # 3.0 is the number 3, as a rule's `LogonType: 3` means it (JSON does not tell them apart).
         return str(int(value))
     return str(value)
+
+
+# The zone of the evidence's local times: those formats write the local clock without a zone
+# (BSD syslog, the dates of Event Viewer and Get-WinEvent exports).  UTC unless the analyst says
+# otherwise (`unmask hunt --timezone`); set for a whole ingest, in each worker.  ISO 8601 times
+# without a zone stay UTC: the tools that write them (EvtxECmd, Hayabusa, SIEM exports) write UTC.
+_naive_zone: tzinfo = UTC
+
+
+def naive_zone() -> tzinfo:
+    """The zone in which the evidence's local times (written without a zone) are read."""
+    return _naive_zone
+
+
+def set_naive_zone(zone: tzinfo) -> None:
+    """Read the evidence's local times in ``zone`` from now on (in this process)."""
+    global _naive_zone
+    _naive_zone = zone
+
+
+_OFFSET = re.compile(r"^(?:UTC|GMT)?([+-])(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)
+
+
+def parse_zone(name: str) -> tzinfo:
+    """A time zone from an IANA name ("Europe/Tirane"), "UTC" or an offset ("+02:00", "UTC-5");
+    :class:`ConfigError` for anything else."""
+    text = name.strip()
+    if text.upper() in ("UTC", "Z", "GMT"):
+        return UTC
+    offset = _OFFSET.match(text)
+    if offset:
+        hours, minutes = int(offset[2]), int(offset[3] or 0)
+        if hours > 14 or minutes > 59:
+            raise ConfigError(f"time zone {name!r}: an offset is at most 14 hours")
+        sign = -1 if offset[1] == "-" else 1
+        return timezone(sign * timedelta(hours=hours, minutes=minutes))
+    try:
+        return ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"time zone {name!r} is not known: give an IANA name such as Europe/Tirane, UTC or an offset such as +02:00"
+        ) from None
 
 
 def iso_utc(value: Any) -> str | None:

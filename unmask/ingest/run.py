@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from datetime import UTC, tzinfo
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from unmask.errors import IngestError, Location
 from unmask.ingest import archive as archives
 from unmask.ingest.base import FAMILIES, PARSERS, Problem, Problems, from_utf16, readable_name, sha256_file
 from unmask.ingest.dataset import EventWriter
+from unmask.ingest.fields import naive_zone, set_naive_zone
 
 __all__ = ["EvidenceFile", "FileResult", "IngestReport", "discover", "ingest", "sniff"]
 
@@ -88,6 +90,7 @@ class IngestReport:
 
     files: list[FileResult] = field(default_factory=list)
     events: dict[str, int] = field(default_factory=dict)
+    zone: str = "UTC"  # the zone the evidence's local times were read in
 
     @property
     def manifest(self) -> dict[str, str]:
@@ -119,6 +122,7 @@ class IngestReport:
             "total_events": self.total_events,
             "skipped": self.skipped,
             "undated": self.undated,
+            "local_times_read_in": self.zone,
             "files": [f.to_dict() for f in self.files],
         }
 
@@ -127,6 +131,7 @@ class IngestReport:
         return cls(
             files=[FileResult.from_dict(f) for f in data.get("files", [])],
             events={str(k): int(v) for k, v in data.get("events", {}).items()},
+            zone=str(data.get("local_times_read_in", "UTC")),
         )
 
 
@@ -250,8 +255,11 @@ def _add(
     found.append(EvidenceFile(path, name, sniff(head, path), size))
 
 
-def _parse_chunk(files: list[EvidenceFile], out: str, tag: str) -> tuple[list[FileResult], dict[str, int]]:
-    """Worker: parse a list of files into Parquet parts tagged ``tag``."""
+def _parse_chunk(
+    files: list[EvidenceFile], out: str, tag: str, zone: tzinfo = UTC
+) -> tuple[list[FileResult], dict[str, int]]:
+    """Worker: parse a list of files into Parquet parts tagged ``tag``, local times read in ``zone``."""
+    set_naive_zone(zone)
     writer = EventWriter(Path(out), tag)
     results: list[FileResult] = []
     for item in files:
@@ -321,13 +329,15 @@ def ingest(
     jobs: int | None = None,
     progress: Progress | None = None,
     exclude: Iterable[Path] = (),
+    zone: tzinfo = UTC,
 ) -> IngestReport:
     """Parse every evidence file under ``inputs`` (not under ``exclude``) into the folder ``events``.
 
-    The folder is replaced whole when the run succeeds (a failed run leaves the old one).
+    The evidence's local times, written without a zone (BSD syslog, Windows export dates), are read
+    in ``zone``.  The folder is replaced whole when the run succeeds (a failed run leaves the old one).
     """
     jobs = jobs or min(os.cpu_count() or 1, 8)
-    report = IngestReport()
+    report = IngestReport(zone=str(zone))
     run = events.parent / f".{events.name}-{uuid.uuid4().hex[:8]}"
     scratch = events.parent / f".extract-{uuid.uuid4().hex[:8]}"
     run.mkdir(parents=True)
@@ -342,15 +352,19 @@ def ingest(
         done = 0
         results: list[tuple[list[FileResult], dict[str, int]]] = []
         if jobs == 1 or len(chunks) == 1:
-            for index, chunk in enumerate(chunks):
-                results.append(_parse_chunk(chunk, str(run), f"{index:05d}"))
-                done += sum(f.size for f in chunk)
-                if progress:
-                    progress(done, total)
+            before = naive_zone()
+            try:
+                for index, chunk in enumerate(chunks):
+                    results.append(_parse_chunk(chunk, str(run), f"{index:05d}", zone))
+                    done += sum(f.size for f in chunk)
+                    if progress:
+                        progress(done, total)
+            finally:
+                set_naive_zone(before)
         else:
             with ProcessPoolExecutor(max_workers=jobs, mp_context=_context()) as pool:
                 futures = {
-                    pool.submit(_parse_chunk, chunk, str(run), f"{index:05d}"): chunk
+                    pool.submit(_parse_chunk, chunk, str(run), f"{index:05d}", zone): chunk
                     for index, chunk in enumerate(chunks)
                 }
                 for future in as_completed(futures):

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from unmask.ingest.auditd import forwarded_record
 from unmask.ingest.base import Problems, Row, line_rows, most_lines, register
-from unmask.ingest.fields import iso_utc
+from unmask.ingest.fields import iso_utc, naive_zone
 
 __all__ = ["AUTH_PROGRAMS", "SyslogParser", "program_name", "syslog_row", "with_audit_record"]
 
@@ -56,7 +56,7 @@ def _bsd_time(text: str, fraction: str | None, year: int, written: datetime | No
         while not calendar.isleap(year):
             year -= 1
     try:
-        moment = datetime.strptime(f"{year} {text}", "%Y %b %d %H:%M:%S").replace(tzinfo=UTC)
+        moment = datetime.strptime(f"{year} {text}", "%Y %b %d %H:%M:%S").replace(tzinfo=naive_zone())
     except ValueError:
         return None
     if written is not None and moment > written + timedelta(days=1):
@@ -65,7 +65,7 @@ def _bsd_time(text: str, fraction: str | None, year: int, written: datetime | No
         except ValueError:  # 29 February: four years back
             moment = moment.replace(year=year - 4)
     micro = (fraction or "0")[:6].ljust(6, "0")
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + micro + "Z"
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + micro + "Z"
 
 
 def _passed_over(line: str) -> bool:

@@ -26,7 +26,7 @@ import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
 from unmask.ingest.base import Problems, Row, register
-from unmask.ingest.fields import evidence_key, flatten_into, iso_utc, scalar, windows_row
+from unmask.ingest.fields import evidence_key, flatten_into, iso_utc, naive_zone, scalar, windows_row
 
 if TYPE_CHECKING:
     from xml.etree.ElementTree import Element
@@ -71,7 +71,10 @@ def _time(value: Any) -> str | None:
     for pattern in _US_TIME:
         try:
             return (
-                datetime.strptime(text.strip(), pattern).replace(tzinfo=UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+                datetime.strptime(text.strip(), pattern)
+                .replace(tzinfo=naive_zone())
+                .astimezone(UTC)
+                .strftime("%Y-%m-%dT%H:%M:%S.%fZ")
             )
         except ValueError:
             continue
