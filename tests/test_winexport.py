@@ -12,6 +12,7 @@ from tests.evidence import rule, write_rule
 from unmask.detect.engines.duckdb import DuckDBEngine
 from unmask.detect.sigma.rules import load_rules
 from unmask.ingest import ingest
+from unmask.ingest.winexport import as_windows
 
 CMD = "whoami /all"
 RENDERED = (
@@ -248,3 +249,29 @@ def test_a_splunk_csv_of_rendered_events(tmp_path: Path) -> None:
     )
     report = ingest([tmp_path / "ev"], tmp_path / "case" / "events", jobs=1)
     assert report.events == {"windows": 1}
+
+
+def test_get_winevent_properties_are_named_by_the_events_template() -> None:
+    values = [
+        "-", "2024-03-05 11:00:00.500", "{guid}", 4660, "C:\\Windows\\System32\\whoami.exe", "10.0", "whoami",
+        "Windows", "Microsoft", "whoami.exe", CMD, "C:\\", "CORP\\alice", "{lg}", "0x1", 1, "High", "SHA256=00",
+        "{pg}", 4000, "C:\\Windows\\System32\\cmd.exe", "cmd.exe", "CORP\\alice",
+    ]  # fmt: skip
+    doc = {
+        "Id": 1,
+        "LogName": "Microsoft-Windows-Sysmon/Operational",
+        "ProviderName": "Microsoft-Windows-Sysmon",
+        "Properties": [{"Value": v} for v in values],
+    }
+    row = as_windows(doc)
+    assert row is not None
+    assert (row["Image"], row["CommandLine"], row["ParentImage"], row["ParentUser"]) == (
+        "C:\\Windows\\System32\\whoami.exe", CMD, "C:\\Windows\\System32\\cmd.exe", "CORP\\alice",
+    )  # fmt: skip
+    # An older Sysmon has no ParentUser: one value fewer, the rest named alike.
+    older = as_windows({**doc, "Properties": doc["Properties"][:-1]})
+    assert older is not None and older["ParentImage"] == "C:\\Windows\\System32\\cmd.exe"
+    # A length no version of the template has, or values that do not fit it: no names, no wrong ones.
+    for properties in (doc["Properties"][:-3], [{"Value": "x"}] * 23):
+        odd = as_windows({**doc, "Properties": properties})
+        assert odd is not None and "Image" not in odd and "CommandLine" not in odd

@@ -27,6 +27,7 @@ from defusedxml import DefusedXmlException
 
 from unmask.ingest.base import Problems, Row, register
 from unmask.ingest.fields import evidence_key, flatten_into, iso_utc, naive_zone, scalar, windows_row
+from unmask.ingest.winschema import named_properties
 
 if TYPE_CHECKING:
     from xml.etree.ElementTree import Element
@@ -185,6 +186,13 @@ def as_windows(doc: dict[str, Any]) -> Row | None:
         elif str(key).lower() in ("eventdata", "_raw") and "<" in value:
             opened |= _data_xml(value)
             payload_keys.add(key)
+    properties_key = _lookup(doc, ("properties",))
+    if properties_key is not None:  # Get-WinEvent's event data, by position (ingest/winschema.py)
+        provider = scalar(doc[provider_key]) if provider_key is not None else None
+        values = named_properties(provider, event_id, doc[properties_key])
+        if values is not None:
+            opened |= {evidence_key(k): text for k, v in values.items() if (text := scalar(v)) is not None}
+            payload_keys.add(properties_key)
     flatten_into(row, {k: v for k, v in doc.items() if k not in payload_keys}, None)
     row.update(opened)
     for target in ("EventID", "Channel", "Provider_Name", "Computer"):
