@@ -164,8 +164,6 @@ def test_windows_xml_with_a_dtd_is_refused(tmp_path: Path) -> None:
 
 
 def test_records_that_only_look_like_windows_events_stay_what_they_are() -> None:
-    from unmask.ingest.winexport import as_windows
-
     cloudtrail = {"eventID": "3b2f6c1e-0000-4000-8000-000000000000", "eventSource": "iam.amazonaws.com"}
     assert as_windows(cloudtrail) is None  # an id that is no number
     assert as_windows({"Id": 5, "provider": "aws", "region": "eu-west-1"}) is None
