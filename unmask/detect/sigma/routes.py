@@ -25,6 +25,7 @@ from sigma.rule import SigmaLogSource
 
 from unmask.detect.sigma.sql import literal, quote
 from unmask.ingest.auditd import AUDIT_LOG
+from unmask.ingest.ecs import ECS_CATEGORIES
 
 __all__ = ["Route", "routes_for"]
 
@@ -185,6 +186,9 @@ def _windows(source: SigmaLogSource) -> list[Route]:
                 f"{_in('Channel', channels)} AND {_in('EventID', _values(info['EventID']))}",
             )
         )
+    if category in ECS_CATEGORIES and not service:
+        # Elastic's endpoint events, under Sysmon's names (ingest/ecs.py)
+        routes.append(Route(f"ecs/{category}", "windows", _in("_log", [category])))
     if category is None and service is not None:
         found = _channels(service)
         if found is not None:
@@ -214,9 +218,10 @@ def routes_for(source: SigmaLogSource) -> list[Route]:
         if source.service == "auditd" and source.category is None:
             # audit.log's records, and those forwarded through syslog (ingest/auditd.py)
             return [Route("linux/auditd", "linux", _in("_log", [AUDIT_LOG]))]
-        if source.category == "process_creation" and not source.service:
-            # the process creations audit.log's execve events make (ingest/auditd.py)
-            return [Route("linux/process_creation", "linux", _in("_log", ["process_creation"]))]
+        if source.category in ECS_CATEGORIES and not source.service:
+            # the process creations audit.log's execve events make (ingest/auditd.py), and
+            # Elastic's endpoint events (ingest/ecs.py)
+            return [Route(f"linux/{source.category}", "linux", _in("_log", [source.category]))]
         if source.service and source.category is None:
             # The program's name as syslog writes it, in any case (CRON, crond, crontab for cron).
             names = sorted({source.service.lower(), *LINUX_PROGRAMS.get(source.service.lower(), ())})
