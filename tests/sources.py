@@ -266,6 +266,12 @@ def galaxies() -> dict[str, dict[str, Any]]:
             "related": used_by(crew),
         },
         {
+            "value": "Ntdsutil",
+            "uuid": muid("ts Ntdsutil"),
+            "meta": {"software_attack_id": "S3503", "type": ["tool"], "source": "Tidal Cyber"},
+            "related": used_by(crew),
+        },
+        {
             "value": "PowerShell",
             "uuid": muid("ts PowerShell"),
             "meta": {"software_attack_id": "S3501", "type": ["tool"], "source": "Tidal Cyber"},

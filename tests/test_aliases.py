@@ -133,14 +133,18 @@ def test_names_that_differ_only_by_words_saying_a_group_join() -> None:
         # Too short a core to say anything: "Ace Group" and "Ace Team" stay apart.
         NameEntry("misp", "m2", "Ace Group"),
         NameEntry("tidal", "t4", "Ace Team"),
+        # A criminal crew and a group a country is given for: two groups of one name.
+        NameEntry(
+            "misp", "m3", "DragonForce", sponsor_claims=[SponsorClaim("MY", "MISP", "country of origin")]
+        ),
+        NameEntry("tidal", "t6", "DragonForce Ransomware Group", motivations=["financial"]),
         # The core is an alias ATT&CK gives to one group.
         NameEntry("attack", "G0034", "Sandworm Team", ("Seashell Blizzard",)),
         NameEntry("tidal", "t5", "Seashell Blizzard Subgroup"),
     ]
     groups, conflicts = _groups(entries)
-    assert (
-        groups == [["G0034", "t5"], ["G1051", "t1"], ["m1", "t3"], ["m2"], ["t2"], ["t4"]] and not conflicts
-    )
+    assert groups == [["G0034", "t5"], ["G1051", "t1"], ["m1", "t3"], ["m2"], ["m3"], ["t2"], ["t4"], ["t6"]]
+    assert not conflicts
     reasons = next(g.reasons for g in merge_entries(entries, {})[0] if g.primary.key == "G1051")
     assert reasons == [
         "ATT&CK G1051 'Medusa Group' = Tidal 'Medusa Ransomware Actors': the same name but for words "

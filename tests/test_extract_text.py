@@ -108,9 +108,11 @@ def test_a_word_only_other_sources_call_software_is_read_beside_a_word_for_softw
     # Tidal's RMM tool "Level" (tests/sources.py): read beside a word that says software, or as a
     # program file; not as the capitalised word ("Integrity Level", "Threat Level"), nor in lower case.
     lexicon = Lexicon.from_kb(sources_kb)
-    named = "They installed Level, an RMM tool. Then Level ran a script. The agent level.exe ran."
+    named = "They installed Level, an RMM tool. They ran the RMM tool Level. The agent level.exe ran."
     assert [(c, i) for c, i, _, _ in lexicon.find(named)] == [("software", "tidal:Level")] * 3
     for text in (
+        "Level, an RMM tool, was installed.",  # opening a sentence, where every word is capitalised
+        "Level: a tool's threat rating.",
         "Level of access was high.",
         "- Level: high",
         "Risk: Level 3",
@@ -370,6 +372,7 @@ def test_the_most_restrictive_tlp_wins_and_broken_misp_lists_are_skipped() -> No
         ("Cobalt Strike beacons were not detected by the antivirus.", "Cobalt Strike", False),
         ("No doubt remains that Emotet delivered the first stage.", "Emotet", False),
         ("Mimikatz is not mentioned in this advisory.", "Mimikatz", True),
+        ("Mimikatz was not among the tools used by this affiliate.", "Mimikatz", True),
     ],
 )
 def test_mentions_a_sentence_denies_are_not_evidence(sentence: str, mention: str, denied: bool) -> None:

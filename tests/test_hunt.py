@@ -739,6 +739,8 @@ def test_software_a_rule_title_names_becomes_an_observation(sources_kb: Knowledg
         "Potential Mimikatz/AnyDesk Activity": None,
         # Where Sigma's titles put a tool's name, an English word is that tool's name.
         "PUA - Level Execution": "tidal:Level",
+        # ... but not a malware family's ("HackTool - Hydra" is no Android banker).
+        "HackTool - Shamoon Execution": None,
         # A title's capitalised English word is no name; nor a synonym only Malpedia gives.
         "Rar Usage with Password and Compression Level": None,
         "Disttrack Activity": None,

@@ -217,7 +217,7 @@ LINK_SUFFIXES = frozenset(
 
 
 # A program's file name stands for the program ("mimikatz.exe", "rclone.exe").
-# Words that say a name near them (within CUE_WINDOW words) is a tool, and words that say the
+# Words that say a name right beside them is a tool, and words that say the
 # name just before them is a kind of malware ("Crystal ransomware"; a "dropper" a few words away
 # may be another program's).
 _TOOL_WORDS = frozenset(
@@ -245,7 +245,7 @@ _TOOL_WORDS = frozenset(
 _KIND_WORDS = frozenset(
     ["malware", "backdoor", "implant", "ransomware", "loader", "dropper", "rat", "stealer", "wiper"]
 )
-CUE_WINDOW = 6
+CUE_BEFORE, CUE_AFTER = 2, 3  # "the RMM tool Level", "Level, an RMM tool"
 # Sigma's titles put a tool's name after these ("HackTool - Rubeus Execution").
 _TOOL_TITLE = re.compile(r"\s*(?:HackTool|Hack Tool|PUA|Remote Access Tool)\s*-\s*", re.IGNORECASE)
 # A title that offers alternatives ("Meterpreter or Cobalt Strike") does not say which ran.
@@ -309,8 +309,11 @@ class Lexicon:
     # read when written as a name (capitalised), not as the word ("the beacon interval").
     everyday: frozenset[str] = frozenset()
     # Those of them only other sources than ATT&CK call software (Tidal's "Level", "Terminator"):
-    # read only beside a word that says software ("Level, an RMM tool"), since a capitalised
-    # "Integrity Level" or "Threat Level" is no tool.  A program file ("terminator.exe") is one.
+    # read only right beside a word that says it is a tool ("Level, an RMM tool") or just before a
+    # kind of malware ("Crystal ransomware"), and not opening a sentence ("Stop users from
+    # installing RMM software"): a capitalised "Integrity Level" or "Threat Level" is no tool.  A
+    # program file ("terminator.exe") or a name in mixed case is one.  Such a word that is only
+    # another name of a family (Malpedia's "Catch" for Vawtrak) is not read at all.
     weak: frozenset[str] = frozenset()
 
     @classmethod
@@ -366,6 +369,9 @@ class Lexicon:
             if key in lexicon.software
             and all(kb.software[i].origin != "attack" for i in lexicon.software[key])
         )
+        for key in lexicon.weak:
+            if not any(_key(kb.software[i].name) == key for i in lexicon.software[key]):
+                del lexicon.software[key]
         # One name, several techniques ("Spearphishing Attachment" is T1566.001 and T1598.002):
         # the one more actors are known to use.
         usage: dict[str, int] = {}
@@ -405,7 +411,7 @@ class Lexicon:
         named = _TOOL_TITLE.match(title)
         found: set[str] = set()
         mentioned: set[str] = set()
-        for category, ident, offset, text in self.find(title):
+        for category, ident, offset, text in self.find(title, named.end() if named else None):
             if category != "software":
                 continue
             mentioned.add(ident)
@@ -413,12 +419,15 @@ class Lexicon:
             if key in self.everyday and not (named and offset == named.end()):
                 continue
             record = kb.software[ident]
+            if named and offset == named.end() and record.origin == "malpedia":
+                continue  # a hack tool's name is no malware family's ("HackTool - Hydra ...")
             if record.origin == "attack" or key == _key(record.name):
                 found.add(ident)
         return found.pop() if len(found) == 1 and mentioned == found else None
 
-    def find(self, text: str) -> list[tuple[str, str, int, str]]:
-        """(category, id, offset, matched text) for the longest names found in ``text``."""
+    def find(self, text: str, name_at: int | None = None) -> list[tuple[str, str, int, str]]:
+        """(category, id, offset, matched text) for the longest names found in ``text``; a word
+        at offset ``name_at`` is read as a name even when it is also an English word."""
         tokens = words(text)
         lowered = [w.lower() for _, _, w in tokens]
         found: list[tuple[str, str, int, str]] = []
@@ -439,12 +448,21 @@ class Lexicon:
                 ]
                 if len(hits) > 1:  # a name beats a learned phrase
                     hits = [h for h in hits if h[0] != "phrase"]
-                if n == 1 and key in self.everyday and not _written_as_name(text, tokens[i]):
+                if (
+                    n == 1
+                    and key in self.everyday
+                    and tokens[i][0] != name_at
+                    and not _written_as_name(text, tokens[i])
+                ):
                     if tokens[i][2].islower():
                         hits = [h for h in hits if h[0] not in ("software", "actor")]
-                    elif key in self.weak and not (
-                        _TOOL_WORDS & set(lowered[max(0, i - CUE_WINDOW) : i + CUE_WINDOW + 1])
-                        or set(lowered[i + 1 : i + 2]) & _KIND_WORDS
+                    elif key in self.weak and (
+                        _opens_sentence(text, tokens[i][0])
+                        or not (
+                            _TOOL_WORDS
+                            & set(lowered[max(0, i - CUE_BEFORE) : i] + lowered[i + 1 : i + 1 + CUE_AFTER])
+                            or set(lowered[i + 1 : i + 2]) & _KIND_WORDS
+                        )
                     ):
                         hits = [h for h in hits if h[0] != "software"]
                 if hits:
@@ -466,3 +484,9 @@ def _written_as_name(text: str, token: tuple[int, int, str]) -> bool:
     if any(c.isupper() for c in shown[1:]) and not shown.isupper():
         return True
     return _PROGRAM_SUFFIX.match(text, end) is not None
+
+
+def _opens_sentence(text: str, start: int) -> bool:
+    """Whether the word at ``start`` opens a sentence, a line, a title or a list item."""
+    before = text[:start].rstrip(" \t\"'(“‘*#>")
+    return not before or before[-1] in ".!?:;\n-–—•|)"

@@ -192,7 +192,7 @@ _NEGATION_BEFORE = re.compile(
 _PRESENCE = (
     r"(?:observed|seen|found|used|identified|present|involved|deployed|employed|leveraged|exploited"
     r"|discovered|recovered|evident|responsible|behind|linked|related|associated|attributable"
-    r"|mentioned|named|reported)"
+    r"|mentioned|named|reported|among)"
 )
 _NEGATION_AFTER = re.compile(
     r"^\W*(?:\w+\W+){0,3}?(?:was|were|is|are|has been|have been|could be)\s+(?:not|never)\s+"

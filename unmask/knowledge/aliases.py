@@ -191,13 +191,30 @@ def _core_edges(entries: list[NameEntry]) -> list[_Edge]:
     for same in holders.values():
         for i, left in enumerate(same):
             for right in same[i + 1 :]:
-                if entries[left].source != entries[right].source:
+                if entries[left].source != entries[right].source and _alike(entries[left], entries[right]):
                     reason = (
                         f"{entries[left].label} = {entries[right].label}: the same name but for words "
                         "that say it is a group"
                     )
                     edges.append(_Edge(6, 0, left, right, reason, entries[left].name))
     return edges
+
+
+def _alike(left: NameEntry, right: NameEntry) -> bool:
+    """Whether two entries that share only a core name describe the same kind of group: not two
+    states, not two motives, not a criminal crew and a group a country is given for that no
+    source calls criminal (MISP's Malaysian hacktivist "DragonForce" is not Tidal's "DragonForce
+    Ransomware Group")."""
+    states = [{c.state for c in e.sponsor_claims} for e in (left, right)]
+    motives = [set(e.motivations) for e in (left, right)]
+    if all(states) and not states[0] & states[1]:
+        return False
+    if all(motives) and not motives[0] & motives[1]:
+        return False
+    for this, other in ((0, 1), (1, 0)):
+        if motives[this] == {"financial"} and states[other] and "financial" not in motives[other]:
+            return False
+    return True
 
 
 def _link_edges(entries: list[NameEntry], stix_to_id: dict[str, str]) -> list[_Edge]:

@@ -39,7 +39,9 @@ GALAXIES = (
 _ATTACK_ID = re.compile(r"^G\d{4}$")
 _SOFTWARE_ID = re.compile(r"^S\d{4}$")
 _LOLBAS = "Living Off The Land Binaries, Scripts and Libraries"
-# Programs and services of every system that Tidal ties to a group or two: no sign of who.
+# Programs and services of every system that Tidal ties to a group or two: no sign of who. With
+# them the administration programs Windows and ESXi ship (their use is the technique: Ntdsutil's
+# is T1003.003 NTDS, which a case names too).
 _EVERYWHERE = frozenset(
     name.casefold()
     for name in (
@@ -48,8 +50,10 @@ _EVERYWHERE = frozenset(
         "mount (unix)", "network scanner", "openssh", "powershell", "printf", "python.exe", "tcpdump",
         "telegram", "touch", "uname", "vmware tools", "vmware vcenter", "whoami", "xcopy",
         "yum-versionlock",
+        "bcdedit", "dnscmd", "esxcli", "ldifde", "ntdsutil", "quser", "vssadmin", "wbadmin",
     )
 )  # fmt: skip
+_PAYLOAD = re.compile(r"\s*\(payload\)\s*$", re.IGNORECASE)  # "RansomHub (Payload)" is RansomHub
 _DEPRECATED = re.compile(r"\s*\(deprecated\)\s*$", re.IGNORECASE)
 _MOTIVES = {
     "espionage": "espionage",
@@ -242,7 +246,7 @@ def _tidal_software(value: Any, result: GalaxyData) -> None:
     kinds = _strings(getattr(value.meta, "type", None))
     # Tidal keeps its own entry beside ATT&CK's once ATT&CK describes the same software, as
     # "Mango (Deprecated)": the name without the mark joins ATT&CK's.
-    name = _DEPRECATED.sub("", str(value.value)).strip() or str(value.value)
+    name = _PAYLOAD.sub("", _DEPRECATED.sub("", str(value.value))).strip() or str(value.value)
     record = SoftwareRecord(
         f"tidal:{name}",
         name,
