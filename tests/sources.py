@@ -310,6 +310,13 @@ def galaxies() -> dict[str, dict[str, Any]]:
             "meta": {"software_attack_id": "S1151", "type": ["malware"], "source": "MITRE"},
             "related": used_by(crew),
         },
+        # The crew's own payload, named after it, that another group used too.
+        {
+            "value": "Ransom 2.0",
+            "uuid": muid("ts Ransom 2.0"),
+            "meta": {"software_attack_id": "S3800", "type": ["malware"], "source": "Tidal Cyber"},
+            "related": used_by(crew, tidal_oilrig),
+        },
         # Malpedia's family by its name without platform or kind.
         {
             "value": "DarkSide Ransomware",

@@ -856,3 +856,20 @@ def test_actors_known_only_by_a_second_sources_software_do_not_crowd_the_unknown
     row = index.actor_position()[sources_kb.actor("Ransom Crew").id]
     assert scores.candidates[row] and scores.behaviour is not None and not scores.behaviour[row]
     assert scores.behaviour[index.actor_position()["G0049"]]
+
+
+def test_a_second_sources_family_named_after_its_group_is_that_groups_own(sources_kb: KnowledgeBase) -> None:
+    from unmask.attribute.signals.base import SignalContext
+    from unmask.attribute.signals.software import SoftwareSignal
+
+    # Tidal ties "Ransom 2.0" to the Ransom Crew and to OilRig (tests/sources.py): the crew's payload.
+    context = SignalContext.build(sources_kb, DEFAULT_PARAMS)
+    signal = SoftwareSignal()
+    crew = signal.actor_features(sources_kb.actor("Ransom Crew"), context)
+    oilrig = signal.actor_features(sources_kb.actor("OilRig"), context)
+    assert crew["S:tidal:Ransom 2.0"] > oilrig["S:tidal:Ransom 2.0"] == crew["S:tidal:AnyDesk"]
+    # The view without Tidal's links (the benchmark's) has no such rule to apply.
+    bare = SignalContext.build(sources_kb.view(without_sources=["tidal"]), DEFAULT_PARAMS)
+    assert "S:tidal:Ransom 2.0" not in signal.actor_features(bare.kb.actor("OilRig"), bare)
+    # ATT&CK's own links count their reports and are left as they are.
+    assert oilrig["S:S0170"] == signal.actor_features(sources_kb.actor("OilRig"), context)["S:S0170"]

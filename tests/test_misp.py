@@ -61,6 +61,7 @@ def test_reads_tidal_software_and_the_groups_using_it(sources: tuple[Path, Path]
         "Remote",
         "DarkSide Ransomware",
         "Terminator",
+        "Ransom 2.0",
     }
     assert tidal["AnyDesk"].kind == "tool" and tidal["Helminth"].kind == "malware"
     assert data.software_attack_ids[tidal["Helminth"].id] == "S0170"
@@ -69,7 +70,7 @@ def test_reads_tidal_software_and_the_groups_using_it(sources: tuple[Path, Path]
     # A retired group's links are its successor's, and the retired entry is gone.
     assert (muid("tidal OilRig"), tidal["Plink"].id) in users
     assert not any("Deprecated" in e.name for e in data.entries)
-    assert len(users) == 11
+    assert len(users) == 13
 
 
 def test_duplicate_cluster_names_are_kept_and_reported(sources: tuple[Path, Path]) -> None:

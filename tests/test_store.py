@@ -16,7 +16,9 @@ def test_profile_counts_independent_reports(kb: KnowledgeBase) -> None:
     assert oilrig.techniques["T1059.001"] == 1
     # Software used in a campaign attributed to the actor counts for the actor; Tidal's link to
     # AnyDesk is one report of its own (its link to Helminth is ATT&CK's, already counted).
-    assert oilrig.software == {"S0002": 1, "S0170": 1, "S1151": 1, "tidal:AnyDesk": 1, "tidal:Plink": 1}
+    assert oilrig.software == {
+        "S0002": 1, "S0170": 1, "S1151": 1, "tidal:AnyDesk": 1, "tidal:Plink": 1, "tidal:Ransom 2.0": 1
+    }  # fmt: skip
     assert oilrig.campaigns == ["C0001"]
     assert oilrig.active_years == (2022, 2022)
 
@@ -198,7 +200,7 @@ def test_tidal_links_add_software_attack_does_not_tie_to_an_actor(kb: KnowledgeB
     # Tidal's "DarkSide Ransomware" is Malpedia's family, the one the name "DarkSide" finds.
     assert set(crew.software) == {
         "tidal:AnyDesk", "S0002", "S1151", "malpedia:Shamoon", "tidal:Level", "malpedia:DarkSide (Windows)",
-        "tidal:Terminator",
+        "tidal:Terminator", "tidal:Ransom 2.0",
     }  # fmt: skip
     assert kb.software_record("DarkSide").id == "malpedia:DarkSide (Windows)"
     # A Tidal entry no group uses is not kept: it would only be a name to misread in reports.
@@ -206,7 +208,7 @@ def test_tidal_links_add_software_attack_does_not_tie_to_an_actor(kb: KnowledgeB
     assert kb.software_record("anydesk.exe").kind == "tool"
     links = {(link.actor, link.software) for link in kb.links}
     assert ("G0049", "S0170") not in links  # ATT&CK says so, citing its report
-    assert kb.summary()["counts"]["software_links"] == len(kb.links) == 9
+    assert kb.summary()["counts"]["software_links"] == len(kb.links) == 11
     # Tidal's retired entry for OilRig is no actor of its own: its links are OilRig's.
     assert not any("Deprecated" in a.name for a in kb.actors.values())
     assert all(link.report.startswith("Tidal: ") for link in kb.links)

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from unmask.knowledge.entries import SOURCE_LABELS, NameEntry
 from unmask.knowledge.records import Conflict
 
-__all__ = ["MergedGroup", "merge_entries", "normalize_name"]
+__all__ = ["MergedGroup", "core_name", "merge_entries", "normalize_name"]
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _EXCLUSIVE = {"attack", "misp", "microsoft", "tidal"}
@@ -164,6 +164,12 @@ _GROUP_WORDS = re.compile(
     r"(?:\s+(?:ransomware|actors?|affiliates?|group|subgroup|gang|team|crew|operators?|&|and))+\s*$",
     re.IGNORECASE,
 )
+
+
+def core_name(name: str) -> str:
+    """A group's name without the words at its end that say it is a group ("Medusa Group",
+    "LockBit Ransomware Actors & Affiliates"), normalised."""
+    return normalize_name(_GROUP_WORDS.sub("", name).strip())
 
 
 def _core_edges(entries: list[NameEntry]) -> list[_Edge]:

@@ -1,12 +1,36 @@
-"""Software: malware and tools observed against those an actor is known to use."""
+"""Software: malware and tools observed against those an actor is known to use.
+
+A link from a second source (Tidal's, which cite no report: each counts as one) between a
+group and a family named after it ("LockBit 3.0" and LockBit's affiliates, "Rhysida" and
+Rhysida's) is the group's own payload: it counts as ``OWNER_REPORTS`` more reports.  Others
+who used the family (a leaked builder) keep their links as they are, so the family points to
+its namesake first rather than to whichever of its users the KB knows least about.  ATT&CK's
+links count their reports, which already say how much a family is a group's: on them the rule
+made the development units' calibration worse (docs/benchmarks/attribution-tuning.md, round 12)
+and it does not apply.
+"""
 
 from __future__ import annotations
 
+import re
+
 from unmask.attribute.evidence import EvidenceItem
 from unmask.attribute.signals.base import Signal, SignalContext, register, reports_mass
+from unmask.knowledge.aliases import core_name, normalize_name
 from unmask.model import Actor
 
-__all__ = ["SoftwareSignal"]
+__all__ = ["OWNER_REPORTS", "SoftwareSignal", "family_core"]
+
+OWNER_REPORTS = 2
+_TAIL = re.compile(
+    r"(?:\s*\([^)]*\)|\s+(?:v?\d+(?:\.\d+)*|ransomware|locker|rat|backdoor|loader|stealer|wiper|malware))+\s*$",
+    re.IGNORECASE,
+)
+
+
+def family_core(name: str) -> str:
+    """A family's name without platform, version or kind ("LockBit 3.0" -> "lockbit")."""
+    return normalize_name(_TAIL.sub("", name).strip())
 
 
 @register
@@ -16,7 +40,24 @@ class SoftwareSignal(Signal):
     smoothing_param = "software_smoothing"
 
     def actor_features(self, actor: Actor, context: SignalContext) -> dict[str, float]:
-        return {f"S:{s}": reports_mass(n, context.params) for s, n in actor.software.items()}
+        memo = context.cache.setdefault("second-source", {})
+        if "pairs" not in memo:
+            memo["pairs"] = {(link.actor, link.software) for link in context.kb.links}
+        linked: set[tuple[str, str]] = memo["pairs"]
+        cores = {core for n in (actor.name, *actor.all_names) if len(core := core_name(n)) >= 4}
+        families = context.cache.setdefault("family-core", {})
+        features: dict[str, float] = {}
+        for software, count in actor.software.items():
+            owned = False
+            if (actor.id, software) in linked:
+                if software not in families:
+                    record = context.kb.software.get(software)
+                    families[software] = family_core(record.name) if record is not None else ""
+                owned = families[software] in cores
+            features[f"S:{software}"] = reports_mass(
+                count + OWNER_REPORTS if owned else count, context.params
+            )
+        return features
 
     def item_features(self, item: EvidenceItem, context: SignalContext) -> dict[str, float]:
         return {f"S:{item.key}": 1.0}
