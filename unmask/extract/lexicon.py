@@ -216,10 +216,9 @@ LINK_SUFFIXES = frozenset(
 )
 
 
-# A program's file name stands for the program ("mimikatz.exe", "rclone.exe").
-# Words that say a name right beside them is a tool, and words that say the
-# name just before them is a kind of malware ("Crystal ransomware"; a "dropper" a few words away
-# may be another program's).
+# Words that say a name right beside them is a tool, and words that say the name just before
+# them is a kind of malware ("Terminator ransomware"; a "dropper" a few words away may be
+# another program's).
 _TOOL_WORDS = frozenset(
     [
         "tool",
@@ -250,8 +249,10 @@ CUE_BEFORE, CUE_AFTER = 2, 3  # "the RMM tool Level", "Level, an RMM tool"
 _TOOL_TITLE = re.compile(r"\s*(?:HackTool|Hack Tool|PUA|Remote Access Tool)\s*-\s*", re.IGNORECASE)
 # A title that offers alternatives ("Meterpreter or Cobalt Strike") does not say which ran.
 _ALTERNATIVES = re.compile(r"\bor\b", re.IGNORECASE)
-_PROGRAM_SUFFIX = re.compile(r"\.(?:exe|dll|ps1|bat|cmd|vbs|py|sh|elf|bin)\b", re.IGNORECASE)
-_PROGRAM_FILE = re.compile(r"(.+?)\.(?:exe|dll|ps1|bat|cmd|vbs|py|sh|elf|bin)", re.IGNORECASE)
+# A program's file name stands for the program ("mimikatz.exe", "rclone.exe").
+_PROGRAM_EXTENSIONS = r"(?:exe|dll|ps1|bat|cmd|vbs|py|sh|elf|bin)"
+_PROGRAM_SUFFIX = re.compile(rf"\.{_PROGRAM_EXTENSIONS}\b", re.IGNORECASE)
+_PROGRAM_FILE = re.compile(rf"(.+?)\.{_PROGRAM_EXTENSIONS}", re.IGNORECASE)
 
 
 @functools.cache
@@ -310,7 +311,7 @@ class Lexicon:
     everyday: frozenset[str] = frozenset()
     # Those of them only other sources than ATT&CK call software (Tidal's "Level", "Terminator"):
     # read only right beside a word that says it is a tool ("Level, an RMM tool") or just before a
-    # kind of malware ("Crystal ransomware"), and not opening a sentence ("Stop users from
+    # kind of malware ("... ransomware"), and not opening a sentence ("Stop users from
     # installing RMM software"): a capitalised "Integrity Level" or "Threat Level" is no tool.  A
     # program file ("terminator.exe") or a name in mixed case is one.  Such a word that is only
     # another name of a family (Malpedia's "Catch" for Vawtrak) is not read at all.
