@@ -438,3 +438,20 @@ def test_local_times_are_read_in_the_zone_given(tmp_path: Path) -> None:
     for bad in ("Mars/Olympus", "+15:00", ""):
         with pytest.raises(ConfigError, match="time zone"):
             parse_zone(bad)
+
+
+def test_the_year_of_bsd_lines_is_that_of_the_local_clock(tmp_path: Path) -> None:
+    evidence = tmp_path / "ev"
+    evidence.mkdir()
+    log = evidence / "auth.log"
+    log.write_text(
+        "Dec 31 23:50:00 web01 sshd[1]: Failed password for root\n"
+        "Jan  1 00:20:00 web01 sshd[2]: Failed password for root\n"
+    )
+    written = datetime(2024, 12, 31, 23, 30, tzinfo=UTC).timestamp()  # 00:30 on 1 January in Tirane
+    os.utime(log, (written, written))
+    ingest([evidence], tmp_path / "case" / "events", jobs=1, zone=parse_zone("Europe/Tirane"))
+    times = sorted(str(r["_ts"]) for r in _rows(tmp_path / "case" / "events", "linux"))
+    assert times == ["2024-12-31T22:50:00.000000Z", "2024-12-31T23:20:00.000000Z"]
+    with pytest.raises(ConfigError, match="minutes"):
+        parse_zone("+02:60")

@@ -13,6 +13,8 @@ from tests.evidence import rule, write_rule
 from unmask.detect.engines.duckdb import DuckDBEngine
 from unmask.detect.sigma.rules import load_rules
 from unmask.ingest import ingest
+from unmask.ingest.ecs import ecs_row
+from unmask.ingest.fields import naive_zone, parse_zone, set_naive_zone
 from unmask.ingest.winexport import as_windows
 
 CMD = "whoami /all"
@@ -348,3 +350,64 @@ def test_elastic_endpoint_events_run_the_rules_of_their_category(tmp_path: Path)
     with DuckDBEngine(tmp_path / "case" / "events", threads=1) as db:
         hits = list(db.run(load_rules([tmp_path / "rules"]).rules))
     assert sorted(h.rule.title for h in hits) == ["lin", "net", "win"]
+
+
+def test_get_winevent_nested_values_hex_ids_and_unnamed_properties() -> None:
+    values: list[object] = [
+        {"BinaryLength": 12, "AccountDomainSid": None, "Value": "S-1-5-18"}, "WS01$", "CORP", 999, 4660,
+        "C:\\Windows\\System32\\whoami.exe", "%%1936", 1234, CMD, "S-1-0-0", "-", "-", 0,
+        "C:\\Windows\\System32\\wbem\\WmiPrvSE.exe", "S-1-16-16384",
+    ]  # fmt: skip
+    doc = {
+        "Id": 4688,
+        "LogName": "Security",
+        "ProviderName": "Microsoft-Windows-Security-Auditing",
+        "Properties": [{"Value": v} for v in values],
+    }
+    row = as_windows(doc)
+    assert row is not None
+    # A SID nested by ConvertTo-Json -Depth 3; logon and process ids as Windows writes them.
+    assert (row["SubjectUserSid"], row["SubjectLogonId"], row["NewProcessId"]) == (
+        "S-1-5-18",
+        "0x3e7",
+        "0x1234",
+    )
+    unnamed = as_windows({**doc, "Properties": doc["Properties"][:14]})
+    assert (
+        unnamed is not None and "Value" not in unnamed and unnamed["Properties"].startswith("S-1-5-18\nWS01$")
+    )
+
+
+def test_a_column_marked_utc_is_not_read_in_the_local_zone() -> None:
+    doc = {
+        "TimeGenerated [UTC]": "7/15/2025, 10:00:00.500 AM",
+        "EventSourceName": "Microsoft-Windows-Security-Auditing",
+        "Channel": "Security",
+        "EventID": "4688",
+    }
+    before = naive_zone()
+    set_naive_zone(parse_zone("Europe/Tirane"))
+    try:
+        sentinel = as_windows(doc)
+        local = as_windows({**doc, "TimeCreated": doc["TimeGenerated [UTC]"], "TimeGenerated [UTC]": None})
+    finally:
+        set_naive_zone(before)
+    assert sentinel is not None and str(sentinel["_ts"]).startswith("2025-07-15T10:00:00.5")
+    assert local is not None and str(local["_ts"]).startswith("2025-07-15T08:00:00.5")
+
+
+def test_elastic_events_of_other_shapes() -> None:
+    auditbeat = {
+        "@timestamp": "2024-03-05T11:00:00Z",
+        "event.category": ["process"],
+        "event.type": ["start"],
+        "host.os.type": "linux",
+        "process.executable": "/usr/bin/curl",
+        "process.args": ["curl", "-s", "http://198.51.100.23/x"],
+    }
+    row = ecs_row(auditbeat)  # flattened keys; the command line from its arguments
+    assert row is not None and (row["_family"], row["CommandLine"]) == (
+        "linux",
+        "curl -s http://198.51.100.23/x",
+    )
+    assert ecs_row({**auditbeat, "host.os.type": "macos"}) is None  # no family of rules for it

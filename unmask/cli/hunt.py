@@ -95,9 +95,9 @@ def hunt_command(
         str,
         typer.Option(
             "--timezone",
-            help="Zone of the evidence's local times, written without a zone (BSD syslog lines, Event "
-            "Viewer and Get-WinEvent dates): an IANA name such as Europe/Tirane, UTC, or an offset "
-            "such as +02:00. ISO 8601 times without a zone stay UTC.",
+            help="Zone of the evidence's local times, written without a zone (BSD syslog lines, "
+            "Get-WinEvent Export-Csv dates): an IANA name such as Europe/Tirane, UTC, or an offset "
+            "such as +02:00. ISO 8601 times without a zone, and columns marked UTC, stay UTC.",
         ),
     ] = "UTC",
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,

@@ -44,6 +44,13 @@ ARTIFACT_FIELDS: dict[str, dict[str, str]] = {
         "Hash": "hashes",
         "ImageLoadedHashes": "hashes",
     },
+    # Elastic's endpoint events on Linux hosts, under Sysmon's names (ingest/ecs.py).
+    "linux": {
+        "DestinationIp": "ip",
+        "DestinationHostname": "domain",
+        "QueryName": "domain",
+        "Hashes": "hashes",
+    },
     # A web server's log: the client of a flagged request (the server is the victim's own).
     "web": {"c-ip": "ip"},
     "zeek": {

@@ -87,6 +87,7 @@ class HuntResult:
             "unrecognised_files": self.ingest.unrecognised,
             "skipped_records": self.ingest.skipped,
             "undated_events": self.ingest.undated,
+            "local_times_read_in": self.ingest.zone,
             "problems": [str(p) for p in self.ingest.problems],
             "rules": {
                 "files": self.rules.files,
@@ -134,7 +135,7 @@ def hunt(
 ) -> HuntResult:
     """Run a whole hunt into ``case_dir`` (created; an earlier hunt there is replaced).
 
-    The evidence's local times (BSD syslog, Windows export dates) are read in ``zone`` (UTC unless given).
+    The evidence's local times (BSD syslog, Get-WinEvent export dates) are read in ``zone`` (UTC unless given).
 
     The hunt works in a staging folder inside ``case_dir`` and moves its products (events,
     findings, case, summary) into place only when it has succeeded: a hunt that fails leaves the

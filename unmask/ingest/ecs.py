@@ -23,11 +23,13 @@ ECS_CATEGORIES = ("process_creation", "network_connection", "dns_query", "file_e
 
 
 def _get(doc: Any, path: str) -> Any:
-    for part in path.split("."):
-        if not isinstance(doc, dict):
-            return None
-        doc = doc.get(part)
-    return doc
+    """The value at a dotted path, nested ({"process": {"pid": 1}}) or flattened ("process.pid")."""
+    if not isinstance(doc, dict):
+        return None
+    if path in doc:
+        return doc[path]
+    head, _, rest = path.partition(".")
+    return _get(doc.get(head), rest) if rest else doc.get(head)
 
 
 def _text(doc: Any, *paths: str) -> str | None:
@@ -49,6 +51,8 @@ def _family(doc: dict[str, Any]) -> str | None:
         return "windows"
     if system in ("linux", "debian", "ubuntu", "redhat", "rhel", "centos", "amzn", "suse"):
         return "linux"
+    if system:  # macOS, and what else unmask has no rules' family for
+        return None
     executable = _text(doc, "process.executable") or ""
     if "\\" in executable or executable[1:3] == ":\\":
         return "windows"
@@ -68,6 +72,11 @@ def _category(doc: dict[str, Any]) -> str | None:
     if "file" in categories and "creation" in types and _get(doc, "file.path"):
         return "file_event"
     return None
+
+
+def _joined(args: Any) -> str | None:
+    """Auditbeat's command line, kept as its arguments."""
+    return " ".join(str(a) for a in args) if isinstance(args, list) and args else None
 
 
 def _user(doc: dict[str, Any], windows: bool) -> str | None:
@@ -96,7 +105,8 @@ def _named(doc: dict[str, Any], category: str, windows: bool) -> dict[str, str |
     if category == "process_creation":
         level = _text(doc, "process.Ext.token.integrity_level_name")
         fields |= {
-            "CommandLine": _text(doc, "process.command_line"),
+            "CommandLine": _text(doc, "process.command_line", "process.title")
+            or _joined(_get(doc, "process.args")),
             "CurrentDirectory": _text(doc, "process.working_directory"),
             "OriginalFileName": _text(doc, "process.pe.original_file_name"),
             "Description": _text(doc, "process.pe.description"),
@@ -136,7 +146,7 @@ def _named(doc: dict[str, Any], category: str, windows: bool) -> dict[str, str |
 def ecs_row(doc: dict[str, Any]) -> Row | None:
     """An ECS endpoint event as a row of its host's family under Sigma's names, or ``None`` when
     the document is not one of the events read here."""
-    if not isinstance(doc.get("event"), dict) or not isinstance(doc.get("process"), dict):
+    if _get(doc, "event.category") is None or _get(doc, "process.executable") is None:
         return None
     category = _category(doc)
     family = _family(doc)

@@ -58,7 +58,7 @@ def scalar(value: Any) -> str | None:
 
 
 # The zone of the evidence's local times: those formats write the local clock without a zone
-# (BSD syslog, the dates of Event Viewer and Get-WinEvent exports).  UTC unless the analyst says
+# (BSD syslog, the US-style dates of Get-WinEvent's Export-Csv).  UTC unless the analyst says
 # otherwise (`unmask hunt --timezone`); set for a whole ingest, in each worker.  ISO 8601 times
 # without a zone stay UTC: the tools that write them (EvtxECmd, Hayabusa, SIEM exports) write UTC.
 _naive_zone: tzinfo = UTC
@@ -87,7 +87,9 @@ def parse_zone(name: str) -> tzinfo:
     offset = _OFFSET.match(text)
     if offset:
         hours, minutes = int(offset[2]), int(offset[3] or 0)
-        if hours > 14 or minutes > 59:
+        if minutes > 59:
+            raise ConfigError(f"time zone {name!r}: an offset's minutes are 0 to 59")
+        if hours > 14:
             raise ConfigError(f"time zone {name!r}: an offset is at most 14 hours")
         sign = -1 if offset[1] == "-" else 1
         return timezone(sign * timedelta(hours=hours, minutes=minutes))

@@ -333,7 +333,7 @@ def ingest(
 ) -> IngestReport:
     """Parse every evidence file under ``inputs`` (not under ``exclude``) into the folder ``events``.
 
-    The evidence's local times, written without a zone (BSD syslog, Windows export dates), are read
+    The evidence's local times, written without a zone (BSD syslog, Get-WinEvent export dates), are read
     in ``zone``.  The folder is replaced whole when the run succeeds (a failed run leaves the old one).
     """
     jobs = jobs or min(os.cpu_count() or 1, 8)

@@ -142,7 +142,8 @@ class SyslogParser:
     def parse(self, path: Path, problems: Problems) -> Iterator[Row]:
         # BSD syslog has no year: take the file's modification year (documented assumption), the
         # year before for a line dated after the file was last written.
-        written = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
+        # The year of the local clock the lines were written in (--timezone), not of UTC.
+        written = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).astimezone(naive_zone())
         service = "auth" if path.name.startswith(("auth", "secure")) else "syslog"
         return line_rows(
             path,

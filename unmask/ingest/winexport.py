@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +27,7 @@ from defusedxml import DefusedXmlException
 
 from unmask.ingest.base import Problems, Row, register
 from unmask.ingest.fields import evidence_key, flatten_into, iso_utc, naive_zone, scalar, windows_row
-from unmask.ingest.winschema import named_properties
+from unmask.ingest.winschema import named_properties, property_value
 
 if TYPE_CHECKING:
     from xml.etree.ElementTree import Element
@@ -56,8 +56,9 @@ def _lookup(doc: dict[str, Any], names: tuple[str, ...]) -> str | None:
     return next((keys[n] for n in names if n in keys), None)
 
 
-def _time(value: Any) -> str | None:
-    """A time as exports write it: ISO, epoch, PowerShell's ``/Date(ms)/``, a US portal's format."""
+def _time(value: Any, zone: tzinfo | None = None) -> str | None:
+    """A time as exports write it: ISO, epoch, PowerShell's ``/Date(ms)/``, a US portal's format
+    (local time, read in ``zone``, the evidence's local zone unless given)."""
     if isinstance(value, dict):  # TimeCreated: {"SystemTime": ...}
         value = value.get("SystemTime") or value.get("#attributes", {}).get("SystemTime")
     text = scalar(value)
@@ -73,7 +74,7 @@ def _time(value: Any) -> str | None:
         try:
             return (
                 datetime.strptime(text.strip(), pattern)
-                .replace(tzinfo=naive_zone())
+                .replace(tzinfo=zone or naive_zone())
                 .astimezone(UTC)
                 .strftime("%Y-%m-%dT%H:%M:%S.%fZ")
             )
@@ -192,7 +193,13 @@ def as_windows(doc: dict[str, Any]) -> Row | None:
         values = named_properties(provider, event_id, doc[properties_key])
         if values is not None:
             opened |= {evidence_key(k): text for k, v in values.items() if (text := scalar(v)) is not None}
-            payload_keys.add(properties_key)
+        elif isinstance(doc[properties_key], list):
+            # No names: the values, in order, under their own name (not "Value", a field of its own
+            # in some events).
+            opened["Properties"] = "\n".join(
+                text for item in doc[properties_key] if (text := scalar(property_value(item))) is not None
+            )
+        payload_keys.add(properties_key)
     flatten_into(row, {k: v for k, v in doc.items() if k not in payload_keys}, None)
     row.update(opened)
     for target in ("EventID", "Channel", "Provider_Name", "Computer"):
@@ -208,7 +215,9 @@ def as_windows(doc: dict[str, Any]) -> Row | None:
         row["Computer"] = str(scalar(doc[computer_key]))
         row["_host"] = row["Computer"]
     time_key = _lookup(doc, _TIME)
-    ts = _time(doc[time_key]) if time_key is not None else None
+    # A column that says it is UTC ("TimeGenerated [UTC]", Sentinel's) is, whatever --timezone says.
+    utc = time_key is not None and "utc" in str(time_key).lower()
+    ts = _time(doc[time_key], UTC if utc else None) if time_key is not None else None
     if ts:
         row["_ts"] = ts
     return row

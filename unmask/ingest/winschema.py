@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["TEMPLATES", "named_properties"]
+__all__ = ["TEMPLATES", "named_properties", "property_value"]
 
 _SUBJECT = ("SubjectUserSid", "SubjectUserName", "SubjectDomainName", "SubjectLogonId")
 
@@ -102,13 +102,24 @@ TEMPLATES: dict[tuple[str, int], tuple[tuple[str, ...], tuple[int, ...]]] = {
     ),
 }  # fmt: skip
 
+# Fields Windows renders in hexadecimal, by provider.
+_HEX_FIELDS = {
+    "Microsoft-Windows-Security-Auditing": (
+        "SubjectLogonId", "TargetLogonId", "TargetLinkedLogonId", "NewProcessId", "ProcessId",
+    ),
+    "Microsoft-Windows-Sysmon": ("LogonId",),
+}  # fmt: skip
 _TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}")
 _TIMES = frozenset({"UtcTime", "CreationUtcTime"})
 _PATHS = frozenset({"Image", "NewProcessName", "ImageLoaded", "SourceImage", "TargetImage", "ParentImage"})
 
 
-def _value(item: Any) -> Any:
-    return item.get("Value") if isinstance(item, dict) else item
+def property_value(item: Any) -> Any:
+    """A property's value: ``{"Value": x}``, and deeper with ``ConvertTo-Json -Depth`` 3 and more
+    (an account's SID is ``{"Value": {"BinaryLength": 12, "Value": "S-1-5-18"}}``)."""
+    while isinstance(item, dict) and "Value" in item:
+        item = item["Value"]
+    return item
 
 
 def _fits(names: tuple[str, ...], values: list[Any]) -> bool:
@@ -132,7 +143,14 @@ def named_properties(provider: str | None, event_id: str, properties: Any) -> di
     if template is None:
         return None
     names, lengths = template
-    values = [_value(item) for item in properties]
+    values = [property_value(item) for item in properties]
     if len(values) not in lengths or not _fits(names, values):
         return None
-    return dict(zip(names, values, strict=False))
+    named = dict(zip(names, values, strict=False))
+    for name in _HEX_FIELDS.get(provider, ()):
+        # Windows renders these in hexadecimal ("0x3e7"), as Sigma's rules write them; PowerShell's
+        # JSON gives the number.
+        value = named.get(name)
+        if isinstance(value, int) and not isinstance(value, bool):
+            named[name] = hex(value)
+    return named
