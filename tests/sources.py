@@ -226,6 +226,7 @@ def galaxies() -> dict[str, dict[str, Any]]:
         {
             "value": "Ransom Crew",
             "uuid": muid("tidal Ransom Crew"),
+            "description": "The crew exploited cve-2023-4966 (Citrix Bleed); CVE-2023-4966 again.",
             # Tidal's own groups carry ids of Tidal's own range, not ATT&CK's.
             "meta": {"group_attack_id": "G3001", "observed_motivations": ["Financial Gain"]},
         },

@@ -70,6 +70,8 @@ def test_reads_tidal_software_and_the_groups_using_it(sources: tuple[Path, Path]
     # A retired group's links are its successor's, and the retired entry is gone.
     assert (muid("tidal OilRig"), tidal["Plink"].id) in users
     assert not any("Deprecated" in e.name for e in data.entries)
+    crew = next(e for e in data.entries if e.name == "Ransom Crew")
+    assert crew.cves == ("CVE-2023-4966",)  # named twice, in any case: once
     assert len(users) == 13
 
 

@@ -206,9 +206,11 @@ def test_tidal_links_add_software_attack_does_not_tie_to_an_actor(kb: KnowledgeB
     # A Tidal entry no group uses is not kept: it would only be a name to misread in reports.
     assert "tidal:Remote" not in kb.software
     assert kb.software_record("anydesk.exe").kind == "tool"
-    links = {(link.actor, link.software) for link in kb.links}
+    links = {(link.actor, link.item) for link in kb.links}
     assert ("G0049", "S0170") not in links  # ATT&CK says so, citing its report
-    assert kb.summary()["counts"]["software_links"] == len(kb.links) == 11
+    assert kb.summary()["counts"]["software_links"] == len(kb.links) - 1 == 11
+    # A CVE the group's description names is the group's too, once.
+    assert crew.cves == {"CVE-2023-4966": 1} and kb.summary()["counts"]["cve_links"] == 1
     # Tidal's retired entry for OilRig is no actor of its own: its links are OilRig's.
     assert not any("Deprecated" in a.name for a in kb.actors.values())
     assert all(link.report.startswith("Tidal: ") for link in kb.links)
@@ -219,7 +221,7 @@ def test_views_drop_the_links_that_cannot_be_held_out(kb: KnowledgeBase) -> None
     bare = kb.view(without_sources=["tidal"])
     assert not bare.links and bare.without_sources == ("tidal",)
     assert "tidal:AnyDesk" not in bare.actor("OilRig").software
-    assert not bare.actor("Ransom Crew").software
+    assert not bare.actor("Ransom Crew").software and not bare.actor("Ransom Crew").cves
     # Holding out campaign C0001 drops the links to what its report names (ZeroCleare), any actor's.
     held = kb.view(without_campaigns=["C0001"])
     assert "S1151" not in held.actor("Ransom Crew").software

@@ -18,7 +18,7 @@ from unmask.knowledge.attack import AttackData
 from unmask.knowledge.attack_text import read_description
 from unmask.knowledge.entries import SOURCE_LABELS, NameEntry
 from unmask.knowledge.misp import GalaxyData
-from unmask.knowledge.records import SCHEMA_VERSION, Conflict, SoftwareLink, SoftwareRecord, SourceInfo
+from unmask.knowledge.records import SCHEMA_VERSION, Conflict, SoftwareRecord, SourceInfo, SourceLink
 from unmask.model import Actor, SponsorClaim
 
 __all__ = ["SCHEMA_VERSION", "compile_kb"]
@@ -255,8 +255,9 @@ def _software_links(
     groups: list[MergedGroup],
     ids: list[str],
     became: dict[str, str],
-) -> list[SoftwareLink]:
-    """The galaxies' group-uses-software links that ATT&CK does not already make.
+) -> list[SourceLink]:
+    """The galaxies' group-uses-software links, and the CVEs their descriptions name, that ATT&CK
+    does not already make.
 
     A link is the actor's (the merged group its source's entry joined); one ATT&CK makes for the
     actor's ATT&CK group, a revoked one or a campaign attributed to it is left to ATT&CK, which
@@ -274,16 +275,30 @@ def _software_links(
             for group in [rel.source] if rel.source in attack.groups else attributed.get(rel.source, []):
                 if group in actor_of:
                     made.add((actor_of[group], rel.target))
-    links: dict[tuple[str, str], SoftwareLink] = {}
+    links: dict[tuple[str, str], SourceLink] = {}
     for source, group_key, record_id in galaxies.software_links:
         actor, software = actor_of.get(group_key), became.get(record_id)
         if actor is None or software is None or (actor, software) in made:
             continue
         label = SOURCE_LABELS.get(source, source)
         links.setdefault(
-            (actor, software), SoftwareLink(actor, software, source, f"{label}: {named[group_key]}")
+            (actor, software), SourceLink(actor, software, source, f"{label}: {named[group_key]}")
         )
-    return sorted(links.values(), key=lambda link: (link.actor, link.software))
+    # The CVEs a group's description names, where ATT&CK's links do not name them for the actor.
+    exploited: set[tuple[str, str]] = set()
+    for rel in attack.relations:
+        for group in [rel.source] if rel.source in attack.groups else attributed.get(rel.source, []):
+            if group in actor_of:
+                exploited.update((actor_of[group], cve) for cve in rel.cves)
+    for index, merged in enumerate(groups):
+        for entry in merged.entries:
+            for cve in entry.cves:
+                if (ids[index], cve) not in exploited:
+                    label = SOURCE_LABELS.get(entry.source, entry.source)
+                    links.setdefault(
+                        (ids[index], cve), SourceLink(ids[index], cve, entry.source, f"{label}: {entry.name}")
+                    )
+    return sorted(links.values(), key=lambda link: (link.actor, link.item))
 
 
 def compile_kb(attack: AttackData, attack_info: SourceInfo, galaxies: GalaxyData) -> dict[str, Any]:
@@ -311,7 +326,7 @@ def compile_kb(attack: AttackData, attack_info: SourceInfo, galaxies: GalaxyData
     uses = _software_links(attack, galaxies, groups, ids, became)
     # Tidal's own entries that no group uses (most are Windows binaries LOLBAS lists: Remote,
     # Print, Url) say nothing about who, and their names would be read in reports as software.
-    used = {link.software for link in uses}
+    used = {link.item for link in uses}
     software = {k: r for k, r in software.items() if r.origin != "tidal" or k in used}
     return {
         "schema": SCHEMA_VERSION,

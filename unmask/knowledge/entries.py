@@ -40,6 +40,7 @@ class NameEntry:
     sectors: list[str] = field(default_factory=list)
     since: int | None = None
     description: str = ""
+    cves: tuple[str, ...] = ()  # the vulnerabilities the source's description says it exploited
 
     @property
     def label(self) -> str:

@@ -135,6 +135,14 @@ def _meta(value: Any) -> dict[str, Any]:
     return data
 
 
+_CVE = re.compile(r"\bCVE-\d{4}-\d{4,7}\b", re.IGNORECASE)
+
+
+def _cves(description: Any) -> tuple[str, ...]:
+    """The CVE ids a group's description names (MISP's and Tidal's say which the group exploited)."""
+    return tuple(dict.fromkeys(c.upper() for c in _CVE.findall(str(description or ""))))
+
+
 def _related(value: Any) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
     peers: list[str] = []
     other: list[tuple[str, str]] = []
@@ -182,6 +190,7 @@ def _threat_actor(value: Any) -> NameEntry:
         sectors=sectors,
         since=int(since) if isinstance(since, str) and since.isdigit() else None,
         description=str(value.description or ""),
+        cves=_cves(value.description),
     )
 
 
@@ -229,6 +238,7 @@ def _tidal(value: Any) -> NameEntry:
         victim_countries=victims,
         sectors=_strings(meta.get("target_categories")),
         description=str(value.description or ""),
+        cves=_cves(value.description),
     )
 
 

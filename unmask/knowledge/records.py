@@ -16,16 +16,16 @@ __all__ = [
     "Campaign",
     "Conflict",
     "Relation",
-    "SoftwareLink",
     "SoftwareRecord",
     "SourceInfo",
+    "SourceLink",
     "Technique",
 ]
 
 
 # The compiled KB document's schema. Bump when the document changes shape or compile logic
 # changes what it holds: an installed KB of another schema is refused and `make kb` reinstalls it.
-SCHEMA_VERSION = 17
+SCHEMA_VERSION = 18
 
 
 @dataclass(frozen=True)
@@ -169,25 +169,27 @@ class Relation:
 
 
 @dataclass(frozen=True)
-class SoftwareLink:
-    """A second source's statement that an actor uses a piece of software, citing no report.
+class SourceLink:
+    """A second source's statement that an actor uses an item (a piece of software by its id, or
+    a CVE it exploited), citing no report.
 
     ATT&CK's links cite the reports they come from, so a view can hold a report out; a link
-    from another source (Tidal's software-to-group links) cannot be traced to one, so a view
-    that holds reports out drops the links that repeat what those reports say, and the
-    benchmark leaves these links out altogether (``KnowledgeBase.view(without_sources=...)``).
+    from another source (Tidal's software-to-group links, the CVEs a group's description names)
+    cannot be traced to one, so a view that holds reports out drops the links to what those
+    reports name, and the benchmark leaves these links out altogether
+    (``KnowledgeBase.view(without_sources=...)``).
     """
 
     actor: str
-    software: str
+    item: str
     source: str
     report: str
 
     def to_row(self) -> list[str]:
-        return [self.actor, self.software, self.source, self.report]
+        return [self.actor, self.item, self.source, self.report]
 
     @classmethod
-    def from_row(cls, row: list[str]) -> SoftwareLink:
+    def from_row(cls, row: list[str]) -> SourceLink:
         return cls(row[0], row[1], row[2], row[3])
 
 

@@ -31,9 +31,9 @@ from unmask.knowledge.records import (
     Campaign,
     Conflict,
     Relation,
-    SoftwareLink,
     SoftwareRecord,
     SourceInfo,
+    SourceLink,
     Technique,
 )
 from unmask.knowledge.sectors import STIX_SECTORS, sector_key
@@ -233,7 +233,7 @@ class _Static:
         self.relations = [
             Relation(row[0], row[1], row[2], tuple(row[3]), tuple(row[4])) for row in document["relations"]
         ]
-        self.links = [SoftwareLink.from_row(row) for row in document.get("links", [])]
+        self.links = [SourceLink.from_row(row) for row in document.get("links", [])]
         self.base_actors = [Actor.from_dict(a) for a in document["actors"]]
         # Indicators from the user's own intelligence (knowledge/intel.py), as "signal:value".
         by_id = {actor.id: actor for actor in self.base_actors}
@@ -267,7 +267,7 @@ class KnowledgeBase:
         *,
         _static: _Static | None = None,
         _relations: list[Relation] | None = None,
-        _links: list[SoftwareLink] | None = None,
+        _links: list[SourceLink] | None = None,
         without_campaigns: tuple[str, ...] = (),
         without_citations: tuple[str, ...] = (),
         without_actors: tuple[str, ...] = (),
@@ -292,7 +292,7 @@ class KnowledgeBase:
         self.citations = self._static.citations
         self.campaigns = {k: v for k, v in self._static.campaigns.items() if k not in without_campaigns}
         self.relations = self._static.relations if _relations is None else _relations
-        # Second sources' software links (records.SoftwareLink), kept apart from ATT&CK's graph.
+        # Second sources' software links (records.SourceLink), kept apart from ATT&CK's graph.
         self.links = self._static.links if _links is None else _links
         self._base_actors = [a for a in self._static.base_actors if a.id not in without_actors]
 
@@ -359,6 +359,7 @@ class KnowledgeBase:
         for rel in self.relations:
             if rel.kind == "uses" and (rel.source in campaign_ids or not held_out.isdisjoint(rel.citations)):
                 named.add(rel.target)
+                named.update(rel.cves)
             if rel.source in dropped or rel.target in dropped:
                 continue
             if rel.citations and set(rel.citations) <= held_out:
@@ -371,7 +372,7 @@ class KnowledgeBase:
         links = [
             link
             for link in self.links
-            if link.source not in sources and link.actor not in actor_ids and link.software not in named
+            if link.source not in sources and link.actor not in actor_ids and link.item not in named
         ]
         return KnowledgeBase(
             self.document,
@@ -444,8 +445,8 @@ class KnowledgeBase:
         # A second source's link is its actor's (an ATT&CK group's id is its actor's id), and
         # the source's entry for the actor counts as one report.
         for link in self.links:
-            if link.software in self.software:
-                rel = Relation(link.actor, "uses", link.software, (link.report,))
+            if link.item in self.software or link.item.startswith("CVE-"):
+                rel = Relation(link.actor, "uses", link.item, (link.report,))
                 result.append((link.actor, rel, rel.citations))
         return result
 
@@ -701,7 +702,8 @@ class KnowledgeBase:
                 "techniques": sum(1 for t in self.techniques.values() if t.parent is None),
                 "sub_techniques": sum(1 for t in self.techniques.values() if t.parent is not None),
                 "relationships": len(self.relations),
-                "software_links": len(self.links),
+                "software_links": sum(1 for link in self.links if not link.item.startswith("CVE-")),
+                "cve_links": sum(1 for link in self.links if link.item.startswith("CVE-")),
                 "actors": len(self.actors),
                 "actors_in_attack": sum(1 for a in actors if a.attack_id),
                 "actors_with_sponsor": sum(1 for a in actors if a.sponsor),

@@ -42,7 +42,7 @@ class SoftwareSignal(Signal):
     def actor_features(self, actor: Actor, context: SignalContext) -> dict[str, float]:
         memo = context.cache.setdefault("second-source", {})
         if "pairs" not in memo:
-            memo["pairs"] = {(link.actor, link.software) for link in context.kb.links}
+            memo["pairs"] = {(link.actor, link.item) for link in context.kb.links}
         linked: set[tuple[str, str]] = memo["pairs"]
         cores = {core for n in (actor.name, *actor.all_names) if len(core := core_name(n)) >= 4}
         families = context.cache.setdefault("family-core", {})
