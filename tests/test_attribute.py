@@ -873,3 +873,14 @@ def test_a_second_sources_family_named_after_its_group_is_that_groups_own(source
     assert "S:tidal:Ransom 2.0" not in signal.actor_features(bare.kb.actor("OilRig"), bare)
     # ATT&CK's own links count their reports and are left as they are.
     assert oilrig["S:S0170"] == signal.actor_features(sources_kb.actor("OilRig"), context)["S:S0170"]
+
+
+def test_software_of_other_sources_is_shown_by_its_name(sources_kb: KnowledgeBase) -> None:
+    items, _ = resolve_case(
+        _observed(
+            Observation(ObservationKind.SOFTWARE, "AnyDesk"),
+            Observation(ObservationKind.SOFTWARE, "Mimikatz"),
+        ),
+        sources_kb,
+    )
+    assert [i.label for i in items] == ["software AnyDesk", "software Mimikatz (S0002)"]

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from tests.synthetic import three_groups
 from unmask.attribute.engine import attribute_case
 from unmask.cli import app
-from unmask.export.misp import event_for_case
+from unmask.export.misp import _actor_tag, event_for_case
 from unmask.export.navigator import actors_layer, case_layer
 from unmask.export.stix import TLP2_MARKINGS, bundle_for_case
 from unmask.extract.misp import case_from_misp
@@ -394,3 +394,28 @@ def test_the_warnings_that_qualify_an_attribution_travel_with_it(kb: KnowledgeBa
     assert "Caveats: thin evidence" in report["description"]
     comments = [a["value"] for a in event_for_case(case, kb, assessment)["Event"]["Attribute"]]
     assert any(c.startswith("unmask caveat: thin evidence") for c in comments)
+
+
+def test_tidal_software_and_groups_keep_tidals_galaxies_both_ways(sources_kb: KnowledgeBase) -> None:
+    case = Case(
+        id="crew",
+        title="a crew Tidal knows",
+        observations=[
+            Observation(ObservationKind.SOFTWARE, "AnyDesk"),
+            Observation(ObservationKind.SOFTWARE, "Ransom 2.0"),
+            Observation(ObservationKind.SOFTWARE, "Terminator"),
+        ],
+    )
+    event = event_for_case(case, sources_kb)
+    tags = {t["name"] for t in event["Event"]["Tag"]}
+    assert 'misp-galaxy:tidal-software="AnyDesk"' in tags
+    # A group only Tidal describes is tagged with Tidal's cluster, not MISP's threat-actor galaxy.
+    crew = sources_kb.actor("Ransom Crew")
+    lead = next(h for h in attribute_case(case, sources_kb).groups if h.id == crew.id)
+    assert _actor_tag(sources_kb, lead) == 'misp-galaxy:tidal-groups="Ransom Crew"'
+    event["Event"]["Tag"].append({"name": _actor_tag(sources_kb, lead)})
+    # Read back, Tidal's software is evidence again, and its group a name, not evidence.
+    back = case_from_misp(event, "event.json")
+    software = {o.value for o in back.observations if o.kind is ObservationKind.SOFTWARE}
+    assert {"AnyDesk", "Ransom 2.0", "Terminator"} <= software
+    assert any("Ransom Crew" in note for note in back.notes)

@@ -123,6 +123,14 @@ def test_a_word_only_other_sources_call_software_is_read_beside_a_word_for_softw
         assert not [c for c, _, _, _ in lexicon.find(text) if c == "software"], text
 
 
+def test_a_tool_inside_a_learned_phrase_is_found_with_its_technique(sources_kb: KnowledgeBase) -> None:
+    # A phrase learned from ATT&CK's procedures can hold a tool's name ("ProcDump to dump"): the
+    # longer match is the technique, and the tool is named too.
+    lexicon = Lexicon.from_kb(sources_kb, {"anydesk to dump": "T1003.001"})
+    found = [(c, i) for c, i, _, _ in lexicon.find("They used AnyDesk to dump credentials.")]
+    assert found == [("phrase", "T1003.001"), ("software", "tidal:AnyDesk")]
+
+
 def test_names_joined_to_a_linking_word_are_found_and_hedges_are_not(sources_kb: KnowledgeBase) -> None:
     text = "An OilRig-linked intrusion used a Helminth-based implant and a Mimikatz-like tool."
     found = TextExtractor(sources_kb).extract_text(text, "r.txt")

@@ -104,7 +104,11 @@ def resolve_observation(kb: KnowledgeBase, index: int, obs: Observation) -> Evid
         if kind is ObservationKind.SOFTWARE:
             soft = kb.software_record(value)
             cost = PUBLIC_TOOL_COST if soft.kind == "tool" else None
-            return EvidenceItem(index, obs, "software", soft.id, f"software {soft.name} ({soft.id})", cost)
+            # ATT&CK's id beside the name; another source's id is its name again ("tidal:AnyDesk").
+            shown = (
+                f"software {soft.name} ({soft.id})" if soft.origin == "attack" else f"software {soft.name}"
+            )
+            return EvidenceItem(index, obs, "software", soft.id, shown, cost)
         if kind is ObservationKind.SIMILARITY:
             actor = kb.actor(value)
             return EvidenceItem(index, obs, "similarity", actor.id, f"similar to {actor.name}'s artifacts")

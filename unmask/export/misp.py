@@ -54,11 +54,16 @@ def _attribute_value(subtype: str, value: str) -> str | None:
 
 
 def _actor_tag(kb: KnowledgeBase, hypothesis: Hypothesis) -> str:
-    """The threat-actor galaxy tag of an actor: MISP's own cluster name when MISP knows the group
-    (a receiving MISP links the tag to its galaxy by that name), else the name unmask uses."""
+    """The galaxy tag of an actor: MISP's own threat-actor cluster name when MISP knows the group
+    (a receiving MISP links the tag to its galaxy by that name), else Tidal's group cluster when
+    only Tidal does, else the name unmask uses in the threat-actor galaxy."""
     actor = kb.actors.get(hypothesis.id)
-    misp_names = actor.names.get("MISP", []) if actor is not None else []
-    return f'misp-galaxy:threat-actor="{misp_names[0] if misp_names else hypothesis.label}"'
+    names = actor.names if actor is not None else {}
+    if names.get("MISP"):
+        return f'misp-galaxy:threat-actor="{names["MISP"][0]}"'
+    if names.get("Tidal") and not names.get("ATT&CK"):
+        return f'misp-galaxy:tidal-groups="{names["Tidal"][0]}"'
+    return f'misp-galaxy:threat-actor="{hypothesis.label}"'
 
 
 def _why(reason: str, comment: str) -> str:

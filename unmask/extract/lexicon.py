@@ -316,6 +316,9 @@ class Lexicon:
     # program file ("terminator.exe") or a name in mixed case is one.  Such a word that is only
     # another name of a family (Malpedia's "Catch" for Vawtrak) is not read at all.
     weak: frozenset[str] = frozenset()
+    # Learned phrases that hold a tool's own name ("procdump to dump" for T1003.001): the tool it
+    # names, by the word's place in the phrase (the phrase, the longer match, would hide it).
+    inside: dict[str, list[tuple[int, set[str]]]] = field(default_factory=dict)
 
     @classmethod
     def from_kb(cls, kb: KnowledgeBase, phrases: dict[str, str] | None = None) -> Lexicon:
@@ -373,6 +376,15 @@ class Lexicon:
         for key in lexicon.weak:
             if not any(_key(kb.software[i].name) == key for i in lexicon.software[key]):
                 del lexicon.software[key]
+        for phrase in lexicon.phrases:
+            for place, word in enumerate(phrase.split()):
+                ids = {
+                    i
+                    for i in lexicon.software.get(word, ())
+                    if kb.software[i].origin in ("attack", "tidal") and _key(kb.software[i].name) == word
+                }
+                if ids and word not in lexicon.everyday:
+                    lexicon.inside.setdefault(phrase, []).append((place, ids))
         # One name, several techniques ("Spearphishing Attachment" is T1566.001 and T1598.002):
         # the one more actors are known to use.
         usage: dict[str, int] = {}
@@ -471,6 +483,9 @@ class Lexicon:
                     for category, ids in hits:
                         for ident in sorted(ids):
                             found.append((category, ident, start, text[start:end]))
+                    for place, ids in self.inside.get(key, []) if any(h[0] == "phrase" for h in hits) else []:
+                        at, stop, _ = tokens[i + place]
+                        found.extend(("software", ident, at, text[at:stop]) for ident in sorted(ids))
                     matched = n
                     break
             i += matched or 1

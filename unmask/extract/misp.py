@@ -33,6 +33,7 @@ _ACTOR_GALAXIES = (
     "mitre-intrusion-set",
     "microsoft-activity-group",
     "mitre-enterprise-attack-intrusion-set",
+    "tidal-groups",
 )
 _SOFTWARE_GALAXIES = (
     "mitre-malware",
@@ -46,6 +47,7 @@ _SOFTWARE_GALAXIES = (
     "backdoor",
     "banker",
     "stealer",
+    "tidal-software",
 )
 
 
