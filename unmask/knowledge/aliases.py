@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from unmask.knowledge.entries import SOURCE_LABELS, NameEntry
 from unmask.knowledge.records import Conflict
 
-__all__ = ["MergedGroup", "core_name", "merge_entries", "normalize_name"]
+__all__ = ["FAMILY_KINDS", "MergedGroup", "core_name", "family_name", "merge_entries", "normalize_name"]
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _EXCLUSIVE = {"attack", "misp", "microsoft", "tidal"}
@@ -164,6 +164,28 @@ _GROUP_WORDS = re.compile(
     r"(?:\s+(?:ransomware|actors?|affiliates?|group|subgroup|gang|team|crew|operators?|&|and))+\s*$",
     re.IGNORECASE,
 )
+
+
+# Words that name a family's kind at the end of its name ("Maui Ransomware", "Tiger RAT").
+FAMILY_KINDS = ("ransomware", "rat", "backdoor", "loader", "stealer", "wiper")
+_PARENTHESIS = re.compile(r"\s*\([^)]*\)\s*$")  # "(Windows)", "(Payload)"
+_VERSION = re.compile(r"\s+v?\d+(?:\.\d+)*$", re.IGNORECASE)  # "3.0", "v2"
+_KIND = re.compile(rf"\s+(?:{'|'.join(FAMILY_KINDS)}|locker|malware)$", re.IGNORECASE)
+
+
+def family_name(name: str, *, kind: bool = False, version: bool = False) -> str:
+    """A family's name without what follows it in brackets ("Rhysida (Windows)"), and with
+    ``kind`` and ``version`` the words for its kind and its version too ("LockBit 3.0",
+    "Medusa Ransomware")."""
+    text, previous = name.strip(), None
+    while text != previous:
+        previous = text
+        text = _PARENTHESIS.sub("", text)
+        if version:
+            text = _VERSION.sub("", text)
+        if kind:
+            text = _KIND.sub("", text)
+    return text.strip() or name
 
 
 def core_name(name: str) -> str:

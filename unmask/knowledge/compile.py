@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from unmask import __version__
-from unmask.knowledge.aliases import MergedGroup, merge_entries, normalize_name
+from unmask.knowledge.aliases import MergedGroup, family_name, merge_entries, normalize_name
 from unmask.knowledge.attack import AttackData
 from unmask.knowledge.attack_text import read_description
 from unmask.knowledge.entries import SOURCE_LABELS, NameEntry
@@ -215,12 +215,12 @@ def _software(attack: AttackData, galaxies: GalaxyData) -> tuple[dict[str, Softw
         if match not in records:
             match = next((by_name[k] for k in keys if k in by_name), None)
         if match is None and family.origin == "tidal":
-            # Tidal's own tools join a Malpedia family of the same name (Malpedia's families are
-            # each their own, as they always were), "Rhysida Ransomware" the family Malpedia
-            # calls "Rhysida (Windows)".
-            match = next(
-                (added[k] for k in keys if k in added), bare.get(normalize_name(_bare(family.name, True)))
-            )
+            # Tidal's own entries join a Malpedia family of the same name (Malpedia's families are
+            # each their own, as they always were), and by the name without platform or kind
+            # ATT&CK's software ("VIRTUALPITA (VMware ESXi)", "Akira (Linux/ESXi)") or else
+            # Malpedia's ("Rhysida Ransomware" the family Malpedia calls "Rhysida (Windows)").
+            core = normalize_name(_bare(family.name, True))
+            match = next((added[k] for k in keys if k in added), by_name.get(core) or bare.get(core))
         if match is None:
             records[family.id] = family
             became[family.id] = family.id
@@ -237,16 +237,11 @@ def _software(attack: AttackData, galaxies: GalaxyData) -> tuple[dict[str, Softw
     return records, became
 
 
-_PLATFORM = re.compile(r"\s+\((?:Windows|ELF|OS X|Android|iOS)\)$")
-_KIND_WORD = re.compile(r"\s+(?:ransomware|rat|backdoor|loader|stealer|wiper)$", re.IGNORECASE)
-
-
 def _bare(name: str, kind: bool) -> str:
     """A family's name without its platform ("(Windows)") and, with ``kind``, its kind
     ("Ransomware"): Tidal's "Rhysida Ransomware" is Malpedia's "Rhysida (Windows)", but Tidal's
     Terminator (an EDR killer) is not Malpedia's "Terminator RAT"."""
-    bare = _PLATFORM.sub("", name)
-    return (_KIND_WORD.sub("", bare) if kind else bare).strip() or name
+    return family_name(name, kind=kind)
 
 
 def _software_links(

@@ -23,7 +23,7 @@ from typing import Any
 from rapidfuzz import fuzz, process, utils
 
 from unmask.errors import KnowledgeBaseError, Location, NotInstalledError, UnknownNameError
-from unmask.knowledge.aliases import normalize_name
+from unmask.knowledge.aliases import FAMILY_KINDS, normalize_name
 from unmask.knowledge.home import atomic_write, kb_path
 from unmask.knowledge.records import (
     SCHEMA_VERSION,
@@ -66,7 +66,6 @@ _MALPEDIA_PLATFORM = re.compile(
 
 
 # What a family's name can end with in one source and not in another ("Maui Ransomware", "Maui").
-_FAMILY_KINDS = ("ransomware", "rat", "backdoor", "loader", "stealer", "wiper")
 # An ATT&CK id as a search finds it: a group, software, campaign or technique.
 _ATTACK_ID = re.compile(r"[GSCT]\d{4}(?:\.\d{3})?", re.IGNORECASE)
 
@@ -562,7 +561,7 @@ class KnowledgeBase:
             bare = _MALPEDIA_PLATFORM.sub("", _FILE_SUFFIX.sub("", name.strip()))
             sid = known.get(normalize_name(bare)) if bare else None
             # "Maui" for Malpedia's "Maui Ransomware", "Tiger RAT" for a family named "Tiger".
-            for kind in _FAMILY_KINDS if sid is None and bare else ():
+            for kind in FAMILY_KINDS if sid is None and bare else ():
                 words = bare.split()
                 other = (
                     " ".join(words[:-1]) if words[-1].lower() == kind and len(words) > 1 else f"{bare} {kind}"

@@ -12,25 +12,19 @@ and it does not apply.
 
 from __future__ import annotations
 
-import re
-
 from unmask.attribute.evidence import EvidenceItem
 from unmask.attribute.signals.base import Signal, SignalContext, register, reports_mass
-from unmask.knowledge.aliases import core_name, normalize_name
+from unmask.knowledge.aliases import core_name, family_name, normalize_name
 from unmask.model import Actor
 
 __all__ = ["OWNER_REPORTS", "SoftwareSignal", "family_core"]
 
 OWNER_REPORTS = 2
-_TAIL = re.compile(
-    r"(?:\s*\([^)]*\)|\s+(?:v?\d+(?:\.\d+)*|ransomware|locker|rat|backdoor|loader|stealer|wiper|malware))+\s*$",
-    re.IGNORECASE,
-)
 
 
 def family_core(name: str) -> str:
     """A family's name without platform, version or kind ("LockBit 3.0" -> "lockbit")."""
-    return normalize_name(_TAIL.sub("", name).strip())
+    return normalize_name(family_name(name, kind=True, version=True))
 
 
 @register
