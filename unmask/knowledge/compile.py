@@ -219,14 +219,15 @@ def _software(attack: AttackData, galaxies: GalaxyData) -> tuple[dict[str, Softw
             # each their own, as they always were), and by the name without platform or kind
             # ATT&CK's software ("VIRTUALPITA (VMware ESXi)", "Akira (Linux/ESXi)") or else
             # Malpedia's ("Rhysida Ransomware" the family Malpedia calls "Rhysida (Windows)").
-            core = normalize_name(_bare(family.name, True))
+            core = normalize_name(family_name(family.name, kind=True))
             match = next((added[k] for k in keys if k in added), by_name.get(core) or bare.get(core))
         if match is None:
             records[family.id] = family
             became[family.id] = family.id
             for key in keys:
                 added.setdefault(key, family.id)
-            key = normalize_name(_bare(family.name, False))
+            # Malpedia's side keeps its kind: Tidal's Terminator (an EDR killer) is not "Terminator RAT".
+            key = normalize_name(family_name(family.name))
             if key not in bare or family.name.endswith("(Windows)"):  # the family a name resolves to
                 bare[key] = family.id
             continue
@@ -235,13 +236,6 @@ def _software(attack: AttackData, galaxies: GalaxyData) -> tuple[dict[str, Softw
         extra = tuple(a for a in (family.name, *family.aliases) if a not in known.aliases and a != known.name)
         records[match] = SoftwareRecord(known.id, known.name, known.kind, known.aliases + extra)
     return records, became
-
-
-def _bare(name: str, kind: bool) -> str:
-    """A family's name without its platform ("(Windows)") and, with ``kind``, its kind
-    ("Ransomware"): Tidal's "Rhysida Ransomware" is Malpedia's "Rhysida (Windows)", but Tidal's
-    Terminator (an EDR killer) is not Malpedia's "Terminator RAT"."""
-    return family_name(name, kind=kind)
 
 
 def _software_links(
