@@ -332,6 +332,14 @@ def galaxies() -> dict[str, dict[str, Any]]:
             "meta": {"software_attack_id": "S3700", "type": ["tool"], "source": "Tidal Cyber"},
             "related": used_by(crew),
         },
+        # A module of a program ATT&CK knows is that program.
+        {
+            "value": "sekurlsa",
+            "uuid": muid("ts sekurlsa"),
+            "description": "A credential dumper, included as a module of [Mimikatz](https://example.org/s/x).",
+            "meta": {"software_attack_id": "S3900", "type": ["tool"], "source": "Tidal Cyber"},
+            "related": used_by(crew),
+        },
         # A Malpedia family of the same name: one record.
         {
             "value": "Shamoon",

@@ -744,6 +744,12 @@ def test_software_a_rule_title_names_becomes_an_observation(sources_kb: Knowledg
         # A title's capitalised English word is no name; nor a synonym only Malpedia gives.
         "Rar Usage with Password and Compression Level": None,
         "Disttrack Activity": None,
+        # The product a rule sees exploited is the victim's, not the attacker's tool.
+        "CVE-2024-1709 - AnyDesk Authentication Bypass Exploitation": None,
+        "AnyDesk Server Exploitation Attempt": None,
+        # The title's subject is the malware its kind word follows.
+        "Triple Cross eBPF Rootkit Default Shamoon": None,
+        "Shamoon Wiper Activity Via Mimikatz": None,
     }
     for title, expected in named.items():
         assert lexicon.software_in_title(title, sources_kb) == expected, title

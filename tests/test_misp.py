@@ -62,7 +62,9 @@ def test_reads_tidal_software_and_the_groups_using_it(sources: tuple[Path, Path]
         "DarkSide Ransomware",
         "Terminator",
         "Ransom 2.0",
+        "sekurlsa",
     }
+    assert data.software_parents == {tidal["sekurlsa"].id: "Mimikatz"}
     assert tidal["AnyDesk"].kind == "tool" and tidal["Helminth"].kind == "malware"
     assert data.software_attack_ids[tidal["Helminth"].id] == "S0170"
     users = {(g, s) for source, g, s in data.software_links if source == "tidal"}
@@ -72,7 +74,7 @@ def test_reads_tidal_software_and_the_groups_using_it(sources: tuple[Path, Path]
     assert not any("Deprecated" in e.name for e in data.entries)
     crew = next(e for e in data.entries if e.name == "Ransom Crew")
     assert crew.cves == ("CVE-2023-4966",)  # named twice, in any case: once
-    assert len(users) == 13
+    assert len(users) == 14
 
 
 def test_duplicate_cluster_names_are_kept_and_reported(sources: tuple[Path, Path]) -> None:

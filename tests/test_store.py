@@ -203,6 +203,8 @@ def test_tidal_links_add_software_attack_does_not_tie_to_an_actor(kb: KnowledgeB
         "tidal:Terminator", "tidal:Ransom 2.0",
     }  # fmt: skip
     assert kb.software_record("DarkSide").id == "malpedia:DarkSide (Windows)"
+    # Tidal's entry for a module of Mimikatz is Mimikatz: one program, not two items.
+    assert kb.software_record("sekurlsa").id == "S0002" and "tidal:sekurlsa" not in kb.software
     # A Tidal entry no group uses is not kept: it would only be a name to misread in reports.
     assert "tidal:Remote" not in kb.software
     assert kb.software_record("anydesk.exe").kind == "tool"

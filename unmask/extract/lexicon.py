@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from unmask.errors import UnknownNameError
+from unmask.knowledge.aliases import FAMILY_KINDS
 from unmask.knowledge.store import KnowledgeBase
 
 __all__ = ["COMMON_WORDS", "Lexicon", "english_words", "words"]
@@ -249,6 +250,14 @@ CUE_BEFORE, CUE_AFTER = 2, 3  # "the RMM tool Level", "Level, an RMM tool"
 _TOOL_TITLE = re.compile(r"\s*(?:HackTool|Hack Tool|PUA|Remote Access Tool)\s*-\s*", re.IGNORECASE)
 # A title that offers alternatives ("Meterpreter or Cobalt Strike") does not say which ran.
 _ALTERNATIVES = re.compile(r"\bor\b", re.IGNORECASE)
+# A rule for the exploitation of a product names the victim's software, not the attacker's
+# ("CVE-2024-1709 - ScreenConnect Authentication Bypass Exploitation").
+_EXPLOITATION = re.compile(r"\bCVE-\d{4}-\d+|\bexploit|\bvulnerab", re.IGNORECASE)
+# A title's kind of malware names its subject: another name in it is an artefact of that
+# subject ("Triple Cross eBPF Rootkit Default LockFile" is no LockFile ransomware).
+_TITLE_KIND = re.compile(
+    rf"\b(?:{'|'.join(FAMILY_KINDS)}|rootkit|trojan|malware|worm|botnet|implant)s?\b", re.IGNORECASE
+)
 # A program's file name stands for the program ("mimikatz.exe", "rclone.exe").
 _PROGRAM_EXTENSIONS = r"(?:exe|dll|ps1|bat|cmd|vbs|py|sh|elf|bin)"
 _PROGRAM_SUFFIX = re.compile(rf"\.{_PROGRAM_EXTENSIONS}\b", re.IGNORECASE)
@@ -411,17 +420,20 @@ class Lexicon:
     def software_in_title(self, title: str, kb: KnowledgeBase) -> str | None:
         """The one piece of software a detection rule's title names ("HackTool - Rubeus
         Execution", "Remote Access Tool - AnyDesk ..."), or None when it names none or more than
-        one ("Meterpreter or Cobalt Strike ...", "Bloodhound/Sharphound": which ran is not known).
+        one ("Meterpreter or Cobalt Strike ...", "Bloodhound/Sharphound": which ran is not known),
+        or names a product exploited (a CVE, "Exploitation"): that is the victim's software.
 
         Titles capitalise every word, so a name that is an English word is read only where
         Sigma's titles put a tool's name ("HackTool - Empire ...", "PUA - ...", "Remote Access
         Tool - ..."), not elsewhere ("Apache Spark" is not the Spark malware, "LSASS Crash" not
         CrashOverride); a family only other sources than ATT&CK know counts by its own name, not
-        by a synonym ("Autorun").
+        by a synonym ("Autorun"). A title that gives a kind of malware ("... Rootkit ...")
+        names its subject just before it ("Shamoon Wiper Activity").
         """
-        if _ALTERNATIVES.search(title):
+        if _ALTERNATIVES.search(title) or _EXPLOITATION.search(title):
             return None
         named = _TOOL_TITLE.match(title)
+        kinds = [m.start() for m in _TITLE_KIND.finditer(title)]
         found: set[str] = set()
         mentioned: set[str] = set()
         for category, ident, offset, text in self.find(title, named.end() if named else None):
@@ -434,6 +446,9 @@ class Lexicon:
             record = kb.software[ident]
             if named and offset == named.end() and record.origin == "malpedia":
                 continue  # a hack tool's name is no malware family's ("HackTool - Hydra ...")
+            end = offset + len(text)
+            if kinds and not any(start >= end and not title[end:start].strip() for start in kinds):
+                continue  # the title's malware is another one
             if record.origin == "attack" or key == _key(record.name):
                 found.add(ident)
         return found.pop() if len(found) == 1 and mentioned == found else None

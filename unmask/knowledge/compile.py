@@ -221,6 +221,9 @@ def _software(attack: AttackData, galaxies: GalaxyData) -> tuple[dict[str, Softw
             # Malpedia's ("Rhysida Ransomware" the family Malpedia calls "Rhysida (Windows)").
             core = normalize_name(family_name(family.name, kind=True))
             match = next((added[k] for k in keys if k in added), by_name.get(core) or bare.get(core))
+        if match is None and family.id in galaxies.software_parents:
+            # A module of a program the KB knows is that program (Impacket's secretsdump).
+            match = by_name.get(normalize_name(galaxies.software_parents[family.id]))
         if match is None:
             records[family.id] = family
             became[family.id] = family.id

@@ -55,6 +55,8 @@ _EVERYWHERE = frozenset(
 )  # fmt: skip
 _PAYLOAD = re.compile(r"\s*\(payload\)\s*$", re.IGNORECASE)  # "RansomHub (Payload)" is RansomHub
 _DEPRECATED = re.compile(r"\s*\(deprecated\)\s*$", re.IGNORECASE)
+# "Secretsdump is ... included as a module of Impacket": the entry is the program it is part of.
+_MODULE_OF = re.compile(r"\bincluded as an? (?:module|component) (?:of|in) \[?([^\].,;(<]+)", re.IGNORECASE)
 _MOTIVES = {
     "espionage": "espionage",
     "intelligence": "espionage",
@@ -81,6 +83,8 @@ class GalaxyData:
     # A galaxy software record's id -> the ATT&CK software id its source gives it (Tidal ids
     # ATT&CK's software with ATT&CK's ids, and its own additions with ids ATT&CK does not have).
     software_attack_ids: dict[str, str] = field(default_factory=dict)
+    # A galaxy software record's id -> the name of the program its source says it is a module of.
+    software_parents: dict[str, str] = field(default_factory=dict)
     # (source, group entry key, galaxy software record id): a group uses the software.
     software_links: list[tuple[str, str, str]] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
@@ -267,6 +271,9 @@ def _tidal_software(value: Any, result: GalaxyData) -> None:
     attack_id = meta.get("software_attack_id")
     if isinstance(attack_id, str) and _SOFTWARE_ID.match(attack_id):
         result.software_attack_ids[record.id] = attack_id
+    parent = _MODULE_OF.search(description)
+    if parent:
+        result.software_parents[record.id] = parent.group(1).strip()
     for rel in value.related or []:
         dest = rel.get("dest-uuid")
         if dest and rel.get("type") == "used-by":
