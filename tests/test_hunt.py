@@ -761,6 +761,37 @@ def test_software_a_rule_title_names_becomes_an_observation(sources_kb: Knowledg
     assert not [o for o in observations_from_findings(rows) if o.value == "AnyDesk"]
 
 
+def test_exported_findings_give_the_software_a_rule_title_names(
+    sources_kb: KnowledgeBase, evidence: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "titled"
+    write_rule(
+        folder,
+        "mimikatz",
+        rule(
+            "aaaaaaaa-0000-0000-0000-000000000009",
+            "HackTool - Mimikatz Execution",
+            PROC,
+            "    sel:\n        Image|endswith: '\\whoami.exe'\n    condition: sel",
+            tags="attack.t1003",
+        ),
+    )
+    case = tmp_path / "case"
+    assert (
+        runner.invoke(app, ["hunt", str(evidence), "--rules", str(folder), "--case", str(case)]).exit_code
+        == 0
+    )
+    out = runner.invoke(app, ["findings", str(case), "--format", "jsonl"])
+    assert out.exit_code == 0, out.output
+    (row,) = [json.loads(line) for line in out.stdout.splitlines()]
+    # No attack.sNNNN tag: the rule's software is read from its title, in a column of its own.
+    assert row["software"] == [] and row["title_software"] == ["S0002"]
+    table = list(
+        csv.DictReader(io.StringIO(runner.invoke(app, ["findings", str(case), "--format", "csv"]).stdout))
+    )
+    assert table[0]["title_software"] == "S0002"
+
+
 def test_an_unknown_time_zone_is_refused_before_the_evidence_is_read(tmp_path: Path) -> None:
     result = runner.invoke(
         app,

@@ -37,7 +37,7 @@ from unmask.cli.common import (
     written_record,
 )
 from unmask.detect.findings import LEVEL_ORDER, FindingRow, query_findings
-from unmask.detect.hunt import HuntResult, hunt
+from unmask.detect.hunt import HuntResult, hunt, title_software
 from unmask.errors import CaseError, ConfigError, Location
 from unmask.ingest.fields import parse_zone
 
@@ -283,6 +283,7 @@ EXPORT_COLUMNS = (
     "level",
     "techniques",
     "software",
+    "title_software",
     "time",
     "host",
     "file",
@@ -291,7 +292,7 @@ EXPORT_COLUMNS = (
     "detail",
     "rule_path",
 )
-_LISTS = ("techniques", "software")
+_LISTS = ("techniques", "software", "title_software")
 
 
 def _check_level(level: str) -> None:
@@ -299,10 +300,15 @@ def _check_level(level: str) -> None:
         raise ConfigError(f"--min-level {level!r}: choose one of {', '.join(LEVEL_ORDER)}")
 
 
-def _record(row: FindingRow) -> dict[str, Any]:
-    return {
-        name: list(getattr(row, name)) if name in _LISTS else getattr(row, name) for name in EXPORT_COLUMNS
-    }
+def _records(rows: Iterator[FindingRow]) -> Iterator[dict[str, Any]]:
+    """Each finding as an export record; ``title_software`` is the software the rule's title names
+    by the installed knowledge base ("HackTool - Rubeus Execution"; empty without one), which the
+    hunt's observations read too (provenance ``rule-title``)."""
+    named = title_software() or (lambda _title: ())
+    for row in rows:
+        record = {name: getattr(row, name) for name in EXPORT_COLUMNS if name != "title_software"}
+        record["title_software"] = named(row.title)
+        yield {name: list(record[name]) if name in _LISTS else record[name] for name in EXPORT_COLUMNS}
 
 
 def _csv_cell(value: object, shown: bool = False) -> str:
@@ -315,7 +321,7 @@ def _csv_cell(value: object, shown: bool = False) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def _write(rows: Iterator[FindingRow], fmt: str, output: Path | None) -> int:
+def _write(rows: Iterator[dict[str, Any]], fmt: str, output: Path | None) -> int:
     """Write the findings as they stream (to ``output`` atomically, or to stdout); how many."""
     if fmt == "parquet" and output is None:
         raise ConfigError("--format parquet needs --output FILE")
@@ -333,24 +339,23 @@ def _write(rows: Iterator[FindingRow], fmt: str, output: Path | None) -> int:
         return count
 
 
-def _write_text(rows: Iterator[FindingRow], fmt: str, stream: Any, shown: bool = False) -> int:
+def _write_text(rows: Iterator[dict[str, Any]], fmt: str, stream: Any, shown: bool = False) -> int:
     count = 0
     if fmt == "csv":
         writer = csv.writer(stream)
         columns = list(EXPORT_COLUMNS)
         writer.writerow(columns)
-        for row in rows:
-            record = _record(row)
+        for record in rows:
             writer.writerow([_csv_cell(record[c], shown) for c in columns])
             count += 1
     else:
-        for row in rows:
-            stream.write(json.dumps(_record(row), ensure_ascii=False) + "\n")
+        for record in rows:
+            stream.write(json.dumps(record, ensure_ascii=False) + "\n")
             count += 1
     return count
 
 
-def _write_parquet(rows: Iterator[FindingRow], handle: Any) -> int:
+def _write_parquet(rows: Iterator[dict[str, Any]], handle: Any) -> int:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -360,8 +365,8 @@ def _write_parquet(rows: Iterator[FindingRow], handle: Any) -> int:
     count = 0
     with pq.ParquetWriter(handle, schema) as writer:
         batch: list[dict[str, Any]] = []
-        for row in rows:
-            batch.append(_record(row))
+        for record in rows:
+            batch.append(record)
             if len(batch) == 20_000:
                 writer.write_table(pa.Table.from_pylist(batch, schema=schema))
                 count += len(batch)
@@ -400,7 +405,7 @@ def findings_command(
     _check_level(min_level)
     check_output(output, case)
     _, rows = _rows(case, min_level)
-    count = _write(rows, fmt, output)
+    count = _write(_records(rows), fmt, output)
     if output is not None:
         err_console.print(f"wrote {count} findings to {output}", markup=False, highlight=False)
         if as_json:
@@ -434,7 +439,7 @@ def timeline_command(
     shown = limit if limit is not None or fmt != "table" else TIMELINE_TABLE_ROWS
     total, found = _rows(case, min_level, host, in_time_order=True, limit=shown)
     if fmt != "table":
-        _write(found, fmt, None)
+        _write(_records(found), fmt, None)
         return
     rows = list(found)
     title = f"Timeline of {case} ({total:,} findings"

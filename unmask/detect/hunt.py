@@ -47,7 +47,15 @@ from unmask.knowledge.home import atomic_write, unmask_home
 from unmask.knowledge.warninglists import benign_index
 from unmask.model import Case, Observation, Provenance
 
-__all__ = ["CASE_FILE", "FINDINGS_FILE", "HUNT_FILE", "HuntResult", "check_memory_limit", "hunt"]
+__all__ = [
+    "CASE_FILE",
+    "FINDINGS_FILE",
+    "HUNT_FILE",
+    "HuntResult",
+    "check_memory_limit",
+    "hunt",
+    "title_software",
+]
 
 _MEMORY = re.compile(r"(\d+(?:\.\d+)?)\s*((?:[KMGT]I?)?B)", re.IGNORECASE)
 _UNITS = {"B": 1, "KB": 2**10, "MB": 2**20, "GB": 2**30, "TB": 2**40}
@@ -374,7 +382,7 @@ def _hunt(
     timings["detect"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    named = _title_software()
+    named = title_software()
     case.observations = observations_from_findings(
         read_findings(stage / FINDINGS_FILE), min_level=min_level, named=named
     )
@@ -405,7 +413,7 @@ def _hunt(
     return result
 
 
-def _title_software() -> Callable[[str], tuple[str, ...]] | None:
+def title_software() -> Callable[[str], tuple[str, ...]] | None:
     """The software a rule's title names, by the installed knowledge base (None without one:
     the observations then come from the rules' tags alone)."""
     from unmask.extract.lexicon import Lexicon
