@@ -83,7 +83,8 @@ def attack_bundle() -> dict[str, Any]:
     t_retired = technique("T1086", "PowerShell", "execution", revoked=True)
     helminth = software("malware", "S0170", "Helminth", [])
     mimikatz = software("tool", "S0002", "Mimikatz", [])
-    zerocleare = software("malware", "S1151", "ZeroCleare", ["ZeroCleare wiper"])
+    # As "Sofacy" for CORESHELL in the real KB: an actor's name among a program's other names.
+    zerocleare = software("malware", "S1151", "ZeroCleare", ["ZeroCleare wiper", "EUROPIUM"])
     # As in the real KB, where a merged source lists NotPetya's names among Bad Rabbit's aliases.
     notpetya = software("malware", "S0368", "NotPetya", ["ExPetr", "Nyetya"])
     badrabbit = software("malware", "S0606", "Bad Rabbit", ["BadRabbit", "NotPetya", "ExPetr"])

@@ -42,7 +42,7 @@ def test_techniques_know_their_tactics_and_parent() -> None:
     data, _ = _parse()
     assert data.techniques["T1003.001"].parent == "T1003"
     assert data.techniques["T1003.001"].tactics == ("credential-access",)
-    assert data.software["S1151"].aliases == ("ZeroCleare wiper",)
+    assert data.software["S1151"].aliases == ("ZeroCleare wiper", "EUROPIUM")
     assert data.campaigns["C0001"].citations == ("Report C",)
 
 

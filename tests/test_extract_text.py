@@ -102,6 +102,16 @@ def test_a_name_read_as_attack_software_is_not_also_an_actor_named(sources_kb: K
     assert [o.value for o in found.observations] == ["S1151"] and found.actors == []
 
 
+def test_an_actor_name_attack_gives_a_program_as_another_name_is_the_actor(sources_kb: KnowledgeBase) -> None:
+    # "EUROPIUM" is OilRig's name and, in tests/sources.py, another name of ATT&CK's ZeroCleare.
+    extractor = TextExtractor(sources_kb)
+    found = extractor.extract_text("We attribute this intrusion to EUROPIUM.", "r.txt")
+    assert found.observations == [] and [a["id"] for a in found.actors] == ["G0049"]
+    # Before a kind of malware it is the program.
+    found = extractor.extract_text("The EUROPIUM wiper ran on the servers.", "r.txt")
+    assert [o.value for o in found.observations] == ["S1151"] and found.actors == []
+
+
 def test_a_word_only_other_sources_call_software_is_read_beside_a_word_for_software(
     sources_kb: KnowledgeBase,
 ) -> None:

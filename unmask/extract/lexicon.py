@@ -328,6 +328,9 @@ class Lexicon:
     # Learned phrases that hold a tool's own name ("procdump to dump" for T1003.001): the tool it
     # names, by the word's place in the phrase (the phrase, the longer match, would hide it).
     inside: dict[str, list[tuple[int, set[str]]]] = field(default_factory=dict)
+    # Another name of an ATT&CK program that is also an actor's name ("Sofacy", "Agrius",
+    # "Snake"): the actor, unless a kind of malware follows ("the Snake malware").
+    actor_or_software: dict[str, set[str]] = field(default_factory=dict)
 
     @classmethod
     def from_kb(cls, kb: KnowledgeBase, phrases: dict[str, str] | None = None) -> Lexicon:
@@ -362,15 +365,20 @@ class Lexicon:
                 lexicon._add(lexicon.actors, name, actor.id)
         # A software entry named like an actor (Malpedia names some families after their
         # group) would let the actor's name in a report count as evidence: it is left out,
-        # unless ATT&CK itself describes it as software; then the name is read as that software
-        # only, not also as an actor named (a source that lists ZeroCleare among an actor's names
-        # does not make a report that mentions the wiper name its actor).
+        # unless ATT&CK itself describes it as software by that very name; then the name is read
+        # as that software only, not also as an actor named (a source that lists ZeroCleare among
+        # an actor's names does not make a report that mentions the wiper name its actor). An
+        # actor's name that ATT&CK gives a program only as another of its names ("Sofacy" for
+        # CORESHELL, "Agrius" for DEADWOOD) names the actor ("attributed to Sofacy"), unless a
+        # kind of malware follows it.
         for key in set(lexicon.software) & set(lexicon.actors):
             kept = {i for i in lexicon.software[key] if kb.software[i].origin == "attack"}
-            if kept:
+            if any(_key(kb.software[i].name) == key for i in kept):
                 lexicon.software[key] = kept
                 del lexicon.actors[key]
             else:
+                if kept:
+                    lexicon.actor_or_software[key] = kept
                 del lexicon.software[key]
         dictionary = english_words()
         lexicon.everyday = frozenset(
@@ -476,6 +484,8 @@ class Lexicon:
                 ]
                 if len(hits) > 1:  # a name beats a learned phrase
                     hits = [h for h in hits if h[0] != "phrase"]
+                if key in self.actor_or_software and set(lowered[i + n : i + n + 1]) & _KIND_WORDS:
+                    hits = [("software", self.actor_or_software[key])]
                 if (
                     n == 1
                     and key in self.everyday
