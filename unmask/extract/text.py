@@ -40,6 +40,23 @@ _SENTENCE_END = re.compile(  # and a Markdown table's rows
 )
 # Not \b: an id written against Chinese or Japanese text ("利用CVE-2021-44228漏洞") has no word
 # boundary there, the letters on either side being word characters too.
+# A sentence of advice opens with what to do ("Prioritize patching ...", "Disable ..."): the
+# techniques and tools it names are what to defend against, not what the intrusion held.
+_ADVICE = re.compile(
+    r"^\W{0,3}(?:prioriti[sz]e|patch|update|upgrade|ensure|implement|enforce|enable|disable|restrict|limit"
+    r"|monitor|review|audit|apply|consider|require|block|deploy|configure|harden|segment|educate|train"
+    r"|maintain|adopt|avoid|remove|rotate|reset)\s",
+    re.IGNORECASE,
+)
+# Between a program's name and the next: nothing but its possessive ("Impacket's secretsdump").
+_PART_GAP = re.compile(r"^(?:'s|’s)?\s+$")
+# A web page's tag and navigation lines name topics, not what the intrusion held ("Tags: Iran,
+# wiper, Emotet").
+_BOILERPLATE = re.compile(
+    r"^\W{0,3}(?:tags?|categories|category|filed under|topics?|keywords|related (?:posts?|articles?|reading)"
+    r"|read more|see also|share(?: this)?(?: on)?)\s*:",
+    re.IGNORECASE,
+)
 # "version 2.10.4.1", "firmware 7.2.5.1", "build 10.0.19041.1": a number, not an address.
 _VERSION_BEFORE = re.compile(
     r"\b(?:version|ver|v|firmware|build|release|update|patch)\s*\.?\s*$", re.IGNORECASE
@@ -300,6 +317,11 @@ class TextExtractor:
 
         actors_seen: set[str] = set()
         for offset, sentence in sentences(text):
+            if _BOILERPLATE.match(sentence):
+                result.notes.append(
+                    f"{source}: offset {offset}: a page's {sentence.split(':')[0]!r} line; not read"
+                )
+                continue
             # (start, matched text, category, id, confidence): every name the sentence holds, in order.
             mentions: list[tuple[int, str, str, str, float]] = []
             for match in _TECHNIQUE_ID.finditer(sentence):
@@ -320,8 +342,14 @@ class TextExtractor:
             ]
             others = other_actor_spans(sentence, named)
             previous: tuple[int, str] | None = None  # the end of the last mention not taken, and why
+            advice = bool(_ADVICE.match(sentence))
+            program: tuple[int, str] | None = None  # the end and name of the last software taken
             for at, matched, category, ident, confidence in mentions:
                 if category == "actor":
+                    if matched.count("(") > matched.count(")") and sentence[at + len(matched) :].startswith(
+                        ")"
+                    ):
+                        matched += ")"  # "NoName057(16)": the word ended before its bracket
                     if ident not in actors_seen:
                         actors_seen.add(ident)
                         result.actors.append(
@@ -344,6 +372,20 @@ class TextExtractor:
                     previous = (end, why)
                     continue
                 previous = None
+                if advice and category in ("technique", "phrase", "software"):
+                    # "Prioritize patching of known exploited vulnerabilities": what to do, not what was done.
+                    result.notes.append(
+                        f"{source}: offset {offset}: {matched!r} is in a recommendation; not taken"
+                    )
+                    continue
+                if category == "software" and program and _PART_GAP.match(sentence[program[0] : at]):
+                    # "Impacket psexec", "Impacket's secretsdump": a module of the program just named.
+                    result.notes.append(
+                        f"{source}: offset {offset}: {matched!r} right after {program[1]!r} is read as part of it"
+                    )
+                    continue
+                if category == "software":
+                    program = (end, matched)
                 if category == "software" and _ACCOUNT_BEFORE.search(sentence[:at]):
                     # "created a local account named sysupdate": a user name, not SysUpdate.
                     result.notes.append(
