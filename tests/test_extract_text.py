@@ -842,7 +842,14 @@ def test_an_account_named_like_a_tool_is_an_account(kb: KnowledgeBase) -> None:
         ("Russia's Sandworm targeted Ukraine.", {"UA"}),
         ("North Korea's Lazarus Group targeted banks in Bangladesh.", {"BD", "financial"}),
         ("Iran-linked actors targeted Israel.", {"IL"}),
-        ("China-based actors targeted Taiwan's semiconductor industry.", {"TW"}),
+        ("China-based actors targeted Taiwan's semiconductor industry.", {"TW", "technology"}),
+        # Victims by what was taken from them, and sectors by the words reports use for them.
+        (
+            "The actors stole USD 38 million from two exchanges in Japan and Singapore.",
+            {"JP", "SG", "financial"},
+        ),
+        ("The group targeted mobile network operators in Kenya.", {"KE", "telecommunications"}),
+        ("Law firms and insurers in the United States were hit.", {"US", "legal", "insurance"}),
         (
             "APT28 (military unit 26165 of Russia's GRU) targeted the German Bundestag and the French TV5Monde.",
             {"DE", "FR"},

@@ -28,7 +28,9 @@ __all__ = ["SECTORS", "VICTIM_CUES", "Victims", "country_mentions", "read_victim
 
 VICTIM_CUES = re.compile(
     r"\b(target(?:s|ed|ing)?|victim(?:s)?|against|attack(?:s|ed|ing)?|compromis(?:e|ed|ing)|breach(?:ed)?|"
-    r"intrusion(?:s)? (?:into|at|in)|affect(?:s|ed|ing)|hit|disrupt(?:ed|ing)?|wip(?:e|ed|ing))\b",
+    r"intrusion(?:s)? (?:into|at|in)|affect(?:s|ed|ing)|hit|disrupt(?:ed|ing)?|wip(?:e|ed|ing)|"
+    r"(?:stole|steal(?:s|ing)?|exfiltrated|extort(?:s|ed|ing)?|ransom(?:ed)?) \w+(?: \w+){0,5} from|"
+    r"encrypted|infected|penetrated)\b",
     re.IGNORECASE,
 )
 _ATTRIBUTION_CUES = re.compile(
@@ -66,7 +68,16 @@ SECTORS = {
     "critical infrastructure": "critical infrastructure", "technology": "technology",
     "retail": "retail", "hospitality": "hospitality", "legal": "legal",
     "pharmaceutical": "pharmaceutical", "chemical": "chemical", "water": "utilities",
-    "utilities": "utilities",
+    "utilities": "utilities", "network operators": "telecommunications",
+    "mobile operators": "telecommunications", "internet service providers": "telecommunications",
+    "isps": "telecommunications", "carriers": "telecommunications", "logistics": "transportation",
+    "shipping": "transportation", "airlines": "aviation", "airports": "aviation", "insurance": "insurance",
+    "insurers": "insurance", "law firm": "legal", "law firms": "legal", "manufacturer": "manufacturing",
+    "manufacturers": "manufacturing", "exchanges": "financial", "cryptocurrency": "financial",
+    "think tanks": "ngo", "think-tanks": "ngo", "municipalities": "government", "municipality": "government",
+    "semiconductor": "technology", "software companies": "technology", "it service providers": "technology",
+    "managed service providers": "technology", "construction": "construction", "mining": "mining",
+    "agriculture": "agriculture", "automotive": "automotive", "gaming": "entertainment",
 }  # fmt: skip
 _SECTOR = re.compile(
     r"\b(" + "|".join(sorted((re.escape(k) for k in SECTORS), key=len, reverse=True)) + r")\b", re.IGNORECASE
