@@ -456,6 +456,12 @@ def test_a_table_row_that_says_not_observed_is_denied(sources_kb: KnowledgeBase,
         ("We cannot confirm whether the actors exploited CVE-2023-20269.", []),
         ("The loader, a successor to Helminth, dropped Mimikatz.", ["S0002"]),
         ("The actors deployed Mimikatz and Helminth.", ["S0002", "S0170"]),
+        # A possessive and a few words before the relative clause; a denial of attribution
+        # that names several actors.
+        ("It does not resemble APT28's intrusions into grids, which used Mimikatz.", []),
+        ("We do not attribute it to the Cleaver group or to APT28, which mainly run Helminth.", []),
+        ("APT28, another Russia-linked actor, uses Mimikatz; we saw nothing of that kind.", []),
+        ("APT28 deployed Mimikatz on the servers.", ["S0002"]),
     ],
 )
 def test_mentions_said_of_another_actor_unconfirmed_or_denied_in_a_list_are_not_taken(
@@ -463,6 +469,7 @@ def test_mentions_said_of_another_actor_unconfirmed_or_denied_in_a_list_are_not_
 ) -> None:
     found = TextExtractor(sources_kb).extract_text(text, "r.txt")
     assert [o.value for o in found.observations if o.kind is not ObservationKind.TIMING] == taken
+    assert not [o for o in found.observations if o.kind is ObservationKind.VICTIM]
     # Every mention left out is said so, with why.
     left_out = [p for p in found.problems if "not taken as evidence" in p]
     assert len(left_out) == text.count("Mimikatz") + text.count("Helminth") + text.count(
@@ -923,12 +930,14 @@ def test_a_technique_name_several_techniques_share_is_read_by_the_words_around_i
 
 
 def test_a_short_technique_name_that_is_an_everyday_noun_needs_a_word_of_its_technique() -> None:
-    lexicon = Lexicon(techniques={"ip addresses": {"T1590.005"}, "ssh": {"T1021.004"}})
+    lexicon = Lexicon(techniques={"ip addresses": {"T1590.005"}, "ssh": {"T1021.004"}, "dll": {"T1574.001"}})
     read = {
         "The following IP addresses were used by the actors.": [],
         "The actors gathered the IP addresses of the victim's hosts.": ["T1590.005"],
         "They searched the file system for SSH keys.": [],
         "They used SSH to move laterally.": ["T1021.004"],
+        "Rundll32 ran the loader DLL.": [],
+        "A malicious DLL was planted beside the signed binary.": ["T1574.001"],
     }
     for text, expected in read.items():
         assert [i for c, i, _, _ in lexicon.find(text) if c == "technique"] == expected, text
@@ -942,3 +951,11 @@ def test_advice_and_a_programs_module_are_not_taken(sources_kb: KnowledgeBase) -
     # The tool right after a program's name is part of it; the same name alone is a tool of its own.
     assert [o.value for o in module.observations] == ["S0002", "S0170"]
     assert "'Helminth' right after 'Mimikatz'" in module.notes[0]
+
+
+def test_victims_another_actor_is_said_to_have_attacked_are_not_this_intrusions(
+    sources_kb: KnowledgeBase,
+) -> None:
+    text = "Unlike APT28, which attacked energy companies in Georgia, this cluster targeted banks in Kenya."
+    found = TextExtractor(sources_kb).extract_text(text, "r.txt")
+    assert {o.value for o in found.observations if o.kind is ObservationKind.VICTIM} == {"KE", "financial"}

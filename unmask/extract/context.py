@@ -97,21 +97,27 @@ _OWN_CLAIM_AFTER = re.compile(r"^\s+(?:was|were|is|are|has|had|have)\s+(?!not\b|
 _OTHER_BEFORE = re.compile(
     r"\b(?:unlike|in\s+contrast\s+(?:to|with)|compared\s+(?:to|with)|as\s+opposed\s+to|contrary\s+to"
     r"|distinct\s+from|differs?\s+from|different\s+from|rather\s+than|similar\s+to|resembl\w*"
-    r"|reminiscent\s+of|not\s+(?:be\s+)?attribut\w*(?:\s+\w+){0,4}?\s+to"
-    r"|no\s+(?:link|connection|overlap|ties?)s?\s+(?:to|with))"
-    r"\s+(?:the\s+)?(?:(?:group|actor|cluster|threat\s+actor)\s+)?$",
+    r"|reminiscent\s+of|no\s+(?:link|connection|overlap|ties?)s?\s+(?:to|with))"
+    r"\s+(?:the\s+)?(?:(?:group|actor|cluster|threat\s+actor)\s+)?$"
+    # "We do not attribute it to the People's CyberArmy or to NoName057(16)"
+    r"|\bnot\s+(?:be\s+)?attribut\w*\b[^.;:]*$",
     re.IGNORECASE,
 )
-# An actor's known habits, said after its name ("APT28 typically deploys", "Sandworm, known for").
+# An actor's known habits, said after its name ("APT28 typically deploys", "Sandworm, known for",
+# "Gamaredon, another Russia-linked actor, uses"): not the past of a narrative ("APT28 deployed").
 _HABIT_AFTER = re.compile(
-    r"^\W{0,3}(?:\([^)]{0,40}\)\s*)?,?\s*(?:(?:which|who|whose\s+\w+(?:\s+\w+)?)\s+)?(?:has\s+|have\s+)?"
-    r"(?:typically|usually|historically|traditionally|often|commonly|frequently|previously|is\s+known"
-    r"|are\s+known|known\s+(?:to|for)|relies\s+on|rely\s+on|relied\s+on|tends?\s+to)\b",
+    r"^\)?\W{0,3}(?:\([^)]{0,40}\)\s*)?(?:,[^,;:.]{1,80},)?,?\s*(?:(?:which|who|whose\s+\w+(?:\s+\w+)?)\s+)?"
+    r"(?:has\s+|have\s+)?(?:typically|usually|historically|traditionally|often|commonly|frequently|previously"
+    r"|mainly|mostly|is\s+known|are\s+known|known\s+(?:to|for)|relies\s+on|rely\s+on|relied\s+on|tends?\s+to"
+    # the present tense of a habit ("Gamaredon, another Russia-linked actor, uses Pteranodon")
+    r"|uses|employs|deploys|favou?rs|leverages|prefers|operates)\b",
     re.IGNORECASE,
 )
 # A relative clause on the actor's name: it runs to the comma that closes it.
+# "Sandworm's intrusions into energy grids, which used ...": a few words of its own first.
 _RELATIVE_AFTER = re.compile(
-    r"^\s*(?:\([^)]{0,40}\)\s*)?,\s*(?:which|who|whose|known\s+for)\b", re.IGNORECASE
+    r"^\)?(?:'s|’s)?[^,;:.()]{0,60}?(?:\([^)]{0,40}\)\s*)?,\s*(?:which|who|whose|known\s+for)\b",
+    re.IGNORECASE,
 )
 
 

@@ -509,12 +509,9 @@ class Lexicon:
                         hits = [h for h in hits if h[0] != "software"]
                 if any(h[0] == "technique" for h in hits):
                     around = lowered[max(0, i - 6) : i] + lowered[i + n : i + n + 4]
-                    everyday = n <= 2  # "SSH", "IP Addresses"; not "Remote Desktop Protocol"
                     hits = [
                         h
-                        for h in (
-                            _technique_in_context(h, self.choices.get(key), around, everyday) for h in hits
-                        )
+                        for h in (_technique_in_context(h, self.choices.get(key), around, key) for h in hits)
                         if h
                     ]
                 if hits:
@@ -553,28 +550,38 @@ _CONTEXT = {
     "T1591": ("gather", "recon", "collect", "research", "identif", "search", "studi"),
     "T1592": ("gather", "recon", "collect", "fingerprint", "enumer", "identif", "scan", "profil"),
     "T1021": ("lateral", "move", "moved", "moving", "connect", "log", "remote", "session", "pivot", "access"),
+    "T1574": (
+        "hijack",
+        "sideload",
+        "side",
+        "search",
+        "order",
+        "plant",
+        "proxy",
+        "redirect",
+        "replac",
+        "malicious",
+    ),
 }
-# Techniques whose short names are everyday nouns ("IP Addresses", "SSH", "Email Addresses") are
-# read by such a name only beside a word of their parent's (``_CONTEXT``): "the following IP addresses were
-# used" is no reconnaissance, "searched for SSH keys" no remote session.
-_NAME_NEEDS_CONTEXT = frozenset(("T1589", "T1590", "T1591", "T1592", "T1021"))
+# Technique names that are everyday nouns ("IP Addresses", "Email Addresses", "SSH") are read only
+# beside a word of their technique's (``_CONTEXT``): "the following IP addresses were used" is no
+# reconnaissance, "searched for SSH keys" no remote session, "the loader DLL" no hijacking
+# (ATT&CK 18 calls T1574.001 "DLL"). Reconnaissance: every name of one or two words.
+_NAME_NEEDS_CONTEXT = frozenset(("T1589", "T1590", "T1591", "T1592"))  # every short name a noun
+_NAMES_NEEDING_CONTEXT = frozenset(("ssh", "vnc", "dll", "cloud services"))  # of T1021 and T1574
 
 
 def _technique_in_context(
-    hit: tuple[str, set[str]], choices: tuple[str, ...] | None, around: list[str], short: bool
+    hit: tuple[str, set[str]], choices: tuple[str, ...] | None, around: list[str], key: str
 ) -> tuple[str, set[str]] | None:
     """A technique hit as the words around it read it: one of the techniques sharing its name, or
-    none for a ``short`` name (one or two words) that is an everyday noun with no word of its
-    technique beside it."""
+    none for a name ``key`` that is an everyday noun with no word of its technique beside it."""
     if hit[0] != "technique":
         return hit
     ident = _in_context(choices, around) if choices else next(iter(hit[1]))
     parent = ident.split(".")[0]
-    if (
-        short
-        and parent in _NAME_NEEDS_CONTEXT
-        and not any(word.startswith(stem) for word in around for stem in _CONTEXT[parent])
-    ):
+    everyday = key in _NAMES_NEEDING_CONTEXT or (parent in _NAME_NEEDS_CONTEXT and len(key.split()) <= 2)
+    if everyday and not any(word.startswith(stem) for word in around for stem in _CONTEXT[parent]):
         return None
     return ("technique", {ident})
 

@@ -399,16 +399,22 @@ class TextExtractor:
                     add(ObservationKind.TECHNIQUE, ident, None, offset, sentence, confidence)
             self._iocs(find_iocs(sentence), add, offset, sentence, result, source)
             if VICTIM_CUES.search(sentence):
-                self._victims(sentence, add, offset, result, source)
+                # What the sentence says of another actor ("Sandworm's intrusions into energy
+                # grids") names that actor's victims, not this intrusion's.
+                own = sentence
+                for first, last, _ in others:
+                    own = own[:first] + " " * (last - first) + own[last:]
+                self._victims(sentence, add, offset, result, source, own)
             for date in self._dates(sentence):
                 add(ObservationKind.TIMING, date, None, offset, sentence, 0.5)
         return result
 
     @staticmethod
-    def _victims(sentence: str, add: Any, offset: int, result: Extraction, source: str) -> None:
-        """Victim countries and sectors of a sentence that speaks of targets (victims.py); what it
-        names otherwise (earlier victims, the actor's or the reporting side) is noted."""
-        found = read_victims(sentence)
+    def _victims(sentence: str, add: Any, offset: int, result: Extraction, source: str, own: str) -> None:
+        """Victim countries and sectors of a sentence that speaks of targets (victims.py), read from
+        ``own``, the sentence without what it says of another actor; what it names otherwise
+        (earlier victims, the actor's or the reporting side) is noted."""
+        found = read_victims(own)
         for code in found.countries:
             add(ObservationKind.VICTIM, code, "country", offset, sentence, 0.6)
         for sector in found.sectors:
