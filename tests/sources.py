@@ -251,6 +251,13 @@ def galaxies() -> dict[str, dict[str, Any]]:
             "meta": {"software_attack_id": "S3027", "type": ["tool"], "source": "Tidal Cyber"},
             "related": used_by(tidal_oilrig, crew, muid("tidal OilRig old")),
         },
+        # An RMM product's agent, which reports call by the product's name.
+        {
+            "value": "Atera Agent",
+            "uuid": muid("ts Atera"),
+            "meta": {"software_attack_id": "S3401", "type": ["tool"], "source": "Tidal Cyber"},
+            "related": used_by(crew),
+        },
         # An RMM tool whose name is an English word.
         {
             "value": "Level",

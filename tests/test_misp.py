@@ -63,7 +63,9 @@ def test_reads_tidal_software_and_the_groups_using_it(sources: tuple[Path, Path]
         "Terminator",
         "Ransom 2.0",
         "sekurlsa",
+        "Atera Agent",
     }
+    assert tidal["Atera Agent"].aliases == ("Atera",)
     assert data.software_parents == {tidal["sekurlsa"].id: "Mimikatz"}
     assert tidal["AnyDesk"].kind == "tool" and tidal["Helminth"].kind == "malware"
     assert data.software_attack_ids[tidal["Helminth"].id] == "S0170"
@@ -74,7 +76,7 @@ def test_reads_tidal_software_and_the_groups_using_it(sources: tuple[Path, Path]
     assert not any("Deprecated" in e.name for e in data.entries)
     crew = next(e for e in data.entries if e.name == "Ransom Crew")
     assert crew.cves == ("CVE-2023-4966",)  # named twice, in any case: once
-    assert len(users) == 14
+    assert len(users) == 15
 
 
 def test_duplicate_cluster_names_are_kept_and_reported(sources: tuple[Path, Path]) -> None:

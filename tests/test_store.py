@@ -200,8 +200,9 @@ def test_tidal_links_add_software_attack_does_not_tie_to_an_actor(kb: KnowledgeB
     # Tidal's "DarkSide Ransomware" is Malpedia's family, the one the name "DarkSide" finds.
     assert set(crew.software) == {
         "tidal:AnyDesk", "S0002", "S1151", "malpedia:Shamoon", "tidal:Level", "malpedia:DarkSide (Windows)",
-        "tidal:Terminator", "tidal:Ransom 2.0",
+        "tidal:Terminator", "tidal:Ransom 2.0", "tidal:Atera Agent",
     }  # fmt: skip
+    assert kb.software_record("Atera").id == "tidal:Atera Agent"
     assert kb.software_record("DarkSide").id == "malpedia:DarkSide (Windows)"
     # Tidal's entry for a module of Mimikatz is Mimikatz: one program, not two items.
     assert kb.software_record("sekurlsa").id == "S0002" and "tidal:sekurlsa" not in kb.software
@@ -210,7 +211,7 @@ def test_tidal_links_add_software_attack_does_not_tie_to_an_actor(kb: KnowledgeB
     assert kb.software_record("anydesk.exe").kind == "tool"
     links = {(link.actor, link.item) for link in kb.links}
     assert ("G0049", "S0170") not in links  # ATT&CK says so, citing its report
-    assert kb.summary()["counts"]["software_links"] == len(kb.links) - 1 == 11
+    assert kb.summary()["counts"]["software_links"] == len(kb.links) - 1 == 12
     # A CVE the group's description names is the group's too, once.
     assert crew.cves == {"CVE-2023-4966": 1} and kb.summary()["counts"]["cve_links"] == 1
     # Tidal's retired entry for OilRig is no actor of its own: its links are OilRig's.

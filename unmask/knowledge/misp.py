@@ -53,6 +53,7 @@ _EVERYWHERE = frozenset(
         "bcdedit", "dnscmd", "esxcli", "ldifde", "ntdsutil", "quser", "vssadmin", "wbadmin",
     )
 )  # fmt: skip
+_AGENT = re.compile(r"\s+agent$", re.IGNORECASE)  # a remote-management product's agent
 _PAYLOAD = re.compile(r"\s*\(payload\)\s*$", re.IGNORECASE)  # "RansomHub (Payload)" is RansomHub
 _DEPRECATED = re.compile(r"\s*\(deprecated\)\s*$", re.IGNORECASE)
 # "Secretsdump is ... included as a module of Impacket": the entry is the program it is part of.
@@ -261,12 +262,11 @@ def _tidal_software(value: Any, result: GalaxyData) -> None:
     # Tidal keeps its own entry beside ATT&CK's once ATT&CK describes the same software, as
     # "Mango (Deprecated)": the name without the mark joins ATT&CK's.
     name = _PAYLOAD.sub("", _DEPRECATED.sub("", str(value.value))).strip() or str(value.value)
-    record = SoftwareRecord(
-        f"tidal:{name}",
-        name,
-        "tool" if "tool" in kinds and "malware" not in kinds else "malware",
-        tuple(s for s in meta.get("synonyms", []) if s != name),
-    )
+    kind = "tool" if "tool" in kinds and "malware" not in kinds else "malware"
+    synonyms = [s for s in meta.get("synonyms", []) if s != name]
+    if kind == "tool" and _AGENT.search(name):
+        synonyms.append(_AGENT.sub("", name))  # "Atera Agent": reports say "Atera"
+    record = SoftwareRecord(f"tidal:{name}", name, kind, tuple(synonyms))
     result.software.append(record)
     attack_id = meta.get("software_attack_id")
     if isinstance(attack_id, str) and _SOFTWARE_ID.match(attack_id):
