@@ -385,7 +385,7 @@ def test_the_most_restrictive_tlp_wins_and_broken_misp_lists_are_skipped() -> No
 @pytest.mark.parametrize(
     ("sentence", "mention", "denied"),
     [
-        ("We found no evidence of Emotet, TrickBot or Qakbot in this intrusion.", "Qakbot", True),
+        ("We found no evidence of Emotet, TrickBot or Qakbot in this intrusion.", "Emotet", True),
         ("Data destruction (T1485) was not observed.", "T1485", True),
         ("The attackers did not use PowerShell.", "PowerShell", True),
         ("There was no lateral movement, but the actor used Mimikatz.", "Mimikatz", False),
@@ -947,10 +947,18 @@ def test_advice_and_a_programs_module_are_not_taken(sources_kb: KnowledgeBase) -
     extractor = TextExtractor(sources_kb)
     advice = extractor.extract_text("Monitor for Mimikatz and PowerShell execution.", "r.txt")
     assert advice.observations == [] and all("recommendation" in n for n in advice.notes)
-    module = extractor.extract_text("They ran Mimikatz Helminth on the DC, then Helminth again.", "r.txt")
-    # The tool right after a program's name is part of it; the same name alone is a tool of its own.
-    assert [o.value for o in module.observations] == ["S0002", "S0170"]
-    assert "'Helminth' right after 'Mimikatz'" in module.notes[0]
+    module = extractor.extract_text("They ran Helminth mimikatz on the DC, then Mimikatz again.", "r.txt")
+    # A module written as its file is right after a program's name is part of it; the same name
+    # alone is a tool of its own, and so is a name written as a name ("an IcedID Cobalt Strike beacon").
+    assert [o.value for o in module.observations] == ["S0170", "S0002"]
+    assert "'mimikatz' right after 'Helminth'" in module.notes[0]
+    both = extractor.extract_text("The actors ran a Helminth Mimikatz build.", "r.txt")
+    assert [o.value for o in both.observations] == ["S0170", "S0002"]
+    # Advice given to someone is advice; a sentence that tells what happened is not.
+    for text in ("Organizations should monitor for Mimikatz.", "To detect Mimikatz, enable LSA protection."):
+        assert extractor.extract_text(text, "r.txt").observations == [], text
+    told = extractor.extract_text("Patch management was lacking, and the actors used Mimikatz.", "r.txt")
+    assert [o.value for o in told.observations] == ["S0002"]
 
 
 def test_victims_another_actor_is_said_to_have_attacked_are_not_this_intrusions(
@@ -959,3 +967,57 @@ def test_victims_another_actor_is_said_to_have_attacked_are_not_this_intrusions(
     text = "Unlike APT28, which attacked energy companies in Georgia, this cluster targeted banks in Kenya."
     found = TextExtractor(sources_kb).extract_text(text, "r.txt")
     assert {o.value for o in found.observations if o.kind is ObservationKind.VICTIM} == {"KE", "financial"}
+
+
+@pytest.mark.parametrize(
+    ("text", "taken"),
+    [
+        # A habit ends where the sentence turns back to this intrusion, or with its clause.
+        (
+            "APT28 typically deploys Helminth, but in this intrusion the actor used Mimikatz instead.",
+            ["S0002"],
+        ),
+        ("APT28, known for Helminth, deployed Mimikatz on the servers.", ["S0002"]),
+        ("APT28, which has previously targeted NATO members, deployed Mimikatz.", ["S0002"]),
+        # The present tense of an advisory's own actor is what it does.
+        ("APT28 uses Mimikatz and Helminth to maintain access.", ["S0002", "S0170"]),
+        # A cue of absence stays in its clause, and a verb of detection ends it.
+        ("Due to a lack of logging, the attacker's use of Mimikatz went unnoticed.", ["S0002"]),
+        ("With no MFA enforced, the actors ran Helminth.", ["S0170"]),
+        ("The antivirus neither blocked nor flagged Mimikatz.", ["S0002"]),
+        ("Within an hour, with no further user interaction, Helminth dropped Mimikatz.", ["S0170", "S0002"]),
+        ("The actor no longer uses Helminth, now deploying Mimikatz.", ["S0002"]),
+        # A denial after the mention is about it only with the mention its subject.
+        ("Mimikatz, which was not observed in prior incidents, was used to dump memory.", ["S0002"]),
+        ("The Mimikatz binary was not found on disk because it was loaded into memory.", ["S0002"]),
+        (
+            "The actors used Helminth and Mimikatz, neither of which was identified by antivirus.",
+            ["S0170", "S0002"],
+        ),
+        ("Helminth was observed, and Mimikatz was not.", ["S0170"]),
+        # Unconfirmed: the clause after "whether" only.
+        ("It is unknown if the actor had access before they deployed Mimikatz.", ["S0002"]),
+        ("We could not determine whether data was exfiltrated, though Mimikatz was found.", ["S0002"]),
+        # Lineage, and what only looks like it.
+        ("The loader, built on the leaked Helminth code, dropped Mimikatz.", ["S0002"]),
+        ("The incident evolved from the Helminth infection.", ["S0170"]),
+        ("The dropper, not unlike Helminth, delivered Mimikatz.", ["S0002"]),
+        (
+            "The samples, not attributed in earlier reports, were linked to APT28, which deployed Mimikatz.",
+            ["S0002"],
+        ),
+    ],
+)
+def test_what_a_sentence_says_of_a_mention_stays_in_its_clause(
+    sources_kb: KnowledgeBase, text: str, taken: list[str]
+) -> None:
+    found = TextExtractor(sources_kb).extract_text(text, "r.txt")
+    assert [o.value for o in found.observations if o.kind is ObservationKind.SOFTWARE] == taken
+
+
+def test_a_table_cell_no_says_what_its_column_means(sources_kb: KnowledgeBase, tmp_path: Path) -> None:
+    table = tmp_path / "t.md"
+    table.write_text(
+        "| Tool | Used | Blocked by EDR |\n|---|---|---|\n| Mimikatz | Yes | No |\n", encoding="utf-8"
+    )
+    assert [o.value for o in TextExtractor(sources_kb).extract_file(table).observations] == ["S0002"]

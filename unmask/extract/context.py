@@ -38,18 +38,22 @@ DENIED = "denied"
 UNCONFIRMED = "unconfirmed"
 LINEAGE = "lineage"
 
-# Before the mention: a cue of absence in the few words before it (with no "but", "however" or
-# a verb of use such as "deployed" between), or "not"/"never" directly on it ("not the", "never
-# used", "not linked to").
+# Before the mention: a cue of absence a few words before it, in the same clause (no comma
+# between; the rest of a list it opens is carried on by :func:`continues_list`) and with no "but",
+# "however", "other than" or verb of use or detection between ("no webshell other than LEMURLOOT
+# was observed", "neither blocked nor flagged Mimikatz"); or "not"/"never" directly on it ("not
+# the", "never used", "not linked to"); or "no longer uses".
 _NEGATION_BEFORE = re.compile(
-    r"\b(?:no(?!\s+(?:doubt|question)\b)|without|nor|neither|none of|absence of|lack of|ruled out"
-    r"|rather than|instead of)\b"
-    r"(?:(?!\b(?:but|however|although|while|whereas|used|uses|deployed|ran|executed|leveraged|dropped"
-    r"|installed|employed|exploited)\b)[^.;:])*$"
+    r"\b(?:no(?![-\w])(?!\s+(?:doubt|question|longer)\b)|without|nor|neither|none of|absence of|lack of"
+    r"|ruled out|rather than|instead of)\b"
+    r"(?:(?!\b(?:but|however|although|while|whereas|other\s+than|except|apart\s+from|besides|beyond|used"
+    r"|uses|deployed|ran|executed|leveraged|dropped|installed|employed|exploited|flagged|blocked|detected"
+    r"|caught|stopped|prevented|noticed|alerted|launching|delivering)\b)[^.;:,]){0,50}$"
     r"|\b(?:not|never)\s+(?:(?:use|used|using|deploy|deployed|run|ran|see|seen|observe|observed|find|found"
     r"|involve|involved|employ|employed|exploit|exploited|leverage|leveraged|drop|dropped|install"
     r"|installed|execute|executed|a|an|the|any|evidence\s+of|linked\s+to|related\s+to|tied\s+to"
-    r"|associated\s+with|attributable\s+to)\W+)*$",
+    r"|associated\s+with|attributable\s+to)\W+)*$"
+    r"|\bno\s+longer\s+(?:\w+\s+)?$",
     re.IGNORECASE,
 )
 _PRESENCE = (
@@ -57,41 +61,56 @@ _PRESENCE = (
     r"|discovered|recovered|evident|responsible|behind|linked|related|associated|attributable"
     r"|mentioned|named|reported|among)"
 )
-# After it: a denial of its presence ("was not observed").
+# After it, with the mention the subject: a denial of its presence ("T1485 was not observed",
+# "and Mimikatz was not."), not in a relative clause on it ("Mimikatz, which was not observed in
+# prior incidents, was used") nor one the sentence explains away ("was not found on disk because
+# it was loaded into memory").
 _NEGATION_AFTER = re.compile(
-    r"^\W*(?:\w+\W+){0,3}?(?:was|were|is|are|has been|have been|could be)\s+(?:not|never)\s+"
-    + _PRESENCE
-    + r"\b|^\W*(?:\w+\W+){0,2}?(?:was|were)\s+(?:absent|ruled out)\b",
+    r"^\W*(?:(?!(?:which|that|who|whose)\b)\w+\W+){0,3}?(?:was|were|is|are|has been|have been|could be)\s+"
+    r"(?:not|never)(?:\s+" + _PRESENCE + r"\b(?![^.;]*\b(?:because|but|since|instead|as\s+it|though)\b)"
+    r"|\s*[.;,]|\s*$)"
+    r"|^\W*(?:\w+\W+){0,2}?(?:was|were)\s+(?:absent|ruled out)\b",
     re.IGNORECASE,
 )
 # A list closed by "neither" or "none": "relies on Responder and has exploited CVE-2023-23397;
-# neither was present".
+# neither was present" (not "none of which were identified by the antivirus": detection).
 _NONE_AFTER = re.compile(
-    r"^[^.;]{0,120}[;,]\s*(?:but\s+)?(?:neither|none)(?:\s+of\s+(?:them|these|those|which))?"
-    r"\s+(?:was|were|is|are|has\s+been|have\s+been)\s+(?:\w+\s+)?" + _PRESENCE + r"\b",
+    r"^[^.;]{0,120}[;,]\s*(?:but\s+)?(?:neither|none)(?:\s+of\s+(?:them|these|those))?"
+    r"\s+(?:was|were|is|are|has\s+been|have\s+been)\s+(?:\w+\s+)?"
+    r"(?:observed|seen|found|used|present|deployed)\b(?!\s+by\b)",
     re.IGNORECASE,
 )
 _NEGATION_WINDOW = 60  # characters before a mention where a cue still applies to it
 
+# "We cannot confirm whether the actors exploited X": the clause after "whether" only ("It is
+# unknown if the actor had access before they deployed Cobalt Strike" still reports the tool).
 _UNCONFIRMED_BEFORE = re.compile(
     r"\b(?:(?:cannot|can\s*not|can't|could\s+not|couldn't|unable\s+to|did\s+not|have\s+not|has\s+not)\s+"
     r"(?:yet\s+)?(?:confirm|verify|determine|establish)\w*\s+(?:whether|if)"
     r"|(?:unclear|uncertain|unknown|not\s+(?:yet\s+)?(?:clear|known|confirmed))\s+(?:whether|if)"
     r"|unconfirmed)\b"
-    r"(?:(?!\b(?:but|however|although)\b)[^.;:])*$",
+    r"(?:(?!\b(?:but|however|although|though|before|after|when|once|then|and\s+then)\b)[^.;:,])*$",
     re.IGNORECASE,
 )
+# A family another descends from or resembles: "a successor to IcedID", "not unlike Emotet".
 _LINEAGE_BEFORE = re.compile(
-    r"\b(?:successor\s+(?:to|of)|predecessor(?:\s+(?:to|of))?|evolved\s+from|(?:an\s+)?evolution\s+of"
-    r"|rebrand(?:ed|ing)?\s+(?:of|from)|derived\s+from|descendant\s+of|(?:fork|offshoot)\s+of"
-    r"|based\s+on\s+(?:the\s+)?(?:leaked\s+)?(?:source\s+)?code\s+(?:of|from))"
-    r"\s+(?:the\s+)?(?:(?:older|earlier|former|leaked|original)\s+)?$",
+    r"\b(?:successor\s+(?:to|of)|predecessor(?:\s+(?:to|of))?|(?:an\s+)?evolution\s+of"
+    r"|rebrand(?:ed|ing)?\s+(?:of|from)|descendant\s+of|(?:fork|offshoot|clone|copycat)\s+of"
+    r"|(?:not\s+)?unlike|similar\s+to|resembl\w*|reminiscent\s+of|akin\s+to|mimick?\w*|imitat\w*)"
+    r"\s+(?:the\s+)?(?:(?:older|earlier|former|leaked|original|infamous|notorious)\s+)?$",
     re.IGNORECASE,
+)
+# "based on the leaked Conti code", "reuses Babuk's source code": the family whose code it is.
+_CODE_AFTER = re.compile(r"^(?:'s|’s)?\s+(?:leaked\s+)?(?:source\s+)?code\b", re.IGNORECASE)
+_CODE_BEFORE = re.compile(
+    r"\b(?:based\s+on|built\s+on|reus\w*|derived\s+from|leaked|fork\w*)\b[^.;,]{0,20}$", re.I
 )
 # What continues a list from one mention to the next: ", ", " or ", ", and ", "/".
 _LIST_GAP = re.compile(r"^\s*(?:,\s*(?:(?:or|and|nor)\s+)?|(?:or|and|nor)\s+|/\s*)$", re.IGNORECASE)
 # ... unless the next mention is the subject of its own claim ("no Mimikatz, and PsExec was used").
-_OWN_CLAIM_AFTER = re.compile(r"^\s+(?:was|were|is|are|has|had|have)\s+(?!not\b|never\b)", re.IGNORECASE)
+_OWN_CLAIM_AFTER = re.compile(
+    r"^\s+(?:was|were|is|are|has|had|have|ran|\w+ed)\s+(?!not\b|never\b)", re.IGNORECASE
+)  # ... or a verb of its own ("Qakbot dropped Cobalt Strike")
 
 # A comparison or a denial of attribution just before an actor's name.
 _OTHER_BEFORE = re.compile(
@@ -100,17 +119,24 @@ _OTHER_BEFORE = re.compile(
     r"|reminiscent\s+of|no\s+(?:link|connection|overlap|ties?)s?\s+(?:to|with))"
     r"\s+(?:the\s+)?(?:(?:group|actor|cluster|threat\s+actor)\s+)?$"
     # "We do not attribute it to the People's CyberArmy or to NoName057(16)"
-    r"|\bnot\s+(?:be\s+)?attribut\w*\b[^.;:]*$",
+    r"|\bnot\s+(?:be\s+)?attribut\w*(?:\s+\w+){0,3}?\s+to\b[^.;:,]*$",
     re.IGNORECASE,
 )
-# An actor's known habits, said after its name ("APT28 typically deploys", "Sandworm, known for",
-# "Gamaredon, another Russia-linked actor, uses"): not the past of a narrative ("APT28 deployed").
+# An actor's known habits, said after its name: "APT28 typically deploys", "Sandworm, known for",
+# "FIN7, best known for Carbanak,", "Gamaredon, another Russia-linked actor, uses". Not the past of
+# a narrative ("APT28 deployed"), nor the present tense of an advisory on its own actor ("Volt
+# Typhoon uses PowerShell"): only a different actor ("another ...") gets that reading.
 _HABIT_AFTER = re.compile(
-    r"^\)?\W{0,3}(?:\([^)]{0,40}\)\s*)?(?:,[^,;:.]{1,80},)?,?\s*(?:(?:which|who|whose\s+\w+(?:\s+\w+)?)\s+)?"
-    r"(?:has\s+|have\s+)?(?:typically|usually|historically|traditionally|often|commonly|frequently|previously"
-    r"|mainly|mostly|is\s+known|are\s+known|known\s+(?:to|for)|relies\s+on|rely\s+on|relied\s+on|tends?\s+to"
-    # the present tense of a habit ("Gamaredon, another Russia-linked actor, uses Pteranodon")
-    r"|uses|employs|deploys|favou?rs|leverages|prefers|operates)\b",
+    r"^\)?\W{0,3}(?:\([^)]{0,40}\)\s*)?,?\s*(?:(?:which|who|whose\s+\w+(?:\s+\w+)?)\s+)?"
+    r"(?:has\s+|have\s+)?(?:typically|usually|historically|traditionally|often|commonly|frequently"
+    r"|previously|mainly|mostly|(?:(?:best|well|widely|also)\s+)?known\s+(?:to|for)|is\s+known|are\s+known"
+    r"|relies\s+on|rely\s+on|tends?\s+to)\b"
+    r"|^\)?,\s*another\b[^,;:.]{1,80},\s*(?:uses|employs|deploys|favou?rs|leverages|prefers|relies\s+on)\b",
+    re.IGNORECASE,
+)
+# Where a habit stops: a turn to this intrusion ("but in this intrusion the actor used Zebrocy").
+_BACK_TO_THIS = re.compile(
+    r"\b(?:but|however|while|whereas|yet|although|though|instead|in\s+this|this\s+time|here|now)\b|[;:]",
     re.IGNORECASE,
 )
 # A relative clause on the actor's name: it runs to the comma that closes it.
@@ -124,15 +150,17 @@ _RELATIVE_AFTER = re.compile(
 def negated(sentence: str, start: int, end: int) -> bool:
     """Whether the sentence denies the mention at ``start:end`` rather than reporting it."""
     before = sentence[max(0, start - _NEGATION_WINDOW) : start]
-    cue = _NEGATION_BEFORE.search(before)
-    if cue and "," in before[cue.start() :] and _OWN_CLAIM_AFTER.match(sentence[end : end + 20]):
-        cue = None  # "no Mimikatz, and PsExec was used": the mention has a claim of its own
-    return bool(cue or _NEGATION_AFTER.search(sentence[end : end + 40]) or _NONE_AFTER.search(sentence[end:]))
+    return bool(
+        _NEGATION_BEFORE.search(before)
+        or _NEGATION_AFTER.search(sentence[end : end + 120])
+        or _NONE_AFTER.search(sentence[end:])
+    )
 
 
-# A table row's cell that denies the row ("| T1486 | Data Encrypted for Impact | not observed |").
+# A table row's cell that denies the row ("| T1486 | Data Encrypted for Impact | not observed |");
+# not "no" or "none", which say what they say of their column ("Blocked by EDR: No").
 _DENYING_CELL = re.compile(
-    r"^\s*(?:(?:was|were)\s+)?(?:not\s+(?:observed|seen|used|found|present|identified|detected)|absent|no|none"
+    r"^\s*(?:(?:was|were)\s+)?(?:not\s+(?:observed|seen|used|found|present|identified|detected)|absent"
     r"|[✗✘❌])\s*$",
     re.IGNORECASE,
 )
@@ -149,10 +177,10 @@ def why_not(sentence: str, start: int, end: int) -> str | None:
     :data:`UNCONFIRMED`, :data:`LINEAGE`), or None when it is."""
     if negated(sentence, start, end) or denied_row(sentence):
         return DENIED
-    before = sentence[max(0, start - 2 * _NEGATION_WINDOW) : start]
-    if _UNCONFIRMED_BEFORE.search(before):
+    if _UNCONFIRMED_BEFORE.search(sentence[max(0, start - 2 * _NEGATION_WINDOW) : start]):
         return UNCONFIRMED
-    if _LINEAGE_BEFORE.search(sentence[max(0, start - _NEGATION_WINDOW) : start]):
+    before = sentence[max(0, start - _NEGATION_WINDOW) : start]
+    if _LINEAGE_BEFORE.search(before) or (_CODE_AFTER.match(sentence[end:]) and _CODE_BEFORE.search(before)):
         return LINEAGE
     return None
 
@@ -176,20 +204,30 @@ def other_actor_spans(sentence: str, actors: list[tuple[int, int, str]]) -> list
     of this intrusion: a comparison with it or a denial of attribution to it, or its known habits.
 
     A comparison covers the actor's name, a relative clause on it ("Unlike Lazarus, which relies
-    on AppleJeus,") and else the rest of its clause ("In contrast to APT28's use of X-Agent,");
-    a habit covers the rest of the clause, relative clause included.
+    on AppleJeus,") and else the rest of its clause ("In contrast to APT28's use of X-Agent,").
+    A habit in a relative clause or an apposition covers that clause ("Sandworm, known for
+    Industroyer, deployed Industroyer2"); one in the main clause, the rest of it up to a turn back
+    to this intrusion ("APT28 typically deploys X-Agent, but in this intrusion ...").
     """
     spans: list[tuple[int, int, str]] = []
     for start, end, name in actors:
         before = sentence[max(0, start - _NEGATION_WINDOW) : start]
         after = sentence[end:]
         compared = _OTHER_BEFORE.search(before)
-        if not compared and not _HABIT_AFTER.match(after):
+        habit = None if compared else _HABIT_AFTER.match(after)
+        if not compared and not habit:
             continue
         relative = _RELATIVE_AFTER.match(after)
-        stop = _clause_end(sentence, end + relative.end()) if relative else _clause_end(sentence, end)
-        if not compared:
-            found = re.search(r"[;:]", after)
-            stop = max(stop, end + found.start() if found else len(sentence))
+        if relative or (habit and after.lstrip(")").startswith(",")):
+            # the clause on the actor: to the comma that closes it (an apposition's second comma)
+            opened = end + (relative.end() if relative else after.index(",") + 1)
+            stop = _clause_end(sentence, opened)
+            if habit and not relative and habit.group(0).count(",") > 1:
+                stop = _clause_end(sentence, end + habit.end())
+        elif compared:
+            stop = _clause_end(sentence, end)
+        else:
+            turn = _BACK_TO_THIS.search(after)
+            stop = end + turn.start() if turn else len(sentence)
         spans.append((start - len(before) + compared.start() if compared else start, stop, name))
     return spans

@@ -511,7 +511,12 @@ class Lexicon:
                     around = lowered[max(0, i - 6) : i] + lowered[i + n : i + n + 4]
                     hits = [
                         h
-                        for h in (_technique_in_context(h, self.choices.get(key), around, key) for h in hits)
+                        for h in (
+                            _technique_in_context(
+                                h, self.choices.get(key), around, key, lowered[i + n : i + n + 1]
+                            )
+                            for h in hits
+                        )
                         if h
                     ]
                 if hits:
@@ -549,7 +554,19 @@ _CONTEXT = {
     "T1589": ("gather", "recon", "collect", "research", "harvest", "enumer", "identif", "scrap", "search"),
     "T1591": ("gather", "recon", "collect", "research", "identif", "search", "studi"),
     "T1592": ("gather", "recon", "collect", "fingerprint", "enumer", "identif", "scan", "profil"),
-    "T1021": ("lateral", "move", "moved", "moving", "connect", "log", "remote", "session", "pivot", "access"),
+    "T1021": (
+        "lateral",
+        "move",
+        "moved",
+        "moving",
+        "connect",
+        "log",
+        "remote",
+        "session",
+        "pivot",
+        "reach",
+        "hop",
+    ),
     "T1574": (
         "hijack",
         "sideload",
@@ -560,7 +577,6 @@ _CONTEXT = {
         "proxy",
         "redirect",
         "replac",
-        "malicious",
     ),
 }
 # Technique names that are everyday nouns ("IP Addresses", "Email Addresses", "SSH") are read only
@@ -569,10 +585,14 @@ _CONTEXT = {
 # (ATT&CK 18 calls T1574.001 "DLL"). Reconnaissance: every name of one or two words.
 _NAME_NEEDS_CONTEXT = frozenset(("T1589", "T1590", "T1591", "T1592"))  # every short name a noun
 _NAMES_NEEDING_CONTEXT = frozenset(("ssh", "vnc", "dll", "cloud services"))  # of T1021 and T1574
+# ... and never before a word that makes them things of the protocol ("SSH keys", "VNC passwords").
+_THINGS_OF = frozenset(
+    ("key", "keys", "password", "passwords", "credential", "credentials", "config", "file", "files")
+)
 
 
 def _technique_in_context(
-    hit: tuple[str, set[str]], choices: tuple[str, ...] | None, around: list[str], key: str
+    hit: tuple[str, set[str]], choices: tuple[str, ...] | None, around: list[str], key: str, after: list[str]
 ) -> tuple[str, set[str]] | None:
     """A technique hit as the words around it read it: one of the techniques sharing its name, or
     none for a name ``key`` that is an everyday noun with no word of its technique beside it."""
@@ -581,7 +601,10 @@ def _technique_in_context(
     ident = _in_context(choices, around) if choices else next(iter(hit[1]))
     parent = ident.split(".")[0]
     everyday = key in _NAMES_NEEDING_CONTEXT or (parent in _NAME_NEEDS_CONTEXT and len(key.split()) <= 2)
-    if everyday and not any(word.startswith(stem) for word in around for stem in _CONTEXT[parent]):
+    if everyday and (
+        not any(word.startswith(stem) for word in around for stem in _CONTEXT[parent])
+        or (key in _NAMES_NEEDING_CONTEXT and after[:1] and after[0] in _THINGS_OF)
+    ):
         return None
     return ("technique", {ident})
 

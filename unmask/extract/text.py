@@ -45,10 +45,24 @@ _SENTENCE_END = re.compile(  # and a Markdown table's rows
 _ADVICE = re.compile(
     r"^\W{0,3}(?:prioriti[sz]e|patch|update|upgrade|ensure|implement|enforce|enable|disable|restrict|limit"
     r"|monitor|review|audit|apply|consider|require|block|deploy|configure|harden|segment|educate|train"
-    r"|maintain|adopt|avoid|remove|rotate|reset)\s",
+    r"|maintain|adopt|avoid|remove|rotate|reset)\s"
+    # or advice given to someone ("Organizations should monitor for ...", "We recommend that
+    # defenders hunt for ...", "To detect Mimikatz, enable ...")
+    r"|\b(?:organi[sz]ations|defenders|administrators|admins|users|customers|network\s+owners|entities|you)"
+    r"\s+(?:should|must|can|are\s+(?:encouraged|advised|urged))\b|\bwe\s+(?:recommend|advise|urge|encourage)\b"
+    r"|^\W{0,3}to\s+(?:detect|prevent|mitigate|protect|defend|hunt|identify|block)\b",
     re.IGNORECASE,
 )
-# Between a program's name and the next: nothing but its possessive ("Impacket's secretsdump").
+# ... unless it tells what happened ("Patch management was lacking, and the actors used ...",
+# "Review of the logs showed", "Update 2 March: the actors also deployed ...").
+_NARRATIVE = re.compile(
+    r"\b(?:was|were|had|did|showed|shows|show|revealed)\b"
+    r"|\b(?:the\s+)?(?:actors?|attackers?|adversar(?:y|ies)|intruders?|operators?|they|it)\s+(?:also\s+|then\s+)?"
+    r"(?:\w+ed|ran|used|had|have)\b",
+    re.IGNORECASE,
+)
+# Between a program's name and a module of it written as its file is ("Impacket psexec",
+# "Impacket's secretsdump"): nothing but the possessive.
 _PART_GAP = re.compile(r"^(?:'s|’s)?\s+$")
 # A web page's tag and navigation lines name topics, not what the intrusion held ("Tags: Iran,
 # wiper, Emotet").
@@ -341,8 +355,8 @@ class TextExtractor:
                 if category == "actor"
             ]
             others = other_actor_spans(sentence, named)
-            previous: tuple[int, str] | None = None  # the end of the last mention not taken, and why
-            advice = bool(_ADVICE.match(sentence))
+            previous: tuple[int, str, str] | None = None  # the last mention not taken: end, why, category
+            advice = bool(_ADVICE.search(sentence)) and not _NARRATIVE.search(sentence)
             program: tuple[int, str] | None = None  # the end and name of the last software taken
             for at, matched, category, ident, confidence in mentions:
                 if category == "actor":
@@ -363,13 +377,18 @@ class TextExtractor:
                     continue
                 end = at + len(matched)
                 why = why_not(sentence, at, end)
-                if why is None and previous and continues_list(sentence, previous[0], at, end):
-                    why = previous[1]  # "did not see X-Agent, Zebrocy or CHOPSTICK"
+                if (
+                    why is None
+                    and previous
+                    and previous[2] == category
+                    and continues_list(sentence, previous[0], at, end)
+                ):
+                    why = previous[1]  # "did not see X-Agent, Zebrocy or CHOPSTICK": a list of names
                 if why is None:
                     why = next((name for first, last, name in others if first <= at < last), None)
                 if why is not None:
                     result.problems.append(_not_taken_note(source, offset, matched, why))
-                    previous = (end, why)
+                    previous = (end, why, category)
                     continue
                 previous = None
                 if advice and category in ("technique", "phrase", "software"):
@@ -378,7 +397,12 @@ class TextExtractor:
                         f"{source}: offset {offset}: {matched!r} is in a recommendation; not taken"
                     )
                     continue
-                if category == "software" and program and _PART_GAP.match(sentence[program[0] : at]):
+                if (
+                    category == "software"
+                    and program
+                    and matched.islower()
+                    and _PART_GAP.match(sentence[program[0] : at])
+                ):
                     # "Impacket psexec", "Impacket's secretsdump": a module of the program just named.
                     result.notes.append(
                         f"{source}: offset {offset}: {matched!r} right after {program[1]!r} is read as part of it"
