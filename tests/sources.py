@@ -88,6 +88,8 @@ def attack_bundle() -> dict[str, Any]:
     # As in the real KB, where a merged source lists NotPetya's names among Bad Rabbit's aliases.
     notpetya = software("malware", "S0368", "NotPetya", ["ExPetr", "Nyetya"])
     badrabbit = software("malware", "S0606", "Bad Rabbit", ["BadRabbit", "NotPetya", "ExPetr"])
+    # Reports write it "MultiLayer" and "Multi Layer": its name without its kind, run together.
+    multilayer = software("malware", "S1135", "Multi Layer Wiper", [])
     oilrig = group("G0049", "OilRig", ["APT34", "Helix Kitten", "EUROPIUM", "Hazel Sandstorm"])
     apt28 = group("G0007", "APT28", ["Sofacy", "Fancy Bear", "STRONTIUM", "Forest Blizzard"])
     hound = group("G0059", "Magic Hound", ["Charming Kitten", "Newscaster"])
@@ -106,7 +108,7 @@ def attack_bundle() -> dict[str, Any]:
     objects: list[dict[str, Any]] = [
         {"type": "x-mitre-collection", "id": sid("x-mitre-collection", "c"), "x_mitre_version": "99.0"},
         t_lsass, t_dump, t_phish, t_ps, t_wipe, t_old, t_retired,
-        helminth, mimikatz, zerocleare, notpetya, badrabbit,
+        helminth, mimikatz, zerocleare, notpetya, badrabbit, multilayer,
         oilrig, apt28, hound, cleaver, revoked, deprecated, campaign,
         relation(revoked, "revoked-by", oilrig),
         relation(t_retired, "revoked-by", t_ps),

@@ -1021,3 +1021,16 @@ def test_a_table_cell_no_says_what_its_column_means(sources_kb: KnowledgeBase, t
         "| Tool | Used | Blocked by EDR |\n|---|---|---|\n| Mimikatz | Yes | No |\n", encoding="utf-8"
     )
     assert [o.value for o in TextExtractor(sources_kb).extract_file(table).observations] == ["S0002"]
+
+
+def test_names_as_reports_write_them_plural_run_together_or_without_their_kind(
+    sources_kb: KnowledgeBase,
+) -> None:
+    extractor = TextExtractor(sources_kb)
+    found = extractor.extract_text("They sent spearphishing attachments, then ran MultiLayer.", "r")
+    assert [o.value for o in found.observations] == ["T1566.001", "S1135"]
+    assert [o.value for o in extractor.extract_text("The MultiLayerWiper sample ran.", "r").observations] == [
+        "S1135"
+    ]
+    # Without its kind only where that is no English word: "multi layer" in prose is no wiper.
+    assert extractor.extract_text("The defences were multi layer.", "r").observations == []

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from unmask.errors import UnknownNameError
-from unmask.knowledge.aliases import FAMILY_KINDS
+from unmask.knowledge.aliases import FAMILY_KINDS, family_name
 from unmask.knowledge.store import KnowledgeBase
 
 __all__ = ["COMMON_WORDS", "Lexicon", "english_words", "words"]
@@ -334,6 +334,9 @@ class Lexicon:
     # Another name of an ATT&CK program that is also an actor's name ("Sofacy", "Agrius",
     # "Snake"): the actor, unless a kind of malware follows ("the Snake malware").
     actor_or_software: dict[str, set[str]] = field(default_factory=dict)
+    # ATT&CK programs by their name without the word for their kind ("MultiLayer" for MultiLayer
+    # Wiper), read where the name is no other name and no English word.
+    kindless: dict[str, set[str]] = field(default_factory=dict)
 
     @classmethod
     def from_kb(cls, kb: KnowledgeBase, phrases: dict[str, str] | None = None) -> Lexicon:
@@ -344,6 +347,8 @@ class Lexicon:
                 lexicon.phrases.setdefault(phrase, set()).add(technique_id)
         for technique in kb.techniques.values():
             lexicon._add(lexicon.techniques, technique.name, technique.id)
+            if " " in technique.name and technique.name[-1:].isalpha() and not technique.name.endswith("s"):
+                lexicon._add(lexicon.techniques, technique.name + "s", technique.id)  # "Scheduled Tasks"
             if technique.parent and technique.parent in kb.techniques:
                 lexicon._add(
                     lexicon.techniques,
@@ -353,6 +358,15 @@ class Lexicon:
         for record in kb.software.values():
             for name in (record.name, *record.aliases):
                 lexicon._add(lexicon.software, name, record.id)
+            if record.origin == "attack" and " " in record.name:
+                # Reports write ATT&CK's "IPsec Helper" as "IPsecHelper" and "MultiLayer Wiper"
+                # as "MultiLayer": the name run together, and without the word for its kind.
+                lexicon._add(lexicon.software, record.name.replace(" ", ""), record.id)
+                bare = family_name(record.name, kind=True)
+                # a payload's kind only: "AutoIt backdoor" without its kind is the AutoIt language
+                payload = record.name.split()[-1].lower() in ("wiper", "ransomware", "stealer", "locker")
+                if payload and len(bare.replace(" ", "")) >= 5:
+                    lexicon.kindless.setdefault(_key(bare.replace(" ", "")), set()).add(record.id)
         # A name several entries carry (NotPetya: S0368's name, an alias of Bad Rabbit) is read
         # as the knowledge base resolves it (knowledge/store.py: software_names).
         for key, ids in lexicon.software.items():
@@ -384,6 +398,9 @@ class Lexicon:
                     lexicon.actor_or_software[key] = kept
                 del lexicon.software[key]
         dictionary = english_words()
+        for key, ids in lexicon.kindless.items():
+            if key not in dictionary and key not in lexicon.software and key not in lexicon.actors:
+                lexicon.software[key] = ids
         lexicon.everyday = frozenset(
             key for key in (*lexicon.software, *lexicon.actors) if " " not in key and key in dictionary
         )
