@@ -374,6 +374,8 @@ def galaxies() -> dict[str, dict[str, Any]]:
         {"value": "RandomQuery (Powershell)", "uuid": muid("mp RandomQuery ps1"), "meta": {"type": []}},
         {"value": "Maui Ransomware", "uuid": muid("mp Maui"), "meta": {"type": []}},
         {"value": "Terminator RAT", "uuid": muid("mp Terminator RAT"), "meta": {"type": []}},
+        # Named after the one group it belongs to, which no source ties it to.
+        {"value": "Cleaver (Windows)", "uuid": muid("mp Cleaver"), "meta": {"type": []}},
     ]
     return {
         "threat-actor": _cluster("threat-actor", threat_actor, 300),

@@ -936,6 +936,7 @@ def test_a_short_technique_name_that_is_an_everyday_noun_needs_a_word_of_its_tec
         "The actors gathered the IP addresses of the victim's hosts.": ["T1590.005"],
         "They searched the file system for SSH keys.": [],
         "They used SSH to move laterally.": ["T1021.004"],
+        "The script was pushed over SSH to every host.": ["T1021.004"],
         "Rundll32 ran the loader DLL.": [],
         "A malicious DLL was planted beside the signed binary.": ["T1574.001"],
     }
@@ -1006,6 +1007,16 @@ def test_victims_another_actor_is_said_to_have_attacked_are_not_this_intrusions(
             "The samples, not attributed in earlier reports, were linked to APT28, which deployed Mimikatz.",
             ["S0002"],
         ),
+        # Hedges and hearsay, before or after the mention; "likely" is an assessment, not a hedge.
+        ("We cannot exclude that Mimikatz was present.", []),
+        ("It is possible that data left, perhaps using Helminth.", []),
+        ("One source told reporters that the attackers used Mimikatz.", []),
+        ("Helminth may have been used on the file server.", []),
+        ("The actors likely used Mimikatz.", ["S0002"]),
+        # What the sentence says another actor does, after an interjection.
+        ("APT28, by contrast, commonly deploys Helminth.", []),
+        ("APT28 has used Helminth and Mimikatz; neither played any role here.", []),
+        ("Alert on the use of Mimikatz or Helminth.", []),
     ],
 )
 def test_what_a_sentence_says_of_a_mention_stays_in_its_clause(

@@ -33,6 +33,7 @@ def test_reads_entries_claims_and_links(sources: tuple[Path, Path]) -> None:
         "RandomQuery (Powershell)",
         "Maui Ransomware",
         "Terminator RAT",
+        "Cleaver (Windows)",
     }
     assert {s.name.split(":")[1] for s in data.sources} == {
         "threat-actor",

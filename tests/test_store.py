@@ -211,18 +211,30 @@ def test_tidal_links_add_software_attack_does_not_tie_to_an_actor(kb: KnowledgeB
     assert kb.software_record("anydesk.exe").kind == "tool"
     links = {(link.actor, link.item) for link in kb.links}
     assert ("G0049", "S0170") not in links  # ATT&CK says so, citing its report
-    assert kb.summary()["counts"]["software_links"] == len(kb.links) - 1 == 12
+    assert kb.summary()["counts"]["software_links"] == len(kb.links) - 1 == 13
     # A CVE the group's description names is the group's too, once.
     assert crew.cves == {"CVE-2023-4966": 1} and kb.summary()["counts"]["cve_links"] == 1
     # Tidal's retired entry for OilRig is no actor of its own: its links are OilRig's.
     assert not any("Deprecated" in a.name for a in kb.actors.values())
-    assert all(link.report.startswith("Tidal: ") for link in kb.links)
+    assert all(link.report.startswith(("Tidal: ", "Namesake: ")) for link in kb.links)
+
+
+def test_a_family_named_after_one_group_is_linked_to_it(kb: KnowledgeBase) -> None:
+    (link,) = [link for link in kb.links if link.source == "namesake"]
+    assert (link.actor, link.item, link.report) == (
+        "G0003",
+        "malpedia:Cleaver (Windows)",
+        "Namesake: Cleaver",
+    )
+    assert "malpedia:Cleaver (Windows)" in kb.actor("Cleaver").software
+    # Only malware no source links: Mimikatz's and ZeroCleare's owners come from their sources.
+    assert kb.view(without_sources=["namesake"]).actor("Cleaver").software == {}
 
 
 def test_views_drop_the_links_that_cannot_be_held_out(kb: KnowledgeBase) -> None:
     # By source: what the benchmark uses, and `--kb-without tidal`.
     bare = kb.view(without_sources=["tidal"])
-    assert not bare.links and bare.without_sources == ("tidal",)
+    assert {link.source for link in bare.links} == {"namesake"} and bare.without_sources == ("tidal",)
     assert "tidal:AnyDesk" not in bare.actor("OilRig").software
     assert not bare.actor("Ransom Crew").software and not bare.actor("Ransom Crew").cves
     # Holding out campaign C0001 drops the links to what its report names (ZeroCleare), any actor's.

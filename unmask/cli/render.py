@@ -51,7 +51,7 @@ def summary_view(summary: dict[str, Any]) -> Group:
         ("software (Tidal only)", counts.get("tidal_software", 0)),
         ("techniques / sub-techniques", f"{counts['techniques']} / {counts['sub_techniques']}"),
         ("relationships with citations kept", counts["relationships"]),
-        ("software links from Tidal not in ATT&CK", counts.get("software_links", 0)),
+        ("software links from Tidal and namesakes, not in ATT&CK", counts.get("software_links", 0)),
         ("CVEs named by MISP's and Tidal's descriptions, not ATT&CK's", counts.get("cve_links", 0)),
         ("actors (merged across sources)", counts["actors"]),
         ("  of which in ATT&CK", counts["actors_in_attack"]),

@@ -8,7 +8,8 @@ A report names far more than it observed. A mention is not evidence when its sen
   or a list that "neither" or "none" closes ("Responder and CVE-2023-23397; neither was
   present");
 - leaves it **unconfirmed**: "we cannot confirm whether the actors exploited CVE-2023-20269",
-  "it is unclear whether";
+  "it is unclear whether", "we cannot exclude that", "perhaps", "may have been used", "claimed
+  that", "reportedly";
 - names it as another family's **lineage**: "a successor to IcedID", "evolved from",
   "based on the leaked Conti code";
 - says it of **another actor**: a comparison or a denial of attribution ("Unlike Lazarus, which
@@ -76,8 +77,9 @@ _NEGATION_AFTER = re.compile(
 # neither was present" (not "none of which were identified by the antivirus": detection).
 _NONE_AFTER = re.compile(
     r"^[^.;]{0,120}[;,]\s*(?:but\s+)?(?:neither|none)(?:\s+of\s+(?:them|these|those))?"
-    r"\s+(?:was|were|is|are|has\s+been|have\s+been)\s+(?:\w+\s+)?"
-    r"(?:observed|seen|found|used|present|deployed)\b(?!\s+by\b)",
+    r"\s+(?:(?:was|were|is|are|has\s+been|have\s+been)\s+(?:\w+\s+)?"
+    r"(?:observed|seen|found|used|present|deployed|involved|relevant)\b(?!\s+by\b)"
+    r"|played\s+(?:any|a)\s+(?:\w+\s+)?role)",
     re.IGNORECASE,
 )
 _NEGATION_WINDOW = 60  # characters before a mention where a cue still applies to it
@@ -88,9 +90,15 @@ _UNCONFIRMED_BEFORE = re.compile(
     r"\b(?:(?:cannot|can\s*not|can't|could\s+not|couldn't|unable\s+to|did\s+not|have\s+not|has\s+not)\s+"
     r"(?:yet\s+)?(?:confirm|verify|determine|establish)\w*\s+(?:whether|if)"
     r"|(?:unclear|uncertain|unknown|not\s+(?:yet\s+)?(?:clear|known|confirmed))\s+(?:whether|if)"
-    r"|unconfirmed)\b"
+    r"|unconfirmed|unverified|cannot\s+(?:rule\s+out|exclude)|can't\s+(?:rule\s+out|exclude)"
+    r"|(?:it\s+is\s+)?possible\s+that|perhaps|possibly|(?:may|might|could)\s+have|claim(?:ed|s)\s+that"
+    r"|allegedly|reportedly|rumou?red|told\s+reporters)\b"
     r"(?:(?!\b(?:but|however|although|though|before|after|when|once|then|and\s+then)\b)[^.;:,])*$",
     re.IGNORECASE,
+)
+# ... or after the mention: "Dtrack may have been used".
+_UNCONFIRMED_AFTER = re.compile(
+    r"^\W*(?:(?!(?:which|that|who)\b)\w+\W+){0,2}?(?:may|might|could)\s+(?:also\s+)?have\s+been\b", re.I
 )
 # A family another descends from or resembles: "a successor to IcedID", "not unlike Emotet".
 _LINEAGE_BEFORE = re.compile(
@@ -127,7 +135,9 @@ _OTHER_BEFORE = re.compile(
 # a narrative ("APT28 deployed"), nor the present tense of an advisory on its own actor ("Volt
 # Typhoon uses PowerShell"): only a different actor ("another ...") gets that reading.
 _HABIT_AFTER = re.compile(
-    r"^\)?\W{0,3}(?:\([^)]{0,40}\)\s*)?,?\s*(?:(?:which|who|whose\s+\w+(?:\s+\w+)?)\s+)?"
+    r"^\)?\W{0,3}(?:\([^)]{0,40}\)\s*)?"
+    r"(?:,\s*(?:by\s+contrast|in\s+contrast|however|meanwhile|for\s+(?:its|their)\s+part)\s*,)?"
+    r",?\s*(?:(?:which|who|whose\s+\w+(?:\s+\w+)?)\s+)?"
     r"(?:has\s+|have\s+)?(?:typically|usually|historically|traditionally|often|commonly|frequently"
     r"|previously|mainly|mostly|(?:(?:best|well|widely|also)\s+)?known\s+(?:to|for)|is\s+known|are\s+known"
     r"|relies\s+on|rely\s+on|tends?\s+to)\b"
@@ -177,7 +187,9 @@ def why_not(sentence: str, start: int, end: int) -> str | None:
     :data:`UNCONFIRMED`, :data:`LINEAGE`), or None when it is."""
     if negated(sentence, start, end) or denied_row(sentence):
         return DENIED
-    if _UNCONFIRMED_BEFORE.search(sentence[max(0, start - 2 * _NEGATION_WINDOW) : start]):
+    if _UNCONFIRMED_BEFORE.search(sentence[max(0, start - 2 * _NEGATION_WINDOW) : start]) or (
+        _UNCONFIRMED_AFTER.match(sentence[end : end + 60])
+    ):
         return UNCONFIRMED
     before = sentence[max(0, start - _NEGATION_WINDOW) : start]
     if _LINEAGE_BEFORE.search(before) or (_CODE_AFTER.match(sentence[end:]) and _CODE_BEFORE.search(before)):

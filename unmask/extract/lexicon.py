@@ -358,6 +358,8 @@ class Lexicon:
         for record in kb.software.values():
             for name in (record.name, *record.aliases):
                 lexicon._add(lexicon.software, name, record.id)
+                if name.endswith(")"):  # Malpedia's "LockBit (Windows)": reports say "LockBit"
+                    lexicon._add(lexicon.software, family_name(name), record.id)
             if record.origin == "attack" and " " in record.name:
                 # Reports write ATT&CK's "IPsec Helper" as "IPsecHelper" and "MultiLayer Wiper"
                 # as "MultiLayer": the name run together, and without the word for its kind.
@@ -386,16 +388,16 @@ class Lexicon:
         # as that software only, not also as an actor named (a source that lists ZeroCleare among
         # an actor's names does not make a report that mentions the wiper name its actor). An
         # actor's name that ATT&CK gives a program only as another of its names ("Sofacy" for
-        # CORESHELL, "Agrius" for DEADWOOD) names the actor ("attributed to Sofacy"), unless a
-        # kind of malware follows it.
+        # CORESHELL, "Agrius" for DEADWOOD), or that only other sources give a program ("LockBit"),
+        # names the actor ("attributed to Sofacy"), unless a kind of malware follows it ("LockBit
+        # ransomware was deployed").
         for key in set(lexicon.software) & set(lexicon.actors):
             kept = {i for i in lexicon.software[key] if kb.software[i].origin == "attack"}
             if any(_key(kb.software[i].name) == key for i in kept):
                 lexicon.software[key] = kept
                 del lexicon.actors[key]
             else:
-                if kept:
-                    lexicon.actor_or_software[key] = kept
+                lexicon.actor_or_software[key] = kept or lexicon.software[key]
                 del lexicon.software[key]
         dictionary = english_words()
         for key, ids in lexicon.kindless.items():
@@ -583,7 +585,12 @@ _CONTEXT = {
         "pivot",
         "reach",
         "hop",
+        "over",
+        "via",
+        "through",
+        "enabl",
     ),
+    "T1556": ("modif", "disabl", "bypass", "tamper", "patch", "hook", "backdoor", "regist", "enrol"),
     "T1574": (
         "hijack",
         "sideload",
@@ -601,7 +608,9 @@ _CONTEXT = {
 # reconnaissance, "searched for SSH keys" no remote session, "the loader DLL" no hijacking
 # (ATT&CK 18 calls T1574.001 "DLL"). Reconnaissance: every name of one or two words.
 _NAME_NEEDS_CONTEXT = frozenset(("T1589", "T1590", "T1591", "T1592"))  # every short name a noun
-_NAMES_NEEDING_CONTEXT = frozenset(("ssh", "vnc", "dll", "cloud services"))  # of T1021 and T1574
+_NAMES_NEEDING_CONTEXT = frozenset(  # of T1021, T1574 and T1556
+    ("ssh", "vnc", "dll", "cloud services", "multi-factor authentication", "multi factor authentication")
+)
 # ... and never before a word that makes them things of the protocol ("SSH keys", "VNC passwords").
 _THINGS_OF = frozenset(
     ("key", "keys", "password", "passwords", "credential", "credentials", "config", "file", "files")

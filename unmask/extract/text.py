@@ -45,7 +45,8 @@ _SENTENCE_END = re.compile(  # and a Markdown table's rows
 _ADVICE = re.compile(
     r"^\W{0,3}(?:prioriti[sz]e|patch|update|upgrade|ensure|implement|enforce|enable|disable|restrict|limit"
     r"|monitor|review|audit|apply|consider|require|block|deploy|configure|harden|segment|educate|train"
-    r"|maintain|adopt|avoid|remove|rotate|reset)\s"
+    r"|maintain|adopt|avoid|remove|rotate|reset|alert|detect|hunt|investigate|watch|baseline|inventory"
+    r"|allowlist|whitelist|isolate)\s"
     # or advice given to someone ("Organizations should monitor for ...", "We recommend that
     # defenders hunt for ...", "To detect Mimikatz, enable ...")
     r"|\b(?:organi[sz]ations|defenders|administrators|admins|users|customers|network\s+owners|entities|you)"

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from unmask import __version__
-from unmask.knowledge.aliases import MergedGroup, family_name, merge_entries, normalize_name
+from unmask.knowledge.aliases import MergedGroup, core_name, family_name, merge_entries, normalize_name
 from unmask.knowledge.attack import AttackData
 from unmask.knowledge.attack_text import read_description
 from unmask.knowledge.entries import SOURCE_LABELS, NameEntry
@@ -293,6 +293,40 @@ def _software_links(
     return sorted(links.values(), key=lambda link: (link.actor, link.item))
 
 
+def _namesake_links(
+    attack: AttackData,
+    software: dict[str, SoftwareRecord],
+    groups: list[MergedGroup],
+    ids: list[str],
+    links: list[SourceLink],
+) -> list[SourceLink]:
+    """Malware no source ties to a group, named after exactly one group ("LockBit (Windows)" and
+    LockBit's affiliates, Malpedia's "Kimsuky" and Kimsuky): Malpedia names families after the
+    groups they belong to, and ransomware crews are named after their payload. Each is a link of
+    its own source, ``namesake``."""
+    linked = {link.item for link in links} | {
+        rel.target for rel in attack.relations if rel.kind == "uses" and rel.target in attack.software
+    }
+    holders: dict[str, set[int]] = {}
+    for index, group in enumerate(groups):
+        for entry in group.entries:
+            for name in (entry.name, *entry.aliases):
+                key = core_name(name)
+                if len(key) >= 4:
+                    holders.setdefault(key, set()).add(index)
+    found: list[SourceLink] = []
+    for record in software.values():
+        if record.kind != "malware" or record.id in linked:
+            continue
+        owners = holders.get(normalize_name(family_name(record.name, kind=True, version=True)), set())
+        if len(owners) == 1:
+            index = next(iter(owners))
+            found.append(
+                SourceLink(ids[index], record.id, "namesake", f"Namesake: {groups[index].primary.name}")
+            )
+    return sorted(found, key=lambda link: (link.actor, link.item))
+
+
 def compile_kb(attack: AttackData, attack_info: SourceInfo, galaxies: GalaxyData) -> dict[str, Any]:
     """Build the KB document from parsed sources."""
     stix_to_id = {g.stix_id.split("--", 1)[-1]: g.id for g in attack.groups.values()}
@@ -316,6 +350,7 @@ def compile_kb(attack: AttackData, attack_info: SourceInfo, galaxies: GalaxyData
     conflicts.extend(galaxies.conflicts)
     software, became = _software(attack, galaxies)
     uses = _software_links(attack, galaxies, groups, ids, became)
+    uses += _namesake_links(attack, software, groups, ids, uses)
     # Tidal's own entries that no group uses (most are Windows binaries LOLBAS lists: Remote,
     # Print, Url) say nothing about who, and their names would be read in reports as software.
     used = {link.item for link in uses}

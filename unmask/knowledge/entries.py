@@ -16,6 +16,7 @@ SOURCE_LABELS = {
     "misp": "MISP threat-actor",
     "microsoft": "Microsoft",
     "tidal": "Tidal",
+    "namesake": "Namesake",  # a family named after one group (knowledge/compile.py)
 }
 
 
