@@ -376,6 +376,15 @@ def galaxies() -> dict[str, dict[str, Any]]:
         {"value": "Terminator RAT", "uuid": muid("mp Terminator RAT"), "meta": {"type": []}},
         # Named after the one group it belongs to, which no source ties it to.
         {"value": "Cleaver (Windows)", "uuid": muid("mp Cleaver"), "meta": {"type": []}},
+        # Named like a group, but its description says it is something else: no link.
+        {
+            "value": "Magic Hound (Windows)",
+            "uuid": muid("mp Magic Hound"),
+            "description": "A DDoS bot written in .NET 2.0.",
+            "meta": {"type": []},
+        },
+        {"value": "Cleaver (Android)", "uuid": muid("mp Cleaver apk"), "meta": {"type": []}},
+        {"value": "Cleaver Locker", "uuid": muid("mp Cleaver locker"), "meta": {"type": []}},
     ]
     return {
         "threat-actor": _cluster("threat-actor", threat_actor, 300),

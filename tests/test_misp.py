@@ -34,6 +34,9 @@ def test_reads_entries_claims_and_links(sources: tuple[Path, Path]) -> None:
         "Maui Ransomware",
         "Terminator RAT",
         "Cleaver (Windows)",
+        "Magic Hound (Windows)",
+        "Cleaver (Android)",
+        "Cleaver Locker",
     }
     assert {s.name.split(":")[1] for s in data.sources} == {
         "threat-actor",

@@ -227,7 +227,9 @@ def test_a_family_named_after_one_group_is_linked_to_it(kb: KnowledgeBase) -> No
         "Namesake: Cleaver",
     )
     assert "malpedia:Cleaver (Windows)" in kb.actor("Cleaver").software
-    # Only malware no source links: Mimikatz's and ZeroCleare's owners come from their sources.
+    # Not where the family's description says it is something else (a DDoS bot named like Magic
+    # Hound), nor a mobile family, nor a locker of a group that does not work for money; only
+    # malware no source links (Mimikatz's owners are ATT&CK's).
     assert kb.view(without_sources=["namesake"]).actor("Cleaver").software == {}
 
 

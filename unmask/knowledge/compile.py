@@ -295,15 +295,23 @@ def _software_links(
 
 def _namesake_links(
     attack: AttackData,
+    galaxies: GalaxyData,
     software: dict[str, SoftwareRecord],
     groups: list[MergedGroup],
     ids: list[str],
     links: list[SourceLink],
 ) -> list[SourceLink]:
-    """Malware no source ties to a group, named after exactly one group ("LockBit (Windows)" and
-    LockBit's affiliates, Malpedia's "Kimsuky" and Kimsuky): Malpedia names families after the
-    groups they belong to, and ransomware crews are named after their payload. Each is a link of
-    its own source, ``namesake``."""
+    """Malpedia families no source ties to a group, named after exactly one group: Malpedia names
+    families after the groups they belong to ("Kimsuky", "Konni (Windows)" and Opal Sleet), and
+    ransomware crews are named after their payload ("LockBit (Windows)" and LockBit's
+    affiliates). Each is a link of its own source, ``namesake``.
+
+    A shared name is not enough where the family's description says otherwise: it must have none,
+    name the group by another of its names, or call the family ransomware of a group that works
+    for money ("Medusa (Windows)", a DDoS bot, is not Medusa Group's; "Chimera", ransomware, not
+    the Chinese espionage group's), nor a locker of a group that does not work for money ("Sauron
+    Locker"). Mobile families, and brackets that name no platform ("Hive (Vault 8)"), are left out.
+    """
     linked = {link.item for link in links} | {
         rel.target for rel in attack.relations if rel.kind == "uses" and rel.target in attack.software
     }
@@ -316,15 +324,40 @@ def _namesake_links(
                     holders.setdefault(key, set()).add(index)
     found: list[SourceLink] = []
     for record in software.values():
-        if record.kind != "malware" or record.id in linked:
+        description = galaxies.software_descriptions.get(record.id)
+        if description is None or record.id in linked or _NOT_A_PLATFORM.search(record.name):
             continue
-        owners = holders.get(normalize_name(family_name(record.name, kind=True, version=True)), set())
-        if len(owners) == 1:
-            index = next(iter(owners))
-            found.append(
-                SourceLink(ids[index], record.id, "namesake", f"Namesake: {groups[index].primary.name}")
-            )
+        family = normalize_name(family_name(record.name, kind=True, version=True))
+        owners = holders.get(family, set())
+        if len(owners) != 1:
+            continue
+        index = next(iter(owners))
+        group = groups[index]
+        others = {
+            n for e in group.entries for n in (e.name, *e.aliases) if core_name(n) != family and len(n) >= 4
+        }
+        for_money = not any(c.state for e in group.entries for c in e.sponsor_claims) and any(
+            "financial" in e.motivations for e in group.entries
+        )
+        ransomware = family_name(record.name) != family_name(record.name, kind=True) and re.search(
+            r"(?:ransomware|locker)$", record.name, re.IGNORECASE
+        )
+        if ransomware and not for_money:
+            continue  # "Sauron Locker" is no payload of ProjectSauron's
+        if (
+            not description
+            or any(re.search(rf"\b{re.escape(n)}\b", description, re.IGNORECASE) for n in others)
+            or (for_money and re.search(r"\bransomware\b", description, re.IGNORECASE))
+        ):
+            found.append(SourceLink(ids[index], record.id, "namesake", f"Namesake: {group.primary.name}"))
     return sorted(found, key=lambda link: (link.actor, link.item))
+
+
+# A bracket that is no desktop or server platform: mobile families, and "Hive (Vault 8)", the
+# CIA's Hive rather than the ransomware.
+_NOT_A_PLATFORM = re.compile(
+    r"\((?!(?:Windows|ELF|OS X|macOS|Linux|ESXi|PowerShell|Python|Go)\))[^)]*\)$", re.I
+)
 
 
 def compile_kb(attack: AttackData, attack_info: SourceInfo, galaxies: GalaxyData) -> dict[str, Any]:
@@ -350,7 +383,7 @@ def compile_kb(attack: AttackData, attack_info: SourceInfo, galaxies: GalaxyData
     conflicts.extend(galaxies.conflicts)
     software, became = _software(attack, galaxies)
     uses = _software_links(attack, galaxies, groups, ids, became)
-    uses += _namesake_links(attack, software, groups, ids, uses)
+    uses += _namesake_links(attack, galaxies, software, groups, ids, uses)
     # Tidal's own entries that no group uses (most are Windows binaries LOLBAS lists: Remote,
     # Print, Url) say nothing about who, and their names would be read in reports as software.
     used = {link.item for link in uses}

@@ -84,6 +84,8 @@ class GalaxyData:
     # A galaxy software record's id -> the ATT&CK software id its source gives it (Tidal ids
     # ATT&CK's software with ATT&CK's ids, and its own additions with ids ATT&CK does not have).
     software_attack_ids: dict[str, str] = field(default_factory=dict)
+    # A Malpedia family's id -> its description ("" when it has none).
+    software_descriptions: dict[str, str] = field(default_factory=dict)
     # A galaxy software record's id -> the name of the program its source says it is a module of.
     software_parents: dict[str, str] = field(default_factory=dict)
     # (source, group entry key, galaxy software record id): a group uses the software.
@@ -382,9 +384,9 @@ def load_galaxies(directory: Path | None = None) -> GalaxyData:
                     result.mitre_uuid_to_id[str(value.uuid)] = ext
             else:
                 synonyms = tuple(s for s in _meta(value).get("synonyms", []) if s != value.value)
-                result.software.append(
-                    SoftwareRecord(f"malpedia:{value.value}", str(value.value), "malware", synonyms)
-                )
+                record = SoftwareRecord(f"malpedia:{value.value}", str(value.value), "malware", synonyms)
+                result.software.append(record)
+                result.software_descriptions[record.id] = str(value.description or "").strip(" -\n")
     _retire_tidal_duplicates(result)
     return result
 
