@@ -260,6 +260,13 @@ def _not_taken_note(source: str, offset: int, mention: str, why: str) -> str:
     return f"{source}: offset {offset}: {mention!r} {reason}; not taken as evidence"
 
 
+def _actor_named(ident: str, matched: str, at: int, offset: int, sentence: str) -> dict[str, Any]:
+    """An actor the report names (reported apart, never evidence)."""
+    if matched.count("(") > matched.count(")") and sentence[at + len(matched) :].startswith(")"):
+        matched += ")"  # "NoName057(16)": the word ended before its bracket
+    return {"id": ident, "name": matched, "offset": offset, "sentence": _excerpt(sentence, matched)}
+
+
 @dataclass
 class Extraction:
     """What one or more reports yielded."""
@@ -337,19 +344,7 @@ class TextExtractor:
                     f"{source}: offset {offset}: a page's {sentence.split(':')[0]!r} line; not read"
                 )
                 continue
-            # (start, matched text, category, id, confidence): every name the sentence holds, in order.
-            mentions: list[tuple[int, str, str, str, float]] = []
-            for match in _TECHNIQUE_ID.finditer(sentence):
-                # An older report's retired id (T1086) stands for the technique that replaced it.
-                technique_id = self.kb.successors.get(match.group(0), match.group(0))
-                if technique_id in self.kb.techniques:
-                    mentions.append((match.start(), match.group(0), "technique", technique_id, 0.9))
-            for category, ident, at, matched in self.lexicon.find(sentence):
-                confidence = {"technique": 0.7, "phrase": 0.5}.get(category, 0.8)
-                mentions.append((at, matched, category, ident, confidence))
-            for match in _CVE.finditer(sentence):
-                mentions.append((match.start(), match.group(0), "cve", match.group(0).upper(), 0.9))
-            mentions.sort(key=lambda m: m[0])
+            mentions = self._mentions(sentence)
             named = [
                 (at, at + len(matched), matched)
                 for at, matched, category, _, _ in mentions
@@ -361,20 +356,9 @@ class TextExtractor:
             program: tuple[int, str] | None = None  # the end and name of the last software taken
             for at, matched, category, ident, confidence in mentions:
                 if category == "actor":
-                    if matched.count("(") > matched.count(")") and sentence[at + len(matched) :].startswith(
-                        ")"
-                    ):
-                        matched += ")"  # "NoName057(16)": the word ended before its bracket
                     if ident not in actors_seen:
                         actors_seen.add(ident)
-                        result.actors.append(
-                            {
-                                "id": ident,
-                                "name": matched,
-                                "offset": offset,
-                                "sentence": _excerpt(sentence, matched),
-                            }
-                        )
+                        result.actors.append(_actor_named(ident, matched, at, offset, sentence))
                     continue
                 end = at + len(matched)
                 why = why_not(sentence, at, end)
@@ -433,6 +417,22 @@ class TextExtractor:
             for date in self._dates(sentence):
                 add(ObservationKind.TIMING, date, None, offset, sentence, 0.5)
         return result
+
+    def _mentions(self, sentence: str) -> list[tuple[int, str, str, str, float]]:
+        """(start, matched text, category, id, confidence): every name the sentence holds, in order
+        (technique ids, names and learned phrases, software, actors, CVE ids)."""
+        mentions: list[tuple[int, str, str, str, float]] = []
+        for match in _TECHNIQUE_ID.finditer(sentence):
+            # An older report's retired id (T1086) stands for the technique that replaced it.
+            technique_id = self.kb.successors.get(match.group(0), match.group(0))
+            if technique_id in self.kb.techniques:
+                mentions.append((match.start(), match.group(0), "technique", technique_id, 0.9))
+        for category, ident, at, matched in self.lexicon.find(sentence):
+            confidence = {"technique": 0.7, "phrase": 0.5}.get(category, 0.8)
+            mentions.append((at, matched, category, ident, confidence))
+        for match in _CVE.finditer(sentence):
+            mentions.append((match.start(), match.group(0), "cve", match.group(0).upper(), 0.9))
+        return sorted(mentions, key=lambda m: m[0])
 
     @staticmethod
     def _victims(sentence: str, add: Any, offset: int, result: Extraction, source: str, own: str) -> None:
