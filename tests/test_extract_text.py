@@ -856,6 +856,9 @@ def test_an_account_named_like_a_tool_is_an_account(kb: KnowledgeBase) -> None:
             {"JP", "SG", "financial"},
         ),
         ("The group targeted mobile network operators in Kenya.", {"KE", "telecommunications"}),
+        # A country as a subject of study or policy is no victim's place.
+        ("The actors targeted North Korea specialists covering North Korea's nuclear policy.", set()),
+        ("The actors attacked a bank in Germany.", {"DE", "financial"}),
         ("Law firms and insurers in the United States were hit.", {"US", "legal", "insurance"}),
         (
             "APT28 (military unit 26165 of Russia's GRU) targeted the German Bundestag and the French TV5Monde.",
@@ -1017,6 +1020,7 @@ def test_victims_another_actor_is_said_to_have_attacked_are_not_this_intrusions(
         ("APT28, by contrast, commonly deploys Helminth.", []),
         ("APT28 has used Helminth and Mimikatz; neither played any role here.", []),
         ("Alert on the use of Mimikatz or Helminth.", []),
+        ("It is unrelated to the Helminth loader or to Mimikatz.", []),
     ],
 )
 def test_what_a_sentence_says_of_a_mention_stays_in_its_clause(

@@ -46,10 +46,10 @@ LINEAGE = "lineage"
 # the", "never used", "not linked to"); or "no longer uses".
 _NEGATION_BEFORE = re.compile(
     r"\b(?:no(?![-\w])(?!\s+(?:doubt|question|longer)\b)|without|nor|neither|none of|absence of|lack of"
-    r"|ruled out|rather than|instead of)\b"
+    r"|ruled out|rather than|instead of|unrelated to|not related to|not to be confused with|no relation to)\b"
     r"(?:(?!\b(?:but|however|although|while|whereas|other\s+than|except|apart\s+from|besides|beyond|used"
     r"|uses|deployed|ran|executed|leveraged|dropped|installed|employed|exploited|flagged|blocked|detected"
-    r"|caught|stopped|prevented|noticed|alerted|launching|delivering)\b)[^.;:,]){0,50}$"
+    r"|caught|stopped|prevented|noticed|alerted|launching|delivering)\b)[^.;:,]){0,60}$"
     r"|\b(?:not|never)\s+(?:(?:use|used|using|deploy|deployed|run|ran|see|seen|observe|observed|find|found"
     r"|involve|involved|employ|employed|exploit|exploited|leverage|leveraged|drop|dropped|install"
     r"|installed|execute|executed|a|an|the|any|evidence\s+of|linked\s+to|related\s+to|tied\s+to"

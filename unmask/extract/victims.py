@@ -58,7 +58,7 @@ SECTORS = {
     "public administration": "government", "energy": "energy", "oil and gas": "energy",
     "electric": "energy", "telecommunication": "telecommunications",
     "telecommunications": "telecommunications", "telecom": "telecommunications", "telecoms": "telecommunications",
-    "financial": "financial", "banking": "financial", "banks": "financial",
+    "financial": "financial", "banking": "financial", "banks": "financial", "bank": "financial",
     "healthcare": "healthcare", "hospital": "healthcare", "hospitals": "healthcare",
     "defense": "defense", "defence": "defense", "military": "defense", "aerospace": "aerospace",
     "education": "education", "universities": "education", "university": "education",
@@ -151,6 +151,14 @@ class Victims:
     elsewhere: list[str] = field(default_factory=list)  # the actor's side or the reporting side
 
 
+# A country named as what people study or decide, not where victims are.
+_TOPIC_AFTER = re.compile(
+    r"(?:[A-Z][\w.\-]*\s*){1,4}(?:'s|’s)?\s+(?:\w+\s+)?(?:specialists|experts|analysts|researchers|watchers"
+    r"|scholars|observers|policy|policies|affairs|issues|relations|sanctions|studies|matters|programs?"
+    r"|programmes?|strategy|diplomacy)\b"
+)
+
+
 def _span_end(clause: str, start: int) -> int:
     """Where the words after an attribution cue end: the next comma, parenthesis close or victim cue."""
     stop = re.search(r"[,)]", clause[start:])
@@ -220,6 +228,8 @@ def read_victims(sentence: str) -> Victims:
             return position >= actor_after if passive else position < first
 
         for position, code in country_mentions(clause):
+            if _TOPIC_AFTER.match(clause, position):
+                continue  # "North Korea specialists", "Iran's nuclear policy": a subject, not a place
             if sponsor(position):
                 found.elsewhere.append(code)
             elif past(position):

@@ -544,7 +544,8 @@ class KnowledgeBase:
         """Software by ATT&CK id, name or alias (ATT&CK and Malpedia).
 
         Also the forms reports and tools write: "Mimikatz (S0002)", "S0002 - Mimikatz" (the id
-        wins), "mimikatz.exe" (a file name), "win.mimikatz" (a Malpedia family id).
+        wins), "mimikatz.exe" (a file name), "win.mimikatz" (a Malpedia family id), a tool after
+        its vendor's name ("ConnectWise ScreenConnect").
         """
         name = unicodedata.normalize("NFKC", name)
         known = self._static.software_names
@@ -569,6 +570,10 @@ class KnowledgeBase:
                 sid = known.get(normalize_name(other))
                 if sid is not None:
                     break
+        if sid is None and len(words := name.split()) > 1:
+            # A tool under its vendor's name ("ConnectWise ScreenConnect", "Sysinternals PsExec").
+            rest = known.get(normalize_name(" ".join(words[1:])))
+            sid = rest if rest is not None and self.software[rest].kind == "tool" else None
         if sid is None or sid not in self.software:
             why = self._unknown_id(cited.group(0), self.software) if cited else None
             names = sorted(

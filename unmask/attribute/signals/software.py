@@ -7,7 +7,8 @@ who used the family (a leaked builder) keep their links as they are, so the fami
 its namesake first rather than to whichever of its users the KB knows least about.  ATT&CK's
 links count their reports, which already say how much a family is a group's: on them the rule
 made the development units' calibration worse (docs/benchmarks/attribution-tuning.md, round 12)
-and it does not apply.
+and it does not apply; nor on a ``namesake`` link, which the shared name alone makes (the name
+would count twice).
 """
 
 from __future__ import annotations
@@ -36,7 +37,10 @@ class SoftwareSignal(Signal):
     def actor_features(self, actor: Actor, context: SignalContext) -> dict[str, float]:
         memo = context.cache.setdefault("second-source", {})
         if "pairs" not in memo:
-            memo["pairs"] = {(link.actor, link.item) for link in context.kb.links}
+            # A namesake link exists because of the name: it counts once, with no owner's bonus.
+            memo["pairs"] = {
+                (link.actor, link.item) for link in context.kb.links if link.source != "namesake"
+            }
         linked: set[tuple[str, str]] = memo["pairs"]
         cores = {core for n in (actor.name, *actor.all_names) if len(core := core_name(n)) >= 4}
         families = context.cache.setdefault("family-core", {})
