@@ -90,6 +90,8 @@ def attack_bundle() -> dict[str, Any]:
     badrabbit = software("malware", "S0606", "Bad Rabbit", ["BadRabbit", "NotPetya", "ExPetr"])
     # Reports write it "MultiLayer" and "Multi Layer": its name without its kind, run together.
     multilayer = software("malware", "S1135", "Multi Layer Wiper", [])
+    # A crew's own payload, named after it: ATT&CK knows what it does, not who uses it.
+    crew_locker = software("malware", "S1301", "Ransom Locker", [])
     oilrig = group("G0049", "OilRig", ["APT34", "Helix Kitten", "EUROPIUM", "Hazel Sandstorm"])
     apt28 = group("G0007", "APT28", ["Sofacy", "Fancy Bear", "STRONTIUM", "Forest Blizzard"])
     hound = group("G0059", "Magic Hound", ["Charming Kitten", "Newscaster"])
@@ -108,9 +110,10 @@ def attack_bundle() -> dict[str, Any]:
     objects: list[dict[str, Any]] = [
         {"type": "x-mitre-collection", "id": sid("x-mitre-collection", "c"), "x_mitre_version": "99.0"},
         t_lsass, t_dump, t_phish, t_ps, t_wipe, t_old, t_retired,
-        helminth, mimikatz, zerocleare, notpetya, badrabbit, multilayer,
+        helminth, mimikatz, zerocleare, notpetya, badrabbit, multilayer, crew_locker,
         oilrig, apt28, hound, cleaver, revoked, deprecated, campaign,
         relation(revoked, "revoked-by", oilrig),
+        relation(crew_locker, "uses", t_wipe),
         relation(t_retired, "revoked-by", t_ps),
         relation(t_lsass, "subtechnique-of", t_dump),
         relation(oilrig, "uses", t_lsass, "Report A", "Report B"),
@@ -286,6 +289,12 @@ def galaxies() -> dict[str, dict[str, Any]]:
             "value": "PowerShell",
             "uuid": muid("ts PowerShell"),
             "meta": {"software_attack_id": "S3501", "type": ["tool"], "source": "Tidal Cyber"},
+            "related": used_by(crew),
+        },
+        {
+            "value": "Ransom Locker",
+            "uuid": muid("ts Ransom Locker"),
+            "meta": {"software_attack_id": "S1301", "type": ["malware"], "source": "MITRE"},
             "related": used_by(crew),
         },
         # Used by no group: not kept.

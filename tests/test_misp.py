@@ -68,6 +68,7 @@ def test_reads_tidal_software_and_the_groups_using_it(sources: tuple[Path, Path]
         "Ransom 2.0",
         "sekurlsa",
         "Atera Agent",
+        "Ransom Locker",
     }
     assert tidal["Atera Agent"].aliases == ("Atera",)
     assert data.software_parents == {tidal["sekurlsa"].id: "Mimikatz"}
@@ -80,7 +81,7 @@ def test_reads_tidal_software_and_the_groups_using_it(sources: tuple[Path, Path]
     assert not any("Deprecated" in e.name for e in data.entries)
     crew = next(e for e in data.entries if e.name == "Ransom Crew")
     assert crew.cves == ("CVE-2023-4966",)  # named twice, in any case: once
-    assert len(users) == 15
+    assert len(users) == 16
 
 
 def test_duplicate_cluster_names_are_kept_and_reported(sources: tuple[Path, Path]) -> None:

@@ -199,13 +199,16 @@ def test_view_without_actor_removes_it_and_its_campaigns(kb: KnowledgeBase) -> N
 
 def test_tidal_links_add_software_attack_does_not_tie_to_an_actor(kb: KnowledgeBase) -> None:
     crew = kb.actor("Ransom Crew")
-    assert crew.attack_id is None and not crew.techniques
+    assert crew.attack_id is None
     # Tidal's old Mimikatz entry is ATT&CK's S0002; its Shamoon is Malpedia's family.
     # Tidal's "DarkSide Ransomware" is Malpedia's family, the one the name "DarkSide" finds.
     assert set(crew.software) == {
         "tidal:AnyDesk", "S0002", "S1151", "malpedia:Shamoon", "tidal:Level", "malpedia:DarkSide (Windows)",
-        "tidal:Terminator", "tidal:Ransom 2.0", "tidal:Atera Agent",
+        "tidal:Terminator", "tidal:Ransom 2.0", "tidal:Atera Agent", "S1301",
     }  # fmt: skip
+    # Its techniques are those of its own payload, named after it (Ransom Locker), as one
+    # report each: ATT&CK knows what the payload does; no source gives the crew techniques.
+    assert crew.techniques == {"T1485": 1}
     assert kb.software_record("Atera").id == "tidal:Atera Agent"
     assert kb.software_record("DarkSide").id == "malpedia:DarkSide (Windows)"
     # Tidal's entry for a module of Mimikatz is Mimikatz: one program, not two items.
@@ -215,7 +218,7 @@ def test_tidal_links_add_software_attack_does_not_tie_to_an_actor(kb: KnowledgeB
     assert kb.software_record("anydesk.exe").kind == "tool"
     links = {(link.actor, link.item) for link in kb.links}
     assert ("G0049", "S0170") not in links  # ATT&CK says so, citing its report
-    assert kb.summary()["counts"]["software_links"] == len(kb.links) - 1 == 13
+    assert kb.summary()["counts"]["software_links"] == len(kb.links) - 1 == 14
     # A CVE the group's description names is the group's too, once.
     assert crew.cves == {"CVE-2023-4966": 1} and kb.summary()["counts"]["cve_links"] == 1
     # Tidal's retired entry for OilRig is no actor of its own: its links are OilRig's.

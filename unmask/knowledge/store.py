@@ -23,7 +23,7 @@ from typing import Any
 from rapidfuzz import fuzz, process, utils
 
 from unmask.errors import KnowledgeBaseError, Location, NotInstalledError, UnknownNameError
-from unmask.knowledge.aliases import FAMILY_KINDS, normalize_name
+from unmask.knowledge.aliases import FAMILY_KINDS, core_name, family_name, normalize_name
 from unmask.knowledge.home import atomic_write, kb_path
 from unmask.knowledge.records import (
     SCHEMA_VERSION,
@@ -493,6 +493,8 @@ class KnowledgeBase:
                     links.setdefault(target, set()).update(reports)
             actor.techniques = {t: len(c) for t, c in sorted(links.items()) if t in self.techniques}
             actor.software = {s: len(c) for s, c in sorted(links.items()) if s in self.software}
+            if not actor.techniques and actor.software:
+                actor.techniques = self._payload_techniques(actor)
             actor.cves = {v: len(c) for v, c in sorted(links.items()) if v.startswith("CVE-")}
             actor.campaigns = sorted({c for gid in gids for c in campaigns_of.get(gid, [])})
             actor.active_years = _active_years(
@@ -500,6 +502,28 @@ class KnowledgeBase:
             )
             result[actor.id] = actor
         return result
+
+    @cached_property
+    def _software_techniques(self) -> dict[str, set[str]]:
+        """Software id -> the techniques ATT&CK says it uses."""
+        found: dict[str, set[str]] = {}
+        for rel in self.relations:
+            if rel.kind == "uses" and rel.source in self.software and rel.target in self.techniques:
+                found.setdefault(rel.source, set()).add(rel.target)
+        return found
+
+    def _payload_techniques(self, actor: Actor) -> dict[str, int]:
+        """For an actor a second source knows only by its software (Tidal's ransomware crews):
+        the techniques of its own payload, the family named after it ("LockBit 3.0" for LockBit's
+        affiliates), each as one report. What the payload does is what the crew's intrusions
+        show; without it, the techniques of a case with the payload count against the crew."""
+        cores = {core for name in actor.all_names if len(core := core_name(name)) >= 4}
+        techniques: dict[str, int] = {}
+        for software in actor.software:
+            if normalize_name(family_name(self.software[software].name, kind=True, version=True)) in cores:
+                for technique in self._software_techniques.get(software, ()):
+                    techniques[technique] = 1
+        return dict(sorted(techniques.items()))
 
     # --------------------------------------------------------------- lookups
     @cached_property
