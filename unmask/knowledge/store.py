@@ -493,7 +493,7 @@ class KnowledgeBase:
                     links.setdefault(target, set()).update(reports)
             actor.techniques = {t: len(c) for t, c in sorted(links.items()) if t in self.techniques}
             actor.software = {s: len(c) for s, c in sorted(links.items()) if s in self.software}
-            if not actor.techniques and actor.software:
+            if not actor.techniques and actor.software and not actor.attack_id:
                 actor.techniques = self._payload_techniques(actor)
             actor.cves = {v: len(c) for v, c in sorted(links.items()) if v.startswith("CVE-")}
             actor.campaigns = sorted({c for gid in gids for c in campaigns_of.get(gid, [])})
