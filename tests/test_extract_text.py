@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -1049,3 +1050,22 @@ def test_names_as_reports_write_them_plural_run_together_or_without_their_kind(
     ]
     # Without its kind only where that is no English word: "multi layer" in prose is no wiper.
     assert extractor.extract_text("The defences were multi layer.", "r").observations == []
+
+
+def test_techniques_as_intrusion_reports_commonly_write_them(
+    sources_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import unmask.extract.lexicon as lexicon_module
+    from unmask.extract.vocabulary import PHRASES
+
+    assert PHRASES["deleted shadow copies"] == "T1490" and PHRASES["mfa fatigue"] == "T1621"
+    assert all(
+        phrase == phrase.lower() and re.fullmatch(r"T1\d{3}(\.\d{3})?", t) for phrase, t in PHRASES.items()
+    )
+    # The fixture KB lacks T1490; "T1485" stands in for a technique it holds.
+    vocabulary = {"wiped the disks": "T1485", "deleted shadow copies": "T1490"}
+    monkeypatch.setattr(lexicon_module, "VOCABULARY", vocabulary)
+    lexicon = Lexicon.from_kb(sources_kb, phrases={"wiped the disks": "T1003"})
+    assert lexicon.phrases["wiped the disks"] == {"T1485"}  # over a learned phrase of the same words
+    assert "deleted shadow copies" not in lexicon.phrases  # a technique the KB does not hold
+    assert [i for c, i, _, _ in lexicon.find("The actors wiped the disks.") if c == "phrase"] == ["T1485"]

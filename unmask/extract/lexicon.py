@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from unmask.errors import UnknownNameError
+from unmask.extract.vocabulary import PHRASES as VOCABULARY
 from unmask.knowledge.aliases import FAMILY_KINDS, family_name
 from unmask.knowledge.store import KnowledgeBase
 
@@ -345,6 +346,9 @@ class Lexicon:
         for phrase, technique_id in (kb.technique_phrases if phrases is None else phrases).items():
             if technique_id in kb.techniques:
                 lexicon.phrases.setdefault(phrase, set()).add(technique_id)
+        for phrase, technique_id in VOCABULARY.items():  # how reports commonly write them
+            if technique_id in kb.techniques:
+                lexicon.phrases[_key(phrase)] = {technique_id}
         for technique in kb.techniques.values():
             lexicon._add(lexicon.techniques, technique.name, technique.id)
             if " " in technique.name and technique.name[-1:].isalpha() and not technique.name.endswith("s"):
