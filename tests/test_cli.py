@@ -43,6 +43,13 @@ def test_actor_shows_names_by_source_and_sponsor(installed: None) -> None:
     assert data["id"] == "G0049" and data["techniques"]["T1003.001"] == 2
 
 
+def test_an_actor_known_only_by_software_shows_whose_techniques_it_has(installed: None) -> None:
+    result = runner.invoke(app, ["kb", "actor", "Ransom Crew"], terminal_width=200)
+    assert result.exit_code == 0 and "T1485" in result.stdout
+    assert "these are its own payload's" in " ".join(result.stdout.split())
+    assert "own payload" not in runner.invoke(app, ["kb", "actor", "OilRig"]).stdout
+
+
 def test_actor_view_option(installed: None) -> None:
     result = runner.invoke(app, ["kb", "actor", "OilRig", "--without-campaign", "C0001", "--json"])
     assert "S1151" not in json.loads(result.stdout)["software"]

@@ -76,9 +76,11 @@ def _names_table(actor: Actor) -> Table:
     return table
 
 
-def _ranked(kb: KnowledgeBase, counts: dict[str, int], kind: str, limit: int) -> Table:
+def _ranked(
+    kb: KnowledgeBase, counts: dict[str, int], kind: str, limit: int, caption: str | None = None
+) -> Table:
     title = f"{kind.capitalize()} ({len(counts)}, by number of independent reports)"
-    table = Table(title=title, title_justify="left")
+    table = Table(title=title, title_justify="left", caption=caption, caption_justify="left")
     table.add_column("id")
     table.add_column("name")
     table.add_column("reports", justify="right")
@@ -123,7 +125,13 @@ def actor_view(kb: KnowledgeBase, actor: Actor, limit: int = 15) -> Group:
             plain(f"{len(set(actor.infrastructure))} from your intelligence ({', '.join(kinds)}; kb intel)"),
         )
     parts: list[Any] = [head, _names_table(actor)]
-    parts.append(_ranked(kb, actor.techniques, "techniques", limit))
+    derived = (
+        "No source gives this actor techniques: these are its own payload's (the software named "
+        "after it), as ATT&CK describes it, one report each."
+        if actor.techniques and not actor.attack_id
+        else None
+    )
+    parts.append(_ranked(kb, actor.techniques, "techniques", limit, derived))
     parts.append(_ranked(kb, actor.software, "software", limit))
     if actor.victim_countries or actor.victim_sectors:
         victims = Table(title="Victims", title_justify="left")
