@@ -884,3 +884,20 @@ def test_software_of_other_sources_is_shown_by_its_name(sources_kb: KnowledgeBas
         sources_kb,
     )
     assert [i.label for i in items] == ["software AnyDesk", "software Mimikatz (S0002)"]
+
+
+def test_a_software_name_several_families_answer_to_is_flagged(sources_kb: KnowledgeBase) -> None:
+    # "Terminator": Tidal's EDR killer and Malpedia's Terminator RAT (tests/sources.py); DarkSide's
+    # platforms are one family, and a name that gives the kind says which.
+    assert [r.id for r in sources_kb.software_sharing_name("Terminator", "tidal:Terminator")] == [
+        "malpedia:Terminator RAT"
+    ]
+    assert sources_kb.software_sharing_name("Terminator RAT", "malpedia:Terminator RAT") == []
+    assert sources_kb.software_sharing_name("DarkSide", "malpedia:DarkSide (Windows)") == []
+    case = _observed(
+        Observation(ObservationKind.SOFTWARE, "Terminator"), Observation(ObservationKind.TECHNIQUE, "T1485")
+    )
+    warnings = attribute_case(case, sources_kb).warnings
+    assert any(w.startswith("ambiguous name: software 'Terminator' was read as Terminator") for w in warnings)
+    plain = _observed(Observation(ObservationKind.SOFTWARE, "Mimikatz"))
+    assert not any(w.startswith("ambiguous name") for w in attribute_case(plain, sources_kb).warnings)

@@ -9,7 +9,8 @@
   actor took part, as in Albania 2022) points to another actor than the rest
   at least as strongly as anything points to the leader, or the tools that
   point to one other actor do so strongly together however strong the lead;
-- unresolved names: observations the KB could not place;
+- unresolved names: observations the KB could not place; ambiguous names: a software name
+  several families answer to, read as one of them ("Medusa");
 - conflicting aliases: the sources disagree about the names of a leading actor;
 - a known campaign: the evidence for a leading actor comes from the knowledge base's record
   of one campaign (the case may be that campaign: the assessment would then repeat the
@@ -280,6 +281,26 @@ def _by(margin: float, leader: str) -> str:
     return f"{margin:.1f} nats more than for {leader}"
 
 
+def _ambiguous_names(analysis: Analysis) -> list[str]:
+    """A software name that several programs answer to ("Medusa"), read as one of them."""
+    kb, said = analysis.index.kb, set()
+    warnings = []
+    for item in analysis.items:
+        value = item.observation.value.strip()
+        if item.signal != "software" or value.casefold() in said:
+            continue
+        said.add(value.casefold())
+        others = kb.software_sharing_name(value, item.key)
+        if others:
+            names = ", ".join(f"{o.name} ({o.id})" if o.origin == "attack" else o.name for o in others[:4])
+            warnings.append(
+                f"ambiguous name: software {value!r} was read as {item.label.removeprefix('software ')}; "
+                f"it is also the name of {names}{' …' if len(others) > 4 else ''}: give the full name or "
+                "ATT&CK id if another was meant"
+            )
+    return warnings
+
+
 def caveats(
     analysis: Analysis, flags: list[Flag], leading: list[int], repeats: list[KnownCampaign] | None = None
 ) -> list[str]:
@@ -293,6 +314,7 @@ def caveats(
             "artifacts can be shared, reused or planted); every hypothesis is at low confidence: treat "
             "any lead as provisional until more evidence is added"
         )
+    warnings += _ambiguous_names(analysis)
     # Ids of a later ATT&CK release than the KB's (rules written for it): one warning for all.
     newer = [m for m in analysis.unresolved if NEWER_RELEASE in m.reason]
     if newer:

@@ -159,6 +159,17 @@ class _Static:
     """The parts of a loaded KB that no view changes; shared by all views."""
 
     @cached_property
+    def family_keys(self) -> dict[str, list[str]]:
+        """A software name without platform, version and kind, normalised -> the ids carrying it."""
+        keys: dict[str, list[str]] = {}
+        for record in self.software.values():
+            for name in (record.name, *record.aliases):
+                key = normalize_name(family_name(name, kind=True, version=True))
+                if key and record.id not in keys.setdefault(key, []):
+                    keys[key].append(record.id)
+        return keys
+
+    @cached_property
     def software_names(self) -> dict[str, str]:
         """Normalised software name or alias -> id.
 
@@ -605,6 +616,24 @@ class KnowledgeBase:
             )
             raise UnknownNameError("software", name, [] if why else _closest_named(name, names), why)
         return self.software[sid]
+
+    def software_sharing_name(self, name: str, chosen: str) -> list[SoftwareRecord]:
+        """Other software than ``chosen`` that a bare family name also names ("Medusa": the MEDUSA
+        rootkit and Medusa Ransomware), by name without platform, version or kind, other than
+        versions and platforms of ``chosen``'s own family; none when the name already says which
+        (an id, a version, a platform, a kind)."""
+        key = normalize_name(name)
+        if not key or key != normalize_name(family_name(name, kind=True, version=True)):
+            return []
+        # Versions and platforms of one family are one family ("LockBit 3.0", "LockBit (ELF)").
+        same = normalize_name(family_name(self.software[chosen].name, version=True))
+        return [
+            self.software[i]
+            for i in self._static.family_keys.get(key, ())
+            if i != chosen
+            and i in self.software
+            and normalize_name(family_name(self.software[i].name, version=True)) != same
+        ]
 
     def technique(self, name: str) -> Technique:
         """A technique by id (``T1003.001``) or exact name."""
