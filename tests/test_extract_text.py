@@ -860,6 +860,9 @@ def test_an_account_named_like_a_tool_is_an_account(kb: KnowledgeBase) -> None:
         # A country as a subject of study or policy is no victim's place.
         ("The actors targeted North Korea specialists covering North Korea's nuclear policy.", set()),
         ("The actors attacked a bank in Germany.", {"DE", "financial"}),
+        # Other actors' victims, and the examples that follow them, are not this intrusion's.
+        ("Several affiliates exploited the flaw at the time, including against a bank in the US.", set()),
+        ("Other groups targeted hospitals in France, but this actor hit a school in Spain.", {"ES"}),
         ("Law firms and insurers in the United States were hit.", {"US", "legal", "insurance"}),
         (
             "APT28 (military unit 26165 of Russia's GRU) targeted the German Bundestag and the French TV5Monde.",

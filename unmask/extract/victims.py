@@ -40,9 +40,11 @@ _ATTRIBUTION_CUES = re.compile(
 )
 _HISTORY_CUES = re.compile(
     r"\b(previously|historically|in the past|(?:earlier|past|prior|previous) (?:campaigns?|attacks?|operations?|"
-    r"intrusions?|activity)|known for|history of|track record)\b",
+    r"intrusions?|activity)|known for|history of|track record|at the time"
+    r"|(?:other|several|many|multiple) (?:actors|groups|affiliates|crews|operators|ransomware gangs))\b",
     re.IGNORECASE,
 )
+_EXAMPLES = re.compile(r"^\s*(?:including|such as|among them|for example|e\.g\.)\b", re.IGNORECASE)
 # What marks a stretch as this incident's, after one about the past.
 _PRESENT_CUES = re.compile(
     r"\b(this (?:time|incident|campaign|attack|intrusion|operation)|now)\b", re.IGNORECASE
@@ -196,6 +198,8 @@ def _stretches(clause: str) -> list[tuple[int, int, bool]]:
         end = start + len(piece)
         if _HISTORY_CUES.search(piece):
             past = True
+        elif _EXAMPLES.match(piece):
+            pass  # "..., including against a bank": examples of what the stretch before said
         elif VICTIM_CUES.search(piece) or _PRESENT_CUES.search(piece):
             past = False
         result.append((start, end, past))
