@@ -1072,3 +1072,28 @@ def test_techniques_as_intrusion_reports_commonly_write_them(
     assert lexicon.phrases["wiped the disks"] == {"T1485"}  # over a learned phrase of the same words
     assert "deleted shadow copies" not in lexicon.phrases  # a technique the KB does not hold
     assert [i for c, i, _, _ in lexicon.find("The actors wiped the disks.") if c == "phrase"] == ["T1485"]
+
+
+def test_a_url_given_as_a_value_is_kept_whole() -> None:
+    from unmask.detect.indicators import normalise
+
+    # Only a URL found in prose or code loses the quote it was written in; a value is a value.
+    assert normalise("url", "http://evil.example/x?q='a')") == "http://evil.example/x?q='a')"
+    assert normalise("url", "http://evil.example/x?q=' OR 1=1]") is None  # a space: no URL at all
+
+
+def test_long_lists_and_old_mac_line_ends_are_read_sentence_by_sentence(sources_kb: KnowledgeBase) -> None:
+    from unmask.extract.text import LONG_SENTENCE, sentences
+
+    # An appendix of one indicator per line, and a list on one line: pieces of about a sentence,
+    # their offsets the text's.
+    listed = "Indicators\n" + "\n".join(f"203.0.113.{i}" for i in range(1, 250))
+    pieces = list(sentences(listed))
+    assert len(pieces) > 200 and all(listed[at : at + len(text)] == text for at, text in pieces[1:])
+    one_line = "They used " + ", ".join(f"198.51.100.{i % 250}" for i in range(600)) + "."
+    assert all(len(text) <= LONG_SENTENCE for _, text in sentences(one_line))
+    found = TextExtractor(sources_kb).extract_text(one_line, "r.txt")
+    assert len([o for o in found.observations if o.subtype == "ip"]) == 250
+    # Carriage returns alone end lines too: a table row's denial stays in its row.
+    table = "| Tool | Note |\r|---|---|\r| Mimikatz | not observed |\r| Helminth | used |\r"
+    assert [o.value for o in TextExtractor(sources_kb).extract_text(table, "r.md").observations] == ["S0170"]

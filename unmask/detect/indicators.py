@@ -175,12 +175,8 @@ def normalise(kind: str, raw: str) -> str | None:
         return lowered if _EMAIL.match(lowered) else None
     if kind == "url":
         # Scheme and host are case-blind; the path and query are not (/Payload.EXE?id=AbC). The
-        # full stop or comma of the sentence a URL ends is not part of it, nor the quote and
-        # brackets of the code it was quoted in ("urlopen('https://x.example/u').read()").
-        text = re.split(r"[\"`]|'(?=[)\].,;\s]|$)", text, maxsplit=1)[0]
+        # full stop or comma of the sentence a URL ends is not part of it.
         text = text.rstrip(".,;:!?")
-        while text.endswith(")") and text.count(")") > text.count("("):
-            text = text[:-1].rstrip(".,;:!?")
         lowered = text.lower()
         if not _URL.match(lowered):
             return None

@@ -198,18 +198,41 @@ def title_line(text: str) -> str | None:
 
 
 def sentences(text: str) -> Iterator[tuple[int, str]]:
-    """(offset, sentence) for each sentence of ``text`` (paragraph breaks and list items end one)."""
+    """(offset, sentence) for each sentence of ``text`` (paragraph breaks and list items end one;
+    an old Mac's carriage return is a line break; a "sentence" of more than ``LONG_SENTENCE``
+    characters, an appendix of one indicator per line, is cut at its line breaks)."""
+    text = text.replace("\r\n", " \n").replace("\r", "\n")  # same length: offsets stay the file's
     start = 0
-    for match in _SENTENCE_END.finditer(text):
-        chunk = text[start : match.start()]
-        if chunk.strip():
-            lead = len(chunk) - len(chunk.lstrip())
-            yield start + lead, " ".join(chunk.split())
-        start = match.end()
-    chunk = text[start:]
-    if chunk.strip():
-        lead = len(chunk) - len(chunk.lstrip())
-        yield start + lead, " ".join(chunk.split())
+    for match in [*_SENTENCE_END.finditer(text), None]:
+        stop = match.start() if match else len(text)
+        chunk = text[start:stop]
+        pieces = [(start, chunk)]
+        if len(chunk) > LONG_SENTENCE and "\n" in chunk:
+            pieces, at = [], start
+            for line in chunk.split("\n"):
+                pieces.append((at, line))
+                at += len(line) + 1
+        for offset, part in (cut for first, line in pieces for cut in _cut_long(first, line)):
+            if part.strip():
+                lead = len(part) - len(part.lstrip())
+                yield offset + lead, " ".join(part.split())
+        if match:
+            start = match.end()
+
+
+def _cut_long(at: int, piece: str) -> Iterator[tuple[int, str]]:
+    """A piece of more than ``LONG_SENTENCE`` characters (a list of thousands of indicators on
+    one line) in pieces of about that size, each cut after a comma, semicolon or space: what a
+    sentence says stays within its words, and the work stays linear in the text."""
+    while len(piece) > LONG_SENTENCE:
+        cut = max(piece.rfind(sep, 0, LONG_SENTENCE) for sep in (", ", "; ", " "))
+        cut = cut + 1 if cut > 0 else LONG_SENTENCE
+        yield at, piece[:cut]
+        at, piece = at + cut, piece[cut:]
+    yield at, piece
+
+
+LONG_SENTENCE = 1_000
 
 
 SENTENCE_CHARS = 400  # of a sentence kept as an observation's provenance
@@ -233,10 +256,10 @@ def _as_written(sentence: str, value: str) -> str | None:
     return found.group(0) if found else None
 
 
-def _cut_short(sentence: str, raw: str) -> bool:
-    """Whether a value found in ``sentence`` is the tail of a longer word: an internationalised
-    name, or one with an invisible character (a zero-width space) inside that hides its start."""
-    text = refang(sentence).lower()
+def _cut_short(text: str, raw: str) -> bool:
+    """Whether a value found in a sentence (``text``: refanged, lower case) is the tail of a longer
+    word: an internationalised name, or one with an invisible character (a zero-width space)
+    inside that hides its start."""
     at = text.find(raw.lower())
     if at <= 0:
         return False
@@ -258,6 +281,15 @@ def _not_taken_note(source: str, offset: int, mention: str, why: str) -> str:
         f"is said of {why} (a comparison, a denial of attribution or its known habits), not of this intrusion"
     )
     return f"{source}: offset {offset}: {mention!r} {reason}; not taken as evidence"
+
+
+def _quoted_url(raw: str) -> str:
+    """A URL found in prose or code without the quote and brackets of the code it was quoted in
+    ("urlopen('https://x.example/u').read()")."""
+    text = re.split(r"[\"`]|'(?=[)\].,;\s]|$)", raw, maxsplit=1)[0].rstrip(".,;:!?")
+    while text.endswith(")") and text.count(")") > text.count("("):
+        text = text[:-1].rstrip(".,;:!?")
+    return text
 
 
 def _actor_named(ident: str, matched: str, at: int, offset: int, sentence: str) -> dict[str, Any]:
@@ -458,19 +490,22 @@ class TextExtractor:
     def _iocs(
         self, found: dict[str, Any], add: Any, offset: int, sentence: str, result: Extraction, source: str
     ) -> None:
+        refanged, lowered = refang(sentence).lower(), sentence.lower()  # once, not per indicator
         for key, (subtype, kind) in _IOC_KINDS.items():
             for raw in found.get(key, []) or []:
+                if subtype == "url":
+                    raw = _quoted_url(str(raw))
                 value = normalise(subtype, raw) if subtype != "asn" else str(raw).upper()
                 if value is None:
                     continue
-                if subtype in ("domain", "url", "email", "ip") and _cut_short(sentence, str(raw)):
+                if subtype in ("domain", "url", "email", "ip") and _cut_short(refanged, str(raw)):
                     # "böse-domain.example.de" was read as "se-domain.example.de": another domain.
                     result.problems.append(
                         f"{source}: offset {offset}: {raw!r} is the tail of a longer name (letters outside ASCII, "
                         "or an invisible character inside it); not taken"
                     )
                     continue
-                plain_text = str(raw).lower() in sentence.lower()  # written as it is, not defanged
+                plain_text = str(raw).lower() in lowered  # written as it is, not defanged
                 if (
                     subtype == "ip"
                     and plain_text
