@@ -901,3 +901,14 @@ def test_a_software_name_several_families_answer_to_is_flagged(sources_kb: Knowl
     assert any(w.startswith("ambiguous name: software 'Terminator' was read as Terminator") for w in warnings)
     plain = _observed(Observation(ObservationKind.SOFTWARE, "Mimikatz"))
     assert not any(w.startswith("ambiguous name") for w in attribute_case(plain, sources_kb).warnings)
+
+
+def test_an_actors_name_given_as_software_is_flagged(sources_kb: KnowledgeBase) -> None:
+    # "EUROPIUM" is OilRig's name and, in tests/sources.py, another name of ZeroCleare.
+    case = _observed(Observation(ObservationKind.SOFTWARE, "EUROPIUM"))
+    warnings = attribute_case(case, sources_kb).warnings
+    assert any(
+        w.startswith("actor's name as software: 'EUROPIUM' is the name of OilRig (G0049)") for w in warnings
+    )
+    plain = _observed(Observation(ObservationKind.SOFTWARE, "Helminth"))
+    assert not any(w.startswith("actor's name") for w in attribute_case(plain, sources_kb).warnings)

@@ -1097,3 +1097,20 @@ def test_long_lists_and_old_mac_line_ends_are_read_sentence_by_sentence(sources_
     # Carriage returns alone end lines too: a table row's denial stays in its row.
     table = "| Tool | Note |\r|---|---|\r| Mimikatz | not observed |\r| Helminth | used |\r"
     assert [o.value for o in TextExtractor(sources_kb).extract_text(table, "r.md").observations] == ["S0170"]
+
+
+def test_full_width_ids_are_read_as_ids(sources_kb: KnowledgeBase) -> None:
+    found = TextExtractor(sources_kb).extract_text(
+        "They exploited CVE-２０２３-２３３９７ and used Ｔ１００３.００１.", "r"
+    )
+    assert [o.value for o in found.observations] == ["CVE-2023-23397", "T1003.001"]
+
+
+def test_a_crew_named_without_the_words_that_say_group_is_an_actor_named(sources_kb: KnowledgeBase) -> None:
+    # "Ransom Crew" (tests/sources.py): "Ransom" names the crew; "Ransom 2.0", its payload, is software.
+    extractor = TextExtractor(sources_kb)
+    found = extractor.extract_text("The report names APT28 and Ransom as active groups.", "r")
+    assert found.observations == [] and {a["id"] for a in found.actors} == {"G0007", "tidal:ransom-crew"}
+    assert [o.value for o in extractor.extract_text("Ransom 2.0 was deployed.", "r").observations] == [
+        "tidal:Ransom 2.0"
+    ]

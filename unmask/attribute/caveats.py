@@ -10,7 +10,8 @@
   at least as strongly as anything points to the leader, or the tools that
   point to one other actor do so strongly together however strong the lead;
 - unresolved names: observations the KB could not place; ambiguous names: a software name
-  several families answer to, read as one of them ("Medusa");
+  several families answer to, read as one of them ("Medusa"), or an actor's name given as
+  software ("Sofacy");
 - conflicting aliases: the sources disagree about the names of a leading actor;
 - a known campaign: the evidence for a leading actor comes from the knowledge base's record
   of one campaign (the case may be that campaign: the assessment would then repeat the
@@ -290,6 +291,15 @@ def _ambiguous_names(analysis: Analysis) -> list[str]:
         if item.signal != "software" or value.casefold() in said:
             continue
         said.add(value.casefold())
+        named = kb.actor_candidates(value)
+        if named:
+            # "Sofacy" is APT28 and another name of CORESHELL: the case says a program was seen.
+            warnings.append(
+                f"actor's name as software: {value!r} is the name of {named[0].name} ({named[0].id}) and was "
+                f"read as the program {item.label.removeprefix('software ')}, which counts as that program "
+                "seen in this intrusion, not as a name: give the program's own name if that was meant, "
+                "or leave the actor's name out of the evidence"
+            )
         others = kb.software_sharing_name(value, item.key)
         if others:
             names = ", ".join(f"{o.name} ({o.id})" if o.origin == "attack" else o.name for o in others[:4])

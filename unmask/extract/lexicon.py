@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from unmask.errors import UnknownNameError
 from unmask.extract.vocabulary import PHRASES as VOCABULARY
-from unmask.knowledge.aliases import FAMILY_KINDS, family_name
+from unmask.knowledge.aliases import FAMILY_KINDS, family_name, group_stem
 from unmask.knowledge.store import KnowledgeBase
 
 __all__ = ["COMMON_WORDS", "Lexicon", "english_words", "words"]
@@ -386,6 +386,9 @@ class Lexicon:
         for actor in kb.actors.values():
             for name in actor.all_names:
                 lexicon._add(lexicon.actors, name, actor.id)
+                stem = group_stem(name)  # "LockBit" of "LockBit Ransomware Actors & Affiliates"
+                if stem != name and len(stem) >= 4:
+                    lexicon._add(lexicon.actors, stem, actor.id)
         # A software entry named like an actor (Malpedia names some families after their
         # group) would let the actor's name in a report count as evidence: it is left out,
         # unless ATT&CK itself describes it as software by that very name; then the name is read

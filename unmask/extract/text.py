@@ -76,7 +76,7 @@ _BOILERPLATE = re.compile(
 _VERSION_BEFORE = re.compile(
     r"\b(?:version|ver|v|firmware|build|release|update|patch)\s*\.?\s*$", re.IGNORECASE
 )
-_TECHNIQUE_ID = re.compile(r"(?<![A-Za-z0-9])T1\d{3}(?:\.\d{3})?(?![0-9])")
+_TECHNIQUE_ID = re.compile(r"(?<![A-Za-z0-9])[TＴ][1１]\d{3}(?:[.．]\d{3})?(?!\d)")  # full-width too
 _CVE = re.compile(r"(?<![A-Za-z0-9])CVE-\d{4}-\d{4,7}(?![0-9])", re.IGNORECASE)
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _DATE = re.compile(
@@ -455,15 +455,18 @@ class TextExtractor:
         (technique ids, names and learned phrases, software, actors, CVE ids)."""
         mentions: list[tuple[int, str, str, str, float]] = []
         for match in _TECHNIQUE_ID.finditer(sentence):
-            # An older report's retired id (T1086) stands for the technique that replaced it.
-            technique_id = self.kb.successors.get(match.group(0), match.group(0))
+            # An older report's retired id (T1086) stands for the technique that replaced it; a
+            # full-width "Ｔ１００３" is T1003.
+            written = unicodedata.normalize("NFKC", match.group(0)).upper()
+            technique_id = self.kb.successors.get(written, written)
             if technique_id in self.kb.techniques:
                 mentions.append((match.start(), match.group(0), "technique", technique_id, 0.9))
         for category, ident, at, matched in self.lexicon.find(sentence):
             confidence = {"technique": 0.7, "phrase": 0.5}.get(category, 0.8)
             mentions.append((at, matched, category, ident, confidence))
         for match in _CVE.finditer(sentence):
-            mentions.append((match.start(), match.group(0), "cve", match.group(0).upper(), 0.9))
+            cve = unicodedata.normalize("NFKC", match.group(0)).upper()  # "CVE-２０２３-…" too
+            mentions.append((match.start(), match.group(0), "cve", cve, 0.9))
         return sorted(mentions, key=lambda m: m[0])
 
     @staticmethod

@@ -39,7 +39,15 @@ from dataclasses import dataclass, field
 from unmask.knowledge.entries import SOURCE_LABELS, NameEntry
 from unmask.knowledge.records import Conflict
 
-__all__ = ["FAMILY_KINDS", "MergedGroup", "core_name", "family_name", "merge_entries", "normalize_name"]
+__all__ = [
+    "FAMILY_KINDS",
+    "MergedGroup",
+    "core_name",
+    "family_name",
+    "group_stem",
+    "merge_entries",
+    "normalize_name",
+]
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _EXCLUSIVE = {"attack", "misp", "microsoft", "tidal"}
@@ -188,10 +196,15 @@ def family_name(name: str, *, kind: bool = False, version: bool = False) -> str:
     return text.strip() or name
 
 
-def core_name(name: str) -> str:
+def group_stem(name: str) -> str:
     """A group's name without the words at its end that say it is a group ("Medusa Group",
-    "LockBit Ransomware Actors & Affiliates"), normalised."""
-    return normalize_name(_GROUP_WORDS.sub("", name).strip())
+    "LockBit Ransomware Actors & Affiliates" -> "LockBit")."""
+    return _GROUP_WORDS.sub("", name).strip()
+
+
+def core_name(name: str) -> str:
+    """:func:`group_stem`, normalised."""
+    return normalize_name(group_stem(name))
 
 
 def _core_edges(entries: list[NameEntry]) -> list[_Edge]:
