@@ -182,6 +182,9 @@ def test_documents_html_binary_and_empty_pdf(tmp_path: Path) -> None:
     latin.write_bytes("Targets in Genève were hit.".encode("latin-1"))
     doc = read_document(latin)
     assert "Genève" in doc.text and "read as Windows-1252" in doc.problems[0]
+    mixed = tmp_path / "mixed.txt"
+    mixed.write_bytes("Café in Zürich; ".encode() + "Genève".encode("latin-1"))
+    assert read_document(mixed).text == "Café in Zürich; Genève"  # the UTF-8 stays UTF-8
 
 
 def test_misp_event_to_case(tmp_path: Path) -> None:

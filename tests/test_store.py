@@ -128,6 +128,7 @@ def test_names_in_the_forms_reports_write_them(kb: KnowledgeBase) -> None:
     assert kb.software_record("win.mimikatz").id == "S0002"
     # A tool after its vendor's name; not malware ("Acme Helminth" is no name of Helminth's).
     assert kb.software_record("Sysinternals Mimikatz").id == "S0002"
+    assert kb.software_record("Microsoft Sysinternals Mimikatz").id == "S0002"
     with pytest.raises(UnknownNameError):
         kb.software_record("Acme Helminth")
     # An id that is not in the KB does not rescue a name, and a longer id is not a prefix match.

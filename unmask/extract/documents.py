@@ -7,6 +7,7 @@ reported with the file's name; what could be read is kept.
 
 from __future__ import annotations
 
+import codecs
 import html
 import logging
 import re
@@ -145,9 +146,11 @@ def read_document(path: Path) -> Document:
     except UnicodeDecodeError as exc:
         if cut and exc.start >= len(raw) - 3:  # the read stopped inside a character
             text = raw[: exc.start].decode("utf-8", errors="replace")
-        else:  # "Genève" in Latin-1: read as the Windows code page that extends it
-            text = raw.decode("cp1252", errors="replace")
-            problems.append(f"{path}: not UTF-8 (byte {exc.start:,}); read as Windows-1252 (Latin-1)")
+        else:  # "Genève" in Latin-1: the bytes that are not UTF-8 read as the Windows code page
+            text = raw.decode("utf-8", errors=_CP1252_FALLBACK)
+            problems.append(
+                f"{path}: not all UTF-8 (first at byte {exc.start:,}); those bytes read as Windows-1252 (Latin-1)"
+            )
     head = text[:2048].lower()
     if path.suffix.lower() in (".html", ".htm") or "<html" in head or "<!doctype html" in head:
         body = _html_text(text)
@@ -172,6 +175,19 @@ def read_document(path: Path) -> Document:
             text,
         )
     return Document(path, digest, text[:MAX_TEXT_CHARS], fmt, problems)
+
+
+def _cp1252(error: UnicodeError) -> tuple[str, int]:
+    """A codec error handler: the bytes UTF-8 cannot read, read as Windows-1252 (a report that is
+    UTF-8 but for one pasted Latin-1 word keeps the rest of its text as it is)."""
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    bad = error.object[error.start : error.end]
+    return bytes(bad).decode("cp1252", errors="replace"), error.end
+
+
+_CP1252_FALLBACK = "unmask-cp1252"
+codecs.register_error(_CP1252_FALLBACK, _cp1252)
 
 
 def _some_text(text: str, path: Path) -> None:

@@ -605,10 +605,14 @@ class KnowledgeBase:
                 sid = known.get(normalize_name(other))
                 if sid is not None:
                     break
-        if sid is None and len(words := name.split()) > 1:
-            # A tool under its vendor's name ("ConnectWise ScreenConnect", "Sysinternals PsExec").
-            rest = known.get(normalize_name(" ".join(words[1:])))
-            sid = rest if rest is not None and self.software[rest].kind == "tool" else None
+        words = name.split()
+        for drop in (1, 2) if sid is None else ():
+            # A tool under its vendor's name ("ConnectWise ScreenConnect", "Microsoft Sysinternals
+            # PsExec").
+            rest = known.get(normalize_name(" ".join(words[drop:]))) if len(words) > drop else None
+            if rest is not None and self.software[rest].kind == "tool":
+                sid = rest
+                break
         if sid is None or sid not in self.software:
             why = self._unknown_id(cited.group(0), self.software) if cited else None
             names = sorted(
