@@ -166,6 +166,11 @@ def test_exports_share_what_the_engine_resolved(sources_kb: KnowledgeBase) -> No
     indicators = {str(i["name"]): i for i in by_type["indicator"]}
     assert set(indicators) == {"domain evil.com", "ip 203.0.113.7", "asn 13335"}
     assert indicators["asn 13335"]["pattern"] == "[autonomous-system:number = 13335]"
+    # ... and unmask reads it back (STIX writes the number as an integer).
+    from unmask.extract.stix import case_from_stix
+
+    again = case_from_stix(bundle_for_case(case, sources_kb, assessment), "b.json")
+    assert ("infrastructure", "AS13335") in {(o.kind.value, o.value) for o in again.observations}
     assert str(indicators["ip 203.0.113.7"]["valid_from"]).startswith("2022-05-01T00:00:00")
     (campaign,) = by_type["campaign"]
     assert str(campaign["first_seen"]).startswith("2022-05-01") and str(campaign["last_seen"]).startswith(

@@ -92,7 +92,7 @@ STIX_PATHS = {
     "autonomous-system:number": "asn",
 }
 _COMPARISON = re.compile(
-    r"([a-z0-9-]+:[a-z0-9_.'\-]+)\s*(=|LIKE|IN|MATCHES)\s*('(?:[^'\\]|\\.)*'|\([^)]*\))", re.IGNORECASE
+    r"([a-z0-9-]+:[a-z0-9_.'\-]+)\s*(=|LIKE|IN|MATCHES)\s*('(?:[^'\\]|\\.)*'|\([^)]*\)|\d+\b)", re.IGNORECASE
 )
 
 
@@ -269,6 +269,9 @@ def pattern_values(pattern: str) -> list[tuple[str, str]]:
     for path, op, literal in _COMPARISON.findall(pattern):
         kind = STIX_PATHS.get(path.lower())
         if kind is None or op.upper() not in ("=", "IN"):
+            continue
+        if literal.isdigit():  # an integer, as STIX writes autonomous-system:number = 13335
+            found.append((kind, literal))
             continue
         for value in re.findall(r"'((?:[^'\\]|\\.)*)'", literal):
             found.append((kind, value.replace("\\'", "'").replace("\\\\", "\\")))

@@ -46,10 +46,16 @@ def pattern_observables(pattern: str) -> list[tuple[ObservationKind, str, str]]:
     found = []
     for subtype, raw in pattern_values(pattern):
         # Normalised where it can be; otherwise as the bundle wrote it (the case keeps what was said).
-        value = (normalise(subtype, raw) if subtype != "asn" else None) or raw
+        value = (normalise(subtype, raw) if subtype != "asn" else _asn(raw)) or raw
         kind = ObservationKind.FILE if subtype in _FILE_KINDS else ObservationKind.INFRASTRUCTURE
         found.append((kind, subtype, value))
     return found
+
+
+def _asn(raw: str) -> str | None:
+    """An autonomous system's number as cases write it ("13335" -> "AS13335")."""
+    digits = raw.strip().upper().removeprefix("AS")
+    return f"AS{digits}" if digits.isdigit() else None
 
 
 def _attack_id(obj: dict[str, Any]) -> str | None:
