@@ -288,8 +288,8 @@ def _ambiguous_names(analysis: Analysis) -> list[str]:
     warnings = []
     for item in analysis.items:
         value = item.observation.value.strip()
-        if item.signal != "software" or value.casefold() in said:
-            continue
+        if item.signal != "software" or value.casefold() in said or value == item.key:
+            continue  # an id ("S0002", "tidal:AnyDesk") says which program it is
         said.add(value.casefold())
         named = kb.actor_candidates(value)
         if named:
