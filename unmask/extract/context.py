@@ -2,22 +2,24 @@
 
 A report names far more than it observed. A mention is not evidence when its sentence
 
-- **denies** it: "no evidence of Emotet", "T1485 was not observed", "did not use PowerShell", a
-  table row with a cell "not observed",
-  and the rest of a list such a denial opens ("did not see X-Agent, Zebrocy or CHOPSTICK"),
-  or a list that "neither" or "none" closes ("Responder and CVE-2023-23397; neither was
+- **denies** it: "no evidence of Emotet", "T1485 was not observed", "did not use PowerShell",
+  "unrelated to the Medusa banking trojan", a table row with a cell "not observed", and the rest
+  of a list such a denial opens ("did not see X-Agent, Zebrocy or CHOPSTICK"; carried on by the
+  extractor) or that "neither" or "none" closes ("Responder and CVE-2023-23397; neither was
   present");
 - leaves it **unconfirmed**: "we cannot confirm whether the actors exploited CVE-2023-20269",
   "it is unclear whether", "we cannot exclude that", "perhaps", "may have been used", "claimed
   that", "reportedly";
-- names it as another family's **lineage**: "a successor to IcedID", "evolved from",
-  "based on the leaked Conti code";
+- names it as another family's **lineage** or look-alike: "a successor to IcedID", "based on
+  the leaked Conti code", "not unlike Emotet";
 - says it of **another actor**: a comparison or a denial of attribution ("Unlike Lazarus, which
   relies on AppleJeus, ...", "We are not attributing this to Sandworm, whose attacks used
-  Industroyer2"), or an actor's known habits ("APT28 typically deploys X-Agent").
+  Industroyer2"), or an actor's known habits ("APT28 typically deploys X-Agent"), up to a turn
+  back to this intrusion ("..., but in this intrusion it used Zebrocy").
 
-"Not" about something else is no denial: "was not patched against CVE-2021-26855", "Mimikatz,
-which is not signed", "beacons were not detected", "no doubt".
+Each rule keeps to its clause. "Not" about something else is no denial: "was not patched
+against CVE-2021-26855", "Mimikatz, which is not signed", "beacons were not detected", "no
+doubt", "With no MFA enforced, the actors used RDP".
 """
 
 from __future__ import annotations
