@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from unmask.errors import UnknownNameError
+from unmask.extract.vocabulary import CONTEXT_STEMS, EVERYDAY_TECHNIQUE_NAMES, RECON_PARENTS, THINGS_OF
 from unmask.extract.vocabulary import PHRASES as VOCABULARY
 from unmask.knowledge.aliases import FAMILY_KINDS, family_name, group_stem
 from unmask.knowledge.store import KnowledgeBase
@@ -330,7 +331,7 @@ class Lexicon:
     # names, by the word's place in the phrase (the phrase, the longer match, would hide it).
     inside: dict[str, list[tuple[int, set[str]]]] = field(default_factory=dict)
     # A technique's name several techniques share ("Domain Account" is T1087.002 and T1136.002):
-    # its ids, the one more actors use first; the words around it choose (see ``_CONTEXT``).
+    # its ids, the one more actors use first; the words around it choose (vocabulary.CONTEXT_STEMS).
     choices: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # Another name of an ATT&CK program that is also an actor's name ("Sofacy", "Agrius",
     # "Snake"): the actor, unless a kind of malware follows ("the Snake malware").
@@ -559,71 +560,6 @@ class Lexicon:
         return found
 
 
-# Word stems that say which of the techniques sharing a name is meant, by parent technique:
-# "created a new domain account" is Create Account, "enumerated domain accounts" Account Discovery.
-_CONTEXT = {
-    "T1087": ("discover", "enumer", "list", "quer", "identif", "gather", "collect"),
-    "T1136": ("creat", "add", "new", "register"),
-    "T1078": ("valid", "legitim", "stolen", "logged", "login", "log", "sign"),
-    "T1583": ("acquir", "buy", "bought", "purchas", "rent", "lease", "register", "set"),
-    "T1584": ("compromis", "hijack", "took", "takeover", "abus", "hack"),
-    "T1585": ("establish", "creat", "register", "fake", "persona"),
-    "T1586": ("compromis", "hijack", "took", "takeover", "stole"),
-    "T1587": ("develop", "built", "build", "wrote", "written", "custom", "creat"),
-    "T1588": ("obtain", "acquir", "buy", "bought", "purchas", "download", "stole", "steal"),
-    "T1566": ("sent", "send", "deliver", "email", "mail"),
-    "T1598": ("credential", "harvest", "elicit", "information"),
-    "T1027": ("hid", "embed", "payload", "image", "file"),
-    "T1001": ("c2", "command", "traffic", "communicat", "beacon"),
-    "T1590": ("gather", "recon", "enumer", "quer", "collect"),
-    "T1071": ("c2", "command", "tunnel", "traffic", "communicat", "beacon"),
-    "T1589": ("gather", "recon", "collect", "research", "harvest", "enumer", "identif", "scrap", "search"),
-    "T1591": ("gather", "recon", "collect", "research", "identif", "search", "studi"),
-    "T1592": ("gather", "recon", "collect", "fingerprint", "enumer", "identif", "scan", "profil"),
-    "T1021": (
-        "lateral",
-        "move",
-        "moved",
-        "moving",
-        "connect",
-        "log",
-        "remote",
-        "session",
-        "pivot",
-        "reach",
-        "hop",
-        "over",
-        "via",
-        "through",
-        "enabl",
-    ),
-    "T1556": ("modif", "disabl", "bypass", "tamper", "patch", "hook", "backdoor", "regist", "enrol"),
-    "T1574": (
-        "hijack",
-        "sideload",
-        "side",
-        "search",
-        "order",
-        "plant",
-        "proxy",
-        "redirect",
-        "replac",
-    ),
-}
-# Technique names that are everyday nouns ("IP Addresses", "Email Addresses", "SSH") are read only
-# beside a word of their technique's (``_CONTEXT``): "the following IP addresses were used" is no
-# reconnaissance, "searched for SSH keys" no remote session, "the loader DLL" no hijacking
-# (ATT&CK 18 calls T1574.001 "DLL"). Reconnaissance: every name of one or two words.
-_NAME_NEEDS_CONTEXT = frozenset(("T1589", "T1590", "T1591", "T1592"))  # every short name a noun
-_NAMES_NEEDING_CONTEXT = frozenset(  # of T1021, T1574 and T1556
-    ("ssh", "vnc", "dll", "cloud services", "multi-factor authentication", "multi factor authentication")
-)
-# ... and never before a word that makes them things of the protocol ("SSH keys", "VNC passwords").
-_THINGS_OF = frozenset(
-    ("key", "keys", "password", "passwords", "credential", "credentials", "config", "file", "files")
-)
-
-
 def _technique_in_context(
     hit: tuple[str, set[str]], choices: tuple[str, ...] | None, around: list[str], key: str, after: list[str]
 ) -> tuple[str, set[str]] | None:
@@ -633,10 +569,10 @@ def _technique_in_context(
         return hit
     ident = _in_context(choices, around) if choices else next(iter(hit[1]))
     parent = ident.split(".")[0]
-    everyday = key in _NAMES_NEEDING_CONTEXT or (parent in _NAME_NEEDS_CONTEXT and len(key.split()) <= 2)
+    everyday = key in EVERYDAY_TECHNIQUE_NAMES or (parent in RECON_PARENTS and len(key.split()) <= 2)
     if everyday and (
-        not any(word.startswith(stem) for word in around for stem in _CONTEXT[parent])
-        or (key in _NAMES_NEEDING_CONTEXT and after[:1] and after[0] in _THINGS_OF)
+        not any(word.startswith(stem) for word in around for stem in CONTEXT_STEMS[parent])
+        or (key in EVERYDAY_TECHNIQUE_NAMES and after[:1] and after[0] in THINGS_OF)
     ):
         return None
     return ("technique", {ident})
@@ -646,7 +582,7 @@ def _in_context(choices: tuple[str, ...], around: list[str]) -> str:
     """Of the techniques sharing a name, the one the words around it point to (the first, the one
     more actors use, when none or several do)."""
     scores = [
-        sum(any(word.startswith(stem) for word in around) for stem in _CONTEXT.get(t.split(".")[0], ()))
+        sum(any(word.startswith(stem) for word in around) for stem in CONTEXT_STEMS.get(t.split(".")[0], ()))
         for t in choices
     ]
     best = max(scores)

@@ -5,11 +5,14 @@ Written here, from the way DFIR reports and advisories describe ransomware and h
 intrusions: "deleted shadow copies", "disabled Windows Defender", "MFA fatigue". Each phrase
 points at one technique; a learned phrase of the same words gives way to it. Phrases are matched
 word by word as the lexicon reads text (lower case, a program's file name as its name).
+
+Also here, the words that tell apart techniques sharing a name and that a technique name which is
+an everyday noun needs beside it (``CONTEXT_STEMS``; :mod:`unmask.extract.lexicon` applies them).
 """
 
 from __future__ import annotations
 
-__all__ = ["PHRASES"]
+__all__ = ["CONTEXT_STEMS", "EVERYDAY_TECHNIQUE_NAMES", "PHRASES", "RECON_PARENTS", "THINGS_OF"]
 
 _BY_TECHNIQUE: dict[str, tuple[str, ...]] = {
     # Inhibit System Recovery
@@ -108,3 +111,67 @@ _BY_TECHNIQUE: dict[str, tuple[str, ...]] = {
 }
 
 PHRASES: dict[str, str] = {phrase: tid for tid, phrases in _BY_TECHNIQUE.items() for phrase in phrases}
+
+# Word stems that say which of the techniques sharing a name is meant, by parent technique:
+# "created a new domain account" is Create Account, "enumerated domain accounts" Account Discovery.
+CONTEXT_STEMS: dict[str, tuple[str, ...]] = {
+    "T1087": ("discover", "enumer", "list", "quer", "identif", "gather", "collect"),
+    "T1136": ("creat", "add", "new", "register"),
+    "T1078": ("valid", "legitim", "stolen", "logged", "login", "log", "sign"),
+    "T1583": ("acquir", "buy", "bought", "purchas", "rent", "lease", "register", "set"),
+    "T1584": ("compromis", "hijack", "took", "takeover", "abus", "hack"),
+    "T1585": ("establish", "creat", "register", "fake", "persona"),
+    "T1586": ("compromis", "hijack", "took", "takeover", "stole"),
+    "T1587": ("develop", "built", "build", "wrote", "written", "custom", "creat"),
+    "T1588": ("obtain", "acquir", "buy", "bought", "purchas", "download", "stole", "steal"),
+    "T1566": ("sent", "send", "deliver", "email", "mail"),
+    "T1598": ("credential", "harvest", "elicit", "information"),
+    "T1027": ("hid", "embed", "payload", "image", "file"),
+    "T1001": ("c2", "command", "traffic", "communicat", "beacon"),
+    "T1590": ("gather", "recon", "enumer", "quer", "collect"),
+    "T1071": ("c2", "command", "tunnel", "traffic", "communicat", "beacon"),
+    "T1589": ("gather", "recon", "collect", "research", "harvest", "enumer", "identif", "scrap", "search"),
+    "T1591": ("gather", "recon", "collect", "research", "identif", "search", "studi"),
+    "T1592": ("gather", "recon", "collect", "fingerprint", "enumer", "identif", "scan", "profil"),
+    "T1021": (
+        "lateral",
+        "move",
+        "moved",
+        "moving",
+        "connect",
+        "log",
+        "remote",
+        "session",
+        "pivot",
+        "reach",
+        "hop",
+        "over",
+        "via",
+        "through",
+        "enabl",
+    ),
+    "T1556": ("modif", "disabl", "bypass", "tamper", "patch", "hook", "backdoor", "regist", "enrol"),
+    "T1574": (
+        "hijack",
+        "sideload",
+        "side",
+        "search",
+        "order",
+        "plant",
+        "proxy",
+        "redirect",
+        "replac",
+    ),
+}
+# Technique names that are everyday nouns ("IP Addresses", "Email Addresses", "SSH") are read only
+# beside a word of their technique's (``CONTEXT_STEMS``): "the following IP addresses were used" is no
+# reconnaissance, "searched for SSH keys" no remote session, "the loader DLL" no hijacking
+# (ATT&CK 18 calls T1574.001 "DLL"). Reconnaissance: every name of one or two words.
+RECON_PARENTS = frozenset(("T1589", "T1590", "T1591", "T1592"))  # every short name a noun
+EVERYDAY_TECHNIQUE_NAMES = frozenset(  # of T1021, T1574 and T1556
+    ("ssh", "vnc", "dll", "cloud services", "multi-factor authentication", "multi factor authentication")
+)
+# ... and never before a word that makes them things of the protocol ("SSH keys", "VNC passwords").
+THINGS_OF = frozenset(
+    ("key", "keys", "password", "passwords", "credential", "credentials", "config", "file", "files")
+)

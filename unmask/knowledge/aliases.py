@@ -43,7 +43,9 @@ __all__ = [
     "FAMILY_KINDS",
     "MergedGroup",
     "core_name",
+    "family_core",
     "family_name",
+    "group_cores",
     "group_stem",
     "merge_entries",
     "normalize_name",
@@ -194,6 +196,17 @@ def family_name(name: str, *, kind: bool = False, version: bool = False) -> str:
         if kind:
             text = _KIND.sub("", text)
     return text.strip() or name
+
+
+def family_core(name: str) -> str:
+    """A family's name without platform, version or kind, normalised ("LockBit 3.0" -> "lockbit")."""
+    return normalize_name(family_name(name, kind=True, version=True))
+
+
+def group_cores(names: Iterable[str]) -> set[str]:
+    """The core names (:func:`core_name`) of a group's names, those of four characters or more: what
+    a family named after the group is named ("LockBit" of LockBit's affiliates)."""
+    return {core for name in names if len(core := core_name(name)) >= 4}
 
 
 def group_stem(name: str) -> str:

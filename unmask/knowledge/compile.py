@@ -13,7 +13,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from unmask import __version__
-from unmask.knowledge.aliases import MergedGroup, core_name, family_name, merge_entries, normalize_name
+from unmask.knowledge.aliases import (
+    MergedGroup,
+    core_name,
+    family_core,
+    family_name,
+    group_cores,
+    merge_entries,
+    normalize_name,
+)
 from unmask.knowledge.attack import AttackData
 from unmask.knowledge.attack_text import read_description
 from unmask.knowledge.entries import SOURCE_LABELS, NameEntry
@@ -317,17 +325,14 @@ def _namesake_links(
     }
     holders: dict[str, set[int]] = {}
     for index, group in enumerate(groups):
-        for entry in group.entries:
-            for name in (entry.name, *entry.aliases):
-                key = core_name(name)
-                if len(key) >= 4:
-                    holders.setdefault(key, set()).add(index)
+        for key in group_cores(n for e in group.entries for n in (e.name, *e.aliases)):
+            holders.setdefault(key, set()).add(index)
     found: list[SourceLink] = []
     for record in software.values():
         description = galaxies.software_descriptions.get(record.id)
         if description is None or record.id in linked or _NOT_A_PLATFORM.search(record.name):
             continue
-        family = normalize_name(family_name(record.name, kind=True, version=True))
+        family = family_core(record.name)
         owners = holders.get(family, set())
         if len(owners) != 1:
             continue

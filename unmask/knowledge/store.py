@@ -23,7 +23,7 @@ from typing import Any
 from rapidfuzz import fuzz, process, utils
 
 from unmask.errors import KnowledgeBaseError, Location, NotInstalledError, UnknownNameError
-from unmask.knowledge.aliases import FAMILY_KINDS, core_name, family_name, normalize_name
+from unmask.knowledge.aliases import FAMILY_KINDS, family_core, family_name, group_cores, normalize_name
 from unmask.knowledge.home import atomic_write, kb_path
 from unmask.knowledge.records import (
     SCHEMA_VERSION,
@@ -164,7 +164,7 @@ class _Static:
         keys: dict[str, list[str]] = {}
         for record in self.software.values():
             for name in (record.name, *record.aliases):
-                key = normalize_name(family_name(name, kind=True, version=True))
+                key = family_core(name)
                 if key and record.id not in keys.setdefault(key, []):
                     keys[key].append(record.id)
         return keys
@@ -528,10 +528,10 @@ class KnowledgeBase:
         the techniques of its own payload, the family named after it ("LockBit 3.0" for LockBit's
         affiliates), each as one report. What the payload does is what the crew's intrusions
         show; without it, the techniques of a case with the payload count against the crew."""
-        cores = {core for name in actor.all_names if len(core := core_name(name)) >= 4}
+        cores = group_cores(actor.all_names)
         techniques: dict[str, int] = {}
         for software in actor.software:
-            if normalize_name(family_name(self.software[software].name, kind=True, version=True)) in cores:
+            if family_core(self.software[software].name) in cores:
                 for technique in self._software_techniques.get(software, ()):
                     techniques[technique] = 1
         return dict(sorted(techniques.items()))
@@ -627,7 +627,7 @@ class KnowledgeBase:
         versions and platforms of ``chosen``'s own family; none when the name already says which
         (an id, a version, a platform, a kind)."""
         key = normalize_name(name)
-        if not key or key != normalize_name(family_name(name, kind=True, version=True)):
+        if not key or key != family_core(name):
             return []
         # Versions and platforms of one family are one family ("LockBit 3.0", "LockBit (ELF)").
         same = normalize_name(family_name(self.software[chosen].name, version=True))

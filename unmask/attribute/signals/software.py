@@ -15,17 +15,12 @@ from __future__ import annotations
 
 from unmask.attribute.evidence import EvidenceItem
 from unmask.attribute.signals.base import Signal, SignalContext, register, reports_mass
-from unmask.knowledge.aliases import core_name, family_name, normalize_name
+from unmask.knowledge.aliases import family_core, group_cores
 from unmask.model import Actor
 
-__all__ = ["OWNER_REPORTS", "SoftwareSignal", "family_core"]
+__all__ = ["OWNER_REPORTS", "SoftwareSignal"]
 
 OWNER_REPORTS = 2
-
-
-def family_core(name: str) -> str:
-    """A family's name without platform, version or kind ("LockBit 3.0" -> "lockbit")."""
-    return normalize_name(family_name(name, kind=True, version=True))
 
 
 @register
@@ -42,7 +37,7 @@ class SoftwareSignal(Signal):
                 (link.actor, link.item) for link in context.kb.links if link.source != "namesake"
             }
         linked: set[tuple[str, str]] = memo["pairs"]
-        cores = {core for n in (actor.name, *actor.all_names) if len(core := core_name(n)) >= 4}
+        cores = group_cores((actor.name, *actor.all_names))
         families = context.cache.setdefault("family-core", {})
         features: dict[str, float] = {}
         for software, count in actor.software.items():
