@@ -656,6 +656,13 @@ def test_victim_sectors_are_compared_in_one_vocabulary_and_unknown_ones_listed(k
     assert stix_sector("Telecoms") == "telecommunications"
     assert stix_sector("health-care") == stix_sector("Health Care") == "healthcare"
     assert stix_sector("government-national") == "government-national"  # kept for exports
+    from unmask.knowledge.sectors import misp_sector
+
+    assert misp_sector("government-national") == misp_sector("government") == "Government, Administration"
+    assert (
+        misp_sector("Telecommunications") == "Telecoms"
+        and misp_sector("water utilities") == "water utilities"
+    )
 
     def case(*sectors: str) -> Case:
         c = _case("T1301", "T1302")
@@ -912,3 +919,12 @@ def test_an_actors_name_given_as_software_is_flagged(sources_kb: KnowledgeBase) 
     )
     plain = _observed(Observation(ObservationKind.SOFTWARE, "Helminth"))
     assert not any(w.startswith("actor's name") for w in attribute_case(plain, sources_kb).warnings)
+
+
+def test_countries_are_read_by_misps_names_too_but_not_words_that_are_other_things() -> None:
+    from unmask.knowledge.countries import country_code, misp_country
+
+    assert country_code("Ivory Coast") == "CI" and country_code("Swaziland") == "SZ"
+    assert country_code("Shqipëri") == "AL" and country_code("Holland") == "NL"
+    assert country_code("car") is None and country_code("America") is None  # "Latin America"
+    assert misp_country("AL") == "Albania" and misp_country("IR") == "Iran"

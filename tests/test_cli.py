@@ -219,6 +219,36 @@ def test_a_report_is_written_in_the_format_its_file_name_says(installed: None, t
     assert result.exit_code == 2 and "give one of them" in result.stderr
 
 
+def test_a_report_under_a_name_unmask_does_not_write_is_refused(installed: None, tmp_path: Path) -> None:
+    case = tmp_path / "case.yml"
+    case.write_text("observations:\n  - {technique: T1003.001}\n")
+    result = runner.invoke(app, ["report", str(case), "-o", str(tmp_path / "r.docx")])
+    assert result.exit_code == 2 and "html, pdf or md" in result.stderr and not (tmp_path / "r.docx").exists()
+    forced = runner.invoke(app, ["report", str(case), "--format", "md", "-o", str(tmp_path / "r.txt")])
+    assert forced.exit_code == 0 and (tmp_path / "r.txt").read_text().startswith("#")
+
+
+def test_dash_as_output_prints_instead_of_writing_a_file_named_dash(
+    installed: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    case = tmp_path / "case.yml"
+    case.write_text("observations:\n  - {technique: T1003.001}\n  - {software: Helminth}\n")
+    layer = runner.invoke(app, ["kb", "layer", "OilRig", "-o", "-"])
+    assert layer.exit_code == 0 and json.loads(layer.stdout)["domain"] == "enterprise-attack"
+    stix = runner.invoke(app, ["export", str(case), "--format", "stix", "-o", "-"])
+    assert stix.exit_code == 0 and json.loads(stix.stdout)["type"] == "bundle"
+    assessed = runner.invoke(app, ["attribute", str(case), "--format", "json", "-o", "-"])
+    assert assessed.exit_code == 0 and "groups" in json.loads(assessed.stdout)
+    markdown = runner.invoke(app, ["report", str(case), "--format", "md", "-o", "-"])
+    assert markdown.exit_code == 0 and markdown.stdout.startswith("#")
+    html = runner.invoke(app, ["report", str(case), "-o", "-"])
+    assert html.exit_code == 0 and "<html" in html.stdout
+    pdf = runner.invoke(app, ["report", str(case), "--format", "pdf", "-o", "-"])
+    assert pdf.exit_code == 2 and "needs a file" in pdf.stderr
+    assert not (tmp_path / "-").exists() and not list(tmp_path.glob("report.*"))
+
+
 def test_progress_without_a_terminal_is_a_few_plain_lines(capsys: pytest.CaptureFixture[str]) -> None:
     from unmask.cli.common import LogProgress
 

@@ -121,6 +121,11 @@ def test_misp_event_round_trips_through_extract(kb: KnowledgeBase) -> None:
     assert email["category"] == "Network activity"
     assert back.tlp is Tlp.AMBER_STRICT
     assert any("not used as evidence" in n for n in back.notes)  # the actor tag is reported only
+    # Victims travel as MISP's own target-information and sector galaxies, and come back.
+    tags = {t["name"] for t in event["Event"]["Tag"]}
+    assert {'misp-galaxy:target-information="Norway"', 'misp-galaxy:sector="Energy"'} <= tags
+    victims = {(o.subtype, o.value) for o in back.observations if o.kind is ObservationKind.VICTIM}
+    assert victims == {("country", "Norway"), ("sector", "Energy")}
 
 
 def test_export_cli_writes_each_format(kb: KnowledgeBase, tmp_path: Path) -> None:

@@ -664,6 +664,18 @@ def test_extract_tlp_option(kb: KnowledgeBase, tmp_path: Path) -> None:
     assert result.exit_code == 2 and "not a known TLP label" in result.output
 
 
+def test_a_long_extraction_table_shows_its_first_rows_and_says_so(kb: KnowledgeBase, tmp_path: Path) -> None:
+    report = tmp_path / "r.txt"
+    addresses = [f"185.220.{n // 250}.{n % 250 + 1}" for n in range(12)]
+    report.write_text("The intruders used these addresses for control:\n" + "\n".join(addresses) + "\n")
+    result = runner.invoke(app, ["extract", str(report), "--limit", "5"], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    assert "12 observations (12 infrastructure); the first 5" in result.stdout
+    assert result.stdout.count("infrastructure:ip") == 5
+    every = runner.invoke(app, ["extract", str(report), "--json"])
+    assert len(json.loads(every.stdout)["case"]["observations"]) == 12
+
+
 def test_stix_revoked_and_benign_indicators_are_not_evidence_and_expired_ones_are_noted() -> None:
     from unmask.extract.stix import case_from_stix
 

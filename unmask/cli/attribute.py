@@ -16,6 +16,7 @@ from unmask.cli.common import (
     check_json_format,
     check_output,
     console,
+    dash_is_stdout,
     emit_json,
     err_console,
     plain,
@@ -92,7 +93,10 @@ def attribute_command(
     target: Annotated[
         Path | None,
         typer.Option(
-            "--output", "-o", help="Write the JSON or Markdown here (atomically) instead of printing it."
+            "--output",
+            "-o",
+            help="Write the JSON or Markdown here (atomically) instead of printing it (- prints it).",
+            callback=dash_is_stdout,
         ),
     ] = None,
     without: KbWithout = None,

@@ -27,6 +27,7 @@ __all__ = [
     "check_json_format",
     "check_output",
     "console",
+    "dash_is_stdout",
     "emit_json",
     "err_console",
     "plain",
@@ -93,6 +94,11 @@ def check_json_format(as_json: bool, fmt: str, default: str, json_formats: tuple
     """--json with a --format that is neither the default nor JSON asks for two things: refused."""
     if as_json and fmt != default and fmt not in json_formats:
         raise ConfigError(f"--json asks for JSON and --format {fmt} for something else: give one of them")
+
+
+def dash_is_stdout(value: Path | None) -> Path | None:
+    """``-o -`` means standard output, as for most command-line tools (not a file named "-")."""
+    return None if value is not None and str(value) == "-" else value
 
 
 def check_output(output: Path | None, *inputs: Path) -> None:

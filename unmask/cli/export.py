@@ -12,6 +12,7 @@ from unmask.cli.attribute import KbWithout, attributed
 from unmask.cli.common import (
     JsonOption,
     check_output,
+    dash_is_stdout,
     emit_json,
     err_console,
     printable,
@@ -36,7 +37,8 @@ def export_command(
     case: Annotated[Path, typer.Argument(help="A case file or a case directory.")],
     fmt: Annotated[str, typer.Option("--format", help="navigator, stix or misp.")] = "stix",
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write here (stdout if omitted).")
+        Path | None,
+        typer.Option("--output", "-o", help="Write here (stdout if omitted or -).", callback=dash_is_stdout),
     ] = None,
     overlay: Annotated[
         bool,

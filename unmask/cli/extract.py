@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Annotated
 
@@ -27,6 +28,8 @@ from unmask.model import Tlp
 
 __all__ = ["extract_command"]
 
+TABLE_ROWS = 1_000
+
 
 @user_errors
 def extract_command(
@@ -44,6 +47,10 @@ def extract_command(
             help="The case's TLP label: clear, green, amber, amber+strict or red. An input marked "
             "more restrictively (STIX marking, MISP tag, a TLP line in a report) raises it.",
         ),
+    ] = None,
+    limit: Annotated[
+        int | None,
+        typer.Option("--limit", min=1, help=f"Table: the first N observations (default {TABLE_ROWS:,})."),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -70,10 +77,16 @@ def extract_command(
     if fmt == "json" or as_json:
         emit_json(result.to_dict())
     else:
-        table = Table(title=f"{len(result.case.observations)} observations", title_justify="left")
+        observations = result.case.observations
+        shown = observations[: limit or TABLE_ROWS]  # a table of 50,000 rows takes a minute to draw
+        title = f"{len(observations):,} observations"
+        if len(shown) < len(observations):
+            kinds = Counter(obs.kind.value for obs in observations)
+            title += f" ({', '.join(f'{n:,} {k}' for k, n in kinds.most_common())}); the first {len(shown):,}"
+        table = Table(title=title, title_justify="left")
         for name in ("kind", "value", "source", "where", "sentence / record"):
             table.add_column(name, overflow="fold")
-        for obs in result.case.observations:
+        for obs in shown:
             prov = obs.provenance
             where = (
                 ""
@@ -88,6 +101,13 @@ def extract_command(
                 plain((prov.text or "")[:160] if prov else ""),
             )
         console.print(table)
+        if len(shown) < len(observations) and limit is None:
+            err_console.print(
+                f"showing the first {len(shown):,} of {len(observations):,} observations: --limit N for"
+                " more, --format json or --case DIR for all",
+                markup=False,
+                highlight=False,
+            )
         if result.actors:
             names = sorted(
                 {f"{a['name']} ({a['id']})" if a.get("id") else str(a["name"]) for a in result.actors}

@@ -29,6 +29,7 @@ from unmask.cli.common import (
     check_json_format,
     check_output,
     console,
+    dash_is_stdout,
     emit_json,
     err_console,
     plain,
@@ -381,7 +382,10 @@ def findings_command(
     case: Annotated[Path, typer.Argument(help="A case directory written by `unmask hunt`.")],
     fmt: Annotated[str, typer.Option("--format", help="csv, jsonl or parquet.")] = "jsonl",
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write to this file (stdout if omitted).")
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Write to this file (stdout if omitted or -).", callback=dash_is_stdout
+        ),
     ] = None,
     min_level: Annotated[
         str, typer.Option("--min-level", help="Only findings of this level or above.")

@@ -12,6 +12,7 @@ from unmask.cli.common import (
     JsonOption,
     check_output,
     console,
+    dash_is_stdout,
     emit_json,
     err_console,
     plain,
@@ -301,7 +302,8 @@ def conflicts_command(
 def layer_command(
     names: Annotated[list[str], typer.Argument(help="One or more actor names or ids.")],
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write here (stdout if omitted).")
+        Path | None,
+        typer.Option("--output", "-o", help="Write here (stdout if omitted or -).", callback=dash_is_stdout),
     ] = None,
     without_campaign: WithoutCampaign = None,
     without_citation: WithoutCitation = None,

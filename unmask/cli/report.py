@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -27,7 +28,10 @@ def report_command(
         typer.Option("--format", help="html, pdf or md (default: from -o's extension, else html)."),
     ] = None,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write here (default: report.<format>).")
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Write here (default: report.<format>; - prints HTML or Markdown)."
+        ),
     ] = None,
     without: KbWithout = None,
     as_json: JsonOption = False,
@@ -36,17 +40,29 @@ def report_command(
 
     Example: unmask report case-01 --format html -o report.html
     """
-    named = _FORMAT_OF.get(output.suffix.lower()) if output is not None else None
+    to_stdout = output is not None and str(output) == "-"
+    suffix = "" if output is None or to_stdout else output.suffix.lower()
+    named = _FORMAT_OF.get(suffix)
     if fmt is None:
+        if suffix and named is None:  # -o report.docx would get HTML under a Word name
+            raise ConfigError(
+                f"-o {output}: unmask writes html, pdf or md; give --format to write one anyway"
+            )
         fmt = named or "html"  # -o report.pdf writes a PDF
     if fmt not in ("html", "pdf", "md"):
         raise ConfigError(f"--format {fmt!r}: choose html, pdf or md")
     if named is not None and named != fmt:
         raise ConfigError(f"-o {output} names a {named} file and --format asks for {fmt}: give one of them")
-    check_output(output or Path(f"report.{fmt}"), case)
+    if to_stdout and fmt == "pdf":
+        raise ConfigError("-o - prints the report: a PDF needs a file (-o report.pdf)")
+    target = None if to_stdout else output or Path(f"report.{fmt}")
+    check_output(target, case)
     loaded, kb, assessment = attributed(case, without)
     data = ReportInput(loaded, assessment, kb, timeline_findings(case))
-    target = output or Path(f"report.{fmt}")
+    if target is None:
+        text = render_html(data) if fmt == "html" else case_markdown(loaded, assessment)
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return
     if fmt == "pdf":
         render_pdf(data, target)
     elif fmt == "html":

@@ -1,7 +1,8 @@
 """A case and its assessment as a MISP event (pymisp), readable back by ``unmask extract``.
 
 Indicators become attributes (ip-dst, domain, url, email, hashes; CVEs as vulnerability);
-techniques and software become ATT&CK galaxy tags; the leading group hypothesis becomes a
+techniques and software become ATT&CK galaxy tags, victims target-information and sector
+tags; the leading group hypothesis becomes a
 threat-actor galaxy tag with its probability in a comment; the case's TLP becomes a tag.
 """
 
@@ -24,6 +25,8 @@ from unmask.export.resolved import (
     resolved,
     shared_caveats,
 )
+from unmask.knowledge.countries import misp_country
+from unmask.knowledge.sectors import misp_sector
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Assessment, Case, Hypothesis, ObservationKind
 
@@ -132,6 +135,14 @@ def event_for_case(
         elif obs.kind is ObservationKind.TECHNIQUE and item is not None:
             record = kb.techniques[item.key]
             tags.add(f'misp-galaxy:mitre-attack-pattern="{record.name} - {record.id}"')
+        elif obs.kind is ObservationKind.VICTIM and item is not None:
+            # MISP's own galaxies for whom an event targeted: a receiving MISP links them by name.
+            if item.key.startswith("country:"):
+                tags.add(
+                    f'misp-galaxy:target-information="{misp_country(item.key.removeprefix("country:"))}"'
+                )
+            else:
+                tags.add(f'misp-galaxy:sector="{misp_sector(obs.value)}"')
         elif obs.kind is ObservationKind.SOFTWARE and item is not None:
             software = kb.software[item.key]
             if software.origin in ("malpedia", "tidal"):  # from MISP's own Malpedia or Tidal galaxy

@@ -2,7 +2,8 @@
 
 Attributes become observations by type (addresses, domains, URLs, e-mail, hashes,
 certificate fingerprints, vulnerabilities, ASNs); attributes inside objects too.  Galaxy tags
-of ATT&CK techniques and of malware / tools become techniques and software; threat-actor
+of ATT&CK techniques and of malware / tools become techniques and software, target-information
+and sector tags victims; threat-actor
 and intrusion-set tags are reported in the notes and never used as evidence.  A ``tlp:`` tag
 sets the case's TLP.  Attribute types that are not evidence here are counted, not fatal.
 """
@@ -213,6 +214,10 @@ def _tag(tag: Any, add: Any, notes: list[str], record: str) -> None:
     elif "attack-pattern" in galaxy:
         found = _ATTACK_ID.search(value)
         add(ObservationKind.TECHNIQUE, found.group(1) if found else value.split(" - ")[0], None, record, name)
+    elif galaxy == "target-information":
+        add(ObservationKind.VICTIM, value, "country", record, name)
+    elif galaxy == "sector":
+        add(ObservationKind.VICTIM, value, "sector", record, name)
     elif galaxy in _SOFTWARE_GALAXIES or "malware" in galaxy or "tool" in galaxy:
         add(ObservationKind.SOFTWARE, re.sub(r"\s+-\s+S\d{4}$", "", value), None, record, name)
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import difflib
 import functools
+import json
 
 import pycountry
 
-__all__ = ["close_countries", "country_code", "country_name"]
+__all__ = ["close_countries", "country_code", "country_name", "misp_country"]
 
 # Forms that sources use and pycountry's lookup does not know.
 _EXTRA = {
@@ -70,7 +71,52 @@ def country_code(text: str) -> str | None:
             return str(pycountry.countries.lookup(candidate).alpha_2)
         except LookupError:
             continue
-    return None
+    key = key.lower()  # MISP's other names: "Ivory Coast", "Swaziland", "East Timor"
+    return None if key in _NOT_ALONE else _misp_names().get(key)
+
+
+# MISP synonyms that are other things too: a car, "Latin America", an airline, a first name, a
+# language, a currency.
+_NOT_ALONE = frozenset(
+    {"car", "america", "emirates", "maurice", "moris", "mann", "papiamento", "palestine pound", "vuodna),"}
+)
+
+
+@functools.cache
+def _misp_countries() -> tuple[dict[str, str], dict[str, str]]:
+    """MISP's target-information galaxy: its names and synonyms to ISO codes, and each ISO code's
+    name there (the name a receiving MISP links a victim tag by)."""
+    from unmask.knowledge.misp import default_galaxy_dir
+
+    try:
+        data = json.loads((default_galaxy_dir() / "target-information.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}, {}
+    names: dict[str, str] = {}
+    values: dict[str, str] = {}
+    for entry in data.get("values", []):
+        meta = entry.get("meta") or {}
+        codes = [c for c in meta.get("iso-code", []) if isinstance(c, str) and len(c) == 2]
+        if not codes or not isinstance(entry.get("value"), str):
+            continue
+        found = pycountry.countries.get(alpha_2=codes[0].upper())
+        code = str(found.alpha_2) if found else ("XK" if codes[0].upper() == "XK" else None)
+        if code is None:
+            continue
+        values.setdefault(code, entry["value"])
+        for name in [entry["value"], *meta.get("synonyms", [])]:
+            if isinstance(name, str):
+                names.setdefault(name.strip().lower(), code)
+    return names, values
+
+
+def _misp_names() -> dict[str, str]:
+    return _misp_countries()[0]
+
+
+def misp_country(code: str) -> str:
+    """The name MISP's target-information galaxy gives the country of an ISO code (else ours)."""
+    return _misp_countries()[1].get(code) or country_name(code)
 
 
 @functools.lru_cache(maxsize=512)

@@ -8,9 +8,12 @@ two sectors are compared under (every ``government-*`` is government).
 
 from __future__ import annotations
 
+import difflib
+import functools
+import json
 import re
 
-__all__ = ["STIX_SECTORS", "sector_key", "stix_sector"]
+__all__ = ["STIX_SECTORS", "misp_sector", "sector_key", "stix_sector"]
 
 STIX_SECTORS = frozenset(
     [
@@ -100,3 +103,32 @@ def sector_key(name: str) -> str:
     """The key two sectors are compared under: the STIX term, every government level as one."""
     term = stix_sector(name)
     return "government" if term.startswith("government-") else term
+
+
+@functools.cache
+def _misp_sectors() -> dict[str, str]:
+    """MISP's sector galaxy: each of its sectors by its key, the first of a key winning."""
+    from unmask.knowledge.misp import default_galaxy_dir
+
+    try:
+        data = json.loads((default_galaxy_dir() / "sector.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    values = [
+        e["value"] for e in data.get("values", []) if isinstance(e, dict) and isinstance(e.get("value"), str)
+    ]
+    found = {value.lower(): value for value in values}
+    by_key: dict[str, list[str]] = {}
+    for value in values:
+        by_key.setdefault(sector_key(value), []).append(value)
+    for key, named in by_key.items():  # "Government, Administration" rather than "Diplomacy"
+        best = max(named, key=lambda v: difflib.SequenceMatcher(None, key, v.lower()).ratio())
+        found.setdefault(key, best)
+    return found
+
+
+def misp_sector(name: str) -> str:
+    """The name MISP's sector galaxy gives a sector ("government" is "Government, Administration";
+    the name as given when MISP has none of its kind)."""
+    sectors = _misp_sectors()
+    return sectors.get(name.strip().lower()) or sectors.get(sector_key(name)) or name.strip()
