@@ -919,6 +919,10 @@ def test_an_actors_name_given_as_software_is_flagged(sources_kb: KnowledgeBase) 
     )
     plain = _observed(Observation(ObservationKind.SOFTWARE, "Helminth"))
     assert not any(w.startswith("actor's name") for w in attribute_case(plain, sources_kb).warnings)
+    # A program's own name that a source also lists among a group's other names is the program.
+    assert sources_kb.actor_candidates("ZeroCleare")
+    wiper = _observed(Observation(ObservationKind.SOFTWARE, "ZeroCleare"))
+    assert not any(w.startswith("actor's name") for w in attribute_case(wiper, sources_kb).warnings)
 
 
 def test_countries_are_read_by_misps_names_too_but_not_words_that_are_other_things() -> None:

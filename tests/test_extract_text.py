@@ -716,6 +716,12 @@ def test_a_software_name_that_is_an_english_word_is_read_only_as_a_name() -> Non
     from unmask.extract.lexicon import english_words
 
     assert {"proton", "responder", "beacon"} <= english_words() and "mimikatz" not in english_words()
+    # A Malpedia family named by an English word, in capitals inside a sentence that is not.
+    weak = Lexicon(software={"dustman": {"malpedia:DUSTMAN"}}, everyday=frozenset({"dustman"}))
+    weak.weak = frozenset({"dustman"})
+    assert [i for _, i, _, _ in weak.find("Later they ran DUSTMAN on the servers.")] == ["malpedia:DUSTMAN"]
+    for text in ("The dustman came.", "Dustman came.", "THE ACTORS RAN DUSTMAN.", "NOTE: DUSTMAN: a word."):
+        assert weak.find(text) == [], text
 
 
 def test_benign_values_are_noted_in_the_case_and_notes_are_not_repeated(

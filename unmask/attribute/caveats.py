@@ -28,6 +28,7 @@ import numpy as np
 
 from unmask.attribute.combine import Posterior, Scores
 from unmask.attribute.sponsor import UNKNOWN_STATE, sponsor_label, state_words
+from unmask.knowledge.aliases import normalize_name
 from unmask.knowledge.store import NEWER_HINT, NEWER_RELEASE, KnowledgeBase
 from unmask.model import Actor
 
@@ -291,7 +292,7 @@ def _ambiguous_names(analysis: Analysis) -> list[str]:
         if item.signal != "software" or value.casefold() in said or value == item.key:
             continue  # an id ("S0002", "tidal:AnyDesk") says which program it is
         said.add(value.casefold())
-        named = kb.actor_candidates(value)
+        named = [actor for actor in kb.actor_candidates(value) if _named_as_actor(kb, value, item.key, actor)]
         if named:
             # "Sofacy" is APT28 and another name of CORESHELL: the case says a program was seen.
             warnings.append(
@@ -309,6 +310,18 @@ def _ambiguous_names(analysis: Analysis) -> list[str]:
                 "ATT&CK id if another was meant"
             )
     return warnings
+
+
+def _named_as_actor(kb: KnowledgeBase, value: str, key: str, actor: Actor) -> bool:
+    """Whether ``value``, read as software ``key``, is better known as ``actor``'s name: it is not the
+    program's own name, or it is the name a source gives the actor first ("Kimsuky"). A program's
+    own name that one source also lists among an actor's ("ZeroCleare", which Microsoft gives
+    Pumpkin Sandstorm beside DEV-0146) is the program."""
+    wanted = normalize_name(value)
+    software = kb.software.get(key)
+    if software is None or normalize_name(software.name) != wanted:
+        return True
+    return any(names and normalize_name(names[0]) == wanted for names in actor.names.values())
 
 
 def caveats(

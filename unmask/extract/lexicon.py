@@ -590,12 +590,19 @@ def _in_context(choices: tuple[str, ...], around: list[str]) -> str:
 
 
 def _written_as_name(text: str, token: tuple[int, int, str]) -> bool:
-    """Whether a word that is also English is written as only a name is: in mixed case ("PuTTY")
-    or as a program file ("terminator.exe")."""
+    """Whether a word that is also English is written as only a name is: in mixed case ("PuTTY"),
+    in capitals inside a sentence that is not ("later they used DUSTMAN"), or as a program file
+    ("terminator.exe")."""
     start, end, _ = token
     shown = text[start:end]
     if any(c.isupper() for c in shown[1:]) and not shown.isupper():
         return True
+    if shown.isupper() and len(shown) >= 5 and not _opens_sentence(text, start):
+        stop = text.find("\n", end)
+        line = text[text.rfind("\n", 0, start) + 1 : stop if stop >= 0 else len(text)]
+        letters = [c for c in line if c.isalpha()]
+        if sum(c.isupper() for c in letters) < len(letters) / 2 and text[end : end + 1] != ":":
+            return True  # a heading or a shouted line is in capitals throughout
     return _PROGRAM_SUFFIX.match(text, end) is not None
 
 
