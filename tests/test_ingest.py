@@ -148,12 +148,40 @@ def test_csv_rows_keep_their_line_numbers(tmp_path: Path) -> None:
     path = tmp_path / "export.csv"
     path.write_text(
         "TimeCreated,EventID,Channel,Computer\n2024-03-01 10:00:00,4625,Security,dc1\nbad,row\n2024-03-01 10:00:01,4624,Security,dc1\n"
+        '2024-03-01 10:00:02,4688,"Secu\nrity",dc1\n\n"x\ny",z\n2024-03-01 10:00:03,4624,Security,dc1\n'
     )
     problems = Problems(str(path))
     rows = list(parser("csv").parse(path, problems))
-    assert [r["_record"] for r in rows] == ["2", "4"]
+    # A row is found at its first line, also when a quoted value runs over several.
+    assert [r["_record"] for r in rows] == ["2", "4", "5", "10"]
     assert rows[0]["_family"] == "windows" and rows[0]["_host"] == "dc1"
-    assert problems.skipped == 1 and "line 3" in str(problems.kept[0])
+    assert problems.skipped == 2 and "line 3" in str(problems.kept[0]) and "line 8" in str(problems.kept[1])
+
+
+def test_winlogbeat_events_flattened_by_kibana_are_windows_events(tmp_path: Path) -> None:
+    flat = {
+        "@timestamp": "2024-03-05T10:00:00.000Z",
+        "host.name": "ws02",
+        "winlog.channel": SYSMON,
+        "winlog.event_id": "1",
+        "winlog.event_data.Image": "C:\\Windows\\System32\\vssadmin.exe",
+        "winlog.event_data.CommandLine": "vssadmin delete shadows /all /quiet",
+    }
+    lines = tmp_path / "discover.jsonl"
+    write_jsonl(lines, [flat])
+    table = tmp_path / "discover.csv"
+    table.write_text(
+        ",".join(f'"{k}"' for k in flat)
+        + "\n"
+        + ",".join(f'"{v}"' for v in ["Mar 5, 2024 @ 10:00:00.000", *list(flat.values())[1:]])
+        + "\n"
+    )
+    for path, name in ((lines, "json"), (table, "csv")):
+        rows = list(parser(name).parse(path, Problems(str(path))))
+        assert len(rows) == 1 and rows[0]["_family"] == "windows", path
+        row = rows[0]
+        assert row["Channel"] == SYSMON and row["EventID"] == "1" and row["_host"] == "ws02"
+        assert row["CommandLine"].startswith("vssadmin") and row["_ts"] == "2024-03-05T10:00:00.000000Z"
 
 
 def _zip(path: Path, members: dict[str, bytes]) -> Path:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from unmask.ingest.base import Problems, Row, register
 from unmask.ingest.fields import evidence_key, stamp
+from unmask.ingest.jsonlog import json_row
 from unmask.ingest.weblog import w3c_row
 from unmask.ingest.winexport import as_windows
 
@@ -108,40 +109,40 @@ class CsvParser:
             lowered = {h.lower() for h in header}
             # Splunk's XmlWinEventLog export: the rendered event in _raw beside EventCode.
             splunk = "_raw" in lowered and bool({"eventcode", "eventid"} & lowered)
-            family = "windows" if probe is not None or splunk else "generic"
+            kibana = any(h.startswith("winlog.") for h in header)
+            family = "windows" if probe is not None or splunk or kibana else "generic"
             # An access log exported with the W3C names Sigma's web rules use (weblog.py's family).
             web = len(_W3C_COLUMNS & {h.lower() for h in header}) >= 2 and family == "generic"
             family = "web" if web else family
-            start = reader.line_num
             while True:
+                first = reader.line_num + 1  # a row's first line: a quoted value can span several
                 try:
                     values = next(reader)
                 except StopIteration:
                     break
                 except csv.Error as exc:
-                    problems.add(f"line {reader.line_num}", f"malformed CSV row skipped: {exc}")
+                    problems.add(f"line {first}", f"malformed CSV row skipped: {exc}")
                     continue
                 if not values:
                     continue
-                span = reader.line_num - start
-                start = reader.line_num
+                span = reader.line_num - first + 1
                 if span > MAX_ROW_LINES:
                     problems.add(
-                        f"line {start - span + 1}",
+                        f"line {first}",
                         f"one row spans {span} lines (an unterminated quote?); check the lines it swallowed",
                         lost=0,
                     )
                 if len(values) != len(header):
-                    problems.add(
-                        f"line {reader.line_num}", f"{len(values)} values for {len(header)} columns; skipped"
-                    )
+                    problems.add(f"line {first}", f"{len(values)} values for {len(header)} columns; skipped")
                     continue
                 row: Row = {k: v for k, v in zip(header, values, strict=True) if k and v != ""}
                 if web:  # as a W3C log's line: Sigma's names, the request target, date and time
                     row = w3c_row(row)
+                elif kibana:  # a Kibana export of Winlogbeat's events: "winlog.event_data.Image"
+                    row = json_row(row) or row
                 elif family == "windows":
                     row = as_windows(row) or row
-                row["_record"] = str(reader.line_num)
+                row["_record"] = str(first)
                 row["_family"] = family
                 if "_ts" not in row:
                     stamp(row, _TIME, _HOST)

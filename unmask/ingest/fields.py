@@ -101,11 +101,15 @@ def parse_zone(name: str) -> tzinfo:
         ) from None
 
 
+_KIBANA = re.compile(r"([A-Z][a-z]{2}) (\d{1,2}), (\d{4}) @ (\d{2}:\d{2}:\d{2})(?:\.\d+)?$")
+
+
 def iso_utc(value: Any) -> str | None:
     """A timestamp as ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` (UTC), or ``None`` when it is not one.
 
     Accepts ISO 8601 with or without zone (no zone means UTC), a space instead of ``T``,
-    more than six fraction digits, a trailing `` UTC``, and UNIX epoch seconds.
+    more than six fraction digits, a trailing `` UTC``, UNIX epoch seconds, and Kibana's display
+    form ("Mar 5, 2024 @ 10:00:00.000", its zone not given: taken as UTC).
     """
     if value is None or value == "":
         return None
@@ -122,6 +126,14 @@ def iso_utc(value: Any) -> str | None:
         epoch = _from_epoch(number)
         if epoch is not None or not re.fullmatch(r"\d{8}", text):  # 20240301 is a date, not seconds
             return epoch
+    kibana = _KIBANA.match(text)
+    if kibana:  # Kibana's display form, "Mar 5, 2024 @ 10:00:00.000" (taken as UTC)
+        try:
+            moment = datetime.strptime(" ".join(kibana.groups()), "%b %d %Y %H:%M:%S")
+        except ValueError:
+            return None
+        fraction = (kibana.string[kibana.end(4) + 1 :] or "0")[:6]
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + fraction.ljust(6, "0") + "Z"
     text = _SPACE_T.sub(r"\1T\2", _FRACTION.sub(r"\1", text, count=1))
     try:
         moment = datetime.fromisoformat(text)

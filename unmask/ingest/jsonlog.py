@@ -44,6 +44,24 @@ _TIME_KEYS = (
 _HOST_KEYS = ("host.name", "hostname", "host", "Hostname", "computer", "Computer", "agent.hostname")
 
 
+def _nested_winlog(doc: dict[str, Any]) -> dict[str, Any]:
+    """A Winlogbeat event whose keys were flattened ("winlog.event_data.Image") with ``winlog``
+    nested again, as Winlogbeat writes it; the other keys as they are."""
+    winlog: dict[str, Any] = {}
+    for key, value in doc.items():
+        name = str(key).removeprefix("winlog.")
+        if name == str(key):
+            continue
+        section, _, field = name.partition(".")
+        if section in ("event_data", "user_data") and field:
+            data = winlog.setdefault(section, {})
+            if isinstance(data, dict):
+                data[field] = value
+        else:
+            winlog[name] = value
+    return {**{k: v for k, v in doc.items() if not str(k).startswith("winlog.")}, "winlog": winlog}
+
+
 def _winlogbeat(doc: dict[str, Any]) -> Row:
     winlog = doc["winlog"]
     row: Row = {}
@@ -65,8 +83,12 @@ def _winlogbeat(doc: dict[str, Any]) -> Row:
     ts = iso_utc(doc.get("@timestamp"))
     if ts:
         row["_ts"] = ts
-    if "Computer" in row:
-        row["_host"] = row["Computer"]
+    host = row.get("Computer")
+    if host is None:  # Winlogbeat's own host.name (a Kibana export can leave computer_name out)
+        nested = doc.get("host")
+        host = scalar(nested.get("name") if isinstance(nested, dict) else doc.get("host.name"))
+    if host:
+        row["_host"] = host
     row["_family"] = "windows"
     return row
 
@@ -182,6 +204,8 @@ def json_row(doc: Any, log: str | None = None) -> Row | None:
         row = windows_row(doc)
         row["_family"] = "windows"
         return _tidy_windows(row)
+    if "winlog" not in doc and any(str(key).startswith("winlog.") for key in doc):
+        doc = _nested_winlog(doc)  # Kibana's and Discover's flattened export: "winlog.event_data.Image"
     if isinstance(doc.get("winlog"), dict):
         return _tidy_windows(_winlogbeat(doc))
     exported = as_windows(doc)  # NXLog, EvtxECmd, Splunk, Sentinel, Velociraptor, Get-WinEvent
