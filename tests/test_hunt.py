@@ -808,3 +808,15 @@ def test_an_unknown_time_zone_is_refused_before_the_evidence_is_read(tmp_path: P
     )
     assert result.exit_code == 2 and "time zone 'Mars/Olympus' is not known" in result.stderr
     assert not (tmp_path / "c").exists()
+
+
+def test_a_hunt_with_no_usable_rule_is_an_error_not_a_clean_result(tmp_path: Path) -> None:
+    evidence = tmp_path / "e.csv"
+    evidence.write_text("EventID,Channel,Image\n1,Microsoft-Windows-Sysmon/Operational,C:\\x.exe\n")
+    table = tmp_path / "rules.yml"
+    table.write_text("- a\n- b\n")  # YAML, but not a rule
+    result = runner.invoke(app, ["hunt", str(evidence), "--rules", str(table), "--case", str(tmp_path / "c")])
+    assert result.exit_code == 2
+    said = " ".join(result.output.split())
+    assert "a rule is a YAML mapping of title:, logsource:, detection:" in said
+    assert "no Sigma rule could be used" in said and (tmp_path / "c" / "hunt.json").is_file()

@@ -142,8 +142,19 @@ def hunt_command(
         )
     if as_json:
         emit_json(result.summary())
-        return
-    _print_summary(result, top)
+    else:
+        _print_summary(result, top)
+    if not result.rules.rules and not result.rules.correlations:
+        # A typo in --rules must not read as a clean bill of health.
+        used = " (the indicators and YARA rules were matched)" if iocs or yara_rules else ""
+        err_console.print(
+            f"error: no Sigma rule could be used ({result.rules.files:,} rule files, "
+            f"{len(result.rules.problems):,} problems): the events were not hunted{used}; "
+            f"the case was written to {result.case_dir}",
+            markup=False,
+            highlight=False,
+        )
+        raise typer.Exit(2)
 
 
 def _counter_table(title: str, counts: dict[str, int], top: int, label: str) -> Table:

@@ -431,6 +431,9 @@ def _compile_file(
         collection = SigmaCollection.from_yaml(text, collect_errors=True, resolve_references=False)
     except (UnicodeDecodeError, SigmaError, ValueError, yaml.YAMLError) as exc:
         return {"rules": [], "problems": [{"rule": None, "message": f"not a Sigma rule file: {exc}"}]}
+    except (AttributeError, TypeError):  # YAML, but a list or a string where a rule's fields go
+        message = "not a Sigma rule file: a rule is a YAML mapping of title:, logsource:, detection:"
+        return {"rules": [], "problems": [{"rule": None, "message": message}]}
     except Exception as exc:  # pySigma on arbitrary files fails in many ways; only this file is lost
         return {
             "rules": [],
