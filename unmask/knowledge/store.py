@@ -631,12 +631,16 @@ class KnowledgeBase:
             return []
         # Versions and platforms of one family are one family ("LockBit 3.0", "LockBit (ELF)").
         same = normalize_name(family_name(self.software[chosen].name, version=True))
+        # The name of the program read is its own: another program that has it only among its other
+        # names (Bad Rabbit's "NotPetya", Agent.btz's "ComRAT") is a lookalike, not what was meant.
+        own = family_core(self.software[chosen].name) == key
         return [
             self.software[i]
             for i in self._static.family_keys.get(key, ())
             if i != chosen
             and i in self.software
             and normalize_name(family_name(self.software[i].name, version=True)) != same
+            and (not own or family_core(self.software[i].name) == key)
         ]
 
     def technique(self, name: str) -> Technique:
