@@ -148,6 +148,20 @@ def test_phases_pointing_to_different_actors_are_split(kb: KnowledgeBase) -> Non
     assert a.groups[0].confidence is ConfidenceLevel.LOW
 
 
+def test_a_parts_lead_resting_on_a_cheap_item_is_flagged_as_the_wholes_would_be(kb: KnowledgeBase) -> None:
+    items = [(i, "access") for i in ("T1301", "T1302", "T1303", "S0301", "S0302")]
+    # T1101 is Alpha's and Beta's: only the claimed likeness to Alpha's artifacts tips the part.
+    items += [(i, "destruction") for i in ("T1101", "T1001", "T1002", "Alpha")]
+    a = attribute_case(_case(*items), kb)
+    assert a.phases["phase:destruction"][0].id == "G0001"
+    assert "phase destruction points to Alpha" in a.summary
+    flagged = [
+        w for w in a.warnings if w.startswith("in phase destruction: possible false flag: Alpha leads")
+    ]
+    assert len(flagged) == 1 and "without it Beta leads" in flagged[0]
+    assert not any(w.startswith("in phase access") for w in a.warnings)
+
+
 def test_a_phase_written_three_ways_is_one_phase_and_parts_count_distinct_items(kb: KnowledgeBase) -> None:
     from unmask.attribute.phases import phase_key
 
@@ -196,7 +210,13 @@ def test_one_tool_of_another_group_against_the_rest_is_flagged(kb: KnowledgeBase
 def test_lead_resting_on_a_cheap_artifact_is_flagged(kb: KnowledgeBase) -> None:
     a = attribute_case(_case("T1001", "T1002", "Gamma"), kb)
     assert next(h for h in a.groups if h.kind == "actor").id == "G0003"
-    assert any("Gamma leads only because of" in w for w in a.warnings)
+    # A group the KB does not know leads this thin case: Gamma "leads" only among the known actors.
+    assert a.groups[0].kind == "unknown"
+    assert any(
+        "Gamma (first of the known actors; a group the knowledge base does not know leads) leads only because of"
+        in w
+        for w in a.warnings
+    )
     assert a.groups[0].confidence is ConfidenceLevel.LOW
 
 

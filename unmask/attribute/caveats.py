@@ -86,12 +86,12 @@ def false_flags(scores: Scores, post: Posterior, actors: list[Actor]) -> list[Fl
     if not ranking or len(scores.items) < 2:
         return []
     top = ranking[0]
-    # When the unknown hypothesis leads, "the rest of the evidence" favours this actor only among
-    # the known ones: say so rather than present a weak actor as the lead.
-    rest = (
-        f"{actors[top].name}"
+    # When the unknown hypothesis leads, "the rest of the evidence" favours this actor, and it
+    # "leads", only among the known ones: say so rather than present a weak actor as the lead.
+    leader = (
+        actors[top].name
         if post.actors[top] >= post.unknown
-        else f"{actors[top].name} among the known actors (a group the knowledge base does not know leads)"
+        else f"{actors[top].name} (first of the known actors; a group the knowledge base does not know leads)"
     )
     flags: list[Flag] = []
     totals = post.totals
@@ -114,7 +114,7 @@ def false_flags(scores: Scores, post: Posterior, actors: list[Actor]) -> list[Fl
                     position,
                     f"possible false flag: {item.label} (cheap to fake) points to "
                     f"{_other(actors, favoured, top)} ({_by(row[favoured] - row[top], actors[top].name)}), "
-                    f"against the rest of the evidence, which favours {rest}",
+                    f"against the rest of the evidence, which favours {leader}",
                     favoured,
                     related(actors, favoured, top),
                 )
@@ -125,7 +125,7 @@ def false_flags(scores: Scores, post: Posterior, actors: list[Actor]) -> list[Fl
             flags.append(
                 Flag(
                     position,
-                    f"possible false flag: {actors[top].name} leads only because of {item.label}, "
+                    f"possible false flag: {leader} leads only because of {item.label}, "
                     f"which is cheap to fake; without it {actors[int(np.argmax(without))].name} leads",
                 )
             )
@@ -143,7 +143,7 @@ def false_flags(scores: Scores, post: Posterior, actors: list[Actor]) -> list[Fl
             flags.append(
                 Flag(
                     public[0],
-                    f"possible false flag: {actors[top].name} leads only because of {names}, "
+                    f"possible false flag: {leader} leads only because of {names}, "
                     f"{'a public tool' if len(public) == 1 else 'public tools'} anyone can use; without "
                     f"{'it' if len(public) == 1 else 'them'} {actors[other].name} leads",
                 )
@@ -166,7 +166,7 @@ def false_flags(scores: Scores, post: Posterior, actors: list[Actor]) -> list[Fl
                 found[0][0],
                 f"{SHARED_TOOLING}: {what} point{'s' if len(labels) == 1 else ''} to "
                 f"{_other(actors, favoured, top)} ({_by(sum(m for _, m in found), actors[top].name)}), "
-                f"against the rest of the evidence, which favours {rest}{why}",
+                f"against the rest of the evidence, which favours {leader}{why}",
                 favoured,
                 related(actors, favoured, top),
             )

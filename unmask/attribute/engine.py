@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 from unmask import __version__
 from unmask.attribute.ach import ach_matrix, evidence_for_against
 from unmask.attribute.calibrate import confidence_level, likelihood_band, likelihood_term
-from unmask.attribute.caveats import THIN_ITEMS, caveats, false_flags, known_campaign, same_state
+from unmask.attribute.caveats import THIN_ITEMS, Flag, caveats, false_flags, known_campaign, same_state
 from unmask.attribute.combine import Posterior, Scores, posterior, score_items
 from unmask.attribute.evidence import EvidenceItem, Unresolved, resolve_case
 from unmask.attribute.index import ScoringIndex
@@ -235,23 +235,43 @@ def _state_of(analysis: Analysis, lead: Hypothesis) -> str:
     return f"; {words}" if words else ""
 
 
-def _parts(analysis: Analysis) -> tuple[dict[str, list[Hypothesis]], str | None, list[Hypothesis]]:
-    """Each phase's (or host's) hypotheses, a sentence when they point to different actors, and
-    the parts' leads (each part's likeliest actor, when it leads at SPLIT_MIN_PROBABILITY)."""
+def _doubts(analysis: Analysis) -> list[Flag]:
+    """The false-flag warnings that touch the lead of ``analysis`` (the whole incident or a part):
+    an item against the first known actor contradicts no lead when a group the KB does not know
+    leads (that the first known actor stands only on a cheap item is still said)."""
+    ranking = analysis.posterior.ranking()
+    return [
+        flag
+        for flag in false_flags(analysis.scores, analysis.posterior, analysis.index.actors)
+        if flag.favoured is None or analysis.posterior.actors[ranking[0]] > analysis.posterior.unknown
+    ]
+
+
+def _parts(
+    analysis: Analysis,
+) -> tuple[dict[str, list[Hypothesis]], str | None, list[Hypothesis], list[tuple[str, str]]]:
+    """Each phase's (or host's) hypotheses, a sentence when they point to different actors, the
+    parts' leads (each part's likeliest actor, when it leads at SPLIT_MIN_PROBABILITY), and the
+    false-flag warnings about those leads (lead's id, the warning saying its part)."""
     phases: dict[str, list[Hypothesis]] = {}
     leads: dict[str, Hypothesis] = {}
+    doubts: list[tuple[str, str]] = []
     in_parts: set[tuple[str, str]] = set()
     for label, (part_scores, part_post) in split_parts(
         analysis.every or analysis.scores, analysis.index.params
     ).items():
         in_parts |= {(item.signal, item.key) for item in part_scores.items}
         part = Analysis(analysis.index, part_scores.items, [], [], part_scores, part_post, {})
-        phases[label], _ = _group_hypotheses(part, 3, set())
+        flags = _doubts(part)
+        # A part's lead that a warning doubts is one confidence level lower, as the whole's is.
+        lowered = frozenset(part_post.ranking()[:1]) if any(not f.related for f in flags) else frozenset()
+        phases[label], _ = _group_hypotheses(part, 3, set(), lowered)
         lead = max((h for h in phases[label] if h.kind == "actor"), key=lambda h: h.probability, default=None)
         if lead is not None and lead.probability >= SPLIT_MIN_PROBABILITY:
             leads[label] = lead
+            doubts += [(lead.id, f"in {part_title(label)}: {flag.message}") for flag in flags]
     if len({h.id for h in leads.values()}) < 2:
-        return phases, None, list(leads.values())
+        return phases, None, list(leads.values()), doubts
     split = "; ".join(
         f"{part_title(label)} points to {h.label} ({h.likelihood}, {likelihood_band(h.probability)}, "
         f"{h.confidence.value} confidence{_state_of(analysis, h)})"
@@ -265,7 +285,7 @@ def _parts(analysis: Analysis) -> tuple[dict[str, list[Hypothesis]], str | None,
         else ""
     )
     sentence = f"{SPLIT_PREFIX}: {split}.{rest}"
-    return phases, sentence, list(leads.values())
+    return phases, sentence, list(leads.values()), doubts
 
 
 def attribute_case(
@@ -293,19 +313,12 @@ def attribute_case(
             + "; ".join(f"{u.observation.value!r}: {u.reason}" for u in analysis.unresolved[:5])
         )
     ranking = analysis.posterior.ranking()
-    phases, split, part_leads = _parts(analysis)
+    phases, split, part_leads, part_doubts = _parts(analysis)
     rows = {actor.id: row for row, actor in enumerate(index.actors)}
     part_rows = [rows[lead.id] for lead in part_leads if lead.id in rows]
-    flags = [
-        flag
-        for flag in false_flags(analysis.scores, analysis.posterior, index.actors)
-        # A split incident names no actor for the whole: an item against the whole's first actor
-        # contradicts no judgement (its parts have their own leads).  And when a group the KB does
-        # not know leads, an item against the first known actor contradicts no lead either (that the
-        # first known actor stands only on a cheap item is still said).
-        if not split
-        and (flag.favoured is None or analysis.posterior.actors[ranking[0]] > analysis.posterior.unknown)
-    ]
+    # A split incident names no actor for the whole: an item against the whole's first actor
+    # contradicts no judgement (its parts have their own leads, and their own warnings).
+    flags = [] if split else _doubts(analysis)
     # Parts that point to different actors (the whole is then not one actor's work) leave the whole
     # incident's lead at low confidence; a false-flag warning that touches the lead, one level
     # lower than its evidence would give.
@@ -335,6 +348,9 @@ def attribute_case(
     campaign_of = {r.actor_id: r.campaign_id for r in repeats}
     # A split incident's naming disputes are those of its parts' actors.
     warnings = caveats(analysis, flags, part_rows if split else shown[:3], repeats)
+    # What doubts a part's lead that the summary names beside the whole's (whose own are said).
+    whole = groups[0].id if not split and groups and groups[0].probability >= WEAK_LEAD else None
+    warnings[len(flags) : len(flags)] = list(dict.fromkeys(d for lead, d in part_doubts if lead != whole))
     known = [index.kb.actors[h.id] for h in groups if h.kind == "actor" and h.id in index.kb.actors]
     lead_state = next(((a.name, sponsor_label(a)) for a in known if sponsor_label(a) != UNKNOWN_STATE), None)
     summary = summary_text(groups, sponsors, len(analysis.scores.items), len(ranking), lead_state)
