@@ -988,6 +988,12 @@ def test_advice_and_a_programs_module_are_not_taken(sources_kb: KnowledgeBase) -
         assert extractor.extract_text(text, "r.txt").observations == [], text
     told = extractor.extract_text("Patch management was lacking, and the actors used Mimikatz.", "r.txt")
     assert [o.value for o in told.observations] == ["S0002"]
+    # A toolkit's script that no source lists is its toolkit (knowledge/programs.py).
+    script = extractor.extract_text("The actors then ran Invoke-Mimikatz on the DC.", "r.txt")
+    assert [o.value for o in script.observations] == ["S0002"]
+    assert [(c, i, t) for c, i, _, t in extractor.lexicon.find("ran Invoke-Mimikatz")] == [
+        ("software", "S0002", "Invoke-Mimikatz")
+    ]
 
 
 def test_victims_another_actor_is_said_to_have_attacked_are_not_this_intrusions(

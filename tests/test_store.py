@@ -214,6 +214,12 @@ def test_tidal_links_add_software_attack_does_not_tie_to_an_actor(kb: KnowledgeB
     assert kb.software_record("DarkSide").id == "malpedia:DarkSide (Windows)"
     # Tidal's entry for a module of Mimikatz is Mimikatz: one program, not two items.
     assert kb.software_record("sekurlsa").id == "S0002" and "tidal:sekurlsa" not in kb.software
+    # Names no source lists: a toolkit's script (knowledge/programs.py) and the part of a program
+    # that ran ("Cobalt Strike beacon"); an entry's own name still wins ("Atera Agent").
+    assert kb.software_record("Invoke-Mimikatz").id == kb.software_record("Mimikatz binary").id == "S0002"
+    assert kb.software_record("AnyDesk client").id == "tidal:AnyDesk"
+    with pytest.raises(UnknownNameError):
+        kb.software_record("Mimikatz beaconing")
     # A Tidal entry no group uses is not kept: it would only be a name to misread in reports.
     assert "tidal:Remote" not in kb.software
     assert kb.software_record("anydesk.exe").kind == "tool"

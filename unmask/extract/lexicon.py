@@ -18,6 +18,7 @@ from unmask.errors import UnknownNameError
 from unmask.extract.vocabulary import CONTEXT_STEMS, EVERYDAY_TECHNIQUE_NAMES, RECON_PARENTS, THINGS_OF
 from unmask.extract.vocabulary import PHRASES as VOCABULARY
 from unmask.knowledge.aliases import FAMILY_KINDS, family_name, group_stem
+from unmask.knowledge.programs import PROGRAM_OF
 from unmask.knowledge.store import KnowledgeBase
 
 __all__ = ["COMMON_WORDS", "Lexicon", "english_words", "words"]
@@ -374,6 +375,11 @@ class Lexicon:
                 payload = record.name.split()[-1].lower() in ("wiper", "ransomware", "stealer", "locker")
                 if payload and len(bare.replace(" ", "")) >= 5:
                     lexicon.kindless.setdefault(_key(bare.replace(" ", "")), set()).add(record.id)
+        for part, program in PROGRAM_OF.items():  # "wmiexec" is Impacket's (knowledge/programs.py)
+            try:
+                lexicon._add(lexicon.software, part, kb.software_record(program).id)
+            except UnknownNameError:
+                continue
         # A name several entries carry (NotPetya: S0368's name, an alias of Bad Rabbit) is read
         # as the knowledge base resolves it (knowledge/store.py: software_names).
         for key, ids in lexicon.software.items():

@@ -25,6 +25,7 @@ from rapidfuzz import fuzz, process, utils
 from unmask.errors import KnowledgeBaseError, Location, NotInstalledError, UnknownNameError
 from unmask.knowledge.aliases import FAMILY_KINDS, family_core, family_name, group_cores, normalize_name
 from unmask.knowledge.home import atomic_write, kb_path
+from unmask.knowledge.programs import PART_WORDS, PROGRAM_OF
 from unmask.knowledge.records import (
     SCHEMA_VERSION,
     AttackGroup,
@@ -194,6 +195,9 @@ class _Static:
             if key not in index:
                 tier = [c for c in claimants if (c.origin == "attack") == (claimants[0].origin == "attack")]
                 index[key] = max(tier, key=lambda c: fuzz.ratio(key, normalize_name(c.name))).id
+        for part, program in PROGRAM_OF.items():  # "wmiexec" is Impacket's: no source says so
+            if normalize_name(program) in index:
+                index.setdefault(normalize_name(part), index[normalize_name(program)])
         platforms = sorted(
             ((m.group(1), m.group(2), r.id) for r in records if (m := _PLATFORM_NAME.match(r.name))),
             key=lambda found: (found[1] != "Windows", found[2]),
@@ -606,6 +610,9 @@ class KnowledgeBase:
                 if sid is not None:
                     break
         words = name.split()
+        if sid is None and len(words) > 1 and words[-1].lower() in PART_WORDS:
+            # The part of a program that ran: "Cobalt Strike beacon", "ScreenConnect client".
+            sid = known.get(normalize_name(" ".join(words[:-1])))
         for drop in (1, 2) if sid is None else ():
             # A tool under its vendor's name ("ConnectWise ScreenConnect", "Microsoft Sysinternals
             # PsExec").
