@@ -258,3 +258,27 @@ def test_progress_without_a_terminal_is_a_few_plain_lines(capsys: pytest.Capture
     log("parsing", 100, 100)
     lines = capsys.readouterr().err.splitlines()
     assert lines == ["parsing: 0/100", "parsing: 100/100 (done)"]
+
+
+def test_a_hunt_that_found_nothing_still_gets_its_report(installed: None, tmp_path: Path) -> None:
+    from unmask.cases.directory import save_case_dir
+    from unmask.model import Case
+
+    case = tmp_path / "quiet"
+    save_case_dir(case, Case("quiet", "Hunt over quiet.evtx", evidence={"quiet.evtx": "ab" * 32}))
+    assert runner.invoke(app, ["attribute", str(case)]).exit_code == 2  # nothing to attribute
+    for fmt in ("md", "html"):
+        result = runner.invoke(app, ["report", str(case), "--format", fmt, "-o", str(tmp_path / f"r.{fmt}")])
+        assert result.exit_code == 0, result.output
+        text = (tmp_path / f"r.{fmt}").read_text()
+        assert "No attribution" in text and "quiet.evtx" in text and "Hypotheses" not in text
+    assert (
+        runner.invoke(
+            app, ["export", str(case), "--format", "stix", "-o", str(tmp_path / "s.json")]
+        ).exit_code
+        == 0
+    )
+    # A case file whose names resolve to nothing is still a mistake to report, not a negative result.
+    typo = tmp_path / "typo.yml"
+    typo.write_text("observations:\n  - {technique: Nothing Like It}\n")
+    assert runner.invoke(app, ["report", str(typo), "-o", str(tmp_path / "t.html")]).exit_code == 2

@@ -9,6 +9,7 @@ actor (index.py, combine.py), roll the posterior up to sponsor states
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -39,7 +40,7 @@ from unmask.knowledge.countries import country_name
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Assessment, Case, ConfidenceLevel, Hypothesis
 
-__all__ = ["WEAK_LEAD", "Analysis", "analyse", "attribute_case"]
+__all__ = ["WEAK_LEAD", "Analysis", "analyse", "attribute_case", "unattributed"]
 
 ENGINE = "unmask-nb"
 
@@ -377,23 +378,43 @@ def attribute_case(
         warnings=warnings,
         unresolved=[u.to_dict() for u in analysis.unresolved],
         provenance={
-            "engine": ENGINE,
-            "unmask_version": __version__,
-            "kb_sha256": index.kb.sha256,
-            "kb_built": index.kb.document.get("built"),
-            "attack_version": index.kb.document.get("attack_version"),
-            "kb_sources": [s.to_dict() for s in index.kb.sources],
-            "kb_view": {
-                "without_campaigns": list(index.kb.without_campaigns),
-                "without_citations": list(index.kb.without_citations),
-                "without_actors": list(index.kb.without_actors),
-                "without_sources": list(index.kb.without_sources),
-            },
-            "parameters": index.params.to_dict(),
-            "case_evidence": dict(case.evidence),
-            "observations": len(case.observations),
+            **_provenance(case, index.kb, index.params),
             "evidence_items": len(analysis.items),
             # The same technique seen on ten hosts is one piece of evidence for the group level.
             "distinct_evidence_items": len(analysis.scores.items) + len(analysis.unscored),
         },
+    )
+
+
+def _provenance(case: Case, kb: KnowledgeBase, params: Params) -> dict[str, Any]:
+    """What an assessment was made with: engine, KB and its view, parameters, the case's evidence."""
+    return {
+        "engine": ENGINE,
+        "unmask_version": __version__,
+        "kb_sha256": kb.sha256,
+        "kb_built": kb.document.get("built"),
+        "attack_version": kb.document.get("attack_version"),
+        "kb_sources": [s.to_dict() for s in kb.sources],
+        "kb_view": {
+            "without_campaigns": list(kb.without_campaigns),
+            "without_citations": list(kb.without_citations),
+            "without_actors": list(kb.without_actors),
+            "without_sources": list(kb.without_sources),
+        },
+        "parameters": params.to_dict(),
+        "case_evidence": dict(case.evidence),
+        "observations": len(case.observations),
+    }
+
+
+def unattributed(case: Case, kb: KnowledgeBase, why: str, params: Params = DEFAULT_PARAMS) -> Assessment:
+    """The assessment of a case with nothing to weigh (a hunt that found nothing at the levels that
+    become evidence): no hypothesis, the reason in the summary, so that a report can still record
+    what was examined. A negative result is a result; it names no actor and no state."""
+    return Assessment(
+        case_id=case.id,
+        tlp=case.tlp,
+        summary=f"No attribution: {why}. The report records what was examined.",
+        warnings=[f"no attribution: {why}"],
+        provenance={**_provenance(case, kb, params), "evidence_items": 0, "distinct_evidence_items": 0},
     )

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from unmask.attribute.engine import attribute_case
+from unmask.attribute.engine import attribute_case, unattributed
 from unmask.cases import load_case
 from unmask.cli.assessment_view import assessment_view
 from unmask.cli.common import (
@@ -41,8 +41,14 @@ KbWithout = Annotated[
 ]
 
 
-def attributed(case: Path, without: list[str] | None, top: int = 5) -> tuple[Case, KnowledgeBase, Assessment]:
-    """The case at ``case``, the KB (or its view without ``without``) and the assessment."""
+def attributed(
+    case: Path, without: list[str] | None, top: int = 5, reporting: bool = False
+) -> tuple[Case, KnowledgeBase, Assessment]:
+    """The case at ``case``, the KB (or its view without ``without``) and the assessment.
+
+    ``reporting``: a case directory with no observation (a hunt that found nothing at the levels
+    that become evidence) gets an assessment that says so, for a report or an export that records
+    what was examined, instead of an error; names that do not resolve are still an error."""
     loaded = load_case(case)
     for note in loaded.notes:
         if note.startswith(SKIPPED_NOTE):  # what a STIX bundle or MISP event held that is not evidence
@@ -53,6 +59,9 @@ def attributed(case: Path, without: list[str] | None, top: int = 5) -> tuple[Cas
     try:
         return loaded, kb, attribute_case(loaded, kb, top=top)
     except CaseError as exc:  # the engine knows the case, not the file it came from
+        if reporting and exc.location is None and not loaded.observations:
+            err_console.print(plain(f"note: {case}: {exc.message}; the report says so and names no actor"))
+            return loaded, kb, unattributed(loaded, kb, exc.message)
         if exc.location is None:
             raise CaseError(exc.message, Location(case)) from None
         raise

@@ -61,7 +61,7 @@ def export_command(
     if fmt not in FORMATS:
         raise ConfigError(f"--format {fmt!r}: choose {', '.join(FORMATS)}")
     check_output(output, case)
-    loaded, kb, assessment = attributed(case, without)
+    loaded, kb, assessment = attributed(case, without, reporting=True)
     benign = benign_index() if fmt in ("stix", "misp") else None
     listed = [obs.value for obs in loaded.observations if benign_lists(benign, obs.subtype, obs.value)]
     if listed:

@@ -57,7 +57,7 @@ def report_command(
         raise ConfigError("-o - prints the report: a PDF needs a file (-o report.pdf)")
     target = None if to_stdout else output or Path(f"report.{fmt}")
     check_output(target, case)
-    loaded, kb, assessment = attributed(case, without)
+    loaded, kb, assessment = attributed(case, without, reporting=True)
     data = ReportInput(loaded, assessment, kb, timeline_findings(case))
     if target is None:
         text = render_html(data) if fmt == "html" else case_markdown(loaded, assessment)

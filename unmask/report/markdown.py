@@ -30,6 +30,8 @@ def md_escape(text: object) -> str:
 
 
 def _hypotheses(title: str, hypotheses: list[Hypothesis], limit: int = 12) -> list[str]:
+    if not hypotheses:  # a case with nothing to weigh has no hypothesis to tabulate
+        return []
     lines = [
         f"## {title}",
         "",
@@ -68,7 +70,7 @@ def assessment_markdown(assessment: Assessment) -> str:
     lines += _hypotheses(f"Sponsor states{whole}", assessment.sponsors, limit=8)
     for label, hypotheses in assessment.phases.items():
         lines += _hypotheses(f"Part: {part_title(label)}", hypotheses)
-    lines += ["## Evidence for and against", ""]
+    lines += ["## Evidence for and against", ""] if assessment.groups else []
     for h in assessment.groups:
         if h.kind != "actor":
             continue
