@@ -134,12 +134,19 @@ def test_hunt_writes_findings_observations_and_a_case(evidence: Path, rules: Pat
     whoami = next(r for r in rows if r.title == "Whoami")
     assert whoami.sha256 == result.case.evidence[str(evidence / "sysmon.jsonl")]
     assert whoami.record == "1" and whoami.host == "ws01"
+    # Each finding says what its event shows an analyst (the correlation keeps its own words).
+    assert whoami.detail is not None and whoami.detail.startswith("CommandLine=whoami /all · Image=C:\\")
+    failed = next(r for r in rows if r.title == "Failed logon")
+    assert failed.detail is not None and "IpAddress=203.0.113.9" in failed.detail
+    assert spray.detail is not None and spray.detail.startswith("value_count: 5 distinct TargetUserName")
+    assert [r.title for r in rows] == [r.title for r in read_findings(tmp_path / "case" / "findings.parquet")]
 
     case = load_case(tmp_path / "case")  # what `unmask attribute CASE_DIR` reads
     techniques = {(o.value, o.host) for o in case.observations if o.kind is ObservationKind.TECHNIQUE}
     assert techniques == {("T1033", "ws01"), ("T1059.003", "ws02"), ("T1110.003", "dc01")}
     obs = next(o for o in case.observations if o.value == "T1033")
     assert obs.provenance is not None and obs.provenance.record == "1" and obs.confidence == 0.8
+    assert obs.provenance.text is not None and "first: CommandLine=whoami /all" in obs.provenance.text
     assert set(case.evidence) == {str(evidence / "sysmon.jsonl"), str(evidence / "security.jsonl")}
 
 

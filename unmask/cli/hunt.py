@@ -287,6 +287,7 @@ def _rows(
 
 # The rows a timeline table shows without --limit.
 TIMELINE_TABLE_ROWS = 1_000
+DETAIL_SHOWN = 160  # characters of a finding's detail in the timeline table (exports keep it whole)
 
 # What an exported finding holds, in this order (CSV columns, JSON keys).
 EXPORT_COLUMNS = (
@@ -460,9 +461,10 @@ def timeline_command(
     title = f"Timeline of {case} ({total:,} findings"
     title += f"; the first {len(rows):,} in time)" if len(rows) < total else ")"
     table = Table(title=plain(title), title_justify="left")
-    for name in ("time (UTC)", "host", "level", "rule", "techniques", "event"):
+    for name in ("time (UTC)", "host", "level", "rule", "techniques", "event", "detail"):
         table.add_column(name, overflow="fold")
     for row in rows:
+        detail = row.detail or ""
         table.add_row(
             plain(row.time or "-"),
             plain(row.host or "-"),
@@ -470,6 +472,7 @@ def timeline_command(
             plain(row.title),
             plain(", ".join(row.techniques)),
             plain(f"{Path(row.file).name}#{row.record}"),
+            plain(detail if len(detail) <= DETAIL_SHOWN else detail[: DETAIL_SHOWN - 1] + "…"),
         )
     console.print(table)
     if len(rows) < total and limit is None:

@@ -263,6 +263,8 @@ def observations_from_findings(
         assert first is not None
         rules = sorted(summary.rules)
         text = f"{summary.count} finding(s) of: " + "; ".join(rules[:3]) + (" …" if len(rules) > 3 else "")
+        if first.detail:  # what the first event says: "CommandLine=vssadmin delete shadows /all"
+            text += f"; first: {first.detail}"
         observations.append(
             Observation(
                 kind=kind,

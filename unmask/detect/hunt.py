@@ -367,6 +367,7 @@ def _hunt(
                     "problems": scanned.problems,
                 }
             writer.close()
+            engine.describe_findings(stage / FINDINGS_FILE)  # what each finding's event says
             # A value an indicator matched is that indicator's observation, not also an artifact of
             # the events its own findings flagged.
             matched = {(o.kind, o.value) for o in ioc_observations}

@@ -47,6 +47,17 @@ SKIPPED_OPTIMIZERS = (
     "column_lifetime",
 )
 SLICE_ROWS = 50_000  # events per slice for groups that search whole events or most events
+# What a finding's event says that an analyst triages on, first things first (Windows, Sysmon,
+# Security audit, PowerShell, Zeek, web, Linux): a finding's detail names those it has.
+DETAIL_FIELDS = (
+    "CommandLine", "ProcessCommandLine", "Image", "NewProcessName", "ParentImage", "ParentProcessName",
+    "TargetFilename", "TargetObject", "Details", "QueryName", "DestinationHostname", "DestinationIp",
+    "DestinationPort", "ServiceName", "ImagePath", "ServiceFileName", "TaskName", "ScriptBlockText",
+    "User", "TargetUserName", "SubjectUserName", "IpAddress", "WorkstationName", "LogonType",
+    "query", "id.orig_h", "id.resp_h", "id.resp_p", "host", "uri", "user_agent", "c-ip", "cs-method",
+    "c-uri", "cs-uri-query", "cs-user-agent", "proctitle", "exe", "comm", "message",
+)  # fmt: skip
+DETAIL_VALUE_CHARS, DETAIL_CHARS = 200, 600
 _IDENT = re.compile(r'"((?:[^"]|"")*)"')
 # Tokens of event text that indicators are joined with (the text is lower-cased first).
 _WORD_PATTERN = r"[a-z0-9_][a-z0-9._-]*[a-z0-9_]|[0-9a-f]*:[0-9a-f:]*:[0-9a-f:.]*"
@@ -337,6 +348,55 @@ class DuckDBEngine:
         finally:
             cursor.close()
         return {(r[0], r[1]): dict(zip(fields, r[2:], strict=False)) for r in rows}
+
+    def describe_findings(self, findings: Path) -> int:
+        """Fill in each finding's ``detail`` (when it has none) with what its event says that an
+        analyst triages on: the command line, the image, the user, the file, the query...
+        (:data:`DETAIL_FIELDS`, those the event has, each value clipped).  ``findings.parquet`` is
+        rewritten in its order, in place; how many findings got a detail."""
+        joins, details = [], []
+        for n, family in enumerate(sorted(self.columns)):
+            present = [f for f in DETAIL_FIELDS if f.lower() in self._lower[family]]
+            if not present:
+                continue
+            alias = f"e{n}"
+            joins.append(
+                f"LEFT JOIN {quote('raw_' + family)} {alias} "
+                f"ON {alias}._file = f.file AND {alias}._record = f.record"
+            )
+            parts = ", ".join(
+                f"{literal(name + '=')} || left(nullif(CAST({alias}.{self._column(family, name)} AS VARCHAR), "
+                f"'-'), {DETAIL_VALUE_CHARS})"
+                for name in present
+            )
+            details.append(f"nullif(left(concat_ws(' · ', {parts}), {DETAIL_CHARS}), '')")
+        if not findings.is_file() or not details:
+            return 0
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        from unmask.detect.findings import FINDINGS_SCHEMA
+
+        filled = f"coalesce(f.detail, {', '.join(details)})"
+        temporary = findings.with_name(f".{findings.name}.detail")
+        cursor = self.db.cursor()
+        count = 0
+        try:
+            result = cursor.sql(
+                f"SELECT f.* EXCLUDE (n) REPLACE ({filled} AS detail) FROM "
+                f"(SELECT *, row_number() OVER () AS n FROM read_parquet({literal(str(findings))})) f "
+                f"{' '.join(joins)} ORDER BY f.n"
+            )
+            with pq.ParquetWriter(temporary, FINDINGS_SCHEMA, compression="zstd") as writer:
+                for batch in result.to_arrow_reader(10_000):
+                    table = pa.Table.from_batches([batch]).select(FINDINGS_SCHEMA.names).cast(FINDINGS_SCHEMA)
+                    count += table.num_rows - table.column("detail").null_count
+                    writer.write_table(table)
+            temporary.replace(findings)
+        finally:
+            cursor.close()
+            temporary.unlink(missing_ok=True)
+        return count
 
     def flagged_events(
         self, family: str, findings: Path, levels: list[str], fields: list[str]
