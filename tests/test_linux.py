@@ -227,6 +227,42 @@ def test_a_csv_with_w3c_columns_is_a_web_log(tmp_path: Path) -> None:
     assert _hunt(tmp_path, "    category: webserver", detection) == ["weblog.csv:2"]
 
 
+def test_proxy_logs_meet_the_proxy_rules_as_zeek_http_does(tmp_path: Path) -> None:
+    evidence = tmp_path / "ev"
+    evidence.mkdir()
+    # A proxy's CSV export (Sigma's own column names), Squid's native log, Blue Coat's W3C log.
+    (evidence / "proxy.csv").write_text(
+        "date,time,c-ip,cs-method,c-uri,c-useragent,sc-status\n"
+        "2024-03-05,10:00:04,10.0.0.5,GET,https://files.example/drop/a.ps1?x=1,curl/8.0,200\n"
+        "2024-03-05,10:00:05,10.0.0.5,GET,https://news.example/,Mozilla/5.0,200\n"
+    )
+    (evidence / "access.log").write_text(
+        "1709632801.123     45 10.0.0.6 TCP_MISS/200 1234 GET http://dl.example/b.hta - HIER_DIRECT/1.2.3.4 text/html\n"
+        "1709632802.456     12 10.0.0.6 TCP_TUNNEL/200 5678 CONNECT transfer.example:443 alice HIER_DIRECT/1.2.3.5 -\n"
+    )
+    (evidence / "sg.log").write_text(
+        "#Software: SGOS 6.7.5.1\n#Version: 1.0\n"
+        "#Fields: date time c-ip s-action sc-status cs-method cs-uri-scheme cs-host cs-uri-port cs-uri-path "
+        "cs-uri-query cs(User-Agent) r-ip\n"
+        "2024-03-05 10:00:03 10.0.0.7 TCP_MISS 200 GET http c2.example 8080 /tasks/c.ps1 - rclone/v1.62 1.2.3.6\n"
+    )
+    ingest([evidence], tmp_path / "case" / "events", jobs=1)
+    rows = {r["_record"] + r["c-ip"]: r for r in _rows(tmp_path / "case" / "events", "web")}
+    assert {r["_log"] for r in rows.values()} == {"proxy"}
+    blue = rows["410.0.0.7"]
+    assert blue["c-uri"] == "http://c2.example:8080/tasks/c.ps1" and blue["c-uri-extension"] == "ps1"
+    assert rows["210.0.0.6"]["cs-host"] == "transfer.example" and rows["110.0.0.6"]["_ts"].startswith(
+        "2024-03-05"
+    )
+    assert rows["210.0.0.5"]["c-uri-query"] == "x=1" and rows["210.0.0.5"]["cs-host"] == "files.example"
+    detection = (
+        "    sel_ext:\n        c-uri-extension:\n            - 'ps1'\n            - 'hta'\n"
+        "    sel_ua:\n        c-useragent|startswith: 'rclone/'\n"
+        "    condition: 1 of sel_*"
+    )
+    assert _hunt(tmp_path, "    category: proxy", detection) == ["access.log:1", "proxy.csv:2", "sg.log:4"]
+
+
 def test_auditd_execve_events_are_linux_process_creations(tmp_path: Path) -> None:
     evidence = tmp_path / "ev"
     evidence.mkdir()

@@ -64,6 +64,7 @@ def _unique(header: list[str]) -> list[str]:
 
 _W3C_COLUMNS = frozenset(
     {"c-ip", "cs-method", "cs-uri-stem", "cs-uri-query", "sc-status", "cs-user-agent", "cs(user-agent)"}
+    | {"c-uri", "c-useragent", "cs-host", "r-dns", "r-ip", "s-action", "cs-uri-scheme"}  # a proxy's
 )
 
 

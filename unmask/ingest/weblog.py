@@ -19,7 +19,7 @@ from pathlib import Path
 
 from unmask.ingest.base import Problems, Row, line_rows, most_lines, register, text_lines
 
-__all__ = ["AccessLogParser", "W3CParser", "access_row", "w3c_row"]
+__all__ = ["AccessLogParser", "SquidParser", "W3CParser", "access_row", "proxy_row", "squid_row", "w3c_row"]
 
 _QUOTED = r'"(?P<{}>(?:[^"\\]|\\.)*)"'
 _COMBINED = re.compile(
@@ -84,7 +84,51 @@ def access_row(line: str) -> Row | None:
         row["_ts"] = moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     except ValueError:
         pass
-    return row
+    return proxy_row(row)
+
+
+# Squid's native access.log: time.ms elapsed client action/status bytes method URL user hierarchy/peer type
+_SQUID = re.compile(
+    r"^(?P<time>\d{9,10}\.\d{3})\s+(?P<elapsed>-?\d+) (?P<client>\S+) (?P<action>[A-Z_]+)/(?P<status>\d{3}) "
+    r"(?P<bytes>\d+) (?P<method>\S+) (?P<url>\S+) (?P<user>\S+) (?P<hierarchy>[A-Z_]+)/(?P<peer>\S+) (?P<type>\S+)"
+)
+
+
+def squid_row(line: str) -> Row | None:
+    """One line of Squid's native access.log as a proxy request (without ``_record``), or ``None``."""
+    match = _SQUID.match(line)
+    if match is None:
+        return None
+    row: Row = {
+        "c-ip": match["client"],
+        "s-action": match["action"],
+        "sc-status": match["status"],
+        "sc-bytes": match["bytes"],
+        "cs-method": match["method"],
+        "c-uri": match["url"],
+        "s-hierarchy": match["hierarchy"],
+    }
+    for name, value in (
+        ("cs-username", match["user"]),
+        ("r-ip", match["peer"]),
+        ("rs-content-type", match["type"]),
+    ):
+        if value != "-":
+            row[name] = value
+    row["_ts"] = datetime.fromtimestamp(float(match["time"]), tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return proxy_row(row)
+
+
+class SquidParser:
+    name = "squid"
+    family = "web"
+    priority = 34
+
+    def sniff(self, head: bytes, path: Path) -> bool:
+        return most_lines(head, _SQUID.match)
+
+    def parse(self, path: Path, problems: Problems) -> Iterator[Row]:
+        return line_rows(path, problems, squid_row, "a Squid access.log line")
 
 
 class AccessLogParser:
@@ -99,8 +143,52 @@ class AccessLogParser:
         return line_rows(path, problems, access_row, "an access log line")
 
 
-# W3C names as IIS writes them, to Sigma's.
-_W3C_NAMES = {"cs(user-agent)": "cs-user-agent", "cs(referer)": "cs-referer", "cs(cookie)": "cs-cookie"}
+# W3C names as IIS and proxies write them, to Sigma's.
+_W3C_NAMES = {
+    "cs(user-agent)": "cs-user-agent", "cs(referer)": "cs-referer", "cs(cookie)": "cs-cookie",
+    "c-useragent": "cs-user-agent", "cs-referrer": "cs-referer", "cs-uri": "c-uri",
+}  # fmt: skip
+# Columns only a forward proxy writes (Blue Coat / Symantec ProxySG, Squid, Zscaler exports): the
+# server it went out to, the action it took.
+_PROXY_COLUMNS = frozenset({"r-ip", "r-dns", "s-action", "cs-uri-scheme", "x-virus-id", "s-supplier-ip"})
+_ABSOLUTE = re.compile(r"^[a-z][a-z0-9+.-]*://([^/?#\s]+)", re.IGNORECASE)
+
+
+def proxy_row(row: Row) -> Row:
+    """``row`` as a request a forward proxy passed on, when it is one (its target a whole URL, a
+    CONNECT, or a proxy's own columns): ``_log`` ``proxy``, ``c-uri`` the whole URL (built from a
+    Blue Coat log's scheme, host, port, path and query), ``cs-host`` the host it names, and Sigma's
+    ``c-uri-stem``, ``c-uri-query`` (the query only) and ``c-uri-extension`` (the path's)."""
+    url = row.get("c-uri") or ""
+    absolute = _ABSOLUTE.match(url)
+    if absolute is None and row.get("cs-uri-scheme") and row.get("cs-host"):
+        port = row.get("cs-uri-port")
+        default = {"http": "80", "https": "443"}.get(row["cs-uri-scheme"].lower())
+        authority = row["cs-host"] + (f":{port}" if port and port != default else "")
+        path = row.get("cs-uri-path") or row.get("cs-uri-stem") or "/"
+        query = row.get("cs-uri-query") or ""
+        query = "" if query in ("", "?") else query if query.startswith("?") else f"?{query}"
+        url = f"{row['cs-uri-scheme'].lower()}://{authority}{path}{query}"
+        absolute = _ABSOLUTE.match(url)
+    connect = (row.get("cs-method") or "").upper() == "CONNECT"
+    if absolute is None and not connect and not (_PROXY_COLUMNS & set(row)):
+        return row
+    row["_log"] = "proxy"
+    if absolute is None:
+        if connect and url:
+            row.setdefault("cs-host", url.rsplit(":", 1)[0])
+        return row
+    row["c-uri"] = url
+    row.setdefault("cs-host", absolute.group(1).rsplit("@", 1)[-1].split(":", 1)[0])
+    target = url[absolute.end() :] or "/"
+    stem, _, query = target.partition("?")
+    row["c-uri-stem"] = stem
+    if query:
+        row["c-uri-query"] = query
+    name = stem.rsplit("/", 1)[-1]
+    if "." in name:
+        row["c-uri-extension"] = name.rsplit(".", 1)[-1].lower()
+    return row
 
 
 def w3c_row(raw: dict[str, str]) -> Row:
@@ -113,7 +201,7 @@ def w3c_row(raw: dict[str, str]) -> Row:
     for name, value in fields.items():
         row[name] = value.replace("+", " ") if name in ("cs-user-agent", "cs-referer") else value
     stem = fields.get("cs-uri-stem")
-    if stem is not None:
+    if stem is not None and not fields.get("cs-uri-scheme"):  # a proxy's URL is built whole (proxy_row)
         query = fields.get("cs-uri-query")
         _target(row, f"{stem}?{query}" if query else stem)
     # The server's own name first: the Host header is the client's to write.
@@ -126,7 +214,7 @@ def w3c_row(raw: dict[str, str]) -> Row:
             row["_ts"] = moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         except ValueError:
             pass
-    return row
+    return proxy_row(row)
 
 
 class W3CParser:
@@ -160,4 +248,5 @@ class W3CParser:
 
 
 register(AccessLogParser())
+register(SquidParser())
 register(W3CParser())

@@ -102,6 +102,17 @@ WEB_FIELDS = {
 }
 
 
+# Sigma's other names for the fields of a proxy's request (ingest/weblog.py: proxy_row).
+PROXY_FIELDS = {
+    "c-useragent": "cs-user-agent",
+    "cs-uri": "c-uri",
+    "cs-referrer": "cs-referer",
+    "r-dns": "cs-host",
+    "src_ip": "c-ip",
+    "dst_ip": "r-ip",
+}
+
+
 @dataclass(frozen=True)
 class Route:
     """The events one rule runs over: a family and a filter, with field names mapped."""
@@ -210,6 +221,8 @@ def routes_for(source: SigmaLogSource) -> list[Route]:
         routes = [Route(f"zeek/{log}", "zeek", _in("_log", [log]), ZEEK_FIELDS[source.category])]
         if source.category == "webserver":  # and the web servers' own access logs (ingest/weblog.py)
             routes.append(Route("web/access", "web", _in("_log", ["access"]), WEB_FIELDS))
+        if source.category == "proxy":  # and proxies' own logs (W3C, CSV, Squid; ingest/weblog.py)
+            routes.append(Route("web/proxy", "web", _in("_log", ["proxy"]), PROXY_FIELDS))
         return routes
     if product == "linux":
         if source.service in ("auth", "syslog"):
