@@ -246,8 +246,13 @@ def test_proxy_logs_meet_the_proxy_rules_as_zeek_http_does(tmp_path: Path) -> No
         "cs-uri-query cs(User-Agent) r-ip\n"
         "2024-03-05 10:00:03 10.0.0.7 TCP_MISS 200 GET http c2.example 8080 /tasks/c.ps1 - rclone/v1.62 1.2.3.6\n"
     )
+    # A web server asked for a whole URL (an open-proxy probe): still its access log, seen by both.
+    (evidence / "server.log").write_text(
+        '203.0.113.9 - - [05/Mar/2024:10:00:00 +0000] "GET http://dl.example/c.hta HTTP/1.1" 404 0 "-" "x"\n'
+    )
     ingest([evidence], tmp_path / "case" / "events", jobs=1)
     rows = {r["_record"] + r["c-ip"]: r for r in _rows(tmp_path / "case" / "events", "web")}
+    assert rows.pop("1203.0.113.9")["_log"] == "access"
     assert {r["_log"] for r in rows.values()} == {"proxy"}
     blue = rows["410.0.0.7"]
     assert blue["c-uri"] == "http://c2.example:8080/tasks/c.ps1" and blue["c-uri-extension"] == "ps1"
@@ -260,7 +265,14 @@ def test_proxy_logs_meet_the_proxy_rules_as_zeek_http_does(tmp_path: Path) -> No
         "    sel_ua:\n        c-useragent|startswith: 'rclone/'\n"
         "    condition: 1 of sel_*"
     )
-    assert _hunt(tmp_path, "    category: proxy", detection) == ["access.log:1", "proxy.csv:2", "sg.log:4"]
+    assert _hunt(tmp_path, "    category: proxy", detection) == [
+        "access.log:1",
+        "proxy.csv:2",
+        "server.log:1",
+        "sg.log:4",
+    ]
+    server = "    sel:\n        cs-uri-query|endswith: '.hta'\n    condition: sel"
+    assert _hunt(tmp_path, "    category: webserver", server) == ["server.log:1"]
 
 
 def test_auditd_execve_events_are_linux_process_creations(tmp_path: Path) -> None:

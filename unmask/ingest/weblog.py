@@ -84,7 +84,7 @@ def access_row(line: str) -> Row | None:
         row["_ts"] = moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     except ValueError:
         pass
-    return proxy_row(row)
+    return proxy_row(row, server=True)
 
 
 # Squid's native access.log: time.ms elapsed client action/status bytes method URL user hierarchy/peer type
@@ -154,11 +154,15 @@ _PROXY_COLUMNS = frozenset({"r-ip", "r-dns", "s-action", "cs-uri-scheme", "x-vir
 _ABSOLUTE = re.compile(r"^[a-z][a-z0-9+.-]*://([^/?#\s]+)", re.IGNORECASE)
 
 
-def proxy_row(row: Row) -> Row:
+def proxy_row(row: Row, *, server: bool = False) -> Row:
     """``row`` as a request a forward proxy passed on, when it is one (its target a whole URL, a
     CONNECT, or a proxy's own columns): ``_log`` ``proxy``, ``c-uri`` the whole URL (built from a
     Blue Coat log's scheme, host, port, path and query), ``cs-host`` the host it names, and Sigma's
-    ``c-uri-stem``, ``c-uri-query`` (the query only) and ``c-uri-extension`` (the path's)."""
+    ``c-uri-stem``, ``c-uri-query`` (the query only) and ``c-uri-extension`` (the path's).
+
+    ``server``: a line of a web server's access log, which keeps its ``_log``: a server is asked
+    for whole URLs too (an open-proxy probe), and its rules must still see the line (the proxy
+    rules see it as well, detect/sigma/routes.py)."""
     url = row.get("c-uri") or ""
     absolute = _ABSOLUTE.match(url)
     if absolute is None and row.get("cs-uri-scheme") and row.get("cs-host"):
@@ -173,7 +177,8 @@ def proxy_row(row: Row) -> Row:
     connect = (row.get("cs-method") or "").upper() == "CONNECT"
     if absolute is None and not connect and not (_PROXY_COLUMNS & set(row)):
         return row
-    row["_log"] = "proxy"
+    if not server:
+        row["_log"] = "proxy"
     if absolute is None:
         if connect and url:
             row.setdefault("cs-host", url.rsplit(":", 1)[0])

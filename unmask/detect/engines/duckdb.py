@@ -383,9 +383,9 @@ class DuckDBEngine:
         count = 0
         try:
             result = cursor.sql(
-                f"SELECT f.* EXCLUDE (n) REPLACE ({filled} AS detail) FROM "
-                f"(SELECT *, row_number() OVER () AS n FROM read_parquet({literal(str(findings))})) f "
-                f"{' '.join(joins)} ORDER BY f.n"
+                f"SELECT f.* EXCLUDE (file_row_number) REPLACE ({filled} AS detail) "
+                f"FROM read_parquet({literal(str(findings))}, file_row_number = true) f "
+                f"{' '.join(joins)} ORDER BY f.file_row_number"
             )
             with pq.ParquetWriter(temporary, FINDINGS_SCHEMA, compression="zstd") as writer:
                 for batch in result.to_arrow_reader(10_000):

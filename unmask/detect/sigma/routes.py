@@ -221,8 +221,12 @@ def routes_for(source: SigmaLogSource) -> list[Route]:
         routes = [Route(f"zeek/{log}", "zeek", _in("_log", [log]), ZEEK_FIELDS[source.category])]
         if source.category == "webserver":  # and the web servers' own access logs (ingest/weblog.py)
             routes.append(Route("web/access", "web", _in("_log", ["access"]), WEB_FIELDS))
-        if source.category == "proxy":  # and proxies' own logs (W3C, CSV, Squid; ingest/weblog.py)
-            routes.append(Route("web/proxy", "web", _in("_log", ["proxy"]), PROXY_FIELDS))
+        if source.category == "proxy":
+            # and proxies' own logs (W3C, CSV, Squid; ingest/weblog.py), and the lines of an access
+            # log in a proxy's form (a whole URL or CONNECT asked of a server, or Squid's combined log)
+            asked = f"starts_with(lower({quote('c-uri')}), 'http') OR {quote('cs-method')} = 'CONNECT'"
+            where = f"{_in('_log', ['proxy'])} OR ({_in('_log', ['access'])} AND ({asked}))"
+            routes.append(Route("web/proxy", "web", where, PROXY_FIELDS))
         return routes
     if product == "linux":
         if source.service in ("auth", "syslog"):
