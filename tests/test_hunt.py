@@ -827,3 +827,23 @@ def test_a_hunt_with_no_usable_rule_is_an_error_not_a_clean_result(tmp_path: Pat
     said = " ".join(result.output.split())
     assert "a rule is a YAML mapping of title:, logsource:, detection:" in said
     assert "no Sigma rule could be used" in said and (tmp_path / "c" / "hunt.json").is_file()
+
+
+def test_the_timeline_says_how_many_findings_its_level_leaves_out(
+    evidence: Path, rules: Path, tmp_path: Path
+) -> None:
+    case = tmp_path / "case"
+    assert (
+        runner.invoke(app, ["hunt", str(evidence), "--rules", str(rules), "--case", str(case)]).exit_code == 0
+    )
+    every = runner.invoke(app, ["timeline", str(case), "--min-level", "informational", "--format", "jsonl"])
+    total = len(every.stdout.splitlines())
+    high = runner.invoke(app, ["timeline", str(case), "--min-level", "high", "--format", "jsonl"])
+    shown = len(high.stdout.splitlines())
+    table = runner.invoke(app, ["timeline", str(case), "--min-level", "high"])
+    assert table.exit_code == 0 and 0 < shown < total
+    assert f"{total - shown} finding(s) below --min-level high not shown" in " ".join(table.stderr.split())
+    assert (
+        "below --min-level"
+        not in runner.invoke(app, ["timeline", str(case), "--min-level", "informational"]).stderr
+    )

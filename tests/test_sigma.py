@@ -538,3 +538,17 @@ def test_security_4657_matches_the_operation_code_raw_evtx_keeps(tmp_path: Path)
     with _engine_over(tmp_path, events) as engine:
         found = _hits(engine, tmp_path / "r", "    product: windows\n    category: registry_set", detection)
         assert found == {"1"}  # a value modified (%%1905); not created (1904) nor deleted (1906)
+
+
+def test_two_rules_with_one_id_both_run_and_are_named_in_a_warning(tmp_path: Path) -> None:
+    folder = tmp_path / "rules"
+    source = "    product: windows\n    category: process_creation"
+    ident = "33333333-3333-4333-8333-333333333333"
+    for name in ("first", "second"):
+        body = f"    sel:\n        Image|endswith: '\\\\{name}.exe'\n    condition: sel"
+        write_rule(folder, name, rule(ident, name.title(), source, body))
+    rules = load_rules([folder])
+    assert len(rules.rules) == 2 and len(rules.warnings) == 1
+    assert rules.warnings[0].startswith(f"rule id {ident} is given by 2 rules (")
+    assert "first.yml" in rules.warnings[0] and "second.yml" in rules.warnings[0]
+    assert load_rules([folder / "first.yml"]).warnings == []

@@ -219,6 +219,10 @@ def _print_summary(result: HuntResult, top: int) -> None:
         )
     for rule_problem in rules.problems[:5]:
         console.print(plain(f"rule: {rule_problem}"), style="yellow")
+    for rule_warning in rules.warnings[:5]:
+        console.print(plain(f"warning: {rule_warning}"), style="yellow")
+    if len(rules.warnings) > 5:
+        console.print(plain(f"... {len(rules.warnings) - 5} more rule warnings in hunt.json"), style="yellow")
     if result.iocs:
         iocs = result.iocs
         console.print(
@@ -283,6 +287,16 @@ def _rows(
         raise CaseError(f"no {FINDINGS_FILE}; this case was not made by `unmask hunt`", Location(case))
     allowed = LEVEL_ORDER[: LEVEL_ORDER.index(min_level) + 1]
     return query_findings(path, allowed, host, in_time_order=in_time_order, limit=limit)
+
+
+def _below(case: Path, min_level: str, host: str | None, shown: int) -> int:
+    """How many of the case's findings (of ``host``) a timeline at ``min_level`` leaves out."""
+    if min_level == LEVEL_ORDER[-1]:
+        return 0
+    total, rows = query_findings(case / FINDINGS_FILE, None, host, limit=0)
+    for _ in rows:  # closes the query
+        pass
+    return total - shown
 
 
 # The rows a timeline table shows without --limit.
@@ -475,6 +489,13 @@ def timeline_command(
             plain(detail if len(detail) <= DETAIL_SHOWN else detail[: DETAIL_SHOWN - 1] + "…"),
         )
     console.print(table)
+    below = _below(case, min_level, host, total)
+    if below:
+        err_console.print(
+            f"{below:,} finding(s) below --min-level {min_level} not shown (--min-level informational for all)",
+            markup=False,
+            highlight=False,
+        )
     if len(rows) < total and limit is None:
         err_console.print(
             f"showing the first {len(rows):,} of {total:,} findings: --limit N for more, "

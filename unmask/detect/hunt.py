@@ -106,6 +106,7 @@ class HuntResult:
                     {"path": r.path, "title": r.title, "logsource": r.logsource} for r in self.rules.unrouted
                 ],
                 "problems": [p.to_dict() for p in self.rules.problems],
+                "warnings": list(self.rules.warnings),
             },
             "engine_problems": self.engine_problems,
             "iocs": self.iocs,

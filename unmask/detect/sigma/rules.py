@@ -156,6 +156,7 @@ class RuleSet:
     problems: list[RuleProblem] = field(default_factory=list)
     unrouted: list[CompiledRule] = field(default_factory=list)
     files: int = 0
+    warnings: list[str] = field(default_factory=list)  # rules that run, but not as one would expect
 
     def by_id(self) -> dict[str, CompiledRule]:
         return {r.id: r for r in self.rules}
@@ -344,6 +345,15 @@ def load_rules(
             if p.get("kind") != "unrouted"
         )
     store.save()
+    paths: dict[str, list[str]] = {}
+    for compiled in result.rules + result.unrouted:
+        paths.setdefault(compiled.id, []).append(compiled.path)
+    result.warnings += [
+        f"rule id {rule_id} is given by {len(found)} rules ({', '.join(found[:3])}{' …' if len(found) > 3 else ''}):"
+        " each runs, their findings share the id, and a correlation naming it uses the last"
+        for rule_id, found in paths.items()
+        if len(found) > 1
+    ]
     known = result.by_id()
     names = {r.name: r for r in result.rules if r.name}
     for path_text, correlation in correlation_docs:
