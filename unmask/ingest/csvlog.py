@@ -68,6 +68,10 @@ _W3C_COLUMNS = frozenset(
 )
 
 
+# Event Viewer's "Save as CSV" (English): Level, Date and Time, Source, Event ID, Task Category.
+_EVENT_VIEWER = ["level", "date and time", "source", "event id", "task category"]
+
+
 def _typeless(text: str) -> str:
     """CSV text without PowerShell's ``#TYPE`` first line."""
     return text.split("\n", 1)[1] if text.startswith("#TYPE ") and "\n" in text else text
@@ -105,6 +109,9 @@ class CsvParser:
                 problems.add(1, "no header row", lost=0)
                 return
             header = _unique([evidence_key(h.strip().lstrip("\ufeff")) for h in header])
+            if [h.lower() for h in header] == _EVENT_VIEWER:
+                # Event Viewer's "Save as CSV": the message is a sixth cell without a header.
+                header = ["Level", "TimeCreated", "Provider_Name", "EventID", "TaskCategory", "Message"]
             # Windows events under any tool's names (EvtxECmd's EventId, Splunk's EventCode ...).
             probe = as_windows(dict.fromkeys(header, "1"))
             lowered = {h.lower() for h in header}

@@ -27,6 +27,7 @@ from defusedxml import DefusedXmlException
 
 from unmask.ingest.base import Problems, Row, register
 from unmask.ingest.fields import evidence_key, flatten_into, iso_utc, naive_zone, scalar, windows_row
+from unmask.ingest.winmessage import CHANNEL_OF_PROVIDER, message_fields
 from unmask.ingest.winschema import named_properties, property_value
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ __all__ = ["WindowsXmlParser", "as_windows", "rendered_event"]
 _XML_ERRORS = (SafeET.ParseError, DefusedXmlException, ValueError, RecursionError)
 
 # Each Sigma name and what exports call it (compared without case).
-_EVENT_ID = ("eventid", "eventcode", "event_id", "eventid.value")
+_EVENT_ID = ("eventid", "eventcode", "event_id", "eventid.value", "event id")
 _CHANNEL = ("channel", "logname", "eventlog", "log_name")
 _PROVIDER = ("provider_name", "providername", "provider", "sourcename", "eventsourcename", "source_name")
 _COMPUTER = ("computer", "computername", "machinename", "hostname", "host")
@@ -202,6 +203,12 @@ def as_windows(doc: dict[str, Any]) -> Row | None:
         payload_keys.add(properties_key)
     flatten_into(row, {k: v for k, v in doc.items() if k not in payload_keys}, None)
     row.update(opened)
+    provider = scalar(doc[provider_key]) if provider_key is not None else None
+    message_key = _lookup(doc, ("message",))
+    if not opened and message_key is not None and isinstance(doc[message_key], str):
+        # Only the rendered text (Event Viewer's CSV, Get-WinEvent | Export-Csv): its fields.
+        for name, value in message_fields(doc[message_key], provider).items():
+            row.setdefault(evidence_key(name), value)
     for target in ("EventID", "Channel", "Provider_Name", "Computer"):
         for key in [k for k in row if k != target and k.lower() == target.lower()]:
             del row[key]  # EvtxECmd's EventId is the EventID (one column: SQL folds case)
@@ -210,6 +217,10 @@ def as_windows(doc: dict[str, Any]) -> Row | None:
         text = scalar(doc[named]) if named is not None else None
         if text is not None:
             row[target] = text.strip()
+    if "Channel" not in row and provider:  # Event Viewer's CSV names the source, not the log
+        channel = CHANNEL_OF_PROVIDER.get(provider.strip().lower())
+        if channel is not None:
+            row["Channel"] = channel
     computer_key = _lookup(doc, _COMPUTER)
     if computer_key is not None and scalar(doc[computer_key]):
         row["Computer"] = str(scalar(doc[computer_key]))

@@ -359,6 +359,9 @@ class DuckDBEngine:
             present = [f for f in DETAIL_FIELDS if f.lower() in self._lower[family]]
             if not present:
                 continue
+            # The whole message only when the event has none of the fields (a syslog line).
+            fallback = "message" in present and len(present) > 1
+            present = [f for f in present if f != "message"] if fallback else present
             alias = f"e{n}"
             joins.append(
                 f"LEFT JOIN {quote('raw_' + family)} {alias} "
@@ -369,7 +372,11 @@ class DuckDBEngine:
                 f"'-'), {DETAIL_VALUE_CHARS})"
                 for name in present
             )
-            details.append(f"nullif(left(concat_ws(' · ', {parts}), {DETAIL_CHARS}), '')")
+            detail = f"nullif(left(concat_ws(' · ', {parts}), {DETAIL_CHARS}), '')"
+            if fallback:
+                message = f"{alias}.{self._column(family, 'message')}"
+                detail = f"coalesce({detail}, 'message=' || left({message}, {DETAIL_CHARS}))"
+            details.append(detail)
         if not findings.is_file() or not details:
             return 0
         import pyarrow as pa
