@@ -695,6 +695,10 @@ def test_victim_sectors_are_compared_in_one_vocabulary_and_unknown_ones_listed(k
     typo = attribute_case(case("Enrgy"), kb)
     assert [u["value"] for u in typo.unresolved] == ["Enrgy"]
     assert any("Enrgy" in w and "closest: energy" in w for w in typo.warnings)
+    # STIX has "communications" beside "telecommunications": one sector (CISA's Communications).
+    assert sector_key("Communications") == sector_key("Telecoms") == "telecommunications"
+    # A sector in the singular or the plural is the KB's: "Governments" is its "government".
+    assert not attribute_case(case("Governments"), kb).unresolved
 
 
 def test_public_tools_do_not_make_the_evidence_diverse() -> None:

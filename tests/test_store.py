@@ -218,6 +218,10 @@ def test_tidal_links_add_software_attack_does_not_tie_to_an_actor(kb: KnowledgeB
     # that ran ("Cobalt Strike beacon"); an entry's own name still wins ("Atera Agent").
     assert kb.software_record("Invoke-Mimikatz").id == kb.software_record("Mimikatz binary").id == "S0002"
     assert kb.software_record("AnyDesk client").id == "tidal:AnyDesk"
+    # A crew by its name without the words that say "a group" (no actor has that very name).
+    assert kb.actor("Ransom").id == crew.id and kb.actor("ransom").id == crew.id
+    with pytest.raises(UnknownNameError):
+        kb.actor("Spli")  # too short to stand for "Split Group"
     with pytest.raises(UnknownNameError):
         kb.software_record("Mimikatz beaconing")
     # A Tidal entry no group uses is not kept: it would only be a name to misread in reports.

@@ -123,6 +123,8 @@ def resolve_observation(kb: KnowledgeBase, index: int, obs: Observation) -> Evid
         if obs.subtype == "sector" or (obs.subtype is None and code is None):
             # Without a subtype, what is not a country is taken as a sector ("Energy").
             key = sector_key(value)
+            if key not in kb.sector_keys:  # "Video Game" for the KB's "Video Games", and the reverse
+                key = next((k for k in (f"{key}s", key.removesuffix("s")) if k in kb.sector_keys), key)
             if key not in kb.sector_keys:
                 near = process.extract(key, list(kb.sector_keys), limit=3, score_cutoff=75)
                 named = tuple(kb.sector_keys[found] for found, _, _ in near)

@@ -100,8 +100,11 @@ def stix_sector(name: str) -> str:
 
 
 def sector_key(name: str) -> str:
-    """The key two sectors are compared under: the STIX term, every government level as one."""
+    """The key two sectors are compared under: the STIX term, every government level as one, and
+    STIX's "communications" as "telecommunications" (CISA's Communications sector is the telecoms)."""
     term = stix_sector(name)
+    if term == "communications":
+        return "telecommunications"
     return "government" if term.startswith("government-") else term
 
 

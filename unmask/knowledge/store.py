@@ -23,7 +23,14 @@ from typing import Any
 from rapidfuzz import fuzz, process, utils
 
 from unmask.errors import KnowledgeBaseError, Location, NotInstalledError, UnknownNameError
-from unmask.knowledge.aliases import FAMILY_KINDS, family_core, family_name, group_cores, normalize_name
+from unmask.knowledge.aliases import (
+    FAMILY_KINDS,
+    core_name,
+    family_core,
+    family_name,
+    group_cores,
+    normalize_name,
+)
 from unmask.knowledge.home import atomic_write, kb_path
 from unmask.knowledge.programs import PART_WORDS, PROGRAM_OF
 from unmask.knowledge.records import (
@@ -576,6 +583,14 @@ class KnowledgeBase:
         found = self.actor_candidates(name)
         if found:
             return found[0]
+        # A crew by its name without the words that say "a group": "LockBit" for "LockBit Ransomware
+        # Actors & Affiliates", when no actor has that very name and only one has it as its stem.
+        key = normalize_name(name)
+        stems = {
+            a.id: a for a in self._base_actors for n in a.all_names if len(key) >= 4 and core_name(n) == key
+        }
+        if len(stems) == 1:
+            return next(iter(stems.values()))
         names = sorted({(n, n) for a in self._base_actors for n in a.all_names})
         raise UnknownNameError("actor", name, _closest_named(name, names))
 
