@@ -847,3 +847,4 @@ def test_the_timeline_says_how_many_findings_its_level_leaves_out(
         "below --min-level"
         not in runner.invoke(app, ["timeline", str(case), "--min-level", "informational"]).stderr
     )
+    assert f"{total - shown} finding(s) below --min-level high" in " ".join(high.stderr.split())  # jsonl too

@@ -176,7 +176,23 @@ def test_winlogbeat_events_flattened_by_kibana_are_windows_events(tmp_path: Path
         + ",".join(f'"{v}"' for v in ["Mar 5, 2024 @ 10:00:00.000", *list(flat.values())[1:]])
         + "\n"
     )
-    for path, name in ((lines, "json"), (table, "csv")):
+    # Both forms in one document, and Kibana's number format for the event id.
+    mixed = tmp_path / "mixed.jsonl"
+    write_jsonl(
+        mixed,
+        [
+            {
+                "@timestamp": "2024-03-05T10:00:00.000Z",
+                "host.name": "ws02",
+                "winlog": {"channel": SYSMON, "event_id": "1"},
+                **{k: v for k, v in flat.items() if k.startswith("winlog.event_data")},
+            }
+        ],
+    )
+    kibana = tmp_path / "kibana.csv"
+    kibana.write_text('winlog.channel,winlog.event_id,winlog.computer_name\nSecurity,"4,688",ws03\n')
+    assert next(iter(parser("csv").parse(kibana, Problems(str(kibana)))))["EventID"] == "4688"
+    for path, name in ((lines, "json"), (table, "csv"), (mixed, "json")):
         rows = list(parser(name).parse(path, Problems(str(path))))
         assert len(rows) == 1 and rows[0]["_family"] == "windows", path
         row = rows[0]

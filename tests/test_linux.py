@@ -245,6 +245,7 @@ def test_proxy_logs_meet_the_proxy_rules_as_zeek_http_does(tmp_path: Path) -> No
         "#Fields: date time c-ip s-action sc-status cs-method cs-uri-scheme cs-host cs-uri-port cs-uri-path "
         "cs-uri-query cs(User-Agent) r-ip\n"
         "2024-03-05 10:00:03 10.0.0.7 TCP_MISS 200 GET http c2.example 8080 /tasks/c.ps1 - rclone/v1.62 1.2.3.6\n"
+        '2024-03-05 10:00:04 10.0.0.8 TCP_MISS 200 GET http c2.example 80 /x - "rclone/v1.62 (linux)" 1.2.3.6\n'
     )
     # A web server asked for a whole URL (an open-proxy probe): still its access log, seen by both.
     (evidence / "server.log").write_text(
@@ -260,6 +261,9 @@ def test_proxy_logs_meet_the_proxy_rules_as_zeek_http_does(tmp_path: Path) -> No
         "2024-03-05"
     )
     assert rows["210.0.0.5"]["c-uri-query"] == "x=1" and rows["210.0.0.5"]["cs-host"] == "files.example"
+    # Blue Coat quotes a value that holds spaces; a proxy's line is about its client, not cs-host.
+    assert rows["510.0.0.8"]["cs-user-agent"] == "rclone/v1.62 (linux)"
+    assert rows["210.0.0.5"]["_host"] == "10.0.0.5" and rows["510.0.0.8"]["_host"] == "10.0.0.8"
     detection = (
         "    sel_ext:\n        c-uri-extension:\n            - 'ps1'\n            - 'hta'\n"
         "    sel_ua:\n        c-useragent|startswith: 'rclone/'\n"
@@ -270,6 +274,7 @@ def test_proxy_logs_meet_the_proxy_rules_as_zeek_http_does(tmp_path: Path) -> No
         "proxy.csv:2",
         "server.log:1",
         "sg.log:4",
+        "sg.log:5",
     ]
     server = "    sel:\n        cs-uri-query|endswith: '.hta'\n    condition: sel"
     assert _hunt(tmp_path, "    category: webserver", server) == ["server.log:1"]

@@ -552,3 +552,7 @@ def test_two_rules_with_one_id_both_run_and_are_named_in_a_warning(tmp_path: Pat
     assert rules.warnings[0].startswith(f"rule id {ident} is given by 2 rules (")
     assert "first.yml" in rules.warnings[0] and "second.yml" in rules.warnings[0]
     assert load_rules([folder / "first.yml"]).warnings == []
+    # A file reached twice (given twice, or under two folders given) is one file.
+    twice = load_rules([folder / "first.yml", folder, folder / "first.yml"])
+    assert twice.files == 2 and len(twice.rules) == 2
+    assert load_rules([folder / "first.yml", folder / "first.yml"]).warnings == []

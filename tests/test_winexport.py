@@ -482,9 +482,15 @@ def test_event_viewer_csv_and_get_winevent_csv_are_hunted_by_their_messages(tmp_
                 _PROCESS_4688,
             ]
         )
+    task = (
+        "A scheduled task was created.\r\n\r\nTask Information:\r\n\tTask Name: \t\t\\Updater\r\n"
+        '\tTask Content: \t\t<?xml version="1.0" encoding="UTF-16"?>\r\n<Task version="1.2">\r\n'
+        "  <Exec><Command>powershell.exe</Command></Exec>\r\n</Task>\r\n\r\nOther Information:\r\n"
+        "\tFQDN: \t\t0"
+    )
     with (evidence / "winevent.csv").open("w", newline="") as handle:
         handle.write("#TYPE System.Diagnostics.Eventing.Reader.EventLogRecord\n")
-        writer = csv.writer(handle)
+        writer = csv.writer(handle, quoting=csv.QUOTE_ALL)
         writer.writerow(
             [
                 "Message",
@@ -504,11 +510,30 @@ def test_event_viewer_csv_and_get_winevent_csv_are_hunted_by_their_messages(tmp_
                 "3/5/2024 10:00:02 AM", "System.Collections.Generic.List`1[EventProperty]",
             ]
         )  # fmt: skip
+        # A message with tabs, quotes and line breaks (4698's task XML) is one cell, not rows.
+        writer.writerow(
+            [
+                task,
+                "4698",
+                "Microsoft-Windows-Security-Auditing",
+                "Security",
+                "0",
+                "WS02",
+                "3/5/2024 10:00:03 AM",
+                "x",
+            ]
+        )
     ingest([evidence], tmp_path / "case" / "events", jobs=1)
     rows = duckdb.sql(
         f"SELECT * FROM read_parquet('{tmp_path / 'case' / 'events' / 'windows'}/*.parquet', union_by_name=true)"
     ).fetchall()
-    assert len(rows) == 2
+    assert len(rows) == 3
+    created = duckdb.sql(
+        f"SELECT TaskName, TaskContent, _record FROM read_parquet('{tmp_path / 'case' / 'events' / 'windows'}/*.parquet',"
+        " union_by_name=true) WHERE EventID = '4698'"
+    ).fetchall()
+    assert created[0][0] == "\\Updater" and "<Command>powershell.exe</Command>" in created[0][1]
+    assert created[0][1].splitlines()[-1] == "</Task>" and created[0][2] == "6"  # its first line
     folder = tmp_path / "rules"
     for name, source, field in (
         ("audit", "    product: windows\n    service: security", "NewProcessName"),

@@ -289,14 +289,20 @@ def _rows(
     return query_findings(path, allowed, host, in_time_order=in_time_order, limit=limit)
 
 
-def _below(case: Path, min_level: str, host: str | None, shown: int) -> int:
-    """How many of the case's findings (of ``host``) a timeline at ``min_level`` leaves out."""
+def _say_below(case: Path, min_level: str, host: str | None, shown: int) -> None:
+    """Say on stderr how many of the case's findings (of ``host``) ``--min-level`` left out."""
     if min_level == LEVEL_ORDER[-1]:
-        return 0
+        return
     total, rows = query_findings(case / FINDINGS_FILE, None, host, limit=0)
     for _ in rows:  # closes the query
         pass
-    return total - shown
+    if total > shown:
+        err_console.print(
+            f"{total - shown:,} finding(s) below --min-level {min_level} not shown (--min-level "
+            "informational for all)",
+            markup=False,
+            highlight=False,
+        )
 
 
 # The rows a timeline table shows without --limit.
@@ -470,6 +476,7 @@ def timeline_command(
     total, found = _rows(case, min_level, host, in_time_order=True, limit=shown)
     if fmt != "table":
         _write(_records(found), fmt, None)
+        _say_below(case, min_level, host, total)
         return
     rows = list(found)
     title = f"Timeline of {case} ({total:,} findings"
@@ -489,13 +496,7 @@ def timeline_command(
             plain(detail if len(detail) <= DETAIL_SHOWN else detail[: DETAIL_SHOWN - 1] + "…"),
         )
     console.print(table)
-    below = _below(case, min_level, host, total)
-    if below:
-        err_console.print(
-            f"{below:,} finding(s) below --min-level {min_level} not shown (--min-level informational for all)",
-            markup=False,
-            highlight=False,
-        )
+    _say_below(case, min_level, host, total)
     if len(rows) < total and limit is None:
         err_console.print(
             f"showing the first {len(rows):,} of {total:,} findings: --limit N for more, "

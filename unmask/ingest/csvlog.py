@@ -6,6 +6,7 @@ everything else to ``generic``.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 from collections.abc import Iterator
@@ -29,15 +30,19 @@ def _dialect(head: str) -> type[csv.Dialect] | None:
     lines = [line for line in head.splitlines()[:20] if line.strip()]
     if len(lines) < 2:
         return None
-    # The last line of a sample cut from a longer file may be cut short.
-    sample = "\n".join(lines if head.endswith("\n") else lines[:-1])
     candidates: list[type[csv.Dialect]] = []
-    try:
+    with contextlib.suppress(csv.Error):  # the sniffer gives up on a bad row
         candidates.append(csv.Sniffer().sniff("\n".join(lines), delimiters=_DELIMITERS))
-    except csv.Error:  # the sniffer gives up on a bad row; try each delimiter instead
-        candidates += [type("Delimited", (csv.excel,), {"delimiter": d}) for d in _DELIMITERS]
+    # Then each delimiter: the sniffer reads lines, and a quoted value can hold line breaks and
+    # tabs (a Windows event's message), which it takes for rows and delimiters.
+    candidates += [type("Delimited", (csv.excel,), {"delimiter": d}) for d in _DELIMITERS]
     for dialect in candidates:
-        rows = list(csv.reader(io.StringIO(sample), dialect))
+        try:
+            records = [row for row in csv.reader(io.StringIO(head), dialect) if row]
+        except csv.Error:
+            continue
+        # The last record of a sample cut from a longer file may be cut short.
+        rows = (records if head.endswith("\n") else records[:-1])[:21]
         # A table: a header of two columns or more that most rows match (a short or long row is a
         # bad row of a CSV file, reported when parsed, not a reason to call the file something else).
         width = len(rows[0]) if rows else 0

@@ -47,7 +47,12 @@ _HOST_KEYS = ("host.name", "hostname", "host", "Hostname", "computer", "Computer
 def _nested_winlog(doc: dict[str, Any]) -> dict[str, Any]:
     """A Winlogbeat event whose keys were flattened ("winlog.event_data.Image") with ``winlog``
     nested again, as Winlogbeat writes it; the other keys as they are."""
-    winlog: dict[str, Any] = {}
+    nested = doc.get("winlog")
+    # A document can mix both forms: the nested object, and flattened keys beside it.
+    winlog: dict[str, Any] = {
+        k: dict(v) if isinstance(v, dict) else v
+        for k, v in (nested.items() if isinstance(nested, dict) else ())
+    }
     for key, value in doc.items():
         name = str(key).removeprefix("winlog.")
         if name == str(key):
@@ -204,7 +209,7 @@ def json_row(doc: Any, log: str | None = None) -> Row | None:
         row = windows_row(doc)
         row["_family"] = "windows"
         return _tidy_windows(row)
-    if "winlog" not in doc and any(str(key).startswith("winlog.") for key in doc):
+    if any(str(key).startswith("winlog.") for key in doc):
         doc = _nested_winlog(doc)  # Kibana's and Discover's flattened export: "winlog.event_data.Image"
     if isinstance(doc.get("winlog"), dict):
         return _tidy_windows(_winlogbeat(doc))
@@ -237,11 +242,13 @@ _CHANNELS = {
 
 
 def _tidy_windows(row: Row) -> Row:
-    """Field values as Windows writes them: EventID 1 (not 1.0 from a spreadsheet or ELK export),
-    Channel in its own case and without stray spaces."""
+    """Field values as Windows writes them: EventID 1 (not 1.0 from a spreadsheet or ELK export,
+    nor 4,688 from Kibana's), Channel in its own case and without stray spaces."""
     event_id = row.get("EventID")
     if event_id is not None and re.fullmatch(r"\d+\.0+", event_id.strip()):
         row["EventID"] = event_id.strip().split(".")[0]
+    elif event_id is not None and re.fullmatch(r"\d{1,3}(?:,\d{3})+", event_id.strip()):
+        row["EventID"] = event_id.strip().replace(",", "")  # Kibana's number format: "4,688"
     channel = row.get("Channel")
     if channel is not None:
         row["Channel"] = _CHANNELS.get(channel.strip().lower(), channel.strip())

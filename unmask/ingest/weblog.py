@@ -12,6 +12,7 @@ log's offset is applied).
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -179,6 +180,12 @@ def proxy_row(row: Row, *, server: bool = False) -> Row:
         return row
     if not server:
         row["_log"] = "proxy"
+        # The machine a proxy's line is about is its client, not the server it asked (cs-host).
+        client = row.get("c-ip") or row.get("s-computername") or row.get("s-ip")
+        if client:
+            row["_host"] = client
+        else:
+            row.pop("_host", None)
     if absolute is None:
         if connect and url:
             row.setdefault("cs-host", url.rsplit(":", 1)[0])
@@ -244,6 +251,9 @@ class W3CParser:
                 problems.add(f"line {number}", "data line before the #Fields header; skipped")
                 continue
             values = line.split(" ")
+            if len(values) != len(fields) and '"' in line:
+                # Blue Coat quotes the values that hold spaces ("Mozilla/5.0 (Windows NT 10.0)").
+                values = next(csv.reader([line], delimiter=" ", quotechar='"'))
             if len(values) != len(fields):
                 problems.add(f"line {number}", f"{len(values)} values for {len(fields)} fields; skipped")
                 continue

@@ -118,18 +118,25 @@ def message_fields(message: str, provider: str | None = None) -> dict[str, str]:
         return _script_block(text[block.end() :])
     found: dict[str, str] = {}
     section: str | None = None
+    last: str | None = None  # the field the line before set
     for line in text.split("\n"):
         match = _LINE.match(line)
         if match is None:
+            if last is not None and line.strip().startswith("<"):  # 4698's task XML, line by line
+                found[last] += "\n" + line.rstrip()
+            elif line.strip():
+                last = None
             continue
+        last = None
         indent, label, value = match.group(1), match.group(2).strip(), match.group(3).strip()
         key = label.lower()
         if not value and not indent:  # a section heading ("Subject:", "Process Information:")
             section = _SECTIONS.get(key)
             continue
         name = _name(key, label, section)
-        if name and value and value != "-":
-            found.setdefault(name, value)
+        if name and value and value != "-" and name not in found:
+            found[name] = value
+            last = name
     return found
 
 

@@ -51,9 +51,10 @@ SLICE_ROWS = 50_000  # events per slice for groups that search whole events or m
 # Security audit, PowerShell, Zeek, web, Linux): a finding's detail names those it has.
 DETAIL_FIELDS = (
     "CommandLine", "ProcessCommandLine", "Image", "NewProcessName", "ParentImage", "ParentProcessName",
-    "TargetFilename", "TargetObject", "Details", "QueryName", "DestinationHostname", "DestinationIp",
-    "DestinationPort", "ServiceName", "ImagePath", "ServiceFileName", "TaskName", "ScriptBlockText",
-    "User", "TargetUserName", "SubjectUserName", "IpAddress", "WorkstationName", "LogonType",
+    "SourceImage", "TargetImage", "GrantedAccess", "TargetFilename", "TargetObject", "Details",
+    "QueryName", "DestinationHostname", "DestinationIp", "DestinationPort", "ServiceName", "ImagePath",
+    "ServiceFileName", "TaskName", "ScriptBlockText", "Payload", "Threat Name", "Path", "Process Name",
+    "ProcessName", "User", "TargetUserName", "SubjectUserName", "IpAddress", "WorkstationName", "LogonType",
     "query", "id.orig_h", "id.resp_h", "id.resp_p", "host", "uri", "user_agent", "c-ip", "cs-method",
     "c-uri", "cs-uri-query", "cs-user-agent", "proctitle", "exe", "comm", "message",
 )  # fmt: skip

@@ -262,15 +262,15 @@ class _Cache:
 
 
 def rule_files(folders: Iterable[Path]) -> list[Path]:
-    files: list[Path] = []
+    """The rule files of each folder or file given, each once (``--rules rules --rules
+    rules/windows`` or a file given twice loads its rules once)."""
+    files: dict[str, Path] = {}
     for folder in folders:
         if not folder.exists():
             raise ConfigError(f"rules folder {folder} does not exist")
-        if folder.is_file():
-            files.append(folder)
-        else:
-            files.extend(_walk(folder))
-    return files
+        for path in [folder] if folder.is_file() else _walk(folder):
+            files.setdefault(os.path.realpath(path), path)
+    return list(files.values())
 
 
 def _walk(folder: Path) -> list[Path]:
