@@ -282,3 +282,14 @@ def test_a_hunt_that_found_nothing_still_gets_its_report(installed: None, tmp_pa
     typo = tmp_path / "typo.yml"
     typo.write_text("observations:\n  - {technique: Nothing Like It}\n")
     assert runner.invoke(app, ["report", str(typo), "-o", str(tmp_path / "t.html")]).exit_code == 2
+
+
+def test_help_paragraphs_are_not_broken_where_the_source_wraps_them() -> None:
+    text = runner.invoke(app, ["export", "--help"]).stdout
+    # The docstring wraps after "(if any;": the help is rewrapped by the terminal, not there.
+    assert not any(line.rstrip().endswith("(if any;") for line in text.splitlines())
+    assert "names (if any; docs/reporting.md says when)" in " ".join(text.split())
+    assert "With -o: what was written" in " ".join(text.split())
+    # A block of examples aligned by indentation keeps its lines.
+    examples = runner.invoke(app, ["kb", "intel", "--help"]).stdout.splitlines()
+    assert any(line.strip().startswith('unmask kb intel iocs.json --actor "OilRig"') for line in examples)

@@ -429,3 +429,35 @@ def test_tidal_software_and_groups_keep_tidals_galaxies_both_ways(sources_kb: Kn
     software = {o.value for o in back.observations if o.kind is ObservationKind.SOFTWARE}
     assert {"AnyDesk", "Ransom 2.0", "Terminator"} <= software
     assert any("Ransom Crew" in note for note in back.notes)
+
+
+def test_exports_share_what_was_given_and_say_what_they_leave_out(kb: KnowledgeBase) -> None:
+    def obs(kind: ObservationKind, value: str, subtype: str | None = None) -> Observation:
+        return Observation(kind=kind, value=value, subtype=subtype)
+
+    case = Case(
+        id="c2",
+        title="Wiper \u202eexe.pdf \x1b[31m",
+        observations=[
+            obs(ObservationKind.TECHNIQUE, "T1301"),
+            obs(ObservationKind.SOFTWARE, "S0301"),
+            obs(ObservationKind.SOFTWARE, "Ware S030"),  # a typo of "Ware S0301"
+            obs(ObservationKind.INFRASTRUCTURE, 'http://evil.example/q?a="b"', "url"),
+            obs(ObservationKind.INFRASTRUCTURE, "http://evil.example/path.", "url"),
+        ],
+    )
+    bundle = bundle_for_case(case, kb)
+    names = {o.get("name") for o in bundle["objects"]}
+    assert "Ware S030" not in names and "Ware S0301" in names  # a typo is no malware family
+    patterns = [o["pattern"] for o in bundle["objects"] if o["type"] == "indicator"]
+    assert "[url:value = 'http://evil.example/q?a=\"b\"']" in patterns
+    assert "[url:value = 'http://evil.example/path.']" in patterns
+    report = next(o for o in bundle["objects"] if o["type"] == "report")
+    assert "not shared: software 'Ware S030' (closest: Ware S0301" in report["description"]
+    campaign = next(o for o in bundle["objects"] if o["type"] == "campaign")
+    assert "\u202e" not in campaign["description"] and "\\u202e" in campaign["description"]
+    event = event_for_case(case, kb)["Event"]
+    values = {a["value"] for a in event["Attribute"]}
+    assert {'http://evil.example/q?a="b"', "http://evil.example/path."} <= values
+    assert any("software 'Ware S030'" in v for v in values)  # said, not shared
+    assert "\x1b" not in event["info"] and "\\x1b" in event["info"]

@@ -184,6 +184,14 @@ def test_the_markdown_report_clips_long_values_too(kb: KnowledgeBase) -> None:
     )
     text = case_markdown(case, attribute_case(case, kb))
     assert long not in text and "(320 characters)" in text
+    # A note is clipped too (at 1,000 characters: unmask's own notes quote values), in both formats.
+    case.notes = ["n" * 100_000]
+    assessment = attribute_case(case, kb)
+    assert "(100,000 characters)" in case_markdown(case, assessment) and "n" * 1_001 not in case_markdown(
+        case, assessment
+    )
+    page = render_html(ReportInput(case, assessment, kb))
+    assert "(100,000 characters)" in page and "n" * 1_001 not in page
 
 
 def test_the_report_lists_the_first_observations_and_says_where_the_rest_are(kb: KnowledgeBase) -> None:
@@ -220,3 +228,18 @@ def test_items_nothing_could_be_compared_with_stay_out_of_the_shown_matrix(kb: K
     assert len([line for line in matrix.splitlines() if line.startswith("| ")]) == len(compared) + 1
     html = render_html(data)
     assert html.split('id="ach"', 1)[1].split("</table>", 1)[0].count("<tr>") == len(compared) + 1
+
+
+def test_the_matrix_names_no_suspect_when_the_assessment_names_none(kb: KnowledgeBase) -> None:
+    thin = Case(id="t", title="t", observations=[Observation(ObservationKind.TECHNIQUE, "T1001")])
+    assessment = attribute_case(thin, kb)
+    assert assessment.groups[0].kind != "actor" or assessment.groups[0].probability < 0.45
+    page = render_html(ReportInput(thin, assessment, kb))
+    assert "the case against" not in page and "the assessment names no actor" in page
+    assert "none above &lt;" not in page and "none above <" not in assessment.summary
+    named = Case(
+        id="n",
+        title="n",
+        observations=[Observation(ObservationKind.TECHNIQUE, t) for t in ("T1301", "T1302", "T1303")],
+    )
+    assert "the case against Gamma" in render_html(ReportInput(named, attribute_case(named, kb), kb))

@@ -3,17 +3,19 @@
 Log fields, report text and case values are written by the adversary.  Shown raw, an escape
 sequence can clear an analyst's terminal or retitle it, a NUL can cut a report short, and a
 right-to-left override can show ``invoice\u202efdp.exe`` as ``invoiceexe.pdf``.  Every view
-(terminal, HTML, Markdown) shows these characters as escapes instead; the data itself (case
-files, exports, findings) keeps them as they were.
+(terminal, HTML, Markdown), and the prose of the sharing formats (titles, descriptions,
+comments, which a partner's platform shows), show these characters as escapes instead; the data
+itself (case files, findings, the indicator values shared) keeps them as they were.
 """
 
 from __future__ import annotations
 
 import re
 
-__all__ = ["SHOWN_CHARS", "clip", "printable"]
+__all__ = ["NOTE_CHARS", "SHOWN_CHARS", "clip", "printable"]
 
 SHOWN_CHARS = 300  # of one value in a report; the case and the JSON keep all of it
+NOTE_CHARS = 1_000  # of one of a case's notes in a report (unmask's own notes quote values too)
 
 # C0 and C1 controls except tab and new line, DEL, and the bidirectional marks and overrides.
 _UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")

@@ -88,10 +88,14 @@ def summary(
         count = candidates - (lead.kind == "actor")
         if count > 0 and rest > 0:
             largest = max(others, default=0.0)
+            shown = percent(largest, 1) if largest >= 0.001 else "< 0.1%"
+            # "none above 4.2%"; "each below 1%", not "none above < 1%"
             top = (
                 ""
                 if not others
-                else (f", none above {percent(largest, 1)}" if largest >= 0.001 else ", each below 0.1%")
+                else f", each below {shown[2:]}"
+                if shown.startswith("<")
+                else f", none above {shown}"
             )
             text += (
                 f" The {'other ' if lead.kind == 'actor' else ''}{count} known actors the evidence "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import signal
 from importlib import resources
 from pathlib import Path
@@ -150,6 +151,29 @@ def _example_demo(kb: Any, as_json: bool) -> None:
     )
     console.print(f"Case file: {example_case_path()}\n{note}", markup=False, highlight=False)
     console.print(assessment_view(assessment))
+
+
+def _reflow(text: str) -> str:
+    """A docstring as help: each paragraph's lines joined (the terminal wraps them itself; kept as
+    written they break mid-sentence), paragraphs still apart, and a block of examples whose lines
+    are indented to align kept as it is."""
+    paragraphs = [p for p in text.split("\n\n") if p.strip()]
+    return "\n\n".join(
+        p if any(line[:1].isspace() for line in p.split("\n")[1:]) else " ".join(p.split())
+        for p in paragraphs
+    )
+
+
+def _reflow_help(group: typer.Typer) -> None:
+    for info in group.registered_commands:
+        if info.help is None and info.callback is not None and info.callback.__doc__:
+            info.help = _reflow(inspect.cleandoc(info.callback.__doc__))
+    for sub in group.registered_groups:
+        if sub.typer_instance is not None:
+            _reflow_help(sub.typer_instance)
+
+
+_reflow_help(app)
 
 
 def _terminated(signum: int, frame: object) -> None:

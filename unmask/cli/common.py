@@ -24,6 +24,7 @@ from unmask.printable import printable
 __all__ = [
     "JsonOption",
     "LogProgress",
+    "WrittenJson",
     "check_json_format",
     "check_output",
     "console",
@@ -40,6 +41,10 @@ __all__ = [
 # Every command takes --json: its result (or, for a command that writes a file, what it wrote) as
 # JSON on standard output, for scripts.
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (for scripts) instead of tables.")]
+# A command whose output is a file: --json says what it wrote.
+WrittenJson = Annotated[
+    bool, typer.Option("--json", help="With -o: what was written (path, format, bytes, SHA-256) as JSON.")
+]
 
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)  # one message, one line: never wrapped

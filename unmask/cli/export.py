@@ -10,7 +10,7 @@ import typer
 
 from unmask.cli.attribute import KbWithout, attributed
 from unmask.cli.common import (
-    JsonOption,
+    WrittenJson,
     check_output,
     dash_is_stdout,
     emit_json,
@@ -48,7 +48,7 @@ def export_command(
         ),
     ] = True,
     without: KbWithout = None,
-    as_json: JsonOption = False,
+    as_json: WrittenJson = False,
 ) -> None:
     """Export a case for sharing: ATT&CK Navigator layer 4.5, STIX 2.1 bundle (TLP 2.0), MISP event.
 

@@ -10,6 +10,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from unmask.cli.common import (
     JsonOption,
+    WrittenJson,
     check_output,
     console,
     dash_is_stdout,
@@ -307,7 +308,7 @@ def layer_command(
     ] = None,
     without_campaign: WithoutCampaign = None,
     without_citation: WithoutCitation = None,
-    as_json: JsonOption = False,
+    as_json: WrittenJson = False,
 ) -> None:
     """An ATT&CK Navigator layer (format 4.5) of actors' techniques, scored by how many use each.
 

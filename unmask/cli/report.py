@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from unmask.cli.attribute import KbWithout, attributed
-from unmask.cli.common import JsonOption, check_output, console, say_written, user_errors
+from unmask.cli.common import WrittenJson, check_output, console, say_written, user_errors
 from unmask.errors import ConfigError
 from unmask.knowledge.home import atomic_write
 from unmask.report.html import ReportInput, render_html, render_pdf, timeline_findings
@@ -34,7 +34,7 @@ def report_command(
         ),
     ] = None,
     without: KbWithout = None,
-    as_json: JsonOption = False,
+    as_json: WrittenJson = False,
 ) -> None:
     """The investigation report: the judgement in words, charts, the ATT&CK matrix, ACH, evidence.
 

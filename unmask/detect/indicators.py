@@ -149,17 +149,21 @@ def refang(text: str) -> str:
     return text
 
 
-def _unwrap(text: str) -> str:
+def _unwrap(text: str, exact: bool = False) -> str:
     """A value without the quotes or angle brackets written around it (``<https://x/>``, ``'a.b'``):
     only a matching pair is removed, so ``https://x/?q=<b>`` keeps its last character."""
     while len(text) >= 2 and (text[0], text[-1]) in (("<", ">"), ('"', '"'), ("'", "'")):
         text = text[1:-1].strip()
-    return text.strip("\"'")  # a stray quote left over from a list is never part of a value
+    return text if exact else text.strip("\"'")  # a stray quote left over from a list
 
 
-def normalise(kind: str, raw: str) -> str | None:
-    """The canonical form of a value of ``kind``, or ``None`` when it is not one."""
-    text = refang(_unwrap(raw.strip())).strip()
+def normalise(kind: str, raw: str, *, exact: bool = False) -> str | None:
+    """The canonical form of a value of ``kind``, or ``None`` when it is not one.
+
+    ``exact``: the value as an analyst gave it (a case file's, to share): refanged and in its
+    canonical case, but no stray quote or closing punctuation is taken off, as it is from a value
+    found in prose (``http://x/q?a="b"`` keeps its quote, ``http://x/path.`` its full stop)."""
+    text = refang(_unwrap(raw.strip(), exact)).strip()
     if not text:
         return None
     if kind == "ip":
@@ -176,7 +180,7 @@ def normalise(kind: str, raw: str) -> str | None:
     if kind == "url":
         # Scheme and host are case-blind; the path and query are not (/Payload.EXE?id=AbC). The
         # full stop or comma of the sentence a URL ends is not part of it.
-        text = text.rstrip(".,;:!?")
+        text = text if exact else text.rstrip(".,;:!?")
         lowered = text.lower()
         if not _URL.match(lowered):
             return None

@@ -24,11 +24,13 @@ from unmask.export.resolved import (
     part_leads,
     resolved,
     shared_caveats,
+    unresolved_names,
 )
 from unmask.knowledge.countries import misp_country
 from unmask.knowledge.sectors import misp_sector
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Assessment, Case, Hypothesis, ObservationKind
+from unmask.printable import printable
 
 __all__ = ["event_for_case"]
 
@@ -53,7 +55,7 @@ def _attribute_value(subtype: str, value: str) -> str | None:
     """The value MISP should carry: refanged and checked (an AS number as written)."""
     if subtype == "asn":
         return value.strip().upper() or None
-    return normalise(subtype, value)
+    return normalise(subtype, value, exact=True)
 
 
 def _actor_tag(kb: KnowledgeBase, hypothesis: Hypothesis) -> str:
@@ -85,7 +87,7 @@ def event_for_case(
     from pymisp import MISPEvent
 
     event = MISPEvent()
-    event.info = f"unmask case {case.id}: {case.title}"[:250]
+    event.info = printable(f"unmask case {case.id}: {case.title}")[:250]
     event.distribution = 0  # this organisation only: sharing is the analyst's decision
     event.analysis = 1
     event.threat_level_id = 2
@@ -97,7 +99,7 @@ def event_for_case(
     skipped: list[str] = []
     added: set[tuple[str, str]] = set()
     for obs, item in resolved(case, kb):
-        comment = (obs.provenance.text or "")[:200] if obs.provenance else ""
+        comment = printable(obs.provenance.text or "")[:200] if obs.provenance else ""
         if obs.kind in (ObservationKind.INFRASTRUCTURE, ObservationKind.FILE) and obs.subtype in _TYPES:
             # Shared for detection (to_ids): only values that are what they claim, refanged.
             value = _attribute_value(obs.subtype, obs.value)
@@ -176,14 +178,23 @@ def event_for_case(
             else ("the incident splits between actors (see the parts). " if parts else "no actor named. ")
         )
         event.add_attribute(
-            "comment", f"unmask assessment: {lead_text}{assessment.summary}"[:1000], to_ids=False
+            "comment", printable(f"unmask assessment: {lead_text}{assessment.summary}")[:1000], to_ids=False
         )
         for caveat in shared_caveats(assessment):  # what qualifies the attribution travels with it
-            event.add_attribute("comment", f"unmask caveat: {caveat}"[:1000], to_ids=False)
+            event.add_attribute("comment", printable(f"unmask caveat: {caveat}")[:1000], to_ids=False)
+    unknown = unresolved_names(case, kb)
+    if unknown:
+        event.add_attribute(
+            "comment",
+            printable(f"not shared (names the knowledge base does not know): {'; '.join(unknown)}")[:1000],
+            to_ids=False,
+        )
     if skipped:
         event.add_attribute(
             "comment",
-            f"not exported as indicators (not valid values of their type): {'; '.join(skipped)}"[:1000],
+            printable(f"not exported as indicators (not valid values of their type): {'; '.join(skipped)}")[
+                :1000
+            ],
             to_ids=False,
         )
     data: dict[str, Any] = {"Event": json.loads(event.to_json())}

@@ -12,6 +12,7 @@ from typing import Any
 from unmask.export.resolved import resolved
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Actor, Case, ObservationKind
+from unmask.printable import printable
 
 __all__ = ["LAYER_VERSION", "NAVIGATOR_VERSION", "actors_layer", "case_layer"]
 
@@ -100,7 +101,7 @@ def case_layer(case: Case, kb: KnowledgeBase, actor: Actor | None = None) -> dic
         ]
     name = f"{case.id}" + (f" vs {actor.name}" if actor else "")
     label = f"TLP:{case.tlp.value.upper()}"
-    layer = _layer(name, f"{label} · Techniques of case {case.title}", kb, techniques)
+    layer = _layer(name, printable(f"{label} · Techniques of case {case.title}"), kb, techniques)
     layer["legendItems"] = legend
     layer["metadata"].insert(0, {"name": "TLP", "value": label})
     return layer

@@ -33,6 +33,7 @@ __all__ = [
     "resolved",
     "shared_caveats",
     "timestamp",
+    "unresolved_names",
 ]
 
 
@@ -94,7 +95,7 @@ def benign_lists(benign: Benign | None, subtype: str | None, value: str) -> list
     traffic.  An analyst's case file can hold such a value; the exports keep it as context."""
     if benign is None or subtype not in _LISTED_KINDS:
         return []
-    clean = normalise(subtype, value)  # refanged: 8.8.8[.]8 is 8.8.8.8
+    clean = normalise(subtype, value, exact=True)  # refanged: 8.8.8[.]8 is 8.8.8.8
     if not clean or not_routable(subtype, clean):  # the victim's own network: said as such
         return []
     return benign.lists_for(clean)
@@ -105,6 +106,29 @@ def resolved(case: Case, kb: KnowledgeBase) -> Iterator[tuple[Observation, Evide
     for index, obs in enumerate(case.observations):
         item = resolve_observation(kb, index, obs)
         yield obs, item if isinstance(item, EvidenceItem) else None
+
+
+# Kinds whose value is a name the KB must know to be shared (indicators are shared by their form).
+_NAMED = (
+    ObservationKind.TECHNIQUE,
+    ObservationKind.SOFTWARE,
+    ObservationKind.VULNERABILITY,
+    ObservationKind.VICTIM,
+)
+
+
+def unresolved_names(case: Case, kb: KnowledgeBase) -> list[str]:
+    """The names the KB could not place ("software 'Mimikatzz' (closest: Mimikatz)"), each once:
+    not shared as objects or tags (a typo must not travel as a malware family), but said."""
+    found: dict[str, None] = {}
+    for index, obs in enumerate(case.observations):
+        if obs.kind not in _NAMED:
+            continue
+        item = resolve_observation(kb, index, obs)
+        if not isinstance(item, EvidenceItem):
+            closest = f" (closest: {item.suggestions[0]})" if item is not None and item.suggestions else ""
+            found.setdefault(f"{obs.kind.value} {obs.value!r}{closest}", None)
+    return list(found)
 
 
 def timestamp(value: str | None) -> datetime | None:

@@ -32,10 +32,12 @@ from unmask.export.resolved import (
     resolved,
     shared_caveats,
     timestamp,
+    unresolved_names,
 )
 from unmask.knowledge.sectors import stix_sector
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import TLP_MARKINGS, Assessment, Case, ConfidenceLevel, Hypothesis, ObservationKind, Tlp
+from unmask.printable import printable
 
 __all__ = ["TLP2_MARKINGS", "bundle_for_case"]
 
@@ -104,7 +106,9 @@ def bundle_for_case(
     # The activity's span, when the case dates it.
     dated = moments(case)
     span = {"first_seen": dated[0], "last_seen": dated[-1]} if dated else {}
-    campaign = stix2.Campaign(name=f"Activity of case {case.id}", description=case.title, **span, **common)
+    campaign = stix2.Campaign(
+        name=printable(f"Activity of case {case.id}"), description=printable(case.title), **span, **common
+    )
     objects.append(campaign)
     seen: set[tuple[str, str]] = set()
     context = 0
@@ -133,8 +137,8 @@ def bundle_for_case(
             )
             objects.append(pattern)
             relate(campaign, "uses", pattern)
-        elif obs.kind is ObservationKind.SOFTWARE:
-            soft = kb.software.get(item.key) if item else None  # unknown to the KB: named as written
+        elif obs.kind is ObservationKind.SOFTWARE and item is not None:
+            soft = kb.software.get(item.key)
             name = soft.name if soft else obs.value
             refs = (
                 [{"source_name": "mitre-attack", "external_id": soft.id}]
@@ -160,7 +164,11 @@ def bundle_for_case(
         elif obs.kind is ObservationKind.FILE and obs.subtype == "imphash":
             unshared.append(f"imphash {obs.value}")  # STIX has no hash name for an import hash
         elif obs.kind in (ObservationKind.INFRASTRUCTURE, ObservationKind.FILE) and obs.subtype in _PATTERNS:
-            value = asn_number(obs.value) if obs.subtype == "asn" else normalise(obs.subtype, obs.value)
+            value = (
+                asn_number(obs.value)
+                if obs.subtype == "asn"
+                else normalise(obs.subtype, obs.value, exact=True)
+            )
             if value is None:
                 unshared.append(f"{obs.subtype} {obs.value} (not a valid value of its type)")
                 continue
@@ -177,7 +185,7 @@ def bundle_for_case(
                     pattern=_PATTERNS[obs.subtype](value.replace("\\", "\\\\").replace("'", "\\'")),
                     pattern_type="stix",
                     valid_from=timestamp(obs.first_seen) or now,
-                    description=(obs.provenance.text or "")[:500] if obs.provenance else None,
+                    description=printable(obs.provenance.text or "")[:500] if obs.provenance else None,
                     **common,
                 )
             except (STIXError, ValueError) as exc:  # a value the STIX library refuses costs itself only
@@ -253,6 +261,9 @@ def bundle_for_case(
         description += " Caveats: " + " | ".join(caveats) + "."
     if unshared:
         description += f" Not expressible as STIX indicators: {'; '.join(unshared)[:500]}."
+    unknown = unresolved_names(case, kb)
+    if unknown:
+        description += f" Names the knowledge base does not know, not shared: {'; '.join(unknown)[:500]}."
     if internal:
         description += (
             f" Internal or reserved addresses (the victim's own network), not shared as indicators:"
@@ -269,7 +280,7 @@ def bundle_for_case(
         )
     report = stix2.Report(
         name=f"unmask case {case.id}",
-        description=description,
+        description=printable(description),
         published=now,
         report_types=["threat-report"],
         object_refs=[o.id for o in objects if o.id != marking.id],

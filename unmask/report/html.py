@@ -20,11 +20,11 @@ import markupsafe
 from unmask import __version__
 from unmask.attribute.calibrate import likelihood_band, percent
 from unmask.attribute.phases import part_title
-from unmask.attribute.summary import is_split
+from unmask.attribute.summary import WEAK_LEAD, is_split
 from unmask.export.resolved import moments
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Assessment, Case, ObservationKind
-from unmask.printable import SHOWN_CHARS, clip, printable
+from unmask.printable import NOTE_CHARS, SHOWN_CHARS, clip, printable
 from unmask.report.charts import bar_chart, timeline_chart
 from unmask.report.guide import CONFIDENCE, LIMITS, METHOD, SCALE, SCALE_ENDS
 from unmask.report.markdown import EVIDENCE_ROWS
@@ -183,10 +183,16 @@ def _context(data: ReportInput) -> dict[str, Any]:
         )
     return {
         "case": case,
+        "notes": [clip(note, NOTE_CHARS) for note in case.notes],
         "assessment": assessment,
         # Nothing comparable: the probabilities are base rates, and no state line is written.
         "compared": any(row.get("contributions") for row in assessment.ach),
         "leading": leading,
+        # Whether the assessment names that actor (the first hypothesis, at a roughly even chance or
+        # more): else the matrix compares the case with the likeliest known actor, no suspect.
+        "named": bool(assessment.groups)
+        and assessment.groups[0] is leading
+        and leading.probability >= WEAK_LEAD,
         "split": is_split(assessment),
         "group_chart": bar_chart(groups),
         "sponsor_chart": bar_chart(sponsors, colour="#7a3b8f"),

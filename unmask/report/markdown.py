@@ -12,7 +12,7 @@ from unmask.attribute.calibrate import likelihood_band, percent
 from unmask.attribute.phases import part_title
 from unmask.attribute.summary import is_split
 from unmask.model import Assessment, Case, Hypothesis, view_text
-from unmask.printable import clip, printable
+from unmask.printable import NOTE_CHARS, clip, printable
 from unmask.report.guide import CONFIDENCE, LIMITS, METHOD, SCALE, SCALE_ENDS
 
 __all__ = ["EVIDENCE_ROWS", "assessment_markdown", "case_markdown", "guide_markdown", "md_escape"]
@@ -181,5 +181,5 @@ def case_markdown(case: Case, assessment: Assessment) -> str:
         lines += ["", "## Evidence files", ""]
         lines += [f"- {md_escape(clip(name))}: `{digest}`" for name, digest in case.evidence.items()]
     if case.notes:
-        lines += ["", "## Notes", "", *(f"- {md_escape(n)}" for n in case.notes)]
+        lines += ["", "## Notes", "", *(f"- {md_escape(clip(n, NOTE_CHARS))}" for n in case.notes)]
     return "\n".join(lines) + "\n"
