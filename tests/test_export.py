@@ -461,3 +461,29 @@ def test_exports_share_what_was_given_and_say_what_they_leave_out(kb: KnowledgeB
     assert {'http://evil.example/q?a="b"', "http://evil.example/path."} <= values
     assert any("software 'Ware S030'" in v for v in values)  # said, not shared
     assert "\x1b" not in event["info"] and "\\x1b" in event["info"]
+
+
+def test_a_split_incident_keeps_its_parts_through_stix(kb: KnowledgeBase) -> None:
+    from unmask.extract.stix import case_from_stix
+
+    access = [Observation(ObservationKind.TECHNIQUE, t, phase="access") for t in ("T1301", "T1302", "T1303")]
+    access += [Observation(ObservationKind.SOFTWARE, s, phase="access") for s in ("S0301", "S0302")]
+    wiper = [
+        Observation(ObservationKind.TECHNIQUE, t, phase="Destruction") for t in ("T1101", "T1102", "T1103")
+    ]
+    wiper += [Observation(ObservationKind.SOFTWARE, s, phase="destruction") for s in ("S0101", "S0102")]
+    shared = [Observation(ObservationKind.TECHNIQUE, "T1001", phase=p) for p in ("access", "destruction")]
+    case = Case(id="split", title="split", observations=access + wiper + shared)
+    before = attribute_case(case, kb)
+    bundle = json.loads(json.dumps(bundle_for_case(case, kb, before)))
+    from stix2validator import ValidationOptions, validate_instance
+
+    assert validate_instance(bundle, ValidationOptions(version="2.1")).is_valid
+    common = next(o for o in bundle["objects"] if o.get("name") == "Technique T1001")
+    assert [p["phase_name"] for p in common["kill_chain_phases"]] == ["access", "destruction"]
+    back = case_from_stix(bundle, "bundle.json")
+    after = attribute_case(back, kb)
+    leads = {label: hs[0].id for label, hs in after.phases.items()}
+    assert leads == {"phase:access": "G0003", "phase:destruction": "G0001"}
+    assert sorted(leads.values()) == sorted(hs[0].id for hs in before.phases.values())
+    assert after.summary.startswith("The evidence splits into parts")

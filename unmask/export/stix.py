@@ -19,7 +19,8 @@ import stix2
 from stix2.exceptions import STIXError
 
 from unmask.attribute.calibrate import percent
-from unmask.attribute.phases import part_title
+from unmask.attribute.evidence import EvidenceItem
+from unmask.attribute.phases import part_title, phase_key
 from unmask.detect.indicators import asn_number, normalise
 from unmask.export.resolved import (
     Benign,
@@ -34,9 +35,19 @@ from unmask.export.resolved import (
     timestamp,
     unresolved_names,
 )
+from unmask.extract.stix import CASE_PHASES
 from unmask.knowledge.sectors import stix_sector
 from unmask.knowledge.store import KnowledgeBase
-from unmask.model import TLP_MARKINGS, Assessment, Case, ConfidenceLevel, Hypothesis, ObservationKind, Tlp
+from unmask.model import (
+    TLP_MARKINGS,
+    Assessment,
+    Case,
+    ConfidenceLevel,
+    Hypothesis,
+    Observation,
+    ObservationKind,
+    Tlp,
+)
 from unmask.printable import printable
 
 __all__ = ["TLP2_MARKINGS", "bundle_for_case"]
@@ -86,6 +97,11 @@ PRODUCER_ID = "identity--" + str(uuid.uuid5(uuid.NAMESPACE_URL, "unmask:producer
 PRODUCER_CREATED = datetime(2026, 1, 1, tzinfo=UTC)
 
 
+def _key(obs: Observation, item: EvidenceItem | None) -> tuple[str, str]:
+    """What makes two observations one object of the bundle: their evidence item, or their value."""
+    return (item.signal, item.key) if item else (obs.kind.value + (obs.subtype or ""), obs.value)
+
+
 def bundle_for_case(
     case: Case, kb: KnowledgeBase, assessment: Assessment | None = None, benign: Benign | None = None
 ) -> dict[str, Any]:
@@ -123,8 +139,19 @@ def bundle_for_case(
             )
         )
 
-    for obs, item in resolved(case, kb):
-        key = (item.signal, item.key) if item else (obs.kind.value + (obs.subtype or ""), obs.value)
+    entries = [(obs, item, _key(obs, item)) for obs, item in resolved(case, kb)]
+    # The phases of the case each item was seen in, under a kill chain of unmask's (extract/stix.py
+    # reads them back): a partner re-running the assessment sees the same parts.
+    phases: dict[tuple[str, str], dict[str, None]] = {}
+    for obs, _, key in entries:
+        if obs.phase and phase_key(obs.phase):
+            phases.setdefault(key, {})[phase_key(obs.phase)] = None
+
+    def seen_in(key: tuple[str, str]) -> dict[str, Any]:
+        named = [{"kill_chain_name": CASE_PHASES, "phase_name": p} for p in phases.get(key, {})]
+        return {"kill_chain_phases": named} if named else {}
+
+    for obs, item, key in entries:
         if key in seen:
             continue
         seen.add(key)
@@ -133,6 +160,7 @@ def bundle_for_case(
             pattern = stix2.AttackPattern(
                 name=record.name,
                 external_references=[{"source_name": "mitre-attack", "external_id": record.id}],
+                **seen_in(key),
                 **common,
             )
             objects.append(pattern)
@@ -146,9 +174,11 @@ def bundle_for_case(
                 else None
             )
             if soft and soft.kind == "tool":
-                software: Any = stix2.Tool(name=name, external_references=refs, **common)
+                software: Any = stix2.Tool(name=name, external_references=refs, **seen_in(key), **common)
             else:
-                software = stix2.Malware(name=name, is_family=True, external_references=refs, **common)
+                software = stix2.Malware(
+                    name=name, is_family=True, external_references=refs, **seen_in(key), **common
+                )
             objects.append(software)
             relate(campaign, "uses", software)
         elif obs.kind is ObservationKind.VULNERABILITY:
@@ -185,6 +215,7 @@ def bundle_for_case(
                     pattern=_PATTERNS[obs.subtype](value.replace("\\", "\\\\").replace("'", "\\'")),
                     pattern_type="stix",
                     valid_from=timestamp(obs.first_seen) or now,
+                    **seen_in(key),
                     description=printable(obs.provenance.text or "")[:500] if obs.provenance else None,
                     **common,
                 )

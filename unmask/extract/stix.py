@@ -21,7 +21,11 @@ from unmask.detect.indicators import normalise, pattern_values
 from unmask.errors import CaseError, Location
 from unmask.model import Case, Observation, ObservationKind, Provenance, Tlp
 
-__all__ = ["SKIPPED_NOTE", "case_from_stix", "pattern_observables", "stix_actor_names"]
+__all__ = ["CASE_PHASES", "SKIPPED_NOTE", "case_from_stix", "pattern_observables", "stix_actor_names"]
+
+# The kill chain under whose name unmask's STIX export gives the phases of the case an object was
+# seen in (an analyst's own labels: "access", "destruction").
+CASE_PHASES = "unmask-case-phase"
 
 # The case note that counts what a bundle held that is not evidence (the CLI shows it).
 SKIPPED_NOTE = "not used: "
@@ -77,6 +81,18 @@ def stix_actor_names(bundle: dict[str, Any]) -> list[str]:
     return names
 
 
+def _case_phases(obj: dict[str, Any]) -> list[str]:
+    """The case phases an object's ``kill_chain_phases`` name under :data:`CASE_PHASES`."""
+    phases = obj.get("kill_chain_phases")
+    return [
+        p["phase_name"]
+        for p in (phases if isinstance(phases, list) else [])
+        if isinstance(p, dict)
+        and p.get("kill_chain_name") == CASE_PHASES
+        and isinstance(p.get("phase_name"), str)
+    ]
+
+
 def case_from_stix(bundle: dict[str, Any], origin: str, default_id: str = "case") -> Case:
     """Turn a parsed STIX 2.1 bundle into a case."""
     objects = bundle.get("objects")
@@ -92,7 +108,13 @@ def case_from_stix(bundle: dict[str, Any], origin: str, default_id: str = "case"
 
     def add(kind: ObservationKind, value: str, subtype: str | None, index: int, obj: dict[str, Any]) -> None:
         prov = Provenance(source=origin, record=f"objects[{index}] {obj.get('id', '')}".strip())
-        observations.append(Observation(kind=kind, value=value, subtype=subtype, provenance=prov))
+        # The phases of the incident an unmask export says the object was seen in, one observation
+        # each (a split incident keeps its parts through a partner's platform).
+        phases: list[str | None] = [*_case_phases(obj)] or [None]
+        for phase in phases:
+            observations.append(
+                Observation(kind=kind, value=value, subtype=subtype, phase=phase, provenance=prov)
+            )
 
     # Locations and identities are victims when something targets them, not when an actor is
     # located at or originates from them.
