@@ -642,3 +642,15 @@ def test_nxlog_source_name_is_the_provider_sigma_rules_name() -> None:
 
     row = json_row({"EventID": 7045, "SourceName": "Service Control Manager", "Channel": "System"})
     assert row is not None and row["Provider_Name"] == "Service Control Manager"
+
+
+def test_a_headerless_last_cell_is_kept_as_the_message(tmp_path: Path) -> None:
+    path = tmp_path / "ereignisse.csv"
+    path.write_text(
+        "Ebene,Datum und Uhrzeit,Quelle,Ereignis-ID,Aufgabenkategorie\n"
+        'Informationen,05.03.2024 10:00:00,Microsoft-Windows-Security-Auditing,4688,Prozesserstellung,"Ein neuer Prozess wurde erstellt."\n'
+    )
+    problems = Problems(str(path))
+    rows = list(parser("csv").parse(path, problems))
+    assert problems.skipped == 0 and rows[0]["Message"] == "Ein neuer Prozess wurde erstellt."
+    assert rows[0]["Ereignis-ID"] == "4688"

@@ -145,10 +145,15 @@ class CsvParser:
                         f"one row spans {span} lines (an unterminated quote?); check the lines it swallowed",
                         lost=0,
                     )
-                if len(values) != len(header):
+                names = header
+                if len(values) == len(header) + 1 and "Message" not in header:
+                    # One cell more than the header, as Event Viewer writes its message in any
+                    # language: kept as the row's Message, not the row lost.
+                    names = [*header, "Message"]
+                if len(values) != len(names):
                     problems.add(f"line {first}", f"{len(values)} values for {len(header)} columns; skipped")
                     continue
-                row: Row = {k: v for k, v in zip(header, values, strict=True) if k and v != ""}
+                row: Row = {k: v for k, v in zip(names, values, strict=True) if k and v != ""}
                 if web:  # as a W3C log's line: Sigma's names, the request target, date and time
                     row = w3c_row(row)
                 elif kibana:  # a Kibana export of Winlogbeat's events: "winlog.event_data.Image"
