@@ -1093,12 +1093,17 @@ def test_techniques_as_intrusion_reports_commonly_write_them(
         phrase == phrase.lower() and re.fullmatch(r"T1\d{3}(\.\d{3})?", t) for phrase, t in PHRASES.items()
     )
     # The fixture KB lacks T1490; "T1485" stands in for a technique it holds.
-    vocabulary = {"wiped the disks": "T1485", "deleted shadow copies": "T1490"}
+    assert PHRASES["container escape"] == "T1611" and PHRASES["ld.so.preload"] == "T1574.006"
+    vocabulary = {"wiped the disks": "T1485", "deleted shadow copies": "T1490", "ld.so.preload": "T1485"}
     monkeypatch.setattr(lexicon_module, "VOCABULARY", vocabulary)
     lexicon = Lexicon.from_kb(sources_kb, phrases={"wiped the disks": "T1003"})
     assert lexicon.phrases["wiped the disks"] == {"T1485"}  # over a learned phrase of the same words
     assert "deleted shadow copies" not in lexicon.phrases  # a technique the KB does not hold
     assert [i for c, i, _, _ in lexicon.find("The actors wiped the disks.") if c == "phrase"] == ["T1485"]
+    # A file name in a phrase is read as the lexicon reads words (dots and all).
+    assert [i for c, i, _, _ in lexicon.find("They wrote to /etc/ld.so.preload.") if c == "phrase"] == [
+        "T1485"
+    ]
 
 
 def test_a_url_given_as_a_value_is_kept_whole() -> None:

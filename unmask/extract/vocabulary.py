@@ -108,6 +108,25 @@ _BY_TECHNIQUE: dict[str, tuple[str, ...]] = {
         "stopped backup services",
     ),
     "T1567.002": ("exfiltrated data to mega", "uploaded data to mega"),  # Exfiltration to Cloud Storage
+    "T1611": (  # Escape to Host
+        "container escape",
+        "escaped the container",
+        "escape the container",
+        "escaped from the container",
+        "container breakout",
+        "broke out of the container",
+        "break out of the container",
+    ),
+    "T1610": (  # Deploy Container
+        "deployed a container",
+        "deployed a malicious container",
+        "deployed malicious containers",
+        "ran a privileged container",
+        "started a privileged container",
+        "launched a privileged container",
+    ),
+    "T1613": ("docker ps", "kubectl get pods", "listed the running containers", "enumerated containers"),
+    "T1574.006": ("ld.so.preload", "ld_preload"),  # Hijack Execution Flow: Dynamic Linker Hijacking
 }
 
 PHRASES: dict[str, str] = {phrase: tid for tid, phrases in _BY_TECHNIQUE.items() for phrase in phrases}
