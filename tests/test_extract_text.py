@@ -466,6 +466,10 @@ def test_a_table_row_that_says_not_observed_is_denied(sources_kb: KnowledgeBase,
         ("We do not attribute it to the Cleaver group or to APT28, which mainly run Helminth.", []),
         ("APT28, another Russia-linked actor, uses Mimikatz; we saw nothing of that kind.", []),
         ("APT28 deployed Mimikatz on the servers.", ["S0002"]),
+        # What an actor has, by the possessive: its toolkit, its earlier campaigns.
+        ("APT28's toolkit includes Mimikatz and Helminth.", []),
+        ("APT28's previous campaigns relied on Helminth, but this time the actor used Mimikatz.", ["S0002"]),
+        ("APT28's operators deployed Mimikatz on the servers.", ["S0002"]),
     ],
 )
 def test_mentions_said_of_another_actor_unconfirmed_or_denied_in_a_list_are_not_taken(

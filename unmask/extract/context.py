@@ -133,6 +133,7 @@ _OTHER_BEFORE = re.compile(
     re.IGNORECASE,
 )
 # An actor's known habits, said after its name: "APT28 typically deploys", "Sandworm, known for",
+# "Sandworm's toolkit includes",
 # "FIN7, best known for Carbanak,", "Gamaredon, another Russia-linked actor, uses". Not the past of
 # a narrative ("APT28 deployed"), nor the present tense of an advisory on its own actor ("Volt
 # Typhoon uses PowerShell"): only a different actor ("another ...") gets that reading.
@@ -143,7 +144,13 @@ _HABIT_AFTER = re.compile(
     r"(?:has\s+|have\s+)?(?:typically|usually|historically|traditionally|often|commonly|frequently"
     r"|previously|mainly|mostly|(?:(?:best|well|widely|also)\s+)?known\s+(?:to|for)|is\s+known|are\s+known"
     r"|relies\s+on|rely\s+on|tends?\s+to)\b"
-    r"|^\)?,\s*another\b[^,;:.]{1,80},\s*(?:uses|employs|deploys|favou?rs|leverages|prefers|relies\s+on)\b",
+    r"|^\)?,\s*another\b[^,;:.]{1,80},\s*(?:uses|employs|deploys|favou?rs|leverages|prefers|relies\s+on)\b"
+    # What an actor has, not what it did here: "Sandworm's toolkit includes", "APT28's arsenal",
+    # "Lazarus's previous campaigns" (not "Sandworm's operators deployed", a narrative).
+    r"|^(?:'s|’s|')\s+(?:(?:long-?standing|usual|typical|known|custom|own|broader|wider|extensive)\s+)?"
+    r"(?:toolkit|toolset|tool\s+set|arsenal|repertoire|playbook|tooling|malware\s+(?:arsenal|families|portfolio))\b"
+    r"|^(?:'s|’s|')\s+(?:previous|past|earlier|prior|older|other|historical|known|former)\s+"
+    r"(?:campaigns?|operations?|intrusions?|attacks?|activity|activities|incidents?)\b",
     re.IGNORECASE,
 )
 # Where a habit stops: a turn to this intrusion ("but in this intrusion the actor used Zebrocy").
