@@ -101,7 +101,7 @@ def test_ids_of_a_later_attack_release_are_one_warning(kb: KnowledgeBase) -> Non
         "3 observation(s)): install a newer one: unmask kb install --from enterprise-attack.json"
     ]
     # An id inside the release's range is still an ordinary unresolved name, with suggestions.
-    assert any(w.startswith("unresolved: observation 5 'T1301.777'") for w in a.warnings)
+    assert any(w.startswith("unresolved: observations[5] 'T1301.777'") for w in a.warnings)
 
 
 def test_sponsor_rolls_up_groups_of_the_same_state(kb: KnowledgeBase) -> None:
@@ -227,7 +227,7 @@ def test_unresolved_names_are_listed_with_suggestions(kb: KnowledgeBase) -> None
     a = attribute_case(case, kb)
     assert [u["value"] for u in a.unresolved] == ["Ware S010", "T1102.999"]
     assert "Ware S0101 (S0101)" in a.unresolved[0]["suggestions"]
-    assert any("unresolved: observation 2" in w for w in a.warnings)
+    assert any("unresolved: observations[2]" in w for w in a.warnings)
 
 
 def test_only_unresolvable_names_is_an_error(kb: KnowledgeBase) -> None:

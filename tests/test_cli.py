@@ -223,7 +223,11 @@ def test_a_report_under_a_name_unmask_does_not_write_is_refused(installed: None,
     case = tmp_path / "case.yml"
     case.write_text("observations:\n  - {technique: T1003.001}\n")
     result = runner.invoke(app, ["report", str(case), "-o", str(tmp_path / "r.docx")])
-    assert result.exit_code == 2 and "html, pdf or md" in result.stderr and not (tmp_path / "r.docx").exists()
+    assert (
+        result.exit_code == 2
+        and "writes html, md, pdf" in result.stderr
+        and not (tmp_path / "r.docx").exists()
+    )
     forced = runner.invoke(app, ["report", str(case), "--format", "md", "-o", str(tmp_path / "r.txt")])
     assert forced.exit_code == 0 and (tmp_path / "r.txt").read_text().startswith("#")
 
@@ -293,3 +297,14 @@ def test_help_paragraphs_are_not_broken_where_the_source_wraps_them() -> None:
     # A block of examples aligned by indentation keeps its lines.
     examples = runner.invoke(app, ["kb", "intel", "--help"]).stdout.splitlines()
     assert any(line.strip().startswith('unmask kb intel iocs.json --actor "OilRig"') for line in examples)
+
+
+def test_an_output_file_name_chooses_the_format_or_is_refused(installed: None, tmp_path: Path) -> None:
+    case = tmp_path / "case.yml"
+    case.write_text("observations:\n  - {technique: T1003.001}\n")
+    assert runner.invoke(app, ["attribute", str(case), "-o", str(tmp_path / "a.md")]).exit_code == 0
+    assert (tmp_path / "a.md").read_text().startswith("#")
+    wrong = runner.invoke(app, ["attribute", str(case), "-o", str(tmp_path / "a.csv")])
+    assert wrong.exit_code == 2 and "give --format" in wrong.stderr and not (tmp_path / "a.csv").exists()
+    clash = runner.invoke(app, ["attribute", str(case), "--format", "json", "-o", str(tmp_path / "b.md")])
+    assert clash.exit_code == 2 and "give one of them" in clash.stderr

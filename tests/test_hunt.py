@@ -848,3 +848,38 @@ def test_the_timeline_says_how_many_findings_its_level_leaves_out(
         not in runner.invoke(app, ["timeline", str(case), "--min-level", "informational"]).stderr
     )
     assert f"{total - shown} finding(s) below --min-level high" in " ".join(high.stderr.split())  # jsonl too
+
+
+def test_a_mistyped_rules_path_is_refused_before_the_evidence_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import unmask.detect.hunt as hunt_module
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the evidence was read")
+
+    monkeypatch.setattr(hunt_module, "ingest", never)
+    evidence = tmp_path / "e.jsonl"
+    evidence.write_text("{}\n")
+    for option in ("--rules", "--yara", "--iocs"):
+        extra = [] if option == "--rules" else ["--rules", str(tmp_path)]
+        result = runner.invoke(
+            app,
+            ["hunt", str(evidence), *extra, option, str(tmp_path / "typo"), "--case", str(tmp_path / "c")],
+        )
+        assert result.exit_code == 2 and "typo does not exist" in " ".join(result.stderr.split()), option
+
+
+def test_findings_are_written_in_the_format_the_file_name_says(
+    evidence: Path, rules: Path, tmp_path: Path
+) -> None:
+    case = tmp_path / "case"
+    assert (
+        runner.invoke(app, ["hunt", str(evidence), "--rules", str(rules), "--case", str(case)]).exit_code == 0
+    )
+    assert runner.invoke(app, ["findings", str(case), "-o", str(tmp_path / "f.csv")]).exit_code == 0
+    assert (tmp_path / "f.csv").read_text().startswith("rule_id,title,")
+    assert runner.invoke(app, ["findings", str(case), "-o", str(tmp_path / "f.parquet")]).exit_code == 0
+    assert (tmp_path / "f.parquet").read_bytes()[:4] == b"PAR1"
+    refused = runner.invoke(app, ["findings", str(case), "-o", str(tmp_path / "f.xlsx")])
+    assert refused.exit_code == 2 and not (tmp_path / "f.xlsx").exists()

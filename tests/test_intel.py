@@ -185,6 +185,9 @@ def test_cli_lists_and_removes_intelligence(kb: KnowledgeBase, tmp_path: Path) -
     listed = runner.invoke(app, ["kb", "intel", "--list", "--json"])
     (entry,) = json.loads(listed.stdout)["intel"]
     assert entry["actor"] == "G0003" and entry["indicators"] == 1
+    # Listed under the KB's name of the actor, as adding says it (the file's name too if another).
+    table = " ".join(runner.invoke(app, ["kb", "intel", "--list"]).stdout.split())
+    assert "Gamma (G0003) 1 indicator(s)" in table
     assert runner.invoke(app, ["kb", "intel", "--remove", "abc"]).exit_code == 2  # too short to be safe
     removed = runner.invoke(app, ["kb", "intel", "--remove", entry["sha256"][:10]])
     assert removed.exit_code == 0 and "removed:" in removed.stdout

@@ -104,6 +104,9 @@ def test_search_finds_each_kind(kb: KnowledgeBase) -> None:
     # By id, as output shows them: exactly that one, no near misses.
     assert [(h.kind, h.id) for h in kb.search("S0170")] == [("software", "S0170")]
     assert [(h.kind, h.id) for h in kb.search("g0049")] == [("actor", "G0049")]
+    # A name matches by the name, not by an id of unmask's own that spells it ("tidal:AnyDesk").
+    assert {h.matched for h in kb.search("anydesk") if h.id == "tidal:AnyDesk"} == {"AnyDesk"}
+    assert kb.search("tidal:AnyDesk")[0].matched == "tidal:AnyDesk"
 
 
 def test_software_and_technique_lookup(kb: KnowledgeBase) -> None:

@@ -360,10 +360,11 @@ def caveats(
             if miss.suggestions and "did you mean" not in miss.reason
             else ""
         )
+        # Where in the case file, as its validation errors say it: observations[1] is the second.
         where = (
-            f"observation {miss.index}"
+            f"observations[{miss.index}]"
             if len(misses) == 1
-            else f"observations {', '.join(str(m.index) for m in misses[:3])}{' …' if len(misses) > 3 else ''} ({len(misses)} in all)"
+            else f"observations{', '.join(f'[{m.index}]' for m in misses[:3])}{' …' if len(misses) > 3 else ''} ({len(misses)} in all)"
         )
         warnings.append(f"unresolved: {where} {miss.observation.value!r}: {miss.reason}{hint}")
     for n, row in enumerate(leading):

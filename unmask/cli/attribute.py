@@ -19,6 +19,7 @@ from unmask.cli.common import (
     dash_is_stdout,
     emit_json,
     err_console,
+    output_format,
     plain,
     say_written,
     user_errors,
@@ -118,8 +119,9 @@ def attribute_command(
     if output not in ("table", "json", "md"):
         raise ConfigError(f"--format {output!r}: choose table, json or md")
     check_json_format(as_json, output, "table", ("json",))
-    if target is not None and output == "table":
-        output = "md" if target.suffix.lower() in (".md", ".markdown") else "json"
+    if target is not None:  # -o assessment.md writes Markdown, -o a.csv is refused
+        given = None if output == "table" else output
+        output = output_format(given, target, {".json": "json", ".md": "md", ".markdown": "md"}, "json")
     check_output(target, case)
     _, _, assessment = attributed(case, without, top)
     if target is not None:

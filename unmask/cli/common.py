@@ -31,6 +31,7 @@ __all__ = [
     "dash_is_stdout",
     "emit_json",
     "err_console",
+    "output_format",
     "plain",
     "printable",
     "say_written",
@@ -104,6 +105,25 @@ def check_json_format(as_json: bool, fmt: str, default: str, json_formats: tuple
 def dash_is_stdout(value: Path | None) -> Path | None:
     """``-o -`` means standard output, as for most command-line tools (not a file named "-")."""
     return None if value is not None and str(value) == "-" else value
+
+
+def output_format(fmt: str | None, output: Path | None, by_suffix: dict[str, str], default: str) -> str:
+    """The format to write: ``--format`` if given, else the one ``-o``'s extension names
+    (``-o findings.csv`` writes CSV), else ``default``. An extension the command does not write
+    (``-o report.docx``) is refused unless ``--format`` says what to write under it, and so is an
+    extension that names another format than ``--format``."""
+    suffix = output.suffix.lower() if output is not None else ""
+    named = by_suffix.get(suffix)
+    if fmt is None:
+        if suffix and named is None:
+            formats = ", ".join(sorted(set(by_suffix.values())))
+            raise ConfigError(
+                f"-o {output}: this command writes {formats}; give --format to write one anyway"
+            )
+        return named or default
+    if named is not None and named != fmt:
+        raise ConfigError(f"-o {output} names a {named} file and --format asks for {fmt}: give one of them")
+    return fmt
 
 
 def check_output(output: Path | None, *inputs: Path) -> None:

@@ -32,6 +32,7 @@ from unmask.cli.common import (
     dash_is_stdout,
     emit_json,
     err_console,
+    output_format,
     plain,
     printable,
     user_errors,
@@ -305,6 +306,14 @@ def _say_below(case: Path, min_level: str, host: str | None, shown: int) -> None
         )
 
 
+_FINDINGS_FORMAT_OF = {
+    ".csv": "csv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+    ".parquet": "parquet",
+}
+
 # The rows a timeline table shows without --limit.
 TIMELINE_TABLE_ROWS = 1_000
 DETAIL_SHOWN = 160  # characters of a finding's detail in the timeline table (exports keep it whole)
@@ -412,7 +421,10 @@ def _write_parquet(rows: Iterator[dict[str, Any]], handle: Any) -> int:
 @user_errors
 def findings_command(
     case: Annotated[Path, typer.Argument(help="A case directory written by `unmask hunt`.")],
-    fmt: Annotated[str, typer.Option("--format", help="csv, jsonl or parquet.")] = "jsonl",
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", help="csv, jsonl or parquet (default: from -o's extension, else jsonl)."),
+    ] = None,
     output: Annotated[
         Path | None,
         typer.Option(
@@ -434,8 +446,9 @@ def findings_command(
 
     Example: unmask findings case-01 --format csv -o findings.csv
     """
-    if fmt not in ("csv", "jsonl", "parquet"):
+    if fmt is not None and fmt not in ("csv", "jsonl", "parquet"):
         raise ConfigError(f"--format {fmt!r}: choose csv, jsonl or parquet")
+    fmt = output_format(fmt, output, _FINDINGS_FORMAT_OF, "jsonl")  # -o findings.csv writes CSV
     if as_json and output is None:
         check_json_format(as_json, fmt, "jsonl", ("jsonl",))
     _check_level(min_level)

@@ -131,15 +131,24 @@ def intel_command(
     if list_entries or remove:
         if files:
             raise UnmaskError("--list and --remove take no files; add files in a separate run")
-        entries = remove_intel(remove) if remove else load_kb().summary()["intel"]
+        kb = load_kb()
+        entries = remove_intel(remove) if remove else kb.summary()["intel"]
         if as_json:
             emit_json({"removed" if remove else "intel": entries})
             return
         for e in entries:
             verb = "removed: " if remove else ""
+            # The actor under the name the KB gives it (as adding said), the file's own name after.
+            known = kb.actors.get(e["actor"])
+            name = known.name if known is not None else e["actor_name"]
+            given = (
+                f", named {e['actor_name']!r} in the file"
+                if e["actor_name"] not in (name, e["actor"])
+                else ""
+            )
             console.print(
                 plain(
-                    f"{verb}{e['sha256'][:12]}  {e['actor_name']} ({e['actor']})  {e['indicators']} indicator(s)  "
+                    f"{verb}{e['sha256'][:12]}  {name} ({e['actor']}{given})  {e['indicators']} indicator(s)  "
                     f"{e['origin']}"
                 )
             )

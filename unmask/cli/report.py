@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from unmask.cli.attribute import KbWithout, attributed
-from unmask.cli.common import WrittenJson, check_output, console, say_written, user_errors
+from unmask.cli.common import WrittenJson, check_output, console, output_format, say_written, user_errors
 from unmask.errors import ConfigError
 from unmask.knowledge.home import atomic_write
 from unmask.report.html import ReportInput, render_html, render_pdf, timeline_findings
@@ -41,18 +41,10 @@ def report_command(
     Example: unmask report case-01 --format html -o report.html
     """
     to_stdout = output is not None and str(output) == "-"
-    suffix = "" if output is None or to_stdout else output.suffix.lower()
-    named = _FORMAT_OF.get(suffix)
-    if fmt is None:
-        if suffix and named is None:  # -o report.docx would get HTML under a Word name
-            raise ConfigError(
-                f"-o {output}: unmask writes html, pdf or md; give --format to write one anyway"
-            )
-        fmt = named or "html"  # -o report.pdf writes a PDF
-    if fmt not in ("html", "pdf", "md"):
+    if fmt is not None and fmt not in ("html", "pdf", "md"):
         raise ConfigError(f"--format {fmt!r}: choose html, pdf or md")
-    if named is not None and named != fmt:
-        raise ConfigError(f"-o {output} names a {named} file and --format asks for {fmt}: give one of them")
+    # -o report.pdf writes a PDF; -o report.docx is refused (it would get HTML under a Word name)
+    fmt = output_format(fmt, None if to_stdout else output, _FORMAT_OF, "html")
     if to_stdout and fmt == "pdf":
         raise ConfigError("-o - prints the report: a PDF needs a file (-o report.pdf)")
     target = None if to_stdout else output or Path(f"report.{fmt}")

@@ -148,16 +148,26 @@ def hunt(
 
     The hunt works in a staging folder inside ``case_dir`` and moves its products (events,
     findings, case, summary) into place only when it has succeeded: a hunt that fails leaves the
-    earlier one whole.  The options that can fail (indicator files, the memory limit) are checked
-    before the evidence is read.
+    earlier one whole.  The options that can fail (the rule, YARA and indicator paths, indicator
+    files, the memory limit) are checked before the evidence is read.
     """
     timings: dict[str, float] = {}
     check_memory_limit(memory_limit)
     min_level = str(min_level).lower()  # "High" is "high"
     if min_level not in LEVEL_ORDER:
         raise ConfigError(f"minimum level {min_level!r}: choose one of {', '.join(reversed(LEVEL_ORDER))}")
-    indicators = None
+    # Paths a typo can break are checked before hours of evidence are read.
+    rule_paths, yara_paths = [Path(p) for p in rule_folders], [Path(p) for p in yara_rules]
     ioc_paths = [Path(p) for p in iocs]
+    for what, paths in (
+        ("rules folder", rule_paths),
+        ("YARA rules", yara_paths),
+        ("indicator file", ioc_paths),
+    ):
+        for path in paths:
+            if not path.exists():
+                raise ConfigError(f"{what} {path} does not exist")
+    indicators = None
     if ioc_paths:
         clock = time.perf_counter()
         indicators = load_all(ioc_paths, benign_index())
@@ -175,9 +185,9 @@ def hunt(
         raise IngestError(f"cannot create the case folder: {exc.strerror}", Location(case_dir)) from None
     try:
         result = _hunt(
-            evidence, rule_folders, case_dir, stage, indicators, timings,
+            evidence, rule_paths, case_dir, stage, indicators, timings,
             jobs=jobs, progress=progress, min_level=min_level, rule_cache=rule_cache,
-            memory_limit=memory_limit, yara_rules=yara_rules, earlier=earlier, zone=zone,
+            memory_limit=memory_limit, yara_rules=yara_paths, earlier=earlier, zone=zone,
         )  # fmt: skip
         _promote(stage, case_dir)
     except BaseException:

@@ -707,11 +707,20 @@ class KnowledgeBase:
         """Actors, software, techniques and campaigns whose names match ``text`` (fuzzy)."""
         text = unicodedata.normalize("NFKC", text)
         choices: list[tuple[str, str, str, str]] = []
-        # Each by its id too: an id seen in output (G1001, S0663) is what a reader looks up.
+        # Each by its id too: an id seen in output (G1001, S0663) is what a reader looks up; an id
+        # of unmask's own ("misp:cotton-sandstorm") only when asked for one (else it would match
+        # "sandstorm" as well as the names do, and show instead of them).
+        asked = ":" in text
+
+        def ids(ident: str) -> tuple[str, ...]:
+            return (ident,) if asked or ":" not in ident else ()
+
         for actor in self._base_actors:
-            choices += [("actor", actor.id, actor.name, n) for n in (actor.id, *actor.all_names)]
+            choices += [("actor", actor.id, actor.name, n) for n in (*ids(actor.id), *actor.all_names)]
         for soft in self.software.values():
-            choices += [("software", soft.id, soft.name, n) for n in (soft.id, soft.name, *soft.aliases)]
+            choices += [
+                ("software", soft.id, soft.name, n) for n in (*ids(soft.id), soft.name, *soft.aliases)
+            ]
         for tech in self.techniques.values():
             choices += [("technique", tech.id, tech.name, n) for n in (tech.id, tech.name)]
         for camp in self.campaigns.values():

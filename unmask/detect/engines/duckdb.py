@@ -58,6 +58,12 @@ DETAIL_FIELDS = (
     "query", "id.orig_h", "id.resp_h", "id.resp_p", "host", "uri", "user_agent", "c-ip", "cs-method",
     "c-uri", "cs-uri-query", "cs-user-agent", "proctitle", "exe", "comm", "message",
 )  # fmt: skip
+# Fields that are a detail only in their own logs: Zeek's ("host" is a syslog line's machine) and
+# the web logs' W3C names.
+DETAIL_ONLY_IN = {
+    **dict.fromkeys(("query", "id.orig_h", "id.resp_h", "id.resp_p", "host", "uri", "user_agent"), "zeek"),
+    **dict.fromkeys(("c-ip", "cs-method", "c-uri", "cs-uri-query", "cs-user-agent"), "web"),
+}
 DETAIL_VALUE_CHARS, DETAIL_CHARS = 200, 600
 _IDENT = re.compile(r'"((?:[^"]|"")*)"')
 # Tokens of event text that indicators are joined with (the text is lower-cased first).
@@ -357,7 +363,11 @@ class DuckDBEngine:
         rewritten in its order, in place; how many findings got a detail."""
         joins, details = [], []
         for n, family in enumerate(sorted(self.columns)):
-            present = [f for f in DETAIL_FIELDS if f.lower() in self._lower[family]]
+            present = [
+                f
+                for f in DETAIL_FIELDS
+                if f.lower() in self._lower[family] and DETAIL_ONLY_IN.get(f, family) == family
+            ]
             if not present:
                 continue
             # The whole message only when the event has none of the fields (a syslog line).
