@@ -8,6 +8,7 @@ behind it, and the first event as provenance.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -202,6 +203,13 @@ class _Summary:
     tagged: bool = False  # a rule's tag says it (not only a rule's title)
 
 
+@functools.lru_cache(maxsize=4096)
+def _rule_techniques(techniques: tuple[str, ...]) -> tuple[str, ...]:
+    """:func:`rule_techniques` of one rule's tags, worked out once per rule (a hunt has many
+    findings of few rules)."""
+    return tuple(rule_techniques(techniques))
+
+
 def rule_techniques(techniques: Iterable[str]) -> list[str]:
     """The techniques a rule's tags say were seen: several sub-techniques of one parent are the parent.
 
@@ -240,7 +248,7 @@ def observations_from_findings(
         if row.level not in allowed:
             continue
         software = row.software or (named(row.title) if named is not None else ())
-        items = [(ObservationKind.TECHNIQUE, t) for t in rule_techniques(row.techniques)] + [
+        items = [(ObservationKind.TECHNIQUE, t) for t in _rule_techniques(row.techniques)] + [
             (ObservationKind.SOFTWARE, s) for s in software
         ]
         for kind, value in items:
