@@ -470,6 +470,13 @@ def test_a_table_row_that_says_not_observed_is_denied(sources_kb: KnowledgeBase,
         ("APT28's toolkit includes Mimikatz and Helminth.", []),
         ("APT28's previous campaigns relied on Helminth, but this time the actor used Mimikatz.", ["S0002"]),
         ("APT28's operators deployed Mimikatz on the servers.", ["S0002"]),
+        # Other events and other victims: earlier campaigns, earlier reporting, other organizations.
+        ("In its 2022 campaign against Albanian portals, the actor deployed Helminth.", []),
+        ("The affiliate has in the past deployed Mimikatz and Helminth against other victims.", []),
+        ("Earlier reporting linked a similar toolset to a cluster that used Helminth.", []),
+        ("The actor ran Mimikatz, which is outside the scope of this advisory.", []),
+        ("Having previously gained access, the actor ran Mimikatz.", ["S0002"]),
+        ("In the past the group used Helminth, but in this intrusion it deployed Mimikatz.", ["S0002"]),
     ],
 )
 def test_mentions_said_of_another_actor_unconfirmed_or_denied_in_a_list_are_not_taken(
@@ -992,6 +999,17 @@ def test_advice_and_a_programs_module_are_not_taken(sources_kb: KnowledgeBase) -
         assert extractor.extract_text(text, "r.txt").observations == [], text
     told = extractor.extract_text("Patch management was lacking, and the actors used Mimikatz.", "r.txt")
     assert [o.value for o in told.observations] == ["S0002"]
+    # A recommendation's CVE was seen only when it says it was exploited; a table row is no advice.
+    patch = extractor.extract_text(
+        "Apply the vendor's patches for CVE-2024-21893 and CVE-2024-22024.", "r.txt"
+    )
+    assert patch.observations == []
+    seen = extractor.extract_text(
+        "Patch CVE-2023-4966, which the actors exploited for initial access.", "r.txt"
+    )
+    assert [o.value for o in seen.observations] == ["CVE-2023-4966"]
+    row = extractor.extract_text("| Disable or Modify Tools | Mimikatz |", "r.md")
+    assert [o.value for o in row.observations] == ["S0002"]
     # A toolkit's script that no source lists is its toolkit (knowledge/programs.py).
     script = extractor.extract_text("The actors then ran Invoke-Mimikatz on the DC.", "r.txt")
     assert [o.value for o in script.observations] == ["S0002"]

@@ -28,10 +28,12 @@ import re
 
 __all__ = [
     "DENIED",
+    "ELSEWHERE",
     "LINEAGE",
     "UNCONFIRMED",
     "continues_list",
     "denied_row",
+    "elsewhere_spans",
     "negated",
     "other_actor_spans",
     "why_not",
@@ -40,6 +42,7 @@ __all__ = [
 DENIED = "denied"
 UNCONFIRMED = "unconfirmed"
 LINEAGE = "lineage"
+ELSEWHERE = "elsewhere"
 
 # Before the mention: a cue of absence a few words before it, in the same clause (no comma
 # between; the rest of a list it opens is carried on by :func:`continues_list`) and with no "but",
@@ -48,7 +51,7 @@ LINEAGE = "lineage"
 # the", "never used", "not linked to"); or "no longer uses".
 _NEGATION_BEFORE = re.compile(
     r"\b(?:no(?![-\w])(?!\s+(?:doubt|question|longer)\b)|without|nor|neither|none of|absence of|lack of"
-    r"|ruled out|rather than|instead of|unrelated to|not related to|not to be confused with|no relation to)\b"
+    r"|ruled out|rather than|instead of|unrelated to|not related to|not to be confused with|(?:should|must|is|are)\s+not\s+(?:be\s+)?confused\s+with|not\s+the\s+same\s+as|no relation to)\b"
     r"(?:(?!\b(?:but|however|although|while|whereas|other\s+than|except|apart\s+from|besides|beyond|used"
     r"|uses|deployed|ran|executed|leveraged|dropped|installed|employed|exploited|flagged|blocked|detected"
     r"|caught|stopped|prevented|noticed|alerted|launching|delivering)\b)[^.;:,]){0,60}$"
@@ -102,6 +105,49 @@ _UNCONFIRMED_BEFORE = re.compile(
 _UNCONFIRMED_AFTER = re.compile(
     r"^\W*(?:(?!(?:which|that|who)\b)\w+\W+){0,2}?(?:may|might|could)\s+(?:also\s+)?have\s+been\b", re.I
 )
+# Other events and other victims, earlier in the sentence: "In its 2022 campaign against Albanian
+# portals, the actor deployed ...", "The affiliate has in the past deployed ...", "Earlier reporting
+# linked a similar toolset to Rocke, which used ...", "The technique recalls the 2017 CCleaner
+# compromise, which delivered ...". Up to a turn back to this intrusion ("but here ..."); not a
+# narrative's past perfect ("the web shell it had previously installed" is this intrusion's).
+_ELSEWHERE_WORDS = (
+    r"in\s+the\s+past|(?:has|have)\s+(?:also\s+)?previously|historically"
+    r"|in\s+(?:its|their|an?|the)\s+(?:(?:\d{4}|earlier|previous|prior|past|other|older)\s+)+"
+    r"(?:campaigns?|operations?|intrusions?|attacks?|incidents?)"
+    r"|earlier\s+(?:reporting|research|reports|analysis)|(?:recalls?|echoes)\s+the"
+    r"|(?:against|at)\s+other\s+(?:victims|targets|organi[sz]ations|companies|entities)"
+)
+_ELSEWHERE_BEFORE = re.compile(
+    rf"\b(?:{_ELSEWHERE_WORDS})\b"
+    r"(?:(?!\b(?:but|however|whereas|while|here|now|this\s+time|in\s+this)\b)[^.;:])*$",
+    re.IGNORECASE,
+)
+# ... or after it: "... deployed LockBit 3.0 against other victims", "... which is outside the
+# scope of this advisory".
+_ELSEWHERE_AFTER = re.compile(
+    r"^[^.;:]{0,80}?\b(?:(?:against|at)\s+other\s+(?:victims|targets|organi[sz]ations|companies|entities)"
+    r"|in\s+the\s+past|outside\s+the\s+scope)\b",
+    re.IGNORECASE,
+)
+_ELSEWHERE_CUE = re.compile(rf"\b(?:{_ELSEWHERE_WORDS}|outside\s+the\s+scope)\b", re.IGNORECASE)
+_TURN = re.compile(r"\b(?:but|however|whereas|while|here|now|this\s+time|in\s+this)\b|[,;:]", re.IGNORECASE)
+
+
+def elsewhere_spans(sentence: str) -> list[tuple[int, int]]:
+    """The parts of the sentence said of other events or victims (its victims are not this
+    intrusion's): from a cue ("in its 2022 campaign", "at other organizations", "outside the
+    scope"), in its clause: back to the comma, semicolon or turn before it ("but in this ..."),
+    on to the next after it ("HEXANE, which historically targeted Kuwait, compromised telecoms in
+    Tunisia": Kuwait is an earlier victim, Tunisia this incident's)."""
+    spans = []
+    for cue in _ELSEWHERE_CUE.finditer(sentence):
+        turns = [t.start() for t in _TURN.finditer(sentence)]
+        start = max((t for t in turns if t < cue.start()), default=0)
+        end = min((t for t in turns if t > cue.end()), default=len(sentence))
+        spans.append((start, end))
+    return spans
+
+
 # A family another descends from or resembles: "a successor to IcedID", "not unlike Emotet".
 _LINEAGE_BEFORE = re.compile(
     r"\b(?:successor\s+(?:to|of)|predecessor(?:\s+(?:to|of))?|(?:an\s+)?evolution\s+of"
@@ -193,7 +239,7 @@ def denied_row(sentence: str) -> bool:
 
 def why_not(sentence: str, start: int, end: int) -> str | None:
     """Why the mention at ``start:end`` is not reported as seen (:data:`DENIED`,
-    :data:`UNCONFIRMED`, :data:`LINEAGE`), or None when it is."""
+    :data:`UNCONFIRMED`, :data:`LINEAGE`, :data:`ELSEWHERE`), or None when it is."""
     if negated(sentence, start, end) or denied_row(sentence):
         return DENIED
     if _UNCONFIRMED_BEFORE.search(sentence[max(0, start - 2 * _NEGATION_WINDOW) : start]) or (
@@ -203,7 +249,28 @@ def why_not(sentence: str, start: int, end: int) -> str | None:
     before = sentence[max(0, start - _NEGATION_WINDOW) : start]
     if _LINEAGE_BEFORE.search(before) or (_CODE_AFTER.match(sentence[end:]) and _CODE_BEFORE.search(before)):
         return LINEAGE
+    if _elsewhere_before(sentence, start) or _ELSEWHERE_AFTER.match(sentence[end:]):
+        return ELSEWHERE
     return None
+
+
+def _elsewhere_before(sentence: str, start: int) -> bool:
+    """Whether a cue of other events governs the mention at ``start``: in its clause, or across a
+    comma when the cue opens the sentence ("In its 2022 campaign against Albania, the actor
+    deployed ...") or the comma opens a relative clause on what the cue names ("recalls the 2017
+    CCleaner compromise, which delivered Floxif"); not "APT28, which has previously targeted NATO
+    members, deployed Mimikatz"."""
+    governed = _ELSEWHERE_BEFORE.search(sentence[:start])  # a cue, and no turn after it
+    if governed is None:
+        return False
+    cue = _ELSEWHERE_CUE.match(sentence, governed.start())
+    between = sentence[cue.end() if cue else governed.start() : start]
+    if "," not in between:
+        return True
+    opening = not sentence[: governed.start()].strip(' "“(')
+    return opening or all(
+        re.match(r"\s*(?:which|who|whose)\b", part, re.IGNORECASE) for part in between.split(",")[1:]
+    )
 
 
 def continues_list(sentence: str, previous_end: int, start: int, end: int) -> bool:

@@ -15,7 +15,14 @@ import re
 from dataclasses import dataclass, field
 
 from unmask.errors import UnknownNameError
-from unmask.extract.vocabulary import CONTEXT_STEMS, EVERYDAY_TECHNIQUE_NAMES, RECON_PARENTS, THINGS_OF
+from unmask.extract.vocabulary import (
+    CONTEXT_STEMS,
+    DISTINCTIVE_TECHNIQUE_NAMES,
+    EVERYDAY_TECHNIQUE_NAMES,
+    RECON_PARENTS,
+    RESOURCE_PARENTS,
+    THINGS_OF,
+)
 from unmask.extract.vocabulary import PHRASES as VOCABULARY
 from unmask.knowledge.aliases import FAMILY_KINDS, family_name, group_stem
 from unmask.knowledge.programs import PROGRAM_OF
@@ -575,7 +582,11 @@ def _technique_in_context(
         return hit
     ident = _in_context(choices, around) if choices else next(iter(hit[1]))
     parent = ident.split(".")[0]
-    everyday = key in EVERYDAY_TECHNIQUE_NAMES or (parent in RECON_PARENTS and len(key.split()) <= 2)
+    everyday = (
+        key in EVERYDAY_TECHNIQUE_NAMES
+        or (parent in RECON_PARENTS and len(key.split()) <= 2)
+        or (parent in RESOURCE_PARENTS and len(key.split()) <= 3 and key not in DISTINCTIVE_TECHNIQUE_NAMES)
+    )
     if everyday and (
         not any(word.startswith(stem) for word in around for stem in CONTEXT_STEMS[parent])
         or (key in EVERYDAY_TECHNIQUE_NAMES and after[:1] and after[0] in THINGS_OF)

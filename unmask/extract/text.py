@@ -26,7 +26,16 @@ from typing import Any
 
 from unmask.cases.tlp import strictest
 from unmask.detect.indicators import normalise, refang
-from unmask.extract.context import DENIED, LINEAGE, UNCONFIRMED, continues_list, other_actor_spans, why_not
+from unmask.extract.context import (
+    DENIED,
+    ELSEWHERE,
+    LINEAGE,
+    UNCONFIRMED,
+    continues_list,
+    elsewhere_spans,
+    other_actor_spans,
+    why_not,
+)
 from unmask.extract.documents import read_document
 from unmask.extract.lexicon import Lexicon
 from unmask.extract.victims import VICTIM_CUES, read_victims
@@ -61,6 +70,11 @@ _NARRATIVE = re.compile(
     r"|\b(?:the\s+)?(?:actors?|attackers?|adversar(?:y|ies)|intruders?|operators?|they|it)\s+(?:also\s+|then\s+)?"
     r"(?:\w+ed|ran|used|had|have)\b",
     re.IGNORECASE,
+)
+# That a recommendation's CVE was exploited in the intrusion it is about.
+_EXPLOITED = re.compile(
+    r"\b(?:exploit(?:ed|ing|s)?|abused|leveraged|used\s+to\s+gain|initial\s+access)\b(?!\s+vulnerabilit)",
+    re.I,
 )
 # Between a program's name and a module of it written as its file is ("Impacket psexec",
 # "Impacket's secretsdump"): nothing but the possessive.
@@ -273,6 +287,7 @@ _WHY_NOT = {
     DENIED: 'is denied in its sentence ("not ...")',
     UNCONFIRMED: 'is not confirmed in its sentence ("cannot confirm whether ...")',
     LINEAGE: 'names a family the software descends from ("successor to ...")',
+    ELSEWHERE: 'is said of other events or victims ("in the past", "in its 2022 campaign", "at other organizations")',
 }
 
 
@@ -384,7 +399,10 @@ class TextExtractor:
             ]
             others = other_actor_spans(sentence, named)
             previous: tuple[int, str, str] | None = None  # the last mention not taken: end, why, category
-            advice = bool(_ADVICE.search(sentence)) and not _NARRATIVE.search(sentence)
+            # A table row is no sentence of advice, though a technique's name in its first cell
+            # opens with a verb ("| Disable or Modify Tools | T1562.001 |").
+            row = sentence.count("|") >= 2
+            advice = not row and bool(_ADVICE.search(sentence)) and not _NARRATIVE.search(sentence)
             program: tuple[int, str] | None = None  # the end and name of the last software taken
             for at, matched, category, ident, confidence in mentions:
                 if category == "actor":
@@ -408,8 +426,13 @@ class TextExtractor:
                     previous = (end, why, category)
                     continue
                 previous = None
-                if advice and category in ("technique", "phrase", "software"):
-                    # "Prioritize patching of known exploited vulnerabilities": what to do, not what was done.
+                if advice and (
+                    category in ("technique", "phrase", "software")
+                    or (category == "cve" and not _EXPLOITED.search(sentence))
+                ):
+                    # "Prioritize patching of known exploited vulnerabilities": what to do, not what
+                    # was done; "Apply the patches for CVE-2024-21893" names no exploitation here
+                    # ("Patch CVE-2023-4966, which the actors exploited" does).
                     result.notes.append(
                         f"{source}: offset {offset}: {matched!r} is in a recommendation; not taken"
                     )
@@ -445,7 +468,7 @@ class TextExtractor:
                 own = sentence
                 for first, last, _ in others:
                     own = own[:first] + " " * (last - first) + own[last:]
-                self._victims(sentence, add, offset, result, source, own)
+                self._victims(sentence, add, offset, result, source, own, elsewhere_spans(sentence))
             for date in self._dates(sentence):
                 add(ObservationKind.TIMING, date, None, offset, sentence, 0.5)
         return result
@@ -470,14 +493,38 @@ class TextExtractor:
         return sorted(mentions, key=lambda m: m[0])
 
     @staticmethod
-    def _victims(sentence: str, add: Any, offset: int, result: Extraction, source: str, own: str) -> None:
+    def _victims(
+        sentence: str,
+        add: Any,
+        offset: int,
+        result: Extraction,
+        source: str,
+        own: str,
+        elsewhere: list[tuple[int, int]],
+    ) -> None:
         """Victim countries and sectors of a sentence that speaks of targets (victims.py), read from
-        ``own``, the sentence without what it says of another actor; what it names otherwise
-        (earlier victims, the actor's or the reporting side) is noted."""
+        ``own``, the sentence without what it says of another actor, and not in its ``elsewhere``
+        parts (other events or victims); what it names otherwise (earlier victims, the actor's or
+        the reporting side, other events) is noted."""
         found = read_victims(own)
-        for code in found.countries:
+        countries, sectors = list(found.countries), list(found.sectors)
+        if elsewhere:
+            # Read again without those parts; only what both readings take is kept (a part cut out
+            # can take a list's cue with it, leaving the rest of the list to read as victims).
+            for first, last in elsewhere:
+                own = own[:first] + " " * (last - first) + own[last:]
+            again = read_victims(own)
+            other = [c for c in countries if c not in again.countries]
+            countries = [c for c in countries if c in again.countries]
+            sectors = [s for s in sectors if s in again.sectors]
+            if other:
+                result.notes.append(
+                    f"{source}: offset {offset}: countries named of other events or victims "
+                    f"({', '.join(other)}) are not taken as victims of this incident"
+                )
+        for code in countries:
             add(ObservationKind.VICTIM, code, "country", offset, sentence, 0.6)
-        for sector in found.sectors:
+        for sector in sectors:
             add(ObservationKind.VICTIM, sector, "sector", offset, sentence, 0.6)
         if found.earlier:
             result.notes.append(

@@ -12,7 +12,15 @@ an everyday noun needs beside it (``CONTEXT_STEMS``; :mod:`unmask.extract.lexico
 
 from __future__ import annotations
 
-__all__ = ["CONTEXT_STEMS", "EVERYDAY_TECHNIQUE_NAMES", "PHRASES", "RECON_PARENTS", "THINGS_OF"]
+__all__ = [
+    "CONTEXT_STEMS",
+    "DISTINCTIVE_TECHNIQUE_NAMES",
+    "EVERYDAY_TECHNIQUE_NAMES",
+    "PHRASES",
+    "RECON_PARENTS",
+    "RESOURCE_PARENTS",
+    "THINGS_OF",
+]
 
 _BY_TECHNIQUE: dict[str, tuple[str, ...]] = {
     # Inhibit System Recovery
@@ -143,6 +151,7 @@ CONTEXT_STEMS: dict[str, tuple[str, ...]] = {
     "T1586": ("compromis", "hijack", "took", "takeover", "stole"),
     "T1587": ("develop", "built", "build", "wrote", "written", "custom", "creat"),
     "T1588": ("obtain", "acquir", "buy", "bought", "purchas", "download", "stole", "steal"),
+    "T1608": ("upload", "stag", "host", "install", "plant", "seed", "place"),
     "T1566": ("sent", "send", "deliver", "email", "mail"),
     "T1598": ("credential", "harvest", "elicit", "information"),
     "T1027": ("hid", "embed", "payload", "image", "file"),
@@ -187,6 +196,11 @@ CONTEXT_STEMS: dict[str, tuple[str, ...]] = {
 # reconnaissance, "searched for SSH keys" no remote session, "the loader DLL" no hijacking
 # (ATT&CK 18 calls T1574.001 "DLL"). Reconnaissance: every name of one or two words.
 RECON_PARENTS = frozenset(("T1589", "T1590", "T1591", "T1592"))  # every short name a noun
+# Resource development too ("Vulnerabilities", "Web Services", "Domains", "Malware", "Exploits"):
+# "exploited vulnerabilities in edge devices" is no T1588.006, "registered domains" is T1583.001.
+RESOURCE_PARENTS = frozenset(("T1583", "T1584", "T1585", "T1586", "T1587", "T1588", "T1608"))
+# ... but for names no report writes of anything else.
+DISTINCTIVE_TECHNIQUE_NAMES = frozenset(("malvertising", "seo poisoning"))
 EVERYDAY_TECHNIQUE_NAMES = frozenset(  # of T1021, T1574 and T1556
     ("ssh", "vnc", "dll", "cloud services", "multi-factor authentication", "multi factor authentication")
 )

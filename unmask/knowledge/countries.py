@@ -76,10 +76,13 @@ def country_code(text: str) -> str | None:
 
 
 # MISP synonyms that are other things too: a car, "Latin America", an airline, a first name, a
-# language, a currency.
+# language, a currency, and the end of "People's Republic of China" (Taiwan's official name).
 _NOT_ALONE = frozenset(
-    {"car", "america", "emirates", "maurice", "moris", "mann", "papiamento", "palestine pound", "vuodna),"}
-)
+    {
+        "car", "america", "emirates", "maurice", "moris", "mann", "papiamento", "palestine pound",
+        "vuodna),", "republic of china", "roc",
+    }
+)  # fmt: skip
 
 
 @functools.cache
