@@ -1116,6 +1116,7 @@ def test_techniques_as_intrusion_reports_commonly_write_them(
     )
     # The fixture KB lacks T1490; "T1485" stands in for a technique it holds.
     assert PHRASES["container escape"] == "T1611" and PHRASES["ld.so.preload"] == "T1574.006"
+    assert PHRASES["cleared the bash history"] == "T1070.003" and PHRASES["over rdp"] == "T1021.001"
     vocabulary = {"wiped the disks": "T1485", "deleted shadow copies": "T1490", "ld.so.preload": "T1485"}
     monkeypatch.setattr(lexicon_module, "VOCABULARY", vocabulary)
     lexicon = Lexicon.from_kb(sources_kb, phrases={"wiped the disks": "T1003"})

@@ -135,6 +135,26 @@ _BY_TECHNIQUE: dict[str, tuple[str, ...]] = {
     ),
     "T1613": ("docker ps", "kubectl get pods", "listed the running containers", "enumerated containers"),
     "T1574.006": ("ld.so.preload", "ld_preload"),  # Hijack Execution Flow: Dynamic Linker Hijacking
+    "T1070.003": (  # Indicator Removal: Clear Command History
+        "cleared the bash history",
+        "cleared bash history",
+        "deleted the bash history",
+        "cleared the command history",
+        "history -c",
+    ),
+    "T1070.006": ("timestomped", "timestomping", "timestomp"),  # Indicator Removal: Timestomp
+    "T1547.006": ("insmod", "loaded a kernel module", "loadable kernel module"),  # Kernel Modules
+    "T1014": ("installed a rootkit", "deployed a rootkit", "used a rootkit"),  # Rootkit
+    "T1021.001": ("over rdp", "via rdp", "through rdp", "using rdp"),  # Remote Desktop Protocol
+    "T1021.002": ("over smb", "via smb", "through smb"),  # SMB/Windows Admin Shares
+    "T1105": ("with curl", "with wget", "using curl", "using wget", "via curl", "via wget"),
+    "T1566.002": (  # Phishing: Spearphishing Link
+        "malicious links",
+        "phishing links",
+        "emails with links",
+        "emails containing links",
+        "emails containing a link",
+    ),
 }
 
 PHRASES: dict[str, str] = {phrase: tid for tid, phrases in _BY_TECHNIQUE.items() for phrase in phrases}
