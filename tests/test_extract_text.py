@@ -946,6 +946,12 @@ def test_version_numbers_are_no_addresses_and_quoted_urls_end_at_their_quote(
     code = "python -c \"import urllib; urllib.urlopen('hxxps://upd.evil-trading[.]org/update').read()\""
     urls = [o.value for o in extractor.extract_text(code, "r.txt").observations if o.subtype == "url"]
     assert urls == ["https://upd.evil-trading.org/update"]
+    # A file named like a reversed domain is no domain.
+    agent = extractor.extract_text(
+        "It created com.apple.sysupdate.plist and beaconed to upd.evil-trading.org.", "r.txt"
+    )
+    assert [o.value for o in agent.observations] == ["upd.evil-trading.org"]
+    assert any("'com.apple' is the start of a file name" in p for p in agent.problems)
 
 
 def test_a_pages_tag_line_is_not_read(sources_kb: KnowledgeBase) -> None:
@@ -1123,6 +1129,11 @@ def test_techniques_as_intrusion_reports_commonly_write_them(
     assert lexicon.phrases["wiped the disks"] == {"T1485"}  # over a learned phrase of the same words
     assert "deleted shadow copies" not in lexicon.phrases  # a technique the KB does not hold
     assert [i for c, i, _, _ in lexicon.find("The actors wiped the disks.") if c == "phrase"] == ["T1485"]
+    # A system's own program names are names only when written as names ("the systemd unit").
+    monkeypatch.setattr(lexicon_module, "SYSTEM_PROGRAMS", frozenset({"helminth"}))
+    system = Lexicon.from_kb(sources_kb)
+    assert system.find("They edited the helminth unit.") == []
+    assert [i for c, i, _, _ in system.find("They ran Helminth on the host.") if c == "software"] == ["S0170"]
     # A file name in a phrase is read as the lexicon reads words (dots and all).
     assert [i for c, i, _, _ in lexicon.find("They wrote to /etc/ld.so.preload.") if c == "phrase"] == [
         "T1485"

@@ -21,6 +21,7 @@ from unmask.extract.vocabulary import (
     EVERYDAY_TECHNIQUE_NAMES,
     RECON_PARENTS,
     RESOURCE_PARENTS,
+    SYSTEM_PROGRAMS,
     THINGS_OF,
 )
 from unmask.extract.vocabulary import PHRASES as VOCABULARY
@@ -424,8 +425,12 @@ class Lexicon:
         for key, ids in lexicon.kindless.items():
             if key not in dictionary and key not in lexicon.software and key not in lexicon.actors:
                 lexicon.software[key] = ids
+        # English words, and the names of a system's own programs ("the systemd unit" is no
+        # Malpedia "systemd"): names only when written as names (lexicon.find).
         lexicon.everyday = frozenset(
-            key for key in (*lexicon.software, *lexicon.actors) if " " not in key and key in dictionary
+            key
+            for key in (*lexicon.software, *lexicon.actors)
+            if " " not in key and (key in dictionary or key in SYSTEM_PROGRAMS)
         )
         lexicon.weak = frozenset(
             key

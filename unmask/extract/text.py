@@ -283,6 +283,19 @@ def _cut_short(text: str, raw: str) -> bool:
     return before.isdigit() if raw[:1].isdigit() else before.isalnum() or before in "-_"
 
 
+_FILE_TAIL = re.compile(
+    r"(?:\.[a-z0-9_-]+)*\.(?:plist|json|xml|ya?ml|txt|log|conf|cfg|ini|dat|bin|db|sqlite|exe|dll|sys|so|sh"
+    r"|py|js|jar|apk|dylib|app|pkg|dmg|lnk|bat|ps1|vbs|hta|zip|rar|7z|tar|gz|iso|img|docx?|xlsx?|pdf)\b"
+)
+
+
+def _file_name_head(text: str, raw: str) -> bool:
+    """Whether a domain found in a sentence (``text``: refanged, lower case) runs on into a file
+    name ("com.apple" of "com.apple.sysupdate.plist", a macOS launch agent)."""
+    at = text.find(raw.lower())
+    return at >= 0 and _FILE_TAIL.match(text, at + len(raw)) is not None
+
+
 _WHY_NOT = {
     DENIED: 'is denied in its sentence ("not ...")',
     UNCONFIRMED: 'is not confirmed in its sentence ("cannot confirm whether ...")',
@@ -553,6 +566,12 @@ class TextExtractor:
                     result.problems.append(
                         f"{source}: offset {offset}: {raw!r} is the tail of a longer name (letters outside ASCII, "
                         "or an invisible character inside it); not taken"
+                    )
+                    continue
+                if subtype == "domain" and _file_name_head(refanged, str(raw)):
+                    # "com.apple.sysupdate.plist": a file named like a reversed domain, not a domain.
+                    result.problems.append(
+                        f"{source}: offset {offset}: {raw!r} is the start of a file name; not taken as a domain"
                     )
                     continue
                 plain_text = str(raw).lower() in lowered  # written as it is, not defanged

@@ -19,6 +19,7 @@ __all__ = [
     "PHRASES",
     "RECON_PARENTS",
     "RESOURCE_PARENTS",
+    "SYSTEM_PROGRAMS",
     "THINGS_OF",
 ]
 
@@ -224,6 +225,15 @@ DISTINCTIVE_TECHNIQUE_NAMES = frozenset(("malvertising", "seo poisoning"))
 EVERYDAY_TECHNIQUE_NAMES = frozenset(  # of T1021, T1574 and T1556
     ("ssh", "vnc", "dll", "cloud services", "multi-factor authentication", "multi factor authentication")
 )
+# The names of an operating system's own programs, which some malware families share ("systemd"):
+# read as a family's name only when written as one (capitalised mid-sentence, or a kind after it).
+SYSTEM_PROGRAMS = frozenset(
+    (
+        "systemd", "cron", "crond", "sshd", "init", "kworker", "dbus", "udev", "bash", "python", "perl",
+        "java", "node", "svchost", "explorer", "lsass", "winlogon", "spoolsv", "services", "chrome",
+        "firefox", "outlook", "teams",
+    )
+)  # fmt: skip
 # ... and never before a word that makes them things of the protocol ("SSH keys", "VNC passwords").
 THINGS_OF = frozenset(
     ("key", "keys", "password", "passwords", "credential", "credentials", "config", "file", "files")
