@@ -960,3 +960,23 @@ def test_countries_are_read_by_misps_names_too_but_not_words_that_are_other_thin
     assert country_code("Shqipëri") == "AL" and country_code("Holland") == "NL"
     assert country_code("car") is None and country_code("America") is None  # "Latin America"
     assert misp_country("AL") == "Albania" and misp_country("IR") == "Iran"
+
+
+def test_many_unknown_names_are_listed_quickly_and_summarised(
+    kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import unmask.attribute.caveats as caveats_module
+    import unmask.attribute.evidence as evidence_module
+
+    monkeypatch.setattr(evidence_module, "SUGGESTED_MISSES", 2)
+    monkeypatch.setattr(caveats_module, "UNRESOLVED_SHOWN", 3)
+    case = _case("T1301", "T1302")
+    case.observations += [Observation(ObservationKind.SOFTWARE, f"Ware S030{n}x") for n in range(5)]
+    case.observations.append(Observation(ObservationKind.TECHNIQUE, "A" * 5_000))  # no name is that long
+    a = attribute_case(case, kb)
+    # Close names for the first unknown ones only; every one is still listed.
+    assert [bool(u["suggestions"]) for u in a.unresolved] == [True, True, False, False, False, False]
+    assert kb.suggest is True  # restored for the next case
+    shown = [w for w in a.warnings if w.startswith("unresolved:")]
+    assert len(shown) == 4 and "3 more value(s) not shown here" in shown[-1]
+    assert all(len(w) < 1_000 for w in a.warnings)  # a 5,000-character value is clipped

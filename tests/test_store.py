@@ -223,6 +223,7 @@ def test_tidal_links_add_software_attack_does_not_tie_to_an_actor(kb: KnowledgeB
     assert kb.software_record("AnyDesk client").id == "tidal:AnyDesk"
     # A crew by its name without the words that say "a group" (no actor has that very name).
     assert kb.actor("Ransom").id == crew.id and kb.actor("ransom").id == crew.id
+    assert kb.actor("Ransom").techniques == crew.techniques == {"T1485": 1}  # the whole profile
     with pytest.raises(UnknownNameError):
         kb.actor("Spli")  # too short to stand for "Split Group"
     with pytest.raises(UnknownNameError):

@@ -31,6 +31,7 @@ from unmask.attribute.sponsor import UNKNOWN_STATE, sponsor_label, state_words
 from unmask.knowledge.aliases import normalize_name
 from unmask.knowledge.store import NEWER_HINT, NEWER_RELEASE, KnowledgeBase
 from unmask.model import Actor
+from unmask.printable import clip
 
 if TYPE_CHECKING:
     from unmask.attribute.engine import Analysis
@@ -57,6 +58,7 @@ THIN_ITEMS = 5
 ALIAS_WARNING_MIN = 0.05
 ALIAS_WARNING_NEXT = 0.2
 # How much more (nats) a cheap-to-fake item must favour another actor than the leader to be flagged.
+UNRESOLVED_SHOWN = 20  # unresolved values given a warning each; the rest are counted
 FALSE_FLAG_MARGIN = 2.0
 # An item of moderate cost (a tool, an exploit) is flagged when it favours another actor over the
 # leader by at least as much as the best item of the case favours the leader, and by this at least.
@@ -353,7 +355,14 @@ def caveats(
         if NEWER_RELEASE in miss.reason:
             continue
         grouped.setdefault(f"{miss.observation.kind.value}:{miss.observation.value}", []).append(miss)
-    for misses in grouped.values():
+    for count, misses in enumerate(grouped.values()):
+        if count == UNRESOLVED_SHOWN:  # the assessment's `unresolved` lists every one
+            rest = len(grouped) - UNRESOLVED_SHOWN
+            warnings.append(
+                f"unresolved: {rest:,} more value(s) not shown here; the assessment's unresolved list "
+                "(--format json) has every one"
+            )
+            break
         miss = misses[0]
         hint = (
             f" (closest: {', '.join(miss.suggestions)})"
@@ -366,7 +375,8 @@ def caveats(
             if len(misses) == 1
             else f"observations{', '.join(f'[{m.index}]' for m in misses[:3])}{' …' if len(misses) > 3 else ''} ({len(misses)} in all)"
         )
-        warnings.append(f"unresolved: {where} {miss.observation.value!r}: {miss.reason}{hint}")
+        value = clip(miss.observation.value, 120)
+        warnings.append(f"unresolved: {where} {value!r}: {clip(miss.reason, 300)}{hint}")
     for n, row in enumerate(leading):
         # Only for hypotheses that matter: the leader with some probability, the next likely ones.
         if analysis.posterior.actors[row] < (ALIAS_WARNING_MIN if n == 0 else ALIAS_WARNING_NEXT):

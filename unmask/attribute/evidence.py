@@ -177,13 +177,22 @@ def _not_an_indicator(subtype: str | None, value: str) -> str | None:
     return None
 
 
+SUGGESTED_MISSES = 200  # unknown names of a case that get close names suggested
+
+
 def resolve_case(case: Case, kb: KnowledgeBase) -> tuple[list[EvidenceItem], list[Unresolved]]:
     """Resolve every observation; duplicates (same signal and key, phase and host) count once."""
     items: list[EvidenceItem] = []
     unresolved: list[Unresolved] = []
     seen: set[tuple[str, str, str | None, str | None]] = set()
+    suggest = kb.suggest
     for index, obs in enumerate(case.observations):
-        result = resolve_observation(kb, index, obs)
+        # Close names for the first unknown ones; past SUGGESTED_MISSES, the rest are only listed.
+        kb.suggest = suggest and len(unresolved) < SUGGESTED_MISSES
+        try:
+            result = resolve_observation(kb, index, obs)
+        finally:
+            kb.suggest = suggest
         if isinstance(result, EvidenceItem) and obs.confidence <= 0:
             # Believed by no one: not evidence, and not part of the case's size either.
             result = Unresolved(index, obs, "given confidence 0, so not weighed")

@@ -562,6 +562,32 @@ class KnowledgeBase:
                 index.setdefault(normalize_name(group.id), []).append(by_attack_id[group.revoked_by])
         return index
 
+    # Close names are suggested for an unknown one, unless it is too long to be a name (a pasted
+    # paragraph) or the caller has asked too many already (suggest=False: a case of 50,000 unknown
+    # names is answered in seconds, not in minutes of fuzzy matching).
+    suggest = True
+    MAX_SUGGESTED_CHARS = 100
+
+    def _suggested(self, name: str, choices: list[tuple[str, str]]) -> list[str]:
+        if not self.suggest or len(name) > self.MAX_SUGGESTED_CHARS:
+            return []
+        return _closest_named(name, choices)
+
+    @cached_property
+    def _actor_choices(self) -> list[tuple[str, str]]:
+        return sorted({(n, n) for a in self._base_actors for n in a.all_names})
+
+    @cached_property
+    def _software_choices(self) -> list[tuple[str, str]]:
+        return sorted(
+            {(n, _software_shown(s, n)) for s in self.software.values() for n in (s.name, *s.aliases)}
+        )
+
+    @cached_property
+    def _technique_choices(self) -> list[tuple[str, str]]:
+        names = [(t.name, f"{t.name} ({t.id})") for t in self.techniques.values()]
+        return names + [(t.id, f"{t.id} {t.name}") for t in self.techniques.values()]
+
     def actor_candidates(self, name: str) -> list[Actor]:
         """All actors that carry ``name`` (or id), best first: ATT&CK-backed, then best known."""
         ids = self._actor_names.get(normalize_name(name), [])
@@ -587,12 +613,11 @@ class KnowledgeBase:
         # Actors & Affiliates", when no actor has that very name and only one has it as its stem.
         key = normalize_name(name)
         stems = {
-            a.id: a for a in self._base_actors for n in a.all_names if len(key) >= 4 and core_name(n) == key
+            a.id for a in self._base_actors for n in a.all_names if len(key) >= 4 and core_name(n) == key
         }
         if len(stems) == 1:
-            return next(iter(stems.values()))
-        names = sorted({(n, n) for a in self._base_actors for n in a.all_names})
-        raise UnknownNameError("actor", name, _closest_named(name, names))
+            return self.actors[stems.pop()]  # the actor as the KB (or its view) holds it, whole
+        raise UnknownNameError("actor", name, self._suggested(name, self._actor_choices))
 
     def software_record(self, name: str) -> SoftwareRecord:
         """Software by ATT&CK id, name or alias (ATT&CK and Malpedia).
@@ -637,10 +662,8 @@ class KnowledgeBase:
                 break
         if sid is None or sid not in self.software:
             why = self._unknown_id(cited.group(0), self.software) if cited else None
-            names = sorted(
-                {(n, _software_shown(s, n)) for s in self.software.values() for n in (s.name, *s.aliases)}
-            )
-            raise UnknownNameError("software", name, [] if why else _closest_named(name, names), why)
+            suggested = [] if why else self._suggested(name, self._software_choices)
+            raise UnknownNameError("software", name, suggested, why)
         return self.software[sid]
 
     def software_sharing_name(self, name: str, chosen: str) -> list[SoftwareRecord]:
@@ -683,9 +706,8 @@ class KnowledgeBase:
         if successor in self.techniques:  # a retired id: T1086 is now T1059.001
             return self.techniques[successor]
         why = self._unknown_id(technique_id, self.techniques) if technique_id else None
-        names = [(t.name, f"{t.name} ({t.id})") for t in self.techniques.values()]
-        names += [(t.id, f"{t.id} {t.name}") for t in self.techniques.values()]
-        raise UnknownNameError("technique", name, [] if why else _closest_named(name, names), why)
+        suggested = [] if why else self._suggested(name, self._technique_choices)
+        raise UnknownNameError("technique", name, suggested, why)
 
     def _unknown_id(self, attack_id: str, known: Mapping[str, object]) -> str | None:
         """Why an ATT&CK id is not in the KB, when that can be said: retired, or newer than its release."""
