@@ -101,6 +101,11 @@ def test_json_case(tmp_path: Path) -> None:
             "obsevations:\n  - technique: T1\n",
             "case.yml:1: obsevations: unknown field 'obsevations'; did you mean 'observations'?",
         ),
+        ("observations:\n  - {technique: T1, host: null}\n", "observations[0].host: null is not of type"),
+        (
+            "tlp: purple\nobservations:\n  - {technique: T1}\n",
+            "case.yml:1: tlp: 'purple' is not a known TLP label",
+        ),
         (
             "id: x\ntechniques: [T1059.001, T1003]\n",
             "case.yml:2: techniques: not a case field: observations go one per entry in the 'observations' list",
@@ -305,3 +310,9 @@ def test_a_damaged_case_folder_says_which_field(tmp_path: Path) -> None:
     )
     with pytest.raises(CaseError, match=r"case\.json: case file is damaged: .*confidence is a number"):
         load_case(tmp_path)
+
+
+def test_tlp_labels_as_people_write_them_and_a_number_as_id() -> None:
+    for written, label in (("white", "clear"), ("AMBER", "amber"), ("TLP:AMBER+STRICT", "amber+strict")):
+        case = parse_case(f"tlp: '{written}'\nid: 12345\nobservations:\n  - {{technique: T1190}}\n")
+        assert case.tlp.value == label and case.id == "12345"

@@ -48,6 +48,14 @@ def _validator(form: str) -> Any:
     return jsonschema.Draft202012Validator(_SCHEMAS[form])
 
 
+def _yaml_terms(message: str) -> str:
+    """A schema message in the words of the file the analyst wrote: ``None is not of type
+    'string'`` is ``null is not of type 'string'``."""
+    return re.sub(
+        r"^(None|True|False)\b", lambda m: {"None": "null", "True": "true", "False": "false"}[m[1]], message
+    )
+
+
 class _Loader(yaml.SafeLoader):
     """Safe YAML that keeps what an analyst wrote.
 
@@ -189,7 +197,7 @@ def _observation(raw: Any, index: int, report: _Reporter, default_source: str) -
         form = "short"
     errors = sorted(_validator(form).iter_errors(raw), key=lambda e: list(e.path))
     if errors:
-        raise report.error((*path, *errors[0].path), errors[0].message)
+        raise report.error((*path, *errors[0].path), _yaml_terms(errors[0].message))
     if "confidence" in raw and not math.isfinite(float(raw["confidence"])):
         raise report.error((*path, "confidence"), f"{_text(raw['confidence'])} is not a number from 0 to 1")
     if "kind" in raw:
@@ -304,8 +312,13 @@ def parse_case(data: bytes | str, origin: str = "<case>", default_id: str = "cas
     if not isinstance(document, dict):
         raise report.error((), "a case is a mapping with an 'observations' list (see docs/case-format.md)")
     _check_top_keys(document, report)
+    if isinstance(document.get("tlp"), str):  # "TLP:AMBER", "white": as people write the labels
+        try:
+            document["tlp"] = Tlp.parse(document["tlp"]).value
+        except CaseError as exc:
+            raise report.error(("tlp",), exc.message) from None
     for error in sorted(_validator("top").iter_errors(document), key=lambda e: list(e.path)):
-        raise report.error(tuple(error.path), error.message)
+        raise report.error(tuple(error.path), _yaml_terms(error.message))
     observations = [
         _observation(raw, index, report, origin) for index, raw in enumerate(document["observations"])
     ]

@@ -74,8 +74,8 @@ CASE_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["observations"],
     "properties": {
-        "id": {"type": "string", "minLength": 1},
-        "title": {"type": "string"},
+        "id": {"type": ["string", "integer"], "minLength": 1},  # a ticket number is an id too
+        "title": {"type": ["string", "number"]},
         "tlp": {"enum": ["clear", "green", "amber", "amber+strict", "red"]},
         "notes": {"type": "array", "items": {"type": "string"}},
         "observations": {
