@@ -247,8 +247,11 @@ def test_the_same_file_is_added_once(kb: KnowledgeBase, tmp_path: Path) -> None:
     event = _misp(tmp_path / "e.json", "Gamma", [("ip-dst", "198.51.100.7")])
     first = add_intel([event])
     again = add_intel([event])
-    assert first.added and not again.added and "already in the knowledge base for Gamma" in again.failed[0]
+    # A feed imported again is no failure: a note, exit 0.
+    assert first.added and not again.added and not again.failed
+    assert "already in the knowledge base for Gamma" in again.notes[0]
     assert again.kb is not None and again.kb.summary()["counts"]["intel_indicators"] == 1
+    assert runner.invoke(app, ["kb", "intel", str(event)]).exit_code == 0
 
 
 def test_one_unusable_event_or_unknown_actor_costs_only_its_own_indicators(

@@ -141,11 +141,7 @@ def intel_command(
             # The actor under the name the KB gives it (as adding said), the file's own name after.
             known = kb.actors.get(e["actor"])
             name = known.name if known is not None else e["actor_name"]
-            given = (
-                f", named {e['actor_name']!r} in the file"
-                if e["actor_name"] not in (name, e["actor"])
-                else ""
-            )
+            given = f", given as {e['actor_name']!r}" if e["actor_name"] not in (name, e["actor"]) else ""
             console.print(
                 plain(
                     f"{verb}{e['sha256'][:12]}  {name} ({e['actor']}{given})  {e['indicators']} indicator(s)  "

@@ -340,8 +340,12 @@ def add_intel(
         try:
             for entry in read_intel(path, kb, actor, benign, failed):
                 if (entry.sha256, entry.actor) in held:  # the same file for the same actor: once
+                    # A feed imported again is no failure: said, and nothing to do.
                     failed.append(
-                        f"{path}: already in the knowledge base for {entry.actor_name} ({entry.sha256[:12]})"
+                        f"{NOTE}{path}: already in the knowledge base for {kb.actors[entry.actor].name}"
+                        f" ({entry.sha256[:12]}); not added again"
+                        if entry.actor in kb.actors
+                        else f"{NOTE}{path}: already in the knowledge base ({entry.sha256[:12]}); not added again"
                     )
                     continue
                 held.add((entry.sha256, entry.actor))
