@@ -316,3 +316,18 @@ def test_tlp_labels_as_people_write_them_and_a_number_as_id() -> None:
     for written, label in (("white", "clear"), ("AMBER", "amber"), ("TLP:AMBER+STRICT", "amber+strict")):
         case = parse_case(f"tlp: '{written}'\nid: 12345\nobservations:\n  - {{technique: T1190}}\n")
         assert case.tlp.value == label and case.id == "12345"
+
+
+def test_a_month_or_a_year_is_a_date_and_old_years_compare_as_times() -> None:
+    case = parse_case(
+        "observations:\n"
+        "  - {technique: T1190, first_seen: 2022-07, last_seen: '2022'}\n"
+        "  - {technique: T1003, first_seen: '0999-01-01', last_seen: 2022-01-01}\n"
+    )
+    # A month or a year first seen is its first day; last seen, its last.
+    assert [(o.first_seen, o.last_seen) for o in case.observations] == [
+        ("2022-07-01", "2022-12-31"),
+        ("0999-01-01", "2022-01-01"),
+    ]
+    with pytest.raises(CaseError, match="is before first_seen"):
+        parse_case("observations:\n  - {technique: T1190, first_seen: 2022-07, last_seen: 2022-06}\n")

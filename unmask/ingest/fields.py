@@ -139,7 +139,8 @@ def iso_utc(value: Any) -> str | None:
         moment = datetime.fromisoformat(text)
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
-        return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        moment = moment.astimezone(UTC)  # the year zero-padded: text order is time order
+        return f"{moment.year:04d}" + moment.strftime("-%m-%dT%H:%M:%S.%fZ")
     except (ValueError, OverflowError):  # not a time, or one that leaves the calendar in UTC
         return None
 
