@@ -363,6 +363,11 @@ def test_the_most_restrictive_tlp_wins_and_broken_misp_lists_are_skipped() -> No
         event = {"Event": {"Tag": [{"name": t} for t in tags] + [attack], "Object": [None, 5]}}
         case = case_from_misp(event, "e.json", "e")
         assert case.tlp is expected and [o.value for o in case.observations] == ["T1190"]
+    # A broken export's lone tag, written on its own instead of in a list, still marks the event.
+    lone = case_from_misp(
+        {"Event": {"Tag": "tlp:red", "Attribute": [{"type": "ip-dst", "value": "198.51.100.7"}]}}, "e.json"
+    )
+    assert lone.tlp is Tlp.RED
     red = next(k for k, v in TLP_MARKINGS.items() if v is Tlp.RED)
     bundle = {
         "type": "bundle",

@@ -17,7 +17,16 @@ from typing import Any
 from unmask.errors import CaseError
 from unmask.model import TLP_MARKINGS, Tlp
 
-__all__ = ["bundle_tlp", "mappings", "misp_deleted", "misp_tlp", "stix_withdrawn", "strictest", "tag_tlp"]
+__all__ = [
+    "bundle_tlp",
+    "mappings",
+    "misp_deleted",
+    "misp_tlp",
+    "stix_withdrawn",
+    "strictest",
+    "tag_tlp",
+    "tags_of",
+]
 
 
 def strictest(labels: Iterable[Tlp | None]) -> Tlp | None:
@@ -107,6 +116,13 @@ def mappings(value: Any) -> list[dict[str, Any]]:
     return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
 
 
+def tags_of(value: Any) -> list[Any]:
+    """A MISP ``Tag`` field's tags: a list of mappings or names, or one tag written on its own
+    (``"Tag": "tlp:red"``), which a broken export does; a red marking must not be lost to it."""
+    items = value if isinstance(value, list) else [value]
+    return [item for item in items if isinstance(item, dict | str)]
+
+
 def misp_tlp(data: Any) -> Tlp | None:
     """The most restrictive ``tlp:`` tag of a MISP export (its events and their attributes,
     deleted ones aside), or ``None`` when nothing is tagged."""
@@ -116,10 +132,10 @@ def misp_tlp(data: Any) -> Tlp | None:
         event = item.get("Event", item)
         if not isinstance(event, dict):
             continue
-        labels.append(tag_tlp(mappings(event.get("Tag")))[0])
+        labels.append(tag_tlp(tags_of(event.get("Tag")))[0])
         attributes = mappings(event.get("Attribute"))
         for obj in mappings(event.get("Object")):
             if not misp_deleted(obj):
                 attributes += mappings(obj.get("Attribute"))
-        labels += [tag_tlp(mappings(a.get("Tag")))[0] for a in attributes if not misp_deleted(a)]
+        labels += [tag_tlp(tags_of(a.get("Tag")))[0] for a in attributes if not misp_deleted(a)]
     return strictest(labels)

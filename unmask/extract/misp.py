@@ -16,7 +16,7 @@ import re
 from collections import Counter
 from typing import Any
 
-from unmask.cases.tlp import misp_deleted, misp_tlp, tag_tlp
+from unmask.cases.tlp import misp_deleted, misp_tlp, tag_tlp, tags_of
 from unmask.detect.artifacts import NOT_FOR_DETECTION
 from unmask.detect.indicators import MISP_TYPES, normalise
 from unmask.errors import CaseError, Location
@@ -150,7 +150,7 @@ def case_from_misp(data: dict[str, Any], origin: str, default_id: str = "case") 
                 unused[kind_name or "untyped"] += 1
             for tag in _items(attribute.get("Tag")):
                 _tag(tag, add, notes, record)
-        notes += [f"unknown TLP tag {name!r}" for name in tag_tlp(_items(event.get("Tag")))[1]]
+        notes += [f"unknown TLP tag {name!r}" for name in tag_tlp(tags_of(event.get("Tag")))[1]]
         for tag in _items(event.get("Tag")):
             _tag(tag, add, notes, f"event {ref} tag")
         for galaxy in (g for g in _items(event.get("Galaxy")) if isinstance(g, dict)):
