@@ -29,11 +29,11 @@ import re
 __all__ = [
     "DENIED",
     "ELSEWHERE",
+    "ELSEWHERE_WORDS",
     "LINEAGE",
     "UNCONFIRMED",
     "continues_list",
     "denied_row",
-    "elsewhere_spans",
     "negated",
     "other_actor_spans",
     "why_not",
@@ -110,15 +110,16 @@ _UNCONFIRMED_AFTER = re.compile(
 # linked a similar toolset to Rocke, which used ...", "The technique recalls the 2017 CCleaner
 # compromise, which delivered ...". Up to a turn back to this intrusion ("but here ..."); not a
 # narrative's past perfect ("the web shell it had previously installed" is this intrusion's).
-_ELSEWHERE_WORDS = (
+ELSEWHERE_WORDS = (
     r"in\s+the\s+past|(?:has|have)\s+(?:also\s+)?previously|historically"
     r"|in\s+(?:its|their|an?|the)\s+(?:(?:\d{4}|earlier|previous|prior|past|other|older)\s+)+"
     r"(?:campaigns?|operations?|intrusions?|attacks?|incidents?)"
     r"|earlier\s+(?:reporting|research|reports|analysis)|(?:recalls?|echoes)\s+the"
     r"|(?:against|at)\s+other\s+(?:victims|targets|organi[sz]ations|companies|entities)"
 )
+_ELSEWHERE_CUE = re.compile(rf"\b(?:{ELSEWHERE_WORDS})\b", re.IGNORECASE)
 _ELSEWHERE_BEFORE = re.compile(
-    rf"\b(?:{_ELSEWHERE_WORDS})\b"
+    rf"\b(?:{ELSEWHERE_WORDS})\b"
     r"(?:(?!\b(?:but|however|whereas|while|here|now|this\s+time|in\s+this)\b)[^.;:])*$",
     re.IGNORECASE,
 )
@@ -129,25 +130,6 @@ _ELSEWHERE_AFTER = re.compile(
     r"|in\s+the\s+past|outside\s+the\s+scope)\b",
     re.IGNORECASE,
 )
-_ELSEWHERE_CUE = re.compile(rf"\b(?:{_ELSEWHERE_WORDS}|outside\s+the\s+scope)\b", re.IGNORECASE)
-_TURN = re.compile(r"\b(?:but|however|whereas|while|here|now|this\s+time|in\s+this)\b|[,;:]", re.IGNORECASE)
-
-
-def elsewhere_spans(sentence: str) -> list[tuple[int, int]]:
-    """The parts of the sentence said of other events or victims (its victims are not this
-    intrusion's): from a cue ("in its 2022 campaign", "at other organizations", "outside the
-    scope"), in its clause: back to the comma, semicolon or turn before it ("but in this ..."),
-    on to the next after it ("HEXANE, which historically targeted Kuwait, compromised telecoms in
-    Tunisia": Kuwait is an earlier victim, Tunisia this incident's)."""
-    spans = []
-    for cue in _ELSEWHERE_CUE.finditer(sentence):
-        turns = [t.start() for t in _TURN.finditer(sentence)]
-        start = max((t for t in turns if t < cue.start()), default=0)
-        end = min((t for t in turns if t > cue.end()), default=len(sentence))
-        spans.append((start, end))
-    return spans
-
-
 # A family another descends from or resembles: "a successor to IcedID", "not unlike Emotet".
 _LINEAGE_BEFORE = re.compile(
     r"\b(?:successor\s+(?:to|of)|predecessor(?:\s+(?:to|of))?|(?:an\s+)?evolution\s+of"

@@ -32,7 +32,6 @@ from unmask.extract.context import (
     LINEAGE,
     UNCONFIRMED,
     continues_list,
-    elsewhere_spans,
     other_actor_spans,
     why_not,
 )
@@ -481,7 +480,7 @@ class TextExtractor:
                 own = sentence
                 for first, last, _ in others:
                     own = own[:first] + " " * (last - first) + own[last:]
-                self._victims(sentence, add, offset, result, source, own, elsewhere_spans(sentence))
+                self._victims(sentence, add, offset, result, source, own)
             for date in self._dates(sentence):
                 add(ObservationKind.TIMING, date, None, offset, sentence, 0.5)
         return result
@@ -506,38 +505,14 @@ class TextExtractor:
         return sorted(mentions, key=lambda m: m[0])
 
     @staticmethod
-    def _victims(
-        sentence: str,
-        add: Any,
-        offset: int,
-        result: Extraction,
-        source: str,
-        own: str,
-        elsewhere: list[tuple[int, int]],
-    ) -> None:
+    def _victims(sentence: str, add: Any, offset: int, result: Extraction, source: str, own: str) -> None:
         """Victim countries and sectors of a sentence that speaks of targets (victims.py), read from
-        ``own``, the sentence without what it says of another actor, and not in its ``elsewhere``
-        parts (other events or victims); what it names otherwise (earlier victims, the actor's or
-        the reporting side, other events) is noted."""
+        ``own``, the sentence without what it says of another actor; what it names otherwise
+        (earlier victims or other events, the actor's or the reporting side) is noted."""
         found = read_victims(own)
-        countries, sectors = list(found.countries), list(found.sectors)
-        if elsewhere:
-            # Read again without those parts; only what both readings take is kept (a part cut out
-            # can take a list's cue with it, leaving the rest of the list to read as victims).
-            for first, last in elsewhere:
-                own = own[:first] + " " * (last - first) + own[last:]
-            again = read_victims(own)
-            other = [c for c in countries if c not in again.countries]
-            countries = [c for c in countries if c in again.countries]
-            sectors = [s for s in sectors if s in again.sectors]
-            if other:
-                result.notes.append(
-                    f"{source}: offset {offset}: countries named of other events or victims "
-                    f"({', '.join(other)}) are not taken as victims of this incident"
-                )
-        for code in countries:
+        for code in found.countries:
             add(ObservationKind.VICTIM, code, "country", offset, sentence, 0.6)
-        for sector in sectors:
+        for sector in found.sectors:
             add(ObservationKind.VICTIM, sector, "sector", offset, sentence, 0.6)
         if found.earlier:
             result.notes.append(

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from unmask.extract.context import ELSEWHERE_WORDS
 from unmask.knowledge.countries import country_code
 
 __all__ = ["SECTORS", "VICTIM_CUES", "Victims", "country_mentions", "read_victims"]
@@ -41,9 +42,13 @@ _ATTRIBUTION_CUES = re.compile(
 _HISTORY_CUES = re.compile(
     r"\b(previously|historically|in the past|(?:earlier|past|prior|previous) (?:campaigns?|attacks?|operations?|"
     r"intrusions?|activity)|known for|history of|track record|at the time"
-    r"|(?:other|several|many|multiple) (?:actors|groups|affiliates|crews|operators|ransomware gangs))\b",
+    r"|(?:other|several|many|multiple) (?:actors|groups|affiliates|crews|operators|ransomware gangs)"
+    rf"|{ELSEWHERE_WORDS})\b",  # what extraction also takes for other events ("in its 2022 campaign")
     re.IGNORECASE,
 )
+# Said after what it is about: "Sandworm's attacks on the Ukrainian energy sector used Industroyer2,
+# which is outside the scope of this advisory".
+_HISTORY_AFTER = re.compile(r"\boutside\s+the\s+scope\b", re.IGNORECASE)
 _EXAMPLES = re.compile(r"^\s*(?:including|such as|among them|for example|e\.g\.)\b", re.IGNORECASE)
 # What marks a stretch as this incident's, after one about the past.
 _PRESENT_CUES = re.compile(
@@ -196,7 +201,10 @@ def _stretches(clause: str) -> list[tuple[int, int, bool]]:
             start += 1
             continue
         end = start + len(piece)
-        if _HISTORY_CUES.search(piece):
+        if _HISTORY_AFTER.search(piece):  # the stretches before were of other events too
+            result = [(a, b, True) for a, b, _ in result]
+            past = True
+        elif _HISTORY_CUES.search(piece):
             past = True
         elif _EXAMPLES.match(piece):
             pass  # "..., including against a bank": examples of what the stretch before said
