@@ -87,7 +87,9 @@ class LogProgress:
     def __call__(self, label: str, done: int, total: int) -> None:
         now = time.monotonic()
         complete = bool(total) and done >= total
-        if label in self.finished or (not complete and now - self.last.get(label, 0.0) < self.interval):
+        # The first count of a stage is always shown (the monotonic clock may start near zero).
+        recent = label in self.last and now - self.last[label] < self.interval
+        if label in self.finished or (not complete and recent):
             return
         self.last[label] = now
         if complete:
