@@ -69,7 +69,10 @@ def test_microsoft_entries_join_the_groups_attack_names_them_for(real_kb: Knowle
 
 def test_real_conflicts_are_listed(real_kb: KnowledgeBase) -> None:
     kinds = {c.kind for c in real_kb.conflicts}
-    assert {"merge-refused", "alias-collision"} <= kinds
+    assert {"merge-refused", "alias-collision", "described-twice"} <= kinds
+    # Microsoft kept APT28 under its old and its new name: one actor, and said so.
+    twice = [c for c in real_kb.conflicts if c.kind == "described-twice" and c.subject == "APT28"]
+    assert twice and {"Microsoft 'STRONTIUM'", "Microsoft 'Forest Blizzard'"} <= set(twice[0].parties)
     # ATT&CK itself gives "UAC-0056"-style aliases to more than one group.
     assert any(c.kind == "alias-collision" and c.parties[0].startswith("ATT&CK") for c in real_kb.conflicts)
 

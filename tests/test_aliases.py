@@ -43,10 +43,11 @@ def test_an_entry_named_as_attack_names_a_group_joins_it_before_links_elsewhere(
     ]
     groups, conflicts = _groups(entries)
     assert ["G0049", "ms1", "ms2"] in groups and ["G0003", "m-cleaver"] in groups
-    # The two Microsoft entries ended in one actor: no refusal between them is left standing.
-    assert not [
-        c for c in conflicts if set(c.parties) == {"Microsoft 'Hazel Sandstorm'", "Microsoft 'EUROPIUM'"}
-    ]
+    # The two Microsoft entries ended in one actor: no refusal between them is left standing, only
+    # the note that Microsoft describes the group twice.
+    assert [
+        c.kind for c in conflicts if set(c.parties) == {"Microsoft 'Hazel Sandstorm'", "Microsoft 'EUROPIUM'"}
+    ] == ["described-twice"]
 
 
 def test_alias_claimed_by_two_attack_groups_is_a_conflict_not_a_merge() -> None:
@@ -150,3 +151,20 @@ def test_names_that_differ_only_by_words_saying_a_group_join() -> None:
         "ATT&CK G1051 'Medusa Group' = Tidal 'Medusa Ransomware Actors': the same name but for words "
         "that say it is a group"
     ]
+
+
+def test_a_source_describing_one_group_twice_is_reported_not_silent() -> None:
+    entries = [
+        NameEntry("attack", "G0007", "APT28", ("STRONTIUM", "Forest Blizzard")),
+        NameEntry("microsoft", "ms1", "STRONTIUM"),
+        NameEntry("microsoft", "ms2", "Forest Blizzard"),
+    ]
+    groups, conflicts = _groups(entries)
+    assert groups == [["G0007", "ms1", "ms2"]]
+    (twice,) = [c for c in conflicts if c.kind == "described-twice"]
+    assert twice.subject == "APT28"
+    assert set(twice.parties) == {"Microsoft 'STRONTIUM'", "Microsoft 'Forest Blizzard'"}
+    assert "Microsoft 'STRONTIUM', 'Forest Blizzard'" in twice.detail
+    # One entry per source: nothing to report.
+    _, single = _groups(entries[:2])
+    assert not [c for c in single if c.kind == "described-twice"]

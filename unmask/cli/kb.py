@@ -264,7 +264,14 @@ def compare_command(
         console.print(compare_view(kb, result))
 
 
-CONFLICT_KINDS = ("merge-refused", "alias-collision", "sponsor", "duplicate-cluster", "missing-source")
+CONFLICT_KINDS = (
+    "merge-refused",
+    "alias-collision",
+    "described-twice",
+    "sponsor",
+    "duplicate-cluster",
+    "missing-source",
+)
 
 
 @kb_app.command("conflicts")

@@ -393,7 +393,33 @@ def merge_entries(
         if c.kind not in ("merge-refused", "alias-collision")
         or len({actor_of.get(party, party) for party in c.parties}) > 1
     ]
+    conflicts.extend(_described_twice(group) for group in groups if _twice(group))
     return groups, conflicts
+
+
+def _twice(group: MergedGroup) -> list[list[NameEntry]]:
+    """The entries of one source that the anchor exception put in ``group`` together."""
+    by_source: dict[str, list[NameEntry]] = {}
+    for entry in group.entries:
+        if entry.source in _EXCLUSIVE:
+            by_source.setdefault(entry.source, []).append(entry)
+    return [found for found in by_source.values() if len(found) > 1]
+
+
+def _described_twice(group: MergedGroup) -> Conflict:
+    """Reported, not silent: one actor holds two entries of one source (a renamed group that the
+    source kept under both names, or two descriptions of one group)."""
+    parts = _twice(group)
+    listed = "; ".join(
+        SOURCE_LABELS[found[0].source] + " " + ", ".join(repr(e.name) for e in found) for found in parts
+    )
+    return Conflict(
+        "described-twice",
+        group.primary.name,
+        tuple(entry.label for found in parts for entry in found),
+        f"{group.primary.label} is described more than once by one source ({listed}); "
+        "kept in one actor because ATT&CK's names or the source's own links tie each to it",
+    )
 
 
 def _blocked_conflict(
