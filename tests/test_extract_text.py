@@ -1186,3 +1186,27 @@ def test_a_crew_named_without_the_words_that_say_group_is_an_actor_named(sources
     assert [o.value for o in extractor.extract_text("Ransom 2.0 was deployed.", "r").observations] == [
         "tidal:Ransom 2.0"
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "taken"),
+    [
+        ("The address 104.168.165.173 was used by APT28 in an unrelated 2022 operation.", []),
+        ("The actors beaconed to 104.168.165.173, which is not linked to this intrusion.", []),
+        ("Defenders should block 104.168.165.173, an address used in a separate 2021 campaign.", []),
+        ("In a separate incident at another customer, the actors beaconed to evil-cdn[.]com.", []),
+        ("Other researchers previously observed Helminth beaconing to 5.252.178.12.", []),
+        ("We found no traffic to 5.252.178.12 on any host.", []),
+        # This intrusion's infrastructure, with its history: kept.
+        ("The same server, 23.95.97.59, hosted APT28 phishing pages in 2021.", ["23.95.97.59"]),
+        ("Defenders should block 104.168.165.173, which the actors used for C2.", ["104.168.165.173"]),
+        ("The web shell it had previously installed called 45.77.65.211.", ["45.77.65.211"]),
+    ],
+)
+def test_indicators_of_other_events_are_not_taken(
+    sources_kb: KnowledgeBase, text: str, taken: list[str]
+) -> None:
+    found = TextExtractor(sources_kb).extract_text(text, "r.txt")
+    assert [o.value for o in found.observations if o.kind is ObservationKind.INFRASTRUCTURE] == taken
+    if not taken:
+        assert any("not taken as evidence" in p for p in found.problems)

@@ -112,10 +112,12 @@ _UNCONFIRMED_AFTER = re.compile(
 # narrative's past perfect ("the web shell it had previously installed" is this intrusion's).
 ELSEWHERE_WORDS = (
     r"in\s+the\s+past|(?:has|have)\s+(?:also\s+)?previously|historically"
-    r"|in\s+(?:its|their|an?|the)\s+(?:(?:\d{4}|earlier|previous|prior|past|other|older)\s+)+"
-    r"(?:campaigns?|operations?|intrusions?|attacks?|incidents?)"
+    r"|in\s+(?:its|their|an?|the)\s+(?:(?:\d{4}|earlier|previous|prior|past|other|older|unrelated|separate)\s+)+"
+    r"(?:campaigns?|operations?|intrusions?|attacks?|incidents?|investigations?|engagements?)"
     r"|earlier\s+(?:reporting|research|reports|analysis)|(?:recalls?|echoes)\s+the"
-    r"|(?:against|at)\s+other\s+(?:victims|targets|organi[sz]ations|companies|entities)"
+    r"|(?:against|at)\s+other\s+(?:victims|targets|organi[sz]ations|companies|entities|customers|clients)"
+    r"|at\s+(?:another|a\s+different)\s+(?:victim|target|organi[sz]ation|company|entity|customer|client)"
+    r"|(?<!had\s)previously\s+(?:observed|seen|reported|documented|described)"
 )
 _ELSEWHERE_CUE = re.compile(rf"\b(?:{ELSEWHERE_WORDS})\b", re.IGNORECASE)
 _ELSEWHERE_BEFORE = re.compile(
@@ -126,8 +128,16 @@ _ELSEWHERE_BEFORE = re.compile(
 # ... or after it: "... deployed LockBit 3.0 against other victims", "... which is outside the
 # scope of this advisory".
 _ELSEWHERE_AFTER = re.compile(
-    r"^[^.;:]{0,80}?\b(?:(?:against|at)\s+other\s+(?:victims|targets|organi[sz]ations|companies|entities)"
-    r"|in\s+the\s+past|outside\s+the\s+scope)\b",
+    r"^[^.;:]{0,80}?\b(?:(?:against|at)\s+other\s+(?:victims|targets|organi[sz]ations|companies|entities"
+    r"|customers|clients)"
+    r"|in\s+the\s+past|outside\s+the\s+scope"
+    # "... was used by Andariel in an unrelated 2022 operation": not a bare year, which may be
+    # this intrusion's ("deployed Helminth in its 2022 campaign" from a report on that campaign).
+    r"|in\s+(?:its|their|an?|the)\s+(?:\d{4}\s+)?(?:unrelated|separate|earlier|previous|prior|past|older)\s+"
+    r"(?:\d{4}\s+)?(?:campaigns?|operations?|intrusions?|attacks?|incidents?|investigations?))\b"
+    # "... and is not linked to this intrusion"
+    r"|^[^.;:]{0,120}?\b(?:is|are|was|were|has\s+been|have\s+been)\s+(?:not|never)\s+"
+    r"(?:\w+\s+)?(?:linked|related|connected|tied|attributed)\s+to\s+(?:this|the\s+(?:current|present))\b",
     re.IGNORECASE,
 )
 # A family another descends from or resembles: "a successor to IcedID", "not unlike Emotet".

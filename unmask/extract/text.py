@@ -310,6 +310,19 @@ def _not_taken_note(source: str, offset: int, mention: str, why: str) -> str:
     return f"{source}: offset {offset}: {mention!r} {reason}; not taken as evidence"
 
 
+def _ioc_context(
+    sentence: str, lowered: str, refanged: str, raw: str, others: list[tuple[int, int, str]]
+) -> str | None:
+    """Why an indicator of the sentence is not this intrusion's (as :func:`why_not` says of names,
+    or said of another actor), or None. Found as written, or else in the refanged sentence."""
+    at = lowered.find(raw)
+    if at >= 0:
+        why = why_not(sentence, at, at + len(raw))
+        return why or next((name for first, last, name in others if first <= at < last), None)
+    at = refanged.find(raw)
+    return why_not(refanged, at, at + len(raw)) if at >= 0 else None
+
+
 def _quoted_url(raw: str) -> str:
     """A URL found in prose or code without the quote and brackets of the code it was quoted in
     ("urlopen('https://x.example/u').read()")."""
@@ -473,7 +486,7 @@ class TextExtractor:
                     add(ObservationKind.VULNERABILITY, ident, None, offset, sentence, confidence)
                 else:
                     add(ObservationKind.TECHNIQUE, ident, None, offset, sentence, confidence)
-            self._iocs(find_iocs(sentence), add, offset, sentence, result, source)
+            self._iocs(find_iocs(sentence), add, offset, sentence, result, source, others)
             if VICTIM_CUES.search(sentence):
                 # What the sentence says of another actor ("Sandworm's intrusions into energy
                 # grids") names that actor's victims, not this intrusion's.
@@ -526,7 +539,14 @@ class TextExtractor:
             )
 
     def _iocs(
-        self, found: dict[str, Any], add: Any, offset: int, sentence: str, result: Extraction, source: str
+        self,
+        found: dict[str, Any],
+        add: Any,
+        offset: int,
+        sentence: str,
+        result: Extraction,
+        source: str,
+        others: list[tuple[int, int, str]],
     ) -> None:
         refanged, lowered = refang(sentence).lower(), sentence.lower()  # once, not per indicator
         for key, (subtype, kind) in _IOC_KINDS.items():
@@ -567,6 +587,12 @@ class TextExtractor:
                 if subtype == "domain" and (value.endswith(_FILE_SUFFIXES) or "." not in value):
                     continue
                 if subtype == "domain" and plain_text and (value.endswith(_FILE_OR_DOMAIN) or "_" in value):
+                    continue
+                why = _ioc_context(sentence, lowered, refanged, str(raw).lower(), others)
+                if why is not None:
+                    # "104.168.165.173 was used by Andariel in an unrelated 2022 operation": an
+                    # indicator of another event, not one to share as this intrusion's.
+                    result.problems.append(_not_taken_note(source, offset, str(raw), why))
                     continue
                 lists = self.benign.lists_for(value) if self.benign is not None and subtype != "asn" else []
                 if lists:
