@@ -21,7 +21,9 @@ EVENTS = [
         "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
         "powershell -enc " + base64.b64encode("Invoke-Mimikatz".encode("utf-16-le")).decode(),
     ),
-    process("C:\\Tools\\100%_sure.exe", "100%_sure.exe it's 'quoted'", User="CORP\\bob"),
+    process(
+        "C:\\Tools\\100%_sure.exe", "100%_sure.exe it's 'quoted'", User="CORP\\bob", Description="sure? yes*"
+    ),
     process(
         "C:\\Windows\\System32\\net.exe", "net.exe user /domain", ParentImage="C:\\Windows\\System32\\net.exe"
     ),
@@ -136,6 +138,9 @@ KEYWORDS = {
     "plain": ("'whoami'", {"1", "7"}),
     "across values": ("'cmd.exe | '", set()),
     "wildcard within a value": ("'rundll32*payload'", {"5"}),
+    # An escaped backslash (or wildcard) is one plain character, not the escape written back.
+    "escaped wildcards": ("'sure\\? yes\\*'", {"3"}),
+    "escaped wildcard is no wildcard": ("'sur\\?* yes'", set()),
     "wildcard across values": ("'rundll32.exe –exec*10.1.2.3'", set()),
     "regex anchored to a value": ("'|re': '^net\\.exe user /domain$'", {"4"}),
     "regex across values": ("'|re': 'payload.*10\\.1'", set()),
@@ -529,15 +534,23 @@ def test_security_4657_matches_the_operation_code_raw_evtx_keeps(tmp_path: Path)
             {
                 "ObjectName": "\\REGISTRY\\MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run",
                 "OperationType": op,
+                "NewValue": "C:\\Users\\Public\\evil.exe",
+                "SubjectLogonId": "0x3e7",
             },
             record=i + 1,
         )
         for i, op in enumerate(["%%1905", "%%1904", "%%1906"])
     ]
     detection = "    sel:\n        TargetObject|contains: '\\CurrentVersion\\Run'\n    condition: sel"
+    registry_set = "    product: windows\n    category: registry_set"
     with _engine_over(tmp_path, events) as engine:
-        found = _hits(engine, tmp_path / "r", "    product: windows\n    category: registry_set", detection)
+        found = _hits(engine, tmp_path / "r", registry_set, detection)
         assert found == {"1"}  # a value modified (%%1905); not created (1904) nor deleted (1906)
+        # Sysmon's Details and LogonId are 4657's NewValue and SubjectLogonId (pySigma's mapping).
+        details = (
+            "    sel:\n        Details|endswith: '\\evil.exe'\n        LogonId: '0x3e7'\n    condition: sel"
+        )
+        assert _hits(engine, tmp_path / "d", registry_set, details) == {"1"}
 
 
 def test_two_rules_with_one_id_both_run_and_are_named_in_a_warning(tmp_path: Path) -> None:

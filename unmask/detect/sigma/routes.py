@@ -32,10 +32,12 @@ __all__ = ["Route", "routes_for"]
 SYSMON_CHANNEL = "Microsoft-Windows-Sysmon/Operational"
 SYSMON_PROVIDER = "Microsoft-Windows-Sysmon"
 
-# Security 4688 names for the Sysmon process-creation fields (as pySigma's windows-audit pipeline).
-AUDIT_PROCESS_FIELDS = {
+# Security's names for Sysmon's fields (4688 process creation, 4657 registry value), as pySigma's
+# windows-audit pipeline maps them after 4657's own names (its acting process is ProcessName).
+AUDIT_FIELDS = {
     "Image": "NewProcessName",
     "ParentImage": "ParentProcessName",
+    "Details": "NewValue",
     "LogonId": "SubjectLogonId",
 }
 
@@ -182,9 +184,9 @@ def _windows(source: SigmaLogSource) -> list[Route]:
             for k, v in conditions.items()
         ]
         if category == "process_creation":
-            mapping, unsupported = AUDIT_PROCESS_FIELDS, frozenset[str]()
+            mapping, unsupported = dict(AUDIT_FIELDS), frozenset[str]()
         else:
-            mapping = dict(windows_audit_registry_fieldmappings)
+            mapping = {**AUDIT_FIELDS, **windows_audit_registry_fieldmappings}
             unsupported = frozenset(windows_audit_registry_unsupported_fields)
         routes.append(Route(f"security/{category}", "windows", " AND ".join(parts), mapping, unsupported))
     if category in windows_generic_category_channel_mapping:

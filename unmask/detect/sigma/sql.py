@@ -262,7 +262,9 @@ class _Compiler:
             self.note_placeholders(text)
             self.out.lowered.add(ALL_FIELDS)
             if not text.contains_special():
-                return f"contains({lc(ALL_FIELDS)}, {literal(fold(str(text)))})"
+                # The value's own characters: str() would write an escaped wildcard back as "\\*".
+                plain = "".join(part for part in text.s if isinstance(part, str))
+                return f"contains({lc(ALL_FIELDS)}, {literal(fold(plain))})"
             # Wildcards stay within one value: * and ? never match the separator between values.
             pattern = _keyword_regex(text)
             self.out.regexes.append(pattern)
