@@ -80,6 +80,11 @@ def attack_bundle() -> dict[str, Any]:
     t_ps = technique("T1059.001", "PowerShell", "execution")
     t_wipe = technique("T1485", "Data Destruction", "impact")
     t_old = technique("T1999", "Old Technique", "impact", x_mitre_deprecated=True)
+    # Named by no group here: for the reading of report prose (extract/vocabulary.py).
+    t_public = technique("T1190", "Exploit Public-Facing Application", "initial-access")
+    t_mbr = technique("T1561.002", "Disk Structure Wipe", "impact")
+    t_click = technique("T1204.001", "Malicious Link", "execution")
+    t_link = technique("T1566.002", "Spearphishing Link", "initial-access")
     t_retired = technique("T1086", "PowerShell", "execution", revoked=True)
     helminth = software("malware", "S0170", "Helminth", [])
     mimikatz = software("tool", "S0002", "Mimikatz", [])
@@ -109,7 +114,7 @@ def attack_bundle() -> dict[str, Any]:
     }
     objects: list[dict[str, Any]] = [
         {"type": "x-mitre-collection", "id": sid("x-mitre-collection", "c"), "x_mitre_version": "99.0"},
-        t_lsass, t_dump, t_phish, t_ps, t_wipe, t_old, t_retired,
+        t_lsass, t_dump, t_phish, t_ps, t_wipe, t_old, t_retired, t_public, t_mbr, t_click, t_link,
         helminth, mimikatz, zerocleare, notpetya, badrabbit, multilayer, crew_locker,
         oilrig, apt28, hound, cleaver, revoked, deprecated, campaign,
         relation(revoked, "revoked-by", oilrig),

@@ -1210,3 +1210,19 @@ def test_indicators_of_other_events_are_not_taken(
     assert [o.value for o in found.observations if o.kind is ObservationKind.INFRASTRUCTURE] == taken
     if not taken:
         assert any("not taken as evidence" in p for p in found.problems)
+
+
+@pytest.mark.parametrize(
+    ("text", "taken"),
+    [
+        ("The attackers exploited a public-facing application to gain access.", {"T1190"}),
+        ("The actors exploited CVE-2023-22515 in an internet-facing Confluence server.", {"T1190"}),
+        ("The actors exploited CVE-2023-22515 on a file server they had reached.", set()),
+        ("The wiper overwrote the MBR of every workstation.", {"T1561.002"}),
+        # A hand-written phrase is read beside a technique name of the same words.
+        ("The actors sent emails with malicious links.", {"T1204.001", "T1566.002"}),
+    ],
+)
+def test_how_reports_write_common_techniques(sources_kb: KnowledgeBase, text: str, taken: set[str]) -> None:
+    found = TextExtractor(sources_kb).extract_text(text, "r.txt")
+    assert {o.value for o in found.observations if o.kind is ObservationKind.TECHNIQUE} == taken

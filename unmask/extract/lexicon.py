@@ -326,6 +326,9 @@ class Lexicon:
     software: dict[str, set[str]] = field(default_factory=dict)
     actors: dict[str, set[str]] = field(default_factory=dict)
     phrases: dict[str, set[str]] = field(default_factory=dict)  # learned, see unmask.extract.phrases
+    # Of those, the hand-written ones (vocabulary.py): read beside a technique name of the same
+    # words ("malicious links" is Malicious Link, T1204.001, and Spearphishing Link, T1566.002).
+    vocabulary: set[str] = field(default_factory=set)
     # One-word software and actor names that are also English words ("Beacon", "Empire", "Havoc"):
     # read when written as a name (capitalised), not as the word ("the beacon interval").
     everyday: frozenset[str] = frozenset()
@@ -359,6 +362,7 @@ class Lexicon:
         for phrase, technique_id in VOCABULARY.items():  # how reports commonly write them
             if technique_id in kb.techniques:
                 lexicon.phrases[_key(phrase)] = {technique_id}
+                lexicon.vocabulary.add(_key(phrase))
         for technique in kb.techniques.values():
             lexicon._add(lexicon.techniques, technique.name, technique.id)
             if " " in technique.name and technique.name[-1:].isalpha() and not technique.name.endswith("s"):
@@ -531,8 +535,8 @@ class Lexicon:
                     )
                     if key in table
                 ]
-                if len(hits) > 1:  # a name beats a learned phrase
-                    hits = [h for h in hits if h[0] != "phrase"]
+                if len(hits) > 1:  # a name beats a learned phrase, not a hand-written one
+                    hits = [h for h in hits if h[0] != "phrase" or key in self.vocabulary]
                 if key in self.actor_or_software and set(lowered[i + n : i + n + 1]) & _KIND_WORDS:
                     hits = [("software", self.actor_or_software[key])]
                 if (

@@ -75,6 +75,11 @@ _EXPLOITED = re.compile(
     r"\b(?:exploit(?:ed|ing|s)?|abused|leveraged|used\s+to\s+gain|initial\s+access)\b(?!\s+vulnerabilit)",
     re.I,
 )
+# What the exploited vulnerability was in: a server open to the internet (Exploit Public-Facing
+# Application, T1190).
+_FACING = re.compile(
+    r"\b(?:internet|public)[- ]facing\b|\bexposed\s+to\s+the\s+internet\b|\binternet[- ]exposed\b", re.I
+)
 # Between a program's name and a module of it written as its file is ("Impacket psexec",
 # "Impacket's secretsdump"): nothing but the possessive.
 _PART_GAP = re.compile(r"^(?:'s|’s)?\s+$")
@@ -484,6 +489,13 @@ class TextExtractor:
                     add(ObservationKind.SOFTWARE, ident, None, offset, sentence, confidence)
                 elif category == "cve":
                     add(ObservationKind.VULNERABILITY, ident, None, offset, sentence, confidence)
+                    if (
+                        _EXPLOITED.search(sentence)
+                        and _FACING.search(sentence)
+                        and "T1190" in self.kb.techniques
+                    ):
+                        # "exploited CVE-2023-22515 in an internet-facing Confluence server"
+                        add(ObservationKind.TECHNIQUE, "T1190", None, offset, sentence, 0.5)
                 else:
                     add(ObservationKind.TECHNIQUE, ident, None, offset, sentence, confidence)
             self._iocs(find_iocs(sentence), add, offset, sentence, result, source, others)
