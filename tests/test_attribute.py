@@ -767,7 +767,7 @@ def test_evidence_known_only_from_a_campaign_of_the_kb_is_said(tmp_path: Path) -
     assessment = attribute_case(_case("S0777", "S0779", "T1485", "T1001", "T1203"), kb)
     assert assessment.groups[0].id == "G0003"
     [warning] = [w for w in assessment.warnings if w.startswith("known campaign")]
-    assert "C0042 (Campaign C0042)" in warning and "--kb-without C0042" in warning
+    assert "C0042 (Campaign C0042)" in warning and "campaign C0042's reports held out" in warning
     assert "Ware S0777" in warning and "Ware S0779" in warning
     assert assessment.groups[0].probability >= 0.45  # a named lead: the summary says it too
     assert "only through campaign C0042: if this is that campaign" in assessment.summary

@@ -13,6 +13,7 @@ from unmask.attribute.engine import attribute_case
 from unmask.cli import app
 from unmask.export.misp import _actor_tag, event_for_case
 from unmask.export.navigator import actors_layer, case_layer
+from unmask.export.resolved import named_lead
 from unmask.export.stix import TLP2_MARKINGS, bundle_for_case
 from unmask.extract.misp import case_from_misp
 from unmask.knowledge.store import KnowledgeBase, load_kb
@@ -487,3 +488,55 @@ def test_a_split_incident_keeps_its_parts_through_stix(kb: KnowledgeBase) -> Non
     assert leads == {"phase:access": "G0003", "phase:destruction": "G0001"}
     assert sorted(leads.values()) == sorted(hs[0].id for hs in before.phases.values())
     assert after.summary.startswith("The evidence splits into parts")
+
+
+def test_the_issuing_organisation_marking_and_judgement_travel_with_an_export(
+    kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    case_file = tmp_path / "case.yml"
+    case_file.write_text(
+        "id: t1\ntlp: amber\nobservations:\n  - {technique: T1301}\n  - {technique: T1302}\n"
+        "  - {software: S0301}\n  - {victim_country: NO}\n"
+    )
+    stix_out, misp_out, md_out = tmp_path / "s.json", tmp_path / "m.json", tmp_path / "r.md"
+    common = ["--org", "CERT  Example", "--tlp", "green"]
+    stix = runner.invoke(app, ["export", str(case_file), "--format", "stix", "-o", str(stix_out), *common])
+    assert stix.exit_code == 0, stix.output
+    assert "less restrictive than the case's TLP:AMBER" in stix.stderr
+    objects = json.loads(stix_out.read_text())["objects"]
+    (issuer,) = [o for o in objects if o["type"] == "identity" and o["identity_class"] != "class"]
+    assert issuer["name"] == "CERT Example" and issuer["identity_class"] == "organization"
+    assert all(o.get("created_by_ref") == issuer["id"] for o in objects if o["type"] == "report")
+    assert any(o["type"] == "marking-definition" and o["name"] == "TLP:GREEN" for o in objects)
+    (place,) = [o for o in objects if o["type"] == "location"]
+    assert place["country"] == "NO" and place["name"] == "Norway"
+    # The same organisation is one identity in every bundle it issues.
+    again = bundle_for_case(
+        Case(id="x", title="x", observations=[Observation(ObservationKind.TECHNIQUE, "T1301")]),
+        kb,
+        org="CERT Example",
+    )
+    assert issuer["id"] in {o["id"] for o in again["objects"]}
+    misp = runner.invoke(app, ["export", str(case_file), "--format", "misp", "-o", str(misp_out), *common])
+    event = json.loads(misp_out.read_text())["Event"]
+    assert misp.exit_code == 0 and event["Orgc"]["name"] == "CERT Example"
+    tags = [t["name"] for t in event["Tag"]]
+    assert "tlp:green" in tags
+    if any(t.startswith("misp-galaxy:threat-actor") for t in tags):  # the assessment names an actor
+        assert any(t.startswith('estimative-language:likelihood-probability="') for t in tags)
+        assert any(t.startswith('estimative-language:confidence-in-analytic-judgment="') for t in tags)
+    report = runner.invoke(app, ["report", str(case_file), "-o", str(md_out), *common])
+    text = md_out.read_text()
+    assert report.exit_code == 0 and "TLP:GREEN" in text and "assessed by CERT Example with unmask" in text
+    bad = runner.invoke(app, ["export", str(case_file), "--tlp", "purple"])
+    assert bad.exit_code == 2
+
+
+def test_a_named_lead_carries_its_likelihood_and_confidence_in_misp(kb: KnowledgeBase) -> None:
+    case = _case()
+    assessment = attribute_case(case, kb)
+    tags = [t["name"] for t in event_for_case(case, kb, assessment)["Event"]["Tag"]]
+    lead = named_lead(assessment)
+    assert lead is not None, assessment.summary
+    assert f'estimative-language:likelihood-probability="{lead.likelihood.replace(" ", "-")}"' in tags
+    assert f'estimative-language:confidence-in-analytic-judgment="{lead.confidence.value}"' in tags

@@ -133,6 +133,8 @@ def test_hunt_writes_findings_observations_and_a_case(evidence: Path, rules: Pat
     )
     whoami = next(r for r in rows if r.title == "Whoami")
     assert whoami.sha256 == result.case.evidence[str(evidence / "sysmon.jsonl")]
+    # The title, which travels to reports and exports, names the evidence, not where it lies here.
+    assert result.case.title == f"Hunt over {evidence.name}" and str(tmp_path) not in result.case.title
     assert whoami.record == "1" and whoami.host == "ws01"
     # Each finding says what its event shows an analyst (the correlation keeps its own words).
     assert whoami.detail is not None and whoami.detail.startswith("CommandLine=whoami /all · Image=C:\\")

@@ -260,7 +260,8 @@ def known_campaign(analysis: Analysis, row: int) -> KnownCampaign | None:
             f"{total:.1f} nats) is {actor.name}'s in the knowledge base only through campaign "
             f"{campaign.id} ({campaign.name}{', ' + span if span else ''}). If this case is that "
             "activity, the assessment repeats the sources' attribution rather than testing it; "
-            f"for an independent judgement, attribute it again with --kb-without {campaign.id}",
+            f"for an independent judgement, assess it again with campaign {campaign.id}'s reports held "
+            "out of the knowledge base",
         )
     return None
 

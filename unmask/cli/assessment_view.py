@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from rich.console import Group
 from rich.panel import Panel
 from rich.table import Table
@@ -38,17 +40,21 @@ def _table(title: str, hypotheses: list[Hypothesis], limit: int = 12) -> Table:
     return table
 
 
+_HOLD_OUT = re.compile(r"^known campaign: .* assess it again with campaign (\S+)'s reports held out")
+
+
 def assessment_view(assessment: Assessment, ach_rows: int = 15) -> Group:
     """Summary, warnings, groups, sponsors, phases, evidence for/against and the ACH matrix."""
     parts: list[object] = [Panel(plain(assessment.summary), title=plain(f"Case {assessment.case_id}"))]
     if assessment.warnings:
-        parts.append(
-            Panel(
-                plain("\n".join(f"• {w}" for w in assessment.warnings)),
-                title="Warnings",
-                border_style="yellow",
-            )
-        )
+        # How to do what a known campaign's warning asks (the warning itself, shared with partners
+        # in the report and the exports, names no command).
+        lines = [
+            f"• {w}"
+            + (f" (unmask attribute … --kb-without {m.group(1)})" if (m := _HOLD_OUT.search(w)) else "")
+            for w in assessment.warnings
+        ]
+        parts.append(Panel(plain("\n".join(lines)), title="Warnings", border_style="yellow"))
     parts.append(_table("Groups", assessment.groups))
     parts.append(_table("Sponsor states", assessment.sponsors, limit=8))
     for label, hypotheses in assessment.phases.items():

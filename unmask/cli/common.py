@@ -19,6 +19,7 @@ from rich.text import Text
 
 from unmask.errors import ConfigError, UnmaskError
 from unmask.knowledge.home import unmask_home
+from unmask.model import Case, Tlp
 from unmask.printable import printable
 
 __all__ = [
@@ -45,6 +46,25 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (for script
 # A command whose output is a file: --json says what it wrote.
 WrittenJson = Annotated[
     bool, typer.Option("--json", help="With -o: what was written (path, format, bytes, SHA-256) as JSON.")
+]
+
+# What is written for others (a report, an export): its marking and who issues it.
+TlpOption = Annotated[
+    str | None,
+    typer.Option(
+        "--tlp",
+        help="Mark what is written with this TLP label (clear, green, amber, amber+strict, red) "
+        "instead of the case's own (the strictest of its inputs).",
+    ),
+]
+OrgOption = Annotated[
+    str | None,
+    typer.Option(
+        "--org",
+        envvar="UNMASK_ORG",
+        help="The organisation that issues it (STIX identity, MISP creator organisation, report "
+        "footer); default: unmask, named as the system that wrote it.",
+    ),
 ]
 
 console = Console()
@@ -205,3 +225,31 @@ def user_errors(func: Callable[P, R]) -> Callable[P, R]:
             raise typer.Exit(code=130) from None
 
     return wrapper
+
+
+def marked(case: Case, tlp: str | None) -> Case:
+    """The case under the TLP label the analyst gives for what is written (``--tlp``), with a note
+    when it is less restrictive than the case's inputs allow."""
+    if tlp is None:
+        return case
+    label = Tlp.parse(tlp)
+    if label.rank < case.tlp.rank:
+        err_console.print(
+            f"note: marked TLP:{label.value.upper()}, less restrictive than the case's TLP:"
+            f"{case.tlp.value.upper()} (the strictest of its inputs): sharing more widely than the "
+            "sources allow is the analyst's decision",
+            markup=False,
+            highlight=False,
+        )
+    case.tlp = label
+    return case
+
+
+def issuer(org: str | None) -> str | None:
+    """The organisation named with ``--org`` (or ``UNMASK_ORG``), None when none is."""
+    if org is None or not org.strip():
+        return None
+    name = " ".join(org.split())
+    if len(name) > 200 or not name.isprintable():
+        raise ConfigError("--org: give an organisation's name (printable, at most 200 characters)")
+    return name

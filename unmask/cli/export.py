@@ -10,11 +10,15 @@ import typer
 
 from unmask.cli.attribute import KbWithout, attributed
 from unmask.cli.common import (
+    OrgOption,
+    TlpOption,
     WrittenJson,
     check_output,
     dash_is_stdout,
     emit_json,
     err_console,
+    issuer,
+    marked,
     printable,
     say_written,
     user_errors,
@@ -48,6 +52,8 @@ def export_command(
         ),
     ] = True,
     without: KbWithout = None,
+    tlp: TlpOption = None,
+    org: OrgOption = None,
     as_json: WrittenJson = False,
 ) -> None:
     """Export a case for sharing: ATT&CK Navigator layer 4.5, STIX 2.1 bundle (TLP 2.0), MISP event.
@@ -61,7 +67,9 @@ def export_command(
     if fmt not in FORMATS:
         raise ConfigError(f"--format {fmt!r}: choose {', '.join(FORMATS)}")
     check_output(output, case)
+    org = issuer(org)
     loaded, kb, assessment = attributed(case, without, reporting=True)
+    loaded = marked(loaded, tlp)
     benign = benign_index() if fmt in ("stix", "misp") else None
     listed = [obs.value for obs in loaded.observations if benign_lists(benign, obs.subtype, obs.value)]
     if listed:
@@ -76,9 +84,9 @@ def export_command(
         actor = kb.actors.get(leading.id) if overlay and leading is not None else None
         data = case_layer(loaded, kb, actor)
     elif fmt == "stix":
-        data = bundle_for_case(loaded, kb, assessment, benign)
+        data = bundle_for_case(loaded, kb, assessment, benign, org)
     else:
-        data = event_for_case(loaded, kb, assessment, benign)
+        data = event_for_case(loaded, kb, assessment, benign, org)
     if output is None:
         emit_json(data)
         return

@@ -9,7 +9,18 @@ from typing import Annotated
 import typer
 
 from unmask.cli.attribute import KbWithout, attributed
-from unmask.cli.common import WrittenJson, check_output, console, output_format, say_written, user_errors
+from unmask.cli.common import (
+    OrgOption,
+    TlpOption,
+    WrittenJson,
+    check_output,
+    console,
+    issuer,
+    marked,
+    output_format,
+    say_written,
+    user_errors,
+)
 from unmask.errors import ConfigError
 from unmask.knowledge.home import atomic_write
 from unmask.report.html import ReportInput, render_html, render_pdf, timeline_findings
@@ -34,6 +45,8 @@ def report_command(
         ),
     ] = None,
     without: KbWithout = None,
+    tlp: TlpOption = None,
+    org: OrgOption = None,
     as_json: WrittenJson = False,
 ) -> None:
     """The investigation report: the judgement in words, charts, the ATT&CK matrix, ACH, evidence.
@@ -49,10 +62,12 @@ def report_command(
         raise ConfigError("-o - prints the report: a PDF needs a file (-o report.pdf)")
     target = None if to_stdout else output or Path(f"report.{fmt}")
     check_output(target, case)
+    org = issuer(org)
     loaded, kb, assessment = attributed(case, without, reporting=True)
-    data = ReportInput(loaded, assessment, kb, timeline_findings(case))
+    loaded = marked(loaded, tlp)
+    data = ReportInput(loaded, assessment, kb, timeline_findings(case), org)
     if target is None:
-        text = render_html(data) if fmt == "html" else case_markdown(loaded, assessment)
+        text = render_html(data) if fmt == "html" else case_markdown(loaded, assessment, org)
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         return
     if fmt == "pdf":
@@ -60,7 +75,7 @@ def report_command(
     elif fmt == "html":
         atomic_write(target, render_html(data).encode())
     else:
-        atomic_write(target, case_markdown(loaded, assessment).encode())
+        atomic_write(target, case_markdown(loaded, assessment, org).encode())
     say_written(target, fmt, as_json, summary=assessment.summary)
     if not as_json:
         console.print(assessment.summary, markup=False, highlight=False, soft_wrap=True)

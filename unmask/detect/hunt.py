@@ -306,7 +306,9 @@ def _hunt(
     timings["rules"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    case = Case(id=case_dir.resolve().name, title=f"Hunt over {', '.join(str(e) for e in evidence)}")
+    case = Case(
+        id=case_dir.resolve().name, title=f"Hunt over {', '.join(Path(e).name or str(e) for e in evidence)}"
+    )
     case.evidence = report.manifest
     result = HuntResult(case_dir, case, report, rules)
     correlated = {rid for c in rules.correlations for rid in c.rules}

@@ -76,17 +76,34 @@ def _why(reason: str, comment: str) -> str:
     return f"{reason}: {comment}"[:200] if comment else reason
 
 
+def _judgement_tags(hypothesis: Hypothesis) -> list[str]:
+    """MISP's estimative-language taxonomy (ICD 203's terms) for the attribution a tag makes."""
+    likelihood = hypothesis.likelihood.replace(" ", "-")
+    return [
+        f'estimative-language:likelihood-probability="{likelihood}"',
+        f'estimative-language:confidence-in-analytic-judgment="{hypothesis.confidence.value}"',
+    ]
+
+
 def event_for_case(
-    case: Case, kb: KnowledgeBase, assessment: Assessment | None = None, benign: Benign | None = None
+    case: Case,
+    kb: KnowledgeBase,
+    assessment: Assessment | None = None,
+    benign: Benign | None = None,
+    org: str | None = None,
 ) -> dict[str, Any]:
     """The MISP event of a case, as the dict MISP's JSON export has (``{"Event": {...}}``).
 
     ``benign`` (knowledge/warninglists.benign_index()): values a warninglist calls known-benign
-    are kept, but not for detection (``to_ids`` false), the list named in the comment."""
+    are kept, but not for detection (``to_ids`` false), the list named in the comment. ``org``:
+    the organisation that creates it (``Orgc``; else the importing MISP's own)."""
     # Imported here: pymisp brings jsonschema, whose import costs most of a second.
-    from pymisp import MISPEvent
+    from pymisp import MISPEvent, MISPOrganisation
 
     event = MISPEvent()
+    if org is not None:
+        event.Orgc = MISPOrganisation()
+        event.Orgc.name = org
     event.info = printable(f"unmask case {case.id}: {case.title}")[:250]
     event.distribution = 0  # this organisation only: sharing is the analyst's decision
     event.analysis = 1
@@ -162,6 +179,8 @@ def event_for_case(
         leading = named_lead(assessment)
         if leading is not None:
             event.add_tag(_actor_tag(kb, leading))
+            for tag in _judgement_tags(leading):  # how likely, how sure: with the actor it names
+                event.add_tag(tag)
         for label, lead in parts.items():  # the actors of the incident's parts
             if leading is None or lead.id != leading.id:
                 event.add_tag(_actor_tag(kb, lead))

@@ -24,6 +24,7 @@ from unmask.model import Assessment, Case, Hypothesis, Observation, ObservationK
 
 __all__ = [
     "Benign",
+    "activity_span",
     "benign_lists",
     "is_context",
     "moments",
@@ -160,3 +161,12 @@ def named_lead(assessment: Assessment | None) -> Hypothesis | None:
         return None
     lead = assessment.groups[0]
     return lead if lead.kind == "actor" and lead.probability >= WEAK_LEAD else None
+
+
+def activity_span(case: Case) -> str:
+    """The span of time the case's evidence is dated over ("2022-07-15 to 2022-09-01"), or ""."""
+    dates = moments(case)
+    if not dates:
+        return ""
+    first, last = dates[0].strftime("%Y-%m-%d"), dates[-1].strftime("%Y-%m-%d")
+    return first if first == last else f"{first} to {last}"

@@ -36,6 +36,7 @@ from unmask.export.resolved import (
     unresolved_names,
 )
 from unmask.extract.stix import CASE_PHASES
+from unmask.knowledge.countries import country_name
 from unmask.knowledge.sectors import stix_sector
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import (
@@ -102,21 +103,37 @@ def _key(obs: Observation, item: EvidenceItem | None) -> tuple[str, str]:
     return (item.signal, item.key) if item else (obs.kind.value + (obs.subtype or ""), obs.value)
 
 
+def _producer(org: str | None, common: dict[str, Any]) -> Any:
+    """Who issues the bundle: the organisation named (one identity per name, the same in every
+    bundle it issues), or unmask itself as a system."""
+    if org is None:
+        ident, name, kind = PRODUCER_ID, "unmask", "system"
+    else:
+        ident = "identity--" + str(uuid.uuid5(uuid.NAMESPACE_URL, "unmask:organization:" + org.casefold()))
+        name, kind = org, "organization"
+    return stix2.Identity(
+        id=ident, name=name, identity_class=kind, created=PRODUCER_CREATED, modified=PRODUCER_CREATED,
+        **common,
+    )  # fmt: skip
+
+
 def bundle_for_case(
-    case: Case, kb: KnowledgeBase, assessment: Assessment | None = None, benign: Benign | None = None
+    case: Case,
+    kb: KnowledgeBase,
+    assessment: Assessment | None = None,
+    benign: Benign | None = None,
+    org: str | None = None,
 ) -> dict[str, Any]:
     """The STIX 2.1 bundle of a case (and of its assessment when given), as a dict.
 
     ``benign`` (knowledge/warninglists.benign_index()): values a warninglist calls known-benign
-    are not shared as indicators; the report's description names them and their list."""
+    are not shared as indicators; the report's description names them and their list. ``org``:
+    the organisation that issues it (else unmask, as a system)."""
     now = datetime.now(tz=UTC)
     marking = _marking(case.tlp)
     common: dict[str, Any] = {"object_marking_refs": [marking.id]}
-    # The producer is one identity in every bundle unmask writes, so a platform sees one source.
-    producer = stix2.Identity(
-        id=PRODUCER_ID, name="unmask", identity_class="system", created=PRODUCER_CREATED,
-        modified=PRODUCER_CREATED, **common,
-    )  # fmt: skip
+    # The producer is one identity in every bundle it issues, so a platform sees one source.
+    producer = _producer(org, common)
     common["created_by_ref"] = producer.id
     objects: list[Any] = [marking, producer]
     # The activity's span, when the case dates it.
@@ -225,7 +242,8 @@ def bundle_for_case(
             objects.append(indicator)
             relate(indicator, "indicates", campaign)
         elif item is not None and item.key.startswith("country:"):
-            location = stix2.Location(country=item.key.removeprefix("country:"), **common)
+            code = item.key.removeprefix("country:")
+            location = stix2.Location(name=country_name(code), country=code, **common)
             objects.append(location)
             relate(campaign, "targets", location)
         elif item is not None and item.key.startswith("sector:"):

@@ -21,7 +21,7 @@ from unmask import __version__
 from unmask.attribute.calibrate import likelihood_band, percent
 from unmask.attribute.phases import part_title
 from unmask.attribute.summary import WEAK_LEAD, is_split
-from unmask.export.resolved import moments
+from unmask.export.resolved import activity_span
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Assessment, Case, ObservationKind
 from unmask.printable import NOTE_CHARS, SHOWN_CHARS, clip, printable
@@ -58,6 +58,7 @@ class ReportInput:
     assessment: Assessment
     kb: KnowledgeBase
     findings: list[dict[str, Any]] = field(default_factory=list)  # time, host, title, level
+    org: str | None = None  # the organisation that issues the report (--org)
 
 
 def timeline_findings(case: Path, limit: int = MAX_TIMELINE_POINTS) -> list[dict[str, Any]]:
@@ -207,8 +208,9 @@ def _context(data: ReportInput) -> dict[str, Any]:
         "evidence": evidence,
         "evidence_left": max(0, len(case.observations) - EVIDENCE_ROWS),
         "generated": datetime.now(tz=UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "activity": _activity(case),
+        "activity": activity_span(case),
         "version": __version__,
+        "org": data.org,
         "provenance": assessment.provenance,
         "kb_sources": assessment.provenance.get("kb_sources", []),
         "guide": {
@@ -219,15 +221,6 @@ def _context(data: ReportInput) -> dict[str, Any]:
             "limits": LIMITS,
         },
     }
-
-
-def _activity(case: Case) -> str:
-    """The span of time the case's evidence is dated over ("2022-07-15 to 2022-09-01"), or ""."""
-    dates = moments(case)
-    if not dates:
-        return ""
-    first, last = dates[0].strftime("%Y-%m-%d"), dates[-1].strftime("%Y-%m-%d")
-    return first if first == last else f"{first} to {last}"
 
 
 def render_html(data: ReportInput) -> str:

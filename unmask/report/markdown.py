@@ -7,10 +7,13 @@ reports are attacker-controlled, and Markdown renders HTML.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
+from unmask import __version__
 from unmask.attribute.calibrate import likelihood_band, percent
 from unmask.attribute.phases import part_title
 from unmask.attribute.summary import is_split
+from unmask.export.resolved import activity_span
 from unmask.model import Assessment, Case, Hypothesis, view_text
 from unmask.printable import NOTE_CHARS, clip, printable
 from unmask.report.guide import CONFIDENCE, LIMITS, METHOD, SCALE, SCALE_ENDS
@@ -138,12 +141,17 @@ def guide_markdown() -> list[str]:
     return lines
 
 
-def case_markdown(case: Case, assessment: Assessment) -> str:
+def case_markdown(case: Case, assessment: Assessment, org: str | None = None) -> str:
     """The investigation report in Markdown: the assessment, then the case's evidence with provenance."""
+    span = activity_span(case)
+    issued = f"by {md_escape(org)} with" if org else "by"
+    generated = datetime.now(tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         f"# {md_escape(case.title)}",
         "",
-        f"TLP:{case.tlp.value.upper()} · case {md_escape(case.id)}",
+        f"TLP:{case.tlp.value.upper()} · case {md_escape(case.id)} · {len(case.observations)} observations"
+        + (f" · activity {span}" if span else "")
+        + f" · assessed {issued} unmask {__version__} on {generated}",
         "",
     ]
     lines.append(assessment_markdown(assessment).split("\n", 4)[4])  # without its own title and TLP line
