@@ -14,6 +14,7 @@ from unmask.cli import app
 from unmask.detect.findings import FindingRow, observations_from_findings, read_findings
 from unmask.detect.hunt import hunt
 from unmask.detect.sigma.correlation import Correlation, Hit, describe, evaluate
+from unmask.errors import CaseError
 from unmask.extract.lexicon import Lexicon
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import ObservationKind, Tlp
@@ -150,6 +151,23 @@ def test_hunt_writes_findings_observations_and_a_case(evidence: Path, rules: Pat
     assert obs.provenance is not None and obs.provenance.record == "1" and obs.confidence == 0.8
     assert obs.provenance.text is not None and "first: CommandLine=whoami /all" in obs.provenance.text
     assert set(case.evidence) == {str(evidence / "sysmon.jsonl"), str(evidence / "security.jsonl")}
+
+
+def test_a_damaged_findings_file_is_an_error_that_says_where(
+    evidence: Path, rules: Path, tmp_path: Path
+) -> None:
+    case = tmp_path / "case"
+    hunt([evidence], [rules], case, jobs=1)
+    findings = case / "findings.parquet"
+    findings.write_bytes(findings.read_bytes()[:200])  # cut short
+    for command in (["timeline", str(case)], ["findings", str(case), "--format", "csv"]):
+        result = runner.invoke(app, command)
+        assert result.exit_code == 2, result.output
+        assert "findings.parquet: the findings file is damaged" in result.stderr
+    with pytest.raises(CaseError, match="damaged"):
+        list(read_findings(findings))
+    report = runner.invoke(app, ["report", str(case), "-o", str(tmp_path / "r.html")])
+    assert report.exit_code == 2 and not (tmp_path / "r.html").exists()
 
 
 def test_min_level_filters_the_evidence_for_attribution(evidence: Path, rules: Path, tmp_path: Path) -> None:

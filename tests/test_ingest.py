@@ -379,14 +379,25 @@ def test_csv_bad_rows_quotes_headers_and_encodings_are_reported_not_lost(tmp_pat
         f"2024-01-02,h2,row {n}\n" for n in range(150)
     )
     (folder / "quote.csv").write_text(quote)
+    # A long quoted value that does close is one row, with a warning.
+    (folder / "long.csv").write_text(
+        'time,host,msg\n2024-01-01,h1,"' + "x\n" * 150 + '"\n2024-01-02,h2,after\n'
+    )
     (folder / "dup.csv").write_text("msg,msg,host\na,b,h\n")
     (folder / "latin.csv").write_bytes(b"msg,host\ncaf\xe9,h\nb,h2\n")
     report = ingest([folder], tmp_path / "events", jobs=1)
     files = {Path(f.name).name: f for f in report.files}
     assert all(f.format == "csv" for f in files.values())
     assert files["short.csv"].events == 3 and files["short.csv"].skipped == 1
-    assert "spans 151 lines (an unterminated quote?)" in files["quote.csv"].problems[0].message
+    # The quote ran to the end: that row is lost and counted, the 150 rows after it are read.
+    assert (
+        "unterminated quote runs to the end of the file (151 lines)" in files["quote.csv"].problems[0].message
+    )
+    assert files["quote.csv"].events == 150 and files["quote.csv"].skipped == 1
+    hosts = [r for r in _table(tmp_path / "events", "generic") if r.get("msg") == "row 149"]
+    assert [r["_record"] for r in hosts] == ["152"]
     assert "not UTF-8" in files["latin.csv"].problems[0].message and files["latin.csv"].events == 2
+    assert files["long.csv"].events == 2 and "spans 151 lines" in files["long.csv"].problems[0].message
     dup = [r for r in _table(tmp_path / "events", "generic") if r.get("msg_2")]
     assert [(r["msg"], r["msg_2"]) for r in dup] == [("a", "b")]
 

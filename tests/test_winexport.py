@@ -210,6 +210,24 @@ def test_rendered_xml_as_wevtutil_and_powershell_write_it(tmp_path: Path) -> Non
     assert any("nested too deeply" in str(p) for p in report.problems)
 
 
+def test_a_broken_event_in_rendered_xml_costs_itself_only(tmp_path: Path) -> None:
+    evidence = tmp_path / "ev"
+    evidence.mkdir()
+    events = [RENDERED.replace("4688", str(4000 + n)) for n in range(6)]
+    events[2] = events[2].replace(CMD, "a & b")  # a stray '&': not well formed
+    events[5] = events[5][:120]  # the copy was cut
+    (evidence / "forwarded.xml").write_text("<Events>" + "\r\n".join(events) + "</Events>", encoding="utf-8")
+    report = ingest([evidence], tmp_path / "case" / "events", jobs=1)
+    assert report.events == {"windows": 4} and report.skipped == 2
+    problems = [str(p) for p in report.problems]
+    assert any("event 3: not well formed XML" in p for p in problems)
+    assert any("event 6: not well formed XML" in p for p in problems)
+    rel = duckdb.sql(
+        f"SELECT EventID, _record FROM read_parquet('{tmp_path}/case/events/windows/*.parquet') ORDER BY 2"
+    )
+    assert rel.fetchall() == [("4000", "1"), ("4001", "2"), ("4003", "4"), ("4004", "5")]
+
+
 def test_a_payload_cannot_forge_unmasks_columns_and_a_cut_one_is_kept(tmp_path: Path) -> None:
     forged = json.dumps(
         {

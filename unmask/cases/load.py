@@ -23,6 +23,7 @@ from unmask.cases.schema import CASE_SCHEMA, OPTIONAL_FIELDS, SHORTHAND
 from unmask.errors import CaseError, Location
 from unmask.ingest.fields import iso_utc
 from unmask.model import Case, Observation, ObservationKind, Provenance, Tlp
+from unmask.safe_json import MAX_DIGITS as _MAX_DIGITS
 from unmask.safe_yaml import first_alias
 
 __all__ = ["load_case", "parse_case"]
@@ -107,7 +108,13 @@ def _as_written(loader: _Loader, node: yaml.Node) -> str:
     return str(node.value)
 
 
-def _int_as_written(loader: _Loader, node: yaml.ScalarNode) -> WrittenInt:
+def _int_as_written(loader: _Loader, node: yaml.ScalarNode) -> WrittenInt | WrittenFloat:
+    if len(str(node.value)) > _MAX_DIGITS:
+        # Too long to convert (Python refuses more than 4,300 digits): out of range, as infinity
+        # is, and reported where it is by the checks of the field it is in.
+        too_long = WrittenFloat("inf")
+        too_long.written = f"a number of {len(str(node.value)):,} digits"
+        return too_long
     number = WrittenInt(loader.construct_yaml_int(node))
     number.written = str(node.value)
     return number

@@ -17,6 +17,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from unmask.errors import CaseError, Location
 from unmask.model import Finding, Observation, ObservationKind, Provenance
 
 __all__ = [
@@ -147,11 +148,14 @@ def query_findings(
     db.execute("SET memory_limit = '512MB'")
     source = "read_parquet(?)"
     # Only fixed text and ? placeholders are put together here; every value is a parameter.
-    count_row = db.execute(f"SELECT count(*) FROM {source}{where}", [str(path), *parameters]).fetchone()  # noqa: S608
-    total = int(count_row[0]) if count_row else 0
-    order = " ORDER BY time IS NULL, time, host, title" if in_time_order else ""
-    cut = f" LIMIT {int(limit)}" if limit is not None else ""
-    result = db.execute(f"SELECT * FROM {source}{where}{order}{cut}", [str(path), *parameters])  # noqa: S608
+    try:
+        count_row = db.execute(f"SELECT count(*) FROM {source}{where}", [str(path), *parameters]).fetchone()  # noqa: S608
+        total = int(count_row[0]) if count_row else 0
+        order = " ORDER BY time IS NULL, time, host, title" if in_time_order else ""
+        cut = f" LIMIT {int(limit)}" if limit is not None else ""
+        result = db.execute(f"SELECT * FROM {source}{where}{order}{cut}", [str(path), *parameters])  # noqa: S608
+    except duckdb.Error as exc:
+        raise damaged(path, exc) from None
 
     def rows() -> Iterator[FindingRow]:
         try:
@@ -159,20 +163,35 @@ def query_findings(
             while batch := result.fetchmany(20_000):
                 for values in batch:
                     yield _finding_row(dict(zip(names, values, strict=True)))
+        except (duckdb.Error, KeyError) as exc:
+            raise damaged(path, exc) from None
         finally:
             db.close()
 
     return total, rows()
 
 
+def damaged(path: Path, exc: Exception) -> CaseError:
+    """The error for a findings file that cannot be read (cut short, overwritten, another file)."""
+    why = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+    return CaseError(
+        f"the findings file is damaged or is not one ({why}); run the hunt again to rebuild it",
+        Location(path),
+    )
+
+
 def read_findings(path: Path) -> Iterator[FindingRow]:
-    """Every finding of a ``findings.parquet`` file, in file order."""
-    table = pq.ParquetFile(path)
-    for batch in table.iter_batches(batch_size=20_000):
-        # Column by column: a batch's rows as dicts cost twice as much (66,000 findings at 10x).
-        columns = {name: batch.column(name).to_pylist() for name in batch.schema.names}
-        for values in zip(*columns.values(), strict=True):
-            yield _finding_row(dict(zip(columns, values, strict=True)))
+    """Every finding of a ``findings.parquet`` file, in file order (:class:`CaseError` if it is
+    damaged)."""
+    try:
+        table = pq.ParquetFile(path)
+        for batch in table.iter_batches(batch_size=20_000):
+            # Column by column: a batch's rows as dicts cost twice as much (66,000 findings at 10x).
+            columns = {name: batch.column(name).to_pylist() for name in batch.schema.names}
+            for values in zip(*columns.values(), strict=True):
+                yield _finding_row(dict(zip(columns, values, strict=True)))
+    except (pa.ArrowException, OSError, KeyError) as exc:
+        raise damaged(path, exc) from None
 
 
 def _finding_row(item: dict[str, Any]) -> FindingRow:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from unmask import safe_json
 from unmask.cases.tlp import bundle_tlp, mappings, misp_deleted, misp_tlp, stix_withdrawn, strictest
 from unmask.errors import IngestError, Location
 from unmask.ingest.base import from_utf16
@@ -404,7 +405,7 @@ def load_indicators(path: Path, benign: Any = None) -> IndicatorSet:
     stripped = text.lstrip()
     if stripped.startswith(("{", "[")):
         try:
-            data = json.loads(text)
+            data = safe_json.loads(text)
         except json.JSONDecodeError as exc:
             raise IngestError(
                 f"malformed JSON at line {exc.lineno}: {exc.msg}", Location(path, exc.lineno)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from unmask import safe_json
 from unmask.cases.tlp import bundle_tlp, misp_tlp
 from unmask.detect.indicators import indicator_key
 from unmask.errors import CaseError, IngestError, UnmaskError
@@ -51,7 +52,7 @@ def _json(path: Path) -> Any:
     if text.lstrip()[:1] not in ("{", "["):
         return None
     try:
-        return json.loads(text)
+        return safe_json.loads(text)
     except json.JSONDecodeError as exc:
         raise IngestError(f"malformed JSON at line {exc.lineno}: {exc.msg}") from None
     except RecursionError:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -127,8 +128,9 @@ class CsvParser:
             # An access log exported with the W3C names Sigma's web rules use (weblog.py's family).
             web = len(_W3C_COLUMNS & {h.lower() for h in header}) >= 2 and family == "generic"
             family = "web" if web else family
+            offset = 0  # lines before the reader's first: it starts again after a swallowing row
             while True:
-                first = reader.line_num + 1  # a row's first line: a quoted value can span several
+                first = offset + reader.line_num + 1  # a row's first line: a quoted value can span several
                 try:
                     values = next(reader)
                 except StopIteration:
@@ -138,7 +140,19 @@ class CsvParser:
                     continue
                 if not values:
                     continue
-                span = reader.line_num - first + 1
+                span = offset + reader.line_num - first + 1
+                if span > MAX_ROW_LINES and offset + reader.line_num >= _line_count(path):
+                    # A quote never closed swallowed the rest of the file: the row is lost, the
+                    # lines after its first are read again as rows.
+                    problems.add(
+                        f"line {first}",
+                        f"an unterminated quote runs to the end of the file ({span} lines); the row "
+                        "is skipped and the lines after it read again",
+                    )
+                    handle.seek(0)
+                    offset = first
+                    reader = csv.reader(itertools.islice(handle, first, None), dialect)
+                    continue
                 if span > MAX_ROW_LINES:
                     problems.add(
                         f"line {first}",
@@ -165,6 +179,12 @@ class CsvParser:
                 if "_ts" not in row:
                     stamp(row, _TIME, _HOST)
                 yield row
+
+
+def _line_count(path: Path) -> int:
+    """How many lines the file has, as its rows are read (universal newlines)."""
+    with path.open("r", encoding="utf-8", errors="replace", newline="") as handle:
+        return sum(1 for _ in handle)
 
 
 register(CsvParser())

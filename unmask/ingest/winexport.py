@@ -15,7 +15,7 @@ Rendered XML is parsed with defusedxml and without a DTD: a document that declar
 
 from __future__ import annotations
 
-import json
+import itertools
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, tzinfo
@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
+from unmask import safe_json
 from unmask.ingest.base import Problems, Row, register
 from unmask.ingest.fields import evidence_key, flatten_into, iso_utc, naive_zone, scalar, windows_row
 from unmask.ingest.winmessage import CHANNEL_OF_PROVIDER, message_fields
@@ -111,7 +112,7 @@ def _payload(value: str) -> dict[str, str] | None:
     """EvtxECmd's ``Payload``: JSON of the event data, ``Data`` a list of ``@Name``/``#text``
     (``None`` when it is not JSON: a cell cut short, as a spreadsheet cuts long ones)."""
     try:
-        data = json.loads(value)
+        data = safe_json.loads(value)
     except (ValueError, RecursionError):
         return None
     found: dict[str, str] = {}
@@ -346,21 +347,73 @@ class WindowsXmlParser:
                     if _local(element.tag) != "Event":
                         continue
                     number += 1
-                    try:
-                        row = windows_row(_event_doc(element))
-                    except RecursionError:
-                        row = {}
+                    row = _row_of(element, number, problems)
                     element.clear()
-                    if not row:
-                        problems.add(f"event {number}", "not a Windows event (or nested too deeply); skipped")
-                        continue
-                    row["_record"] = str(number)
-                    yield row
+                    if row:
+                        yield row
         except _XML_ERRORS as exc:
+            # One broken event (a truncated copy, a stray '&') costs itself only: read on event
+            # by event from the first one not read.
             problems.add(
-                f"after event {number}",
-                f"XML is not well formed or declares a DTD, the rest unreadable: {exc}",
+                f"after event {number}", f"XML not well formed ({exc}); reading on event by event", lost=0
             )
+            yield from _resync(path, number, problems)
+
+
+def _row_of(element: Any, number: int, problems: Problems) -> Row | None:
+    try:
+        row = windows_row(_event_doc(element))
+    except RecursionError:
+        row = {}
+    if not row:
+        problems.add(f"event {number}", "not a Windows event (or nested too deeply); skipped")
+        return None
+    row["_record"] = str(number)
+    return row
+
+
+_EVENT_START = re.compile(rb"<Event(?=[\s>])")
+_EVENT_END = b"</Event>"
+
+
+def _event_chunks(path: Path) -> Iterator[bytes]:
+    """The file's events as separate pieces of XML: from each ``<Event`` start tag to the last
+    ``</Event>`` before the next (what lies between two events, a root's tags, is left out)."""
+    with path.open("rb") as handle:
+        buffer = b""
+        while True:
+            block = handle.read(1 << 20)
+            buffer += block
+            starts = [m.start() for m in _EVENT_START.finditer(buffer)]
+            for first, last in itertools.pairwise(starts):
+                yield _trimmed(buffer[first:last])
+            if not block:
+                if starts:
+                    yield _trimmed(buffer[starts[-1] :])
+                return
+            buffer = buffer[starts[-1] :] if starts else buffer[-len(b"<Event ") :]
+
+
+def _trimmed(chunk: bytes) -> bytes:
+    end = chunk.rfind(_EVENT_END)
+    return chunk[: end + len(_EVENT_END)] if end >= 0 else chunk
+
+
+def _resync(path: Path, read: int, problems: Problems) -> Iterator[Row]:
+    """The events after the first ``read``, each parsed on its own; one that does not parse is
+    skipped and counted."""
+    for index, chunk in enumerate(_event_chunks(path)):
+        if index < read:
+            continue
+        number = index + 1
+        try:
+            element = SafeET.fromstring(chunk, forbid_dtd=True)
+        except _XML_ERRORS as exc:
+            problems.add(f"event {number}", f"not well formed XML ({exc}); skipped")
+            continue
+        row = _row_of(element, number, problems)
+        if row:
+            yield row
 
 
 register(WindowsXmlParser())

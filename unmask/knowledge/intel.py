@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from unmask import safe_json
 from unmask.errors import IngestError, Location, OutputError, UnknownNameError, UnmaskError
 from unmask.knowledge.home import atomic_write, sources_dir
 from unmask.knowledge.store import KnowledgeBase, intel_summary, load_kb, save_kb_document
@@ -100,7 +101,7 @@ def read_intel(
     except OSError as exc:
         raise IngestError(f"cannot read: {exc.strerror}", where) from None
     try:
-        data = json.loads(raw.decode("utf-8-sig"))
+        data = safe_json.loads(raw.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise IngestError(f"not JSON ({exc.__class__.__name__})", where) from None
     events = data.get("response") if isinstance(data, dict) else None

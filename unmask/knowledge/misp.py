@@ -16,6 +16,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from unmask import safe_json
 from unmask.errors import Location, SourceError
 from unmask.knowledge.countries import country_code
 from unmask.knowledge.entries import NameEntry
@@ -290,7 +291,7 @@ def _read_cluster(path: Path) -> tuple[Cluster, dict[str, Any], SourceInfo]:
     except FileNotFoundError:
         raise SourceError("galaxy cluster file not found", Location(path)) from None
     try:
-        data = json.loads(raw)
+        data = safe_json.loads(raw)
         # pymispgalaxies pops keys out of the dicts it is given: hand it a copy.
         cluster = Cluster(copy.deepcopy(data), skip_duplicates=True)
     except json.JSONDecodeError as exc:

@@ -1,0 +1,28 @@
+"""One guard for the JSON unmask reads from users: case files, STIX bundles, MISP events,
+indicator lists and intelligence files.
+
+Python refuses to turn a run of more than 4,300 digits into an integer (the conversion's cost
+grows with the square of the length), and ``json`` then raises a plain ``ValueError`` that no
+reader expects. Such a number is read here as a float (infinity past the float range), which
+the readers' own checks then report where it is, like any other out-of-range value.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+__all__ = ["MAX_DIGITS", "loads"]
+
+MAX_DIGITS = sys.get_int_max_str_digits() or 4300
+
+
+def _int(text: str) -> int | float:
+    return int(text) if len(text) <= MAX_DIGITS else float(text)
+
+
+def loads(text: str | bytes) -> Any:
+    """``json.loads`` for untrusted text: malformed JSON raises ``json.JSONDecodeError`` as
+    usual; an integer too long to convert is read as a float."""
+    return json.loads(text, parse_int=_int)
