@@ -261,6 +261,10 @@ CUE_BEFORE, CUE_AFTER = 2, 3  # "the RMM tool Level", "Level, an RMM tool"
 _TOOL_TITLE = re.compile(r"\s*(?:HackTool|Hack Tool|PUA|Remote Access Tool)\s*-\s*", re.IGNORECASE)
 # A title that offers alternatives ("Meterpreter or Cobalt Strike") does not say which ran.
 _ALTERNATIVES = re.compile(r"\bor\b", re.IGNORECASE)
+# A hedged title ("Potential CobaltStrike Service Installations") does not say the tool ran,
+# unless the tool is what the hedged activity ran through ("Potential RDP Tunneling Via Plink").
+_HEDGE = re.compile(r"\b(?:potential|possible|suspected|likely|probable)\b", re.IGNORECASE)
+_THROUGH = re.compile(r"\b(?:via|using|with|by|through|from)\b", re.IGNORECASE)
 # A rule for the exploitation of a product names the victim's software, not the attacker's
 # ("CVE-2024-1709 - ScreenConnect Authentication Bypass Exploitation").
 _EXPLOITATION = re.compile(r"\bCVE-\d{4}-\d+|\bexploit|\bvulnerab", re.IGNORECASE)
@@ -482,6 +486,7 @@ class Lexicon:
         """The one piece of software a detection rule's title names ("HackTool - Rubeus
         Execution", "Remote Access Tool - AnyDesk ..."), or None when it names none or more than
         one ("Meterpreter or Cobalt Strike ...", "Bloodhound/Sharphound": which ran is not known),
+        or hedges it ("Potential CobaltStrike ...", not "Potential Recon Activity Via Nltest.EXE"),
         or names a product exploited (a CVE, "Exploitation"): that is the victim's software.
 
         Titles capitalise every word, so a name that is an English word is read only where
@@ -501,6 +506,9 @@ class Lexicon:
             if category != "software":
                 continue
             mentioned.add(ident)
+            hedge = next((m for m in _HEDGE.finditer(title, 0, offset)), None)
+            if hedge is not None and not _THROUGH.search(title, hedge.end(), offset):
+                continue  # "Potential Qakbot Registry Activity": maybe Qakbot
             key = _key(text)
             if key in self.everyday and not (named and offset == named.end()):
                 continue
