@@ -304,7 +304,7 @@ def test_a_route_the_engine_cannot_run_is_reported_and_the_rest_run(
 
 
 def test_flagged_events_give_infrastructure_and_file_observations(tmp_path: Path) -> None:
-    from unmask.detect.artifacts import artifacts_of
+    from unmask.detect.artifacts import ARTIFACT_FIELDS, artifacts_of
 
     fields = {"DestinationIp": "ip", "QueryName": "domain", "Hashes": "hashes"}
     found = artifacts_of(
@@ -321,6 +321,15 @@ def test_flagged_events_give_infrastructure_and_file_observations(tmp_path: Path
         ("sha256", "b" * 64),
     ]
     assert artifacts_of({"DestinationIp": "10.0.0.5", "QueryName": "dc01.corp.local"}, fields) == []
+    # A web server's flagged request: its client; a proxy's: the server the client reached.
+    web = ARTIFACT_FIELDS["web"]
+    request = {"c-ip": "45.77.65.211", "cs-host": "portal.victim.example", "r-ip": None}
+    assert [a.value for a in artifacts_of({**request, "_log": "access"}, web)] == ["45.77.65.211"]
+    proxied = {"_log": "proxy", "c-ip": "10.0.0.5", "cs-host": "c2.example.com", "r-ip": "5.6.7.8"}
+    assert [a.value for a in artifacts_of(proxied, web)] == ["c2.example.com", "5.6.7.8"]
+    assert [a.value for a in artifacts_of({**proxied, "cs-host": "5.6.7.9", "r-ip": None}, web)] == [
+        "5.6.7.9"
+    ]
 
     folder = tmp_path / "ev"
     events = [

@@ -236,6 +236,11 @@ def test_proxy_logs_meet_the_proxy_rules_as_zeek_http_does(tmp_path: Path) -> No
         "2024-03-05,10:00:04,10.0.0.5,GET,https://files.example/drop/a.ps1?x=1,curl/8.0,200\n"
         "2024-03-05,10:00:05,10.0.0.5,GET,https://news.example/,Mozilla/5.0,200\n"
     )
+    # ... and the same as JSON lines (a SIEM's export under the W3C names).
+    (evidence / "proxy.jsonl").write_text(
+        '{"timestamp": "2024-03-05T10:00:06Z", "c-ip": "10.0.0.9", "cs-method": "POST", '
+        '"c-uri": "http://185.220.101.47/submit.ps1", "c-useragent": "Mozilla/4.0"}\n'
+    )
     (evidence / "access.log").write_text(
         "1709632801.123     45 10.0.0.6 TCP_MISS/200 1234 GET http://dl.example/b.hta - HIER_DIRECT/1.2.3.4 text/html\n"
         "1709632802.456     12 10.0.0.6 TCP_TUNNEL/200 5678 CONNECT transfer.example:443 alice HIER_DIRECT/1.2.3.5 -\n"
@@ -269,9 +274,12 @@ def test_proxy_logs_meet_the_proxy_rules_as_zeek_http_does(tmp_path: Path) -> No
         "    sel_ua:\n        c-useragent|startswith: 'rclone/'\n"
         "    condition: 1 of sel_*"
     )
+    json_line = rows.pop("110.0.0.9")
+    assert json_line["_ts"].startswith("2024-03-05T10:00:06") and json_line["cs-host"] == "185.220.101.47"
     assert _hunt(tmp_path, "    category: proxy", detection) == [
         "access.log:1",
         "proxy.csv:2",
+        "proxy.jsonl:1",
         "server.log:1",
         "sg.log:4",
         "sg.log:5",

@@ -51,8 +51,9 @@ ARTIFACT_FIELDS: dict[str, dict[str, str]] = {
         "QueryName": "domain",
         "Hashes": "hashes",
     },
-    # A web server's log: the client of a flagged request (the server is the victim's own).
-    "web": {"c-ip": "ip"},
+    # A web server's log: the client of a flagged request (the server is the victim's own); a
+    # proxy's (its _log "proxy"): the server the client reached, by name and address.
+    "web": {"_log": "log", "c-ip": "client-ip", "cs-host": "server", "r-ip": "server-ip"},
     "zeek": {
         "id.resp_h": "ip",
         "query": "domain",
@@ -115,11 +116,17 @@ def _hash(subtype: str, text: str) -> Artifact | None:
 def artifacts_of(values: dict[str, str | None], fields: dict[str, str]) -> list[Artifact]:
     """The artifacts in one event's field values."""
     found: list[Artifact] = []
+    proxy = values.get("_log") == "proxy"
     for name, what in fields.items():
         text = values.get(name)
-        if not text:
+        if not text or what == "log":
             continue
-        if what == "ip":
+        if what in ("client-ip", "server", "server-ip") and (what == "client-ip") == proxy:
+            continue  # a web server's client; a proxy's destination
+        if what == "server":
+            item = _ip(text) or _domain(text)
+            found.extend([item] if item else [])
+        elif what in ("ip", "client-ip", "server-ip"):
             item = _ip(text)
             found.extend([item] if item else [])
         elif what == "domain":

@@ -16,7 +16,7 @@ from pathlib import Path
 from unmask.ingest.base import Problems, Row, register
 from unmask.ingest.fields import evidence_key, stamp
 from unmask.ingest.jsonlog import json_row
-from unmask.ingest.weblog import w3c_row
+from unmask.ingest.weblog import W3C_COLUMNS, w3c_row
 from unmask.ingest.winexport import as_windows
 
 __all__ = ["CsvParser"]
@@ -66,12 +66,6 @@ def _unique(header: list[str]) -> list[str]:
         seen[name] = seen.get(name, 0) + 1
         result.append(name if seen[name] == 1 or not name else f"{name}_{seen[name]}")
     return result
-
-
-_W3C_COLUMNS = frozenset(
-    {"c-ip", "cs-method", "cs-uri-stem", "cs-uri-query", "sc-status", "cs-user-agent", "cs(user-agent)"}
-    | {"c-uri", "c-useragent", "cs-host", "r-dns", "r-ip", "s-action", "cs-uri-scheme"}  # a proxy's
-)
 
 
 # Event Viewer's "Save as CSV" (English): Level, Date and Time, Source, Event ID, Task Category.
@@ -126,7 +120,7 @@ class CsvParser:
             kibana = any(h.startswith("winlog.") for h in header)
             family = "windows" if probe is not None or splunk or kibana else "generic"
             # An access log exported with the W3C names Sigma's web rules use (weblog.py's family).
-            web = len(_W3C_COLUMNS & {h.lower() for h in header}) >= 2 and family == "generic"
+            web = len(W3C_COLUMNS & {h.lower() for h in header}) >= 2 and family == "generic"
             family = "web" if web else family
             offset = 0  # lines before the reader's first: it starts again after a swallowing row
             while True:

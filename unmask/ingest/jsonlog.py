@@ -23,6 +23,7 @@ from unmask.ingest.base import Problems, Row, register, text_lines
 from unmask.ingest.ecs import ecs_row
 from unmask.ingest.fields import flatten_into, iso_utc, scalar, stamp, windows_row
 from unmask.ingest.syslog import AUTH_PROGRAMS, program_name, syslog_row, with_audit_record
+from unmask.ingest.weblog import W3C_COLUMNS, w3c_row
 from unmask.ingest.winexport import as_windows
 from unmask.ingest.zeek import http_fields
 
@@ -224,7 +225,19 @@ def json_row(doc: Any, log: str | None = None) -> Row | None:
         return _generic(doc, "zeek", log)
     if "MESSAGE" in doc and ("SYSLOG_IDENTIFIER" in doc or "_COMM" in doc or "__REALTIME_TIMESTAMP" in doc):
         return _journal(doc)
+    if len(W3C_COLUMNS & {str(key).lower() for key in doc}) >= 2:
+        return _web(doc)  # a web server's or a proxy's log under W3C names, as CSV is read (csvlog.py)
     return _generic(doc, "generic")
+
+
+def _web(doc: dict[str, Any]) -> Row:
+    flat: Row = {}
+    flatten_into(flat, doc, None, dotted=True)
+    row = w3c_row({key: str(value) for key, value in flat.items() if not key.startswith("_")})
+    if "_ts" not in row:
+        stamp(row, _TIME_KEYS, _HOST_KEYS)
+    row["_family"] = "web"
+    return row
 
 
 # Channels as Windows names them (Sigma's routes compare them exactly); an export can lower-case them.

@@ -20,7 +20,23 @@ from pathlib import Path
 
 from unmask.ingest.base import Problems, Row, line_rows, most_lines, register, text_lines
 
-__all__ = ["AccessLogParser", "SquidParser", "W3CParser", "access_row", "proxy_row", "squid_row", "w3c_row"]
+__all__ = [
+    "W3C_COLUMNS",
+    "AccessLogParser",
+    "SquidParser",
+    "W3CParser",
+    "access_row",
+    "proxy_row",
+    "squid_row",
+    "w3c_row",
+]
+
+# Columns that say a table (CSV, JSON) is a web server's or a proxy's log under the W3C names
+# Sigma's web and proxy rules use (two of them are enough).
+W3C_COLUMNS = frozenset(
+    {"c-ip", "cs-method", "cs-uri-stem", "cs-uri-query", "sc-status", "cs-user-agent", "cs(user-agent)"}
+    | {"c-uri", "c-useragent", "cs-host", "r-dns", "r-ip", "s-action", "cs-uri-scheme"}  # a proxy's
+)
 
 _QUOTED = r'"(?P<{}>(?:[^"\\]|\\.)*)"'
 _COMBINED = re.compile(
