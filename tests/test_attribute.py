@@ -867,7 +867,7 @@ def test_a_lead_that_stands_only_on_public_tools_is_flagged(tmp_path: Path) -> N
     assessment = attribute_case(_case("S0900", "S0901", "S0902", "T1566", "T1202", "T1001"), kb)
     assert assessment.groups[0].id == "G0001"
     assert any(
-        w.startswith("possible false flag: Group 1 leads only because of software Ware S0900")
+        w.startswith("weak lead: Group 1 leads only because of software Ware S0900")
         and "public tools anyone can use; without them Group 2 leads" in w
         for w in assessment.warnings
     )

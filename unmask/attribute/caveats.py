@@ -1,6 +1,7 @@
 """Warnings an analyst must see before trusting an assessment.
 
 - thin evidence: too little to tell actors apart;
+- weak lead: the leading hypothesis stands only on public tools anyone can use;
 - possible false flag: one cheap-to-fake item (a hash, an address, a claimed
   code similarity) points strongly to another actor than the rest of the
   evidence, or the leading hypothesis stands only because of such an item;
@@ -42,6 +43,7 @@ __all__ = [
     "PLANTED_TOOL_MARGIN",
     "SHARED_TOOLING",
     "THIN_ITEMS",
+    "WEAK_LEAD_WARNING",
     "Flag",
     "KnownCampaign",
     "caveats",
@@ -68,6 +70,8 @@ PLANTED_TOOL_MARGIN = 1.0
 # does not make another group's malware in the same case unremarkable.
 STRONG_CONTRARY = 3.0
 SHARED_TOOLING = "possible false flag, shared tooling or a second actor"
+# A lead that stands only on public tools (ScreenConnect, WinRAR): no plant, but no lead either.
+WEAK_LEAD_WARNING = "weak lead"
 
 
 @dataclass(frozen=True)
@@ -145,7 +149,7 @@ def false_flags(scores: Scores, post: Posterior, actors: list[Actor]) -> list[Fl
             flags.append(
                 Flag(
                     public[0],
-                    f"possible false flag: {leader} leads only because of {names}, "
+                    f"{WEAK_LEAD_WARNING}: {leader} leads only because of {names}, "
                     f"{'a public tool' if len(public) == 1 else 'public tools'} anyone can use; without "
                     f"{'it' if len(public) == 1 else 'them'} {actors[other].name} leads",
                 )

@@ -45,12 +45,12 @@ class Benign(Protocol):
 
 
 # Warnings that qualify an attribution itself: a partner who records the attribution must get them.
-_SHARED_WARNINGS = ("known campaign", "possible false flag", "thin evidence")
+_SHARED_WARNINGS = ("known campaign", "possible false flag", "weak lead", "thin evidence")
 
 
 def shared_caveats(assessment: Assessment | None) -> list[str]:
     """The warnings an exported attribution carries with it (a possible repeat of a known campaign,
-    a possible false flag or shared tooling, thin evidence)."""
+    a possible false flag or shared tooling, a lead on public tools only, thin evidence)."""
     if assessment is None:
         return []
     return [w for w in assessment.warnings if w.startswith(_SHARED_WARNINGS)]
