@@ -1226,3 +1226,11 @@ def test_indicators_of_other_events_are_not_taken(
 def test_how_reports_write_common_techniques(sources_kb: KnowledgeBase, text: str, taken: set[str]) -> None:
     found = TextExtractor(sources_kb).extract_text(text, "r.txt")
     assert {o.value for o in found.observations if o.kind is ObservationKind.TECHNIQUE} == taken
+
+
+def test_a_name_several_actors_answer_to_is_reported_once_as_the_kb_reads_it(
+    sources_kb: KnowledgeBase,
+) -> None:
+    found = TextExtractor(sources_kb).extract_text("Newscaster deployed Helminth.", "r.txt")
+    expected = sources_kb.actor("Newscaster").id
+    assert [a["id"] for a in found.actors] == [expected]

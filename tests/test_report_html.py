@@ -121,6 +121,10 @@ def test_markdown_report_escapes_and_has_the_evidence(kb: KnowledgeBase) -> None
     assert "## How to read this report" in text and "| roughly even chance | 45–55 % |" in text
     assert "- parameters: smoothing = " in text  # not a Python dict
     assert text.count("\n| ") >= len(data.case.observations)
+    # The evidence names a technique or a program as well as giving its id.
+    named = case_markdown(data.case, data.assessment, kb=kb)
+    technique = next(o for o in data.case.observations if o.kind is ObservationKind.TECHNIQUE)
+    assert f"| {technique.value} {kb.techniques[technique.value].name} |" in named
 
 
 def test_control_and_direction_characters_are_shown_as_escapes(kb: KnowledgeBase) -> None:

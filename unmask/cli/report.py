@@ -67,7 +67,7 @@ def report_command(
     loaded = marked(loaded, tlp)
     data = ReportInput(loaded, assessment, kb, timeline_findings(case), org)
     if target is None:
-        text = render_html(data) if fmt == "html" else case_markdown(loaded, assessment, org)
+        text = render_html(data) if fmt == "html" else case_markdown(loaded, assessment, org, kb)
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         return
     if fmt == "pdf":
@@ -75,7 +75,7 @@ def report_command(
     elif fmt == "html":
         atomic_write(target, render_html(data).encode())
     else:
-        atomic_write(target, case_markdown(loaded, assessment, org).encode())
+        atomic_write(target, case_markdown(loaded, assessment, org, kb).encode())
     say_written(target, fmt, as_json, summary=assessment.summary)
     if not as_json:
         console.print(assessment.summary, markup=False, highlight=False, soft_wrap=True)

@@ -29,6 +29,7 @@ __all__ = [
     "is_context",
     "moments",
     "named_lead",
+    "named_value",
     "not_routable",
     "part_leads",
     "resolved",
@@ -170,3 +171,19 @@ def activity_span(case: Case) -> str:
         return ""
     first, last = dates[0].strftime("%Y-%m-%d"), dates[-1].strftime("%Y-%m-%d")
     return first if first == last else f"{first} to {last}"
+
+
+def named_value(obs: Observation, kb: KnowledgeBase | None) -> str:
+    """An observation's value as a reader knows it: a technique's or a program's id with its
+    name ("S0002 Mimikatz"), anything else as given."""
+    if kb is None or obs.kind not in (ObservationKind.TECHNIQUE, ObservationKind.SOFTWARE):
+        return obs.value
+    if obs.kind is ObservationKind.TECHNIQUE:
+        record = kb.techniques.get(obs.value)
+        name = record.name if record else None
+    else:
+        program = kb.software.get(obs.value)
+        name = program.name if program else None
+    if not name or name.casefold() in obs.value.casefold():
+        return obs.value
+    return f"{obs.value} {name}"

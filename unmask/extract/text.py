@@ -428,6 +428,7 @@ class TextExtractor:
                 if category == "actor"
             ]
             others = other_actor_spans(sentence, named)
+            chosen = self._actor_choices(mentions)
             previous: tuple[int, str, str] | None = None  # the last mention not taken: end, why, category
             # A table row is no sentence of advice, though a technique's name in its first cell
             # opens with a verb ("| Disable or Modify Tools | T1562.001 |").
@@ -436,7 +437,7 @@ class TextExtractor:
             program: tuple[int, str] | None = None  # the end and name of the last software taken
             for at, matched, category, ident, confidence in mentions:
                 if category == "actor":
-                    if ident not in actors_seen:
+                    if chosen.get(at, ident) == ident and ident not in actors_seen:
                         actors_seen.add(ident)
                         result.actors.append(_actor_named(ident, matched, at, offset, sentence))
                     continue
@@ -509,6 +510,22 @@ class TextExtractor:
             for date in self._dates(sentence):
                 add(ObservationKind.TIMING, date, None, offset, sentence, 0.5)
         return result
+
+    def _actor_choices(self, mentions: list[tuple[int, str, str, str, float]]) -> dict[int, str]:
+        """For a name several actors answer to ("Andariel": Lazarus Group's alias in a source, and
+        Andariel), the one the KB's lookups prefer (its own name, ATT&CK's), by the mention's place."""
+        ids: dict[int, list[str]] = {}
+        names: dict[int, str] = {}
+        for at, matched, category, ident, _ in mentions:
+            if category == "actor":
+                ids.setdefault(at, []).append(ident)
+                names[at] = matched
+        chosen: dict[int, str] = {}
+        for at, found in ids.items():
+            if len(found) > 1:
+                ranked = [a.id for a in self.kb.actor_candidates(names[at])]
+                chosen[at] = next((i for i in ranked if i in found), found[0])
+        return chosen
 
     def _mentions(self, sentence: str) -> list[tuple[int, str, str, str, float]]:
         """(start, matched text, category, id, confidence): every name the sentence holds, in order

@@ -21,7 +21,7 @@ from unmask import __version__
 from unmask.attribute.calibrate import likelihood_band, percent
 from unmask.attribute.phases import part_title
 from unmask.attribute.summary import WEAK_LEAD, is_split
-from unmask.export.resolved import activity_span
+from unmask.export.resolved import activity_span, named_value
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Assessment, Case, ObservationKind
 from unmask.printable import NOTE_CHARS, SHOWN_CHARS, clip, printable
@@ -167,7 +167,7 @@ def _context(data: ReportInput) -> dict[str, Any]:
             {
                 "index": index,
                 "kind": obs.kind.value + (f":{obs.subtype}" if obs.subtype else ""),
-                "value": obs.value,
+                "value": named_value(obs, data.kb),
                 "host": obs.host or "",
                 "phase": obs.phase or "",
                 "seen": obs.first_seen or "",

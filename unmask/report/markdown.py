@@ -13,7 +13,8 @@ from unmask import __version__
 from unmask.attribute.calibrate import likelihood_band, percent
 from unmask.attribute.phases import part_title
 from unmask.attribute.summary import is_split
-from unmask.export.resolved import activity_span
+from unmask.export.resolved import activity_span, named_value
+from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Assessment, Case, Hypothesis, view_text
 from unmask.printable import NOTE_CHARS, clip, printable
 from unmask.report.guide import CONFIDENCE, LIMITS, METHOD, SCALE, SCALE_ENDS
@@ -141,7 +142,9 @@ def guide_markdown() -> list[str]:
     return lines
 
 
-def case_markdown(case: Case, assessment: Assessment, org: str | None = None) -> str:
+def case_markdown(
+    case: Case, assessment: Assessment, org: str | None = None, kb: KnowledgeBase | None = None
+) -> str:
     """The investigation report in Markdown: the assessment, then the case's evidence with provenance."""
     span = activity_span(case)
     issued = f"by {md_escape(org)} with" if org else "by"
@@ -169,7 +172,7 @@ def case_markdown(case: Case, assessment: Assessment, org: str | None = None) ->
         cells = [
             str(index),
             obs.kind.value + (f":{obs.subtype}" if obs.subtype else ""),
-            obs.value,
+            named_value(obs, kb),
             (obs.host or "") + (f" / {obs.phase}" if obs.phase else ""),
             obs.first_seen or "",
             prov.source if prov else "",
