@@ -59,7 +59,10 @@ def build_kb(
             "external_references": [{"source_name": "mitre-attack", "external_id": cid}],
         }
         objects.append(camp)
-        objects.append(relation(camp, "attributed-to", {"id": sid("intrusion-set", gid)}, "Campaign report"))
+        if gid:  # "" for a campaign ATT&CK attributes to no group
+            objects.append(
+                relation(camp, "attributed-to", {"id": sid("intrusion-set", gid)}, "Campaign report")
+            )
         for item, citations in uses.items():
             target = items.setdefault(item, _item(item))
             objects.append(relation(camp, "uses", target, *citations))

@@ -980,3 +980,26 @@ def test_many_unknown_names_are_listed_quickly_and_summarised(
     shown = [w for w in a.warnings if w.startswith("unresolved:")]
     assert len(shown) == 4 and "3 more value(s) not shown here" in shown[-1]
     assert all(len(w) < 1_000 for w in a.warnings)  # a 5,000-character value is clipped
+
+
+def test_a_second_sources_links_to_a_campaigns_malware_are_that_campaigns_too(tmp_path: Path) -> None:
+    # ATT&CK attributes campaign C0043 to no group; another source links its malware to Group 3
+    # (Tidal's ZIPLINE and WARPWIRE for UTA0178, Cutting Edge): a case of them may be C0043.
+    from unmask.knowledge.records import SourceLink
+    from unmask.knowledge.store import KnowledgeBase
+
+    groups = {
+        f"G00{n:02d}": (f"Group {n}", {"T1001": ["r0"], f"T12{n:02d}": [f"g{n}"], f"S02{n:02d}": [f"g{n}"]})
+        for n in range(8)
+    }
+    campaign = {"S0777": ["camp"], "S0778": ["camp"], "T1485": ["camp"]}
+    base = build_kb(tmp_path / "kb", groups, campaigns={"C0043": ("", campaign)})
+    links = [SourceLink("G0003", item, "tidal", "Tidal Group 3") for item in ("S0777", "S0778")]
+    kb = KnowledgeBase(base.document, base.sha256, base.path, _static=base._static, _links=links)
+    case = _case("S0777", "S0778", "T1203", "T1001")
+    assessment = attribute_case(case, kb)
+    assert assessment.groups[0].id == "G0003"
+    [warning] = [w for w in assessment.warnings if w.startswith("known campaign")]
+    assert "only through campaign C0043" in warning and "Ware S0777" in warning
+    held_out = attribute_case(case, kb.view(["C0043"]))
+    assert held_out.groups[0].id != "G0003"

@@ -241,13 +241,27 @@ def known_campaign(analysis: Analysis, row: int) -> KnownCampaign | None:
     if not favour or total <= 0 or known is None:
         return None
     groups = kb.group_ids(known)
-    for campaign_id in known.campaigns:
+    keys = {scores.items[position].key for position in favour}
+    # The actor's own campaigns, and those whose own links name what favours it (a second
+    # source may tie the campaign's malware to the actor: Tidal's ZIPLINE for UTA0178).
+    candidates = list(known.campaigns) + sorted(
+        {r.source for r in kb.relations if r.kind == "uses" and r.source in kb.campaigns and r.target in keys}
+        - set(known.campaigns)
+    )
+    for campaign_id in candidates:
         held = kb.campaign_reports(campaign_id)
+        named = _named_by(kb, held, campaign_id)
         lost = {}
         for position, weight in favour.items():
-            reports = set().union(
-                *(kb.support.get(g, {}).get(scores.items[position].key, set()) for g in groups)
-            )
+            key = scores.items[position].key
+            reports = set().union(*(kb.support.get(g, {}).get(key, set()) for g in groups))
+            if key in named:
+                # A second source's link to what the campaign's reports name may repeat them:
+                # the campaign's view drops it (KnowledgeBase.view).
+                reports -= {link.report for link in kb.links if link.item == key and link.actor in groups}
+                if not reports:
+                    lost[position] = weight
+                    continue
             if reports and reports <= held:
                 lost[position] = weight
         weight = sum(lost.values())
@@ -268,6 +282,16 @@ def known_campaign(analysis: Analysis, row: int) -> KnownCampaign | None:
             "out of the knowledge base",
         )
     return None
+
+
+def _named_by(kb: KnowledgeBase, held: set[str], campaign_id: str) -> set[str]:
+    """What a campaign's reports name: its own links' items and those of links citing them."""
+    named: set[str] = set()
+    for rel in kb.relations:
+        if rel.kind == "uses" and (rel.source == campaign_id or not held.isdisjoint(rel.citations)):
+            named.add(rel.target)
+            named.update(rel.cves)
+    return named
 
 
 def _alias_conflicts(kb: KnowledgeBase, actor: Actor) -> list[str]:
