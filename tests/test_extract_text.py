@@ -1234,3 +1234,15 @@ def test_a_name_several_actors_answer_to_is_reported_once_as_the_kb_reads_it(
     found = TextExtractor(sources_kb).extract_text("Newscaster deployed Helminth.", "r.txt")
     expected = sources_kb.actor("Newscaster").id
     assert [a["id"] for a in found.actors] == [expected]
+
+
+def test_a_name_that_is_a_folder_of_a_path_is_no_domain(kb: KnowledgeBase) -> None:
+    text = (
+        "Tokens were read from /var/run/secrets/kubernetes.io/serviceaccount/token and "
+        "C:\\Users\\a\\update.microsoft.com\\x.exe; the payload came from https://evil-cdn.com/x "
+        "and evil2.com."
+    )
+    result = TextExtractor(kb, BENIGN).extract_text(text, "r.txt")
+    domains = {o.value for o in result.observations if o.subtype == "domain"}
+    assert domains == {"evil-cdn.com", "evil2.com"}
+    assert any("'kubernetes.io' is a folder of a file path" in p for p in result.problems)

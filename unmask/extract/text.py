@@ -300,6 +300,17 @@ def _file_name_head(text: str, raw: str) -> bool:
     return at >= 0 and _FILE_TAIL.match(text, at + len(raw)) is not None
 
 
+def _in_path(text: str, raw: str) -> bool:
+    """Whether every mention of a domain in a sentence (``text``: refanged, lower case) is a
+    folder of a file path ("/var/run/secrets/kubernetes.io/serviceaccount/token"), not a host: a
+    slash or backslash before it that does not end a URL's "//"."""
+    name = raw.lower()
+    found = [m.start() for m in re.finditer(re.escape(name), text)]
+    return bool(found) and all(
+        at > 0 and text[at - 1] in "/\\" and text[max(0, at - 2) : at] != "//" for at in found
+    )
+
+
 _WHY_NOT = {
     DENIED: 'is denied in its sentence ("not ...")',
     UNCONFIRMED: 'is not confirmed in its sentence ("cannot confirm whether ...")',
@@ -590,6 +601,11 @@ class TextExtractor:
                     result.problems.append(
                         f"{source}: offset {offset}: {raw!r} is the tail of a longer name (letters outside ASCII, "
                         "or an invisible character inside it); not taken"
+                    )
+                    continue
+                if subtype == "domain" and _in_path(refanged, str(raw)):
+                    result.problems.append(
+                        f"{source}: offset {offset}: {raw!r} is a folder of a file path; not taken as a domain"
                     )
                     continue
                 if subtype == "domain" and _file_name_head(refanged, str(raw)):
