@@ -21,3 +21,24 @@ def test_the_most_often_seen_values_survive_many_distinct_ones(monkeypatch: pyte
     observations = artifact_observations(iter(items))
     assert observations[0].value == "185.220.101.7"
     assert len(observations) <= artifacts.MAX_ARTIFACTS
+
+
+def test_each_kind_keeps_its_own_share_and_what_was_dropped_is_counted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(artifacts, "MAX_ARTIFACTS", 10)
+    prov = Provenance(source="e.evtx", record="1")
+    items = []
+    for n in range(300):  # many hashes seen twice each, a few addresses seen once
+        digest = Artifact("sha256", f"{n:064x}")
+        items += [(digest, "2024-01-01T00:00:00Z", "pc", 0.7, prov, "rule")] * 2
+        if n % 20 == 0:
+            items.append(
+                (Artifact("ip", f"185.220.101.{n // 20}"), "2024-01-01T00:00:00Z", "pc", 0.7, prov, "r")
+            )
+    counts: dict[str, artifacts.ArtifactCount] = {}
+    observations = artifact_observations(iter(items), counts)
+    kinds = [o.subtype for o in observations]
+    assert kinds.count("sha256") == 10 and kinds.count("ip") == 10  # the cap is per kind
+    assert (counts["sha256"].found, counts["sha256"].kept) == (300, 10)
+    assert (counts["ip"].found, counts["ip"].kept, counts["ip"].approximate) == (15, 10, False)

@@ -186,6 +186,19 @@ def _print_summary(result: HuntResult, top: int) -> None:
             ),
             style="yellow",
         )
+    capped = {kind: c for kind, c in result.artifacts.items() if c.kept < c.found}
+    if capped:
+        counts = "; ".join(
+            f"{c.kept:,} of {'about ' if c.approximate else ''}{c.found:,} {kind}"
+            for kind, c in capped.items()
+        )
+        console.print(
+            plain(
+                f"note: values of flagged events kept as observations, the most often seen first: {counts} "
+                "(the case notes say so; `unmask findings` lists every flagged event)"
+            ),
+            style="yellow",
+        )
     if report.undated:
         console.print(
             plain(

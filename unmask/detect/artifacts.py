@@ -24,6 +24,7 @@ __all__ = [
     "MAX_ARTIFACTS",
     "NOT_FOR_DETECTION",
     "Artifact",
+    "ArtifactCount",
     "artifact_observations",
     "artifacts_of",
     "is_context",
@@ -173,21 +174,43 @@ def is_context(obs: Observation) -> bool:
     return obs.provenance is not None and obs.provenance.method in CONTEXT_METHODS
 
 
+@dataclass
+class ArtifactCount:
+    """How many distinct values of one kind the flagged events held, and how many were kept."""
+
+    found: int = 0
+    kept: int = 0
+    approximate: bool = False  # values were dropped while counting (bounded memory): about ``found``
+
+    def to_dict(self) -> dict[str, int | bool]:
+        return {"found": self.found, "kept": self.kept, "approximate": self.approximate}
+
+
 def artifact_observations(
     items: Iterable[tuple[Artifact, str | None, str | None, float, Provenance, str]],
+    counts: dict[str, ArtifactCount] | None = None,
 ) -> list[Observation]:
     """Observations from (artifact, time, host, confidence, provenance, rule title) items.
 
-    At most :data:`MAX_ARTIFACTS`, the most often seen first.  Memory is bounded: when more than
-    :data:`TRACKED_ARTIFACTS` distinct values are being counted (a million flagged events, each
-    with its own hash), the half seen least often so far is dropped; a value seen often enough to
-    be kept is seen again and counted again (its count can then be low by what was dropped).
+    At most :data:`MAX_ARTIFACTS` of each kind (addresses, names, each hash), the most often
+    seen first: a million flagged events with a hash each do not crowd out their addresses.
+    ``counts`` (if given) gets, by kind, how many distinct values there were and how many were
+    kept.  Memory is bounded: when more than :data:`TRACKED_ARTIFACTS` distinct values are being
+    counted, the half seen least often so far is dropped; a value seen often enough to be kept is
+    seen again and counted again (its count can then be low by what was dropped, and the number
+    of distinct values is then approximate).
     """
     seen: dict[Artifact, _Seen] = {}
+    found: dict[str, ArtifactCount] = {} if counts is None else counts
     for artifact, time, host, confidence, provenance, title in items:
-        if artifact not in seen and len(seen) >= TRACKED_ARTIFACTS:
-            kept = sorted(seen.items(), key=lambda kv: -kv[1].count)[: TRACKED_ARTIFACTS // 2]
-            seen = dict(kept)
+        if artifact not in seen:
+            count = found.setdefault(artifact.subtype, ArtifactCount())
+            count.found += 1
+            if len(seen) >= TRACKED_ARTIFACTS:
+                kept = sorted(seen.items(), key=lambda kv: -kv[1].count)[: TRACKED_ARTIFACTS // 2]
+                seen = dict(kept)
+                for other in found.values():
+                    other.approximate = True
         entry = seen.setdefault(artifact, _Seen())
         entry.count += 1
         entry.rules.add(title)
@@ -200,7 +223,17 @@ def artifact_observations(
             entry.last = time
         if entry.provenance is None:
             entry.provenance = provenance
-    ranked = sorted(seen.items(), key=lambda kv: (-kv[1].count, kv[0].subtype, kv[0].value))[:MAX_ARTIFACTS]
+    by_kind: dict[str, list[tuple[Artifact, _Seen]]] = {}
+    for artifact, entry in sorted(seen.items(), key=lambda kv: (-kv[1].count, kv[0].subtype, kv[0].value)):
+        kept_of_kind = by_kind.setdefault(artifact.subtype, [])
+        if len(kept_of_kind) < MAX_ARTIFACTS:
+            kept_of_kind.append((artifact, entry))
+    for kind, kept_of_kind in by_kind.items():
+        found[kind].kept = len(kept_of_kind)
+    ranked = sorted(
+        (pair for kept_of_kind in by_kind.values() for pair in kept_of_kind),
+        key=lambda kv: (-kv[1].count, kv[0].subtype, kv[0].value),
+    )
     observations = []
     for artifact, entry in ranked:
         assert entry.provenance is not None

@@ -26,7 +26,13 @@ from pathlib import Path
 from typing import Any
 
 from unmask.cases.directory import CASE_FILE, FINDINGS_FILE, HUNT_FILE, load_case_dir, save_case_dir
-from unmask.detect.artifacts import ARTIFACT_FIELDS, artifact_observations, artifacts_of
+from unmask.detect.artifacts import (
+    ARTIFACT_FIELDS,
+    MAX_ARTIFACTS,
+    ArtifactCount,
+    artifact_observations,
+    artifacts_of,
+)
 from unmask.detect.engines.duckdb import DuckDBEngine
 from unmask.detect.findings import (
     LEVEL_CONFIDENCE,
@@ -84,6 +90,7 @@ class HuntResult:
     iocs: dict[str, Any] = field(default_factory=dict)
     yara: dict[str, Any] = field(default_factory=dict)
     replaced: list[str] = field(default_factory=list)  # evidence of an earlier hunt, now gone
+    artifacts: dict[str, ArtifactCount] = field(default_factory=dict)  # values of flagged events, by kind
     hunted: int = 0  # observations this hunt made (the case also keeps what extract added)
 
     def summary(self) -> dict[str, Any]:
@@ -119,6 +126,7 @@ class HuntResult:
             "observations": len(self.case.observations),
             "observations_from_this_hunt": self.hunted,
             "replaced_evidence": self.replaced,
+            "flagged_values": {kind: c.to_dict() for kind, c in self.artifacts.items()},
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
         }
 
@@ -386,7 +394,9 @@ def _hunt(
             matched = {(o.kind, o.value) for o in ioc_observations}
             artifacts = ioc_observations + [
                 o
-                for o in _artifact_observations(engine, stage / FINDINGS_FILE, evidence_levels)
+                for o in _artifact_observations(
+                    engine, stage / FINDINGS_FILE, evidence_levels, result.artifacts
+                )
                 if (o.kind, o.value) not in matched
             ]
             result.engine_problems = list(engine.problems)
@@ -416,6 +426,16 @@ def _hunt(
             else f" Local times (BSD syslog, Windows export dates) were read in {zone}."
         )
     )
+    capped = {kind: c for kind, c in result.artifacts.items() if c.kept < c.found}
+    if capped:
+        case.notes.append(
+            f"{HUNT_NOTE}values of flagged events kept as observations, the most often seen first: "
+            + "; ".join(
+                f"{c.kept:,} of {'about ' if c.approximate else ''}{c.found:,} {kind}"
+                for kind, c in capped.items()
+            )
+            + f" (at most {MAX_ARTIFACTS:,} of each kind; `unmask findings` lists every flagged event)"
+        )
     if indicators is not None and indicators.tlp is not None and indicators.tlp.rank > case.tlp.rank:
         case.tlp = indicators.tlp  # a partner's red indicator file makes the case red
     result.replaced = _carry_over(case, earlier)
@@ -461,8 +481,11 @@ def _record(result: HuntResult, writer: FindingsWriter, row: FindingRow) -> None
         _count(result.by_technique, technique)
 
 
-def _artifact_observations(engine: DuckDBEngine, findings: Path, levels: list[str]) -> list[Observation]:
-    """IPs, domains and hashes in the events that findings of ``levels`` point at (streamed)."""
+def _artifact_observations(
+    engine: DuckDBEngine, findings: Path, levels: list[str], counts: dict[str, ArtifactCount]
+) -> list[Observation]:
+    """IPs, domains and hashes in the events that findings of ``levels`` point at (streamed);
+    ``counts`` gets how many of each kind there were and were kept."""
 
     def items() -> Iterator[tuple[Any, str | None, str | None, float, Provenance, str]]:
         for family, fields in ARTIFACT_FIELDS.items():
@@ -472,7 +495,7 @@ def _artifact_observations(engine: DuckDBEngine, findings: Path, levels: list[st
                 for artifact in artifacts_of(values, fields):
                     yield artifact, row["time"], row["host"], confidence, provenance, row["title"]
 
-    return artifact_observations(items())
+    return artifact_observations(items(), counts)
 
 
 def _correlation_hits(
