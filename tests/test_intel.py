@@ -312,3 +312,16 @@ def test_values_marked_not_for_detection_are_not_an_actors_indicators(
 
     case = case_from_misp(event, "e.json")
     assert [is_context(o) for o in case.observations] == [False, True]
+
+
+def test_indicators_of_one_incident_are_correlated_not_independent(kb: KnowledgeBase, tmp_path: Path) -> None:
+    addresses = [f"198.51.100.{n}" for n in range(1, 4)]
+    result = add_intel([_misp(tmp_path / "e.json", "Gamma", [("ip-dst", a) for a in addresses])])
+    assert result.kb is not None
+    case = _case(*[(ObservationKind.INFRASTRUCTURE, a, "ip") for a in addresses])
+    lead = next(h for h in attribute_case(case, result.kb).groups if h.kind == "actor")
+    weights = sorted((w for label, w in lead.evidence_for if label.startswith("ip ")), reverse=True)
+    # The second and third matching address count a half and a third of the first.
+    assert len(weights) == 3
+    assert weights[1] == pytest.approx(weights[0] / 2, rel=0.02)
+    assert weights[2] == pytest.approx(weights[0] / 3, rel=0.02)

@@ -258,6 +258,7 @@ def score_items(index: ScoringIndex, items: list[EvidenceItem]) -> Scores:
         for name, table in index.tables.items()
         if name != "similarity" and not SIGNALS[name].indicator
     }
+    _correlated_indicators(scored, contributions)
     behaviour = np.zeros(n_actors, dtype=bool)
     for name in PROFILE_SIGNALS:
         if name in index.tables:
@@ -280,6 +281,23 @@ def score_items(index: ScoringIndex, items: list[EvidenceItem]) -> Scores:
         index.reports,
         fitted if fitted.any() else behaviour,
     )
+
+
+def _correlated_indicators(items: list[EvidenceItem], contributions: NDArray[np.float64]) -> None:
+    """An incident's indicators are one choice of infrastructure, not independent draws: of the
+    indicators that point to one actor, the k-th strongest counts 1/k of its weight (three
+    addresses from one intelligence file say more than one, not three times as much)."""
+    rows = [p for p, item in enumerate(items) if SIGNALS[item.signal].indicator]
+    if len(rows) < 2:
+        return
+    block = contributions[rows]
+    for column in range(block.shape[1]):
+        positive = np.flatnonzero(block[:, column] > 0)
+        if len(positive) < 2:
+            continue
+        order = positive[np.argsort(-block[positive, column], kind="stable")]
+        block[order, column] /= np.arange(1, len(order) + 1)
+    contributions[rows] = block
 
 
 @dataclass
