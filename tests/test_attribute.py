@@ -1003,3 +1003,21 @@ def test_a_second_sources_links_to_a_campaigns_malware_are_that_campaigns_too(tm
     assert "only through campaign C0043" in warning and "Ware S0777" in warning
     held_out = attribute_case(case, kb.view(["C0043"]))
     assert held_out.groups[0].id != "G0003"
+
+
+def test_a_technique_seen_at_its_parents_level_agrees_with_its_sub_techniques(tmp_path: Path) -> None:
+    # A Sigma rule tags T1496; the KB knows Group 3 for T1496.001 (and no actor for T1496 itself).
+    groups = {
+        f"G00{n:02d}": (f"Group {n}", {"T1001": ["r0"], f"T12{n:02d}": [f"g{n}"], f"S02{n:02d}": [f"g{n}"]})
+        for n in range(8)
+    }
+    groups["G0003"][1]["T1496.001"] = ["g3"]
+    kb = build_kb(tmp_path / "kb", groups, extra_items=("T1496",))
+    with_parent = attribute_case(_case("T1496", "T1203", "T1001"), kb)
+    with_sub = attribute_case(_case("T1496.001", "T1203", "T1001"), kb)
+    assert next(h for h in with_parent.groups if h.kind == "actor").id == "G0003"
+    # The parent counts for Group 3 as its sub-technique does, and is no item "no actor has".
+    weight = {row["evidence"].split()[0]: row["contributions"]["G0003"] for row in with_parent.ach}
+    sub = {row["evidence"].split()[0]: row["contributions"]["G0003"] for row in with_sub.ach}
+    assert weight["T1496"] == pytest.approx(sub["T1496.001"]) and weight["T1496"] > 0
+    assert not [w for w in with_parent.warnings if "no actor of the knowledge base is known for" in w]

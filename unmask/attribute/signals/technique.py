@@ -1,7 +1,8 @@
 """Techniques: observed ATT&CK (sub-)techniques against the techniques an actor is known to use.
 
 A sub-technique also shows its parent (at ``parent_weight``), so T1003.001 and
-T1003.002 still agree at the level of T1003.  Two inferences complete what the
+T1003.002 still agree at the level of T1003; a technique seen only at its parent's level
+(T1003) agrees with any of its sub-techniques.  Two inferences complete what the
 reports say (each at a small mass, chosen on the development split):
 
 - an actor's software lends it the techniques that software is known to
@@ -61,6 +62,11 @@ class TechniqueSignal(Signal):
         return found
 
     def item_features(self, item: EvidenceItem, context: SignalContext) -> dict[str, float]:
+        if "." not in item.key:
+            # A technique seen at its parent's level (a Sigma rule tags T1496; the report says
+            # "resource hijacking") is what any of its sub-techniques is: an actor known for
+            # T1496.001 is known for it.
+            return {f"P:{item.key}": 1.0}
         features = {f"T:{item.key}": 1.0}
         if context.params.parent_weight > 0:
             features[f"P:{_parent(item.key)}"] = context.params.parent_weight
