@@ -516,3 +516,47 @@ def test_the_year_of_bsd_lines_is_that_of_the_local_clock(tmp_path: Path) -> Non
     assert times == ["2024-12-31T22:50:00.000000Z", "2024-12-31T23:20:00.000000Z"]
     with pytest.raises(ConfigError, match="minutes"):
         parse_zone("+02:60")
+
+
+def test_a_cloud_audit_finding_says_what_was_called_by_whom_from_where(tmp_path: Path) -> None:
+    from unmask.detect.findings import read_findings
+    from unmask.detect.hunt import hunt
+    from unmask.model import ObservationKind
+
+    evidence = tmp_path / "ev"
+    evidence.mkdir()
+    (evidence / "trail.json").write_text(
+        json.dumps(
+            {
+                "Records": [
+                    {
+                        "eventTime": "2025-03-14T09:24:30Z",
+                        "eventSource": "cloudtrail.amazonaws.com",
+                        "eventName": "StopLogging",
+                        "sourceIPAddress": "45.9.148.35",
+                        "userIdentity": {
+                            "arn": "arn:aws:iam::111122223333:user/x",
+                            "accountId": "111122223333",
+                        },
+                        "recipientAccountId": "111122223333",
+                    }
+                ]
+            }
+        )
+    )
+    write_rule(
+        tmp_path / "rules",
+        "stop",
+        rule(
+            "77777777-7777-4777-8777-777777777777",
+            "CloudTrail stopped",
+            "    product: aws\n    service: cloudtrail",
+            "    sel:\n        eventName: StopLogging\n    condition: sel",
+        ),
+    )
+    result = hunt([evidence], [tmp_path / "rules"], tmp_path / "case", jobs=1)
+    [finding] = list(read_findings(tmp_path / "case" / "findings.parquet"))
+    assert finding.host == "111122223333"  # the account the call was made in
+    assert "eventName=StopLogging" in finding.detail and "sourceIPAddress=45.9.148.35" in finding.detail
+    addresses = [o.value for o in result.case.observations if o.kind is ObservationKind.INFRASTRUCTURE]
+    assert addresses == ["45.9.148.35"]

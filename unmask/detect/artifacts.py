@@ -55,6 +55,8 @@ ARTIFACT_FIELDS: dict[str, dict[str, str]] = {
     # A web server's log: the client of a flagged request (the server is the victim's own); a
     # proxy's (its _log "proxy"): the server the client reached, by name and address.
     "web": {"_log": "log", "c-ip": "client-ip", "cs-host": "server", "r-ip": "server-ip"},
+    # Cloud and identity audit logs: the address a flagged call came from (CloudTrail, Okta).
+    "generic": {"sourceIPAddress": "ip", "client.ipAddress": "ip"},
     "zeek": {
         "id.resp_h": "ip",
         "query": "domain",

@@ -42,7 +42,11 @@ _TIME_KEYS = (
     "eventTime", "published", "TimeGenerated", "createdDateTime", "CreationTime", "receiveTimestamp",
     "requestReceivedTimestamp", "stageTimestamp",
 )  # fmt: skip
-_HOST_KEYS = ("host.name", "hostname", "host", "Hostname", "computer", "Computer", "agent.hostname")
+_HOST_KEYS = (
+    "host.name", "hostname", "host", "Hostname", "computer", "Computer", "agent.hostname",
+    # Where a cloud's audit event happened: CloudTrail's account, Azure's tenant, GCP's project.
+    "recipientAccountId", "userIdentity.accountId", "tenantId", "resource.labels.project_id",
+)  # fmt: skip
 
 
 def _nested_winlog(doc: dict[str, Any]) -> dict[str, Any]:

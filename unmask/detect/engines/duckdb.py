@@ -47,8 +47,15 @@ SKIPPED_OPTIMIZERS = (
     "column_lifetime",
 )
 SLICE_ROWS = 50_000  # events per slice for groups that search whole events or most events
+# Cloud and cluster audit logs' call, caller and source: CloudTrail, Kubernetes, Azure, GCP, Okta.
+CLOUD_DETAIL_FIELDS = (
+    "eventSource", "eventName", "userIdentity.arn", "sourceIPAddress", "errorCode",
+    "verb", "objectRef.resource", "objectRef.namespace", "objectRef.name", "user.username",
+    "operationName", "protoPayload.methodName", "protoPayload.authenticationInfo.principalEmail",
+    "eventType", "actor.alternateId", "client.ipAddress",
+)  # fmt: skip
 # What a finding's event says that an analyst triages on, first things first (Windows, Sysmon,
-# Security audit, PowerShell, Zeek, web, Linux): a finding's detail names those it has.
+# Security audit, PowerShell, Zeek, web, Linux, cloud): a finding's detail names those it has.
 DETAIL_FIELDS = (
     "CommandLine", "ProcessCommandLine", "Image", "NewProcessName", "ParentImage", "ParentProcessName",
     "SourceImage", "TargetImage", "GrantedAccess", "TargetFilename", "TargetObject", "Details",
@@ -57,12 +64,17 @@ DETAIL_FIELDS = (
     "ProcessName", "User", "TargetUserName", "SubjectUserName", "IpAddress", "WorkstationName", "LogonType",
     "query", "id.orig_h", "id.resp_h", "id.resp_p", "host", "uri", "user_agent", "c-ip", "cs-method",
     "c-uri", "cs-uri-query", "cs-user-agent", "proctitle", "exe", "comm", "message",
+    # auditd's own records (a PATH's name, an EXECVE's arguments, the rule's key)
+    "name", "a0", "a1", "a2", "a3", "key",
+    *CLOUD_DETAIL_FIELDS,
 )  # fmt: skip
-# Fields that are a detail only in their own logs: Zeek's ("host" is a syslog line's machine) and
-# the web logs' W3C names.
+# Fields that are a detail only in their own logs: Zeek's ("host" is a syslog line's machine), the
+# web logs' W3C names, auditd's records' and the cloud logs' (Sysmon's EventType is no Okta eventType).
 DETAIL_ONLY_IN = {
     **dict.fromkeys(("query", "id.orig_h", "id.resp_h", "id.resp_p", "host", "uri", "user_agent"), "zeek"),
     **dict.fromkeys(("c-ip", "cs-method", "c-uri", "cs-uri-query", "cs-user-agent"), "web"),
+    **dict.fromkeys(("name", "a0", "a1", "a2", "a3", "key"), "linux"),
+    **dict.fromkeys(CLOUD_DETAIL_FIELDS, "generic"),
 }
 DETAIL_VALUE_CHARS, DETAIL_CHARS = 200, 600
 _IDENT = re.compile(r'"((?:[^"]|"")*)"')
