@@ -848,10 +848,7 @@ def test_a_part_that_names_an_actor_is_said_when_the_whole_names_none() -> None:
         "phase:access": [Hypothesis("G0100", "Inception", 0.956, "almost certain", moderate)],
         "phase:impact": [Hypothesis("G0049", "OilRig", 0.2, "unlikely", low)],
     }
-    assert (
-        parts_named(phases)
-        == " On its own, phase access points to Inception (almost certain, 95–99 %, moderate confidence)."
-    )
+    assert parts_named(phases) == " On its own, phase access points to Inception (almost certain, 95–99 %)."
     assert parts_named({"phase:impact": phases["phase:impact"]}) == ""
 
 

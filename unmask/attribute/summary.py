@@ -81,7 +81,7 @@ def summary(
     if lead.probability < WEAK_LEAD:
         text = (
             f"The evidence does not single out an actor: the most likely hypothesis, that {who} is "
-            f"behind this activity, is only {band}, at {lead.confidence.value} confidence."
+            f"behind this activity, is only {band}.{_held(lead)}"
         )
         others = [h.probability for h in groups if h.kind == "actor" and h is not lead]
         rest = sum(others) + sum(h.probability for h in groups if h.kind == "other")
@@ -106,7 +106,7 @@ def summary(
                 text += f"; a group the knowledge base does not know, {percent(unknown.probability, 0)}"
             text += "."
     else:
-        text = f"We assess with {lead.confidence.value} confidence that it is {band} that {who} is behind this activity."
+        text = f"It is {band} that {who} is behind this activity.{_held(lead, 'this')}"
     runner = next((h for h in groups[1:] if h.kind in ("actor", "unknown")), None)
     # (A weak actor lead's sentence has already given the unknown group's share.)
     said = (
@@ -133,14 +133,9 @@ def summary(
                 if state.kind == "unknown-state"
                 else state.label
             )
-            text += (
-                f" No state stands out either: the likeliest, {likeliest}, is only {words}, "
-                f"at {state.confidence.value} confidence."
-            )
+            text += f" No state stands out either: the likeliest, {likeliest}, is only {words}.{_held(state)}"
         else:
-            text += (
-                f" At the state level, it is {words} that {claim}, at {state.confidence.value} confidence."
-            )
+            text += f" At the state level, it is {words} that {claim}.{_held(state)}"
         if lead_state is not None and state.id not in (lead_state[1], UNKNOWN_STATE):
             own = "a criminal group of no state" if lead_state[1] == NO_STATE else state_words(lead_state[1])
             text += (
@@ -181,9 +176,15 @@ def split_summary(split: str, groups: list[Hypothesis], sponsors: list[Hypothesi
         )
         text += (
             f" At the state level, it is {state.likelihood} ({likelihood_band(state.probability)}) that "
-            f"{claim}, at {state.confidence.value} confidence."
+            f"{claim}.{_held(state)}"
         )
     return text
+
+
+def _held(h: Hypothesis, which: str = "that") -> str:
+    """The confidence in a judgement, in a sentence of its own: ICD 203 does not let a confidence
+    level and a degree of likelihood share one."""
+    return f" We hold {which} judgement with {h.confidence.value} confidence."
 
 
 def _who(h: Hypothesis) -> str:
@@ -207,7 +208,7 @@ def parts_named(phases: dict[str, list[Hypothesis]]) -> str:
         if first is not None and first.probability >= SPLIT_MIN_PROBABILITY:
             named.append(
                 f"{part_title(label)} points to {first.label} ({first.likelihood}, "
-                f"{likelihood_band(first.probability)}, {first.confidence.value} confidence)"
+                f"{likelihood_band(first.probability)})"
             )
     return f" On its own, {_listed(named)}." if named else ""
 
