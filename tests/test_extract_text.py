@@ -17,7 +17,7 @@ from unmask.extract.run import extract_inputs
 from unmask.extract.text import TextExtractor, sentences
 from unmask.knowledge.store import KnowledgeBase, load_kb
 from unmask.knowledge.warninglists import BenignIndex
-from unmask.model import ObservationKind, Tlp
+from unmask.model import Case, Observation, ObservationKind, Tlp
 
 runner = CliRunner()
 BENIGN = BenignIndex(
@@ -1246,3 +1246,28 @@ def test_a_name_that_is_a_folder_of_a_path_is_no_domain(kb: KnowledgeBase) -> No
     domains = {o.value for o in result.observations if o.subtype == "domain"}
     assert domains == {"evil-cdn.com", "evil2.com"}
     assert any("'kubernetes.io' is a folder of a file path" in p for p in result.problems)
+
+
+def test_the_date_a_report_came_out_is_not_a_date_of_the_activity(kb: KnowledgeBase) -> None:
+    text = (
+        "# Report\nPublished 2025-03-20\nIn February 2025 the actors updated the implant on March 3, 2025.\n"
+        "Last updated: March 22, 2025\n"
+    )
+    result = TextExtractor(kb, BENIGN).extract_text(text, "r.md")
+    dates = [o.value for o in result.observations if o.kind is ObservationKind.TIMING]
+    assert dates == ["2025-02", "2025-03-03"]
+    assert any("2025-03-20 dates the report itself" in n for n in result.notes)
+
+
+def test_a_month_dates_the_activity_span(kb: KnowledgeBase) -> None:
+    from unmask.export.resolved import activity_span
+
+    case = Case(
+        "c",
+        "c",
+        observations=[
+            Observation(ObservationKind.TIMING, "2025-02"),
+            Observation(ObservationKind.TIMING, "2025-03-03"),
+        ],
+    )
+    assert activity_span(case) == "2025-02-01 to 2025-03-03"

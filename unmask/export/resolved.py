@@ -9,6 +9,7 @@ format accepts is turned into a STIX timestamp when it can be.
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Protocol
@@ -134,7 +135,10 @@ def unresolved_names(case: Case, kb: KnowledgeBase) -> list[str]:
 
 
 def timestamp(value: str | None) -> datetime | None:
-    """A case date (``2022-05-20``, ISO 8601 with a zone, epoch seconds) as UTC, or ``None``."""
+    """A case date (``2022-05-20``, a month ``2022-05`` as its first day, ISO 8601 with a zone,
+    epoch seconds) as UTC, or ``None``."""
+    if value is not None and re.fullmatch(r"\d{4}-(?:0[1-9]|1[0-2])", value.strip()):
+        value = value.strip() + "-01"  # a month a report gives ("in February 2025")
     text = iso_utc(value)
     return None if text is None else datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 

@@ -75,6 +75,12 @@ _EXPLOITED = re.compile(
     r"\b(?:exploit(?:ed|ing|s)?|abused|leveraged|used\s+to\s+gain|initial\s+access)\b(?!\s+vulnerabilit)",
     re.I,
 )
+# A report's own date: "Published 2025-03-20", "Last updated: March 3, 2024", "Posted on ...".
+# Capitalised, as a page's date line is: "the actors updated the implant on March 3" is activity.
+_PUBLISHED = re.compile(
+    r"\b(?:Published|Posted|Updated|Last [Uu]pdated|Last [Mm]odified|Revised|Release [Dd]ate"
+    r"|Publication [Dd]ate|PUBLISHED|UPDATED)(?:\s+on)?\s*[:\-–]?\s*$"
+)
 # What the exploited vulnerability was in: a server open to the internet (Exploit Public-Facing
 # Application, T1190).
 _FACING = re.compile(
@@ -518,7 +524,13 @@ class TextExtractor:
                 for first, last, _ in others:
                     own = own[:first] + " " * (last - first) + own[last:]
                 self._victims(sentence, add, offset, result, source, own)
-            for date in self._dates(sentence):
+            dates, published = self._dates(sentence)
+            if published:
+                # "Published 2025-03-20": when the report came out, not when the activity was.
+                result.notes.append(
+                    f"{source}: offset {offset}: {', '.join(published)} dates the report itself; not taken as activity"
+                )
+            for date in dates:
                 add(ObservationKind.TIMING, date, None, offset, sentence, 0.5)
         return result
 
@@ -648,9 +660,11 @@ class TextExtractor:
                 add(kind, value, subtype, offset, sentence, 0.8)
 
     @staticmethod
-    def _dates(sentence: str) -> list[str]:
+    def _dates(sentence: str) -> tuple[list[str], list[str]]:
+        """The dates the sentence gives, and apart those that date the report itself."""
         months = {m: i + 1 for i, m in enumerate(_MONTHS.split("|"))}
-        out = []
+        out: list[str] = []
+        published: list[str] = []
         for match in _DATE.finditer(sentence):
             if match.group(1):
                 year, month, day = int(match.group(1)), int(match.group(2)), match.group(3)
@@ -661,5 +675,7 @@ class TextExtractor:
                 datetime.date(year, month, int(day) if day else 1)
             except ValueError:
                 continue
-            out.append(f"{year}-{month:02d}" + (f"-{int(day):02d}" if day else ""))
-        return out
+            date = f"{year}-{month:02d}" + (f"-{int(day):02d}" if day else "")
+            own = _PUBLISHED.search(sentence[max(0, match.start() - 30) : match.start()])
+            (published if own else out).append(date)
+        return out, published
