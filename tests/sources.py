@@ -85,6 +85,8 @@ def attack_bundle() -> dict[str, Any]:
     t_mbr = technique("T1561.002", "Disk Structure Wipe", "impact")
     t_click = technique("T1204.001", "Malicious Link", "execution")
     t_link = technique("T1566.002", "Spearphishing Link", "initial-access")
+    t_imds = technique("T1552.005", "Cloud Instance Metadata API", "credential-access")
+    t_trail = technique("T1562.008", "Disable or Modify Cloud Logs", "defense-evasion")
     t_retired = technique("T1086", "PowerShell", "execution", revoked=True)
     helminth = software("malware", "S0170", "Helminth", [])
     mimikatz = software("tool", "S0002", "Mimikatz", [])
@@ -114,7 +116,7 @@ def attack_bundle() -> dict[str, Any]:
     }
     objects: list[dict[str, Any]] = [
         {"type": "x-mitre-collection", "id": sid("x-mitre-collection", "c"), "x_mitre_version": "99.0"},
-        t_lsass, t_dump, t_phish, t_ps, t_wipe, t_old, t_retired, t_public, t_mbr, t_click, t_link,
+        t_lsass, t_dump, t_phish, t_ps, t_wipe, t_old, t_retired, t_public, t_mbr, t_click, t_link, t_imds, t_trail,
         helminth, mimikatz, zerocleare, notpetya, badrabbit, multilayer, crew_locker,
         oilrig, apt28, hound, cleaver, revoked, deprecated, campaign,
         relation(revoked, "revoked-by", oilrig),

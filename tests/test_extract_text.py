@@ -1221,6 +1221,9 @@ def test_indicators_of_other_events_are_not_taken(
         ("The wiper overwrote the MBR of every workstation.", {"T1561.002"}),
         # A hand-written phrase is read beside a technique name of the same words.
         ("The actors sent emails with malicious links.", {"T1204.001", "T1566.002"}),
+        # Linux and cloud intrusions, as reports write them.
+        ("The actor queried the instance metadata service at 169.254.169.254.", {"T1552.005"}),
+        ("They tried to disable CloudTrail logging with StopLogging.", {"T1562.008"}),
     ],
 )
 def test_how_reports_write_common_techniques(sources_kb: KnowledgeBase, text: str, taken: set[str]) -> None:

@@ -75,6 +75,10 @@ _BY_TECHNIQUE: dict[str, tuple[str, ...]] = {
         "disable edr",
         "disabled security tools",
         "disabled security software",
+        "setenforce 0",
+        "disabled selinux",
+        "disable selinux",
+        "disabling selinux",
         "tamper protection",
         "killed security processes",
         "uninstalled the antivirus",
@@ -127,6 +131,9 @@ _BY_TECHNIQUE: dict[str, tuple[str, ...]] = {
         "break out of the container",
     ),
     "T1610": (  # Deploy Container
+        "created a container",
+        "ran a container",
+        "started a container",
         "deployed a container",
         "deployed a malicious container",
         "deployed malicious containers",
@@ -137,6 +144,10 @@ _BY_TECHNIQUE: dict[str, tuple[str, ...]] = {
     "T1613": ("docker ps", "kubectl get pods", "listed the running containers", "enumerated containers"),
     "T1574.006": ("ld.so.preload", "ld_preload"),  # Hijack Execution Flow: Dynamic Linker Hijacking
     "T1070.003": (  # Indicator Removal: Clear Command History
+        "cleared the shell history",
+        "cleared shell history",
+        "deleted the shell history",
+        "clear the shell history",
         "cleared the bash history",
         "cleared bash history",
         "deleted the bash history",
@@ -229,6 +240,35 @@ _BY_TECHNIQUE: dict[str, tuple[str, ...]] = {
         "compromised the update server",
         "supply-chain attack",
         "software supply chain",
+    ),
+    "T1136.001": ("useradd", "adduser", "net user /add"),  # Create Account: Local Account
+    "T1562.008": (  # Impair Defenses: Disable or Modify Cloud Logs
+        "stoplogging",
+        "deletetrail",
+        "disabled cloudtrail",
+        "disable cloudtrail",
+        "disabled cloudtrail logging",
+        "disable cloudtrail logging",
+        "stopped cloudtrail logging",
+    ),
+    "T1552.005": (  # Unsecured Credentials: Cloud Instance Metadata API
+        "169.254.169.254",
+        "instance metadata service",
+        "instance metadata api",
+        "instance metadata endpoint",
+    ),
+    "T1552.001": ("aws/credentials", "kube/config", "docker/config.json"),  # Credentials In Files
+    "T1003.008": ("etc/shadow",),  # OS Credential Dumping: /etc/passwd and /etc/shadow
+    "T1496.001": (  # Resource Hijacking: Compute Hijacking
+        "cryptominer",
+        "cryptominers",
+        "cryptomining",
+        "cryptojacking",
+        "coin miner",
+        "coinminer",
+        "mining pool",
+        "monero miner",
+        "deployed xmrig",
     ),
     "T1566.002": (  # Phishing: Spearphishing Link
         "malicious links",
