@@ -244,13 +244,17 @@ def known_campaign(analysis: Analysis, row: int) -> KnownCampaign | None:
     keys = {scores.items[position].key for position in favour}
     # The actor's own campaigns, and those whose own links name what favours it (a second
     # source may tie the campaign's malware to the actor: Tidal's ZIPLINE for UTA0178).
+    using = kb.campaigns_using
+    linked: dict[str, set[str]] = {}  # item -> the reports of second sources' links to the actor
+    for link in kb.links:
+        if link.actor in groups and link.item in keys:
+            linked.setdefault(link.item, set()).add(link.report)
     candidates = list(known.campaigns) + sorted(
-        {r.source for r in kb.relations if r.kind == "uses" and r.source in kb.campaigns and r.target in keys}
-        - set(known.campaigns)
+        set().union(*(using.get(key, set()) for key in keys)) - set(known.campaigns)
     )
     for campaign_id in candidates:
         held = kb.campaign_reports(campaign_id)
-        named = _named_by(kb, held, campaign_id)
+        named = kb.campaign_named(campaign_id)
         lost = {}
         for position, weight in favour.items():
             key = scores.items[position].key
@@ -258,7 +262,7 @@ def known_campaign(analysis: Analysis, row: int) -> KnownCampaign | None:
             if key in named:
                 # A second source's link to what the campaign's reports name may repeat them:
                 # the campaign's view drops it (KnowledgeBase.view).
-                reports -= {link.report for link in kb.links if link.item == key and link.actor in groups}
+                reports -= linked.get(key, set())
                 if not reports:
                     lost[position] = weight
                     continue
@@ -282,16 +286,6 @@ def known_campaign(analysis: Analysis, row: int) -> KnownCampaign | None:
             "out of the knowledge base",
         )
     return None
-
-
-def _named_by(kb: KnowledgeBase, held: set[str], campaign_id: str) -> set[str]:
-    """What a campaign's reports name: its own links' items and those of links citing them."""
-    named: set[str] = set()
-    for rel in kb.relations:
-        if rel.kind == "uses" and (rel.source == campaign_id or not held.isdisjoint(rel.citations)):
-            named.add(rel.target)
-            named.update(rel.cves)
-    return named
 
 
 def _alias_conflicts(kb: KnowledgeBase, actor: Actor) -> list[str]:

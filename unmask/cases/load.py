@@ -6,7 +6,6 @@ unknown field 'techniqe'; did you mean 'technique'?``.
 
 from __future__ import annotations
 
-import calendar
 import difflib
 import functools
 import hashlib
@@ -21,7 +20,7 @@ import yaml
 from unmask.cases.directory import load_case_dir
 from unmask.cases.schema import CASE_SCHEMA, OPTIONAL_FIELDS, SHORTHAND
 from unmask.errors import CaseError, Location
-from unmask.ingest.fields import iso_utc
+from unmask.ingest.fields import iso_utc, whole_day
 from unmask.model import Case, Observation, ObservationKind, Provenance, Tlp
 from unmask.safe_json import MAX_DIGITS as _MAX_DIGITS
 from unmask.safe_yaml import first_alias
@@ -48,18 +47,6 @@ def _validator(form: str) -> Any:
     import jsonschema
 
     return jsonschema.Draft202012Validator(_SCHEMAS[form])
-
-
-def _whole_day(text: str, last: bool = False) -> str:
-    """ISO 8601's reduced precisions as a day: a month ("2022-07") or a year ("2022") is its
-    first day, or as a last sighting its last."""
-    text = text.strip()
-    if re.fullmatch(r"\d{4}-(?:0[1-9]|1[0-2])", text):
-        year, month = int(text[:4]), int(text[5:])
-        return f"{text}-{calendar.monthrange(year, month)[1] if last else 1:02d}"
-    if re.fullmatch(r"\d{4}", text):
-        return f"{text}-12-31" if last else f"{text}-01-01"
-    return text
 
 
 def _yaml_terms(message: str) -> str:
@@ -235,14 +222,14 @@ def _observation(raw: Any, index: int, report: _Reporter, default_source: str) -
     moments = {}
     for key in ("first_seen", "last_seen"):
         if raw.get(key) is not None:
-            moments[key] = iso_utc(_whole_day(_text(raw[key]), last=key == "last_seen"))
+            moments[key] = iso_utc(whole_day(_text(raw[key]), last=key == "last_seen"))
             if moments[key] is None:
                 raise report.error(
                     (*path, key),
                     f"{_text(raw[key])!r} is not a date or time (ISO 8601, e.g. 2022-07-15 or 2022-07-15T10:00:00Z)",
                 )
     first, last = moments.get("first_seen"), moments.get("last_seen")
-    if first and last and _DAY.fullmatch(_whole_day(_text(raw["last_seen"]), last=True)):
+    if first and last and _DAY.fullmatch(whole_day(_text(raw["last_seen"]), last=True)):
         last = last[:10] + "T23:59:59.999999Z"  # a day (month, year) given as last seen lasts to its end
     if first and last and last < first:
         raise report.error(
@@ -253,8 +240,8 @@ def _observation(raw: Any, index: int, report: _Reporter, default_source: str) -
         value=text,
         subtype=subtype,
         # As written, but a month or a year as the day it stands for ("2022-07" first seen is 2022-07-01).
-        first_seen=None if raw.get("first_seen") is None else _whole_day(_text(raw["first_seen"])),
-        last_seen=None if raw.get("last_seen") is None else _whole_day(_text(raw["last_seen"]), last=True),
+        first_seen=None if raw.get("first_seen") is None else whole_day(_text(raw["first_seen"])),
+        last_seen=None if raw.get("last_seen") is None else whole_day(_text(raw["last_seen"]), last=True),
         phase=None if raw.get("phase") is None else _text(raw["phase"]),
         host=None if raw.get("host") is None else _text(raw["host"]),
         confidence=float(raw.get("confidence", 1.0)),

@@ -9,7 +9,6 @@ format accepts is turned into a STIX timestamp when it can be.
 from __future__ import annotations
 
 import ipaddress
-import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Protocol
@@ -18,7 +17,7 @@ from unmask.attribute.evidence import EvidenceItem, resolve_observation
 from unmask.attribute.summary import WEAK_LEAD
 from unmask.detect.artifacts import is_context
 from unmask.detect.indicators import normalise
-from unmask.ingest.fields import iso_utc
+from unmask.ingest.fields import iso_utc, whole_day
 from unmask.knowledge.store import KnowledgeBase
 from unmask.knowledge.warninglists import documentation
 from unmask.model import Assessment, Case, Hypothesis, Observation, ObservationKind
@@ -135,11 +134,9 @@ def unresolved_names(case: Case, kb: KnowledgeBase) -> list[str]:
 
 
 def timestamp(value: str | None) -> datetime | None:
-    """A case date (``2022-05-20``, a month ``2022-05`` as its first day, ISO 8601 with a zone,
-    epoch seconds) as UTC, or ``None``."""
-    if value is not None and re.fullmatch(r"\d{4}-(?:0[1-9]|1[0-2])", value.strip()):
-        value = value.strip() + "-01"  # a month a report gives ("in February 2025")
-    text = iso_utc(value)
+    """A case date (``2022-05-20``, a month ``2022-05`` or a year as its first day, ISO 8601 with
+    a zone, epoch seconds) as UTC, or ``None``."""
+    text = iso_utc(whole_day(value) if value is not None else None)  # "in February 2025": 2025-02
     return None if text is None else datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import re
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any
@@ -20,6 +21,7 @@ __all__ = [
     "scalar",
     "set_naive_zone",
     "stamp",
+    "whole_day",
     "windows_row",
 ]
 
@@ -279,3 +281,15 @@ def stamp(row: dict[str, str], time_keys: tuple[str, ...], host_keys: tuple[str,
         if row.get(key):
             row["_host"] = row[key]
             break
+
+
+def whole_day(text: str, last: bool = False) -> str:
+    """ISO 8601's reduced precisions as a day: a month ("2022-07") or a year ("2022") is its
+    first day, or as a last sighting its last; anything else as it is."""
+    text = text.strip()
+    if re.fullmatch(r"\d{4}-(?:0[1-9]|1[0-2])", text):
+        year, month = int(text[:4]), int(text[5:])
+        return f"{text}-{calendar.monthrange(year, month)[1] if last else 1:02d}"
+    if re.fullmatch(r"\d{4}", text):
+        return f"{text}-12-31" if last else f"{text}-01-01"
+    return text

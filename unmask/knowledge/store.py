@@ -8,6 +8,7 @@ left: evaluation never tests on what the profiles were built from.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import json
@@ -241,6 +242,47 @@ class _Static:
             if successor in self.techniques:
                 index.setdefault(normalize_name(str(self.retired[old]["name"])), successor)
         return index
+
+    @cached_property
+    def campaigns_using(self) -> dict[str, set[str]]:
+        """Item (technique, software, CVE) -> the campaigns whose own links use it."""
+        found: dict[str, set[str]] = {}
+        for rel in self.relations:
+            if rel.kind == "uses" and rel.source in self.campaigns:
+                for item in (rel.target, *rel.cves):
+                    found.setdefault(item, set()).add(rel.source)
+        return found
+
+    @cached_property
+    def _by_citation(self) -> dict[str, list[Relation]]:
+        index: dict[str, list[Relation]] = {}
+        for rel in self.relations:
+            for citation in rel.citations:
+                index.setdefault(citation, []).append(rel)
+        return index
+
+    @cached_property
+    def _campaign_links(self) -> dict[str, list[Relation]]:
+        index: dict[str, list[Relation]] = {}
+        for rel in self.relations:
+            if rel.source in self.campaigns:
+                index.setdefault(rel.source, []).append(rel)
+        return index
+
+    @functools.cache  # noqa: B019 - one static part per loaded KB, kept as long as it is
+    def campaign_record(self, campaign_id: str) -> tuple[set[str], set[str]]:
+        """The reports a campaign's view removes, and what they name (its own links' items and
+        those of every link citing them)."""
+        own = self._campaign_links.get(campaign_id, [])
+        held = set(self.campaigns[campaign_id].citations) | {f"ATT&CK {campaign_id}"}
+        held.update(c for r in own for c in r.citations)
+        named: set[str] = set()
+        related = own + [r for c in held for r in self._by_citation.get(c, [])]
+        for rel in related:
+            if rel.kind == "uses":
+                named.add(rel.target)
+                named.update(rel.cves)
+        return held, named
 
     def __init__(self, document: dict[str, Any]) -> None:
         self.techniques = {t["id"]: Technique.from_dict(t) for t in document["techniques"]}
@@ -492,10 +534,23 @@ class KnowledgeBase:
         return support
 
     def campaign_reports(self, campaign_id: str) -> set[str]:
-        """The reports a campaign's view removes: its own, those its links cite, and its uncited links'."""
-        held = set(self.campaigns[campaign_id].citations) | {f"ATT&CK {campaign_id}"}
-        held.update(c for r in self.relations if r.source == campaign_id for c in r.citations)
-        return held
+        """The reports a campaign's view removes: its own, those its links cite, and its uncited
+        links' (as the full KB records them: a view that holds the campaign out has none)."""
+        return self._static.campaign_record(campaign_id)[0]
+
+    def campaign_named(self, campaign_id: str) -> set[str]:
+        """What the campaign's reports name: its own links' items and those of links citing them
+        (what its view drops a second source's links to)."""
+        return self._static.campaign_record(campaign_id)[1]
+
+    @property
+    def campaigns_using(self) -> dict[str, set[str]]:
+        """Item (technique, software, CVE) -> the campaigns whose own links use it (less those this
+        view holds out)."""
+        held_out = set(self.without_campaigns)
+        if not held_out:
+            return self._static.campaigns_using
+        return {item: found - held_out for item, found in self._static.campaigns_using.items()}
 
     @cached_property
     def actors(self) -> dict[str, Actor]:
