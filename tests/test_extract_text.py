@@ -788,18 +788,18 @@ def test_actors_a_bundle_names_are_listed_apart(kb: KnowledgeBase, tmp_path: Pat
     assert all(o.kind is not ObservationKind.SIMILARITY for o in result.case.observations)
 
 
-def test_a_long_report_is_cut_with_one_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from unmask.extract import documents
-
-    monkeypatch.setattr(documents, "MAX_TEXT_CHARS", 1_000)
-    monkeypatch.setattr(documents, "_READ_BYTES", 2_000)
+def test_a_long_report_is_cut_with_one_message_the_case_keeps(kb: KnowledgeBase, tmp_path: Path) -> None:
     report = tmp_path / "long.txt"
     report.write_text("word " * 1_000)
-    document = read_document(report)
-    assert len(document.text) == 1_000
-    assert document.problems == [
-        f"{report}: 5,000 bytes; only the first 1,000 characters of its text were read"
-    ]
+    document = read_document(report, max_chars=1_000)
+    assert len(document.text) == 1_000 and not document.problems
+    assert document.cut == (
+        f"{report}: 5,000 bytes; only the first 1,000 characters of its text were read "
+        "(unmask extract --max-chars N reads more)"
+    )
+    assert read_document(report).cut is None  # the default reads it whole
+    result = extract_inputs([report], kb, max_chars=1_000)
+    assert document.cut in result.case.notes and document.cut in result.problems
 
 
 def test_an_actors_sponsor_and_earlier_victims_are_not_this_incidents_victims(kb: KnowledgeBase) -> None:

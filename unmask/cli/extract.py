@@ -21,6 +21,7 @@ from unmask.cli.common import (
     user_errors,
 )
 from unmask.errors import ConfigError
+from unmask.extract.documents import MAX_TEXT_CHARS
 from unmask.extract.run import extract_inputs
 from unmask.knowledge.store import load_kb
 from unmask.knowledge.warninglists import benign_index
@@ -52,6 +53,15 @@ def extract_command(
         int | None,
         typer.Option("--limit", min=1, help=f"Table: the first N observations (default {TABLE_ROWS:,})."),
     ] = None,
+    max_chars: Annotated[
+        int,
+        typer.Option(
+            "--max-chars",
+            min=1000,
+            help=f"Read at most this many characters of each report (default {MAX_TEXT_CHARS:,}, about "
+            "1,000 pages); what is cut is said and kept in the case's notes.",
+        ),
+    ] = MAX_TEXT_CHARS,
     as_json: JsonOption = False,
 ) -> None:
     """Extract observations (techniques, software, indicators, CVEs, victims, dates), each with its source.
@@ -66,7 +76,7 @@ def extract_command(
     label = Tlp.parse(tlp) if tlp is not None else None
     kb = load_kb()
     existing = load_case_dir(case) if case is not None and (case / CASE_FILE).is_file() else None
-    result = extract_inputs(reports, kb, existing, benign_index(), tlp=label)
+    result = extract_inputs(reports, kb, existing, benign_index(), tlp=label, max_chars=max_chars)
     # Nothing read and no case to add to: no empty case is left behind for `attribute` to trip on.
     written = case is not None and (existing is not None or bool(result.case.observations))
     if case is not None and written:

@@ -23,7 +23,6 @@ from unmask.ingest.base import from_utf16, sha256_file
 __all__ = ["MAX_TEXT_CHARS", "Document", "read_document"]
 
 MAX_TEXT_CHARS = 5_000_000  # about 1,000 pages, about 25 s to read; the rest of a bigger file is not read
-_READ_BYTES = MAX_TEXT_CHARS * 2
 
 
 @dataclass
@@ -33,6 +32,7 @@ class Document:
     text: str
     format: str
     problems: list[str] = field(default_factory=list)
+    cut: str | None = None  # how much of a text bigger than the limit was read, when it was cut
 
 
 class _TextOnly(HTMLParser):
@@ -114,11 +114,13 @@ def _pdf_text(path: Path, problems: list[str]) -> str:
     return text
 
 
-def read_document(path: Path) -> Document:
-    """The text of a report file, by its content (PDF, HTML) or else as text."""
+def read_document(path: Path, max_chars: int = MAX_TEXT_CHARS) -> Document:
+    """The text of a report file, by its content (PDF, HTML) or else as text: at most
+    ``max_chars`` characters of it (:attr:`Document.cut` says so when there was more)."""
+    read_bytes = max_chars * 2
     try:
         with path.open("rb") as handle:
-            raw = handle.read(_READ_BYTES + 1)
+            raw = handle.read(read_bytes + 1)
         size = path.stat().st_size
     except FileNotFoundError:
         raise IngestError("file not found", Location(path)) from None
@@ -127,10 +129,13 @@ def read_document(path: Path) -> Document:
     digest = sha256_file(path)
     problems: list[str] = []
     if raw.startswith(b"%PDF"):
-        return Document(path, digest, _pdf_text(path, problems), "pdf", problems)
-    cut = size > _READ_BYTES
+        text = _pdf_text(path, problems)
+        return Document(
+            path, digest, text[:max_chars], "pdf", problems, _cut_note(path, size, len(text), max_chars)
+        )
+    cut = size > read_bytes
     if cut:
-        raw = raw[:_READ_BYTES]
+        raw = raw[:read_bytes]
     converted = from_utf16(raw)
     if converted is not None:
         raw = converted
@@ -154,16 +159,10 @@ def read_document(path: Path) -> Document:
     head = text[:2048].lower()
     if path.suffix.lower() in (".html", ".htm") or "<html" in head or "<!doctype html" in head:
         body = _html_text(text)
-        if len(body) > MAX_TEXT_CHARS or cut:
-            read = min(len(body), MAX_TEXT_CHARS)
-            problems.append(
-                f"{path}: {size:,} bytes; only the first {read:,} characters of its text were read"
-            )
         _some_text(body, path)
-        return Document(path, digest, body[:MAX_TEXT_CHARS], "html", problems)
-    if len(text) > MAX_TEXT_CHARS or cut:  # one message, however the text was cut
-        read = min(len(text), MAX_TEXT_CHARS)
-        problems.append(f"{path}: {size:,} bytes; only the first {read:,} characters of its text were read")
+        note = _cut_note(path, size, len(body), max_chars, cut)
+        return Document(path, digest, body[:max_chars], "html", problems, note)
+    note = _cut_note(path, size, len(text), max_chars, cut)  # one message, however the text was cut
     _some_text(text, path)
     fmt = "md" if path.suffix.lower() in (".md", ".markdown") else "txt"
     if fmt == "md":
@@ -174,7 +173,18 @@ def read_document(path: Path) -> Document:
             lambda m: " " * len(m.group(1)) + m.group(2) + " " * len(m.group(1)),
             text,
         )
-    return Document(path, digest, text[:MAX_TEXT_CHARS], fmt, problems)
+    return Document(path, digest, text[:max_chars], fmt, problems, note)
+
+
+def _cut_note(path: Path, size: int, length: int, max_chars: int, cut: bool = False) -> str | None:
+    """What a text cut at ``max_chars`` characters says of it (None when it was read whole)."""
+    if length <= max_chars and not cut:
+        return None
+    read = min(length, max_chars)
+    return (
+        f"{path}: {size:,} bytes; only the first {read:,} characters of its text were read "
+        "(unmask extract --max-chars N reads more)"
+    )
 
 
 def _cp1252(error: UnicodeError) -> tuple[str, int]:

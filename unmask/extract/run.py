@@ -17,6 +17,7 @@ from unmask import safe_json
 from unmask.cases.tlp import bundle_tlp, misp_tlp
 from unmask.detect.indicators import indicator_key
 from unmask.errors import CaseError, IngestError, UnmaskError
+from unmask.extract.documents import MAX_TEXT_CHARS
 from unmask.extract.misp import case_from_misp, is_misp, misp_actor_names
 from unmask.extract.stix import case_from_stix, stix_actor_names
 from unmask.extract.text import Extraction, TextExtractor
@@ -83,6 +84,7 @@ def extract_inputs(
     case: Case | None = None,
     benign: Any = None,
     tlp: Tlp | None = None,
+    max_chars: int = MAX_TEXT_CHARS,
 ) -> ExtractResult:
     """Observations of every input, added to ``case`` (or a new one). A bad input is reported, not fatal.
 
@@ -123,7 +125,7 @@ def extract_inputs(
             elif data is not None:
                 raise CaseError("JSON that is neither a STIX 2.1 bundle nor a MISP event")
             else:
-                extractor = extractor or TextExtractor(kb, benign)
+                extractor = extractor or TextExtractor(kb, benign, max_chars=max_chars)
                 extraction: Extraction = extractor.extract_file(path)
                 label(extraction.tlp)
                 if case is None and path == paths[0] and extraction.title:

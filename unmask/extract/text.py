@@ -35,7 +35,7 @@ from unmask.extract.context import (
     other_actor_spans,
     why_not,
 )
-from unmask.extract.documents import read_document
+from unmask.extract.documents import MAX_TEXT_CHARS, read_document
 from unmask.extract.lexicon import Lexicon
 from unmask.extract.victims import VICTIM_CUES, read_victims
 from unmask.knowledge.store import KnowledgeBase
@@ -388,15 +388,24 @@ class Extraction:
 class TextExtractor:
     """Extracts observations from report text against one knowledge base."""
 
-    def __init__(self, kb: KnowledgeBase, benign: Any = None, phrases: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        benign: Any = None,
+        phrases: dict[str, str] | None = None,
+        max_chars: int = MAX_TEXT_CHARS,
+    ) -> None:
         self.kb = kb
         self.lexicon = Lexicon.from_kb(kb, phrases)
         self.benign = benign
+        self.max_chars = max_chars
 
     def extract_file(self, path: Path) -> Extraction:
-        document = read_document(path)
+        document = read_document(path, self.max_chars)
         result = self.extract_text(document.text, str(path), document.sha256)
         result.problems = document.problems + result.problems
+        if document.cut is not None:  # the case keeps it too: what was not read was not looked at
+            result.notes.insert(0, document.cut)
         result.evidence[str(path)] = document.sha256
         return result
 
