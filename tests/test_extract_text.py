@@ -1274,3 +1274,11 @@ def test_a_month_dates_the_activity_span(kb: KnowledgeBase) -> None:
         ],
     )
     assert activity_span(case) == "2025-02-01 to 2025-03-03"
+
+
+def test_reading_a_report_says_how_far_it_is(kb: KnowledgeBase) -> None:
+    text = "The intruders ran T1301. " * 5_000
+    seen: list[tuple[str, int, int]] = []
+    TextExtractor(kb, BENIGN).extract_text(text, "folder/r.txt", progress=lambda *a: seen.append(a))
+    assert seen[0] == ("reading r.txt (characters)", 0, len(text)) and seen[-1][1:] == (len(text), len(text))
+    assert len(seen) > 2 and [done for _, done, _ in seen] == sorted(done for _, done, _ in seen)

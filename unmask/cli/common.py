@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -9,7 +10,7 @@ import math
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any, ParamSpec, TypeVar
 
@@ -36,6 +37,7 @@ __all__ = [
     "plain",
     "printable",
     "say_written",
+    "stage_progress",
     "user_errors",
     "written_record",
 ]
@@ -225,6 +227,41 @@ def user_errors(func: Callable[P, R]) -> Callable[P, R]:
             raise typer.Exit(code=130) from None
 
     return wrapper
+
+
+@contextlib.contextmanager
+def stage_progress(
+    as_json: bool, labels: dict[str, str] | None = None
+) -> Iterator[Callable[[str, int, int], None]]:
+    """A ``step(stage, done, total)`` for long work: bars on a terminal (none with ``--json``), a
+    few plain lines on standard error without one (:class:`LogProgress`)."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TaskID,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )  # fmt: skip
+
+    names = labels or {}
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
+        console=err_console, transient=True, disable=as_json or not err_console.is_terminal,
+    ) as progress:  # fmt: skip
+        tasks: dict[str, TaskID] = {}
+        logged = LogProgress() if not err_console.is_terminal else None
+
+        def step(stage: str, done: int, total: int) -> None:
+            if logged is not None:
+                logged(names.get(stage, stage), done, total)
+                return
+            if stage not in tasks:
+                tasks[stage] = progress.add_task(names.get(stage, stage), total=total or None)
+            progress.update(tasks[stage], completed=done, total=total or None)
+
+        yield step
 
 
 def marked(case: Case, tlp: str | None) -> Case:

@@ -18,6 +18,7 @@ from unmask.cli.common import (
     err_console,
     plain,
     printable,
+    stage_progress,
     user_errors,
 )
 from unmask.errors import ConfigError
@@ -76,7 +77,10 @@ def extract_command(
     label = Tlp.parse(tlp) if tlp is not None else None
     kb = load_kb()
     existing = load_case_dir(case) if case is not None and (case / CASE_FILE).is_file() else None
-    result = extract_inputs(reports, kb, existing, benign_index(), tlp=label, max_chars=max_chars)
+    with stage_progress(as_json or fmt == "json") as step:
+        result = extract_inputs(
+            reports, kb, existing, benign_index(), tlp=label, max_chars=max_chars, progress=step
+        )
     # Nothing read and no case to add to: no empty case is left behind for `attribute` to trip on.
     written = case is not None and (existing is not None or bool(result.case.observations))
     if case is not None and written:

@@ -12,20 +12,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 from rich.table import Table
 
 from unmask.cases.directory import CASE_FILE, FINDINGS_FILE, load_case_dir
 from unmask.cli.common import (
-    LogProgress,
     check_json_format,
     check_output,
     console,
@@ -35,6 +25,7 @@ from unmask.cli.common import (
     output_format,
     plain,
     printable,
+    stage_progress,
     user_errors,
     written_record,
 )
@@ -114,21 +105,7 @@ def hunt_command(
     target = case or Path(f"case-{datetime.now(tz=UTC).strftime('%Y%m%d-%H%M%S')}")
     if target.exists() and not target.is_dir():
         raise CaseError("exists and is not a directory", Location(target))
-    with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
-        console=err_console, transient=True, disable=as_json or not err_console.is_terminal,
-    ) as progress:  # fmt: skip
-        tasks: dict[str, TaskID] = {}
-        logged = LogProgress() if not err_console.is_terminal else None
-
-        def step(stage: str, done: int, total: int) -> None:
-            if logged is not None:
-                logged(_STAGES.get(stage, stage), done, total)
-                return
-            if stage not in tasks:
-                tasks[stage] = progress.add_task(_STAGES.get(stage, stage), total=total or None)
-            progress.update(tasks[stage], completed=done, total=total or None)
-
+    with stage_progress(as_json, _STAGES) as step:
         result = hunt(
             evidence,
             rules,

@@ -9,6 +9,7 @@ The observations of all inputs go into one case; an existing case directory can 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -85,6 +86,7 @@ def extract_inputs(
     benign: Any = None,
     tlp: Tlp | None = None,
     max_chars: int = MAX_TEXT_CHARS,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> ExtractResult:
     """Observations of every input, added to ``case`` (or a new one). A bad input is reported, not fatal.
 
@@ -126,7 +128,7 @@ def extract_inputs(
                 raise CaseError("JSON that is neither a STIX 2.1 bundle nor a MISP event")
             else:
                 extractor = extractor or TextExtractor(kb, benign, max_chars=max_chars)
-                extraction: Extraction = extractor.extract_file(path)
+                extraction: Extraction = extractor.extract_file(path, progress)
                 label(extraction.tlp)
                 if case is None and path == paths[0] and extraction.title:
                     target.title = extraction.title  # a new case is titled by its report

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -75,6 +75,9 @@ _EXPLOITED = re.compile(
     r"\b(?:exploit(?:ed|ing|s)?|abused|leveraged|used\s+to\s+gain|initial\s+access)\b(?!\s+vulnerabilit)",
     re.I,
 )
+# How often a long report's reading says how far it is.
+PROGRESS_SENTENCES = 2000
+Progress = Callable[[str, int, int], None]
 # A report's own date: "Published 2025-03-20", "Last updated: March 3, 2024", "Posted on ...".
 # Capitalised, as a page's date line is: "the actors updated the implant on March 3" is activity.
 _PUBLISHED = re.compile(
@@ -400,16 +403,20 @@ class TextExtractor:
         self.benign = benign
         self.max_chars = max_chars
 
-    def extract_file(self, path: Path) -> Extraction:
+    def extract_file(self, path: Path, progress: Progress | None = None) -> Extraction:
         document = read_document(path, self.max_chars)
-        result = self.extract_text(document.text, str(path), document.sha256)
+        result = self.extract_text(document.text, str(path), document.sha256, progress)
         result.problems = document.problems + result.problems
         if document.cut is not None:  # the case keeps it too: what was not read was not looked at
             result.notes.insert(0, document.cut)
         result.evidence[str(path)] = document.sha256
         return result
 
-    def extract_text(self, text: str, source: str, sha256: str | None = None) -> Extraction:
+    def extract_text(
+        self, text: str, source: str, sha256: str | None = None, progress: Progress | None = None
+    ) -> Extraction:
+        """Observations of a report's text; ``progress(stage, characters read, all)`` is told
+        every few thousand sentences."""
         from ioc_finder import find_iocs
 
         result = Extraction(tlp=tlp_label(text), title=title_line(text))
@@ -441,7 +448,10 @@ class TextExtractor:
                 result.observations[seen[key]] = observation
 
         actors_seen: set[str] = set()
-        for offset, sentence in sentences(text):
+        stage = f"reading {Path(source).name} (characters)"
+        for number, (offset, sentence) in enumerate(sentences(text)):
+            if progress is not None and number % PROGRESS_SENTENCES == 0:
+                progress(stage, offset, len(text))
             if _BOILERPLATE.match(sentence):
                 result.notes.append(
                     f"{source}: offset {offset}: a page's {sentence.split(':')[0]!r} line; not read"
@@ -541,6 +551,8 @@ class TextExtractor:
                 )
             for date in dates:
                 add(ObservationKind.TIMING, date, None, offset, sentence, 0.5)
+        if progress is not None:
+            progress(stage, len(text), len(text))
         return result
 
     def _actor_choices(self, mentions: list[tuple[int, str, str, str, float]]) -> dict[int, str]:
