@@ -318,6 +318,10 @@ def test_auditd_execve_events_are_linux_process_creations(tmp_path: Path) -> Non
     assert _hunt(tmp_path, "    product: linux\n    category: process_creation", detection) == [
         "audit.log:5:process"
     ]
+    # A rule over any Linux log meets the execve's own record, not also the process it makes.
+    keywords = "    keywords:\n        - 'base64'\n    condition: keywords"
+    hits = _hunt(tmp_path, "    product: linux", keywords)
+    assert "audit.log:5:process" not in hits and "audit.log:5" in hits
 
 
 def test_process_creations_from_interleaved_and_split_audit_records(tmp_path: Path) -> None:

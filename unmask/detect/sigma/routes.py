@@ -247,7 +247,11 @@ def routes_for(source: SigmaLogSource) -> list[Route]:
             where = f"lower({quote('program')}) IN ({', '.join(literal(n) for n in names)})"
             return [Route(f"linux/{source.service}", "linux", where)]
         if not source.service and not source.category:
-            return [Route("linux", "linux", "true")]  # any Linux log: every syslog line
+            # Any Linux log: every syslog line and audit record, but not the process creations
+            # audit.log's execve events make: they repeat the records the route already holds
+            # (one "history -c" was three findings of one keyword rule).
+            derived = f"({quote('_log')} = 'process_creation' AND ends_with({quote('_record')}, ':process'))"
+            return [Route("linux", "linux", f"NOT coalesce({derived}, false)")]
         return []
     if product and source.category in (None, "application"):
         # Cloud and SaaS audit logs (and applications' own: Kubernetes audit) arrive as generic
