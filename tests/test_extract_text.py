@@ -1195,7 +1195,32 @@ def test_a_crew_named_without_the_words_that_say_group_is_an_actor_named(sources
         ("The actors beaconed to 104.168.165.173, which is not linked to this intrusion.", []),
         ("Defenders should block 104.168.165.173, an address used in a separate 2021 campaign.", []),
         ("In a separate incident at another customer, the actors beaconed to evil-cdn[.]com.", []),
-        ("Other researchers previously observed Helminth beaconing to 5.252.178.12.", []),
+        ("In a separate 2021 incident, the actors beaconed to 5.252.178.12.", []),
+        # This intrusion's, whatever else the sentence denies or recalls.
+        (
+            "In the past 48 hours, the compromised host beaconed to 45.77.12.66 every five minutes.",
+            ["45.77.12.66"],
+        ),
+        ("The attacker logged in without MFA from 45.77.12.75.", ["45.77.12.75"]),
+        ("No MFA prompt was shown when the attacker logged in from 45.77.12.74.", ["45.77.12.74"]),
+        ("The C2 at 45.77.12.71 was not found in any threat intelligence feed at the time.", ["45.77.12.71"]),
+        (
+            "The sign-in from 45.77.12.73 was not linked to this user's devices and came from the attacker.",
+            ["45.77.12.73"],
+        ),
+        (
+            "We previously observed the staging server at 45.77.12.64 earlier in this intrusion.",
+            ["45.77.12.64"],
+        ),
+        (
+            "The attacker exfiltrated data to 45.77.12.70, although an analysis of that server was outside the scope.",
+            ["45.77.12.70"],
+        ),
+        # Each indicator judged where it is, as a whole value.
+        (
+            "Although 198.51.100.10 is not linked to this intrusion, the actors used 198.51.100.1 for C2.",
+            ["198.51.100.1"],
+        ),
         ("We found no traffic to 5.252.178.12 on any host.", []),
         # This intrusion's infrastructure, with its history: kept.
         ("The same server, 23.95.97.59, hosted APT28 phishing pages in 2021.", ["23.95.97.59"]),
@@ -1218,6 +1243,7 @@ def test_indicators_of_other_events_are_not_taken(
         ("The attackers exploited a public-facing application to gain access.", {"T1190"}),
         ("The actors exploited CVE-2023-22515 in an internet-facing Confluence server.", {"T1190"}),
         ("The actors exploited CVE-2023-22515 on a file server they had reached.", set()),
+        ("The actor exploited CVE-2023-23397 in Outlook; the victim had no internet-facing servers.", set()),
         ("The wiper overwrote the MBR of every workstation.", {"T1561.002"}),
         # A hand-written phrase is read beside a technique name of the same words.
         ("The actors sent emails with malicious links.", {"T1204.001", "T1566.002"}),

@@ -379,6 +379,10 @@ def test_csv_bad_rows_quotes_headers_and_encodings_are_reported_not_lost(tmp_pat
         f"2024-01-02,h2,row {n}\n" for n in range(150)
     )
     (folder / "quote.csv").write_text(quote)
+    # ... however few lines it swallows.
+    (folder / "short_quote.csv").write_text(
+        'time,host,msg\n2024-01-01,h1,"open\n2024-01-02,h2,a\n2024-01-03,h3,b\n'
+    )
     # A long quoted value that does close is one row, with a warning.
     (folder / "long.csv").write_text(
         'time,host,msg\n2024-01-01,h1,"' + "x\n" * 150 + '"\n2024-01-02,h2,after\n'
@@ -394,6 +398,7 @@ def test_csv_bad_rows_quotes_headers_and_encodings_are_reported_not_lost(tmp_pat
         "unterminated quote runs to the end of the file (151 lines)" in files["quote.csv"].problems[0].message
     )
     assert files["quote.csv"].events == 150 and files["quote.csv"].skipped == 1
+    assert files["short_quote.csv"].events == 2 and files["short_quote.csv"].skipped == 1
     hosts = [r for r in _table(tmp_path / "events", "generic") if r.get("msg") == "row 149"]
     assert [r["_record"] for r in hosts] == ["152"]
     assert "not UTF-8" in files["latin.csv"].problems[0].message and files["latin.csv"].events == 2

@@ -289,6 +289,7 @@ def conflicts_command(
     Example: unmask kb conflicts --kind alias-collision
     """
     conflicts = load_kb().conflicts
+    kind = kind.strip().lower() if kind else kind  # "DESCRIBED-TWICE" as the labels are written
     if kind:
         kinds = sorted({c.kind for c in conflicts} | set(CONFLICT_KINDS))
         if kind not in kinds:

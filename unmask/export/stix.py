@@ -109,7 +109,8 @@ def _producer(org: str | None, common: dict[str, Any]) -> Any:
     if org is None:
         ident, name, kind = PRODUCER_ID, "unmask", "system"
     else:
-        ident = "identity--" + str(uuid.uuid5(uuid.NAMESPACE_URL, "unmask:organization:" + org.casefold()))
+        # The name as given: one id, one name ("ACME CERT" and "acme cert" are two identities).
+        ident = "identity--" + str(uuid.uuid5(uuid.NAMESPACE_URL, "unmask:organization:" + org))
         name, kind = org, "organization"
     return stix2.Identity(
         id=ident, name=name, identity_class=kind, created=PRODUCER_CREATED, modified=PRODUCER_CREATED,

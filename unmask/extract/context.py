@@ -37,6 +37,7 @@ __all__ = [
     "negated",
     "other_actor_spans",
     "why_not",
+    "why_not_indicator",
 ]
 
 DENIED = "denied"
@@ -111,13 +112,14 @@ _UNCONFIRMED_AFTER = re.compile(
 # compromise, which delivered ...". Up to a turn back to this intrusion ("but here ..."); not a
 # narrative's past perfect ("the web shell it had previously installed" is this intrusion's).
 ELSEWHERE_WORDS = (
-    r"in\s+the\s+past|(?:has|have)\s+(?:also\s+)?previously|historically"
+    # not "in the past 48 hours" or "in the past two days of the intrusion": recent, this one's
+    r"in\s+the\s+past(?!\s+(?:\d+|few|several|couple|one|two|three|four|five|six|seven|ten|24|48|72)\b)"
+    r"|(?:has|have)\s+(?:also\s+)?previously|historically"
     r"|in\s+(?:its|their|an?|the)\s+(?:(?:\d{4}|earlier|previous|prior|past|other|older|unrelated|separate)\s+)+"
     r"(?:campaigns?|operations?|intrusions?|attacks?|incidents?|investigations?|engagements?)"
     r"|earlier\s+(?:reporting|research|reports|analysis)|(?:recalls?|echoes)\s+the"
     r"|(?:against|at)\s+other\s+(?:victims|targets|organi[sz]ations|companies|entities|customers|clients)"
     r"|at\s+(?:another|a\s+different)\s+(?:victim|target|organi[sz]ation|company|entity|customer|client)"
-    r"|(?<!had\s)previously\s+(?:observed|seen|reported|documented|described)"
 )
 _ELSEWHERE_CUE = re.compile(rf"\b(?:{ELSEWHERE_WORDS})\b", re.IGNORECASE)
 _ELSEWHERE_BEFORE = re.compile(
@@ -130,14 +132,16 @@ _ELSEWHERE_BEFORE = re.compile(
 _ELSEWHERE_AFTER = re.compile(
     r"^[^.;:]{0,80}?\b(?:(?:against|at)\s+other\s+(?:victims|targets|organi[sz]ations|companies|entities"
     r"|customers|clients)"
-    r"|in\s+the\s+past|outside\s+the\s+scope"
+    r"|in\s+the\s+past(?!\s+(?:\d+|few|several|couple|one|two|three|four|five|six|seven|ten)\b)"
+    r"|which\s+(?:is|was|are|were)\s+outside\s+the\s+scope"
     # "... was used by Andariel in an unrelated 2022 operation": not a bare year, which may be
     # this intrusion's ("deployed Helminth in its 2022 campaign" from a report on that campaign).
     r"|in\s+(?:its|their|an?|the)\s+(?:\d{4}\s+)?(?:unrelated|separate|earlier|previous|prior|past|older)\s+"
     r"(?:\d{4}\s+)?(?:campaigns?|operations?|intrusions?|attacks?|incidents?|investigations?))\b"
     # "... and is not linked to this intrusion"
     r"|^[^.;:]{0,120}?\b(?:is|are|was|were|has\s+been|have\s+been)\s+(?:not|never)\s+"
-    r"(?:\w+\s+)?(?:linked|related|connected|tied|attributed)\s+to\s+(?:this|the\s+(?:current|present))\b",
+    r"(?:\w+\s+)?(?:linked|related|connected|tied|attributed)\s+to\s+(?:this|the\s+(?:current|present))\s+"
+    r"(?:intrusion|incident|attack|activity|campaign|case|investigation|compromise|breach|operation)\b",
     re.IGNORECASE,
 )
 # A family another descends from or resembles: "a successor to IcedID", "not unlike Emotet".
@@ -241,6 +245,40 @@ def why_not(sentence: str, start: int, end: int) -> str | None:
     before = sentence[max(0, start - _NEGATION_WINDOW) : start]
     if _LINEAGE_BEFORE.search(before) or (_CODE_AFTER.match(sentence[end:]) and _CODE_BEFORE.search(before)):
         return LINEAGE
+    if _elsewhere_before(sentence, start) or _ELSEWHERE_AFTER.match(sentence[end:]):
+        return ELSEWHERE
+    return None
+
+
+# An indicator's own denial: "5.252.178.12 was not contacted", "no traffic to 5.252.178.12", "not
+# 1.2.3.4"; not a denial of something else in its sentence ("logged in without MFA from 1.2.3.4")
+# nor what a feed or a scanner did not know ("was not found in any threat intelligence feed").
+_INDICATOR_DENIED_BEFORE = re.compile(
+    r"\bno\s+(?:traffic|connections?|communications?|contact|requests?|beacons?|beaconing|lookups?"
+    r"|queries|resolutions?|logins?|sign-ins?)\s+(?:to|with|from|of|for)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}$"
+    r"|\b(?:not|never)\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+_INDICATOR_DENIED_AFTER = re.compile(
+    r"^\W*(?:(?!(?:which|that|who)\b)\w+\W+){0,3}?(?:was|were|is|are|has\s+been|have\s+been)\s+(?:not|never)\s+"
+    r"(?:observed|seen|used|contacted|involved|present|reached|resolved)\b"
+    r"(?![^.;]*\b(?:because|but|since|instead|as\s+it|though)\b)",
+    re.IGNORECASE,
+)
+
+
+def why_not_indicator(sentence: str, start: int, end: int) -> str | None:
+    """Why the indicator at ``start:end`` is not this intrusion's (:data:`DENIED`,
+    :data:`UNCONFIRMED`, :data:`ELSEWHERE`), or None. Narrower than :func:`why_not`: an
+    indicator is denied only by words about it, not by a "no" or "without" of its clause."""
+    if denied_row(sentence) or _INDICATOR_DENIED_AFTER.match(sentence[end : end + 120]):
+        return DENIED
+    if _INDICATOR_DENIED_BEFORE.search(sentence[max(0, start - _NEGATION_WINDOW) : start]):
+        return DENIED
+    if _UNCONFIRMED_BEFORE.search(sentence[max(0, start - 2 * _NEGATION_WINDOW) : start]) or (
+        _UNCONFIRMED_AFTER.match(sentence[end : end + 60])
+    ):
+        return UNCONFIRMED
     if _elsewhere_before(sentence, start) or _ELSEWHERE_AFTER.match(sentence[end:]):
         return ELSEWHERE
     return None

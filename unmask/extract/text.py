@@ -32,8 +32,10 @@ from unmask.extract.context import (
     LINEAGE,
     UNCONFIRMED,
     continues_list,
+    negated,
     other_actor_spans,
     why_not,
+    why_not_indicator,
 )
 from unmask.extract.documents import MAX_TEXT_CHARS, read_document
 from unmask.extract.lexicon import Lexicon
@@ -338,14 +340,24 @@ def _not_taken_note(source: str, offset: int, mention: str, why: str) -> str:
 def _ioc_context(
     sentence: str, lowered: str, refanged: str, raw: str, others: list[tuple[int, int, str]]
 ) -> str | None:
-    """Why an indicator of the sentence is not this intrusion's (as :func:`why_not` says of names,
-    or said of another actor), or None. Found as written, or else in the refanged sentence."""
-    at = lowered.find(raw)
-    if at >= 0:
-        why = why_not(sentence, at, at + len(raw))
-        return why or next((name for first, last, name in others if first <= at < last), None)
-    at = refanged.find(raw)
-    return why_not(refanged, at, at + len(raw)) if at >= 0 else None
+    """Why an indicator of the sentence is not this intrusion's (denied, unconfirmed or said of
+    other events, by words about it: :func:`why_not_indicator`; or said of another actor), or
+    None when any mention of it is this intrusion's. Found as written, or in the refanged sentence,
+    as a whole value ("198.51.100.1" is not the start of "198.51.100.10")."""
+    whole = re.compile(rf"(?<![\w.@-]){re.escape(raw)}(?![\w@-]|\.\w)")
+    written = [m.start() for m in whole.finditer(lowered)]
+    text, found = (
+        (sentence, written) if written else (refanged, [m.start() for m in whole.finditer(refanged)])
+    )
+    reasons = []
+    for at in found:
+        why = why_not_indicator(text, at, at + len(raw))
+        if why is None and written:
+            why = next((name for first, last, name in others if first <= at < last), None)
+        if why is None:
+            return None
+        reasons.append(why)
+    return reasons[0] if reasons else None
 
 
 def _quoted_url(raw: str) -> str:
@@ -526,9 +538,13 @@ class TextExtractor:
                     add(ObservationKind.SOFTWARE, ident, None, offset, sentence, confidence)
                 elif category == "cve":
                     add(ObservationKind.VULNERABILITY, ident, None, offset, sentence, confidence)
+                    facing = _FACING.search(sentence)
                     if (
-                        _EXPLOITED.search(sentence)
-                        and _FACING.search(sentence)
+                        facing
+                        and _EXPLOITED.search(sentence)
+                        and not negated(
+                            sentence, facing.start(), facing.end()
+                        )  # "no internet-facing servers"
                         and "T1190" in self.kb.techniques
                     ):
                         # "exploited CVE-2023-22515 in an internet-facing Confluence server"

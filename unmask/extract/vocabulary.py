@@ -132,8 +132,6 @@ _BY_TECHNIQUE: dict[str, tuple[str, ...]] = {
     ),
     "T1610": (  # Deploy Container
         "created a container",
-        "ran a container",
-        "started a container",
         "deployed a container",
         "deployed a malicious container",
         "deployed malicious containers",
@@ -172,7 +170,6 @@ _BY_TECHNIQUE: dict[str, tuple[str, ...]] = {
         "exploited internet-facing",
         "exploiting internet-facing",
         "exploited a vulnerable internet-facing",
-        "exploited an exposed",
         "exploited a public-facing",
         "exploiting a public-facing",
     ),
@@ -219,8 +216,6 @@ _BY_TECHNIQUE: dict[str, tuple[str, ...]] = {
         "compressed with 7-zip",
         "compressed with rar",
         "rar archives",
-        "password-protected archives",
-        "password-protected archive",
     ),
     "T1059.003": (  # Command and Scripting Interpreter: Windows Command Shell
         "batch script",

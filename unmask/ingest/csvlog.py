@@ -123,6 +123,7 @@ class CsvParser:
             web = len(W3C_COLUMNS & {h.lower() for h in header}) >= 2 and family == "generic"
             family = "web" if web else family
             offset = 0  # lines before the reader's first: it starts again after a swallowing row
+            lines_total: int | None = None
             while True:
                 first = offset + reader.line_num + 1  # a row's first line: a quoted value can span several
                 try:
@@ -135,7 +136,9 @@ class CsvParser:
                 if not values:
                     continue
                 span = offset + reader.line_num - first + 1
-                if span > MAX_ROW_LINES and offset + reader.line_num >= _line_count(path):
+                if span > 1 and lines_total is None:
+                    lines_total = _line_count(path)  # once, and only for a file with such a row
+                if span > 1 and offset + reader.line_num >= (lines_total or 0) and _quote_open(path, first):
                     # A quote never closed swallowed the rest of the file: the row is lost, the
                     # lines after its first are read again as rows.
                     problems.add(
@@ -173,6 +176,13 @@ class CsvParser:
                 if "_ts" not in row:
                     stamp(row, _TIME, _HOST)
                 yield row
+
+
+def _quote_open(path: Path, first: int) -> bool:
+    """Whether the lines from ``first`` to the end of the file leave a quote open (an odd number of
+    quote characters: a doubled quote inside a value counts two)."""
+    with path.open("r", encoding="utf-8", errors="replace", newline="") as handle:
+        return sum(line.count('"') for line in itertools.islice(handle, first - 1, None)) % 2 == 1
 
 
 def _line_count(path: Path) -> int:
