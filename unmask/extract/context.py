@@ -238,16 +238,23 @@ def why_not(sentence: str, start: int, end: int) -> str | None:
     :data:`UNCONFIRMED`, :data:`LINEAGE`, :data:`ELSEWHERE`), or None when it is."""
     if negated(sentence, start, end) or denied_row(sentence):
         return DENIED
-    if _UNCONFIRMED_BEFORE.search(sentence[max(0, start - 2 * _NEGATION_WINDOW) : start]) or (
-        _UNCONFIRMED_AFTER.match(sentence[end : end + 60])
-    ):
+    if _unconfirmed(sentence, start, end):
         return UNCONFIRMED
     before = sentence[max(0, start - _NEGATION_WINDOW) : start]
     if _LINEAGE_BEFORE.search(before) or (_CODE_AFTER.match(sentence[end:]) and _CODE_BEFORE.search(before)):
         return LINEAGE
-    if _elsewhere_before(sentence, start) or _ELSEWHERE_AFTER.match(sentence[end:]):
-        return ELSEWHERE
-    return None
+    return ELSEWHERE if _elsewhere(sentence, start, end) else None
+
+
+def _unconfirmed(sentence: str, start: int, end: int) -> bool:
+    return bool(
+        _UNCONFIRMED_BEFORE.search(sentence[max(0, start - 2 * _NEGATION_WINDOW) : start])
+        or _UNCONFIRMED_AFTER.match(sentence[end : end + 60])
+    )
+
+
+def _elsewhere(sentence: str, start: int, end: int) -> bool:
+    return _elsewhere_before(sentence, start) or bool(_ELSEWHERE_AFTER.match(sentence[end:]))
 
 
 # An indicator's own denial: "5.252.178.12 was not contacted", "no traffic to 5.252.178.12", "not
@@ -275,13 +282,9 @@ def why_not_indicator(sentence: str, start: int, end: int) -> str | None:
         return DENIED
     if _INDICATOR_DENIED_BEFORE.search(sentence[max(0, start - _NEGATION_WINDOW) : start]):
         return DENIED
-    if _UNCONFIRMED_BEFORE.search(sentence[max(0, start - 2 * _NEGATION_WINDOW) : start]) or (
-        _UNCONFIRMED_AFTER.match(sentence[end : end + 60])
-    ):
+    if _unconfirmed(sentence, start, end):
         return UNCONFIRMED
-    if _elsewhere_before(sentence, start) or _ELSEWHERE_AFTER.match(sentence[end:]):
-        return ELSEWHERE
-    return None
+    return ELSEWHERE if _elsewhere(sentence, start, end) else None
 
 
 def _elsewhere_before(sentence: str, start: int) -> bool:
