@@ -72,7 +72,11 @@ class Tlp(StrEnum):
         """A label as people write it ("TLP:RED", "amber+strict", TLP 1.0's "white" is clear);
         :class:`CaseError` listing the labels if it is none."""
         key = str(text).strip().lower().removeprefix("tlp:").strip().replace(" ", "")
-        label: Tlp = _member(cls, "clear" if key == "white" else key, "TLP label")
+        try:
+            label: Tlp = _member(cls, "clear" if key == "white" else key, "TLP label")
+        except CaseError:  # named as it was written, not as it was read
+            known = ", ".join(m.value for m in cls)
+            raise CaseError(f"{str(text)!r} is not a known TLP label ({known})") from None
         return label
 
 
