@@ -6,8 +6,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from unmask.cases.tlp import bundle_tlp, misp_deleted, stix_withdrawn, tag_tlp
 from unmask.detect.indicators import load_indicators
+from unmask.errors import CaseError
 from unmask.extract.misp import case_from_misp
 from unmask.extract.stix import case_from_stix
 from unmask.model import Tlp
@@ -122,3 +125,9 @@ def test_indicator_files_give_each_value_once(tmp_path: Path) -> None:
     found = load_all([one, two])
     assert sorted(i.value for i in found.indicators) == ["5.6.7.8", "evil.com", "other.com"]
     assert next(i for i in found.indicators if i.value == "evil.com").source == str(one)
+
+
+def test_a_label_that_is_none_is_named_as_written() -> None:
+    with pytest.raises(CaseError, match="'amber strict' is not a known TLP label"):
+        Tlp.parse("amber strict")
+    assert Tlp.parse("TLP: Amber+Strict") is Tlp.AMBER_STRICT
