@@ -670,3 +670,16 @@ def test_a_headerless_last_cell_is_kept_as_the_message(tmp_path: Path) -> None:
     rows = list(parser("csv").parse(path, problems))
     assert problems.skipped == 0 and rows[0]["Message"] == "Ein neuer Prozess wurde erstellt."
     assert rows[0]["Ereignis-ID"] == "4688"
+
+
+def test_an_array_item_nested_too_deeply_costs_itself_only(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    good = json.dumps({"msg": "kept, with a comma, and ] a bracket", "host": "h1"})
+    (folder / "deep.json").write_text(f'[{good}, {"[" * 5000}{"]" * 5000}, {good}, "s,t]r"]')
+    report = ingest([folder], tmp_path / "events", jobs=1)
+    [read] = report.files
+    assert read.events == 2 and read.skipped == 2
+    assert [r["msg"] for r in _table(tmp_path / "events", "generic")] == [
+        "kept, with a comma, and ] a bracket"
+    ] * 2

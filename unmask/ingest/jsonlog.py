@@ -377,10 +377,15 @@ class JsonParser:
         log = _log_name(path)
         try:
             doc = orjson.loads(data)
-        except orjson.JSONDecodeError:
+        except orjson.JSONDecodeError as exc:
+            text = data.decode("utf-8", errors="replace")
+            if "depth limit" in str(exc).lower() and text.lstrip().startswith("["):
+                # An array one of whose items nests too deeply: that item costs itself only.
+                yield from self._items(text, log, problems)
+                return
             # Not one document: perhaps several pretty-printed objects one after another, as
             # evtx_dump writes them.  Each is pointed at by the line it starts on.
-            yield from self._concatenated(data.decode("utf-8", errors="replace"), log, problems)
+            yield from self._concatenated(text, log, problems)
             return
         items = doc if isinstance(doc, list) else (envelope(doc) or [doc])
         for index, item in enumerate(items):
@@ -390,6 +395,28 @@ class JsonParser:
                 continue
             row["_record"] = str(index)
             yield row
+
+    def _items(self, text: str, log: str, problems: Problems) -> Iterator[Row]:
+        """The items of a JSON array read one by one (their ends found by brackets and strings)."""
+        position, index = text.index("[") + 1, 0
+        while True:
+            while position < len(text) and text[position] in " \t\r\n,":
+                position += 1
+            if position >= len(text) or text[position] == "]":
+                return
+            end = _value_end(text, position)
+            try:
+                item = orjson.loads(text[position:end])
+            except orjson.JSONDecodeError as exc:
+                problems.add(f"item {index}", f"not valid JSON ({exc}); skipped")
+                item = None
+            row = json_row(item, log) if item is not None else None
+            if row is not None:
+                row["_record"] = str(index)
+                yield row
+            elif item is not None:
+                problems.add(f"item {index}", "array item is not an object; skipped")
+            position, index = end, index + 1
 
     def _concatenated(self, text: str, log: str, problems: Problems) -> Iterator[Row]:
         decoder = json.JSONDecoder()
@@ -421,6 +448,36 @@ class JsonParser:
                 yield row
             line += text.count("\n", position, end)
             position = end
+
+
+def _value_end(text: str, start: int) -> int:
+    """Where the JSON value that starts at ``start`` ends (past its closing bracket, or at the
+    next comma or closing bracket of its array for a scalar), without parsing it."""
+    depth, in_string, escaped = 0, False, False
+    for position in range(start, len(text)):
+        char = text[position]
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+                if depth == 0:
+                    return position + 1
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+        elif char in "]}":
+            if depth == 0:
+                return position
+            depth -= 1
+            if depth == 0:
+                return position + 1
+        elif char == "," and depth == 0:
+            return position
+    return len(text)
 
 
 def _text_line(line: str, written: datetime) -> Row | None:
