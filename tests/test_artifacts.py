@@ -42,3 +42,6 @@ def test_each_kind_keeps_its_own_share_and_what_was_dropped_is_counted(
     assert kinds.count("sha256") == 10 and kinds.count("ip") == 10  # the cap is per kind
     assert (counts["sha256"].found, counts["sha256"].kept) == (300, 10)
     assert (counts["ip"].found, counts["ip"].kept, counts["ip"].approximate) == (15, 10, False)
+    note = artifacts.capped_note(counts)
+    assert note is not None and "10 of 300 sha256; 10 of 15 ip" in note
+    assert artifacts.capped_note({"ip": artifacts.ArtifactCount(3, 3)}) is None

@@ -29,6 +29,7 @@ from unmask.cli.common import (
     user_errors,
     written_record,
 )
+from unmask.detect.artifacts import capped_note
 from unmask.detect.findings import LEVEL_ORDER, FindingRow, query_findings
 from unmask.detect.hunt import HuntResult, hunt, title_software
 from unmask.errors import CaseError, ConfigError, Location
@@ -163,19 +164,9 @@ def _print_summary(result: HuntResult, top: int) -> None:
             ),
             style="yellow",
         )
-    capped = {kind: c for kind, c in result.artifacts.items() if c.kept < c.found}
+    capped = capped_note(result.artifacts)
     if capped:
-        counts = "; ".join(
-            f"{c.kept:,} of {'about ' if c.approximate else ''}{c.found:,} {kind}"
-            for kind, c in capped.items()
-        )
-        console.print(
-            plain(
-                f"note: values of flagged events kept as observations, the most often seen first: {counts} "
-                "(the case notes say so; `unmask findings` lists every flagged event)"
-            ),
-            style="yellow",
-        )
+        console.print(plain(f"note: {capped}; the case notes say so too"), style="yellow")
     if report.undated:
         console.print(
             plain(

@@ -27,6 +27,7 @@ __all__ = [
     "ArtifactCount",
     "artifact_observations",
     "artifacts_of",
+    "capped_note",
     "is_context",
 ]
 
@@ -186,6 +187,22 @@ class ArtifactCount:
 
     def to_dict(self) -> dict[str, int | bool]:
         return {"found": self.found, "kept": self.kept, "approximate": self.approximate}
+
+
+def capped_note(counts: dict[str, ArtifactCount]) -> str | None:
+    """What the per-kind cap left out ("500 of about 148,786 ip"), or None when nothing was."""
+    capped = [
+        f"{c.kept:,} of {'about ' if c.approximate else ''}{c.found:,} {kind}"
+        for kind, c in counts.items()
+        if c.kept < c.found
+    ]
+    if not capped:
+        return None
+    return (
+        "values of flagged events kept as observations, the most often seen first: "
+        + "; ".join(capped)
+        + f" (at most {MAX_ARTIFACTS:,} of each kind; `unmask findings` lists every flagged event)"
+    )
 
 
 def artifact_observations(

@@ -28,10 +28,10 @@ from typing import Any
 from unmask.cases.directory import CASE_FILE, FINDINGS_FILE, HUNT_FILE, load_case_dir, save_case_dir
 from unmask.detect.artifacts import (
     ARTIFACT_FIELDS,
-    MAX_ARTIFACTS,
     ArtifactCount,
     artifact_observations,
     artifacts_of,
+    capped_note,
 )
 from unmask.detect.engines.duckdb import DuckDBEngine
 from unmask.detect.findings import (
@@ -426,16 +426,9 @@ def _hunt(
             else f" Local times (BSD syslog, Windows export dates) were read in {zone}."
         )
     )
-    capped = {kind: c for kind, c in result.artifacts.items() if c.kept < c.found}
+    capped = capped_note(result.artifacts)
     if capped:
-        case.notes.append(
-            f"{HUNT_NOTE}values of flagged events kept as observations, the most often seen first: "
-            + "; ".join(
-                f"{c.kept:,} of {'about ' if c.approximate else ''}{c.found:,} {kind}"
-                for kind, c in capped.items()
-            )
-            + f" (at most {MAX_ARTIFACTS:,} of each kind; `unmask findings` lists every flagged event)"
-        )
+        case.notes.append(HUNT_NOTE + capped)
     if indicators is not None and indicators.tlp is not None and indicators.tlp.rank > case.tlp.rank:
         case.tlp = indicators.tlp  # a partner's red indicator file makes the case red
     result.replaced = _carry_over(case, earlier)
