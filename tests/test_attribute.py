@@ -1,5 +1,6 @@
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.synthetic import build_kb, three_groups
@@ -77,9 +78,12 @@ def test_thin_evidence_keeps_unknown_dominant_and_warns(kb: KnowledgeBase) -> No
 
 def test_a_few_telling_items_still_mean_low_confidence(kb: KnowledgeBase) -> None:
     # Gamma's own two tools and a technique single Gamma out, but three items are too few to be
-    # more than a lead; with five of its items the same evidence can be trusted further.
+    # more than a lead (no likelier than a new group that uses the same); with five of its items
+    # the same evidence can be trusted further.
     thin = attribute_case(_case("S0301", "S0302", "T1301"), kb)
-    assert thin.groups[0].id == "G0003"
+    assert [h.id for h in thin.groups[:2]] == ["unknown", "G0003"]
+    assert thin.groups[0].probability == pytest.approx(thin.groups[1].probability)
+    assert "Gamma is as likely" in thin.summary
     assert all(h.confidence is ConfidenceLevel.LOW for h in thin.groups)
     assert any(w.startswith("thin evidence") for w in thin.warnings)
     fuller = attribute_case(_case("S0301", "S0302", "T1301", "T1302", "T1303"), kb)
@@ -118,7 +122,7 @@ def test_sponsor_rolls_up_groups_of_the_same_state(kb: KnowledgeBase) -> None:
 
 
 def test_criminal_group_rolls_up_to_no_state(kb: KnowledgeBase) -> None:
-    a = attribute_case(_case("T1401", "T1402", "S0401", "T1001"), kb)
+    a = attribute_case(_case("T1401", "T1402", "S0401", "T1001", "T1002"), kb)
     assert a.groups[0].id == "G0004"
     assert a.sponsors[0].id == "none"
 
@@ -776,7 +780,7 @@ def test_evidence_known_only_from_a_campaign_of_the_kb_is_said(tmp_path: Path) -
     assert not [w for w in held_out.warnings if w.startswith("known campaign")]
     # The group's own reports are not a campaign's: its own tools raise no such warning.
     own = attribute_case(_case("S0203", "T1203", "T1001", "T1485"), kb)
-    assert own.groups[0].id == "G0003"
+    assert next(h for h in own.groups if h.kind == "actor").id == "G0003"
     assert not [w for w in own.warnings if w.startswith("known campaign")]
 
 
@@ -993,7 +997,7 @@ def test_a_second_sources_links_to_a_campaigns_malware_are_that_campaigns_too(tm
     base = build_kb(tmp_path / "kb", groups, campaigns={"C0043": ("", campaign)})
     links = [SourceLink("G0003", item, "tidal", "Tidal Group 3") for item in ("S0777", "S0778")]
     kb = KnowledgeBase(base.document, base.sha256, base.path, _static=base._static, _links=links)
-    case = _case("S0777", "S0778", "T1203", "T1001")
+    case = _case("S0777", "S0778", "T1203", "T1001", "T1485")
     assessment = attribute_case(case, kb)
     assert assessment.groups[0].id == "G0003"
     [warning] = [w for w in assessment.warnings if w.startswith("known campaign")]
@@ -1018,3 +1022,32 @@ def test_a_technique_seen_at_its_parents_level_agrees_with_its_sub_techniques(tm
     sub = {row["evidence"].split()[0]: row["contributions"]["G0003"] for row in with_sub.ach}
     assert weight["T1496"] == pytest.approx(sub["T1496.001"]) and weight["T1496"] > 0
     assert not [w for w in with_parent.warnings if "no actor of the knowledge base is known for" in w]
+
+
+def test_a_thin_case_holds_no_actor_above_a_new_group() -> None:
+    from unmask.attribute.combine import THIN_ITEMS, thin_case
+
+    actors = np.array([0.9, 0.06, 0.0])
+    held = thin_case(THIN_ITEMS - 1, actors, 0.04)
+    assert held is not None
+    scaled, unknown = held
+    assert scaled[0] == pytest.approx(unknown) and unknown > scaled[1]
+    assert scaled.sum() + unknown == pytest.approx(1.0)
+    assert scaled[1] / scaled[0] == pytest.approx(0.06 / 0.9) and scaled[2] == 0
+    # Enough items, or the unknown hypothesis already ahead: nothing to do.
+    assert thin_case(THIN_ITEMS, actors, 0.04) is None
+    assert thin_case(2, np.array([0.3, 0.2]), 0.5) is None
+
+
+def test_a_three_item_phase_of_a_full_case_is_not_held_level_with_a_new_group(kb: KnowledgeBase) -> None:
+    items = [(i, "access") for i in ("T1301", "T1302", "S0301")]
+    items += [(i, "impact") for i in ("T1101", "T1102", "T1103", "S0101", "S0102")]
+    a = attribute_case(_case(*items), kb)
+    access = a.phases["phase:access"]
+    assert access[0].id == "G0003" and access[0].probability > _probability(access, "unknown")
+    assert access[0].confidence is ConfidenceLevel.LOW
+    # The same three items as a whole case are thin: a new group is as likely.
+    alone = attribute_case(_case("T1301", "T1302", "S0301"), kb)
+    assert alone.groups[0].id == "unknown" and _probability(alone.groups, "G0003") == pytest.approx(
+        alone.groups[0].probability
+    )

@@ -42,7 +42,9 @@ def _case() -> Case:
         observations=[
             obs(ObservationKind.TECHNIQUE, "T1301"),
             obs(ObservationKind.TECHNIQUE, "T1302"),
+            obs(ObservationKind.TECHNIQUE, "T1303"),
             obs(ObservationKind.SOFTWARE, "S0301"),
+            obs(ObservationKind.SOFTWARE, "S0302"),
             obs(ObservationKind.INFRASTRUCTURE, "185.220.101.7", "ip"),
             obs(ObservationKind.INFRASTRUCTURE, "bad-update.com", "domain"),
             obs(ObservationKind.INFRASTRUCTURE, "http://bad-update.com/x?a='1'", "url"),

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from unmask.attribute.combine import Posterior, Scores
+from unmask.attribute.combine import THIN_ITEMS, Posterior, Scores
 from unmask.attribute.sponsor import UNKNOWN_STATE, sponsor_label, state_words
 from unmask.knowledge.aliases import normalize_name
 from unmask.knowledge.store import NEWER_HINT, NEWER_RELEASE, KnowledgeBase
@@ -42,7 +42,6 @@ __all__ = [
     "FALSE_FLAG_MARGIN",
     "PLANTED_TOOL_MARGIN",
     "SHARED_TOOLING",
-    "THIN_ITEMS",
     "WEAK_LEAD_WARNING",
     "Flag",
     "KnownCampaign",
@@ -53,7 +52,6 @@ __all__ = [
     "same_state",
 ]
 
-THIN_ITEMS = 5
 # Conflicting aliases are reported for the leading actor above the first probability and for the
 # next ones above the second (a hypothesis an analyst would weigh; a 6 % third one's naming disputes
 # are noise).
@@ -359,8 +357,9 @@ def caveats(
     if len(scores.items) < THIN_ITEMS:
         warnings.append(
             f"thin evidence: {len(scores.items)} comparable item(s), too few to rely on (one or two "
-            "artifacts can be shared, reused or planted); every hypothesis is at low confidence: treat "
-            "any lead as provisional until more evidence is added"
+            "artifacts can be shared, reused or planted); no known actor is held likelier than a new "
+            "group and every hypothesis is at low confidence: treat any lead as provisional until more "
+            "evidence is added"
         )
     warnings += _ambiguous_names(analysis)
     # Ids of a later ATT&CK release than the KB's (rules written for it): one warning for all.

@@ -69,6 +69,7 @@ __all__ = [
     "RANK_FEATURES",
     "RELIABILITY",
     "THIN_HALF_ITEMS",
+    "THIN_ITEMS",
     "UNKNOWN_FEATURES",
     "Design",
     "Posterior",
@@ -100,6 +101,9 @@ SIMILARITY_HALF_ITEMS = 5.0
 # rule: the strongest tempering whose held-out log-likelihood is within one standard error of the best
 # (docs/benchmarks/attribution-tuning.md, round 6).
 THIN_HALF_ITEMS = 1.5
+# A case (or part) of fewer comparable items than this is thin: one or two artifacts can be shared,
+# reused or planted, so no known actor is held likelier than a new cluster (see thin_case()).
+THIN_ITEMS = 5
 # The unknown hypothesis's features; their weights are Params.unknown_<name>.
 UNKNOWN_FEATURES = ("bias", "log_items", "novel")
 
@@ -357,8 +361,12 @@ def rank_weights(params: Params) -> tuple[NDArray[np.float64], NDArray[np.float6
     return actor, unknown
 
 
-def posterior(scores: Scores, params: Params) -> Posterior:
-    """The posterior over candidate actors and the unknown hypothesis."""
+def posterior(scores: Scores, params: Params, case_items: int | None = None) -> Posterior:
+    """The posterior over candidate actors and the unknown hypothesis.
+
+    ``case_items``: the comparable items of the whole case when ``scores`` are a part's (a phase,
+    a host); whether the case is thin is a matter of the whole (see :func:`thin_case`).
+    """
     features = design(scores, params)
     totals = features.totals
     logits = np.full_like(totals, -np.inf)
@@ -373,11 +381,39 @@ def posterior(scores: Scores, params: Params) -> Posterior:
     norm = float(exp_actors.sum()) + exp_unknown
     actors, unknown = exp_actors / norm, exp_unknown / norm
     capped = cap_by_reliability(scores, actors, unknown)
-    if capped is None:
+    if capped is not None:
+        actors, unknown = capped
+    thin = thin_case(len(scores.items) if case_items is None else case_items, actors, unknown)
+    if thin is not None:
+        actors, unknown = thin
+    if capped is None and thin is None:
         return Posterior(actors, unknown, totals, logits, unknown_logit)
-    actors, unknown = capped
     with np.errstate(divide="ignore"):
         return Posterior(actors, unknown, totals, np.log(actors), math.log(unknown))
+
+
+def thin_case(
+    items: int, actors: NDArray[np.float64], unknown: float
+) -> tuple[NDArray[np.float64], float] | None:
+    """In a thin case no actor is likelier than the unknown hypothesis.
+
+    A few items cannot tell a known actor from a new cluster that does (or planted, or bought) the
+    same: even rare ones, which are rare precisely because the sources describe few intrusions.
+    So with fewer than THIN_ITEMS comparable items, when the leading actor is over the unknown
+    hypothesis, every actor is scaled by the same factor until the leader equals it: their order
+    and ratios stay, the rest goes to the unknown hypothesis.  A policy (the issue's "unknown
+    dominant, never false certainty"), not a fitted value: the benchmark's units all have an actor.
+    A part of a case that is not thin is not held to it (a phase of three items is judged with the
+    rest of its incident's evidence beside it; its confidence stays low).  ``None`` when the case
+    (of ``items`` comparable items) is not thin or the unknown hypothesis already leads.
+    """
+    if items >= THIN_ITEMS or not len(actors):
+        return None
+    leader, total = float(actors.max()), float(actors.sum())
+    if leader <= unknown:
+        return None
+    factor = 1.0 / (leader + total)
+    return actors * factor, 1.0 - total * factor
 
 
 def cap_by_reliability(

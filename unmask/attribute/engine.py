@@ -17,8 +17,8 @@ from numpy.typing import NDArray
 from unmask import __version__
 from unmask.attribute.ach import ach_matrix, evidence_for_against
 from unmask.attribute.calibrate import confidence_level, likelihood_band, likelihood_term
-from unmask.attribute.caveats import THIN_ITEMS, Flag, caveats, false_flags, known_campaign, same_state
-from unmask.attribute.combine import Posterior, Scores, posterior, score_items
+from unmask.attribute.caveats import Flag, caveats, false_flags, known_campaign, same_state
+from unmask.attribute.combine import THIN_ITEMS, Posterior, Scores, posterior, score_items
 from unmask.attribute.evidence import EvidenceItem, Unresolved, resolve_case
 from unmask.attribute.index import ScoringIndex
 from unmask.attribute.params import DEFAULT_PARAMS, Params
@@ -179,7 +179,8 @@ def _group_hypotheses(
         doubted = set(shown)
     hypotheses = _actor_hypotheses(analysis, shown, doubted, lowered)
     hypotheses.append(_unknown_hypothesis(analysis))
-    hypotheses.sort(key=lambda h: -h.probability)
+    # The unknown hypothesis first among equals (a thin case holds the leader level with it).
+    hypotheses.sort(key=lambda h: (-h.probability, h.id != "unknown"))
     _cap_confidence(hypotheses)
     listed = set(shown)
     rest = float(sum(analysis.posterior.actors[r] for r in ranking if r not in listed))

@@ -81,6 +81,7 @@ def _time_groups(scores: Scores) -> dict[str, list[int]]:
 
 def split_parts(scores: Scores, params: Params) -> dict[str, tuple[Scores, Posterior]]:
     """Each part's scores and posterior, keyed ``phase:``, ``host:`` or ``time:<label>``; empty if no split."""
+    whole = len({(item.signal, item.key) for item in scores.items})
     for attribute in ("phase", "host", "time"):
         groups: dict[str, list[int]] = {}
         if attribute == "time":
@@ -101,7 +102,7 @@ def split_parts(scores: Scores, params: Params) -> dict[str, tuple[Scores, Poste
                 # Distinct items: one tool seen on three hosts is one item, not a part of three.
                 part = scores.subset(positions).distinct()
                 if len(part.items) >= MIN_PART_ITEMS:
-                    parts[f"{attribute}:{label}"] = (part, posterior(part, params))
+                    parts[f"{attribute}:{label}"] = (part, posterior(part, params, whole))
             if len(parts) >= 2:
                 return parts
     return {}

@@ -118,7 +118,8 @@ def summary(
     if runner is not None and runner.probability >= NEAR_TIE * lead.probability and not said:
         # A near tie is the finding: a reader of the first name alone would miss it.
         other = "a group the knowledge base does not know" if runner.kind == "unknown" else runner.label
-        text += f" {other[0].upper()}{other[1:]} is nearly as likely ({percent(runner.probability, 0)})."
+        degree = "as" if runner.probability >= lead.probability else "nearly as"
+        text += f" {other[0].upper()}{other[1:]} is {degree} likely ({percent(runner.probability, 0)})."
     state = sponsors[0] if sponsors else None
     if state is not None:
         words = f"{state.likelihood} ({likelihood_band(state.probability)})"
