@@ -84,6 +84,10 @@ def test_a_few_telling_items_still_mean_low_confidence(kb: KnowledgeBase) -> Non
     assert [h.id for h in thin.groups[:2]] == ["unknown", "G0003"]
     assert thin.groups[0].probability == pytest.approx(thin.groups[1].probability)
     assert "Gamma is as likely" in thin.summary
+    # So is the state level: Iran is a lead, no likelier than a sponsor the evidence cannot name.
+    assert [h.id for h in thin.sponsors[:2]] == ["unknown", "IR"]
+    assert thin.sponsors[0].probability == pytest.approx(thin.sponsors[1].probability)
+    assert "Iran is as likely" in thin.summary
     assert all(h.confidence is ConfidenceLevel.LOW for h in thin.groups)
     assert any(w.startswith("thin evidence") for w in thin.warnings)
     fuller = attribute_case(_case("S0301", "S0302", "T1301", "T1302", "T1303"), kb)

@@ -358,8 +358,8 @@ def caveats(
         warnings.append(
             f"thin evidence: {len(scores.items)} comparable item(s), too few to rely on (one or two "
             "artifacts can be shared, reused or planted); no known actor is held likelier than a new "
-            "group and every hypothesis is at low confidence: treat any lead as provisional until more "
-            "evidence is added"
+            "group, nor any state than an unknown sponsor, and every hypothesis is at low confidence: "
+            "treat any lead as provisional until more evidence is added"
         )
     warnings += _ambiguous_names(analysis)
     # Ids of a later ATT&CK release than the KB's (rules written for it): one warning for all.

@@ -210,7 +210,7 @@ def _sponsor_hypotheses(analysis: Analysis, groups: list[Hypothesis]) -> list[Hy
     result = []
     for state, p in analysis.sponsors.items():
         if state == UNKNOWN_STATE:
-            kind, label = "unknown-state", "unknown state or none"
+            kind, label = "unknown-state", "sponsor unknown (a state or none)"
         elif state == NO_STATE:
             kind, label = "none", "no state (criminal)"
         else:

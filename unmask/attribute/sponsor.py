@@ -26,7 +26,7 @@ import math
 
 import numpy as np
 
-from unmask.attribute.combine import Posterior, Scores, reliability, within_bounds
+from unmask.attribute.combine import Posterior, Scores, reliability, thin_case, within_bounds
 from unmask.attribute.params import Params
 from unmask.knowledge.countries import country_name
 from unmask.model import Actor
@@ -118,7 +118,21 @@ def sponsor_posterior(
     result = {k: v / total for k, v in result.items()}
     result = _bound_by_items(actors, scores, result, base_rates(actors))
     result = _coherent(actors, scores, post, result)
-    return dict(sorted(result.items(), key=lambda kv: -kv[1]))
+    result = _thin(scores, result)
+    # The unknown label first among equals (a thin case holds the leading state level with it).
+    return dict(sorted(result.items(), key=lambda kv: (-round(kv[1], 9), kv[0] != UNKNOWN_STATE)))
+
+
+def _thin(scores: Scores, result: dict[str, float]) -> dict[str, float]:
+    """In a thin case no state (nor "no state") is likelier than an unknown sponsor, as no actor
+    is likelier than a new group (combine.thin_case): a lone ZeroCleare is a lead to Iran, not
+    "very likely" Iran."""
+    labels = [label for label in result if label != UNKNOWN_STATE]
+    held = thin_case(len(scores.items), np.array([result[k] for k in labels]), result.get(UNKNOWN_STATE, 0.0))
+    if held is None:
+        return result
+    states, unknown = held
+    return {**dict(zip(labels, map(float, states), strict=True)), UNKNOWN_STATE: unknown}
 
 
 def _coherent(
