@@ -152,6 +152,16 @@ def test_phases_pointing_to_different_actors_are_split(kb: KnowledgeBase) -> Non
 
     text = assessment_markdown(a)
     assert "## Groups (the whole incident taken as one actor's work: a reading the parts deny)" in text
+    # So do the terminal's tables, and the JSON says it in a field of its own.
+    from rich.console import Console
+
+    from unmask.cli.assessment_view import assessment_view
+    from unmask.model import Assessment
+
+    console = Console(width=200, record=True)
+    console.print(assessment_view(a))
+    assert "Sponsor states (the whole incident taken as one actor's work" in console.export_text()
+    assert a.to_dict()["split"] is True and Assessment.from_dict(a.to_dict()).split
     # The whole incident taken as one actor's is then a judgement held at low confidence.
     assert a.groups[0].confidence is ConfidenceLevel.LOW
 
@@ -190,7 +200,7 @@ def test_a_phase_written_three_ways_is_one_phase_and_parts_count_distinct_items(
 
 def test_one_phase_is_not_a_split(kb: KnowledgeBase) -> None:
     a = attribute_case(_case(*[(i, "access") for i in ("T1301", "T1302", "S0301")]), kb)
-    assert a.phases == {}
+    assert a.phases == {} and not a.split and a.to_dict()["split"] is False
 
 
 def test_cheap_artifact_against_the_rest_is_a_possible_false_flag(kb: KnowledgeBase) -> None:

@@ -447,12 +447,16 @@ class Assessment:
     unresolved: list[dict[str, Any]] = field(default_factory=list)
     summary: str = ""
     tlp: Tlp = Tlp.AMBER  # the case's label: an assessment is shared no wider than its evidence
+    # The parts point to different actors: groups and sponsors are the whole incident taken as one
+    # actor's work, a reading the parts deny.
+    split: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "case_id": self.case_id,
             "tlp": self.tlp.value,
             "summary": self.summary,
+            "split": self.split,
             "groups": [h.to_dict() for h in self.groups],
             # "state" names the sponsor the way the JSON shape does; "id" is the same value.
             "sponsors": [{"state": h.id, **h.to_dict()} for h in self.sponsors],
@@ -474,6 +478,7 @@ class Assessment:
             warnings=list(data.get("warnings", [])),
             provenance=dict(data.get("provenance", {})),
             unresolved=list(data.get("unresolved", [])),
+            split=bool(data.get("split", False)),
             summary=str(data.get("summary", "")),
             tlp=Tlp.parse(str(data.get("tlp", Tlp.AMBER.value))),
         )

@@ -378,6 +378,7 @@ def attribute_case(
         ach=ach_matrix(analysis.scores, columns, analysis.unscored),
         warnings=warnings,
         unresolved=[u.to_dict() for u in analysis.unresolved],
+        split=split is not None,
         provenance={
             **_provenance(case, index.kb, index.params),
             "evidence_items": len(analysis.items),

@@ -19,6 +19,7 @@ __all__ = [
     "SPLIT_MIN_PROBABILITY",
     "SPLIT_PREFIX",
     "WEAK_LEAD",
+    "WHOLE_READING",
     "by_part",
     "financial_sponsor_note",
     "is_split",
@@ -36,6 +37,8 @@ WEAK_LEAD = 0.45
 SPLIT_MIN_PROBABILITY = WEAK_LEAD
 # How the warning (and the summary) of a split incident begins.
 SPLIT_PREFIX = "The evidence splits into parts that point to different actors"
+# What the whole incident's groups and sponsors are when it splits (the titles of their tables).
+WHOLE_READING = "the whole incident taken as one actor's work: a reading the parts deny"
 
 
 def financial_sponsor_note(lead: list[Actor], sponsors: list[Hypothesis]) -> str:
@@ -156,8 +159,9 @@ def summary(
 
 
 def is_split(assessment: Assessment) -> bool:
-    """Whether an assessment's parts point to different actors (the whole then names none)."""
-    return bool(assessment.warnings) and assessment.warnings[0].startswith(SPLIT_PREFIX)
+    """Whether an assessment's parts point to different actors (the whole then names none); an
+    assessment saved before ``split`` was recorded says so by its first warning."""
+    return assessment.split or (bool(assessment.warnings) and assessment.warnings[0].startswith(SPLIT_PREFIX))
 
 
 def split_summary(split: str, groups: list[Hypothesis], sponsors: list[Hypothesis], states: list[str]) -> str:

@@ -11,6 +11,7 @@ from rich.text import Text
 
 from unmask.attribute.calibrate import likelihood_band, percent
 from unmask.attribute.phases import part_title
+from unmask.attribute.summary import WHOLE_READING, is_split
 from unmask.cli.common import plain
 from unmask.model import Assessment, Hypothesis, view_text
 
@@ -55,8 +56,9 @@ def assessment_view(assessment: Assessment, ach_rows: int = 15) -> Group:
             for w in assessment.warnings
         ]
         parts.append(Panel(plain("\n".join(lines)), title="Warnings", border_style="yellow"))
-    parts.append(_table("Groups", assessment.groups))
-    parts.append(_table("Sponsor states", assessment.sponsors, limit=8))
+    whole = f" ({WHOLE_READING})" if is_split(assessment) else ""
+    parts.append(_table(f"Groups{whole}", assessment.groups))
+    parts.append(_table(f"Sponsor states{whole}", assessment.sponsors, limit=8))
     for label, hypotheses in assessment.phases.items():
         parts.append(_table(f"Part: {part_title(label)}", hypotheses))
     lead = next((h for h in assessment.groups if h.kind == "actor"), None)

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from unmask import __version__
 from unmask.attribute.calibrate import likelihood_band, percent
 from unmask.attribute.phases import part_title
-from unmask.attribute.summary import is_split
+from unmask.attribute.summary import WHOLE_READING, is_split
 from unmask.export.resolved import activity_span, named_value
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Assessment, Case, Hypothesis, view_text
@@ -65,11 +65,7 @@ def assessment_markdown(assessment: Assessment) -> str:
     ]
     if assessment.warnings:
         lines += ["## Warnings", "", *(f"- {md_escape(w)}" for w in assessment.warnings), ""]
-    whole = (
-        " (the whole incident taken as one actor's work: a reading the parts deny)"
-        if is_split(assessment)
-        else ""
-    )
+    whole = f" ({WHOLE_READING})" if is_split(assessment) else ""
     lines += _hypotheses(f"Groups{whole}", assessment.groups)
     lines += _hypotheses(f"Sponsor states{whole}", assessment.sponsors, limit=8)
     for label, hypotheses in assessment.phases.items():
