@@ -275,6 +275,11 @@ def test_syntax_errors_point_at_their_line() -> None:
     unclosed = b'{\n "observations": [\n  {"software": "ZeroCleare"},\n  {"technique": "T1561.002}\n ]\n}\n'
     with pytest.raises(CaseError, match=r"^c\.json:4: not valid JSON: "):
         parse_case(unclosed, "c.json")
+    # A trailing comma YAML would forgive is refused in a file that says it is JSON.
+    trailing = b'{"observations": [\n  {"technique": "T1190"},\n]}'
+    with pytest.raises(CaseError, match=r"^c\.json:3: not valid JSON: "):
+        parse_case(trailing, "c.json")
+    assert parse_case(trailing, "c.yaml").observations[0].value == "T1190"
     with pytest.raises(
         CaseError, match="expected a single document in the stream, but found another document"
     ):

@@ -65,13 +65,21 @@ def test_what_a_bundle_holds_besides_evidence_is_counted_on_stderr(case_file: Pa
         {"type": "malware", "id": "malware--1", "name": "S0301"},
         {"type": "x-odd", "id": "x-odd--1"},
         7,
+        {"type": "intrusion-set", "id": "intrusion-set--1", "name": "Gamma"},
+        {"type": "indicator", "id": "indicator--1", "pattern": "[file:hashes.'SHA-256' = 'zz']"},
     ]
     bundle.write_text(json.dumps({"type": "bundle", "id": "bundle--1", "objects": objects}))
     result = runner.invoke(app, ["attribute", str(bundle), "--format", "json"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["groups"]
+    data = json.loads(result.stdout)
+    assert data["groups"]
     note = " ".join(result.stderr.split())
     assert "not used: 1 not an object (objects[2]); 1 x-odd (objects[1] x-odd--1)" in note
+    # The actor the bundle names is said not to be evidence; a value that does not resolve is
+    # placed by the object it came from (the bundle has no observations list).
+    assert "the bundle names the actor 'Gamma'; names are not used as evidence" in note
+    [unresolved] = [w for w in data["warnings"] if w.startswith("unresolved")]
+    assert unresolved.startswith("unresolved: objects[4] indicator--1 'zz'")
 
 
 def test_kb_without_campaign_and_bad_names(case_file: Path) -> None:

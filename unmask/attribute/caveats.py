@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from unmask.attribute.combine import THIN_ITEMS, Posterior, Scores
+from unmask.attribute.evidence import Unresolved
 from unmask.attribute.sponsor import UNKNOWN_STATE, sponsor_label, state_words
 from unmask.knowledge.aliases import normalize_name
 from unmask.knowledge.store import NEWER_HINT, NEWER_RELEASE, KnowledgeBase
@@ -391,12 +392,17 @@ def caveats(
             if miss.suggestions and "did you mean" not in miss.reason
             else ""
         )
-        # Where in the case file, as its validation errors say it: observations[1] is the second.
-        where = (
-            f"observations[{miss.index}]"
-            if len(misses) == 1
-            else f"observations{', '.join(f'[{m.index}]' for m in misses[:3])}{' …' if len(misses) > 3 else ''} ({len(misses)} in all)"
-        )
+        # Where in the case file, as its validation errors say it: observations[1] is the second;
+        # in a STIX bundle or MISP event, the object or attribute the value came from.
+        places = [_place(m) for m in misses[:3]]
+        if len(misses) == 1:
+            where = places[0]
+        elif all(p.startswith("observations[") for p in places):
+            where = f"observations{', '.join(f'[{m.index}]' for m in misses[:3])}"
+        else:
+            where = ", ".join(places)
+        if len(misses) > 1:
+            where += f"{' …' if len(misses) > 3 else ''} ({len(misses)} in all)"
         value = clip(miss.observation.value, 120)
         warnings.append(f"unresolved: {where} {value!r}: {clip(miss.reason, 300)}{hint}")
     for n, row in enumerate(leading):
@@ -430,3 +436,9 @@ def caveats(
             "knowledge base holds no such data for actors yet"
         )
     return warnings
+
+
+def _place(miss: Unresolved) -> str:
+    """Where an unresolved observation is in what was read: its record, else its position."""
+    record = miss.observation.provenance.record if miss.observation.provenance else None
+    return record if record and not record.startswith("observations[") else f"observations[{miss.index}]"

@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from unmask import safe_json
 from unmask.cases.directory import load_case_dir
 from unmask.cases.schema import CASE_SCHEMA, OPTIONAL_FIELDS, SHORTHAND
 from unmask.errors import CaseError, Location
@@ -270,6 +271,16 @@ def _check_top_keys(document: dict[Any, Any], report: _Reporter) -> None:
         raise report.error((name,), f"unknown field {name!r}{hint}")
 
 
+def _strict_json(text: str, origin: str) -> None:
+    """Raise where a ``.json`` file is not valid JSON."""
+    try:
+        safe_json.loads(text)
+    except json.JSONDecodeError as bad:
+        raise CaseError(f"not valid JSON: {bad}", Location(origin, bad.lineno)) from None
+    except RecursionError:
+        pass  # the YAML reader reports what nests too deeply
+
+
 def _syntax_error(exc: yaml.YAMLError, text: str, origin: str) -> CaseError:
     """Where and why a case does not parse; a JSON document is told in JSON's terms (its line)."""
     as_json = origin.lower().endswith(".json") or not origin.lower().endswith((".yml", ".yaml"))
@@ -296,6 +307,10 @@ def parse_case(data: bytes | str, origin: str = "<case>", default_id: str = "cas
         text = bytes(data).decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise CaseError(f"not UTF-8 text (byte {exc.start})", Location(origin)) from None
+    if origin.lower().endswith(".json"):
+        # A file that says it is JSON is read as JSON: YAML would accept a trailing comma or a
+        # comment that a partner's JSON tools then refuse.
+        _strict_json(text, origin)
     alias = first_alias(text)
     if alias is not None:
         raise CaseError(

@@ -25,7 +25,7 @@ from unmask.cli.common import (
     user_errors,
 )
 from unmask.errors import CaseError, ConfigError, Location, UnknownNameError
-from unmask.extract.stix import SKIPPED_NOTE
+from unmask.extract.stix import NAMED_ACTOR_NOTE, SKIPPED_NOTE
 from unmask.knowledge.home import atomic_write
 from unmask.knowledge.store import KnowledgeBase, load_kb
 from unmask.model import Assessment, Case
@@ -52,7 +52,8 @@ def attributed(
     what was examined, instead of an error; names that do not resolve are still an error."""
     loaded = load_case(case)
     for note in loaded.notes:
-        if note.startswith(SKIPPED_NOTE):  # what a STIX bundle or MISP event held that is not evidence
+        # What a STIX bundle or MISP event held that is not evidence, an actor it names among it.
+        if note.startswith(SKIPPED_NOTE) or note.endswith(NAMED_ACTOR_NOTE):
             err_console.print(plain(f"note: {case}: {note}"))
     kb = load_kb()
     if without:

@@ -20,7 +20,7 @@ from unmask.cases.tlp import misp_deleted, misp_tlp, tag_tlp, tags_of
 from unmask.detect.artifacts import NOT_FOR_DETECTION
 from unmask.detect.indicators import MISP_TYPES, normalise
 from unmask.errors import CaseError, Location
-from unmask.extract.stix import SKIPPED_NOTE
+from unmask.extract.stix import NAMED_ACTOR_NOTE, SKIPPED_NOTE
 from unmask.model import Case, Observation, ObservationKind, Provenance, Tlp
 
 __all__ = ["case_from_misp", "is_misp", "misp_actor_names"]
@@ -210,7 +210,7 @@ def _tag(tag: Any, add: Any, notes: list[str], record: str) -> None:
         return
     galaxy, value = parsed
     if _is_actor_galaxy(galaxy):
-        notes.append(f"the event is tagged with the actor {value!r}; actor names are not used as evidence")
+        notes.append(f"the event is tagged with the actor {value!r}; actor names are {NAMED_ACTOR_NOTE}")
     elif "attack-pattern" in galaxy:
         found = _ATTACK_ID.search(value)
         add(ObservationKind.TECHNIQUE, found.group(1) if found else value.split(" - ")[0], None, record, name)

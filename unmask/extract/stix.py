@@ -21,7 +21,14 @@ from unmask.detect.indicators import normalise, pattern_values
 from unmask.errors import CaseError, Location
 from unmask.model import Case, Observation, ObservationKind, Provenance, Tlp
 
-__all__ = ["CASE_PHASES", "SKIPPED_NOTE", "case_from_stix", "pattern_observables", "stix_actor_names"]
+__all__ = [
+    "CASE_PHASES",
+    "NAMED_ACTOR_NOTE",
+    "SKIPPED_NOTE",
+    "case_from_stix",
+    "pattern_observables",
+    "stix_actor_names",
+]
 
 # The kill chain under whose name unmask's STIX export gives the phases of the case an object was
 # seen in (an analyst's own labels: "access", "destruction").
@@ -29,6 +36,8 @@ CASE_PHASES = "unmask-case-phase"
 
 # The case note that counts what a bundle held that is not evidence (the CLI shows it).
 SKIPPED_NOTE = "not used: "
+# The end of a note that the intelligence names an actor, which the engine does not take as evidence.
+NAMED_ACTOR_NOTE = "not used as evidence"
 
 _SCO_KINDS = {
     "ipv4-addr": (ObservationKind.INFRASTRUCTURE, "ip"),
@@ -179,7 +188,7 @@ def case_from_stix(bundle: dict[str, Any], origin: str, default_id: str = "case"
                 else:
                     skip("identity sector that is not text", index, obj)
         elif kind in ("threat-actor", "intrusion-set") and name:
-            notes.append(f"the bundle names the actor {name!r}; names are not used as evidence")
+            notes.append(f"the bundle names the actor {name!r}; names are {NAMED_ACTOR_NOTE}")
         elif kind in _SCO_KINDS and obj.get("value"):
             obs_kind, subtype = _SCO_KINDS[kind]
             add(obs_kind, str(obj["value"]).lower(), subtype, index, obj)

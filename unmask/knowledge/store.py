@@ -63,6 +63,8 @@ __all__ = [
 NEWER_RELEASE = "newer than ATT&CK v"
 NEWER_HINT = "install a newer one: unmask kb install --from enterprise-attack.json"
 _LEADING_TECHNIQUE = re.compile(r"(T\d{4}(?:\.\d{3})?)(?![\d.])")
+# A sub-technique written with another separator than the dot: T1003-001, T1003_001, T1003/001.
+_SEPARATED_SUB = re.compile(r"^(T\d{4})[-_/](\d{3})(?![\d.])")
 _SOFTWARE_ID = re.compile(r"\bS\d{4}\b")
 _FILE_SUFFIX = re.compile(r"\.(exe|dll|sys|ps1|bat|cmd|vbs|js|jar|apk|elf|bin|py|sh)$", re.IGNORECASE)
 # "DarkSide (Windows)": a Malpedia family named with its platform, and the prefix of its family id.
@@ -746,7 +748,7 @@ class KnowledgeBase:
     def technique(self, name: str) -> Technique:
         """A technique by id (``T1003.001``) or exact name."""
         name = unicodedata.normalize("NFKC", name)  # a full-width "Ｔ１５６６.００１" is T1566.001
-        key = name.strip().upper()
+        key = _SEPARATED_SUB.sub(r"\1.\2", name.strip().upper())
         if key in self.techniques:
             return self.techniques[key]
         # "T1003.001 - LSASS Memory", "T1003.001 LSASS Memory": the id that leads the text.
