@@ -115,6 +115,9 @@ def test_demo_attributes_the_example_case(installed: None) -> None:
     assert "At the state level" in words or "No state stands out" in words  # the state level is judged
     data = json.loads(runner.invoke(app, ["demo", "--example", "--json"]).stdout)
     assert data["assessment"]["groups"] and data["case"]["id"] == "example-albania-2022"
+    # It writes nothing: a folder given for it is refused rather than silently left empty.
+    refused = runner.invoke(app, ["demo", "--example", "--out", "elsewhere"])
+    assert refused.exit_code == 2 and "writes nothing" in refused.stderr
 
 
 def test_version() -> None:
@@ -296,7 +299,7 @@ def test_help_paragraphs_are_not_broken_where_the_source_wraps_them() -> None:
     assert "With -o: what was written" in " ".join(text.split())
     # A block of examples aligned by indentation keeps its lines.
     examples = runner.invoke(app, ["kb", "intel", "--help"]).stdout.splitlines()
-    assert any(line.strip().startswith('unmask kb intel iocs.json --actor "OilRig"') for line in examples)
+    assert any(line.strip().startswith('unmask kb intel iocs.txt --actor "OilRig"') for line in examples)
 
 
 def test_an_output_file_name_chooses_the_format_or_is_refused(installed: None, tmp_path: Path) -> None:

@@ -618,6 +618,13 @@ def test_indicator_lists_with_a_bom_and_url_fragments(tmp_path: Path) -> None:
     listed.write_text("# partner list\nhttps://evil.example/a#frag  # seen 2024-03-01\n")
     found = load_indicators(listed, None)
     assert [i.value for i in found.indicators] == ["https://evil.example/a#frag"] and not found.problems
+    # A file name in a bare list is no domain: it would match every process of that name.
+    listed.write_text("vssadmin.exe\nbad-update.com\n")
+    found = load_indicators(listed, None)
+    assert [(i.kind, i.value) for i in found.indicators] == [("domain", "bad-update.com")]
+    assert found.problems == [
+        f"{listed}:line 1: 'vssadmin.exe' is a file name, not a usable indicator; skipped"
+    ]
 
 
 def test_a_rule_tagged_with_several_sub_techniques_of_one_parent_says_the_parent() -> None:

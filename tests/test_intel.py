@@ -325,3 +325,27 @@ def test_indicators_of_one_incident_are_correlated_not_independent(kb: Knowledge
     assert len(weights) == 3
     assert weights[1] == pytest.approx(weights[0] / 2, rel=0.02)
     assert weights[2] == pytest.approx(weights[0] / 3, rel=0.02)
+
+
+def test_a_plain_list_of_indicators_is_the_actor_given(kb: KnowledgeBase, tmp_path: Path) -> None:
+    listed = tmp_path / "iocs.txt"
+    listed.write_text(
+        "# from a partner\n198.51.100.7\nc2-gamma[.]net\nvssadmin.exe\n8.8.8.8\n" + "ab" * 32 + "\n"
+    )
+    failed: list[str] = []
+    [entry] = read_intel(listed, kb, actor="Gamma", benign=BENIGN, failed=failed)
+    assert entry.actor == "G0003" and entry.benign_skipped == 1
+    assert set(entry.indicators) == {
+        ("infrastructure", "198.51.100.7"),
+        ("infrastructure", "c2-gamma.net"),
+        ("file", "ab" * 32),
+    }
+    assert failed == [
+        f"note: {listed}:line 4: 'vssadmin.exe' is a file name, not a usable indicator; skipped"
+    ]
+    values = tmp_path / "values.json"
+    values.write_text('["198.51.100.8"]')
+    assert read_intel(values, kb, actor="Gamma")[0].indicators == (("infrastructure", "198.51.100.8"),)
+    # Without --actor a list says nobody's: refused with what to do.
+    with pytest.raises(IngestError, match=r"names no actor.*--actor NAME"):
+        read_intel(listed, kb)

@@ -23,6 +23,7 @@ from unmask.cli.hunt import findings_command, hunt_command, timeline_command
 from unmask.cli.kb import kb_app
 from unmask.cli.render import summary_view
 from unmask.cli.report import report_command
+from unmask.errors import UnmaskError
 from unmask.knowledge.store import load_kb
 
 __all__ = ["app", "main"]
@@ -74,7 +75,11 @@ def demo_command(
         Path, typer.Option("--out", help="Where to write the incident, case, report and exports.")
     ] = Path("unmask-demo"),
     example: Annotated[
-        bool, typer.Option("--example", help="Only attribute the small example case shipped with unmask.")
+        bool,
+        typer.Option(
+            "--example",
+            help="Only attribute the small example case shipped with unmask (printed; nothing written).",
+        ),
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
@@ -87,6 +92,10 @@ def demo_command(
 
     Example: unmask demo --out unmask-demo
     """
+    if example and out != Path("unmask-demo"):
+        raise UnmaskError(
+            "--example only prints the example case's assessment and writes nothing: leave out --out"
+        )
     kb = load_kb()
     if example:
         _example_demo(kb, as_json)

@@ -404,7 +404,10 @@ def findings_command(
     case: Annotated[Path, typer.Argument(help="A case directory written by `unmask hunt`.")],
     fmt: Annotated[
         str | None,
-        typer.Option("--format", help="csv, jsonl or parquet (default: from -o's extension, else jsonl)."),
+        typer.Option(
+            "--format",
+            help="csv, jsonl or parquet (default: from -o's extension; jsonl without -o or with no extension).",
+        ),
     ] = None,
     output: Annotated[
         Path | None,

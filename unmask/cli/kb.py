@@ -100,7 +100,10 @@ def install_command(
 @user_errors
 def intel_command(
     files: Annotated[
-        list[Path] | None, typer.Argument(help="STIX 2.1 bundles or MISP event exports (JSON).")
+        list[Path] | None,
+        typer.Argument(
+            help="STIX 2.1 bundles, MISP event exports (JSON), or indicator lists (with --actor)."
+        ),
     ] = None,
     actor: Annotated[
         str | None,
@@ -121,9 +124,13 @@ def intel_command(
     actor, a MISP threat-actor galaxy tag) or to --actor; 'unmask attribute' then weighs a
     case's indicators against them. A file that cannot be used is reported and the rest added.
 
+    A plain list of indicators (one per line, a CSV, or a JSON list of values) names no actor:
+    give it with --actor.
+
     Example: unmask kb intel misp-event-1234.json stix-report.json
-             unmask kb intel iocs.json --actor "OilRig"
-             unmask kb intel --list            unmask kb intel --remove 3f5a09
+             unmask kb intel iocs.txt --actor "OilRig"
+             unmask kb intel --list
+             unmask kb intel --remove 3f5a09
     """
     from unmask.knowledge.intel import add_intel, remove_intel
     from unmask.knowledge.warninglists import benign_index

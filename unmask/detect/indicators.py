@@ -26,6 +26,8 @@ from unmask.ingest.base import from_utf16
 from unmask.model import Tlp
 
 __all__ = [
+    "FILE_SUFFIXES",
+    "HASH_KINDS",
     "Indicator",
     "IndicatorSet",
     "asn_number",
@@ -39,6 +41,8 @@ __all__ = [
 
 MAX_INDICATOR_BYTES = 256 * 1024 * 1024
 _HEX_KINDS = {32: "md5", 40: "sha1", 64: "sha256", 128: "sha512"}
+# The kinds that are a file's (the rest are infrastructure, a certificate's fingerprint among them).
+HASH_KINDS = frozenset({"md5", "sha1", "sha256", "sha512", "imphash", "tlsh"})
 _DOMAIN = re.compile(r"^(?=.{3,253}$)(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,62}$")
 _EMAIL = re.compile(r"^[a-z0-9._%+'-]+@[a-z0-9.-]+\.[a-z]{2,}$")
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://\S+$")
@@ -94,6 +98,67 @@ STIX_PATHS = {
 }
 _COMPARISON = re.compile(
     r"([a-z0-9-]+:[a-z0-9_.'\-]+)\s*(=|LIKE|IN|MATCHES)\s*('(?:[^'\\]|\\.)*'|\([^)]*\)|\d+\b)", re.IGNORECASE
+)
+
+
+# File names look like domain names ("vssadmin.exe"): a value that ends so is not taken for a domain.
+FILE_SUFFIXES = (
+    ".exe",
+    ".dll",
+    ".ps1",
+    ".bat",
+    ".vbs",
+    ".js",
+    ".doc",
+    ".docx",
+    ".xls",
+    ".xlsx",
+    ".pdf",
+    ".zip",
+    ".rar",
+    ".txt",
+    ".lnk",
+    ".sys",
+    ".jpg",
+    ".png",
+    ".ini",
+    ".cfg",
+    ".conf",
+    ".log",
+    ".tmp",
+    ".dat",
+    ".bin",
+    ".elf",
+    ".jar",
+    ".msi",
+    ".hta",
+    ".cpl",
+    ".scr",
+    ".iso",
+    ".img",
+    ".7z",
+    ".gz",
+    ".tar",
+    ".json",
+    ".xml",
+    ".yml",
+    ".yaml",
+    ".csv",
+    ".psm1",
+    ".vbe",
+    ".wsf",
+    ".docm",
+    ".xlsm",
+    ".pptx",
+    ".rtf",
+    ".dylib",
+    ".plist",
+    ".php",
+    ".aspx",
+    ".jsp",
+    ".c",
+    ".h",
+    ".cpp",
 )
 
 
@@ -224,7 +289,7 @@ def guess_kind(raw: str) -> str | None:
     digest = text.replace(":", "")
     if re.fullmatch(r"[0-9a-f]+", digest) and len(digest) in _HEX_KINDS:
         return _HEX_KINDS[len(digest)]
-    if normalise("domain", text) is not None:
+    if normalise("domain", text) is not None and not text.endswith(FILE_SUFFIXES):
         return "domain"
     return None
 
@@ -243,8 +308,9 @@ class _Builder:
         if kind is None or value is None:
             self.out.skipped += 1
             if len(self.out.problems) < 50:
+                what = "a file name, not" if refang(raw.strip()).lower().endswith(FILE_SUFFIXES) else "not"
                 self.out.problems.append(
-                    f"{self.source}:{ref}: {raw[:80]!r} is not a usable indicator; skipped"
+                    f"{self.source}:{ref}: {raw[:80]!r} is {what} a usable indicator; skipped"
                 )
             return
         if (kind, value) in self.seen:
@@ -414,6 +480,9 @@ def load_indicators(path: Path, benign: Any = None) -> IndicatorSet:
             raise IngestError("JSON nested too deeply to read", Location(path)) from None
         if isinstance(data, dict) and data.get("type") == "bundle":
             _stix(builder, data)
+        elif isinstance(data, list) and data and all(isinstance(item, str) for item in data):
+            for number, item in enumerate(data):  # a JSON list of values: ["203.0.113.5", ...]
+                builder.add(None, item, f"item {number}")
         elif isinstance(data, dict | list):
             _misp(builder, data)
     else:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from unmask.cases.tlp import strictest
-from unmask.detect.indicators import normalise, refang
+from unmask.detect.indicators import FILE_SUFFIXES, normalise, refang
 from unmask.extract.context import (
     DENIED,
     ELSEWHERE,
@@ -128,65 +128,6 @@ _IOC_KINDS = {
     "sha512s": ("sha512", ObservationKind.FILE),
     "asns": ("asn", ObservationKind.INFRASTRUCTURE),
 }
-# Words that look like domains in prose ("e.g", file names) are not indicators.
-_FILE_SUFFIXES = (
-    ".exe",
-    ".dll",
-    ".ps1",
-    ".bat",
-    ".vbs",
-    ".js",
-    ".doc",
-    ".docx",
-    ".xls",
-    ".xlsx",
-    ".pdf",
-    ".zip",
-    ".rar",
-    ".txt",
-    ".lnk",
-    ".sys",
-    ".jpg",
-    ".png",
-    ".ini",
-    ".cfg",
-    ".conf",
-    ".log",
-    ".tmp",
-    ".dat",
-    ".bin",
-    ".elf",
-    ".jar",
-    ".msi",
-    ".hta",
-    ".cpl",
-    ".scr",
-    ".iso",
-    ".img",
-    ".7z",
-    ".gz",
-    ".tar",
-    ".json",
-    ".xml",
-    ".yml",
-    ".yaml",
-    ".csv",
-    ".psm1",
-    ".vbe",
-    ".wsf",
-    ".docm",
-    ".xlsm",
-    ".pptx",
-    ".rtf",
-    ".dylib",
-    ".plist",
-    ".php",
-    ".aspx",
-    ".jsp",
-    ".c",
-    ".h",
-    ".cpp",
-)
 # File extensions that are also top-level domains (Moldova, Somalia, Poland...): such a name is a
 # domain only when the report defanged it ("evil[.]so"); written plainly it is a file name
 # ("libcrypt.so", "README.md", "backdoor.pl").
@@ -678,7 +619,7 @@ class TextExtractor:
                     # ("v2-dot-app[.]appspot[.]com"): take the name as the report wrote it.
                     written = _as_written(sentence, value)
                     value = (normalise(subtype, written) if written else None) or value
-                if subtype == "domain" and (value.endswith(_FILE_SUFFIXES) or "." not in value):
+                if subtype == "domain" and (value.endswith(FILE_SUFFIXES) or "." not in value):
                     continue
                 if subtype == "domain" and plain_text and (value.endswith(_FILE_OR_DOMAIN) or "_" in value):
                     continue

@@ -103,7 +103,11 @@ def read_intel(
     try:
         data = safe_json.loads(raw.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        if path.suffix.lower() != ".json" and not raw.lstrip().startswith((b"{", b"[")):
+            return [_listed(path, raw, kb, actor, benign, failed)]  # a plain list or CSV
         raise IngestError(f"not JSON ({exc.__class__.__name__})", where) from None
+    if isinstance(data, list) and all(isinstance(item, str) for item in data):
+        return [_listed(path, raw, kb, actor, benign, failed)]
     events = data.get("response") if isinstance(data, dict) else None
     if isinstance(events, list) and len(events) > 1:
         # Event by event: one that cannot be used is reported, the others are added.
@@ -167,6 +171,39 @@ def _by_indicates(bundle: dict[str, Any], kb: KnowledgeBase) -> tuple[list[dict[
 
 
 NOTE = "note: "  # a message about a file that is not a failure
+
+
+def _listed(
+    path: Path,
+    raw: bytes,
+    kb: KnowledgeBase,
+    actor: str | None,
+    benign: BenignIndex | None,
+    failed: list[str] | None,
+) -> IntelEntry:
+    """A list of indicators (one per line, CSV, or a JSON list of values) as ``actor``'s."""
+    from unmask.detect.indicators import HASH_KINDS, indicator_key, load_indicators
+
+    found = load_indicators(path, benign)  # a binary file is refused here
+    if actor is None:
+        raise IngestError(
+            "a list of indicators names no actor (a STIX bundle or MISP event can); say whose they are "
+            "with --actor NAME",
+            Location(str(path)),
+        )
+    if failed is not None:
+        failed += [f"{NOTE}{problem}" for problem in found.problems]
+    indicators = {
+        ("file" if i.kind in HASH_KINDS else "infrastructure", indicator_key(i.kind, i.value)): None
+        for i in found.indicators
+    }
+    benign_skipped = len(found.suppressed)
+    if not indicators:
+        said = f" ({benign_skipped} on a MISP warninglist)" if benign_skipped else ""
+        raise IngestError(f"no infrastructure or file indicators to add{said}", Location(str(path)))
+    actor_id = kb.actor(actor).id
+    digest = hashlib.sha256(raw).hexdigest()
+    return IntelEntry(str(path), digest, actor_id, actor, tuple(indicators), benign_skipped)
 
 
 def _known_id(kb: KnowledgeBase, name: str) -> str | None:
