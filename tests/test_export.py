@@ -542,3 +542,20 @@ def test_a_named_lead_carries_its_likelihood_and_confidence_in_misp(kb: Knowledg
     assert lead is not None, assessment.summary
     assert f'estimative-language:likelihood-probability="{lead.likelihood.replace(" ", "-")}"' in tags
     assert f'estimative-language:confidence-in-analytic-judgment="{lead.confidence.value}"' in tags
+
+
+def test_indicator_patterns_outside_the_plain_forms_meet_the_stix_grammar() -> None:
+    from stix2.exceptions import InvalidValueError
+
+    from unmask.export.stix import _Indicator
+
+    common = {"pattern_type": "stix", "valid_from": "2024-01-01T00:00:00Z"}
+    # The forms unmask writes, a quote escaped in the literal, pass without the grammar's parser.
+    assert _Indicator(pattern="[domain-name:value = 'it\\'s.example']", **common)
+    assert _Indicator(pattern="[autonomous-system:number = 64500]", **common)
+    # Anything else is the grammar's to judge: a valid non-ASCII literal passes, a broken one does not.
+    assert _Indicator(pattern="[domain-name:value = 'bücher.example']", **common)
+    with pytest.raises(InvalidValueError):
+        _Indicator(pattern="[domain-name:value = 'x.example'", **common)
+    with pytest.raises(InvalidValueError):
+        _Indicator(pattern="[domain-name:value = 'a' OR 1=1]", **common)

@@ -22,7 +22,7 @@ def first_alias(text: str) -> yaml.AliasEvent | None:
     if "&" not in text:  # an alias needs an anchor
         return None
     try:
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        for event in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
             if isinstance(event, yaml.AliasEvent):
                 return event
     except yaml.YAMLError:
