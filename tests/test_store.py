@@ -225,6 +225,9 @@ def test_tidal_links_add_software_attack_does_not_tie_to_an_actor(kb: KnowledgeB
     # that ran ("Cobalt Strike beacon"); an entry's own name still wins ("Atera Agent").
     assert kb.software_record("Invoke-Mimikatz").id == kb.software_record("Mimikatz binary").id == "S0002"
     assert kb.software_record("AnyDesk client").id == "tidal:AnyDesk"
+    # Words joined by a hyphen or an underscore, as file and rule names write them.
+    assert kb.software_record("AnyDesk-client").id == "tidal:AnyDesk"
+    assert kb.software_record("Mimikatz_binary").id == "S0002"
     # A crew by its name without the words that say "a group" (no actor has that very name).
     assert kb.actor("Ransom").id == crew.id and kb.actor("ransom").id == crew.id
     assert kb.actor("Ransom").techniques == crew.techniques == {"T1485": 1}  # the whole profile

@@ -706,7 +706,8 @@ class KnowledgeBase:
                 sid = known.get(normalize_name(other))
                 if sid is not None:
                     break
-        words = name.split()
+        # "Impacket-wmiexec", "cobalt_strike beacon": a hyphen or underscore between words as a space.
+        words = re.split(r"\s+|(?<=\w)[-_](?=\w)", name.strip()) if sid is None else name.split()
         if sid is None and len(words) > 1 and words[-1].lower() in PART_WORDS:
             # The part of a program that ran: "Cobalt Strike beacon", "ScreenConnect client".
             sid = known.get(normalize_name(" ".join(words[:-1])))
