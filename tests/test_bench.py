@@ -9,7 +9,7 @@ from unmask.bench.metrics import auroc, auroc_interval, brier, calibrated_ece, e
 from unmask.bench.report import report
 from unmask.bench.units import (
     MIN_ITEMS,
-    THIN_ITEMS,
+    THIN_UNIT_MAX_ITEMS,
     attack_only,
     build_units,
     merged_units,
@@ -114,7 +114,7 @@ def test_thin_units_are_a_few_of_one_units_items_with_its_report_hidden(tmp_path
         for unit in thin:
             parent = parents[unit.id]
             assert unit.protocol == "thin" and unit.split == split and unit.truth == parent.truth
-            assert 1 <= len(unit.items) <= THIN_ITEMS and set(unit.items) < set(parent.items)
+            assert 1 <= len(unit.items) <= THIN_UNIT_MAX_ITEMS and set(unit.items) < set(parent.items)
             assert unit.citations == parent.citations
     assert thin_units(units, "dev") == thin_units(list(reversed(units)), "dev")[::-1]
 

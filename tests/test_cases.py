@@ -57,6 +57,14 @@ def test_yaml_aliases_are_refused() -> None:
     )
     with pytest.raises(CaseError, match=r"case.yml:2: .*aliases \(\*a\) are not allowed"):
         parse_case((bomb + "observations: [*h]\n").encode(), "case.yml")
+    # Also in a document only the Python parser reads (libyaml refuses a lone surrogate escape).
+    with pytest.raises(CaseError, match=r"case.yml:3: .*aliases \(\*a\) are not allowed"):
+        parse_case(('title: "\\ud800"\n' + bomb + "observations: [*h]\n").encode(), "case.yml")
+
+
+def test_an_error_in_a_file_only_libyaml_reads_still_has_its_line() -> None:
+    with pytest.raises(CaseError, match=r"^case.yml:4: observations\[1\]\.techniqe"):
+        parse_case(b"title:\tx\nobservations:\n  - technique: T1059\n  - techniqe: T1059\n", "case.yml")
 
 
 def test_json_case(tmp_path: Path) -> None:
@@ -280,6 +288,8 @@ def test_syntax_errors_point_at_their_line() -> None:
     with pytest.raises(CaseError, match=r"^c\.json:3: not valid JSON: "):
         parse_case(trailing, "c.json")
     assert parse_case(trailing, "c.yaml").observations[0].value == "T1190"
+    with pytest.raises(CaseError, match=r"^c\.json: not valid JSON: NaN is not JSON"):
+        parse_case(b'{"title": NaN, "observations": [{"technique": "T1190"}]}', "c.json")
     with pytest.raises(
         CaseError, match="expected a single document in the stream, but found another document"
     ):

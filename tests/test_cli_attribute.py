@@ -79,7 +79,7 @@ def test_what_a_bundle_holds_besides_evidence_is_counted_on_stderr(case_file: Pa
     # placed by the object it came from (the bundle has no observations list).
     assert "the bundle names the actor 'Gamma'; names are not used as evidence" in note
     [unresolved] = [w for w in data["warnings"] if w.startswith("unresolved")]
-    assert unresolved.startswith("unresolved: objects[4] indicator--1 'zz'")
+    assert unresolved.startswith("unresolved: bundle.json objects[4] indicator--1 'zz'")
 
 
 def test_kb_without_campaign_and_bad_names(case_file: Path) -> None:

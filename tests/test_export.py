@@ -553,6 +553,8 @@ def test_indicator_patterns_outside_the_plain_forms_meet_the_stix_grammar() -> N
     # The forms unmask writes, a quote escaped in the literal, pass without the grammar's parser.
     assert _Indicator(pattern="[domain-name:value = 'it\\'s.example']", **common)
     assert _Indicator(pattern="[autonomous-system:number = 64500]", **common)
+    with pytest.raises(InvalidValueError):  # a leading zero is no STIX number: the grammar says so
+        _Indicator(pattern="[autonomous-system:number = 0777]", **common)
     # Anything else is the grammar's to judge: a valid non-ASCII literal passes, a broken one does not.
     assert _Indicator(pattern="[domain-name:value = 'bücher.example']", **common)
     with pytest.raises(InvalidValueError):

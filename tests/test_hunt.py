@@ -619,9 +619,12 @@ def test_indicator_lists_with_a_bom_and_url_fragments(tmp_path: Path) -> None:
     found = load_indicators(listed, None)
     assert [i.value for i in found.indicators] == ["https://evil.example/a#frag"] and not found.problems
     # A file name in a bare list is no domain: it would match every process of that name.
-    listed.write_text("vssadmin.exe\nbad-update.com\n")
+    listed.write_text("vssadmin.exe\nbad-update.com\nevil13[.]zip\n")
     found = load_indicators(listed, None)
-    assert [(i.kind, i.value) for i in found.indicators] == [("domain", "bad-update.com")]
+    assert [(i.kind, i.value) for i in found.indicators] == [
+        ("domain", "bad-update.com"),
+        ("domain", "evil13.zip"),
+    ]
     assert found.problems == [
         f"{listed}:line 1: 'vssadmin.exe' is a file name, not a usable indicator; skipped"
     ]

@@ -346,6 +346,18 @@ def test_a_plain_list_of_indicators_is_the_actor_given(kb: KnowledgeBase, tmp_pa
     values = tmp_path / "values.json"
     values.write_text('["198.51.100.8"]')
     assert read_intel(values, kb, actor="Gamma")[0].indicators == (("infrastructure", "198.51.100.8"),)
+    quoted = tmp_path / "one.txt"  # one quoted value is JSON too
+    quoted.write_text('"c2-gamma.net"\n')
+    assert read_intel(quoted, kb, actor="Gamma")[0].indicators == (("infrastructure", "c2-gamma.net"),)
+    # A URL on a host a warninglist names is judged as in a MISP event: by its own value.
+    hosting = BenignIndex([("hosting", "string", ["github.com"])])
+    urls = tmp_path / "urls.txt"
+    urls.write_text("https://github.com/evilrepo\n")
+    event = _misp(tmp_path / "urls.json", "Gamma", [("url", "https://github.com/evilrepo")])
+    assert (
+        read_intel(urls, kb, actor="Gamma", benign=hosting)[0].indicators
+        == read_intel(event, kb, benign=hosting)[0].indicators
+    )
     # Without --actor a list says nobody's: refused with what to do.
     with pytest.raises(IngestError, match=r"names no actor.*--actor NAME"):
         read_intel(listed, kb)

@@ -110,3 +110,11 @@ def test_galaxy_without_required_fields_is_a_source_error(sources: tuple[Path, P
     (sources[1] / "malpedia.json").write_text(json.dumps({"values": []}))
     with pytest.raises(SourceError, match="not a MISP galaxy cluster"):
         load_galaxies(sources[1])
+
+
+def test_a_galaxy_tag_with_a_dashed_sub_technique_is_the_sub_technique() -> None:
+    from unmask.extract.misp import case_from_misp
+
+    tag = {"name": 'misp-galaxy:mitre-attack-pattern="LSASS Memory - T1003-001"'}
+    case = case_from_misp({"Event": {"info": "e", "Tag": [tag], "Attribute": []}}, "e.json")
+    assert [o.value for o in case.observations] == ["T1003.001"]

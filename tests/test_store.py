@@ -116,9 +116,20 @@ def test_software_and_technique_lookup(kb: KnowledgeBase) -> None:
     assert kb.software_record("Maui").name == kb.software_record("win.maui").name == "Maui Ransomware"
     assert kb.technique("t1003.001").name == "LSASS Memory"
     # Another separator than the dot is still the sub-technique, not its parent.
-    for written in ("T1003-001", "t1003_001", "T1003/001", "T1003-001 LSASS Memory"):
+    for written in (
+        "T1003-001",
+        "t1003_001",
+        "T1003/001",
+        "T1003:001",
+        "T1003\u2013001",
+        "T1003-001 LSASS Memory",
+    ):
         assert kb.technique(written).id == "T1003.001", written
     assert kb.technique("T1003 - OS Credential Dumping").id == "T1003"
+    # A sub-technique written wrong is no technique, not its parent.
+    for broken in ("T1003-01", "T1003-0011", "T1003.0011"):
+        with pytest.raises(UnknownNameError, match="three digits"):
+            kb.technique(broken)
     assert kb.technique("PowerShell").id == "T1059.001"
     with pytest.raises(UnknownNameError):
         kb.technique("T0000")

@@ -22,7 +22,14 @@ def _int(text: str) -> int | float:
     return int(text) if len(text) <= MAX_DIGITS else float(text)
 
 
-def loads(text: str | bytes) -> Any:
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON (JavaScript's, which Python's reader accepts)")
+
+
+def loads(text: str | bytes, *, strict: bool = False) -> Any:
     """``json.loads`` for untrusted text: malformed JSON raises ``json.JSONDecodeError`` as
-    usual; an integer too long to convert is read as a float."""
+    usual; an integer too long to convert is read as a float.  ``strict``: ``NaN`` and
+    ``Infinity`` raise ``ValueError`` instead of being read."""
+    if strict:
+        return json.loads(text, parse_int=_int, parse_constant=_no_constant)
     return json.loads(text, parse_int=_int)

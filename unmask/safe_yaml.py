@@ -10,7 +10,15 @@ from __future__ import annotations
 
 import yaml
 
-__all__ = ["first_alias"]
+__all__ = ["PARSERS", "first_alias"]
+
+# The safe loaders unmask parses with, fastest first: libyaml's when PyYAML was built with it (its
+# wheels are), then the Python one, which reads what libyaml refuses (JSON's lone surrogate escapes)
+# and whose messages are the ones documented.  Whatever one of them can read is read by it.
+PARSERS: tuple[type[yaml.SafeLoader], ...] = (
+    *((yaml.CSafeLoader,) if getattr(yaml, "__with_libyaml__", False) else ()),
+    yaml.SafeLoader,
+)
 
 
 def first_alias(text: str) -> yaml.AliasEvent | None:
@@ -21,10 +29,14 @@ def first_alias(text: str) -> yaml.AliasEvent | None:
     """
     if "&" not in text:  # an alias needs an anchor
         return None
-    try:
-        for event in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-            if isinstance(event, yaml.AliasEvent):
-                return event
-    except yaml.YAMLError:
-        return None
+    for parser in PARSERS:
+        # A parser that cannot read the document may not say it has no alias: the next one (which
+        # the loader falls back to) is asked too.
+        try:
+            for event in yaml.parse(text, Loader=parser):
+                if isinstance(event, yaml.AliasEvent):
+                    return event
+            return None
+        except yaml.YAMLError:
+            continue
     return None

@@ -23,6 +23,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -95,7 +96,7 @@ def false_flags(scores: Scores, post: Posterior, actors: list[Actor]) -> list[Fl
     # "leads", only among the known ones: say so rather than present a weak actor as the lead.
     leader = (
         actors[top].name
-        if post.actors[top] >= post.unknown
+        if post.actors[top] > post.unknown
         else f"{actors[top].name} (first of the known actors; a group the knowledge base does not know leads)"
     )
     flags: list[Flag] = []
@@ -439,6 +440,11 @@ def caveats(
 
 
 def _place(miss: Unresolved) -> str:
-    """Where an unresolved observation is in what was read: its record, else its position."""
-    record = miss.observation.provenance.record if miss.observation.provenance else None
-    return record if record and not record.startswith("observations[") else f"observations[{miss.index}]"
+    """Where an unresolved observation is: in the file and record it was read from (a STIX bundle's
+    object, a log's event), else by its position in the case (``observations[1]``)."""
+    prov = miss.observation.provenance
+    record = prov.record if prov else None
+    if not prov or not record or record.startswith("observations["):
+        return f"observations[{miss.index}]"
+    name = PurePath(prov.source).name if prov.source else ""
+    return " ".join(part for part in (name, f"record {record}" if record.isdigit() else record) if part)

@@ -402,7 +402,8 @@ def thin_case(
     So with fewer than THIN_ITEMS comparable items, when the leading actor is over the unknown
     hypothesis, every actor is scaled by the same factor until the leader equals it: their order
     and ratios stay, the rest goes to the unknown hypothesis.  A policy (the issue's "unknown
-    dominant, never false certainty"), not a fitted value: the benchmark's units all have an actor.
+    dominant, never false certainty"), not a fitted value: every development unit has a known
+    group, so a fit could only learn to drop it.
     A part of a case that is not thin is not held to it (a phase of three items is judged with the
     rest of its incident's evidence beside it; its confidence stays low).  ``None`` when the case
     (of ``items`` comparable items) is not thin or the unknown hypothesis already leads.
@@ -412,8 +413,9 @@ def thin_case(
     leader, total = float(actors.max()), float(actors.sum())
     if leader <= unknown:
         return None
-    factor = 1.0 / (leader + total)
-    return actors * factor, 1.0 - total * factor
+    scaled = actors * (1.0 / (leader + total))
+    # Level exactly (1 - the others' sum is within rounding of it): ties are read as ties.
+    return scaled, float(scaled.max())
 
 
 def cap_by_reliability(

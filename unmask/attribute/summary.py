@@ -140,13 +140,15 @@ def summary(
             text += f" No state stands out either: the likeliest, {likeliest}, is only {words}.{_held(state)}"
         else:
             text += f" At the state level, it is {words} that {claim}.{_held(state)}"
-            second = sponsors[1] if len(sponsors) > 1 else None
-            if second is not None and second.probability >= NEAR_TIE * state.probability:
-                degree = "as" if second.probability >= state.probability else "nearly as"
-                named = {"none": "No state (a criminal group)", "unknown-state": "An unnamed sponsor"}.get(
-                    second.kind, second.label
-                )
-                text += f" {named} is {degree} likely ({percent(second.probability, 0)})."
+        second = sponsors[1] if len(sponsors) > 1 else None
+        if second is not None and second.probability >= NEAR_TIE * state.probability:
+            # A state level with the first (a thin case holds the leader level with an unnamed
+            # sponsor) is part of the finding.
+            degree = "as" if second.probability >= state.probability else "nearly as"
+            named = {"none": "No state (a criminal group)", "unknown-state": "An unnamed sponsor"}.get(
+                second.kind, second.label
+            )
+            text += f" {named} is {degree} likely ({percent(second.probability, 0)})."
         if lead_state is not None and state.id not in (lead_state[1], UNKNOWN_STATE):
             own = "a criminal group of no state" if lead_state[1] == NO_STATE else state_words(lead_state[1])
             text += (

@@ -47,7 +47,7 @@ __all__ = [
 MIN_ITEMS = 5
 FOLDS = 5
 MERGED_REPORTS = 4
-THIN_ITEMS = 4
+THIN_UNIT_MAX_ITEMS = 4
 
 
 def attack_only(kb: KnowledgeBase) -> KnowledgeBase:
@@ -172,12 +172,12 @@ def merged_units(units: list[Unit], split: str = "dev") -> list[Unit]:
 
 
 def thin_units(units: list[Unit], split: str = "dev") -> list[Unit]:
-    """Per citation unit of the split, one to THIN_ITEMS of its items (chosen by a hash) as a unit."""
+    """Per citation unit of the split, one to THIN_UNIT_MAX_ITEMS of its items (chosen by a hash) as a unit."""
     thin = []
     for unit in units:
         if unit.protocol != "citation" or unit.split != split:
             continue
-        size = 1 + _bucket(unit.id, THIN_ITEMS)
+        size = 1 + _bucket(unit.id, THIN_UNIT_MAX_ITEMS)
         items = sorted(unit.items, key=lambda item: _bucket(f"{unit.id} {item}", 2**32))[:size]
         thin.append(Unit("thin", unit.id, unit.truth, tuple(sorted(items)), split, citations=unit.citations))
     return thin

@@ -72,8 +72,11 @@ def root(
 @user_errors
 def demo_command(
     out: Annotated[
-        Path, typer.Option("--out", help="Where to write the incident, case, report and exports.")
-    ] = Path("unmask-demo"),
+        Path | None,
+        typer.Option(
+            "--out", help="Where to write the incident, case, report and exports (default: unmask-demo)."
+        ),
+    ] = None,
     example: Annotated[
         bool,
         typer.Option(
@@ -92,10 +95,11 @@ def demo_command(
 
     Example: unmask demo --out unmask-demo
     """
-    if example and out != Path("unmask-demo"):
+    if example and out is not None:
         raise UnmaskError(
             "--example only prints the example case's assessment and writes nothing: leave out --out"
         )
+    out = out or Path("unmask-demo")
     kb = load_kb()
     if example:
         _example_demo(kb, as_json)

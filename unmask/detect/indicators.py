@@ -270,9 +270,10 @@ def normalise(kind: str, raw: str, *, exact: bool = False) -> str | None:
 
 
 def asn_number(raw: str) -> str | None:
-    """An AS number's digits (``AS13335`` and ``13335`` are ``13335``), or ``None`` when it is none."""
+    """An AS number's digits (``AS13335``, ``13335`` and ``AS013335`` are ``13335``), or ``None``
+    when it is none."""
     digits = raw.strip().upper().removeprefix("AS")
-    return digits if digits.isdigit() and int(digits) < 2**32 else None
+    return str(int(digits)) if digits.isdigit() and int(digits) < 2**32 else None
 
 
 def indicator_key(kind: str | None, raw: str) -> str:
@@ -289,7 +290,9 @@ def guess_kind(raw: str) -> str | None:
     digest = text.replace(":", "")
     if re.fullmatch(r"[0-9a-f]+", digest) and len(digest) in _HEX_KINDS:
         return _HEX_KINDS[len(digest)]
-    if normalise("domain", text) is not None and not text.endswith(FILE_SUFFIXES):
+    # A file name is no domain ("vssadmin.exe"), unless defanged as a domain is ("evil[.]zip").
+    defanged = text != raw.strip().lower()
+    if normalise("domain", text) is not None and (defanged or not text.endswith(FILE_SUFFIXES)):
         return "domain"
     return None
 
@@ -308,7 +311,11 @@ class _Builder:
         if kind is None or value is None:
             self.out.skipped += 1
             if len(self.out.problems) < 50:
-                what = "a file name, not" if refang(raw.strip()).lower().endswith(FILE_SUFFIXES) else "not"
+                what = (
+                    "a file name, not"
+                    if kind is None and refang(raw.strip()).lower().endswith(FILE_SUFFIXES)
+                    else "not"
+                )
                 self.out.problems.append(
                     f"{self.source}:{ref}: {raw[:80]!r} is {what} a usable indicator; skipped"
                 )

@@ -9,7 +9,6 @@ matched file's SHA-256).
 
 from __future__ import annotations
 
-import re
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -18,12 +17,12 @@ from typing import Any
 
 from unmask.detect.findings import FindingRow
 from unmask.ingest.base import sha256_file
+from unmask.knowledge.technique_ids import find_technique_ids
 from unmask.model import Observation, ObservationKind, Provenance
 
 __all__ = ["YaraResult", "compile_yara", "scan_files"]
 
 MAX_SCAN_BYTES = 512 * 1024 * 1024
-_TECHNIQUE = re.compile(r"\bT\d{4}(?:\.\d{3})?\b", re.IGNORECASE)
 _RULE_SUFFIXES = (".yar", ".yara", ".rule", ".rules")
 
 
@@ -85,9 +84,9 @@ def _techniques(match: Any) -> tuple[str, ...]:
     found: list[str] = []
     for key, value in (match.meta or {}).items():
         if key.lower() in ("attack", "mitre_attack", "mitre_att", "technique", "techniques", "attack_id"):
-            found += [t.upper() for t in _TECHNIQUE.findall(str(value))]
+            found += find_technique_ids(str(value))
     for tag in match.tags or []:
-        found += [t.upper() for t in _TECHNIQUE.findall(str(tag))]
+        found += find_technique_ids(str(tag))
     return tuple(dict.fromkeys(found))
 
 

@@ -80,7 +80,8 @@ _PATTERNS = {
 # escaped, or a number: the STIX pattern grammar's parser (a few hundred microseconds each, most
 # of the time of a bundle of 50,000 indicators) is run only on patterns outside it.
 _PLAIN_PATTERN = re.compile(
-    r"\[[a-z0-9-]+:[A-Za-z0-9_.'-]+ = (?:'(?:[\x20-\x26\x28-\x5b\x5d-\x7e]|\\['\\])*'|[0-9]{1,10})\]"
+    r"\[[a-z0-9-]+:(?:value|number|hashes\.(?:[A-Z0-9]+|'[A-Z0-9-]+'))"
+    r" = (?:'(?:[\x20-\x26\x28-\x5b\x5d-\x7e]|\\['\\])*'|0|[1-9][0-9]{0,9})\]"
 )
 
 

@@ -21,6 +21,7 @@ from unmask.detect.artifacts import NOT_FOR_DETECTION
 from unmask.detect.indicators import MISP_TYPES, normalise
 from unmask.errors import CaseError, Location
 from unmask.extract.stix import NAMED_ACTOR_NOTE, SKIPPED_NOTE
+from unmask.knowledge.technique_ids import find_technique_ids
 from unmask.model import Case, Observation, ObservationKind, Provenance, Tlp
 
 __all__ = ["case_from_misp", "is_misp", "misp_actor_names"]
@@ -28,7 +29,6 @@ __all__ = ["case_from_misp", "is_misp", "misp_actor_names"]
 _FILE_KINDS = {"md5", "sha1", "sha256", "sha512"}
 # How MISP exports write a to_ids that is off.
 _OFF = {"false", "0"}
-_ATTACK_ID = re.compile(r"\b(T\d{4}(?:\.\d{3})?)\b")
 _ACTOR_GALAXIES = (
     "threat-actor",
     "mitre-intrusion-set",
@@ -212,8 +212,8 @@ def _tag(tag: Any, add: Any, notes: list[str], record: str) -> None:
     if _is_actor_galaxy(galaxy):
         notes.append(f"the event is tagged with the actor {value!r}; actor names are {NAMED_ACTOR_NOTE}")
     elif "attack-pattern" in galaxy:
-        found = _ATTACK_ID.search(value)
-        add(ObservationKind.TECHNIQUE, found.group(1) if found else value.split(" - ")[0], None, record, name)
+        found = find_technique_ids(value)  # "LSASS Memory - T1003.001", "... - T1003-001"
+        add(ObservationKind.TECHNIQUE, found[0] if found else value.split(" - ")[0], None, record, name)
     elif galaxy == "target-information":
         add(ObservationKind.VICTIM, value, "country", record, name)
     elif galaxy == "sector":

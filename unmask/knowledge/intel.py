@@ -104,10 +104,12 @@ def read_intel(
         data = safe_json.loads(raw.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         if path.suffix.lower() != ".json" and not raw.lstrip().startswith((b"{", b"[")):
-            return [_listed(path, raw, kb, actor, benign, failed)]  # a plain list or CSV
+            return [_listed(path, kb, actor, benign, failed)]  # a plain list or CSV
         raise IngestError(f"not JSON ({exc.__class__.__name__})", where) from None
-    if isinstance(data, list) and all(isinstance(item, str) for item in data):
-        return [_listed(path, raw, kb, actor, benign, failed)]
+    values = isinstance(data, list) and data and all(isinstance(item, str) for item in data)
+    if values or not isinstance(data, dict | list):
+        # A list of values (["203.0.113.5", ...]), or a one-line list that is JSON too ("evil.example").
+        return [_listed(path, kb, actor, benign, failed)]
     events = data.get("response") if isinstance(data, dict) else None
     if isinstance(events, list) and len(events) > 1:
         # Event by event: one that cannot be used is reported, the others are added.
@@ -175,7 +177,6 @@ NOTE = "note: "  # a message about a file that is not a failure
 
 def _listed(
     path: Path,
-    raw: bytes,
     kb: KnowledgeBase,
     actor: str | None,
     benign: BenignIndex | None,
@@ -184,7 +185,7 @@ def _listed(
     """A list of indicators (one per line, CSV, or a JSON list of values) as ``actor``'s."""
     from unmask.detect.indicators import HASH_KINDS, indicator_key, load_indicators
 
-    found = load_indicators(path, benign)  # a binary file is refused here
+    found = load_indicators(path)  # a binary file is refused here
     if actor is None:
         raise IngestError(
             "a list of indicators names no actor (a STIX bundle or MISP event can); say whose they are "
@@ -193,17 +194,31 @@ def _listed(
         )
     if failed is not None:
         failed += [f"{NOTE}{problem}" for problem in found.problems]
-    indicators = {
-        ("file" if i.kind in HASH_KINDS else "infrastructure", indicator_key(i.kind, i.value)): None
+    pairs = [
+        ("file" if i.kind in HASH_KINDS else "infrastructure", indicator_key(i.kind, i.value))
         for i in found.indicators
-    }
-    benign_skipped = len(found.suppressed)
+    ]
+    indicators, skipped = _kept(pairs, benign)
     if not indicators:
-        said = f" ({benign_skipped} on a MISP warninglist)" if benign_skipped else ""
+        said = f" ({skipped} on a MISP warninglist)" if skipped else ""
         raise IngestError(f"no infrastructure or file indicators to add{said}", Location(str(path)))
-    actor_id = kb.actor(actor).id
-    digest = hashlib.sha256(raw).hexdigest()
-    return IntelEntry(str(path), digest, actor_id, actor, tuple(indicators), benign_skipped)
+    # The SHA-256 of the list as read (its values, sorted), as a bundle's is of its content parsed.
+    digest = hashlib.sha256(json.dumps(sorted(indicators)).encode()).hexdigest()
+    return IntelEntry(str(path), digest, kb.actor(actor).id, actor, tuple(indicators), skipped)
+
+
+def _kept(
+    pairs: list[tuple[str, str]], benign: BenignIndex | None
+) -> tuple[dict[tuple[str, str], None], int]:
+    """The (signal, value) pairs in order, once each, less those a warninglist calls benign (counted)."""
+    indicators: dict[tuple[str, str], None] = {}
+    skipped = 0
+    for signal, value in pairs:
+        if benign is not None and benign.lists_for(value):
+            skipped += 1
+        else:
+            indicators.setdefault((signal, value), None)
+    return indicators, skipped
 
 
 def _known_id(kb: KnowledgeBase, name: str) -> str | None:
@@ -240,8 +255,8 @@ def _entry(
             failed.append(
                 f"{NOTE}{origin} names {', '.join(sorted(named))}; its indicators were added to {name} as --actor says"
             )
-    indicators: dict[tuple[str, str], None] = {}
-    skipped = context = 0
+    pairs: list[tuple[str, str]] = []
+    context = 0
     for obs in case.observations:
         signal = INDICATOR_SIGNALS.get(obs.kind)
         if signal is None:
@@ -249,11 +264,8 @@ def _entry(
         if is_context(obs):  # not for detection: the program a command ran in is no one's indicator
             context += 1
             continue
-        value = indicator_key(obs.subtype, obs.value)  # as a case's indicators are compared
-        if benign is not None and benign.lists_for(value):
-            skipped += 1
-            continue
-        indicators.setdefault((signal, value), None)
+        pairs.append((signal, indicator_key(obs.subtype, obs.value)))  # as a case's are compared
+    indicators, skipped = _kept(pairs, benign)
     left_out = (f" ({skipped} on a MISP warninglist)" if skipped else "") + (
         f" ({context} marked not for detection)" if context else ""
     )

@@ -46,6 +46,7 @@ from unmask.knowledge.records import (
     Technique,
 )
 from unmask.knowledge.sectors import STIX_SECTORS, sector_key
+from unmask.knowledge.technique_ids import leading_technique_id, malformed_sub_technique
 from unmask.model import Actor
 
 __all__ = [
@@ -62,9 +63,6 @@ __all__ = [
 # How a lookup says an ATT&CK id is from a later release than the KB's, and what to do about it.
 NEWER_RELEASE = "newer than ATT&CK v"
 NEWER_HINT = "install a newer one: unmask kb install --from enterprise-attack.json"
-_LEADING_TECHNIQUE = re.compile(r"(T\d{4}(?:\.\d{3})?)(?![\d.])")
-# A sub-technique written with another separator than the dot: T1003-001, T1003_001, T1003/001.
-_SEPARATED_SUB = re.compile(r"^(T\d{4})[-_/](\d{3})(?![\d.])")
 _SOFTWARE_ID = re.compile(r"\bS\d{4}\b")
 _FILE_SUFFIX = re.compile(r"\.(exe|dll|sys|ps1|bat|cmd|vbs|js|jar|apk|elf|bin|py|sh)$", re.IGNORECASE)
 # "DarkSide (Windows)": a Malpedia family named with its platform, and the prefix of its family id.
@@ -749,17 +747,20 @@ class KnowledgeBase:
     def technique(self, name: str) -> Technique:
         """A technique by id (``T1003.001``) or exact name."""
         name = unicodedata.normalize("NFKC", name)  # a full-width "Ｔ１５６６.００１" is T1566.001
-        key = _SEPARATED_SUB.sub(r"\1.\2", name.strip().upper())
+        key = name.strip().upper()
         if key in self.techniques:
             return self.techniques[key]
-        # "T1003.001 - LSASS Memory", "T1003.001 LSASS Memory": the id that leads the text.
-        leading = _LEADING_TECHNIQUE.match(key)
-        if leading and leading.group(1) in self.techniques:
-            return self.techniques[leading.group(1)]
+        if malformed_sub_technique(key):  # "T1003-01": not the parent T1003
+            raise UnknownNameError(
+                "technique", name, [], "a sub-technique's id is the technique's and three digits (T1003.001)"
+            )
+        # "T1003.001 - LSASS Memory", "T1003-001 LSASS Memory": the id that leads the text.
+        technique_id = leading_technique_id(key)
+        if technique_id in self.techniques:
+            return self.techniques[technique_id]
         found = self._static.technique_names.get(normalize_name(name))
         if found is not None:
             return self.techniques[found]
-        technique_id = leading.group(1) if leading else None
         successor = self._static.successors.get(technique_id or "")
         if successor in self.techniques:  # a retired id: T1086 is now T1059.001
             return self.techniques[successor]
