@@ -158,7 +158,10 @@ def report(result: dict[str, Any], command: str) -> str:
             "",
             "One to four items (by a hash) of each reported citation unit, the report held out: what an",
             "analyst has after the first hits of a hunt. Not a target of the issue; it shows that little",
-            "evidence leaves the answer open rather than falsely certain.",
+            "evidence leaves the answer open rather than falsely certain. A case of fewer than five",
+            "items holds no actor above a new group and no state above an unknown sponsor (a tie is",
+            "listed with the unknown first), so the strict top-1 and the sponsor top-1 count none right",
+            "here by that rule; top1 and top5 rank the right group among the known actors.",
             "",
             "| units | top1 | top5 | top1 strict | mean confidence | ECE | unknown first (1 item / 2 items / all) "
             "| mean P(unknown) known / held out | AUROC | sponsor top1 |",
