@@ -63,9 +63,14 @@ def test_a_lone_weak_item_leaves_the_answer_open(real_kb: KnowledgeBase) -> None
 
 
 def test_one_actors_own_tool_still_points_to_it(real_kb: KnowledgeBase) -> None:
+    # Lazarus first among the known actors, but no likelier than a group the KB does not know
+    # (the thin-case rule), and the same at the state level.
     assessment = attribute_case(_lone("software", "WannaCry"), real_kb)
-    assert assessment.groups[0].label == "Lazarus Group"
-    assert assessment.groups[0].confidence.value == "low"
+    assert [h.id for h in assessment.groups[:2]] == ["unknown", "G0032"]
+    assert assessment.groups[1].label == "Lazarus Group"
+    assert assessment.groups[0].probability == assessment.groups[1].probability > 0.3
+    assert [h.id for h in assessment.sponsors[:2]] == ["unknown", "KP"]
+    assert all(h.confidence.value == "low" for h in assessment.groups)
     assert any(w.startswith("thin evidence") for w in assessment.warnings)
 
 
