@@ -886,6 +886,9 @@ def test_a_lead_that_stands_only_on_public_tools_is_flagged(tmp_path: Path) -> N
         and "public tools anyone can use; without them Group 2 leads" in w
         for w in assessment.warnings
     )
+    # "Without them" is what the same case without them gives: the first of the known actors.
+    rest = attribute_case(_case("T1566", "T1202", "T1001"), kb)
+    assert next(h for h in rest.groups if h.kind == "actor").id == "G0002"
 
 
 def test_actors_known_only_by_a_second_sources_software_do_not_crowd_the_unknown_out(

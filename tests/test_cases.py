@@ -346,3 +346,19 @@ def test_a_month_or_a_year_is_a_date_and_old_years_compare_as_times() -> None:
     ]
     with pytest.raises(CaseError, match="is before first_seen"):
         parse_case("observations:\n  - {technique: T1190, first_seen: 2022-07, last_seen: 2022-06}\n")
+
+
+def test_a_case_directorys_own_case_json_reads_as_its_directory(tmp_path: Path) -> None:
+    from unmask.cases.directory import save_case_dir
+    from unmask.model import Case, Observation, ObservationKind, Provenance
+
+    observation = Observation(
+        ObservationKind.TECHNIQUE, "T1059", provenance=Provenance(source="a.evtx", method="rule-tag")
+    )
+    save_case_dir(tmp_path, Case("c1", "hunt", evidence={"a.evtx": "ab" * 32}, observations=[observation]))
+    case = load_case(tmp_path / "case.json")  # its fields (evidence, provenance) are not a case file's
+    assert case.id == "c1" and case.observations[0].provenance.method == "rule-tag"
+    # A case.json that is neither a case file nor a directory's still says what is wrong with it.
+    (tmp_path / "case.json").write_text('{"observations": [{"techniqe": "T1059"}]}')
+    with pytest.raises(CaseError, match="techniqe"):
+        load_case(tmp_path / "case.json")

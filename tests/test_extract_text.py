@@ -1308,3 +1308,14 @@ def test_reading_a_report_says_how_far_it_is(kb: KnowledgeBase) -> None:
     TextExtractor(kb, BENIGN).extract_text(text, "folder/r.txt", progress=lambda *a: seen.append(a))
     assert seen[0] == ("reading r.txt (characters)", 0, len(text)) and seen[-1][1:] == (len(text), len(text))
     assert len(seen) > 2 and [done for _, done, _ in seen] == sorted(done for _, done, _ in seen)
+
+
+def test_extracting_into_a_case_lists_what_it_added(kb: KnowledgeBase, tmp_path: Path) -> None:
+    first, second = tmp_path / "a.txt", tmp_path / "b.txt"
+    first.write_text("The intruders used 185.220.101[.]8 for control.\n")
+    second.write_text("They later used 185.220.101[.]9 and 185.220.101[.]10 for control.\n")
+    assert runner.invoke(app, ["extract", str(first), "--case", str(tmp_path / "c")]).exit_code == 0
+    added = runner.invoke(app, ["extract", str(second), "--case", str(tmp_path / "c")], terminal_width=200)
+    assert added.exit_code == 0, added.output
+    assert "2 new observations (3 in the case)" in added.stdout
+    assert "185.220.101.9" in added.stdout and "185.220.101.8" not in added.stdout

@@ -927,3 +927,22 @@ def test_findings_are_written_in_the_format_the_file_name_says(
     assert (tmp_path / "f.parquet").read_bytes()[:4] == b"PAR1"
     refused = runner.invoke(app, ["findings", str(case), "-o", str(tmp_path / "f.xlsx")])
     assert refused.exit_code == 2 and not (tmp_path / "f.xlsx").exists()
+
+
+def test_hunting_again_replaces_every_observation_a_hunt_made() -> None:
+    from unmask.detect.hunt import _carry_over
+    from unmask.model import Case, Observation, ObservationKind, Provenance
+
+    def obs(value: str, method: str | None, source: str) -> Observation:
+        return Observation(
+            ObservationKind.SOFTWARE, value, provenance=Provenance(source=source, method=method)
+        )
+
+    methods = ("rule-tag", "rule-title", "flagged-event", "ioc-match", "yara-match")
+    earlier = Case("c", "c", observations=[obs(m, m, "old.evtx") for m in methods])
+    earlier.observations.append(obs("Rclone", None, "advisory.txt"))
+    earlier.evidence = {"old.evtx": "a" * 64, "advisory.txt": "b" * 64}
+    case = Case("c", "c", evidence={"new.evtx": "c" * 64})
+    assert _carry_over(case, earlier) == ["old.evtx"]
+    assert [o.value for o in case.observations] == ["Rclone"]
+    assert set(case.evidence) == {"new.evtx", "advisory.txt"}

@@ -249,3 +249,17 @@ def test_the_matrix_names_no_suspect_when_the_assessment_names_none(kb: Knowledg
         ],
     )
     assert "the case against Gamma" in render_html(ReportInput(named, attribute_case(named, kb), kb))
+
+
+def test_the_evidence_table_keeps_its_columns_and_shows_whole_seconds(kb: KnowledgeBase) -> None:
+    from dataclasses import replace
+
+    data = _data(kb)
+    first, second = data.case.observations[:2]
+    data.case.observations[:2] = [
+        replace(first, first_seen="2024-03-01T10:00:00.250000Z"),
+        replace(second, first_seen="2024-03-01T12:00:00.000000Z"),
+    ]
+    table = render_html(data).split('<section id="evidence">', 1)[1].split("</table>", 1)[0]
+    assert '<table class="evidence">' in table  # fixed layout: a long command line wraps in its cell
+    assert "<td>2024-03-01T12:00:00Z</td>" in table and "<td>2024-03-01T10:00:00.250000Z</td>" in table

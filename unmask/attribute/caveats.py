@@ -28,8 +28,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from unmask.attribute.combine import THIN_ITEMS, Posterior, Scores
+from unmask.attribute.combine import THIN_ITEMS, Posterior, Scores, posterior
 from unmask.attribute.evidence import Unresolved
+from unmask.attribute.params import Params
 from unmask.attribute.sponsor import UNKNOWN_STATE, sponsor_label, state_words
 from unmask.knowledge.aliases import normalize_name
 from unmask.knowledge.store import NEWER_HINT, NEWER_RELEASE, KnowledgeBase
@@ -85,7 +86,7 @@ class Flag:
     related: bool = False  # the actor pointed to is one the sources relate to the leader
 
 
-def false_flags(scores: Scores, post: Posterior, actors: list[Actor]) -> list[Flag]:
+def false_flags(scores: Scores, post: Posterior, actors: list[Actor], params: Params) -> list[Flag]:
     """The cheap items that contradict or carry the leading hypothesis, and the tools and exploits
     that point to another actor."""
     ranking = post.ranking()
@@ -128,13 +129,15 @@ def false_flags(scores: Scores, post: Posterior, actors: list[Actor]) -> list[Fl
             continue
         without = np.where(scores.candidates, totals - row, -np.inf)
         if int(np.argmax(without)) != top and row[top] > 0:
-            flags.append(
-                Flag(
-                    position,
-                    f"possible false flag: {leader} leads only because of {item.label}, "
-                    f"which is cheap to fake; without it {actors[int(np.argmax(without))].name} leads",
+            other = _leader_without(scores, [position], params)
+            if other is not None and other != top:
+                flags.append(
+                    Flag(
+                        position,
+                        f"possible false flag: {leader} leads only because of {item.label}, "
+                        f"which is cheap to fake; without it {actors[other].name} leads",
+                    )
                 )
-            )
     # Public tools (ScreenConnect, PsExec) anyone can pick up: a lead that stands only on them is no lead.
     public = [
         position
@@ -142,9 +145,8 @@ def false_flags(scores: Scores, post: Posterior, actors: list[Actor]) -> list[Fl
         if item.signal == "software" and item.cost == "low" and scores.contributions[position, top] > 0
     ]
     if public:
-        without = np.where(scores.candidates, totals - scores.contributions[public].sum(axis=0), -np.inf)
-        other = int(np.argmax(without))
-        if other != top:
+        other = _leader_without(scores, public, params)
+        if other is not None and other != top:
             names = ", ".join(scores.items[p].label for p in public)
             flags.append(
                 Flag(
@@ -448,3 +450,13 @@ def _place(miss: Unresolved) -> str:
         return f"observations[{miss.index}]"
     name = PurePath(prov.source).name if prov.source else ""
     return " ".join(part for part in (name, f"record {record}" if record.isdigit() else record) if part)
+
+
+def _leader_without(scores: Scores, positions: list[int], params: Params) -> int | None:
+    """The actor that would lead the known ones if the items at ``positions`` were not in the
+    case (the whole posterior again, as a re-run without them gives); ``None`` if nothing is left."""
+    keep = [i for i in range(len(scores.items)) if i not in set(positions)]
+    if not keep:
+        return None
+    ranking = posterior(scores.subset(keep), params).ranking()
+    return ranking[0] if ranking else None

@@ -244,7 +244,9 @@ def _doubts(analysis: Analysis) -> list[Flag]:
     ranking = analysis.posterior.ranking()
     return [
         flag
-        for flag in false_flags(analysis.scores, analysis.posterior, analysis.index.actors)
+        for flag in false_flags(
+            analysis.scores, analysis.posterior, analysis.index.actors, analysis.index.params
+        )
         if flag.favoured is None or analysis.posterior.actors[ranking[0]] > analysis.posterior.unknown
     ]
 

@@ -128,7 +128,7 @@ def evaluate(
             # The analytic confidence the full assessment gives its leading hypothesis.
             outcome.measures["lead_confidence"] = lead.confidence.value
             outcome.measures["lead_right"] = lead.id in unit.truth and mode == "closed"
-        flags = false_flags(analysis.scores, analysis.posterior, index.actors)
+        flags = false_flags(analysis.scores, analysis.posterior, index.actors, params)
         outcome.measures["shared_tooling"] = any(f.message.startswith(SHARED_TOOLING) for f in flags)
         outcome.measures["truth_overlap"] = _truth_overlap(view, unit)
         if mode == "closed":

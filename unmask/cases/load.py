@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from unmask import safe_json
-from unmask.cases.directory import load_case_dir
+from unmask.cases.directory import CASE_FILE, load_case_dir
 from unmask.cases.schema import CASE_SCHEMA, OPTIONAL_FIELDS, SHORTHAND
 from unmask.errors import CaseError, Location
 from unmask.ingest.fields import iso_utc, whole_day
@@ -404,4 +404,13 @@ def load_case(path: Path | str) -> Case:
         raise CaseError("file not found", Location(path)) from None
     except OSError as exc:
         raise CaseError(f"cannot read: {exc.strerror}", Location(path)) from None
-    return parse_case(data, str(path), default_id=path.stem)
+    try:
+        return parse_case(data, str(path), default_id=path.stem)
+    except CaseError:
+        if path.name != CASE_FILE:
+            raise
+        try:  # the case.json of a case directory (a hunt's, extract --case's): the directory's case
+            return load_case_dir(path.parent)
+        except CaseError:
+            pass
+        raise

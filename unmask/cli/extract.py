@@ -77,6 +77,7 @@ def extract_command(
     label = Tlp.parse(tlp) if tlp is not None else None
     kb = load_kb()
     existing = load_case_dir(case) if case is not None and (case / CASE_FILE).is_file() else None
+    before = len(existing.observations) if existing is not None else 0  # the new ones come after
     with stage_progress(as_json or fmt == "json") as step:
         result = extract_inputs(
             reports, kb, existing, benign_index(), tlp=label, max_chars=max_chars, progress=step
@@ -91,9 +92,12 @@ def extract_command(
     if fmt == "json" or as_json:
         emit_json(result.to_dict())
     else:
-        observations = result.case.observations
+        # Added to a case: what this run found (the case's other observations are in case.json).
+        observations = result.case.observations[before:]
         shown = observations[: limit or TABLE_ROWS]  # a table of 50,000 rows takes a minute to draw
         title = f"{len(observations):,} observations"
+        if existing is not None:
+            title = f"{len(observations):,} new observations ({len(result.case.observations):,} in the case)"
         if len(shown) < len(observations):
             kinds = Counter(obs.kind.value for obs in observations)
             title += f" ({', '.join(f'{n:,} {k}' for k, n in kinds.most_common())}); the first {len(shown):,}"

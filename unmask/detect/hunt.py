@@ -209,7 +209,7 @@ def hunt(
 
 # Observations a hunt makes (and replaces when it runs again); any other (from `unmask extract`,
 # a report, an analyst) is kept.
-HUNT_METHODS = frozenset({"rule-tag", "flagged-event", "ioc-match", "yara-match"})
+HUNT_METHODS = frozenset({"rule-tag", "rule-title", "flagged-event", "ioc-match", "yara-match"})
 HUNT_NOTE = "hunt: "
 
 

@@ -170,7 +170,8 @@ def _context(data: ReportInput) -> dict[str, Any]:
                 "value": named_value(obs, data.kb),
                 "host": obs.host or "",
                 "phase": obs.phase or "",
-                "seen": obs.first_seen or "",
+                # A whole second is what a reader compares (the case keeps the fraction).
+                "seen": re.sub(r"\.0+(?=Z$|[+-]\d\d:\d\d$|$)", "", obs.first_seen or ""),
                 "confidence": f"{obs.confidence:.1f}",
                 # The file's name: its folder is in the evidence files list (a full path in a
                 # narrow PDF column broke every few characters).
