@@ -1123,6 +1123,9 @@ def test_techniques_as_intrusion_reports_commonly_write_them(
     from unmask.extract.vocabulary import PHRASES
 
     assert PHRASES["deleted shadow copies"] == "T1490" and PHRASES["mfa fatigue"] == "T1621"
+    # How a ransomware advisory writes encryption, staging and exfiltration with named tools.
+    assert PHRASES["encrypted file servers"] == "T1486" and PHRASES["staged with 7-zip"] == "T1560.001"
+    assert PHRASES["exfiltrated with rclone"] == "T1567.002"
     assert all(
         phrase == phrase.lower() and re.fullmatch(r"T1\d{3}(\.\d{3})?", t) for phrase, t in PHRASES.items()
     )

@@ -48,6 +48,8 @@ _BY_TECHNIQUE: dict[str, tuple[str, ...]] = {
         "encrypted the files",
         "encrypted servers",
         "encrypted the servers",
+        "encrypted file servers",
+        "encrypted the file servers",
         "encrypted systems",
         "encrypted hosts",
         "encrypted virtual machines",
@@ -120,7 +122,14 @@ _BY_TECHNIQUE: dict[str, tuple[str, ...]] = {
         "stopped sql services",
         "stopped backup services",
     ),
-    "T1567.002": ("exfiltrated data to mega", "uploaded data to mega"),  # Exfiltration to Cloud Storage
+    "T1567.002": (  # Exfiltration to Cloud Storage
+        "exfiltrated data to mega",
+        "uploaded data to mega",
+        "exfiltrated with rclone",
+        "exfiltrated data with rclone",
+        "exfiltrated data using rclone",
+        "rclone was used to exfiltrate",
+    ),
     "T1611": (  # Escape to Host
         "container escape",
         "escaped the container",
@@ -215,6 +224,11 @@ _BY_TECHNIQUE: dict[str, tuple[str, ...]] = {
         "compressed with winrar",
         "compressed with 7-zip",
         "compressed with rar",
+        "staged with 7-zip",
+        "staged with winrar",
+        "archived using 7-zip",
+        "compressed using 7-zip",
+        "password-protected 7-zip archive",
         "rar archives",
     ),
     "T1059.003": (  # Command and Scripting Interpreter: Windows Command Shell
