@@ -348,6 +348,11 @@ def test_a_month_or_a_year_is_a_date_and_old_years_compare_as_times() -> None:
         parse_case("observations:\n  - {technique: T1190, first_seen: 2022-07, last_seen: 2022-06}\n")
 
 
+def test_a_utf16_case_file_is_read() -> None:
+    case = parse_case("observations:\n  - technique: T1059.001\n".encode("utf-16"), "case.yml")
+    assert case.observations[0].value == "T1059.001"
+
+
 def test_a_case_directorys_own_case_json_reads_as_its_directory(tmp_path: Path) -> None:
     from unmask.cases.directory import save_case_dir
     from unmask.model import Case, Observation, ObservationKind, Provenance

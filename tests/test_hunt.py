@@ -946,3 +946,24 @@ def test_hunting_again_replaces_every_observation_a_hunt_made() -> None:
     assert _carry_over(case, earlier) == ["old.evtx"]
     assert [o.value for o in case.observations] == ["Rclone"]
     assert set(case.evidence) == {"new.evtx", "advisory.txt"}
+
+
+def test_indicator_lists_lose_no_value_to_a_bad_neighbour(tmp_path: Path) -> None:
+    from unmask.detect.indicators import load_indicators
+
+    values = tmp_path / "values.json"
+    values.write_text('["1.2.3.4", "evil2.com", 5]')
+    found = load_indicators(values)
+    assert [i.value for i in found.indicators] == ["1.2.3.4", "evil2.com"] and found.skipped == 1
+    assert found.problems == [f"{values}:item 2: '5' is not a value; skipped"]
+    other = tmp_path / "case.json"
+    other.write_text('{"id": "x", "observations": []}')
+    assert (
+        "neither a STIX 2.1 bundle, a MISP event nor a list of values" in load_indicators(other).problems[0]
+    )
+    # A quote left open closes with its line instead of swallowing the values after it.
+    table = tmp_path / "q.csv"
+    table.write_text('value,type\n"1.2.3.4",ip\n"evil.com,domain\n5.6.7.8,ip\n')
+    found = load_indicators(table)
+    assert [i.value for i in found.indicators] == ["1.2.3.4", "evil.com", "5.6.7.8"]
+    assert f"{table}:line 3: a quote left open; read without it" in found.problems

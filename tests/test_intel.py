@@ -361,3 +361,19 @@ def test_a_plain_list_of_indicators_is_the_actor_given(kb: KnowledgeBase, tmp_pa
     # Without --actor a list says nobody's: refused with what to do.
     with pytest.raises(IngestError, match=r"names no actor.*--actor NAME"):
         read_intel(listed, kb)
+
+
+def test_a_file_added_for_two_actors_is_removed_for_the_one_named(kb: KnowledgeBase, tmp_path: Path) -> None:
+    from unmask.errors import UnmaskError
+    from unmask.knowledge.intel import remove_intel
+
+    listed = tmp_path / "iocs.txt"
+    listed.write_text("198.51.100.7\n")
+    for actor in ("Gamma", "Alpha"):
+        assert not add_intel([listed], actor=actor).failed
+    digest = load_kb().document["intel"][0]["sha256"]
+    with pytest.raises(UnmaskError, match=r"added for several actors.*--actor"):
+        remove_intel(digest[:8])
+    [gone] = remove_intel(digest[:8], actor="Alpha")
+    assert gone["actor"] == "G0001"
+    assert [e["actor"] for e in load_kb().document["intel"]] == ["G0003"]

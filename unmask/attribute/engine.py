@@ -39,6 +39,7 @@ from unmask.errors import CaseError
 from unmask.knowledge.countries import country_name
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Assessment, Case, ConfidenceLevel, Hypothesis
+from unmask.printable import clip
 
 __all__ = ["WEAK_LEAD", "Analysis", "analyse", "attribute_case", "unattributed"]
 
@@ -314,7 +315,9 @@ def attribute_case(
         raise CaseError(
             f"none of the {len(case.observations)} observations of case {case.id!r} can be weighed "
             "(each is unknown to the knowledge base, malformed or given confidence 0): "
-            + "; ".join(f"{u.observation.value!r}: {u.reason}" for u in analysis.unresolved[:5])
+            + "; ".join(
+                f"{clip(u.observation.value, 120)!r}: {clip(u.reason, 300)}" for u in analysis.unresolved[:5]
+            )
         )
     ranking = analysis.posterior.ranking()
     phases, split, part_leads, part_doubts = _parts(analysis)

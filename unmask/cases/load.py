@@ -21,6 +21,7 @@ from unmask import safe_json
 from unmask.cases.directory import CASE_FILE, load_case_dir
 from unmask.cases.schema import CASE_SCHEMA, OPTIONAL_FIELDS, SHORTHAND
 from unmask.errors import CaseError, Location
+from unmask.ingest.base import from_utf16
 from unmask.ingest.fields import iso_utc, whole_day
 from unmask.model import Case, Observation, ObservationKind, Provenance, Tlp
 from unmask.safe_json import MAX_DIGITS as _MAX_DIGITS
@@ -335,6 +336,7 @@ def parse_case(data: bytes | str, origin: str = "<case>", default_id: str = "cas
         data = data.encode("utf-8", "surrogatepass")
     if not isinstance(data, bytes | bytearray):
         raise TypeError(f"parse_case reads bytes or text, not {type(data).__name__}")
+    data = from_utf16(bytes(data)) or data  # PowerShell's "> case.yml"
     try:
         text = bytes(data).decode("utf-8-sig")
     except UnicodeDecodeError as exc:

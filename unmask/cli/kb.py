@@ -139,7 +139,7 @@ def intel_command(
         if files:
             raise UnmaskError("--list and --remove take no files; add files in a separate run")
         kb = load_kb()
-        entries = remove_intel(remove) if remove else kb.summary()["intel"]
+        entries = remove_intel(remove, actor=actor) if remove else kb.summary()["intel"]
         if as_json:
             emit_json({"removed" if remove else "intel": entries})
             return

@@ -33,6 +33,7 @@ __all__ = [
     "asn_number",
     "guess_kind",
     "indicator_key",
+    "is_value_list",
     "load_indicators",
     "normalise",
     "pattern_values",
@@ -304,6 +305,14 @@ class _Builder:
         self.out = IndicatorSet()
         self.seen: set[tuple[str, str]] = set()
 
+    def skip(self, ref: str, why: str) -> None:
+        """Count what is no indicator, and say where (the first 50)."""
+        self.out.skipped += 1
+        if len(self.out.problems) < 50:
+            self.out.problems.append(
+                f"{self.source}:{ref}: {why}; skipped" if ref else f"{self.source}: {why}"
+            )
+
     def add(self, kind: str | None, raw: str, ref: str | None, label: str | None = None) -> None:
         if kind is None:
             kind = guess_kind(raw)
@@ -437,6 +446,16 @@ def _table(builder: _Builder, text: str) -> None:
             if value:
                 builder.add(None, value, f"line {number}")
         return
+    # No indicator spans lines: a quote left open on a line closes with it, rather than swallowing
+    # the lines after it into one cell (their values would be lost).
+    for number, line in enumerate(lines):
+        if line.count('"') % 2:
+            if len(builder.out.problems) < 50:
+                builder.out.problems.append(
+                    f"{builder.source}:line {number + 1}: a quote left open; read without it"
+                )
+            lines[number] = line.replace('"', "")
+    text = "\n".join(lines)
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     header = [h.strip().lower() for h in next(reader, [])]
     value_col = next(
@@ -454,6 +473,11 @@ def _table(builder: _Builder, text: str) -> None:
         for cell in cells:
             if cell.strip():
                 builder.add(kind, cell, f"line {number}")
+
+
+def is_value_list(data: Any) -> bool:
+    """Whether JSON is a list of indicator values (strings; an item of another type is skipped)."""
+    return isinstance(data, list) and any(isinstance(item, str) for item in data)
 
 
 def load_indicators(path: Path, benign: Any = None) -> IndicatorSet:
@@ -487,11 +511,16 @@ def load_indicators(path: Path, benign: Any = None) -> IndicatorSet:
             raise IngestError("JSON nested too deeply to read", Location(path)) from None
         if isinstance(data, dict) and data.get("type") == "bundle":
             _stix(builder, data)
-        elif isinstance(data, list) and data and all(isinstance(item, str) for item in data):
+        elif is_value_list(data):
             for number, item in enumerate(data):  # a JSON list of values: ["203.0.113.5", ...]
-                builder.add(None, item, f"item {number}")
+                if isinstance(item, str):
+                    builder.add(None, item, f"item {number}")
+                else:
+                    builder.skip(f"item {number}", f"{str(item)[:80]!r} is not a value")
         elif isinstance(data, dict | list):
             _misp(builder, data)
+            if not builder.out.indicators and not builder.out.suppressed and not builder.out.problems:
+                builder.skip("", "JSON that is neither a STIX 2.1 bundle, a MISP event nor a list of values")
     else:
         _table(builder, text)
     return builder.out

@@ -106,8 +106,9 @@ def read_intel(
         if path.suffix.lower() != ".json" and not raw.lstrip().startswith((b"{", b"[")):
             return [_listed(path, kb, actor, benign, failed)]  # a plain list or CSV
         raise IngestError(f"not JSON ({exc.__class__.__name__})", where) from None
-    values = isinstance(data, list) and data and all(isinstance(item, str) for item in data)
-    if values or not isinstance(data, dict | list):
+    from unmask.detect.indicators import is_value_list
+
+    if is_value_list(data) or not isinstance(data, dict | list):
         # A list of values (["203.0.113.5", ...]), or a one-line list that is JSON too ("evil.example").
         return [_listed(path, kb, actor, benign, failed)]
     events = data.get("response") if isinstance(data, dict) else None
@@ -412,8 +413,9 @@ def add_intel(
     return IntelResult(added, failed, kb, notes)
 
 
-def remove_intel(prefix: str, kb_file: Path | None = None) -> list[dict[str, Any]]:
-    """Remove the entries whose SHA-256 starts with ``prefix`` from the KB and the sources.
+def remove_intel(prefix: str, kb_file: Path | None = None, actor: str | None = None) -> list[dict[str, Any]]:
+    """Remove the entries whose SHA-256 starts with ``prefix`` from the KB and the sources; of a
+    file added for several actors, ``actor``'s (an id or a name; required then).
 
     Returns what was removed, as ``KnowledgeBase.summary()`` lists intelligence.
     """
@@ -429,6 +431,16 @@ def remove_intel(prefix: str, kb_file: Path | None = None) -> list[dict[str, Any
     if len({e["sha256"] for e in gone}) > 1:
         listed = ", ".join(sorted({e["sha256"][:16] for e in gone}))
         raise UnmaskError(f"{prefix!r} starts the SHA-256 of several files ({listed}); give more of it")
+    if actor is not None:
+        wanted = kb.actor(actor).id
+        gone = [e for e in gone if e["actor"] == wanted]
+        if not gone:
+            raise UnmaskError(f"that file was not added for {actor!r}; see kb intel --list")
+    elif len({e["actor"] for e in gone}) > 1:
+        names = ", ".join(sorted(str(e.get("actor_name") or e["actor"]) for e in gone))
+        raise UnmaskError(
+            f"that file was added for several actors ({names}): say whose to remove with --actor"
+        )
     kept = [e for e in entries if e not in gone]
     save_kb_document({**kb.document, "intel": kept}, kb.path or kb_file)
     for entry in gone:
