@@ -127,6 +127,7 @@ def false_flags(scores: Scores, post: Posterior, actors: list[Actor], params: Pa
                 )
             )
             continue
+        # The scores without the item first (cheap); the whole posterior without it says who leads.
         without = np.where(scores.candidates, totals - row, -np.inf)
         if int(np.argmax(without)) != top and row[top] > 0:
             other = _leader_without(scores, [position], params)
@@ -455,7 +456,8 @@ def _place(miss: Unresolved) -> str:
 def _leader_without(scores: Scores, positions: list[int], params: Params) -> int | None:
     """The actor that would lead the known ones if the items at ``positions`` were not in the
     case (the whole posterior again, as a re-run without them gives); ``None`` if nothing is left."""
-    keep = [i for i in range(len(scores.items)) if i not in set(positions)]
+    dropped = set(positions)
+    keep = [i for i in range(len(scores.items)) if i not in dropped]
     if not keep:
         return None
     ranking = posterior(scores.subset(keep), params).ranking()

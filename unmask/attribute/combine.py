@@ -404,6 +404,7 @@ def thin_case(
     and ratios stay, the rest goes to the unknown hypothesis.  A policy (the issue's "unknown
     dominant, never false certainty"), not a fitted value: every development unit has a known
     group, so a fit could only learn to drop it.
+
     A part of a case that is not thin is not held to it (a phase of three items is judged with the
     rest of its incident's evidence beside it; its confidence stays low).  ``None`` when the case
     (of ``items`` comparable items) is not thin or the unknown hypothesis already leads.

@@ -121,8 +121,7 @@ def summary(
     if runner is not None and runner.probability >= NEAR_TIE * lead.probability and not said:
         # A near tie is the finding: a reader of the first name alone would miss it.
         other = "a group the knowledge base does not know" if runner.kind == "unknown" else runner.label
-        degree = "as" if runner.probability >= lead.probability else "nearly as"
-        text += f" {other[0].upper()}{other[1:]} is {degree} likely ({percent(runner.probability, 0)})."
+        text += _as_likely(other, runner, lead)
     state = sponsors[0] if sponsors else None
     if state is not None:
         words = f"{state.likelihood} ({likelihood_band(state.probability)})"
@@ -144,11 +143,10 @@ def summary(
         if second is not None and second.probability >= NEAR_TIE * state.probability:
             # A state level with the first (a thin case holds the leader level with an unnamed
             # sponsor) is part of the finding.
-            degree = "as" if second.probability >= state.probability else "nearly as"
-            named = {"none": "No state (a criminal group)", "unknown-state": "An unnamed sponsor"}.get(
+            named = {"none": "no state (a criminal group)", "unknown-state": "an unnamed sponsor"}.get(
                 second.kind, second.label
             )
-            text += f" {named} is {degree} likely ({percent(second.probability, 0)})."
+            text += _as_likely(named, second, state)
         if lead_state is not None and state.id not in (lead_state[1], UNKNOWN_STATE):
             own = "a criminal group of no state" if lead_state[1] == NO_STATE else state_words(lead_state[1])
             text += (
@@ -158,6 +156,12 @@ def summary(
                 f"of {state.label} hold more of the probability."
             )
     return text
+
+
+def _as_likely(name: str, runner: Hypothesis, lead: Hypothesis) -> str:
+    """The sentence that names a hypothesis level or nearly level with the lead."""
+    degree = "as" if runner.probability >= lead.probability else "nearly as"
+    return f" {name[0].upper()}{name[1:]} is {degree} likely ({percent(runner.probability, 0)})."
 
 
 def is_split(assessment: Assessment) -> bool:
