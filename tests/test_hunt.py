@@ -713,6 +713,9 @@ def test_timeline_table_shows_the_first_rows_and_says_so(
     # csv and jsonl stream every finding, in time order, undated last.
     lines = runner.invoke(app, ["timeline", str(case), "--format", "jsonl", "--min-level", "informational"])
     times = [json.loads(line)["time"] for line in lines.stdout.splitlines()]
+    # The table shows a time whole, to the second, on one line even in an 80-column terminal.
+    first = min(t for t in times if t)
+    assert f"{first[:10]} {first[11:19]}" in out.output
     dated = [t for t in times if t]
     assert len(times) == 8 and dated == sorted(dated) and times[: len(dated)] == dated
 

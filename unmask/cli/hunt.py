@@ -445,6 +445,12 @@ def findings_command(
             emit_json(written_record(output, fmt, findings=count))
 
 
+def _whole_second(time: str) -> str:
+    """``2019-05-26T04:01:42.545736Z`` as the table shows it, ``2019-05-26 04:01:42`` (the CSV and
+    JSONL keep the fraction)."""
+    return time[:19].replace("T", " ") if len(time) >= 19 and time[10:11] == "T" else time
+
+
 @user_errors
 def timeline_command(
     case: Annotated[Path, typer.Argument(help="A case directory written by `unmask hunt`.")],
@@ -480,11 +486,12 @@ def timeline_command(
     title += f"; the first {len(rows):,} in time)" if len(rows) < total else ")"
     table = Table(title=plain(title), title_justify="left")
     for name in ("time (UTC)", "host", "level", "rule", "techniques", "event", "detail"):
-        table.add_column(name, overflow="fold")
+        # A time and a level are read whole; the other cells fold in a narrow terminal.
+        table.add_column(name, overflow="fold", no_wrap=name in ("time (UTC)", "level"))
     for row in rows:
         detail = row.detail or ""
         table.add_row(
-            plain(row.time or "-"),
+            plain(_whole_second(row.time) if row.time else "-"),
             plain(row.host or "-"),
             plain(row.level),
             plain(row.title),
