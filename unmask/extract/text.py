@@ -108,6 +108,11 @@ _VERSION_BEFORE = re.compile(
 _TECHNIQUE_ID = re.compile(r"(?<![A-Za-z0-9])[TＴ][1１]\d{3}(?:[.．]\d{3})?(?!\d)")  # full-width too
 _CVE = re.compile(r"(?<![A-Za-z0-9])CVE-\d{4}-\d{4,7}(?![0-9])", re.IGNORECASE)
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+# The first day of a range written before a day-month-year date ("between 2 and", "28 February to").
+_RANGE_START = re.compile(
+    rf"\b(\d{{1,2}})(?:st|nd|rd|th)?(?:\s+({_MONTHS}))?\s*(?:-|\u2013|\u2014|to|and|until|through)\s*$",
+    re.IGNORECASE,
+)
 _DATE = re.compile(
     rf"\b(?:(\d{{4}})-(\d{{2}})-(\d{{2}})|(?:(\d{{1,2}})\s+)?({_MONTHS})\s+(?:(\d{{1,2}}),?\s+)?(\d{{4}}))\b",
     re.IGNORECASE,
@@ -655,5 +660,17 @@ class TextExtractor:
                 continue
             date = f"{year}-{month:02d}" + (f"-{int(day):02d}" if day else "")
             own = _PUBLISHED.search(sentence[max(0, match.start() - 30) : match.start()])
-            (published if own else out).append(date)
+            found = [date]
+            # "between 2 and 9 March 2026", "2-9 March 2026", "28 February to 3 March 2026": the
+            # range's first day too (the match holds only its last).
+            opening = _RANGE_START.search(sentence[max(0, match.start() - 40) : match.start()])
+            if opening and match.group(4):
+                first_month = months[opening.group(2).lower()] if opening.group(2) else month
+                try:
+                    start = datetime.date(year, first_month, int(opening.group(1)))
+                    if start < datetime.date(year, month, int(day)):
+                        found.insert(0, start.isoformat())
+                except ValueError:
+                    pass
+            (published if own else out).extend(found)
         return out, published
