@@ -625,6 +625,14 @@ def test_a_misspelt_country_gets_a_suggestion(kb: KnowledgeBase) -> None:
     assert miss.suggestions == ("Ukraine",)
 
 
+def test_a_country_name_several_countries_answer_to_is_flagged(kb: KnowledgeBase) -> None:
+    victims = [Observation(ObservationKind.VICTIM, name, subtype="country") for name in ("Korea", "Ukraine")]
+    techniques = [Observation(ObservationKind.TECHNIQUE, t) for t in ("T1301", "T1302")]
+    a = attribute_case(_observed(*victims, *techniques), kb)
+    [warning] = [w for w in a.warnings if w.startswith("ambiguous name")]
+    assert "'Korea' was read as South Korea (KR); it is also the name of North Korea (KP)" in warning
+
+
 def test_a_state_named_for_a_financially_motivated_group_is_qualified() -> None:
     from unmask.attribute.summary import financial_sponsor_note as _financial_sponsor_note
     from unmask.model import Actor, Hypothesis

@@ -33,6 +33,7 @@ from unmask.attribute.evidence import Unresolved
 from unmask.attribute.params import Params
 from unmask.attribute.sponsor import UNKNOWN_STATE, sponsor_label, state_words
 from unmask.knowledge.aliases import normalize_name
+from unmask.knowledge.countries import country_name, other_countries
 from unmask.knowledge.store import NEWER_HINT, NEWER_RELEASE, KnowledgeBase
 from unmask.model import Actor
 from unmask.printable import clip
@@ -312,11 +313,21 @@ def _by(margin: float, leader: str) -> str:
 
 
 def _ambiguous_names(analysis: Analysis) -> list[str]:
-    """A software name that several programs answer to ("Medusa"), read as one of them."""
+    """A software name that several programs answer to ("Medusa"), or a country name several
+    countries do ("Korea"), read as one of them."""
     kb, said = analysis.index.kb, set()
     warnings = []
     for item in analysis.items:
         value = item.observation.value.strip()
+        if item.key.startswith("country:") and other_countries(value):
+            # "Korea": read as South Korea; North Korea answers to the name too.
+            also = ", ".join(f"{country_name(c)} ({c})" for c in other_countries(value))
+            warnings.append(
+                f"ambiguous name: victim country {value!r} was read as {country_name(item.key[8:])} "
+                f"({item.key[8:]}); it is also the name of {also}: give its full name or ISO code if "
+                "that was meant"
+            )
+            continue
         if item.signal != "software" or value.casefold() in said or value == item.key:
             continue  # an id ("S0002", "tidal:AnyDesk") says which program it is
         said.add(value.casefold())

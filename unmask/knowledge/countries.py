@@ -8,7 +8,7 @@ import json
 
 import pycountry
 
-__all__ = ["close_countries", "country_code", "country_name", "misp_country"]
+__all__ = ["close_countries", "country_code", "country_name", "misp_country", "other_countries"]
 
 # Forms that sources use and pycountry's lookup does not know.
 _EXTRA = {
@@ -35,6 +35,21 @@ _EXTRA = {
     "czech republic": "CZ",
     "kosovo": "XK",
 }
+
+
+# Names that several countries answer to, the one they are read as first ("Korea" in threat
+# reporting is most often the South's victims): the others are named in a warning.
+_SHARED_NAMES = {
+    "korea": ("KR", "KP"),
+    "congo": ("CG", "CD"),
+    "virgin islands": ("VG", "VI"),
+}
+
+
+def other_countries(text: str) -> list[str]:
+    """The other countries a name that several answer to may mean ("Korea": North Korea's KP)."""
+    codes = _SHARED_NAMES.get(" ".join(text.split()).casefold(), ())
+    return list(codes[1:])
 
 
 _SHORT_NAMES = {
