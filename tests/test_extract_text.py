@@ -1294,11 +1294,20 @@ def test_the_date_a_report_came_out_is_not_a_date_of_the_activity(kb: KnowledgeB
 def test_a_range_of_days_gives_its_first_day_too(kb: KnowledgeBase) -> None:
     text = (
         "Between 2 and 9 March 2026 the actors moved laterally. The intrusion ran from 28 February "
-        "to 3 March 2025. Version 2 of the tool ran on 9 April 2024.\n"
+        "to 3 March 2025. Version 2 of the tool ran on 9 April 2024. The wiper ran on "
+        "July 14-16, 2023.\n"
     )
     result = TextExtractor(kb, BENIGN).extract_text(text, "r.txt")
     dates = [o.value for o in result.observations if o.kind is ObservationKind.TIMING]
-    assert dates == ["2026-03-02", "2026-03-09", "2025-02-28", "2025-03-03", "2024-04-09"]
+    assert dates == [
+        "2026-03-02",
+        "2026-03-09",
+        "2025-02-28",
+        "2025-03-03",
+        "2024-04-09",
+        "2023-07-14",
+        "2023-07-16",
+    ]
 
 
 def test_a_month_dates_the_activity_span(kb: KnowledgeBase) -> None:

@@ -113,6 +113,11 @@ _RANGE_START = re.compile(
     rf"\b(\d{{1,2}})(?:st|nd|rd|th)?(?:\s+({_MONTHS}))?\s*(?:-|\u2013|\u2014|to|and|until|through)\s*$",
     re.IGNORECASE,
 )
+# A range within one month as US advisories write it: "March 2-9, 2026", "March 2 to 9, 2026".
+_MONTH_RANGE = re.compile(
+    rf"\b({_MONTHS})\s+(\d{{1,2}})\s*(?:-|\u2013|\u2014|to|through)\s*(\d{{1,2}}),?\s+(\d{{4}})\b",
+    re.IGNORECASE,
+)
 _DATE = re.compile(
     rf"\b(?:(\d{{4}})-(\d{{2}})-(\d{{2}})|(?:(\d{{1,2}})\s+)?({_MONTHS})\s+(?:(\d{{1,2}}),?\s+)?(\d{{4}}))\b",
     re.IGNORECASE,
@@ -673,4 +678,13 @@ class TextExtractor:
                 except ValueError:
                     pass
             (published if own else out).extend(found)
+        for match in _MONTH_RANGE.finditer(sentence):
+            month, year = months[match.group(1).lower()], int(match.group(4))
+            try:
+                ends = [datetime.date(year, month, int(match.group(n))) for n in (2, 3)]
+            except ValueError:
+                continue
+            if ends[0] < ends[1]:
+                own = _PUBLISHED.search(sentence[max(0, match.start() - 30) : match.start()])
+                (published if own else out).extend(end.isoformat() for end in ends)
         return out, published
