@@ -1341,3 +1341,8 @@ def test_extracting_into_a_case_lists_what_it_added(kb: KnowledgeBase, tmp_path:
     assert added.exit_code == 0, added.output
     assert "2 new observations (3 in the case)" in added.stdout
     assert "185.220.101.9" in added.stdout and "185.220.101.8" not in added.stdout
+
+
+def test_a_report_writing_a_dashed_sub_technique_means_the_sub_technique(sources_kb: KnowledgeBase) -> None:
+    found = TextExtractor(sources_kb).extract_text("The actor used T1003-001 to read credentials.", "r.txt")
+    assert [o.value for o in found.observations if o.kind is ObservationKind.TECHNIQUE] == ["T1003.001"]

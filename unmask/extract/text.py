@@ -41,6 +41,7 @@ from unmask.extract.documents import MAX_TEXT_CHARS, read_document
 from unmask.extract.lexicon import Lexicon
 from unmask.extract.victims import VICTIM_CUES, read_victims
 from unmask.knowledge.store import KnowledgeBase
+from unmask.knowledge.technique_ids import technique_id_spans
 from unmask.model import Observation, ObservationKind, Provenance, Tlp
 
 __all__ = ["Extraction", "TextExtractor", "sentences"]
@@ -105,18 +106,15 @@ _BOILERPLATE = re.compile(
 _VERSION_BEFORE = re.compile(
     r"\b(?:version|ver|v|firmware|build|release|update|patch)\s*\.?\s*$", re.IGNORECASE
 )
-_TECHNIQUE_ID = re.compile(r"(?<![A-Za-z0-9])[TＴ][1１]\d{3}(?:[.．]\d{3})?(?!\d)")  # full-width too
 _CVE = re.compile(r"(?<![A-Za-z0-9])CVE-\d{4}-\d{4,7}(?![0-9])", re.IGNORECASE)
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+# What joins a range's ends: a dash, "to", "until", "through" ("between 2 and 9").
+_RANGE_TO = r"\s*(?:-|\u2013|\u2014|to|and|until|through)\s*"
 # The first day of a range written before a day-month-year date ("between 2 and", "28 February to").
-_RANGE_START = re.compile(
-    rf"\b(\d{{1,2}})(?:st|nd|rd|th)?(?:\s+({_MONTHS}))?\s*(?:-|\u2013|\u2014|to|and|until|through)\s*$",
-    re.IGNORECASE,
-)
+_RANGE_START = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?(?:\s+({_MONTHS}))?{_RANGE_TO}$", re.IGNORECASE)
 # A range within one month as US advisories write it: "March 2-9, 2026", "March 2 to 9, 2026".
 _MONTH_RANGE = re.compile(
-    rf"\b({_MONTHS})\s+(\d{{1,2}})\s*(?:-|\u2013|\u2014|to|through)\s*(\d{{1,2}}),?\s+(\d{{4}})\b",
-    re.IGNORECASE,
+    rf"\b({_MONTHS})\s+(\d{{1,2}}){_RANGE_TO}(\d{{1,2}}),?\s+(\d{{4}})\b", re.IGNORECASE
 )
 _DATE = re.compile(
     rf"\b(?:(\d{{4}})-(\d{{2}})-(\d{{2}})|(?:(\d{{1,2}})\s+)?({_MONTHS})\s+(?:(\d{{1,2}}),?\s+)?(\d{{4}}))\b",
@@ -542,13 +540,12 @@ class TextExtractor:
         """(start, matched text, category, id, confidence): every name the sentence holds, in order
         (technique ids, names and learned phrases, software, actors, CVE ids)."""
         mentions: list[tuple[int, str, str, str, float]] = []
-        for match in _TECHNIQUE_ID.finditer(sentence):
+        for at, written, canonical in technique_id_spans(sentence):
             # An older report's retired id (T1086) stands for the technique that replaced it; a
-            # full-width "Ｔ１００３" is T1003.
-            written = unicodedata.normalize("NFKC", match.group(0)).upper()
-            technique_id = self.kb.successors.get(written, written)
+            # full-width "Ｔ１００３" is T1003, and "T1003-001" the sub-technique.
+            technique_id = self.kb.successors.get(canonical, canonical)
             if technique_id in self.kb.techniques:
-                mentions.append((match.start(), match.group(0), "technique", technique_id, 0.9))
+                mentions.append((at, written, "technique", technique_id, 0.9))
         for category, ident, at, matched in self.lexicon.find(sentence):
             confidence = {"technique": 0.7, "phrase": 0.5}.get(category, 0.8)
             mentions.append((at, matched, category, ident, confidence))

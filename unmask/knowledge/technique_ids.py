@@ -1,33 +1,46 @@
 """ATT&CK technique ids as people write them.
 
 A sub-technique is ``T1003.001``, but reports, rule tags and MISP galaxies also write it
-``T1003-001``, ``T1003_001``, ``T1003/001``, ``T1003:001`` or with a dash between spaces; each is
-the sub-technique, never silently its parent.  An id whose sub-technique part is malformed
-(``T1003-01``, ``T1003.0011``) is no id at all (:func:`malformed_sub_technique`).
+``T1003-001``, ``T1003_001``, ``T1003/001``, ``T1003:001`` or with a dash between spaces, and CJK
+text in full-width characters (``Ｔ１００３．００１``); each is the sub-technique, never silently its
+parent.  An id whose sub-technique part is malformed (``T1003-01``, ``T1003.0011``) is no id at all
+(:func:`malformed_sub_technique`).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
-__all__ = ["find_technique_ids", "leading_technique_id", "malformed_sub_technique"]
+__all__ = ["find_technique_ids", "leading_technique_id", "malformed_sub_technique", "technique_id_spans"]
 
-_SEPARATOR = r"\s*[-_/:.\u2010-\u2015]\s*"
-# The sub-technique part is taken only when it is three digits not followed by another digit
-# (nor by a dot and a digit, as in a version).
-_ID = re.compile(rf"\b[Tt](\d{{4}})(?:{_SEPARATOR}(\d{{3}})(?!\d)(?!\.\d))?(?!\d)")
-_BROKEN = re.compile(rf"[Tt]\d{{4}}{_SEPARATOR}\d")
+_T = "[TtＴｔ]"
+_DIGIT = "[0-9０-９]"
+_SEPARATOR = r"\s*[-_/:.．\u2010-\u2015]\s*"
+# Not inside a word of Latin letters or digits (an id written against CJK text is found); the
+# sub-technique part is taken only when it is three digits not followed by another digit (nor by
+# a dot and a digit, as in a version).
+_ID = re.compile(
+    rf"(?<![A-Za-z0-9]){_T}({_DIGIT}{{4}})(?:{_SEPARATOR}({_DIGIT}{{3}})(?!{_DIGIT})(?![.．]{_DIGIT}))?(?!{_DIGIT})"
+)
+_BROKEN = re.compile(rf"{_T}{_DIGIT}{{4}}{_SEPARATOR}{_DIGIT}")
 
 
-def find_technique_ids(text: str) -> list[str]:
-    """Every technique id in ``text``, written the canonical way (``T1003.001``), in order."""
+def technique_id_spans(text: str) -> list[tuple[int, str, str]]:
+    """Every technique id in ``text``: where it starts, as written, and the canonical ``T1003.001``."""
     found = []
     for match in _ID.finditer(text):
         number, sub = match.group(1), match.group(2)
         if sub is None and _BROKEN.match(text, match.start()):
             continue  # "T1003-01": a sub-technique written wrong, not the parent
-        found.append(f"T{number}.{sub}" if sub else f"T{number}")
+        canonical = unicodedata.normalize("NFKC", f"T{number}.{sub}" if sub else f"T{number}")
+        found.append((match.start(), match.group(0), canonical))
     return found
+
+
+def find_technique_ids(text: str) -> list[str]:
+    """Every technique id in ``text``, written the canonical way (``T1003.001``), in order."""
+    return [canonical for _, _, canonical in technique_id_spans(text)]
 
 
 def malformed_sub_technique(text: str) -> bool:
@@ -39,8 +52,5 @@ def malformed_sub_technique(text: str) -> bool:
 
 def leading_technique_id(text: str) -> str | None:
     """The technique id that starts ``text`` ("T1003-001 LSASS Memory": ``T1003.001``), if any."""
-    stripped = text.strip()
-    found = _ID.match(stripped)
-    if found is None or malformed_sub_technique(stripped):
-        return None
-    return f"T{found.group(1)}.{found.group(2)}" if found.group(2) else f"T{found.group(1)}"
+    spans = technique_id_spans(text.strip())
+    return spans[0][2] if spans and spans[0][0] == 0 else None
