@@ -1076,3 +1076,38 @@ def test_a_three_item_phase_of_a_full_case_is_not_held_level_with_a_new_group(kb
     assert alone.groups[0].id == "unknown" and _probability(alone.groups, "G0003") == pytest.approx(
         alone.groups[0].probability
     )
+
+
+def test_a_technique_in_words_is_read_as_a_report_is_and_said(kb: KnowledgeBase) -> None:
+    case = _case("T1102", "S0101")
+    case.observations.append(Observation(ObservationKind.TECHNIQUE, "then the operators used T1101"))
+    case.observations.append(Observation(ObservationKind.TECHNIQUE, "they used T1101 and T1103"))
+    a = attribute_case(case, kb)
+    items, unresolved = resolve_case(case, kb)
+    read = [i for i in items if i.read_from]
+    assert [(i.key, i.read_from) for i in read] == [("T1101", "then the operators used T1101")]
+    # Two techniques in the words: neither is guessed; both are offered.
+    assert [u.observation.value for u in unresolved] == ["they used T1101 and T1103"]
+    assert unresolved[0].suggestions[:2] == ("T1101 Technique T1101", "T1103 Technique T1103")
+    said = next(w for w in a.warnings if w.startswith("techniques read by their words"))
+    assert "observations[2] 'then the operators used T1101' as T1101 Technique T1101" in said
+
+
+def test_analysts_words_for_techniques_resolve_and_prose_words_stay_apart(tmp_path: Path) -> None:
+    kb = build_kb(
+        tmp_path / "kb",
+        {
+            "G0001": ("Alpha", {"T1486": ["a1"], "T1606.002": ["a1"], "T1021.001": ["a1"]}),
+            "G0002": ("Beta", {"T1486": ["b1"], "T1001": ["b1"]}),
+        },
+    )
+    values = ["ransomware", "Golden SAML", "RDP", "the ransomware group"]
+    case = _observed(*(Observation(ObservationKind.TECHNIQUE, v) for v in values))
+    items, unresolved = resolve_case(case, kb)
+    assert [(i.read_from, i.key) for i in items] == [
+        ("ransomware", "T1486"),  # a case's whole value (CASE_TERMS)
+        ("Golden SAML", "T1606.002"),  # a report's phrase too (vocabulary.PHRASES)
+        ("RDP", "T1021.001"),
+    ]
+    # In a sentence, "ransomware" is no technique: the loose words are read only as a whole value.
+    assert [u.observation.value for u in unresolved] == ["the ransomware group"]

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
+from weakref import WeakKeyDictionary
 
 from rapidfuzz import process
 
@@ -27,6 +29,7 @@ __all__ = [
     "Unresolved",
     "resolve_case",
     "resolve_observation",
+    "techniques_in_words",
 ]
 
 _CVE = re.compile(r"^CVE-\d{4}-\d{4,7}$", re.IGNORECASE)
@@ -60,6 +63,9 @@ class EvidenceItem:
     label: str
     # The cost-to-fake class when it is not the signal's (a public tool is cheaper than malware).
     cost_class: str | None = None
+    # A technique written in words rather than by its name or id ("watering hole"): those words,
+    # read as the text extractor reads a report's (the assessment says how it read them).
+    read_from: str | None = None
 
     @property
     def cost(self) -> str:
@@ -99,7 +105,20 @@ def resolve_observation(kb: KnowledgeBase, index: int, obs: Observation) -> Evid
     kind, value = obs.kind, obs.value.strip()
     try:
         if kind is ObservationKind.TECHNIQUE:
-            tech = kb.technique(value)
+            try:
+                tech = kb.technique(value)
+            except UnknownNameError as exc:
+                read, offered = techniques_in_words(kb, value)
+                if not read:
+                    raise
+                if len(read) > 1:
+                    raise UnknownNameError(
+                        "technique", value, offered + [s for s in exc.suggestions if s not in offered]
+                    ) from None
+                tech = kb.techniques[read[0]]
+                return EvidenceItem(
+                    index, obs, "technique", tech.id, f"{tech.id} {tech.name}", read_from=value
+                )
             return EvidenceItem(index, obs, "technique", tech.id, f"{tech.id} {tech.name}")
         if kind is ObservationKind.SOFTWARE:
             soft = kb.software_record(value)
@@ -150,6 +169,32 @@ def resolve_observation(kb: KnowledgeBase, index: int, obs: Observation) -> Evid
         key = indicator_key(obs.subtype, value)
         return EvidenceItem(index, obs, signal, key, f"{obs.subtype or signal} {value}")
     return EvidenceItem(index, obs, "timing", value, f"{kind.value} {value}")
+
+
+_READERS: WeakKeyDictionary[KnowledgeBase, Any] = WeakKeyDictionary()
+_WORDS_LIMIT = 200  # longer than a technique's description in a case: not read for one
+
+
+def techniques_in_words(kb: KnowledgeBase, value: str) -> tuple[list[str], list[str]]:
+    """The techniques a value that is no technique's name or id says in words, as the text
+    extractor reads a report ("watering hole", "DLL side-loading", "lateral movement over SMB"):
+    their ids, and the same as suggestions ("T1189 Drive-by Compromise")."""
+    if len(value) > _WORDS_LIMIT:
+        return [], []
+    from unmask.extract.lexicon import words
+    from unmask.extract.text import TextExtractor  # the lexicon costs a moment: only when needed
+    from unmask.extract.vocabulary import CASE_TERMS
+
+    term = CASE_TERMS.get(" ".join(w for _, _, w in words(value.lower())))
+    if term is not None and term in kb.techniques:
+        return [term], [f"{term} {kb.techniques[term].name}"]
+    reader = _READERS.get(kb)
+    if reader is None:
+        reader = _READERS[kb] = TextExtractor(kb)
+    found = reader.extract_text(value, "case").observations
+    ids = list(dict.fromkeys(o.value for o in found if o.kind is ObservationKind.TECHNIQUE))
+    ids = [i for i in ids if i in kb.techniques]
+    return ids, [f"{i} {kb.techniques[i].name}" for i in ids]
 
 
 # Indicator types whose form is known: a value not of that form is a mistake, not evidence.

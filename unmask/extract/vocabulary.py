@@ -13,6 +13,7 @@ an everyday noun needs beside it (``CONTEXT_STEMS``; :mod:`unmask.extract.lexico
 from __future__ import annotations
 
 __all__ = [
+    "CASE_TERMS",
     "CONTEXT_STEMS",
     "DISTINCTIVE_TECHNIQUE_NAMES",
     "EVERYDAY_TECHNIQUE_NAMES",
@@ -268,6 +269,12 @@ _BY_TECHNIQUE: dict[str, tuple[str, ...]] = {
     ),
     "T1552.001": ("aws/credentials", "kube/config", "docker/config.json"),  # Credentials In Files
     "T1003.008": ("etc/shadow",),  # OS Credential Dumping: /etc/passwd and /etc/shadow
+    "T1003.001": ("dumped lsass", "dumping lsass", "lsass dump", "lsass dumping"),  # LSASS Memory
+    "T1003.003": ("ntds.dit",),  # OS Credential Dumping: NTDS
+    "T1606.002": ("golden saml",),  # Forge Web Credentials: SAML Tokens
+    "T1550.004": ("pass-the-cookie", "pass the cookie"),  # Web Session Cookie
+    "T1548.002": ("uac bypass", "bypassed uac", "bypass uac", "bypassing uac"),  # Bypass User Account Control
+    "T1134.001": ("token impersonation", "access token impersonation"),  # Token Impersonation/Theft
     "T1496.001": (  # Resource Hijacking: Compute Hijacking
         "cryptominer",
         "cryptominers",
@@ -289,6 +296,22 @@ _BY_TECHNIQUE: dict[str, tuple[str, ...]] = {
 }
 
 PHRASES: dict[str, str] = {phrase: tid for tid, phrases in _BY_TECHNIQUE.items() for phrase in phrases}
+
+# What an analyst writes as a case's technique (``technique: ransomware``) and a report's prose
+# uses too loosely to read as one ("a ransomware group", "RDP was exposed"): read only as the
+# whole of a case's value.
+CASE_TERMS: dict[str, str] = {
+    "ransomware": "T1486",
+    "rdp": "T1021.001",
+    "credential dumping": "T1003",
+    "drive-by download": "T1189",
+    "supply chain attack": "T1195",
+    "supply chain compromise": "T1195",
+    "keylogger": "T1056.001",
+    "c2 over https": "T1071.001",
+    "c2 over http": "T1071.001",
+    "c2 over dns": "T1071.004",
+}
 
 # Word stems that say which of the techniques sharing a name is meant, by parent technique:
 # "created a new domain account" is Create Account, "enumerated domain accounts" Account Discovery.
