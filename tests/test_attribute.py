@@ -1111,3 +1111,38 @@ def test_analysts_words_for_techniques_resolve_and_prose_words_stay_apart(tmp_pa
     ]
     # In a sentence, "ransomware" is no technique: the loose words are read only as a whole value.
     assert [u.observation.value for u in unresolved] == ["the ransomware group"]
+
+
+def test_a_state_lead_that_one_item_decides_is_said_and_held_at_low_confidence(kb: KnowledgeBase) -> None:
+    # Gamma's (Iran) technique and common ones, and Alpha's (Russia) malware: no Russian group leads
+    # the group level (a new group does), yet the malware alone puts Russia first among the states.
+    a = attribute_case(_case("T1301", "T1001", "T1002", "T1003", "T1999", "S0101"), kb)
+    assert a.groups[0].id == "unknown"
+    assert a.sponsors[0].id == "RU"
+    hinge = [w for w in a.warnings if w.startswith("the state lead rests on one item")]
+    assert hinge == [
+        "the state lead rests on one item: Russia leads the states only because of software Ware S0101 "
+        "(S0101); without it Iran leads (one tool or artifact can be shared, sold or planted: treat "
+        "Russia as a lead to test, not a finding)"
+    ]
+    assert (
+        "Russia leads the states only because of software Ware S0101 (S0101); without it Iran leads."
+        in a.summary
+    )
+    assert {h.confidence for h in a.sponsors} == {ConfidenceLevel.LOW}
+
+
+def test_a_groups_own_malware_deciding_its_state_is_no_hinge(kb: KnowledgeBase) -> None:
+    # Alpha leads the group level with its own malware: the state rests on that group's attribution.
+    a = attribute_case(_case("T1101", "T1102", "T1001", "T1002", "T1003", "S0101"), kb)
+    assert a.groups[0].id == "G0001" and a.sponsors[0].id == "RU"
+    assert not any(w.startswith("the state lead rests on one item") for w in a.warnings)
+
+
+def test_the_row_of_other_actors_has_no_likelihood_word(kb: KnowledgeBase) -> None:
+    a = attribute_case(_case("T1101", "T1001"), kb)
+    other = next(h for h in a.groups if h.kind == "other")
+    assert other.likelihood == "— (many actors together)"
+    assert other.probability > 0.2  # large enough that a word would have been "unlikely" or more
+    for part in a.phases.values():
+        assert all(h.likelihood == "— (many actors together)" for h in part if h.kind == "other")

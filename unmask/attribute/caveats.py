@@ -31,7 +31,7 @@ import numpy as np
 from unmask.attribute.combine import THIN_ITEMS, Posterior, Scores, posterior
 from unmask.attribute.evidence import Unresolved
 from unmask.attribute.params import Params
-from unmask.attribute.sponsor import UNKNOWN_STATE, sponsor_label, state_words
+from unmask.attribute.sponsor import NO_STATE, UNKNOWN_STATE, sponsor_label, sponsor_posterior, state_words
 from unmask.knowledge.aliases import normalize_name
 from unmask.knowledge.countries import country_name, other_countries
 from unmask.knowledge.store import NEWER_HINT, NEWER_RELEASE, KnowledgeBase
@@ -49,11 +49,13 @@ __all__ = [
     "WEAK_LEAD_WARNING",
     "Flag",
     "KnownCampaign",
+    "StateHinge",
     "caveats",
     "false_flags",
     "known_campaign",
     "related",
     "same_state",
+    "state_hinge",
 ]
 
 # Conflicting aliases are reported for the leading actor above the first probability and for the
@@ -182,6 +184,76 @@ def false_flags(scores: Scores, post: Posterior, actors: list[Actor], params: Pa
             )
         )
     return flags
+
+
+# A state lead is tested against dropping each of the items that favour its groups most.
+HINGE_ITEMS = 3
+STATE_HINGE = "the state lead rests on one item"
+
+
+@dataclass(frozen=True)
+class StateHinge:
+    """A state lead that one item decides: the state, the item, and who leads without it."""
+
+    lead: str
+    item: str
+    instead: str
+
+    @property
+    def sentence(self) -> str:
+        return f"{self.lead} leads the states only because of {self.item}; without it {self.instead} leads"
+
+    @property
+    def message(self) -> str:
+        return (
+            f"{STATE_HINGE}: {self.sentence} (one tool or artifact can be shared, sold or planted: "
+            f"treat {self.lead} as a lead to test, not a finding)"
+        )
+
+
+def state_hinge(
+    scores: Scores, post: Posterior, sponsors: dict[str, float], actors: list[Actor], params: Params
+) -> StateHinge | None:
+    """The leading state (or "no state") when it leads only because of one item: without it, the
+    same posterior run again puts another label first.  A planted or shared tool decides the state
+    then, however many items the case has (one BlackEnergy among a Chinese group's tools made
+    Russia "likely" while no Russian group led the group level).  ``None`` otherwise; for a
+    thin case (its own rule already holds every state level with an unknown sponsor); and when a
+    group of the leading state leads the group level: the item is then most often that group's own
+    malware (Kazuar for Turla), the state rests on the group's attribution, and the group level's
+    warnings test that.  On the development units it fires for 3 of 304 (citation and merged).
+    """
+    if len(scores.items) < THIN_ITEMS or not sponsors:
+        return None
+    lead = max(sponsors, key=lambda k: sponsors[k])
+    if lead == UNKNOWN_STATE:
+        return None
+    ranking = post.ranking()
+    if ranking and post.actors[ranking[0]] > post.unknown and sponsor_label(actors[ranking[0]]) == lead:
+        return None
+    labels = np.array([sponsor_label(actor) for actor in actors])
+    own = scores.candidates & (labels == lead)
+    others = scores.candidates & (labels != lead)
+    if not own.any():
+        return None
+    contributions = scores.contributions
+    margins = contributions[:, own].max(axis=1) - (
+        contributions[:, others].max(axis=1) if others.any() else np.zeros(len(scores.items))
+    )
+    order = [int(p) for p in np.argsort(-margins)[:HINGE_ITEMS] if margins[p] >= PLANTED_TOOL_MARGIN]
+    for position in order:
+        rest = scores.subset([i for i in range(len(scores.items)) if i != position])
+        without = sponsor_posterior(actors, rest, posterior(rest, params), params)
+        other = max(without, key=lambda k: without[k])
+        if other != lead:
+            return StateHinge(_state_name(lead), scores.items[position].label, _state_name(other))
+    return None
+
+
+def _state_name(label: str) -> str:
+    if label == UNKNOWN_STATE:
+        return "an unknown sponsor"
+    return "no state (a criminal group)" if label == NO_STATE else state_words(label) or label
 
 
 def same_state(actors: list[Actor], one: int, other: int) -> bool:

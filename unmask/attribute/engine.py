@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 from unmask import __version__
 from unmask.attribute.ach import ach_matrix, evidence_for_against
 from unmask.attribute.calibrate import confidence_level, likelihood_band, likelihood_term
-from unmask.attribute.caveats import Flag, caveats, false_flags, known_campaign, same_state
+from unmask.attribute.caveats import Flag, caveats, false_flags, known_campaign, same_state, state_hinge
 from unmask.attribute.combine import THIN_ITEMS, Posterior, Scores, posterior, score_items
 from unmask.attribute.evidence import EvidenceItem, Unresolved, resolve_case
 from unmask.attribute.index import ScoringIndex
@@ -149,6 +149,10 @@ def _unknown_hypothesis(analysis: Analysis) -> Hypothesis:
     )
 
 
+# The likelihood column of the row that holds the other known actors together.
+AGGREGATE_LIKELIHOOD = "— (many actors together)"
+
+
 def _cap_confidence(hypotheses: list[Hypothesis]) -> None:
     """No hypothesis held with more confidence than the leading one (in place).
 
@@ -193,7 +197,8 @@ def _group_hypotheses(
                 kind="other",
                 label=f"one of the {len(ranking) - len(shown)} {'other ' if shown else ''}known actors",
                 probability=shown_probability(rest),
-                likelihood=likelihood_term(rest),
+                # Many hypotheses together: a likelihood word would read as a judgement about one.
+                likelihood=AGGREGATE_LIKELIHOOD,
                 confidence=ConfidenceLevel.LOW,
             )
         )
@@ -347,6 +352,14 @@ def attribute_case(
     sponsors = _sponsor_hypotheses(
         analysis, _group_hypotheses(analysis, top, set())[0] if state_only else groups
     )
+    # One item deciding the state: said, and no state held above low confidence.
+    hinge = (
+        None
+        if split
+        else state_hinge(analysis.scores, analysis.posterior, analysis.sponsors, index.actors, index.params)
+    )
+    if hinge:
+        sponsors = [replace(h, confidence=ConfidenceLevel.LOW) for h in sponsors]
     columns: list[tuple[str, int | None]] = [(index.actors[r].id, r) for r in shown[:5]]
     columns.append(("unknown", None))
     # The actors the assessment names: a lead of at least a roughly even chance, the parts' leads.
@@ -355,6 +368,8 @@ def attribute_case(
     campaign_of = {r.actor_id: r.campaign_id for r in repeats}
     # A split incident's naming disputes are those of its parts' actors.
     warnings = caveats(analysis, flags, part_rows if split else shown[:3], repeats)
+    if hinge:
+        warnings.insert(len(flags), hinge.message)
     # What doubts a part's lead that the summary names beside the whole's (whose own are said).
     whole = groups[0].id if not split and groups and groups[0].probability >= WEAK_LEAD else None
     warnings[len(flags) : len(flags)] = list(dict.fromkeys(d for lead, d in part_doubts if lead != whole))
@@ -362,6 +377,8 @@ def attribute_case(
     lead_state = next(((a.name, sponsor_label(a)) for a in known if sponsor_label(a) != UNKNOWN_STATE), None)
     summary = summary_text(groups, sponsors, len(analysis.scores.items), len(ranking), lead_state)
     summary += financial_sponsor_note(known[:1], sponsors)
+    if hinge:
+        summary += f" {hinge.sentence[0].upper()}{hinge.sentence[1:]}."
     if split:
         # The parts lead: the whole incident's judgement assumes one actor, which the parts deny.
         warnings.insert(0, split)
