@@ -103,6 +103,10 @@ CASES = {
         "    sel:\n        CommandLine|wide|base64offset|contains: 'Invoke-Mimikatz'\n    condition: sel",
         {"2"},
     ),
+    "utf16le is wide": (
+        "    sel:\n        CommandLine|utf16le|base64offset|contains: 'Invoke-Mimikatz'\n    condition: sel",
+        {"2"},
+    ),
     "exists": ("    sel:\n        IntegrityLevel|exists: true\n    condition: sel", {"6"}),
     "fieldref": ("    sel:\n        ParentImage|fieldref: Image\n    condition: sel", {"4"}),
     "numeric comparison": ("    sel:\n        Count|gte: 10\n    condition: sel", {"5"}),
@@ -114,6 +118,14 @@ CASES = {
     "lower-casing as the engine does (dotted capital I)": (
         "    sel:\n        User|contains: 'İSTANBUL'\n    condition: sel",
         {"5"},
+    ),
+    "a selection named not... is a name, not the operator": (
+        "    sel:\n        Image|endswith: '.exe'\n    notcmd:\n        Image|endswith: '\\cmd.exe'\n    condition: sel and notcmd",
+        {"1", "7"},
+    ),
+    "1 of not* over selections named not...": (
+        "    notepad:\n        Image|endswith: '\\net.exe'\n    not_cert:\n        Image|endswith: '\\certutil.exe'\n    condition: 1 of not* and not notepad",
+        {"6"},
     ),
     "1 of with keywords-free selections": (
         "    sel_a:\n        Image|endswith: '\\cmd.exe'\n    sel_b:\n        Image|endswith: '\\certutil.exe'\n    condition: 1 of sel_*",
@@ -569,3 +581,40 @@ def test_two_rules_with_one_id_both_run_and_are_named_in_a_warning(tmp_path: Pat
     twice = load_rules([folder / "first.yml", folder, folder / "first.yml"])
     assert twice.files == 2 and len(twice.rules) == 2
     assert load_rules([folder / "first.yml", folder / "first.yml"]).warnings == []
+
+
+def test_conditions_that_name_no_selection_or_misread_one_say_why(tmp_path: Path) -> None:
+    folder = tmp_path / "rules"
+    detections = {
+        "nomatch": "    sel:\n        Image: x\n    condition: 1 of foo*",
+        "pattern": "    notx:\n        Image: x\n    other:\n        Image: y\n    condition: 1 of n*",
+    }
+    for n, (name, detection) in enumerate(detections.items()):
+        write_rule(folder, name, rule(f"6666666{n}-6666-6666-6666-666666666666", name, PROC, detection))
+    problems = {Path(p.path).stem: p.message for p in load_rules([folder]).problems}
+    assert "'1 of foo*' names no selection of the rule" in problems["nomatch"]
+    assert "selection 'notx' starts with 'not'" in problems["pattern"]
+    assert "the pattern 'n*' matches it: rename the selection" in problems["pattern"]
+
+
+def test_a_sigma_filter_is_reported_not_silently_ignored(tmp_path: Path) -> None:
+    folder = tmp_path / "rules"
+    base = rule(
+        "77777777-7777-7777-7777-777777777777", "base", PROC, "    sel:\n        Image: x\n    condition: sel"
+    )
+    write_rule(folder, "base", base)
+    write_rule(
+        folder,
+        "tuning",
+        "title: tuning\nid: 88888888-8888-8888-8888-888888888888\nlogsource:\n    product: windows\n"
+        "    category: process_creation\nfilter:\n    rules:\n        - 77777777-7777-7777-7777-777777777777\n"
+        "    selection:\n        User: admin\n    condition: not selection\n",
+    )
+    rules = load_rules([folder])
+    assert [r.title for r in rules.rules] == ["base"]
+    problems = {Path(p.path).stem: p.message for p in rules.problems}
+    assert set(problems) == {"tuning"}
+    assert (
+        "a Sigma filter, which unmask does not apply yet: 77777777-7777-7777-7777-777777777777"
+        in problems["tuning"]
+    )

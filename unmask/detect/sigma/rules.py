@@ -23,6 +23,7 @@ import yaml
 from sigma.collection import SigmaCollection
 from sigma.correlations import SigmaCorrelationRule
 from sigma.exceptions import SigmaError
+from sigma.modifiers import SigmaWideModifier, modifier_mapping
 from sigma.rule import SigmaRule
 
 from unmask.detect.sigma.correlation import Correlation, correlation_from_rule
@@ -35,7 +36,7 @@ __all__ = ["COMPILER_VERSION", "CompiledRoute", "CompiledRule", "RuleProblem", "
 
 # Bump whenever the SQL a rule compiles to changes: it invalidates the cache.
 # 7: keywords per value, placeholders rejected; 8: Sigma taxonomy field names on Zeek logs.
-COMPILER_VERSION = "20"  # 20: product-linux rules skip auditd's derived process rows; 19: escaped wildcards in keywords, Security fields over 4657; 18: proxy rules over proxies' own logs; 15: Linux process creation from auditd; 14: web access logs; 13: auditd records, sshd-session; 12: 4657 operation codes; 11: timestamp parts in UTC; 10: cidr as an IP network, Sysmon 12 by EventType
+COMPILER_VERSION = "21"  # 21: selections named not...; 20: product-linux rules skip auditd's derived process rows; 19: escaped wildcards in keywords, Security fields over 4657; 18: proxy rules over proxies' own logs; 15: Linux process creation from auditd; 14: web access logs; 13: auditd records, sshd-session; 12: 4657 operation codes; 11: timestamp parts in UTC; 10: cidr as an IP network, Sysmon 12 by EventType
 
 _TECHNIQUE = re.compile(r"^attack\.(t\d{4}(?:\.\d{3})?)$", re.IGNORECASE)
 _SOFTWARE = re.compile(r"^attack\.(s\d{4})$", re.IGNORECASE)
@@ -179,6 +180,54 @@ def _logsource_text(rule: SigmaRule) -> str:
     return "/".join(p or "-" for p in (source.product, source.category, source.service))
 
 
+# The Sigma specification's utf16le is wide (UTF-16LE); pySigma 1.5 knows it only as wide.
+modifier_mapping.setdefault("utf16le", SigmaWideModifier)
+
+_TOKEN = re.compile(r"[A-Za-z0-9_*-]+")
+
+
+def _rename_not_prefixed(rule: SigmaRule) -> None:
+    """Give selections named ``not...`` (``notepad``, ``not_admin``) other names, in place.
+
+    pySigma's condition grammar reads the ``not`` that starts such a name as the operator, so
+    ``sel and notx`` ran as ``sel and not x``, silently turning the rule around.  Each such name
+    and each condition word that starts with it (a name, or a pattern of ``1 of not*``) gets a
+    prefix no other selection starts with; a pattern that does not start with ``not`` and matched
+    such a name would match differently, and is refused with the reason.
+    """
+    detection = rule.detection
+    names = list(detection.detections)
+    if not any(_misread(name) for name in names):
+        return
+    prefix = "sel_"
+    while any(name.startswith(prefix) for name in names):
+        prefix += "_"
+    for condition in detection.condition:
+        for word in _TOKEN.findall(condition):
+            if "*" in word and not word.startswith("not"):
+                pattern = re.compile(re.escape(word).replace(r"\*", ".*"))
+                caught = [n for n in names if _misread(n) and pattern.fullmatch(n)]
+                if caught:
+                    raise Unsupported(
+                        f"selection {caught[0]!r} starts with 'not', which pySigma reads as the operator, "
+                        f"and the pattern {word!r} matches it: rename the selection"
+                    )
+
+    def renamed(match: re.Match[str]) -> str:
+        word = match.group(0)
+        return prefix + word if _misread(word) else word
+
+    detection.condition = [_TOKEN.sub(renamed, c) for c in detection.condition]
+    detection.detections = {(prefix + k if _misread(k) else k): v for k, v in detection.detections.items()}
+    for parsed, text in zip(detection.parsed_condition, detection.condition, strict=True):
+        parsed.condition = text
+
+
+def _misread(word: str) -> bool:
+    """Whether a selection name (or pattern) starts with the operator ``not`` (case matters)."""
+    return word.startswith("not") and len(word) > 3
+
+
 def compile_rule(rule: SigmaRule, path: str) -> CompiledRule:
     """Compile one parsed rule for every route of its log source."""
     techniques, software = _tags(rule)
@@ -193,7 +242,12 @@ def compile_rule(rule: SigmaRule, path: str) -> CompiledRule:
         path=path,
         logsource=_logsource_text(rule),
     )
+    _rename_not_prefixed(rule)
     conditions = [c.parsed for c in rule.detection.parsed_condition]
+    if any(c is None for c in conditions):
+        raise Unsupported(
+            f"the condition {' / '.join(rule.detection.condition)!r} names no selection of the rule"
+        )
     encoded = encoded_values(rule)
     for route in routes_for(rule.logsource):
         try:
@@ -450,7 +504,21 @@ def _compile_file(
             "problems": [{"rule": None, "message": f"not a Sigma rule file ({type(exc).__name__}: {exc})"}],
         }
     has_correlation = False
-    if not collection.rules and not collection.errors:
+    for meta in collection.filters:  # Sigma's meta filters: the rules they name run unfiltered
+        named = meta.filter.rules
+        which = (
+            "every rule of its log source"
+            if isinstance(named, str)
+            else ", ".join(str(reference.reference) for reference in named)
+        )
+        problems.append(
+            {
+                "rule": str(meta.id or meta.title or "") or None,
+                "message": f"a Sigma filter, which unmask does not apply yet: {which} run(s) unfiltered "
+                "(put the filter's condition in the rule as 'and not ...' instead)",
+            }
+        )
+    if not collection.rules and not collection.errors and not collection.filters:
         problems.append({"rule": None, "message": "no Sigma rule in this file (empty?)"})
     for item in collection.rules:
         ident = str(getattr(item, "id", None) or getattr(item, "title", "") or "") or None
