@@ -1089,15 +1089,15 @@ def test_a_technique_in_words_is_read_as_a_report_is_and_said(kb: KnowledgeBase)
     # Two techniques in the words: neither is guessed; both are offered.
     assert [u.observation.value for u in unresolved] == ["they used T1101 and T1103"]
     assert unresolved[0].suggestions[:2] == ("T1101 Technique T1101", "T1103 Technique T1103")
-    said = next(w for w in a.warnings if w.startswith("techniques read by their words"))
-    assert "observations[2] 'then the operators used T1101' as T1101 Technique T1101" in said
+    said = next(w for w in a.warnings if w.startswith("read otherwise than by name or id: "))
+    assert "observations[2] technique 'then the operators used T1101' as T1101 Technique T1101" in said
 
 
 def test_analysts_words_for_techniques_resolve_and_prose_words_stay_apart(tmp_path: Path) -> None:
     kb = build_kb(
         tmp_path / "kb",
         {
-            "G0001": ("Alpha", {"T1486": ["a1"], "T1606.002": ["a1"], "T1021.001": ["a1"]}),
+            "G0001": ("Alpha", {"T1486": ["a1"], "T1606.002": ["a1"], "T1021.001": ["a1"], "T1219": ["a1"]}),
             "G0002": ("Beta", {"T1486": ["b1"], "T1001": ["b1"]}),
         },
     )
@@ -1146,3 +1146,30 @@ def test_the_row_of_other_actors_has_no_likelihood_word(kb: KnowledgeBase) -> No
     assert other.probability > 0.2  # large enough that a word would have been "unlikely" or more
     for part in a.phases.values():
         assert all(h.likelihood == "— (many actors together)" for h in part if h.kind == "other")
+
+
+def test_exploit_names_tools_given_as_techniques_and_former_names_resolve(tmp_path: Path) -> None:
+    kb = build_kb(
+        tmp_path / "kb",
+        {
+            "G0001": ("Alpha", {"T1219": ["a1"], "T1047": ["a1"], "S0101": ["a1"]}),
+            "G0002": ("Beta", {"T1001": ["b1"]}),
+        },
+    )
+    given = [
+        (ObservationKind.VULNERABILITY, "Log4Shell"),
+        (ObservationKind.SOFTWARE, "EternalBlue"),  # an exploit listed as software
+        (ObservationKind.TECHNIQUE, "Ware S0101"),  # a tool listed as a technique
+        (ObservationKind.SOFTWARE, "wmic"),  # a system program: the technique it is
+        (ObservationKind.TECHNIQUE, "Remote Access Software"),  # T1219's name before ATT&CK v17
+        (ObservationKind.SOFTWARE, "Nothing Of The Sort"),
+    ]
+    items, unresolved = resolve_case(_observed(*(Observation(k, v) for k, v in given)), kb)
+    assert [(i.signal, i.key, i.read_from) for i in items] == [
+        ("cve", "CVE-2021-44228", "Log4Shell"),
+        ("cve", "CVE-2017-0144", "EternalBlue"),
+        ("software", "S0101", "Ware S0101"),
+        ("technique", "T1047", "wmic"),
+        ("technique", "T1219", None),  # a name of the technique, as its revoked ids are
+    ]
+    assert [u.observation.value for u in unresolved] == ["Nothing Of The Sort"]

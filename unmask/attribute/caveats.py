@@ -64,6 +64,7 @@ __all__ = [
 ALIAS_WARNING_MIN = 0.05
 ALIAS_WARNING_NEXT = 0.2
 # How much more (nats) a cheap-to-fake item must favour another actor than the leader to be flagged.
+READ_AS = "read otherwise than by name or id"
 UNRESOLVED_SHOWN = 20  # unresolved values given a warning each; the rest are counted
 FALSE_FLAG_MARGIN = 2.0
 # An item of moderate cost (a tool, an exploit) is flagged when it favours another actor over the
@@ -492,17 +493,16 @@ def caveats(
             where += f"{' …' if len(misses) > 3 else ''} ({len(misses)} in all)"
         value = clip(miss.observation.value, 120)
         warnings.append(f"unresolved: {where} {value!r}: {clip(miss.reason, 300)}{hint}")
-    # A technique written in words is weighed as the words were read: said, so it can be checked.
+    # A value read otherwise than by its kind's name or id is weighed as read: said, so it can be checked.
     read = list({(item.read_from, item.key): item for item in analysis.items if item.read_from}.values())
     if read:
         said = "; ".join(
-            f"observations[{item.index}] {clip(item.read_from or '', 120)!r} as {item.label}"
+            f"observations[{item.index}] {item.observation.kind.value} "
+            f"{clip(item.read_from or '', 120)!r} as {item.label}"
             for item in read[:UNRESOLVED_SHOWN]
         )
         more = f" and {len(read) - UNRESOLVED_SHOWN} more" if len(read) > UNRESOLVED_SHOWN else ""
-        warnings.append(
-            f"techniques read by their words: {said}{more} (write a technique's id to say it exactly)"
-        )
+        warnings.append(f"{READ_AS}: {said}{more} (write the id, under its own kind, to say it exactly)")
     for n, row in enumerate(leading):
         # Only for hypotheses that matter: the leader with some probability, the next likely ones.
         if analysis.posterior.actors[row] < (ALIAS_WARNING_MIN if n == 0 else ALIAS_WARNING_NEXT):

@@ -18,6 +18,7 @@ from rapidfuzz import process
 from unmask.detect.indicators import asn_number, indicator_key, normalise
 from unmask.errors import UnknownNameError
 from unmask.knowledge.countries import close_countries, country_code, country_name
+from unmask.knowledge.exploits import exploit_cve
 from unmask.knowledge.sectors import sector_key
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Case, Observation, ObservationKind
@@ -63,8 +64,9 @@ class EvidenceItem:
     label: str
     # The cost-to-fake class when it is not the signal's (a public tool is cheaper than malware).
     cost_class: str | None = None
-    # A technique written in words rather than by its name or id ("watering hole"): those words,
-    # read as the text extractor reads a report's (the assessment says how it read them).
+    # A value read otherwise than by its kind's name or id: a technique in words ("watering hole",
+    # read as the text extractor reads a report), a tool given as a technique, an exploit's name
+    # ("EternalBlue" is CVE-2017-0144).  The value as written; the assessment says how it was read.
     read_from: str | None = None
 
     @property
@@ -109,25 +111,36 @@ def resolve_observation(kb: KnowledgeBase, index: int, obs: Observation) -> Evid
                 tech = kb.technique(value)
             except UnknownNameError as exc:
                 read, offered = techniques_in_words(kb, value)
-                if not read:
-                    raise
                 if len(read) > 1:
                     raise UnknownNameError(
                         "technique", value, offered + [s for s in exc.suggestions if s not in offered]
                     ) from None
+                if read:
+                    tech = kb.techniques[read[0]]
+                    return EvidenceItem(
+                        index, obs, "technique", tech.id, f"{tech.id} {tech.name}", read_from=value
+                    )
+                # A tool or an exploit listed as a technique ("technique: AdFind", "EternalBlue").
+                other = _as_software(kb, index, obs, value) or _as_exploit(index, obs, value)
+                if other is None:
+                    raise
+                return other
+            return EvidenceItem(index, obs, "technique", tech.id, f"{tech.id} {tech.name}")
+        if kind is ObservationKind.SOFTWARE:
+            try:
+                return _software(kb, index, obs, value)
+            except UnknownNameError:
+                # An exploit or a system program given as software ("EternalBlue", "wmic").
+                as_cve = _as_exploit(index, obs, value)
+                if as_cve is not None:
+                    return as_cve
+                read, _ = techniques_in_words(kb, value)
+                if len(read) != 1:
+                    raise
                 tech = kb.techniques[read[0]]
                 return EvidenceItem(
                     index, obs, "technique", tech.id, f"{tech.id} {tech.name}", read_from=value
                 )
-            return EvidenceItem(index, obs, "technique", tech.id, f"{tech.id} {tech.name}")
-        if kind is ObservationKind.SOFTWARE:
-            soft = kb.software_record(value)
-            cost = PUBLIC_TOOL_COST if soft.kind == "tool" else None
-            # ATT&CK's id beside the name; another source's id is its name again ("tidal:AnyDesk").
-            shown = (
-                f"software {soft.name} ({soft.id})" if soft.origin == "attack" else f"software {soft.name}"
-            )
-            return EvidenceItem(index, obs, "software", soft.id, shown, cost)
         if kind is ObservationKind.SIMILARITY:
             actor = kb.actor(value)
             return EvidenceItem(index, obs, "similarity", actor.id, f"similar to {actor.name}'s artifacts")
@@ -135,7 +148,8 @@ def resolve_observation(kb: KnowledgeBase, index: int, obs: Observation) -> Evid
         return Unresolved(index, obs, str(exc), tuple(exc.suggestions))
     if kind is ObservationKind.VULNERABILITY:
         if not _CVE.match(value):
-            return Unresolved(index, obs, f"{value!r} is not a CVE id (CVE-YYYY-NNNN)")
+            exploit = _as_exploit(index, obs, value)  # "Log4Shell"
+            return exploit or Unresolved(index, obs, f"{value!r} is not a CVE id (CVE-YYYY-NNNN)")
         return EvidenceItem(index, obs, "cve", value.upper(), value.upper())
     if kind is ObservationKind.VICTIM:
         code = country_code(value) if obs.subtype != "sector" else None
@@ -169,6 +183,31 @@ def resolve_observation(kb: KnowledgeBase, index: int, obs: Observation) -> Evid
         key = indicator_key(obs.subtype, value)
         return EvidenceItem(index, obs, signal, key, f"{obs.subtype or signal} {value}")
     return EvidenceItem(index, obs, "timing", value, f"{kind.value} {value}")
+
+
+def _software(
+    kb: KnowledgeBase, index: int, obs: Observation, value: str, read: bool = False
+) -> EvidenceItem:
+    """The software item of a name (``read``: given as another kind); an unknown name raises."""
+    soft = kb.software_record(value)
+    cost = PUBLIC_TOOL_COST if soft.kind == "tool" else None
+    # ATT&CK's id beside the name; another source's id is its name again ("tidal:AnyDesk").
+    shown = f"software {soft.name} ({soft.id})" if soft.origin == "attack" else f"software {soft.name}"
+    return EvidenceItem(index, obs, "software", soft.id, shown, cost, read_from=value if read else None)
+
+
+def _as_software(kb: KnowledgeBase, index: int, obs: Observation, value: str) -> EvidenceItem | None:
+    """The software item of a name given as another kind, or ``None``."""
+    try:
+        return _software(kb, index, obs, value, read=True)
+    except UnknownNameError:
+        return None
+
+
+def _as_exploit(index: int, obs: Observation, value: str) -> EvidenceItem | None:
+    """The CVE item of a vulnerability's name ("EternalBlue" is CVE-2017-0144), or ``None``."""
+    cve = exploit_cve(value)
+    return None if cve is None else EvidenceItem(index, obs, "cve", cve, cve, read_from=value)
 
 
 _READERS: WeakKeyDictionary[KnowledgeBase, Any] = WeakKeyDictionary()

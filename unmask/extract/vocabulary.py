@@ -269,8 +269,15 @@ _BY_TECHNIQUE: dict[str, tuple[str, ...]] = {
     ),
     "T1552.001": ("aws/credentials", "kube/config", "docker/config.json"),  # Credentials In Files
     "T1003.008": ("etc/shadow",),  # OS Credential Dumping: /etc/passwd and /etc/shadow
-    "T1003.001": ("dumped lsass", "dumping lsass", "lsass dump", "lsass dumping"),  # LSASS Memory
-    "T1003.003": ("ntds.dit",),  # OS Credential Dumping: NTDS
+    "T1003.001": (
+        "dumped lsass",
+        "dumping lsass",
+        "lsass dump",
+        "lsass dumping",
+        "comsvcs.dll",
+    ),  # LSASS Memory
+    "T1003.003": ("ntds.dit", "ntdsutil", "ntdsutil.exe"),  # OS Credential Dumping: NTDS
+    "T1047": ("wmic", "wmic.exe"),  # Windows Management Instrumentation
     "T1606.002": ("golden saml",),  # Forge Web Credentials: SAML Tokens
     "T1550.004": ("pass-the-cookie", "pass the cookie"),  # Web Session Cookie
     "T1548.002": ("uac bypass", "bypassed uac", "bypass uac", "bypassing uac"),  # Bypass User Account Control

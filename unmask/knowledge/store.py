@@ -46,7 +46,7 @@ from unmask.knowledge.records import (
     Technique,
 )
 from unmask.knowledge.sectors import STIX_SECTORS, sector_key
-from unmask.knowledge.technique_ids import leading_technique_id, malformed_sub_technique
+from unmask.knowledge.technique_ids import FORMER_NAMES, leading_technique_id, malformed_sub_technique
 from unmask.model import Actor
 
 __all__ = [
@@ -241,6 +241,9 @@ class _Static:
         for old, successor in self.successors.items():  # "Disabling Security Tools" -> T1562.001
             if successor in self.techniques:
                 index.setdefault(normalize_name(str(self.retired[old]["name"])), successor)
+        for name, technique_id in FORMER_NAMES.items():  # renamed in place: the bundle keeps no trace
+            if technique_id in self.techniques:
+                index.setdefault(normalize_name(name), technique_id)
         return index
 
     @cached_property

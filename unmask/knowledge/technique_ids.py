@@ -12,7 +12,20 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["find_technique_ids", "leading_technique_id", "malformed_sub_technique", "technique_id_spans"]
+__all__ = [
+    "FORMER_NAMES",
+    "find_technique_ids",
+    "leading_technique_id",
+    "malformed_sub_technique",
+    "technique_id_spans",
+]
+
+# Names ATT&CK gave a technique before renaming it in place (same id, no revoked object to read
+# the old name from), as older reports, cases and rules still write them.
+FORMER_NAMES = {
+    "Remote Access Software": "T1219",  # "Remote Access Tools" since v17
+    "Domain Policy Modification": "T1484",  # "Domain or Tenant Policy Modification" since v15
+}
 
 _T = "[TtＴｔ]"
 _DIGIT = "[0-9０-９]"
