@@ -198,4 +198,6 @@ def _terminated(signum: int, frame: object) -> None:
 def main() -> None:
     """Entry point of the ``unmask`` script."""
     signal.signal(signal.SIGTERM, _terminated)
+    if hasattr(signal, "SIGHUP"):  # the terminal closed: the same cleanup
+        signal.signal(signal.SIGHUP, _terminated)
     app()

@@ -14,7 +14,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
 from multiprocessing import get_context
@@ -26,6 +26,7 @@ from unmask.ingest import archive as archives
 from unmask.ingest.base import FAMILIES, PARSERS, Problem, Problems, from_utf16, readable_name, sha256_file
 from unmask.ingest.dataset import EventWriter
 from unmask.ingest.fields import naive_zone, set_naive_zone
+from unmask.workers import worker_pool
 
 __all__ = ["EvidenceFile", "FileResult", "IngestReport", "discover", "ingest", "sniff"]
 
@@ -362,7 +363,7 @@ def ingest(
             finally:
                 set_naive_zone(before)
         else:
-            with ProcessPoolExecutor(max_workers=jobs, mp_context=_context()) as pool:
+            with worker_pool(jobs, _context()) as pool:
                 futures = {
                     pool.submit(_parse_chunk, chunk, str(run), f"{index:05d}", zone): chunk
                     for index, chunk in enumerate(chunks)

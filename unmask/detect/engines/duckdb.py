@@ -8,6 +8,7 @@ in one scan: each row yields the list of rules it matched.  Memory is bounded by
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import re
@@ -189,8 +190,14 @@ class DuckDBEngine:
                 except queue.Full:
                     continue
 
+        running: set[duckdb.DuckDBPyConnection] = set()
+
         def work(family: str, where: str, members: list[tuple[CompiledRule, CompiledRoute]]) -> None:
+            if stop.is_set():
+                put(("done", len(members)))
+                return
             cursor = self.db.cursor()
+            running.add(cursor)
             chunk: list[RawHit] = []
             try:
                 for hit in self._run_group(family, where, members, cursor):
@@ -216,6 +223,7 @@ class DuckDBEngine:
             except BaseException as exc:  # handed to the caller's thread
                 put(("error", exc))
             finally:
+                running.discard(cursor)
                 cursor.close()
                 put(("done", len(members)))
 
@@ -237,6 +245,11 @@ class DuckDBEngine:
                             progress(done, total)
             finally:
                 stop.set()
+                # Left early (Ctrl-C, SIGTERM, an error): the queries still running are stopped,
+                # not waited for (a route of a thousand rules over millions of rows runs for minutes).
+                for cursor in list(running):
+                    with contextlib.suppress(Exception):
+                        cursor.interrupt()
 
     def _run_group(
         self,

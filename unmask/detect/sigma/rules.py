@@ -460,13 +460,15 @@ def _compile_all(
             if progress:
                 progress(done, total)
         return
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import as_completed
     from multiprocessing import get_context
+
+    from unmask.workers import worker_pool
 
     size = max(20, len(items) // (workers * 8))
     batches = [items[i : i + size] for i in range(0, len(items), size)]
     method = "fork" if os.name == "posix" else "spawn"
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context(method)) as pool:
+    with worker_pool(workers, get_context(method)) as pool:
         futures = [pool.submit(_compile_batch, batch) for batch in batches]
         for future in as_completed(futures):
             results = future.result()
