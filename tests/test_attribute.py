@@ -1173,3 +1173,31 @@ def test_exploit_names_tools_given_as_techniques_and_former_names_resolve(tmp_pa
         ("technique", "T1219", None),  # a name of the technique, as its revoked ids are
     ]
     assert [u.observation.value for u in unresolved] == ["Nothing Of The Sort"]
+
+
+def test_hosts_with_the_same_evidence_are_one_part(kb: KnowledgeBase) -> None:
+    observations = [
+        Observation(ObservationKind.TECHNIQUE if v.startswith("T") else ObservationKind.SOFTWARE, v, host=h)
+        for h in [f"ws{n:03d}" for n in range(40)]
+        for v in ("T1101", "T1102", "S0101")
+    ] + [
+        Observation(
+            ObservationKind.TECHNIQUE if v.startswith("T") else ObservationKind.SOFTWARE, v, host="dc01"
+        )
+        for v in ("T1301", "T1302", "S0301")
+    ]
+    a = attribute_case(_observed(*observations), kb)
+    assert set(a.phases) == {"host:ws000, ws001, ws002 and 37 more hosts alike", "host:dc01"}
+
+
+def test_many_parts_are_capped_with_a_note(kb: KnowledgeBase) -> None:
+    # Twenty hosts, each with its own three items: the twelve richest parts, and a note.
+    observations = [
+        Observation(ObservationKind.TECHNIQUE, t, host=f"h{n:02d}")
+        for n in range(20)
+        for t in (f"T15{n:02d}", f"T16{n:02d}", "T1001" if n % 2 else "T1002") + (("T1003",) if n < 5 else ())
+    ]
+    a = attribute_case(_observed(*observations), kb)
+    assert len(a.phases) == 12
+    assert {f"host:h{n:02d}" for n in range(5)} <= set(a.phases)  # the five with four items
+    assert any(w.startswith("8 more parts (hosts) are not attributed one by one") for w in a.warnings)

@@ -149,6 +149,8 @@ def _unknown_hypothesis(analysis: Analysis) -> Hypothesis:
     )
 
 
+# Parts attributed one by one at most (the rest are said in a note).
+MAX_PARTS = 12
 # The likelihood column of the row that holds the other known actors together.
 AGGREGATE_LIKELIHOOD = "— (many actors together)"
 
@@ -267,9 +269,21 @@ def _parts(
     leads: dict[str, Hypothesis] = {}
     doubts: list[tuple[str, str]] = []
     in_parts: set[tuple[str, str]] = set()
-    for label, (part_scores, part_post) in split_parts(
-        analysis.every or analysis.scores, analysis.index.params
-    ).items():
+    parts = split_parts(analysis.every or analysis.scores, analysis.index.params)
+    if len(parts) > MAX_PARTS:
+        # A hundred hosts with a little each: the parts with the most evidence, and a note.
+        kept = sorted(parts, key=lambda label: -len(parts[label][0].items))[:MAX_PARTS]
+        omitted = len(parts) - MAX_PARTS
+        parts = {label: parts[label] for label in parts if label in kept}
+        doubts.append(
+            (
+                "",
+                f"{omitted} more parts ({next(iter(parts)).partition(':')[0]}s) are not attributed "
+                f"one by one: the {MAX_PARTS} with the most evidence are; every item is weighed in the "
+                "whole incident's assessment",
+            )
+        )
+    for label, (part_scores, part_post) in parts.items():
         in_parts |= {(item.signal, item.key) for item in part_scores.items}
         part = Analysis(analysis.index, part_scores.items, [], [], part_scores, part_post, {})
         flags = _doubts(part)

@@ -18,6 +18,7 @@ from unmask.attribute.params import Params
 __all__ = ["MIN_PART_ITEMS", "TACTIC_IDS", "part_title", "phase_key", "split_parts"]
 
 MIN_PART_ITEMS = 3
+HOSTS_NAMED = 3  # hosts named in the label of a part of several hosts with the same evidence
 TIME_GAP_DAYS = 14
 
 
@@ -79,6 +80,27 @@ def _time_groups(scores: Scores) -> dict[str, list[int]]:
     return groups
 
 
+def _alike_hosts(scores: Scores, groups: dict[str, list[int]]) -> dict[str, list[int]]:
+    """Hosts that show the same evidence as one part ("ws001, ws002, ws003 and 107 more hosts"):
+    a hundred workstations hit by the same push are one part of the incident, not a hundred."""
+    alike: dict[frozenset[tuple[str, str]], list[str]] = {}
+    for label, positions in groups.items():
+        alike.setdefault(
+            frozenset((scores.items[p].signal, scores.items[p].key) for p in positions), []
+        ).append(label)
+    merged: dict[str, list[int]] = {}
+    for hosts in alike.values():
+        label = hosts[0] if len(hosts) == 1 else _hosts_label(hosts)
+        merged[label] = [p for host in hosts for p in groups[host]]
+    return merged
+
+
+def _hosts_label(hosts: list[str]) -> str:
+    shown = ", ".join(hosts[:HOSTS_NAMED])
+    more = len(hosts) - HOSTS_NAMED
+    return f"{shown} and {more} more hosts alike" if more > 0 else f"{shown} (hosts alike)"
+
+
 def split_parts(scores: Scores, params: Params) -> dict[str, tuple[Scores, Posterior]]:
     """Each part's scores and posterior, keyed ``phase:``, ``host:`` or ``time:<label>``; empty if no split."""
     whole = len({(item.signal, item.key) for item in scores.items})
@@ -96,6 +118,8 @@ def split_parts(scores: Scores, params: Params) -> dict[str, tuple[Scores, Poste
                     same = phase_key(label) if attribute == "phase" else label.casefold()
                     key = shown.setdefault(same, label)
                     groups.setdefault(key, []).append(position)
+        if attribute == "host":
+            groups = _alike_hosts(scores, groups)
         if len(groups) >= 2:
             parts = {}
             for label, positions in groups.items():
