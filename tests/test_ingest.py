@@ -683,3 +683,35 @@ def test_an_array_item_nested_too_deeply_costs_itself_only(tmp_path: Path) -> No
     assert [r["msg"] for r in _table(tmp_path / "events", "generic")] == [
         "kept, with a comma, and ] a bracket"
     ] * 2
+
+
+@pytest.mark.parametrize("stream_from", [10**9, 10])  # loaded whole, and read item by item
+def test_big_json_documents_are_read_item_by_item_alike(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stream_from: int
+) -> None:
+    from unmask.ingest import jsonlog
+
+    monkeypatch.setattr(jsonlog, "STREAM_FROM_BYTES", stream_from)
+    events = [win_event(1, SYSMON, process(f"C:\\{n}.exe", str(n))) for n in range(3)]
+    records = [{"eventTime": "2026-11-20T10:00:00Z", "eventName": f"Call{n}", "n": 1.5} for n in range(3)]
+    files = {
+        "array.json": json.dumps(events, indent=1),
+        "ct_one_line.json": json.dumps({"Records": records}),
+        "ct_pretty.json": "\ufeff" + json.dumps({"Records": records}, indent=2),
+        "cut.json": json.dumps(events)[:-40],
+    }
+    rows = {}
+    for name, text in files.items():
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        problems = Problems(name)
+        rows[name] = (list(parser("json").parse(path, problems)), problems)
+    assert [r["Image"] for r in rows["array.json"][0]] == ["C:\\0.exe", "C:\\1.exe", "C:\\2.exe"]
+    assert [r["_record"] for r in rows["array.json"][0]] == ["0", "1", "2"]
+    assert [r["_record"] for r in rows["ct_one_line.json"][0]] == ["1:0", "1:1", "1:2"]
+    assert [(r["eventName"], r["n"]) for r in rows["ct_pretty.json"][0]] == [
+        (f"Call{n}", "1.5") for n in range(3)
+    ]
+    # A document cut short: what was read is kept, the loss is said.
+    kept, problems = rows["cut.json"]
+    assert [r["Image"] for r in kept][:2] == ["C:\\0.exe", "C:\\1.exe"] and problems.kept

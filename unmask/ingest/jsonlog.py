@@ -29,8 +29,10 @@ from unmask.ingest.zeek import http_fields
 
 __all__ = ["JsonParser", "json_row"]
 
-# A whole-document JSON file bigger than this is refused (JSON lines stream at any size).
+# A whole-document JSON file bigger than this is refused (JSON lines stream at any size, and so
+# does an array, or an object holding only one, above STREAM_FROM_BYTES).
 MAX_DOCUMENT_BYTES = 512 * 1024 * 1024
+STREAM_FROM_BYTES = 64 * 1024 * 1024
 # How many non-empty lines decide whether a file is JSON lines.
 LINES_SNIFFED = 5
 
@@ -314,12 +316,18 @@ class JsonParser:
             # megabytes long; a 64 KiB sample made such a file "one document" and lost its rest).
             # A log that lost its head (rotated, cut) starts with a broken line: any of the first
             # few lines that is a whole object makes the file JSON lines.
-            is_lines, seen = False, 0
+            is_lines, seen, one_line = False, 0, False
+            size = path.stat().st_size
             for _ in range(100):
                 line = handle.readline(MAX_DOCUMENT_BYTES)
                 if not line:
                     break
                 stripped = line.removeprefix(codecs.BOM_UTF8).strip()
+                if seen == 0 and size > STREAM_FROM_BYTES and handle.tell() >= size - 2 and stripped:
+                    # One big line that holds the whole file (CloudTrail's one-line Records): a
+                    # document, read item by item as a big one is, not a line loaded whole.
+                    one_line = True
+                    break
                 if stripped:
                     if stripped[:1] == b"{" and _complete(stripped):
                         is_lines = True
@@ -327,10 +335,11 @@ class JsonParser:
                     seen += 1
                     if seen == LINES_SNIFFED:
                         break
-        if is_lines:
+            line = stripped = b""
+        if is_lines and not one_line:
             yield from self._lines(path, problems)
-        else:
-            yield from self._document(path, problems)
+        else:  # the records of a one-line file are "1:<item>", as a small one's are
+            yield from self._document(path, problems, "1:" if one_line else "")
 
     def _lines(self, path: Path, problems: Problems) -> Iterator[Row]:
         log = _log_name(path)
@@ -366,8 +375,15 @@ class JsonParser:
             row["_record"] = str(number)
             yield row
 
-    def _document(self, path: Path, problems: Problems) -> Iterator[Row]:
+    def _document(self, path: Path, problems: Problems, record: str = "") -> Iterator[Row]:
         size = path.stat().st_size
+        if size > STREAM_FROM_BYTES:
+            # A big array (or an object wrapping one: CloudTrail's Records, Graph's value) is read
+            # item by item: loading it whole takes about ten times its size in memory.
+            key = _streamed_key(path)
+            if key is not None:
+                yield from self._stream(path, key, problems, record)
+                return
         if size > MAX_DOCUMENT_BYTES:
             problems.add(
                 None, f"JSON document of {size} bytes is too big to load whole; use JSON lines", lost=0
@@ -377,10 +393,11 @@ class JsonParser:
         log = _log_name(path)
         try:
             doc = orjson.loads(data)
-        except orjson.JSONDecodeError as exc:
+        except orjson.JSONDecodeError:
             text = data.decode("utf-8", errors="replace")
-            if "depth limit" in str(exc).lower() and text.lstrip().startswith("["):
-                # An array one of whose items nests too deeply: that item costs itself only.
+            if text.lstrip().startswith("["):
+                # An array one of whose items is broken, nests too deeply or is cut short: that
+                # item costs itself only.
                 yield from self._items(text, log, problems)
                 return
             # Not one document: perhaps several pretty-printed objects one after another, as
@@ -395,6 +412,28 @@ class JsonParser:
                 continue
             row["_record"] = str(index)
             yield row
+
+    def _stream(self, path: Path, key: str, problems: Problems, record: str = "") -> Iterator[Row]:
+        """The items of the array at ``key`` (``item``: the document is the array) one at a time."""
+        import ijson
+
+        log, index = _log_name(path), 0
+        with path.open("rb") as handle:
+            if handle.read(3) != codecs.BOM_UTF8:
+                handle.seek(0)
+            try:
+                for index, item in enumerate(ijson.items(handle, key, use_float=True)):
+                    row = json_row(item, log)
+                    if row is None:
+                        problems.add(f"item {index}", "array item is not an object; skipped")
+                        continue
+                    row["_record"] = f"{record}{index}"
+                    yield row
+            except (ijson.JSONError, ValueError, RecursionError) as exc:
+                problems.add(
+                    f"item {index + 1}",
+                    f"not valid JSON from here on ({exc}); the rest of the file is not read",
+                )
 
     def _items(self, text: str, log: str, problems: Problems) -> Iterator[Row]:
         """The items of a JSON array read one by one (their ends found by brackets and strings)."""
@@ -448,6 +487,34 @@ class JsonParser:
                 yield row
             line += text.count("\n", position, end)
             position = end
+
+
+def _streamed_key(path: Path) -> str | None:
+    """The ijson prefix of the events of a big document read item by item: ``item`` for an array,
+    ``Records.item`` (or another envelope's) for an object whose first key holds the array of
+    events (what else such a wrapper holds, after a file of events, is not read); ``None`` for any
+    other document (it is loaded whole, as a small one is)."""
+    import ijson
+
+    with path.open("rb") as handle:
+        if handle.read(3) != codecs.BOM_UTF8:
+            handle.seek(0)
+        try:
+            events = ijson.parse(handle)
+            first = next(events, None)
+            if first is None or first[1] not in ("start_array", "start_map"):
+                return None
+            if first[1] == "start_array":
+                return "item"
+            key_event, value_event = next(events, None), next(events, None)
+        except (ijson.JSONError, ValueError, RecursionError):
+            return None
+    if key_event is None or value_event is None or key_event[1] != "map_key":
+        return None
+    key = str(key_event[2])
+    if value_event[1] == "start_array" and (key in _ENVELOPES or key == "results"):
+        return f"{key}.item"
+    return None
 
 
 def _value_end(text: str, start: int) -> int:
