@@ -618,3 +618,22 @@ def test_a_sigma_filter_is_reported_not_silently_ignored(tmp_path: Path) -> None
         "a Sigma filter, which unmask does not apply yet: 77777777-7777-7777-7777-777777777777"
         in problems["tuning"]
     )
+
+
+def test_progress_moves_inside_a_route_of_many_rules(engine: DuckDBEngine, tmp_path: Path) -> None:
+    folder = tmp_path / "rules"
+    for n in range(250):  # one route, three batches of at most 100 rules
+        ident = f"{n:08d}-0000-0000-0000-000000000000"
+        write_rule(
+            folder,
+            f"r{n}",
+            rule(ident, f"r{n}", PROC, f"    sel:\n        CommandLine|contains: 'x{n}'\n    condition: sel"),
+        )
+    rules = load_rules([folder])
+    seen: list[tuple[int, int]] = []
+    list(engine.run(rules.rules, lambda done, total: seen.append((done, total))))
+    total = seen[-1][1]
+    assert seen[-1] == (total, total) and total >= 250
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+    # Each route holds the 250 rules: the bar moved inside a route, not only when one ended.
+    assert any(done % 250 for done, _ in seen)

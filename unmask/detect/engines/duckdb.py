@@ -199,8 +199,16 @@ class DuckDBEngine:
             cursor = self.db.cursor()
             running.add(cursor)
             chunk: list[RawHit] = []
+            advanced = 0.0
+
+            def advance(units: float) -> None:
+                # A route of a thousand rules runs for minutes: its batches move the bar.
+                nonlocal advanced
+                advanced += units
+                put(("advance", units))
+
             try:
-                for hit in self._run_group(family, where, members, cursor):
+                for hit in self._run_group(family, where, members, cursor, advance):
                     chunk.append(hit)
                     if len(chunk) >= HIT_CHUNK:
                         put(("hits", chunk))
@@ -225,7 +233,7 @@ class DuckDBEngine:
             finally:
                 running.discard(cursor)
                 cursor.close()
-                put(("done", len(members)))
+                put(("done", len(members) - advanced))
 
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
             for (family, where), members in ordered:
@@ -239,10 +247,10 @@ class DuckDBEngine:
                     elif kind == "error":
                         raise payload
                     else:
-                        remaining -= 1
+                        remaining -= kind == "done"
                         done += payload
                         if progress:
-                            progress(done, total)
+                            progress(min(total, round(done)), total)
             finally:
                 stop.set()
                 # Left early (Ctrl-C, SIGTERM, an error): the queries still running are stopped,
@@ -257,6 +265,7 @@ class DuckDBEngine:
         where: str,
         members: list[tuple[CompiledRule, CompiledRoute]],
         db: duckdb.DuckDBPyConnection,
+        advance: Callable[[float], None] = lambda units: None,
     ) -> Iterator[RawHit]:
         fields: set[str] = set()
         lowered: set[str] = set()
@@ -270,17 +279,25 @@ class DuckDBEngine:
             # Keyword rules search the whole text of each event, and some routes cover most
             # events: selecting all of that at once would grow with the evidence, so these
             # groups go a slice of Parquet parts at a time.
-            for parts in self._slices(family):
+            slices = self._slices(family)
+            for parts in slices:
                 relation = (
                     "read_parquet([" + ", ".join(literal(str(p)) for p in parts) + "], union_by_name = true)"
                 )
                 names = [row[0] for row in db.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()]
                 yield from self._run_source(
-                    db, relation, {n.lower(): n for n in names}, where, fields, lowered, members
+                    db,
+                    relation,
+                    {n.lower(): n for n in names},
+                    where,
+                    fields,
+                    lowered,
+                    members,
+                    lambda units: advance(units / len(slices)),
                 )
             return
         yield from self._run_source(
-            db, quote("raw_" + family), self._lower[family], where, fields, lowered, members
+            db, quote("raw_" + family), self._lower[family], where, fields, lowered, members, advance
         )
 
     def _route_rows(self, db: duckdb.DuckDBPyConnection, family: str, where: str) -> int:
@@ -312,6 +329,7 @@ class DuckDBEngine:
         fields: set[str],
         lowered: set[str],
         members: list[tuple[CompiledRule, CompiledRoute]],
+        advance: Callable[[float], None] = lambda units: None,
     ) -> Iterator[RawHit]:
         def column(name: str) -> str:
             return _column_sql(columns, name)
@@ -340,7 +358,9 @@ class DuckDBEngine:
             if not rows or not rows[0]:
                 return  # no events on this route: nothing to plan or run
             for start in range(0, len(members), BATCH_RULES):
-                yield from self._run_batch(db, "base", members[start : start + BATCH_RULES])
+                batch = members[start : start + BATCH_RULES]
+                yield from self._run_batch(db, "base", batch)
+                advance(len(batch))
         finally:
             db.execute("DROP TABLE IF EXISTS base")
 
