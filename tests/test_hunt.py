@@ -290,10 +290,10 @@ def test_a_route_the_engine_cannot_run_is_reported_and_the_rest_run(
 
     original = engine_module.DuckDBEngine._run_group
 
-    def failing(self, family, where, members, db):  # type: ignore[no-untyped-def]
+    def failing(self, family, where, members, db, advance):  # type: ignore[no-untyped-def]
         if members[0][1].route.name == "security":
             raise duckdb.OutOfMemoryException("Out of Memory Error: simulated")
-        return original(self, family, where, members, db)
+        return original(self, family, where, members, db, advance)
 
     monkeypatch.setattr(engine_module.DuckDBEngine, "_run_group", failing)
     result = hunt([evidence], [rules], tmp_path / "case", jobs=1)
