@@ -418,6 +418,11 @@ def test_links_to_nothing_and_fifos_are_reported_not_read(tmp_path: Path) -> Non
     messages = sorted(p.message for f in report.files for p in f.problems)
     assert messages == ["a link to nothing (or a loop); skipped", "not a regular file; skipped"]
     assert report.total_events == 1
+    # Not read at all is not "not recognised as evidence": each has its own reason.
+    (folder / "notes.bin").write_bytes(b"\x00\x01 no format")
+    report = ingest([folder], tmp_path / "events", jobs=1)
+    assert sorted(Path(n).name for n in report.unread) == ["broken.jsonl", "pipe"]
+    assert [Path(n).name for n in report.unrecognised] == ["notes.bin"]
 
 
 def test_utf16_text_as_windows_powershell_writes_it_is_read(tmp_path: Path) -> None:

@@ -148,9 +148,11 @@ def _counter_table(title: str, counts: dict[str, int], top: int, label: str) -> 
 def _print_summary(result: HuntResult, top: int) -> None:
     report = result.ingest
     families = ", ".join(f"{k} {v:,}" for k, v in sorted(report.events.items())) or "none"
+    unread = f", {len(report.unread)} could not be read (see the warnings)" if report.unread else ""
     console.print(
         plain(
-            f"{report.total_events:,} events ({families}) from {len(report.files)} files; {report.skipped:,} records skipped"
+            f"{report.total_events:,} events ({families}) from {len(report.files) - len(report.unread)} "
+            f"files{unread}; {report.skipped:,} records skipped"
         )
     )
     if not report.files:

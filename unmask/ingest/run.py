@@ -111,7 +111,14 @@ class IngestReport:
 
     @property
     def unrecognised(self) -> list[str]:
-        return [f.name for f in self.files if f.format is None]
+        """Files read and found to be no evidence format unmask knows."""
+        return [f.name for f in self.files if f.format is None and not f.problems]
+
+    @property
+    def unread(self) -> list[str]:
+        """Files that could not be read at all (an I/O error, a link to a folder, a FIFO): each
+        has its problem."""
+        return [f.name for f in self.files if f.format is None and f.problems]
 
     @property
     def problems(self) -> list[Problem]:
