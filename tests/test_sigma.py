@@ -597,43 +597,39 @@ def test_conditions_that_name_no_selection_or_misread_one_say_why(tmp_path: Path
     assert "the pattern 'n*' matches it: rename the selection" in problems["pattern"]
 
 
-def test_a_sigma_filter_is_reported_not_silently_ignored(tmp_path: Path) -> None:
+def test_sigma_filters_narrow_the_rules_they_name(engine: DuckDBEngine, tmp_path: Path) -> None:
     folder = tmp_path / "rules"
-    base = rule(
-        "77777777-7777-7777-7777-777777777777", "base", PROC, "    sel:\n        Image: x\n    condition: sel"
-    )
-    write_rule(folder, "base", base)
-    write_rule(
-        folder,
-        "tuning",
+    base = "    sel:\n        Image|endswith: '.exe'\n    condition: sel"
+    write_rule(folder, "base", rule("77777777-7777-7777-7777-777777777777", "base", PROC, base))
+    write_rule(folder, "other", rule("99999999-9999-9999-9999-999999999999", "other", PROC, base))
+    tuning = (
         "title: tuning\nid: 88888888-8888-8888-8888-888888888888\nlogsource:\n    product: windows\n"
         "    category: process_creation\nfilter:\n    rules:\n        - 77777777-7777-7777-7777-777777777777\n"
-        "    selection:\n        User: admin\n    condition: not selection\n",
+        "        - 12345678-0000-0000-0000-000000000000\n    selection:\n        User|endswith: '\\bob'\n"
+        "    condition: not selection\n"
     )
-    rules = load_rules([folder])
-    assert [r.title for r in rules.rules] == ["base"]
-    problems = {Path(p.path).stem: p.message for p in rules.problems}
-    assert set(problems) == {"tuning"}
+    write_rule(folder, "tuning", tuning)
+    rules = load_rules([folder], cache=tmp_path / "cache.json")
+    assert not rules.problems
+    by_title = {r.title: r for r in rules.rules}
     assert (
-        "a Sigma filter, which unmask does not apply yet: 77777777-7777-7777-7777-777777777777"
-        in problems["tuning"]
+        by_title["base"].filters == ("88888888-8888-8888-8888-888888888888",)
+        and not by_title["other"].filters
     )
-
-
-def test_progress_moves_inside_a_route_of_many_rules(engine: DuckDBEngine, tmp_path: Path) -> None:
-    folder = tmp_path / "rules"
-    for n in range(250):  # one route, three batches of at most 100 rules
-        ident = f"{n:08d}-0000-0000-0000-000000000000"
-        write_rule(
-            folder,
-            f"r{n}",
-            rule(ident, f"r{n}", PROC, f"    sel:\n        CommandLine|contains: 'x{n}'\n    condition: sel"),
-        )
-    rules = load_rules([folder])
-    seen: list[tuple[int, int]] = []
-    list(engine.run(rules.rules, lambda done, total: seen.append((done, total))))
-    total = seen[-1][1]
-    assert seen[-1] == (total, total) and total >= 250
-    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
-    # Each route holds the 250 rules: the bar moved inside a route, not only when one ended.
-    assert any(done % 250 for done, _ in seen)
+    assert any(
+        "names rule 12345678-0000-0000-0000-000000000000, which no rule file given defines" in w
+        for w in rules.warnings
+    )
+    hits: dict[str, set[str]] = {}
+    for hit in engine.run(rules.rules):
+        hits.setdefault(hit.rule.title, set()).add(hit.record)
+    # Event 3 is bob's: the filter takes it from the rule it names, and from no other rule.
+    assert "3" in hits["other"] and "3" not in hits["base"]
+    assert hits["base"] == hits["other"] - {"3"}
+    # A filter of another log source than the rule's filters nothing, and says so.
+    write_rule(folder, "linux", tuning.replace("88888888", "88888889").replace("windows", "linux"))
+    assert any("whose log source is not its own" in w for w in load_rules([folder]).warnings)
+    (folder / "linux.yml").unlink()
+    # The cache keeps the unfiltered rule; the filter is applied again on every load.
+    again = {r.title: r for r in load_rules([folder], cache=tmp_path / "cache.json").rules}
+    assert again["base"].filters and not again["other"].filters

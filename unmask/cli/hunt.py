@@ -195,6 +195,11 @@ def _print_summary(result: HuntResult, top: int) -> None:
         plain(
             f"{len(rules.rules):,} rules compiled from {rules.files:,} files, {len(rules.correlations)} correlations; "
             f"{len(rules.unrouted)} rules have no events source here; {len(rules.problems)} rules could not be used"
+            + (
+                f"; {filtered} run with their Sigma filters"
+                if (filtered := sum(1 for r in rules.rules if r.filters))
+                else ""
+            )
         )
     )
     if not rules.files:

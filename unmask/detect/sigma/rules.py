@@ -23,6 +23,7 @@ import yaml
 from sigma.collection import SigmaCollection
 from sigma.correlations import SigmaCorrelationRule
 from sigma.exceptions import SigmaError
+from sigma.filters import SigmaFilter
 from sigma.modifiers import SigmaWideModifier, modifier_mapping
 from sigma.rule import SigmaRule
 
@@ -99,6 +100,7 @@ class CompiledRule:
     logsource: str
     routes: list[CompiledRoute] = field(default_factory=list)
     skipped_routes: list[str] = field(default_factory=list)
+    filters: tuple[str, ...] = ()  # the Sigma filters (ids or titles) applied to the rule
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -113,6 +115,7 @@ class CompiledRule:
             "logsource": self.logsource,
             "routes": [r.to_dict() for r in self.routes],
             "skipped_routes": list(self.skipped_routes),
+            "filters": list(self.filters),
         }
 
     @classmethod
@@ -129,6 +132,7 @@ class CompiledRule:
             logsource=data["logsource"],
             routes=[CompiledRoute.from_dict(r) for r in data["routes"]],
             skipped_routes=list(data.get("skipped_routes", [])),
+            filters=tuple(data.get("filters", ())),
         )
 
 
@@ -399,6 +403,11 @@ def load_rules(
             if p.get("kind") != "unrouted"
         )
     store.save()
+    filters = _filters(
+        [item for item in contents if item is not None and store.entries[item[2]].get("filters")]
+    )
+    if filters:
+        _apply_filters(filters, [item for item in contents if item is not None], result)
     paths: dict[str, list[str]] = {}
     for compiled in result.rules + result.unrouted:
         paths.setdefault(compiled.id, []).append(compiled.path)
@@ -416,6 +425,89 @@ def load_rules(
         except Unsupported as exc:
             result.problems.append(RuleProblem(path_text, str(correlation.id or correlation.title), str(exc)))
     return result
+
+
+def _filters(items: list[tuple[Path, bytes, str]]) -> list[tuple[str, SigmaFilter]]:
+    """The Sigma filters of the files that hold some (parsed again here, as correlations are)."""
+    found: list[tuple[str, SigmaFilter]] = []
+    for path, data, _ in items:
+        collection = SigmaCollection.from_yaml(
+            data.decode("utf-8"), collect_errors=True, resolve_references=False, collect_filters=True
+        )
+        found += [(str(path), meta) for meta in collection.filters if not meta.errors]
+    return found
+
+
+def _apply_filters(
+    filters: list[tuple[str, SigmaFilter]], items: list[tuple[Path, bytes, str]], result: RuleSet
+) -> None:
+    """Apply Sigma filters (a rule of the filter's log source, named by id or name or ``any``, runs
+    only where the filter's condition also holds): the files of the rules they name are read again
+    and those rules compiled anew with the filter's condition added.  A filter that names a rule no
+    file gives is said."""
+    named: set[str] = set()
+    every = False
+    for _, meta in filters:
+        if isinstance(meta.filter.rules, str):
+            every = every or meta.filter.rules.lower() == "any"
+        else:
+            named |= {str(reference.reference) for reference in meta.filter.rules}
+    loaded = {str(r.id) for r in result.rules + result.unrouted} | {
+        str(r.name) for r in result.rules + result.unrouted if r.name
+    }
+    for path_text, meta in filters:
+        if isinstance(meta.filter.rules, list):
+            for reference in meta.filter.rules:
+                if str(reference.reference) not in loaded:
+                    result.warnings.append(
+                        f"{path_text}: filter {meta.title!r} names rule {reference.reference}, which no rule "
+                        "file given defines: it filters nothing"
+                    )
+    targets = {r.path for r in result.rules if every or r.id in named or (r.name and r.name in named)}
+    replaced: dict[tuple[str, str], CompiledRule] = {}
+    used: set[int] = set()
+    for path, data, _ in items:
+        if str(path) not in targets:
+            continue
+        collection = SigmaCollection.from_yaml(
+            data.decode("utf-8"), collect_errors=True, resolve_references=False, collect_filters=True
+        )
+        for rule in collection.rules:
+            if not isinstance(rule, SigmaRule) or rule.errors:
+                continue
+            applying = [meta for _, meta in filters if meta._should_apply_on_rule(rule)]
+            if not applying:
+                continue
+            filtered: SigmaRule | SigmaCorrelationRule = rule
+            for meta in applying:
+                filtered = meta.apply_on_rule(filtered)
+            if not isinstance(filtered, SigmaRule):
+                continue
+            try:
+                compiled = compile_rule(filtered, str(path))
+            except (SigmaError, Unsupported) as exc:
+                result.problems.append(
+                    RuleProblem(
+                        str(path), str(rule.id or rule.title), f"cannot compile with its filter: {exc}"
+                    )
+                )
+                continue
+            compiled.filters = tuple(str(meta.id or meta.title) for meta in applying)
+            replaced[(str(path), compiled.id)] = compiled
+            used.update(id(meta) for meta in applying)
+    result.rules = [replaced.get((r.path, r.id), r) for r in result.rules]
+    for path_text, meta in filters:
+        named_here = [] if isinstance(meta.filter.rules, str) else meta.filter.rules
+        if id(meta) not in used and any(str(reference.reference) in loaded for reference in named_here):
+            source = " ".join(
+                part
+                for part in (meta.logsource.category, meta.logsource.product, meta.logsource.service)
+                if part
+            )
+            result.warnings.append(
+                f"{path_text}: filter {meta.title!r} names rules whose log source is not its own "
+                f"({source}): it filters nothing"
+            )
 
 
 def _validate(entry: dict[str, Any], checker: _RegexChecker) -> dict[str, Any]:
@@ -494,7 +586,10 @@ def _compile_file(
             }
         # References of correlation rules are resolved once every file is loaded (load_rules): the
         # rules a correlation names are often in files of their own.
-        collection = SigmaCollection.from_yaml(text, collect_errors=True, resolve_references=False)
+        # Filters are applied once every file is loaded (load_rules): they name rules of other files.
+        collection = SigmaCollection.from_yaml(
+            text, collect_errors=True, resolve_references=False, collect_filters=True
+        )
     except (UnicodeDecodeError, SigmaError, ValueError, yaml.YAMLError) as exc:
         return {"rules": [], "problems": [{"rule": None, "message": f"not a Sigma rule file: {exc}"}]}
     except (AttributeError, TypeError):  # YAML, but a list or a string where a rule's fields go
@@ -506,20 +601,6 @@ def _compile_file(
             "problems": [{"rule": None, "message": f"not a Sigma rule file ({type(exc).__name__}: {exc})"}],
         }
     has_correlation = False
-    for meta in collection.filters:  # Sigma's meta filters: the rules they name run unfiltered
-        named = meta.filter.rules
-        which = (
-            "every rule of its log source"
-            if isinstance(named, str)
-            else ", ".join(str(reference.reference) for reference in named)
-        )
-        problems.append(
-            {
-                "rule": str(meta.id or meta.title or "") or None,
-                "message": f"a Sigma filter, which unmask does not apply yet: {which} run(s) unfiltered "
-                "(put the filter's condition in the rule as 'and not ...' instead)",
-            }
-        )
     if not collection.rules and not collection.errors and not collection.filters:
         problems.append({"rule": None, "message": "no Sigma rule in this file (empty?)"})
     for item in collection.rules:
@@ -545,4 +626,9 @@ def _compile_file(
             )
             continue
         rules.append(compiled.to_dict())  # a rule without routes is counted as "no events source"
-    return {"rules": rules, "problems": problems, "correlations": has_correlation}
+    for meta in collection.filters:
+        if meta.errors:
+            ident = str(meta.id or meta.title or "") or None
+            problems.append({"rule": ident, "message": "; ".join(str(e) for e in meta.errors)})
+    has_filter = any(not meta.errors for meta in collection.filters)
+    return {"rules": rules, "problems": problems, "correlations": has_correlation, "filters": has_filter}
