@@ -1101,7 +1101,7 @@ def test_analysts_words_for_techniques_resolve_and_prose_words_stay_apart(tmp_pa
             "G0002": ("Beta", {"T1486": ["b1"], "T1001": ["b1"]}),
         },
     )
-    values = ["ransomware", "Golden SAML", "RDP", "the ransomware group"]
+    values = ["ransomware", "Golden SAML", "RDP", "the ransomware group", "-", "not RDP", "x"]
     case = _observed(*(Observation(ObservationKind.TECHNIQUE, v) for v in values))
     items, unresolved = resolve_case(case, kb)
     assert [(i.read_from, i.key) for i in items] == [
@@ -1109,8 +1109,12 @@ def test_analysts_words_for_techniques_resolve_and_prose_words_stay_apart(tmp_pa
         ("Golden SAML", "T1606.002"),  # a report's phrase too (vocabulary.PHRASES)
         ("RDP", "T1021.001"),
     ]
-    # In a sentence, "ransomware" is no technique: the loose words are read only as a whole value.
-    assert [u.observation.value for u in unresolved] == ["the ransomware group"]
+    # In a sentence, "ransomware" is no technique: the loose words are read only as a whole value;
+    # a denial is no sighting, and punctuation or a letter is no name of anything.
+    assert [u.observation.value for u in unresolved] == ["the ransomware group", "-", "not RDP", "x"]
+    assert (
+        "not a name" in resolve_case(_observed(Observation(ObservationKind.SOFTWARE, "-")), kb)[1][0].reason
+    )
 
 
 def test_a_state_lead_that_one_item_decides_is_said_and_held_at_low_confidence(kb: KnowledgeBase) -> None:
@@ -1197,7 +1201,18 @@ def test_many_parts_are_capped_with_a_note(kb: KnowledgeBase) -> None:
         for n in range(20)
         for t in (f"T15{n:02d}", f"T16{n:02d}", "T1001" if n % 2 else "T1002") + (("T1003",) if n < 5 else ())
     ]
+    # Forty workstations alike, with three items: seen most, so kept among parts of three items.
+    observations += [
+        Observation(ObservationKind.TECHNIQUE, t, host=f"ws{n:02d}")
+        for n in range(40)
+        for t in ("T1301", "T1302", "T1303")
+    ]
     a = attribute_case(_observed(*observations), kb)
     assert len(a.phases) == 12
     assert {f"host:h{n:02d}" for n in range(5)} <= set(a.phases)  # the five with four items
-    assert any(w.startswith("8 more parts (hosts) are not attributed one by one") for w in a.warnings)
+    assert "host:ws00, ws01, ws02 and 37 more hosts alike" in a.phases
+    note = next(w for w in a.warnings if w.startswith("9 more parts (host h"))
+    assert note.endswith(
+        "and 4 more) are not attributed one by one: the 12 with the most evidence are; every item is "
+        "weighed in the whole incident's assessment"
+    )

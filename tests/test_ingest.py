@@ -720,3 +720,22 @@ def test_big_json_documents_are_read_item_by_item_alike(
     # A document cut short: what was read is kept, the loss is said.
     kept, problems = rows["cut.json"]
     assert [r["Image"] for r in kept][:2] == ["C:\\0.exe", "C:\\1.exe"] and problems.kept
+
+
+def test_a_streamed_array_reads_on_past_bad_items_and_across_its_chunks() -> None:
+    from unmask.ingest.jsonstream import BadItem, array_items, array_key
+
+    text = (
+        '\ufeff [ {"Keywords": 9232379236109516800, "s": "a,]}\\"x"}, {"n": NaN}, {"broken": },'
+        ' {"deep": [[1, 2], {"k": "v"}]}, 7, {"last": "é"} ]'
+    )
+    for chunk in (3, 7, 64, 1 << 20):  # item boundaries fall anywhere in the chunks
+        items = list(array_items(io.BytesIO(text.encode()), "", chunk))
+        assert items[0] == {"Keywords": 9232379236109516800, "s": 'a,]}"x'}
+        assert items[1]["n"] != items[1]["n"]  # NaN, as event logs may write it
+        assert isinstance(items[2], BadItem)  # costs itself only
+        assert items[3:] == [{"deep": [[1, 2], {"k": "v"}]}, 7, {"last": "é"}]
+    wrapped = b'{"Records": [{"a": 1}, {"a": 2}], "other": 1}'
+    assert array_key(io.BytesIO(wrapped), ("Records",)) == "Records"
+    assert list(array_items(io.BytesIO(wrapped), "Records", 5)) == [{"a": 1}, {"a": 2}]
+    assert array_key(io.BytesIO(b'{"eventName": "x", "Records": []}'), ("Records",)) is None

@@ -127,6 +127,16 @@ CASES = {
         "    notepad:\n        Image|endswith: '\\net.exe'\n    not_cert:\n        Image|endswith: '\\certutil.exe'\n    condition: 1 of not* and not notepad",
         {"6"},
     ),
+    "patterns pick the same selections once not... is renamed": (
+        "    selection_img:\n        Image|endswith: '\\cmd.exe'\n    selection_user:\n        User|endswith: '\\alice'\n"
+        "    notepad:\n        Image|endswith: '\\net.exe'\n    condition: all of sel* or notepad",
+        {"1", "4"},
+    ),
+    "1 of n* and 1 of * keep a selection named not...": (
+        "    notcert:\n        Image|endswith: '\\certutil.exe'\n    net:\n        Image|endswith: '\\net.exe'\n"
+        "    condition: 1 of n* and 1 of *",
+        {"4", "6"},
+    ),
     "1 of with keywords-free selections": (
         "    sel_a:\n        Image|endswith: '\\cmd.exe'\n    sel_b:\n        Image|endswith: '\\certutil.exe'\n    condition: 1 of sel_*",
         {"1", "6", "7"},
@@ -587,14 +597,14 @@ def test_conditions_that_name_no_selection_or_misread_one_say_why(tmp_path: Path
     folder = tmp_path / "rules"
     detections = {
         "nomatch": "    sel:\n        Image: x\n    condition: 1 of foo*",
-        "pattern": "    notx:\n        Image: x\n    other:\n        Image: y\n    condition: 1 of n*",
+        "undefined": "    notepad:\n        Image: x\n    condition: notepad and notexisting",
     }
     for n, (name, detection) in enumerate(detections.items()):
         write_rule(folder, name, rule(f"6666666{n}-6666-6666-6666-666666666666", name, PROC, detection))
     problems = {Path(p.path).stem: p.message for p in load_rules([folder]).problems}
     assert "'1 of foo*' names no selection of the rule" in problems["nomatch"]
-    assert "selection 'notx' starts with 'not'" in problems["pattern"]
-    assert "the pattern 'n*' matches it: rename the selection" in problems["pattern"]
+    # Said as the rule writes the name, not as it was renamed for pySigma.
+    assert "'notexisting' not defined" in problems["undefined"]
 
 
 def test_sigma_filters_narrow_the_rules_they_name(engine: DuckDBEngine, tmp_path: Path) -> None:

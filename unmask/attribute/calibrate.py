@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from unmask.model import ConfidenceLevel
 
-__all__ = ["ICD203_BANDS", "confidence_level", "likelihood_band", "likelihood_term", "percent"]
+__all__ = [
+    "ICD203_BANDS",
+    "confidence_level",
+    "likelihood_band",
+    "likelihood_shown",
+    "likelihood_term",
+    "percent",
+]
 
 # Upper bound of each band (ICD 203, "expressions of likelihood").
 ICD203_BANDS: tuple[tuple[float, str, str], ...] = (
@@ -108,3 +115,9 @@ def confidence_level(
     if lowered:
         return ConfidenceLevel.MODERATE if level is ConfidenceLevel.HIGH else ConfidenceLevel.LOW
     return level
+
+
+def likelihood_shown(likelihood: str, probability: float, kind: str = "actor") -> str:
+    """A hypothesis's likelihood term with its band ("likely (55–80 %)"); the row of many
+    actors together has no term, so no band either."""
+    return likelihood if kind == "other" else f"{likelihood} ({likelihood_band(probability)})"

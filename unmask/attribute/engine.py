@@ -22,7 +22,7 @@ from unmask.attribute.combine import THIN_ITEMS, Posterior, Scores, posterior, s
 from unmask.attribute.evidence import EvidenceItem, Unresolved, resolve_case
 from unmask.attribute.index import ScoringIndex
 from unmask.attribute.params import DEFAULT_PARAMS, Params
-from unmask.attribute.phases import part_title, split_parts
+from unmask.attribute.phases import MAX_PARTS, part_title, split_parts
 from unmask.attribute.sponsor import NO_STATE, UNKNOWN_STATE, sponsor_label, sponsor_posterior, state_words
 from unmask.attribute.summary import (
     SPLIT_MIN_PROBABILITY,
@@ -149,8 +149,6 @@ def _unknown_hypothesis(analysis: Analysis) -> Hypothesis:
     )
 
 
-# Parts attributed one by one at most (the rest are said in a note).
-MAX_PARTS = 12
 # The likelihood column of the row that holds the other known actors together.
 AGGREGATE_LIKELIHOOD = "— (many actors together)"
 
@@ -270,17 +268,15 @@ def _parts(
     doubts: list[tuple[str, str]] = []
     in_parts: set[tuple[str, str]] = set()
     parts = split_parts(analysis.every or analysis.scores, analysis.index.params)
-    if len(parts) > MAX_PARTS:
-        # A hundred hosts with a little each: the parts with the most evidence, and a note.
-        kept = sorted(parts, key=lambda label: -len(parts[label][0].items))[:MAX_PARTS]
-        omitted = len(parts) - MAX_PARTS
-        parts = {label: parts[label] for label in parts if label in kept}
+    if parts.omitted:
+        named = ", ".join(part_title(label) for label in parts.omitted[:5])
+        more = f" and {len(parts.omitted) - 5} more" if len(parts.omitted) > 5 else ""
         doubts.append(
             (
                 "",
-                f"{omitted} more parts ({next(iter(parts)).partition(':')[0]}s) are not attributed "
-                f"one by one: the {MAX_PARTS} with the most evidence are; every item is weighed in the "
-                "whole incident's assessment",
+                f"{len(parts.omitted)} more parts ({named}{more}) are not attributed one by one: the "
+                f"{MAX_PARTS} with the most evidence are; every item is weighed in the whole incident's "
+                "assessment",
             )
         )
     for label, (part_scores, part_post) in parts.items():
@@ -303,8 +299,8 @@ def _parts(
     )
     outside = sum(1 for item in analysis.scores.items if (item.signal, item.key) not in in_parts)
     rest = (
-        f" {outside} item(s) are in no part attributed here (without a label, or in a part of fewer"
-        " than three items)."
+        f" {outside} item(s) are in no part attributed here (without a label, in a part of fewer"
+        f" than three items{', or in a part not attributed one by one' if parts.omitted else ''})."
         if outside
         else ""
     )
@@ -412,7 +408,7 @@ def attribute_case(
         sponsors=sponsors,
         phases=phases,
         ach=ach_matrix(analysis.scores, columns, analysis.unscored),
-        warnings=warnings,
+        warnings=list(dict.fromkeys(warnings)),  # one warning said once, however many parts raise it
         unresolved=[u.to_dict() for u in analysis.unresolved],
         split=split is not None,
         provenance={

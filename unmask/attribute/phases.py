@@ -15,9 +15,10 @@ from datetime import date
 from unmask.attribute.combine import Posterior, Scores, posterior
 from unmask.attribute.params import Params
 
-__all__ = ["MIN_PART_ITEMS", "TACTIC_IDS", "part_title", "phase_key", "split_parts"]
+__all__ = ["MAX_PARTS", "MIN_PART_ITEMS", "TACTIC_IDS", "Parts", "part_title", "phase_key", "split_parts"]
 
 MIN_PART_ITEMS = 3
+MAX_PARTS = 12  # parts attributed one by one at most; the rest are named in a warning
 HOSTS_NAMED = 3  # hosts named in the label of a part of several hosts with the same evidence
 TIME_GAP_DAYS = 14
 
@@ -101,7 +102,16 @@ def _hosts_label(hosts: list[str]) -> str:
     return f"{shown} and {more} more hosts alike" if more > 0 else f"{shown} (hosts alike)"
 
 
-def split_parts(scores: Scores, params: Params) -> dict[str, tuple[Scores, Posterior]]:
+class Parts(dict[str, tuple[Scores, Posterior]]):
+    """Each part's scores and posterior by label, and the labels of the parts left out (beyond
+    MAX_PARTS: a hundred hosts with a little each are not a hundred tables)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.omitted: list[str] = []
+
+
+def split_parts(scores: Scores, params: Params) -> Parts:
     """Each part's scores and posterior, keyed ``phase:``, ``host:`` or ``time:<label>``; empty if no split."""
     whole = len({(item.signal, item.key) for item in scores.items})
     for attribute in ("phase", "host", "time"):
@@ -121,12 +131,21 @@ def split_parts(scores: Scores, params: Params) -> dict[str, tuple[Scores, Poste
         if attribute == "host":
             groups = _alike_hosts(scores, groups)
         if len(groups) >= 2:
-            parts = {}
-            for label, positions in groups.items():
-                # Distinct items: one tool seen on three hosts is one item, not a part of three.
-                part = scores.subset(positions).distinct()
-                if len(part.items) >= MIN_PART_ITEMS:
-                    parts[f"{attribute}:{label}"] = (part, posterior(part, params, whole))
-            if len(parts) >= 2:
-                return parts
-    return {}
+            distinct = {label: scores.subset(positions).distinct() for label, positions in groups.items()}
+            # Distinct items: one tool seen on three hosts is one item, not a part of three.
+            kept = [label for label, part in distinct.items() if len(part.items) >= MIN_PART_ITEMS]
+            if len(kept) < 2:
+                continue
+            # The richest parts, and of those alike the ones seen most (forty hosts alike first).
+            order = sorted(kept, key=lambda label: (-len(distinct[label].items), -len(groups[label])))
+            parts = Parts()
+            for label in kept:
+                if label in order[:MAX_PARTS]:
+                    parts[f"{attribute}:{label}"] = (
+                        distinct[label],
+                        posterior(distinct[label], params, whole),
+                    )
+                else:
+                    parts.omitted.append(f"{attribute}:{label}")
+            return parts
+    return Parts()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import signal
+import sys
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
@@ -192,6 +194,8 @@ _reflow_help(app)
 def _terminated(signum: int, frame: object) -> None:
     # SIGTERM (kill, a CI timeout) ends the command the way Ctrl-C does: every command's cleanup
     # runs (a hunt removes its staging folder, a write its temporary file) before the exit.
+    with contextlib.suppress(Exception):
+        sys.stderr.write(f"interrupted ({signal.Signals(signum).name})\n")
     raise SystemExit(128 + signum)
 
 

@@ -9,7 +9,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from unmask.attribute.calibrate import likelihood_band, percent
+from unmask.attribute.calibrate import likelihood_shown, percent
 from unmask.attribute.phases import part_title
 from unmask.attribute.summary import WHOLE_READING, is_split
 from unmask.cli.common import plain
@@ -33,7 +33,7 @@ def _table(title: str, hypotheses: list[Hypothesis], limit: int = 12) -> Table:
     for h in hypotheses[:limit]:
         table.add_row(
             plain(h.label), plain(h.id), plain(percent(h.probability)),
-            plain(f"{h.likelihood} ({likelihood_band(h.probability)})"), plain(h.confidence.value),
+            plain(likelihood_shown(h.likelihood, h.probability, h.kind)), plain(h.confidence.value),
         )  # fmt: skip
     if len(hypotheses) > limit:
         rest = sum(h.probability for h in hypotheses[limit:])

@@ -98,8 +98,9 @@ class HuntResult:
             "case_dir": str(self.case_dir),
             "events": self.ingest.events,
             "total_events": self.ingest.total_events,
-            "files": len(self.ingest.files),
+            "files": len(self.ingest.files) - len(self.ingest.unread),  # read (as the summary line says)
             "unrecognised_files": self.ingest.unrecognised,
+            "unread_files": self.ingest.unread,
             "skipped_records": self.ingest.skipped,
             "undated_events": self.ingest.undated,
             "local_times_read_in": self.ingest.zone,

@@ -22,6 +22,7 @@ from unmask.ingest.auditd import audit_record
 from unmask.ingest.base import Problems, Row, register, text_lines
 from unmask.ingest.ecs import ecs_row
 from unmask.ingest.fields import flatten_into, iso_utc, scalar, stamp, windows_row
+from unmask.ingest.jsonstream import BadItem, array_items, array_key, value_end
 from unmask.ingest.syslog import AUTH_PROGRAMS, program_name, syslog_row, with_audit_record
 from unmask.ingest.weblog import W3C_COLUMNS, w3c_row
 from unmask.ingest.winexport import as_windows
@@ -326,7 +327,10 @@ class JsonParser:
                 if seen == 0 and size > STREAM_FROM_BYTES and handle.tell() >= size - 2 and stripped:
                     # One big line that holds the whole file (CloudTrail's one-line Records): a
                     # document, read item by item as a big one is, not a line loaded whole.
-                    one_line = True
+                    # Its records are "1:<item>" when it is an object, as a small one's are (read
+                    # as JSON lines); an array's are "<item>", as a small array's are.
+                    one_line = stripped[:1] == b"{"
+                    is_lines = False
                     break
                 if stripped:
                     if stripped[:1] == b"{" and _complete(stripped):
@@ -336,9 +340,9 @@ class JsonParser:
                     if seen == LINES_SNIFFED:
                         break
             line = stripped = b""
-        if is_lines and not one_line:
+        if is_lines:
             yield from self._lines(path, problems)
-        else:  # the records of a one-line file are "1:<item>", as a small one's are
+        else:
             yield from self._document(path, problems, "1:" if one_line else "")
 
     def _lines(self, path: Path, problems: Problems) -> Iterator[Row]:
@@ -379,9 +383,9 @@ class JsonParser:
         size = path.stat().st_size
         if size > STREAM_FROM_BYTES:
             # A big array (or an object wrapping one: CloudTrail's Records, Graph's value) is read
-            # item by item: loading it whole takes about ten times its size in memory.
+            # item by item (jsonstream): loading it whole takes about ten times its size in memory.
             key = _streamed_key(path)
-            if key is not None:
+            if key is not None:  # "" for an array
                 yield from self._stream(path, key, problems, record)
                 return
         if size > MAX_DOCUMENT_BYTES:
@@ -414,26 +418,19 @@ class JsonParser:
             yield row
 
     def _stream(self, path: Path, key: str, problems: Problems, record: str = "") -> Iterator[Row]:
-        """The items of the array at ``key`` (``item``: the document is the array) one at a time."""
-        import ijson
-
-        log, index = _log_name(path), 0
+        """The items of the array at ``key`` ("": the document is the array) one at a time."""
+        log = _log_name(path)
         with path.open("rb") as handle:
-            if handle.read(3) != codecs.BOM_UTF8:
-                handle.seek(0)
-            try:
-                for index, item in enumerate(ijson.items(handle, key, use_float=True)):
-                    row = json_row(item, log)
-                    if row is None:
-                        problems.add(f"item {index}", "array item is not an object; skipped")
-                        continue
-                    row["_record"] = f"{record}{index}"
-                    yield row
-            except (ijson.JSONError, ValueError, RecursionError) as exc:
-                problems.add(
-                    f"item {index + 1}",
-                    f"not valid JSON from here on ({exc}); the rest of the file is not read",
-                )
+            for index, item in enumerate(array_items(handle, key)):
+                if isinstance(item, BadItem):
+                    problems.add(f"item {index}", f"not valid JSON ({item.why}); skipped")
+                    continue
+                row = json_row(item, log)
+                if row is None:
+                    problems.add(f"item {index}", "array item is not an object; skipped")
+                    continue
+                row["_record"] = f"{record}{index}"
+                yield row
 
     def _items(self, text: str, log: str, problems: Problems) -> Iterator[Row]:
         """The items of a JSON array read one by one (their ends found by brackets and strings)."""
@@ -443,7 +440,7 @@ class JsonParser:
                 position += 1
             if position >= len(text) or text[position] == "]":
                 return
-            end = _value_end(text, position)
+            end = value_end(text, position)
             try:
                 item = orjson.loads(text[position:end])
             except orjson.JSONDecodeError as exc:
@@ -490,61 +487,9 @@ class JsonParser:
 
 
 def _streamed_key(path: Path) -> str | None:
-    """The ijson prefix of the events of a big document read item by item: ``item`` for an array,
-    ``Records.item`` (or another envelope's) for an object whose first key holds the array of
-    events (what else such a wrapper holds, after a file of events, is not read); ``None`` for any
-    other document (it is loaded whole, as a small one is)."""
-    import ijson
-
+    """Where a big document's events are, if it is read item by item (jsonstream.array_key)."""
     with path.open("rb") as handle:
-        if handle.read(3) != codecs.BOM_UTF8:
-            handle.seek(0)
-        try:
-            events = ijson.parse(handle)
-            first = next(events, None)
-            if first is None or first[1] not in ("start_array", "start_map"):
-                return None
-            if first[1] == "start_array":
-                return "item"
-            key_event, value_event = next(events, None), next(events, None)
-        except (ijson.JSONError, ValueError, RecursionError):
-            return None
-    if key_event is None or value_event is None or key_event[1] != "map_key":
-        return None
-    key = str(key_event[2])
-    if value_event[1] == "start_array" and (key in _ENVELOPES or key == "results"):
-        return f"{key}.item"
-    return None
-
-
-def _value_end(text: str, start: int) -> int:
-    """Where the JSON value that starts at ``start`` ends (past its closing bracket, or at the
-    next comma or closing bracket of its array for a scalar), without parsing it."""
-    depth, in_string, escaped = 0, False, False
-    for position in range(start, len(text)):
-        char = text[position]
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-                if depth == 0:
-                    return position + 1
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
-            depth += 1
-        elif char in "]}":
-            if depth == 0:
-                return position
-            depth -= 1
-            if depth == 0:
-                return position + 1
-        elif char == "," and depth == 0:
-            return position
-    return len(text)
+        return array_key(handle, (*_ENVELOPES, "results"))
 
 
 def _text_line(line: str, written: datetime) -> Row | None:

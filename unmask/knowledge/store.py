@@ -687,6 +687,8 @@ class KnowledgeBase:
         name = unicodedata.normalize("NFKC", name)
         known = self._static.software_names
         cited = _SOFTWARE_ID.search(name.upper())
+        if len(normalize_name(name)) < 2:  # "-", "?", "x": no program's name ("-" was read as Wiper)
+            raise UnknownNameError("software", name, [], "not a name")
         sid = known.get(normalize_name(name))
         if sid is None and cited:
             # The id wins; a retired one stands for its successor (S0209 is now S0012).
@@ -699,7 +701,8 @@ class KnowledgeBase:
             bare = _MALPEDIA_PLATFORM.sub("", _FILE_SUFFIX.sub("", name.strip()))
             sid = known.get(normalize_name(bare)) if bare else None
             # "Maui" for Malpedia's "Maui Ransomware", "Tiger RAT" for a family named "Tiger".
-            for kind in FAMILY_KINDS if sid is None and bare else ():
+            # (Not for a name of three letters or fewer: "USB" is no USB Stealer.)
+            for kind in FAMILY_KINDS if sid is None and len(normalize_name(bare)) > 3 else ():
                 words = bare.split()
                 other = (
                     " ".join(words[:-1]) if words[-1].lower() == kind and len(words) > 1 else f"{bare} {kind}"

@@ -10,7 +10,7 @@ import re
 from datetime import UTC, datetime
 
 from unmask import __version__
-from unmask.attribute.calibrate import likelihood_band, percent
+from unmask.attribute.calibrate import likelihood_shown, percent
 from unmask.attribute.phases import part_title
 from unmask.attribute.summary import WHOLE_READING, is_split
 from unmask.export.resolved import activity_span, named_value
@@ -45,7 +45,7 @@ def _hypotheses(title: str, hypotheses: list[Hypothesis], limit: int = 12) -> li
     for h in hypotheses[:limit]:
         lines.append(
             f"| {md_escape(h.label)} ({md_escape(h.id)}) | {percent(h.probability)} | "
-            f"{h.likelihood} ({likelihood_band(h.probability)}) | {h.confidence.value} |"
+            f"{likelihood_shown(h.likelihood, h.probability, h.kind)} | {h.confidence.value} |"
         )
     if len(hypotheses) > limit:
         rest = sum(h.probability for h in hypotheses[limit:])

@@ -190,41 +190,59 @@ modifier_mapping.setdefault("utf16le", SigmaWideModifier)
 _TOKEN = re.compile(r"[A-Za-z0-9_*-]+")
 
 
-def _rename_not_prefixed(rule: SigmaRule) -> None:
-    """Give selections named ``not...`` (``notepad``, ``not_admin``) other names, in place.
+def _rename_not_prefixed(rule: SigmaRule) -> str | None:
+    """Give selections named ``not...`` (``notepad``, ``not_admin``) other names, in place; the
+    prefix given (``None`` when no name needed one).
 
     pySigma's condition grammar reads the ``not`` that starts such a name as the operator, so
     ``sel and notx`` ran as ``sel and not x``, silently turning the rule around.  Each such name
     and each condition word that starts with it (a name, or a pattern of ``1 of not*``) gets a
-    prefix no other selection starts with; a pattern that does not start with ``not`` and matched
-    such a name would match differently, and is refused with the reason.
+    prefix chosen so that every other pattern of the condition (``1 of sel*``, ``1 of *``,
+    ``1 of n*``) picks the same selections as before; if no prefix can, the rule is refused.
     """
     detection = rule.detection
     names = list(detection.detections)
     if not any(_misread(name) for name in names):
-        return
-    prefix = "sel_"
-    while any(name.startswith(prefix) for name in names):
-        prefix += "_"
-    for condition in detection.condition:
-        for word in _TOKEN.findall(condition):
-            if "*" in word and not word.startswith("not"):
-                pattern = re.compile(re.escape(word).replace(r"\*", ".*"))
-                caught = [n for n in names if _misread(n) and pattern.fullmatch(n)]
-                if caught:
-                    raise Unsupported(
-                        f"selection {caught[0]!r} starts with 'not', which pySigma reads as the operator, "
-                        f"and the pattern {word!r} matches it: rename the selection"
-                    )
+        return None
+    patterns = [
+        re.compile(re.escape(word).replace(r"\*", ".*"))
+        for condition in detection.condition
+        for word in _TOKEN.findall(condition)
+        if "*" in word and not _misread(word)
+    ]
+    taken = set(names)
+    for prefix in _PREFIXES:
+        renamed_names = {name: prefix + name if _misread(name) else name for name in names}
+        if set(renamed_names.values()) & (taken - set(renamed_names)) or any(
+            prefix + name in taken for name in names if _misread(name)
+        ):
+            continue
+        if all(
+            bool(pattern.fullmatch(old)) == bool(pattern.fullmatch(new))
+            for pattern in patterns
+            for old, new in renamed_names.items()
+        ):
+            break
+    else:
+        raise Unsupported(
+            "a selection starts with 'not', which pySigma reads as the operator, and the condition's "
+            "patterns would pick other selections once it is renamed: rename the selection"
+        )
 
     def renamed(match: re.Match[str]) -> str:
         word = match.group(0)
         return prefix + word if _misread(word) else word
 
     detection.condition = [_TOKEN.sub(renamed, c) for c in detection.condition]
-    detection.detections = {(prefix + k if _misread(k) else k): v for k, v in detection.detections.items()}
+    detection.detections = {renamed_names[k]: v for k, v in detection.detections.items()}
     for parsed, text in zip(detection.parsed_condition, detection.condition, strict=True):
         parsed.condition = text
+    return prefix
+
+
+# Prefixes tried for a selection named not...: "n_" keeps "1 of n*" picking it, "x_" or "q_" keep
+# "1 of sel*" from picking it up.
+_PREFIXES = ("n_", "no_", "x_", "q_", "zz_", "n__", "x__")
 
 
 def _misread(word: str) -> bool:
@@ -246,8 +264,14 @@ def compile_rule(rule: SigmaRule, path: str) -> CompiledRule:
         path=path,
         logsource=_logsource_text(rule),
     )
-    _rename_not_prefixed(rule)
-    conditions = [c.parsed for c in rule.detection.parsed_condition]
+    prefix = _rename_not_prefixed(rule)
+    try:
+        conditions = [c.parsed for c in rule.detection.parsed_condition]
+    except SigmaError as exc:
+        if prefix is None:
+            raise
+        # Said with the names as the rule writes them, not as they were renamed for pySigma.
+        raise Unsupported(str(exc).replace(f"'{prefix}not", "'not")) from None
     if any(c is None for c in conditions):
         raise Unsupported(
             f"the condition {' / '.join(rule.detection.condition)!r} names no selection of the rule"

@@ -1,0 +1,143 @@
+"""The items of a big JSON array read one at a time, in bounded memory.
+
+Loading a JSON document whole takes about ten times its size in memory.  A document that is an
+array of events, or an object whose first key holds that array (CloudTrail's ``{"Records": [...]}``,
+Graph's ``{"value": [...]}``), is read here a buffer at a time: each item is decoded by the
+standard library's C decoder (which reads what event logs hold: 64-bit unsigned numbers, NaN),
+and an item that is not valid JSON costs itself only; the reading goes on after it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+from collections.abc import Iterator
+from typing import IO, Any
+
+__all__ = ["CHUNK_CHARS", "BadItem", "array_items", "array_key"]
+
+CHUNK_CHARS = 4 * 1024 * 1024
+_SPACE = " \t\r\n"
+_DECODER = json.JSONDecoder()
+
+
+class BadItem:
+    """An item that is not valid JSON, in place of its value: why."""
+
+    def __init__(self, why: str) -> None:
+        self.why = why
+
+
+class _Buffer:
+    """Text decoded from a binary file a chunk at a time; ``text[pos:]`` is what is unread."""
+
+    def __init__(self, handle: IO[bytes], chunk: int) -> None:
+        self.handle, self.chunk = handle, chunk
+        self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self.text, self.pos, self.eof = "", 0, False
+        self.more()
+        self.text = self.text.removeprefix("\ufeff")
+
+    def more(self) -> bool:
+        """Read one more chunk; ``False`` at the end of the file."""
+        if self.eof:
+            return False
+        data = self.handle.read(self.chunk)
+        self.eof = not data
+        if self.pos > self.chunk:  # what was read is dropped: memory stays at a chunk or two
+            self.text, self.pos = self.text[self.pos :], 0
+        self.text += self.decoder.decode(data, final=self.eof)
+        return not self.eof
+
+    def skip(self, chars: str) -> str:
+        """Move past ``chars``; the next character ("" at the end)."""
+        while True:
+            while self.pos < len(self.text) and self.text[self.pos] in chars:
+                self.pos += 1
+            if self.pos < len(self.text) or not self.more():
+                return self.text[self.pos : self.pos + 1]
+
+    def value(self) -> Any:
+        """The JSON value that starts here, or a :class:`BadItem`; the position moves past it."""
+        while True:
+            try:
+                value, end = _DECODER.raw_decode(self.text, self.pos)
+            except (json.JSONDecodeError, RecursionError) as exc:
+                end = value_end(self.text, self.pos)
+                if end >= len(self.text) and self.more():
+                    continue  # the value goes on in the next chunk
+                self.pos = end
+                return BadItem(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+            if end >= len(self.text) and not self.eof and not isinstance(value, (dict, list, str)):
+                self.more()  # a number at the end of a chunk may go on in the next one
+                continue
+            self.pos = end
+            return value
+
+
+def array_key(handle: IO[bytes], envelopes: tuple[str, ...]) -> str | None:
+    """Where the array of events is: ``""`` for a document that is one, the first key's name for an
+    object whose first key (one of ``envelopes``) holds it, ``None`` for any other document."""
+    buffer = _Buffer(handle, 64 * 1024)
+    first = buffer.skip(_SPACE)
+    if first == "[":
+        return ""
+    if first != "{":
+        return None
+    buffer.pos += 1
+    if buffer.skip(_SPACE) != '"':
+        return None
+    key = buffer.value()
+    if not isinstance(key, str) or key not in envelopes or buffer.skip(_SPACE) != ":":
+        return None
+    buffer.pos += 1
+    return key if buffer.skip(_SPACE) == "[" else None
+
+
+def array_items(handle: IO[bytes], key: str, chunk: int = CHUNK_CHARS) -> Iterator[Any]:
+    """The items of the array (at ``key``, see :func:`array_key`), each a value or a :class:`BadItem`."""
+    buffer = _Buffer(handle, chunk)
+    buffer.skip(_SPACE)
+    if key:  # past '{', the key, ':'
+        buffer.pos += 1
+        buffer.skip(_SPACE)
+        buffer.value()
+        buffer.skip(_SPACE)
+        buffer.pos += 1
+        buffer.skip(_SPACE)
+    buffer.pos += 1  # past '['
+    while True:
+        following = buffer.skip(_SPACE + ",")
+        if following in ("]", ""):
+            return
+        yield buffer.value()
+
+
+def value_end(text: str, start: int) -> int:
+    """Where the JSON value that starts at ``start`` ends (past its closing bracket, or at the
+    next comma or closing bracket of its array for a scalar), without parsing it."""
+    depth, in_string, escaped = 0, False, False
+    for position in range(start, len(text)):
+        char = text[position]
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+                if depth == 0:
+                    return position + 1
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+        elif char in "]}":
+            if depth == 0:
+                return position
+            depth -= 1
+            if depth == 0:
+                return position + 1
+        elif char == "," and depth == 0:
+            return position
+    return len(text)
