@@ -723,7 +723,7 @@ def test_big_json_documents_are_read_item_by_item_alike(
 
 
 def test_a_streamed_array_reads_on_past_bad_items_and_across_its_chunks() -> None:
-    from unmask.ingest.jsonstream import BadItem, array_items, array_key
+    from unmask.ingest.jsonstream import BadItem, Leftover, array_items, array_key
 
     text = (
         '\ufeff [ {"Keywords": 9232379236109516800, "s": "a,]}\\"x"}, {"n": NaN}, {"broken": },'
@@ -732,10 +732,60 @@ def test_a_streamed_array_reads_on_past_bad_items_and_across_its_chunks() -> Non
     for chunk in (3, 7, 64, 1 << 20):  # item boundaries fall anywhere in the chunks
         items = list(array_items(io.BytesIO(text.encode()), "", chunk))
         assert items[0] == {"Keywords": 9232379236109516800, "s": 'a,]}"x'}
-        assert items[1]["n"] != items[1]["n"]  # NaN, as event logs may write it
-        assert isinstance(items[2], BadItem)  # costs itself only
+        # NaN is no JSON (as a whole document's loading says) and a broken item costs itself only.
+        assert isinstance(items[1], BadItem) and isinstance(items[2], BadItem)
         assert items[3:] == [{"deep": [[1, 2], {"k": "v"}]}, 7, {"last": "é"}]
     wrapped = b'{"Records": [{"a": 1}, {"a": 2}], "other": 1}'
     assert array_key(io.BytesIO(wrapped), ("Records",)) == "Records"
-    assert list(array_items(io.BytesIO(wrapped), "Records", 5)) == [{"a": 1}, {"a": 2}]
+    *events, rest = list(array_items(io.BytesIO(wrapped), "Records", 5))
+    assert events == [{"a": 1}, {"a": 2}] and isinstance(rest, Leftover)  # what follows is said
     assert array_key(io.BytesIO(b'{"eventName": "x", "Records": []}'), ("Records",)) is None
+    # Graph's context and Splunk's metadata before the events.
+    graph = b'{"@odata.context": "https://graph/x", "@odata.nextLink": "y", "value": [{"a": 1}]}'
+    assert array_key(io.BytesIO(graph), ("value",)) == "value"
+    assert list(array_items(io.BytesIO(graph), "value", 4, ("value",))) == [{"a": 1}]
+    splunk = b'{"preview": false, "init_offset": 0, "messages": [], "results": [{"b": 2}]}'
+    skipped = frozenset({"preview", "init_offset", "messages"})
+    assert array_key(io.BytesIO(splunk), ("results",), skipped) == "results"
+    assert list(array_items(io.BytesIO(splunk), "results", 6, ("results",), skipped)) == [{"b": 2}]
+
+
+def test_a_streamed_array_of_hostile_bytes_always_ends() -> None:
+    from unmask.ingest.jsonstream import array_items
+
+    for text in (
+        "[}",
+        "[:::]",
+        "[{]}",
+        "[{:}]",
+        "[,,,",
+        '["\\',
+        "[" + "{" * 50,
+        "[}]}{",
+        '[{"a": 1}] tail {"b":',
+    ):
+        for chunk in (1, 2, 5, 64):
+            assert len(list(array_items(io.BytesIO(text.encode()), "", chunk))) <= len(text)
+    hostile = '{"Records": [}{]:'
+    assert len(list(array_items(io.BytesIO(hostile.encode()), "Records", 3))) <= len(hostile)
+
+
+def test_a_streamed_item_of_many_chunks_is_decoded_a_few_times_not_once_per_chunk() -> None:
+    from unmask.ingest import jsonstream
+
+    calls = 0
+    decode = jsonstream._DECODER.raw_decode
+
+    def counted(text: str, position: int = 0) -> tuple[object, int]:
+        nonlocal calls
+        calls += 1
+        return decode(text, position)
+
+    big = b'[{"s": "' + b"x" * 100_000 + b'"}, {"a": 1}]'
+    jsonstream._DECODER.raw_decode = counted  # type: ignore[method-assign]
+    try:
+        items = list(jsonstream.array_items(io.BytesIO(big), "", chunk=1000))
+    finally:
+        jsonstream._DECODER.raw_decode = decode  # type: ignore[method-assign]
+    assert len(items[0]["s"]) == 100_000 and items[1] == {"a": 1}
+    assert calls < 20  # the read grows as much again each time: about log2(100), not 100

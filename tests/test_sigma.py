@@ -636,6 +636,27 @@ def test_sigma_filters_narrow_the_rules_they_name(engine: DuckDBEngine, tmp_path
     # Event 3 is bob's: the filter takes it from the rule it names, and from no other rule.
     assert "3" in hits["other"] and "3" not in hits["base"]
     assert hits["base"] == hits["other"] - {"3"}
+    # A broken filter costs itself: it is reported against its own file, and the good one applies.
+    for name, condition in (
+        ("typo", "not selectoin"),
+        ("regex", "not lookahead"),
+        ("nothing", "not 1 of zzz*"),
+    ):
+        write_rule(
+            folder,
+            name,
+            tuning.replace("88888888-8888", f"8888888{len(name)}-8888").replace("not selection", condition)
+            + "    lookahead:\n        User|re: '(?!CORP).*'\n",
+        )
+    rules = load_rules([folder], cache=tmp_path / "cache.json")
+    base_rule = next(r for r in rules.rules if r.title == "base")
+    assert base_rule.filters == ("88888888-8888-8888-8888-888888888888",)
+    problems = {Path(p.path).stem: p.message for p in rules.problems}
+    assert set(problems) == {"typo", "regex", "nothing"}
+    assert "'selectoin' not defined" in problems["typo"] and "_filt_" not in problems["typo"]
+    assert all("the rule runs without it" in m for m in problems.values())
+    for name in ("typo", "regex", "nothing"):
+        (folder / f"{name}.yml").unlink()
     # A filter of another log source than the rule's filters nothing, and says so.
     write_rule(folder, "linux", tuning.replace("88888888", "88888889").replace("windows", "linux"))
     assert any("whose log source is not its own" in w for w in load_rules([folder]).warnings)

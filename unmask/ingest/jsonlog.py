@@ -22,7 +22,7 @@ from unmask.ingest.auditd import audit_record
 from unmask.ingest.base import Problems, Row, register, text_lines
 from unmask.ingest.ecs import ecs_row
 from unmask.ingest.fields import flatten_into, iso_utc, scalar, stamp, windows_row
-from unmask.ingest.jsonstream import BadItem, array_items, array_key, value_end
+from unmask.ingest.jsonstream import BadItem, Leftover, array_items, array_key, value_end
 from unmask.ingest.syslog import AUTH_PROGRAMS, program_name, syslog_row, with_audit_record
 from unmask.ingest.weblog import W3C_COLUMNS, w3c_row
 from unmask.ingest.winexport import as_windows
@@ -421,7 +421,14 @@ class JsonParser:
         """The items of the array at ``key`` ("": the document is the array) one at a time."""
         log = _log_name(path)
         with path.open("rb") as handle:
-            for index, item in enumerate(array_items(handle, key)):
+            for index, item in enumerate(
+                array_items(handle, key, envelopes=_STREAMED, skipped=_SPLUNK_SKIPPED)
+            ):
+                if isinstance(item, Leftover):
+                    problems.add(
+                        f"item {index}", f"{item.what} not read (the events are the array's items)", lost=0
+                    )
+                    continue
                 if isinstance(item, BadItem):
                     problems.add(f"item {index}", f"not valid JSON ({item.why}); skipped")
                     continue
@@ -486,10 +493,14 @@ class JsonParser:
             position = end
 
 
+_STREAMED = (*_ENVELOPES, "results")  # the keys whose array of events a big document is read from
+_SPLUNK_SKIPPED = frozenset(_SPLUNK_KEYS - {"results"})
+
+
 def _streamed_key(path: Path) -> str | None:
     """Where a big document's events are, if it is read item by item (jsonstream.array_key)."""
     with path.open("rb") as handle:
-        return array_key(handle, (*_ENVELOPES, "results"))
+        return array_key(handle, _STREAMED, _SPLUNK_SKIPPED)
 
 
 def _text_line(line: str, written: datetime) -> Row | None:

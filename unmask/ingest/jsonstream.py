@@ -14,11 +14,17 @@ import json
 from collections.abc import Iterator
 from typing import IO, Any
 
-__all__ = ["CHUNK_CHARS", "BadItem", "array_items", "array_key"]
+__all__ = ["CHUNK_CHARS", "BadItem", "Leftover", "array_items", "array_key"]
 
 CHUNK_CHARS = 4 * 1024 * 1024
 _SPACE = " \t\r\n"
-_DECODER = json.JSONDecoder()
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")  # NaN and Infinity, as a whole document's loading says
+
+
+_DECODER = json.JSONDecoder(parse_constant=_no_constant)
 
 
 class BadItem:
@@ -38,11 +44,11 @@ class _Buffer:
         self.more()
         self.text = self.text.removeprefix("\ufeff")
 
-    def more(self) -> bool:
-        """Read one more chunk; ``False`` at the end of the file."""
+    def more(self, at_least: int = 0) -> bool:
+        """Read one more chunk (or ``at_least`` bytes); ``False`` at the end of the file."""
         if self.eof:
             return False
-        data = self.handle.read(self.chunk)
+        data = self.handle.read(max(self.chunk, at_least))
         self.eof = not data
         if self.pos > self.chunk:  # what was read is dropped: memory stays at a chunk or two
             self.text, self.pos = self.text[self.pos :], 0
@@ -62,11 +68,16 @@ class _Buffer:
         while True:
             try:
                 value, end = _DECODER.raw_decode(self.text, self.pos)
-            except (json.JSONDecodeError, RecursionError) as exc:
+            except (json.JSONDecodeError, ValueError, RecursionError) as exc:
+                if not self.eof and _cut_short(exc, len(self.text)):
+                    # The value goes on past what is read: read as much again (a big item costs
+                    # a few decodings, not one per chunk).
+                    self.more(at_least=len(self.text) - self.pos)
+                    continue
                 end = value_end(self.text, self.pos)
                 if end >= len(self.text) and self.more():
-                    continue  # the value goes on in the next chunk
-                self.pos = end
+                    continue
+                self.pos = max(end, self.pos + 1)  # a stray '}' or ':' is passed, never read again
                 return BadItem(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
             if end >= len(self.text) and not self.eof and not isinstance(value, (dict, list, str)):
                 self.more()  # a number at the end of a chunk may go on in the next one
@@ -75,9 +86,26 @@ class _Buffer:
             return value
 
 
-def array_key(handle: IO[bytes], envelopes: tuple[str, ...]) -> str | None:
-    """Where the array of events is: ``""`` for a document that is one, the first key's name for an
-    object whose first key (one of ``envelopes``) holds it, ``None`` for any other document."""
+def _cut_short(exc: Exception, length: int) -> bool:
+    """Whether a decoding error may only mean the value goes on past the text read."""
+    if not isinstance(exc, json.JSONDecodeError):
+        return False
+    return exc.msg.startswith("Unterminated string") or exc.pos >= length - 1
+
+
+class Leftover:
+    """What follows the array in the document and is not read (said as a problem)."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+
+
+def array_key(
+    handle: IO[bytes], envelopes: tuple[str, ...], skipped: frozenset[str] = frozenset()
+) -> str | None:
+    """Where the array of events is: ``""`` for a document that is one, the key's name for an object
+    whose key (one of ``envelopes``) holds it after only keys of ``skipped`` or starting with
+    ``@odata`` (Graph's context, Splunk's metadata), ``None`` for any other document."""
     buffer = _Buffer(handle, 64 * 1024)
     first = buffer.skip(_SPACE)
     if first == "[":
@@ -85,32 +113,51 @@ def array_key(handle: IO[bytes], envelopes: tuple[str, ...]) -> str | None:
     if first != "{":
         return None
     buffer.pos += 1
-    if buffer.skip(_SPACE) != '"':
-        return None
-    key = buffer.value()
-    if not isinstance(key, str) or key not in envelopes or buffer.skip(_SPACE) != ":":
-        return None
-    buffer.pos += 1
-    return key if buffer.skip(_SPACE) == "[" else None
+    return _to_array(buffer, envelopes, skipped)
 
 
-def array_items(handle: IO[bytes], key: str, chunk: int = CHUNK_CHARS) -> Iterator[Any]:
-    """The items of the array (at ``key``, see :func:`array_key`), each a value or a :class:`BadItem`."""
+def _to_array(buffer: _Buffer, envelopes: tuple[str, ...], skipped: frozenset[str]) -> str | None:
+    """Past the keys before the array of events (the buffer just inside the object): its key."""
+    while buffer.skip(_SPACE + ",") == '"':
+        key = buffer.value()
+        if not isinstance(key, str) or buffer.skip(_SPACE) != ":":
+            return None
+        buffer.pos += 1
+        if key in envelopes:
+            return key if buffer.skip(_SPACE) == "[" else None
+        if not (key.startswith("@odata") or key in skipped):
+            return None
+        buffer.skip(_SPACE)
+        if isinstance(buffer.value(), BadItem):
+            return None
+    return None
+
+
+def array_items(
+    handle: IO[bytes],
+    key: str,
+    chunk: int = CHUNK_CHARS,
+    envelopes: tuple[str, ...] = (),
+    skipped: frozenset[str] = frozenset(),
+) -> Iterator[Any]:
+    """The items of the array (at ``key``, see :func:`array_key`), each a value or a
+    :class:`BadItem`; a :class:`Leftover` last when the document goes on after the array."""
     buffer = _Buffer(handle, chunk)
     buffer.skip(_SPACE)
-    if key:  # past '{', the key, ':'
+    buffer.pos += 1  # past '[' (or '{', then past the keys before the array and its '[')
+    if key:
+        if _to_array(buffer, envelopes or (key,), skipped) != key:
+            return
         buffer.pos += 1
-        buffer.skip(_SPACE)
-        buffer.value()
-        buffer.skip(_SPACE)
-        buffer.pos += 1
-        buffer.skip(_SPACE)
-    buffer.pos += 1  # past '['
     while True:
         following = buffer.skip(_SPACE + ",")
         if following in ("]", ""):
-            return
+            break
         yield buffer.value()
+    buffer.pos += 1
+    rest = buffer.skip(_SPACE + ("}" if key else ""))
+    if rest:
+        yield Leftover("other keys of the object" if key else "text after the array")
 
 
 def value_end(text: str, start: int) -> int:

@@ -9,6 +9,7 @@ the same rules skips pySigma entirely.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import os
@@ -37,7 +38,7 @@ __all__ = ["COMPILER_VERSION", "CompiledRoute", "CompiledRule", "RuleProblem", "
 
 # Bump whenever the SQL a rule compiles to changes: it invalidates the cache.
 # 7: keywords per value, placeholders rejected; 8: Sigma taxonomy field names on Zeek logs.
-COMPILER_VERSION = "21"  # 21: selections named not...; 20: product-linux rules skip auditd's derived process rows; 19: escaped wildcards in keywords, Security fields over 4657; 18: proxy rules over proxies' own logs; 15: Linux process creation from auditd; 14: web access logs; 13: auditd records, sshd-session; 12: 4657 operation codes; 11: timestamp parts in UTC; 10: cidr as an IP network, Sysmon 12 by EventType
+COMPILER_VERSION = "22"  # 22: Sigma filters applied; 21: selections named not...; 20: product-linux rules skip auditd's derived process rows; 19: escaped wildcards in keywords, Security fields over 4657; 18: proxy rules over proxies' own logs; 15: Linux process creation from auditd; 14: web access logs; 13: auditd records, sshd-session; 12: 4657 operation codes; 11: timestamp parts in UTC; 10: cidr as an IP network, Sysmon 12 by EventType
 
 _TECHNIQUE = re.compile(r"^attack\.(t\d{4}(?:\.\d{3})?)$", re.IGNORECASE)
 _SOFTWARE = re.compile(r"^attack\.(s\d{4})$", re.IGNORECASE)
@@ -427,11 +428,22 @@ def load_rules(
             if p.get("kind") != "unrouted"
         )
     store.save()
-    filters = _filters(
-        [item for item in contents if item is not None and store.entries[item[2]].get("filters")]
-    )
+    holding = [item for item in contents if item is not None and store.entries[item[2]].get("filters")]
+    filters = _filters(holding)
     if filters:
-        _apply_filters(filters, [item for item in contents if item is not None], result)
+        signature = hashlib.sha256("\0".join(f"{p}\0{d}" for p, _, d in holding).encode()).hexdigest()
+        references = {str(c.id) for _, c in correlation_docs} | {
+            str(c.name) for _, c in correlation_docs if c.name
+        }
+        _apply_filters(
+            filters,
+            signature,
+            [item for item in contents if item is not None],
+            result,
+            store,
+            checker,
+            references,
+        )
     paths: dict[str, list[str]] = {}
     for compiled in result.rules + result.unrouted:
         paths.setdefault(compiled.id, []).append(compiled.path)
@@ -462,13 +474,25 @@ def _filters(items: list[tuple[Path, bytes, str]]) -> list[tuple[str, SigmaFilte
     return found
 
 
+_FILTER_PREFIX = re.compile(r"_filt_[a-z]{10}_")
+
+
 def _apply_filters(
-    filters: list[tuple[str, SigmaFilter]], items: list[tuple[Path, bytes, str]], result: RuleSet
+    filters: list[tuple[str, SigmaFilter]],
+    signature: str,
+    items: list[tuple[Path, bytes, str]],
+    result: RuleSet,
+    store: _Cache,
+    checker: _RegexChecker,
+    correlations: set[str],
 ) -> None:
-    """Apply Sigma filters (a rule of the filter's log source, named by id or name or ``any``, runs
-    only where the filter's condition also holds): the files of the rules they name are read again
-    and those rules compiled anew with the filter's condition added.  A filter that names a rule no
-    file gives is said."""
+    """Apply Sigma filters: a rule of a filter's log source that the filter names (by id or name,
+    or ``any``) runs only where the filter's condition also holds.  The files of the rules named
+    are read again and those rules compiled anew with the conditions of their filters added (cached
+    under the filters' ``signature``).  A filter that cannot be applied to a rule (a condition
+    naming no selection, a regular expression the engine cannot run) is reported against its own
+    file, and the rule runs without it; a filter naming a rule no file gives, a correlation rule,
+    or only rules of another log source, is a warning."""
     named: set[str] = set()
     every = False
     for _, meta in filters:
@@ -476,53 +500,44 @@ def _apply_filters(
             every = every or meta.filter.rules.lower() == "any"
         else:
             named |= {str(reference.reference) for reference in meta.filter.rules}
-    loaded = {str(r.id) for r in result.rules + result.unrouted} | {
-        str(r.name) for r in result.rules + result.unrouted if r.name
-    }
+    rules = result.rules + result.unrouted
+    loaded = {str(r.id) for r in rules} | {str(r.name) for r in rules if r.name}
     for path_text, meta in filters:
-        if isinstance(meta.filter.rules, list):
-            for reference in meta.filter.rules:
-                if str(reference.reference) not in loaded:
-                    result.warnings.append(
-                        f"{path_text}: filter {meta.title!r} names rule {reference.reference}, which no rule "
-                        "file given defines: it filters nothing"
-                    )
+        for reference in [] if isinstance(meta.filter.rules, str) else meta.filter.rules:
+            ref = str(reference.reference)
+            if ref in correlations:
+                result.warnings.append(
+                    f"{path_text}: filter {meta.title!r} names the correlation rule {ref}: Sigma filters "
+                    "apply to detection rules (filter the rules the correlation counts instead)"
+                )
+            elif ref not in loaded:
+                result.warnings.append(
+                    f"{path_text}: filter {meta.title!r} names rule {ref}, which no rule file given "
+                    "defines: it filters nothing"
+                )
     targets = {r.path for r in result.rules if every or r.id in named or (r.name and r.name in named)}
     replaced: dict[tuple[str, str], CompiledRule] = {}
     used: set[int] = set()
-    for path, data, _ in items:
+    for path, data, digest in items:
         if str(path) not in targets:
             continue
-        collection = SigmaCollection.from_yaml(
-            data.decode("utf-8"), collect_errors=True, resolve_references=False, collect_filters=True
-        )
-        for rule in collection.rules:
-            if not isinstance(rule, SigmaRule) or rule.errors:
-                continue
-            applying = [meta for _, meta in filters if meta._should_apply_on_rule(rule)]
-            if not applying:
-                continue
-            filtered: SigmaRule | SigmaCorrelationRule = rule
-            for meta in applying:
-                filtered = meta.apply_on_rule(filtered)
-            if not isinstance(filtered, SigmaRule):
-                continue
-            try:
-                compiled = compile_rule(filtered, str(path))
-            except (SigmaError, Unsupported) as exc:
-                result.problems.append(
-                    RuleProblem(
-                        str(path), str(rule.id or rule.title), f"cannot compile with its filter: {exc}"
-                    )
-                )
-                continue
-            compiled.filters = tuple(str(meta.id or meta.title) for meta in applying)
+        key = f"filtered:{digest}:{signature}"
+        entry = store.entries.get(key)
+        if entry is None:
+            entry = _filtered_file(data, str(path), filters, checker)
+            store.entries[key] = entry
+            store.dirty = True
+        for rule in entry["rules"]:
+            compiled = CompiledRule.from_dict(rule)
+            compiled.path = str(path)
             replaced[(str(path), compiled.id)] = compiled
-            used.update(id(meta) for meta in applying)
+        result.problems.extend(RuleProblem(p["path"], p.get("rule"), p["message"]) for p in entry["problems"])
+        used.update(entry["used"])
     result.rules = [replaced.get((r.path, r.id), r) for r in result.rules]
-    for path_text, meta in filters:
+    store.save()
+    for number, (path_text, meta) in enumerate(filters):
         named_here = [] if isinstance(meta.filter.rules, str) else meta.filter.rules
-        if id(meta) not in used and any(str(reference.reference) in loaded for reference in named_here):
+        if number not in used and any(str(reference.reference) in loaded for reference in named_here):
             source = " ".join(
                 part
                 for part in (meta.logsource.category, meta.logsource.product, meta.logsource.service)
@@ -532,6 +547,77 @@ def _apply_filters(
                 f"{path_text}: filter {meta.title!r} names rules whose log source is not its own "
                 f"({source}): it filters nothing"
             )
+
+
+def _filtered_file(
+    data: bytes, path: str, filters: list[tuple[str, SigmaFilter]], checker: _RegexChecker
+) -> dict[str, Any]:
+    """The rules of one file that filters apply to, compiled with them (as dicts), the problems of
+    filters that could not be applied (against the filter's file), and the filters used (numbers)."""
+    compiled_rules: list[dict[str, Any]] = []
+    problems: list[dict[str, Any]] = []
+    used: list[int] = []
+    collection = SigmaCollection.from_yaml(
+        data.decode("utf-8"), collect_errors=True, resolve_references=False, collect_filters=True
+    )
+    for rule in collection.rules:
+        if not isinstance(rule, SigmaRule) or rule.errors:
+            continue
+        applying = [n for n, (_, meta) in enumerate(filters) if meta._should_apply_on_rule(rule)]
+        if not applying:
+            continue
+        try:
+            routes = len(_compiled_with(rule, [], path, checker)["routes"])
+        except (SigmaError, Unsupported, ValueError):
+            continue  # the rule itself cannot be compiled: already reported
+        good = []
+        for number in applying:  # each filter tried alone: a broken one costs itself only
+            filter_path, meta = filters[number]
+            try:
+                trial = _compiled_with(rule, [meta], path, checker)
+                why = None if len(trial["routes"]) == routes else "; ".join(trial["skipped_routes"])
+            except (SigmaError, Unsupported, ValueError) as exc:
+                why = str(exc)
+            if why is None:
+                good.append(number)
+                continue
+            problems.append(
+                {
+                    "path": filter_path,
+                    "rule": str(meta.id or meta.title),
+                    "message": f"filter {meta.title!r} cannot be applied to rule {rule.title!r} "
+                    f"({path}): {_FILTER_PREFIX.sub('', why)}; the rule runs without it",
+                }
+            )
+        if not good:
+            continue
+        try:
+            compiled = _compiled_with(rule, [filters[n][1] for n in good], path, checker)
+        except (SigmaError, Unsupported, ValueError) as exc:
+            problems.append(
+                {"path": path, "rule": str(rule.id or rule.title), "message": f"its filters together: {exc}"}
+            )
+            continue
+        compiled["filters"] = [str(filters[n][1].id or filters[n][1].title) for n in good]
+        compiled_rules.append(compiled)
+        used += good
+    return {"rules": compiled_rules, "problems": problems, "used": used}
+
+
+def _compiled_with(
+    rule: SigmaRule, metas: list[SigmaFilter], path: str, checker: _RegexChecker
+) -> dict[str, Any]:
+    """The rule compiled with ``metas`` applied (on a copy), its routes checked against the engine."""
+    filtered: SigmaRule | SigmaCorrelationRule = copy.deepcopy(rule)
+    for meta in metas:
+        filtered = meta.apply_on_rule(filtered)
+    if not isinstance(filtered, SigmaRule):
+        raise Unsupported("a filter turned the rule into another kind")
+    entry = _validate({"rules": [compile_rule(filtered, path).to_dict()], "problems": []}, checker)
+    if not entry["rules"]:
+        raise Unsupported(entry["problems"][0]["message"])
+    rule_dict: dict[str, Any] = entry["rules"][0]
+    return rule_dict
 
 
 def _validate(entry: dict[str, Any], checker: _RegexChecker) -> dict[str, Any]:
