@@ -447,7 +447,7 @@ class JsonParser:
                 position += 1
             if position >= len(text) or text[position] == "]":
                 return
-            end = value_end(text, position)
+            end = max(value_end(text, position), position + 1)  # a stray '}' is passed, not read forever
             try:
                 item = orjson.loads(text[position:end])
             except orjson.JSONDecodeError as exc:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import codecs
 import json
+import math
+import re
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -24,7 +26,14 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")  # NaN and Infinity, as a whole document's loading says
 
 
-_DECODER = json.JSONDecoder(parse_constant=_no_constant)
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e999, as a whole document's loading refuses it
+        raise ValueError(f"{text} is out of range")
+    return value
+
+
+_DECODER = json.JSONDecoder(parse_constant=_no_constant, parse_float=_finite)
 
 
 class BadItem:
@@ -41,7 +50,8 @@ class _Buffer:
         self.handle, self.chunk = handle, chunk
         self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         self.text, self.pos, self.eof = "", 0, False
-        self.more()
+        while not self.text and self.more():  # a BOM split over tiny reads is still one BOM
+            pass
         self.text = self.text.removeprefix("\ufeff")
 
     def more(self, at_least: int = 0) -> bool:
@@ -75,8 +85,8 @@ class _Buffer:
                     self.more(at_least=len(self.text) - self.pos)
                     continue
                 end = value_end(self.text, self.pos)
-                if end >= len(self.text) and self.more():
-                    continue
+                if end >= len(self.text) and self.more(at_least=len(self.text) - self.pos):
+                    continue  # a broken item longer than what is read: read as much again
                 self.pos = max(end, self.pos + 1)  # a stray '}' or ':' is passed, never read again
                 return BadItem(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
             if end >= len(self.text) and not self.eof and not isinstance(value, (dict, list, str)):
@@ -160,17 +170,22 @@ def array_items(
         yield Leftover("other keys of the object" if key else "text after the array")
 
 
+_SPECIAL = re.compile(r'["\\\[\]{},]')
+
+
 def value_end(text: str, start: int) -> int:
     """Where the JSON value that starts at ``start`` ends (past its closing bracket, or at the
-    next comma or closing bracket of its array for a scalar), without parsing it."""
-    depth, in_string, escaped = 0, False, False
-    for position in range(start, len(text)):
+    next comma or closing bracket of its array for a scalar), without parsing it.  Only the
+    characters that matter are visited (quotes, backslashes, brackets, commas)."""
+    depth, in_string, skip = 0, False, -1
+    for match in _SPECIAL.finditer(text, start):
+        position = match.start()
+        if position == skip:  # the character a backslash escapes
+            continue
         char = text[position]
         if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
+            if char == "\\":
+                skip = position + 1
             elif char == '"':
                 in_string = False
                 if depth == 0:

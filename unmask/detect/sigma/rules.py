@@ -38,7 +38,7 @@ __all__ = ["COMPILER_VERSION", "CompiledRoute", "CompiledRule", "RuleProblem", "
 
 # Bump whenever the SQL a rule compiles to changes: it invalidates the cache.
 # 7: keywords per value, placeholders rejected; 8: Sigma taxonomy field names on Zeek logs.
-COMPILER_VERSION = "22"  # 22: Sigma filters applied; 21: selections named not...; 20: product-linux rules skip auditd's derived process rows; 19: escaped wildcards in keywords, Security fields over 4657; 18: proxy rules over proxies' own logs; 15: Linux process creation from auditd; 14: web access logs; 13: auditd records, sshd-session; 12: 4657 operation codes; 11: timestamp parts in UTC; 10: cidr as an IP network, Sysmon 12 by EventType
+COMPILER_VERSION = "23"  # 23: a rule's place in its file; 22: Sigma filters applied; 21: selections named not...; 20: product-linux rules skip auditd's derived process rows; 19: escaped wildcards in keywords, Security fields over 4657; 18: proxy rules over proxies' own logs; 15: Linux process creation from auditd; 14: web access logs; 13: auditd records, sshd-session; 12: 4657 operation codes; 11: timestamp parts in UTC; 10: cidr as an IP network, Sysmon 12 by EventType
 
 _TECHNIQUE = re.compile(r"^attack\.(t\d{4}(?:\.\d{3})?)$", re.IGNORECASE)
 _SOFTWARE = re.compile(r"^attack\.(s\d{4})$", re.IGNORECASE)
@@ -102,6 +102,7 @@ class CompiledRule:
     routes: list[CompiledRoute] = field(default_factory=list)
     skipped_routes: list[str] = field(default_factory=list)
     filters: tuple[str, ...] = ()  # the Sigma filters (ids or titles) applied to the rule
+    position: int | None = None  # the rule's place among its file's rules (what filters replace)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -117,6 +118,7 @@ class CompiledRule:
             "routes": [r.to_dict() for r in self.routes],
             "skipped_routes": list(self.skipped_routes),
             "filters": list(self.filters),
+            "position": self.position,
         }
 
     @classmethod
@@ -134,6 +136,7 @@ class CompiledRule:
             routes=[CompiledRoute.from_dict(r) for r in data["routes"]],
             skipped_routes=list(data.get("skipped_routes", [])),
             filters=tuple(data.get("filters", ())),
+            position=data.get("position"),
         )
 
 
@@ -516,8 +519,9 @@ def _apply_filters(
                     "defines: it filters nothing"
                 )
     targets = {r.path for r in result.rules if every or r.id in named or (r.name and r.name in named)}
-    replaced: dict[tuple[str, str], CompiledRule] = {}
+    replaced: dict[tuple[str, int | None], CompiledRule] = {}
     used: set[int] = set()
+    attempted: set[int] = set()
     for path, data, digest in items:
         if str(path) not in targets:
             continue
@@ -530,14 +534,16 @@ def _apply_filters(
         for rule in entry["rules"]:
             compiled = CompiledRule.from_dict(rule)
             compiled.path = str(path)
-            replaced[(str(path), compiled.id)] = compiled
-        result.problems.extend(RuleProblem(p["path"], p.get("rule"), p["message"]) for p in entry["problems"])
+            replaced[(str(path), compiled.position)] = compiled
+        # The rule runs (without the filter): a filter's problem is a warning, not a rule lost.
+        result.warnings += [f"{p['path']}: {p['message']}" for p in entry["problems"]]
         used.update(entry["used"])
-    result.rules = [replaced.get((r.path, r.id), r) for r in result.rules]
+        attempted.update(entry.get("attempted", entry["used"]))
+    result.rules = [replaced.get((r.path, r.position), r) for r in result.rules]
     store.save()
     for number, (path_text, meta) in enumerate(filters):
         named_here = [] if isinstance(meta.filter.rules, str) else meta.filter.rules
-        if number not in used and any(str(reference.reference) in loaded for reference in named_here):
+        if number not in attempted and any(str(reference.reference) in loaded for reference in named_here):
             source = " ".join(
                 part
                 for part in (meta.logsource.category, meta.logsource.product, meta.logsource.service)
@@ -557,15 +563,17 @@ def _filtered_file(
     compiled_rules: list[dict[str, Any]] = []
     problems: list[dict[str, Any]] = []
     used: list[int] = []
+    attempted: list[int] = []  # the filters whose log source and names take in a rule here
     collection = SigmaCollection.from_yaml(
         data.decode("utf-8"), collect_errors=True, resolve_references=False, collect_filters=True
     )
-    for rule in collection.rules:
+    for position, rule in enumerate(collection.rules):
         if not isinstance(rule, SigmaRule) or rule.errors:
             continue
         applying = [n for n, (_, meta) in enumerate(filters) if meta._should_apply_on_rule(rule)]
         if not applying:
             continue
+        attempted += applying
         try:
             routes = len(_compiled_with(rule, [], path, checker)["routes"])
         except (SigmaError, Unsupported, ValueError):
@@ -599,9 +607,10 @@ def _filtered_file(
             )
             continue
         compiled["filters"] = [str(filters[n][1].id or filters[n][1].title) for n in good]
+        compiled["position"] = position
         compiled_rules.append(compiled)
         used += good
-    return {"rules": compiled_rules, "problems": problems, "used": used}
+    return {"rules": compiled_rules, "problems": problems, "used": used, "attempted": attempted}
 
 
 def _compiled_with(
@@ -713,7 +722,7 @@ def _compile_file(
     has_correlation = False
     if not collection.rules and not collection.errors and not collection.filters:
         problems.append({"rule": None, "message": "no Sigma rule in this file (empty?)"})
-    for item in collection.rules:
+    for position, item in enumerate(collection.rules):
         ident = str(getattr(item, "id", None) or getattr(item, "title", "") or "") or None
         if item.errors:
             problems.append({"rule": ident, "message": "; ".join(str(e) for e in item.errors)})
@@ -724,6 +733,7 @@ def _compile_file(
             continue
         try:
             compiled = compile_rule(item, path)
+            compiled.position = position
         except (SigmaError, Unsupported) as exc:
             problems.append({"rule": ident, "message": f"cannot compile: {exc}"})
             continue
