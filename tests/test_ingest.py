@@ -704,6 +704,7 @@ def test_big_json_documents_are_read_item_by_item_alike(
         "ct_one_line.json": json.dumps({"Records": records}),
         "ct_pretty.json": "\ufeff" + json.dumps({"Records": records}, indent=2),
         "cut.json": json.dumps(events)[:-40],
+        "single.json": json.dumps({"meta": 1, "Records": records}),  # one event, not a wrapper
     }
     rows = {}
     for name, text in files.items():
@@ -714,6 +715,7 @@ def test_big_json_documents_are_read_item_by_item_alike(
     assert [r["Image"] for r in rows["array.json"][0]] == ["C:\\0.exe", "C:\\1.exe", "C:\\2.exe"]
     assert [r["_record"] for r in rows["array.json"][0]] == ["0", "1", "2"]
     assert [r["_record"] for r in rows["ct_one_line.json"][0]] == ["1:0", "1:1", "1:2"]
+    assert [r["_record"] for r in rows["single.json"][0]] == ["1"]  # line 1, as JSON lines
     assert [(r["eventName"], r["n"]) for r in rows["ct_pretty.json"][0]] == [
         (f"Call{n}", "1.5") for n in range(3)
     ]

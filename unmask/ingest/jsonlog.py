@@ -408,13 +408,17 @@ class JsonParser:
             # evtx_dump writes them.  Each is pointed at by the line it starts on.
             yield from self._concatenated(text, log, problems)
             return
-        items = doc if isinstance(doc, list) else (envelope(doc) or [doc])
+        wrapped = None if isinstance(doc, list) else envelope(doc)
+        items = doc if isinstance(doc, list) else (wrapped or [doc])
         for index, item in enumerate(items):
             row = json_row(item, log)
             if row is None:
                 problems.add(f"item {index}", "array item is not an object; skipped")
                 continue
-            row["_record"] = str(index)
+            # A one-line file (``record`` "1:") is pointed at as JSON lines are: line 1, and its
+            # items 1:<n> when it wraps them.
+            single = record and not isinstance(doc, list) and wrapped is None
+            row["_record"] = "1" if single else f"{record}{index}"
             yield row
 
     def _stream(self, path: Path, key: str, problems: Problems, record: str = "") -> Iterator[Row]:
