@@ -1091,6 +1091,16 @@ def test_a_technique_in_words_is_read_as_a_report_is_and_said(kb: KnowledgeBase)
     assert unresolved[0].suggestions[:2] == ("T1101 Technique T1101", "T1103 Technique T1103")
     said = next(w for w in a.warnings if w.startswith("read otherwise than by name or id: "))
     assert "observations[2] technique 'then the operators used T1101' as T1101 Technique T1101" in said
+    # A value from a bundle is placed by its file and object, as an unresolved one is.
+    from dataclasses import replace
+
+    from unmask.model import Provenance
+
+    case.observations[2] = replace(
+        case.observations[2], provenance=Provenance("in/bundle.json", record="objects[3] attack-pattern--1")
+    )
+    said = next(w for w in attribute_case(case, kb).warnings if w.startswith("read otherwise"))
+    assert "bundle.json objects[3] attack-pattern--1 technique 'then the operators used T1101'" in said
 
 
 def test_analysts_words_for_techniques_resolve_and_prose_words_stay_apart(tmp_path: Path) -> None:

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from unmask.attribute.combine import THIN_ITEMS, Posterior, Scores, posterior
-from unmask.attribute.evidence import Unresolved
+from unmask.attribute.evidence import EvidenceItem, Unresolved
 from unmask.attribute.params import Params
 from unmask.attribute.sponsor import NO_STATE, UNKNOWN_STATE, sponsor_label, sponsor_posterior, state_words
 from unmask.knowledge.aliases import normalize_name
@@ -497,8 +497,7 @@ def caveats(
     read = list({(item.read_from, item.key): item for item in analysis.items if item.read_from}.values())
     if read:
         said = "; ".join(
-            f"observations[{item.index}] {item.observation.kind.value} "
-            f"{clip(item.read_from or '', 120)!r} as {item.label}"
+            f"{_place(item)} {item.observation.kind.value} {clip(item.read_from or '', 120)!r} as {item.label}"
             for item in read[:UNRESOLVED_SHOWN]
         )
         more = f" and {len(read) - UNRESOLVED_SHOWN} more" if len(read) > UNRESOLVED_SHOWN else ""
@@ -536,9 +535,9 @@ def caveats(
     return warnings
 
 
-def _place(miss: Unresolved) -> str:
-    """Where an unresolved observation is: in the file and record it was read from (a STIX bundle's
-    object, a log's event), else by its position in the case (``observations[1]``)."""
+def _place(miss: Unresolved | EvidenceItem) -> str:
+    """Where an observation is: in the file and record it was read from (a STIX bundle's object,
+    a log's event), else by its position in the case (``observations[1]``)."""
     prov = miss.observation.provenance
     record = prov.record if prov else None
     if not prov or not record or record.startswith("observations["):

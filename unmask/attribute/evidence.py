@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -210,6 +211,15 @@ def _as_exploit(index: int, obs: Observation, value: str) -> EvidenceItem | None
     return None if cve is None else EvidenceItem(index, obs, "cve", cve, cve, read_from=value)
 
 
+@cache
+def _case_terms() -> dict[str, str]:
+    """``CASE_TERMS`` with hyphens between words as spaces ("supply-chain attack" is "supply chain
+    attack"), as the value looked up is written."""
+    from unmask.extract.vocabulary import CASE_TERMS
+
+    return {key.replace("-", " "): tid for key, tid in CASE_TERMS.items()}
+
+
 _DENIALS = frozenset(("not", "no", "without", "never", "none", "nor", "non"))
 _READERS: WeakKeyDictionary[KnowledgeBase, Any] = WeakKeyDictionary()
 _WORDS_LIMIT = 200  # longer than a technique's description in a case: not read for one
@@ -223,14 +233,11 @@ def techniques_in_words(kb: KnowledgeBase, value: str) -> tuple[list[str], list[
         return [], []
     from unmask.extract.lexicon import words
     from unmask.extract.text import TextExtractor  # the lexicon costs a moment: only when needed
-    from unmask.extract.vocabulary import CASE_TERMS
 
     said = [w for _, _, w in words(value.lower())]
     if said[:1] and said[0] in _DENIALS:  # "not lateral movement over SMB" says it was not seen
         return [], []
-    # "supply-chain attack" as "supply chain attack": hyphens between words as spaces, both sides.
-    terms = {key.replace("-", " "): tid for key, tid in CASE_TERMS.items()}
-    term = terms.get(" ".join(said).replace("-", " "))
+    term = _case_terms().get(" ".join(said).replace("-", " "))
     if term is not None and term in kb.techniques:
         return [term], [f"{term} {kb.techniques[term].name}"]
     reader = _READERS.get(kb)

@@ -538,7 +538,7 @@ def _apply_filters(
         # The rule runs (without the filter): a filter's problem is a warning, not a rule lost.
         result.warnings += [f"{p['path']}: {p['message']}" for p in entry["problems"]]
         used.update(entry["used"])
-        attempted.update(entry.get("attempted", entry["used"]))
+        attempted.update(entry["attempted"])
     result.rules = [replaced.get((r.path, r.position), r) for r in result.rules]
     store.save()
     for number, (path_text, meta) in enumerate(filters):
@@ -578,7 +578,7 @@ def _filtered_file(
             routes = len(_compiled_with(rule, [], path, checker)["routes"])
         except (SigmaError, Unsupported, ValueError):
             continue  # the rule itself cannot be compiled: already reported
-        good = []
+        good: dict[int, dict[str, Any]] = {}
         for number in applying:  # each filter tried alone: a broken one costs itself only
             filter_path, meta = filters[number]
             try:
@@ -587,7 +587,7 @@ def _filtered_file(
             except (SigmaError, Unsupported, ValueError) as exc:
                 why = str(exc)
             if why is None:
-                good.append(number)
+                good[number] = trial
                 continue
             problems.append(
                 {
@@ -599,8 +599,12 @@ def _filtered_file(
             )
         if not good:
             continue
-        try:
-            compiled = _compiled_with(rule, [filters[n][1] for n in good], path, checker)
+        try:  # one filter: its trial is the rule; several: compiled once more, together
+            compiled = (
+                next(iter(good.values()))
+                if len(good) == 1
+                else _compiled_with(rule, [filters[n][1] for n in good], path, checker)
+            )
         except (SigmaError, Unsupported, ValueError) as exc:
             problems.append(
                 {"path": path, "rule": str(rule.id or rule.title), "message": f"its filters together: {exc}"}
@@ -609,7 +613,7 @@ def _filtered_file(
         compiled["filters"] = [str(filters[n][1].id or filters[n][1].title) for n in good]
         compiled["position"] = position
         compiled_rules.append(compiled)
-        used += good
+        used += list(good)
     return {"rules": compiled_rules, "problems": problems, "used": used, "attempted": attempted}
 
 
