@@ -386,6 +386,15 @@ def test_part_of_a_longer_name_counts_only_when_it_is_nearly_all_there() -> None
     assert _name_score("atera", "bondupdater") < SUGGESTION_CUTOFF  # "ater" in "updater" is no match
 
 
+def test_a_suggestion_is_a_typo_or_two_away_not_a_name_that_shares_letters() -> None:
+    from unmask.knowledge.store import SUGGESTION_CUTOFF, _name_score
+
+    assert _name_score("orcshred", "orchard") < SUGGESTION_CUTOFF  # three edits: another name
+    assert _name_score("sandwrom", "sandworm") >= SUGGESTION_CUTOFF  # two letters swapped
+    assert _name_score("cobalt strke", "cobalt strike") >= SUGGESTION_CUTOFF
+    assert _name_score("kazaur", "kazuar") >= SUGGESTION_CUTOFF
+
+
 def test_a_suggestion_through_an_alias_says_whose_alias_it_is(kb: KnowledgeBase) -> None:
     with pytest.raises(UnknownNameError) as caught:
         kb.software_record("Nyetyaa")

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from rapidfuzz import fuzz, process, utils
+from rapidfuzz.distance import DamerauLevenshtein
 
 from unmask.errors import KnowledgeBaseError, Location, NotInstalledError, UnknownNameError
 from unmask.knowledge.aliases import (
@@ -919,6 +920,8 @@ def _name_score(query: str, choice: str, **_: Any) -> float:
     inside a longer name ("LSASS" in "LSASS Memory") is.
     """
     score = fuzz.ratio(query, choice)
+    if DamerauLevenshtein.distance(query, choice) > max(1, round(len(query) / 5)):
+        score = 0.0  # more than a typo or two apart ("ORCSHRED" is not "Orchard")
     if len(choice) > len(query):
         part = fuzz.partial_ratio(query, choice)
         if part >= 90:  # what was typed, all but a letter, inside the name ("ater" in "updater" is not)
