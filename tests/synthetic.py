@@ -99,7 +99,7 @@ def three_groups(folder: Path) -> KnowledgeBase:
         "G0001": ("Alpha", {**common, "T1101": ["a1"], "T1102": ["a1", "a2"], "T1103": ["a2"], "T1104.001": ["a1"], "S0101": ["a1", "a2"], "S0102": ["a2"]}),
         "G0002": ("Beta", {**common, "T1201": ["b1"], "T1202": ["b1"], "T1203": ["b2"], "S0201": ["b1"], "T1101": ["b2"]}),
         "G0003": ("Gamma", {**common, "T1301": ["c1"], "T1302": ["c1"], "T1303": ["c2"], "S0301": ["c1", "c2"], "S0302": ["c2"]}),
-        "G0004": ("Delta", {**common, "T1401": ["d1"], "T1402": ["d1"], "S0401": ["d1"]}),
+        "G0004": ("Delta", {**common, "T1401": ["d1"], "T1402": ["d1"], "S0401": ["d1"], "T1403": ["d2"], "S0402": ["d2"]}),
     }  # fmt: skip
     # Twenty more groups, each with a few techniques of its own, so that priors are shared as in a real KB.
     for n in range(20):

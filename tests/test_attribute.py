@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 from tests.synthetic import build_kb, three_groups
-from unmask.attribute.engine import attribute_case
+from unmask.attribute.engine import analyse, attribute_case
 from unmask.attribute.evidence import resolve_case
+from unmask.attribute.index import ScoringIndex
 from unmask.attribute.params import DEFAULT_PARAMS
 from unmask.errors import CaseError
 from unmask.knowledge.store import KnowledgeBase
@@ -126,7 +127,7 @@ def test_sponsor_rolls_up_groups_of_the_same_state(kb: KnowledgeBase) -> None:
 
 
 def test_criminal_group_rolls_up_to_no_state(kb: KnowledgeBase) -> None:
-    a = attribute_case(_case("T1401", "T1402", "S0401", "T1001", "T1002"), kb)
+    a = attribute_case(_case("T1401", "T1402", "T1403", "S0401", "S0402"), kb)
     assert a.groups[0].id == "G0004"
     assert a.sponsors[0].id == "none"
 
@@ -168,8 +169,9 @@ def test_phases_pointing_to_different_actors_are_split(kb: KnowledgeBase) -> Non
 
 def test_a_parts_lead_resting_on_a_cheap_item_is_flagged_as_the_wholes_would_be(kb: KnowledgeBase) -> None:
     items = [(i, "access") for i in ("T1301", "T1302", "T1303", "S0301", "S0302")]
-    # T1101 is Alpha's and Beta's: only the claimed likeness to Alpha's artifacts tips the part.
-    items += [(i, "destruction") for i in ("T1101", "T1001", "T1002", "Alpha")]
+    # Two of Alpha's techniques and two of Beta's (T1101 is both's): only the claimed likeness to
+    # Alpha's artifacts tips the part.
+    items += [(i, "destruction") for i in ("T1101", "T1102", "T1201", "T1202", "Alpha")]
     a = attribute_case(_case(*items), kb)
     assert a.phases["phase:destruction"][0].id == "G0001"
     assert "phase destruction points to Alpha" in a.summary
@@ -290,7 +292,9 @@ def test_without_phases_or_hosts_parts_are_taken_by_time(kb: KnowledgeBase) -> N
         Observation(ObservationKind.TECHNIQUE if v.startswith("T") else ObservationKind.SOFTWARE, v, first_seen=d)
         for v, d in [
             ("T1301", "2021-05-01"), ("T1302", "2021-05-03"), ("S0301", "2021-05-04"), ("T1303", "2021-05-10"),
+            ("S0302", "2021-05-10"),
             ("T1101", "2022-07-10"), ("T1102", "2022-07-12"), ("S0101", "2022-07-15"), ("T1103", "2022-07-15"),
+            ("S0102", "2022-07-15"),
         ]
     ]  # fmt: skip
     a = attribute_case(Case("t", "t", observations=observations), kb)
@@ -355,6 +359,7 @@ def test_conflicting_aliases_are_reported_for_the_hypotheses_that_matter(
         Observation(ObservationKind.TECHNIQUE, "T1485"),
         Observation(ObservationKind.TECHNIQUE, "T1003.001"),
         Observation(ObservationKind.TECHNIQUE, "T1059.001"),
+        Observation(ObservationKind.SOFTWARE, "Mimikatz"),
     )
     a = attribute_case(case, sources_kb)
     assert a.groups[0].label == "OilRig"
@@ -593,7 +598,7 @@ def test_malformed_indicators_are_unresolved_with_the_reason(kb: KnowledgeBase) 
 
 
 def test_a_criminal_lead_gives_no_state_its_confidence(kb: KnowledgeBase) -> None:
-    a = attribute_case(_case("T1401", "T1402", "S0401", "T1001", "T1002"), kb)
+    a = attribute_case(_case("T1401", "T1402", "T1403", "S0401", "S0402"), kb)
     lead = a.groups[0]
     assert lead.id == "G0004" and lead.confidence is not ConfidenceLevel.LOW
     none = next(s for s in a.sponsors if s.id == "none")
@@ -601,9 +606,16 @@ def test_a_criminal_lead_gives_no_state_its_confidence(kb: KnowledgeBase) -> Non
 
 
 @pytest.mark.parametrize(
-    "items", [("T1101", "S0101"), ("T1101", "T1201"), ("T1001",), ("S0301", "S0201", "T1102")]
+    "items",
+    [
+        ("T1101", "S0101"),
+        ("T1101", "T1201"),
+        ("T1001",),
+        ("S0301", "S0201", "T1102"),
+        ("T1401", "S0401", "T1501"),
+    ],
 )
-def test_no_state_is_likelier_than_its_groups_allow(kb: KnowledgeBase, items: tuple) -> None:
+def test_no_state_is_likelier_or_less_likely_than_its_groups_allow(kb: KnowledgeBase, items: tuple) -> None:
     from unmask.attribute.engine import analyse
     from unmask.attribute.index import ScoringIndex
     from unmask.attribute.sponsor import UNKNOWN_STATE, sponsor_label
@@ -617,6 +629,16 @@ def test_no_state_is_likelier_than_its_groups_allow(kb: KnowledgeBase, items: tu
     for state, p in analysis.sponsors.items():
         if state != UNKNOWN_STATE:
             assert p <= mass.get(state, 0.0) + free + 1e-9, (state, p)
+            assert p >= mass.get(state, 0.0) - 1e-9, (state, p)  # if one of its groups did it, so did it
+    assert sum(analysis.sponsors.values()) == pytest.approx(1.0)
+
+
+def test_a_state_held_under_its_groups_is_raised_to_them_from_the_others_excess() -> None:
+    from unmask.attribute.sponsor import _no_less_than_its_groups
+
+    # Three criminal groups at 62 % together, each under a new group; the thin rule held "no state" at 49 %.
+    raised = _no_less_than_its_groups({"none": 0.62, "RU": 0.1}, {"none": 0.49, "unknown": 0.49, "RU": 0.02})
+    assert raised == pytest.approx({"none": 0.62, "unknown": 0.28, "RU": 0.1})
 
 
 def test_a_misspelt_country_gets_a_suggestion(kb: KnowledgeBase) -> None:
@@ -760,7 +782,7 @@ def test_public_tools_do_not_make_the_evidence_diverse() -> None:
 
 def test_parts_that_point_to_groups_of_one_state_keep_the_state_confident(kb: KnowledgeBase) -> None:
     alpha = [(i, "access") for i in ("T1101", "T1102", "T1103", "T1104.001", "S0101", "S0102")]
-    beta = [(i, "impact") for i in ("T1201", "T1202", "T1203", "S0201")]
+    beta = [(i, "impact") for i in ("T1201", "T1202", "T1203", "S0201", "T1101")]
     gamma = [(i, "impact") for i in ("T1301", "T1302", "T1303", "S0301", "S0302")]
     same = attribute_case(_case(*alpha, *beta), kb)  # Alpha and Beta are both Russian
     assert "phase access points to Alpha" in same.warnings[0] and "points to Beta" in same.warnings[0]
@@ -790,7 +812,7 @@ def test_evidence_known_only_from_a_campaign_of_the_kb_is_said(tmp_path: Path) -
     groups["G0003"][1]["S0779"] = ["camp"]
     campaign = {"S0777": ["camp"], "S0778": ["camp"], "T1485": ["camp"]}
     kb = build_kb(tmp_path / "kb", groups, campaigns={"C0042": ("G0003", campaign)})
-    assessment = attribute_case(_case("S0777", "S0779", "T1485", "T1001", "T1203"), kb)
+    assessment = attribute_case(_case("S0777", "S0779", "T1485", "T1201", "T1203"), kb)
     assert assessment.groups[0].id == "G0003"
     [warning] = [w for w in assessment.warnings if w.startswith("known campaign")]
     assert "C0042 (Campaign C0042)" in warning and "campaign C0042's reports held out" in warning
@@ -798,7 +820,7 @@ def test_evidence_known_only_from_a_campaign_of_the_kb_is_said(tmp_path: Path) -
     assert assessment.groups[0].probability >= 0.45  # a named lead: the summary says it too
     assert "only through campaign C0042: if this is that campaign" in assessment.summary
     # Held out, the campaign no longer speaks for the group: no such warning.
-    held_out = attribute_case(_case("S0777", "S0779", "T1485", "T1001", "T1203"), kb.view(["C0042"]))
+    held_out = attribute_case(_case("S0777", "S0779", "T1485", "T1201", "T1203"), kb.view(["C0042"]))
     assert not [w for w in held_out.warnings if w.startswith("known campaign")]
     # The group's own reports are not a campaign's: its own tools raise no such warning.
     own = attribute_case(_case("S0203", "T1203", "T1001", "T1485"), kb)
@@ -810,8 +832,8 @@ def test_no_false_flag_warning_against_a_split_or_a_lead_the_unknown_group_holds
     # Gamma's tools in the impact phase are that part's lead, not a plant against Alpha's access.
     split = attribute_case(
         _case(
-            *[(i, "access") for i in ("T1101", "T1102", "T1103", "S0101")],
-            *[(i, "impact") for i in ("T1301", "T1302", "S0301", "S0302")],
+            *[(i, "access") for i in ("T1101", "T1102", "T1103", "S0101", "S0102")],
+            *[(i, "impact") for i in ("T1301", "T1302", "T1303", "S0301", "S0302")],
         ),
         kb,
     )
@@ -1022,7 +1044,7 @@ def test_a_second_sources_links_to_a_campaigns_malware_are_that_campaigns_too(tm
     base = build_kb(tmp_path / "kb", groups, campaigns={"C0043": ("", campaign)})
     links = [SourceLink("G0003", item, "tidal", "Tidal Group 3") for item in ("S0777", "S0778")]
     kb = KnowledgeBase(base.document, base.sha256, base.path, _static=base._static, _links=links)
-    case = _case("S0777", "S0778", "T1203", "T1001", "T1485")
+    case = _case("S0777", "S0778", "T1203", "T1201", "T1485")
     assessment = attribute_case(case, kb)
     assert assessment.groups[0].id == "G0003"
     [warning] = [w for w in assessment.warnings if w.startswith("known campaign")]
@@ -1050,27 +1072,48 @@ def test_a_technique_seen_at_its_parents_level_agrees_with_its_sub_techniques(tm
 
 
 def test_a_thin_case_holds_no_actor_above_a_new_group() -> None:
-    from unmask.attribute.combine import THIN_ITEMS, thin_case
+    from unmask.attribute.combine import thin_case
 
     actors = np.array([0.9, 0.06, 0.0])
-    held = thin_case(THIN_ITEMS - 1, actors, 0.04)
+    held = thin_case(True, actors, 0.04)
     assert held is not None
     scaled, unknown = held
     assert scaled[0] == unknown and unknown > scaled[1]
     assert scaled.sum() + unknown == pytest.approx(1.0)
     assert scaled[1] / scaled[0] == pytest.approx(0.06 / 0.9) and scaled[2] == 0
     # Enough items, or the unknown hypothesis already ahead: nothing to do.
-    assert thin_case(THIN_ITEMS, actors, 0.04) is None
-    assert thin_case(2, np.array([0.3, 0.2]), 0.5) is None
+    assert thin_case(False, actors, 0.04) is None
+    assert thin_case(True, np.array([0.3, 0.2]), 0.5) is None
 
 
-def test_a_three_item_phase_of_a_full_case_is_not_held_level_with_a_new_group(kb: KnowledgeBase) -> None:
+def test_items_most_actors_share_or_few_believe_do_not_make_a_case_more_than_thin(kb: KnowledgeBase) -> None:
+    from unmask.attribute.combine import THIN_ITEMS, comparable_items
+
+    # T1001-T1003 are every group's: with them, Gamma's two own items are still two.
+    padded = analyse(
+        _case("T1301", "S0301", "T1001", "T1002", "T1003"), ScoringIndex.build(kb, DEFAULT_PARAMS)
+    )
+    assert comparable_items(padded.scores) == 2 < THIN_ITEMS
+    a = attribute_case(_case("T1301", "S0301", "T1001", "T1002", "T1003"), kb)
+    assert a.groups[0].id == "unknown" and _probability(a.groups, "G0003") == pytest.approx(
+        a.groups[0].probability
+    )
+    assert any(w.startswith("thin evidence: 5 item(s), worth 2 in telling actors apart") for w in a.warnings)
+    # An item held at a confidence below 1 counts for that much.
+    doubtful = _case("T1301", "T1302", "T1303", "S0301", "S0302", confidence="0.5")
+    assert comparable_items(analyse(doubtful, ScoringIndex.build(kb, DEFAULT_PARAMS)).scores) == 2.5
+
+
+def test_a_three_item_phase_is_as_thin_as_a_three_item_case_and_points_to_no_one(kb: KnowledgeBase) -> None:
     items = [(i, "access") for i in ("T1301", "T1302", "S0301")]
     items += [(i, "impact") for i in ("T1101", "T1102", "T1103", "S0101", "S0102")]
     a = attribute_case(_case(*items), kb)
     access = a.phases["phase:access"]
-    assert access[0].id == "G0003" and access[0].probability > _probability(access, "unknown")
-    assert access[0].confidence is ConfidenceLevel.LOW
+    assert access[0].id == "unknown" and _probability(access, "G0003") == pytest.approx(access[0].probability)
+    assert all(h.confidence is ConfidenceLevel.LOW for h in access)
+    # Three planted tools are no second actor: no split, and the summary says the part names no one.
+    assert not a.split and not any(w.startswith("The evidence splits") for w in a.warnings)
+    assert "phase access (the likeliest there: a group the knowledge base does not know" in a.summary
     # The same three items as a whole case are thin: a new group is as likely.
     alone = attribute_case(_case("T1301", "T1302", "S0301"), kb)
     assert alone.groups[0].id == "unknown" and _probability(alone.groups, "G0003") == pytest.approx(
@@ -1128,9 +1171,9 @@ def test_analysts_words_for_techniques_resolve_and_prose_words_stay_apart(tmp_pa
 
 
 def test_a_state_lead_that_one_item_decides_is_said_and_held_at_low_confidence(kb: KnowledgeBase) -> None:
-    # Gamma's (Iran) technique and common ones, and Alpha's (Russia) malware: no Russian group leads
-    # the group level (a new group does), yet the malware alone puts Russia first among the states.
-    a = attribute_case(_case("T1301", "T1001", "T1002", "T1003", "T1999", "S0101"), kb)
+    # Gamma's (Iran) techniques, two items no actor has, and Alpha's (Russia) malware: no Russian group
+    # leads the group level (a new group does), yet one of the malware puts Russia first among the states.
+    a = attribute_case(_case("T1301", "T1302", "S0101", "S0102", "T1999", "S0999"), kb)
     assert a.groups[0].id == "unknown"
     assert a.sponsors[0].id == "RU"
     hinge = [w for w in a.warnings if w.startswith("the state lead rests on one item")]
@@ -1148,7 +1191,7 @@ def test_a_state_lead_that_one_item_decides_is_said_and_held_at_low_confidence(k
 
 def test_a_groups_own_malware_deciding_its_state_is_no_hinge(kb: KnowledgeBase) -> None:
     # Alpha leads the group level with its own malware: the state rests on that group's attribution.
-    a = attribute_case(_case("T1101", "T1102", "T1001", "T1002", "T1003", "S0101"), kb)
+    a = attribute_case(_case("T1101", "T1102", "T1103", "T1104.001", "S0101"), kb)
     assert a.groups[0].id == "G0001" and a.sponsors[0].id == "RU"
     assert not any(w.startswith("the state lead rests on one item") for w in a.warnings)
 
@@ -1225,4 +1268,30 @@ def test_many_parts_are_capped_with_a_note(kb: KnowledgeBase) -> None:
     assert note.endswith(
         "and 4 more) are not attributed one by one: the 12 with the most evidence are; every item is "
         "weighed in the whole incident's assessment"
+    )
+
+
+def test_an_item_given_twice_counts_once_as_its_most_confident_copy_whatever_the_order(
+    kb: KnowledgeBase,
+) -> None:
+    def case(*confidences: str) -> Case:
+        base = _case("T1301", "T1302", "T1303", "S0302")
+        for confidence in confidences:
+            base.observations.append(
+                Observation(ObservationKind.SOFTWARE, "S0301", confidence=float(confidence))
+            )
+        return base
+
+    doubtful_first, sure_first = attribute_case(case("0.05", "1"), kb), attribute_case(case("1", "0.05"), kb)
+    assert _probability(doubtful_first.groups, "G0003") == _probability(sure_first.groups, "G0003")
+    items, _ = resolve_case(case("0.05", "1"), kb)
+    assert [i.observation.confidence for i in items if i.key == "S0301"] == [1.0]
+    # On two hosts, the sure sighting stands for both at the group level.
+    on_hosts = case()
+    on_hosts.observations += [
+        Observation(ObservationKind.SOFTWARE, "S0301", host="a", confidence=0.05),
+        Observation(ObservationKind.SOFTWARE, "S0301", host="b"),
+    ]
+    assert _probability(attribute_case(on_hosts, kb).groups, "G0003") == _probability(
+        sure_first.groups, "G0003"
     )

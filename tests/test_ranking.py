@@ -167,11 +167,15 @@ def test_unknown_prior_is_a_share_of_the_field(tmp_path: Path) -> None:
     assert np.allclose(wide.actors / wide.actors.sum(), plain.actors / plain.actors.sum())
 
 
-def test_unknown_state_is_spread_by_base_rates(tmp_path: Path) -> None:
+def test_unknown_state_is_spread_by_base_rates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from unmask.attribute import sponsor
+
+    # The spread alone (the floor of each state at its groups' sum, applied last, has its own tests).
+    monkeypatch.setattr(sponsor, "_no_less_than_its_groups", lambda mass, result: result)
     kb = three_groups(tmp_path / "kb")
     index = ScoringIndex.build(kb, DEFAULT_PARAMS)
-    # The odd-numbered fillers have no state: evidence of one of them leaves "unknown" a large share.
-    scores = score_items(index, resolve_case(_case("T1501", "T1601", "S0501"), kb)[0])
+    # The odd-numbered fillers have no state: evidence of two of them leaves "unknown" a large share.
+    scores = score_items(index, resolve_case(_case("T1501", "T1601", "S0501", "T1503", "T1603"), kb)[0])
     post = posterior(scores, DEFAULT_PARAMS)
     kept = sponsor_posterior(
         index.actors, scores, post, DEFAULT_PARAMS.with_values(sponsor_unknown_spread=0.0)

@@ -245,7 +245,8 @@ def test_the_matrix_names_no_suspect_when_the_assessment_names_none(kb: Knowledg
         id="n",
         title="n",
         observations=[
-            Observation(ObservationKind.TECHNIQUE, t) for t in ("T1301", "T1302", "T1303", "T1001", "T1002")
+            *(Observation(ObservationKind.TECHNIQUE, t) for t in ("T1301", "T1302", "T1303")),
+            *(Observation(ObservationKind.SOFTWARE, s) for s in ("S0301", "S0302")),
         ],
     )
     assert "the case against Gamma" in render_html(ReportInput(named, attribute_case(named, kb), kb))

@@ -83,6 +83,10 @@ def test_view_without_citation_recounts_reports(kb: KnowledgeBase) -> None:
     assert "S0002" not in oilrig.software
     with pytest.raises(UnknownNameError, match="unknown citation"):
         kb.view(without_citations=["Report Z"])
+    # A report named with other case or spacing is the same report.
+    assert kb.citation_name("report  b") == "Report B" and kb.citation_name("Report Z") == "Report Z"
+    loose = kb.view(without_citations=[kb.citation_name(" REPORT B ")]).actor("OilRig")
+    assert loose.techniques == oilrig.techniques
 
 
 def test_compare_common_and_unique(kb: KnowledgeBase) -> None:

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from unmask.attribute.combine import THIN_ITEMS, Posterior, Scores, posterior
+from unmask.attribute.combine import THIN_ITEMS, Posterior, Scores, comparable_items, is_thin, posterior
 from unmask.attribute.evidence import EvidenceItem, Unresolved
 from unmask.attribute.params import Params
 from unmask.attribute.sponsor import NO_STATE, UNKNOWN_STATE, sponsor_label, sponsor_posterior, state_words
@@ -224,7 +224,7 @@ def state_hinge(
     malware (Kazuar for Turla), the state rests on the group's attribution, and the group level's
     warnings test that.  On the development units it fires for 3 of 304 (citation and merged).
     """
-    if len(scores.items) < THIN_ITEMS or not sponsors:
+    if is_thin(scores) or not sponsors:
         return None
     lead = max(sponsors, key=lambda k: sponsors[k])
     if lead == UNKNOWN_STATE:
@@ -443,9 +443,17 @@ def caveats(
     evidence is the KB's record of one campaign (:func:`known_campaign`)."""
     scores, actors = analysis.scores, analysis.index.actors
     warnings = [flag.message for flag in flags] + [repeat.message for repeat in repeats or []]
-    if len(scores.items) < THIN_ITEMS:
+    comparable = comparable_items(scores)
+    if comparable < THIN_ITEMS:
+        distinct = len(scores.distinct().items)
+        counted = (
+            f"{distinct} comparable item(s)"
+            if comparable == distinct
+            else f"{distinct} item(s), worth {_worth(comparable)} in telling actors apart (an item half the "
+            "actors share counts for nothing, one held at a confidence below 1 for that much)"
+        )
         warnings.append(
-            f"thin evidence: {len(scores.items)} comparable item(s), too few to rely on (one or two "
+            f"thin evidence: {counted}, too few to rely on (one or two "
             "artifacts can be shared, reused or planted); no known actor is held likelier than a new "
             "group, nor any state than an unknown sponsor, and every hypothesis is at low confidence: "
             "treat any lead as provisional until more evidence is added"
@@ -533,6 +541,11 @@ def caveats(
             "knowledge base holds no such data for actors yet"
         )
     return warnings
+
+
+def _worth(count: float) -> str:
+    """A count of items that confidences make fractional: "2", "2.5", "0.1"."""
+    return f"{count:.0f}" if count == round(count) else f"{count:.1f}"
 
 
 def _place(miss: Unresolved | EvidenceItem) -> str:

@@ -23,7 +23,8 @@ weights, which are fitted by maximum likelihood on the development split):
                      + 2 ln coverage(a) + indicators(a) - field
     logit(unknown) = v . [1, ln n, share of items no known actor has]
 
-where n is the number of distinct items, score_software(a) is the part of
+where n is the number of distinct items (each counted at the analyst's confidence in
+it, at most 1, as are the items no known actor has), score_software(a) is the part of
 score(a) from software items and score_other(a) the rest, the similarities
 (profile, closest report, two closest, techniques-only and software-only
 profile) come from reports.py (each times n / (n + 5): a case of one technique
@@ -74,7 +75,9 @@ __all__ = [
     "Design",
     "Posterior",
     "Scores",
+    "comparable_items",
     "design",
+    "is_thin",
     "posterior",
     "rank_weights",
     "reliability",
@@ -104,6 +107,10 @@ THIN_HALF_ITEMS = 1.5
 # A case (or part) of fewer comparable items than this is thin: one or two artifacts can be shared,
 # reused or planted, so no known actor is held likelier than a new cluster (see thin_case()).
 THIN_ITEMS = 5
+# An item that half or more of the actors known for its signal share (T1082 System Information
+# Discovery, "Government" as the victim's sector) cannot tell a known actor from a new cluster: it
+# does not count among the THIN_ITEMS.  A policy like THIN_ITEMS, not a fitted value.
+COMMON_SHARE = 0.5
 # The unknown hypothesis's features; their weights are Params.unknown_<name>.
 UNKNOWN_FEATURES = ("bias", "log_items", "novel")
 
@@ -129,6 +136,8 @@ class Scores:
     # The actors ATT&CK knows by behaviour (a technique or software profile): the field the unknown
     # hypothesis's prior was fitted against (see design()).
     behaviour: NDArray[np.bool_] | None = None
+    # common[i]: COMMON_SHARE or more of the actors known for item i's signal list it.
+    common: NDArray[np.bool_] | None = None
 
     def subset(self, keep: list[int]) -> Scores:
         """The scores of some of the items (a phase, a host) with the same candidates."""
@@ -143,34 +152,26 @@ class Scores:
             self.profile_mass,
             self.reports,
             self.behaviour,
+            None if self.common is None else self.common[keep],
         )
 
     def distinct(self) -> Scores:
         """One entry per distinct piece of evidence (signal and key).
 
         A hunt reports a technique once per host; seen on ten hosts it is still one thing the
-        actor does, so its copies are merged (their contributions averaged) before the group
-        level is judged.  The parts of an incident (hosts, phases) are judged on their own.
+        actor does, so its copies are merged before the group level is judged: the copy held
+        with the most confidence stands for them (a sighting the analyst is sure of is not made
+        doubtful by a doubtful one elsewhere).  The parts of an incident (hosts, phases) are
+        judged on their own.
         """
         groups: dict[tuple[str, str], list[int]] = {}
         for position, item in enumerate(self.items):
             groups.setdefault((item.signal, item.key), []).append(position)
         if len(groups) == len(self.items):
             return self
-        members = list(groups.values())
-        firsts = [m[0] for m in members]
-        return Scores(
-            [self.items[m[0]] for m in members],
-            np.vstack([self.contributions[m].mean(axis=0) for m in members]),
-            np.array([self.weights[m].mean() for m in members]),
-            self.candidates,
-            self.known[firsts],
-            np.vstack([self.matched[m].mean(axis=0) for m in members]),
-            self.novel[firsts],
-            self.profile_mass,
-            self.reports,
-            self.behaviour,
-        )
+        # The first of the most trusted copies (order kept: the first copy's place).
+        best = [max(m, key=lambda i: (reliability(self.items[i]), -i)) for m in groups.values()]
+        return self.subset(best)
 
     def coverage(self) -> NDArray[np.float64]:
         """Per actor, the share of the evidence weight its profile can speak to."""
@@ -216,6 +217,25 @@ class Posterior:
         return [int(i) for i in order if self.actors[i] > 0]
 
 
+def comparable_items(scores: Scores) -> float:
+    """How much of the case can tell actors apart: its distinct items, each counted at the analyst's
+    confidence in it (at most 1), leaving out the ones that COMMON_SHARE or more of the actors known
+    for their signal share.  Four discovery commands beside one malware family are one telling item."""
+    distinct = scores.distinct()
+    common = distinct.common if distinct.common is not None else np.zeros(len(distinct.items), dtype=bool)
+    return sum(_believed(item) for item, shared in zip(distinct.items, common, strict=True) if not shared)
+
+
+def _believed(item: EvidenceItem) -> float:
+    """The analyst's confidence in the item, within [0, 1]: how much of an item it counts for."""
+    return max(0.0, min(1.0, item.observation.confidence))
+
+
+def is_thin(scores: Scores) -> bool:
+    """Whether the case (or part) has fewer than THIN_ITEMS comparable items (comparable_items)."""
+    return comparable_items(scores) < THIN_ITEMS
+
+
 def reliability(item: EvidenceItem) -> float:
     """The item's reliability: its cost-to-fake class times the analyst's confidence in it."""
     return RELIABILITY[item.cost] * max(0.0, min(1.0, item.observation.confidence))
@@ -231,7 +251,10 @@ def score_items(index: ScoringIndex, items: list[EvidenceItem]) -> Scores:
     known = np.zeros((len(scored), n_actors), dtype=bool)
     novel = np.zeros(len(scored), dtype=bool)
     candidates = np.zeros(n_actors, dtype=bool)
+    common = np.zeros(len(scored), dtype=bool)
     for position, item in enumerate(scored):
+        share = index.share(item)
+        common[position] = share is not None and share >= COMMON_SHARE
         signal = SIGNALS[item.signal]
         table = index.tables[item.signal]
         features = signal.item_features(item, index.context)
@@ -284,6 +307,7 @@ def score_items(index: ScoringIndex, items: list[EvidenceItem]) -> Scores:
         profile_mass,
         index.reports,
         fitted if fitted.any() else behaviour,
+        common,
     )
 
 
@@ -322,7 +346,9 @@ def design(scores: Scores, params: Params) -> Design:
     software = parts.get("software", np.zeros_like(totals))
     exact = sum((v for k, v in parts.items() if SIGNALS[k].indicator), np.zeros_like(totals))
     rows = np.flatnonzero(scores.candidates)
-    n = max(1, sum(1 for item in scores.items if not SIGNALS[item.signal].indicator))
+    # The case's size: its items, each at the analyst's confidence in it (ten items held at one in a
+    # million are not ten items' worth of evidence, for an actor or for a new group).
+    n = max(1.0, sum(_believed(item) for item in scores.items if not SIGNALS[item.signal].indicator))
     keys = {item.key for item in scores.items if item.signal in PROFILE_SIGNALS}
     if scores.reports is not None and keys:
         similar = scores.reports.similarities(keys)
@@ -334,7 +360,8 @@ def design(scores: Scores, params: Params) -> Design:
     scale = n**EVIDENCE_SIZE_POWER
     actors = np.column_stack([(totals - software - exact) / scale, software / scale, similar])[rows]
     actors *= n / (n + THIN_HALF_ITEMS)
-    unknown = np.array([1.0, math.log(n), float(scores.novel.sum()) / n])
+    novel = sum(_believed(item) for item, new in zip(scores.items, scores.novel, strict=True) if new)
+    unknown = np.array([1.0, math.log(n), novel / n])
     offsets = (COVERAGE_POWER * coverage)[rows]
     offsets -= _field(np.exp(offsets), scores.behaviour, rows)
     return Design(rows, actors, offsets + exact[rows], unknown, totals)
@@ -361,12 +388,9 @@ def rank_weights(params: Params) -> tuple[NDArray[np.float64], NDArray[np.float6
     return actor, unknown
 
 
-def posterior(scores: Scores, params: Params, case_items: int | None = None) -> Posterior:
-    """The posterior over candidate actors and the unknown hypothesis.
-
-    ``case_items``: the comparable items of the whole case when ``scores`` are a part's (a phase,
-    a host); whether the case is thin is a matter of the whole (see :func:`thin_case`).
-    """
+def posterior(scores: Scores, params: Params) -> Posterior:
+    """The posterior over candidate actors and the unknown hypothesis (of a case, or of a part of
+    one: a phase or a host, held to the thin-case rule on its own evidence)."""
     features = design(scores, params)
     totals = features.totals
     logits = np.full_like(totals, -np.inf)
@@ -383,7 +407,7 @@ def posterior(scores: Scores, params: Params, case_items: int | None = None) -> 
     capped = cap_by_reliability(scores, actors, unknown)
     if capped is not None:
         actors, unknown = capped
-    thin = thin_case(len(scores.items) if case_items is None else case_items, actors, unknown)
+    thin = thin_case(is_thin(scores), actors, unknown)
     if thin is not None:
         actors, unknown = thin
     if capped is None and thin is None:
@@ -393,23 +417,24 @@ def posterior(scores: Scores, params: Params, case_items: int | None = None) -> 
 
 
 def thin_case(
-    items: int, actors: NDArray[np.float64], unknown: float
+    thin: bool, actors: NDArray[np.float64], unknown: float
 ) -> tuple[NDArray[np.float64], float] | None:
     """In a thin case no actor is likelier than the unknown hypothesis.
 
     A few items cannot tell a known actor from a new cluster that does (or planted, or bought) the
     same: even rare ones, which are rare precisely because the sources describe few intrusions.
-    So with fewer than THIN_ITEMS comparable items, when the leading actor is over the unknown
+    So with fewer than THIN_ITEMS comparable items (:func:`comparable_items`: the analyst's
+    confidence in each, none that half the actors share), when the leading actor is over the unknown
     hypothesis, every actor is scaled by the same factor until the leader equals it: their order
     and ratios stay, the rest goes to the unknown hypothesis.  A policy (the issue's "unknown
     dominant, never false certainty"), not a fitted value: every development unit has a known
     group, so a fit could only learn to drop it.
 
-    A part of a case that is not thin is not held to it (a phase of three items is judged with the
-    rest of its incident's evidence beside it; its confidence stays low).  ``None`` when the case
-    (of ``items`` comparable items) is not thin or the unknown hypothesis already leads.
+    A part of a case (a phase, a host) is held to it on its own evidence: three items of an
+    "impact" phase are as thin as a case of three items.  ``None`` when the case is not ``thin``
+    or the unknown hypothesis already leads.
     """
-    if items >= THIN_ITEMS or not len(actors):
+    if not thin or not len(actors):
         return None
     leader, total = float(actors.max()), float(actors.sum())
     if leader <= unknown:

@@ -18,18 +18,18 @@ from unmask import __version__
 from unmask.attribute.ach import ach_matrix, evidence_for_against
 from unmask.attribute.calibrate import confidence_level, likelihood_band, likelihood_term
 from unmask.attribute.caveats import Flag, caveats, false_flags, known_campaign, same_state, state_hinge
-from unmask.attribute.combine import THIN_ITEMS, Posterior, Scores, posterior, score_items
+from unmask.attribute.combine import Posterior, Scores, comparable_items, is_thin, posterior, score_items
 from unmask.attribute.evidence import EvidenceItem, Unresolved, resolve_case
 from unmask.attribute.index import ScoringIndex
 from unmask.attribute.params import DEFAULT_PARAMS, Params
 from unmask.attribute.phases import MAX_PARTS, part_title, split_parts
 from unmask.attribute.sponsor import NO_STATE, UNKNOWN_STATE, sponsor_label, sponsor_posterior, state_words
 from unmask.attribute.summary import (
-    SPLIT_MIN_PROBABILITY,
     SPLIT_PREFIX,
     WEAK_LEAD,
     by_part,
     financial_sponsor_note,
+    part_lead,
     parts_named,
     repeats_campaign,
     split_summary,
@@ -137,8 +137,12 @@ def _actor_hypotheses(
 
 def _unknown_hypothesis(analysis: Analysis) -> Hypothesis:
     p = analysis.posterior.unknown
-    n = len(analysis.scores.items)
-    level = ConfidenceLevel.MODERATE if n >= 10 and p >= 0.5 else ConfidenceLevel.LOW
+    # Ten items or more that tell actors apart (combine.comparable_items) and an even chance at least.
+    level = (
+        ConfidenceLevel.MODERATE
+        if comparable_items(analysis.scores) >= 10 and p >= 0.5
+        else ConfidenceLevel.LOW
+    )
     return Hypothesis(
         id="unknown",
         kind="unknown",
@@ -178,7 +182,7 @@ def _group_hypotheses(
     # actors (alphabetical filler), which the "other known actors" line holds.
     favoured: NDArray[np.bool_] = np.asarray((analysis.scores.contributions > 0).any(axis=0), dtype=bool)
     shown = [r for r in ranking if analysis.scores.items and favoured[r]][:top]
-    if len(analysis.scores.items) < THIN_ITEMS:
+    if is_thin(analysis.scores):
         # Very little evidence: whatever it points to, the confidence in it is low (the issue's
         # "never false certainty"; the thin-evidence warning says why).
         doubted = set(shown)
@@ -261,7 +265,7 @@ def _parts(
     analysis: Analysis,
 ) -> tuple[dict[str, list[Hypothesis]], str | None, list[Hypothesis], list[tuple[str, str]]]:
     """Each phase's (or host's) hypotheses, a sentence when they point to different actors, the
-    parts' leads (each part's likeliest actor, when it leads at SPLIT_MIN_PROBABILITY), and the
+    parts' leads (summary.part_lead), and the
     false-flag warnings about those leads (lead's id, the warning saying its part)."""
     phases: dict[str, list[Hypothesis]] = {}
     leads: dict[str, Hypothesis] = {}
@@ -286,8 +290,8 @@ def _parts(
         # A part's lead that a warning doubts is one confidence level lower, as the whole's is.
         lowered = frozenset(part_post.ranking()[:1]) if any(not f.related for f in flags) else frozenset()
         phases[label], _ = _group_hypotheses(part, 3, set(), lowered)
-        lead = max((h for h in phases[label] if h.kind == "actor"), key=lambda h: h.probability, default=None)
-        if lead is not None and lead.probability >= SPLIT_MIN_PROBABILITY:
+        lead = part_lead(phases[label])
+        if lead is not None:
             leads[label] = lead
             doubts += [(lead.id, f"in {part_title(label)}: {flag.message}") for flag in flags]
     if len({h.id for h in leads.values()}) < 2:

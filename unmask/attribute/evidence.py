@@ -278,10 +278,11 @@ SUGGESTED_MISSES = 200  # unknown names of a case that get close names suggested
 
 
 def resolve_case(case: Case, kb: KnowledgeBase) -> tuple[list[EvidenceItem], list[Unresolved]]:
-    """Resolve every observation; duplicates (same signal and key, phase and host) count once."""
+    """Resolve every observation; duplicates (same signal and key, phase and host) count once, as
+    the copy held with the most confidence."""
     items: list[EvidenceItem] = []
     unresolved: list[Unresolved] = []
-    seen: set[tuple[str, str, str | None, str | None]] = set()
+    seen: dict[tuple[str, str, str | None, str | None], int] = {}
     suggest = kb.suggest
     for index, obs in enumerate(case.observations):
         # Close names for the first unknown ones; past SUGGESTED_MISSES, the rest are only listed.
@@ -298,6 +299,9 @@ def resolve_case(case: Case, kb: KnowledgeBase) -> tuple[list[EvidenceItem], lis
             continue
         key = (result.signal, result.key, obs.phase, obs.host)
         if key not in seen:
-            seen.add(key)
+            seen[key] = len(items)
             items.append(result)
+        elif obs.confidence > items[seen[key]].observation.confidence:
+            # The same item again, held with more confidence: that copy counts (in the first's place).
+            items[seen[key]] = result
     return items, unresolved

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from unmask.attribute.evidence import EvidenceItem
 from unmask.attribute.params import Params
 from unmask.attribute.reports import ReportIndex
 from unmask.attribute.signals import SIGNALS, SignalContext
@@ -15,6 +16,10 @@ from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Actor
 
 __all__ = ["ScoringIndex"]
+
+
+# How common an item is is judged among at least this many actors known for its signal.
+MIN_SHARE_FIELD = 10
 
 
 @dataclass
@@ -35,6 +40,7 @@ class ScoringIndex:
     # Per actor row: ATT&CK describes the group (the actors the ranking's weights were fitted on;
     # another source's actors, known by its software links alone, were not among them).
     in_attack: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    _shares: dict[tuple[str, str], float | None] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(cls, kb: KnowledgeBase, params: Params) -> ScoringIndex:
@@ -62,6 +68,22 @@ class ScoringIndex:
             profiles = [signal.actor_features(actor, context) for actor in actors]
             index.tables[name] = signal.table(profiles, params)
         return index
+
+    def share(self, item: EvidenceItem) -> float | None:
+        """The share of the actors known for the item's signal whose own records list it (T1082
+        System Information Discovery: most of them); ``None`` where that means nothing."""
+        key = (item.signal, item.key)
+        if key not in self._shares:
+            signal, table = SIGNALS[item.signal], self.tables[item.signal]
+            field_rows = np.flatnonzero(table.has_profile)
+            listed = [signal.listed(self.actors[row], item) for row in field_rows]
+            # Among a handful of actors, that two of four list an item says nothing of how common it is.
+            self._shares[key] = (
+                None
+                if len(listed) < MIN_SHARE_FIELD or listed[0] is None
+                else sum(map(bool, listed)) / len(listed)
+            )
+        return self._shares[key]
 
     def actor_position(self) -> dict[str, int]:
         """Actor id -> row."""

@@ -113,7 +113,6 @@ class Parts(dict[str, tuple[Scores, Posterior]]):
 
 def split_parts(scores: Scores, params: Params) -> Parts:
     """Each part's scores and posterior, keyed ``phase:``, ``host:`` or ``time:<label>``; empty if no split."""
-    whole = len({(item.signal, item.key) for item in scores.items})
     for attribute in ("phase", "host", "time"):
         groups: dict[str, list[int]] = {}
         if attribute == "time":
@@ -143,7 +142,7 @@ def split_parts(scores: Scores, params: Params) -> Parts:
                 if label in order[:MAX_PARTS]:
                     parts[f"{attribute}:{label}"] = (
                         distinct[label],
-                        posterior(distinct[label], params, whole),
+                        posterior(distinct[label], params),
                     )
                 else:
                     parts.omitted.append(f"{attribute}:{label}")

@@ -26,7 +26,7 @@ import math
 
 import numpy as np
 
-from unmask.attribute.combine import Posterior, Scores, reliability, thin_case, within_bounds
+from unmask.attribute.combine import Posterior, Scores, is_thin, reliability, thin_case, within_bounds
 from unmask.attribute.params import Params
 from unmask.knowledge.countries import country_name
 from unmask.model import Actor
@@ -119,6 +119,7 @@ def sponsor_posterior(
     result = _bound_by_items(actors, scores, result, base_rates(actors))
     result = _coherent(actors, scores, post, result)
     result = _thin(scores, result)
+    result = _no_less_than_its_groups(_group_mass(actors, scores, post), result)
     # The unknown label first among equals (a thin case holds the leading state level with it).
     return dict(sorted(result.items(), key=lambda kv: (-round(kv[1], 9), kv[0] != UNKNOWN_STATE)))
 
@@ -128,7 +129,7 @@ def _thin(scores: Scores, result: dict[str, float]) -> dict[str, float]:
     is likelier than a new group (combine.thin_case): a lone ZeroCleare is a lead to Iran, not
     "very likely" Iran."""
     labels = [label for label in result if label != UNKNOWN_STATE]
-    held = thin_case(len(scores.items), np.array([result[k] for k in labels]), result.get(UNKNOWN_STATE, 0.0))
+    held = thin_case(is_thin(scores), np.array([result[k] for k in labels]), result.get(UNKNOWN_STATE, 0.0))
     if held is None:
         return result
     states, unknown = held
@@ -143,16 +144,43 @@ def _coherent(
     level; it must not claim more than the groups add up to ("almost certain Russia" over
     "very likely Sandworm" once a planted artifact has cut Sandworm).  The excess goes to the
     other labels in proportion."""
-    mass: dict[str, float] = {}
-    for actor, p, candidate in zip(actors, post.actors, scores.candidates, strict=True):
-        if candidate:
-            label = sponsor_label(actor)
-            mass[label] = mass.get(label, 0.0) + float(p)
+    mass = _group_mass(actors, scores, post)
     free = post.unknown + mass.get(UNKNOWN_STATE, 0.0)
     labels = list(result)
     bounds = np.array([np.inf if k == UNKNOWN_STATE else mass.get(k, 0.0) + free for k in labels])
     capped = within_bounds(np.array([result[k] for k in labels]), bounds)
     return result if capped is None else dict(zip(labels, map(float, capped), strict=True))
+
+
+def _group_mass(actors: list[Actor], scores: Scores, post: Posterior) -> dict[str, float]:
+    """The group level's probability by sponsor label: each label's groups together."""
+    mass: dict[str, float] = {}
+    for actor, p, candidate in zip(actors, post.actors, scores.candidates, strict=True):
+        if candidate:
+            label = sponsor_label(actor)
+            mass[label] = mass.get(label, 0.0) + float(p)
+    return mass
+
+
+def _no_less_than_its_groups(mass: dict[str, float], result: dict[str, float]) -> dict[str, float]:
+    """No state (nor "no state") less likely than its own groups together: if one of them is
+    behind the case, so is its sponsor.  The pooling, the bounds and the thin-case rule above can
+    leave a state under that (three criminal groups at 62 % together, each below a new group, and
+    "no state" held at 49 %); what it lacks comes from the other labels' excess over their own
+    groups, in proportion.  An unknown sponsor's groups could be any state's: no floor for it."""
+    floors = {k: (0.0 if k == UNKNOWN_STATE else mass.get(k, 0.0)) for k in result}
+    lacking = {k: floors[k] - v for k, v in result.items() if v < floors[k] - 1e-12}
+    if not lacking:
+        return result
+    excess = {k: v - floors[k] for k, v in result.items() if k not in lacking and v > floors[k]}
+    spare = sum(excess.values())
+    if spare <= 0:
+        return result
+    needed = min(sum(lacking.values()), spare)
+    return {
+        k: floors[k] if k in lacking else (v - needed * excess[k] / spare if k in excess else v)
+        for k, v in result.items()
+    }
 
 
 def _bound_by_items(

@@ -23,6 +23,7 @@ __all__ = [
     "by_part",
     "financial_sponsor_note",
     "is_split",
+    "part_lead",
     "parts_named",
     "repeats_campaign",
     "split_summary",
@@ -218,12 +219,23 @@ def _listed(names: list[str]) -> str:
 NAMED_RUNNER = 0.2
 
 
+def part_lead(hypotheses: list[Hypothesis]) -> Hypothesis | None:
+    """The actor a part (a phase, a host) points to: its likeliest actor, when at least
+    SPLIT_MIN_PROBABILITY and likelier than a new group there (a thin part holds the two level: a
+    planted WannaCry in an "impact" phase points to no one).  ``None`` otherwise."""
+    first = max((h for h in hypotheses if h.kind == "actor"), key=lambda h: h.probability, default=None)
+    unknown = max((h.probability for h in hypotheses if h.kind == "unknown"), default=0.0)
+    if first is None or first.probability < SPLIT_MIN_PROBABILITY or first.probability <= unknown:
+        return None
+    return first
+
+
 def parts_named(phases: dict[str, list[Hypothesis]]) -> str:
     """When the whole incident names no actor: the parts that do, each with its lead ("" if none)."""
     named = []
     for label, hypotheses in phases.items():
-        first = max((h for h in hypotheses if h.kind == "actor"), key=lambda h: h.probability, default=None)
-        if first is not None and first.probability >= SPLIT_MIN_PROBABILITY:
+        first = part_lead(hypotheses)
+        if first is not None:
             named.append(
                 f"{part_title(label)} points to {first.label} ({first.likelihood}, "
                 f"{likelihood_band(first.probability)})"
@@ -247,10 +259,10 @@ def by_part(phases: dict[str, list[Hypothesis]], lead: Hypothesis) -> str:
     judgement on the whole then rests on the others' evidence ("" when every part agrees)."""
     agree, other, open_parts = [], [], []
     for label, hypotheses in phases.items():
-        first = max((h for h in hypotheses if h.kind == "actor"), key=lambda h: h.probability, default=None)
-        if first is not None and first.id == lead.id and first.probability >= SPLIT_MIN_PROBABILITY:
+        first = part_lead(hypotheses)
+        if first is not None and first.id == lead.id:
             agree.append(part_title(label))
-        elif first is not None and first.probability >= SPLIT_MIN_PROBABILITY:
+        elif first is not None:
             other.append(f"{part_title(label)} points to {first.label} ({percent(first.probability, 0)})")
         else:
             # The likeliest hypothesis there, a group the knowledge base does not know included.

@@ -78,7 +78,7 @@ def kb_without(kb: KnowledgeBase, names: list[str]) -> KnowledgeBase:
             sources.append(name.strip().lower())
             continue
         if kb.citation_name(name) in kb.citations:
-            citations.append(name)
+            citations.append(kb.citation_name(name))
             continue
         try:
             campaigns.append(kb.campaign_id(name))

@@ -364,8 +364,21 @@ class KnowledgeBase:
         self._base_actors = [a for a in self._static.base_actors if a.id not in without_actors]
 
     def citation_name(self, name: str) -> str:
-        """The name the KB keeps a cited report under (one report may be cited under several)."""
-        return self._static.citation_aliases.get(name, name)
+        """The name the KB keeps a cited report under (one report may be cited under several), as
+        written or with other case and spacing ("symantec raindrop january 2021"); the name itself
+        when the KB cites no such report."""
+        aliases = self._static.citation_aliases
+        if name in aliases or name in self.citations:
+            return aliases.get(name, name)
+        loose = self._loose_citations.get(_loose(name))
+        return name if loose is None else aliases.get(loose, loose)
+
+    @cached_property
+    def _loose_citations(self) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for name in sorted({*self._static.citations, *self._static.citation_aliases}):
+            found.setdefault(_loose(name), name)
+        return found
 
     def report_names(self, name: str) -> tuple[str, ...]:
         """Every name a cited report goes by, the kept one first."""
@@ -940,6 +953,11 @@ def _software_shown(record: SoftwareRecord, name: str) -> str:
 # and close to the best one: "AnyDesk", a tool the KB does not have, suggested SeaDuke and Hades.
 SUGGESTION_CUTOFF = 75
 SUGGESTION_SPREAD = 12
+
+
+def _loose(name: str) -> str:
+    """A report's name with case and spacing set aside."""
+    return " ".join(name.split()).casefold()
 
 
 def _closest_named(name: str, choices: list[tuple[str, str]], limit: int = 5) -> list[str]:

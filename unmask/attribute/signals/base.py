@@ -103,6 +103,11 @@ class Signal(ABC):
     def item_features(self, item: EvidenceItem, context: SignalContext) -> dict[str, float]:
         """The features an evidence item shows, each with the share of the item it carries."""
 
+    def listed(self, actor: Actor, item: EvidenceItem) -> bool | None:
+        """Whether the actor's own record lists the item (no inference: what the sources say);
+        ``None`` for a signal where how common an item is means nothing (indicators)."""
+        return None
+
 
 SIGNALS: dict[str, Signal] = {}
 

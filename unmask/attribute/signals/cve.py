@@ -20,3 +20,6 @@ class CveSignal(Signal):
 
     def item_features(self, item: EvidenceItem, context: SignalContext) -> dict[str, float]:
         return {f"C:{item.key}": 1.0}
+
+    def listed(self, actor: Actor, item: EvidenceItem) -> bool | None:
+        return item.key in actor.cves

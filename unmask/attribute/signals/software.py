@@ -54,3 +54,6 @@ class SoftwareSignal(Signal):
 
     def item_features(self, item: EvidenceItem, context: SignalContext) -> dict[str, float]:
         return {f"S:{item.key}": 1.0}
+
+    def listed(self, actor: Actor, item: EvidenceItem) -> bool | None:
+        return item.key in actor.software

@@ -61,6 +61,11 @@ class TechniqueSignal(Signal):
         found: dict[str, float] = cache[software]
         return found
 
+    def listed(self, actor: Actor, item: EvidenceItem) -> bool | None:
+        if "." in item.key:
+            return item.key in actor.techniques
+        return any(_parent(technique) == item.key for technique in actor.techniques)
+
     def item_features(self, item: EvidenceItem, context: SignalContext) -> dict[str, float]:
         if "." not in item.key:
             # A technique seen at its parent's level (a Sigma rule tags T1496; the report says

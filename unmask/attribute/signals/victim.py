@@ -26,3 +26,9 @@ class VictimSignal(Signal):
 
     def item_features(self, item: EvidenceItem, context: SignalContext) -> dict[str, float]:
         return {item.key: 1.0}
+
+    def listed(self, actor: Actor, item: EvidenceItem) -> bool | None:
+        kind, _, value = item.key.partition(":")
+        if kind == "country":
+            return value in actor.victim_countries
+        return any(sector_key(sector) == value for sector in actor.victim_sectors)
