@@ -160,9 +160,13 @@ def test_an_output_that_cannot_be_written_is_one_line_exit_2(installed: None, tm
     case = tmp_path / "case.yml"
     case.write_text("observations:\n  - {technique: T1003.001}\n")
     (tmp_path / "file").write_text("x")
-    for target, message in ((tmp_path, "is a folder"), (tmp_path / "file" / "r.md", "cannot write here")):
+    inside_a_file = tmp_path / "file" / "r.md"
+    for target, message in (
+        (tmp_path, f"{tmp_path}: is a folder"),
+        (inside_a_file, f"-o {inside_a_file}: {tmp_path / 'file'} is a file, not a folder"),
+    ):
         result = runner.invoke(app, ["report", str(case), "--format", "md", "-o", str(target)])
-        assert result.exit_code == 2 and f"error: {target}: {message}" in " ".join(result.stderr.split())
+        assert result.exit_code == 2 and f"error: {message}" in " ".join(result.stderr.split())
 
 
 def test_the_terminal_never_receives_control_sequences_from_a_case(installed: None, tmp_path: Path) -> None:
@@ -311,3 +315,25 @@ def test_an_output_file_name_chooses_the_format_or_is_refused(installed: None, t
     assert wrong.exit_code == 2 and "give --format" in wrong.stderr and not (tmp_path / "a.csv").exists()
     clash = runner.invoke(app, ["attribute", str(case), "--format", "json", "-o", str(tmp_path / "b.md")])
     assert clash.exit_code == 2 and "give one of them" in clash.stderr
+
+
+def test_an_output_in_a_missing_folder_or_over_a_read_only_file_is_refused(tmp_path: Path) -> None:
+    from unmask.cli.common import check_output
+    from unmask.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="does not exist; create it first"):
+        check_output(tmp_path / "reprots" / "r.html")
+    assert not (tmp_path / "reprots").exists()
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ConfigError, match="is a file, not a folder"):
+        check_output(tmp_path / "file" / "r.html")
+    kept = tmp_path / "kept.html"
+    kept.write_text("the analyst's")
+    kept.chmod(0o444)
+    with pytest.raises(ConfigError, match="read-only"):
+        check_output(kept)
+    link = tmp_path / "l.json"
+    link.symlink_to(tmp_path / "nowhere" / "t.json")
+    with pytest.raises(ConfigError, match="does not exist"):
+        check_output(link)
+    check_output(tmp_path / "new.html")  # a new file in a folder that exists

@@ -148,9 +148,25 @@ def test_json_with_another_format_is_refused_by_every_command(tmp_path: Path) ->
     for args in (
         ["timeline", str(tmp_path), "--json", "--format", "csv"],
         ["findings", str(tmp_path), "--json", "--format", "csv"],
+        ["attribute", str(tmp_path), "--json", "--format", "md"],
+        ["attribute", str(tmp_path), "--json", "--format", "table"],
+        ["extract", str(tmp_path), "--json", "--format", "table"],
+        ["attribute", str(tmp_path), "--format", "json", "-o", str(tmp_path / "a.md")],
     ):
         result = runner.invoke(app, args)
         assert result.exit_code == 2 and "give one of them" in result.stderr, args
+
+
+def test_attribute_writes_what_format_says_and_refuses_a_table_to_a_file(
+    case_file: Path, tmp_path: Path
+) -> None:
+    table = runner.invoke(
+        app, ["attribute", str(case_file), "--format", "table", "-o", str(tmp_path / "a.md")]
+    )
+    assert table.exit_code == 2 and "the table is for the terminal" in table.stderr
+    assert not (tmp_path / "a.md").exists()
+    text = runner.invoke(app, ["attribute", str(case_file), "--format", "md", "-o", str(tmp_path / "a.txt")])
+    assert text.exit_code == 0 and (tmp_path / "a.txt").read_text().startswith("# Attribution of case t1")
 
 
 def test_attribute_writes_its_markdown_or_json_to_a_file(case_file: Path, tmp_path: Path) -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import tarfile
 import zipfile
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 from tests.evidence import SYSMON, process, win_event, write_jsonl
 from unmask.errors import IngestError
 from unmask.ingest import Problems, ingest, parser, sniff
-from unmask.ingest.archive import ArchiveLimits, extract
+from unmask.ingest.archive import ArchiveLimits, Budget, extract
 
 ZEEK_CONN = (
     "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\tconn\n"
@@ -219,7 +220,7 @@ def test_zip_members_cannot_escape_and_bombs_are_refused(tmp_path: Path) -> None
     )
     problems = Problems(str(archive))
     out = tmp_path / "out"
-    kept = list(extract(archive, "zip", out, problems, ArchiveLimits(max_ratio=100.0)))
+    kept = list(extract(archive, "zip", out, problems, Budget(ArchiveLimits(max_ratio=100.0))))
     assert [name for _, name in kept] == ["logs/ok.jsonl"]
     messages = " ".join(str(p) for p in problems.kept)
     assert "../evil.txt" in messages and "/abs.txt" in messages and "compression ratio" in messages
@@ -654,7 +655,7 @@ def test_a_gzip_bomb_is_refused_in_time_proportional_to_what_comes_out(tmp_path:
             out.write(squeeze.compress(block))
         out.write(squeeze.flush())
     problems = Problems(str(bomb))
-    assert list(extract(bomb, "gz", tmp_path / "out", problems, ArchiveLimits(max_ratio=100.0))) == []
+    assert list(extract(bomb, "gz", tmp_path / "out", problems, Budget(ArchiveLimits(max_ratio=100.0)))) == []
     assert "compression ratio above 100" in problems.kept[0].message
 
 
@@ -791,3 +792,22 @@ def test_a_streamed_item_of_many_chunks_is_decoded_a_few_times_not_once_per_chun
         jsonstream._DECODER.raw_decode = decode  # type: ignore[method-assign]
     assert len(items[0]["s"]) == 100_000 and items[1] == {"a": 1}
     assert calls < 20  # the read grows as much again each time: about log2(100), not 100
+
+
+def test_archives_inside_an_archive_share_its_budget_so_their_ratios_do_not_multiply(tmp_path: Path) -> None:
+    from unmask.ingest.run import IngestReport, discover
+
+    # Zeros with a few random bytes: each level compresses under the per-member ratio limit, but the
+    # inner archive's own deflate stream compresses again, so the two together far exceed it.
+    chunk = bytearray(8 * 1024 * 1024)
+    for offset in range(0, len(chunk), 64 * 1024):
+        chunk[offset : offset + 4] = os.urandom(4)
+    inner = _zip(tmp_path / "inner.zip", {"zeros.bin": bytes(chunk)})
+    outer = _zip(tmp_path / "outer.zip", {"a.zip": inner.read_bytes(), "b.zip": inner.read_bytes()})
+    inner.unlink()
+    report = IngestReport()
+    discover([outer], tmp_path / "scratch", report)
+    written = sum(p.stat().st_size for p in (tmp_path / "scratch").rglob("*") if p.is_file())
+    assert written <= 1000 * outer.stat().st_size + 2 * 1024 * 1024  # at most the ratio (and a chunk)
+    messages = " ".join(str(p) for f in report.files for p in f.problems)
+    assert "expand more than 1000 times its size" in messages

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["NOTE_CHARS", "SHOWN_CHARS", "clip", "printable"]
+__all__ = ["NOTE_CHARS", "SHOWN_CHARS", "clip", "json_text", "printable"]
 
 SHOWN_CHARS = 300  # of one value in a report; the case and the JSON keep all of it
 NOTE_CHARS = 1_000  # of one of a case's notes in a report (unmask's own notes quote values too)
@@ -24,6 +24,13 @@ _UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e
 def printable(text: str) -> str:
     """``text`` with every control or direction-override character shown as an escape (``\\x1b``)."""
     return _UNPRINTABLE.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), text)
+
+
+def json_text(text: str) -> str:
+    """JSON text (``json.dumps`` output) with the controls it leaves raw (DEL, C1 controls,
+    direction marks and overrides) written as ``\\u`` escapes: the same data to any JSON reader,
+    and nothing a terminal acts on when the output is read there."""
+    return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
 
 
 def clip(text: str, limit: int = SHOWN_CHARS) -> str:

@@ -19,6 +19,7 @@ from unmask.cli.common import (
     dash_is_stdout,
     emit_json,
     err_console,
+    one_line,
     output_format,
     plain,
     say_written,
@@ -29,6 +30,7 @@ from unmask.extract.stix import NAMED_ACTOR_NOTE, SKIPPED_NOTE
 from unmask.knowledge.home import atomic_write
 from unmask.knowledge.store import KnowledgeBase, load_kb
 from unmask.model import Assessment, Case
+from unmask.printable import json_text
 from unmask.report.markdown import assessment_markdown
 
 __all__ = ["KbWithout", "attribute_command", "attributed", "kb_without"]
@@ -54,7 +56,7 @@ def attributed(
     for note in loaded.notes:
         # What a STIX bundle or MISP event held that is not evidence, an actor it names among it.
         if note.startswith(SKIPPED_NOTE) or note.endswith(NAMED_ACTOR_NOTE):
-            err_console.print(plain(f"note: {case}: {note}"))
+            err_console.print(one_line(f"note: {case}: {note}"))
     kb = load_kb()
     if without:
         kb = kb_without(kb, without)
@@ -100,7 +102,10 @@ def attribute_command(
         ),
     ],
     top: Annotated[int, typer.Option("--top", min=1, max=50, help="How many actor hypotheses to list.")] = 5,
-    output: Annotated[str, typer.Option("--format", help="table, json or md.")] = "table",
+    output: Annotated[
+        str | None,
+        typer.Option("--format", help="table, json or md (default: table; with -o, from its extension)."),
+    ] = None,
     target: Annotated[
         Path | None,
         typer.Option(
@@ -117,19 +122,23 @@ def attribute_command(
 
     Example: unmask attribute case.yml --kb-without C0038 --format md -o assessment.md
     """
-    if output not in ("table", "json", "md"):
+    if output not in (None, "table", "json", "md"):
         raise ConfigError(f"--format {output!r}: choose table, json or md")
-    check_json_format(as_json, output, "table", ("json",))
+    check_json_format(as_json, output or "", "", ("json",))  # --json --format table: two things
+    if target is not None and output == "table":
+        raise ConfigError(
+            f"-o {target}: the table is for the terminal; -o writes json or md (--format json|md)"
+        )
     if target is not None:  # -o assessment.md writes Markdown, -o a.csv is refused
-        given = None if output == "table" else output
-        output = output_format(given, target, {".json": "json", ".md": "md", ".markdown": "md"}, "json")
+        output = output_format(output, target, {".json": "json", ".md": "md", ".markdown": "md"}, "json")
+    output = output or "table"
     check_output(target, case)
     _, _, assessment = attributed(case, without, top)
     if target is not None:
         text = (
             assessment_markdown(assessment)
             if output == "md"
-            else json.dumps(assessment.to_dict(), indent=2, ensure_ascii=False)
+            else json_text(json.dumps(assessment.to_dict(), indent=2, ensure_ascii=False))
         )
         atomic_write(target, text.encode())
         say_written(target, output, as_json)

@@ -21,7 +21,7 @@ from rich.text import Text
 from unmask.errors import ConfigError, UnmaskError
 from unmask.knowledge.home import unmask_home
 from unmask.model import Case, Tlp
-from unmask.printable import printable
+from unmask.printable import json_text, printable
 
 __all__ = [
     "JsonOption",
@@ -81,9 +81,15 @@ def plain(value: object) -> Text:
     return Text("" if value is None else printable(str(value)))
 
 
+def one_line(value: object) -> Text:
+    """A message the terminal shows on one line: :func:`plain`, and a new line inside it (a file
+    named with one, a parser's message over several lines) shown as ``\\n``."""
+    return Text(printable(str(value)).replace("\n", "\\n"))
+
+
 def emit_json(data: Any) -> None:
     """Write ``data`` as indented JSON on standard output (no markup, no wrapping)."""
-    sys.stdout.write(json.dumps(_finite(data), indent=2, ensure_ascii=False, default=str) + "\n")
+    sys.stdout.write(json_text(json.dumps(_finite(data), indent=2, ensure_ascii=False, default=str)) + "\n")
 
 
 def _finite(data: Any) -> Any:
@@ -151,9 +157,18 @@ def output_format(fmt: str | None, output: Path | None, by_suffix: dict[str, str
 
 
 def check_output(output: Path | None, *inputs: Path) -> None:
-    """Refuse an output that would overwrite an input (``report case.yml -o case.yml``)."""
+    """Refuse an output that would overwrite an input (``report case.yml -o case.yml``), in a folder
+    that does not exist, or over a read-only file."""
     if output is None:
         return
+    # A mistyped folder is not made (-o /tmp/reprots/r.html); a file someone made read-only is kept.
+    parent = output.resolve().parent  # through a link, the folder it points into
+    if not parent.exists():
+        raise ConfigError(f"-o {output}: the folder {parent} does not exist; create it first")
+    if not parent.is_dir():
+        raise ConfigError(f"-o {output}: {parent} is a file, not a folder")
+    if output.is_file() and not output.stat().st_mode & 0o222:
+        raise ConfigError(f"-o {output} is read-only; make it writable or choose another file")
     target = output.resolve()
     home = unmask_home().resolve()
     if target == home or target.is_relative_to(home):

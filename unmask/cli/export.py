@@ -30,6 +30,7 @@ from unmask.export.resolved import benign_lists, named_lead
 from unmask.export.stix import bundle_for_case
 from unmask.knowledge.home import atomic_write
 from unmask.knowledge.warninglists import benign_index
+from unmask.printable import json_text
 
 __all__ = ["export_command"]
 
@@ -90,5 +91,5 @@ def export_command(
     if output is None:
         emit_json(data)
         return
-    atomic_write(output, json.dumps(data, indent=2, ensure_ascii=False).encode())
+    atomic_write(output, json_text(json.dumps(data, indent=2, ensure_ascii=False)).encode())
     say_written(output, fmt, as_json)

@@ -16,6 +16,7 @@ from unmask.cli.common import (
     console,
     emit_json,
     err_console,
+    one_line,
     plain,
     printable,
     stage_progress,
@@ -41,7 +42,7 @@ def extract_command(
     case: Annotated[
         Path | None, typer.Option("--case", help="Write (or add to) the case in this directory.")
     ] = None,
-    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    fmt: Annotated[str | None, typer.Option("--format", help="table or json (default: table).")] = None,
     tlp: Annotated[
         str | None,
         typer.Option(
@@ -71,9 +72,11 @@ def extract_command(
 
     Example: unmask extract advisory.pdf partner-event.json --case case-01
     """
-    if fmt not in ("table", "json"):
+    if fmt not in (None, "table", "json"):
         raise ConfigError(f"--format {fmt!r}: choose table or json")
-    check_json_format(as_json, fmt, "table", ("json",))
+    # --json --format table asks for two things (--format left out, --json is JSON).
+    check_json_format(as_json, fmt or "", "", ("json",))
+    fmt = fmt or "table"
     label = Tlp.parse(tlp) if tlp is not None else None
     kb = load_kb()
     existing = load_case_dir(case) if case is not None and (case / CASE_FILE).is_file() else None
@@ -138,7 +141,7 @@ def extract_command(
                 )
             )
     for problem in result.problems:
-        err_console.print(printable(f"warning: {problem}"), markup=False, highlight=False)
+        err_console.print(one_line(f"warning: {problem}"), highlight=False)
     for failure in result.failed:
         err_console.print(printable(f"error: {failure}"), markup=False, highlight=False)
     if case is not None and fmt != "json" and not as_json:

@@ -22,6 +22,7 @@ from unmask.cli.common import (
     dash_is_stdout,
     emit_json,
     err_console,
+    one_line,
     output_format,
     plain,
     printable,
@@ -34,6 +35,7 @@ from unmask.detect.findings import LEVEL_ORDER, FindingRow, query_findings
 from unmask.detect.hunt import HuntResult, hunt, title_software
 from unmask.errors import CaseError, ConfigError, Location
 from unmask.ingest.fields import parse_zone
+from unmask.printable import json_text
 
 __all__ = ["findings_command", "hunt_command", "timeline_command"]
 
@@ -184,7 +186,7 @@ def _print_summary(result: HuntResult, top: int) -> None:
             )
         )
     for problem in report.problems[:5]:
-        console.print(plain(f"warning: {problem}"), style="yellow")
+        console.print(one_line(f"warning: {problem}"), style="yellow")
     if len(report.problems) > 5:
         console.print(
             plain(f"... {len(report.problems) - 5} more problems in {result.case_dir / 'hunt.json'}"),
@@ -209,7 +211,7 @@ def _print_summary(result: HuntResult, top: int) -> None:
     for rule_problem in rules.problems[:5]:
         console.print(plain(f"rule: {rule_problem}"), style="yellow")
     for rule_warning in rules.warnings[:5]:
-        console.print(plain(f"warning: {rule_warning}"), style="yellow")
+        console.print(one_line(f"warning: {rule_warning}"), style="yellow")
     if len(rules.warnings) > 5:
         console.print(plain(f"... {len(rules.warnings) - 5} more rule warnings in hunt.json"), style="yellow")
     if result.iocs:
@@ -380,7 +382,7 @@ def _write_text(rows: Iterator[dict[str, Any]], fmt: str, stream: Any, shown: bo
             count += 1
     else:
         for record in rows:
-            stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+            stream.write(json_text(json.dumps(record, ensure_ascii=False)) + "\n")
             count += 1
     return count
 

@@ -16,6 +16,7 @@ from unmask.cli.common import (
     dash_is_stdout,
     emit_json,
     err_console,
+    one_line,
     plain,
     printable,
     say_written,
@@ -179,7 +180,7 @@ def intel_command(
                 )
             )
         for message in result.notes:
-            err_console.print(printable(f"note: {message}"), markup=False, highlight=False)
+            err_console.print(one_line(f"note: {message}"), highlight=False)
         for message in result.failed:
             err_console.print(printable(f"error: {message}"), markup=False, highlight=False)
     if result.failed:

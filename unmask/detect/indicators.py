@@ -61,6 +61,7 @@ _REFANG = [
 MISP_TYPES = {
     "ip-src": "ip",
     "ip-dst": "ip",
+    "ip": "ip",  # the second half of "domain|ip"
     "domain": "domain",
     "hostname": "domain",
     "url": "url",
@@ -313,10 +314,14 @@ class _Builder:
                 f"{self.source}:{ref}: {why}; skipped" if ref else f"{self.source}: {why}"
             )
 
-    def add(self, kind: str | None, raw: str, ref: str | None, label: str | None = None) -> None:
+    def add(
+        self, kind: str | None, raw: str, ref: str | None, label: str | None = None, *, exact: bool = False
+    ) -> None:
+        """Add one indicator; ``exact``: a typed value of STIX or MISP, taken as written (no prose
+        punctuation is trimmed from it)."""
         if kind is None:
             kind = guess_kind(raw)
-        value = normalise(kind, raw) if kind else None
+        value = normalise(kind, raw, exact=exact) if kind else None
         if kind is None or value is None:
             self.out.skipped += 1
             if len(self.out.problems) < 50:
@@ -347,12 +352,21 @@ class _Builder:
             self.out.indicators.append(indicator)
 
 
+# A qualifier's timestamp (START t'2024-01-01T00:00:00Z' STOP t'...'): the one literal outside a comparison.
+_TIMESTAMP = re.compile(r"\bt'[^']*'")
+
+
 def pattern_values(pattern: str) -> list[tuple[str, str]]:
     """(kind, value) of each equality (``=`` or ``IN``) over a known observable path in a STIX pattern.
 
-    Values are unescaped but not normalised; ``kind`` is an indicator kind or ``asn``.
+    Values are unescaped but not normalised; ``kind`` is an indicator kind or ``asn``.  A pattern
+    with a string outside any comparison (``[ipv4-addr:value = '198.51.100.' + '2']``: STIX has no
+    ``+``) is malformed: nothing is taken from it, rather than a part of a value.
     """
     found: list[tuple[str, str]] = []
+    rest = _TIMESTAMP.sub(" ", _COMPARISON.sub(" ", pattern))
+    if "'" in rest or "+" in rest:
+        return found
     for path, op, literal in _COMPARISON.findall(pattern):
         kind = STIX_PATHS.get(path.lower())
         if kind is None or op.upper() not in ("=", "IN"):
@@ -388,7 +402,7 @@ def _stix(builder: _Builder, data: Any) -> None:
             continue
         found = pattern_values(pattern)
         for kind, value in found:
-            builder.add(kind, value, obj.get("id"), obj.get("name"))
+            builder.add(kind, value, obj.get("id"), obj.get("name"), exact=True)
         if not found:
             builder.out.skipped += 1
             builder.out.problems.append(
@@ -425,7 +439,7 @@ def _misp(builder: _Builder, data: Any) -> None:
                     continue
                 kind = MISP_TYPES.get(part)
                 if kind is not None:
-                    builder.add(kind, text, ref, attribute.get("comment") or None)
+                    builder.add(kind, text, ref, attribute.get("comment") or None, exact=True)
 
 
 _COMMENT = re.compile(r"(?:^|\s)#")

@@ -26,10 +26,10 @@ def _layer(
 ) -> dict[str, Any]:
     attack = str(kb.document.get("attack_version", "18")).split(".")[0]
     return {
-        "name": name[:200],
+        "name": printable(name[:200]),
         "versions": {"attack": attack, "navigator": NAVIGATOR_VERSION, "layer": LAYER_VERSION},
         "domain": "enterprise-attack",
-        "description": description,
+        "description": printable(description),
         "sorting": 3,
         "layout": {"layout": "side", "showID": True, "showName": True},
         "hideDisabled": False,
@@ -53,7 +53,7 @@ def _entry(kb: KnowledgeBase, technique: str, score: int, colour: str, comment: 
             "techniqueID": technique,
             "score": score,
             "color": colour,
-            "comment": comment,
+            "comment": printable(comment),
             "enabled": True,
             "showSubtechniques": False,
         }
@@ -102,7 +102,7 @@ def case_layer(case: Case, kb: KnowledgeBase, actor: Actor | None = None) -> dic
     name = f"{case.id}" + (f" vs {actor.name}" if actor else "")
     label = f"TLP:{case.tlp.value.upper()}"
     layer = _layer(name, printable(f"{label} · Techniques of case {case.title}"), kb, techniques)
-    layer["legendItems"] = legend
+    layer["legendItems"] = [{**item, "label": printable(item["label"])} for item in legend]
     layer["metadata"].insert(0, {"name": "TLP", "value": label})
     return layer
 

@@ -250,7 +250,7 @@ def bundle_for_case(
                 continue
             try:
                 indicator = _Indicator(
-                    name=f"{obs.subtype} {value}",
+                    name=printable(f"{obs.subtype} {value}"),
                     pattern=_PATTERNS[obs.subtype](value.replace("\\", "\\\\").replace("'", "\\'")),
                     pattern_type="stix",
                     valid_from=timestamp(obs.first_seen) or now,
@@ -270,7 +270,7 @@ def bundle_for_case(
             relate(campaign, "targets", location)
         elif item is not None and item.key.startswith("sector:"):
             victim = stix2.Identity(
-                name=f"{obs.value} sector",
+                name=printable(f"{obs.value} sector"),
                 identity_class="class",
                 sectors=[stix_sector(obs.value)],
                 **common,
@@ -350,7 +350,7 @@ def bundle_for_case(
             " context for the analyst and not shared as indicators."
         )
     report = stix2.Report(
-        name=f"unmask case {case.id}",
+        name=printable(f"unmask case {case.id}"),
         description=printable(description),
         published=now,
         report_types=["threat-report"],

@@ -138,7 +138,7 @@ def case_from_misp(data: dict[str, Any], origin: str, default_id: str = "case") 
                 indicator_kind = MISP_TYPES.get(part)
                 if indicator_kind is None:
                     continue
-                value = normalise(indicator_kind, text)
+                value = normalise(indicator_kind, text, exact=True)
                 if value is None:
                     continue
                 obs_kind = (

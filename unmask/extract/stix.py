@@ -59,7 +59,7 @@ def pattern_observables(pattern: str) -> list[tuple[ObservationKind, str, str]]:
     found = []
     for subtype, raw in pattern_values(pattern):
         # Normalised where it can be; otherwise as the bundle wrote it (the case keeps what was said).
-        value = (normalise(subtype, raw) if subtype != "asn" else _asn(raw)) or raw
+        value = (normalise(subtype, raw, exact=True) if subtype != "asn" else _asn(raw)) or raw
         kind = ObservationKind.FILE if subtype in _FILE_KINDS else ObservationKind.INFRASTRUCTURE
         found.append((kind, subtype, value))
     return found

@@ -28,7 +28,7 @@ from typing import IO
 
 from unmask.ingest.base import Problems
 
-__all__ = ["ArchiveLimits", "extract", "is_archive"]
+__all__ = ["ArchiveLimits", "Budget", "extract", "is_archive"]
 
 _CHUNK = 1 << 20
 
@@ -65,10 +65,17 @@ def _safe_name(name: str) -> PurePosixPath | None:
     return _on_disk(pure)
 
 
-class _Budget:
-    def __init__(self, limits: ArchiveLimits) -> None:
-        self.limits = limits
+class Budget:
+    """What one archive, and every archive inside it, may expand to together.
+
+    ``origin``: the size of the outermost archive on disk.  Nested archives share their parent's
+    budget, so the ratio of everything extracted to the outermost archive's size is held at
+    ``max_ratio`` too: two levels of 1,000:1 do not make 1,000,000:1."""
+
+    def __init__(self, limits: ArchiveLimits | None = None, origin: int | None = None) -> None:
+        self.limits = limits or ArchiveLimits()
         self.total = 0
+        self.origin = origin
 
     def copy(self, source: IO[bytes], target: Path, compressed: int | None) -> str | None:
         """Copy one member; a reason string when it was refused (and the partial file removed).
@@ -100,6 +107,15 @@ class _Budget:
                     reason = f"archive expands beyond {self.limits.max_total_bytes} bytes"
                 elif compressed and written > _CHUNK and written / max(compressed, 1) > self.limits.max_ratio:
                     reason = f"compression ratio above {self.limits.max_ratio:.0f} (a decompression bomb?)"
+                elif (
+                    self.origin
+                    and self.total > _CHUNK
+                    and self.total / max(self.origin, 1) > self.limits.max_ratio
+                ):
+                    reason = (
+                        f"the archive and the archives in it expand more than {self.limits.max_ratio:.0f} "
+                        "times its size (nested decompression bombs?)"
+                    )
                 if reason:
                     out.close()
                     target.unlink(missing_ok=True)
@@ -138,10 +154,13 @@ def _on_disk(name: PurePosixPath) -> PurePosixPath:
 
 
 def extract(
-    path: Path, kind: str, into: Path, problems: Problems, limits: ArchiveLimits | None = None
+    path: Path, kind: str, into: Path, problems: Problems, budget: Budget | None = None
 ) -> Iterator[tuple[Path, str]]:
-    """Extract ``path`` into ``into``; yield (extracted file, member name) for each member kept."""
-    budget = _Budget(limits or ArchiveLimits())
+    """Extract ``path`` into ``into``; yield (extracted file, member name) for each member kept.
+
+    ``budget``: the outer archive's, for an archive found inside one (a new one otherwise)."""
+    if budget is None:
+        budget = Budget(origin=path.stat().st_size)
     try:
         if kind == "zip":
             yield from _zip(path, into, problems, budget)
@@ -193,7 +212,7 @@ def _gzipped_tar(path: Path) -> bool:
     return len(head) == 512 and head[257:262] == b"ustar"
 
 
-def _zip(path: Path, into: Path, problems: Problems, budget: _Budget) -> Iterator[tuple[Path, str]]:
+def _zip(path: Path, into: Path, problems: Problems, budget: Budget) -> Iterator[tuple[Path, str]]:
     with zipfile.ZipFile(path) as archive:
         members = archive.infolist()
         if len(members) > budget.limits.max_members:
@@ -233,7 +252,7 @@ def _zip(path: Path, into: Path, problems: Problems, budget: _Budget) -> Iterato
             yield target, info.filename
 
 
-def _tar(path: Path, into: Path, problems: Problems, budget: _Budget) -> Iterator[tuple[Path, str]]:
+def _tar(path: Path, into: Path, problems: Problems, budget: Budget) -> Iterator[tuple[Path, str]]:
     compressed = path.stat().st_size
     with tarfile.open(path, mode="r:*") as archive:
         count = 0
@@ -313,7 +332,7 @@ class _GzipStream:
         return chunk
 
 
-def _gzip(path: Path, into: Path, problems: Problems, budget: _Budget) -> Iterator[tuple[Path, str]]:
+def _gzip(path: Path, into: Path, problems: Problems, budget: Budget) -> Iterator[tuple[Path, str]]:
     name = path.name[:-3] if path.name.endswith(".gz") else path.name + ".out"
     try:
         with path.open("rb") as handle:

@@ -217,8 +217,16 @@ def discover(
 
 
 def _add(
-    path: Path, name: str, scratch: Path, report: IngestReport, found: list[EvidenceFile], depth: int
+    path: Path,
+    name: str,
+    scratch: Path,
+    report: IngestReport,
+    found: list[EvidenceFile],
+    depth: int,
+    budget: archives.Budget | None = None,
 ) -> None:
+    """Add one evidence file, or the members of an archive (``budget``: the outermost archive's,
+    shared by every archive inside it)."""
     name = readable_name(name)
     try:
         head = _head(path)
@@ -243,10 +251,11 @@ def _add(
         digest = sha256_file(path)
         problems = Problems(name)
         into = scratch / digest[:16]
-        members = list(archives.extract(path, kind, into, problems))
+        budget = budget or archives.Budget(origin=size)
+        members = list(archives.extract(path, kind, into, problems, budget))
         report.files.append(FileResult(name, digest, f"archive:{kind}", problems=problems.kept))
         for member_path, member in members:
-            _add(member_path, f"{name}!{member}", scratch, report, found, depth - 1)
+            _add(member_path, f"{name}!{member}", scratch, report, found, depth - 1, budget)
         return
     converted = (
         from_utf16(path.read_bytes()) if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else None

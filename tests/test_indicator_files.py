@@ -1,0 +1,46 @@
+"""Indicator files (--iocs) and structured intelligence read as cases: typed values are taken as written."""
+
+import json
+from pathlib import Path
+
+from unmask.detect.indicators import load_indicators, pattern_values
+from unmask.extract.misp import case_from_misp
+from unmask.extract.stix import pattern_observables
+
+
+def _misp(attributes: list[dict[str, object]]) -> dict[str, object]:
+    return {"Event": {"info": "test", "Attribute": attributes}}
+
+
+def test_both_halves_of_a_misp_domain_ip_attribute_are_indicators(tmp_path: Path) -> None:
+    event = _misp([{"type": "domain|ip", "value": "update-gov-portal.com|91.238.50.77", "to_ids": True}])
+    path = tmp_path / "event.json"
+    path.write_text(json.dumps(event))
+    found = {(i.kind, i.value) for i in load_indicators(path).indicators}
+    assert found == {("domain", "update-gov-portal.com"), ("ip", "91.238.50.77")}
+    observed = {(o.subtype, o.value) for o in case_from_misp(event, "event.json").observations}
+    assert {("domain", "update-gov-portal.com"), ("ip", "91.238.50.77")} <= observed
+
+
+def test_a_typed_value_keeps_its_closing_punctuation_as_a_value_in_prose_would_not(tmp_path: Path) -> None:
+    event = _misp([{"type": "url", "value": "http://evil.example/b.", "to_ids": True}])
+    observed = [(o.subtype, o.value) for o in case_from_misp(event, "event.json").observations]
+    assert ("url", "http://evil.example/b.") in observed
+    pattern = "[url:value = 'http://evil.example/a\\'']"
+    assert [value for _, _, value in pattern_observables(pattern)] == ["http://evil.example/a'"]
+    bundle = {
+        "type": "bundle",
+        "id": "bundle--1",
+        "objects": [{"type": "indicator", "id": "indicator--1", "pattern": pattern, "pattern_type": "stix"}],
+    }
+    path = tmp_path / "bundle.json"
+    path.write_text(json.dumps(bundle))
+    assert [i.value for i in load_indicators(path).indicators] == ["http://evil.example/a'"]
+
+
+def test_a_malformed_pattern_gives_no_part_of_a_value() -> None:
+    assert pattern_values("[ipv4-addr:value = '198.51.100.' + '2']") == []
+    qualified = (
+        "[ipv4-addr:value = '198.51.100.2'] START t'2020-01-01T00:00:00Z' STOP t'2021-01-01T00:00:00Z'"
+    )
+    assert pattern_values(qualified) == [("ip", "198.51.100.2")]
