@@ -97,6 +97,8 @@ def attack_bundle() -> dict[str, Any]:
     badrabbit = software("malware", "S0606", "Bad Rabbit", ["BadRabbit", "NotPetya", "ExPetr"])
     # Reports write it "MultiLayer" and "Multi Layer": its name without its kind, run together.
     multilayer = software("malware", "S1135", "Multi Layer Wiper", [])
+    # ATT&CK names the platform in words, Malpedia in brackets: one family.
+    winnti = software("malware", "S0141", "Winnti for Windows", [])
     # A crew's own payload, named after it: ATT&CK knows what it does, not who uses it.
     crew_locker = software("malware", "S1301", "Ransom Locker", [])
     oilrig = group("G0049", "OilRig", ["APT34", "Helix Kitten", "EUROPIUM", "Hazel Sandstorm"])
@@ -117,7 +119,7 @@ def attack_bundle() -> dict[str, Any]:
     objects: list[dict[str, Any]] = [
         {"type": "x-mitre-collection", "id": sid("x-mitre-collection", "c"), "x_mitre_version": "99.0"},
         t_lsass, t_dump, t_phish, t_ps, t_wipe, t_old, t_retired, t_public, t_mbr, t_click, t_link, t_imds, t_trail,
-        helminth, mimikatz, zerocleare, notpetya, badrabbit, multilayer, crew_locker,
+        helminth, mimikatz, zerocleare, notpetya, badrabbit, multilayer, crew_locker, winnti,
         oilrig, apt28, hound, cleaver, revoked, deprecated, campaign,
         relation(revoked, "revoked-by", oilrig),
         relation(crew_locker, "uses", t_wipe),
@@ -388,6 +390,7 @@ def galaxies() -> dict[str, dict[str, Any]]:
             "meta": {"synonyms": ["BlackMatter"], "type": []},
         },
         {"value": "RandomQuery (Powershell)", "uuid": muid("mp RandomQuery ps1"), "meta": {"type": []}},
+        {"value": "Winnti (Windows)", "uuid": muid("mp Winnti win"), "meta": {"type": []}},
         {"value": "Maui Ransomware", "uuid": muid("mp Maui"), "meta": {"type": []}},
         {"value": "Terminator RAT", "uuid": muid("mp Terminator RAT"), "meta": {"type": []}},
         # Named after the one group it belongs to, which no source ties it to.

@@ -1006,6 +1006,8 @@ def test_countries_are_read_by_misps_names_too_but_not_words_that_are_other_thin
 
     assert country_code("Ivory Coast") == "CI" and country_code("Swaziland") == "SZ"
     assert country_code("Shqipëri") == "AL" and country_code("Holland") == "NL"
+    assert country_code("Macedonia") == "MK" and country_code("KSA") == "SA"
+    assert country_code("Great Britain") == country_code("England") == "GB"
     assert country_code("car") is None and country_code("America") is None  # "Latin America"
     assert misp_country("AL") == "Albania" and misp_country("IR") == "Iran"
 
@@ -1295,3 +1297,10 @@ def test_an_item_given_twice_counts_once_as_its_most_confident_copy_whatever_the
     assert _probability(attribute_case(on_hosts, kb).groups, "G0003") == _probability(
         sure_first.groups, "G0003"
     )
+
+
+def test_the_summary_does_not_depend_on_how_many_hypotheses_are_listed(kb: KnowledgeBase) -> None:
+    case = _case("T1101", "T1102", "T1201", "T1202", "T1103")
+    summaries = {attribute_case(case, kb, top=top).summary for top in (1, 2, 5, 10)}
+    assert len(summaries) == 1
+    assert "none above" in summaries.pop()  # the largest other actor, named even when --top 1 lists none

@@ -367,3 +367,10 @@ def test_a_case_directorys_own_case_json_reads_as_its_directory(tmp_path: Path) 
     (tmp_path / "case.json").write_text('{"observations": [{"techniqe": "T1059"}]}')
     with pytest.raises(CaseError, match="techniqe"):
         load_case(tmp_path / "case.json")
+
+
+def test_a_numbered_phase_or_host_is_a_label(tmp_path: Path) -> None:
+    path = tmp_path / "case.yml"
+    path.write_text("observations:\n  - {technique: T1486, phase: 5, host: 1001}\n")
+    [obs] = load_case(path).observations
+    assert (obs.phase, obs.host) == ("5", "1001")

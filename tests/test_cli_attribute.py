@@ -104,6 +104,7 @@ def test_bad_inputs_exit_2_with_one_line(case_file: Path, tmp_path: Path) -> Non
     result = runner.invoke(app, ["attribute", str(nothing)])
     assert result.exit_code == 2 and "can be weighed" in result.stderr
     assert f"{nothing}: none of the 1 observations" in " ".join(result.stderr.split())
+    assert "observations[0] 'Not A Technique'" in " ".join(result.stderr.split())  # which one
     assert "Traceback" not in result.output
     # Observations nobody believes (confidence 0) are not evidence, however well they resolve.
     doubted = tmp_path / "doubted.yml"

@@ -261,6 +261,10 @@ def test_extract_cli_merges_inputs_into_a_case_attribute_accepts(kb: KnowledgeBa
     values = {o["value"] for o in data["case"]["observations"]}
     assert {"T1301", "T1303", "185.220.101.8"} <= values and "IR" not in values
     assert any("broken.json" in f and "malformed JSON" in f for f in data["failed"])
+    # The notes say which input each is about, and what could not be read.
+    notes = data["case"]["notes"]
+    assert any(n.startswith("bundle.json: ") for n in notes), notes
+    assert any(n.startswith("broken.json: not read (malformed JSON") for n in notes), notes
     attributed = runner.invoke(app, ["attribute", str(case), "--format", "json"])
     assert attributed.exit_code == 0, attributed.output
     # Extracting the same inputs into the case again adds nothing.
@@ -1322,6 +1326,9 @@ def test_a_month_dates_the_activity_span(kb: KnowledgeBase) -> None:
         ],
     )
     assert activity_span(case) == "2025-02-01 to 2025-03-03"
+    # A month that ends the span ends it on its last day, as last_seen does.
+    case.observations.append(Observation(ObservationKind.TIMING, "2025-09"))
+    assert activity_span(case) == "2025-02-01 to 2025-09-30"
 
 
 def test_reading_a_report_says_how_far_it_is(kb: KnowledgeBase) -> None:

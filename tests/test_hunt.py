@@ -970,3 +970,26 @@ def test_indicator_lists_lose_no_value_to_a_bad_neighbour(tmp_path: Path) -> Non
     found = load_indicators(table)
     assert [i.value for i in found.indicators] == ["1.2.3.4", "evil.com", "5.6.7.8"]
     assert f"{table}:line 3: a quote left open; read without it" in found.problems
+
+
+def test_a_hunt_over_nothing_readable_is_an_error_not_a_clean_result(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from unmask.cli import app
+
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "r.yml").write_text(
+        "title: t\nid: 3c3a5a8e-1111-4111-8111-111111111111\nlogsource: {product: windows}\n"
+        "detection: {sel: {EventID: 1}, condition: sel}\n"
+    )
+    empty, junk = tmp_path / "empty", tmp_path / "junk"
+    empty.mkdir()
+    junk.mkdir()
+    (junk / "fake.evtx").write_bytes(b"ElfFile\x00" + bytes(range(256)) * 8)
+    (junk / "garbage.json").write_bytes(b"\x00\x01 not json")
+    for folder, said in ((empty, "no evidence files were found"), (junk, "no evidence file could be read")):
+        result = CliRunner().invoke(
+            app, ["hunt", str(folder), "--rules", str(rules), "--case", str(tmp_path / folder.name / "c")]
+        )
+        assert result.exit_code == 2 and said in result.stderr, result.output

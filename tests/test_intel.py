@@ -377,3 +377,16 @@ def test_a_file_added_for_two_actors_is_removed_for_the_one_named(kb: KnowledgeB
     [gone] = remove_intel(digest[:8], actor="Alpha")
     assert gone["actor"] == "G0001"
     assert [e["actor"] for e in load_kb().document["intel"]] == ["G0003"]
+
+
+def test_indicators_no_intelligence_holds_are_compared_with_nothing(
+    kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    result = add_intel([_misp(tmp_path / "e.json", "Gamma", [("ip-dst", "198.51.100.7")])])
+    assert result.kb is not None
+    case = _case(
+        (ObservationKind.INFRASTRUCTURE, "203.0.113.9", "ip"),
+        (ObservationKind.INFRASTRUCTURE, "x.example", "domain"),
+    )
+    a = attribute_case(case, result.kb)
+    assert a.summary.startswith("Nothing in the case can be compared"), a.summary

@@ -31,6 +31,7 @@ def test_reads_entries_claims_and_links(sources: tuple[Path, Path]) -> None:
         "DarkSide (ELF)",
         "DarkSide (Windows)",
         "RandomQuery (Powershell)",
+        "Winnti (Windows)",
         "Maui Ransomware",
         "Terminator RAT",
         "Cleaver (Windows)",

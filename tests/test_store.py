@@ -312,6 +312,8 @@ def test_software_names_exact_names_first_then_aliases_then_family_names(kb: Kno
     assert kb.software_record("DarkSide").name == "DarkSide (Windows)"
     assert kb.software_record("elf.darkside").name == "DarkSide (ELF)"
     assert kb.software_record("RandomQuery").name == "RandomQuery (Powershell)"  # a script variant
+    # ATT&CK's "Winnti for Windows" is the family's Windows form before Malpedia's "Winnti (Windows)".
+    assert kb.software_record("Winnti").id == kb.software_record("win.winnti").id == "S0141"
 
 
 def test_suggestions_are_close_names_with_their_ids(kb: KnowledgeBase) -> None:

@@ -53,6 +53,7 @@ __all__ = [
     "caveats",
     "false_flags",
     "known_campaign",
+    "place",
     "related",
     "same_state",
     "state_hinge",
@@ -490,7 +491,7 @@ def caveats(
         )
         # Where in the case file, as its validation errors say it: observations[1] is the second;
         # in a STIX bundle or MISP event, the object or attribute the value came from.
-        places = [_place(m) for m in misses[:3]]
+        places = [place(m) for m in misses[:3]]
         if len(misses) == 1:
             where = places[0]
         elif all(p.startswith("observations[") for p in places):
@@ -505,7 +506,7 @@ def caveats(
     read = list({(item.read_from, item.key): item for item in analysis.items if item.read_from}.values())
     if read:
         said = "; ".join(
-            f"{_place(item)} {item.observation.kind.value} {clip(item.read_from or '', 120)!r} as {item.label}"
+            f"{place(item)} {item.observation.kind.value} {clip(item.read_from or '', 120)!r} as {item.label}"
             for item in read[:UNRESOLVED_SHOWN]
         )
         more = f" and {len(read) - UNRESOLVED_SHOWN} more" if len(read) > UNRESOLVED_SHOWN else ""
@@ -548,7 +549,7 @@ def _worth(count: float) -> str:
     return f"{count:.0f}" if count == round(count) else f"{count:.1f}"
 
 
-def _place(miss: Unresolved | EvidenceItem) -> str:
+def place(miss: Unresolved | EvidenceItem) -> str:
     """Where an observation is: in the file and record it was read from (a STIX bundle's object,
     a log's event), else by its position in the case (``observations[1]``)."""
     prov = miss.observation.provenance

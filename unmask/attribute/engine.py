@@ -17,12 +17,21 @@ from numpy.typing import NDArray
 from unmask import __version__
 from unmask.attribute.ach import ach_matrix, evidence_for_against
 from unmask.attribute.calibrate import confidence_level, likelihood_band, likelihood_term
-from unmask.attribute.caveats import Flag, caveats, false_flags, known_campaign, same_state, state_hinge
+from unmask.attribute.caveats import (
+    Flag,
+    caveats,
+    false_flags,
+    known_campaign,
+    place,
+    same_state,
+    state_hinge,
+)
 from unmask.attribute.combine import Posterior, Scores, comparable_items, is_thin, posterior, score_items
 from unmask.attribute.evidence import EvidenceItem, Unresolved, resolve_case
 from unmask.attribute.index import ScoringIndex
 from unmask.attribute.params import DEFAULT_PARAMS, Params
 from unmask.attribute.phases import MAX_PARTS, part_title, split_parts
+from unmask.attribute.signals import SIGNALS
 from unmask.attribute.sponsor import NO_STATE, UNKNOWN_STATE, sponsor_label, sponsor_posterior, state_words
 from unmask.attribute.summary import (
     SPLIT_PREFIX,
@@ -44,6 +53,8 @@ from unmask.printable import clip
 __all__ = ["WEAK_LEAD", "Analysis", "analyse", "attribute_case", "unattributed"]
 
 ENGINE = "unmask-nb"
+# The summary is written from this many actor hypotheses, whatever --top lists.
+SUMMARY_TOP = 5
 
 
 @dataclass
@@ -335,7 +346,8 @@ def attribute_case(
             f"none of the {len(case.observations)} observations of case {case.id!r} can be weighed "
             "(each is unknown to the knowledge base, malformed or given confidence 0): "
             + "; ".join(
-                f"{clip(u.observation.value, 120)!r}: {clip(u.reason, 300)}" for u in analysis.unresolved[:5]
+                f"{place(u)} {clip(u.observation.value, 120)!r}: {clip(u.reason, 300)}"
+                for u in analysis.unresolved[:5]
             )
         )
     ranking = analysis.posterior.ranking()
@@ -389,7 +401,16 @@ def attribute_case(
     warnings[len(flags) : len(flags)] = list(dict.fromkeys(d for lead, d in part_doubts if lead != whole))
     known = [index.kb.actors[h.id] for h in groups if h.kind == "actor" and h.id in index.kb.actors]
     lead_state = next(((a.name, sponsor_label(a)) for a in known if sponsor_label(a) != UNKNOWN_STATE), None)
-    summary = summary_text(groups, sponsors, len(analysis.scores.items), len(ranking), lead_state)
+    # An indicator no intelligence file holds moves nothing: it is not compared with anything.
+    scores = analysis.scores
+    compared = sum(
+        1
+        for position, item in enumerate(scores.items)
+        if not (SIGNALS[item.signal].indicator and not scores.contributions[position].any())
+    )
+    # The words do not depend on how many hypotheses are listed (--top 1 still says "none above 4%").
+    told = groups if top >= SUMMARY_TOP else _group_hypotheses(analysis, SUMMARY_TOP, doubted, lowered)[0]
+    summary = summary_text(told, sponsors, compared, len(ranking), lead_state)
     summary += financial_sponsor_note(known[:1], sponsors)
     if hinge:
         summary += f" {hinge.sentence[0].upper()}{hinge.sentence[1:]}."
@@ -397,7 +418,7 @@ def attribute_case(
         # The parts lead: the whole incident's judgement assumes one actor, which the parts deny.
         warnings.insert(0, split)
         states = {sponsor_label(index.actors[row]) for row in part_rows} - {UNKNOWN_STATE}
-        summary = split_summary(split, groups, sponsors, sorted(states))
+        summary = split_summary(split, told, sponsors, sorted(states))
     elif groups and groups[0].kind == "actor" and groups[0].probability >= WEAK_LEAD:
         summary += by_part(phases, groups[0]) + repeats_campaign(campaign_of.get(groups[0].id), groups[0])
     else:

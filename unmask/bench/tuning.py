@@ -177,6 +177,7 @@ def fit_combination(
     params = params.with_values(
         sponsor_sharpness=round(float(sharpness), 4), sponsor_log_groups=round(float(log_groups), 4)
     )
+    params = refine_sharpness(closed, params)
     best = min(SPREAD_GRID, key=lambda v: _sponsor_nll(closed, params.with_values(sponsor_spread=v)))
     params = params.with_values(sponsor_spread=best)
     best = min(
@@ -190,6 +191,21 @@ def fit_combination(
 
 
 SPONSOR_NAMES = ("sponsor_sharpness", "sponsor_log_groups", "sponsor_spread", "sponsor_unknown_spread")
+# The pools' fit sees the pooled logits only; the state level then holds each state between its
+# groups' sum and what the group level allows (sponsor.py), which takes back some of the
+# sharpening.  The sharpness is refined on the full sponsor level's likelihood over these multiples.
+SHARPNESS_SCALES = (0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6)
+
+
+def refine_sharpness(closed: list[Outcome], params: Params) -> Params:
+    """The sponsor sharpness among SHARPNESS_SCALES times the fitted one with the best development
+    sponsor-level log-likelihood of the whole state level (bounds and floors included)."""
+    fitted = params.sponsor_sharpness
+    best = min(
+        SHARPNESS_SCALES,
+        key=lambda k: _sponsor_nll(closed, params.with_values(sponsor_sharpness=round(fitted * k, 4))),
+    )
+    return params.with_values(sponsor_sharpness=round(fitted * best, 4))
 
 
 def _rank_problem(outcome: Outcome, params: Params) -> Problem | None:

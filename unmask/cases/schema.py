@@ -41,8 +41,9 @@ OPTIONAL_FIELDS = ("phase", "host", "confidence", "source", "first_seen", "last_
 
 _SCALAR = {"type": ["string", "number", "integer"]}
 _OPTIONAL: dict[str, Any] = {
-    "phase": {"type": "string", "minLength": 1},
-    "host": {"type": "string", "minLength": 1},
+    # A phase may be numbered (phase: 5) and a host named by a number (host: 1001), as ids are.
+    "phase": {"type": ["string", "integer"], "minLength": 1},
+    "host": {"type": ["string", "integer"], "minLength": 1},
     "confidence": {"type": "number", "minimum": 0, "maximum": 1},
     "source": {"type": "string"},
     "first_seen": _SCALAR,

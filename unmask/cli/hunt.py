@@ -125,6 +125,19 @@ def hunt_command(
         emit_json(result.summary())
     else:
         _print_summary(result, top)
+    report = result.ingest
+    read_cleanly = any(
+        f.format and not f.format.startswith("archive:") and not f.problems for f in report.files
+    )
+    if report.total_events == 0 and not read_cleanly:
+        # A typo in the evidence path, or nothing in it readable, must not read as a clean hunt.
+        what = "no evidence files were found" if not report.files else "no evidence file could be read"
+        err_console.print(
+            f"error: {what} in the inputs given: nothing was hunted; the case was written to {result.case_dir}",
+            markup=False,
+            highlight=False,
+        )
+        raise typer.Exit(2)
     if not result.rules.rules and not result.rules.correlations:
         # A typo in --rules must not read as a clean bill of health.
         used = " (the indicators and YARA rules were matched)" if iocs or yara_rules else ""

@@ -133,10 +133,10 @@ def unresolved_names(case: Case, kb: KnowledgeBase) -> list[str]:
     return list(found)
 
 
-def timestamp(value: str | None) -> datetime | None:
-    """A case date (``2022-05-20``, a month ``2022-05`` or a year as its first day, ISO 8601 with
-    a zone, epoch seconds) as UTC, or ``None``."""
-    text = iso_utc(whole_day(value) if value is not None else None)  # "in February 2025": 2025-02
+def timestamp(value: str | None, last: bool = False) -> datetime | None:
+    """A case date (``2022-05-20``, a month ``2022-05`` or a year as its first day, or with
+    ``last`` its last, ISO 8601 with a zone, epoch seconds) as UTC, or ``None``."""
+    text = iso_utc(whole_day(value, last=last) if value is not None else None)  # "in February 2025": 2025-02
     return None if text is None else datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
 
@@ -146,8 +146,13 @@ def moments(case: Case) -> list[datetime]:
     found = [
         t for obs in case.observations for t in (timestamp(obs.first_seen), timestamp(obs.last_seen)) if t
     ]
+    # A date observation is a period: "2022-09" runs from its first day to its last.
     found += [
-        t for obs in case.observations if obs.kind is ObservationKind.TIMING and (t := timestamp(obs.value))
+        t
+        for obs in case.observations
+        if obs.kind is ObservationKind.TIMING
+        for t in (timestamp(obs.value), timestamp(obs.value, last=True))
+        if t
     ]
     return sorted(found)
 

@@ -114,7 +114,13 @@ def extract_inputs(
             if isinstance(data, dict) and (data.get("type") == "bundle" or is_misp(data)):
                 stix = data.get("type") == "bundle"
                 read = case_from_stix if stix else case_from_misp
-                part = _without_benign(read(data, str(path), path.stem), benign, result)
+                part = read(data, str(path), path.stem)
+                # The case's notes say which of its inputs each is about ("objects[10]" of which bundle).
+                part.notes = [
+                    note if note.startswith(f"{path.name}:") else f"{path.name}: {note}"
+                    for note in part.notes
+                ]
+                part = _without_benign(part, benign, result)
                 # What the source is marked (an unmarked one does not make a case amber).
                 objects = data.get("objects")
                 label(bundle_tlp(objects if isinstance(objects, list) else []) if stix else misp_tlp(data))
@@ -149,6 +155,10 @@ def extract_inputs(
         except UnmaskError as exc:
             where = str(exc) if exc.location is not None else f"{path}: {exc}"
             result.failed.append(where)
+            # The case says what it was meant to hold and could not (its title names every input).
+            note = f"{path.name}: not read ({exc.message})"
+            if note not in target.notes:
+                target.notes.append(note)
     return result
 
 

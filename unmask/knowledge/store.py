@@ -70,6 +70,15 @@ _FILE_SUFFIX = re.compile(r"\.(exe|dll|sys|ps1|bat|cmd|vbs|js|jar|apk|elf|bin|py
 # A family named with its platform or variant: "DarkSide (Windows)", "RandomQuery (Powershell)".
 _PLATFORM_NAME = re.compile(r"^(.+?) \(([A-Za-z][\w .+-]{0,30})\)$")
 _MALPEDIA_PREFIX = {"Windows": "win", "ELF": "elf", "OS X": "osx", "Android": "apk", "iOS": "ios"}
+# ATT&CK names a family's platform in words ("Winnti for Windows"): the platform as Malpedia names it.
+_ATTACK_PLATFORM = re.compile(r"^(.+?) for (Windows|Linux|macOS|Android|iOS)$")
+_ATTACK_PLATFORMS = {
+    "Windows": "Windows",
+    "Linux": "ELF",
+    "macOS": "OS X",
+    "Android": "Android",
+    "iOS": "iOS",
+}
 _MALPEDIA_PLATFORM = re.compile(
     r"^(win|elf|osx|apk|ios|jar|ps1|py|php|js|vbs|asp|aspx|symbian|fas)\.", re.IGNORECASE
 )
@@ -185,7 +194,7 @@ class _Static:
 
         Ids first, then names, then aliases, then a Malpedia family's name without its platform or
         variant ("DarkSide" for "DarkSide (Windows)", Windows first; "RandomQuery" for "RandomQuery
-        (Powershell)") and its family id ("elf.darkside"):
+        (Powershell)") and its family id ("elf.darkside"), ATT&CK's "Winnti for Windows" first:
         NotPetya is S0368's name, though a merged source lists it among Bad Rabbit's aliases.
         Within each, ATT&CK entries win over Malpedia families, and an alias several entries
         claim goes to the one whose name is closest to it (ExPetr to NotPetya).
@@ -207,8 +216,14 @@ class _Static:
         for part, program in PROGRAM_OF.items():  # "wmiexec" is Impacket's: no source says so
             if normalize_name(program) in index:
                 index.setdefault(normalize_name(part), index[normalize_name(program)])
+        # ATT&CK's "Winnti for Windows" before Malpedia's "Winnti (Windows)" (ids sort S before m).
         platforms = sorted(
-            ((m.group(1), m.group(2), r.id) for r in records if (m := _PLATFORM_NAME.match(r.name))),
+            [(m.group(1), m.group(2), r.id) for r in records if (m := _PLATFORM_NAME.match(r.name))]
+            + [
+                (m.group(1), _ATTACK_PLATFORMS[m.group(2)], r.id)
+                for r in records
+                if r.origin == "attack" and (m := _ATTACK_PLATFORM.match(r.name))
+            ],
             key=lambda found: (found[1] != "Windows", found[2]),
         )
         for base, platform, ident in platforms:
