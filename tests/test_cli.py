@@ -337,3 +337,11 @@ def test_an_output_in_a_missing_folder_or_over_a_read_only_file_is_refused(tmp_p
     with pytest.raises(ConfigError, match="does not exist"):
         check_output(link)
     check_output(tmp_path / "new.html")  # a new file in a folder that exists
+
+
+def test_extract_into_a_case_that_is_a_file_is_refused(tmp_path: Path) -> None:
+    report = tmp_path / "adv.txt"
+    report.write_text("The actor used T1059.001.")
+    result = runner.invoke(app, ["extract", str(report), "--case", str(report)])
+    assert result.exit_code == 2 and "is a file, not a case folder" in " ".join(result.stderr.split())
+    assert report.read_text() == "The actor used T1059.001."

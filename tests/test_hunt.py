@@ -673,6 +673,16 @@ def test_a_new_hunt_keeps_what_other_sources_added_to_the_case(
     third = load_case_dir(case_dir)
     assert "partner.json" in third.evidence and not set(replaced.replaced) & set(third.evidence)
     assert any(o.value == "evil.example" for o in third.observations)
+    # The title the first hunt gave names this hunt's evidence now; an analyst's own title stays.
+    assert third.title == "Hunt over one.jsonl"
+    third.title = "Ministry intrusion"
+    save_case_dir(case_dir, third)
+    moved = tmp_path / "moved" / "one.jsonl"
+    moved.parent.mkdir()
+    moved.write_bytes(other_logs.read_bytes())
+    fourth = hunt([moved], [rules], case_dir, jobs=1)
+    assert fourth.replaced == []  # the same file under another path is not replaced evidence
+    assert load_case_dir(case_dir).title == "Ministry intrusion"
     # A folder of other files, or the evidence itself, is not a case folder to overwrite.
     other = tmp_path / "project"
     other.mkdir()

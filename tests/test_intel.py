@@ -86,7 +86,7 @@ def test_files_that_cannot_say_whose_they_are_are_refused(kb: KnowledgeBase, tmp
     with pytest.raises(IngestError, match=r"no infrastructure or file indicators.*1 on a MISP warninglist"):
         read_intel(_misp(tmp_path / "b.json", "Gamma", [("ip-dst", "8.8.8.8")]), kb, benign=BENIGN)
     (tmp_path / "bad.json").write_text("{not json")
-    with pytest.raises(IngestError, match="not JSON"):
+    with pytest.raises(IngestError, match="malformed JSON at line 1"):
         read_intel(tmp_path / "bad.json", kb)
     (tmp_path / "list.json").write_text("[1]")
     with pytest.raises(IngestError, match="neither a STIX"):
@@ -146,7 +146,7 @@ def test_cli_adds_good_files_and_reports_bad_ones(kb: KnowledgeBase, tmp_path: P
     assert result.exit_code == 2
     words = " ".join(result.output.split())  # the console wraps long lines
     assert "1 indicator(s) added to Gamma (G0003)" in words
-    assert "bad.json: not JSON" in words
+    assert "bad.json:1: malformed JSON at line 1" in words
     assert load_kb().summary()["counts"]["intel_files"] == 1
     shown = runner.invoke(app, ["kb", "actor", "Gamma"])
     assert "1 from your intelligence (infrastructure; kb intel)" in " ".join(shown.stdout.split())
@@ -390,3 +390,19 @@ def test_indicators_no_intelligence_holds_are_compared_with_nothing(
     )
     a = attribute_case(case, result.kb)
     assert a.summary.startswith("Nothing in the case can be compared"), a.summary
+
+
+def test_an_address_two_files_give_one_actor_is_listed_once(kb: KnowledgeBase, tmp_path: Path) -> None:
+    add_intel([_misp(tmp_path / "a.json", "Gamma", [("ip-dst", "198.51.100.7"), ("domain", "a.example")])])
+    add_intel([_misp(tmp_path / "b.json", "Gamma", [("ip-dst", "198.51.100.7")])])
+    assert load_kb().actor("Gamma").infrastructure == [
+        "infrastructure:198.51.100.7",
+        "infrastructure:a.example",
+    ]
+
+
+def test_malformed_intelligence_json_says_the_line(kb: KnowledgeBase, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"Event": {"info": "x",\n  "Attribute": [oops]}}\n')
+    result = runner.invoke(app, ["kb", "intel", str(bad)])
+    assert result.exit_code == 2 and f"{bad}:2: malformed JSON at line 2" in " ".join(result.output.split())

@@ -78,6 +78,10 @@ def extract_command(
     check_json_format(as_json, fmt or "", "", ("json",))
     fmt = fmt or "table"
     label = Tlp.parse(tlp) if tlp is not None else None
+    if case is not None and case.exists() and not case.is_dir():
+        raise ConfigError(
+            f"--case {case} is a file, not a case folder: give a folder (new or from `unmask hunt`)"
+        )
     kb = load_kb()
     existing = load_case_dir(case) if case is not None and (case / CASE_FILE).is_file() else None
     before = len(existing.observations) if existing is not None else 0  # the new ones come after

@@ -228,6 +228,10 @@ def _check_case_dir(case_dir: Path, evidence: Iterable[Path | str]) -> None:
         )
 
 
+# The title a hunt gives a new case, before the names of its evidence.
+HUNT_TITLE = "Hunt over "
+
+
 def _carry_over(case: Case, earlier: Case | None) -> list[str]:
     """What another source added to the case (extract, reports) survives a new hunt, and so does
     the most restrictive TLP.  Returns the evidence files of the earlier hunt that this one
@@ -245,14 +249,17 @@ def _carry_over(case: Case, earlier: Case | None) -> list[str]:
     case.notes = [note for note in earlier.notes if not note.startswith(HUNT_NOTE)] + case.notes
     sources = {obs.provenance.source for obs in kept if obs.provenance is not None}
     replaced = []
+    digests = set(case.evidence.values())
     for source, digest in earlier.evidence.items():
         if source in case.evidence:
             continue
         if source in sources:
             case.evidence[source] = digest
-        else:
+        elif digest not in digests:  # a file read again under another path is not replaced
             replaced.append(source)
-    case.title = earlier.title or case.title
+    # An analyst's title stays; the title an earlier hunt gave ("Hunt over logs") names this one's evidence.
+    if earlier.title and not earlier.title.startswith(HUNT_TITLE):
+        case.title = earlier.title
     return replaced
 
 
@@ -316,7 +323,7 @@ def _hunt(
 
     clock = time.perf_counter()
     case = Case(
-        id=case_dir.resolve().name, title=f"Hunt over {', '.join(Path(e).name or str(e) for e in evidence)}"
+        id=case_dir.resolve().name, title=f"{HUNT_TITLE}{', '.join(Path(e).name or str(e) for e in evidence)}"
     )
     case.evidence = report.manifest
     result = HuntResult(case_dir, case, report, rules)

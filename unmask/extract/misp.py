@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from typing import Any
 
 from unmask.cases.tlp import misp_deleted, misp_tlp, tag_tlp, tags_of
@@ -74,6 +74,7 @@ def case_from_misp(data: dict[str, Any], origin: str, default_id: str = "case") 
     observations: list[Observation] = []
     notes: list[str] = []
     unused: Counter[str] = Counter()
+    where: defaultdict[str, list[str]] = defaultdict(list)  # the first few of each kind left out
     title = ""
     for item in events:
         event = item.get("Event", item) if isinstance(item, dict) else None
@@ -148,6 +149,8 @@ def case_from_misp(data: dict[str, Any], origin: str, default_id: str = "case") 
                 used = True
             if not used:
                 unused[kind_name or "untyped"] += 1
+                if len(where[kind_name or "untyped"]) < SHOWN_PLACES:
+                    where[kind_name or "untyped"].append(record)
             for tag in _items(attribute.get("Tag")):
                 _tag(tag, add, notes, record)
         notes += [f"unknown TLP tag {name!r}" for name in tag_tlp(tags_of(event.get("Tag")))[1]]
@@ -162,7 +165,9 @@ def case_from_misp(data: dict[str, Any], origin: str, default_id: str = "case") 
                     f"event {ref} galaxy",
                 )
     if unused:
-        notes.append(SKIPPED_NOTE + ", ".join(f"{n} {k}" for k, n in sorted(unused.items())))
+        notes.append(
+            SKIPPED_NOTE + "; ".join(f"{n} {k}{_places(where[k], n)}" for k, n in sorted(unused.items()))
+        )
     if not observations:
         raise CaseError("the MISP event holds no usable observations: nothing to attribute", Location(origin))
     raw = json.dumps(data, sort_keys=True).encode()
@@ -201,6 +206,19 @@ def misp_actor_names(data: dict[str, Any]) -> list[str]:
             if parsed and _is_actor_galaxy(parsed[0]) and parsed[1] not in names:
                 names.append(parsed[1])
     return names
+
+
+# An attribute left out is named (by its uuid) for the first few of each type.
+SHOWN_PLACES = 3
+
+
+def _places(records: list[str], count: int) -> str:
+    """The places of the first few left out, as a bundle's note names its objects:
+    ``" (attribute 5c1…, attribute 9a2… and 4 more)"``; "" when none was recorded."""
+    if not records:
+        return ""
+    more = f" and {count - len(records)} more" if count > len(records) else ""
+    return f" ({', '.join(records)}{more})"
 
 
 def _tag(tag: Any, add: Any, notes: list[str], record: str) -> None:

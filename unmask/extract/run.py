@@ -120,6 +120,7 @@ def extract_inputs(
                     note if note.startswith(f"{path.name}:") else f"{path.name}: {note}"
                     for note in part.notes
                 ]
+                result.problems += part.notes  # said now too, as a report's are
                 part = _without_benign(part, benign, result)
                 # What the source is marked (an unmarked one does not make a case amber).
                 objects = data.get("objects")

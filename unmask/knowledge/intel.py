@@ -105,7 +105,12 @@ def read_intel(
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         if path.suffix.lower() != ".json" and not raw.lstrip().startswith((b"{", b"[")):
             return [_listed(path, kb, actor, benign, failed)]  # a plain list or CSV
-        raise IngestError(f"not JSON ({exc.__class__.__name__})", where) from None
+        if isinstance(exc, json.JSONDecodeError):
+            raise IngestError(
+                f"malformed JSON at line {exc.lineno}: {exc.msg}", Location(str(path), exc.lineno)
+            ) from None
+        why = "nested too deeply to read" if isinstance(exc, RecursionError) else "not UTF-8 text"
+        raise IngestError(f"not JSON ({why})", where) from None
     from unmask.detect.indicators import is_value_list
 
     if is_value_list(data) or not isinstance(data, dict | list):

@@ -321,8 +321,12 @@ class _Static:
         by_id = {actor.id: actor for actor in self.base_actors}
         for entry in document.get("intel", []):
             owner = by_id.get(entry.get("actor"))
-            if owner is not None:
-                owner.infrastructure.extend(f"{signal}:{value}" for signal, value in entry["indicators"])
+            if owner is not None:  # two files giving one address: it is listed once
+                known = set(owner.infrastructure)
+                for signal, value in entry["indicators"]:
+                    if f"{signal}:{value}" not in known:
+                        known.add(f"{signal}:{value}")
+                        owner.infrastructure.append(f"{signal}:{value}")
         self.technique_phrases: dict[str, str] = dict(document.get("technique_phrases", {}))
         self.citations = frozenset(c for r in self.relations for c in r.citations)
         # Another name of a cited report -> the name the KB keeps it under (knowledge/attack.py).
