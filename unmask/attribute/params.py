@@ -68,8 +68,8 @@ class Params:
     # The sponsor level pools the actors of each state: logit(state) = sponsor_sharpness *
     # ln sum exp(actor logits) + sponsor_log_groups * ln(number of its candidate actors), the
     # second correcting the pull of states with many groups.
-    sponsor_sharpness: float = 1.3554
-    sponsor_log_groups: float = -0.3388
+    sponsor_sharpness: float = 2.0608
+    sponsor_log_groups: float = -0.3439
     # Share of the unknown hypothesis's mass that goes to the states the evidence resembles
     # (a new cluster that behaves like Iranian groups is more likely Iranian); the rest is "unknown".
     sponsor_spread: float = 0.75
