@@ -44,3 +44,11 @@ def test_a_malformed_pattern_gives_no_part_of_a_value() -> None:
         "[ipv4-addr:value = '198.51.100.2'] START t'2020-01-01T00:00:00Z' STOP t'2021-01-01T00:00:00Z'"
     )
     assert pattern_values(qualified) == [("ip", "198.51.100.2")]
+
+
+def test_an_internationalised_domain_is_read_as_dns_carries_it() -> None:
+    from unmask.detect.indicators import normalise
+
+    assert normalise("domain", "пример.укр") == "xn--e1afmkfd.xn--j1amh"
+    assert normalise("domain", "Bücher.example") == normalise("domain", "xn--bcher-kva.example")
+    assert normalise("domain", "ü" * 80 + ".example") is None  # a label too long for DNS

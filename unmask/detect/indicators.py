@@ -242,6 +242,12 @@ def normalise(kind: str, raw: str, *, exact: bool = False) -> str | None:
     lowered = text.lower()
     if kind == "domain":
         lowered = lowered.rstrip(".")
+        if not lowered.isascii():
+            # An internationalised name (пример.укр) as DNS carries it: xn--e1afmkfd.xn--j1amh.
+            try:
+                lowered = lowered.encode("idna").decode("ascii")
+            except UnicodeError:
+                return None
         return lowered if _DOMAIN.match(lowered) else None
     if kind == "email":
         return lowered if _EMAIL.match(lowered) else None
