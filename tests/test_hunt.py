@@ -1003,3 +1003,25 @@ def test_a_hunt_over_nothing_readable_is_an_error_not_a_clean_result(tmp_path: P
             app, ["hunt", str(folder), "--rules", str(rules), "--case", str(tmp_path / folder.name / "c")]
         )
         assert result.exit_code == 2 and said in result.stderr, result.output
+
+
+def test_a_hunt_that_only_yara_could_read_is_a_hunt(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from unmask.cli import app
+
+    evidence = tmp_path / "ev"
+    evidence.mkdir()
+    (evidence / "dropper.bin").write_bytes(b"MZ\x90\x00 HOMELANDJUSTICE-WIPER \x00\x01")
+    yara = tmp_path / "yara"
+    yara.mkdir()
+    (yara / "w.yar").write_text('rule W {\n strings:\n  $a = "HOMELANDJUSTICE-WIPER"\n condition:\n  $a\n}\n')
+    sigma = tmp_path / "sigma"
+    sigma.mkdir()
+    (sigma / "r.yml").write_text(
+        "title: t\nid: 3c3a5a8e-2222-4111-8111-111111111111\nlogsource: {product: windows}\n"
+        "detection: {sel: {EventID: 1}, condition: sel}\n"
+    )
+    args = ["hunt", str(evidence), "--rules", str(sigma), "--yara", str(yara), "--case", str(tmp_path / "c")]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output

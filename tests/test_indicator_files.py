@@ -44,6 +44,16 @@ def test_a_malformed_pattern_gives_no_part_of_a_value() -> None:
         "[ipv4-addr:value = '198.51.100.2'] START t'2020-01-01T00:00:00Z' STOP t'2021-01-01T00:00:00Z'"
     )
     assert pattern_values(qualified) == [("ip", "198.51.100.2")]
+    # Comparisons unmask does not read (!=, ISSUBSET, NOT LIKE, >) leave the pattern well formed.
+    assert pattern_values(
+        "[ipv4-addr:value = '203.0.113.5'] OR [ipv4-addr:value ISSUBSET '198.51.100.0/24']"
+    ) == [("ip", "203.0.113.5")]
+    assert pattern_values("[domain-name:value = 'a.example' AND domain-name:value != 'www.example.com']") == [
+        ("domain", "a.example")
+    ]
+    assert pattern_values("[file:name NOT LIKE '%.tmp' AND file:size > 1000 AND file:hashes.MD5 = 'bb']") == [
+        ("md5", "bb")
+    ]
 
 
 def test_an_internationalised_domain_is_read_as_dns_carries_it() -> None:

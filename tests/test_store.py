@@ -399,6 +399,9 @@ def test_a_suggestion_is_a_typo_or_two_away_not_a_name_that_shares_letters() -> 
     assert _name_score("sandwrom", "sandworm") >= SUGGESTION_CUTOFF  # two letters swapped
     assert _name_score("cobalt strke", "cobalt strike") >= SUGGESTION_CUTOFF
     assert _name_score("kazaur", "kazuar") >= SUGGESTION_CUTOFF
+    assert _name_score("mimikatz 2 2", "mimikatz") >= SUGGESTION_CUTOFF  # the name and a word more
+    assert _name_score("muddywater apt", "muddywater") >= SUGGESTION_CUTOFF
+    assert _name_score("apt 2b", "apt") < SUGGESTION_CUTOFF  # too short a name to stand for more
 
 
 def test_a_suggestion_through_an_alias_says_whose_alias_it_is(kb: KnowledgeBase) -> None:

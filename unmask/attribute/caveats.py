@@ -22,6 +22,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
@@ -450,14 +451,16 @@ def caveats(
         counted = (
             f"{distinct} comparable item(s)"
             if comparable == distinct
-            else f"{distinct} item(s), worth {_worth(comparable)} in telling actors apart (an item half the "
-            "actors share counts for nothing, one held at a confidence below 1 for that much)"
+            else f"{distinct} item(s), worth {_worth(comparable)} in telling actors apart (an item a third "
+            "of the actors list counts for nothing, an indicator no intelligence holds for nothing, one "
+            "held at a confidence below 1 for that much)"
         )
         warnings.append(
             f"thin evidence: {counted}, too few to rely on (one or two "
             "artifacts can be shared, reused or planted); no known actor is held likelier than a new "
-            "group, nor any state than an unknown sponsor, and every hypothesis is at low confidence: "
-            "treat any lead as provisional until more evidence is added"
+            "group, nor any state than an unknown sponsor beyond what its groups together hold, and "
+            "every hypothesis is at low confidence: treat any lead as provisional until more evidence "
+            "is added"
         )
     warnings += _ambiguous_names(analysis)
     # Ids of a later ATT&CK release than the KB's (rules written for it): one warning for all.
@@ -546,7 +549,9 @@ def caveats(
 
 def _worth(count: float) -> str:
     """A count of items that confidences make fractional: "2", "2.5", "0.1"."""
-    return f"{count:.0f}" if count == round(count) else f"{count:.1f}"
+    if count == round(count):
+        return f"{count:.0f}"
+    return f"{math.floor(count * 10) / 10:.1f}"  # rounded down: 4.96 is not "5.0", which is enough
 
 
 def place(miss: Unresolved | EvidenceItem) -> str:

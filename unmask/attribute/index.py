@@ -74,15 +74,12 @@ class ScoringIndex:
         System Information Discovery: most of them); ``None`` where that means nothing."""
         key = (item.signal, item.key)
         if key not in self._shares:
-            signal, table = SIGNALS[item.signal], self.tables[item.signal]
-            field_rows = np.flatnonzero(table.has_profile)
-            listed = [signal.listed(self.actors[row], item) for row in field_rows]
+            signal = SIGNALS[item.signal]
+            # Among the actors whose own records speak of the signal (those known for it only by
+            # inference, an actor's software lending it techniques, do not say how common it is).
+            listed = [found for actor in self.actors if (found := signal.listed(actor, item)) is not None]
             # Among a handful of actors, that two of four list an item says nothing of how common it is.
-            self._shares[key] = (
-                None
-                if len(listed) < MIN_SHARE_FIELD or listed[0] is None
-                else sum(map(bool, listed)) / len(listed)
-            )
+            self._shares[key] = None if len(listed) < MIN_SHARE_FIELD else sum(listed) / len(listed)
         return self._shares[key]
 
     def actor_position(self) -> dict[str, int]:

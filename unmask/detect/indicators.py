@@ -360,6 +360,13 @@ class _Builder:
 
 # A qualifier's timestamp (START t'2024-01-01T00:00:00Z' STOP t'...'): the one literal outside a comparison.
 _TIMESTAMP = re.compile(r"\bt'[^']*'")
+# Any STIX comparison (every operator, NOT included; strings, binary, hex, timestamps, numbers,
+# booleans, lists), to tell a malformed pattern from one whose comparisons unmask does not read.
+_ANY_COMPARISON = re.compile(
+    r"(?:EXISTS\s+)?[a-z0-9-]+:[a-z0-9_.'\-\[\]*]+\s*(?:(?:NOT\s+)?(?:=|!=|<>|<=|>=|<|>|LIKE|IN|MATCHES|ISSUBSET|ISSUPERSET)\s*"
+    r"(?:[hbt]?'(?:[^'\\]|\\.)*'|\([^)]*\)|-?\d+(?:\.\d+)?\b|true\b|false\b))?",
+    re.IGNORECASE,
+)
 
 
 def pattern_values(pattern: str) -> list[tuple[str, str]]:
@@ -370,7 +377,7 @@ def pattern_values(pattern: str) -> list[tuple[str, str]]:
     ``+``) is malformed: nothing is taken from it, rather than a part of a value.
     """
     found: list[tuple[str, str]] = []
-    rest = _TIMESTAMP.sub(" ", _COMPARISON.sub(" ", pattern))
+    rest = _TIMESTAMP.sub(" ", _ANY_COMPARISON.sub(" ", pattern))
     if "'" in rest or "+" in rest:
         return found
     for path, op, literal in _COMPARISON.findall(pattern):

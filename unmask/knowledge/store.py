@@ -954,6 +954,8 @@ def _name_score(query: str, choice: str, **_: Any) -> float:
     score = fuzz.ratio(query, choice)
     if DamerauLevenshtein.distance(query, choice) > max(1, round(len(query) / 5)):
         score = 0.0  # more than a typo or two apart ("ORCSHRED" is not "Orchard")
+    if len(choice) >= 4 and query.startswith(choice + " "):
+        score = max(score, 90.0)  # the name and a word more ("Mimikatz 2.2", "MuddyWater APT")
     if len(choice) > len(query):
         part = fuzz.partial_ratio(query, choice)
         if part >= 90:  # what was typed, all but a letter, inside the name ("ater" in "updater" is not)

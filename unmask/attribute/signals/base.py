@@ -105,7 +105,8 @@ class Signal(ABC):
 
     def listed(self, actor: Actor, item: EvidenceItem) -> bool | None:
         """Whether the actor's own record lists the item (no inference: what the sources say);
-        ``None`` for a signal where how common an item is means nothing (indicators)."""
+        ``None`` when its record says nothing of this signal (an actor known only by its software
+        lists no technique), and for a signal where how common an item is means nothing (indicators)."""
         return None
 
 

@@ -22,4 +22,4 @@ class CveSignal(Signal):
         return {f"C:{item.key}": 1.0}
 
     def listed(self, actor: Actor, item: EvidenceItem) -> bool | None:
-        return item.key in actor.cves
+        return item.key in actor.cves if actor.cves else None

@@ -56,4 +56,4 @@ class SoftwareSignal(Signal):
         return {f"S:{item.key}": 1.0}
 
     def listed(self, actor: Actor, item: EvidenceItem) -> bool | None:
-        return item.key in actor.software
+        return item.key in actor.software if actor.software else None

@@ -62,6 +62,8 @@ class TechniqueSignal(Signal):
         return found
 
     def listed(self, actor: Actor, item: EvidenceItem) -> bool | None:
+        if not actor.techniques:
+            return None
         if "." in item.key:
             return item.key in actor.techniques
         return any(_parent(technique) == item.key for technique in actor.techniques)

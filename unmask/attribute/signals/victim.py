@@ -30,5 +30,7 @@ class VictimSignal(Signal):
     def listed(self, actor: Actor, item: EvidenceItem) -> bool | None:
         kind, _, value = item.key.partition(":")
         if kind == "country":
-            return value in actor.victim_countries
+            return value in actor.victim_countries if actor.victim_countries else None
+        if not actor.victim_sectors:
+            return None
         return any(sector_key(sector) == value for sector in actor.victim_sectors)
