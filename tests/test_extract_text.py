@@ -1293,6 +1293,20 @@ def test_the_date_a_report_came_out_is_not_a_date_of_the_activity(kb: KnowledgeB
     dates = [o.value for o in result.observations if o.kind is ObservationKind.TIMING]
     assert dates == ["2025-02", "2025-03-03"]
     assert any("2025-03-20 dates the report itself" in n for n in result.notes)
+    # A date on the title line of a document that calls itself one dates the document.
+    titled = "Partner advisory (TLP:AMBER) - March 2024\nIn February 2019 the actor used T1059.001.\n"
+    result = TextExtractor(kb, BENIGN).extract_text(titled, "a.txt")
+    assert [o.value for o in result.observations if o.kind is ObservationKind.TIMING] == ["2019-02"]
+    # ... not a title that only names the activity, nor a document of one line.
+    for text, dates in (
+        ("Attacks on ministries in July 2022\nThe actor used T1059.001.\n", ["2022-07"]),
+        (
+            "In February 2019 the actor used T1059.001. See the advisory of March 2024.",
+            ["2019-02", "2024-03"],
+        ),
+    ):
+        result = TextExtractor(kb, BENIGN).extract_text(text, "b.txt")
+        assert [o.value for o in result.observations if o.kind is ObservationKind.TIMING] == dates
 
 
 def test_a_range_of_days_gives_its_first_day_too(kb: KnowledgeBase) -> None:
@@ -1353,3 +1367,15 @@ def test_extracting_into_a_case_lists_what_it_added(kb: KnowledgeBase, tmp_path:
 def test_a_report_writing_a_dashed_sub_technique_means_the_sub_technique(sources_kb: KnowledgeBase) -> None:
     found = TextExtractor(sources_kb).extract_text("The actor used T1003-001 to read credentials.", "r.txt")
     assert [o.value for o in found.observations if o.kind is ObservationKind.TECHNIQUE] == ["T1003.001"]
+
+
+def test_a_technique_cited_by_id_wins_over_a_sibling_read_from_a_phrase(sources_kb: KnowledgeBase) -> None:
+    extractor = TextExtractor(sources_kb, BENIGN)
+    text = "The first lure was a Spearphishing Attachment (T1566.002) that pointed to a site."
+    cited = extractor.extract_text(text, "a.txt")
+    techniques = [o.value for o in cited.observations if o.kind is ObservationKind.TECHNIQUE]
+    assert "T1566.001" not in techniques and "T1566.002" in techniques
+    assert any("but the sentence cites T1566.002; not taken" in n for n in cited.notes)
+    # A parent cited alone is refined by the name, not contradicted.
+    parent = extractor.extract_text("They dumped LSASS Memory (T1003) on the server.", "b.txt")
+    assert "T1003.001" in [o.value for o in parent.observations if o.kind is ObservationKind.TECHNIQUE]

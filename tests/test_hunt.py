@@ -3,6 +3,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -817,12 +818,42 @@ def test_software_a_rule_title_names_becomes_an_observation(sources_kb: Knowledg
     }
     for title, expected in named.items():
         assert lexicon.software_in_title(title, sources_kb) == expected, title
-    rows = [_row("Remote Access Tool - AnyDesk Execution"), _row("PsExec Service", software=("S0029",))]
-    found = observations_from_findings(rows, named=lambda title: ("AnyDesk",) if "AnyDesk" in title else ())
+    rows = [
+        _row("Remote Access Tool - AnyDesk Execution"),
+        _row("PsExec Service", software=("S0029",)),
+        _row("New Firewall Rule Added Via Netsh.EXE", software=("S0246",)),
+    ]
+
+    def titled(title: str) -> tuple[str, ...]:
+        return ("AnyDesk",) if "AnyDesk" in title else ("S0029",) if "PsExec" in title else ()
+
+    left_out: list[str] = []
+    found = observations_from_findings(rows, named=titled, left_out=left_out)
     software = {o.value: o.provenance.method for o in found if o.kind is ObservationKind.SOFTWARE}
-    # A rule's tag wins over its title; the title's software is marked as read from the title.
+    # The title's software is marked as read from the title, or from the tag when the tag says it too.
+    # A software tag the title does not name is the rule author's context (HARDRAIN also adds
+    # firewall rules), not the software seen: left out, and said.
     assert software == {"AnyDesk": "rule-title", "S0029": "rule-tag"}
-    assert not [o for o in observations_from_findings(rows) if o.value == "AnyDesk"]
+    assert left_out == [
+        "software S0246, tagged on rules whose title does not name it (New Firewall Rule Added Via Netsh.EXE)"
+    ]
+    # Without a knowledge base to read titles, the tags are all there is.
+    assert {o.value for o in observations_from_findings(rows) if o.kind is ObservationKind.SOFTWARE} == {
+        "S0029",
+        "S0246",
+    }
+
+
+def test_a_rule_of_many_techniques_shares_its_belief_and_resource_development_is_not_seen() -> None:
+    many = replace(
+        _row("Potential Suspicious Activity Using SeCEdit"),
+        techniques=("T1082", "T1557", "T1564.002", "T1574.007", "T1505.005", "T1588.002"),
+    )
+    few = replace(_row("Whoami"), techniques=("T1033",))
+    found = {o.value: o.confidence for o in observations_from_findings([many, few])}
+    assert "T1588.002" not in found  # obtaining a tool happened before the intrusion, in no log of it
+    assert found["T1033"] == 0.8  # a high rule of one technique: believed as its level says
+    assert found["T1557"] == pytest.approx(0.8 * 3 / 5)  # five techniques share the belief of one rule
 
 
 def test_exported_findings_give_the_software_a_rule_title_names(

@@ -61,6 +61,7 @@ def test_every_evidence_string_is_escaped_and_nothing_loads_from_outside(kb: Kno
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html), "external load"
     assert "@import" not in html and "url(" not in html
+    assert "cd" * 32 in html  # an evidence file's whole SHA-256, for the record a court may need
 
 
 def test_report_has_every_section_and_drawn_charts(kb: KnowledgeBase) -> None:

@@ -451,8 +451,8 @@ def caveats(
         counted = (
             f"{distinct} comparable item(s)"
             if comparable == distinct
-            else f"{distinct} item(s), worth {_worth(comparable)} in telling actors apart (an item a third "
-            "of the actors list counts for nothing, an indicator no intelligence holds for nothing, one "
+            else f"{distinct} item(s), worth {_worth(comparable)} in telling actors apart (an item half "
+            "the actors list counts for nothing, an indicator no intelligence holds for nothing, one "
             "held at a confidence below 1 for that much)"
         )
         warnings.append(

@@ -220,6 +220,7 @@ class _Summary:
     first_row: FindingRow | None = None
     rules: set[str] = field(default_factory=set)
     tagged: bool = False  # a rule's tag says it (not only a rule's title)
+    belief: float = 0.0  # the best of its rules' (level, and a share of a many-tagged rule)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -250,29 +251,52 @@ def rule_techniques(techniques: Iterable[str]) -> list[str]:
     return result
 
 
+# Resource Development (TA0042): what an actor did before the intrusion (bought servers, wrote or
+# obtained tools). No log of the victim's shows it; a detection rule's tag for it (T1588.002 on a
+# hack-tool rule) is the rule author's context, not something seen.
+RESOURCE_DEVELOPMENT = ("T1583", "T1584", "T1585", "T1586", "T1587", "T1588", "T1608", "T1650")
+# A rule tagged with more techniques than this says one thing happened that ATT&CK can describe in
+# several ways: each of its k techniques is believed FULLY_BELIEVED_TAGS / k as much.
+FULLY_BELIEVED_TAGS = 3
+
+
 def observations_from_findings(
     rows: Iterable[FindingRow],
     min_level: str = "low",
     named: Callable[[str], tuple[str, ...]] | None = None,
+    left_out: list[str] | None = None,
 ) -> list[Observation]:
     """One observation per (technique or software, host) from findings at ``min_level`` or above.
 
-    Software comes from the rule's ATT&CK tags, or when it has none, from ``named`` (the
-    software its title names, looked up in the knowledge base: most rules that detect a tool
-    name it in the title and tag only the technique).
+    Software is what the rule's title names (``named``: looked up in the knowledge base; most
+    rules that detect a tool name it in the title).  A software tag the title does not name is
+    the rule author's context ("New Firewall Rule Added Via Netsh" tagged with HARDRAIN, which
+    also does that), not the software seen: it is left out, and said in ``left_out``.  Without a
+    knowledge base (``named`` None) the tags are taken.  Resource Development tags are left out
+    (RESOURCE_DEVELOPMENT), and a rule of many techniques shares its belief among them
+    (FULLY_BELIEVED_TAGS).
     """
     allowed = set(LEVEL_ORDER[: LEVEL_ORDER.index(min_level) + 1])
     summaries: dict[tuple[ObservationKind, str, str | None], _Summary] = {}
+    untitled: dict[str, set[str]] = {}
     for row in rows:
         if row.level not in allowed:
             continue
-        software = row.software or (named(row.title) if named is not None else ())
-        items = [(ObservationKind.TECHNIQUE, t) for t in _rule_techniques(row.techniques)] + [
-            (ObservationKind.SOFTWARE, s) for s in software
-        ]
-        for kind, value in items:
+        if named is None:
+            software = row.software
+        else:
+            software = named(row.title)
+            for tag in row.software:
+                if tag not in software:
+                    untitled.setdefault(tag, set()).add(row.title)
+        techniques = [t for t in _rule_techniques(row.techniques) if not t.startswith(RESOURCE_DEVELOPMENT)]
+        share = min(1.0, FULLY_BELIEVED_TAGS / len(techniques)) if techniques else 1.0
+        items = [(ObservationKind.TECHNIQUE, t, share) for t in techniques]
+        items += [(ObservationKind.SOFTWARE, s, 1.0) for s in software]
+        for kind, value, part in items:
             summary = summaries.setdefault((kind, value, row.host), _Summary())
-            summary.tagged = summary.tagged or kind is ObservationKind.TECHNIQUE or bool(row.software)
+            summary.tagged = summary.tagged or kind is ObservationKind.TECHNIQUE or value in row.software
+            summary.belief = max(summary.belief, LEVEL_CONFIDENCE.get(row.level, 0.5) * part)
             summary.count += 1
             summary.rules.add(row.title)
             if row.time and (summary.first is None or row.time < summary.first):
@@ -301,7 +325,7 @@ def observations_from_findings(
                 first_seen=summary.first,
                 last_seen=summary.last,
                 host=host,
-                confidence=LEVEL_CONFIDENCE.get(summary.level, 0.5),
+                confidence=round(summary.belief, 4),
                 provenance=Provenance(
                     source=first.file,
                     sha256=first.sha256,
@@ -311,4 +335,10 @@ def observations_from_findings(
                 ),
             )
         )
+    if left_out is not None:
+        for tag, titles in sorted(untitled.items()):
+            shown = "; ".join(sorted(titles)[:3]) + (
+                f" and {len(titles) - 3} more" if len(titles) > 3 else ""
+            )
+            left_out.append(f"software {tag}, tagged on rules whose title does not name it ({shown})")
     return observations

@@ -415,9 +415,17 @@ def _hunt(
 
     clock = time.perf_counter()
     named = title_software()
+    untitled: list[str] = []
     case.observations = observations_from_findings(
-        read_findings(stage / FINDINGS_FILE), min_level=min_level, named=named
+        read_findings(stage / FINDINGS_FILE), min_level=min_level, named=named, left_out=untitled
     )
+    if untitled:
+        case.notes.append(
+            f"{HUNT_NOTE}not used as evidence: a rule's software tag that its title does not name is the "
+            f"rule author's context (software that also does what the rule detects), not the software "
+            f"seen: {'; '.join(untitled[:10])}"
+            + (f" and {len(untitled) - 10} more" if len(untitled) > 10 else "")
+        )
     if named is None:
         case.notes.append(
             f"{HUNT_NOTE}software named in rule titles was not read: no knowledge base is installed"

@@ -87,6 +87,12 @@ _PUBLISHED = re.compile(
     r"\b(?:Published|Posted|Updated|Last [Uu]pdated|Last [Mm]odified|Revised|Release [Dd]ate"
     r"|Publication [Dd]ate|PUBLISHED|UPDATED)(?:\s+on)?\s*[:\-–]?\s*$"
 )
+# A technique written as its id (T1021.001, T1003-001, Ｔ１００３), not by name or phrase.
+_TECHNIQUE_ID = re.compile(r"[TＴ][\d０-９]{4}(?:[.\-][\d０-９]{3})?", re.IGNORECASE)
+# What a document's title line calls it: a date on that line is the document's own.
+_DOCUMENT = re.compile(
+    r"\b(?:advisory|report|bulletin|alert|flash|notice|briefing|brief|memo|update|TLP\s*:)", re.IGNORECASE
+)
 # What the exploited vulnerability was in: a server open to the internet (Exploit Public-Facing
 # Application, T1190).
 _FACING = re.compile(
@@ -410,6 +416,12 @@ class TextExtractor:
 
         actors_seen: set[str] = set()
         stage = f"reading {Path(source).name} (characters)"
+        # The document's first line, when it names the document ("Partner advisory (TLP:AMBER) -
+        # March 2024"), dates the report, not the activity.
+        stripped = text.lstrip()
+        title = stripped[: stripped.find("\n")] if "\n" in stripped else ""
+        first_line = len(text) - len(stripped) + len(title)
+        own_dates = set(self._dates(title)[0]) if len(title) <= 200 and _DOCUMENT.search(title) else set()
         for number, (offset, sentence) in enumerate(sentences(text)):
             if progress is not None and number % PROGRESS_SENTENCES == 0:
                 progress(stage, offset, len(text))
@@ -432,7 +444,24 @@ class TextExtractor:
             row = sentence.count("|") >= 2
             advice = not row and bool(_ADVICE.search(sentence)) and not _NARRATIVE.search(sentence)
             program: tuple[int, str] | None = None  # the end and name of the last software taken
-            for at, matched, category, ident, confidence in mentions:
+            # A sentence that cites a technique by id says which one it means: a phrase of the same
+            # technique read otherwise ("an SSH reverse tunnel ... to move laterally (T1021.001)" is no
+            # T1021.004) gives way to it.
+            by_id = [(m, ident) for _, m, category, ident, _ in mentions if category == "technique"]
+            cited = {ident for matched, ident in by_id if _TECHNIQUE_ID.fullmatch(matched.strip())}
+            families = {ident.split(".")[0] for ident in cited if "." in ident}  # a parent cited alone
+            for at, matched, category, ident, confidence in mentions:  # is refined, not contradicted
+                if (
+                    category in ("technique", "phrase")
+                    and ident not in cited
+                    and ident.split(".")[0] in families
+                    and not _TECHNIQUE_ID.fullmatch(matched.strip())
+                ):
+                    result.notes.append(
+                        f"{source}: offset {offset}: {matched!r} would be {ident}, but the sentence cites "
+                        f"{', '.join(sorted(i for i in cited if i.split('.')[0] == ident.split('.')[0]))}; not taken"
+                    )
+                    continue
                 if category == "actor":
                     if chosen.get(at, ident) == ident and ident not in actors_seen:
                         actors_seen.add(ident)
@@ -509,6 +538,9 @@ class TextExtractor:
                     own = own[:first] + " " * (last - first) + own[last:]
                 self._victims(sentence, add, offset, result, source, own)
             dates, published = self._dates(sentence)
+            if own_dates and offset < first_line:
+                published += [d for d in dates if d in own_dates]
+                dates = [d for d in dates if d not in own_dates]
             if published:
                 # "Published 2025-03-20": when the report came out, not when the activity was.
                 result.notes.append(
