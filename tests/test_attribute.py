@@ -111,6 +111,19 @@ def test_ids_of_a_later_attack_release_are_one_warning(kb: KnowledgeBase) -> Non
     ]
     # An id inside the release's range is still an ordinary unresolved name, with suggestions.
     assert any(w.startswith("unresolved: observations[5] 'T1301.777'") for w in a.warnings)
+    # Hunted, the warning names the rules whose findings are weighed without them.
+    from unmask.model import Provenance
+
+    hunted = _case("T1301", "S0301", "T1302", "T1303")
+    hunted.observations.append(
+        Observation(
+            ObservationKind.TECHNIQUE,
+            "T2001",
+            provenance=Provenance("s.evtx", text="90 finding(s) of: Eventlog Cleared; first: EventID=1102"),
+        )
+    )
+    [said] = [w for w in attribute_case(hunted, kb).warnings if "newer than" in w]
+    assert "1 observation(s); the findings of Eventlog Cleared are weighed without them)" in said
 
 
 def test_sponsor_rolls_up_groups_of_the_same_state(kb: KnowledgeBase) -> None:

@@ -1056,3 +1056,28 @@ def test_a_hunt_that_only_yara_could_read_is_a_hunt(tmp_path: Path) -> None:
     args = ["hunt", str(evidence), "--rules", str(sigma), "--yara", str(yara), "--case", str(tmp_path / "c")]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
+
+
+def test_a_share_access_finding_says_which_share_and_file(tmp_path: Path) -> None:
+    evidence = tmp_path / "ev"
+    evidence.mkdir()
+    event = {
+        "EventID": 5145, "Channel": "Security", "Computer": "dc01", "TimeCreated": "2024-03-01T10:00:00Z",
+        "SubjectUserName": "admin", "IpAddress": "10.0.0.5", "ShareName": "\\\\*\\IPC$",
+        "RelativeTargetName": "svcctl",
+    }  # fmt: skip
+    write_jsonl(evidence / "security.jsonl", [event])
+    folder = tmp_path / "rules"
+    write_rule(
+        folder,
+        "pipe",
+        rule("aaaaaaaa-0000-0000-0000-0000000000aa", "Remote service pipe", SECURITY,
+             "    sel:\n        EventID: 5145\n        RelativeTargetName: svcctl\n    condition: sel"),
+    )  # fmt: skip
+    hunt([evidence], [folder], tmp_path / "case", jobs=1)
+    [row] = read_findings(tmp_path / "case" / "findings.parquet")
+    assert (
+        row.detail is not None
+        and "ShareName=\\\\*\\IPC$" in row.detail
+        and "RelativeTargetName=svcctl" in row.detail
+    )

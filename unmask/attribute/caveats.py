@@ -36,7 +36,7 @@ from unmask.attribute.sponsor import NO_STATE, UNKNOWN_STATE, sponsor_label, spo
 from unmask.knowledge.aliases import normalize_name
 from unmask.knowledge.countries import country_name, other_countries
 from unmask.knowledge.store import NEWER_HINT, NEWER_RELEASE, KnowledgeBase
-from unmask.model import Actor
+from unmask.model import Actor, Observation
 from unmask.printable import clip
 
 if TYPE_CHECKING:
@@ -468,9 +468,16 @@ def caveats(
     if newer:
         ids = list(dict.fromkeys(m.observation.value for m in newer))
         version = analysis.index.kb.document.get("attack_version", "?")
+        # What a hunt lost with them: the rules whose findings they are (an analyst reads those).
+        rules = list(dict.fromkeys(r for m in newer for r in _rules_of(m.observation)))
+        lost = (
+            f"; the findings of {'; '.join(rules[:5])}{' …' if len(rules) > 5 else ''} are weighed without them"
+            if rules
+            else ""
+        )
         warnings.append(
             f"unresolved: {len(ids)} ATT&CK id(s) newer than v{version}, the knowledge base's release "
-            f"({', '.join(ids[:8])}{' …' if len(ids) > 8 else ''}; {len(newer)} observation(s)): {NEWER_HINT}"
+            f"({', '.join(ids[:8])}{' …' if len(ids) > 8 else ''}; {len(newer)} observation(s){lost}): {NEWER_HINT}"
         )
     # One warning per unresolved value, however many observations (hosts, phases) carry it.
     grouped: dict[str, list[Any]] = {}
@@ -545,6 +552,15 @@ def caveats(
             "knowledge base holds no such data for actors yet"
         )
     return warnings
+
+
+def _rules_of(obs: Observation) -> list[str]:
+    """The rule titles a hunted observation's provenance names ("3 finding(s) of: A; B; first: …")."""
+    text = obs.provenance.text if obs.provenance and obs.provenance.text else ""
+    if " finding(s) of: " not in text:
+        return []
+    named = text.split(" finding(s) of: ", 1)[1].split("; first: ", 1)[0]
+    return [r.strip() for r in named.removesuffix(" …").split("; ") if r.strip()]
 
 
 def _worth(count: float) -> str:

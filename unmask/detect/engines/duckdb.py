@@ -63,6 +63,9 @@ DETAIL_FIELDS = (
     "QueryName", "DestinationHostname", "DestinationIp", "DestinationPort", "ServiceName", "ImagePath",
     "ServiceFileName", "TaskName", "ScriptBlockText", "Payload", "Threat Name", "Path", "Process Name",
     "ProcessName", "User", "TargetUserName", "SubjectUserName", "IpAddress", "WorkstationName", "LogonType",
+    # what a share, object-access or directory-service event is about (5145, 4656/4663, 4662, 5136)
+    "ShareName", "RelativeTargetName", "ObjectName", "ObjectType", "AccessMask", "Properties",
+    "AttributeLDAPDisplayName", "ObjectDN", "ServicePrincipalNames", "PipeName", "DeviceDescription",
     "query", "id.orig_h", "id.resp_h", "id.resp_p", "host", "uri", "user_agent", "c-ip", "cs-method",
     "c-uri", "cs-uri-query", "cs-user-agent", "proctitle", "exe", "comm", "message",
     # auditd's own records (a PATH's name, an EXECVE's arguments, the rule's key)
