@@ -1369,13 +1369,23 @@ def test_a_report_writing_a_dashed_sub_technique_means_the_sub_technique(sources
     assert [o.value for o in found.observations if o.kind is ObservationKind.TECHNIQUE] == ["T1003.001"]
 
 
-def test_a_technique_cited_by_id_wins_over_a_sibling_read_from_a_phrase(sources_kb: KnowledgeBase) -> None:
+def test_an_id_written_after_a_name_says_which_technique_it_is(sources_kb: KnowledgeBase) -> None:
     extractor = TextExtractor(sources_kb, BENIGN)
     text = "The first lure was a Spearphishing Attachment (T1566.002) that pointed to a site."
     cited = extractor.extract_text(text, "a.txt")
     techniques = [o.value for o in cited.observations if o.kind is ObservationKind.TECHNIQUE]
     assert "T1566.001" not in techniques and "T1566.002" in techniques
-    assert any("but the sentence cites T1566.002; not taken" in n for n in cited.notes)
+    assert any("but the id written after it is T1566.002; not taken" in n for n in cited.notes)
+    # A name without an id of its own is read as it is, beside another one's id.
+    both = extractor.extract_text(
+        "They sent a Spearphishing Attachment (T1566.001) and a Spearphishing Link.", "c.txt"
+    )
+    assert [o.value for o in both.observations if o.kind is ObservationKind.TECHNIQUE] == [
+        "T1566.001",
+        "T1566.002",
+    ]
+    denied = extractor.extract_text("They used a Spearphishing Link, not T1566.001.", "d.txt")
+    assert [o.value for o in denied.observations if o.kind is ObservationKind.TECHNIQUE] == ["T1566.002"]
     # A parent cited alone is refined by the name, not contradicted.
     parent = extractor.extract_text("They dumped LSASS Memory (T1003) on the server.", "b.txt")
     assert "T1003.001" in [o.value for o in parent.observations if o.kind is ObservationKind.TECHNIQUE]

@@ -406,3 +406,23 @@ def test_malformed_intelligence_json_says_the_line(kb: KnowledgeBase, tmp_path: 
     bad.write_text('{"Event": {"info": "x",\n  "Attribute": [oops]}}\n')
     result = runner.invoke(app, ["kb", "intel", str(bad)])
     assert result.exit_code == 2 and f"{bad}:2: malformed JSON at line 2" in " ".join(result.output.split())
+
+
+def test_an_indicator_no_intelligence_holds_does_not_make_a_case_more_than_thin(
+    kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    from unmask.attribute.combine import comparable_items
+    from unmask.attribute.engine import analyse
+    from unmask.attribute.index import ScoringIndex
+    from unmask.attribute.params import DEFAULT_PARAMS
+
+    result = add_intel([_misp(tmp_path / "e.json", "Gamma", [("ip-dst", "198.51.100.7")])])
+    assert result.kb is not None
+    index = ScoringIndex.build(result.kb, DEFAULT_PARAMS)
+    unknown_ips = [(ObservationKind.INFRASTRUCTURE, f"203.0.113.{n}", "ip") for n in range(1, 6)]
+    case = _case((ObservationKind.TECHNIQUE, "T1301", None), *unknown_ips)
+    assert comparable_items(analyse(case, index).scores) == 1  # the technique; the addresses match nothing
+    held = _case(
+        (ObservationKind.TECHNIQUE, "T1301", None), (ObservationKind.INFRASTRUCTURE, "198.51.100.7", "ip")
+    )
+    assert comparable_items(analyse(held, index).scores) == 2  # an address the intelligence holds counts

@@ -402,6 +402,13 @@ def test_a_suggestion_is_a_typo_or_two_away_not_a_name_that_shares_letters() -> 
     assert _name_score("mimikatz 2 2", "mimikatz") >= SUGGESTION_CUTOFF  # the name and a word more
     assert _name_score("muddywater apt", "muddywater") >= SUGGESTION_CUTOFF
     assert _name_score("apt 2b", "apt") < SUGGESTION_CUTOFF  # too short a name to stand for more
+    assert _name_score("dark caracal", "dark") < SUGGESTION_CUTOFF  # a word more that is another name
+    # behind a typo of the whole name, by more than the spread of suggestions kept
+    from unmask.knowledge.store import SUGGESTION_SPREAD
+
+    assert (
+        _name_score("cobalt kity", "cobalt kitty") - _name_score("cobalt kity", "cobalt") > SUGGESTION_SPREAD
+    )
 
 
 def test_a_suggestion_through_an_alias_says_whose_alias_it_is(kb: KnowledgeBase) -> None:

@@ -560,11 +560,13 @@ def _rules_of(obs: Observation) -> list[str]:
     if " finding(s) of: " not in text:
         return []
     named = text.split(" finding(s) of: ", 1)[1].split("; first: ", 1)[0]
-    return [r.strip() for r in named.removesuffix(" …").split("; ") if r.strip()]
+    rules = [r.strip() for r in named.removesuffix(" …").split("; ") if r.strip()]
+    return rules + (["…"] if named.endswith(" …") else [])  # more rules than the provenance names
 
 
 def _worth(count: float) -> str:
     """A count of items that confidences make fractional: "2", "2.5", "0.1"."""
+    count = round(count, 9)  # what adding decimals leaves (1.9999999999999998 is 2)
     if count == round(count):
         return f"{count:.0f}"
     return f"{math.floor(count * 10) / 10:.1f}"  # rounded down: 4.96 is not "5.0", which is enough

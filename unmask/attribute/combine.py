@@ -138,7 +138,7 @@ class Scores:
     # The actors ATT&CK knows by behaviour (a technique or software profile): the field the unknown
     # hypothesis's prior was fitted against (see design()).
     behaviour: NDArray[np.bool_] | None = None
-    # common[i]: COMMON_SHARE or more of the actors known for item i's signal list it.
+    # common[i]: COMMON_SHARE or more of the actors whose records speak of item i's signal list it.
     common: NDArray[np.bool_] | None = None
 
     def subset(self, keep: list[int]) -> Scores:
@@ -226,7 +226,7 @@ def comparable_items(scores: Scores) -> float:
     compared with nothing)."""
     distinct = scores.distinct()
     common = distinct.common if distinct.common is not None else np.zeros(len(distinct.items), dtype=bool)
-    return sum(
+    return math.fsum(  # exact: 0.6 + 0.7 + 0.7 is 2, and the order of a case's items changes nothing
         _believed(item)
         for position, (item, shared) in enumerate(zip(distinct.items, common, strict=True))
         if not shared and not (SIGNALS[item.signal].indicator and not distinct.contributions[position].any())

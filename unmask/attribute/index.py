@@ -18,7 +18,7 @@ from unmask.model import Actor
 __all__ = ["ScoringIndex"]
 
 
-# How common an item is is judged among at least this many actors known for its signal.
+# How common an item is is judged among at least this many actors whose records speak of its signal.
 MIN_SHARE_FIELD = 10
 
 
@@ -70,8 +70,9 @@ class ScoringIndex:
         return index
 
     def share(self, item: EvidenceItem) -> float | None:
-        """The share of the actors known for the item's signal whose own records list it (T1082
-        System Information Discovery: most of them); ``None`` where that means nothing."""
+        """The share of the actors whose own records speak of the item's signal that list it
+        (T1059.001 PowerShell: half of the groups with techniques); ``None`` where that means
+        nothing (indicators) or too few actors speak of the signal (MIN_SHARE_FIELD)."""
         key = (item.signal, item.key)
         if key not in self._shares:
             signal = SIGNALS[item.signal]

@@ -129,8 +129,8 @@ def hunt_command(
     read_cleanly = any(
         f.format and not f.format.startswith("archive:") and not f.problems for f in report.files
     )
-    scanned = bool(result.yara.get("files_scanned"))  # YARA reads any file, logs or not
-    if report.total_events == 0 and not read_cleanly and not scanned:
+    matched = bool(result.yara.get("matches"))  # YARA reads any file, logs or not: what it found counts
+    if report.total_events == 0 and not read_cleanly and not matched:
         # A typo in the evidence path, or nothing in it readable, must not read as a clean hunt.
         what = "no evidence files were found" if not report.files else "no evidence file could be read"
         err_console.print(

@@ -87,12 +87,40 @@ _PUBLISHED = re.compile(
     r"\b(?:Published|Posted|Updated|Last [Uu]pdated|Last [Mm]odified|Revised|Release [Dd]ate"
     r"|Publication [Dd]ate|PUBLISHED|UPDATED)(?:\s+on)?\s*[:\-–]?\s*$"
 )
+
+
+def _overruled(sentence: str, mentions: list[tuple[int, str, str, str, float]]) -> dict[int, str]:
+    """Where a technique's name or phrase is overruled by the id written just after it (at most
+    three words on, before a bracket: "an SSH reverse tunnel (T1572)"): start -> that id.  The id
+    belongs to the nearest name before it; a parent id refines its sub-technique's name, and
+    overrules nothing."""
+    named = [(at, m, ident) for at, m, category, ident, _ in mentions if category in ("technique", "phrase")]
+    found: dict[int, str] = {}
+    for id_at, written, _, cited, _ in mentions:
+        if not _TECHNIQUE_ID.fullmatch(written.strip()):
+            continue
+        before = [n for n in named if n[0] + len(n[1]) <= id_at and not _TECHNIQUE_ID.fullmatch(n[1].strip())]
+        if not before:
+            continue
+        at, matched, ident = max(before, key=lambda n: n[0] + len(n[1]))
+        if not _ATTACHED.fullmatch(sentence[at + len(matched) : id_at]):
+            continue
+        if ident != cited and ident.split(".")[0] != cited:  # not the id itself, nor its parent
+            found[at] = cited
+    return found
+
+
+# Between a name and the id that says which technique it is: up to three words and a bracket.
+_ATTACHED = re.compile(r"(?:\s+[\w/-]+){0,3}\s*[(\[]\s*")
 # A technique written as its id (T1021.001, T1003-001, Ｔ１００３), not by name or phrase.
 _TECHNIQUE_ID = re.compile(r"[TＴ][\d０-９]{4}(?:[.\-][\d０-９]{3})?", re.IGNORECASE)
 # What a document's title line calls it: a date on that line is the document's own.
 _DOCUMENT = re.compile(
-    r"\b(?:advisory|report|bulletin|alert|flash|notice|briefing|brief|memo|update|TLP\s*:)", re.IGNORECASE
+    r"\b(?:advisory|report|bulletin|alert|flash|notice|briefing|brief|memo|update|TLP\s*:)(?!\w)",
+    re.IGNORECASE,
 )
+# A heading, not a sentence: a few words, no full stop at its end.
+_HEADING_WORDS = 15
 # What the exploited vulnerability was in: a server open to the internet (Exploit Public-Facing
 # Application, T1190).
 _FACING = re.compile(
@@ -421,7 +449,11 @@ class TextExtractor:
         stripped = text.lstrip()
         title = stripped[: stripped.find("\n")] if "\n" in stripped else ""
         first_line = len(text) - len(stripped) + len(title)
-        own_dates = set(self._dates(title)[0]) if len(title) <= 200 and _DOCUMENT.search(title) else set()
+        heading = (
+            len(title.split()) <= _HEADING_WORDS
+            and not title.rstrip().endswith(".")
+            and bool(_DOCUMENT.search(title))
+        )
         for number, (offset, sentence) in enumerate(sentences(text)):
             if progress is not None and number % PROGRESS_SENTENCES == 0:
                 progress(stage, offset, len(text))
@@ -444,22 +476,17 @@ class TextExtractor:
             row = sentence.count("|") >= 2
             advice = not row and bool(_ADVICE.search(sentence)) and not _NARRATIVE.search(sentence)
             program: tuple[int, str] | None = None  # the end and name of the last software taken
-            # A sentence that cites a technique by id says which one it means: a phrase of the same
-            # technique read otherwise ("an SSH reverse tunnel ... to move laterally (T1021.001)" is no
-            # T1021.004) gives way to it.
-            by_id = [(m, ident) for _, m, category, ident, _ in mentions if category == "technique"]
-            cited = {ident for matched, ident in by_id if _TECHNIQUE_ID.fullmatch(matched.strip())}
-            families = {ident.split(".")[0] for ident in cited if "." in ident}  # a parent cited alone
-            for at, matched, category, ident, confidence in mentions:  # is refined, not contradicted
-                if (
-                    category in ("technique", "phrase")
-                    and ident not in cited
-                    and ident.split(".")[0] in families
-                    and not _TECHNIQUE_ID.fullmatch(matched.strip())
-                ):
+            # An id written right after a technique's name or phrase says which technique it is:
+            # "an SSH reverse tunnel (T1572)" is no T1021.004 (SSH), "LSASS Memory (T1003)" stays
+            # T1003.001 (the parent cited refines nothing away).  Another name of the sentence
+            # without an id of its own is read as it is ("PowerShell (T1059.001) and Windows Command
+            # Shell" is two techniques).
+            overruled = _overruled(sentence, mentions)
+            for at, matched, category, ident, confidence in mentions:
+                if at in overruled:
                     result.notes.append(
-                        f"{source}: offset {offset}: {matched!r} would be {ident}, but the sentence cites "
-                        f"{', '.join(sorted(i for i in cited if i.split('.')[0] == ident.split('.')[0]))}; not taken"
+                        f"{source}: offset {offset}: {matched!r} would be {ident}, but the id written after "
+                        f"it is {overruled[at]}; not taken"
                     )
                     continue
                 if category == "actor":
@@ -537,10 +564,15 @@ class TextExtractor:
                 for first, last, _ in others:
                     own = own[:first] + " " * (last - first) + own[last:]
                 self._victims(sentence, add, offset, result, source, own)
-            dates, published = self._dates(sentence)
-            if own_dates and offset < first_line:
-                published += [d for d in dates if d in own_dates]
-                dates = [d for d in dates if d not in own_dates]
+            if heading and offset < first_line:
+                # The heading's dates are the document's; the line after it (a sentence may run on
+                # from a heading with no full stop) is read as any other.
+                cut = first_line - offset
+                heading_dates, heading_published = self._dates(sentence[:cut])
+                dates, published = self._dates(sentence[cut:])
+                published = heading_dates + heading_published + published
+            else:
+                dates, published = self._dates(sentence)
             if published:
                 # "Published 2025-03-20": when the report came out, not when the activity was.
                 result.notes.append(

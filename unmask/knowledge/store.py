@@ -948,14 +948,17 @@ def _active_years(base: tuple[int, int] | None, campaigns: list[Campaign]) -> tu
 def _name_score(query: str, choice: str, **_: Any) -> float:
     """How close a name is to what was typed: edit distance, or a part of a longer name.
 
-    A shorter name inside what was typed ("at" in "Mimikats") is no suggestion; what was typed
+    A shorter name inside what was typed ("at" in "Mimikats") is no suggestion, unless it is the
+    whole of what was typed but a word more ("MuddyWater" for "MuddyWater APT"); what was typed
     inside a longer name ("LSASS" in "LSASS Memory") is.
     """
     score = fuzz.ratio(query, choice)
     if DamerauLevenshtein.distance(query, choice) > max(1, round(len(query) / 5)):
         score = 0.0  # more than a typo or two apart ("ORCSHRED" is not "Orchard")
-    if len(choice) >= 4 and query.startswith(choice + " "):
-        score = max(score, 90.0)  # the name and a word more ("Mimikatz 2.2", "MuddyWater APT")
+    if len(choice) >= 4 and query.startswith(choice + " ") and _qualifies(query[len(choice) + 1 :]):
+        # The name and a word more ("Mimikatz 2.2", "MuddyWater APT"): a suggestion, but behind a
+        # typo of the whole name ("Cobalt Kity" is Cobalt Kitty, not Cobalt Group's "Cobalt").
+        score = max(score, PREFIX_SCORE)
     if len(choice) > len(query):
         part = fuzz.partial_ratio(query, choice)
         if part >= 90:  # what was typed, all but a letter, inside the name ("ater" in "updater" is not)
@@ -973,6 +976,48 @@ def _software_shown(record: SoftwareRecord, name: str) -> str:
 # A suggestion must be close to what was typed (a typo, a missing letter, part of a longer name),
 # and close to the best one: "AnyDesk", a tool the KB does not have, suggested SeaDuke and Hades.
 SUGGESTION_CUTOFF = 75
+# The score of a name that what was typed starts with (below a typo's, beyond SUGGESTION_SPREAD of it).
+PREFIX_SCORE = 80.0
+# Words that say what a name is, not which one ("Mimikatz 2.2", "MuddyWater APT", "Emotet loader").
+_QUALIFIERS = frozenset(
+    [
+        "apt",
+        "group",
+        "team",
+        "gang",
+        "actor",
+        "actors",
+        "crew",
+        "malware",
+        "tool",
+        "tools",
+        "rat",
+        "ransomware",
+        "backdoor",
+        "loader",
+        "trojan",
+        "variant",
+        "sample",
+        "samples",
+        "family",
+        "campaign",
+        "implant",
+        "beacon",
+        "payload",
+        "stealer",
+        "wiper",
+        "botnet",
+        "worm",
+    ]
+)
+
+
+def _qualifies(rest: str) -> bool:
+    """Whether the words after a name only qualify it (a version, "APT", "loader")."""
+    words = rest.split()
+    return bool(words) and all(w in _QUALIFIERS or any(c.isdigit() for c in w) for w in words)
+
+
 SUGGESTION_SPREAD = 12
 
 
