@@ -186,3 +186,11 @@ def test_kb_without_a_source_leaves_out_its_links(kb: KnowledgeBase) -> None:
     view = kb_without(kb, ["Tidal"])
     assert kb.links and {link.source for link in view.links} == {"namesake"}
     assert view_text({"without_sources": list(view.without_sources)}) == "without the links of tidal"
+
+
+def test_the_terminal_matrix_says_its_diagnosticity_counts_the_columns_it_hides(case_file: Path) -> None:
+    shown = runner.invoke(app, ["attribute", str(case_file)], terminal_width=200)
+    data = json.loads(runner.invoke(app, ["attribute", str(case_file), "--format", "json"]).stdout)
+    columns = len(data["ach"][0]["cells"])
+    assert columns > 4  # more than the three actors and the unknown hypothesis the terminal shows
+    assert f"diag. is over all {columns} hypotheses of the matrix; {columns - 4} not shown" in shown.stdout

@@ -96,7 +96,19 @@ def assessment_view(assessment: Assessment, ach_rows: int = 15) -> Group:
             ["unknown"] if "unknown" in all_columns else []
         )
         names = {h.id: h.label for h in assessment.groups}
-        ach = Table(title="Analysis of competing hypotheses (most diagnostic first)", title_justify="left")
+        hidden = len(all_columns) - len(columns)
+        ach = Table(
+            title="Analysis of competing hypotheses (most diagnostic first)",
+            title_justify="left",
+            # diag. is over every hypothesis of the matrix, the hidden ones too
+            caption=(
+                f"diag. is over all {len(all_columns)} hypotheses of the matrix; {hidden} not shown "
+                "here (--format json or md shows them)"
+                if hidden > 0
+                else None
+            ),
+            caption_justify="left",
+        )
         ach.add_column("evidence", overflow="ellipsis", no_wrap=True, min_width=20, max_width=28)
         ach.add_column("diag.", justify="right", no_wrap=True, min_width=5)
         for column in columns:
