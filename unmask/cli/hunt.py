@@ -233,7 +233,7 @@ def _print_summary(result: HuntResult, top: int) -> None:
         console.print(
             plain(
                 f"{iocs['indicators']:,} indicators ({', '.join(f'{k} {v}' for k, v in sorted(iocs['by_kind'].items()))}); "
-                f"{len(iocs['matched'])} matched in {sum(iocs['matched'].values()):,} events; "
+                f"{len(iocs['matched'])} matched in {iocs.get('events', sum(iocs['matched'].values())):,} events; "
                 f"{len(iocs['suppressed'])} suppressed as known-benign; {iocs['skipped']} unusable"
             )
         )

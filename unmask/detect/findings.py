@@ -260,6 +260,31 @@ RESOURCE_DEVELOPMENT = ("T1583", "T1584", "T1585", "T1586", "T1587", "T1588", "T
 FULLY_BELIEVED_TAGS = 3
 
 
+def _count(
+    summaries: dict[tuple[ObservationKind, str, str | None], _Summary],
+    kind: ObservationKind,
+    value: str,
+    row: FindingRow,
+    part: float,
+) -> None:
+    """Add one finding to the observation of ``value`` on its host (``part``: the share of the
+    rule's belief this value gets)."""
+    summary = summaries.setdefault((kind, value, row.host), _Summary())
+    summary.tagged = summary.tagged or kind is ObservationKind.TECHNIQUE or value in row.software
+    summary.belief = max(summary.belief, LEVEL_CONFIDENCE.get(row.level, 0.5) * part)
+    summary.count += 1
+    summary.rules.add(row.title)
+    if row.time and (summary.first is None or row.time < summary.first):
+        summary.first = row.time
+        summary.first_row = row
+    if row.time and (summary.last is None or row.time > summary.last):
+        summary.last = row.time
+    if summary.first_row is None:
+        summary.first_row = row
+    if LEVEL_ORDER.index(row.level) < LEVEL_ORDER.index(summary.level):
+        summary.level = row.level
+
+
 def observations_from_findings(
     rows: Iterable[FindingRow],
     min_level: str = "low",
@@ -279,6 +304,8 @@ def observations_from_findings(
     allowed = set(LEVEL_ORDER[: LEVEL_ORDER.index(min_level) + 1])
     summaries: dict[tuple[ObservationKind, str, str | None], _Summary] = {}
     untitled: dict[str, set[str]] = {}
+    pending: list[tuple[str, FindingRow]] = []  # software and the finding that names it
+    families: dict[tuple[str, str], set[str]] = {}  # event (file, record) -> the software it was taken for
     for row in rows:
         if row.level not in allowed:
             continue
@@ -291,23 +318,16 @@ def observations_from_findings(
                     untitled.setdefault(tag, set()).add(row.title)
         techniques = [t for t in _rule_techniques(row.techniques) if not t.startswith(RESOURCE_DEVELOPMENT)]
         share = min(1.0, FULLY_BELIEVED_TAGS / len(techniques)) if techniques else 1.0
-        items = [(ObservationKind.TECHNIQUE, t, share) for t in techniques]
-        items += [(ObservationKind.SOFTWARE, s, 1.0) for s in software]
-        for kind, value, part in items:
-            summary = summaries.setdefault((kind, value, row.host), _Summary())
-            summary.tagged = summary.tagged or kind is ObservationKind.TECHNIQUE or value in row.software
-            summary.belief = max(summary.belief, LEVEL_CONFIDENCE.get(row.level, 0.5) * part)
-            summary.count += 1
-            summary.rules.add(row.title)
-            if row.time and (summary.first is None or row.time < summary.first):
-                summary.first = row.time
-                summary.first_row = row
-            if row.time and (summary.last is None or row.time > summary.last):
-                summary.last = row.time
-            if summary.first_row is None:
-                summary.first_row = row
-            if LEVEL_ORDER.index(row.level) < LEVEL_ORDER.index(summary.level):
-                summary.level = row.level
+        for technique in techniques:
+            _count(summaries, ObservationKind.TECHNIQUE, technique, row, share)
+        for program in software:
+            # Weighed once every finding is seen: how many families the same event was taken for.
+            pending.append((program, row))
+            families.setdefault((row.file, row.record), set()).add(program)
+    for program, row in pending:
+        # One event two rules read as two families (a rundll32 heuristic titled Pikabot and another
+        # titled QakBot) is one observation of which family is unknown: each gets its share.
+        _count(summaries, ObservationKind.SOFTWARE, program, row, 1 / len(families[(row.file, row.record)]))
     observations: list[Observation] = []
     for (kind, value, host), summary in sorted(
         summaries.items(), key=lambda kv: (kv[0][0].value, kv[0][1], kv[0][2] or "")

@@ -382,7 +382,7 @@ def _hunt(
                 for finding in matches.findings:
                     _record(result, writer, finding)
                 ioc_observations = matches.observations
-                result.iocs = indicators.summary() | {"matched": matches.matched}
+                result.iocs = indicators.summary() | {"matched": matches.matched, "events": matches.events}
             yara_folders = [Path(p) for p in yara_rules]
             if yara_folders:
                 scanned = scan_files(yara_folders, _evidence_files(evidence))

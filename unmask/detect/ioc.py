@@ -29,6 +29,7 @@ class IocMatches:
     findings: list[FindingRow] = field(default_factory=list)
     observations: list[Observation] = field(default_factory=list)
     matched: dict[str, int] = field(default_factory=dict)  # indicator value -> events
+    events: int = 0  # distinct events matched (one event may hold several indicators)
 
 
 def _observation_kind(indicator: Indicator) -> tuple[ObservationKind, str]:
@@ -50,17 +51,20 @@ def match_indicators(engine: Any, indicators: IndicatorSet) -> IocMatches:
     first: dict[str, tuple[dict[str, Any], str]] = {}
     times: dict[str, list[str]] = {}
     hosts: dict[str, set[str]] = {}
+    events: set[tuple[Any, Any]] = set()  # the events matched (one event may hold several indicators)
     for value, pointer, fields in engine.match_values(
         list(by_value), urls="url" in kinds, emails="email" in kinds
     ):
-        indicator = by_value[value][0]
+        indicator = by_value[value][0]  # its value as the intelligence gave it (a URL's path keeps its case)
         detail = (
-            "; ".join(f"{name}={text[:200]}" for name, text in sorted(fields.items())) or f"value {value}"
+            "; ".join(f"{name}={text[:200]}" for name, text in sorted(fields.items()))
+            or f"value {indicator.value}"
         )
+        events.add((pointer["_file"], pointer["_record"]))
         result.findings.append(
             FindingRow(
                 rule_id=f"ioc:{indicator.kind}",
-                title=f"Indicator {indicator.kind} {value} ({Path(indicator.source).name})",
+                title=f"Indicator {indicator.kind} {indicator.value} ({Path(indicator.source).name})",
                 level=IOC_LEVEL,
                 techniques=(),
                 software=(),
@@ -91,7 +95,7 @@ def match_indicators(engine: Any, indicators: IndicatorSet) -> IocMatches:
         result.observations.append(
             Observation(
                 kind=kind,
-                value=value,
+                value=indicator.value,
                 subtype=subtype,
                 first_seen=seen[0] if seen else None,
                 last_seen=seen[-1] if seen else None,
@@ -106,4 +110,5 @@ def match_indicators(engine: Any, indicators: IndicatorSet) -> IocMatches:
                 ),
             )
         )
+    result.events = len(events)
     return result

@@ -66,6 +66,10 @@ DETAIL_FIELDS = (
     # what a share, object-access or directory-service event is about (5145, 4656/4663, 4662, 5136)
     "ShareName", "RelativeTargetName", "ObjectName", "ObjectType", "AccessMask", "Properties",
     "AttributeLDAPDisplayName", "ObjectDN", "ServicePrincipalNames", "PipeName", "DeviceDescription",
+    # a filtered connection (5156), a Defender setting (5007), a BITS job, a DNS server or SQL audit
+    # event, and the bare data of classic event logs
+    "Application", "SourceAddress", "DestAddress", "DestPort", "NewValue", "jobTitle", "processPath", "url",
+    "param1", "param2", "statement", "Data",
     "query", "id.orig_h", "id.resp_h", "id.resp_p", "host", "uri", "user_agent", "c-ip", "cs-method",
     "c-uri", "cs-uri-query", "cs-user-agent", "proctitle", "exe", "comm", "message",
     # auditd's own records (a PATH's name, an EXECVE's arguments, the rule's key)
