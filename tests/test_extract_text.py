@@ -1304,6 +1304,18 @@ def test_the_date_a_report_came_out_is_not_a_date_of_the_activity(kb: KnowledgeB
             "In February 2019 the actor used T1059.001. See the advisory of March 2024.",
             ["2019-02", "2024-03"],
         ),
+        # a first line that is a sentence ("memory" and "noticed" are no memo or notice)
+        ("In March 2024 the actor dumped LSASS memory.\nLater they left.\n", ["2024-03"]),
+        ("The group was first noticed in March 2024\nand it went on.\n", ["2024-03"]),
+        # a heading run on into the next line: the line's own date is still the activity's
+        ("Partner advisory - March 2024\nIn March 2024 the actor used T1059.001.\n", ["2024-03"]),
+        # a heading padded with spaces: the next line's date is still read
+        ("INCIDENT REPORT          2024-03-01\nOn 2024-02-10 the actor used T1078.\n", ["2024-02-10"]),
+        # a wrapped first sentence goes on in lower case: no heading
+        (
+            "This report covers the intrusion first seen on 2024-02-10 when the\nactor used T1078.\n",
+            ["2024-02-10"],
+        ),
     ):
         result = TextExtractor(kb, BENIGN).extract_text(text, "b.txt")
         assert [o.value for o in result.observations if o.kind is ObservationKind.TIMING] == dates
@@ -1381,6 +1393,12 @@ def test_an_id_written_after_a_name_says_which_technique_it_is(sources_kb: Knowl
         "They sent a Spearphishing Attachment (T1566.001) and a Spearphishing Link.", "c.txt"
     )
     assert [o.value for o in both.observations if o.kind is ObservationKind.TECHNIQUE] == [
+        "T1566.001",
+        "T1566.002",
+    ]
+    # An id after "and a ..." is the later object's, not the earlier name's.
+    two = extractor.extract_text("They sent a Spearphishing Attachment and a link (T1566.002).", "e.txt")
+    assert [o.value for o in two.observations if o.kind is ObservationKind.TECHNIQUE] == [
         "T1566.001",
         "T1566.002",
     ]

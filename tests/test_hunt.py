@@ -859,6 +859,13 @@ def test_one_event_two_rules_read_as_two_families_is_no_evidence_of_either_in_fu
         if o.kind is ObservationKind.SOFTWARE
     }
     assert found == {"Pikabot": 0.4, "Qakbot": 0.4}  # one high event, one family of two: each half
+    # A file YARA matched can hold several programs: each match is an event of its own.
+    scanned = [
+        replace(_row("Cobalt Strike beacon"), rule_id="yara:a.yar:CS", record=""),
+        replace(_row("Mimikatz strings"), rule_id="yara:a.yar:MK", record=""),
+    ]
+    assert {o.confidence for o in observations_from_findings(scanned, named=lambda t: (t.split()[0],))
+            if o.kind is ObservationKind.SOFTWARE} == {0.8}  # fmt: skip
     # The same family from two rules on one event is that family in full.
     same = [_row("Pikabot Fake DLL Extension Execution"), _row("Pikabot Rundll32 Activity")]
     assert {o.confidence for o in observations_from_findings(same, named=lambda t: ("Pikabot",))

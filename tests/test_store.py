@@ -404,11 +404,10 @@ def test_a_suggestion_is_a_typo_or_two_away_not_a_name_that_shares_letters() -> 
     assert _name_score("apt 2b", "apt") < SUGGESTION_CUTOFF  # too short a name to stand for more
     assert _name_score("dark caracal", "dark") < SUGGESTION_CUTOFF  # a word more that is another name
     # behind a typo of the whole name, by more than the spread of suggestions kept
-    from unmask.knowledge.store import SUGGESTION_SPREAD
+    from unmask.knowledge.store import PREFIX_SCORE, SUGGESTION_SPREAD
 
-    assert (
-        _name_score("cobalt kity", "cobalt kitty") - _name_score("cobalt kity", "cobalt") > SUGGESTION_SPREAD
-    )
+    assert _name_score("cobalt kity", "cobalt kitty") - PREFIX_SCORE > SUGGESTION_SPREAD
+    assert _name_score("turla apt28", "turla") < SUGGESTION_CUTOFF  # another actor's name is no qualifier
 
 
 def test_a_suggestion_through_an_alias_says_whose_alias_it_is(kb: KnowledgeBase) -> None:

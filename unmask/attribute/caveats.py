@@ -469,9 +469,11 @@ def caveats(
         ids = list(dict.fromkeys(m.observation.value for m in newer))
         version = analysis.index.kb.document.get("attack_version", "?")
         # What a hunt lost with them: the rules whose findings they are (an analyst reads those).
-        rules = list(dict.fromkeys(r for m in newer for r in _rules_of(m.observation)))
+        named = [_rules_of(m.observation) for m in newer]
+        rules = list(dict.fromkeys(r for found in named for r in found if r != "…"))
+        beyond = len(rules) > 5 or any("…" in found for found in named)
         lost = (
-            f"; the findings of {'; '.join(rules[:5])}{' …' if len(rules) > 5 else ''} are weighed without them"
+            f"; the findings of {'; '.join(rules[:5])}{' …' if beyond else ''} are weighed without them"
             if rules
             else ""
         )

@@ -260,6 +260,14 @@ RESOURCE_DEVELOPMENT = ("T1583", "T1584", "T1585", "T1586", "T1587", "T1588", "T
 FULLY_BELIEVED_TAGS = 3
 
 
+def _event(row: FindingRow, program: str) -> tuple[str, ...]:
+    """The event a finding's software was read from: its file and record; a file YARA matched (or a
+    finding without a record) is an event of its own for each program."""
+    if row.record and not row.rule_id.startswith("yara:"):
+        return (row.file, row.record)
+    return (row.file, row.record or "", row.rule_id, program)
+
+
 def _count(
     summaries: dict[tuple[ObservationKind, str, str | None], _Summary],
     kind: ObservationKind,
@@ -305,7 +313,7 @@ def observations_from_findings(
     summaries: dict[tuple[ObservationKind, str, str | None], _Summary] = {}
     untitled: dict[str, set[str]] = {}
     pending: list[tuple[str, FindingRow]] = []  # software and the finding that names it
-    families: dict[tuple[str, str], set[str]] = {}  # event (file, record) -> the software it was taken for
+    families: dict[tuple[str, ...], set[str]] = {}  # event (file, record) -> the software it was taken for
     for row in rows:
         if row.level not in allowed:
             continue
@@ -322,12 +330,13 @@ def observations_from_findings(
             _count(summaries, ObservationKind.TECHNIQUE, technique, row, share)
         for program in software:
             # Weighed once every finding is seen: how many families the same event was taken for.
+            # (A YARA match is of a whole file, which can hold several programs: its own event.)
             pending.append((program, row))
-            families.setdefault((row.file, row.record), set()).add(program)
+            families.setdefault(_event(row, program), set()).add(program)
     for program, row in pending:
         # One event two rules read as two families (a rundll32 heuristic titled Pikabot and another
         # titled QakBot) is one observation of which family is unknown: each gets its share.
-        _count(summaries, ObservationKind.SOFTWARE, program, row, 1 / len(families[(row.file, row.record)]))
+        _count(summaries, ObservationKind.SOFTWARE, program, row, 1 / len(families[_event(row, program)]))
     observations: list[Observation] = []
     for (kind, value, host), summary in sorted(
         summaries.items(), key=lambda kv: (kv[0][0].value, kv[0][1], kv[0][2] or "")

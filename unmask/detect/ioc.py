@@ -52,10 +52,17 @@ def match_indicators(engine: Any, indicators: IndicatorSet) -> IocMatches:
     times: dict[str, list[str]] = {}
     hosts: dict[str, set[str]] = {}
     events: set[tuple[Any, Any]] = set()  # the events matched (one event may hold several indicators)
+    seen_as: dict[str, Indicator] = {}  # the spelling the first match held
     for value, pointer, fields in engine.match_values(
         list(by_value), urls="url" in kinds, emails="email" in kinds
     ):
-        indicator = by_value[value][0]  # its value as the intelligence gave it (a URL's path keeps its case)
+        # The indicator as the intelligence gave it (a URL's path keeps its case): of those that
+        # differ only in case, the one the event holds as written.
+        indicator = next(
+            (i for i in by_value[value] if any(i.value in str(text) for text in fields.values())),
+            by_value[value][0],
+        )
+        seen_as.setdefault(value, indicator)
         detail = (
             "; ".join(f"{name}={text[:200]}" for name, text in sorted(fields.items()))
             or f"value {indicator.value}"
@@ -85,7 +92,7 @@ def match_indicators(engine: Any, indicators: IndicatorSet) -> IocMatches:
         if value not in first or (pointer["_ts"] or "~") < (first[value][0]["_ts"] or "~"):
             first[value] = (pointer, detail)
     for value, (pointer, detail) in sorted(first.items()):
-        indicator = by_value[value][0]
+        indicator = seen_as.get(value, by_value[value][0])
         kind, subtype = _observation_kind(indicator)
         sources = ", ".join(
             sorted({f"{Path(i.source).name}" + (f" ({i.ref})" if i.ref else "") for i in by_value[value]})

@@ -110,13 +110,19 @@ def _overruled(sentence: str, mentions: list[tuple[int, str, str, str, float]]) 
     return found
 
 
-# Between a name and the id that says which technique it is: up to three words and a bracket.
-_ATTACHED = re.compile(r"(?:\s+[\w/-]+){0,3}\s*[(\[]\s*")
+# Between a name and the id that says which technique it is: up to three words (none that starts
+# another object or clause: "a scheduled task and a service (T1543.003)") and a bracket.
+_ATTACHED = re.compile(
+    r"(?:\s+(?!(?:and|or|to|with|via|using|from|for|into|through|on|in|of|by|then|as|while|which|that|"
+    r"but|nor|after|before|onto)\b)[\w/-]+){0,3}\s*[(\[]\s*",
+    re.IGNORECASE,
+)
 # A technique written as its id (T1021.001, T1003-001, Ｔ１００３), not by name or phrase.
 _TECHNIQUE_ID = re.compile(r"[TＴ][\d０-９]{4}(?:[.\-][\d０-９]{3})?", re.IGNORECASE)
 # What a document's title line calls it: a date on that line is the document's own.
 _DOCUMENT = re.compile(
-    r"\b(?:advisory|report|bulletin|alert|flash|notice|briefing|brief|memo|update|TLP\s*:)(?!\w)",
+    r"\b(?:advisory|advisories|reports?|bulletins?|alerts?|flash|notices?|briefings?|brief|memo|updates?"
+    r"|TLP\s*:)(?!\w)",
     re.IGNORECASE,
 )
 # A heading, not a sentence: a few words, no full stop at its end.
@@ -449,10 +455,13 @@ class TextExtractor:
         stripped = text.lstrip()
         title = stripped[: stripped.find("\n")] if "\n" in stripped else ""
         first_line = len(text) - len(stripped) + len(title)
+        after = stripped[len(title) + 1 :].lstrip(" \t")
         heading = (
             len(title.split()) <= _HEADING_WORDS
             and not title.rstrip().endswith(".")
             and bool(_DOCUMENT.search(title))
+            # a wrapped sentence goes on in lower case ("... first seen on 2024-02-10 when the\nactor")
+            and not after[:1].islower()
         )
         for number, (offset, sentence) in enumerate(sentences(text)):
             if progress is not None and number % PROGRESS_SENTENCES == 0:
@@ -483,7 +492,7 @@ class TextExtractor:
             # Shell" is two techniques).
             overruled = _overruled(sentence, mentions)
             for at, matched, category, ident, confidence in mentions:
-                if at in overruled:
+                if category in ("technique", "phrase") and at in overruled:
                     result.notes.append(
                         f"{source}: offset {offset}: {matched!r} would be {ident}, but the id written after "
                         f"it is {overruled[at]}; not taken"
@@ -567,7 +576,8 @@ class TextExtractor:
             if heading and offset < first_line:
                 # The heading's dates are the document's; the line after it (a sentence may run on
                 # from a heading with no full stop) is read as any other.
-                cut = first_line - offset
+                # (the sentence's text has its runs of white space made one space)
+                cut = len(" ".join(text[offset:first_line].split()))
                 heading_dates, heading_published = self._dates(sentence[:cut])
                 dates, published = self._dates(sentence[cut:])
                 published = heading_dates + heading_published + published

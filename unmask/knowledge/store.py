@@ -1015,7 +1015,7 @@ _QUALIFIERS = frozenset(
 def _qualifies(rest: str) -> bool:
     """Whether the words after a name only qualify it (a version, "APT", "loader")."""
     words = rest.split()
-    return bool(words) and all(w in _QUALIFIERS or any(c.isdigit() for c in w) for w in words)
+    return bool(words) and all(w in _QUALIFIERS or re.fullmatch(r"v?\d+", w) for w in words)  # "2 2", "v3"
 
 
 SUGGESTION_SPREAD = 12
