@@ -629,6 +629,7 @@ def test_a_criminal_lead_gives_no_state_its_confidence(kb: KnowledgeBase) -> Non
     ],
 )
 def test_no_state_is_likelier_or_less_likely_than_its_groups_allow(kb: KnowledgeBase, items: tuple) -> None:
+    from unmask.attribute.combine import is_thin
     from unmask.attribute.engine import analyse
     from unmask.attribute.index import ScoringIndex
     from unmask.attribute.sponsor import UNKNOWN_STATE, sponsor_label
@@ -643,6 +644,8 @@ def test_no_state_is_likelier_or_less_likely_than_its_groups_allow(kb: Knowledge
         if state != UNKNOWN_STATE:
             assert p <= mass.get(state, 0.0) + free + 1e-9, (state, p)
             assert p >= mass.get(state, 0.0) - 1e-9, (state, p)  # if one of its groups did it, so did it
+            if is_thin(analysis.scores):  # no state above an unknown sponsor beyond its own groups
+                assert p <= max(analysis.sponsors[UNKNOWN_STATE], mass.get(state, 0.0)) + 1e-9, (state, p)
     assert sum(analysis.sponsors.values()) == pytest.approx(1.0)
 
 
@@ -1317,3 +1320,15 @@ def test_the_summary_does_not_depend_on_how_many_hypotheses_are_listed(kb: Knowl
     summaries = {attribute_case(case, kb, top=top).summary for top in (1, 2, 5, 10)}
     assert len(summaries) == 1
     assert "none above" in summaries.pop()  # the largest other actor, named even when --top 1 lists none
+
+
+def test_an_item_hardly_believed_hardly_moves_the_assessment(kb: KnowledgeBase) -> None:
+    base = _case("T1301", "T1302", "S0301", "T1101", "T1201")
+    doubtful = _case("T1301", "T1302", "S0301", "T1101", "T1201")
+    doubtful.observations.append(Observation(ObservationKind.SOFTWARE, "S0101", confidence=0.001))
+    before, after = attribute_case(base, kb, top=10), attribute_case(doubtful, kb, top=10)
+    for hypothesis in before.groups:
+        if hypothesis.kind != "other":
+            assert _probability(after.groups, hypothesis.id) == pytest.approx(
+                hypothesis.probability, abs=0.005
+            )

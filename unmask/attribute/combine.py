@@ -186,11 +186,13 @@ class Scores:
         return self.subset(best)
 
     def coverage(self) -> NDArray[np.float64]:
-        """Per actor, the share of the evidence weight its profile can speak to."""
-        total = float(self.weights.sum())
+        """Per actor, the share of the evidence weight its profile can speak to (each item's weight
+        times the analyst's confidence in it: an item held at 0.001 barely widens the field)."""
+        weights = self.weights * np.array([_believed(item) for item in self.items])
+        total = float(weights.sum())
         if total <= 0:
             return np.ones(self.known.shape[1])
-        return np.asarray((self.weights[:, None] * self.known).sum(axis=0) / total, dtype=np.float64)
+        return np.asarray((weights[:, None] * self.known).sum(axis=0) / total, dtype=np.float64)
 
     def signal_totals(self, params: Params) -> dict[str, NDArray[np.float64]]:
         """Per signal present, each actor's score from its items: contributions less the absence cost.
@@ -368,7 +370,10 @@ def design(scores: Scores, params: Params) -> Design:
     # The case's size: its items, each at the analyst's confidence in it (ten items held at one in a
     # million are not ten items' worth of evidence, for an actor or for a new group).
     n = max(1.0, sum(_believed(item) for item in scores.items if not SIGNALS[item.signal].indicator))
-    keys = {item.key for item in scores.items if item.signal in PROFILE_SIGNALS}
+    keys: dict[str, float] = {}  # each id at the most the analyst believes any of its items
+    for item in scores.items:
+        if item.signal in PROFILE_SIGNALS:
+            keys[item.key] = max(keys.get(item.key, 0.0), _believed(item))
     if scores.reports is not None and keys:
         similar = scores.reports.similarities(keys)
     else:

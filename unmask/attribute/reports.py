@@ -23,6 +23,7 @@ a held-out report is absent from the view, so it cannot be its own neighbour.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -89,17 +90,24 @@ class ReportIndex:
     def _norm(self, items: frozenset[str]) -> float:
         return math.sqrt(sum(self._weight(k) ** 2 for k in items))
 
-    def similarities(self, keys: set[str]) -> NDArray[np.float64]:
-        """Actors x SIMILARITIES for a case's technique and software ids."""
+    def similarities(self, keys: set[str] | dict[str, float]) -> NDArray[np.float64]:
+        """Actors x SIMILARITIES for a case's technique and software ids (or ids with the analyst's
+        confidence in each, which weighs its place in the case's vector: an id held at 0.001 is
+        next to absent)."""
         result = np.zeros((len(self.profiles), len(SIMILARITIES)))
-        query = frozenset(keys)
-        query_norm = self._norm(query)
+        belief = keys if isinstance(keys, dict) else dict.fromkeys(keys, 1.0)
+        query = frozenset(k for k, b in belief.items() if b > 0)
+
+        def weighed_norm(items: Iterable[str]) -> float:
+            return math.sqrt(sum((self._weight(k) * belief[k]) ** 2 for k in items))
+
+        query_norm = weighed_norm(query)
         if not query or query_norm == 0:
             return result
-        squared = {k: self._weight(k) ** 2 for k in query}
+        squared = {k: self._weight(k) ** 2 * belief[k] for k in query}
         kind_query_norms = (
-            self._norm(frozenset(k for k in query if _is_technique(k))),
-            self._norm(frozenset(k for k in query if not _is_technique(k))),
+            weighed_norm(k for k in query if _is_technique(k)),
+            weighed_norm(k for k in query if not _is_technique(k)),
         )
         for row, profile in enumerate(self.profiles):
             shared = query & profile

@@ -119,7 +119,10 @@ def sponsor_posterior(
     result = _bound_by_items(actors, scores, result, base_rates(actors))
     result = _coherent(actors, scores, post, result)
     result = _thin(scores, result)
-    result = _no_less_than_its_groups(_group_mass(actors, scores, post), result)
+    mass = _group_mass(actors, scores, post)
+    result = _no_less_than_its_groups(mass, result)
+    if is_thin(scores):
+        result = _thin_again(mass, result)
     # The unknown label first among equals (a thin case holds the leading state level with it).
     return dict(sorted(result.items(), key=lambda kv: (-round(kv[1], 9), kv[0] != UNKNOWN_STATE)))
 
@@ -150,6 +153,23 @@ def _coherent(
     bounds = np.array([np.inf if k == UNKNOWN_STATE else mass.get(k, 0.0) + free for k in labels])
     capped = within_bounds(np.array([result[k] for k in labels]), bounds)
     return result if capped is None else dict(zip(labels, map(float, capped), strict=True))
+
+
+def _thin_again(mass: dict[str, float], result: dict[str, float]) -> dict[str, float]:
+    """In a thin case, after the floor has moved mass about: no state above an unknown sponsor
+    beyond its own groups together (the floor takes what a state lacks from the unknown sponsor
+    too, which can leave a state it did not touch above it); the excess goes to the unknown sponsor."""
+    result = dict(result)
+    unknown = result.get(UNKNOWN_STATE, 0.0)
+    for label in sorted(result, key=lambda k: -result[k]):
+        if label == UNKNOWN_STATE:
+            continue
+        ceiling = max(unknown, mass.get(label, 0.0))
+        if result[label] > ceiling + 1e-12:
+            unknown += result[label] - ceiling
+            result[label] = ceiling
+    result[UNKNOWN_STATE] = unknown
+    return result
 
 
 def _group_mass(actors: list[Actor], scores: Scores, post: Posterior) -> dict[str, float]:
