@@ -1109,3 +1109,13 @@ def test_a_share_access_finding_says_which_share_and_file(tmp_path: Path) -> Non
         and "ShareName=\\\\*\\IPC$" in row.detail
         and "RelativeTargetName=svcctl" in row.detail
     )
+
+
+def test_the_rules_a_hunted_observation_names_are_read_back_from_its_provenance() -> None:
+    from unmask.detect.findings import rules_named
+
+    rows = [replace(_row(f"Rule {n}"), techniques=("T1033",)) for n in range(5)]
+    [found] = observations_from_findings(rows)
+    assert found.provenance is not None and found.provenance.text is not None
+    assert rules_named(found.provenance.text) == ["Rule 0", "Rule 1", "Rule 2", "…"]
+    assert rules_named("from a report") == []

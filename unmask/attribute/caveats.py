@@ -33,10 +33,11 @@ from unmask.attribute.combine import THIN_ITEMS, Posterior, Scores, comparable_i
 from unmask.attribute.evidence import EvidenceItem, Unresolved
 from unmask.attribute.params import Params
 from unmask.attribute.sponsor import NO_STATE, UNKNOWN_STATE, sponsor_label, sponsor_posterior, state_words
+from unmask.detect.findings import rules_named
 from unmask.knowledge.aliases import normalize_name
 from unmask.knowledge.countries import country_name, other_countries
 from unmask.knowledge.store import NEWER_HINT, NEWER_RELEASE, KnowledgeBase
-from unmask.model import Actor, Observation
+from unmask.model import Actor
 from unmask.printable import clip
 
 if TYPE_CHECKING:
@@ -469,7 +470,10 @@ def caveats(
         ids = list(dict.fromkeys(m.observation.value for m in newer))
         version = analysis.index.kb.document.get("attack_version", "?")
         # What a hunt lost with them: the rules whose findings they are (an analyst reads those).
-        named = [_rules_of(m.observation) for m in newer]
+        named = [
+            rules_named((m.observation.provenance.text or "") if m.observation.provenance else "")
+            for m in newer
+        ]
         rules = list(dict.fromkeys(r for found in named for r in found if r != "…"))
         beyond = len(rules) > 5 or any("…" in found for found in named)
         lost = (
@@ -554,16 +558,6 @@ def caveats(
             "knowledge base holds no such data for actors yet"
         )
     return warnings
-
-
-def _rules_of(obs: Observation) -> list[str]:
-    """The rule titles a hunted observation's provenance names ("3 finding(s) of: A; B; first: …")."""
-    text = obs.provenance.text if obs.provenance and obs.provenance.text else ""
-    if " finding(s) of: " not in text:
-        return []
-    named = text.split(" finding(s) of: ", 1)[1].split("; first: ", 1)[0]
-    rules = [r.strip() for r in named.removesuffix(" …").split("; ") if r.strip()]
-    return rules + (["…"] if named.endswith(" …") else [])  # more rules than the provenance names
 
 
 def _worth(count: float) -> str:

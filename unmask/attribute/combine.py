@@ -82,6 +82,7 @@ __all__ = [
     "rank_weights",
     "reliability",
     "score_items",
+    "weighs_nothing",
     "within_bounds",
 ]
 
@@ -241,8 +242,14 @@ def comparable_items(scores: Scores) -> float:
     return math.fsum(  # exact: 0.6 + 0.7 + 0.7 is 2, and the order of a case's items changes nothing
         _believed(item)
         for position, (item, shared) in enumerate(zip(distinct.items, common, strict=True))
-        if not shared and not (SIGNALS[item.signal].indicator and not distinct.contributions[position].any())
+        if not shared and not weighs_nothing(distinct, position)
     )
+
+
+def weighs_nothing(scores: Scores, position: int) -> bool:
+    """Whether the item at ``position`` is an indicator no intelligence file holds: compared with
+    nothing, it moves no actor and counts in no size of the case."""
+    return SIGNALS[scores.items[position].signal].indicator and not scores.contributions[position].any()
 
 
 def _believed(item: EvidenceItem) -> float:

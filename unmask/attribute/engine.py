@@ -26,12 +26,19 @@ from unmask.attribute.caveats import (
     same_state,
     state_hinge,
 )
-from unmask.attribute.combine import Posterior, Scores, comparable_items, is_thin, posterior, score_items
+from unmask.attribute.combine import (
+    Posterior,
+    Scores,
+    comparable_items,
+    is_thin,
+    posterior,
+    score_items,
+    weighs_nothing,
+)
 from unmask.attribute.evidence import EvidenceItem, Unresolved, resolve_case
 from unmask.attribute.index import ScoringIndex
 from unmask.attribute.params import DEFAULT_PARAMS, Params
 from unmask.attribute.phases import MAX_PARTS, part_title, split_parts
-from unmask.attribute.signals import SIGNALS
 from unmask.attribute.sponsor import NO_STATE, UNKNOWN_STATE, sponsor_label, sponsor_posterior, state_words
 from unmask.attribute.summary import (
     SPLIT_PREFIX,
@@ -403,11 +410,7 @@ def attribute_case(
     lead_state = next(((a.name, sponsor_label(a)) for a in known if sponsor_label(a) != UNKNOWN_STATE), None)
     # An indicator no intelligence file holds moves nothing: it is not compared with anything.
     scores = analysis.scores
-    compared = sum(
-        1
-        for position, item in enumerate(scores.items)
-        if not (SIGNALS[item.signal].indicator and not scores.contributions[position].any())
-    )
+    compared = sum(1 for position in range(len(scores.items)) if not weighs_nothing(scores, position))
     # The words do not depend on how many hypotheses are listed (--top 1 still says "none above 4%").
     told = groups if top >= SUMMARY_TOP else _group_hypotheses(analysis, SUMMARY_TOP, doubted, lowered)[0]
     summary = summary_text(told, sponsors, compared, len(ranking), lead_state)

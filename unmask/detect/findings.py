@@ -260,6 +260,21 @@ RESOURCE_DEVELOPMENT = ("T1583", "T1584", "T1585", "T1586", "T1587", "T1588", "T
 FULLY_BELIEVED_TAGS = 3
 
 
+# How a hunted observation's provenance names its rules ("3 finding(s) of: A; B; first: …").
+FINDINGS_OF = " finding(s) of: "
+_FIRST = "; first: "
+
+
+def rules_named(text: str) -> list[str]:
+    """The rule titles a hunted observation's provenance text names, with "…" last when it names
+    only the first of more (the inverse of what observations_from_findings writes)."""
+    if FINDINGS_OF not in text:
+        return []
+    named = text.split(FINDINGS_OF, 1)[1].split(_FIRST, 1)[0]
+    rules = [r.strip() for r in named.removesuffix(" …").split("; ") if r.strip()]
+    return rules + (["…"] if named.endswith(" …") else [])
+
+
 def _event(row: FindingRow, program: str) -> tuple[str, ...]:
     """The event a finding's software was read from: its file and record; a file YARA matched (or a
     finding without a record) is an event of its own for each program."""
@@ -344,9 +359,9 @@ def observations_from_findings(
         first = summary.first_row
         assert first is not None
         rules = sorted(summary.rules)
-        text = f"{summary.count} finding(s) of: " + "; ".join(rules[:3]) + (" …" if len(rules) > 3 else "")
+        text = f"{summary.count}{FINDINGS_OF}" + "; ".join(rules[:3]) + (" …" if len(rules) > 3 else "")
         if first.detail:  # what the first event says: "CommandLine=vssadmin delete shadows /all"
-            text += f"; first: {first.detail}"
+            text += f"{_FIRST}{first.detail}"
         observations.append(
             Observation(
                 kind=kind,
