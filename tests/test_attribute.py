@@ -1,3 +1,4 @@
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -211,6 +212,22 @@ def test_a_phase_written_three_ways_is_one_phase_and_parts_count_distinct_items(
     for host in ("ot1", "ot2", "ot3"):
         case.observations.append(Observation(ObservationKind.SOFTWARE, "S0301", phase="impact", host=host))
     assert attribute_case(case, kb).phases == {}
+
+
+def test_parts_are_told_in_the_incidents_order_not_the_cases(kb: KnowledgeBase) -> None:
+    # Listed destruction first: ATT&CK's kill chain puts initial access before impact.
+    items = [(i, "impact") for i in ("T1101", "T1102", "T1103", "S0101", "S0102")]
+    items += [(i, "TA0001") for i in ("T1301", "T1302", "T1303", "S0301", "S0302")]
+    assert list(attribute_case(_case(*items), kb).phases) == ["phase:TA0001", "phase:impact"]
+    # Free labels keep the case's order unless their evidence is dated: then the first seen first.
+    items = [(i, "wipe") for i in ("T1101", "T1102", "T1103", "S0101", "S0102")]
+    items += [(i, "entry") for i in ("T1301", "T1302", "T1303", "S0301", "S0302")]
+    case = _case(*items)
+    assert list(attribute_case(case, kb).phases) == ["phase:wipe", "phase:entry"]
+    case.observations = [
+        replace(o, first_seen="2022-07-15" if o.phase == "wipe" else "2021-05-20") for o in case.observations
+    ]
+    assert list(attribute_case(case, kb).phases) == ["phase:entry", "phase:wipe"]
 
 
 def test_one_phase_is_not_a_split(kb: KnowledgeBase) -> None:

@@ -102,6 +102,18 @@ def _hosts_label(hosts: list[str]) -> str:
     return f"{shown} and {more} more hosts alike" if more > 0 else f"{shown} (hosts alike)"
 
 
+_TACTIC_ORDER = {name: i for i, name in enumerate(TACTIC_IDS.values())}
+
+
+def _story_order(scores: Scores, positions: list[int], attribute: str, label: str) -> tuple[date, int]:
+    """Where a part comes in the incident's story: by the first day its evidence was seen, then
+    (phases) by the kill chain's order of ATT&CK's tactics; a stable sort keeps the rest in the
+    case's order.  Access before exfiltration before destruction, whatever order the case lists."""
+    days = [d for p in positions if (d := _day(scores.items[p].observation.first_seen))]
+    tactic = _TACTIC_ORDER.get(phase_key(label), len(_TACTIC_ORDER)) if attribute == "phase" else 0
+    return (min(days) if days else date.max, tactic)
+
+
 class Parts(dict[str, tuple[Scores, Posterior]]):
     """Each part's scores and posterior by label, and the labels of the parts left out (beyond
     MAX_PARTS: a hundred hosts with a little each are not a hundred tables)."""
@@ -138,7 +150,9 @@ def split_parts(scores: Scores, params: Params) -> Parts:
             # The richest parts, and of those alike the ones seen most (forty hosts alike first).
             order = sorted(kept, key=lambda label: (-len(distinct[label].items), -len(groups[label])))
             parts = Parts()
-            for label in kept:
+            for label in sorted(
+                kept, key=lambda label: _story_order(scores, groups[label], attribute, label)
+            ):
                 if label in order[:MAX_PARTS]:
                     parts[f"{attribute}:{label}"] = (
                         distinct[label],
