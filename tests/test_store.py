@@ -161,6 +161,21 @@ def test_names_in_the_forms_reports_write_them(kb: KnowledgeBase) -> None:
         kb.technique("T1003.0012")
 
 
+def test_an_entry_of_several_names_is_none_of_them_and_says_which_it_held(kb: KnowledgeBase) -> None:
+    # A known program's name before a tool's is a list, not the tool's vendor.
+    for name in ("Helminth Mimikatz", "Helminth, Mimikatz", "ZeroCleare/Helminth"):
+        with pytest.raises(UnknownNameError) as caught:
+            kb.software_record(name)
+        assert len(caught.value.suggestions) == 2, name
+    assert kb.software_record("Sysinternals Mimikatz").id == "S0002"  # a vendor still is one
+    with pytest.raises(UnknownNameError) as caught:
+        kb.actor("OilRig and APT28")
+    assert caught.value.suggestions == ["OilRig", "APT28"]
+    with pytest.raises(UnknownNameError) as caught:
+        kb.actor("OilRig Foo")  # one name and a word that names nothing: no list
+    assert "APT28" not in caught.value.suggestions and len(caught.value.suggestions) <= 1
+
+
 def test_retired_and_newer_attack_ids(kb: KnowledgeBase) -> None:
     # Older reports and rules use ids ATT&CK has since revoked: they stand for their successors.
     assert kb.technique("T1086").id == "T1059.001"

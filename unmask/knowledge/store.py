@@ -752,6 +752,11 @@ class KnowledgeBase:
             # A tool under its vendor's name ("ConnectWise ScreenConnect", "Microsoft Sysinternals
             # PsExec").
             rest = known.get(normalize_name(" ".join(words[drop:]))) if len(words) > drop else None
+            vendor = words[:drop]
+            if any(_SEPARATORS.search(w) for w in vendor) or any(
+                known.get(normalize_name(w)) not in (None, rest) for w in vendor
+            ):
+                break  # a list of names ("Mimikatz, PsExec"; "Mimikatz PsExec"), not a vendor's
             if rest is not None and self.software[rest].kind == "tool":
                 sid = rest
                 break
@@ -1026,6 +1031,28 @@ def _loose(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
+_SEPARATORS = re.compile(r"\s*(?:[/,;&+|]|\band\b)\s*", re.IGNORECASE)
+
+
+def _each_named(name: str, choices: list[tuple[str, str]]) -> list[str]:
+    """The names an entry of several names holds, each exactly ("Lazarus Andariel", "APT33/APT35",
+    "Sandworm and APT28"): one entry is one name; the suggestion says which ones it held."""
+    pieces = [p for p in _SEPARATORS.split(name) if p.strip()]
+    if len(pieces) < 2:
+        pieces = name.split()
+    if len(pieces) < 2:
+        return []
+    exact: dict[str, str] = {}
+    for text, shown in choices:
+        exact.setdefault(_loose(text), shown)
+    named: dict[str, str] = {}
+    for piece in pieces:
+        key = _loose(piece)
+        if len(key) >= 4 and key not in _QUALIFIERS and key in exact:
+            named.setdefault(exact[key].casefold(), exact[key])
+    return list(named.values()) if len(named) >= 2 else []
+
+
 def _closest_named(name: str, choices: list[tuple[str, str]], limit: int = 5) -> list[str]:
     """The closest names as shown (``(name, shown)`` pairs): each shown once, best first."""
     if not choices:
@@ -1035,7 +1062,9 @@ def _closest_named(name: str, choices: list[tuple[str, str]], limit: int = 5) ->
         name, texts, scorer=_name_score, processor=utils.default_process, limit=limit * 3,
         score_cutoff=SUGGESTION_CUTOFF,
     )  # fmt: skip
-    best = found[0][1] if found else 0.0
+    if not found:
+        return _each_named(name, choices)[:limit]
+    best = found[0][1]
     shown: dict[str, str] = {}
     for _, score, index in found:  # "Fancy Bear" and "FANCY BEAR" are one suggestion
         if score < best - SUGGESTION_SPREAD:  # far behind the best: a different name, not a typo of it
