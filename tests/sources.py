@@ -95,6 +95,9 @@ def attack_bundle() -> dict[str, Any]:
     # As in the real KB, where a merged source lists NotPetya's names among Bad Rabbit's aliases.
     notpetya = software("malware", "S0368", "NotPetya", ["ExPetr", "Nyetya"])
     badrabbit = software("malware", "S0606", "Bad Rabbit", ["BadRabbit", "NotPetya", "ExPetr"])
+    # ATT&CK gives Turla's Uroburos the name Snake; Malpedia gives it to EKANS, ransomware.
+    uroburos = software("malware", "S0022", "Uroburos", ["Snake"])
+    ekans = software("malware", "S0605", "EKANS", ["SNAKEHOSE"])
     # Reports write it "MultiLayer" and "Multi Layer": its name without its kind, run together.
     multilayer = software("malware", "S1135", "Multi Layer Wiper", [])
     # ATT&CK names the platform in words, Malpedia in brackets: one family.
@@ -119,7 +122,7 @@ def attack_bundle() -> dict[str, Any]:
     objects: list[dict[str, Any]] = [
         {"type": "x-mitre-collection", "id": sid("x-mitre-collection", "c"), "x_mitre_version": "99.0"},
         t_lsass, t_dump, t_phish, t_ps, t_wipe, t_old, t_retired, t_public, t_mbr, t_click, t_link, t_imds, t_trail,
-        helminth, mimikatz, zerocleare, notpetya, badrabbit, multilayer, crew_locker, winnti,
+        helminth, mimikatz, zerocleare, notpetya, badrabbit, multilayer, crew_locker, winnti, uroburos, ekans,
         oilrig, apt28, hound, cleaver, revoked, deprecated, campaign,
         relation(revoked, "revoked-by", oilrig),
         relation(crew_locker, "uses", t_wipe),
@@ -214,7 +217,7 @@ def galaxies() -> dict[str, dict[str, Any]]:
         {
             "value": "EUROPIUM",
             "uuid": muid("EUROPIUM"),
-            "meta": {"synonyms": ["Hazel Sandstorm"], "country": "IR"},
+            "meta": {"synonyms": ["Hazel Sandstorm"], "country": "IR", "sector": "Iran"},
         },
         {"value": "STRONTIUM", "uuid": muid("STRONTIUM"), "meta": {"synonyms": ["APT28"], "country": "RU"}},
     ]
@@ -383,6 +386,17 @@ def galaxies() -> dict[str, dict[str, Any]]:
             "meta": {"synonyms": ["Helminth loader"], "type": []},
         },
         {"value": "Shamoon", "uuid": muid("mp Shamoon"), "meta": {"synonyms": ["Disttrack"], "type": []}},
+        # Malpedia's clusters lump a lookalike in: most of the names say which record it is.
+        {
+            "value": "EternalPetya",
+            "uuid": muid("mp EternalPetya"),
+            "meta": {"synonyms": ["BadRabbit", "Nyetya", "NotPetya", "Petna"], "type": []},
+        },
+        {
+            "value": "Snake",
+            "uuid": muid("mp Snake"),
+            "meta": {"synonyms": ["EKANS", "SNAKEHOSE"], "type": []},
+        },
         {"value": "DarkSide (ELF)", "uuid": muid("mp DarkSide elf"), "meta": {"type": []}},
         {
             "value": "DarkSide (Windows)",

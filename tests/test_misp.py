@@ -28,6 +28,8 @@ def test_reads_entries_claims_and_links(sources: tuple[Path, Path]) -> None:
     assert {s.name for s in data.software if s.origin == "malpedia"} == {
         "Helminth",
         "Shamoon",
+        "EternalPetya",
+        "Snake",
         "DarkSide (ELF)",
         "DarkSide (Windows)",
         "RandomQuery (Powershell)",

@@ -53,6 +53,8 @@ def test_victims_and_related_actors(kb: KnowledgeBase) -> None:
     assert oilrig.victim_countries["IL"] == ["MISP threat-actor"]
     assert oilrig.victim_countries["AE"] == ["Tidal"]
     assert "Energy" in oilrig.victim_sectors
+    # Microsoft's "sector" is its category of the actor (EUROPIUM's is "Iran"), not a victim sector.
+    assert "Iran" not in oilrig.victim_sectors
     assert ("G0049", "linked-to") in kb.actor("Money Gang").related
 
 
@@ -159,6 +161,34 @@ def test_names_in_the_forms_reports_write_them(kb: KnowledgeBase) -> None:
             kb.software_record(name)
     with pytest.raises(UnknownNameError):
         kb.technique("T1003.0012")
+
+
+def test_a_galaxy_family_joins_the_record_most_of_its_names_name(kb: KnowledgeBase) -> None:
+    # Malpedia's EternalPetya lists BadRabbit among NotPetya's names: it is NotPetya.
+    assert kb.software_record("EternalPetya").id == kb.software_record("Petna").id == "S0368"
+    assert kb.software_record("BadRabbit").id == "S0606"
+    # Malpedia's Snake is EKANS; ATT&CK's Snake is Uroburos. Either way the other is named.
+    snake = kb.software_record("Snake")
+    assert snake.id in {"S0605", "S0022"}
+    assert [r.id for r in kb.software_sharing_name("Snake", snake.id)] == list(
+        {"S0605", "S0022"} - {snake.id}
+    )
+
+
+def test_a_kind_dropped_to_find_a_name_chooses_nothing_among_programs_of_that_name(kb: KnowledgeBase) -> None:
+    with pytest.raises(UnknownNameError) as caught:
+        kb.software_record("Snake ransomware")  # EKANS or Uroburos: "ransomware" was dropped to find "Snake"
+    assert sorted(caught.value.suggestions) == ["EKANS (S0605)", "Uroburos (S0022)"]
+    assert kb.software_record("Maui ransomware").name == "Maui Ransomware"  # one program of that name
+
+
+def test_a_version_the_kbs_names_do_not_carry(kb: KnowledgeBase) -> None:
+    from unmask.knowledge.store import _version_key
+
+    assert _version_key("3") == _version_key("3.0") == _version_key("3.0.0") == (3,)
+    # A family of one record: that record, whatever the version.
+    assert kb.software_record("Mimikatz 2.2").id == kb.software_record("Mimikatz v3").id == "S0002"
+    assert kb.software_record("Helminth 2").id == "S0170"
 
 
 def test_an_entry_of_several_names_is_none_of_them_and_says_which_it_held(kb: KnowledgeBase) -> None:

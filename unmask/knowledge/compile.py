@@ -221,7 +221,7 @@ def _software(attack: AttackData, galaxies: GalaxyData) -> tuple[dict[str, Softw
         keys = [normalize_name(n) for n in (family.name, *family.aliases)]
         match = galaxies.software_attack_ids.get(family.id)
         if match not in records:
-            match = next((by_name[k] for k in keys if k in by_name), None)
+            match = _most_named(keys, by_name)
         if match is None and family.origin == "tidal":
             # Tidal's own entries join a Malpedia family of the same name (Malpedia's families are
             # each their own, as they always were), and by the name without platform or kind
@@ -247,6 +247,18 @@ def _software(attack: AttackData, galaxies: GalaxyData) -> tuple[dict[str, Softw
         extra = tuple(a for a in (family.name, *family.aliases) if a not in known.aliases and a != known.name)
         records[match] = SoftwareRecord(known.id, known.name, known.kind, known.aliases + extra)
     return records, became
+
+
+def _most_named(keys: list[str], by_name: dict[str, str]) -> str | None:
+    """The record most of a family's names name (its own name first among equals): Malpedia's
+    EternalPetya, which lists BadRabbit among NotPetya's names, is NotPetya, not Bad Rabbit."""
+    counts: dict[str, int] = {}
+    for key in keys:
+        if key in by_name:
+            counts[by_name[key]] = counts.get(by_name[key], 0) + 1
+    return (
+        max(counts, key=lambda record: (counts[record], record == by_name.get(keys[0]))) if counts else None
+    )
 
 
 def _software_links(

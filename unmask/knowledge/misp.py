@@ -220,7 +220,9 @@ def _microsoft(value: Any) -> NameEntry:
         peer_links=peers,
         related=related,
         sponsor_claims=claims,
-        sectors=_strings(meta.get("sector")),
+        # Microsoft's "sector" is its category of the actor ("Russia", "Financially motivated",
+        # "Private sector offensive actor"), not a sector it attacks: only a motive is read from it.
+        motivations=_motives(meta.get("sector")),
         description=str(value.description or ""),
     )
 

@@ -741,6 +741,16 @@ class KnowledgeBase:
                     " ".join(words[:-1]) if words[-1].lower() == kind and len(words) > 1 else f"{bare} {kind}"
                 )
                 sid = known.get(normalize_name(other))
+                alike = (
+                    [r for r in self.software_sharing_name(other, sid) if not _other_kind(r.name, kind)]
+                    if sid is not None and len(other) < len(bare)
+                    else []
+                )
+                if alike and sid is not None:
+                    # The kind said was dropped to find the name, so it chose nothing: "Snake
+                    # ransomware" is EKANS, whose Malpedia name is Snake, not ATT&CK's Snake (Uroburos).
+                    shown = [_software_shown(r, r.name) for r in (self.software[sid], *alike)]
+                    raise UnknownNameError("software", name, shown, f"'{other}' names several programs")
                 if sid is not None:
                     break
         # "Impacket-wmiexec", "cobalt_strike beacon": a hyphen or underscore between words as a space.
@@ -760,11 +770,36 @@ class KnowledgeBase:
             if rest is not None and self.software[rest].kind == "tool":
                 sid = rest
                 break
+        if sid is None:
+            sid = self._by_version(name)
         if sid is None or sid not in self.software:
             why = self._unknown_id(cited.group(0), self.software) if cited else None
             suggested = [] if why else self._suggested(name, self._software_choices)
             raise UnknownNameError("software", name, suggested, why)
         return self.software[sid]
+
+    def _by_version(self, name: str) -> str | None:
+        """A program given with a version the KB's names do not carry: the record of that version
+        ("LockBit 3" is LockBit 3.0), or the family's one record when none of its records is
+        versioned ("BlackEnergy 3", "Mimikatz 2.2", "Conti v3"); ``None`` when the version picks
+        none of several ("LockBit 4")."""
+        found = _TRAILING_VERSION.search(name.strip())
+        if not found:
+            return None
+        base, wanted = name.strip()[: found.start()], _version_key(found.group(1))
+        family = [i for i in self._static.family_keys.get(family_core(base), ()) if i in self.software]
+        versions: dict[str, set[tuple[int, ...]]] = {}
+        for record_id in family:
+            record = self.software[record_id]
+            for text in (record.name, *record.aliases):
+                if own := _TRAILING_VERSION.search(family_name(text, kind=True)):
+                    versions.setdefault(record_id, set()).add(_version_key(own.group(1)))
+        chosen = {record_id for record_id, held in versions.items() if wanted in held}
+        if len(chosen) == 1:
+            return chosen.pop()
+        if versions:
+            return None
+        return self._static.software_names.get(normalize_name(base))
 
     def software_sharing_name(self, name: str, chosen: str) -> list[SoftwareRecord]:
         """Other software than ``chosen`` that a bare family name also names ("Medusa": the MEDUSA
@@ -969,6 +1004,23 @@ def _name_score(query: str, choice: str, **_: Any) -> float:
         if part >= 90:  # what was typed, all but a letter, inside the name ("ater" in "updater" is not)
             score = max(score, 0.9 * part)
     return score
+
+
+_TRAILING_VERSION = re.compile(r"\s+v?(\d+(?:\.\d+)*)$", re.IGNORECASE)
+
+
+def _version_key(text: str) -> tuple[int, ...]:
+    """A version to compare: "3" = "3.0" = "3.0.0"."""
+    parts = [int(p) for p in text.split(".")]
+    while len(parts) > 1 and parts[-1] == 0:
+        parts.pop()
+    return tuple(parts)
+
+
+def _other_kind(name: str, kind: str) -> bool:
+    """Whether a program's name says it is another kind than ``kind`` ("Ryuk Stealer", not ransomware)."""
+    last = name.split()[-1].casefold() if name.split() else ""
+    return last in FAMILY_KINDS and last != kind
 
 
 def _software_shown(record: SoftwareRecord, name: str) -> str:
