@@ -214,6 +214,22 @@ def test_a_phase_written_three_ways_is_one_phase_and_parts_count_distinct_items(
     assert attribute_case(case, kb).phases == {}
 
 
+def test_a_parts_label_is_the_cases_text_in_every_view(kb: KnowledgeBase) -> None:
+    from rich.console import Console
+
+    from unmask.cli.assessment_view import assessment_view
+    from unmask.report.markdown import assessment_markdown
+
+    items = [(i, "[bold red]exfil[/wipe]") for i in ("T1301", "T1302", "T1303", "S0301", "S0302")]
+    items += [(i, "<b>wipe</b> | x") for i in ("T1101", "T1102", "T1103", "S0101", "S0102")]
+    a = attribute_case(_case(*items), kb)
+    console = Console(width=200, record=True)
+    console.print(assessment_view(a))  # rich markup in a label is printed, not read (nor a crash)
+    assert "Part: phase [bold red]exfil[/wipe]" in console.export_text()
+    text = assessment_markdown(a)
+    assert "<b>" not in text and "## Part: phase \\<b\\>wipe" in text
+
+
 def test_parts_are_told_in_the_incidents_order_not_the_cases(kb: KnowledgeBase) -> None:
     # Listed destruction first: ATT&CK's kill chain puts initial access before impact.
     items = [(i, "impact") for i in ("T1101", "T1102", "T1103", "S0101", "S0102")]
@@ -222,6 +238,10 @@ def test_parts_are_told_in_the_incidents_order_not_the_cases(kb: KnowledgeBase) 
     # Free labels keep the case's order unless their evidence is dated: then the first seen first.
     items = [(i, "wipe") for i in ("T1101", "T1102", "T1103", "S0101", "S0102")]
     items += [(i, "entry") for i in ("T1301", "T1302", "T1303", "S0301", "S0302")]
+    # A tactic among free labels does not jump the queue.
+    mixed = [(i, "access") for i in ("T1101", "T1102", "T1103")]
+    mixed += [(i, "exfiltration") for i in ("T1301", "T1302", "T1303")]
+    assert list(attribute_case(_case(*mixed), kb).phases) == ["phase:access", "phase:exfiltration"]
     case = _case(*items)
     assert list(attribute_case(case, kb).phases) == ["phase:wipe", "phase:entry"]
     case.observations = [
@@ -1148,7 +1168,11 @@ def test_a_three_item_phase_is_as_thin_as_a_three_item_case_and_points_to_no_one
     assert all(h.confidence is ConfidenceLevel.LOW for h in access)
     # Three planted tools are no second actor: no split, and the summary says the part names no one.
     assert not a.split and not any(w.startswith("The evidence splits") for w in a.warnings)
-    assert "phase access (the likeliest there: a group the knowledge base does not know" in a.summary
+    # Level with Gamma there: both are named, neither as "the likeliest" alone.
+    assert (
+        "phase access (the likeliest there: a group the knowledge base does not know and Gamma, " in a.summary
+    )
+    assert "% each)" in a.summary
     # The same three items as a whole case are thin: a new group is as likely.
     alone = attribute_case(_case("T1301", "T1302", "S0301"), kb)
     assert alone.groups[0].id == "unknown" and _probability(alone.groups, "G0003") == pytest.approx(

@@ -84,6 +84,9 @@ def test_compare_search_conflicts(installed: None) -> None:
     assert {c["kind"] for c in conflicts} >= {"alias-collision", "merge-refused", "sponsor"}
     only = json.loads(runner.invoke(app, ["kb", "conflicts", "--name", "newscaster", "--json"]).stdout)
     assert only and all("Newscaster" in c["subject"] for c in only)
+    # An actor's name stands for all its names: the clash over its alias Newscaster is Magic Hound's.
+    hound = json.loads(runner.invoke(app, ["kb", "conflicts", "--name", "Magic Hound", "--json"]).stdout)
+    assert any(c["subject"] == "Newscaster" and c["kind"] == "alias-collision" for c in hound)
     # Arguments that cannot mean anything are errors, not empty answers.
     bogus = runner.invoke(app, ["kb", "conflicts", "--kind", "bogus"])
     assert bogus.exit_code == 2 and "choose alias-collision" in bogus.stderr

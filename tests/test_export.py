@@ -407,6 +407,11 @@ def test_the_warnings_that_qualify_an_attribution_travel_with_it(kb: KnowledgeBa
     assert "Caveats: thin evidence" in report["description"]
     comments = [a["value"] for a in event_for_case(case, kb, assessment)["Event"]["Attribute"]]
     assert any(c.startswith("unmask caveat: thin evidence") for c in comments)
+    # A part's caveat travels too: it can be what lowered the lead's confidence.
+    from unmask.export.resolved import shared_caveats
+
+    assessment.warnings = ["in phase access: possible false flag: X leads", "in phase access: unresolved: y"]
+    assert shared_caveats(assessment) == ["in phase access: possible false flag: X leads"]
 
 
 def test_tidal_software_and_groups_keep_tidals_galaxies_both_ways(sources_kb: KnowledgeBase) -> None:

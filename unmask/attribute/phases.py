@@ -105,12 +105,12 @@ def _hosts_label(hosts: list[str]) -> str:
 _TACTIC_ORDER = {name: i for i, name in enumerate(TACTIC_IDS.values())}
 
 
-def _story_order(scores: Scores, positions: list[int], attribute: str, label: str) -> tuple[date, int]:
+def _story_order(scores: Scores, positions: list[int], label: str, chain: bool) -> tuple[date, int]:
     """Where a part comes in the incident's story: by the first day its evidence was seen, then
-    (phases) by the kill chain's order of ATT&CK's tactics; a stable sort keeps the rest in the
-    case's order.  Access before exfiltration before destruction, whatever order the case lists."""
+    (with ``chain``, phases that are all ATT&CK tactics) by the kill chain's order; a stable sort
+    keeps the rest in the case's order: initial access before impact, whatever order the case lists."""
     days = [d for p in positions if (d := _day(scores.items[p].observation.first_seen))]
-    tactic = _TACTIC_ORDER.get(phase_key(label), len(_TACTIC_ORDER)) if attribute == "phase" else 0
+    tactic = _TACTIC_ORDER.get(phase_key(label), 0) if chain else 0
     return (min(days) if days else date.max, tactic)
 
 
@@ -150,9 +150,10 @@ def split_parts(scores: Scores, params: Params) -> Parts:
             # The richest parts, and of those alike the ones seen most (forty hosts alike first).
             order = sorted(kept, key=lambda label: (-len(distinct[label].items), -len(groups[label])))
             parts = Parts()
-            for label in sorted(
-                kept, key=lambda label: _story_order(scores, groups[label], attribute, label)
-            ):
+            # ATT&CK's kill chain orders phases only when every phase is one of its tactics: a free
+            # "access" has no place in it, and must not fall behind a tactic's "exfiltration".
+            chain = attribute == "phase" and all(phase_key(label) in _TACTIC_ORDER for label in kept)
+            for label in sorted(kept, key=lambda label: _story_order(scores, groups[label], label, chain)):
                 if label in order[:MAX_PARTS]:
                     parts[f"{attribute}:{label}"] = (
                         distinct[label],

@@ -271,12 +271,19 @@ def by_part(phases: dict[str, list[Hypothesis]], lead: Hypothesis) -> str:
                 key=lambda h: h.probability,
                 default=None,
             )
-            # named only when it is a real runner (a 13 % criminal group in an access phase is noise)
-            likeliest = (
-                f" (the likeliest there: {_who(top)}, {percent(top.probability, 0)})"
-                if top is not None and top.probability >= NAMED_RUNNER
-                else ""
-            )
+            # named only when it is a real runner (a 13 % criminal group in an access phase is noise);
+            # those level with it too: a new group "the likeliest" at 30 % beside APT41 at 30 % misleads.
+            likeliest = ""
+            if top is not None and top.probability >= NAMED_RUNNER:
+                shown = percent(top.probability, 0)
+                level = [
+                    _who(h)
+                    for h in hypotheses
+                    if h.kind in ("actor", "unknown") and top.probability - h.probability < 0.005
+                ]
+                likeliest = (
+                    f" (the likeliest there: {_listed(level)}, {shown}{' each' if len(level) > 1 else ''})"
+                )
             open_parts.append(f"{part_title(label)}{likeliest}")
     if not other and not open_parts:
         return ""

@@ -21,7 +21,7 @@ _COLOURS = {"consistent": "green", "inconsistent": "red", "neutral": "dim"}
 
 
 def _table(title: str, hypotheses: list[Hypothesis], limit: int = 12) -> Table:
-    table = Table(title=title, title_justify="left")
+    table = Table(title=plain(title), title_justify="left")  # a part's label is the case's text
     for column, justify in (
         ("hypothesis", "left"),
         ("id", "left"),
@@ -63,7 +63,7 @@ def assessment_view(assessment: Assessment, ach_rows: int = 15) -> Group:
         parts.append(_table(f"Part: {part_title(label)}", hypotheses))
     lead = next((h for h in assessment.groups if h.kind == "actor"), None)
     if lead is not None:
-        reasons = Table(title=f"Why {lead.label}", title_justify="left")
+        reasons = Table(title=plain(f"Why {lead.label}"), title_justify="left")
         reasons.add_column("for")
         reasons.add_column("weight", justify="right")
         reasons.add_column("against")

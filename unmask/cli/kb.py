@@ -23,7 +23,7 @@ from unmask.cli.common import (
     user_errors,
 )
 from unmask.cli.render import actor_view, compare_view, conflicts_view, search_view, summary_view
-from unmask.errors import ConfigError, UnmaskError
+from unmask.errors import ConfigError, UnknownNameError, UnmaskError
 from unmask.knowledge.aliases import normalize_name
 from unmask.knowledge.install import install_kb
 from unmask.knowledge.store import KnowledgeBase, load_kb
@@ -296,7 +296,8 @@ def conflicts_command(
 
     Example: unmask kb conflicts --kind alias-collision
     """
-    conflicts = load_kb().conflicts
+    kb = load_kb()
+    conflicts = kb.conflicts
     kind = kind.strip().lower() if kind else kind  # "DESCRIBED-TWICE" as the labels are written
     if kind:
         kinds = sorted({c.kind for c in conflicts} | set(CONFLICT_KINDS))
@@ -308,10 +309,17 @@ def conflicts_command(
         needle = normalize_name(name)
         if not needle:
             raise ConfigError(f"--name {name!r}: give a name with letters or digits")
+        # An actor's name stands for all its names: a clash over Sandworm's alias IRIDIUM is Sandworm's.
+        try:
+            names = {normalize_name(n) for n in kb.actor(name).all_names}
+        except UnknownNameError:
+            names = set()
         conflicts = [
             c
             for c in conflicts
-            if needle in normalize_name(c.subject) or any(needle in normalize_name(p) for p in c.parties)
+            if needle in normalize_name(c.subject)
+            or normalize_name(c.subject) in names
+            or any(needle in normalize_name(p) for p in c.parties)
         ]
     if as_json:
         emit_json([c.to_dict() for c in conflicts])

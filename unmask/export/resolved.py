@@ -9,6 +9,7 @@ format accepts is turned into a STIX timestamp when it can be.
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Protocol
@@ -47,6 +48,9 @@ class Benign(Protocol):
 
 # Warnings that qualify an attribution itself: a partner who records the attribution must get them.
 _SHARED_WARNINGS = ("known campaign", "possible false flag", "weak lead", "thin evidence")
+_PART_PREFIX = re.compile(
+    rf"^in (?:phase|host|time) .*?: (?=(?:{'|'.join(map(re.escape, _SHARED_WARNINGS))}))", re.DOTALL
+)
 
 
 def shared_caveats(assessment: Assessment | None) -> list[str]:
@@ -54,7 +58,8 @@ def shared_caveats(assessment: Assessment | None) -> list[str]:
     a possible false flag or shared tooling, a lead on public tools only, thin evidence)."""
     if assessment is None:
         return []
-    return [w for w in assessment.warnings if w.startswith(_SHARED_WARNINGS)]
+    # A part's ("in phase access: possible false flag: ...") too: it can be what lowered the lead.
+    return [w for w in assessment.warnings if _PART_PREFIX.sub("", w, count=1).startswith(_SHARED_WARNINGS)]
 
 
 def part_leads(assessment: Assessment | None) -> dict[str, Hypothesis]:

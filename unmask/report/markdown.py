@@ -69,7 +69,7 @@ def assessment_markdown(assessment: Assessment) -> str:
     lines += _hypotheses(f"Groups{whole}", assessment.groups)
     lines += _hypotheses(f"Sponsor states{whole}", assessment.sponsors, limit=8)
     for label, hypotheses in assessment.phases.items():
-        lines += _hypotheses(f"Part: {part_title(label)}", hypotheses)
+        lines += _hypotheses(f"Part: {md_escape(part_title(label))}", hypotheses)
     lines += ["## Evidence for and against", ""] if assessment.groups else []
     for h in assessment.groups:
         if h.kind != "actor":
