@@ -963,15 +963,26 @@ def test_a_lead_that_stands_only_on_public_tools_is_flagged(tmp_path: Path) -> N
     groups["G0002"][1]["T1566"] = ["g2"]
     kb = build_kb(tmp_path / "kb", groups, tools=("S0900", "S0901", "S0902"))
     assessment = attribute_case(_case("S0900", "S0901", "S0902", "T1566", "T1202", "T1001"), kb)
-    assert assessment.groups[0].id == "G0001"
+    # Three public tools count for half an item each: the case is thin, a new group as likely.
+    assert next(h for h in assessment.groups if h.kind == "actor").id == "G0001"
     assert any(
-        w.startswith("weak lead: Group 1 leads only because of software Ware S0900")
+        w.startswith("weak lead: Group 1 (first of the known actors")
+        and "leads only because of software Ware S0900" in w
         and "public tools anyone can use; without them Group 2 leads" in w
         for w in assessment.warnings
     )
+    assert any(w.startswith("thin evidence: 6 item(s), worth 4.5 in telling") for w in assessment.warnings)
     # "Without them" is what the same case without them gives: the first of the known actors.
     rest = attribute_case(_case("T1566", "T1202", "T1001"), kb)
     assert next(h for h in rest.groups if h.kind == "actor").id == "G0002"
+    # A case of public tools alone: the lead has nothing else, and is said to have nothing else.
+    tools = attribute_case(_case("S0900", "S0901", "S0902"), kb)
+    assert next(h for h in tools.groups if h.kind == "actor").id == "G0001"
+    assert tools.groups[0].confidence is ConfidenceLevel.LOW
+    assert any(
+        w.startswith("weak lead: Group 1") and w.endswith("nothing else in the case points to it")
+        for w in tools.warnings
+    )
 
 
 def test_actors_known_only_by_a_second_sources_software_do_not_crowd_the_unknown_out(

@@ -154,14 +154,23 @@ def false_flags(scores: Scores, post: Posterior, actors: list[Actor], params: Pa
     ]
     if public:
         other = _leader_without(scores, public, params)
+        anyones = f"{'a public tool' if len(public) == 1 else 'public tools'} anyone can use"
+        names = ", ".join(scores.items[p].label for p in public)
         if other is not None and other != top:
-            names = ", ".join(scores.items[p].label for p in public)
             flags.append(
                 Flag(
                     public[0],
-                    f"{WEAK_LEAD_WARNING}: {leader} leads only because of {names}, "
-                    f"{'a public tool' if len(public) == 1 else 'public tools'} anyone can use; without "
+                    f"{WEAK_LEAD_WARNING}: {leader} leads only because of {names}, {anyones}; without "
                     f"{'it' if len(public) == 1 else 'them'} {actors[other].name} leads",
+                )
+            )
+        elif not any(scores.contributions[p, top] > 0 for p in range(len(scores.items)) if p not in public):
+            # Nothing else in the case is for it (or nothing else is in the case): the extreme case.
+            flags.append(
+                Flag(
+                    public[0],
+                    f"{WEAK_LEAD_WARNING}: {leader} leads only because of {names}, {anyones}; "
+                    "nothing else in the case points to it",
                 )
             )
     shared = [
@@ -453,8 +462,8 @@ def caveats(
             f"{distinct} comparable item(s)"
             if comparable == distinct
             else f"{distinct} item(s), worth {_worth(comparable)} in telling actors apart (an item half "
-            "the actors list counts for nothing, an indicator no intelligence holds for nothing, one "
-            "held at a confidence below 1 for that much)"
+            "the actors list counts for nothing, a public tool for half, an indicator no intelligence "
+            "holds for nothing, one held at a confidence below 1 for that much)"
         )
         warnings.append(
             f"thin evidence: {counted}, too few to rely on (one or two "

@@ -114,6 +114,10 @@ THIN_ITEMS = 5
 # separation of new groups from known ones (development open-set AUROC 0.823 -> 0.766;
 # docs/benchmarks/attribution-tuning.md, round 18).
 COMMON_SHARE = 0.5
+# A public tool counts for half an item among the THIN_ITEMS: six of them (AnyDesk, Nmap, ngrok,
+# Ligolo, TightVNC, 7-Zip) are a toolkit like an actor's, not five independent marks of it; a
+# policy like THIN_ITEMS, not a fit.
+PUBLIC_TOOL_SHARE = 0.5
 # The unknown hypothesis's features; their weights are Params.unknown_<name>.
 UNKNOWN_FEATURES = ("bias", "log_items", "novel")
 
@@ -234,16 +238,21 @@ class Posterior:
 
 def comparable_items(scores: Scores) -> float:
     """How much of the case can tell actors apart: its distinct items, each counted at the analyst's
-    confidence in it (at most 1), leaving out the ones that COMMON_SHARE or more of the actors whose
+    confidence in it (at most 1; a public tool at PUBLIC_TOOL_SHARE of that), leaving out the ones that COMMON_SHARE or more of the actors whose
     records speak of their signal list, and the indicators no intelligence file holds (they are
     compared with nothing)."""
     distinct = scores.distinct()
     common = distinct.common if distinct.common is not None else np.zeros(len(distinct.items), dtype=bool)
     return math.fsum(  # exact: 0.6 + 0.7 + 0.7 is 2, and the order of a case's items changes nothing
-        _believed(item)
+        _believed(item) * (PUBLIC_TOOL_SHARE if _public_tool(item) else 1.0)
         for position, (item, shared) in enumerate(zip(distinct.items, common, strict=True))
         if not shared and not weighs_nothing(distinct, position)
     )
+
+
+def _public_tool(item: EvidenceItem) -> bool:
+    """A tool anyone can pick up (AnyDesk, ngrok, PsExec): software of the cheapest class."""
+    return item.signal == "software" and item.cost == "low"
 
 
 def weighs_nothing(scores: Scores, position: int) -> bool:

@@ -81,7 +81,7 @@ def summary(
         )
     lead = groups[0]
     who = "a group the knowledge base does not know" if lead.kind == "unknown" else lead.label
-    band = f"{lead.likelihood} ({likelihood_band(lead.probability)})"
+    band = f"{_a(lead.likelihood)} ({likelihood_band(lead.probability)})"
     if lead.probability < WEAK_LEAD:
         text = (
             f"The evidence does not single out an actor: the most likely hypothesis, that {who} is "
@@ -125,7 +125,7 @@ def summary(
         text += _as_likely(other, runner, lead)
     state = sponsors[0] if sponsors else None
     if state is not None:
-        words = f"{state.likelihood} ({likelihood_band(state.probability)})"
+        words = f"{_a(state.likelihood)} ({likelihood_band(state.probability)})"
         claim = {
             "none": "no state is behind it (a criminal group)",
             "unknown-state": "the sponsor is a state the knowledge base does not name, or none",
@@ -194,7 +194,7 @@ def split_summary(split: str, groups: list[Hypothesis], sponsors: list[Hypothesi
             else f"the sponsor is {state.label}"
         )
         text += (
-            f" At the state level, it is {state.likelihood} ({likelihood_band(state.probability)}) that "
+            f" At the state level, it is {_a(state.likelihood)} ({likelihood_band(state.probability)}) that "
             f"{claim}.{_held(state)}"
         )
     return text
@@ -204,6 +204,11 @@ def _held(h: Hypothesis, which: str = "that") -> str:
     """The confidence in a judgement, in a sentence of its own: ICD 203 does not let a confidence
     level and a degree of likelihood share one."""
     return f" We hold {which} judgement with {h.confidence.value} confidence."
+
+
+def _a(term: str) -> str:
+    """An ICD 203 term as a sentence says it: "it is likely", "it is a roughly even chance"."""
+    return f"a {term}" if term == "roughly even chance" else term
 
 
 def _who(h: Hypothesis) -> str:
