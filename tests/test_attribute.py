@@ -264,6 +264,15 @@ def test_cheap_artifact_against_the_rest_is_a_possible_false_flag(kb: KnowledgeB
     assert a.groups[0].confidence is ConfidenceLevel.LOW
 
 
+def test_the_actor_a_false_flag_points_to_is_a_column_of_the_matrix(kb: KnowledgeBase) -> None:
+    # With one hypothesis listed, the planted artifact's actor is still compared: not "neutral", 0.00.
+    a = attribute_case(_case("T1301", "T1302", "T1303", "S0301", "S0302", "Alpha"), kb, top=1)
+    assert any(w.startswith("possible false flag") and "Alpha" in w for w in a.warnings)
+    assert "G0001" in a.ach[0]["cells"] and [h.id for h in a.groups if h.kind == "actor"] == ["G0003"]
+    planted = next(row for row in a.ach if "Alpha" in row["evidence"])
+    assert planted["cells"]["G0001"] == "consistent" and planted["diagnosticity"] > 0.5
+
+
 def test_one_tool_of_another_group_against_the_rest_is_flagged(kb: KnowledgeBase) -> None:
     a = attribute_case(_case("T1301", "T1302", "T1303", "S0301", "S0302", "S0101"), kb)
     assert next(h for h in a.groups if h.kind == "actor").id == "G0003"
@@ -396,6 +405,13 @@ def test_a_lone_cve_does_not_narrow_the_field_to_the_actors_with_cve_data(tmp_pa
     assert "G0002" not in probabilities and probabilities["other"] > 0
     assert probabilities["G0001"] > probabilities["other"] / 2  # the CVE still counts for Alpha
     assert a.groups[0].id == "unknown"  # one item: the answer stays open
+    # A CVE no actor has is no sign of someone new either: the KB records exploits for few actors.
+    from unmask.attribute.engine import analyse
+    from unmask.attribute.index import ScoringIndex
+
+    eternal = _observed(Observation(ObservationKind.VULNERABILITY, "CVE-2017-0144"))
+    scores = analyse(eternal, ScoringIndex.build(kb, DEFAULT_PARAMS)).scores
+    assert [i.signal for i in scores.items] == ["cve"] and not scores.novel[0]
 
 
 def test_conflicting_aliases_are_reported_for_the_hypotheses_that_matter(
@@ -963,15 +979,17 @@ def test_a_lead_that_stands_only_on_public_tools_is_flagged(tmp_path: Path) -> N
     groups["G0002"][1]["T1566"] = ["g2"]
     kb = build_kb(tmp_path / "kb", groups, tools=("S0900", "S0901", "S0902"))
     assessment = attribute_case(_case("S0900", "S0901", "S0902", "T1566", "T1202", "T1001"), kb)
-    # Three public tools count for half an item each: the case is thin, a new group as likely.
-    assert next(h for h in assessment.groups if h.kind == "actor").id == "G0001"
+    # All that favours Group 1 is public tools: it is held level with a new group, as in a thin case.
+    assert assessment.groups[0].id == "unknown" and _probability(assessment.groups, "G0001") == pytest.approx(
+        assessment.groups[0].probability
+    )
     assert any(
         w.startswith("weak lead: Group 1 (first of the known actors")
         and "leads only because of software Ware S0900" in w
         and "public tools anyone can use; without them Group 2 leads" in w
         for w in assessment.warnings
     )
-    assert any(w.startswith("thin evidence: 6 item(s), worth 4.5 in telling") for w in assessment.warnings)
+    assert not any(w.startswith("thin evidence") for w in assessment.warnings)  # five comparable items
     # "Without them" is what the same case without them gives: the first of the known actors.
     rest = attribute_case(_case("T1566", "T1202", "T1001"), kb)
     assert next(h for h in rest.groups if h.kind == "actor").id == "G0002"

@@ -999,6 +999,22 @@ def test_a_short_technique_name_that_is_an_everyday_noun_needs_a_word_of_its_tec
         assert [i for c, i, _, _ in lexicon.find(text) if c == "technique"] == expected, text
 
 
+def test_a_program_name_that_begins_a_longer_name_is_not_the_program(sources_kb: KnowledgeBase) -> None:
+    extractor = TextExtractor(sources_kb)
+    person = extractor.extract_text("The handler on duty, Helminth Levi, briefed the board.", "r.txt")
+    assert (
+        person.observations == [] and "'Helminth' begins a longer name ('Helminth Levi')" in person.notes[0]
+    )
+    # A kind, a part or a name the KB knows after it is no surname; a heading capitalises every word.
+    for text in (
+        "The actors ran the Helminth Implant on the server.",
+        "The actors ran Helminth Mimikatz on the server.",
+        "Helminth Deployment On The Mail Server",
+        "They deployed Helminth.",
+    ):
+        assert "S0170" in [o.value for o in extractor.extract_text(text, "r.txt").observations], text
+
+
 def test_advice_and_a_programs_module_are_not_taken(sources_kb: KnowledgeBase) -> None:
     extractor = TextExtractor(sources_kb)
     advice = extractor.extract_text("Monitor for Mimikatz and PowerShell execution.", "r.txt")
@@ -1024,6 +1040,12 @@ def test_advice_and_a_programs_module_are_not_taken(sources_kb: KnowledgeBase) -
         "Patch CVE-2023-4966, which the actors exploited for initial access.", "r.txt"
     )
     assert [o.value for o in seen.observations] == ["CVE-2023-4966"]
+    # Advice under a label is advice too.
+    for text in (
+        "Recommendations: patch CVE-2023-46805 and monitor for Mimikatz.",
+        "Mitigation - Apply the fix for CVE-2024-21887.",
+    ):
+        assert extractor.extract_text(text, "r.txt").observations == [], text
     row = extractor.extract_text("| Disable or Modify Tools | Mimikatz |", "r.md")
     assert [o.value for o in row.observations] == ["S0002"]
     # A toolkit's script that no source lists is its toolkit (knowledge/programs.py).
@@ -1293,6 +1315,14 @@ def test_the_date_a_report_came_out_is_not_a_date_of_the_activity(kb: KnowledgeB
     dates = [o.value for o in result.observations if o.kind is ObservationKind.TIMING]
     assert dates == ["2025-02", "2025-03-03"]
     assert any("2025-03-20 dates the report itself" in n for n in result.notes)
+    labelled = "Date of publication: 15 December 2023. Report date: 2023-12-16. Seen in May 2023.\n"
+    result = TextExtractor(kb, BENIGN).extract_text(labelled, "r.txt")
+    assert [o.value for o in result.observations if o.kind is ObservationKind.TIMING] == ["2023-05"]
+    # A range of months gives its first month too.
+    ranged = "Between January and April 2024 they worked; from October to November 2023 they scanned.\n"
+    result = TextExtractor(kb, BENIGN).extract_text(ranged, "r.txt")
+    dates = [o.value for o in result.observations if o.kind is ObservationKind.TIMING]
+    assert dates == ["2024-01", "2024-04", "2023-10", "2023-11"]
     # A date on the title line of a document that calls itself one dates the document.
     titled = "Partner advisory (TLP:AMBER) - March 2024\nIn February 2019 the actor used T1059.001.\n"
     result = TextExtractor(kb, BENIGN).extract_text(titled, "a.txt")

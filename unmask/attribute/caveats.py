@@ -29,7 +29,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from unmask.attribute.combine import THIN_ITEMS, Posterior, Scores, comparable_items, is_thin, posterior
+from unmask.attribute.combine import (
+    THIN_ITEMS,
+    Posterior,
+    Scores,
+    comparable_items,
+    held_level,
+    posterior,
+)
 from unmask.attribute.evidence import EvidenceItem, Unresolved
 from unmask.attribute.params import Params
 from unmask.attribute.sponsor import NO_STATE, UNKNOWN_STATE, sponsor_label, sponsor_posterior, state_words
@@ -236,7 +243,7 @@ def state_hinge(
     malware (Kazuar for Turla), the state rests on the group's attribution, and the group level's
     warnings test that.  On the development units it fires for 3 of 304 (citation and merged).
     """
-    if is_thin(scores) or not sponsors:
+    if held_level(scores, post.actors) or not sponsors:
         return None
     lead = max(sponsors, key=lambda k: sponsors[k])
     if lead == UNKNOWN_STATE:
@@ -462,8 +469,8 @@ def caveats(
             f"{distinct} comparable item(s)"
             if comparable == distinct
             else f"{distinct} item(s), worth {_worth(comparable)} in telling actors apart (an item half "
-            "the actors list counts for nothing, a public tool for half, an indicator no intelligence "
-            "holds for nothing, one held at a confidence below 1 for that much)"
+            "the actors list counts for nothing, an indicator no intelligence holds for nothing, one "
+            "held at a confidence below 1 for that much)"
         )
         warnings.append(
             f"thin evidence: {counted}, too few to rely on (one or two "

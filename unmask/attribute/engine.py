@@ -30,7 +30,7 @@ from unmask.attribute.combine import (
     Posterior,
     Scores,
     comparable_items,
-    is_thin,
+    held_level,
     posterior,
     score_items,
     weighs_nothing,
@@ -200,8 +200,8 @@ def _group_hypotheses(
     # actors (alphabetical filler), which the "other known actors" line holds.
     favoured: NDArray[np.bool_] = np.asarray((analysis.scores.contributions > 0).any(axis=0), dtype=bool)
     shown = [r for r in ranking if analysis.scores.items and favoured[r]][:top]
-    if is_thin(analysis.scores):
-        # Very little evidence: whatever it points to, the confidence in it is low (the issue's
+    if held_level(analysis.scores, analysis.posterior.actors):
+        # Very little evidence (or public tools alone): whatever it points to, the confidence in it is low (the issue's
         # "never false certainty"; the thin-evidence warning says why).
         doubted = set(shown)
     hypotheses = _actor_hypotheses(analysis, shown, doubted, lowered)
@@ -393,7 +393,12 @@ def attribute_case(
     )
     if hinge:
         sponsors = [replace(h, confidence=ConfidenceLevel.LOW) for h in sponsors]
-    columns: list[tuple[str, int | None]] = [(index.actors[r].id, r) for r in shown[:5]]
+    # The actors a false-flag warning says an item points to are hypotheses of the matrix too: the
+    # item's diagnosticity is over them (a planted Lazarus artifact is not "neutral", 0.00).
+    pointed = [f.favoured for f in flags if f.favoured is not None and f.favoured not in shown[:5]]
+    columns: list[tuple[str, int | None]] = [
+        (index.actors[r].id, r) for r in dict.fromkeys([*shown[:5], *pointed])
+    ]
     columns.append(("unknown", None))
     # The actors the assessment names: a lead of at least a roughly even chance, the parts' leads.
     named = [r for r in ranking[:1] if analysis.posterior.actors[r] >= WEAK_LEAD and not split] + part_rows

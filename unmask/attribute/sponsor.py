@@ -26,7 +26,7 @@ import math
 
 import numpy as np
 
-from unmask.attribute.combine import Posterior, Scores, is_thin, reliability, thin_case, within_bounds
+from unmask.attribute.combine import Posterior, Scores, held_level, reliability, thin_case, within_bounds
 from unmask.attribute.params import Params
 from unmask.knowledge.countries import country_name
 from unmask.model import Actor
@@ -118,24 +118,25 @@ def sponsor_posterior(
     result = {k: v / total for k, v in result.items()}
     result = _bound_by_items(actors, scores, result, base_rates(actors))
     result = _coherent(actors, scores, post, result)
-    result = _thin(scores, result)
+    held = held_level(scores, post.actors)
+    result = _thin(held, result)
     mass = _group_mass(actors, scores, post)
     result = _no_less_than_its_groups(mass, result)
-    if is_thin(scores):
+    if held:
         result = _thin_again(mass, result)
     # The unknown label first among equals (a thin case holds the leading state level with it).
     return dict(sorted(result.items(), key=lambda kv: (-round(kv[1], 9), kv[0] != UNKNOWN_STATE)))
 
 
-def _thin(scores: Scores, result: dict[str, float]) -> dict[str, float]:
+def _thin(held: bool, result: dict[str, float]) -> dict[str, float]:
     """In a thin case no state (nor "no state") is likelier than an unknown sponsor, as no actor
     is likelier than a new group (combine.thin_case): a lone ZeroCleare is a lead to Iran, not
     "very likely" Iran."""
     labels = [label for label in result if label != UNKNOWN_STATE]
-    held = thin_case(is_thin(scores), np.array([result[k] for k in labels]), result.get(UNKNOWN_STATE, 0.0))
-    if held is None:
+    level = thin_case(held, np.array([result[k] for k in labels]), result.get(UNKNOWN_STATE, 0.0))
+    if level is None:
         return result
-    states, unknown = held
+    states, unknown = level
     return {**dict(zip(labels, map(float, states), strict=True)), UNKNOWN_STATE: unknown}
 
 

@@ -482,6 +482,10 @@ class Lexicon:
             return
         table.setdefault(key, set()).add(ident)
 
+    def knows(self, word: str) -> bool:
+        """Whether a lower-case word is a name of the lexicon (a technique's, a program's, an actor's)."""
+        return any(word in table for table in (self.techniques, self.software, self.actors))
+
     def software_in_title(self, title: str, kb: KnowledgeBase) -> str | None:
         """The one piece of software a detection rule's title names ("HackTool - Rubeus
         Execution", "Remote Access Tool - AnyDesk ..."), or None when it names none or more than

@@ -40,6 +40,8 @@ from unmask.extract.context import (
 from unmask.extract.documents import MAX_TEXT_CHARS, read_document
 from unmask.extract.lexicon import Lexicon
 from unmask.extract.victims import VICTIM_CUES, read_victims
+from unmask.knowledge.aliases import FAMILY_KINDS
+from unmask.knowledge.programs import PART_WORDS
 from unmask.knowledge.store import KnowledgeBase
 from unmask.knowledge.technique_ids import technique_id_spans
 from unmask.model import Observation, ObservationKind, Provenance, Tlp
@@ -54,7 +56,10 @@ _SENTENCE_END = re.compile(  # and a Markdown table's rows
 # A sentence of advice opens with what to do ("Prioritize patching ...", "Disable ..."): the
 # techniques and tools it names are what to defend against, not what the intrusion held.
 _ADVICE = re.compile(
-    r"^\W{0,3}(?:prioriti[sz]e|patch|update|upgrade|ensure|implement|enforce|enable|disable|restrict|limit"
+    # (after a label: "Recommendations: patch ...", "Mitigation - Apply ...")
+    r"^\W{0,3}(?:(?:recommendations?|mitigations?|remediation|recommended\s+actions?|actions?\s+to\s+take"
+    r"|advice|guidance)\s*[:\-\u2013\u2014]\s*)?"
+    r"(?:prioriti[sz]e|patch|update|upgrade|ensure|implement|enforce|enable|disable|restrict|limit"
     r"|monitor|review|audit|apply|consider|require|block|deploy|configure|harden|segment|educate|train"
     r"|maintain|adopt|avoid|remove|rotate|reset|alert|detect|hunt|investigate|watch|baseline|inventory"
     r"|allowlist|whitelist|isolate)\s"
@@ -85,7 +90,8 @@ Progress = Callable[[str, int, int], None]
 # Capitalised, as a page's date line is: "the actors updated the implant on March 3" is activity.
 _PUBLISHED = re.compile(
     r"\b(?:Published|Posted|Updated|Last [Uu]pdated|Last [Mm]odified|Revised|Release [Dd]ate"
-    r"|Publication [Dd]ate|PUBLISHED|UPDATED)(?:\s+on)?\s*[:\-–]?\s*$"
+    r"|Publication [Dd]ate|Date of [Pp]ublication|Report [Dd]ate|Date of [Rr]eport|Issued|Issue [Dd]ate"
+    r"|PUBLISHED|UPDATED)(?:\s+on)?\s*[:\-–]?\s*$"
 )
 
 
@@ -152,6 +158,8 @@ _MONTHS = "january|february|march|april|may|june|july|august|september|october|n
 _RANGE_TO = r"\s*(?:-|\u2013|\u2014|to|and|until|through)\s*"
 # The first day of a range written before a day-month-year date ("between 2 and", "28 February to").
 _RANGE_START = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?(?:\s+({_MONTHS}))?{_RANGE_TO}$", re.IGNORECASE)
+# The first month of a range of months written before a month and year ("January and", "February to").
+_MONTH_RANGE_START = re.compile(rf"\b({_MONTHS}){_RANGE_TO}$", re.IGNORECASE)
 # A range within one month as US advisories write it: "March 2-9, 2026", "March 2 to 9, 2026".
 _MONTH_RANGE = re.compile(
     rf"\b({_MONTHS})\s+(\d{{1,2}}){_RANGE_TO}(\d{{1,2}}),?\s+(\d{{4}})\b", re.IGNORECASE
@@ -164,6 +172,15 @@ _DATE = re.compile(
 _ACCOUNT_BEFORE = re.compile(
     r"\b(?:account|user(?:name)?|login|logon)\s+(?:(?:named|called)\s+)?[\"'“‘`]?$", re.IGNORECASE
 )
+# A capitalised word right after a one-word program name (a name that goes on), and the words
+# there that say what the program is, or which part of it ran.
+_NAME_GOES_ON = re.compile(r"^[ \t]+([A-Z][a-z]+)\b")
+_WORDS = re.compile(r"[A-Za-z][A-Za-z'-]*")
+_NOT_A_SURNAME = frozenset(
+    [*FAMILY_KINDS, *PART_WORDS, "locker", "malware", "implant", "dropper", "trojan", "worm", "botnet",
+     "rootkit", "tool", "tools", "framework", "agent", "client", "server", "team", "group", "gang",
+     "operators", "affiliates", "variant", "payload", "beacon", "module", "campaign"]
+)  # fmt: skip
 _IOC_KINDS = {
     "ipv4s": ("ip", ObservationKind.INFRASTRUCTURE),
     "ipv6s": ("ip", ObservationKind.INFRASTRUCTURE),
@@ -543,7 +560,14 @@ class TextExtractor:
                     continue
                 if category == "software":
                     program = (end, matched)
-                if category == "software" and _ACCOUNT_BEFORE.search(sentence[:at]):
+                longer = self._longer_name(sentence, end, matched) if category == "software" else None
+                if longer:
+                    # "Kevin Levi briefed the board", "Royal Mail": a person's or a body's name that
+                    # begins with a program's (HEXANE's Kevin; Royal ransomware), not the program.
+                    result.notes.append(
+                        f"{source}: offset {offset}: {matched!r} begins a longer name ({longer!r}); not taken"
+                    )
+                elif category == "software" and _ACCOUNT_BEFORE.search(sentence[:at]):
                     # "created a local account named sysupdate": a user name, not SysUpdate.
                     result.notes.append(
                         f"{source}: offset {offset}: {matched!r} names an account here, not software; not taken"
@@ -593,6 +617,24 @@ class TextExtractor:
         if progress is not None:
             progress(stage, len(text), len(text))
         return result
+
+    def _longer_name(self, sentence: str, end: int, matched: str) -> str | None:
+        """The longer proper name a capitalised one-word program name begins in running prose
+        ("Kevin Levi"), or ``None``: the next word is capitalised and is no name the KB knows, no
+        kind of program ("Akira Ransomware") nor part of one ("Cobalt Strike Beacon").  A title
+        in Title Case capitalises every word and says nothing here."""
+        if " " in matched.strip() or not matched[:1].isupper():
+            return None
+        goes_on = _NAME_GOES_ON.match(sentence[end:])
+        if goes_on is None:
+            return None
+        word = goes_on.group(1).lower()
+        if word in _NOT_A_SURNAME or self.lexicon.knows(word):
+            return None
+        letters = _WORDS.findall(sentence)
+        if sum(w[0].isupper() for w in letters) * 2 > len(letters):
+            return None
+        return f"{matched} {goes_on.group(1)}"
 
     def _actor_choices(self, mentions: list[tuple[int, str, str, str, float]]) -> dict[int, str]:
         """For a name several actors answer to ("Andariel": Lazarus Group's alias in a source, and
@@ -748,6 +790,10 @@ class TextExtractor:
                         found.insert(0, start.isoformat())
                 except ValueError:
                     pass
+            # "between January and April 2024", "February to March 2024": the first month too.
+            first = _MONTH_RANGE_START.search(sentence[max(0, match.start() - 20) : match.start()])
+            if first and not match.group(1) and not day and months[first.group(1).lower()] < month:
+                found.insert(0, f"{year}-{months[first.group(1).lower()]:02d}")
             (published if own else out).extend(found)
         for match in _MONTH_RANGE.finditer(sentence):
             month, year = months[match.group(1).lower()], int(match.group(4))
