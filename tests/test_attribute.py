@@ -749,6 +749,13 @@ def test_a_time_part_is_labelled_by_the_span_its_items_were_seen_over(kb: Knowle
     ]
     a = attribute_case(Case("t", "t", observations=observations), kb)
     assert set(a.phases) == {"time:2021-05-01..2021-09-30", "time:2022-07-10..2022-07-15"}
+    # Epoch seconds and other zones, as the loader accepts them, date the same UTC days.
+    moved = [
+        replace(observations[0], first_seen="1619827200"),
+        replace(observations[3], first_seen="2022-07-09T23:30:00-02:00"),
+    ]
+    a = attribute_case(Case("t", "t", observations=moved + observations[1:3] + observations[4:]), kb)
+    assert set(a.phases) == {"time:2021-05-01..2021-09-30", "time:2022-07-10..2022-07-15"}
 
 
 def test_a_split_says_how_much_evidence_is_in_no_part(kb: KnowledgeBase) -> None:

@@ -140,6 +140,50 @@ def test_binary_junk_and_missing_files(tmp_path: Path) -> None:
         load_case(tmp_path)
 
 
+def test_hostile_shapes_in_a_bundle_or_a_case_record_are_placed_errors_or_skipped(tmp_path: Path) -> None:
+    from unmask.cases.directory import load_case_dir
+    from unmask.model import Case, Observation
+
+    bundle = {
+        "type": "bundle",
+        "id": "bundle--1",
+        "objects": [
+            {"type": "attack-pattern", "id": "attack-pattern--1", "name": "LSASS Memory", "external_references": 5},
+            {"type": "observed-data", "id": "observed-data--1", "objects": {"0": {"type": ["ipv4-addr"], "value": "x"}}},
+            {"type": "malware", "id": "malware--1", "name": "ZeroCleare"},
+        ],
+    }  # fmt: skip
+    case = parse_case(json.dumps(bundle).encode(), "bundle.json")
+    assert [o.value for o in case.observations] == ["LSASS Memory", "ZeroCleare"]
+    # A YAML bundle whose keys JSON cannot sort (a number beside text) is still read.
+    text = "type: bundle\nid: bundle--2\n1: one\nobjects:\n  - {type: malware, id: malware--1, name: ZeroCleare}\n"
+    assert [o.value for o in parse_case(text.encode(), "bundle.yml").observations] == ["ZeroCleare"]
+    # A phase or a host that is a list or a mapping is refused where it is, not a crash later.
+    with pytest.raises(CaseError, match="phase is text"):
+        Observation(ObservationKind.TECHNIQUE, "T1059", phase=["a"])  # type: ignore[arg-type]
+    assert Observation(ObservationKind.TECHNIQUE, "T1059", host=10).host == "10"  # type: ignore[arg-type]
+    with pytest.raises(CaseError, match=r"observations\[1\]: an observation's host is text"):
+        Case.from_dict(
+            {
+                "id": "c",
+                "observations": [
+                    {"kind": "technique", "value": "T1"},
+                    {"kind": "technique", "value": "T1", "host": {"a": 1}},
+                ],
+            }
+        )
+    with pytest.raises(CaseError, match=r"observations\[0\] is a record"):
+        Case.from_dict({"id": "c", "observations": [None]})
+    assert Case.from_dict({"id": "c", "notes": "one note"}).notes == ["one note"]
+    folder = tmp_path / "case"
+    folder.mkdir()
+    (folder / "case.json").write_text(
+        json.dumps({"id": "c", "observations": [{"kind": "technique", "value": "T1", "phase": [1]}]})
+    )
+    with pytest.raises(CaseError, match=r"damaged: observations\[0\]: an observation's phase is text"):
+        load_case_dir(folder)
+
+
 def test_stix_bundle_becomes_a_case() -> None:
     bundle = {
         "type": "bundle",
@@ -318,7 +362,7 @@ def test_stix_names_that_are_not_text_are_not_evidence() -> None:
 
 def test_a_damaged_case_folder_says_which_field(tmp_path: Path) -> None:
     (tmp_path / "case.json").write_text(json.dumps({"id": "c", "observations": [{"kind": "technique"}]}))
-    with pytest.raises(CaseError, match="a record has no 'value' field"):
+    with pytest.raises(CaseError, match=r"observations\[0\] has no 'value' field"):  # which record
         load_case(tmp_path)
     (tmp_path / "case.json").write_text(
         json.dumps({"id": "c", "observations": [{"kind": "technique", "value": "T1", "confidence": 7}]})

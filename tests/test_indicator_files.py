@@ -54,6 +54,17 @@ def test_a_malformed_pattern_gives_no_part_of_a_value() -> None:
     assert pattern_values("[file:name NOT LIKE '%.tmp' AND file:size > 1000 AND file:hashes.MD5 = 'bb']") == [
         ("md5", "bb")
     ]
+    # Outside STIX's grammar, nothing is taken: the value could be one the producer meant to exclude.
+    for broken in (
+        "ipv4-addr:value = '203.0.113.7'",
+        "[[[ipv4-addr:value = '203.0.113.7']",
+        "[ipv4-addr:value = '203.0.113.7' AND]",
+        "[NOT ipv4-addr:value = '203.0.113.7']",
+        "[ipv4-addr:value = '203.0.113.7'] garbage",
+        "([ipv4-addr:value = '203.0.113.7']",
+    ):
+        assert pattern_values(broken) == [], broken
+    assert pattern_values("[ipv4-addr:value NOT = '203.0.113.7']") == []  # negated: not a value seen
 
 
 def test_an_internationalised_domain_is_read_as_dns_carries_it() -> None:

@@ -191,6 +191,16 @@ def test_a_version_the_kbs_names_do_not_carry(kb: KnowledgeBase) -> None:
     assert kb.software_record("Helminth 2").id == "S0170"
 
 
+def test_an_entry_of_several_technique_ids_is_none_of_them(kb: KnowledgeBase) -> None:
+    for text in ("T1003.001, T1059.001", "T1003.001 T1059.001", "T1003.001/T1059.001"):
+        with pytest.raises(UnknownNameError) as caught:
+            kb.technique(text)
+        assert "one entry names several techniques" in str(caught.value)
+        assert caught.value.suggestions == ["T1003.001 (LSASS Memory)", "T1059.001 (PowerShell)"]
+    # An id with its parent beside it, or said twice, is one technique.
+    assert kb.technique("T1003.001 (T1003)").id == kb.technique("T1003.001 - LSASS Memory (T1003.001)").id
+
+
 def test_an_entry_of_several_names_is_none_of_them_and_says_which_it_held(kb: KnowledgeBase) -> None:
     # A known program's name before a tool's is a list, not the tool's vendor.
     for name in ("Helminth Mimikatz", "Helminth, Mimikatz", "ZeroCleare/Helminth"):

@@ -50,6 +50,7 @@ def test_a_bundle_is_as_restrictive_as_any_of_its_markings() -> None:
     assert bundle_tlp([own_2, _indicator(1, "a.com", object_marking_refs=[own_2["id"]])]) is Tlp.AMBER_STRICT
     granular = _indicator(1, "a.com", granular_markings=[{"marking_ref": RED_2_0, "selectors": ["pattern"]}])
     assert bundle_tlp([granular]) is Tlp.RED
+    assert bundle_tlp([_indicator(1, "a.com", object_marking_refs=RED_2_0)]) is Tlp.RED  # one id, no list
     assert bundle_tlp([_indicator(1, "a.com")]) is None
     # A definition nothing refers to marks nothing.
     assert bundle_tlp([own_1, _indicator(1, "a.com")]) is None

@@ -9,11 +9,14 @@ the CLI all read it.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from unmask.errors import CaseError
+
+_R = TypeVar("_R")
 
 __all__ = [
     "TLP_MARKINGS",
@@ -202,6 +205,15 @@ class Observation:
             object.__setattr__(self, "value", str(self.value))
         if not isinstance(self.value, str):
             raise CaseError(f"an observation's value is text, not {self.value!r}")
+        for key in ("subtype", "first_seen", "last_seen", "phase", "host"):
+            # A number is its text (host 10, phase 2); a list or a mapping is no label.
+            field_value = getattr(self, key)
+            if isinstance(field_value, int | float) and not isinstance(field_value, bool):
+                object.__setattr__(self, key, str(field_value))
+            elif field_value is not None and not isinstance(field_value, str):
+                raise CaseError(
+                    f"an observation's {key} is text, not {type(field_value).__name__} {field_value!r:.60}"
+                )
         c = self.confidence
         if isinstance(c, bool) or not isinstance(c, int | float) or not math.isfinite(c) or not 0 <= c <= 1:
             raise CaseError(f"an observation's confidence is a number from 0 to 1, not {c!r}")
@@ -261,15 +273,33 @@ class Case:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Case:
+        notes = data.get("notes", [])
         return cls(
             id=str(data["id"]),
             title=str(data.get("title", data["id"])),
             tlp=data.get("tlp", Tlp.AMBER.value),
             evidence=dict(data.get("evidence", {})),
-            findings=[Finding.from_dict(f) for f in data.get("findings", [])],
-            observations=[Observation.from_dict(o) for o in data.get("observations", [])],
-            notes=list(data.get("notes", [])),
+            findings=_records(Finding.from_dict, data.get("findings", []), "findings"),
+            observations=_records(Observation.from_dict, data.get("observations", []), "observations"),
+            notes=[notes] if isinstance(notes, str) else list(notes),  # one note is not its letters
         )
+
+
+def _records(read: Callable[[dict[str, Any]], _R], records: Any, where: str) -> list[_R]:
+    """Each record read, or an error that says which one ("observations[3]: ...")."""
+    if not isinstance(records, list):
+        raise CaseError(f"{where} is a list of records, not {type(records).__name__}")
+    out = []
+    for number, record in enumerate(records):
+        if not isinstance(record, dict):
+            raise CaseError(f"{where}[{number}] is a record (a mapping), not {type(record).__name__}")
+        try:
+            out.append(read(record))
+        except KeyError as exc:
+            raise CaseError(f"{where}[{number}] has no {exc} field") from None
+        except CaseError as exc:
+            raise CaseError(f"{where}[{number}]: {exc.message}") from None
+    return out
 
 
 @dataclass(frozen=True)

@@ -33,3 +33,15 @@ def loads(text: str | bytes, *, strict: bool = False) -> Any:
     if strict:
         return json.loads(text, parse_int=_int, parse_constant=_no_constant)
     return json.loads(text, parse_int=_int)
+
+
+def digest(data: Any) -> str:
+    """The SHA-256 of a document read from a user's file, as canonical JSON (keys sorted) when its
+    keys can be sorted; a YAML document may mix numeric and text keys, which JSON cannot sort."""
+    import hashlib
+
+    try:
+        raw = json.dumps(data, sort_keys=True, default=str)
+    except TypeError:
+        raw = json.dumps(data, default=str)
+    return hashlib.sha256(raw.encode()).hexdigest()

@@ -14,6 +14,7 @@ from datetime import date
 
 from unmask.attribute.combine import Posterior, Scores, posterior
 from unmask.attribute.params import Params
+from unmask.ingest.fields import iso_utc
 
 __all__ = ["MAX_PARTS", "MIN_PART_ITEMS", "TACTIC_IDS", "Parts", "part_title", "phase_key", "split_parts"]
 
@@ -49,10 +50,13 @@ def part_title(label: str) -> str:
 
 
 def _day(text: str | None) -> date | None:
+    """The UTC day of a first or last sighting as a case gives it (ISO 8601 in any zone, epoch
+    seconds, Kibana's form: whatever the loader accepts)."""
     if not text:
         return None
+    moment = iso_utc(text) or str(text)
     try:
-        return date.fromisoformat(str(text)[:10])
+        return date.fromisoformat(moment[:10])
     except ValueError:
         return None
 

@@ -71,6 +71,8 @@ def bundle_tlp(objects: list[Any]) -> Tlp | None:
         if not isinstance(obj, dict):
             continue
         refs = obj.get("object_marking_refs")
+        # One id written on its own, not in a list, still marks the object (a red marking lost is a leak).
+        refs = [refs] if isinstance(refs, str) else refs
         labels += [known.get(str(ref)) for ref in (refs if isinstance(refs, list) else [])]
         granular = obj.get("granular_markings")
         for marking in granular if isinstance(granular, list) else []:

@@ -10,6 +10,7 @@ that names them, reported, never matched.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import ipaddress
 import json
@@ -369,6 +370,20 @@ _ANY_COMPARISON = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=65536)
+def valid_pattern(pattern: str) -> bool:
+    """Whether a STIX 2.1 pattern parses (the OASIS grammar, ``stix2-patterns``): from one that does
+    not (no brackets, "[NOT ipv4-addr:value = ...]", a dangling AND, trailing words) nothing is
+    taken; its values could be what the producer meant to exclude."""
+    from stix2patterns.v21.pattern import Pattern
+
+    try:
+        Pattern(pattern)  # the grammar only: a hash of the wrong length is reported where it is read
+    except Exception:  # the parser's own failure on hostile text is a malformed pattern too
+        return False
+    return True
+
+
 def pattern_values(pattern: str) -> list[tuple[str, str]]:
     """(kind, value) of each equality (``=`` or ``IN``) over a known observable path in a STIX pattern.
 
@@ -378,7 +393,7 @@ def pattern_values(pattern: str) -> list[tuple[str, str]]:
     """
     found: list[tuple[str, str]] = []
     rest = _TIMESTAMP.sub(" ", _ANY_COMPARISON.sub(" ", pattern))
-    if "'" in rest or "+" in rest:
+    if "'" in rest or "+" in rest or not valid_pattern(pattern):
         return found
     for path, op, literal in _COMPARISON.findall(pattern):
         kind = STIX_PATHS.get(path.lower())

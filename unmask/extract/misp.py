@@ -10,8 +10,6 @@ sets the case's TLP.  Attribute types that are not evidence here are counted, no
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from collections import Counter, defaultdict
 from typing import Any
@@ -23,6 +21,7 @@ from unmask.errors import CaseError, Location
 from unmask.extract.stix import NAMED_ACTOR_NOTE, SKIPPED_NOTE
 from unmask.knowledge.technique_ids import find_technique_ids
 from unmask.model import Case, Observation, ObservationKind, Provenance, Tlp
+from unmask.safe_json import digest
 
 __all__ = ["case_from_misp", "is_misp", "misp_actor_names"]
 
@@ -170,13 +169,12 @@ def case_from_misp(data: dict[str, Any], origin: str, default_id: str = "case") 
         )
     if not observations:
         raise CaseError("the MISP event holds no usable observations: nothing to attribute", Location(origin))
-    raw = json.dumps(data, sort_keys=True).encode()
     return Case(
         id=default_id,
         title=f"MISP event: {title}" if title else f"MISP event {origin}",
         # Tags that disagree (the event's, its attributes'): the most restrictive wins.
         tlp=misp_tlp(data) or Tlp.AMBER,
-        evidence={origin: hashlib.sha256(raw).hexdigest()},
+        evidence={origin: digest(data)},
         observations=_dedupe(observations),
         notes=list(dict.fromkeys(notes)),
     )

@@ -11,8 +11,6 @@ types are counted in the notes, never fatal.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,6 +18,7 @@ from unmask.cases.tlp import bundle_tlp, stix_withdrawn
 from unmask.detect.indicators import normalise, pattern_values
 from unmask.errors import CaseError, Location
 from unmask.model import Case, Observation, ObservationKind, Provenance, Tlp
+from unmask.safe_json import digest
 
 __all__ = [
     "CASE_PHASES",
@@ -72,7 +71,8 @@ def _asn(raw: str) -> str | None:
 
 
 def _attack_id(obj: dict[str, Any]) -> str | None:
-    for ref in obj.get("external_references", []) or []:
+    refs = obj.get("external_references")
+    for ref in refs if isinstance(refs, list) else []:  # a hostile bundle can put a number here
         if isinstance(ref, dict) and ref.get("source_name") == "mitre-attack" and ref.get("external_id"):
             return str(ref["external_id"])
     return None
@@ -193,15 +193,20 @@ def case_from_stix(bundle: dict[str, Any], origin: str, default_id: str = "case"
             obs_kind, subtype = _SCO_KINDS[kind]
             add(obs_kind, str(obj["value"]).lower(), subtype, index, obj)
         elif kind == "file" and isinstance(obj.get("hashes"), dict):
-            for algorithm, digest in obj["hashes"].items():
+            for algorithm, hashed in obj["hashes"].items():
                 hash_kind = _HASH_NAMES.get(str(algorithm).upper().replace("-", ""))
                 if hash_kind:
-                    add(ObservationKind.FILE, str(digest).lower(), hash_kind, index, obj)
+                    add(ObservationKind.FILE, str(hashed).lower(), hash_kind, index, obj)
         elif kind == "observed-data":
             for _ref_kind, value in (
                 (obj.get("objects") or {}).items() if isinstance(obj.get("objects"), dict) else []
             ):
-                if isinstance(value, dict) and value.get("type") in _SCO_KINDS and value.get("value"):
+                if (
+                    isinstance(value, dict)
+                    and isinstance(value.get("type"), str)
+                    and value["type"] in _SCO_KINDS
+                    and value.get("value")
+                ):
                     obs_kind, subtype = _SCO_KINDS[value["type"]]
                     add(obs_kind, str(value["value"]).lower(), subtype, index, obj)
         elif kind == "sighting":
@@ -228,12 +233,11 @@ def case_from_stix(bundle: dict[str, Any], origin: str, default_id: str = "case"
         raise CaseError(
             f"the STIX bundle holds no usable observations: nothing to attribute{left}", Location(origin)
         )
-    raw = json.dumps(bundle, sort_keys=True).encode()
     return Case(
         id=str(bundle.get("id") or default_id),
         title=f"STIX bundle {origin}",
         tlp=tlp or Tlp.AMBER,
-        evidence={origin: hashlib.sha256(raw).hexdigest()},
+        evidence={origin: digest(bundle)},
         observations=observations,
         notes=notes,
     )

@@ -47,7 +47,12 @@ from unmask.knowledge.records import (
     Technique,
 )
 from unmask.knowledge.sectors import STIX_SECTORS, sector_key
-from unmask.knowledge.technique_ids import FORMER_NAMES, leading_technique_id, malformed_sub_technique
+from unmask.knowledge.technique_ids import (
+    FORMER_NAMES,
+    leading_technique_id,
+    malformed_sub_technique,
+    technique_id_spans,
+)
 from unmask.model import Actor
 
 __all__ = [
@@ -833,6 +838,12 @@ class KnowledgeBase:
             raise UnknownNameError(
                 "technique", name, [], "a sub-technique's id is the technique's and three digits (T1003.001)"
             )
+        ids = list(dict.fromkeys(canonical for _, _, canonical in technique_id_spans(key)))
+        ids = [i for i in ids if not any(other.startswith(i + ".") for other in ids)]  # T1003.001 (T1003)
+        if len(ids) > 1:
+            # "T1190, T1059.001", "T1486 T1490": one entry is one technique; each is suggested.
+            shown = [f"{i} ({self.techniques[i].name})" if i in self.techniques else i for i in ids[:5]]
+            raise UnknownNameError("technique", name, shown, "one entry names several techniques")
         # "T1003.001 - LSASS Memory", "T1003-001 LSASS Memory": the id that leads the text.
         technique_id = leading_technique_id(key)
         if technique_id in self.techniques:
