@@ -1084,6 +1084,15 @@ def test_an_actors_name_given_as_software_is_flagged(sources_kb: KnowledgeBase) 
     )
     plain = _observed(Observation(ObservationKind.SOFTWARE, "Helminth"))
     assert not any(w.startswith("actor's name") for w in attribute_case(plain, sources_kb).warnings)
+    # The reading is uncertain: the item is cheap evidence, and not a public tool.
+    from unmask.attribute.engine import analyse
+    from unmask.attribute.index import ScoringIndex
+
+    index = ScoringIndex.build(sources_kb, DEFAULT_PARAMS)
+    (item,) = analyse(case, index).items
+    assert item.key == "S1151" and item.ambiguous and item.cost == "low"
+    (own,) = analyse(plain, index).items
+    assert not own.ambiguous and own.cost == "moderate"
     # A program's own name that a source also lists among a group's other names is the program.
     assert sources_kb.actor_candidates("ZeroCleare")
     wiper = _observed(Observation(ObservationKind.SOFTWARE, "ZeroCleare"))

@@ -59,6 +59,7 @@ __all__ = [
     "Flag",
     "KnownCampaign",
     "StateHinge",
+    "ambiguous_reading",
     "caveats",
     "false_flags",
     "known_campaign",
@@ -161,7 +162,7 @@ def false_flags(scores: Scores, post: Posterior, actors: list[Actor], params: Pa
     ]
     if public:
         other = _leader_without(scores, public, params)
-        anyones = f"{'a public tool' if len(public) == 1 else 'public tools'} anyone can use"
+        anyones = _cheap_software(scores, public)
         names = ", ".join(scores.items[p].label for p in public)
         if other is not None and other != top:
             flags.append(
@@ -443,6 +444,18 @@ def _ambiguous_names(analysis: Analysis) -> list[str]:
     return warnings
 
 
+def ambiguous_reading(kb: KnowledgeBase, item: EvidenceItem) -> bool:
+    """Whether a software item was read through a name that is also an actor's ("Cobalt": Cobalt
+    Group's, read as Pay2Key) or another program's ("Medusa"): the reading itself is uncertain, so
+    the item counts as cheap evidence, as a copied string does (the warnings say which name)."""
+    value = item.observation.value.strip()
+    if item.signal != "software" or value == item.key:
+        return False
+    if any(_named_as_actor(kb, value, item.key, actor) for actor in kb.actor_candidates(value)):
+        return True
+    return bool(kb.software_sharing_name(value, item.key))
+
+
 def _named_as_actor(kb: KnowledgeBase, value: str, key: str, actor: Actor) -> bool:
     """Whether ``value``, read as software ``key``, is better known as ``actor``'s name: it is not the
     program's own name, or it is the name a source gives the actor first ("Kimsuky"). A program's
@@ -593,6 +606,15 @@ def place(miss: Unresolved | EvidenceItem) -> str:
         return f"observations[{miss.index}]"
     name = PurePath(prov.source).name if prov.source else ""
     return " ".join(part for part in (name, f"record {record}" if record.isdigit() else record) if part)
+
+
+def _cheap_software(scores: Scores, positions: list[int]) -> str:
+    """What makes the software items at ``positions`` cheap evidence, in words."""
+    unsure = sum(1 for p in positions if scores.items[p].ambiguous)
+    if not unsure:
+        return f"{'a public tool' if len(positions) == 1 else 'public tools'} anyone can use"
+    read = "read from a name that another actor or program also has (see the warnings)"
+    return read if unsure == len(positions) else f"public tools or programs {read}"
 
 
 def _leader_without(scores: Scores, positions: list[int], params: Params) -> int | None:

@@ -250,7 +250,7 @@ def comparable_items(scores: Scores) -> float:
 
 def _public_tool(item: EvidenceItem) -> bool:
     """A tool anyone can pick up (AnyDesk, ngrok, PsExec): software of the cheapest class."""
-    return item.signal == "software" and item.cost == "low"
+    return item.signal == "software" and item.cost == "low" and not item.ambiguous
 
 
 def weighs_nothing(scores: Scores, position: int) -> bool:

@@ -19,6 +19,7 @@ from unmask.attribute.ach import ach_matrix, evidence_for_against
 from unmask.attribute.calibrate import confidence_level, likelihood_band, likelihood_term
 from unmask.attribute.caveats import (
     Flag,
+    ambiguous_reading,
     caveats,
     false_flags,
     known_campaign,
@@ -81,6 +82,9 @@ class Analysis:
 def analyse(case: Case, index: ScoringIndex) -> Analysis:
     """Resolve, score and combine; no explanation."""
     items, unresolved = resolve_case(case, index.kb)
+    items = [
+        replace(i, cost_class="low", ambiguous=True) if ambiguous_reading(index.kb, i) else i for i in items
+    ]
     # A signal no actor of the KB has any profile for (indicators without intelligence) cannot be
     # compared: its items are listed as such instead of being scored.
     comparable = {name for name, table in index.tables.items() if table.has_profile.any()}

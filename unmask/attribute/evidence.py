@@ -69,6 +69,9 @@ class EvidenceItem:
     # read as the text extractor reads a report), a tool given as a technique, an exploit's name
     # ("EternalBlue" is CVE-2017-0144).  The value as written; the assessment says how it was read.
     read_from: str | None = None
+    # Read through a name that is also an actor's or another program's ("Cobalt" as Pay2Key): the
+    # reading is uncertain, so the item is cheap evidence (engine.analyse; the warnings say which).
+    ambiguous: bool = False
 
     @property
     def cost(self) -> str:
