@@ -88,7 +88,7 @@ def build_kb(
     return result.kb
 
 
-def three_groups(folder: Path) -> KnowledgeBase:
+def three_groups(folder: Path, tools: tuple[str, ...] = ()) -> KnowledgeBase:
     """Alpha (RU) and Beta (RU) share some techniques; Gamma (IR) is distinct; Delta is criminal.
 
     T1001-T1003 are used by everyone; each group also has its own techniques and software;
@@ -111,4 +111,6 @@ def three_groups(folder: Path) -> KnowledgeBase:
         "G0003": "Iran (Islamic Republic of)",
     }
     sponsors |= {f"G01{n:02d}": "China" for n in range(0, 20, 2)}
-    return build_kb(folder, groups, sponsors, criminal=("G0004",), extra_items=("T1999", "S0999"))
+    return build_kb(
+        folder, groups, sponsors, criminal=("G0004",), extra_items=("T1999", "S0999"), tools=tools
+    )

@@ -434,6 +434,21 @@ def test_conflicting_aliases_are_reported_for_the_hypotheses_that_matter(
     assert len(aliases) == 1 and "OilRig" in aliases[0] and "Helix Kitten" in aliases[0]
 
 
+def test_the_naming_disputes_of_an_actor_a_part_points_to_are_said(sources_kb: KnowledgeBase) -> None:
+    from unmask.attribute.caveats import caveats
+    from unmask.attribute.engine import analyse
+    from unmask.attribute.index import ScoringIndex
+
+    # APT28's evidence: OilRig is far below the whole's thresholds, but a part may point to it.
+    index = ScoringIndex.build(sources_kb, DEFAULT_PARAMS)
+    analysis = analyse(_observed(Observation(ObservationKind.TECHNIQUE, "T1566.001")), index)
+    oilrig = index.actor_position()["G0049"]
+    assert analysis.posterior.actors[oilrig] < 0.05
+    assert not any(w.startswith("conflicting aliases for OilRig") for w in caveats(analysis, [], [oilrig]))
+    said = caveats(analysis, [], [], part_leads=[oilrig])
+    assert any(w.startswith("conflicting aliases for OilRig") and "Helix Kitten" in w for w in said)
+
+
 def test_nothing_comparable_leaves_the_prior_not_certainty(kb: KnowledgeBase) -> None:
     # An address and a hash the KB holds nothing on: no actor is singled out, and the unknown
     # hypothesis keeps its prior share instead of taking everything.
@@ -1008,6 +1023,29 @@ def test_a_lead_that_stands_only_on_public_tools_is_flagged(tmp_path: Path) -> N
         w.startswith("weak lead: Group 1") and w.endswith("nothing else in the case points to it")
         for w in tools.warnings
     )
+
+
+def test_a_public_tool_of_another_crew_is_said_but_lowers_no_confidence(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import unmask.attribute.caveats as caveats_module
+
+    # Alpha's S0101 and S0102 as public tools; the margins low enough that this small KB's tools
+    # are flagged at all (the real KB's SimpleHelp beside MuddyWater's own tools is 3.1 nats).
+    monkeypatch.setattr(caveats_module, "PLANTED_TOOL_MARGIN", 0.1)
+    monkeypatch.setattr(caveats_module, "STRONG_CONTRARY", 0.1)
+    kb = three_groups(tmp_path / "kb", tools=("S0101", "S0102"))
+    own = ("T1301", "T1302", "T1303", "S0301", "S0302")
+    alone = attribute_case(_case(*own), kb)
+    a = attribute_case(_case(*own, "S0101", "S0102"), kb)
+    assert a.groups[0].id == alone.groups[0].id == "G0003"
+    said = [w for w in a.warnings if w.startswith("shared public tool: software Ware S0101")]
+    assert said and said[0].endswith("public tools are anyone's: this lowers no confidence")
+    assert not any(w.startswith("possible false flag") for w in a.warnings)
+    assert a.groups[0].confidence is alone.groups[0].confidence
+    # The same programs as malware are a doubt, as before.
+    malware = attribute_case(_case(*own, "S0101", "S0102"), three_groups(tmp_path / "kb2"))
+    assert any(w.startswith("possible false flag, shared tooling") for w in malware.warnings)
 
 
 def test_actors_known_only_by_a_second_sources_software_do_not_crowd_the_unknown_out(

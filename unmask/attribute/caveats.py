@@ -36,6 +36,7 @@ from unmask.attribute.combine import (
     comparable_items,
     held_level,
     posterior,
+    public_tool,
 )
 from unmask.attribute.evidence import EvidenceItem, Unresolved
 from unmask.attribute.params import Params
@@ -99,6 +100,13 @@ class Flag:
     message: str
     favoured: int | None = None
     related: bool = False  # the actor pointed to is one the sources relate to the leader
+    public: bool = False  # only public tools point elsewhere: anyone's, they are said, not a doubt
+
+    @property
+    def doubts(self) -> bool:
+        """Whether the warning lowers the confidence in the lead (a tool of a related group, or a
+        public tool another crew is known for, SimpleHelp beside MuddyWater's own, does not)."""
+        return not self.related and not self.public
 
 
 def false_flags(scores: Scores, post: Posterior, actors: list[Actor], params: Params) -> list[Flag]:
@@ -189,19 +197,25 @@ def false_flags(scores: Scores, post: Posterior, actors: list[Actor], params: Pa
     for n, (favoured, found) in enumerate(shared):
         labels = [scores.items[position].label for position, _ in found]
         what = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+        all_public = all(public_tool(scores.items[position]) for position, _ in found)
         why = (
             "; tools and exploits leak, are sold and are planted, and one incident can have several actors"
-            if n == len(shared) - 1
+            if n == len(shared) - 1 and not all_public
             else ""
         )
+        # A commercial or open tool another crew is known for (SimpleHelp, AnyDesk) is anyone's:
+        # said, as shared tooling, but no doubt on the lead.
+        head = "shared public tool" if all_public else SHARED_TOOLING
+        tail = "; public tools are anyone's: this lowers no confidence" if all_public else why
         flags.append(
             Flag(
                 found[0][0],
-                f"{SHARED_TOOLING}: {what} point{'s' if len(labels) == 1 else ''} to "
+                f"{head}: {what} point{'s' if len(labels) == 1 else ''} to "
                 f"{_other(actors, favoured, top)} ({_by(sum(m for _, m in found), actors[top].name)}), "
-                f"against the rest of the evidence, which favours {leader}{why}",
+                f"against the rest of the evidence, which favours {leader}{tail}",
                 favoured,
                 related(actors, favoured, top),
+                public=all_public,
             )
         )
     return flags
@@ -469,10 +483,15 @@ def _named_as_actor(kb: KnowledgeBase, value: str, key: str, actor: Actor) -> bo
 
 
 def caveats(
-    analysis: Analysis, flags: list[Flag], leading: list[int], repeats: list[KnownCampaign] | None = None
+    analysis: Analysis,
+    flags: list[Flag],
+    leading: list[int],
+    repeats: list[KnownCampaign] | None = None,
+    part_leads: list[int] | None = None,
 ) -> list[str]:
     """All warnings for one assessment, most serious first.  ``repeats``: the named actors whose
-    evidence is the KB's record of one campaign (:func:`known_campaign`)."""
+    evidence is the KB's record of one campaign (:func:`known_campaign`); ``part_leads``: the
+    actors parts of the case point to, whose naming disputes matter whatever the whole gives them."""
     scores, actors = analysis.scores, analysis.index.actors
     warnings = [flag.message for flag in flags] + [repeat.message for repeat in repeats or []]
     comparable = comparable_items(scores)
@@ -556,9 +575,13 @@ def caveats(
         )
         more = f" and {len(read) - UNRESOLVED_SHOWN} more" if len(read) > UNRESOLVED_SHOWN else ""
         warnings.append(f"{READ_AS}: {said}{more} (write the id, under its own kind, to say it exactly)")
-    for n, row in enumerate(leading):
-        # Only for hypotheses that matter: the leader with some probability, the next likely ones.
-        if analysis.posterior.actors[row] < (ALIAS_WARNING_MIN if n == 0 else ALIAS_WARNING_NEXT):
+    parts = set(part_leads or [])
+    for n, row in enumerate(dict.fromkeys([*leading, *(part_leads or [])])):
+        # Only for hypotheses that matter: the leader with some probability, the next likely ones,
+        # and the actors the parts point to (OilRig leading an exfiltration phase at 99.9 %).
+        if row not in parts and analysis.posterior.actors[row] < (
+            ALIAS_WARNING_MIN if n == 0 else ALIAS_WARNING_NEXT
+        ):
             continue
         details = _alias_conflicts(analysis.index.kb, actors[row])
         if details:

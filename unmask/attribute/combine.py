@@ -80,6 +80,7 @@ __all__ = [
     "held_level",
     "is_thin",
     "posterior",
+    "public_tool",
     "rank_weights",
     "reliability",
     "rests_on_public_tools",
@@ -248,7 +249,7 @@ def comparable_items(scores: Scores) -> float:
     )
 
 
-def _public_tool(item: EvidenceItem) -> bool:
+def public_tool(item: EvidenceItem) -> bool:
     """A tool anyone can pick up (AnyDesk, ngrok, PsExec): software of the cheapest class."""
     return item.signal == "software" and item.cost == "low" and not item.ambiguous
 
@@ -472,7 +473,7 @@ def rests_on_public_tools(scores: Scores, actors: NDArray[np.float64]) -> bool:
         return False
     leader = int(np.argmax(actors))
     favouring = [p for p in range(len(scores.items)) if scores.contributions[p, leader] > 0]
-    return bool(favouring) and all(_public_tool(scores.items[p]) for p in favouring)
+    return bool(favouring) and all(public_tool(scores.items[p]) for p in favouring)
 
 
 def thin_case(

@@ -310,7 +310,7 @@ def _parts(
         part = Analysis(analysis.index, part_scores.items, [], [], part_scores, part_post, {})
         flags = _doubts(part)
         # A part's lead that a warning doubts is one confidence level lower, as the whole's is.
-        lowered = frozenset(part_post.ranking()[:1]) if any(not f.related for f in flags) else frozenset()
+        lowered = frozenset(part_post.ranking()[:1]) if any(f.doubts for f in flags) else frozenset()
         phases[label], _ = _group_hypotheses(part, 3, set(), lowered)
         lead = part_lead(phases[label])
         if lead is not None:
@@ -372,7 +372,7 @@ def attribute_case(
     # incident's lead at low confidence; a false-flag warning that touches the lead, one level
     # lower than its evidence would give.
     # (A tool of a group the sources relate to the leader, APT41's Winnti for Windows, is no doubt.)
-    doubting = [f for f in flags if not f.related]
+    doubting = [f for f in flags if f.doubts]
     doubted = {ranking[0]} if split and ranking else set()
     lowered = frozenset(ranking[:1]) if doubting else frozenset()
     groups, shown = _group_hypotheses(analysis, top, doubted, lowered)
@@ -409,7 +409,7 @@ def attribute_case(
     repeats = [r for r in (known_campaign(analysis, row) for row in dict.fromkeys(named)) if r is not None]
     campaign_of = {r.actor_id: r.campaign_id for r in repeats}
     # A split incident's naming disputes are those of its parts' actors.
-    warnings = caveats(analysis, flags, part_rows if split else shown[:3], repeats)
+    warnings = caveats(analysis, flags, part_rows if split else shown[:3], repeats, part_rows)
     if hinge:
         warnings.insert(len(flags), hinge.message)
     # What doubts a part's lead that the summary names beside the whole's (whose own are said).
