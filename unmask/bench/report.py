@@ -216,7 +216,8 @@ def report(result: dict[str, Any], command: str) -> str:
         "The shared-tooling warning",
         "How often the tools and exploits of the case that point to one other actor favour it over the "
         "leader by as much as the case's best item favours the leader, or by 3 nats together "
-        "(`possible false flag, shared tooling or a second actor`), "
+        "(`possible false flag, shared tooling or a second actor`; not when only public tools do: "
+        "that is a `shared public tool`, no doubt on the lead), "
         "and how often the leader is right with and without that warning.",
         {
             "share_shared_tooling": "warned",
