@@ -184,6 +184,16 @@ def test_hostile_shapes_in_a_bundle_or_a_case_record_are_placed_errors_or_skippe
         load_case_dir(folder)
 
 
+def test_a_date_that_is_no_date_is_refused_where_it_is() -> None:
+    for bad in ("2022-02-30", "last week"):
+        with pytest.raises(CaseError, match=r"case\.yml:4: observations\[1\]: .* is not a date or time"):
+            parse_case(
+                f"title: t\nobservations:\n  - technique: T1059\n  - date: '{bad}'\n".encode(), "case.yml"
+            )
+    good = parse_case(b"observations:\n  - date: 2022-02\n  - date: '2022'\n  - date: 2022-02-28T10:00:00Z\n")
+    assert [o.value for o in good.observations] == ["2022-02", "2022", "2022-02-28T10:00:00Z"]
+
+
 def test_stix_bundle_becomes_a_case() -> None:
     bundle = {
         "type": "bundle",

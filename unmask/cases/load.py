@@ -251,6 +251,11 @@ def _observation(raw: Any, index: int, report: _Reporter, default_source: str) -
     text = _text(value).strip()
     if not text:
         raise report.error(path, "empty value")
+    if kind is ObservationKind.TIMING and iso_utc(whole_day(text)) is None:
+        # A date orders the evidence and dates the report: "2022-02-30" or "last week" would not.
+        raise report.error(
+            path, f"{text!r} is not a date or time (ISO 8601, e.g. 2022-07-15, 2022-07 or 2022)"
+        )
     moments = {}
     for key in ("first_seen", "last_seen"):
         if raw.get(key) is not None:
