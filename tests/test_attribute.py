@@ -11,7 +11,7 @@ from unmask.attribute.index import ScoringIndex
 from unmask.attribute.params import DEFAULT_PARAMS
 from unmask.errors import CaseError
 from unmask.knowledge.store import KnowledgeBase
-from unmask.model import Case, ConfidenceLevel, Observation, ObservationKind
+from unmask.model import Case, ConfidenceLevel, Observation, ObservationKind, Provenance
 
 
 @pytest.fixture
@@ -307,6 +307,11 @@ def test_unresolved_names_are_listed_with_suggestions(kb: KnowledgeBase) -> None
     assert [u["value"] for u in a.unresolved] == ["Ware S010", "T1102.999"]
     assert "Ware S0101 (S0101)" in a.unresolved[0]["suggestions"]
     assert any("unresolved: observations[2]" in w for w in a.warnings)
+    assert a.unresolved[0]["where"] == "observations[2]"
+    # Read from a file's record (a STIX bundle's object), it says that file and record.
+    read = Provenance(source="/in/bundle.json", record="objects[6] malware--1")
+    case.observations[2] = Observation(ObservationKind.SOFTWARE, "Ware S010", provenance=read)
+    assert attribute_case(case, kb).unresolved[0]["where"] == "bundle.json objects[6] malware--1"
 
 
 def test_only_unresolvable_names_is_an_error(kb: KnowledgeBase) -> None:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -38,7 +37,7 @@ from unmask.attribute.combine import (
     posterior,
     public_tool,
 )
-from unmask.attribute.evidence import EvidenceItem, Unresolved
+from unmask.attribute.evidence import EvidenceItem, Unresolved, where
 from unmask.attribute.params import Params
 from unmask.attribute.sponsor import NO_STATE, UNKNOWN_STATE, sponsor_label, sponsor_posterior, state_words
 from unmask.detect.findings import rules_named
@@ -621,14 +620,8 @@ def _worth(count: float) -> str:
 
 
 def place(miss: Unresolved | EvidenceItem) -> str:
-    """Where an observation is: in the file and record it was read from (a STIX bundle's object,
-    a log's event), else by its position in the case (``observations[1]``)."""
-    prov = miss.observation.provenance
-    record = prov.record if prov else None
-    if not prov or not record or record.startswith("observations["):
-        return f"observations[{miss.index}]"
-    name = PurePath(prov.source).name if prov.source else ""
-    return " ".join(part for part in (name, f"record {record}" if record.isdigit() else record) if part)
+    """Where an observation is (:func:`~unmask.attribute.evidence.where`)."""
+    return where(miss.observation, miss.index)
 
 
 def _cheap_software(scores: Scores, positions: list[int]) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from pathlib import PurePath
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -99,11 +100,23 @@ class Unresolved:
     def to_dict(self) -> dict[str, object]:
         return {
             "observation": self.index,
+            "where": where(self.observation, self.index),
             "kind": self.observation.kind.value,
             "value": self.observation.value,
             "reason": self.reason,
             "suggestions": list(self.suggestions),
         }
+
+
+def where(observation: Observation, index: int) -> str:
+    """Where an observation is: in the file and record it was read from (a STIX bundle's object,
+    a log's event), else by its position in the case (``observations[1]``)."""
+    prov = observation.provenance
+    record = prov.record if prov else None
+    if not prov or not record or record.startswith("observations["):
+        return f"observations[{index}]"
+    name = PurePath(prov.source).name if prov.source else ""
+    return " ".join(part for part in (name, f"record {record}" if record.isdigit() else record) if part)
 
 
 def resolve_observation(kb: KnowledgeBase, index: int, obs: Observation) -> EvidenceItem | Unresolved:
