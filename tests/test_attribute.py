@@ -248,6 +248,14 @@ def test_parts_are_told_in_the_incidents_order_not_the_cases(kb: KnowledgeBase) 
         replace(o, first_seen="2022-07-15" if o.phase == "wipe" else "2021-05-20") for o in case.observations
     ]
     assert list(attribute_case(case, kb).phases) == ["phase:entry", "phase:wipe"]
+    # One dated part among undated ones says nothing of the order: the kill chain's stands.
+    items = [(i, "impact") for i in ("T1101", "T1102", "T1103", "S0101", "S0102")]
+    items += [(i, "TA0001") for i in ("T1301", "T1302", "T1303", "S0301", "S0302")]
+    case = _case(*items)
+    case.observations = [
+        replace(o, first_seen="2020-01-01") if o.phase == "impact" else o for o in case.observations
+    ]
+    assert list(attribute_case(case, kb).phases) == ["phase:TA0001", "phase:impact"]
 
 
 def test_one_phase_is_not_a_split(kb: KnowledgeBase) -> None:
@@ -1127,15 +1135,19 @@ def test_an_actors_name_given_as_software_is_flagged(sources_kb: KnowledgeBase) 
     )
     plain = _observed(Observation(ObservationKind.SOFTWARE, "Helminth"))
     assert not any(w.startswith("actor's name") for w in attribute_case(plain, sources_kb).warnings)
-    # The reading is uncertain: the item is cheap evidence, and not a public tool.
+    # Both readings point to OilRig, which uses ZeroCleare: the reading is not in doubt.
     from unmask.attribute.engine import analyse
     from unmask.attribute.index import ScoringIndex
 
     index = ScoringIndex.build(sources_kb, DEFAULT_PARAMS)
     (item,) = analyse(case, index).items
-    assert item.key == "S1151" and item.ambiguous and item.cost == "low"
-    (own,) = analyse(plain, index).items
-    assert not own.ambiguous and own.cost == "moderate"
+    assert item.key == "S1151" and not item.ambiguous and item.cost == "moderate"
+    # An actor's name read as a program that actor is not known to use is: cheap evidence, and
+    # not a public tool ("Newscaster", Magic Hound's and Cleaver's name, given as Helminth's).
+    from unmask.attribute.caveats import ambiguous_reading
+
+    doubtful = replace(item, observation=replace(item.observation, value="Newscaster"), key="S0170")
+    assert ambiguous_reading(sources_kb, doubtful)
     # A program's own name that a source also lists among a group's other names is the program.
     assert sources_kb.actor_candidates("ZeroCleare")
     wiper = _observed(Observation(ObservationKind.SOFTWARE, "ZeroCleare"))
@@ -1278,7 +1290,7 @@ def test_a_technique_in_words_is_read_as_a_report_is_and_said(kb: KnowledgeBase)
     assert [(i.key, i.read_from) for i in read] == [("T1101", "then the operators used T1101")]
     # Two techniques in the words: neither is guessed; both are offered.
     assert [u.observation.value for u in unresolved] == ["they used T1101 and T1103"]
-    assert unresolved[0].suggestions[:2] == ("T1101 Technique T1101", "T1103 Technique T1103")
+    assert unresolved[0].suggestions[:2] == ("T1101 (Technique T1101)", "T1103 (Technique T1103)")
     said = next(w for w in a.warnings if w.startswith("read otherwise than by name or id: "))
     assert "observations[2] technique 'then the operators used T1101' as T1101 Technique T1101" in said
     # A value from a bundle is placed by its file and object, as an unresolved one is.

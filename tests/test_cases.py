@@ -150,6 +150,8 @@ def test_hostile_shapes_in_a_bundle_or_a_case_record_are_placed_errors_or_skippe
         "objects": [
             {"type": "attack-pattern", "id": "attack-pattern--1", "name": "LSASS Memory", "external_references": 5},
             {"type": "observed-data", "id": "observed-data--1", "objects": {"0": {"type": ["ipv4-addr"], "value": "x"}}},
+            {"type": "file", "id": "file--1", "hashes": {"MD5": ["a"]}},
+            {"type": "ipv4-addr", "id": "ipv4-addr--1", "value": {"a": 1}},
             {"type": "malware", "id": "malware--1", "name": "ZeroCleare"},
         ],
     }  # fmt: skip
@@ -175,6 +177,7 @@ def test_hostile_shapes_in_a_bundle_or_a_case_record_are_placed_errors_or_skippe
     with pytest.raises(CaseError, match=r"observations\[0\] is a record"):
         Case.from_dict({"id": "c", "observations": [None]})
     assert Case.from_dict({"id": "c", "notes": "one note"}).notes == ["one note"]
+    assert Case.from_dict({"id": "c", "notes": None}).notes == []
     folder = tmp_path / "case"
     folder.mkdir()
     (folder / "case.json").write_text(

@@ -175,6 +175,27 @@ def test_a_galaxy_family_joins_the_record_most_of_its_names_name(kb: KnowledgeBa
     )
 
 
+def test_a_familys_own_name_beats_the_majority_of_its_other_names() -> None:
+    from unmask.knowledge.compile import _most_named
+
+    by_name = {
+        "komplex": "S0162",
+        "jhuhugit": "S0044",
+        "seduploader": "S0044",
+        "snake": "S0022",
+        "ekans": "S0605",
+        "snakehose": "S0605",
+    }
+    own = {"komplex": "S0162", "jhuhugit": "S0044", "uroburos": "S0022", "ekans": "S0605"}
+    assert _most_named(["komplex", "jhuhugit", "seduploader"], by_name, own) == "S0162"
+    # Another record's other name is no own name: the majority of the family's names decides.
+    assert _most_named(["snake", "ekans", "snakehose"], by_name, own) == "S0605"
+    assert (
+        _most_named(["snake", "snake", "snake", "ekans", "snakehose"], by_name, own) == "S0605"
+    )  # twice is once
+    assert _most_named(["nothing"], by_name, own) is None
+
+
 def test_a_kind_dropped_to_find_a_name_chooses_nothing_among_programs_of_that_name(kb: KnowledgeBase) -> None:
     with pytest.raises(UnknownNameError) as caught:
         kb.software_record("Snake ransomware")  # EKANS or Uroburos: "ransomware" was dropped to find "Snake"
@@ -203,11 +224,14 @@ def test_an_entry_of_several_technique_ids_is_none_of_them(kb: KnowledgeBase) ->
 
 def test_an_entry_of_several_names_is_none_of_them_and_says_which_it_held(kb: KnowledgeBase) -> None:
     # A known program's name before a tool's is a list, not the tool's vendor.
-    for name in ("Helminth Mimikatz", "Helminth, Mimikatz", "ZeroCleare/Helminth"):
+    for name in ("Helminth and Mimikatz", "Helminth, Mimikatz", "ZeroCleare/Helminth"):
         with pytest.raises(UnknownNameError) as caught:
             kb.software_record(name)
         assert len(caught.value.suggestions) == 2, name
     assert kb.software_record("Sysinternals Mimikatz").id == "S0002"  # a vendor still is one
+    assert (
+        kb.software_record("Helminth Mimikatz").id == "S0002"
+    )  # as a toolkit's part is (BloodHound SharpHound)
     with pytest.raises(UnknownNameError) as caught:
         kb.actor("OilRig and APT28")
     assert caught.value.suggestions == ["OilRig", "APT28"]

@@ -62,6 +62,7 @@ def test_withdrawn_items_in_any_spelling() -> None:
         stix_withdrawn(_indicator(1, "a.com", indicator_types=["Benign"])) == "indicator of benign activity"
     )
     assert stix_withdrawn(_indicator(1, "a.com", indicator_types=["malicious-activity"])) is None
+    assert stix_withdrawn(_indicator(1, "a.com", indicator_types="benign")) == "indicator of benign activity"
     assert misp_deleted({"deleted": "1"}) and not misp_deleted({"deleted": False})
     assert tag_tlp([{"name": "tlp:amber"}, "TLP:RED", {"name": "tlp:pink"}]) == (Tlp.RED, ["tlp:pink"])
 

@@ -96,6 +96,7 @@ class UnknownNameError(KnowledgeBaseError):
         self.kind = kind
         self.name = name
         self.suggestions = suggestions
+        self.why = why
 
 
 class CaseError(UnmaskError):

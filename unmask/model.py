@@ -273,7 +273,7 @@ class Case:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Case:
-        notes = data.get("notes", [])
+        notes = data.get("notes") or []
         return cls(
             id=str(data["id"]),
             title=str(data.get("title", data["id"])),

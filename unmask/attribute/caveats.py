@@ -193,13 +193,15 @@ def false_flags(scores: Scores, post: Posterior, actors: list[Actor], params: Pa
         for favoured, found in tools.items()
         if max(m for _, m in found) >= leader_best or sum(m for _, m in found) >= STRONG_CONTRARY
     ]
+    publics = [all(public_tool(scores.items[position]) for position, _ in found) for _, found in shared]
+    last_doubt = max((n for n, all_public in enumerate(publics) if not all_public), default=-1)
     for n, (favoured, found) in enumerate(shared):
         labels = [scores.items[position].label for position, _ in found]
         what = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
-        all_public = all(public_tool(scores.items[position]) for position, _ in found)
+        all_public = publics[n]
         why = (
             "; tools and exploits leak, are sold and are planted, and one incident can have several actors"
-            if n == len(shared) - 1 and not all_public
+            if n == last_doubt
             else ""
         )
         # A commercial or open tool another crew is known for (SimpleHelp, AnyDesk) is anyone's:
@@ -464,9 +466,16 @@ def ambiguous_reading(kb: KnowledgeBase, item: EvidenceItem) -> bool:
     value = item.observation.value.strip()
     if item.signal != "software" or value == item.key:
         return False
-    if any(_named_as_actor(kb, value, item.key, actor) for actor in kb.actor_candidates(value)):
+    # An actor's name that is also its own program's ("Akira", "LockBit") says the same either way.
+    if any(
+        _named_as_actor(kb, value, item.key, actor) and item.key not in actor.software
+        for actor in kb.actor_candidates(value)
+    ):
         return True
-    return bool(kb.software_sharing_name(value, item.key))
+    # Another program of the name matters when actors are known to use it ("Snake": EKANS and
+    # Turla's Uroburos); a namesake no actor uses ("Ryuk Stealer" beside Ryuk) points nowhere.
+    users = kb.software_users
+    return any(users.get(other.id, 0) for other in kb.software_sharing_name(value, item.key))
 
 
 def _named_as_actor(kb: KnowledgeBase, value: str, key: str, actor: Actor) -> bool:

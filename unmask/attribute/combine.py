@@ -75,6 +75,7 @@ __all__ = [
     "Design",
     "Posterior",
     "Scores",
+    "cheap_software",
     "comparable_items",
     "design",
     "held_level",
@@ -247,6 +248,11 @@ def comparable_items(scores: Scores) -> float:
         for position, (item, shared) in enumerate(zip(distinct.items, common, strict=True))
         if not shared and not weighs_nothing(distinct, position)
     )
+
+
+def cheap_software(item: EvidenceItem) -> bool:
+    """A program that is cheap evidence: a public tool, or one read through an ambiguous name."""
+    return item.signal == "software" and item.cost == "low"
 
 
 def public_tool(item: EvidenceItem) -> bool:
@@ -465,7 +471,7 @@ def held_level(scores: Scores, actors: NDArray[np.float64]) -> bool:
 
 def rests_on_public_tools(scores: Scores, actors: NDArray[np.float64]) -> bool:
     """Whether everything in the case that favours the leading actor is a public tool (AnyDesk,
-    ngrok, Nmap): a toolkit anyone can assemble, as thin as a handful of items however many tools
+    ngrok, Nmap) or a program read through an ambiguous name: a toolkit anyone can assemble, as thin as a handful of items however many tools
     it holds (six of Fox Kitten's said "almost certain" before).  A policy like THIN_ITEMS; on the
     development units it holds one case of 269 (AUROC 0.831 -> 0.830, ECE 0.065 -> 0.066), where
     counting every public tool for half an item toward THIN_ITEMS cost more (0.826, 0.067)."""
@@ -473,7 +479,7 @@ def rests_on_public_tools(scores: Scores, actors: NDArray[np.float64]) -> bool:
         return False
     leader = int(np.argmax(actors))
     favouring = [p for p in range(len(scores.items)) if scores.contributions[p, leader] > 0]
-    return bool(favouring) and all(public_tool(scores.items[p]) for p in favouring)
+    return bool(favouring) and all(cheap_software(scores.items[p]) for p in favouring)
 
 
 def thin_case(

@@ -22,7 +22,7 @@ from unmask.errors import UnknownNameError
 from unmask.knowledge.countries import close_countries, country_code, country_name
 from unmask.knowledge.exploits import exploit_cve
 from unmask.knowledge.sectors import sector_key
-from unmask.knowledge.store import KnowledgeBase
+from unmask.knowledge.store import SEVERAL_TECHNIQUES, KnowledgeBase
 from unmask.model import Case, Observation, ObservationKind
 
 __all__ = [
@@ -127,6 +127,8 @@ def resolve_observation(kb: KnowledgeBase, index: int, obs: Observation) -> Evid
             try:
                 tech = kb.technique(value)
             except UnknownNameError as exc:
+                if exc.why == SEVERAL_TECHNIQUES:
+                    raise  # "T1190, T1059.001": its ids, each suggested once
                 read, offered = techniques_in_words(kb, value)
                 if len(read) > 1:
                     raise UnknownNameError(

@@ -109,13 +109,18 @@ def _hosts_label(hosts: list[str]) -> str:
 _TACTIC_ORDER = {name: i for i, name in enumerate(TACTIC_IDS.values())}
 
 
-def _story_order(scores: Scores, positions: list[int], label: str, chain: bool) -> tuple[date, int]:
-    """Where a part comes in the incident's story: by the first day its evidence was seen, then
-    (with ``chain``, phases that are all ATT&CK tactics) by the kill chain's order; a stable sort
-    keeps the rest in the case's order: initial access before impact, whatever order the case lists."""
+def _first_day(scores: Scores, positions: list[int]) -> date | None:
     days = [d for p in positions if (d := _day(scores.items[p].observation.first_seen))]
+    return min(days) if days else None
+
+
+def _story_order(first: date | None, label: str, chain: bool) -> tuple[date, int]:
+    """Where a part comes in the incident's story: by the first day its evidence was seen (when
+    every part is dated), then (with ``chain``, phases that are all ATT&CK tactics) by the kill
+    chain's order; a stable sort keeps the rest in the case's order: initial access before impact,
+    whatever order the case lists."""
     tactic = _TACTIC_ORDER.get(phase_key(label), 0) if chain else 0
-    return (min(days) if days else date.max, tactic)
+    return (first or date.min, tactic)
 
 
 class Parts(dict[str, tuple[Scores, Posterior]]):
@@ -157,7 +162,11 @@ def split_parts(scores: Scores, params: Params) -> Parts:
             # ATT&CK's kill chain orders phases only when every phase is one of its tactics: a free
             # "access" has no place in it, and must not fall behind a tactic's "exfiltration".
             chain = attribute == "phase" and all(phase_key(label) in _TACTIC_ORDER for label in kept)
-            for label in sorted(kept, key=lambda label: _story_order(scores, groups[label], label, chain)):
+            first = {label: _first_day(scores, groups[label]) for label in kept}
+            dated = all(first.values())  # one dated part among undated ones says nothing of order
+            for label in sorted(
+                kept, key=lambda label: _story_order(first[label] if dated else None, label, chain)
+            ):
                 if label in order[:MAX_PARTS]:
                     parts[f"{attribute}:{label}"] = (
                         distinct[label],

@@ -104,6 +104,7 @@ def stix_withdrawn(obj: dict[str, Any]) -> str | None:
     if _true(obj.get("revoked")):
         return f"revoked {obj.get('type') or 'untyped'}"
     types = obj.get("indicator_types")
+    types = [types] if isinstance(types, str) else types  # one type written on its own
     benign = isinstance(types, list) and any(str(t).strip().lower() == "benign" for t in types)
     return "indicator of benign activity" if obj.get("type") == "indicator" and benign else None
 

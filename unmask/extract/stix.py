@@ -190,12 +190,17 @@ def case_from_stix(bundle: dict[str, Any], origin: str, default_id: str = "case"
         elif kind in ("threat-actor", "intrusion-set") and name:
             notes.append(f"the bundle names the actor {name!r}; names are {NAMED_ACTOR_NOTE}")
         elif kind in _SCO_KINDS and obj.get("value"):
+            if not isinstance(obj["value"], str | int) or isinstance(obj["value"], bool):
+                skip(f"{kind} whose value is not text", index, obj)
+                continue
             obs_kind, subtype = _SCO_KINDS[kind]
             add(obs_kind, str(obj["value"]).lower(), subtype, index, obj)
         elif kind == "file" and isinstance(obj.get("hashes"), dict):
             for algorithm, hashed in obj["hashes"].items():
                 hash_kind = _HASH_NAMES.get(str(algorithm).upper().replace("-", ""))
-                if hash_kind:
+                if hash_kind and not isinstance(hashed, str):
+                    skip(f"file hash ({algorithm}) that is not text", index, obj)
+                elif hash_kind:
                     add(ObservationKind.FILE, str(hashed).lower(), hash_kind, index, obj)
         elif kind == "observed-data":
             for _ref_kind, value in (
@@ -205,7 +210,8 @@ def case_from_stix(bundle: dict[str, Any], origin: str, default_id: str = "case"
                     isinstance(value, dict)
                     and isinstance(value.get("type"), str)
                     and value["type"] in _SCO_KINDS
-                    and value.get("value")
+                    and isinstance(value.get("value"), str)
+                    and value["value"]
                 ):
                     obs_kind, subtype = _SCO_KINDS[value["type"]]
                     add(obs_kind, str(value["value"]).lower(), subtype, index, obj)

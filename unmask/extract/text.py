@@ -90,7 +90,7 @@ Progress = Callable[[str, int, int], None]
 # Capitalised, as a page's date line is: "the actors updated the implant on March 3" is activity.
 _PUBLISHED = re.compile(
     r"\b(?:Published|Posted|Updated|Last [Uu]pdated|Last [Mm]odified|Revised|Release [Dd]ate"
-    r"|Publication [Dd]ate|Date of [Pp]ublication|Report [Dd]ate|Date of [Rr]eport|Issued|Issue [Dd]ate"
+    r"|Publication [Dd]ate|Date of [Pp]ublication|Report [Dd]ate|Date of [Rr]eport|Issue [Dd]ate"
     r"|PUBLISHED|UPDATED)(?:\s+on)?\s*[:\-–]?\s*$"
 )
 
@@ -172,6 +172,16 @@ _DATE = re.compile(
 _ACCOUNT_BEFORE = re.compile(
     r"\b(?:account|user(?:name)?|login|logon)\s+(?:(?:named|called)\s+)?[\"'“‘`]?$", re.IGNORECASE
 )
+
+
+def _english(word: str) -> bool:
+    """Whether a lower-case word, or the singular of a plural, is an English word."""
+    from unmask.extract.lexicon import english_words
+
+    known = english_words()
+    return word in known or (word.endswith("s") and (word[:-1] in known or word[:-2] in known))
+
+
 # A capitalised word right after a one-word program name (a name that goes on), and the words
 # there that say what the program is, or which part of it ran.
 _NAME_GOES_ON = re.compile(r"^[ \t]+([A-Z][a-z]+)\b")
@@ -620,17 +630,17 @@ class TextExtractor:
 
     def _longer_name(self, sentence: str, end: int, matched: str) -> str | None:
         """The longer proper name a capitalised one-word program name begins in running prose
-        ("Kevin Levi"), or ``None``: the next word is capitalised and is no name the KB knows, no
-        kind of program ("Akira Ransomware") nor part of one ("Cobalt Strike Beacon").  A title
-        in Title Case capitalises every word and says nothing here."""
+        ("Kevin Levi"), or ``None``: the next word is capitalised and is no English word (nor its
+        plural), no name the KB knows, no kind of program ("Akira Ransomware") nor part of one
+        ("Cobalt Strike Beacon").  A title in Title Case capitalises every word and says nothing here."""
         if " " in matched.strip() or not matched[:1].isupper():
             return None
         goes_on = _NAME_GOES_ON.match(sentence[end:])
         if goes_on is None:
             return None
         word = goes_on.group(1).lower()
-        if word in _NOT_A_SURNAME or self.lexicon.knows(word):
-            return None
+        if word in _NOT_A_SURNAME or self.lexicon.knows(word) or _english(word):
+            return None  # "AnyDesk Portable", "Sliver Implants", "PsExec Monday": a word, not a name
         letters = _WORDS.findall(sentence)
         if sum(w[0].isupper() for w in letters) * 2 > len(letters):
             return None

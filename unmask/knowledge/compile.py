@@ -214,6 +214,7 @@ def _software(attack: AttackData, galaxies: GalaxyData) -> tuple[dict[str, Softw
     for record in records.values():
         for name in (record.name, *record.aliases):
             by_name.setdefault(normalize_name(name), record.id)
+    own = {normalize_name(record.name): record.id for record in records.values()}
     became: dict[str, str] = {}
     added: dict[str, str] = {}  # names of the galaxies' records that joined no ATT&CK record
     bare: dict[str, str] = {}  # the same without platform or kind ("Rhysida" for "Rhysida (Windows)")
@@ -221,7 +222,7 @@ def _software(attack: AttackData, galaxies: GalaxyData) -> tuple[dict[str, Softw
         keys = [normalize_name(n) for n in (family.name, *family.aliases)]
         match = galaxies.software_attack_ids.get(family.id)
         if match not in records:
-            match = _most_named(keys, by_name)
+            match = _most_named(keys, by_name, own)
         if match is None and family.origin == "tidal":
             # Tidal's own entries join a Malpedia family of the same name (Malpedia's families are
             # each their own, as they always were), and by the name without platform or kind
@@ -249,16 +250,19 @@ def _software(attack: AttackData, galaxies: GalaxyData) -> tuple[dict[str, Softw
     return records, became
 
 
-def _most_named(keys: list[str], by_name: dict[str, str]) -> str | None:
-    """The record most of a family's names name (its own name first among equals): Malpedia's
-    EternalPetya, which lists BadRabbit among NotPetya's names, is NotPetya, not Bad Rabbit."""
+def _most_named(keys: list[str], by_name: dict[str, str], own: dict[str, str]) -> str | None:
+    """The record whose own name is the family's (``keys[0]``; ``own``: record names -> ids):
+    Malpedia's Komplex is Komplex, whatever its other names say; else the one most of the family's
+    names name: Malpedia's EternalPetya, which lists BadRabbit among NotPetya's names, is
+    NotPetya, not Bad Rabbit, and its Snake (EKANS, SNAKEHOSE) is EKANS, though ATT&CK gives
+    Uroburos the other name Snake."""
+    if keys and keys[0] in own:
+        return own[keys[0]]
     counts: dict[str, int] = {}
-    for key in keys:
+    for key in dict.fromkeys(keys):  # a name written twice is one name
         if key in by_name:
             counts[by_name[key]] = counts.get(by_name[key], 0) + 1
-    return (
-        max(counts, key=lambda record: (counts[record], record == by_name.get(keys[0]))) if counts else None
-    )
+    return max(counts, key=lambda record: counts[record]) if counts else None
 
 
 def _software_links(

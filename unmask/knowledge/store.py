@@ -768,10 +768,8 @@ class KnowledgeBase:
             # PsExec").
             rest = known.get(normalize_name(" ".join(words[drop:]))) if len(words) > drop else None
             vendor = words[:drop]
-            if any(_SEPARATORS.search(w) for w in vendor) or any(
-                known.get(normalize_name(w)) not in (None, rest) for w in vendor
-            ):
-                break  # a list of names ("Mimikatz, PsExec"; "Mimikatz PsExec"), not a vendor's
+            if any(_SEPARATORS.search(w) for w in vendor):
+                break  # a list of names ("Mimikatz, PsExec"), not a vendor's ("BloodHound SharpHound" is)
             if rest is not None and self.software[rest].kind == "tool":
                 sid = rest
                 break
@@ -787,7 +785,7 @@ class KnowledgeBase:
         """A program given with a version the KB's names do not carry: the record of that version
         ("LockBit 3" is LockBit 3.0), or the family's one record when none of its records is
         versioned ("BlackEnergy 3", "Mimikatz 2.2", "Conti v3"); ``None`` when the version picks
-        none of several ("LockBit 4")."""
+        none of several ("LockBit 9")."""
         found = _TRAILING_VERSION.search(name.strip())
         if not found:
             return None
@@ -838,12 +836,20 @@ class KnowledgeBase:
             raise UnknownNameError(
                 "technique", name, [], "a sub-technique's id is the technique's and three digits (T1003.001)"
             )
-        ids = list(dict.fromkeys(canonical for _, _, canonical in technique_id_spans(key)))
+        # Each id as the KB knows it (a retired one as its successor: "T1059.001 (formerly T1086)").
+        ids = list(
+            dict.fromkeys(
+                self._static.successors.get(canonical, canonical)
+                for _, _, canonical in technique_id_spans(key)
+            )
+        )
         ids = [i for i in ids if not any(other.startswith(i + ".") for other in ids)]  # T1003.001 (T1003)
+        if len(ids) == 1 and ids[0] in self.techniques and leading_technique_id(key) is not None:
+            return self.techniques[ids[0]]  # "T1059 T1059.001" and "T1059.001 T1059" alike
         if len(ids) > 1:
             # "T1190, T1059.001", "T1486 T1490": one entry is one technique; each is suggested.
             shown = [f"{i} ({self.techniques[i].name})" if i in self.techniques else i for i in ids[:5]]
-            raise UnknownNameError("technique", name, shown, "one entry names several techniques")
+            raise UnknownNameError("technique", name, shown, SEVERAL_TECHNIQUES)
         # "T1003.001 - LSASS Memory", "T1003-001 LSASS Memory": the id that leads the text.
         technique_id = leading_technique_id(key)
         if technique_id in self.techniques:
@@ -1017,7 +1023,10 @@ def _name_score(query: str, choice: str, **_: Any) -> float:
     return score
 
 
-_TRAILING_VERSION = re.compile(r"\s+v?(\d+(?:\.\d+)*)$", re.IGNORECASE)
+SEVERAL_TECHNIQUES = "one entry names several techniques"
+_TRAILING_VERSION = re.compile(
+    r"\s+v?(\d{1,6}(?:\.\d{1,6}){0,4})$", re.IGNORECASE
+)  # no 5,000-digit "version"
 
 
 def _version_key(text: str) -> tuple[int, ...]:
