@@ -1473,3 +1473,12 @@ def test_an_item_hardly_believed_hardly_moves_the_assessment(kb: KnowledgeBase) 
             assert _probability(after.groups, hypothesis.id) == pytest.approx(
                 hypothesis.probability, abs=0.005
             )
+
+
+def test_techniques_in_words_that_name_several_are_each_suggested_once(sources_kb: KnowledgeBase) -> None:
+    from unmask.attribute.evidence import resolve_case
+
+    case = _observed(Observation(ObservationKind.TECHNIQUE, "LSASS Memory, PowerShell"))
+    _, unresolved = resolve_case(case, sources_kb)
+    ids = [s.split()[0].strip("()") for s in unresolved[0].suggestions]
+    assert sorted(ids) == ["T1003.001", "T1059.001"], unresolved[0].suggestions

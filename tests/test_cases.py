@@ -178,6 +178,15 @@ def test_hostile_shapes_in_a_bundle_or_a_case_record_are_placed_errors_or_skippe
         Case.from_dict({"id": "c", "observations": [None]})
     assert Case.from_dict({"id": "c", "notes": "one note"}).notes == ["one note"]
     assert Case.from_dict({"id": "c", "notes": None}).notes == []
+    # A partner's MISP comment that is a number is text where it came from.
+    from unmask.model import Provenance
+
+    assert Provenance(source="event.json", text=5.5, record=3).text == "5.5"  # type: ignore[arg-type]
+    misp = {
+        "Event": {"info": "x", "Attribute": [{"type": "domain", "value": "evil.example.com", "comment": 5}]}
+    }
+    (read,) = parse_case(json.dumps(misp).encode(), "event.json").observations
+    assert read.provenance is not None and isinstance(read.provenance.text, str)
     folder = tmp_path / "case"
     folder.mkdir()
     (folder / "case.json").write_text(

@@ -566,3 +566,21 @@ def test_indicator_patterns_outside_the_plain_forms_meet_the_stix_grammar() -> N
         _Indicator(pattern="[domain-name:value = 'x.example'", **common)
     with pytest.raises(InvalidValueError):
         _Indicator(pattern="[domain-name:value = 'a' OR 1=1]", **common)
+
+
+def test_an_item_read_as_another_kind_is_exported_as_what_it_was_read_as(kb: KnowledgeBase) -> None:
+    # "technique: <a tool>" is the tool; "software: EternalBlue" is the CVE it exploits.
+    case = Case(
+        "k",
+        "k",
+        observations=[
+            Observation(ObservationKind.TECHNIQUE, "Ware S0101"),
+            Observation(ObservationKind.SOFTWARE, "EternalBlue"),
+            Observation(ObservationKind.TECHNIQUE, "T1101"),
+        ],
+    )
+    objects = bundle_for_case(case, kb)["objects"]
+    assert any(o["type"] in ("malware", "tool") and o["name"] == "Ware S0101" for o in objects)
+    assert any(o["type"] == "vulnerability" and o["name"] == "CVE-2017-0144" for o in objects)
+    event = event_for_case(case, kb)["Event"]
+    assert any(a["type"] == "vulnerability" and a["value"] == "CVE-2017-0144" for a in event["Attribute"])

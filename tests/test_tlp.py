@@ -51,6 +51,16 @@ def test_a_bundle_is_as_restrictive_as_any_of_its_markings() -> None:
     granular = _indicator(1, "a.com", granular_markings=[{"marking_ref": RED_2_0, "selectors": ["pattern"]}])
     assert bundle_tlp([granular]) is Tlp.RED
     assert bundle_tlp([_indicator(1, "a.com", object_marking_refs=RED_2_0)]) is Tlp.RED  # one id, no list
+    # ... nor lost to a space, a capital, a mapping or one granular marking written on its own.
+    assert bundle_tlp([_indicator(1, "a.com", object_marking_refs=[f" {RED_2_0.upper()} "])]) is Tlp.RED
+    assert bundle_tlp([_indicator(1, "a.com", object_marking_refs={"a": RED_2_0})]) is Tlp.RED
+    single = _indicator(1, "a.com", granular_markings={"marking_ref": RED_2_0, "selectors": ["pattern"]})
+    assert bundle_tlp([single]) is Tlp.RED
+    opencti = {"type": "marking-definition", "id": "marking-definition--9", "definition_type": "TLP",
+               "definition": {"TLP": "TLP:AMBER+STRICT"}}  # fmt: skip
+    assert (
+        bundle_tlp([opencti, _indicator(1, "a.com", object_marking_refs=[opencti["id"]])]) is Tlp.AMBER_STRICT
+    )
     assert bundle_tlp([_indicator(1, "a.com")]) is None
     # A definition nothing refers to marks nothing.
     assert bundle_tlp([own_1, _indicator(1, "a.com")]) is None

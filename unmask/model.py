@@ -121,6 +121,13 @@ class Provenance:
     # flagged: context, not a vetted indicator).
     method: str | None = None
 
+    def __post_init__(self) -> None:
+        # A partner's MISP comment or a damaged case can put a number or a list here: it is text.
+        for key in ("source", "sha256", "record", "text", "method"):
+            value = getattr(self, key)
+            if value is not None and not isinstance(value, str):
+                object.__setattr__(self, key, str(value))
+
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v is not None}
 

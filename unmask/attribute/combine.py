@@ -478,7 +478,9 @@ def rests_on_public_tools(scores: Scores, actors: NDArray[np.float64]) -> bool:
     if not len(actors) or not len(scores.items):
         return False
     leader = int(np.argmax(actors))
-    favouring = [p for p in range(len(scores.items)) if scores.contributions[p, leader] > 0]
+    # Items half the actors list (T1059.001 PowerShell) tell no one apart: they hold nothing up.
+    common = scores.common if scores.common is not None else np.zeros(len(scores.items), dtype=bool)
+    favouring = [p for p in range(len(scores.items)) if scores.contributions[p, leader] > 0 and not common[p]]
     return bool(favouring) and all(cheap_software(scores.items[p]) for p in favouring)
 
 

@@ -131,9 +131,9 @@ def resolve_observation(kb: KnowledgeBase, index: int, obs: Observation) -> Evid
                     raise  # "T1190, T1059.001": its ids, each suggested once
                 read, offered = techniques_in_words(kb, value)
                 if len(read) > 1:
-                    raise UnknownNameError(
-                        "technique", value, offered + [s for s in exc.suggestions if s not in offered]
-                    ) from None
+                    said = {o.split()[0] for o in offered}  # "T1558.003 Kerberoasting": each id once
+                    more = [s for s in exc.suggestions if not any(i in s for i in said)]
+                    raise UnknownNameError("technique", value, offered + more) from None
                 if read:
                     tech = kb.techniques[read[0]]
                     return EvidenceItem(

@@ -40,7 +40,7 @@ def _own_definition(obj: dict[str, Any]) -> Tlp | None:
     texts: list[Any] = []
     definition = obj.get("definition")
     if str(obj.get("definition_type", "")).lower() == "tlp" and isinstance(definition, dict):
-        texts.append(definition.get("tlp"))
+        texts += [v for k, v in definition.items() if str(k).lower() == "tlp"]  # OpenCTI writes "TLP"
     extensions = obj.get("extensions")
     for extension in extensions.values() if isinstance(extensions, dict) else []:
         if isinstance(extension, dict) and "tlp_2_0" in extension:
@@ -56,7 +56,8 @@ def _own_definition(obj: dict[str, Any]) -> Tlp | None:
 
 def bundle_tlp(objects: list[Any]) -> Tlp | None:
     """The most restrictive TLP label that marks any object of a bundle (``None`` if none does)."""
-    known = dict(TLP_MARKINGS)
+    # Ids compared as written loosely: a red marking lost to a space or a capital is a leak.
+    known = {_id(k): v for k, v in TLP_MARKINGS.items()}
     for obj in objects:
         if (
             isinstance(obj, dict)
@@ -65,20 +66,29 @@ def bundle_tlp(objects: list[Any]) -> Tlp | None:
         ):
             own = _own_definition(obj)
             if own is not None:
-                known.setdefault(obj["id"], own)
+                known.setdefault(_id(obj["id"]), own)
     labels: list[Tlp | None] = []
     for obj in objects:
         if not isinstance(obj, dict):
             continue
-        refs = obj.get("object_marking_refs")
-        # One id written on its own, not in a list, still marks the object (a red marking lost is a leak).
-        refs = [refs] if isinstance(refs, str) else refs
-        labels += [known.get(str(ref)) for ref in (refs if isinstance(refs, list) else [])]
-        granular = obj.get("granular_markings")
-        for marking in granular if isinstance(granular, list) else []:
+        labels += [known.get(_id(ref)) for ref in _listed(obj.get("object_marking_refs"))]
+        for marking in _listed(obj.get("granular_markings")):
             if isinstance(marking, dict):
-                labels.append(known.get(str(marking.get("marking_ref"))))
+                labels.append(known.get(_id(marking.get("marking_ref"))))
     return strictest(labels)
+
+
+def _id(ref: Any) -> str:
+    return str(ref).strip().lower()
+
+
+def _listed(value: Any) -> list[Any]:
+    """A list as written, or one value written on its own (an id, a marking, a mapping's values)."""
+    if isinstance(value, list):
+        return value
+    if isinstance(value, dict) and "marking_ref" not in value:
+        return list(value.values())
+    return [] if value is None else [value]
 
 
 def tag_tlp(tags: Iterable[Any]) -> tuple[Tlp | None, list[str]]:

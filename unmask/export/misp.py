@@ -147,11 +147,11 @@ def event_for_case(
                 event.add_attribute(
                     kind, value, comment=comment, to_ids=obs.subtype != "asn" and not context, **extra
                 )
-        elif obs.kind is ObservationKind.VULNERABILITY and item is not None:
+        elif item is not None and item.signal == "cve":  # by what it was read as ("EternalBlue")
             if ("vulnerability", item.key) not in added:
                 added.add(("vulnerability", item.key))
                 event.add_attribute("vulnerability", item.key, comment=comment)
-        elif obs.kind is ObservationKind.TECHNIQUE and item is not None:
+        elif item is not None and item.signal == "technique":
             record = kb.techniques[item.key]
             tags.add(f'misp-galaxy:mitre-attack-pattern="{record.name} - {record.id}"')
         elif obs.kind is ObservationKind.VICTIM and item is not None:
@@ -162,7 +162,7 @@ def event_for_case(
                 )
             else:
                 tags.add(f'misp-galaxy:sector="{misp_sector(obs.value)}"')
-        elif obs.kind is ObservationKind.SOFTWARE and item is not None:
+        elif item is not None and item.signal == "software" and item.key in kb.software:
             software = kb.software[item.key]
             if software.origin in ("malpedia", "tidal"):  # from MISP's own Malpedia or Tidal galaxy
                 galaxy = "tidal-software" if software.origin == "tidal" else "malpedia"

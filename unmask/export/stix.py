@@ -194,7 +194,8 @@ def bundle_for_case(
         if key in seen:
             continue
         seen.add(key)
-        if obs.kind is ObservationKind.TECHNIQUE and item is not None:
+        # By what the item was read as: "technique: AdFind" is the tool, "EternalBlue" the CVE.
+        if item is not None and item.signal == "technique":
             record = kb.techniques[item.key]
             pattern = stix2.AttackPattern(
                 name=record.name,
@@ -204,7 +205,7 @@ def bundle_for_case(
             )
             objects.append(pattern)
             relate(campaign, "uses", pattern)
-        elif obs.kind is ObservationKind.SOFTWARE and item is not None:
+        elif item is not None and item.signal == "software":
             soft = kb.software.get(item.key)
             name = soft.name if soft else obs.value
             refs = (
@@ -220,10 +221,11 @@ def bundle_for_case(
                 )
             objects.append(software)
             relate(campaign, "uses", software)
-        elif obs.kind is ObservationKind.VULNERABILITY:
+        elif obs.kind is ObservationKind.VULNERABILITY or (item is not None and item.signal == "cve"):
+            cve = item.key if item is not None and item.signal == "cve" else obs.value
             vulnerability = stix2.Vulnerability(
-                name=obs.value,
-                external_references=[{"source_name": "cve", "external_id": obs.value}],
+                name=cve,
+                external_references=[{"source_name": "cve", "external_id": cve}],
                 **common,
             )
             objects.append(vulnerability)
