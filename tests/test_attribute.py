@@ -1148,6 +1148,9 @@ def test_an_actors_name_given_as_software_is_flagged(sources_kb: KnowledgeBase) 
 
     doubtful = replace(item, observation=replace(item.observation, value="Newscaster"), key="S0170")
     assert ambiguous_reading(sources_kb, doubtful)
+    # ... however the part that ran or the kind is written after it.
+    beacon = replace(doubtful, observation=replace(item.observation, value="Newscaster beacon"))
+    assert ambiguous_reading(sources_kb, beacon)
     # A program's own name that a source also lists among a group's other names is the program.
     assert sources_kb.actor_candidates("ZeroCleare")
     wiper = _observed(Observation(ObservationKind.SOFTWARE, "ZeroCleare"))

@@ -41,8 +41,9 @@ from unmask.attribute.evidence import EvidenceItem, Unresolved, where
 from unmask.attribute.params import Params
 from unmask.attribute.sponsor import NO_STATE, UNKNOWN_STATE, sponsor_label, sponsor_posterior, state_words
 from unmask.detect.findings import rules_named
-from unmask.knowledge.aliases import normalize_name
+from unmask.knowledge.aliases import FAMILY_KINDS, normalize_name
 from unmask.knowledge.countries import country_name, other_countries
+from unmask.knowledge.programs import PART_WORDS
 from unmask.knowledge.store import NEWER_HINT, NEWER_RELEASE, KnowledgeBase
 from unmask.model import Actor
 from unmask.printable import clip
@@ -439,11 +440,12 @@ def _ambiguous_names(analysis: Analysis) -> list[str]:
         if item.signal != "software" or value.casefold() in said or value == item.key:
             continue  # an id ("S0002", "tidal:AnyDesk") says which program it is
         said.add(value.casefold())
-        named = [actor for actor in kb.actor_candidates(value) if _named_as_actor(kb, value, item.key, actor)]
+        bare = bare_name(value)  # "Cobalt beacon" names an actor as "Cobalt" does
+        named = [actor for actor in kb.actor_candidates(bare) if _named_as_actor(kb, bare, item.key, actor)]
         if named:
             # "Sofacy" is APT28 and another name of CORESHELL: the case says a program was seen.
             warnings.append(
-                f"actor's name as software: {value!r} is the name of {named[0].name} ({named[0].id}) and was "
+                f"actor's name as software: {bare!r} is the name of {named[0].name} ({named[0].id}) and was "
                 f"read as the program {item.label.removeprefix('software ')}, which counts as that program "
                 "seen in this intrusion, not as a name: give the program's own name if that was meant, "
                 "or leave the actor's name out of the evidence"
@@ -459,6 +461,18 @@ def _ambiguous_names(analysis: Analysis) -> list[str]:
     return warnings
 
 
+_PART_OR_KIND = frozenset([*PART_WORDS, *FAMILY_KINDS, "payload", "malware", "implant", "sample", "variant"])
+
+
+def bare_name(value: str) -> str:
+    """A program's name without the part of it or the kind written after it ("Cobalt beacon",
+    "Cobalt payload": the name is "Cobalt")."""
+    words = value.strip().split()
+    while len(words) > 1 and words[-1].casefold() in _PART_OR_KIND:
+        words.pop()
+    return " ".join(words)
+
+
 def ambiguous_reading(kb: KnowledgeBase, item: EvidenceItem) -> bool:
     """Whether a software item was read through a name that is also an actor's ("Cobalt": Cobalt
     Group's, read as Pay2Key) or another program's ("Medusa"): the reading itself is uncertain, so
@@ -467,9 +481,10 @@ def ambiguous_reading(kb: KnowledgeBase, item: EvidenceItem) -> bool:
     if item.signal != "software" or value == item.key:
         return False
     # An actor's name that is also its own program's ("Akira", "LockBit") says the same either way.
+    bare = bare_name(value)  # "Cobalt beacon" names Cobalt Group as "Cobalt" does
     if any(
-        _named_as_actor(kb, value, item.key, actor) and item.key not in actor.software
-        for actor in kb.actor_candidates(value)
+        _named_as_actor(kb, bare, item.key, actor) and item.key not in actor.software
+        for actor in kb.actor_candidates(bare)
     ):
         return True
     # Another program of the name matters when actors are known to use it ("Snake": EKANS and
