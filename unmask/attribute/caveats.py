@@ -41,9 +41,9 @@ from unmask.attribute.evidence import EvidenceItem, Unresolved, where
 from unmask.attribute.params import Params
 from unmask.attribute.sponsor import NO_STATE, UNKNOWN_STATE, sponsor_label, sponsor_posterior, state_words
 from unmask.detect.findings import rules_named
-from unmask.knowledge.aliases import FAMILY_KINDS, normalize_name
+from unmask.knowledge.aliases import normalize_name
 from unmask.knowledge.countries import country_name, other_countries
-from unmask.knowledge.programs import PART_WORDS
+from unmask.knowledge.programs import QUALIFIER_WORDS
 from unmask.knowledge.store import NEWER_HINT, NEWER_RELEASE, KnowledgeBase
 from unmask.model import Actor
 from unmask.printable import clip
@@ -461,14 +461,11 @@ def _ambiguous_names(analysis: Analysis) -> list[str]:
     return warnings
 
 
-_PART_OR_KIND = frozenset([*PART_WORDS, *FAMILY_KINDS, "payload", "malware", "implant", "sample", "variant"])
-
-
 def bare_name(value: str) -> str:
     """A program's name without the part of it or the kind written after it ("Cobalt beacon",
     "Cobalt payload": the name is "Cobalt")."""
     words = value.strip().split()
-    while len(words) > 1 and words[-1].casefold() in _PART_OR_KIND:
+    while len(words) > 1 and words[-1].casefold() in QUALIFIER_WORDS:
         words.pop()
     return " ".join(words)
 

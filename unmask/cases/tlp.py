@@ -113,9 +113,7 @@ def stix_withdrawn(obj: dict[str, Any]) -> str | None:
     """Why a STIX object is not to be used (revoked, or an indicator of benign activity), if so."""
     if _true(obj.get("revoked")):
         return f"revoked {obj.get('type') or 'untyped'}"
-    types = obj.get("indicator_types")
-    types = [types] if isinstance(types, str) else types  # one type written on its own
-    benign = isinstance(types, list) and any(str(t).strip().lower() == "benign" for t in types)
+    benign = any(str(t).strip().lower() == "benign" for t in _listed(obj.get("indicator_types")))
     return "indicator of benign activity" if obj.get("type") == "indicator" and benign else None
 
 

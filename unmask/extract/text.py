@@ -40,8 +40,7 @@ from unmask.extract.context import (
 from unmask.extract.documents import MAX_TEXT_CHARS, read_document
 from unmask.extract.lexicon import Lexicon
 from unmask.extract.victims import VICTIM_CUES, read_victims
-from unmask.knowledge.aliases import FAMILY_KINDS
-from unmask.knowledge.programs import PART_WORDS
+from unmask.knowledge.programs import QUALIFIER_WORDS
 from unmask.knowledge.store import KnowledgeBase
 from unmask.knowledge.technique_ids import technique_id_spans
 from unmask.model import Observation, ObservationKind, Provenance, Tlp
@@ -182,15 +181,9 @@ def _english(word: str) -> bool:
     return word in known or (word.endswith("s") and (word[:-1] in known or word[:-2] in known))
 
 
-# A capitalised word right after a one-word program name (a name that goes on), and the words
-# there that say what the program is, or which part of it ran.
+# A capitalised word right after a one-word program name (a name that goes on).
 _NAME_GOES_ON = re.compile(r"^[ \t]+([A-Z][a-z]+)\b")
 _WORDS = re.compile(r"[A-Za-z][A-Za-z'-]*")
-_NOT_A_SURNAME = frozenset(
-    [*FAMILY_KINDS, *PART_WORDS, "locker", "malware", "implant", "dropper", "trojan", "worm", "botnet",
-     "rootkit", "tool", "tools", "framework", "agent", "client", "server", "team", "group", "gang",
-     "operators", "affiliates", "variant", "payload", "beacon", "module", "campaign"]
-)  # fmt: skip
 _IOC_KINDS = {
     "ipv4s": ("ip", ObservationKind.INFRASTRUCTURE),
     "ipv6s": ("ip", ObservationKind.INFRASTRUCTURE),
@@ -639,7 +632,7 @@ class TextExtractor:
         if goes_on is None:
             return None
         word = goes_on.group(1).lower()
-        if word in _NOT_A_SURNAME or self.lexicon.knows(word) or _english(word):
+        if word in QUALIFIER_WORDS or self.lexicon.knows(word) or _english(word):
             return None  # "AnyDesk Portable", "Sliver Implants", "PsExec Monday": a word, not a name
         letters = _WORDS.findall(sentence)
         if sum(w[0].isupper() for w in letters) * 2 > len(letters):

@@ -8,6 +8,8 @@ the program.  Written here from the tools' own documentation; a name a source do
 
 from __future__ import annotations
 
+from unmask.knowledge.aliases import FAMILY_KINDS
+
 __all__ = ["PART_WORDS", "PROGRAM_OF"]
 
 # A script or module -> the program whose ATT&CK (or other source's) name it resolves to.
@@ -29,3 +31,11 @@ PROGRAM_OF = {
 PART_WORDS = frozenset(
     {"beacon", "implant", "agent", "client", "server", "payload", "binary", "executable", "module", "dll"}
 )
+# Words written after a program's or an actor's name that say what it is, or which part of it ran,
+# not which one ("Cobalt Strike beacon", "MuddyWater APT", "Emotet loader", "LockBit operators"):
+# read past in suggestions, in ambiguous names, and in a name that goes on in a report.
+QUALIFIER_WORDS = frozenset(
+    [*PART_WORDS, *FAMILY_KINDS, "apt", "group", "team", "gang", "actor", "actors", "crew", "operators",
+     "affiliates", "malware", "tool", "tools", "framework", "trojan", "dropper", "rootkit", "locker",
+     "worm", "botnet", "variant", "sample", "samples", "family", "campaign"]
+)  # fmt: skip

@@ -34,7 +34,7 @@ from unmask.knowledge.aliases import (
     normalize_name,
 )
 from unmask.knowledge.home import atomic_write, kb_path
-from unmask.knowledge.programs import PART_WORDS, PROGRAM_OF
+from unmask.knowledge.programs import PART_WORDS, PROGRAM_OF, QUALIFIER_WORDS
 from unmask.knowledge.records import (
     SCHEMA_VERSION,
     AttackGroup,
@@ -1055,44 +1055,14 @@ def _software_shown(record: SoftwareRecord, name: str) -> str:
 SUGGESTION_CUTOFF = 75
 # The score of a name that what was typed starts with (below a typo's, beyond SUGGESTION_SPREAD of it).
 PREFIX_SCORE = 80.0
-# Words that say what a name is, not which one ("Mimikatz 2.2", "MuddyWater APT", "Emotet loader").
-_QUALIFIERS = frozenset(
-    [
-        "apt",
-        "group",
-        "team",
-        "gang",
-        "actor",
-        "actors",
-        "crew",
-        "malware",
-        "tool",
-        "tools",
-        "rat",
-        "ransomware",
-        "backdoor",
-        "loader",
-        "trojan",
-        "variant",
-        "sample",
-        "samples",
-        "family",
-        "campaign",
-        "implant",
-        "beacon",
-        "payload",
-        "stealer",
-        "wiper",
-        "botnet",
-        "worm",
-    ]
-)
 
 
 def _qualifies(rest: str) -> bool:
     """Whether the words after a name only qualify it (a version, "APT", "loader")."""
     words = rest.split()
-    return bool(words) and all(w in _QUALIFIERS or re.fullmatch(r"v?\d+", w) for w in words)  # "2 2", "v3"
+    return bool(words) and all(
+        w in QUALIFIER_WORDS or re.fullmatch(r"v?\d+", w) for w in words
+    )  # "2 2", "v3"
 
 
 SUGGESTION_SPREAD = 12
@@ -1120,7 +1090,7 @@ def _each_named(name: str, choices: list[tuple[str, str]]) -> list[str]:
     named: dict[str, str] = {}
     for piece in pieces:
         key = _loose(piece)
-        if len(key) >= 4 and key not in _QUALIFIERS and key in exact:
+        if len(key) >= 4 and key not in QUALIFIER_WORDS and key in exact:
             named.setdefault(exact[key].casefold(), exact[key])
     return list(named.values()) if len(named) >= 2 else []
 
