@@ -5,7 +5,7 @@ import pytest
 
 from unmask.cases import load_case, parse_case
 from unmask.errors import CaseError
-from unmask.model import ObservationKind
+from unmask.model import Case, Observation, ObservationKind
 
 CASE = """\
 id: c1
@@ -334,6 +334,33 @@ def test_dates_that_are_not_dates_are_refused_and_a_day_lasts_to_its_end() -> No
             parse_case(f"observations:\n  - {{technique: T1486, first_seen: {value}}}\n".encode(), "c.yml")
     with pytest.raises(CaseError, match="is before first_seen"):
         parse_case(b"observations:\n  - {technique: T1486, first_seen: 2022-07-16, last_seen: 2022-07-15}\n")
+
+
+def test_a_case_directory_s_dates_are_checked_as_a_case_file_s(tmp_path: Path) -> None:
+    from unmask.cases.directory import save_case_dir
+
+    good = Observation(
+        ObservationKind.TECHNIQUE, "T1486", first_seen="2022-07-15T10:00:00Z", last_seen="2022-07-15"
+    )
+    save_case_dir(
+        tmp_path, Case("c", "c", observations=[good, Observation(ObservationKind.TIMING, "2022-07")])
+    )
+    assert len(load_case(tmp_path).observations) == 2
+    for bad, said in (
+        (Observation(ObservationKind.TIMING, "last week"), "observations\\[1\\]: 'last week' is not a date"),
+        (Observation(ObservationKind.TECHNIQUE, "T1486", first_seen="banana"), "first_seen 'banana' is not"),
+        (
+            Observation(ObservationKind.TECHNIQUE, "T1486", last_seen="2022-13-45"),
+            "last_seen '2022-13-45' is not",
+        ),
+        (
+            Observation(ObservationKind.TECHNIQUE, "T1486", first_seen="2022-07-16", last_seen="2022-07-15"),
+            "is before first_seen",
+        ),
+    ):
+        save_case_dir(tmp_path, Case("c", "c", observations=[good, bad]))
+        with pytest.raises(CaseError, match=f"case.json: case file is damaged: .*{said}"):
+            load_case(tmp_path)
 
 
 def test_text_and_string_paths_are_accepted_as_well(tmp_path: Path) -> None:

@@ -95,6 +95,22 @@ def test_software_named_like_an_actor_is_not_evidence(kb: KnowledgeBase) -> None
     assert not set(lexicon.software) & set(lexicon.actors)
 
 
+def test_a_version_written_without_its_dot_zero_is_the_version(sources_kb: KnowledgeBase) -> None:
+    from unmask.knowledge.records import SoftwareRecord
+
+    sources_kb.software["S9901"] = SoftwareRecord("S9901", "Quokka 3.0", "malware")
+    sources_kb.software["S9902"] = SoftwareRecord("S9902", "Wombat 2.0", "malware")
+    sources_kb.software["S9903"] = SoftwareRecord("S9903", "Wombat 2", "malware")
+    lexicon = Lexicon.from_kb(sources_kb)
+    found = lexicon.find("They deployed Quokka 3 and then Quokka 3.0; Wombat 2 and Wombat 2.0 ran.")
+    assert [(i, m) for _, i, _, m in found] == [
+        ("S9901", "Quokka 3"),
+        ("S9901", "Quokka 3.0"),
+        ("S9903", "Wombat 2"),  # a program of that very name keeps it
+        ("S9902", "Wombat 2.0"),
+    ]
+
+
 def test_a_name_read_as_attack_software_is_not_also_an_actor_named(sources_kb: KnowledgeBase) -> None:
     # A MISP group is also called "ZeroCleare" (tests/sources.py); ATT&CK's wiper keeps the name.
     lexicon = Lexicon.from_kb(sources_kb)
@@ -999,6 +1015,36 @@ def test_a_short_technique_name_that_is_an_everyday_noun_needs_a_word_of_its_tec
         assert [i for c, i, _, _ in lexicon.find(text) if c == "technique"] == expected, text
 
 
+def test_a_program_named_like_a_place_where_a_place_is_named_is_not_the_program(
+    sources_kb: KnowledgeBase,
+) -> None:
+    from unmask.extract.text import _place
+
+    extractor = TextExtractor(sources_kb)
+    for text in (
+        "The victims included a hospital in Helminth Oak, Michigan.",
+        "The operators, based in Helminth, used the same servers.",
+        "Staff in the city of Helminth reported the outage.",
+    ):
+        read = extractor.extract_text(text, "r.txt")
+        assert "S0170" not in [o.value for o in read.observations], text
+        assert "'Helminth' names a place here" in " ".join(read.notes), text
+    for text in (
+        "The actors deployed Helminth in the finance department.",
+        "The loader ran in Helminth, then in PowerShell.",
+        "They ran the backdoor in Helminth Implant mode.",
+        "The actors staged data in Helminth ransomware folders in Ohio, Michigan.",
+    ):
+        assert "S0170" in [o.value for o in extractor.extract_text(text, "r.txt").observations], text
+    # A country's or a region's name after "in" is the place; with a kind of program after it,
+    # the program.
+    sentence = "A second team in Cuba staged the data, and in Cuba ransomware attacks."
+    first, second = (sentence.index("Cuba"), sentence.rindex("Cuba"))
+    assert _place(sentence, first, first + 4, "Cuba")
+    assert not _place(sentence, second, second + 4, "Cuba")
+    assert not _place("They deployed Cuba.", 14, 18, "Cuba")
+
+
 def test_a_program_name_that_begins_a_longer_name_is_not_the_program(sources_kb: KnowledgeBase) -> None:
     extractor = TextExtractor(sources_kb)
     person = extractor.extract_text("The handler on duty, Helminth Levi, briefed the board.", "r.txt")
@@ -1367,6 +1413,24 @@ def test_a_range_of_days_gives_its_first_day_too(kb: KnowledgeBase) -> None:
         "2024-04-09",
         "2023-07-14",
         "2023-07-16",
+    ]
+
+
+def test_ranges_written_month_first_and_ordinal_days(kb: KnowledgeBase) -> None:
+    text = (
+        "Between October 3 and October 17, 2023 the actors moved laterally. They staged data from "
+        "September 28th to October 3rd, 2023. The wiper ran on the 5th of May 2024 and on 1st June "
+        "2024. Item 2 of March 2022 lists no day.\n"
+    )
+    result = TextExtractor(kb, BENIGN).extract_text(text, "r.txt")
+    dates = [o.value for o in result.observations if o.kind is ObservationKind.TIMING]
+    assert dates == [
+        "2023-10-03",
+        "2023-10-17",
+        "2023-09-28",
+        "2024-05-05",
+        "2024-06-01",
+        "2022-03",
     ]
 
 

@@ -6,8 +6,9 @@ import json
 from pathlib import Path
 
 from unmask.errors import CaseError, Location, UnmaskError
+from unmask.ingest.fields import iso_utc, whole_day
 from unmask.knowledge.home import atomic_write
-from unmask.model import Case
+from unmask.model import Case, Observation, ObservationKind
 
 __all__ = ["CASE_FILE", "FINDINGS_FILE", "HUNT_FILE", "load_case_dir", "save_case_dir"]
 
@@ -30,9 +31,34 @@ def load_case_dir(path: Path) -> Case:
             Location(path),
         )
     try:
-        return Case.from_dict(json.loads(target.read_text(encoding="utf-8")))
+        case = Case.from_dict(json.loads(target.read_text(encoding="utf-8")))
     except KeyError as exc:
         raise CaseError(f"case file is damaged: a record has no {exc} field", Location(target)) from None
     except (ValueError, TypeError, AttributeError, UnmaskError) as exc:
         message = exc.message if isinstance(exc, UnmaskError) else str(exc)
         raise CaseError(f"case file is damaged: {message}", Location(target)) from None
+    for index, observation in enumerate(case.observations):
+        problem = _dates_problem(observation)
+        if problem:
+            raise CaseError(f"case file is damaged: observations[{index}]: {problem}", Location(target))
+    return case
+
+
+def _dates_problem(observation: Observation) -> str | None:
+    """What is wrong with an observation's dates, as a case file's are checked (cases/load.py):
+    a date that is none, or a last seen before the first."""
+    if observation.kind is ObservationKind.TIMING and iso_utc(whole_day(observation.value)) is None:
+        return f"{observation.value!r} is not a date or time (ISO 8601, e.g. 2022-07-15)"
+    moments = {}
+    for key in ("first_seen", "last_seen"):
+        written = getattr(observation, key)
+        if written is not None:
+            moments[key] = iso_utc(whole_day(written, last=key == "last_seen"))
+            if moments[key] is None:
+                return f"{key} {written!r} is not a date or time (ISO 8601, e.g. 2022-07-15T10:00:00Z)"
+    first, last = moments.get("first_seen"), moments.get("last_seen")
+    if first and last and len(whole_day(str(observation.last_seen), last=True)) == len("2022-07-15"):
+        last = last[:10] + "T23:59:59.999999Z"  # a day given as last seen lasts to its end
+    if first and last and last < first:
+        return f"last_seen {observation.last_seen} is before first_seen {observation.first_seen}"
+    return None

@@ -275,6 +275,8 @@ _TITLE_KIND = re.compile(
 )
 # A program's file name stands for the program ("mimikatz.exe", "rclone.exe").
 _PROGRAM_EXTENSIONS = r"(?:exe|dll|ps1|bat|cmd|vbs|py|sh|elf|bin)"
+# A name ending in a whole version: "lockbit 3.0" (its key, lower case).
+_DOT_ZERO = re.compile(r"^(.+\s\d+)\.0$")
 _PROGRAM_SUFFIX = re.compile(rf"\.{_PROGRAM_EXTENSIONS}\b", re.IGNORECASE)
 _PROGRAM_FILE = re.compile(rf"(.+?)\.{_PROGRAM_EXTENSIONS}", re.IGNORECASE)
 
@@ -391,6 +393,12 @@ class Lexicon:
                 payload = record.name.split()[-1].lower() in ("wiper", "ransomware", "stealer", "locker")
                 if payload and len(bare.replace(" ", "")) >= 5:
                     lexicon.kindless.setdefault(_key(bare.replace(" ", "")), set()).add(record.id)
+        # "LockBit 3" is how reports often write LockBit 3.0: a version's ".0" left off, where no
+        # other program has that name.
+        for key, ids in list(lexicon.software.items()):
+            short = _DOT_ZERO.match(key)
+            if short and short.group(1) not in lexicon.software:
+                lexicon.software[short.group(1)] = set(ids)
         for part, program in PROGRAM_OF.items():  # "wmiexec" is Impacket's (knowledge/programs.py)
             try:
                 lexicon._add(lexicon.software, part, kb.software_record(program).id)

@@ -40,6 +40,7 @@ from unmask.extract.context import (
 from unmask.extract.documents import MAX_TEXT_CHARS, read_document
 from unmask.extract.lexicon import Lexicon
 from unmask.extract.victims import VICTIM_CUES, read_victims
+from unmask.knowledge.countries import place_names
 from unmask.knowledge.programs import QUALIFIER_WORDS
 from unmask.knowledge.store import KnowledgeBase
 from unmask.knowledge.technique_ids import technique_id_spans
@@ -159,18 +160,39 @@ _RANGE_TO = r"\s*(?:-|\u2013|\u2014|to|and|until|through)\s*"
 _RANGE_START = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?(?:\s+({_MONTHS}))?{_RANGE_TO}$", re.IGNORECASE)
 # The first month of a range of months written before a month and year ("January and", "February to").
 _MONTH_RANGE_START = re.compile(rf"\b({_MONTHS}){_RANGE_TO}$", re.IGNORECASE)
+# The first day of a range written month first before a month-day-year date ("between October 3
+# and", "September 28th to"; "October 3, 2023 to" names its year and is a date of its own).
+_US_RANGE_START = re.compile(rf"\b({_MONTHS})\s+(\d{{1,2}})(?:st|nd|rd|th)?{_RANGE_TO}$", re.IGNORECASE)
 # A range within one month as US advisories write it: "March 2-9, 2026", "March 2 to 9, 2026".
 _MONTH_RANGE = re.compile(
     rf"\b({_MONTHS})\s+(\d{{1,2}}){_RANGE_TO}(\d{{1,2}}),?\s+(\d{{4}})\b", re.IGNORECASE
 )
 _DATE = re.compile(
-    rf"\b(?:(\d{{4}})-(\d{{2}})-(\d{{2}})|(?:(\d{{1,2}})\s+)?({_MONTHS})\s+(?:(\d{{1,2}}),?\s+)?(\d{{4}}))\b",
+    rf"\b(?:(\d{{4}})-(\d{{2}})-(\d{{2}})|(?:(\d{{1,2}})(?:(?:st|nd|rd|th)(?:\s+of)?)?\s+)?({_MONTHS})\s+"
+    rf"(?:(\d{{1,2}})(?:st|nd|rd|th)?,?\s+)?(\d{{4}}))\b",
     re.IGNORECASE,
 )
 # What names an account, just before a name: the name is a user's, not software's.
 _ACCOUNT_BEFORE = re.compile(
     r"\b(?:account|user(?:name)?|login|logon)\s+(?:(?:named|called)\s+)?[\"'“‘`]?$", re.IGNORECASE
 )
+
+
+def _place(sentence: str, at: int, end: int, matched: str) -> bool:
+    """Whether the program name ``matched`` at ``at`` names a place: after "based in" or "the city
+    of"; or after "in", "near" and the like when it is a country's or a region's name ("in Cuba")
+    or is written with its region or country after a comma ("in Royal Oak, Michigan"). A kind of
+    program after it keeps the program ("in Cuba ransomware attacks")."""
+    before = sentence[:at]
+    if not matched[:1].isupper() or not _LOCATIVE_BEFORE.search(before):
+        return False
+    after = _NEXT_WORD.match(sentence[end:])
+    if after and after.group(1).lower() in QUALIFIER_WORDS:
+        return False
+    if _PLACE_ONLY_BEFORE.search(before) or matched.lower() in place_names():
+        return True
+    region = _WITH_REGION.match(sentence[end:])
+    return region is not None and region.group(1).lower() in place_names()
 
 
 def _english(word: str) -> bool:
@@ -183,6 +205,19 @@ def _english(word: str) -> bool:
 
 # A capitalised word right after a one-word program name (a name that goes on).
 _NAME_GOES_ON = re.compile(r"^[ \t]+([A-Z][a-z]+)\b")
+_NEXT_WORD = re.compile(r"^[ \t]+([A-Za-z]+)\b")
+# Before a place's name: "a hospital in Royal Oak, Michigan", "a second team in Cuba".
+_LOCATIVE_BEFORE = re.compile(
+    r"\b(?:in|near|outside|across|throughout|(?:city|town|province|region|state|capital) of)\s+$",
+    re.IGNORECASE,
+)
+# What only a place follows: "based in Milan", "headquartered in", "the city of".
+_PLACE_ONLY_BEFORE = re.compile(
+    r"\b(?:(?:based|located|headquartered|residing|situated)\s+(?:in|near|outside)|(?:city|town|capital) of)\s+$",
+    re.IGNORECASE,
+)
+# A place written with its region or country after a comma: "Royal Oak, Michigan", "Milan, Italy".
+_WITH_REGION = re.compile(r"^(?:[ \t]+[A-Z][a-z]+){0,2},[ \t]+([A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+)?)\b")
 _WORDS = re.compile(r"[A-Za-z][A-Za-z'-]*")
 _IOC_KINDS = {
     "ipv4s": ("ip", ObservationKind.INFRASTRUCTURE),
@@ -564,7 +599,13 @@ class TextExtractor:
                 if category == "software":
                     program = (end, matched)
                 longer = self._longer_name(sentence, end, matched) if category == "software" else None
-                if longer:
+                if category == "software" and _place(sentence, at, end, matched):
+                    # "a hospital in Royal Oak, Michigan", "a team based in Milan", "in Cuba": a place
+                    # named like a program (Royal, HEXANE's Milan, Cuba ransomware), not the program.
+                    result.notes.append(
+                        f"{source}: offset {offset}: {matched!r} names a place here; not taken"
+                    )
+                elif longer:
                     # "Kevin Levi briefed the board", "Royal Mail": a person's or a body's name that
                     # begins with a program's (HEXANE's Kevin; Royal ransomware), not the program.
                     result.notes.append(
@@ -789,6 +830,15 @@ class TextExtractor:
                 first_month = months[opening.group(2).lower()] if opening.group(2) else month
                 try:
                     start = datetime.date(year, first_month, int(opening.group(1)))
+                    if start < datetime.date(year, month, int(day)):
+                        found.insert(0, start.isoformat())
+                except ValueError:
+                    pass
+            # "between October 3 and October 17, 2023", "September 28 to October 3, 2023".
+            us_opening = _US_RANGE_START.search(sentence[max(0, match.start() - 40) : match.start()])
+            if us_opening and match.group(6):
+                try:
+                    start = datetime.date(year, months[us_opening.group(1).lower()], int(us_opening.group(2)))
                     if start < datetime.date(year, month, int(day)):
                         found.insert(0, start.isoformat())
                 except ValueError:

@@ -8,7 +8,14 @@ import json
 
 import pycountry
 
-__all__ = ["close_countries", "country_code", "country_name", "misp_country", "other_countries"]
+__all__ = [
+    "close_countries",
+    "country_code",
+    "country_name",
+    "misp_country",
+    "other_countries",
+    "place_names",
+]
 
 # Forms that sources use and pycountry's lookup does not know.
 _EXTRA = {
@@ -173,3 +180,17 @@ def close_countries(text: str, n: int = 3) -> list[str]:
     by_lower = {name.lower(): name for name in names}
     found = difflib.get_close_matches(text.strip().lower(), list(by_lower), n=n, cutoff=0.8)
     return [by_lower[name] for name in found]
+
+
+@functools.cache
+def place_names() -> frozenset[str]:
+    """Lower-case names of countries and of their regions, states and provinces ("cuba",
+    "michigan", "saitama"): what a word read after "in" may name instead of a program."""
+    names = set(_EXTRA) | {name.lower() for name in _SHORT_NAMES.values()}
+    for country in pycountry.countries:
+        for attr in ("name", "common_name", "official_name"):
+            value = getattr(country, attr, None)
+            if value:
+                names.add(str(value).lower())
+    names.update(str(region.name).lower() for region in pycountry.subdivisions)
+    return frozenset(names)
