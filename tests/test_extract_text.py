@@ -1001,8 +1001,20 @@ def test_a_technique_name_several_techniques_share_is_read_by_the_words_around_i
 
 
 def test_a_short_technique_name_that_is_an_everyday_noun_needs_a_word_of_its_technique() -> None:
-    lexicon = Lexicon(techniques={"ip addresses": {"T1590.005"}, "ssh": {"T1021.004"}, "dll": {"T1574.001"}})
+    lexicon = Lexicon(
+        techniques={
+            "ip addresses": {"T1590.005"},
+            "ssh": {"T1021.004"},
+            "dll": {"T1574.001"},
+            "web services": {"T1584.006"},
+        }
+    )
     read = {
+        "They compromised web services to host the payloads.": ["T1584.006"],
+        "Web Services were compromised to host the payloads.": ["T1584.006"],
+        # the end of a product's name, not the technique
+        "The actors abused Exchange Web Services to read mail.": [],
+        "They compromised Amazon Web Services accounts.": [],
         "The following IP addresses were used by the actors.": [],
         "The actors gathered the IP addresses of the victim's hosts.": ["T1590.005"],
         "They searched the file system for SSH keys.": [],

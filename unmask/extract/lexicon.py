@@ -578,11 +578,19 @@ class Lexicon:
                         hits = [h for h in hits if h[0] != "software"]
                 if any(h[0] == "technique" for h in hits):
                     around = lowered[max(0, i - 6) : i] + lowered[i + n : i + n + 4]
+                    # "Exchange Web Services", "Google Cloud Services": the end of a product's name.
+                    in_name = (
+                        i > 0
+                        and tokens[i][2][:1].isupper()
+                        and tokens[i - 1][2][:1].isupper()
+                        and text[tokens[i - 1][1] : tokens[i][0]].isspace()
+                        and not _opens_sentence(text, tokens[i - 1][0])
+                    )
                     hits = [
                         h
                         for h in (
                             _technique_in_context(
-                                h, self.choices.get(key), around, key, lowered[i + n : i + n + 1]
+                                h, self.choices.get(key), around, key, lowered[i + n : i + n + 1], in_name
                             )
                             for h in hits
                         )
@@ -603,10 +611,16 @@ class Lexicon:
 
 
 def _technique_in_context(
-    hit: tuple[str, set[str]], choices: tuple[str, ...] | None, around: list[str], key: str, after: list[str]
+    hit: tuple[str, set[str]],
+    choices: tuple[str, ...] | None,
+    around: list[str],
+    key: str,
+    after: list[str],
+    in_name: bool = False,
 ) -> tuple[str, set[str]] | None:
     """A technique hit as the words around it read it: one of the techniques sharing its name, or
-    none for a name ``key`` that is an everyday noun with no word of its technique beside it."""
+    none for a name ``key`` that is an everyday noun with no word of its technique beside it, or
+    that ends a longer capitalised name (``in_name``: "Exchange Web Services")."""
     if hit[0] != "technique":
         return hit
     ident = _in_context(choices, around) if choices else next(iter(hit[1]))
@@ -617,7 +631,8 @@ def _technique_in_context(
         or (parent in RESOURCE_PARENTS and len(key.split()) <= 3 and key not in DISTINCTIVE_TECHNIQUE_NAMES)
     )
     if everyday and (
-        not any(word.startswith(stem) for word in around for stem in CONTEXT_STEMS[parent])
+        in_name
+        or not any(word.startswith(stem) for word in around for stem in CONTEXT_STEMS[parent])
         or (key in EVERYDAY_TECHNIQUE_NAMES and after[:1] and after[0] in THINGS_OF)
     ):
         return None
