@@ -397,6 +397,14 @@ def galaxies() -> dict[str, dict[str, Any]]:
             "uuid": muid("mp Snake"),
             "meta": {"synonyms": ["EKANS", "SNAKEHOSE"], "type": []},
         },
+        # A platform's build of a program ATT&CK has by that very name is that program, unless
+        # another program goes by the name too (Bad Rabbit's other name NotPetya).
+        {
+            "value": "Helminth (ELF)",
+            "uuid": muid("mp Helminth elf"),
+            "meta": {"synonyms": ["H3lminth"], "type": []},
+        },
+        {"value": "NotPetya (Windows)", "uuid": muid("mp NotPetya win"), "meta": {"type": []}},
         {"value": "DarkSide (ELF)", "uuid": muid("mp DarkSide elf"), "meta": {"type": []}},
         {
             "value": "DarkSide (Windows)",

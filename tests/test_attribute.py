@@ -1116,7 +1116,10 @@ def test_a_software_name_several_families_answer_to_is_flagged(sources_kb: Knowl
     # "NotPetya" is NotPetya's own name; Bad Rabbit only lists it among its others.
     assert sources_kb.software_record("NotPetya").id == "S0368"
     assert sources_kb.software_sharing_name("NotPetya", "S0368") == []
-    assert [r.id for r in sources_kb.software_sharing_name("NotPetya", "S0606")] == ["S0368"]
+    assert [r.id for r in sources_kb.software_sharing_name("NotPetya", "S0606")] == [
+        "S0368",
+        "malpedia:NotPetya (Windows)",
+    ]
     case = _observed(
         Observation(ObservationKind.SOFTWARE, "Terminator"), Observation(ObservationKind.TECHNIQUE, "T1485")
     )

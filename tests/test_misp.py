@@ -30,6 +30,8 @@ def test_reads_entries_claims_and_links(sources: tuple[Path, Path]) -> None:
         "Shamoon",
         "EternalPetya",
         "Snake",
+        "Helminth (ELF)",
+        "NotPetya (Windows)",
         "DarkSide (ELF)",
         "DarkSide (Windows)",
         "RandomQuery (Powershell)",

@@ -167,12 +167,17 @@ def test_a_galaxy_family_joins_the_record_most_of_its_names_name(kb: KnowledgeBa
     # Malpedia's EternalPetya lists BadRabbit among NotPetya's names: it is NotPetya.
     assert kb.software_record("EternalPetya").id == kb.software_record("Petna").id == "S0368"
     assert kb.software_record("BadRabbit").id == "S0606"
-    # Malpedia's Snake is EKANS; ATT&CK's Snake is Uroburos. Either way the other is named.
-    snake = kb.software_record("Snake")
-    assert snake.id in {"S0605", "S0022"}
-    assert [r.id for r in kb.software_sharing_name("Snake", snake.id)] == list(
-        {"S0605", "S0022"} - {snake.id}
-    )
+    # Malpedia's Snake is EKANS; ATT&CK's Snake is Uroburos, whose name it is first; EKANS is
+    # named beside it.
+    assert kb.software_record("Snake").id == "S0022"
+    assert [r.id for r in kb.software_sharing_name("Snake", "S0022")] == ["S0605"]
+    assert kb.software_record("SNAKEHOSE").id == "S0605"
+    with pytest.raises(UnknownNameError, match="'Snake' names several programs"):
+        kb.software_record("Snake ransomware")
+    # A platform's build of ATT&CK's Helminth is Helminth, its other names too; NotPetya's is not
+    # NotPetya's, since Bad Rabbit also goes by that name.
+    assert kb.software_record("Helminth (ELF)").id == kb.software_record("H3lminth").id == "S0170"
+    assert kb.software_record("NotPetya (Windows)").origin == "malpedia"
 
 
 def test_a_familys_own_name_beats_the_majority_of_its_other_names() -> None:

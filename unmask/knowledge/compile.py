@@ -206,16 +206,31 @@ def _related(
     return result
 
 
-def _software(attack: AttackData, galaxies: GalaxyData) -> tuple[dict[str, SoftwareRecord], dict[str, str]]:
-    """Every software record, the galaxies' merged into ATT&CK's by id or name; and each
-    galaxy record's id -> the id of the record it became."""
+def _software(
+    attack: AttackData, galaxies: GalaxyData
+) -> tuple[dict[str, SoftwareRecord], dict[str, str], dict[str, list[str]]]:
+    """Every software record, the galaxies' merged into ATT&CK's by id or name; each galaxy
+    record's id -> the id of the record it became; and each ATT&CK record's names the galaxies
+    gave it."""
     records = dict(attack.software)
     by_name: dict[str, str] = {}
     for record in records.values():
         for name in (record.name, *record.aliases):
             by_name.setdefault(normalize_name(name), record.id)
     own = {normalize_name(record.name): record.id for record in records.values()}
+    # What goes by each core name ("medusa": MEDUSA, Medusa Ransomware, Medusa (Windows)), and the
+    # platform builds of each name ("clop": Clop (ELF), Clop (Windows)).
+    cores: dict[str, set[str]] = {}
+    builds: dict[str, set[str]] = {}
+    for record in (*records.values(), *galaxies.software):
+        for name in (record.name, *record.aliases):
+            cores.setdefault(family_core(name), set()).add(normalize_name(record.name))
+        if record.origin == "malpedia" and record.name.rstrip().endswith(")"):
+            builds.setdefault(normalize_name(family_name(record.name)), set()).add(
+                normalize_name(record.name)
+            )
     became: dict[str, str] = {}
+    merged: dict[str, list[str]] = {}
     added: dict[str, str] = {}  # names of the galaxies' records that joined no ATT&CK record
     bare: dict[str, str] = {}  # the same without platform or kind ("Rhysida" for "Rhysida (Windows)")
     for family in galaxies.software:
@@ -223,6 +238,13 @@ def _software(attack: AttackData, galaxies: GalaxyData) -> tuple[dict[str, Softw
         match = galaxies.software_attack_ids.get(family.id)
         if match not in records:
             match = _most_named(keys, by_name, own)
+        if match is None and family.origin == "malpedia" and family.name.rstrip().endswith(")"):
+            # A platform's build of a program ATT&CK has by that very name is that program, when
+            # nothing else goes by the name: Malpedia's "Clop (ELF)", called Cl0p, is ATT&CK's Clop;
+            # "Medusa (Windows)" is no build of ATT&CK's MEDUSA rootkit while Medusa Ransomware is.
+            base = normalize_name(family_name(family.name))
+            if base in own and cores.get(family_core(family.name), set()) <= {base} | builds.get(base, set()):
+                match = own[base]
         if match is None and family.origin == "tidal":
             # Tidal's own entries join a Malpedia family of the same name (Malpedia's families are
             # each their own, as they always were), and by the name without platform or kind
@@ -246,8 +268,11 @@ def _software(attack: AttackData, galaxies: GalaxyData) -> tuple[dict[str, Softw
         became[family.id] = match
         known = records[match]
         extra = tuple(a for a in (family.name, *family.aliases) if a not in known.aliases and a != known.name)
+        # Kept apart: a name ATT&CK gives another of its programs stays that program's first
+        # (Malpedia's Snake is EKANS, but ATT&CK calls Uroburos Snake; store.py: software_names).
+        merged.setdefault(match, []).extend(extra)
         records[match] = SoftwareRecord(known.id, known.name, known.kind, known.aliases + extra)
-    return records, became
+    return records, became, merged
 
 
 def _most_named(keys: list[str], by_name: dict[str, str], own: dict[str, str]) -> str | None:
@@ -402,7 +427,7 @@ def compile_kb(attack: AttackData, attack_info: SourceInfo, galaxies: GalaxyData
         actors.append(actor)
         conflicts.extend(found)
     conflicts.extend(galaxies.conflicts)
-    software, became = _software(attack, galaxies)
+    software, became, merged_names = _software(attack, galaxies)
     uses = _software_links(attack, galaxies, groups, ids, became)
     uses += _namesake_links(attack, galaxies, software, groups, ids, uses)
     # Tidal's own entries that no group uses (most are Windows binaries LOLBAS lists: Remote,
@@ -420,6 +445,7 @@ def compile_kb(attack: AttackData, attack_info: SourceInfo, galaxies: GalaxyData
         "retired": attack.retired,
         "citation_aliases": attack.citation_aliases,
         "software": [s.to_dict() for s in software.values()],
+        "software_merged_names": {k: v for k, v in merged_names.items() if k in software and v},
         "campaigns": [c.to_dict() for c in attack.campaigns.values()],
         "groups": [g.to_dict() for g in attack.groups.values()],
         "relations": [

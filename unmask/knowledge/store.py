@@ -201,8 +201,9 @@ class _Static:
         variant ("DarkSide" for "DarkSide (Windows)", Windows first; "RandomQuery" for "RandomQuery
         (Powershell)") and its family id ("elf.darkside"), ATT&CK's "Winnti for Windows" first:
         NotPetya is S0368's name, though a merged source lists it among Bad Rabbit's aliases.
-        Within each, ATT&CK entries win over Malpedia families, and an alias several entries
-        claim goes to the one whose name is closest to it (ExPetr to NotPetya).
+        Within each, ATT&CK entries win over Malpedia families, an alias ATT&CK gives a program
+        over one another source gave it, and an alias several entries claim goes to the one whose
+        name is closest to it (ExPetr to NotPetya).
         """
         records = sorted(self.software.values(), key=lambda s: (s.origin != "attack", s.id))
         index: dict[str, str] = {}
@@ -217,6 +218,10 @@ class _Static:
         for key, claimants in claims.items():
             if key not in index:
                 tier = [c for c in claimants if (c.origin == "attack") == (claimants[0].origin == "attack")]
+                # ATT&CK's own name for a program before one another source merged in ("Snake" is
+                # ATT&CK's for Uroburos, Malpedia's for EKANS).
+                native = [c for c in tier if key not in self.merged_names.get(c.id, ())]
+                tier = native or tier
                 index[key] = max(tier, key=lambda c: fuzz.ratio(key, normalize_name(c.name))).id
         for part, program in PROGRAM_OF.items():  # "wmiexec" is Impacket's: no source says so
             if normalize_name(program) in index:
@@ -313,6 +318,11 @@ class _Static:
         self.retired: dict[str, dict[str, Any]] = dict(document.get("retired", {}))
         self.attack_version = str(document.get("attack_version", "unknown"))
         self.software = {s["id"]: SoftwareRecord.from_dict(s) for s in document["software"]}
+        # The names another source gave an ATT&CK program (its Malpedia family's), apart.
+        self.merged_names = {
+            key: frozenset(normalize_name(n) for n in names)
+            for key, names in document.get("software_merged_names", {}).items()
+        }
         self.groups = {g["id"]: AttackGroup.from_dict(g) for g in document["groups"]}
         self.campaigns = {c["id"]: Campaign.from_dict(c) for c in document["campaigns"]}
         self.conflicts = [Conflict.from_dict(c) for c in document["conflicts"]]
