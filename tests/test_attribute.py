@@ -427,6 +427,37 @@ def test_a_lone_cve_does_not_narrow_the_field_to_the_actors_with_cve_data(tmp_pa
     assert [i.signal for i in scores.items] == ["cve"] and not scores.novel[0]
 
 
+def test_an_exploit_chain_is_one_piece_of_evidence_and_exploits_are_cheap(tmp_path: Path) -> None:
+    # Alpha's report names three CVEs of one chain and a fourth; Beta's names the fourth too.
+    common = {"T1001": ["r0"], "T1002": ["r0"]}
+    chain = "CVE-2021-34473|CVE-2021-34523|CVE-2021-31207"
+    groups = {
+        "G0001": ("Alpha", {**common, f"T1190|{chain}": ["a1"], "T1203|CVE-2021-44228": ["a2"]}),
+        "G0002": ("Beta", {**common, "T1203|CVE-2021-44228": ["b1"], "T1202": ["b1"]}),
+        "G0003": ("Gamma", {**common, "T1301": ["c1"], "T1302": ["c1"]}),
+    }
+    kb = build_kb(tmp_path / "kb", groups)
+    from unmask.attribute.engine import analyse
+    from unmask.attribute.index import ScoringIndex
+
+    index = ScoringIndex.build(kb, DEFAULT_PARAMS)
+    cves = [Observation(ObservationKind.VULNERABILITY, c) for c in chain.split("|")]
+    one = analyse(_observed(cves[0]), index)
+    three = analyse(_observed(*cves), index)
+    assert [i.label for i in three.scores.items] == [
+        "CVE-2021-34473 (with CVE-2021-34523, CVE-2021-31207: one chain, the same actors')"
+    ]
+    assert three.posterior.actors == pytest.approx(one.posterior.actors)
+    # A CVE is cheap evidence: one that only Alpha's report names does not make Alpha near certain.
+    assert all(i.cost == "low" for i in three.scores.items)
+    with_log4j = analyse(
+        _observed(*cves, Observation(ObservationKind.VULNERABILITY, "CVE-2021-44228")), index
+    )
+    assert len(with_log4j.scores.items) == 2 and with_log4j.posterior.unknown >= max(
+        with_log4j.posterior.actors
+    )
+
+
 def test_conflicting_aliases_are_reported_for_the_hypotheses_that_matter(
     sources_kb: KnowledgeBase,
 ) -> None:

@@ -54,7 +54,7 @@ left it at 3 %, a lone technique 7 %).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -184,11 +184,38 @@ class Scores:
         groups: dict[tuple[str, str], list[int]] = {}
         for position, item in enumerate(self.items):
             groups.setdefault((item.signal, item.key), []).append(position)
-        if len(groups) == len(self.items):
+        merged = self._one_chain(groups)
+        if len(groups) == len(self.items) and merged is self:
             return self
         # The first of the most trusted copies (order kept: the first copy's place).
-        best = [max(m, key=lambda i: (reliability(self.items[i]), -i)) for m in groups.values()]
-        return self.subset(best)
+        best = [max(m, key=lambda i: (reliability(merged.items[i]), -i)) for m in groups.values()]
+        return merged.subset(best)
+
+    def _one_chain(self, groups: dict[tuple[str, str], list[int]]) -> Scores:
+        """Vulnerabilities that exactly the same actors' reports name (ProxyShell's three CVEs) are
+        one exploit chain, one piece of evidence: the first stands for them, its label naming the
+        others (``groups`` is changed to match); the others' copies are dropped."""
+        chains: dict[tuple[int, ...], list[tuple[str, str]]] = {}
+        for key, positions in groups.items():
+            if key[0] == "cve":
+                listed = tuple(np.flatnonzero(self.matched[positions[0]] > 0).tolist())
+                if listed:
+                    chains.setdefault(listed, []).append(key)
+        chains = {listed: keys for listed, keys in chains.items() if len(keys) > 1}
+        if not chains:
+            return self
+        items = list(self.items)
+        for keys in chains.values():
+            first, rest = keys[0], keys[1:]
+            others = ", ".join(key[1] for key in rest)
+            for position in groups[first]:
+                item = items[position]
+                items[position] = replace(
+                    item, label=f"{item.label} (with {others}: one chain, the same actors')"
+                )
+            for key in rest:
+                del groups[key]
+        return replace(self, items=items)
 
     def coverage(self) -> NDArray[np.float64]:
         """Per actor, the share of the evidence weight its profile can speak to (each item's weight

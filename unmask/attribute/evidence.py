@@ -38,11 +38,14 @@ __all__ = [
 _CVE = re.compile(r"^CVE-\d{4}-\d{4,7}$", re.IGNORECASE)
 
 # How costly an item is for an attacker to fake or plant (Pyramid of Pain, turned around):
-# a hash or a copied string costs nothing; a whole way of operating costs a great deal.
+# a hash or a copied string costs nothing; a whole way of operating costs a great deal. An exploit
+# of a published vulnerability is anyone's once it is public (dozens of groups exploited ProxyShell
+# and Log4Shell within weeks), and the KB records CVEs for few actors, so one that only one of them
+# lists looks rarer than it is: cheap evidence, like a public tool.
 COST_TO_FAKE = {
     "technique": "high",
     "software": "moderate",
-    "cve": "moderate",
+    "cve": "low",
     "victim": "high",
     "similarity": "low",
     "infrastructure": "low",
