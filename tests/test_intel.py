@@ -124,6 +124,25 @@ def test_one_indicator_alone_does_not_decide(kb: KnowledgeBase, tmp_path: Path) 
     assert a.groups[0].probability < 0.45 and a.summary.startswith("The evidence does not single out")
 
 
+def test_a_lead_that_stands_only_on_indicators_is_a_weak_lead(kb: KnowledgeBase, tmp_path: Path) -> None:
+    # Three addresses from one intelligence file on Gamma, against techniques of Alpha's: no one
+    # address decides, the three together do, and cheap items together are still cheap.
+    iocs = [("ip-dst", f"198.51.100.{n}") for n in (7, 8, 9)]
+    result = add_intel([_misp(tmp_path / "e.json", "Gamma", iocs)])
+    assert result.kb is not None
+    alpha = [(ObservationKind.TECHNIQUE, t, None) for t in ("T1101", "T1102", "T1001", "T1002", "T1003")]
+    ips = [(ObservationKind.INFRASTRUCTURE, value, "ip") for _, value in iocs]
+    a = attribute_case(_case(*alpha, *ips), result.kb)
+    lead = next(h for h in a.groups if h.kind == "actor")
+    assert lead.id == "G0003" and lead.confidence.value == "low"
+    weak = [w for w in a.warnings if w.startswith("weak lead: Gamma leads only because of ip 198.51.100.")]
+    assert (
+        len(weak) == 1
+        and "indicators or claims cheap to fake or to share; without them Alpha leads" in weak[0]
+    )
+    assert not any(w.startswith("possible false flag: Gamma leads only because of") for w in a.warnings)
+
+
 def test_intelligence_survives_a_reinstall(kb: KnowledgeBase, tmp_path: Path) -> None:
     add_intel([_misp(tmp_path / "e.json", "Gamma", [("ip-dst", "198.51.100.7")])])
     stale = IntelEntry("old.json", "0" * 64, "G9999", "Nobody Known", (("file", "f" * 64),))

@@ -101,6 +101,8 @@ class Flag:
     favoured: int | None = None
     related: bool = False  # the actor pointed to is one the sources relate to the leader
     public: bool = False  # only public tools point elsewhere: anyone's, they are said, not a doubt
+    weak: bool = False  # the lead stands only on cheap items: held at low confidence
+    instead: int | None = None  # ... and who leads without them
 
     @property
     def doubts(self) -> bool:
@@ -162,15 +164,17 @@ def false_flags(scores: Scores, post: Posterior, actors: list[Actor], params: Pa
                         f"which is cheap to fake; without it {actors[other].name} leads",
                     )
                 )
-    # Public tools (ScreenConnect, PsExec) anyone can pick up: a lead that stands only on them is no lead.
+    # Cheap items (public tools anyone can pick up, exploits of published flaws, indicators): a lead
+    # that stands only on them, however many, is a weak lead; each alone may not decide it (three
+    # addresses from one intelligence file, ProxyShell and Log4Shell).
     public = [
         position
         for position, item in enumerate(scores.items)
-        if item.signal == "software" and item.cost == "low" and scores.contributions[position, top] > 0
+        if item.cost == "low" and scores.contributions[position, top] > 0
     ]
-    if public:
+    if public and not (len(public) == 1 and any(flag.position == public[0] for flag in flags)):
         other = _leader_without(scores, public, params)
-        anyones = _cheap_software(scores, public)
+        anyones = _cheap_items(scores, public)
         names = ", ".join(scores.items[p].label for p in public)
         if other is not None and other != top:
             flags.append(
@@ -178,6 +182,8 @@ def false_flags(scores: Scores, post: Posterior, actors: list[Actor], params: Pa
                     public[0],
                     f"{WEAK_LEAD_WARNING}: {leader} leads only because of {names}, {anyones}; without "
                     f"{'it' if len(public) == 1 else 'them'} {actors[other].name} leads",
+                    weak=True,
+                    instead=other,
                 )
             )
         elif not any(scores.contributions[p, top] > 0 for p in range(len(scores.items)) if p not in public):
@@ -187,6 +193,7 @@ def false_flags(scores: Scores, post: Posterior, actors: list[Actor], params: Pa
                     public[0],
                     f"{WEAK_LEAD_WARNING}: {leader} leads only because of {names}, {anyones}; "
                     "nothing else in the case points to it",
+                    weak=True,
                 )
             )
     shared = [
@@ -645,13 +652,25 @@ def place(miss: Unresolved | EvidenceItem) -> str:
     return where(miss.observation, miss.index)
 
 
-def _cheap_software(scores: Scores, positions: list[int]) -> str:
-    """What makes the software items at ``positions`` cheap evidence, in words."""
-    unsure = sum(1 for p in positions if scores.items[p].ambiguous)
-    if not unsure:
-        return f"{'a public tool' if len(positions) == 1 else 'public tools'} anyone can use"
-    read = "read from a name that another actor or program also has (see the warnings)"
-    return read if unsure == len(positions) else f"public tools or programs {read}"
+def _cheap_items(scores: Scores, positions: list[int]) -> str:
+    """What makes the items at ``positions`` cheap evidence, in words."""
+    items = [scores.items[p] for p in positions]
+    unsure = sum(1 for item in items if item.ambiguous)
+    tools = sum(1 for item in items if item.signal == "software" and not item.ambiguous)
+    if unsure == len(items):
+        return "read from a name that another actor or program also has (see the warnings)"
+    if tools == len(items):
+        return f"{'a public tool' if tools == 1 else 'public tools'} anyone can use"
+    kinds = []
+    if tools:
+        kinds.append("public tools anyone can use")
+    if any(item.signal == "cve" for item in items):
+        kinds.append("exploits of published vulnerabilities")
+    if any(item.signal not in ("software", "cve") for item in items):
+        kinds.append("indicators or claims cheap to fake or to share")
+    if unsure:
+        kinds.append("programs read from a name another actor or program also has")
+    return ", ".join(kinds[:-1]) + (" and " if len(kinds) > 1 else "") + kinds[-1]
 
 
 def _leader_without(scores: Scores, positions: list[int], params: Params) -> int | None:

@@ -311,7 +311,8 @@ def _parts(
         flags = _doubts(part)
         # A part's lead that a warning doubts is one confidence level lower, as the whole's is.
         lowered = frozenset(part_post.ranking()[:1]) if any(f.doubts for f in flags) else frozenset()
-        phases[label], _ = _group_hypotheses(part, 3, set(), lowered)
+        weak = set(part_post.ranking()[:1]) if any(f.weak for f in flags) else set()
+        phases[label], _ = _group_hypotheses(part, 3, weak, lowered)
         lead = part_lead(phases[label])
         if lead is not None:
             leads[label] = lead
@@ -373,7 +374,9 @@ def attribute_case(
     # lower than its evidence would give.
     # (A tool of a group the sources relate to the leader, APT41's Winnti for Windows, is no doubt.)
     doubting = [f for f in flags if f.doubts]
-    doubted = {ranking[0]} if split and ranking else set()
+    # A lead that stands only on cheap items (public tools, exploits, indicators) is a weak lead:
+    # held at low confidence, however many of them there are.
+    doubted = {ranking[0]} if (split or any(f.weak for f in flags)) and ranking else set()
     lowered = frozenset(ranking[:1]) if doubting else frozenset()
     groups, shown = _group_hypotheses(analysis, top, doubted, lowered)
     # Warnings that point only to other groups of the leader's state doubt the group, not the
@@ -383,7 +386,11 @@ def attribute_case(
     state_only = (
         bool(doubting or split)
         and ranking
-        and all(f.favoured is not None and same_state(index.actors, f.favoured, ranking[0]) for f in doubting)
+        and all(
+            (other_row := f.favoured if f.favoured is not None else f.instead) is not None
+            and same_state(index.actors, other_row, ranking[0])
+            for f in doubting
+        )
         and (not split or all(same_state(index.actors, row, ranking[0]) for row in part_rows))
     )
     sponsors = _sponsor_hypotheses(
