@@ -484,6 +484,9 @@ def test_a_table_row_that_says_not_observed_is_denied(sources_kb: KnowledgeBase,
         ("The intrusion is attributed to APT28, which deployed Mimikatz on the servers.", ["S0002"]),
         ("We cannot confirm whether the actors exploited CVE-2023-20269.", []),
         ("The loader, a successor to Helminth, dropped Mimikatz.", ["S0002"]),
+        # the family the one seen, named right after it, descends from
+        ("The actors deployed a new variant of Helminth (ZeroCleare) on the servers.", ["S1151"]),
+        ("The actors deployed a variant of Helminth on the servers.", ["S0170"]),
         ("The actors deployed Mimikatz and Helminth.", ["S0002", "S0170"]),
         # A possessive and a few words before the relative clause; a denial of attribution
         # that names several actors.
@@ -945,6 +948,12 @@ def test_an_account_named_like_a_tool_is_an_account(kb: KnowledgeBase) -> None:
         ),
         ("Albania's government networks were attacked by Iranian actors.", {"AL", "government"}),
         ("The actors targeted the U.A.E. and the U.K.", {"AE", "GB"}),
+        # The victim as the subject of what it underwent
+        (
+            "In February 2024 a hospital in the United States suffered a ransomware attack.",
+            {"US", "healthcare"},
+        ),
+        ("A German hospital fell victim to a ransomware attack by Russian actors.", {"DE", "healthcare"}),
     ],
 )
 def test_sentence_shapes_of_real_advisories(kb: KnowledgeBase, text: str, victims: set[str]) -> None:

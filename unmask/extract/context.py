@@ -152,6 +152,16 @@ _LINEAGE_BEFORE = re.compile(
     r"\s+(?:the\s+)?(?:(?:older|earlier|former|leaked|original|infamous|notorious)\s+)?$",
     re.IGNORECASE,
 )
+# "a variant of Industroyer (Industroyer2)", "a new version of BlackEnergy, dubbed ...": the
+# family the one seen, named right after, descends from.
+_VARIANT_BEFORE = re.compile(
+    r"\b(?:(?:new|updated|modified|newer|later)\s+)?(?:variant|version|iteration|strain)\s+of\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+_NAMED_AFTER = re.compile(
+    r"^(?:\s+(?:malware|backdoor|wiper|ransomware|family))?(?:\s*\(|,?\s+(?:dubbed|called|named|known\s+as|tracked\s+as)\b)",
+    re.IGNORECASE,
+)
 # "based on the leaked Conti code", "reuses Babuk's source code": the family whose code it is.
 _CODE_AFTER = re.compile(r"^(?:'s|’s)?\s+(?:leaked\s+)?(?:source\s+)?code\b", re.IGNORECASE)
 _CODE_BEFORE = re.compile(
@@ -241,7 +251,11 @@ def why_not(sentence: str, start: int, end: int) -> str | None:
     if _unconfirmed(sentence, start, end):
         return UNCONFIRMED
     before = sentence[max(0, start - _NEGATION_WINDOW) : start]
-    if _LINEAGE_BEFORE.search(before) or (_CODE_AFTER.match(sentence[end:]) and _CODE_BEFORE.search(before)):
+    if (
+        _LINEAGE_BEFORE.search(before)
+        or (_CODE_AFTER.match(sentence[end:]) and _CODE_BEFORE.search(before))
+        or (_VARIANT_BEFORE.search(before) and _NAMED_AFTER.match(sentence[end:]))
+    ):
         return LINEAGE
     return ELSEWHERE if _elsewhere(sentence, start, end) else None
 

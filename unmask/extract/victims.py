@@ -54,6 +54,13 @@ _EXAMPLES = re.compile(r"^\s*(?:including|such as|among them|for example|e\.g\.)
 _PRESENT_CUES = re.compile(
     r"\b(this (?:time|incident|campaign|attack|intrusion|operation)|now)\b", re.IGNORECASE
 )
+# Verbs whose subject is the victim, in the active voice ("a provider in the United States
+# suffered a ransomware attack"): what comes before them is the victim's, as in the passive voice.
+_UNDERGONE = re.compile(
+    r"\b(?:suffer(?:s|ed|ing)?|experienc(?:es|ed|ing)|sustain(?:s|ed|ing)?|fell\s+victim|falls?\s+victim"
+    r"|(?:was|were|is|are|became|become)\s+(?:the\s+|a\s+)?victims?\s+of)\b",
+    re.IGNORECASE,
+)
 _PASSIVE = re.compile(
     r"\b(?:was|were|been|being|is|are|got)\s+(?:\w+\s+)?(?:target|attack|compromis|breach|hit|affect|disrupt|wip)",
     re.IGNORECASE,
@@ -231,6 +238,13 @@ def read_victims(sentence: str) -> Victims:
         cues = [m for m in VICTIM_CUES.finditer(clause) if not past(m.start())]
         first = cues[0].start() if cues else len(clause)
         passive = _PASSIVE.search(clause)
+        undergone = _UNDERGONE.search(clause)
+        if (
+            undergone
+            and undergone.start() <= first
+            and (passive is None or undergone.start() < passive.start())
+        ):
+            passive = undergone
         by = re.search(r"\bby\b", clause[passive.end() :]) if passive else None
         actor_after = passive.end() + by.start() if passive and by else len(clause)
 
