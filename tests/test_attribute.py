@@ -1069,6 +1069,35 @@ def test_a_lead_that_stands_only_on_public_tools_is_flagged(tmp_path: Path) -> N
     )
 
 
+def test_a_part_whose_lead_stands_only_on_public_tools_points_to_no_one(tmp_path: Path) -> None:
+    groups = {
+        f"G00{n:02d}": (f"Group {n}", {"T1001": ["r0"], f"T12{n:02d}": [f"g{n}"], f"S02{n:02d}": [f"g{n}"]})
+        for n in range(8)
+    }
+    # Group 1: three public tools and a technique Group 2 has too; Group 3 a few more techniques.
+    groups["G0001"] = ("Group 1", {"S0900": ["g1"], "S0901": ["g1"], "S0902": ["g1"], "T1566": ["g1"]})
+    groups["G0002"][1]["T1566"] = ["g2"]
+    for technique in ("T1301", "T1302", "T1303", "T1304"):
+        groups["G0003"][1][technique] = ["g3"]
+    kb = build_kb(tmp_path / "kb", groups, tools=("S0900", "S0901", "S0902"))
+    impact = [Observation(ObservationKind.SOFTWARE, v, phase="impact") for v in ("S0900", "S0901", "S0902")]
+    impact += [Observation(ObservationKind.TECHNIQUE, v, phase="impact") for v in ("T1566", "T1202", "T1001")]
+    access = [
+        Observation(ObservationKind.TECHNIQUE, v, phase="access")
+        for v in ("T1203", "T1001", "T1301", "T1302", "T1303", "T1304")
+    ]
+    access.append(Observation(ObservationKind.SOFTWARE, "S0203", phase="access"))
+    a = attribute_case(_observed(*impact, *access), kb)
+    assert any(
+        w.startswith("in phase impact: weak lead: Group 1 leads only because of")
+        and w.endswith("Group 2 leads")
+        for w in a.warnings
+    )
+    # The tools' phase does not split the incident: the whole is Group 3's, phase impact names no one.
+    assert not a.split and a.groups[0].id == "G0003"
+    assert "phase impact (the likeliest there: Group 1, 86%) names no actor on its own" in a.summary
+
+
 def test_a_public_tool_of_another_crew_is_said_but_lowers_no_confidence(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -285,14 +285,16 @@ def _doubts(analysis: Analysis) -> list[Flag]:
 
 def _parts(
     analysis: Analysis,
-) -> tuple[dict[str, list[Hypothesis]], str | None, list[Hypothesis], list[tuple[str, str]]]:
+) -> tuple[dict[str, list[Hypothesis]], str | None, list[Hypothesis], list[tuple[str, str]], set[str]]:
     """Each phase's (or host's) hypotheses, a sentence when they point to different actors, the
-    parts' leads (summary.part_lead), and the
-    false-flag warnings about those leads (lead's id, the warning saying its part)."""
+    parts' leads (summary.part_lead), the false-flag warnings about those leads (lead's id, the
+    warning saying its part), and the parts whose lead is a weak lead (it stands only on cheap
+    items: it points to no one)."""
     phases: dict[str, list[Hypothesis]] = {}
     leads: dict[str, Hypothesis] = {}
     doubts: list[tuple[str, str]] = []
     in_parts: set[tuple[str, str]] = set()
+    weak_parts: set[str] = set()
     parts = split_parts(analysis.every or analysis.scores, analysis.index.params)
     if parts.omitted:
         named = ", ".join(part_title(label) for label in parts.omitted[:5])
@@ -315,10 +317,13 @@ def _parts(
         phases[label], _ = _group_hypotheses(part, 3, weak, lowered)
         lead = part_lead(phases[label])
         if lead is not None:
-            leads[label] = lead
             doubts += [(lead.id, f"in {part_title(label)}: {flag.message}") for flag in flags]
+            if weak:
+                weak_parts.add(label)
+            else:
+                leads[label] = lead
     if len({h.id for h in leads.values()}) < 2:
-        return phases, None, list(leads.values()), doubts
+        return phases, None, list(leads.values()), doubts, weak_parts
     split = "; ".join(
         f"{part_title(label)} points to {h.label} ({h.likelihood}, {likelihood_band(h.probability)}, "
         f"{h.confidence.value} confidence{_state_of(analysis, h)})"
@@ -332,7 +337,7 @@ def _parts(
         else ""
     )
     sentence = f"{SPLIT_PREFIX}: {split}.{rest}"
-    return phases, sentence, list(leads.values()), doubts
+    return phases, sentence, list(leads.values()), doubts, weak_parts
 
 
 def attribute_case(
@@ -363,7 +368,7 @@ def attribute_case(
             )
         )
     ranking = analysis.posterior.ranking()
-    phases, split, part_leads, part_doubts = _parts(analysis)
+    phases, split, part_leads, part_doubts, weak_parts = _parts(analysis)
     rows = {actor.id: row for row, actor in enumerate(index.actors)}
     part_rows = [rows[lead.id] for lead in part_leads if lead.id in rows]
     # A split incident names no actor for the whole: an item against the whole's first actor
@@ -439,9 +444,11 @@ def attribute_case(
         states = {sponsor_label(index.actors[row]) for row in part_rows} - {UNKNOWN_STATE}
         summary = split_summary(split, told, sponsors, sorted(states))
     elif groups and groups[0].kind == "actor" and groups[0].probability >= WEAK_LEAD:
-        summary += by_part(phases, groups[0]) + repeats_campaign(campaign_of.get(groups[0].id), groups[0])
+        summary += by_part(phases, groups[0], weak_parts) + repeats_campaign(
+            campaign_of.get(groups[0].id), groups[0]
+        )
     else:
-        summary += parts_named(phases)
+        summary += parts_named(phases, weak_parts)
     for lead in part_leads if split else []:  # a part's actor resting on a known campaign, too
         summary += repeats_campaign(campaign_of.get(lead.id), lead)
     return Assessment(

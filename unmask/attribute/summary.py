@@ -8,6 +8,8 @@ alone must not miss (a criminal group's "state", a lead that repeats a known cam
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from unmask.attribute.calibrate import likelihood_band, percent
 from unmask.attribute.phases import part_title
 from unmask.attribute.sponsor import NO_STATE, UNKNOWN_STATE, state_words
@@ -235,11 +237,12 @@ def part_lead(hypotheses: list[Hypothesis]) -> Hypothesis | None:
     return first
 
 
-def parts_named(phases: dict[str, list[Hypothesis]]) -> str:
-    """When the whole incident names no actor: the parts that do, each with its lead ("" if none)."""
+def parts_named(phases: dict[str, list[Hypothesis]], weak: Collection[str] = ()) -> str:
+    """When the whole incident names no actor: the parts that do, each with its lead ("" if none;
+    not a part in ``weak``, whose lead stands only on cheap items)."""
     named = []
     for label, hypotheses in phases.items():
-        first = part_lead(hypotheses)
+        first = None if label in weak else part_lead(hypotheses)
         if first is not None:
             named.append(
                 f"{part_title(label)} points to {first.label} ({first.likelihood}, "
@@ -259,12 +262,13 @@ def repeats_campaign(campaign_id: str | None, actor: Hypothesis) -> str:
     )
 
 
-def by_part(phases: dict[str, list[Hypothesis]], lead: Hypothesis) -> str:
+def by_part(phases: dict[str, list[Hypothesis]], lead: Hypothesis, weak: Collection[str] = ()) -> str:
     """A sentence on the parts (phases, hosts) that do not point to the whole incident's lead: the
-    judgement on the whole then rests on the others' evidence ("" when every part agrees)."""
+    judgement on the whole then rests on the others' evidence ("" when every part agrees; a part
+    in ``weak``, whose lead stands only on cheap items, points to no one)."""
     agree, other, open_parts = [], [], []
     for label, hypotheses in phases.items():
-        first = part_lead(hypotheses)
+        first = None if label in weak else part_lead(hypotheses)
         if first is not None and first.id == lead.id:
             agree.append(part_title(label))
         elif first is not None:
