@@ -86,7 +86,7 @@ def test_report_has_every_section_and_drawn_charts(kb: KnowledgeBase) -> None:
     assert 'class="cell case"' in html or 'class="cell both"' in html
 
 
-def test_pdf_pages_are_not_blank(kb: KnowledgeBase, tmp_path: Path) -> None:
+def _needs_weasyprint() -> None:
     import warnings
 
     with warnings.catch_warnings():
@@ -95,6 +95,10 @@ def test_pdf_pages_are_not_blank(kb: KnowledgeBase, tmp_path: Path) -> None:
             import weasyprint  # noqa: F401
         except OSError as exc:  # the system's Pango libraries are missing
             pytest.skip(f"skipped: WeasyPrint cannot load its system libraries: {exc}")
+
+
+def test_pdf_pages_are_not_blank(kb: KnowledgeBase, tmp_path: Path) -> None:
+    _needs_weasyprint()
     import pypdfium2 as pdfium
 
     target = tmp_path / "r.pdf"
@@ -265,3 +269,44 @@ def test_the_evidence_table_keeps_its_columns_and_shows_whole_seconds(kb: Knowle
     table = render_html(data).split('<section id="evidence">', 1)[1].split("</table>", 1)[0]
     assert '<table class="evidence">' in table  # fixed layout: a long command line wraps in its cell
     assert "<td>2024-03-01T12:00:00Z</td>" in table and "<td>2024-03-01T10:00:00.250000Z</td>" in table
+
+
+def test_every_table_of_the_pdf_fits_the_page(kb: KnowledgeBase, tmp_path: Path) -> None:
+    _needs_weasyprint()
+    import pypdfium2 as pdfium
+
+    # Long sentences and tokens with nowhere to break (a hash, a URL, a path), in every column.
+    token = "f" * 64
+    url = "hxxps://cdn-" + "x" * 80 + ".example.com/a/b/c/d/e/f/g/payload.bin?id=" + "9" * 40
+    sentence = "1 finding(s) of: PsExec Service Execution; first: CommandLine=" + url + " " + token
+    prov = Provenance(source=f"{token}.evtx", sha256="ab" * 32, record=token, text=sentence)
+    case = Case(
+        id="wide",
+        title="wide",
+        observations=[
+            Observation(
+                ObservationKind.TECHNIQUE,
+                technique,
+                host=f"{token}.corp.example",
+                phase=token,
+                first_seen="2024-03-01T10:00:00Z",
+                provenance=prov,
+            )
+            for technique in ("T1301", "T1302", "T1303")
+        ]
+        + [Observation(ObservationKind.INFRASTRUCTURE, url, subtype="url", provenance=prov)],
+        evidence={f"C:\\{token}\\{token}\\Security.evtx": "cd" * 32},
+    )
+    target = tmp_path / "r.pdf"
+    render_pdf(ReportInput(case, attribute_case(case, kb), kb), target)
+    document = pdfium.PdfDocument(str(target))
+    for index in range(len(document)):
+        page = document[index]
+        width = page.get_width()
+        text = page.get_textpage()
+        rights = [text.get_charbox(c)[2] for c in range(text.count_chars())]
+        # The pages' side margins are 1.2 cm (34 pt) or more: text stays clear of the paper's edge
+        # (the evidence table's last column was drawn at x = 887 pt on a page 842 pt wide).
+        assert max(rights, default=0) < width - 20, (
+            f"page {index + 1}: text at {max(rights):.0f} of {width:.0f} pt"
+        )
