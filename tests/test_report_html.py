@@ -310,3 +310,28 @@ def test_every_table_of_the_pdf_fits_the_page(kb: KnowledgeBase, tmp_path: Path)
         assert max(rights, default=0) < width - 20, (
             f"page {index + 1}: text at {max(rights):.0f} of {width:.0f} pt"
         )
+
+
+def test_chart_labels_keep_their_start_and_end_cleanly() -> None:
+    _needs_weasyprint()
+    import pypdfium2 as pdfium
+    import weasyprint
+
+    from unmask.report.charts import bar_chart, timeline_chart
+
+    whole = "WIN-5823BM4EN8O.mahdihtm.local"  # 30 characters, most of them wide
+    endless = "WIN-" + "MW" * 40 + ".corp.example"
+    charts = timeline_chart(
+        [(whole, "2024-03-01T10:00:00Z", "a"), (endless, "2024-03-02T10:00:00Z", "b")]
+    ) + bar_chart([("W" * 60, 0.5), ("Gamma", 0.25)])
+    page = f"<style>@page {{ size: 900px 900px; margin: 0 }} body {{ margin: 0 }}</style>{charts}"
+    document = pdfium.PdfDocument(weasyprint.HTML(string=page).write_pdf())
+    text = document[0].get_textpage()
+    lefts = [text.get_charbox(c)[0] for c in range(text.count_chars())]
+    # Right-aligned before its lane or bar, a long label's start ran past the chart's left edge
+    # and was cut off (")4246w-win10.threebeesco.com"); now it fits, or ends with an ellipsis.
+    assert min(lefts) >= 0, f"a label starts at x = {min(lefts):.1f}"
+    shown = text.get_text_range()
+    assert whole in shown
+    assert re.search(r"WIN-(MW)+M?…", shown) and "WWWWW…" in shown and "Gamma" in shown
+    assert f"<title>{endless}</title>" in charts  # the whole name where the lane shows it shortened

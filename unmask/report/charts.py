@@ -2,11 +2,14 @@
 
 Colours and type are SVG attributes, not CSS classes: a PDF renderer does not apply the page's
 style sheet inside an SVG.  Charts scale to the width of the page (their ``viewBox`` keeps the
-proportions), so a printed timeline is not cut at the margin.
+proportions), so a printed timeline is not cut at the margin.  A label drawn right-aligned before
+its bar or lane is shortened to the room it has, with an ellipsis at its end: longer, its start
+ran past the chart's left edge and was cut off (``)4246w-win10.threebeesco.com``).
 """
 
 from __future__ import annotations
 
+import string
 from datetime import UTC, datetime
 from html import escape
 
@@ -15,13 +18,52 @@ from unmask.printable import printable
 
 __all__ = ["bar_chart", "timeline_chart"]
 
-_TEXT = 'font-family="DejaVu Sans, Arial, sans-serif" font-size="12" fill="#222"'
+_FONT_SIZE = 12
+_TEXT = f'font-family="DejaVu Sans, Arial, sans-serif" font-size="{_FONT_SIZE}" fill="#222"'
+# Advance widths (in em) of DejaVu Sans, the font the charts ask for, rounded up by class; Arial,
+# a browser's fallback, is narrower.  Anything else (a capital M or W, "@", a letter outside
+# ASCII) counts as 1 em.
+_WIDTHS = (
+    (frozenset("'ijlIJ ,."), 0.32),
+    (frozenset("/:;\\|f-()[]t!r"), 0.42),
+    (frozenset('"*_`szc?L'), 0.56),
+    (frozenset(string.ascii_lowercase + string.digits + "FPTYES${}") - frozenset("mw"), 0.64),
+    (frozenset(string.ascii_uppercase + "&") - frozenset("MW"), 0.8),
+)
+
+
+def _em(char: str) -> float:
+    return next((width for chars, width in _WIDTHS if char in chars), 1.0)
+
+
+def _text_width(text: str) -> float:
+    """How wide ``text`` is drawn at most, in the chart's units."""
+    return sum(map(_em, text)) * _FONT_SIZE
+
+
+def _fit(text: str, room: float) -> str:
+    """``text`` as shown, cut at its end with an ellipsis to be at most ``room`` wide."""
+    if _text_width(text) <= room:
+        return text
+    kept, width = [], _em("…") * _FONT_SIZE
+    for char in text:
+        width += _em(char) * _FONT_SIZE
+        if width > room:
+            break
+        kept.append(char)
+    return "".join(kept) + "…"
 
 
 def _safe(text: str) -> str:
     """A label as SVG text: control and direction-override characters as escapes, then escaped
     (a host named with U+202E would otherwise show reversed)."""
     return escape(printable(text))
+
+
+def _label(text: str, room: float) -> str:
+    """A label that must fit ``room``: shortened after its escapes are written out (they take
+    room too) and before the markup ones, which an ellipsis must not cut."""
+    return escape(_fit(printable(text), room))
 
 
 def _svg_open(width: int, height: int) -> str:
@@ -43,9 +85,8 @@ def bar_chart(
     for i, (label, value) in enumerate(items):
         y = 5 + i * bar
         w = max(1.0, span * max(0.0, min(1.0, value)))
-        short = label if len(label) <= 42 else label[:41] + "…"
         parts.append(
-            f'<text x="{label_w - 6}" y="{y + bar * 0.65:.1f}" text-anchor="end" {_TEXT}>{_safe(short)}</text>'
+            f'<text x="{label_w - 6}" y="{y + bar * 0.65:.1f}" text-anchor="end" {_TEXT}>{_label(label, label_w - 8)}</text>'
             f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{bar - 6}" fill="{colour}" rx="2">'
             f"<title>{_safe(label)}: {_safe(percent(value))}</title></rect>"
             f'<text x="{label_w + w + 5:.1f}" y="{y + bar * 0.65:.1f}" {_TEXT}>{_safe(percent(value))}</text>'
@@ -68,7 +109,10 @@ def timeline_chart(rows: list[tuple[str, str, str]], width: int = 900) -> str:
     if not points:
         return ""
     lanes = sorted({p[0] for p in points})
-    lane_h, left, right = 26, 200, 20
+    # The lanes' names take the room the longest needs, from 120 to 300 units (of 900).
+    names = {lane: printable(lane) for lane in lanes}
+    longest = max(_text_width(name) for name in names.values())
+    lane_h, left, right = 26, round(min(300.0, max(120.0, longest + 12))), 20
     height = lane_h * len(lanes) + 40
     first = min(p[1] for p in points)
     last = max(p[1] for p in points)
@@ -79,9 +123,10 @@ def timeline_chart(rows: list[tuple[str, str, str]], width: int = 900) -> str:
     parts = [_svg_open(width, height)]
     for i, lane in enumerate(lanes):
         y = 10 + i * lane_h + lane_h / 2
-        short = lane if len(lane) <= 28 else lane[:27] + "…"
+        shown = _fit(names[lane], left - 10)
+        whole = f"<title>{escape(names[lane])}</title>" if shown != names[lane] else ""
         parts.append(
-            f'<text x="{left - 8}" y="{y + 4:.1f}" text-anchor="end" {_TEXT}>{_safe(short)}</text>'
+            f'<text x="{left - 8}" y="{y + 4:.1f}" text-anchor="end" {_TEXT}>{whole}{escape(shown)}</text>'
             f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="#ddd" stroke-width="1"/>'
         )
     for lane, moment, ts, label in points:
