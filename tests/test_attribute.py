@@ -1369,6 +1369,13 @@ def test_a_technique_in_words_is_read_as_a_report_is_and_said(kb: KnowledgeBase)
     )
     said = next(w for w in attribute_case(case, kb).warnings if w.startswith("read otherwise"))
     assert "bundle.json objects[3] attack-pattern--1 technique 'then the operators used T1101'" in said
+    # The same technique also written by its id, before or after: the copy by id is the item,
+    # whatever the order, and nothing was read otherwise.
+    words = Observation(ObservationKind.TECHNIQUE, "then the operators used T1101")
+    exact = Observation(ObservationKind.TECHNIQUE, "T1101")
+    for order in ([words, exact], [exact, words]):
+        items, _ = resolve_case(Case("c", "c", observations=order), kb)
+        assert [(i.key, i.read_from) for i in items] == [("T1101", None)]
 
 
 def test_analysts_words_for_techniques_resolve_and_prose_words_stay_apart(tmp_path: Path) -> None:

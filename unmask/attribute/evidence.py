@@ -322,7 +322,13 @@ def resolve_case(case: Case, kb: KnowledgeBase) -> tuple[list[EvidenceItem], lis
         if key not in seen:
             seen[key] = len(items)
             items.append(result)
-        elif obs.confidence > items[seen[key]].observation.confidence:
-            # The same item again, held with more confidence: that copy counts (in the first's place).
+        elif obs.confidence > items[seen[key]].observation.confidence or (
+            obs.confidence == items[seen[key]].observation.confidence
+            and items[seen[key]].read_from is not None
+            and result.read_from is None
+        ):
+            # The same item again, held with more confidence, or as sure and written by its name or
+            # id where the first was read from something else ("ntdsutil" as T1003.003): that copy
+            # counts (in the first's place), whatever the order of the case.
             items[seen[key]] = result
     return items, unresolved
