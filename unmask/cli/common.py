@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from unmask.cli.interrupt import INTERRUPTED, say_interrupted
 from unmask.errors import ConfigError, UnmaskError
 from unmask.knowledge.home import unmask_home
 from unmask.model import Case, Tlp
@@ -238,8 +239,8 @@ def user_errors(func: Callable[P, R]) -> Callable[P, R]:
             err_console.print("error: an input is nested too deeply to read", markup=False)
             raise typer.Exit(code=2) from None
         except KeyboardInterrupt:
-            err_console.print("interrupted", markup=False)
-            raise typer.Exit(code=130) from None
+            say_interrupted()
+            raise typer.Exit(code=INTERRUPTED) from None
 
     return wrapper
 
