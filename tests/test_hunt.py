@@ -1119,3 +1119,40 @@ def test_the_rules_a_hunted_observation_names_are_read_back_from_its_provenance(
     assert found.provenance is not None and found.provenance.text is not None
     assert rules_named(found.provenance.text) == ["Rule 0", "Rule 1", "Rule 2", "…"]
     assert rules_named("from a report") == []
+
+
+def test_the_hunts_warnings_go_to_stderr_and_its_summary_to_stdout(
+    evidence: Path, rules: Path, tmp_path: Path
+) -> None:
+    case = tmp_path / "case"
+    assert (
+        runner.invoke(app, ["hunt", str(evidence), "--rules", str(rules), "--case", str(case)]).exit_code == 0
+    )
+    other = tmp_path / "other" / "one.jsonl"
+    write_jsonl(other, [win_event(1, SYSMON, process("C:\\x\\a.exe", "a.exe"), computer="ws09")])
+    again = runner.invoke(app, ["hunt", str(other), "--rules", str(rules), "--case", str(case)])
+    assert again.exit_code == 0, again.output
+    assert "replaced the case's earlier hunt over 2 other evidence files" in " ".join(again.stderr.split())
+    assert "replaced" not in again.stdout and "rule: " not in again.stdout  # broken.yml: on stderr
+    assert "rule: " in again.stderr and "1 events (windows 1)" in again.stdout
+
+
+def test_a_closed_pipe_ends_a_command_quietly_with_141(monkeypatch: pytest.MonkeyPatch) -> None:
+    import typer
+
+    from unmask.cli import common
+
+    class ClosedPipe(io.StringIO):  # `| head -1` has read its line and gone
+        def write(self, text: str) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(common, "_drop_stdout", lambda: None)  # the test's own output stays
+    closed = type(common.console)(file=ClosedPipe())  # the console every command prints with
+
+    @common.user_errors
+    def summary() -> None:
+        closed.print("1,630 events (windows 1,630) from 85 files; 0 records skipped")
+
+    with pytest.raises(typer.Exit) as info:
+        summary()
+    assert info.value.exit_code == 141 and closed.quiet

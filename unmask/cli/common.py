@@ -70,8 +70,19 @@ OrgOption = Annotated[
     ),
 ]
 
-console = Console()
-err_console = Console(stderr=True, soft_wrap=True)  # one message, one line: never wrapped
+
+class _Console(Console):
+    """A rich console that leaves a closed pipe (``unmask hunt ... | head -1``) to the command, which
+    stops quietly with exit code 141 as Unix tools do (:func:`user_errors`); rich itself would end
+    the process with exit code 1, as for an error."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True  # nothing more is written to the closed pipe
+        raise BrokenPipeError
+
+
+console = _Console()
+err_console = _Console(stderr=True, soft_wrap=True)  # one message, one line: never wrapped
 
 P = ParamSpec("P")
 R = TypeVar("R")

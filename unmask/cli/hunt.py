@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from unmask.cases.directory import CASE_FILE, FINDINGS_FILE, load_case_dir
 from unmask.cli.common import (
@@ -161,6 +162,12 @@ def _counter_table(title: str, counts: dict[str, int], top: int, label: str) -> 
     return table
 
 
+def _warn(text: Text, style: str = "yellow") -> None:
+    """A warning, note or problem of the hunt: on standard error, as every command's are (the
+    summary on standard output stays what the hunt found)."""
+    err_console.print(text, style=style)
+
+
 def _print_summary(result: HuntResult, top: int) -> None:
     report = result.ingest
     families = ", ".join(f"{k} {v:,}" for k, v in sorted(report.events.items())) or "none"
@@ -172,26 +179,24 @@ def _print_summary(result: HuntResult, top: int) -> None:
         )
     )
     if not report.files:
-        console.print(plain("warning: no evidence files were found in the inputs given"), style="yellow")
+        _warn(plain("warning: no evidence files were found in the inputs given"))
     if result.replaced:
-        console.print(
+        _warn(
             plain(
                 f"warning: this hunt replaced the case's earlier hunt over {len(result.replaced):,} other "
                 f"evidence files (e.g. {result.replaced[0]}); their findings are no longer in the case. "
                 "Hunt all the evidence in one run to keep it together (observations from unmask extract are kept)."
-            ),
-            style="yellow",
+            )
         )
     capped = capped_note(result.artifacts)
     if capped:
-        console.print(plain(f"note: {capped}; the case notes say so too"), style="yellow")
+        _warn(plain(f"note: {capped}; the case notes say so too"))
     if report.undated:
-        console.print(
+        _warn(
             plain(
                 f"note: {report.undated:,} events have no time that could be read (kept; their findings are "
                 "undated and come last in the timeline; hunt.json lists them by file)"
-            ),
-            style="yellow",
+            )
         )
     if report.unrecognised:
         console.print(
@@ -200,12 +205,9 @@ def _print_summary(result: HuntResult, top: int) -> None:
             )
         )
     for problem in report.problems[:5]:
-        console.print(one_line(f"warning: {problem}"), style="yellow")
+        _warn(one_line(f"warning: {problem}"))
     if len(report.problems) > 5:
-        console.print(
-            plain(f"... {len(report.problems) - 5} more problems in {result.case_dir / 'hunt.json'}"),
-            style="yellow",
-        )
+        _warn(plain(f"... {len(report.problems) - 5} more problems in {result.case_dir / 'hunt.json'}"))
     rules = result.rules
     console.print(
         plain(
@@ -219,15 +221,13 @@ def _print_summary(result: HuntResult, top: int) -> None:
         )
     )
     if not rules.files:
-        console.print(
-            plain("warning: no Sigma rule files (.yml, .yaml) were found under --rules"), style="yellow"
-        )
+        _warn(plain("warning: no Sigma rule files (.yml, .yaml) were found under --rules"))
     for rule_problem in rules.problems[:5]:
-        console.print(plain(f"rule: {rule_problem}"), style="yellow")
+        _warn(plain(f"rule: {rule_problem}"))
     for rule_warning in rules.warnings[:5]:
-        console.print(one_line(f"warning: {rule_warning}"), style="yellow")
+        _warn(one_line(f"warning: {rule_warning}"))
     if len(rules.warnings) > 5:
-        console.print(plain(f"... {len(rules.warnings) - 5} more rule warnings in hunt.json"), style="yellow")
+        _warn(plain(f"... {len(rules.warnings) - 5} more rule warnings in hunt.json"))
     if result.iocs:
         iocs = result.iocs
         console.print(
@@ -249,9 +249,9 @@ def _print_summary(result: HuntResult, top: int) -> None:
             )
         )
         for problem_text in yara["problems"][:5]:
-            console.print(plain(f"yara: {problem_text}"), style="yellow")
+            _warn(plain(f"yara: {problem_text}"))
     for engine_problem in result.engine_problems:
-        console.print(plain(f"error: {engine_problem}"), style="red")
+        _warn(plain(f"error: {engine_problem}"), style="red")
     levels = {k: result.by_level[k] for k in LEVEL_ORDER if k in result.by_level}
     console.print(_counter_table("Findings by level", levels, len(levels), "level"))
     console.print(_counter_table("Findings by technique", result.by_technique, top, "technique"))
