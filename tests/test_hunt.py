@@ -1156,3 +1156,21 @@ def test_a_closed_pipe_ends_a_command_quietly_with_141(monkeypatch: pytest.Monke
     with pytest.raises(typer.Exit) as info:
         summary()
     assert info.value.exit_code == 141 and closed.quiet
+
+
+def test_unusable_indicators_are_reported_with_their_lines(rules: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "ev"
+    write_jsonl(
+        folder / "sysmon.jsonl", [win_event(3, SYSMON, {"DestinationIp": "5.6.7.8"}, computer="ws07")]
+    )
+    partner = tmp_path / "partner.csv"
+    partner.write_text("value,type\n5.6.7.8,ip\n" + "".join(f"not-an-indicator {n}!!,\n" for n in range(8)))
+    result = runner.invoke(
+        app,
+        ["hunt", str(folder), "--rules", str(rules), "--iocs", str(partner), "--case", str(tmp_path / "c")],
+    )
+    assert result.exit_code == 0, result.output
+    assert "8 unusable" in " ".join(result.stdout.split())
+    warned = [line for line in result.stderr.splitlines() if "usable indicator" in line]
+    assert len(warned) == 5 and warned[0].startswith(f"warning: {partner}:line 3: 'not-an-indicator 0!!'")
+    assert "... 3 more indicator problems in" in result.stderr

@@ -241,6 +241,15 @@ def _print_summary(result: HuntResult, top: int) -> None:
             console.print(
                 plain(f"suppressed: {item['kind']} {item['value']} ({item['lists'][0]})"), style="yellow"
             )
+        # Each unusable value with its file and line, as docs/extraction.md promises: the first few.
+        listed = iocs.get("problems", [])
+        for indicator_problem in listed[:5]:
+            _warn(one_line(f"warning: {indicator_problem}"))
+        if len(listed) > 5:
+            more = f"... {len(listed) - 5} more indicator problems in {result.case_dir / 'hunt.json'}"
+            if iocs["skipped"] > len(listed):
+                more += f" (it lists the first {len(listed)}; {iocs['skipped']:,} values were unusable)"
+            _warn(plain(more))
     if result.yara:
         yara = result.yara
         console.print(
