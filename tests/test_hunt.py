@@ -1174,3 +1174,24 @@ def test_unusable_indicators_are_reported_with_their_lines(rules: Path, tmp_path
     warned = [line for line in result.stderr.splitlines() if "usable indicator" in line]
     assert len(warned) == 5 and warned[0].startswith(f"warning: {partner}:line 3: 'not-an-indicator 0!!'")
     assert "... 3 more indicator problems in" in result.stderr
+
+
+def test_a_timeline_of_a_host_no_finding_has_says_which_hosts_have_findings(
+    evidence: Path, rules: Path, tmp_path: Path
+) -> None:
+    case = tmp_path / "case"
+    hunt([evidence], [rules], case, jobs=1)
+    none = runner.invoke(app, ["timeline", str(case), "--host", "ws"])
+    assert none.exit_code == 0 and "(0 findings)" in none.stdout
+    note = " ".join(none.stderr.split())
+    assert "no finding has the host 'ws' (host names are compared ignoring case)" in note
+    # The names that hold what was given first, then the hosts with the most findings.
+    assert "hosts with findings: ws01 (1), ws02 (1), dc01 (6)" in note
+    jsonl = runner.invoke(app, ["timeline", str(case), "--host", "nope", "--format", "jsonl"])
+    assert jsonl.stdout == "" and "hosts with findings: dc01" in jsonl.stderr
+    # Host names are compared ignoring case (Windows' are case-insensitive); a host with findings
+    # only below --min-level gets the count of those, not this note.
+    same = runner.invoke(app, ["timeline", str(case), "--host", "WS01", "--format", "jsonl"])
+    assert [json.loads(line)["host"] for line in same.stdout.splitlines()] == ["ws01"]
+    below = runner.invoke(app, ["timeline", str(case), "--host", "ws02", "--min-level", "high"])
+    assert "below --min-level high" in below.stderr and "no finding has the host" not in below.stderr

@@ -32,7 +32,7 @@ from unmask.cli.common import (
     written_record,
 )
 from unmask.detect.artifacts import capped_note
-from unmask.detect.findings import LEVEL_ORDER, FindingRow, query_findings
+from unmask.detect.findings import LEVEL_ORDER, FindingRow, finding_hosts, query_findings
 from unmask.detect.hunt import HuntResult, hunt, title_software
 from unmask.errors import CaseError, ConfigError, Location
 from unmask.ingest.fields import parse_zone
@@ -319,6 +319,32 @@ def _say_below(case: Path, min_level: str, host: str | None, shown: int) -> None
         )
 
 
+HOSTS_SUGGESTED = 5  # hosts a note on a --host no finding has names
+
+
+def _say_no_such_host(case: Path, host: str) -> None:
+    """Say on stderr that no finding of the case (at any level) has ``host``, and which hosts have
+    findings: those whose name holds what was given first (``DC1`` for ``DC1.corp.local``)."""
+    hosts = finding_hosts(case / FINDINGS_FILE)
+    wanted = host.strip().lower()
+    if any(name.lower() == wanted for name, _ in hosts):
+        return  # it has findings, below --min-level (said apart)
+    if not hosts:
+        err_console.print(
+            one_line(f"note: no finding has the host {host!r}: no finding of this case names a host")
+        )
+        return
+    ranked = sorted(hosts, key=lambda item: not (wanted and wanted in item[0].lower()))  # stable
+    named = ", ".join(f"{name} ({count:,})" for name, count in ranked[:HOSTS_SUGGESTED])
+    more = f" and {len(hosts) - HOSTS_SUGGESTED:,} more" if len(hosts) > HOSTS_SUGGESTED else ""
+    err_console.print(
+        one_line(
+            f"note: no finding has the host {host!r} (host names are compared ignoring case); "
+            f"hosts with findings: {named}{more}"
+        )
+    )
+
+
 _FINDINGS_FORMAT_OF = {
     ".csv": "csv",
     ".jsonl": "jsonl",
@@ -493,7 +519,10 @@ def timeline_command(
     min_level: Annotated[
         str, typer.Option("--min-level", help="Only findings of this level or above.")
     ] = "low",
-    host: Annotated[str | None, typer.Option("--host", help="Only this host.")] = None,
+    host: Annotated[
+        str | None,
+        typer.Option("--host", help="Only this host (its name as the findings give it, any case)."),
+    ] = None,
     as_json: JsonLines = False,
 ) -> None:
     """The case's findings in time order (undated findings last).
@@ -512,6 +541,8 @@ def timeline_command(
     if fmt != "table":
         _write(_records(found), fmt, None)
         _say_below(case, min_level, host, total)
+        if host is not None and total == 0:
+            _say_no_such_host(case, host)
         return
     rows = list(found)
     title = f"Timeline of {case} ({total:,} findings"
@@ -533,6 +564,8 @@ def timeline_command(
         )
     console.print(table)
     _say_below(case, min_level, host, total)
+    if host is not None and total == 0:
+        _say_no_such_host(case, host)
     if len(rows) < total and limit is None:
         err_console.print(
             f"showing the first {len(rows):,} of {total:,} findings: --limit N for more, "

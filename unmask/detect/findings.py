@@ -24,6 +24,7 @@ __all__ = [
     "FINDINGS_SCHEMA",
     "LEVEL_CONFIDENCE",
     "FindingsWriter",
+    "finding_hosts",
     "observations_from_findings",
     "query_findings",
     "read_findings",
@@ -169,6 +170,25 @@ def query_findings(
             db.close()
 
     return total, rows()
+
+
+def finding_hosts(path: Path) -> list[tuple[str, int]]:
+    """The hosts the findings of a ``findings.parquet`` file name, with how many findings each has
+    (every level), the most first; findings without a host are left out."""
+    import duckdb
+
+    db = duckdb.connect()
+    try:
+        rows = db.execute(
+            "SELECT host, count(*) AS n FROM read_parquet(?) WHERE coalesce(host, '') <> '' "
+            "GROUP BY host ORDER BY n DESC, host",
+            [str(path)],
+        ).fetchall()
+    except duckdb.Error as exc:
+        raise damaged(path, exc) from None
+    finally:
+        db.close()
+    return [(str(host), int(count)) for host, count in rows]
 
 
 def damaged(path: Path, exc: Exception) -> CaseError:
