@@ -147,6 +147,23 @@ def test_export_cli_writes_each_format(kb: KnowledgeBase, tmp_path: Path) -> Non
     assert bad.exit_code == 2
 
 
+def test_an_export_under_a_name_that_is_not_json_is_refused(tmp_path: Path) -> None:
+    case_file = tmp_path / "case.yml"
+    case_file.write_text("observations:\n  - {technique: T1003.001}\n")
+    for args, target in (
+        (["export", str(case_file), "--format", "stix"], "ex.txt"),
+        (["export", str(case_file), "--format", "misp"], "ex.xml"),  # MISP has an XML format too
+        (["export", str(case_file)], "ex.csv"),
+        (["kb", "layer", "OilRig"], "klayer.txt"),
+    ):
+        result = runner.invoke(app, [*args, "-o", str(tmp_path / target)])
+        message = " ".join(result.stderr.split())
+        assert result.exit_code == 2 and "as JSON; give the file a .json name" in message, args
+        assert not (tmp_path / target).exists()
+    misp = runner.invoke(app, ["export", str(case_file), "--format", "misp", "-o", str(tmp_path / "ex.xml")])
+    assert "this command writes a MISP event as JSON" in " ".join(misp.stderr.split())
+
+
 def test_exports_share_what_the_engine_resolved(sources_kb: KnowledgeBase) -> None:
     def obs(kind: ObservationKind, value: str, subtype: str | None = None, **extra: str) -> Observation:
         return Observation(kind=kind, value=value, subtype=subtype, **extra)

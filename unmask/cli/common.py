@@ -29,6 +29,7 @@ __all__ = [
     "LogProgress",
     "WrittenJson",
     "check_json_format",
+    "check_json_output",
     "check_output",
     "console",
     "dash_is_stdout",
@@ -166,6 +167,16 @@ def output_format(fmt: str | None, output: Path | None, by_suffix: dict[str, str
     if named is not None and named != fmt:
         raise ConfigError(f"-o {output} names a {named} file and --format asks for {fmt}: give one of them")
     return fmt
+
+
+def check_json_output(output: Path | None, what: str) -> None:
+    """Refuse an ``-o`` whose extension names another kind of file than the JSON the command writes
+    (``export --format misp -o event.xml``: MISP has an XML format too; ``-o layer.txt``), as
+    :func:`output_format` refuses one for the commands that write several kinds; ``.json`` and no
+    extension are fine."""
+    suffix = output.suffix.lower() if output is not None else ""
+    if suffix and suffix != ".json":
+        raise ConfigError(f"-o {output}: this command writes {what} as JSON; give the file a .json name")
 
 
 def check_output(output: Path | None, *inputs: Path) -> None:

@@ -13,6 +13,7 @@ from unmask.cli.common import (
     OrgOption,
     TlpOption,
     WrittenJson,
+    check_json_output,
     check_output,
     dash_is_stdout,
     emit_json,
@@ -35,6 +36,7 @@ from unmask.printable import json_text
 __all__ = ["export_command"]
 
 FORMATS = ("navigator", "stix", "misp")
+_WRITES = {"navigator": "an ATT&CK Navigator layer", "stix": "a STIX 2.1 bundle", "misp": "a MISP event"}
 
 
 @user_errors
@@ -68,6 +70,7 @@ def export_command(
     if fmt not in FORMATS:
         raise ConfigError(f"--format {fmt!r}: choose {', '.join(FORMATS)}")
     check_output(output, case)
+    check_json_output(output, _WRITES[fmt])
     org = issuer(org)
     loaded, kb, assessment = attributed(case, without, reporting=True)
     loaded = marked(loaded, tlp)

@@ -11,6 +11,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from unmask.cli.common import (
     JsonOption,
     WrittenJson,
+    check_json_output,
     check_output,
     console,
     dash_is_stdout,
@@ -349,6 +350,7 @@ def layer_command(
     from unmask.knowledge.home import atomic_write
 
     check_output(output)
+    check_json_output(output, "an ATT&CK Navigator layer")
     kb = _kb(without_campaign, without_citation)
     actors = list({actor.id: actor for actor in (kb.actor(n) for n in names)}.values())  # each once
     layer = actors_layer(actors, kb)
