@@ -894,6 +894,24 @@ def test_a_new_case_is_titled_by_its_reports_title_line(kb: KnowledgeBase, tmp_p
     assert extract_inputs([prose], kb, None, BENIGN).case.title == "Extracted: notes.txt"
 
 
+def test_a_misp_search_export_is_titled_by_its_first_events_info(kb: KnowledgeBase, tmp_path: Path) -> None:
+    from unmask.extract.run import extract_inputs
+
+    attribute = {"type": "ip-dst", "value": "185.220.101.7", "category": "Network activity"}
+    single = {"Event": {"info": "Wiper at the ministry", "Attribute": [attribute]}}
+    response = {
+        "response": [
+            {"Event": {"info": " ", "Attribute": []}},  # an event without a title gives none
+            {"Event": {"info": "Wiper at the ministry", "Attribute": [attribute]}},
+            {"Event": {"info": "Second event", "Attribute": []}},
+        ]
+    }
+    for name, data in (("event.json", single), ("resp.json", response)):
+        path = tmp_path / name
+        path.write_text(json.dumps(data))
+        assert extract_inputs([path], kb, None, BENIGN).case.title == "Wiper at the ministry", name
+
+
 def test_an_account_named_like_a_tool_is_an_account(kb: KnowledgeBase) -> None:
     result = TextExtractor(kb, BENIGN).extract_text(
         "The intruders created a local account named Ware S0301 and later ran Ware S0301 again.",

@@ -62,7 +62,9 @@ def _json(path: Path) -> Any:
 
 
 def _titled(data: dict[str, Any], stix: bool) -> str | None:
-    """A STIX bundle's first report's name, or a MISP event's info: the title its author gave."""
+    """A STIX bundle's first report's name, or a MISP event's info (of a search's export,
+    ``{"response": [{"Event": ...}, ...]}``, the first event's that has one, as
+    :func:`~unmask.extract.misp.case_from_misp` reads it): the title its author gave."""
     if stix:
         objects = data.get("objects")
         found = (
@@ -74,8 +76,18 @@ def _titled(data: dict[str, Any], stix: bool) -> str | None:
             else None
         )
     else:
-        event = data.get("Event", data)
-        found = event.get("info") if isinstance(event, dict) else None
+        events = data.get("response", [data])
+        found = next(
+            (
+                info
+                for item in (events if isinstance(events, list) else [])
+                if isinstance(item, dict)
+                and isinstance(event := item.get("Event", item), dict)
+                and isinstance(info := event.get("info"), str)
+                and info.strip()
+            ),
+            None,
+        )
     return found.strip()[:200] if isinstance(found, str) and found.strip() else None
 
 
