@@ -79,3 +79,28 @@ def test_demo_output_that_cannot_be_written_is_an_error(tmp_path: Path) -> None:
     (tmp_path / "afile").write_text("x")
     with pytest.raises(OutputError, match="cannot write the demo here"):
         run_demo(tmp_path / "afile", None)  # type: ignore[arg-type]  # fails before the KB is used
+
+
+@pytest.mark.parametrize(
+    ("place", "said"),
+    [
+        ("case", "case is a file"),
+        ("report.html/", "report.html is a folder"),
+        ("case/notes.txt", "other files"),
+    ],
+)
+def test_a_demo_folder_it_could_not_write_whole_is_refused_before_anything_is_written(
+    tmp_path: Path, place: str, said: str
+) -> None:
+    from unmask.errors import OutputError
+
+    out = tmp_path / "demo"
+    (out / place).parent.mkdir(parents=True)
+    if place.endswith("/"):
+        (out / place).mkdir()
+    else:
+        (out / place).write_text("mine")
+    before = sorted(p.relative_to(out) for p in out.rglob("*"))
+    with pytest.raises(OutputError, match=said):
+        run_demo(out, None)  # type: ignore[arg-type]  # refused before the KB is used
+    assert sorted(p.relative_to(out) for p in out.rglob("*")) == before  # no incident/ written

@@ -53,10 +53,52 @@ class DemoResult:
     held_out: list[str] = field(default_factory=list)
 
 
+# What the demo writes under its folder: the incident and the case (folders), the report and the
+# exports, and the compiled rules it keeps for the next run (files).
+INCIDENT, CASE, RULE_CACHE = "incident", "case", ".rule-cache.json"
+OUTPUTS = {
+    "report": "report.html",
+    "markdown": "report.md",
+    "navigator": "navigator-layer.json",
+    "stix": "stix-bundle.json",
+    "misp": "misp-event.json",
+}
+
+
+def _check_places(out: Path) -> None:
+    """Refuse, before anything is written, a folder ``out`` where the demo could not write all it
+    writes: a file where it makes a folder, a folder where it writes a file, a folder of other
+    files where it writes its case."""
+    if not out.is_dir():
+        return  # made (or refused as a file) below
+    for name in (INCIDENT, CASE):
+        if (out / name).exists() and not (out / name).is_dir():
+            raise OutputError(
+                f"cannot write the demo here: {name} is a file, and the demo writes a folder of that "
+                "name; move it or choose another --out",
+                Location(out),
+            )
+    for name in (*OUTPUTS.values(), RULE_CACHE):
+        if (out / name).is_dir():
+            raise OutputError(
+                f"cannot write the demo here: {name} is a folder, and the demo writes a file of that "
+                "name; move it or choose another --out",
+                Location(out),
+            )
+    case_dir = out / CASE
+    if case_dir.is_dir() and any(case_dir.iterdir()) and not (case_dir / CASE_FILE).is_file():
+        raise OutputError(
+            f"cannot write the demo here: {CASE} is a folder of other files and no {CASE_FILE}, and "
+            "the demo writes its case there; move it or choose another --out",
+            Location(out),
+        )
+
+
 def run_demo(out: Path, kb: KnowledgeBase, step: Step | None = None, jobs: int | None = None) -> DemoResult:
     """Generate the incident under ``out`` and run everything; the report is ``out/report.html``."""
     start = time.perf_counter()
     say = step or (lambda _: None)
+    _check_places(out)
     try:
         out.mkdir(parents=True, exist_ok=True)
         probe = out / ".unmask-write-test"
@@ -65,8 +107,8 @@ def run_demo(out: Path, kb: KnowledgeBase, step: Step | None = None, jobs: int |
     except OSError as exc:
         raise OutputError(f"cannot write the demo here: {exc.strerror}", Location(out)) from None
     say("writing the synthetic incident")
-    incident = generate(out / "incident")
-    case_dir = out / "case"
+    incident = generate(out / INCIDENT)
+    case_dir = out / CASE
     if (case_dir / CASE_FILE).is_file():
         # A previous demo's case: the demo starts afresh (a hunt would keep what it did not make,
         # so an older version's extraction would linger and change the answer).
@@ -78,7 +120,7 @@ def run_demo(out: Path, kb: KnowledgeBase, step: Step | None = None, jobs: int |
         case_dir,
         iocs=[incident.iocs],
         jobs=jobs,
-        rule_cache=out / ".rule-cache.json",
+        rule_cache=out / RULE_CACHE,
     )
     say("extracting the partner report")
     extraction = extract_inputs([incident.report], kb, load_case_dir(case_dir), benign_index())
@@ -91,13 +133,7 @@ def run_demo(out: Path, kb: KnowledgeBase, step: Step | None = None, jobs: int |
     say("attributing")
     assessment = attribute_case(case, view)
     say("writing the report and the exports")
-    outputs = {
-        "report": out / "report.html",
-        "markdown": out / "report.md",
-        "navigator": out / "navigator-layer.json",
-        "stix": out / "stix-bundle.json",
-        "misp": out / "misp-event.json",
-    }
+    outputs = {name: out / file_name for name, file_name in OUTPUTS.items()}
     atomic_write(
         outputs["report"],
         render_html(ReportInput(case, assessment, view, timeline_findings(case_dir))).encode(),
