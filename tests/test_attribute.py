@@ -954,6 +954,13 @@ def test_evidence_known_only_from_a_campaign_of_the_kb_is_said(tmp_path: Path) -
     assert "Ware S0777" in warning and "Ware S0779" in warning
     assert assessment.groups[0].probability >= 0.45  # a named lead: the summary says it too
     assert "only through campaign C0042: if this is that campaign" in assessment.summary
+    # The most likely hypothesis though under a roughly even chance: the summary names it, and
+    # says the same.
+    weaker = attribute_case(_case("S0777", "S0779", "T1485", "T1201", "T1202", "T1204", "T1205"), kb)
+    assert weaker.groups[0].id == "G0003" and weaker.groups[0].probability < 0.45
+    assert weaker.summary.startswith("The evidence does not single out an actor: the most likely hypothesis")
+    assert [w for w in weaker.warnings if w.startswith("known campaign")]
+    assert "only through campaign C0042: if this is that campaign" in weaker.summary
     # Held out, the campaign no longer speaks for the group: no such warning.
     held_out = attribute_case(_case("S0777", "S0779", "T1485", "T1201", "T1203"), kb.view(["C0042"]))
     assert not [w for w in held_out.warnings if w.startswith("known campaign")]

@@ -416,8 +416,17 @@ def attribute_case(
         (index.actors[r].id, r) for r in dict.fromkeys([*shown[:5], *pointed])
     ]
     columns.append(("unknown", None))
-    # The actors the assessment names: a lead of at least a roughly even chance, the parts' leads.
-    named = [r for r in ranking[:1] if analysis.posterior.actors[r] >= WEAK_LEAD and not split] + part_rows
+    # The actors the assessment names: a lead of at least a roughly even chance, or the most likely
+    # hypothesis however unlikely ("only unlikely (20–45 %)"), and the parts' leads.
+    named = [
+        r
+        for r in ranking[:1]
+        if not split
+        and (
+            analysis.posterior.actors[r] >= WEAK_LEAD
+            or analysis.posterior.actors[r] > analysis.posterior.unknown
+        )
+    ] + part_rows
     repeats = [r for r in (known_campaign(analysis, row) for row in dict.fromkeys(named)) if r is not None]
     campaign_of = {r.actor_id: r.campaign_id for r in repeats}
     # A split incident's naming disputes are those of its parts' actors.
@@ -449,6 +458,8 @@ def attribute_case(
         )
     else:
         summary += parts_named(phases, weak_parts)
+        if groups and groups[0].kind == "actor":  # the most likely hypothesis, though it singles no one out
+            summary += repeats_campaign(campaign_of.get(groups[0].id), groups[0])
     for lead in part_leads if split else []:  # a part's actor resting on a known campaign, too
         summary += repeats_campaign(campaign_of.get(lead.id), lead)
     return Assessment(
