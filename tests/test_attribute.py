@@ -987,6 +987,22 @@ def test_no_false_flag_warning_against_a_split_or_a_lead_the_unknown_group_holds
     assert not any("false flag" in w for w in unknown.warnings)
 
 
+def test_a_part_pointing_to_another_actor_than_the_whole_is_a_warning(kb: KnowledgeBase) -> None:
+    # Alpha's ways in the access phase; Gamma's across two phases too thin to name it on their own.
+    parts = (
+        *[(i, "access") for i in ("T1101", "T1102", "T1103", "S0101", "S0102")],
+        *[(i, "impact") for i in ("T1301", "T1302", "S0301")],
+        *[(i, "collection") for i in ("T1303", "S0302")],
+    )
+    a = attribute_case(_case(*parts), kb)
+    assert not a.split and a.groups[0].id == "G0003" and a.groups[0].probability >= 0.45
+    [said] = [w for w in a.warnings if w.startswith("a part points to another actor: ")]
+    assert "phase access points to Alpha (almost certain" in said and "not to Gamma" in said
+    # The same items without phases: no part, no such warning.
+    whole = attribute_case(_case(*[i for i, _ in parts]), kb)
+    assert not [w for w in whole.warnings if w.startswith("a part points to another actor")]
+
+
 def test_parts_that_do_not_point_to_the_whole_incidents_lead_are_said(kb: KnowledgeBase) -> None:
     # Gamma's tools in the impact phase; the access phase shows only what everyone does.
     case = _case(

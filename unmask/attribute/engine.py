@@ -60,6 +60,9 @@ from unmask.printable import clip
 
 __all__ = ["WEAK_LEAD", "Analysis", "analyse", "attribute_case", "unattributed"]
 
+# A part of the incident pointing to another actor than the whole's lead.
+SECOND_ACTOR = "a part points to another actor"
+
 ENGINE = "unmask-nb"
 # The summary is written from this many actor hypotheses, whatever --top lists.
 SUMMARY_TOP = 5
@@ -382,14 +385,28 @@ def attribute_case(
     # A lead that stands only on cheap items (public tools, exploits, indicators) is a weak lead:
     # held at low confidence, however many of them there are.
     doubted = {ranking[0]} if (split or any(f.weak for f in flags)) and ranking else set()
-    lowered = frozenset(ranking[:1]) if doubting else frozenset()
+    # A part that points to another actor than the whole's lead (APT29's ways in the persistence
+    # phase of a Scattered Spider intrusion): a second actor, or ways two groups share; said, and
+    # the whole's lead one level less sure.
+    elsewhere = (
+        []
+        if split or not ranking or analysis.posterior.actors[ranking[0]] < WEAK_LEAD
+        else [
+            (label, lead)
+            for label, hypotheses in phases.items()
+            if label not in weak_parts
+            and (lead := part_lead(hypotheses)) is not None
+            and lead.id != index.actors[ranking[0]].id
+        ]
+    )
+    lowered = frozenset(ranking[:1]) if doubting or elsewhere else frozenset()
     groups, shown = _group_hypotheses(analysis, top, doubted, lowered)
     # Warnings that point only to other groups of the leader's state doubt the group, not the
     # state: the state level keeps the confidence the lead would have without them.
     # The same goes for parts that point to different groups of one state (two Chinese groups on
     # two hosts are strong evidence for China).
     state_only = (
-        bool(doubting or split)
+        bool(doubting or split or elsewhere)
         and ranking
         and all(
             (other_row := f.favoured if f.favoured is not None else f.instead) is not None
@@ -397,6 +414,9 @@ def attribute_case(
             for f in doubting
         )
         and (not split or all(same_state(index.actors, row, ranking[0]) for row in part_rows))
+        and all(
+            lead.id in rows and same_state(index.actors, rows[lead.id], ranking[0]) for _, lead in elsewhere
+        )
     )
     sponsors = _sponsor_hypotheses(
         analysis, _group_hypotheses(analysis, top, set())[0] if state_only else groups
@@ -436,6 +456,16 @@ def attribute_case(
     # What doubts a part's lead that the summary names beside the whole's (whose own are said).
     whole = groups[0].id if not split and groups and groups[0].probability >= WEAK_LEAD else None
     warnings[len(flags) : len(flags)] = list(dict.fromkeys(d for lead, d in part_doubts if lead != whole))
+    if elsewhere:
+        said = "; ".join(
+            f"{part_title(label)} points to {lead.label} ({lead.likelihood}, {likelihood_band(lead.probability)})"
+            for label, lead in elsewhere
+        )
+        warnings.insert(
+            len(flags),
+            f"{SECOND_ACTOR}: {said}, not to {groups[0].label}: one incident can have several actors, "
+            "or the groups share these ways of working; the lead is held one confidence level lower",
+        )
     known = [index.kb.actors[h.id] for h in groups if h.kind == "actor" and h.id in index.kb.actors]
     lead_state = next(((a.name, sponsor_label(a)) for a in known if sponsor_label(a) != UNKNOWN_STATE), None)
     # An indicator no intelligence file holds moves nothing: it is not compared with anything.
