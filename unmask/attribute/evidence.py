@@ -304,6 +304,7 @@ def resolve_case(case: Case, kb: KnowledgeBase) -> tuple[list[EvidenceItem], lis
     items: list[EvidenceItem] = []
     unresolved: list[Unresolved] = []
     seen: dict[tuple[str, str, str | None, str | None], int] = {}
+    disbelieved: list[tuple[int, tuple[str, str, str | None, str | None]]] = []
     suggest = kb.suggest
     for index, obs in enumerate(case.observations):
         # Close names for the first unknown ones; past SUGGESTED_MISSES, the rest are only listed.
@@ -313,7 +314,9 @@ def resolve_case(case: Case, kb: KnowledgeBase) -> tuple[list[EvidenceItem], lis
         finally:
             kb.suggest = suggest
         if isinstance(result, EvidenceItem) and obs.confidence <= 0:
-            # Believed by no one: not evidence, and not part of the case's size either.
+            # Believed by no one: not evidence, and not part of the case's size either (nor listed
+            # as unweighed when another copy of the item is weighed).
+            disbelieved.append((len(unresolved), (result.signal, result.key, obs.phase, obs.host)))
             result = Unresolved(index, obs, "given confidence 0, so not weighed")
         if isinstance(result, Unresolved):
             unresolved.append(result)
@@ -331,4 +334,5 @@ def resolve_case(case: Case, kb: KnowledgeBase) -> tuple[list[EvidenceItem], lis
             # id where the first was read from something else ("ntdsutil" as T1003.003): that copy
             # counts (in the first's place), whatever the order of the case.
             items[seen[key]] = result
-    return items, unresolved
+    weighed = {position for position, key in disbelieved if key in seen}
+    return items, [miss for position, miss in enumerate(unresolved) if position not in weighed]
