@@ -970,6 +970,32 @@ def test_evidence_known_only_from_a_campaign_of_the_kb_is_said(tmp_path: Path) -
     assert not [w for w in own.warnings if w.startswith("known campaign")]
 
 
+def test_evidence_known_only_from_one_report_of_the_kb_is_said(tmp_path: Path) -> None:
+    # Group 3 is known from one advisory alone; the others each from several reports.
+    groups = {
+        f"G00{n:02d}": (f"Group {n}", {"T1001": ["r0"], f"T12{n:02d}": [f"g{n}", f"h{n}"]}) for n in range(8)
+    }
+    groups["G0003"] = (
+        "Group 3",
+        {"T1001": ["r0"], **{i: ["adv"] for i in ("T1301", "T1302", "T1303", "S0301")}},
+    )
+    kb = build_kb(tmp_path / "kb", groups)
+    items = ("T1301", "T1302", "T1303", "S0301", "T1001")
+    a = attribute_case(_case(*items), kb)
+    assert a.groups[0].id == "G0003"
+    [said] = [w for w in a.warnings if w.startswith("one report: ")]
+    assert "is Group 3's in the knowledge base through one report alone, 'adv'" in said
+    assert said.endswith("unmask attribute CASE --kb-without 'adv'")
+    # Held out, the report no longer speaks for the group; a group of several reports is not said.
+    assert not [
+        w
+        for w in attribute_case(_case(*items), kb.view(without_citations=("adv",))).warnings
+        if w.startswith("one report")
+    ]
+    several = attribute_case(_case("T1202", "T1001", "T1203", "T1204", "T1205"), kb)
+    assert not [w for w in several.warnings if w.startswith("one report")]
+
+
 def test_no_false_flag_warning_against_a_split_or_a_lead_the_unknown_group_holds(kb: KnowledgeBase) -> None:
     # Gamma's tools in the impact phase are that part's lead, not a plant against Alpha's access.
     split = attribute_case(

@@ -64,6 +64,7 @@ __all__ = [
     "caveats",
     "false_flags",
     "known_campaign",
+    "known_report",
     "place",
     "related",
     "same_state",
@@ -327,6 +328,7 @@ def _other(actors: list[Actor], favoured: int, top: int) -> str:
 # The share of the evidence for an actor that, coming through one campaign's reports alone, makes
 # the case a possible repeat of that campaign.
 CAMPAIGN_SHARE = 0.5
+KNOWN_REPORT = "one report"
 CAMPAIGN_SIGNALS = ("technique", "software", "cve")
 
 
@@ -404,6 +406,41 @@ def known_campaign(analysis: Analysis, row: int) -> KnownCampaign | None:
             "activity, the assessment repeats the sources' attribution rather than testing it; "
             f"for an independent judgement, assess it again with campaign {campaign.id}'s reports held "
             "out of the knowledge base",
+        )
+    return None
+
+
+def known_report(analysis: Analysis, row: int) -> str | None:
+    """A warning when most of what favours an actor is the actor's in the knowledge base through
+    one report alone (Salt Typhoon's techniques all cite one advisory): if the case is what that
+    report describes, the assessment repeats it.  ``None`` otherwise (and for a known campaign,
+    which :func:`known_campaign` says)."""
+    kb, scores = analysis.index.kb, analysis.scores
+    actor = analysis.index.actors[row]
+    known = kb.actors.get(actor.id)
+    column = scores.contributions[:, row]
+    total = float(column[column > 0].sum())
+    if known is None or total <= 0:
+        return None
+    groups = kb.group_ids(known)
+    by_report: dict[str, dict[int, float]] = {}
+    for position, weight in enumerate(column):
+        if weight <= 0 or scores.items[position].signal not in CAMPAIGN_SIGNALS:
+            continue
+        reports = set().union(*(kb.support.get(g, {}).get(scores.items[position].key, set()) for g in groups))
+        if len(reports) == 1:
+            by_report.setdefault(next(iter(reports)), {})[position] = float(weight)
+    for report, lost in sorted(by_report.items(), key=lambda entry: -sum(entry[1].values())):
+        weight = sum(lost.values())
+        if weight < CAMPAIGN_SHARE * total or report.startswith("ATT&CK "):
+            return None
+        best = sorted(lost, key=lambda p: -lost[p])
+        labels = [scores.items[p].label for p in best[:4]] + (["…"] if len(best) > 4 else [])
+        return (
+            f"{KNOWN_REPORT}: what favours {actor.name} ({', '.join(labels)}: {weight:.1f} of {total:.1f} "
+            f"nats) is {actor.name}'s in the knowledge base through one report alone, {report!r}. If this "
+            "case is what that report describes, the assessment repeats it rather than testing it; for an "
+            f"independent judgement: unmask attribute CASE --kb-without {report!r}"
         )
     return None
 

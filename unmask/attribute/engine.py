@@ -23,6 +23,7 @@ from unmask.attribute.caveats import (
     caveats,
     false_flags,
     known_campaign,
+    known_report,
     place,
     same_state,
     state_hinge,
@@ -449,6 +450,12 @@ def attribute_case(
     ] + part_rows
     repeats = [r for r in (known_campaign(analysis, row) for row in dict.fromkeys(named)) if r is not None]
     campaign_of = {r.actor_id: r.campaign_id for r in repeats}
+    # ... or through one report alone (an actor ATT&CK knows from a single advisory).
+    one_report = [
+        said
+        for row in dict.fromkeys(named)
+        if index.actors[row].id not in campaign_of and (said := known_report(analysis, row)) is not None
+    ]
     # A split incident's naming disputes are those of its parts' actors.
     warnings = caveats(analysis, flags, part_rows if split else shown[:3], repeats, part_rows)
     if hinge:
@@ -456,6 +463,7 @@ def attribute_case(
     # What doubts a part's lead that the summary names beside the whole's (whose own are said).
     whole = groups[0].id if not split and groups and groups[0].probability >= WEAK_LEAD else None
     warnings[len(flags) : len(flags)] = list(dict.fromkeys(d for lead, d in part_doubts if lead != whole))
+    warnings[len(flags) : len(flags)] = one_report
     if elsewhere:
         said = "; ".join(
             f"{part_title(label)} points to {lead.label} ({lead.likelihood}, {likelihood_band(lead.probability)})"
