@@ -317,8 +317,8 @@ def test_lone_surrogates_from_json_escapes_become_replacement_text() -> None:
     case = parse_case(
         b'{"id": "x\\ud800", "observations": [{"technique": "T1", "source": "s\\udfff"}]}', "c.json"
     )
-    assert case.id == "x?" and case.observations[0].provenance is not None
-    assert case.observations[0].provenance.source == "s?"
+    assert case.id == "x\ufffd" and case.observations[0].provenance is not None
+    assert case.observations[0].provenance.source == "s\ufffd"
     case.id.encode("utf-8")  # writable as UTF-8
 
 
@@ -467,3 +467,16 @@ def test_a_numbered_phase_or_host_is_a_label(tmp_path: Path) -> None:
     path.write_text("observations:\n  - {technique: T1486, phase: 5, host: 1001}\n")
     [obs] = load_case(path).observations
     assert (obs.phase, obs.host) == ("5", "1001")
+
+
+def test_a_case_directory_with_a_lone_surrogate_loads_and_saves_as_replacement_text(tmp_path: Path) -> None:
+    from unmask.cases.directory import load_case_dir, save_case_dir
+
+    (tmp_path / "case.json").write_text(
+        '{"id": "c", "title": "t \\ud800", "observations": [{"kind": "infrastructure", "value": "a\\udfff.com"}]}'
+    )
+    case = load_case_dir(tmp_path)
+    assert case.title == "t \ufffd" and case.observations[0].value == "a\ufffd.com"
+    case.title = "again \udc80"  # one that got past the readers is mended on the way out
+    save_case_dir(tmp_path, case)
+    assert load_case_dir(tmp_path).title == "again \ufffd"

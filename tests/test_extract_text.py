@@ -1540,3 +1540,22 @@ def test_an_id_written_after_a_name_says_which_technique_it_is(sources_kb: Knowl
     # A parent cited alone is refined by the name, not contradicted.
     parent = extractor.extract_text("They dumped LSASS Memory (T1003) on the server.", "b.txt")
     assert "T1003.001" in [o.value for o in parent.observations if o.kind is ObservationKind.TECHNIQUE]
+
+
+def test_stix_and_misp_inputs_with_lone_surrogates_are_read_as_replacement_text(
+    kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    stix = tmp_path / "s.json"
+    stix.write_text(
+        '{"type":"bundle","id":"bundle--1","objects":[{"type":"malware","id":"malware--1","name":"Mimi\\ud800katz"},'
+        '{"type":"indicator","id":"indicator--1","pattern":"[domain-name:value = \'ev\\udfffil.com\']",'
+        '"pattern_type":"stix"}]}'
+    )
+    misp = tmp_path / "m.json"
+    misp.write_text(
+        '{"Event":{"info":"x \\ud800","Attribute":[{"type":"ip-dst","value":"45.77.12.75","comment":"\\udfff"}]}}'
+    )
+    result = extract_inputs([stix, misp], kb)
+    text = json.dumps(result.to_dict(), ensure_ascii=False)
+    text.encode("utf-8")  # what `extract --case` writes and the terminal prints
+    assert "\ufffd" in text and not result.failed

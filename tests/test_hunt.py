@@ -1195,3 +1195,23 @@ def test_a_timeline_of_a_host_no_finding_has_says_which_hosts_have_findings(
     assert [json.loads(line)["host"] for line in same.stdout.splitlines()] == ["ws01"]
     below = runner.invoke(app, ["timeline", str(case), "--host", "ws02", "--min-level", "high"])
     assert "below --min-level high" in below.stderr and "no finding has the host" not in below.stderr
+
+
+def test_a_lone_surrogate_in_a_rule_title_is_replaced_not_a_failed_hunt(tmp_path: Path) -> None:
+    evidence = write_jsonl(
+        tmp_path / "ev" / "s.jsonl", [win_event(1, SYSMON, process("C:\\x\\cmd.exe", "cmd"))]
+    )
+    folder = tmp_path / "rules"
+    # Double-quoted YAML, as JSON, can escape half of a UTF-16 pair: Parquet and UTF-8 cannot hold it.
+    body = rule(
+        "aaaaaaaa-0000-0000-0000-00000000000a",
+        '"Odd \\ud800 title"',
+        PROC,
+        "    sel:\n        Image|endswith: cmd.exe\n    condition: sel",
+        tags="attack.t1059",
+    )
+    write_rule(folder, "odd", body.replace("status: test", 'status: test\ndescription: "d \\udfff"'))
+    result = hunt([evidence], [folder], tmp_path / "case", jobs=1)
+    assert [r.title for r in read_findings(tmp_path / "case" / "findings.parquet")] == ["Odd \ufffd title"]
+    assert not result.rules.problems
+    load_case(tmp_path / "case")  # case.json was written and reads back

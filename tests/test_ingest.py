@@ -522,7 +522,7 @@ def test_names_and_values_that_are_not_unicode_text_are_kept_as_escapes(tmp_path
     report = ingest([folder], tmp_path / "case" / "events", jobs=1)
     assert report.total_events == 1 and [Path(f.name).name for f in report.files] == ["caf\\xe9.jsonl"]
     rows = duckdb.sql(f"SELECT * FROM read_parquet('{tmp_path}/case/events/generic/*.parquet')").df()
-    assert rows["msg"][0] == "bad \\ud800 value" and rows["k\\x00evil"][0] == "v"
+    assert rows["msg"][0] == "bad \ufffd value" and rows["k\\x00evil"][0] == "v"
 
 
 def test_json_lines_that_lost_their_first_line_are_still_json_lines(tmp_path: Path) -> None:
@@ -811,3 +811,15 @@ def test_archives_inside_an_archive_share_its_budget_so_their_ratios_do_not_mult
     assert written <= 1000 * outer.stat().st_size + 2 * 1024 * 1024  # at most the ratio (and a chunk)
     messages = " ".join(str(p) for f in report.files for p in f.problems)
     assert "expand more than 1000 times its size" in messages
+
+
+def test_a_lone_surrogate_escape_in_a_json_line_is_read_as_the_replacement_character(tmp_path: Path) -> None:
+    # orjson refuses "\ud800" (half of a UTF-16 pair): the line was skipped as malformed JSON.
+    good = json.dumps(win_event(1, SYSMON, process("a.exe", "a")))
+    log = tmp_path / "ev" / "s.jsonl"
+    log.parent.mkdir()
+    log.write_text(good + '\n{"msg": "bad \\ud800 value", "time": "2024-05-01T10:00:00Z"}\n' + good + "\n")
+    report = ingest([log], tmp_path / "case" / "events", jobs=1)
+    assert report.total_events == 3 and report.skipped == 0
+    rows = duckdb.sql(f"SELECT msg FROM read_parquet('{tmp_path}/case/events/generic/*.parquet')").fetchall()
+    assert rows == [("bad \ufffd value",)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from unmask import safe_json
 from unmask.errors import CaseError, Location, UnmaskError
 from unmask.ingest.fields import iso_utc, whole_day
 from unmask.knowledge.home import atomic_write
@@ -18,8 +19,9 @@ FINDINGS_FILE = "findings.parquet"
 
 
 def save_case_dir(path: Path, case: Case) -> None:
-    """Write ``case.json`` atomically."""
-    atomic_write(path / CASE_FILE, json.dumps(case.to_dict(), indent=2, ensure_ascii=False).encode())
+    """Write ``case.json`` atomically (a lone surrogate that reached the case is U+FFFD in the file)."""
+    text = json.dumps(case.to_dict(), indent=2, ensure_ascii=False)
+    atomic_write(path / CASE_FILE, safe_json.mend_text(text).encode())
 
 
 def load_case_dir(path: Path) -> Case:
@@ -31,7 +33,7 @@ def load_case_dir(path: Path) -> Case:
             Location(path),
         )
     try:
-        case = Case.from_dict(json.loads(target.read_text(encoding="utf-8")))
+        case = Case.from_dict(safe_json.loads(target.read_text(encoding="utf-8")))
     except KeyError as exc:
         raise CaseError(f"case file is damaged: a record has no {exc} field", Location(target)) from None
     except (ValueError, TypeError, AttributeError, UnmaskError) as exc:

@@ -148,18 +148,21 @@ for _loader in _LOADERS:
 
 def _load_yaml(text: str) -> Any:
     """The document, by the first loader that can read it; the last one's error if none can."""
+    document = None
     for loader in _LOADERS[:-1]:
         try:
-            return yaml.load(text, Loader=loader)  # noqa: S506 - a SafeLoader
+            document = yaml.load(text, Loader=loader)  # noqa: S506 - a SafeLoader
+            break
         except yaml.YAMLError:
             continue
-    return yaml.load(text, Loader=_LOADERS[-1])  # noqa: S506 - a SafeLoader
+    else:
+        document = yaml.load(text, Loader=_LOADERS[-1])  # noqa: S506 - a SafeLoader
+    return safe_json.mend(document) if safe_json.may_hold_surrogates(text) else document
 
 
 def _text(value: Any) -> str:
     """A value of the file as the text written; lone surrogates (from JSON escapes) replaced."""
-    text = getattr(value, "written", None) or str(value)
-    return text.encode("utf-8", errors="replace").decode("utf-8")
+    return safe_json.mend_text(getattr(value, "written", None) or str(value))
 
 
 def _line_map(text: str) -> dict[tuple[str | int, ...], int]:

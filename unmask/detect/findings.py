@@ -17,6 +17,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from unmask import safe_json
 from unmask.errors import CaseError, Location
 from unmask.model import Finding, Observation, ObservationKind, Provenance
 
@@ -104,7 +105,13 @@ class FindingsWriter:
         columns = {name: [getattr(r, name) for r in self.rows] for name in FINDINGS_SCHEMA.names}
         columns["techniques"] = [list(t) for t in columns["techniques"]]
         columns["software"] = [list(t) for t in columns["software"]]
-        self.writer.write_table(pa.table(columns, schema=FINDINGS_SCHEMA))
+        try:
+            table = pa.table(columns, schema=FINDINGS_SCHEMA)
+        except UnicodeEncodeError:
+            # A lone surrogate got past the readers (they mend what they read): U+FFFD, not a
+            # failed hunt.
+            table = pa.table(safe_json.mend(columns), schema=FINDINGS_SCHEMA)
+        self.writer.write_table(table)
         self.rows = []
 
     def close(self) -> None:

@@ -24,6 +24,7 @@ __all__ = [
     "Problems",
     "Row",
     "from_utf16",
+    "json_value",
     "line_rows",
     "most_lines",
     "parser",
@@ -207,6 +208,25 @@ def from_utf16(raw: bytes) -> bytes | None:
         return raw.decode("utf-16").encode("utf-8")
     except UnicodeDecodeError:
         return None
+
+
+def json_value(data: str | bytes) -> Any:
+    """A JSON text read by orjson; one orjson refuses only for a lone surrogate escape (``\\ud800``,
+    half of a UTF-16 pair) read with that character replaced with U+FFFD, rather than skipped.
+    Invalid JSON raises ``orjson.JSONDecodeError`` (a ``ValueError``)."""
+    import orjson
+
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        if "surrogate" not in str(exc):
+            raise
+        from unmask import safe_json
+
+        try:
+            return safe_json.loads(data, strict=True)  # NaN stays invalid, as orjson has it
+        except (ValueError, RecursionError):
+            raise exc from None
 
 
 Sniffer = Callable[[bytes, Path], bool]

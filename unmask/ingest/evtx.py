@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 
-from unmask.ingest.base import Problems, Row, register
+from unmask.ingest.base import Problems, Row, json_value, register
 from unmask.ingest.fields import windows_row
 
 __all__ = ["EvtxParser"]
@@ -57,7 +57,7 @@ class EvtxParser:
                 last = int(record["event_record_id"])
                 count += 1
                 try:
-                    row = windows_row(orjson.loads(record["data"]))
+                    row = windows_row(json_value(record["data"]))
                 except orjson.JSONDecodeError as exc:
                     problems.add(f"record {last}", f"record is not valid JSON: {exc}")
                     continue

@@ -18,8 +18,9 @@ from typing import Any
 
 import orjson
 
+from unmask import safe_json
 from unmask.ingest.auditd import audit_record
-from unmask.ingest.base import Problems, Row, register, text_lines
+from unmask.ingest.base import Problems, Row, json_value, register, text_lines
 from unmask.ingest.ecs import ecs_row
 from unmask.ingest.fields import flatten_into, iso_utc, scalar, stamp, windows_row
 from unmask.ingest.jsonstream import BadItem, Leftover, array_items, array_key, value_end
@@ -352,7 +353,7 @@ class JsonParser:
             if not line.strip():
                 continue
             try:
-                doc = orjson.loads(line)
+                doc = json_value(line)
             except orjson.JSONDecodeError as exc:
                 text = _text_line(line, written)
                 if text is not None:  # a syslog or audit line among the JSON ones
@@ -396,7 +397,7 @@ class JsonParser:
         data = path.read_bytes().removeprefix(codecs.BOM_UTF8)  # a BOM is not part of the JSON
         log = _log_name(path)
         try:
-            doc = orjson.loads(data)
+            doc = json_value(data)
         except orjson.JSONDecodeError:
             text = data.decode("utf-8", errors="replace")
             if text.lstrip().startswith("["):
@@ -453,7 +454,7 @@ class JsonParser:
                 return
             end = max(value_end(text, position), position + 1)  # a stray '}' is passed, not read forever
             try:
-                item = orjson.loads(text[position:end])
+                item = json_value(text[position:end])
             except orjson.JSONDecodeError as exc:
                 problems.add(f"item {index}", f"not valid JSON ({exc}); skipped")
                 item = None
@@ -468,6 +469,7 @@ class JsonParser:
     def _concatenated(self, text: str, log: str, problems: Problems) -> Iterator[Row]:
         decoder = json.JSONDecoder()
         position, line = 0, 1
+        mend = safe_json.may_hold_surrogates(text)
         while True:
             start = position
             while position < len(text) and text[position] in " \t\r\n\ufeff":
@@ -487,7 +489,7 @@ class JsonParser:
                 line += text.count("\n", position, resume + 1)
                 position = resume + 1
                 continue
-            row = json_row(doc, log)
+            row = json_row(safe_json.mend(doc) if mend else doc, log)
             if row is None:
                 problems.add(f"line {line}", "JSON value is not an object; skipped")
             else:
@@ -517,7 +519,7 @@ def _text_line(line: str, written: datetime) -> Row | None:
 
 def _complete(line: bytes) -> bool:
     try:  # a byte that is not UTF-8 does not make a line of JSON lines something else
-        orjson.loads(line.decode("utf-8", errors="replace"))
+        json_value(line.decode("utf-8", errors="replace"))
     except orjson.JSONDecodeError:
         return False
     return True

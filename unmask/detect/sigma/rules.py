@@ -28,6 +28,7 @@ from sigma.filters import SigmaFilter
 from sigma.modifiers import SigmaWideModifier, modifier_mapping
 from sigma.rule import SigmaRule
 
+from unmask import safe_json
 from unmask.detect.sigma.correlation import Correlation, correlation_from_rule
 from unmask.detect.sigma.routes import Route, routes_for
 from unmask.detect.sigma.sql import ALL_FIELDS, Unsupported, col, encoded_values, lc, to_sql
@@ -332,7 +333,7 @@ class _Cache:
         self.dirty = False
         if path is not None and path.is_file():
             try:
-                data = json.loads(path.read_text(encoding="utf-8"))
+                data = safe_json.loads(path.read_text(encoding="utf-8"))  # mends an old entry
                 if data.get("version") == COMPILER_VERSION:
                     self.entries = data["files"]
             except (OSError, ValueError, KeyError):
@@ -470,9 +471,7 @@ def _filters(items: list[tuple[Path, bytes, str]]) -> list[tuple[str, SigmaFilte
     """The Sigma filters of the files that hold some (parsed again here, as correlations are)."""
     found: list[tuple[str, SigmaFilter]] = []
     for path, data, _ in items:
-        collection = SigmaCollection.from_yaml(
-            data.decode("utf-8"), collect_errors=True, resolve_references=False, collect_filters=True
-        )
+        collection = _collection(data.decode("utf-8"))
         found += [(str(path), meta) for meta in collection.filters if not meta.errors]
     return found
 
@@ -564,9 +563,7 @@ def _filtered_file(
     problems: list[dict[str, Any]] = []
     used: list[int] = []
     attempted: list[int] = []  # the filters whose log source and names take in a rule here
-    collection = SigmaCollection.from_yaml(
-        data.decode("utf-8"), collect_errors=True, resolve_references=False, collect_filters=True
-    )
+    collection = _collection(data.decode("utf-8"))
     for position, rule in enumerate(collection.rules):
         if not isinstance(rule, SigmaRule) or rule.errors:
             continue
@@ -693,6 +690,18 @@ def _compile_all(
                 progress(done, total)
 
 
+def _collection(text: str) -> SigmaCollection:
+    """The rules, filters and correlations of a rule file, as pySigma's ``from_yaml`` reads them,
+    with lone surrogates (``title: "\\ud800"``) replaced with U+FFFD: a rule's title and values
+    go into findings, case files and SQL, none of which can hold one."""
+    documents = list(yaml.safe_load_all(text))
+    if safe_json.may_hold_surrogates(text):
+        documents = [safe_json.mend(document) for document in documents]
+    return SigmaCollection.from_dicts(
+        documents, collect_errors=True, resolve_references=False, collect_filters=True
+    )
+
+
 def _compile_file(
     data: bytes, path: str, correlations: list[tuple[str, SigmaCorrelationRule]]
 ) -> dict[str, Any]:
@@ -710,9 +719,7 @@ def _compile_file(
         # References of correlation rules are resolved once every file is loaded (load_rules): the
         # rules a correlation names are often in files of their own.
         # Filters are applied once every file is loaded (load_rules): they name rules of other files.
-        collection = SigmaCollection.from_yaml(
-            text, collect_errors=True, resolve_references=False, collect_filters=True
-        )
+        collection = _collection(text)
     except (UnicodeDecodeError, SigmaError, ValueError, yaml.YAMLError) as exc:
         return {"rules": [], "problems": [{"rule": None, "message": f"not a Sigma rule file: {exc}"}]}
     except (AttributeError, TypeError):  # YAML, but a list or a string where a rule's fields go
