@@ -823,3 +823,18 @@ def test_a_lone_surrogate_escape_in_a_json_line_is_read_as_the_replacement_chara
     assert report.total_events == 3 and report.skipped == 0
     rows = duckdb.sql(f"SELECT msg FROM read_parquet('{tmp_path}/case/events/generic/*.parquet')").fetchall()
     assert rows == [("bad \ufffd value",)]
+
+
+def test_an_archive_member_whose_name_holds_a_nul_is_refused_and_the_rest_read(tmp_path: Path) -> None:
+    good = json.dumps(win_event(1, SYSMON, process("a.exe", "a"))).encode() + b"\n"
+    archive = tmp_path / "ev.tar"
+    with tarfile.open(archive, "w", format=tarfile.PAX_FORMAT) as tar:
+        for name, pax in (("evil.jsonl", {"path": "evil\x00name.jsonl"}), ("good.jsonl", {})):
+            info = tarfile.TarInfo(name)
+            info.size, info.pax_headers = len(good), pax
+            tar.addfile(info, io.BytesIO(good))
+    report = ingest([archive], tmp_path / "case" / "events", jobs=1)
+    assert report.total_events == 1
+    assert [(p.position, p.message) for p in report.problems] == [
+        ("evil\\x00name.jsonl", "member name holds a NUL byte; refused")
+    ]

@@ -56,6 +56,15 @@ def is_archive(head: bytes, path: Path) -> str | None:
     return None
 
 
+def _nul_name(name: str, problems: Problems) -> bool:
+    """Whether a member's name holds a NUL byte (a PAX header can write one), which no file name
+    can: that member is refused (said, with the NUL shown as ``\\x00``), the others are read."""
+    if "\x00" not in name:
+        return False
+    problems.add(name.replace("\x00", "\\x00"), "member name holds a NUL byte; refused", lost=0)
+    return True
+
+
 def _safe_name(name: str) -> PurePosixPath | None:
     pure = PurePosixPath(name.replace("\\", "/"))
     if pure.is_absolute() or any(part in ("..", "") for part in pure.parts) or not pure.parts:
@@ -94,7 +103,7 @@ class Budget:
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             out = target.open("wb")
-        except OSError as exc:
+        except (OSError, ValueError) as exc:  # ValueError: a name the OS cannot take (a NUL)
             raise _TargetError from exc
         with out:
             while chunk := source.read(_CHUNK):
@@ -221,7 +230,7 @@ def _zip(path: Path, into: Path, problems: Problems, budget: Budget) -> Iterator
             )
             return
         for number, info in enumerate(members):
-            if info.is_dir():
+            if info.is_dir() or _nul_name(info.filename, problems):
                 continue
             safe = _safe_name(info.filename)
             mode = (info.external_attr >> 16) & 0o170000
@@ -262,7 +271,7 @@ def _tar(path: Path, into: Path, problems: Problems, budget: Budget) -> Iterator
             if count > budget.limits.max_members:
                 problems.add(None, f"more than {budget.limits.max_members} members; the rest refused", lost=0)
                 return
-            if member.isdir():
+            if member.isdir() or _nul_name(member.name, problems):
                 continue
             if not member.isfile():
                 problems.add(member.name, "member is a link or device; refused", lost=0)
