@@ -838,3 +838,25 @@ def test_an_archive_member_whose_name_holds_a_nul_is_refused_and_the_rest_read(t
     assert [(p.position, p.message) for p in report.problems] == [
         ("evil\\x00name.jsonl", "member name holds a NUL byte; refused")
     ]
+
+
+def test_a_file_removed_after_it_was_found_is_reported_and_the_rest_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from unmask.ingest import run
+
+    folder = tmp_path / "ev"
+    write_jsonl(folder / "a.jsonl", [win_event(1, SYSMON, process("a.exe", "a"))])
+    write_jsonl(folder / "b.jsonl", [win_event(1, SYSMON, process("b.exe", "b"))])
+    found = run.discover
+
+    def then_removed(*args: object, **kwargs: object) -> list[run.EvidenceFile]:
+        files = found(*args, **kwargs)  # type: ignore[arg-type]
+        (folder / "b.jsonl").unlink()  # a live system's log rotated away mid-hunt
+        return files
+
+    monkeypatch.setattr(run, "discover", then_removed)
+    report = ingest([folder], tmp_path / "case" / "events", jobs=1)
+    assert report.total_events == 1
+    assert report.unread == [str(folder / "b.jsonl")]
+    assert "cannot read" in report.problems[0].message

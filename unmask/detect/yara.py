@@ -108,8 +108,12 @@ def scan_files(rule_folders: Iterable[Path], files: Iterable[Path]) -> YaraResul
         if size > MAX_SCAN_BYTES:
             result.problems.append(f"{path}: {size:,} bytes; larger than {MAX_SCAN_BYTES:,}, not scanned")
             continue
+        try:
+            digest = sha256_file(path)
+        except OSError as exc:  # removed since the hunt started
+            result.problems.append(f"{path}: cannot read: {exc.strerror}")
+            continue
         result.scanned += 1
-        digest = sha256_file(path)
         for rule_file, rules in compiled:
             try:
                 with warnings.catch_warnings(record=True) as caught:

@@ -229,13 +229,25 @@ def _add(
     shared by every archive inside it)."""
     name = readable_name(name)
     try:
-        head = _head(path)
-        size = path.stat().st_size
-    except OSError as exc:
+        _add_read(path, name, scratch, report, found, depth, budget)
+    except OSError as exc:  # unreadable, or removed since the folder was walked: this file only
         report.files.append(
             FileResult(name, "", None, problems=[Problem(name, None, f"cannot read: {exc}", 0)])
         )
-        return
+
+
+def _add_read(
+    path: Path,
+    name: str,
+    scratch: Path,
+    report: IngestReport,
+    found: list[EvidenceFile],
+    depth: int,
+    budget: archives.Budget | None,
+) -> None:
+    """:func:`_add`'s work; an ``OSError`` is the caller's to report."""
+    head = _head(path)
+    size = path.stat().st_size
     kind = archives.is_archive(head, path)
     if kind is not None and depth <= 0:
         report.files.append(
@@ -281,7 +293,12 @@ def _parse_chunk(
     results: list[FileResult] = []
     for item in files:
         before = _stamp(item.path)
-        sha = item.sha256 or sha256_file(item.path)
+        try:
+            sha = item.sha256 or sha256_file(item.path)
+        except OSError as exc:  # removed or made unreadable since it was found: this file only
+            problem = Problem(item.name, None, f"cannot read (gone since the hunt started?): {exc}", 0)
+            results.append(FileResult(item.name, "", None, problems=[problem]))
+            continue
         result = FileResult(item.name, sha, item.format)
         results.append(result)
         if item.format is None:
