@@ -480,3 +480,21 @@ def test_a_case_directory_with_a_lone_surrogate_loads_and_saves_as_replacement_t
     case.title = "again \udc80"  # one that got past the readers is mended on the way out
     save_case_dir(tmp_path, case)
     assert load_case_dir(tmp_path).title == "again \ufffd"
+
+
+def test_a_case_directory_is_held_by_one_run_at_a_time(tmp_path: Path) -> None:
+    from unmask.cases.directory import case_lock
+
+    case = tmp_path / "case"
+    with (
+        case_lock(case),
+        pytest.raises(CaseError, match="case is in use by another unmask run"),
+        case_lock(case, wait=0.2),
+    ):
+        pass
+    with case_lock(case, wait=0):  # released at the end of the block
+        (case / "case.json").write_text("{}")
+    assert (case / "case.json").is_file()
+    with case_lock(tmp_path / "new", wait=0):
+        pass
+    assert not (tmp_path / "new").exists()  # a folder made only to be held, and left empty, goes

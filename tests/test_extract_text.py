@@ -1559,3 +1559,19 @@ def test_stix_and_misp_inputs_with_lone_surrogates_are_read_as_replacement_text(
     text = json.dumps(result.to_dict(), ensure_ascii=False)
     text.encode("utf-8")  # what `extract --case` writes and the terminal prints
     assert "\ufffd" in text and not result.failed
+
+
+def test_extract_into_a_case_another_run_holds_exits_2_and_writes_nothing(
+    kb: KnowledgeBase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from unmask.cases import directory
+
+    report = tmp_path / "r.txt"
+    report.write_text("The actors contacted 203.0.113.77 and used T1059.001.\n")
+    case = tmp_path / "c"
+    monkeypatch.setattr(directory, "LOCK_WAIT_SECONDS", 0.2)
+    with directory.case_lock(case):
+        result = runner.invoke(app, ["extract", str(report), "--case", str(case)])
+        assert result.exit_code == 2 and "in use by another unmask run" in result.output
+        assert not (case / "case.json").exists()
+    assert runner.invoke(app, ["extract", str(report), "--case", str(case)]).exit_code == 0

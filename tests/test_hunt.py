@@ -1215,3 +1215,18 @@ def test_a_lone_surrogate_in_a_rule_title_is_replaced_not_a_failed_hunt(tmp_path
     assert [r.title for r in read_findings(tmp_path / "case" / "findings.parquet")] == ["Odd \ufffd title"]
     assert not result.rules.problems
     load_case(tmp_path / "case")  # case.json was written and reads back
+
+
+def test_a_hunt_into_a_case_another_run_holds_is_refused_and_the_case_kept(
+    evidence: Path, rules: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from unmask.cases import directory
+
+    case = tmp_path / "case"
+    hunt([evidence], [rules], case, jobs=1)
+    before = (case / "case.json").read_bytes()
+    monkeypatch.setattr(directory, "LOCK_WAIT_SECONDS", 0.2)
+    # An extract into the case, or another hunt, is running.
+    with directory.case_lock(case), pytest.raises(CaseError, match="in use by another unmask run"):
+        hunt([evidence], [rules], case, jobs=1)
+    assert (case / "case.json").read_bytes() == before and not list(case.glob(".hunt-*"))

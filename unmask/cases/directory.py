@@ -1,8 +1,17 @@
-"""Case directories: what a hunt writes (``case.json`` beside its events and findings)."""
+"""Case directories: what a hunt writes (``case.json`` beside its events and findings).
+
+A run that changes a case directory (a hunt, an extract into it) holds it with :func:`case_lock`
+from reading the case to writing it back: two at once would each write the case they read, and
+the one that finished last would drop what the other added.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from unmask import safe_json
@@ -11,11 +20,79 @@ from unmask.ingest.fields import iso_utc, whole_day
 from unmask.knowledge.home import atomic_write
 from unmask.model import Case, Observation, ObservationKind
 
-__all__ = ["CASE_FILE", "FINDINGS_FILE", "HUNT_FILE", "load_case_dir", "save_case_dir"]
+__all__ = [
+    "CASE_FILE",
+    "FINDINGS_FILE",
+    "HUNT_FILE",
+    "LOCK_WAIT_SECONDS",
+    "case_lock",
+    "load_case_dir",
+    "save_case_dir",
+]
 
 CASE_FILE = "case.json"
 HUNT_FILE = "hunt.json"
 FINDINGS_FILE = "findings.parquet"
+
+
+# How long a run waits for a case directory another run holds before it gives up.
+LOCK_WAIT_SECONDS = 5.0
+
+
+@contextmanager
+def case_lock(path: Path, wait: float | None = None) -> Iterator[None]:
+    """Hold the case directory ``path`` (made if missing) exclusively for the block.
+
+    The lock is the directory's own (``flock`` on it; no lock file is left), so it ends with the
+    process however that ends.  When another run holds it for more than ``wait`` seconds
+    (:data:`LOCK_WAIT_SECONDS` unless given),
+    :class:`CaseError` says the case is in use.  A folder made here and left empty is removed.
+    Where the OS has no ``flock`` (Windows, some network file systems) the block runs unlocked.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    deadline = time.monotonic() + (LOCK_WAIT_SECONDS if wait is None else wait)
+    made = not path.exists()
+    while True:
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        except OSError as exc:
+            raise CaseError(f"cannot open the case folder: {exc.strerror}", Location(path)) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            if time.monotonic() >= deadline:
+                raise CaseError(
+                    "case is in use by another unmask run (a hunt or an extract into it); run this "
+                    "again when that one has finished",
+                    Location(path),
+                ) from None
+            time.sleep(0.1)
+            continue
+        except OSError:  # a file system without locks: as before, unlocked
+            os.close(fd)
+            yield
+            return
+        try:
+            current = path.stat()
+        except OSError:
+            current = None
+        if current is None or not os.path.samestat(os.fstat(fd), current):
+            os.close(fd)  # the folder was removed (a failed hunt's) while this run waited for it
+            continue
+        try:
+            yield
+        finally:
+            if made:  # removed while held: a run waiting for it sees it gone, and makes it again
+                with suppress(OSError):
+                    path.rmdir()  # only when empty: nothing was written into it
+            os.close(fd)
+        return
 
 
 def save_case_dir(path: Path, case: Case) -> None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from unmask.cases.directory import CASE_FILE, load_case_dir, save_case_dir
+from unmask.cases.directory import CASE_FILE, case_lock, load_case_dir, save_case_dir
 from unmask.cli.common import (
     JsonOption,
     check_json_format,
@@ -83,19 +84,22 @@ def extract_command(
             f"--case {case} is a file, not a case folder: give a folder (new or from `unmask hunt`)"
         )
     kb = load_kb()
-    existing = load_case_dir(case) if case is not None and (case / CASE_FILE).is_file() else None
-    before = len(existing.observations) if existing is not None else 0  # the new ones come after
-    with stage_progress(as_json or fmt == "json") as step:
-        result = extract_inputs(
-            reports, kb, existing, benign_index(), tlp=label, max_chars=max_chars, progress=step
-        )
-    # Nothing read and no case to add to: no empty case is left behind for `attribute` to trip on.
-    written = case is not None and (existing is not None or bool(result.case.observations))
-    if case is not None and written:
-        case.mkdir(parents=True, exist_ok=True)
-        if existing is None:
-            result.case.id = case.resolve().name
-        save_case_dir(case, result.case)
+    # The case folder is held from reading to writing it: a hunt or another extract into it at the
+    # same time would otherwise lose what one of them wrote.
+    with case_lock(case) if case is not None else nullcontext():
+        existing = load_case_dir(case) if case is not None and (case / CASE_FILE).is_file() else None
+        before = len(existing.observations) if existing is not None else 0  # the new ones come after
+        with stage_progress(as_json or fmt == "json") as step:
+            result = extract_inputs(
+                reports, kb, existing, benign_index(), tlp=label, max_chars=max_chars, progress=step
+            )
+        # Nothing read and no case to add to: no empty case is left behind for `attribute` to trip on.
+        written = case is not None and (existing is not None or bool(result.case.observations))
+        if case is not None and written:
+            case.mkdir(parents=True, exist_ok=True)
+            if existing is None:
+                result.case.id = case.resolve().name
+            save_case_dir(case, result.case)
     if fmt == "json" or as_json:
         emit_json(result.to_dict())
     else:

@@ -25,7 +25,14 @@ from datetime import UTC, tzinfo
 from pathlib import Path
 from typing import Any
 
-from unmask.cases.directory import CASE_FILE, FINDINGS_FILE, HUNT_FILE, load_case_dir, save_case_dir
+from unmask.cases.directory import (
+    CASE_FILE,
+    FINDINGS_FILE,
+    HUNT_FILE,
+    case_lock,
+    load_case_dir,
+    save_case_dir,
+)
 from unmask.detect.artifacts import (
     ARTIFACT_FIELDS,
     ArtifactCount,
@@ -182,10 +189,40 @@ def hunt(
         indicators = load_all(ioc_paths, benign_index())
         timings["indicators"] = time.perf_counter() - clock
     _check_case_dir(case_dir, evidence)
-    earlier = load_case_dir(case_dir) if (case_dir / CASE_FILE).is_file() else None
     created = not case_dir.exists()
     try:
         case_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise IngestError(f"cannot create the case folder: {exc.strerror}", Location(case_dir)) from None
+    # Held from reading the earlier case to moving the new one in: an extract into the case, or
+    # another hunt, at the same time would lose what one of them wrote.
+    with case_lock(case_dir):
+        return _hunt_locked(
+            evidence, rule_paths, case_dir, indicators, timings, created,
+            jobs=jobs, progress=progress, min_level=min_level, rule_cache=rule_cache,
+            memory_limit=memory_limit, yara_rules=yara_paths, zone=zone,
+        )  # fmt: skip
+
+
+def _hunt_locked(
+    evidence: Iterable[Path | str],
+    rule_paths: list[Path],
+    case_dir: Path,
+    indicators: IndicatorSet | None,
+    timings: dict[str, float],
+    created: bool,
+    *,
+    jobs: int | None,
+    progress: Progress | None,
+    min_level: str,
+    rule_cache: Path | None,
+    memory_limit: str,
+    yara_rules: list[Path],
+    zone: tzinfo,
+) -> HuntResult:
+    """:func:`hunt` once it holds the case folder."""
+    earlier = load_case_dir(case_dir) if (case_dir / CASE_FILE).is_file() else None
+    try:
         for stale in case_dir.glob(".hunt-*"):  # left by a hunt that was killed outright
             shutil.rmtree(stale, ignore_errors=True)
         stage = case_dir / f".hunt-{uuid.uuid4().hex[:8]}"
@@ -196,7 +233,7 @@ def hunt(
         result = _hunt(
             evidence, rule_paths, case_dir, stage, indicators, timings,
             jobs=jobs, progress=progress, min_level=min_level, rule_cache=rule_cache,
-            memory_limit=memory_limit, yara_rules=yara_paths, earlier=earlier, zone=zone,
+            memory_limit=memory_limit, yara_rules=yara_rules, earlier=earlier, zone=zone,
         )  # fmt: skip
         _promote(stage, case_dir)
     except BaseException:
