@@ -860,3 +860,42 @@ def test_a_file_removed_after_it_was_found_is_reported_and_the_rest_read(
     assert report.total_events == 1
     assert report.unread == [str(folder / "b.jsonl")]
     assert "cannot read" in report.problems[0].message
+
+
+@pytest.mark.parametrize(
+    ("tail", "message"),
+    [
+        (b"\0" * 512, "512 zero bytes (padding) after the compressed stream; ignored"),
+        (b"garbage!", "8 bytes that are not gzip data after the compressed stream; ignored"),
+    ],
+)
+def test_a_gzip_file_with_trailing_padding_or_garbage_keeps_its_events(
+    tmp_path: Path, tail: bytes, message: str
+) -> None:
+    import gzip
+
+    lines = b"".join(
+        json.dumps(win_event(1, SYSMON, process("a.exe", f"a {n}"))).encode() + b"\n" for n in range(5)
+    )
+    log = tmp_path / "ev" / "log.jsonl.gz"
+    log.parent.mkdir()
+    log.write_bytes(gzip.compress(lines) + tail)
+    report = ingest([log], tmp_path / "case" / "events", jobs=1)
+    assert report.total_events == 5
+    assert [p.message for p in report.problems] == [message]
+
+
+def test_a_gzip_file_whose_second_member_is_damaged_keeps_the_first(tmp_path: Path) -> None:
+    import gzip
+
+    first = b"".join(
+        json.dumps(win_event(1, SYSMON, process("a.exe", f"a {n}"))).encode() + b"\n" for n in range(3)
+    )
+    second = bytearray(gzip.compress(b'{"b": 1}\n' * 100))
+    second[2] = 9  # a compression method gzip does not have
+    log = tmp_path / "ev" / "log.jsonl.gz"
+    log.parent.mkdir()
+    log.write_bytes(gzip.compress(first) + bytes(second))
+    report = ingest([log], tmp_path / "case" / "events", jobs=1)
+    assert report.total_events == 3
+    assert any("damaged or cut short" in p.message for p in report.problems)

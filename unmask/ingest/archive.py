@@ -307,16 +307,24 @@ class _GzipStream:
     """A gzip file read as far as it goes (``gzip.open`` loses the last megabyte of a cut file).
 
     At most one chunk is inflated at a time, so a bomb costs time in proportion to what comes
-    out (and the budget stops it), never a gigabyte at once."""
+    out (and the budget stops it), never a gigabyte at once.  What follows the last member and is
+    not another (zero padding a tape or a disk image added, garbage) ends the stream, as ``gzip -d``
+    reads it: ``trailing`` counts its bytes, ``trailing_zeros`` says whether they were all zero.
+    A damaged stream raises only once what was inflated before the damage has been read."""
 
     def __init__(self, handle: IO[bytes]) -> None:
         self.handle = handle
         self.inflate = zlib.decompressobj(wbits=31)
         self.pending = bytearray()
         self.complete = False
+        self.trailing = 0
+        self.trailing_zeros = True
+        self.error: Exception | None = None
 
     def _more(self) -> bool:
         """Inflate up to one more chunk; ``False`` at the end of the input."""
+        if self.trailing:
+            return False
         data = self.inflate.unconsumed_tail
         if not data:
             data = self.handle.read(_CHUNK)
@@ -326,16 +334,34 @@ class _GzipStream:
         self.pending += self.inflate.decompress(data, _CHUNK)
         while self.inflate.eof:  # the end of one gzip member; another may follow
             rest = self.inflate.unused_data
+            if 0 < len(rest) < 2:  # a member's first bytes split over two reads
+                rest += self.handle.read(1)
             self.inflate = zlib.decompressobj(wbits=31)
             self.complete = not rest
             if not rest:
                 break
+            if not rest.startswith(b"\x1f\x8b"):  # not another member: the data is over
+                self._skip_trailing(rest)
+                self.complete = True
+                break
             self.pending += self.inflate.decompress(rest, _CHUNK)
         return True
 
+    def _skip_trailing(self, rest: bytes) -> None:
+        while rest:
+            self.trailing += len(rest)
+            self.trailing_zeros = self.trailing_zeros and not rest.strip(b"\x00")
+            rest = self.handle.read(_CHUNK)
+
     def read(self, size: int) -> bytes:
-        while len(self.pending) < size and self._more():
-            pass
+        while len(self.pending) < size and self.error is None:
+            try:
+                if not self._more():
+                    break
+            except (zlib.error, EOFError, OSError) as exc:
+                self.error = exc  # raised once what came before it is read
+        if not self.pending and self.error is not None:
+            raise self.error
         chunk = bytes(self.pending[:size])
         del self.pending[:size]
         return chunk
@@ -361,6 +387,9 @@ def _gzip(path: Path, into: Path, problems: Problems, budget: Budget) -> Iterato
     if reason:
         problems.add(name, f"refused: {reason}", lost=0)
         return
+    if source.trailing:
+        what = "zero bytes (padding)" if source.trailing_zeros else "bytes that are not gzip data"
+        problems.add(name, f"{source.trailing:,} {what} after the compressed stream; ignored", lost=0)
     _dated(into / name, _gzip_time(path))
     yield into / name, name
 
