@@ -73,3 +73,13 @@ def test_an_internationalised_domain_is_read_as_dns_carries_it() -> None:
     assert normalise("domain", "пример.укр") == "xn--e1afmkfd.xn--j1amh"
     assert normalise("domain", "Bücher.example") == normalise("domain", "xn--bcher-kva.example")
     assert normalise("domain", "ü" * 80 + ".example") is None  # a label too long for DNS
+
+
+def test_a_utf16_indicator_list_with_an_odd_last_byte_is_read_and_says_so(tmp_path: Path) -> None:
+    from unmask.detect.indicators import load_indicators
+
+    path = tmp_path / "iocs.txt"
+    path.write_bytes("203.0.113.5\r\nevil.example\r\n".encode("utf-16") + b"\x00")
+    found = load_indicators(path)
+    assert {i.value for i in found.indicators} == {"203.0.113.5", "evil.example"}
+    assert any("bytes that are not UTF-16" in p for p in found.problems)

@@ -899,3 +899,51 @@ def test_a_gzip_file_whose_second_member_is_damaged_keeps_the_first(tmp_path: Pa
     report = ingest([log], tmp_path / "case" / "events", jobs=1)
     assert report.total_events == 3
     assert any("damaged or cut short" in p.message for p in report.problems)
+
+
+def test_text_logs_whose_first_line_is_longer_than_the_sniffed_head_are_recognised(tmp_path: Path) -> None:
+    folder = tmp_path / "ev"
+    folder.mkdir()
+    script = "A" * 9000
+    rows = [
+        f'7/15/2022 10:00:0{n} AM,4688,H1,Security,"A new process has been created. cmd.exe /c whoami"'
+        for n in range(3)
+    ]
+    (folder / "export.csv").write_text(
+        "#TYPE System.Diagnostics.Eventing.Reader.EventLogRecord\nTimeCreated,Id,MachineName,LogName,Message\n"
+        f'7/15/2022 10:00:00 AM,4104,H1,Microsoft-Windows-PowerShell/Operational,"Creating Scriptblock text (1 of 1):\n'
+        f'$x = ""{script}""\nScriptBlock ID: 1"\n' + "\n".join(rows) + "\n"
+    )
+    request = '203.0.113.5 - - [10/Oct/2023:13:55:36 +0000] "GET /?q={q} HTTP/1.1" 200 2326 "-" "curl/8.0"\n'
+    (folder / "access.log").write_text(request.format(q="B" * 9000) + request.format(q="c") * 2)
+    report = ingest([folder], tmp_path / "case" / "events", jobs=1)
+    assert {f.name.rsplit("/", 1)[-1]: (f.format, f.events) for f in report.files} == {
+        "export.csv": ("csv", 4),
+        "access.log": ("access-log", 3),
+    }
+    assert not report.problems
+
+
+def test_a_file_not_recognised_says_why(tmp_path: Path) -> None:
+    folder = tmp_path / "ev"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("remember to rotate the keys\nand the other thing\n")
+    (folder / "blob.bin").write_bytes(b"\x01\x00\x02" * 100)
+    (folder / "empty.log").write_bytes(b"")
+    report = ingest([folder], tmp_path / "case" / "events", jobs=1)
+    why = {Path(name).name: text for name, text in report.unrecognised_why.items()}
+    assert why["empty.log"] == "an empty file"
+    assert why["blob.bin"].startswith("binary data")
+    assert why["notes.txt"].startswith("text whose first lines are of no log format")
+    assert "'remember to rotate the keys'" in why["notes.txt"]
+    assert report.to_dict()["files"][0]["not_recognised_because"]
+
+
+def test_utf16_text_with_an_odd_last_byte_is_read_and_the_replacement_said(tmp_path: Path) -> None:
+    lines = "".join(json.dumps(win_event(1, SYSMON, process("a.exe", f"a {n}"))) + "\r\n" for n in range(3))
+    log = tmp_path / "ev" / "cut.jsonl"
+    log.parent.mkdir()
+    log.write_bytes(lines.encode("utf-16") + b"\x7b")  # cut inside a character
+    report = ingest([log], tmp_path / "case" / "events", jobs=1)
+    assert report.total_events == 3
+    assert "bytes that are not UTF-16" in report.problems[0].message

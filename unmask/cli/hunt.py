@@ -202,6 +202,7 @@ def _print_summary(result: HuntResult, top: int) -> None:
         console.print(
             plain(
                 f"{len(report.unrecognised)} files not recognised as evidence (see hunt.json), e.g. {report.unrecognised[0]}"
+                f": {report.unrecognised_why[report.unrecognised[0]]}"
             )
         )
     for problem in report.problems[:5]:

@@ -107,6 +107,7 @@ class HuntResult:
             "total_events": self.ingest.total_events,
             "files": len(self.ingest.files) - len(self.ingest.unread),  # read (as the summary line says)
             "unrecognised_files": self.ingest.unrecognised,
+            "unrecognised_why": self.ingest.unrecognised_why,
             "unread_files": self.ingest.unread,
             "skipped_records": self.ingest.skipped,
             "undated_events": self.ingest.undated,

@@ -23,7 +23,7 @@ from typing import Any
 from unmask import safe_json
 from unmask.cases.tlp import bundle_tlp, mappings, misp_deleted, misp_tlp, stix_withdrawn, strictest
 from unmask.errors import IngestError, Location
-from unmask.ingest.base import from_utf16
+from unmask.ingest.base import UTF16_REPLACED, decode_utf16
 from unmask.model import Tlp
 
 __all__ = [
@@ -534,13 +534,16 @@ def load_indicators(path: Path, benign: Any = None) -> IndicatorSet:
         raw = path.read_bytes()
     except OSError as exc:
         raise IngestError(f"cannot read indicator file: {exc.strerror}", Location(path)) from None
-    raw = from_utf16(raw) or raw  # PowerShell's "> iocs.txt"
+    decoded = decode_utf16(raw)  # PowerShell's "> iocs.txt"
+    raw = decoded[0] if decoded is not None else raw
     if b"\x00" in raw[:4096]:
         raise IngestError(
             "not a text file (binary data); give a list, CSV, STIX bundle or MISP event", Location(path)
         )
     text = raw.decode("utf-8-sig", errors="replace")  # a BOM (Excel's CSV) is not part of the header
     builder = _Builder(str(path), benign)
+    if decoded is not None and decoded[1]:
+        builder.out.problems.append(f"{path}: {UTF16_REPLACED}")
     stripped = text.lstrip()
     if stripped.startswith(("{", "[")):
         try:

@@ -18,7 +18,7 @@ from typing import ClassVar
 
 from unmask.errors import IngestError, Location
 from unmask.ingest.archive import is_archive
-from unmask.ingest.base import from_utf16, sha256_file
+from unmask.ingest.base import UTF16_REPLACED, decode_utf16, sha256_file
 
 __all__ = ["MAX_TEXT_CHARS", "Document", "read_document"]
 
@@ -136,10 +136,13 @@ def read_document(path: Path, max_chars: int = MAX_TEXT_CHARS) -> Document:
     cut = size > read_bytes
     if cut:
         raw = raw[:read_bytes]
-    converted = from_utf16(raw)
-    if converted is not None:
-        raw = converted
-        problems.append(f"{path}: UTF-16 text converted to UTF-8")
+    decoded = decode_utf16(raw)
+    if decoded is not None:
+        raw, replaced = decoded
+        # A read cut at an odd byte, or a file cut short, ends in half a character.
+        problems.append(
+            f"{path}: UTF-16 text converted to UTF-8" + (f"; {UTF16_REPLACED}" if replaced else "")
+        )
     sample = raw[:8192]
     archive = is_archive(raw[:512], path)
     if archive is not None:  # a stored (uncompressed) zip holds its files' text: still not a report

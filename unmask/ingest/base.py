@@ -23,6 +23,7 @@ __all__ = [
     "Problem",
     "Problems",
     "Row",
+    "decode_utf16",
     "from_utf16",
     "json_value",
     "line_rows",
@@ -201,13 +202,27 @@ def readable_name(name: str) -> str:
 
 def from_utf16(raw: bytes) -> bytes | None:
     """UTF-16 text with its BOM (what Windows PowerShell's ``> file`` writes) as UTF-8 bytes;
-    ``None`` when ``raw`` is not that."""
+    ``None`` when ``raw`` is not that.  What is not UTF-16 is replaced (see :func:`decode_utf16`)."""
+    decoded = decode_utf16(raw)
+    return None if decoded is None else decoded[0]
+
+
+# Said where UTF-16 text had bytes that are not UTF-16 (its readers add what they were reading).
+UTF16_REPLACED = (
+    "bytes that are not UTF-16 (an odd last byte: a cut file?, half of a pair) were replaced with U+FFFD"
+)
+
+
+def decode_utf16(raw: bytes) -> tuple[bytes, bool] | None:
+    """UTF-16 text with its BOM as UTF-8 bytes, and whether bytes that are not UTF-16 (an odd last
+    byte of a file cut short, a lone surrogate) were replaced with U+FFFD, as they are rather
+    than the whole file being refused; ``None`` when ``raw`` does not start with a UTF-16 BOM."""
     if not raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return None
     try:
-        return raw.decode("utf-16").encode("utf-8")
+        return raw.decode("utf-16").encode("utf-8"), False
     except UnicodeDecodeError:
-        return None
+        return raw.decode("utf-16", errors="replace").encode("utf-8"), True
 
 
 def json_value(data: str | bytes) -> Any:

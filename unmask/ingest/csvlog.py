@@ -33,7 +33,12 @@ def _dialect(head: str) -> type[csv.Dialect] | None:
         return None
     candidates: list[type[csv.Dialect]] = []
     with contextlib.suppress(csv.Error):  # the sniffer gives up on a bad row
-        candidates.append(csv.Sniffer().sniff("\n".join(lines), delimiters=_DELIMITERS))
+        sniffed = csv.Sniffer().sniff("\n".join(lines), delimiters=_DELIMITERS)
+        if not sniffed.doublequote and not sniffed.escapechar:
+            # Its guess misses a quoted message's `""` (PowerShell's Export-Csv writes them); with
+            # neither, a quote could not be written inside a value at all.
+            sniffed.doublequote = True
+        candidates.append(sniffed)
     # Then each delimiter: the sniffer reads lines, and a quoted value can hold line breaks and
     # tabs (a Windows event's message), which it takes for rows and delimiters.
     candidates += [type("Delimited", (csv.excel,), {"delimiter": d}) for d in _DELIMITERS]
@@ -95,7 +100,15 @@ class CsvParser:
                 if exc.start < (1 << 20) - 4:  # not a character cut at the end of the sample
                     problems.add(None, "bytes that are not UTF-8 were replaced (another encoding?)", lost=0)
         with path.open("r", encoding="utf-8", errors="replace", newline="") as handle:
-            dialect = _dialect(_typeless(handle.read(65536))) or csv.excel
+            sample = handle.read(65536)
+            dialect = _dialect(_typeless(sample))
+            while dialect is None and len(sample) < (1 << 20):  # a first row of a long message
+                more = handle.read(len(sample))
+                if not more:
+                    break
+                sample += more
+                dialect = _dialect(_typeless(sample))
+            dialect = dialect or csv.excel
             handle.seek(0)
             # PowerShell's Export-Csv writes "#TYPE <.NET class>" first: a blank line in its place
             # keeps every row's line number.

@@ -23,14 +23,27 @@ from typing import Any
 
 from unmask.errors import IngestError, Location
 from unmask.ingest import archive as archives
-from unmask.ingest.base import FAMILIES, PARSERS, Problem, Problems, from_utf16, readable_name, sha256_file
+from unmask.ingest.base import (
+    FAMILIES,
+    PARSERS,
+    UTF16_REPLACED,
+    Problem,
+    Problems,
+    decode_utf16,
+    readable_name,
+    sha256_file,
+)
 from unmask.ingest.dataset import EventWriter
 from unmask.ingest.fields import naive_zone, set_naive_zone
+from unmask.printable import clip, printable
 from unmask.workers import worker_pool
 
 __all__ = ["EvidenceFile", "FileResult", "IngestReport", "discover", "ingest", "sniff"]
 
 HEAD_BYTES = 8192
+# A text file is recognised by its first whole lines: a CSV export's first message, or a web log's
+# first request, can be longer than HEAD_BYTES; more is read for them, up to this.
+MAX_HEAD_BYTES = 1 << 20
 CHUNK_BYTES = 48 * 1024 * 1024
 
 Progress = Callable[[int, int], None]  # (bytes done, bytes total)
@@ -47,6 +60,7 @@ class EvidenceFile:
     # The SHA-256 of the evidence as given, when ``path`` is a converted copy (UTF-16 text).
     sha256: str | None = None
     note: str | None = None
+    why: str | None = None  # why no format recognises it
 
 
 @dataclass
@@ -60,9 +74,10 @@ class FileResult:
     skipped: int = 0
     problems: list[Problem] = field(default_factory=list)
     undated: int = 0  # events kept without a time that could be read
+    why: str | None = None  # why it was not recognised as evidence
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "name": self.name,
             "sha256": self.sha256,
             "format": self.format,
@@ -71,6 +86,9 @@ class FileResult:
             "undated": self.undated,
             "problems": [p.to_dict() for p in self.problems],
         }
+        if self.why is not None:
+            data["not_recognised_because"] = self.why
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FileResult:
@@ -82,6 +100,7 @@ class FileResult:
             skipped=int(data.get("skipped", 0)),
             problems=[Problem.from_dict(p) for p in data.get("problems", [])],
             undated=int(data.get("undated", 0)),
+            why=data.get("not_recognised_because"),
         )
 
 
@@ -113,6 +132,15 @@ class IngestReport:
     def unrecognised(self) -> list[str]:
         """Files read and found to be no evidence format unmask knows."""
         return [f.name for f in self.files if f.format is None and not f.problems]
+
+    @property
+    def unrecognised_why(self) -> dict[str, str]:
+        """Why each file not recognised was not: empty, binary, which first line matched nothing."""
+        return {
+            f.name: f.why or "no evidence format recognises it"
+            for f in self.files
+            if f.format is None and not f.problems
+        }
 
     @property
     def unread(self) -> list[str]:
@@ -160,6 +188,39 @@ def sniff(head: bytes, path: Path) -> str | None:
 def _head(path: Path) -> bytes:
     with path.open("rb") as handle:
         return handle.read(HEAD_BYTES)
+
+
+def _sniffed(path: Path, head: bytes) -> tuple[str | None, bytes]:
+    """The format of a file and the first bytes that told it.  Text (no NUL: binary formats are
+    told by their signature) that no format takes from its first :data:`HEAD_BYTES` may have had
+    no whole line or row there (a CSV export's first message of 9 KB, a long first request): it
+    is sniffed again from twice as much, up to :data:`MAX_HEAD_BYTES`."""
+    found = sniff(head, path)
+    while found is None and len(head) >= HEAD_BYTES and len(head) < MAX_HEAD_BYTES and b"\x00" not in head:
+        with path.open("rb") as handle:
+            longer = handle.read(min(len(head) * 2, MAX_HEAD_BYTES))
+        if len(longer) <= len(head):
+            break
+        head = longer
+        found = sniff(head, path)
+    return found, head
+
+
+def why_unrecognised(head: bytes) -> str:
+    """Why no format took a file whose first bytes are ``head``: said to the analyst, who may
+    know it is evidence after all."""
+    if not head:
+        return "an empty file"
+    if b"\x00" in head:
+        return "binary data without the signature of a format unmask reads (EVTX, zip, gzip, tar)"
+    lines = [line for line in head.split(b"\n") if line.strip()]
+    if b"\n" not in head.rstrip(b"\n") and len(head) >= MAX_HEAD_BYTES:
+        return f"no line ends within its first {MAX_HEAD_BYTES // 1024:,} KiB (a text log is told by its first lines)"
+    first = clip(printable(lines[0].decode("utf-8", errors="replace").strip()), 80) if lines else ""
+    return (
+        f"text whose first lines are of no log format unmask reads (JSON, CSV with a header row, syslog, "
+        f"audit, access or W3C log, Zeek, Windows XML); the first line: {first!r}"
+    )
 
 
 def discover(
@@ -269,19 +330,36 @@ def _add_read(
         for member_path, member in members:
             _add(member_path, f"{name}!{member}", scratch, report, found, depth - 1, budget)
         return
-    converted = (
-        from_utf16(path.read_bytes()) if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else None
+    decoded = (
+        decode_utf16(path.read_bytes())
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+        else None
     )
-    if converted is not None:
+    if decoded is not None:
         # UTF-16 text: parsed from a UTF-8 copy, the original's SHA-256 kept as the evidence's.
+        converted, replaced = decoded
         digest = sha256_file(path)
         copy = scratch / "utf16" / digest[:16] / path.name
         copy.parent.mkdir(parents=True, exist_ok=True)
         copy.write_bytes(converted)
-        note = "UTF-16 text converted to UTF-8"
-        found.append(EvidenceFile(copy, name, sniff(_head(copy), copy), size, digest, note))
+        note = "UTF-16 text converted to UTF-8" + (f"; {UTF16_REPLACED}" if replaced else "")
+        found.append(_recognised(copy, name, size, digest, note))
         return
-    found.append(EvidenceFile(path, name, sniff(head, path), size))
+    found.append(_recognised(path, name, size, head=head))
+
+
+def _recognised(
+    path: Path,
+    name: str,
+    size: int,
+    sha256: str | None = None,
+    note: str | None = None,
+    head: bytes | None = None,
+) -> EvidenceFile:
+    """An evidence file with its format, or why it has none."""
+    found, head = _sniffed(path, _head(path) if head is None else head)
+    why = None if found is not None else why_unrecognised(head.removeprefix(codecs.BOM_UTF8))
+    return EvidenceFile(path, name, found, size, sha256, note, why)
 
 
 def _parse_chunk(
@@ -299,7 +377,7 @@ def _parse_chunk(
             problem = Problem(item.name, None, f"cannot read (gone since the hunt started?): {exc}", 0)
             results.append(FileResult(item.name, "", None, problems=[problem]))
             continue
-        result = FileResult(item.name, sha, item.format)
+        result = FileResult(item.name, sha, item.format, why=item.why)
         results.append(result)
         if item.format is None:
             continue
