@@ -947,3 +947,18 @@ def test_utf16_text_with_an_odd_last_byte_is_read_and_the_replacement_said(tmp_p
     report = ingest([log], tmp_path / "case" / "events", jobs=1)
     assert report.total_events == 3
     assert "bytes that are not UTF-16" in report.problems[0].message
+
+
+def test_a_zip_member_with_a_bad_crc_is_read_with_a_warning(tmp_path: Path) -> None:
+    data = json.dumps(win_event(1, SYSMON, process("a.exe", "a"))).encode() + b"\n"
+    archive = tmp_path / "ev.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("log.jsonl", data)
+    raw = bytearray(archive.read_bytes())
+    raw[raw.index(b"a.exe")] = ord("b")  # one byte of the member changed after it was zipped
+    archive.write_bytes(bytes(raw))
+    report = ingest([archive], tmp_path / "case" / "events", jobs=1)
+    assert report.total_events == 1
+    assert [p.message for p in report.problems] == [
+        "member's CRC-32 does not match its data (damaged?); read as it is"
+    ]

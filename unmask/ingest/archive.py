@@ -244,9 +244,25 @@ def _zip(path: Path, into: Path, problems: Problems, budget: Budget) -> Iterator
                 problems.add(info.filename, "member is encrypted; skipped", lost=0)
                 continue
             target = into / f"{number:06d}" / safe
+            total = budget.total
             try:
-                with archive.open(info) as source:
-                    reason = budget.copy(source, target, info.compress_size)
+                try:
+                    with archive.open(info) as source:
+                        reason = budget.copy(source, target, info.compress_size)
+                except zipfile.BadZipFile as exc:
+                    if not str(exc).startswith("Bad CRC-32"):
+                        raise
+                    # Every byte came out, only the checksum disagrees (the last chunk is withheld
+                    # with the error): read again unchecked, the data is evidence still.
+                    budget.total = total
+                    with archive.open(info) as source:
+                        source._expected_crc = None  # type: ignore[attr-defined]  # zipfile's own switch
+                        reason = budget.copy(source, target, info.compress_size)
+                    problems.add(
+                        info.filename,
+                        "member's CRC-32 does not match its data (damaged?); read as it is",
+                        lost=0,
+                    )
             except (OSError, zipfile.BadZipFile, EOFError, zlib.error) as exc:  # this member only
                 with contextlib.suppress(OSError):
                     target.unlink(missing_ok=True)
