@@ -83,3 +83,22 @@ def test_a_utf16_indicator_list_with_an_odd_last_byte_is_read_and_says_so(tmp_pa
     found = load_indicators(path)
     assert {i.value for i in found.indicators} == {"203.0.113.5", "evil.example"}
     assert any("bytes that are not UTF-16" in p for p in found.problems)
+
+
+def test_a_stix_indicator_without_an_id_is_named_by_its_place(tmp_path: Path) -> None:
+    path = tmp_path / "b.json"
+    path.write_text(
+        json.dumps(
+            {
+                "type": "bundle",
+                "objects": [
+                    {"type": "malware", "name": "x"},
+                    {"type": "indicator", "pattern": "[process:name = 'x.exe']", "pattern_type": "stix"},
+                ],
+            }
+        )
+    )
+    found = load_indicators(path)
+    assert found.problems == [
+        f"{path}:objects[1]: no supported comparison in pattern \"[process:name = 'x.exe']\""
+    ]

@@ -417,25 +417,28 @@ def _stix(builder: _Builder, data: Any) -> None:
     objects = data.get("objects", []) if isinstance(data, dict) else []
     objects = objects if isinstance(objects, list) else []
     builder.out.tlp = bundle_tlp(objects)
-    for obj in objects:
+    for index, obj in enumerate(objects):
         if not isinstance(obj, dict) or obj.get("type") != "indicator":
             continue
+        # An indicator is named by its id, or by its place when it has none (not "None").
+        ref = str(obj.get("id") or f"objects[{index}]")
         why = stix_withdrawn(obj)
         if why:
-            _withdrawn(builder, obj.get("id"), why)
+            _withdrawn(builder, ref, why)
             continue
         pattern = str(obj.get("pattern", ""))
         if obj.get("pattern_type", "stix") != "stix":
-            builder.add(None, pattern, obj.get("id"))  # a non-STIX pattern is tried as a bare value
+            builder.add(None, pattern, ref)  # a non-STIX pattern is tried as a bare value
             continue
         found = pattern_values(pattern)
         for kind, value in found:
-            builder.add(kind, value, obj.get("id"), obj.get("name"), exact=True)
+            builder.add(kind, value, ref, obj.get("name"), exact=True)
         if not found:
             builder.out.skipped += 1
-            builder.out.problems.append(
-                f"{builder.source}:{obj.get('id')}: no supported comparison in pattern {pattern[:80]!r}"
-            )
+            if len(builder.out.problems) < 50:
+                builder.out.problems.append(
+                    f"{builder.source}:{ref}: no supported comparison in pattern {pattern[:80]!r}"
+                )
 
 
 def _misp(builder: _Builder, data: Any) -> None:
@@ -446,9 +449,11 @@ def _misp(builder: _Builder, data: Any) -> None:
         if not isinstance(event, dict):
             continue
         attributes = mappings(event.get("Attribute"))
-        for obj in mappings(event.get("Object")):
+        for place, obj in enumerate(mappings(event.get("Object"))):
             if misp_deleted(obj):
-                _withdrawn(builder, obj.get("uuid") or obj.get("name"), "object marked deleted")
+                _withdrawn(
+                    builder, obj.get("uuid") or obj.get("name") or f"object {place}", "object marked deleted"
+                )
                 continue
             attributes += mappings(obj.get("Attribute"))
         for number, attribute in enumerate(attributes):
