@@ -1575,3 +1575,25 @@ def test_extract_into_a_case_another_run_holds_exits_2_and_writes_nothing(
         assert result.exit_code == 2 and "in use by another unmask run" in result.output
         assert not (case / "case.json").exists()
     assert runner.invoke(app, ["extract", str(report), "--case", str(case)]).exit_code == 0
+
+
+def test_a_misp_galaxy_cluster_without_a_value_is_skipped_with_a_note() -> None:
+    from unmask.extract.misp import case_from_misp, misp_actor_names
+
+    event = {
+        "Event": {
+            "info": "x",
+            "Attribute": [{"type": "ip-dst", "value": "45.77.12.75"}],
+            "Galaxy": [
+                {
+                    "type": "mitre-attack-pattern",
+                    "GalaxyCluster": [{"value": None}, {"value": "Phishing - T1566"}],
+                },
+                {"type": "threat-actor", "GalaxyCluster": [{"value": None}]},
+            ],
+        }
+    }
+    case = case_from_misp(event, "e.json", "e")
+    assert [o.value for o in case.observations if o.kind is ObservationKind.TECHNIQUE] == ["T1566"]
+    assert any("a cluster without a value; skipped" in note for note in case.notes)
+    assert misp_actor_names(event) == []

@@ -157,6 +157,12 @@ def case_from_misp(data: dict[str, Any], origin: str, default_id: str = "case") 
             _tag(tag, add, notes, f"event {ref} tag")
         for galaxy in (g for g in _items(event.get("Galaxy")) if isinstance(g, dict)):
             for cluster in (c for c in _items(galaxy.get("GalaxyCluster")) if isinstance(c, dict)):
+                if not _cluster_value(cluster):  # "value": null would be the technique 'None'
+                    notes.append(
+                        f"event {ref} galaxy {str(galaxy.get('type') or galaxy.get('name') or '')!r}: "
+                        "a cluster without a value; skipped"
+                    )
+                    continue
                 _tag(
                     {"name": f'misp-galaxy:{galaxy.get("type", "")}="{cluster.get("value", "")}"'},
                     add,
@@ -180,6 +186,12 @@ def case_from_misp(data: dict[str, Any], origin: str, default_id: str = "case") 
     )
 
 
+def _cluster_value(cluster: dict[str, Any]) -> bool:
+    """Whether a galaxy cluster names something (its ``value`` is text, not null or empty)."""
+    value = cluster.get("value")
+    return isinstance(value, str) and bool(value.strip())
+
+
 def _is_actor_galaxy(galaxy: str) -> bool:
     return galaxy in _ACTOR_GALAXIES or "intrusion-set" in galaxy or "threat-actor" in galaxy
 
@@ -197,7 +209,7 @@ def misp_actor_names(data: dict[str, Any]) -> list[str]:
                 tags += [
                     f'misp-galaxy:{galaxy.get("type", "")}="{cluster.get("value", "")}"'
                     for cluster in _items(galaxy.get("GalaxyCluster"))
-                    if isinstance(cluster, dict)
+                    if isinstance(cluster, dict) and _cluster_value(cluster)
                 ]
         for tag in tags:
             parsed = _tag_value(tag)
