@@ -1597,3 +1597,16 @@ def test_a_misp_galaxy_cluster_without_a_value_is_skipped_with_a_note() -> None:
     assert [o.value for o in case.observations if o.kind is ObservationKind.TECHNIQUE] == ["T1566"]
     assert any("a cluster without a value; skipped" in note for note in case.notes)
     assert misp_actor_names(event) == []
+
+
+def test_terminal_escapes_in_a_report_are_not_read_into_values(kb: KnowledgeBase, tmp_path: Path) -> None:
+    report = tmp_path / "console.txt"
+    # A pasted console log: colour codes around a domain, and a reset code just before ".com".
+    report.write_text("The beacon reached \x1b[31mevil-c2.example.org\x1b[0m and then\x1b[0m.com again.\n")
+    result = extract_inputs([report], kb)
+    values = {o.value for o in result.case.observations}
+    assert "evil-c2.example.org" in values
+    assert not any("0m" in v or "\x1b" in v for v in values)
+    found = next(o for o in result.case.observations if o.value == "evil-c2.example.org")
+    assert found.provenance is not None and found.provenance.text is not None
+    assert "\x1b" not in found.provenance.text

@@ -129,7 +129,7 @@ def read_document(path: Path, max_chars: int = MAX_TEXT_CHARS) -> Document:
     digest = sha256_file(path)
     problems: list[str] = []
     if raw.startswith(b"%PDF"):
-        text = _pdf_text(path, problems)
+        text = _blank_controls(_pdf_text(path, problems))
         return Document(
             path, digest, text[:max_chars], "pdf", problems, _cut_note(path, size, len(text), max_chars)
         )
@@ -161,11 +161,12 @@ def read_document(path: Path, max_chars: int = MAX_TEXT_CHARS) -> Document:
             )
     head = text[:2048].lower()
     if path.suffix.lower() in (".html", ".htm") or "<html" in head or "<!doctype html" in head:
-        body = _html_text(text)
+        body = _blank_controls(_html_text(text))
         _some_text(body, path)
         note = _cut_note(path, size, len(body), max_chars, cut)
         return Document(path, digest, body[:max_chars], "html", problems, note)
     note = _cut_note(path, size, len(text), max_chars, cut)  # one message, however the text was cut
+    text = _blank_controls(text)
     _some_text(text, path)
     fmt = "md" if path.suffix.lower() in (".md", ".markdown") else "txt"
     if fmt == "md":
@@ -177,6 +178,19 @@ def read_document(path: Path, max_chars: int = MAX_TEXT_CHARS) -> Document:
             text,
         )
     return Document(path, digest, text[:max_chars], fmt, problems, note)
+
+
+# Terminal escape sequences (colour: ESC [ 0 m, titles: ESC ] ... BEL) and the other control
+# characters a pasted console log carries (tab, line and page breaks aside).
+_CONTROLS = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?|[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]"
+)
+
+
+def _blank_controls(text: str) -> str:
+    """``text`` with escape sequences and control characters blanked (spaces, so offsets stay the
+    file's): ``ESC[0m.com`` read as a domain was ``0m.com``; the escape is no part of any value."""
+    return _CONTROLS.sub(lambda m: " " * len(m.group(0)), text) if _CONTROLS.search(text) else text
 
 
 def _cut_note(path: Path, size: int, length: int, max_chars: int, cut: bool = False) -> str | None:
