@@ -432,7 +432,15 @@ def test_an_exploit_chain_is_one_piece_of_evidence_and_exploits_are_cheap(tmp_pa
     common = {"T1001": ["r0"], "T1002": ["r0"]}
     chain = "CVE-2021-34473|CVE-2021-34523|CVE-2021-31207"
     groups = {
-        "G0001": ("Alpha", {**common, f"T1190|{chain}": ["a1"], "T1203|CVE-2021-44228": ["a2"]}),
+        "G0001": (
+            "Alpha",
+            {
+                **common,
+                f"T1190|{chain}": ["a1"],
+                "T1203|CVE-2021-44228": ["a2"],
+                "T1204|CVE-2014-4076": ["a1"],
+            },
+        ),
         "G0002": ("Beta", {**common, "T1203|CVE-2021-44228": ["b1"], "T1202": ["b1"]}),
         "G0003": ("Gamma", {**common, "T1301": ["c1"], "T1302": ["c1"]}),
     }
@@ -456,6 +464,14 @@ def test_an_exploit_chain_is_one_piece_of_evidence_and_exploits_are_cheap(tmp_pa
     assert len(with_log4j.scores.items) == 2 and with_log4j.posterior.unknown >= max(
         with_log4j.posterior.actors
     )
+    # The copy held with the most confidence stands for the chain, whatever the order.
+    doubted = Observation(ObservationKind.VULNERABILITY, cves[0].value, confidence=0.3)
+    for order in ([doubted, cves[1]], [cves[1], doubted]):
+        [item] = analyse(_observed(*order), index).scores.items
+        assert item.key == "CVE-2021-34523" and item.observation.confidence == 1.0
+    # A CVE of another year the same actor lists is no part of the chain.
+    older = Observation(ObservationKind.VULNERABILITY, "CVE-2014-4076")
+    assert len(analyse(_observed(cves[0], older), index).scores.items) == 2
 
 
 def test_conflicting_aliases_are_reported_for_the_hypotheses_that_matter(
@@ -984,8 +1000,14 @@ def test_evidence_known_only_from_one_report_of_the_kb_is_said(tmp_path: Path) -
     a = attribute_case(_case(*items), kb)
     assert a.groups[0].id == "G0003"
     [said] = [w for w in a.warnings if w.startswith("one report: ")]
-    assert "is Group 3's in the knowledge base through one report alone, 'adv'" in said
-    assert said.endswith("unmask attribute CASE --kb-without 'adv'")
+    assert 'is Group 3\'s in the knowledge base through one report alone, "adv"' in said
+    assert "unmask" not in said  # shared with partners: no command (the CLI's view adds it)
+    from unmask.cli.assessment_view import _hold_out
+
+    assert _hold_out(said) == " (unmask attribute … --kb-without adv)"
+    assert _hold_out(said.replace('"adv"', '"it\'s $HOME \\"x\\""')) == (
+        " (unmask attribute … --kb-without 'it'\"'\"'s $HOME \"x\"')"
+    )
     # Held out, the report no longer speaks for the group; a group of several reports is not said.
     assert not [
         w
@@ -1027,6 +1049,11 @@ def test_a_part_pointing_to_another_actor_than_the_whole_is_a_warning(kb: Knowle
     # The same items without phases: no part, no such warning.
     whole = attribute_case(_case(*[i for i, _ in parts]), kb)
     assert not [w for w in whole.warnings if w.startswith("a part points to another actor")]
+    # A group the sources relate to the lead (APT41's Winnti) is no second actor.
+    kb.actors["G0001"].related = [("G0003", "similar")]
+    related = attribute_case(_case(*parts), kb)
+    assert related.groups[0].id == "G0003"
+    assert not [w for w in related.warnings if w.startswith("a part points to another actor")]
 
 
 def test_parts_that_do_not_point_to_the_whole_incidents_lead_are_said(kb: KnowledgeBase) -> None:

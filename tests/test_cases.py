@@ -1,4 +1,5 @@
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -357,6 +358,12 @@ def test_a_case_directory_s_dates_are_checked_as_a_case_file_s(tmp_path: Path) -
             Observation(ObservationKind.TECHNIQUE, "T1486", first_seen="2022-07-16", last_seen="2022-07-15"),
             "is before first_seen",
         ),
+        (  # epoch seconds are a moment, not a day that lasts to its end
+            Observation(
+                ObservationKind.TECHNIQUE, "T1486", first_seen="2023-11-14T23:00:00Z", last_seen="1700000000"
+            ),
+            "is before first_seen",
+        ),
     ):
         save_case_dir(tmp_path, Case("c", "c", observations=[good, bad]))
         with pytest.raises(CaseError, match=f"case.json: case file is damaged: .*{said}"):
@@ -485,6 +492,14 @@ def test_a_case_directory_with_a_lone_surrogate_loads_and_saves_as_replacement_t
 def test_a_case_directory_is_held_by_one_run_at_a_time(tmp_path: Path) -> None:
     from unmask.cases.directory import case_lock
 
+    fcntl = pytest.importorskip("fcntl")
+    probe = os.open(tmp_path, os.O_RDONLY)
+    try:  # where the file system cannot lock a folder, case_lock runs unlocked: nothing to test
+        fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        pytest.skip("this file system cannot lock a folder")
+    finally:
+        os.close(probe)
     case = tmp_path / "case"
     with (
         case_lock(case),

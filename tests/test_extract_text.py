@@ -972,6 +972,9 @@ def test_an_account_named_like_a_tool_is_an_account(kb: KnowledgeBase) -> None:
             {"US", "healthcare"},
         ),
         ("A German hospital fell victim to a ransomware attack by Russian actors.", {"DE", "healthcare"}),
+        # ... and not an adjective: the actor's side stays the actor's
+        ("An experienced Iranian actor compromised networks in Israel.", {"IL"}),
+        ("Russian operators conducted a sustained campaign against Ukraine.", {"UA"}),
     ],
 )
 def test_sentence_shapes_of_real_advisories(kb: KnowledgeBase, text: str, victims: set[str]) -> None:
@@ -1610,3 +1613,6 @@ def test_terminal_escapes_in_a_report_are_not_read_into_values(kb: KnowledgeBase
     found = next(o for o in result.case.observations if o.value == "evil-c2.example.org")
     assert found.provenance is not None and found.provenance.text is not None
     assert "\x1b" not in found.provenance.text
+    # A window title cut off (no BEL) blanks its ESC ] only, not the rest of the report.
+    report.write_text("Console: \x1b]0;title\nThe beacon reached evil-c2.example.org.\n")
+    assert "evil-c2.example.org" in {o.value for o in extract_inputs([report], kb).case.observations}

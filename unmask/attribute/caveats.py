@@ -22,6 +22,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -136,7 +137,7 @@ def false_flags(scores: Scores, post: Posterior, actors: list[Actor], params: Pa
             continue
         row = scores.contributions[position]
         favoured = int(np.argmax(np.where(scores.candidates, row, -np.inf)))
-        if item.cost == "moderate" or item.signal == "software":
+        if item.cost == "moderate" or item.signal in ("software", "cve"):
             margin = float(row[favoured] - row[top])
             if favoured != top and margin >= PLANTED_TOOL_MARGIN:
                 tools.setdefault(favoured, []).append((position, margin))
@@ -202,7 +203,14 @@ def false_flags(scores: Scores, post: Posterior, actors: list[Actor], params: Pa
         for favoured, found in tools.items()
         if max(m for _, m in found) >= leader_best or sum(m for _, m in found) >= STRONG_CONTRARY
     ]
-    publics = [all(public_tool(scores.items[position]) for position, _ in found) for _, found in shared]
+    # Public tools and exploits of published vulnerabilities are anyone's.
+    publics = [
+        all(
+            public_tool(scores.items[position]) or scores.items[position].signal == "cve"
+            for position, _ in found
+        )
+        for _, found in shared
+    ]
     last_doubt = max((n for n, all_public in enumerate(publics) if not all_public), default=-1)
     for n, (favoured, found) in enumerate(shared):
         labels = [scores.items[position].label for position, _ in found]
@@ -215,8 +223,10 @@ def false_flags(scores: Scores, post: Posterior, actors: list[Actor], params: Pa
         )
         # A commercial or open tool another crew is known for (SimpleHelp, AnyDesk) is anyone's:
         # said, as shared tooling, but no doubt on the lead.
-        head = "shared public tool" if all_public else SHARED_TOOLING
-        tail = "; public tools are anyone's: this lowers no confidence" if all_public else why
+        exploits = any(scores.items[position].signal == "cve" for position, _ in found)
+        public_what = "public tool or exploit" if exploits else "public tool"
+        head = f"shared {public_what}" if all_public else SHARED_TOOLING
+        tail = f"; {public_what}s are anyone's: this lowers no confidence" if all_public else why
         flags.append(
             Flag(
                 found[0][0],
@@ -438,9 +448,9 @@ def known_report(analysis: Analysis, row: int) -> str | None:
         labels = [scores.items[p].label for p in best[:4]] + (["…"] if len(best) > 4 else [])
         return (
             f"{KNOWN_REPORT}: what favours {actor.name} ({', '.join(labels)}: {weight:.1f} of {total:.1f} "
-            f"nats) is {actor.name}'s in the knowledge base through one report alone, {report!r}. If this "
-            "case is what that report describes, the assessment repeats it rather than testing it; for an "
-            f"independent judgement: unmask attribute CASE --kb-without {report!r}"
+            f"nats) is {actor.name}'s in the knowledge base through one report alone, {json.dumps(report)}. "
+            "If this case is what that report describes, the assessment repeats it rather than testing it; "
+            "for an independent judgement, assess it again with that report held out of the knowledge base"
         )
     return None
 

@@ -192,29 +192,37 @@ class Scores:
         return merged.subset(best)
 
     def _one_chain(self, groups: dict[tuple[str, str], list[int]]) -> Scores:
-        """Vulnerabilities that exactly the same actors' reports name (ProxyShell's three CVEs) are
-        one exploit chain, one piece of evidence: the first stands for them, its label naming the
-        others (``groups`` is changed to match); the others' copies are dropped."""
-        chains: dict[tuple[int, ...], list[tuple[str, str]]] = {}
+        """Vulnerabilities of one year that exactly the same actors' reports name (ProxyShell's
+        CVE-2021-34473 and CVE-2021-34523) are one exploit chain, one piece of evidence: the most
+        trusted of them stands for the others, its label naming them (``groups`` is changed to
+        match); the others' copies are dropped.  CVEs of different years the same actor lists
+        (APT28's CVE-2014-4076 and CVE-2022-38028) stay apart."""
+        chains: dict[tuple[str, tuple[int, ...]], list[tuple[str, str]]] = {}
         for key, positions in groups.items():
             if key[0] == "cve":
                 listed = tuple(np.flatnonzero(self.matched[positions[0]] > 0).tolist())
                 if listed:
-                    chains.setdefault(listed, []).append(key)
+                    chains.setdefault((key[1].split("-")[1], listed), []).append(key)
         chains = {listed: keys for listed, keys in chains.items() if len(keys) > 1}
         if not chains:
             return self
         items = list(self.items)
+
+        def trust(key: tuple[str, str]) -> tuple[float, int]:
+            best = max(groups[key], key=lambda i: (reliability(self.items[i]), -i))
+            return reliability(self.items[best]), -best
+
         for keys in chains.values():
-            first, rest = keys[0], keys[1:]
-            others = ", ".join(key[1] for key in rest)
+            first = max(keys, key=trust)
+            others = ", ".join(key[1] for key in keys if key != first)
             for position in groups[first]:
                 item = items[position]
                 items[position] = replace(
                     item, label=f"{item.label} (with {others}: one chain, the same actors')"
                 )
-            for key in rest:
-                del groups[key]
+            for key in keys:
+                if key != first:
+                    del groups[key]
         return replace(self, items=items)
 
     def coverage(self) -> NDArray[np.float64]:

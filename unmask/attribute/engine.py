@@ -25,6 +25,7 @@ from unmask.attribute.caveats import (
     known_campaign,
     known_report,
     place,
+    related,
     same_state,
     state_hinge,
 )
@@ -398,6 +399,8 @@ def attribute_case(
             if label not in weak_parts
             and (lead := part_lead(hypotheses)) is not None
             and lead.id != index.actors[ranking[0]].id
+            # a group the sources relate to the lead (APT41's Winnti) is no second actor
+            and not (lead.id in rows and related(index.actors, rows[lead.id], ranking[0]))
         ]
     )
     lowered = frozenset(ranking[:1]) if doubting or elsewhere else frozenset()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -22,6 +23,7 @@ from unmask.model import Case, Observation, ObservationKind
 
 __all__ = [
     "CASE_FILE",
+    "DAY",
     "FINDINGS_FILE",
     "HUNT_FILE",
     "LOCK_WAIT_SECONDS",
@@ -30,6 +32,8 @@ __all__ = [
     "save_case_dir",
 ]
 
+# A day as written ("2022-07-15"): a last seen given as a day lasts to its end.
+DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 CASE_FILE = "case.json"
 HUNT_FILE = "hunt.json"
 FINDINGS_FILE = "findings.parquet"
@@ -136,7 +140,7 @@ def _dates_problem(observation: Observation) -> str | None:
             if moments[key] is None:
                 return f"{key} {written!r} is not a date or time (ISO 8601, e.g. 2022-07-15T10:00:00Z)"
     first, last = moments.get("first_seen"), moments.get("last_seen")
-    if first and last and len(whole_day(str(observation.last_seen), last=True)) == len("2022-07-15"):
+    if first and last and DAY.fullmatch(whole_day(str(observation.last_seen), last=True)):
         last = last[:10] + "T23:59:59.999999Z"  # a day given as last seen lasts to its end
     if first and last and last < first:
         return f"last_seen {observation.last_seen} is before first_seen {observation.first_seen}"

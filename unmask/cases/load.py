@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from unmask import safe_json
-from unmask.cases.directory import CASE_FILE, load_case_dir
+from unmask.cases.directory import CASE_FILE, DAY, load_case_dir
 from unmask.cases.schema import CASE_SCHEMA, OPTIONAL_FIELDS, SHORTHAND
 from unmask.errors import CaseError, Location
 from unmask.ingest.base import from_utf16
@@ -30,7 +30,6 @@ from unmask.safe_yaml import PARSERS, first_alias
 __all__ = ["load_case", "parse_case"]
 
 _MAX_CASE_BYTES = 64 * 1024 * 1024
-_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _TOP = {k: v for k, v in CASE_SCHEMA.items() if k != "properties"} | {
     "properties": {k: v for k, v in CASE_SCHEMA["properties"].items() if k != "observations"}
     | {"observations": {"type": "array"}}
@@ -269,7 +268,7 @@ def _observation(raw: Any, index: int, report: _Reporter, default_source: str) -
                     f"{_text(raw[key])!r} is not a date or time (ISO 8601, e.g. 2022-07-15 or 2022-07-15T10:00:00Z)",
                 )
     first, last = moments.get("first_seen"), moments.get("last_seen")
-    if first and last and _DAY.fullmatch(whole_day(_text(raw["last_seen"]), last=True)):
+    if first and last and DAY.fullmatch(whole_day(_text(raw["last_seen"]), last=True)):
         last = last[:10] + "T23:59:59.999999Z"  # a day (month, year) given as last seen lasts to its end
     if first and last and last < first:
         raise report.error(

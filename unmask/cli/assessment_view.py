@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+import shlex
 
 from rich.console import Group
 from rich.panel import Panel
@@ -42,6 +44,19 @@ def _table(title: str, hypotheses: list[Hypothesis], limit: int = 12) -> Table:
 
 
 _HOLD_OUT = re.compile(r"^known campaign: .* assess it again with campaign (\S+)'s reports held out")
+_REPORT_OUT = re.compile(r'^one report: .* through one report alone, ("(?:[^"\\]|\\.)*")\. If this case')
+
+
+def _hold_out(warning: str) -> str:
+    """How to do what a known campaign's or report's warning asks: the option to give."""
+    if m := _HOLD_OUT.search(warning):
+        return f" (unmask attribute … --kb-without {m.group(1)})"
+    if m := _REPORT_OUT.search(warning):
+        try:
+            return f" (unmask attribute … --kb-without {shlex.quote(json.loads(m.group(1)))})"
+        except ValueError:
+            return ""
+    return ""
 
 
 def assessment_view(assessment: Assessment, ach_rows: int = 15) -> Group:
@@ -50,11 +65,7 @@ def assessment_view(assessment: Assessment, ach_rows: int = 15) -> Group:
     if assessment.warnings:
         # How to do what a known campaign's warning asks (the warning itself, shared with partners
         # in the report and the exports, names no command).
-        lines = [
-            f"• {w}"
-            + (f" (unmask attribute … --kb-without {m.group(1)})" if (m := _HOLD_OUT.search(w)) else "")
-            for w in assessment.warnings
-        ]
+        lines = [f"• {w}{_hold_out(w)}" for w in assessment.warnings]
         parts.append(Panel(plain("\n".join(lines)), title="Warnings", border_style="yellow"))
     whole = f" ({WHOLE_READING})" if is_split(assessment) else ""
     parts.append(_table(f"Groups{whole}", assessment.groups))

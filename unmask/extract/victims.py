@@ -56,9 +56,11 @@ _PRESENT_CUES = re.compile(
 )
 # Verbs whose subject is the victim, in the active voice ("a provider in the United States
 # suffered a ransomware attack"): what comes before them is the victim's, as in the passive voice.
+# As verbs only: "suffered a ransomware attack", not "an experienced actor", "a sustained campaign".
 _UNDERGONE = re.compile(
-    r"\b(?:suffer(?:s|ed|ing)?|experienc(?:es|ed|ing)|sustain(?:s|ed|ing)?|fell\s+victim|falls?\s+victim"
-    r"|(?:was|were|is|are|became|become)\s+(?:the\s+|a\s+)?victims?\s+of)\b",
+    r"\b(?:(?:suffer(?:s|ed)?|experienc(?:es|ed)|sustain(?:s|ed)?)\s+(?:a|an|the|its|their|two|three|several"
+    r"|multiple|repeated|further|another|one|serious|major|significant)\b|fell\s+victim|falls?\s+victim"
+    r"|(?:was|were|is|are|became|become)\s+(?:the\s+|a\s+)?victims?\s+of)",
     re.IGNORECASE,
 )
 _PASSIVE = re.compile(
