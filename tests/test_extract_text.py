@@ -1458,6 +1458,23 @@ def test_a_range_of_days_gives_its_first_day_too(kb: KnowledgeBase) -> None:
     ]
 
 
+def test_version_numbers_written_like_addresses_are_not_addresses(kb: KnowledgeBase) -> None:
+    for text, addresses in (
+        ("The appliance ran FortiOS 6.1.12.4 when compromised.", []),
+        ("Affected: PAN-OS 10.2.3.1 and earlier.", []),
+        ("Versions 6.0.1 and 6.1.12.4 are affected.", []),
+        ("Upgrade builds prior to 7.2.5.1 now.", []),
+        ("Cisco IOS XE 17.3.1.2 was exploited.", []),
+        ("The traffic was proxied through 45.77.12.75 before 45.77.12.76.", ["45.77.12.75", "45.77.12.76"]),
+        ("C2 at 45.77.12.75 and 45.77.12.76 was used.", ["45.77.12.75", "45.77.12.76"]),
+        ("They used 6.1.12.4 for C2.", ["6.1.12.4"]),
+    ):
+        result = TextExtractor(kb, BENIGN).extract_text(text, "r.txt")
+        assert [
+            o.value for o in result.observations if o.kind is ObservationKind.INFRASTRUCTURE
+        ] == addresses, text
+
+
 def test_ranges_written_month_first_and_ordinal_days(kb: KnowledgeBase) -> None:
     text = (
         "Between October 3 and October 17, 2023 the actors moved laterally. They staged data from "

@@ -150,7 +150,16 @@ _BOILERPLATE = re.compile(
 )
 # "version 2.10.4.1", "firmware 7.2.5.1", "build 10.0.19041.1": a number, not an address.
 _VERSION_BEFORE = re.compile(
-    r"\b(?:version|ver|v|firmware|build|release|update|patch)\s*\.?\s*$", re.IGNORECASE
+    r"(?:(?i:\b(?:versions?|ver|v|firmware|build|release|update|patch)\s*\.?|\b(?:prior\s+to"
+    r"|up\s+to|earlier\s+than|later\s+than|older\s+than|newer\s+than))"
+    # a system's name: FortiOS, PAN-OS, IOS XE, JunOS
+    r"|\b[A-Za-z-]*OS(?:\s+XE)?"
+    # a list of versions: "6.0.1 and 6.1.12.4" (a number of two or three parts before it, not an address)
+    r"|(?<![\d.])\d+(?:\.\d+){1,2}(?![\d.])\s*(?:,|and|or|to|-))\s*$",
+)
+# "6.1.12.4 and earlier", "7.0.1 or later": a version's range, not an address.
+_VERSION_AFTER = re.compile(
+    r"^\s*(?:and|or)\s+(?:earlier|later|above|below|prior|newer|older)\b", re.IGNORECASE
 )
 _CVE = re.compile(r"(?<![A-Za-z0-9])CVE-\d{4}-\d{4,7}(?![0-9])", re.IGNORECASE)
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
@@ -775,7 +784,10 @@ class TextExtractor:
                 if (
                     subtype == "ip"
                     and plain_text
-                    and _VERSION_BEFORE.search(sentence[: sentence.find(str(raw))])
+                    and (
+                        _VERSION_BEFORE.search(sentence[: sentence.find(str(raw))])
+                        or _VERSION_AFTER.match(sentence[sentence.find(str(raw)) + len(str(raw)) :])
+                    )
                 ):
                     result.notes.append(
                         f"{source}: offset {offset}: {raw!r} is a version number here; not taken"
