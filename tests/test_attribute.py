@@ -1447,7 +1447,11 @@ def test_a_technique_in_words_is_read_as_a_report_is_and_said(kb: KnowledgeBase)
     assert "bundle.json objects[3] attack-pattern--1 technique 'then the operators used T1101'" in said
     # A copy held at confidence 0 is not weighed, and not listed as unweighed when another copy is.
     doubted = Observation(ObservationKind.TECHNIQUE, "T1101", confidence=0.0)
-    for order in ([doubted, Observation(ObservationKind.TECHNIQUE, "T1101")], [doubted]):
+    for order in (
+        [doubted, Observation(ObservationKind.TECHNIQUE, "T1101")],
+        [doubted, Observation(ObservationKind.TECHNIQUE, "T1101", host="ws11")],
+        [doubted],
+    ):
         items, unresolved = resolve_case(Case("c", "c", observations=order), kb)
         assert len(items) + len(unresolved) == 1
     # The same technique also written by its id, before or after: the copy by id is the item,

@@ -321,6 +321,9 @@ def test_lone_surrogates_from_json_escapes_become_replacement_text() -> None:
     assert case.id == "x\ufffd" and case.observations[0].provenance is not None
     assert case.observations[0].provenance.source == "s\ufffd"
     case.id.encode("utf-8")  # writable as UTF-8
+    # YAML reads an escaped pair as two surrogates: they are the one character they write.
+    paired = parse_case(b'title: "Pair \\ud83d\\ude00 ok"\nobservations: [{technique: T1}]\n', "c.yml")
+    assert paired.title == "Pair \U0001f600 ok"
 
 
 def test_dates_that_are_not_dates_are_refused_and_a_day_lasts_to_its_end() -> None:

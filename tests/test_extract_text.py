@@ -1633,3 +1633,7 @@ def test_terminal_escapes_in_a_report_are_not_read_into_values(kb: KnowledgeBase
     # A window title cut off (no BEL) blanks its ESC ] only, not the rest of the report.
     report.write_text("Console: \x1b]0;title\nThe beacon reached evil-c2.example.org.\n")
     assert "evil-c2.example.org" in {o.value for o in extract_inputs([report], kb).case.observations}
+    # A character set chosen (ESC ( B, as tput sgr0 writes it) is no part of the name after it.
+    report.write_text("Beacons went to \x1b(Bupdate-cdn.net and \x1b#8x.example.org.\n")
+    values = {o.value for o in extract_inputs([report], kb).case.observations}
+    assert {"update-cdn.net", "x.example.org"} <= values and "bupdate-cdn.net" not in values

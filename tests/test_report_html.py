@@ -321,8 +321,13 @@ def test_chart_labels_keep_their_start_and_end_cleanly() -> None:
 
     whole = "WIN-5823BM4EN8O.mahdihtm.local"  # 30 characters, most of them wide
     endless = "WIN-" + "MW" * 40 + ".corp.example"
+    wide = "\u2031" * 18  # DejaVu's widest glyph, 1.74 em
     charts = timeline_chart(
-        [(whole, "2024-03-01T10:00:00Z", "a"), (endless, "2024-03-02T10:00:00Z", "b")]
+        [
+            (whole, "2024-03-01T10:00:00Z", "a"),
+            (endless, "2024-03-02T10:00:00Z", "b"),
+            (wide, "2024-03-03T10:00:00Z", "c"),
+        ]
     ) + bar_chart([("W" * 60, 0.5), ("Gamma", 0.25)])
     page = f"<style>@page {{ size: 900px 900px; margin: 0 }} body {{ margin: 0 }}</style>{charts}"
     document = pdfium.PdfDocument(weasyprint.HTML(string=page).write_pdf())

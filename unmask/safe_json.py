@@ -45,6 +45,7 @@ def loads(text: str | bytes, *, strict: bool = False) -> Any:
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_PAIR = re.compile("[\ud800-\udbff][\udc00-\udfff]")
 # An escape of a surrogate in JSON or YAML text (\ud800, YAML's \U0000d800); a valid pair is read
 # as one character, but only decoding tells, so any such escape means the result is looked at.
 _ESCAPE = re.compile(r"\\(?:u|U0000)[dD][89abcdefABCDEF]")
@@ -60,8 +61,15 @@ def may_hold_surrogates(text: str | bytes) -> bool:
 
 
 def mend_text(text: str) -> str:
-    """``text`` with every lone surrogate replaced with U+FFFD (the replacement character)."""
-    return _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
+    """``text`` with every lone surrogate replaced with U+FFFD (the replacement character); a high
+    and a low one in a row, as YAML reads an escaped pair ("\\ud83d\\ude00"), are the one
+    character they write."""
+    if not _SURROGATE.search(text):
+        return text
+    text = _PAIR.sub(
+        lambda m: chr(0x10000 + ((ord(m.group(0)[0]) - 0xD800) << 10) + ord(m.group(0)[1]) - 0xDC00), text
+    )
+    return _SURROGATE.sub("\ufffd", text)
 
 
 def mend(data: Any) -> Any:

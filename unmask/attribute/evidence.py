@@ -334,5 +334,7 @@ def resolve_case(case: Case, kb: KnowledgeBase) -> tuple[list[EvidenceItem], lis
             # id where the first was read from something else ("ntdsutil" as T1003.003): that copy
             # counts (in the first's place), whatever the order of the case.
             items[seen[key]] = result
-    weighed = {position for position, key in disbelieved if key in seen}
+    # ... in any part: a copy at confidence 0 without a host beside one weighed on a host.
+    copies = {(signal, key) for signal, key, _, _ in seen}
+    weighed = {position for position, key in disbelieved if key[:2] in copies}
     return items, [miss for position, miss in enumerate(unresolved) if position not in weighed]

@@ -180,11 +180,11 @@ def read_document(path: Path, max_chars: int = MAX_TEXT_CHARS) -> Document:
     return Document(path, digest, text[:max_chars], fmt, problems, note)
 
 
-# Terminal escape sequences (colour: ESC [ 0 m, titles: ESC ] ... BEL, on one line and ended; a
-# title cut off loses only its ESC ]) and the other control characters a pasted console log
-# carries (tab, line and page breaks aside).
+# Terminal escape sequences (colour: ESC [ 0 m; character sets: ESC ( B; titles: ESC ] ... BEL,
+# on one line and ended: a title cut off loses only its ESC ]) and the other control characters
+# a pasted console log carries (tab, line and page breaks aside).
 _CONTROLS = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b\n]{0,200}(?:\x07|\x1b\\)|\x1b[@-_]?|[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]"
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b\n]{0,200}(?:\x07|\x1b\\)|\x1b[\x20-\x2f]+[\x30-\x7e]?|\x1b[@-_]?|[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]"
 )
 
 

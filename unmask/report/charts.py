@@ -21,8 +21,8 @@ __all__ = ["bar_chart", "timeline_chart"]
 _FONT_SIZE = 12
 _TEXT = f'font-family="DejaVu Sans, Arial, sans-serif" font-size="{_FONT_SIZE}" fill="#222"'
 # Advance widths (in em) of DejaVu Sans, the font the charts ask for, rounded up by class; Arial,
-# a browser's fallback, is narrower.  Anything else (a capital M or W, "@", a letter outside
-# ASCII) counts as 1 em.
+# a browser's fallback, is narrower.  Anything else in ASCII (a capital M or W, "@") counts as
+# 1 em, and a character outside ASCII as 2 (DejaVu's widest, "‱", is 1.74 em).
 _WIDTHS = (
     (frozenset("'ijlIJ ,."), 0.32),
     (frozenset("/:;\\|f-()[]t!r"), 0.42),
@@ -33,6 +33,8 @@ _WIDTHS = (
 
 
 def _em(char: str) -> float:
+    if not char.isascii():
+        return 2.0
     return next((width for chars, width in _WIDTHS if char in chars), 1.0)
 
 
