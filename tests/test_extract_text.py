@@ -1458,6 +1458,43 @@ def test_a_range_of_days_gives_its_first_day_too(kb: KnowledgeBase) -> None:
     ]
 
 
+def test_a_section_on_earlier_activity_is_not_read_and_one_of_advice_is_advice(kb: KnowledgeBase) -> None:
+    technique = kb.techniques["T1301"].name
+    software = kb.software["S0301"].name
+    text = (
+        "# Incident report\n\n"
+        f"In March 2024 the intruders used {technique}.\n\n"
+        "## Earlier activity\n\n"
+        f"In 2019 the actor deployed {software} against banks in Norway and exploited CVE-2019-0604.\n\n"
+        "## Indicators\n\n"
+        "The actors used 185.220.101[.]7 for control.\n\n"
+        "## Mitigations\n\n"
+        "Patch CVE-2023-23397, which other actors have exploited, and hunt for logins since 1 February 2024.\n"
+    )
+    result = TextExtractor(kb, BENIGN).extract_text(text, "r.txt")
+    values = [o.value for o in result.observations]
+    assert values == ["T1301", "2024-03", "185.220.101.7"]
+    assert any(
+        "in the section 'Earlier activity', about earlier activity; not read" in n for n in result.notes
+    )
+    assert any("'CVE-2023-23397' is in a recommendation" in n for n in result.notes)
+    # A comparison with other intrusions is no history: it may come back to this one.
+    compared = text.replace("## Earlier activity", "## How this compares with other intrusions")
+    assert "S0301" in [
+        o.value for o in TextExtractor(kb, BENIGN).extract_text(compared, "r.txt").observations
+    ]
+
+
+def test_the_parts_of_an_email_address_are_no_domains(kb: KnowledgeBase) -> None:
+    text = "Contact akira.support@onionmail[.]org for keys. The C2 was onionmail[.]org, mail a@onionmail[.]org.\n"
+    result = TextExtractor(kb, BENIGN).extract_text(text, "r.txt")
+    assert [(o.subtype, o.value) for o in result.observations] == [
+        ("email", "akira.support@onionmail.org"),
+        ("domain", "onionmail.org"),  # also written on its own: a domain too
+        ("email", "a@onionmail.org"),
+    ]
+
+
 def test_version_numbers_written_like_addresses_are_not_addresses(kb: KnowledgeBase) -> None:
     for text, addresses in (
         ("The appliance ran FortiOS 6.1.12.4 when compromised.", []),

@@ -141,6 +141,47 @@ _FACING = re.compile(
 # Between a program's name and a module of it written as its file is ("Impacket psexec",
 # "Impacket's secretsdump"): nothing but the possessive.
 _PART_GAP = re.compile(r"^(?:'s|’s)?\s+$")
+# A heading line: a few capitalised words on a line of their own, no full stop ("## Earlier
+# activity", "4. Mitigations", "Historical Activity:").
+_HEADING_LINE = re.compile(
+    r"^[ \t]{0,3}(?:#{1,6}[ \t]*|\*\*|(?:\d+(?:\.\d+)*\.?|[IVX]+\.)[ \t]+)?([A-Z][^\n.!?|]{0,80}?)(?:\*\*)?[ \t]*:?[ \t]*$",
+    re.MULTILINE,
+)
+# A section about the actor's past or other events: nothing in it is this intrusion's.
+_HISTORY_SECTION = re.compile(
+    r"\b(?:earlier|previous|prior|past|historical|historic|older)\s+(?:\w+\s+)?(?:activity|activities"
+    r"|campaigns?|operations?|attacks?|intrusions?|incidents?|targeting|reporting)\b|\b(?:actor|group)(?:'s)?\s+history\b"
+    r"|\bhistory\s+of\b|\bknown\s+(?:activity|campaigns|operations)\b",
+    re.IGNORECASE,
+)
+# A section of what to do: what it names is advice, not what was done.
+_ADVICE_SECTION = re.compile(
+    r"^(?:(?:detection\s+and\s+)?(?:mitigations?|recommendations?)|recommended\s+(?:actions|mitigations)|remediation|defensive\s+measures"
+    r"|what\s+(?:to|you\s+should)\s+do|guidance|hardening|prevention)\b",
+    re.IGNORECASE,
+)
+_SECTION_WORDS = 8
+
+
+def _sections(text: str) -> list[tuple[int, str, str]]:
+    """(offset, kind, heading) where each section of ``text`` whose heading says what it is
+    begins: ``history`` (the actor's earlier activity), ``advice`` (mitigations) or ``other``."""
+    found = []
+    for match in _HEADING_LINE.finditer(text):
+        title = match.group(1).strip()
+        if not title or len(title.split()) > _SECTION_WORDS:
+            continue
+        kind = (
+            "history"
+            if _HISTORY_SECTION.search(title)
+            else "advice"
+            if _ADVICE_SECTION.match(title)
+            else "other"
+        )
+        found.append((match.start(), kind, title))
+    return found
+
+
 # A web page's tag and navigation lines name topics, not what the intrusion held ("Tags: Iran,
 # wiper, Emotet").
 _BOILERPLATE = re.compile(
@@ -375,6 +416,17 @@ def _in_path(text: str, raw: str) -> bool:
     )
 
 
+def _in_email(text: str, raw: str) -> bool:
+    """Whether every mention of a domain in a sentence (``text``: refanged, lower case) is part of
+    an e-mail address: its name before the "@" ("akira.support@onionmail.org" holds no domain
+    akira.support), or its mail domain, which the address stands for as the indicator."""
+    name = raw.lower()
+    found = [m.start() for m in re.finditer(re.escape(name), text)]
+    return bool(found) and all(
+        text[at + len(name) : at + len(name) + 1] == "@" or (at > 0 and text[at - 1] == "@") for at in found
+    )
+
+
 _WHY_NOT = {
     DENIED: 'is denied in its sentence ("not ...")',
     UNCONFIRMED: 'is not confirmed in its sentence ("cannot confirm whether ...")',
@@ -527,9 +579,18 @@ class TextExtractor:
             # a wrapped sentence goes on in lower case ("... first seen on 2024-02-10 when the\nactor")
             and not after[:1].islower()
         )
+        sections = _sections(text)
         for number, (offset, sentence) in enumerate(sentences(text)):
             if progress is not None and number % PROGRESS_SENTENCES == 0:
                 progress(stage, offset, len(text))
+            section = next((entry for entry in reversed(sections) if entry[0] <= offset), None)
+            if section is not None and section[1] == "history":
+                # "## Earlier activity": the actor's past campaigns, not this intrusion.
+                result.notes.append(
+                    f"{source}: offset {offset}: in the section {section[2]!r}, about earlier activity; not read"
+                )
+                continue
+            in_advice = section is not None and section[1] == "advice"
             if _BOILERPLATE.match(sentence):
                 result.notes.append(
                     f"{source}: offset {offset}: a page's {sentence.split(':')[0]!r} line; not read"
@@ -547,7 +608,9 @@ class TextExtractor:
             # A table row is no sentence of advice, though a technique's name in its first cell
             # opens with a verb ("| Disable or Modify Tools | T1562.001 |").
             row = sentence.count("|") >= 2
-            advice = not row and bool(_ADVICE.search(sentence)) and not _NARRATIVE.search(sentence)
+            advice = in_advice or (
+                not row and bool(_ADVICE.search(sentence)) and not _NARRATIVE.search(sentence)
+            )
             program: tuple[int, str] | None = None  # the end and name of the last software taken
             # An id written right after a technique's name or phrase says which technique it is:
             # "an SSH reverse tunnel (T1572)" is no T1021.004 (SSH), "LSASS Memory (T1003)" stays
@@ -585,7 +648,7 @@ class TextExtractor:
                 previous = None
                 if advice and (
                     category in ("technique", "phrase", "software")
-                    or (category == "cve" and not _EXPLOITED.search(sentence))
+                    or (category == "cve" and (in_advice or not _EXPLOITED.search(sentence)))
                 ):
                     # "Prioritize patching of known exploited vulnerabilities": what to do, not what
                     # was done; "Apply the patches for CVE-2024-21893" names no exploitation here
@@ -665,6 +728,12 @@ class TextExtractor:
                 result.notes.append(
                     f"{source}: offset {offset}: {', '.join(published)} dates the report itself; not taken as activity"
                 )
+            if advice and dates:
+                # "Hunt for logins since 1 February 2024": when to look, not when it happened.
+                result.notes.append(
+                    f"{source}: offset {offset}: {', '.join(dates)} in a recommendation; not taken"
+                )
+                dates = []
             for date in dates:
                 add(ObservationKind.TIMING, date, None, offset, sentence, 0.5)
         if progress is not None:
@@ -772,6 +841,12 @@ class TextExtractor:
                 if subtype == "domain" and _in_path(refanged, str(raw)):
                     result.problems.append(
                         f"{source}: offset {offset}: {raw!r} is a folder of a file path; not taken as a domain"
+                    )
+                    continue
+                if subtype == "domain" and _in_email(refanged, str(raw)):
+                    result.notes.append(
+                        f"{source}: offset {offset}: {raw!r} is part of an e-mail address; the address is "
+                        "the indicator"
                     )
                     continue
                 if subtype == "domain" and _file_name_head(refanged, str(raw)):
