@@ -477,6 +477,11 @@ def test_a_table_row_that_says_not_observed_is_denied(sources_kb: KnowledgeBase,
     [
         # The rest of a list a denial opens.
         ("We did not see Mimikatz, Helminth or ZeroCleare on any host.", []),
+        # ... with a name the KB does not know among them
+        ("We found no evidence of Mimikatz, Brute Ratel or Helminth in this intrusion.", []),
+        # what an actor does, said to set it apart from this intrusion
+        ("APT28 uses Mimikatz and Helminth; we have found no technical overlap with this cluster.", []),
+        ("APT28 uses Mimikatz, which is not linked to this intrusion.", []),
         ("Unlike APT28, which relies on Mimikatz, this cluster used Helminth.", ["S0170"]),
         ("We are not attributing this activity to APT28, whose attacks used Mimikatz.", []),
         ("APT28 typically deploys Mimikatz and Helminth.", []),
@@ -1483,6 +1488,17 @@ def test_a_section_on_earlier_activity_is_not_read_and_one_of_advice_is_advice(k
     assert "S0301" in [
         o.value for o in TextExtractor(kb, BENIGN).extract_text(compared, "r.txt").observations
     ]
+
+
+def test_an_indicator_the_report_says_is_not_linked_to_this_intrusion_is_not_taken(kb: KnowledgeBase) -> None:
+    text = (
+        "The address 104.168.175[.]84 was used by another group in 2021; it is not linked to this intrusion.\n\n"
+        "| Indicator | Description |\n|---|---|\n| 104.168.175[.]85 | Not linked to this intrusion |\n"
+        "| 104.168.175[.]87 | C2 of the loader |\n\n"
+        "The actors used 185.220.101[.]8, but 185.220.101[.]9 is not linked to this intrusion.\n"
+    )
+    result = TextExtractor(kb, BENIGN).extract_text(text, "r.txt")
+    assert [o.value for o in result.observations] == ["104.168.175.87", "185.220.101.8"]
 
 
 def test_the_parts_of_an_email_address_are_no_domains(kb: KnowledgeBase) -> None:

@@ -168,12 +168,25 @@ _CODE_BEFORE = re.compile(
     r"\b(?:based\s+on|built\s+on|reus\w*|derived\s+from|leaked|fork\w*)\b[^.;,]{0,20}$", re.I
 )
 # What continues a list from one mention to the next: ", ", " or ", ", and ", "/".
-_LIST_GAP = re.compile(r"^\s*(?:,\s*(?:(?:or|and|nor)\s+)?|(?:or|and|nor)\s+|/\s*)$", re.IGNORECASE)
+_SEPARATOR = r"(?:,\s*(?:(?i:or|and|nor)\s+)?|(?i:or|and|nor)\s+|/\s*)"
+# ... with names the KB does not know between them ("Cobalt Strike, Brute Ratel or Sliver").
+_LIST_GAP = re.compile(rf"^\s*{_SEPARATOR}(?:[A-Z][\w.+-]*(?:\s+[A-Z0-9][\w.+-]*){{0,2}}\s*{_SEPARATOR})*$")
 # ... unless the next mention is the subject of its own claim ("no Mimikatz, and PsExec was used").
 _OWN_CLAIM_AFTER = re.compile(
     r"^\s+(?:was|were|is|are|has|had|have|ran|\w+ed)\s+(?!not\b|never\b)", re.IGNORECASE
 )  # ... or a verb of its own ("Qakbot dropped Cobalt Strike")
 
+# A denial of any link to this intrusion, after what a sentence says of an actor.
+_THIS_EVENT = (
+    r"(?:this|the\s+(?:current|present))\s+(?:\w+\s+)?(?:intrusion|incident|activity|cluster|campaign|attack"
+    r"|case|operation|breach|compromise|investigation|event)s?\b"
+)
+_NO_LINK_TO_THIS = re.compile(
+    r"\b(?:no|not\s+(?:any|find\s+any))\s+(?:\w+\s+)?(?:overlaps?|links?|connections?|ties?|relation(?:ship)?s?)"
+    rf"\s+(?:\w+\s+){{0,2}}(?:to|with)\s+{_THIS_EVENT}"
+    rf"|\b(?:not|un)\s*(?:linked|connected|related)\s+to\s+{_THIS_EVENT}",
+    re.IGNORECASE,
+)
 # A comparison or a denial of attribution just before an actor's name.
 _OTHER_BEFORE = re.compile(
     r"\b(?:unlike|in\s+contrast\s+(?:to|with)|compared\s+(?:to|with)|as\s+opposed\s+to|contrary\s+to"
@@ -294,6 +307,11 @@ def why_not_indicator(sentence: str, start: int, end: int) -> str | None:
     indicator is denied only by words about it, not by a "no" or "without" of its clause."""
     if denied_row(sentence) or _INDICATOR_DENIED_AFTER.match(sentence[end : end + 120]):
         return DENIED
+    # "104.168.175[.]84 was used by Lazarus in 2021; it is not linked to this intrusion", and the
+    # table row "| 104.168.175[.]85 | Not linked to this intrusion |".
+    link = _NO_LINK_TO_THIS.search(sentence, end)
+    if link and not re.search(r"\b(?:but|however|yet)\b", sentence[end : link.start()], re.IGNORECASE):
+        return DENIED
     if _INDICATOR_DENIED_BEFORE.search(sentence[max(0, start - _NEGATION_WINDOW) : start]):
         return DENIED
     if _unconfirmed(sentence, start, end):
@@ -345,7 +363,13 @@ def other_actor_spans(sentence: str, actors: list[tuple[int, int, str]]) -> list
     to this intrusion ("APT28 typically deploys X-Agent, but in this intrusion ...").
     """
     spans: list[tuple[int, int, str]] = []
+    denied = _NO_LINK_TO_THIS.search(sentence)
     for start, end, name in actors:
+        if denied and start < denied.start():
+            # "APT37 uses ROKRAT; we found no technical overlap with this cluster": the sentence
+            # tells what the actor does only to set it apart from this intrusion.
+            spans.append((start, denied.start(), name))
+            continue
         before = sentence[max(0, start - _NEGATION_WINDOW) : start]
         after = sentence[end:]
         compared = _OTHER_BEFORE.search(before)
