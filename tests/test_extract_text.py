@@ -1096,14 +1096,25 @@ def test_a_program_name_that_begins_a_longer_name_is_not_the_program(sources_kb:
     extractor = TextExtractor(sources_kb)
     person = extractor.extract_text("The handler on duty, Helminth Levi, briefed the board.", "r.txt")
     assert (
-        person.observations == [] and "'Helminth' begins a longer name ('Helminth Levi')" in person.notes[0]
+        person.observations == []
+        and "'Helminth' is part of a longer name ('Helminth Levi')" in person.notes[0]
     )
+    # A given name before it, and a byline or a thanks in a line of capitalised words.
+    for text in (
+        "The handler on duty, Daniela Helminth, briefed the board.",
+        "Posted by Milan Horvat and Daniela Helminth",
+        "Thanks to Tomas Helminth of our SOC for the triage.",
+    ):
+        read = extractor.extract_text(text, "r.txt")
+        assert read.observations == [] and "is part of a longer name" in " ".join(read.notes), text
     # A kind, a part or a name the KB knows after it is no surname; a heading capitalises every word.
     for text in (
         "The actors ran the Helminth Implant on the server.",
         "The actors ran Helminth Mimikatz on the server.",
         "Helminth Deployment On The Mail Server",
         "They deployed Helminth.",
+        "Sophos Helminth ransomware report",
+        "The Helminth Ransomware Attack On The City",
     ):
         assert "S0170" in [o.value for o in extractor.extract_text(text, "r.txt").observations], text
 

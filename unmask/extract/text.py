@@ -256,6 +256,20 @@ def _english(word: str) -> bool:
 # A capitalised word right after a one-word program name (a name that goes on).
 _NAME_GOES_ON = re.compile(r"^[ \t]+([A-Z][a-z]+)\b")
 _NEXT_WORD = re.compile(r"^[ \t]+([A-Za-z]+)\b")
+# A capitalised word right before a program name ("Daniela Cuba").
+_NAME_BEFORE = re.compile(r"\b([A-Z][a-z]+)[ \t]+$")
+# What says a name in a title-like line is a person's ("Posted by ...", "the victim's CISO, ...").
+_PERSON_CUE = re.compile(
+    r"\b(?:(?i:by|thanks\s+to|credits?|authors?|analyst|researcher|engineer|employee|spokesperson)"
+    r"|CISO|CEO|CTO|CIO|Mr|Ms|Mrs|Dr)\b"
+)
+
+
+def _opens(sentence: str, at: int) -> bool:
+    """Whether the word at ``at`` opens the sentence (or a clause after a colon or a dash)."""
+    return not sentence[:at].strip() or sentence[:at].rstrip()[-1:] in ":;-–—("
+
+
 # Before a place's name: "a hospital in Royal Oak, Michigan", "a second team in Cuba".
 _LOCATIVE_BEFORE = re.compile(
     r"\b(?:in|near|outside|across|throughout|(?:city|town|province|region|state|capital) of)\s+$",
@@ -670,7 +684,7 @@ class TextExtractor:
                     continue
                 if category == "software":
                     program = (end, matched)
-                longer = self._longer_name(sentence, end, matched) if category == "software" else None
+                longer = self._longer_name(sentence, at, end, matched) if category == "software" else None
                 if category == "software" and _place(sentence, at, end, matched):
                     # "a hospital in Royal Oak, Michigan", "a team based in Milan", "in Cuba": a place
                     # named like a program (Royal, HEXANE's Milan, Cuba ransomware), not the program.
@@ -678,10 +692,10 @@ class TextExtractor:
                         f"{source}: offset {offset}: {matched!r} names a place here; not taken"
                     )
                 elif longer:
-                    # "Kevin Levi briefed the board", "Royal Mail": a person's or a body's name that
-                    # begins with a program's (HEXANE's Kevin; Royal ransomware), not the program.
+                    # "Kevin Levi briefed the board", "Royal Mail", "Daniela Cuba": a person's or a body's name
+                    # that holds a program's (HEXANE's Kevin; Royal and Cuba ransomware), not the program.
                     result.notes.append(
-                        f"{source}: offset {offset}: {matched!r} begins a longer name ({longer!r}); not taken"
+                        f"{source}: offset {offset}: {matched!r} is part of a longer name ({longer!r}); not taken"
                     )
                 elif category == "software" and _ACCOUNT_BEFORE.search(sentence[:at]):
                     # "created a local account named sysupdate": a user name, not SysUpdate.
@@ -740,23 +754,40 @@ class TextExtractor:
             progress(stage, len(text), len(text))
         return result
 
-    def _longer_name(self, sentence: str, end: int, matched: str) -> str | None:
-        """The longer proper name a capitalised one-word program name begins in running prose
-        ("Kevin Levi"), or ``None``: the next word is capitalised and is no English word (nor its
-        plural), no name the KB knows, no kind of program ("Akira Ransomware") nor part of one
-        ("Cobalt Strike Beacon").  A title in Title Case capitalises every word and says nothing here."""
+    def _longer_name(self, sentence: str, at: int, end: int, matched: str) -> str | None:
+        """The longer proper name a capitalised one-word program name is part of in running prose
+        ("Kevin Levi", "Daniela Cuba"), or ``None``: the word after it, or the one before it (not
+        opening the sentence, nor with a kind of program after the name: "Sophos Royal
+        ransomware"), is capitalised and is no English word (nor its plural), no name the KB knows,
+        no kind of program ("Akira Ransomware") nor part of one ("Cobalt Strike Beacon").  A title
+        in Title Case capitalises every word and says nothing here, unless it says whose name it
+        is ("Posted by Milan Horvat", "the CISO, Marco Aurora")."""
         if " " in matched.strip() or not matched[:1].isupper():
             return None
-        goes_on = _NAME_GOES_ON.match(sentence[end:])
-        if goes_on is None:
-            return None
-        word = goes_on.group(1).lower()
-        if word in QUALIFIER_WORDS or self.lexicon.knows(word) or _english(word):
-            return None  # "AnyDesk Portable", "Sliver Implants", "PsExec Monday": a word, not a name
         letters = _WORDS.findall(sentence)
-        if sum(w[0].isupper() for w in letters) * 2 > len(letters):
+        cue = _PERSON_CUE.search(sentence[:at]) is not None
+        if sum(w[0].isupper() for w in letters) * 2 > len(letters) and not cue:
             return None
-        return f"{matched} {goes_on.group(1)}"
+        goes_on = _NAME_GOES_ON.match(sentence[end:])
+        if goes_on is not None and self._name_like(goes_on.group(1), cue):
+            return f"{matched} {goes_on.group(1)}"
+        after = _NEXT_WORD.match(sentence[end:])
+        if after is not None and after.group(1).lower() in QUALIFIER_WORDS:
+            return None
+        came = _NAME_BEFORE.search(sentence[:at])
+        if came is not None and not _opens(sentence, came.start(1)) and self._name_like(came.group(1), cue):
+            return f"{came.group(1)} {matched}"
+        return None
+
+    def _name_like(self, word: str, person: bool = False) -> bool:
+        """Whether a capitalised word next to a program's name can be a person's name: no word
+        for a kind of program, no name the KB knows, no English word ("AnyDesk Portable"), unless
+        the sentence says a person is named (``person``: "Thanks to Tomas Royal", though "tomas"
+        is in the dictionary)."""
+        lowered = word.lower()
+        if lowered in QUALIFIER_WORDS or self.lexicon.knows(lowered):
+            return False
+        return person or not _english(lowered)
 
     def _actor_choices(self, mentions: list[tuple[int, str, str, str, float]]) -> dict[int, str]:
         """For a name several actors answer to ("Andariel": Lazarus Group's alias in a source, and
