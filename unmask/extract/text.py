@@ -431,14 +431,12 @@ def _in_path(text: str, raw: str) -> bool:
 
 
 def _in_email(text: str, raw: str) -> bool:
-    """Whether every mention of a domain in a sentence (``text``: refanged, lower case) is part of
-    an e-mail address: its name before the "@" ("akira.support@onionmail.org" holds no domain
-    akira.support), or its mail domain, which the address stands for as the indicator."""
+    """Whether every mention of a domain in a sentence (``text``: refanged, lower case) is the
+    name before an e-mail address's "@" ("akira.support@onionmail.org" holds no domain
+    akira.support; its mail domain stays one: an actor's own is worth blocking)."""
     name = raw.lower()
     found = [m.start() for m in re.finditer(re.escape(name), text)]
-    return bool(found) and all(
-        text[at + len(name) : at + len(name) + 1] == "@" or (at > 0 and text[at - 1] == "@") for at in found
-    )
+    return bool(found) and all(text[at + len(name) : at + len(name) + 1] == "@" for at in found)
 
 
 _WHY_NOT = {
@@ -876,8 +874,7 @@ class TextExtractor:
                     continue
                 if subtype == "domain" and _in_email(refanged, str(raw)):
                     result.notes.append(
-                        f"{source}: offset {offset}: {raw!r} is part of an e-mail address; the address is "
-                        "the indicator"
+                        f"{source}: offset {offset}: {raw!r} is the name before an e-mail address's @; not a domain"
                     )
                     continue
                 if subtype == "domain" and _file_name_head(refanged, str(raw)):
