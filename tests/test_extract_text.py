@@ -1544,7 +1544,8 @@ def test_ranges_written_month_first_and_ordinal_days(kb: KnowledgeBase) -> None:
     text = (
         "Between October 3 and October 17, 2023 the actors moved laterally. They staged data from "
         "September 28th to October 3rd, 2023. The wiper ran on the 5th of May 2024 and on 1st June "
-        "2024. Item 2 of March 2022 lists no day.\n"
+        "2024. Item 2 of March 2022 lists no day. The logs of Sat 17 Feb 2024 and of Sept. 2023 survived, "
+        "and the actors returned on Oct. 9, 2024.\n"
     )
     result = TextExtractor(kb, BENIGN).extract_text(text, "r.txt")
     dates = [o.value for o in result.observations if o.kind is ObservationKind.TIMING]
@@ -1555,6 +1556,9 @@ def test_ranges_written_month_first_and_ordinal_days(kb: KnowledgeBase) -> None:
         "2024-05-05",
         "2024-06-01",
         "2022-03",
+        "2024-02-17",
+        "2023-09",
+        "2024-10-09",
     ]
 
 

@@ -48,8 +48,9 @@ from unmask.model import Observation, ObservationKind, Provenance, Tlp
 
 __all__ = ["Extraction", "TextExtractor", "sentences"]
 
-_SENTENCE_END = re.compile(  # and a Markdown table's rows
-    r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])|\n\s*\n|\n(?=\s*[-*•#\d]+[.)]?\s)|\n(?=\s*\|)"
+_SENTENCE_END = re.compile(  # and a Markdown table's rows; not after a month's abbreviation ("Feb. 17")
+    r"(?<=[.!?])(?<!\b(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\.)(?<!\bSept\.)[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])"
+    r"|\n\s*\n|\n(?=\s*[-*•#\d]+[.)]?\s)|\n(?=\s*\|)"
 )
 # Not \b: an id written against Chinese or Japanese text ("利用CVE-2021-44228漏洞") has no word
 # boundary there, the letters on either side being word characters too.
@@ -203,22 +204,31 @@ _VERSION_AFTER = re.compile(
     r"^\s*(?:and|or)\s+(?:earlier|later|above|below|prior|newer|older)\b", re.IGNORECASE
 )
 _CVE = re.compile(r"(?<![A-Za-z0-9])CVE-\d{4}-\d{4,7}(?![0-9])", re.IGNORECASE)
-_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+_MONTHS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december"
+    "|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec"  # "17 Feb 2024", "Feb. 17, 2024"
+)
 # What joins a range's ends: a dash, "to", "until", "through" ("between 2 and 9").
 _RANGE_TO = r"\s*(?:-|\u2013|\u2014|to|and|until|through)\s*"
 # The first day of a range written before a day-month-year date ("between 2 and", "28 February to").
-_RANGE_START = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?(?:\s+({_MONTHS}))?{_RANGE_TO}$", re.IGNORECASE)
+# Each month's name and abbreviation, lower case, to its number.
+_MONTH_NUMBERS = {
+    name: ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"].index(name[:3])
+    + 1
+    for name in _MONTHS.split("|")
+}
+_RANGE_START = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?(?:\s+({_MONTHS})\.?)?{_RANGE_TO}$", re.IGNORECASE)
 # The first month of a range of months written before a month and year ("January and", "February to").
-_MONTH_RANGE_START = re.compile(rf"\b({_MONTHS}){_RANGE_TO}$", re.IGNORECASE)
+_MONTH_RANGE_START = re.compile(rf"\b({_MONTHS})\.?{_RANGE_TO}$", re.IGNORECASE)
 # The first day of a range written month first before a month-day-year date ("between October 3
 # and", "September 28th to"; "October 3, 2023 to" names its year and is a date of its own).
-_US_RANGE_START = re.compile(rf"\b({_MONTHS})\s+(\d{{1,2}})(?:st|nd|rd|th)?{_RANGE_TO}$", re.IGNORECASE)
+_US_RANGE_START = re.compile(rf"\b({_MONTHS})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?{_RANGE_TO}$", re.IGNORECASE)
 # A range within one month as US advisories write it: "March 2-9, 2026", "March 2 to 9, 2026".
 _MONTH_RANGE = re.compile(
-    rf"\b({_MONTHS})\s+(\d{{1,2}}){_RANGE_TO}(\d{{1,2}}),?\s+(\d{{4}})\b", re.IGNORECASE
+    rf"\b({_MONTHS})\.?\s+(\d{{1,2}}){_RANGE_TO}(\d{{1,2}}),?\s+(\d{{4}})\b", re.IGNORECASE
 )
 _DATE = re.compile(
-    rf"\b(?:(\d{{4}})-(\d{{2}})-(\d{{2}})|(?:(\d{{1,2}})(?:(?:st|nd|rd|th)(?:\s+of)?)?\s+)?({_MONTHS})\s+"
+    rf"\b(?:(\d{{4}})-(\d{{2}})-(\d{{2}})|(?:(\d{{1,2}})(?:(?:st|nd|rd|th)(?:\s+of)?)?\s+)?({_MONTHS})\.?\s+"
     rf"(?:(\d{{1,2}})(?:st|nd|rd|th)?,?\s+)?(\d{{4}}))\b",
     re.IGNORECASE,
 )
@@ -922,7 +932,7 @@ class TextExtractor:
     @staticmethod
     def _dates(sentence: str) -> tuple[list[str], list[str]]:
         """The dates the sentence gives, and apart those that date the report itself."""
-        months = {m: i + 1 for i, m in enumerate(_MONTHS.split("|"))}
+        months = _MONTH_NUMBERS
         out: list[str] = []
         published: list[str] = []
         for match in _DATE.finditer(sentence):
