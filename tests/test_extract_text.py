@@ -979,6 +979,9 @@ def test_an_account_named_like_a_tool_is_an_account(kb: KnowledgeBase) -> None:
         ("A German hospital fell victim to a ransomware attack by Russian actors.", {"DE", "healthcare"}),
         # ... and not an adjective: the actor's side stays the actor's
         ("An experienced Iranian actor compromised networks in Israel.", {"IL"}),
+        # Georgia beside other US states is the state; alone, the country
+        ("A municipal government in Georgia and a utility in Ohio were compromised.", {"US", "government"}),
+        ("Government networks in Georgia were attacked by Russian actors.", {"GE", "government"}),
         ("Russian operators conducted a sustained campaign against Ukraine.", {"UA"}),
     ],
 )

@@ -19,6 +19,7 @@ adjectives (``Israeli water utilities``).  What is not taken as a victim is note
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -154,7 +155,32 @@ def country_mentions(text: str) -> list[tuple[int, str]]:
             break
     for match in _INITIALS_RE.finditer(text):
         found[match.start()] = _INITIALS[match.group(0)]
+    for at, code in found.items():
+        if code == "GE" and text.startswith("Georgia", at) and _us_state_context(text):
+            found[at] = "US"  # "a municipal government in Georgia" beside Nevada and Ohio: the state
     return sorted(found.items())
+
+
+@functools.cache
+def _us_states() -> re.Pattern[str]:
+    """The names of the US states but Georgia (pycountry), and what says Georgia is one."""
+    import pycountry
+
+    names = sorted(
+        str(region.name)
+        for region in pycountry.subdivisions
+        if region.country_code == "US" and region.name != "Georgia"
+    )
+    return re.compile(
+        r"\b(?:" + "|".join(re.escape(name) for name in names) + r"|Atlanta|Savannah)\b"
+        r"|\bGeorgia\s*(?:\(\s*(?:the\s+)?U\.?S\.?(?:\s+state)?\s*\)|,\s*(?:USA|U\.S\.A?\.?|United States))"
+    )
+
+
+def _us_state_context(text: str) -> bool:
+    """Whether ``text`` reads Georgia as the US state: another state or a Georgian city of the US
+    named beside it, or "Georgia (the US state)", "Georgia, USA"."""
+    return _us_states().search(text) is not None
 
 
 @dataclass
