@@ -1104,12 +1104,18 @@ def test_a_program_name_that_begins_a_longer_name_is_not_the_program(sources_kb:
     )
     # A given name before it, and a byline or a thanks in a line of capitalised words.
     for text in (
-        "The handler on duty, Daniela Helminth, briefed the board.",
+        "The victim's CISO, Daniela Helminth, briefed the board.",
         "Posted by Milan Horvat and Daniela Helminth",
         "Thanks to Tomas Helminth of our SOC for the triage.",
     ):
         read = extractor.extract_text(text, "r.txt")
         assert read.observations == [] and "is part of a longer name" in " ".join(read.notes), text
+    # A vendor before it is no given name, nor a "by" far before it a byline.
+    for text in (
+        "The actor then ran Microsoft Helminth on two hosts.",
+        "Credentials were collected by the intruders with Helminth Lite.",
+    ):
+        assert "S0170" in [o.value for o in extractor.extract_text(text, "r.txt").observations], text
     # A kind, a part or a name the KB knows after it is no surname; a heading capitalises every word.
     for text in (
         "The actors ran the Helminth Implant on the server.",
@@ -1497,6 +1503,15 @@ def test_a_section_on_earlier_activity_is_not_read_and_one_of_advice_is_advice(k
         "in the section 'Earlier activity', about earlier activity; not read" in n for n in result.notes
     )
     assert any("'CVE-2023-23397' is in a recommendation" in n for n in result.notes)
+    # A heading that says more than "earlier activity", and a hard-wrapped line, begin no history.
+    for heading in (
+        "## Previous activity observed in this intrusion",
+        "Unlike previous campaigns, the actors",
+    ):
+        kept = text.replace("## Earlier activity", heading)
+        assert "S0301" in [
+            o.value for o in TextExtractor(kb, BENIGN).extract_text(kept, "r.txt").observations
+        ]
     # A comparison with other intrusions is no history: it may come back to this one.
     compared = text.replace("## Earlier activity", "## How this compares with other intrusions")
     assert "S0301" in [
@@ -1513,6 +1528,10 @@ def test_an_indicator_the_report_says_is_not_linked_to_this_intrusion_is_not_tak
     )
     result = TextExtractor(kb, BENIGN).extract_text(text, "r.txt")
     assert [o.value for o in result.observations] == ["104.168.175.87", "185.220.101.8"]
+    other = "The actor sent data to 185.220.101.4, while 45.137.22.9 is not linked to this intrusion.\n"
+    assert [o.value for o in TextExtractor(kb, BENIGN).extract_text(other, "r.txt").observations] == [
+        "185.220.101.4"
+    ]
 
 
 def test_the_parts_of_an_email_address_are_no_domains(kb: KnowledgeBase) -> None:
@@ -1536,6 +1555,9 @@ def test_version_numbers_written_like_addresses_are_not_addresses(kb: KnowledgeB
         ("The traffic was proxied through 45.77.12.75 before 45.77.12.76.", ["45.77.12.75", "45.77.12.76"]),
         ("C2 at 45.77.12.75 and 45.77.12.76 was used.", ["45.77.12.75", "45.77.12.76"]),
         ("They used 6.1.12.4 for C2.", ["6.1.12.4"]),
+        ("The actor connected from 45.77.12.75 and later from 45.77.12.76.", ["45.77.12.75", "45.77.12.76"]),
+        ("Traffic over TLS 1.2 to 45.77.12.75 was seen.", ["45.77.12.75"]),
+        ("At 14.32 and 45.77.12.75 was contacted.", ["45.77.12.75"]),
     ):
         result = TextExtractor(kb, BENIGN).extract_text(text, "r.txt")
         assert [
@@ -1548,7 +1570,8 @@ def test_ranges_written_month_first_and_ordinal_days(kb: KnowledgeBase) -> None:
         "Between October 3 and October 17, 2023 the actors moved laterally. They staged data from "
         "September 28th to October 3rd, 2023. The wiper ran on the 5th of May 2024 and on 1st June "
         "2024. Item 2 of March 2022 lists no day. The logs of Sat 17 Feb 2024 and of Sept. 2023 survived, "
-        "and the actors returned on Oct. 9, 2024.\n"
+        "and the actors returned on Oct. 9, 2024. The beacon listened on port Dec 8080 and SEP 14 2023 was "
+        "installed.\n"
     )
     result = TextExtractor(kb, BENIGN).extract_text(text, "r.txt")
     dates = [o.value for o in result.observations if o.kind is ObservationKind.TIMING]

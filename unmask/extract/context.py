@@ -170,7 +170,9 @@ _CODE_BEFORE = re.compile(
 # What continues a list from one mention to the next: ", ", " or ", ", and ", "/".
 _SEPARATOR = r"(?:,\s*(?:(?i:or|and|nor)\s+)?|(?i:or|and|nor)\s+|/\s*)"
 # ... with names the KB does not know between them ("Cobalt Strike, Brute Ratel or Sliver").
-_LIST_GAP = re.compile(rf"^\s*{_SEPARATOR}(?:[A-Z][\w.+-]*(?:\s+[A-Z0-9][\w.+-]*){{0,2}}\s*{_SEPARATOR})*$")
+_NAME_WORD = r"(?!(?i:or|and|nor)\b)[A-Z][\w.+-]*"
+_LIST_GAP = re.compile(rf"^\s*{_SEPARATOR}(?:{_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{0,2}}\s*{_SEPARATOR})*$")
+_LIST_GAP_CHARS = 80  # a gap longer than this is no list of names
 # ... unless the next mention is the subject of its own claim ("no Mimikatz, and PsExec was used").
 _OWN_CLAIM_AFTER = re.compile(
     r"^\s+(?:was|were|is|are|has|had|have|ran|\w+ed)\s+(?!not\b|never\b)", re.IGNORECASE
@@ -310,8 +312,15 @@ def why_not_indicator(sentence: str, start: int, end: int) -> str | None:
     # "104.168.175[.]84 was used by Lazarus in 2021; it is not linked to this intrusion", and the
     # table row "| 104.168.175[.]85 | Not linked to this intrusion |".
     link = _NO_LINK_TO_THIS.search(sentence, end)
-    if link and not re.search(r"\b(?:but|however|yet)\b", sentence[end : link.start()], re.IGNORECASE):
-        return DENIED
+    if link:
+        between = sentence[end : link.start()]
+        # in the indicator's own clause, or said of it by a pronoun ("...; it is not linked")
+        if not re.search(r"[,;]|\b(?:but|however|yet|while|whereas)\b", between, re.IGNORECASE) or re.search(
+            r"[,;]\s*(?:it|which|this\s+(?:address|domain|host|server|indicator))\s+(?:\w+\s+){0,2}$",
+            between,
+            re.IGNORECASE,
+        ):
+            return DENIED
     if _INDICATOR_DENIED_BEFORE.search(sentence[max(0, start - _NEGATION_WINDOW) : start]):
         return DENIED
     if _unconfirmed(sentence, start, end):
@@ -341,8 +350,11 @@ def _elsewhere_before(sentence: str, start: int) -> bool:
 def continues_list(sentence: str, previous_end: int, start: int, end: int) -> bool:
     """Whether the mention at ``start:end`` is the next item of a list whose previous item ended
     at ``previous_end`` ("X-Agent, Zebrocy or CHOPSTICK"), and not the subject of a claim of its own."""
-    return bool(_LIST_GAP.match(sentence[previous_end:start])) and not _OWN_CLAIM_AFTER.match(
-        sentence[end : end + 20]
+    gap = sentence[previous_end:start]
+    return (
+        len(gap) <= _LIST_GAP_CHARS
+        and bool(_LIST_GAP.match(gap))
+        and not _OWN_CLAIM_AFTER.match(sentence[end : end + 20])
     )
 
 
@@ -364,8 +376,11 @@ def other_actor_spans(sentence: str, actors: list[tuple[int, int, str]]) -> list
     """
     spans: list[tuple[int, int, str]] = []
     denied = _NO_LINK_TO_THIS.search(sentence)
+    # the last actor named before the denial is the one it sets apart ("APT29, which used WellMess;
+    # an APT28 server seen nearby has no connection to this intrusion" is about APT28)
+    last = max((start for start, _, _ in actors if denied and start < denied.start()), default=None)
     for start, end, name in actors:
-        if denied and start < denied.start():
+        if denied and start == last:
             # "APT37 uses ROKRAT; we found no technical overlap with this cluster": the sentence
             # tells what the actor does only to set it apart from this intrusion.
             spans.append((start, denied.start(), name))

@@ -184,7 +184,7 @@ def read_document(path: Path, max_chars: int = MAX_TEXT_CHARS) -> Document:
 # on one line and ended: a title cut off loses only its ESC ]) and the other control characters
 # a pasted console log carries (tab, line and page breaks aside).
 _CONTROLS = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b\n]{0,200}(?:\x07|\x1b\\)|\x1b[\x20-\x2f]+[\x30-\x7e]?|\x1b[@-_]?|[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]"
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b\n]{0,200}(?:\x07|\x1b\\)|\x1b[()*+\-./#%][\x30-\x7e]|\x1b[@-_]?|[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]"
 )
 
 

@@ -16,6 +16,7 @@ evidence: a report that names its actor must not be attributed by reading the na
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import re
 import unicodedata
@@ -49,7 +50,8 @@ from unmask.model import Observation, ObservationKind, Provenance, Tlp
 __all__ = ["Extraction", "TextExtractor", "sentences"]
 
 _SENTENCE_END = re.compile(  # and a Markdown table's rows; not after a month's abbreviation ("Feb. 17")
-    r"(?<=[.!?])(?<!\b(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\.)(?<!\bSept\.)[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])"
+    r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z])"
+    r"|(?<=[.!?])(?<!\b(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\.)(?<!\bSept\.)[\"')\]]*\s+(?=[\"'(\[]?[0-9])"
     r"|\n\s*\n|\n(?=\s*[-*•#\d]+[.)]?\s)|\n(?=\s*\|)"
 )
 # Not \b: an id written against Chinese or Japanese text ("利用CVE-2021-44228漏洞") has no word
@@ -145,20 +147,22 @@ _PART_GAP = re.compile(r"^(?:'s|’s)?\s+$")
 # A heading line: a few capitalised words on a line of their own, no full stop ("## Earlier
 # activity", "4. Mitigations", "Historical Activity:").
 _HEADING_LINE = re.compile(
-    r"^[ \t]{0,3}(?:#{1,6}[ \t]*|\*\*|(?:\d+(?:\.\d+)*\.?|[IVX]+\.)[ \t]+)?([A-Z][^\n.!?|]{0,80}?)(?:\*\*)?[ \t]*:?[ \t]*$",
+    r"^[ \t]{0,3}(#{1,6}[ \t]*|\*\*|(?:\d+(?:\.\d+)*\.?|[IVX]+\.)[ \t]+)?([A-Z][^\n.!|]{0,80}?)(?:\*\*)?[ \t]*:?[ \t]*$",
     re.MULTILINE,
 )
-# A section about the actor's past or other events: nothing in it is this intrusion's.
+# A section about the actor's past, by a heading that says only that ("Earlier activity",
+# "Previous campaigns", "Historical activity", "Actor history"): nothing in it is this intrusion's.
 _HISTORY_SECTION = re.compile(
-    r"\b(?:earlier|previous|prior|past|historical|historic|older)\s+(?:\w+\s+)?(?:activity|activities"
-    r"|campaigns?|operations?|attacks?|intrusions?|incidents?|targeting|reporting)\b|\b(?:actor|group)(?:'s)?\s+history\b"
-    r"|\bhistory\s+of\b|\bknown\s+(?:activity|campaigns|operations)\b",
+    r"^(?:the\s+)?(?:(?:actor|group)(?:'s|’s)?\s+)?(?:earlier|previous|prior|past|historical|historic|older)\s+"
+    r"(?:\w+\s+)?(?:activity|activities|campaigns?|operations?|attacks?|intrusions?|incidents?|targeting|reporting)"
+    r"(?:\s+(?:of|by|from)\s+(?!this\b)[\w'’ -]{1,40})?$"
+    r"|^(?:the\s+)?(?:(?:actor|group)(?:'s|’s)?\s+)?history(?:\s+of\s+the\s+(?:actor|group))?$",
     re.IGNORECASE,
 )
 # A section of what to do: what it names is advice, not what was done.
 _ADVICE_SECTION = re.compile(
-    r"^(?:(?:detection\s+and\s+)?(?:mitigations?|recommendations?)|recommended\s+(?:actions|mitigations)|remediation|defensive\s+measures"
-    r"|what\s+(?:to|you\s+should)\s+do|guidance|hardening|prevention)\b",
+    r"^(?:(?:detection\s+and\s+)?(?:mitigations?|recommendations?)|recommended\s+(?:actions|mitigations)"
+    r"|what\s+(?:to|you\s+should)\s+do)\b",
     re.IGNORECASE,
 )
 _SECTION_WORDS = 8
@@ -166,19 +170,43 @@ _SECTION_WORDS = 8
 
 def _sections(text: str) -> list[tuple[int, str, str]]:
     """(offset, kind, heading) where each section of ``text`` whose heading says what it is
-    begins: ``history`` (the actor's earlier activity), ``advice`` (mitigations) or ``other``."""
-    found = []
+    begins: ``history`` (the actor's earlier activity), ``advice`` (mitigations) or ``other``.
+
+    A heading is a Markdown heading, a bold or numbered line, or a short line with a blank line (or
+    the text's edge) before and after it (a hard-wrapped line of prose is none). A history section
+    runs to the next heading of its level or above (its own subheadings stay in it)."""
+    found: list[tuple[int, str, str]] = []
+    history_level: int | None = None
     for match in _HEADING_LINE.finditer(text):
-        title = match.group(1).strip()
+        marker, title = match.group(1) or "", match.group(2).strip().rstrip("?").strip()
         if not title or len(title.split()) > _SECTION_WORDS:
             continue
+        if not marker:
+            before = text[: match.start()].rstrip(" \t")
+            after = text[match.end() :].lstrip(" \t")
+            if not (
+                before == ""
+                or before.endswith("\n\n")
+                or (before.endswith("\n") and before[:-1].rstrip(" \t").endswith("\n"))
+            ):
+                continue
+            if not (
+                after == ""
+                or after.startswith("\n\n")
+                or (after.startswith("\n") and after[1:].lstrip(" \t").startswith("\n"))
+            ):
+                continue
+        level = marker.count("#") or 7  # a line not marked as a Markdown heading: below every level
+        if history_level is not None and level > history_level:
+            continue  # a subheading of the history section
         kind = (
             "history"
-            if _HISTORY_SECTION.search(title)
+            if _HISTORY_SECTION.match(title)
             else "advice"
             if _ADVICE_SECTION.match(title)
             else "other"
         )
+        history_level = level if kind == "history" else None
         found.append((match.start(), kind, title))
     return found
 
@@ -196,12 +224,14 @@ _VERSION_BEFORE = re.compile(
     r"|up\s+to|earlier\s+than|later\s+than|older\s+than|newer\s+than))"
     # a system's name: FortiOS, PAN-OS, IOS XE, JunOS
     r"|\b[A-Za-z-]*OS(?:\s+XE)?"
-    # a list of versions: "6.0.1 and 6.1.12.4" (a number of two or three parts before it, not an address)
-    r"|(?<![\d.])\d+(?:\.\d+){1,2}(?![\d.])\s*(?:,|and|or|to|-))\s*$",
+    # a list of versions: "versions 6.0.1 and 6.1.12.4" (a number of two or three parts before it,
+    # not an address, and a word for versions before that)
+    r"|(?i:\b(?:versions?|releases?|builds?|firmware)\b)[^.;:]{0,60}?(?<![\d.])\d+(?:\.\d+){1,2}(?![\d.])"
+    r"\s*(?:,|and|or|-))\s*$",
 )
 # "6.1.12.4 and earlier", "7.0.1 or later": a version's range, not an address.
 _VERSION_AFTER = re.compile(
-    r"^\s*(?:and|or)\s+(?:earlier|later|above|below|prior|newer|older)\b", re.IGNORECASE
+    r"^\s*(?:and|or)\s+(?:earlier|later|above|below|prior|newer|older)\s*(?:[.,;:)]|$)", re.IGNORECASE
 )
 _CVE = re.compile(r"(?<![A-Za-z0-9])CVE-\d{4}-\d{4,7}(?![0-9])", re.IGNORECASE)
 _MONTHS = (
@@ -273,6 +303,18 @@ _PERSON_CUE = re.compile(
     r"\b(?:(?i:by|thanks\s+to|credits?|authors?|analyst|researcher|engineer|employee|spokesperson)"
     r"|CISO|CEO|CTO|CIO|Mr|Ms|Mrs|Dr)\b"
 )
+
+
+def _person_cue_before(sentence: str, at: int) -> bool:
+    """Whether a word that says whose names follow (a byline's "by", "Thanks to", "CISO,") comes
+    right before ``at``, with only other names, commas and "and" between ("by Milan Horvat and")."""
+    cues = list(_PERSON_CUE.finditer(sentence[:at]))
+    if not cues:
+        return False
+    between = sentence[cues[-1].end() : at]
+    return (
+        len(between) <= 40 and re.fullmatch(r"[\s,:]*(?:(?:[A-Z][a-z]+|and|&)[\s,]*)*", between) is not None
+    )
 
 
 def _opens(sentence: str, at: int) -> bool:
@@ -602,10 +644,12 @@ class TextExtractor:
             and not after[:1].islower()
         )
         sections = _sections(text)
+        starts = [entry[0] for entry in sections]
         for number, (offset, sentence) in enumerate(sentences(text)):
             if progress is not None and number % PROGRESS_SENTENCES == 0:
                 progress(stage, offset, len(text))
-            section = next((entry for entry in reversed(sections) if entry[0] <= offset), None)
+            place = bisect.bisect_right(starts, offset)
+            section = sections[place - 1] if place else None
             if section is not None and section[1] == "history":
                 # "## Earlier activity": the actor's past campaigns, not this intrusion.
                 result.notes.append(
@@ -773,17 +817,24 @@ class TextExtractor:
         if " " in matched.strip() or not matched[:1].isupper():
             return None
         letters = _WORDS.findall(sentence)
-        cue = _PERSON_CUE.search(sentence[:at]) is not None
+        came = _NAME_BEFORE.search(sentence[:at])
+        # said to be a person's right before the name ("Posted by Milan Horvat", "the CISO, Marco
+        # Aurora"), not somewhere earlier ("collected by the intruders with Mimikatz Lite")
+        cue = _person_cue_before(sentence, came.start(1) if came else at)
         if sum(w[0].isupper() for w in letters) * 2 > len(letters) and not cue:
             return None
         goes_on = _NAME_GOES_ON.match(sentence[end:])
-        if goes_on is not None and self._name_like(goes_on.group(1), cue):
+        if goes_on is not None and self._name_like(goes_on.group(1)):
             return f"{matched} {goes_on.group(1)}"
         after = _NEXT_WORD.match(sentence[end:])
         if after is not None and after.group(1).lower() in QUALIFIER_WORDS:
             return None
-        came = _NAME_BEFORE.search(sentence[:at])
-        if came is not None and not _opens(sentence, came.start(1)) and self._name_like(came.group(1), cue):
+        if (
+            came is not None
+            and cue
+            and not _opens(sentence, came.start(1))
+            and self._name_like(came.group(1), True)
+        ):
             return f"{came.group(1)} {matched}"
         return None
 
@@ -939,8 +990,12 @@ class TextExtractor:
             if match.group(1):
                 year, month, day = int(match.group(1)), int(match.group(2)), match.group(3)
             else:
+                if len(match.group(5)) == 3 and match.group(5).isupper():
+                    continue  # "SEP 14 2023": Symantec Endpoint Protection, not September
                 year, month = int(match.group(7)), months[match.group(5).lower()]
                 day = match.group(4) or match.group(6)
+                if not 1970 <= year <= 2100:
+                    continue  # "port Dec 8080"
             try:  # 2023-13-45 and 30 February are no dates
                 datetime.date(year, month, int(day) if day else 1)
             except ValueError:

@@ -156,7 +156,7 @@ def country_mentions(text: str) -> list[tuple[int, str]]:
     for match in _INITIALS_RE.finditer(text):
         found[match.start()] = _INITIALS[match.group(0)]
     for at, code in found.items():
-        if code == "GE" and text.startswith("Georgia", at) and _us_state_context(text):
+        if code == "GE" and re.match(r"Georgia\b", text[at:]) and _us_state_context(text):
             found[at] = "US"  # "a municipal government in Georgia" beside Nevada and Ohio: the state
     return sorted(found.items())
 
@@ -171,8 +171,13 @@ def _us_states() -> re.Pattern[str]:
         for region in pycountry.subdivisions
         if region.country_code == "US" and region.name != "Georgia"
     )
+    states = "(?:" + "|".join(re.escape(name) for name in names) + ")"
+    # a list of places with another state in it ("in Georgia, a school district in Nevada and ...")
+    joined = (
+        r"\s*(?:,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+)(?:(?:a|an|the)\s+[a-z]+(?:\s+[a-z]+){0,3}\s+in\s+)?"
+    )
     return re.compile(
-        r"\b(?:" + "|".join(re.escape(name) for name in names) + r"|Atlanta|Savannah)\b"
+        rf"\bGeorgia\b{joined}{states}\b|\b{states}{joined}Georgia\b|\b(?:Atlanta|Savannah),?\s+Georgia\b"
         r"|\bGeorgia\s*(?:\(\s*(?:the\s+)?U\.?S\.?(?:\s+state)?\s*\)|,\s*(?:USA|U\.S\.A?\.?|United States))"
     )
 
