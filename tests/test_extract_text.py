@@ -1522,7 +1522,7 @@ def test_a_section_on_earlier_activity_is_not_read_and_one_of_advice_is_advice(k
 def test_an_indicator_the_report_says_is_not_linked_to_this_intrusion_is_not_taken(kb: KnowledgeBase) -> None:
     text = (
         "The address 104.168.175[.]84 was used by another group in 2021; it is not linked to this intrusion.\n\n"
-        "| Indicator | Description |\n|---|---|\n| 104.168.175[.]85 | Not linked to this intrusion |\n"
+        "| Indicator | Description |\n|---|---|\n| 104.168.175[.]85 | Used by another group in 2021; not linked to this intrusion |\n"
         "| 104.168.175[.]87 | C2 of the loader |\n\n"
         "The actors used 185.220.101[.]8, but 185.220.101[.]9 is not linked to this intrusion.\n"
     )

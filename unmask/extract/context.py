@@ -315,7 +315,10 @@ def why_not_indicator(sentence: str, start: int, end: int) -> str | None:
     if link:
         between = sentence[end : link.start()]
         # in the indicator's own clause, or said of it by a pronoun ("...; it is not linked")
-        if not re.search(r"[,;]|\b(?:but|however|yet|while|whereas)\b", between, re.IGNORECASE) or re.search(
+        if (
+            sentence.count("|") >= 2  # a table row speaks of its own indicator
+            or not re.search(r"[,;]|\b(?:but|however|yet|while|whereas)\b", between, re.IGNORECASE)
+        ) or re.search(
             r"[,;]\s*(?:it|which|this\s+(?:address|domain|host|server|indicator))\s+(?:\w+\s+){0,2}$",
             between,
             re.IGNORECASE,
