@@ -28,6 +28,7 @@ __all__ = [
     "HUNT_FILE",
     "LOCK_WAIT_SECONDS",
     "case_lock",
+    "date_problem",
     "load_case_dir",
     "save_case_dir",
 ]
@@ -128,20 +129,32 @@ def load_case_dir(path: Path) -> Case:
 
 
 def _dates_problem(observation: Observation) -> str | None:
-    """What is wrong with an observation's dates, as a case file's are checked (cases/load.py):
-    a date that is none, or a last seen before the first."""
-    if observation.kind is ObservationKind.TIMING and iso_utc(whole_day(observation.value)) is None:
-        return f"{observation.value!r} is not a date or time (ISO 8601, e.g. 2022-07-15)"
+    """What is wrong with an observation's dates, said as a case file's are (:func:`date_problem`)."""
+    found = date_problem(observation.kind, observation.value, observation.first_seen, observation.last_seen)
+    return None if found is None else " ".join(part for part in found if part)
+
+
+def date_problem(
+    kind: ObservationKind, value: str, first_seen: str | None, last_seen: str | None
+) -> tuple[str | None, str] | None:
+    """What is wrong with an observation's dates as written, and in which field (``None``: its
+    value): a date that is none ("2022-02-30", "last week"), or a last seen before the first (a day,
+    a month or a year given as last seen lasts to its end).  ``None`` when nothing is."""
+    if kind is ObservationKind.TIMING and iso_utc(whole_day(value)) is None:
+        # A date orders the evidence and dates the report: "2022-02-30" or "last week" would not.
+        return None, f"{value!r} is not a date or time (ISO 8601, e.g. 2022-07-15, 2022-07 or 2022)"
     moments = {}
-    for key in ("first_seen", "last_seen"):
-        written = getattr(observation, key)
+    for key, written in (("first_seen", first_seen), ("last_seen", last_seen)):
         if written is not None:
             moments[key] = iso_utc(whole_day(written, last=key == "last_seen"))
             if moments[key] is None:
-                return f"{key} {written!r} is not a date or time (ISO 8601, e.g. 2022-07-15T10:00:00Z)"
+                return (
+                    key,
+                    f"{written!r} is not a date or time (ISO 8601, e.g. 2022-07-15 or 2022-07-15T10:00:00Z)",
+                )
     first, last = moments.get("first_seen"), moments.get("last_seen")
-    if first and last and DAY.fullmatch(whole_day(str(observation.last_seen), last=True)):
-        last = last[:10] + "T23:59:59.999999Z"  # a day given as last seen lasts to its end
+    if first and last and DAY.fullmatch(whole_day(str(last_seen), last=True)):
+        last = last[:10] + "T23:59:59.999999Z"
     if first and last and last < first:
-        return f"last_seen {observation.last_seen} is before first_seen {observation.first_seen}"
+        return "last_seen", f"{last_seen} is before first_seen {first_seen}"
     return None

@@ -18,11 +18,11 @@ from typing import Any
 import yaml
 
 from unmask import safe_json
-from unmask.cases.directory import CASE_FILE, DAY, load_case_dir
+from unmask.cases.directory import CASE_FILE, date_problem, load_case_dir
 from unmask.cases.schema import CASE_SCHEMA, OPTIONAL_FIELDS, SHORTHAND
 from unmask.errors import CaseError, Location
 from unmask.ingest.base import from_utf16
-from unmask.ingest.fields import iso_utc, whole_day
+from unmask.ingest.fields import whole_day
 from unmask.model import Case, Observation, ObservationKind, Provenance, Tlp
 from unmask.safe_json import MAX_DIGITS as _MAX_DIGITS
 from unmask.safe_yaml import PARSERS, first_alias
@@ -253,27 +253,12 @@ def _observation(raw: Any, index: int, report: _Reporter, default_source: str) -
     text = _text(value).strip()
     if not text:
         raise report.error(path, "empty value")
-    if kind is ObservationKind.TIMING and iso_utc(whole_day(text)) is None:
-        # A date orders the evidence and dates the report: "2022-02-30" or "last week" would not.
-        raise report.error(
-            path, f"{text!r} is not a date or time (ISO 8601, e.g. 2022-07-15, 2022-07 or 2022)"
-        )
-    moments = {}
-    for key in ("first_seen", "last_seen"):
-        if raw.get(key) is not None:
-            moments[key] = iso_utc(whole_day(_text(raw[key]), last=key == "last_seen"))
-            if moments[key] is None:
-                raise report.error(
-                    (*path, key),
-                    f"{_text(raw[key])!r} is not a date or time (ISO 8601, e.g. 2022-07-15 or 2022-07-15T10:00:00Z)",
-                )
-    first, last = moments.get("first_seen"), moments.get("last_seen")
-    if first and last and DAY.fullmatch(whole_day(_text(raw["last_seen"]), last=True)):
-        last = last[:10] + "T23:59:59.999999Z"  # a day (month, year) given as last seen lasts to its end
-    if first and last and last < first:
-        raise report.error(
-            (*path, "last_seen"), f"{_text(raw['last_seen'])} is before first_seen {_text(raw['first_seen'])}"
-        )
+    first_seen = None if raw.get("first_seen") is None else _text(raw["first_seen"])
+    last_seen = None if raw.get("last_seen") is None else _text(raw["last_seen"])
+    problem = date_problem(kind, text, first_seen, last_seen)
+    if problem is not None:
+        field, message = problem
+        raise report.error(path if field is None else (*path, field), message)
     return Observation(
         kind=kind,
         value=text,

@@ -29,7 +29,7 @@ from unmask.knowledge.aliases import FAMILY_KINDS, family_name, group_stem
 from unmask.knowledge.programs import PROGRAM_OF
 from unmask.knowledge.store import KnowledgeBase
 
-__all__ = ["COMMON_WORDS", "Lexicon", "english_words", "words"]
+__all__ = ["COMMON_WORDS", "Lexicon", "english_words", "opens_sentence", "words"]
 
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+#&'/-]*[A-Za-z0-9+#]|[A-Za-z0-9]")
 MAX_WORDS = 8
@@ -568,7 +568,7 @@ class Lexicon:
                     if tokens[i][2].islower():
                         hits = [h for h in hits if h[0] not in ("software", "actor")]
                     elif key in self.weak and (
-                        _opens_sentence(text, tokens[i][0])
+                        opens_sentence(text, tokens[i][0])
                         or not (
                             _TOOL_WORDS
                             & set(lowered[max(0, i - CUE_BEFORE) : i] + lowered[i + 1 : i + 1 + CUE_AFTER])
@@ -584,7 +584,7 @@ class Lexicon:
                         and tokens[i][2][:1].isupper()
                         and tokens[i - 1][2][:1].isupper()
                         and text[tokens[i - 1][1] : tokens[i][0]].isspace()
-                        and not _opens_sentence(text, tokens[i - 1][0])
+                        and not opens_sentence(text, tokens[i - 1][0])
                     )
                     hits = [
                         h
@@ -658,7 +658,7 @@ def _written_as_name(text: str, token: tuple[int, int, str]) -> bool:
     shown = text[start:end]
     if any(c.isupper() for c in shown[1:]) and not shown.isupper():
         return True
-    if shown.isupper() and len(shown) >= 5 and not _opens_sentence(text, start):
+    if shown.isupper() and len(shown) >= 5 and not opens_sentence(text, start):
         stop = text.find("\n", end)
         line = text[text.rfind("\n", 0, start) + 1 : stop if stop >= 0 else len(text)]
         letters = [c for c in line if c.isalpha()]
@@ -667,7 +667,7 @@ def _written_as_name(text: str, token: tuple[int, int, str]) -> bool:
     return _PROGRAM_SUFFIX.match(text, end) is not None
 
 
-def _opens_sentence(text: str, start: int) -> bool:
+def opens_sentence(text: str, start: int) -> bool:
     """Whether the word at ``start`` opens a sentence, a line, a title or a list item."""
     before = text[:start].rstrip(" \t\"'(“‘*#>")
     return not before or before[-1] in ".!?:;\n-–—•|)"

@@ -39,7 +39,7 @@ from unmask.extract.context import (
     why_not_indicator,
 )
 from unmask.extract.documents import MAX_TEXT_CHARS, read_document
-from unmask.extract.lexicon import Lexicon
+from unmask.extract.lexicon import Lexicon, opens_sentence
 from unmask.extract.victims import VICTIM_CUES, read_victims
 from unmask.knowledge.countries import place_names
 from unmask.knowledge.programs import QUALIFIER_WORDS
@@ -315,11 +315,6 @@ def _person_cue_before(sentence: str, at: int) -> bool:
     return (
         len(between) <= 40 and re.fullmatch(r"[\s,:]*(?:(?:[A-Z][a-z]+|and|&)[\s,]*)*", between) is not None
     )
-
-
-def _opens(sentence: str, at: int) -> bool:
-    """Whether the word at ``at`` opens the sentence (or a clause after a colon or a dash)."""
-    return not sentence[:at].strip() or sentence[:at].rstrip()[-1:] in ":;-–—("
 
 
 # Before a place's name: "a hospital in Royal Oak, Michigan", "a second team in Cuba".
@@ -832,7 +827,7 @@ class TextExtractor:
         if (
             came is not None
             and cue
-            and not _opens(sentence, came.start(1))
+            and not opens_sentence(sentence, came.start(1))
             and self._name_like(came.group(1), True)
         ):
             return f"{came.group(1)} {matched}"
