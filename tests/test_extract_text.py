@@ -1732,3 +1732,62 @@ def test_terminal_escapes_in_a_report_are_not_read_into_values(kb: KnowledgeBase
     report.write_text("Beacons went to \x1b(Bupdate-cdn.net and \x1b#8x.example.org.\n")
     values = {o.value for o in extract_inputs([report], kb).case.observations}
     assert {"update-cdn.net", "x.example.org"} <= values and "bupdate-cdn.net" not in values
+
+
+def test_phishing_and_credential_dumping_as_reports_write_them(sources_kb: KnowledgeBase) -> None:
+    from unmask.extract.vocabulary import PHRASES
+
+    # The fixture KB lacks T1566 (Phishing): its phrases are checked here, read below where it can.
+    assert {PHRASES[p] for p in ("spear-phishing emails", "spearphishing", "phishing campaign")} == {"T1566"}
+    extractor = TextExtractor(sources_kb)
+    said = "In May 2024 the operators sent spear-phishing emails and used Mimikatz for credential dumping."
+    assert [
+        o.value for o in extractor.extract_text(said, "r").observations if o.kind.value == "technique"
+    ] == ["T1003"]
+    found = extractor.extract_text("They sent emails with malicious attachments.", "r").observations
+    assert [o.value for o in found] == ["T1566.001"]
+
+
+def test_a_program_named_like_a_person_beside_a_role_is_the_person(sources_kb: KnowledgeBase) -> None:
+    extractor = TextExtractor(sources_kb)  # the fixture's S0170 is Helminth
+    for said in (
+        "Helminth from the SOC isolated the host.",
+        "Helminth, our network administrator, noticed the alert.",
+        "It was escalated by Helminth (incident responder).",
+    ):
+        found = extractor.extract_text(said, "r")
+        assert found.observations == [] and "names a person here" in found.notes[-1], said
+    for said in (
+        "The attackers loaded Helminth from the staging server.",
+        "They used Helminth, the tool of the operators, to persist.",
+    ):
+        assert [o.value for o in extractor.extract_text(said, "r").observations] == ["S0170"], said
+
+
+def test_a_day_without_its_year_takes_the_year_of_the_date_before_it(sources_kb: KnowledgeBase) -> None:
+    extractor = TextExtractor(sources_kb)
+
+    def timing(text: str) -> list[tuple[str, float]]:
+        found = extractor.extract_text(text, "r").observations
+        return [(o.value, o.confidence) for o in found if o.kind.value == "timing"]
+
+    said = (
+        "On 12 March 2024 the SOC found a web shell. On March 14 the actors left. By the 20th of March, gone."
+    )
+    assert timing(said) == [("2024-03-12", 0.5), ("2024-03-14", 0.4), ("2024-03-20", 0.4)]
+    # Over the turn of a year; a range whose last end names its year is read once, with it.
+    assert timing("It began on December 30, 2023. On January 2 the actors returned.") == [
+        ("2023-12-30", 0.5),
+        ("2024-01-02", 0.4),
+    ]
+    assert [v for v, _ in timing("From 28 February to 3 March 2026 the actor scanned.")] == [
+        "2026-02-28",
+        "2026-03-03",
+    ]
+    # With no date before it there is no year to take: a note says so.
+    alone = extractor.extract_text("On March 14 the attackers exfiltrated data.", "r")
+    assert alone.observations == [] and "no date before it" in alone.notes[-1]
+    # Not a verb, not a product in capitals, not a deadline in advice.
+    assert timing("In March 2024 users may 5 times retry. The SEP 14 agent failed. Patch by March 31.") == [
+        ("2024-03", 0.5)
+    ]

@@ -242,6 +242,7 @@ _MONTHS = (
 _RANGE_TO = r"\s*(?:-|\u2013|\u2014|to|and|until|through)\s*"
 # The first day of a range written before a day-month-year date ("between 2 and", "28 February to").
 # Each month's name and abbreviation, lower case, to its number.
+_MONTH_NAMES = _MONTHS.split("|")[:12]
 _MONTH_NUMBERS = {
     name: ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"].index(name[:3])
     + 1
@@ -262,6 +263,35 @@ _DATE = re.compile(
     rf"(?:(\d{{1,2}})(?:st|nd|rd|th)?,?\s+)?(\d{{4}}))\b",
     re.IGNORECASE,
 )
+# A day of a month without its year, after a word that dates an event ("On March 14 the actors",
+# "since 3 April", "by the 5th of May"): read in the year of the report's last date before it.
+_YEARLESS = re.compile(
+    rf"\b(?:on|since|until|till|by|from|between|and|to|through|before|after)\s+(?:the\s+)?"
+    rf"(?:(?P<month>{_MONTHS})\.?\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?"
+    rf"|(?P<day2>\d{{1,2}})(?:st|nd|rd|th)?(?:\s+of)?\s+(?P<month2>{_MONTHS}))\b(?![.,]?\s*\d)",
+    re.IGNORECASE,
+)
+# A range's first end whose last end names the year: that date is read with its year elsewhere.
+_RANGE_WITH_YEAR = re.compile(rf"{_RANGE_TO}[^.;]{{0,25}}?\b\d{{4}}\b", re.IGNORECASE)
+
+
+def yearless_dates(sentence: str) -> list[tuple[int, int]]:
+    """The (month, day) pairs a sentence gives without a year ("On March 14", "since 3 April"); not
+    a month written in capitals ("SEP 14": Symantec Endpoint Protection), nor the first end of a
+    range whose last end names the year ("from 28 February to 3 March 2026")."""
+    found: list[tuple[int, int]] = []
+    for match in _YEARLESS.finditer(sentence):
+        name = match.group("month") or match.group("month2")
+        if not name[:1].isupper() or (len(name) == 3 and name.isupper()):
+            continue  # "may 5 hosts", "SEP 14"
+        if _RANGE_WITH_YEAR.match(sentence[match.end() :]):
+            continue
+        month, day = _MONTH_NUMBERS[name.lower()], int(match.group("day") or match.group("day2"))
+        if 1 <= day <= 31:
+            found.append((month, day))
+    return found
+
+
 # What names an account, just before a name: the name is a user's, not software's.
 _ACCOUNT_BEFORE = re.compile(
     r"\b(?:account|user(?:name)?|login|logon)\s+(?:(?:named|called)\s+)?[\"'“‘`]?$", re.IGNORECASE
@@ -315,6 +345,20 @@ def _person_cue_before(sentence: str, at: int) -> bool:
     return (
         len(between) <= 40 and re.fullmatch(r"[\s,:]*(?:(?:[A-Z][a-z]+|and|&)[\s,]*)*", between) is not None
     )
+
+
+# What says a one-word name right before it is a person's: "Kevin from the SOC", "Kevin, our
+# network administrator,", "Kevin (incident responder)".
+_ROLE = (
+    r"(?:analyst|engineer|administrator|admin|manager|lead|officer|researcher|director|consultant|"
+    r"responder|investigator|technician|architect|CISO|CIO|CTO|CEO|colleague|intern)s?"
+)
+_PERSON_AFTER = re.compile(
+    r"^(?:[ \t]+from[ \t]+(?:the|our|their)[ \t]+(?:[\w-]+[ \t]+){0,2}"
+    r"(?:SOC|team|department|desk|help[ \t]?desk|CERT|CSIRT|office|unit|staff)\b"
+    rf"|,[ \t]+(?:our|the|their|a|an|its)[ \t]+(?:(?!of\b)[\w-]+[ \t]+){{0,3}}{_ROLE}\b"
+    rf"|[ \t]+\((?:(?!of\b)[\w-]+[ \t]+){{0,3}}{_ROLE}\))"
+)
 
 
 # Before a place's name: "a hospital in Royal Oak, Michigan", "a second team in Cuba".
@@ -640,6 +684,7 @@ class TextExtractor:
         )
         sections = _sections(text)
         starts = [entry[0] for entry in sections]
+        last_date: tuple[int, int] | None = None  # the year and month of the last activity date read
         for number, (offset, sentence) in enumerate(sentences(text)):
             if progress is not None and number % PROGRESS_SENTENCES == 0:
                 progress(stage, offset, len(text))
@@ -744,6 +789,11 @@ class TextExtractor:
                     result.notes.append(
                         f"{source}: offset {offset}: {matched!r} is part of a longer name ({longer!r}); not taken"
                     )
+                elif category == "software" and matched[:1].isupper() and _PERSON_AFTER.match(sentence[end:]):
+                    # "Kevin from the SOC isolated the host": a colleague, not HEXANE's Kevin.
+                    result.notes.append(
+                        f"{source}: offset {offset}: {matched!r} names a person here; not taken"
+                    )
                 elif category == "software" and _ACCOUNT_BEFORE.search(sentence[:at]):
                     # "created a local account named sysupdate": a user name, not SysUpdate.
                     result.notes.append(
@@ -797,9 +847,43 @@ class TextExtractor:
                 dates = []
             for date in dates:
                 add(ObservationKind.TIMING, date, None, offset, sentence, 0.5)
+            if dates:
+                last_date = (int(dates[-1][:4]), int(dates[-1][5:7]))
+            if not advice:
+                for month, day in yearless_dates(sentence if not (heading and offset < first_line) else ""):
+                    self._yearless(month, day, last_date, add, offset, sentence, result, source)
         if progress is not None:
             progress(stage, len(text), len(text))
         return result
+
+    @staticmethod
+    def _yearless(
+        month: int,
+        day: int,
+        last: tuple[int, int] | None,
+        add: Any,
+        offset: int,
+        sentence: str,
+        result: Extraction,
+        source: str,
+    ) -> None:
+        """A day written without its year, in the year of the last date before it (``last``: year
+        and month), the next year when its month comes more than six months before that date's
+        ("December 30, 2023 ... on January 2"), at a lower confidence; without a date before it,
+        a note."""
+        if last is None:
+            result.notes.append(
+                f"{source}: offset {offset}: a day without its year ({_MONTH_NAMES[month - 1].capitalize()} {day}) "
+                "and no date before it to take the year from; not taken"
+            )
+            return
+        year = last[0] + (1 if month + 6 < last[1] else 0)
+        try:
+            date = datetime.date(year, month, day).isoformat()
+        except ValueError:  # 30 February
+            return
+        result.notes.append(f"{source}: offset {offset}: {date} read in the year of the date before it")
+        add(ObservationKind.TIMING, date, None, offset, sentence, 0.4)
 
     def _longer_name(self, sentence: str, at: int, end: int, matched: str) -> str | None:
         """The longer proper name a capitalised one-word program name is part of in running prose
