@@ -1791,3 +1791,94 @@ def test_a_day_without_its_year_takes_the_year_of_the_date_before_it(sources_kb:
     assert timing("In March 2024 users may 5 times retry. The SEP 14 agent failed. Patch by March 31.") == [
         ("2024-03", 0.5)
     ]
+
+
+def test_sections_not_about_the_intrusion_are_not_read(sources_kb: KnowledgeBase, tmp_path: Path) -> None:
+    extractor = TextExtractor(sources_kb)
+    text = (
+        "The actor ran Mimikatz on 2 May 2024.\n\n## References\n\n"
+        "1. Vendor, Helminth report. https://zorbax-research.net/helminth (on CVE-2023-20269)\n"
+        "2. Another vendor: https://qwert-labs.org/blog\n\n"
+        "## Revision history\n\n12 March 2025: Initial version.\n\n"
+        "## Contact information\n\nE-mail soc@qwert-agency.org.\n\n"
+        "## Persistence\n\nThey added a Run key.\n"
+    )
+    found = extractor.extract_text(text, "r")
+    assert [o.value for o in found.observations] == ["S0002", "2024-05-02"]
+    for heading in ("References", "Revision history", "Contact information"):
+        assert any(f"section {heading!r}, not about the intrusion" in n for n in found.notes), heading
+    # A report in HTML has its headings read as headings.
+    page = tmp_path / "r.html"
+    page.write_text(
+        "<p>The actor ran Mimikatz.</p><h2>References</h2><ol><li>https://zorbax-research.net/x</li></ol>",
+        encoding="utf-8",
+    )
+    assert [o.value for o in extractor.extract_file(page).observations] == ["S0002"]
+
+
+def test_a_table_header_names_columns_not_actors(sources_kb: KnowledgeBase, tmp_path: Path) -> None:
+    extractor = TextExtractor(sources_kb)
+    table = "| Type | Value | Newscaster |\n|---|---|---|\n| IP | 203.0.113.9 | C2 |\n"
+    found = extractor.extract_text(table, "r")
+    assert found.actors == [] and [o.value for o in found.observations] == ["203.0.113.9"]
+    assert "heads a table's column" in found.notes[-1]
+    page = tmp_path / "t.html"
+    page.write_text(
+        "<table><tr><th>Type</th><th>Newscaster</th></tr><tr><td>IP</td><td>203.0.113.9</td></tr></table>",
+        encoding="utf-8",
+    )
+    assert extractor.extract_file(page).actors == []
+    # Without the rule under it a row is a row: the actor is named.
+    assert [a["name"] for a in extractor.extract_text("| Actor | Newscaster |\n", "r").actors] == [
+        "Newscaster"
+    ]
+
+
+def test_where_to_report_is_no_indicator(sources_kb: KnowledgeBase) -> None:
+    extractor = TextExtractor(sources_kb)
+    said = (
+        "For questions, contact the Operations Center at report@qwert-agency.org or report incidents to "
+        "the NCSC at https://report.qwert-agency.org/. Please inform CERT-XX by email cert@qwert-cert.org."
+    )
+    found = extractor.extract_text(said, "r")
+    assert found.observations == [] and any("where to report" in n for n in found.notes)
+    # What the implant contacted, or what the actor used to write, is the actor's.
+    said = "The implant contacted hxxps://zorbax-cdn[.]net/c2; the actor used hr@qwertmail.org to contact victims."
+    values = {o.value for o in extractor.extract_text(said, "r").observations}
+    assert {"https://zorbax-cdn.net/c2", "hr@qwertmail.org"} <= values
+
+
+def test_dates_as_reports_write_them_and_dates_that_are_not_the_activity(sources_kb: KnowledgeBase) -> None:
+    extractor = TextExtractor(sources_kb)
+
+    def timing(text: str) -> list[str]:
+        return [o.value for o in extractor.extract_text(text, "r").observations if o.kind.value == "timing"]
+
+    # Day first with dots (most of Europe), year first with slashes; not a version.
+    assert timing("From 03.02.2025 to 14.02.2025 phishing; on 2025/02/12 a wiper; build 1.03.02.2025.") == [
+        "2025-02-03",
+        "2025-02-14",
+        "2025-02-12",
+    ]
+    assert timing("On 31.13.2024 nothing, which is no date.") == []
+    # A numbered day of a report's narrative is no range's first day.
+    assert timing("## Day 1 - 15 April 2024\n\nThe actor logged in.") == ["2024-04-15"]
+    # A byline's date is the report's; a program's or group's age is not the intrusion's.
+    found = extractor.extract_text(
+        "Posted by the DFIR team, 3 June 2024\n\nOn 1 June 2024 they ran Mimikatz.", "r"
+    )
+    assert [o.value for o in found.observations if o.kind.value == "timing"] == ["2024-06-01"]
+    assert timing("Helminth has been active since March 2023. In March 2025 it hit a firm.") == ["2025-03"]
+
+
+def test_a_lead_in_line_keeps_its_section_and_a_date_of_issue_is_the_reports(
+    sources_kb: KnowledgeBase,
+) -> None:
+    extractor = TextExtractor(sources_kb)
+    text = (
+        "Date of issue: 21.02.2025\n\nOn 03.02.2025 the actor ran Mimikatz.\n\n4. Recommendations\n\n"
+        "CERT-XX is recommending to the institutions:\n\n- to search the logs from 01.01.2025;\n"
+        "- to patch CVE-2023-38831, which was exploited by this group in 2023.\n"
+    )
+    found = extractor.extract_text(text, "r")
+    assert [o.value for o in found.observations] == ["S0002", "2025-02-03"]

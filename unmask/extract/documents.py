@@ -60,22 +60,37 @@ class _TextOnly(HTMLParser):
     # that what one cell says of another is read in one sentence; a row is a paragraph.
     _CELL: ClassVar[set[str]] = {"td", "th"}
 
+    _HEADINGS: ClassVar[dict[str, int]] = {f"h{n}": n for n in range(1, 7)}
+
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self.depth = 0
+        self.cells: list[str] = []  # the kinds of cell of the row being read ("th", "td")
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in self._SKIP:
             self.depth += 1
+        elif tag in self._HEADINGS:
+            # A heading is written as Markdown writes it, so that its section is known ("<h2>References").
+            self.parts.append("\n\n" + "#" * self._HEADINGS[tag] + " ")
         elif tag in self._BLOCK:
             self.parts.append("\n\n" if tag == "tr" else "\n")
+            if tag == "tr":
+                self.cells = []
         elif tag in self._CELL:
             self.parts.append(" | ")
+            self.cells.append(tag)
 
     def handle_endtag(self, tag: str) -> None:
         if tag in self._SKIP and self.depth:
             self.depth -= 1
+        elif tag in self._HEADINGS:
+            self.parts.append("\n\n")
+        elif tag == "tr" and self.cells and all(cell == "th" for cell in self.cells):
+            # A row of header cells is a header, as Markdown marks one ("| Type | Value | Comment |").
+            self.parts.append("\n| --- |\n")
+            self.cells = []
         elif tag in self._BLOCK:
             self.parts.append("\n")
 

@@ -93,7 +93,7 @@ Progress = Callable[[str, int, int], None]
 # Capitalised, as a page's date line is: "the actors updated the implant on March 3" is activity.
 _PUBLISHED = re.compile(
     r"\b(?:Published|Posted|Updated|Last [Uu]pdated|Last [Mm]odified|Revised|Release [Dd]ate"
-    r"|Publication [Dd]ate|Date of [Pp]ublication|Report [Dd]ate|Date of [Rr]eport|Issue [Dd]ate"
+    r"|Publication [Dd]ate|Date of [Pp]ublication|Report [Dd]ate|Date of [Rr]eport|Issue [Dd]ate|Date of [Ii]ssue"
     r"|PUBLISHED|UPDATED)(?:\s+on)?\s*[:\-–]?\s*$"
 )
 
@@ -165,22 +165,44 @@ _ADVICE_SECTION = re.compile(
     r"|what\s+(?:to|you\s+should)\s+do)\b",
     re.IGNORECASE,
 )
+# A section that is not about the intrusion at all: the report's sources, its revisions, whom to
+# contact, who wrote it ("References", "Revision history", "Contact information", "About the authors").
+_APART_SECTION = re.compile(
+    r"^(?:references?|sources|further\s+reading|bibliography|(?:external\s+)?links|citations|endnotes"
+    r"|acknowledge?ments?|revisions?(?:\s+history)?|revision\s+log|document\s+history|change\s*log|version\s+history"
+    r"|contacts?(?:\s+(?:information|details|us))?|how\s+to\s+report\b.*|reporting(?:\s+\w+){0,3}"
+    r"|about\s+(?:the\s+)?(?:authors?|us|this\s+(?:report|advisory|bulletin|document))"
+    r"|disclaimer|terms\s+of\s+use)$",
+    re.IGNORECASE,
+)
 _SECTION_WORDS = 8
 
 
 def _sections(text: str) -> list[tuple[int, str, str]]:
     """(offset, kind, heading) where each section of ``text`` whose heading says what it is
-    begins: ``history`` (the actor's earlier activity), ``advice`` (mitigations) or ``other``.
+    begins: ``history`` (the actor's earlier activity), ``advice`` (mitigations), ``apart`` (no
+    part of the intrusion: references, revisions, contacts) or ``other``.
 
     A heading is a Markdown heading, a bold or numbered line, or a short line with a blank line (or
-    the text's edge) before and after it (a hard-wrapped line of prose is none). A history section
-    runs to the next heading of its level or above (its own subheadings stay in it)."""
+    the text's edge) before and after it (a hard-wrapped line of prose is none). A history or apart
+    section runs to the next heading of its level or above (its own subheadings stay in it); in an
+    apart section a numbered line is an entry of its list ("1. Sophos, Akira ransomware")."""
     found: list[tuple[int, str, str]] = []
     history_level: int | None = None
+    apart = False
     for match in _HEADING_LINE.finditer(text):
         marker, title = match.group(1) or "", match.group(2).strip().rstrip("?").strip()
         if not title or len(title.split()) > _SECTION_WORDS:
             continue
+        if apart and marker.strip() and not marker.lstrip().startswith(("#", "**")):
+            continue  # a numbered entry of the list of references
+        words = title.split()
+        if (
+            match.group(0).rstrip().endswith(":")
+            and len(words) > 4
+            and sum(w[:1].isupper() for w in words) * 2 < len(words)
+        ):
+            continue  # "CERT-LT is recommending to the institutions:" opens a list of its section
         if not marker:
             before = text[: match.start()].rstrip(" \t")
             after = text[match.end() :].lstrip(" \t")
@@ -204,13 +226,32 @@ def _sections(text: str) -> list[tuple[int, str, str]]:
             if _HISTORY_SECTION.match(title)
             else "advice"
             if _ADVICE_SECTION.match(title)
+            else "apart"
+            if _APART_SECTION.match(title)
             else "other"
         )
-        history_level = level if kind == "history" else None
+        history_level = level if kind in ("history", "apart") else None
+        apart = kind == "apart"
         found.append((match.start(), kind, title))
     return found
 
 
+# Whom to write to, just before an address: "contact CISA's 24/7 Operations Center at", "report
+# incidents to the NCSC at", "please inform CERT-LT by email", "e-mail us at". The verb opens
+# its clause or follows "please", "should", "encouraged to", and whom to write is named between
+# it and the address (the implant "contacted" its server, "used the account to contact victims",
+# a ransom note's "Contact akira.support@…", "contact the operators at …" and "Email: x@…" in a
+# list of indicators are the actor's).
+_CONTACT_BEFORE = re.compile(
+    r"(?:^|[.;:!?,]\s+|\b(?i:please|should|can|may|and|or|(?:encouraged|asked|urged|invited)\s+to)\s+)"
+    r"(?i:contact|inform|notify|e-?mail\s+us|write\s+to"
+    r"|reach\s+out\s+to|report\s+(?:[\w'’-]+\s+){0,5}?to)(?:\s+(?!(?i:its\b|their\b|them\b|(?:the\s+)?(?:c2|server|attacker|actor|operator|gang|group|affiliate|criminal"
+    r"|ransom|threat)))[\w'’/.&-]+){1,6}?\s*(?i:at|via|on|by\s+e-?mail(?:ing)?|by\s+phone|through|using|:)?\s*[<(\[]?$"
+)
+# The line under a Markdown table's header row ("|---|:---:|").
+_TABLE_RULE = re.compile(
+    r"[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$", re.MULTILINE
+)
 # A web page's tag and navigation lines name topics, not what the intrusion held ("Tags: Iran,
 # wiper, Emotet").
 _BOILERPLATE = re.compile(
@@ -262,6 +303,26 @@ _DATE = re.compile(
     rf"\b(?:(\d{{4}})-(\d{{2}})-(\d{{2}})|(?:(\d{{1,2}})(?:(?:st|nd|rd|th)(?:\s+of)?)?\s+)?({_MONTHS})\.?\s+"
     rf"(?:(\d{{1,2}})(?:st|nd|rd|th)?,?\s+)?(\d{{4}}))\b",
     re.IGNORECASE,
+)
+# A date written with dots, day first ("03.02.2025", as in most of Europe), or year first with
+# slashes ("2025/02/03"); not a part of a longer number or version ("1.03.02.2025").
+_DOTTED_DATE = re.compile(
+    r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{4})(?![\d]|\.\d)|(?<![\d/])(\d{4})/(\d{2})/(\d{2})(?![\d/])"
+)
+# What a numbered part of a report is ("Day 1 - 15 April 2024", "Phase 2 - 3 May"): no range's end.
+_NUMBERED_PART = re.compile(
+    r"\b(?:day|week|phase|part|step|stage|chapter|section|wave|no\.?)\s*$", re.IGNORECASE
+)
+# A date since when a program or group has been about, not this intrusion's ("active since March
+# 2023", "in the wild since", "operating since").
+_BACKGROUND_SINCE = re.compile(
+    r"\b(?:active|operating|operational|in\s+operation|around|existed|in\s+the\s+wild|in\s+use|known)"
+    r"(?:\s+\w+){0,2}?\s+since\s+$",
+    re.IGNORECASE,
+)
+# A byline: who wrote the report, then when ("Posted by the DFIR team, 3 June 2024").
+_BYLINE = re.compile(
+    r"^\W{0,3}(?:posted|written|published|authored)\s+by\b|^\W{0,3}by\s+[A-Z]", re.IGNORECASE
 )
 # A day of a month without its year, after a word that dates an event ("On March 14 the actors",
 # "since 3 April", "by the 5th of May"): read in the year of the report's last date before it.
@@ -568,6 +629,17 @@ def _ioc_context(
     return reasons[0] if reasons else None
 
 
+def _contact_address(refanged: str, raw: str) -> bool:
+    """Whether the sentence (``refanged``, lower case) gives the indicator ``raw`` as where to
+    report or write (:data:`_CONTACT_BEFORE`, in the 120 characters before its first mention)."""
+    at = refanged.find(raw)
+    if at < 0:
+        return False
+    while at > 0 and not refanged[at - 1].isspace() and refanged[at - 1] not in "<([\"'":
+        at -= 1  # to the start of what holds it: "report@cisa.gov" for cisa.gov, a URL for its host
+    return _CONTACT_BEFORE.search(refanged[max(0, at - 120) : at]) is not None
+
+
 def _quoted_url(raw: str) -> str:
     """A URL found in prose or code without the quote and brackets of the code it was quoted in
     ("urlopen('https://x.example/u').read()")."""
@@ -696,7 +768,19 @@ class TextExtractor:
                     f"{source}: offset {offset}: in the section {section[2]!r}, about earlier activity; not read"
                 )
                 continue
+            if section is not None and section[1] == "apart":
+                # "## References": other reports' addresses, the revisions' dates, whom to e-mail.
+                result.notes.append(
+                    f"{source}: offset {offset}: in the section {section[2]!r}, not about the intrusion; not read"
+                )
+                continue
             in_advice = section is not None and section[1] == "advice"
+            line_end = text.find("\n", offset)
+            # "| Type | Value | Comment |": a table's header names its columns, no actor (APT1 is
+            # "Comment"); what else it holds is read (a table of two columns may start with data).
+            header = (
+                sentence.count("|") >= 2 and line_end >= 0 and bool(_TABLE_RULE.match(text, line_end + 1))
+            )
             if _BOILERPLATE.match(sentence):
                 result.notes.append(
                     f"{source}: offset {offset}: a page's {sentence.split(':')[0]!r} line; not read"
@@ -732,7 +816,11 @@ class TextExtractor:
                     )
                     continue
                 if category == "actor":
-                    if chosen.get(at, ident) == ident and ident not in actors_seen:
+                    if header:
+                        result.notes.append(
+                            f"{source}: offset {offset}: {matched!r} heads a table's column; no actor named"
+                        )
+                    elif chosen.get(at, ident) == ident and ident not in actors_seen:
                         actors_seen.add(ident)
                         result.actors.append(_actor_named(ident, matched, at, offset, sentence))
                     continue
@@ -834,6 +922,9 @@ class TextExtractor:
                 published = heading_dates + heading_published + published
             else:
                 dates, published = self._dates(sentence)
+            if dates and _BYLINE.match(sentence) and len(sentence.split()) <= _HEADING_WORDS:
+                # "Posted by the Halcyon Watch DFIR team, 3 June 2024": when the report came out.
+                published, dates = published + dates, []
             if published:
                 # "Published 2025-03-20": when the report came out, not when the activity was.
                 result.notes.append(
@@ -1045,6 +1136,12 @@ class TextExtractor:
                     continue
                 if subtype == "domain" and plain_text and (value.endswith(_FILE_OR_DOMAIN) or "_" in value):
                     continue
+                if subtype in ("domain", "url", "email") and _contact_address(refanged, str(raw).lower()):
+                    # "contact CISA's Operations Center at report@cisa.gov": where to write, not the actor's.
+                    result.notes.append(
+                        f"{source}: offset {offset}: {raw!r} is where to report or write; not taken"
+                    )
+                    continue
                 why = _ioc_context(sentence, lowered, refanged, str(raw).lower(), others)
                 if why is not None:
                     # "104.168.165.173 was used by Andariel in an unrelated 2022 operation": an
@@ -1081,10 +1178,20 @@ class TextExtractor:
                 continue
             date = f"{year}-{month:02d}" + (f"-{int(day):02d}" if day else "")
             own = _PUBLISHED.search(sentence[max(0, match.start() - 30) : match.start()])
+            if _BACKGROUND_SINCE.search(sentence[max(0, match.start() - 60) : match.start()]):
+                continue  # "Akira is a ransomware operation active since March 2023"
             found = [date]
             # "between 2 and 9 March 2026", "2-9 March 2026", "28 February to 3 March 2026": the
-            # range's first day too (the match holds only its last).
+            # range's first day too (the match holds only its last); not "Day 1 - 15 April 2024".
             opening = _RANGE_START.search(sentence[max(0, match.start() - 40) : match.start()])
+            if opening and _NUMBERED_PART.search(
+                sentence[
+                    max(0, match.start() - 60) : match.start() - 40 + opening.start()
+                    if match.start() >= 40
+                    else opening.start()
+                ]
+            ):
+                opening = None
             if opening and match.group(4):
                 first_month = months[opening.group(2).lower()] if opening.group(2) else month
                 try:
@@ -1107,6 +1214,21 @@ class TextExtractor:
             if first and not match.group(1) and not day and months[first.group(1).lower()] < month:
                 found.insert(0, f"{year}-{months[first.group(1).lower()]:02d}")
             (published if own else out).extend(found)
+        for match in _DOTTED_DATE.finditer(sentence):
+            if match.group(1):
+                year, month, day_number = int(match.group(3)), int(match.group(2)), int(match.group(1))
+            else:
+                year, month, day_number = int(match.group(4)), int(match.group(5)), int(match.group(6))
+            if not 1970 <= year <= 2100:
+                continue
+            try:
+                date = datetime.date(year, month, day_number).isoformat()
+            except ValueError:  # "13.31.2024": no date (nor a US one: dots are written day first)
+                continue
+            if _BACKGROUND_SINCE.search(sentence[max(0, match.start() - 60) : match.start()]):
+                continue
+            own = _PUBLISHED.search(sentence[max(0, match.start() - 30) : match.start()])
+            (published if own else out).append(date)
         for match in _MONTH_RANGE.finditer(sentence):
             month, year = months[match.group(1).lower()], int(match.group(4))
             try:
