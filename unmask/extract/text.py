@@ -1183,13 +1183,10 @@ class TextExtractor:
             found = [date]
             # "between 2 and 9 March 2026", "2-9 March 2026", "28 February to 3 March 2026": the
             # range's first day too (the match holds only its last); not "Day 1 - 15 April 2024".
-            opening = _RANGE_START.search(sentence[max(0, match.start() - 40) : match.start()])
+            window = max(0, match.start() - 40)
+            opening = _RANGE_START.search(sentence[window : match.start()])
             if opening and _NUMBERED_PART.search(
-                sentence[
-                    max(0, match.start() - 60) : match.start() - 40 + opening.start()
-                    if match.start() >= 40
-                    else opening.start()
-                ]
+                sentence[max(0, window + opening.start() - 20) : window + opening.start()]
             ):
                 opening = None
             if opening and match.group(4):
