@@ -1640,3 +1640,29 @@ def test_techniques_in_words_that_name_several_are_each_suggested_once(sources_k
     _, unresolved = resolve_case(case, sources_kb)
     ids = [s.split()[0].strip("()") for s in unresolved[0].suggestions]
     assert sorted(ids) == ["T1003.001", "T1059.001"], unresolved[0].suggestions
+
+
+def test_a_state_says_what_favours_its_groups(kb: KnowledgeBase) -> None:
+    a = attribute_case(_case("T1101", "T1102", "S0101", "T1201", "T1202", "S0201"), kb)
+    russia = next(h for h in a.sponsors if h.id == "RU")
+    said = " ".join(label for label, _ in russia.evidence_for)
+    assert all(item in said for item in ("T1201", "T1202", "S0201")), said
+    assert all(weight > 0 for _, weight in russia.evidence_for)
+    assert russia.to_dict()["evidence_for"]  # in the JSON too
+    # Six items, each of another Chinese group: a new group leads, China by pooling, and the
+    # summary says on what.
+    pooled = attribute_case(_case("T1500", "T1502", "T1504", "T1506", "T1508", "T1510"), kb)
+    assert pooled.groups[0].kind == "unknown" and pooled.sponsors[0].id == "CN"
+    assert "the sponsor is China, on 5 item(s) each favouring its groups only a little" in pooled.summary
+    # Items that favour a state's groups outright are named.
+    from unmask.attribute.summary import _resting_on
+
+    china = pooled.sponsors[0]
+    state = replace(china, evidence_for=(("T1500 Technique T1500", 1.2),))
+    assert (
+        _resting_on(state, pooled.groups[0], None)
+        == ", on T1500 Technique T1500, which its groups are known for"
+    )
+    assert _resting_on(
+        replace(china, evidence_for=(), weaker_for=(0, 0.0)), pooled.groups[0], None
+    ).startswith(", though no item of the case favours its groups over others")

@@ -13,10 +13,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from unmask.attribute.combine import Scores
 from unmask.attribute.evidence import EvidenceItem
 
-__all__ = ["NEGLIGIBLE_WEIGHT", "THRESHOLD", "ForAgainst", "ach_matrix", "cell", "evidence_for_against"]
+__all__ = [
+    "NEGLIGIBLE_WEIGHT",
+    "THRESHOLD",
+    "ForAgainst",
+    "ach_matrix",
+    "cell",
+    "evidence_for_against",
+    "evidence_for_pool",
+]
 
 THRESHOLD = 0.5
 # Contributions smaller than this either way are no lean at all.
@@ -87,9 +97,18 @@ def evidence_for_against(scores: Scores, row: int, limit: int = 10) -> ForAgains
     more or less typical of the actor than of actors in general (EternalBlue for Lazarus, shared
     by many) is counted with the weaker items instead of being called evidence against it.
     """
-    pairs = [
-        (item.label, round(float(scores.contributions[i, row]), 3)) for i, item in enumerate(scores.items)
-    ]
+    return _for_against(scores, scores.contributions[:, row], limit)
+
+
+def evidence_for_pool(scores: Scores, weights: np.ndarray, limit: int = 10) -> ForAgainst:
+    """The items for and against a pool of actors (a state's groups), each actor weighed by
+    ``weights`` (summing to 1: its share of the pool's probability): what an item says of the
+    pool is what it says of its actors, on average as likely as they are."""
+    return _for_against(scores, scores.contributions @ weights, limit)
+
+
+def _for_against(scores: Scores, column: np.ndarray, limit: int) -> ForAgainst:
+    pairs = [(item.label, round(float(column[i]), 3)) for i, item in enumerate(scores.items)]
     support = sorted((p for p in pairs if p[1] >= THRESHOLD), key=lambda p: -p[1])
     against = sorted((p for p in pairs if p[1] <= -THRESHOLD), key=lambda p: p[1])
     lean_for = [w for _, w in pairs if NEGLIGIBLE_WEIGHT < w < THRESHOLD] + [w for _, w in support[limit:]]

@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from unmask import __version__
-from unmask.attribute.ach import ach_matrix, evidence_for_against
+from unmask.attribute.ach import ForAgainst, ach_matrix, evidence_for_against, evidence_for_pool
 from unmask.attribute.calibrate import confidence_level, likelihood_band, likelihood_term
 from unmask.attribute.caveats import (
     Flag,
@@ -253,6 +253,7 @@ def _sponsor_hypotheses(analysis: Analysis, groups: list[Hypothesis]) -> list[Hy
         else:
             kind, label = "state", country_name(state)
         confidence = lead.confidence if lead is not None and state == lead_state else ConfidenceLevel.LOW
+        found = _state_evidence(analysis, state) if state != UNKNOWN_STATE else None
         result.append(
             Hypothesis(
                 id=state,
@@ -261,10 +262,30 @@ def _sponsor_hypotheses(analysis: Analysis, groups: list[Hypothesis]) -> list[Hy
                 probability=shown_probability(p),
                 likelihood=likelihood_term(p),
                 confidence=confidence,
+                evidence_for=found.support if found else (),
+                evidence_against=found.against if found else (),
+                weaker_for=found.weaker_for if found else (0, 0.0),
+                weaker_against=found.weaker_against if found else (0, 0.0),
             )
         )
     _cap_confidence(result)
     return result
+
+
+def _state_evidence(analysis: Analysis, state: str) -> ForAgainst | None:
+    """What speaks for and against a state (or "no state"): the items for and against its candidate
+    groups, each group weighed by its share of the state's probability at the group level; ``None``
+    when none of its groups is a candidate."""
+    index, post = analysis.index, analysis.posterior
+    weights = np.array(
+        [
+            float(p) if candidate and sponsor_label(actor) == state else 0.0
+            for actor, p, candidate in zip(index.actors, post.actors, analysis.scores.candidates, strict=True)
+        ]
+    )
+    if not analysis.scores.items or weights.sum() <= 0:
+        return None
+    return evidence_for_pool(analysis.scores, weights / weights.sum())
 
 
 def _state_of(analysis: Analysis, lead: Hypothesis) -> str:

@@ -141,7 +141,7 @@ def summary(
             )
             text += f" No state stands out either: the likeliest, {likeliest}, is only {words}.{_held(state)}"
         else:
-            text += f" At the state level, it is {words} that {claim}.{_held(state)}"
+            text += f" At the state level, it is {words} that {claim}{_resting_on(state, lead, lead_state)}.{_held(state)}"
         second = sponsors[1] if len(sponsors) > 1 else None
         if second is not None and second.probability >= NEAR_TIE * state.probability:
             # A state level with the first (a thin case holds the leader level with an unnamed
@@ -159,6 +159,26 @@ def summary(
                 f"of {state.label} hold more of the probability."
             )
     return text
+
+
+def _resting_on(state: Hypothesis, lead: Hypothesis, lead_state: tuple[str, str] | None) -> str:
+    """What a state's lead rests on, when no known group of that state leads the group level (a
+    new group leads, or another state's group): the state level pools many groups, and the reader
+    must see by what ("on T1098.001 Additional Cloud Credentials and T1606.002 SAML Tokens, which
+    its groups are known for")."""
+    if state.kind not in ("state", "none"):
+        return ""
+    if lead.kind == "actor" and lead_state is not None and lead_state[1] == state.id:
+        return ""
+    if not state.evidence_for and state.weaker_for[0]:
+        return f", on {state.weaker_for[0]} item(s) each favouring its groups only a little (or only some of them)"
+    if not state.evidence_for:
+        return (
+            ", though no item of the case favours its groups over others: the state level then says how many "
+            "groups each state has as much as what the case holds"
+        )
+    items = [label for label, _ in state.evidence_for[:3]]
+    return f", on {_listed(items)}, which its groups are known for"
 
 
 def _as_likely(name: str, runner: Hypothesis, lead: Hypothesis) -> str:
