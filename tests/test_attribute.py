@@ -1666,3 +1666,25 @@ def test_a_state_says_what_favours_its_groups(kb: KnowledgeBase) -> None:
     assert _resting_on(
         replace(china, evidence_for=(), weaker_for=(0, 0.0)), pooled.groups[0], None
     ).startswith(", though no item of the case favours its groups over others")
+
+
+def test_an_affiliate_and_its_programme_are_related_not_rivals(tmp_path: Path) -> None:
+    groups = {
+        "G0001": ("Alpha", {"T1101": ["a1"], "T1102": ["a1"], "S0101": ["a1"], "S0102": ["a1"]}),
+        "G0002": (
+            "Ware S0101 Ransomware Actors & Affiliates",
+            {"S0101": ["p1"], "S0103": ["p1"], "T1103": ["p1"]},
+        ),
+        "G0003": ("Gamma", {"T1301": ["c1"], "S0301": ["c1"]}),
+    }
+    for n in range(8):
+        groups[f"G01{n:02d}"] = (f"Filler {n}", {f"T15{n:02d}": [f"f{n}"], f"S05{n:02d}": [f"f{n}"]})
+    kb = build_kb(tmp_path / "kb", groups, criminal=("G0001", "G0002"))
+    # The programme's ransomware (S0101) is Alpha's too: an affiliate, both ways; Gamma is neither.
+    assert ("G0002", "affiliate of") in kb.actors["G0001"].related
+    assert ("G0001", "affiliate") in kb.actors["G0002"].related
+    assert not any(ident == "G0003" for ident, _ in kb.actors["G0002"].related)
+    a = attribute_case(_case("T1101", "S0101", "S0103", "T1103", "T1102"), kb)
+    top = [h.id for h in a.groups if h.kind == "actor"][:2]
+    assert set(top) == {"G0001", "G0002"}
+    assert "is known to deploy the ransomware of" in a.summary and "overlap rather than compete" in a.summary

@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 
 from unmask import __version__
 from unmask.attribute.ach import ForAgainst, ach_matrix, evidence_for_against, evidence_for_pool
-from unmask.attribute.calibrate import confidence_level, likelihood_band, likelihood_term
+from unmask.attribute.calibrate import confidence_level, likelihood_band, likelihood_term, percent
 from unmask.attribute.caveats import (
     Flag,
     ambiguous_reading,
@@ -272,6 +272,30 @@ def _sponsor_hypotheses(analysis: Analysis, groups: list[Hypothesis]) -> list[Hy
     return result
 
 
+# A second actor this likely beside the first makes a relation between them part of the finding.
+RELATED_SHARE = 0.1
+
+
+def _related_pair(index: ScoringIndex, groups: list[Hypothesis]) -> str:
+    """The sentence that says the two likeliest actors are related in the sources, so that their
+    probabilities are not rival answers: an affiliate and the programme whose ransomware it
+    deploys (Scattered Spider and BlackCat Ransomware Actors & Affiliates), or groups a source
+    calls similar (APT41 and Winnti Group)."""
+    actors = [h for h in groups if h.kind == "actor" and h.probability >= RELATED_SHARE][:2]
+    if len(actors) < 2 or actors[0].id not in index.kb.actors or actors[1].id not in index.kb.actors:
+        return ""
+    first, second = (index.kb.actors[h.id] for h in actors)
+    kind = next((k for ident, k in first.related if ident == second.id), None)
+    if kind is None:
+        return ""
+    how = {
+        "affiliate of": f"{first.name} is known to deploy the ransomware of {second.name}",
+        "affiliate": f"{second.name} is known to deploy the ransomware of {first.name}",
+    }.get(kind, f"the sources relate {first.name} and {second.name} ({kind})")
+    together = percent(actors[0].probability + actors[1].probability, 0)
+    return f" {how[0].upper()}{how[1:]}: the two readings overlap rather than compete (together {together})."
+
+
 def _state_evidence(analysis: Analysis, state: str) -> ForAgainst | None:
     """What speaks for and against a state (or "no state"): the items for and against its candidate
     groups, each group weighed by its share of the state's probability at the group level; ``None``
@@ -506,6 +530,7 @@ def attribute_case(
     # The words do not depend on how many hypotheses are listed (--top 1 still says "none above 4%").
     told = groups if top >= SUMMARY_TOP else _group_hypotheses(analysis, SUMMARY_TOP, doubted, lowered)[0]
     summary = summary_text(told, sponsors, compared, len(ranking), lead_state)
+    summary += _related_pair(index, told)
     summary += financial_sponsor_note(known[:1], sponsors)
     if hinge:
         summary += f" {hinge.sentence[0].upper()}{hinge.sentence[1:]}."

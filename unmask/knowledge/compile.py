@@ -26,7 +26,14 @@ from unmask.knowledge.attack import AttackData
 from unmask.knowledge.attack_text import read_description
 from unmask.knowledge.entries import SOURCE_LABELS, NameEntry
 from unmask.knowledge.misp import GalaxyData
-from unmask.knowledge.records import SCHEMA_VERSION, Conflict, SoftwareRecord, SourceInfo, SourceLink
+from unmask.knowledge.records import (
+    SCHEMA_VERSION,
+    Conflict,
+    Relation,
+    SoftwareRecord,
+    SourceInfo,
+    SourceLink,
+)
 from unmask.model import Actor, SponsorClaim
 
 __all__ = ["SCHEMA_VERSION", "compile_kb"]
@@ -434,6 +441,7 @@ def compile_kb(attack: AttackData, attack_info: SourceInfo, galaxies: GalaxyData
     # Print, Url) say nothing about who, and their names would be read in reports as software.
     used = {link.item for link in uses}
     software = {k: r for k, r in software.items() if r.origin != "tidal" or k in used}
+    _relate_affiliates(actors, software, attack.relations, uses)
     return {
         "schema": SCHEMA_VERSION,
         "built": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -456,6 +464,55 @@ def compile_kb(attack: AttackData, attack_info: SourceInfo, galaxies: GalaxyData
         "technique_phrases": _technique_phrases(attack),
         "conflicts": [c.to_dict() for c in conflicts],
     }
+
+
+# An affiliate programme's cluster, named after its ransomware: "BlackCat Ransomware Actors &
+# Affiliates", "LockBit Affiliates", "Akira RaaS".
+_PROGRAMME = re.compile(
+    r"^(?P<brand>.+?)\s+(?:(?:ransomware\s+)?(?:actors?\s*(?:&|and)\s*)?affiliates?|raas(?:\s+affiliates?)?)$",
+    re.I,
+)
+
+
+_VERSION_TAIL = re.compile(r"\s+v?\d+(?:\.\d+)*$")
+
+
+def _relate_affiliates(
+    actors: list[Actor],
+    software: dict[str, SoftwareRecord],
+    relations: list[Relation],
+    uses: list[SourceLink],
+) -> None:
+    """Relate an affiliate programme's cluster to each group known to deploy its ransomware
+    (Scattered Spider and "BlackCat Ransomware Actors & Affiliates", through BlackCat): an
+    affiliate's intrusion is the programme's too, so the two are no rival actors nor is the
+    programme's tool a plant against the affiliate."""
+    names: dict[str, set[str]] = {}
+    for record in software.values():
+        for name in (record.name, *record.aliases):
+            plain = family_name(name, kind=True)
+            names.setdefault(normalize_name(plain), set()).add(record.id)
+            # a version of the brand's ransomware ("LockBit 3.0", "LockBit 2.0") is the brand's
+            names.setdefault(normalize_name(_VERSION_TAIL.sub("", plain)), set()).add(record.id)
+    deploys: dict[str, set[str]] = {}
+    for relation in relations:
+        if relation.kind == "uses" and relation.target in software:
+            deploys.setdefault(relation.source, set()).add(relation.target)
+    for link in uses:
+        deploys.setdefault(link.actor, set()).add(link.item)
+    for programme in actors:
+        match = _PROGRAMME.match(programme.name.strip())
+        brand = (
+            names.get(normalize_name(family_name(match.group("brand"), kind=True)), set()) if match else set()
+        )
+        if not brand:
+            continue
+        known = {ident for ident, _ in programme.related}
+        for actor in actors:
+            if actor is programme or actor.id in known or not deploys.get(actor.id, set()) & brand:
+                continue
+            programme.related.append((actor.id, "affiliate"))
+            actor.related.append((programme.id, "affiliate of"))
 
 
 def _technique_phrases(attack: AttackData) -> dict[str, str]:
