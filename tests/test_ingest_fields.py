@@ -40,7 +40,8 @@ def test_windows_row_flattens_system_eventdata_and_userdata() -> None:
     assert row["SourceName"] == "Real-Time Protection"  # spaces removed, as Sigma spells it
     assert row["Flag"] == "true"
     assert row["Count"] == "3"
-    assert "Empty" not in row
+    assert "Empty" not in row  # null is no value, but the field is there (|exists)
+    assert row["_nulls"] == "\nempty\n"
     assert row["SubjectUserName"] == "alice"
     assert row["Items"] == "a\nb"
     assert row["SecurityUserID"] == "S-1-5-18"

@@ -706,3 +706,31 @@ def test_filters_replace_the_right_rule_when_ids_repeat_or_are_missing(
         # Event 1 is alice's cmd.exe: filtered out everywhere; each twin keeps its own events.
         assert hits["twin cmd"] == {"7"} and hits["twin net"] == {"4"}
         assert "1" not in hits["anon"] and "4" in hits["anon"]
+
+
+def test_exists_asks_whether_the_field_is_there_whatever_its_value(tmp_path: Path) -> None:
+    # Sigma: exists "only verifies the presence of a field, not its value, be it empty or null".
+    commands: list[object] = [None, "MISSING", "", "whoami"]
+    events = [
+        win_event(
+            1, SYSMON, {"Image": "C:\\a.exe"} | ({} if c == "MISSING" else {"CommandLine": c}), record=i + 1
+        )
+        for i, c in enumerate(commands)
+    ]
+    # Generic JSON: a product rule runs over the events that have one of its fields, null or not.
+    events += [
+        {"time": "2024-05-01T10:00:00Z", "eventType": "user.session.start", "outcome": None},
+        {"time": "2024-05-01T10:00:01Z", "eventType": "user.session.start"},
+    ]
+    okta = "    product: okta\n    service: okta"
+    with _engine_over(tmp_path, events) as engine:
+        present = "    sel:\n        CommandLine|exists: true\n    condition: sel"
+        absent = "    sel:\n        CommandLine|exists: false\n    condition: sel"
+        null = "    sel:\n        CommandLine: null\n    condition: sel"
+        assert _hits(engine, tmp_path / "r1", PROC, present) == {"1", "3", "4"}
+        assert _hits(engine, tmp_path / "r2", PROC, absent) == {"2"}
+        # `null` still means no value: missing, null or empty.
+        assert _hits(engine, tmp_path / "r3", PROC, null) == {"1", "2", "3"}
+        outcome = "    sel:\n        outcome|exists: {}\n    condition: sel"
+        assert _hits(engine, tmp_path / "r4", okta, outcome.format("true")) == {"5"}
+        assert _hits(engine, tmp_path / "r5", okta, outcome.format("false")) == set()

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 __all__ = [
     "COMMON_COLUMNS",
     "FAMILIES",
+    "NULL_FIELDS",
     "PARSERS",
     "Parser",
     "Problem",
@@ -41,6 +42,10 @@ FAMILIES = frozenset({"windows", "zeek", "linux", "web", "generic"})
 
 # Columns every family has: the evidence file, the record in it, time (ISO 8601 UTC) and host.
 COMMON_COLUMNS = ("_file", "_sha256", "_record", "_ts", "_host")
+# The fields an event has with the value JSON null, lower-cased, each between new lines
+# ("\ncommandline\n"); absent when it has none.  A null field is no value (Sigma's `null` and
+# every comparison see it as missing), but it is present: `|exists` needs to tell it apart.
+NULL_FIELDS = "_nulls"
 
 # How many problem messages are kept per file; the count is always exact.
 MAX_MESSAGES_PER_FILE = 20

@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from unmask.errors import ConfigError
+from unmask.ingest.base import NULL_FIELDS
 
 __all__ = [
     "MAX_DEPTH",
@@ -29,7 +30,7 @@ __all__ = [
 # family).  The evidence is hostile: a field it names like one of them is kept under
 # ``evidence_<name>`` so that it can neither move an event to another family (a folder name)
 # nor forge its time, host or record number.
-RESERVED = frozenset({"_file", "_sha256", "_record", "_ts", "_host", "_family", "_log"})
+RESERVED = frozenset({"_file", "_sha256", "_record", "_ts", "_host", "_family", "_log", NULL_FIELDS})
 # Deeper nesting than this is kept as a marker, not walked (a hostile document can nest 100,000 deep).
 MAX_DEPTH = 64
 
@@ -165,7 +166,8 @@ def flatten_into(
     ``Image``), XML attributes become fields, ``#text`` takes its element's name, and lists
     of scalars are joined with new lines.  Generic style (``dotted=True``): keys are joined
     with dots (``process.command_line``).  A field named like one of unmask's own columns is kept
-    under :func:`evidence_key`; nesting deeper than :data:`MAX_DEPTH` is kept as a marker.
+    under :func:`evidence_key`; nesting deeper than :data:`MAX_DEPTH` is kept as a marker.  A field
+    whose value is JSON null has no value in the row, and its name is noted in :data:`NULL_FIELDS`.
     """
     if depth > MAX_DEPTH:
         if key is not None:
@@ -208,6 +210,8 @@ def flatten_into(
             if dotted and name in row:  # {"a": {"b": 1}, "a.b": 2}: one field, both values kept
                 text = f"{row[name]}\n{text}"
             row[name] = text
+        elif value is None:  # present, without a value: |exists must still find it
+            row[NULL_FIELDS] = row.get(NULL_FIELDS, "\n") + evidence_key(key).lower() + "\n"
 
 
 def _attributes(value: Any) -> dict[str, Any]:

@@ -31,15 +31,24 @@ from sigma.rule import SigmaRule
 from unmask import safe_json
 from unmask.detect.sigma.correlation import Correlation, correlation_from_rule
 from unmask.detect.sigma.routes import Route, routes_for
-from unmask.detect.sigma.sql import ALL_FIELDS, Unsupported, col, encoded_values, lc, to_sql
+from unmask.detect.sigma.sql import (
+    ALL_FIELDS,
+    Unsupported,
+    col,
+    encoded_values,
+    given_as_null,
+    lc,
+    to_sql,
+)
 from unmask.errors import ConfigError
+from unmask.ingest.base import NULL_FIELDS
 from unmask.safe_yaml import first_alias
 
 __all__ = ["COMPILER_VERSION", "CompiledRoute", "CompiledRule", "RuleProblem", "RuleSet", "load_rules"]
 
 # Bump whenever the SQL a rule compiles to changes: it invalidates the cache.
 # 7: keywords per value, placeholders rejected; 8: Sigma taxonomy field names on Zeek logs.
-COMPILER_VERSION = "23"  # 23: a rule's place in its file; 22: Sigma filters applied; 21: selections named not...; 20: product-linux rules skip auditd's derived process rows; 19: escaped wildcards in keywords, Security fields over 4657; 18: proxy rules over proxies' own logs; 15: Linux process creation from auditd; 14: web access logs; 13: auditd records, sshd-session; 12: 4657 operation codes; 11: timestamp parts in UTC; 10: cidr as an IP network, Sysmon 12 by EventType
+COMPILER_VERSION = "24"  # 24: |exists finds a field given as null; 23: a rule's place in its file; 22: Sigma filters applied; 21: selections named not...; 20: product-linux rules skip auditd's derived process rows; 19: escaped wildcards in keywords, Security fields over 4657; 18: proxy rules over proxies' own logs; 15: Linux process creation from auditd; 14: web access logs; 13: auditd records, sshd-session; 12: 4657 operation codes; 11: timestamp parts in UTC; 10: cidr as an IP network, Sysmon 12 by EventType
 
 _TECHNIQUE = re.compile(r"^attack\.(t\d{4}(?:\.\d{3})?)$", re.IGNORECASE)
 _SOFTWARE = re.compile(r"^attack\.(s\d{4})$", re.IGNORECASE)
@@ -290,12 +299,16 @@ def compile_rule(rule: SigmaRule, path: str) -> CompiledRule:
             continue
         sql = expression.sql
         if route.anchored:
-            named = [col(name) for name in sorted(expression.fields - {ALL_FIELDS})]
-            named += [lc(name) for name in sorted(expression.lowered - expression.fields - {ALL_FIELDS})]
+            own = {ALL_FIELDS, NULL_FIELDS}  # unmask's own columns say nothing of the product
+            named = [col(name) for name in sorted(expression.fields - own)]
+            named += [lc(name) for name in sorted(expression.lowered - expression.fields - own)]
             if not named:
                 # Keywords alone (a Cisco CLI rule): nothing tells which generic events it is for.
                 continue
             present = " OR ".join(f"{name} IS NOT NULL" for name in named)
+            if NULL_FIELDS in expression.fields:  # |exists: a field given as null is there too
+                data = sorted((expression.fields | expression.lowered) - own)
+                present = " OR ".join([present, *(given_as_null(name) for name in data)])
             sql = f"({sql}) AND ({present})"
         compiled.routes.append(
             CompiledRoute(

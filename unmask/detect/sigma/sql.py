@@ -43,6 +43,8 @@ from sigma.types import (
     SpecialChars,
 )
 
+from unmask.ingest.base import NULL_FIELDS
+
 __all__ = [
     "ALL_FIELDS",
     "IN_NETWORK",
@@ -53,6 +55,7 @@ __all__ = [
     "col",
     "encoded_values",
     "fold",
+    "given_as_null",
     "in_network",
     "lc",
     "quote",
@@ -124,6 +127,12 @@ def literal(text: str) -> str:
 
 def col(name: str) -> str:
     return quote(name)
+
+
+def given_as_null(name: str) -> str:
+    """Whether the event gives the field ``name`` with the value null (a field present, without
+    a value: see :data:`~unmask.ingest.base.NULL_FIELDS`)."""
+    return f"coalesce(contains({col(NULL_FIELDS)}, {literal(chr(10) + name.lower() + chr(10))}), false)"
 
 
 def lc(name: str) -> str:
@@ -226,7 +235,11 @@ class _Compiler:
             column = self.col(name)
             return f"({column} IS NULL OR {column} = '')"
         if isinstance(value, SigmaExists):
-            return f"({self.col(name)} IS {'NOT ' if value.exists else ''}NULL)"
+            # Present is present, whatever the value: a field the event gives as JSON null exists.
+            self.out.fields.add(NULL_FIELDS)
+            if value.exists:
+                return f"({self.col(name)} IS NOT NULL OR {given_as_null(name)})"
+            return f"({self.col(name)} IS NULL AND NOT {given_as_null(name)})"
         if isinstance(value, SigmaRegularExpression):
             flags = "".join(_REGEX_FLAGS[f] for f in value.flags if f in _REGEX_FLAGS)
             pattern = (f"(?{flags})" if flags else "") + str(value.regexp)
