@@ -88,7 +88,7 @@ def test_a_windows_field_named_like_an_own_column_is_kept_apart() -> None:
     assert "_ts" not in row
 
 
-def test_field_names_that_differ_in_case_share_a_column_and_keep_both_values(tmp_path: Path) -> None:
+def test_field_names_that_differ_in_case_share_a_column_and_keep_both_values_apart(tmp_path: Path) -> None:
     import pyarrow.parquet as pq
 
     from unmask.ingest.dataset import EventWriter, family_parts
@@ -96,11 +96,15 @@ def test_field_names_that_differ_in_case_share_a_column_and_keep_both_values(tmp
     writer = EventWriter(tmp_path, "t")
     writer.add("windows", {"ProcessId": "1", "Image": "a.exe"})
     writer.add("windows", {"ProcessID": "2"})
-    writer.add("windows", {"ProcessId": "3", "ProcessID": "4", "image": "b.exe"})
+    writer.add("windows", {"ProcessId": "3", "ProcessID": "4", "image": "b.exe", "PROCESSID": "5"})
     writer.add("windows", {"Other": "x"})
     writer.close()
     table = pq.read_table(family_parts(tmp_path, "windows")[0])
-    assert table.column("ProcessId").to_pylist() == ["1", "2", "3\n4", None]
+    # The first spelling's value, whole (joined to the other, no equality held on either) ...
+    assert table.column("ProcessId").to_pylist() == ["1", "2", "3", None]
+    # ... and the others', each apart (keywords and indicators still find them).
+    assert table.column("ProcessID (2)").to_pylist() == [None, None, "4", None]
+    assert table.column("PROCESSID (3)").to_pylist() == [None, None, "5", None]
     assert table.column("Image").to_pylist() == ["a.exe", None, "b.exe", None]
     assert table.column("Other").to_pylist() == [None, None, None, "x"]
     assert "ProcessID" not in table.column_names

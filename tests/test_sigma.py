@@ -734,3 +734,28 @@ def test_exists_asks_whether_the_field_is_there_whatever_its_value(tmp_path: Pat
         outcome = "    sel:\n        outcome|exists: {}\n    condition: sel"
         assert _hits(engine, tmp_path / "r4", okta, outcome.format("true")) == {"5"}
         assert _hits(engine, tmp_path / "r5", okta, outcome.format("false")) == set()
+
+
+def test_a_field_given_twice_in_two_cases_keeps_its_first_value_whole(tmp_path: Path) -> None:
+    # JSON can give "CommandLine" and "commandline" in one event: one column (SQL folds case).
+    events = [
+        {
+            "EventID": 1, "Channel": SYSMON, "Computer": "h1", "TimeCreated": "2024-01-01T10:00:01Z",
+            "Image": "C:\\x\\a.exe", "CommandLine": "AbC", "commandline": "zzz",
+            "DestinationIp": "10.0.0.1", "destinationip": "8.8.8.8", "Count": "12", "COUNT": "x",
+        }
+    ]  # fmt: skip
+    with _engine_over(tmp_path, events) as engine:
+        detections = {
+            "    sel:\n        CommandLine: 'abc'\n    condition: sel": PROC,
+            "    sel:\n        CommandLine|startswith: 'ab'\n    condition: sel": PROC,
+            "    sel:\n        Count|gt: 10\n    condition: sel": PROC,
+            "    sel:\n        DestinationIp|cidr: '10.0.0.0/8'\n    condition: sel": PROC,
+            # the other spelling's value is kept: a keyword finds it
+            "    keywords:\n        - 'zzz'\n    condition: keywords": "    product: windows",
+        }
+        for n, (detection, source) in enumerate(detections.items()):
+            assert _hits(engine, tmp_path / f"r{n}", source, detection) == {"1"}, detection
+        # the field's value is the first spelling's
+        other = "    sel:\n        commandline: 'zzz'\n    condition: sel"
+        assert _hits(engine, tmp_path / "other", PROC, other) == set()

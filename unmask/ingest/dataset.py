@@ -2,12 +2,15 @@
 
 Columns are text (what the evidence said, untouched) except the common columns of
 :data:`~unmask.ingest.base.COMMON_COLUMNS`.  Field names that differ only in case (Sysmon's
-``ProcessId`` and a provider's ``ProcessID``) share one column: SQL engines fold case.
+``ProcessId`` and a provider's ``ProcessID``) share one column: SQL engines fold case.  When one
+event gives both, the column holds the first one's value, whole (a rule's equality still holds),
+and the other's is kept apart under ``ProcessID (2)``, where keywords and indicators find it.
 Parts are written to a temporary name and renamed, so a part is either whole or absent.
 """
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pyarrow as pa
@@ -47,13 +50,31 @@ class _Columns:
                 column = columns[name] = [None] * n
             else:
                 missing = n - len(column)
-                if missing < 0:  # two spellings in one event (ProcessId, ProcessID): keep both
-                    column[-1] = f"{column[-1]}\n{value}"
+                if missing < 0:  # two spellings in one event (ProcessId, ProcessID)
+                    self._apart(key, value, names)
                     continue
                 if missing:
                     column.extend([None] * missing)
             column.append(value)
         self.rows = n + 1
+
+    def _apart(self, key: str, value: str, names: dict[str, str]) -> None:
+        """The value of a second spelling of a field this event already gave (``ProcessID`` after
+        ``ProcessId``) under a name of its own, ``ProcessID (2)``: joined to the first value, it
+        would defeat every equality, prefix, address and number test on either."""
+        n = self.rows
+        for number in itertools.count(2):
+            alias = clean_name(f"{key} ({number})")
+            name = names.setdefault(alias.lower(), alias)
+            column = self.columns.get(name)
+            if column is None:
+                column = self.columns[name] = [None] * n
+            elif len(column) > n:
+                continue  # a third spelling: (3)
+            else:
+                column.extend([None] * (n - len(column)))
+            column.append(value)
+            return
 
     def table(self) -> pa.Table:
         n = self.rows
