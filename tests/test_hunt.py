@@ -1230,3 +1230,55 @@ def test_a_hunt_into_a_case_another_run_holds_is_refused_and_the_case_kept(
     with directory.case_lock(case), pytest.raises(CaseError, match="in use by another unmask run"):
         hunt([evidence], [rules], case, jobs=1)
     assert (case / "case.json").read_bytes() == before and not list(case.glob(".hunt-*"))
+
+
+def test_each_document_of_a_rule_file_loads_alone_and_a_range_condition_holds_both_bounds(
+    tmp_path: Path,
+) -> None:
+    # Failed logons per user from distinct workstations: ann 1, bob 2, cat 3 (within a minute).
+    seen = [("ann", "W1"), ("bob", "W1"), ("bob", "W2"), ("cat", "W1"), ("cat", "W2"), ("cat", "W3")]
+    events = [
+        win_event(
+            4625,
+            "Security",
+            {"TargetUserName": user, "WorkstationName": ws},
+            time=f"2024-03-01T11:00:{i:02d}Z",
+            record=i + 1,
+        )
+        for i, (user, ws) in enumerate(seen)
+    ]
+    write_jsonl(tmp_path / "ev" / "security.jsonl", events)
+
+    def correlation(n: int, condition: str) -> str:
+        return (
+            f"title: Workstations {n}\nid: cccccccc-0000-0000-0000-00000000000{n}\nlevel: high\n"
+            "correlation:\n    type: value_count\n    rules: [failed]\n    group-by: [TargetUserName]\n"
+            f"    timespan: 1m\n    condition:\n        field: WorkstationName\n{condition}"
+        )
+
+    documents = [
+        rule(
+            "cccccccc-0000-0000-0000-000000000000",
+            "Failed logon",
+            SECURITY,
+            "    sel:\n        EventID: 4625\n    condition: sel",
+        ).replace("status: test", "name: failed\nstatus: test"),
+        # the specification's range: "101 to 200" is gt: 100 and lte: 200; here 2 (gte 2, lt 3)
+        correlation(1, "        gte: 2\n        lt: 3\n"),
+        correlation(2, "        gte: x\n        lt: 3\n"),  # a count that is no number
+        correlation(3, "        gt: 2\n"),
+    ]
+    write_rule(tmp_path / "rules", "all", "\n---\n".join(documents))
+    result = hunt([tmp_path / "ev"], [tmp_path / "rules"], tmp_path / "case", jobs=1)
+    # The bad document is named (its place, title and id); the others load.
+    assert [(p.rule, p.message.split(": ")[0]) for p in result.rules.problems] == [
+        (
+            "cccccccc-0000-0000-0000-000000000002",
+            "document 3 ('Workstations 2', id cccccccc-0000-0000-0000-000000000002)",
+        )
+    ]
+    assert sorted(c.title for c in result.rules.correlations) == ["Workstations 1", "Workstations 3"]
+    rows = list(read_findings(tmp_path / "case" / "findings.parquet"))
+    fired = sorted((r.title, r.detail.split(" for ")[1].split(" ")[0]) for r in rows if r.detail)
+    assert fired == [("Workstations 1", "TargetUserName=bob"), ("Workstations 3", "TargetUserName=cat")]
+    assert "(gte 2, lt 3)" in next(r.detail for r in rows if r.title == "Workstations 1")

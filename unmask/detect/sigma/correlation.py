@@ -16,6 +16,7 @@ from typing import Any
 
 from sigma.correlations import SigmaCorrelationCondition, SigmaCorrelationRule
 
+from unmask.detect.sigma.documents import more_bounds
 from unmask.detect.sigma.sql import Unsupported
 
 __all__ = ["Correlation", "Hit", "correlation_from_rule", "describe", "evaluate"]
@@ -56,6 +57,13 @@ class Correlation:
     aliases: dict[str, dict[str, str]] = field(default_factory=dict)  # alias -> rule id -> field
     # Sigma's `generate`: whether the referenced rules also report their own matches (default no).
     generate: bool = False
+    # A range's other bounds, each to hold too: `gt: 100` and `lte: 200` is op gt, count 100,
+    # also (("lte", 200),).
+    also: tuple[tuple[str, int], ...] = ()
+
+    def bounds(self) -> tuple[tuple[str, int], ...]:
+        """Every (operator, count) the condition sets; all must hold."""
+        return ((self.op, self.count), *self.also)
 
     def field_for(self, rule_id: str, name: str) -> str:
         return self.aliases.get(name, {}).get(rule_id, name)
@@ -114,6 +122,7 @@ def correlation_from_rule(
         techniques=tuple(dict.fromkeys(techniques + inherited)),
         aliases=aliases,
         generate=bool(getattr(rule, "generate", False)),
+        also=more_bounds(rule),
     )
 
 
@@ -140,10 +149,9 @@ def evaluate(correlation: Correlation, hits: list[Hit]) -> list[list[Hit]]:
             for g in correlation.group_by
         )
         groups.setdefault(key, []).append((moment, hit))
-    test = _OPS[correlation.op]
     # "Fewer than" (lt, lte, eq, neq) is judged on whole windows only: a window that an earlier
     # start also covers is a part of one (the last events of a group, seen alone, are always few).
-    at_most = correlation.op in ("lt", "lte", "eq", "neq")
+    at_most = any(op in ("lt", "lte", "eq", "neq") for op, _ in correlation.bounds())
     fired: list[list[Hit]] = []
     for items in groups.values():
         items.sort(key=lambda pair: pair[0])
@@ -156,7 +164,7 @@ def evaluate(correlation: Correlation, hits: list[Hit]) -> list[list[Hit]]:
             if at_most and start > 0 and items[end][0] - items[start - 1][0] <= correlation.timespan:
                 start += 1
                 continue
-            if _holds(correlation, window, test):
+            if _holds(correlation, window):
                 fired.append(window)
                 start = end + 1
             else:
@@ -189,17 +197,20 @@ def describe(correlation: Correlation, window: list[Hit]) -> str:
     times = [h.ts for h in window if h.ts]
     span = f" from {min(times)} to {max(times)}" if times else ""
     where = f" for {group}" if group else ""
-    return f"{correlation.type}: {counted} ({correlation.op} {correlation.count}) within {correlation.timespan} s{where}{span}"
+    condition = ", ".join(f"{op} {count}" for op, count in correlation.bounds())
+    return f"{correlation.type}: {counted} ({condition}) within {correlation.timespan} s{where}{span}"
 
 
-def _holds(correlation: Correlation, window: list[Hit], test: Callable[[int, int], bool]) -> bool:
-    if correlation.type == "event_count":
-        return test(len(window), correlation.count)
-    if correlation.type == "value_count":
-        return test(len(_distinct(correlation, window)), correlation.count)
+def _holds(correlation: Correlation, window: list[Hit]) -> bool:
     seen = [h.rule_id for h in window]
-    if correlation.type == "temporal":
-        return test(len(set(seen) & set(correlation.rules)), correlation.count)
+    if correlation.type != "temporal_ordered":
+        if correlation.type == "event_count":
+            measured = len(window)
+        elif correlation.type == "value_count":
+            measured = len(_distinct(correlation, window))
+        else:  # temporal
+            measured = len(set(seen) & set(correlation.rules))
+        return all(_OPS[op](measured, count) for op, count in correlation.bounds())
     # temporal_ordered: the referenced rules fire in the listed order within the window
     position = 0
     for rule_id in seen:

@@ -21,7 +21,6 @@ from typing import Any
 
 import duckdb
 import yaml
-from sigma.collection import SigmaCollection
 from sigma.correlations import SigmaCorrelationRule
 from sigma.exceptions import SigmaError
 from sigma.filters import SigmaFilter
@@ -30,6 +29,7 @@ from sigma.rule import SigmaRule
 
 from unmask import safe_json
 from unmask.detect.sigma.correlation import Correlation, correlation_from_rule
+from unmask.detect.sigma.documents import read_rule_file
 from unmask.detect.sigma.routes import Route, routes_for
 from unmask.detect.sigma.sql import (
     ALL_FIELDS,
@@ -48,7 +48,7 @@ __all__ = ["COMPILER_VERSION", "CompiledRoute", "CompiledRule", "RuleProblem", "
 
 # Bump whenever the SQL a rule compiles to changes: it invalidates the cache.
 # 7: keywords per value, placeholders rejected; 8: Sigma taxonomy field names on Zeek logs.
-COMPILER_VERSION = "24"  # 24: |exists finds a field given as null; 23: a rule's place in its file; 22: Sigma filters applied; 21: selections named not...; 20: product-linux rules skip auditd's derived process rows; 19: escaped wildcards in keywords, Security fields over 4657; 18: proxy rules over proxies' own logs; 15: Linux process creation from auditd; 14: web access logs; 13: auditd records, sshd-session; 12: 4657 operation codes; 11: timestamp parts in UTC; 10: cidr as an IP network, Sysmon 12 by EventType
+COMPILER_VERSION = "25"  # 25: each document of a file parsed alone; 24: |exists finds a field given as null; 23: a rule's place in its file; 22: Sigma filters applied; 21: selections named not...; 20: product-linux rules skip auditd's derived process rows; 19: escaped wildcards in keywords, Security fields over 4657; 18: proxy rules over proxies' own logs; 15: Linux process creation from auditd; 14: web access logs; 13: auditd records, sshd-session; 12: 4657 operation codes; 11: timestamp parts in UTC; 10: cidr as an IP network, Sysmon 12 by EventType
 
 _TECHNIQUE = re.compile(r"^attack\.(t\d{4}(?:\.\d{3})?)$", re.IGNORECASE)
 _SOFTWARE = re.compile(r"^attack\.(s\d{4})$", re.IGNORECASE)
@@ -484,7 +484,7 @@ def _filters(items: list[tuple[Path, bytes, str]]) -> list[tuple[str, SigmaFilte
     """The Sigma filters of the files that hold some (parsed again here, as correlations are)."""
     found: list[tuple[str, SigmaFilter]] = []
     for path, data, _ in items:
-        collection = _collection(data.decode("utf-8"))
+        collection = read_rule_file(data.decode("utf-8")).collection
         found += [(str(path), meta) for meta in collection.filters if not meta.errors]
     return found
 
@@ -576,7 +576,7 @@ def _filtered_file(
     problems: list[dict[str, Any]] = []
     used: list[int] = []
     attempted: list[int] = []  # the filters whose log source and names take in a rule here
-    collection = _collection(data.decode("utf-8"))
+    collection = read_rule_file(data.decode("utf-8")).collection
     for position, rule in enumerate(collection.rules):
         if not isinstance(rule, SigmaRule) or rule.errors:
             continue
@@ -703,18 +703,6 @@ def _compile_all(
                 progress(done, total)
 
 
-def _collection(text: str) -> SigmaCollection:
-    """The rules, filters and correlations of a rule file, as pySigma's ``from_yaml`` reads them,
-    with lone surrogates (``title: "\\ud800"``) replaced with U+FFFD: a rule's title and values
-    go into findings, case files and SQL, none of which can hold one."""
-    documents = list(yaml.safe_load_all(text))
-    if safe_json.may_hold_surrogates(text):
-        documents = [safe_json.mend(document) for document in documents]
-    return SigmaCollection.from_dicts(
-        documents, collect_errors=True, resolve_references=False, collect_filters=True
-    )
-
-
 def _compile_file(
     data: bytes, path: str, correlations: list[tuple[str, SigmaCorrelationRule]]
 ) -> dict[str, Any]:
@@ -732,24 +720,24 @@ def _compile_file(
         # References of correlation rules are resolved once every file is loaded (load_rules): the
         # rules a correlation names are often in files of their own.
         # Filters are applied once every file is loaded (load_rules): they name rules of other files.
-        collection = _collection(text)
+        parsed = read_rule_file(text)  # each document alone: a bad one costs itself, named
     except (UnicodeDecodeError, SigmaError, ValueError, yaml.YAMLError) as exc:
         return {"rules": [], "problems": [{"rule": None, "message": f"not a Sigma rule file: {exc}"}]}
-    except (AttributeError, TypeError):  # YAML, but a list or a string where a rule's fields go
-        message = "not a Sigma rule file: a rule is a YAML mapping of title:, logsource:, detection:"
-        return {"rules": [], "problems": [{"rule": None, "message": message}]}
     except Exception as exc:  # pySigma on arbitrary files fails in many ways; only this file is lost
         return {
             "rules": [],
             "problems": [{"rule": None, "message": f"not a Sigma rule file ({type(exc).__name__}: {exc})"}],
         }
+    collection = parsed.collection
+    problems += parsed.problems
     has_correlation = False
-    if not collection.rules and not collection.errors and not collection.filters:
+    if not collection.rules and not collection.errors and not collection.filters and not problems:
         problems.append({"rule": None, "message": "no Sigma rule in this file (empty?)"})
     for position, item in enumerate(collection.rules):
         ident = str(getattr(item, "id", None) or getattr(item, "title", "") or "") or None
         if item.errors:
-            problems.append({"rule": ident, "message": "; ".join(str(e) for e in item.errors)})
+            message = "; ".join(str(e) for e in item.errors)
+            problems.append({"rule": ident, "message": parsed.named(item, message)})
             continue
         if isinstance(item, SigmaCorrelationRule):
             has_correlation = True
@@ -759,20 +747,21 @@ def _compile_file(
             compiled = compile_rule(item, path)
             compiled.position = position
         except (SigmaError, Unsupported) as exc:
-            problems.append({"rule": ident, "message": f"cannot compile: {exc}"})
+            problems.append({"rule": ident, "message": parsed.named(item, f"cannot compile: {exc}")})
             continue
         except Exception as exc:  # a rule the library chokes on costs that rule only
-            problems.append({"rule": ident, "message": f"cannot compile ({type(exc).__name__}: {exc})"})
+            message = f"cannot compile ({type(exc).__name__}: {exc})"
+            problems.append({"rule": ident, "message": parsed.named(item, message)})
             continue
         if not compiled.routes and compiled.skipped_routes:
-            problems.append(
-                {"rule": ident, "message": "cannot compile: " + "; ".join(compiled.skipped_routes)}
-            )
+            message = "cannot compile: " + "; ".join(compiled.skipped_routes)
+            problems.append({"rule": ident, "message": parsed.named(item, message)})
             continue
         rules.append(compiled.to_dict())  # a rule without routes is counted as "no events source"
     for meta in collection.filters:
         if meta.errors:
             ident = str(meta.id or meta.title or "") or None
-            problems.append({"rule": ident, "message": "; ".join(str(e) for e in meta.errors)})
+            message = "; ".join(str(e) for e in meta.errors)
+            problems.append({"rule": ident, "message": parsed.named(meta, message)})
     has_filter = any(not meta.errors for meta in collection.filters)
     return {"rules": rules, "problems": problems, "correlations": has_correlation, "filters": has_filter}
