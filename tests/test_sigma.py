@@ -759,3 +759,22 @@ def test_a_field_given_twice_in_two_cases_keeps_its_first_value_whole(tmp_path: 
         # the field's value is the first spelling's
         other = "    sel:\n        commandline: 'zzz'\n    condition: sel"
         assert _hits(engine, tmp_path / "other", PROC, other) == set()
+
+
+def test_numbers_and_addresses_are_read_as_written_not_trimmed(tmp_path: Path) -> None:
+    # Like every string compare (CommandLine: 'abc' is not 'abc '), nothing is trimmed: a value
+    # with a space around it is no number and no address.
+    values = ["80", " 80", "80 ", "8_0", "inf", "-3", "1e2", "80.5"]
+    addresses = ["10.0.0.1", "10.0.0.1 ", " 10.0.0.1", "10.0.0.1\t", "10.0.0.1", "10.0.0.1", "10.0.0.1", "x"]
+    events = [
+        win_event(3, SYSMON, {"DestinationPort": port, "DestinationIp": ip}, record=i + 1)
+        for i, (port, ip) in enumerate(zip(values, addresses, strict=True))
+    ]
+    net = "    product: windows\n    category: network_connection"
+    with _engine_over(tmp_path, events) as engine:
+        below = "    sel:\n        DestinationPort|lte: 100\n    condition: sel"
+        assert _hits(engine, tmp_path / "r1", net, below) == {"1", "6", "7", "8"}
+        above = "    sel:\n        DestinationPort|gt: 50\n    condition: sel"
+        assert _hits(engine, tmp_path / "r2", net, above) == {"1", "7", "8"}
+        cidr = "    sel:\n        DestinationIp|cidr: '10.0.0.0/8'\n    condition: sel"
+        assert _hits(engine, tmp_path / "r3", net, cidr) == {"1", "5", "6", "7"}

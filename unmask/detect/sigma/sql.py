@@ -49,6 +49,7 @@ __all__ = [
     "ALL_FIELDS",
     "IN_NETWORK",
     "LOWER_PREFIX",
+    "NUMBER",
     "VALUE_SEPARATOR",
     "Expression",
     "Unsupported",
@@ -68,6 +69,9 @@ ALL_FIELDS = "__all"  # the event's values, for keyword searches
 # never holds it, so no keyword matches across two values (the original-case ALL_FIELDS is a
 # list of the values, for regular expressions).
 VALUE_SEPARATOR = "\x1f"
+# What |gt, |gte, |lt and |lte take for a number: decimal, a sign, a fraction, an exponent, and
+# nothing around it (a value is compared as written, never trimmed: " 80" is no number).
+NUMBER = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 # The engine's function (value, network) -> whether the value is an IP address in the network.
 IN_NETWORK = "unmask_in_network"
 
@@ -82,7 +86,8 @@ def in_network(value: str | None, network: str) -> bool:
     if value is None:
         return False
     try:
-        address = ipaddress.ip_address(value.strip().split("%", 1)[0])
+        # As written: "10.0.0.1 " is no address (nothing is trimmed, as no string compare trims).
+        address = ipaddress.ip_address(value.split("%", 1)[0])
     except ValueError:
         return False
     net = _network(network)
@@ -254,7 +259,10 @@ class _Compiler:
             return f"({narrow} AND {IN_NETWORK}({self.col(name)}, {literal(str(value.network))}))"
         if isinstance(value, SigmaCompareExpression):
             op = _OPS[value.op]
-            return f"(TRY_CAST({self.col(name)} AS DOUBLE) {op} {float(value.number.number)!r})"
+            column = self.col(name)
+            # Only a value written as a number: DuckDB's cast would also take " 80", "8_0", "inf".
+            number = f"CASE WHEN regexp_full_match({column}, {literal(NUMBER)}) THEN TRY_CAST({column} AS DOUBLE) END"
+            return f"(({number}) {op} {float(value.number.number)!r})"
         if isinstance(value, SigmaFieldReference):
             other = self.name(value.field)
             left, right = self.lc(name), self.lc(other)
