@@ -778,3 +778,21 @@ def test_numbers_and_addresses_are_read_as_written_not_trimmed(tmp_path: Path) -
         assert _hits(engine, tmp_path / "r2", net, above) == {"1", "7", "8"}
         cidr = "    sel:\n        DestinationIp|cidr: '10.0.0.0/8'\n    condition: sel"
         assert _hits(engine, tmp_path / "r3", net, cidr) == {"1", "5", "6", "7"}
+
+
+def test_all_on_a_single_value_runs_with_a_warning(engine: DuckDBEngine, tmp_path: Path) -> None:
+    # Sigma: "Single item values are not allowed to have an all modifier".
+    single = "    sel:\n        CommandLine|contains|all: whoami\n    condition: sel"
+    listed = "    sel:\n        CommandLine|contains|all:\n            - 'net'\n            - '/domain'\n    condition: sel"
+    write_rule(
+        tmp_path / "rules", "single", rule("11111111-1111-1111-1111-111111111111", "single", PROC, single)
+    )
+    write_rule(
+        tmp_path / "rules", "listed", rule("22222222-2222-2222-2222-222222222222", "listed", PROC, listed)
+    )
+    for cache in (None, tmp_path / "cache.json", tmp_path / "cache.json"):  # compiled, then cached
+        rules = load_rules([tmp_path / "rules"], cache=cache)
+        assert not rules.problems and len(rules.rules) == 2
+        assert len(rules.warnings) == 1 and "single.yml" in rules.warnings[0], rules.warnings
+        assert "'CommandLine|contains|all' has a single value" in rules.warnings[0]
+    assert {hit.record for hit in engine.run(rules.rules) if hit.rule.title == "single"} == {"1", "7"}

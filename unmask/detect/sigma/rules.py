@@ -24,8 +24,8 @@ import yaml
 from sigma.correlations import SigmaCorrelationRule
 from sigma.exceptions import SigmaError
 from sigma.filters import SigmaFilter
-from sigma.modifiers import SigmaWideModifier, modifier_mapping
-from sigma.rule import SigmaRule
+from sigma.modifiers import SigmaAllModifier, SigmaWideModifier, modifier_mapping
+from sigma.rule import SigmaDetection, SigmaRule
 
 from unmask import safe_json
 from unmask.detect.sigma.correlation import Correlation, correlation_from_rule
@@ -48,7 +48,7 @@ __all__ = ["COMPILER_VERSION", "CompiledRoute", "CompiledRule", "RuleProblem", "
 
 # Bump whenever the SQL a rule compiles to changes: it invalidates the cache.
 # 7: keywords per value, placeholders rejected; 8: Sigma taxonomy field names on Zeek logs.
-COMPILER_VERSION = "26"  # 26: numbers and addresses as written, not trimmed; 25: each document of a file parsed alone; 24: |exists finds a field given as null; 23: a rule's place in its file; 22: Sigma filters applied; 21: selections named not...; 20: product-linux rules skip auditd's derived process rows; 19: escaped wildcards in keywords, Security fields over 4657; 18: proxy rules over proxies' own logs; 15: Linux process creation from auditd; 14: web access logs; 13: auditd records, sshd-session; 12: 4657 operation codes; 11: timestamp parts in UTC; 10: cidr as an IP network, Sysmon 12 by EventType
+COMPILER_VERSION = "27"  # 27: a warning for |all on one value; 26: numbers and addresses as written, not trimmed; 25: each document of a file parsed alone; 24: |exists finds a field given as null; 23: a rule's place in its file; 22: Sigma filters applied; 21: selections named not...; 20: product-linux rules skip auditd's derived process rows; 19: escaped wildcards in keywords, Security fields over 4657; 18: proxy rules over proxies' own logs; 15: Linux process creation from auditd; 14: web access logs; 13: auditd records, sshd-session; 12: 4657 operation codes; 11: timestamp parts in UTC; 10: cidr as an IP network, Sysmon 12 by EventType
 
 _TECHNIQUE = re.compile(r"^attack\.(t\d{4}(?:\.\d{3})?)$", re.IGNORECASE)
 _SOFTWARE = re.compile(r"^attack\.(s\d{4})$", re.IGNORECASE)
@@ -442,8 +442,13 @@ def load_rules(
         result.problems.extend(
             RuleProblem(str(path), p.get("rule"), p["message"])
             for p in entry["problems"]
-            if p.get("kind") != "unrouted"
+            if p.get("kind") not in ("unrouted", "warning")
         )
+        result.warnings += [
+            str(RuleProblem(str(path), p.get("rule"), p["message"]))
+            for p in entry["problems"]
+            if p.get("kind") == "warning"
+        ]
     store.save()
     holding = [item for item in contents if item is not None and store.entries[item[2]].get("filters")]
     filters = _filters(holding)
@@ -703,6 +708,31 @@ def _compile_all(
                 progress(done, total)
 
 
+_MODIFIER_NAMES = {modifier: name for name, modifier in modifier_mapping.items()}
+
+
+def _single_value_all(rule: SigmaRule) -> list[str]:
+    """What a rule does that Sigma does not allow, though it runs: ``|all`` on one value (the
+    specification: "Single item values are not allowed to have an all modifier")."""
+    found: list[str] = []
+
+    def walk(detection: SigmaDetection) -> None:
+        for item in detection.detection_items:
+            if isinstance(item, SigmaDetection):
+                walk(item)
+            elif SigmaAllModifier in item.modifiers and len(item.value) == 1:
+                names = [_MODIFIER_NAMES.get(m, m.__name__) for m in item.modifiers]
+                written = "|".join([item.field or "(keyword)", *names])
+                found.append(
+                    f"{written!r} has a single value: Sigma allows 'all' only on a list of values "
+                    "(the rule runs, as if it had no 'all')"
+                )
+
+    for detection in rule.detection.detections.values():
+        walk(detection)
+    return found
+
+
 def _compile_file(
     data: bytes, path: str, correlations: list[tuple[str, SigmaCorrelationRule]]
 ) -> dict[str, Any]:
@@ -758,6 +788,10 @@ def _compile_file(
             problems.append({"rule": ident, "message": parsed.named(item, message)})
             continue
         rules.append(compiled.to_dict())  # a rule without routes is counted as "no events source"
+        problems += [
+            {"rule": ident, "message": parsed.named(item, warning), "kind": "warning"}
+            for warning in _single_value_all(item)
+        ]
     for meta in collection.filters:
         if meta.errors:
             ident = str(meta.id or meta.title or "") or None
