@@ -301,7 +301,7 @@ def test_a_route_the_engine_cannot_run_is_reported_and_the_rest_run(
     assert result.engine_problems and "route security" in result.engine_problems[0]
     assert "findings are missing" in result.engine_problems[0]
     assert "raise --memory-limit (now 512MB)" in result.engine_problems[0]
-    assert {"Whoami", "Cmd"} <= set(result.by_rule)
+    assert {"Whoami", "Cmd"} <= {counted["title"] for counted in result.by_rule.values()}
 
 
 def test_flagged_events_give_infrastructure_and_file_observations(tmp_path: Path) -> None:
@@ -1282,3 +1282,52 @@ def test_each_document_of_a_rule_file_loads_alone_and_a_range_condition_holds_bo
     fired = sorted((r.title, r.detail.split(" for ")[1].split(" ")[0]) for r in rows if r.detail)
     assert fired == [("Workstations 1", "TargetUserName=bob"), ("Workstations 3", "TargetUserName=cat")]
     assert "(gte 2, lt 3)" in next(r.detail for r in rows if r.title == "Workstations 1")
+
+
+def test_the_summary_counts_findings_per_rule_not_per_title(tmp_path: Path) -> None:
+    events = [
+        win_event(1, SYSMON, process("C:\\Windows\\System32\\whoami.exe", "whoami"), record=1),
+        win_event(1, SYSMON, process("C:\\Windows\\System32\\cmd.exe", "cmd /c dir"), record=2),
+    ]
+    write_jsonl(tmp_path / "ev" / "sysmon.jsonl", events)
+    for n, value in ((1, "whoami"), (2, "dir")):  # two rules, one title
+        detection = f"    sel:\n        CommandLine|contains: {value}\n    condition: sel"
+        write_rule(
+            tmp_path / "rules",
+            f"r{n}",
+            rule(f"dddddddd-0000-0000-0000-00000000000{n}", "Same title", PROC, detection),
+        )
+    result = runner.invoke(
+        app,
+        [
+            "hunt",
+            str(tmp_path / "ev"),
+            "--rules",
+            str(tmp_path / "rules"),
+            "--case",
+            str(tmp_path / "c"),
+            "--json",
+            "--jobs",
+            "1",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["by_rule"] == {
+        "dddddddd-0000-0000-0000-000000000001": {"title": "Same title", "findings": 1},
+        "dddddddd-0000-0000-0000-000000000002": {"title": "Same title", "findings": 1},
+    }
+    table = runner.invoke(
+        app,
+        [
+            "hunt",
+            str(tmp_path / "ev"),
+            "--rules",
+            str(tmp_path / "rules"),
+            "--case",
+            str(tmp_path / "c"),
+            "--jobs",
+            "1",
+        ],
+    )
+    rows = [line for line in table.stdout.splitlines() if "Same title" in line]
+    assert len(rows) == 2 and "dddddddd-0000-0000-0000-000000000002" in "".join(rows)

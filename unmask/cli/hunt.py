@@ -162,6 +162,18 @@ def _counter_table(title: str, counts: dict[str, int], top: int, label: str) -> 
     return table
 
 
+def _rule_table(by_rule: dict[str, dict[str, Any]], top: int) -> Table:
+    """Findings per rule, each by its title and id (two rules can share a title)."""
+    table = Table(title="Findings by rule", title_justify="left")
+    table.add_column("rule", overflow="fold")
+    table.add_column("id", overflow="fold")
+    table.add_column("findings", justify="right")
+    ordered = sorted(by_rule.items(), key=lambda kv: (-kv[1]["findings"], kv[1]["title"], kv[0]))
+    for rule_id, counted in ordered[:top]:
+        table.add_row(plain(counted["title"]), plain(rule_id), str(counted["findings"]))
+    return table
+
+
 def _warn(text: Text, style: str = "yellow") -> None:
     """A warning, note or problem of the hunt: on standard error, as every command's are (the
     summary on standard output stays what the hunt found)."""
@@ -266,7 +278,7 @@ def _print_summary(result: HuntResult, top: int) -> None:
     console.print(_counter_table("Findings by level", levels, len(levels), "level"))
     console.print(_counter_table("Findings by technique", result.by_technique, top, "technique"))
     console.print(_counter_table("Findings by host", result.by_host, top, "host"))
-    console.print(_counter_table("Findings by rule", result.by_rule, top, "rule"))
+    console.print(_rule_table(result.by_rule, top))
     observations = len(result.case.observations)
     step = (
         f"next: unmask timeline {result.case_dir}; unmask attribute {result.case_dir}"

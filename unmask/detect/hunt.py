@@ -91,7 +91,8 @@ class HuntResult:
     by_level: dict[str, int] = field(default_factory=dict)
     by_technique: dict[str, int] = field(default_factory=dict)
     by_host: dict[str, int] = field(default_factory=dict)
-    by_rule: dict[str, int] = field(default_factory=dict)
+    # rule id -> {"title": its title, "findings": how many}: two rules of one title stay two
+    by_rule: dict[str, dict[str, Any]] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     engine_problems: list[str] = field(default_factory=list)
     iocs: dict[str, Any] = field(default_factory=dict)
@@ -523,7 +524,10 @@ def _record(result: HuntResult, writer: FindingsWriter, row: FindingRow) -> None
     result.findings += 1
     _count(result.by_level, row.level)
     _count(result.by_host, row.host)
-    _count(result.by_rule, row.title)
+    rule = result.by_rule.get(row.rule_id)
+    if rule is None:
+        rule = result.by_rule[row.rule_id] = {"title": row.title, "findings": 0}
+    rule["findings"] += 1
     for technique in row.techniques:
         _count(result.by_technique, technique)
 
