@@ -452,6 +452,39 @@ def test_mentions_a_sentence_denies_are_not_evidence(sentence: str, mention: str
     assert negated(sentence, start, start + len(mention)) is denied
 
 
+@pytest.mark.parametrize(
+    ("text", "taken"),
+    [
+        # A verb of finding denied, active or passive, and what it finds of the program.
+        ("CERT-LT did not detect Helminth in this campaign.", []),
+        ("Helminth was not detected in this campaign.", []),
+        ("We never identified Mimikatz on the hosts, and the analysts didn't recover Helminth.", []),
+        ("We did not encounter Mimikatz during the investigation.", []),
+        ("Mimikatz did not appear in this intrusion.", []),
+        ("We found no signs of Mimikatz on the servers.", []),
+        (
+            "CERT-LT did not detect the using of Helminth or Mimikatz in this campaign, which was used "
+            "by this group in older years.",
+            [],
+        ),
+        ("We could not confirm the use of Helminth.", []),
+        # A security product's miss, or a late detection, is no absence.
+        ("The EDR did not detect Mimikatz, which the actors ran from memory.", ["S0002"]),
+        ("Helminth beacons were not detected by the customer's antivirus.", ["S0170"]),
+        ("Mimikatz was not detected until the third day.", ["S0002"]),
+        ("We did not detect Mimikatz before it had dumped the hashes.", ["S0002"]),
+    ],
+)
+def test_a_denied_finding_is_no_evidence_but_a_products_miss_is(
+    sources_kb: KnowledgeBase, text: str, taken: list[str]
+) -> None:
+    found = TextExtractor(sources_kb).extract_text(text, "r.txt")
+    assert [o.value for o in found.observations if o.kind is ObservationKind.SOFTWARE] == taken
+    assert len([p for p in found.problems if "not taken as evidence" in p]) == text.count(
+        "Mimikatz"
+    ) + text.count("Helminth") - len(taken)
+
+
 def test_a_table_row_that_says_not_observed_is_denied(sources_kb: KnowledgeBase, tmp_path: Path) -> None:
     rows = [("T1566.001", "observed"), ("T1485", "was not observed"), ("T1059.001", "observed")]
     markdown = tmp_path / "a.md"

@@ -45,6 +45,27 @@ UNCONFIRMED = "unconfirmed"
 LINEAGE = "lineage"
 ELSEWHERE = "elsewhere"
 
+# Verbs of finding a thing, which "not" or "never" deny ("CERT-LT did not detect Zebrocy", "we
+# never identified Mimikatz", "didn't recover X-Agent"), unless a security product is what did not
+# find it (:data:`_DETECTOR`: "the EDR did not detect Mimikatz" says Mimikatz ran).
+_FINDING = (
+    r"detect|detected|identify|identified|recover|recovered|encounter|encountered|discover|discovered"
+    r"|spot|spotted"
+)
+# ... and what they find of it: "did not detect the using of Zebrocy", "no traces of Emotet".
+_TRACE_OF = r"(?:the\s+)?(?:using|use|usage|presence|deployment|execution|traces?|signs?)\s+of"
+# What detects as a product does: its failing to find a program is no absence of it ("the EDR did
+# not detect Mimikatz", "beacons were not detected by the antivirus").
+_DETECTOR_WORDS = (
+    r"(?:anti-?virus|AV|EDR|XDR|MDR|Defender|endpoint\s+(?:protection|security|agent)|security\s+(?:products?"
+    r"|software|tools?|solutions?|controls?|stack)|sensors?|firewalls?|IDS|IPS|SIEM|engines?|scanners?|sandbox"
+    r"|signatures?|rules?|monitoring|SOC|VirusTotal)"
+)
+_DETECTOR = re.compile(rf"\b{_DETECTOR_WORDS}\b", re.IGNORECASE)
+# ... or found it later: "Mimikatz was not detected until the third day".
+_LATER = re.compile(r"^[^.;:,]{0,40}?\b(?:until|before|at\s+first|initially|in\s+time)\b", re.IGNORECASE)
+_DETECTING = re.compile(r"\b(?:detect|identif|spot|discover)\w*\s", re.IGNORECASE)
+
 # Before the mention: a cue of absence a few words before it, in the same clause (no comma
 # between; the rest of a list it opens is carried on by :func:`continues_list`) and with no "but",
 # "however", "other than" or verb of use or detection between ("no webshell other than LEMURLOOT
@@ -56,10 +77,10 @@ _NEGATION_BEFORE = re.compile(
     r"(?:(?!\b(?:but|however|although|while|whereas|other\s+than|except|apart\s+from|besides|beyond|used"
     r"|uses|deployed|ran|executed|leveraged|dropped|installed|employed|exploited|flagged|blocked|detected"
     r"|caught|stopped|prevented|noticed|alerted|launching|delivering)\b)[^.;:,]){0,60}$"
-    r"|\b(?:not|never)\s+(?:(?:use|used|using|deploy|deployed|run|ran|see|seen|observe|observed|find|found"
-    r"|involve|involved|employ|employed|exploit|exploited|leverage|leveraged|drop|dropped|install"
+    r"|(?:\b(?:not|never)|n[’']t)\s+(?:(?:use|used|using|deploy|deployed|run|ran|see|seen|observe|observed|find"
+    r"|found|involve|involved|employ|employed|exploit|exploited|leverage|leveraged|drop|dropped|install"
     r"|installed|execute|executed|a|an|the|any|evidence\s+of|linked\s+to|related\s+to|tied\s+to"
-    r"|associated\s+with|attributable\s+to)\W+)*$"
+    r"|associated\s+with|attributable\s+to|" + _FINDING + r"|" + _TRACE_OF + r")\W+)*$"
     r"|\bno\s+longer\s+(?:\w+\s+)?$",
     re.IGNORECASE,
 )
@@ -74,9 +95,21 @@ _PRESENCE = (
 # it was loaded into memory").
 _NEGATION_AFTER = re.compile(
     r"^\W*(?:(?!(?:which|that|who|whose)\b)\w+\W+){0,3}?(?:was|were|is|are|has been|have been|could be)\s+"
-    r"(?:not|never)(?:\s+" + _PRESENCE + r"\b(?![^.;]*\b(?:because|but|since|instead|as\s+it|though)\b)"
+    r"(?:not|never)(?:\s+(?:"
+    + _PRESENCE
+    + r"|(?:detected|encountered|spotted)(?!\s+(?:by\s+(?:[\w'’-]+\s+){0,3}?"
+    + _DETECTOR_WORDS
+    + r"|until|before|at\s+first|initially)\b))"
+    r"\b(?![^.;]*\b(?:because|but|since|instead|as\s+it|though)\b)"
     r"|\s*[.;,]|\s*$)"
-    r"|^\W*(?:\w+\W+){0,2}?(?:was|were)\s+(?:absent|ruled out)\b",
+    r"|^\W*(?:\w+\W+){0,2}?(?:was|were)\s+(?:absent|ruled out)\b"
+    # "Cobalt Strike did not appear in this intrusion", "X-Agent never showed up"
+    r"|^\W*(?:(?!(?:which|that|who|whose)\b)\w+\W+){0,3}?(?:did\s+not|didn't|does\s+not|doesn't|never)\s+"
+    r"(?:appear(?:ed)?|show(?:ed)?\s+up|feature[ds]?)\b"
+    # "SystemBC, which did not appear here": a relative clause that denies it in this intrusion
+    r"|^\s*,?\s*(?:which|that)\s+(?:(?:did\s+not|didn't|never)\s+(?:appear|show\s+up)"
+    r"|(?:was|were|has\s+been|have\s+been)\s+(?:not|never)\s+" + _PRESENCE + r")\s+"
+    r"(?:here|in\s+(?:this|the\s+(?:current|present))\b)",
     re.IGNORECASE,
 )
 # A list closed by "neither" or "none": "relies on Responder and has exploited CVE-2023-23397;
@@ -94,7 +127,9 @@ _NEGATION_WINDOW = 60  # characters before a mention where a cue still applies t
 # unknown if the actor had access before they deployed Cobalt Strike" still reports the tool).
 _UNCONFIRMED_BEFORE = re.compile(
     r"\b(?:(?:cannot|can\s*not|can't|could\s+not|couldn't|unable\s+to|did\s+not|have\s+not|has\s+not)\s+"
-    r"(?:yet\s+)?(?:confirm|verify|determine|establish)\w*\s+(?:whether|if)"
+    r"(?:yet\s+)?(?:(?:confirm|verify|determine|establish)\w*\s+(?:whether|if)"
+    # "did not confirm the use of Zebrocy", "could not verify that X-Agent ran"
+    r"|(?:confirm|verify)\w*\s+(?:that\b|(?:the\s+)?(?:use|usage|using|presence|deployment|execution)\s+of\b|(?=[A-Z])))"
     r"|(?:unclear|uncertain|unknown|not\s+(?:yet\s+)?(?:clear|known|confirmed))\s+(?:whether|if)"
     r"|unconfirmed|unverified|cannot\s+(?:rule\s+out|exclude)|can't\s+(?:rule\s+out|exclude)"
     r"|(?:it\s+is\s+)?possible\s+that|perhaps|possibly|(?:may|might|could)\s+have|claim(?:ed|s)\s+that"
@@ -236,10 +271,14 @@ _RELATIVE_AFTER = re.compile(
 def negated(sentence: str, start: int, end: int) -> bool:
     """Whether the sentence denies the mention at ``start:end`` rather than reporting it."""
     before = sentence[max(0, start - _NEGATION_WINDOW) : start]
+    cue = _NEGATION_BEFORE.search(before)
+    if cue and _DETECTING.search(cue.group(0)):
+        # "The EDR did not detect Mimikatz", "we did not detect X-Agent until day 3": a miss, not an absence
+        opened = max(before.rfind(mark, 0, cue.start()) for mark in ",;:")
+        if _DETECTOR.search(before, opened + 1, cue.start()) or _LATER.match(sentence[end:]):
+            cue = None
     return bool(
-        _NEGATION_BEFORE.search(before)
-        or _NEGATION_AFTER.search(sentence[end : end + 120])
-        or _NONE_AFTER.search(sentence[end:])
+        cue or _NEGATION_AFTER.search(sentence[end : end + 120]) or _NONE_AFTER.search(sentence[end:])
     )
 
 
