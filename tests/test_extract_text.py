@@ -485,6 +485,25 @@ def test_a_denied_finding_is_no_evidence_but_a_products_miss_is(
     ) + text.count("Helminth") - len(taken)
 
 
+@pytest.mark.parametrize(
+    ("text", "taken"),
+    [
+        # Words that qualify the program between the negation and its name.
+        ("The operator ran the Linux variant (not the Rust-based Helminth encryptor).", []),
+        ("The actors did not use the open-source Mimikatz but a custom dumper.", []),
+        ("The sample is not the original, publicly available Helminth.", []),
+        # ... not words that make the negation about something else.
+        ("This is not the first time Mimikatz was used.", ["S0002"]),
+        ("It was not the only tool: Helminth was also deployed.", ["S0170"]),
+    ],
+)
+def test_a_denial_reaches_past_the_words_that_qualify_a_program(
+    sources_kb: KnowledgeBase, text: str, taken: list[str]
+) -> None:
+    found = TextExtractor(sources_kb).extract_text(text, "r.txt")
+    assert [o.value for o in found.observations if o.kind is ObservationKind.SOFTWARE] == taken
+
+
 def test_a_table_row_that_says_not_observed_is_denied(sources_kb: KnowledgeBase, tmp_path: Path) -> None:
     rows = [("T1566.001", "observed"), ("T1485", "was not observed"), ("T1059.001", "observed")]
     markdown = tmp_path / "a.md"

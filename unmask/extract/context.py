@@ -66,6 +66,14 @@ _DETECTOR = re.compile(rf"\b{_DETECTOR_WORDS}\b", re.IGNORECASE)
 _LATER = re.compile(r"^[^.;:,]{0,40}?\b(?:until|before|at\s+first|initially|in\s+time)\b", re.IGNORECASE)
 _DETECTING = re.compile(r"\b(?:detect|identif|spot|discover)\w*\s", re.IGNORECASE)
 
+# Words that qualify a program between "not the" and its name: "not the Rust-based Megazord
+# encryptor", "not the original open-source Stowaway" (not "not the first time Mimikatz ran").
+_MODIFIER = (
+    r"(?:[A-Za-z]+-[A-Za-z]+|new|newer|old|older|original|modified|custom|customi[sz]ed|usual|real|actual"
+    r"|genuine|legitimate|official|standard|full|commercial|cracked|known|public|publicly\s+available|latest"
+    r"|Linux|Windows|ESXi|macOS|Android|Rust|Go|Golang|Python|C\+\+|\.NET)"
+)
+
 # Before the mention: a cue of absence a few words before it, in the same clause (no comma
 # between; the rest of a list it opens is carried on by :func:`continues_list`) and with no "but",
 # "however", "other than" or verb of use or detection between ("no webshell other than LEMURLOOT
@@ -80,7 +88,8 @@ _NEGATION_BEFORE = re.compile(
     r"|(?:\b(?:not|never)|n[’']t)\s+(?:(?:use|used|using|deploy|deployed|run|ran|see|seen|observe|observed|find"
     r"|found|involve|involved|employ|employed|exploit|exploited|leverage|leveraged|drop|dropped|install"
     r"|installed|execute|executed|a|an|the|any|evidence\s+of|linked\s+to|related\s+to|tied\s+to"
-    r"|associated\s+with|attributable\s+to|" + _FINDING + r"|" + _TRACE_OF + r")\W+)*$"
+    r"|associated\s+with|attributable\s+to|" + _FINDING + r"|" + _TRACE_OF + r")\W+)*"
+    r"(?:" + _MODIFIER + r",?\s+){0,3}$"
     r"|\bno\s+longer\s+(?:\w+\s+)?$",
     re.IGNORECASE,
 )
