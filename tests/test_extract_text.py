@@ -504,6 +504,26 @@ def test_a_denial_reaches_past_the_words_that_qualify_a_program(
     assert [o.value for o in found.observations if o.kind is ObservationKind.SOFTWARE] == taken
 
 
+@pytest.mark.parametrize(
+    ("text", "taken"),
+    [
+        # "No evidence that ..." denies its clause, a verb of use in it included.
+        ("The agencies have no evidence that the actors exploited CVE-2024-21893 in these intrusions.", []),
+        ("There is no indication that the actors used Mimikatz or Helminth.", []),
+        (
+            "We found no evidence that they exploited CVE-2024-21893, and they exploited CVE-2023-46805.",
+            ["CVE-2023-46805"],
+        ),
+        # ... up to a turn.
+        ("We found no evidence that data left the network, but the actors ran Mimikatz.", ["S0002"]),
+        ("There was no sign that the intruders ran Helminth before they deployed Mimikatz.", ["S0002"]),
+    ],
+)
+def test_no_evidence_that_denies_its_clause(sources_kb: KnowledgeBase, text: str, taken: list[str]) -> None:
+    found = TextExtractor(sources_kb).extract_text(text, "r.txt")
+    assert [o.value for o in found.observations if o.kind is not ObservationKind.TIMING] == taken
+
+
 def test_a_table_row_that_says_not_observed_is_denied(sources_kb: KnowledgeBase, tmp_path: Path) -> None:
     rows = [("T1566.001", "observed"), ("T1485", "was not observed"), ("T1059.001", "observed")]
     markdown = tmp_path / "a.md"

@@ -131,6 +131,15 @@ _NONE_AFTER = re.compile(
     re.IGNORECASE,
 )
 _NEGATION_WINDOW = 60  # characters before a mention where a cue still applies to it
+# "No evidence that ..." denies its whole clause, verbs of use included: "The agencies have no
+# evidence that the actors exploited CVE-2024-21893 in these intrusions" (not past a comma or a
+# turn: "no evidence that they stayed, but they ran Mimikatz").
+_NO_EVIDENCE_THAT = re.compile(
+    r"\b(?:no|not\s+(?:any|find\s+any|see\s+any))\s+(?:(?:further|direct|technical|forensic|other|clear)\s+)?"
+    r"(?:evidence|indications?|signs?|proof|reason\s+to\s+believe)\s+(?:(?:was|has\s+been)\s+found\s+)?that\b"
+    r"(?:(?!\b(?:but|however|although|though|while|whereas|instead|until|before|after|once|then)\b)[^.;:,]){0,120}$",
+    re.IGNORECASE,
+)
 
 # "We cannot confirm whether the actors exploited X": the clause after "whether" only ("It is
 # unknown if the actor had access before they deployed Cobalt Strike" still reports the tool).
@@ -287,7 +296,10 @@ def negated(sentence: str, start: int, end: int) -> bool:
         if _DETECTOR.search(before, opened + 1, cue.start()) or _LATER.match(sentence[end:]):
             cue = None
     return bool(
-        cue or _NEGATION_AFTER.search(sentence[end : end + 120]) or _NONE_AFTER.search(sentence[end:])
+        cue
+        or _NO_EVIDENCE_THAT.search(sentence[max(0, start - 2 * _NEGATION_WINDOW) : start])
+        or _NEGATION_AFTER.search(sentence[end : end + 120])
+        or _NONE_AFTER.search(sentence[end:])
     )
 
 
