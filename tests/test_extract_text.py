@@ -524,6 +524,40 @@ def test_no_evidence_that_denies_its_clause(sources_kb: KnowledgeBase, text: str
     assert [o.value for o in found.observations if o.kind is not ObservationKind.TIMING] == taken
 
 
+@pytest.mark.parametrize(
+    ("text", "taken"),
+    [
+        # What other actors the report does not name did, and a list that "none" closes.
+        (
+            "Another affiliate we observed in 2024 relied on AnyDesk and Mimikatz for exfiltration, and a "
+            "third used Helminth; none of these tools appeared in this intrusion.",
+            [],
+        ),
+        ("Another affiliate we observed in 2024 relied on AnyDesk, and a third used Helminth.", []),
+        (
+            "The affiliate relied on Mimikatz and Helminth; none of these tools appeared in this intrusion.",
+            [],
+        ),
+        (
+            "Several groups exploited CVE-2023-4966 at the end of 2023, among them Helminth operators who "
+            "went on to encrypt their victims.",
+            [],
+        ),
+        # ... not what this actor did beside or unlike them.
+        ("Unlike other groups, this actor used Mimikatz for exfiltration.", ["S0002"]),
+        ("Like other affiliates, the actor used Mimikatz.", ["S0002"]),
+        ("Several groups of hosts were wiped with Helminth.", ["S0170"]),
+        ("The actor then moved to a second server and deployed Mimikatz.", ["S0002"]),
+    ],
+)
+def test_what_other_unnamed_actors_did_is_not_this_intrusions(
+    sources_kb: KnowledgeBase, text: str, taken: list[str]
+) -> None:
+    found = TextExtractor(sources_kb).extract_text(text, "r.txt")
+    assert [o.value for o in found.observations if o.kind is not ObservationKind.TIMING] == taken
+    assert not any("is said of other events" in p for p in found.problems) or not taken
+
+
 def test_a_table_row_that_says_not_observed_is_denied(sources_kb: KnowledgeBase, tmp_path: Path) -> None:
     rows = [("T1566.001", "observed"), ("T1485", "was not observed"), ("T1059.001", "observed")]
     markdown = tmp_path / "a.md"

@@ -124,9 +124,11 @@ _NEGATION_AFTER = re.compile(
 # A list closed by "neither" or "none": "relies on Responder and has exploited CVE-2023-23397;
 # neither was present" (not "none of which were identified by the antivirus": detection).
 _NONE_AFTER = re.compile(
-    r"^[^.;]{0,120}[;,]\s*(?:but\s+)?(?:neither|none)(?:\s+of\s+(?:them|these|those))?"
+    r"^[^.;]{0,120}[;,]\s*(?:but\s+)?(?:neither|none)(?:\s+of\s+(?:them|these|those)(?:\s+[\w-]+){0,2}?)?"
     r"\s+(?:(?:was|were|is|are|has\s+been|have\s+been)\s+(?:\w+\s+)?"
-    r"(?:observed|seen|found|used|present|deployed|involved|relevant)\b(?!\s+by\b)"
+    r"(?:observed|seen|found|used|present|deployed|involved|relevant|detected|identified|recovered)\b(?!\s+by\b)"
+    # "...; none of these tools appeared in this intrusion"
+    r"|(?:appeared|showed\s+up|featured)\b"
     r"|played\s+(?:any|a)\s+(?:\w+\s+)?role)",
     re.IGNORECASE,
 )
@@ -173,11 +175,20 @@ ELSEWHERE_WORDS = (
     r"|earlier\s+(?:reporting|research|reports|analysis)|(?:recalls?|echoes)\s+the"
     r"|(?:against|at)\s+other\s+(?:victims|targets|organi[sz]ations|companies|entities|customers|clients)"
     r"|at\s+(?:another|a\s+different)\s+(?:victim|target|organi[sz]ation|company|entity|customer|client)"
+    # Other actors the report does not name: "Another affiliate we observed in 2024 relied on
+    # AnyDesk, and a third used SystemBC", "Several groups exploited Citrix Bleed, among them LockBit
+    # 3.0 affiliates" (not "like other affiliates, the actor ...", nor "several groups of hosts").
+    r"|(?<!like\s)(?<!as\s)(?<!than\s)(?:another|a\s+different|other|several|many|some|multiple|various)\s+"
+    r"(?:(?:ransomware|criminal|cybercriminal|threat|espionage|state-sponsored|nation-state|(?-i:[A-Z][\w-]*))\s+)?"
+    r"(?:affiliates?|groups?|actors?|clusters?|gangs?|crews?)(?!\s+of\b)"
+    r"|\ba\s+(?:second|third|fourth|fifth)(?=\s+(?:affiliate|group|actor|cluster|one|used|ran|relied|deployed"
+    r"|dropped|installed|exploited|\w+ed)\b)"
 )
 _ELSEWHERE_CUE = re.compile(rf"\b(?:{ELSEWHERE_WORDS})\b", re.IGNORECASE)
 _ELSEWHERE_BEFORE = re.compile(
     rf"\b(?:{ELSEWHERE_WORDS})\b"
-    r"(?:(?!\b(?:but|however|whereas|while|here|now|this\s+time|in\s+this)\b)[^.;:])*$",
+    r"(?:(?!\b(?:but|however|whereas|while|here|now|this\s+time|in\s+this"
+    r"|this\s+(?:actor|group|cluster|affiliate|operator|intrusion|incident|campaign))\b)[^.;:])*$",
     re.IGNORECASE,
 )
 # ... or after it: "... deployed LockBit 3.0 against other victims", "... which is outside the

@@ -595,7 +595,10 @@ _WHY_NOT = {
     DENIED: 'is denied in its sentence ("not ...")',
     UNCONFIRMED: 'is not confirmed in its sentence ("cannot confirm whether ...")',
     LINEAGE: 'names a family the software descends from ("successor to ...")',
-    ELSEWHERE: 'is said of other events or victims ("in the past", "in its 2022 campaign", "at other organizations")',
+    ELSEWHERE: (
+        'is said of other events, victims or actors ("in the past", "in its 2022 campaign", "at other '
+        'organizations", "another affiliate")'
+    ),
 }
 
 
