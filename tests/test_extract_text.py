@@ -990,6 +990,57 @@ def test_this_incidents_victim_is_kept_beside_a_sponsor_or_an_earlier_victim(
     assert any(noted in note for note in result.notes), result.notes
 
 
+@pytest.mark.parametrize(
+    ("text", "taken", "noted"),
+    [
+        # Earlier events, across the commas of the sentence they open, up to its turn.
+        (
+            "Earlier, in 2021, the infrastructure at 192.0.2.230 was used against a university in Hong Kong, "
+            "but that address has not been active since 2022.",
+            [],
+            "(HK, education)",
+        ),
+        # Campaigns the activity is compared with.
+        (
+            "The activity have many similarity with campaigns which CERT-UA was describing earlier against Ukraine.",
+            [],
+            "(UA)",
+        ),
+        # The same group elsewhere, and attacks the report did not observe.
+        (
+            "In 2024 the same group was attacking also the energy sector of Poland, but CERT-LT did not "
+            "observe the attacks against energy enterprises in Lithuania.",
+            [],
+            "(LT, energy)",
+        ),
+        # ... not this intrusion's own past, nor the same actor in the narrative.
+        (
+            "Earlier that day, the actor had used Mimikatz against the domain controller in Germany.",
+            ["S0002", "DE"],
+            None,
+        ),
+        (
+            "The same actor also deployed Mimikatz against a hospital in Spain.",
+            ["S0002", "ES", "healthcare"],
+            None,
+        ),
+        (
+            "The attack against the ministry in Lithuania was similar to attacks we saw in 2023, and the actor "
+            "used Mimikatz.",
+            ["S0002", "LT", "government"],
+            None,
+        ),
+    ],
+)
+def test_earlier_events_compared_or_unobserved_attacks_name_no_victims(
+    sources_kb: KnowledgeBase, text: str, taken: list[str], noted: str | None
+) -> None:
+    result = TextExtractor(sources_kb, BENIGN).extract_text(text, "r.txt")
+    assert [o.value for o in result.observations if o.kind is not ObservationKind.TIMING] == taken
+    if noted:
+        assert any("are not taken as victims of this incident" in n and noted in n for n in result.notes)
+
+
 def test_a_new_case_is_titled_by_its_reports_title_line(kb: KnowledgeBase, tmp_path: Path) -> None:
     from unmask.extract.run import extract_inputs
 

@@ -24,6 +24,7 @@ doubt", "With no MFA enforced, the actors used RDP".
 
 from __future__ import annotations
 
+import bisect
 import re
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "continues_list",
     "denied_row",
     "negated",
+    "not_this_intrusion_spans",
     "other_actor_spans",
     "why_not",
     "why_not_indicator",
@@ -173,6 +175,10 @@ ELSEWHERE_WORDS = (
     r"|in\s+(?:its|their|an?|the)\s+(?:(?:\d{4}|earlier|previous|prior|past|other|older|unrelated|separate)\s+)+"
     r"(?:campaigns?|operations?|intrusions?|attacks?|incidents?|investigations?|engagements?)"
     r"|earlier\s+(?:reporting|research|reports|analysis)|(?:recalls?|echoes)\s+the"
+    # "In 2024 the same group was attacking also the energy sector of Poland" (not "the same actor
+    # also deployed Mimikatz", a narrative)
+    r"|in\s+(?:\w+\s+)?\d{4},?\s+the\s+same\s+(?:group|actor|threat\s+actor|cluster|attackers?)\b"
+    r"|the\s+same\s+(?:group|actor|threat\s+actor|cluster|attackers?)\s+(?:has|have|had)\s+(?:also|previously)\b"
     r"|(?:against|at)\s+other\s+(?:victims|targets|organi[sz]ations|companies|entities|customers|clients)"
     r"|at\s+(?:another|a\s+different)\s+(?:victim|target|organi[sz]ation|company|entity|customer|client)"
     # Other actors the report does not name: "Another affiliate we observed in 2024 relied on
@@ -184,9 +190,19 @@ ELSEWHERE_WORDS = (
     r"|\ba\s+(?:second|third|fourth|fifth)(?=\s+(?:affiliate|group|actor|cluster|one|used|ran|relied|deployed"
     r"|dropped|installed|exploited|\w+ed)\b)"
 )
-_ELSEWHERE_CUE = re.compile(rf"\b(?:{ELSEWHERE_WORDS})\b", re.IGNORECASE)
+# ... and cues that hold across commas, so that a victim named after them is no victim either
+# (:func:`not_this_intrusion_spans`): "Earlier, in 2021, the infrastructure at 192.0.2.230 was used
+# against a university in Hong Kong", "The activity has many similarities with campaigns CERT-UA
+# described against Ukraine".
+_OTHER_EVENTS = (
+    r"(?:earlier|previously|formerly|back|already)\s*,?\s+(?:in|during)\s+(?:(?:early|late|mid)-?\s*)?\d{4}"
+    r"|(?:similarit(?:y|ies)|resemblance|overlaps?)\s+(?:with|to)\s+(?:[\w-]+\s+){0,2}?"
+    r"(?:campaigns?|operations?|attacks?|intrusions?|incidents?|activity)"
+)
+_OTHER_EVENTS_CUE = re.compile(rf"\b(?:{_OTHER_EVENTS})\b", re.IGNORECASE)
+_ELSEWHERE_CUE = re.compile(rf"\b(?:{ELSEWHERE_WORDS}|{_OTHER_EVENTS})\b", re.IGNORECASE)
 _ELSEWHERE_BEFORE = re.compile(
-    rf"\b(?:{ELSEWHERE_WORDS})\b"
+    rf"\b(?:{ELSEWHERE_WORDS}|{_OTHER_EVENTS})\b"
     r"(?:(?!\b(?:but|however|whereas|while|here|now|this\s+time|in\s+this"
     r"|this\s+(?:actor|group|cluster|affiliate|operator|intrusion|incident|campaign))\b)[^.;:])*$",
     re.IGNORECASE,
@@ -419,6 +435,41 @@ def _elsewhere_before(sentence: str, start: int) -> bool:
     return opening or all(
         re.match(r"\s*(?:which|who|whose)\b", part, re.IGNORECASE) for part in between.split(",")[1:]
     )
+
+
+# What ends a stretch about other events: a turn back to this intrusion, or the sentence's end.
+_TURN = re.compile(
+    r"\b(?:but|however|whereas|while|here|now|this\s+time|in\s+this)\b|[.;:](?!\S)", re.IGNORECASE
+)  # (not the dots of an address: "at 192.0.2.230 was used against ...")
+# A clause that denies what it tells: "CERT-LT did not observe the attacks against energy
+# enterprises in Lithuania", "we have no evidence that they targeted Poland".
+_DENIED_CLAUSE = re.compile(
+    r"\b(?:(?:did|do|does|have|has|had|could)\s*(?:not|n[’']t)|never)\s+(?:observe|see|seen|saw|find|found|confirm)\w*\b"
+    r"|\bno\s+(?:\w+\s+)?(?:evidence|indications?|signs?)\s+(?:that|of)\b",
+    re.IGNORECASE,
+)
+
+
+def not_this_intrusion_spans(sentence: str) -> list[tuple[int, int]]:
+    """(start, end) of the stretches of a sentence that tell of other events across commas
+    ("Earlier, in 2021, ... against a university in Hong Kong, but ...": up to the turn; "many
+    similarities with campaigns ... against Ukraine": its clause) or that deny what they tell ("did
+    not observe the attacks against energy enterprises in Lithuania": its clause). The victims they
+    name are not this intrusion's."""
+    # where each turn and each clause's end is, found once (a line of many cues stays linear)
+    turns = [m.start() for m in _TURN.finditer(sentence)] + [len(sentence)]
+    commas = sorted([m.start() for m in re.finditer(r"[,;:]", sentence)] + turns)
+
+    def next_of(stops: list[int], at: int) -> int:
+        return stops[bisect.bisect_left(stops, at)]
+
+    spans = []
+    for cue in _OTHER_EVENTS_CUE.finditer(sentence):
+        opening = not sentence[: cue.start()].strip(' "“(')
+        spans.append((cue.start(), next_of(turns if opening else commas, cue.end())))
+    for cue in _DENIED_CLAUSE.finditer(sentence):
+        spans.append((cue.start(), next_of(commas, cue.end())))
+    return spans
 
 
 def continues_list(sentence: str, previous_end: int, start: int, end: int) -> bool:

@@ -34,6 +34,7 @@ from unmask.extract.context import (
     UNCONFIRMED,
     continues_list,
     negated,
+    not_this_intrusion_spans,
     other_actor_spans,
     why_not,
     why_not_indicator,
@@ -910,9 +911,11 @@ class TextExtractor:
             self._iocs(find_iocs(sentence), add, offset, sentence, result, source, others)
             if VICTIM_CUES.search(sentence):
                 # What the sentence says of another actor ("Sandworm's intrusions into energy
-                # grids") names that actor's victims, not this intrusion's.
+                # grids"), of other events ("Earlier, in 2021, ... against a university in Hong
+                # Kong") or denies ("did not observe the attacks against energy enterprises in
+                # Lithuania") names no victims of this intrusion.
                 own = sentence
-                for first, last, _ in others:
+                for first, last in [(a, b) for a, b, _ in others] + not_this_intrusion_spans(sentence):
                     own = own[:first] + " " * (last - first) + own[last:]
                 self._victims(sentence, add, offset, result, source, own)
             if heading and offset < first_line:
@@ -1061,6 +1064,13 @@ class TextExtractor:
         ``own``, the sentence without what it says of another actor; what it names otherwise
         (earlier victims or other events, the actor's or the reporting side) is noted."""
         found = read_victims(own)
+        whole = read_victims(sentence) if own != sentence else found
+        apart = [v for v in whole.countries + whole.sectors if v not in found.countries + found.sectors]
+        if apart:
+            result.notes.append(
+                f"{source}: offset {offset}: victims named in what the sentence says of other events or actors, "
+                f"or denies ({', '.join(apart)}), are not taken as victims of this incident"
+            )
         for code in found.countries:
             add(ObservationKind.VICTIM, code, "country", offset, sentence, 0.6)
         for sector in found.sectors:
