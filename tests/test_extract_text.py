@@ -558,6 +558,38 @@ def test_what_other_unnamed_actors_did_is_not_this_intrusions(
     assert not any("is said of other events" in p for p in found.problems) or not taken
 
 
+def test_values_the_report_calls_harmless_or_not_seen_in_this_intrusion_are_no_indicators(
+    sources_kb: KnowledgeBase,
+) -> None:
+    harmless = [
+        "af682bbea4535fd7e0dc120ec6b7be2eea88d049327181710507da016bbd3107",
+        "b9ed2503ba4342b13d67567a22cc6238",
+    ]
+    installer = "83bc247bf4dbb039449bf63459a86d17e3c592d6e4569245af8b88282b60b4cb"
+    kept = ["e528736fcf71de66df4b69bd09d1ce0af325ca09b6d029c12428bc3005034b72", "203.0.113.99"]
+    text = (
+        "## Files\n\nBenign files found on the hosts. These were NOT malicious and must not be blocked or "
+        f"shared as indicators:\n\n- The signed executable that side-loaded log.dll, SHA-256 {harmless[0]}\n"
+        f"- 7-Zip 23.01 installer, MD5 {harmless[1]}\n\nThe loader beaconed to {kept[1]}.\n\n"
+        "The following hash is the legitimate, signed AnyDesk installer the operator downloaded; it is not "
+        f"malicious and should not be blocked: {installer}.\n\n"
+        "| Indicator | Assessment |\n|---|---|\n"
+        "| mail.forum-example[.]org | Shares a TLS certificate with older infrastructure; not observed in "
+        "this intrusion |\n"
+        f"\nThe lure was a benign-looking document, SHA-256 {kept[0]}.\n"
+    )
+    found = TextExtractor(sources_kb).extract_text(text, "r.md")
+    indicators = [
+        o.value
+        for o in found.observations
+        if o.kind in (ObservationKind.FILE, ObservationKind.INFRASTRUCTURE)
+    ]
+    assert sorted(indicators) == sorted(kept)
+    for value in [*harmless, installer]:
+        assert any(value in p and "harmless" in p for p in found.problems), value
+    assert any("mail.forum-example.org" in p and "not taken" in p for p in found.problems)
+
+
 def test_a_table_row_that_says_not_observed_is_denied(sources_kb: KnowledgeBase, tmp_path: Path) -> None:
     rows = [("T1566.001", "observed"), ("T1485", "was not observed"), ("T1059.001", "observed")]
     markdown = tmp_path / "a.md"

@@ -28,12 +28,14 @@ import bisect
 import re
 
 __all__ = [
+    "BENIGN",
     "DENIED",
     "ELSEWHERE",
     "ELSEWHERE_WORDS",
     "LINEAGE",
     "UNCONFIRMED",
     "continues_list",
+    "declares_benign",
     "denied_row",
     "negated",
     "not_this_intrusion_spans",
@@ -46,6 +48,7 @@ DENIED = "denied"
 UNCONFIRMED = "unconfirmed"
 LINEAGE = "lineage"
 ELSEWHERE = "elsewhere"
+BENIGN = "benign"
 
 # Verbs of finding a thing, which "not" or "never" deny ("CERT-LT did not detect Zebrocy", "we
 # never identified Mimikatz", "didn't recover X-Agent"), unless a security product is what did not
@@ -390,6 +393,40 @@ _INDICATOR_DENIED_AFTER = re.compile(
 )
 
 
+# An indicator the report places outside this intrusion: "not linked to this intrusion", and "not
+# observed in this intrusion", "not part of this intrusion" (said of a value, not of an actor).
+_NOT_IN_THIS = re.compile(
+    rf"{_NO_LINK_TO_THIS.pattern}"
+    rf"|\bnot\s+(?:been\s+)?(?:observed|seen|used|found|detected|present|involved)\s+(?:in|during)\s+{_THIS_EVENT}"
+    rf"|\bnot\s+(?:a\s+)?part\s+of\s+{_THIS_EVENT}",
+    re.IGNORECASE,
+)
+# What the report says is harmless: "These were NOT malicious and must not be blocked or shared as
+# indicators:", "it is not malicious and should not be blocked: <sha256>" (not "a benign-looking
+# lure", nor "legitimate, signed; abused").
+_BENIGN_CUE = re.compile(
+    r"\bnot\s+malicious\b|\b(?:is|are|was|were)\s+(?:\w+\s+)?benign(?![-\w])|\bknown[- ]good\b"
+    r"|\b(?:should|must)\s+not\s+be\s+(?:blocked|shared|flagged)\b",
+    re.IGNORECASE,
+)
+_CONTRAST = re.compile(r"\b(?:but|however|whereas|while|unlike)\b", re.IGNORECASE)
+
+
+def declares_benign(sentence: str) -> bool:
+    """Whether the sentence says what it names (or the list it opens, with a colon) is harmless."""
+    return bool(_BENIGN_CUE.search(sentence))
+
+
+def _benign(sentence: str, at: int) -> bool:
+    """Whether the sentence says the indicator at ``at`` is harmless, with no contrast between the
+    two ("the legitimate installer; it is not malicious and should not be blocked: <sha256>")."""
+    cue = _BENIGN_CUE.search(sentence)
+    if cue is None:
+        return False
+    between = sentence[min(at, cue.start()) : max(at, cue.end())]
+    return not _CONTRAST.search(between)
+
+
 def why_not_indicator(sentence: str, start: int, end: int) -> str | None:
     """Why the indicator at ``start:end`` is not this intrusion's (:data:`DENIED`,
     :data:`UNCONFIRMED`, :data:`ELSEWHERE`), or None. Narrower than :func:`why_not`: an
@@ -398,7 +435,9 @@ def why_not_indicator(sentence: str, start: int, end: int) -> str | None:
         return DENIED
     # "104.168.175[.]84 was used by Lazarus in 2021; it is not linked to this intrusion", and the
     # table row "| 104.168.175[.]85 | Not linked to this intrusion |".
-    link = _NO_LINK_TO_THIS.search(sentence, end)
+    if _benign(sentence, end):
+        return BENIGN
+    link = _NOT_IN_THIS.search(sentence, end)
     if link:
         between = sentence[end : link.start()]
         # in the indicator's own clause, or said of it by a pronoun ("...; it is not linked")

@@ -28,11 +28,13 @@ from typing import Any
 from unmask.cases.tlp import strictest
 from unmask.detect.indicators import FILE_SUFFIXES, normalise, refang
 from unmask.extract.context import (
+    BENIGN,
     DENIED,
     ELSEWHERE,
     LINEAGE,
     UNCONFIRMED,
     continues_list,
+    declares_benign,
     negated,
     not_this_intrusion_spans,
     other_actor_spans,
@@ -253,6 +255,8 @@ _CONTACT_BEFORE = re.compile(
 _TABLE_RULE = re.compile(
     r"[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$", re.MULTILINE
 )
+# An item of a list, or a table's row.
+_LIST_ITEM = re.compile(r"^\s*(?:[-*•+]|\d{1,3}[.)])\s|^\s*\|")
 # A web page's tag and navigation lines name topics, not what the intrusion held ("Tags: Iran,
 # wiper, Emotet").
 _BOILERPLATE = re.compile(
@@ -596,6 +600,7 @@ _WHY_NOT = {
     DENIED: 'is denied in its sentence ("not ...")',
     UNCONFIRMED: 'is not confirmed in its sentence ("cannot confirm whether ...")',
     LINEAGE: 'names a family the software descends from ("successor to ...")',
+    BENIGN: 'is said to be harmless or the victim\'s own ("not malicious", "should not be blocked", "used by the IT team")',
     ELSEWHERE: (
         'is said of other events, victims or actors ("in the past", "in its 2022 campaign", "at other '
         'organizations", "another affiliate")'
@@ -761,6 +766,7 @@ class TextExtractor:
         sections = _sections(text)
         starts = [entry[0] for entry in sections]
         last_date: tuple[int, int] | None = None  # the year and month of the last activity date read
+        harmless_list = False  # in a list the report says holds harmless values
         for number, (offset, sentence) in enumerate(sentences(text)):
             if progress is not None and number % PROGRESS_SENTENCES == 0:
                 progress(stage, offset, len(text))
@@ -908,7 +914,14 @@ class TextExtractor:
                         add(ObservationKind.TECHNIQUE, "T1190", None, offset, sentence, 0.5)
                 else:
                     add(ObservationKind.TECHNIQUE, ident, None, offset, sentence, confidence)
-            self._iocs(find_iocs(sentence), add, offset, sentence, result, source, others)
+            # "These were NOT malicious and must not be blocked or shared as indicators:": the list
+            # that follows (its items, or a table's rows) holds harmless values, not indicators.
+            item = bool(_LIST_ITEM.match(sentence))
+            harmless = harmless_list and item
+            self._iocs(find_iocs(sentence), add, offset, sentence, result, source, others, harmless)
+            harmless_list = (harmless_list and item) or (
+                sentence.rstrip().endswith(":") and declares_benign(sentence)
+            )
             if VICTIM_CUES.search(sentence):
                 # What the sentence says of another actor ("Sandworm's intrusions into energy
                 # grids"), of other events ("Earlier, in 2021, ... against a university in Hong
@@ -1095,7 +1108,10 @@ class TextExtractor:
         result: Extraction,
         source: str,
         others: list[tuple[int, int, str]],
+        harmless: bool = False,
     ) -> None:
+        """The indicators of a sentence (``harmless``: an item of a list the report says holds
+        harmless values), each taken, suppressed as known-benign, or noted as not this intrusion's."""
         refanged, lowered = refang(sentence).lower(), sentence.lower()  # once, not per indicator
         for key, (subtype, kind) in _IOC_KINDS.items():
             for raw in found.get(key, []) or []:
@@ -1155,7 +1171,11 @@ class TextExtractor:
                         f"{source}: offset {offset}: {raw!r} is where to report or write; not taken"
                     )
                     continue
-                why = _ioc_context(sentence, lowered, refanged, str(raw).lower(), others)
+                why = (
+                    BENIGN
+                    if harmless
+                    else _ioc_context(sentence, lowered, refanged, str(raw).lower(), others)
+                )
                 if why is not None:
                     # "104.168.165.173 was used by Andariel in an unrelated 2022 operation": an
                     # indicator of another event, not one to share as this intrusion's.
