@@ -590,6 +590,48 @@ def test_values_the_report_calls_harmless_or_not_seen_in_this_intrusion_are_no_i
     assert any("mail.forum-example.org" in p and "not taken" in p for p in found.problems)
 
 
+@pytest.mark.parametrize(
+    ("text", "taken"),
+    [
+        # A name the report doubts, or a claim it says it could not check, is unconfirmed.
+        (
+            "The actor used a tool that may be a modified version of the open-source Helminth backdoor; we "
+            "have not recovered the binary and could not verify this.",
+            [],
+        ),
+        ("The actors ran Mimikatz; we could not verify this.", []),
+        ("This may be the first time the group used Mimikatz.", [("S0002", 0.8)]),
+        # What the victim's own IT staff used is not the intruder's, its file neither.
+        (
+            "Mimikatz, used by the operators' own IT staff for audits, SHA-256 "
+            "36cd00b22c3fe2f1a61d0b32ac3146905431906f5c15ea6f0c7ca9a06e19508b",
+            [],
+        ),
+        ("Helminth 23.01 installer used by the IT team, MD5 b9ed2503ba4342b13d67567a22cc6238", []),
+        ("Mimikatz, used by the IT team for audits, was abused by the actors.", [("S0002", 0.8)]),
+        # An indicator the report doubts is kept as doubtfully as the report holds it.
+        (
+            "| 198.51.100.201 | Possibly used for web shell access; seen once, low confidence |",
+            [("198.51.100.201", 0.4)],
+        ),
+        ("| 203.0.113.99 | C2 address, high confidence |", [("203.0.113.99", 0.8)]),
+    ],
+)
+def test_hedged_unverified_or_the_victims_own_items_are_not_taken_at_full_confidence(
+    sources_kb: KnowledgeBase, text: str, taken: list[tuple[str, float]]
+) -> None:
+    found = TextExtractor(sources_kb).extract_text(text, "r.txt")
+    assert [
+        (o.value, o.confidence) for o in found.observations if o.kind is not ObservationKind.TIMING
+    ] == taken
+    if (
+        not taken or taken[0][1] < 0.8
+    ):  # what is left out, or kept at a lower confidence, is said by its value
+        said = " ".join(found.problems + found.notes)
+        for value in re.findall(r"Mimikatz|Helminth|36cd00b2\w+|b9ed2503\w+|198\.51\.100\.201", text):
+            assert f"{value!r}" in said, value
+
+
 def test_a_table_row_that_says_not_observed_is_denied(sources_kb: KnowledgeBase, tmp_path: Path) -> None:
     rows = [("T1566.001", "observed"), ("T1485", "was not observed"), ("T1059.001", "observed")]
     markdown = tmp_path / "a.md"

@@ -37,9 +37,11 @@ __all__ = [
     "continues_list",
     "declares_benign",
     "denied_row",
+    "hedged",
     "negated",
     "not_this_intrusion_spans",
     "other_actor_spans",
+    "own_use",
     "why_not",
     "why_not_indicator",
 ]
@@ -158,7 +160,11 @@ _UNCONFIRMED_BEFORE = re.compile(
     r"|(?:unclear|uncertain|unknown|not\s+(?:yet\s+)?(?:clear|known|confirmed))\s+(?:whether|if)"
     r"|unconfirmed|unverified|cannot\s+(?:rule\s+out|exclude)|can't\s+(?:rule\s+out|exclude)"
     r"|(?:it\s+is\s+)?possible\s+that|perhaps|possibly|(?:may|might|could)\s+have|claim(?:ed|s)\s+that"
-    r"|allegedly|reportedly|rumou?red|told\s+reporters)\b"
+    r"|allegedly|reportedly|rumou?red|told\s+reporters"
+    # "a tool that may be a modified version of the open-source Stowaway proxy" (not "may be the
+    # first time", nor a passive "may be used")
+    r"|(?:may|might|could)\s+(?:well\s+|also\s+)?be(?=\s+(?!the\s+(?:first|only|last|same|case)\b)"
+    r"(?:an?\b|the\b|(?-i:[A-Z]))))\b"
     r"(?:(?!\b(?:but|however|although|though|before|after|when|once|then|and\s+then)\b)[^.;:,])*$",
     re.IGNORECASE,
 )
@@ -362,13 +368,26 @@ def why_not(sentence: str, start: int, end: int) -> str | None:
         or (_VARIANT_BEFORE.search(before) and _NAMED_AFTER.match(sentence[end:]))
     ):
         return LINEAGE
-    return ELSEWHERE if _elsewhere(sentence, start, end) else None
+    if _elsewhere(sentence, start, end):
+        return ELSEWHERE
+    return BENIGN if own_use(sentence, start, end) else None
+
+
+# ... or a later clause says the sentence's claim could not be checked: "...; we have not recovered
+# the binary and could not verify this".
+_UNVERIFIED_LATER = re.compile(
+    r"^[^.]{0,200}?[;,]\s*(?:[\w'’]+\s+){0,10}?(?:could\s*not|couldn't|cannot|can\s*not|can't|were\s+unable\s+to"
+    r"|was\s+unable\s+to|have\s+not\s+been\s+able\s+to|has\s+not\s+been\s+able\s+to)\s+(?:yet\s+)?"
+    r"(?:verify|confirm)\s+(?:this|it|that|these|them)\b",
+    re.IGNORECASE,
+)
 
 
 def _unconfirmed(sentence: str, start: int, end: int) -> bool:
     return bool(
         _UNCONFIRMED_BEFORE.search(sentence[max(0, start - 2 * _NEGATION_WINDOW) : start])
         or _UNCONFIRMED_AFTER.match(sentence[end : end + 60])
+        or _UNVERIFIED_LATER.match(sentence[end : end + 400])
     )
 
 
@@ -412,6 +431,41 @@ _BENIGN_CUE = re.compile(
 _CONTRAST = re.compile(r"\b(?:but|however|whereas|while|unlike)\b", re.IGNORECASE)
 
 
+# A program or file the victim's own staff used: "PsExec from Microsoft Sysinternals, used by the
+# operators' own IT staff for patching", "7-Zip 23.01 installer used by the IT team" (not when the
+# sentence says it was abused: "AnyDesk, used by the IT team, was abused by the actors").
+_OWN_USE = (
+    r"\b(?:used|run|installed|deployed)\s+(?:legitimately\s+|routinely\s+|regularly\s+)?by\s+(?:the\s+)?"
+    r"(?:[\w'’]+\s+){0,2}?(?:own\s+)?(?:(?-i:IT)\s+(?:staff|teams?|department|personnel|admins|administrators|support)"
+    r"|(?:system|network)\s+administrators|sysadmins|help\s*desk)\b"
+    r"(?![^.;]*\b(?:abused|misused|hijacked|attackers?|intruders?)\b)"
+)
+_OWN_USE_AFTER = re.compile(rf"^(?:[^.;:]|\.(?=\d)){{0,80}}?{_OWN_USE}", re.IGNORECASE)
+_OWN_USE_BEFORE = re.compile(rf"{_OWN_USE}(?:[^;]|\.(?=\d)){{0,80}}$", re.IGNORECASE)
+
+
+def own_use(sentence: str, start: int, end: int) -> bool:
+    """Whether the sentence says the victim's own IT staff used what it names at ``start:end``."""
+    return bool(
+        _OWN_USE_AFTER.match(sentence[end : end + 200])
+        or _OWN_USE_BEFORE.search(sentence[max(0, start - 200) : start])
+    )
+
+
+# An indicator the report doubts: "| 198.51.100.201 | Possibly used for web shell access; seen once,
+# low confidence |" (any cell of its row, or in prose the rest of its clause).
+_HEDGE = re.compile(
+    r"\b(?:possibly|possible|suspected|unconfirmed|low[- ]confidence|low\s+certainty)\b", re.IGNORECASE
+)
+
+
+def hedged(sentence: str, start: int, end: int) -> bool:
+    """Whether the sentence hedges the indicator at ``start:end`` (kept, at a lower confidence)."""
+    if sentence.count("|") >= 2:
+        return bool(_HEDGE.search(sentence))
+    return bool(_HEDGE.search(sentence, end, _clause_end(sentence, end)))
+
+
 def declares_benign(sentence: str) -> bool:
     """Whether the sentence says what it names (or the list it opens, with a colon) is harmless."""
     return bool(_BENIGN_CUE.search(sentence))
@@ -435,7 +489,7 @@ def why_not_indicator(sentence: str, start: int, end: int) -> str | None:
         return DENIED
     # "104.168.175[.]84 was used by Lazarus in 2021; it is not linked to this intrusion", and the
     # table row "| 104.168.175[.]85 | Not linked to this intrusion |".
-    if _benign(sentence, end):
+    if _benign(sentence, end) or own_use(sentence, start, end):
         return BENIGN
     link = _NOT_IN_THIS.search(sentence, end)
     if link:

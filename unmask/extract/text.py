@@ -35,6 +35,7 @@ from unmask.extract.context import (
     UNCONFIRMED,
     continues_list,
     declares_benign,
+    hedged,
     negated,
     not_this_intrusion_spans,
     other_actor_spans,
@@ -255,6 +256,8 @@ _CONTACT_BEFORE = re.compile(
 _TABLE_RULE = re.compile(
     r"[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$", re.MULTILINE
 )
+# An indicator the report itself doubts ("possibly", "low confidence"), as a day without its year.
+HEDGED_CONFIDENCE = 0.4
 # An item of a list, or a table's row.
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•+]|\d{1,3}[.)])\s|^\s*\|")
 # A web page's tag and navigation lines name topics, not what the intrusion held ("Tags: Iran,
@@ -1186,6 +1189,17 @@ class TextExtractor:
                     result.suppressed.append(
                         {"value": value, "kind": subtype, "lists": lists[:3], "offset": offset}
                     )
+                    continue
+                # "| 198.51.100.201 | Possibly used for web shell access; low confidence |": kept, as
+                # doubtfully as the report holds it.
+                at = lowered.find(str(raw).lower())
+                text, at = (sentence, at) if at >= 0 else (refanged, refanged.find(str(raw).lower()))
+                if at >= 0 and hedged(text, at, at + len(str(raw))):
+                    result.notes.append(
+                        f"{source}: offset {offset}: {str(raw)!r} is hedged in its sentence "
+                        f'("possibly", "low confidence"); kept at confidence {HEDGED_CONFIDENCE}'
+                    )
+                    add(kind, value, subtype, offset, sentence, HEDGED_CONFIDENCE)
                     continue
                 add(kind, value, subtype, offset, sentence, 0.8)
 
