@@ -864,6 +864,27 @@ def test_items_the_kb_ties_to_no_actor_are_named_in_a_warning(kb: KnowledgeBase)
     assert warning.startswith("1 item(s)") and "S0999" in warning
     plain = attribute_case(_case("T1301", "S0301"), kb).warnings
     assert not any("no actor of the knowledge base is known for" in w for w in plain)
+    # Only software no actor has: no advice to give a sub-technique.
+    assert "sub-technique" not in warning
+
+
+def test_the_advice_to_give_a_sub_technique_comes_with_a_parent_technique(tmp_path: Path) -> None:
+    groups = {
+        f"G00{n:02d}": (f"Group {n}", {"T1001": ["r0"], f"T12{n:02d}": [f"g{n}"], f"S02{n:02d}": [f"g{n}"]})
+        for n in range(8)
+    }
+    kb = build_kb(tmp_path / "kb", groups, extra_items=("T1777", "T1777.001", "T1888", "S0999"))
+    case = _case("T1201", "S0201", "T1202", "T1777", "T1888", "S0999")
+    [warning] = [w for w in attribute_case(case, kb).warnings if "no actor of the knowledge base" in w]
+    assert warning.startswith("3 item(s)")
+    assert warning.endswith("for a parent technique, give the sub-technique)")
+    # A technique without sub-techniques is no parent: nothing finer to give.
+    [warning] = [
+        w
+        for w in attribute_case(_case("T1201", "S0201", "T1202", "T1888", "S0999"), kb).warnings
+        if "no actor of the knowledge base" in w
+    ]
+    assert "sub-technique" not in warning
 
 
 def test_victim_sectors_are_compared_in_one_vocabulary_and_unknown_ones_listed(kb: KnowledgeBase) -> None:
@@ -974,7 +995,9 @@ def test_evidence_known_only_from_a_campaign_of_the_kb_is_said(tmp_path: Path) -
     # says the same.
     weaker = attribute_case(_case("S0777", "S0779", "T1485", "T1201", "T1202", "T1204", "T1205"), kb)
     assert weaker.groups[0].id == "G0003" and weaker.groups[0].probability < 0.45
-    assert weaker.summary.startswith("The evidence does not single out an actor: the most likely hypothesis")
+    assert weaker.summary.startswith(
+        "The evidence does not single out an actor: even the most likely hypothesis"
+    )
     assert [w for w in weaker.warnings if w.startswith("known campaign")]
     assert "only through campaign C0042: if this is that campaign" in weaker.summary
     # Held out, the campaign no longer speaks for the group: no such warning.

@@ -666,14 +666,21 @@ def caveats(
                 else ""
             )
             warnings.append(f"conflicting aliases for {actors[row].name}: {details[0]}{more}")
-    novel = [item.label for item, new in zip(scores.items, scores.novel, strict=True) if new]
+    novel = [item for item, new in zip(scores.items, scores.novel, strict=True) if new]
     if novel:
-        shown = ", ".join(novel[:6]) + (f" and {len(novel) - 6} more" if len(novel) > 6 else "")
+        labels = [item.label for item in novel]
+        shown = ", ".join(labels[:6]) + (f" and {len(labels) - 6} more" if len(labels) > 6 else "")
+        # The advice to give the sub-technique only where it applies: a technique that has some.
+        parents = {t.parent for t in analysis.index.kb.techniques.values() if t.parent}
+        finer = (
+            "; for a parent technique, give the sub-technique"
+            if any(item.signal == "technique" and item.key in parents for item in novel)
+            else ""
+        )
         warnings.append(
             f"{len(novel)} item(s) no actor of the knowledge base is known for: {shown}; they weigh "
             "nothing between the known actors and make a new group a little likelier (public reporting "
-            "may tie them to a group the knowledge base's sources do not; for a parent technique, give "
-            "the sub-technique)"
+            f"may tie them to a group the knowledge base's sources do not{finer})"
         )
     # (Dates never are: they order the evidence, they do not point to actors.)
     unscored = [item for item in analysis.unscored if item.signal != "timing"]

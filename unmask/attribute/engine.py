@@ -486,7 +486,7 @@ def attribute_case(
     ]
     columns.append(("unknown", None))
     # The actors the assessment names: a lead of at least a roughly even chance, or the most likely
-    # hypothesis however unlikely ("only unlikely (20–45 %)"), and the parts' leads.
+    # hypothesis however unlikely ("even the most likely hypothesis … is unlikely (20–45 %)"), and the parts' leads.
     named = [
         r
         for r in ranking[:1]

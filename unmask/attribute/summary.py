@@ -86,8 +86,9 @@ def summary(
     band = f"{_a(lead.likelihood)} ({likelihood_band(lead.probability)})"
     if lead.probability < WEAK_LEAD:
         text = (
-            f"The evidence does not single out an actor: the most likely hypothesis, that {who} is "
-            f"behind this activity, is only {band}.{_held(lead)}"
+            # "even ... is very unlikely (5–20 %)": "is only very unlikely" read as a slip.
+            f"The evidence does not single out an actor: even the most likely hypothesis, that {who} "
+            f"is behind this activity, is {band}.{_held(lead)}"
         )
         others = [h.probability for h in groups if h.kind == "actor" and h is not lead]
         rest = sum(others) + sum(h.probability for h in groups if h.kind == "other")
@@ -139,7 +140,7 @@ def summary(
                 if state.kind == "unknown-state"
                 else state.label
             )
-            text += f" No state stands out either: the likeliest, {likeliest}, is only {words}.{_held(state)}"
+            text += f" No state stands out either: even the likeliest, {likeliest}, is {words}.{_held(state)}"
         else:
             text += f" At the state level, it is {words} that {claim}{_resting_on(state, lead, lead_state)}.{_held(state)}"
         second = sponsors[1] if len(sponsors) > 1 else None
