@@ -491,6 +491,22 @@ def _ambiguous_names(analysis: Analysis) -> list[str]:
                 "that was meant"
             )
             continue
+        if item.signal == "technique" and item.read_from is None:
+            shared = kb.techniques_sharing_name(value)
+            if shared[:1] == [item.key] and value.casefold() not in said:
+                # "Email Accounts": Establish Accounts' and Compromise Accounts' (opposite tradecraft).
+                said.add(value.casefold())
+                also = "; ".join(_full_name(kb, other) for other in shared[1:])
+                why = (
+                    "the parent technique"
+                    if "." not in item.key
+                    else "the one more of the knowledge base's actors are known to use"
+                )
+                warnings.append(
+                    f"ambiguous name: technique {value!r} was read as {_full_name(kb, item.key)}, {why}; {also} "
+                    f"{'shares' if len(shared) == 2 else 'share'} the name: give the id to choose"
+                )
+            continue
         if item.signal != "software" or value.casefold() in said or value == item.key:
             continue  # an id ("S0002", "tidal:AnyDesk") says which program it is
         said.add(value.casefold())
@@ -513,6 +529,13 @@ def _ambiguous_names(analysis: Analysis) -> list[str]:
                 "ATT&CK id if another was meant"
             )
     return warnings
+
+
+def _full_name(kb: KnowledgeBase, technique_id: str) -> str:
+    """A technique's id and ATT&CK's full name ("T1586.002 Compromise Accounts: Email Accounts")."""
+    technique = kb.techniques[technique_id]
+    parent = kb.techniques.get(technique.parent or "")
+    return f"{technique.id} {parent.name + ': ' if parent else ''}{technique.name}"
 
 
 def bare_name(value: str) -> str:

@@ -273,6 +273,15 @@ class _Static:
         return index
 
     @cached_property
+    def shared_technique_names(self) -> dict[str, tuple[str, ...]]:
+        """Normalised name -> the techniques whose own name it is, for names several have ("Email
+        Accounts": T1585.002 Establish Accounts and T1586.002 Compromise Accounts)."""
+        named: dict[str, list[str]] = {}
+        for technique in self.techniques.values():
+            named.setdefault(normalize_name(technique.name), []).append(technique.id)
+        return {key: tuple(sorted(ids)) for key, ids in named.items() if len(ids) > 1}
+
+    @cached_property
     def campaigns_using(self) -> dict[str, set[str]]:
         """Item (technique, software, CVE) -> the campaigns whose own links use it."""
         found: dict[str, set[str]] = {}
@@ -837,7 +846,8 @@ class KnowledgeBase:
         ]
 
     def technique(self, name: str) -> Technique:
-        """A technique by id (``T1003.001``) or exact name."""
+        """A technique by id (``T1003.001``) or exact name (a name several techniques share as
+        :meth:`techniques_sharing_name` orders them)."""
         name = unicodedata.normalize("NFKC", name)  # a full-width "Ｔ１５６６.００１" is T1566.001
         key = name.strip().upper()
         if key in self.techniques:
@@ -866,13 +876,35 @@ class KnowledgeBase:
             return self.techniques[technique_id]
         found = self._static.technique_names.get(normalize_name(name))
         if found is not None:
-            return self.techniques[found]
+            shared = self.techniques_sharing_name(name)
+            return self.techniques[shared[0] if shared else found]
         successor = self._static.successors.get(technique_id or "")
         if successor in self.techniques:  # a retired id: T1086 is now T1059.001
             return self.techniques[successor]
         why = self._unknown_id(technique_id, self.techniques) if technique_id else None
         suggested = [] if why else self._suggested(name, self._technique_choices)
         raise UnknownNameError("technique", name, suggested, why)
+
+    def techniques_sharing_name(self, name: str) -> list[str]:
+        """The techniques whose own name ``name`` is, when several are ("Spearphishing Link":
+        T1566.002 and T1598.003), in the order :meth:`technique` reads the name: a parent technique
+        first, then the one more of the view's actors are known to use (as the text extractor reads
+        a report: extract/lexicon.py); empty when the name is one technique's, or none's."""
+        ids = self._static.shared_technique_names.get(normalize_name(name), ())
+        usage = self._technique_usage
+        return sorted(
+            (i for i in ids if i in self.techniques),
+            key=lambda i: ("." in i, -usage.get(i, 0), i),
+        )
+
+    @cached_property
+    def _technique_usage(self) -> dict[str, int]:
+        """Technique id -> how many of the view's actors are known to use it."""
+        usage: dict[str, int] = {}
+        for actor in self.actors.values():
+            for used in actor.techniques:
+                usage[used] = usage.get(used, 0) + 1
+        return usage
 
     def _unknown_id(self, attack_id: str, known: Mapping[str, object]) -> str | None:
         """Why an ATT&CK id is not in the KB, when that can be said: retired, or newer than its release."""

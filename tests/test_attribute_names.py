@@ -1,0 +1,85 @@
+"""How the attribution reads a case's names: what it resolves silently, what it says, what it offers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.sources import attack_bundle, galaxies, relation, technique
+from unmask.attribute.engine import attribute_case
+from unmask.attribute.evidence import resolve_case
+from unmask.knowledge.install import install_kb
+from unmask.knowledge.store import KnowledgeBase
+from unmask.model import Case, Observation, ObservationKind
+
+T, S = ObservationKind.TECHNIQUE, ObservationKind.SOFTWARE
+
+
+@pytest.fixture
+def kb(tmp_path: Path) -> KnowledgeBase:
+    """The fixture sources, with two names that two sub-techniques each share, as ATT&CK's do."""
+    bundle = attack_bundle()
+    objects = bundle["objects"]
+    by_id = {
+        o["external_references"][0]["external_id"]: o
+        for o in objects
+        if o["type"] != "relationship" and o.get("external_references")
+    }
+    # Listed first, so that the bundle's order alone would read the names as these.
+    info = technique("T1598", "Phishing for Information", "reconnaissance")
+    info_link = technique("T1598.003", "Spearphishing Link", "reconnaissance")
+    phishing = technique("T1566", "Phishing", "initial-access")
+    compromise = technique("T1586.002", "Email Accounts", "resource-development")
+    establish = technique("T1585.002", "Email Accounts", "resource-development")
+    objects[1:1] = [info, info_link, compromise, establish, phishing]
+    objects += [
+        relation(info_link, "subtechnique-of", info),
+        relation(by_id["T1566.002"], "subtechnique-of", phishing),
+        relation(by_id["T1566.001"], "subtechnique-of", phishing),
+        relation(by_id["G0007"], "uses", by_id["T1566.002"], "Report D"),
+        relation(by_id["G0059"], "uses", by_id["T1566.002"], "Report F"),
+        relation(by_id["G0059"], "uses", info_link, "Report F"),
+        relation(by_id["G0059"], "uses", establish, "Report F"),
+    ]
+    path = tmp_path / "src" / "enterprise-attack.json"
+    path.parent.mkdir()
+    path.write_text(json.dumps(bundle))
+    clusters = tmp_path / "src" / "clusters"
+    clusters.mkdir()
+    for name, cluster in galaxies().items():
+        (clusters / f"{name}.json").write_text(json.dumps(cluster))
+    result = install_kb(str(path), galaxies_dir=clusters)
+    assert result.kb is not None
+    return result.kb
+
+
+def _case(*observations: tuple[ObservationKind, str]) -> Case:
+    return Case("c", "c", observations=[Observation(kind, value) for kind, value in observations])
+
+
+def test_a_name_two_sub_techniques_share_is_read_as_the_more_used_and_said(kb: KnowledgeBase) -> None:
+    case = _case((T, "Spearphishing Link"), (T, "email accounts"), (S, "Helminth"), (T, "T1003.001"))
+    items, unresolved = resolve_case(case, kb)
+    assert not unresolved
+    # The one more of the KB's actors are known to use, whatever the bundle's order.
+    assert [i.key for i in items[:2]] == ["T1566.002", "T1585.002"]
+    warnings = attribute_case(case, kb).warnings
+    assert (
+        "ambiguous name: technique 'Spearphishing Link' was read as T1566.002 Phishing: Spearphishing "
+        "Link, the one more of the knowledge base's actors are known to use; T1598.003 Phishing for "
+        "Information: Spearphishing Link shares the name: give the id to choose"
+    ) in warnings
+    assert any(
+        w.startswith(
+            "ambiguous name: technique 'email accounts' was read as T1585.002 Email Accounts, the one"
+        )
+        and "; T1586.002 Email Accounts shares the name" in w
+        for w in warnings
+    )
+    # By id, or by ATT&CK's full name, the technique is said exactly: no warning.
+    assert kb.technique("Phishing for Information: Spearphishing Link").id == "T1598.003"
+    for exact in ("T1598.003", "Phishing for Information: Spearphishing Link"):
+        case = _case((T, exact), (S, "Helminth"), (T, "T1003.001"))
+        assert not any(w.startswith("ambiguous name") for w in attribute_case(case, kb).warnings)
