@@ -83,3 +83,64 @@ def test_a_name_two_sub_techniques_share_is_read_as_the_more_used_and_said(kb: K
     for exact in ("T1598.003", "Phishing for Information: Spearphishing Link"):
         case = _case((T, exact), (S, "Helminth"), (T, "T1003.001"))
         assert not any(w.startswith("ambiguous name") for w in attribute_case(case, kb).warnings)
+
+
+def test_no_observation_is_folded_into_another_or_renamed_without_a_word(kb: KnowledgeBase) -> None:
+    victim = ObservationKind.VICTIM
+    case = Case(
+        "c",
+        "c",
+        observations=[
+            Observation(T, "T1003.001"),
+            Observation(S, "comsvcs.dll"),  # a system program: T1003.001, which the case also gives
+            Observation(victim, "Government", subtype="sector"),
+            Observation(victim, "Diplomatic", subtype="sector"),  # no finer sector in the KB
+            Observation(T, "T1086"),  # retired: PowerShell is T1059.001 now
+            Observation(S, "Helminth"),
+        ],
+    )
+    items, unresolved = resolve_case(case, kb)
+    assert not unresolved and [i.key for i in items] == [
+        "T1003.001",
+        "sector:government",
+        "T1059.001",
+        "S0170",
+    ]
+    warnings = attribute_case(case, kb).warnings
+    [read] = [w for w in warnings if w.startswith("read otherwise than by name or id: ")]
+    assert (
+        "observations[1] software 'comsvcs.dll' as T1003.001 LSASS Memory, one item with observations[0]"
+        in read
+    )
+    assert (
+        "observations[4] technique 'T1086' as T1059.001 PowerShell (retired; ATT&CK replaced T1086 with it)"
+        in read
+    )
+    [sector] = [w for w in warnings if w.startswith("victim sector compared as the knowledge base's: ")]
+    assert "observations[3] 'Diplomatic' as Government, one item with observations[2]" in sector
+    # Whatever the order: the copy by id counts, and the other is still said.
+    case.observations[:2] = case.observations[1::-1]
+    [read] = [w for w in attribute_case(case, kb).warnings if w.startswith("read otherwise")]
+    assert (
+        "observations[0] software 'comsvcs.dll' as T1003.001 LSASS Memory, one item with observations[1]"
+        in read
+    )
+    # Said exactly, nothing is read otherwise.
+    plain = _case((T, "T1003.001"), (T, "T1059.001"), (S, "Helminth"))
+    assert not [
+        w for w in attribute_case(plain, kb).warnings if w.startswith(("read otherwise", "victim sector"))
+    ]
+
+
+def test_a_misspelt_sub_technique_of_a_full_name_is_offered_not_read_as_its_parent(kb: KnowledgeBase) -> None:
+    case = _case((T, "OS Credential Dumping: LSASS Memroy"), (S, "Helminth"))
+    items, [miss] = resolve_case(case, kb)
+    assert [i.key for i in items] == ["S0170"]
+    assert miss.suggestions == (
+        "T1003.001 OS Credential Dumping: LSASS Memory",
+        "T1003 OS Credential Dumping",
+    )
+    assert "T1003 OS Credential Dumping has no sub-technique named 'LSASS Memroy'" in miss.reason
+    # A sub-technique's name like none of the parent's is still read from the words, and said.
+    items, unresolved = resolve_case(_case((T, "OS Credential Dumping: from the registry hives")), kb)
+    assert not unresolved and items[0].key == "T1003" and items[0].read_from

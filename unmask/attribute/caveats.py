@@ -79,6 +79,7 @@ ALIAS_WARNING_MIN = 0.05
 ALIAS_WARNING_NEXT = 0.2
 # How much more (nats) a cheap-to-fake item must favour another actor than the leader to be flagged.
 READ_AS = "read otherwise than by name or id"
+SECTOR_AS = "victim sector compared as the knowledge base's"
 UNRESOLVED_SHOWN = 20  # unresolved values given a warning each; the rest are counted
 FALSE_FLAG_MARGIN = 2.0
 # An item of moderate cost (a tool, an exploit) is flagged when it favours another actor over the
@@ -663,15 +664,7 @@ def caveats(
             where += f"{' …' if len(misses) > 3 else ''} ({len(misses)} in all)"
         value = clip(miss.observation.value, 120)
         warnings.append(f"unresolved: {where} {value!r}: {clip(miss.reason, 300)}{hint}")
-    # A value read otherwise than by its kind's name or id is weighed as read: said, so it can be checked.
-    read = list({(item.read_from, item.key): item for item in analysis.items if item.read_from}.values())
-    if read:
-        said = "; ".join(
-            f"{place(item)} {item.observation.kind.value} {clip(item.read_from or '', 120)!r} as {item.label}"
-            for item in read[:UNRESOLVED_SHOWN]
-        )
-        more = f" and {len(read) - UNRESOLVED_SHOWN} more" if len(read) > UNRESOLVED_SHOWN else ""
-        warnings.append(f"{READ_AS}: {said}{more} (write the id, under its own kind, to say it exactly)")
+    warnings += _readings(analysis)
     parts = set(part_leads or [])
     for n, row in enumerate(dict.fromkeys([*leading, *(part_leads or [])])):
         # Only for hypotheses that matter: the leader with some probability, the next likely ones,
@@ -712,6 +705,48 @@ def caveats(
         warnings.append(
             f"{len(unscored)} observation(s) ({', '.join(kinds)}) could not be compared: the "
             "knowledge base holds no such data for actors yet"
+        )
+    return warnings
+
+
+def _readings(analysis: Analysis) -> list[str]:
+    """A value read otherwise than by its kind's name or id is weighed as read: said, so it can be
+    checked, and so is a copy of an item the case also gives otherwise, which counts as that item
+    ("ntdsutil" beside T1003.003 is one item, not two); a victim sector the KB compares as another
+    ("Diplomatic" as Government) in a warning of its own."""
+    successors = analysis.index.kb.successors
+    read: dict[tuple[str | None, str, str], str] = {}  # (as written, signal, key) -> how it was read
+    for item in analysis.items:
+        for copy, same in ((item, None), *((m, item) for m in item.merged)):
+            if copy.read_from is None or (copy.read_from, copy.signal, copy.key) in read:
+                continue
+            retired = (
+                analysis.index.kb.retired_reading(copy.read_from) if copy.signal == "technique" else None
+            )
+            why = f" (retired; ATT&CK replaced {retired} with it)" if retired in successors else ""
+            with_ = f", one item with {place(same)}" if same is not None else ""
+            value = clip(copy.read_from, 120)
+            if copy.signal == "victim":
+                read[(copy.read_from, copy.signal, copy.key)] = (
+                    f"{place(copy)} {value!r} as {item.label.removeprefix('victim sector ')}{with_}"
+                )
+            else:
+                read[(copy.read_from, copy.signal, copy.key)] = (
+                    f"{place(copy)} {copy.observation.kind.value} {value!r} as {item.label}{why}{with_}"
+                )
+    warnings = []
+    for sectors, lines in (
+        (False, [line for (_, signal, _), line in read.items() if signal != "victim"]),
+        (True, [line for (_, signal, _), line in read.items() if signal == "victim"]),
+    ):
+        if not lines:
+            continue
+        said = "; ".join(lines[:UNRESOLVED_SHOWN])
+        more = f" and {len(lines) - UNRESOLVED_SHOWN} more" if len(lines) > UNRESOLVED_SHOWN else ""
+        warnings.append(
+            f"{SECTOR_AS}: {said}{more} (the sources name no finer sector to compare it with)"
+            if sectors
+            else f"{READ_AS}: {said}{more} (write the id, under its own kind, to say it exactly)"
         )
     return warnings
 

@@ -9,7 +9,7 @@ never dropped.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import PurePath
 from typing import Any
@@ -22,7 +22,7 @@ from unmask.errors import UnknownNameError
 from unmask.knowledge.countries import close_countries, country_code, country_name
 from unmask.knowledge.exploits import exploit_cve
 from unmask.knowledge.sectors import sector_key
-from unmask.knowledge.store import SEVERAL_TECHNIQUES, KnowledgeBase
+from unmask.knowledge.store import NO_SUCH_SUB_TECHNIQUE, SEVERAL_TECHNIQUES, KnowledgeBase
 from unmask.model import Case, Observation, ObservationKind
 
 __all__ = [
@@ -76,6 +76,9 @@ class EvidenceItem:
     # Read through a name that is also an actor's or another program's ("Cobalt" as Pay2Key): the
     # reading is uncertain, so the item is cheap evidence (engine.analyse; the warnings say which).
     ambiguous: bool = False
+    # Other observations read otherwise ("ntdsutil" beside T1003.003, "Diplomatic" beside
+    # "Government") that are this same item and count as it: the warnings say how each was read.
+    merged: tuple[EvidenceItem, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def cost(self) -> str:
@@ -130,8 +133,10 @@ def resolve_observation(kb: KnowledgeBase, index: int, obs: Observation) -> Evid
             try:
                 tech = kb.technique(value)
             except UnknownNameError as exc:
-                if exc.why == SEVERAL_TECHNIQUES:
-                    raise  # "T1190, T1059.001": its ids, each suggested once
+                if exc.why == SEVERAL_TECHNIQUES or NO_SUCH_SUB_TECHNIQUE in (exc.why or ""):
+                    # "T1190, T1059.001": its ids, each suggested once; "Email Collection: Remote
+                    # Email Colection": the sub-technique meant, not the parent the words say.
+                    raise
                 read, offered = techniques_in_words(kb, value)
                 if len(read) > 1:
                     said = {o.split()[0] for o in offered}  # "T1558.003 Kerberoasting": each id once
@@ -147,7 +152,9 @@ def resolve_observation(kb: KnowledgeBase, index: int, obs: Observation) -> Evid
                 if other is None:
                     raise
                 return other
-            return EvidenceItem(index, obs, "technique", tech.id, f"{tech.id} {tech.name}")
+            # A retired id or name ("T1086") stands for its successor: said, as a reading.
+            retired = value if kb.retired_reading(value) else None
+            return EvidenceItem(index, obs, "technique", tech.id, f"{tech.id} {tech.name}", read_from=retired)
         if kind is ObservationKind.SOFTWARE:
             try:
                 return _software(kb, index, obs, value)
@@ -190,7 +197,19 @@ def resolve_observation(kb: KnowledgeBase, index: int, obs: Observation) -> Evid
                     f"{value!r} is not {what}a victim sector the knowledge base or STIX knows",
                     named,
                 )
-            return EvidenceItem(index, obs, "victim", f"sector:{key}", f"victim sector {value}")
+            if _sector_words(value) == _sector_words(key):
+                return EvidenceItem(index, obs, "victim", f"sector:{key}", f"victim sector {value}")
+            # A sector the KB compares as another ("Diplomatic" as Government, "Banks" as financial
+            # services): weighed as that one, so said as a reading.
+            shown = kb.sector_keys[key].replace("-", " ")
+            return EvidenceItem(
+                index,
+                obs,
+                "victim",
+                f"sector:{key}",
+                f"victim sector {shown[:1].upper()}{shown[1:]}",
+                read_from=value,
+            )
         if code is None:
             close = tuple(close_countries(value))
             return Unresolved(index, obs, f"{value!r} is not a country name or ISO code", close)
@@ -205,6 +224,12 @@ def resolve_observation(kb: KnowledgeBase, index: int, obs: Observation) -> Evid
         key = indicator_key(obs.subtype, value)
         return EvidenceItem(index, obs, signal, key, f"{obs.subtype or signal} {value}")
     return EvidenceItem(index, obs, "timing", value, f"{kind.value} {value}")
+
+
+def _sector_words(name: str) -> str:
+    """A sector's name as its words, without case, hyphens or a plural's s: "Video Game" and
+    "video-games" say the same, "Diplomatic" and "government" do not."""
+    return re.sub(r"[^a-z0-9]+", "", name.lower()).removesuffix("s")
 
 
 def _software(
@@ -295,6 +320,15 @@ def _not_an_indicator(subtype: str | None, value: str) -> str | None:
     return None
 
 
+def _merged(kept: EvidenceItem, copy: EvidenceItem) -> EvidenceItem:
+    """``kept``, which counts for ``copy`` too, remembering ``copy`` when it was read otherwise than
+    ``kept`` (it would otherwise vanish from the case without a word: "ntdsutil" beside T1003.003)."""
+    copies = (*kept.merged, *copy.merged)
+    if copy.read_from is not None and copy.read_from != kept.read_from:
+        copies = (*copies, replace(copy, merged=()))
+    return replace(kept, merged=copies) if copies != kept.merged else kept
+
+
 SUGGESTED_MISSES = 200  # unknown names of a case that get close names suggested
 
 
@@ -333,7 +367,9 @@ def resolve_case(case: Case, kb: KnowledgeBase) -> tuple[list[EvidenceItem], lis
             # The same item again, held with more confidence, or as sure and written by its name or
             # id where the first was read from something else ("ntdsutil" as T1003.003): that copy
             # counts (in the first's place), whatever the order of the case.
-            items[seen[key]] = result
+            items[seen[key]] = _merged(result, items[seen[key]])
+        else:
+            items[seen[key]] = _merged(items[seen[key]], result)
     # ... in any part: a copy at confidence 0 without a host beside one weighed on a host.
     copies = {(signal, key) for signal, key, _, _ in seen}
     weighed = {position for position, key in disbelieved if key[:2] in copies}

@@ -273,6 +273,23 @@ class _Static:
         return index
 
     @cached_property
+    def retired_technique_names(self) -> dict[str, str]:
+        """Normalised name of a retired technique that no active one goes by -> the retired id
+        ("Disabling Security Tools" -> T1089, whose successor is T1562.001)."""
+        live = set()
+        for technique in self.techniques.values():
+            live.add(normalize_name(technique.name))
+            parent = self.techniques.get(technique.parent or "")
+            if parent is not None:
+                live.add(normalize_name(f"{parent.name}: {technique.name}"))
+        live.update(normalize_name(name) for name in FORMER_NAMES)
+        return {
+            normalize_name(str(self.retired[old]["name"])): old
+            for old, successor in self.successors.items()
+            if successor in self.techniques and normalize_name(str(self.retired[old]["name"])) not in live
+        }
+
+    @cached_property
     def shared_technique_names(self) -> dict[str, tuple[str, ...]]:
         """Normalised name -> the techniques whose own name it is, for names several have ("Email
         Accounts": T1585.002 Establish Accounts and T1586.002 Compromise Accounts)."""
@@ -882,8 +899,45 @@ class KnowledgeBase:
         if successor in self.techniques:  # a retired id: T1086 is now T1059.001
             return self.techniques[successor]
         why = self._unknown_id(technique_id, self.techniques) if technique_id else None
+        if why is None and technique_id is None:
+            self._no_such_sub_technique(name)
         suggested = [] if why else self._suggested(name, self._technique_choices)
         raise UnknownNameError("technique", name, suggested, why)
+
+    def retired_reading(self, name: str) -> str | None:
+        """The retired ATT&CK id :meth:`technique` reads ``name`` through ("T1086", "T1089 -
+        Disabling Security Tools", "Disabling Security Tools": each stands for its successor),
+        or ``None`` when the name is an active technique's."""
+        name = unicodedata.normalize("NFKC", name)
+        key = name.strip().upper()
+        if key in self.techniques:
+            return None
+        leading = leading_technique_id(key)
+        if leading is not None:
+            return leading if leading not in self.techniques and leading in self._static.successors else None
+        return self._static.retired_technique_names.get(normalize_name(name))
+
+    def _no_such_sub_technique(self, name: str) -> None:
+        """Raise when ``name`` is a technique's full name whose sub-technique's name is misspelt
+        ("Email Collection: Remote Email Colection"), suggesting the closest of its sub-techniques and
+        the technique itself, rather than let it be read as the parent alone."""
+        parent_name, colon, sub_name = name.partition(":")
+        parent_id = self._static.technique_names.get(normalize_name(parent_name)) if colon else None
+        parent = self.techniques.get(parent_id or "")
+        if parent is None or not sub_name.strip():
+            return
+        subs = [t for t in self.techniques.values() if t.parent == parent.id]
+        close = self._suggested(
+            sub_name.strip(),
+            [(t.name, f"{t.id} {parent.name}: {t.name}") for t in sorted(subs, key=lambda t: t.id)],
+        )
+        if close:
+            raise UnknownNameError(
+                "technique",
+                name,
+                [*close, f"{parent.id} {parent.name}"],
+                f"{parent.id} {parent.name} {NO_SUCH_SUB_TECHNIQUE} {sub_name.strip()!r}",
+            )
 
     def techniques_sharing_name(self, name: str) -> list[str]:
         """The techniques whose own name ``name`` is, when several are ("Spearphishing Link":
@@ -1066,6 +1120,8 @@ def _name_score(query: str, choice: str, **_: Any) -> float:
 
 
 SEVERAL_TECHNIQUES = "one entry names several techniques"
+# The reason given for a full name whose sub-technique part is misspelt.
+NO_SUCH_SUB_TECHNIQUE = "has no sub-technique named"
 _TRAILING_VERSION = re.compile(
     r"\s+v?(\d{1,6}(?:\.\d{1,6}){0,4})$", re.IGNORECASE
 )  # no 5,000-digit "version"
