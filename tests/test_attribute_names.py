@@ -10,6 +10,8 @@ import pytest
 from tests.sources import attack_bundle, galaxies, relation, technique
 from unmask.attribute.engine import attribute_case
 from unmask.attribute.evidence import resolve_case
+from unmask.cli.attribute import kb_without
+from unmask.errors import ConfigError
 from unmask.knowledge.install import install_kb
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Case, Observation, ObservationKind
@@ -33,7 +35,8 @@ def kb(tmp_path: Path) -> KnowledgeBase:
     phishing = technique("T1566", "Phishing", "initial-access")
     compromise = technique("T1586.002", "Email Accounts", "resource-development")
     establish = technique("T1585.002", "Email Accounts", "resource-development")
-    objects[1:1] = [info, info_link, compromise, establish, phishing]
+    proxy = technique("T1090.001", "Internal Proxy", "command-and-control")
+    objects[1:1] = [info, info_link, compromise, establish, phishing, proxy]
     objects += [
         relation(info_link, "subtechnique-of", info),
         relation(by_id["T1566.002"], "subtechnique-of", phishing),
@@ -42,6 +45,7 @@ def kb(tmp_path: Path) -> KnowledgeBase:
         relation(by_id["G0059"], "uses", by_id["T1566.002"], "Report F"),
         relation(by_id["G0059"], "uses", info_link, "Report F"),
         relation(by_id["G0059"], "uses", establish, "Report F"),
+        relation(by_id["G0059"], "uses", proxy, "Industroyer2 ESET April 2022"),
     ]
     path = tmp_path / "src" / "enterprise-attack.json"
     path.parent.mkdir()
@@ -144,3 +148,21 @@ def test_a_misspelt_sub_technique_of_a_full_name_is_offered_not_read_as_its_pare
     # A sub-technique's name like none of the parent's is still read from the words, and said.
     items, unresolved = resolve_case(_case((T, "OS Credential Dumping: from the registry hives")), kb)
     assert not unresolved and items[0].key == "T1003" and items[0].read_from
+
+
+def test_unknown_names_get_suggestions_that_help(kb: KnowledgeBase) -> None:
+    case = _case((S, "Fancy Bear"), (S, "Hilminthe"), (S, "Helmimth"), (T, "netsh portproxy"))
+    items, unresolved = resolve_case(case, kb)
+    # An actor's name given as software: the actor, and how to say what was likely meant.
+    assert unresolved[0].suggestions == ("similarity: APT28",)
+    assert "'Fancy Bear' is the name of the actor APT28 (G0007), not of a program" in unresolved[0].reason
+    # Two typos in a name of fewer than ten letters make another name; one is a typo.
+    assert [(u.observation.value, u.suggestions) for u in unresolved[1:]] == [
+        ("Hilminthe", ()),
+        ("Helmimth", ("Helminth (S0170)",)),
+    ]
+    # Windows' own port forwarding, as analysts write it, is an internal proxy.
+    assert [(i.key, i.read_from) for i in items] == [("T1090.001", "netsh portproxy")]
+    # A report's name written from memory for --kb-without: the reports of names close to it.
+    with pytest.raises(ConfigError, match="did you mean: 'Industroyer2 ESET April 2022'"):
+        kb_without(kb, ["Industroyer2 ESET Apr 2022"])

@@ -165,6 +165,7 @@ def resolve_observation(kb: KnowledgeBase, index: int, obs: Observation) -> Evid
                     return as_cve
                 read, _ = techniques_in_words(kb, value)
                 if len(read) != 1:
+                    _actor_as_software(kb, value)
                     raise
                 tech = kb.techniques[read[0]]
                 return EvidenceItem(
@@ -241,6 +242,20 @@ def _software(
     # ATT&CK's id beside the name; another source's id is its name again ("tidal:AnyDesk").
     shown = f"software {soft.name} ({soft.id})" if soft.origin == "attack" else f"software {soft.name}"
     return EvidenceItem(index, obs, "software", soft.id, shown, cost, read_from=value if read else None)
+
+
+def _actor_as_software(kb: KnowledgeBase, value: str) -> None:
+    """Raise when a name no program has is an actor's ("software: Fancy Bear"): what was meant is
+    most likely a resemblance to that actor's artifacts, which the case says with ``similarity:``."""
+    actors = kb.actor_candidates(value)
+    if actors:
+        actor = actors[0]
+        raise UnknownNameError(
+            "software",
+            value,
+            [f"similarity: {actor.name}"],
+            f"{value!r} is the name of the actor {actor.name} ({actor.id}), not of a program",
+        ) from None
 
 
 def _as_software(kb: KnowledgeBase, index: int, obs: Observation, value: str) -> EvidenceItem | None:

@@ -85,10 +85,12 @@ def kb_without(kb: KnowledgeBase, names: list[str]) -> KnowledgeBase:
         try:
             campaigns.append(kb.campaign_id(name))
         except UnknownNameError as exc:
+            # The closest campaigns and reports alike: a report's name is often written from memory.
+            close = list(dict.fromkeys([*exc.suggestions, *kb.close_citations(name)]))[:5]
             raise ConfigError(
                 f"--kb-without {name!r} is neither a campaign (id or name), a citation nor a source of links"
                 " in the knowledge base"
-                + (f"; did you mean: {', '.join(exc.suggestions)}?" if exc.suggestions else "")
+                + (f"; did you mean: {', '.join(map(repr, close))}?" if close else "")
             ) from None
     return kb.view(without_campaigns=campaigns, without_citations=citations, without_sources=sources)
 

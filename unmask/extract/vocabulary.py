@@ -329,6 +329,11 @@ _BY_TECHNIQUE: dict[str, tuple[str, ...]] = {
         "credential dumping",
         "credentials were dumped",
     ),
+    "T1090.001": (  # Proxy: Internal Proxy, as Windows' own port forwarding sets one up
+        "portproxy",
+        "netsh portproxy",
+        "netsh interface portproxy",
+    ),
     "T1566.002": (  # Phishing: Spearphishing Link
         "malicious links",
         "phishing links",

@@ -440,6 +440,11 @@ class KnowledgeBase:
             found.setdefault(_loose(name), name)
         return found
 
+    def close_citations(self, name: str) -> list[str]:
+        """The cited reports whose names are closest to ``name`` ("Industroyer2 ESET April 2022"
+        for "Industroyer2 ESET Apr 2022"), best first."""
+        return self._suggested(name, [(c, c) for c in sorted(self._static.citations)])
+
     def report_names(self, name: str) -> tuple[str, ...]:
         """Every name a cited report goes by, the kept one first."""
         kept = self.citation_name(name)
@@ -1106,7 +1111,9 @@ def _name_score(query: str, choice: str, **_: Any) -> float:
     inside a longer name ("LSASS" in "LSASS Memory") is.
     """
     score = fuzz.ratio(query, choice)
-    if DamerauLevenshtein.distance(query, choice) > max(1, round(len(query) / 5)):
+    # Two typos only in a name of ten letters or more: in a shorter one they make another name
+    # ("SOLOSHRED" is not "SQLShred").
+    if DamerauLevenshtein.distance(query, choice) > (1 if len(query) < 10 else round(len(query) / 5)):
         score = 0.0  # more than a typo or two apart ("ORCSHRED" is not "Orchard")
     if len(choice) >= 4 and query.startswith(choice + " ") and _qualifies(query[len(choice) + 1 :]):
         # The name and a word more ("Mimikatz 2.2", "MuddyWater APT"): a suggestion, but behind a
