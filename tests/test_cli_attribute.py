@@ -1,4 +1,5 @@
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -194,3 +195,43 @@ def test_the_terminal_matrix_says_its_diagnosticity_counts_the_columns_it_hides(
     columns = len(data["ach"][0]["cells"])
     assert columns > 4  # more than the three actors and the unknown hypothesis the terminal shows
     assert f"diag. is over all {columns} hypotheses of the matrix; {columns - 4} not shown" in shown.stdout
+
+
+def test_the_terminal_matrix_shows_the_actor_a_false_flag_points_to(tmp_path: Path) -> None:
+    from rich.console import Console
+
+    from tests.synthetic import three_groups
+    from tests.test_attribute import _case
+    from unmask.attribute.engine import attribute_case
+    from unmask.cli.assessment_view import assessment_view
+    from unmask.model import Assessment, ConfidenceLevel, Hypothesis
+
+    kb = three_groups(tmp_path / "kb")
+    planted = attribute_case(_case("T1301", "T1302", "T1303", "S0301", "S0302", "Alpha"), kb)
+    assert planted.flagged == {"G0001": "Alpha"}
+    assert Assessment.from_dict(planted.to_dict()).flagged == planted.flagged
+    # Five actors in the matrix; the warning's is the last, beyond the three the terminal shows.
+    ids = ["G0003", "G0100", "G0101", "G0110", "G0001"]
+    row = {
+        "evidence": "similar to Alpha's artifacts",
+        "observation": 5,
+        "signal": "similarity",
+        "cost_to_fake": "low",
+        "diagnosticity": 2.0,
+        "cells": {**dict.fromkeys(ids[:4], "neutral"), "G0001": "consistent", "unknown": "neutral"},
+        "contributions": {**dict.fromkeys(ids[:4], 0.0), "G0001": 2.0},
+    }
+    groups = [Hypothesis(i, f"Group {i}", 0.1, "very unlikely", ConfidenceLevel.LOW) for i in ids[:4]]
+    assessment = replace(planted, groups=groups, ach=[row])
+    console = Console(width=200, record=True)
+    console.print(assessment_view(assessment))
+    shown = console.export_text()
+    header = next(line for line in shown.splitlines() if "evidence" in line and "diag." in line)
+    assert "Alpha" in header and "G0110" not in header
+    assert "Alpha: shown because a warning says an item points to it" in shown
+    matrix_row = next(
+        line
+        for line in shown.splitlines()
+        if "similar to Alpha's art" in line and "│ " in line and "•" not in line
+    )
+    assert " C " in matrix_row

@@ -487,6 +487,9 @@ class Assessment:
     # The parts point to different actors: groups and sponsors are the whole incident taken as one
     # actor's work, a reading the parts deny.
     split: bool = False
+    # The actors a false-flag warning says an item points to (id -> name): columns of the ACH
+    # matrix that a view showing only the leading ones must show too.
+    flagged: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -499,6 +502,7 @@ class Assessment:
             "sponsors": [{"state": h.id, **h.to_dict()} for h in self.sponsors],
             "phases": {p: [h.to_dict() for h in hs] for p, hs in self.phases.items()},
             "ach": list(self.ach),
+            "flagged": dict(self.flagged),
             "warnings": list(self.warnings),
             "unresolved": list(self.unresolved),
             "provenance": dict(self.provenance),
@@ -516,6 +520,7 @@ class Assessment:
             provenance=dict(data.get("provenance", {})),
             unresolved=list(data.get("unresolved", [])),
             split=bool(data.get("split", False)),
+            flagged={str(k): str(v) for k, v in data.get("flagged", {}).items()},
             summary=str(data.get("summary", "")),
             tlp=Tlp.parse(str(data.get("tlp", Tlp.AMBER.value))),
         )

@@ -560,6 +560,11 @@ def attribute_case(
         warnings=list(dict.fromkeys(warnings)),  # one warning said once, however many parts raise it
         unresolved=[u.to_dict() for u in analysis.unresolved],
         split=split is not None,
+        flagged={
+            index.actors[f.favoured].id: index.actors[f.favoured].name
+            for f in flags
+            if f.favoured is not None
+        },
         provenance={
             **_provenance(case, index.kb, index.params),
             "evidence_items": len(analysis.items),

@@ -101,23 +101,31 @@ def assessment_view(assessment: Assessment, ach_rows: int = 15) -> Group:
             reasons.add_row(plain("no item moves the odds either way"), "", "", "")
         parts.append(reasons)
     if assessment.ach:
-        # The terminal shows the three leading actors and the unknown hypothesis; json and md show all.
+        # The terminal shows the three leading actors, any actor a false-flag warning says an item
+        # points to (its row would read N N N without it), and the unknown hypothesis; json and md
+        # show all.
         all_columns = list(assessment.ach[0]["cells"])
-        columns = [c for c in all_columns if c != "unknown"][:3] + (
-            ["unknown"] if "unknown" in all_columns else []
-        )
-        names = {h.id: h.label for h in assessment.groups}
+        leading = [c for c in all_columns if c != "unknown"][:3]
+        flagged = [c for c in assessment.flagged if c in all_columns and c not in leading]
+        columns = leading + flagged + (["unknown"] if "unknown" in all_columns else [])
+        names = {**assessment.flagged, **{h.id: h.label for h in assessment.groups}}
         hidden = len(all_columns) - len(columns)
+        notes = []
+        if hidden > 0:
+            notes.append(
+                f"diag. is over all {len(all_columns)} hypotheses of the matrix; {hidden} not shown "
+                "here (--format json or md shows them)"
+            )
+        if flagged:
+            notes.append(
+                f"{', '.join(names[c] for c in flagged)}: shown because a warning says an item points to "
+                f"{'it' if len(flagged) == 1 else 'them'}"
+            )
         ach = Table(
             title="Analysis of competing hypotheses (most diagnostic first)",
             title_justify="left",
             # diag. is over every hypothesis of the matrix, the hidden ones too
-            caption=(
-                f"diag. is over all {len(all_columns)} hypotheses of the matrix; {hidden} not shown "
-                "here (--format json or md shows them)"
-                if hidden > 0
-                else None
-            ),
+            caption=plain("; ".join(notes)) if notes else None,
             caption_justify="left",
         )
         ach.add_column("evidence", overflow="ellipsis", no_wrap=True, min_width=20, max_width=28)
