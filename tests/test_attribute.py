@@ -175,8 +175,24 @@ def test_phases_pointing_to_different_actors_are_split(kb: KnowledgeBase) -> Non
 
     console = Console(width=200, record=True)
     console.print(assessment_view(a))
-    assert "Sponsor states (the whole incident taken as one actor's work" in console.export_text()
+    shown = console.export_text()
+    assert "Sponsor states (the whole incident taken as one actor's work" in shown
     assert a.to_dict()["split"] is True and Assessment.from_dict(a.to_dict()).split
+    # No likelihood word for the whole in the tables (the summary gives none): the parts deny it.
+    # The JSON keeps the term of each probability and says so in a field of its own.
+    from unmask.attribute.calibrate import DENIED_LIKELIHOOD
+
+    whole = next(h for h in a.to_dict()["groups"] if h["id"] == "G0003")
+    assert whole["denied"] is True and whole["likelihood"] == a.groups[0].likelihood
+    assert all(h.denied for h in Assessment.from_dict(a.to_dict()).groups + a.sponsors)
+    assert all(h.denied is False for h in a.phases["phase:access"])
+    assert f"| {DENIED_LIKELIHOOD} |" in text
+    for h in a.groups:
+        assert f"{h.likelihood} (" not in text.split("## Part")[0].split("## Groups")[1]
+    assert DENIED_LIKELIHOOD in shown
+    # Parts of groups of one state: the state is assessed for the whole, its table says so.
+    same = replace(a, sponsors=[replace(h, denied=False) for h in a.sponsors])
+    assert "## Sponsor states\n" in assessment_markdown(same) and "## Groups (the whole" in text
     # The whole incident taken as one actor's is then a judgement held at low confidence.
     assert a.groups[0].confidence is ConfidenceLevel.LOW
 

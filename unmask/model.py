@@ -428,6 +428,10 @@ class Hypothesis:
     # Items that lean only a little (or beyond the ten listed): (how many, summed weight).
     weaker_for: tuple[int, float] = (0, 0.0)
     weaker_against: tuple[int, float] = (0, 0.0)
+    # Of the whole incident taken as one actor's work when its parts point to different actors (or,
+    # for a state, to groups of different states): a reading the parts deny, given no likelihood
+    # word in the views (``likelihood`` keeps the term of the probability).
+    denied: bool = False
 
     @property
     def supported(self) -> bool:
@@ -442,6 +446,7 @@ class Hypothesis:
             "names": list(self.names),
             "probability": self.probability,
             "likelihood": self.likelihood,
+            "denied": self.denied,
             "confidence": self.confidence.value,
             "evidence_for": [{"evidence": e, "weight": w} for e, w in self.evidence_for],
             "evidence_against": [{"evidence": e, "weight": w} for e, w in self.evidence_against],
@@ -467,6 +472,7 @@ class Hypothesis:
             names=tuple(data.get("names", ())),
             weaker_for=_weaker(data, "for"),
             weaker_against=_weaker(data, "against"),
+            denied=bool(data.get("denied", False)),
         )
 
 

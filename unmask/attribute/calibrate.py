@@ -10,6 +10,7 @@ from __future__ import annotations
 from unmask.model import ConfidenceLevel
 
 __all__ = [
+    "DENIED_LIKELIHOOD",
     "ICD203_BANDS",
     "confidence_level",
     "likelihood_band",
@@ -117,7 +118,14 @@ def confidence_level(
     return level
 
 
-def likelihood_shown(likelihood: str, probability: float, kind: str = "actor") -> str:
+# The likelihood shown for the whole of an incident whose parts point to different actors.
+DENIED_LIKELIHOOD = "— (a reading the parts deny)"
+
+
+def likelihood_shown(likelihood: str, probability: float, kind: str = "actor", denied: bool = False) -> str:
     """A hypothesis's likelihood term with its band ("likely (55–80 %)"); the row of many
-    actors together has no term, so no band either."""
+    actors together has no term, so no band either, nor has a hypothesis of a reading the parts
+    of a split incident deny (``denied``): a word would read as a judgement the parts contradict."""
+    if denied:
+        return DENIED_LIKELIHOOD
     return likelihood if kind == "other" else f"{likelihood} ({likelihood_band(probability)})"

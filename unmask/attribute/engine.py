@@ -539,6 +539,11 @@ def attribute_case(
         warnings.insert(0, split)
         states = {sponsor_label(index.actors[row]) for row in part_rows} - {UNKNOWN_STATE}
         summary = split_summary(split, told, sponsors, sorted(states))
+        # The tables give the reading the parts deny no likelihood word, as the summary does not:
+        # the groups, and the states too when the parts' groups are of different states.
+        groups = [replace(h, denied=True) for h in groups]
+        if len(states) > 1:
+            sponsors = [replace(h, denied=True) for h in sponsors]
     elif groups and groups[0].kind == "actor" and groups[0].probability >= WEAK_LEAD:
         summary += by_part(phases, groups[0], weak_parts) + repeats_campaign(
             campaign_of.get(groups[0].id), groups[0]

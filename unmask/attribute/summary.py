@@ -30,6 +30,7 @@ __all__ = [
     "repeats_campaign",
     "split_summary",
     "summary",
+    "whole_titles",
 ]
 
 # Below this, the leading hypothesis is reported as not singling anyone out.
@@ -192,6 +193,18 @@ def is_split(assessment: Assessment) -> bool:
     """Whether an assessment's parts point to different actors (the whole then names none); an
     assessment saved before ``split`` was recorded says so by its first warning."""
     return assessment.split or (bool(assessment.warnings) and assessment.warnings[0].startswith(SPLIT_PREFIX))
+
+
+def whole_titles(assessment: Assessment) -> tuple[str, str]:
+    """What the groups' and the states' tables of an assessment are, after their titles: the whole
+    incident taken as one actor's work when its parts point to different actors; for the states,
+    only when the parts' groups are of different states (else the state is assessed for the whole)."""
+    if not is_split(assessment):
+        return "", ""
+    whole = f" ({WHOLE_READING})"
+    # An assessment saved before hypotheses carried ``denied`` marks none: its states' table as before.
+    recorded = any(h.denied for h in assessment.groups)
+    return whole, whole if not recorded or any(h.denied for h in assessment.sponsors) else ""
 
 
 def split_summary(split: str, groups: list[Hypothesis], sponsors: list[Hypothesis], states: list[str]) -> str:

@@ -13,7 +13,7 @@ from rich.text import Text
 
 from unmask.attribute.calibrate import likelihood_shown, percent
 from unmask.attribute.phases import part_title
-from unmask.attribute.summary import WHOLE_READING, is_split
+from unmask.attribute.summary import whole_titles
 from unmask.cli.common import plain
 from unmask.model import Assessment, Hypothesis, view_text
 
@@ -35,7 +35,7 @@ def _table(title: str, hypotheses: list[Hypothesis], limit: int = 12) -> Table:
     for h in hypotheses[:limit]:
         table.add_row(
             plain(h.label), plain(h.id), plain(percent(h.probability)),
-            plain(likelihood_shown(h.likelihood, h.probability, h.kind)), plain(h.confidence.value),
+            plain(likelihood_shown(h.likelihood, h.probability, h.kind, h.denied)), plain(h.confidence.value),
         )  # fmt: skip
     if len(hypotheses) > limit:
         rest = sum(h.probability for h in hypotheses[limit:])
@@ -67,9 +67,9 @@ def assessment_view(assessment: Assessment, ach_rows: int = 15) -> Group:
         # in the report and the exports, names no command).
         lines = [f"• {w}{_hold_out(w)}" for w in assessment.warnings]
         parts.append(Panel(plain("\n".join(lines)), title="Warnings", border_style="yellow"))
-    whole = f" ({WHOLE_READING})" if is_split(assessment) else ""
+    whole, states = whole_titles(assessment)
     parts.append(_table(f"Groups{whole}", assessment.groups))
-    parts.append(_table(f"Sponsor states{whole}", assessment.sponsors, limit=8))
+    parts.append(_table(f"Sponsor states{states}", assessment.sponsors, limit=8))
     for label, hypotheses in assessment.phases.items():
         parts.append(_table(f"Part: {part_title(label)}", hypotheses))
     lead = next((h for h in assessment.groups if h.kind == "actor"), None)

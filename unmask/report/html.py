@@ -18,7 +18,7 @@ import jinja2
 import markupsafe
 
 from unmask import __version__
-from unmask.attribute.calibrate import likelihood_band, percent
+from unmask.attribute.calibrate import DENIED_LIKELIHOOD, likelihood_band, percent
 from unmask.attribute.phases import part_title
 from unmask.attribute.summary import WEAK_LEAD, is_split
 from unmask.export.resolved import activity_span, named_value
@@ -104,6 +104,7 @@ def _environment() -> jinja2.Environment:
     env.filters["prose"] = lambda value: _Prose(value) if isinstance(value, str) else value
     env.filters["percent"] = percent
     env.filters["band"] = likelihood_band
+    env.filters["likelihood"] = lambda h: DENIED_LIKELIHOOD if h.denied else h.likelihood
     # A value inside a CSS string (the page's running footer): letters, digits and . _ - only.
     env.filters["css_string"] = lambda value: re.sub(r"[^A-Za-z0-9._ -]", "_", str(value))[:60]
     env.filters["part_title"] = part_title

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from unmask import __version__
 from unmask.attribute.calibrate import likelihood_shown, percent
 from unmask.attribute.phases import part_title
-from unmask.attribute.summary import WHOLE_READING, is_split
+from unmask.attribute.summary import whole_titles
 from unmask.export.resolved import activity_span, named_value
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Assessment, Case, Hypothesis, view_text
@@ -45,7 +45,7 @@ def _hypotheses(title: str, hypotheses: list[Hypothesis], limit: int = 12) -> li
     for h in hypotheses[:limit]:
         lines.append(
             f"| {md_escape(h.label)} ({md_escape(h.id)}) | {percent(h.probability)} | "
-            f"{likelihood_shown(h.likelihood, h.probability, h.kind)} | {h.confidence.value} |"
+            f"{likelihood_shown(h.likelihood, h.probability, h.kind, h.denied)} | {h.confidence.value} |"
         )
     if len(hypotheses) > limit:
         rest = sum(h.probability for h in hypotheses[limit:])
@@ -65,9 +65,9 @@ def assessment_markdown(assessment: Assessment) -> str:
     ]
     if assessment.warnings:
         lines += ["## Warnings", "", *(f"- {md_escape(w)}" for w in assessment.warnings), ""]
-    whole = f" ({WHOLE_READING})" if is_split(assessment) else ""
+    whole, states = whole_titles(assessment)
     lines += _hypotheses(f"Groups{whole}", assessment.groups)
-    lines += _hypotheses(f"Sponsor states{whole}", assessment.sponsors, limit=8)
+    lines += _hypotheses(f"Sponsor states{states}", assessment.sponsors, limit=8)
     for label, hypotheses in assessment.phases.items():
         lines += _hypotheses(f"Part: {md_escape(part_title(label))}", hypotheses)
     lines += ["## Evidence for and against", ""] if assessment.groups else []
