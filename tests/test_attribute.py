@@ -754,7 +754,17 @@ def test_malformed_indicators_are_unresolved_with_the_reason(kb: KnowledgeBase) 
         assert found.observation.value == value and reason in found.reason
 
 
-def test_a_criminal_lead_gives_no_state_its_confidence(kb: KnowledgeBase) -> None:
+def test_a_criminal_lead_gives_no_state_its_confidence(tmp_path: Path) -> None:
+    # Delta's items each from two reports: no one report holds its lead a level lower.
+    groups = {
+        f"G01{n:02d}": (f"Filler {n}", {"T1001": ["r0"], f"T15{n:02d}": [f"f{n}"], f"S05{n:02d}": [f"f{n}"]})
+        for n in range(20)
+    }
+    groups["G0004"] = (
+        "Delta",
+        {i: ["d1", "d2"] for i in ("T1001", "T1401", "T1402", "T1403", "S0401", "S0402")},
+    )
+    kb = build_kb(tmp_path / "kb", groups, criminal=("G0004",))
     a = attribute_case(_case("T1401", "T1402", "T1403", "S0401", "S0402"), kb)
     lead = a.groups[0]
     assert lead.id == "G0004" and lead.confidence is not ConfidenceLevel.LOW
@@ -1055,6 +1065,28 @@ def test_evidence_known_only_from_one_report_of_the_kb_is_said(tmp_path: Path) -
     ]
     several = attribute_case(_case("T1202", "T1001", "T1203", "T1204", "T1205"), kb)
     assert not [w for w in several.warnings if w.startswith("one report")]
+
+
+def test_a_lead_known_from_one_report_alone_is_held_one_confidence_level_lower(tmp_path: Path) -> None:
+    own = ("T1301", "T1302", "T1303", "T1304", "T1305", "T1306", "T1307", "T1308", "S0301", "S0302", "S0303")
+    held = {}
+    for reports in (["adv"], ["adv", "blog"]):
+        groups = {
+            f"G00{n:02d}": (
+                f"Group {n}",
+                {"T1001": ["r0"], f"T12{n:02d}": [f"g{n}", f"h{n}"], f"S02{n:02d}": [f"g{n}"]},
+            )
+            for n in range(20)
+        }
+        groups["G0003"] = ("Group 3", {"T1001": ["r0"], **dict.fromkeys(own, reports)})
+        a = attribute_case(_case(*own), build_kb(tmp_path / "-".join(reports), groups))
+        assert a.groups[0].id == "G0003" and a.groups[0].probability > 0.95
+        said = [w for w in a.warnings if w.startswith("one report: ")]
+        assert len(said) == (reports == ["adv"])
+        assert all(w.endswith("; the judgement is held one confidence level lower") for w in said)
+        held[len(reports)] = a.groups[0].confidence
+    # The same evidence from two reports is held with high confidence; from one, a level lower.
+    assert (held[2], held[1]) == (ConfidenceLevel.HIGH, ConfidenceLevel.MODERATE)
 
 
 def test_no_false_flag_warning_against_a_split_or_a_lead_the_unknown_group_holds(kb: KnowledgeBase) -> None:

@@ -448,7 +448,32 @@ def attribute_case(
             and not (lead.id in rows and related(index.actors, rows[lead.id], ranking[0]))
         ]
     )
-    lowered = frozenset(ranking[:1]) if doubting or elsewhere else frozenset()
+    # The actors the assessment names: a lead of at least a roughly even chance, or the most likely
+    # hypothesis however unlikely ("even the most likely hypothesis … is unlikely (20–45 %)"), and the parts' leads.
+    named = [
+        r
+        for r in ranking[:1]
+        if not split
+        and (
+            analysis.posterior.actors[r] >= WEAK_LEAD
+            or analysis.posterior.actors[r] > analysis.posterior.unknown
+        )
+    ] + part_rows
+    repeats = [r for r in (known_campaign(analysis, row) for row in dict.fromkeys(named)) if r is not None]
+    campaign_of = {r.actor_id: r.campaign_id for r in repeats}
+    # ... or through one report alone (an actor ATT&CK knows from a single advisory).
+    reported = {
+        row: said
+        for row in dict.fromkeys(named)
+        if index.actors[row].id not in campaign_of and (said := known_report(analysis, row)) is not None
+    }
+    # A lead whose support is in the KB through one report alone is held one confidence level
+    # lower: the assessment may repeat that report rather than test it (as a possible plant lowers it).
+    single_source = not split and bool(ranking) and ranking[0] in reported
+    if single_source:
+        reported[ranking[0]] += "; the judgement is held one confidence level lower"
+    one_report = list(reported.values())
+    lowered = frozenset(ranking[:1]) if doubting or elsewhere or single_source else frozenset()
     groups, shown = _group_hypotheses(analysis, top, doubted, lowered)
     # Warnings that point only to other groups of the leader's state doubt the group, not the
     # state: the state level keeps the confidence the lead would have without them.
@@ -485,25 +510,6 @@ def attribute_case(
         (index.actors[r].id, r) for r in dict.fromkeys([*shown[:5], *pointed])
     ]
     columns.append(("unknown", None))
-    # The actors the assessment names: a lead of at least a roughly even chance, or the most likely
-    # hypothesis however unlikely ("even the most likely hypothesis … is unlikely (20–45 %)"), and the parts' leads.
-    named = [
-        r
-        for r in ranking[:1]
-        if not split
-        and (
-            analysis.posterior.actors[r] >= WEAK_LEAD
-            or analysis.posterior.actors[r] > analysis.posterior.unknown
-        )
-    ] + part_rows
-    repeats = [r for r in (known_campaign(analysis, row) for row in dict.fromkeys(named)) if r is not None]
-    campaign_of = {r.actor_id: r.campaign_id for r in repeats}
-    # ... or through one report alone (an actor ATT&CK knows from a single advisory).
-    one_report = [
-        said
-        for row in dict.fromkeys(named)
-        if index.actors[row].id not in campaign_of and (said := known_report(analysis, row)) is not None
-    ]
     # A split incident's naming disputes are those of its parts' actors.
     warnings = caveats(analysis, flags, part_rows if split else shown[:3], repeats, part_rows)
     if hinge:
