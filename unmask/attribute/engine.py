@@ -300,14 +300,11 @@ def _state_evidence(analysis: Analysis, state: str) -> ForAgainst | None:
     """What speaks for and against a state (or "no state"): the items for and against its candidate
     groups, each group weighed by its share of the state's probability at the group level; ``None``
     when none of its groups is a candidate."""
-    index, post = analysis.index, analysis.posterior
-    weights = np.array(
-        [
-            float(p) if candidate and sponsor_label(actor) == state else 0.0
-            for actor, p, candidate in zip(index.actors, post.actors, analysis.scores.candidates, strict=True)
-        ]
-    )
-    if not analysis.scores.items or weights.sum() <= 0:
+    if not analysis.scores.items:
+        return None
+    mine = analysis.scores.candidates & (analysis.index.sponsor_labels == state)
+    weights = np.where(mine, analysis.posterior.actors, 0.0)
+    if weights.sum() <= 0:
         return None
     return evidence_for_pool(analysis.scores, weights / weights.sum())
 

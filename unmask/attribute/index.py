@@ -41,6 +41,16 @@ class ScoringIndex:
     # another source's actors, known by its software links alone, were not among them).
     in_attack: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))
     _shares: dict[tuple[str, str], float | None] = field(default_factory=dict, repr=False)
+    _sponsor_labels: NDArray[np.str_] | None = field(default=None, repr=False)
+
+    @property
+    def sponsor_labels(self) -> NDArray[np.str_]:
+        """Per actor row: its sponsor label (attribute/sponsor.py: a state, "none" or "unknown")."""
+        if self._sponsor_labels is None:
+            from unmask.attribute.sponsor import sponsor_label  # sponsor.py imports this module's users
+
+            self._sponsor_labels = np.array([sponsor_label(actor) for actor in self.actors], dtype=str)
+        return self._sponsor_labels
 
     @classmethod
     def build(cls, kb: KnowledgeBase, params: Params) -> ScoringIndex:
