@@ -1,0 +1,203 @@
+"""Dates as reports write them: what a sentence says happened when, and what only dates the report.
+
+"2022-07-15", "15 July 2022", "July 15, 2022", "Feb. 17, 2024", "03.02.2025" (day first),
+"2025/02/03"; a range's both ends ("between 2 and 9 March 2026", "September 28 to October 3,
+2023"); a day without its year ("On March 14"), which takes the year of the date read before it.
+Not activity: a report's own date ("Published ...", a byline's), how long a program has been about
+("active since March 2023").
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+__all__ = ["YEARLESS_CONFIDENCE", "byline", "in_year_of", "month_name", "sentence_dates", "yearless_dates"]
+
+# A day without its year is read at this confidence (a full date at 0.5).
+YEARLESS_CONFIDENCE = 0.4
+
+# A report's own date: "Published 2025-03-20", "Last updated: March 3, 2024", "Posted on ...".
+# Capitalised, as a page's date line is: "the actors updated the implant on March 3" is activity.
+_PUBLISHED = re.compile(
+    r"\b(?:Published|Posted|Updated|Last [Uu]pdated|Last [Mm]odified|Revised|Release [Dd]ate"
+    r"|Publication [Dd]ate|Date of [Pp]ublication|Report [Dd]ate|Date of [Rr]eport|Issue [Dd]ate|Date of [Ii]ssue"
+    r"|PUBLISHED|UPDATED)(?:\s+on)?\s*[:\-–]?\s*$"
+)
+_MONTHS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december"
+    "|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec"  # "17 Feb 2024", "Feb. 17, 2024"
+)
+# What joins a range's ends: a dash, "to", "until", "through" ("between 2 and 9").
+_RANGE_TO = r"\s*(?:-|\u2013|\u2014|to|and|until|through)\s*"
+# Each month's name and abbreviation, lower case, to its number.
+_MONTH_NUMBERS = {
+    name: ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"].index(name[:3])
+    + 1
+    for name in _MONTHS.split("|")
+}
+# The first day of a range written before a day-month-year date ("between 2 and", "28 February to").
+_RANGE_START = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?(?:\s+({_MONTHS})\.?)?{_RANGE_TO}$", re.IGNORECASE)
+# The first month of a range of months written before a month and year ("January and", "February to").
+_MONTH_RANGE_START = re.compile(rf"\b({_MONTHS})\.?{_RANGE_TO}$", re.IGNORECASE)
+# The first day of a range written month first before a month-day-year date ("between October 3
+# and", "September 28th to"; "October 3, 2023 to" names its year and is a date of its own).
+_US_RANGE_START = re.compile(rf"\b({_MONTHS})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?{_RANGE_TO}$", re.IGNORECASE)
+# A range within one month as US advisories write it: "March 2-9, 2026", "March 2 to 9, 2026".
+_MONTH_RANGE = re.compile(
+    rf"\b({_MONTHS})\.?\s+(\d{{1,2}}){_RANGE_TO}(\d{{1,2}}),?\s+(\d{{4}})\b", re.IGNORECASE
+)
+_DATE = re.compile(
+    rf"\b(?:(\d{{4}})-(\d{{2}})-(\d{{2}})|(?:(\d{{1,2}})(?:(?:st|nd|rd|th)(?:\s+of)?)?\s+)?({_MONTHS})\.?\s+"
+    rf"(?:(\d{{1,2}})(?:st|nd|rd|th)?,?\s+)?(\d{{4}}))\b",
+    re.IGNORECASE,
+)
+# A date written with dots, day first ("03.02.2025", as in most of Europe), or year first with
+# slashes ("2025/02/03"); not a part of a longer number or version ("1.03.02.2025").
+_DOTTED_DATE = re.compile(
+    r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{4})(?![\d]|\.\d)|(?<![\d/])(\d{4})/(\d{2})/(\d{2})(?![\d/])"
+)
+# What a numbered part of a report is ("Day 1 - 15 April 2024", "Phase 2 - 3 May"): no range's end.
+_NUMBERED_PART = re.compile(
+    r"\b(?:day|week|phase|part|step|stage|chapter|section|wave|no\.?)\s*$", re.IGNORECASE
+)
+# A date since when a program or group has been about, not this intrusion's ("active since March
+# 2023", "in the wild since", "operating since").
+_BACKGROUND_SINCE = re.compile(
+    r"\b(?:active|operating|operational|in\s+operation|around|existed|in\s+the\s+wild|in\s+use|known)"
+    r"(?:\s+\w+){0,2}?\s+since\s+$",
+    re.IGNORECASE,
+)
+# A byline: who wrote the report, then when ("Posted by the DFIR team, 3 June 2024").
+_BYLINE = re.compile(
+    r"^\W{0,3}(?:posted|written|published|authored)\s+by\b|^\W{0,3}by\s+[A-Z]", re.IGNORECASE
+)
+# A day of a month without its year, after a word that dates an event ("On March 14 the actors",
+# "since 3 April", "by the 5th of May"): read in the year of the report's last date before it.
+_YEARLESS = re.compile(
+    rf"\b(?:on|since|until|till|by|from|between|and|to|through|before|after)\s+(?:the\s+)?"
+    rf"(?:(?P<month>{_MONTHS})\.?\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?"
+    rf"|(?P<day2>\d{{1,2}})(?:st|nd|rd|th)?(?:\s+of)?\s+(?P<month2>{_MONTHS}))\b(?![.,]?\s*\d)",
+    re.IGNORECASE,
+)
+# A range's first end whose last end names the year: that date is read with its year elsewhere.
+_RANGE_WITH_YEAR = re.compile(rf"{_RANGE_TO}[^.;]{{0,25}}?\b\d{{4}}\b", re.IGNORECASE)
+
+
+def yearless_dates(sentence: str) -> list[tuple[int, int]]:
+    """The (month, day) pairs a sentence gives without a year ("On March 14", "since 3 April"); not
+    a month written in capitals ("SEP 14": Symantec Endpoint Protection), nor the first end of a
+    range whose last end names the year ("from 28 February to 3 March 2026")."""
+    found: list[tuple[int, int]] = []
+    for match in _YEARLESS.finditer(sentence):
+        name = match.group("month") or match.group("month2")
+        if not name[:1].isupper() or (len(name) == 3 and name.isupper()):
+            continue  # "may 5 hosts", "SEP 14"
+        if _RANGE_WITH_YEAR.match(sentence[match.end() :]):
+            continue
+        month, day = _MONTH_NUMBERS[name.lower()], int(match.group("day") or match.group("day2"))
+        if 1 <= day <= 31:
+            found.append((month, day))
+    return found
+
+
+def sentence_dates(sentence: str) -> tuple[list[str], list[str]]:
+    """The dates the sentence gives, and apart those that date the report itself."""
+    months = _MONTH_NUMBERS
+    out: list[str] = []
+    published: list[str] = []
+    for match in _DATE.finditer(sentence):
+        if match.group(1):
+            year, month, day = int(match.group(1)), int(match.group(2)), match.group(3)
+        else:
+            if len(match.group(5)) == 3 and match.group(5).isupper():
+                continue  # "SEP 14 2023": Symantec Endpoint Protection, not September
+            year, month = int(match.group(7)), months[match.group(5).lower()]
+            day = match.group(4) or match.group(6)
+            if not 1970 <= year <= 2100:
+                continue  # "port Dec 8080"
+        try:  # 2023-13-45 and 30 February are no dates
+            datetime.date(year, month, int(day) if day else 1)
+        except ValueError:
+            continue
+        date = f"{year}-{month:02d}" + (f"-{int(day):02d}" if day else "")
+        own = _PUBLISHED.search(sentence[max(0, match.start() - 30) : match.start()])
+        if _BACKGROUND_SINCE.search(sentence[max(0, match.start() - 60) : match.start()]):
+            continue  # "Akira is a ransomware operation active since March 2023"
+        found = [date]
+        # "between 2 and 9 March 2026", "2-9 March 2026", "28 February to 3 March 2026": the
+        # range's first day too (the match holds only its last); not "Day 1 - 15 April 2024".
+        window = max(0, match.start() - 40)
+        opening = _RANGE_START.search(sentence[window : match.start()])
+        if opening and _NUMBERED_PART.search(
+            sentence[max(0, window + opening.start() - 20) : window + opening.start()]
+        ):
+            opening = None
+        if opening and match.group(4):
+            first_month = months[opening.group(2).lower()] if opening.group(2) else month
+            try:
+                start = datetime.date(year, first_month, int(opening.group(1)))
+                if start < datetime.date(year, month, int(day)):
+                    found.insert(0, start.isoformat())
+            except ValueError:
+                pass
+        # "between October 3 and October 17, 2023", "September 28 to October 3, 2023".
+        us_opening = _US_RANGE_START.search(sentence[max(0, match.start() - 40) : match.start()])
+        if us_opening and match.group(6):
+            try:
+                start = datetime.date(year, months[us_opening.group(1).lower()], int(us_opening.group(2)))
+                if start < datetime.date(year, month, int(day)):
+                    found.insert(0, start.isoformat())
+            except ValueError:
+                pass
+        # "between January and April 2024", "February to March 2024": the first month too.
+        first = _MONTH_RANGE_START.search(sentence[max(0, match.start() - 20) : match.start()])
+        if first and not match.group(1) and not day and months[first.group(1).lower()] < month:
+            found.insert(0, f"{year}-{months[first.group(1).lower()]:02d}")
+        (published if own else out).extend(found)
+    for match in _DOTTED_DATE.finditer(sentence):
+        if match.group(1):
+            year, month, day_number = int(match.group(3)), int(match.group(2)), int(match.group(1))
+        else:
+            year, month, day_number = int(match.group(4)), int(match.group(5)), int(match.group(6))
+        if not 1970 <= year <= 2100:
+            continue
+        try:
+            date = datetime.date(year, month, day_number).isoformat()
+        except ValueError:  # "13.31.2024": no date (nor a US one: dots are written day first)
+            continue
+        if _BACKGROUND_SINCE.search(sentence[max(0, match.start() - 60) : match.start()]):
+            continue
+        own = _PUBLISHED.search(sentence[max(0, match.start() - 30) : match.start()])
+        (published if own else out).append(date)
+    for match in _MONTH_RANGE.finditer(sentence):
+        month, year = months[match.group(1).lower()], int(match.group(4))
+        try:
+            ends = [datetime.date(year, month, int(match.group(n))) for n in (2, 3)]
+        except ValueError:
+            continue
+        if ends[0] < ends[1]:
+            own = _PUBLISHED.search(sentence[max(0, match.start() - 30) : match.start()])
+            (published if own else out).extend(end.isoformat() for end in ends)
+    return out, published
+
+
+def byline(sentence: str) -> bool:
+    """Whether the sentence opens as a byline does ("Posted by the DFIR team, 3 June 2024")."""
+    return _BYLINE.match(sentence) is not None
+
+
+def month_name(month: int) -> str:
+    """A month's name from its number ("March" for 3)."""
+    return _MONTHS.split("|")[month - 1].capitalize()
+
+
+def in_year_of(month: int, day: int, last: tuple[int, int]) -> str | None:
+    """The ISO date of a day given without its year, in the year of the last date read before it
+    (``last``: its year and month); the next year when its month comes more than six months before
+    that date's ("December 30, 2023 ... On January 2" is 2024-01-02). ``None`` for no such day."""
+    year = last[0] + (1 if month + 6 < last[1] else 0)
+    try:
+        return datetime.date(year, month, day).isoformat()
+    except ValueError:
+        return None
