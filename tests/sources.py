@@ -88,6 +88,9 @@ def attack_bundle() -> dict[str, Any]:
     t_imds = technique("T1552.005", "Cloud Instance Metadata API", "credential-access")
     t_trail = technique("T1562.008", "Disable or Modify Cloud Logs", "defense-evasion")
     t_retired = technique("T1086", "PowerShell", "execution", revoked=True)
+    # One name, in the singular and the plural, of three techniques ("a valid domain account").
+    t_valid_domain = technique("T1078.002", "Domain Accounts", "initial-access")
+    t_find_domain = technique("T1087.002", "Domain Account", "discovery")
     helminth = software("malware", "S0170", "Helminth", [])
     mimikatz = software("tool", "S0002", "Mimikatz", [])
     # As "Sofacy" for CORESHELL in the real KB: an actor's name among a program's other names.
@@ -122,6 +125,7 @@ def attack_bundle() -> dict[str, Any]:
     objects: list[dict[str, Any]] = [
         {"type": "x-mitre-collection", "id": sid("x-mitre-collection", "c"), "x_mitre_version": "99.0"},
         t_lsass, t_dump, t_phish, t_ps, t_wipe, t_old, t_retired, t_public, t_mbr, t_click, t_link, t_imds, t_trail,
+        t_valid_domain, t_find_domain,
         helminth, mimikatz, zerocleare, notpetya, badrabbit, multilayer, crew_locker, winnti, uroburos, ekans,
         oilrig, apt28, hound, cleaver, revoked, deprecated, campaign,
         relation(revoked, "revoked-by", oilrig),

@@ -2113,3 +2113,14 @@ def test_a_lead_in_line_keeps_its_section_and_a_date_of_issue_is_the_reports(
     )
     found = extractor.extract_text(text, "r")
     assert [o.value for o in found.observations] == ["S0002", "2025-02-03"]
+
+
+def test_an_account_technique_in_the_singular(sources_kb: KnowledgeBase) -> None:
+    extractor = TextExtractor(sources_kb)
+
+    def techniques(said: str) -> list[str]:
+        return [o.value for o in extractor.extract_text(said, "r").observations]
+
+    # Valid Accounts: Domain Accounts is written in the singular too; the words around it choose.
+    assert techniques("The actors moved laterally using a valid domain account.") == ["T1078.002"]
+    assert techniques("They enumerated domain accounts with net group.") == ["T1087.002"]

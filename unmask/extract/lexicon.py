@@ -373,6 +373,11 @@ class Lexicon:
             lexicon._add(lexicon.techniques, technique.name, technique.id)
             if " " in technique.name and technique.name[-1:].isalpha() and not technique.name.endswith("s"):
                 lexicon._add(lexicon.techniques, technique.name + "s", technique.id)  # "Scheduled Tasks"
+            elif technique.name.endswith((" Accounts", " Groups")):
+                # "a valid domain account": Valid Accounts: Domain Accounts (T1078.002) in the
+                # singular, beside Account Discovery's and Create Account's "Domain Account" (not
+                # other plurals: "a remote access tool" is a RAT, not Remote Access Tools)
+                lexicon._add(lexicon.techniques, technique.name[:-1], technique.id)
             if technique.parent and technique.parent in kb.techniques:
                 lexicon._add(
                     lexicon.techniques,
