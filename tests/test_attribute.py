@@ -994,8 +994,10 @@ def test_a_tool_of_a_group_the_sources_relate_to_the_leader_is_no_doubt(kb: Know
     alpha = ("T1101", "T1102", "T1103", "T1104.001", "S0101", "S0102")
     kb.actors["G0002"].related = [("G0001", "similar")]  # Beta "similar" to Alpha, as APT41 and Winnti Group
     mixed = attribute_case(_case(*alpha, "S0201"), kb)
-    flag = next(w for w in mixed.warnings if w.startswith("possible false flag, shared tooling"))
+    flag = next(w for w in mixed.warnings if w.startswith("tooling of a related group"))
     assert "Beta (also Russia; a group the sources relate to Alpha)" in flag
+    assert flag.endswith("the sources relate the two groups: this lowers no confidence")
+    assert not any(w.startswith("possible false flag") for w in mixed.warnings)
     assert mixed.groups[0].id == "G0001" and mixed.groups[0].confidence is not ConfidenceLevel.LOW
 
 
@@ -1724,15 +1726,14 @@ def test_a_state_says_what_favours_its_groups(kb: KnowledgeBase) -> None:
     # summary says on what.
     pooled = attribute_case(_case("T1500", "T1502", "T1504", "T1506", "T1508", "T1510"), kb)
     assert pooled.groups[0].kind == "unknown" and pooled.sponsors[0].id == "CN"
-    assert "the sponsor is China, on 5 item(s) each favouring its groups only a little" in pooled.summary
+    assert "the sponsor is China (5 item(s) favour its groups, each only a little" in pooled.summary
     # Items that favour a state's groups outright are named.
     from unmask.attribute.summary import _resting_on
 
     china = pooled.sponsors[0]
     state = replace(china, evidence_for=(("T1500 Technique T1500", 1.2),))
     assert (
-        _resting_on(state, pooled.groups[0], None)
-        == ", on T1500 Technique T1500, which its groups are known for"
+        _resting_on(state, pooled.groups[0], None) == " (what favours its groups most: T1500 Technique T1500)"
     )
     assert _resting_on(
         replace(china, evidence_for=(), weaker_for=(0, 0.0)), pooled.groups[0], None

@@ -166,3 +166,18 @@ def test_unknown_names_get_suggestions_that_help(kb: KnowledgeBase) -> None:
     # A report's name written from memory for --kb-without: the reports of names close to it.
     with pytest.raises(ConfigError, match="did you mean: 'Industroyer2 ESET April 2022'"):
         kb_without(kb, ["Industroyer2 ESET Apr 2022"])
+
+
+def test_a_sector_under_the_kbs_label_is_no_broader_reading_and_portproxy_is_read_only_in_a_case() -> None:
+    from unmask.attribute.caveats import _same_sector
+
+    assert _same_sector("Hospitality", "sector:hospitality-leisure") and _same_sector(
+        "Water", "infrastructure-water"
+    )
+    assert not _same_sector("Diplomatic", "sector:government") and not _same_sector("", "government")
+    # A report's "netsh interface portproxy show all" only looks, "portproxy add" sets one up; a
+    # case's "netsh portproxy" says it was set up.
+    from unmask.extract.vocabulary import CASE_TERMS, PHRASES
+
+    assert "portproxy" not in PHRASES and PHRASES["netsh interface portproxy add"] == "T1090.001"
+    assert CASE_TERMS["netsh portproxy"] == CASE_TERMS["portproxy"] == "T1090.001"

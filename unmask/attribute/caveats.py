@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -90,6 +91,8 @@ PLANTED_TOOL_MARGIN = 1.0
 # does not make another group's malware in the same case unremarkable.
 STRONG_CONTRARY = 3.0
 SHARED_TOOLING = "possible false flag, shared tooling or a second actor"
+# A tool of a group the sources relate to the lead (an affiliate programme's, a "similar" group's).
+RELATED_TOOLING = "tooling of a related group"
 # A lead that stands only on public tools (ScreenConnect, WinRAR): no plant, but no lead either.
 WEAK_LEAD_WARNING = "weak lead"
 
@@ -226,8 +229,15 @@ def false_flags(scores: Scores, post: Posterior, actors: list[Actor], params: Pa
         # said, as shared tooling, but no doubt on the lead.
         exploits = any(scores.items[position].signal == "cve" for position, _ in found)
         public_what = "public tool or exploit" if exploits else "public tool"
-        head = f"shared {public_what}" if all_public else SHARED_TOOLING
-        tail = f"; {public_what}s are anyone's: this lowers no confidence" if all_public else why
+        kin = related(actors, favoured, top)
+        head = f"shared {public_what}" if all_public else RELATED_TOOLING if kin else SHARED_TOOLING
+        tail = (
+            f"; {public_what}s are anyone's: this lowers no confidence"
+            if all_public
+            else "; the sources relate the two groups: this lowers no confidence"
+            if kin
+            else why
+        )
         flags.append(
             Flag(
                 found[0][0],
@@ -709,6 +719,14 @@ def caveats(
     return warnings
 
 
+def _same_sector(written: str, key: str) -> bool:
+    """Whether a sector as the case wrote it is the KB's sector of that key under another label
+    ("Hospitality" for hospitality-leisure, "Water" for infrastructure-water), not a broader one
+    ("Diplomatic" for government)."""
+    said = set(re.findall(r"[a-z]+", written.lower()))
+    return bool(said) and said <= set(re.findall(r"[a-z]+", key.lower()))
+
+
 def _readings(analysis: Analysis) -> list[str]:
     """A value read otherwise than by its kind's name or id is weighed as read: said, so it can be
     checked, and so is a copy of an item the case also gives otherwise, which counts as that item
@@ -723,9 +741,17 @@ def _readings(analysis: Analysis) -> list[str]:
             retired = (
                 analysis.index.kb.retired_reading(copy.read_from) if copy.signal == "technique" else None
             )
-            why = f" (retired; ATT&CK replaced {retired} with it)" if retired in successors else ""
+            why = (
+                ""
+                if retired not in successors
+                else f" (retired; ATT&CK replaced {retired} with it)"
+                if copy.read_from.strip().upper().startswith(retired)
+                else f" (a name ATT&CK gave the retired {retired}, which it replaced with this)"
+            )
             with_ = f", one item with {place(same)}" if same is not None else ""
             value = clip(copy.read_from, 120)
+            if copy.signal == "victim" and same is None and _same_sector(copy.read_from, copy.key):
+                continue  # "Hospitality", compared as hospitality-leisure: the same sector, not a broader one
             if copy.signal == "victim":
                 read[(copy.read_from, copy.signal, copy.key)] = (
                     f"{place(copy)} {value!r} as {item.label.removeprefix('victim sector ')}{with_}"

@@ -166,21 +166,21 @@ def summary(
 def _resting_on(state: Hypothesis, lead: Hypothesis, lead_state: tuple[str, str] | None) -> str:
     """What a state's lead rests on, when no known group of that state leads the group level (a
     new group leads, or another state's group): the state level pools many groups, and the reader
-    must see by what ("on T1098.001 Additional Cloud Credentials and T1606.002 SAML Tokens, which
-    its groups are known for")."""
+    must see by what ("(what favours its groups most: T1098.001 Additional Cloud Credentials;
+    T1606.002 SAML Tokens)")."""
     if state.kind not in ("state", "none"):
         return ""
     if lead.kind == "actor" and lead_state is not None and lead_state[1] == state.id:
         return ""
     if not state.evidence_for and state.weaker_for[0]:
-        return f", on {state.weaker_for[0]} item(s) each favouring its groups only a little (or only some of them)"
+        return f" ({state.weaker_for[0]} item(s) favour its groups, each only a little or only some of them)"
     if not state.evidence_for:
         return (
             ", though no item of the case favours its groups over others: the state level then says how many "
             "groups each state has as much as what the case holds"
         )
     items = [label for label, _ in state.evidence_for[:3]]
-    return f", on {_listed(items)}, which its groups are known for"
+    return f" (what favours its groups most: {'; '.join(items)})"
 
 
 def _as_likely(name: str, runner: Hypothesis, lead: Hypothesis) -> str:

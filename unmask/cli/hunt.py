@@ -166,7 +166,7 @@ def _rule_table(by_rule: dict[str, dict[str, Any]], top: int) -> Table:
     """Findings per rule, each by its title and id (two rules can share a title)."""
     table = Table(title="Findings by rule", title_justify="left")
     table.add_column("rule", overflow="fold")
-    table.add_column("id", overflow="fold")
+    table.add_column("id", no_wrap=True, overflow="fold")  # a UUID whole where the width allows
     table.add_column("findings", justify="right")
     ordered = sorted(by_rule.items(), key=lambda kv: (-kv[1]["findings"], kv[1]["title"], kv[0]))
     for rule_id, counted in ordered[:top]:

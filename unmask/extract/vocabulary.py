@@ -330,9 +330,11 @@ _BY_TECHNIQUE: dict[str, tuple[str, ...]] = {
         "credentials were dumped",
     ),
     "T1090.001": (  # Proxy: Internal Proxy, as Windows' own port forwarding sets one up
-        "portproxy",
-        "netsh portproxy",
-        "netsh interface portproxy",
+        "portproxy add",
+        "portproxy set",
+        "netsh interface portproxy add",
+        "netsh interface portproxy set",
+        "set up a port proxy",
     ),
     "T1566.002": (  # Phishing: Spearphishing Link
         "malicious links",
@@ -358,6 +360,10 @@ CASE_TERMS: dict[str, str] = {
     "c2 over https": "T1071.001",
     "c2 over http": "T1071.001",
     "c2 over dns": "T1071.004",
+    # in a report, "netsh interface portproxy show all" only looks (discovery); in a case, it was set up
+    "portproxy": "T1090.001",
+    "netsh portproxy": "T1090.001",
+    "netsh interface portproxy": "T1090.001",
 }
 
 # Word stems that say which of the techniques sharing a name is meant, by parent technique:
