@@ -2124,3 +2124,14 @@ def test_an_account_technique_in_the_singular(sources_kb: KnowledgeBase) -> None
     # Valid Accounts: Domain Accounts is written in the singular too; the words around it choose.
     assert techniques("The actors moved laterally using a valid domain account.") == ["T1078.002"]
     assert techniques("They enumerated domain accounts with net group.") == ["T1087.002"]
+
+
+def test_a_date_in_a_short_quotation_is_the_lures_not_the_intrusions(sources_kb: KnowledgeBase) -> None:
+    extractor = TextExtractor(sources_kb)
+    said = 'On 03.02.2025 staff received e-mails with the subject "Kvietimas į pasitarimą 17.02.2025".'
+    found = extractor.extract_text(said, "r")
+    assert [o.value for o in found.observations] == ["2025-02-03"]
+    assert "2025-02-17 in a quotation" in found.notes[-1]
+    # A long quotation is someone's account, read as any sentence.
+    quoted = '"We saw the actor move to the file servers on 4 May 2024, two days after the phishing," the CISO said.'
+    assert [o.value for o in extractor.extract_text(quoted, "r").observations] == ["2024-05-04"]

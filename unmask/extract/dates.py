@@ -12,7 +12,15 @@ from __future__ import annotations
 import datetime
 import re
 
-__all__ = ["YEARLESS_CONFIDENCE", "byline", "in_year_of", "month_name", "sentence_dates", "yearless_dates"]
+__all__ = [
+    "YEARLESS_CONFIDENCE",
+    "byline",
+    "in_year_of",
+    "month_name",
+    "sentence_dates",
+    "unquoted",
+    "yearless_dates",
+]
 
 # A day without its year is read at this confidence (a full date at 0.5).
 YEARLESS_CONFIDENCE = 0.4
@@ -201,3 +209,21 @@ def in_year_of(month: int, day: int, last: tuple[int, int]) -> str | None:
         return datetime.date(year, month, day).isoformat()
     except ValueError:
         return None
+
+
+# A short quotation: an e-mail's subject, a document's or a file's name ("Kvietimas į pasitarimą
+# 17.02.2025", "Invitation to the 12 March meeting"), whose date is the lure's, not the intrusion's.
+_SHORT_QUOTE = re.compile(r'"[^"\n]{1,60}"|“[^”\n]{1,60}”|„[^“”\n]{1,60}[“”]|«[^»\n]{1,60}»')
+
+
+def unquoted(sentence: str) -> tuple[str, list[str]]:
+    """The sentence with its short quotations blanked (the same length, so offsets hold), and the
+    dates those quotations held."""
+    quoted: list[str] = []
+
+    def blank(match: re.Match[str]) -> str:
+        found, published = sentence_dates(match.group(0))
+        quoted.extend(found + published)
+        return " " * len(match.group(0))
+
+    return _SHORT_QUOTE.sub(blank, sentence), quoted

@@ -47,6 +47,7 @@ from unmask.extract.dates import (
     in_year_of,
     month_name,
     sentence_dates,
+    unquoted,
     yearless_dates,
 )
 from unmask.extract.documents import MAX_TEXT_CHARS, read_document
@@ -856,16 +857,23 @@ class TextExtractor:
                 for first, last in [(a, b) for a, b, _ in others] + not_this_intrusion_spans(sentence):
                     own = own[:first] + " " * (last - first) + own[last:]
                 self._victims(sentence, add, offset, result, source, own)
+            dated, quoted = unquoted(sentence)
+            if quoted:
+                # 'the subject "Invitation to the meeting 17.02.2025"': the lure's date, not the intrusion's.
+                result.notes.append(
+                    f"{source}: offset {offset}: {', '.join(quoted)} in a quotation (a subject or a name); "
+                    "not taken as activity"
+                )
             if heading and offset < first_line:
                 # The heading's dates are the document's; the line after it (a sentence may run on
                 # from a heading with no full stop) is read as any other.
                 # (the sentence's text has its runs of white space made one space)
                 cut = len(" ".join(text[offset:first_line].split()))
-                heading_dates, heading_published = sentence_dates(sentence[:cut])
-                dates, published = sentence_dates(sentence[cut:])
+                heading_dates, heading_published = sentence_dates(dated[:cut])
+                dates, published = sentence_dates(dated[cut:])
                 published = heading_dates + heading_published + published
             else:
-                dates, published = sentence_dates(sentence)
+                dates, published = sentence_dates(dated)
             if dates and byline(sentence) and len(sentence.split()) <= _HEADING_WORDS:
                 # "Posted by the Halcyon Watch DFIR team, 3 June 2024": when the report came out.
                 published, dates = published + dates, []
@@ -885,7 +893,7 @@ class TextExtractor:
             if dates:
                 last_date = (int(dates[-1][:4]), int(dates[-1][5:7]))
             if not advice:
-                for month, day in yearless_dates(sentence if not (heading and offset < first_line) else ""):
+                for month, day in yearless_dates(dated if not (heading and offset < first_line) else ""):
                     self._yearless(month, day, last_date, add, offset, sentence, result, source)
         if progress is not None:
             progress(stage, len(text), len(text))
