@@ -1085,7 +1085,12 @@ def test_a_lead_known_from_one_report_alone_is_held_one_confidence_level_lower(t
         assert a.groups[0].id == "G0003" and a.groups[0].probability > 0.95
         said = [w for w in a.warnings if w.startswith("one report: ")]
         assert len(said) == (reports == ["adv"])
-        assert all(w.endswith("; the judgement is held one confidence level lower") for w in said)
+        # (the advice last: the terminal follows it with the command that holds the report out)
+        assert all(
+            "; the judgement is held one confidence level lower; for an independent judgement" in w
+            and w.endswith("held out of the knowledge base")
+            for w in said
+        )
         held[len(reports)] = a.groups[0].confidence
     # The same evidence from two reports is held with high confidence; from one, a level lower.
     assert (held[2], held[1]) == (ConfidenceLevel.HIGH, ConfidenceLevel.MODERATE)

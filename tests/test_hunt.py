@@ -1134,7 +1134,7 @@ def test_the_hunts_warnings_go_to_stderr_and_its_summary_to_stdout(
     assert again.exit_code == 0, again.output
     assert "replaced the case's earlier hunt over 2 other evidence files" in " ".join(again.stderr.split())
     assert "replaced" not in again.stdout and "rule: " not in again.stdout  # broken.yml: on stderr
-    assert "rule: " in again.stderr and "1 events (windows 1)" in again.stdout
+    assert "rule: " in again.stderr and "1 event (windows 1)" in again.stdout
 
 
 def test_a_closed_pipe_ends_a_command_quietly_with_141(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -1331,3 +1331,22 @@ def test_the_summary_counts_findings_per_rule_not_per_title(tmp_path: Path) -> N
     )
     rows = [line for line in table.stdout.splitlines() if "Same title" in line]
     assert len(rows) == 2 and "dddddddd-0000-0000-0000-000000000002" in "".join(rows)
+
+
+def test_the_summary_counts_each_indicator_apart() -> None:
+    from unmask.detect.findings import FindingRow
+    from unmask.detect.hunt import rule_key
+
+    def row(rule_id: str, title: str) -> FindingRow:
+        return FindingRow(
+            rule_id=rule_id, title=title, level="high", techniques=(), software=(), time=None, host="h",
+            file="f", sha256="s", record=1, rule_path="p", detail=None,
+        )  # fmt: skip
+
+    # Every address of an indicator file has the rule id ioc:ip: the summary keeps each apart.
+    assert rule_key(row("ioc:ip", "Indicator ip 91.238.50.77 (partner-iocs.csv)")) == "ioc:ip:91.238.50.77"
+    assert rule_key(row("ioc:ip", "Indicator ip 194.36.189.21 (iocs (2).csv)")) == "ioc:ip:194.36.189.21"
+    assert (
+        rule_key(row("0d00a1b2-c3d4-4e5f-8a9b-0c1d2e3f4a5b", "Some rule"))
+        == "0d00a1b2-c3d4-4e5f-8a9b-0c1d2e3f4a5b"
+    )

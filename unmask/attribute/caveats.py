@@ -232,7 +232,7 @@ def false_flags(scores: Scores, post: Posterior, actors: list[Actor], params: Pa
         kin = related(actors, favoured, top)
         head = f"shared {public_what}" if all_public else RELATED_TOOLING if kin else SHARED_TOOLING
         tail = (
-            f"; {public_what}s are anyone's: this lowers no confidence"
+            f"; {'public tools and exploits' if exploits else 'public tools'} are anyone's: this lowers no confidence"
             if all_public
             else "; the sources relate the two groups: this lowers no confidence"
             if kin

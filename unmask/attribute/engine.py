@@ -468,7 +468,12 @@ def attribute_case(
     # lower: the assessment may repeat that report rather than test it (as a possible plant lowers it).
     single_source = not split and bool(ranking) and ranking[0] in reported
     if single_source:
-        reported[ranking[0]] += "; the judgement is held one confidence level lower"
+        # (before the advice, which the terminal follows with the command that holds the report out)
+        reported[ranking[0]] = reported[ranking[0]].replace(
+            "; for an independent judgement",
+            "; the judgement is held one confidence level lower; for an independent judgement",
+            1,
+        )
     one_report = list(reported.values())
     lowered = frozenset(ranking[:1]) if doubting or elsewhere or single_source else frozenset()
     groups, shown = _group_hypotheses(analysis, top, doubted, lowered)

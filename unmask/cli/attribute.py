@@ -64,7 +64,9 @@ def attributed(
         return loaded, kb, attribute_case(loaded, kb, top=top)
     except CaseError as exc:  # the engine knows the case, not the file it came from
         if reporting and exc.location is None and not loaded.observations:
-            err_console.print(plain(f"note: {case}: {exc.message}; the report says so and names no actor"))
+            err_console.print(
+                plain(f"note: {case}: {exc.message}; what is written says so and names no actor")
+            )
             return loaded, kb, unattributed(loaded, kb, exc.message)
         if exc.location is None:
             raise CaseError(exc.message, Location(case)) from None

@@ -32,6 +32,7 @@ __all__ = [
     "check_json_output",
     "check_output",
     "console",
+    "counted",
     "dash_is_stdout",
     "emit_json",
     "err_console",
@@ -87,6 +88,11 @@ err_console = _Console(stderr=True, soft_wrap=True)  # one message, one line: ne
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+def counted(number: int, word: str) -> str:
+    """ "1 finding", "3 findings", "1,024 files": a count with its noun (plural by an "s")."""
+    return f"{number:,} {word}" if number == 1 else f"{number:,} {word}s"
 
 
 def plain(value: object) -> Text:

@@ -20,6 +20,7 @@ from unmask.cli.common import (
     check_json_format,
     check_output,
     console,
+    counted,
     dash_is_stdout,
     emit_json,
     err_console,
@@ -169,8 +170,8 @@ def _rule_table(by_rule: dict[str, dict[str, Any]], top: int) -> Table:
     table.add_column("id", no_wrap=True, overflow="fold")  # a UUID whole where the width allows
     table.add_column("findings", justify="right")
     ordered = sorted(by_rule.items(), key=lambda kv: (-kv[1]["findings"], kv[1]["title"], kv[0]))
-    for rule_id, counted in ordered[:top]:
-        table.add_row(plain(counted["title"]), plain(rule_id), str(counted["findings"]))
+    for rule_id, rule in ordered[:top]:
+        table.add_row(plain(rule["title"]), plain(rule_id), str(rule["findings"]))
     return table
 
 
@@ -186,8 +187,9 @@ def _print_summary(result: HuntResult, top: int) -> None:
     unread = f", {len(report.unread)} could not be read (see the warnings)" if report.unread else ""
     console.print(
         plain(
-            f"{report.total_events:,} events ({families}) from {len(report.files) - len(report.unread)} "
-            f"files{unread}; {report.skipped:,} records skipped"
+            f"{counted(report.total_events, 'event')} ({families}) from "
+            f"{counted(len(report.files) - len(report.unread), 'file')}{unread}; "
+            f"{counted(report.skipped, 'record')} skipped"
         )
     )
     if not report.files:
@@ -290,7 +292,7 @@ def _print_summary(result: HuntResult, top: int) -> None:
     made = f"{observations} observations" + (
         f" ({result.hunted} from this hunt, {kept} kept from extract)" if kept else ""
     )
-    console.print(plain(f"{result.findings:,} findings, {made} -> {result.case_dir}  ({step})"))
+    console.print(plain(f"{counted(result.findings, 'finding')}, {made} -> {result.case_dir}  ({step})"))
 
 
 def _rows(
@@ -511,7 +513,7 @@ def findings_command(
     _, rows = _rows(case, min_level)
     count = _write(_records(rows), fmt, output)
     if output is not None:
-        err_console.print(f"wrote {count} findings to {output}", markup=False, highlight=False)
+        err_console.print(f"wrote {counted(count, 'finding')} to {output}", markup=False, highlight=False)
         if as_json:
             emit_json(written_record(output, fmt, findings=count))
 

@@ -519,14 +519,25 @@ def title_software() -> Callable[[str], tuple[str, ...]] | None:
     return named
 
 
+def rule_key(row: FindingRow) -> str:
+    """What the summary counts a finding under: its rule's id ("ioc:ip" for every address of an
+    indicator file, so an indicator is counted by its kind and value: "ioc:ip:91.238.50.77")."""
+    if not row.rule_id.startswith("ioc:"):
+        return row.rule_id
+    kind = row.rule_id.removeprefix("ioc:")
+    value = row.title.removeprefix(f"Indicator {kind} ").split(" ", 1)[0]  # no indicator holds a space
+    return f"{row.rule_id}:{value}"
+
+
 def _record(result: HuntResult, writer: FindingsWriter, row: FindingRow) -> None:
     writer.add(row)
     result.findings += 1
     _count(result.by_level, row.level)
     _count(result.by_host, row.host)
-    rule = result.by_rule.get(row.rule_id)
+    key = rule_key(row)
+    rule = result.by_rule.get(key)
     if rule is None:
-        rule = result.by_rule[row.rule_id] = {"title": row.title, "findings": 0}
+        rule = result.by_rule[key] = {"title": row.title, "findings": 0}
     rule["findings"] += 1
     for technique in row.techniques:
         _count(result.by_technique, technique)
