@@ -1732,6 +1732,20 @@ def test_a_state_says_what_favours_its_groups(kb: KnowledgeBase) -> None:
     pooled = attribute_case(_case("T1500", "T1502", "T1504", "T1506", "T1508", "T1510"), kb)
     assert pooled.groups[0].kind == "unknown" and pooled.sponsors[0].id == "CN"
     assert "the sponsor is China (5 item(s) favour its groups, each only a little" in pooled.summary
+    # The terminal, the Markdown and the HTML report show what the state's lead rests on.
+    from rich.console import Console
+
+    from unmask.cli.assessment_view import assessment_view
+    from unmask.report.markdown import assessment_markdown
+
+    terminal = Console(width=200, record=True)
+    terminal.print(assessment_view(pooled))
+    assert "Why China (the state level" in terminal.export_text()
+    assert "### China (state level: what the items say of its groups)" in assessment_markdown(pooled)
+    from unmask.report.html import ReportInput, render_html
+
+    page = render_html(ReportInput(_case("T1500", "T1502", "T1504", "T1506", "T1508", "T1510"), pooled, kb))
+    assert 'China <span class="muted">(state level)</span>' in page
     # Items that favour a state's groups outright are named.
     from unmask.attribute.summary import _resting_on
 

@@ -74,32 +74,11 @@ def assessment_view(assessment: Assessment, ach_rows: int = 15) -> Group:
         parts.append(_table(f"Part: {part_title(label)}", hypotheses))
     lead = next((h for h in assessment.groups if h.kind == "actor"), None)
     if lead is not None:
-        reasons = Table(title=plain(f"Why {lead.label}"), title_justify="left")
-        reasons.add_column("for")
-        reasons.add_column("weight", justify="right")
-        reasons.add_column("against")
-        reasons.add_column("weight", justify="right")
-        for i in range(max(len(lead.evidence_for), len(lead.evidence_against))):
-            f = lead.evidence_for[i] if i < len(lead.evidence_for) else ("", None)
-            a = lead.evidence_against[i] if i < len(lead.evidence_against) else ("", None)
-            reasons.add_row(
-                plain(f[0]),
-                plain("" if f[1] is None else f"{f[1]:+.2f}"),
-                plain(a[0]),
-                plain("" if a[1] is None else f"{a[1]:+.2f}"),
-            )
-        (n_for, w_for), (n_against, w_against) = lead.weaker_for, lead.weaker_against
-        if n_for or n_against:
-            reasons.add_row(
-                plain(f"{n_for} weaker item{'s' if n_for != 1 else ''}" if n_for else ""),
-                plain(f"{w_for:+.2f}" if n_for else ""),
-                plain(f"{n_against} weaker item{'s' if n_against != 1 else ''}" if n_against else ""),
-                plain(f"{w_against:+.2f}" if n_against else ""),
-                style="dim",
-            )
-        if not (lead.evidence_for or lead.evidence_against or n_for or n_against):
-            reasons.add_row(plain("no item moves the odds either way"), "", "", "")
-        parts.append(reasons)
+        parts.append(_why(lead, f"Why {lead.label}"))
+    state = assessment.sponsors[0] if assessment.sponsors else None
+    if state is not None and state.kind in ("state", "none") and assessment.groups[0].kind == "unknown":
+        # A new group leads: the state level pools many groups, and what it rests on is worth a table.
+        parts.append(_why(state, f"Why {state.label} (the state level: what the items say of its groups)"))
     if assessment.ach:
         # The terminal shows the three leading actors, any actor a false-flag warning says an item
         # points to (its row would read N N N without it), and the unknown hypothesis; json and md
@@ -156,3 +135,33 @@ def assessment_view(assessment: Assessment, ach_rows: int = 15) -> Group:
         )
     )
     return Group(*parts)  # type: ignore[arg-type]
+
+
+def _why(lead: Hypothesis, title: str) -> Table:
+    """The items for and against one hypothesis, with their weights."""
+    reasons = Table(title=plain(title), title_justify="left")
+    reasons.add_column("for")
+    reasons.add_column("weight", justify="right")
+    reasons.add_column("against")
+    reasons.add_column("weight", justify="right")
+    for i in range(max(len(lead.evidence_for), len(lead.evidence_against))):
+        f = lead.evidence_for[i] if i < len(lead.evidence_for) else ("", None)
+        a = lead.evidence_against[i] if i < len(lead.evidence_against) else ("", None)
+        reasons.add_row(
+            plain(f[0]),
+            plain("" if f[1] is None else f"{f[1]:+.2f}"),
+            plain(a[0]),
+            plain("" if a[1] is None else f"{a[1]:+.2f}"),
+        )
+    (n_for, w_for), (n_against, w_against) = lead.weaker_for, lead.weaker_against
+    if n_for or n_against:
+        reasons.add_row(
+            plain(f"{n_for} weaker item{'s' if n_for != 1 else ''}" if n_for else ""),
+            plain(f"{w_for:+.2f}" if n_for else ""),
+            plain(f"{n_against} weaker item{'s' if n_against != 1 else ''}" if n_against else ""),
+            plain(f"{w_against:+.2f}" if n_against else ""),
+            style="dim",
+        )
+    if not (lead.evidence_for or lead.evidence_against or n_for or n_against):
+        reasons.add_row(plain("no item moves the odds either way"), "", "", "")
+    return reasons

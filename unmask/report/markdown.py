@@ -71,10 +71,11 @@ def assessment_markdown(assessment: Assessment) -> str:
     for label, hypotheses in assessment.phases.items():
         lines += _hypotheses(f"Part: {md_escape(part_title(label))}", hypotheses)
     lines += ["## Evidence for and against", ""] if assessment.groups else []
-    for h in assessment.groups:
-        if h.kind != "actor":
-            continue
-        lines.append(f"### {md_escape(h.label)}")
+    # The actors, then the leading states (what the items say of each state's groups).
+    leading = [h for h in assessment.sponsors[:3] if h.kind in ("state", "none") and h.supported]
+    for h in [h for h in assessment.groups if h.kind == "actor"] + leading:
+        level = " (state level: what the items say of its groups)" if h in leading else ""
+        lines.append(f"### {md_escape(h.label)}{level}")
         lines.append("")
         for name, items, (count, weight) in (
             ("for", h.evidence_for, h.weaker_for),
