@@ -87,6 +87,10 @@ def test_compare_search_conflicts(installed: None) -> None:
     # An actor's name stands for all its names: the clash over its alias Newscaster is Magic Hound's.
     hound = json.loads(runner.invoke(app, ["kb", "conflicts", "--name", "Magic Hound", "--json"]).stdout)
     assert any(c["subject"] == "Newscaster" and c["kind"] == "alias-collision" for c in hound)
+    # A name no conflict and no actor has: said, with the names it may have meant.
+    none = runner.invoke(app, ["kb", "conflicts", "--name", "OilRog"])
+    assert none.exit_code == 0 and "no conflict names 'OilRog'" in none.stdout and "┏" not in none.stdout
+    assert "'OilRog' is no actor's name in the knowledge base; did you mean: OilRig" in none.stderr
     # Arguments that cannot mean anything are errors, not empty answers.
     bogus = runner.invoke(app, ["kb", "conflicts", "--kind", "bogus"])
     assert bogus.exit_code == 2 and "choose alias-collision" in bogus.stderr

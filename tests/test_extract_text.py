@@ -291,6 +291,12 @@ def test_extract_cli_merges_inputs_into_a_case_attribute_accepts(kb: KnowledgeBa
 def test_extract_inputs_reports_unreadable_files(kb: KnowledgeBase, tmp_path: Path) -> None:
     result = extract_inputs([tmp_path / "missing.txt"], kb)
     assert result.failed and "file not found" in result.failed[0]
+    # A folder: extract reads files (hunt reads folders), and says so.
+    folder = extract_inputs([tmp_path], kb)
+    assert folder.failed and "is a folder: extract reads report files" in folder.failed[0]
+    # The terminal prints the error alone, no empty table before it.
+    run = runner.invoke(app, ["extract", str(tmp_path / "missing.txt")])
+    assert run.exit_code == 2 and "file not found" in run.stderr and "┏" not in run.stdout
 
 
 def test_stix_location_of_an_actor_is_not_a_victim_and_scos_are_read() -> None:

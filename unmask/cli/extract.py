@@ -129,7 +129,10 @@ def extract_command(
                 plain(where),
                 plain((prov.text or "")[:160] if prov else ""),
             )
-        console.print(table)
+        if observations:
+            console.print(table)
+        elif not result.failed:  # (a file that failed says so below: no empty table before it)
+            console.print(plain(title))
         if len(shown) < len(observations) and limit is None:
             err_console.print(
                 f"showing the first {len(shown):,} of {len(observations):,} observations: --limit N for"

@@ -313,8 +313,10 @@ def conflicts_command(
         # An actor's name stands for all its names: a clash over Sandworm's alias IRIDIUM is Sandworm's.
         try:
             names = {normalize_name(n) for n in kb.actor(name).all_names}
-        except UnknownNameError:
+        except UnknownNameError as exc:
             names = set()
+            hint = f"; did you mean: {', '.join(exc.suggestions)}?" if exc.suggestions else ""
+            err_console.print(plain(f"note: {name!r} is no actor's name in the knowledge base{hint}"))
         conflicts = [
             c
             for c in conflicts
@@ -324,6 +326,8 @@ def conflicts_command(
         ]
     if as_json:
         emit_json([c.to_dict() for c in conflicts])
+    elif not conflicts:
+        console.print(plain("no conflict" + (f" names {name!r}" if name is not None else " of that kind")))
     else:
         console.print(conflicts_view(conflicts))
 

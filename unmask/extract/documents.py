@@ -139,6 +139,11 @@ def read_document(path: Path, max_chars: int = MAX_TEXT_CHARS) -> Document:
         size = path.stat().st_size
     except FileNotFoundError:
         raise IngestError("file not found", Location(path)) from None
+    except IsADirectoryError:
+        raise IngestError(
+            "is a folder: extract reads report files (give the files, e.g. folder/*.pdf; hunt reads folders of logs)",
+            Location(path),
+        ) from None
     except OSError as exc:
         raise IngestError(f"cannot read: {exc.strerror}", Location(path)) from None
     digest = sha256_file(path)
