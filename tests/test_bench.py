@@ -1,3 +1,4 @@
+import json
 from pathlib import Path
 
 import pytest
@@ -151,6 +152,9 @@ def test_benchmark_runs_end_to_end_and_reports(tmp_path: Path) -> None:
     shares = [result["citation_test"]["group"][f"share_{n}_confidence"] for n in ("low", "moderate", "high")]
     assert sum(shares) == pytest.approx(1.0)
     assert "## Parameters" in text
+    # A share of no units (no unit had the warning) is no number, read back from the JSON too.
+    result["campaign"]["group"]["top1_shared_tooling"] = None
+    assert "| campaign | " in report(json.loads(json.dumps(result)), "unmask bench attribution")
 
 
 def test_tune_uses_only_the_development_half(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -40,7 +40,10 @@ def _protocol_table(result: dict[str, Any], title: str, text: str, columns: dict
     ]
     for protocol, m in _group_metrics(result):
         if all(key in m for key in columns):
-            values = " | ".join(f"{m[key]:.3f}" for key in columns)
+            # (a share of no units is no number: "—", as a JSON null or NaN)
+            values = " | ".join(
+                "—" if m[key] is None or m[key] != m[key] else f"{m[key]:.3f}" for key in columns
+            )
             lines.append(f"| {protocol} | {m['units']:.0f} | {values} |")
     return lines
 
