@@ -1779,3 +1779,10 @@ def test_an_affiliate_and_its_programme_are_related_not_rivals(tmp_path: Path) -
     top = [h.id for h in a.groups if h.kind == "actor"][:2]
     assert set(top) == {"G0001", "G0002"}
     assert "is known to deploy the ransomware of" in a.summary and "overlap rather than compete" in a.summary
+    # A relation recorded on one side only is read from either.
+    for actor_id in top:
+        other = kb.actors[actor_id].related
+        kb.actors[actor_id].related = []
+        b = attribute_case(_case("T1101", "S0101", "S0103", "T1103", "T1102"), kb)
+        assert "Alpha is known to deploy the ransomware of Ware S0101" in b.summary
+        kb.actors[actor_id].related = other

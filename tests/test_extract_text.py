@@ -2141,3 +2141,50 @@ def test_a_date_in_a_short_quotation_is_the_lures_not_the_intrusions(sources_kb:
     # A long quotation is someone's account, read as any sentence.
     quoted = '"We saw the actor move to the file servers on 4 May 2024, two days after the phishing," the CISO said.'
     assert [o.value for o in extractor.extract_text(quoted, "r").observations] == ["2024-05-04"]
+
+
+def test_what_the_review_of_the_new_rules_found(sources_kb: KnowledgeBase) -> None:
+    import time
+
+    from unmask.extract.dates import in_year_of
+
+    extractor = TextExtractor(sources_kb)
+
+    def values(said: str) -> list[str]:
+        return [o.value for o in extractor.extract_text(said, "r").observations]
+
+    # The victim's own IT staff: what the cue is said of, not what comes after it in the sentence.
+    assert values("Although Helminth is installed by the IT department, the actors ran Mimikatz.") == [
+        "S0002"
+    ]
+    assert values("Mimikatz was found on the server used by the IT team.") == ["S0002"]
+    assert values("The laptop used by the IT staff beaconed to 203.0.113.9 every minute.") == ["203.0.113.9"]
+    assert values("Helminth, used by the IT team for patching, was seen.") == []
+    # ... and a line of addresses after such a cue is read at once (it backtracked without end).
+    line = "Hosts used by the IT staff: " + " ".join(f"5.6.7.{i}" for i in range(40)) + " then Mimikatz ran."
+    start = time.perf_counter()
+    extractor.extract_text(line, "r")
+    assert time.perf_counter() - start < 5
+    # "Not malicious" said of another thing in a clause of its own leaves the address the actor's.
+    said = "The script fetched a tool from 198.51.100.23; the tool itself is not malicious, and the actors used it."
+    assert "198.51.100.23" in values(said)
+    assert "203.0.113.5" in values(
+        "The loader beacons to 203.0.113.5 and the traffic was mostly benign looking."
+    )
+    # A day without its year, the nearer way round the turn of a year; a day after "since" is a date.
+    assert in_year_of(12, 28, (2024, 1)) == "2023-12-28" and in_year_of(1, 2, (2023, 12)) == "2024-01-02"
+    assert values("The actors remained active since 3 March 2024 on the file server.") == ["2024-03-03"]
+    # A quoted account keeps its date; a lure's subject does not.
+    assert values('The victim said the breach "began on 12 March 2024" after a phishing e-mail.') == [
+        "2024-03-12"
+    ]
+    # What a lure said is no address of the report's, and other events end where this one's clause begins.
+    lure = (
+        "The phishing e-mail said employees should contact the IT help desk at it-support-portal[.]net, "
+        "a domain the actors registered."
+    )
+    assert "it-support-portal.net" in values(lure)
+    assert values("This activity shares similarities with earlier campaigns and deployed Mimikatz.") == [
+        "S0002"
+    ]
+    assert "S0002" in values("Some actors in the intrusion ran Mimikatz, while others watched.")

@@ -286,6 +286,9 @@ def _related_pair(index: ScoringIndex, groups: list[Hypothesis]) -> str:
         return ""
     first, second = (index.kb.actors[h.id] for h in actors)
     kind = next((k for ident, k in first.related if ident == second.id), None)
+    if kind is None:  # a relation the KB records on the other's side only
+        back = next((k for ident, k in second.related if ident == first.id), None)
+        kind = {"affiliate": "affiliate of", "affiliate of": "affiliate"}.get(back or "", back)
     if kind is None:
         return ""
     how = {

@@ -196,6 +196,8 @@ ELSEWHERE_WORDS = (
     r"|(?<!like\s)(?<!as\s)(?<!than\s)(?:another|a\s+different|other|several|many|some|multiple|various)\s+"
     r"(?:(?:ransomware|criminal|cybercriminal|threat|espionage|state-sponsored|nation-state|(?-i:[A-Z][\w-]*))\s+)?"
     r"(?:affiliates?|groups?|actors?|clusters?|gangs?|crews?)(?!\s+of\b)"
+    # ("some actors in the intrusion ran AdFind" are this intrusion's)
+    r"(?!\s+(?:in|during|behind)\s+(?:this|the)\s+(?:intrusion|incident|attack|breach|campaign|case)\b)"
     r"|\ba\s+(?:second|third|fourth|fifth)(?=\s+(?:affiliate|group|actor|cluster|one|used|ran|relied|deployed"
     r"|dropped|installed|exploited|\w+ed)\b)"
 )
@@ -211,8 +213,13 @@ _OTHER_EVENTS = (
 _OTHER_EVENTS_CUE = re.compile(rf"\b(?:{_OTHER_EVENTS})\b", re.IGNORECASE)
 _ELSEWHERE_CUE = re.compile(rf"\b(?:{ELSEWHERE_WORDS}|{_OTHER_EVENTS})\b", re.IGNORECASE)
 _ELSEWHERE_BEFORE = re.compile(
-    rf"\b(?:{ELSEWHERE_WORDS}|{_OTHER_EVENTS})\b"
+    rf"\b(?:{ELSEWHERE_WORDS})\b"
     r"(?:(?!\b(?:but|however|whereas|while|here|now|this\s+time|in\s+this"
+    r"|this\s+(?:actor|group|cluster|affiliate|operator|intrusion|incident|campaign))\b)[^.;:])*$"
+    # other events end where this intrusion's clause begins: "shares similarities with earlier
+    # campaigns and targeted a bank in Lithuania with Cobalt Strike" (the intrusion is the subject)
+    rf"|\b(?:{_OTHER_EVENTS})\b"
+    r"(?:(?!\b(?:but|however|whereas|while|here|now|this\s+time|in\s+this|and\s+(?:then\s+)?\w+ed"
     r"|this\s+(?:actor|group|cluster|affiliate|operator|intrusion|incident|campaign))\b)[^.;:])*$",
     re.IGNORECASE,
 )
@@ -424,11 +431,15 @@ _NOT_IN_THIS = re.compile(
 # indicators:", "it is not malicious and should not be blocked: <sha256>" (not "a benign-looking
 # lure", nor "legitimate, signed; abused").
 _BENIGN_CUE = re.compile(
-    r"\bnot\s+malicious\b|\b(?:is|are|was|were)\s+(?:\w+\s+)?benign(?![-\w])|\bknown[- ]good\b"
+    r"\bnot\s+malicious\b|\b(?:is|are|was|were)\s+(?:\w+\s+)?benign(?![-\w]|\s+looking)|\bknown[- ]good\b"
     r"|\b(?:should|must)\s+not\s+be\s+(?:blocked|shared|flagged)\b",
     re.IGNORECASE,
 )
 _CONTRAST = re.compile(r"\b(?:but|however|whereas|while|unlike)\b", re.IGNORECASE)
+_NEW_CLAUSE = re.compile(
+    r";|\b(?:and|,)\s+(?:the|this|these|that|its|their)\s+(?!(?:hash|file|value|address|domain)\b)\w+",
+    re.IGNORECASE,
+)
 
 
 # A program or file the victim's own staff used: "PsExec from Microsoft Sysinternals, used by the
@@ -439,17 +450,32 @@ _OWN_USE = (
     r"(?:[\w'’]+\s+){0,2}?(?:own\s+)?(?:(?-i:IT)\s+(?:staff|teams?|department|personnel|admins|administrators|support)"
     r"|(?:system|network)\s+administrators|sysadmins|help\s*desk)\b"
     r"(?![^.;]*\b(?:abused|misused|hijacked|attackers?|intruders?)\b)"
+    r"(?![^.;,]*\b(?:actors?|operators?|adversar\w*)\b)"
 )
+# The cue just after the name, in its clause and said of it, not of a place it was on ("Mimikatz was
+# found on the server used by the IT team" is the intruder's).
 _OWN_USE_AFTER = re.compile(rf"^(?:[^.;:]|\.(?=\d)){{0,80}}?{_OWN_USE}", re.IGNORECASE)
-_OWN_USE_BEFORE = re.compile(rf"{_OWN_USE}(?:[^;]|\.(?=\d)){{0,80}}$", re.IGNORECASE)
+_ON_A_PLACE = re.compile(
+    r"\b(?:on|in|at|onto|to|from|via)\s+(?:the|a|an|its|their|one)\s+(?:[\w-]+\s+){0,2}?"
+    r"(?:servers?|hosts?|machines?|laptops?|workstations?|systems?|shares?|networks?|controllers?|accounts?)\b",
+    re.IGNORECASE,
+)
+# ... or a list the cue opens with a colon ("Tools used by the IT staff: PsExec, 7-Zip"); nothing
+# after the cue in running prose is its ("installed by the IT department, the actors ran Mimikatz").
+_OWN_USE_BEFORE = re.compile(
+    rf"{_OWN_USE}(?:\s*:[^;:]{{0,80}}"
+    # ... or its file's hash right after ("installer used by the IT team, MD5 b9ed...")
+    r"|(?:\s+for\s+[\w -]{0,30}?)?\s*,?\s*(?:SHA-?256|SHA-?1|MD5|hash(?:es)?)\s*:?\s*)$",
+    re.IGNORECASE,
+)
 
 
 def own_use(sentence: str, start: int, end: int) -> bool:
     """Whether the sentence says the victim's own IT staff used what it names at ``start:end``."""
-    return bool(
-        _OWN_USE_AFTER.match(sentence[end : end + 200])
-        or _OWN_USE_BEFORE.search(sentence[max(0, start - 200) : start])
-    )
+    after = _OWN_USE_AFTER.match(sentence[end : end + 200])
+    if after is not None and not _ON_A_PLACE.search(after.group(0)):
+        return True
+    return _OWN_USE_BEFORE.search(sentence[max(0, start - 200) : start]) is not None
 
 
 # An indicator the report doubts: "| 198.51.100.201 | Possibly used for web shell access; seen once,
@@ -478,7 +504,11 @@ def _benign(sentence: str, at: int) -> bool:
     if cue is None:
         return False
     between = sentence[min(at, cue.start()) : max(at, cue.end())]
-    return not _CONTRAST.search(between)
+    if cue.start() < at:  # the cue opens what follows it, with a colon ("...: <sha256>")
+        return ":" in sentence[cue.end() : at] and not _CONTRAST.search(between)
+    # said after it, of it: in its clause, not of another thing in a clause of its own ("from
+    # 198.51.100.23; the tool itself is not malicious", "203.0.113.5 and the traffic was benign")
+    return not (_CONTRAST.search(between) or _NEW_CLAUSE.search(between))
 
 
 def why_not_indicator(sentence: str, start: int, end: int) -> str | None:

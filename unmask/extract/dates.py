@@ -130,8 +130,10 @@ def sentence_dates(sentence: str) -> tuple[list[str], list[str]]:
             continue
         date = f"{year}-{month:02d}" + (f"-{int(day):02d}" if day else "")
         own = _PUBLISHED.search(sentence[max(0, match.start() - 30) : match.start()])
-        if _BACKGROUND_SINCE.search(sentence[max(0, match.start() - 60) : match.start()]):
-            continue  # "Akira is a ransomware operation active since March 2023"
+        if not day and _BACKGROUND_SINCE.search(sentence[max(0, match.start() - 60) : match.start()]):
+            # "Akira is a ransomware operation active since March 2023": a program's age, in months
+            # (a day is the intrusion's: "the actors remained active since 3 March 2024")
+            continue
         found = [date]
         # "between 2 and 9 March 2026", "2-9 March 2026", "28 February to 3 March 2026": the
         # range's first day too (the match holds only its last); not "Day 1 - 15 April 2024".
@@ -174,8 +176,6 @@ def sentence_dates(sentence: str) -> tuple[list[str], list[str]]:
             date = datetime.date(year, month, day_number).isoformat()
         except ValueError:  # "13.31.2024": no date (nor a US one: dots are written day first)
             continue
-        if _BACKGROUND_SINCE.search(sentence[max(0, match.start() - 60) : match.start()]):
-            continue
         own = _PUBLISHED.search(sentence[max(0, match.start() - 30) : match.start()])
         (published if own else out).append(date)
     for match in _MONTH_RANGE.finditer(sentence):
@@ -202,18 +202,29 @@ def month_name(month: int) -> str:
 
 def in_year_of(month: int, day: int, last: tuple[int, int]) -> str | None:
     """The ISO date of a day given without its year, in the year of the last date read before it
-    (``last``: its year and month); the next year when its month comes more than six months before
-    that date's ("December 30, 2023 ... On January 2" is 2024-01-02). ``None`` for no such day."""
-    year = last[0] + (1 if month + 6 < last[1] else 0)
+    (``last``: its year and month), the nearer way round the turn of a year: the next year when its
+    month comes more than six months before that date's ("December 30, 2023 ... On January 2" is
+    2024-01-02), the year before when more than six after ("On 2 January 2024 ..., having gained
+    access on December 28" is 2023-12-28). ``None`` for no such day."""
+    year = last[0] + (1 if month + 6 < last[1] else -1 if month > last[1] + 6 else 0)
     try:
         return datetime.date(year, month, day).isoformat()
     except ValueError:
         return None
 
 
-# A short quotation: an e-mail's subject, a document's or a file's name ("Kvietimas į pasitarimą
-# 17.02.2025", "Invitation to the 12 March meeting"), whose date is the lure's, not the intrusion's.
-_SHORT_QUOTE = re.compile(r'"[^"\n]{1,60}"|“[^”\n]{1,60}”|„[^“”\n]{1,60}[“”]|«[^»\n]{1,60}»')
+# A short quotation that names something: an e-mail's subject, a document's or a file's name
+# ("the subject "Kvietimas į pasitarimą 17.02.2025"", "a document titled "Invitation to the 12 March
+# meeting""), whose date is the lure's, not the intrusion's; not a quoted account ('the breach
+# "began on 12 March 2024"'), nor a bare quotation in a list of subjects (no cue: read as it is).
+_SHORT_QUOTE = re.compile(
+    r"(?i:\b(?:subjects?(?:\s+lines?)?|titled|entitled|named|called|file(?:name)?|documents?|attachments?|lures?)"
+    r'\b[^"“„«.;]{0,20})(?:"[^"\n]{1,60}"|“[^”\n]{1,60}”|„[^“”\n]{1,60}[“”]|«[^»\n]{1,60}»)'
+)
+
+
+_ANY_QUOTE = re.compile(r'"[^"\n]{1,80}"|“[^”\n]{1,80}”|„[^“”\n]{1,80}[“”]|«[^»\n]{1,80}»')
+_ONLY_QUOTES = re.compile(rf"\s*(?:[-*•]\s*)?(?:(?:{_ANY_QUOTE.pattern})[\s,;]*)+")
 
 
 def unquoted(sentence: str) -> tuple[str, list[str]]:
@@ -226,4 +237,6 @@ def unquoted(sentence: str) -> tuple[str, list[str]]:
         quoted.extend(found + published)
         return " " * len(match.group(0))
 
+    if _ONLY_QUOTES.fullmatch(sentence):  # a line of a list of subjects or names, quoted
+        return _ANY_QUOTE.sub(blank, sentence), quoted
     return _SHORT_QUOTE.sub(blank, sentence), quoted

@@ -253,6 +253,14 @@ _CONTACT_BEFORE = re.compile(
     r"|reach\s+out\s+to|report\s+(?:[\w'’-]+\s+){0,5}?to)(?:\s+(?!(?i:its\b|their\b|them\b|(?:the\s+)?(?:c2|server|attacker|actor|operator|gang|group|affiliate|criminal"
     r"|ransom|threat)))[\w'’/.&-]+){1,6}?\s*(?i:at|via|on|by\s+e-?mail(?:ing)?|by\s+phone|through|using|:)?\s*[<(\[]?$"
 )
+# What a lure said, or an address the actors own: "the phishing e-mail said employees should contact
+# the IT help desk at it-support-portal[.]net, a domain the actors registered".
+_LURE_SAYS = re.compile(
+    r"\b(?:e-?mails?|messages?|lures?|notes?|letters?|texts?|sms|pages?|sites?|pop-?ups?|ransom\s+notes?)\s+"
+    r"(?:said|says|asked|asks|told|tells|instructed|instructs|urged|urges|claimed|claims|read|reads)\b"
+    r"|\b(?:actors?|attackers?|operators?|intruders?)\s+(?:had\s+)?(?:registered|controlled|operated|owned|set\s+up)\b",
+    re.IGNORECASE,
+)
 # The line under a Markdown table's header row ("|---|:---:|").
 _TABLE_RULE = re.compile(
     r"[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$", re.MULTILINE
@@ -568,7 +576,7 @@ def _contact_address(refanged: str, raw: str) -> bool:
     """Whether the sentence (``refanged``, lower case) gives the indicator ``raw`` as where to
     report or write (:data:`_CONTACT_BEFORE`, in the 120 characters before its first mention)."""
     at = refanged.find(raw)
-    if at < 0:
+    if at < 0 or _LURE_SAYS.search(refanged):
         return False
     while at > 0 and not refanged[at - 1].isspace() and refanged[at - 1] not in "<([\"'":
         at -= 1  # to the start of what holds it: "report@cisa.gov" for cisa.gov, a URL for its host
