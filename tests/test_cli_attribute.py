@@ -235,3 +235,14 @@ def test_the_terminal_matrix_shows_the_actor_a_false_flag_points_to(tmp_path: Pa
         if "similar to Alpha's art" in line and "│ " in line and "•" not in line
     )
     assert " C " in matrix_row
+    # At 80 characters the matrix narrows its evidence column to fit, and the note under it wraps
+    # whole (a caption was as wide as its table, and cropped with it).
+    narrow = Console(width=80, record=True)
+    narrow.print(assessment_view(assessment))
+    text = narrow.export_text()
+    words = " ".join(text.split())
+    assert (
+        "(--format json or md shows them); Alpha: shown because a warning says an item points to it" in words
+    )
+    header = next(line for line in text.splitlines() if "evidence" in line and "diag." in line)
+    assert header.rstrip().endswith("┃") and "unkno" in header  # the last column whole, not cropped

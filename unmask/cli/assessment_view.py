@@ -103,18 +103,15 @@ def assessment_view(assessment: Assessment, ach_rows: int = 15) -> Group:
         ach = Table(
             title="Analysis of competing hypotheses (most diagnostic first)",
             title_justify="left",
-            # diag. is over every hypothesis of the matrix, the hidden ones too
-            caption=plain("; ".join(notes)) if notes else None,
-            caption_justify="left",
         )
-        ach.add_column("evidence", overflow="ellipsis", no_wrap=True, min_width=20, max_width=28)
+        ach.add_column("evidence", overflow="ellipsis", min_width=12, max_width=28)  # narrows to fit
         ach.add_column("diag.", justify="right", no_wrap=True, min_width=5)
         for column in columns:
             ach.add_column(
                 plain(names.get(column, column)[:10]),
                 justify="center",
-                no_wrap=True,
-                min_width=6,
+                overflow="ellipsis",
+                min_width=4,  # a name wraps, and six columns and the evidence still fit 80 characters
                 max_width=8,
             )
         for row in assessment.ach[:ach_rows]:
@@ -127,6 +124,10 @@ def assessment_view(assessment: Assessment, ach_rows: int = 15) -> Group:
                 *["" for _ in columns],
             )
         parts.append(ach)
+        if notes:
+            # diag. is over every hypothesis of the matrix, the hidden ones too; said below the table,
+            # in lines of the terminal's width (a caption is as wide as its table, and is cropped with it)
+            parts.append(plain("; ".join(notes)))
     prov = assessment.provenance
     parts.append(
         plain(
