@@ -100,7 +100,8 @@ STIX_PATHS = {
     "autonomous-system:number": "asn",
 }
 _COMPARISON = re.compile(
-    r"([a-z0-9-]+:[a-z0-9_.'\-]+)\s*(=|LIKE|IN|MATCHES)\s*('(?:[^'\\]|\\.)*'|\([^)]*\)|\d+\b)", re.IGNORECASE
+    r"(?<![a-z0-9-])([a-z0-9-]+:[a-z0-9_.'\-]+)\s*(=|LIKE|IN|MATCHES)\s*('(?:[^'\\]|\\.)*'|\([^)]*\)|\d+\b)",
+    re.IGNORECASE,
 )
 
 
@@ -364,7 +365,7 @@ _TIMESTAMP = re.compile(r"\bt'[^']*'")
 # Any STIX comparison (every operator, NOT included; strings, binary, hex, timestamps, numbers,
 # booleans, lists), to tell a malformed pattern from one whose comparisons unmask does not read.
 _ANY_COMPARISON = re.compile(
-    r"(?:EXISTS\s+)?[a-z0-9-]+:[a-z0-9_.'\-\[\]*]+\s*(?:(?:NOT\s+)?(?:=|!=|<>|<=|>=|<|>|LIKE|IN|MATCHES|ISSUBSET|ISSUPERSET)\s*"
+    r"(?:EXISTS\s+)?(?<![a-z0-9-])[a-z0-9-]+:[a-z0-9_.'\-\[\]*]+\s*(?:(?:NOT\s+)?(?:=|!=|<>|<=|>=|<|>|LIKE|IN|MATCHES|ISSUBSET|ISSUPERSET)\s*"
     r"(?:[hbt]?'(?:[^'\\]|\\.)*'|\([^)]*\)|-?\d+(?:\.\d+)?\b|true\b|false\b))?",
     re.IGNORECASE,
 )

@@ -262,9 +262,7 @@ _LURE_SAYS = re.compile(
     re.IGNORECASE,
 )
 # The line under a Markdown table's header row ("|---|:---:|").
-_TABLE_RULE = re.compile(
-    r"[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$", re.MULTILINE
-)
+_TABLE_RULE = re.compile(r"[ \t]*(?:\|[ \t]*)?:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)*(?:\|[ \t]*)?")
 # An indicator the report itself doubts ("possibly", "low confidence"), as a day without its year.
 HEDGED_CONFIDENCE = 0.4
 # An item of a list, or a table's row.
@@ -572,6 +570,14 @@ def _ioc_context(
     return reasons[0] if reasons else None
 
 
+def _table_rule_after(text: str, line_end: int) -> bool:
+    """Whether the line after ``line_end`` is the rule under a Markdown table's header row (read
+    alone, and at most its first 400 characters: a line of blanks is no rule, and costs nothing)."""
+    end = text.find("\n", line_end + 1)
+    line = text[line_end + 1 : end if end >= 0 else len(text)]
+    return len(line) <= 400 and _TABLE_RULE.fullmatch(line) is not None
+
+
 def _contact_address(refanged: str, raw: str) -> bool:
     """Whether the sentence (``refanged``, lower case) gives the indicator ``raw`` as where to
     report or write (:data:`_CONTACT_BEFORE`, in the 120 characters before its first mention)."""
@@ -722,9 +728,7 @@ class TextExtractor:
             line_end = text.find("\n", offset)
             # "| Type | Value | Comment |": a table's header names its columns, no actor (APT1 is
             # "Comment"); what else it holds is read (a table of two columns may start with data).
-            header = (
-                sentence.count("|") >= 2 and line_end >= 0 and bool(_TABLE_RULE.match(text, line_end + 1))
-            )
+            header = sentence.count("|") >= 2 and line_end >= 0 and _table_rule_after(text, line_end)
             if _BOILERPLATE.match(sentence):
                 result.notes.append(
                     f"{source}: offset {offset}: a page's {sentence.split(':')[0]!r} line; not read"

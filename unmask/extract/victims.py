@@ -200,7 +200,7 @@ class Victims:
 
 # A country named as what people study or decide, not where victims are.
 _TOPIC_AFTER = re.compile(
-    r"(?:[A-Z][\w.\-]*\s*){1,4}(?:'s|’s)?\s+(?:\w+\s+)?(?:specialists|experts|analysts|researchers|watchers"
+    r"(?:[A-Z][\w.\-]*+\s*){1,4}(?:'s|’s)?\s+(?:\w+\s+)?(?:specialists|experts|analysts|researchers|watchers"
     r"|scholars|observers|policy|policies|affairs|issues|relations|sanctions|studies|matters|programs?"
     r"|programmes?|strategy|diplomacy)\b"
 )
