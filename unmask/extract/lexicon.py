@@ -473,10 +473,7 @@ class Lexicon:
                     lexicon.inside.setdefault(phrase, []).append((place, ids))
         # One name, several techniques ("Spearphishing Attachment" is T1566.001 and T1598.002):
         # the one more actors are known to use.
-        usage: dict[str, int] = {}
-        for actor in kb.actors.values():
-            for used in actor.techniques:
-                usage[used] = usage.get(used, 0) + 1
+        usage = kb.technique_users
         for key, ids in lexicon.techniques.items():
             if len(ids) > 1:
                 lexicon.choices[key] = tuple(sorted(ids, key=lambda t: (-usage.get(t, 0), t)))

@@ -950,20 +950,21 @@ class KnowledgeBase:
         first, then the one more of the view's actors are known to use (as the text extractor reads
         a report: extract/lexicon.py); empty when the name is one technique's, or none's."""
         ids = self._static.shared_technique_names.get(normalize_name(name), ())
-        usage = self._technique_usage
+        usage = self.technique_users
         return sorted(
             (i for i in ids if i in self.techniques),
             key=lambda i: ("." in i, -usage.get(i, 0), i),
         )
 
     @cached_property
-    def _technique_usage(self) -> dict[str, int]:
-        """Technique id -> how many of the view's actors are known to use it."""
-        usage: dict[str, int] = {}
+    def technique_users(self) -> dict[str, int]:
+        """Technique id -> how many of the view's actors are known to use it (of techniques that
+        share a name, the one a name is read as: the case's resolution and the extractor's)."""
+        users: dict[str, int] = {}
         for actor in self.actors.values():
             for used in actor.techniques:
-                usage[used] = usage.get(used, 0) + 1
-        return usage
+                users[used] = users.get(used, 0) + 1
+        return users
 
     def _unknown_id(self, attack_id: str, known: Mapping[str, object]) -> str | None:
         """Why an ATT&CK id is not in the KB, when that can be said: retired, or newer than its release."""
