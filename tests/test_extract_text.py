@@ -2204,3 +2204,16 @@ def test_lines_of_blanks_and_long_capitalised_words_are_read_in_one_pass(sources
     assert _TOPIC_AFTER.match("North Korea specialists") and _TOPIC_AFTER.match("Iran's nuclear policy")
     # A STIX pattern's long run without a colon is no comparison, found in one pass.
     assert not valid_pattern("[file:name = 'a'] AND " + "a-" * 20_000)
+
+
+def test_credential_theft_injection_and_exfiltration_as_reports_narrate_them(
+    sources_kb: KnowledgeBase,
+) -> None:
+    from unmask.extract.vocabulary import PHRASES
+
+    extractor = TextExtractor(sources_kb)
+    found = extractor.extract_text("They ran sekurlsa::logonpasswords on the server.", "r").observations
+    assert "T1003.001" in {o.value for o in found}
+    # (techniques the fixture KB lacks: their phrases)
+    assert PHRASES["injected shellcode"] == PHRASES["injects itself into"] == "T1055"
+    assert PHRASES["browser credentials"] == "T1555.003" and PHRASES["exfiltrated over sftp"] == "T1048"

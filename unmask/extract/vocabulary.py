@@ -275,7 +275,36 @@ _BY_TECHNIQUE: dict[str, tuple[str, ...]] = {
         "lsass dump",
         "lsass dumping",
         "comsvcs.dll",
+        "logonpasswords",  # Mimikatz's sekurlsa::logonpasswords
+        "sekurlsa",
     ),  # LSASS Memory
+    "T1055": (  # Process Injection, where the report does not say how
+        "injected shellcode",
+        "injects shellcode",
+        "shellcode injection",
+        "code injection",
+        "injected code into",
+        "injects code into",
+        "injected itself into",
+        "injects itself into",
+    ),
+    "T1055.001": ("dll injection", "injected a dll", "injects a dll"),  # Dynamic-link Library Injection
+    "T1555.003": (  # Credentials from Web Browsers
+        "browser credentials",
+        "browser passwords",
+        "credentials saved in browsers",
+        "credentials stored in browsers",
+        "passwords stored in the browser",
+    ),
+    "T1048": (  # Exfiltration Over Alternative Protocol
+        "exfiltrated over sftp",
+        "exfiltrated via sftp",
+        "exfiltrated data over sftp",
+        "exfiltration over sftp",
+        "exfiltrated over ftp",
+        "exfiltrated via ftp",
+        "exfiltrated data over ftp",
+    ),
     "T1003.003": ("ntds.dit", "ntdsutil", "ntdsutil.exe"),  # OS Credential Dumping: NTDS
     "T1047": ("wmic", "wmic.exe"),  # Windows Management Instrumentation
     "T1606.002": ("golden saml",),  # Forge Web Credentials: SAML Tokens
