@@ -1297,38 +1297,14 @@ def test_the_summary_counts_findings_per_rule_not_per_title(tmp_path: Path) -> N
             f"r{n}",
             rule(f"dddddddd-0000-0000-0000-00000000000{n}", "Same title", PROC, detection),
         )
-    result = runner.invoke(
-        app,
-        [
-            "hunt",
-            str(tmp_path / "ev"),
-            "--rules",
-            str(tmp_path / "rules"),
-            "--case",
-            str(tmp_path / "c"),
-            "--json",
-            "--jobs",
-            "1",
-        ],
-    )
+    hunt = ["hunt", str(tmp_path / "ev"), "--rules", str(tmp_path / "rules"), "--case", str(tmp_path / "c")]
+    result = runner.invoke(app, [*hunt, "--json", "--jobs", "1"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["by_rule"] == {
         "dddddddd-0000-0000-0000-000000000001": {"title": "Same title", "findings": 1},
         "dddddddd-0000-0000-0000-000000000002": {"title": "Same title", "findings": 1},
     }
-    table = runner.invoke(
-        app,
-        [
-            "hunt",
-            str(tmp_path / "ev"),
-            "--rules",
-            str(tmp_path / "rules"),
-            "--case",
-            str(tmp_path / "c"),
-            "--jobs",
-            "1",
-        ],
-    )
+    table = runner.invoke(app, [*hunt, "--jobs", "1"])
     rows = [line for line in table.stdout.splitlines() if "Same title" in line]
     assert len(rows) == 2 and "dddddddd-0000-0000-0000-000000000002" in "".join(rows)
 

@@ -50,7 +50,7 @@ from unmask.detect.findings import (
     read_findings,
 )
 from unmask.detect.indicators import IndicatorSet, load_all
-from unmask.detect.ioc import match_indicators
+from unmask.detect.ioc import indicator_key, match_indicators
 from unmask.detect.sigma.correlation import Hit, describe, evaluate
 from unmask.detect.sigma.rules import RuleSet, load_rules
 from unmask.detect.yara import scan_files
@@ -520,13 +520,9 @@ def title_software() -> Callable[[str], tuple[str, ...]] | None:
 
 
 def rule_key(row: FindingRow) -> str:
-    """What the summary counts a finding under: its rule's id ("ioc:ip" for every address of an
-    indicator file, so an indicator is counted by its kind and value: "ioc:ip:91.238.50.77")."""
-    if not row.rule_id.startswith("ioc:"):
-        return row.rule_id
-    kind = row.rule_id.removeprefix("ioc:")
-    value = row.title.removeprefix(f"Indicator {kind} ").split(" ", 1)[0]  # no indicator holds a space
-    return f"{row.rule_id}:{value}"
+    """What the summary counts a finding under: its rule's id, and an indicator's value too
+    (:func:`unmask.detect.ioc.indicator_key`: every address of an indicator file is "ioc:ip")."""
+    return indicator_key(row.rule_id, row.title) if row.rule_id.startswith("ioc:") else row.rule_id
 
 
 def _record(result: HuntResult, writer: FindingsWriter, row: FindingRow) -> None:

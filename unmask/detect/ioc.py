@@ -17,7 +17,21 @@ from unmask.detect.findings import FindingRow
 from unmask.detect.indicators import Indicator, IndicatorSet
 from unmask.model import Observation, ObservationKind, Provenance
 
-__all__ = ["IocMatches", "match_indicators"]
+__all__ = ["IocMatches", "indicator_key", "match_indicators"]
+
+
+def _title(kind: str, value: str, source: str) -> str:
+    """A match's title: "Indicator ip 91.238.50.77 (partner-iocs.csv)"."""
+    return f"Indicator {kind} {value} ({source})"
+
+
+def indicator_key(rule_id: str, title: str) -> str:
+    """What a summary counts an indicator's findings under: its rule id ("ioc:ip", shared by every
+    address of the file) and its value, read back from :func:`_title` ("ioc:ip:91.238.50.77"; no
+    indicator holds a space)."""
+    kind = rule_id.removeprefix("ioc:")
+    return f"{rule_id}:{title.removeprefix(f'Indicator {kind} ').split(' ', 1)[0]}"
+
 
 IOC_LEVEL = "high"
 IOC_CONFIDENCE = 0.9
@@ -71,7 +85,7 @@ def match_indicators(engine: Any, indicators: IndicatorSet) -> IocMatches:
         result.findings.append(
             FindingRow(
                 rule_id=f"ioc:{indicator.kind}",
-                title=f"Indicator {indicator.kind} {indicator.value} ({Path(indicator.source).name})",
+                title=_title(indicator.kind, indicator.value, Path(indicator.source).name),
                 level=IOC_LEVEL,
                 techniques=(),
                 software=(),
