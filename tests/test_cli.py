@@ -150,6 +150,21 @@ def test_every_command_takes_json() -> None:
         assert result.exit_code == 0 and "--json" in result.stdout, command
 
 
+def test_flags_show_in_the_help_without_a_type() -> None:
+    for command in [("attribute",), ("hunt",), ("export",), ("kb", "info"), ("bench", "attribution")]:
+        text = runner.invoke(app, [*command, "--help"], terminal_width=200).stdout
+        rows = [line.strip("│ ") for line in text.splitlines() if "--json" in line or "--overlay" in line]
+        assert rows and all("<bool>" not in row for row in rows), (command, rows)
+    # Typer's own --help and completion flags aside, no option of any command shows "<bool>".
+    for command in _commands(app):
+        text = runner.invoke(app, [*command, "--help"], terminal_width=200).stdout
+        typed = [line.strip("│ ") for line in text.splitlines() if "<bool>" in line]
+        assert all(row.startswith(("--help", "--install-completion", "--show-completion")) for row in typed), (
+            command,
+            typed,
+        )
+
+
 def test_writing_commands_say_what_they_wrote_in_json(installed: None, tmp_path: Path) -> None:
     case = tmp_path / "case.yml"
     case.write_text("observations:\n  - {technique: T1003.001}\n  - {software: Helminth}\n")

@@ -13,7 +13,7 @@ from unmask.attribute.params import DEFAULT_PARAMS
 from unmask.bench.attribution import run_benchmark
 from unmask.bench.report import report
 from unmask.bench.tuning import fit_combination, tune
-from unmask.cli.common import console, emit_json, err_console, user_errors
+from unmask.cli.common import console, emit_json, err_console, flag, user_errors
 from unmask.knowledge.home import atomic_write, check_writable
 from unmask.knowledge.store import load_kb
 
@@ -28,18 +28,18 @@ COMMAND = "unmask bench attribution --output docs/benchmarks/attribution.md"
 @user_errors
 def attribution_command(
     output: Annotated[Path | None, typer.Option(help="Write the Markdown report here.")] = None,
-    quick: Annotated[bool, typer.Option(help="Every fifth unit only (a smoke run).")] = False,
+    quick: Annotated[bool, flag(help="Every fifth unit only (a smoke run).")] = False,
     tune_params: Annotated[
-        bool, typer.Option("--tune", help="Choose parameters on the development split and print them.")
+        bool, flag("--tune", help="Choose parameters on the development split and print them.")
     ] = False,
     fit_only: Annotated[
         bool,
-        typer.Option(
+        flag(
             "--fit",
             help="Only refit the ranking and sponsor weights on the development split and print them.",
         ),
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print every metric as JSON.")] = False,
+    as_json: Annotated[bool, flag("--json", help="Print every metric as JSON.")] = False,
     units_path: Annotated[
         Path | None,
         typer.Option(

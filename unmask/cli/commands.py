@@ -15,7 +15,7 @@ from unmask.cases import load_case
 from unmask.cli.assessment_view import assessment_view
 from unmask.cli.attribute import attribute_command
 from unmask.cli.bench import bench_app
-from unmask.cli.common import console, emit_json, err_console, user_errors
+from unmask.cli.common import console, emit_json, err_console, flag, user_errors
 from unmask.cli.export import export_command
 from unmask.cli.extract import extract_command
 from unmask.cli.hunt import findings_command, hunt_command, timeline_command
@@ -61,7 +61,7 @@ def _version(value: bool) -> None:
 @app.callback()
 def root(
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+        bool, flag("--version", callback=_version, is_eager=True, help="Show the version and exit.")
     ] = False,
 ) -> None:
     """unmask: investigate a cyberattack and attribute it."""
@@ -78,12 +78,12 @@ def demo_command(
     ] = None,
     example: Annotated[
         bool,
-        typer.Option(
+        flag(
             "--example",
             help="Only attribute the small example case shipped with unmask (printed; nothing written).",
         ),
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: Annotated[bool, flag("--json", help="Print JSON.")] = False,
 ) -> None:
     """Run the whole pipeline on a synthetic incident and write unmask-demo/report.html.
 

@@ -36,6 +36,7 @@ __all__ = [
     "dash_is_stdout",
     "emit_json",
     "err_console",
+    "flag",
     "output_format",
     "plain",
     "printable",
@@ -45,12 +46,22 @@ __all__ = [
     "written_record",
 ]
 
+
+def flag(*names: str, help: str, **settings: Any) -> Any:
+    """A boolean option that takes no value: the help shows it as a flag alone (``--json``).
+
+    Typer 0.29's rich help prints a flag's type after it (``--json <bool>``) unless the option has
+    a metavar; an empty one prints nothing there, in every version of the help.
+    """
+    return typer.Option(*names, help=help, metavar="", **settings)
+
+
 # Every command takes --json: its result (or, for a command that writes a file, what it wrote) as
 # JSON on standard output, for scripts.
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (for scripts) instead of tables.")]
+JsonOption = Annotated[bool, flag("--json", help="Print JSON (for scripts) instead of tables.")]
 # A command whose output is a file: --json says what it wrote.
 WrittenJson = Annotated[
-    bool, typer.Option("--json", help="With -o: what was written (path, format, bytes, SHA-256) as JSON.")
+    bool, flag("--json", help="With -o: what was written (path, format, bytes, SHA-256) as JSON.")
 ]
 
 # What is written for others (a report, an export): its marking and who issues it.

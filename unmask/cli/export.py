@@ -18,6 +18,7 @@ from unmask.cli.common import (
     dash_is_stdout,
     emit_json,
     err_console,
+    flag,
     issuer,
     marked,
     printable,
@@ -49,7 +50,7 @@ def export_command(
     ] = None,
     overlay: Annotated[
         bool,
-        typer.Option(
+        flag(
             "--overlay/--no-overlay",
             help="Navigator: overlay the techniques of the actor the assessment names (if any).",
         ),

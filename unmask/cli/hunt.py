@@ -24,6 +24,7 @@ from unmask.cli.common import (
     dash_is_stdout,
     emit_json,
     err_console,
+    flag,
     one_line,
     output_format,
     plain,
@@ -48,7 +49,7 @@ _STAGES = {
 }
 
 # --json on the findings commands: JSON lines, one object per finding (as --format jsonl).
-JsonLines = Annotated[bool, typer.Option("--json", help="JSON lines, one finding per line (--format jsonl).")]
+JsonLines = Annotated[bool, flag("--json", help="JSON lines, one finding per line (--format jsonl).")]
 
 
 @user_errors
@@ -98,7 +99,7 @@ def hunt_command(
             "such as +02:00. ISO 8601 times without a zone, and columns marked UTC, stay UTC.",
         ),
     ] = "UTC",
-    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    as_json: Annotated[bool, flag("--json", help="Print the summary as JSON.")] = False,
     top: Annotated[int, typer.Option("--top", min=1, help="Rows per summary table.")] = 10,
 ) -> None:
     """Ingest evidence, run Sigma rules over it and write a case directory.
@@ -493,7 +494,7 @@ def findings_command(
     ] = "informational",
     as_json: Annotated[
         bool,
-        typer.Option(
+        flag(
             "--json",
             help="JSON lines on stdout (--format jsonl); with --output, what was written, as JSON.",
         ),

@@ -17,6 +17,7 @@ from unmask.cli.common import (
     dash_is_stdout,
     emit_json,
     err_console,
+    flag,
     one_line,
     plain,
     printable,
@@ -112,9 +113,9 @@ def intel_command(
         typer.Option("--actor", help="Whose indicators these are, when a file names no actor or several."),
     ] = None,
     keep_benign: Annotated[
-        bool, typer.Option("--keep-benign", help="Keep values a MISP warninglist calls benign.")
+        bool, flag("--keep-benign", help="Keep values a MISP warninglist calls benign.")
     ] = False,
-    list_entries: Annotated[bool, typer.Option("--list", help="List the intelligence in the KB.")] = False,
+    list_entries: Annotated[bool, flag("--list", help="List the intelligence in the KB.")] = False,
     remove: Annotated[
         str | None, typer.Option("--remove", help="Remove the entry whose SHA-256 starts with this.")
     ] = None,
