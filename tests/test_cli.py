@@ -159,7 +159,9 @@ def test_flags_show_in_the_help_without_a_type() -> None:
     for command in _commands(app):
         text = runner.invoke(app, [*command, "--help"], terminal_width=200).stdout
         typed = [line.strip("│ ") for line in text.splitlines() if "<bool>" in line]
-        assert all(row.startswith(("--help", "--install-completion", "--show-completion")) for row in typed), (
+        assert all(
+            row.startswith(("--help", "--install-completion", "--show-completion")) for row in typed
+        ), (
             command,
             typed,
         )

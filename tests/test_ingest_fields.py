@@ -74,10 +74,21 @@ def test_lists_of_objects_keep_every_element_and_whole_floats_read_as_integers()
     assert row["LogonType"] == "3" and row["ratio"] == "0.5" and row["big"] == "1e+300"
 
 
-def test_a_dotted_key_and_a_nested_object_of_one_name_keep_both_values() -> None:
+def test_a_dotted_key_and_a_nested_object_of_one_name_keep_the_first_whole_and_the_other_apart() -> None:
     row: dict[str, str] = {}
-    flatten_into(row, {"a": {"b": "v"}, "a.b": "w"}, None, dotted=True)
-    assert row == {"a.b": "v\nw"}
+    flatten_into(row, {"a.b": 1, "a": {"b": 2}}, None, dotted=True)
+    assert row == {"a.b": "1", "a.b (2)": "2"}
+    row = {}
+    flatten_into(row, {"a": {"b": "v"}, "a.b": "w", "a.b (2)": "x"}, None, dotted=True)
+    assert row == {"a.b": "v", "a.b (2)": "w", "a.b (2) (2)": "x"}
+    # a list, of values or of objects, is no exception; nor is a third key of the name
+    row = {}
+    document = {"a.b": "x", "a": {"b": ["y", "z"]}, "c.d": "1", "c": [{"d": "2"}, {"d": "3"}]}
+    flatten_into(row, document | {"e": {"f.g": "4", "f": {"g": "5"}}, "e.f.g": "6"}, None, dotted=True)
+    assert row["a.b"] == "x" and row["a.b (2)"] == "y\nz"
+    assert row["c.d"] == "1" and row["c.d (2)"] == "2\n3"
+    assert row["e.f.g"] == "4" and row["e.f.g (2)"] == "5" and row["e.f.g (3)"] == "6"
+    assert len(row) == 7
 
 
 def test_a_windows_field_named_like_an_own_column_is_kept_apart() -> None:

@@ -761,6 +761,24 @@ def test_a_field_given_twice_in_two_cases_keeps_its_first_value_whole(tmp_path: 
         assert _hits(engine, tmp_path / "other", PROC, other) == set()
 
 
+def test_a_dotted_key_and_a_nested_object_of_one_name_keep_the_first_value_whole(tmp_path: Path) -> None:
+    # {"objectRef.resource": ..., "objectRef": {"resource": ...}}: both flatten to objectRef.resource.
+    events = [
+        {"kind": "Event", "verb": "create", "objectRef.resource": "pods",
+         "objectRef": {"resource": "secrets", "subresource": "exec"},
+         "requestReceivedTimestamp": "2026-11-20T12:00:00Z"},
+    ]  # fmt: skip
+    source = "    category: application\n    product: kubernetes\n    service: audit"
+    with _engine_over(tmp_path, events) as engine:
+        first = "    sel:\n        objectRef.resource: pods\n        objectRef.subresource: exec\n    condition: sel"
+        assert _hits(engine, tmp_path / "r1", source, first) == {"1"}
+        # the other value is not the field's, and is kept apart, where keywords and indicators find it
+        other = "    sel:\n        objectRef.resource: secrets\n    condition: sel"
+        assert _hits(engine, tmp_path / "r2", source, other) == set()
+        apart = "    sel:\n        objectRef.resource (2): secrets\n    condition: sel"
+        assert _hits(engine, tmp_path / "r3", source, apart) == {"1"}
+
+
 def test_numbers_and_addresses_are_read_as_written_not_trimmed(tmp_path: Path) -> None:
     # Like every string compare (CommandLine: 'abc' is not 'abc '), nothing is trimmed: a value
     # with a space around it is no number and no address.

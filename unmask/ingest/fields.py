@@ -165,9 +165,11 @@ def flatten_into(
     Windows style (``dotted=False``): leaves keep their own name (``EventData.Image`` ->
     ``Image``), XML attributes become fields, ``#text`` takes its element's name, and lists
     of scalars are joined with new lines.  Generic style (``dotted=True``): keys are joined
-    with dots (``process.command_line``).  A field named like one of unmask's own columns is kept
-    under :func:`evidence_key`; nesting deeper than :data:`MAX_DEPTH` is kept as a marker.  A field
-    whose value is JSON null has no value in the row, and its name is noted in :data:`NULL_FIELDS`.
+    with dots (``process.command_line``); two keys that join to one name (``{"a.b": 1, "a": {"b":
+    2}}``) keep the first value under it and the other under ``a.b (2)`` (:func:`_apart`).  A field
+    named like one of unmask's own columns is kept under :func:`evidence_key`; nesting deeper than
+    :data:`MAX_DEPTH` is kept as a marker.  A field whose value is JSON null has no value in the
+    row, and its name is noted in :data:`NULL_FIELDS`.
     """
     if depth > MAX_DEPTH:
         if key is not None:
@@ -192,7 +194,8 @@ def flatten_into(
         if all(not isinstance(item, dict | list) for item in value):
             parts = [s for s in (scalar(item) for item in value) if s is not None]
             if parts and key is not None:
-                row[evidence_key(key)] = "\n".join(parts)
+                name = evidence_key(key)
+                row[_apart(row, name) if dotted and name in row else name] = "\n".join(parts)
         else:
             # The same field in several elements (resources[].ARN) keeps every element's value,
             # one per line, as a list of scalars does.
@@ -202,16 +205,29 @@ def flatten_into(
                 flatten_into(part, item, key, dotted=dotted, depth=depth + 1)
                 for name, found in part.items():
                     merged[name] = f"{merged[name]}\n{found}" if name in merged else found
-            row.update(merged)
+            for name, found in merged.items():
+                row[_apart(row, name) if dotted and name in row else name] = found
     elif key is not None:
         text = scalar(value)
         if text is not None:
             name = evidence_key(key)
-            if dotted and name in row:  # {"a": {"b": 1}, "a.b": 2}: one field, both values kept
-                text = f"{row[name]}\n{text}"
-            row[name] = text
+            row[_apart(row, name) if dotted and name in row else name] = text
         elif value is None:  # present, without a value: |exists must still find it
             row[NULL_FIELDS] = row.get(NULL_FIELDS, "\n") + evidence_key(key).lower() + "\n"
+
+
+def _apart(row: dict[str, str], name: str) -> str:
+    """The name for a second value of a field ``row`` already has (``"a.b"`` and ``"a": {"b": ...}``
+    in one document): ``a.b (2)``, or ``(3)`` ...
+
+    As with a field given in two cases (:mod:`unmask.ingest.dataset`), the first value stays
+    whole, so a rule's equality, prefix, address and number tests still hold on it, and the other
+    is kept where keywords and indicators find it: joined to the first, it would defeat them all.
+    """
+    number = 2
+    while f"{name} ({number})" in row:
+        number += 1
+    return f"{name} ({number})"
 
 
 def _attributes(value: Any) -> dict[str, Any]:
