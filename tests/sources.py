@@ -51,13 +51,16 @@ def group(attack_id: str, name: str, aliases: list[str], **extra: Any) -> dict[s
     }
 
 
-def software(kind: str, attack_id: str, name: str, aliases: list[str]) -> dict[str, Any]:
+def software(
+    kind: str, attack_id: str, name: str, aliases: list[str], platforms: tuple[str, ...] = (), *reports: str
+) -> dict[str, Any]:
     return {
         "type": kind,
         "id": sid(kind, attack_id),
         "name": name,
         "x_mitre_aliases": [name, *aliases],
-        "external_references": _ext(attack_id),
+        "x_mitre_platforms": list(platforms),
+        "external_references": [*_ext(attack_id), *({"source_name": url, "url": url} for url in reports)],
     }
 
 
@@ -107,6 +110,21 @@ def attack_bundle() -> dict[str, Any]:
     winnti = software("malware", "S0141", "Winnti for Windows", [])
     # A crew's own payload, named after it: ATT&CK knows what it does, not who uses it.
     crew_locker = software("malware", "S1301", "Ransom Locker", [])
+    # Programs Malpedia has builds of, by platform: ATT&CK's Chaos is none of Malpedia's two.
+    chaos = software(
+        "malware",
+        "S0220",
+        "Chaos",
+        [],
+        ("Linux",),
+        "http://gosecure.example/2018/chaos-stolen-backdoor-rising/",
+    )
+    clop = software(
+        "malware", "S0611", "Clop", [], ("Windows",), "https://blog.example/clop-ransomware-deep-dive/"
+    )
+    manjusaka = software(
+        "malware", "S1156", "Manjusaka", [], ("Linux", "Windows"), "https://talos.example/manjusaka/"
+    )
     oilrig = group("G0049", "OilRig", ["APT34", "Helix Kitten", "EUROPIUM", "Hazel Sandstorm"])
     apt28 = group("G0007", "APT28", ["Sofacy", "Fancy Bear", "STRONTIUM", "Forest Blizzard"])
     hound = group("G0059", "Magic Hound", ["Charming Kitten", "Newscaster"])
@@ -127,6 +145,7 @@ def attack_bundle() -> dict[str, Any]:
         t_lsass, t_dump, t_phish, t_ps, t_wipe, t_old, t_retired, t_public, t_mbr, t_click, t_link, t_imds, t_trail,
         t_valid_domain, t_find_domain,
         helminth, mimikatz, zerocleare, notpetya, badrabbit, multilayer, crew_locker, winnti, uroburos, ekans,
+        chaos, clop, manjusaka,
         oilrig, apt28, hound, cleaver, revoked, deprecated, campaign,
         relation(revoked, "revoked-by", oilrig),
         relation(crew_locker, "uses", t_wipe),
@@ -429,6 +448,48 @@ def galaxies() -> dict[str, dict[str, Any]]:
             "meta": {"type": []},
         },
         {"value": "Cleaver (Android)", "uuid": muid("mp Cleaver apk"), "meta": {"type": []}},
+        # Builds of a name ATT&CK has: the sources tie Clop's and Manjusaka's to ATT&CK's (a report
+        # both cite, moved to another address; Linux and Windows builds of one program), nothing
+        # ties either Chaos to ATT&CK's (the Windows one is ransomware, the Linux one a bot of 2022).
+        {
+            "value": "Chaos (Windows)",
+            "uuid": muid("mp Chaos win"),
+            "meta": {"refs": ["https://ransom.example/chaos-ransomware-builder/"], "type": []},
+        },
+        {
+            "value": "Chaos (ELF)",
+            "uuid": muid("mp Chaos elf"),
+            "meta": {"refs": ["https://bots.example/2022/chaos-go-based-swiss-army-knife/"], "type": []},
+        },
+        {
+            "value": "Clop (Windows)",
+            "uuid": muid("mp Clop win"),
+            "meta": {
+                "refs": ["https://www.blog.example/research/21/clop-ransomware-deep-dive.html"],
+                "type": [],
+            },
+        },
+        {
+            "value": "Clop (ELF)",
+            "uuid": muid("mp Clop elf"),
+            "meta": {"refs": ["https://linux.example/cl0p-elf"], "type": []},
+        },
+        {
+            "value": "Manjusaka (ELF)",
+            "uuid": muid("mp Manjusaka elf"),
+            "meta": {
+                "refs": ["https://blog.talos.example/2022/08/manjusaka-offensive-framework.html"],
+                "type": [],
+            },
+        },
+        {
+            "value": "Manjusaka (Windows)",
+            "uuid": muid("mp Manjusaka win"),
+            "meta": {
+                "refs": ["https://blog.talos.example/2022/08/manjusaka-offensive-framework.html"],
+                "type": [],
+            },
+        },
         {"value": "Cleaver Locker", "uuid": muid("mp Cleaver locker"), "meta": {"type": []}},
     ]
     return {

@@ -42,7 +42,14 @@ def test_reads_entries_claims_and_links(sources: tuple[Path, Path]) -> None:
         "Magic Hound (Windows)",
         "Cleaver (Android)",
         "Cleaver Locker",
+        "Chaos (Windows)",
+        "Chaos (ELF)",
+        "Clop (Windows)",
+        "Clop (ELF)",
+        "Manjusaka (ELF)",
+        "Manjusaka (Windows)",
     }
+    assert data.software_reports["malpedia:Clop (ELF)"] == ("https://linux.example/cl0p-elf",)
     assert {s.name.split(":")[1] for s in data.sources} == {
         "threat-actor",
         "microsoft-activity-group",

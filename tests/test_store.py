@@ -180,6 +180,21 @@ def test_a_galaxy_family_joins_the_record_most_of_its_names_name(kb: KnowledgeBa
     assert kb.software_record("NotPetya (Windows)").origin == "malpedia"
 
 
+def test_a_platforms_build_joins_attacks_program_of_its_name_only_when_the_sources_tie_them(
+    kb: KnowledgeBase,
+) -> None:
+    # ATT&CK's Chaos is a Linux backdoor; Malpedia's Chaos (Windows), ransomware, and Chaos (ELF),
+    # a bot, share no report with it or with each other: each stays its own, Linux or not.
+    assert kb.software_record("Chaos").id == "S0220"
+    for build in ("Chaos (Windows)", "Chaos (ELF)"):
+        assert kb.software_record(build).id == f"malpedia:{build}"
+        assert build not in kb.software["S0220"].aliases
+    # A report both cite (at another address) ties Clop (Windows), and so its Linux build, to Clop.
+    assert kb.software_record("Clop (Windows)").id == kb.software_record("Clop (ELF)").id == "S0611"
+    # Builds that share their reports are one program, of platforms ATT&CK gives Manjusaka.
+    assert kb.software_record("Manjusaka (ELF)").id == kb.software_record("Manjusaka (Windows)").id == "S1156"
+
+
 def test_a_familys_own_name_beats_the_majority_of_its_other_names() -> None:
     from unmask.knowledge.compile import _most_named
 

@@ -54,6 +54,10 @@ class AttackData:
     retired: dict[str, dict[str, str | None]] = field(default_factory=dict)
     # Citation name -> the name its report is kept under (only names that are not kept).
     citation_aliases: dict[str, str] = field(default_factory=dict)
+    # Software id -> the platforms ATT&CK gives it, and the addresses of the reports it cites:
+    # what tells whether another source's family of its name is the same program (compile.py).
+    software_platforms: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    software_reports: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 _LISTS_OF_MAPPINGS = ("external_references", "kill_chain_phases")
@@ -229,6 +233,12 @@ def parse_attack_bundle(data: bytes, origin: str = "<bytes>") -> tuple[AttackDat
         elif kind in ("malware", "tool"):
             aliases = tuple(a for a in obj.get("x_mitre_aliases", []) if a != name)
             result.software[ext] = SoftwareRecord(ext, name, str(kind), aliases)
+            platforms = obj.get("x_mitre_platforms")
+            if isinstance(platforms, list):
+                result.software_platforms[ext] = tuple(p for p in platforms if isinstance(p, str))
+            result.software_reports[ext] = tuple(
+                str(ref["url"]) for ref in _citation_refs(obj) if isinstance(ref.get("url"), str)
+            )
         else:
             tactics = tuple(
                 p["phase_name"]

@@ -236,21 +236,34 @@ def _software(
             builds.setdefault(normalize_name(family_name(record.name)), set()).add(
                 normalize_name(record.name)
             )
+    # What names each record outright: the ATT&CK id its source gives it, or its names.
+    named: dict[str, str | None] = {}
+    lines: dict[str, list[SoftwareRecord]] = {}  # Malpedia's families of each name ("Chaos (ELF)" ...)
+    for family in galaxies.software:
+        match = galaxies.software_attack_ids.get(family.id)
+        if match not in records:
+            match = _most_named([normalize_name(n) for n in (family.name, *family.aliases)], by_name, own)
+        named[family.id] = match
+        if family.origin == "malpedia":
+            lines.setdefault(normalize_name(family_name(family.name)), []).append(family)
     became: dict[str, str] = {}
     merged: dict[str, list[str]] = {}
     added: dict[str, str] = {}  # names of the galaxies' records that joined no ATT&CK record
     bare: dict[str, str] = {}  # the same without platform or kind ("Rhysida" for "Rhysida (Windows)")
     for family in galaxies.software:
         keys = [normalize_name(n) for n in (family.name, *family.aliases)]
-        match = galaxies.software_attack_ids.get(family.id)
-        if match not in records:
-            match = _most_named(keys, by_name, own)
+        match = named[family.id]
         if match is None and family.origin == "malpedia" and family.name.rstrip().endswith(")"):
             # A platform's build of a program ATT&CK has by that very name is that program, when
-            # nothing else goes by the name: Malpedia's "Clop (ELF)", called Cl0p, is ATT&CK's Clop;
-            # "Medusa (Windows)" is no build of ATT&CK's MEDUSA rootkit while Medusa Ransomware is.
+            # nothing else goes by the name and the sources tie them (_build_of): Malpedia's "Clop
+            # (ELF)", called Cl0p, is ATT&CK's Clop; "Medusa (Windows)" is no build of ATT&CK's
+            # MEDUSA rootkit while Medusa Ransomware is.
             base = normalize_name(family_name(family.name))
-            if base in own and cores.get(family_core(family.name), set()) <= {base} | builds.get(base, set()):
+            if (
+                base in own
+                and cores.get(family_core(family.name), set()) <= {base} | builds.get(base, set())
+                and _build_of(family, own[base], lines[base], named, attack, galaxies)
+            ):
                 match = own[base]
         if match is None and family.origin == "tidal":
             # Tidal's own entries join a Malpedia family of the same name (Malpedia's families are
@@ -280,6 +293,66 @@ def _software(
         merged.setdefault(match, []).extend(extra)
         records[match] = SoftwareRecord(known.id, known.name, known.kind, known.aliases + extra)
     return records, became, merged
+
+
+# The platform in the name of a Malpedia family ("Chaos (ELF)") as ATT&CK names it.
+_PLATFORMS = {"Windows": "Windows", "ELF": "Linux", "OS X": "macOS", "Android": "Android", "iOS": "iOS"}
+_QUALIFIER = re.compile(r"\(([^()]*)\)\s*$")
+# The name of a report's page ("following-trail-blacktech-cyber-espionage-campaigns"), which stays
+# when its site moves it (blog.trendmicro.com to www.trendmicro.com/en_us/research/17/f/...).
+_PAGE_NAME = re.compile(r"/([a-z0-9]+(?:[-_][a-z0-9]+){2,})(?:\.[a-z]{2,5})?/?(?:[?#].*)?$")
+
+
+def _reports(urls: tuple[str, ...]) -> set[str]:
+    """Keys of the reports at ``urls``: each address without scheme, ``www.`` or a trailing
+    slash, and the name of its page."""
+    keys = set()
+    for url in urls:
+        key = re.sub(r"^[a-z]+://", "", url.strip().casefold()).removeprefix("www.").rstrip("/")
+        keys.add(key)
+        page = _PAGE_NAME.search(key)
+        if page:
+            keys.add("page:" + page.group(1))
+    return keys
+
+
+def _build_of(
+    family: SoftwareRecord,
+    program: str,
+    line: list[SoftwareRecord],
+    named: dict[str, str | None],
+    attack: AttackData,
+    galaxies: GalaxyData,
+) -> bool:
+    """Whether Malpedia's ``family``, named as a build of ATT&CK's ``program`` ("Clop (ELF)" for
+    Clop), is that program; ``line``: Malpedia's families of the name, ``family`` among them.
+
+    It is when a family of the line is tied to the program by a report both cite or by a name
+    (Clop (Windows) shares a report with ATT&CK's Clop: Clop (ELF) is its Linux build), or when the
+    line is one program (its families share reports, or it has one) and one of them is of a
+    platform ATT&CK gives the program.  Malpedia's Chaos (Windows), the ransomware, and Chaos
+    (ELF), a Go bot of 2022, share no report with each other or with ATT&CK's Chaos, the Linux
+    backdoor of 2018: the name alone, or Linux alone, does not make either of them that one.
+    """
+    cited = _reports(attack.software_reports.get(program, ()))
+    reports = {member.id: _reports(galaxies.software_reports.get(member.id, ())) for member in line}
+    if any(named[member.id] == program or reports[member.id] & cited for member in line):
+        return True
+    platforms = attack.software_platforms.get(program, ())
+    if not any(
+        (qualifier := _QUALIFIER.search(member.name)) and _PLATFORMS.get(qualifier.group(1)) in platforms
+        for member in line
+    ):
+        return False
+    # One program: every family of the line reaches the others through reports they share.
+    reached, frontier = {family.id}, [family.id]
+    while frontier:
+        current = reports[frontier.pop()]
+        for member in line:
+            if member.id not in reached and reports[member.id] & current:
+                reached.add(member.id)
+                frontier.append(member.id)
+    return len(reached) == len(line)
 
 
 def _most_named(keys: list[str], by_name: dict[str, str], own: dict[str, str]) -> str | None:

@@ -87,6 +87,8 @@ class GalaxyData:
     software_attack_ids: dict[str, str] = field(default_factory=dict)
     # A Malpedia family's id -> its description ("" when it has none).
     software_descriptions: dict[str, str] = field(default_factory=dict)
+    # A Malpedia family's id -> the addresses of the reports it lists.
+    software_reports: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # A galaxy software record's id -> the name of the program its source says it is a module of.
     software_parents: dict[str, str] = field(default_factory=dict)
     # (source, group entry key, galaxy software record id): a group uses the software.
@@ -390,6 +392,10 @@ def load_galaxies(directory: Path | None = None) -> GalaxyData:
                 record = SoftwareRecord(f"malpedia:{value.value}", str(value.value), "malware", synonyms)
                 result.software.append(record)
                 result.software_descriptions[record.id] = str(value.description or "").strip(" -\n")
+                refs = getattr(value.meta, "refs", None)  # a set, as pymispgalaxies reads it
+                result.software_reports[record.id] = tuple(
+                    sorted(r for r in refs or () if isinstance(r, str))
+                )
     _retire_tidal_duplicates(result)
     return result
 

@@ -25,7 +25,7 @@ __all__ = [
 
 # The compiled KB document's schema. Bump when the document changes shape or compile logic
 # changes what it holds: an installed KB of another schema is refused and `make kb` reinstalls it.
-SCHEMA_VERSION = 28
+SCHEMA_VERSION = 29
 
 
 @dataclass(frozen=True)
