@@ -246,3 +246,48 @@ def test_the_terminal_matrix_shows_the_actor_a_false_flag_points_to(tmp_path: Pa
     )
     header = next(line for line in text.splitlines() if "evidence" in line and "diag." in line)
     assert header.rstrip().endswith("┃") and "unkno" in header  # the last column whole, not cropped
+
+
+def test_an_actor_the_case_compares_its_artifacts_with_is_a_column_of_the_matrix(tmp_path: Path) -> None:
+    from rich.console import Console
+
+    from unmask.attribute.engine import attribute_case
+    from unmask.cli.assessment_view import assessment_view
+    from unmask.model import Assessment, Case, Observation, ObservationKind
+
+    kb = three_groups(tmp_path / "kb")
+    items = [
+        "T1301",
+        "T1302",
+        "T1303",
+        "S0301",
+        "S0302",
+        "T1101",
+        "T1201",
+        "T1401",
+        "T1500",
+        "T1501",
+        "T1502",
+    ]
+    observations = [
+        Observation(ObservationKind.TECHNIQUE if v.startswith("T") else ObservationKind.SOFTWARE, v)
+        for v in items
+    ]
+    # A resemblance the analyst is not sure of: no warning names Filler 7, five actors outrank it.
+    observations.append(Observation(ObservationKind.SIMILARITY, "Filler 7", confidence=0.5))
+    assessment = attribute_case(Case("t", "t", observations=observations), kb)
+    assert not assessment.flagged and "G0107" not in [h.id for h in assessment.groups[:6]]
+    assert assessment.compared == {"G0107": "Filler 7"}
+    assert Assessment.from_dict(assessment.to_dict()).compared == assessment.compared
+    columns = list(assessment.ach[0]["cells"])
+    assert len(columns) == 7 and columns[-2:] == ["G0107", "unknown"]
+    row = next(r for r in assessment.ach if r["signal"] == "similarity")
+    assert row["cells"]["G0107"] == "consistent" and row["diagnosticity"] > 0
+    # The terminal shows it beside the three leading actors and still fits 80 characters.
+    narrow = Console(width=80, record=True)
+    narrow.print(assessment_view(assessment))
+    text = narrow.export_text()
+    header = next(line for line in text.splitlines() if "evidence" in line and "diag." in line)
+    assert "Filler 7" in header and header.rstrip().endswith("┃")  # the last column whole, not cropped
+    assert all(len(line) <= 80 for line in text.splitlines())
+    assert "Filler 7: shown because the case compares its artifacts with it" in " ".join(text.split())

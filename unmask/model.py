@@ -496,6 +496,9 @@ class Assessment:
     # The actors a false-flag warning says an item points to (id -> name): columns of the ACH
     # matrix that a view showing only the leading ones must show too.
     flagged: dict[str, str] = field(default_factory=dict)
+    # The actors the case compares its artifacts with (``similarity:``; id -> name): columns of the
+    # ACH matrix too, whatever their rank.
+    compared: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -509,6 +512,7 @@ class Assessment:
             "phases": {p: [h.to_dict() for h in hs] for p, hs in self.phases.items()},
             "ach": list(self.ach),
             "flagged": dict(self.flagged),
+            "compared": dict(self.compared),
             "warnings": list(self.warnings),
             "unresolved": list(self.unresolved),
             "provenance": dict(self.provenance),
@@ -527,6 +531,7 @@ class Assessment:
             unresolved=list(data.get("unresolved", [])),
             split=bool(data.get("split", False)),
             flagged={str(k): str(v) for k, v in data.get("flagged", {}).items()},
+            compared={str(k): str(v) for k, v in data.get("compared", {}).items()},
             summary=str(data.get("summary", "")),
             tlp=Tlp.parse(str(data.get("tlp", Tlp.AMBER.value))),
         )

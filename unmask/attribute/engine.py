@@ -511,8 +511,11 @@ def attribute_case(
     # The actors a false-flag warning says an item points to are hypotheses of the matrix too: the
     # item's diagnosticity is over them (a planted Lazarus artifact is not "neutral", 0.00).
     pointed = [f.favoured for f in flags if f.favoured is not None and f.favoured not in shown[:5]]
+    # So are the actors the case compares its artifacts with (``similarity:``): an analyst who
+    # names one expects to see what the rest of the evidence says of it, whatever its rank.
+    likened = [rows[item.key] for item in analysis.items if item.signal == "similarity" and item.key in rows]
     columns: list[tuple[str, int | None]] = [
-        (index.actors[r].id, r) for r in dict.fromkeys([*shown[:5], *pointed])
+        (index.actors[r].id, r) for r in dict.fromkeys([*shown[:5], *pointed, *likened])
     ]
     columns.append(("unknown", None))
     # A split incident's naming disputes are those of its parts' actors.
@@ -581,6 +584,7 @@ def attribute_case(
             for f in flags
             if f.favoured is not None
         },
+        compared={index.actors[r].id: index.actors[r].name for r in likened},
         provenance={
             **_provenance(case, index.kb, index.params),
             "evidence_items": len(analysis.items),

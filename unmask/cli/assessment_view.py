@@ -20,6 +20,9 @@ from unmask.model import Assessment, Hypothesis, view_text
 __all__ = ["assessment_view"]
 
 _COLOURS = {"consistent": "green", "inconsistent": "red", "neutral": "dim"}
+# Columns the matrix shows beside the three leading actors and the unknown hypothesis: six
+# hypotheses and the evidence fit 80 characters.
+_EXTRA_COLUMNS = 2
 
 
 def _table(title: str, hypotheses: list[Hypothesis], limit: int = 12) -> Table:
@@ -80,14 +83,18 @@ def assessment_view(assessment: Assessment, ach_rows: int = 15) -> Group:
         # A new group leads: the state level pools many groups, and what it rests on is worth a table.
         parts.append(_why(state, f"Why {state.label} (the state level: what the items say of its groups)"))
     if assessment.ach:
-        # The terminal shows the three leading actors, any actor a false-flag warning says an item
-        # points to (its row would read N N N without it), and the unknown hypothesis; json and md
+        # The terminal shows the three leading actors, then any actor a false-flag warning says an
+        # item points to (its row would read N N N without it) and any the case compares its
+        # artifacts with, _EXTRA_COLUMNS of them at most, and the unknown hypothesis; json and md
         # show all.
         all_columns = list(assessment.ach[0]["cells"])
         leading = [c for c in all_columns if c != "unknown"][:3]
-        flagged = [c for c in assessment.flagged if c in all_columns and c not in leading]
-        columns = leading + flagged + (["unknown"] if "unknown" in all_columns else [])
-        names = {**assessment.flagged, **{h.id: h.label for h in assessment.groups}}
+        named = [c for c in dict.fromkeys([*assessment.flagged, *assessment.compared]) if c in all_columns]
+        extra = [c for c in named if c not in leading][:_EXTRA_COLUMNS]
+        flagged = [c for c in extra if c in assessment.flagged]
+        compared = [c for c in extra if c not in assessment.flagged]
+        columns = leading + extra + (["unknown"] if "unknown" in all_columns else [])
+        names = {**assessment.compared, **assessment.flagged, **{h.id: h.label for h in assessment.groups}}
         hidden = len(all_columns) - len(columns)
         notes = []
         if hidden > 0:
@@ -99,6 +106,11 @@ def assessment_view(assessment: Assessment, ach_rows: int = 15) -> Group:
             notes.append(
                 f"{', '.join(names[c] for c in flagged)}: shown because a warning says an item points to "
                 f"{'it' if len(flagged) == 1 else 'them'}"
+            )
+        if compared:
+            notes.append(
+                f"{', '.join(names[c] for c in compared)}: shown because the case compares its artifacts "
+                f"with {'it' if len(compared) == 1 else 'them'}"
             )
         ach = Table(
             title="Analysis of competing hypotheses (most diagnostic first)",

@@ -158,7 +158,7 @@ def _context(data: ReportInput) -> dict[str, Any]:
     sponsors = [(h.label, h.probability) for h in assessment.sponsors[:8]]
     leading = next((h for h in assessment.groups if h.kind == "actor"), None)
     columns = list(assessment.ach[0]["cells"] if assessment.ach else {})
-    labels = {h.id: h.label for h in assessment.groups}
+    labels = {**assessment.compared, **assessment.flagged, **{h.id: h.label for h in assessment.groups}}
     evidence = []
     # The first EVIDENCE_ROWS observations: 20,000 made a 2,400-page PDF that took nine minutes
     # and 4 GB; every one stays in case.json and the exports.
