@@ -652,6 +652,28 @@ def test_summary_explains_a_state_lead_that_is_not_the_group_leads_state() -> No
     assert "(a criminal group of no state)" in criminal
 
 
+def test_the_likeliest_of_one_open_part_is_not_said_of_the_parts_listed_before_it() -> None:
+    from unmask.attribute.summary import by_part
+    from unmask.model import Hypothesis
+
+    low = ConfidenceLevel.LOW
+    lead = Hypothesis("G0045", "menuPass", 0.6, "likely", low)
+    new = Hypothesis("unknown", "unknown / new activity cluster", 0.13, "very unlikely", low, kind="unknown")
+    parts = {
+        "host:jump": [new, Hypothesis("G0045", "menuPass", 0.06, "very unlikely", low)],
+        "host:srv2": [Hypothesis("G0045", "menuPass", 0.445, "unlikely", low), new],
+        "host:srv3": [lead],
+    }
+    text = by_part(parts, lead, weak={"host:srv2"})
+    assert (
+        "host jump names no actor on its own; host srv2 (the likeliest there: menuPass, 44%) names no actor"
+        in text
+    )
+    # Parts alike are still said together.
+    both = by_part({"host:jump": [new], "host:db": [new], "host:srv3": [lead]}, lead)
+    assert "host jump and host db name no actor on their own" in both
+
+
 def test_summary_names_a_runner_up_that_is_nearly_as_likely() -> None:
     from unmask.attribute.summary import summary as _summary
     from unmask.model import Hypothesis
@@ -1094,6 +1116,34 @@ def test_a_lead_known_from_one_report_alone_is_held_one_confidence_level_lower(t
         held[len(reports)] = a.groups[0].confidence
     # The same evidence from two reports is held with high confidence; from one, a level lower.
     assert (held[2], held[1]) == (ConfidenceLevel.HIGH, ConfidenceLevel.MODERATE)
+
+
+def test_a_lead_known_from_one_campaign_of_the_kb_is_held_one_confidence_level_lower(tmp_path: Path) -> None:
+    own = ("T1301", "T1302", "T1303", "T1304", "T1305", "T1306", "T1307", "T1308", "S0301", "S0302", "S0303")
+    held = {}
+    for through in ("reports", "campaign"):
+        groups = {
+            f"G00{n:02d}": (
+                f"Group {n}",
+                {"T1001": ["r0"], f"T12{n:02d}": [f"g{n}", f"h{n}"], f"S02{n:02d}": [f"g{n}"]},
+            )
+            for n in range(20)
+        }
+        campaigns = {}
+        if through == "reports":
+            groups["G0003"] = ("Group 3", {"T1001": ["r0"], **{key: ["adv", "blog"] for key in own}})
+        else:
+            campaigns = {"C0042": ("G0003", {key: ["camp"] for key in own})}
+        a = attribute_case(_case(*own), build_kb(tmp_path / through, groups, campaigns=campaigns))
+        assert a.groups[0].id == "G0003" and a.groups[0].probability > 0.95
+        said = [w for w in a.warnings if w.startswith("known campaign: ")]
+        assert len(said) == (through == "campaign")
+        assert all(
+            "; the judgement is held one confidence level lower; for an independent" in w for w in said
+        )
+        held[through] = a.groups[0].confidence
+    # What the KB knows of the group only through the campaign may be this very case: a level lower.
+    assert (held["reports"], held["campaign"]) == (ConfidenceLevel.HIGH, ConfidenceLevel.MODERATE)
 
 
 def test_no_false_flag_warning_against_a_split_or_a_lead_the_unknown_group_holds(kb: KnowledgeBase) -> None:

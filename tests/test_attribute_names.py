@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.sources import attack_bundle, galaxies, relation, technique
+from tests.sources import attack_bundle, galaxies, group, relation, software, technique
 from unmask.attribute.engine import attribute_case
 from unmask.attribute.evidence import resolve_case
 from unmask.cli.attribute import kb_without
@@ -36,7 +36,10 @@ def kb(tmp_path: Path) -> KnowledgeBase:
     compromise = technique("T1586.002", "Email Accounts", "resource-development")
     establish = technique("T1585.002", "Email Accounts", "resource-development")
     proxy = technique("T1090.001", "Internal Proxy", "command-and-control")
-    objects[1:1] = [info, info_link, compromise, establish, phishing, proxy]
+    # ATT&CK names a group after a program another group uses (G1049 "AppleJeus" beside S0584).
+    applejeus = software("malware", "S0584", "AppleJeus", [])
+    namesake = group("G1049", "AppleJeus", ["Citrine Sleet"])
+    objects[1:1] = [info, info_link, compromise, establish, phishing, proxy, applejeus, namesake]
     objects += [
         relation(info_link, "subtechnique-of", info),
         relation(by_id["T1566.002"], "subtechnique-of", phishing),
@@ -46,6 +49,8 @@ def kb(tmp_path: Path) -> KnowledgeBase:
         relation(by_id["G0059"], "uses", info_link, "Report F"),
         relation(by_id["G0059"], "uses", establish, "Report F"),
         relation(by_id["G0059"], "uses", proxy, "Industroyer2 ESET April 2022"),
+        relation(by_id["G0007"], "uses", applejeus, "Report D"),
+        relation(namesake, "uses", by_id["T1566.001"], "Report H"),
     ]
     path = tmp_path / "src" / "enterprise-attack.json"
     path.parent.mkdir()
@@ -181,3 +186,27 @@ def test_a_sector_under_the_kbs_label_is_no_broader_reading_and_portproxy_is_rea
 
     assert "portproxy" not in PHRASES and PHRASES["netsh interface portproxy add"] == "T1090.001"
     assert CASE_TERMS["netsh portproxy"] == CASE_TERMS["portproxy"] == "T1090.001"
+
+
+def test_a_programs_own_attack_name_is_the_program_though_a_group_is_named_after_it(
+    kb: KnowledgeBase,
+) -> None:
+    # Written by name or by id, the program is the same evidence: not an uncertain reading.
+    by_name = attribute_case(
+        Case(id="c", title="c", observations=[Observation(S, "AppleJeus"), Observation(T, "T1003.001")]), kb
+    )
+    by_id = attribute_case(
+        Case(id="c", title="c", observations=[Observation(S, "S0584"), Observation(T, "T1003.001")]), kb
+    )
+    assert [(h.id, round(h.probability, 6)) for h in by_name.groups] == [
+        (h.id, round(h.probability, 6)) for h in by_id.groups
+    ]
+    assert not any(
+        w.startswith(("ambiguous name", "actor's name as software", "weak lead")) for w in by_name.warnings
+    )
+    # The namesake group is named, as a note.
+    assert any(
+        w.startswith("name shared: 'AppleJeus' is also the name of the group AppleJeus (G1049)")
+        for w in by_name.warnings
+    )
+    assert not any(w.startswith("name shared") for w in by_id.warnings)

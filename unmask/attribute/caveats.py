@@ -531,6 +531,12 @@ def _ambiguous_names(analysis: Analysis) -> list[str]:
                 "seen in this intrusion, not as a name: give the program's own name if that was meant, "
                 "or leave the actor's name out of the evidence"
             )
+        elif namesakes := _namesake_groups(kb, bare, item.key):
+            warnings.append(
+                f"name shared: {bare!r} is also the name of the group {namesakes[0].name} "
+                f"({namesakes[0].id}); it was read as the program {item.label.removeprefix('software ')}, "
+                "as the case gives it"
+            )
         others = kb.software_sharing_name(value, item.key)
         if others:
             names = ", ".join(f"{o.name} ({o.id})" if o.origin == "attack" else o.name for o in others[:4])
@@ -578,15 +584,29 @@ def ambiguous_reading(kb: KnowledgeBase, item: EvidenceItem) -> bool:
     return any(users.get(other.id, 0) for other in kb.software_sharing_name(value, item.key))
 
 
+def _namesake_groups(kb: KnowledgeBase, value: str, key: str) -> list[Actor]:
+    """The actors a program's own ATT&CK name also names, when they are not known to use it
+    (ATT&CK's group G1049 "AppleJeus", beside its program S0584)."""
+    return [
+        actor
+        for actor in kb.actor_candidates(value)
+        if key not in actor.software and normalize_name(actor.name) == normalize_name(value)
+    ]
+
+
 def _named_as_actor(kb: KnowledgeBase, value: str, key: str, actor: Actor) -> bool:
     """Whether ``value``, read as software ``key``, is better known as ``actor``'s name: it is not the
     program's own name, or it is the name a source gives the actor first ("Kimsuky"). A program's
     own name that one source also lists among an actor's ("ZeroCleare", which Microsoft gives
-    Pumpkin Sandstorm beside DEV-0146) is the program."""
+    Pumpkin Sandstorm beside DEV-0146) is the program, and so is the name ATT&CK gives a program
+    of its own: it names its programs and its groups apart ("AppleJeus" is S0584, beside the group
+    G1049 it names after that malware)."""
     wanted = normalize_name(value)
     software = kb.software.get(key)
     if software is None or normalize_name(software.name) != wanted:
         return True
+    if software.origin == "attack":
+        return False
     return any(names and normalize_name(names[0]) == wanted for names in actor.names.values())
 
 

@@ -477,8 +477,24 @@ def attribute_case(
             "; the judgement is held one confidence level lower; for an independent judgement",
             1,
         )
+    # So is a lead whose support is the KB's record of one campaign (the case may be that campaign).
+    repeated = not split and bool(ranking) and index.actors[ranking[0]].id in campaign_of
+    if repeated:
+        repeats = [
+            replace(
+                r,
+                message=r.message.replace(
+                    "; for an independent judgement",
+                    "; the judgement is held one confidence level lower; for an independent judgement",
+                    1,
+                ),
+            )
+            if r.actor_id == index.actors[ranking[0]].id
+            else r
+            for r in repeats
+        ]
     one_report = list(reported.values())
-    lowered = frozenset(ranking[:1]) if doubting or elsewhere or single_source else frozenset()
+    lowered = frozenset(ranking[:1]) if doubting or elsewhere or single_source or repeated else frozenset()
     groups, shown = _group_hypotheses(analysis, top, doubted, lowered)
     # Warnings that point only to other groups of the leader's state doubt the group, not the
     # state: the state level keeps the confidence the lead would have without them.

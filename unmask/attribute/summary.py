@@ -300,7 +300,8 @@ def by_part(phases: dict[str, list[Hypothesis]], lead: Hypothesis, weak: Collect
     """A sentence on the parts (phases, hosts) that do not point to the whole incident's lead: the
     judgement on the whole then rests on the others' evidence ("" when every part agrees; a part
     in ``weak``, whose lead stands only on cheap items, points to no one)."""
-    agree, other, open_parts = [], [], []
+    agree, other = [], []
+    open_parts: list[tuple[str, str]] = []  # (the part, its likeliest hypothesis in words or "")
     for label, hypotheses in phases.items():
         first = None if label in weak else part_lead(hypotheses)
         if first is not None and first.id == lead.id:
@@ -327,15 +328,18 @@ def by_part(phases: dict[str, list[Hypothesis]], lead: Hypothesis, weak: Collect
                 likeliest = (
                     f" (the likeliest there: {_listed(level)}, {shown}{' each' if len(level) > 1 else ''})"
                 )
-            open_parts.append(f"{part_title(label)}{likeliest}")
+            open_parts.append((part_title(label), likeliest))
     if not other and not open_parts:
         return ""
     said = []
     if other:
         said.append("; ".join(other))
-    if open_parts:
+    if len(open_parts) > 1 and any(likeliest for _, likeliest in open_parts):
+        # Each part apart: a likeliest hypothesis after a list of parts would read as all of theirs.
+        said += [f"{part}{likeliest} names no actor on its own" for part, likeliest in open_parts]
+    elif open_parts:
         alone = "names no actor on its own" if len(open_parts) == 1 else "name no actor on their own"
-        said.append(f"{_listed(open_parts)} {alone}")
+        said.append(f"{_listed([part + likeliest for part, likeliest in open_parts])} {alone}")
     base = (
         f"the judgement on the whole rests on the evidence of {_listed(agree)}"
         if agree
