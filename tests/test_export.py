@@ -450,7 +450,9 @@ def test_tidal_software_and_groups_keep_tidals_galaxies_both_ways(sources_kb: Kn
     assert _actor_tag(sources_kb, lead) == 'misp-galaxy:tidal-groups="Ransom Crew"'
     event["Event"]["Tag"].append({"name": _actor_tag(sources_kb, lead)})
     # Read back, Tidal's software is evidence again, and its group a name, not evidence.
-    back = case_from_misp(event, "event.json")
+    del event["Event"]["info"]
+    back = case_from_misp(event, "../shared/event.json")
+    assert back.title == "MISP event event.json"  # shared again: no path of the analyst's
     software = {o.value for o in back.observations if o.kind is ObservationKind.SOFTWARE}
     assert {"AnyDesk", "Ransom 2.0", "Terminator"} <= software
     assert any("Ransom Crew" in note for note in back.notes)

@@ -329,7 +329,8 @@ def test_stix_location_of_an_actor_is_not_a_victim_and_scos_are_read() -> None:
             {"type": "x-custom", "id": "x-custom--1"},
         ],
     }
-    case = case_from_stix(bundle, "b.json")
+    case = case_from_stix(bundle, "../cases/b.json")
+    assert case.title == "STIX bundle b.json"  # the title is shared (a MISP event's info): no path
     found = {(o.kind, o.value) for o in case.observations}
     assert (ObservationKind.VICTIM, "AL") in found and (ObservationKind.VICTIM, "IR") not in found
     assert (ObservationKind.FILE, "cd" * 32) in found and (

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from pathlib import PurePath
 from typing import Any
 
 from unmask.cases.tlp import misp_deleted, misp_tlp, tag_tlp, tags_of
@@ -177,7 +178,7 @@ def case_from_misp(data: dict[str, Any], origin: str, default_id: str = "case") 
         raise CaseError("the MISP event holds no usable observations: nothing to attribute", Location(origin))
     return Case(
         id=default_id,
-        title=f"MISP event: {title}" if title else f"MISP event {origin}",
+        title=f"MISP event: {title}" if title else f"MISP event {PurePath(origin).name or origin}",
         # Tags that disagree (the event's, its attributes'): the most restrictive wins.
         tlp=misp_tlp(data) or Tlp.AMBER,
         evidence={origin: digest(data)},

@@ -12,6 +12,7 @@ types are counted in the notes, never fatal.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import PurePath
 from typing import Any
 
 from unmask.cases.tlp import bundle_tlp, stix_withdrawn
@@ -241,7 +242,8 @@ def case_from_stix(bundle: dict[str, Any], origin: str, default_id: str = "case"
         )
     return Case(
         id=str(bundle.get("id") or default_id),
-        title=f"STIX bundle {origin}",
+        # The file's name, not the path to it: a title goes into what is shared (a MISP event's info).
+        title=f"STIX bundle {PurePath(origin).name or origin}",
         tlp=tlp or Tlp.AMBER,
         evidence={origin: digest(bundle)},
         observations=observations,
