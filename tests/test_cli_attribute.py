@@ -291,3 +291,22 @@ def test_an_actor_the_case_compares_its_artifacts_with_is_a_column_of_the_matrix
     assert "Filler 7" in header and header.rstrip().endswith("┃")  # the last column whole, not cropped
     assert all(len(line) <= 80 for line in text.splitlines())
     assert "Filler 7: shown because the case compares its artifacts with it" in " ".join(text.split())
+    # With an actor a warning flags too, 80 characters have room for one of them (the flagged one
+    # first), a wider terminal for both; the matrix is whole in each.
+    from dataclasses import replace
+
+    fourth = next(h.label for h in assessment.groups if h.id == columns[3])
+    both = replace(assessment, flagged={columns[3]: fourth})
+    for width, shown in ((80, [fourth]), (120, [fourth, "Filler 7"])):
+        console = Console(width=width, record=True)
+        console.print(assessment_view(both, width=width))
+        lines = console.export_text().splitlines()
+        top = next(n for n, line in enumerate(lines) if line.startswith("Analysis of competing")) + 1
+        rule = next(n for n in range(top, len(lines)) if lines[n].startswith("┡"))
+        head = " ".join(" ".join(line.split("┃")) for line in lines[top + 1 : rule])
+        assert [name for name in (fourth, "Filler 7") if name in " ".join(head.split())] == shown
+        assert lines[top].endswith("┓") and all(len(line) <= width for line in lines)
+    # The Markdown matrix names each actor beside its id.
+    from unmask.report.markdown import assessment_markdown
+
+    assert "| Filler 7 (G0107) | unknown |" in assessment_markdown(assessment)

@@ -20,9 +20,12 @@ from unmask.model import Assessment, Hypothesis, view_text
 __all__ = ["assessment_view"]
 
 _COLOURS = {"consistent": "green", "inconsistent": "red", "neutral": "dim"}
-# Columns the matrix shows beside the three leading actors and the unknown hypothesis: six
-# hypotheses and the evidence fit 80 characters.
+# Columns the matrix shows beside the three leading actors and the unknown hypothesis, at most
+# (as many as the terminal's width leaves room for: one in 80 characters).
 _EXTRA_COLUMNS = 2
+# The width of the matrix's evidence column at its narrowest and of diag., with their padding and
+# borders: what the hypotheses' columns cannot have.
+_ACH_FIXED = 24
 
 
 def _table(title: str, hypotheses: list[Hypothesis], limit: int = 12) -> Table:
@@ -62,8 +65,9 @@ def _hold_out(warning: str) -> str:
     return ""
 
 
-def assessment_view(assessment: Assessment, ach_rows: int = 15) -> Group:
-    """Summary, warnings, groups, sponsors, phases, evidence for/against and the ACH matrix."""
+def assessment_view(assessment: Assessment, ach_rows: int = 15, width: int = 80) -> Group:
+    """Summary, warnings, groups, sponsors, phases, evidence for/against and the ACH matrix, for a
+    terminal ``width`` characters wide (the matrix's columns are sized to fit it)."""
     parts: list[object] = [Panel(plain(assessment.summary), title=plain(f"Case {assessment.case_id}"))]
     if assessment.warnings:
         # How to do what a known campaign's warning asks (the warning itself, shared with partners
@@ -90,7 +94,9 @@ def assessment_view(assessment: Assessment, ach_rows: int = 15) -> Group:
         all_columns = list(assessment.ach[0]["cells"])
         leading = [c for c in all_columns if c != "unknown"][:3]
         named = [c for c in dict.fromkeys([*assessment.flagged, *assessment.compared]) if c in all_columns]
-        extra = [c for c in named if c not in leading][:_EXTRA_COLUMNS]
+        # As many as fit the terminal with names 8 characters wide (one in 80), at least one.
+        room = (width - _ACH_FIXED) // 11 - len(leading) - 1
+        extra = [c for c in named if c not in leading][: max(1, min(_EXTRA_COLUMNS, room))]
         flagged = [c for c in extra if c in assessment.flagged]
         compared = [c for c in extra if c not in assessment.flagged]
         columns = leading + extra + (["unknown"] if "unknown" in all_columns else [])
@@ -118,13 +124,16 @@ def assessment_view(assessment: Assessment, ach_rows: int = 15) -> Group:
         )
         ach.add_column("evidence", overflow="ellipsis", min_width=12, max_width=28)  # narrows to fit
         ach.add_column("diag.", justify="right", no_wrap=True, min_width=5)
+        # What the evidence (12), diag. and the borders leave, shared by the hypotheses' columns
+        # (3 of padding and border each): six are 6 characters wide in 80, five 8.
+        wide = max(4, min(12, (width - _ACH_FIXED) // len(columns) - 3))
         for column in columns:
             ach.add_column(
-                plain(names.get(column, column)[:10]),
+                plain("unknown" if column == "unknown" else names.get(column, column)[:24]),
                 justify="center",
-                overflow="ellipsis",
-                min_width=4,  # a name wraps, and six columns and the evidence still fit 80 characters
-                max_width=8,
+                overflow="fold",  # a name wraps on its words ("Sandworm / Team"), a long word folds
+                min_width=4,
+                max_width=wide,
             )
         for row in assessment.ach[:ach_rows]:
             cells = [Text(row["cells"][c][:1].upper(), style=_COLOURS[row["cells"][c]]) for c in columns]

@@ -152,4 +152,4 @@ def attribute_command(
     elif output == "md":
         console.print(assessment_markdown(assessment), markup=False, highlight=False, soft_wrap=True)
     else:
-        console.print(assessment_view(assessment))
+        console.print(assessment_view(assessment, width=console.width))

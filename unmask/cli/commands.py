@@ -134,7 +134,7 @@ def demo_command(
             markup=False,
             highlight=False,
         )
-    console.print(assessment_view(result.assessment))
+    console.print(assessment_view(result.assessment, width=console.width))
     console.rule("Written")
     for name, path in result.outputs.items():
         console.print(f"{name:10} {path}", markup=False, highlight=False)
@@ -162,7 +162,7 @@ def _example_demo(kb: Any, as_json: bool) -> None:
         else f"(This KB has no campaign {DEMO_HOLDOUT}: nothing held out.)"
     )
     console.print(f"Case file: {example_case_path()}\n{note}", markup=False, highlight=False)
-    console.print(assessment_view(assessment))
+    console.print(assessment_view(assessment, width=console.width))
 
 
 def _reflow(text: str) -> str:

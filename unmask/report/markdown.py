@@ -90,7 +90,10 @@ def assessment_markdown(assessment: Assessment) -> str:
     if assessment.ach:
         columns = list(assessment.ach[0]["cells"])
         lines += ["## Analysis of competing hypotheses", ""]
-        lines.append("| evidence | diagnosticity | " + " | ".join(md_escape(c) for c in columns) + " |")
+        # Each actor by name and id (an id alone sends the reader to look it up).
+        labels = {**assessment.compared, **assessment.flagged, **{h.id: h.label for h in assessment.groups}}
+        heads = [c if c == "unknown" or c not in labels else f"{labels[c]} ({c})" for c in columns]
+        lines.append("| evidence | diagnosticity | " + " | ".join(md_escape(h) for h in heads) + " |")
         lines.append("|---|---:|" + "---|" * len(columns))
         marks = {"consistent": "C", "inconsistent": "I", "neutral": "N"}
         for row in assessment.ach:
