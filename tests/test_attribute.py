@@ -1836,3 +1836,20 @@ def test_an_affiliate_and_its_programme_are_related_not_rivals(tmp_path: Path) -
         b = attribute_case(_case("T1101", "S0101", "S0103", "T1103", "T1102"), kb)
         assert "Alpha is known to deploy the ransomware of Ware S0101" in b.summary
         kb.actors[actor_id].related = other
+
+
+def test_a_resemblance_the_evidence_does_not_bear_out_is_said(kb: KnowledgeBase) -> None:
+    # Gamma's own tools and techniques, and a partner's word that they look like Beta's.
+    gamma = ("T1301", "T1302", "T1303", "S0301", "S0302")
+    claim = Observation(ObservationKind.SIMILARITY, "Beta", provenance=Provenance("partner liaison"))
+    case = _observed(*_case(*gamma).observations, claim)
+    a = attribute_case(case, kb)
+    assert a.groups[0].id == "G0003" and _probability(a.groups, "G0002") < 0.05
+    [said] = [w for w in a.warnings if w.startswith("resemblance not borne out")]
+    assert said.startswith(
+        "resemblance not borne out: observations[5] likens the case's artifacts to Beta's, as 'partner "
+        "liaison' has it; weighed with the rest of the evidence, Beta holds"
+    )
+    # A resemblance the evidence bears out is not said.
+    borne = attribute_case(_observed(*_case(*gamma).observations, replace(claim, value="Gamma")), kb)
+    assert not any(w.startswith("resemblance") for w in borne.warnings)

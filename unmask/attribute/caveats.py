@@ -712,6 +712,7 @@ def caveats(
                 else ""
             )
             warnings.append(f"conflicting aliases for {actors[row].name}: {details[0]}{more}")
+    warnings += _likenesses(analysis)
     novel = [item for item, new in zip(scores.items, scores.novel, strict=True) if new]
     if novel:
         labels = [item.label for item in novel]
@@ -735,6 +736,35 @@ def caveats(
         warnings.append(
             f"{len(unscored)} observation(s) ({', '.join(kinds)}) could not be compared: the "
             "knowledge base holds no such data for actors yet"
+        )
+    return warnings
+
+
+# Below this probability, an actor the case likens its artifacts to is one the evidence does not bear out.
+NOT_BORNE_OUT = 0.05
+
+
+def _likenesses(analysis: Analysis) -> list[str]:
+    """A resemblance the case claims (``similarity:``, a press or partner attribution) that the
+    evidence as a whole does not bear out: the question a briefing must answer ("isn't this Volt
+    Typhoon?"), answered; the claim itself is weighed as evidence like any other item."""
+    rows = analysis.index.actor_position()
+    warnings = []
+    seen: set[str] = set()
+    for item in analysis.items:
+        if item.signal != "similarity" or item.key not in rows or item.key in seen:
+            continue
+        seen.add(item.key)
+        p = float(analysis.posterior.actors[rows[item.key]])
+        if p >= NOT_BORNE_OUT:
+            continue
+        actor = analysis.index.actors[rows[item.key]]
+        prov = item.observation.provenance
+        said = f", as {clip(prov.source, 120)!r} has it" if prov and prov.source else ""
+        shown = "below 0.1 %" if p < 0.001 else f"{100 * p:.1f} %"
+        warnings.append(
+            f"resemblance not borne out: {place(item)} likens the case's artifacts to {actor.name}'s"
+            f"{said}; weighed with the rest of the evidence, {actor.name} holds {shown}"
         )
     return warnings
 
