@@ -139,6 +139,11 @@ def test_software_and_technique_lookup(kb: KnowledgeBase) -> None:
     assert kb.technique("PowerShell").id == "T1059.001"
     with pytest.raises(UnknownNameError):
         kb.technique("T0000")
+    # An id without its letter (a YAML number) is offered first, whole, and not read silently.
+    for bare, wanted in (("1003", "T1003 (OS Credential Dumping)"), ("1003.001", "T1003.001 (LSASS Memory)")):
+        with pytest.raises(UnknownNameError, match="begins with T") as info:
+            kb.technique(bare)
+        assert info.value.suggestions == [wanted]
 
 
 def test_names_in_the_forms_reports_write_them(kb: KnowledgeBase) -> None:

@@ -874,6 +874,14 @@ class KnowledgeBase:
         key = name.strip().upper()
         if key in self.techniques:
             return self.techniques[key]
+        if re.fullmatch(r"\d{4}(?:\.\d{3})?", key) and f"T{key}" in self.techniques:
+            # "1059" (a YAML number): the id without its letter, offered, not read silently.
+            raise UnknownNameError(
+                "technique",
+                name,
+                [f"T{key} ({self.techniques[f'T{key}'].name})"],
+                "an ATT&CK technique id begins with T",
+            )
         if malformed_sub_technique(key):  # "T1003-01": not the parent T1003
             raise UnknownNameError(
                 "technique", name, [], "a sub-technique's id is the technique's and three digits (T1003.001)"
