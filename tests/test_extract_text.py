@@ -2218,3 +2218,24 @@ def test_credential_theft_injection_and_exfiltration_as_reports_narrate_them(
     # (techniques the fixture KB lacks: their phrases)
     assert PHRASES["injected shellcode"] == PHRASES["injects itself into"] == "T1055"
     assert PHRASES["browser credentials"] == "T1555.003" and PHRASES["exfiltrated over sftp"] == "T1048"
+
+
+def test_discovery_commands_and_an_attachment_by_its_kind_of_file(sources_kb: KnowledgeBase) -> None:
+    from unmask.extract.vocabulary import PHRASES
+
+    extractor = TextExtractor(sources_kb)
+
+    def techniques(text: str) -> set[str]:
+        found = extractor.extract_text(text, "r").observations
+        return {o.value for o in found if o.kind is ObservationKind.TECHNIQUE}
+
+    assert "T1566.001" in techniques("A user opened a ZIP attachment named Invoice_0415.zip.")
+    assert "T1087.002" in techniques("They ran `net user /domain` on the host.")
+    # a switch after the command makes it change what it lists: "/add" creates the account
+    assert "T1087.002" not in techniques("They ran net user /domain svc_backup P@ss1 /add.")
+    # (techniques the fixture KB lacks: the commands' table)
+    assert PHRASES["net view"] == PHRASES["net share"] == "T1135"
+    assert PHRASES['net group "domain admins"'] == "T1069.002"
+    assert PHRASES["net localgroup administrators"] == "T1069.001" and PHRASES["arp -a"] == "T1018"
+    assert PHRASES["ipconfig /all"] == "T1016" and PHRASES["systeminfo"] == "T1082"
+    assert PHRASES["tasklist"] == "T1057" and PHRASES["quser"] == PHRASES["query user"] == "T1033"

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 from unmask.errors import UnknownNameError
 from unmask.extract.vocabulary import (
+    COMMAND_CHANGES,
+    COMMANDS,
     CONTEXT_STEMS,
     DISTINCTIVE_TECHNIQUE_NAMES,
     EVERYDAY_TECHNIQUE_NAMES,
@@ -559,6 +561,10 @@ class Lexicon:
                 ]
                 if len(hits) > 1:  # a name beats a learned phrase, not a hand-written one
                     hits = [h for h in hits if h[0] != "phrase" or key in self.vocabulary]
+                if key in _COMMAND_KEYS and _changes_what_it_lists(
+                    text, tokens[i + n - 1][1], tokens[i + n : i + n + _SWITCH_WORDS]
+                ):
+                    hits = [h for h in hits if h[0] != "phrase"]
                 if key in self.actor_or_software and set(lowered[i + n : i + n + 1]) & _KIND_WORDS:
                     hits = [("software", self.actor_or_software[key])]
                 if (
@@ -610,6 +616,23 @@ class Lexicon:
                     break
             i += matched or 1
         return found
+
+
+# A discovery command's words (vocabulary.COMMANDS), and how many words after it a switch that
+# changes what it lists may come ("net localgroup administrators svc_backup /add").
+_COMMAND_KEYS = frozenset(_key(command) for command in COMMANDS)
+_SWITCH_WORDS = 4
+
+
+def _changes_what_it_lists(text: str, end: int, after: list[tuple[int, int, str]]) -> bool:
+    """Whether a switch written after a discovery command (ending at ``end``) makes it change things
+    ("/add", "/delete"), on the command's line."""
+    for start, _, word in after:
+        if "\n" in text[end:start]:
+            break
+        if word.lower() in COMMAND_CHANGES and text[start - 1 : start] == "/":
+            return True
+    return False
 
 
 def _technique_in_context(

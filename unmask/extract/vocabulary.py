@@ -14,6 +14,8 @@ from __future__ import annotations
 
 __all__ = [
     "CASE_TERMS",
+    "COMMANDS",
+    "COMMAND_CHANGES",
     "CONTEXT_STEMS",
     "DISTINCTIVE_TECHNIQUE_NAMES",
     "EVERYDAY_TECHNIQUE_NAMES",
@@ -350,6 +352,13 @@ _BY_TECHNIQUE: dict[str, tuple[str, ...]] = {
         "weaponised attachments",
         "phishing attachment",
         "phishing attachments",
+        # what the e-mail carried, named by its kind of file ("opened a ZIP attachment")
+        "zip attachment",
+        "zip attachments",
+        "zipped attachment",
+        "rar attachment",
+        "iso attachment",
+        "7z attachment",
     ),
     "T1003": (  # OS Credential Dumping, where the report does not say from where
         "dumped credentials",
@@ -374,7 +383,30 @@ _BY_TECHNIQUE: dict[str, tuple[str, ...]] = {
     ),
 }
 
-PHRASES: dict[str, str] = {phrase: tid for tid, phrases in _BY_TECHNIQUE.items() for phrase in phrases}
+# The commands operators run to look around, as reports quote them, in prose or in a block of code
+# ("ran `net view`", 'net group "domain admins" /domain'): each is the discovery technique it is,
+# beside the program ATT&CK lists (Arp, Tasklist), unless a switch after it changes what it lists
+# (``COMMAND_CHANGES``: "net localgroup administrators svc_bk /add" adds an account).
+_COMMANDS: dict[str, tuple[str, ...]] = {
+    "T1135": ("net view", "net share"),  # Network Share Discovery
+    "T1069.002": ('net group "domain admins"', "net group /domain"),  # Permission Groups: Domain Groups
+    "T1069.001": ("net localgroup administrators",),  # Permission Groups Discovery: Local Groups
+    "T1087.002": ("net user /domain",),  # Account Discovery: Domain Account
+    "T1018": ("arp -a",),  # Remote System Discovery
+    "T1016": ("ipconfig /all",),  # System Network Configuration Discovery
+    "T1082": ("systeminfo",),  # System Information Discovery
+    "T1057": ("tasklist",),  # Process Discovery
+    "T1033": ("quser", "query user", "whoami"),  # System Owner/User Discovery
+}
+COMMANDS = frozenset(command for commands in _COMMANDS.values() for command in commands)
+COMMAND_CHANGES = frozenset(("add", "delete", "del", "grant"))
+
+PHRASES: dict[str, str] = {
+    phrase: tid
+    for table in (_BY_TECHNIQUE, _COMMANDS)
+    for tid, phrases in table.items()
+    for phrase in phrases
+}
 
 # What an analyst writes as a case's technique (``technique: ransomware``) and a report's prose
 # uses too loosely to read as one ("a ransomware group", "RDP was exposed"): read only as the
