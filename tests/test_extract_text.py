@@ -2239,3 +2239,23 @@ def test_discovery_commands_and_an_attachment_by_its_kind_of_file(sources_kb: Kn
     assert PHRASES["net localgroup administrators"] == "T1069.001" and PHRASES["arp -a"] == "T1018"
     assert PHRASES["ipconfig /all"] == "T1016" and PHRASES["systeminfo"] == "T1082"
     assert PHRASES["tasklist"] == "T1057" and PHRASES["quser"] == PHRASES["query user"] == "T1033"
+
+
+def test_a_learned_phrase_of_masquerading_needs_a_word_of_passing_for_something(
+    sources_kb: KnowledgeBase,
+) -> None:
+    from dataclasses import replace
+
+    # (a technique the fixture KB lacks, and the phrase the installed KB learns for it)
+    sources_kb.techniques["T1036.004"] = replace(
+        sources_kb.techniques["T1003.001"], id="T1036.004", name="Masquerade Task or Service", parent=None
+    )
+    extractor = TextExtractor(sources_kb, phrases={"legitimate service": "T1036.004"})
+
+    def techniques(text: str) -> set[str]:
+        found = extractor.extract_text(text, "r").observations
+        return {o.value for o in found if o.kind is ObservationKind.TECHNIQUE}
+
+    assert techniques("Data was exfiltrated to the legitimate service webhook[.]site.") == set()
+    assert techniques("The implant was named srvdll.dll to appear as a legitimate service.") == {"T1036.004"}
+    assert techniques("It registered itself to masquerade as a legitimate service.") == {"T1036.004"}

@@ -21,6 +21,7 @@ from unmask.extract.vocabulary import (
     CONTEXT_STEMS,
     DISTINCTIVE_TECHNIQUE_NAMES,
     EVERYDAY_TECHNIQUE_NAMES,
+    PASSING_FOR,
     RECON_PARENTS,
     RESOURCE_PARENTS,
     SYSTEM_PROGRAMS,
@@ -359,6 +360,9 @@ class Lexicon:
     # ATT&CK programs by their name without the word for their kind ("MultiLayer" for MultiLayer
     # Wiper), read where the name is no other name and no English word.
     kindless: dict[str, set[str]] = field(default_factory=dict)
+    # Learned phrases of masquerading that say only that something is legitimate ("legitimate
+    # service", "legitimate file"): read only beside a word that says something passes for it.
+    passing: frozenset[str] = frozenset()
 
     @classmethod
     def from_kb(cls, kb: KnowledgeBase, phrases: dict[str, str] | None = None) -> Lexicon:
@@ -367,6 +371,11 @@ class Lexicon:
         for phrase, technique_id in (kb.technique_phrases if phrases is None else phrases).items():
             if technique_id in kb.techniques:
                 lexicon.phrases.setdefault(phrase, set()).add(technique_id)
+        lexicon.passing = frozenset(
+            key
+            for key, ids in lexicon.phrases.items()
+            if _LEGITIMATE & set(key.split()) and any(i.split(".")[0] == "T1036" for i in ids)
+        )
         for phrase, technique_id in VOCABULARY.items():  # how reports commonly write them
             if technique_id in kb.techniques:
                 lexicon.phrases[_key(phrase)] = {technique_id}
@@ -565,6 +574,11 @@ class Lexicon:
                     text, tokens[i + n - 1][1], tokens[i + n : i + n + _SWITCH_WORDS]
                 ):
                     hits = [h for h in hits if h[0] != "phrase"]
+                if key in self.passing and key not in self.vocabulary:
+                    # the phrase's own words too: "legitimate looking" says it
+                    around = lowered[max(0, i - 6) : i + n + 4]
+                    if not any(word.startswith(PASSING_FOR) for word in around):
+                        hits = [h for h in hits if h[0] != "phrase"]
                 if key in self.actor_or_software and set(lowered[i + n : i + n + 1]) & _KIND_WORDS:
                     hits = [("software", self.actor_or_software[key])]
                 if (
@@ -618,6 +632,7 @@ class Lexicon:
         return found
 
 
+_LEGITIMATE = frozenset(("legitimate", "legitimately", "legit"))
 # A discovery command's words (vocabulary.COMMANDS), and how many words after it a switch that
 # changes what it lists may come ("net localgroup administrators svc_backup /add").
 _COMMAND_KEYS = frozenset(_key(command) for command in COMMANDS)

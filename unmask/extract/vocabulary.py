@@ -19,6 +19,7 @@ __all__ = [
     "CONTEXT_STEMS",
     "DISTINCTIVE_TECHNIQUE_NAMES",
     "EVERYDAY_TECHNIQUE_NAMES",
+    "PASSING_FOR",
     "PHRASES",
     "RECON_PARENTS",
     "RESOURCE_PARENTS",
@@ -492,6 +493,13 @@ DISTINCTIVE_TECHNIQUE_NAMES = frozenset(("malvertising", "seo poisoning"))
 EVERYDAY_TECHNIQUE_NAMES = frozenset(  # of T1021, T1574 and T1556
     ("ssh", "vnc", "dll", "cloud services", "multi-factor authentication", "multi factor authentication")
 )
+# What says a thing passes for another, that a learned phrase of masquerading (T1036) which says only
+# that something is legitimate needs beside it: "named to appear as a legitimate service" is T1036.004,
+# "exfiltrated to the legitimate service webhook[.]site" is no masquerading at all.
+PASSING_FOR = (
+    "masquerad", "disguis", "mimic", "appear", "imitat", "pose", "posing", "pretend", "impersonat",
+    "spoof", "resembl", "look", "seeming", "name", "renam", "blend", "same", "match",
+)  # fmt: skip
 # The names of an operating system's own programs, which some malware families share ("systemd"):
 # read as a family's name only when written as one (capitalised mid-sentence, or a kind after it).
 SYSTEM_PROGRAMS = frozenset(
