@@ -2259,3 +2259,18 @@ def test_a_learned_phrase_of_masquerading_needs_a_word_of_passing_for_something(
     assert techniques("Data was exfiltrated to the legitimate service webhook[.]site.") == set()
     assert techniques("The implant was named srvdll.dll to appear as a legitimate service.") == {"T1036.004"}
     assert techniques("It registered itself to masquerade as a legitimate service.") == {"T1036.004"}
+
+
+def test_a_flaw_or_tool_abused_widely_since_a_month_is_background_not_this_intrusions_date(
+    sources_kb: KnowledgeBase,
+) -> None:
+    extractor = TextExtractor(sources_kb)
+
+    def timing(text: str) -> list[str]:
+        return [o.value for o in extractor.extract_text(text, "r").observations if o.kind.value == "timing"]
+
+    background = "They exploited CVE-2024-40766, a flaw in SonicOS that affiliates have abused widely since August 2024."
+    assert timing(background) == []
+    assert timing("The flaw has been exploited by many threat actors since August 2024.") == []
+    # what was done in this intrusion since then is its date
+    assert timing("The actor has had access to the network since August 2024.") == ["2024-08"]

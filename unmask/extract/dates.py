@@ -4,7 +4,7 @@
 "2025/02/03"; a range's both ends ("between 2 and 9 March 2026", "September 28 to October 3,
 2023"); a day without its year ("On March 14"), which takes the year of the date read before it.
 Not activity: a report's own date ("Published ...", a byline's), how long a program has been about
-("active since March 2023").
+("active since March 2023") or a flaw abused by all ("abused widely since August 2024").
 """
 
 from __future__ import annotations
@@ -70,9 +70,13 @@ _NUMBERED_PART = re.compile(
     r"\b(?:day|week|phase|part|step|stage|chapter|section|wave|no\.?)\s*$", re.IGNORECASE
 )
 # A date since when a program or group has been about, not this intrusion's ("active since March
-# 2023", "in the wild since", "operating since").
+# 2023", "in the wild since", "operating since"), or a flaw or tool used by all and sundry ("that
+# affiliates have abused widely since August 2024", "exploited by many actors since"); not what was
+# done here ("the actor has had access since August 2024").
 _BACKGROUND_SINCE = re.compile(
-    r"\b(?:active|operating|operational|in\s+operation|around|existed|in\s+the\s+wild|in\s+use|known)"
+    r"\b(?:active|operating|operational|in\s+operation|around|existed|in\s+the\s+wild|in\s+use|known"
+    r"|widely|broadly|commonly|(?:many|several|multiple|numerous|various)\s+(?:threat\s+)?(?:actors|groups"
+    r"|affiliates|operators|gangs))"
     r"(?:\s+\w+){0,2}?\s+since\s+$",
     re.IGNORECASE,
 )
