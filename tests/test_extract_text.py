@@ -2274,3 +2274,25 @@ def test_a_flaw_or_tool_abused_widely_since_a_month_is_background_not_this_intru
     assert timing("The flaw has been exploited by many threat actors since August 2024.") == []
     # what was done in this intrusion since then is its date
     assert timing("The actor has had access to the network since August 2024.") == ["2024-08"]
+
+
+def test_an_incident_reports_client_and_what_was_stolen_from_it_name_the_victim(
+    sources_kb: KnowledgeBase,
+) -> None:
+    extractor = TextExtractor(sources_kb)
+
+    def victims(text: str) -> set[str]:
+        found = extractor.extract_text(text, "r").observations
+        return {o.value for o in found if o.kind is ObservationKind.VICTIM}
+
+    assert victims("Client: Harbor & Lane Health, a private hospital group in Australia.") == {
+        "AU",
+        "healthcare",
+    }
+    assert victims("**Client:** a private bank in Norway.") == {"NO", "financial"}
+    assert victims("The client is a hospital group in Australia.") == {"AU", "healthcare"}
+    # what was stolen may take many words before "from"
+    assert victims("The actor stole about 40 GB of patient billing data from the hospital group.") == {
+        "healthcare"
+    }
+    assert victims("The VPN client: FortiClient, installed in Germany.") == set()

@@ -28,10 +28,15 @@ from unmask.knowledge.countries import country_code
 
 __all__ = ["SECTORS", "VICTIM_CUES", "Victims", "country_mentions", "read_victims"]
 
+# (what was stolen may take words: "stole about 40 GB of patient billing data from the hospital
+# group"; an incident response report names its victim as its client, in a label or a sentence of
+# its own: "Client: Harbor & Lane Health, a private hospital group in Australia", "the client is a
+# hospital group in Australia"; not "the VPN client:")
 VICTIM_CUES = re.compile(
     r"\b(target(?:s|ed|ing)?|victim(?:s)?|against|attack(?:s|ed|ing)?|compromis(?:e|ed|ing)|breach(?:ed)?|"
     r"intrusion(?:s)? (?:into|at|in)|affect(?:s|ed|ing)|hit|disrupt(?:ed|ing)?|wip(?:e|ed|ing)|"
-    r"(?:stole|steal(?:s|ing)?|exfiltrated|extort(?:s|ed|ing)?|ransom(?:ed)?) \w+(?: \w+){0,5} from|"
+    r"(?:stole|steal(?:s|ing)?|exfiltrated|extort(?:s|ed|ing)?|ransom(?:ed)?) \w+(?: \w+){0,9} from|"
+    r"(?<!\w\s)(?:client|customer)(?=[*_]{0,2}\s*:)|(?:the|our) (?:client|customer) (?:is|was)|"
     r"encrypted|infected|penetrated)\b",
     re.IGNORECASE,
 )
