@@ -6,6 +6,7 @@ import pytest
 
 from unmask.cases import load_case, parse_case
 from unmask.errors import CaseError
+from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Case, Observation, ObservationKind
 
 CASE = """\
@@ -95,7 +96,7 @@ def test_json_case(tmp_path: Path) -> None:
         ("observations:\n  - {kind: nonsense, value: x}\n", "'nonsense' is not one of"),
         (
             "observations:\n  - {kind: infrastructure, subtype: banana, value: x}\n",
-            "'banana' is not a subtype of infrastructure (one of asn, certificate, domain",
+            "'banana' is not a subtype of infrastructure (one of asn, btc, certificate, domain",
         ),
         ("observations:\n  - {phase: access}\n", "this one names none (such as 'technique: T1190')"),
         (
@@ -516,3 +517,27 @@ def test_a_case_directory_is_held_by_one_run_at_a_time(tmp_path: Path) -> None:
     with case_lock(tmp_path / "new", wait=0):
         pass
     assert not (tmp_path / "new").exists()  # a folder made only to be held, and left empty, goes
+
+
+def test_cryptocurrency_addresses_are_shorthand_keys_and_a_bad_checksum_is_a_mistake(
+    kb: KnowledgeBase,
+) -> None:
+    from unmask.attribute.evidence import Unresolved, resolve_observation
+
+    case = parse_case(
+        "id: c\nobservations:\n  - btc: 1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2\n"
+        "  - xmr: 44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A\n"
+        "  - eth: '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed'\n"
+        "  - btc: 1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN3\n",
+        "case.yml",
+    )
+    assert [(o.kind, o.subtype) for o in case.observations] == [
+        (ObservationKind.INFRASTRUCTURE, s) for s in ("btc", "xmr", "eth", "btc")
+    ]
+    items = [resolve_observation(kb, i, o) for i, o in enumerate(case.observations)]
+    assert [getattr(i, "key", None) for i in items[:3]] == [
+        "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2",  # base58 keeps its case
+        case.observations[1].value,
+        "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed",
+    ]
+    assert isinstance(items[3], Unresolved) and "is not a Bitcoin address" in items[3].reason

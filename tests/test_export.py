@@ -603,3 +603,54 @@ def test_an_item_read_as_another_kind_is_exported_as_what_it_was_read_as(kb: Kno
     assert any(o["type"] == "vulnerability" and o["name"] == "CVE-2017-0144" for o in objects)
     event = event_for_case(case, kb)["Event"]
     assert any(a["type"] == "vulnerability" and a["value"] == "CVE-2017-0144" for a in event["Attribute"])
+
+
+BTC = "bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh"
+BTC_BASE58 = "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2"
+ETH = "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed"
+XMR = "888tNkZrPN6JsEgekjMnABU4TBzc2Dt29EPAvkRxbANsAnjyPbb3iQ1YBRk1UXcdRsiKc9dhwMVgN5S9cQUiyoogDavup3H"
+
+
+def test_cryptocurrency_addresses_travel_through_attribution_stix_misp_and_a_hunts_iocs(
+    kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    from stix2validator import ValidationOptions, validate_instance
+
+    from unmask.detect.indicators import load_indicators
+    from unmask.extract.stix import case_from_stix
+
+    case = _case()
+    prov = Provenance(source="report.txt", text="asked to pay 2.5 BTC")
+    wallets = [("btc", BTC), ("btc", BTC_BASE58), ("eth", ETH), ("xmr", XMR)]
+    case.observations += [
+        Observation(ObservationKind.INFRASTRUCTURE, v, k, provenance=prov) for k, v in wallets
+    ]
+    before = attribute_case(_case(), kb)
+    assessment = attribute_case(case, kb)  # an address no actor has is neutral
+    assert [(h.id, round(h.probability, 6)) for h in assessment.groups] == [
+        (h.id, round(h.probability, 6)) for h in before.groups
+    ]
+    bundle = bundle_for_case(case, kb, assessment)
+    result = validate_instance(bundle, ValidationOptions(version="2.1"))
+    assert result.is_valid, [str(e) for o in result.object_results for e in o.errors]
+    patterns = {o["pattern"] for o in bundle["objects"] if o["type"] == "indicator"}
+    assert {f"[cryptocurrency-wallet:value = '{v}']" for _, v in wallets} <= patterns
+    event = json.loads(json.dumps(event_for_case(case, kb, assessment)))
+    attributes = {(a["type"], a["value"]) for a in event["Event"]["Attribute"]}
+    assert {("btc", BTC), ("btc", BTC_BASE58), ("xmr", XMR)} <= attributes
+    coin = next(o for o in event["Event"]["Object"] if o["name"] == "coin-address")
+    assert {(a["object_relation"], a["value"]) for a in coin["Attribute"]} == {
+        ("address-crypto", ETH),
+        ("symbol", "ETH"),
+    }
+    # Read back by extract, and by a hunt's --iocs, each as the currency it is.
+    for back in (case_from_misp(event, "event.json"), case_from_stix(bundle, "bundle.json")):
+        found = {(o.subtype, o.value) for o in back.observations if o.kind is ObservationKind.INFRASTRUCTURE}
+        assert set(wallets) <= found
+    for name, data in (("event.json", event), ("bundle.json", bundle)):
+        (tmp_path / name).write_text(json.dumps(data))
+        indicators = load_indicators(tmp_path / name)
+        assert set(wallets) <= {(i.kind, i.value) for i in indicators.indicators}
+    (tmp_path / "list.txt").write_text(f"{BTC_BASE58}\n{XMR}  # the miner's\n")
+    listed = load_indicators(tmp_path / "list.txt")
+    assert {(i.kind, i.value) for i in listed.indicators} == {("btc", BTC_BASE58), ("xmr", XMR)}

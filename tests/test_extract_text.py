@@ -2296,3 +2296,42 @@ def test_an_incident_reports_client_and_what_was_stolen_from_it_name_the_victim(
         "healthcare"
     }
     assert victims("The VPN client: FortiClient, installed in Germany.") == set()
+
+
+def test_cryptocurrency_addresses_are_indicators_when_their_checksum_holds(sources_kb: KnowledgeBase) -> None:
+    from unmask.detect.wallets import keccak256, wallet_kind
+
+    extractor = TextExtractor(sources_kb)
+
+    def indicators(text: str) -> set[tuple[str | None, str]]:
+        found = extractor.extract_text(text, "r").observations
+        return {
+            (o.subtype, o.value)
+            for o in found
+            if o.kind in (ObservationKind.INFRASTRUCTURE, ObservationKind.FILE)
+        }
+
+    btc, legacy = "bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh", "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2"
+    assert indicators(f"The victim was asked to pay 2.5 BTC to {btc}, later to {legacy}.") == {
+        ("btc", btc),
+        ("btc", legacy),
+    }
+    xmr = "44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A"
+    assert indicators(f"The miner paid out to {xmr}.") == {("xmr", xmr)}
+    # A checksum that fails is no address (one character changed; a run of ones; a bech32 typo).
+    assert (
+        indicators("Pay to 1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN3 or 1111111111111111111111111111111111.")
+        == set()
+    )
+    assert wallet_kind("bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlj") is None
+    assert wallet_kind(xmr[:-1] + "B") is None
+    assert wallet_kind("bc1p5d7rjq7g6rdk2yhzks9smlaqtedr4dekq08ge8ztwac72sfr9rusxg3297") == "btc"  # bech32m
+    # Forty hex digits after 0x: an Ethereum address beside a word of money or wallets (then no
+    # SHA-1 too), a SHA-1 otherwise; mixed case must check (EIP-55).
+    eth = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
+    assert indicators(f"The note asked for 2 ETH sent to the wallet {eth}.") == {("eth", eth.lower())}
+    assert indicators(f"The loader's hash is {eth}.") == {("sha1", eth[2:].lower())}
+    assert wallet_kind(eth[:-1] + "D") is None
+    assert keccak256(b"").hex() == "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470"
+    # Said to be harmless, it is not taken.
+    assert indicators(f"The donation address {legacy} in the README is not malicious.") == set()

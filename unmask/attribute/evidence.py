@@ -323,6 +323,9 @@ _CHECKED = {
     "certificate": "a certificate fingerprint (32, 40 or 64 hex digits)",
     "imphash": "an import hash (32 hex digits)",
     "tlsh": "a TLSH (70 hex digits)",
+    "btc": "a Bitcoin address (1…, 3… or bc1… with a valid checksum)",
+    "eth": "an Ethereum address (0x and 40 hex digits)",
+    "xmr": "a Monero address (95 characters from 4 or 8, with a valid checksum)",
 }
 
 

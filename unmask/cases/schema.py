@@ -25,6 +25,10 @@ SHORTHAND: dict[str, tuple[ObservationKind, str | None]] = {
     "email": (ObservationKind.INFRASTRUCTURE, "email"),
     "certificate": (ObservationKind.INFRASTRUCTURE, "certificate"),
     "asn": (ObservationKind.INFRASTRUCTURE, "asn"),
+    # what the actor is paid to: a Bitcoin, Ethereum or Monero address
+    "btc": (ObservationKind.INFRASTRUCTURE, "btc"),
+    "eth": (ObservationKind.INFRASTRUCTURE, "eth"),
+    "xmr": (ObservationKind.INFRASTRUCTURE, "xmr"),
     "sha256": (ObservationKind.FILE, "sha256"),
     "sha1": (ObservationKind.FILE, "sha1"),
     "md5": (ObservationKind.FILE, "md5"),

@@ -1,9 +1,10 @@
 """Indicators of compromise: read from lists, STIX 2.1 bundles and MISP events; normalised.
 
 An :class:`Indicator` is a kind (``ip``, ``domain``, ``url``, ``email``, ``md5``, ``sha1``,
-``sha256``, ``sha512``, ``certificate``) and a normalised value: refanged (``hxxp``,
-``[.]``, ``(.)``, ``[@]``, ``[:]``), lower-cased, trailing dots removed, IPv6 in its
-compressed form.  Values on a MISP warninglist are *suppressed*: kept aside with the list
+``sha256``, ``sha512``, ``certificate``; a cryptocurrency address: ``btc``, ``eth``, ``xmr``)
+and a normalised value: refanged (``hxxp``, ``[.]``, ``(.)``, ``[@]``, ``[:]``), lower-cased,
+trailing dots removed, IPv6 in its compressed form; an address checked by its checksum, a base58
+one kept in its case (:mod:`unmask.detect.wallets`).  Values on a MISP warninglist are *suppressed*: kept aside with the list
 that names them, reported, never matched.
 """
 
@@ -22,6 +23,7 @@ from typing import Any
 
 from unmask import safe_json
 from unmask.cases.tlp import bundle_tlp, mappings, misp_deleted, misp_tlp, stix_withdrawn, strictest
+from unmask.detect.wallets import WALLET_KINDS, wallet_address, wallet_kind
 from unmask.errors import IngestError, Location
 from unmask.ingest.base import UTF16_REPLACED, decode_utf16
 from unmask.model import Tlp
@@ -36,6 +38,7 @@ __all__ = [
     "indicator_key",
     "is_value_list",
     "load_indicators",
+    "misp_wallet",
     "normalise",
     "pattern_values",
     "refang",
@@ -77,6 +80,8 @@ MISP_TYPES = {
     "x509-fingerprint-sha1": "certificate",
     "x509-fingerprint-sha256": "certificate",
     "x509-fingerprint-md5": "certificate",
+    "btc": "btc",
+    "xmr": "xmr",
 }
 
 # STIX cyber-observable paths -> indicator kind
@@ -98,6 +103,8 @@ STIX_PATHS = {
     "x509-certificate:hashes.'sha-256'": "certificate",
     "x509-certificate:hashes.md5": "certificate",
     "autonomous-system:number": "asn",
+    # STIX 2.1 has no object for a wallet: unmask writes OpenCTI's; the currency is the address's form
+    "cryptocurrency-wallet:value": "wallet",
 }
 _COMPARISON = re.compile(
     r"(?<![a-z0-9-])([a-z0-9-]+:[a-z0-9_.'\-]+)\s*(=|LIKE|IN|MATCHES)\s*('(?:[^'\\]|\\.)*'|\([^)]*\)|\d+\b)",
@@ -236,6 +243,8 @@ def normalise(kind: str, raw: str, *, exact: bool = False) -> str | None:
     text = refang(_unwrap(raw.strip(), exact)).strip()
     if not text:
         return None
+    if kind in WALLET_KINDS:
+        return wallet_address(kind, text)
     if kind == "ip":
         try:
             return str(ipaddress.ip_address(text.strip("[]")))
@@ -300,6 +309,9 @@ def guess_kind(raw: str) -> str | None:
     digest = text.replace(":", "")
     if re.fullmatch(r"[0-9a-f]+", digest) and len(digest) in _HEX_KINDS:
         return _HEX_KINDS[len(digest)]
+    wallet = wallet_kind(raw.strip())  # as written: a base58 address's case is its value
+    if wallet is not None:
+        return wallet
     # A file name is no domain ("vssadmin.exe"), unless defanged as a domain is ("evil[.]zip").
     defanged = text != raw.strip().lower()
     if normalise("domain", text) is not None and (defanged or not text.endswith(FILE_SUFFIXES)):
@@ -404,7 +416,9 @@ def pattern_values(pattern: str) -> list[tuple[str, str]]:
             found.append((kind, literal))
             continue
         for value in re.findall(r"'((?:[^'\\]|\\.)*)'", literal):
-            found.append((kind, value.replace("\\'", "'").replace("\\\\", "\\")))
+            value = value.replace("\\'", "'").replace("\\\\", "\\")
+            # a wallet's currency is the form of its address (one that is none is skipped where read)
+            found.append(((wallet_kind(value) or "btc") if kind == "wallet" else kind, value))
     return found
 
 
@@ -471,9 +485,17 @@ def _misp(builder: _Builder, data: Any) -> None:
             for part, text in zip(parts, values, strict=False):
                 if part.endswith("port") or part == "filename":
                     continue
-                kind = MISP_TYPES.get(part)
+                kind = MISP_TYPES.get(part) or misp_wallet(attribute, text)
                 if kind is not None:
                     builder.add(kind, text, ref, attribute.get("comment") or None, exact=True)
+
+
+def misp_wallet(attribute: dict[str, Any], value: str) -> str | None:
+    """The kind of a coin-address object's generic address (an Ethereum address, which MISP has no
+    type for), by its form; None for any other attribute."""
+    if attribute.get("object_relation") != "address-crypto":
+        return None
+    return wallet_kind(value.strip())
 
 
 _COMMENT = re.compile(r"(?:^|\s)#")
@@ -516,7 +538,18 @@ def _table(builder: _Builder, text: str) -> None:
         cells = [row[value_col]] if value_col is not None and value_col < len(row) else row
         declared = row[type_col].strip().lower() if type_col is not None and type_col < len(row) else None
         kind = MISP_TYPES.get(declared or "") if declared else None
-        if declared in ("ip", "domain", "url", "email", "md5", "sha1", "sha256", "sha512", "certificate"):
+        if declared in (
+            "ip",
+            "domain",
+            "url",
+            "email",
+            "md5",
+            "sha1",
+            "sha256",
+            "sha512",
+            "certificate",
+            *WALLET_KINDS,
+        ):
             kind = declared
         for cell in cells:
             if cell.strip():

@@ -1,6 +1,7 @@
 """A case and its assessment as a MISP event (pymisp), readable back by ``unmask extract``.
 
-Indicators become attributes (ip-dst, domain, url, email, hashes; CVEs as vulnerability);
+Indicators become attributes (ip-dst, domain, url, email, hashes, btc, xmr; an Ethereum address,
+which MISP has no type for, a coin-address object; CVEs as vulnerability);
 techniques and software become ATT&CK galaxy tags, victims target-information and sector
 tags; the leading group hypothesis becomes a
 threat-actor galaxy tag with its probability in a comment; the case's TLP becomes a tag.
@@ -47,7 +48,13 @@ _TYPES = {
     "certificate": "x509-fingerprint-sha256",
     "imphash": "imphash",
     "tlsh": "tlsh",
+    "btc": "btc",
+    "xmr": "xmr",
+    "eth": "eth",  # no MISP type: written as a coin-address object (_WALLET_OBJECT)
 }
+# MISP's object for a cryptocurrency address of a currency it has no attribute type for: the address
+# as its generic one, beside the currency's symbol (read back by the address's form).
+_WALLET_OBJECT = "coin-address"
 _CERTIFICATES = {32: "x509-fingerprint-md5", 40: "x509-fingerprint-sha1", 64: "x509-fingerprint-sha256"}
 
 
@@ -144,6 +151,11 @@ def event_for_case(
                 # MISP files an "email" under "Social network" by default; an address in an intrusion
                 # is network activity.
                 extra = {"category": "Network activity"} if kind == "email" else {}
+                if kind == "eth":
+                    wallet = event.add_object(name=_WALLET_OBJECT, comment=comment)
+                    wallet.add_attribute("address-crypto", value, to_ids=not context)
+                    wallet.add_attribute("symbol", "ETH")
+                    continue
                 event.add_attribute(
                     kind, value, comment=comment, to_ids=obs.subtype != "asn" and not context, **extra
                 )

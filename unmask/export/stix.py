@@ -75,6 +75,10 @@ _PATTERNS = {
     "certificate": lambda v: f"[x509-certificate:hashes.'{_DIGESTS.get(len(v), 'SHA-256')}' = '{v}']",
     "asn": lambda v: f"[autonomous-system:number = {v}]",
     "tlsh": lambda v: f"[file:hashes.TLSH = '{v}']",
+    # STIX 2.1 has no object for a wallet: OpenCTI's cryptocurrency-wallet, whose value is the address
+    "btc": lambda v: f"[cryptocurrency-wallet:value = '{v}']",
+    "eth": lambda v: f"[cryptocurrency-wallet:value = '{v}']",
+    "xmr": lambda v: f"[cryptocurrency-wallet:value = '{v}']",
 }
 # A pattern of the forms above whose literal is printable ASCII with its quotes and backslashes
 # escaped, or a number: the STIX pattern grammar's parser (a few hundred microseconds each, most

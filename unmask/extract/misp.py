@@ -1,7 +1,8 @@
 """A MISP event (JSON export) as a case: attributes, objects, galaxy tags, TLP.
 
 Attributes become observations by type (addresses, domains, URLs, e-mail, hashes,
-certificate fingerprints, vulnerabilities, ASNs); attributes inside objects too.  Galaxy tags
+certificate fingerprints, vulnerabilities, ASNs, Bitcoin and Monero addresses, a coin-address
+object's Ethereum address); attributes inside objects too.  Galaxy tags
 of ATT&CK techniques and of malware / tools become techniques and software, target-information
 and sector tags victims; threat-actor
 and intrusion-set tags are reported in the notes and never used as evidence.  A ``tlp:`` tag
@@ -17,7 +18,7 @@ from typing import Any
 
 from unmask.cases.tlp import misp_deleted, misp_tlp, tag_tlp, tags_of
 from unmask.detect.artifacts import NOT_FOR_DETECTION
-from unmask.detect.indicators import MISP_TYPES, normalise
+from unmask.detect.indicators import MISP_TYPES, misp_wallet, normalise
 from unmask.errors import CaseError, Location
 from unmask.extract.stix import NAMED_ACTOR_NOTE, SKIPPED_NOTE
 from unmask.knowledge.technique_ids import find_technique_ids
@@ -136,7 +137,7 @@ def case_from_misp(data: dict[str, Any], origin: str, default_id: str = "case") 
             values = text_value.split("|") if len(parts) > 1 else [text_value]
             used = False
             for part, text in zip(parts, values, strict=False):
-                indicator_kind = MISP_TYPES.get(part)
+                indicator_kind = MISP_TYPES.get(part) or misp_wallet(attribute, text)
                 if indicator_kind is None:
                     continue
                 value = normalise(indicator_kind, text, exact=True)

@@ -2,7 +2,7 @@
 
 What is read: attack-patterns (by ATT&CK id, else name), malware and tools (by
 name), vulnerabilities (CVE names), indicators (simple comparison patterns over
-IPs, domains, URLs, emails, file hashes and certificate fingerprints),
+IPs, domains, URLs, emails, file hashes, certificate fingerprints and cryptocurrency wallets),
 identities (sectors) and locations (countries) as victims.  Threat-actor and
 intrusion-set names are listed as notes and never used as evidence: a report
 that names its actor must not be attributed by reading the name.  Other object

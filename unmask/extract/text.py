@@ -3,7 +3,8 @@
 What is extracted, sentence by sentence:
 
 - indicators (ioc-finder, defanged forms included), known-benign ones suppressed with the
-  MISP warninglists and reported;
+  MISP warninglists and reported; cryptocurrency addresses whose checksum holds (Bitcoin, Monero;
+  Ethereum beside a word of money or wallets: :mod:`unmask.detect.wallets`);
 - ATT&CK techniques by id (``T1003.001``) and by name (``LSASS Memory``,
   ``Spearphishing Attachment``; see :mod:`unmask.extract.lexicon`);
 - software and malware by ATT&CK and Malpedia names and aliases;
@@ -26,6 +27,7 @@ from typing import Any
 
 from unmask.cases.tlp import strictest
 from unmask.detect.indicators import FILE_SUFFIXES, normalise, refang
+from unmask.detect.wallets import WALLET_KINDS, find_wallets
 from unmask.extract.context import (
     BENIGN,
     DENIED,
@@ -383,7 +385,35 @@ _IOC_KINDS = {
     "sha256s": ("sha256", ObservationKind.FILE),
     "sha512s": ("sha512", ObservationKind.FILE),
     "asns": ("asn", ObservationKind.INFRASTRUCTURE),
+    "btc_addresses": ("btc", ObservationKind.INFRASTRUCTURE),
+    "eth_addresses": ("eth", ObservationKind.INFRASTRUCTURE),
+    "xmr_addresses": ("xmr", ObservationKind.INFRASTRUCTURE),
 }
+# What an Ethereum address (0x and 40 hex digits, which a SHA-1 is too) is read beside: a word of
+# money, wallets or the ransom ("send 2 ETH to 0x…", "the wallet 0x…").
+_WALLET_CUE = re.compile(
+    r"\b(?:wallets?|ethereum|eth|ether|usdt|usdc|tether|erc-?20|crypto(?:currency|currencies)?|coins?"
+    r"|ransom|pay(?:s|ment|ments|ing)?|paid|address(?:es)?|send|transfer(?:red)?|deposit(?:ed)?)\b",
+    re.IGNORECASE,
+)
+
+
+def _with_wallets(sentence: str, found: dict[str, Any]) -> dict[str, Any]:
+    """ioc-finder's indicators of a sentence and its cryptocurrency addresses (``<kind>_addresses``);
+    an Ethereum address only beside a word of money or wallets, and then no SHA-1 too."""
+    wallets = [(kind, raw) for kind, raw, _ in find_wallets(sentence)]
+    if any(kind == "eth" for kind, _ in wallets) and not _WALLET_CUE.search(sentence):
+        wallets = [(kind, raw) for kind, raw in wallets if kind != "eth"]
+    if not wallets:
+        return found
+    found = dict(found)
+    for kind in WALLET_KINDS:
+        found[f"{kind}_addresses"] = [raw for k, raw in wallets if k == kind]
+    digits = {raw[2:].lower() for kind, raw in wallets if kind == "eth"}
+    found["sha1s"] = [h for h in found.get("sha1s", []) or [] if str(h).lower() not in digits]
+    return found
+
+
 # File extensions that are also top-level domains (Moldova, Somalia, Poland...): such a name is a
 # domain only when the report defanged it ("evil[.]so"); written plainly it is a file name
 # ("libcrypt.so", "README.md", "backdoor.pl").
@@ -856,7 +886,8 @@ class TextExtractor:
             # that follows (its items, or a table's rows) holds harmless values, not indicators.
             item = bool(_LIST_ITEM.match(sentence))
             harmless = harmless_list and item
-            self._iocs(find_iocs(sentence), add, offset, sentence, result, source, others, harmless)
+            found = _with_wallets(sentence, find_iocs(sentence))
+            self._iocs(found, add, offset, sentence, result, source, others, harmless)
             harmless_list = (harmless_list and item) or (
                 sentence.rstrip().endswith(":") and declares_benign(sentence)
             )
@@ -1123,7 +1154,11 @@ class TextExtractor:
                     # indicator of another event, not one to share as this intrusion's.
                     result.problems.append(_not_taken_note(source, offset, str(raw), why))
                     continue
-                lists = self.benign.lists_for(value) if self.benign is not None and subtype != "asn" else []
+                lists = (
+                    self.benign.lists_for(value)
+                    if self.benign is not None and subtype not in ("asn", *WALLET_KINDS)
+                    else []
+                )
                 if lists:
                     result.suppressed.append(
                         {"value": value, "kind": subtype, "lists": lists[:3], "offset": offset}
