@@ -2234,11 +2234,30 @@ def test_discovery_commands_and_an_attachment_by_its_kind_of_file(sources_kb: Kn
     # a switch after the command makes it change what it lists: "/add" creates the account
     assert "T1087.002" not in techniques("They ran net user /domain svc_backup P@ss1 /add.")
     # (techniques the fixture KB lacks: the commands' table)
-    assert PHRASES["net view"] == PHRASES["net share"] == "T1135"
+    assert PHRASES["net view"] == "T1018" and PHRASES["net share"] == "T1135"
     assert PHRASES['net group "domain admins"'] == "T1069.002"
     assert PHRASES["net localgroup administrators"] == "T1069.001" and PHRASES["arp -a"] == "T1018"
     assert PHRASES["ipconfig /all"] == "T1016" and PHRASES["systeminfo"] == "T1082"
     assert PHRASES["tasklist"] == "T1057" and PHRASES["quser"] == PHRASES["query user"] == "T1033"
+
+
+def test_net_view_of_a_host_lists_its_shares_and_alone_the_networks_computers(
+    sources_kb: KnowledgeBase,
+) -> None:
+    from dataclasses import replace
+
+    # (techniques the fixture KB lacks)
+    for tid, name in (("T1018", "Remote System Discovery"), ("T1135", "Network Share Discovery")):
+        sources_kb.techniques[tid] = replace(sources_kb.techniques["T1003"], id=tid, name=name)
+    extractor = TextExtractor(sources_kb)
+
+    def techniques(text: str) -> set[str]:
+        found = extractor.extract_text(text, "r").observations
+        return {o.value for o in found if o.kind is ObservationKind.TECHNIQUE}
+
+    assert techniques("The operator ran net view to list the domain's computers.") == {"T1018"}
+    assert techniques("Then `net view \\\\FS01 /all` listed the file server's shares.") == {"T1135"}
+    assert techniques("net share") == {"T1135"}
 
 
 def test_a_learned_phrase_of_masquerading_needs_a_word_of_passing_for_something(

@@ -574,6 +574,8 @@ class Lexicon:
                     text, tokens[i + n - 1][1], tokens[i + n : i + n + _SWITCH_WORDS]
                 ):
                     hits = [h for h in hits if h[0] != "phrase"]
+                if key == SHARES_OF_A_HOST[0] and _names_a_host(text, tokens[i + n - 1][1]):
+                    hits = [("phrase", {SHARES_OF_A_HOST[1]}) if h[0] == "phrase" else h for h in hits]
                 if key in self.passing and key not in self.vocabulary:
                     # the phrase's own words too: "legitimate looking" says it
                     around = lowered[max(0, i - 6) : i + n + 4]
@@ -637,6 +639,17 @@ _LEGITIMATE = frozenset(("legitimate", "legitimately", "legit"))
 # changes what it lists may come ("net localgroup administrators svc_backup /add").
 _COMMAND_KEYS = frozenset(_key(command) for command in COMMANDS)
 _SWITCH_WORDS = 4
+
+
+# "net view \\fileserver" lists that host's shares: Network Share Discovery, not the network's
+# computers that "net view" alone lists (ATT&CK's Net, S0039).
+SHARES_OF_A_HOST = ("net view", "T1135")
+_HOST_AFTER = re.compile(r"[ \t]*+\\\\")
+
+
+def _names_a_host(text: str, end: int) -> bool:
+    """Whether a UNC host name (``\\\\host``) follows the command ending at ``end``."""
+    return _HOST_AFTER.match(text, end) is not None
 
 
 def _changes_what_it_lists(text: str, end: int, after: list[tuple[int, int, str]]) -> bool:

@@ -389,11 +389,13 @@ _BY_TECHNIQUE: dict[str, tuple[str, ...]] = {
 # beside the program ATT&CK lists (Arp, Tasklist), unless a switch after it changes what it lists
 # (``COMMAND_CHANGES``: "net localgroup administrators svc_bk /add" adds an account).
 _COMMANDS: dict[str, tuple[str, ...]] = {
-    "T1135": ("net view", "net share"),  # Network Share Discovery
+    # "net view" lists the computers of the network (Remote System Discovery); "net view \\host"
+    # that host's shares (lexicon.SHARES_OF_A_HOST reads it so), as "net share" lists the local ones.
+    "T1135": ("net share",),  # Network Share Discovery
     "T1069.002": ('net group "domain admins"', "net group /domain"),  # Permission Groups: Domain Groups
     "T1069.001": ("net localgroup administrators",),  # Permission Groups Discovery: Local Groups
     "T1087.002": ("net user /domain",),  # Account Discovery: Domain Account
-    "T1018": ("arp -a",),  # Remote System Discovery
+    "T1018": ("arp -a", "net view"),  # Remote System Discovery
     "T1016": ("ipconfig /all",),  # System Network Configuration Discovery
     "T1082": ("systeminfo",),  # System Information Discovery
     "T1057": ("tasklist",),  # Process Discovery
