@@ -965,6 +965,9 @@ def test_victim_sectors_are_compared_in_one_vocabulary_and_unknown_ones_listed(k
     assert any("Enrgy" in w and "closest: energy" in w for w in typo.warnings)
     # STIX has "communications" beside "telecommunications": one sector (CISA's Communications).
     assert sector_key("Communications") == sector_key("Telecoms") == "telecommunications"
+    # as incident write-ups name their victims (a review's "Sports" came out as transportation)
+    assert sector_key("Managed Service Providers") == sector_key("MSPs") == "technology"
+    assert sector_key("Cryptocurrency") == "financial-services" and sector_key("Sports") == "entertainment"
     # A sector in the singular or the plural is the KB's: "Governments" is its "government".
     assert not attribute_case(case("Governments"), kb).unresolved
 

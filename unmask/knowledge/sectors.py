@@ -78,6 +78,17 @@ _SYNONYMS = {
     "government-administration": "government", "public-administration": "government",
     "ministry": "government", "ministries": "government", "diplomatic": "government",
     "diplomacy": "government", "embassies": "government", "private-sector": "commercial",
+    # as incident write-ups name their victims
+    "managed-service-providers": "technology", "managed-service-provider": "technology",
+    "msp": "technology", "msps": "technology", "it-services": "technology",
+    "managed-services": "technology", "software": "technology", "cloud": "technology",
+    "semiconductors": "technology", "cryptocurrency": "financial-services",
+    "crypto": "financial-services", "cryptocurrency-exchanges": "financial-services",
+    "cryptocurrency-exchange": "financial-services", "sports": "entertainment",
+    "sport": "entertainment", "casinos": "hospitality-leisure",
+    "hotels": "hospitality-leisure", "logistics": "transportation", "shipping": "transportation",
+    "maritime": "transportation", "aviation": "transportation", "airlines": "transportation",
+    "think-tank": "non-profit", "oil": "energy", "gas": "energy",
 }  # fmt: skip
 
 
