@@ -202,6 +202,29 @@ def test_the_terminal_never_receives_control_sequences_from_a_case(installed: No
     assert result.exit_code == 0 and "\x1b" not in result.stdout and "\\x1b" in result.stdout
 
 
+def test_the_report_command_prints_its_summary_escaped(
+    installed: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import unmask.cli.report as report_cli
+
+    case = tmp_path / "case.yml"
+    case.write_text("observations:\n  - {technique: T1003.001}\n")
+    attributed = report_cli.attributed
+
+    def quoting_a_phase(*args: object, **kwargs: object) -> object:
+        # The summary of a split case quotes its parts' labels: the case's phases or a log's hosts.
+        loaded, kb, assessment = attributed(*args, **kwargs)  # type: ignore[arg-type]
+        assessment.summary = "phase acc\x1b]0;PWNED\x1b\\\x1b[2J\u202eexe.pdf [bold red]x[/bold red] leads"
+        return loaded, kb, assessment
+
+    monkeypatch.setattr(report_cli, "attributed", quoting_a_phase)
+    result = runner.invoke(app, ["report", str(case), "-o", str(tmp_path / "r.md")], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.stdout and "\u202e" not in result.stdout
+    assert "\\x1b]0;PWNED" in result.stdout and "\\u202e" in result.stdout
+    assert "[bold red]x[/bold red]" in result.stdout
+
+
 def test_outputs_never_replace_devices_fifos_or_the_kb(installed: None, tmp_path: Path) -> None:
     import os
 

@@ -231,7 +231,7 @@ def actor_command(
     console.print(actor_view(kb, actor, limit))
     if len(candidates) > 1:
         others = ", ".join(f"{a.name} ({a.id})" for a in candidates[1:])
-        console.print(f"The name {name!r} is also used for: {others}", markup=False, highlight=False)
+        console.print(plain(f"The name {name!r} is also used for: {others}"))
 
 
 @kb_app.command("search")

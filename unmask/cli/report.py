@@ -18,6 +18,7 @@ from unmask.cli.common import (
     issuer,
     marked,
     output_format,
+    plain,
     say_written,
     user_errors,
 )
@@ -78,4 +79,5 @@ def report_command(
         atomic_write(target, case_markdown(loaded, assessment, org, kb).encode())
     say_written(target, fmt, as_json, summary=assessment.summary)
     if not as_json:
-        console.print(assessment.summary, markup=False, highlight=False, soft_wrap=True)
+        # The summary quotes part labels (a case's phases, a log's host names): the case's text.
+        console.print(plain(assessment.summary), soft_wrap=True)
