@@ -1326,3 +1326,21 @@ def test_the_summary_counts_each_indicator_apart() -> None:
         rule_key(row("0d00a1b2-c3d4-4e5f-8a9b-0c1d2e3f4a5b", "Some rule"))
         == "0d00a1b2-c3d4-4e5f-8a9b-0c1d2e3f4a5b"
     )
+
+
+def test_terminal_tables_clip_a_very_long_value_as_the_reports_do(rules: Path, tmp_path: Path) -> None:
+    long_host = "B" * 20_000  # one log field of any length: its cell must not fill the terminal
+    events = [
+        win_event(1, SYSMON, process("C:\\Windows\\System32\\whoami.exe", "whoami"), computer=long_host),
+        win_event(1, SYSMON, process("C:\\Windows\\System32\\whoami.exe", "whoami"), computer="ws01"),
+    ]
+    write_jsonl(tmp_path / "ev" / "sysmon.jsonl", events)
+    case = tmp_path / "case"
+    summary = runner.invoke(app, ["hunt", str(tmp_path / "ev"), "--rules", str(rules), "--case", str(case)])
+    timeline = runner.invoke(app, ["timeline", str(case)])
+    for result in (summary, timeline):
+        assert result.exit_code == 0, result.output
+        # Its first 300 characters and how long it is; the rows after it are still there.
+        assert 300 <= result.stdout.count("B") < 320, result.stdout
+        assert "ws01" in result.stdout
+    assert "(20,000 characters)" in summary.stdout  # (the timeline's narrow column folds it)

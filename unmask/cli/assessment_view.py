@@ -14,7 +14,7 @@ from rich.text import Text
 from unmask.attribute.calibrate import likelihood_shown, percent
 from unmask.attribute.phases import part_title
 from unmask.attribute.summary import whole_titles
-from unmask.cli.common import plain
+from unmask.cli.common import cell, plain
 from unmask.model import Assessment, Hypothesis, view_text
 
 __all__ = ["assessment_view"]
@@ -29,7 +29,7 @@ _ACH_FIXED = 24
 
 
 def _table(title: str, hypotheses: list[Hypothesis], limit: int = 12) -> Table:
-    table = Table(title=plain(title), title_justify="left")  # a part's label is the case's text
+    table = Table(title=cell(title), title_justify="left")  # a part's label is the case's text
     for column, justify in (
         ("hypothesis", "left"),
         ("id", "left"),
@@ -40,7 +40,7 @@ def _table(title: str, hypotheses: list[Hypothesis], limit: int = 12) -> Table:
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for h in hypotheses[:limit]:
         table.add_row(
-            plain(h.label), plain(h.id), plain(percent(h.probability)),
+            cell(h.label), cell(h.id), plain(percent(h.probability)),
             plain(likelihood_shown(h.likelihood, h.probability, h.kind, h.denied)), plain(h.confidence.value),
         )  # fmt: skip
     if len(hypotheses) > limit:
@@ -137,7 +137,7 @@ def assessment_view(assessment: Assessment, ach_rows: int = 15, width: int = 80)
             )
         for row in assessment.ach[:ach_rows]:
             cells = [Text(row["cells"][c][:1].upper(), style=_COLOURS[row["cells"][c]]) for c in columns]
-            ach.add_row(plain(row["evidence"]), plain(f"{row['diagnosticity']:.2f}"), *cells)
+            ach.add_row(cell(row["evidence"]), plain(f"{row['diagnosticity']:.2f}"), *cells)
         if len(assessment.ach) > ach_rows:
             ach.add_row(
                 plain(f"… {len(assessment.ach) - ach_rows} more (--format json or md)"),
@@ -161,7 +161,7 @@ def assessment_view(assessment: Assessment, ach_rows: int = 15, width: int = 80)
 
 def _why(lead: Hypothesis, title: str) -> Table:
     """The items for and against one hypothesis, with their weights."""
-    reasons = Table(title=plain(title), title_justify="left")
+    reasons = Table(title=cell(title), title_justify="left")
     reasons.add_column("for")
     reasons.add_column("weight", justify="right")
     reasons.add_column("against")
@@ -170,9 +170,9 @@ def _why(lead: Hypothesis, title: str) -> Table:
         f = lead.evidence_for[i] if i < len(lead.evidence_for) else ("", None)
         a = lead.evidence_against[i] if i < len(lead.evidence_against) else ("", None)
         reasons.add_row(
-            plain(f[0]),
+            cell(f[0]),
             plain("" if f[1] is None else f"{f[1]:+.2f}"),
-            plain(a[0]),
+            cell(a[0]),
             plain("" if a[1] is None else f"{a[1]:+.2f}"),
         )
     (n_for, w_for), (n_against, w_against) = lead.weaker_for, lead.weaker_against

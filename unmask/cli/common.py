@@ -22,12 +22,13 @@ from unmask.cli.interrupt import INTERRUPTED, say_interrupted
 from unmask.errors import ConfigError, UnmaskError
 from unmask.knowledge.home import unmask_home
 from unmask.model import Case, Tlp
-from unmask.printable import json_text, printable
+from unmask.printable import clip, json_text, printable
 
 __all__ = [
     "JsonOption",
     "LogProgress",
     "WrittenJson",
+    "cell",
     "check_json_format",
     "check_json_output",
     "check_output",
@@ -109,6 +110,13 @@ def counted(number: int, word: str) -> str:
 def plain(value: object) -> Text:
     """Source or evidence text for the terminal: never rich markup, never a control sequence."""
     return Text("" if value is None else printable(str(value)))
+
+
+def cell(value: object) -> Text:
+    """A value from the evidence in a terminal table: :func:`plain`, and clipped as the reports clip
+    it (its first :data:`~unmask.printable.SHOWN_CHARS` characters and how long it is), so one
+    megabyte host name in a log does not fill the terminal with a cell of 16,000 lines."""
+    return plain(None if value is None else clip(str(value)))
 
 
 def one_line(value: object) -> Text:

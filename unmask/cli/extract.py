@@ -13,6 +13,7 @@ from rich.table import Table
 from unmask.cases.directory import CASE_FILE, case_lock, load_case_dir, save_case_dir
 from unmask.cli.common import (
     JsonOption,
+    cell,
     check_json_format,
     console,
     emit_json,
@@ -123,10 +124,10 @@ def extract_command(
                 else (f"offset {prov.offset}" if prov.offset is not None else prov.record or "")
             )
             table.add_row(
-                plain(obs.kind.value + (f":{obs.subtype}" if obs.subtype else "")),
-                plain(obs.value),
-                plain(Path(prov.source).name if prov else ""),
-                plain(where),
+                cell(obs.kind.value + (f":{obs.subtype}" if obs.subtype else "")),
+                cell(obs.value),
+                cell(Path(prov.source).name if prov else ""),
+                cell(where),
                 plain((prov.text or "")[:160] if prov else ""),
             )
         if observations:

@@ -17,6 +17,7 @@ from rich.text import Text
 
 from unmask.cases.directory import CASE_FILE, FINDINGS_FILE, load_case_dir
 from unmask.cli.common import (
+    cell,
     check_json_format,
     check_output,
     console,
@@ -160,7 +161,7 @@ def _counter_table(title: str, counts: dict[str, int], top: int, label: str) -> 
     table.add_column(label, overflow="fold")
     table.add_column("findings", justify="right")
     for key, value in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:top]:
-        table.add_row(plain(key), str(value))
+        table.add_row(cell(key), str(value))
     return table
 
 
@@ -172,7 +173,7 @@ def _rule_table(by_rule: dict[str, dict[str, Any]], top: int) -> Table:
     table.add_column("findings", justify="right")
     ordered = sorted(by_rule.items(), key=lambda kv: (-kv[1]["findings"], kv[1]["title"], kv[0]))
     for rule_id, rule in ordered[:top]:
-        table.add_row(plain(rule["title"]), plain(rule_id), str(rule["findings"]))
+        table.add_row(cell(rule["title"]), cell(rule_id), str(rule["findings"]))
     return table
 
 
@@ -571,11 +572,11 @@ def timeline_command(
         detail = row.detail or ""
         table.add_row(
             plain(_whole_second(row.time) if row.time else "-"),
-            plain(row.host or "-"),
-            plain(row.level),
-            plain(row.title),
-            plain(", ".join(row.techniques)),
-            plain(f"{Path(row.file).name}#{row.record}"),
+            cell(row.host or "-"),
+            cell(row.level),
+            cell(row.title),
+            cell(", ".join(row.techniques)),
+            cell(f"{Path(row.file).name}#{row.record}"),
             plain(detail if len(detail) <= DETAIL_SHOWN else detail[: DETAIL_SHOWN - 1] + "…"),
         )
     console.print(table)
