@@ -340,3 +340,14 @@ def test_chart_labels_keep_their_start_and_end_cleanly() -> None:
     assert whole in shown
     assert re.search(r"WIN-(MW)+M?…", shown) and "WWWWW…" in shown and "Gamma" in shown
     assert f"<title>{endless}</title>" in charts  # the whole name where the lane shows it shortened
+
+
+def test_the_timeline_chart_clips_its_hosts_and_labels_as_the_report_does() -> None:
+    from unmask.report.charts import bar_chart, timeline_chart
+
+    host, label = "B" * 50_000, "L" * 50_000
+    charts = timeline_chart([(host, "2024-03-01T10:00:00Z", label), ("ws01", "2024-03-01T11:00:00Z", "x")])
+    charts += bar_chart([("G" * 50_000, 0.5)])
+    for char in "BLG":
+        assert char * 300 in charts and char * 301 not in charts, char
+    assert charts.count("(50,000 characters)") >= 3 and "ws01" in charts and len(charts) < 10_000

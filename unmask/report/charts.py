@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from html import escape
 
 from unmask.attribute.calibrate import percent
-from unmask.printable import printable
+from unmask.printable import clip, printable
 
 __all__ = ["bar_chart", "timeline_chart"]
 
@@ -57,15 +57,15 @@ def _fit(text: str, room: float) -> str:
 
 
 def _safe(text: str) -> str:
-    """A label as SVG text: control and direction-override characters as escapes, then escaped
-    (a host named with U+202E would otherwise show reversed)."""
-    return escape(printable(text))
+    """A label as SVG text: clipped as every value of the report is, control and direction-override
+    characters as escapes, then escaped (a host named with U+202E would otherwise show reversed)."""
+    return escape(printable(clip(text)))
 
 
 def _label(text: str, room: float) -> str:
     """A label that must fit ``room``: shortened after its escapes are written out (they take
     room too) and before the markup ones, which an ellipsis must not cut."""
-    return escape(_fit(printable(text), room))
+    return escape(_fit(printable(clip(text)), room))
 
 
 def _svg_open(width: int, height: int) -> str:
@@ -111,8 +111,9 @@ def timeline_chart(rows: list[tuple[str, str, str]], width: int = 900) -> str:
     if not points:
         return ""
     lanes = sorted({p[0] for p in points})
-    # The lanes' names take the room the longest needs, from 120 to 300 units (of 900).
-    names = {lane: printable(lane) for lane in lanes}
+    # The lanes' names take the room the longest needs, from 120 to 300 units (of 900); a name's
+    # whole (its title) is clipped as the report's values are (a log's host of a megabyte).
+    names = {lane: printable(clip(lane)) for lane in lanes}
     longest = max(_text_width(name) for name in names.values())
     lane_h, left, right = 26, round(min(300.0, max(120.0, longest + 12))), 20
     height = lane_h * len(lanes) + 40
