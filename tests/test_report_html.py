@@ -135,7 +135,7 @@ def test_markdown_report_escapes_and_has_the_evidence(kb: KnowledgeBase) -> None
 def test_control_and_direction_characters_are_shown_as_escapes(kb: KnowledgeBase) -> None:
     from unmask.report.markdown import case_markdown
 
-    sneaky = "inv\u202efdp.exe\x1b]0;pwned\x07\x1b[2J\x00"
+    sneaky = "inv\u202efdp.exe\x1b]0;pwned\x07\x1b[2J\x00 ev\u200bil Mimi\u200dkatz x\u061cy\ufeff\u2028"
     prov = Provenance(source=sneaky, text=sneaky)
     case = Case(
         id=f"c{sneaky}",
@@ -149,8 +149,8 @@ def test_control_and_direction_characters_are_shown_as_escapes(kb: KnowledgeBase
     # The timeline chart draws its lanes (hosts) as SVG text: the same escapes there.
     findings = [{"time": "2024-03-01T10:00:00Z", "host": sneaky, "title": sneaky, "level": "high"}]
     for text in (render_html(ReportInput(case, assessment, kb, findings)), case_markdown(case, assessment)):
-        assert not re.search("[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e]", text)
-        assert "\\u202e" in text and "\\x1b" in text
+        assert not re.search("[\x00-\x08\x0b-\x1f\x7f\u061c\u200b-\u200f\u2028-\u202e\ufeff]", text)
+        assert "\\u202e" in text and "\\x1b" in text and "u200bil" in text and "u061cy" in text
 
 
 def test_the_report_says_which_knowledge_base_view_it_used(kb: KnowledgeBase) -> None:
