@@ -654,3 +654,47 @@ def test_cryptocurrency_addresses_travel_through_attribution_stix_misp_and_a_hun
     (tmp_path / "list.txt").write_text(f"{BTC_BASE58}\n{XMR}  # the miner's\n")
     listed = load_indicators(tmp_path / "list.txt")
     assert {(i.kind, i.value) for i in listed.indicators} == {("btc", BTC_BASE58), ("xmr", XMR)}
+
+
+def test_an_indicator_holding_a_control_or_format_character_is_refused_not_altered(
+    kb: KnowledgeBase,
+) -> None:
+    from unmask.detect.indicators import normalise
+
+    hidden = {
+        "domain": ["ev\u200bil.example", "evil\ufeff.example"],  # IDNA dropped these: evil.example
+        "url": [
+            "http://e.example/a\x00b",
+            "http://e.example/a\x1b[2Jb",
+            "http://e.example/a\x85b",
+            "http://e.example/pay\u200bload",
+        ],
+        "email": ["o\u200dps@evil.example"],
+        "ip": ["198.51.100.7\x00"],
+    }
+    for subtype, values in hidden.items():
+        assert all(
+            normalise(subtype, v) is None and normalise(subtype, v, exact=True) is None for v in values
+        )
+    N = ObservationKind.INFRASTRUCTURE
+    observations = [Observation(ObservationKind.TECHNIQUE, "T1301")]
+    observations += [Observation(N, v, subtype=s) for s, values in hidden.items() for v in values]
+    observations.append(Observation(N, "http://e.example/ok", subtype="url"))
+    case = Case(id="hidden", title="hidden", observations=observations)
+    assessment = attribute_case(case, kb)
+    objects = bundle_for_case(case, kb, assessment)["objects"]
+    patterns = [o["pattern"] for o in objects if o["type"] == "indicator"]
+    assert patterns == ["[url:value = 'http://e.example/ok']"]
+    report = next(o for o in objects if o["type"] == "report")
+    assert report["description"].count("(not a valid value of its type)") == 8
+    event = event_for_case(case, kb, assessment)["Event"]
+    shared = [
+        a["value"]
+        for a in event["Attribute"]
+        if a["type"] in ("domain", "url", "email", "email-src", "ip-dst")
+    ]
+    assert shared == ["http://e.example/ok"]
+    comment = next(
+        a["value"] for a in event["Attribute"] if a["value"].startswith("not exported as indicators")
+    )
+    assert "ev\\u200bil.example" in comment and "\u200b" not in comment

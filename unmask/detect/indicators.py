@@ -27,6 +27,7 @@ from unmask.detect.wallets import WALLET_KINDS, wallet_address, wallet_kind
 from unmask.errors import IngestError, Location
 from unmask.ingest.base import UTF16_REPLACED, decode_utf16
 from unmask.model import Tlp
+from unmask.printable import has_unprintable
 
 __all__ = [
     "FILE_SUFFIXES",
@@ -239,7 +240,14 @@ def normalise(kind: str, raw: str, *, exact: bool = False) -> str | None:
 
     ``exact``: the value as an analyst gave it (a case file's, to share): refanged and in its
     canonical case, but no stray quote or closing punctuation is taken off, as it is from a value
-    found in prose (``http://x/q?a="b"`` keeps its quote, ``http://x/path.`` its full stop)."""
+    found in prose (``http://x/q?a="b"`` keeps its quote, ``http://x/path.`` its full stop).
+
+    A value holding a control character (NUL, ESC, C1) or a format one (a zero-width space, a
+    direction override) is none, of any kind: a partner's tool that stops at a NUL would block
+    ``http://e.example/a``, and IDNA drops a zero-width space, sharing ``evil.example`` for
+    ``ev\u200bil.example`` without a word.  Only the blanks around it are taken off."""
+    if has_unprintable(raw.strip(" \t\r\n")):
+        return None
     text = refang(_unwrap(raw.strip(), exact)).strip()
     if not text:
         return None
