@@ -351,3 +351,25 @@ def test_the_timeline_chart_clips_its_hosts_and_labels_as_the_report_does() -> N
     for char in "BLG":
         assert char * 300 in charts and char * 301 not in charts, char
     assert charts.count("(50,000 characters)") >= 3 and "ws01" in charts and len(charts) < 10_000
+
+
+def test_character_references_in_markdown_are_shown_as_written(kb: KnowledgeBase) -> None:
+    from markdown_it import MarkdownIt
+
+    from unmask.report.markdown import case_markdown, md_escape
+
+    written = "name &rlm;&ZeroWidthSpace;&#x202E; and &amp;lt;b&amp;gt; AT&T"
+    case = Case(
+        id="c",
+        title=written,
+        observations=[Observation(ObservationKind.TECHNIQUE, "T1301", host=written)],
+    )
+    rendered = MarkdownIt("commonmark").render(case_markdown(case, attribute_case(case, kb)))
+    # Rendered, the title reads as the case wrote it: no mark decoded, no reference resolved.
+    heading = rendered.splitlines()[0]
+    assert (
+        heading
+        == "<h1>name &amp;rlm;&amp;ZeroWidthSpace;&amp;#x202E; and &amp;amp;lt;b&amp;amp;gt; AT&amp;T</h1>"
+    )
+    assert not re.search("[\u200b\u200e\u200f\u202e]", rendered)
+    assert md_escape("a & b") == "a \\& b"

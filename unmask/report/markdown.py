@@ -25,7 +25,9 @@ __all__ = ["EVIDENCE_ROWS", "assessment_markdown", "case_markdown", "guide_markd
 EVIDENCE_ROWS = 300
 
 # Enough to keep evidence text from becoming markup or HTML; parentheses and dots stay readable.
-_SPECIAL = re.compile(r"([\\`*_\[\]|<>~#])")
+# "&" too: a character reference (&rlm;, &ZeroWidthSpace;, &amp;lt;) is decoded when the Markdown
+# is rendered, and would show another value than the one written, or a mark printable() escapes.
+_SPECIAL = re.compile(r"([\\`*_\[\]|<>~#&])")
 
 
 def md_escape(text: object) -> str:
