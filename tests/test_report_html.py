@@ -206,7 +206,7 @@ def test_the_markdown_report_clips_long_values_too(kb: KnowledgeBase) -> None:
 def test_the_report_lists_the_first_observations_and_says_where_the_rest_are(kb: KnowledgeBase) -> None:
     from unmask.report.markdown import EVIDENCE_ROWS, case_markdown
 
-    prov = Provenance(source="/very/long/folder/of/evidence/Security.evtx", record="7")
+    prov = Provenance(source="/very/long/folder/of/evidence/Security.evtx", sha256="ab" * 32, record="7")
     observations = [
         Observation(ObservationKind.INFRASTRUCTURE, f"10.0.{n // 250}.{n % 250}", "ip", provenance=prov)
         for n in range(EVIDENCE_ROWS + 25)
@@ -373,3 +373,24 @@ def test_character_references_in_markdown_are_shown_as_written(kb: KnowledgeBase
     )
     assert not re.search("[\u200b\u200e\u200f\u202e]", rendered)
     assert md_escape("a & b") == "a \\& b"
+
+
+def test_the_evidence_table_shortens_only_the_paths_of_files_unmask_read(kb: KnowledgeBase) -> None:
+    sources = [
+        Provenance(source="Partner report 2023/05 (TLP:AMBER)"),  # a case file's words
+        Provenance(source="https://cert.example/advisories/2023-05-report"),
+        Provenance(source="/cases/acme/logs/sysmon.evtx", sha256="ab" * 32, record="7"),  # a hunt's
+    ]
+    case = Case(
+        id="c",
+        title="t",
+        observations=[
+            Observation(ObservationKind.TECHNIQUE, technique, provenance=prov)
+            for technique, prov in zip(("T1301", "T1302", "T1303"), sources, strict=True)
+        ],
+    )
+    html = render_html(ReportInput(case, attribute_case(case, kb), kb))
+    cells = re.findall(r'<td class="mono">([^<]*)</td>', html)
+    assert "Partner report 2023/05 (TLP:AMBER)" in cells
+    assert "https://cert.example/advisories/2023-05-report" in cells
+    assert "sysmon.evtx" in cells and "/cases/acme/logs/sysmon.evtx" not in cells

@@ -23,7 +23,7 @@ from unmask.attribute.phases import part_title
 from unmask.attribute.summary import WEAK_LEAD, is_split
 from unmask.export.resolved import activity_span, named_value
 from unmask.knowledge.store import KnowledgeBase
-from unmask.model import Assessment, Case, ObservationKind
+from unmask.model import Assessment, Case, ObservationKind, Provenance
 from unmask.printable import NOTE_CHARS, SHOWN_CHARS, clip, printable
 from unmask.report.charts import bar_chart, timeline_chart
 from unmask.report.guide import CONFIDENCE, LIMITS, METHOD, SCALE, SCALE_ENDS
@@ -152,6 +152,16 @@ def _timeline(data: ReportInput) -> str:
     return timeline_chart(rows)
 
 
+def _source_shown(prov: Provenance) -> str:
+    """An evidence row's source: a file unmask read and hashed (a hunt's log, an extracted report)
+    by its name, its folder being in the evidence files list (a full path in a narrow PDF column
+    broke every few characters); any other source (a case file's "Partner report 2023/05", a URL)
+    whole, as written (its part after the last "/" was "05 (TLP:AMBER)")."""
+    if prov.sha256:
+        return PurePath(prov.source).name or prov.source
+    return prov.source
+
+
 def _context(data: ReportInput) -> dict[str, Any]:
     assessment, case = data.assessment, data.case
     groups = [(h.label, h.probability) for h in assessment.groups[:10]]
@@ -174,9 +184,7 @@ def _context(data: ReportInput) -> dict[str, Any]:
                 # A whole second is what a reader compares (the case keeps the fraction).
                 "seen": re.sub(r"\.0+(?=Z$|[+-]\d\d:\d\d$|$)", "", obs.first_seen or ""),
                 "confidence": f"{obs.confidence:.1f}",
-                # The file's name: its folder is in the evidence files list (a full path in a
-                # narrow PDF column broke every few characters).
-                "source": PurePath(prov.source).name or prov.source if prov else "",
+                "source": _source_shown(prov) if prov else "",
                 "sha256": (prov.sha256 or "")[:16] if prov else "",
                 "where": (prov.record or (f"offset {prov.offset}" if prov.offset is not None else ""))
                 if prov
