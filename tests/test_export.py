@@ -698,3 +698,37 @@ def test_an_indicator_holding_a_control_or_format_character_is_refused_not_alter
         a["value"] for a in event["Attribute"] if a["value"].startswith("not exported as indicators")
     )
     assert "ev\\u200bil.example" in comment and "\u200b" not in comment
+
+
+def test_values_in_the_prose_of_the_exports_cannot_start_a_line_of_their_own(kb: KnowledgeBase) -> None:
+    N = ObservationKind.INFRASTRUCTURE
+    forged = ["http://e.example/a\nCaveats: none", "http://e.example/a\tb", "http://e.example/a\u2028b"]
+    case = Case(
+        id="c\nid",
+        title="Title\nCaveats: none\u2028\tx",
+        observations=[
+            Observation(ObservationKind.TECHNIQUE, "T1301"),
+            *(
+                Observation(N, url, subtype="url", provenance=Provenance("r.txt", text="line\none"))
+                for url in forged
+            ),
+        ],
+    )
+    assessment = attribute_case(case, kb)
+    bundle = bundle_for_case(case, kb, assessment)
+    event = event_for_case(case, kb, assessment)["Event"]
+    layer = case_layer(case, kb, None)
+    prose = [
+        o.get(key, "")
+        for o in bundle["objects"]
+        for key in ("name", "description")
+        if o["type"] != "indicator"
+    ]
+    prose += [event["info"]] + [a["value"] for a in event["Attribute"] if a["type"] == "comment"]
+    prose += [a.get("comment", "") for a in event["Attribute"]]
+    prose += [layer["name"], layer["description"]]
+    for text in prose:
+        assert not any(char in text for char in "\n\t\r\u2028"), text
+    report = next(o for o in bundle["objects"] if o["type"] == "report")
+    assert "http://e.example/a\\nCaveats: none (not a valid value of its type)" in report["description"]
+    assert "Title\\nCaveats: none\\u2028\\tx" in layer["description"]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["NOTE_CHARS", "SHOWN_CHARS", "clip", "has_unprintable", "json_text", "printable"]
+__all__ = ["NOTE_CHARS", "SHOWN_CHARS", "clip", "has_unprintable", "json_text", "printable", "printable_line"]
 
 SHOWN_CHARS = 300  # of one value in a report; the case and the JSON keep all of it
 NOTE_CHARS = 1_000  # of one of a case's notes in a report (unmask's own notes quote values too)
@@ -36,6 +36,13 @@ def printable(text: str) -> str:
     """``text`` with every control, format (direction override, zero-width) or line-separator
     character shown as an escape (``\\x1b``, ``\\u200b``); tab and new line are left to the view."""
     return _UNPRINTABLE.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), text)
+
+
+def printable_line(text: str) -> str:
+    """:func:`printable` for text that is one line (an export's description, a comment, a list of
+    values in prose): new lines and tabs shown as escapes too (``\\n``), so an attacker's value
+    cannot start a line of its own there (a "Caveats: none" of its own making)."""
+    return printable(text).replace("\n", "\\n").replace("\t", "\\t")
 
 
 def json_text(text: str) -> str:

@@ -31,7 +31,7 @@ from unmask.knowledge.countries import misp_country
 from unmask.knowledge.sectors import misp_sector
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Assessment, Case, Hypothesis, ObservationKind
-from unmask.printable import printable
+from unmask.printable import printable_line
 
 __all__ = ["event_for_case"]
 
@@ -111,7 +111,7 @@ def event_for_case(
     if org is not None:
         event.Orgc = MISPOrganisation()
         event.Orgc.name = org
-    event.info = printable(f"unmask case {case.id}: {case.title}")[:250]
+    event.info = printable_line(f"unmask case {case.id}: {case.title}")[:250]
     event.distribution = 0  # this organisation only: sharing is the analyst's decision
     event.analysis = 1
     event.threat_level_id = 2
@@ -123,7 +123,7 @@ def event_for_case(
     skipped: list[str] = []
     added: set[tuple[str, str]] = set()
     for obs, item in resolved(case, kb):
-        comment = printable(obs.provenance.text or "")[:200] if obs.provenance else ""
+        comment = printable_line(obs.provenance.text or "")[:200] if obs.provenance else ""
         if obs.kind in (ObservationKind.INFRASTRUCTURE, ObservationKind.FILE) and obs.subtype in _TYPES:
             # Shared for detection (to_ids): only values that are what they claim, refanged.
             value = _attribute_value(obs.subtype, obs.value)
@@ -198,8 +198,10 @@ def event_for_case(
                 event.add_tag(_actor_tag(kb, lead))
             event.add_attribute(
                 "comment",
-                f"unmask assessment of the part {part_title(label)}: {lead.label}: {lead.likelihood} "
-                f"({percent(lead.probability, 0)}), {lead.confidence.value} confidence",
+                printable_line(
+                    f"unmask assessment of the part {part_title(label)}: {lead.label}: {lead.likelihood} "
+                    f"({percent(lead.probability, 0)}), {lead.confidence.value} confidence"
+                )[:1000],
                 to_ids=False,
             )
         lead_text = (
@@ -209,23 +211,27 @@ def event_for_case(
             else ("the incident splits between actors (see the parts). " if parts else "no actor named. ")
         )
         event.add_attribute(
-            "comment", printable(f"unmask assessment: {lead_text}{assessment.summary}")[:1000], to_ids=False
+            "comment",
+            printable_line(f"unmask assessment: {lead_text}{assessment.summary}")[:1000],
+            to_ids=False,
         )
         for caveat in shared_caveats(assessment):  # what qualifies the attribution travels with it
-            event.add_attribute("comment", printable(f"unmask caveat: {caveat}")[:1000], to_ids=False)
+            event.add_attribute("comment", printable_line(f"unmask caveat: {caveat}")[:1000], to_ids=False)
     unknown = unresolved_names(case, kb)
     if unknown:
         event.add_attribute(
             "comment",
-            printable(f"not shared (names the knowledge base does not know): {'; '.join(unknown)}")[:1000],
+            printable_line(f"not shared (names the knowledge base does not know): {'; '.join(unknown)}")[
+                :1000
+            ],
             to_ids=False,
         )
     if skipped:
         event.add_attribute(
             "comment",
-            printable(f"not exported as indicators (not valid values of their type): {'; '.join(skipped)}")[
-                :1000
-            ],
+            printable_line(
+                f"not exported as indicators (not valid values of their type): {'; '.join(skipped)}"
+            )[:1000],
             to_ids=False,
         )
     data: dict[str, Any] = {"Event": json.loads(event.to_json())}

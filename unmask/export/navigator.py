@@ -12,7 +12,7 @@ from typing import Any
 from unmask.export.resolved import resolved
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Actor, Case, ObservationKind
-from unmask.printable import printable
+from unmask.printable import printable_line
 
 __all__ = ["LAYER_VERSION", "NAVIGATOR_VERSION", "actors_layer", "case_layer"]
 
@@ -26,10 +26,10 @@ def _layer(
 ) -> dict[str, Any]:
     attack = str(kb.document.get("attack_version", "18")).split(".")[0]
     return {
-        "name": printable(name[:200]),
+        "name": printable_line(name[:200]),
         "versions": {"attack": attack, "navigator": NAVIGATOR_VERSION, "layer": LAYER_VERSION},
         "domain": "enterprise-attack",
-        "description": printable(description),
+        "description": printable_line(description),
         "sorting": 3,
         "layout": {"layout": "side", "showID": True, "showName": True},
         "hideDisabled": False,
@@ -53,7 +53,7 @@ def _entry(kb: KnowledgeBase, technique: str, score: int, colour: str, comment: 
             "techniqueID": technique,
             "score": score,
             "color": colour,
-            "comment": printable(comment),
+            "comment": printable_line(comment),
             "enabled": True,
             "showSubtechniques": False,
         }
@@ -101,8 +101,8 @@ def case_layer(case: Case, kb: KnowledgeBase, actor: Actor | None = None) -> dic
         ]
     name = f"{case.id}" + (f" vs {actor.name}" if actor else "")
     label = f"TLP:{case.tlp.value.upper()}"
-    layer = _layer(name, printable(f"{label} · Techniques of case {case.title}"), kb, techniques)
-    layer["legendItems"] = [{**item, "label": printable(item["label"])} for item in legend]
+    layer = _layer(name, printable_line(f"{label} · Techniques of case {case.title}"), kb, techniques)
+    layer["legendItems"] = [{**item, "label": printable_line(item["label"])} for item in legend]
     layer["metadata"].insert(0, {"name": "TLP", "value": label})
     return layer
 

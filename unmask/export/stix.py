@@ -50,7 +50,7 @@ from unmask.model import (
     ObservationKind,
     Tlp,
 )
-from unmask.printable import printable
+from unmask.printable import printable, printable_line
 
 __all__ = ["TLP2_MARKINGS", "bundle_for_case"]
 
@@ -166,7 +166,10 @@ def bundle_for_case(
     dated = moments(case)
     span = {"first_seen": dated[0], "last_seen": dated[-1]} if dated else {}
     campaign = stix2.Campaign(
-        name=printable(f"Activity of case {case.id}"), description=printable(case.title), **span, **common
+        name=printable_line(f"Activity of case {case.id}"),
+        description=printable_line(case.title),
+        **span,
+        **common,
     )
     objects.append(campaign)
     seen: set[tuple[str, str]] = set()
@@ -256,7 +259,7 @@ def bundle_for_case(
                 continue
             try:
                 indicator = _Indicator(
-                    name=printable(f"{obs.subtype} {value}"),
+                    name=printable_line(f"{obs.subtype} {value}"),
                     pattern=_PATTERNS[obs.subtype](value.replace("\\", "\\\\").replace("'", "\\'")),
                     pattern_type="stix",
                     valid_from=timestamp(obs.first_seen) or now,
@@ -276,7 +279,7 @@ def bundle_for_case(
             relate(campaign, "targets", location)
         elif item is not None and item.key.startswith("sector:"):
             victim = stix2.Identity(
-                name=printable(f"{obs.value} sector"),
+                name=printable_line(f"{obs.value} sector"),
                 identity_class="class",
                 sectors=[stix_sector(obs.value)],
                 **common,
@@ -305,7 +308,7 @@ def bundle_for_case(
                 # STIX's confidence is the producer's confidence in the claim: the analytic level,
                 # on STIX's High/Medium/Low scale (its appendix A); the probability is in the words.
                 confidence=STIX_CONFIDENCE[hypothesis.confidence],
-                description=(
+                description=printable_line(  # a part's label is the case's text (a phase, a host)
                     f"{part}{hypothesis.likelihood} ({percent(hypothesis.probability, 0)}), "
                     f"{hypothesis.confidence.value} confidence (unmask assessment)"
                 ),
@@ -356,8 +359,8 @@ def bundle_for_case(
             " context for the analyst and not shared as indicators."
         )
     report = stix2.Report(
-        name=printable(f"unmask case {case.id}"),
-        description=printable(description),
+        name=printable_line(f"unmask case {case.id}"),
+        description=printable_line(description),  # one paragraph: its lists of values stay in it
         published=now,
         report_types=["threat-report"],
         object_refs=[o.id for o in objects if o.id != marking.id],
