@@ -276,6 +276,10 @@ def test_csv_export_defuses_formulas(tmp_path: Path) -> None:
     assert _csv_cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
     assert _csv_cell("+1") == "'+1" and _csv_cell("plain") == "plain"
     assert _csv_cell(["T1", "T2"]) == "T1;T2"
+    # After a ";" too: a spreadsheet that reads ";" as the delimiter starts a cell there.
+    assert _csv_cell("ws01;=1+1") == "ws01;'=1+1" and _csv_cell("a;@b;+c;-d") == "a;'@b;'+c;'-d"
+    assert _csv_cell("ws01\n=1+1\r\n+2\t@3") == "ws01\n'=1+1\r\n'+2\t'@3"  # a new row or cell there too
+    assert _csv_cell(["Tool", "=cmd|' /C calc'!A0"]) == "Tool;'=cmd|' /C calc'!A0"
     # On standard output (a terminal's view) escape sequences are shown, not run; a file keeps them.
     hostile = "web\x1b]0;pwned\x07\u202eexe.txt"
     assert _csv_cell(hostile, shown=True) == "web\\x1b]0;pwned\\x07\\u202eexe.txt"
@@ -1376,3 +1380,26 @@ def test_a_url_indicator_holding_a_quote_matches_where_it_stands(tmp_path: Path)
     }
     rows = [r for r in read_findings(tmp_path / "case" / "findings.parquet") if r.rule_id == "ioc:url"]
     assert sorted(r.record for r in rows) == ["1", "2", "3", "4", "5"]
+
+
+def test_findings_csv_is_quoted_and_guarded_for_a_semicolon_reader(rules: Path, tmp_path: Path) -> None:
+    events = [
+        win_event(1, SYSMON, process("C:\\Windows\\System32\\whoami.exe", "whoami"), computer="ws01;=1+1")
+    ]
+    write_jsonl(tmp_path / "ev" / "sysmon.jsonl", events)
+    case = tmp_path / "case"
+    assert (
+        runner.invoke(
+            app, ["hunt", str(tmp_path / "ev"), "--rules", str(rules), "--case", str(case)]
+        ).exit_code
+        == 0
+    )
+    target = tmp_path / "f.csv"
+    assert runner.invoke(app, ["findings", str(case), "-o", str(target)]).exit_code == 0
+    text = target.read_text()
+    rows = list(csv.DictReader(io.StringIO(text)))  # Python's reader reads it as written
+    assert [row["host"] for row in rows] == ["ws01;'=1+1"]
+    assert '"ws01;\'=1+1"' in text  # quoted
+    # Read with ";" as the delimiter, no cell starts a formula.
+    for line in csv.reader(io.StringIO(text), delimiter=";"):
+        assert not any(cell.lstrip('"')[:1] in ("=", "+", "-", "@") for cell in line), line

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -409,14 +410,23 @@ def _records(rows: Iterator[FindingRow]) -> Iterator[dict[str, Any]]:
         yield {name: list(record[name]) if name in _LISTS else record[name] for name in EXPORT_COLUMNS}
 
 
+# What starts a spreadsheet formula: at a cell's start, or after a ";", a tab or a line break,
+# where a spreadsheet that reads ";" (Excel's and LibreOffice's default in many European locales)
+# or a tab as the delimiter starts a cell or a row: it reads the quotes of a comma-separated file
+# as text, so neither a ";" nor a line break in a quoted value is kept inside it (a host
+# "ws01;=1+1" was the cell "=1+1" there).
+_FORMULA_START = re.compile(r"(^|[;\t\r\n])(?=[=+\-@\t\r])")
+
+
 def _csv_cell(value: object, shown: bool = False) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula (log text is attacker-controlled);
+    """A CSV cell that a spreadsheet will not run as a formula (log text is attacker-controlled),
+    read with "," or ";" as the delimiter: a ``'`` before a formula's first character;
     ``shown`` (CSV on standard output, a terminal's): control characters as escapes, as every
     view shows them (an escape sequence in a host name could retitle or clear the terminal)."""
     text = "" if value is None else ";".join(value) if isinstance(value, list) else str(value)
     if shown:
         text = printable(text)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return _FORMULA_START.sub(r"\1'", text)
 
 
 def _write(rows: Iterator[dict[str, Any]], fmt: str, output: Path | None) -> int:
@@ -440,9 +450,11 @@ def _write(rows: Iterator[dict[str, Any]], fmt: str, output: Path | None) -> int
 def _write_text(rows: Iterator[dict[str, Any]], fmt: str, stream: Any, shown: bool = False) -> int:
     count = 0
     if fmt == "csv":
-        writer = csv.writer(stream)
+        # Every value quoted: a ";" inside one is no delimiter to a reader that takes ";" for one
+        # (the header, unmask's own names, as it was).
+        writer = csv.writer(stream, quoting=csv.QUOTE_ALL)
         columns = list(EXPORT_COLUMNS)
-        writer.writerow(columns)
+        csv.writer(stream).writerow(columns)
         for record in rows:
             writer.writerow([_csv_cell(record[c], shown) for c in columns])
             count += 1
