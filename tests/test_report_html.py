@@ -394,3 +394,31 @@ def test_the_evidence_table_shortens_only_the_paths_of_files_unmask_read(kb: Kno
     assert "Partner report 2023/05 (TLP:AMBER)" in cells
     assert "https://cert.example/advisories/2023-05-report" in cells
     assert "sysmon.evtx" in cells and "/cases/acme/logs/sysmon.evtx" not in cells
+
+
+def test_the_pdf_loads_nothing_but_data_urls(
+    kb: KnowledgeBase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _needs_weasyprint()
+    import pypdfium2 as pdfium
+
+    from unmask.report import html as report_html
+
+    # Were a template to let a value become a URL, the PDF must neither read a local file nor
+    # request a server (the same fetcher refuses http: as it refuses file:, before any request).
+    sheet = tmp_path / "leak.css"
+    sheet.write_text('body::after { content: "LEAKED-FILE" }')
+    page = (
+        f'<html><head><link rel="stylesheet" href="{sheet.as_uri()}"></head><body><p>report</p>'
+        '<img src="data:image/svg+xml,%3Csvg xmlns=%22http://www.w3.org/2000/svg%22 width=%2210%22 height=%2210%22/%3E">'
+        "</body></html>"
+    )
+    monkeypatch.setattr(report_html, "render_html", lambda data: page)
+    target = tmp_path / "r.pdf"
+    report_html.render_pdf(_data(kb), target)
+    text = pdfium.PdfDocument(str(target))[0].get_textpage().get_text_range()
+    assert "report" in text and "LEAKED-FILE" not in text
+    fetcher = report_html.data_only_fetcher()
+    for url in ("http://127.0.0.1:9/x", "file:///etc/passwd", "ftp://example.invalid/x"):
+        with pytest.raises(ValueError):
+            fetcher(url)

@@ -29,7 +29,7 @@ from unmask.report.charts import bar_chart, timeline_chart
 from unmask.report.guide import CONFIDENCE, LIMITS, METHOD, SCALE, SCALE_ENDS
 from unmask.report.markdown import EVIDENCE_ROWS
 
-__all__ = ["TACTICS", "ReportInput", "render_html", "render_pdf", "timeline_findings"]
+__all__ = ["TACTICS", "ReportInput", "data_only_fetcher", "render_html", "render_pdf", "timeline_findings"]
 
 TACTICS = (
     "reconnaissance",
@@ -252,5 +252,23 @@ def render_pdf(data: ReportInput, target: Path) -> None:
             import weasyprint
         except (ImportError, OSError) as exc:  # OSError: the system's Pango libraries are missing
             raise ConfigError(f"PDF needs WeasyPrint and its system libraries (Pango): {exc}") from None
-        pdf = weasyprint.HTML(string=render_html(data)).write_pdf()
+        pdf = weasyprint.HTML(string=render_html(data), url_fetcher=data_only_fetcher()).write_pdf()
     atomic_write(target, pdf)
+
+
+def data_only_fetcher() -> Any:
+    """WeasyPrint's fetcher of images and style sheets, refusing every URL but ``data:``: the
+    report loads nothing (its CSP says so to a browser), and a slip of a template that let a
+    value become a URL must not make the PDF request a server or read a local file."""
+    try:
+        from weasyprint.urls import URLFetcher  # WeasyPrint 68 and later: a class
+    except ImportError:  # earlier: a function that returns a dict
+        from weasyprint import default_url_fetcher
+
+        def fetch(url: str, *args: Any, **kwargs: Any) -> Any:
+            if not url.lower().startswith("data:"):
+                raise ValueError(f"the report loads nothing from outside: {url[:80]}")
+            return default_url_fetcher(url, *args, **kwargs)
+
+        return fetch
+    return URLFetcher(allowed_protocols=("data",))
