@@ -1,3 +1,4 @@
+import io
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -310,3 +311,17 @@ def test_an_actor_the_case_compares_its_artifacts_with_is_a_column_of_the_matrix
     from unmask.report.markdown import assessment_markdown
 
     assert "| Filler 7 (G0107) | unknown |" in assessment_markdown(assessment)
+
+
+def test_the_terminal_shows_the_judgement_clipped_as_the_reports_do() -> None:
+    from rich.console import Console
+
+    from unmask.cli.assessment_view import assessment_view
+    from unmask.model import Assessment
+
+    # The judgement quotes part labels, a log's host names among them, of any length.
+    assessment = Assessment(case_id="c", summary="host " + "B" * 100_000 + " leads")
+    console = Console(width=100, record=True, file=io.StringIO())
+    console.print(assessment_view(assessment))
+    shown = console.export_text()
+    assert 4_990 <= shown.count("B") < 5_100 and "(100,011 characters)" in " ".join(shown.split())

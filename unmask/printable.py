@@ -13,10 +13,20 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["NOTE_CHARS", "SHOWN_CHARS", "clip", "has_unprintable", "json_text", "printable", "printable_line"]
+__all__ = [
+    "NOTE_CHARS",
+    "PROSE_CHARS",
+    "SHOWN_CHARS",
+    "clip",
+    "has_unprintable",
+    "json_text",
+    "printable",
+    "printable_line",
+]
 
 SHOWN_CHARS = 300  # of one value in a report; the case and the JSON keep all of it
 NOTE_CHARS = 1_000  # of one of a case's notes in a report (unmask's own notes quote values too)
+PROSE_CHARS = 5_000  # of one of unmask's own sentences (the judgement, a warning), which may quote values
 
 # C0 and C1 controls except tab and new line, DEL, and every format character (Unicode's
 # category Cf: the bidirectional marks, overrides and isolates, U+061C among them; the zero-width

@@ -14,8 +14,9 @@ from rich.text import Text
 from unmask.attribute.calibrate import likelihood_shown, percent
 from unmask.attribute.phases import part_title
 from unmask.attribute.summary import whole_titles
-from unmask.cli.common import cell, plain
+from unmask.cli.common import cell, plain, prose
 from unmask.model import Assessment, Hypothesis, view_text
+from unmask.printable import PROSE_CHARS, clip
 
 __all__ = ["assessment_view"]
 
@@ -68,11 +69,11 @@ def _hold_out(warning: str) -> str:
 def assessment_view(assessment: Assessment, ach_rows: int = 15, width: int = 80) -> Group:
     """Summary, warnings, groups, sponsors, phases, evidence for/against and the ACH matrix, for a
     terminal ``width`` characters wide (the matrix's columns are sized to fit it)."""
-    parts: list[object] = [Panel(plain(assessment.summary), title=plain(f"Case {assessment.case_id}"))]
+    parts: list[object] = [Panel(prose(assessment.summary), title=cell(f"Case {assessment.case_id}"))]
     if assessment.warnings:
         # How to do what a known campaign's warning asks (the warning itself, shared with partners
         # in the report and the exports, names no command).
-        lines = [f"• {w}{_hold_out(w)}" for w in assessment.warnings]
+        lines = [f"• {clip(w, PROSE_CHARS)}{_hold_out(w)}" for w in assessment.warnings]
         parts.append(Panel(plain("\n".join(lines)), title="Warnings", border_style="yellow"))
     whole, states = whole_titles(assessment)
     parts.append(_table(f"Groups{whole}", assessment.groups))

@@ -22,7 +22,7 @@ from unmask.cli.interrupt import INTERRUPTED, say_interrupted
 from unmask.errors import ConfigError, UnmaskError
 from unmask.knowledge.home import unmask_home
 from unmask.model import Case, Tlp
-from unmask.printable import clip, json_text, printable
+from unmask.printable import PROSE_CHARS, clip, json_text, printable
 
 __all__ = [
     "JsonOption",
@@ -41,6 +41,7 @@ __all__ = [
     "output_format",
     "plain",
     "printable",
+    "prose",
     "say_written",
     "stage_progress",
     "user_errors",
@@ -117,6 +118,13 @@ def cell(value: object) -> Text:
     it (its first :data:`~unmask.printable.SHOWN_CHARS` characters and how long it is), so one
     megabyte host name in a log does not fill the terminal with a cell of 16,000 lines."""
     return plain(None if value is None else clip(str(value)))
+
+
+def prose(value: object) -> Text:
+    """One of unmask's own sentences (the judgement, a warning) for the terminal: :func:`plain`,
+    shown whole up to :data:`~unmask.printable.PROSE_CHARS` as the reports show it (it quotes
+    part labels, a log's host names among them, of any length)."""
+    return plain(None if value is None else clip(str(value), PROSE_CHARS))
 
 
 def one_line(value: object) -> Text:

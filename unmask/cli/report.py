@@ -18,7 +18,7 @@ from unmask.cli.common import (
     issuer,
     marked,
     output_format,
-    plain,
+    prose,
     say_written,
     user_errors,
 )
@@ -80,4 +80,4 @@ def report_command(
     say_written(target, fmt, as_json, summary=assessment.summary)
     if not as_json:
         # The summary quotes part labels (a case's phases, a log's host names): the case's text.
-        console.print(plain(assessment.summary), soft_wrap=True)
+        console.print(prose(assessment.summary), soft_wrap=True)

@@ -24,7 +24,7 @@ from unmask.attribute.summary import WEAK_LEAD, is_split
 from unmask.export.resolved import activity_span, named_value
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Assessment, Case, ObservationKind, Provenance
-from unmask.printable import NOTE_CHARS, SHOWN_CHARS, clip, printable
+from unmask.printable import NOTE_CHARS, PROSE_CHARS, SHOWN_CHARS, clip, printable
 from unmask.report.charts import bar_chart, timeline_chart
 from unmask.report.guide import CONFIDENCE, LIMITS, METHOD, SCALE, SCALE_ENDS
 from unmask.report.markdown import EVIDENCE_ROWS
@@ -76,9 +76,6 @@ def timeline_findings(case: Path, limit: int = MAX_TIMELINE_POINTS) -> list[dict
             if len(rows) >= limit:
                 break
     return rows
-
-
-PROSE_CHARS = 5_000  # of one of unmask's own sentences (the judgement, a warning), which may quote values
 
 
 class _Prose(str):
