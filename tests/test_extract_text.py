@@ -2354,3 +2354,32 @@ def test_cryptocurrency_addresses_are_indicators_when_their_checksum_holds(sourc
     assert keccak256(b"").hex() == "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470"
     # Said to be harmless, it is not taken.
     assert indicators(f"The donation address {legacy} in the README is not malicious.") == set()
+
+
+def test_scheduled_tasks_and_reboots_as_reports_narrate_them(sources_kb: KnowledgeBase) -> None:
+    from dataclasses import replace
+
+    # (techniques the fixture KB lacks)
+    for tid, name in (
+        ("T1053.005", "Scheduled Task"),
+        ("T1529", "System Shutdown/Reboot"),
+        ("T1562.009", "Safe Mode Boot"),
+    ):
+        sources_kb.techniques[tid] = replace(sources_kb.techniques["T1003"], id=tid, name=name)
+    extractor = TextExtractor(sources_kb)
+
+    def techniques(text: str) -> set[str]:
+        found = extractor.extract_text(text, "r").observations
+        return {o.value for o in found if o.kind is ObservationKind.TECHNIQUE}
+
+    assert techniques("It scheduled a task to reboot the machine.") == {"T1053.005", "T1529"}
+    assert techniques("The operators ran schtasks /create /tn Updater.") == {"T1053.005"}
+    assert techniques("The malware forced a reboot of the hosts.") == {"T1529"}
+    assert techniques("Finally it executes shutdown.exe /r /t 0.") == {"T1529"}
+    # a reboot into safe mode gets past the security tools: Safe Mode Boot
+    assert techniques("The actors rebooted the infected hosts into Safe Mode with Networking.") == {
+        "T1562.009"
+    }
+    # surviving a reboot is no reboot, and the victim's containment none of the actor's
+    assert techniques("The backdoor persists after a system reboot.") == set()
+    assert techniques("The IT team shut down the systems to contain the attack.") == set()

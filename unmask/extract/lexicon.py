@@ -24,6 +24,7 @@ from unmask.extract.vocabulary import (
     PASSING_FOR,
     RECON_PARENTS,
     RESOURCE_PARENTS,
+    SAFE_MODE_BOOT,
     SYSTEM_PROGRAMS,
     THINGS_OF,
 )
@@ -576,6 +577,10 @@ class Lexicon:
                     hits = [h for h in hits if h[0] != "phrase"]
                 if key == SHARES_OF_A_HOST[0] and _names_a_host(text, tokens[i + n - 1][1]):
                     hits = [("phrase", {SHARES_OF_A_HOST[1]}) if h[0] == "phrase" else h for h in hits]
+                if any(h == ("phrase", {_REBOOT}) for h in hits) and _into_safe_mode(
+                    lowered[i + n : i + n + 5]
+                ):
+                    hits = [("phrase", {SAFE_MODE_BOOT}) if h[0] == "phrase" else h for h in hits]
                 if key in self.passing and key not in self.vocabulary:
                     # the phrase's own words too: "legitimate looking" says it
                     around = lowered[max(0, i - 6) : i + n + 4]
@@ -645,6 +650,16 @@ _SWITCH_WORDS = 4
 # computers that "net view" alone lists (ATT&CK's Net, S0039).
 SHARES_OF_A_HOST = ("net view", "T1135")
 _HOST_AFTER = re.compile(r"[ \t]*+\\\\")
+
+
+# A reboot (System Shutdown/Reboot) into safe mode is Safe Mode Boot (vocabulary.SAFE_MODE_BOOT).
+_REBOOT = "T1529"
+
+
+def _into_safe_mode(after: list[str]) -> bool:
+    """Whether the words after a reboot's phrase say it was into safe mode ("into Safe Mode", "in
+    safe mode with networking")."""
+    return any(word == "safe" and after[at + 1 : at + 2] == ["mode"] for at, word in enumerate(after))
 
 
 def _names_a_host(text: str, end: int) -> bool:

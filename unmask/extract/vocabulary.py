@@ -23,9 +23,24 @@ __all__ = [
     "PHRASES",
     "RECON_PARENTS",
     "RESOURCE_PARENTS",
+    "SAFE_MODE_BOOT",
     "SYSTEM_PROGRAMS",
     "THINGS_OF",
 ]
+
+# What a report says was rebooted or shut down: "rebooted the infected hosts", "reboots the victim's machine".
+_MACHINES = (
+    "the system", "the systems", "systems", "the machine", "the machines", "the host", "the hosts",
+    "the computer", "the computers", "the infected system", "the infected systems", "the infected machine",
+    "the infected host", "the infected hosts", "the victim system", "the victim machine", "the victim's machine",
+    "the target system", "victim machines",
+)  # fmt: skip
+
+
+def _each(verbs: tuple[str, ...], objects: tuple[str, ...]) -> tuple[str, ...]:
+    """Each verb with each of its objects ("rebooted the machine", "reboots the hosts", ...)."""
+    return tuple(f"{verb} {thing}" for verb in verbs for thing in objects)
+
 
 _BY_TECHNIQUE: dict[str, tuple[str, ...]] = {
     # Inhibit System Recovery
@@ -65,6 +80,34 @@ _BY_TECHNIQUE: dict[str, tuple[str, ...]] = {
         "deploy ransomware",
         "ransomware was deployed",
         "ransom note",
+    ),
+    "T1053.005": (  # Scheduled Task/Job: Scheduled Task, as a verb and as the command that makes one
+        "scheduled a task",
+        "schedules a task",
+        "schedule a task",
+        "scheduling a task",
+        "scheduled a new task",
+        "schtasks /create",
+    ),
+    # System Shutdown/Reboot (a reboot into safe mode is Safe Mode Boot: see SAFE_MODE_BOOT)
+    "T1529": (
+        *_each(("reboot", "reboots", "rebooted", "rebooting"), _MACHINES),
+        # the malware's, in the present ("the victim shut down the systems" is containment)
+        *_each(("shuts down",), _MACHINES),
+        "forced a reboot",
+        "forces a reboot",
+        "force a reboot",
+        "forcing a reboot",
+        "forced reboot",
+        "forced a restart",
+        "forces a restart",
+        "initiated a reboot",
+        "initiates a reboot",
+        "initiate a reboot",
+        "shutdown /r",
+        "shutdown -r",
+        "shutdown /s",
+        "shutdown -h",
     ),
     # Impair Defenses: Disable or Modify Tools
     "T1562.001": (
@@ -429,6 +472,11 @@ CASE_TERMS: dict[str, str] = {
     "netsh portproxy": "T1090.001",
     "netsh interface portproxy": "T1090.001",
 }
+
+# A reboot into safe mode ("rebooted the hosts into Safe Mode with Networking") is how ransomware gets
+# past the security tools that do not start there: Impair Defenses: Safe Mode Boot, not a System
+# Shutdown/Reboot (T1529). The lexicon reads a reboot's phrase so when "safe mode" follows it.
+SAFE_MODE_BOOT = "T1562.009"
 
 # Word stems that say which of the techniques sharing a name is meant, by parent technique:
 # "created a new domain account" is Create Account, "enumerated domain accounts" Account Discovery.
