@@ -2383,3 +2383,28 @@ def test_scheduled_tasks_and_reboots_as_reports_narrate_them(sources_kb: Knowled
     # surviving a reboot is no reboot, and the victim's containment none of the actor's
     assert techniques("The backdoor persists after a system reboot.") == set()
     assert techniques("The IT team shut down the systems to contain the attack.") == set()
+
+
+def test_encryption_of_files_data_and_disk_structures_is_data_encrypted_for_impact(
+    sources_kb: KnowledgeBase,
+) -> None:
+    from dataclasses import replace
+
+    # (a technique the fixture KB lacks; it holds T1561.002 Disk Structure Wipe)
+    sources_kb.techniques["T1486"] = replace(
+        sources_kb.techniques["T1485"], id="T1486", name="Data Encrypted for Impact"
+    )
+    extractor = TextExtractor(sources_kb)
+
+    def techniques(text: str) -> set[str]:
+        found = extractor.extract_text(text, "r").observations
+        return {o.value for o in found if o.kind is ObservationKind.TECHNIQUE}
+
+    assert techniques("It cleared the logs and encrypted the Master File Table.") == {"T1486"}
+    assert techniques("The ransomware encrypts the MFT and the MBR.") == {"T1486"}
+    assert techniques("They encrypted the victim's data and demanded a ransom.") == {"T1486"}
+    assert techniques("The payload encrypts files with AES-256.") == {"T1486"}
+    # overwriting the table is wiping a disk's structure, as ATT&CK reads HermeticWiper's
+    assert techniques("The wiper overwrote the MFT of every drive.") == {"T1561.002"}
+    # what a program encrypts of its own is no impact
+    assert techniques("The loader encrypts its configuration with RC4.") == set()

@@ -36,6 +36,14 @@ _MACHINES = (
     "the target system", "victim machines",
 )  # fmt: skip
 
+# What ransomware encrypts: "encrypted the victim's data", "encrypts the MFT", "encrypting the hard drives".
+_ENCRYPTED = (
+    "files", "the victim's files", "the victims' files", "victim files", "victims' files", "user files",
+    "the user's files", "the users' files", "the victim's data", "the victims' data", "the master file table",
+    "the mft", "the master boot record", "the mbr", "the disk", "the disks", "the hard drive", "the hard drives",
+    "hard drives",
+)  # fmt: skip
+
 
 def _each(verbs: tuple[str, ...], objects: tuple[str, ...]) -> tuple[str, ...]:
     """Each verb with each of its objects ("rebooted the machine", "reboots the hosts", ...)."""
@@ -80,6 +88,8 @@ _BY_TECHNIQUE: dict[str, tuple[str, ...]] = {
         "deploy ransomware",
         "ransomware was deployed",
         "ransom note",
+        # the victim's files, and the disk's structures, which ATT&CK's T1486 names too (NotPetya's MBR)
+        *_each(("encrypt", "encrypts", "encrypted", "encrypting"), _ENCRYPTED),
     ),
     "T1053.005": (  # Scheduled Task/Job: Scheduled Task, as a verb and as the command that makes one
         "scheduled a task",
@@ -241,6 +251,20 @@ _BY_TECHNIQUE: dict[str, tuple[str, ...]] = {
         "overwrites the master boot record",
         "overwriting the master boot record",
         "mbr wiper",
+        # the NTFS Master File Table, as HermeticWiper overwrites it (its encryption is T1486)
+        *_each(
+            (
+                "overwrote",
+                "overwrites",
+                "overwriting",
+                "wiped",
+                "wipes",
+                "corrupted",
+                "corrupts",
+                "destroyed",
+            ),
+            ("the mft", "the master file table"),
+        ),
     ),
     "T1561.001": (  # Disk Wipe: Disk Content Wipe
         "wiped the disks",
