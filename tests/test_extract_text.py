@@ -2408,3 +2408,25 @@ def test_encryption_of_files_data_and_disk_structures_is_data_encrypted_for_impa
     assert techniques("The wiper overwrote the MFT of every drive.") == {"T1561.002"}
     # what a program encrypts of its own is no impact
     assert techniques("The loader encrypts its configuration with RC4.") == set()
+
+
+def test_an_actor_named_by_several_of_its_names_is_listed_once_by_its_own_name_with_each(
+    sources_kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    from unmask.extract.run import actors_shown
+
+    text = (
+        "Researchers linked the activity to the Fancy Bear group; the governments attributed it to the "
+        "military intelligence service, the group commonly known as STRONTIUM."
+    )
+    found = TextExtractor(sources_kb).extract_text(text, "r").actors
+    assert [(a["id"], a["name"], a["actor"], a["names"]) for a in found] == [
+        ("G0007", "Fancy Bear", "APT28", ["Fancy Bear", "STRONTIUM"])
+    ]
+    assert actors_shown(found) == ["APT28 (G0007; as Fancy Bear, STRONTIUM)"]
+    report = tmp_path / "report.txt"
+    report.write_text(text + "\nAPT28 used Mimikatz.\n")
+    result = runner.invoke(app, ["extract", str(report)])
+    assert "Actors named (reported, never evidence): APT28 (G0007; as Fancy Bear, STRONTIUM)" in " ".join(
+        result.output.split()
+    )

@@ -26,7 +26,7 @@ from unmask.cli.common import (
 )
 from unmask.errors import ConfigError
 from unmask.extract.documents import MAX_TEXT_CHARS
-from unmask.extract.run import extract_inputs
+from unmask.extract.run import actors_shown, extract_inputs
 from unmask.knowledge.store import load_kb
 from unmask.knowledge.warninglists import benign_index
 from unmask.model import Tlp
@@ -142,9 +142,7 @@ def extract_command(
                 highlight=False,
             )
         if result.actors:
-            names = sorted(
-                {f"{a['name']} ({a['id']})" if a.get("id") else str(a["name"]) for a in result.actors}
-            )
+            names = actors_shown(result.actors)
             console.print(plain("Actors named (reported, never evidence): " + ", ".join(names)))
         if result.suppressed:
             console.print(

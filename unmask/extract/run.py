@@ -26,7 +26,7 @@ from unmask.ingest.base import from_utf16
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Case, Observation, ObservationKind, Tlp
 
-__all__ = ["ExtractResult", "extract_inputs"]
+__all__ = ["ExtractResult", "actors_shown", "extract_inputs"]
 
 
 @dataclass
@@ -158,9 +158,9 @@ def extract_inputs(
                 result.problems += extraction.problems + extraction.notes
                 notes = list(extraction.notes)  # the case keeps what was left out, and why
                 if extraction.actors:
-                    names = sorted({a["name"] for a in extraction.actors})
                     notes.append(
-                        f"{path.name} names the actor(s) {', '.join(names)}; names are reported, never used as evidence"
+                        f"{path.name} names the actor(s) {', '.join(actors_shown(extraction.actors))}; names are"
+                        " reported, never used as evidence"
                     )
                 if extraction.suppressed:
                     notes.append(benign_note(path.name, [str(s["value"]) for s in extraction.suppressed]))
@@ -200,7 +200,30 @@ def _without_benign(part: Case, benign: Any, result: ExtractResult) -> Case:
 def _named(kb: KnowledgeBase, name: str, source: str) -> dict[str, Any]:
     """An actor a bundle or event names (reported, never evidence), as text reports list theirs."""
     found = kb.actor_candidates(name)
-    return {"id": found[0].id if found else None, "name": name, "source": source}
+    if not found:
+        return {"id": None, "name": name, "names": [name], "source": source}
+    return {"id": found[0].id, "name": name, "actor": found[0].name, "names": [name], "source": source}
+
+
+def actors_shown(actors: list[dict[str, Any]]) -> list[str]:
+    """The actors named, each once, by the knowledge base's name and id and then the other names
+    the inputs wrote for it: "Sandworm Team (G0034; as TeleBots, Sandworm)", sorted. A name the
+    knowledge base does not know is shown as it was written."""
+    known: dict[str, tuple[str, list[str]]] = {}  # id: the actor's name, the other names written
+    unknown: set[str] = set()
+    for entry in actors:
+        if not entry.get("id"):
+            unknown.add(str(entry["name"]))
+            continue
+        actor, other = known.setdefault(str(entry["id"]), (str(entry.get("actor") or entry["name"]), []))
+        for name in entry.get("names") or [entry["name"]]:
+            if name.casefold() not in {n.casefold() for n in (actor, *other)}:
+                other.append(name)
+    shown = [
+        f"{actor} ({ident}{'; as ' + ', '.join(other) if other else ''})"
+        for ident, (actor, other) in known.items()
+    ]
+    return sorted([*shown, *unknown])
 
 
 def benign_note(source: str, values: list[str]) -> str:

@@ -628,11 +628,24 @@ def _quoted_url(raw: str) -> str:
     return text
 
 
-def _actor_named(ident: str, matched: str, at: int, offset: int, sentence: str) -> dict[str, Any]:
-    """An actor the report names (reported apart, never evidence)."""
+def _written(matched: str, at: int, sentence: str) -> str:
+    """An actor's name as the sentence writes it."""
     if matched.count("(") > matched.count(")") and sentence[at + len(matched) :].startswith(")"):
         matched += ")"  # "NoName057(16)": the word ended before its bracket
-    return {"id": ident, "name": matched, "offset": offset, "sentence": _excerpt(sentence, matched)}
+    return matched
+
+
+def _actor_named(actor: str, ident: str, matched: str, offset: int, sentence: str) -> dict[str, Any]:
+    """An actor the report names (reported apart, never evidence): its name as first written, the
+    knowledge base's name for it (``actor``) and every name the report gives it (``names``)."""
+    return {
+        "id": ident,
+        "name": matched,
+        "actor": actor,
+        "names": [matched],
+        "offset": offset,
+        "sentence": _excerpt(sentence, matched),
+    }
 
 
 @dataclass
@@ -718,7 +731,7 @@ class TextExtractor:
                 # Named by its id in the mapping table after a looser phrase: the surest mention wins.
                 result.observations[seen[key]] = observation
 
-        actors_seen: set[str] = set()
+        actors_seen: dict[str, int] = {}  # an actor's id: its place in result.actors
         stage = f"reading {Path(source).name} (characters)"
         # The document's first line, when it names the document ("Partner advisory (TLP:AMBER) -
         # March 2024"), dates the report, not the activity.
@@ -798,9 +811,18 @@ class TextExtractor:
                         result.notes.append(
                             f"{source}: offset {offset}: {matched!r} heads a table's column; no actor named"
                         )
-                    elif chosen.get(at, ident) == ident and ident not in actors_seen:
-                        actors_seen.add(ident)
-                        result.actors.append(_actor_named(ident, matched, at, offset, sentence))
+                    elif chosen.get(at, ident) == ident:
+                        written = _written(matched, at, sentence)
+                        if ident not in actors_seen:
+                            actors_seen[ident] = len(result.actors)
+                            actor = self.kb.actors[ident].name
+                            result.actors.append(_actor_named(actor, ident, written, offset, sentence))
+                        else:
+                            # "the TeleBots group ..., the group commonly known as Sandworm": one
+                            # actor (G0034, Sandworm Team) by two of its names, each said.
+                            names = result.actors[actors_seen[ident]]["names"]
+                            if written.casefold() not in {n.casefold() for n in names}:
+                                names.append(written)
                     continue
                 end = at + len(matched)
                 why = why_not(sentence, at, end)
