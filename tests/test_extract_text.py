@@ -1682,7 +1682,8 @@ def test_the_date_a_report_came_out_is_not_a_date_of_the_activity(kb: KnowledgeB
     for text, dates in (
         ("Attacks on ministries in July 2022\nThe actor used T1059.001.\n", ["2022-07"]),
         (
-            "In February 2019 the actor used T1059.001. See the advisory of March 2024.",
+            # (the advisory's own date is no activity's: "the advisory of March 2024", below)
+            "In February 2019 the actor used T1059.001. The advisory says they came back in March 2024.",
             ["2019-02", "2024-03"],
         ),
         # a first line that is a sentence ("memory" and "noticed" are no memo or notice)
@@ -2205,6 +2206,11 @@ def test_lines_of_blanks_and_long_capitalised_words_are_read_in_one_pass(sources
     assert _TOPIC_AFTER.match("North Korea specialists") and _TOPIC_AFTER.match("Iran's nuclear policy")
     # A STIX pattern's long run without a colon is no comparison, found in one pass.
     assert not valid_pattern("[file:name = 'a'] AND " + "a-" * 20_000)
+    # A long run of words after a cue of attribution, and many dates after it, are read in one pass.
+    from unmask.extract.dates import _STATED, sentence_dates
+
+    assert _STATED.search("attributed" + " it" * 25_000 + " in") is None  # six words at most
+    assert sentence_dates("attributed it in March 2024, " * 2_000)[2] == ["2024-03"] * 2_000
 
 
 def test_credential_theft_injection_and_exfiltration_as_reports_narrate_them(
@@ -2430,3 +2436,32 @@ def test_an_actor_named_by_several_of_its_names_is_listed_once_by_its_own_name_w
     assert "Actors named (reported, never evidence): APT28 (G0007; as Fancy Bear, STRONTIUM)" in " ".join(
         result.output.split()
     )
+
+
+def test_the_date_of_an_attribution_publication_or_indictment_is_no_activity_date(
+    sources_kb: KnowledgeBase,
+) -> None:
+    extractor = TextExtractor(sources_kb)
+
+    def timing(text: str) -> list[str]:
+        return [o.value for o in extractor.extract_text(text, "r").observations if o.kind.value == "timing"]
+
+    attributed = "The US and UK governments attributed it in February 2018 to the Russian military."
+    assert timing(attributed) == []
+    assert "2018-02 dates a statement about the activity" in " ".join(
+        extractor.extract_text(attributed, "r").notes
+    )
+    assert (
+        timing("Six officers were indicted in October 2020; the EU sanctioned the unit in July 2020.") == []
+    )
+    assert timing("The flaw was first disclosed on 12 March 2024 and exploited from 14 March 2024.") == [
+        "2024-03-14"
+    ]
+    assert timing("Microsoft reported in March 2024 that the actor used OAuth apps.") == []
+    assert timing("In the advisory of May 2022 the agency described the tooling.") == []
+    # what was done then is the intrusion's date
+    assert timing("The attack began in June 2017.") == ["2017-06"]
+    assert timing("The gang published the stolen data on its leak site on 3 March 2024.") == ["2024-03-03"]
+    assert timing("The intrusions, attributed to APT28 and which began in June 2017, hit Kyiv.") == [
+        "2017-06"
+    ]

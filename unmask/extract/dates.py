@@ -4,7 +4,9 @@
 "2025/02/03"; a range's both ends ("between 2 and 9 March 2026", "September 28 to October 3,
 2023"); a day without its year ("On March 14"), which takes the year of the date read before it.
 Not activity: a report's own date ("Published ...", a byline's), how long a program has been about
-("active since March 2023") or a flaw abused by all ("abused widely since August 2024").
+("active since March 2023") or a flaw abused by all ("abused widely since August 2024"), and the
+date of what was said of the activity: an attribution, a publication, a disclosure, charges or
+sanctions ("the governments attributed it in February 2018", "first reported in May 2023").
 """
 
 from __future__ import annotations
@@ -80,6 +82,32 @@ _BACKGROUND_SINCE = re.compile(
     r"(?:\s+\w+){0,2}?\s+since\s+$",
     re.IGNORECASE,
 )
+# The date of a statement about the activity, not of the activity: an attribution, a publication or
+# a disclosure, charges or sanctions ("the US and UK governments attributed it in February 2018",
+# "first disclosed on 12 March 2024", "indicted in October 2020", "the advisory of May 2022"). A
+# publication's object, when it has one, is a report or a flaw: "published the stolen data on 3
+# March" and "the victim reported the intrusion on 3 March" are the intrusion's, and so is "the attack
+# began in June 2017". No cue reaches past a comma or a semicolon (words only between), nor past a
+# clause of its own ("attributed to APT44 and which began in June 2017").
+_STATED = re.compile(
+    r"(?:(?<![\w-])(?:attributed|indicted|sanctioned|charged|unsealed)"
+    r"(?:\s+(?!(?:and|but|or|which|that|who|when|while|after|before|began|started|since)\b)[\w'’-]+){0,6}?"
+    r"|(?<![\w-])(?:published|disclosed|reported|announced)"
+    r"(?:\s+(?:it|this|these|them|publicly|first|initially|later|its|their|the|an?|report|advisory"
+    r"|analysis|findings|details|research|attribution|flaw|vulnerability|bug)){0,3}?"
+    r")\s+(?:in|on)\s+(?:the\s+)?$"
+    r"|\b(?:advisory|advisories|bulletin|indictment|statement|press\s+release|announcement)"
+    r"\s+(?:of|dated|(?:issued|released|published)\s+(?:in|on))\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+_STATED_WINDOW = 80  # characters before a date where its cue is looked for
+
+
+def _stated(sentence: str, start: int) -> bool:
+    """Whether the date at ``start`` is that of a statement about the activity (``_STATED``)."""
+    return _STATED.search(sentence[max(0, start - _STATED_WINDOW) : start]) is not None
+
+
 # A byline: who wrote the report, then when ("Posted by the DFIR team, 3 June 2024").
 _BYLINE = re.compile(
     r"^\W{0,3}(?:posted|written|published|authored)\s+by\b|^\W{0,3}by\s+[A-Z]", re.IGNORECASE
@@ -107,17 +135,21 @@ def yearless_dates(sentence: str) -> list[tuple[int, int]]:
             continue  # "may 5 hosts", "SEP 14"
         if _RANGE_WITH_YEAR.match(sentence[match.end() :]):
             continue
+        if _stated(sentence, match.start("month") if match.group("month") else match.start("day2")):
+            continue  # "disclosed on March 14": when it was said
         month, day = _MONTH_NUMBERS[name.lower()], int(match.group("day") or match.group("day2"))
         if 1 <= day <= 31:
             found.append((month, day))
     return found
 
 
-def sentence_dates(sentence: str) -> tuple[list[str], list[str]]:
-    """The dates the sentence gives, and apart those that date the report itself."""
+def sentence_dates(sentence: str) -> tuple[list[str], list[str], list[str]]:
+    """The dates the sentence gives, and apart those that date the report itself and those of a
+    statement about the activity (an attribution, a publication, charges: ``_STATED``)."""
     months = _MONTH_NUMBERS
     out: list[str] = []
     published: list[str] = []
+    stated: list[str] = []
     for match in _DATE.finditer(sentence):
         if match.group(1):
             year, month, day = int(match.group(1)), int(match.group(2)), match.group(3)
@@ -168,7 +200,7 @@ def sentence_dates(sentence: str) -> tuple[list[str], list[str]]:
         first = _MONTH_RANGE_START.search(sentence[max(0, match.start() - 20) : match.start()])
         if first and not match.group(1) and not day and months[first.group(1).lower()] < month:
             found.insert(0, f"{year}-{months[first.group(1).lower()]:02d}")
-        (published if own else out).extend(found)
+        (published if own else stated if _stated(sentence, match.start()) else out).extend(found)
     for match in _DOTTED_DATE.finditer(sentence):
         if match.group(1):
             year, month, day_number = int(match.group(3)), int(match.group(2)), int(match.group(1))
@@ -181,7 +213,7 @@ def sentence_dates(sentence: str) -> tuple[list[str], list[str]]:
         except ValueError:  # "13.31.2024": no date (nor a US one: dots are written day first)
             continue
         own = _PUBLISHED.search(sentence[max(0, match.start() - 30) : match.start()])
-        (published if own else out).append(date)
+        (published if own else stated if _stated(sentence, match.start()) else out).append(date)
     for match in _MONTH_RANGE.finditer(sentence):
         month, year = months[match.group(1).lower()], int(match.group(4))
         try:
@@ -190,8 +222,9 @@ def sentence_dates(sentence: str) -> tuple[list[str], list[str]]:
             continue
         if ends[0] < ends[1]:
             own = _PUBLISHED.search(sentence[max(0, match.start() - 30) : match.start()])
-            (published if own else out).extend(end.isoformat() for end in ends)
-    return out, published
+            said = stated if _stated(sentence, match.start()) else out
+            (published if own else said).extend(end.isoformat() for end in ends)
+    return out, published, stated
 
 
 def byline(sentence: str) -> bool:
@@ -237,8 +270,8 @@ def unquoted(sentence: str) -> tuple[str, list[str]]:
     quoted: list[str] = []
 
     def blank(match: re.Match[str]) -> str:
-        found, published = sentence_dates(match.group(0))
-        quoted.extend(found + published)
+        found, published, stated = sentence_dates(match.group(0))
+        quoted.extend(found + published + stated)
         return " " * len(match.group(0))
 
     if _ONLY_QUOTES.fullmatch(sentence):  # a line of a list of subjects or names, quoted

@@ -934,11 +934,11 @@ class TextExtractor:
                 # from a heading with no full stop) is read as any other.
                 # (the sentence's text has its runs of white space made one space)
                 cut = len(" ".join(text[offset:first_line].split()))
-                heading_dates, heading_published = sentence_dates(dated[:cut])
-                dates, published = sentence_dates(dated[cut:])
-                published = heading_dates + heading_published + published
+                heading_dates, heading_published, heading_stated = sentence_dates(dated[:cut])
+                dates, published, stated = sentence_dates(dated[cut:])
+                published = heading_dates + heading_published + heading_stated + published
             else:
-                dates, published = sentence_dates(dated)
+                dates, published, stated = sentence_dates(dated)
             if dates and byline(sentence) and len(sentence.split()) <= _HEADING_WORDS:
                 # "Posted by the Halcyon Watch DFIR team, 3 June 2024": when the report came out.
                 published, dates = published + dates, []
@@ -946,6 +946,12 @@ class TextExtractor:
                 # "Published 2025-03-20": when the report came out, not when the activity was.
                 result.notes.append(
                     f"{source}: offset {offset}: {', '.join(published)} dates the report itself; not taken as activity"
+                )
+            if stated:
+                # "the governments attributed it in February 2018": when it was said, not done.
+                result.notes.append(
+                    f"{source}: offset {offset}: {', '.join(stated)} dates a statement about the activity (an "
+                    "attribution, a publication or disclosure, charges or sanctions); not taken as activity"
                 )
             if advice and dates:
                 # "Hunt for logins since 1 February 2024": when to look, not when it happened.
