@@ -2389,6 +2389,7 @@ def test_scheduled_tasks_and_reboots_as_reports_narrate_them(sources_kb: Knowled
     # surviving a reboot is no reboot, and the victim's containment none of the actor's
     assert techniques("The backdoor persists after a system reboot.") == set()
     assert techniques("The IT team shut down the systems to contain the attack.") == set()
+    assert techniques("After containment, the IT team rebooted the systems and restored them.") == set()
 
 
 def test_encryption_of_files_data_and_disk_structures_is_data_encrypted_for_impact(
@@ -2465,3 +2466,6 @@ def test_the_date_of_an_attribution_publication_or_indictment_is_no_activity_dat
     assert timing("The intrusions, attributed to APT28 and which began in June 2017, hit Kyiv.") == [
         "2017-06"
     ]
+    # nor is the date of what the attributed activity did
+    assert timing("Activity attributed to APT29 was first observed on 3 March 2024.") == ["2024-03-03"]
+    assert timing("Malware attributed to Sandworm was deployed on 3 March 2024.") == ["2024-03-03"]

@@ -88,10 +88,13 @@ _BACKGROUND_SINCE = re.compile(
 # publication's object, when it has one, is a report or a flaw: "published the stolen data on 3
 # March" and "the victim reported the intrusion on 3 March" are the intrusion's, and so is "the attack
 # began in June 2017". No cue reaches past a comma or a semicolon (words only between), nor past a
-# clause of its own ("attributed to APT44 and which began in June 2017").
+# clause of its own ("attributed to APT44 and which began in June 2017"), nor past a verb of the
+# activity's ("activity attributed to APT29 was first observed on 3 March 2024" is its date).
 _STATED = re.compile(
     r"(?:(?<![\w-])(?:attributed|indicted|sanctioned|charged|unsealed)"
-    r"(?:\s+(?!(?:and|but|or|which|that|who|when|while|after|before|began|started|since)\b)[\w'’-]+){0,6}?"
+    r"(?:\s+(?!(?:and|but|or|which|that|who|when|while|after|before|began|started|since|was|were|is|are"
+    r"|been|being|has|have|had|ran|run|runs|occurred|happened|observed|seen|deployed|detected|used"
+    r"|executed|launched|active)\b)[\w'’-]+){0,6}?"
     r"|(?<![\w-])(?:published|disclosed|reported|announced)"
     r"(?:\s+(?:it|this|these|them|publicly|first|initially|later|its|their|the|an?|report|advisory"
     r"|analysis|findings|details|research|attribution|flaw|vulnerability|bug)){0,3}?"

@@ -38,10 +38,9 @@ _MACHINES = (
 
 # What ransomware encrypts: "encrypted the victim's data", "encrypts the MFT", "encrypting the hard drives".
 _ENCRYPTED = (
-    "files", "the victim's files", "the victims' files", "victim files", "victims' files", "user files",
+    "the victim's files", "the victims' files", "victim files", "victims' files", "user files",
     "the user's files", "the users' files", "the victim's data", "the victims' data", "the master file table",
     "the mft", "the master boot record", "the mbr", "the disk", "the disks", "the hard drive", "the hard drives",
-    "hard drives",
 )  # fmt: skip
 
 
@@ -90,6 +89,7 @@ _BY_TECHNIQUE: dict[str, tuple[str, ...]] = {
         "ransom note",
         # the victim's files, and the disk's structures, which ATT&CK's T1486 names too (NotPetya's MBR)
         *_each(("encrypt", "encrypts", "encrypted", "encrypting"), _ENCRYPTED),
+        "encrypts files",
     ),
     "T1053.005": (  # Scheduled Task/Job: Scheduled Task, as a verb and as the command that makes one
         "scheduled a task",
@@ -101,9 +101,13 @@ _BY_TECHNIQUE: dict[str, tuple[str, ...]] = {
     ),
     # System Shutdown/Reboot (a reboot into safe mode is Safe Mode Boot: see SAFE_MODE_BOOT)
     "T1529": (
-        *_each(("reboot", "reboots", "rebooted", "rebooting"), _MACHINES),
-        # the malware's, in the present ("the victim shut down the systems" is containment)
-        *_each(("shuts down",), _MACHINES),
+        # the malware's, in the present ("the IT team rebooted the systems", "the victim shut down
+        # the systems" are containment)
+        *_each(("reboot", "reboots", "rebooting", "shuts down"), _MACHINES),
+        # and in the past only what was the intrusion's ("rebooted the infected hosts")
+        *_each(
+            ("rebooted",), tuple(m for m in _MACHINES if "infected" in m or "victim" in m or "target" in m)
+        ),
         "forced a reboot",
         "forces a reboot",
         "force a reboot",
