@@ -20,6 +20,12 @@ def test_every_format_and_separator_character_is_shown_as_an_escape() -> None:
         ("\u2028", "\\u2028"),
         ("\u2029", "\\u2029"),
         ("\U000e0041", "\\U000e0041"),  # a tag character, invisible
+        # drawn as nothing, and dropped by IDNA from a name
+        ("\u034f", "\\u034f"),
+        ("\ufe0f", "\\ufe0f"),
+        ("\u180b", "\\u180b"),
+        ("\u1806", "\\u1806"),
+        ("\u3164", "\\u3164"),
     ):
         assert printable(f"ev{char}il") == f"ev{escape}il"
     # Every one Unicode names so, in the version this Python knows.
@@ -38,3 +44,11 @@ def test_json_text_writes_the_same_data_with_escapes() -> None:
     text = json_text(json.dumps({"v": value}, ensure_ascii=False))
     assert json.loads(text) == {"v": value} and not has_unprintable(text)
     assert "\\udb40\\udc41" in text  # above U+FFFF, a surrogate pair as JSON writes it
+
+
+def test_no_domain_is_shared_without_a_character_idna_drops() -> None:
+    from unmask.detect.indicators import normalise
+
+    for hidden in ("\u034f", "\ufe0f", "\u180b", "\u1806", "\u200b", "\u00ad"):
+        assert normalise("domain", f"ev{hidden}il.example") is None, hex(ord(hidden))
+    assert normalise("domain", "пример.укр") == "xn--e1afmkfd.xn--j1amh"
