@@ -47,6 +47,14 @@ def test_windows_row_flattens_system_eventdata_and_userdata() -> None:
     assert row["SecurityUserID"] == "S-1-5-18"
 
 
+def test_nulls_inside_a_list_of_objects_join_the_events_one_list_of_null_fields() -> None:
+    from unmask.ingest.fields import flatten_into
+
+    row: dict[str, str] = {}
+    flatten_into(row, {"x": None, "items": [{"y": None, "z": 1}, {"w": None}]}, None, dotted=True)
+    assert row == {"_nulls": "\nx\nitems.y\nitems.w\n", "items.z": "1"}
+
+
 def test_generic_flatten_joins_keys_with_dots() -> None:
     row: dict[str, str] = {}
     flatten_into(row, {"process": {"command_line": "x", "args": ["a", "b"]}, "n": 1}, None, dotted=True)

@@ -204,9 +204,15 @@ def flatten_into(
                 part: dict[str, str] = {}
                 flatten_into(part, item, key, dotted=dotted, depth=depth + 1)
                 for name, found in part.items():
-                    merged[name] = f"{merged[name]}\n{found}" if name in merged else found
+                    if name == NULL_FIELDS:
+                        merged[name] = merged.get(name, "\n") + found.lstrip("\n")
+                    else:
+                        merged[name] = f"{merged[name]}\n{found}" if name in merged else found
             for name, found in merged.items():
-                row[_apart(row, name) if dotted and name in row else name] = found
+                if name == NULL_FIELDS:  # unmask's own list of the fields given as null: one list
+                    row[name] = row.get(name, "\n") + found.lstrip("\n")
+                else:
+                    row[_apart(row, name) if dotted and name in row else name] = found
     elif key is not None:
         text = scalar(value)
         if text is not None:
