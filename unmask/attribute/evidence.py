@@ -324,7 +324,7 @@ _CHECKED = {
     "imphash": "an import hash (32 hex digits)",
     "tlsh": "a TLSH (70 hex digits)",
     "btc": "a Bitcoin address (1…, 3… or bc1… with a valid checksum)",
-    "eth": "an Ethereum address (0x and 40 hex digits)",
+    "eth": "an Ethereum address (0x and 40 hex digits; in mixed case, its EIP-55 capitals must check)",
     "xmr": "a Monero address (95 characters from 4 or 8, with a valid checksum)",
 }
 

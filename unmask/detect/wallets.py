@@ -16,6 +16,7 @@ checksum its form carries, so that a word or a hash of the right length and lett
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 
@@ -217,8 +218,10 @@ def wallet_address(kind: str, text: str) -> str | None:
     return check(text.strip()) if check is not None else None
 
 
+@functools.lru_cache(maxsize=4096)
 def wallet_kind(text: str) -> str | None:
-    """Which cryptocurrency's address ``text`` is (btc, eth or xmr), or None."""
+    """Which cryptocurrency's address ``text`` is (btc, eth or xmr), or None (remembered: a report
+    repeats its addresses, and a Keccak-256 in Python costs about a millisecond)."""
     return next((kind for kind in WALLET_KINDS if wallet_address(kind, text) is not None), None)
 
 
