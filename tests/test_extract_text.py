@@ -2469,3 +2469,46 @@ def test_the_date_of_an_attribution_publication_or_indictment_is_no_activity_dat
     # nor is the date of what the attributed activity did
     assert timing("Activity attributed to APT29 was first observed on 3 March 2024.") == ["2024-03-03"]
     assert timing("Malware attributed to Sandworm was deployed on 3 March 2024.") == ["2024-03-03"]
+
+
+def test_denials_of_another_actors_tool_a_link_and_a_flaw_the_victim_was_not_open_to(
+    sources_kb: KnowledgeBase,
+) -> None:
+    extractor = TextExtractor(sources_kb)
+
+    def taken(text: str) -> set[str]:
+        return {o.value for o in extractor.extract_text(text, "r").observations}
+
+    # another actor's tool, denied
+    assert taken("We did not see APT28's Mimikatz in any of these intrusions.") == set()
+    assert taken("APT28's Mimikatz was seen on the server.") == {"S0002"}
+    # "do not link ... to"
+    assert taken("We do not link this incident to Helminth or to NotPetya.") == set()
+    assert taken("There is no link to Helminth.") == set()
+    # a flaw the victim was not open to, or whose exploitation the report rules out
+    assert taken("The ASA was not vulnerable to CVE-2023-20269 at the time of the attack.") == set()
+    assert taken("CVE-2023-20269 was fixed in 2023, so we rule out exploitation of that flaw.") == set()
+    assert taken("CVE-2023-20269 had been patched before the attack.") == set()
+    assert taken("The actors exploited CVE-2023-20269 on the ASA.") == {"CVE-2023-20269"}
+
+
+def test_what_another_actor_uses_is_its_habit_when_the_report_then_denies_it(
+    sources_kb: KnowledgeBase,
+) -> None:
+    extractor = TextExtractor(sources_kb)
+
+    def taken(text: str) -> set[str]:
+        return {o.value for o in extractor.extract_text(text, "r").observations}
+
+    assert (
+        taken(
+            "APT28 likes to use Mimikatz and the OilRig organization uses Helminth. "
+            "In this activity we did not see any of these tools."
+        )
+        == set()
+    )
+    assert taken("OilRig uses Helminth; we did not see it in this activity.") == set()
+    # said plainly and not denied, it is what the report tells (an advisory on its own actor)
+    assert taken("OilRig uses Helminth. The backdoor beacons every minute.") == {"S0170"}
+    # the denial covers what was said of the actor, not what the next clause tells
+    assert taken("OilRig uses Helminth. We did not see it here, but Mimikatz was used.") == {"S0002"}

@@ -37,6 +37,7 @@ __all__ = [
     "continues_list",
     "declares_benign",
     "denied_row",
+    "denies_those",
     "hedged",
     "negated",
     "not_this_intrusion_spans",
@@ -88,15 +89,19 @@ _MODIFIER = (
 # the", "never used", "not linked to"); or "no longer uses".
 _NEGATION_BEFORE = re.compile(
     r"\b(?:no(?![-\w])(?!\s+(?:doubt|question|longer)\b)|without|nor|neither|none of|absence of|lack of"
-    r"|ruled out|rather than|instead of|unrelated to|not related to|not to be confused with|(?:should|must|is|are)\s+not\s+(?:be\s+)?confused\s+with|not\s+the\s+same\s+as|no relation to)\b"
+    r"|ruled out|rather than|instead of|unrelated to|not related to|not to be confused with|(?:should|must|is|are)\s+not\s+(?:be\s+)?confused\s+with|not\s+the\s+same\s+as|no relation to"
+    # "We do not link this incident to MedusaLocker or to ...", "no link to"
+    r"|(?:do|does|did|can|could)\s*(?:not|n[’']t)\s+link(?:\s+[\w'’-]+){0,4}?\s+(?:to|with)|no\s+links?\s+(?:to|with))\b"
     r"(?:(?!\b(?:but|however|although|while|whereas|other\s+than|except|apart\s+from|besides|beyond|used"
     r"|uses|deployed|ran|executed|leveraged|dropped|installed|employed|exploited|flagged|blocked|detected"
     r"|caught|stopped|prevented|noticed|alerted|launching|delivering)\b)[^.;:,]){0,60}$"
     r"|(?:\b(?:not|never)|n[’']t)\s+(?:(?:use|used|using|deploy|deployed|run|ran|see|seen|observe|observed|find"
     r"|found|involve|involved|employ|employed|exploit|exploited|leverage|leveraged|drop|dropped|install"
     r"|installed|execute|executed|a|an|the|any|evidence\s+of|linked\s+to|related\s+to|tied\s+to"
+    r"|vulnerable\s+to|susceptible\s+to|affected\s+by"
     r"|associated\s+with|attributable\s+to|" + _FINDING + r"|" + _TRACE_OF + r")\W+)*"
-    r"(?:" + _MODIFIER + r",?\s+){0,3}$"
+    # (another actor's: "We did not see ScarCruft's RokRAT")
+    r"(?:(?-i:[A-Z][\w.-]*)(?:'s|’s)\s+)?(?:" + _MODIFIER + r",?\s+){0,3}$"
     r"|\bno\s+longer\s+(?:\w+\s+)?$",
     re.IGNORECASE,
 )
@@ -119,6 +124,10 @@ _NEGATION_AFTER = re.compile(
     r"\b(?![^.;]*\b(?:because|but|since|instead|as\s+it|though)\b)"
     r"|\s*[.;,]|\s*$)"
     r"|^\W*(?:\w+\W+){0,2}?(?:was|were)\s+(?:absent|ruled out)\b"
+    # a flaw patched before, or whose exploitation the report rules out: "CVE-2023-20269 had been
+    # patched before the attack", "not vulnerable to CVE-X ..., so we rule out exploitation of that flaw"
+    r"|^\W*(?:\w+\W+){0,2}?(?:was|were|had\s+been|has\s+been)\s+(?:already\s+)?patched\s+(?:before|prior\s+to)\b"
+    r"|^[^.;]{0,120}?\b(?:rules?|ruled|ruling)\s+out\s+(?:the\s+|any\s+)?exploitation\s+of\s+(?:that|this|the|it)\b"
     # "Cobalt Strike did not appear in this intrusion", "X-Agent never showed up"
     r"|^\W*(?:(?!(?:which|that|who|whose)\b)\w+\W+){0,3}?(?:did\s+not|didn't|does\s+not|doesn't|never)\s+"
     r"(?:appear(?:ed)?|show(?:ed)?\s+up|feature[ds]?)\b"
@@ -316,6 +325,32 @@ _HABIT_AFTER = re.compile(
     r"(?:campaigns?|operations?|intrusions?|attacks?|activity|activities|incidents?)\b",
     re.IGNORECASE,
 )
+# What an actor uses, said plainly ("Patchwork likes to use BADNEWS", "the BITTER organization uses
+# ArtraDownloader"): its habit only when the report then denies it here (:data:`_THOSE_DENIED`).
+_USE_AFTER = re.compile(
+    r"^\)?\s*(?:(?:group|organi[sz]ation|actor|team|gang|crew|cluster)\s+)?"
+    r"(?:(?:typically|usually|often|also|always)\s+)?"
+    r"(?:uses|use|employs|deploys|likes\s+to\s+use|prefers(?:\s+to\s+use)?|favou?rs|has\s+used|have\s+used"
+    r"|is\s+known\s+to\s+use|are\s+known\s+to\s+use)\b",
+    re.IGNORECASE,
+)
+# ... a denial of what was just said of it: "we did not see any of these tools", "we did not see
+# it in this activity", "none of them was observed".
+_THOSE_DENIED = re.compile(
+    r"\b(?:(?:did|do|have|has|had)\s*(?:not|n[’']t)|never)\s+(?:see|seen|saw|observe|observed|find|found"
+    r"|identify|identified|detect|detected)\s+(?:any\s+of\s+)?(?:these|those|them|it|this|such)\b"
+    r"|\b(?:none|neither)\s+of\s+(?:these|those|them)\b[^.;]{0,40}?\b(?:was|were)\s+(?:\w+\s+)?"
+    r"(?:seen|observed|found|used|present|identified)\b",
+    re.IGNORECASE,
+)
+
+
+def denies_those(sentence: str) -> bool:
+    """Whether the sentence denies what was said before it ("In this activity we did not see any of
+    these tools"): what the sentence before said an actor uses is its habit, not this intrusion's."""
+    return _THOSE_DENIED.search(sentence) is not None
+
+
 # Where a habit stops: a turn to this intrusion ("but in this intrusion the actor used Zebrocy").
 _BACK_TO_THIS = re.compile(
     r"\b(?:but|however|while|whereas|yet|although|though|instead|in\s+this|this\s+time|here|now)\b|[;:]",
@@ -612,7 +647,9 @@ def _clause_end(sentence: str, at: int) -> int:
     return at + found.start() if found else len(sentence)
 
 
-def other_actor_spans(sentence: str, actors: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+def other_actor_spans(
+    sentence: str, actors: list[tuple[int, int, str]], denied_next: bool = False
+) -> list[tuple[int, int, str]]:
     """(start, end, actor name) of the parts of the sentence said of an actor it names rather than
     of this intrusion: a comparison with it or a denial of attribution to it, or its known habits.
 
@@ -620,7 +657,9 @@ def other_actor_spans(sentence: str, actors: list[tuple[int, int, str]]) -> list
     on AppleJeus,") and else the rest of its clause ("In contrast to APT28's use of X-Agent,").
     A habit in a relative clause or an apposition covers that clause ("Sandworm, known for
     Industroyer, deployed Industroyer2"); one in the main clause, the rest of it up to a turn back
-    to this intrusion ("APT28 typically deploys X-Agent, but in this intrusion ...").
+    to this intrusion ("APT28 typically deploys X-Agent, but in this intrusion ...").  What an actor
+    plainly uses ("Patchwork uses BADNEWS") is a habit when the report denies it, later in the
+    sentence ("; we did not see it in this activity") or in the next one (``denied_next``).
     """
     spans: list[tuple[int, int, str]] = []
     denied = _NO_LINK_TO_THIS.search(sentence)
@@ -638,6 +677,10 @@ def other_actor_spans(sentence: str, actors: list[tuple[int, int, str]]) -> list
         compared = _OTHER_BEFORE.search(before)
         habit = None if compared else _HABIT_AFTER.match(after)
         if not compared and not habit:
+            use = _USE_AFTER.match(after)
+            if use and (denied_next or _THOSE_DENIED.search(after, use.end())):
+                turn = _BACK_TO_THIS.search(after, use.end())
+                spans.append((start, end + turn.start() if turn else len(sentence), name))
             continue
         relative = _RELATIVE_AFTER.match(after)
         if relative or (habit and after.lstrip(")").startswith(",")):

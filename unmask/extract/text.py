@@ -35,6 +35,7 @@ from unmask.extract.context import (
     LINEAGE,
     UNCONFIRMED,
     continues_list,
+    denies_those,
     declares_benign,
     hedged,
     negated,
@@ -600,6 +601,17 @@ def _ioc_context(
     return reasons[0] if reasons else None
 
 
+def _with_next(parts: Iterator[tuple[int, str]]) -> Iterator[tuple[int, str, str]]:
+    """Each (offset, sentence) with the sentence after it ("" after the last)."""
+    previous: tuple[int, str] | None = None
+    for part in parts:
+        if previous is not None:
+            yield (*previous, part[1])
+        previous = part
+    if previous is not None:
+        yield (*previous, "")
+
+
 def _table_rule_after(text: str, line_end: int) -> bool:
     """Whether the line after ``line_end`` is the rule under a Markdown table's header row (read
     alone, and at most its first 400 characters: a line of blanks is no rule, and costs nothing)."""
@@ -750,7 +762,7 @@ class TextExtractor:
         starts = [entry[0] for entry in sections]
         last_date: tuple[int, int] | None = None  # the year and month of the last activity date read
         harmless_list = False  # in a list the report says holds harmless values
-        for number, (offset, sentence) in enumerate(sentences(text)):
+        for number, (offset, sentence, following) in enumerate(_with_next(sentences(text))):
             if progress is not None and number % PROGRESS_SENTENCES == 0:
                 progress(stage, offset, len(text))
             place = bisect.bisect_right(starts, offset)
@@ -783,7 +795,8 @@ class TextExtractor:
                 for at, matched, category, _, _ in mentions
                 if category == "actor"
             ]
-            others = other_actor_spans(sentence, named)
+            # "Patchwork likes to use BADNEWS. In this activity we did not see any of these tools."
+            others = other_actor_spans(sentence, named, named != [] and denies_those(following))
             chosen = self._actor_choices(mentions)
             previous: tuple[int, str, str] | None = None  # the last mention not taken: end, why, category
             # A table row is no sentence of advice, though a technique's name in its first cell
