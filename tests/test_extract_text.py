@@ -2512,3 +2512,30 @@ def test_what_another_actor_uses_is_its_habit_when_the_report_then_denies_it(
     assert taken("OilRig uses Helminth. The backdoor beacons every minute.") == {"S0170"}
     # the denial covers what was said of the actor, not what the next clause tells
     assert taken("OilRig uses Helminth. We did not see it here, but Mimikatz was used.") == {"S0002"}
+
+
+def test_related_reading_and_protection_suggestions_are_no_part_of_the_intrusion(
+    sources_kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    extractor = TextExtractor(sources_kb)
+
+    def taken(text: str) -> set[str]:
+        return {o.value for o in extractor.extract_text(text, "r").observations}
+
+    told = "# Blog\n\nOn 3 May 2024 the actor deployed Mimikatz.\n\n"
+    for heading in ("Related reading", "Related articles", "Related posts", "Read more", "See also"):
+        text = f"{told}## {heading}\n\n- APT28 returns with Helminth against hospitals\n"
+        assert taken(text) == {"S0002", "2024-05-03"}, heading
+    # in HTML, its heading made a Markdown one
+    page = (
+        "<html><body><p>On 3 May 2024 the actor deployed Mimikatz.</p><h2>Related reading</h2>"
+        "<ul><li>APT28 returns with Helminth</li></ul></body></html>"
+    )
+    (tmp_path / "r.html").write_text(page)
+    assert taken(read_document(tmp_path / "r.html").text) == {"S0002", "2024-05-03"}
+    # a section of suggestions, a Chinese report's numbering before it, is advice
+    for heading in ("五、Protection suggestion", "Protection suggestions", "Suggestions"):
+        text = f"{told}## {heading}\n\n1. Install the patch for CVE-2017-0199.\n"
+        assert taken(text) == {"S0002", "2024-05-03"}, heading
+    # and "Install the patch for ..." is advice wherever it stands
+    assert taken("Install the patch for CVE-2017-11882 and CVE-2017-0199.") == set()

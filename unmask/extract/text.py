@@ -79,7 +79,7 @@ _ADVICE = re.compile(
     r"|advice|guidance)\s*[:\-\u2013\u2014]\s*)?"
     r"(?:prioriti[sz]e|patch|update|upgrade|ensure|implement|enforce|enable|disable|restrict|limit"
     r"|monitor|review|audit|apply|consider|require|block|deploy|configure|harden|segment|educate|train"
-    r"|maintain|adopt|avoid|remove|rotate|reset|alert|detect|hunt|investigate|watch|baseline|inventory"
+    r"|maintain|adopt|avoid|remove|rotate|reset|alert|detect|hunt|investigate|watch|baseline|inventory|install"
     r"|allowlist|whitelist|isolate)\s"
     # or advice given to someone ("Organizations should monitor for ...", "We recommend that
     # defenders hunt for ...", "To detect Mimikatz, enable ...")
@@ -155,7 +155,9 @@ _PART_GAP = re.compile(r"^(?:'s|’s)?\s+$")
 # A heading line: a few capitalised words on a line of their own, no full stop ("## Earlier
 # activity", "4. Mitigations", "Historical Activity:").
 _HEADING_LINE = re.compile(
-    r"^[ \t]{0,3}(#{1,6}[ \t]*|\*\*|(?:\d+(?:\.\d+)*\.?|[IVX]+\.)[ \t]+)?([A-Z][^\n.!|]{0,80}?)(?:\*\*)?[ \t]*:?[ \t]*$",
+    r"^[ \t]{0,3}(#{1,6}[ \t]*|\*\*|(?:\d+(?:\.\d+)*\.?|[IVX]+\.)[ \t]+)?"
+    # (a Chinese report's numbering: "## 五、Protection suggestion")
+    r"(?:[一二三四五六七八九十]+[、．.][ \t]*)?([A-Z][^\n.!|]{0,80}?)(?:\*\*)?[ \t]*:?[ \t]*$",
     re.MULTILINE,
 )
 # A section about the actor's past, by a heading that says only that ("Earlier activity",
@@ -170,13 +172,16 @@ _HISTORY_SECTION = re.compile(
 # A section of what to do: what it names is advice, not what was done.
 _ADVICE_SECTION = re.compile(
     r"^(?:(?:detection\s+and\s+)?(?:mitigations?|recommendations?)|recommended\s+(?:actions|mitigations)"
+    r"|(?:protection|security|defen[cs]e|mitigation)\s+(?:suggestions?|recommendations?|advice)|suggestions?"
     r"|what\s+(?:to|you\s+should)\s+do)\b",
     re.IGNORECASE,
 )
 # A section that is not about the intrusion at all: the report's sources, its revisions, whom to
 # contact, who wrote it ("References", "Revision history", "Contact information", "About the authors").
 _APART_SECTION = re.compile(
-    r"^(?:references?|sources|further\s+reading|bibliography|(?:external\s+)?links|citations|endnotes"
+    r"^(?:references?|sources|(?:further|related|recommended|more|additional|suggested)\s+reading"
+    r"|related\s+(?:articles?|posts?|stories|content|research|blogs?|links|reports?)|read\s+more|see\s+also"
+    r"|bibliography|(?:external\s+)?links|citations|endnotes"
     r"|acknowledge?ments?|revisions?(?:\s+history)?|revision\s+log|document\s+history|change\s*log|version\s+history"
     r"|contacts?(?:\s+(?:information|details|us))?|how\s+to\s+report\b.*|reporting(?:\s+\w+){0,3}"
     r"|about\s+(?:the\s+)?(?:authors?|us|this\s+(?:report|advisory|bulletin|document))"
