@@ -2539,3 +2539,34 @@ def test_related_reading_and_protection_suggestions_are_no_part_of_the_intrusion
         assert taken(text) == {"S0002", "2024-05-03"}, heading
     # and "Install the patch for ..." is advice wherever it stands
     assert taken("Install the patch for CVE-2017-11882 and CVE-2017-0199.") == set()
+
+
+def test_user_agents_permissions_package_ids_and_a_vendors_address_are_no_indicators(
+    sources_kb: KnowledgeBase,
+) -> None:
+    from dataclasses import replace
+
+    # (a technique the fixture KB lacks)
+    sources_kb.techniques["T1059.006"] = replace(
+        sources_kb.techniques["T1059.001"], id="T1059.006", name="Python"
+    )
+    extractor = TextExtractor(sources_kb)
+
+    def taken(text: str) -> set[str]:
+        return {o.value for o in extractor.extract_text(text, "r").observations}
+
+    agent = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/124.0.0.0 Safari/537.36"
+    assert taken(f"It signed in from 172.98.33[.]194 with the user agent {agent}.") == {"172.98.33.194"}
+    assert taken("It ran with user agent aws-cli/2.15.30 Python/3.11.8 Linux/6.5.0-35-generic.") == set()
+    assert taken("The loader is written in Python.") == {"T1059.006"}
+    # Microsoft Graph permissions (.read is a top-level domain)
+    assert taken("The app requested Mail.Read, Files.Read.All and Directory.ReadWrite.All.") == set()
+    assert taken("It beaconed to update.read and mail.read.") == {"update.read", "mail.read"}
+    # an app's package id beside "APK"
+    assert taken('We captured one Android APK named "Kashmir Voice" (com.kashmirvoice.news).') == set()
+    # a vendor's address for the reader, not a ransom note's
+    assert taken("For the threat intelligence please contact ti-service@nebula-sec.example.cn.") == set()
+    assert taken("For the decryption key contact helper@evil-mail[.]com.") == {
+        "helper@evil-mail.com",
+        "evil-mail.com",
+    }

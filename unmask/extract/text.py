@@ -291,11 +291,36 @@ _VERSION_BEFORE = re.compile(
     # a list of versions: "versions 6.0.1 and 6.1.12.4" (a number of two or three parts before it,
     # not an address, and a word for versions before that)
     r"|(?i:\b(?:versions?|releases?|builds?|firmware)\b)[^.;:]{0,60}?(?<![\d.])\d+(?:\.\d+){1,2}(?![\d.])"
-    r"\s*(?:,|and|or|-))\s*$",
+    r"\s*(?:,|and|or|-))\s*$"
+    # a product's version in a user agent: "Chrome/124.0.0.0", "Python/3.11.8"
+    r"|(?<![\w/.:@-])[A-Za-z][\w-]{0,40}/$",
 )
 # "6.1.12.4 and earlier", "7.0.1 or later": a version's range, not an address.
 _VERSION_AFTER = re.compile(
     r"^\s*(?:and|or)\s+(?:earlier|later|above|below|prior|newer|older)\s*(?:[.,;:)]|$)", re.IGNORECASE
+)
+# A Microsoft Graph or API permission named like a domain ("Mail.Read", "Files.Read.All",
+# "Directory.ReadWrite.All": .read is a top-level domain).
+_PERMISSION = re.compile(
+    r"(?<![\w.-])[A-Z][A-Za-z]+(?:\.[A-Z][A-Za-z]+){0,2}\.(?:Read|ReadWrite|ReadBasic|Write|Send|Manage|Create"
+    r"|AccessAsUser|FullControl)(?:\.[A-Z][A-Za-z]+){0,2}(?![\w-]|\.\w)"
+)
+# An Android or iOS app's package id, a domain reversed ("com.kashmirvoice.news"): a first label
+# that is a top-level domain, in a sentence about an app.
+_PACKAGE_HEAD = re.compile(r"^(?:com|org|net|io|co|me|app|info|cn|ru|in|pk|kr|uk|de|fr|jp|tk)\.[\w-]+\.")
+_APP_CUE = re.compile(
+    r"\b(?:package|apks?|app|apps|application\s+id|bundle\s+id|android|ios|play\s+store)\b", re.I
+)
+# A product's token in a user agent ("Python/3.11.8"): the client's name, not what ran.
+_USER_AGENT_TOKEN = re.compile(r"^/\d+(?:\.\d+)+")
+_USER_AGENT = re.compile(r"\buser[- ]?agents?\b|\bUA\b|Mozilla/\d", re.I)
+# Whom a report's reader may write ("For the threat intelligence please contact ti@vendor.example"):
+# a request about the report, not a ransom note's "for the decryption key contact us".
+_FOR_CONTACT = re.compile(
+    r"(?:^|[.;!?]\s+)\W{0,3}for\s+(?:(?!decrypt|key|files?\b|data\b|payment|price|negotiat|recover|restor"
+    r"|proof|test)[^.;:!?@]){1,80}?,?\s+(?:please\s+)?(?:contact|e-?mail|write\s+to|reach\s+out\s+to)\s*"
+    r"(?:us\s+)?(?:at\s+|via\s+|:\s*)?[<(\[]?$",
+    re.IGNORECASE,
 )
 _CVE = re.compile(r"(?<![A-Za-z0-9])CVE-\d{4}-\d{4,7}(?![0-9])", re.IGNORECASE)
 # What names an account, just before a name: the name is a user's, not software's.
@@ -633,7 +658,15 @@ def _contact_address(refanged: str, raw: str) -> bool:
         return False
     while at > 0 and not refanged[at - 1].isspace() and refanged[at - 1] not in "<([\"'":
         at -= 1  # to the start of what holds it: "report@cisa.gov" for cisa.gov, a URL for its host
-    return _CONTACT_BEFORE.search(refanged[max(0, at - 120) : at]) is not None
+    before = refanged[max(0, at - 120) : at]
+    return _CONTACT_BEFORE.search(before) is not None or _FOR_CONTACT.search(before) is not None
+
+
+def _only_in(sentence: str, raw: str, holder: re.Pattern[str]) -> bool:
+    """Whether every mention of ``raw`` in the sentence is inside a match of ``holder``."""
+    spans = [m.span() for m in holder.finditer(sentence)]
+    found = [m.start() for m in re.finditer(re.escape(raw), sentence, re.IGNORECASE)]
+    return bool(found) and all(any(a <= at < b for a, b in spans) for at in found)
 
 
 def _quoted_url(raw: str) -> str:
@@ -843,6 +876,16 @@ class TextExtractor:
                                 names.append(written)
                     continue
                 end = at + len(matched)
+                if (
+                    category != "cve"
+                    and _USER_AGENT_TOKEN.match(sentence[end:])
+                    and _USER_AGENT.search(sentence)
+                ):
+                    # "aws-cli/2.15.30 Python/3.11.8": the client a user agent names, not what ran.
+                    result.notes.append(
+                        f"{source}: offset {offset}: {matched!r} is a product's name in a user agent; not taken"
+                    )
+                    continue
                 why = why_not(sentence, at, end)
                 if (
                     why is None
@@ -1160,6 +1203,16 @@ class TextExtractor:
                     # "com.apple.sysupdate.plist": a file named like a reversed domain, not a domain.
                     result.problems.append(
                         f"{source}: offset {offset}: {raw!r} is the start of a file name; not taken as a domain"
+                    )
+                    continue
+                if subtype == "domain" and _only_in(sentence, str(raw), _PERMISSION):
+                    result.notes.append(
+                        f"{source}: offset {offset}: {raw!r} is a permission's name (Mail.Read); not a domain"
+                    )
+                    continue
+                if subtype == "domain" and _PACKAGE_HEAD.match(value) and _APP_CUE.search(sentence):
+                    result.notes.append(
+                        f"{source}: offset {offset}: {raw!r} is an app's package id; not taken as a domain"
                     )
                     continue
                 plain_text = str(raw).lower() in lowered  # written as it is, not defanged
