@@ -2570,3 +2570,15 @@ def test_user_agents_permissions_package_ids_and_a_vendors_address_are_no_indica
         "helper@evil-mail.com",
         "evil-mail.com",
     }
+
+
+def test_a_note_said_again_by_a_repeated_text_is_given_once_and_counted(
+    sources_kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    report = tmp_path / "huge.txt"
+    report.write_text("We did not see Mimikatz in this intrusion. The actor deployed Helminth.\n\n" * 50)
+    result = extract_inputs([report], sources_kb, None, BENIGN)
+    denied = [p for p in result.problems if "'Mimikatz' is denied" in p]
+    assert len(denied) == 1 and denied[0].endswith("(×50)") and ": offset 0: " in denied[0]
+    assert len([n for n in result.case.notes if "'Mimikatz' is denied" in n]) <= 1
+    assert [o.value for o in result.case.observations] == ["S0170"]

@@ -9,6 +9,7 @@ The observations of all inputs go into one case; an existing case directory can 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +27,7 @@ from unmask.ingest.base import from_utf16
 from unmask.knowledge.store import KnowledgeBase
 from unmask.model import Case, Observation, ObservationKind, Tlp
 
-__all__ = ["ExtractResult", "actors_shown", "extract_inputs"]
+__all__ = ["ExtractResult", "actors_shown", "collapsed", "extract_inputs"]
 
 
 @dataclass
@@ -155,8 +156,8 @@ def extract_inputs(
                 target.evidence.update(extraction.evidence)
                 result.actors += [dict(a, source=str(path)) for a in extraction.actors]
                 result.suppressed += [dict(s, source=str(path)) for s in extraction.suppressed]
-                result.problems += extraction.problems + extraction.notes
-                notes = list(extraction.notes)  # the case keeps what was left out, and why
+                result.problems += collapsed(extraction.problems + extraction.notes)
+                notes = collapsed(extraction.notes)  # the case keeps what was left out, and why
                 if extraction.actors:
                     notes.append(
                         f"{path.name} names the actor(s) {', '.join(actors_shown(extraction.actors))}; names are"
@@ -173,6 +174,27 @@ def extract_inputs(
             if note not in target.notes:
                 target.notes.append(note)
     return result
+
+
+_OFFSET = re.compile(r": offset \d+: ")
+
+
+def collapsed(notes: list[str]) -> list[str]:
+    """The notes with those that say the same but for the offset (a report that repeats its text
+    says the same thing once per repetition) given once, at their first offset, and counted:
+    "... not taken (×12)"."""
+    first: dict[str, int] = {}
+    counts: list[int] = []
+    kept: list[str] = []
+    for note in notes:
+        key = _OFFSET.sub(": offset _: ", note, count=1)
+        if key in first:
+            counts[first[key]] += 1
+            continue
+        first[key] = len(kept)
+        kept.append(note)
+        counts.append(1)
+    return [note if count == 1 else f"{note} (×{count})" for note, count in zip(kept, counts, strict=True)]
 
 
 def _without_benign(part: Case, benign: Any, result: ExtractResult) -> Case:
