@@ -117,6 +117,10 @@ def test_a_name_read_as_attack_software_is_not_also_an_actor_named(sources_kb: K
     assert lexicon.software["zerocleare"] == {"S1151"} and "zerocleare" not in lexicon.actors
     found = TextExtractor(sources_kb).extract_text("The wiper was ZeroCleare.", "r.txt")
     assert [o.value for o in found.observations] == ["S1151"] and found.actors == []
+    # ... but a word of a group after it names the group ("a ransom note signed by the Akira group").
+    group = TextExtractor(sources_kb).extract_text("A note was signed by the ZeroCleare group.", "r.txt")
+    assert group.observations == [] and [a["name"] for a in group.actors] == ["ZeroCleare"]
+    assert lexicon.software_or_actor["zerocleare"] == {a["id"] for a in group.actors}
 
 
 def test_an_actor_name_attack_gives_a_program_as_another_name_is_the_actor(sources_kb: KnowledgeBase) -> None:
@@ -2245,6 +2249,21 @@ def test_discovery_commands_and_an_attachment_by_its_kind_of_file(sources_kb: Kn
     assert PHRASES["net localgroup administrators"] == "T1069.001" and PHRASES["arp -a"] == "T1018"
     assert PHRASES["ipconfig /all"] == "T1016" and PHRASES["systeminfo"] == "T1082"
     assert PHRASES["tasklist"] == "T1057" and PHRASES["quser"] == PHRASES["query user"] == "T1033"
+
+
+def test_padding_with_junk_data_is_binary_padding_not_c2_junk_data(sources_kb: KnowledgeBase) -> None:
+    from dataclasses import replace
+
+    # (techniques the fixture KB lacks)
+    for tid, name in (("T1027.001", "Binary Padding"), ("T1001.001", "Junk Data")):
+        sources_kb.techniques[tid] = replace(sources_kb.techniques["T1003"], id=tid, name=name)
+    extractor = TextExtractor(sources_kb)
+    found = extractor.extract_text("The LNK files were padded with junk data to evade scanners.", "r")
+    assert [o.value for o in found.observations] == ["T1027.001"]
+    assert [
+        o.value
+        for o in extractor.extract_text("The beacon adds junk data to its C2 traffic.", "r").observations
+    ] == ["T1001.001"]
 
 
 def test_net_view_of_a_host_lists_its_shares_and_alone_the_networks_computers(

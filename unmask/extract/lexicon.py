@@ -358,6 +358,9 @@ class Lexicon:
     # Another name of an ATT&CK program that is also an actor's name ("Sofacy", "Agrius",
     # "Snake"): the actor, unless a kind of malware follows ("the Snake malware").
     actor_or_software: dict[str, set[str]] = field(default_factory=dict)
+    # A program's own ATT&CK name that is also an actor's ("Akira"): the program, but the actor
+    # when a word of a group follows it ("signed by the Akira group").
+    software_or_actor: dict[str, set[str]] = field(default_factory=dict)
     # ATT&CK programs by their name without the word for their kind ("MultiLayer" for MultiLayer
     # Wiper), read where the name is no other name and no English word.
     kindless: dict[str, set[str]] = field(default_factory=dict)
@@ -450,7 +453,7 @@ class Lexicon:
             kept = {i for i in lexicon.software[key] if kb.software[i].origin == "attack"}
             if any(_key(kb.software[i].name) == key for i in kept):
                 lexicon.software[key] = kept
-                del lexicon.actors[key]
+                lexicon.software_or_actor[key] = lexicon.actors.pop(key)
             else:
                 lexicon.actor_or_software[key] = kept or lexicon.software[key]
                 del lexicon.software[key]
@@ -588,6 +591,8 @@ class Lexicon:
                         hits = [h for h in hits if h[0] != "phrase"]
                 if key in self.actor_or_software and set(lowered[i + n : i + n + 1]) & _KIND_WORDS:
                     hits = [("software", self.actor_or_software[key])]
+                if key in self.software_or_actor and set(lowered[i + n : i + n + 1]) & _GROUP_WORDS:
+                    hits = [("actor", self.software_or_actor[key])]
                 if (
                     n == 1
                     and key in self.everyday
@@ -640,6 +645,8 @@ class Lexicon:
 
 
 _LEGITIMATE = frozenset(("legitimate", "legitimately", "legit"))
+# The words after a name that say it is a group's ("the Akira group", "Akira's operators").
+_GROUP_WORDS = frozenset(("group", "gang", "crew", "operators", "affiliates", "actors", "actor", "team"))
 # A discovery command's words (vocabulary.COMMANDS), and how many words after it a switch that
 # changes what it lists may come ("net localgroup administrators svc_backup /add").
 _COMMAND_KEYS = frozenset(_key(command) for command in COMMANDS)

@@ -91,6 +91,15 @@ _BY_TECHNIQUE: dict[str, tuple[str, ...]] = {
         *_each(("encrypt", "encrypts", "encrypted", "encrypting"), _ENCRYPTED),
         "encrypts files",
     ),
+    # Obfuscated Files or Information: Binary Padding ("junk data" alone is C2's Junk Data, T1001.001)
+    "T1027.001": (
+        "padded with junk data",
+        "padded with junk",
+        "padded with null bytes",
+        "padded with zeros",
+        "inflated with junk data",
+        "binary padding",
+    ),
     "T1053.005": (  # Scheduled Task/Job: Scheduled Task, as a verb and as the command that makes one
         "scheduled a task",
         "schedules a task",
