@@ -1403,3 +1403,54 @@ def test_findings_csv_is_quoted_and_guarded_for_a_semicolon_reader(rules: Path, 
     # Read with ";" as the delimiter, no cell starts a formula.
     for line in csv.reader(io.StringIO(text), delimiter=";"):
         assert not any(cell.lstrip('"')[:1] in ("=", "+", "-", "@") for cell in line), line
+
+
+def test_a_correlation_reads_its_fields_under_the_names_of_the_route_each_hit_matched_on(
+    tmp_path: Path,
+) -> None:
+    # One rundll32 start logged by Sysmon (Image, ParentImage) and one by Security 4688
+    # (NewProcessName, ParentProcessName): the rule matches both, and so must the group.
+    events = [
+        win_event(
+            1, SYSMON, process("C:\\Windows\\System32\\rundll32.exe", "rundll32 a.dll"), computer="ws1"
+        ),
+        win_event(
+            4688,
+            "Security",
+            {
+                "NewProcessName": "C:\\Windows\\System32\\rundll32.exe",
+                "ParentProcessName": "C:\\Windows\\System32\\cmd.exe",
+                "CommandLine": "rundll32 b.dll",
+            },
+            time="2024-03-01T10:00:30.000000Z",
+            computer="ws2",
+        ),
+    ]
+    write_jsonl(tmp_path / "ev" / "process.jsonl", events)
+    base = rule(
+        "dddddddd-0000-0000-0000-000000000000",
+        "Rundll32",
+        PROC,
+        "    sel:\n        Image|endswith: '\\rundll32.exe'\n    condition: sel",
+    ).replace("status: test", "name: rundll32\nstatus: test")
+
+    def correlation(n: int, kind: str, condition: str) -> str:
+        return (
+            f"title: Rundll32 {n}\nid: dddddddd-0000-0000-0000-00000000000{n}\nlevel: high\n"
+            f"correlation:\n    type: {kind}\n    rules: [rundll32]\n    group-by: [Image]\n"
+            f"    timespan: 1m\n    condition:\n{condition}"
+        )
+
+    documents = [
+        base,
+        correlation(1, "event_count", "        gte: 2\n"),
+        correlation(2, "value_count", "        field: ParentImage\n        gte: 2\n"),
+    ]
+    write_rule(tmp_path / "rules", "all", "\n---\n".join(documents))
+    hunt([tmp_path / "ev"], [tmp_path / "rules"], tmp_path / "case", jobs=1)
+    rows = list(read_findings(tmp_path / "case" / "findings.parquet"))
+    assert sorted(r.detail.split(" within")[0] for r in rows if r.detail) == [
+        "event_count: 2 events (gte 2)",
+        "value_count: 2 distinct ParentImage (gte 2)",
+    ]
+    assert all("for Image=C:\\Windows\\System32\\rundll32.exe from" in r.detail for r in rows if r.detail)

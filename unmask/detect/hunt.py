@@ -559,17 +559,35 @@ def _artifact_observations(
 def _correlation_hits(
     engine: DuckDBEngine, correlation: Any, kept: dict[str, list[tuple[Any, FindingRow]]]
 ) -> list[Hit]:
+    """The hits of the rules a correlation counts, each with the values of its group-by (and
+    counted) fields, read under the names of the route the hit matched on: ``Image`` of a 4688
+    event is its ``NewProcessName``, as the rule's own detection read it."""
     hits: list[Hit] = []
     for rule_id in correlation.rules:
-        items = kept.get(rule_id, [])
-        if not items:
-            continue
         fields = sorted(correlation.fields_of(rule_id))
-        family = items[0][0].rule.routes[0].route.family
-        values = engine.fetch(family, [(h.file, h.record) for h, _ in items], fields)
-        for raw, row in items:
-            hits.append(Hit(rule_id, raw.ts, values.get((raw.file, raw.record), {}), row))
+        items = kept.get(rule_id, [])
+        by_route: dict[tuple[str, tuple[tuple[str, str], ...]], list[Any]] = {}
+        for raw, _ in items:
+            by_route.setdefault(_route_names(raw), []).append(raw)
+        values: dict[tuple[Any, ...], dict[str, str | None]] = {}
+        for route, raws in by_route.items():
+            names = dict(route[1])
+            columns = [names.get(f, f) for f in fields]
+            found = engine.fetch(route[0], [(h.file, h.record) for h in raws], sorted(set(columns)))
+            for raw in raws:
+                event = found.get((raw.file, raw.record), {})
+                values[(raw.file, raw.record, route)] = {
+                    f: event.get(c) for f, c in zip(fields, columns, strict=True)
+                }
+        for raw, row in items:  # in the order the rule matched them
+            hits.append(Hit(rule_id, raw.ts, values[(raw.file, raw.record, _route_names(raw))], row))
     return hits
+
+
+def _route_names(raw: Any) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """The family and field names of the route a hit matched on."""
+    route = raw.route.route if raw.route is not None else raw.rule.routes[0].route
+    return route.family, tuple(sorted(route.field_map.items()))
 
 
 def _evidence_files(evidence: Iterable[Path | str]) -> list[Path]:

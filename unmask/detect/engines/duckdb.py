@@ -111,7 +111,8 @@ Progress = Callable[[int, int], None]
 
 @dataclass(frozen=True)
 class RawHit:
-    """A rule matched an event: the rule, and the event's pointer, time and host."""
+    """A rule matched an event: the rule, and the event's pointer, time and host; ``route`` is the
+    route it matched on (its field names: a 4688 event's ``Image`` is its ``NewProcessName``)."""
 
     rule: CompiledRule
     file: str
@@ -119,6 +120,7 @@ class RawHit:
     record: str
     ts: str | None
     host: str | None
+    route: CompiledRoute | None = None
 
 
 def _column_sql(columns: dict[str, str], name: str) -> str:
@@ -399,7 +401,8 @@ class DuckDBEngine:
         while rows := result.fetchmany(10_000):
             for file, sha, record, ts, host, hits in rows:
                 for index in hits.split(","):
-                    yield RawHit(batch[int(index)][0], file, sha, record, ts, host)
+                    rule, route = batch[int(index)]
+                    yield RawHit(rule, file, sha, record, ts, host, route)
 
     def fetch(
         self, family: str, pointers: list[tuple[str, str]], fields: list[str]
