@@ -216,6 +216,34 @@ def test_correlation_windows() -> None:
     assert not evaluate(Correlation(type="event_count", **dict(base, op="eq", count=2)), three)  # type: ignore[arg-type]
 
 
+def test_events_without_a_value_to_group_on_are_no_group() -> None:
+    # Three failed logons without an address (missing, empty, missing) are not one burst of
+    # logons from "no address"; two from one address in the minute are.
+    correlation = Correlation(
+        id="c",
+        title="c",
+        level="high",
+        type="event_count",
+        rules=["r"],
+        group_by=["IpAddress"],
+        timespan=60,
+        op="gte",
+        count=2,
+        fieldref=None,
+        techniques=(),
+    )
+    hits = [
+        Hit("r", "2024-01-01T00:00:00Z", {"IpAddress": None}, None),
+        Hit("r", "2024-01-01T00:00:10Z", {"IpAddress": ""}, None),
+        Hit("r", "2024-01-01T00:00:20Z", {}, None),
+        Hit("r", "2024-01-01T00:00:30Z", {"IpAddress": "10.0.0.1"}, None),
+        Hit("r", "2024-01-01T00:00:40Z", {"IpAddress": "10.0.0.1"}, None),
+    ]
+    assert [[h.ts[-3:-1] for h in w] for w in evaluate(correlation, hits)] == [["30", "40"]]
+    # Without a group-by, every hit counts.
+    assert [len(w) for w in evaluate(replace(correlation, group_by=[]), hits)] == [5]
+
+
 def test_cli_hunt_findings_timeline_and_attribute(evidence: Path, rules: Path, tmp_path: Path) -> None:
     case = tmp_path / "case"
     result = runner.invoke(

@@ -1,7 +1,8 @@
 """Sigma correlation rules (event_count, value_count, temporal, temporal_ordered).
 
 A correlation runs over the hits of the rules it references: hits are grouped by the
-``group-by`` fields (through the field aliases), ordered in time, and a sliding window of
+``group-by`` fields (through the field aliases; a hit without a value for one of them is left
+out, as a SIEM's ``stats ... by`` leaves it), ordered in time, and a sliding window of
 ``timespan`` decides whether the condition holds.  Each time it holds, one finding is made,
 pointing at the first event of the window.
 """
@@ -137,7 +138,7 @@ def _seconds(ts: str | None) -> float | None:
 
 def evaluate(correlation: Correlation, hits: list[Hit]) -> list[list[Hit]]:
     """The windows in which the correlation holds, each as the hits it is made of."""
-    groups: dict[tuple[str | None, ...], list[tuple[float, Hit]]] = {}
+    groups: dict[tuple[str, ...], list[tuple[float, Hit]]] = {}
     for hit in hits:
         if hit.rule_id not in correlation.rules:
             continue
@@ -145,9 +146,13 @@ def evaluate(correlation: Correlation, hits: list[Hit]) -> list[list[Hit]]:
         if moment is None:
             continue
         key = tuple(
-            (hit.values.get(correlation.field_for(hit.rule_id, g)) or "").lower() or None
+            (hit.values.get(correlation.field_for(hit.rule_id, g)) or "").lower()
             for g in correlation.group_by
         )
+        if not all(key):
+            # No value to group on (the field missing or empty): such events have nothing in
+            # common, and pooled they made one group that fired on unrelated events.
+            continue
         groups.setdefault(key, []).append((moment, hit))
     # "Fewer than" (lt, lte, eq, neq) is judged on whole windows only: a window that an earlier
     # start also covers is a part of one (the last events of a group, seen alone, are always few).
@@ -185,7 +190,7 @@ def describe(correlation: Correlation, window: list[Hit]) -> str:
     """Why a window fired, for the finding's detail: the group, the count and the span."""
     first = window[0]
     group = ", ".join(
-        f"{name}={first.values.get(correlation.field_for(first.rule_id, name)) or '(none)'}"
+        f"{name}={first.values.get(correlation.field_for(first.rule_id, name))}"
         for name in correlation.group_by
     )
     if correlation.type == "value_count":
