@@ -1482,3 +1482,5 @@ def test_a_correlation_reads_its_fields_under_the_names_of_the_route_each_hit_ma
         "value_count: 2 distinct ParentImage (gte 2)",
     ]
     assert all("for Image=C:\\Windows\\System32\\rundll32.exe from" in r.detail for r in rows if r.detail)
+    # A correlation's finding names the file that gives it, as a rule's does.
+    assert {r.rule_path for r in rows} == {str(tmp_path / "rules" / "all.yml")}

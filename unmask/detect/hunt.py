@@ -411,7 +411,7 @@ def _hunt(
                         first.file,
                         first.sha256,
                         first.record,
-                        "",
+                        correlation.path,
                         describe(correlation, window),
                     )
                     _record(result, writer, row)

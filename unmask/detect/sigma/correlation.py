@@ -61,6 +61,7 @@ class Correlation:
     # A range's other bounds, each to hold too: `gt: 100` and `lte: 200` is op gt, count 100,
     # also (("lte", 200),).
     also: tuple[tuple[str, int], ...] = ()
+    path: str = ""  # the rule file that gives the correlation
 
     def bounds(self) -> tuple[tuple[str, int], ...]:
         """Every (operator, count) the condition sets; all must hold."""
@@ -77,9 +78,10 @@ class Correlation:
 
 
 def correlation_from_rule(
-    rule: SigmaCorrelationRule, by_id: dict[str, Any], by_name: dict[str, Any]
+    rule: SigmaCorrelationRule, by_id: dict[str, Any], by_name: dict[str, Any], path: str = ""
 ) -> Correlation:
-    """A correlation with its references resolved to compiled base rules (by id or name)."""
+    """A correlation with its references resolved to compiled base rules (by id or name);
+    ``path`` is the file that gives it."""
     from unmask.detect.sigma.rules import _tags
 
     ids: list[str] = []
@@ -124,6 +126,7 @@ def correlation_from_rule(
         aliases=aliases,
         generate=bool(getattr(rule, "generate", False)),
         also=more_bounds(rule),
+        path=path,
     )
 
 

@@ -479,7 +479,7 @@ def load_rules(
     names = {r.name: r for r in result.rules if r.name}
     for path_text, correlation in correlation_docs:
         try:
-            result.correlations.append(correlation_from_rule(correlation, known, names))
+            result.correlations.append(correlation_from_rule(correlation, known, names, path_text))
         except Unsupported as exc:
             result.problems.append(RuleProblem(path_text, str(correlation.id or correlation.title), str(exc)))
     return result
