@@ -814,3 +814,21 @@ def test_all_on_a_single_value_runs_with_a_warning(engine: DuckDBEngine, tmp_pat
         assert len(rules.warnings) == 1 and "single.yml" in rules.warnings[0], rules.warnings
         assert "'CommandLine|contains|all' has a single value" in rules.warnings[0]
     assert {hit.record for hit in engine.run(rules.rules) if hit.rule.title == "single"} == {"1", "7"}
+
+
+def test_a_document_that_is_not_yaml_costs_itself_only(tmp_path: Path) -> None:
+    def document(n: int, detection: str) -> str:
+        return rule(f"99999999-0000-0000-0000-00000000000{n}", f"doc {n}", PROC, detection)
+
+    good = "    sel:\n        Image|endswith: '\\cmd.exe'\n    condition: sel"
+    broken = "    sel: {CommandLine: [unclosed\n    condition: sel"  # a bracket left open
+    text = "\n---\n".join([document(1, good), document(2, broken), document(3, good)])
+    write_rule(tmp_path / "rules", "three", text)
+    rules = load_rules([tmp_path / "rules"])
+    assert [r.title for r in rules.rules] == ["doc 1", "doc 3"]
+    [problem] = rules.problems
+    assert problem.rule == "99999999-0000-0000-0000-000000000002"
+    assert problem.message.startswith("document 2 ('doc 2', id 99999999-0000-0000-0000-000000000002): not YAML: ")
+    # where the file has it: the second document's "condition: sel", after the open bracket
+    assert text.splitlines()[23 - 1] == "    condition: sel"
+    assert problem.message.endswith("(line 23, column 14)")

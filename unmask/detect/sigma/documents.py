@@ -5,7 +5,8 @@ A file can hold many rules, filters and correlations (``---`` between them).  py
 collects, so one bad document cost the whole file without saying which.  Here each document is
 parsed alone, as ``from_dicts`` would (the ``action: global`` / ``reset`` / ``repeat`` documents
 included): a bad one is a problem naming it (its number in the file, title and id) and the
-others load.
+others load.  A document that is not YAML at all is read apart from the others (they are split at
+their ``---`` lines) and named with the line of its error.
 
 A correlation's range (the specification's ``condition: {gt: 100, lte: 200}``, 101 to 200), which
 pySigma refuses ("exactly one condition item"), is read here: pySigma gets the first bound and
@@ -15,6 +16,7 @@ the others ride along in the rule's custom attributes under :data:`MORE_BOUNDS`
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,13 +54,15 @@ class RuleFile:
 
 
 def read_rule_file(text: str) -> RuleFile:
-    """The documents of a rule file, each parsed alone.  Raises ``yaml.YAMLError`` when the file
-    is not YAML at all (no document can be told from another then)."""
-    documents = list(yaml.safe_load_all(text))
+    """The documents of a rule file, each parsed alone: one that is not YAML (a bracket left open)
+    is a problem naming it and the line, and the others load."""
+    read = _yaml_documents(text)
+    documents = [document for document, _ in read]
     if safe_json.may_hold_surrogates(text):
         # A lone surrogate ("\ud800") in a title or value would reach findings, case files and SQL,
         # none of which can hold one.
         documents = [safe_json.mend(document) for document in documents]
+    broken = {number: error for number, (_, error) in enumerate(read, start=1) if error is not None}
     several = sum(document is not None for document in documents) > 1
     items: list[SigmaRule | SigmaCorrelationRule | SigmaFilter] = []
     errors: list[SigmaError] = []
@@ -69,6 +73,12 @@ def read_rule_file(text: str) -> RuleFile:
         if document is None:  # an empty document (a trailing ---)
             continue
         label = _label(number, document) if several else ""
+        if number in broken:
+            message = f"not YAML: {_yaml_reason(broken[number])}"
+            result.problems.append(
+                {"rule": _ident(document), "message": f"{label}: {message}" if label else message}
+            )
+            continue
         try:
             if not isinstance(document, dict):
                 raise SigmaCollectionError("a rule is a YAML mapping of title:, logsource:, detection:")
@@ -110,6 +120,48 @@ def read_rule_file(text: str) -> RuleFile:
             result.where[id(item)] = label
     result.collection = SigmaCollection(items, errors, collect_filters=True, resolve_references=False)
     return result
+
+
+# Where a document starts: "---" at the start of a line, alone or before a blank (YAML allows it
+# nowhere else there, not even inside a quoted or block text).
+_DOCUMENT_START = re.compile(r"^---(?=[ \t\r\n]|$)", re.MULTILINE)
+_TOP_KEY = re.compile(r"^(title|id):[ \t]*['\"]?(.*?)['\"]?[ \t]*(?:#.*)?$", re.MULTILINE)
+
+
+def _yaml_documents(text: str) -> list[tuple[Any, yaml.YAMLError | None]]:
+    """The YAML documents of ``text``, each with the error that kept it from being read (then the
+    document is what its text says of its title and id, to name it).  The file is read whole; when
+    it cannot be, each document is read alone, so one broken document costs itself only."""
+    try:
+        return [(document, None) for document in yaml.safe_load_all(text)]
+    except yaml.YAMLError:
+        pass
+    read: list[tuple[Any, yaml.YAMLError | None]] = []
+    starts = [0] + [m.start() for m in _DOCUMENT_START.finditer(text) if m.start() > 0]
+    for begin, end in zip(starts, [*starts[1:], len(text)], strict=True):
+        part = text[begin:end]
+        try:
+            read += [(document, None) for document in yaml.safe_load_all(part)]
+        except yaml.YAMLError as exc:
+            _shift(exc, text.count("\n", 0, begin))
+            said = {key: value for key, value in _TOP_KEY.findall(part) if value}
+            read.append((said, exc))
+    return read
+
+
+def _shift(error: yaml.YAMLError, lines: int) -> None:
+    """An error of a document read alone, its places moved to where the document is in its file."""
+    for mark in (getattr(error, "context_mark", None), getattr(error, "problem_mark", None)):
+        if mark is not None:
+            mark.line += lines
+
+
+def _yaml_reason(error: yaml.YAMLError) -> str:
+    """Why a document is not YAML, and where: ``expected ',' or ']', but got ':' (line 15, column 12)``."""
+    mark = getattr(error, "problem_mark", None)
+    parts = [getattr(error, "context", None), getattr(error, "problem", None)]
+    said = ", ".join(str(p) for p in parts if p) or str(error).splitlines()[0]
+    return f"{said} (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else said
 
 
 def more_bounds(rule: SigmaCorrelationRule) -> tuple[tuple[str, int], ...]:
