@@ -832,3 +832,40 @@ def test_a_document_that_is_not_yaml_costs_itself_only(tmp_path: Path) -> None:
     # where the file has it: the second document's "condition: sel", after the open bracket
     assert text.splitlines()[23 - 1] == "    condition: sel"
     assert problem.message.endswith("(line 23, column 14)")
+
+
+def test_a_key_given_twice_refuses_its_rule_naming_the_key_and_line(tmp_path: Path) -> None:
+    # The last key would win: a rule of "ends with 'admin /add' and 'zzz'" would match "zzz" alone.
+    twice_in_selection = (
+        "    sel:\n        CommandLine|endswith: 'admin /add'\n        CommandLine|endswith: 'zzz'\n"
+        "    condition: sel"
+    )
+    selection_twice = "    sel:\n        Image: a\n    sel:\n        Image: b\n    condition: sel"
+    good = "    sel:\n        Image: c\n    condition: sel"
+    write_rule(
+        tmp_path / "rules",
+        "two",
+        rule("aaaaaaaa-1111-0000-0000-000000000001", "twice", PROC, twice_in_selection)
+        + "---\n"
+        + rule("aaaaaaaa-1111-0000-0000-000000000002", "good", PROC, good),
+    )
+    write_rule(
+        tmp_path / "rules",
+        "one",
+        rule("aaaaaaaa-1111-0000-0000-000000000003", "selection twice", PROC, selection_twice),
+    )
+    rules = load_rules([tmp_path / "rules"])
+    assert [r.title for r in rules.rules] == ["good"]
+    assert sorted((Path(p.path).name, p.rule, p.message) for p in rules.problems) == [
+        (
+            "one.yml",
+            "aaaaaaaa-1111-0000-0000-000000000003",
+            "not YAML: the key 'sel' is given twice (line 11, column 5)",
+        ),
+        (
+            "two.yml",
+            "aaaaaaaa-1111-0000-0000-000000000001",
+            "document 1 ('twice', id aaaaaaaa-1111-0000-0000-000000000001): not YAML: "
+            "the key 'CommandLine|endswith' is given twice (line 11, column 9)",
+        ),
+    ]

@@ -28,6 +28,7 @@ from sigma.filters import SigmaFilter
 from sigma.rule import SigmaRule
 
 from unmask import safe_json
+from unmask.safe_yaml import load_all_strict
 
 __all__ = ["MORE_BOUNDS", "RuleFile", "more_bounds", "read_rule_file"]
 
@@ -133,7 +134,7 @@ def _yaml_documents(text: str) -> list[tuple[Any, yaml.YAMLError | None]]:
     document is what its text says of its title and id, to name it).  The file is read whole; when
     it cannot be, each document is read alone, so one broken document costs itself only."""
     try:
-        return [(document, None) for document in yaml.safe_load_all(text)]
+        return [(document, None) for document in load_all_strict(text)]
     except yaml.YAMLError:
         pass
     read: list[tuple[Any, yaml.YAMLError | None]] = []
@@ -141,7 +142,7 @@ def _yaml_documents(text: str) -> list[tuple[Any, yaml.YAMLError | None]]:
     for begin, end in zip(starts, [*starts[1:], len(text)], strict=True):
         part = text[begin:end]
         try:
-            read += [(document, None) for document in yaml.safe_load_all(part)]
+            read += [(document, None) for document in load_all_strict(part)]
         except yaml.YAMLError as exc:
             _shift(exc, text.count("\n", 0, begin))
             said = {key: value for key, value in _TOP_KEY.findall(part) if value}
