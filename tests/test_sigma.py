@@ -869,3 +869,53 @@ def test_a_key_given_twice_refuses_its_rule_naming_the_key_and_line(tmp_path: Pa
             "the key 'CommandLine|endswith' is given twice (line 11, column 9)",
         ),
     ]
+
+
+def test_security_4688_gives_the_process_ids_integrity_level_and_account_of_sysmon(tmp_path: Path) -> None:
+    def started(**data: str) -> dict[str, object]:
+        return win_event(4688, "Security", {"NewProcessName": "C:\\Windows\\System32\\cmd.exe", **data})
+
+    events = [
+        # 1: bob's process, high integrity (4688 writes "-" and the null SID for no other account)
+        started(
+            NewProcessId="0x10", ProcessId="0x20", MandatoryLabel="S-1-16-12288", SubjectUserSid="S-1-5-21-1",
+            SubjectUserName="bob", SubjectDomainName="CORP", TargetUserName="-", TargetUserSid="S-1-0-0",
+        ),
+        # 2: SYSTEM's (4688 names it by the computer's account), system integrity
+        started(
+            MandatoryLabel="S-1-16-16384", SubjectUserSid="S-1-5-18", SubjectUserName="WS01$",
+            SubjectDomainName="CORP",
+        ),
+        # 3: started by bob as alice (runas): the process is alice's
+        started(
+            SubjectUserSid="S-1-5-21-1", SubjectUserName="bob", SubjectDomainName="CORP",
+            TargetUserSid="S-1-5-21-2", TargetUserName="alice", TargetDomainName="CORP",
+        ),
+    ]  # fmt: skip
+    with _engine_over(tmp_path, events) as engine:
+        expected = {
+            "    sel:\n        IntegrityLevel: High\n    condition: sel": {"1"},
+            "    sel:\n        IntegrityLevel:\n            - 'System'\n            - 'S-1-16-16384'\n    condition: sel": {"2"},
+            "    sel:\n        User|contains: AUTHORI\n    condition: sel": {"2"},
+            "    sel:\n        User|endswith: '\\alice'\n    condition: sel": {"3"},
+            "    sel:\n        User|contains: bob\n    condition: sel": {"1"},
+            "    sel:\n        ProcessId: '0x10'\n        ParentProcessId: '0x20'\n    condition: sel": {"1"},
+        }  # fmt: skip
+        for n, (detection, records) in enumerate(expected.items()):
+            assert _hits(engine, tmp_path / f"r{n}", PROC, detection) == records, detection
+    # A field 4688 does not have is named, once per rule.
+    write_rule(
+        tmp_path / "absent",
+        "r",
+        rule(
+            "22222222-2222-2222-2222-222222222222",
+            "t",
+            PROC,
+            "    sel:\n        - Image|endswith: '\\cmd.exe'\n        - OriginalFileName: Cmd.Exe\n"
+            "    filter:\n        Hashes|contains: 'x'\n    condition: sel and not filter",
+        ),
+    )
+    assert [w.split(": ", 1)[1] for w in load_rules([tmp_path / "absent"]).warnings] == [
+        "'Hashes', 'OriginalFileName': no such field in the events of route security/process_creation, "
+        "where the rule reads them as missing"
+    ]

@@ -23,6 +23,7 @@ from typing import Any
 import duckdb
 from duckdb.func import FunctionNullHandling
 
+from unmask.detect.sigma.routes import DERIVED_FIELDS
 from unmask.detect.sigma.rules import CompiledRoute, CompiledRule
 from unmask.detect.sigma.sql import (
     ALL_FIELDS,
@@ -124,7 +125,11 @@ class RawHit:
 
 
 def _column_sql(columns: dict[str, str], name: str) -> str:
-    """An existing column (``columns``: lower-case name -> name) as SQL, or a typed NULL when absent."""
+    """An existing column (``columns``: lower-case name -> name) as SQL, or a typed NULL when absent;
+    a field a route derives from others (:data:`DERIVED_FIELDS`) as its expression over them."""
+    derived = DERIVED_FIELDS.get(name)
+    if derived is not None:
+        return f"({_filter_sql(columns, derived)})"
     real = columns.get(name.lower())
     return quote(real) if real is not None else "CAST(NULL AS VARCHAR)"
 

@@ -27,7 +27,7 @@ from unmask.detect.sigma.sql import literal, quote
 from unmask.ingest.auditd import AUDIT_LOG
 from unmask.ingest.ecs import ECS_CATEGORIES
 
-__all__ = ["Route", "routes_for"]
+__all__ = ["DERIVED_FIELDS", "Route", "routes_for"]
 
 SYSMON_CHANNEL = "Microsoft-Windows-Sysmon/Operational"
 SYSMON_PROVIDER = "Microsoft-Windows-Sysmon"
@@ -40,6 +40,65 @@ AUDIT_FIELDS = {
     "Details": "NewValue",
     "LogonId": "SubjectLogonId",
 }
+
+# The account a process runs under, as Sysmon's User gives it (DOMAIN\name), from Security 4688:
+# the new process's own account (Target*, Windows 10 and later) when the event names one, else its
+# creator's (Subject*), whose token it inherits; the well-known service accounts by their SID, as
+# 4688 names SYSTEM by the computer's account (WS01$).  Computed by the engine (DERIVED_FIELDS).
+AUDIT_USER = "_audit_user"
+_WELL_KNOWN = {
+    "S-1-5-18": "NT AUTHORITY\\SYSTEM",
+    "S-1-5-19": "NT AUTHORITY\\LOCAL SERVICE",
+    "S-1-5-20": "NT AUTHORITY\\NETWORK SERVICE",
+}
+
+
+def _account(side: str) -> str:
+    sid, domain, name = (quote(f"{side}{part}") for part in ("UserSid", "DomainName", "UserName"))
+    known = " ".join(f"WHEN {literal(k)} THEN {literal(v)}" for k, v in _WELL_KNOWN.items())
+    written = (
+        f"CASE WHEN coalesce({domain}, '-') IN ('', '-') THEN {name} ELSE {domain} || '\\' || {name} END"
+    )
+    return f"CASE {sid} {known} ELSE {written} END"
+
+
+DERIVED_FIELDS = {
+    AUDIT_USER: (
+        f"CASE WHEN coalesce({quote('TargetUserName')}, '-') NOT IN ('', '-') "
+        f"AND coalesce({quote('TargetUserSid')}, '') <> 'S-1-0-0' "
+        f"THEN {_account('Target')} ELSE {_account('Subject')} END"
+    )
+}
+
+# Security 4688's names for the rest of Sysmon's process creation fields: the new process's id is
+# NewProcessId and its creator's ProcessId (Sysmon's ParentProcessId), the integrity level is the
+# SID of the mandatory label (its Sigma words below), the account is derived (AUDIT_USER).
+PROCESS_AUDIT_FIELDS = {
+    **AUDIT_FIELDS,
+    "ProcessId": "NewProcessId",
+    "ParentProcessId": "ProcessId",
+    "IntegrityLevel": "MandatoryLabel",
+    "User": AUDIT_USER,
+}
+# Sysmon's (and Sigma rules') integrity levels as 4688's mandatory label SIDs: a rule's
+# IntegrityLevel 'High' also matches a MandatoryLabel 'S-1-16-12288'.
+INTEGRITY_SIDS = {
+    "untrusted": "S-1-16-0",
+    "low": "S-1-16-4096",
+    "medium": "S-1-16-8192",
+    "high": "S-1-16-12288",
+    "system": "S-1-16-16384",
+}
+# Sysmon's process creation fields that 4688 does not log: a rule reads them as missing there
+# (a selection on them alone does not match a 4688 event, a filter on them does not exclude one).
+PROCESS_AUDIT_ABSENT = frozenset(
+    name.lower()
+    for name in (
+        "OriginalFileName", "Description", "Product", "Company", "FileVersion", "Hashes", "md5",
+        "sha1", "sha256", "Imphash", "CurrentDirectory", "ParentCommandLine", "ParentUser",
+        "ProcessGuid", "ParentProcessGuid", "LogonGuid", "TerminalSessionId", "UtcTime", "RuleName",
+    )
+)  # fmt: skip
 
 # Programs that log for a Sigma Linux service under other names.
 # (OpenSSH 9.8 and later log a session's messages as sshd-session, 10 its authentication as sshd-auth.)
@@ -127,6 +186,11 @@ class Route:
     # Events of many products share the generic family: a rule of such a route applies only to
     # the events that have at least one of the fields it names (see rules.compile_rule).
     anchored: bool = False
+    # Other forms of a rule's plain value, by field (lower-cased value -> the route's form).
+    value_map: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # Fields (lower case) the route's events never have, though a rule of its log source may name
+    # them: the rule runs, with a warning naming them.
+    absent_fields: frozenset[str] = frozenset()
 
     @property
     def key(self) -> tuple[str, str]:
@@ -183,12 +247,23 @@ def _windows(source: SigmaLogSource) -> list[Route]:
             _in(k, [*_values(v), *(AUDIT_CODES[x] for x in _values(v) if x in AUDIT_CODES)])
             for k, v in conditions.items()
         ]
+        name, where = f"security/{category}", " AND ".join(parts)
         if category == "process_creation":
-            mapping, unsupported = dict(AUDIT_FIELDS), frozenset[str]()
+            values = {"IntegrityLevel": INTEGRITY_SIDS}
+            route = Route(
+                name,
+                "windows",
+                where,
+                PROCESS_AUDIT_FIELDS,
+                value_map=values,
+                absent_fields=PROCESS_AUDIT_ABSENT,
+            )
         else:
             mapping = {**AUDIT_FIELDS, **windows_audit_registry_fieldmappings}
-            unsupported = frozenset(windows_audit_registry_unsupported_fields)
-        routes.append(Route(f"security/{category}", "windows", " AND ".join(parts), mapping, unsupported))
+            route = Route(
+                name, "windows", where, mapping, frozenset(windows_audit_registry_unsupported_fields)
+            )
+        routes.append(route)
     if category in windows_generic_category_channel_mapping:
         info = windows_generic_category_channel_mapping[category]
         channels = _channels(str(info["service"])) or []

@@ -48,7 +48,7 @@ __all__ = ["COMPILER_VERSION", "CompiledRoute", "CompiledRule", "RuleProblem", "
 
 # Bump whenever the SQL a rule compiles to changes: it invalidates the cache.
 # 7: keywords per value, placeholders rejected; 8: Sigma taxonomy field names on Zeek logs.
-COMPILER_VERSION = "29"  # 29: keys given twice refused; 28: a document that is not YAML costs itself only; 27: a warning for |all on one value; 26: numbers and addresses as written, not trimmed; 25: each document of a file parsed alone; 24: |exists finds a field given as null; 23: a rule's place in its file; 22: Sigma filters applied; 21: selections named not...; 20: product-linux rules skip auditd's derived process rows; 19: escaped wildcards in keywords, Security fields over 4657; 18: proxy rules over proxies' own logs; 15: Linux process creation from auditd; 14: web access logs; 13: auditd records, sshd-session; 12: 4657 operation codes; 11: timestamp parts in UTC; 10: cidr as an IP network, Sysmon 12 by EventType
+COMPILER_VERSION = "30"  # 30: 4688 ProcessId, ParentProcessId, IntegrityLevel, User; 29: keys given twice refused; 28: a document that is not YAML costs itself only; 27: a warning for |all on one value; 26: numbers and addresses as written, not trimmed; 25: each document of a file parsed alone; 24: |exists finds a field given as null; 23: a rule's place in its file; 22: Sigma filters applied; 21: selections named not...; 20: product-linux rules skip auditd's derived process rows; 19: escaped wildcards in keywords, Security fields over 4657; 18: proxy rules over proxies' own logs; 15: Linux process creation from auditd; 14: web access logs; 13: auditd records, sshd-session; 12: 4657 operation codes; 11: timestamp parts in UTC; 10: cidr as an IP network, Sysmon 12 by EventType
 
 _TECHNIQUE = re.compile(r"^attack\.(t\d{4}(?:\.\d{3})?)$", re.IGNORECASE)
 _SOFTWARE = re.compile(r"^attack\.(s\d{4})$", re.IGNORECASE)
@@ -293,7 +293,9 @@ def compile_rule(rule: SigmaRule, path: str) -> CompiledRule:
     encoded = encoded_values(rule)
     for route in routes_for(rule.logsource):
         try:
-            expression = to_sql(conditions, route.field_map, route.unsupported_fields, encoded)
+            expression = to_sql(
+                conditions, route.field_map, route.unsupported_fields, encoded, route.value_map
+            )
         except Unsupported as exc:
             compiled.skipped_routes.append(f"{route.name}: {exc}")
             continue
@@ -428,6 +430,7 @@ def load_rules(
         store.entries[digest] = _validate(entry, checker)
         store.dirty = True
     correlation_docs: list[tuple[str, SigmaCorrelationRule]] = []
+    absent: list[str] = []  # fields a route's events never have: many with SigmaHQ's rules, so last
     for item in contents:
         if item is None:
             continue
@@ -442,12 +445,17 @@ def load_rules(
         result.problems.extend(
             RuleProblem(str(path), p.get("rule"), p["message"])
             for p in entry["problems"]
-            if p.get("kind") not in ("unrouted", "warning")
+            if p.get("kind") not in ("unrouted", "warning", "absent")
         )
         result.warnings += [
             str(RuleProblem(str(path), p.get("rule"), p["message"]))
             for p in entry["problems"]
             if p.get("kind") == "warning"
+        ]
+        absent += [
+            str(RuleProblem(str(path), p.get("rule"), p["message"]))
+            for p in entry["problems"]
+            if p.get("kind") == "absent"
         ]
     store.save()
     holding = [item for item in contents if item is not None and store.entries[item[2]].get("filters")]
@@ -482,6 +490,7 @@ def load_rules(
             result.correlations.append(correlation_from_rule(correlation, known, names, path_text))
         except Unsupported as exc:
             result.problems.append(RuleProblem(path_text, str(correlation.id or correlation.title), str(exc)))
+    result.warnings += absent
     return result
 
 
@@ -733,6 +742,23 @@ def _single_value_all(rule: SigmaRule) -> list[str]:
     return found
 
 
+def _absent_fields(compiled: CompiledRule) -> list[str]:
+    """What a rule names that some of its routes' events never have (Sysmon's OriginalFileName on
+    Security 4688): the rule runs there as if those fields were missing."""
+    found: list[str] = []
+    for compiled_route in compiled.routes:
+        route = compiled_route.route
+        used = compiled_route.fields | compiled_route.lowered
+        absent = sorted(name for name in used if name.lower() in route.absent_fields)
+        if absent:
+            names = ", ".join(repr(name) for name in absent)
+            found.append(
+                f"{names}: no such field in the events of route {route.name}, where the rule reads "
+                f"{'it' if len(absent) == 1 else 'them'} as missing"
+            )
+    return found
+
+
 def _compile_file(
     data: bytes, path: str, correlations: list[tuple[str, SigmaCorrelationRule]]
 ) -> dict[str, Any]:
@@ -791,6 +817,10 @@ def _compile_file(
         problems += [
             {"rule": ident, "message": parsed.named(item, warning), "kind": "warning"}
             for warning in _single_value_all(item)
+        ]
+        problems += [  # common with SigmaHQ's rules (OriginalFileName): listed after the others
+            {"rule": ident, "message": parsed.named(item, note), "kind": "absent"}
+            for note in _absent_fields(compiled)
         ]
     for meta in collection.filters:
         if meta.errors:

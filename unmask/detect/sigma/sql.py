@@ -156,11 +156,16 @@ class Expression:
 
 class _Compiler:
     def __init__(
-        self, field_map: Mapping[str, str], unsupported_fields: frozenset[str], encoded: frozenset[int]
+        self,
+        field_map: Mapping[str, str],
+        unsupported_fields: frozenset[str],
+        encoded: frozenset[int],
+        value_map: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
         self.field_map = field_map
         self.unsupported_fields = unsupported_fields
         self.encoded = encoded
+        self.value_map = value_map or {}
         self.out = Expression("")
 
     def name(self, field_name: str | None) -> str:
@@ -169,6 +174,14 @@ class _Compiler:
         if field_name in self.unsupported_fields:
             raise Unsupported(f"field {field_name!r} does not exist in this log source")
         return self.field_map.get(field_name, field_name)
+
+    def other_form(self, field_name: str | None, value: object) -> str | None:
+        """The route's other form of a rule's plain value (4688's 'S-1-16-12288' for 'High'), folded."""
+        forms = self.value_map.get(field_name or "")
+        if not forms or type(value) is not SigmaString or value.contains_special():
+            return None
+        other = forms.get(str(value).lower())
+        return fold(other) if other is not None else None
 
     def col(self, field_name: str) -> str:
         self.out.fields.add(field_name)
@@ -187,7 +200,10 @@ class _Compiler:
         if isinstance(item, ConditionNOT):
             return f"(NOT coalesce({self.node(item.args[0])}, false))"
         if isinstance(item, ConditionFieldEqualsValueExpression):
-            return self.field_value(self.name(item.field), item.value)
+            name = self.name(item.field)
+            sql = self.field_value(name, item.value)
+            other = self.other_form(item.field, item.value)
+            return sql if other is None else f"({sql} OR {self.lc(name)} = {literal(other)})"
         if isinstance(item, ConditionValueExpression):
             return self.keyword(item.value)
         raise Unsupported(f"condition element {type(item).__name__}")
@@ -207,6 +223,9 @@ class _Compiler:
             ):
                 name = self.name(arg.field)
                 groups.setdefault(name, []).append(literal(fold(str(arg.value))))
+                other = self.other_form(arg.field, arg.value)
+                if other is not None:
+                    groups[name].append(literal(other))
             else:
                 rest.append(self.node(arg))
         parts = [
@@ -417,11 +436,13 @@ def to_sql(
     field_map: Mapping[str, str] | None = None,
     unsupported_fields: frozenset[str] = frozenset(),
     encoded: frozenset[int] = frozenset(),
+    value_map: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Expression:
     """One SQL expression for a rule's conditions (several conditions are alternatives).
 
-    ``encoded`` holds the ids of values to compare case-sensitively (:func:`encoded_values`)."""
-    compiler = _Compiler(field_map or {}, unsupported_fields, encoded)
+    ``encoded`` holds the ids of values to compare case-sensitively (:func:`encoded_values`);
+    ``value_map`` other forms of a field's plain values (lower-cased value -> form), each matched too."""
+    compiler = _Compiler(field_map or {}, unsupported_fields, encoded, value_map)
     parts = [compiler.node(c) for c in conditions]
     compiler.out.sql = parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
     return compiler.out
