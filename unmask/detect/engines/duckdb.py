@@ -134,6 +134,24 @@ def _column_sql(columns: dict[str, str], name: str) -> str:
     return quote(real) if real is not None else "CAST(NULL AS VARCHAR)"
 
 
+def _parquet_relation(parts: list[Path]) -> str:
+    """The events of Parquet ``parts`` as a relation, their columns matched by name."""
+    return "read_parquet([" + ", ".join(literal(str(p)) for p in parts) + "], union_by_name = true)"
+
+
+def _parquet_columns(parts: list[Path]) -> dict[str, str]:
+    """The columns of Parquet ``parts`` (lower-case name -> name, the first spelling met), read
+    from their footers: DuckDB's DESCRIBE of them takes time growing with the square of their
+    columns."""
+    import pyarrow.parquet as pq
+
+    columns: dict[str, str] = {}
+    for part in parts:
+        for name in pq.read_schema(part).names:
+            columns.setdefault(name.lower(), name)
+    return columns
+
+
 def _filter_sql(columns: dict[str, str], where: str) -> str:
     """A route filter with its identifiers resolved against ``columns``."""
     return _IDENT.sub(lambda m: _column_sql(columns, m.group(1).replace('""', '"')), where)
@@ -167,15 +185,16 @@ class DuckDBEngine:
         self.columns: dict[str, set[str]] = {}
         self.problems: list[str] = []
         self._lower: dict[str, dict[str, str]] = {}
+        # Each family's events as a relation over its Parquet parts, named in each query rather
+        # than as a view: DuckDB binds a view's every column on each use and describes one in time
+        # growing with the square of its columns (a log of 50,000 distinct keys: 11 s a DESCRIBE,
+        # 4 s a query), while a query naming a few columns of the parts reads only those.
+        self._relation: dict[str, str] = {}
         for family in list_families(events):
-            parts = [str(p) for p in family_parts(events, family)]
-            files = "[" + ", ".join(literal(p) for p in parts) + "]"
-            self.db.execute(
-                f"CREATE VIEW {quote('raw_' + family)} AS SELECT * FROM read_parquet({files}, union_by_name = true)"
-            )
-            names = [row[0] for row in self.db.execute(f"DESCRIBE {quote('raw_' + family)}").fetchall()]
-            self.columns[family] = set(names)
-            self._lower[family] = {n.lower(): n for n in names}
+            parts = family_parts(events, family)
+            self._relation[family] = _parquet_relation(parts)
+            self._lower[family] = _parquet_columns(parts)
+            self.columns[family] = set(self._lower[family].values())
 
     def close(self) -> None:
         self.db.close()
@@ -190,7 +209,7 @@ class DuckDBEngine:
     def count(self, family: str) -> int:
         if family not in self.columns:
             return 0
-        return int(self.db.execute(f"SELECT count(*) FROM {quote('raw_' + family)}").fetchone()[0])  # type: ignore[index]
+        return int(self.db.execute(f"SELECT count(*) FROM {self._relation[family]}").fetchone()[0])  # type: ignore[index]
 
     def _column(self, family: str, name: str) -> str:
         return _column_sql(self._lower[family], name)
@@ -310,14 +329,10 @@ class DuckDBEngine:
             # groups go a slice of Parquet parts at a time.
             slices = self._slices(family)
             for parts in slices:
-                relation = (
-                    "read_parquet([" + ", ".join(literal(str(p)) for p in parts) + "], union_by_name = true)"
-                )
-                names = [row[0] for row in db.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()]
                 yield from self._run_source(
                     db,
-                    relation,
-                    {n.lower(): n for n in names},
+                    _parquet_relation(parts),
+                    _parquet_columns(parts),
                     where,
                     fields,
                     lowered,
@@ -326,12 +341,12 @@ class DuckDBEngine:
                 )
             return
         yield from self._run_source(
-            db, quote("raw_" + family), self._lower[family], where, fields, lowered, members, advance
+            db, self._relation[family], self._lower[family], where, fields, lowered, members, advance
         )
 
     def _route_rows(self, db: duckdb.DuckDBPyConnection, family: str, where: str) -> int:
         filter_sql = _filter_sql(self._lower[family], where)
-        row = db.execute(f"SELECT count(*) FROM {quote('raw_' + family)} WHERE {filter_sql}").fetchone()
+        row = db.execute(f"SELECT count(*) FROM {self._relation[family]} WHERE {filter_sql}").fetchone()
         return int(row[0]) if row else 0
 
     def _slices(self, family: str) -> list[list[Path]]:
@@ -424,7 +439,7 @@ class DuckDBEngine:
             cursor.register("wanted", wanted)
             cols = ", ".join(f"{self._column(family, f)} AS {quote(f)}" for f in fields) or "NULL AS none"
             rows = cursor.execute(
-                f"SELECT e._file, e._record, {cols} FROM {quote('raw_' + family)} e "
+                f"SELECT e._file, e._record, {cols} FROM {self._relation[family]} e "
                 "JOIN wanted w ON e._file = w.f AND e._record = w.r"
             ).fetchall()
         finally:
@@ -450,7 +465,7 @@ class DuckDBEngine:
             present = [f for f in present if f != "message"] if fallback else present
             alias = f"e{n}"
             joins.append(
-                f"LEFT JOIN {quote('raw_' + family)} {alias} "
+                f"LEFT JOIN {self._relation[family]} {alias} "
                 f"ON {alias}._file = f.file AND {alias}._record = f.record"
             )
             parts = ", ".join(
@@ -511,7 +526,7 @@ class DuckDBEngine:
         try:
             result = cursor.execute(
                 f"SELECT f.file, f.sha256, f.record, f.time, f.host, f.level, f.title, {cols} "
-                f"FROM read_parquet({literal(str(findings))}) f JOIN {quote('raw_' + family)} e "
+                f"FROM read_parquet({literal(str(findings))}) f JOIN {self._relation[family]} e "
                 f"ON e._file = f.file AND e._record = f.record WHERE f.level IN ({wanted}) AND ({any_value})"
             )
             keys = ("file", "sha256", "record", "time", "host", "level", "title")
@@ -551,13 +566,8 @@ class DuckDBEngine:
             cursor.register("searched_values", searched)
             for family in sorted(self.columns):
                 for parts in self._slices(family):
-                    relation = (
-                        "read_parquet(["
-                        + ", ".join(literal(str(p)) for p in parts)
-                        + "], union_by_name = true)"
-                    )
-                    names = [r[0] for r in cursor.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()]
-                    data = [n for n in names if not n.startswith("_")]
+                    relation = _parquet_relation(parts)
+                    data = [n for n in _parquet_columns(parts).values() if not n.startswith("_")]
                     if not data:
                         continue
                     text = "lower(concat_ws(' ', " + ", ".join(quote(n) for n in data) + "))"
@@ -588,12 +598,11 @@ class DuckDBEngine:
                     rows = cursor.execute(
                         f"SELECT DISTINCT e.* FROM {relation} e JOIN hit_pointers p ON e._file = p.f AND e._record = p.r"
                     ).fetchall()
+                    names = [column[0] for column in cursor.description or ()]
                     cursor.unregister("hit_pointers")
+                    at_file, at_record = names.index("_file"), names.index("_record")
                     events = {
-                        (row[names.index("_file")], row[names.index("_record")]): dict(
-                            zip(names, row, strict=True)
-                        )
-                        for row in rows
+                        (row[at_file], row[at_record]): dict(zip(names, row, strict=True)) for row in rows
                     }
                     for file, record, value in hits:
                         event = events.get((file, record))
