@@ -242,10 +242,19 @@ def _print_summary(result: HuntResult, top: int) -> None:
         _warn(plain("warning: no Sigma rule files (.yml, .yaml) were found under --rules"))
     for rule_problem in rules.problems[:5]:
         _warn(plain(f"rule: {rule_problem}"))
-    for rule_warning in rules.warnings[:5]:
+    others = rules.warnings[: len(rules.warnings) - rules.absent]
+    for rule_warning in others[:5]:
         _warn(one_line(f"warning: {rule_warning}"))
-    if len(rules.warnings) > 5:
-        _warn(plain(f"... {len(rules.warnings) - 5} more rule warnings in hunt.json"))
+    if len(others) > 5:
+        _warn(plain(f"... {len(others) - 5} more rule warnings in hunt.json"))
+    if rules.absent:
+        _warn(
+            plain(
+                f"note: {counted(rules.absent, 'rule warning')} say a rule reads fields some of its "
+                "routes' events never have (Sysmon's OriginalFileName on Security 4688): there those "
+                "conditions read as missing; each is listed in hunt.json"
+            )
+        )
     if result.iocs:
         iocs = result.iocs
         console.print(

@@ -176,6 +176,9 @@ class RuleSet:
     unrouted: list[CompiledRule] = field(default_factory=list)
     files: int = 0
     warnings: list[str] = field(default_factory=list)  # rules that run, but not as one would expect
+    # How many of the warnings, the last ones, say a rule reads a field some of its routes' events
+    # never have (SigmaHQ's OriginalFileName on Security 4688: hundreds, said together).
+    absent: int = 0
 
     def by_id(self) -> dict[str, CompiledRule]:
         return {r.id: r for r in self.rules}
@@ -491,6 +494,7 @@ def load_rules(
         except Unsupported as exc:
             result.problems.append(RuleProblem(path_text, str(correlation.id or correlation.title), str(exc)))
     result.warnings += absent
+    result.absent = len(absent)
     return result
 
 
