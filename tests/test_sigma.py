@@ -957,3 +957,37 @@ def test_the_engine_reads_a_familys_columns_from_its_parts_without_a_view(tmp_pa
         # DuckDB describes a view, and binds it at each use, in time growing with the square of
         # its columns (50,000: 11 s a DESCRIBE): the parts are named in each query instead.
         assert engine.db.execute("SELECT count(*) FROM duckdb_views() WHERE NOT internal").fetchone() == (0,)
+
+
+def test_indicator_matching_out_of_memory_is_said_not_raised(tmp_path: Path) -> None:
+    import duckdb
+
+    events = [win_event(1, SYSMON, {"CommandLine": "curl http://198.51.100.7/x"}, record=1)]
+    with _engine_over(tmp_path, events) as engine:
+        real = engine.db
+
+        class Starved:
+            """The engine's connection, whose every search of the events' text runs out of memory."""
+
+            def cursor(self) -> object:
+                inner = real.cursor()
+
+                class Cursor:
+                    def __getattr__(self, name: str) -> object:
+                        return getattr(inner, name)
+
+                    def execute(self, sql: str, *args: object) -> object:
+                        if "regexp_extract_all" in sql:
+                            raise duckdb.OutOfMemoryException("Out of Memory Error: failed to allocate")
+                        return inner.execute(sql, *args)
+
+                return Cursor()
+
+        engine.db = Starved()  # type: ignore[assignment]
+        assert list(engine.match_values(["198.51.100.7"])) == []
+        engine.db = real
+        [said] = engine.problems
+        assert said.startswith("indicator matching over 1 part(s) of the windows events could not run")
+        assert "raise --memory-limit (now 512MB)" in said
+        # with memory enough, the same search finds it
+        assert [value for value, _, _ in engine.match_values(["198.51.100.7"])] == ["198.51.100.7"]

@@ -570,40 +570,54 @@ class DuckDBEngine:
                     data = [n for n in _parquet_columns(parts).values() if not n.startswith("_")]
                     if not data:
                         continue
-                    text = "lower(concat_ws(' ', " + ", ".join(quote(n) for n in data) + "))"
-                    tokens = " UNION ALL ".join(
-                        f"SELECT _file, _record, unnest(regexp_extract_all(x, {literal(p)})) AS v FROM t"
-                        for p in patterns
-                    )
-                    hits = cursor.execute(
-                        f"WITH t AS MATERIALIZED (SELECT _file, _record, {text} AS x FROM {relation}), "
-                        f"tok AS ({tokens}) "
-                        "SELECT DISTINCT tok._file, tok._record, tok.v FROM tok JOIN wanted_values w ON tok.v = w.v"
-                        + (
-                            " UNION SELECT t._file, t._record, s.v FROM t JOIN searched_values s"
-                            " ON contains(t.x, s.v) AND regexp_matches(t.x, s.p)"
-                            if untokened
+                    try:
+                        text = "lower(concat_ws(' ', " + ", ".join(quote(n) for n in data) + "))"
+                        tokens = " UNION ALL ".join(
+                            f"SELECT _file, _record, unnest(regexp_extract_all(x, {literal(p)})) AS v FROM t"
+                            for p in patterns
+                        )
+                        hits = cursor.execute(
+                            f"WITH t AS MATERIALIZED (SELECT _file, _record, {text} AS x FROM {relation}), "
+                            f"tok AS ({tokens}) "
+                            "SELECT DISTINCT tok._file, tok._record, tok.v FROM tok JOIN wanted_values w ON tok.v = w.v"
+                            + (
+                                " UNION SELECT t._file, t._record, s.v FROM t JOIN searched_values s"
+                                " ON contains(t.x, s.v) AND regexp_matches(t.x, s.p)"
+                                if untokened
+                                else ""
+                            )
+                        ).fetchall()
+                        if not hits:
+                            continue
+                        pointers = pa.table(
+                            {
+                                "f": pa.array([h[0] for h in hits], pa.string()),
+                                "r": pa.array([h[1] for h in hits], pa.string()),
+                            }
+                        )
+                        cursor.register("hit_pointers", pointers)
+                        rows = cursor.execute(
+                            f"SELECT DISTINCT e.* FROM {relation} e JOIN hit_pointers p ON e._file = p.f AND e._record = p.r"
+                        ).fetchall()
+                        names = [column[0] for column in cursor.description or ()]
+                        cursor.unregister("hit_pointers")
+                        at_file, at_record = names.index("_file"), names.index("_record")
+                        events = {
+                            (row[at_file], row[at_record]): dict(zip(names, row, strict=True)) for row in rows
+                        }
+                    except duckdb.Error as exc:
+                        # (out of memory on events of tens of thousands of fields): these parts'
+                        # matches are missing, said; the other parts are still searched
+                        hint = (
+                            f"; raise --memory-limit (now {self.memory_limit}) and hunt again"
+                            if isinstance(exc, duckdb.OutOfMemoryException)
                             else ""
                         )
-                    ).fetchall()
-                    if not hits:
+                        self.problems.append(
+                            f"indicator matching over {len(parts)} part(s) of the {family} events could not "
+                            f"run, their matches are missing: {str(exc).splitlines()[0]}{hint}"
+                        )
                         continue
-                    pointers = pa.table(
-                        {
-                            "f": pa.array([h[0] for h in hits], pa.string()),
-                            "r": pa.array([h[1] for h in hits], pa.string()),
-                        }
-                    )
-                    cursor.register("hit_pointers", pointers)
-                    rows = cursor.execute(
-                        f"SELECT DISTINCT e.* FROM {relation} e JOIN hit_pointers p ON e._file = p.f AND e._record = p.r"
-                    ).fetchall()
-                    names = [column[0] for column in cursor.description or ()]
-                    cursor.unregister("hit_pointers")
-                    at_file, at_record = names.index("_file"), names.index("_record")
-                    events = {
-                        (row[at_file], row[at_record]): dict(zip(names, row, strict=True)) for row in rows
-                    }
                     for file, record, value in hits:
                         event = events.get((file, record))
                         if event is None:
