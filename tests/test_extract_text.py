@@ -2601,3 +2601,65 @@ def test_a_note_said_again_by_a_repeated_text_is_given_once_and_counted(
     assert len(denied) == 1 and denied[0].endswith("(×50)") and ": offset 0: " in denied[0]
     assert len([n for n in result.case.notes if "'Mimikatz' is denied" in n]) <= 1
     assert [o.value for o in result.case.observations] == ["S0170"]
+
+
+def test_cloud_control_plane_events_and_what_reviews_found_missed(sources_kb: KnowledgeBase) -> None:
+    from dataclasses import replace
+
+    # (techniques the fixture KB lacks)
+    for tid, name in (
+        ("T1136.003", "Cloud Account"),
+        ("T1098.003", "Additional Cloud Roles"),
+        ("T1098.001", "Additional Cloud Credentials"),
+        ("T1087.004", "Cloud Account"),
+        ("T1619", "Cloud Storage Object Discovery"),
+        ("T1555.006", "Cloud Secrets Management Stores"),
+        ("T1537", "Transfer Data to Cloud Account"),
+        ("T1496.001", "Compute Hijacking"),
+        ("T1564.008", "Email Hiding Rules"),
+        ("T1114.003", "Email Forwarding Rule"),
+        ("T1528", "Steal Application Access Token"),
+        ("T1656", "Impersonation"),
+        ("T1621", "Multi-Factor Authentication Request Generation"),
+        ("T1021.001", "Remote Desktop Protocol"),
+        ("T1056.001", "Keylogging"),
+        ("T1555.003", "Credentials from Web Browsers"),
+    ):
+        sources_kb.techniques[tid] = replace(sources_kb.techniques["T1003"], id=tid, name=name)
+    extractor = TextExtractor(sources_kb)
+
+    def techniques(text: str) -> set[str]:
+        found = extractor.extract_text(text, "r").observations
+        return {o.value for o in found if o.kind is ObservationKind.TECHNIQUE}
+
+    assert techniques(
+        "CloudTrail recorded CreateUser, AttachUserPolicy, CreateAccessKey and CreateLoginProfile, "
+        "then ListUsers, ListRoles, ListBuckets, GetSecretValue and PutBucketPolicy."
+    ) == {"T1136.003", "T1098.003", "T1098.001", "T1087.004", "T1619", "T1555.006", "T1537"}
+    assert techniques("It ran New-InboxRule and Set-Mailbox -ForwardingSmtpAddress.") == {
+        "T1564.008",
+        "T1114.003",
+    }
+    assert techniques("They copied the data to a bucket in an external AWS account.") == {"T1537"}
+    assert techniques("GuardDuty flagged the instances for cryptocurrency mining.") == {"T1496.001"}
+    assert techniques("The log shows Consent to application and Add service principal credentials.") == {
+        "T1528",
+        "T1098.001",
+    }
+    assert techniques("The actor called the IT service desk and claimed to be a manager.") == {"T1656"}
+    assert techniques("One approved a push notification after receiving twenty in a row.") == {"T1621"}
+    # an API's name whole and as written; a call to the help desk or a push without their cue
+    assert techniques("Run createuser for the role; ListUsersInGroup is unrelated.") == set()
+    assert techniques("The user called the help desk to report the e-mail.") == set()
+    assert techniques("Users approve a push notification to sign in.") == set()
+    # RDP used, not exposed
+    assert techniques("Lateral movement was performed with RDP from JMP01 to DC01.") == {"T1021.001"}
+    assert techniques("We observed RDP sessions from the VPN pool.") == {"T1021.001"}
+    assert techniques("The actors then used RDP to reach a file server.") == {"T1021.001"}
+    assert techniques("RDP was exposed to the internet; a server with RDP exposed was found.") == set()
+    # a keylogger included, browsers' saved credentials
+    assert techniques("This build includes a keylogger that writes to log.dat.") == {"T1056.001"}
+    assert techniques("| Keylogger | mscheck.exe | record the keyboard and the window title |") == {
+        "T1056.001"
+    }
+    assert techniques("It also steals saved credentials from Chrome and Edge.") == {"T1555.003"}

@@ -16,11 +16,13 @@ from dataclasses import dataclass, field
 
 from unmask.errors import UnknownNameError
 from unmask.extract.vocabulary import (
+    API_NAMES,
     COMMAND_CHANGES,
     COMMANDS,
     CONTEXT_STEMS,
     DISTINCTIVE_TECHNIQUE_NAMES,
     EVERYDAY_TECHNIQUE_NAMES,
+    NEEDS_BESIDE,
     PASSING_FOR,
     RECON_PARENTS,
     RESOURCE_PARENTS,
@@ -584,6 +586,13 @@ class Lexicon:
                     lowered[i + n : i + n + 5]
                 ):
                     hits = [("phrase", {SAFE_MODE_BOOT}) if h[0] == "phrase" else h for h in hits]
+                if key in _API_KEYS and not _written_as_api(tokens[i][2], _API_KEYS[key]):
+                    hits = [h for h in hits if h[0] != "phrase"]
+                if key in _BESIDE and not any(
+                    word.startswith(_BESIDE[key])
+                    for word in lowered[max(0, i - 8) : i] + lowered[i + n : i + n + 8]
+                ):
+                    hits = [h for h in hits if h[0] != "phrase"]
                 if key in self.passing and key not in self.vocabulary:
                     # the phrase's own words too: "legitimate looking" says it
                     around = lowered[max(0, i - 6) : i + n + 4]
@@ -651,6 +660,18 @@ _GROUP_WORDS = frozenset(("group", "gang", "crew", "operators", "affiliates", "a
 # changes what it lists may come ("net localgroup administrators svc_backup /add").
 _COMMAND_KEYS = frozenset(_key(command) for command in COMMANDS)
 _SWITCH_WORDS = 4
+
+
+# A cloud API's or a cmdlet's name (vocabulary.API_NAMES) by its words, and a phrase that needs a
+# word beside it (vocabulary.NEEDS_BESIDE), by its words.
+_API_KEYS = {_key(name): name for name in API_NAMES}
+_BESIDE = {_key(phrase): stems for phrase, stems in NEEDS_BESIDE.items()}
+
+
+def _written_as_api(shown: str, name: str) -> bool:
+    """Whether a word is written as the API's name is: a CamelCase event as written ("CreateUser",
+    not PostgreSQL's ``createuser``); a cmdlet, whose case PowerShell ignores, in any case."""
+    return shown == name or ("-" in name and shown.lower() == name.lower())
 
 
 # "net view \\fileserver" lists that host's shares: Network Share Discovery, not the network's

@@ -13,12 +13,14 @@ an everyday noun needs beside it (``CONTEXT_STEMS``; :mod:`unmask.extract.lexico
 from __future__ import annotations
 
 __all__ = [
+    "API_NAMES",
     "CASE_TERMS",
     "COMMANDS",
     "COMMAND_CHANGES",
     "CONTEXT_STEMS",
     "DISTINCTIVE_TECHNIQUE_NAMES",
     "EVERYDAY_TECHNIQUE_NAMES",
+    "NEEDS_BESIDE",
     "PASSING_FOR",
     "PHRASES",
     "RECON_PARENTS",
@@ -600,3 +602,82 @@ SYSTEM_PROGRAMS = frozenset(
 THINGS_OF = frozenset(
     ("key", "keys", "password", "passwords", "credential", "credentials", "config", "file", "files")
 )
+
+# How cloud intrusions are written: the control plane's own event and cmdlet names, as CloudTrail,
+# the Entra ID audit log and Exchange Online record them ("CloudTrail recorded CreateUser and
+# AttachUserPolicy", "set up forwarding with Set-Mailbox -ForwardingSmtpAddress"). Read only as the
+# whole word and as written (``API_NAMES``): "CreateUser" is the AWS event, PostgreSQL's
+# ``createuser`` is not, "ListUsersInGroup" no "ListUsers".
+_API_CALLS: dict[str, tuple[str, ...]] = {
+    "T1136.003": ("CreateUser",),  # Create Account: Cloud Account
+    "T1098.003": (  # Account Manipulation: Additional Cloud Roles
+        "AttachUserPolicy", "AttachRolePolicy", "AttachGroupPolicy", "PutUserPolicy", "PutRolePolicy",
+        "PutGroupPolicy", "AddUserToGroup",
+    ),
+    "T1098.001": ("CreateAccessKey", "CreateLoginProfile", "UpdateLoginProfile"),  # Additional Cloud Credentials
+    "T1087.004": ("ListUsers", "ListRoles", "GetAccountAuthorizationDetails"),  # Account Discovery: Cloud Account
+    "T1619": ("ListBuckets", "ListObjects", "ListObjectsV2"),  # Cloud Storage Object Discovery
+    "T1555.006": ("GetSecretValue", "BatchGetSecretValue"),  # Cloud Secrets Management Stores
+    "T1537": ("PutBucketPolicy", "PutBucketAcl"),  # Transfer Data to Cloud Account: shared with another
+    "T1564.008": ("New-InboxRule", "Set-InboxRule"),  # Hide Artifacts: Email Hiding Rules
+    "T1114.003": ("ForwardingSmtpAddress", "DeliverToMailboxAndForward"),  # Email Forwarding Rule
+}  # fmt: skip
+API_NAMES: dict[str, str] = {name: tid for tid, names in _API_CALLS.items() for name in names}
+
+# ... and in words, with what the review of six report styles (qa13x) found missed.
+_NARRATED: dict[str, tuple[str, ...]] = {
+    "T1098.001": ("add service principal credentials", "added credentials to the service principal"),
+    "T1537": (  # Transfer Data to Cloud Account
+        "bucket in an external account", "bucket in the external account", "bucket in an external aws account",
+        "bucket in the external aws account", "bucket in another aws account", "bucket owned by the actor",
+        "to an external aws account", "to another aws account",
+    ),
+    "T1496.001": ("cryptocurrency mining", "mining cryptocurrency", "mine cryptocurrency", "crypto mining"),
+    "T1528": (  # Steal Application Access Token: a malicious application the user consents to
+        "consent to application", "illicit consent grant", "consent phishing", "malicious oauth application",
+        "malicious oauth app", "rogue oauth application",
+    ),
+    "T1621": ("push fatigue", "push notification bombing"),
+    "T1021.001": (  # Remote Desktop Protocol, used: not "RDP was exposed to the internet"
+        "used rdp", "uses rdp", "use rdp", "rdp sessions", "rdp session", "rdp connections", "rdp connection",
+        "rdp logons", "rdp logon", "rdp logins", "rdp login", "with rdp",
+    ),
+    "T1056.001": (  # Keylogging
+        "includes a keylogger", "included a keylogger", "contains a keylogger", "installed a keylogger",
+        "deployed a keylogger", "keylogger module", "keylogging module", "keylogger component", "keylogging",
+        "record the keyboard", "records the keyboard", "recorded the keyboard", "recording the keyboard",
+    ),
+    "T1555.003": (  # Credentials from Web Browsers
+        *_each(
+            ("saved credentials from", "credentials from", "passwords from", "saved passwords from"),
+            ("chrome", "edge", "firefox", "browsers", "web browsers", "the browser", "the browsers"),
+        ),
+    ),
+    "T1656": ("called the help desk", "called the it help desk", "called the service desk",
+              "called the it service desk", "called the helpdesk", "calling the help desk"),
+}  # fmt: skip
+
+# Of those, the phrases said only beside one of these words (a stem): a call to the help desk is
+# impersonation where the caller claims to be someone, push notifications a flood of them when
+# they were many, "with RDP" a use of it where it moved or connected.
+NEEDS_BESIDE: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(
+        ("called the help desk", "called the it help desk", "called the service desk", "called the it service desk",
+         "called the helpdesk", "calling the help desk"),
+        ("claim", "pos", "pretend", "imperson", "pass"),
+    ),
+    **dict.fromkeys(("push notification", "push notifications"), (
+        "receiv", "repeat", "flood", "bomb", "spam", "dozen", "twenty", "thirty", "multiple", "series", "row",
+    )),
+    "with rdp": ("lateral", "move", "moved", "moving", "connect", "pivot", "reach", "access", "log", "perform"),
+}  # fmt: skip
+
+PHRASES.update(
+    {
+        phrase.lower(): tid
+        for table in (_NARRATED, _API_CALLS)
+        for tid, phrases in table.items()
+        for phrase in phrases
+    }
+)
+PHRASES.update(dict.fromkeys(("push notification", "push notifications"), "T1621"))
