@@ -2663,3 +2663,29 @@ def test_cloud_control_plane_events_and_what_reviews_found_missed(sources_kb: Kn
         "T1056.001"
     }
     assert techniques("It also steals saved credentials from Chrome and Edge.") == {"T1555.003"}
+
+
+def test_iso_slashed_chinese_and_comma_dates_and_a_fix_dates_no_activity(sources_kb: KnowledgeBase) -> None:
+    extractor = TextExtractor(sources_kb)
+
+    def timing(text: str) -> list[tuple[str, float]]:
+        found = extractor.extract_text(text, "r").observations
+        return [(o.value, o.confidence) for o in found if o.kind is ObservationKind.TIMING]
+
+    assert timing("| 2024-07-29T01:17:44Z | DC01 | logon from JMP01 |") == [("2024-07-29", 0.5)]
+    assert timing("The latest attack happened at March, 15th, 2024.") == [("2024-03-15", 0.5)]
+    assert timing("After the 2024年3月8日, the C2 server began to send plugins.") == [("2024-03-08", 0.5)]
+    # Slashed, the year last: a number above 12 says the order, for the report's other dates too.
+    assert timing("Additionally, on 18/03/2024 we captured one APK.") == [("2024-03-18", 0.5)]
+    assert timing("| 27/07/2024 03:12 | VPN login |\n| 04/08/2024 00:14 | encryptor run |") == [
+        ("2024-07-27", 0.5),
+        ("2024-08-04", 0.5),
+    ]
+    assert timing("| 07/27/2024 03:12 | VPN login |\n| 04/08/2024 00:14 | encryptor run |") == [
+        ("2024-07-27", 0.5),
+        ("2024-04-08", 0.5),
+    ]
+    # ... or nothing does: read day first, at a lower confidence, with a note
+    found = extractor.extract_text("The encryptor ran on 04/08/2024.", "r")
+    assert [(o.value, o.confidence) for o in found.observations] == [("2024-08-04", 0.4)]
+    assert any("day or month first" in note for note in found.notes)

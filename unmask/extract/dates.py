@@ -1,7 +1,8 @@
 """Dates as reports write them: what a sentence says happened when, and what only dates the report.
 
-"2022-07-15", "15 July 2022", "July 15, 2022", "Feb. 17, 2024", "03.02.2025" (day first),
-"2025/02/03"; a range's both ends ("between 2 and 9 March 2026", "September 28 to October 3,
+"2022-07-15", "2022-07-15T01:17:44Z", "15 July 2022", "July 15, 2022", "March, 15th, 2024", "Feb. 17,
+2024", "03.02.2025" (day first), "2025/02/03", "2024年3月8日", "27/07/2024" and "07/27/2024" (the order
+as the numbers or the report's other such dates say); a range's both ends ("between 2 and 9 March 2026", "September 28 to October 3,
 2023"); a day without its year ("On March 14"), which takes the year of the date read before it.
 Not activity: a report's own date ("Published ...", a byline's), how long a program has been about
 ("active since March 2023") or a flaw abused by all ("abused widely since August 2024"), and the
@@ -20,6 +21,8 @@ __all__ = [
     "in_year_of",
     "month_name",
     "sentence_dates",
+    "slash_order",
+    "undecided_dates",
     "unquoted",
     "yearless_dates",
 ]
@@ -57,16 +60,23 @@ _US_RANGE_START = re.compile(rf"\b({_MONTHS})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?{_
 _MONTH_RANGE = re.compile(
     rf"\b({_MONTHS})\.?\s+(\d{{1,2}}){_RANGE_TO}(\d{{1,2}}),?\s+(\d{{4}})\b", re.IGNORECASE
 )
+# ISO 8601 with or without its time ("2024-07-29T01:17:44Z"), and a month's name with its day and
+# year in either order, a comma after the month too ("March, 15th, 2024", as translations write it).
 _DATE = re.compile(
-    rf"\b(?:(\d{{4}})-(\d{{2}})-(\d{{2}})|(?:(\d{{1,2}})(?:(?:st|nd|rd|th)(?:\s+of)?)?\s+)?({_MONTHS})\.?\s+"
-    rf"(?:(\d{{1,2}})(?:st|nd|rd|th)?,?\s+)?(\d{{4}}))\b",
+    rf"\b(?:(\d{{4}})-(\d{{2}})-(\d{{2}})(?:(?=T\d{{2}}:\d{{2}})|\b)|(?:(\d{{1,2}})(?:(?:st|nd|rd|th)(?:\s+of)?)?\s+)?"
+    rf"({_MONTHS})\.?,?\s+(?:(\d{{1,2}})(?:st|nd|rd|th)?,?\s+)?(\d{{4}})\b)",
     re.IGNORECASE,
 )
 # A date written with dots, day first ("03.02.2025", as in most of Europe), or year first with
 # slashes ("2025/02/03"); not a part of a longer number or version ("1.03.02.2025").
 _DOTTED_DATE = re.compile(
     r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{4})(?![\d]|\.\d)|(?<![\d/])(\d{4})/(\d{2})/(\d{2})(?![\d/])"
+    r"|(?<!\d)(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"  # "2024年3月8日"
 )
+# A date written with slashes, the year last: day first in most of the world ("27/07/2024"), month
+# first in the US ("07/27/2024"). Which is plain when a number is above 12; when both are 12 or less
+# ("04/08/2024"), the report's other such dates say (``slash_order``), or none does.
+_SLASHED_DATE = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/(\d{4})(?![\d/])")
 # What a numbered part of a report is ("Day 1 - 15 April 2024", "Phase 2 - 3 May"): no range's end.
 _NUMBERED_PART = re.compile(
     r"\b(?:day|week|phase|part|step|stage|chapter|section|wave|no\.?)\s*$", re.IGNORECASE
@@ -118,8 +128,8 @@ _BYLINE = re.compile(
 # A day of a month without its year, after a word that dates an event ("On March 14 the actors",
 # "since 3 April", "by the 5th of May"): read in the year of the report's last date before it.
 _YEARLESS = re.compile(
-    rf"\b(?:on|since|until|till|by|from|between|and|to|through|before|after)\s+(?:the\s+)?"
-    rf"(?:(?P<month>{_MONTHS})\.?\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?"
+    rf"\b(?:on|at|since|until|till|by|from|between|and|to|through|before|after)\s+(?:the\s+)?"
+    rf"(?:(?P<month>{_MONTHS})\.?,?\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?"
     rf"|(?P<day2>\d{{1,2}})(?:st|nd|rd|th)?(?:\s+of)?\s+(?P<month2>{_MONTHS}))\b(?![.,]?\s*\d)",
     re.IGNORECASE,
 )
@@ -146,9 +156,36 @@ def yearless_dates(sentence: str) -> list[tuple[int, int]]:
     return found
 
 
-def sentence_dates(sentence: str) -> tuple[list[str], list[str], list[str]]:
+def slash_order(text: str) -> bool | None:
+    """Whether a report writes its slashed dates day first (True: "27/07/2024"), month first
+    (False: "07/27/2024"), or does not say (None: none above 12, or both ways)."""
+    day_first = month_first = False
+    for match in _SLASHED_DATE.finditer(text):
+        first, second = int(match.group(1)), int(match.group(2))
+        day_first |= first > 12 >= second
+        month_first |= second > 12 >= first
+    return None if day_first == month_first else day_first
+
+
+def undecided_dates(sentence: str, day_first: bool | None) -> list[tuple[str, str]]:
+    """The slashed dates of a sentence whose order neither they nor the report say (``slash_order``
+    None, both numbers 12 or less): each as written, and read day first."""
+    if day_first is not None:
+        return []
+    found = []
+    for match in _SLASHED_DATE.finditer(sentence):
+        day, month, year = (int(match.group(n)) for n in (1, 2, 3))
+        own = _PUBLISHED.search(sentence[max(0, match.start() - 30) : match.start()])
+        if 1 <= day <= 12 and 1 <= month <= 12 and 1970 <= year <= 2100 and not own:
+            found.append((match.group(0), datetime.date(year, month, day).isoformat()))
+    return found
+
+
+def sentence_dates(sentence: str, day_first: bool | None = None) -> tuple[list[str], list[str], list[str]]:
     """The dates the sentence gives, and apart those that date the report itself and those of a
-    statement about the activity (an attribution, a publication, charges: ``_STATED``)."""
+    statement about the activity (an attribution, a publication, charges: ``_STATED``).
+    A slashed date is read in the report's order (``day_first``: :func:`slash_order`) unless a number
+    above 12 says; when neither does, not here (:func:`undecided_dates`)."""
     months = _MONTH_NUMBERS
     out: list[str] = []
     published: list[str] = []
@@ -204,11 +241,21 @@ def sentence_dates(sentence: str) -> tuple[list[str], list[str], list[str]]:
         if first and not match.group(1) and not day and months[first.group(1).lower()] < month:
             found.insert(0, f"{year}-{months[first.group(1).lower()]:02d}")
         (published if own else stated if _stated(sentence, match.start()) else out).extend(found)
-    for match in _DOTTED_DATE.finditer(sentence):
-        if match.group(1):
+    for match in [*_DOTTED_DATE.finditer(sentence), *_SLASHED_DATE.finditer(sentence)]:
+        if match.re is _SLASHED_DATE:
+            before, after, year = int(match.group(1)), int(match.group(2)), int(match.group(3))
+            if before > 12 or (after <= 12 and day_first):
+                day_number, month = before, after
+            elif after > 12 or (before <= 12 and day_first is False):
+                day_number, month = after, before
+            else:
+                continue  # "04/08/2024" in a report that does not say: undecided_dates
+        elif match.group(1):
             year, month, day_number = int(match.group(3)), int(match.group(2)), int(match.group(1))
-        else:
+        elif match.group(4):
             year, month, day_number = int(match.group(4)), int(match.group(5)), int(match.group(6))
+        else:
+            year, month, day_number = int(match.group(7)), int(match.group(8)), int(match.group(9))
         if not 1970 <= year <= 2100:
             continue
         try:

@@ -50,6 +50,8 @@ from unmask.extract.dates import (
     in_year_of,
     month_name,
     sentence_dates,
+    slash_order,
+    undecided_dates,
     unquoted,
     yearless_dates,
 )
@@ -799,6 +801,7 @@ class TextExtractor:
         sections = _sections(text)
         starts = [entry[0] for entry in sections]
         last_date: tuple[int, int] | None = None  # the year and month of the last activity date read
+        day_first = slash_order(text)  # "27/07/2024": how the report orders its slashed dates
         harmless_list = False  # in a list the report says holds harmless values
         for number, (offset, sentence, following) in enumerate(_with_next(sentences(text))):
             if progress is not None and number % PROGRESS_SENTENCES == 0:
@@ -995,11 +998,11 @@ class TextExtractor:
                 # from a heading with no full stop) is read as any other.
                 # (the sentence's text has its runs of white space made one space)
                 cut = len(" ".join(text[offset:first_line].split()))
-                heading_dates, heading_published, heading_stated = sentence_dates(dated[:cut])
-                dates, published, stated = sentence_dates(dated[cut:])
+                heading_dates, heading_published, heading_stated = sentence_dates(dated[:cut], day_first)
+                dates, published, stated = sentence_dates(dated[cut:], day_first)
                 published = heading_dates + heading_published + heading_stated + published
             else:
-                dates, published, stated = sentence_dates(dated)
+                dates, published, stated = sentence_dates(dated, day_first)
             if dates and byline(sentence) and len(sentence.split()) <= _HEADING_WORDS:
                 # "Posted by the Halcyon Watch DFIR team, 3 June 2024": when the report came out.
                 published, dates = published + dates, []
@@ -1024,6 +1027,13 @@ class TextExtractor:
                 add(ObservationKind.TIMING, date, None, offset, sentence, 0.5)
             if dates:
                 last_date = (int(dates[-1][:4]), int(dates[-1][5:7]))
+            for written, date in undecided_dates(dated, day_first) if not advice else []:
+                # "04/08/2024" in a report whose slashed dates never say their order
+                result.notes.append(
+                    f"{source}: offset {offset}: {written} may be day or month first (no other date of the "
+                    f"report says); read day first, {date}, at a lower confidence"
+                )
+                add(ObservationKind.TIMING, date, None, offset, sentence, YEARLESS_CONFIDENCE)
             if not advice:
                 for month, day in yearless_dates(dated if not (heading and offset < first_line) else ""):
                     self._yearless(month, day, last_date, add, offset, sentence, result, source)
