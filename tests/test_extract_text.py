@@ -2689,3 +2689,11 @@ def test_iso_slashed_chinese_and_comma_dates_and_a_fix_dates_no_activity(sources
     found = extractor.extract_text("The encryptor ran on 04/08/2024.", "r")
     assert [(o.value, o.confidence) for o in found.observations] == [("2024-08-04", 0.4)]
     assert any("day or month first" in note for note in found.notes)
+    # A fix's date is no activity's, nor does it give a day without its year its year.
+    assert timing(
+        "## Timeline\n\n| 2024-07-27 03:12 | VPN login |\n\n## Access\n\nThe client had patched the ASA in "
+        "October 2023.\n\nEDR recorded a dump of LSASS at 00:58 on 29 July."
+    ) == [("2024-07-27", 0.5), ("2024-07-29", 0.4)]
+    assert timing("The vendor fixed the flaw on 3 May 2024; the actor struck on 9 May 2024.") == [
+        ("2024-05-09", 0.5)
+    ]

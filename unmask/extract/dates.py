@@ -7,7 +7,8 @@ as the numbers or the report's other such dates say); a range's both ends ("betw
 Not activity: a report's own date ("Published ...", a byline's), how long a program has been about
 ("active since March 2023") or a flaw abused by all ("abused widely since August 2024"), and the
 date of what was said of the activity: an attribution, a publication, a disclosure, charges or
-sanctions ("the governments attributed it in February 2018", "first reported in May 2023").
+sanctions ("the governments attributed it in February 2018", "first reported in May 2023"), or of a
+fix ("the client had patched it in October 2023"), which gives no day without its year its year.
 """
 
 from __future__ import annotations
@@ -94,7 +95,9 @@ _BACKGROUND_SINCE = re.compile(
 )
 # The date of a statement about the activity, not of the activity: an attribution, a publication or
 # a disclosure, charges or sanctions ("the US and UK governments attributed it in February 2018",
-# "first disclosed on 12 March 2024", "indicted in October 2020", "the advisory of May 2022"). A
+# "first disclosed on 12 March 2024", "indicted in October 2020", "the advisory of May 2022"), or
+# the victim's fix ("had patched it in October 2023": a timeline's day without its year after it is
+# not of that year). A
 # publication's object, when it has one, is a report or a flaw: "published the stolen data on 3
 # March" and "the victim reported the intrusion on 3 March" are the intrusion's, and so is "the attack
 # began in June 2017". No cue reaches past a comma or a semicolon (words only between), nor past a
@@ -105,6 +108,7 @@ _STATED = re.compile(
     r"(?:\s+(?!(?:and|but|or|which|that|who|when|while|after|before|began|started|since|was|were|is|are"
     r"|been|being|has|have|had|ran|run|runs|occurred|happened|observed|seen|deployed|detected|used"
     r"|executed|launched|active)\b)[\w'’-]+){0,6}?"
+    r"|(?<![\w-])(?:patched|remediated|fixed)(?:\s+(?!(?:and|but|or|which|that|when)\b)[\w'’-]+){0,4}?"
     r"|(?<![\w-])(?:published|disclosed|reported|announced)"
     r"(?:\s+(?:it|this|these|them|publicly|first|initially|later|its|their|the|an?|report|advisory"
     r"|analysis|findings|details|research|attribution|flaw|vulnerability|bug)){0,3}?"
@@ -183,7 +187,7 @@ def undecided_dates(sentence: str, day_first: bool | None) -> list[tuple[str, st
 
 def sentence_dates(sentence: str, day_first: bool | None = None) -> tuple[list[str], list[str], list[str]]:
     """The dates the sentence gives, and apart those that date the report itself and those of a
-    statement about the activity (an attribution, a publication, charges: ``_STATED``).
+    statement about the activity (an attribution, a publication, charges, a fix: ``_STATED``).
     A slashed date is read in the report's order (``day_first``: :func:`slash_order`) unless a number
     above 12 says; when neither does, not here (:func:`undecided_dates`)."""
     months = _MONTH_NUMBERS

@@ -1015,7 +1015,7 @@ class TextExtractor:
                 # "the governments attributed it in February 2018": when it was said, not done.
                 result.notes.append(
                     f"{source}: offset {offset}: {', '.join(stated)} dates a statement about the activity (an "
-                    "attribution, a publication or disclosure, charges or sanctions); not taken as activity"
+                    "attribution, a publication or disclosure, charges or sanctions, a fix); not taken as activity"
                 )
             if advice and dates:
                 # "Hunt for logins since 1 February 2024": when to look, not when it happened.
