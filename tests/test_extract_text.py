@@ -2089,6 +2089,10 @@ def test_where_to_report_is_no_indicator(sources_kb: KnowledgeBase) -> None:
     said = "The implant contacted hxxps://zorbax-cdn[.]net/c2; the actor used hr@qwertmail.org to contact victims."
     values = {o.value for o in extractor.extract_text(said, "r").observations}
     assert {"https://zorbax-cdn.net/c2", "hr@qwertmail.org"} <= values
+    # A ransom note's "write to" an address at a mail service that hides who writes: the actors'.
+    said = "Or write to email: medusa.support.team@onionmail.org or medusa.help@cock.li"
+    values = {o.value for o in extractor.extract_text(said, "r").observations}
+    assert {"medusa.support.team@onionmail.org", "medusa.help@cock.li"} <= values
 
 
 def test_dates_as_reports_write_them_and_dates_that_are_not_the_activity(sources_kb: KnowledgeBase) -> None:

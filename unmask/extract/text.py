@@ -652,11 +652,23 @@ def _table_rule_after(text: str, line_end: int) -> bool:
     return len(line) <= 400 and _TABLE_RULE.fullmatch(line) is not None
 
 
+# Mail services that hide who writes (Tor's, cock.li's, Proton's): where a ransom note says to write
+# ("Or write to email: medusa.support.team@onionmail.org"), the actors' address; no authority, no
+# vendor and no victim asks to be written to there.
+_HIDDEN_MAIL = (
+    "onionmail.org", "onionmail.com", "cock.li", "airmail.cc", "firemail.cc", "tutanota.com", "tutanota.de",
+    "tuta.io", "tuta.com", "protonmail.com", "protonmail.ch", "proton.me", "pm.me", "mail2tor.com",
+    "dnmx.org", "dnmx.su", "secmail.pro", "keemail.me", "msgsafe.io", "mailfence.com", "gmx.com", "xmpp.jp",
+)  # fmt: skip
+
+
 def _contact_address(refanged: str, raw: str) -> bool:
     """Whether the sentence (``refanged``, lower case) gives the indicator ``raw`` as where to
-    report or write (:data:`_CONTACT_BEFORE`, in the 120 characters before its first mention)."""
+    report or write (:data:`_CONTACT_BEFORE`, in the 120 characters before its first mention); an
+    address at a mail service that hides who writes (``_HIDDEN_MAIL``) is the actors'."""
     at = refanged.find(raw)
-    if at < 0 or _LURE_SAYS.search(refanged):
+    host = raw.rpartition("@")[2]
+    if at < 0 or _LURE_SAYS.search(refanged) or host.endswith(_HIDDEN_MAIL):
         return False
     while at > 0 and not refanged[at - 1].isspace() and refanged[at - 1] not in "<([\"'":
         at -= 1  # to the start of what holds it: "report@cisa.gov" for cisa.gov, a URL for its host
