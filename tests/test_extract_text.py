@@ -2344,6 +2344,21 @@ def test_an_incident_reports_client_and_what_was_stolen_from_it_name_the_victim(
         "healthcare"
     }
     assert victims("The VPN client: FortiClient, installed in Germany.") == set()
+    # in an apposition, and whose machine or where an infection was found
+    assert victims(
+        "The client, a logistics company headquartered in Norway, engaged our team after its servers were encrypted."
+    ) == {"NO", "transportation"}
+    assert victims(
+        "An mshta.exe child process ran on the laptop of a researcher at a South Korean think tank."
+    ) == {
+        "KR",
+        "ngo",
+    }
+    assert victims("We tracked the infection chain at two think tanks and a university.") == {
+        "ngo",
+        "education",
+    }
+    assert victims("The VPN client, version 4.2, is used in Norway.") == set()
 
 
 def test_cryptocurrency_addresses_are_indicators_when_their_checksum_holds(sources_kb: KnowledgeBase) -> None:

@@ -31,12 +31,17 @@ __all__ = ["SECTORS", "VICTIM_CUES", "Victims", "country_mentions", "read_victim
 # (what was stolen may take words: "stole about 40 GB of patient billing data from the hospital
 # group"; an incident response report names its victim as its client, in a label or a sentence of
 # its own: "Client: Harbor & Lane Health, a private hospital group in Australia", "the client is a
-# hospital group in Australia"; not "the VPN client:")
+# hospital group in Australia"; not "the VPN client:"), or in an apposition: "The client, a logistics
+# company headquartered in Norway, engaged our team"; and where an infection was found, or whose
+# machine it was: "tracked the infection chain at two think tanks in Seoul", "on the laptop of a
+# researcher at a South Korean think tank")
 VICTIM_CUES = re.compile(
     r"\b(target(?:s|ed|ing)?|victim(?:s)?|against|attack(?:s|ed|ing)?|compromis(?:e|ed|ing)|breach(?:ed)?|"
     r"intrusion(?:s)? (?:into|at|in)|affect(?:s|ed|ing)|hit|disrupt(?:ed|ing)?|wip(?:e|ed|ing)|"
     r"(?:stole|steal(?:s|ing)?|exfiltrated|extort(?:s|ed|ing)?|ransom(?:ed)?) \w+(?: \w+){0,9} from|"
-    r"(?<!\w\s)(?:client|customer)(?=[*_]{0,2}\s*:)|(?:the|our) (?:client|customer) (?:is|was)|"
+    r"(?<!\w\s)(?:client|customer)(?=[*_]{0,2}\s*:)|(?:the|our) (?:client|customer)(?: (?:is|was)|(?=,))|"
+    r"infections? (?:chain )?(?:at|in|on)|(?:laptops?|workstations?|computers?|machines?|mailbox(?:es)?) of "
+    r"(?:a|an|the|two|three|several)|"
     r"encrypted|infected|penetrated)\b",
     re.IGNORECASE,
 )
@@ -96,7 +101,7 @@ SECTORS = {
     "shipping": "transportation", "airlines": "aviation", "airports": "aviation", "insurance": "insurance",
     "insurers": "insurance", "law firm": "legal", "law firms": "legal", "manufacturer": "manufacturing",
     "manufacturers": "manufacturing", "exchanges": "financial", "cryptocurrency": "financial",
-    "think tanks": "ngo", "think-tanks": "ngo", "municipalities": "government", "municipality": "government",
+    "think tanks": "ngo", "think-tanks": "ngo", "think tank": "ngo", "think-tank": "ngo", "municipalities": "government", "municipality": "government",
     "semiconductor": "technology", "software companies": "technology", "it service providers": "technology",
     "managed service providers": "technology", "construction": "construction", "mining": "mining",
     "agriculture": "agriculture", "automotive": "automotive", "gaming": "entertainment",
