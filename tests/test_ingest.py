@@ -962,38 +962,3 @@ def test_a_zip_member_with_a_bad_crc_is_read_with_a_warning(tmp_path: Path) -> N
     assert [p.message for p in report.problems] == [
         "member's CRC-32 does not match its data (damaged?); read as it is"
     ]
-
-
-def test_a_key_given_twice_in_a_json_object_keeps_both_values(tmp_path: Path) -> None:
-    # JSON readers keep the last of two values of one key: "mimikatz.exe" would be gone unseen.
-    system = '"EventID":1,"Channel":"Microsoft-Windows-Sysmon/Operational","Computer":"h1"'
-    lines = [
-        # a flat export, and the same key a third time
-        "{" + system + ',"CommandLine":"mimikatz.exe","CommandLine":"notepad.exe","CommandLine":"x"}',
-        # evtx_dump's shape, with a blank before a colon and a colon written as an escape
-        '{"Event":{"System":{"EventID":1,"Channel":"Microsoft-Windows-Sysmon/Operational"},'
-        '"EventData":{"Command Line" : "mimikatz.exe","Command Line":"c\\u003a\\\\x.exe"}}}',
-        # a generic event, nested
-        '{"app":"portal","user":{"name":"mallory","name":"alice"}}',
-    ]
-    (tmp_path / "ev").mkdir()
-    (tmp_path / "ev" / "e.jsonl").write_text("\n".join(lines) + "\n")
-    # evtx_dump's objects one after another, pretty-printed (read by another reader)
-    dump = '{\n  "EventID": 1,\n  "Channel": "Security",\n  "Image": "a.exe",\n  "Image": "b.exe"\n}\n'
-    (tmp_path / "ev" / "dump.json").write_text(dump + dump)
-    ingest([tmp_path / "ev"], tmp_path / "events", jobs=1)
-    windows = {
-        (row["_file"].split("/")[-1], row["_record"]): row for row in _table(tmp_path / "events", "windows")
-    }
-    assert {(w.get("Image"), w.get("Image (2)")) for k, w in windows.items() if k[0] == "dump.json"} == {
-        ("a.exe", "b.exe")
-    }
-    windows = {k[1]: w for k, w in windows.items() if k[0] == "e.jsonl"}
-    assert [windows["1"][k] for k in ("CommandLine", "CommandLine (2)", "CommandLine (3)")] == [
-        "mimikatz.exe",
-        "notepad.exe",
-        "x",
-    ]
-    assert (windows["2"]["CommandLine"], windows["2"]["CommandLine (2)"]) == ("mimikatz.exe", "c:\\x.exe")
-    [generic] = _table(tmp_path / "events", "generic")
-    assert (generic["user.name"], generic["user.name (2)"]) == ("mallory", "alice")

@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import Callable
 from typing import Any
 
 __all__ = ["MAX_DIGITS", "loads", "may_hold_surrogates", "mend", "mend_text"]
@@ -34,22 +33,14 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON (JavaScript's, which Python's reader accepts)")
 
 
-def loads(
-    text: str | bytes,
-    *,
-    strict: bool = False,
-    object_pairs_hook: Callable[[list[tuple[str, Any]]], Any] | None = None,
-) -> Any:
+def loads(text: str | bytes, *, strict: bool = False) -> Any:
     """``json.loads`` for untrusted text: malformed JSON raises ``json.JSONDecodeError`` as
     usual; an integer too long to convert is read as a float; a lone surrogate is U+FFFD.
-    ``strict``: ``NaN`` and ``Infinity`` raise ``ValueError`` instead of being read.
-    ``object_pairs_hook``: as ``json.loads`` has it (each object's keys and values, in order)."""
+    ``strict``: ``NaN`` and ``Infinity`` raise ``ValueError`` instead of being read."""
     if strict:
-        data = json.loads(
-            text, parse_int=_int, parse_constant=_no_constant, object_pairs_hook=object_pairs_hook
-        )
+        data = json.loads(text, parse_int=_int, parse_constant=_no_constant)
     else:
-        data = json.loads(text, parse_int=_int, object_pairs_hook=object_pairs_hook)
+        data = json.loads(text, parse_int=_int)
     return mend(data) if may_hold_surrogates(text) else data
 
 

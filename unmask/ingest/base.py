@@ -15,8 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-import orjson
-
 __all__ = [
     "COMMON_COLUMNS",
     "FAMILIES",
@@ -25,11 +23,9 @@ __all__ = [
     "Parser",
     "Problem",
     "Problems",
-    "RepeatedKey",
     "Row",
     "decode_utf16",
     "from_utf16",
-    "gives_a_key_twice",
     "json_value",
     "line_rows",
     "most_lines",
@@ -37,7 +33,6 @@ __all__ = [
     "readable_name",
     "register",
     "sha256_file",
-    "with_repeated_keys",
 ]
 
 Row = dict[str, str]
@@ -238,77 +233,20 @@ def decode_utf16(raw: bytes) -> tuple[bytes, bool] | None:
 def json_value(data: str | bytes) -> Any:
     """A JSON text read by orjson; one orjson refuses only for a lone surrogate escape (``\\ud800``,
     half of a UTF-16 pair) read with that character replaced with U+FFFD, rather than skipped.
-    An object that gives a key twice keeps both values (:func:`with_repeated_keys`).
     Invalid JSON raises ``orjson.JSONDecodeError`` (a ``ValueError``)."""
+    import orjson
+
     try:
-        value = orjson.loads(data)
+        return orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         if "surrogate" not in str(exc):
             raise
         from unmask import safe_json
 
         try:
-            value = safe_json.loads(data, strict=True)  # NaN stays invalid, as orjson has it
+            return safe_json.loads(data, strict=True)  # NaN stays invalid, as orjson has it
         except (ValueError, RecursionError):
             raise exc from None
-    return _keeping_repeats(data) if gives_a_key_twice(data, value) else value
-
-
-class RepeatedKey(str):
-    """The name a key given again in one JSON object is kept under: ``CommandLine (2)``.
-    ``windows`` is the name a Windows field keeps (spaces are dropped from those: ``Command Line``
-    is ``CommandLine``), with the number still apart: ``CommandLine (2)``."""
-
-    windows: str
-
-
-def _keys_apart(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """An object as JSON gives it, a key given again kept under ``key (2)``, ``key (3)`` ..."""
-    kept: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in kept:
-            number = 2
-            while f"{key} ({number})" in kept:
-                number += 1
-            repeated = RepeatedKey(f"{key} ({number})")
-            repeated.windows = f"{key.replace(' ', '')} ({number})"
-            key = repeated
-        kept[key] = value
-    return kept
-
-
-def gives_a_key_twice(text: str | bytes, value: Any) -> bool:
-    """Whether the JSON ``text`` that was read as ``value`` gives a key twice in an object (which
-    the readers take silently, the last value winning).  Told cheaply by counting colons: ``value``
-    written again has one per key it kept and those of its strings; the text has as many (its
-    escaped ones, ``\\u003a``, counted too), and more when a key given again was dropped."""
-    if type(value) is not dict and type(value) is not list:
-        return False
-    try:
-        kept = orjson.dumps(value).count(b":")
-    except TypeError:  # an integer beyond 64 bits (read by the standard library): tell by reading
-        return True
-    if isinstance(text, bytes):
-        text = text.decode("utf-8", "replace")
-    written = text.count(":")
-    if "\\u" in text:
-        written += text.count("\\u003a") + text.count("\\u003A")
-    return written > kept
-
-
-def with_repeated_keys(text: str | bytes, value: Any) -> Any:
-    """``value`` as read from the JSON ``text``; when the text gives a key twice in an object, read
-    again keeping every value: the first under its key (orjson and json keep the last), the next under
-    ``key (2)`` (as the dataset keeps a field given in two cases), where keywords and indicators
-    find it: a log that says ``"CommandLine": "mimikatz.exe", "CommandLine": "notepad.exe"`` does
-    not hide the first one."""
-    return _keeping_repeats(text) if gives_a_key_twice(text, value) else value
-
-
-def _keeping_repeats(text: str | bytes) -> Any:
-    from unmask import safe_json
-
-    return safe_json.loads(text, strict=True, object_pairs_hook=_keys_apart)
 
 
 Sniffer = Callable[[bytes, Path], bool]

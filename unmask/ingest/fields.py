@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from unmask.errors import ConfigError
-from unmask.ingest.base import NULL_FIELDS, RepeatedKey
+from unmask.ingest.base import NULL_FIELDS
 
 __all__ = [
     "MAX_DEPTH",
@@ -179,7 +179,7 @@ def flatten_into(
         for sub, item in value.items():
             if not dotted and type(item) is str and sub[:1] != "#":
                 # The common leaf of a Windows event (EventData's Image, CommandLine ...), inline.
-                name = sub.replace(" ", "") if type(sub) is str else sub.windows  # a RepeatedKey
+                name = sub.replace(" ", "")
                 row[f"evidence{name}" if name in RESERVED else name] = item
             elif sub == "#attributes":
                 flatten_into(row, item, key, dotted=dotted, depth=depth + 1)
@@ -188,10 +188,7 @@ def flatten_into(
             else:
                 # Windows field names lose their spaces ("Source Name" -> "SourceName"),
                 # which is how Sigma rules spell them.
-                if dotted:
-                    name = f"{key}.{sub}" if key else sub
-                else:
-                    name = sub.windows if isinstance(sub, RepeatedKey) else str(sub).replace(" ", "")
+                name = (f"{key}.{sub}" if key else sub) if dotted else str(sub).replace(" ", "")
                 flatten_into(row, item, name, dotted=dotted, depth=depth + 1)
     elif isinstance(value, list):
         if all(not isinstance(item, dict | list) for item in value):

@@ -20,7 +20,7 @@ import orjson
 
 from unmask import safe_json
 from unmask.ingest.auditd import audit_record
-from unmask.ingest.base import Problems, Row, json_value, register, text_lines, with_repeated_keys
+from unmask.ingest.base import Problems, Row, json_value, register, text_lines
 from unmask.ingest.ecs import ecs_row
 from unmask.ingest.fields import flatten_into, iso_utc, scalar, stamp, windows_row
 from unmask.ingest.jsonstream import BadItem, Leftover, array_items, array_key, value_end
@@ -489,7 +489,6 @@ class JsonParser:
                 line += text.count("\n", position, resume + 1)
                 position = resume + 1
                 continue
-            doc = with_repeated_keys(text[position:end], doc)  # a key given twice keeps both values
             row = json_row(safe_json.mend(doc) if mend else doc, log)
             if row is None:
                 problems.add(f"line {line}", "JSON value is not an object; skipped")

@@ -16,8 +16,6 @@ import re
 from collections.abc import Iterator
 from typing import IO, Any
 
-from unmask.ingest.base import with_repeated_keys
-
 __all__ = ["CHUNK_CHARS", "BadItem", "Leftover", "array_items", "array_key"]
 
 CHUNK_CHARS = 4 * 1024 * 1024
@@ -94,8 +92,8 @@ class _Buffer:
             if end >= len(self.text) and not self.eof and not isinstance(value, (dict, list, str)):
                 self.more()  # a number at the end of a chunk may go on in the next one
                 continue
-            start, self.pos = self.pos, end
-            return with_repeated_keys(self.text[start:end], value)  # a key given twice keeps both values
+            self.pos = end
+            return value
 
 
 def _cut_short(exc: Exception, length: int) -> bool:
