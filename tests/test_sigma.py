@@ -991,3 +991,13 @@ def test_indicator_matching_out_of_memory_is_said_not_raised(tmp_path: Path) -> 
         assert "raise --memory-limit (now 512MB)" in said
         # with memory enough, the same search finds it
         assert [value for value, _, _ in engine.match_values(["198.51.100.7"])] == ["198.51.100.7"]
+
+
+def test_a_broken_documents_title_and_id_are_read_from_its_lines() -> None:
+    from unmask.detect.sigma.documents import _top_keys
+
+    assert _top_keys("title: 'Broken modifier'  # a note\nid: 2222\ndetection: [\n") == {
+        "title": "Broken modifier",
+        "id": "2222",
+    }
+    assert _top_keys('title: "x"\nid:\n') == {"title": "x"}

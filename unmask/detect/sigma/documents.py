@@ -126,7 +126,19 @@ def read_rule_file(text: str) -> RuleFile:
 # Where a document starts: "---" at the start of a line, alone or before a blank (YAML allows it
 # nowhere else there, not even inside a quoted or block text).
 _DOCUMENT_START = re.compile(r"^---(?=[ \t\r\n]|$)", re.MULTILINE)
-_TOP_KEY = re.compile(r"^(title|id):[ \t]*['\"]?(.*?)['\"]?[ \t]*(?:#.*)?$", re.MULTILINE)
+# A document's own title or id, as its line says it (the rest of the line, taken apart in Python:
+# a lazy value before optional blanks backtracked in the square of a long line's blanks).
+_TOP_KEY = re.compile(r"^(title|id):([^\n]*+)", re.MULTILINE)
+
+
+def _top_keys(part: str) -> dict[str, str]:
+    """The title and id a document's lines give (``title: 'x'  # note`` is ``x``)."""
+    found = {}
+    for key, rest in _TOP_KEY.findall(part):
+        value = rest.split(" #", 1)[0].strip().strip("'\"").strip()
+        if value:
+            found[key] = value
+    return found
 
 
 def _yaml_documents(text: str) -> list[tuple[Any, yaml.YAMLError | None]]:
@@ -145,7 +157,7 @@ def _yaml_documents(text: str) -> list[tuple[Any, yaml.YAMLError | None]]:
             read += [(document, None) for document in load_all_strict(part)]
         except yaml.YAMLError as exc:
             _shift(exc, text.count("\n", 0, begin))
-            said = {key: value for key, value in _TOP_KEY.findall(part) if value}
+            said = _top_keys(part)
             read.append((said, exc))
     return read
 
