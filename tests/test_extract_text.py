@@ -2716,3 +2716,45 @@ def test_iso_slashed_chinese_and_comma_dates_and_a_fix_dates_no_activity(sources
     assert timing("The vendor fixed the flaw on 3 May 2024; the actor struck on 9 May 2024.") == [
         ("2024-05-09", 0.5)
     ]
+
+
+def test_what_the_defenders_did_and_what_an_actor_owns_is_no_evidence_of_the_intrusion(
+    sources_kb: KnowledgeBase,
+) -> None:
+    from dataclasses import replace
+
+    # (techniques the fixture KB lacks)
+    for tid, name in (("T1656", "Impersonation"), ("T1021.001", "Remote Desktop Protocol")):
+        sources_kb.techniques[tid] = replace(sources_kb.techniques["T1003"], id=tid, name=name)
+    extractor = TextExtractor(sources_kb)
+
+    def found(text: str) -> set[tuple[str, str]]:
+        return {(o.kind.value, o.value) for o in extractor.extract_text(text, "r").observations}
+
+    # the defenders' RDP and the staff's own help-desk calls
+    assert found("The firewall blocked all inbound RDP connections from the internet.") == set()
+    assert (
+        found("After containment, the IT team terminated all RDP sessions and disabled RDP logons.") == set()
+    )
+    assert ("technique", "T1021.001") in found("We observed RDP sessions from the jump host to the DC.")
+    assert found("The user called the help desk because the password had expired.") == set()
+    assert found("An employee called the help desk to report a possible phishing e-mail.") == set()
+    assert found("The caller called the help desk posing as an employee.") == {("technique", "T1656")}
+    # a flaw whose exploitation the report cannot rule out is still evidence
+    assert found(
+        "The VPN was vulnerable to CVE-2023-20269, and we cannot rule out exploitation of that flaw."
+    ) == {("vulnerability", "CVE-2023-20269")}
+    # an address after a word and a slash is an address unless a user agent is spoken of
+    assert found("Beacons went to TCP/45.77.10.2 and Vultr/159.89.1.2 over port 443.") == {
+        ("infrastructure", "45.77.10.2"),
+        ("infrastructure", "159.89.1.2"),
+    }
+    # a mobile implant's C2 host is no package id
+    assert found("The malicious Android app sent the contacts to app.kashmir-news.com.") == {
+        ("infrastructure", "app.kashmir-news.com")
+    }
+    # the operators' own machines are not a victim's
+    assert found("Leaked screenshots show the workstations of the operators in Tehran, Iran.") == set()
+    assert ("victim", "KR") in found(
+        "It was found on the laptop of a researcher at a South Korean think tank."
+    )

@@ -22,7 +22,6 @@ def test_every_format_and_separator_character_is_shown_as_an_escape() -> None:
         ("\U000e0041", "\\U000e0041"),  # a tag character, invisible
         # drawn as nothing, and dropped by IDNA from a name
         ("\u034f", "\\u034f"),
-        ("\ufe0f", "\\ufe0f"),
         ("\u180b", "\\u180b"),
         ("\u1806", "\\u1806"),
         ("\u3164", "\\u3164"),
@@ -51,4 +50,7 @@ def test_no_domain_is_shared_without_a_character_idna_drops() -> None:
 
     for hidden in ("\u034f", "\ufe0f", "\u180b", "\u1806", "\u200b", "\u00ad"):
         assert normalise("domain", f"ev{hidden}il.example") is None, hex(ord(hidden))
+    # an emoji's variation selector in a URL's path is part of that URL, and shown as written
+    assert normalise("url", "https://evil.example/\u2764\ufe0f/x") == "https://evil.example/\u2764\ufe0f/x"
+    assert printable("Love \u2764\ufe0f") == "Love \u2764\ufe0f"
     assert normalise("domain", "пример.укр") == "xn--e1afmkfd.xn--j1amh"

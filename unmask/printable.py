@@ -33,14 +33,16 @@ PROSE_CHARS = 5_000  # of one of unmask's own sentences (the judgement, a warnin
 # space, joiners and word joiner; the byte order mark; the soft hyphen; the tag characters) and the
 # line and paragraph separators U+2028 and U+2029, which break a line where none is seen; and the
 # other characters nothing is drawn for and IDNA drops from a name (the combining grapheme joiner
-# U+034F, the variation selectors, the Mongolian ones, the Hangul fillers: ``ev\u034fil.example``
-# was shared as ``evil.example``).  The ranges are Cf, Zl and Zp as of Unicode 15 and those of
+# U+034F, the Mongolian ones, the Hangul fillers: ``ev\u034fil.example`` was shared as
+# ``evil.example``).  The ranges are Cf, Zl and Zp as of Unicode 15 and those of
 # Default_Ignorable_Code_Point (written out: finding them at import costs 0.1 s); a test checks
-# them against the running Python's unicodedata.
+# them against the running Python's unicodedata.  Not the variation selectors, which most emoji
+# hold (❤️ in a URL's path is that URL); IDNA drops them from a host name, which refuses them
+# (detect/indicators.py).
 _UNPRINTABLE = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\xad\u034f\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891"
     "\u08e2\u115f\u1160\u17b4\u17b5\u1806\u180b-\u180f\u200b-\u200f\u2028-\u202e\u2060-\u206f"
-    "\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb"
+    "\u3164\ufeff\uffa0\ufff9-\ufffb"
     "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
     "\U000e0000-\U000e0fff]"
 )

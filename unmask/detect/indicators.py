@@ -49,6 +49,8 @@ MAX_INDICATOR_BYTES = 256 * 1024 * 1024
 _HEX_KINDS = {32: "md5", 40: "sha1", 64: "sha256", 128: "sha512"}
 # The kinds that are a file's (the rest are infrastructure, a certificate's fingerprint among them).
 HASH_KINDS = frozenset({"md5", "sha1", "sha256", "sha512", "imphash", "tlsh"})
+# Variation selectors (an emoji's ❤️ holds one), which IDNA drops from a host name without a word.
+_VARIATION = re.compile("[\ufe00-\ufe0f\U000e0100-\U000e01ef]")
 _DOMAIN = re.compile(r"^(?=.{3,253}$)(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,62}$")
 _EMAIL = re.compile(r"^[a-z0-9._%+'-]+@[a-z0-9.-]+\.[a-z]{2,}$")
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://\S+$")
@@ -261,6 +263,8 @@ def normalise(kind: str, raw: str, *, exact: bool = False) -> str | None:
     lowered = text.lower()
     if kind == "domain":
         lowered = lowered.rstrip(".")
+        if _VARIATION.search(lowered):  # IDNA would drop it: "ev\ufe0fil.example" is no evil.example
+            return None
         if not lowered.isascii():
             # An internationalised name (пример.укр) as DNS carries it: xn--e1afmkfd.xn--j1amh.
             try:

@@ -127,7 +127,8 @@ _NEGATION_AFTER = re.compile(
     # a flaw patched before, or whose exploitation the report rules out: "CVE-2023-20269 had been
     # patched before the attack", "not vulnerable to CVE-X ..., so we rule out exploitation of that flaw"
     r"|^\W*(?:\w+\W+){0,2}?(?:was|were|had\s+been|has\s+been)\s+(?:already\s+)?patched\s+(?:before|prior\s+to)\b"
-    r"|^[^.;]{0,120}?\b(?:rules?|ruled|ruling)\s+out\s+(?:the\s+|any\s+)?exploitation\s+of\s+(?:that|this|the|it)\b"
+    r"|^[^.;]{0,120}?(?<!\bnot\s)(?<!\bcannot\s)(?<!\bcan't\s)(?<!\bcan’t\s)(?<!\bunable\sto\s)"
+    r"\b(?:rules?|ruled|ruling)\s+out\s+(?:the\s+|any\s+)?exploitation\s+of\s+(?:that|this|the|it)\b"
     # "Cobalt Strike did not appear in this intrusion", "X-Agent never showed up"
     r"|^\W*(?:(?!(?:which|that|who|whose)\b)\w+\W+){0,3}?(?:did\s+not|didn't|does\s+not|doesn't|never)\s+"
     r"(?:appear(?:ed)?|show(?:ed)?\s+up|feature[ds]?)\b"

@@ -293,10 +293,11 @@ _VERSION_BEFORE = re.compile(
     # a list of versions: "versions 6.0.1 and 6.1.12.4" (a number of two or three parts before it,
     # not an address, and a word for versions before that)
     r"|(?i:\b(?:versions?|releases?|builds?|firmware)\b)[^.;:]{0,60}?(?<![\d.])\d+(?:\.\d+){1,2}(?![\d.])"
-    r"\s*(?:,|and|or|-))\s*$"
-    # a product's version in a user agent: "Chrome/124.0.0.0", "Python/3.11.8"
-    r"|(?<![\w/.:@-])[A-Za-z][\w-]{0,40}/$",
+    r"\s*(?:,|and|or|-))\s*$",
 )
+# A product's version in a user agent: "Chrome/124.0.0.0", "Python/3.11.8" (only in a sentence that
+# speaks of one: "TCP/45.77.10.2" and "Vultr/45.77.10.2" are addresses).
+_PRODUCT_BEFORE = re.compile(r"(?<![\w/.:@-])[A-Za-z][\w-]{0,40}/$")
 # "6.1.12.4 and earlier", "7.0.1 or later": a version's range, not an address.
 _VERSION_AFTER = re.compile(
     r"^\s*(?:and|or)\s+(?:earlier|later|above|below|prior|newer|older)\s*(?:[.,;:)]|$)", re.IGNORECASE
@@ -308,8 +309,9 @@ _PERMISSION = re.compile(
     r"|AccessAsUser|FullControl)(?:\.[A-Z][A-Za-z]+){0,2}(?![\w-]|\.\w)"
 )
 # An Android or iOS app's package id, a domain reversed ("com.kashmirvoice.news"): a first label
-# that is a top-level domain, in a sentence about an app.
-_PACKAGE_HEAD = re.compile(r"^(?:com|org|net|io|co|me|app|info|cn|ru|in|pk|kr|uk|de|fr|jp|tk)\.[\w-]+\.")
+# that is a top-level domain of the ones package ids begin with, in a sentence about an app (not
+# "app.", "io." or "cdn.": host names a mobile implant's C2 has).
+_PACKAGE_HEAD = re.compile(r"^(?:com|org|net)\.[\w-]+\.")
 _APP_CUE = re.compile(
     r"\b(?:package|apks?|app|apps|application\s+id|bundle\s+id|android|ios|play\s+store)\b", re.I
 )
@@ -1244,6 +1246,10 @@ class TextExtractor:
                     and (
                         _VERSION_BEFORE.search(sentence[: sentence.find(str(raw))])
                         or _VERSION_AFTER.match(sentence[sentence.find(str(raw)) + len(str(raw)) :])
+                        or (
+                            _PRODUCT_BEFORE.search(sentence[: sentence.find(str(raw))])
+                            and _USER_AGENT.search(sentence)
+                        )
                     )
                 ):
                     result.notes.append(

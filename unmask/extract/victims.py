@@ -41,7 +41,8 @@ VICTIM_CUES = re.compile(
     r"(?:stole|steal(?:s|ing)?|exfiltrated|extort(?:s|ed|ing)?|ransom(?:ed)?) \w+(?: \w+){0,9} from|"
     r"(?<!\w\s)(?:client|customer)(?=[*_]{0,2}\s*:)|(?:the|our) (?:client|customer)(?: (?:is|was)|(?=,))|"
     r"infections? (?:chain )?(?:at|in|on)|(?:laptops?|workstations?|computers?|machines?|mailbox(?:es)?) of "
-    r"(?:a|an|the|two|three|several)|"
+    r"(?:a|an|the|two|three|several)(?! (?:\w+ )?(?:operators?|attackers?|actors?|developers?|hackers?"
+    r"|intruders?|affiliates?|members?)\b)|"
     r"encrypted|infected|penetrated)\b",
     re.IGNORECASE,
 )

@@ -639,8 +639,9 @@ _NARRATED: dict[str, tuple[str, ...]] = {
     ),
     "T1621": ("push fatigue", "push notification bombing"),
     "T1021.001": (  # Remote Desktop Protocol, used: not "RDP was exposed to the internet"
-        "used rdp", "uses rdp", "use rdp", "rdp sessions", "rdp session", "rdp connections", "rdp connection",
-        "rdp logons", "rdp logon", "rdp logins", "rdp login", "with rdp",
+        "used rdp", "uses rdp", "use rdp", "with rdp",
+        "rdp sessions", "rdp session", "rdp connections", "rdp connection",
+        "rdp logons", "rdp logon", "rdp logins", "rdp login",
     ),
     "T1056.001": (  # Keylogging
         "includes a keylogger", "included a keylogger", "contains a keylogger", "installed a keylogger",
@@ -664,12 +665,19 @@ NEEDS_BESIDE: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(
         ("called the help desk", "called the it help desk", "called the service desk", "called the it service desk",
          "called the helpdesk", "calling the help desk"),
-        ("claim", "pos", "pretend", "imperson", "pass"),
+        ("claim", "posing", "posed", "poses", "pretend", "imperson", "passing", "passed", "masquerad"),
     ),
     **dict.fromkeys(("push notification", "push notifications"), (
         "receiv", "repeat", "flood", "bomb", "spam", "dozen", "twenty", "thirty", "multiple", "series", "row",
     )),
     "with rdp": ("lateral", "move", "moved", "moving", "connect", "pivot", "reach", "access", "log", "perform"),
+    # RDP sessions the actors had, not the ones the defenders blocked or ended
+    **dict.fromkeys(
+        ("rdp sessions", "rdp session", "rdp connections", "rdp connection", "rdp logons", "rdp logon",
+         "rdp logins", "rdp login"),
+        ("observ", "lateral", "moved", "moving", "pivot", "reach", "establish", "opened", "initiat",
+         "actor", "attacker", "intruder", "operator", "compromised", "malicious", "suspicious"),
+    ),
 }  # fmt: skip
 
 PHRASES.update(
