@@ -2309,6 +2309,25 @@ def test_a_learned_phrase_of_masquerading_needs_a_word_of_passing_for_something(
     assert techniques("It registered itself to masquerade as a legitimate service.") == {"T1036.004"}
 
 
+def test_a_learned_phrase_of_removing_indicators_that_names_only_the_logs_needs_a_word_of_erasing(
+    sources_kb: KnowledgeBase,
+) -> None:
+    from dataclasses import replace
+
+    sources_kb.techniques["T1070.001"] = replace(
+        sources_kb.techniques["T1003.001"], id="T1070.001", name="Clear Windows Event Logs", parent=None
+    )
+    extractor = TextExtractor(sources_kb, phrases={"windows event logs": "T1070.001"})
+
+    def techniques(text: str) -> set[str]:
+        found = extractor.extract_text(text, "r").observations
+        return {o.value for o in found if o.kind is ObservationKind.TECHNIQUE}
+
+    assert techniques("We analysed Windows event logs from 41 servers and EDR telemetry.") == set()
+    assert techniques("The actor cleared the Windows event logs before leaving.") == {"T1070.001"}
+    assert techniques("Windows event logs were wiped on both servers.") == {"T1070.001"}
+
+
 def test_a_flaw_or_tool_abused_widely_since_a_month_is_background_not_this_intrusions_date(
     sources_kb: KnowledgeBase,
 ) -> None:

@@ -21,10 +21,12 @@ from unmask.extract.vocabulary import (
     COMMANDS,
     CONTEXT_STEMS,
     DISTINCTIVE_TECHNIQUE_NAMES,
+    ERASING,
     EVERYDAY_TECHNIQUE_NAMES,
     NEEDS_BESIDE,
     PASSING_FOR,
     RECON_PARENTS,
+    RECORDS,
     RESOURCE_PARENTS,
     SAFE_MODE_BOOT,
     SYSTEM_PROGRAMS,
@@ -366,9 +368,11 @@ class Lexicon:
     # ATT&CK programs by their name without the word for their kind ("MultiLayer" for MultiLayer
     # Wiper), read where the name is no other name and no English word.
     kindless: dict[str, set[str]] = field(default_factory=dict)
-    # Learned phrases of masquerading that say only that something is legitimate ("legitimate
-    # service", "legitimate file"): read only beside a word that says something passes for it.
-    passing: frozenset[str] = frozenset()
+    # Learned phrases read only beside a word of one of their stems: of masquerading that say only
+    # that something is legitimate ("legitimate service"), beside a word that says something passes
+    # for it (vocabulary.PASSING_FOR); of indicator removal that name only the records ("event
+    # logs"), beside a word of erasing them (vocabulary.ERASING).
+    needs_word: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     def from_kb(cls, kb: KnowledgeBase, phrases: dict[str, str] | None = None) -> Lexicon:
@@ -377,11 +381,16 @@ class Lexicon:
         for phrase, technique_id in (kb.technique_phrases if phrases is None else phrases).items():
             if technique_id in kb.techniques:
                 lexicon.phrases.setdefault(phrase, set()).add(technique_id)
-        lexicon.passing = frozenset(
-            key
-            for key, ids in lexicon.phrases.items()
-            if _LEGITIMATE & set(key.split()) and any(i.split(".")[0] == "T1036" for i in ids)
-        )
+        for key, ids in lexicon.phrases.items():
+            parents = {i.split(".")[0] for i in ids}
+            if _LEGITIMATE & set(key.split()) and "T1036" in parents:
+                lexicon.needs_word[key] = PASSING_FOR
+            elif (
+                "T1070" in parents
+                and RECORDS & set(key.split())
+                and not any(word.startswith(ERASING) for word in key.split())
+            ):
+                lexicon.needs_word[key] = ERASING
         for phrase, technique_id in VOCABULARY.items():  # how reports commonly write them
             if technique_id in kb.techniques:
                 lexicon.phrases[_key(phrase)] = {technique_id}
@@ -593,10 +602,10 @@ class Lexicon:
                     for word in lowered[max(0, i - 8) : i] + lowered[i + n : i + n + 8]
                 ):
                     hits = [h for h in hits if h[0] != "phrase"]
-                if key in self.passing and key not in self.vocabulary:
+                if key in self.needs_word and key not in self.vocabulary:
                     # the phrase's own words too: "legitimate looking" says it
                     around = lowered[max(0, i - 6) : i + n + 4]
-                    if not any(word.startswith(PASSING_FOR) for word in around):
+                    if not any(word.startswith(self.needs_word[key]) for word in around):
                         hits = [h for h in hits if h[0] != "phrase"]
                 if key in self.actor_or_software and set(lowered[i + n : i + n + 1]) & _KIND_WORDS:
                     hits = [("software", self.actor_or_software[key])]

@@ -19,11 +19,13 @@ __all__ = [
     "COMMAND_CHANGES",
     "CONTEXT_STEMS",
     "DISTINCTIVE_TECHNIQUE_NAMES",
+    "ERASING",
     "EVERYDAY_TECHNIQUE_NAMES",
     "NEEDS_BESIDE",
     "PASSING_FOR",
     "PHRASES",
     "RECON_PARENTS",
+    "RECORDS",
     "RESOURCE_PARENTS",
     "SAFE_MODE_BOOT",
     "SYSTEM_PROGRAMS",
@@ -589,6 +591,14 @@ PASSING_FOR = (
     "masquerad", "disguis", "mimic", "appear", "imitat", "pose", "posing", "pretend", "impersonat",
     "spoof", "resembl", "look", "seeming", "name", "renam", "blend", "same", "match",
 )  # fmt: skip
+# What says a record was erased, that a learned phrase of indicator removal (T1070) which names only
+# the records ("Windows event logs", "command history") needs beside it: "cleared the Windows event
+# logs" is T1070.001, "we analysed Windows event logs from 41 servers" is the responders' evidence.
+ERASING = (
+    "clear", "delet", "wip", "eras", "remov", "purg", "truncat", "overwr", "tamper", "modif", "chang",
+    "alter", "timestomp", "cleans", "cover", "wevtutil", "destroy",
+)  # fmt: skip
+RECORDS = frozenset(("log", "logs", "event", "events", "history", "timestamps", "timestamp"))
 # The names of an operating system's own programs, which some malware families share ("systemd"):
 # read as a family's name only when written as one (capitalised mid-sentence, or a kind after it).
 SYSTEM_PROGRAMS = frozenset(
