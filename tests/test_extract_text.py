@@ -2328,6 +2328,28 @@ def test_a_learned_phrase_of_removing_indicators_that_names_only_the_logs_needs_
     assert techniques("Windows event logs were wiped on both servers.") == {"T1070.001"}
 
 
+def test_multi_factor_authentication_the_victim_lacked_is_no_modification_of_it(
+    sources_kb: KnowledgeBase,
+) -> None:
+    from dataclasses import replace
+
+    sources_kb.techniques["T1556.006"] = replace(
+        sources_kb.techniques["T1003.001"], id="T1556.006", name="Multi-Factor Authentication", parent=None
+    )
+    extractor = TextExtractor(sources_kb)
+
+    def techniques(text: str) -> set[str]:
+        found = extractor.extract_text(text, "r").observations
+        return {o.value for o in found if o.kind is ObservationKind.TECHNIQUE}
+
+    lacked = "The account had never been disabled and was not protected by multi-factor authentication."
+    assert techniques(lacked) == set()
+    assert (
+        techniques("The account had been disabled, yet worked without multi-factor authentication.") == set()
+    )
+    assert techniques("The actors disabled multi-factor authentication for the account.") == {"T1556.006"}
+
+
 def test_a_flaw_or_tool_abused_widely_since_a_month_is_background_not_this_intrusions_date(
     sources_kb: KnowledgeBase,
 ) -> None:

@@ -23,6 +23,8 @@ from unmask.extract.vocabulary import (
     DISTINCTIVE_TECHNIQUE_NAMES,
     ERASING,
     EVERYDAY_TECHNIQUE_NAMES,
+    LACKING,
+    LACKING_WORDS,
     NEEDS_BESIDE,
     PASSING_FOR,
     RECON_PARENTS,
@@ -642,7 +644,13 @@ class Lexicon:
                         h
                         for h in (
                             _technique_in_context(
-                                h, self.choices.get(key), around, key, lowered[i + n : i + n + 1], in_name
+                                h,
+                                self.choices.get(key),
+                                around,
+                                key,
+                                lowered[i + n : i + n + 1],
+                                in_name,
+                                lowered[max(0, i - LACKING_WORDS) : i],
                             )
                             for h in hits
                         )
@@ -722,10 +730,12 @@ def _technique_in_context(
     key: str,
     after: list[str],
     in_name: bool = False,
+    before: list[str] | None = None,
 ) -> tuple[str, set[str]] | None:
     """A technique hit as the words around it read it: one of the techniques sharing its name, or
-    none for a name ``key`` that is an everyday noun with no word of its technique beside it, or
-    that ends a longer capitalised name (``in_name``: "Exchange Web Services")."""
+    none for a name ``key`` that is an everyday noun with no word of its technique beside it, that
+    ends a longer capitalised name (``in_name``: "Exchange Web Services"), or that the words just
+    ``before`` it say the victim lacked ("not protected by multi-factor authentication")."""
     if hit[0] != "technique":
         return hit
     ident = _in_context(choices, around) if choices else next(iter(hit[1]))
@@ -739,6 +749,7 @@ def _technique_in_context(
         in_name
         or not any(word.startswith(stem) for word in around for stem in CONTEXT_STEMS[parent])
         or (key in EVERYDAY_TECHNIQUE_NAMES and after[:1] and after[0] in THINGS_OF)
+        or (key in EVERYDAY_TECHNIQUE_NAMES and LACKING & set(before or ()))
     ):
         return None
     return ("technique", {ident})

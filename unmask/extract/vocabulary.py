@@ -21,6 +21,8 @@ __all__ = [
     "DISTINCTIVE_TECHNIQUE_NAMES",
     "ERASING",
     "EVERYDAY_TECHNIQUE_NAMES",
+    "LACKING",
+    "LACKING_WORDS",
     "NEEDS_BESIDE",
     "PASSING_FOR",
     "PHRASES",
@@ -608,6 +610,26 @@ SYSTEM_PROGRAMS = frozenset(
         "firefox", "outlook", "teams",
     )
 )  # fmt: skip
+# ... nor after a word that says the victim lacked it, a weakness and no act of the actors' ("was not
+# protected by multi-factor authentication", "without MFA", "no SSH"), in the words just before it.
+LACKING = frozenset(
+    (
+        "not",
+        "no",
+        "never",
+        "without",
+        "lacked",
+        "lacking",
+        "lacks",
+        "lack",
+        "nor",
+        "wasn",
+        "weren",
+        "isn",
+        "hadn",
+    )
+)
+LACKING_WORDS = 3
 # ... and never before a word that makes them things of the protocol ("SSH keys", "VNC passwords").
 THINGS_OF = frozenset(
     ("key", "keys", "password", "passwords", "credential", "credentials", "config", "file", "files")
