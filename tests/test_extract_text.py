@@ -1190,6 +1190,9 @@ def test_an_account_named_like_a_tool_is_an_account(kb: KnowledgeBase) -> None:
         ("Several affiliates exploited the flaw at the time, including against a bank in the US.", set()),
         ("Other groups targeted hospitals in France, but this actor hit a school in Spain.", {"ES"}),
         ("Law firms and insurers in the United States were hit.", {"US", "legal", "insurance"}),
+        # A sector's word as an adjective of quality: a ransom note's boilerplate names no victim.
+        ("Your files has encrypted with new military-grade encryption algorithm.", set()),
+        ("The actors targeted military contractors with bank-level lures.", {"defense"}),
         (
             "APT28 (military unit 26165 of Russia's GRU) targeted the German Bundestag and the French TV5Monde.",
             {"DE", "FR"},

@@ -110,6 +110,9 @@ SECTORS = {
 _SECTOR = re.compile(
     r"\b(" + "|".join(sorted((re.escape(k) for k in SECTORS), key=len, reverse=True)) + r")\b", re.IGNORECASE
 )
+# A sector's word as an adjective of quality, no sector: "new military-grade encryption algorithm"
+# (a ransom note's boilerplate), "bank-level security", "hospital-grade".
+_QUALITY_AFTER = re.compile(r"[-\s](?:grade|level)\b", re.IGNORECASE)
 
 # Places whose names hold a country's ("New Mexico", "New Jersey") but are not that country.
 _NOT_A_COUNTRY = re.compile(
@@ -309,6 +312,8 @@ def read_victims(sentence: str) -> Victims:
             else:
                 found.countries.append(code)
         for match in _SECTOR.finditer(clause):
+            if _QUALITY_AFTER.match(clause, match.end()):
+                continue
             if not (sponsor(match.start()) or past(match.start()) or actors_side(match.start())):
                 found.sectors.append(SECTORS[match.group(0).lower()])
     found.countries = list(dict.fromkeys(found.countries))
