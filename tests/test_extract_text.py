@@ -2353,6 +2353,20 @@ def test_multi_factor_authentication_the_victim_lacked_is_no_modification_of_it(
     assert techniques("The actors disabled multi-factor authentication for the account.") == {"T1556.006"}
 
 
+def test_an_actors_name_that_is_english_and_begins_a_products_name_names_no_actor(
+    sources_kb: KnowledgeBase,
+) -> None:
+    # ("Cleaver", G0003 in tests/sources.py, as "Equation" is G0020 beside Office's Equation Editor)
+    extractor = TextExtractor(sources_kb)
+
+    def actors(text: str) -> list[str]:
+        return [a["id"] for a in extractor.extract_text(text, "r").actors]
+
+    assert actors("The RTF document exploits the Office Cleaver Editor vulnerability CVE-2017-11882.") == []
+    assert actors("Cleaver used the same implant, as did the Cleaver Group.") == ["G0003"]
+    assert actors("The report attributes it to Cleaver. Later samples differ.") == ["G0003"]
+
+
 def test_a_flaw_or_tool_abused_widely_since_a_month_is_background_not_this_intrusions_date(
     sources_kb: KnowledgeBase,
 ) -> None:

@@ -630,6 +630,8 @@ class Lexicon:
                         )
                     ):
                         hits = [h for h in hits if h[0] != "software"]
+                if n == 1 and key in self.everyday and self._opens_a_product_name(text, tokens, i):
+                    hits = [h for h in hits if h[0] != "actor"]
                 if any(h[0] == "technique" for h in hits):
                     around = lowered[max(0, i - 6) : i] + lowered[i + n : i + n + 4]
                     # "Exchange Web Services", "Google Cloud Services": the end of a product's name.
@@ -668,6 +670,24 @@ class Lexicon:
                     break
             i += matched or 1
         return found
+
+    def _opens_a_product_name(self, text: str, tokens: list[tuple[int, int, str]], i: int) -> bool:
+        """Whether the word at ``i``, an actor's name that is also English ("Equation"), begins a
+        longer capitalised name, a product's: "the Office Equation Editor vulnerability". Not
+        before a word of a group ("Equation Group") or a kind, nor before another name."""
+        if i + 1 >= len(tokens) or not tokens[i][2][:1].isupper():
+            return False
+        following = tokens[i + 1][2]
+        lowered = following.lower()
+        return (
+            following[:1].isupper()
+            and following[1:].islower()
+            and text[tokens[i][1] : tokens[i + 1][0]] == " "
+            and lowered in english_words()
+            and lowered not in _GROUP_WORDS | _KIND_WORDS
+            and lowered not in self.actors
+            and lowered not in self.software
+        )
 
 
 _LEGITIMATE = frozenset(("legitimate", "legitimately", "legit"))
