@@ -2367,6 +2367,25 @@ def test_an_actors_name_that_is_english_and_begins_a_products_name_names_no_acto
     assert actors("The report attributes it to Cleaver. Later samples differ.") == ["G0003"]
 
 
+def test_a_shared_program_name_in_a_heading_in_capitals_is_read_by_the_kind_after_it_or_not_at_all(
+    sources_kb: KnowledgeBase,
+) -> None:
+    from unmask.knowledge.records import SoftwareRecord
+
+    # (as ATT&CK's Medusa bot, S1220, and Medusa Ransomware, S1244)
+    sources_kb.software["S9911"] = SoftwareRecord("S9911", "Quokka", "malware")
+    sources_kb.software["S9912"] = SoftwareRecord("S9912", "Quokka Ransomware", "malware")
+    lexicon = Lexicon.from_kb(sources_kb)
+
+    def software(text: str) -> list[str]:
+        return [i for kind, i, _, _ in lexicon.find(text) if kind == "software"]
+
+    assert software("LEAK-SITE ANALYSIS: QUOKKA EXTORTION OF A REGIONAL HOSPITAL GROUP") == ["S9912"]
+    assert software("AN ANALYSIS OF QUOKKA AND ITS OPERATORS") == []
+    assert software("The QUOKKA ransomware encrypted the servers.") == ["S9912"]
+    assert software("Then Quokka ran again.") == ["S9911"]
+
+
 def test_a_flaw_or_tool_abused_widely_since_a_month_is_background_not_this_intrusions_date(
     sources_kb: KnowledgeBase,
 ) -> None:

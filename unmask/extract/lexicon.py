@@ -570,6 +570,7 @@ class Lexicon:
         tokens = words(text)
         lowered = [w.lower() for _, _, w in tokens]
         found: list[tuple[str, str, int, str]] = []
+        capitals: dict[int, bool] = {}  # whether the line from this offset is in capitals
         i = 0
         while i < len(tokens):
             matched = 0
@@ -630,6 +631,22 @@ class Lexicon:
                         )
                     ):
                         hits = [h for h in hits if h[0] != "software"]
+                if (
+                    n == 1
+                    and any(h[0] == "software" for h in hits)
+                    and _in_a_capitals_line(text, tokens[i], capitals)
+                ):
+                    # "MEDUSA EXTORTION OF A REGIONAL HOSPITAL GROUP": of the programs called
+                    # Medusa, the one of the kind the next word says, else none
+                    kinded = [
+                        f"{key} {kind}"
+                        for kind in _HEADING_KINDS.get(lowered[i + 1] if i + 1 < len(tokens) else "", ())
+                    ]
+                    siblings = [self.software[k] for k in kinded if k in self.software]
+                    if siblings:
+                        hits = [h for h in hits if h[0] != "software"] + [("software", siblings[0])]
+                    elif any(f"{key} {kind}" in self.software for kind in _HEADING_KIND_NAMES):
+                        hits = [h for h in hits if h[0] != "software"]
                 if n == 1 and key in self.everyday and self._opens_a_product_name(text, tokens, i):
                     hits = [h for h in hits if h[0] != "actor"]
                 if any(h[0] == "technique" for h in hits):
@@ -688,6 +705,32 @@ class Lexicon:
             and lowered not in self.actors
             and lowered not in self.software
         )
+
+
+# In a heading in capitals, the word after a program's name that several programs share, and the
+# kinds in their names it points to ("MEDUSA EXTORTION" is Medusa Ransomware, not the Medusa bot).
+_HEADING_KINDS = {
+    "ransomware": ("ransomware", "locker"),
+    "extortion": ("ransomware", "locker"),
+    "leak": ("ransomware", "locker"),
+    "locker": ("locker", "ransomware"),
+    "ransom": ("ransomware", "locker"),
+}
+_HEADING_KIND_NAMES = ("ransomware", "locker", "stealer", "rat", "loader", "botnet", "wiper")
+
+
+def _in_a_capitals_line(text: str, token: tuple[int, int, str], capitals: dict[int, bool]) -> bool:
+    """Whether a word is in capitals in a line written in capitals (a heading, a title); each
+    line's answer kept in ``capitals`` by where it begins."""
+    start, end, shown = token
+    if not shown.isupper():
+        return False
+    begin = text.rfind("\n", 0, start) + 1
+    if begin not in capitals:
+        stop = text.find("\n", end)
+        letters = [c for c in text[begin : stop if stop >= 0 else len(text)] if c.isalpha()]
+        capitals[begin] = sum(c.isupper() for c in letters) >= len(letters) * 0.8
+    return capitals[begin]
 
 
 _LEGITIMATE = frozenset(("legitimate", "legitimately", "legit"))
