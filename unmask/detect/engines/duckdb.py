@@ -265,16 +265,10 @@ class DuckDBEngine:
             except duckdb.Error as exc:
                 # One route's failure (out of memory, a rule the engine rejects) costs that
                 # route only; it is reported with the rules it concerns.
-                first = str(exc).splitlines()[0]
                 titles = ", ".join(rule.title for rule, _ in members[:3]) + (" …" if len(members) > 3 else "")
-                hint = (
-                    f"; raise --memory-limit (now {self.memory_limit}) and hunt again"
-                    if isinstance(exc, duckdb.OutOfMemoryException)
-                    else ""
-                )
                 self.problems.append(
                     f"route {members[0][1].route.name} ({len(members)} rules: {titles}) could not run, "
-                    f"their findings are missing: {first}{hint}"
+                    f"their findings are missing: {self._failure(exc)}"
                 )
             except BaseException as exc:  # handed to the caller's thread
                 put(("error", exc))
@@ -536,6 +530,15 @@ class DuckDBEngine:
         finally:
             cursor.close()
 
+    def _failure(self, exc: duckdb.Error) -> str:
+        """What went wrong in a query, in a line, and for a lack of memory what to do about it."""
+        hint = (
+            f"; raise --memory-limit (now {self.memory_limit}) and hunt again"
+            if isinstance(exc, duckdb.OutOfMemoryException)
+            else ""
+        )
+        return f"{str(exc).splitlines()[0]}{hint}"
+
     def match_values(
         self, values: list[str], *, urls: bool = False, emails: bool = False
     ) -> Iterator[tuple[str, dict[str, Any], dict[str, str]]]:
@@ -608,14 +611,9 @@ class DuckDBEngine:
                     except duckdb.Error as exc:
                         # (out of memory on events of tens of thousands of fields): these parts'
                         # matches are missing, said; the other parts are still searched
-                        hint = (
-                            f"; raise --memory-limit (now {self.memory_limit}) and hunt again"
-                            if isinstance(exc, duckdb.OutOfMemoryException)
-                            else ""
-                        )
                         self.problems.append(
                             f"indicator matching over {len(parts)} part(s) of the {family} events could not "
-                            f"run, their matches are missing: {str(exc).splitlines()[0]}{hint}"
+                            f"run, their matches are missing: {self._failure(exc)}"
                         )
                         continue
                     for file, record, value in hits:
