@@ -16,7 +16,6 @@ checksum its form carries, so that a word or a hash of the right length and lett
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import re
 
@@ -125,55 +124,12 @@ def _bitcoin(text: str) -> str | None:
     return text
 
 
-# Keccak-256 as Ethereum and Monero use it (the original padding, not SHA3-256's).
-_ROUND_CONSTANTS = (
-    0x0000000000000001, 0x0000000000008082, 0x800000000000808A, 0x8000000080008000,
-    0x000000000000808B, 0x0000000080000001, 0x8000000080008081, 0x8000000000008009,
-    0x000000000000008A, 0x0000000000000088, 0x0000000080008009, 0x000000008000000A,
-    0x000000008000808B, 0x800000000000008B, 0x8000000000008089, 0x8000000000008003,
-    0x8000000000008002, 0x8000000000000080, 0x000000000000800A, 0x800000008000000A,
-    0x8000000080008081, 0x8000000000008080, 0x0000000080000001, 0x8000000080008008,
-)  # fmt: skip
-_ROTATIONS = (
-    (0, 36, 3, 41, 18), (1, 44, 10, 45, 2), (62, 6, 43, 15, 61), (28, 55, 25, 21, 56), (27, 20, 39, 8, 14),
-)  # fmt: skip
-_MASK = (1 << 64) - 1
-_RATE = 136  # bytes: 1600 bits less twice the 256-bit digest
-
-
-def _rotate(value: int, shift: int) -> int:
-    return ((value << shift) | (value >> (64 - shift))) & _MASK if shift else value
-
-
-def _keccak_f(state: list[list[int]]) -> None:
-    for constant in _ROUND_CONSTANTS:
-        columns = [state[x][0] ^ state[x][1] ^ state[x][2] ^ state[x][3] ^ state[x][4] for x in range(5)]
-        mixed = [columns[(x - 1) % 5] ^ _rotate(columns[(x + 1) % 5], 1) for x in range(5)]
-        for x in range(5):
-            for y in range(5):
-                state[x][y] ^= mixed[x]
-        moved = [[0] * 5 for _ in range(5)]
-        for x in range(5):
-            for y in range(5):
-                moved[y][(2 * x + 3 * y) % 5] = _rotate(state[x][y], _ROTATIONS[x][y])
-        for x in range(5):
-            for y in range(5):
-                state[x][y] = moved[x][y] ^ (~moved[(x + 1) % 5][y] & moved[(x + 2) % 5][y])
-        state[0][0] ^= constant
-
-
 def keccak256(data: bytes) -> bytes:
-    """Keccak-256 of ``data`` (the digest Ethereum's checksums and Monero's addresses use)."""
-    padded = bytearray(data) + b"\x01"
-    padded += b"\0" * (-len(padded) % _RATE)
-    padded[-1] |= 0x80
-    state = [[0] * 5 for _ in range(5)]
-    for start in range(0, len(padded), _RATE):
-        block = padded[start : start + _RATE]
-        for i in range(_RATE // 8):
-            state[i % 5][i // 5] ^= int.from_bytes(block[8 * i : 8 * i + 8], "little")
-        _keccak_f(state)
-    return b"".join(state[i % 5][i // 5].to_bytes(8, "little") for i in range(4))
+    """Keccak-256 of ``data``: the digest Ethereum's checksums and Monero's addresses use (the
+    original padding, not SHA3-256's; pycryptodome's)."""
+    from Crypto.Hash import keccak
+
+    return keccak.new(digest_bits=256, data=data).digest()
 
 
 def _ethereum(text: str) -> str | None:
@@ -218,10 +174,8 @@ def wallet_address(kind: str, text: str) -> str | None:
     return check(text.strip()) if check is not None else None
 
 
-@functools.lru_cache(maxsize=4096)
 def wallet_kind(text: str) -> str | None:
-    """Which cryptocurrency's address ``text`` is (btc, eth or xmr), or None (remembered: a report
-    repeats its addresses, and a Keccak-256 in Python costs about a millisecond)."""
+    """Which cryptocurrency's address ``text`` is (btc, eth or xmr), or None."""
     return next((kind for kind in WALLET_KINDS if wallet_address(kind, text) is not None), None)
 
 
