@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from unmask.attribute.calibrate import percent
 from unmask.attribute.combine import (
     THIN_ITEMS,
     Posterior,
@@ -761,10 +762,9 @@ def _likenesses(analysis: Analysis) -> list[str]:
         actor = analysis.index.actors[rows[item.key]]
         prov = item.observation.provenance
         said = f", as {clip(prov.source, 120)!r} has it" if prov and prov.source else ""
-        shown = "below 0.1 %" if p < 0.001 else f"{100 * p:.1f} %"
         warnings.append(
             f"resemblance not borne out: {place(item)} likens the case's artifacts to {actor.name}'s"
-            f"{said}; weighed with the rest of the evidence, {actor.name} holds {shown}"
+            f"{said}; weighed with the rest of the evidence, {actor.name} holds {percent(p)}"
         )
     return warnings
 

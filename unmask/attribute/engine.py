@@ -390,6 +390,17 @@ def _parts(
     return phases, sentence, list(leads.values()), doubts, weak_parts
 
 
+def _held_lower(warning: str) -> str:
+    """A one-report or known-campaign warning that says the lead it names is held one confidence
+    level lower (before its advice, which the terminal follows with the command that holds the
+    report or campaign out)."""
+    return warning.replace(
+        "; for an independent judgement",
+        "; the judgement is held one confidence level lower; for an independent judgement",
+        1,
+    )
+
+
 def attribute_case(
     case: Case,
     kb: KnowledgeBase | None = None,
@@ -471,26 +482,12 @@ def attribute_case(
     # lower: the assessment may repeat that report rather than test it (as a possible plant lowers it).
     single_source = not split and bool(ranking) and ranking[0] in reported
     if single_source:
-        # (before the advice, which the terminal follows with the command that holds the report out)
-        reported[ranking[0]] = reported[ranking[0]].replace(
-            "; for an independent judgement",
-            "; the judgement is held one confidence level lower; for an independent judgement",
-            1,
-        )
+        reported[ranking[0]] = _held_lower(reported[ranking[0]])
     # So is a lead whose support is the KB's record of one campaign (the case may be that campaign).
     repeated = not split and bool(ranking) and index.actors[ranking[0]].id in campaign_of
     if repeated:
         repeats = [
-            replace(
-                r,
-                message=r.message.replace(
-                    "; for an independent judgement",
-                    "; the judgement is held one confidence level lower; for an independent judgement",
-                    1,
-                ),
-            )
-            if r.actor_id == index.actors[ranking[0]].id
-            else r
+            replace(r, message=_held_lower(r.message)) if r.actor_id == index.actors[ranking[0]].id else r
             for r in repeats
         ]
     one_report = list(reported.values())
